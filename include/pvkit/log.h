@@ -1,0 +1,38 @@
+/*
+ * pvkit/log.h - the kit's formatted logging, written through pvk_port_log_write().
+ *
+ * pvk_vsnprintf() is a small freestanding printf core (d i u x X p s c %,
+ * with l/ll/z length, width, zero-pad and '-') so the kit can report errors
+ * with numbers in them on any host kernel, including before its console.
+ */
+#ifndef PVKIT_LOG_H
+#define PVKIT_LOG_H
+
+#include <stdarg.h>
+#include <pvkit/types.h>
+
+enum pvk_log_level {
+	PVK_LOG_ERR,
+	PVK_LOG_WARN,
+	PVK_LOG_INFO,
+	PVK_LOG_DEBUG,
+};
+
+/* Formats into buf (always terminated when size > 0); returns the length the
+ * whole output would have had, as C's vsnprintf does. */
+int pvk_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
+int pvk_snprintf(char *buf, size_t size, const char *fmt, ...) __pvk_printf(3, 4);
+
+/* One log line: "pvkit: <message>\n". Lines longer than 255 bytes are cut. */
+void pvk_log(enum pvk_log_level level, const char *fmt, ...) __pvk_printf(2, 3);
+
+#define pvk_err(...)  pvk_log(PVK_LOG_ERR, __VA_ARGS__)
+#define pvk_warn(...) pvk_log(PVK_LOG_WARN, __VA_ARGS__)
+#define pvk_info(...) pvk_log(PVK_LOG_INFO, __VA_ARGS__)
+#ifdef CONFIG_PVK_DEBUG
+#define pvk_debug(...) pvk_log(PVK_LOG_DEBUG, __VA_ARGS__)
+#else
+#define pvk_debug(...) do { } while (0)
+#endif
+
+#endif /* PVKIT_LOG_H */

@@ -1,0 +1,72 @@
+/*
+ * pvkit/port.h - the porting interface: everything the kit asks of its host kernel.
+ *
+ * This file is the whole contract. A kernel that adopts pvkit implements each
+ * function below once; the kit never reaches into the host kernel any other
+ * way. Every function may be called with interrupts (event upcalls) disabled
+ * unless its comment says otherwise. The reference guest in tests/guest/
+ * implements all of them in a few lines each: read it as the worked example.
+ *
+ * Besides these, the host kernel must provide the usual freestanding C
+ * routines that compilers emit calls to: memcpy, memmove, memset, memcmp and
+ * strlen (every kernel has them already; the kit does not define its own so
+ * that it never clashes with yours).
+ */
+#ifndef PVKIT_PORT_H
+#define PVKIT_PORT_H
+
+#include <pvkit/frame.h>
+#include <pvkit/types.h>
+
+/* ---- Memory ---------------------------------------------------------- */
+
+/*
+ * One zeroed, page-aligned 4 KiB page of kernel memory, mapped writable at
+ * the returned virtual address. NULL when memory is exhausted (the kit then
+ * reports the failure to its caller; it never retries behind your back).
+ */
+void *pvk_port_alloc_page(void);
+
+/* Give back a page from pvk_port_alloc_page(). The kit guarantees no other
+ * domain still maps it. */
+void pvk_port_free_page(void *page);
+
+/* Small allocations (control structures); NULL on failure. */
+void *pvk_port_malloc(size_t size);
+void pvk_port_free(void *ptr);
+
+/* The pseudo-physical frame behind a kernel virtual address of the kit's
+ * (pages from pvk_port_alloc_page() and the kernel image). */
+pvk_pfn_t pvk_port_virt_to_pfn(const void *va);
+
+/* ---- Logging --------------------------------------------------------- */
+
+/*
+ * Write already-formatted text to the kernel's log or console. Called with
+ * whole lines ending in '\n'. Must work from any context, including before
+ * the kernel's own console is up and from inside a fault handler.
+ */
+void pvk_port_log_write(const char *text, size_t len);
+
+/* The kit found a state it cannot continue from: print msg and stop the
+ * kernel (on Xen, crash the domain so the toolstack sees it). */
+__pvk_noreturn void pvk_port_panic(const char *msg);
+
+/* ---- Locks ----------------------------------------------------------- */
+
+/*
+ * An interrupt-safe spin lock, stored inside kit structures. The storage is
+ * opaque to the kit; the host kernel keeps its own lock in it (it must fit in
+ * PVK_PORT_LOCK_WORDS machine words). Taking the lock also masks the local
+ * CPU's interrupts and restores their previous state on unlock.
+ */
+#define PVK_PORT_LOCK_WORDS 4
+struct pvk_lock {
+	unsigned long opaque[PVK_PORT_LOCK_WORDS];
+};
+
+void pvk_port_lock_init(struct pvk_lock *lock);
+void pvk_port_lock(struct pvk_lock *lock);
+void pvk_port_unlock(struct pvk_lock *lock);
+
+#endif /* PVKIT_PORT_H */

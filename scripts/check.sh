@@ -1,0 +1,38 @@
+#!/bin/sh
+# Runs each test suite (make check-<suite>) and adds their closing lines
+# "N passed, N failed[, N skipped]" into one closing line for `make check`.
+# A suite that fails without printing such a line counts as one failure.
+set -u
+suites=${*:-unit abi e2e}
+total_pass=0 total_fail=0 total_skip=0 bad=""
+log=$(mktemp)
+trap 'rm -f "$log" "$log.rc"' EXIT
+
+for s in $suites; do
+	echo "==== check-$s"
+	{ make --no-print-directory "check-$s" 2>&1; echo $? >"$log.rc"; } | tee "$log"
+	rc=$(cat "$log.rc")
+	line=$(grep -E '^([A-Za-z-]+: )?[0-9]+ passed, [0-9]+ failed(, [0-9]+ skipped)?$' "$log" | tail -n 1)
+	if [ -z "$line" ]; then
+		echo "check-$s: no summary line"
+		total_fail=$((total_fail + 1)); bad="$bad $s"
+		continue
+	fi
+	set -- $(echo "$line" | sed -E 's/^[A-Za-z-]+: //; s/[^0-9]+/ /g')
+	total_pass=$((total_pass + $1)) total_fail=$((total_fail + $2))
+	[ $# -ge 3 ] && total_skip=$((total_skip + $3))
+	# A suite that exits non-zero fails even if its counts looked clean.
+	if [ "$2" -ne 0 ] || [ "$rc" -ne 0 ]; then
+		bad="$bad $s"
+		[ "$2" -eq 0 ] && total_fail=$((total_fail + 1))
+	fi
+done
+
+echo "===="
+[ -n "$bad" ] && echo "failing suites:$bad"
+if [ "$total_skip" -ne 0 ]; then
+	echo "$total_pass passed, $total_fail failed, $total_skip skipped"
+else
+	echo "$total_pass passed, $total_fail failed"
+fi
+[ "$total_fail" -eq 0 ] && [ -z "$bad" ]

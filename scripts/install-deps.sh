@@ -1,0 +1,43 @@
+#!/bin/sh
+# Installs, with apt-get, the Debian packages a make target needs and that are missing.
+# Usage: scripts/install-deps.sh GROUP...   (build, sparse, abi, e2e, fuzz)
+# Quiet and fast when everything is present; loud and failing when an install fails,
+# so a fresh Debian 12 machine gets what it needs and a broken one says why.
+set -eu
+
+# group -> "command-or-path:package" pairs
+want() {
+	case "$1" in
+	build)  echo "kconfig-conf:kconfig-frontends kconfig-mconf:kconfig-frontends gcc:gcc make:make ar:binutils" ;;
+	sparse) echo "sparse:sparse" ;;
+	abi)    echo "/usr/include/xen/xen.h:libxen-dev gcc:gcc" ;;
+	e2e)    echo "qemu-system-x86_64:qemu-system-x86 cpio:cpio dpkg-deb:dpkg apt-get:apt gzip:gzip /sbin/depmod:kmod" ;;
+	fuzz)   echo "clang:clang /usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a:libclang-rt-14-dev" ;;
+	*) echo "install-deps: unknown group '$1'" >&2; exit 2 ;;
+	esac
+}
+
+missing=""
+for group in "$@"; do
+	for pair in $(want "$group"); do
+		what=${pair%%:*} pkg=${pair#*:}
+		case "$what" in
+		/*) [ -e "$what" ] && continue ;;
+		*) command -v "$what" >/dev/null 2>&1 && continue ;;
+		esac
+		case " $missing " in *" $pkg "*) ;; *) missing="$missing $pkg" ;; esac
+	done
+done
+[ -z "$missing" ] && exit 0
+
+echo "  DEPS    installing:$missing" >&2
+if [ "$(id -u)" != 0 ]; then
+	echo "install-deps: need root to install:$missing (or install them yourself)" >&2
+	exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+# The package lists may be missing (fresh machine) or stale: refresh once, then install.
+apt-get update -qq >/dev/null || { echo "install-deps: apt-get update failed" >&2; exit 1; }
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $missing >/dev/null ||
+	{ echo "install-deps: apt-get install$missing failed" >&2; exit 1; }
