@@ -148,7 +148,15 @@ SPARSE_SRCS := $(PVK_SRCS)
 -include tests/unit/unit.mk
 -include tests/abi/abi.mk
 -include tests/guest/guest.mk
--include tests/xen/xen.mk
+
+# The end-to-end harness boots Debian's Xen 4.17 and a Linux dom0 under QEMU
+# and runs the reference guest's scenarios with xl (tests/xen/README.md).
+.PHONY: run check-e2e
+run: guest
+	$(Q)tests/xen/e2e.sh run
+
+check-e2e: guest
+	$(Q)tests/xen/e2e.sh check
 
 .PHONY: sparse
 sparse: $(AUTOCONF_H) | deps-build

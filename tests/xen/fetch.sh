@@ -14,6 +14,13 @@ TREE=$CACHE/root
 log() { [ -n "${PVK_QUIET:-}" ] || echo "fetch: $*" >&2; }
 die() { echo "fetch: error: $*" >&2; exit 1; }
 
+# Fast path: the resolved set only changes when apt's lists do.
+if [ -f "$CACHE/stamp" ] && [ -d "$TREE" ] && [ -f "$CACHE/kernel-package" ] &&
+   [ -z "$(find /var/lib/apt/lists -maxdepth 1 -name '*Packages*' -newer "$CACHE/stamp")" ]; then
+    log "cache up to date"
+    exit 0
+fi
+
 # apt-cache needs package lists; a fresh machine may have none.
 if ! apt-cache show busybox-static >/dev/null 2>&1; then
     log "apt lists missing, running apt-get update"
@@ -31,21 +38,19 @@ xen-utils-common xenstore-utils libgcc-s1"
 
 # Closure over Depends/Pre-Depends, but only for shared-library packages:
 # the tools' other deps (python3, udev, ucf...) are not needed to run xl.
+# One apt-cache call per dependency level: each call costs ~1 s.
 closure() {
     todo=$ROOTS; seen=" "
     while [ -n "$todo" ]; do
-        next=
+        new=
         for p in $todo; do
-            case "$seen" in *" $p "*) continue;; esac
-            seen="$seen$p "
-            for d in $(apt-cache depends --no-recommends --no-suggests \
-                         --no-conflicts --no-breaks --no-replaces \
-                         --no-enhances "$p" 2>/dev/null |
-                       sed -n 's/^ *|\{0,1\}\(Pre\)\{0,1\}Depends: \([^<][^ ]*\)$/\2/p'); do
-                case "$d" in lib*|zlib1g) next="$next $d";; esac
-            done
+            case "$seen" in *" $p "*) ;; *) seen="$seen$p "; new="$new $p";; esac
         done
-        todo=$next
+        [ -n "$new" ] || break
+        todo=$(apt-cache depends --no-recommends --no-suggests --no-conflicts \
+                 --no-breaks --no-replaces --no-enhances $new 2>/dev/null |
+               sed -n 's/^ *|\{0,1\}\(Pre\)\{0,1\}Depends: \([^<][^ ]*\)$/\2/p' |
+               grep -E '^(lib|zlib1g$)' | sort -u)
     done
     echo "$seen" | tr ' ' '\n' | sed '/^$/d' | sort -u
 }
@@ -53,13 +58,14 @@ closure() {
 mkdir -p "$DEBS"
 PKGS=$(closure)
 # Versions pin the stamp: a new candidate version re-downloads and re-extracts.
-WANT=$(for p in $PKGS; do
-    v=$(apt-cache policy "$p" | sed -n 's/^ *Candidate: //p')
-    echo "$p=$v"
-done)
+WANT=$(apt-cache policy $PKGS | awk '/^[^ ]/{p=$1; sub(/:$/, "", p)}
+                                   /^ *Candidate:/{print p "=" $2}')
+[ "$(echo "$WANT" | wc -l)" -eq "$(echo "$PKGS" | wc -l)" ] ||
+    die "could not resolve candidate versions"
 if [ -f "$CACHE/stamp" ] && [ "$(cat "$CACHE/stamp")" = "$WANT" ] && [ -d "$TREE" ]; then
     log "cache up to date ($(echo "$WANT" | wc -l) packages)"
     echo "$KPKG" > "$CACHE/kernel-package"
+    touch "$CACHE/stamp"
     exit 0
 fi
 
@@ -67,7 +73,7 @@ log "downloading $(echo "$WANT" | wc -l) packages into $DEBS"
 (cd "$DEBS" && for pv in $WANT; do
     p=${pv%%=*}; v=${pv#*=}
     fv=$(echo "$v" | sed 's/:/%3a/')
-    ls "${p}_${fv}_"*.deb >/dev/null 2>&1 || apt-get download -q "$pv" >/dev/null ||
+    ls "${p}_${fv}_"*.deb >/dev/null 2>&1 || apt-get download -q -o APT::Sandbox::User=root "$pv" >/dev/null ||
         die "apt-get download $pv failed"
 done)
 

@@ -1,0 +1,66 @@
+/*
+ * tests/guest/boot.c - guest_main(): from Xen's entry to the tests and out.
+ *
+ * The order is what each step needs from the ones before:
+ *   1. the hypercall page must have been filled by Xen (no output without it);
+ *   2. trap table, so any later fault prints a report;
+ *   3. start_info magic, or we are not a 64-bit PV guest of Xen 3.0+ ABI;
+ *   4. shared_info (event mask, time), the start-of-day area, the console
+ *      ring: from here on output goes to the ring the harness captures;
+ *   5. the page allocator and the kit's multicall batcher, then the command
+ *      line, the tests and the shutdown.
+ */
+#include <pvkit/hypercall.h>
+#include <pvkit/multicall.h>
+#include <pvkit/port.h>
+#include <pvkit/xen/sched.h>
+
+#include "guest.h"
+
+#define START_INFO_MAGIC "xen-3.0-x86_64"
+
+const struct pvk_start_info *guest_start_info;
+uint64_t guest_boot_ns;
+
+static void check_magic(const struct pvk_start_info *si)
+{
+	static const char msg[] =
+		"pvkit-guest: start_info magic is not \"" START_INFO_MAGIC "\": "
+		"not a 64-bit PV guest of the Xen 3.0+ ABI\n";
+
+	if (!memcmp(si->magic, START_INFO_MAGIC, sizeof(START_INFO_MAGIC)))
+		return;
+	/* Nothing else is known to work yet: say it on Xen's console. */
+	guest_console_io_write(msg, sizeof(msg) - 1);
+	guest_crash_now();
+}
+
+__pvk_noreturn void guest_main(const struct pvk_start_info *si,
+			       unsigned long boot_stack_top)
+{
+	unsigned int failed;
+
+	/* Without a filled hypercall page we cannot even report that. */
+	if (!pvk_hypercall_page_filled())
+		guest_crash_hard();
+	guest_traps_init();
+	check_magic(si);
+	guest_start_info = si;
+
+	guest_shared_info_map(si);
+	guest_boot_ns = guest_now_ns();
+	guest_bootmem_init(si, boot_stack_top);
+	guest_console_init(si);
+	guest_page_alloc_init(guest_free_start, guest_free_end);
+	pvk_multicall_init();
+
+	guest_printf("pvkit-guest: booted as a Xen PV guest, start_info %p\n", (void *)si);
+	guest_printf("pvkit-guest: %lu pages of RAM, image %p-%p, %zu free pages mapped at %p-%p\n",
+		     si->nr_pages, (void *)__image_start, (void *)__image_end,
+		     guest_pages_total(), (void *)guest_free_start, (void *)guest_free_end);
+	guest_printf("pvkit-guest: command line \"%s\"\n", (const char *)si->cmd_line);
+
+	guest_cmdline_parse((const char *)si->cmd_line);
+	failed = guest_run_tests();
+	guest_shutdown(failed ? PVK_SHUTDOWN_crash : PVK_SHUTDOWN_poweroff);
+}

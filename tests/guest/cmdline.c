@@ -1,0 +1,73 @@
+/*
+ * tests/guest/cmdline.c - the guest command line (xl "extra=").
+ *
+ * The domain builder copies it into start_info->cmd_line. Words are
+ * separated by spaces; the only one we understand is
+ *   pvkit.test=NAME[,NAME...]   run exactly these tests (test.c)
+ * Other words are ignored, so a toolstack may add its own. A malformed
+ * pvkit.test= stops the guest with a clear message rather than silently
+ * running a different set of tests.
+ */
+#include <pvkit/port.h>
+
+#include "guest.h"
+
+#define TEST_OPTION	"pvkit.test="
+#define MAX_TESTS	32
+#define NAMES_SPACE	512
+
+static char names[NAMES_SPACE];	/* the names, each NUL-terminated */
+static const char *tests[MAX_TESTS];
+static unsigned int nr_tests;
+
+static void parse_tests(const char *list, size_t len)
+{
+	static size_t used;
+
+	if (!len)
+		pvk_port_panic("cmdline: pvkit.test= needs at least one test name");
+	for (size_t i = 0; i <= len; i++) {
+		/* A name ends at a comma or at the end of the word. */
+		size_t start = i;
+
+		while (i < len && list[i] != ',')
+			i++;
+		if (i == start)
+			pvk_port_panic("cmdline: empty test name in pvkit.test=");
+		if (nr_tests == MAX_TESTS || used + (i - start) + 1 > sizeof(names))
+			pvk_port_panic("cmdline: too many test names in pvkit.test=");
+		memcpy(names + used, list + start, i - start);
+		names[used + (i - start)] = '\0';
+		tests[nr_tests++] = names + used;
+		used += i - start + 1;
+	}
+}
+
+void guest_cmdline_parse(const char *cmdline)
+{
+	size_t opt_len = sizeof(TEST_OPTION) - 1;
+	const char *p = cmdline;
+	const char *end = cmdline + PVK_MAX_GUEST_CMDLINE;
+
+	while (p < end && *p) {
+		const char *word;
+
+		while (p < end && *p == ' ')
+			p++;
+		word = p;
+		while (p < end && *p && *p != ' ')
+			p++;
+		if ((size_t)(p - word) >= opt_len && !guest_strncmp(word, TEST_OPTION, opt_len))
+			parse_tests(word + opt_len, (size_t)(p - word) - opt_len);
+	}
+}
+
+unsigned int guest_cmdline_nr_tests(void)
+{
+	return nr_tests;
+}
+
+const char *guest_cmdline_test(unsigned int i)
+{
+	return i < nr_tests ? tests[i] : NULL;
+}

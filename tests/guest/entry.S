@@ -1,0 +1,130 @@
+/*
+ * tests/guest/entry.S - exception entry stubs for the trap table (traps.c).
+ *
+ * A 64-bit PV kernel runs in ring 3, so exceptions reach it through Xen,
+ * which builds this frame on the kernel stack (the current one: Xen only
+ * switches stacks when leaving user mode, which this guest never runs):
+ *
+ *   offset | with error code     | without error code
+ *   -------+---------------------+--------------------
+ *    +0x00 | %rcx                | %rcx                <- %rsp on entry
+ *    +0x08 | %r11                | %r11
+ *    +0x10 | error code          | %rip
+ *    +0x18 | %rip                | %cs
+ *    +0x20 | %cs                 | %rflags
+ *    +0x28 | %rflags             | %rsp (interrupted)
+ *    +0x30 | %rsp (interrupted)  | %ss
+ *    +0x38 | %ss                 |
+ *
+ * Above %rcx/%r11 it is the hardware exception frame, except that Xen
+ * stores the interrupted vCPU's event upcall mask in bits 32-39 of the %cs
+ * slot. Xen adds %rcx and %r11 because the hypercall page's SYSCALL
+ * clobbers them, so the values the interrupted code had are on the stack
+ * and the handler restores them first.
+ *
+ * Each stub restores %rcx/%r11, pushes a 0 in place of a missing error
+ * code and the vector number; guest_trap_common then pushes the general
+ * registers, so the stack holds struct guest_regs (guest.h):
+ *
+ *   offset | contents
+ *   -------+-------------------------------------------------------------
+ *    +0x00 | r15 r14 r13 r12 r11 r10 r9 r8 rbp rdi rsi rdx rcx rbx rax
+ *    +0x78 | vector
+ *    +0x80 | error code (0 if the exception has none)
+ *    +0x88 | rip, cs, rflags, rsp, ss (from Xen, as above)
+ *
+ * Every exception is fatal in this guest: guest_fault() prints a report
+ * and crashes the domain, so there is no return path (no HYPERVISOR_iret).
+ */
+
+	.text
+	.code64
+
+/* Stub for a vector whose exception pushes no error code. */
+.macro TRAP_NOERR vec
+	.type guest_trap_\vec, @function
+guest_trap_\vec:
+	popq	%rcx
+	popq	%r11
+	pushq	$0
+	pushq	$\vec
+	jmp	guest_trap_common
+	.size guest_trap_\vec, . - guest_trap_\vec
+.endm
+
+/* Stub for a vector whose exception pushes an error code. */
+.macro TRAP_ERR vec
+	.type guest_trap_\vec, @function
+guest_trap_\vec:
+	popq	%rcx
+	popq	%r11
+	pushq	$\vec
+	jmp	guest_trap_common
+	.size guest_trap_\vec, . - guest_trap_\vec
+.endm
+
+	TRAP_NOERR 0	/* #DE */
+	TRAP_NOERR 1	/* #DB */
+	TRAP_NOERR 2	/* NMI (Xen delivers NMIs through a callback instead) */
+	TRAP_NOERR 3	/* #BP */
+	TRAP_NOERR 4	/* #OF */
+	TRAP_NOERR 5	/* #BR */
+	TRAP_NOERR 6	/* #UD */
+	TRAP_NOERR 7	/* #NM */
+	TRAP_ERR   8	/* #DF */
+	TRAP_NOERR 9	/* coprocessor segment overrun */
+	TRAP_ERR   10	/* #TS */
+	TRAP_ERR   11	/* #NP */
+	TRAP_ERR   12	/* #SS */
+	TRAP_ERR   13	/* #GP */
+	TRAP_ERR   14	/* #PF */
+	TRAP_NOERR 15	/* reserved */
+	TRAP_NOERR 16	/* #MF */
+	TRAP_ERR   17	/* #AC */
+	TRAP_NOERR 18	/* #MC */
+	TRAP_NOERR 19	/* #XM */
+	TRAP_NOERR 20	/* #VE */
+	TRAP_ERR   21	/* #CP */
+	TRAP_NOERR 22
+	TRAP_NOERR 23
+	TRAP_NOERR 24
+	TRAP_NOERR 25
+	TRAP_NOERR 26
+	TRAP_NOERR 27
+	TRAP_NOERR 28	/* #HV */
+	TRAP_ERR   29	/* #VC */
+	TRAP_ERR   30	/* #SX */
+	TRAP_NOERR 31
+
+	.type guest_trap_common, @function
+guest_trap_common:
+	pushq	%rax
+	pushq	%rbx
+	pushq	%rcx
+	pushq	%rdx
+	pushq	%rsi
+	pushq	%rdi
+	pushq	%rbp
+	pushq	%r8
+	pushq	%r9
+	pushq	%r10
+	pushq	%r11
+	pushq	%r12
+	pushq	%r13
+	pushq	%r14
+	pushq	%r15
+	movq	%rsp, %rdi		/* struct guest_regs * */
+	andq	$-16, %rsp		/* the C ABI wants a 16-byte aligned call */
+	call	guest_fault
+	ud2				/* guest_fault() does not return */
+	.size guest_trap_common, . - guest_trap_common
+
+	/* Stub addresses by vector, for the trap table. */
+	.section .rodata
+	.balign 8
+	.globl guest_trap_stubs
+guest_trap_stubs:
+	.irp vec, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+	.quad	guest_trap_\vec
+	.endr
+	.size guest_trap_stubs, . - guest_trap_stubs

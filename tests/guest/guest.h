@@ -1,0 +1,125 @@
+/*
+ * tests/guest/guest.h - the reference guest's own internal interfaces.
+ *
+ * Nothing here is part of the kit: it is how this small kernel is put
+ * together. Each block names the file that owns it.
+ */
+#ifndef PVK_GUEST_H
+#define PVK_GUEST_H
+
+#include <stdarg.h>
+#include <pvkit/frame.h>
+#include <pvkit/types.h>
+#include <pvkit/xen/xen.h>
+
+#include "layout.h"
+
+/* ---- boot.c: start of day ------------------------------------------- */
+extern const struct pvk_start_info *guest_start_info;
+__pvk_noreturn void guest_main(const struct pvk_start_info *si,
+			       unsigned long boot_stack_top);
+/* Guest system time (ns) when guest_main started. */
+extern uint64_t guest_boot_ns;
+
+/* ---- bootmem.c: the start-of-day mapped area and frame translation ---- */
+void guest_bootmem_init(const struct pvk_start_info *si,
+			unsigned long boot_stack_top);
+/* [start, end) of the mapped pages Xen left unused (page allocator pool). */
+extern unsigned long guest_free_start, guest_free_end;
+/* Frames of the start-of-day area: virt = VIRT_BASE + pfn * 4 KiB. */
+bool guest_pfn_is_mapped(pvk_pfn_t pfn);
+void *guest_pfn_to_virt(pvk_pfn_t pfn);
+bool guest_virt_is_mapped(unsigned long va, size_t len);
+pvk_mfn_t guest_pfn_to_mfn(pvk_pfn_t pfn);
+pvk_pfn_t guest_mfn_to_pfn(pvk_mfn_t mfn);
+/* A frame of ours given by machine number (ring pages): panics if it is not
+ * one of our pages inside the mapped area. */
+void *guest_mfn_to_virt(pvk_mfn_t mfn, const char *what);
+
+/* ---- shared_info.c: the shared info page ------------------------------ */
+void guest_shared_info_map(const struct pvk_start_info *si);
+/* NULL until guest_shared_info_map() ran. */
+extern struct pvk_shared_info *guest_shared_info;
+struct pvk_vcpu_info *guest_vcpu0(void);
+
+/* ---- time.c: Xen system time ----------------------------------------- */
+/* Nanoseconds of Xen system time; 0 before shared_info is mapped. */
+uint64_t guest_now_ns(void);
+
+/* ---- console.c: the PV console ---------------------------------------- */
+void guest_console_init(const struct pvk_start_info *si);
+void guest_console_write(const char *text, size_t len);
+/* Waits (bounded) until the backend consumed everything; false on timeout. */
+bool guest_console_flush(void);
+/* Writes through HYPERVISOR_console_io only (Xen's own console). */
+void guest_console_io_write(const char *text, size_t len);
+/* Counters for the console test. */
+uint32_t guest_console_ring_cons(void);
+uint32_t guest_console_ring_prod(void);
+bool guest_console_ring_ready(void);
+
+/* ---- print.c: formatted output ---------------------------------------- */
+void guest_printf(const char *fmt, ...) __pvk_printf(1, 2);
+void guest_vprintf(const char *fmt, va_list ap);
+
+/* ---- traps.c / fault.c: exceptions ------------------------------------ */
+void guest_traps_init(void);
+/* Register layout built by entry.S; see the table there. */
+struct guest_regs {
+	uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
+	uint64_t rbp, rdi, rsi, rdx, rcx, rbx, rax;
+	uint64_t vector, error_code;
+	uint64_t rip, cs, rflags, rsp, ss;	/* pushed by Xen */
+};
+__pvk_noreturn void guest_fault(struct guest_regs *regs);
+/* Prints "<prefix> #n 0xaddr <symbol+off>" lines walking %rbp frames. */
+void guest_backtrace(const char *prefix, unsigned long rbp);
+
+/* ---- symbols.c: the embedded symbol table ----------------------------- */
+/* Name of the function containing addr, NULL if unknown; *offset set. */
+const char *guest_symbol(unsigned long addr, unsigned long *offset);
+
+/* ---- shutdown.c: leaving ---------------------------------------------- */
+/* Flushes the console and shuts the domain down with a SHUTDOWN_* reason. */
+__pvk_noreturn void guest_shutdown(unsigned int reason);
+/* Crashes the domain without touching the console. */
+__pvk_noreturn void guest_crash_now(void);
+/* Crashes the domain without even a hypercall (the hypercall page is bad). */
+__pvk_noreturn void guest_crash_hard(void);
+
+/* ---- cmdline.c: start_info->cmd_line ---------------------------------- */
+void guest_cmdline_parse(const char *cmdline);
+/* Number of names given with pvkit.test=, 0 if none (run the defaults). */
+unsigned int guest_cmdline_nr_tests(void);
+const char *guest_cmdline_test(unsigned int i);
+
+/* ---- test.c: the test runner (tests are declared with test.h) -------- */
+/* Runs the selected tests, prints the closing line; returns the failures. */
+unsigned int guest_run_tests(void);
+
+/* ---- page_alloc.c / heap.c: memory ------------------------------------ */
+void guest_page_alloc_init(unsigned long start, unsigned long end);
+size_t guest_pages_free(void);
+size_t guest_pages_total(void);
+size_t guest_heap_free_bytes(void);
+
+/* ---- lock.c: pvk_port_lock() and friends ------------------------------ */
+struct pvk_lock;
+bool guest_lock_held(struct pvk_lock *lock);
+
+/* ---- string.c: the C routines port.h asks the host for, and two more -- */
+void *memcpy(void *dst, const void *src, size_t n);
+void *memmove(void *dst, const void *src, size_t n);
+void *memset(void *dst, int c, size_t n);
+int memcmp(const void *a, const void *b, size_t n);
+size_t strlen(const char *s);
+char *guest_strstr(const char *haystack, const char *needle);
+int guest_strncmp(const char *a, const char *b, size_t n);
+
+/* Linker-script symbols. */
+extern char __image_start[], __image_end[], __text_start[], __text_end[];
+extern char guest_stack_bottom[], guest_stack_top[];
+
+#define GUEST_ROUND_UP(x, a)	(((x) + (a) - 1) & ~((unsigned long)(a) - 1))
+
+#endif /* PVK_GUEST_H */

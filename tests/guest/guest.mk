@@ -1,0 +1,90 @@
+# tests/guest/guest.mk - builds the reference PV guest kernel, build/pvkit-guest.
+# Included by the top Makefile.
+#
+#   make guest         build/libpvkit.a, then the guest ELF
+#   make check-guest   boot it on Xen (tests/xen harness): scenarios
+#                      guest-basic (all tests pass, poweroff) and guest-fault
+#                      (decoded fault report, crash)
+#
+# The guest is linked twice: the first link has an empty symbol table,
+# gen-symtab.sh turns that link's code symbols into the table of the second
+# (see gen-symtab.sh and guest.lds.S), and the result is checked to have the
+# same code addresses as the table says.
+
+GUEST_DIR := tests/guest
+GUEST_OUT := $(O)/tests/guest
+
+# Test files last: tests run in link order, so this list is their order.
+GUEST_SRCS := head.S entry.S notes.S \
+	boot.c bootmem.c shared_info.c time.c console.c print.c \
+	traps.c fault.c symbols.c shutdown.c cmdline.c \
+	page_alloc.c heap.c lock.c string.c test.c \
+	cases/start_info.c cases/hypercall_page.c cases/xen_version.c \
+	cases/shared_info.c cases/console.c cases/memory.c cases/lock.c \
+	cases/multicall.c cases/counters.c cases/privileged_insn.c
+
+GUEST_OBJS := $(addprefix $(GUEST_OUT)/,$(addsuffix .o,$(basename $(GUEST_SRCS))))
+
+# -fno-toplevel-reorder keeps each file's tests in declaration order in
+# their section; -fno-tree-loop-distribute-patterns stops GCC from turning
+# the loops of memset/memcpy (string.c) into calls to themselves.
+GUEST_CFLAGS := -fno-toplevel-reorder -fno-tree-loop-distribute-patterns
+GUEST_LD := ld
+GUEST_LDFLAGS := -nostdlib -static -z max-page-size=4096 -z noexecstack
+
+# $(1): output file, $(2): the symbol table object. The whole kit is linked
+# in, so every kit object is proven to link against this port.
+guest_link = $(GUEST_LD) $(GUEST_LDFLAGS) -T $(GUEST_OUT)/guest.lds -o $(1) \
+	$(GUEST_OBJS) $(2) --whole-archive $(O)/libpvkit.a --no-whole-archive
+
+.PHONY: guest check-guest
+guest: $(O)/pvkit-guest
+
+check-guest: guest
+	$(Q)tests/xen/e2e.sh check guest-basic guest-fault
+
+$(GUEST_OUT)/%.o: $(GUEST_DIR)/%.c $(AUTOCONF_H)
+	@mkdir -p $(@D)
+	$(call quiet_echo,CC,$@)
+	$(Q)$(CC) $(KIT_CPPFLAGS) $(KIT_CFLAGS) $(GUEST_CFLAGS) $(DEPFLAGS) -c $< -o $@
+
+$(GUEST_OUT)/%.o: $(GUEST_DIR)/%.S $(AUTOCONF_H)
+	@mkdir -p $(@D)
+	$(call quiet_echo,AS,$@)
+	$(Q)$(CC) $(KIT_CPPFLAGS) $(KIT_CFLAGS) $(KIT_AFLAGS) $(DEPFLAGS) -c $< -o $@
+
+$(GUEST_OUT)/guest.lds: $(GUEST_DIR)/guest.lds.S $(GUEST_DIR)/layout.h
+	@mkdir -p $(@D)
+	$(call quiet_echo,LDS,$@)
+	$(Q)$(CC) -E -P -undef -x c -D__ASSEMBLY__ -I$(GUEST_DIR) $< -o $@
+
+# Link 1: empty symbol table.
+$(GUEST_OUT)/symtab-empty.S: $(GUEST_DIR)/gen-symtab.sh
+	@mkdir -p $(@D)
+	$(Q)sh $< > $@
+
+$(GUEST_OUT)/pvkit-guest.1: $(GUEST_OBJS) $(GUEST_OUT)/symtab-empty.o $(O)/libpvkit.a \
+		$(GUEST_OUT)/guest.lds
+	$(call quiet_echo,LD,$@)
+	$(Q)$(call guest_link,$@,$(GUEST_OUT)/symtab-empty.o)
+
+# Link 2: the code symbols of link 1.
+$(GUEST_OUT)/symtab.S: $(GUEST_OUT)/pvkit-guest.1 $(GUEST_DIR)/gen-symtab.sh
+	$(call quiet_echo,SYMTAB,$@)
+	$(Q)sh $(GUEST_DIR)/gen-symtab.sh $< > $@
+
+$(GUEST_OUT)/symtab-empty.o $(GUEST_OUT)/symtab.o: %.o: %.S
+	$(call quiet_echo,AS,$@)
+	$(Q)$(CC) $(KIT_AFLAGS) -c $< -o $@
+
+$(O)/pvkit-guest: $(GUEST_OBJS) $(GUEST_OUT)/symtab.o $(O)/libpvkit.a $(GUEST_OUT)/guest.lds
+	$(call quiet_echo,LD,$@)
+	$(Q)$(call guest_link,$@.tmp,$(GUEST_OUT)/symtab.o)
+	$(Q)sh $(GUEST_DIR)/gen-symtab.sh $@.tmp | cmp -s - $(GUEST_OUT)/symtab.S || \
+		{ echo "guest: code addresses differ between the two links (guest.lds.S order?)"; \
+		  rm -f $@.tmp; exit 1; }
+	$(Q)mv $@.tmp $@
+
+-include $(GUEST_OBJS:.o=.d)
+
+SPARSE_SRCS += $(addprefix $(GUEST_DIR)/,$(filter %.c,$(GUEST_SRCS)))

@@ -1,0 +1,119 @@
+/*
+ * tests/guest/test.c - the test runner: select, run, report.
+ *
+ * Runs the tests of the .pvk_guest_tests section (test.h) in order: all
+ * regular tests, or exactly those named with pvkit.test= (explicit-only
+ * tests included). One result line per test,
+ *   test NAME: PASS | FAIL: <reason> | SKIP: <reason>
+ * then the closing line "N passed, N failed[, N skipped]" that the harness
+ * reads. A name on the command line that matches no test is a failure.
+ */
+#include <pvkit/log.h>
+
+#include "test.h"
+
+#define REASON_MAX 256
+
+enum result { RESULT_PASS, RESULT_FAIL, RESULT_SKIP };
+
+extern const struct guest_test __start_pvk_guest_tests[], __stop_pvk_guest_tests[];
+
+static enum result result;
+static char reason[REASON_MAX];
+
+static void record(enum result r, const char *prefix, const char *fmt, va_list ap)
+{
+	int n;
+
+	if (result != RESULT_PASS)
+		return;
+	result = r;
+	n = pvk_snprintf(reason, sizeof(reason), "%s", prefix);
+	if (n < (int)sizeof(reason))
+		pvk_vsnprintf(reason + n, sizeof(reason) - (size_t)n, fmt, ap);
+}
+
+void guest_test_fail(const char *file, int line, const char *fmt, ...)
+{
+	char where[96];
+	va_list ap;
+
+	pvk_snprintf(where, sizeof(where), "%s:%d: ", file, line);
+	va_start(ap, fmt);
+	record(RESULT_FAIL, where, fmt, ap);
+	va_end(ap);
+}
+
+void guest_test_skip(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	record(RESULT_SKIP, "", fmt, ap);
+	va_end(ap);
+}
+
+static const struct guest_test *find(const char *name)
+{
+	for (const struct guest_test *t = __start_pvk_guest_tests; t < __stop_pvk_guest_tests; t++) {
+		if (!guest_strncmp(t->name, name, (size_t)-1))
+			return t;
+	}
+	return NULL;
+}
+
+static bool selected(const struct guest_test *t)
+{
+	unsigned int n = guest_cmdline_nr_tests();
+
+	if (!n)
+		return !t->explicit_only;
+	for (unsigned int i = 0; i < n; i++) {
+		if (find(guest_cmdline_test(i)) == t)
+			return true;
+	}
+	return false;
+}
+
+/* Returns the number of failures. */
+unsigned int guest_run_tests(void)
+{
+	unsigned int passed = 0, failed = 0, skipped = 0;
+	uint64_t start_ns = guest_now_ns();
+
+	for (unsigned int i = 0; i < guest_cmdline_nr_tests(); i++) {
+		if (!find(guest_cmdline_test(i))) {
+			guest_printf("test %s: FAIL: no such test\n", guest_cmdline_test(i));
+			failed++;
+		}
+	}
+	for (const struct guest_test *t = __start_pvk_guest_tests; t < __stop_pvk_guest_tests; t++) {
+		if (!selected(t))
+			continue;
+		result = RESULT_PASS;
+		reason[0] = '\0';
+		t->run();
+		switch (result) {
+		case RESULT_PASS:
+			guest_printf("test %s: PASS\n", t->name);
+			passed++;
+			break;
+		case RESULT_FAIL:
+			guest_printf("test %s: FAIL: %s\n", t->name, reason);
+			failed++;
+			break;
+		case RESULT_SKIP:
+			guest_printf("test %s: SKIP: %s\n", t->name, reason);
+			skipped++;
+			break;
+		}
+	}
+	guest_printf("pvkit-guest: tests took %llu ms, %llu ms since boot\n",
+		     (unsigned long long)(guest_now_ns() - start_ns) / 1000000,
+		     (unsigned long long)(guest_now_ns() - guest_boot_ns) / 1000000);
+	if (skipped)
+		guest_printf("%u passed, %u failed, %u skipped\n", passed, failed, skipped);
+	else
+		guest_printf("%u passed, %u failed\n", passed, failed);
+	return failed;
+}

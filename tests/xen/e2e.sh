@@ -1,0 +1,270 @@
+#!/bin/bash
+# tests/xen/e2e.sh - host side of the end-to-end harness: boots Debian's
+# Xen 4.17 + a Linux dom0 under QEMU (TCG) once, lets dom0 run the chosen
+# scenarios (tests/xen/scenarios/*.scn) as real PV guests with xl, and judges
+# the results from the "@@pvk" lines dom0 prints on its console.
+#
+#   e2e.sh check [scenario...]   all (or the named) scenarios, quiet, verdicts
+#   e2e.sh run   [scenario...]   default: guest-basic; streams the console
+#   e2e.sh prepare               fetch packages + build the cached cpios only
+#   e2e.sh list                  list scenarios
+# Options (before the mode): --guest PATH (or PVK_GUEST; default
+# build/pvkit-guest), --debug (dom0 printk on console, xl configs shown).
+set -uo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+CACHE=${PVK_XEN_CACHE:-$ROOT/build/xen-cache}
+OUT=${PVK_E2E_OUT:-$ROOT/build/e2e}
+GUEST=${PVK_GUEST:-$ROOT/build/pvkit-guest}
+SCN=${PVK_SCENARIOS:-$HERE/scenarios}       # scenario directory
+DEBUG=
+DOM0_UP_TIMEOUT=${PVK_DOM0_TIMEOUT:-120}   # QEMU start -> "@@pvk dom0-ready"
+BOOT_MARGIN=150                             # added to the scenarios' timeouts
+PER_SCENARIO_MARGIN=25                      # domain build/teardown, dumps
+
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --guest) GUEST=$2; shift 2 ;;
+        --guest=*) GUEST=${1#*=}; shift ;;
+        --debug) DEBUG=1; shift ;;
+        *) break ;;
+    esac
+done
+MODE=${1:-check}; shift || true
+case "$GUEST" in /*) ;; *) GUEST=$PWD/$GUEST ;; esac
+case "$SCN" in /*) ;; *) SCN=$PWD/$SCN ;; esac
+
+die() { echo "e2e: error: $*" >&2; exit 2; }
+info() { echo "e2e: $*" >&2; }
+
+# Host tools; installed from Debian when missing, silent when present.
+ensure_tools() {
+    local need=() c p
+    for c in qemu-system-x86_64:qemu-system-x86 cpio:cpio readelf:binutils \
+             gzip:gzip xz:xz-utils dpkg-deb:dpkg; do
+        command -v "${c%%:*}" >/dev/null 2>&1 || need+=("${c#*:}")
+    done
+    [ ${#need[@]} -eq 0 ] && return 0
+    info "installing host tools: ${need[*]}"
+    apt-cache show "${need[0]}" >/dev/null 2>&1 || apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+        "${need[@]}" >/dev/null || die "apt-get install ${need[*]} failed"
+}
+
+# Read one variable of a scenario file (sourced in a subshell with defaults).
+scn() {  # name var
+    ( KERNEL=pvkit-guest RAMDISK= MEMORY=64 VCPUS=1 VIFS=0 DISKS= EXTRA=
+      TIMEOUT=60 EXPECT_END=poweroff EXPECT_SUMMARY=pass EXPECT_REGEX=
+      . "$SCN/$1.scn"; eval "printf '%s' \"\${$2}\"" )
+}
+all_scenarios() { (cd "$SCN" && ls *.scn | sed 's/\.scn$//'); }
+
+# Host path of a scenario's guest kernel; "" for the dom0's own kernel.
+guest_image() {
+    local k; k=$(scn "$1" KERNEL)
+    case "$k" in
+        linux) echo "" ;;
+        pvkit-guest) echo "$GUEST" ;;
+        /*) echo "$k" ;;
+        *) echo "$ROOT/build/$k" ;;
+    esac
+}
+
+prepare() {
+    ensure_tools
+    PVK_QUIET=${QUIET:-} sh "$HERE/fetch.sh" || die "package fetch failed"
+    PVK_QUIET=${QUIET:-} sh "$HERE/mkinitramfs.sh" all || die "initramfs build failed"
+    KPKG=$(cat "$CACHE/kernel-package"); KVER=${KPKG#linux-image-}
+    DOM0_KERNEL=$CACHE/root/boot/vmlinuz-$KVER
+    XEN=$CACHE/xen-4.17-amd64.elf
+    # QEMU's multiboot loader wants the plain ELF, Debian ships it gzipped.
+    if [ ! -s "$XEN" ] || [ "$CACHE/root/boot/xen-4.17-amd64.gz" -nt "$XEN" ]; then
+        gzip -dc "$CACHE/root/boot/xen-4.17-amd64.gz" > "$XEN.tmp" && mv "$XEN.tmp" "$XEN"
+    fi
+}
+
+# The per-run cpio: dom0 scripts, scenario files, guest images. Appended to
+# the cached base so a new guest build never rebuilds the base.
+build_run_cpio() {  # scenarios...
+    local S=$OUT/run.staging n img
+    rm -rf "$S"; mkdir -p "$S/pvk/scenarios" "$S/pvk/guests" "$S/etc/xen/scripts"
+    install -m 755 "$HERE/dom0/init" "$S/init"
+    install -m 755 "$HERE/dom0/run-scenario" "$S/pvk/run-scenario"
+    install -m 755 "$HERE/dom0/vif-pvk" "$HERE/dom0/block-pvk" "$S/etc/xen/scripts/"
+    cp "$CACHE/domu-initrd.cpio" "$S/pvk/"
+    : > "$S/pvk/run-list"
+    for n in "$@"; do
+        cp "$SCN/$n.scn" "$S/pvk/scenarios/"
+        img=$(guest_image "$n")
+        [ -z "$img" ] || cp "$img" "$S/pvk/guests/$(basename "$(scn "$n" KERNEL)")"
+        echo "$n" >> "$S/pvk/run-list"
+    done
+    (cd "$S" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) > "$OUT/run.cpio"
+    cat "$CACHE/dom0-base.cpio" "$OUT/run.cpio" > "$OUT/initrd.cpio"
+    rm -rf "$S"
+}
+
+QPID=
+cleanup() {
+    if [ -n "$QPID" ] && kill -0 "$QPID" 2>/dev/null; then
+        kill "$QPID" 2>/dev/null; sleep 1; kill -9 "$QPID" 2>/dev/null
+    fi
+    [ -z "${TPID:-}" ] || kill "$TPID" 2>/dev/null
+    return 0
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+LOG=$OUT/console.log
+now() { date +%s.%N | cut -c1-14; }
+elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN{printf "%.1f", b-a}'; }
+
+# Boot Xen + dom0 with the run cpio; returns once QEMU has exited (by itself
+# or killed by a watchdog). Sets BOOT_FAIL, T_READY, T_TOTAL.
+boot() {  # stream(0/1) overall-timeout
+    local stream=$1 limit=$2 t0 dom0_args xen_args
+    xen_args="dom0_mem=768M,max:768M console=com1 com1=115200,8n1 loglvl=all guest_loglvl=all bootscrub=0"
+    # bootscrub=0: scrubbing 2 GiB under TCG competes with dom0 for a while.
+    dom0_args="console=hvc0 earlyprintk=xen rdinit=/init"
+    [ -z "$DEBUG" ] || dom0_args="$dom0_args pvk.debug=1"
+    : > "$LOG"
+    t0=$(now)
+    # -no-reboot: if Xen restarts the machine (reboot or panic) QEMU exits.
+    setsid qemu-system-x86_64 -machine q35 -cpu qemu64,+npt -m 2048 -smp 2 \
+        -display none -monitor none -serial stdio -nic none -no-reboot \
+        -kernel "$XEN" -append "$xen_args" \
+        -initrd "$DOM0_KERNEL $dom0_args,$OUT/initrd.cpio" \
+        < /dev/null > "$LOG" 2>&1 &
+    QPID=$!
+    TPID=
+    [ "$stream" = 0 ] || { tail -n +1 -f "$LOG" --pid="$QPID" & TPID=$!; }
+    BOOT_FAIL= T_READY=
+    while kill -0 "$QPID" 2>/dev/null; do
+        sleep 0.5
+        if [ -z "$T_READY" ]; then
+            if grep -q '@@pvk dom0-ready' "$LOG"; then T_READY=$(elapsed "$t0")
+            elif grep -q '@@pvk dom0-failed' "$LOG"; then
+                BOOT_FAIL="dom0 setup failed: $(grep -ao '@@pvk dom0-failed.*' "$LOG" | head -n1 | tr -d '\r')"
+            elif awk -v a="$t0" -v b="$(now)" -v l="$DOM0_UP_TIMEOUT" 'BEGIN{exit !(b-a>l)}'; then
+                BOOT_FAIL="dom0 did not come up within ${DOM0_UP_TIMEOUT}s"; break
+            fi
+        fi
+        if awk -v a="$t0" -v b="$(now)" -v l="$limit" 'BEGIN{exit !(b-a>l)}'; then
+            info "QEMU overall timeout (${limit}s) reached, killing it"; break
+        fi
+    done
+    cleanup; QPID=
+    [ -z "$TPID" ] || { wait "$TPID" 2>/dev/null; TPID=; }
+    T_TOTAL=$(elapsed "$t0")
+    if [ -z "$T_READY" ] && [ -z "$BOOT_FAIL" ]; then
+        BOOT_FAIL="dom0 did not come up (QEMU exited after ${T_TOTAL}s)"
+    fi
+}
+
+# Console lines of a scenario with a given prefix ("" guest, "xen", "regs").
+lines() {  # name kind
+    local p="[$1]"; [ -z "$2" ] || p="[$1:$2]"
+    tr -d '\r' < "$LOG" | grep -aF "$p " | sed "s/^.*\[${1//./\\.}${2:+:$2}\] //"
+}
+
+judge() {  # name -> prints verdict, returns 0 on pass
+    local n=$1 endl end summary secs why= exp_end exp_sum re
+    endl=$(tr -d '\r' < "$LOG" | grep -ao "@@pvk scenario-end $n .*" | tail -n1)
+    exp_end=$(scn "$n" EXPECT_END); exp_sum=$(scn "$n" EXPECT_SUMMARY)
+    if [ -z "$endl" ]; then
+        if grep -aq "@@pvk scenario-begin $n " "$LOG"; then why="no result: the run stopped during this scenario"
+        else why="scenario never started"; fi
+    else
+        end=$(sed -n 's/.* end=\([^ ]*\).*/\1/p' <<<"$endl")
+        secs=$(sed -n 's/.* secs=\([^ ]*\).*/\1/p' <<<"$endl")
+        summary=$(sed -n 's/.* summary="\(.*\)"$/\1/p' <<<"$endl")
+        if [ "$end" != "$exp_end" ]; then
+            why="end=$end, expected end=$exp_end"
+        fi
+        case "$exp_sum" in
+            pass)
+                if ! [[ "$summary" =~ ^([0-9]+)\ passed,\ 0\ failed$ ]] || [ "${BASH_REMATCH[1]}" -eq 0 ]; then
+                    why="${why:+$why; }summary \"${summary:-none}\", expected N passed, 0 failed with N>0"
+                fi ;;
+            fail)
+                if ! [[ "$summary" =~ ^[0-9]+\ passed,\ ([0-9]+)\ failed$ ]] || [ "${BASH_REMATCH[1]}" -eq 0 ]; then
+                    why="${why:+$why; }summary \"${summary:-none}\", expected failures"
+                fi ;;
+        esac
+        while IFS= read -r re; do
+            [ -n "$re" ] || continue
+            lines "$n" "" | grep -aqE -- "$re" || why="${why:+$why; }console lacks /$re/"
+        done <<<"$(scn "$n" EXPECT_REGEX)"
+    fi
+    if [ -z "$why" ]; then
+        echo "PASS $n (end=$end${summary:+, $summary}) ${secs}s"
+        return 0
+    fi
+    echo "FAIL $n: $why${secs:+ (${secs}s)}"
+    show_tail "$n"
+    return 1
+}
+
+show_tail() {
+    local n=$1 k
+    echo "--- $n: guest console (last 40 lines) ---"
+    lines "$n" "" | tail -n 40
+    for k in xl xen regs; do
+        if lines "$n" "$k" | grep -q .; then
+            echo "--- $n: $k ---"; lines "$n" "$k" | tail -n 80
+        fi
+    done
+    echo "--- end $n ---"
+}
+
+main_run() {  # stream scenarios...
+    local stream=$1; shift
+    local n img limit=$BOOT_MARGIN pass=0 fail=0 runnable=() missing=()
+    [ $# -gt 0 ] || die "no scenario selected"
+    for n in "$@"; do
+        [ -f "$SCN/$n.scn" ] || die "unknown scenario $n (see: $0 list)"
+    done
+    QUIET=$([ "$stream" = 1 ] || echo 1) prepare
+    mkdir -p "$OUT"
+    for n in "$@"; do
+        img=$(guest_image "$n")
+        if [ -n "$img" ] && [ ! -f "$img" ]; then missing+=("$n"); continue; fi
+        runnable+=("$n")
+        limit=$((limit + $(scn "$n" TIMEOUT) + PER_SCENARIO_MARGIN))
+    done
+    BOOT_FAIL= T_READY=
+    if [ ${#runnable[@]} -gt 0 ]; then
+        build_run_cpio "${runnable[@]}"
+        [ "$stream" = 1 ] || info "booting Xen + dom0 under QEMU for ${#runnable[@]} scenario(s), log: ${LOG#$ROOT/}"
+        boot "$stream" "$limit"
+        [ "$stream" = 0 ] || echo
+        if [ -n "$BOOT_FAIL" ]; then
+            echo "FAIL boot: $BOOT_FAIL"
+            echo "--- last 60 console lines (${LOG#$ROOT/}) ---"
+            tr -d '\r' < "$LOG" | tail -n 60
+            echo "---"
+        else
+            echo "boot: dom0 ready after ${T_READY}s; QEMU ran ${T_TOTAL}s in all"
+        fi
+    fi
+    for n in "$@"; do
+        if [[ " ${missing[*]} " == *" $n "* ]]; then
+            echo "FAIL $n: guest image $(guest_image "$n") does not exist (build it first)"
+            fail=$((fail + 1)); continue
+        fi
+        if judge "$n"; then pass=$((pass + 1)); else fail=$((fail + 1)); fi
+    done
+    echo "$pass passed, $fail failed"
+    [ "$fail" -eq 0 ]
+}
+
+case "$MODE" in
+    check) [ $# -gt 0 ] || set -- $(all_scenarios); main_run 0 "$@" ;;
+    run)   [ $# -gt 0 ] || set -- ${PVK_RUN_SCENARIOS:-guest-basic}; main_run 1 "$@" ;;
+    prepare) prepare ;;
+    list)  for n in $(all_scenarios); do
+               printf '%-16s %s\n' "$n" "$(sed -n '1s/^# *//p' "$SCN/$n.scn")"
+           done ;;
+    *) sed -n '2,13s/^# \{0,1\}//p' "$0"; exit 2 ;;
+esac

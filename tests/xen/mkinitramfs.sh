@@ -1,0 +1,158 @@
+#!/bin/sh
+# tests/xen/mkinitramfs.sh - owns the cpio archives booted by the e2e harness.
+#   mkinitramfs.sh base   -> build/xen-cache/dom0-base.cpio  (Xen tools, libs,
+#                            busybox, dom0 modules, kernel for Linux domUs)
+#   mkinitramfs.sh domu   -> build/xen-cache/domu-initrd.cpio (busybox +
+#                            netfront/blkfront + tests/xen/domu/init)
+# Both are cached and rebuilt only when their inputs change. The per-run cpio
+# (scripts, scenarios, guest images) is made by e2e.sh and appended to the
+# base: Linux unpacks concatenated newc archives in order.
+set -eu
+
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+HERE=$ROOT/tests/xen
+CACHE=${PVK_XEN_CACHE:-$ROOT/build/xen-cache}
+TREE=$CACHE/root
+KVER=$(cd "$TREE/lib/modules" && ls | head -n1)
+MODDIR=$TREE/lib/modules/$KVER
+
+die() { echo "mkinitramfs: error: $*" >&2; exit 1; }
+log() { [ -n "${PVK_QUIET:-}" ] || echo "mkinitramfs: $*" >&2; }
+
+# Modules the dom0 needs (backends, xenfs, bridge for vifs, loop for
+# file-backed disks); the domU only needs the two frontends.
+DOM0_MODS="xen-evtchn xen-gntdev xen-gntalloc xen-privcmd xenfs xen-netback
+xen-blkback bridge loop"
+DOMU_MODS="xen-netfront xen-blkfront"
+
+# Print module paths (relative to $MODDIR) in load order, dependencies first.
+# Dependencies come from the .modinfo section (no kmod/depmod needed).
+modorder() {
+    for m in "$@"; do
+        f=$(cd "$MODDIR" && find kernel -name "$m.ko" -o -name "$(echo "$m" | tr _ -).ko" \
+                -o -name "$(echo "$m" | tr - _).ko" | head -n1)
+        [ -n "$f" ] || die "module $m not found in $MODDIR"
+        deps=$(readelf -p .modinfo "$MODDIR/$f" | sed -n 's/.*depends=//p' | tr , ' ')
+        [ -z "$deps" ] || (modorder $deps)  # subshell: sh has no locals
+        echo "$f"
+    done
+}
+
+# Copy ELF files plus the closure of their DT_NEEDED libraries, looked up in
+# the extracted tree (never the host's libraries).
+LIBDIRS="lib/x86_64-linux-gnu usr/lib/x86_64-linux-gnu usr/lib/xen-4.17/lib"
+copy_elf_closure() {  # dest files...
+    dest=$1; shift
+    todo="$*"; done_=" "
+    while [ -n "$todo" ]; do
+        next=
+        for f in $todo; do
+            case "$done_" in *" $f "*) continue;; esac
+            done_="$done_$f "
+            mkdir -p "$dest/$(dirname "$f")"
+            cp -a "$TREE/$f" "$dest/$f"
+            # Follow a symlink chain (libfoo.so.1 -> libfoo.so.1.2).
+            if [ -L "$TREE/$f" ]; then
+                t=$(readlink "$TREE/$f")
+                case "$t" in /*) t=${t#/};; *) t=$(dirname "$f")/$t;; esac
+                next="$next $t"; continue
+            fi
+            for n in $(readelf -d "$TREE/$f" 2>/dev/null |
+                       sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'); do
+                hit=
+                for d in $LIBDIRS; do
+                    if [ -e "$TREE/$d/$n" ]; then hit=$d/$n; break; fi
+                done
+                [ -n "$hit" ] || die "library $n (needed by $f) not in the package set"
+                next="$next $hit"
+            done
+        done
+        todo=$next
+    done
+}
+
+# bzImage -> gzip'd vmlinux; falls back to the bzImage itself (xl loads
+# both) when no xz payload is found.
+vmlinux_gz() {
+    off=$(LC_ALL=C grep -abo "$(printf '\3757zXZ')" "$1" | head -n1 | cut -d: -f1)
+    if [ -n "$off" ] && tail -c +"$((off + 1))" "$1" | xz -dc 2>/dev/null | gzip -c > "$1.gz.tmp" &&
+       [ "$(gzip -dc "$1.gz.tmp" | head -c4 | od -An -c | tr -d ' ')" = '177ELF' ]; then
+        cat "$1.gz.tmp"
+    else
+        cat "$1"
+    fi
+    rm -f "$1.gz.tmp"
+}
+
+mkcpio() {  # dir out
+    (cd "$1" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) > "$2.tmp"
+    mv "$2.tmp" "$2"
+}
+
+# Cache key: the package set + this script + the domU init.
+key() { cat "$CACHE/stamp" "$0" "$@" 2>/dev/null | cksum; }
+
+build_base() {
+    out=$CACHE/dom0-base.cpio
+    k=$(key)
+    if [ -f "$out" ] && [ "$(cat "$out.key" 2>/dev/null)" = "$k" ]; then
+        log "base cpio up to date"; return
+    fi
+    log "building $out"
+    S=$CACHE/base.staging; rm -rf "$S"; mkdir -p "$S"
+    (cd "$S" && mkdir -p bin sbin dev proc sys tmp run var etc/xen/scripts root pvk)
+    cp "$TREE/bin/busybox" "$S/bin/busybox"
+    # Tools called by name (not through Debian's version wrapper).
+    XB=usr/lib/xen-4.17/bin
+    copy_elf_closure "$S" $XB/xl $XB/xenstored $XB/xenconsoled $XB/xenctx \
+        $XB/xen-init-dom0 $XB/libxl-save-helper usr/bin/xenstore \
+        lib/x86_64-linux-gnu/libgcc_s.so.1 lib64/ld-linux-x86-64.so.2
+    # glibc dlopens libgcc_s at run time (pthread_cancel/unwind): already in.
+    for t in read write ls list rm exists watch chmod; do
+        ln -sf xenstore "$S/usr/bin/xenstore-$t"
+    done
+    cp "$TREE/etc/xen/xl.conf" "$S/etc/xen/xl.conf"
+    # Modules in load order; /pvk/modules.dom0 and .domu list them.
+    mkdir -p "$S/lib/modules/$KVER"
+    for f in $(modorder $DOM0_MODS | awk '!s[$0]++'); do
+        mkdir -p "$S/lib/modules/$KVER/$(dirname "$f")"
+        cp "$MODDIR/$f" "$S/lib/modules/$KVER/$f"
+        echo "/lib/modules/$KVER/$f"
+    done > "$S/pvk/modules.dom0"
+    # The Debian kernel doubles as the Linux domU kernel. Its bzImage payload
+    # is xz, which libxenguest decodes slowly under TCG (~10 s per domain);
+    # re-packed as gzip'd ELF, zlib loads it in ~5 s.
+    vmlinux_gz "$TREE/boot/vmlinuz-$KVER" > "$S/pvk/vmlinux.gz"
+    mkcpio "$S" "$out"
+    rm -rf "$S"
+    echo "$k" > "$out.key"
+}
+
+build_domu() {
+    out=$CACHE/domu-initrd.cpio
+    k=$(key "$HERE/domu/init")
+    if [ -f "$out" ] && [ "$(cat "$out.key" 2>/dev/null)" = "$k" ]; then
+        log "domU initrd up to date"; return
+    fi
+    log "building $out"
+    S=$CACHE/domu.staging; rm -rf "$S"; mkdir -p "$S"
+    (cd "$S" && mkdir -p bin dev proc sys tmp mnt)
+    cp "$TREE/bin/busybox" "$S/bin/busybox"
+    cp "$HERE/domu/init" "$S/init"; chmod 755 "$S/init"
+    for f in $(modorder $DOMU_MODS | awk '!s[$0]++'); do
+        mkdir -p "$S/lib/modules/$KVER/$(dirname "$f")"
+        cp "$MODDIR/$f" "$S/lib/modules/$KVER/$f"
+        echo "/lib/modules/$KVER/$f"
+    done > "$S/modules.list"
+    mkcpio "$S" "$out"
+    rm -rf "$S"
+    echo "$k" > "$out.key"
+}
+
+[ -d "$TREE" ] || die "no extracted tree; run tests/xen/fetch.sh first"
+case "${1:-}" in
+    base) build_base ;;
+    domu) build_domu ;;
+    all)  build_base; build_domu ;;
+    *) echo "usage: $0 base|domu|all" >&2; exit 2 ;;
+esac
