@@ -1,8 +1,12 @@
 /*
  * lib/format.c - pvk_vsnprintf(), the kit's freestanding printf core.
  *
- * Pure logic with no kit dependencies, so the host unit tests compile this
- * very file and compare it with the C library's snprintf.
+ * It implements what gcc's format checker accepts for the conversions it
+ * knows (d i u x X o p s c %), with the flags '-', '0', '+', ' ', '#', width
+ * and precision (both may be '*'), and the lengths hh, h, l, ll, z, t; so
+ * kit code that compiles cleanly also prints what it says. Pure logic with
+ * no kit dependencies: the host unit tests compile this very file and
+ * compare it with the C library's snprintf.
  */
 #include <pvkit/log.h>
 
@@ -12,6 +16,13 @@ struct out {
 	size_t len; /* what the full output would have been */
 };
 
+struct spec {
+	bool left, plus, space, alt, zero;
+	int width;
+	int precision; /* -1: none given */
+	char length;   /* 'H' hh, 'h', 'l', 'L' ll, 'z', 't', or 0 */
+};
+
 static void put(struct out *o, char c)
 {
 	if (o->len + 1 < o->size)
@@ -19,122 +30,211 @@ static void put(struct out *o, char c)
 	o->len++;
 }
 
-static void put_padded(struct out *o, const char *s, size_t n, int width,
-		       bool left, char pad, char sign)
+static void put_n(struct out *o, const char *s, size_t n)
 {
-	int fill = width - (int)n - (sign ? 1 : 0);
-
-	/* Zero padding goes between the sign and the digits. */
-	if (sign && pad == '0')
-		put(o, sign);
-	while (!left && fill-- > 0)
-		put(o, pad);
-	if (sign && pad != '0')
-		put(o, sign);
 	for (size_t i = 0; i < n; i++)
 		put(o, s[i]);
-	while (left && fill-- > 0)
-		put(o, ' ');
 }
 
-static void put_unsigned(struct out *o, unsigned long long v, unsigned base,
-			 bool upper, int width, bool left, char pad, char sign)
+static void put_fill(struct out *o, char c, int n)
 {
-	const char *digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
+	while (n-- > 0)
+		put(o, c);
+}
+
+/*
+ * One field: prefix (sign or 0x), leading zeros, body, padded to the width.
+ * Zero padding (the '0' flag without precision) goes after the prefix.
+ */
+static void put_field(struct out *o, const struct spec *sp, const char *prefix,
+		      int zeros, const char *body, size_t n)
+{
+	size_t plen = 0;
+	int fill;
+
+	while (prefix[plen])
+		plen++;
+	fill = sp->width - (int)(plen + (size_t)zeros + n);
+	if (!sp->left && !sp->zero)
+		put_fill(o, ' ', fill);
+	put_n(o, prefix, plen);
+	if (!sp->left && sp->zero)
+		put_fill(o, '0', fill);
+	put_fill(o, '0', zeros);
+	put_n(o, body, n);
+	if (sp->left)
+		put_fill(o, ' ', fill);
+}
+
+static void put_integer(struct out *o, struct spec *sp, unsigned long long v,
+			bool negative, char conv)
+{
+	unsigned base = conv == 'o' ? 8 : (conv == 'x' || conv == 'X' || conv == 'p') ? 16 : 10;
+	const char *digits = conv == 'X' ? "0123456789ABCDEF" : "0123456789abcdef";
 	char tmp[24];
 	size_t n = 0;
+	int zeros = 0;
+	const char *prefix = "";
 
-	do {
-		tmp[sizeof(tmp) - 1 - n++] = digits[v % base];
-		v /= base;
-	} while (v);
-	put_padded(o, tmp + sizeof(tmp) - n, n, width, left, pad, sign);
+	/* C: precision 0 with value 0 prints no digits at all. */
+	if (!(v == 0 && sp->precision == 0)) {
+		do {
+			tmp[sizeof(tmp) - 1 - n++] = digits[v % base];
+			v /= base;
+		} while (v);
+	}
+	if (sp->precision >= 0) {
+		sp->zero = false; /* a precision overrides the '0' flag */
+		if (sp->precision > (int)n)
+			zeros = sp->precision - (int)n;
+	}
+	if (conv == 'd' || conv == 'i')
+		prefix = negative ? "-" : sp->plus ? "+" : sp->space ? " " : "";
+	else if (conv == 'p')
+		prefix = "0x";
+	else if (sp->alt && conv == 'o' && zeros == 0 && (n == 0 || tmp[sizeof(tmp) - n] != '0'))
+		zeros = 1; /* '#' with octal: force a leading zero */
+	else if (sp->alt && (conv == 'x' || conv == 'X') && n && !(n == 1 && tmp[sizeof(tmp) - 1] == '0'))
+		prefix = conv == 'x' ? "0x" : "0X";
+	put_field(o, sp, prefix, zeros, tmp + sizeof(tmp) - n, n);
+}
+
+static long long signed_arg(const struct spec *sp, va_list *ap)
+{
+	switch (sp->length) {
+	case 'H': return (signed char)va_arg(*ap, int);
+	case 'h': return (short)va_arg(*ap, int);
+	case 'l': return va_arg(*ap, long);
+	case 'L': return va_arg(*ap, long long);
+	case 'z': return va_arg(*ap, long); /* ssize_t */
+	case 't': return va_arg(*ap, ptrdiff_t);
+	default:  return va_arg(*ap, int);
+	}
+}
+
+static unsigned long long unsigned_arg(const struct spec *sp, va_list *ap)
+{
+	switch (sp->length) {
+	case 'H': return (unsigned char)va_arg(*ap, unsigned int);
+	case 'h': return (unsigned short)va_arg(*ap, unsigned int);
+	case 'l': return va_arg(*ap, unsigned long);
+	case 'L': return va_arg(*ap, unsigned long long);
+	case 'z': return va_arg(*ap, size_t);
+	case 't': return (unsigned long long)va_arg(*ap, ptrdiff_t);
+	default:  return va_arg(*ap, unsigned int);
+	}
+}
+
+/* Parses flags, width, precision and length after '%'; returns the conversion. */
+static const char *parse_spec(const char *fmt, struct spec *sp, va_list *ap)
+{
+	*sp = (struct spec){ .precision = -1 };
+	for (;; fmt++) {
+		if (*fmt == '-')
+			sp->left = true;
+		else if (*fmt == '0')
+			sp->zero = true;
+		else if (*fmt == '+')
+			sp->plus = true;
+		else if (*fmt == ' ')
+			sp->space = true;
+		else if (*fmt == '#')
+			sp->alt = true;
+		else
+			break;
+	}
+	if (*fmt == '*') {
+		sp->width = va_arg(*ap, int);
+		if (sp->width < 0) { /* C: a negative '*' width means '-' */
+			sp->left = true;
+			sp->width = -sp->width;
+		}
+		fmt++;
+	}
+	while (*fmt >= '0' && *fmt <= '9')
+		sp->width = sp->width * 10 + (*fmt++ - '0');
+	if (*fmt == '.') {
+		fmt++;
+		sp->precision = 0;
+		if (*fmt == '*') {
+			sp->precision = va_arg(*ap, int);
+			if (sp->precision < 0) /* C: as if none was given */
+				sp->precision = -1;
+			fmt++;
+		}
+		while (*fmt >= '0' && *fmt <= '9')
+			sp->precision = sp->precision * 10 + (*fmt++ - '0');
+	}
+	if (fmt[0] == 'h' && fmt[1] == 'h') {
+		sp->length = 'H';
+		fmt += 2;
+	} else if (fmt[0] == 'l' && fmt[1] == 'l') {
+		sp->length = 'L';
+		fmt += 2;
+	} else if (*fmt == 'h' || *fmt == 'l' || *fmt == 'z' || *fmt == 't') {
+		sp->length = *fmt++;
+	}
+	if (sp->left)
+		sp->zero = false;
+	return fmt;
 }
 
 int pvk_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 {
 	struct out o = { .buf = buf, .size = size, .len = 0 };
+	va_list args;
 
+	/* Work on a copy so helpers can take the list by pointer portably. */
+	va_copy(args, ap);
 	for (; *fmt; fmt++) {
-		bool left = false;
-		char pad = ' ';
-		int width = 0, longs = 0;
-		bool size_t_arg = false;
+		struct spec sp;
 
 		if (*fmt != '%') {
 			put(&o, *fmt);
 			continue;
 		}
-		fmt++;
-		for (;; fmt++) {
-			if (*fmt == '-')
-				left = true;
-			else if (*fmt == '0')
-				pad = '0';
-			else
-				break;
-		}
-		if (*fmt == '*') {
-			width = va_arg(ap, int);
-			fmt++;
-		}
-		while (*fmt >= '0' && *fmt <= '9')
-			width = width * 10 + (*fmt++ - '0');
-		while (*fmt == 'l') {
-			longs++;
-			fmt++;
-		}
-		if (*fmt == 'z') {
-			size_t_arg = true;
-			fmt++;
-		}
-		if (left)
-			pad = ' ';
+		fmt = parse_spec(fmt + 1, &sp, &args);
 
 		switch (*fmt) {
 		case 'd':
 		case 'i': {
-			long long v = size_t_arg ? (long long)va_arg(ap, long)
-				    : longs >= 2 ? va_arg(ap, long long)
-				    : longs == 1 ? va_arg(ap, long)
-				    : va_arg(ap, int);
-			unsigned long long mag = v < 0 ? -(unsigned long long)v : (unsigned long long)v;
+			long long v = signed_arg(&sp, &args);
 
-			put_unsigned(&o, mag, 10, false, width, left, pad, v < 0 ? '-' : 0);
+			put_integer(&o, &sp, v < 0 ? -(unsigned long long)v : (unsigned long long)v,
+				    v < 0, *fmt);
 			break;
 		}
 		case 'u':
+		case 'o':
 		case 'x':
-		case 'X': {
-			unsigned long long v = size_t_arg ? va_arg(ap, size_t)
-					     : longs >= 2 ? va_arg(ap, unsigned long long)
-					     : longs == 1 ? va_arg(ap, unsigned long)
-					     : va_arg(ap, unsigned int);
-
-			put_unsigned(&o, v, *fmt == 'u' ? 10 : 16, *fmt == 'X', width, left, pad, 0);
+		case 'X':
+			put_integer(&o, &sp, unsigned_arg(&sp, &args), false, *fmt);
 			break;
-		}
 		case 'p':
-			put(&o, '0');
-			put(&o, 'x');
-			put_unsigned(&o, (unsigned long long)(uintptr_t)va_arg(ap, void *), 16,
-				     false, width > 2 ? width - 2 : 0, left, pad, 0);
+			/* Kernel style: a NULL pointer prints as 0x0, not "(nil)". */
+			sp.zero = false;
+			sp.precision = -1;
+			put_integer(&o, &sp, (unsigned long long)(uintptr_t)va_arg(args, void *),
+				    false, 'p');
 			break;
 		case 's': {
-			const char *s = va_arg(ap, const char *);
+			const char *s = va_arg(args, const char *);
 			size_t n = 0;
 
 			if (!s)
 				s = "(null)";
-			while (s[n])
+			/* With a precision, s need not be terminated within it. */
+			while ((sp.precision < 0 || n < (size_t)sp.precision) && s[n])
 				n++;
-			put_padded(&o, s, n, width, left, ' ', 0);
+			sp.zero = false;
+			put_field(&o, &sp, "", 0, s, n);
 			break;
 		}
 		case 'c': {
-			char c = (char)va_arg(ap, int);
+			char c = (char)va_arg(args, int);
 
-			put_padded(&o, &c, 1, width, left, ' ', 0);
+			sp.zero = false;
+			put_field(&o, &sp, "", 0, &c, 1);
 			break;
 		}
 		case '%':
@@ -150,6 +250,7 @@ int pvk_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 			break;
 		}
 	}
+	va_end(args);
 	if (size)
 		buf[o.len < size ? o.len : size - 1] = '\0';
 	return (int)o.len;

@@ -1,9 +1,10 @@
 /*
  * pvkit/log.h - the kit's formatted logging, written through pvk_port_log_write().
  *
- * pvk_vsnprintf() is a small freestanding printf core (d i u x X p s c %,
- * with l/ll/z length, width, zero-pad and '-') so the kit can report errors
- * with numbers in them on any host kernel, including before its console.
+ * pvk_vsnprintf() is a small freestanding printf core (d i u o x X p s c %,
+ * flags, width, precision, hh/h/l/ll/z/t lengths; no floating point) so the
+ * kit can report errors with numbers in them on any host kernel, including
+ * before its console.
  */
 #ifndef PVKIT_LOG_H
 #define PVKIT_LOG_H

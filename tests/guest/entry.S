@@ -16,9 +16,10 @@
  *    +0x30 | %rsp (interrupted)  | %ss
  *    +0x38 | %ss                 |
  *
- * Above %rcx/%r11 it is the hardware exception frame, except that Xen
- * stores the interrupted vCPU's event upcall mask in bits 32-39 of the %cs
- * slot. Xen adds %rcx and %r11 because the hypercall page's SYSCALL
+ * Above %rcx/%r11 it is the hardware exception frame, except that in the
+ * %cs slot Xen shows the guest kernel's selector with RPL 0 (3 means user
+ * mode) and stores the interrupted event upcall mask in bits 32-39, and
+ * RFLAGS.IF is the inverse of that mask. Xen adds %rcx and %r11 because the hypercall page's SYSCALL
  * clobbers them, so the values the interrupted code had are on the stack
  * and the handler restores them first.
  *

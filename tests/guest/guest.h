@@ -72,6 +72,8 @@ struct guest_regs {
 	uint64_t rip, cs, rflags, rsp, ss;	/* pushed by Xen */
 };
 __pvk_noreturn void guest_fault(struct guest_regs *regs);
+/* Test hook: called during the fault report when set (fault.c). */
+extern void (*guest_fault_report_hook)(void);
 /* Prints "<prefix> #n 0xaddr <symbol+off>" lines walking %rbp frames. */
 void guest_backtrace(const char *prefix, unsigned long rbp);
 

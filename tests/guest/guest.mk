@@ -21,7 +21,8 @@ GUEST_SRCS := head.S entry.S notes.S \
 	page_alloc.c heap.c lock.c string.c test.c \
 	cases/start_info.c cases/hypercall_page.c cases/xen_version.c \
 	cases/shared_info.c cases/console.c cases/memory.c cases/lock.c \
-	cases/multicall.c cases/counters.c cases/privileged_insn.c
+	cases/multicall.c cases/counters.c cases/privileged_insn.c \
+	cases/fault.c cases/framework.c
 
 GUEST_OBJS := $(addprefix $(GUEST_OUT)/,$(addsuffix .o,$(basename $(GUEST_SRCS))))
 

@@ -10,3 +10,5 @@
 #define CONFIG_PVK_DEBUG 1
 #define CONFIG_PVK_MULTICALL_BATCH 8
 #define CONFIG_PVK_MMU_UPDATE_BATCH 128
+/* On, so that hypercall/trace.c is compiled and tested. */
+#define CONFIG_PVK_TRACE 1

@@ -15,6 +15,7 @@ static char log_buf[64 * 1024];
 static size_t log_len;
 static unsigned int log_count;
 
+void (*unit_log_hook)(void);
 jmp_buf *unit_panic_jmp;
 const char *unit_panic_msg;
 
@@ -31,6 +32,8 @@ void pvk_port_log_write(const char *text, size_t len)
 	log_len += len;
 	log_buf[log_len] = '\0';
 	log_count++;
+	if (unit_log_hook)
+		unit_log_hook();
 }
 
 void pvk_port_panic(const char *msg)
@@ -63,4 +66,5 @@ void unit_log_clear(void)
 	log_len = 0;
 	log_buf[0] = '\0';
 	log_count = 0;
+	unit_log_hook = NULL;
 }

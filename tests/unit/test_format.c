@@ -1,8 +1,9 @@
 /*
  * tests/unit/test_format.c - lib/format.c's pvk_vsnprintf against the C library.
  *
- * Where the kit promises C's behaviour (log.h: d i u x X p s c %, l/ll/z,
- * width, zero pad, '-') the host's snprintf is the oracle: same text, same
+ * Where the kit promises C's behaviour (log.h: d i u o x X p s c %, the
+ * flags - 0 + space #, width and precision (also as '*'), hh/h/l/ll/z/t)
+ * the host's snprintf is the oracle: same text, same
  * return value, same truncation. Where the kit deliberately differs (NULL
  * %p, unknown conversions) the expected text is spelled out.
  */
@@ -13,7 +14,11 @@
 #include <pvkit/log.h>
 #include "unit.h"
 
-enum arg_type { NONE, INT, UINT, LONG, ULONG, LLONG, ULLONG, SIZE, SSIZE, PTR, STR, CHAR, STAR_INT };
+enum arg_type {
+	NONE, INT, UINT, LONG, ULONG, LLONG, ULLONG, SIZE, SSIZE, PTR, STR, CHAR,
+	STAR_INT,	/* an int width for '*', then an int */
+	STAR_STR,	/* an int precision for '.*', then a string */
+};
 
 struct format_case {
 	const char *fmt;
@@ -87,6 +92,41 @@ static const struct format_case cases[] = {
 	{ "%3c|", CHAR, .s = 'x' },
 	{ "%-3c|", CHAR, .s = 'x' },
 	{ "x=%d!", INT, .s = -1 },
+	{ "%*d|", STAR_INT, .s = 42, .width = -6 },
+	{ "%+d", INT, .s = 42 },
+	{ "%+d", INT, .s = -42 },
+	{ "% d", INT, .s = 42 },
+	{ "%+ d", INT, .s = 42 },
+	{ "%+05d", INT, .s = 42 },
+	{ "%.3d", INT, .s = 7 },
+	{ "%.3d", INT, .s = -7 },
+	{ "%8.3d|", INT, .s = -7 },
+	{ "%-8.3d|", INT, .s = 7 },
+	{ "%08.3d|", INT, .s = 7 },
+	{ "%.0d|", INT, .s = 0 },
+	{ "%5.0d|", INT, .s = 0 },
+	{ "%.0x|", UINT, .u = 0 },
+	{ "%#x", UINT, .u = 0xbeef },
+	{ "%#X", UINT, .u = 0xbeef },
+	{ "%#x", UINT, .u = 0 },
+	{ "%#010x", UINT, .u = 0xbeef },
+	{ "%#lx", ULONG, .u = 0xffffffff80001000ULL },
+	{ "%o", UINT, .u = 8 },
+	{ "%#o", UINT, .u = 8 },
+	{ "%#o", UINT, .u = 0 },
+	{ "%#.3o", UINT, .u = 8 },
+	{ "%hhd", INT, .s = 300 },
+	{ "%hhu", UINT, .u = 511 },
+	{ "%hd", INT, .s = 70000 },
+	{ "%hx", UINT, .u = 0x12345 },
+	{ "%td", LONG, .s = -5 },
+	{ "%18p|", PTR, .u = 0x1234 },
+	{ "%-18p|", PTR, .u = 0x1234 },
+	{ "%.3s|", STR, .str = "hello" },
+	{ "%6.2s|", STR, .str = "hello" },
+	{ "%.10s|", STR, .str = "hi" },
+	{ "%.*s|", STAR_STR, .str = "hello", .width = 2 },
+	{ "%.*s|", STAR_STR, .str = "hello", .width = -1 },
 };
 
 /* Format case c with f (pvk_snprintf or snprintf) into buf. */
@@ -106,6 +146,7 @@ static const struct format_case cases[] = {
 	case STR:    __n = f(buf, size, (c)->fmt, (c)->str); break;	\
 	case CHAR:   __n = f(buf, size, (c)->fmt, (int)(c)->s); break;	\
 	case STAR_INT: __n = f(buf, size, (c)->fmt, (c)->width, (int)(c)->s); break; \
+	case STAR_STR: __n = f(buf, size, (c)->fmt, (c)->width, (c)->str); break; \
 	}								\
 	__n;								\
 })

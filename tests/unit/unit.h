@@ -61,11 +61,13 @@ void unit_fail(const char *file, int line, const char *fmt, ...)
 			  (long long)__ub, __ub);			\
 } while (0)
 
+/* Strings; NULL equals only NULL (and is shown as "(null)"). */
 #define CHECK_STR(a, b) do {						\
 	const char *__sa = (a), *__sb = (b);				\
-	if (strcmp(__sa, __sb) != 0)					\
+	if (__sa && __sb ? strcmp(__sa, __sb) != 0 : __sa != __sb)	\
 		unit_fail(__FILE__, __LINE__, "%s == %s: \"%s\" != \"%s\"", \
-			  #a, #b, __sa, __sb);				\
+			  #a, #b, __sa ? __sa : "(null)",		\
+			  __sb ? __sb : "(null)");			\
 } while (0)
 
 /* ---- The host's side of include/pvkit/port.h (port.c) ------------------ */
@@ -77,6 +79,9 @@ bool unit_log_has(const char *needle);
 /* How many lines the kit logged since the current test started. */
 unsigned int unit_log_lines(void);
 void unit_log_clear(void);
+/* When set, called from inside every log write (after the line is kept):
+ * lets a test act like a host whose console makes hypercalls. */
+extern void (*unit_log_hook)(void);
 
 /*
  * CHECK_PANICS(stmt): stmt must end in pvk_port_panic(). The host's panic

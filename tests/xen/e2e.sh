@@ -8,6 +8,7 @@
 #   e2e.sh run   [scenario...]   default: guest-basic; streams the console
 #   e2e.sh prepare               fetch packages + build the cached cpios only
 #   e2e.sh list                  list scenarios
+#   e2e.sh selftest              harness self-tests (tests/xen/selftest)
 # Options (before the mode): --guest PATH (or PVK_GUEST; default
 # build/pvkit-guest), --debug (dom0 printk on console, xl configs shown).
 set -uo pipefail
@@ -53,9 +54,10 @@ ensure_tools() {
 }
 
 # Read one variable of a scenario file (sourced in a subshell with defaults).
+# shellcheck disable=SC2034,SC1090  # variables are read back through eval
 scn() {  # name var
-    ( KERNEL=pvkit-guest RAMDISK= MEMORY=64 VCPUS=1 VIFS=0 DISKS= EXTRA=
-      TIMEOUT=60 EXPECT_END=poweroff EXPECT_SUMMARY=pass EXPECT_REGEX=
+    ( KERNEL=pvkit-guest RAMDISK='' MEMORY=64 VCPUS=1 VIFS=0 DISKS='' EXTRA=''
+      TIMEOUT=60 EXPECT_END=poweroff EXPECT_SUMMARY=pass EXPECT_REGEX=''
       . "$SCN/$1.scn"; eval "printf '%s' \"\${$2}\"" )
 }
 all_scenarios() { (cd "$SCN" && ls *.scn | sed 's/\.scn$//'); }
@@ -139,15 +141,34 @@ boot() {  # stream(0/1) overall-timeout
     QPID=$!
     TPID=
     [ "$stream" = 0 ] || { tail -n +1 -f "$LOG" --pid="$QPID" & TPID=$!; }
-    BOOT_FAIL= T_READY=
+    BOOT_FAIL='' T_READY=''
+    local cur='' cur_t0='' cur_lim=0 n
     while kill -0 "$QPID" 2>/dev/null; do
         sleep 0.5
         if [ -z "$T_READY" ]; then
-            if grep -q '@@pvk dom0-ready' "$LOG"; then T_READY=$(elapsed "$t0")
+            if grep -q '@@pvk dom0-ready' "$LOG"; then
+                T_READY=$(elapsed "$t0")
+                [ "$stream" = 1 ] || echo "boot: dom0 ready after ${T_READY}s"
             elif grep -q '@@pvk dom0-failed' "$LOG"; then
                 BOOT_FAIL="dom0 setup failed: $(grep -ao '@@pvk dom0-failed.*' "$LOG" | head -n1 | tr -d '\r')"
             elif awk -v a="$t0" -v b="$(now)" -v l="$DOM0_UP_TIMEOUT" 'BEGIN{exit !(b-a>l)}'; then
                 BOOT_FAIL="dom0 did not come up within ${DOM0_UP_TIMEOUT}s"; break
+            fi
+            continue
+        fi
+        # Verdicts as scenarios finish (quiet mode; streaming judges at the end).
+        if [ "$stream" = 0 ]; then
+            for n in $(grep -ao '@@pvk scenario-end [^ ]*' "$LOG" | cut -d' ' -f3); do
+                [ -n "${JUDGED[$n]:-}" ] || verdict "$n"
+            done
+        fi
+        # A dom0 wedged inside one scenario must not eat the whole budget.
+        n=$(grep -ao '@@pvk scenario-begin [^ ]*' "$LOG" | tail -n1 | cut -d' ' -f3)
+        if [ -n "$n" ] && ! grep -aq "@@pvk scenario-end $n " "$LOG"; then
+            if [ "$n" != "$cur" ]; then
+                cur=$n cur_t0=$(now) cur_lim=$(( $(scn "$n" TIMEOUT) + 180 ))
+            elif awk -v a="$cur_t0" -v b="$(now)" -v l="$cur_lim" 'BEGIN{exit !(b-a>l)}'; then
+                info "dom0 made no progress in scenario $n for ${cur_lim}s, killing QEMU"; break
             fi
         fi
         if awk -v a="$t0" -v b="$(now)" -v l="$limit" 'BEGIN{exit !(b-a>l)}'; then
@@ -168,8 +189,15 @@ lines() {  # name kind
     tr -d '\r' < "$LOG" | grep -aF "$p " | sed "s/^.*\[${1//./\\.}${2:+:$2}\] //"
 }
 
+declare -A JUDGED=()
+PASSED=0 FAILED=0
+verdict() {  # name: judge once and count
+    JUDGED[$1]=1
+    if judge "$1"; then PASSED=$((PASSED + 1)); else FAILED=$((FAILED + 1)); fi
+}
+
 judge() {  # name -> prints verdict, returns 0 on pass
-    local n=$1 endl end summary secs why= exp_end exp_sum re
+    local n=$1 endl end summary secs why='' exp_end exp_sum re
     endl=$(tr -d '\r' < "$LOG" | grep -ao "@@pvk scenario-end $n .*" | tail -n1)
     exp_end=$(scn "$n" EXPECT_END); exp_sum=$(scn "$n" EXPECT_SUMMARY)
     if [ -z "$endl" ]; then
@@ -220,7 +248,7 @@ show_tail() {
 
 main_run() {  # stream scenarios...
     local stream=$1; shift
-    local n img limit=$BOOT_MARGIN pass=0 fail=0 runnable=() missing=()
+    local n img limit=$BOOT_MARGIN runnable=()
     [ $# -gt 0 ] || die "no scenario selected"
     for n in "$@"; do
         [ -f "$SCN/$n.scn" ] || die "unknown scenario $n (see: $0 list)"
@@ -229,42 +257,43 @@ main_run() {  # stream scenarios...
     mkdir -p "$OUT"
     for n in "$@"; do
         img=$(guest_image "$n")
-        if [ -n "$img" ] && [ ! -f "$img" ]; then missing+=("$n"); continue; fi
+        if [ -n "$img" ] && [ ! -f "$img" ]; then
+            # Reported up front and counted as failed: never a silent skip.
+            echo "FAIL $n: guest image $img does not exist (build it first)"
+            JUDGED[$n]=1; FAILED=$((FAILED + 1)); continue
+        fi
         runnable+=("$n")
         limit=$((limit + $(scn "$n" TIMEOUT) + PER_SCENARIO_MARGIN))
     done
-    BOOT_FAIL= T_READY=
     if [ ${#runnable[@]} -gt 0 ]; then
         build_run_cpio "${runnable[@]}"
-        [ "$stream" = 1 ] || info "booting Xen + dom0 under QEMU for ${#runnable[@]} scenario(s), log: ${LOG#$ROOT/}"
+        [ "$stream" = 1 ] || info "booting Xen + dom0 under QEMU for ${#runnable[@]} scenario(s), log: ${LOG#"$ROOT"/}"
         boot "$stream" "$limit"
         [ "$stream" = 0 ] || echo
         if [ -n "$BOOT_FAIL" ]; then
             echo "FAIL boot: $BOOT_FAIL"
-            echo "--- last 60 console lines (${LOG#$ROOT/}) ---"
+            echo "--- last 60 console lines (${LOG#"$ROOT"/}) ---"
             tr -d '\r' < "$LOG" | tail -n 60
             echo "---"
-        else
-            echo "boot: dom0 ready after ${T_READY}s; QEMU ran ${T_TOTAL}s in all"
         fi
+        for n in "${runnable[@]}"; do
+            [ -n "${JUDGED[$n]:-}" ] || verdict "$n"
+        done
+        echo "timing: dom0 ready after ${T_READY:-never}s; QEMU ran ${T_TOTAL}s in all"
     fi
-    for n in "$@"; do
-        if [[ " ${missing[*]} " == *" $n "* ]]; then
-            echo "FAIL $n: guest image $(guest_image "$n") does not exist (build it first)"
-            fail=$((fail + 1)); continue
-        fi
-        if judge "$n"; then pass=$((pass + 1)); else fail=$((fail + 1)); fi
-    done
-    echo "$pass passed, $fail failed"
-    [ "$fail" -eq 0 ]
+    echo "$PASSED passed, $FAILED failed"
+    [ "$FAILED" -eq 0 ]
 }
 
 case "$MODE" in
-    check) [ $# -gt 0 ] || set -- $(all_scenarios); main_run 0 "$@" ;;
+    check) if [ $# -eq 0 ]; then mapfile -t args < <(all_scenarios); set -- "${args[@]}"; fi
+           main_run 0 "$@" ;;
+    selftest) SCN=$HERE/selftest; mapfile -t args < <(all_scenarios)
+           main_run 0 "${args[@]}" ;;
     run)   [ $# -gt 0 ] || set -- ${PVK_RUN_SCENARIOS:-guest-basic}; main_run 1 "$@" ;;
     prepare) prepare ;;
     list)  for n in $(all_scenarios); do
                printf '%-16s %s\n' "$n" "$(sed -n '1s/^# *//p' "$SCN/$n.scn")"
            done ;;
-    *) sed -n '2,13s/^# \{0,1\}//p' "$0"; exit 2 ;;
+    *) sed -n '2,14s/^# \{0,1\}//p' "$0"; exit 2 ;;
 esac

@@ -3,7 +3,7 @@
 # Downloads (apt-get download) the Debian packages that make up the reference
 # hypervisor + dom0 into build/xen-cache/debs and extracts them into
 # build/xen-cache/root. Idempotent: a stamp file records the resolved package
-# set, so a cached run only costs the apt-cache lookups.
+# set; while apt's lists are older than the stamp nothing is looked up at all.
 set -eu
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)

@@ -194,9 +194,9 @@ struct pvk_arch_shared_info {
 PVK_BUILD_BUG_ON(sizeof(struct pvk_arch_shared_info) != 48);
 
 /*
- * A vCPU's full context, for VCPUOP_initialise (bringing up secondary
- * vCPUs) and VCPUOP_get... . FPU state comes first so it can be 16-byte
- * aligned for FXSAVE.
+ * A vCPU's full context, given to VCPUOP_initialise to bring up a
+ * secondary vCPU. FPU state comes first so it can be 16-byte aligned for
+ * FXSAVE.
  */
 struct pvk_vcpu_guest_context {
 	struct {

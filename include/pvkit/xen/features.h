@@ -18,7 +18,7 @@
 #define PVK_XENFEAT_hvm_safe_pvclock		9
 #define PVK_XENFEAT_hvm_pirqs			10
 #define PVK_XENFEAT_dom0			11	/* may run as dom0 */
-#define PVK_XENFEAT_grant_map_identity		12
+/* 12 was grant_map_identity: withdrawn, Xen keeps it only in a comment */
 #define PVK_XENFEAT_memory_op_vnode_supported	13
 #define PVK_XENFEAT_ARM_SMCCC_supported		14
 #define PVK_XENFEAT_linux_rsdp_unrestricted	15
