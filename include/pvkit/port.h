@@ -39,6 +39,11 @@ void pvk_port_free(void *ptr);
  * (pages from pvk_port_alloc_page() and the kernel image). */
 pvk_pfn_t pvk_port_virt_to_pfn(const void *va);
 
+/* The machine frame behind one of our pseudo-physical frames (the PV
+ * guest's p2m lookup): what Xen's ABI calls a "gfn" for a PV guest, e.g.
+ * the FIFO event channel pages. Any context. */
+pvk_mfn_t pvk_port_pfn_to_mfn(pvk_pfn_t pfn);
+
 /* ---- Logging --------------------------------------------------------- */
 
 /*
@@ -68,5 +73,33 @@ struct pvk_lock {
 void pvk_port_lock_init(struct pvk_lock *lock);
 void pvk_port_lock(struct pvk_lock *lock);
 void pvk_port_unlock(struct pvk_lock *lock);
+
+/* ---- Waiting --------------------------------------------------------- */
+
+/*
+ * A place for kit code to sleep until a condition holds, typically until an
+ * event handler (upcall context) has recorded a reply. The storage is
+ * opaque to the kit, like struct pvk_lock.
+ *
+ * pvk_port_wait_until() returns 0 as soon as cond(arg) is true (it checks
+ * before sleeping, so a wake-up that came first is not lost) and
+ * -PVK_XEN_ETIMEDOUT once timeout_ns of system time passed with cond still
+ * false. It sleeps (never spins on a hypercall-free loop) and lets event
+ * upcalls be delivered while it sleeps, whatever their state on entry,
+ * which it restores before returning. Call it from thread context only,
+ * never from an event handler or with a kit lock held.
+ *
+ * pvk_port_wake() makes every sleeper on w re-check its condition. It is
+ * called from event handlers (upcall context) and must not sleep.
+ */
+#define PVK_PORT_WAIT_WORDS 4
+struct pvk_wait {
+	unsigned long opaque[PVK_PORT_WAIT_WORDS];
+};
+
+void pvk_port_wait_init(struct pvk_wait *w);
+int pvk_port_wait_until(struct pvk_wait *w, bool (*cond)(void *arg),
+			void *arg, uint64_t timeout_ns);
+void pvk_port_wake(struct pvk_wait *w);
 
 #endif /* PVKIT_PORT_H */

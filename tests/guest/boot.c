@@ -53,6 +53,7 @@ __pvk_noreturn void guest_main(const struct pvk_start_info *si,
 	guest_console_init(si);
 	guest_page_alloc_init(guest_free_start, guest_free_end);
 	pvk_multicall_init();
+	guest_events_init();	/* FIFO event pages come from the page allocator */
 
 	guest_printf("pvkit-guest: booted as a Xen PV guest, start_info %p\n", (void *)si);
 	guest_printf("pvkit-guest: %lu pages of RAM, image %p-%p, %zu free pages mapped at %p-%p\n",
@@ -62,5 +63,7 @@ __pvk_noreturn void guest_main(const struct pvk_start_info *si,
 
 	guest_cmdline_parse((const char *)si->cmd_line);
 	failed = guest_run_tests();
+	if (!failed)
+		guest_control_shutdown_if_requested();
 	guest_shutdown(failed ? PVK_SHUTDOWN_crash : PVK_SHUTDOWN_poweroff);
 }

@@ -20,6 +20,7 @@
  * interrupt a writer except a fault, and the fault path only appends: no
  * lock is needed (and a lock here could deadlock the fault report).
  */
+#include <pvkit/console.h>
 #include <pvkit/hypercall.h>
 #include <pvkit/port.h>
 #include <pvkit/xen/event_channel.h>
@@ -94,8 +95,42 @@ static void give_up_ring(const char *text, size_t len)
 	guest_console_io_write(text, len);
 }
 
+/*
+ * Once guest_events_enable() started the kit's console driver (issue 6),
+ * output goes through it, with upcalls masked so that an event handler's
+ * log line cannot interleave with ours; a stalled backend still ends in
+ * console_io.
+ */
+static bool kit_console_write(const char *text, size_t len)
+{
+#ifdef CONFIG_PVK_CONSOLE
+	struct pvk_vcpu_info *v;
+	uint8_t mask;
+	size_t n;
+
+	if (!pvk_console_ready() || ring_stalled)
+		return false;
+	v = guest_vcpu0();
+	mask = PVK_READ_ONCE(v->evtchn_upcall_mask);
+	PVK_WRITE_ONCE(v->evtchn_upcall_mask, 1);
+	pvk_barrier();
+	n = pvk_console_write(text, len);
+	pvk_barrier();
+	PVK_WRITE_ONCE(v->evtchn_upcall_mask, mask);
+	if (n < len)
+		give_up_ring(text + n, len - n);
+	return true;
+#else
+	(void)text;
+	(void)len;
+	return false;
+#endif
+}
+
 void guest_console_write(const char *text, size_t len)
 {
+	if (kit_console_write(text, len))
+		return;
 	if (!ring || ring_stalled) {
 		guest_console_io_write(text, len);
 		return;
@@ -132,6 +167,10 @@ void guest_console_write(const char *text, size_t len)
 
 bool guest_console_flush(void)
 {
+#ifdef CONFIG_PVK_CONSOLE
+	if (pvk_console_ready() && !ring_stalled)
+		return pvk_console_flush();
+#endif
 	if (!ring || ring_stalled)
 		return true;	/* console_io is synchronous */
 	notify_backend();

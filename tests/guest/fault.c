@@ -55,13 +55,18 @@ static unsigned int fault_depth;
  * make the report itself fault, to prove the recursion guard. */
 void (*guest_fault_report_hook)(void);
 
-static void print_symbol(const char *prefix, unsigned long addr)
+/*
+ * "prefix 0xaddr <function+offset>". A return address is looked up one byte
+ * earlier: after a call to a noreturn function it points past the caller's
+ * last instruction, into the next function.
+ */
+static void print_symbol(const char *prefix, unsigned long addr, bool return_address)
 {
 	unsigned long off;
-	const char *name = guest_symbol(addr, &off);
+	const char *name = guest_symbol(addr - return_address, &off);
 
 	if (name)
-		guest_printf("%s 0x%016lx <%s+0x%lx>\n", prefix, addr, name, off);
+		guest_printf("%s 0x%016lx <%s+0x%lx>\n", prefix, addr, name, off + return_address);
 	else
 		guest_printf("%s 0x%016lx <?>\n", prefix, addr);
 }
@@ -91,7 +96,7 @@ void guest_backtrace(const char *prefix, unsigned long rbp)
 			return;
 		}
 		pvk_snprintf(line, sizeof(line), "%s   ", prefix);
-		print_symbol(line, frame[1]);
+		print_symbol(line, frame[1], true);
 		if (frame[0] <= rbp)	/* stacks grow down: callers are higher */
 			return;
 		rbp = frame[0];
@@ -182,7 +187,7 @@ __pvk_noreturn void guest_fault(struct guest_regs *r)
 		     (unsigned long long)r->error_code);
 	if (guest_fault_report_hook)
 		guest_fault_report_hook();
-	print_symbol("FAULT: RIP", r->rip);
+	print_symbol("FAULT: RIP", r->rip, false);
 	if (pvk_hypercall_page_slot_of(r->rip) >= 0) {
 		int slot = pvk_hypercall_page_slot_of(r->rip);
 
@@ -194,12 +199,12 @@ __pvk_noreturn void guest_fault(struct guest_regs *r)
 		     (unsigned long long)(r->cs & 0xffff), (unsigned long long)r->rflags,
 		     (unsigned long long)r->rsp, (unsigned long long)(r->ss & 0xffff),
 		     (unsigned long long)((r->cs >> 32) & 0xff));
-	if (r->vector == 14)
+	if (r->vector == PVK_TRAP_page_fault)
 		print_page_fault(r);
 	print_registers(r);
 	print_stack(r->rsp);
 	guest_printf("FAULT: call trace:\n");
-	print_symbol("FAULT:   ", r->rip);
+	print_symbol("FAULT:   ", r->rip, false);
 	guest_backtrace("FAULT:", r->rbp);
 	guest_printf("FAULT: crashing the domain\n");
 	guest_shutdown(PVK_SHUTDOWN_crash);

@@ -118,6 +118,30 @@ size_t strlen(const char *s);
 char *guest_strstr(const char *haystack, const char *needle);
 int guest_strncmp(const char *a, const char *b, size_t n);
 
+/* ---- events.c: the kit's event channels and time (issue 6) ------------ */
+/* Boot: kit event channels and time initialised, upcall entry registered,
+ * upcalls still masked. */
+void guest_events_init(void);
+/* Idempotent: binds VIRQ_TIMER and unmasks upcalls for the rest of the run. */
+void guest_events_enable(void);
+bool guest_events_enabled(void);
+
+/* ---- console_in.c: console input through the kit's driver (issue 6) -- */
+/* The driver's rx callback (upcall context). */
+void guest_console_input(void *arg);
+/* Reads input until a line ('\r' or '\n') arrives or timeout_ns passes;
+ * returns its length (line NUL-terminated, without the end), or -ETIMEDOUT. */
+int guest_console_read_line(char *line, size_t size, uint64_t timeout_ns);
+
+/* ---- control.c: requests from the toolstack (issue 6) ----------------- */
+/* Idempotent: events, xenstore, and the kit's control watches. */
+void guest_control_enable(void);
+/* enum pvk_control_request of the last shutdown request, -1 if none. */
+int guest_control_requested(void);
+char guest_control_last_sysrq(void);
+/* After the tests: shut down as the toolstack asked, if it did. */
+void guest_control_shutdown_if_requested(void);
+
 /* Linker-script symbols. */
 extern char __image_start[], __image_end[], __text_start[], __text_end[];
 extern char guest_stack_bottom[], guest_stack_top[];

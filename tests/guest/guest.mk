@@ -19,9 +19,12 @@ GUEST_SRCS := head.S entry.S notes.S \
 	boot.c bootmem.c shared_info.c time.c console.c print.c \
 	traps.c fault.c symbols.c shutdown.c cmdline.c \
 	page_alloc.c heap.c lock.c string.c test.c \
+	events.c wait.c control.c console_in.c \
 	cases/start_info.c cases/hypercall_page.c cases/xen_version.c \
 	cases/shared_info.c cases/console.c cases/memory.c cases/lock.c \
 	cases/multicall.c cases/counters.c cases/privileged_insn.c \
+	cases/events.c cases/time.c cases/xenstore.c \
+	cases/xenbus.c cases/console_input.c cases/control.c \
 	cases/fault.c cases/framework.c
 
 GUEST_OBJS := $(addprefix $(GUEST_OUT)/,$(addsuffix .o,$(basename $(GUEST_SRCS))))

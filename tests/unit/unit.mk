@@ -11,6 +11,8 @@ UNIT_BIN := $(UNIT_OUT)/unit-tests
 
 # Kit files whose logic is pure enough to run on the host.
 UNIT_KIT_SRCS := lib/format.c lib/log.c hypercall/multicall_queue.c \
+	frontends/xenbus/xs_ring.c frontends/xenbus/xs_reply.c \
+	frontends/xenbus/xenbus_state.c time/clock.c \
 	hypercall/names.c hypercall/stats.c hypercall/trace.c
 UNIT_TEST_SRCS := $(sort $(wildcard tests/unit/*.c))
 
@@ -32,8 +34,12 @@ $(UNIT_BIN): $(UNIT_OBJS)
 
 -include $(UNIT_OBJS:.o=.d)
 
+# The bounded libFuzzer run (tests/fuzz/fuzz.mk, 10 s per target) goes
+# first, so `make check` covers it and this suite's closing line stays last.
+-include tests/fuzz/fuzz.mk
+
 .PHONY: check-unit
-check-unit: $(UNIT_BIN) | deps-build
+check-unit: $(UNIT_BIN) | deps-build check-fuzz
 	$(Q)ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 $(UNIT_BIN)
 
 # `make C=1` checks the unit tests with sparse too. They are hosted C (stdio,

@@ -230,17 +230,19 @@ judge() {  # name -> prints verdict, returns 0 on pass
         return 0
     fi
     echo "FAIL $n: $why${secs:+ (${secs}s)}"
-    show_tail "$n"
+    grep -aq "@@pvk scenario-begin $n " "$LOG" && show_tail "$n"
     return 1
 }
 
 show_tail() {
     local n=$1 k
+    # "| " keeps a guest's own "N passed, M failed" from standing alone on
+    # a line, where it could be taken for the harness's closing line.
     echo "--- $n: guest console (last 40 lines) ---"
-    lines "$n" "" | tail -n 40
+    lines "$n" "" | tail -n 40 | sed 's/^/| /'
     for k in xl xen regs; do
         if lines "$n" "$k" | grep -q .; then
-            echo "--- $n: $k ---"; lines "$n" "$k" | tail -n 80
+            echo "--- $n: $k ---"; lines "$n" "$k" | tail -n 80 | sed 's/^/| /'
         fi
     done
     echo "--- end $n ---"
@@ -253,8 +255,18 @@ main_run() {  # stream scenarios...
     for n in "$@"; do
         [ -f "$SCN/$n.scn" ] || die "unknown scenario $n (see: $0 list)"
     done
+    mkdir -p "$OUT" "$CACHE"
+    # Runs sharing an output directory (or the cache being built) would
+    # clobber each other's console.log and cpios: take turns. Use
+    # PVK_E2E_OUT=build/e2e-NAME to run in parallel (the cache lock is brief).
+    exec 8>"$OUT/.lock"
+    if ! flock -n 8; then
+        info "waiting for another e2e run using ${OUT#"$ROOT"/}"
+        flock -w 1800 8 || die "gave up waiting for ${OUT#"$ROOT"/}/.lock"
+    fi
+    exec 9>"$CACHE/.lock"; flock -w 1800 9 || die "cache lock"
     QUIET=$([ "$stream" = 1 ] || echo 1) prepare
-    mkdir -p "$OUT"
+    exec 9>&-
     for n in "$@"; do
         img=$(guest_image "$n")
         if [ -n "$img" ] && [ ! -f "$img" ]; then
@@ -279,7 +291,7 @@ main_run() {  # stream scenarios...
         for n in "${runnable[@]}"; do
             [ -n "${JUDGED[$n]:-}" ] || verdict "$n"
         done
-        echo "timing: dom0 ready after ${T_READY:-never}s; QEMU ran ${T_TOTAL}s in all"
+        echo "timing: dom0 ready after ${T_READY:-(never)}s; QEMU ran ${T_TOTAL}s in all"
     fi
     echo "$PASSED passed, $FAILED failed"
     [ "$FAILED" -eq 0 ]

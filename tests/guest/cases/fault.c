@@ -1,13 +1,16 @@
 /*
- * tests/guest/cases/fault.c - fault reports for more than #GP (explicit only).
+ * tests/guest/cases/fault.c - the ways the guest dies (explicit only).
  *
  * page_fault: a write to an unmapped address; the report must decode the
  * #PF error code and show CR2, which Xen passes in vcpu_info.arch.cr2.
  * fault_in_fault_handler: the report itself faults (through the report
  * hook); the guard in guest_fault() must print one line and crash the
- * domain instead of recursing. Both end with a crash: they are for the
- * harness, which checks the console and the crash.
+ * domain instead of recursing. port_panic: pvk_port_panic() prints the
+ * message and a call trace and crashes the domain. All end with a crash:
+ * they are for the harness, which checks the console and the crash.
  */
+#include <pvkit/port.h>
+
 #include "../test.h"
 
 #define UNMAPPED_ADDRESS 0x10UL	/* nothing is ever mapped at page 0 */
@@ -35,4 +38,9 @@ PVK_GUEST_TEST_EXPLICIT(fault_in_fault_handler)
 	guest_fault_report_hook = fault_again;
 	__asm__ __volatile__("ud2" ::: "memory");
 	PVK_FAIL("ud2 did not trap");
+}
+
+PVK_GUEST_TEST_EXPLICIT(port_panic)
+{
+	pvk_port_panic("port_panic test: panicking on purpose");
 }

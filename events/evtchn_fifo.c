@@ -1,0 +1,255 @@
+/*
+ * events/evtchn_fifo.c - the FIFO event channel ABI.
+ *
+ * Each port has a 32-bit event word in the event array (pages we give Xen
+ * with EVTCHNOP_expand_array, 1024 words each): PENDING, MASKED, LINKED
+ * and BUSY bits and a LINK field. Xen links a port that becomes pending
+ * onto the tail of its priority's queue and sets that queue's bit in the
+ * per-vCPU control block's READY word; head[q] is where the guest starts.
+ *
+ * Scan (vCPU 0): take READY with an atomic exchange, then for the highest
+ * priority ready queue consume one event at a time: the word at our head
+ * gives the next port in LINK; we clear LINKED and LINK in one
+ * compare-exchange (Xen may be linking onto it this very moment), and a
+ * LINK of 0 means the queue is empty for now. Every event consumed is
+ * handled if pending and unmasked. The number of events per upcall is
+ * bounded (SCAN_BUDGET); a queue left non-empty keeps its READY bit, which
+ * we set again, and Xen raises a new upcall when we leave.
+ *
+ * Unmask: clear MASKED only while PENDING is clear and BUSY (Xen in the
+ * middle of an update) is not set, in one compare-exchange; a pending port
+ * must be unmasked by Xen (EVTCHNOP_unmask), which then links it.
+ *
+ * The array grows as ports are bound, up to the kit's PVK_EVTCHN_NR ports
+ * (4 pages); new pages start with every port MASKED.
+ */
+#include <pvkit/hypercall.h>
+#include <pvkit/log.h>
+#include <pvkit/port.h>
+#include <pvkit/xen/errno.h>
+
+#include "evtchn_internal.h"
+
+#define WORDS_PER_PAGE	(PVK_PAGE_SIZE / sizeof(pvk_event_word_t))
+#define MAX_PAGES	((PVK_EVTCHN_NR + WORDS_PER_PAGE - 1) / WORDS_PER_PAGE)
+#define SCAN_BUDGET	1024
+
+#define BIT(b)		((pvk_event_word_t)1 << (b))
+#define W_PENDING	BIT(PVK_EVTCHN_FIFO_PENDING)
+#define W_MASKED	BIT(PVK_EVTCHN_FIFO_MASKED)
+#define W_LINKED	BIT(PVK_EVTCHN_FIFO_LINKED)
+#define W_BUSY		BIT(PVK_EVTCHN_FIFO_BUSY)
+#define W_LINK		((pvk_event_word_t)PVK_EVTCHN_FIFO_LINK_MASK)
+
+static struct pvk_evtchn_fifo_control_block *control;
+static pvk_event_word_t *pages[MAX_PAGES];
+static unsigned int nr_pages;
+/* Where we are in each queue; 0: read head[q] from the control block. */
+static uint32_t q_head[PVK_EVTCHN_FIFO_MAX_QUEUES];
+
+static uint64_t page_gfn(void *page)
+{
+	return pvk_mfn_raw(pvk_port_pfn_to_mfn(pvk_port_virt_to_pfn(page)));
+}
+
+static pvk_event_word_t *word(pvk_evtchn_port_t port)
+{
+	if (port / WORDS_PER_PAGE >= nr_pages)
+		return NULL;
+	return &pages[port / WORDS_PER_PAGE][port % WORDS_PER_PAGE];
+}
+
+static int expand(void)
+{
+	struct pvk_evtchn_expand_array op;
+	pvk_event_word_t *page;
+	long rc;
+
+	if (nr_pages == MAX_PAGES)
+		return -PVK_XEN_ENOSPC;
+	page = pvk_port_alloc_page();
+	if (!page)
+		return -PVK_XEN_ENOMEM;
+	for (size_t i = 0; i < WORDS_PER_PAGE; i++)
+		page[i] = W_MASKED;
+	op.array_gfn = page_gfn(page);
+	rc = pvk_hyp_event_channel_op(PVK_EVTCHNOP_expand_array, &op);
+	if (rc) {
+		pvk_port_free_page(page);
+		return (int)rc;
+	}
+	pages[nr_pages++] = page;
+	return 0;
+}
+
+int pvk_evtchn_fifo_init(void)
+{
+	struct pvk_evtchn_init_control op = { .vcpu = 0 };
+	long rc;
+
+	control = pvk_port_alloc_page();
+	if (!control)
+		return -PVK_XEN_ENOMEM;
+	op.control_gfn = page_gfn(control);
+	op.offset = 0;
+	rc = pvk_hyp_event_channel_op(PVK_EVTCHNOP_init_control, &op);
+	if (rc) {
+		pvk_info("evtchn: FIFO ABI not available (%ld): using 2-level", rc);
+		pvk_port_free_page(control);
+		control = NULL;
+		return (int)rc;
+	}
+	/*
+	 * From here on Xen uses FIFO; there is no way back. An array page
+	 * must exist before the first port of ours is used (start_info's
+	 * console and xenstore ports are bound already: ports 1-2).
+	 */
+	rc = expand();
+	if (rc)
+		pvk_port_panic("evtchn: FIFO ABI on, but no event array page");
+	return 0;
+}
+
+static void mask_fifo(pvk_evtchn_port_t port)
+{
+	pvk_event_word_t *w = word(port);
+
+	if (w)
+		__atomic_fetch_or(w, W_MASKED, __ATOMIC_SEQ_CST);
+}
+
+/* Clears MASKED unless PENDING; false when Xen must do the unmask. */
+static bool clear_masked_cond(pvk_event_word_t *w)
+{
+	pvk_event_word_t old = PVK_READ_ONCE(*w);
+
+	for (;;) {
+		pvk_event_word_t expect, new;
+
+		if (!(old & W_MASKED))
+			return true;
+		if (old & W_PENDING)
+			return false;
+		expect = old & ~W_BUSY;		/* never while Xen holds BUSY */
+		new = expect & ~W_MASKED;
+		if (__atomic_compare_exchange_n(w, &expect, new, false,
+						__ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+			return true;
+		old = expect;
+		__asm__ __volatile__("pause" ::: "memory");
+	}
+}
+
+static void unmask_fifo(pvk_evtchn_port_t port)
+{
+	pvk_event_word_t *w = word(port);
+	struct pvk_evtchn_unmask op = { .port = port };
+
+	if (w && !clear_masked_cond(w))
+		pvk_hyp_event_channel_op(PVK_EVTCHNOP_unmask, &op);
+}
+
+static void clear_fifo(pvk_evtchn_port_t port)
+{
+	pvk_event_word_t *w = word(port);
+
+	if (w)
+		__atomic_fetch_and(w, ~W_PENDING, __ATOMIC_SEQ_CST);
+}
+
+static bool is_pending_fifo(pvk_evtchn_port_t port)
+{
+	pvk_event_word_t *w = word(port);
+
+	return w && (PVK_READ_ONCE(*w) & W_PENDING);
+}
+
+static bool is_masked_fifo(pvk_evtchn_port_t port)
+{
+	pvk_event_word_t *w = word(port);
+
+	return !w || (PVK_READ_ONCE(*w) & W_MASKED);
+}
+
+static int setup_port_fifo(pvk_evtchn_port_t port)
+{
+	while (port / WORDS_PER_PAGE >= nr_pages) {
+		int rc = expand();
+
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+/* Clears LINKED and LINK together; returns the LINK it held. */
+static uint32_t clear_linked(pvk_event_word_t *w)
+{
+	pvk_event_word_t old = PVK_READ_ONCE(*w);
+
+	while (!__atomic_compare_exchange_n(w, &old, old & ~(W_LINKED | W_LINK),
+					    false, __ATOMIC_SEQ_CST,
+					    __ATOMIC_SEQ_CST))
+		;
+	return old & W_LINK;
+}
+
+/* Consumes the event at the head of queue q; clears *ready's bit when the
+ * queue is empty. */
+static void consume_one(unsigned int q, uint32_t *ready)
+{
+	uint32_t head = q_head[q];
+	pvk_event_word_t *w;
+	pvk_evtchn_port_t port;
+
+	if (!head)
+		head = PVK_READ_ONCE(control->head[q]);
+	port = head;
+	w = word(port);
+	if (!w || !port) {
+		/* Xen queued a port we never gave it a word for: impossible
+		 * unless the control block is corrupt. Drop the queue. */
+		pvk_err("evtchn: FIFO queue %u head %u has no event word", q, head);
+		q_head[q] = 0;
+		*ready &= ~(1u << q);
+		return;
+	}
+	head = clear_linked(w);
+	if (!head)
+		*ready &= ~(1u << q);
+	q_head[q] = head;
+	if (port < PVK_EVTCHN_NR && (PVK_READ_ONCE(*w) & (W_PENDING | W_MASKED)) == W_PENDING)
+		pvk_evtchn_handle_port(port);
+}
+
+static void scan_fifo(void)
+{
+	struct pvk_vcpu_info *v = &pvk_evtchn_si->vcpu_info[0];
+	unsigned int budget = SCAN_BUDGET;
+	uint32_t ready;
+
+	PVK_WRITE_ONCE(v->evtchn_upcall_pending, 0);
+	ready = __atomic_exchange_n(&control->ready, 0, __ATOMIC_SEQ_CST);
+	while (ready && budget--) {
+		unsigned int q = (unsigned int)__builtin_ctz(ready);
+
+		consume_one(q, &ready);
+	}
+	if (ready) {
+		/* Out of budget: put the non-empty queues back, and make sure
+		 * Xen comes back to us. */
+		__atomic_fetch_or(&control->ready, ready, __ATOMIC_SEQ_CST);
+		PVK_WRITE_ONCE(v->evtchn_upcall_pending, 1);
+	}
+}
+
+const struct pvk_evtchn_abi pvk_evtchn_fifo = {
+	.name = "FIFO",
+	.mask = mask_fifo,
+	.unmask = unmask_fifo,
+	.clear = clear_fifo,
+	.is_pending = is_pending_fifo,
+	.is_masked = is_masked_fifo,
+	.setup_port = setup_port_fifo,
+	.scan = scan_fifo,
+};

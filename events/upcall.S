@@ -1,0 +1,79 @@
+/*
+ * events/upcall.S - pvk_evtchn_upcall_entry: where Xen's event callback lands.
+ *
+ * Xen delivers an event upcall like an exception without error code: it
+ * masks upcalls (vcpu_info->evtchn_upcall_mask = 1), then builds this frame
+ * on the current kernel stack and jumps here:
+ *
+ *   offset | contents                        | who
+ *   -------+---------------------------------+------------------------------
+ *    +0x00 | %rcx                            | Xen (the hypercall page's
+ *    +0x08 | %r11                            |  SYSCALL clobbers them)
+ *    +0x10 | %rip      (interrupted)         | Xen, hardware-frame shape
+ *    +0x18 | %cs       (bits 32-39: the upcall mask before delivery)
+ *    +0x20 | %rflags   (IF = !that mask)
+ *    +0x28 | %rsp      (interrupted)
+ *    +0x30 | %ss
+ *
+ * We pop %rcx/%r11 back into the registers, save every other
+ * caller-clobbered register, call pvk_evtchn_do_upcall() on a 16-byte
+ * aligned stack, restore, and leave through HYPERVISOR_iret with this
+ * frame (iret wants one more word, the VGCF flags, 0 here, under %rip):
+ *
+ *   after "pushq $0":  +0x00 flags=0 | +0x08 rip | cs | rflags | rsp | ss
+ *
+ * The critical region: an upcall arriving while the previous one is on its
+ * way out would nest a frame on the stack for every event and could, in
+ * the worst case, overflow it. Kernels that re-enable upcalls themselves
+ * before their final iret (32-bit Linux, Mini-OS) need a fix-up that
+ * folds the half-popped frame into the new one. Here there is no such
+ * window: upcalls stay masked from Xen's delivery to the iret hypercall,
+ * and HYPERVISOR_iret restores the mask from the frame's RFLAGS.IF inside
+ * Xen, atomically with the return; an event pending at that moment is
+ * delivered by Xen on its way back, as a new frame at the interrupted
+ * %rsp (the old frame is already gone). So the region is
+ *
+ *   [pvk_evtchn_upcall_entry, pvk_hypercall_page + iret slot)
+ *
+ * and it is protected by the mask alone. The one rule: nothing between
+ * those points may unmask upcalls (pvk_evtchn_do_upcall and the handlers
+ * it calls run with the mask set and must keep it so; port.h says so).
+ */
+#include <pvkit/hypercall.h>
+#include <pvkit/xen/xen.h>
+
+	.text
+	.code64
+	.globl	pvk_evtchn_upcall_entry
+	.type	pvk_evtchn_upcall_entry, @function
+pvk_evtchn_upcall_entry:
+	popq	%rcx
+	popq	%r11
+	pushq	%rax
+	pushq	%rcx
+	pushq	%rdx
+	pushq	%rsi
+	pushq	%rdi
+	pushq	%r8
+	pushq	%r9
+	pushq	%r10
+	pushq	%r11
+	pushq	%rbp
+	movq	%rsp, %rbp		/* callee-saved: survives the call */
+	andq	$-16, %rsp		/* SysV: aligned at the call */
+	cld
+	call	pvk_evtchn_do_upcall
+	movq	%rbp, %rsp
+	popq	%rbp
+	popq	%r11
+	popq	%r10
+	popq	%r9
+	popq	%r8
+	popq	%rdi
+	popq	%rsi
+	popq	%rdx
+	popq	%rcx
+	popq	%rax
+	pushq	$0			/* VGCF flags: not in a syscall */
+	jmp	pvk_hypercall_page + PVK_HYPERCALL_SLOT(PVK_HYPERVISOR_iret)
+	.size	pvk_evtchn_upcall_entry, . - pvk_evtchn_upcall_entry

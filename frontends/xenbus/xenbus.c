@@ -1,0 +1,334 @@
+/*
+ * frontends/xenbus/xenbus.c - devices under device/<class>/<id>, their
+ * drivers, hotplug, and the watch on each backend's state.
+ *
+ * One watch on device/ (relative to our home) covers hotplug: any change
+ * below it rescans the classes that have drivers. A rescan lists
+ * device/<class>; an id not yet known becomes a device (once its backend
+ * and backend-id nodes are readable: the toolstack writes them before the
+ * device is announced, but a scan may race a half-written directory and
+ * simply retries on the next event), and a known device whose id is gone
+ * is removed. All of it runs in thread context: the watch callbacks come
+ * from pvk_xs_run_watches().
+ */
+#include <pvkit/log.h>
+#include <pvkit/port.h>
+#include <pvkit/xen/errno.h>
+#include <pvkit/xenbus.h>
+
+static struct pvk_xenbus_driver *drivers;
+static struct pvk_xenbus_device *devices;
+static char listing[PVK_XENSTORE_PAYLOAD_MAX + 1];
+
+/* The host provides memcmp and strlen, not strcmp. */
+static bool same(const char *a, const char *b)
+{
+	size_t n = __builtin_strlen(a);
+
+	return n == __builtin_strlen(b) && !__builtin_memcmp(a, b, n);
+}
+
+static int path_join(char *out, size_t size, const char *a, const char *b)
+{
+	int n = pvk_snprintf(out, size, "%s/%s", a, b);
+
+	return n < 0 || (size_t)n >= size ? -PVK_XEN_ENAMETOOLONG : 0;
+}
+
+static void otherend_changed(struct pvk_xs_watch *w, const char *path);
+
+static struct pvk_xenbus_device *find_device(const char *devclass, const char *id)
+{
+	for (struct pvk_xenbus_device *d = devices; d; d = d->next)
+		if (d->devclass == devclass && same(d->id, id))
+			return d;
+	return NULL;
+}
+
+static void unlink_device(struct pvk_xenbus_device *dev)
+{
+	for (struct pvk_xenbus_device **p = &devices; *p; p = &(*p)->next) {
+		if (*p == dev) {
+			*p = dev->next;
+			return;
+		}
+	}
+}
+
+static void remove_device(struct pvk_xenbus_device *dev)
+{
+	pvk_info("xenbus: %s removed", dev->nodename);
+	pvk_xs_unwatch(&dev->otherend_watch);
+	if (dev->drv->remove)
+		dev->drv->remove(dev);
+	unlink_device(dev);
+	pvk_port_free(dev);
+}
+
+/* Reads what the toolstack wrote about a device; 0 when all is sane. */
+static int read_device(struct pvk_xenbus_device *dev)
+{
+	char path[PVK_XENBUS_PATH_MAX + 16];
+	int rc;
+
+	rc = path_join(path, sizeof(path), dev->nodename, "backend");
+	if (!rc)
+		rc = pvk_xs_read(PVK_XBT_NIL, path, dev->otherend, sizeof(dev->otherend));
+	if (rc < 0)
+		return rc;
+	if (dev->otherend[0] != '/')
+		return -PVK_XEN_EINVAL;
+	rc = path_join(path, sizeof(path), dev->nodename, "backend-id");
+	if (!rc)
+		rc = pvk_xs_read_ulong(PVK_XBT_NIL, path, &dev->otherend_id);
+	if (rc)
+		return rc;
+	if (dev->otherend_id >= PVK_DOMID_FIRST_RESERVED)
+		return -PVK_XEN_EINVAL;
+	return path_join(dev->otherend_state_path, sizeof(dev->otherend_state_path),
+			 dev->otherend, "state");
+}
+
+static void add_device(struct pvk_xenbus_driver *drv, const char *id)
+{
+	struct pvk_xenbus_device *dev = pvk_port_malloc(sizeof(*dev));
+	char dir[PVK_XENBUS_PATH_MAX];
+	int rc;
+
+	if (!dev) {
+		pvk_err("xenbus: no memory for device/%s/%s", drv->devclass, id);
+		return;
+	}
+	__builtin_memset(dev, 0, sizeof(*dev));
+	rc = pvk_snprintf(dir, sizeof(dir), "device/%s", drv->devclass);
+	rc = rc < 0 ? rc : path_join(dev->nodename, sizeof(dev->nodename), dir, id);
+	if (!rc)
+		rc = read_device(dev);
+	if (rc) {
+		/* Half-written (or bogus): the next device/ event retries. */
+		pvk_debug("xenbus: device/%s/%s not ready: %d", drv->devclass, id, rc);
+		pvk_port_free(dev);
+		return;
+	}
+	dev->id = dev->nodename + __builtin_strlen(dir) + 1;
+	dev->devclass = drv->devclass;
+	dev->drv = drv;
+	dev->state = PVK_XenbusStateInitialising;
+	dev->otherend_state = PVK_XenbusStateUnknown;
+	dev->seen = true;
+	rc = drv->probe(dev);
+	if (rc) {
+		pvk_err("xenbus: %s: probe failed: %d", dev->nodename, rc);
+		pvk_port_free(dev);
+		return;
+	}
+	dev->next = devices;
+	devices = dev;
+	pvk_info("xenbus: %s: backend %s (domain %lu)", dev->nodename,
+		 dev->otherend, dev->otherend_id);
+	dev->otherend_watch.path = dev->otherend_state_path;
+	dev->otherend_watch.cb = otherend_changed;
+	dev->otherend_watch.arg = dev;
+	rc = pvk_xs_watch(&dev->otherend_watch);
+	if (rc) {
+		pvk_err("xenbus: %s: cannot watch %s: %d", dev->nodename,
+			dev->otherend_state_path, rc);
+		remove_device(dev);
+	}
+}
+
+static bool id_ok(const char *id)
+{
+	if (!*id)
+		return false;
+	for (; *id; id++)
+		if (*id == '/')
+			return false;
+	return true;
+}
+
+static void scan_class(struct pvk_xenbus_driver *drv)
+{
+	char dir[PVK_XENBUS_PATH_MAX];
+	struct pvk_xenbus_device *d, *next;
+	const char *id;
+	int n;
+
+	pvk_snprintf(dir, sizeof(dir), "device/%s", drv->devclass);
+	n = pvk_xs_directory(PVK_XBT_NIL, dir, listing, sizeof(listing));
+	if (n < 0 && n != -PVK_XEN_ENOENT) {
+		pvk_err("xenbus: cannot list %s: %d", dir, n);
+		return;		/* keep what we have rather than remove all */
+	}
+	for (d = devices; d; d = d->next)
+		if (d->drv == drv)
+			d->seen = false;
+	id = listing;
+	for (int i = 0; i < n; i++, id += __builtin_strlen(id) + 1) {
+		if (!id_ok(id))
+			continue;
+		d = find_device(drv->devclass, id);
+		if (d)
+			d->seen = true;
+		else
+			add_device(drv, id);
+	}
+	for (d = devices; d; d = next) {
+		next = d->next;
+		if (d->drv == drv && !d->seen)
+			remove_device(d);
+	}
+}
+
+static void device_dir_changed(struct pvk_xs_watch *w, const char *path)
+{
+	(void)w;
+	(void)path;
+	for (struct pvk_xenbus_driver *drv = drivers; drv; drv = drv->next)
+		scan_class(drv);
+}
+
+static struct pvk_xs_watch hotplug_watch = {
+	.path = "device", .cb = device_dir_changed,
+};
+static bool hotplug_watching;
+
+static void otherend_changed(struct pvk_xs_watch *w, const char *path)
+{
+	struct pvk_xenbus_device *dev = w->arg;
+	char value[8];
+	int state;
+
+	(void)path;
+	if (pvk_xs_read(PVK_XBT_NIL, dev->otherend_state_path, value, sizeof(value)) < 0)
+		return;		/* not there yet, or being torn down */
+	state = pvk_xenbus_parse_state(value);
+	if (state < 0) {
+		pvk_warn("xenbus: %s: backend state \"%s\" is not a state", dev->nodename, value);
+		return;
+	}
+	if ((enum pvk_xenbus_state)state == dev->otherend_state)
+		return;
+	dev->otherend_state = (enum pvk_xenbus_state)state;
+	pvk_info("xenbus: %s: backend is %s", dev->nodename, pvk_xenbus_state_name(state));
+	if (dev->drv->otherend_changed) {
+		dev->drv->otherend_changed(dev, dev->otherend_state);
+		return;
+	}
+	/* Without a handler: follow a closing backend down to Closed. */
+	if (state == PVK_XenbusStateClosing || state == PVK_XenbusStateClosed)
+		pvk_xenbus_switch_state(dev, PVK_XenbusStateClosed);
+}
+
+int pvk_xenbus_register_driver(struct pvk_xenbus_driver *drv)
+{
+	int rc;
+
+	if (!drv || !drv->devclass || !drv->probe || !id_ok(drv->devclass))
+		return -PVK_XEN_EINVAL;
+	for (struct pvk_xenbus_driver *d = drivers; d; d = d->next)
+		if (d == drv || same(d->devclass, drv->devclass))
+			return -PVK_XEN_EEXIST;
+	drv->next = drivers;
+	drivers = drv;
+	if (!hotplug_watching) {
+		rc = pvk_xs_watch(&hotplug_watch);
+		if (rc) {
+			drivers = drv->next;
+			return rc;
+		}
+		hotplug_watching = true;
+	}
+	scan_class(drv);
+	return 0;
+}
+
+void pvk_xenbus_unregister_driver(struct pvk_xenbus_driver *drv)
+{
+	struct pvk_xenbus_device *d, *next;
+
+	for (d = devices; d; d = next) {
+		next = d->next;
+		if (d->drv == drv)
+			remove_device(d);
+	}
+	for (struct pvk_xenbus_driver **p = &drivers; *p; p = &(*p)->next) {
+		if (*p == drv) {
+			*p = drv->next;
+			break;
+		}
+	}
+}
+
+int pvk_xenbus_switch_state(struct pvk_xenbus_device *dev,
+			    enum pvk_xenbus_state state)
+{
+	char path[PVK_XENBUS_PATH_MAX + 8], value[4];
+	int rc;
+
+	if (!pvk_xenbus_transition_ok(dev->state, state)) {
+		pvk_err("xenbus: %s: refusing %s -> %s", dev->nodename,
+			pvk_xenbus_state_name(dev->state), pvk_xenbus_state_name(state));
+		return -PVK_XEN_EINVAL;
+	}
+	if (state == dev->state)
+		return 0;
+	rc = path_join(path, sizeof(path), dev->nodename, "state");
+	if (rc)
+		return rc;
+	pvk_snprintf(value, sizeof(value), "%d", (int)state);
+	rc = pvk_xs_write(PVK_XBT_NIL, path, value);
+	if (rc) {
+		pvk_err("xenbus: %s: cannot write state %s: %d", dev->nodename,
+			pvk_xenbus_state_name(state), rc);
+		return rc;
+	}
+	dev->state = state;
+	return 0;
+}
+
+int pvk_xenbus_read_feature(struct pvk_xenbus_device *dev, const char *name,
+			    unsigned long def, unsigned long *out)
+{
+	char path[PVK_XENBUS_PATH_MAX + 64];
+	int rc = path_join(path, sizeof(path), dev->otherend, name);
+
+	if (rc)
+		return rc;
+	rc = pvk_xs_read_ulong(PVK_XBT_NIL, path, out);
+	if (rc == -PVK_XEN_ENOENT) {
+		*out = def;
+		return 0;
+	}
+	return rc;
+}
+
+struct write_keys {
+	struct pvk_xenbus_device *dev;
+	const struct pvk_xenbus_kv *kv;
+	unsigned int n;
+};
+
+static int write_keys_tx(pvk_xs_transaction_t t, void *arg)
+{
+	struct write_keys *wk = arg;
+	char path[PVK_XENBUS_PATH_MAX + 64];
+
+	for (unsigned int i = 0; i < wk->n; i++) {
+		int rc = path_join(path, sizeof(path), wk->dev->nodename, wk->kv[i].key);
+
+		if (!rc)
+			rc = pvk_xs_write(t, path, wk->kv[i].value);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+int pvk_xenbus_write_keys(struct pvk_xenbus_device *dev,
+			  const struct pvk_xenbus_kv *kv, unsigned int n)
+{
+	struct write_keys wk = { .dev = dev, .kv = kv, .n = n };
+
+	return pvk_xs_transaction(write_keys_tx, &wk, NULL);
+}

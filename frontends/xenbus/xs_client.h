@@ -1,0 +1,26 @@
+/*
+ * frontends/xenbus/xs_client.h - state shared by the xenstore client's
+ * files: xenstore.c (requests and replies) and xs_watch.c (watches).
+ */
+#ifndef PVK_XS_CLIENT_H
+#define PVK_XS_CLIENT_H
+
+#include <pvkit/port.h>
+#include <pvkit/xenstore.h>
+
+#include "xs_proto.h"
+
+/* Send a request made of nr parts (concatenated into the payload) and wait
+ * for its reply; on success the reply body is copied to out (NUL-
+ * terminated) when out is not NULL, and its length returned. */
+int pvk_xs_request(uint32_t type, pvk_xs_transaction_t t,
+		   const char *const *parts, const uint32_t *lens,
+		   unsigned int nr, char *out, size_t out_size);
+
+/* xs_watch.c: a watch event arrived (upcall context): queue a copy. */
+void pvk_xs_watch_event(const char *body, uint32_t len);
+
+extern struct pvk_xs_stats pvk_xs_counters;
+extern struct pvk_wait pvk_xs_waitq;
+
+#endif /* PVK_XS_CLIENT_H */

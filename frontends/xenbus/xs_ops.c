@@ -1,0 +1,203 @@
+/*
+ * frontends/xenbus/xs_ops.c - the xenstore operations, as payloads.
+ *
+ * Each operation is a list of strings: a path always travels with its
+ * NUL, a written value without one (its length is the payload's), and
+ * replies come back NUL-terminated by the ring consumer.
+ */
+#include <pvkit/log.h>
+#include <pvkit/xen/errno.h>
+
+#include "xs_client.h"
+
+#define LEN(s)	((uint32_t)__builtin_strlen(s))
+
+static int path_check(const char *path)
+{
+	uint32_t n = path ? LEN(path) : 0;
+
+	if (!n)
+		return -PVK_XEN_EINVAL;
+	if (n >= (path[0] == '/' ? PVK_XENSTORE_ABS_PATH_MAX : PVK_XENSTORE_REL_PATH_MAX))
+		return -PVK_XEN_ENAMETOOLONG;
+	return 0;
+}
+
+/* A request whose payload is just a path. */
+static int path_op(uint32_t type, pvk_xs_transaction_t t, const char *path,
+		   char *out, size_t size)
+{
+	const char *parts[] = { path };
+	uint32_t lens[1];
+	int rc = path_check(path);
+
+	if (rc)
+		return rc;
+	lens[0] = LEN(path) + 1;
+	return pvk_xs_request(type, t, parts, lens, 1, out, size);
+}
+
+int pvk_xs_read(pvk_xs_transaction_t t, const char *path, char *buf, size_t size)
+{
+	return path_op(PVK_XS_READ, t, path, buf, size);
+}
+
+int pvk_xs_write(pvk_xs_transaction_t t, const char *path, const char *value)
+{
+	const char *parts[] = { path, value };
+	uint32_t lens[2];
+	int rc = path_check(path);
+
+	if (rc)
+		return rc;
+	lens[0] = LEN(path) + 1;
+	lens[1] = LEN(value);
+	rc = pvk_xs_request(PVK_XS_WRITE, t, parts, lens, 2, NULL, 0);
+	return rc < 0 ? rc : 0;
+}
+
+int pvk_xs_mkdir(pvk_xs_transaction_t t, const char *path)
+{
+	int rc = path_op(PVK_XS_MKDIR, t, path, NULL, 0);
+
+	return rc < 0 ? rc : 0;
+}
+
+int pvk_xs_rm(pvk_xs_transaction_t t, const char *path)
+{
+	int rc = path_op(PVK_XS_RM, t, path, NULL, 0);
+
+	return rc < 0 ? rc : 0;
+}
+
+static int string_list(uint32_t type, pvk_xs_transaction_t t, const char *path,
+		       char *buf, size_t size)
+{
+	int len = path_op(type, t, path, buf, size);
+
+	if (len < 0)
+		return len;
+	return pvk_xs_count_strings(buf, (uint32_t)len);
+}
+
+int pvk_xs_directory(pvk_xs_transaction_t t, const char *path, char *buf,
+		     size_t size)
+{
+	return string_list(PVK_XS_DIRECTORY, t, path, buf, size);
+}
+
+int pvk_xs_get_perms(pvk_xs_transaction_t t, const char *path, char *buf,
+		     size_t size)
+{
+	return string_list(PVK_XS_GET_PERMS, t, path, buf, size);
+}
+
+#define MAX_PERMS 16
+
+int pvk_xs_set_perms(pvk_xs_transaction_t t, const char *path,
+		     const char *const *perms, unsigned int nr)
+{
+	const char *parts[1 + MAX_PERMS];
+	uint32_t lens[1 + MAX_PERMS];
+	int rc = path_check(path);
+
+	if (rc)
+		return rc;
+	if (!nr || nr > MAX_PERMS)
+		return -PVK_XEN_EINVAL;
+	parts[0] = path;
+	lens[0] = LEN(path) + 1;
+	for (unsigned int i = 0; i < nr; i++) {
+		parts[1 + i] = perms[i];
+		lens[1 + i] = LEN(perms[i]) + 1;
+	}
+	rc = pvk_xs_request(PVK_XS_SET_PERMS, t, parts, lens, 1 + nr, NULL, 0);
+	return rc < 0 ? rc : 0;
+}
+
+/* Strict decimal: digits only, no overflow. */
+static int parse_ulong(const char *s, unsigned long *out)
+{
+	unsigned long v = 0;
+
+	if (!*s)
+		return -PVK_XEN_EINVAL;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return -PVK_XEN_EINVAL;
+		if (v > (~0UL - 9) / 10)
+			return -PVK_XEN_ERANGE;
+		v = v * 10 + (unsigned long)(*s - '0');
+	}
+	*out = v;
+	return 0;
+}
+
+int pvk_xs_read_ulong(pvk_xs_transaction_t t, const char *path,
+		      unsigned long *out)
+{
+	char buf[24];
+	int rc = pvk_xs_read(t, path, buf, sizeof(buf));
+
+	if (rc < 0)
+		return rc;
+	return parse_ulong(buf, out);
+}
+
+int pvk_xs_transaction_start(pvk_xs_transaction_t *t)
+{
+	const char *parts[] = { "" };
+	uint32_t lens[] = { 1 };
+	unsigned long id;
+	char buf[24];
+	int rc;
+
+	rc = pvk_xs_request(PVK_XS_TRANSACTION_START, PVK_XBT_NIL, parts, lens,
+			    1, buf, sizeof(buf));
+	if (rc < 0)
+		return rc;
+	rc = parse_ulong(buf, &id);
+	if (rc || id == 0 || id > 0xffffffffUL)
+		return -PVK_XEN_EIO;
+	*t = (pvk_xs_transaction_t)id;
+	return 0;
+}
+
+int pvk_xs_transaction_end(pvk_xs_transaction_t t, bool abort)
+{
+	const char *parts[] = { abort ? "F" : "T" };
+	uint32_t lens[] = { 2 };
+	int rc;
+
+	if (t == PVK_XBT_NIL)
+		return -PVK_XEN_EINVAL;
+	rc = pvk_xs_request(PVK_XS_TRANSACTION_END, t, parts, lens, 1, NULL, 0);
+	return rc < 0 ? rc : 0;
+}
+
+int pvk_xs_transaction(int (*fn)(pvk_xs_transaction_t t, void *arg), void *arg,
+		       unsigned int *attempts)
+{
+	unsigned int tries = 0;
+	int rc;
+
+	do {
+		pvk_xs_transaction_t t;
+
+		tries++;
+		rc = pvk_xs_transaction_start(&t);
+		if (rc)
+			break;
+		rc = fn(t, arg);
+		if (rc < 0) {
+			pvk_xs_transaction_end(t, true);
+			break;
+		}
+		rc = pvk_xs_transaction_end(t, false);
+	} while (rc == -PVK_XEN_EAGAIN && tries < PVK_XS_TRANSACTION_RETRIES);
+	if (rc == -PVK_XEN_EAGAIN)
+		pvk_warn("xenstore: transaction still conflicting after %u tries", tries);
+	if (attempts)
+		*attempts = tries;
+	return rc;
+}

@@ -1,0 +1,101 @@
+/*
+ * pvkit/events.h - event channels: binding, masking, sending, and the
+ * upcall that dispatches pending ports to their handlers.
+ *
+ * Event channels are the PV guest's interrupt controller. The kit keeps one
+ * handler per local port; Xen's event callback (events/upcall.S) calls
+ * pvk_evtchn_do_upcall(), which finds the pending, unmasked ports and runs
+ * their handlers with that port masked (the "EOI" is the unmask after the
+ * handler returns). A handler reports whether it found work: a port whose
+ * handler keeps finding none is a flood from a misbehaving peer and is held
+ * masked for PVK_EVTCHN_FLOOD_HOLDOFF_NS instead of spinning the guest
+ * (the late-EOI idea of the XSA-391 fix). Floods are counted and logged.
+ *
+ * All functions return 0 or a negative Xen errno (PVK_XEN_E*). The FIFO
+ * ABI is used when Xen offers it (CONFIG_PVK_EVTCHN_FIFO), else the 2-level
+ * one; either way ports stay below 4096. See pvk_evtchn_init().
+ */
+#ifndef PVKIT_EVENTS_H
+#define PVKIT_EVENTS_H
+
+#include <pvkit/types.h>
+#include <pvkit/xen/event_channel.h>
+#include <pvkit/xen/xen.h>
+
+/* Consecutive no-work events after which a port counts as flooding. */
+#define PVK_EVTCHN_FLOOD_LIMIT		64
+/* How long a flooding port stays masked before it is given another go. */
+#define PVK_EVTCHN_FLOOD_HOLDOFF_NS	(10ULL * 1000 * 1000)
+
+/*
+ * Runs in upcall context (event upcalls masked, on the interrupted stack):
+ * must not sleep. Returns true when it found work, false for a spurious
+ * event (flood accounting).
+ */
+typedef bool (*pvk_evtchn_handler_t)(pvk_evtchn_port_t port, void *arg);
+
+struct pvk_evtchn_stats {
+	uint64_t upcalls;	/* entries into pvk_evtchn_do_upcall() */
+	uint64_t dispatched;	/* handler calls */
+	uint64_t unhandled;	/* pending ports without a handler */
+	uint64_t spurious;	/* handler calls that found no work */
+	uint64_t floods;	/* times a port was held masked as flooding */
+};
+
+/* pvk_evtchn_init() flags. */
+#define PVK_EVTCHN_NO_FIFO	(1U << 0)	/* stay with 2-level */
+
+/*
+ * Start of day, before any other call: si is the mapped shared info page.
+ * Masks every port (nothing is bound yet), forgets old handlers, and picks
+ * the ABI: FIFO if configured, not refused by flags, and Xen accepts
+ * EVTCHNOP_init_control (it costs two pages from pvk_port_alloc_page()),
+ * else 2-level. Switching to FIFO cannot be undone.
+ */
+int pvk_evtchn_init(struct pvk_shared_info *si, unsigned int flags);
+/* "FIFO" or "2-level". */
+const char *pvk_evtchn_abi_name(void);
+
+/*
+ * Registers events/upcall.S as this vCPU's event callback
+ * (CALLBACKOP_register, type event). Until the host clears
+ * vcpu_info->evtchn_upcall_mask, no upcall is delivered.
+ */
+int pvk_evtchn_register_upcall(void);
+
+/* Binding: each allocates a local port, installs handler (may be NULL:
+ * then the port is left masked and only polled), and unmasks the port
+ * when a handler was given. */
+int pvk_evtchn_bind_virq(unsigned int virq, unsigned int vcpu,
+			 pvk_evtchn_handler_t handler, void *arg,
+			 pvk_evtchn_port_t *port);
+int pvk_evtchn_bind_ipi(unsigned int vcpu, pvk_evtchn_handler_t handler,
+			void *arg, pvk_evtchn_port_t *port);
+int pvk_evtchn_bind_interdomain(pvk_domid_t remote_dom,
+				pvk_evtchn_port_t remote_port,
+				pvk_evtchn_handler_t handler, void *arg,
+				pvk_evtchn_port_t *port);
+/* A port for remote_dom to bind to later (frontends advertise it). */
+int pvk_evtchn_alloc_unbound(pvk_domid_t remote_dom,
+			     pvk_evtchn_handler_t handler, void *arg,
+			     pvk_evtchn_port_t *port);
+/* A port the host got from elsewhere (start_info's console and xenstore). */
+int pvk_evtchn_set_handler(pvk_evtchn_port_t port,
+			   pvk_evtchn_handler_t handler, void *arg);
+
+void pvk_evtchn_mask(pvk_evtchn_port_t port);
+void pvk_evtchn_unmask(pvk_evtchn_port_t port);
+void pvk_evtchn_clear(pvk_evtchn_port_t port);
+bool pvk_evtchn_is_pending(pvk_evtchn_port_t port);
+bool pvk_evtchn_is_masked(pvk_evtchn_port_t port);
+int pvk_evtchn_send(pvk_evtchn_port_t port);
+/* Masks, forgets the handler, EVTCHNOP_close. */
+int pvk_evtchn_close(pvk_evtchn_port_t port);
+
+/* Called by events/upcall.S with upcalls masked; also callable by a host
+ * that polls with upcalls masked. */
+void pvk_evtchn_do_upcall(void);
+
+void pvk_evtchn_get_stats(struct pvk_evtchn_stats *out);
+
+#endif /* PVKIT_EVENTS_H */

@@ -1,0 +1,102 @@
+/*
+ * pvkit/xenbus.h - the xenbus device model: PV devices found in xenstore,
+ * matched to drivers by class, and the frontend/backend state machine.
+ *
+ * The toolstack describes each device of ours under
+ * device/<class>/<id> (e.g. device/vif/0): its "backend" path, the
+ * "backend-id" domain, and our "state"; the backend keeps its own "state"
+ * under its path. Both sides walk the XenbusState values below; each
+ * watches the other's node. The kit watches device/ for hotplug: a device
+ * that appears is probed, one whose directory disappears is removed.
+ *
+ * Every callback runs in thread context (from pvk_xs_run_watches() or the
+ * registering call), so drivers may use xenstore freely. Backend-supplied
+ * values are read once, bounded and checked (state must be a known
+ * number, backend-id a domain id, backend a path that fits).
+ */
+#ifndef PVKIT_XENBUS_H
+#define PVKIT_XENBUS_H
+
+#include <pvkit/types.h>
+#include <pvkit/xenstore.h>
+
+/* Xen's enum xenbus_state (io/xenbus.h). */
+enum pvk_xenbus_state {
+	PVK_XenbusStateUnknown = 0,
+	PVK_XenbusStateInitialising = 1,
+	PVK_XenbusStateInitWait = 2,	/* backend waits for frontend details */
+	PVK_XenbusStateInitialised = 3,	/* frontend published its details */
+	PVK_XenbusStateConnected = 4,
+	PVK_XenbusStateClosing = 5,
+	PVK_XenbusStateClosed = 6,
+	PVK_XenbusStateReconfiguring = 7,
+	PVK_XenbusStateReconfigured = 8,
+};
+
+#define PVK_XENBUS_PATH_MAX	128
+
+struct pvk_xenbus_driver;
+
+struct pvk_xenbus_device {
+	char nodename[PVK_XENBUS_PATH_MAX];	/* "device/vif/0" */
+	char otherend[PVK_XENBUS_PATH_MAX];	/* the backend's directory */
+	unsigned long otherend_id;		/* the backend's domain */
+	const char *devclass;			/* the driver's class */
+	const char *id;				/* points into nodename */
+	enum pvk_xenbus_state state;		/* ours, as last written */
+	enum pvk_xenbus_state otherend_state;	/* the backend's, last seen */
+	struct pvk_xenbus_driver *drv;
+	void *priv;				/* the driver's */
+	/* Private. */
+	struct pvk_xs_watch otherend_watch;
+	char otherend_state_path[PVK_XENBUS_PATH_MAX + 8];
+	struct pvk_xenbus_device *next;
+	bool seen;				/* rescan bookkeeping */
+};
+
+struct pvk_xenbus_driver {
+	const char *devclass;			/* "vif", "vbd", ... */
+	/* A device of this class appeared; nonzero leaves it unbound. */
+	int (*probe)(struct pvk_xenbus_device *dev);
+	/* The backend moved to a new state. The kit has already handled a
+	 * backend in Closing/Closed for a driver without this callback. */
+	void (*otherend_changed)(struct pvk_xenbus_device *dev,
+				 enum pvk_xenbus_state backend_state);
+	/* The device is gone (its directory was removed) or being
+	 * unregistered: release everything. */
+	void (*remove)(struct pvk_xenbus_device *dev);
+	/* Private. */
+	struct pvk_xenbus_driver *next;
+};
+
+/* Registers the driver, probes the devices of its class present now, and
+ * (first time) watches device/ for hotplug. */
+int pvk_xenbus_register_driver(struct pvk_xenbus_driver *drv);
+void pvk_xenbus_unregister_driver(struct pvk_xenbus_driver *drv);
+
+/* Writes our state node; refuses transitions the state machine forbids
+ * (-PVK_XEN_EINVAL). */
+int pvk_xenbus_switch_state(struct pvk_xenbus_device *dev,
+			    enum pvk_xenbus_state state);
+
+/* Pure: may a frontend go from `from` to `to`? */
+bool pvk_xenbus_transition_ok(enum pvk_xenbus_state from,
+			      enum pvk_xenbus_state to);
+/* Pure: the name of a state ("Connected"), "invalid" if out of range. */
+const char *pvk_xenbus_state_name(unsigned long state);
+/* Pure: a xenstore state value to a state; -1 unless "0".."8". */
+int pvk_xenbus_parse_state(const char *value);
+
+/* The backend feature otherend/name as a number, def if absent. */
+int pvk_xenbus_read_feature(struct pvk_xenbus_device *dev, const char *name,
+			    unsigned long def, unsigned long *out);
+
+/* Writes n keys under our nodename in one transaction (retried on conflict). */
+struct pvk_xenbus_kv {
+	const char *key;
+	const char *value;
+};
+int pvk_xenbus_write_keys(struct pvk_xenbus_device *dev,
+			  const struct pvk_xenbus_kv *kv, unsigned int n);
+
+#endif /* PVKIT_XENBUS_H */

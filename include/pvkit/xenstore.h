@@ -1,0 +1,98 @@
+/*
+ * pvkit/xenstore.h - the xenstore client: the configuration store every PV
+ * device is described in.
+ *
+ * One request is in flight at a time (callers are serialised; a request
+ * made while another is waiting fails with -PVK_XEN_EBUSY). Every call
+ * waits at most PVK_XS_TIMEOUT_NS for its reply and returns 0 / a length /
+ * a count, or a negative Xen errno: the name xenstored sent back
+ * ("ENOENT" -> -PVK_XEN_ENOENT), -PVK_XEN_ETIMEDOUT, or -PVK_XEN_EIO when
+ * xenstored broke the protocol (after which the client stays down).
+ * Paths without a leading '/' are relative to the domain's home,
+ * /local/domain/<domid>. Thread context only (the calls sleep).
+ */
+#ifndef PVKIT_XENSTORE_H
+#define PVKIT_XENSTORE_H
+
+#include <pvkit/types.h>
+#include <pvkit/xen/event_channel.h>
+#include <pvkit/xen/io/xs_wire.h>
+
+#define PVK_XS_TIMEOUT_NS	(5ULL * 1000 * 1000 * 1000)
+/* pvk_xs_transaction() gives up after this many EAGAIN conflicts. */
+#define PVK_XS_TRANSACTION_RETRIES	16
+/* Watch events queued for delivery beyond this are dropped (and counted). */
+#define PVK_XS_WATCH_QUEUE_MAX	16
+
+typedef uint32_t pvk_xs_transaction_t;
+#define PVK_XBT_NIL	((pvk_xs_transaction_t)0)
+
+/* The ring page (mapped) and its port, from start_info store_mfn/evtchn.
+ * Needs pvk_evtchn_init(). */
+int pvk_xs_init(struct pvk_xenstore_domain_interface *ring,
+		pvk_evtchn_port_t port);
+
+/* Value of path into buf (NUL-terminated); returns its length. A value
+ * that does not fit is -PVK_XEN_E2BIG. */
+int pvk_xs_read(pvk_xs_transaction_t t, const char *path, char *buf, size_t size);
+int pvk_xs_write(pvk_xs_transaction_t t, const char *path, const char *value);
+int pvk_xs_mkdir(pvk_xs_transaction_t t, const char *path);
+int pvk_xs_rm(pvk_xs_transaction_t t, const char *path);
+/* Children of path, as consecutive NUL-terminated names in buf; returns
+ * how many. */
+int pvk_xs_directory(pvk_xs_transaction_t t, const char *path, char *buf,
+		     size_t size);
+/* Permissions as xenstored lists them ("n0", "r5", ... NUL-separated);
+ * returns how many. */
+int pvk_xs_get_perms(pvk_xs_transaction_t t, const char *path, char *buf,
+		     size_t size);
+/* perms: nr strings like "b0" (owner and default) then "r5" etc. */
+int pvk_xs_set_perms(pvk_xs_transaction_t t, const char *path,
+		     const char *const *perms, unsigned int nr);
+/* Reads path as an unsigned decimal number. */
+int pvk_xs_read_ulong(pvk_xs_transaction_t t, const char *path,
+		      unsigned long *out);
+
+int pvk_xs_transaction_start(pvk_xs_transaction_t *t);
+/* abort: discard the changes. -PVK_XEN_EAGAIN: conflict, nothing applied. */
+int pvk_xs_transaction_end(pvk_xs_transaction_t t, bool abort);
+/*
+ * Runs fn in a transaction and commits it, starting over when the commit
+ * reports a conflict (at most PVK_XS_TRANSACTION_RETRIES times). fn's
+ * negative return aborts the transaction and is returned. *attempts, if
+ * not NULL, gets the number of tries.
+ */
+int pvk_xs_transaction(int (*fn)(pvk_xs_transaction_t t, void *arg), void *arg,
+		       unsigned int *attempts);
+
+/*
+ * A watch: cb runs in thread context, from pvk_xs_run_watches(), never in
+ * the event handler; path is the node that changed (a copy, valid during
+ * the call). Xen fires every new watch once at registration.
+ */
+struct pvk_xs_watch {
+	const char *path;
+	void (*cb)(struct pvk_xs_watch *w, const char *path);
+	void *arg;
+	/* Private. */
+	struct pvk_xs_watch *next;
+	char token[24];
+};
+
+int pvk_xs_watch(struct pvk_xs_watch *w);
+int pvk_xs_unwatch(struct pvk_xs_watch *w);
+/* Delivers queued watch events; returns how many. */
+int pvk_xs_run_watches(void);
+/* Waits (bounded) until at least one watch event is queued, then runs
+ * them; returns how many ran, or -PVK_XEN_ETIMEDOUT. */
+int pvk_xs_wait_watches(uint64_t timeout_ns);
+
+struct pvk_xs_stats {
+	uint64_t requests, replies, watch_events;
+	uint64_t stray_replies;		/* wrong req_id: dropped */
+	uint64_t watch_dropped;		/* queue full or unknown token */
+	uint64_t protocol_errors;
+};
+void pvk_xs_get_stats(struct pvk_xs_stats *out);
+
+#endif /* PVKIT_XENSTORE_H */

@@ -1,0 +1,26 @@
+#!/bin/sh
+# tests/fuzz/run.sh OUTDIR SECONDS TARGET... - runs each libFuzzer target for
+# SECONDS on its corpus in OUTDIR/corpus-TARGET, one PASS/FAIL line each,
+# then "fuzz: N passed, N failed"; exits non-zero on any failure (a crash,
+# a sanitizer report or a failed assertion; the input is kept as
+# OUTDIR/crash-TARGET-*).
+set -u
+out=$1 secs=$2
+shift 2
+pass=0 fail=0
+for t in "$@"; do
+	mkdir -p "$out/corpus-$t"
+	log=$out/$t.log
+	if "$out/$t" -max_total_time="$secs" -max_len=8192 \
+		-artifact_prefix="$out/crash-$t-" "$out/corpus-$t" > "$log" 2>&1; then
+		runs=$(grep -o 'Done [0-9]* runs' "$log" | tail -1 | cut -d' ' -f2)
+		echo "PASS $t (${runs:-?} runs in $secs s, corpus $(ls "$out/corpus-$t" | wc -l) inputs)"
+		pass=$((pass + 1))
+	else
+		echo "FAIL $t: see $log"
+		tail -30 "$log"
+		fail=$((fail + 1))
+	fi
+done
+echo "fuzz: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]

@@ -1,0 +1,217 @@
+/*
+ * tests/guest/cases/events.c - the kit's event channels on real Xen.
+ *
+ * A loopback pair (alloc_unbound for DOMID_SELF, then bind_interdomain to
+ * that port: Xen allows loopback) gives us a channel we can both send on
+ * and receive from, so every path of dispatch can be driven from inside
+ * the guest: delivery through the upcall entry, mask / unmask (a masked
+ * port stays pending and is delivered on unmask), clear, close, and a flood
+ * of events whose handler finds no work.
+ */
+#include <pvkit/events.h>
+#include <pvkit/port.h>
+#include <pvkit/time.h>
+#include <pvkit/xen/errno.h>
+
+#include "../test.h"
+
+#define WAIT_NS		(1000ULL * 1000 * 1000)	/* for what must come */
+#define NO_EVENT_NS	(50ULL * 1000 * 1000)	/* for what must not */
+
+struct counter {
+	struct pvk_wait wait;
+	unsigned int calls;
+	pvk_evtchn_port_t last_port;
+	bool work;		/* what the handler reports */
+};
+
+static bool count_event(pvk_evtchn_port_t port, void *arg)
+{
+	struct counter *c = arg;
+
+	c->calls++;
+	c->last_port = port;
+	pvk_port_wake(&c->wait);
+	return c->work;
+}
+
+static struct counter *cond_counter;
+static unsigned int cond_target;
+
+static bool reached(void *arg)
+{
+	(void)arg;
+	return PVK_READ_ONCE(cond_counter->calls) >= cond_target;
+}
+
+/* Waits until c->calls >= target; the wait's return code. */
+static int wait_calls_for(struct counter *c, unsigned int target, uint64_t ns)
+{
+	cond_counter = c;
+	cond_target = target;
+	return pvk_port_wait_until(&c->wait, reached, NULL, ns);
+}
+
+static int wait_calls(struct counter *c, unsigned int target)
+{
+	return wait_calls_for(c, target, WAIT_NS);
+}
+
+static struct counter rx;
+static pvk_evtchn_port_t rx_port, tx_port;
+
+static int open_loopback(void)
+{
+	int rc;
+
+	memset(&rx, 0, sizeof(rx));
+	pvk_port_wait_init(&rx.wait);
+	rx.work = true;
+	rc = pvk_evtchn_alloc_unbound(PVK_DOMID_SELF, count_event, &rx, &rx_port);
+	if (rc)
+		return rc;
+	return pvk_evtchn_bind_interdomain(PVK_DOMID_SELF, rx_port, NULL, NULL,
+					   &tx_port);
+}
+
+static void close_loopback(void)
+{
+	pvk_evtchn_close(tx_port);
+	pvk_evtchn_close(rx_port);
+}
+
+PVK_GUEST_TEST(evtchn_loopback_delivery)
+{
+	struct pvk_evtchn_stats before, after;
+
+	guest_events_enable();
+	PVK_CHECK_RC(open_loopback(), 0);
+	PVK_CHECK_NE(rx_port, tx_port);
+	PVK_CHECK(!pvk_evtchn_is_masked(rx_port));
+	PVK_CHECK(pvk_evtchn_is_masked(tx_port));	/* no handler: masked */
+	pvk_evtchn_get_stats(&before);
+	PVK_CHECK_RC(pvk_evtchn_send(tx_port), 0);
+	PVK_CHECK_RC(wait_calls(&rx, 1), 0);
+	pvk_evtchn_get_stats(&after);
+	PVK_CHECK_EQ(rx.last_port, rx_port);
+	PVK_CHECK_GE(after.upcalls, before.upcalls + 1);
+	PVK_CHECK_GE(after.dispatched, before.dispatched + 1);
+	PVK_CHECK(!pvk_evtchn_is_pending(rx_port));
+	PVK_CHECK(!pvk_evtchn_is_masked(rx_port));
+	guest_printf("evtchn: %s ABI: loopback %u -> %u delivered, %llu upcalls so far\n",
+		     pvk_evtchn_abi_name(), tx_port, rx_port,
+		     (unsigned long long)after.upcalls);
+	close_loopback();
+}
+
+PVK_GUEST_TEST(evtchn_mask_unmask_clear)
+{
+	guest_events_enable();
+	PVK_CHECK_RC(open_loopback(), 0);
+
+	/* Masked: the event stays pending, the handler does not run. */
+	pvk_evtchn_mask(rx_port);
+	PVK_CHECK_RC(pvk_evtchn_send(tx_port), 0);
+	PVK_CHECK_RC(wait_calls_for(&rx, 1, NO_EVENT_NS), -PVK_XEN_ETIMEDOUT);
+	PVK_CHECK(pvk_evtchn_is_pending(rx_port));
+	PVK_CHECK_EQ(rx.calls, 0);
+	/* Unmask delivers what was pending. */
+	pvk_evtchn_unmask(rx_port);
+	PVK_CHECK_RC(wait_calls(&rx, 1), 0);
+
+	/* Cleared while masked: nothing is delivered on unmask. */
+	pvk_evtchn_mask(rx_port);
+	PVK_CHECK_RC(pvk_evtchn_send(tx_port), 0);
+	PVK_CHECK(pvk_evtchn_is_pending(rx_port));
+	pvk_evtchn_clear(rx_port);
+	PVK_CHECK(!pvk_evtchn_is_pending(rx_port));
+	pvk_evtchn_unmask(rx_port);
+	PVK_CHECK_RC(wait_calls_for(&rx, 2, NO_EVENT_NS), -PVK_XEN_ETIMEDOUT);
+	PVK_CHECK_EQ(rx.calls, 1);
+	close_loopback();
+}
+
+PVK_GUEST_TEST(evtchn_close)
+{
+	pvk_evtchn_port_t old;
+
+	guest_events_enable();
+	PVK_CHECK_RC(open_loopback(), 0);
+	old = rx_port;
+	PVK_CHECK_RC(pvk_evtchn_close(rx_port), 0);
+	/* The peer's end is now unbound: sending on it goes nowhere. */
+	PVK_CHECK_RC(pvk_evtchn_send(tx_port), 0);
+	PVK_CHECK(pvk_evtchn_is_masked(old));
+	PVK_CHECK_RC(pvk_evtchn_close(tx_port), 0);
+	/* A closed port is gone for Xen too. */
+	PVK_CHECK_RC(pvk_evtchn_send(tx_port), -PVK_XEN_EINVAL);
+}
+
+PVK_GUEST_TEST(evtchn_flood_is_held)
+{
+	struct pvk_evtchn_stats before, after;
+	unsigned int sent;
+
+	guest_events_enable();
+	PVK_CHECK_RC(open_loopback(), 0);
+	rx.work = false;	/* a peer that kicks without ever queueing work */
+	pvk_evtchn_get_stats(&before);
+	for (sent = 0; sent < 4 * PVK_EVTCHN_FLOOD_LIMIT; sent++) {
+		PVK_CHECK_RC(pvk_evtchn_send(tx_port), 0);
+		if (pvk_evtchn_is_masked(rx_port))
+			break;		/* held: further kicks cost nothing */
+	}
+	pvk_evtchn_get_stats(&after);
+	PVK_CHECK_EQ(after.floods, before.floods + 1);
+	PVK_CHECK_EQ(rx.calls, PVK_EVTCHN_FLOOD_LIMIT);
+	PVK_CHECK_GE(after.spurious, before.spurious + PVK_EVTCHN_FLOOD_LIMIT);
+	PVK_CHECK(pvk_evtchn_is_masked(rx_port));
+	guest_printf("evtchn: flood held after %u kicks (%u handler calls)\n",
+		     sent + 1, rx.calls);
+
+	/* A kick while held stays pending; after the hold-off the next
+	 * upcall (a one-shot timer's) releases the port and delivers it. */
+	PVK_CHECK_RC(pvk_evtchn_send(tx_port), 0);
+	PVK_CHECK_EQ(rx.calls, PVK_EVTCHN_FLOOD_LIMIT);
+	PVK_CHECK(pvk_evtchn_is_pending(rx_port));
+	PVK_CHECK_RC(pvk_time_timer_set(pvk_time_now_ns() +
+					2 * PVK_EVTCHN_FLOOD_HOLDOFF_NS), 0);
+	PVK_CHECK_RC(pvk_time_sleep_ns(3 * PVK_EVTCHN_FLOOD_HOLDOFF_NS), 0);
+	PVK_CHECK_RC(wait_calls(&rx, PVK_EVTCHN_FLOOD_LIMIT + 1), 0);
+	PVK_CHECK(!pvk_evtchn_is_masked(rx_port));
+	close_loopback();
+}
+
+PVK_GUEST_TEST(evtchn_ipi_to_self)
+{
+	struct counter ipi;
+	pvk_evtchn_port_t port;
+
+	guest_events_enable();
+	memset(&ipi, 0, sizeof(ipi));
+	pvk_port_wait_init(&ipi.wait);
+	ipi.work = true;
+	PVK_CHECK_RC(pvk_evtchn_bind_ipi(0, count_event, &ipi, &port), 0);
+	PVK_CHECK_RC(pvk_evtchn_send(port), 0);
+	PVK_CHECK_RC(wait_calls(&ipi, 1), 0);
+	PVK_CHECK_EQ(ipi.last_port, port);
+	PVK_CHECK_RC(pvk_evtchn_close(port), 0);
+}
+
+/* Xen's 'q' debug key sends VIRQ_DEBUG to every vCPU of every domain; the
+ * guest-dom0 scenario presses it with `xl debug-keys q`. */
+PVK_GUEST_TEST_EXPLICIT(evtchn_virq_debug)
+{
+	struct counter dbg;
+	pvk_evtchn_port_t port;
+
+	guest_events_enable();
+	memset(&dbg, 0, sizeof(dbg));
+	pvk_port_wait_init(&dbg.wait);
+	dbg.work = true;
+	PVK_CHECK_RC(pvk_evtchn_bind_virq(PVK_VIRQ_DEBUG, 0, count_event, &dbg, &port), 0);
+	guest_printf("evtchn: VIRQ_DEBUG bound to port %u (dom0: xl debug-keys q now)\n", port);
+	PVK_CHECK_RC(wait_calls_for(&dbg, 1, 30ULL * 1000 * 1000 * 1000), 0);
+	guest_printf("evtchn: VIRQ_DEBUG delivered\n");
+	PVK_CHECK_RC(pvk_evtchn_close(port), 0);
+}

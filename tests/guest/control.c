@@ -1,0 +1,99 @@
+/*
+ * tests/guest/control.c - the guest's side of the kit's domain control.
+ *
+ * The handler only records what the toolstack asked: a shutdown request
+ * is carried out after the tests, by guest_control_shutdown_if_requested()
+ * (boot.c), so the closing "N passed, M failed" line is printed first and
+ * the harness sees both it and xl's shutdown reason. Sysrq 'd' (or any
+ * key) dumps the kit's event and xenstore counters.
+ */
+#include <pvkit/control.h>
+#include <pvkit/events.h>
+#include <pvkit/port.h>
+#include <pvkit/xenstore.h>
+
+#include "guest.h"
+
+static int requested = -1;	/* enum pvk_control_request */
+static char last_sysrq;
+
+#ifdef CONFIG_PVK_XENBUS
+
+static bool control_up;
+static void dump_state(void)
+{
+	struct pvk_evtchn_stats e;
+	struct pvk_xs_stats x;
+
+	pvk_evtchn_get_stats(&e);
+	pvk_xs_get_stats(&x);
+	guest_printf("sysrq: evtchn upcalls %llu dispatched %llu spurious %llu floods %llu unhandled %llu\n",
+		     (unsigned long long)e.upcalls, (unsigned long long)e.dispatched,
+		     (unsigned long long)e.spurious, (unsigned long long)e.floods,
+		     (unsigned long long)e.unhandled);
+	guest_printf("sysrq: xenstore requests %llu replies %llu watch events %llu\n",
+		     (unsigned long long)x.requests, (unsigned long long)x.replies,
+		     (unsigned long long)x.watch_events);
+}
+
+static void on_control(enum pvk_control_request req, char key, void *arg)
+{
+	(void)arg;
+	if (req == PVK_CONTROL_SYSRQ) {
+		last_sysrq = key;
+		guest_printf("sysrq: key '%c': dumping state\n", key);
+		dump_state();
+		return;
+	}
+	if (req == PVK_CONTROL_SUSPEND) {
+		guest_printf("control: suspend refused (no save/restore yet)\n");
+		return;
+	}
+	requested = (int)req;
+}
+
+void guest_control_enable(void)
+{
+	guest_events_enable();
+	if (control_up)
+		return;
+	if (pvk_control_init(on_control, NULL))
+		pvk_port_panic("cannot start domain control");
+	control_up = true;
+}
+
+#else /* !CONFIG_PVK_XENBUS */
+
+void guest_control_enable(void)
+{
+	pvk_port_panic("domain control needs CONFIG_PVK_XENBUS");
+}
+
+#endif /* CONFIG_PVK_XENBUS */
+
+int guest_control_requested(void)
+{
+	return requested;
+}
+
+char guest_control_last_sysrq(void)
+{
+	return last_sysrq;
+}
+
+void guest_control_shutdown_if_requested(void)
+{
+	int reason;
+
+	if (requested < 0)
+		return;
+#ifdef CONFIG_PVK_XENBUS
+	reason = pvk_control_shutdown_reason((enum pvk_control_request)requested);
+#else
+	reason = -1;
+#endif
+	if (reason < 0)
+		return;
+	guest_printf("control: shutting down with reason %d as requested\n", reason);
+	guest_shutdown((unsigned int)reason);
+}

@@ -1,0 +1,251 @@
+/*
+ * tests/unit/test_xenstore.c - the xenstore client's pure logic
+ * (frontends/xenbus/xs_ring.c, xs_reply.c) on a ring page in host memory.
+ *
+ * The peer is played by the test: it writes bytes and rsp_prod the way
+ * xenstored would, or the ways a broken or hostile one might. Indices
+ * start near the 32-bit wrap so every copy crosses both the ring's end and
+ * the counter's.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <pvkit/time.h>
+#include <pvkit/xen/errno.h>
+#include "frontends/xenbus/xs_proto.h"
+#include "unit.h"
+
+#define START	0xfffffff0u
+
+static struct pvk_xenstore_domain_interface ring;
+static struct pvk_xs_rx rx;
+
+static void reset(uint32_t start)
+{
+	memset(&ring, 0, sizeof(ring));
+	ring.rsp_cons = ring.rsp_prod = start;
+	ring.req_cons = ring.req_prod = start;
+	pvk_xs_rx_reset(&rx);
+}
+
+/* The peer appends bytes to the response ring. */
+static void peer_put(const void *data, uint32_t len)
+{
+	const char *s = data;
+
+	for (uint32_t i = 0; i < len; i++)
+		ring.rsp[PVK_MASK_XENSTORE_IDX(ring.rsp_prod + i)] = s[i];
+	ring.rsp_prod += len;
+}
+
+static void peer_msg(uint32_t type, uint32_t id, const char *body, uint32_t len)
+{
+	struct pvk_xsd_sockmsg h = { .type = type, .req_id = id, .len = len };
+
+	peer_put(&h, sizeof(h));
+	peer_put(body, len);
+}
+
+UNIT_TEST(xs_rx_whole_message_across_wrap)
+{
+	reset(START);
+	peer_msg(PVK_XS_READ, 7, "value", 5);
+	CHECK_EQ(pvk_xs_rx_feed(&rx, &ring), PVK_XS_RX_MESSAGE);
+	CHECK_EQ(rx.hdr.type, PVK_XS_READ);
+	CHECK_EQ(rx.hdr.req_id, 7);
+	CHECK_EQ(rx.hdr.len, 5);
+	CHECK_STR(rx.body, "value");
+	CHECK_EQ(ring.rsp_cons, ring.rsp_prod);
+	pvk_xs_rx_reset(&rx);
+	CHECK_EQ(pvk_xs_rx_feed(&rx, &ring), PVK_XS_RX_MORE);
+}
+
+UNIT_TEST(xs_rx_byte_by_byte)
+{
+	struct pvk_xsd_sockmsg h = { .type = PVK_XS_DIRECTORY, .req_id = 3, .len = 4 };
+	char bytes[sizeof(h) + 4];
+
+	reset(START - 5);
+	memcpy(bytes, &h, sizeof(h));
+	memcpy(bytes + sizeof(h), "a\0b", 4);
+	for (size_t i = 0; i < sizeof(bytes); i++) {
+		CHECK_EQ(pvk_xs_rx_feed(&rx, &ring), PVK_XS_RX_MORE);
+		peer_put(bytes + i, 1);
+	}
+	CHECK_EQ(pvk_xs_rx_feed(&rx, &ring), PVK_XS_RX_MESSAGE);
+	CHECK_EQ(pvk_xs_count_strings(rx.body, rx.hdr.len), 2);
+	CHECK_STR(pvk_xs_string_at(rx.body, rx.hdr.len, 1), "b");
+	CHECK(pvk_xs_string_at(rx.body, rx.hdr.len, 2) == NULL);
+}
+
+UNIT_TEST(xs_rx_two_messages_one_feed_each)
+{
+	reset(0);
+	peer_msg(PVK_XS_WATCH_EVENT, 0, "p\0t", 4);
+	peer_msg(PVK_XS_WRITE, 9, "OK", 3);
+	CHECK_EQ(pvk_xs_rx_feed(&rx, &ring), PVK_XS_RX_MESSAGE);
+	CHECK_EQ(rx.hdr.type, PVK_XS_WATCH_EVENT);
+	pvk_xs_rx_reset(&rx);
+	CHECK_EQ(pvk_xs_rx_feed(&rx, &ring), PVK_XS_RX_MESSAGE);
+	CHECK_EQ(rx.hdr.req_id, 9);
+	CHECK_STR(rx.body, "OK");
+}
+
+UNIT_TEST(xs_rx_rejects_bad_peers)
+{
+	struct pvk_xsd_sockmsg h = { .type = PVK_XS_READ, .len = PVK_XENSTORE_PAYLOAD_MAX + 1 };
+
+	/* Payload over the limit: refused at the header, body never read. */
+	reset(START);
+	peer_put(&h, sizeof(h));
+	CHECK_EQ(pvk_xs_rx_feed(&rx, &ring), -PVK_XEN_EIO);
+
+	/* Unknown types, including the removed 20. */
+	reset(START);
+	peer_msg(PVK_XS_TYPE_COUNT, 1, "", 0);
+	CHECK_EQ(pvk_xs_rx_feed(&rx, &ring), -PVK_XEN_EIO);
+	reset(START);
+	peer_msg(20, 1, "", 0);
+	CHECK_EQ(pvk_xs_rx_feed(&rx, &ring), -PVK_XEN_EIO);
+
+	/* Producer more than a ring ahead of us. */
+	reset(START);
+	ring.rsp_prod = START + PVK_XENSTORE_RING_SIZE + 1;
+	CHECK_EQ(pvk_xs_rx_feed(&rx, &ring), -PVK_XEN_EIO);
+	/* ... or behind us. */
+	reset(START);
+	ring.rsp_prod = START - 1;
+	CHECK_EQ(pvk_xs_rx_feed(&rx, &ring), -PVK_XEN_EIO);
+}
+
+UNIT_TEST(xs_rx_full_size_payload)
+{
+	static char body[PVK_XENSTORE_PAYLOAD_MAX];
+	uint32_t sent = 0;
+	int rc;
+
+	memset(body, 'x', sizeof(body));
+	reset(START);
+	{
+		struct pvk_xsd_sockmsg h = { .type = PVK_XS_READ, .req_id = 1,
+					     .len = sizeof(body) };
+		peer_put(&h, sizeof(h));
+	}
+	/* 4 KiB does not fit a 1 KiB ring: the peer refills as we drain. */
+	do {
+		uint32_t room = PVK_XENSTORE_RING_SIZE - (ring.rsp_prod - ring.rsp_cons);
+		uint32_t n = sizeof(body) - sent < room ? sizeof(body) - sent : room;
+
+		peer_put(body + sent, n);
+		sent += n;
+		rc = pvk_xs_rx_feed(&rx, &ring);
+	} while (rc == PVK_XS_RX_MORE && sent <= sizeof(body));
+	CHECK_EQ(rc, PVK_XS_RX_MESSAGE);
+	CHECK_EQ(rx.hdr.len, sizeof(body));
+	CHECK_EQ(rx.body[sizeof(body)], 0);
+	CHECK_EQ(memcmp(rx.body, body, sizeof(body)), 0);
+}
+
+UNIT_TEST(xs_tx_space_and_put_wrap)
+{
+	char out[8];
+
+	reset(START);
+	CHECK_EQ(pvk_xs_tx_space(&ring), PVK_XENSTORE_RING_SIZE);
+	pvk_xs_tx_put(&ring, "abcdefgh", 8);
+	CHECK_EQ(ring.req_prod, START + 8);
+	CHECK_EQ(pvk_xs_tx_space(&ring), PVK_XENSTORE_RING_SIZE - 8);
+	for (int i = 0; i < 8; i++)
+		out[i] = ring.req[PVK_MASK_XENSTORE_IDX(START + i)];
+	CHECK_EQ(memcmp(out, "abcdefgh", 8), 0);
+	ring.req_cons = START + 8 + 1;	/* consumer past the producer */
+	CHECK_EQ(pvk_xs_tx_space(&ring), -PVK_XEN_EIO);
+}
+
+UNIT_TEST(xs_error_names)
+{
+	CHECK_EQ(pvk_xs_error_to_errno("ENOENT", 7), -PVK_XEN_ENOENT);
+	CHECK_EQ(pvk_xs_error_to_errno("ENOENT", 6), -PVK_XEN_ENOENT);
+	CHECK_EQ(pvk_xs_error_to_errno("EAGAIN", 7), -PVK_XEN_EAGAIN);
+	CHECK_EQ(pvk_xs_error_to_errno("EACCES", 7), -PVK_XEN_EACCES);
+	CHECK_EQ(pvk_xs_error_to_errno("ENOEN", 5), -PVK_XEN_EIO);
+	CHECK_EQ(pvk_xs_error_to_errno("ENOENTX", 7), -PVK_XEN_EIO);
+	CHECK_EQ(pvk_xs_error_to_errno("", 0), -PVK_XEN_EIO);
+}
+
+UNIT_TEST(xs_reply_check_types)
+{
+	struct pvk_xsd_sockmsg h = { .type = PVK_XS_ERROR, .len = 7 };
+
+	CHECK_EQ(pvk_xs_reply_check(&h, "EEXIST", PVK_XS_MKDIR), -PVK_XEN_EEXIST);
+	h.type = PVK_XS_MKDIR;
+	h.len = 3;
+	CHECK_EQ(pvk_xs_reply_check(&h, "OK", PVK_XS_MKDIR), 0);
+	CHECK_EQ(pvk_xs_reply_check(&h, "OK", PVK_XS_READ), -PVK_XEN_EIO);
+}
+
+UNIT_TEST(xs_string_lists)
+{
+	CHECK_EQ(pvk_xs_count_strings("", 0), 0);
+	CHECK_EQ(pvk_xs_count_strings("a\0bc", 5), 2);
+	CHECK_EQ(pvk_xs_count_strings("a\0bc", 4), -PVK_XEN_EIO);	/* unterminated */
+	CHECK(pvk_xs_string_at("a\0bc", 4, 0) == NULL);
+	CHECK_STR(pvk_xs_string_at("a\0\0c", 5, 2), "c");
+	CHECK_STR(pvk_xs_string_at("a\0\0c", 5, 1), "");
+}
+
+UNIT_TEST(time_scale_delta)
+{
+	/* 1 GHz TSC: mul 2^32 would be 1.0, unrepresentable; Xen uses shift. */
+	CHECK_EQ(pvk_time_scale_delta(1000, 1U << 31, 1), 1000);
+	CHECK_EQ(pvk_time_scale_delta(1000, 1U << 31, 0), 500);
+	CHECK_EQ(pvk_time_scale_delta(1000, 1U << 31, -1), 250);
+	/* 3 GHz: ns = tsc / 3 (mul = 2^32/3 * 2, shift -1). */
+	CHECK_EQ(pvk_time_scale_delta(3000000000ULL, 0xaaaaaaaa, -1), 999999999);
+	/* Large deltas do not overflow the intermediate product. */
+	CHECK_EQ(pvk_time_scale_delta(1ULL << 40, 1U << 31, 0), 1ULL << 39);
+}
+
+/* ---- frontends/xenbus/xenbus_state.c ------------------------------------ */
+#include <pvkit/xenbus.h>
+
+UNIT_TEST(xenbus_state_machine_table)
+{
+	/* Every (from, to) pair against the rules written out longhand. */
+	for (int from = 0; from <= 9; from++) {
+		for (int to = 0; to <= 9; to++) {
+			bool want;
+
+			if (from > 8 || to > 8)
+				want = false;
+			else if (from == to)
+				want = true;
+			else if (from == PVK_XenbusStateClosing)
+				want = to == PVK_XenbusStateClosed;
+			else if (from == PVK_XenbusStateClosed)
+				want = to == PVK_XenbusStateInitialising;
+			else if (to == PVK_XenbusStateClosing || to == PVK_XenbusStateClosed)
+				want = true;
+			else if (from == PVK_XenbusStateConnected)
+				want = to == PVK_XenbusStateReconfiguring;
+			else if (from == PVK_XenbusStateReconfiguring)
+				want = to == PVK_XenbusStateReconfigured;
+			else if (from == PVK_XenbusStateReconfigured)
+				want = to == PVK_XenbusStateConnected;
+			else if (to == PVK_XenbusStateReconfiguring || to == PVK_XenbusStateReconfigured ||
+				 to == PVK_XenbusStateUnknown)
+				want = false;
+			else if (from == PVK_XenbusStateUnknown)
+				want = to == PVK_XenbusStateInitialising;
+			else
+				want = to > from;	/* forward through the bring-up */
+			if (pvk_xenbus_transition_ok((enum pvk_xenbus_state)from,
+						     (enum pvk_xenbus_state)to) != want)
+				unit_fail(__FILE__, __LINE__, "%d -> %d: want %d", from, to, want);
+		}
+	}
+	CHECK_STR(pvk_xenbus_state_name(4), "Connected");
+	CHECK_STR(pvk_xenbus_state_name(9), "invalid");
+	CHECK_EQ(pvk_xenbus_parse_state("6"), 6);
+	CHECK_EQ(pvk_xenbus_parse_state("06"), -1);
+	CHECK_EQ(pvk_xenbus_parse_state("x"), -1);
+}

@@ -1,0 +1,98 @@
+/*
+ * time/clock.c - Xen system time and the wall clock.
+ *
+ * Xen publishes per vCPU a (tsc_timestamp, system_time) pair and the
+ * factors that turn a TSC delta into nanoseconds (pvclock):
+ *   now = system_time + ((delta << shift or >> -shift) * mul) >> 32
+ * The record is rewritten under a version counter that is odd while Xen
+ * is updating it, so it is read like a seqlock: retry while odd or changed.
+ *
+ * Two reads around one of Xen's record updates can come out a few ns
+ * backwards (the new record's extrapolation starts slightly behind the old
+ * one's); callers are promised a monotonic clock, so the result never goes
+ * below the largest value returned so far (an atomic maximum).
+ *
+ * The wall clock (shared_info wc_*) is the Unix time at system time 0,
+ * under its own version counter; adding system time gives "now".
+ */
+#include <pvkit/time.h>
+
+static struct pvk_shared_info *time_si;
+static uint64_t last_ns;
+
+void pvk_time_init(struct pvk_shared_info *si)
+{
+	time_si = si;
+}
+
+uint64_t pvk_time_scale_delta(uint64_t delta, uint32_t mul, int8_t shift)
+{
+	if (shift < 0)
+		delta >>= -shift;
+	else
+		delta <<= shift;
+	return (uint64_t)(((unsigned __int128)delta * mul) >> 32);
+}
+
+/* lfence: rdtsc must not run ahead of the loads of the record. */
+static inline uint64_t rdtsc_ordered(void)
+{
+	uint32_t lo, hi;
+
+	__asm__ __volatile__("lfence; rdtsc" : "=a"(lo), "=d"(hi) :: "memory");
+	return ((uint64_t)hi << 32) | lo;
+}
+
+uint64_t pvk_time_now_ns(void)
+{
+	const struct pvk_vcpu_time_info *t;
+	uint64_t system_time, stamp, tsc, now, last;
+	uint32_t version, mul;
+	int8_t shift;
+
+	if (!time_si)
+		return 0;
+	t = &time_si->vcpu_info[0].time;
+	do {
+		version = PVK_READ_ONCE(t->version);
+		pvk_barrier();	/* x86 keeps loads in order; the compiler must too */
+		stamp = PVK_READ_ONCE(t->tsc_timestamp);
+		system_time = PVK_READ_ONCE(t->system_time);
+		mul = PVK_READ_ONCE(t->tsc_to_system_mul);
+		shift = PVK_READ_ONCE(t->tsc_shift);
+		tsc = rdtsc_ordered();
+		pvk_barrier();
+	} while ((version & 1) || version != PVK_READ_ONCE(t->version));
+
+	now = system_time + pvk_time_scale_delta(tsc - stamp, mul, shift);
+	last = __atomic_load_n(&last_ns, __ATOMIC_RELAXED);
+	do {
+		if (now <= last)
+			return last;
+	} while (!__atomic_compare_exchange_n(&last_ns, &last, now, false,
+					      __ATOMIC_RELAXED, __ATOMIC_RELAXED));
+	return now;
+}
+
+void pvk_time_wallclock(struct pvk_wallclock *out)
+{
+	uint32_t version, sec, nsec, sec_hi;
+	uint64_t ns;
+
+	out->sec = 0;
+	out->nsec = 0;
+	if (!time_si)
+		return;
+	do {
+		version = PVK_READ_ONCE(time_si->wc_version);
+		pvk_barrier();
+		sec = PVK_READ_ONCE(time_si->wc_sec);
+		nsec = PVK_READ_ONCE(time_si->wc_nsec);
+		sec_hi = PVK_READ_ONCE(time_si->wc_sec_hi);
+		pvk_barrier();
+	} while ((version & 1) || version != PVK_READ_ONCE(time_si->wc_version));
+
+	ns = (uint64_t)nsec + pvk_time_now_ns();
+	out->sec = ((uint64_t)sec_hi << 32 | sec) + ns / PVK_NSEC_PER_SEC;
+	out->nsec = (uint32_t)(ns % PVK_NSEC_PER_SEC);
+}
