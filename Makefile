@@ -100,8 +100,12 @@ SPARSE_FLAGS := -D__CHECKER__ -ffreestanding -Wsparse-error -Wbitwise -Wno-unkno
 PVK_OBJS :=
 
 # $(1): directory relative to srctree ("" for the top)
+# A selected directory without a Kbuild is reported when building, not while
+# parsing, so that a stale auto.conf can still be regenerated first.
 define pvk_descend
-$(if $(wildcard $(srctree)/$(1)Kbuild),,$(error $(1): selected in Kbuild/.config but $(1)Kbuild is not in this tree))
+ifeq ($(wildcard $(srctree)/$(1)Kbuild),)
+PVK_MISSING += $(1)
+else
 obj-y :=
 obj-m :=
 ccflags-y :=
@@ -111,6 +115,7 @@ pvk-dirs-$(1) := $$(filter %/,$$(obj-y) $$(obj-m))
 PVK_OBJS += $$(addprefix $(O)/$(1),$$(pvk-objs-$(1)))
 $(O)/$(1)%.o: PVK_DIR_CCFLAGS := $$(ccflags-y)
 $$(foreach d,$$(pvk-dirs-$(1)),$$(eval $$(call pvk_descend,$(1)$$(d))))
+endif
 endef
 
 ifneq ($(wildcard $(AUTOCONF_MK)),)
@@ -128,6 +133,15 @@ $(O)/%.o: %.S $(AUTOCONF_H)
 	@mkdir -p $(@D)
 	$(call quiet_echo,AS,$@)
 	$(Q)$(CC) $(KIT_CPPFLAGS) $(KIT_CFLAGS) $(KIT_AFLAGS) $(PVK_DIR_CCFLAGS) $(DEPFLAGS) -c $< -o $@
+
+ifneq ($(PVK_MISSING),)
+$(O)/libpvkit.a: pvk-missing-dirs
+endif
+.PHONY: pvk-missing-dirs
+pvk-missing-dirs:
+	@for d in $(PVK_MISSING); do \
+		echo "error: $$d is selected by .config (see Kbuild) but $${d}Kbuild is not in this tree"; \
+	done; exit 1
 
 $(O)/libpvkit.a: $(PVK_OBJS)
 	$(call quiet_echo,AR,$@)
