@@ -162,6 +162,7 @@ SPARSE_SRCS := $(PVK_SRCS)
 -include tests/unit/unit.mk
 -include tests/abi/abi.mk
 -include tests/guest/guest.mk
+-include tests/native/native.mk
 
 # The end-to-end harness boots Debian's Xen 4.17 and a Linux dom0 under QEMU
 # and runs the reference guest's scenarios with xl (tests/xen/README.md).

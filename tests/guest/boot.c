@@ -11,8 +11,10 @@
  *      line, the tests and the shutdown.
  */
 #include <pvkit/hypercall.h>
+#include <pvkit/mmu.h>
 #include <pvkit/multicall.h>
 #include <pvkit/port.h>
+#include <pvkit/pvops.h>
 #include <pvkit/xen/sched.h>
 
 #include "guest.h"
@@ -43,13 +45,16 @@ __pvk_noreturn void guest_main(const struct pvk_start_info *si,
 	/* Without a filled hypercall page we cannot even report that. */
 	if (!pvk_hypercall_page_filled())
 		guest_crash_hard();
+	pvk_pvops_select_xen(NULL);	/* irq ops wait for shared_info */
 	guest_traps_init();
 	check_magic(si);
 	guest_start_info = si;
 
 	guest_shared_info_map(si);
+	pvk_pvops_xen_set_shared_info(guest_shared_info);
 	guest_boot_ns = guest_now_ns();
 	guest_bootmem_init(si, boot_stack_top);
+	pvk_mmu_init(si, guest_pfn_to_virt_or_null);
 	guest_console_init(si);
 	guest_page_alloc_init(guest_free_start, guest_free_end);
 	pvk_multicall_init();
@@ -59,6 +64,7 @@ __pvk_noreturn void guest_main(const struct pvk_start_info *si,
 	guest_printf("pvkit-guest: %lu pages of RAM, image %p-%p, %zu free pages mapped at %p-%p\n",
 		     si->nr_pages, (void *)__image_start, (void *)__image_end,
 		     guest_pages_total(), (void *)guest_free_start, (void *)guest_free_end);
+	guest_printf("pvops: %s\n", pvk_pvops_name());
 	guest_printf("pvkit-guest: command line \"%s\"\n", (const char *)si->cmd_line);
 
 	guest_cmdline_parse((const char *)si->cmd_line);

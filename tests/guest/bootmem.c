@@ -14,8 +14,10 @@
  * p2m list Xen gave us) and mfn -> pfn (Xen's read-only machine-to-phys
  * table, mapped in every PV guest at MACH2PHYS_VIRT_START).
  *
- * Limit: only this initial mapping is usable. Pages beyond it exist
- * (nr_pages of them) but are not mapped; the PV MMU work will map them.
+ * Only this initial mapping is mapped at boot. The frames beyond it exist
+ * (guest_unmapped_pfns()) and the kit's PV MMU (pvkit/mmu.h) maps them
+ * where a test asks; pvk_mmu_init() reads page tables through
+ * guest_pfn_to_virt_or_null().
  */
 #include <pvkit/port.h>
 #include <pvkit/xen/arch-x86.h>
@@ -127,4 +129,17 @@ void *guest_mfn_to_virt(pvk_mfn_t mfn, const char *what)
 		pvk_port_panic("bootmem: unmapped frame");
 	}
 	return guest_pfn_to_virt(pfn);
+}
+
+void *guest_pfn_to_virt_or_null(pvk_pfn_t pfn)
+{
+	return guest_pfn_is_mapped(pfn) ? guest_pfn_to_virt(pfn) : NULL;
+}
+
+void guest_unmapped_pfns(pvk_pfn_t *first, unsigned long *count)
+{
+	unsigned long mapped = (mapped_end - PVK_GUEST_VIRT_BASE) / PVK_PAGE_SIZE;
+
+	*first = pvk_pfn(mapped);
+	*count = nr_pages - mapped;
 }

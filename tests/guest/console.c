@@ -129,6 +129,10 @@ static bool kit_console_write(const char *text, size_t len)
 
 void guest_console_write(const char *text, size_t len)
 {
+	if (guest_native_boot) {	/* native.c: no Xen, COM1 */
+		guest_serial_write(text, len);
+		return;
+	}
 	if (kit_console_write(text, len))
 		return;
 	if (!ring || ring_stalled) {

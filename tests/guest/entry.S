@@ -34,9 +34,22 @@
  *    +0x80 | error code (0 if the exception has none)
  *    +0x88 | rip, cs, rflags, rsp, ss (from Xen, as above)
  *
- * Every exception is fatal in this guest: guest_fault() prints a report
- * and crashes the domain, so there is no return path (no HYPERVISOR_iret).
+ * guest_trap() (fault.c) either fixes the exception up (a #GP of one of
+ * the kit's safe instructions: pvk_pvops_fixup() moves the saved RIP) and
+ * returns, or reports it and crashes the domain. On return the registers
+ * are restored from the (possibly changed) frame and we leave through
+ * HYPERVISOR_iret, which wants, above the three registers its stub pushes:
+ *
+ *   offset | contents
+ *   -------+-------------------------------------------------------------
+ *    +0x00 | flags (0: not returning from a syscall)  <- error code slot
+ *    +0x08 | rip, cs, rflags, rsp, ss                  (Xen's, as above)
+ *
+ * so dropping the vector and overwriting the error code with 0 is enough.
+ * Xen takes the event upcall mask to restore from RFLAGS.IF.
  */
+#include <pvkit/hypercall.h>
+#include <pvkit/xen/xen.h>
 
 	.text
 	.code64
@@ -115,9 +128,28 @@ guest_trap_common:
 	pushq	%r14
 	pushq	%r15
 	movq	%rsp, %rdi		/* struct guest_regs * */
+	movq	%rsp, %rbx		/* callee-saved: the frame, for the return */
 	andq	$-16, %rsp		/* the C ABI wants a 16-byte aligned call */
-	call	guest_fault
-	ud2				/* guest_fault() does not return */
+	call	guest_trap		/* returns only when fixed up */
+	movq	%rbx, %rsp
+	popq	%r15
+	popq	%r14
+	popq	%r13
+	popq	%r12
+	popq	%r11
+	popq	%r10
+	popq	%r9
+	popq	%r8
+	popq	%rbp
+	popq	%rdi
+	popq	%rsi
+	popq	%rdx
+	popq	%rcx
+	popq	%rbx
+	popq	%rax
+	addq	$8, %rsp		/* vector */
+	movq	$0, (%rsp)		/* error code slot -> iret flags */
+	jmp	pvk_hypercall_page + PVK_HYPERCALL_SLOT(PVK_HYPERVISOR_iret)
 	.size guest_trap_common, . - guest_trap_common
 
 	/* Stub addresses by vector, for the trap table. */

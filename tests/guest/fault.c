@@ -1,8 +1,10 @@
 /*
  * tests/guest/fault.c - the decoded report printed when the guest faults.
  *
- * Every exception is fatal here. guest_fault() (called by entry.S with the
- * saved registers) prints which exception, the error code, RIP with the
+ * guest_trap() (called by entry.S with the saved registers) first lets
+ * the kit fix up a #GP of one of its safe instructions (pvk_pvops_fixup():
+ * a safe MSR access that Xen or the CPU refused) and returns to resume
+ * there. Every other exception is fatal: guest_fault() prints which exception, the error code, RIP with the
  * function it is in (symbols.c), CR2 for page faults (Xen passes it in
  * vcpu_info.arch.cr2: a PV guest cannot read %cr2), every general
  * register, the top of the stack and a frame-pointer call trace, then
@@ -15,6 +17,7 @@
  */
 #include <pvkit/hypercall.h>
 #include <pvkit/log.h>
+#include <pvkit/pvops.h>
 #include <pvkit/xen/sched.h>
 
 #include "guest.h"
@@ -112,7 +115,7 @@ static void print_page_fault(const struct guest_regs *r)
 		return;
 	}
 	guest_printf("FAULT: CR2 0x%016lx (%s, %s access, %s mode%s%s)\n",
-		     guest_vcpu0()->arch.cr2,
+		     pvk_read_cr2(),
 		     e & 1 ? "protection violation" : "page not present",
 		     e & 16 ? "instruction fetch" : e & 2 ? "write" : "read",
 		     e & 4 ? "user" : "supervisor",
@@ -208,4 +211,19 @@ __pvk_noreturn void guest_fault(struct guest_regs *r)
 	guest_backtrace("FAULT:", r->rbp);
 	guest_printf("FAULT: crashing the domain\n");
 	guest_shutdown(PVK_SHUTDOWN_crash);
+}
+
+/* entry.S: returns only when the exception was fixed up. */
+void guest_trap(struct guest_regs *r)
+{
+	unsigned long resume;
+
+	if (r->vector == PVK_TRAP_gp_fault && fault_depth == 0) {
+		resume = pvk_pvops_fixup(r->rip);
+		if (resume) {
+			r->rip = resume;
+			return;
+		}
+	}
+	guest_fault(r);
 }

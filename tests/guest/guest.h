@@ -14,6 +14,14 @@
 
 #include "layout.h"
 
+/* ---- native.c, pvh.S: the same image booted without Xen (PVH) -------- */
+/* True after a native boot: output goes to COM1, shutdown exits QEMU. */
+extern bool guest_native_boot;
+__pvk_noreturn void guest_native_main(unsigned long hvm_start_info);
+void guest_serial_write(const char *text, size_t len);
+/* isa-debug-exit with code (0 = all passed); halts without the device. */
+__pvk_noreturn void guest_native_exit(unsigned int code);
+
 /* ---- boot.c: start of day ------------------------------------------- */
 extern const struct pvk_start_info *guest_start_info;
 __pvk_noreturn void guest_main(const struct pvk_start_info *si,
@@ -35,6 +43,10 @@ pvk_pfn_t guest_mfn_to_pfn(pvk_mfn_t mfn);
 /* A frame of ours given by machine number (ring pages): panics if it is not
  * one of our pages inside the mapped area. */
 void *guest_mfn_to_virt(pvk_mfn_t mfn, const char *what);
+/* For the kit's PV MMU: the start-of-day address of pfn, NULL beyond it. */
+void *guest_pfn_to_virt_or_null(pvk_pfn_t pfn);
+/* The frames after the start-of-day mapping (nothing uses or maps them). */
+void guest_unmapped_pfns(pvk_pfn_t *first, unsigned long *count);
 
 /* ---- shared_info.c: the shared info page ------------------------------ */
 void guest_shared_info_map(const struct pvk_start_info *si);
@@ -64,6 +76,8 @@ void guest_vprintf(const char *fmt, va_list ap);
 
 /* ---- traps.c / fault.c: exceptions ------------------------------------ */
 void guest_traps_init(void);
+/* Native boot: the same vectors, entry_native.S's stubs, a real IDT. */
+void guest_traps_init_native(void);
 /* Register layout built by entry.S; see the table there. */
 struct guest_regs {
 	uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
@@ -72,6 +86,8 @@ struct guest_regs {
 	uint64_t rip, cs, rflags, rsp, ss;	/* pushed by Xen */
 };
 __pvk_noreturn void guest_fault(struct guest_regs *regs);
+/* entry.S's C handler: fixes up safe-instruction #GPs, else guest_fault(). */
+void guest_trap(struct guest_regs *regs);
 /* Test hook: called during the fault report when set (fault.c). */
 extern void (*guest_fault_report_hook)(void);
 /* Prints "<prefix> #n 0xaddr <symbol+off>" lines walking %rbp frames. */

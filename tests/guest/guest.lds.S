@@ -4,9 +4,10 @@
  *
  * One ELF, two loadable segments (code+read-only data, then data+bss) and
  * one PT_NOTE segment holding the Xen ELF notes the domain builder reads.
- * The p_paddr of every section is its pseudo-physical address
- * (virtual address - PVK_GUEST_VIRT_BASE), which is what
- * XEN_ELFNOTE_PADDR_OFFSET = 0 tells Xen.
+ * The p_paddr of every section is where a native (PVH) boot loads it
+ * (virtual address - PVK_GUEST_VIRT_BASE + PVK_GUEST_LOAD_PHYS); Xen's PV
+ * loader subtracts XEN_ELFNOTE_PADDR_OFFSET = PVK_GUEST_LOAD_PHYS to get
+ * the pseudo-physical address (layout.h).
  *
  * Order matters for the symbol table (see gen-symtab.sh): everything after
  * .text may change size between the two links, .text and the notes may not,
@@ -14,7 +15,7 @@
  */
 #include "layout.h"
 
-#define PHYS(sec) AT(ADDR(sec) - PVK_GUEST_VIRT_BASE)
+#define PHYS(sec) AT(ADDR(sec) - PVK_GUEST_VIRT_BASE + PVK_GUEST_LOAD_PHYS)
 
 OUTPUT_FORMAT("elf64-x86-64")
 OUTPUT_ARCH(i386:x86-64)

@@ -15,17 +15,20 @@ GUEST_DIR := tests/guest
 GUEST_OUT := $(O)/tests/guest
 
 # Test files last: tests run in link order, so this list is their order.
-GUEST_SRCS := head.S entry.S notes.S \
+GUEST_SRCS := head.S entry.S notes.S pvh.S entry_native.S native.c \
 	boot.c bootmem.c shared_info.c time.c console.c print.c \
 	traps.c fault.c symbols.c shutdown.c cmdline.c \
 	page_alloc.c heap.c lock.c string.c test.c \
 	events.c wait.c control.c console_in.c \
 	cases/start_info.c cases/hypercall_page.c cases/xen_version.c \
 	cases/shared_info.c cases/console.c cases/memory.c cases/lock.c \
+	cases/pvops_cpu.c cases/pvops_irq.c cases/pvops_time.c \
 	cases/multicall.c cases/counters.c cases/privileged_insn.c \
 	cases/events.c cases/time.c cases/xenstore.c \
 	cases/xenbus.c cases/console_input.c cases/control.c \
 	cases/fault.c cases/framework.c
+
+GUEST_SRCS += cases/mm_p2m.c cases/mm_pagetables.c cases/mm_balloon.c cases/grant_table.c
 
 GUEST_OBJS := $(addprefix $(GUEST_OUT)/,$(addsuffix .o,$(basename $(GUEST_SRCS))))
 
@@ -92,3 +95,4 @@ $(O)/pvkit-guest: $(GUEST_OBJS) $(GUEST_OUT)/symtab.o $(O)/libpvkit.a $(GUEST_OU
 -include $(GUEST_OBJS:.o=.d)
 
 SPARSE_SRCS += $(addprefix $(GUEST_DIR)/,$(filter %.c,$(GUEST_SRCS)))
+

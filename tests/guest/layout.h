@@ -16,9 +16,13 @@
 
 #define PVK_GUEST_VIRT_BASE	0xffffffff80000000
 
-/* The ELF's p_paddr fields are pseudo-physical addresses starting at 0, so
- * the offset from p_paddr to the real pseudo-physical address is 0. */
-#define PVK_GUEST_PADDR_OFFSET	0
+/* Where the image sits in physical memory when booted natively (PVH):
+ * p_paddr = virtual - PVK_GUEST_VIRT_BASE + PVK_GUEST_LOAD_PHYS. 2 MiB,
+ * so one 2 MiB page maps the start of the image, above the BIOS areas.
+ * Xen's PV loader is told the same offset (XEN_ELFNOTE_PADDR_OFFSET) and
+ * so still places pseudo-physical frame 0 at PVK_GUEST_VIRT_BASE. */
+#define PVK_GUEST_LOAD_PHYS	0x200000
+#define PVK_GUEST_PADDR_OFFSET	PVK_GUEST_LOAD_PHYS
 
 /* The guest's own boot stack (Xen's bootstrap stack is only one page). */
 #define PVK_GUEST_STACK_SIZE	(32 * 1024)

@@ -14,6 +14,8 @@
 
 __pvk_noreturn void guest_crash_hard(void)
 {
+	if (guest_native_boot)
+		guest_native_exit(1);
 	/*
 	 * For when hypercalls themselves are broken. With %rsp = 0 Xen cannot
 	 * write the exception frame for the ud2 onto our stack, and Xen
@@ -27,6 +29,8 @@ __pvk_noreturn void guest_crash_now(void)
 {
 	struct pvk_sched_shutdown arg = { .reason = PVK_SHUTDOWN_crash };
 
+	if (guest_native_boot)
+		guest_native_exit(1);
 	pvk_hyp_sched_op(PVK_SCHEDOP_shutdown, &arg);
 	guest_crash_hard();	/* still running: the hypercall failed */
 }
@@ -38,6 +42,8 @@ __pvk_noreturn void guest_shutdown(unsigned int reason)
 	struct pvk_sched_shutdown arg = { .reason = reason };
 	long rc;
 
+	if (guest_native_boot)	/* native.c: QEMU's isa-debug-exit */
+		guest_native_exit(reason == PVK_SHUTDOWN_poweroff ? 0 : 1);
 	if (!guest_console_flush())
 		guest_console_io_write(lost, sizeof(lost) - 1);
 	rc = pvk_hyp_sched_op(PVK_SCHEDOP_shutdown, &arg);

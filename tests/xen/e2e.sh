@@ -95,6 +95,9 @@ build_run_cpio() {  # scenarios...
     install -m 755 "$HERE/dom0/run-scenario" "$S/pvk/run-scenario"
     install -m 755 "$HERE/dom0/vif-pvk" "$HERE/dom0/block-pvk" "$S/etc/xen/scripts/"
     cp "$CACHE/domu-initrd.cpio" "$S/pvk/"
+    # dom0-side test tools (tests/xen/dom0-tools/), as /pvk/tools/.
+    "$HERE/dom0-tools/build.sh" "$OUT/dom0-tools" || die "building tests/xen/dom0-tools failed"
+    cp -r "$OUT/dom0-tools" "$S/pvk/tools"
     : > "$S/pvk/run-list"
     for n in "$@"; do
         cp "$SCN/$n.scn" "$S/pvk/scenarios/"
@@ -222,7 +225,9 @@ judge() {  # name -> prints verdict, returns 0 on pass
         esac
         while IFS= read -r re; do
             [ -n "$re" ] || continue
-            lines "$n" "" | grep -aqE -- "$re" || why="${why:+$why; }console lacks /$re/"
+            # Not grep -q: quitting early SIGPIPEs `lines`, and pipefail
+            # would then report a line that is there as missing.
+            lines "$n" "" | grep -aE -- "$re" >/dev/null || why="${why:+$why; }console lacks /$re/"
         done <<<"$(scn "$n" EXPECT_REGEX)"
     fi
     if [ -z "$why" ]; then

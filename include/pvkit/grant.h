@@ -1,0 +1,65 @@
+/*
+ * pvkit/grant.h - grant tables (v1): letting another domain map our pages.
+ *
+ * A frontend shares a page with its backend by writing an entry of the
+ * grant table (a table in frames Xen shares with us) naming the page, the
+ * domain and read-only or read-write; the backend maps it by reference.
+ * Taking the grant back is only safe once the backend no longer maps it:
+ * pvk_grant_end_access() refuses while Xen says the page is mapped, and the
+ * page must then be neither freed nor reused (the XSA-396 rule) - the
+ * caller learns the backend is misbehaving and should stop trusting it.
+ *
+ * Frontends use grants only through this interface.
+ */
+#ifndef PVKIT_GRANT_H
+#define PVKIT_GRANT_H
+
+#include <pvkit/frame.h>
+#include <pvkit/xen/grant_table.h>
+
+struct pvk_grant_stats {
+	uint64_t granted;	/* pvk_grant_access() calls that granted */
+	uint64_t ended;		/* grants taken back */
+	uint64_t end_busy;	/* end_access refused: the other side maps it */
+	uint64_t pages_kept;	/* pages never freed because still mapped */
+	uint32_t refs_total;	/* references the kit hands out */
+	uint32_t refs_free;
+};
+
+/*
+ * Set up the grant table with nr_frames frames (GNTTABOP_setup_table) and
+ * map them at va, nr_frames pages of virtual address space the kernel
+ * leaves to the kit (unmapped now; page tables come from pvk_mmu). Needs
+ * pvk_mmu_init(). 0 or a negative PVK_XEN_E* error (logged).
+ */
+int pvk_grant_init(unsigned long va, unsigned int nr_frames);
+
+/* A free grant reference (never one of the reserved first entries). */
+int pvk_grant_alloc(pvk_grant_ref_t *ref);
+/* Give back a reference whose access has ended (or never started). */
+void pvk_grant_free(pvk_grant_ref_t ref);
+
+/* Let domid access frame gfn through ref, read-only or read-write. */
+void pvk_grant_access(pvk_grant_ref_t ref, pvk_domid_t domid, pvk_gfn_t gfn,
+		      bool readonly);
+/* pvk_grant_alloc() + pvk_grant_access() of one of our pages. */
+int pvk_grant_access_page(pvk_domid_t domid, const void *page, bool readonly,
+			  pvk_grant_ref_t *ref);
+
+/*
+ * Take the grant back. 0: the other side can no longer map the page, and
+ * ref is free again. -PVK_XEN_EBUSY: it still maps it: the grant stays,
+ * ref stays allocated, the page must not be freed or reused; try again
+ * later, and treat the other side as untrustworthy.
+ */
+int pvk_grant_end_access(pvk_grant_ref_t ref);
+/* The same, then pvk_port_free_page(page) on success; on -EBUSY the page
+ * is kept forever (counted in pages_kept) unless ended later. */
+int pvk_grant_end_access_page(pvk_grant_ref_t ref, void *page);
+
+/* Whether the other side currently maps the grant (GTF_reading/writing). */
+bool pvk_grant_in_use(pvk_grant_ref_t ref);
+
+void pvk_grant_stats_snapshot(struct pvk_grant_stats *out);
+
+#endif /* PVKIT_GRANT_H */

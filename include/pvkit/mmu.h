@@ -1,0 +1,150 @@
+/*
+ * pvkit/mmu.h - the PV MMU: page-table updates through Xen.
+ *
+ * A PV guest's page tables are read-only to it: Xen validates every change.
+ * This interface makes the changes:
+ *   - entry writes (struct pvk_mmu_update), one hypercall each, or queued
+ *     between pvk_mmu_lazy_enter() and pvk_mmu_lazy_leave() and issued
+ *     CONFIG_PVK_MMU_UPDATE_BATCH at a time;
+ *   - the extended operations: pin/unpin, TLB flushes, base pointers;
+ *   - mapping and unmapping ranges of frames at new virtual addresses,
+ *     allocating page-table frames as needed (made read-only before they
+ *     are hooked in, as Xen requires) and freeing those left empty.
+ * A refused update is reported (pvk_err) with the entry, the table frame,
+ * the value and Xen's error code, recorded for pvk_mmu_last_error(), and
+ * returned: it is never a crash.
+ *
+ * Limit: one vCPU at a time may use lazy mode (the queue is global and
+ * protected by a lock, but a batch belongs to whoever opened lazy mode).
+ */
+#ifndef PVKIT_MMU_H
+#define PVKIT_MMU_H
+
+#include <pvkit/frame.h>
+#include <pvkit/xen/xen.h>
+
+/* x86-64 page-table entry bits (the ones the kit uses). */
+#define PVK_PTE_PRESENT		0x001ULL
+#define PVK_PTE_RW		0x002ULL
+#define PVK_PTE_USER		0x004ULL
+#define PVK_PTE_ACCESSED	0x020ULL
+#define PVK_PTE_DIRTY		0x040ULL
+#define PVK_PTE_PSE		0x080ULL
+#define PVK_PTE_NX		(1ULL << 63)
+#define PVK_PTE_MFN_MASK	0x000ffffffffff000ULL
+
+/* Flags for a kernel data page and for an entry pointing at a lower table. */
+#define PVK_PTE_KERNEL_RW	(PVK_PTE_PRESENT | PVK_PTE_RW | PVK_PTE_ACCESSED | PVK_PTE_DIRTY)
+#define PVK_PTE_KERNEL_RO	(PVK_PTE_PRESENT | PVK_PTE_ACCESSED)
+#define PVK_PTE_TABLE		(PVK_PTE_PRESENT | PVK_PTE_RW | PVK_PTE_USER | PVK_PTE_ACCESSED)
+
+#define PVK_PT_ENTRIES		512
+
+static inline uint64_t pvk_pte(pvk_mfn_t mfn, uint64_t flags)
+{
+	return (pvk_mfn_raw(mfn) << 12) | flags;
+}
+
+static inline pvk_mfn_t pvk_pte_mfn(uint64_t pte)
+{
+	return pvk_mfn((pte & PVK_PTE_MFN_MASK) >> 12);
+}
+
+/* Index of va in the page table of level (1 = L1 ... 4 = L4). */
+static inline unsigned int pvk_pt_index(unsigned long va, unsigned int level)
+{
+	return (va >> (12 + 9 * (level - 1))) & (PVK_PT_ENTRIES - 1);
+}
+
+/* The last refused update: which entry of which batch, where, what, why. */
+struct pvk_mmu_error {
+	unsigned int index;	/* entry in the batch Xen stopped at */
+	unsigned int count;	/* entries in that batch */
+	pvk_mfn_t table;	/* page-table frame the entry belongs to */
+	unsigned int slot;	/* entry within that frame */
+	uint64_t val;		/* the value Xen refused */
+	long rc;		/* Xen's error (negative PVK_XEN_E*) */
+};
+
+/* Counters since boot. */
+struct pvk_mmu_stats {
+	uint64_t updates;	/* entries written (queued or not) */
+	uint64_t batches;	/* HYPERVISOR_mmu_update calls */
+	uint64_t refused;	/* updates Xen refused */
+	uint64_t tables_added;	/* page-table frames allocated and hooked */
+	uint64_t tables_freed;	/* page-table frames unhooked and freed */
+};
+
+/*
+ * Takes over the p2m (pvk_p2m_init) and records the running L4
+ * (start_info.pt_base). Call once. pfn_to_virt tells where the kernel maps
+ * one of its own frames, NULL if it does not: the kit reads page tables
+ * through it (Xen's bootstrap tables and the ones the kit allocates).
+ */
+void pvk_mmu_init(const struct pvk_start_info *si,
+		  void *(*pfn_to_virt)(pvk_pfn_t pfn));
+
+/* The machine frame of the L4 the kernel is running on. */
+pvk_mfn_t pvk_mmu_kernel_base(void);
+
+/*
+ * Set entry slot of page-table frame table to val. Outside lazy mode this
+ * is one HYPERVISOR_mmu_update and returns its result; in lazy mode it is
+ * queued (the queue is flushed when full) and returns 0 or the error of a
+ * flush it caused. Errors are negative PVK_XEN_E* values.
+ */
+int pvk_mmu_set_entry(pvk_mfn_t table, unsigned int slot, uint64_t val);
+
+/* Record mfn -> pfn in Xen's M2P (goes through the same queue). */
+int pvk_mmu_set_m2p(pvk_mfn_t mfn, pvk_pfn_t pfn);
+
+/* Lazy mode: updates are queued until leave (or an operation that needs
+ * them applied) and issued as few hypercalls as possible. leave returns 0
+ * or the first error since enter. Not nestable. */
+void pvk_mmu_lazy_enter(void);
+int pvk_mmu_lazy_leave(void);
+bool pvk_mmu_lazy_active(void);
+/* Issue what is queued now (lazy mode stays on). */
+int pvk_mmu_flush_queue(void);
+
+/* Extended operations; each first issues anything queued. */
+int pvk_mmu_pin(unsigned int level, pvk_mfn_t table);
+int pvk_mmu_unpin(pvk_mfn_t table);
+int pvk_mmu_new_baseptr(pvk_mfn_t l4);
+int pvk_mmu_new_user_baseptr(pvk_mfn_t l4);	/* 0: no user page tables */
+int pvk_mmu_flush_tlb_local(void);
+int pvk_mmu_flush_tlb_all(void);
+int pvk_mmu_invlpg_local(unsigned long va);
+int pvk_mmu_invlpg_all(unsigned long va);
+
+/* Remap one page of ours (a kernel virtual address of the port) read-only
+ * or writable again: update_va_mapping with a local invlpg. */
+int pvk_mmu_make_readonly(void *va);
+int pvk_mmu_make_writable(void *va);
+
+/*
+ * Map n frames, pfn first .. first + n - 1, at va .. va + n pages in the
+ * running address space with PTE flags, allocating missing page tables
+ * (pvk_port_alloc_page, read-only before they are hooked in). The range
+ * must be unmapped. Batched as in lazy mode. 0 or a negative error (what
+ * was mapped before the error stays mapped).
+ */
+int pvk_mmu_map_range(unsigned long va, pvk_pfn_t first, unsigned long n,
+		      uint64_t flags);
+
+/* The same for machine frames that are not in our p2m (frames Xen shares
+ * with us, such as the grant table's). */
+int pvk_mmu_map_mfns(unsigned long va, const pvk_mfn_t *mfns, unsigned long n,
+		     uint64_t flags);
+
+/* Unmap n pages at va, flush the TLB, and free the page tables left empty
+ * (unhooked, made writable, pvk_port_free_page). */
+int pvk_mmu_unmap_range(unsigned long va, unsigned long n);
+
+/* The PTE mapping va in the running address space, 0 if none. */
+uint64_t pvk_mmu_lookup(unsigned long va);
+
+const struct pvk_mmu_error *pvk_mmu_last_error(void);
+void pvk_mmu_stats_snapshot(struct pvk_mmu_stats *out);
+
+#endif /* PVKIT_MMU_H */

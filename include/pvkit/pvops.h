@@ -1,0 +1,236 @@
+/*
+ * pvkit/pvops.h - the privileged-operation table: every instruction a kernel
+ * may not execute directly as a Xen PV guest, behind one function pointer.
+ *
+ * The host kernel calls pvk_*() below instead of the instruction. One table
+ * is selected once at boot: pvk_pvops_select_native() (real instructions,
+ * ring 0) or pvk_pvops_select_xen() (hypercalls and shared memory, the
+ * kernel running in ring 3 under Xen). Before selection every op panics
+ * naming itself; so does an op a world does not implement yet (the Xen MMU
+ * slots come with the PV MMU, the native one-shot timer with the
+ * native time work): a missing op never silently returns.
+ *
+ * Ops that can be refused return 0 or a negative Xen errno (PVK_XEN_E*).
+ * Each op's comment says: N = what it does natively, X = on Xen, and
+ * "Host:" = what the host kernel must not do behind the table's back.
+ */
+#ifndef PVKIT_PVOPS_H
+#define PVKIT_PVOPS_H
+
+#include <pvkit/types.h>
+
+struct pvk_shared_info;
+struct pvk_wallclock;
+
+#define PVK_X86_EFLAGS_IF	0x200UL	/* save_fl()/restore_fl() flag */
+#define PVK_X86_CR0_TS		0x8UL
+
+/* Model-specific registers the ops treat specially. */
+#define PVK_MSR_FS_BASE		0xc0000100u
+#define PVK_MSR_GS_BASE		0xc0000101u
+#define PVK_MSR_KERNEL_GS_BASE	0xc0000102u
+
+struct pvk_cpuid_regs {
+	uint32_t eax, ebx, ecx, edx;
+};
+
+/* One exception or interrupt vector for load_idt(). */
+struct pvk_trap_desc {
+	unsigned long handler;	/* entry address */
+	uint8_t vector;
+	uint8_t dpl;		/* lowest privilege allowed to raise it with INT n */
+	bool mask_irqs;		/* interrupt gate: irqs off on entry */
+};
+
+struct pvk_pvops_cpu {
+	/* N: cpuid. X: the forced-emulation form (ud2a; "xen"; cpuid), so the
+	 * answer is Xen's PV view (hypervisor leaves at 0x40000000, features a
+	 * PV guest may use) rather than the raw CPU's. */
+	void (*cpuid)(uint32_t leaf, uint32_t subleaf, struct pvk_cpuid_regs *r);
+	/* N: mov from/to %cr0. X: reads are emulated by Xen; a write may only
+	 * change CR0.TS (HYPERVISOR_fpu_taskswitch); any other change is
+	 * refused with -PVK_XEN_EPERM and logged. */
+	unsigned long (*read_cr0)(void);
+	int (*write_cr0)(unsigned long val);
+	/* N: mov from/to %cr4. X: reads are emulated (Xen's view of the guest's
+	 * CR4); a PV guest cannot change CR4: writing anything but the current
+	 * value is refused with -PVK_XEN_EPERM and logged. */
+	unsigned long (*read_cr4)(void);
+	int (*write_cr4)(unsigned long val);
+	/* N: rdmsr/wrmsr; a #GP is caught (pvk_pvops_fixup()) and reported as
+	 * -PVK_XEN_EIO. X: FS/GS base writes go through set_segment_base
+	 * (FS, GS = kernel GS, KERNEL_GS = user GS); everything else is the
+	 * instruction, which Xen emulates or answers with #GP -> -PVK_XEN_EIO.
+	 * Host: its #GP handler must call pvk_pvops_fixup() first. */
+	int (*read_msr_safe)(uint32_t msr, uint64_t *val);
+	int (*write_msr_safe)(uint32_t msr, uint64_t val);
+	/* N: builds a 256-entry IDT (gates on the current %cs) and lidt.
+	 * X: set_trap_table with the same entries (mask_irqs -> TI_IF). Vectors
+	 * not listed are left empty. Host: no lidt of its own. */
+	int (*load_idt)(const struct pvk_trap_desc *traps, unsigned int count);
+	/* Load a GDT of entries 8-byte descriptors at table, which must be
+	 * one page-aligned page (entries <= 512). N: lgdt (the host reloads
+	 * its segment registers). X: the page is remapped read-only (Xen
+	 * refuses a writable descriptor page) and given to set_gdt; the kernel
+	 * keeps Xen's flat selectors, which live in Xen's reserved part of
+	 * the GDT. Host: after this, never writes the page: write_desc. */
+	int (*load_gdt)(void *table, unsigned int entries);
+	/* Write descriptor index of a loaded GDT page. N: a store. X:
+	 * update_descriptor with the entry's machine address (Xen checks the
+	 * descriptor). */
+	int (*write_desc)(void *table, unsigned int index, uint64_t desc);
+	/* The kernel stack the CPU switches to on the next user -> kernel
+	 * transition. N: writes rsp0 in the TSS that TR points to (-EINVAL
+	 * without one). X: HYPERVISOR_stack_switch. Host: never writes the
+	 * TSS's rsp0 itself. */
+	int (*stack_switch)(unsigned long rsp);
+	/* I/O privilege level (0-3) for in/out. N: RFLAGS.IOPL. X: physdev
+	 * set_iopl (Xen keeps the IOPL; the real RFLAGS.IOPL is ignored).
+	 * Host: no popf that changes IOPL. */
+	int (*set_iopl)(unsigned int iopl);
+	/* N: wbinvd. X: the instruction too: Xen emulates it (flushes when
+	 * the domain may, else ignores it). */
+	void (*wbinvd)(void);
+	/* Stop until the next interrupt, with irqs as they are. N: hlt (with
+	 * irqs off: forever). X: irqs on: SCHEDOP_block; irqs off: the vCPU
+	 * goes down for good (VCPUOP_down), like hlt without IF. */
+	void (*halt)(void);
+	/* Enable irqs and stop until one arrives, without the race of enabling
+	 * first. N: sti; hlt. X: SCHEDOP_block, which unmasks event upcalls
+	 * and checks for pending ones atomically. Returns with irqs on. */
+	void (*safe_halt)(void);
+	/* N: out to port 0x80 (legacy ISA settle delay). X: nothing: a PV
+	 * domain has no ISA devices and port 0x80 is not its to touch. */
+	void (*io_delay)(void);
+};
+
+struct pvk_pvops_irq {
+	/* "Interrupts" are CPU interrupts (N: RFLAGS.IF) or event upcalls
+	 * (X: evtchn_upcall_mask of this vCPU's vcpu_info, 1 = masked).
+	 * save_fl returns PVK_X86_EFLAGS_IF when enabled, 0 when not.
+	 * X: irq_enable (and restore_fl enabling) checks
+	 * evtchn_upcall_pending and forces the pending upcall with a cheap
+	 * hypercall, since Xen only delivers on its way back to the guest.
+	 * Host: no cli/sti/popf of IF; never writes the upcall mask. */
+	unsigned long (*save_fl)(void);
+	void (*restore_fl)(unsigned long flags);
+	void (*irq_disable)(void);
+	void (*irq_enable)(void);
+};
+
+struct pvk_pvops_mmu {
+	/* N: mov from %cr2. X: vcpu_info.arch.cr2 (Xen saves it there before
+	 * delivering #PF; the real CR2 belongs to Xen). */
+	unsigned long (*read_cr2)(void);
+	/* N: mov from/to %cr3 (the write flushes non-global TLB entries).
+	 * X: the PV MMU issue (MMUEXT_NEW_BASEPTR); panics until then. */
+	unsigned long (*read_cr3)(void);
+	void (*write_cr3)(unsigned long val);
+	/* N: invlpg / reload %cr3. X: MMUEXT_INVLPG_LOCAL / TLB_FLUSH_LOCAL,
+	 * with the PV MMU issue; panics until then. */
+	void (*flush_tlb_one)(unsigned long va);
+	void (*flush_tlb_local)(void);
+	/* Write one page-table entry. N: a plain store. X: mmu_update, with the
+	 * PV MMU issue; panics until then. Host: page tables are read-only on
+	 * Xen: every write goes through here. */
+	void (*set_pte)(uint64_t *ptep, uint64_t val);
+};
+
+struct pvk_pvops_time {
+	/* Monotonic ns. N: TSC scaled by a frequency measured against PIT
+	 * channel 2 at selection. X: pvk_time_now_ns() (pvclock, time/). */
+	uint64_t (*clock_ns)(void);
+	/* One-shot timer at absolute clock_ns() deadline. X: pvk_time_timer_set
+	 * / _stop (VCPUOP_set_singleshot_timer, VIRQ_TIMER). N: not yet (local
+	 * APIC timer); panics. */
+	int (*timer_set)(uint64_t deadline_ns);
+	int (*timer_stop)(void);
+	/* Wall clock now. X: pvk_time_wallclock(). N: the CMOS RTC (whole
+	 * seconds, 20xx). Host: does not reprogram the RTC's format. */
+	void (*wallclock)(struct pvk_wallclock *out);
+};
+
+struct pvk_pvops {
+	const char *name;	/* "none", "native" or "xen" */
+	struct pvk_pvops_cpu cpu;
+	struct pvk_pvops_irq irq;
+	struct pvk_pvops_mmu mmu;
+	struct pvk_pvops_time time;
+};
+
+/* The selected table. Read-only to the host. */
+extern struct pvk_pvops pvk_pvops;
+
+/*
+ * Selection, once, at boot, before any op is used. Native: measures the TSC
+ * against the PIT (about 10 ms). Xen: shared may be NULL when shared_info is
+ * not mapped yet; pass it with pvk_pvops_xen_set_shared_info() before any
+ * irq op or read_cr2 (which panic until then).
+ */
+void pvk_pvops_select_native(void);
+void pvk_pvops_select_xen(struct pvk_shared_info *shared);
+void pvk_pvops_xen_set_shared_info(struct pvk_shared_info *shared);
+/* "none", "native" or "xen". */
+static inline const char *pvk_pvops_name(void) { return pvk_pvops.name; }
+
+/*
+ * Exception fix-ups of the kit's "safe" instructions: if rip is one of them
+ * (a rdmsr/wrmsr of read_msr_safe/write_msr_safe), returns the address to
+ * resume at, else 0. The host's #GP handler calls it first and, on a hit,
+ * returns from the exception to that address with the registers unchanged.
+ */
+unsigned long pvk_pvops_fixup(unsigned long rip);
+
+/* Panics naming the op (used by the tables for ops a world lacks). */
+__pvk_noreturn void pvk_pvops_missing(const char *op);
+
+/* ---- the calls the host makes ---------------------------------------- */
+static inline void pvk_cpuid(uint32_t leaf, uint32_t subleaf, struct pvk_cpuid_regs *r)
+{ pvk_pvops.cpu.cpuid(leaf, subleaf, r); }
+static inline unsigned long pvk_read_cr0(void) { return pvk_pvops.cpu.read_cr0(); }
+static inline int pvk_write_cr0(unsigned long v) { return pvk_pvops.cpu.write_cr0(v); }
+static inline unsigned long pvk_read_cr4(void) { return pvk_pvops.cpu.read_cr4(); }
+static inline int pvk_write_cr4(unsigned long v) { return pvk_pvops.cpu.write_cr4(v); }
+static inline int pvk_read_msr_safe(uint32_t msr, uint64_t *val)
+{ return pvk_pvops.cpu.read_msr_safe(msr, val); }
+static inline int pvk_write_msr_safe(uint32_t msr, uint64_t val)
+{ return pvk_pvops.cpu.write_msr_safe(msr, val); }
+static inline int pvk_load_idt(const struct pvk_trap_desc *t, unsigned int n)
+{ return pvk_pvops.cpu.load_idt(t, n); }
+static inline int pvk_load_gdt(void *t, unsigned int n) { return pvk_pvops.cpu.load_gdt(t, n); }
+static inline int pvk_write_desc(void *t, unsigned int i, uint64_t d)
+{ return pvk_pvops.cpu.write_desc(t, i, d); }
+static inline int pvk_stack_switch(unsigned long rsp) { return pvk_pvops.cpu.stack_switch(rsp); }
+static inline int pvk_set_iopl(unsigned int iopl) { return pvk_pvops.cpu.set_iopl(iopl); }
+static inline void pvk_wbinvd(void) { pvk_pvops.cpu.wbinvd(); }
+static inline void pvk_halt(void) { pvk_pvops.cpu.halt(); }
+static inline void pvk_safe_halt(void) { pvk_pvops.cpu.safe_halt(); }
+static inline void pvk_io_delay(void) { pvk_pvops.cpu.io_delay(); }
+
+static inline unsigned long pvk_save_fl(void) { return pvk_pvops.irq.save_fl(); }
+static inline void pvk_restore_fl(unsigned long f) { pvk_pvops.irq.restore_fl(f); }
+static inline void pvk_irq_disable(void) { pvk_pvops.irq.irq_disable(); }
+static inline void pvk_irq_enable(void) { pvk_pvops.irq.irq_enable(); }
+/* save_fl() then irq_disable(): the usual start of a critical section. */
+static inline unsigned long pvk_irq_save(void)
+{
+	unsigned long f = pvk_save_fl();
+
+	pvk_irq_disable();
+	return f;
+}
+
+static inline unsigned long pvk_read_cr2(void) { return pvk_pvops.mmu.read_cr2(); }
+static inline unsigned long pvk_read_cr3(void) { return pvk_pvops.mmu.read_cr3(); }
+static inline void pvk_write_cr3(unsigned long v) { pvk_pvops.mmu.write_cr3(v); }
+static inline void pvk_flush_tlb_one(unsigned long va) { pvk_pvops.mmu.flush_tlb_one(va); }
+static inline void pvk_flush_tlb_local(void) { pvk_pvops.mmu.flush_tlb_local(); }
+static inline void pvk_set_pte(uint64_t *ptep, uint64_t v) { pvk_pvops.mmu.set_pte(ptep, v); }
+
+static inline uint64_t pvk_clock_ns(void) { return pvk_pvops.time.clock_ns(); }
+static inline int pvk_timer_set(uint64_t deadline_ns)
+{ return pvk_pvops.time.timer_set(deadline_ns); }
+static inline int pvk_timer_stop(void) { return pvk_pvops.time.timer_stop(); }
+static inline void pvk_wallclock(struct pvk_wallclock *out) { pvk_pvops.time.wallclock(out); }
+
+#endif /* PVKIT_PVOPS_H */

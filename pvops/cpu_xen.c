@@ -1,0 +1,223 @@
+/*
+ * pvops/cpu_xen.c - the cpu ops of a 64-bit PV guest: the kernel runs in
+ * ring 3, so each op is a hypercall, or an instruction Xen traps and
+ * emulates for the guest kernel (control register reads, rdmsr/wrmsr,
+ * wbinvd), or the forced-emulation form of cpuid.
+ */
+#include <pvkit/hypercall.h>
+#include <pvkit/log.h>
+#include <pvkit/port.h>
+#include <pvkit/frame.h>
+#include <pvkit/xen/errno.h>
+#include <pvkit/xen/physdev.h>
+#include <pvkit/xen/sched.h>
+#include <pvkit/xen/vcpu.h>
+#include <pvkit/xen/xen.h>
+
+#include "pvops_internal.h"
+
+#define NR_VECTORS	256
+
+/*
+ * A plain cpuid does not trap on most CPUs, so it would show the real CPU.
+ * Behind ud2 and the bytes "xen", Xen's #UD handler recognises the
+ * sequence and emulates the cpuid with the domain's policy.
+ */
+static void xen_cpuid(uint32_t leaf, uint32_t subleaf, struct pvk_cpuid_regs *r)
+{
+	__asm__ __volatile__("ud2; .ascii \"xen\"; cpuid"
+			     : "=a"(r->eax), "=b"(r->ebx), "=c"(r->ecx), "=d"(r->edx)
+			     : "a"(leaf), "c"(subleaf));
+}
+
+/* Emulated by Xen: the guest's virtual CR0 (TS as the guest set it). */
+static unsigned long xen_read_cr0(void)
+{
+	unsigned long v;
+
+	__asm__ __volatile__("mov %%cr0, %0" : "=r"(v));
+	return v;
+}
+
+static int xen_write_cr0(unsigned long val)
+{
+	unsigned long cur = xen_read_cr0();
+	long rc;
+
+	if ((cur ^ val) & ~PVK_X86_CR0_TS) {
+		pvk_err("pvops xen: write_cr0 0x%lx refused: a PV guest may change only CR0.TS (CR0 is 0x%lx)",
+			val, cur);
+		return -PVK_XEN_EPERM;
+	}
+	if (!((cur ^ val) & PVK_X86_CR0_TS))
+		return 0;
+	rc = pvk_hyp_fpu_taskswitch(!!(val & PVK_X86_CR0_TS));
+	return (int)rc;
+}
+
+/* Emulated by Xen: the CR4 Xen runs the guest with. */
+static unsigned long xen_read_cr4(void)
+{
+	unsigned long v;
+
+	__asm__ __volatile__("mov %%cr4, %0" : "=r"(v));
+	return v;
+}
+
+static int xen_write_cr4(unsigned long val)
+{
+	unsigned long cur = xen_read_cr4();
+
+	if (val == cur)
+		return 0;
+	pvk_err("pvops xen: write_cr4 0x%lx refused: Xen owns CR4 (CR4 is 0x%lx)", val, cur);
+	return -PVK_XEN_EPERM;
+}
+
+static int segment_base(unsigned int which, uint64_t val)
+{
+	return (int)pvk_hyp_set_segment_base(which, (unsigned long)val);
+}
+
+/* In kernel mode the active GS is the kernel's; KERNEL_GS_BASE holds the
+ * one swapgs would bring in, i.e. the user's. */
+static int xen_write_msr_safe(uint32_t msr, uint64_t val)
+{
+	switch (msr) {
+	case PVK_MSR_FS_BASE:
+		return segment_base(PVK_SEGBASE_FS, val);
+	case PVK_MSR_GS_BASE:
+		return segment_base(PVK_SEGBASE_GS_KERNEL, val);
+	case PVK_MSR_KERNEL_GS_BASE:
+		return segment_base(PVK_SEGBASE_GS_USER, val);
+	default:
+		return pvk_pvops_wrmsr_safe(msr, val);
+	}
+}
+
+static struct pvk_trap_info trap_table[NR_VECTORS + 1];	/* + terminator */
+
+static int xen_load_idt(const struct pvk_trap_desc *traps, unsigned int count)
+{
+	if (count > NR_VECTORS)
+		return -PVK_XEN_EINVAL;
+	for (unsigned int i = 0; i < count; i++) {
+		trap_table[i].vector = traps[i].vector;
+		trap_table[i].flags = (uint8_t)((traps[i].dpl & PVK_TI_DPL_MASK) |
+						(traps[i].mask_irqs ? PVK_TI_IF : 0));
+		trap_table[i].cs = PVK_FLAT_KERNEL_CS;
+		trap_table[i].address = traps[i].handler;
+	}
+	trap_table[count] = (struct pvk_trap_info){ 0 };
+	return (int)pvk_hyp_set_trap_table(trap_table);
+}
+
+#define PTE_PRESENT	0x001UL
+#define PTE_ACCESSED	0x020UL
+#define PTE_DIRTY	0x040UL
+
+static pvk_mfn_t mfn_of(const void *va)
+{
+	return pvk_port_pfn_to_mfn(pvk_port_virt_to_pfn(va));
+}
+
+/* Xen gives a frame the descriptor-page type only with no writable
+ * mapping of it left: drop RW from ours (the only one the kit knows of). */
+static int map_read_only(void *va)
+{
+	uint64_t pte = ((uint64_t)pvk_mfn_raw(mfn_of(va)) << 12) |
+		       PTE_PRESENT | PTE_ACCESSED | PTE_DIRTY;
+
+	return (int)pvk_hyp_update_va_mapping((unsigned long)va, pte,
+					      PVK_UVMF_INVLPG | PVK_UVMF_LOCAL);
+}
+
+static int xen_load_gdt(void *table, unsigned int entries)
+{
+	pvk_mfn_t frame;
+	int rc;
+
+	if (!entries || entries > PVK_PAGE_SIZE / 8 || ((unsigned long)table & (PVK_PAGE_SIZE - 1)))
+		return -PVK_XEN_EINVAL;
+	rc = map_read_only(table);
+	if (rc) {
+		pvk_err("pvops xen: load_gdt: cannot make %p read-only: %d", table, rc);
+		return rc;
+	}
+	frame = mfn_of(table);
+	return (int)pvk_hyp_set_gdt(&frame, entries);
+}
+
+static int xen_write_desc(void *table, unsigned int index, uint64_t desc)
+{
+	uint64_t maddr;
+
+	if (index >= PVK_PAGE_SIZE / 8 || ((unsigned long)table & (PVK_PAGE_SIZE - 1)))
+		return -PVK_XEN_EINVAL;
+	maddr = ((uint64_t)pvk_mfn_raw(mfn_of(table)) << 12) + index * 8;
+	return (int)pvk_hyp_update_descriptor(maddr, desc);
+}
+
+static int xen_stack_switch(unsigned long rsp)
+{
+	return (int)pvk_hyp_stack_switch(PVK_FLAT_KERNEL_SS, rsp);
+}
+
+static int xen_set_iopl(unsigned int iopl)
+{
+	struct pvk_physdev_set_iopl op = { .iopl = iopl };
+
+	if (iopl > 3)
+		return -PVK_XEN_EINVAL;
+	return (int)pvk_hyp_physdev_op(PVK_PHYSDEVOP_set_iopl, &op);
+}
+
+/* Emulated: Xen flushes the caches if the domain may, else ignores it. */
+static void xen_wbinvd(void)
+{
+	__asm__ __volatile__("wbinvd" : : : "memory");
+}
+
+/* Xen unmasks upcalls and checks for pending ones inside the hypercall. */
+static void xen_safe_halt(void)
+{
+	long rc = pvk_hyp_sched_op(PVK_SCHEDOP_block, NULL);
+
+	if (rc)
+		pvk_port_panic("pvops xen: SCHEDOP_block failed");
+}
+
+/* Upcalls masked is hlt with IF clear: nothing can wake us, so the vCPU
+ * goes down, as Linux does. */
+static void xen_halt(void)
+{
+	if (PVK_READ_ONCE(pvk_xen_vcpu()->evtchn_upcall_mask)) {
+		pvk_hyp_vcpu_op(PVK_VCPUOP_down, 0, NULL);
+		pvk_port_panic("pvops xen: halt with upcalls masked: VCPUOP_down returned");
+	}
+	xen_safe_halt();
+}
+
+/* No ISA bus to wait for, and port 0x80 is not the domain's. */
+static void xen_io_delay(void)
+{
+}
+
+const struct pvk_pvops_cpu pvk_xen_cpu_ops = {
+	.cpuid = xen_cpuid,
+	.read_cr0 = xen_read_cr0,
+	.write_cr0 = xen_write_cr0,
+	.read_cr4 = xen_read_cr4,
+	.write_cr4 = xen_write_cr4,
+	.read_msr_safe = pvk_pvops_rdmsr_safe,
+	.write_msr_safe = xen_write_msr_safe,
+	.load_idt = xen_load_idt,
+	.load_gdt = xen_load_gdt,
+	.write_desc = xen_write_desc,
+	.stack_switch = xen_stack_switch,
+	.set_iopl = xen_set_iopl,
+	.wbinvd = xen_wbinvd,
+	.halt = xen_halt,
+	.safe_halt = xen_safe_halt,
+	.io_delay = xen_io_delay,
+};

@@ -1,0 +1,69 @@
+/*
+ * pvops/pvops.c - the selected table and the two ways to select it.
+ *
+ * pvk_pvops starts as the "none" table (every op panics naming itself), so
+ * an op used before selection is a clear error, not a jump to address 0.
+ * Selection copies the groups of one world in; a slot a world lacks keeps
+ * its panicking op (missing.c). Selecting twice is a host bug: the ops of
+ * the two worlds keep different state and cannot be mixed.
+ */
+#include <pvkit/log.h>
+#include <pvkit/port.h>
+#include <pvkit/xen/xen.h>
+
+#include "pvops_internal.h"
+
+struct pvk_pvops pvk_pvops = PVK_PVOPS_MISSING_INIT("none");
+
+static const struct pvk_pvops missing = PVK_PVOPS_MISSING_INIT("none");
+
+__pvk_noreturn void pvk_pvops_missing(const char *op)
+{
+	char msg[128];
+
+	pvk_snprintf(msg, sizeof(msg), "pvops %s: op %s is not implemented%s",
+		     pvk_pvops.name, op,
+		     pvk_pvops.name == missing.name ?
+		     " (no pvk_pvops_select_*() yet)" : "");
+	pvk_port_panic(msg);
+}
+
+static void check_first_selection(const char *world)
+{
+	if (pvk_pvops.name != missing.name) {
+		pvk_err("pvops: %s selected, then %s: a table is selected once", pvk_pvops.name, world);
+		pvk_port_panic("pvops: selected twice");
+	}
+}
+
+void pvk_pvops_select_native(void)
+{
+	check_first_selection("native");
+	pvk_pvops.cpu = pvk_native_cpu_ops;
+	pvk_pvops.irq = pvk_native_irq_ops;
+	pvk_pvops.mmu = pvk_native_mmu_ops;
+	pvk_native_time_calibrate();
+	pvk_pvops.time = pvk_native_time_ops;
+	pvk_pvops.name = "native";
+}
+
+#ifdef CONFIG_PVK_XEN_PV
+void pvk_pvops_xen_set_shared_info(struct pvk_shared_info *shared)
+{
+	/* The kit drives vCPU 0 only so far (no SMP bring-up yet). */
+	pvk_xen_set_vcpu(shared ? &shared->vcpu_info[0] : NULL);
+}
+
+void pvk_pvops_select_xen(struct pvk_shared_info *shared)
+{
+	check_first_selection("xen");
+	pvk_pvops.cpu = pvk_xen_cpu_ops;
+	pvk_pvops.irq = pvk_xen_irq_ops;
+	/* The rest of the Xen MMU ops come with the PV MMU issue. */
+	pvk_pvops.mmu = missing.mmu;
+	pvk_pvops.mmu.read_cr2 = pvk_xen_read_cr2;
+	pvk_pvops.time = pvk_xen_time_ops;
+	pvk_pvops_xen_set_shared_info(shared);
+	pvk_pvops.name = "xen";
+}
+#endif

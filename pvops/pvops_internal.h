@@ -1,0 +1,48 @@
+/*
+ * pvops/pvops_internal.h - how the pvops files hand their op groups to the
+ * selection code (pvops.c). Not part of the kit's API.
+ */
+#ifndef PVK_PVOPS_INTERNAL_H
+#define PVK_PVOPS_INTERNAL_H
+
+#include <pvkit/pvops.h>
+
+#include "missing.h"
+
+
+/* msr_safe.S: rdmsr/wrmsr whose #GP is turned into -PVK_XEN_EIO. */
+int pvk_pvops_rdmsr_safe(uint32_t msr, uint64_t *val);
+int pvk_pvops_wrmsr_safe(uint32_t msr, uint64_t val);
+
+/* The native world. */
+extern const struct pvk_pvops_cpu pvk_native_cpu_ops;
+extern const struct pvk_pvops_irq pvk_native_irq_ops;
+extern const struct pvk_pvops_mmu pvk_native_mmu_ops;
+extern const struct pvk_pvops_time pvk_native_time_ops;
+void pvk_native_time_calibrate(void);
+uint64_t pvk_native_clock_ns(void);	/* time_native.c, for rtc_native.c's table */
+
+/* The Xen PV world. */
+extern const struct pvk_pvops_cpu pvk_xen_cpu_ops;
+extern const struct pvk_pvops_irq pvk_xen_irq_ops;
+extern const struct pvk_pvops_time pvk_xen_time_ops;
+/* irq_xen.c: this vCPU's vcpu_info (vCPU 0: the kit is single-vCPU so
+ * far); panics when shared_info was not given yet. */
+struct pvk_vcpu_info *pvk_xen_vcpu(void);
+void pvk_xen_set_vcpu(struct pvk_vcpu_info *v);
+unsigned long pvk_xen_read_cr2(void);
+
+static inline uint8_t pvk_inb(uint16_t port)
+{
+	uint8_t v;
+
+	__asm__ __volatile__("inb %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+
+static inline void pvk_outb(uint16_t port, uint8_t v)
+{
+	__asm__ __volatile__("outb %0, %1" : : "a"(v), "Nd"(port));
+}
+
+#endif /* PVK_PVOPS_INTERNAL_H */

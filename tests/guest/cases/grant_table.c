@@ -1,0 +1,187 @@
+/*
+ * tests/guest/cases/grant_table.c - the kit's grant tables (pvkit/grant.h)
+ * on real Xen.
+ *
+ *   grant_setup        setup_table + mapping: the entries the toolstack
+ *                      seeded (xenstore, console) read back as expected
+ *   grant_refs         every reference can be allocated once, then ENOSPC,
+ *                      and all come back
+ *   grant_still_mapped we map our own grant (as a backend would): ending the
+ *                      access is refused while mapped and the page is kept
+ *                      (XSA-396); after the unmap it ends and frees
+ *   grant_dom0_map     (explicit, scenario guest-grant) dom0 maps and reads a
+ *                      grant, then fails to map it once revoked
+ */
+#include <pvkit/grant.h>
+#include <pvkit/hypercall.h>
+#include <pvkit/log.h>
+#include <pvkit/mmu.h>
+#include <pvkit/p2m.h>
+#include <pvkit/port.h>
+#include <pvkit/time.h>
+#include <pvkit/xenstore.h>
+
+#include "../test.h"
+
+#define GRANT_VA	0xffff968000000000UL	/* L4 slot 301: the table */
+#define GRANT_FRAMES	4
+#define MAP_VA		0xffff970000000000UL	/* L4 slot 302: test mappings */
+
+static bool grant_ready;
+
+PVK_GUEST_TEST(grant_setup)
+{
+	const struct pvk_grant_entry_v1 *t = (const void *)GRANT_VA;
+	const struct pvk_start_info *si = guest_start_info;
+	struct pvk_grant_stats st;
+
+	PVK_CHECK_RC(pvk_grant_init(GRANT_VA, GRANT_FRAMES), 0);
+	grant_ready = true;
+	pvk_grant_stats_snapshot(&st);
+	PVK_CHECK_EQ(st.refs_total, GRANT_FRAMES * 512 - PVK_GNTTAB_NR_RESERVED_ENTRIES);
+	PVK_CHECK_EQ(st.refs_free, st.refs_total);
+
+	/* The toolstack granted our xenstore and console rings to dom0. */
+	PVK_CHECK_EQ(t[PVK_GNTTAB_RESERVED_XENSTORE].flags & PVK_GTF_type_mask,
+		     PVK_GTF_permit_access);
+	PVK_CHECK_EQ(t[PVK_GNTTAB_RESERVED_XENSTORE].frame, si->store_mfn);
+	PVK_CHECK_EQ(t[PVK_GNTTAB_RESERVED_CONSOLE].frame, si->console.domU.mfn);
+	PVK_CHECK_EQ(t[PVK_GNTTAB_RESERVED_CONSOLE].domid, 0);
+}
+
+PVK_GUEST_TEST(grant_refs)
+{
+	static pvk_grant_ref_t refs[GRANT_FRAMES * 512];
+	struct pvk_grant_stats st;
+	pvk_grant_ref_t extra;
+	uint32_t n = 0;
+
+	if (!grant_ready)
+		PVK_SKIP("no grant table (grant_setup failed)");
+	pvk_grant_stats_snapshot(&st);
+	while (n < st.refs_total && !pvk_grant_alloc(&refs[n]))
+		n++;
+	PVK_CHECK_EQ(n, st.refs_total);
+	PVK_CHECK_RC(pvk_grant_alloc(&extra), -PVK_XEN_ENOSPC);
+	for (uint32_t i = 0; i < n; i++) {
+		PVK_CHECK_GE(refs[i], PVK_GNTTAB_NR_RESERVED_ENTRIES);
+		pvk_grant_free(refs[i]);
+	}
+	pvk_grant_stats_snapshot(&st);
+	PVK_CHECK_EQ(st.refs_free, st.refs_total);
+}
+
+PVK_GUEST_TEST(grant_still_mapped)
+{
+	struct pvk_gnttab_map_grant_ref map = { 0 };
+	struct pvk_gnttab_unmap_grant_ref unmap = { 0 };
+	struct pvk_grant_stats s0, s1;
+	unsigned long domid;
+	pvk_grant_ref_t ref;
+	pvk_pfn_t first;
+	unsigned long avail;
+	uint64_t *page;
+	size_t free0;
+
+	if (!grant_ready)
+		PVK_SKIP("no grant table (grant_setup failed)");
+	guest_events_enable();	/* xenstore replies arrive as events */
+	PVK_CHECK_RC(pvk_xs_read_ulong(PVK_XBT_NIL, "domid", &domid), 0);
+	/* A page mapped at MAP_VA gives MAP_VA + 4 KiB a page table. */
+	guest_unmapped_pfns(&first, &avail);
+	PVK_CHECK_RC(pvk_mmu_map_range(MAP_VA, first, 1, PVK_PTE_KERNEL_RW), 0);
+	free0 = guest_pages_free();
+	page = pvk_port_alloc_page();
+	PVK_CHECK(page);
+	page[7] = 0xfeedf00d;
+	pvk_grant_stats_snapshot(&s0);
+	PVK_CHECK_RC(pvk_grant_access_page((pvk_domid_t)domid, page, false, &ref), 0);
+
+	map.host_addr = MAP_VA + PVK_PAGE_SIZE;
+	map.flags = PVK_GNTMAP_host_map;
+	map.ref = ref;
+	map.dom = (pvk_domid_t)domid;
+	PVK_CHECK_RC(pvk_hyp_grant_table_op(PVK_GNTTABOP_map_grant_ref, &map, 1), 0);
+	PVK_CHECK_RC(map.status, PVK_GNTST_okay);
+	PVK_CHECK_EQ(((volatile uint64_t *)(MAP_VA + PVK_PAGE_SIZE))[7], 0xfeedf00d);
+	PVK_CHECK(pvk_grant_in_use(ref));
+
+	guest_printf("grant: expecting ref %u to be refused revocation while mapped\n", ref);
+	PVK_CHECK_RC(pvk_grant_end_access_page(ref, page), -PVK_XEN_EBUSY);
+	pvk_grant_stats_snapshot(&s1);
+	PVK_CHECK_EQ(s1.end_busy - s0.end_busy, 1);
+	PVK_CHECK_EQ(s1.pages_kept - s0.pages_kept, 1);
+	PVK_CHECK_EQ(guest_pages_free(), free0 - 1);	/* not freed */
+	PVK_CHECK(pvk_grant_in_use(ref));
+
+	unmap.host_addr = map.host_addr;
+	unmap.handle = map.handle;
+	PVK_CHECK_RC(pvk_hyp_grant_table_op(PVK_GNTTABOP_unmap_grant_ref, &unmap, 1), 0);
+	PVK_CHECK_RC(unmap.status, PVK_GNTST_okay);
+	PVK_CHECK(!pvk_grant_in_use(ref));
+	PVK_CHECK_RC(pvk_grant_end_access_page(ref, page), 0);
+	pvk_grant_stats_snapshot(&s1);
+	PVK_CHECK_EQ(s1.ended - s0.ended, 1);
+	PVK_CHECK_EQ(s1.granted - s0.granted, 1);
+	PVK_CHECK_EQ(s1.refs_free, s0.refs_free);
+	PVK_CHECK_EQ(guest_pages_free(), free0);
+
+	/* Once revoked, the grant can no longer be mapped. */
+	map.status = 0;
+	PVK_CHECK_RC(pvk_hyp_grant_table_op(PVK_GNTTABOP_map_grant_ref, &map, 1), 0);
+	PVK_CHECK(map.status != PVK_GNTST_okay);
+	PVK_CHECK_RC(pvk_mmu_unmap_range(MAP_VA, 2), 0);
+}
+
+/* Polls xenstore until path exists (dom0 writes it) or timeout_s passes. */
+static int wait_value(const char *path, char *buf, size_t size, unsigned int timeout_s)
+{
+	int len = -1;
+
+	for (unsigned int i = 0; i < timeout_s * 20; i++) {
+		len = pvk_xs_read(PVK_XBT_NIL, path, buf, size);
+		if (len >= 0)
+			return len;
+		pvk_time_sleep_ns(50 * 1000 * 1000ULL);
+	}
+	return len;
+}
+
+/*
+ * Explicit (scenario guest-grant): dom0 maps a read-only grant of ours
+ * with tests/xen/dom0-tools/pvk-grant-read and writes what it read to
+ * data/grant-result; after we revoke, its second try must fail.
+ */
+PVK_GUEST_TEST_EXPLICIT(grant_dom0_map)
+{
+	static char text[64], want[80], got[128], num[16];
+	pvk_grant_ref_t ref;
+	char *page;
+
+	if (!grant_ready)
+		PVK_SKIP("no grant table (grant_setup failed)");
+	guest_events_enable();
+	page = pvk_port_alloc_page();
+	PVK_CHECK(page);
+	PVK_CHECK_RC(pvk_grant_access_page(0, page, true, &ref), 0);
+	pvk_snprintf(text, sizeof(text), "pvkit grant test page, ref %u", ref);
+	memcpy(page, text, strlen(text) + 1);
+	pvk_snprintf(num, sizeof(num), "%u", ref);
+	PVK_CHECK_RC(pvk_xs_write(PVK_XBT_NIL, "data/grant-ref", num), 0);
+	guest_printf("grant: ready for dom0 to map ref %u\n", ref);
+	PVK_CHECK_GE(wait_value("data/grant-result", got, sizeof(got), 60), 0);
+	guest_printf("grant: dom0 says \"%s\"\n", got);
+	pvk_snprintf(want, sizeof(want), "ok:%s", text);
+	PVK_CHECK_EQ(strlen(got), strlen(want));
+	PVK_CHECK(!memcmp(got, want, strlen(want)));
+	guest_printf("grant: dom0 read \"%s\"\n", text);
+
+	/* dom0 unmapped before answering: the grant ends at once. */
+	PVK_CHECK(!pvk_grant_in_use(ref));
+	PVK_CHECK_RC(pvk_grant_end_access_page(ref, page), 0);
+	guest_printf("grant: revoked, dom0 map again\n");
+	PVK_CHECK_GE(wait_value("data/grant-result-revoked", got, sizeof(got), 60), 0);
+	guest_printf("grant: dom0 says \"%s\"\n", got);
+	PVK_CHECK(!memcmp(got, "fail:", 5));
+	guest_printf("grant: dom0 could not map the revoked grant\n");
+}

@@ -1,0 +1,17 @@
+#!/bin/sh
+# tests/xen/dom0-tools/build.sh DESTDIR - builds the dom0-side test tools
+# into DESTDIR (shipped as /pvk/tools/ in dom0 by e2e.sh). They are linked
+# statically against Debian's libxengnttab (libxen-dev, installed on the
+# host if missing) so dom0 needs none of their libraries. Rebuilt only when
+# a source is newer than the binary.
+set -eu
+HERE=$(cd "$(dirname "$0")" && pwd)
+DEST=$1
+mkdir -p "$DEST"
+"$HERE/../../../scripts/install-deps.sh" abi >&2
+for src in "$HERE"/*.c; do
+	bin=$DEST/$(basename "$src" .c)
+	[ "$bin" -nt "$src" ] && continue
+	gcc -std=gnu11 -O2 -Wall -Wextra -Werror -static -o "$bin" "$src" \
+		-lxengnttab -lxentoollog -lxentoolcore
+done
