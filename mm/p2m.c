@@ -11,6 +11,8 @@
 #include <pvkit/port.h>
 #include <pvkit/xen/arch-x86.h>
 
+#include "p2m_internal.h"
+
 static pvk_xen_pfn_t *p2m;
 static unsigned long p2m_nr;
 
@@ -55,4 +57,9 @@ void pvk_p2m_set(pvk_pfn_t pfn, pvk_mfn_t mfn)
 		pvk_port_panic("pvk_p2m_set: pfn out of range");
 	}
 	PVK_WRITE_ONCE(p2m[pvk_pfn_raw(pfn)], pvk_mfn_raw(mfn));
+}
+
+const pvk_xen_pfn_t *pvk_p2m_array(void)
+{
+	return p2m;
 }

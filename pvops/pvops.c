@@ -8,6 +8,7 @@
  * the two worlds keep different state and cannot be mixed.
  */
 #include <pvkit/log.h>
+#include <pvkit/mmu.h>
 #include <pvkit/port.h>
 #include <pvkit/xen/xen.h>
 
@@ -59,9 +60,15 @@ void pvk_pvops_select_xen(struct pvk_shared_info *shared)
 	check_first_selection("xen");
 	pvk_pvops.cpu = pvk_xen_cpu_ops;
 	pvk_pvops.irq = pvk_xen_irq_ops;
-	/* The rest of the Xen MMU ops come with the PV MMU issue. */
-	pvk_pvops.mmu = missing.mmu;
-	pvk_pvops.mmu.read_cr2 = pvk_xen_read_cr2;
+	pvk_pvops.mmu = (struct pvk_pvops_mmu){
+		.read_cr2 = pvk_xen_read_cr2,
+		/* mm/mmu_pvops.c: the PV MMU (mmu_update, mmuext_op). */
+		.read_cr3 = pvk_mmu_xen_read_cr3,
+		.write_cr3 = pvk_mmu_xen_write_cr3,
+		.flush_tlb_one = pvk_mmu_xen_flush_tlb_one,
+		.flush_tlb_local = pvk_mmu_xen_flush_tlb_local,
+		.set_pte = pvk_mmu_xen_set_pte,
+	};
 	pvk_pvops.time = pvk_xen_time_ops;
 	pvk_pvops_xen_set_shared_info(shared);
 	pvk_pvops.name = "xen";

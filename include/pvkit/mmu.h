@@ -144,6 +144,14 @@ int pvk_mmu_unmap_range(unsigned long va, unsigned long n);
 /* The PTE mapping va in the running address space, 0 if none. */
 uint64_t pvk_mmu_lookup(unsigned long va);
 
+/* For the pvops table's mmu slots on Xen (mm/mmu_pvops.c). CR3 values are
+ * machine addresses of the L4; set_pte's val is a machine PTE. */
+unsigned long pvk_mmu_xen_read_cr3(void);
+void pvk_mmu_xen_write_cr3(unsigned long val);
+void pvk_mmu_xen_flush_tlb_one(unsigned long va);
+void pvk_mmu_xen_flush_tlb_local(void);
+void pvk_mmu_xen_set_pte(uint64_t *ptep, uint64_t val);
+
 const struct pvk_mmu_error *pvk_mmu_last_error(void);
 void pvk_mmu_stats_snapshot(struct pvk_mmu_stats *out);
 

@@ -39,6 +39,11 @@ pvk_pfn_t pvk_mfn_to_pfn(pvk_mfn_t mfn);
  * The M2P side is pvk_mmu_set_m2p() (pvkit/mmu.h). */
 void pvk_p2m_set(pvk_pfn_t pfn, pvk_mfn_t mfn);
 
+/* Publishes the p2m in shinfo->arch (max_pfn and the three-level
+ * pfn_to_mfn_frame_list_list that save/restore reads). Once; 0 or a
+ * negative PVK_XEN_E* error. */
+int pvk_p2m_publish(struct pvk_shared_info *shinfo);
+
 /* For a PV guest, the frame Xen and backends know ours by (grants, rings). */
 static inline pvk_gfn_t pvk_pfn_to_gfn(pvk_pfn_t pfn)
 {

@@ -123,16 +123,17 @@ struct pvk_pvops_mmu {
 	 * delivering #PF; the real CR2 belongs to Xen). */
 	unsigned long (*read_cr2)(void);
 	/* N: mov from/to %cr3 (the write flushes non-global TLB entries).
-	 * X: the PV MMU issue (MMUEXT_NEW_BASEPTR); panics until then. */
+	 * X: the machine address of the kernel L4 / MMUEXT_NEW_BASEPTR
+	 * (mm/mmu_pvops.c); a refused switch panics. */
 	unsigned long (*read_cr3)(void);
 	void (*write_cr3)(unsigned long val);
-	/* N: invlpg / reload %cr3. X: MMUEXT_INVLPG_LOCAL / TLB_FLUSH_LOCAL,
-	 * with the PV MMU issue; panics until then. */
+	/* N: invlpg / reload %cr3. X: MMUEXT_INVLPG_LOCAL / TLB_FLUSH_LOCAL. */
 	void (*flush_tlb_one)(unsigned long va);
 	void (*flush_tlb_local)(void);
-	/* Write one page-table entry. N: a plain store. X: mmu_update, with the
-	 * PV MMU issue; panics until then. Host: page tables are read-only on
-	 * Xen: every write goes through here. */
+	/* Write one page-table entry. N: a plain store. X: mmu_update (queued
+	 * in lazy MMU mode); the value is a machine PTE; a refusal is reported
+	 * and panics. Host: page tables are read-only on Xen: every write goes
+	 * through here. */
 	void (*set_pte)(uint64_t *ptep, uint64_t val);
 };
 

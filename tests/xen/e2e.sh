@@ -246,7 +246,7 @@ show_tail() {
     echo "--- $n: guest console (last 40 lines) ---"
     lines "$n" "" | tail -n 40 | sed 's/^/| /'
     for k in xl xen regs; do
-        if lines "$n" "$k" | grep -q .; then
+        if lines "$n" "$k" | grep . >/dev/null; then
             echo "--- $n: $k ---"; lines "$n" "$k" | tail -n 80 | sed 's/^/| /'
         fi
     done

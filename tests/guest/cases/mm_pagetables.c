@@ -15,11 +15,13 @@
  *                      and back (new_baseptr), TLB flushes
  *   mm_illegal_update  a writable mapping of a pinned page table: Xen refuses,
  *                      the kit reports entry, frame and error; we keep running
+ *   mm_pvops_slots     the Xen functions for the pvops mmu slots
  */
 #include <pvkit/hypercall_stats.h>
 #include <pvkit/mmu.h>
 #include <pvkit/p2m.h>
 #include <pvkit/port.h>
+#include <pvkit/xen/errno.h>
 
 #include "../test.h"
 
@@ -238,4 +240,23 @@ PVK_GUEST_TEST(mm_illegal_update)
 	PVK_CHECK_RC(pvk_mmu_make_writable(pt), 0);
 	pvk_port_free_page(pt);
 	PVK_CHECK_EQ(guest_pages_free(), free0);
+}
+
+/* The functions the pvops table's Xen mmu slots point at. */
+PVK_GUEST_TEST(mm_pvops_slots)
+{
+	uint64_t *page = ro_page();
+
+	PVK_CHECK(page);
+	PVK_CHECK_EQ(pvk_mmu_xen_read_cr3(), pvk_mfn_raw(pvk_mmu_kernel_base()) << 12);
+	/* set_pte finds the entry's machine address from the kernel pointer:
+	 * on a page that is not a page table Xen just stores the value. */
+	pvk_mmu_xen_set_pte(&page[5], 0x1234);
+	PVK_CHECK_EQ(((volatile uint64_t *)page)[5], 0x1234);
+	pvk_mmu_xen_write_cr3(pvk_mmu_xen_read_cr3());
+	pvk_mmu_xen_flush_tlb_local();
+	pvk_mmu_xen_flush_tlb_one((unsigned long)page);
+	PVK_CHECK_EQ(pvk_mmu_last_error()->rc, -PVK_XEN_EBUSY);	/* still mm_illegal_update's */
+	PVK_CHECK_RC(pvk_mmu_make_writable(page), 0);
+	pvk_port_free_page(page);
 }

@@ -163,8 +163,10 @@ PVK_GUEST_TEST(pvops_wbinvd_io_delay)
 	PVK_CHECK_GE(guest_now_ns(), t0);
 }
 
-/* Explicit: an op Xen does not implement yet panics with its name. */
-PVK_GUEST_TEST_EXPLICIT(pvops_missing_op)
+/* Explicit: a void op that Xen refuses (a switch to machine frame 0, not
+ * a pinned L4 of ours) must not return as if it worked: it panics, naming
+ * the op. */
+PVK_GUEST_TEST_EXPLICIT(pvops_refused_op)
 {
 	pvk_write_cr3(0);
 	PVK_FAIL("mmu.write_cr3 returned");
