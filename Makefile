@@ -163,6 +163,7 @@ SPARSE_SRCS := $(PVK_SRCS)
 -include tests/abi/abi.mk
 -include tests/guest/guest.mk
 -include tests/native/native.mk
+-include tests/bench/bench.mk
 -include tests/sparse/sparse.mk
 
 # The end-to-end harness boots Debian's Xen 4.17 and a Linux dom0 under QEMU

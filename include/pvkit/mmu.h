@@ -122,6 +122,23 @@ int pvk_mmu_invlpg_all(unsigned long va);
 int pvk_mmu_make_readonly(void *va);
 int pvk_mmu_make_writable(void *va);
 
+/* One remapping of a run (pvk_mmu_update_va_run). */
+struct pvk_mmu_va_update {
+	unsigned long va;	/* in the running address space */
+	uint64_t pte;		/* machine PTE, e.g. pvk_pte(mfn, flags) */
+};
+
+/*
+ * update_va_mapping of each entry of u, in order, with uvm_flags
+ * (PVK_UVMF_*) for every one, through the multicall batcher: one
+ * hypercall per CONFIG_PVK_MULTICALL_BATCH entries rather than one per
+ * entry. Entry writes queued in lazy mode are issued first. Returns 0, or
+ * the first error (logged, with the failing va and pte); Xen still applies
+ * the other entries of the run.
+ */
+int pvk_mmu_update_va_run(const struct pvk_mmu_va_update *u, unsigned long n,
+			  unsigned long uvm_flags);
+
 /*
  * Map n frames, pfn first .. first + n - 1, at va .. va + n pages in the
  * running address space with PTE flags, allocating missing page tables

@@ -15,9 +15,11 @@
 #include <pvkit/multicall.h>
 #include <pvkit/port.h>
 #include <pvkit/pvops.h>
+#include <pvkit/time.h>
 #include <pvkit/xen/sched.h>
 
 #include "guest.h"
+#include "user/user.h"
 
 #define START_INFO_MAGIC "xen-3.0-x86_64"
 
@@ -52,6 +54,7 @@ __pvk_noreturn void guest_main(const struct pvk_start_info *si,
 
 	guest_shared_info_map(si);
 	pvk_pvops_xen_set_shared_info(guest_shared_info);
+	pvk_time_init(guest_shared_info);	/* guest_now_ns() is the pvops clock */
 	guest_boot_ns = guest_now_ns();
 	guest_bootmem_init(si, boot_stack_top);
 	pvk_mmu_init(si, guest_pfn_to_virt_or_null);
@@ -59,6 +62,7 @@ __pvk_noreturn void guest_main(const struct pvk_start_info *si,
 	guest_page_alloc_init(guest_free_start, guest_free_end);
 	pvk_multicall_init();
 	guest_events_init();	/* FIFO event pages come from the page allocator */
+	guest_user_init();	/* syscall and failsafe callbacks (user/run.c) */
 
 	guest_printf("pvkit-guest: booted as a Xen PV guest, start_info %p\n", (void *)si);
 	guest_printf("pvkit-guest: %lu pages of RAM, image %p-%p, %zu free pages mapped at %p-%p\n",

@@ -2,8 +2,8 @@
  * tests/guest/entry.S - exception entry stubs for the trap table (traps.c).
  *
  * A 64-bit PV kernel runs in ring 3, so exceptions reach it through Xen,
- * which builds this frame on the kernel stack (the current one: Xen only
- * switches stacks when leaving user mode, which this guest never runs):
+ * which builds this frame on the kernel stack (the current one in kernel
+ * mode; from user mode, the stack of the last stack_switch):
  *
  *   offset | with error code     | without error code
  *   -------+---------------------+--------------------
@@ -33,6 +33,10 @@
  *    +0x78 | vector
  *    +0x80 | error code (0 if the exception has none)
  *    +0x88 | rip, cs, rflags, rsp, ss (from Xen, as above)
+ *
+ * An exception from user mode (RPL 3 in the saved %cs; Xen then switched
+ * to the stack of the last stack_switch) goes to guest_user_trap()
+ * (user/run.c) instead, which maps a demand-zero page or kills the program.
  *
  * guest_trap() (fault.c) either fixes the exception up (a #GP of one of
  * the kit's safe instructions: pvk_pvops_fixup() moves the saved RIP) and
@@ -130,8 +134,12 @@ guest_trap_common:
 	movq	%rsp, %rdi		/* struct guest_regs * */
 	movq	%rsp, %rbx		/* callee-saved: the frame, for the return */
 	andq	$-16, %rsp		/* the C ABI wants a 16-byte aligned call */
+	testb	$3, 0x90(%rbx)		/* %cs RPL 3: from a user program */
+	jnz	1f
 	call	guest_trap		/* returns only when fixed up */
-	movq	%rbx, %rsp
+	jmp	2f
+1:	call	guest_user_trap		/* user/run.c: returns when resolved */
+2:	movq	%rbx, %rsp
 	popq	%r15
 	popq	%r14
 	popq	%r13

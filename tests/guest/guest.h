@@ -21,6 +21,14 @@ __pvk_noreturn void guest_native_main(unsigned long hvm_start_info);
 void guest_serial_write(const char *text, size_t len);
 /* isa-debug-exit with code (0 = all passed); halts without the device. */
 __pvk_noreturn void guest_native_exit(unsigned int code);
+/* bench.c: the PVH command line (QEMU -append), "" if none. */
+const char *guest_pvh_cmdline(unsigned long hvm_start_info);
+/* bench.c: the microbenchmarks of "make bench"; returns how many failed. */
+unsigned int guest_bench_run(void);
+/* Native: arms PIT channel 0 to interrupt once (vector 32) in 10 ms. */
+void guest_native_timer_oneshot_10ms(void);
+/* Native: timer interrupts taken since boot. */
+unsigned int guest_native_timer_irqs(void);
 
 /* ---- boot.c: start of day ------------------------------------------- */
 extern const struct pvk_start_info *guest_start_info;
@@ -57,6 +65,7 @@ struct pvk_vcpu_info *guest_vcpu0(void);
 /* ---- time.c: Xen system time ----------------------------------------- */
 /* Nanoseconds of Xen system time; 0 before shared_info is mapped. */
 uint64_t guest_now_ns(void);
+/* (It is the selected pvops clock_ns(): TSC natively, 0 before selection.) */
 
 /* ---- console.c: the PV console ---------------------------------------- */
 void guest_console_init(const struct pvk_start_info *si);

@@ -7,6 +7,8 @@
  *   test NAME: PASS | FAIL: <reason> | SKIP: <reason>
  * then the closing line "N passed, N failed[, N skipped]" that the harness
  * reads. A name on the command line that matches no test is a failure.
+ * On a native boot a test declared as needing Xen is not called: it is
+ * reported as "SKIP: needs Xen".
  */
 #include <pvkit/log.h>
 
@@ -92,7 +94,10 @@ unsigned int guest_run_tests(void)
 			continue;
 		result = RESULT_PASS;
 		reason[0] = '\0';
-		t->run();
+		if (t->needs_xen && guest_native_boot)
+			guest_test_skip("needs Xen");
+		else
+			t->run();
 		switch (result) {
 		case RESULT_PASS:
 			guest_printf("test %s: PASS\n", t->name);

@@ -14,6 +14,14 @@
  * guest is built with -fno-toplevel-reorder). PVK_GUEST_TEST_EXPLICIT
  * declares a test that runs only when named with pvkit.test=.
  *
+ * The same image runs the same tests natively (pvops "native"). A test
+ * that only makes sense under Xen says so: PVK_GUEST_TEST_XEN (and
+ * PVK_GUEST_TEST_XEN_EXPLICIT), or, for a file whose tests all need Xen,
+ *	#define PVK_GUEST_XEN_ONLY_FILE
+ * before including this header. The runner reports such a test as
+ * "SKIP: needs Xen" on a native boot without calling it; a test that runs
+ * in both worlds branches on guest_native_boot where they differ.
+ *
  * Each check macro returns from the test at the first failure, recording
  * file:line and the values; a test that returns without a recorded
  * failure or skip passed. Checks must therefore be used in the test body
@@ -28,20 +36,30 @@ struct guest_test {
 	const char *name;
 	void (*run)(void);
 	bool explicit_only;
+	bool needs_xen;		/* skipped, not run, on a native boot */
 };
 
-#define PVK_GUEST_TEST_DECLARE(tname, explicit)				\
+#ifdef PVK_GUEST_XEN_ONLY_FILE
+#define PVK_GUEST_FILE_NEEDS_XEN	true
+#else
+#define PVK_GUEST_FILE_NEEDS_XEN	false
+#endif
+
+#define PVK_GUEST_TEST_DECLARE(tname, explicit, xen)			\
 	static void guest_test_##tname(void);				\
 	static const struct guest_test guest_test_desc_##tname		\
 	__attribute__((used, section(".pvk_guest_tests"), aligned(8))) = { \
 		.name = #tname,						\
 		.run = guest_test_##tname,				\
 		.explicit_only = explicit,				\
+		.needs_xen = (xen) || PVK_GUEST_FILE_NEEDS_XEN,		\
 	};								\
 	static void guest_test_##tname(void)
 
-#define PVK_GUEST_TEST(tname)		PVK_GUEST_TEST_DECLARE(tname, false)
-#define PVK_GUEST_TEST_EXPLICIT(tname)	PVK_GUEST_TEST_DECLARE(tname, true)
+#define PVK_GUEST_TEST(tname)		PVK_GUEST_TEST_DECLARE(tname, false, false)
+#define PVK_GUEST_TEST_EXPLICIT(tname)	PVK_GUEST_TEST_DECLARE(tname, true, false)
+#define PVK_GUEST_TEST_XEN(tname)	PVK_GUEST_TEST_DECLARE(tname, false, true)
+#define PVK_GUEST_TEST_XEN_EXPLICIT(tname) PVK_GUEST_TEST_DECLARE(tname, true, true)
 
 /* Records the current test's failure or skip (the first one wins). */
 void guest_test_fail(const char *file, int line, const char *fmt, ...)
@@ -82,6 +100,7 @@ void guest_test_skip(const char *fmt, ...) __pvk_printf(1, 2);
 #define PVK_CHECK_LT(a, b)	PVK_CHECK_OP(a, <, b)
 #define PVK_CHECK_LE(a, b)	PVK_CHECK_OP(a, <=, b)
 #define PVK_CHECK_GE(a, b)	PVK_CHECK_OP(a, >=, b)
+#define PVK_CHECK_GT(a, b)	PVK_CHECK_OP(a, >, b)
 
 /* Signed comparison, for hypercall results that may be -errno. */
 #define PVK_CHECK_RC(rc, want)						\

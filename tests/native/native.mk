@@ -2,8 +2,11 @@
 #
 #   make check-native   boot build/pvkit-guest with qemu-system-x86_64 -kernel
 #                       (PVH entry note, no Xen): it selects the native pvops,
-#                       runs its native checks on COM1 and exits QEMU through
-#                       isa-debug-exit; ends with "N passed, N failed".
+#                       runs the shared guest suite on COM1 (tests that need
+#                       Xen SKIP with "needs Xen") and exits QEMU through
+#                       isa-debug-exit; ends with "N passed, N failed,
+#                       N skipped" (run.sh: only "needs Xen" skips allowed,
+#                       more than 10 passed).
 
 .PHONY: check-native
 check-native: guest

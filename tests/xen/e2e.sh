@@ -5,6 +5,7 @@
 # the results from the "@@pvk" lines dom0 prints on its console.
 #
 #   e2e.sh check [scenario...]   all (or the named) scenarios, quiet, verdicts
+#                                (all = those without CHECK=no)
 #   e2e.sh run   [scenario...]   default: guest-basic; streams the console
 #   e2e.sh prepare               fetch packages + build the cached cpios only
 #   e2e.sh list                  list scenarios
@@ -56,11 +57,14 @@ ensure_tools() {
 # Read one variable of a scenario file (sourced in a subshell with defaults).
 # shellcheck disable=SC2034,SC1090  # variables are read back through eval
 scn() {  # name var
-    ( KERNEL=pvkit-guest RAMDISK='' MEMORY=64 VCPUS=1 VIFS=0 DISKS='' EXTRA=''
+    ( KERNEL=pvkit-guest RAMDISK='' MEMORY=64 VCPUS=1 VIFS=0 DISKS='' EXTRA='' CHECK=''
       TIMEOUT=60 EXPECT_END=poweroff EXPECT_SUMMARY=pass EXPECT_REGEX=''
       . "$SCN/$1.scn"; eval "printf '%s' \"\${$2}\"" )
 }
 all_scenarios() { (cd "$SCN" && ls *.scn | sed 's/\.scn$//'); }
+# "check" without names: every scenario but those that say CHECK=no
+# (bench: figures, not verdicts; run it by name).
+check_scenarios() { for n in $(all_scenarios); do [ "$(scn "$n" CHECK)" = no ] || echo "$n"; done; }
 
 # Host path of a scenario's guest kernel; "" for the dom0's own kernel.
 guest_image() {
@@ -303,7 +307,7 @@ main_run() {  # stream scenarios...
 }
 
 case "$MODE" in
-    check) if [ $# -eq 0 ]; then mapfile -t args < <(all_scenarios); set -- "${args[@]}"; fi
+    check) if [ $# -eq 0 ]; then mapfile -t args < <(check_scenarios); set -- "${args[@]}"; fi
            main_run 0 "$@" ;;
     selftest) SCN=$HERE/selftest; mapfile -t args < <(all_scenarios)
            main_run 0 "${args[@]}" ;;

@@ -6,6 +6,7 @@
  * itself is the end-to-end proof: the harness captures the ring through
  * xenconsoled and can look for it.
  */
+#define PVK_GUEST_XEN_ONLY_FILE	/* every test here needs Xen */
 #include "../test.h"
 
 PVK_GUEST_TEST(console_ring)

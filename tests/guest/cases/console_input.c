@@ -7,6 +7,7 @@
 #include <pvkit/console.h>
 #include <pvkit/time.h>
 
+#define PVK_GUEST_XEN_ONLY_FILE	/* every test here needs Xen */
 #include "../test.h"
 
 #ifdef CONFIG_PVK_CONSOLE

@@ -52,7 +52,7 @@ static bool got_dom0_value(void)
 	return dom0_value[0] != '\0';
 }
 
-PVK_GUEST_TEST_EXPLICIT(xs_watch_dom0_write)
+PVK_GUEST_TEST_XEN_EXPLICIT(xs_watch_dom0_write)
 {
 	static struct pvk_xs_watch w = { .path = "data/from-dom0", .cb = on_dom0_write };
 	uint64_t t0;
@@ -76,7 +76,7 @@ static bool got_sysrq(void)
 	return guest_control_last_sysrq() != 0;
 }
 
-PVK_GUEST_TEST_EXPLICIT(control_sysrq)
+PVK_GUEST_TEST_XEN_EXPLICIT(control_sysrq)
 {
 	guest_control_enable();
 	guest_printf("control: ready for sysrq (dom0: xl sysrq now)\n");
@@ -89,7 +89,7 @@ static bool got_shutdown(void)
 	return guest_control_requested() >= 0;
 }
 
-PVK_GUEST_TEST_EXPLICIT(control_shutdown_request)
+PVK_GUEST_TEST_XEN_EXPLICIT(control_shutdown_request)
 {
 	int req;
 

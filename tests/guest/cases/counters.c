@@ -13,6 +13,7 @@
 #include <pvkit/multicall.h>
 #include <pvkit/xen/version.h>
 
+#define PVK_GUEST_XEN_ONLY_FILE	/* every test here needs Xen */
 #include "../test.h"
 
 #define DIRECT	3

@@ -13,6 +13,7 @@
 #include <pvkit/time.h>
 #include <pvkit/xen/errno.h>
 
+#define PVK_GUEST_XEN_ONLY_FILE	/* every test here needs Xen */
 #include "../test.h"
 
 #define WAIT_NS		(1000ULL * 1000 * 1000)	/* for what must come */

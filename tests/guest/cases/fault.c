@@ -11,6 +11,7 @@
  */
 #include <pvkit/port.h>
 
+#define PVK_GUEST_XEN_ONLY_FILE	/* every test here needs Xen */
 #include "../test.h"
 
 #define UNMAPPED_ADDRESS 0x10UL	/* nothing is ever mapped at page 0 */

@@ -11,6 +11,9 @@
  *                      (XSA-396); after the unmap it ends and frees
  *   grant_dom0_map     (explicit, scenario guest-grant) dom0 maps and reads a
  *                      grant, then fails to map it once revoked
+ *   grant_dom0_hold    (explicit, scenario guest-grant) dom0 keeps a grant
+ *                      mapped: ending it is refused and the page kept; after
+ *                      dom0 unmaps, the retry revokes it
  */
 #include <pvkit/grant.h>
 #include <pvkit/hypercall.h>
@@ -21,6 +24,7 @@
 #include <pvkit/time.h>
 #include <pvkit/xenstore.h>
 
+#define PVK_GUEST_XEN_ONLY_FILE	/* every test here needs Xen */
 #include "../test.h"
 
 #define GRANT_VA	0xffff968000000000UL	/* L4 slot 301: the table */
@@ -184,4 +188,65 @@ PVK_GUEST_TEST_EXPLICIT(grant_dom0_map)
 	guest_printf("grant: dom0 says \"%s\"\n", got);
 	PVK_CHECK(!memcmp(got, "fail:", 5));
 	guest_printf("grant: dom0 could not map the revoked grant\n");
+}
+
+/*
+ * Explicit (scenario guest-grant): dom0 maps a grant of ours and keeps it
+ * mapped (tests/xen/dom0-tools/pvk-grant-hold) while we end the access:
+ * the kit refuses (-EBUSY: the device is no longer trustworthy) and the
+ * page is kept, not freed; once dom0 has unmapped, the retry revokes the
+ * grant and frees the page.
+ */
+PVK_GUEST_TEST_EXPLICIT(grant_dom0_hold)
+{
+	static char text[64], want[80], got[128], num[16];
+	struct pvk_grant_stats s0, s1;
+	pvk_grant_ref_t ref;
+	size_t free0;
+	char *page;
+
+	if (!grant_ready)
+		PVK_SKIP("no grant table (grant_setup failed)");
+	guest_events_enable();
+	page = pvk_port_alloc_page();
+	PVK_CHECK(page);
+	PVK_CHECK_RC(pvk_grant_access_page(0, page, true, &ref), 0);
+	pvk_snprintf(text, sizeof(text), "pvkit page dom0 holds, ref %u", ref);
+	memcpy(page, text, strlen(text) + 1);
+	pvk_snprintf(num, sizeof(num), "%u", ref);
+	PVK_CHECK_RC(pvk_xs_write(PVK_XBT_NIL, "data/grant-hold-ref", num), 0);
+	guest_printf("grant: dom0 hold ref %u\n", ref);
+	PVK_CHECK_GE(wait_value("data/grant-held", got, sizeof(got), 60), 0);
+	guest_printf("grant: dom0 says \"%s\"\n", got);
+	pvk_snprintf(want, sizeof(want), "held:%s", text);
+	PVK_CHECK_EQ(strlen(got), strlen(want));
+	PVK_CHECK(!memcmp(got, want, strlen(want)));
+	PVK_CHECK(pvk_grant_in_use(ref));
+
+	/* dom0 still maps it: the kit must refuse and keep the page. */
+	pvk_grant_stats_snapshot(&s0);
+	free0 = guest_pages_free();
+	PVK_CHECK_RC(pvk_grant_end_access_page(ref, page), -PVK_XEN_EBUSY);
+	pvk_grant_stats_snapshot(&s1);
+	PVK_CHECK_EQ(s1.end_busy - s0.end_busy, 1);
+	PVK_CHECK_EQ(s1.pages_kept - s0.pages_kept, 1);
+	PVK_CHECK_EQ(s1.ended - s0.ended, 0);
+	PVK_CHECK_EQ(s1.refs_free, s0.refs_free);	/* ref stays allocated */
+	PVK_CHECK_EQ(guest_pages_free(), free0);	/* page not freed */
+	PVK_CHECK(pvk_grant_in_use(ref));
+	PVK_CHECK(!memcmp(page, text, strlen(text) + 1));
+	guest_printf("grant: end of ref %u refused while dom0 maps it: page kept, device untrusted; dom0 unmap\n",
+		     ref);
+
+	PVK_CHECK_GE(wait_value("data/grant-unheld", got, sizeof(got), 60), 0);
+	guest_printf("grant: dom0 says \"%s\"\n", got);
+	PVK_CHECK_EQ(strlen(got), strlen("released"));
+	PVK_CHECK(!memcmp(got, "released", strlen("released")));
+	PVK_CHECK(!pvk_grant_in_use(ref));
+	PVK_CHECK_RC(pvk_grant_end_access_page(ref, page), 0);
+	pvk_grant_stats_snapshot(&s1);
+	PVK_CHECK_EQ(s1.ended - s0.ended, 1);
+	PVK_CHECK_EQ(s1.refs_free, s0.refs_free + 1);
+	PVK_CHECK_EQ(guest_pages_free(), free0 + 1);
+	guest_printf("grant: retry after dom0 unmapped: ref %u revoked, page freed\n", ref);
 }

@@ -10,6 +10,7 @@
 #include <pvkit/hypercall.h>
 #include <pvkit/xen/sched.h>
 
+#define PVK_GUEST_XEN_ONLY_FILE	/* every test here needs Xen */
 #include "../test.h"
 
 PVK_GUEST_TEST(hypercall_page)

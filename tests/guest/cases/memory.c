@@ -5,7 +5,8 @@
  * translate to frames the p2m and Xen's M2P agree on. page_exhaustion: the
  * pool gives out exactly what it says it has, then NULL, and takes it all
  * back. heap: malloc alignment, reuse of freed blocks, merging of free
- * neighbours, NULL for what cannot fit.
+ * neighbours, NULL for what cannot fit. page_exhaustion and heap run
+ * natively too, on native.c's pool.
  */
 #include <pvkit/port.h>
 
@@ -22,7 +23,7 @@ static bool page_is_zero(const void *page)
 	return true;
 }
 
-PVK_GUEST_TEST(page_alloc)
+PVK_GUEST_TEST_XEN(page_alloc)	/* frames: p2m and M2P */
 {
 	size_t free0 = guest_pages_free();
 	uint8_t *a = pvk_port_alloc_page(), *b = pvk_port_alloc_page(), *c;

@@ -10,6 +10,7 @@
 #include <pvkit/p2m.h>
 #include <pvkit/port.h>
 
+#define PVK_GUEST_XEN_ONLY_FILE	/* every test here needs Xen */
 #include "../test.h"
 
 PVK_GUEST_TEST(mm_p2m)

@@ -23,6 +23,7 @@
 #include <pvkit/port.h>
 #include <pvkit/xen/errno.h>
 
+#define PVK_GUEST_XEN_ONLY_FILE	/* every test here needs Xen */
 #include "../test.h"
 
 #define MM_VA		0xffff960000000000UL	/* L4 slot 300 */

@@ -13,6 +13,7 @@
 #include <pvkit/xen/sched.h>
 #include <pvkit/xen/version.h>
 
+#define PVK_GUEST_XEN_ONLY_FILE	/* every test here needs Xen */
 #include "../test.h"
 
 #define BAD_XENVER_CMD	0x7ff0

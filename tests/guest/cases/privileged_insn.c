@@ -9,6 +9,7 @@
  * scenario guest-fault expects exactly that. Reaching the line after the
  * HLT means the guest was not deprivileged: a failure.
  */
+#define PVK_GUEST_XEN_ONLY_FILE	/* every test here needs Xen */
 #include "../test.h"
 
 PVK_GUEST_TEST_EXPLICIT(privileged_insn)

@@ -1,6 +1,7 @@
 /*
- * tests/guest/cases/pvops_irq.c - the kit's irq ops on Xen: the vcpu_info
- * upcall mask, the forced upcall on enable, and halting until an event.
+ * tests/guest/cases/pvops_irq.c - the kit's irq ops: on Xen the vcpu_info
+ * upcall mask, the forced upcall on enable, and halting until an event;
+ * natively RFLAGS.IF and halting until a PIT interrupt (native.c).
  */
 #include <pvkit/pvops.h>
 #include <pvkit/time.h>
@@ -10,11 +11,43 @@
 #define MS		(1000ULL * 1000)
 #define WAIT_NS		(1000 * MS)
 
+static unsigned long rflags(void)
+{
+	unsigned long fl;
+
+	__asm__ __volatile__("pushfq; popq %0" : "=r"(fl));
+	return fl;
+}
+
+/* Natively the flag is the CPU's; the guest runs with interrupts off. */
+static void irq_roundtrip_native(void)
+{
+	unsigned long saved = pvk_irq_save(), if_off, if_on, fl_on;
+
+	if_off = rflags() & PVK_X86_EFLAGS_IF;
+	pvk_irq_enable();	/* only a timer a test arms is unmasked */
+	if_on = rflags() & PVK_X86_EFLAGS_IF;
+	fl_on = pvk_save_fl();
+	pvk_restore_fl(saved);
+	PVK_CHECK_EQ(saved, 0);
+	PVK_CHECK_EQ(if_off, 0);
+	PVK_CHECK_EQ(if_on, PVK_X86_EFLAGS_IF);
+	PVK_CHECK_EQ(fl_on, PVK_X86_EFLAGS_IF);
+	PVK_CHECK_EQ(rflags() & PVK_X86_EFLAGS_IF, 0);
+}
+
 PVK_GUEST_TEST(pvops_irq_roundtrip)
 {
-	struct pvk_vcpu_info *v = guest_vcpu0();
-	unsigned long saved = pvk_irq_save(), fl_off, fl_on;
+	struct pvk_vcpu_info *v;
+	unsigned long saved, fl_off, fl_on;
 	uint8_t mask_off, mask_on;
+
+	if (guest_native_boot) {
+		irq_roundtrip_native();
+		return;
+	}
+	v = guest_vcpu0();
+	saved = pvk_irq_save();
 
 	/* save_fl reported the mask as it was; irq_save set it. */
 	PVK_CHECK_EQ(PVK_READ_ONCE(v->evtchn_upcall_mask), 1);
@@ -36,7 +69,7 @@ PVK_GUEST_TEST(pvops_irq_roundtrip)
  * An event that arrives while masked stays pending; irq_enable must see
  * evtchn_upcall_pending and have Xen deliver it before returning.
  */
-PVK_GUEST_TEST(pvops_irq_enable_delivers_pending)
+PVK_GUEST_TEST_XEN(pvops_irq_enable_delivers_pending)
 {
 	struct pvk_vcpu_info *v = guest_vcpu0();
 	uint64_t before, t0, delivered_in_enable;
@@ -63,27 +96,54 @@ PVK_GUEST_TEST(pvops_irq_enable_delivers_pending)
 	PVK_CHECK_EQ(delivered_in_enable, 1);
 }
 
-/* safe_halt: SCHEDOP_block returns once an event came, with events on. */
+/* The timer the halt tests wait for: Xen's one-shot or the PIT's. */
+static uint64_t timer_count(void)
+{
+	return guest_native_boot ? guest_native_timer_irqs() : pvk_time_timer_fired();
+}
+
+/* On Xen the tests need event delivery (idempotent; upcalls stay on). */
+static void timer_prepare(void)
+{
+	if (!guest_native_boot)
+		guest_events_enable();
+}
+
+static int timer_arm_soon(uint64_t now)
+{
+	if (guest_native_boot) {
+		guest_native_timer_oneshot_10ms();
+		return 0;
+	}
+	return pvk_timer_set(now + 5 * MS);
+}
+
+/* safe_halt: sti;hlt or SCHEDOP_block returns once an interrupt or event
+ * came, with them enabled. */
 PVK_GUEST_TEST(pvops_safe_halt)
 {
 	uint64_t before, t0, fired;
 	unsigned long fl = 0;
 	unsigned int halts = 0;
+	int rc;
 
-	guest_events_enable();
-	before = pvk_time_timer_fired();
+	timer_prepare();
+	pvk_irq_disable();
+	before = timer_count();
 	t0 = pvk_clock_ns();
-	PVK_CHECK_RC(pvk_timer_set(t0 + 5 * MS), 0);
+	rc = timer_arm_soon(t0);
 	for (;;) {
 		pvk_irq_disable();
-		if (pvk_time_timer_fired() != before || pvk_clock_ns() - t0 > WAIT_NS)
+		if (rc || timer_count() != before || pvk_clock_ns() - t0 > WAIT_NS)
 			break;
 		pvk_safe_halt();
 		fl = pvk_save_fl();
 		halts++;
 	}
-	pvk_irq_enable();
-	fired = pvk_time_timer_fired() - before;
+	if (!guest_native_boot)
+		pvk_irq_enable();	/* the guest's state on Xen after events_enable */
+	fired = timer_count() - before;
+	PVK_CHECK_RC(rc, 0);
 	guest_printf("pvops: safe_halt: %u halt(s), woke after %llu us\n", halts,
 		     (unsigned long long)((pvk_clock_ns() - t0) / 1000));
 	PVK_CHECK_EQ(fired, 1);
@@ -91,17 +151,24 @@ PVK_GUEST_TEST(pvops_safe_halt)
 	PVK_CHECK_EQ(fl, PVK_X86_EFLAGS_IF);
 }
 
-/* halt with events enabled: blocks until the timer's event. */
+/* halt with interrupts/events enabled: stops until the timer's. */
 PVK_GUEST_TEST(pvops_halt)
 {
-	uint64_t before, t0;
+	uint64_t before, t0, fired;
+	unsigned long fl;
 
-	guest_events_enable();
-	before = pvk_time_timer_fired();
+	timer_prepare();
+	pvk_irq_disable();
+	before = timer_count();
 	t0 = pvk_clock_ns();
-	PVK_CHECK_RC(pvk_timer_set(t0 + 5 * MS), 0);
-	while (pvk_time_timer_fired() == before && pvk_clock_ns() - t0 < WAIT_NS)
+	PVK_CHECK_RC(timer_arm_soon(t0), 0);
+	pvk_irq_enable();
+	while (timer_count() == before && pvk_clock_ns() - t0 < WAIT_NS)
 		pvk_halt();
-	PVK_CHECK_EQ(pvk_time_timer_fired() - before, 1);
-	PVK_CHECK_EQ(pvk_save_fl(), PVK_X86_EFLAGS_IF);
+	fired = timer_count() - before;
+	fl = pvk_save_fl();
+	if (guest_native_boot)
+		pvk_irq_disable();	/* the native guest runs with irqs off */
+	PVK_CHECK_EQ(fired, 1);
+	PVK_CHECK_EQ(fl, PVK_X86_EFLAGS_IF);
 }

@@ -9,6 +9,7 @@
 #include <pvkit/port.h>
 #include <pvkit/xen/xen.h>
 
+#define PVK_GUEST_XEN_ONLY_FILE	/* every test here needs Xen */
 #include "../test.h"
 
 /* A frame given by machine number must be one of ours, in the mapped area. */

@@ -10,6 +10,7 @@
 #include <pvkit/xen/errno.h>
 #include <pvkit/xen/version.h>
 
+#define PVK_GUEST_XEN_ONLY_FILE	/* every test here needs Xen */
 #include "../test.h"
 
 #define BIT(n) (1U << (n))

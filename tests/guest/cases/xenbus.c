@@ -97,7 +97,7 @@ static bool backend_waits(void)
 }
 static bool removed(void) { return removes > 0; }
 
-PVK_GUEST_TEST_EXPLICIT(xenbus_hotplug_vif)
+PVK_GUEST_TEST_XEN_EXPLICIT(xenbus_hotplug_vif)
 {
 	static const struct pvk_xenbus_kv keys[] = {
 		{ "pvk-note", "probed by the pvkit test driver" },

@@ -9,6 +9,7 @@
 #include <pvkit/xen/errno.h>
 #include <pvkit/xenstore.h>
 
+#define PVK_GUEST_XEN_ONLY_FILE	/* every test here needs Xen */
 #include "../test.h"
 
 #ifdef CONFIG_PVK_XENBUS

@@ -1,0 +1,60 @@
+/*
+ * pvops/xen_callbacks.c - registers the syscall and failsafe callbacks
+ * (pvops_callbacks.h) and decodes a failsafe callback.
+ */
+#include <pvkit/hypercall.h>
+#include <pvkit/log.h>
+#include <pvkit/port.h>
+#include <pvkit/pvops_callbacks.h>
+#include <pvkit/xen/callback.h>
+#include <pvkit/xen/errno.h>
+
+pvk_syscall_handler_t pvk_xen_syscall_handler;
+
+static int register_one(uint16_t type, const char *name, void (*entry)(void))
+{
+	struct pvk_callback_register cb = {
+		.type = type,
+		.flags = PVK_CALLBACKF_mask_events,
+		.address = (pvk_xen_callback_t)(unsigned long)entry,
+	};
+	long rc = pvk_hyp_callback_op(PVK_CALLBACKOP_register, &cb);
+
+	if (rc)
+		pvk_err("callbacks: CALLBACKOP_register(%s) failed: %ld (%s)",
+			name, rc, pvk_xen_errno_name(rc));
+	return (int)rc;
+}
+
+int pvk_xen_callbacks_register(pvk_syscall_handler_t handler)
+{
+	int rc;
+
+	if (!handler) {
+		pvk_err("callbacks: no syscall handler given");
+		return -PVK_XEN_EINVAL;
+	}
+	pvk_xen_syscall_handler = handler;
+	rc = register_one(PVK_CALLBACKTYPE_syscall, "syscall", pvk_xen_syscall_entry);
+	if (rc)
+		return rc;
+	return register_one(PVK_CALLBACKTYPE_failsafe, "failsafe", pvk_xen_failsafe_entry);
+}
+
+void pvk_xen_failsafe(const struct pvk_failsafe_frame *f)
+{
+	unsigned int rpl = f->cs & 3;
+
+	pvk_err("FAILSAFE: Xen could not return to the guest: reloading one of these data segment selectors faulted");
+	pvk_err("FAILSAFE: selectors ds=0x%04llx es=0x%04llx fs=0x%04llx gs=0x%04llx",
+		(unsigned long long)f->ds, (unsigned long long)f->es,
+		(unsigned long long)f->fs, (unsigned long long)f->gs);
+	pvk_err("FAILSAFE: to %s mode: rip=0x%016llx cs=0x%04llx ss=0x%04llx rsp=0x%016llx",
+		rpl == 3 ? "user" : "kernel", (unsigned long long)f->rip,
+		(unsigned long long)(f->cs & 0xffff), (unsigned long long)(f->ss & 0xffff),
+		(unsigned long long)f->rsp);
+	pvk_err("FAILSAFE: rflags=0x%llx upcall mask=%llu rcx=0x%llx r11=0x%llx",
+		(unsigned long long)f->rflags, (unsigned long long)((f->cs >> 32) & 0xff),
+		(unsigned long long)f->rcx, (unsigned long long)f->r11);
+	pvk_port_panic("Xen failsafe callback");
+}

@@ -1,0 +1,91 @@
+/*
+ * pvops/xen_syscall.S - pvk_xen_syscall_entry: a 64-bit user SYSCALL,
+ * bounced to the kernel by Xen (CALLBACKTYPE_syscall).
+ *
+ * Xen has switched to kernel mode (kernel L4, kernel %gs base, the stack of
+ * the last stack_switch) and, with CALLBACKF_mask_events, masked upcalls.
+ * It built this frame:
+ *
+ *   offset | contents                                 | from
+ *   -------+------------------------------------------+---------------------
+ *    +0x00 | %rcx = the program's return address      | SYSCALL put it there
+ *    +0x08 | %r11 = the program's RFLAGS              | SYSCALL put it there
+ *    +0x10 | %rip   (= the %rcx above)                | Xen
+ *    +0x18 | %cs    (not reliable for a syscall)      | Xen
+ *    +0x20 | %rflags                                  | Xen
+ *    +0x28 | %rsp   (the program's stack)             | Xen
+ *    +0x30 | %ss    (not reliable for a syscall)      | Xen
+ *
+ * All other registers are the program's (%rax the number, %rdi, %rsi,
+ * %rdx ... the arguments). We push a word for the iret flags and the
+ * general registers, giving struct pvk_syscall_regs (pvops_callbacks.h):
+ *
+ *   offset | contents
+ *   -------+-------------------------------------------------------------
+ *    +0x00 | r15 r14 r13 r12 r11 r10 r9 r8 rbp rdi rsi rdx rcx rbx rax
+ *    +0x78 | iret flags
+ *    +0x80 | rip, cs, rflags, rsp, ss (Xen's, as above)
+ *
+ * call the handler, restore, and leave through HYPERVISOR_iret with
+ *
+ *   +0x00 flags = VGCF_in_syscall | +0x08 rip | cs | rflags | rsp | ss
+ *
+ * VGCF_in_syscall lets Xen return with SYSRET, which does not restore %rcx
+ * and %r11 (the program lost them to SYSCALL anyway). %cs and %ss are
+ * rewritten to the flat user selectors (RPL 3: back to user mode, user L4),
+ * since Xen does not promise what it left in those slots. The upcall mask
+ * comes back from the frame's RFLAGS.IF.
+ */
+#include <pvkit/hypercall.h>
+#include <pvkit/xen/arch-x86.h>
+#include <pvkit/xen/xen.h>
+
+	.text
+	.code64
+	.globl	pvk_xen_syscall_entry
+	.type	pvk_xen_syscall_entry, @function
+pvk_xen_syscall_entry:
+	popq	%rcx
+	popq	%r11
+	pushq	$0			/* iret flags */
+	pushq	%rax
+	pushq	%rbx
+	pushq	%rcx
+	pushq	%rdx
+	pushq	%rsi
+	pushq	%rdi
+	pushq	%rbp
+	pushq	%r8
+	pushq	%r9
+	pushq	%r10
+	pushq	%r11
+	pushq	%r12
+	pushq	%r13
+	pushq	%r14
+	pushq	%r15
+	movq	%rsp, %rdi		/* struct pvk_syscall_regs * */
+	movq	%rsp, %rbx		/* callee-saved: the frame */
+	andq	$-16, %rsp
+	movq	pvk_xen_syscall_handler(%rip), %rax
+	call	*%rax
+	movq	%rbx, %rsp
+	popq	%r15
+	popq	%r14
+	popq	%r13
+	popq	%r12
+	popq	%r11
+	popq	%r10
+	popq	%r9
+	popq	%r8
+	popq	%rbp
+	popq	%rdi
+	popq	%rsi
+	popq	%rdx
+	popq	%rcx
+	popq	%rbx
+	popq	%rax
+	movq	$PVK_VGCF_in_syscall, (%rsp)
+	movq	$PVK_FLAT_USER_CS, 0x10(%rsp)
+	movq	$PVK_FLAT_USER_SS, 0x28(%rsp)
+	jmp	pvk_hypercall_page + PVK_HYPERCALL_SLOT(PVK_HYPERVISOR_iret)
+	.size	pvk_xen_syscall_entry, . - pvk_xen_syscall_entry

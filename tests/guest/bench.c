@@ -1,0 +1,393 @@
+/*
+ * tests/guest/bench.c - microbenchmarks of the pvops table and the PV MMU,
+ * the same code on Xen and natively: the explicit test "bench"
+ * (cases/bench.c), chosen with pvkit.test=bench (xl extra= on Xen, QEMU
+ * -append natively, see guest_pvh_cmdline()).
+ *
+ * Each benchmark times many iterations with the pvops clock and prints one
+ * raw line that tests/bench/bench.sh pairs with the other world's:
+ *
+ *   bench-raw NAME WORLD ps/op=P hc/op=H iters=N
+ *
+ * P is picoseconds per operation, H is thousandths of a hypercall per
+ * operation (the kit's counters, pvkit/hypercall_stats.h); integers, so
+ * the guest needs no floating point. Nothing here judges a timing: a
+ * benchmark fails only when an operation it times fails.
+ *
+ * The world-specific parts are the two address-space primitives: a second
+ * L4 to switch to, and building page tables for N pages. On Xen the kit's
+ * PV MMU does it (pinned, read-only tables, batched mmu_update); natively
+ * plain stores through the pvops set_pte into static tables, the way a
+ * native kernel builds them.
+ */
+#include <pvkit/hypercall_stats.h>
+#include <pvkit/mmu.h>
+#include <pvkit/p2m.h>
+#include <pvkit/port.h>
+#include <pvkit/pvops.h>
+
+#include "guest.h"
+#include "layout.h"
+
+#define IRQ_ITERS	100000u
+#define CLOCK_ITERS	100000u
+#define CR3_ITERS	2000u		/* each is two switches */
+#define PTE_PAGES	4096u		/* Xen: one address space of this size */
+#define PTE_NATIVE_ITERS 64u		/* native: 1000-PTE batches */
+#define FORK_PAGES	1024u		/* 4 MiB, two L1 tables */
+#define FORK_ITERS	5u
+
+#define BENCH_VA	0xffff960000000000UL	/* L4 slot 300: unused */
+#define BENCH_L4_SLOT	300u
+/* Native: source frames of the fork copy, identity-mapped by pvh.S. */
+#define NATIVE_FORK_SRC_PHYS	(32UL << 20)
+
+static uint64_t hypercalls(void)
+{
+	uint64_t n = 0;
+
+	for (unsigned int i = 0; i < PVK_HYPERCALL_SLOTS; i++)
+		n += pvk_hypercall_count(i);
+	return n;
+}
+
+static const char *world(void)
+{
+	return guest_native_boot ? "native" : "xen";
+}
+
+static void report(const char *name, uint64_t ns, uint64_t hc, uint64_t ops)
+{
+	guest_printf("bench-raw %s %s ps/op=%llu hc/op=%llu iters=%llu\n", name, world(),
+		     (unsigned long long)(ns * 1000 / ops),
+		     (unsigned long long)(hc * 1000 / ops), (unsigned long long)ops);
+}
+
+static void fail(const char *name, const char *why, long rc)
+{
+	guest_printf("bench-fail %s %s: %s (%ld)\n", name, world(), why, rc);
+}
+
+static bool bench_irq(void)
+{
+	uint64_t h0 = hypercalls(), t0 = pvk_clock_ns(), t1;
+
+	for (unsigned int i = 0; i < IRQ_ITERS; i++) {
+		unsigned long flags = pvk_irq_save();
+
+		pvk_restore_fl(flags);
+	}
+	t1 = pvk_clock_ns();
+	report("irq_save_restore", t1 - t0, hypercalls() - h0, IRQ_ITERS);
+	return true;
+}
+
+/*
+ * The Xen clock reads the TSC: whether Xen emulates rdtsc for us (vtsc,
+ * a trap per read) explains most of its cost. Xen's CPUID leaf base + 3,
+ * subleaf 0: EAX bit 0 = vtsc, EBX = tsc_mode, ECX = guest TSC kHz.
+ */
+#define XEN_CPUID_BASE		0x40000000u
+#define XEN_CPUID_TIME		(XEN_CPUID_BASE + 3)
+
+static void note_xen_tsc(void)
+{
+	struct pvk_cpuid_regs r;
+
+	pvk_cpuid(XEN_CPUID_BASE, 0, &r);
+	if (memcmp(&r.ebx, "XenV", 4) || r.eax < XEN_CPUID_TIME) {
+		guest_printf("bench-note clock_ns: no Xen time leaf at 0x%x\n", XEN_CPUID_TIME);
+		return;
+	}
+	pvk_cpuid(XEN_CPUID_TIME, 0, &r);
+	guest_printf("bench-note clock_ns: Xen TSC leaf: vtsc=%u (rdtsc %s) tsc_mode=%u, %u kHz\n",
+		     r.eax & 1, (r.eax & 1) ? "emulated by Xen, a trap per read" : "native",
+		     r.ebx, r.ecx);
+}
+
+static bool bench_clock(void)
+{
+	uint64_t h0 = hypercalls(), t0 = pvk_clock_ns(), t1, last = t0;
+
+	for (unsigned int i = 0; i < CLOCK_ITERS; i++) {
+		uint64_t now = pvk_clock_ns();
+
+		if (now < last) {
+			fail("clock_ns", "clock went backwards", (long)(last - now));
+			return false;
+		}
+		last = now;
+	}
+	t1 = pvk_clock_ns();
+	report("clock_ns", t1 - t0, hypercalls() - h0, CLOCK_ITERS);
+	if (!guest_native_boot)
+		note_xen_tsc();
+	return true;
+}
+
+/* ---- Native address-space primitives ---------------------------------- */
+
+static uint64_t native_l4b[PVK_PT_ENTRIES] __attribute__((aligned(PVK_PAGE_SIZE)));
+static uint64_t native_l3[PVK_PT_ENTRIES] __attribute__((aligned(PVK_PAGE_SIZE)));
+static uint64_t native_l2[PVK_PT_ENTRIES] __attribute__((aligned(PVK_PAGE_SIZE)));
+static uint64_t native_l1[PTE_PAGES / PVK_PT_ENTRIES][PVK_PT_ENTRIES]
+	__attribute__((aligned(PVK_PAGE_SIZE)));
+
+static unsigned long native_phys(const void *va)
+{
+	return (unsigned long)va - PVK_GUEST_VIRT_BASE + PVK_GUEST_LOAD_PHYS;
+}
+
+/* pvh.S identity-maps the first GiB, where its page tables are. */
+static uint64_t *native_current_l4(void)
+{
+	return (uint64_t *)(pvk_read_cr3() & PVK_PTE_MFN_MASK);
+}
+
+/* Map n pages of physical memory from phys at BENCH_VA (slot 300 of the
+ * current L4), every entry through the pvops set_pte. */
+static void native_map(unsigned long phys, unsigned int n)
+{
+	uint64_t *l4 = native_current_l4();
+
+	for (unsigned int i = 0; i < n; i++)
+		pvk_set_pte(&native_l1[i / PVK_PT_ENTRIES][i % PVK_PT_ENTRIES],
+			    (phys + i * PVK_PAGE_SIZE) | PVK_PTE_KERNEL_RW);
+	for (unsigned int t = 0; t < (n + PVK_PT_ENTRIES - 1) / PVK_PT_ENTRIES; t++)
+		pvk_set_pte(&native_l2[pvk_pt_index(BENCH_VA, 2) + t],
+			    native_phys(native_l1[t]) | PVK_PTE_TABLE);
+	pvk_set_pte(&native_l3[pvk_pt_index(BENCH_VA, 3)],
+		    native_phys(native_l2) | PVK_PTE_TABLE);
+	pvk_set_pte(&l4[BENCH_L4_SLOT], native_phys(native_l3) | PVK_PTE_TABLE);
+	pvk_flush_tlb_local();
+}
+
+static void native_unmap(void)
+{
+	pvk_set_pte(&native_current_l4()[BENCH_L4_SLOT], 0);
+	pvk_flush_tlb_local();
+}
+
+/* ---- Address-space switch --------------------------------------------- */
+
+static pvk_mfn_t mfn_of(const void *va)
+{
+	return pvk_pfn_to_mfn(pvk_port_virt_to_pfn(va));
+}
+
+/* A second L4 with the kernel's mappings; its CR3 value in *cr3. On Xen a
+ * copy of the guest slots, read-only and pinned. */
+static uint64_t *second_l4(unsigned long *cr3)
+{
+	const uint64_t *cur;
+	uint64_t *l4;
+
+	if (guest_native_boot) {
+		cur = native_current_l4();
+		for (unsigned int i = 0; i < PVK_PT_ENTRIES; i++)
+			native_l4b[i] = cur[i];
+		*cr3 = native_phys(native_l4b);
+		return native_l4b;
+	}
+	cur = (const uint64_t *)guest_start_info->pt_base;
+	l4 = pvk_port_alloc_page();
+	if (!l4)
+		return NULL;
+	for (unsigned int i = 0; i < PVK_PT_ENTRIES; i++) {
+		if (i < 256 || i > 271)		/* Xen fills its own slots */
+			l4[i] = cur[i];
+	}
+	if (pvk_mmu_make_readonly(l4) || pvk_mmu_pin(4, mfn_of(l4))) {
+		pvk_port_free_page(l4);
+		return NULL;
+	}
+	*cr3 = pvk_mfn_raw(mfn_of(l4)) << 12;
+	return l4;
+}
+
+static bool bench_cr3(void)
+{
+	unsigned long a = pvk_read_cr3(), b;
+	uint64_t *l4 = second_l4(&b);
+	uint64_t h0, t0, t1;
+	int rc;
+
+	if (!l4) {
+		fail("cr3_switch", "no second L4", 0);
+		return false;
+	}
+	h0 = hypercalls();
+	t0 = pvk_clock_ns();
+	for (unsigned int i = 0; i < CR3_ITERS; i++) {
+		pvk_write_cr3(b);
+		pvk_write_cr3(a);
+	}
+	t1 = pvk_clock_ns();
+	report("cr3_switch", t1 - t0, hypercalls() - h0, 2 * CR3_ITERS);
+	if (guest_native_boot)
+		return true;
+	rc = pvk_mmu_unpin(mfn_of(l4));
+	if (!rc)
+		rc = pvk_mmu_make_writable(l4);
+	if (rc) {
+		fail("cr3_switch", "cannot release the second L4", rc);
+		return false;
+	}
+	pvk_port_free_page(l4);
+	return true;
+}
+
+/* ---- PTE updates: one op = 1,000 of them ------------------------------ */
+
+static bool bench_pte(void)
+{
+	struct pvk_mmu_stats s0, s1;
+	uint64_t h0, t0, t1, mu, uvm, ext;
+	unsigned long avail;
+	pvk_pfn_t first;
+	int rc;
+
+	if (guest_native_boot) {
+		t0 = pvk_clock_ns();
+		for (unsigned int r = 0; r < PTE_NATIVE_ITERS; r++)
+			for (unsigned int i = 0; i < 1000; i++)
+				pvk_set_pte(&native_l1[i / PVK_PT_ENTRIES][i % PVK_PT_ENTRIES],
+					    ((uint64_t)(r * 1000 + i) << 12) | PVK_PTE_KERNEL_RW);
+		t1 = pvk_clock_ns();
+		report("pte_update_x1000", t1 - t0, 0, PTE_NATIVE_ITERS);
+		return true;
+	}
+	/* Xen: build a PTE_PAGES address space, tables and all. */
+	guest_unmapped_pfns(&first, &avail);
+	if (avail < PTE_PAGES) {
+		fail("pte_update_x1000", "not enough unmapped frames", (long)avail);
+		return false;
+	}
+	pvk_mmu_stats_snapshot(&s0);
+	mu = pvk_hypercall_count(PVK_HYPERVISOR_mmu_update);
+	uvm = pvk_hypercall_count(PVK_HYPERVISOR_update_va_mapping);
+	ext = pvk_hypercall_count(PVK_HYPERVISOR_mmuext_op);
+	h0 = hypercalls();
+	t0 = pvk_clock_ns();
+	rc = pvk_mmu_map_range(BENCH_VA, first, PTE_PAGES, PVK_PTE_KERNEL_RW);
+	t1 = pvk_clock_ns();
+	h0 = hypercalls() - h0;
+	pvk_mmu_stats_snapshot(&s1);
+	if (rc) {
+		fail("pte_update_x1000", "map_range", rc);
+		return false;
+	}
+	/* Where the hypercalls went: the batches of entries, and one
+	 * update_va_mapping per new table frame (made read-only). */
+	guest_printf("bench-note pte_update_x1000: %llu entries (%llu new tables), %llu hypercalls: %llu mmu_update (batch %d), %llu update_va_mapping, %llu mmuext_op\n",
+		     (unsigned long long)(s1.updates - s0.updates),
+		     (unsigned long long)(s1.tables_added - s0.tables_added),
+		     (unsigned long long)h0,
+		     (unsigned long long)(pvk_hypercall_count(PVK_HYPERVISOR_mmu_update) - mu),
+		     CONFIG_PVK_MMU_UPDATE_BATCH,
+		     (unsigned long long)(pvk_hypercall_count(PVK_HYPERVISOR_update_va_mapping) - uvm),
+		     (unsigned long long)(pvk_hypercall_count(PVK_HYPERVISOR_mmuext_op) - ext));
+	/* Per 1,000 entries written, tables included. */
+	report("pte_update_x1000", (t1 - t0) * 1000, h0 * 1000, s1.updates - s0.updates);
+	rc = pvk_mmu_unmap_range(BENCH_VA, PTE_PAGES);
+	if (rc) {
+		fail("pte_update_x1000", "unmap_range", rc);
+		return false;
+	}
+	return true;
+}
+
+/* ---- Fork-like copy: map FORK_PAGES fresh frames and copy into them ---- */
+
+static bool bench_fork(void)
+{
+	uint64_t ns = 0, hc = 0, t0, h0;
+	unsigned long avail;
+	const char *src;
+	pvk_pfn_t first;
+	int rc;
+
+	if (guest_native_boot) {
+		/* Source: identity-mapped RAM; copy: frames right after it. */
+		src = (const char *)NATIVE_FORK_SRC_PHYS;
+		for (unsigned int r = 0; r < FORK_ITERS; r++) {
+			h0 = hypercalls();
+			t0 = pvk_clock_ns();
+			native_map(NATIVE_FORK_SRC_PHYS + FORK_PAGES * PVK_PAGE_SIZE, FORK_PAGES);
+			memcpy((void *)BENCH_VA, src, FORK_PAGES * PVK_PAGE_SIZE);
+			ns += pvk_clock_ns() - t0;
+			hc += hypercalls() - h0;
+			native_unmap();
+		}
+		report("fork_copy_1024p", ns, hc, FORK_ITERS);
+		return true;
+	}
+	/* Xen: the source is the first FORK_PAGES unmapped frames, mapped
+	 * above the copy's range; the copy gets the next FORK_PAGES. */
+	guest_unmapped_pfns(&first, &avail);
+	if (avail < 2 * FORK_PAGES) {
+		fail("fork_copy_1024p", "not enough unmapped frames", (long)avail);
+		return false;
+	}
+	src = (const char *)(BENCH_VA + (1UL << 30));
+	rc = pvk_mmu_map_range((unsigned long)src, first, FORK_PAGES, PVK_PTE_KERNEL_RW);
+	if (rc) {
+		fail("fork_copy_1024p", "map source", rc);
+		return false;
+	}
+	for (unsigned int r = 0; r < FORK_ITERS && !rc; r++) {
+		h0 = hypercalls();
+		t0 = pvk_clock_ns();
+		rc = pvk_mmu_map_range(BENCH_VA, pvk_pfn(pvk_pfn_raw(first) + FORK_PAGES),
+				       FORK_PAGES, PVK_PTE_KERNEL_RW);
+		if (rc)
+			break;
+		memcpy((void *)BENCH_VA, src, FORK_PAGES * PVK_PAGE_SIZE);
+		ns += pvk_clock_ns() - t0;
+		hc += hypercalls() - h0;
+		rc = pvk_mmu_unmap_range(BENCH_VA, FORK_PAGES);
+	}
+	if (!rc)
+		rc = pvk_mmu_unmap_range((unsigned long)src, FORK_PAGES);
+	if (rc) {
+		fail("fork_copy_1024p", "map/unmap", rc);
+		return false;
+	}
+	report("fork_copy_1024p", ns, hc, FORK_ITERS);
+	return true;
+}
+
+unsigned int guest_bench_run(void)
+{
+	bool (*const benches[])(void) = {
+		bench_irq, bench_clock, bench_cr3, bench_pte, bench_fork,
+	};
+	unsigned int failed = 0;
+
+	guest_printf("bench: %s, pvops %s, clock by pvops time.clock_ns\n", world(),
+		     pvk_pvops_name());
+	for (size_t i = 0; i < PVK_ARRAY_SIZE(benches); i++)
+		failed += !benches[i]();
+	guest_printf("bench: done, %u failed\n", failed);
+	return failed;
+}
+
+/*
+ * Native: the PVH command line (QEMU -append), so that pvkit.test= chooses
+ * tests as it does on Xen ("make bench" runs pvkit.test=bench both ways).
+ * The hvm_start_info and the string are in pvh.S's identity-mapped first
+ * GiB; "" when there is none.
+ */
+#define HVM_START_CMDLINE_OFFSET	24	/* cmdline_paddr, a u64 */
+
+const char *guest_pvh_cmdline(unsigned long hvm_start_info)
+{
+	uint64_t cmdline;
+
+	if (!hvm_start_info || hvm_start_info >= (1UL << 30))
+		return "";
+	cmdline = *(const uint64_t *)(hvm_start_info + HVM_START_CMDLINE_OFFSET);
+	if (!cmdline || cmdline >= (1UL << 30) - PVK_PAGE_SIZE)
+		return "";
+	return (const char *)cmdline;
+}

@@ -1,0 +1,146 @@
+/*
+ * tests/guest/cases/usermode.c - ring-3 programs on Xen (tests/guest/user/).
+ *
+ *   usermode_program    the program of user/program.S in its own address
+ *                       space: syscalls (write, get a value, report, exit),
+ *                       two demand-zero faults, a %fs-relative variable;
+ *                       every step checked, run three times in fresh
+ *                       address spaces, no frame leaked, tables unpinned
+ *   usermode_isolation  a program passing a kernel address to write gets
+ *                       -1; reading it faults (the kernel half is not in
+ *                       the user L4) and it is killed; the kernel goes on
+ *   usermode_failsafe   explicit (pvkit.test=usermode_failsafe, needs 2
+ *                       vCPUs): vCPU 1 is started with a %ds selector that
+ *                       cannot be loaded (an LDT selector, no LDT). Xen's
+ *                       first switch to it (load_segments) fails and bounces
+ *                       to the failsafe callback, which reports
+ *                       ("FAILSAFE:") and crashes the domain: the expected
+ *                       result. (A faulting IRET to the guest is not a
+ *                       failsafe case on current Xen: it becomes a #GP.)
+ */
+#include <pvkit/mmu.h>
+#include <pvkit/pvops.h>
+#include <pvkit/pvops_callbacks.h>
+#include <pvkit/hypercall.h>
+#include <pvkit/xen/sched.h>
+#include <pvkit/xen/vcpu.h>
+#include <pvkit/xen/arch-x86.h>
+
+#define PVK_GUEST_XEN_ONLY_FILE	/* every test here needs Xen */
+#include "../test.h"
+#include "../user/user.h"
+
+#define RUNS	3
+
+static const char hello[] = "hello from ring 3 through the syscall callback";
+
+PVK_GUEST_TEST(usermode_program)
+{
+	static struct guest_user_result res;
+	size_t free0 = guest_pages_free();
+	const uint64_t *page;
+
+	if (guest_native_boot)
+		PVK_SKIP("user mode is Xen PV only here");
+	for (unsigned int run = 0; run < RUNS; run++) {
+		PVK_CHECK_RC(guest_uspace_create(), 0);
+		/* 4 tables, code, TLS, stack. */
+		PVK_CHECK_EQ(guest_uspace_frames(), 7);
+		PVK_CHECK_EQ(guest_pages_free(), free0 - 7);
+		/* Separate tables: the kernel's L4 does not map the program. */
+		PVK_CHECK_EQ(pvk_mmu_lookup(USER_CODE_VA), 0);
+		PVK_CHECK_RC(guest_user_run(guest_user_main, &res), 0);
+
+		PVK_CHECK_EQ(res.exit_code, USER_EXIT_OK);
+		PVK_CHECK_EQ(res.syscalls, 4);		/* write, get_value, report, exit */
+		PVK_CHECK_EQ(res.faults, 2);
+		PVK_CHECK_EQ(res.output_len, sizeof(hello) - 1);
+		PVK_CHECK(!memcmp(res.output, hello, sizeof(hello) - 1));
+		PVK_CHECK_EQ(res.report[0], 0);			/* fresh page reads zero */
+		PVK_CHECK_EQ(res.report[1], USER_VALUE);	/* and keeps what was written */
+		PVK_CHECK_EQ(res.report[2], USER_FS_MAGIC);	/* %fs:0 */
+		/* The program's writes, seen through the kernel's own mappings. */
+		page = guest_uspace_ptr(USER_DEMAND_VA + 0x3000, 8);
+		PVK_CHECK(page != NULL);
+		if (page)
+			PVK_CHECK_EQ(*page, USER_VALUE);
+		page = guest_uspace_ptr(USER_TLS_VA + 8, 8);
+		PVK_CHECK(page != NULL);
+		if (page)
+			PVK_CHECK_EQ(*page, USER_FS_MAGIC + USER_FS_DELTA);
+		PVK_CHECK(guest_uspace_ptr(USER_DEMAND_VA + 0x1000, 8) == NULL);
+		PVK_CHECK_EQ(guest_uspace_frames(), 9);
+
+		PVK_CHECK_RC(guest_uspace_destroy(), 0);
+		PVK_CHECK_EQ(guest_uspace_frames(), 0);
+		PVK_CHECK_EQ(guest_pages_free(), free0);
+	}
+	guest_printf("usermode: %u runs: %u syscalls and %u demand faults each, exit %ld, free frames %zu before and after\n",
+		     RUNS, res.syscalls, res.faults, res.exit_code, guest_pages_free());
+}
+
+PVK_GUEST_TEST(usermode_isolation)
+{
+	static struct guest_user_result res;
+	size_t free0 = guest_pages_free();
+
+	if (guest_native_boot)
+		PVK_SKIP("user mode is Xen PV only here");
+	PVK_CHECK_RC(guest_uspace_create(), 0);
+	PVK_CHECK_RC(guest_user_run(guest_user_poke_kernel, &res), 0);
+	PVK_CHECK_EQ(res.exit_code, -1);
+	PVK_CHECK_EQ(res.syscalls, 1);		/* the refused write */
+	PVK_CHECK_EQ(res.output_len, 0);
+	PVK_CHECK_EQ(res.faults, 0);
+	PVK_CHECK_EQ(res.killed_vector, PVK_TRAP_page_fault);
+	PVK_CHECK_EQ(res.killed_addr, 0xffffffff80000000UL);
+	PVK_CHECK_RC(guest_uspace_destroy(), 0);
+	PVK_CHECK_EQ(guest_pages_free(), free0);
+}
+
+
+#define FAILSAFE_BAD_DS		0x000f	/* LDT entry 1, RPL 3: this guest has no LDT */
+#define FAILSAFE_WAIT_NS	2000000000ULL
+
+static struct pvk_vcpu_guest_context vcpu1_ctx;
+static uint64_t vcpu1_stack[512] __attribute__((aligned(16)));
+
+/* Where vCPU 1 would run if Xen loaded its segments: it must not get here. */
+static void vcpu1_entry(void)
+{
+	guest_printf("usermode: vCPU 1 runs: Xen did not use the failsafe callback\n");
+	for (;;)
+		pvk_hyp_sched_op(PVK_SCHEDOP_yield, NULL);
+}
+
+PVK_GUEST_TEST_EXPLICIT(usermode_failsafe)
+{
+	struct pvk_vcpu_guest_context *c = &vcpu1_ctx;
+	unsigned long top = (unsigned long)(vcpu1_stack + 512) - 8;
+	uint64_t t0;
+
+	if (guest_native_boot)
+		PVK_SKIP("the failsafe callback is Xen PV only");
+	memset(c, 0, sizeof(*c));
+	c->flags = PVK_VGCF_in_kernel | PVK_VGCF_failsafe_disables_events;
+	c->user_regs.rip = (unsigned long)vcpu1_entry;
+	c->user_regs.cs = PVK_FLAT_KERNEL_CS;
+	c->user_regs.ss = PVK_FLAT_KERNEL_SS;
+	c->user_regs.ds = FAILSAFE_BAD_DS;
+	c->user_regs.rsp = top;
+	c->user_regs.rflags = 0x2;
+	c->kernel_ss = PVK_FLAT_KERNEL_SS;
+	c->kernel_sp = top;
+	c->ctrlreg[3] = pvk_mfn_raw(pvk_mmu_kernel_base()) << 12;
+	c->failsafe_callback_eip = (unsigned long)pvk_xen_failsafe_entry;
+
+	guest_printf("usermode: starting vCPU 1 with %%ds=0x%x: expect a FAILSAFE report and a crash\n",
+		     FAILSAFE_BAD_DS);
+	PVK_CHECK_RC(pvk_hyp_vcpu_op(PVK_VCPUOP_initialise, 1, c), 0);
+	PVK_CHECK_RC(pvk_hyp_vcpu_op(PVK_VCPUOP_up, 1, NULL), 0);
+	t0 = guest_now_ns();
+	while (guest_now_ns() - t0 < FAILSAFE_WAIT_NS)
+		pvk_hyp_sched_op(PVK_SCHEDOP_yield, NULL);
+	PVK_FAIL("still running %llu ms after vCPU 1 came up: no failsafe callback",
+		 FAILSAFE_WAIT_NS / 1000000);
+}
