@@ -62,10 +62,10 @@ void guest_shared_info_map(const struct pvk_start_info *si);
 extern struct pvk_shared_info *guest_shared_info;
 struct pvk_vcpu_info *guest_vcpu0(void);
 
-/* ---- time.c: Xen system time ----------------------------------------- */
-/* Nanoseconds of Xen system time; 0 before shared_info is mapped. */
+/* ---- time.c: the guest's clock ---------------------------------------- */
+/* Nanoseconds from the selected pvops clock_ns(): Xen system time (pvclock)
+ * on Xen, the calibrated TSC natively; 0 before a pvops table is selected. */
 uint64_t guest_now_ns(void);
-/* (It is the selected pvops clock_ns(): TSC natively, 0 before selection.) */
 
 /* ---- console.c: the PV console ---------------------------------------- */
 void guest_console_init(const struct pvk_start_info *si);
