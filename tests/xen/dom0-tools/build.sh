@@ -3,7 +3,7 @@
 # into DESTDIR (shipped as /pvk/tools/ in dom0 by e2e.sh). They are linked
 # statically against Debian's libxengnttab (libxen-dev, installed on the
 # host if missing) so dom0 needs none of their libraries. Rebuilt only when
-# a source is newer than the binary.
+# its source or the shared grant-map.h is newer than the binary.
 set -eu
 HERE=$(cd "$(dirname "$0")" && pwd)
 DEST=$1
@@ -11,7 +11,7 @@ mkdir -p "$DEST"
 "$HERE/../../../scripts/install-deps.sh" abi >&2
 for src in "$HERE"/*.c; do
 	bin=$DEST/$(basename "$src" .c)
-	[ "$bin" -nt "$src" ] && continue
+	[ "$bin" -nt "$src" ] && [ "$bin" -nt "$HERE/grant-map.h" ] && continue
 	gcc -std=gnu11 -O2 -Wall -Wextra -Werror -static -o "$bin" "$src" \
 		-lxengnttab -lxentoollog -lxentoolcore
 done

@@ -12,14 +12,10 @@
  * unmapping) and exits 3; usage or setup errors exit 1. Every line is
  * flushed at once: the scenario's ON_LINE rules poll the output file.
  */
-#include <errno.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
-#include <xengnttab.h>
+
+#include "grant-map.h"
 
 #define POLL_NS		(100 * 1000 * 1000L)
 #define POLLS		900
@@ -28,40 +24,22 @@ int main(int argc, char **argv)
 {
 	const struct timespec poll = { 0, POLL_NS };
 	xengnttab_handle *xgt;
-	unsigned long domid, ref;
-	char *end, text[64];
+	uint32_t domid, ref;
+	char text[64];
 	const char *page;
-	int i;
+	int i, rc;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc != 4) {
 		fprintf(stderr, "usage: %s DOMID REF RELEASE_FILE\n", argv[0]);
 		return 1;
 	}
-	domid = strtoul(argv[1], &end, 0);
-	if (*end || domid == 0 || domid >= 0x7ff0) {
-		fprintf(stderr, "pvk-grant-hold: bad domid \"%s\"\n", argv[1]);
+	if (!grant_parse_args("pvk-grant-hold", argv[1], argv[2], &domid, &ref))
 		return 1;
-	}
-	ref = strtoul(argv[2], &end, 0);
-	if (*end || ref > 0xffffffffUL) {
-		fprintf(stderr, "pvk-grant-hold: bad grant reference \"%s\"\n", argv[2]);
-		return 1;
-	}
-	xgt = xengnttab_open(NULL, 0);
-	if (!xgt) {
-		printf("fail:xengnttab_open: %s\n", strerror(errno));
-		return 1;
-	}
-	page = xengnttab_map_grant_ref(xgt, (uint32_t)domid, (uint32_t)ref, PROT_READ);
-	if (!page) {
-		printf("fail:map domid %lu ref %lu: %s\n", domid, ref, strerror(errno));
-		xengnttab_close(xgt);
-		return 2;
-	}
-	for (i = 0; i < (int)sizeof(text) - 1 && page[i] >= 0x20 && page[i] < 0x7f; i++)
-		text[i] = page[i];
-	text[i] = '\0';
+	page = grant_map(&xgt, domid, ref, &rc);
+	if (!page)
+		return rc;
+	grant_page_text(page, text, sizeof(text));
 	printf("held:%s\n", text);
 
 	for (i = 0; i < POLLS && access(argv[3], F_OK); i++)
