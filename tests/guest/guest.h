@@ -27,6 +27,9 @@ const char *guest_pvh_cmdline(unsigned long hvm_start_info);
 unsigned int guest_bench_run(void);
 /* Native: arms PIT channel 0 to interrupt once (vector 32) in 10 ms. */
 void guest_native_timer_oneshot_10ms(void);
+/* Native: PIT channel 0 interrupts every 10 ms until the next oneshot
+ * (reprogramming mode 0 stops the rate generator). */
+void guest_native_timer_periodic_10ms(void);
 /* Native: timer interrupts taken since boot. */
 unsigned int guest_native_timer_irqs(void);
 

@@ -132,6 +132,14 @@ void guest_native_timer_oneshot_10ms(void)
 	outb(PIT_CH0, PIT_10MS >> 8);
 }
 
+void guest_native_timer_periodic_10ms(void)
+{
+	outb(PIC1_DATA, 0xfe);		/* only IRQ 0 */
+	outb(PIT_MODE, 0x34);		/* channel 0, lobyte/hibyte, mode 2 */
+	outb(PIT_CH0, PIT_10MS & 0xff);
+	outb(PIT_CH0, PIT_10MS >> 8);
+}
+
 unsigned int guest_native_timer_irqs(void)
 {
 	return PVK_READ_ONCE(timer_irqs);

@@ -49,9 +49,11 @@ PVK_GUEST_TEST(xs_errors)
 	/* Another domain's home is not ours to write. */
 	PVK_CHECK_RC(pvk_xs_write(PVK_XBT_NIL, "/local/domain/0/pvk-intruder", "x"),
 		     -PVK_XEN_EACCES);
-	/* A value larger than the caller's buffer (names are longer). */
-	PVK_CHECK_RC(pvk_xs_read(PVK_XBT_NIL, "name", small, sizeof(small)),
+	/* A value larger than the caller's buffer. */
+	PVK_CHECK_RC(pvk_xs_write(PVK_XBT_NIL, "data/pvk-long", "longer than four"), 0);
+	PVK_CHECK_RC(pvk_xs_read(PVK_XBT_NIL, "data/pvk-long", small, sizeof(small)),
 		     -PVK_XEN_E2BIG);
+	PVK_CHECK_RC(pvk_xs_rm(PVK_XBT_NIL, "data/pvk-long"), 0);
 }
 
 PVK_GUEST_TEST(xs_write_read_directory_rm)
