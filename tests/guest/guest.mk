@@ -31,6 +31,7 @@ GUEST_SRCS := head.S entry.S notes.S pvh.S entry_native.S native.c \
 GUEST_SRCS += cases/mm_p2m.c cases/mm_pagetables.c cases/mm_balloon.c cases/grant_table.c
 GUEST_SRCS += user/enter.S user/program.S user/uspace.c user/run.c cases/usermode.c
 GUEST_SRCS += cases/mm_va_run.c
+GUEST_SRCS += cases/upcall_reentry.c
 GUEST_SRCS += bench.c cases/bench.c
 
 GUEST_OBJS := $(addprefix $(GUEST_OUT)/,$(addsuffix .o,$(basename $(GUEST_SRCS))))
