@@ -23,6 +23,7 @@
 #include <pvkit/console.h>
 #include <pvkit/hypercall.h>
 #include <pvkit/port.h>
+#include <pvkit/pvops.h>
 #include <pvkit/xen/event_channel.h>
 #include <pvkit/xen/io/console.h>
 #include <pvkit/xen/sched.h>
@@ -104,19 +105,15 @@ static void give_up_ring(const char *text, size_t len)
 static bool kit_console_write(const char *text, size_t len)
 {
 #ifdef CONFIG_PVK_CONSOLE
-	struct pvk_vcpu_info *v;
-	uint8_t mask;
+	unsigned long fl;
 	size_t n;
 
 	if (!pvk_console_ready() || ring_stalled)
 		return false;
-	v = guest_vcpu0();
-	mask = PVK_READ_ONCE(v->evtchn_upcall_mask);
-	PVK_WRITE_ONCE(v->evtchn_upcall_mask, 1);
-	pvk_barrier();
+	fl = pvk_save_fl();
+	pvk_irq_disable();
 	n = pvk_console_write(text, len);
-	pvk_barrier();
-	PVK_WRITE_ONCE(v->evtchn_upcall_mask, mask);
+	pvk_restore_fl(fl);
 	if (n < len)
 		give_up_ring(text + n, len - n);
 	return true;

@@ -13,16 +13,16 @@
  * writes through; it is idempotent, so every event test can run alone.
  */
 #include <pvkit/events.h>
-#include <pvkit/hypercall.h>
 #include <pvkit/port.h>
 #include <pvkit/time.h>
-#include <pvkit/xen/version.h>
 #ifdef CONFIG_PVK_XENBUS
 #include <pvkit/xenstore.h>
 #endif
 #ifdef CONFIG_PVK_CONSOLE
 #include <pvkit/console.h>
 #endif
+
+#include <pvkit/pvops.h>
 
 #include "guest.h"
 
@@ -54,8 +54,6 @@ bool guest_events_enabled(void)
 
 void guest_events_enable(void)
 {
-	struct pvk_vcpu_info *v = guest_vcpu0();
-
 	if (events_enabled)
 		return;
 	if (pvk_time_timer_init(NULL, NULL))
@@ -74,9 +72,7 @@ void guest_events_enable(void)
 		pvk_port_panic("cannot start the kit's console driver");
 #endif
 	events_enabled = true;
-	PVK_WRITE_ONCE(v->evtchn_upcall_mask, 0);
-	pvk_barrier();
-	/* Xen only delivers on its way back to us: give it a way back. */
-	if (PVK_READ_ONCE(v->evtchn_upcall_pending))
-		pvk_hyp_xen_version(PVK_XENVER_version, NULL);
+	/* The irq op unmasks and, if something is already pending, gives
+	 * Xen a way back to us to deliver it. */
+	pvk_irq_enable();
 }

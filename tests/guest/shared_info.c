@@ -48,7 +48,9 @@ void guest_shared_info_map(const struct pvk_start_info *si)
 		pvk_port_panic("cannot map shared_info");
 	}
 	guest_shared_info = (struct pvk_shared_info *)shared_info_page;
-	/* No event callback is registered: keep upcalls off for good. */
+	/* No event callback is registered: keep upcalls off until
+	 * guest_events_enable(). Written directly: the pvops irq ops learn
+	 * where vcpu_info is only after this function returns. */
 	PVK_WRITE_ONCE(guest_vcpu0()->evtchn_upcall_mask, 1);
 	pvk_barrier();
 	for (size_t i = 0; i < PVK_ARRAY_SIZE(guest_shared_info->evtchn_mask); i++)
