@@ -55,6 +55,11 @@ void guest_test_skip(const char *fmt, ...)
 	va_end(ap);
 }
 
+bool guest_test_ended(void)
+{
+	return result != RESULT_PASS;
+}
+
 static const struct guest_test *find(const char *name)
 {
 	for (const struct guest_test *t = __start_pvk_guest_tests; t < __stop_pvk_guest_tests; t++) {

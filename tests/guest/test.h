@@ -78,6 +78,20 @@ void guest_test_skip(const char *fmt, ...) __pvk_printf(1, 2);
 		return;							\
 	} while (0)
 
+/* True once the current test recorded a failure or a skip. */
+bool guest_test_ended(void);
+
+/*
+ * Calls a void helper that uses the PVK_CHECK macros (they return from the
+ * helper, not from the test) and ends the test too if the helper failed.
+ */
+#define PVK_CHECK_CALL(call)						\
+	do {								\
+		call;							\
+		if (guest_test_ended())					\
+			return;						\
+	} while (0)
+
 #define PVK_CHECK(cond)							\
 	do {								\
 		if (!(cond))						\

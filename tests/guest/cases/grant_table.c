@@ -151,42 +151,63 @@ static int wait_value(const char *path, char *buf, size_t size, unsigned int tim
 	return len;
 }
 
+/* A page granted to dom0, and what dom0 answered about it. */
+struct dom0_offer {
+	char text[64];		/* what the page says */
+	char got[128];		/* dom0's reply */
+	pvk_grant_ref_t ref;
+	char *page;
+};
+
 /*
- * Explicit (scenario guest-grant): dom0 maps a read-only grant of ours
- * with tests/xen/dom0-tools/pvk-grant-read and writes what it read to
+ * Grants a fresh page to dom0 (read-write), writes "<label>, ref N" into
+ * it, publishes the reference under ref_key and waits (bounded) for dom0's
+ * reply under reply_key, which must be "<reply_prefix><the page's text>".
+ * Fails the current test through PVK_CHECK: call with PVK_CHECK_CALL.
+ */
+static void offer_to_dom0(struct dom0_offer *o, const char *label, const char *ref_key,
+			  const char *reply_key, const char *reply_prefix)
+{
+	char want[96], num[16];
+
+	o->page = pvk_port_alloc_page();
+	PVK_CHECK(o->page);
+	PVK_CHECK_RC(pvk_grant_access_page(0, o->page, true, &o->ref), 0);
+	pvk_snprintf(o->text, sizeof(o->text), "%s, ref %u", label, o->ref);
+	memcpy(o->page, o->text, strlen(o->text) + 1);
+	pvk_snprintf(num, sizeof(num), "%u", o->ref);
+	PVK_CHECK_RC(pvk_xs_write(PVK_XBT_NIL, ref_key, num), 0);
+	guest_printf("grant: %s %u published for dom0\n", ref_key, o->ref);
+	PVK_CHECK_GE(wait_value(reply_key, o->got, sizeof(o->got), 60), 0);
+	guest_printf("grant: dom0 says \"%s\"\n", o->got);
+	pvk_snprintf(want, sizeof(want), "%s%s", reply_prefix, o->text);
+	PVK_CHECK_EQ(strlen(o->got), strlen(want));
+	PVK_CHECK(!memcmp(o->got, want, strlen(want)));
+}
+
+/*
+ * Explicit (scenario guest-grant): dom0 maps a grant of ours with
+ * tests/xen/dom0-tools/pvk-grant-read and writes what it read to
  * data/grant-result; after we revoke, its second try must fail.
  */
 PVK_GUEST_TEST_EXPLICIT(grant_dom0_map)
 {
-	static char text[64], want[80], got[128], num[16];
-	pvk_grant_ref_t ref;
-	char *page;
+	static struct dom0_offer o;
 
 	if (!grant_ready)
 		PVK_SKIP("no grant table (grant_setup failed)");
 	guest_events_enable();
-	page = pvk_port_alloc_page();
-	PVK_CHECK(page);
-	PVK_CHECK_RC(pvk_grant_access_page(0, page, true, &ref), 0);
-	pvk_snprintf(text, sizeof(text), "pvkit grant test page, ref %u", ref);
-	memcpy(page, text, strlen(text) + 1);
-	pvk_snprintf(num, sizeof(num), "%u", ref);
-	PVK_CHECK_RC(pvk_xs_write(PVK_XBT_NIL, "data/grant-ref", num), 0);
-	guest_printf("grant: ready for dom0 to map ref %u\n", ref);
-	PVK_CHECK_GE(wait_value("data/grant-result", got, sizeof(got), 60), 0);
-	guest_printf("grant: dom0 says \"%s\"\n", got);
-	pvk_snprintf(want, sizeof(want), "ok:%s", text);
-	PVK_CHECK_EQ(strlen(got), strlen(want));
-	PVK_CHECK(!memcmp(got, want, strlen(want)));
-	guest_printf("grant: dom0 read \"%s\"\n", text);
+	PVK_CHECK_CALL(offer_to_dom0(&o, "pvkit grant test page", "data/grant-ref",
+				     "data/grant-result", "ok:"));
+	guest_printf("grant: dom0 read \"%s\"\n", o.text);
 
 	/* dom0 unmapped before answering: the grant ends at once. */
-	PVK_CHECK(!pvk_grant_in_use(ref));
-	PVK_CHECK_RC(pvk_grant_end_access_page(ref, page), 0);
+	PVK_CHECK(!pvk_grant_in_use(o.ref));
+	PVK_CHECK_RC(pvk_grant_end_access_page(o.ref, o.page), 0);
 	guest_printf("grant: revoked, dom0 map again\n");
-	PVK_CHECK_GE(wait_value("data/grant-result-revoked", got, sizeof(got), 60), 0);
-	guest_printf("grant: dom0 says \"%s\"\n", got);
-	PVK_CHECK(!memcmp(got, "fail:", 5));
+	PVK_CHECK_GE(wait_value("data/grant-result-revoked", o.got, sizeof(o.got), 60), 0);
+	guest_printf("grant: dom0 says \"%s\"\n", o.got);
+	PVK_CHECK(!memcmp(o.got, "fail:", 5));
 	guest_printf("grant: dom0 could not map the revoked grant\n");
 }
 
@@ -199,54 +220,41 @@ PVK_GUEST_TEST_EXPLICIT(grant_dom0_map)
  */
 PVK_GUEST_TEST_EXPLICIT(grant_dom0_hold)
 {
-	static char text[64], want[80], got[128], num[16];
+	static struct dom0_offer o;
 	struct pvk_grant_stats s0, s1;
-	pvk_grant_ref_t ref;
 	size_t free0;
-	char *page;
 
 	if (!grant_ready)
 		PVK_SKIP("no grant table (grant_setup failed)");
 	guest_events_enable();
-	page = pvk_port_alloc_page();
-	PVK_CHECK(page);
-	PVK_CHECK_RC(pvk_grant_access_page(0, page, true, &ref), 0);
-	pvk_snprintf(text, sizeof(text), "pvkit page dom0 holds, ref %u", ref);
-	memcpy(page, text, strlen(text) + 1);
-	pvk_snprintf(num, sizeof(num), "%u", ref);
-	PVK_CHECK_RC(pvk_xs_write(PVK_XBT_NIL, "data/grant-hold-ref", num), 0);
-	guest_printf("grant: dom0 hold ref %u\n", ref);
-	PVK_CHECK_GE(wait_value("data/grant-held", got, sizeof(got), 60), 0);
-	guest_printf("grant: dom0 says \"%s\"\n", got);
-	pvk_snprintf(want, sizeof(want), "held:%s", text);
-	PVK_CHECK_EQ(strlen(got), strlen(want));
-	PVK_CHECK(!memcmp(got, want, strlen(want)));
-	PVK_CHECK(pvk_grant_in_use(ref));
+	PVK_CHECK_CALL(offer_to_dom0(&o, "pvkit page dom0 holds", "data/grant-hold-ref",
+				     "data/grant-held", "held:"));
+	PVK_CHECK(pvk_grant_in_use(o.ref));
 
 	/* dom0 still maps it: the kit must refuse and keep the page. */
 	pvk_grant_stats_snapshot(&s0);
 	free0 = guest_pages_free();
-	PVK_CHECK_RC(pvk_grant_end_access_page(ref, page), -PVK_XEN_EBUSY);
+	PVK_CHECK_RC(pvk_grant_end_access_page(o.ref, o.page), -PVK_XEN_EBUSY);
 	pvk_grant_stats_snapshot(&s1);
 	PVK_CHECK_EQ(s1.end_busy - s0.end_busy, 1);
 	PVK_CHECK_EQ(s1.pages_kept - s0.pages_kept, 1);
 	PVK_CHECK_EQ(s1.ended - s0.ended, 0);
 	PVK_CHECK_EQ(s1.refs_free, s0.refs_free);	/* ref stays allocated */
 	PVK_CHECK_EQ(guest_pages_free(), free0);	/* page not freed */
-	PVK_CHECK(pvk_grant_in_use(ref));
-	PVK_CHECK(!memcmp(page, text, strlen(text) + 1));
+	PVK_CHECK(pvk_grant_in_use(o.ref));
+	PVK_CHECK(!memcmp(o.page, o.text, strlen(o.text) + 1));
 	guest_printf("grant: end of ref %u refused while dom0 maps it: page kept, device untrusted; dom0 unmap\n",
-		     ref);
+		     o.ref);
 
-	PVK_CHECK_GE(wait_value("data/grant-unheld", got, sizeof(got), 60), 0);
-	guest_printf("grant: dom0 says \"%s\"\n", got);
-	PVK_CHECK_EQ(strlen(got), strlen("released"));
-	PVK_CHECK(!memcmp(got, "released", strlen("released")));
-	PVK_CHECK(!pvk_grant_in_use(ref));
-	PVK_CHECK_RC(pvk_grant_end_access_page(ref, page), 0);
+	PVK_CHECK_GE(wait_value("data/grant-unheld", o.got, sizeof(o.got), 60), 0);
+	guest_printf("grant: dom0 says \"%s\"\n", o.got);
+	PVK_CHECK_EQ(strlen(o.got), strlen("released"));
+	PVK_CHECK(!memcmp(o.got, "released", strlen("released")));
+	PVK_CHECK(!pvk_grant_in_use(o.ref));
+	PVK_CHECK_RC(pvk_grant_end_access_page(o.ref, o.page), 0);
 	pvk_grant_stats_snapshot(&s1);
 	PVK_CHECK_EQ(s1.ended - s0.ended, 1);
 	PVK_CHECK_EQ(s1.refs_free, s0.refs_free + 1);
 	PVK_CHECK_EQ(guest_pages_free(), free0 + 1);
-	guest_printf("grant: retry after dom0 unmapped: ref %u revoked, page freed\n", ref);
+	guest_printf("grant: retry after dom0 unmapped: ref %u revoked, page freed\n", o.ref);
 }
