@@ -1,10 +1,10 @@
 /*
  * mm/balloon.c - decrease_reservation / populate_physmap with p2m updates.
  *
- * Both work in chunks of CHUNK frames: the frame list handed to Xen lives
- * on the stack. For a PV guest Xen's extent lists hold machine frames on
- * release and pseudo-physical frames on populate (which Xen overwrites
- * with the machine frames it chose).
+ * Both work in chunks of PVK_BALLOON_CHUNK frames: the frame list handed
+ * to Xen lives on the stack. For a PV guest Xen's extent lists hold
+ * machine frames on release and pseudo-physical frames on populate (which
+ * Xen overwrites with the machine frames it chose).
  *
  * Order matters on release: the p2m entry is cleared before the frame goes
  * back, so nothing translates a pfn to a machine frame we no longer own;
@@ -21,7 +21,7 @@
 #include <pvkit/xen/errno.h>
 #include <pvkit/xen/memory.h>
 
-#define CHUNK 64
+#define CHUNK PVK_BALLOON_CHUNK
 
 static struct pvk_balloon_stats stats;
 

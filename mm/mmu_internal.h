@@ -11,9 +11,17 @@ extern struct pvk_mmu_stats pvk_mmu_stats;
 
 void pvk_mmu_queue_init(void);
 
-/* update_va_mapping of one of our pages to flags, issuing the queue first
- * only if flush_queue. */
-int pvk_mmu_remap(void *va, uint64_t flags, bool flush_queue);
+/*
+ * Queue a new page-table frame (mmu_queue.c): kernel_slot of kernel_l1,
+ * the kernel's L1 entry that maps page (now old_pte), set read-only, then
+ * slot of parent set to hook; both in one batch, issued at once outside
+ * lazy mode. The page belongs to the queue from this call on: if Xen does
+ * not apply the hook, the kernel entry gets old_pte back and the page is
+ * freed (pvk_port_free_page, called with the queue's lock held).
+ */
+int pvk_mmu_queue_table(void *page, pvk_mfn_t kernel_l1, unsigned int kernel_slot,
+			uint64_t old_pte, pvk_mfn_t parent, unsigned int slot,
+			uint64_t hook);
 
 /* The running L4's machine frame; where the kernel maps its frames. */
 extern pvk_mfn_t pvk_mmu_base_mfn;

@@ -3,15 +3,32 @@
  * address space, and taking such mappings down again.
  *
  * Walks the 4-level tree from the running L4. A missing L3/L2/L1 is a page
- * from pvk_port_alloc_page(), remapped read-only (Xen refuses to use a
- * frame with a writable mapping as a page table) and hooked into its
- * parent with an entry write; then the leaf entries are written. All of
- * it goes through the lazy-mode queue, so a range costs about one
- * hypercall per CONFIG_PVK_MMU_UPDATE_BATCH entries.
+ * from pvk_port_alloc_page(); Xen refuses to use a frame with a writable
+ * mapping as a page table, so two entries go into the lazy-mode queue
+ * together (pvk_mmu_queue_table): the kernel's own L1 entry for the page,
+ * made read-only, then the entry that hooks the page into its parent. The
+ * kernel's L1 is found by a second walk, of the page's kernel address,
+ * whose tables stay cached for the call. Then the leaf entries are
+ * written. A range costs about one hypercall per
+ * CONFIG_PVK_MMU_UPDATE_BATCH entries, new tables included.
  *
- * Queued writes are not visible in memory until issued, so the walk keeps
- * the table it found or created at each level for the region it covers
- * (`walk` below) and never re-reads an entry it wrote itself.
+ * The read-only remap needs no TLB flush of ours. Xen 4.17's mmu_update
+ * flushes nothing for an L1 entry, but hooking the frame changes its type
+ * from writable to page table, and on a type change Xen flushes the TLBs
+ * of the domain's vCPUs unless its TLB clock shows they were flushed after
+ * the frame's last writable mapping went (the timestamp taken when the
+ * writable count dropped to 0, at our remap). Xen does that for its own
+ * safety: a stale writable TLB entry would be a way around validation.
+ *
+ * Unmapping frees the tables it leaves empty: unhooked through the queue,
+ * the TLB flushed, then their kernel mappings made writable again by one
+ * multicall of update_va_mapping (each page freed by its own completion).
+ *
+ * Queued writes are not visible in memory until issued, so map and unmap
+ * start by issuing the queue, and a walk keeps the table it found or
+ * created at each level for the region it covers (`walk` below) and never
+ * re-reads an entry it wrote itself. The kernel walk only reads entries
+ * that map pages already in use, hence applied.
  *
  *   level  table covers     entry maps
  *     4    256 TiB          512 GiB (an L3)
@@ -21,6 +38,7 @@
  */
 #include <pvkit/log.h>
 #include <pvkit/mmu.h>
+#include <pvkit/multicall.h>
 #include <pvkit/p2m.h>
 #include <pvkit/port.h>
 #include <pvkit/xen/errno.h>
@@ -32,6 +50,7 @@ struct walk {
 	unsigned long key[5];	/* va >> shift(level): which table of that level */
 	pvk_mfn_t mfn[5];
 	uint64_t *va[5];
+	struct walk *kernel;	/* for new tables: the kernel's own mappings */
 };
 
 static unsigned int shift(unsigned int level)
@@ -61,32 +80,55 @@ static int walk_start(struct walk *w)
 	return w->va[4] ? 0 : -PVK_XEN_EFAULT;
 }
 
-static int new_table(pvk_mfn_t parent, unsigned int slot, pvk_mfn_t *mfn,
-		     uint64_t **va)
+static int table_for(struct walk *w, unsigned long va, unsigned int level,
+		     bool create, bool *found);
+
+/* The kernel's L1 entry that maps page: its table, slot and value. */
+static int kernel_pte(struct walk *kw, void *page, pvk_mfn_t *table,
+		      unsigned int *slot, uint64_t *pte)
+{
+	unsigned long va = (unsigned long)page;
+	pvk_mfn_t mfn = pvk_pfn_to_mfn(pvk_port_virt_to_pfn(page));
+	bool found;
+	int rc = table_for(kw, va, 1, false, &found);
+
+	if (rc)
+		return rc;
+	*slot = pvk_pt_index(va, 1);
+	*pte = found ? PVK_READ_ONCE(kw->va[1][*slot]) : 0;
+	if (!(*pte & PVK_PTE_PRESENT) || pvk_mfn_raw(pvk_pte_mfn(*pte)) != pvk_mfn_raw(mfn)) {
+		pvk_err("mmu: new page table at %p (mfn 0x%llx): the kernel's L1 entry for it is 0x%llx",
+			page, (unsigned long long)pvk_mfn_raw(mfn), (unsigned long long)*pte);
+		return -PVK_XEN_EFAULT;
+	}
+	*table = kw->mfn[1];
+	return 0;
+}
+
+static int new_table(struct walk *w, pvk_mfn_t parent, unsigned int slot,
+		     pvk_mfn_t *mfn, uint64_t **va)
 {
 	void *page = pvk_port_alloc_page();
+	unsigned int kslot;
+	pvk_mfn_t kl1;
+	uint64_t pte;
 	int rc;
 
 	if (!page) {
 		pvk_err("mmu: out of pages for a page table");
 		return -PVK_XEN_ENOMEM;
 	}
-	/* Not pvk_mmu_make_readonly(): the queue need not be issued first,
-	 * the hook below is queued after this remap anyway. */
-	rc = pvk_mmu_remap(page, PVK_PTE_KERNEL_RO, false);
+	rc = kernel_pte(w->kernel, page, &kl1, &kslot, &pte);
 	if (rc) {
 		pvk_port_free_page(page);
 		return rc;
 	}
 	*mfn = pvk_pfn_to_mfn(pvk_port_virt_to_pfn(page));
-	rc = pvk_mmu_set_entry(parent, slot, pvk_pte(*mfn, PVK_PTE_TABLE));
-	if (rc) {
-		/* A refused hook leaves the frame an ordinary page again. */
-		if (!pvk_mmu_make_writable(page))
-			pvk_port_free_page(page);
+	/* From here the queue owns the page (frees it if not hooked). */
+	rc = pvk_mmu_queue_table(page, kl1, kslot, pte, parent, slot,
+				 pvk_pte(*mfn, PVK_PTE_TABLE));
+	if (rc)
 		return rc;
-	}
-	pvk_mmu_stats.tables_added++;
 	*va = page;
 	return 0;
 }
@@ -124,7 +166,7 @@ static int table_for(struct walk *w, unsigned long va, unsigned int level,
 		if (!w->va[level])
 			return -PVK_XEN_EFAULT;
 	} else if (create) {
-		rc = new_table(w->mfn[level + 1], slot, &w->mfn[level], &w->va[level]);
+		rc = new_table(w, w->mfn[level + 1], slot, &w->mfn[level], &w->va[level]);
 		if (rc)
 			return rc;
 	} else {
@@ -142,14 +184,23 @@ static int map_frames(unsigned long va, pvk_pfn_t first, const pvk_mfn_t *mfns,
 		      unsigned long n, uint64_t flags)
 {
 	bool lazy = pvk_mmu_lazy_active(), found;
-	struct walk w;
+	struct walk w, kw;
 	int rc, rc2;
 
 	if (va & (PVK_PAGE_SIZE - 1))
 		return -PVK_XEN_EINVAL;
-	rc = walk_start(&w);
+	/* Entries queued in lazy mode are not in memory yet and the walk
+	 * reads the tables: issue them first (as any operation that must see
+	 * them applied does), or two maps in one lazy section would each
+	 * create the tables the first one queued. */
+	rc = pvk_mmu_flush_queue();
+	if (!rc)
+		rc = walk_start(&w);
+	if (!rc)
+		rc = walk_start(&kw);
 	if (rc)
 		return rc;
+	w.kernel = &kw;
 	if (!lazy)
 		pvk_mmu_lazy_enter();
 	for (unsigned long i = 0; i < n && !rc; i++, va += PVK_PAGE_SIZE) {
@@ -211,22 +262,54 @@ struct to_free {
 	unsigned int n;
 };
 
+/* A table's kernel mapping is writable again: it is an ordinary page. */
+static void table_writable(void *page, long result)
+{
+	if (result) {
+		/* Xen still uses it as a table: leaked, never reused. */
+		pvk_err("mmu: page table at %p not freed", page);
+		return;
+	}
+	pvk_port_free_page(page);
+	pvk_mmu_stats.tables_freed++;
+}
+
+/*
+ * The kernel mappings go back to writable as one multicall of
+ * update_va_mapping (each checked on its own, the page freed by its
+ * completion) rather than one hypercall per table.
+ */
 static int free_tables(struct to_free *f)
 {
-	int rc = pvk_mmu_flush_queue();
+	struct pvk_multicall_op op = {
+		.op = PVK_HYPERVISOR_update_va_mapping,
+		.args[2] = PVK_UVMF_INVLPG | PVK_UVMF_LOCAL,
+		.done = table_writable,
+	};
+	int still_used = pvk_mmu_flush_queue(), rc, rc2;
 
-	if (!rc)
-		rc = pvk_mmu_flush_tlb_local();
+	/* Nonzero: the unhooks or the flush failed, Xen may still use them. */
+	if (!still_used)
+		still_used = pvk_mmu_flush_tlb_local();
+	rc = still_used;
 	for (unsigned int i = 0; i < f->n; i++) {
-		/* A table Xen still uses (rc) or refuses to make writable
-		 * again is leaked rather than reused as an ordinary page. */
-		if (rc || pvk_mmu_make_writable(f->page[i])) {
-			pvk_err("mmu: page table at %p not freed", f->page[i]);
+		void *page = f->page[i];
+
+		if (still_used) {
+			pvk_err("mmu: page table at %p not freed", page);
 			continue;
 		}
-		pvk_port_free_page(f->page[i]);
-		pvk_mmu_stats.tables_freed++;
+		op.args[0] = (unsigned long)page;
+		op.args[1] = pvk_pte(pvk_pfn_to_mfn(pvk_port_virt_to_pfn(page)),
+				     PVK_PTE_KERNEL_RW);
+		op.ctx = page;
+		rc2 = pvk_multicall_add(&op, NULL);
+		if (rc2 && !rc)
+			rc = rc2;
 	}
+	rc2 = pvk_multicall_flush(NULL);
+	if (rc2 && !rc)
+		rc = rc2;
 	f->n = 0;
 	return rc;
 }
@@ -271,7 +354,9 @@ int pvk_mmu_unmap_range(unsigned long va, unsigned long n)
 
 	if (va & (PVK_PAGE_SIZE - 1) || !n)
 		return -PVK_XEN_EINVAL;
-	rc = walk_start(&w);
+	rc = pvk_mmu_flush_queue();	/* as in map_frames() */
+	if (!rc)
+		rc = walk_start(&w);
 	if (rc)
 		return rc;
 	if (!lazy)

@@ -12,6 +12,14 @@
  * error, recorded for pvk_mmu_last_error(), the rest of the batch is
  * dropped (also logged) and the error returned; lazy mode remembers the
  * first one for pvk_mmu_lazy_leave().
+ *
+ * New page-table frames (pvk_mmu_queue_table) go in as a pair of entries
+ * in one batch: the kernel's own L1 entry for the frame made read-only,
+ * then the entry that hooks the frame in, so Xen validates the frame after
+ * its last writable mapping is gone without a separate update_va_mapping.
+ * The queue owns such a frame until its batch is issued: if Xen did not
+ * apply the hook, the kernel entry gets its old value back and the page
+ * goes back to pvk_port_free_page(); the counters count only hooked frames.
  */
 #include <pvkit/hypercall.h>
 #include <pvkit/log.h>
@@ -30,6 +38,18 @@ static int lazy_error;
 static struct pvk_lock queue_lock;
 static struct pvk_mmu_error last_error;
 struct pvk_mmu_stats pvk_mmu_stats;
+
+/* New page-table frames of the queued batch: at is the index of the
+ * read-only remap, at + 1 that of the hook. */
+#define PENDING_MAX	32
+static struct {
+	void *page;
+	uint64_t old_pte;	/* the kernel's entry before the remap */
+	unsigned int at;
+} pending[PENDING_MAX];
+static unsigned int npending;
+
+PVK_BUILD_BUG_ON(QUEUE_LEN < 2);	/* a new table is two entries */
 
 void pvk_mmu_queue_init(void)
 {
@@ -56,10 +76,40 @@ static void report(unsigned int index, unsigned int count, long rc)
 			count - index - 1);
 }
 
+/*
+ * Settles the new tables of a batch of which the entries before `applied`
+ * were applied: a hooked frame is counted; one whose hook was dropped gets
+ * its kernel mapping back (if the remap was applied) and is freed, or is
+ * leaked with a message if even that fails.
+ */
+static void settle_tables(unsigned int applied)
+{
+	for (unsigned int i = 0; i < npending; i++) {
+		void *page = pending[i].page;
+		long rc = 0;
+
+		if (pending[i].at + 1 < applied) {
+			pvk_mmu_stats.tables_added++;
+			continue;
+		}
+		if (pending[i].at < applied)
+			rc = pvk_hyp_update_va_mapping((unsigned long)page, pending[i].old_pte,
+						       PVK_UVMF_INVLPG | PVK_UVMF_LOCAL);
+		if (rc) {
+			pvk_err("mmu: page-table page %p was not hooked in and cannot be made writable again (error %ld): leaked",
+				page, rc);
+			continue;
+		}
+		pvk_err("mmu: page-table page %p was not hooked in: freed", page);
+		pvk_port_free_page(page);
+	}
+	npending = 0;
+}
+
 /* Issues the queue; queue_lock held. */
 static int flush_locked(void)
 {
-	unsigned int count = queued, done = 0;
+	unsigned int count = queued, done = 0, stop;
 	long rc;
 
 	if (!count)
@@ -67,11 +117,15 @@ static int flush_locked(void)
 	queued = 0;
 	pvk_mmu_stats.batches++;
 	rc = pvk_hyp_mmu_update(queue, count, &done, PVK_DOMID_SELF);
-	if (rc == 0 && done == count)
+	if (rc == 0 && done == count) {
+		settle_tables(count);
 		return 0;
+	}
 	if (rc == 0)	/* Xen said success but did not do everything */
 		rc = -PVK_XEN_EIO;
-	report(done < count ? done : count - 1, count, rc);
+	stop = done < count ? done : count - 1;
+	report(stop, count, rc);
+	settle_tables(stop);
 	if (lazy && !lazy_error)
 		lazy_error = (int)rc;
 	return (int)rc;
@@ -99,6 +153,39 @@ int pvk_mmu_set_entry(pvk_mfn_t table, unsigned int slot, uint64_t val)
 		pvk_port_panic("pvk_mmu_set_entry: slot beyond a page table");
 	pvk_port_lock(&queue_lock);
 	rc = queue_locked(ptr | PVK_MMU_NORMAL_PT_UPDATE, val);
+	pvk_port_unlock(&queue_lock);
+	return rc;
+}
+
+int pvk_mmu_queue_table(void *page, pvk_mfn_t kernel_l1, unsigned int kernel_slot,
+			uint64_t old_pte, pvk_mfn_t parent, unsigned int slot,
+			uint64_t hook)
+{
+	int rc = 0;
+
+	if (kernel_slot >= PVK_PT_ENTRIES || slot >= PVK_PT_ENTRIES)
+		pvk_port_panic("pvk_mmu_queue_table: slot beyond a page table");
+	pvk_port_lock(&queue_lock);
+	/* Both entries in one batch, so that the pending record is settled
+	 * by the one hypercall that carries them. */
+	if (QUEUE_LEN - queued < 2 || npending == PENDING_MAX)
+		rc = flush_locked();
+	if (rc) {
+		pvk_port_unlock(&queue_lock);
+		pvk_port_free_page(page);	/* still writable, never seen by Xen */
+		return rc;
+	}
+	pending[npending].page = page;
+	pending[npending].old_pte = old_pte;
+	pending[npending].at = queued;
+	npending++;
+	queue[queued].ptr = (pvk_mfn_raw(kernel_l1) << 12) | (kernel_slot * 8ULL) |
+			    PVK_MMU_NORMAL_PT_UPDATE;
+	queue[queued].val = old_pte & ~PVK_PTE_RW;
+	queued++;
+	pvk_mmu_stats.updates++;
+	rc = queue_locked((pvk_mfn_raw(parent) << 12) | (slot * 8ULL) |
+			  PVK_MMU_NORMAL_PT_UPDATE, hook);
 	pvk_port_unlock(&queue_lock);
 	return rc;
 }

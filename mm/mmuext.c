@@ -108,12 +108,13 @@ int pvk_mmu_invlpg_all(unsigned long va)
 	return ext("invlpg_all", PVK_MMUEXT_INVLPG_ALL, va);
 }
 
-int pvk_mmu_remap(void *va, uint64_t flags, bool flush_queue)
+/* update_va_mapping of one of our pages to flags, after the queue. */
+static int remap(void *va, uint64_t flags)
 {
 	pvk_mfn_t mfn = pvk_pfn_to_mfn(pvk_port_virt_to_pfn(va));
 	long rc;
 
-	rc = flush_queue ? pvk_mmu_flush_queue() : 0;
+	rc = pvk_mmu_flush_queue();
 	if (rc)
 		return (int)rc;
 	rc = pvk_hyp_update_va_mapping((unsigned long)va, pvk_pte(mfn, flags),
@@ -127,10 +128,10 @@ int pvk_mmu_remap(void *va, uint64_t flags, bool flush_queue)
 
 int pvk_mmu_make_readonly(void *va)
 {
-	return pvk_mmu_remap(va, PVK_PTE_KERNEL_RO, true);
+	return remap(va, PVK_PTE_KERNEL_RO);
 }
 
 int pvk_mmu_make_writable(void *va)
 {
-	return pvk_mmu_remap(va, PVK_PTE_KERNEL_RW, true);
+	return remap(va, PVK_PTE_KERNEL_RW);
 }

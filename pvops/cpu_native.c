@@ -11,7 +11,6 @@
 #define GATE_INTERRUPT	0xe	/* clears IF on entry */
 #define GATE_TRAP	0xf
 #define GATE_PRESENT	0x80
-#define TSS_RSP0	4	/* offset of rsp0 in the 64-bit TSS */
 
 /* One 16-byte long-mode gate descriptor. */
 struct idt_gate {
@@ -118,27 +117,82 @@ static int native_write_desc(void *table, unsigned int index, uint64_t desc)
 	return 0;
 }
 
-/* rsp0 lives in the TSS that TR selects: find it through the GDT. */
-static int native_stack_switch(unsigned long rsp)
+#define DESC_LDT		0x2	/* system descriptor types */
+#define DESC_TSS_AVAILABLE	0x9
+#define LDT_MAX_ENTRIES		8192
+
+/* The TSS of the last load_tr: where stack_switch writes rsp0. */
+static struct pvk_tss *cur_tss;
+
+/*
+ * Write a 16-byte long-mode system descriptor (an LDT or a TSS) at the
+ * selector's two entries of the loaded GDT:
+ *
+ *   low  | limit 0-15 | base 0-23 @16 | type @40 | P @47 | limit 16-19 @48 |
+ *        | base 24-31 @56
+ *   high | base 32-63 | zero
+ */
+static int write_system_desc(unsigned int selector, unsigned long base,
+			     uint32_t limit, unsigned int type)
 {
 	struct desc_ptr gdt;
-	uint16_t tr;
-	uint64_t lo, hi;
-	unsigned long tss;
+	uint64_t *slot;
 
 	__asm__ __volatile__("sgdt %0" : "=m"(gdt));
-	__asm__ __volatile__("str %0" : "=r"(tr));
-	if (!(tr & ~7u) || (tr | 7u) + 8 > gdt.limit) {
-		pvk_err("pvops native: stack_switch: no TSS loaded (TR 0x%x)", tr);
+	if (!(selector & ~7u) || (selector & 7u) || (selector + 16u) > gdt.limit + 1u) {
+		pvk_err("pvops native: selector 0x%x does not name two entries of the loaded GDT (limit 0x%x)",
+			selector, gdt.limit);
 		return -PVK_XEN_EINVAL;
 	}
-	/* A 16-byte system descriptor: base 0-23 at bits 16-39, 24-31 at
-	 * bits 56-63, 32-63 in the second quadword. */
-	__builtin_memcpy(&lo, (void *)(unsigned long)(gdt.base + (tr & ~7u)), 8);
-	__builtin_memcpy(&hi, (void *)(unsigned long)(gdt.base + (tr & ~7u) + 8), 8);
-	tss = (unsigned long)(((lo >> 16) & 0xffffff) | ((lo >> 32) & 0xff000000) |
-			      ((hi & 0xffffffff) << 32));
-	__builtin_memcpy((void *)(tss + TSS_RSP0), &rsp, 8);
+	slot = (uint64_t *)(unsigned long)(gdt.base + selector);
+	PVK_WRITE_ONCE(slot[1], (uint64_t)(base >> 32));
+	PVK_WRITE_ONCE(slot[0], (uint64_t)(limit & 0xffff) | ((uint64_t)(base & 0xffffff) << 16) |
+			       ((uint64_t)type << 40) | (1ULL << 47) |
+			       ((uint64_t)((limit >> 16) & 0xf) << 48) |
+			       ((uint64_t)((base >> 24) & 0xff) << 56));
+	return 0;
+}
+
+static int native_load_ldt(unsigned int selector, void *ldt, unsigned int entries)
+{
+	int rc;
+
+	if (!entries) {
+		__asm__ __volatile__("lldt %w0" : : "r"(0) : "memory");
+		return 0;
+	}
+	if (entries > LDT_MAX_ENTRIES || ((unsigned long)ldt & (PVK_PAGE_SIZE - 1)))
+		return -PVK_XEN_EINVAL;
+	rc = write_system_desc(selector, (unsigned long)ldt, entries * 8 - 1, DESC_LDT);
+	if (rc)
+		return rc;
+	__asm__ __volatile__("lldt %w0" : : "r"(selector) : "memory");
+	return 0;
+}
+
+/* The descriptor is written "available" each time, so loading a TSS again
+ * (ltr marks it busy) works. */
+static int native_load_tr(unsigned int selector, struct pvk_tss *tss)
+{
+	int rc;
+
+	tss->iomap_base = sizeof(*tss);		/* past the limit: no bitmap */
+	rc = write_system_desc(selector, (unsigned long)tss, sizeof(*tss) - 1,
+			       DESC_TSS_AVAILABLE);
+	if (rc)
+		return rc;
+	__asm__ __volatile__("ltr %w0" : : "r"(selector) : "memory");
+	cur_tss = tss;
+	return 0;
+}
+
+static int native_stack_switch(unsigned long rsp)
+{
+	if (!cur_tss) {
+		pvk_err("pvops native: stack_switch: no TSS loaded (load_tr)");
+		return -PVK_XEN_EINVAL;
+	}
+	cur_tss->rsp0 = rsp;	/* read by the CPU at the next ring change */
 	return 0;
 }
 
@@ -186,6 +240,8 @@ const struct pvk_pvops_cpu pvk_native_cpu_ops = {
 	.load_idt = native_load_idt,
 	.load_gdt = native_load_gdt,
 	.write_desc = native_write_desc,
+	.load_ldt = native_load_ldt,
+	.load_tr = native_load_tr,
 	.stack_switch = native_stack_switch,
 	.set_iopl = native_set_iopl,
 	.wbinvd = native_wbinvd,

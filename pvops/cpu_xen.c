@@ -158,9 +158,67 @@ static int xen_write_desc(void *table, unsigned int index, uint64_t desc)
 	return (int)pvk_hyp_update_descriptor(maddr, desc);
 }
 
+#define LDT_MAX_ENTRIES	8192
+
+/*
+ * Xen builds the guest's LDT mappings itself, from the guest's frames, the
+ * first time a selector needs one; it takes a frame as descriptor page
+ * only with no writable mapping of it left, so ours go read-only first.
+ */
+static int xen_load_ldt(__pvk_unused unsigned int selector, void *ldt, unsigned int entries)
+{
+	struct pvk_mmuext_op op = { .cmd = PVK_MMUEXT_SET_LDT };
+	unsigned long va = (unsigned long)ldt;
+	unsigned long pages;
+	long rc;
+
+	if (entries > LDT_MAX_ENTRIES || (entries && (va & (PVK_PAGE_SIZE - 1))))
+		return -PVK_XEN_EINVAL;
+	pages = ((unsigned long)entries * 8 + PVK_PAGE_SIZE - 1) / PVK_PAGE_SIZE;
+	for (unsigned long i = 0; i < pages; i++) {
+		rc = map_read_only((char *)ldt + i * PVK_PAGE_SIZE);
+		if (rc) {
+			pvk_err("pvops xen: load_ldt: cannot make %p read-only: %ld",
+				(char *)ldt + i * PVK_PAGE_SIZE, rc);
+			return (int)rc;
+		}
+	}
+	op.arg1.linear_addr = entries ? va : 0;
+	op.arg2.nr_ents = entries;
+	rc = pvk_hyp_mmuext_op(&op, 1, NULL, PVK_DOMID_SELF);
+	if (rc)
+		pvk_err("pvops xen: load_ldt: MMUEXT_SET_LDT %p, %u entries: %ld", ldt, entries, rc);
+	return (int)rc;
+}
+
+/* The TSS of the last load_tr: Xen has the real one; this is the host's
+ * record of rsp0, kept current by stack_switch. */
+static struct pvk_tss *cur_tss;
+
 static int xen_stack_switch(unsigned long rsp)
 {
-	return (int)pvk_hyp_stack_switch(PVK_FLAT_KERNEL_SS, rsp);
+	int rc = (int)pvk_hyp_stack_switch(PVK_FLAT_KERNEL_SS, rsp);
+
+	if (!rc && cur_tss)
+		cur_tss->rsp0 = rsp;
+	return rc;
+}
+
+static int xen_load_tr(__pvk_unused unsigned int selector, struct pvk_tss *tss)
+{
+	int rc;
+
+	for (unsigned int i = 0; i < PVK_ARRAY_SIZE(tss->ist); i++) {
+		if (tss->ist[i]) {
+			pvk_err("pvops xen: load_tr: ist%u set: a PV guest has no interrupt stack tables",
+				i + 1);
+			return -PVK_XEN_EINVAL;
+		}
+	}
+	rc = (int)pvk_hyp_stack_switch(PVK_FLAT_KERNEL_SS, tss->rsp0);
+	if (!rc)
+		cur_tss = tss;
+	return rc;
 }
 
 static int xen_set_iopl(unsigned int iopl)
@@ -214,6 +272,8 @@ const struct pvk_pvops_cpu pvk_xen_cpu_ops = {
 	.load_idt = xen_load_idt,
 	.load_gdt = xen_load_gdt,
 	.write_desc = xen_write_desc,
+	.load_ldt = xen_load_ldt,
+	.load_tr = xen_load_tr,
 	.stack_switch = xen_stack_switch,
 	.set_iopl = xen_set_iopl,
 	.wbinvd = xen_wbinvd,

@@ -61,6 +61,18 @@ int pvk_missing_cpu_write_desc(__pvk_unused void *table, __pvk_unused unsigned i
 	pvk_pvops_missing("cpu.write_desc");
 }
 
+int pvk_missing_cpu_load_ldt(__pvk_unused unsigned int selector, __pvk_unused void *ldt,
+			     __pvk_unused unsigned int entries)
+{
+	pvk_pvops_missing("cpu.load_ldt");
+}
+
+int pvk_missing_cpu_load_tr(__pvk_unused unsigned int selector,
+			    __pvk_unused struct pvk_tss *tss)
+{
+	pvk_pvops_missing("cpu.load_tr");
+}
+
 int pvk_missing_cpu_stack_switch(__pvk_unused unsigned long rsp)
 {
 	pvk_pvops_missing("cpu.stack_switch");

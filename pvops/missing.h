@@ -17,6 +17,8 @@ int pvk_missing_cpu_write_msr_safe(uint32_t msr, uint64_t val);
 int pvk_missing_cpu_load_idt(const struct pvk_trap_desc *traps, unsigned int count);
 int pvk_missing_cpu_load_gdt(void *table, unsigned int entries);
 int pvk_missing_cpu_write_desc(void *table, unsigned int index, uint64_t desc);
+int pvk_missing_cpu_load_ldt(unsigned int selector, void *ldt, unsigned int entries);
+int pvk_missing_cpu_load_tr(unsigned int selector, struct pvk_tss *tss);
 int pvk_missing_cpu_stack_switch(unsigned long rsp);
 int pvk_missing_cpu_set_iopl(unsigned int iopl);
 void pvk_missing_cpu_wbinvd(void);
@@ -51,6 +53,8 @@ void pvk_missing_time_wallclock(struct pvk_wallclock *out);
 		.load_idt = pvk_missing_cpu_load_idt, \
 		.load_gdt = pvk_missing_cpu_load_gdt, \
 		.write_desc = pvk_missing_cpu_write_desc, \
+		.load_ldt = pvk_missing_cpu_load_ldt, \
+		.load_tr = pvk_missing_cpu_load_tr, \
 		.stack_switch = pvk_missing_cpu_stack_switch, \
 		.set_iopl = pvk_missing_cpu_set_iopl, \
 		.wbinvd = pvk_missing_cpu_wbinvd, \

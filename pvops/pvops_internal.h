@@ -21,6 +21,7 @@ extern const struct pvk_pvops_mmu pvk_native_mmu_ops;
 extern const struct pvk_pvops_time pvk_native_time_ops;
 void pvk_native_time_calibrate(void);
 uint64_t pvk_native_clock_ns(void);	/* time_native.c, for rtc_native.c's table */
+bool pvk_native_time_ready(void);	/* time_native.c: calibrated */
 
 /* The Xen PV world. */
 extern const struct pvk_pvops_cpu pvk_xen_cpu_ops;

@@ -103,8 +103,8 @@ static void native_wallclock(struct pvk_wallclock *out)
 
 const struct pvk_pvops_time pvk_native_time_ops = {
 	.clock_ns = pvk_native_clock_ns,
-	/* The local APIC one-shot timer is not written yet. */
-	.timer_set = pvk_missing_time_timer_set,
-	.timer_stop = pvk_missing_time_timer_stop,
+	/* time/oneshot.c on the local APIC timer (timer_native.c). */
+	.timer_set = pvk_time_timer_set,
+	.timer_stop = pvk_time_timer_stop,
 	.wallclock = native_wallclock,
 };

@@ -1,12 +1,19 @@
 /*
- * time/timer.c - the one-shot timer on VIRQ_TIMER, and sleeping on it.
+ * time/timer.c - Xen's one-shot timer: VCPUOP_set_singleshot_timer and
+ * VIRQ_TIMER, as the hardware under time/oneshot.c; and sleeping.
  *
  * Xen starts a PV vCPU with a periodic 10 ms timer; a tickless kernel
- * wants one-shot events only, so pvk_time_timer_init() stops the periodic
- * one and binds VIRQ_TIMER. Each pvk_time_timer_set() replaces the previous
- * deadline (VCPUOP_set_singleshot_timer, absolute system time). Without
- * VCPU_SSHOTTMR_future Xen fires at once for a deadline already passed,
- * which is what a sleep wants.
+ * wants one-shot events only, so attaching stops the periodic one and
+ * binds VIRQ_TIMER. Each arm replaces the previous deadline (absolute
+ * system time). Without VCPU_SSHOTTMR_future Xen fires at once for a
+ * deadline already passed; with it, Xen may refuse with -ETIME instead,
+ * which is how oneshot.c asks whether Xen's clock is past a deadline ours
+ * is not. Xen's header says the flag "can be ignored", and Debian's Xen
+ * 4.17 does (a past deadline with the flag gave 0, not -ETIME): there an
+ * expiry our clock has not reached yet is re-armed, fires at once, and so
+ * on until our clock catches up; the tests print such idle expiries.
+ * Every VIRQ_TIMER is an expiry for oneshot.c, which looks at the
+ * deadlines, not at why Xen sent it (a host may run a periodic timer too).
  *
  * Sleeping does not use the one-shot timer (that belongs to the host's
  * tick): it is SCHEDOP_poll on no ports with the deadline as timeout.
@@ -23,30 +30,50 @@
 #include <pvkit/xen/sched.h>
 #include <pvkit/xen/vcpu.h>
 
+#include "timer_internal.h"
+
 static pvk_evtchn_port_t timer_port;
-static bool timer_bound;
-static void (*timer_fn)(void *arg);
-static void *timer_arg;
-static uint64_t timer_fired;
 
 static bool timer_event(pvk_evtchn_port_t port, void *arg)
 {
 	(void)port;
 	(void)arg;
-	timer_fired++;
-	if (timer_fn)
-		timer_fn(timer_arg);
+	pvk_time_timer_expired();
 	return true;
 }
 
-int pvk_time_timer_init(void (*fn)(void *arg), void *arg)
+static int xen_arm(uint64_t deadline_ns, bool ask_if_passed)
+{
+	struct pvk_vcpu_set_singleshot_timer t = {
+		.timeout_abs_ns = deadline_ns,
+		.flags = ask_if_passed ? PVK_VCPU_SSHOTTMR_future : 0,
+	};
+	long rc = pvk_hyp_vcpu_op(PVK_VCPUOP_set_singleshot_timer, 0, &t);
+
+	if (ask_if_passed && rc == -PVK_XEN_ETIME)
+		return PVK_TIME_HW_PASSED;
+	return (int)rc;
+}
+
+static int xen_stop(void)
+{
+	return (int)pvk_hyp_vcpu_op(PVK_VCPUOP_stop_singleshot_timer, 0, NULL);
+}
+
+static const struct pvk_time_hw xen_singleshot = {
+	.name = "Xen singleshot timer (VIRQ_TIMER)",
+	.arm = xen_arm,
+	.stop = xen_stop,
+};
+
+int pvk_time_xen_timer_attach(void)
 {
 	long rc;
 
-	if (timer_bound)
-		return -PVK_XEN_EBUSY;
-	timer_fn = fn;
-	timer_arg = arg;
+	if (!pvk_time_now_ns()) {
+		pvk_err("time: no one-shot hardware: on Xen call pvk_time_init() first, natively pvk_native_timer_init()");
+		return -PVK_XEN_ENODEV;
+	}
 	rc = pvk_hyp_vcpu_op(PVK_VCPUOP_stop_periodic_timer, 0, NULL);
 	if (rc) {
 		pvk_err("time: VCPUOP_stop_periodic_timer failed: %ld", rc);
@@ -55,29 +82,8 @@ int pvk_time_timer_init(void (*fn)(void *arg), void *arg)
 	rc = pvk_evtchn_bind_virq(PVK_VIRQ_TIMER, 0, timer_event, NULL, &timer_port);
 	if (rc)
 		return (int)rc;
-	timer_bound = true;
+	pvk_time_timer_attach(&xen_singleshot);
 	return 0;
-}
-
-int pvk_time_timer_set(uint64_t deadline_ns)
-{
-	struct pvk_vcpu_set_singleshot_timer t = { .timeout_abs_ns = deadline_ns };
-
-	if (!timer_bound)
-		return -PVK_XEN_ENODEV;
-	return (int)pvk_hyp_vcpu_op(PVK_VCPUOP_set_singleshot_timer, 0, &t);
-}
-
-int pvk_time_timer_stop(void)
-{
-	if (!timer_bound)
-		return -PVK_XEN_ENODEV;
-	return (int)pvk_hyp_vcpu_op(PVK_VCPUOP_stop_singleshot_timer, 0, NULL);
-}
-
-uint64_t pvk_time_timer_fired(void)
-{
-	return PVK_READ_ONCE(timer_fired);
 }
 
 int pvk_time_sleep_ns(uint64_t ns)

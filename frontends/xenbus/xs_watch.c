@@ -9,7 +9,8 @@
  * copies each event into a bounded queue; pvk_xs_run_watches(), in thread
  * context, takes them out, looks the token up among the registered
  * watches (a token we never gave, or one since unwatched, is dropped) and
- * calls the callback, which may itself use xenstore.
+ * calls the callback, which may itself use xenstore. A watch with a
+ * notify function instead is told in the handler and nothing is queued.
  */
 #include <pvkit/log.h>
 #include <pvkit/xen/errno.h>
@@ -48,14 +49,30 @@ static bool copy_str(char *dst, size_t size, const char *src)
 	return true;
 }
 
+static struct pvk_xs_watch *find(const char *token)
+{
+	size_t n = __builtin_strlen(token) + 1;
+
+	for (struct pvk_xs_watch *w = watches; w; w = w->next)
+		if (n <= sizeof(w->token) && !__builtin_memcmp(w->token, token, n))
+			return w;
+	return NULL;
+}
+
 void pvk_xs_watch_event(const char *body, uint32_t len)
 {
 	const char *path = pvk_xs_string_at(body, len, PVK_XS_WATCH_PATH);
 	const char *token = pvk_xs_string_at(body, len, PVK_XS_WATCH_TOKEN);
+	struct pvk_xs_watch *w;
 	struct queued_event *e;
 
 	lock_init_once();
 	pvk_port_lock(&watch_lock);
+	w = token ? find(token) : NULL;
+	if (w && w->notify) {
+		w->notify(w);
+		goto out;
+	}
 	if (!path || !token || q_count == PVK_XS_WATCH_QUEUE_MAX) {
 		pvk_xs_counters.watch_dropped++;
 		goto out;
@@ -87,7 +104,7 @@ int pvk_xs_watch(struct pvk_xs_watch *w)
 {
 	int rc;
 
-	if (!w || !w->path || !w->cb)
+	if (!w || !w->path || !w->cb == !w->notify)
 		return -PVK_XEN_EINVAL;
 	lock_init_once();
 	pvk_snprintf(w->token, sizeof(w->token), "pvk%lx", (unsigned long)w);
@@ -127,16 +144,6 @@ int pvk_xs_unwatch(struct pvk_xs_watch *w)
 	rc = watch_op(PVK_XS_UNWATCH, w);
 	/* ENOENT: the watch failed to register in the first place. */
 	return rc == -PVK_XEN_ENOENT ? 0 : rc;
-}
-
-static struct pvk_xs_watch *find(const char *token)
-{
-	size_t n = __builtin_strlen(token) + 1;
-
-	for (struct pvk_xs_watch *w = watches; w; w = w->next)
-		if (n <= sizeof(w->token) && !__builtin_memcmp(w->token, token, n))
-			return w;
-	return NULL;
 }
 
 int pvk_xs_run_watches(void)

@@ -34,27 +34,53 @@ long pvk_balloon_current_pages(void);
 
 void pvk_balloon_stats_snapshot(struct pvk_balloon_stats *out);
 
-/* ---- Following the toolstack's target (needs CONFIG_PVK_XENBUS) ------ */
+/* Host calls and kit chunks handle at most this many frames at a time. */
+#define PVK_BALLOON_CHUNK	64
 
-/* What the kernel lends the balloon driver: frames it can spare (no
- * mapping, no user; false when it has none left) and frames it gets back
- * once they have memory behind them again. Thread context. */
+/* ---- The balloon driver: following memory/target (CONFIG_PVK_XENBUS) -- */
+
+/*
+ * What the kernel lends the driver. take_frames: up to n frames it can
+ * spare now - no mapping left (Xen keeps a mapped frame alive), no user;
+ * returns how many it wrote to pfns, 0 when it has none. give_frames: n
+ * frames it gets back, populated again or not taken by Xen; it maps and
+ * reuses them. Both in thread context, n <= PVK_BALLOON_CHUNK. kick: in
+ * event context, the target changed: arrange for pvk_balloon_work() to run
+ * soon in thread context (a worker thread, the idle loop); must not sleep.
+ */
 struct pvk_balloon_host {
-	bool (*take_frame)(pvk_pfn_t *pfn);
-	void (*give_frame)(pvk_pfn_t pfn);
+	unsigned long (*take_frames)(pvk_pfn_t *pfns, unsigned long n);
+	void (*give_frames)(const pvk_pfn_t *pfns, unsigned long n);
+	void (*kick)(void);
 };
 
 /*
- * Starts following memory/target (KiB, written by the toolstack, e.g.
- * `xl mem-set`): watch callbacks (pvk_xs_run_watches) release frames the
- * host gives until the domain holds the target, or populate the frames
- * released earlier to grow back. The domain starts at the p2m's size.
+ * Starts the driver, once, with xenstore up: a watch on memory/target
+ * (KiB, written by the toolstack, e.g. `xl mem-set`) whose event only
+ * kicks the host. The domain starts at the p2m's size.
  */
-int pvk_balloon_target_init(const struct pvk_balloon_host *host);
+int pvk_balloon_driver_start(const struct pvk_balloon_host *host);
 
-/* Moves toward target pages now; returns the pages the domain then holds
- * by the kit's count (nr_pages - ballooned). Logs when it cannot get there. */
-unsigned long pvk_balloon_set_target(unsigned long target_pages);
+/*
+ * The driver's work, in thread context: reads memory/target if it
+ * changed, then releases frames the host gives or populates frames
+ * released earlier, at most PVK_BALLOON_WORK_PAGES per call. Returns true
+ * when there is more to do (call again), false when the domain holds the
+ * target or cannot get nearer (logged) until the target changes again.
+ */
+#define PVK_BALLOON_WORK_PAGES	1024
+bool pvk_balloon_work(void);
+
+/* True once the driver has read memory/target since the last watch event
+ * and holds it (or cannot get nearer): nothing for pvk_balloon_work() to
+ * do until the target changes. After start, waiting for this consumes the
+ * event Xen fires at registration, so that the driver's first xenstore
+ * read does not happen later at a random point. */
+bool pvk_balloon_settled(void);
+
+/* Pages the domain holds by the driver's count (nr_pages - ballooned),
+ * and the target it follows, in pages. */
 unsigned long pvk_balloon_pages(void);
+unsigned long pvk_balloon_target_pages(void);
 
 #endif /* PVKIT_BALLOON_H */

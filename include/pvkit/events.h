@@ -40,6 +40,7 @@ struct pvk_evtchn_stats {
 	uint64_t unhandled;	/* pending ports without a handler */
 	uint64_t spurious;	/* handler calls that found no work */
 	uint64_t floods;	/* times a port was held masked as flooding */
+	uint64_t released;	/* held ports released after their hold-off */
 };
 
 /* pvk_evtchn_init() flags. */

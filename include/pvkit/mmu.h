@@ -142,9 +142,11 @@ int pvk_mmu_update_va_run(const struct pvk_mmu_va_update *u, unsigned long n,
 /*
  * Map n frames, pfn first .. first + n - 1, at va .. va + n pages in the
  * running address space with PTE flags, allocating missing page tables
- * (pvk_port_alloc_page, read-only before they are hooked in). The range
- * must be unmapped. Batched as in lazy mode. 0 or a negative error (what
- * was mapped before the error stays mapped).
+ * (pvk_port_alloc_page; each costs two queued entries: the kernel's
+ * mapping of it made read-only, then the hook). The range must be
+ * unmapped. Batched as in lazy mode; entries already queued in lazy mode
+ * are issued first (the walk reads the tables), as for unmap.
+ * 0 or a negative error (what was mapped before the error stays mapped).
  */
 int pvk_mmu_map_range(unsigned long va, pvk_pfn_t first, unsigned long n,
 		      uint64_t flags);
@@ -158,7 +160,8 @@ int pvk_mmu_map_mfns(unsigned long va, const pvk_mfn_t *mfns, unsigned long n,
  * (unhooked, made writable, pvk_port_free_page). */
 int pvk_mmu_unmap_range(unsigned long va, unsigned long n);
 
-/* The PTE mapping va in the running address space, 0 if none. */
+/* The PTE mapping va in the running address space, 0 if none, as the
+ * tables are in memory (entries still queued in lazy mode are not seen). */
 uint64_t pvk_mmu_lookup(unsigned long va);
 
 /* For the pvops table's mmu slots on Xen (mm/mmu_pvops.c). CR3 values are

@@ -6,9 +6,8 @@
  * is selected once at boot: pvk_pvops_select_native() (real instructions,
  * ring 0) or pvk_pvops_select_xen() (hypercalls and shared memory, the
  * kernel running in ring 3 under Xen). Before selection every op panics
- * naming itself; so does an op a world does not implement yet (the Xen MMU
- * slots come with the PV MMU, the native one-shot timer with the
- * native time work): a missing op never silently returns.
+ * naming itself; so does an op a world does not implement yet: a missing
+ * op never silently returns.
  *
  * Ops that can be refused return 0 or a negative Xen errno (PVK_XEN_E*).
  * Each op's comment says: N = what it does natively, X = on Xen, and
@@ -33,6 +32,22 @@ struct pvk_wallclock;
 struct pvk_cpuid_regs {
 	uint32_t eax, ebx, ecx, edx;
 };
+
+/*
+ * The 64-bit task-state segment (load_tr()): the stacks the CPU switches
+ * to on a privilege change (rsp0) or through an IST gate, and where the
+ * I/O permission bitmap starts.
+ */
+struct pvk_tss {
+	uint32_t reserved0;
+	uint64_t rsp0, rsp1, rsp2;
+	uint64_t reserved1;
+	uint64_t ist[7];
+	uint64_t reserved2;
+	uint16_t reserved3;
+	uint16_t iomap_base;
+} __pvk_packed;
+PVK_BUILD_BUG_ON(sizeof(struct pvk_tss) != 104);
 
 /* One exception or interrupt vector for load_idt(). */
 struct pvk_trap_desc {
@@ -79,10 +94,36 @@ struct pvk_pvops_cpu {
 	 * update_descriptor with the entry's machine address (Xen checks the
 	 * descriptor). */
 	int (*write_desc)(void *table, unsigned int index, uint64_t desc);
+	/* Load an LDT of entries 8-byte descriptors at ldt, which must be
+	 * page-aligned (entries <= 8192; 0: no LDT, ldt unused). N: writes
+	 * an LDT system descriptor for it at GDT entries selector / 8 and the
+	 * one after (16 bytes in long mode) of the GDT loaded with load_gdt,
+	 * then lldt. X: the LDT pages are remapped read-only (Xen maps them
+	 * into its per-vCPU LDT area on first use only while no writable
+	 * mapping is left) and given with MMUEXT_SET_LDT (linear address,
+	 * entry count); Xen keeps the descriptor, selector is not used.
+	 * Host: reserves those two GDT entries; changes a loaded LDT only
+	 * with write_desc; after unloading it, makes the pages writable
+	 * again before other use (on Xen pvk_mmu_make_writable). */
+	int (*load_ldt)(unsigned int selector, void *ldt, unsigned int entries);
+	/* Load the task register with tss. N: sets tss->iomap_base past the
+	 * limit (no I/O bitmap), writes an available 64-bit TSS descriptor
+	 * at GDT entries selector / 8 and the one after of the loaded GDT,
+	 * then ltr. X: Xen keeps the only TSS and a PV guest cannot load one
+	 * (ltr is privileged; Xen refuses system descriptors in a guest GDT).
+	 * What Xen offers of a TSS is its rsp0, the stack of user -> kernel
+	 * transitions: the op gives tss->rsp0 to HYPERVISOR_stack_switch and
+	 * remembers tss, so that stack_switch keeps tss->rsp0 current as it
+	 * does natively; selector is not used. Interrupt stacks are Xen's
+	 * own (a PV guest has no IST): a tss with an ist[] entry is refused
+	 * with -PVK_XEN_EINVAL, not ignored. Host: keeps tss allocated while
+	 * loaded; no ltr of its own. */
+	int (*load_tr)(unsigned int selector, struct pvk_tss *tss);
 	/* The kernel stack the CPU switches to on the next user -> kernel
-	 * transition. N: writes rsp0 in the TSS that TR points to (-EINVAL
-	 * without one). X: HYPERVISOR_stack_switch. Host: never writes the
-	 * TSS's rsp0 itself. */
+	 * transition. N: writes rsp0 in the TSS of the last load_tr
+	 * (-EINVAL without one). X: HYPERVISOR_stack_switch, and rsp0 of the
+	 * last load_tr's tss if there was one. Host: never writes the TSS's
+	 * rsp0 itself. */
 	int (*stack_switch)(unsigned long rsp);
 	/* I/O privilege level (0-3) for in/out. N: RFLAGS.IOPL. X: physdev
 	 * set_iopl (Xen keeps the IOPL; the real RFLAGS.IOPL is ignored).
@@ -141,9 +182,14 @@ struct pvk_pvops_time {
 	/* Monotonic ns. N: TSC scaled by a frequency measured against PIT
 	 * channel 2 at selection. X: pvk_time_now_ns() (pvclock, time/). */
 	uint64_t (*clock_ns)(void);
-	/* One-shot timer at absolute clock_ns() deadline. X: pvk_time_timer_set
-	 * / _stop (VCPUOP_set_singleshot_timer, VIRQ_TIMER). N: not yet (local
-	 * APIC timer); panics. */
+	/* One-shot timer at absolute clock_ns() deadline, replacing the last
+	 * one; a past deadline fires at once. Both worlds: pvk_time_timer_set
+	 * / _stop (time/oneshot.c: the host's deadline beside the kit's own,
+	 * expiry calls pvk_time_timer_init()'s fn, pvk_time_timer_fired()
+	 * counts). X: VCPUOP_set_singleshot_timer, VIRQ_TIMER. N: the local
+	 * APIC timer, one-shot mode, far deadlines in chunks of <= 500 ms.
+	 * Host: natively, sets it up with pvk_native_timer_init() (below)
+	 * and never touches the APIC timer registers itself. */
 	int (*timer_set)(uint64_t deadline_ns);
 	int (*timer_stop)(void);
 	/* Wall clock now. X: pvk_time_wallclock(). N: the CMOS RTC (whole
@@ -171,6 +217,25 @@ extern struct pvk_pvops pvk_pvops;
 void pvk_pvops_select_native(void);
 void pvk_pvops_select_xen(struct pvk_shared_info *shared);
 void pvk_pvops_xen_set_shared_info(struct pvk_shared_info *shared);
+/*
+ * The native one-shot timer (the local APIC, xAPIC mode), after
+ * pvk_pvops_select_native():
+ * 1. pvk_native_timer_probe() gives the physical address of the APIC's 4 KiB
+ *    register page (IA32_APIC_BASE): -PVK_XEN_ENODEV without an enabled
+ *    APIC, -PVK_XEN_EOPNOTSUPP in x2APIC mode (not supported).
+ * 2. The host maps that page uncached and gives its address and two IDT
+ *    vectors (>= 32) to pvk_native_timer_init(): vector, whose entry calls
+ *    pvk_native_timer_interrupt() (irqs off; it EOIs and runs the expiry:
+ *    the same pvk_time_timer_init() fn as on Xen), and spurious_vector,
+ *    whose entry only returns (iretq, no EOI). It enables the APIC, measures
+ *    the timer's rate (10 ms) and attaches it to time/oneshot.c. The host
+ *    keeps TPR below the vector's priority class (vector / 16).
+ * 3. pvk_time_timer_init(fn, arg), as on Xen.
+ */
+int pvk_native_timer_probe(uint64_t *mmio_phys);
+int pvk_native_timer_init(void *mmio, uint8_t vector, uint8_t spurious_vector);
+void pvk_native_timer_interrupt(void);
+
 /* "none", "native" or "xen". */
 static inline const char *pvk_pvops_name(void) { return pvk_pvops.name; }
 
@@ -201,6 +266,10 @@ static inline int pvk_load_idt(const struct pvk_trap_desc *t, unsigned int n)
 static inline int pvk_load_gdt(void *t, unsigned int n) { return pvk_pvops.cpu.load_gdt(t, n); }
 static inline int pvk_write_desc(void *t, unsigned int i, uint64_t d)
 { return pvk_pvops.cpu.write_desc(t, i, d); }
+static inline int pvk_load_ldt(unsigned int sel, void *ldt, unsigned int n)
+{ return pvk_pvops.cpu.load_ldt(sel, ldt, n); }
+static inline int pvk_load_tr(unsigned int sel, struct pvk_tss *tss)
+{ return pvk_pvops.cpu.load_tr(sel, tss); }
 static inline int pvk_stack_switch(unsigned long rsp) { return pvk_pvops.cpu.stack_switch(rsp); }
 static inline int pvk_set_iopl(unsigned int iopl) { return pvk_pvops.cpu.set_iopl(iopl); }
 static inline void pvk_wbinvd(void) { pvk_pvops.cpu.wbinvd(); }

@@ -1,6 +1,6 @@
 /*
  * pvkit/time.h - Xen time: monotonic system time, wall clock, the one-shot
- * timer on VIRQ_TIMER, and a sleep primitive.
+ * timer (VIRQ_TIMER on Xen, the local APIC natively), and a sleep primitive.
  *
  * System time is nanoseconds since Xen booted,
  * computed from this vCPU's vcpu_time_info (pvclock): a (tsc_timestamp,
@@ -33,17 +33,63 @@ uint64_t pvk_time_scale_delta(uint64_t delta, uint32_t mul, int8_t shift);
 void pvk_time_wallclock(struct pvk_wallclock *out);
 
 /*
- * Binds VIRQ_TIMER (needs pvk_evtchn_init()). fn, if not NULL, is called in
- * upcall context each time the timer fires.
+ * The one-shot timer, the same in both worlds (time/oneshot.c): one
+ * deadline of the host's at a time, in pvk_clock_ns() time, on the vCPU's
+ * one hardware timer (Xen: VCPUOP_set_singleshot_timer and VIRQ_TIMER,
+ * time/timer.c; natively the local APIC timer, pvops/timer_native.c). The
+ * kit keeps a deadline of its own on the same timer (event channel flood
+ * hold-off, events/dispatch.c): the hardware is armed for the earlier one
+ * and each expiry is delivered to its owner only.
+ *
+ * pvk_time_timer_init(): fn, if not NULL, is called in upcall context
+ * (natively: from pvk_native_timer_interrupt(), irqs off) each time the
+ * host's deadline expires. On Xen it stops Xen's default periodic timer
+ * and binds VIRQ_TIMER (needs pvk_time_init() and pvk_evtchn_init());
+ * natively it needs pvk_native_timer_init() first (pvops.h).
  */
 int pvk_time_timer_init(void (*fn)(void *arg), void *arg);
 
-/* Programs the one-shot timer for absolute system time deadline_ns
- * (VCPUOP_set_singleshot_timer); a deadline in the past fires at once. */
+/* Arms the host's one-shot for absolute clock_ns() time deadline_ns,
+ * replacing its previous deadline; a deadline already passed fires at once
+ * (asynchronously, through the interrupt/upcall). -PVK_XEN_ENODEV before
+ * pvk_time_timer_init(). Any context. */
 int pvk_time_timer_set(uint64_t deadline_ns);
 int pvk_time_timer_stop(void);
-/* Times VIRQ_TIMER has fired since pvk_time_timer_init(). */
+/* Times the host's deadline has expired since pvk_time_timer_init(). */
 uint64_t pvk_time_timer_fired(void);
+
+struct pvk_time_timer_stats {
+	uint64_t expiries;	/* hardware firings (VIRQ_TIMER, APIC interrupts) */
+	uint64_t idle_expiries;	/* ... that found nothing due (a chunk of a far
+				 * deadline, a periodic tick, a stop's late one) */
+	uint64_t hw_said_passed;	/* deadlines the hardware declared passed
+				 * before our clock did (Xen runs ahead of pvclock) */
+	uint64_t host_fired;	/* = pvk_time_timer_fired() */
+	uint64_t kit_fired;	/* the kit's own deadlines delivered */
+};
+void pvk_time_timer_get_stats(struct pvk_time_timer_stats *out);
+
+/* ---- between the kit's own parts (hosts do not call these) ---------- */
+
+/* One world's hardware one-shot, attached once (time/timer.c on Xen,
+ * pvops/timer_native.c natively). arm() replaces what was armed; with
+ * ask_if_passed it returns PVK_TIME_HW_PASSED instead of arming when the
+ * hardware's clock is already past deadline_ns (if it can tell: a Xen may
+ * not), else a passed deadline fires at once. 0 when armed, or a negative
+ * Xen errno. */
+#define PVK_TIME_HW_PASSED	1
+struct pvk_time_hw {
+	const char *name;
+	int (*arm)(uint64_t deadline_ns, bool ask_if_passed);
+	int (*stop)(void);
+};
+void pvk_time_timer_attach(const struct pvk_time_hw *hw);
+/* The hardware fired: upcall or interrupt context. */
+void pvk_time_timer_expired(void);
+/* The kit's deadline (one owner: the event channel flood release). fn runs
+ * like the host's, in upcall context. Needs the timer attached (on Xen:
+ * the host's pvk_time_timer_init()); -PVK_XEN_ENODEV otherwise. */
+int pvk_time_kit_timer_set(uint64_t deadline_ns, void (*fn)(void *arg), void *arg);
 
 /*
  * Sleeps until system time >= now + ns (SCHEDOP_poll with a timeout; the

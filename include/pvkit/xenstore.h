@@ -69,10 +69,17 @@ int pvk_xs_transaction(int (*fn)(pvk_xs_transaction_t t, void *arg), void *arg,
  * A watch: cb runs in thread context, from pvk_xs_run_watches(), never in
  * the event handler; path is the node that changed (a copy, valid during
  * the call). Xen fires every new watch once at registration.
+ *
+ * A driver that runs on its own (not when a caller runs watches) sets
+ * notify instead of cb: it is called in the event handler, with the
+ * watch lock held, the moment the event arrives, and the event is not
+ * queued. It must only record the news and schedule the driver's work
+ * (which then reads xenstore in thread context).
  */
 struct pvk_xs_watch {
 	const char *path;
 	void (*cb)(struct pvk_xs_watch *w, const char *path);
+	void (*notify)(struct pvk_xs_watch *w);
 	void *arg;
 	/* Private. */
 	struct pvk_xs_watch *next;

@@ -111,6 +111,9 @@ echo
 tr -d '\r' 2>/dev/null <"$xen_log" | grep -ao "bench-note .*" | sed 's/^bench-note /bench: xen: /'
 tr -d '\r' 2>/dev/null <"$native_log" | grep -ao "bench-note .*" | sed 's/^bench-note /bench: native: /'
 echo "bench: native and Xen both run under QEMU TCG (no KVM): compare ratios, not absolutes"
+echo "bench: syscall_roundtrip = ring 3 -> kernel -> ring 3, a null syscall;" \
+	"pagefault_roundtrip = a ring-3 read of an unmapped page, the kernel maps the zero page, returns;" \
+	"on Xen their hypercalls/op include the HYPERVISOR_iret of the return"
 echo "bench: pte_update_x1000 = 1,000 PTE writes: natively plain stores through set_pte;" \
 	"on Xen building a 4096-page address space (pvk_mmu_map_range, tables included), per 1,000 entries"
 [ "$ok" = 1 ] || { echo "bench: FAIL: a side did not produce its figures"; exit 1; }

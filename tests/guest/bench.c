@@ -14,6 +14,11 @@
  * the guest needs no floating point. Nothing here judges a timing: a
  * benchmark fails only when an operation it times fails.
  *
+ * The ring-3 round trips (syscall, page fault) run the benchmark programs
+ * of user/program.S, which mark the clock with a syscall before and after
+ * their loop: the same programs, address space and handlers as the
+ * usermode tests, in both worlds.
+ *
  * The world-specific parts are the two address-space primitives: a second
  * L4 to switch to, and building page tables for N pages. On Xen the kit's
  * PV MMU does it (pinned, read-only tables, batched mmu_update); natively
@@ -28,6 +33,7 @@
 
 #include "guest.h"
 #include "layout.h"
+#include "user/user.h"
 
 #define IRQ_ITERS	100000u
 #define CLOCK_ITERS	100000u
@@ -123,6 +129,63 @@ static bool bench_clock(void)
 	if (!guest_native_boot)
 		note_xen_tsc();
 	return true;
+}
+
+/* ---- Ring 3 -> kernel -> ring 3 ---------------------------------------- */
+
+#define SYSCALL_RUNS	2
+#define FAULT_RUNS	8
+
+/*
+ * runs fresh address spaces, each running entry once: ops_per_run round
+ * trips between its two marks. On Xen each round trip also leaves the
+ * kernel through HYPERVISOR_iret, a jump into the hypercall page that the
+ * kit's counters (its pvk_hyp_* wrappers) do not see: it is added, one per
+ * round trip, so hypercalls/op counts every entry into Xen the kernel made.
+ */
+static bool bench_user(const char *name, const char *entry, unsigned int runs,
+		       unsigned int ops_per_run)
+{
+	static struct guest_user_result res;
+	uint64_t ns = 0, hc = 0, ops = (uint64_t)runs * ops_per_run;
+	int rc, rc_destroy;
+
+	for (unsigned int r = 0; r < runs; r++) {
+		rc = guest_uspace_create();
+		if (rc) {
+			fail(name, "no user address space", rc);
+			return false;
+		}
+		rc = guest_user_run(entry, &res);
+		rc_destroy = guest_uspace_destroy();
+		if (rc || rc_destroy || res.exit_code != USER_EXIT_OK || res.marks != 2) {
+			fail(name, "the program did not run through",
+			     rc ? rc : rc_destroy ? rc_destroy : res.exit_code);
+			return false;
+		}
+		ns += res.mark_ns[1] - res.mark_ns[0];
+		hc += res.mark_hc[1] - res.mark_hc[0];
+	}
+	if (!guest_native_boot)
+		hc += ops;
+	report(name, ns, hc, ops);
+	return true;
+}
+
+static bool bench_syscall(void)
+{
+	return bench_user("syscall_roundtrip", guest_user_bench_syscall, SYSCALL_RUNS,
+			  USER_BENCH_SYSCALLS);
+}
+
+static bool bench_fault(void)
+{
+	bool ok = bench_user("pagefault_roundtrip", guest_user_bench_fault, FAULT_RUNS,
+			     USER_ZERO_PAGES);
+
+	if (ok && !guest_native_boot)
+		guest_printf("bench-note pagefault_roundtrip: a ring-3 read of an unmapped page; the kernel maps the shared zero page read-only (one mmu_update) and returns (HYPERVISOR_iret)\n");
+	return ok;
 }
 
 /* ---- Native address-space primitives ---------------------------------- */
@@ -360,7 +423,8 @@ static bool bench_fork(void)
 unsigned int guest_bench_run(void)
 {
 	bool (*const benches[])(void) = {
-		bench_irq, bench_clock, bench_cr3, bench_pte, bench_fork,
+		bench_syscall, bench_fault, bench_irq, bench_clock, bench_cr3, bench_pte,
+		bench_fork,
 	};
 	unsigned int failed = 0;
 

@@ -7,8 +7,10 @@
  *   3. start_info magic, or we are not a 64-bit PV guest of Xen 3.0+ ABI;
  *   4. shared_info (event mask, time), the start-of-day area, the console
  *      ring: from here on output goes to the ring the harness captures;
- *   5. the page allocator and the kit's multicall batcher, then the command
- *      line, the tests and the shutdown.
+ *   5. the page allocator and the kit's multicall batcher, then the rest of
+ *      the domain's memory mapped and given to the allocator (its page
+ *      tables come from the allocator), then the command line, the tests
+ *      and the shutdown.
  */
 #include <pvkit/hypercall.h>
 #include <pvkit/mmu.h>
@@ -42,6 +44,8 @@ static void check_magic(const struct pvk_start_info *si)
 __pvk_noreturn void guest_main(const struct pvk_start_info *si,
 			       unsigned long boot_stack_top)
 {
+	unsigned long nr_scratch;
+	pvk_pfn_t scratch;
 	unsigned int failed;
 
 	/* Without a filled hypercall page we cannot even report that. */
@@ -61,6 +65,8 @@ __pvk_noreturn void guest_main(const struct pvk_start_info *si,
 	guest_console_init(si);
 	guest_page_alloc_init(guest_free_start, guest_free_end);
 	pvk_multicall_init();
+	guest_work_init();
+	guest_bootmem_map_rest();
 	guest_events_init();	/* FIFO event pages come from the page allocator */
 	guest_user_init();	/* syscall and failsafe callbacks (user/run.c) */
 
@@ -68,6 +74,10 @@ __pvk_noreturn void guest_main(const struct pvk_start_info *si,
 	guest_printf("pvkit-guest: %lu pages of RAM, image %p-%p, %zu free pages mapped at %p-%p\n",
 		     si->nr_pages, (void *)__image_start, (void *)__image_end,
 		     guest_pages_total(), (void *)guest_free_start, (void *)guest_free_end);
+	guest_unmapped_pfns(&scratch, &nr_scratch);
+	guest_printf("pvkit-guest: page allocator got %zu pages (%lu mapped at boot beyond Xen's), %lu scratch frames left unmapped from pfn 0x%llx\n",
+		     guest_pages_total(), guest_boot_mapped_pages, nr_scratch,
+		     (unsigned long long)pvk_pfn_raw(scratch));
 	guest_printf("pvops: %s\n", pvk_pvops_name());
 	guest_printf("pvkit-guest: command line \"%s\"\n", (const char *)si->cmd_line);
 

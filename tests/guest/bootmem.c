@@ -14,11 +14,21 @@
  * p2m list Xen gave us) and mfn -> pfn (Xen's read-only machine-to-phys
  * table, mapped in every PV guest at MACH2PHYS_VIRT_START).
  *
- * Only this initial mapping is mapped at boot. The frames beyond it exist
- * (guest_unmapped_pfns()) and the kit's PV MMU (pvkit/mmu.h) maps them
- * where a test asks; pvk_mmu_init() reads page tables through
- * guest_pfn_to_virt_or_null().
+ * At boot, guest_bootmem_map_rest() extends that 1:1 mapping over the rest
+ * of the domain's frames through the kit's PV MMU (pvk_mmu_map_range: new
+ * page tables come from the page allocator and are made read-only before
+ * they are hooked in, the entries go in batches), a chunk at a time, and
+ * hands each chunk to the page allocator: the tables for the next chunk
+ * then come from memory the previous one mapped, so the few pages Xen left
+ * after its bootstrap area are enough for any domain size.
+ *
+ * The top SCRATCH_PAGES frames stay unmapped and out of the allocator
+ * (guest_unmapped_pfns()): the mm tests map them at addresses of their
+ * own. mm_address_space and the bench map up to 4096 of them at once,
+ * mm_balloon releases the last 256 and needs the 4096 below them free.
+ * pvk_mmu_init() reads page tables through guest_pfn_to_virt_or_null().
  */
+#include <pvkit/mmu.h>
 #include <pvkit/port.h>
 #include <pvkit/xen/arch-x86.h>
 
@@ -26,8 +36,13 @@
 
 #define PAD_AFTER_BOOTSTRAP	(512UL * 1024)	/* xen.h rule 7 */
 #define AREA_ALIGN		(4UL << 20)	/* xen.h rule 2 */
+#define SCRATCH_PAGES		(4096UL + 256)	/* see above */
+#define MAP_CHUNK		4096UL		/* 16 MiB: 8 L1 tables */
+/* The 1:1 area ends at the top of the address space: 2 GiB of frames. */
+#define MAX_MAPPED_PAGES	((0UL - PVK_GUEST_VIRT_BASE) / PVK_PAGE_SIZE)
 
 unsigned long guest_free_start, guest_free_end;
+unsigned long guest_boot_mapped_pages;
 
 static const pvk_xen_pfn_t *p2m;	/* mfn_list: pfn -> mfn */
 static unsigned long nr_pages;
@@ -65,6 +80,34 @@ void guest_bootmem_init(const struct pvk_start_info *si,
 
 	guest_free_start = used;
 	guest_free_end = mapped_end;
+}
+
+void guest_bootmem_map_rest(void)
+{
+	unsigned long mapped = (mapped_end - PVK_GUEST_VIRT_BASE) / PVK_PAGE_SIZE;
+	unsigned long limit = nr_pages > SCRATCH_PAGES ? nr_pages - SCRATCH_PAGES : 0;
+
+	if (limit > MAX_MAPPED_PAGES) {
+		guest_printf("bootmem: only the first %lu of %lu frames fit the 1:1 area\n",
+			     MAX_MAPPED_PAGES, nr_pages);
+		limit = MAX_MAPPED_PAGES;
+	}
+	while (mapped < limit) {
+		unsigned long n = limit - mapped < MAP_CHUNK ? limit - mapped : MAP_CHUNK;
+		int rc = pvk_mmu_map_range(mapped_end, pvk_pfn(mapped), n, PVK_PTE_KERNEL_RW);
+
+		if (rc) {
+			guest_printf("bootmem: mapping pfns 0x%lx-0x%lx at %p failed: %d\n",
+				     mapped, mapped + n - 1, (void *)mapped_end, rc);
+			pvk_port_panic("bootmem: cannot map the domain's memory");
+		}
+		/* Mapped, so translatable and the allocator's, in that order. */
+		mapped += n;
+		guest_boot_mapped_pages += n;
+		mapped_end += n * PVK_PAGE_SIZE;
+		guest_free_end = mapped_end;
+		guest_page_alloc_extend(mapped_end);
+	}
 }
 
 bool guest_pfn_is_mapped(pvk_pfn_t pfn)
@@ -136,6 +179,7 @@ void *guest_pfn_to_virt_or_null(pvk_pfn_t pfn)
 	return guest_pfn_is_mapped(pfn) ? guest_pfn_to_virt(pfn) : NULL;
 }
 
+/* After guest_bootmem_map_rest(): the scratch window at the top. */
 void guest_unmapped_pfns(pvk_pfn_t *first, unsigned long *count)
 {
 	unsigned long mapped = (mapped_end - PVK_GUEST_VIRT_BASE) / PVK_PAGE_SIZE;

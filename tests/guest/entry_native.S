@@ -2,7 +2,8 @@
  * tests/guest/entry_native.S - exception entry stubs for a native boot
  * (pvh.S): the hardware frame, no Xen additions.
  *
- * The CPU pushes (64-bit mode, no privilege change, so no stack switch):
+ * The CPU pushes (64-bit mode; from ring 0 on the current stack, from a
+ * user program, RPL 3 in %cs, on rsp0 of the TSS, user/cpu.c):
  *
  *   offset | with error code     | without error code
  *   -------+---------------------+--------------------
@@ -15,8 +16,10 @@
  *
  * Each stub pushes a 0 in place of a missing error code and the vector,
  * then the common part pushes the registers: the same struct guest_regs
- * as entry.S builds, so guest_trap()/guest_fault() serve both worlds. A
- * fixed-up exception returns with iretq.
+ * as entry.S builds, so guest_trap()/guest_fault() and guest_user_trap()
+ * serve both worlds. An exception from user mode goes to
+ * guest_user_trap() (user/run.c: maps a page or kills the program). A
+ * fixed-up or resolved exception returns with iretq.
  */
 	.text
 	.code64
@@ -65,8 +68,12 @@ guest_ntrap_common:
 	movq	%rsp, %rdi		/* struct guest_regs * */
 	movq	%rsp, %rbx
 	andq	$-16, %rsp
+	testb	$3, 0x90(%rbx)		/* %cs RPL 3: from a user program */
+	jnz	1f
 	call	guest_trap		/* returns only when fixed up */
-	movq	%rbx, %rsp
+	jmp	2f
+1:	call	guest_user_trap		/* user/run.c: returns when resolved */
+2:	movq	%rbx, %rsp
 	popq	%r15
 	popq	%r14
 	popq	%r13

@@ -75,4 +75,7 @@ void guest_events_enable(void)
 	/* The irq op unmasks and, if something is already pending, gives
 	 * Xen a way back to us to deliver it. */
 	pvk_irq_enable();
+#ifdef CONFIG_PVK_XENBUS
+	guest_balloon_start();	/* xenstore is up: follow memory/target */
+#endif
 }

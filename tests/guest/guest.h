@@ -43,8 +43,14 @@ extern uint64_t guest_boot_ns;
 /* ---- bootmem.c: the start-of-day mapped area and frame translation ---- */
 void guest_bootmem_init(const struct pvk_start_info *si,
 			unsigned long boot_stack_top);
-/* [start, end) of the mapped pages Xen left unused (page allocator pool). */
+/* [start, end) of the page allocator's pool: the mapped pages Xen left
+ * unused, then (after guest_bootmem_map_rest()) the rest of the domain's
+ * memory but the scratch window. */
 extern unsigned long guest_free_start, guest_free_end;
+/* Maps every frame but the scratch window at its 1:1 address and gives it
+ * to the page allocator; guest_boot_mapped_pages says how many. */
+void guest_bootmem_map_rest(void);
+extern unsigned long guest_boot_mapped_pages;
 /* Frames of the start-of-day area: virt = VIRT_BASE + pfn * 4 KiB. */
 bool guest_pfn_is_mapped(pvk_pfn_t pfn);
 void *guest_pfn_to_virt(pvk_pfn_t pfn);
@@ -56,7 +62,8 @@ pvk_pfn_t guest_mfn_to_pfn(pvk_mfn_t mfn);
 void *guest_mfn_to_virt(pvk_mfn_t mfn, const char *what);
 /* For the kit's PV MMU: the start-of-day address of pfn, NULL beyond it. */
 void *guest_pfn_to_virt_or_null(pvk_pfn_t pfn);
-/* The frames after the start-of-day mapping (nothing uses or maps them). */
+/* The scratch window: the top frames of the domain, left unmapped and out
+ * of the page allocator for the mm tests (bootmem.c says how many). */
 void guest_unmapped_pfns(pvk_pfn_t *first, unsigned long *count);
 
 /* ---- shared_info.c: the shared info page ------------------------------ */
@@ -69,6 +76,22 @@ struct pvk_vcpu_info *guest_vcpu0(void);
 /* Nanoseconds from the selected pvops clock_ns(): Xen system time (pvclock)
  * on Xen, the calibrated TSC natively; 0 before a pvops table is selected. */
 uint64_t guest_now_ns(void);
+/* Makes the one-shot timer usable (Xen: guest_events_enable(); natively
+ * it is from boot on, native_timer.c). */
+void guest_timer_prepare(void);
+/* 0 once cond(arg), -PVK_XEN_ETIMEDOUT after timeout_ns; interrupts or
+ * upcalls are on while it waits, restored after. Thread context. */
+int guest_wait_until(bool (*cond)(void *arg), void *arg, uint64_t timeout_ns);
+
+/* ---- native_timer.c, native_timer_entry.S: the local APIC timer natively ---- */
+struct pvk_trap_desc;
+#define GUEST_NATIVE_TIMER_TRAPS	2
+/* Fills GUEST_NATIVE_TIMER_TRAPS IDT entries (timer, spurious). */
+unsigned int guest_native_timer_traps(struct pvk_trap_desc *traps);
+/* Maps the APIC page and sets up the kit's timer; panics if it cannot. */
+void guest_native_timer_init(void);
+/* The APIC timer's initial count register (what the kit armed last). */
+uint32_t guest_native_lapic_initial_count(void);
 
 /* ---- console.c: the PV console ---------------------------------------- */
 void guest_console_init(const struct pvk_start_info *si);
@@ -129,6 +152,8 @@ unsigned int guest_run_tests(void);
 
 /* ---- page_alloc.c / heap.c: memory ------------------------------------ */
 void guest_page_alloc_init(unsigned long start, unsigned long end);
+/* The pool grows to end (the pages from the old end on are newly mapped). */
+void guest_page_alloc_extend(unsigned long end);
 size_t guest_pages_free(void);
 size_t guest_pages_total(void);
 size_t guest_heap_free_bytes(void);
@@ -153,6 +178,25 @@ void guest_events_init(void);
 /* Idempotent: binds VIRQ_TIMER and unmasks upcalls for the rest of the run. */
 void guest_events_enable(void);
 bool guest_events_enabled(void);
+
+/* ---- wait.c: the guest's background work ------------------------------ */
+/* Work that must not run in an event handler. fn returns true to be run
+ * again. Scheduled from any context (twice before it runs = once); runs
+ * in the idle time of pvk_port_wait_until(), never inside itself. */
+struct guest_work {
+	bool (*fn)(void);
+	bool pending;
+	struct guest_work *next;
+};
+void guest_work_init(void);	/* boot, before any event handler */
+void guest_work_schedule(struct guest_work *work);
+
+/* ---- balloon.c: the balloon driver (CONFIG_PVK_XENBUS) ---------------- */
+/* Called once xenstore is up (guest_events_enable()): follows memory/target
+ * from then on, with pages from the page allocator. */
+void guest_balloon_start(void);
+/* Frames the driver has now handed to Xen (0 before it started). */
+unsigned long guest_balloon_lent_pages(void);
 
 /* ---- console_in.c: console input through the kit's driver (issue 6) -- */
 /* The driver's rx callback (upcall context). */

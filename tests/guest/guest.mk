@@ -16,10 +16,11 @@ GUEST_OUT := $(O)/tests/guest
 
 # Test files last: tests run in link order, so this list is their order.
 GUEST_SRCS := head.S entry.S notes.S pvh.S entry_native.S native.c \
+	native_timer_entry.S native_timer.c \
 	boot.c bootmem.c shared_info.c time.c console.c print.c \
 	traps.c fault.c symbols.c shutdown.c cmdline.c \
 	page_alloc.c heap.c lock.c string.c test.c \
-	events.c wait.c control.c console_in.c \
+	events.c wait.c control.c console_in.c balloon.c \
 	cases/start_info.c cases/hypercall_page.c cases/xen_version.c \
 	cases/shared_info.c cases/console.c cases/memory.c cases/lock.c \
 	cases/pvops_cpu.c cases/pvops_irq.c cases/pvops_time.c \
@@ -29,7 +30,8 @@ GUEST_SRCS := head.S entry.S notes.S pvh.S entry_native.S native.c \
 	cases/fault.c cases/framework.c
 
 GUEST_SRCS += cases/mm_p2m.c cases/mm_pagetables.c cases/mm_balloon.c cases/grant_table.c
-GUEST_SRCS += user/enter.S user/program.S user/uspace.c user/run.c cases/usermode.c
+GUEST_SRCS += user/enter.S user/program.S user/syscall_native.S user/cpu.c user/uspace.c \
+	user/run.c cases/usermode.c
 GUEST_SRCS += cases/mm_va_run.c
 GUEST_SRCS += cases/upcall_reentry.c
 GUEST_SRCS += bench.c cases/bench.c

@@ -6,8 +6,8 @@
  *
  * What the suite needs from the machine is set up here: an IDT with the
  * exception stubs and one timer interrupt (PIT channel 0 through the
- * legacy PIC) for the halt tests, and a page pool in .bss for the port's
- * page allocator.
+ * legacy PIC) for the halt tests, a page pool in .bss for the port's
+ * page allocator, and user mode's GDT, TSS and SYSCALL MSRs (user/cpu.c).
  */
 #include <pvkit/log.h>
 #include <pvkit/port.h>
@@ -15,6 +15,7 @@
 #include <pvkit/xen/sched.h>
 
 #include "guest.h"
+#include "user/user.h"
 
 #define COM1		0x3f8
 #define DEBUG_EXIT_PORT	0xf4	/* -device isa-debug-exit,iobase=0xf4 */
@@ -95,7 +96,7 @@ void guest_native_timer_irq(void)
 
 static void native_idt_with_timer(void)
 {
-	static struct pvk_trap_desc traps[33];
+	static struct pvk_trap_desc traps[33 + GUEST_NATIVE_TIMER_TRAPS];
 
 	for (unsigned int v = 0; v < 32; v++)
 		traps[v] = (struct pvk_trap_desc){
@@ -106,7 +107,7 @@ static void native_idt_with_timer(void)
 		.vector = IRQ_VECTOR, .mask_irqs = true,
 		.handler = (unsigned long)guest_nirq_timer,
 	};
-	if (pvk_load_idt(traps, 33))
+	if (pvk_load_idt(traps, 33 + guest_native_timer_traps(&traps[33])))
 		pvk_port_panic("native: load_idt refused the exception and timer vectors");
 }
 
@@ -161,8 +162,10 @@ __pvk_noreturn void guest_native_main(unsigned long hvm_start_info)
 	guest_traps_init_native();
 	native_idt_with_timer();
 	pic_init();
+	guest_native_timer_init();	/* the local APIC one-shot: native_timer.c */
 	guest_page_alloc_init((unsigned long)page_pool,
 			      (unsigned long)page_pool + sizeof(page_pool));
+	guest_user_init();	/* GDT with user segments, TSS, SYSCALL (user/cpu.c) */
 	guest_printf("pvkit-guest: booted natively (PVH entry), hvm_start_info at 0x%lx\n",
 		     hvm_start_info);
 	guest_printf("pvops: %s\n", pvk_pvops_name());

@@ -1,12 +1,13 @@
 /*
  * tests/guest/page_alloc.c - pvk_port_alloc_page() / pvk_port_free_page().
  *
- * The pool is the part of the start-of-day mapping Xen left unused (from
- * bootmem.c): at least 512 KiB, at most up to the next 4 MiB boundary, so
- * somewhere between 128 and ~1000 pages. That is the documented limit of
- * this guest until the PV MMU maps the rest of its memory. Pages are handed
- * out from a bump pointer; freed pages go on a singly linked list (the link
- * lives in the free page itself) and are reused first.
+ * The pool starts as the part of the start-of-day mapping Xen left unused
+ * (from bootmem.c: at least 512 KiB, at most up to the next 4 MiB
+ * boundary) and grows at its end as bootmem.c maps the rest of the
+ * domain's memory right after it (guest_page_alloc_extend()). Natively it
+ * is a .bss array (native.c). Pages are handed out from a bump pointer;
+ * freed pages go on a singly linked list (the link lives in the free page
+ * itself) and are reused first.
  */
 #include <pvkit/port.h>
 
@@ -23,6 +24,13 @@ static size_t nr_free_listed;
 void guest_page_alloc_init(unsigned long start, unsigned long end)
 {
 	pool_start = pool_next = start;
+	pool_end = end;
+}
+
+void guest_page_alloc_extend(unsigned long end)
+{
+	if (end < pool_end || end & (PVK_PAGE_SIZE - 1))
+		pvk_port_panic("guest_page_alloc_extend: the pool only grows, by whole pages");
 	pool_end = end;
 }
 

@@ -14,6 +14,8 @@
 #include <pvkit/xen/version.h>
 
 #define PVK_GUEST_XEN_ONLY_FILE	/* every test here needs Xen */
+#include <pvkit/pvops.h>
+
 #include "../test.h"
 
 #define DIRECT	3
@@ -45,17 +47,22 @@ PVK_GUEST_TEST(hypercall_counters)
 	/* static: two snapshots are 2 KiB, too much for a test's frame. */
 	static struct pvk_hypercall_stats a, b;
 	int rc_queue, rc_flush;
+	unsigned long fl;
 
 	if (CONFIG_PVK_MULTICALL_BATCH < BATCH)
 		PVK_SKIP("CONFIG_PVK_MULTICALL_BATCH < %d: the batch would be split", BATCH);
 
-	/* Nothing between the snapshots may print. */
+	/* Nothing between the snapshots may print or take an upcall (an
+	 * event handler makes hypercalls of its own: FIFO unmask, console). */
+	fl = pvk_save_fl();
+	pvk_irq_disable();
 	pvk_hypercall_stats_snapshot(&a);
 	for (int i = 0; i < DIRECT; i++)
 		pvk_hyp_xen_version(PVK_XENVER_version, NULL);
 	rc_queue = queue_xen_version(BATCH, PVK_XENVER_version);
 	rc_flush = pvk_multicall_flush(NULL);
 	pvk_hypercall_stats_snapshot(&b);
+	pvk_restore_fl(fl);
 
 	PVK_CHECK_RC(rc_queue, 0);
 	PVK_CHECK_RC(rc_flush, 0);
@@ -71,12 +78,15 @@ PVK_GUEST_TEST(hypercall_counters)
 	/* One bad entry in a batch of two: one entry error (the kit logs it,
 	 * so only counters that console output cannot touch are compared). */
 	guest_printf("pvkit-guest: counters: one entry fails on purpose, the kit reports it:\n");
+	fl = pvk_save_fl();
+	pvk_irq_disable();
 	pvk_hypercall_stats_snapshot(&a);
 	rc_queue = queue_xen_version(1, PVK_XENVER_version);
 	if (!rc_queue)
 		rc_queue = queue_xen_version(1, 0x7ff0);
 	rc_flush = pvk_multicall_flush(NULL);
 	pvk_hypercall_stats_snapshot(&b);
+	pvk_restore_fl(fl);
 	PVK_CHECK_RC(rc_queue, 0);
 	PVK_CHECK_NE(rc_flush, 0);
 	PVK_CHECK_EQ(b.multicalls - a.multicalls, 1);

@@ -4,11 +4,14 @@
  * page_alloc: pages are distinct, aligned, zeroed (also when reused) and
  * translate to frames the p2m and Xen's M2P agree on. page_exhaustion: the
  * pool gives out exactly what it says it has, then NULL, and takes it all
- * back. heap: malloc alignment, reuse of freed blocks, merging of free
+ * back (on Xen that is all of the domain's memory but the image, Xen's
+ * bootstrap area and the scratch window: ~11,700 pages of a 64 MiB
+ * domain; it prints how long that took). heap: malloc alignment, reuse of freed blocks, merging of free
  * neighbours, NULL for what cannot fit. page_exhaustion and heap run
  * natively too, on native.c's pool.
  */
 #include <pvkit/port.h>
+#include <pvkit/pvops.h>
 
 #include "../test.h"
 
@@ -55,6 +58,7 @@ PVK_GUEST_TEST(page_exhaustion)
 	size_t free0 = guest_pages_free(), got = 0;
 	void **chain = NULL;	/* each page holds the address of the previous */
 	void **page;
+	uint64_t t0 = pvk_clock_ns();
 
 	/* xen.h guarantees 512 KiB after the bootstrap area. */
 	PVK_CHECK_GE(guest_pages_total(), 512 * 1024 / PVK_PAGE_SIZE);
@@ -71,6 +75,8 @@ PVK_GUEST_TEST(page_exhaustion)
 	}
 	PVK_CHECK_EQ(got, free0);
 	PVK_CHECK_EQ(guest_pages_free(), free0);
+	guest_printf("memory: all %zu free pages allocated (zeroed) and freed in %llu ms\n",
+		     got, (unsigned long long)((pvk_clock_ns() - t0) / 1000000));
 }
 
 PVK_GUEST_TEST(heap)

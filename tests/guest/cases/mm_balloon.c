@@ -7,10 +7,14 @@
  * M2P knows the new frames, and a new frame maps and holds data.
  * balloon_mem_set (explicit, scenario guest-balloon): the balloon driver
  * follows `xl mem-set` down to 48 MiB and back up to 64 MiB.
+ * mm_balloon works on the scratch window (bootmem.c), not on the driver's
+ * pages: the driver holds the target throughout.
  */
 #include <pvkit/balloon.h>
 #include <pvkit/mmu.h>
 #include <pvkit/p2m.h>
+#include <pvkit/port.h>
+#include <pvkit/time.h>
 #include <pvkit/xen/errno.h>
 #include <pvkit/xenstore.h>
 
@@ -71,80 +75,121 @@ PVK_GUEST_TEST(mm_balloon)
 
 /*
  * The balloon driver under `xl mem-set` (explicit; scenario guest-balloon).
- * The guest lends the driver frames from the top of its unmapped memory,
- * below the ones mm_balloon uses, never near the ones the mm tests map.
+ * The driver runs from boot (balloon.c): the test only says when it is
+ * ready for dom0's next step and waits, in the guest's idle path where the
+ * driver's work runs, until the reservation follows. Each target must be
+ * reached by the guest's count, Xen's (current_reservation) and xl's (dom0
+ * writes `xl list`'s MiB to data/xl-mem-N), and the page allocator must
+ * have lent exactly the difference.
  */
-#define MAX_PFNS	(1UL << 18)	/* 1 GiB domains */
+#define FOLLOW_TIMEOUT_NS	(60ULL * 1000 * 1000 * 1000)
+#define XL_TIMEOUT_NS		(30ULL * 1000 * 1000 * 1000)
 
-static uint8_t lent[MAX_PFNS / 8];
-static unsigned long lend_lo, lend_hi;	/* pfns [lo, hi) may be lent */
-
-static bool take_frame(pvk_pfn_t *pfn)
+static bool holds_target(void *arg)
 {
-	for (unsigned long p = lend_hi; p-- > lend_lo;) {
-		if (!(lent[p / 8] & (1u << (p % 8)))) {
-			lent[p / 8] |= (uint8_t)(1u << (p % 8));
-			*pfn = pvk_pfn(p);
-			return true;
-		}
+	unsigned long want = *(const unsigned long *)arg;
+
+	return pvk_balloon_pages() == want && pvk_balloon_target_pages() == want;
+}
+
+static void on_dom0(struct pvk_xs_watch *w, const char *path)
+{
+	(void)w;
+	(void)path;
+}
+
+/* What dom0 wrote to node (a number), waiting for it at most XL_TIMEOUT_NS. */
+static int dom0_says(const char *node, unsigned long *val)
+{
+	static struct pvk_xs_watch w = { .cb = on_dom0 };
+	uint64_t deadline = pvk_time_now_ns() + XL_TIMEOUT_NS;
+	int rc;
+
+	w.path = node;
+	rc = pvk_xs_watch(&w);	/* before the first read: no write is missed */
+	if (rc)
+		return rc;
+	for (;;) {
+		uint64_t now = pvk_time_now_ns();
+
+		rc = pvk_xs_read_ulong(PVK_XBT_NIL, node, val);
+		if (rc != -PVK_XEN_ENOENT || now >= deadline)
+			break;
+		pvk_xs_wait_watches(deadline - now);
 	}
-	return false;
+	pvk_xs_unwatch(&w);
+	pvk_xs_run_watches();
+	return rc;
 }
 
-static void give_frame(pvk_pfn_t pfn)
+static int follow(unsigned long pages)
 {
-	unsigned long p = pvk_pfn_raw(pfn);
+	struct pvk_wait w;
 
-	lent[p / 8] &= (uint8_t)~(1u << (p % 8));
-}
-
-static const struct pvk_balloon_host balloon_host = {
-	.take_frame = take_frame,
-	.give_frame = give_frame,
-};
-
-/* Runs watches until the driver holds pages, at most timeout_s seconds. */
-static bool wait_pages(unsigned long pages, unsigned int timeout_s)
-{
-	for (unsigned int i = 0; i < timeout_s && pvk_balloon_pages() != pages; i++)
-		pvk_xs_wait_watches(1000 * 1000 * 1000ULL);
-	return pvk_balloon_pages() == pages;
+	pvk_port_wait_init(&w);
+	return pvk_port_wait_until(&w, holds_target, &pages, FOLLOW_TIMEOUT_NS);
 }
 
 PVK_GUEST_TEST_EXPLICIT(balloon_mem_set)
 {
-	unsigned long avail, low = 48 * 256, high = 64 * 256;
-	pvk_pfn_t first;
-	long xen0, xen1;
+	unsigned long low = 48 * 256, high = 64 * 256, xl_mib;
+	size_t free0, lent0;
+	uint64_t t0;
+	long xen0;
 
-	guest_unmapped_pfns(&first, &avail);
-	lend_lo = pvk_pfn_raw(first) + 4096 + 64;
-	lend_hi = pvk_pfn_raw(first) + avail - BALLOON_PAGES;
-	PVK_CHECK_LE(lend_hi, MAX_PFNS);
+	guest_events_enable();	/* xenstore up: the driver is running */
 	PVK_CHECK_EQ(pvk_p2m_nr_pages(), high);	/* the scenario's MEMORY=64 */
-	guest_events_enable();
-	PVK_CHECK_RC(pvk_balloon_target_init(&balloon_host), 0);
-	pvk_xs_run_watches();
+	PVK_CHECK(pvk_balloon_settled());	/* since guest_events_enable() */
+	PVK_CHECK_EQ(pvk_balloon_target_pages(), high);
 	xen0 = pvk_balloon_current_pages();
+	free0 = guest_pages_free();
+	lent0 = guest_balloon_lent_pages();
+	PVK_CHECK_EQ(lent0, 0);
 
 	guest_printf("balloon: ready for xl mem-set 48m\n");
-	PVK_CHECK(wait_pages(low, 60));
-	xen1 = pvk_balloon_current_pages();
-	guest_printf("balloon: shrunk to %lu pages, Xen counts %ld (was %ld)\n",
-		     pvk_balloon_pages(), xen1, xen0);
-	PVK_CHECK_EQ(xen0 - xen1, high - low);
+	t0 = pvk_time_now_ns();
+	PVK_CHECK_RC(follow(low), 0);
+	guest_printf("balloon: shrunk to %lu pages after %llu ms, Xen counts %ld (was %ld), allocator lent %lu of %zu free pages\n",
+		     pvk_balloon_pages(), (unsigned long long)((pvk_time_now_ns() - t0) / 1000000),
+		     pvk_balloon_current_pages(), xen0, guest_balloon_lent_pages(), free0);
+	PVK_CHECK_EQ(xen0 - pvk_balloon_current_pages(), high - low);
+	PVK_CHECK_EQ(guest_balloon_lent_pages(), high - low);
+	PVK_CHECK_EQ(guest_pages_free(), free0 - (high - low));
+	PVK_CHECK_RC(dom0_says("data/xl-mem-48", &xl_mib), 0);
+	guest_printf("balloon: xl list says %lu MiB\n", xl_mib);
+	PVK_CHECK_EQ(xl_mib, 48);
 
 	guest_printf("balloon: ready for xl mem-set 64m\n");
-	PVK_CHECK(wait_pages(high, 60));
-	guest_printf("balloon: grew back to %lu pages, Xen counts %ld\n",
-		     pvk_balloon_pages(), pvk_balloon_current_pages());
+	t0 = pvk_time_now_ns();
+	PVK_CHECK_RC(follow(high), 0);
+	guest_printf("balloon: grew back to %lu pages after %llu ms, Xen counts %ld\n",
+		     pvk_balloon_pages(), (unsigned long long)((pvk_time_now_ns() - t0) / 1000000),
+		     pvk_balloon_current_pages());
 	PVK_CHECK_EQ(pvk_balloon_current_pages(), xen0);
+	PVK_CHECK_EQ(guest_balloon_lent_pages(), 0);
+	PVK_CHECK_EQ(guest_pages_free(), free0);
+	PVK_CHECK_RC(dom0_says("data/xl-mem-64", &xl_mib), 0);
+	guest_printf("balloon: xl list says %lu MiB\n", xl_mib);
+	PVK_CHECK_EQ(xl_mib, 64);
 
-	/* The frames that came back hold data. */
-	PVK_CHECK_RC(pvk_mmu_map_range(BALLOON_VA, pvk_pfn(lend_hi - 64), 64, PVK_PTE_KERNEL_RW), 0);
-	for (unsigned int i = 0; i < 64; i++)
-		((volatile uint64_t *)(BALLOON_VA + i * PVK_PAGE_SIZE))[9] = 0xb0b0 + i;
-	for (unsigned int i = 0; i < 64; i++)
-		PVK_CHECK_EQ(((volatile uint64_t *)(BALLOON_VA + i * PVK_PAGE_SIZE))[9], 0xb0b0 + i);
-	PVK_CHECK_RC(pvk_mmu_unmap_range(BALLOON_VA, 64), 0);
+	/* The frames that came back are the allocator's again (freed last,
+	 * handed out first): ours by p2m and M2P, and they hold data. */
+	{
+		static uint64_t *pages[64];
+
+		for (unsigned int i = 0; i < 64; i++) {
+			pvk_pfn_t pfn;
+
+			pages[i] = pvk_port_alloc_page();
+			PVK_CHECK(pages[i]);
+			pfn = pvk_port_virt_to_pfn(pages[i]);
+			PVK_CHECK_EQ(pvk_pfn_raw(pvk_mfn_to_pfn(pvk_pfn_to_mfn(pfn))), pvk_pfn_raw(pfn));
+			pages[i][9] = 0xb0b0 + i;
+		}
+		for (unsigned int i = 0; i < 64; i++)
+			PVK_CHECK_EQ(PVK_READ_ONCE(pages[i][9]), 0xb0b0 + i);
+		for (unsigned int i = 0; i < 64; i++)
+			pvk_port_free_page(pages[i]);
+	}
+	PVK_CHECK_EQ(guest_pages_free(), free0);
 }

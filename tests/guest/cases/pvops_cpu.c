@@ -1,15 +1,19 @@
 /*
  * tests/guest/cases/pvops_cpu.c - the kit's cpu ops through the table, in
  * both worlds: on Xen what a PV kernel sees and may change, natively the
- * instructions themselves (ring 0, no TSS, pvh.S's GDT).
+ * instructions themselves (ring 0, the GDT and TSS of user/cpu.c). The
+ * LDT and TR tests run a ring-3 program (tests/guest/user/) in both worlds
+ * to see what the loaded tables really do.
  */
 #include <pvkit/hypercall.h>
+#include <pvkit/mmu.h>
 #include <pvkit/port.h>
 #include <pvkit/pvops.h>
 #include <pvkit/xen/errno.h>
 #include <pvkit/xen/version.h>
 
 #include "../test.h"
+#include "../user/user.h"
 
 #define CR0_PE		(1UL << 0)
 #define CR0_PG		(1UL << 31)
@@ -158,30 +162,43 @@ PVK_GUEST_TEST(pvops_idt)
 }
 
 /*
- * Natively: a GDT with pvh.S's code and data selectors (so %cs and %ss
- * stay valid), entry 3 empty until write_desc fills it. It stays the GDT
- * for the rest of the run.
+ * Natively: a GDT with the kernel's code and data selectors (so %cs and
+ * %ss stay valid), entry 3 empty until write_desc fills it. The GDT of
+ * user/cpu.c (user segments, TSS) is loaded again afterwards.
  */
 static uint64_t native_gdt[PVK_PAGE_SIZE / 8] __attribute__((aligned(PVK_PAGE_SIZE))) = {
 	0, 0x00af9a000000ffffULL, 0x00cf92000000ffffULL,
 };
 
+struct desc_ptr {
+	uint16_t limit;
+	uint64_t base;
+} __attribute__((packed));
+
 static void pvops_gdt_native(void)
 {
-	unsigned long ar = 0;
+	struct desc_ptr saved;
+	unsigned long ar = 0, ar3 = 0;
 	bool code, empty, filled;
+	int rc_load, rc_write, rc_bad, rc_back;
 
-	PVK_CHECK_RC(pvk_load_gdt(native_gdt, 4), 0);
+	__asm__ __volatile__("sgdt %0" : "=m"(saved));
+	rc_load = pvk_load_gdt(native_gdt, 4);
 	code = lar(0x08, &ar);
+	empty = lar(0x18, &ar3);
+	rc_write = pvk_write_desc(native_gdt, 3, 0x00cf92000000ffffULL);
+	filled = lar(0x18, &ar3);
+	rc_bad = pvk_load_gdt(native_gdt + 1, 4);
+	rc_back = pvk_load_gdt((void *)(unsigned long)saved.base, (saved.limit + 1u) / 8);
+	PVK_CHECK_RC(rc_load, 0);
 	PVK_CHECK(code);
 	PVK_CHECK_EQ(ar & 0xfe00, 0x9a00);
-	empty = lar(0x18, &ar);
-	PVK_CHECK_RC(pvk_write_desc(native_gdt, 3, 0x00cf92000000ffffULL), 0);
-	filled = lar(0x18, &ar);
+	PVK_CHECK_RC(rc_write, 0);
 	PVK_CHECK(!empty);
 	PVK_CHECK(filled);
-	PVK_CHECK_EQ(ar & 0xfe00, 0x9200);
-	PVK_CHECK_RC(pvk_load_gdt(native_gdt + 1, 4), -PVK_XEN_EINVAL);
+	PVK_CHECK_EQ(ar3 & 0xfe00, 0x9200);
+	PVK_CHECK_RC(rc_bad, -PVK_XEN_EINVAL);
+	PVK_CHECK_RC(rc_back, 0);
 }
 
 /* A GDT page of ours: read-only once loaded, written through Xen. The
@@ -220,12 +237,23 @@ static unsigned long rflags(void)
 	return fl;
 }
 
-/* Natively there is no TSS (refused, nothing written) and IOPL is the
- * real RFLAGS.IOPL; on Xen both are hypercalls. */
+/* Both worlds: stack_switch names the kernel stack of the next user ->
+ * kernel transition, kept in the loaded TSS's rsp0 (natively the CPU reads
+ * it there; on Xen load_tr keeps the record current). IOPL is the real
+ * RFLAGS.IOPL natively, a hypercall on Xen. */
 PVK_GUEST_TEST(pvops_stack_switch_iopl)
 {
-	PVK_CHECK_RC(pvk_stack_switch((unsigned long)guest_stack_top),
-		     guest_native_boot ? -PVK_XEN_EINVAL : 0);
+	struct pvk_tss *tss = guest_user_cur_tss;
+	unsigned long old = tss->rsp0, seen;
+	int rc, rc_back;
+
+	rc = pvk_stack_switch((unsigned long)guest_stack_top - 64);
+	seen = tss->rsp0;
+	rc_back = pvk_stack_switch(old);
+	PVK_CHECK_RC(rc, 0);
+	PVK_CHECK_EQ(seen, (unsigned long)guest_stack_top - 64);
+	PVK_CHECK_RC(rc_back, 0);
+	PVK_CHECK_EQ(tss->rsp0, old);
 	PVK_CHECK_RC(pvk_set_iopl(1), 0);
 	if (guest_native_boot)
 		PVK_CHECK_EQ(rflags() & 0x3000, 0x1000);
@@ -233,6 +261,125 @@ PVK_GUEST_TEST(pvops_stack_switch_iopl)
 	if (guest_native_boot)
 		PVK_CHECK_EQ(rflags() & 0x3000, 0);
 	PVK_CHECK_RC(pvk_set_iopl(4), -PVK_XEN_EINVAL);
+}
+
+/*
+ * load_ldt, both worlds: an LDT page with entry 1 empty is loaded, then
+ * entry 1 becomes a data segment (DPL 3, base USER_TLS_VA, limit 0xfff)
+ * through write_desc (on Xen the page is read-only by then: Xen's
+ * update_descriptor). The program guest_user_ldt loads USER_LDT_SEL into
+ * %gs and reads %gs:0 (the TLS page's first word, USER_FS_MAGIC), the
+ * limit (lsl) and %gs back. Then the LDT is unloaded and the page made
+ * writable again (Xen) and freed.
+ */
+#define LDT_DATA_DPL3(base)	(0x0000f20000000fffULL |				\
+				 (((uint64_t)(base) & 0xffffff) << 16) |		\
+				 ((((uint64_t)(base) >> 24) & 0xff) << 56))
+
+PVK_GUEST_TEST(pvops_ldt)
+{
+	static struct guest_user_result res;
+	uint64_t *ldt = pvk_port_alloc_page();
+	int rc_load, rc_write, rc_run, rc_unload, rc_rw = 0;
+	uint64_t entry;
+
+	PVK_CHECK(ldt != NULL);
+	memset(ldt, 0, PVK_PAGE_SIZE);
+	PVK_CHECK_RC(guest_uspace_create(), 0);
+	rc_load = pvk_load_ldt(GUEST_SEL_LDT, ldt, 2);
+	rc_write = pvk_write_desc(ldt, 1, LDT_DATA_DPL3(USER_TLS_VA));
+	entry = PVK_READ_ONCE(ldt[1]);
+	rc_run = guest_user_run(guest_user_ldt, &res);
+	rc_unload = pvk_load_ldt(GUEST_SEL_LDT, NULL, 0);
+	if (!guest_native_boot)
+		rc_rw = pvk_mmu_make_writable(ldt);
+	if (!rc_rw)
+		pvk_port_free_page(ldt);
+	PVK_CHECK_RC(guest_uspace_destroy(), 0);
+
+	PVK_CHECK_RC(rc_load, 0);
+	PVK_CHECK_RC(rc_write, 0);
+	/* What the CPU (or Xen) stored, give or take the accessed bit. */
+	PVK_CHECK_EQ(entry & ~0x10000000000ULL, LDT_DATA_DPL3(USER_TLS_VA));
+	PVK_CHECK_RC(rc_run, 0);
+	PVK_CHECK_EQ(res.exit_code, USER_EXIT_OK);
+	PVK_CHECK_EQ(res.report[0], USER_FS_MAGIC);	/* %gs:0 through the LDT base */
+	PVK_CHECK_EQ(res.report[1], 0xfff);		/* lsl */
+	PVK_CHECK_EQ(res.report[2], USER_LDT_SEL);	/* %gs read back */
+	PVK_CHECK_RC(rc_unload, 0);
+	PVK_CHECK_RC(rc_rw, 0);
+	guest_printf("pvops: %s: LDT selector 0x%x: %%gs:0 = 0x%llx, limit 0x%llx\n",
+		     pvk_pvops_name(), USER_LDT_SEL, (unsigned long long)res.report[0],
+		     (unsigned long long)res.report[1]);
+}
+
+/*
+ * load_tr, both worlds: a TSS of the test's own whose rsp0 is the top of
+ * the test's stack. Natively str shows the selector; in both worlds the
+ * program's syscalls and demand faults then arrive on that stack, and after
+ * stack_switch to a lower address, below it. The boot TSS is loaded again
+ * before anything is checked. On Xen a TSS with an IST entry is refused.
+ */
+#define TR_STACK_SIZE	(16 * 1024)
+
+static char tr_stack[TR_STACK_SIZE] __attribute__((aligned(16)));
+
+static bool on_tr_stack(unsigned long sp, unsigned long top)
+{
+	return sp >= (unsigned long)tr_stack && sp < top;
+}
+
+PVK_GUEST_TEST(pvops_tr)
+{
+	static struct pvk_tss tss, ist_tss;
+	static struct guest_user_result res1, res2;
+	unsigned long top = (unsigned long)tr_stack + sizeof(tr_stack);
+	unsigned long low = top - 8192;
+	uint16_t tr = 0;
+	int rc_load, rc_run1, rc_switch, rc_destroy, rc_create, rc_run2, rc_back, rc_ist = 0;
+	unsigned long rsp0_after;
+
+	tss.rsp0 = top;
+	PVK_CHECK_RC(guest_uspace_create(), 0);
+	rc_load = guest_user_load_tss(&tss);
+	if (guest_native_boot)
+		__asm__ __volatile__("str %0" : "=r"(tr));
+	rc_run1 = guest_user_run(guest_user_main, &res1);
+	rc_switch = pvk_stack_switch(low);
+	rsp0_after = tss.rsp0;
+	rc_destroy = guest_uspace_destroy();
+	rc_create = guest_uspace_create();
+	rc_run2 = rc_create ? rc_create : guest_user_run(guest_user_main, &res2);
+	rc_back = guest_user_load_tss(guest_user_boot_tss());
+	if (!rc_create)
+		PVK_CHECK_RC(guest_uspace_destroy(), 0);
+	PVK_CHECK_RC(rc_destroy, 0);
+	if (!guest_native_boot) {
+		ist_tss.rsp0 = top;
+		ist_tss.ist[0] = top;
+		rc_ist = pvk_load_tr(GUEST_SEL_TSS, &ist_tss);
+	}
+
+	PVK_CHECK_RC(rc_load, 0);
+	PVK_CHECK_RC(rc_back, 0);
+	if (guest_native_boot)
+		PVK_CHECK_EQ(tr, GUEST_SEL_TSS);
+	PVK_CHECK_RC(rc_run1, 0);
+	PVK_CHECK_EQ(res1.exit_code, USER_EXIT_OK);
+	PVK_CHECK(on_tr_stack(res1.syscall_sp, top));
+	PVK_CHECK(on_tr_stack(res1.fault_sp, top));
+	PVK_CHECK_RC(rc_switch, 0);
+	PVK_CHECK_EQ(rsp0_after, low);
+	PVK_CHECK_RC(rc_run2, 0);
+	PVK_CHECK_EQ(res2.exit_code, USER_EXIT_OK);
+	PVK_CHECK(on_tr_stack(res2.syscall_sp, low));
+	PVK_CHECK(on_tr_stack(res2.fault_sp, low));
+	if (!guest_native_boot)
+		PVK_CHECK_RC(rc_ist, -PVK_XEN_EINVAL);
+	if (guest_native_boot)
+		guest_printf("pvops: native: str 0x%x\n", tr);
+	guest_printf("pvops: %s: syscall frames at rsp0-0x%lx, after stack_switch at the first rsp0-0x%lx\n",
+		     pvk_pvops_name(), top - res1.syscall_sp, top - res2.syscall_sp);
 }
 
 /* wbinvd is emulated (a refusal would be a #GP: a fault report). */

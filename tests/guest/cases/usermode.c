@@ -1,19 +1,23 @@
 /*
- * tests/guest/cases/usermode.c - ring-3 programs on Xen (tests/guest/user/).
+ * tests/guest/cases/usermode.c - ring-3 programs (tests/guest/user/), on
+ * Xen and natively: the same programs and the same checks.
  *
  *   usermode_program    the program of user/program.S in its own address
  *                       space: syscalls (write, get a value, report, exit),
  *                       two demand-zero faults, a %fs-relative variable;
  *                       every step checked, run three times in fresh
- *                       address spaces, no frame leaked, tables unpinned
+ *                       address spaces, no frame leaked; the kernel's own
+ *                       tables do not map the program; syscalls and faults
+ *                       arrive on the TSS's kernel stack
  *   usermode_isolation  a program passing a kernel address to write gets
- *                       -1; reading it faults (the kernel half is not in
- *                       the user L4) and it is killed; the kernel goes on
- *   usermode_failsafe   explicit (pvkit.test=usermode_failsafe, needs 2
- *                       vCPUs): vCPU 1 is started with a %ds selector that
- *                       cannot be loaded (an LDT selector, no LDT). Xen's
- *                       first switch to it (load_segments) fails and bounces
- *                       to the failsafe callback, which reports
+ *                       -1; reading it faults (on Xen the kernel half is
+ *                       not in the user L4, natively it is there without
+ *                       the user bit) and it is killed; the kernel goes on
+ *   usermode_failsafe   Xen, explicit (pvkit.test=usermode_failsafe, needs
+ *                       2 vCPUs): vCPU 1 is started with a %ds selector
+ *                       that cannot be loaded (an LDT selector, no LDT).
+ *                       Xen's first switch to it (load_segments) fails and
+ *                       bounces to the failsafe callback, which reports
  *                       ("FAILSAFE:") and crashes the domain: the expected
  *                       result. (A faulting IRET to the guest is not a
  *                       failsafe case on current Xen: it becomes a #GP.)
@@ -26,29 +30,28 @@
 #include <pvkit/xen/vcpu.h>
 #include <pvkit/xen/arch-x86.h>
 
-#define PVK_GUEST_XEN_ONLY_FILE	/* every test here needs Xen */
 #include "../test.h"
 #include "../user/user.h"
 
 #define RUNS	3
 
-static const char hello[] = "hello from ring 3 through the syscall callback";
+static const char hello[] = "hello from ring 3 through a system call";
 
 PVK_GUEST_TEST(usermode_program)
 {
 	static struct guest_user_result res;
+	unsigned long stack_top = (unsigned long)guest_user_boot_tss()->rsp0;
 	size_t free0 = guest_pages_free();
 	const uint64_t *page;
 
-	if (guest_native_boot)
-		PVK_SKIP("user mode is Xen PV only here");
 	for (unsigned int run = 0; run < RUNS; run++) {
 		PVK_CHECK_RC(guest_uspace_create(), 0);
 		/* 4 tables, code, TLS, stack. */
 		PVK_CHECK_EQ(guest_uspace_frames(), 7);
 		PVK_CHECK_EQ(guest_pages_free(), free0 - 7);
-		/* Separate tables: the kernel's L4 does not map the program. */
-		PVK_CHECK_EQ(pvk_mmu_lookup(USER_CODE_VA), 0);
+		/* Separate tables: the kernel's do not map the program. */
+		PVK_CHECK(guest_uspace_ptr(USER_CODE_VA, 8) != NULL);
+		PVK_CHECK(!guest_uspace_kernel_maps(USER_CODE_VA));
 		PVK_CHECK_RC(guest_user_run(guest_user_main, &res), 0);
 
 		PVK_CHECK_EQ(res.exit_code, USER_EXIT_OK);
@@ -59,6 +62,9 @@ PVK_GUEST_TEST(usermode_program)
 		PVK_CHECK_EQ(res.report[0], 0);			/* fresh page reads zero */
 		PVK_CHECK_EQ(res.report[1], USER_VALUE);	/* and keeps what was written */
 		PVK_CHECK_EQ(res.report[2], USER_FS_MAGIC);	/* %fs:0 */
+		/* Both entries landed on the stack the TSS names. */
+		PVK_CHECK(res.syscall_sp < stack_top && res.syscall_sp >= stack_top - 4096);
+		PVK_CHECK(res.fault_sp < stack_top && res.fault_sp >= stack_top - 4096);
 		/* The program's writes, seen through the kernel's own mappings. */
 		page = guest_uspace_ptr(USER_DEMAND_VA + 0x3000, 8);
 		PVK_CHECK(page != NULL);
@@ -75,8 +81,9 @@ PVK_GUEST_TEST(usermode_program)
 		PVK_CHECK_EQ(guest_uspace_frames(), 0);
 		PVK_CHECK_EQ(guest_pages_free(), free0);
 	}
-	guest_printf("usermode: %u runs: %u syscalls and %u demand faults each, exit %ld, free frames %zu before and after\n",
-		     RUNS, res.syscalls, res.faults, res.exit_code, guest_pages_free());
+	guest_printf("usermode: %s: %u runs: %u syscalls and %u demand faults each, exit %ld, free frames %zu before and after\n",
+		     pvk_pvops_name(), RUNS, res.syscalls, res.faults, res.exit_code,
+		     guest_pages_free());
 }
 
 PVK_GUEST_TEST(usermode_isolation)
@@ -84,8 +91,6 @@ PVK_GUEST_TEST(usermode_isolation)
 	static struct guest_user_result res;
 	size_t free0 = guest_pages_free();
 
-	if (guest_native_boot)
-		PVK_SKIP("user mode is Xen PV only here");
 	PVK_CHECK_RC(guest_uspace_create(), 0);
 	PVK_CHECK_RC(guest_user_run(guest_user_poke_kernel, &res), 0);
 	PVK_CHECK_EQ(res.exit_code, -1);
@@ -96,6 +101,8 @@ PVK_GUEST_TEST(usermode_isolation)
 	PVK_CHECK_EQ(res.killed_addr, 0xffffffff80000000UL);
 	PVK_CHECK_RC(guest_uspace_destroy(), 0);
 	PVK_CHECK_EQ(guest_pages_free(), free0);
+	guest_printf("usermode: %s: the kernel-address poke was refused and the read killed the program\n",
+		     pvk_pvops_name());
 }
 
 
@@ -113,14 +120,12 @@ static void vcpu1_entry(void)
 		pvk_hyp_sched_op(PVK_SCHEDOP_yield, NULL);
 }
 
-PVK_GUEST_TEST_EXPLICIT(usermode_failsafe)
+PVK_GUEST_TEST_XEN_EXPLICIT(usermode_failsafe)
 {
 	struct pvk_vcpu_guest_context *c = &vcpu1_ctx;
 	unsigned long top = (unsigned long)(vcpu1_stack + 512) - 8;
 	uint64_t t0;
 
-	if (guest_native_boot)
-		PVK_SKIP("the failsafe callback is Xen PV only");
 	memset(c, 0, sizeof(*c));
 	c->flags = PVK_VGCF_in_kernel | PVK_VGCF_failsafe_disables_events;
 	c->user_regs.rip = (unsigned long)vcpu1_entry;

@@ -1,6 +1,6 @@
 /*
- * tests/guest/user/program.S - the user program, a position-independent
- * blob the kernel copies to USER_CODE_VA (user.h). Two entry points:
+ * tests/guest/user/program.S - the user programs, one position-independent
+ * blob the kernel copies to USER_CODE_VA (user.h). Entry points:
  *
  * guest_user_main: write a line, get a value, read a fresh demand-zero page
  * (a fault: must read 0), write the value there and read it back, write a
@@ -9,15 +9,24 @@
  * USER_EXIT_OK.
  *
  * guest_user_poke_kernel: passes a kernel address to write (refused: -1),
- * then reads it, which faults (not mapped in user mode): the kernel must
+ * then reads it, which faults (not mapped for user mode): the kernel must
  * kill it.
+ *
+ * guest_user_ldt: loads %gs with USER_LDT_SEL (an LDT data segment the
+ * kernel set up, base USER_TLS_VA), reads %gs:0, the segment's limit (lsl)
+ * and %gs back, nulls %gs again, reports the three, exits USER_EXIT_OK.
+ *
+ * guest_user_bench_syscall: mark, USER_BENCH_SYSCALLS null syscalls, mark.
+ * guest_user_bench_fault: mark, one read in each page of the zero-page
+ * area (USER_ZERO_PAGES faults), mark. Both exit USER_EXIT_OK.
  */
 #include "user.h"
 
 	.section .rodata.user, "a"
 	.balign	16
 	.globl	guest_user_blob, guest_user_blob_end
-	.globl	guest_user_main, guest_user_poke_kernel
+	.globl	guest_user_main, guest_user_poke_kernel, guest_user_ldt
+	.globl	guest_user_bench_syscall, guest_user_bench_fault
 guest_user_blob:
 
 guest_user_main:
@@ -73,7 +82,56 @@ guest_user_poke_kernel:
 	syscall
 	ud2
 
+guest_user_ldt:
+	movl	$USER_LDT_SEL, %eax
+	movl	%eax, %gs		/* #GP here if the LDT is not there */
+	movq	%gs:0, %r12		/* through the segment's base */
+	lsll	%eax, %r13d		/* its limit */
+	movw	%gs, %r14w		/* the selector, read back */
+	xorl	%eax, %eax
+	movl	%eax, %gs
+	movl	$USER_SYS_report, %eax
+	movq	%r12, %rdi
+	movq	%r13, %rsi
+	movq	%r14, %rdx
+	syscall
+	movl	$USER_SYS_exit, %eax
+	movl	$USER_EXIT_OK, %edi
+	syscall
+	ud2
+
+guest_user_bench_syscall:
+	movl	$USER_SYS_mark, %eax
+	syscall
+	movl	$USER_BENCH_SYSCALLS, %ebx
+1:	movl	$USER_SYS_null, %eax
+	syscall
+	decl	%ebx
+	jnz	1b
+	movl	$USER_SYS_mark, %eax
+	syscall
+	movl	$USER_SYS_exit, %eax
+	movl	$USER_EXIT_OK, %edi
+	syscall
+	ud2
+
+guest_user_bench_fault:
+	movl	$USER_SYS_mark, %eax
+	syscall
+	movq	$USER_ZERO_VA, %rbx
+	movl	$USER_ZERO_PAGES, %r12d
+2:	movq	(%rbx), %rax		/* a fault: the zero page comes in */
+	addq	$0x1000, %rbx
+	decl	%r12d
+	jnz	2b
+	movl	$USER_SYS_mark, %eax
+	syscall
+	movl	$USER_SYS_exit, %eax
+	movl	$USER_EXIT_OK, %edi
+	syscall
+	ud2
+
 msg:
-	.ascii	"hello from ring 3 through the syscall callback"
+	.ascii	"hello from ring 3 through a system call"
 msg_end:
 guest_user_blob_end:

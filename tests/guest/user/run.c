@@ -1,15 +1,17 @@
 /*
  * tests/guest/user/run.c - running a user program: its system calls, its
- * exceptions, its exit.
+ * exceptions, its exit. The same code in both worlds.
  *
- * The program's syscalls arrive through the kit's syscall entry
- * (pvops/xen_syscall.S) at syscall(); its exceptions through the trap
- * table at guest_user_trap() (entry.S sends there every exception whose
- * frame has RPL 3 in %cs). Both run on user_entry_stack, which
- * pvk_stack_switch() names as the stack Xen switches to on a user -> kernel
- * transition. exit and fatal exceptions end the run with guest_user_leave(),
- * which returns into guest_user_run() on the caller's stack.
+ * The program's syscalls arrive at guest_user_syscall(): on Xen through
+ * the kit's syscall callback (pvops/xen_syscall.S), natively through
+ * SYSCALL at syscall_native.S. Its exceptions arrive at guest_user_trap()
+ * (entry.S and entry_native.S send there every exception whose frame has
+ * RPL 3 in %cs). All of them run on the stack of the TSS's rsp0 (cpu.c).
+ * exit and fatal exceptions end the run with guest_user_leave(), which
+ * returns into guest_user_run() on the caller's stack.
  */
+#include <pvkit/hypercall.h>
+#include <pvkit/hypercall_stats.h>
 #include <pvkit/log.h>
 #include <pvkit/mmu.h>
 #include <pvkit/port.h>
@@ -21,10 +23,8 @@
 #include "../guest.h"
 #include "user.h"
 
-#define USER_ENTRY_STACK_SIZE	(16 * 1024)
 #define PF_PRESENT		0x1	/* #PF error code: protection, not absence */
-
-static char user_entry_stack[USER_ENTRY_STACK_SIZE] __attribute__((aligned(16)));
+#define PF_WRITE		0x2
 
 /* The run in progress (NULL outside guest_user_run). */
 static struct guest_user_result *cur;
@@ -45,12 +45,34 @@ static long sys_write(uint64_t buf, uint64_t len)
 	return (long)len;
 }
 
-static void syscall(struct pvk_syscall_regs *r)
+static uint64_t hypercalls(void)
+{
+	uint64_t n = 0;
+
+	for (unsigned int i = 0; i < PVK_HYPERCALL_SLOTS; i++)
+		n += pvk_hypercall_count(i);
+	return n;
+}
+
+static void sys_mark(void)
+{
+	if (cur->marks < PVK_ARRAY_SIZE(cur->mark_ns)) {
+		cur->mark_hc[cur->marks] = hypercalls();
+		cur->mark_ns[cur->marks] = pvk_clock_ns();
+	}
+	cur->marks++;
+}
+
+void guest_user_syscall(struct pvk_syscall_regs *r)
 {
 	if (!cur)
 		pvk_port_panic("user: syscall with no program running");
 	cur->syscalls++;
+	cur->syscall_sp = (unsigned long)r;
 	switch (r->rax) {
+	case USER_SYS_null:
+		r->rax = 0;
+		break;
 	case USER_SYS_write:
 		r->rax = (uint64_t)sys_write(r->rdi, r->rsi);
 		break;
@@ -63,6 +85,10 @@ static void syscall(struct pvk_syscall_regs *r)
 		cur->report[2] = r->rdx;
 		r->rax = 0;
 		break;
+	case USER_SYS_mark:
+		sys_mark();
+		r->rax = 0;
+		break;
 	case USER_SYS_exit:
 		guest_user_leave((long)r->rdi);
 	default:
@@ -70,6 +96,19 @@ static void syscall(struct pvk_syscall_regs *r)
 		r->rax = (uint64_t)-1;
 		break;
 	}
+}
+
+/* A #PF the kernel resolves: 0 (retry the access) or an error. */
+static int resolve_fault(unsigned long cr2, uint64_t error_code)
+{
+	if (error_code & PF_PRESENT)
+		return -PVK_XEN_EFAULT;
+	if (cr2 >= USER_DEMAND_VA && cr2 < USER_DEMAND_VA + USER_DEMAND_PAGES * PVK_PAGE_SIZE)
+		return guest_uspace_demand_map(cr2 & ~(PVK_PAGE_SIZE - 1));
+	if (cr2 >= USER_ZERO_VA && cr2 < USER_ZERO_VA + USER_ZERO_PAGES * PVK_PAGE_SIZE &&
+	    !(error_code & PF_WRITE))
+		return guest_uspace_zero_map(cr2 & ~(PVK_PAGE_SIZE - 1));
+	return -PVK_XEN_EFAULT;
 }
 
 void guest_user_trap(struct guest_regs *r)
@@ -82,15 +121,15 @@ void guest_user_trap(struct guest_regs *r)
 			     (unsigned long long)r->vector);
 		guest_fault(r);
 	}
-	if (r->vector == PVK_TRAP_page_fault && !(r->error_code & PF_PRESENT) &&
-	    cr2 >= USER_DEMAND_VA &&
-	    cr2 < USER_DEMAND_VA + USER_DEMAND_PAGES * PVK_PAGE_SIZE) {
-		rc = guest_uspace_demand_map(cr2 & ~(PVK_PAGE_SIZE - 1));
+	cur->fault_sp = (unsigned long)r;
+	if (r->vector == PVK_TRAP_page_fault) {
+		rc = resolve_fault(cr2, r->error_code);
 		if (!rc) {
 			cur->faults++;
 			return;		/* retry the access */
 		}
-		guest_printf("user: demand-zero map of 0x%lx failed: %d\n", cr2, rc);
+		if (rc != -PVK_XEN_EFAULT)
+			guest_printf("user: mapping 0x%lx failed: %d\n", cr2, rc);
 	}
 	guest_printf("user: killed by exception %llu at rip 0x%llx, error code 0x%llx, cr2 0x%lx\n",
 		     (unsigned long long)r->vector, (unsigned long long)r->rip,
@@ -100,14 +139,25 @@ void guest_user_trap(struct guest_regs *r)
 	guest_user_leave(-1);
 }
 
-void guest_user_init(void)
+/*
+ * After a run. A program may leave a %gs selector behind (the LDT test's):
+ * null it so that no later return to user mode reloads a stale one (on Xen
+ * that would end in the failsafe callback); the kernel uses no %gs.
+ * Natively an exception from ring 3 left %ss null (legal in ring 0, but
+ * the kernel's own selector is plainer to debug): load it again.
+ */
+static int segments_after_run(void)
 {
-	if (pvk_xen_callbacks_register(syscall))
-		pvk_port_panic("user: cannot register the syscall/failsafe callbacks");
+	if (!guest_native_boot)
+		return (int)pvk_hyp_set_segment_base(PVK_SEGBASE_GS_USER_SEL, 0);
+	__asm__ __volatile__("movl %0, %%gs; movl %1, %%ss"
+			     : : "r"(0), "r"(GUEST_SEL_KERNEL_DS) : "memory");
+	return 0;
 }
 
 int guest_user_run(const char *entry, struct guest_user_result *res)
 {
+	unsigned long rip = USER_CODE_VA + (unsigned long)(entry - guest_user_blob);
 	unsigned long flags;
 	uint64_t *tls;
 	int rc;
@@ -120,18 +170,26 @@ int guest_user_run(const char *entry, struct guest_user_result *res)
 		return -PVK_XEN_EINVAL;
 	tls[0] = USER_FS_MAGIC;
 	tls[1] = 0;
-	rc = pvk_stack_switch((unsigned long)user_entry_stack + sizeof(user_entry_stack));
-	if (rc)
-		return rc;
+	/* Natively an iret to ring 3 nulls a data segment register holding
+	 * a kernel selector, and with it the %fs base: null them first. */
+	if (guest_native_boot)
+		__asm__ __volatile__("movl %0, %%fs; movl %0, %%gs" : : "r"(0));
 	rc = pvk_write_msr_safe(PVK_MSR_FS_BASE, USER_TLS_VA);
 	if (rc)
 		return rc;
 
 	flags = pvk_save_fl();
 	cur = res;
-	res->exit_code = guest_user_enter(USER_CODE_VA + (unsigned long)(entry - guest_user_blob),
-					  USER_STACK_TOP);
+	guest_uspace_activate();
+	if (guest_native_boot)
+		res->exit_code = guest_user_enter_native(rip, USER_STACK_TOP);
+	else
+		res->exit_code = guest_user_enter(rip, USER_STACK_TOP);
+	guest_uspace_deactivate();
 	cur = NULL;
 	pvk_restore_fl(flags);
+	rc = segments_after_run();
+	if (rc)
+		return rc;
 	return pvk_write_msr_safe(PVK_MSR_FS_BASE, 0);
 }

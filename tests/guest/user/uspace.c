@@ -1,41 +1,88 @@
 /*
- * tests/guest/user/uspace.c - the user address space (layout in user.h).
+ * tests/guest/user/uspace.c - the user address space (layout in user.h):
+ * four tables of our own (L4, L3, L2, L1) on the path to the program's
+ * pages, in both worlds.
  *
- * Its page tables are a separate L4: Xen runs user mode on the L4 given
- * with MMUEXT_NEW_USER_BASEPTR and kernel mode on the kernel's, switching
- * on every kernel entry and exit, so the kernel half is simply absent from
+ * Xen: they are a separate L4. Xen runs user mode on the L4 given with
+ * MMUEXT_NEW_USER_BASEPTR and kernel mode on the kernel's, switching on
+ * every kernel entry and exit, so the kernel half is simply absent from
  * user mode. The four table frames are filled while still writable, made
  * read-only in the kernel's mapping (Xen refuses writable page tables),
- * and pinned as one L4, which validates the whole tree. From then on every
- * change (a demand-zero page) is an mmu_update on the pinned L1 through
- * the kit's PV MMU.
+ * and pinned as one L4, which validates the whole tree. From then on
+ * every change (a demand-zero page) is an mmu_update on the pinned L1
+ * through the kit's PV MMU. Teardown reverses it: user base pointer 0,
+ * unpin (Xen drops its type references on the whole tree), tables
+ * writable again, every frame freed.
  *
- * Teardown reverses it: user base pointer 0, unpin (Xen drops its type
- * references on the whole tree), tables writable again, every frame freed.
+ * Native: the CPU has one CR3, and the kernel must stay mapped while the
+ * program's syscalls and exceptions run. So each table starts as a copy of
+ * the kernel's table on the same path (its L4, the L3 under slot 0, the L2
+ * under that: the kernel image, pvh.S's identity map and whatever else the
+ * kernel mapped there), with the program's 2 MiB window spliced in. The
+ * copied entries lack the user bit, so user mode cannot use them.
+ * guest_uspace_activate() switches CR3 with the pvops write_cr3; entries
+ * change with plain stores through the pvops set_pte, and a new entry
+ * needs no TLB flush (the CPU caches no translation for a not-present
+ * entry). Machine frames are physical frames: the page pool is in the
+ * image, at LOAD_PHYS.
  */
 #include <pvkit/mmu.h>
 #include <pvkit/p2m.h>
 #include <pvkit/port.h>
+#include <pvkit/pvops.h>
 #include <pvkit/xen/errno.h>
 
 #include "../guest.h"
 #include "user.h"
 
 #define USER_PTE_RO	(PVK_PTE_PRESENT | PVK_PTE_USER | PVK_PTE_ACCESSED)
-#define USER_PTE_RW	(USER_PTE_RO | PVK_PTE_RW | PVK_PTE_DIRTY | PVK_PTE_NX)
+#define USER_PTE_RW	(USER_PTE_RO | PVK_PTE_RW | PVK_PTE_DIRTY)
+#define LARGE(level)	(1UL << (PVK_PAGE_SHIFT + 9 * ((level) - 1)))
 
 enum { T_L4, T_L3, T_L2, T_L1, NR_TABLES };
 
 static struct {
 	bool live;
-	uint64_t *table[NR_TABLES];	/* kernel mappings (read-only once pinned) */
-	void *code, *tls, *stack;
+	uint64_t *table[NR_TABLES];	/* kernel mappings (read-only on Xen once pinned) */
+	void *code, *tls, *stack, *zero;
 	void *demand[USER_DEMAND_PAGES];
+	unsigned long kernel_cr3;	/* native, while the user tables are active */
 } us;
 
-static pvk_mfn_t mfn_of(const void *va)
+static pvk_mfn_t frame_of(const void *va)
 {
+	if (guest_native_boot)
+		return pvk_mfn(((unsigned long)va - PVK_GUEST_VIRT_BASE + PVK_GUEST_LOAD_PHYS) >>
+			       PVK_PAGE_SHIFT);
 	return pvk_pfn_to_mfn(pvk_port_virt_to_pfn(va));
+}
+
+/* Where the kernel maps a frame of ours, NULL if it is not one. */
+static void *frame_virt(pvk_mfn_t mfn)
+{
+	unsigned long phys = pvk_mfn_raw(mfn) << PVK_PAGE_SHIFT;
+
+	if (!guest_native_boot)
+		return guest_pfn_to_virt_or_null(pvk_mfn_to_pfn(mfn));
+	if (phys < PVK_GUEST_LOAD_PHYS ||
+	    phys - PVK_GUEST_LOAD_PHYS >= (unsigned long)__image_end - PVK_GUEST_VIRT_BASE)
+		return NULL;
+	return (void *)(phys - PVK_GUEST_LOAD_PHYS + PVK_GUEST_VIRT_BASE);
+}
+
+/* Natively NX is a reserved bit unless cpu.c could turn EFER.NXE on. */
+static uint64_t data_flags(uint64_t flags)
+{
+	return flags | (guest_native_boot && !guest_user_nx ? 0 : PVK_PTE_NX);
+}
+
+static int set_entry(unsigned int t, unsigned int slot, uint64_t val)
+{
+	if (guest_native_boot) {
+		pvk_set_pte(&us.table[t][slot], val);
+		return 0;
+	}
+	return pvk_mmu_set_entry(frame_of(us.table[t]), slot, val);
 }
 
 static void *zeroed_page(void)
@@ -59,6 +106,7 @@ static void free_data_pages(void)
 	free_page_if(&us.code);
 	free_page_if(&us.tls);
 	free_page_if(&us.stack);
+	free_page_if(&us.zero);
 	for (unsigned int i = 0; i < USER_DEMAND_PAGES; i++)
 		free_page_if(&us.demand[i]);
 }
@@ -87,6 +135,38 @@ static int free_tables(unsigned int nr_readonly)
 	return rc;
 }
 
+/* Native: start each table as the kernel's on the path to USER_CODE_VA. */
+static void copy_kernel_path(void)
+{
+	const uint64_t *k = frame_virt(pvk_pte_mfn(pvk_read_cr3()));
+	uint64_t e;
+
+	for (unsigned int level = 4; level > 1 && k; level--) {
+		memcpy(us.table[4 - level], k, PVK_PAGE_SIZE);
+		e = k[pvk_pt_index(USER_CODE_VA, level)];
+		k = (e & PVK_PTE_PRESENT) && !(e & PVK_PTE_PSE) ? frame_virt(pvk_pte_mfn(e)) : NULL;
+	}
+}
+
+/* Xen: read-only, pinned, the user base pointer. */
+static int xen_install(unsigned int *ro)
+{
+	int rc;
+
+	for (*ro = 0; *ro < NR_TABLES; (*ro)++) {
+		rc = pvk_mmu_make_readonly(us.table[*ro]);
+		if (rc)
+			return rc;
+	}
+	rc = pvk_mmu_pin(4, frame_of(us.table[T_L4]));
+	if (rc)
+		return rc;
+	rc = pvk_mmu_new_user_baseptr(frame_of(us.table[T_L4]));
+	if (rc)
+		pvk_mmu_unpin(frame_of(us.table[T_L4]));
+	return rc;
+}
+
 int guest_uspace_create(void)
 {
 	unsigned int ro = 0;
@@ -105,26 +185,20 @@ int guest_uspace_create(void)
 		goto undo;
 	memcpy(us.code, guest_user_blob, (size_t)(guest_user_blob_end - guest_user_blob));
 
-	us.table[T_L4][pvk_pt_index(USER_CODE_VA, 4)] = pvk_pte(mfn_of(us.table[T_L3]), PVK_PTE_TABLE);
-	us.table[T_L3][pvk_pt_index(USER_CODE_VA, 3)] = pvk_pte(mfn_of(us.table[T_L2]), PVK_PTE_TABLE);
-	us.table[T_L2][pvk_pt_index(USER_CODE_VA, 2)] = pvk_pte(mfn_of(us.table[T_L1]), PVK_PTE_TABLE);
+	if (guest_native_boot)
+		copy_kernel_path();
+	us.table[T_L4][pvk_pt_index(USER_CODE_VA, 4)] = pvk_pte(frame_of(us.table[T_L3]), PVK_PTE_TABLE);
+	us.table[T_L3][pvk_pt_index(USER_CODE_VA, 3)] = pvk_pte(frame_of(us.table[T_L2]), PVK_PTE_TABLE);
+	us.table[T_L2][pvk_pt_index(USER_CODE_VA, 2)] = pvk_pte(frame_of(us.table[T_L1]), PVK_PTE_TABLE);
 	l1 = us.table[T_L1];
-	l1[pvk_pt_index(USER_CODE_VA, 1)] = pvk_pte(mfn_of(us.code), USER_PTE_RO);
-	l1[pvk_pt_index(USER_TLS_VA, 1)] = pvk_pte(mfn_of(us.tls), USER_PTE_RW);
-	l1[pvk_pt_index(USER_STACK_VA, 1)] = pvk_pte(mfn_of(us.stack), USER_PTE_RW);
+	l1[pvk_pt_index(USER_CODE_VA, 1)] = pvk_pte(frame_of(us.code), USER_PTE_RO);
+	l1[pvk_pt_index(USER_TLS_VA, 1)] = pvk_pte(frame_of(us.tls), data_flags(USER_PTE_RW));
+	l1[pvk_pt_index(USER_STACK_VA, 1)] = pvk_pte(frame_of(us.stack), data_flags(USER_PTE_RW));
 
-	for (ro = 0; ro < NR_TABLES; ro++) {
-		rc = pvk_mmu_make_readonly(us.table[ro]);
+	if (!guest_native_boot) {
+		rc = xen_install(&ro);
 		if (rc)
 			goto undo;
-	}
-	rc = pvk_mmu_pin(4, mfn_of(us.table[T_L4]));
-	if (rc)
-		goto undo;
-	rc = pvk_mmu_new_user_baseptr(mfn_of(us.table[T_L4]));
-	if (rc) {
-		pvk_mmu_unpin(mfn_of(us.table[T_L4]));
-		goto undo;
 	}
 	us.live = true;
 	return 0;
@@ -142,12 +216,19 @@ int guest_uspace_destroy(void)
 
 	if (!us.live)
 		return -PVK_XEN_EINVAL;
+	guest_uspace_deactivate();
+	if (guest_native_boot) {
+		us.live = false;
+		free_tables(0);
+		free_data_pages();
+		return 0;
+	}
 	rc = pvk_mmu_new_user_baseptr(pvk_mfn(0));
 	if (rc) {
 		guest_printf("user: clearing the user base pointer failed: %d\n", rc);
 		return rc;
 	}
-	rc = pvk_mmu_unpin(mfn_of(us.table[T_L4]));
+	rc = pvk_mmu_unpin(frame_of(us.table[T_L4]));
 	if (rc) {
 		guest_printf("user: unpinning the user L4 failed: %d\n", rc);
 		return rc;
@@ -157,6 +238,22 @@ int guest_uspace_destroy(void)
 	/* The data pages are no longer mapped anywhere Xen counts. */
 	free_data_pages();
 	return rc;
+}
+
+void guest_uspace_activate(void)
+{
+	if (!guest_native_boot || !us.live || us.kernel_cr3)
+		return;
+	us.kernel_cr3 = pvk_read_cr3();
+	pvk_write_cr3(pvk_mfn_raw(frame_of(us.table[T_L4])) << PVK_PAGE_SHIFT);
+}
+
+void guest_uspace_deactivate(void)
+{
+	if (!us.kernel_cr3)
+		return;
+	pvk_write_cr3(us.kernel_cr3);
+	us.kernel_cr3 = 0;
 }
 
 int guest_uspace_demand_map(unsigned long va)
@@ -170,8 +267,7 @@ int guest_uspace_demand_map(unsigned long va)
 	page = zeroed_page();
 	if (!page)
 		return -PVK_XEN_ENOMEM;
-	rc = pvk_mmu_set_entry(mfn_of(us.table[T_L1]), pvk_pt_index(va, 1),
-			       pvk_pte(mfn_of(page), USER_PTE_RW));
+	rc = set_entry(T_L1, pvk_pt_index(va, 1), pvk_pte(frame_of(page), data_flags(USER_PTE_RW)));
 	if (rc) {
 		pvk_port_free_page(page);
 		return rc;
@@ -180,24 +276,48 @@ int guest_uspace_demand_map(unsigned long va)
 	return 0;
 }
 
-/* Walks the user tables as Xen would for a user access. */
-void *guest_uspace_ptr(unsigned long va, size_t len)
+int guest_uspace_zero_map(unsigned long va)
+{
+	if (!us.live || va < USER_ZERO_VA || va >= USER_ZERO_VA + USER_ZERO_PAGES * PVK_PAGE_SIZE)
+		return -PVK_XEN_EINVAL;
+	if (!us.zero && !(us.zero = zeroed_page()))
+		return -PVK_XEN_ENOMEM;
+	return set_entry(T_L1, pvk_pt_index(va, 1),
+			 pvk_pte(frame_of(us.zero), data_flags(USER_PTE_RO)));
+}
+
+/* The user tables' last-level entry for va, as the CPU walks them for a
+ * user access (user bit at every level, no large pages), or 0. */
+static uint64_t user_leaf(unsigned long va)
 {
 	const uint64_t *table;
 	uint64_t e = 0;
 
-	if (!us.live || len > PVK_PAGE_SIZE - (va & (PVK_PAGE_SIZE - 1)))
-		return NULL;
+	if (!us.live)
+		return 0;
 	table = us.table[T_L4];
 	for (unsigned int level = 4; level >= 1; level--) {
+		if (!table)
+			return 0;
 		e = table[pvk_pt_index(va, level)];
 		if (!(e & PVK_PTE_PRESENT) || !(e & PVK_PTE_USER) || (e & PVK_PTE_PSE))
-			return NULL;
+			return 0;
 		if (level > 1)
-			table = guest_pfn_to_virt(pvk_mfn_to_pfn(pvk_pte_mfn(e)));
+			table = frame_virt(pvk_pte_mfn(e));
 	}
-	return (char *)guest_pfn_to_virt(pvk_mfn_to_pfn(pvk_pte_mfn(e))) +
-	       (va & (PVK_PAGE_SIZE - 1));
+	return e;
+}
+
+void *guest_uspace_ptr(unsigned long va, size_t len)
+{
+	uint64_t e;
+	char *page;
+
+	if (len > PVK_PAGE_SIZE - (va & (PVK_PAGE_SIZE - 1)))
+		return NULL;
+	e = user_leaf(va);
+	page = e ? frame_virt(pvk_pte_mfn(e)) : NULL;
+	return page ? page + (va & (PVK_PAGE_SIZE - 1)) : NULL;
 }
 
 unsigned int guest_uspace_frames(void)
@@ -206,8 +326,39 @@ unsigned int guest_uspace_frames(void)
 
 	if (!us.live)
 		return 0;
-	n = NR_TABLES + 3;
+	n = NR_TABLES + 3 + (us.zero != NULL);
 	for (unsigned int i = 0; i < USER_DEMAND_PAGES; i++)
 		n += us.demand[i] != NULL;
 	return n;
+}
+
+/* Native: the kernel's tables (CR3 while no program runs), large pages
+ * included; the physical frame behind va or 0. */
+static uint64_t native_kernel_frame(unsigned long va)
+{
+	const uint64_t *table = frame_virt(pvk_pte_mfn(pvk_read_cr3()));
+	uint64_t e;
+
+	for (unsigned int level = 4; level >= 1 && table; level--) {
+		e = table[pvk_pt_index(va, level)];
+		if (!(e & PVK_PTE_PRESENT))
+			return 0;
+		if (level == 1 || (level < 4 && (e & PVK_PTE_PSE)))
+			return ((e & PVK_PTE_MFN_MASK & ~(LARGE(level) - 1)) +
+				(va & (LARGE(level) - 1))) >> PVK_PAGE_SHIFT;
+		table = frame_virt(pvk_pte_mfn(e));
+	}
+	return 0;
+}
+
+bool guest_uspace_kernel_maps(unsigned long va)
+{
+	uint64_t user = user_leaf(va), kernel;
+
+	if (!user)
+		return false;
+	if (guest_native_boot)
+		return native_kernel_frame(va) == pvk_mfn_raw(pvk_pte_mfn(user));
+	kernel = pvk_mmu_lookup(va);
+	return kernel && pvk_mfn_eq(pvk_pte_mfn(kernel), pvk_pte_mfn(user));
 }

@@ -1,0 +1,125 @@
+/*
+ * tests/guest/balloon.c - the guest's balloon driver: the kit's
+ * (pvkit/balloon.h) following memory/target with this guest's pages.
+ *
+ * Started once, as soon as xenstore is up (guest_events_enable()), and
+ * settled there (the registration event read). The watch on memory/target
+ * only schedules background work (wait.c) from the xenstore event
+ * handler; pvk_balloon_work() - reading the target, releasing or
+ * populating frames - runs in the guest's idle time.
+ *
+ * Going down, the frames are pages of the page allocator
+ * (pvk_port_alloc_page): nothing uses them. Their 1:1 mapping is removed
+ * in one update_va_mapping run first, since Xen keeps a mapped frame
+ * alive. Going up, the kit has given them new machine frames: they are
+ * mapped again at their 1:1 address and freed back to the allocator.
+ */
+#include <pvkit/balloon.h>
+#include <pvkit/log.h>
+#include <pvkit/mmu.h>
+#include <pvkit/p2m.h>
+#include <pvkit/port.h>
+#include <pvkit/xen/xen.h>
+
+#include "guest.h"
+
+#ifdef CONFIG_PVK_XENBUS
+
+#define UVM_FLAGS	(PVK_UVMF_INVLPG | PVK_UVMF_LOCAL)
+#define START_TIMEOUT_NS	(10ULL * 1000 * 1000 * 1000)
+
+static struct pvk_mmu_va_update run[PVK_BALLOON_CHUNK];
+static unsigned long lent;	/* taken and not given back */
+
+/* Maps each page at its 1:1 address to the frame the p2m now names and
+ * frees it; a page Xen would not map is kept out of use (and said). */
+static void map_and_free(const pvk_pfn_t *pfns, unsigned long n)
+{
+	for (unsigned long i = 0; i < n; i++) {
+		run[i].va = (unsigned long)guest_pfn_to_virt(pfns[i]);
+		run[i].pte = pvk_pte(pvk_pfn_to_mfn(pfns[i]), PVK_PTE_KERNEL_RW);
+	}
+	pvk_mmu_update_va_run(run, n, UVM_FLAGS);	/* checked page by page */
+	for (unsigned long i = 0; i < n; i++) {
+		uint64_t pte = pvk_mmu_lookup(run[i].va);
+
+		if (!(pte & PVK_PTE_PRESENT) ||
+		    !pvk_mfn_eq(pvk_pte_mfn(pte), pvk_pfn_to_mfn(pfns[i]))) {
+			pvk_err("balloon: pfn 0x%llx could not be mapped again: page lost",
+				(unsigned long long)pvk_pfn_raw(pfns[i]));
+			continue;
+		}
+		pvk_port_free_page((void *)run[i].va);
+	}
+}
+
+static unsigned long take_frames(pvk_pfn_t *pfns, unsigned long n)
+{
+	unsigned long got = 0;
+	void *page;
+
+	while (got < n && (page = pvk_port_alloc_page())) {
+		pfns[got] = pvk_port_virt_to_pfn(page);
+		run[got].va = (unsigned long)page;
+		run[got].pte = 0;
+		got++;
+	}
+	if (got && pvk_mmu_update_va_run(run, got, UVM_FLAGS)) {
+		/* Some may still be mapped: release none of them. */
+		pvk_err("balloon: could not unmap %lu pages to release", got);
+		map_and_free(pfns, got);
+		return 0;
+	}
+	lent += got;
+	return got;
+}
+
+static void give_frames(const pvk_pfn_t *pfns, unsigned long n)
+{
+	lent -= n;
+	map_and_free(pfns, n);
+}
+
+static struct guest_work balloon_work = { .fn = pvk_balloon_work };
+
+static void kick(void)
+{
+	guest_work_schedule(&balloon_work);
+}
+
+static const struct pvk_balloon_host balloon_host = {
+	.take_frames = take_frames,
+	.give_frames = give_frames,
+	.kick = kick,
+};
+
+static bool settled(void *arg)
+{
+	(void)arg;
+	return pvk_balloon_settled();
+}
+
+/* Waits for the watch's registration event and the first read of the
+ * target here, where the caller expects xenstore traffic, rather than in
+ * whatever wait comes next. */
+void guest_balloon_start(void)
+{
+	struct pvk_wait w;
+	int rc = pvk_balloon_driver_start(&balloon_host);
+
+	if (!rc) {
+		pvk_port_wait_init(&w);
+		rc = pvk_port_wait_until(&w, settled, NULL, START_TIMEOUT_NS);
+	}
+	if (rc) {
+		guest_printf("balloon: the driver did not start: %d\n", rc);
+		pvk_port_panic("cannot start the balloon driver");
+	}
+}
+
+unsigned long guest_balloon_lent_pages(void)
+{
+	return lent;
+}
+
+#endif /* CONFIG_PVK_XENBUS */
