@@ -15,10 +15,11 @@
  *    +0x28 | %rsp      (interrupted)
  *    +0x30 | %ss
  *
- * We pop %rcx/%r11 back into the registers, save every other
- * caller-clobbered register, call pvk_evtchn_do_upcall() on a 16-byte
- * aligned stack, restore, and leave through HYPERVISOR_iret with this
- * frame (iret wants one more word, the VGCF flags, 0 here, under %rip):
+ * We pop %rcx/%r11 back into the registers, save the caller-clobbered
+ * registers (PVK_SAVE_CALLER_REGS, pvkit/asm/frame.h) and %rbp, which
+ * keeps %rsp while pvk_evtchn_do_upcall() runs on a 16-byte aligned stack,
+ * restore, and leave through HYPERVISOR_iret with this frame (iret wants
+ * one more word, the VGCF flags, 0 here, under %rip):
  *
  *   after "pushq $0":  +0x00 flags=0 | +0x08 rip | cs | rflags | rsp | ss
  *
@@ -42,6 +43,7 @@
  * re-raises its own port 3000 times is entered through hundreds of
  * upcalls (events pending at the iret) with its frame never moving.
  */
+#include <pvkit/asm/frame.h>
 #include <pvkit/hypercall.h>
 #include <pvkit/xen/xen.h>
 
@@ -52,31 +54,12 @@
 pvk_evtchn_upcall_entry:
 	popq	%rcx
 	popq	%r11
-	pushq	%rax
-	pushq	%rcx
-	pushq	%rdx
-	pushq	%rsi
-	pushq	%rdi
-	pushq	%r8
-	pushq	%r9
-	pushq	%r10
-	pushq	%r11
-	pushq	%rbp
-	movq	%rsp, %rbp		/* callee-saved: survives the call */
-	andq	$-16, %rsp		/* SysV: aligned at the call */
+	PVK_SAVE_CALLER_REGS
+	pushq	%rbp			/* PVK_CALL_ALIGNED keeps %rsp in it */
 	cld
-	call	pvk_evtchn_do_upcall
-	movq	%rbp, %rsp
+	PVK_CALL_ALIGNED pvk_evtchn_do_upcall, %rbp
 	popq	%rbp
-	popq	%r11
-	popq	%r10
-	popq	%r9
-	popq	%r8
-	popq	%rdi
-	popq	%rsi
-	popq	%rdx
-	popq	%rcx
-	popq	%rax
+	PVK_RESTORE_CALLER_REGS
 	pushq	$0			/* VGCF flags: not in a syscall */
 	jmp	pvk_hypercall_page + PVK_HYPERCALL_SLOT(PVK_HYPERVISOR_iret)
 	.size	pvk_evtchn_upcall_entry, . - pvk_evtchn_upcall_entry

@@ -22,7 +22,7 @@
  *
  *   offset | contents
  *   -------+-------------------------------------------------------------
- *    +0x00 | r15 r14 r13 r12 r11 r10 r9 r8 rbp rdi rsi rdx rcx rbx rax
+ *    +0x00 | r15 ... rax: PVK_SAVE_ALL_REGS (the table in pvkit/asm/frame.h)
  *    +0x78 | iret flags
  *    +0x80 | rip, cs, rflags, rsp, ss (Xen's, as above)
  *
@@ -36,6 +36,7 @@
  * since Xen does not promise what it left in those slots. The upcall mask
  * comes back from the frame's RFLAGS.IF.
  */
+#include <pvkit/asm/frame.h>
 #include <pvkit/hypercall.h>
 #include <pvkit/xen/arch-x86.h>
 #include <pvkit/xen/xen.h>
@@ -48,42 +49,12 @@ pvk_xen_syscall_entry:
 	popq	%rcx
 	popq	%r11
 	pushq	$0			/* iret flags */
-	pushq	%rax
-	pushq	%rbx
-	pushq	%rcx
-	pushq	%rdx
-	pushq	%rsi
-	pushq	%rdi
-	pushq	%rbp
-	pushq	%r8
-	pushq	%r9
-	pushq	%r10
-	pushq	%r11
-	pushq	%r12
-	pushq	%r13
-	pushq	%r14
-	pushq	%r15
+	PVK_SAVE_ALL_REGS
 	movq	%rsp, %rdi		/* struct pvk_syscall_regs * */
-	movq	%rsp, %rbx		/* callee-saved: the frame */
-	andq	$-16, %rsp
 	movq	pvk_xen_syscall_handler(%rip), %rax
-	call	*%rax
-	movq	%rbx, %rsp
-	popq	%r15
-	popq	%r14
-	popq	%r13
-	popq	%r12
-	popq	%r11
-	popq	%r10
-	popq	%r9
-	popq	%r8
-	popq	%rbp
-	popq	%rdi
-	popq	%rsi
-	popq	%rdx
-	popq	%rcx
-	popq	%rbx
-	popq	%rax
+	cld				/* the C ABI wants DF clear; the interrupted code may have set it */
+	PVK_CALL_ALIGNED *%rax, %rbx
+	PVK_RESTORE_ALL_REGS
 	movq	$PVK_VGCF_in_syscall, (%rsp)
 	movq	$PVK_FLAT_USER_CS, 0x10(%rsp)
 	movq	$PVK_FLAT_USER_SS, 0x28(%rsp)

@@ -25,6 +25,7 @@
 #ifndef PVKIT_PVOPS_CALLBACKS_H
 #define PVKIT_PVOPS_CALLBACKS_H
 
+#include <pvkit/asm/frame.h>
 #include <pvkit/types.h>
 
 /* What the syscall entry saved, lowest address first (see xen_syscall.S). */
@@ -38,6 +39,7 @@ struct pvk_syscall_regs {
 	uint64_t rsp;		/* the program's stack */
 	uint64_t ss;		/* not meaningful: the entry returns with FLAT_USER_SS */
 };
+PVK_ALL_REGS_LAYOUT_CHECK(struct pvk_syscall_regs, iret_flags);
 
 /* The failsafe frame Xen builds, lowest address first. */
 struct pvk_failsafe_frame {

@@ -29,17 +29,19 @@
  *
  *   offset | contents
  *   -------+-------------------------------------------------------------
- *    +0x00 | r15 r14 r13 r12 r11 r10 r9 r8 rbp rdi rsi rdx rcx rbx rax
+ *    +0x00 | r15 ... rax: PVK_SAVE_ALL_REGS (the table in pvkit/asm/frame.h)
  *    +0x78 | vector
  *    +0x80 | error code (0 if the exception has none)
  *    +0x88 | rip, cs, rflags, rsp, ss (from Xen, as above)
  *
- * An exception from user mode (RPL 3 in the saved %cs; Xen then switched
- * to the stack of the last stack_switch) goes to guest_user_trap()
- * (user/run.c) instead, which maps a demand-zero page or kills the program.
+ * and calls guest_trap_dispatch() below, which entry_native.S's stubs
+ * share: an exception from user mode (RPL 3 in the saved %cs; Xen then
+ * switched to the stack of the last stack_switch) goes to
+ * guest_user_trap() (user/run.c), which maps a demand-zero page or kills
+ * the program, any other to guest_trap() (fault.c).
  *
- * guest_trap() (fault.c) either fixes the exception up (a #GP of one of
- * the kit's safe instructions: pvk_pvops_fixup() moves the saved RIP) and
+ * guest_trap() either fixes the exception up (a #GP of one of the kit's
+ * safe instructions: pvk_pvops_fixup() moves the saved RIP) and
  * returns, or reports it and crashes the domain. On return the registers
  * are restored from the (possibly changed) frame and we leave through
  * HYPERVISOR_iret, which wants, above the three registers its stub pushes:
@@ -52,8 +54,12 @@
  * so dropping the vector and overwriting the error code with 0 is enough.
  * Xen takes the event upcall mask to restore from RFLAGS.IF.
  */
+#include <pvkit/asm/frame.h>
 #include <pvkit/hypercall.h>
 #include <pvkit/xen/xen.h>
+
+/* The saved %cs in struct guest_regs: above vector, error code and %rip. */
+#define REGS_CS		(PVK_REGS_SIZE + 0x18)
 
 	.text
 	.code64
@@ -116,49 +122,29 @@ guest_trap_\vec:
 
 	.type guest_trap_common, @function
 guest_trap_common:
-	pushq	%rax
-	pushq	%rbx
-	pushq	%rcx
-	pushq	%rdx
-	pushq	%rsi
-	pushq	%rdi
-	pushq	%rbp
-	pushq	%r8
-	pushq	%r9
-	pushq	%r10
-	pushq	%r11
-	pushq	%r12
-	pushq	%r13
-	pushq	%r14
-	pushq	%r15
+	PVK_SAVE_ALL_REGS
 	movq	%rsp, %rdi		/* struct guest_regs * */
-	movq	%rsp, %rbx		/* callee-saved: the frame, for the return */
-	andq	$-16, %rsp		/* the C ABI wants a 16-byte aligned call */
-	testb	$3, 0x90(%rbx)		/* %cs RPL 3: from a user program */
-	jnz	1f
-	call	guest_trap		/* returns only when fixed up */
-	jmp	2f
-1:	call	guest_user_trap		/* user/run.c: returns when resolved */
-2:	movq	%rbx, %rsp
-	popq	%r15
-	popq	%r14
-	popq	%r13
-	popq	%r12
-	popq	%r11
-	popq	%r10
-	popq	%r9
-	popq	%r8
-	popq	%rbp
-	popq	%rdi
-	popq	%rsi
-	popq	%rdx
-	popq	%rcx
-	popq	%rbx
-	popq	%rax
+	cld				/* the C ABI wants DF clear; the interrupted code may have set it */
+	PVK_CALL_ALIGNED guest_trap_dispatch, %rbx
+	PVK_RESTORE_ALL_REGS
 	addq	$8, %rsp		/* vector */
 	movq	$0, (%rsp)		/* error code slot -> iret flags */
 	jmp	pvk_hypercall_page + PVK_HYPERCALL_SLOT(PVK_HYPERVISOR_iret)
 	.size guest_trap_common, . - guest_trap_common
+
+/*
+ * guest_trap_dispatch(struct guest_regs *regs), called by both worlds'
+ * common stubs on an aligned stack. It jumps (does not call) to the
+ * handler, which so returns straight to the common stub, as if called
+ * by it.
+ */
+	.globl guest_trap_dispatch
+	.type guest_trap_dispatch, @function
+guest_trap_dispatch:
+	testb	$3, REGS_CS(%rdi)	/* %cs RPL 3: from a user program */
+	jnz	guest_user_trap		/* user/run.c: returns when resolved */
+	jmp	guest_trap		/* returns only when fixed up */
+	.size guest_trap_dispatch, . - guest_trap_dispatch
 
 	/* Stub addresses by vector, for the trap table. */
 	.section .rodata

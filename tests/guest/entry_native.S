@@ -15,12 +15,15 @@
  *    +0x28 | %ss                 |
  *
  * Each stub pushes a 0 in place of a missing error code and the vector,
- * then the common part pushes the registers: the same struct guest_regs
- * as entry.S builds, so guest_trap()/guest_fault() and guest_user_trap()
- * serve both worlds. An exception from user mode goes to
- * guest_user_trap() (user/run.c: maps a page or kills the program). A
+ * then the common part pushes the registers (PVK_SAVE_ALL_REGS): the same
+ * struct guest_regs as entry.S builds (the table there), and calls the
+ * same guest_trap_dispatch() (entry.S), so guest_trap()/guest_fault() and
+ * guest_user_trap() serve both worlds. An exception from user mode goes
+ * to guest_user_trap() (user/run.c: maps a page or kills the program). A
  * fixed-up or resolved exception returns with iretq.
  */
+#include <pvkit/asm/frame.h>
+
 	.text
 	.code64
 
@@ -50,45 +53,11 @@ guest_ntrap_\vec:
 
 	.type guest_ntrap_common, @function
 guest_ntrap_common:
-	pushq	%rax
-	pushq	%rbx
-	pushq	%rcx
-	pushq	%rdx
-	pushq	%rsi
-	pushq	%rdi
-	pushq	%rbp
-	pushq	%r8
-	pushq	%r9
-	pushq	%r10
-	pushq	%r11
-	pushq	%r12
-	pushq	%r13
-	pushq	%r14
-	pushq	%r15
+	PVK_SAVE_ALL_REGS
 	movq	%rsp, %rdi		/* struct guest_regs * */
-	movq	%rsp, %rbx
-	andq	$-16, %rsp
-	testb	$3, 0x90(%rbx)		/* %cs RPL 3: from a user program */
-	jnz	1f
-	call	guest_trap		/* returns only when fixed up */
-	jmp	2f
-1:	call	guest_user_trap		/* user/run.c: returns when resolved */
-2:	movq	%rbx, %rsp
-	popq	%r15
-	popq	%r14
-	popq	%r13
-	popq	%r12
-	popq	%r11
-	popq	%r10
-	popq	%r9
-	popq	%r8
-	popq	%rbp
-	popq	%rdi
-	popq	%rsi
-	popq	%rdx
-	popq	%rcx
-	popq	%rbx
-	popq	%rax
+	cld				/* the C ABI wants DF clear; the interrupted code may have set it */
+	PVK_CALL_ALIGNED guest_trap_dispatch, %rbx
+	PVK_RESTORE_ALL_REGS
 	addq	$16, %rsp		/* vector, error code */
 	iretq
 	.size guest_ntrap_common, . - guest_ntrap_common
@@ -104,31 +73,16 @@ guest_native_trap_stubs:
 
 	/*
 	 * IRQ 0 (PIT) after native.c remapped the PIC to vector 32: no error
-	 * code, so the CPU's five words leave %rsp 8 mod 16; nine pushes make
-	 * the call aligned. Only the C ABI's caller-saved registers need saving.
+	 * code, so the CPU's five words leave %rsp 8 mod 16; the nine words of
+	 * PVK_SAVE_CALLER_REGS make the call aligned. Only the C ABI's
+	 * caller-saved registers need saving.
 	 */
 	.text
 	.globl	guest_nirq_timer
 	.type	guest_nirq_timer, @function
 guest_nirq_timer:
-	pushq	%rax
-	pushq	%rcx
-	pushq	%rdx
-	pushq	%rsi
-	pushq	%rdi
-	pushq	%r8
-	pushq	%r9
-	pushq	%r10
-	pushq	%r11
+	PVK_SAVE_CALLER_REGS
 	call	guest_native_timer_irq
-	popq	%r11
-	popq	%r10
-	popq	%r9
-	popq	%r8
-	popq	%rdi
-	popq	%rsi
-	popq	%rdx
-	popq	%rcx
-	popq	%rax
+	PVK_RESTORE_CALLER_REGS
 	iretq
 	.size	guest_nirq_timer, . - guest_nirq_timer

@@ -8,6 +8,7 @@
 #define PVK_GUEST_H
 
 #include <stdarg.h>
+#include <pvkit/asm/frame.h>
 #include <pvkit/frame.h>
 #include <pvkit/types.h>
 #include <pvkit/xen/xen.h>
@@ -120,6 +121,7 @@ struct guest_regs {
 	uint64_t vector, error_code;
 	uint64_t rip, cs, rflags, rsp, ss;	/* pushed by Xen */
 };
+PVK_ALL_REGS_LAYOUT_CHECK(struct guest_regs, vector);
 __pvk_noreturn void guest_fault(struct guest_regs *regs);
 /* entry.S's C handler: fixes up safe-instruction #GPs, else guest_fault(). */
 void guest_trap(struct guest_regs *regs);

@@ -6,35 +6,22 @@
  *
  * Interrupt gates, no error code: the CPU aligns %rsp to 16 and pushes five
  * words (%rip, %cs, %rflags, %rsp, %ss), leaving it 8 mod 16; the nine
- * caller-saved registers below bring it back to 0 mod 16 for the call. The
- * callee-saved ones are the C code's to keep.
+ * caller-saved registers of PVK_SAVE_CALLER_REGS (pvkit/asm/frame.h) bring
+ * it back to 0 mod 16 for the call. The callee-saved ones are the C code's
+ * to keep.
  */
+#include <pvkit/asm/frame.h>
+
 	.text
 	.code64
 
 	.globl	guest_nirq_lapic_timer
 	.type	guest_nirq_lapic_timer, @function
 guest_nirq_lapic_timer:
-	pushq	%rax
-	pushq	%rcx
-	pushq	%rdx
-	pushq	%rsi
-	pushq	%rdi
-	pushq	%r8
-	pushq	%r9
-	pushq	%r10
-	pushq	%r11
+	PVK_SAVE_CALLER_REGS
 	cld
 	call	pvk_native_timer_interrupt
-	popq	%r11
-	popq	%r10
-	popq	%r9
-	popq	%r8
-	popq	%rdi
-	popq	%rsi
-	popq	%rdx
-	popq	%rcx
-	popq	%rax
+	PVK_RESTORE_CALLER_REGS
 	iretq
 	.size	guest_nirq_lapic_timer, . - guest_nirq_lapic_timer
 

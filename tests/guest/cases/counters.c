@@ -48,6 +48,7 @@ PVK_GUEST_TEST(hypercall_counters)
 	static struct pvk_hypercall_stats a, b;
 	int rc_queue, rc_flush;
 	unsigned long fl;
+	uint64_t one_counter;
 
 	if (CONFIG_PVK_MULTICALL_BATCH < BATCH)
 		PVK_SKIP("CONFIG_PVK_MULTICALL_BATCH < %d: the batch would be split", BATCH);
@@ -62,6 +63,9 @@ PVK_GUEST_TEST(hypercall_counters)
 	rc_queue = queue_xen_version(BATCH, PVK_XENVER_version);
 	rc_flush = pvk_multicall_flush(NULL);
 	pvk_hypercall_stats_snapshot(&b);
+	/* Before unmasking: that may itself call xen_version to have Xen
+	 * deliver a pending event. */
+	one_counter = pvk_hypercall_count(PVK_HYPERVISOR_xen_version);
 	pvk_restore_fl(fl);
 
 	PVK_CHECK_RC(rc_queue, 0);
@@ -72,8 +76,7 @@ PVK_GUEST_TEST(hypercall_counters)
 	PVK_CHECK_EQ(b.multicall_entries - a.multicall_entries, BATCH);
 	PVK_CHECK_EQ(b.multicall_entry_errors - a.multicall_entry_errors, 0);
 	PVK_CHECK_EQ(total_calls(&b) - total_calls(&a), DIRECT + 1);
-	PVK_CHECK_EQ(pvk_hypercall_count(PVK_HYPERVISOR_xen_version),
-		     b.calls[PVK_HYPERVISOR_xen_version]);
+	PVK_CHECK_EQ(one_counter, b.calls[PVK_HYPERVISOR_xen_version]);
 
 	/* One bad entry in a batch of two: one entry error (the kit logs it,
 	 * so only counters that console output cannot touch are compared). */

@@ -121,24 +121,33 @@ static int wait_fired(uint64_t before, unsigned int n, uint64_t timeout_ns)
 	return guest_wait_until(fired_reached, NULL, timeout_ns);
 }
 
-/* How late it was seen, and what the hardware did for it since a. */
-static void print_expiry(const char *what, uint64_t seen, uint64_t deadline,
-			 const struct pvk_time_timer_stats *a)
+/*
+ * Waits for the one expiry the timer owes since before, for deadline;
+ * prints how late it was seen and what the hardware did for it since a,
+ * and checks it was not seen early. A PVK_CHECK_CALL helper.
+ */
+static void check_expiry(const char *what, uint64_t before, uint64_t deadline,
+			 const struct pvk_time_timer_stats *a,
+			 uint64_t timeout_ns)
 {
 	struct pvk_time_timer_stats b;
+	uint64_t seen;
 
+	PVK_CHECK_RC(wait_fired(before, 1, timeout_ns), 0);
+	seen = pvk_clock_ns();
 	pvk_time_timer_get_stats(&b);
 	guest_printf("pvops: %s one-shot seen %lld us from its deadline; %llu hardware expiries, %llu found nothing due, %llu declared passed by the hardware\n",
 		     what, (long long)((int64_t)(seen - deadline) / 1000),
 		     (unsigned long long)(b.expiries - a->expiries),
 		     (unsigned long long)(b.idle_expiries - a->idle_expiries),
 		     (unsigned long long)(b.hw_said_passed - a->hw_said_passed));
+	PVK_CHECK_GE(seen + EARLY_SLACK_NS, deadline);
 }
 
 PVK_GUEST_TEST(pvops_timer_oneshot)
 {
 	struct pvk_time_timer_stats a;
-	uint64_t before, deadline, seen;
+	uint64_t before, deadline;
 
 	guest_timer_prepare();
 	PVK_CHECK_RC(pvk_timer_stop(), 0);	/* nothing left from before */
@@ -146,10 +155,7 @@ PVK_GUEST_TEST(pvops_timer_oneshot)
 	pvk_time_timer_get_stats(&a);
 	deadline = pvk_clock_ns() + 30 * MS;
 	PVK_CHECK_RC(pvk_timer_set(deadline), 0);
-	PVK_CHECK_RC(wait_fired(before, 1, WAIT_NS), 0);
-	seen = pvk_clock_ns();
-	print_expiry("30 ms", seen, deadline, &a);
-	PVK_CHECK_GE(seen + EARLY_SLACK_NS, deadline);
+	PVK_CHECK_CALL(check_expiry("30 ms", before, deadline, &a, WAIT_NS));
 	PVK_CHECK_EQ(pvk_time_timer_fired(), before + 1);
 }
 
@@ -192,10 +198,7 @@ PVK_GUEST_TEST(pvops_timer_replace)
 	PVK_CHECK_RC(pvk_timer_set(far), 0);
 	near = pvk_clock_ns() + 30 * MS;
 	PVK_CHECK_RC(pvk_timer_set(near), 0);
-	PVK_CHECK_RC(wait_fired(before, 1, WAIT_NS), 0);
-	seen = pvk_clock_ns();
-	print_expiry("replacing", seen, near, &a);
-	PVK_CHECK_GE(seen + EARLY_SLACK_NS, near);
+	PVK_CHECK_CALL(check_expiry("replacing", before, near, &a, WAIT_NS));
 	/* Until well past the replaced deadline: no second expiry. */
 	far += 100 * MS;
 	seen = pvk_clock_ns();
@@ -212,7 +215,7 @@ PVK_GUEST_TEST(pvops_timer_replace)
 PVK_GUEST_TEST(pvops_timer_far)
 {
 	struct pvk_time_timer_stats a, b;
-	uint64_t before, deadline, seen;
+	uint64_t before, deadline;
 
 	guest_timer_prepare();
 	before = pvk_time_timer_fired();
@@ -222,11 +225,8 @@ PVK_GUEST_TEST(pvops_timer_far)
 	if (guest_native_boot)
 		guest_printf("pvops: far one-shot: APIC initial count 0x%x (one chunk)\n",
 			     guest_native_lapic_initial_count());
-	PVK_CHECK_RC(wait_fired(before, 1, 3 * WAIT_NS), 0);
-	seen = pvk_clock_ns();
+	PVK_CHECK_CALL(check_expiry("1.2 s", before, deadline, &a, 3 * WAIT_NS));
 	pvk_time_timer_get_stats(&b);
-	print_expiry("1.2 s", seen, deadline, &a);
-	PVK_CHECK_GE(seen + EARLY_SLACK_NS, deadline);
 	PVK_CHECK_EQ(pvk_time_timer_fired(), before + 1);
 	PVK_CHECK_EQ(b.host_fired, a.host_fired + 1);
 }

@@ -57,6 +57,7 @@ guest_user_main:
 	movq	%r15, %rdx
 	syscall
 
+exit_ok:				/* the end of every program that passed */
 	movl	$USER_SYS_exit, %eax
 	movl	$USER_EXIT_OK, %edi
 	syscall
@@ -95,10 +96,7 @@ guest_user_ldt:
 	movq	%r13, %rsi
 	movq	%r14, %rdx
 	syscall
-	movl	$USER_SYS_exit, %eax
-	movl	$USER_EXIT_OK, %edi
-	syscall
-	ud2
+	jmp	exit_ok
 
 guest_user_bench_syscall:
 	movl	$USER_SYS_mark, %eax
@@ -110,10 +108,7 @@ guest_user_bench_syscall:
 	jnz	1b
 	movl	$USER_SYS_mark, %eax
 	syscall
-	movl	$USER_SYS_exit, %eax
-	movl	$USER_EXIT_OK, %edi
-	syscall
-	ud2
+	jmp	exit_ok
 
 guest_user_bench_fault:
 	movl	$USER_SYS_mark, %eax
@@ -126,10 +121,7 @@ guest_user_bench_fault:
 	jnz	2b
 	movl	$USER_SYS_mark, %eax
 	syscall
-	movl	$USER_SYS_exit, %eax
-	movl	$USER_EXIT_OK, %edi
-	syscall
-	ud2
+	jmp	exit_ok
 
 msg:
 	.ascii	"hello from ring 3 through a system call"

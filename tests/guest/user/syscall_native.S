@@ -13,7 +13,7 @@
  *
  *   offset | contents
  *   -------+-------------------------------------------------------------
- *    +0x00 | r15 r14 r13 r12 r11 r10 r9 r8 rbp rdi rsi rdx rcx rbx rax
+ *    +0x00 | r15 ... rax: PVK_SAVE_ALL_REGS (the table in pvkit/asm/frame.h)
  *    +0x78 | iret flags (0, unused natively)
  *    +0x80 | rip (%rcx) | cs (user) | rflags (%r11) | rsp (user) | ss (user)
  *
@@ -21,6 +21,8 @@
  * The handler never sets a non-canonical rip (SYSRET would fault in ring 0
  * on the user stack); exit does not return here (guest_user_leave).
  */
+#include <pvkit/asm/frame.h>
+
 #include "user.h"
 
 	.text
@@ -37,41 +39,10 @@ guest_native_syscall_entry:
 	pushq	$GUEST_SEL_USER_CS
 	pushq	%rcx
 	pushq	$0			/* iret flags */
-	pushq	%rax
-	pushq	%rbx
-	pushq	%rcx
-	pushq	%rdx
-	pushq	%rsi
-	pushq	%rdi
-	pushq	%rbp
-	pushq	%r8
-	pushq	%r9
-	pushq	%r10
-	pushq	%r11
-	pushq	%r12
-	pushq	%r13
-	pushq	%r14
-	pushq	%r15
+	PVK_SAVE_ALL_REGS
 	movq	%rsp, %rdi		/* struct pvk_syscall_regs * */
-	movq	%rsp, %rbx		/* callee-saved: the frame */
-	andq	$-16, %rsp
-	call	guest_user_syscall
-	movq	%rbx, %rsp
-	popq	%r15
-	popq	%r14
-	popq	%r13
-	popq	%r12
-	popq	%r11
-	popq	%r10
-	popq	%r9
-	popq	%r8
-	popq	%rbp
-	popq	%rdi
-	popq	%rsi
-	popq	%rdx
-	popq	%rcx
-	popq	%rbx
-	popq	%rax
+	PVK_CALL_ALIGNED guest_user_syscall, %rbx
+	PVK_RESTORE_ALL_REGS
 	movq	0x08(%rsp), %rcx	/* rip */
 	movq	0x18(%rsp), %r11	/* rflags */
 	movq	0x20(%rsp), %rsp	/* the user stack: nothing interrupts us */
