@@ -57,7 +57,7 @@ ensure_tools() {
 # Read one variable of a scenario file (sourced in a subshell with defaults).
 # shellcheck disable=SC2034,SC1090  # variables are read back through eval
 scn() {  # name var
-    ( KERNEL=pvkit-guest RAMDISK='' MEMORY=64 VCPUS=1 VIFS=0 DISKS='' EXTRA='' CHECK=''
+    ( KERNEL=pvkit-guest RAMDISK='' MEMORY=64 VCPUS=1 VIFS=0 DISKS='' EXTRA='' XL_CONFIG='' CHECK=''
       TIMEOUT=60 EXPECT_END=poweroff EXPECT_SUMMARY=pass EXPECT_REGEX=''
       . "$SCN/$1.scn"; eval "printf '%s' \"\${$2}\"" )
 }
