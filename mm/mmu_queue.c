@@ -131,28 +131,38 @@ static int flush_locked(void)
 	return (int)rc;
 }
 
-static int queue_locked(uint64_t ptr, uint64_t val)
+/* The mmu_update ptr that writes entry slot of the page table in table. */
+static uint64_t pt_entry(pvk_mfn_t table, unsigned int slot)
 {
-	int rc = 0;
+	return (pvk_mfn_raw(table) << 12) | (slot * 8ULL) | PVK_MMU_NORMAL_PT_UPDATE;
+}
 
+/* Adds one entry; queue_lock held and a slot free. */
+static void append_locked(uint64_t ptr, uint64_t val)
+{
 	queue[queued].ptr = ptr;
 	queue[queued].val = val;
 	queued++;
 	pvk_mmu_stats.updates++;
+}
+
+/* Adds one entry and issues the queue when full or outside lazy mode. */
+static int queue_locked(uint64_t ptr, uint64_t val)
+{
+	append_locked(ptr, val);
 	if (!lazy || queued == QUEUE_LEN)
-		rc = flush_locked();
-	return rc;
+		return flush_locked();
+	return 0;
 }
 
 int pvk_mmu_set_entry(pvk_mfn_t table, unsigned int slot, uint64_t val)
 {
-	uint64_t ptr = (pvk_mfn_raw(table) << 12) | (slot * 8ULL);
 	int rc;
 
 	if (slot >= PVK_PT_ENTRIES)
 		pvk_port_panic("pvk_mmu_set_entry: slot beyond a page table");
 	pvk_port_lock(&queue_lock);
-	rc = queue_locked(ptr | PVK_MMU_NORMAL_PT_UPDATE, val);
+	rc = queue_locked(pt_entry(table, slot), val);
 	pvk_port_unlock(&queue_lock);
 	return rc;
 }
@@ -179,13 +189,8 @@ int pvk_mmu_queue_table(void *page, pvk_mfn_t kernel_l1, unsigned int kernel_slo
 	pending[npending].old_pte = old_pte;
 	pending[npending].at = queued;
 	npending++;
-	queue[queued].ptr = (pvk_mfn_raw(kernel_l1) << 12) | (kernel_slot * 8ULL) |
-			    PVK_MMU_NORMAL_PT_UPDATE;
-	queue[queued].val = old_pte & ~PVK_PTE_RW;
-	queued++;
-	pvk_mmu_stats.updates++;
-	rc = queue_locked((pvk_mfn_raw(parent) << 12) | (slot * 8ULL) |
-			  PVK_MMU_NORMAL_PT_UPDATE, hook);
+	append_locked(pt_entry(kernel_l1, kernel_slot), old_pte & ~PVK_PTE_RW);
+	rc = queue_locked(pt_entry(parent, slot), hook);
 	pvk_port_unlock(&queue_lock);
 	return rc;
 }

@@ -119,7 +119,6 @@ static int native_write_desc(void *table, unsigned int index, uint64_t desc)
 
 #define DESC_LDT		0x2	/* system descriptor types */
 #define DESC_TSS_AVAILABLE	0x9
-#define LDT_MAX_ENTRIES		8192
 
 /* The TSS of the last load_tr: where stack_switch writes rsp0. */
 static struct pvk_tss *cur_tss;

@@ -158,8 +158,6 @@ static int xen_write_desc(void *table, unsigned int index, uint64_t desc)
 	return (int)pvk_hyp_update_descriptor(maddr, desc);
 }
 
-#define LDT_MAX_ENTRIES	8192
-
 /*
  * Xen builds the guest's LDT mappings itself, from the guest's frames, the
  * first time a selector needs one; it takes a frame as descriptor page

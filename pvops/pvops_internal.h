@@ -10,6 +10,9 @@
 #include "missing.h"
 
 
+/* load_ldt's limit in both worlds: a selector indexes 8192 descriptors. */
+#define LDT_MAX_ENTRIES	8192
+
 /* msr_safe.S: rdmsr/wrmsr whose #GP is turned into -PVK_XEN_EIO. */
 int pvk_pvops_rdmsr_safe(uint32_t msr, uint64_t *val);
 int pvk_pvops_wrmsr_safe(uint32_t msr, uint64_t val);

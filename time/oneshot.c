@@ -21,9 +21,15 @@
  * Xen fire again at once, over and over until our clock catches up, so
  * the re-arm asks (VCPU_SSHOTTMR_future; a Xen may ignore the flag, see
  * time/timer.c); a deadline the hardware calls passed is delivered then.
- * The plain arm after it cannot loop: it only runs once per expiry. An expiry that finds nothing due (a chunk of a far
- * native deadline, Xen's periodic tick, the late interrupt of a stopped
- * timer) only re-arms.
+ * The plain arm after it cannot loop: it only runs once per expiry. An
+ * expiry that finds nothing due (a chunk of a far native deadline, Xen's
+ * periodic tick, the late interrupt of a stopped timer) only re-arms.
+ *
+ * An owner's fn usually arms its next deadline (a host's tick does, every
+ * time). That arm already programs the hardware for the earliest deadline,
+ * so when nothing changed after it the expiry does not arm again: one arm
+ * per expiry, not two. It was a plain arm: should the hardware call it
+ * passed, it fires at once and that expiry asks.
  *
  * The kit drives vCPU 0 only: state changes run with interrupts / upcalls
  * off (pvk_irq_save()) and the expiry path already runs so, no lock needed.
@@ -50,6 +56,9 @@ static struct pvk_time_timer_stats stats;
 static struct owner host = { .fired = &stats.host_fired };
 static struct owner kit = { .fired = &stats.kit_fired };
 static struct owner *const owners[] = { &host, &kit };
+/* What program() last armed the hardware for; forgotten at each expiry. */
+static bool hw_armed;
+static uint64_t hw_armed_for;
 
 void pvk_time_timer_attach(const struct pvk_time_hw *h)
 {
@@ -74,8 +83,15 @@ static struct owner *earliest(void)
 static int program(void)
 {
 	struct owner *e = earliest();
+	int rc;
 
-	return e ? hw->arm(e->deadline, false) : hw->stop();
+	hw_armed = false;
+	if (!e)
+		return hw->stop();
+	rc = hw->arm(e->deadline, false);
+	hw_armed = !rc;
+	hw_armed_for = e->deadline;
+	return rc;
 }
 
 static void deliver(uint64_t due_by)
@@ -99,10 +115,13 @@ void pvk_time_timer_expired(void)
 	int rc;
 
 	stats.expiries++;
+	hw_armed = false;	/* it fired: armed for nothing we know of */
 	deliver(pvk_clock_ns());
 	e = earliest();
 	if (!e) {
 		rc = hw->stop();
+	} else if (hw_armed && hw_armed_for == e->deadline) {
+		rc = 0;		/* an fn re-armed it for this one */
 	} else {
 		rc = hw->arm(e->deadline, true);
 		if (rc == PVK_TIME_HW_PASSED) {

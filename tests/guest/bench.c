@@ -48,7 +48,7 @@
 /* Native: source frames of the fork copy, identity-mapped by pvh.S. */
 #define NATIVE_FORK_SRC_PHYS	(32UL << 20)
 
-static uint64_t hypercalls(void)
+uint64_t guest_hypercalls_made(void)
 {
 	uint64_t n = 0;
 
@@ -76,7 +76,7 @@ static void fail(const char *name, const char *why, long rc)
 
 static bool bench_irq(void)
 {
-	uint64_t h0 = hypercalls(), t0 = pvk_clock_ns(), t1;
+	uint64_t h0 = guest_hypercalls_made(), t0 = pvk_clock_ns(), t1;
 
 	for (unsigned int i = 0; i < IRQ_ITERS; i++) {
 		unsigned long flags = pvk_irq_save();
@@ -84,7 +84,7 @@ static bool bench_irq(void)
 		pvk_restore_fl(flags);
 	}
 	t1 = pvk_clock_ns();
-	report("irq_save_restore", t1 - t0, hypercalls() - h0, IRQ_ITERS);
+	report("irq_save_restore", t1 - t0, guest_hypercalls_made() - h0, IRQ_ITERS);
 	return true;
 }
 
@@ -113,7 +113,7 @@ static void note_xen_tsc(void)
 
 static bool bench_clock(void)
 {
-	uint64_t h0 = hypercalls(), t0 = pvk_clock_ns(), t1, last = t0;
+	uint64_t h0 = guest_hypercalls_made(), t0 = pvk_clock_ns(), t1, last = t0;
 
 	for (unsigned int i = 0; i < CLOCK_ITERS; i++) {
 		uint64_t now = pvk_clock_ns();
@@ -125,7 +125,7 @@ static bool bench_clock(void)
 		last = now;
 	}
 	t1 = pvk_clock_ns();
-	report("clock_ns", t1 - t0, hypercalls() - h0, CLOCK_ITERS);
+	report("clock_ns", t1 - t0, guest_hypercalls_made() - h0, CLOCK_ITERS);
 	if (!guest_native_boot)
 		note_xen_tsc();
 	return true;
@@ -196,11 +196,6 @@ static uint64_t native_l2[PVK_PT_ENTRIES] __attribute__((aligned(PVK_PAGE_SIZE))
 static uint64_t native_l1[PTE_PAGES / PVK_PT_ENTRIES][PVK_PT_ENTRIES]
 	__attribute__((aligned(PVK_PAGE_SIZE)));
 
-static unsigned long native_phys(const void *va)
-{
-	return (unsigned long)va - PVK_GUEST_VIRT_BASE + PVK_GUEST_LOAD_PHYS;
-}
-
 /* pvh.S identity-maps the first GiB, where its page tables are. */
 static uint64_t *native_current_l4(void)
 {
@@ -218,10 +213,10 @@ static void native_map(unsigned long phys, unsigned int n)
 			    (phys + i * PVK_PAGE_SIZE) | PVK_PTE_KERNEL_RW);
 	for (unsigned int t = 0; t < (n + PVK_PT_ENTRIES - 1) / PVK_PT_ENTRIES; t++)
 		pvk_set_pte(&native_l2[pvk_pt_index(BENCH_VA, 2) + t],
-			    native_phys(native_l1[t]) | PVK_PTE_TABLE);
+			    guest_image_phys(native_l1[t]) | PVK_PTE_TABLE);
 	pvk_set_pte(&native_l3[pvk_pt_index(BENCH_VA, 3)],
-		    native_phys(native_l2) | PVK_PTE_TABLE);
-	pvk_set_pte(&l4[BENCH_L4_SLOT], native_phys(native_l3) | PVK_PTE_TABLE);
+		    guest_image_phys(native_l2) | PVK_PTE_TABLE);
+	pvk_set_pte(&l4[BENCH_L4_SLOT], guest_image_phys(native_l3) | PVK_PTE_TABLE);
 	pvk_flush_tlb_local();
 }
 
@@ -249,7 +244,7 @@ static uint64_t *second_l4(unsigned long *cr3)
 		cur = native_current_l4();
 		for (unsigned int i = 0; i < PVK_PT_ENTRIES; i++)
 			native_l4b[i] = cur[i];
-		*cr3 = native_phys(native_l4b);
+		*cr3 = guest_image_phys(native_l4b);
 		return native_l4b;
 	}
 	cur = (const uint64_t *)guest_start_info->pt_base;
@@ -279,14 +274,14 @@ static bool bench_cr3(void)
 		fail("cr3_switch", "no second L4", 0);
 		return false;
 	}
-	h0 = hypercalls();
+	h0 = guest_hypercalls_made();
 	t0 = pvk_clock_ns();
 	for (unsigned int i = 0; i < CR3_ITERS; i++) {
 		pvk_write_cr3(b);
 		pvk_write_cr3(a);
 	}
 	t1 = pvk_clock_ns();
-	report("cr3_switch", t1 - t0, hypercalls() - h0, 2 * CR3_ITERS);
+	report("cr3_switch", t1 - t0, guest_hypercalls_made() - h0, 2 * CR3_ITERS);
 	if (guest_native_boot)
 		return true;
 	rc = pvk_mmu_unpin(mfn_of(l4));
@@ -330,11 +325,11 @@ static bool bench_pte(void)
 	mu = pvk_hypercall_count(PVK_HYPERVISOR_mmu_update);
 	uvm = pvk_hypercall_count(PVK_HYPERVISOR_update_va_mapping);
 	ext = pvk_hypercall_count(PVK_HYPERVISOR_mmuext_op);
-	h0 = hypercalls();
+	h0 = guest_hypercalls_made();
 	t0 = pvk_clock_ns();
 	rc = pvk_mmu_map_range(BENCH_VA, first, PTE_PAGES, PVK_PTE_KERNEL_RW);
 	t1 = pvk_clock_ns();
-	h0 = hypercalls() - h0;
+	h0 = guest_hypercalls_made() - h0;
 	pvk_mmu_stats_snapshot(&s1);
 	if (rc) {
 		fail("pte_update_x1000", "map_range", rc);
@@ -374,12 +369,12 @@ static bool bench_fork(void)
 		/* Source: identity-mapped RAM; copy: frames right after it. */
 		src = (const char *)NATIVE_FORK_SRC_PHYS;
 		for (unsigned int r = 0; r < FORK_ITERS; r++) {
-			h0 = hypercalls();
+			h0 = guest_hypercalls_made();
 			t0 = pvk_clock_ns();
 			native_map(NATIVE_FORK_SRC_PHYS + FORK_PAGES * PVK_PAGE_SIZE, FORK_PAGES);
 			memcpy((void *)BENCH_VA, src, FORK_PAGES * PVK_PAGE_SIZE);
 			ns += pvk_clock_ns() - t0;
-			hc += hypercalls() - h0;
+			hc += guest_hypercalls_made() - h0;
 			native_unmap();
 		}
 		report("fork_copy_1024p", ns, hc, FORK_ITERS);
@@ -399,7 +394,7 @@ static bool bench_fork(void)
 		return false;
 	}
 	for (unsigned int r = 0; r < FORK_ITERS && !rc; r++) {
-		h0 = hypercalls();
+		h0 = guest_hypercalls_made();
 		t0 = pvk_clock_ns();
 		rc = pvk_mmu_map_range(BENCH_VA, pvk_pfn(pvk_pfn_raw(first) + FORK_PAGES),
 				       FORK_PAGES, PVK_PTE_KERNEL_RW);
@@ -407,7 +402,7 @@ static bool bench_fork(void)
 			break;
 		memcpy((void *)BENCH_VA, src, FORK_PAGES * PVK_PAGE_SIZE);
 		ns += pvk_clock_ns() - t0;
-		hc += hypercalls() - h0;
+		hc += guest_hypercalls_made() - h0;
 		rc = pvk_mmu_unmap_range(BENCH_VA, FORK_PAGES);
 	}
 	if (!rc)

@@ -110,8 +110,7 @@ static bool kit_console_write(const char *text, size_t len)
 
 	if (!pvk_console_ready() || ring_stalled)
 		return false;
-	fl = pvk_save_fl();
-	pvk_irq_disable();
+	fl = pvk_irq_save();
 	n = pvk_console_write(text, len);
 	pvk_restore_fl(fl);
 	if (n < len)

@@ -26,6 +26,8 @@ __pvk_noreturn void guest_native_exit(unsigned int code);
 const char *guest_pvh_cmdline(unsigned long hvm_start_info);
 /* bench.c: the microbenchmarks of "make bench"; returns how many failed. */
 unsigned int guest_bench_run(void);
+/* bench.c: the kit's hypercalls so far, all numbers (0 natively). */
+uint64_t guest_hypercalls_made(void);
 /* Native: arms PIT channel 0 to interrupt once (vector 32) in 10 ms. */
 void guest_native_timer_oneshot_10ms(void);
 /* Native: PIT channel 0 interrupts every 10 ms until the next oneshot
@@ -33,6 +35,11 @@ void guest_native_timer_oneshot_10ms(void);
 void guest_native_timer_periodic_10ms(void);
 /* Native: timer interrupts taken since boot. */
 unsigned int guest_native_timer_irqs(void);
+/* Native: the physical address of an address in the image (layout.h). */
+static inline unsigned long guest_image_phys(const void *va)
+{
+	return (unsigned long)va - PVK_GUEST_VIRT_BASE + PVK_GUEST_LOAD_PHYS;
+}
 
 /* ---- boot.c: start of day ------------------------------------------- */
 extern const struct pvk_start_info *guest_start_info;

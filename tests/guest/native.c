@@ -125,20 +125,23 @@ static void pic_init(void)
 	outb(PIC2_DATA, 0xff);
 }
 
-void guest_native_timer_oneshot_10ms(void)
+/* Channel 0, lobyte/hibyte access, the given mode, a 10 ms count. */
+static void pit_arm_10ms(uint8_t mode)
 {
 	outb(PIC1_DATA, 0xfe);		/* only IRQ 0 */
-	outb(PIT_MODE, 0x30);		/* channel 0, lobyte/hibyte, mode 0 */
+	outb(PIT_MODE, 0x30 | (uint8_t)(mode << 1));
 	outb(PIT_CH0, PIT_10MS & 0xff);
 	outb(PIT_CH0, PIT_10MS >> 8);
 }
 
+void guest_native_timer_oneshot_10ms(void)
+{
+	pit_arm_10ms(0);		/* interrupt on terminal count */
+}
+
 void guest_native_timer_periodic_10ms(void)
 {
-	outb(PIC1_DATA, 0xfe);		/* only IRQ 0 */
-	outb(PIT_MODE, 0x34);		/* channel 0, lobyte/hibyte, mode 2 */
-	outb(PIT_CH0, PIT_10MS & 0xff);
-	outb(PIT_CH0, PIT_10MS >> 8);
+	pit_arm_10ms(2);		/* rate generator */
 }
 
 unsigned int guest_native_timer_irqs(void)

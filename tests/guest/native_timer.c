@@ -40,11 +40,6 @@ static uint64_t *image_table(uint64_t phys)
 	return (uint64_t *)(phys - PVK_GUEST_LOAD_PHYS + PVK_GUEST_VIRT_BASE);
 }
 
-static uint64_t image_phys(const void *va)
-{
-	return (unsigned long)va - PVK_GUEST_VIRT_BASE + PVK_GUEST_LOAD_PHYS;
-}
-
 static void *map_uncached(uint64_t phys)
 {
 	uint64_t *pml4 = image_table(pvk_read_cr3() & PTE_ADDR), *pdpt, *pd;
@@ -55,7 +50,7 @@ static void *map_uncached(uint64_t phys)
 		pvk_port_panic("native timer: no PML4 entry for the APIC page");
 	pdpt = image_table(pml4[l4] & PTE_ADDR);
 	if (!(pdpt[l3] & PTE_PRESENT))
-		pvk_set_pte(&pdpt[l3], image_phys(lapic_pd) | PTE_RW | PTE_PRESENT);
+		pvk_set_pte(&pdpt[l3], guest_image_phys(lapic_pd) | PTE_RW | PTE_PRESENT);
 	else if (pdpt[l3] & PTE_LARGE)
 		pvk_port_panic("native timer: a 1 GiB page covers the APIC page (cached?)");
 	pd = image_table(pdpt[l3] & PTE_ADDR);

@@ -16,8 +16,9 @@
  * Background work (guest_work_schedule()) is what a kernel would run in a
  * worker thread: drivers' work that must not run in an event handler
  * because it sleeps or takes long (the balloon driver, balloon.c). Event
- * handlers schedule it; this guest's idle time - a wait whose condition
- * is not yet true - runs it, before sleeping, in the waiter's context.
+ * handlers schedule it; this guest's idle time - its waits - runs it, in
+ * the waiter's context, before each test of the wait's condition (so a
+ * wait that the work itself satisfies ends without sleeping).
  * A work item may wait itself (a xenstore read); the waits inside it do
  * not run background work again. An item that asks to run again is
  * rescheduled and the wait sleeps at most RETRY_SLICE_NS before the next
@@ -25,10 +26,10 @@
  */
 #include <pvkit/hypercall.h>
 #include <pvkit/port.h>
+#include <pvkit/pvops.h>
 #include <pvkit/time.h>
 #include <pvkit/xen/errno.h>
 #include <pvkit/xen/sched.h>
-#include <pvkit/xen/version.h>
 
 #include "guest.h"
 
@@ -122,7 +123,7 @@ int pvk_port_wait_until(struct pvk_wait *w, bool (*cond)(void *arg),
 			void *arg, uint64_t timeout_ns)
 {
 	struct pvk_vcpu_info *v = guest_vcpu0();
-	uint8_t saved = PVK_READ_ONCE(v->evtchn_upcall_mask);
+	unsigned long flags = pvk_save_fl();
 	uint64_t deadline = pvk_time_now_ns() + timeout_ns;
 	struct pvk_sched_poll poll = { .ports = NULL, .nr_ports = 0 };
 	int rc;
@@ -145,6 +146,8 @@ int pvk_port_wait_until(struct pvk_wait *w, bool (*cond)(void *arg),
 			rc = -PVK_XEN_ETIMEDOUT;
 			break;
 		}
+		/* By hand, not the irq op: its forced delivery of a pending
+		 * upcall is what the poll does anyway. */
 		PVK_WRITE_ONCE(v->evtchn_upcall_mask, 0);
 		pvk_barrier();
 		poll.timeout = now + (work_pending() ? RETRY_SLICE_NS : POLL_SLICE_NS);
@@ -154,9 +157,6 @@ int pvk_port_wait_until(struct pvk_wait *w, bool (*cond)(void *arg),
 		if (rc)
 			break;
 	}
-	PVK_WRITE_ONCE(v->evtchn_upcall_mask, saved);
-	pvk_barrier();
-	if (!saved && PVK_READ_ONCE(v->evtchn_upcall_pending))
-		pvk_hyp_xen_version(PVK_XENVER_version, NULL);
+	pvk_restore_fl(flags);
 	return rc;
 }

@@ -11,11 +11,10 @@
 #include <pvkit/hypercall.h>
 #include <pvkit/hypercall_stats.h>
 #include <pvkit/multicall.h>
+#include <pvkit/pvops.h>
 #include <pvkit/xen/version.h>
 
 #define PVK_GUEST_XEN_ONLY_FILE	/* every test here needs Xen */
-#include <pvkit/pvops.h>
-
 #include "../test.h"
 
 #define DIRECT	3
@@ -55,8 +54,7 @@ PVK_GUEST_TEST(hypercall_counters)
 
 	/* Nothing between the snapshots may print or take an upcall (an
 	 * event handler makes hypercalls of its own: FIFO unmask, console). */
-	fl = pvk_save_fl();
-	pvk_irq_disable();
+	fl = pvk_irq_save();
 	pvk_hypercall_stats_snapshot(&a);
 	for (int i = 0; i < DIRECT; i++)
 		pvk_hyp_xen_version(PVK_XENVER_version, NULL);
@@ -81,8 +79,7 @@ PVK_GUEST_TEST(hypercall_counters)
 	/* One bad entry in a batch of two: one entry error (the kit logs it,
 	 * so only counters that console output cannot touch are compared). */
 	guest_printf("pvkit-guest: counters: one entry fails on purpose, the kit reports it:\n");
-	fl = pvk_save_fl();
-	pvk_irq_disable();
+	fl = pvk_irq_save();
 	pvk_hypercall_stats_snapshot(&a);
 	rc_queue = queue_xen_version(1, PVK_XENVER_version);
 	if (!rc_queue)

@@ -104,13 +104,6 @@ static uint64_t timer_count(void)
 	return guest_native_boot ? guest_native_timer_irqs() : pvk_time_timer_fired();
 }
 
-/* On Xen the tests need event delivery (idempotent; upcalls stay on). */
-static void timer_prepare(void)
-{
-	if (!guest_native_boot)
-		guest_events_enable();
-}
-
 static int timer_arm_soon(uint64_t now)
 {
 	if (guest_native_boot) {
@@ -129,7 +122,7 @@ PVK_GUEST_TEST(pvops_safe_halt)
 	unsigned int halts = 0;
 	int rc;
 
-	timer_prepare();
+	guest_timer_prepare();
 	pvk_irq_disable();
 	before = timer_count();
 	t0 = pvk_clock_ns();
@@ -208,7 +201,7 @@ PVK_GUEST_TEST(pvops_halt)
 	unsigned long fl;
 	unsigned int halts = 0;
 
-	timer_prepare();
+	guest_timer_prepare();
 	pvk_irq_disable();
 	PVK_CHECK_RC(backstop_start(), 0);
 	before = timer_count();

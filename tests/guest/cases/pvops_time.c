@@ -106,19 +106,17 @@ PVK_GUEST_TEST_XEN(pvops_read_cr2)
 
 /* ---- the one-shot timer, both worlds ---------------------------------- */
 
-static uint64_t fired_target;
-
 static bool fired_reached(void *arg)
 {
-	(void)arg;
-	return pvk_time_timer_fired() >= fired_target;
+	return pvk_time_timer_fired() >= *(const uint64_t *)arg;
 }
 
 /* Waits until the host's timer fired n times more than before. */
 static int wait_fired(uint64_t before, unsigned int n, uint64_t timeout_ns)
 {
-	fired_target = before + n;
-	return guest_wait_until(fired_reached, NULL, timeout_ns);
+	uint64_t target = before + n;
+
+	return guest_wait_until(fired_reached, &target, timeout_ns);
 }
 
 /*

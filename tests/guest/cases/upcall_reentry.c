@@ -58,8 +58,7 @@ PVK_GUEST_TEST_XEN(upcall_reentry_no_nesting)
 						 &tx_port), 0);
 	/* Raise the first event with upcalls masked; unmasking delivers it,
 	 * and the whole chain runs before pvk_restore_fl() returns. */
-	fl = pvk_save_fl();
-	pvk_irq_disable();
+	fl = pvk_irq_save();
 	pvk_evtchn_get_stats(&before);
 	send_error = pvk_evtchn_send(tx_port);
 	pvk_restore_fl(fl);

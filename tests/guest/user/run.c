@@ -11,7 +11,6 @@
  * returns into guest_user_run() on the caller's stack.
  */
 #include <pvkit/hypercall.h>
-#include <pvkit/hypercall_stats.h>
 #include <pvkit/log.h>
 #include <pvkit/mmu.h>
 #include <pvkit/port.h>
@@ -45,19 +44,10 @@ static long sys_write(uint64_t buf, uint64_t len)
 	return (long)len;
 }
 
-static uint64_t hypercalls(void)
-{
-	uint64_t n = 0;
-
-	for (unsigned int i = 0; i < PVK_HYPERCALL_SLOTS; i++)
-		n += pvk_hypercall_count(i);
-	return n;
-}
-
 static void sys_mark(void)
 {
 	if (cur->marks < PVK_ARRAY_SIZE(cur->mark_ns)) {
-		cur->mark_hc[cur->marks] = hypercalls();
+		cur->mark_hc[cur->marks] = guest_hypercalls_made();
 		cur->mark_ns[cur->marks] = pvk_clock_ns();
 	}
 	cur->marks++;

@@ -52,8 +52,7 @@ static struct {
 static pvk_mfn_t frame_of(const void *va)
 {
 	if (guest_native_boot)
-		return pvk_mfn(((unsigned long)va - PVK_GUEST_VIRT_BASE + PVK_GUEST_LOAD_PHYS) >>
-			       PVK_PAGE_SHIFT);
+		return pvk_mfn(guest_image_phys(va) >> PVK_PAGE_SHIFT);
 	return pvk_pfn_to_mfn(pvk_port_virt_to_pfn(va));
 }
 
