@@ -28,6 +28,14 @@ struct counter {
 	bool work;		/* what the handler reports */
 };
 
+/* A fresh counter whose handler reports work done. */
+static void counter_init(struct counter *c)
+{
+	memset(c, 0, sizeof(*c));
+	pvk_port_wait_init(&c->wait);
+	c->work = true;
+}
+
 static bool count_event(pvk_evtchn_port_t port, void *arg)
 {
 	struct counter *c = arg;
@@ -67,9 +75,7 @@ static int open_loopback(void)
 {
 	int rc;
 
-	memset(&rx, 0, sizeof(rx));
-	pvk_port_wait_init(&rx.wait);
-	rx.work = true;
+	counter_init(&rx);
 	rc = pvk_evtchn_alloc_unbound(PVK_DOMID_SELF, count_event, &rx, &rx_port);
 	if (rc)
 		return rc;
@@ -302,9 +308,7 @@ PVK_GUEST_TEST(evtchn_ipi_to_self)
 	pvk_evtchn_port_t port;
 
 	guest_events_enable();
-	memset(&ipi, 0, sizeof(ipi));
-	pvk_port_wait_init(&ipi.wait);
-	ipi.work = true;
+	counter_init(&ipi);
 	PVK_CHECK_RC(pvk_evtchn_bind_ipi(0, count_event, &ipi, &port), 0);
 	PVK_CHECK_RC(pvk_evtchn_send(port), 0);
 	PVK_CHECK_RC(wait_calls(&ipi, 1), 0);
@@ -320,9 +324,7 @@ PVK_GUEST_TEST_EXPLICIT(evtchn_virq_debug)
 	pvk_evtchn_port_t port;
 
 	guest_events_enable();
-	memset(&dbg, 0, sizeof(dbg));
-	pvk_port_wait_init(&dbg.wait);
-	dbg.work = true;
+	counter_init(&dbg);
 	PVK_CHECK_RC(pvk_evtchn_bind_virq(PVK_VIRQ_DEBUG, 0, count_event, &dbg, &port), 0);
 	guest_printf("evtchn: VIRQ_DEBUG bound to port %u (dom0: xl debug-keys q now)\n", port);
 	PVK_CHECK_RC(wait_calls_for(&dbg, 1, 30ULL * 1000 * 1000 * 1000), 0);
