@@ -63,6 +63,9 @@ static void check_types(struct abi_tally *t)
 		else if (ty->has_sign && ty->ours_signed != ty->xen_signed)
 			abi_fail(t, "typedef %s: ours %s, Xen's %s %s", ty->ours,
 				 sign(ty->ours_signed), ty->xen, sign(ty->xen_signed));
+		else if (strcmp(ty->ours_desc, ty->xen_desc))
+			abi_fail(t, "typedef %s: type ours %s, Xen's %s %s", ty->ours,
+				 ty->ours_desc, ty->xen, ty->xen_desc);
 	}
 }
 
@@ -79,6 +82,9 @@ static void check_field(struct abi_tally *t, const struct abi_agg *a,
 	else if (f->has_sign && f->ours_signed != f->xen_signed)
 		abi_fail(t, "%s.%s: ours %s, Xen's %s.%s %s", a->ours, f->ours,
 			 sign(f->ours_signed), a->xen, f->xen, sign(f->xen_signed));
+	else if (strcmp(f->ours_desc, f->xen_desc))
+		abi_fail(t, "%s.%s: type ours %s, Xen's %s.%s %s", a->ours, f->ours,
+			 f->ours_desc, a->xen, f->xen, f->xen_desc);
 }
 
 /*

@@ -25,19 +25,30 @@ struct abi_str {
 	const char *ours_val, *xen_val;
 };
 
-/* A typedef: size, and the sign when it is an integer type. */
+/*
+ * A type as dwarf-layout.awk describes it from the debug info: width and
+ * signedness of an integer (u32, s8), pointer width (ptr64; a guest handle
+ * reads as its pointer), struct/union, array element and lengths (u8[44]).
+ */
+
+/* A typedef: size, the sign when it is an integer type, the description. */
 struct abi_type {
 	const char *ours, *xen;
 	size_t ours_size, xen_size;
 	int has_sign, ours_signed, xen_signed;
+	const char *ours_desc, *xen_desc;
 };
 
-/* A member of an aggregate (for flexible arrays: the element size). */
+/*
+ * A member of an aggregate (for flexible arrays: the element size, and the
+ * description without the unbounded dimension).
+ */
 struct abi_field {
 	const char *ours, *xen;
 	size_t ours_off, xen_off;
 	size_t ours_size, xen_size;
 	int has_sign, ours_signed, xen_signed;
+	const char *ours_desc, *xen_desc;
 };
 
 /* A member only Xen names (an alias, a handle's inner pointer, ...). */

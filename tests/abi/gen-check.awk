@@ -101,11 +101,13 @@ FILENAME ~ /\.lay$/ {
 			our_f[f[2], our_nf[f[2]]] = f[3]
 			our_fkind[f[2], f[3]] = f[4]
 			our_fflex[f[2], f[3]] = f[5]
+			our_fdesc[f[2], f[3]] = f[6]
 		} else if (side == "xen") {
 			xen_nf[f[2]]++
 			xen_f[f[2], xen_nf[f[2]]] = f[3]
 			xen_fkind[f[2], f[3]] = f[4]
 			xen_fflex[f[2], f[3]] = f[5]
+			xen_fdesc[f[2], f[3]] = f[6]
 		}
 	} else if (f[1] == "T") {
 		if (side == "base")
@@ -114,9 +116,11 @@ FILENAME ~ /\.lay$/ {
 			if (f[2] ~ /^pvk_/ && !(f[2] in base)) {
 				our_type[++n_our_type] = f[2]
 				our_tkind[f[2]] = f[3]
+				our_tdesc[f[2]] = f[4]
 			}
 		} else {
 			xen_type[f[2]] = f[3]
+			xen_tdesc[f[2]] = f[4]
 		}
 	} else if (f[1] == "E") {
 		if (side == "base")
@@ -184,6 +188,14 @@ function xen_const_name(c,   x) {
 	return ""
 }
 
+# A member's type description for comparison: when either side is a
+# flexible array, only the element is compared (Xen's rings end in ring[1]).
+function cmp_desc(d, flex) {
+	if (flex)
+		sub(/\[[0-9]*\]/, "", d)
+	return d
+}
+
 function xen_field(agg, field,   i) {
 	for (i = 1; i <= n_fmap; i++)
 		if (agg ~ fmap_agg[i] && field == fmap_field[i]) {
@@ -244,9 +256,12 @@ END {
 			continue
 		}
 		sgn = (our_tkind[t] == "int") ? 1 : 0
-		types = types sprintf("\t{ %s, %s, sizeof(%s), sizeof(%s), %d, %s, %s },\n", \
+		# A Xen "typedef" that is a macro (no DWARF) has no description.
+		xd = (x in xen_tdesc) ? xen_tdesc[x] : our_tdesc[t]
+		types = types sprintf("\t{ %s, %s, sizeof(%s), sizeof(%s), %d, %s, %s, %s, %s },\n", \
 			c_str(t), c_str(x), t, x, sgn, \
-			sgn ? "ABI_SIGNED(" t ")" : "0", sgn ? "ABI_SIGNED(" x ")" : "0")
+			sgn ? "ABI_SIGNED(" t ")" : "0", sgn ? "ABI_SIGNED(" x ")" : "0", \
+			c_str(our_tdesc[t]), c_str(xd))
 	}
 
 	# Aggregates and their members.
@@ -298,10 +313,12 @@ END {
 			sz_o = flex ? "sizeof(((" a " *)0)->" p "[0])" : "sizeof(((" a " *)0)->" p ")"
 			sz_x = flex ? "sizeof(((" xa " *)0)->" xp "[0])" : "sizeof(((" xa " *)0)->" xp ")"
 			sgn = (our_fkind[a, p] == "int" && xen_fkind[xa, xp] == "int")
-			fl = fl sprintf("\t{ %s, %s, offsetof(%s, %s), offsetof(%s, %s), %s, %s, %d, %s, %s },\n", \
+			fl = fl sprintf("\t{ %s, %s, offsetof(%s, %s), offsetof(%s, %s), %s, %s, %d, %s, %s, %s, %s },\n", \
 				c_str(p), c_str(xp), a, p, xa, xp, sz_o, sz_x, sgn, \
 				sgn ? "ABI_MSIGNED(" a ", " p ")" : "0", \
-				sgn ? "ABI_MSIGNED(" xa ", " xp ")" : "0")
+				sgn ? "ABI_MSIGNED(" xa ", " xp ")" : "0", \
+				c_str(cmp_desc(our_fdesc[a, p], flex)), \
+				c_str(cmp_desc(xen_fdesc[xa, xp], flex)))
 			nfl++
 		}
 		# Xen's members we have no name for: must lie within bytes ours cover.
@@ -344,7 +361,7 @@ END {
 	printf "%s", body
 	print "const struct abi_const abi_consts[] = {\n" consts "\t{ NULL, NULL, 0, 0, 0, 0 }\n};"
 	print "const struct abi_str abi_strs[] = {\n" strs "\t{ NULL, NULL, NULL, NULL }\n};"
-	print "const struct abi_type abi_types[] = {\n" types "\t{ NULL, NULL, 0, 0, 0, 0, 0 }\n};"
+	print "const struct abi_type abi_types[] = {\n" types "\t{ NULL, NULL, 0, 0, 0, 0, 0, NULL, NULL }\n};"
 	print "const struct abi_agg abi_aggs[] = {\n" aggs "\t{ NULL, NULL, 0, 0, 0, NULL, 0, NULL, 0 }\n};"
 	printf "const struct abi_missing abi_missing[] = {\n"
 	for (i = 1; i <= n_miss; i++)

@@ -200,7 +200,7 @@ PVK_BUILD_BUG_ON(sizeof(struct pvk_arch_shared_info) != 48);
  */
 struct pvk_vcpu_guest_context {
 	struct {
-		uint8_t x[512];
+		char x[512];		/* Xen declares char */
 	} fpu_ctxt;			/* FXSAVE image */
 	uint64_t flags;			/* PVK_VGCF_* */
 	struct pvk_cpu_user_regs user_regs;
