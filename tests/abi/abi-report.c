@@ -144,6 +144,70 @@ static void check_aggs(struct abi_tally *t)
 	}
 }
 
+/*
+ * Value and signedness must agree; the width of the result need not (Xen's
+ * __CONST_RING_SIZE gives an unsigned long, ours a uint32_t), as a width
+ * that loses bits shows as a different value at the wide arguments.
+ */
+static int value_differs(const struct abi_value *a, const struct abi_value *b)
+{
+	return a->val != b->val || a->neg != b->neg || a->is_signed != b->is_signed;
+}
+
+static void print_value(const struct abi_value *v)
+{
+	if (v->neg)
+		printf("-%llu", -v->val);
+	else
+		printf("%llu", v->val);
+	printf(" (0x%llx, %s %zu-bit)", v->val, v->is_signed ? "signed" : "unsigned",
+	       v->size * 8);
+}
+
+/*
+ * Each row is one macro at one argument tuple, and one item. Of a macro's
+ * differing tuples the first is shown and the others counted, so a wrong
+ * macro gives one line, not thirty.
+ */
+void abi_macro_rows(struct abi_tally *t, const struct abi_macro *rows)
+{
+	const struct abi_macro *r, *first;
+	unsigned int n, bad;
+
+	for (r = rows; r->ours; ) {
+		first = NULL;
+		n = bad = 0;
+		t->macros++;
+		for (const char *name = r->ours; r->ours && !strcmp(r->ours, name); r++) {
+			n++;
+			t->macro_evals++;
+			if (!value_differs(&r->o, &r->x))
+				continue;
+			bad++;
+			t->failed++;
+			if (!first)
+				first = r;
+		}
+		if (!first)
+			continue;
+		printf("  FAIL  macro %s(%s): ours ", first->ours, first->args);
+		print_value(&first->o);
+		printf(", Xen's %s ", first->xen);
+		print_value(&first->x);
+		printf("; %u of %u argument tuples differ\n", bad, n);
+	}
+}
+
+static void report_macro_skips(struct abi_tally *t)
+{
+	const struct abi_macro_skip *s;
+
+	for (s = abi_macro_skips; s->ours; s++) {
+		t->macro_skips++;
+		printf("  SKIP  macro %s (Xen's %s) not comparable: %s\n", s->ours, s->xen, s->why);
+	}
+}
+
 /* tests/abi/min-items: "<category> <floor>" lines; # comments. */
 static void check_floors(struct abi_tally *t, const char *path)
 {
@@ -170,6 +234,10 @@ static void check_floors(struct abi_tally *t, const char *path)
 			have = t->types;
 		else if (!strcmp(cat, "constants"))
 			have = t->consts + t->strs;
+		else if (!strcmp(cat, "macros"))
+			have = t->macros;
+		else if (!strcmp(cat, "macro-evaluations"))
+			have = t->macro_evals;
 		else {
 			abi_fail(t, "%s: unknown category %s", path, cat);
 			continue;
@@ -199,18 +267,22 @@ int main(int argc, char **argv)
 	check_consts(&t);
 	check_types(&t);
 	check_aggs(&t);
+	abi_check_macros(&t);
+	report_macro_skips(&t);
 	abi_check_data(&t);
 
 	printf("  ABI   compared with Xen's headers: %u structs/unions/enums, %u members "
-	       "(+%u Xen-only member spans), %u typedefs, %u constants (%u of them strings), "
-	       "%u data-table entries; %u items of ours have no Xen counterpart "
-	       "(tests/abi/ours-only)\n",
+	       "(offset, size, type) (+%u Xen-only member spans), %u typedefs, "
+	       "%u constants (%u of them strings), %u function-like macros evaluated "
+	       "at %u argument tuples (%u more not comparable), %u data-table entries; "
+	       "%u items of ours have no Xen counterpart (tests/abi/ours-only)\n",
 	       t.aggs, t.fields, t.spans, t.types, t.consts + t.strs, t.strs,
-	       t.data, abi_skipped);
+	       t.macros, t.macro_evals, t.macro_skips, t.data, abi_skipped);
 	check_floors(&t, argv[1]);
 
 	/* Each unpaired item and each floor miss is one failed item. */
-	total = t.aggs + t.fields + t.spans + t.types + t.consts + t.strs + t.data;
+	total = t.aggs + t.fields + t.spans + t.types + t.consts + t.strs + t.data +
+		t.macro_evals;
 	for (m = abi_missing; m->what; m++)
 		total++;
 	if (t.failed > total)

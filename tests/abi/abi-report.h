@@ -12,6 +12,32 @@
 #define ABI_SIGNED(t)     ((t)-1 < (t)0)
 #define ABI_MSIGNED(a, m) ABI_SIGNED(__typeof__(((a *)0)->m))
 
+/* An integer type, as _Generic sees it: 1, else a compile error. */
+#define ABI_IS_INT(e) _Generic((e), _Bool: 1, char: 1, signed char: 1,	\
+	unsigned char: 1, short: 1, unsigned short: 1, int: 1, unsigned int: 1,	\
+	long: 1, unsigned long: 1, long long: 1, unsigned long long: 1)
+
+/* The value of an integer expression and its type (size, sign). */
+struct abi_value {
+	unsigned long long val;
+	int neg;
+	size_t size;
+	int is_signed;
+};
+#define ABI_EVAL(e) { (unsigned long long)(e), (e) < 0, sizeof(e) * ABI_IS_INT(e), \
+		      ABI_SIGNED(__typeof__(e)) }
+
+/* A function-like macro of ours and Xen's at one argument tuple. */
+struct abi_macro {
+	const char *ours, *xen, *args;
+	struct abi_value o, x;
+};
+
+/* A function-like macro that cannot be evaluated, and why. */
+struct abi_macro_skip {
+	const char *ours, *xen, *why;
+};
+
 /* An integer constant: values as unsigned 64-bit, plus the sign of each. */
 struct abi_const {
 	const char *ours, *xen;
@@ -79,13 +105,20 @@ extern const struct abi_str abi_strs[];
 extern const struct abi_type abi_types[];
 extern const struct abi_agg abi_aggs[];
 extern const struct abi_missing abi_missing[];
+extern const struct abi_macro_skip abi_macro_skips[];
 extern const unsigned int abi_skipped;
 
 /* Tallies, by category. */
 struct abi_tally {
 	unsigned int aggs, fields, spans, types, consts, strs, data;
+	unsigned int macros, macro_evals, macro_skips;
 	unsigned int failed;
 };
+
+/* The generated evaluation of the macros (gen-macros.awk) ... */
+void abi_check_macros(struct abi_tally *t);
+/* ... hands its table, ended by a NULL name, to abi-report.c. */
+void abi_macro_rows(struct abi_tally *t, const struct abi_macro *rows);
 
 /* Hand-written checks of data our headers hold (abi-data.c). */
 void abi_check_data(struct abi_tally *t);

@@ -100,9 +100,32 @@ $(ABI_DIR)/%.lay: $(ABI_DIR)/%.o tests/abi/dwarf-layout.awk
 ABI_GEN_INPUTS := $(addprefix $(ABI_DIR)/,base.macros base.lay ours.macros ours.lay xen.macros xen.lay) \
 	tests/abi/xen-names tests/abi/ours-only
 
-$(ABI_DIR)/abi-check.c: tests/abi/gen-check.awk $(ABI_GEN_INPUTS) $(ABI_DIR)/includes.h
+ABI_GEN := awk -v includes=$(ABI_DIR)/includes.h -f tests/abi/gen-macros.awk -f tests/abi/gen-check.awk
+
+# Function-like macros: which calls compile on each side is the compiler's
+# call (gen-macros.awk); errors are placed at the probe's line
+# (-ftrack-macro-expansion=0), in plain quotes (LC_ALL=C). The compiler's
+# exit status only says that some probes do not compile: expected.
+ABI_PROBE_CC = LC_ALL=C $(CC) $(ABI_HOST_CFLAGS) -ftrack-macro-expansion=0 -fmax-errors=0 \
+	-fno-diagnostics-show-caret -fsyntax-only
+ABI_GEN_DEPS := tests/abi/gen-check.awk tests/abi/gen-macros.awk $(ABI_GEN_INPUTS) $(ABI_DIR)/includes.h
+
+$(ABI_DIR)/macro-screen.c: $(ABI_GEN_DEPS)
 	$(call quiet_echo,GEN,$@)
-	$(Q)awk -v includes=$(ABI_DIR)/includes.h -f tests/abi/gen-check.awk $(ABI_GEN_INPUTS) >$@.tmp && mv $@.tmp $@
+	$(Q)$(ABI_GEN) -v mode=screen $(ABI_GEN_INPUTS) >$@.tmp && mv $@.tmp $@
+
+$(ABI_DIR)/macro-probe.c: $(ABI_GEN_DEPS) $(ABI_DIR)/macro-screen.c $(ABI_DIR)/macro-screen.err
+	$(call quiet_echo,GEN,$@)
+	$(Q)$(ABI_GEN) -v mode=probe $(ABI_GEN_INPUTS) $(ABI_DIR)/macro-screen.c $(ABI_DIR)/macro-screen.err \
+		>$@.tmp && mv $@.tmp $@
+
+$(ABI_DIR)/macro-%.err: $(ABI_DIR)/macro-%.c tests/abi/abi-report.h
+	$(Q)$(ABI_PROBE_CC) $< 2>$@.tmp; mv $@.tmp $@
+
+$(ABI_DIR)/abi-check.c: $(ABI_GEN_DEPS) $(addprefix $(ABI_DIR)/macro-,screen.c screen.err probe.c probe.err)
+	$(call quiet_echo,GEN,$@)
+	$(Q)$(ABI_GEN) -v mode=table $(ABI_GEN_INPUTS) $(addprefix $(ABI_DIR)/macro-,screen.c screen.err probe.c probe.err) \
+		>$@.tmp && mv $@.tmp $@
 
 $(ABI_DIR)/abi-check: $(ABI_DIR)/abi-check.c tests/abi/abi-report.c tests/abi/abi-data.c \
 		tests/abi/abi-report.h $(addprefix include/,$(ABI_HEADERS))

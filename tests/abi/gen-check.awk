@@ -367,5 +367,8 @@ END {
 	for (i = 1; i <= n_miss; i++)
 		print miss[i]
 	print "\t{ NULL, NULL }\n};"
+	print "const struct abi_macro_skip abi_macro_skips[] = {\n" mac_skip "\t{ NULL, NULL, NULL }\n};"
+	print "void abi_check_macros(struct abi_tally *t)\n{\n\tconst struct abi_macro rows[] = {\n" \
+		mac_rows "\t\t{ NULL, NULL, NULL, { 0, 0, 0, 0 }, { 0, 0, 0, 0 } }\n\t};\n\n\tabi_macro_rows(t, rows);\n}"
 	print "const unsigned int abi_skipped = " n_skipped + 0 ";"
 }
