@@ -24,8 +24,13 @@ ABI_HEADERS := $(sort $(patsubst include/%,%,$(shell find include/pvkit/xen -nam
 # Headers that hold constants assembly needs must assemble; io/ is C only.
 ABI_ASM_HEADERS := $(filter-out pvkit/xen/io/%,$(ABI_HEADERS))
 
+# The self-test points ABI_OURS_INC at a broken copy of include/pvkit/xen/.
+ABI_OURS_INC :=
+ABI_OURS_CPPFLAGS := $(if $(ABI_OURS_INC),-I$(ABI_OURS_INC))
+
 ABI_HOST_CFLAGS := -std=gnu11 -O0 -Wall -Wextra -Werror -Wno-type-limits \
-	-D__XEN_INTERFACE_VERSION__=$(ABI_XEN_IFACE) -I$(srctree)/include -I$(srctree)/tests/abi
+	-D__XEN_INTERFACE_VERSION__=$(ABI_XEN_IFACE) $(ABI_OURS_CPPFLAGS) \
+	-I$(srctree)/include -I$(srctree)/tests/abi
 # Keep every type in the debug info, used or not: it is the item list.
 ABI_DWARF_FLAGS := -g -fno-eliminate-unused-debug-types
 
@@ -75,10 +80,10 @@ $(ABI_DIR)/headers.ok: $(addprefix include/,$(ABI_HEADERS)) $(AUTOCONF_H) tests/
 # Ours: built with the kit's own flags, so the layouts are the guest's.
 $(ABI_DIR)/ours.o: $(ABI_DIR)/all-headers.c $(AUTOCONF_H) | deps-abi
 	$(call quiet_echo,CC,$@)
-	$(Q)$(CC) $(KIT_CPPFLAGS) $(KIT_CFLAGS) $(ABI_DWARF_FLAGS) -c $< -o $@
+	$(Q)$(CC) $(ABI_OURS_CPPFLAGS) $(KIT_CPPFLAGS) $(KIT_CFLAGS) $(ABI_DWARF_FLAGS) -c $< -o $@
 
 $(ABI_DIR)/ours.macros: $(ABI_DIR)/all-headers.c $(AUTOCONF_H)
-	$(Q)$(CC) $(KIT_CPPFLAGS) $(KIT_CFLAGS) -E -dM $< -o $@
+	$(Q)$(CC) $(ABI_OURS_CPPFLAGS) $(KIT_CPPFLAGS) $(KIT_CFLAGS) -E -dM $< -o $@
 
 $(ABI_DIR)/base.o: $(ABI_DIR)/base.c $(AUTOCONF_H)
 	$(Q)$(CC) $(KIT_CPPFLAGS) $(KIT_CFLAGS) $(ABI_DWARF_FLAGS) -c $< -o $@
@@ -132,8 +137,23 @@ $(ABI_DIR)/abi-check: $(ABI_DIR)/abi-check.c tests/abi/abi-report.c tests/abi/ab
 	$(call quiet_echo,HOSTCC,$@)
 	$(Q)$(CC) $(ABI_HOST_CFLAGS) -o $@ $(filter %.c,$^)
 
-check-abi: $(ABI_DIR)/headers.ok $(ABI_DIR)/abi-check
-	$(Q)$(ABI_DIR)/abi-check tests/abi/min-items
+# The negative self-test: the same comparison built from a copy of our
+# headers broken as tests/abi/bad-headers says must fail, naming each break.
+ABI_BAD_DIR := $(O)/abi-bad
+$(ABI_BAD_DIR)/include.ok: tests/abi/bad-headers tests/abi/run.sh $(addprefix include/,$(ABI_HEADERS))
+	$(call quiet_echo,GEN,$(ABI_BAD_DIR)/include)
+	$(Q)rm -rf $(ABI_BAD_DIR)
+	$(Q)tests/abi/run.sh copy $(ABI_BAD_DIR)/include tests/abi/bad-headers
+	$(Q)touch $@
+
+.PHONY: abi-bad-check
+abi-bad-check: $(ABI_BAD_DIR)/include.ok
+	$(Q)$(MAKE) --no-print-directory ABI_DIR=$(ABI_BAD_DIR) ABI_OURS_INC=$(ABI_BAD_DIR)/include \
+		$(ABI_BAD_DIR)/abi-check
+
+check-abi: $(ABI_DIR)/headers.ok $(ABI_DIR)/abi-check abi-bad-check
+	$(Q)tests/abi/run.sh check $(ABI_DIR)/abi-check tests/abi/min-items \
+		$(ABI_BAD_DIR)/abi-check tests/abi/bad-headers
 
 # sparse sees every header through the generated unit.
 SPARSE_SRCS += $(ABI_DIR)/all-headers.c
