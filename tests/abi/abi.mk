@@ -12,7 +12,12 @@
 #      exceptions, tests/abi/ours-only for items Xen lacks) and writes
 #      build/abi/abi-check.c, which abi-report.c runs: every mismatch is
 #      printed, counts are held to tests/abi/min-items, the last line is
-#      "N passed, N failed".
+#      "N passed, N failed". Members are compared with their types;
+#      function-like macros are evaluated at many arguments on both sides
+#      (gen-macros.awk, which lets the compiler say which calls compile);
+#   4. a self-test (tests/abi/run.sh) builds the same check from a copy of
+#      our headers broken as tests/abi/bad-headers says (build/abi-bad/)
+#      and requires every break to be reported.
 # Everything generated goes to build/abi/.
 
 ABI_DIR := $(O)/abi

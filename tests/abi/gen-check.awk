@@ -10,6 +10,10 @@
 # listed in tests/abi/ours-only (each with a reason) are skipped. Anything
 # else without a Xen counterpart becomes a failing item, as does a stale
 # line in either list, so the lists cannot drift from the headers.
+# Members and typedefs are compared by offset, size and type (the
+# descriptions of dwarf-layout.awk: width, signedness, array lengths).
+# Function-like macros are gen-macros.awk's, run in front of this file;
+# its tables are printed here.
 #
 # Inputs (in this order on the command line), each kind given as
 #   base.macros base.lay  what pvkit/types.h alone defines (not ABI items)
