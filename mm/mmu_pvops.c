@@ -29,12 +29,12 @@ static void must(int rc, const char *slot)
 
 unsigned long pvk_mmu_xen_read_cr3(void)
 {
-	return (unsigned long)(pvk_mfn_raw(pvk_mmu_kernel_base()) << 12);
+	return (unsigned long)(pvk_mfn_raw(pvk_mmu_kernel_base()) << PVK_PAGE_SHIFT);
 }
 
 void pvk_mmu_xen_write_cr3(unsigned long val)
 {
-	must(pvk_mmu_new_baseptr(pvk_mfn(val >> 12)), "write_cr3"); /* flushes the TLB too */
+	must(pvk_mmu_new_baseptr(pvk_mfn(val >> PVK_PAGE_SHIFT)), "write_cr3"); /* flushes the TLB too */
 }
 
 void pvk_mmu_xen_flush_tlb_one(unsigned long va)

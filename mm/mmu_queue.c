@@ -59,18 +59,18 @@ void pvk_mmu_queue_init(void)
 static void report(unsigned int index, unsigned int count, long rc)
 {
 	const struct pvk_mmu_update *u = &queue[index];
-	uint64_t maddr = u->ptr & ~3ULL;
+	uint64_t maddr = u->ptr & ~(uint64_t)PVK_MMU_CMD_MASK;
 
 	last_error.index = index;
 	last_error.count = count;
-	last_error.table = pvk_mfn(maddr >> 12);
+	last_error.table = pvk_mfn(maddr >> PVK_PAGE_SHIFT);
 	last_error.slot = (maddr & (PVK_PAGE_SIZE - 1)) / 8;
 	last_error.val = u->val;
 	last_error.rc = rc;
 	pvk_mmu_stats.refused++;
 	pvk_err("mmu_update: Xen refused entry %u of %u: table mfn 0x%llx slot %u val 0x%llx cmd %u: error %ld",
-		index, count, (unsigned long long)(maddr >> 12), last_error.slot,
-		(unsigned long long)u->val, (unsigned int)(u->ptr & 3), rc);
+		index, count, (unsigned long long)(maddr >> PVK_PAGE_SHIFT), last_error.slot,
+		(unsigned long long)u->val, (unsigned int)(u->ptr & PVK_MMU_CMD_MASK), rc);
 	if (index + 1 < count)
 		pvk_err("mmu_update: %u later entries of that batch were not applied",
 			count - index - 1);
@@ -134,7 +134,7 @@ static int flush_locked(void)
 /* The mmu_update ptr that writes entry slot of the page table in table. */
 static uint64_t pt_entry(pvk_mfn_t table, unsigned int slot)
 {
-	return (pvk_mfn_raw(table) << 12) | (slot * 8ULL) | PVK_MMU_NORMAL_PT_UPDATE;
+	return (pvk_mfn_raw(table) << PVK_PAGE_SHIFT) | (slot * 8ULL) | PVK_MMU_NORMAL_PT_UPDATE;
 }
 
 /* Adds one entry; queue_lock held and a slot free. */
@@ -200,7 +200,7 @@ int pvk_mmu_set_m2p(pvk_mfn_t mfn, pvk_pfn_t pfn)
 	int rc;
 
 	pvk_port_lock(&queue_lock);
-	rc = queue_locked((pvk_mfn_raw(mfn) << 12) | PVK_MMU_MACHPHYS_UPDATE,
+	rc = queue_locked((pvk_mfn_raw(mfn) << PVK_PAGE_SHIFT) | PVK_MMU_MACHPHYS_UPDATE,
 			  pvk_pfn_raw(pfn));
 	pvk_port_unlock(&queue_lock);
 	return rc;

@@ -6,6 +6,7 @@
  */
 #include <pvkit/hypercall.h>
 #include <pvkit/log.h>
+#include <pvkit/mmu.h>
 #include <pvkit/port.h>
 #include <pvkit/frame.h>
 #include <pvkit/xen/errno.h>
@@ -112,10 +113,6 @@ static int xen_load_idt(const struct pvk_trap_desc *traps, unsigned int count)
 	return (int)pvk_hyp_set_trap_table(trap_table);
 }
 
-#define PTE_PRESENT	0x001UL
-#define PTE_ACCESSED	0x020UL
-#define PTE_DIRTY	0x040UL
-
 static pvk_mfn_t mfn_of(const void *va)
 {
 	return pvk_port_pfn_to_mfn(pvk_port_virt_to_pfn(va));
@@ -125,8 +122,8 @@ static pvk_mfn_t mfn_of(const void *va)
  * mapping of it left: drop RW from ours (the only one the kit knows of). */
 static int map_read_only(void *va)
 {
-	uint64_t pte = ((uint64_t)pvk_mfn_raw(mfn_of(va)) << 12) |
-		       PTE_PRESENT | PTE_ACCESSED | PTE_DIRTY;
+	uint64_t pte = ((uint64_t)pvk_mfn_raw(mfn_of(va)) << PVK_PAGE_SHIFT) |
+		       PVK_PTE_PRESENT | PVK_PTE_ACCESSED | PVK_PTE_DIRTY;
 
 	return (int)pvk_hyp_update_va_mapping((unsigned long)va, pte,
 					      PVK_UVMF_INVLPG | PVK_UVMF_LOCAL);
@@ -154,7 +151,7 @@ static int xen_write_desc(void *table, unsigned int index, uint64_t desc)
 
 	if (index >= PVK_PAGE_SIZE / 8 || ((unsigned long)table & (PVK_PAGE_SIZE - 1)))
 		return -PVK_XEN_EINVAL;
-	maddr = ((uint64_t)pvk_mfn_raw(mfn_of(table)) << 12) + index * 8;
+	maddr = ((uint64_t)pvk_mfn_raw(mfn_of(table)) << PVK_PAGE_SHIFT) + index * 8;
 	return (int)pvk_hyp_update_descriptor(maddr, desc);
 }
 

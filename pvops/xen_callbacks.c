@@ -6,6 +6,7 @@
 #include <pvkit/log.h>
 #include <pvkit/port.h>
 #include <pvkit/pvops_callbacks.h>
+#include <pvkit/xen/arch-x86.h>
 #include <pvkit/xen/callback.h>
 #include <pvkit/xen/errno.h>
 
@@ -41,6 +42,14 @@ int pvk_xen_callbacks_register(pvk_syscall_handler_t handler)
 	return register_one(PVK_CALLBACKTYPE_failsafe, "failsafe", pvk_xen_failsafe_entry);
 }
 
+/*
+ * The frame's cs word is laid out as in struct pvk_cpu_user_regs: the
+ * selector, padding, then the saved upcall mask (one byte).
+ */
+#define UPCALL_MASK_SHIFT \
+	(8 * (offsetof(struct pvk_cpu_user_regs, saved_upcall_mask) - \
+	      offsetof(struct pvk_cpu_user_regs, cs)))
+
 void pvk_xen_failsafe(const struct pvk_failsafe_frame *f)
 {
 	unsigned int rpl = f->cs & 3;
@@ -54,7 +63,7 @@ void pvk_xen_failsafe(const struct pvk_failsafe_frame *f)
 		(unsigned long long)(f->cs & 0xffff), (unsigned long long)(f->ss & 0xffff),
 		(unsigned long long)f->rsp);
 	pvk_err("FAILSAFE: rflags=0x%llx upcall mask=%llu rcx=0x%llx r11=0x%llx",
-		(unsigned long long)f->rflags, (unsigned long long)((f->cs >> 32) & 0xff),
+		(unsigned long long)f->rflags, (unsigned long long)(uint8_t)(f->cs >> UPCALL_MASK_SHIFT),
 		(unsigned long long)f->rcx, (unsigned long long)f->r11);
 	pvk_port_panic("Xen failsafe callback");
 }

@@ -40,6 +40,7 @@
 #include <pvkit/hypercall.h>
 #include <pvkit/xen/arch-x86.h>
 #include <pvkit/xen/xen.h>
+#include "../hypercall/iret.h"	/* the HYPERVISOR_iret frame, checked against Xen's */
 
 	.text
 	.code64
@@ -56,7 +57,7 @@ pvk_xen_syscall_entry:
 	PVK_CALL_ALIGNED *%rax, %rbx
 	PVK_RESTORE_ALL_REGS
 	movq	$PVK_VGCF_in_syscall, (%rsp)
-	movq	$PVK_FLAT_USER_CS, 0x10(%rsp)
-	movq	$PVK_FLAT_USER_SS, 0x28(%rsp)
+	movq	$PVK_FLAT_USER_CS, (PVK_IRET_CS - PVK_IRET_FLAGS)(%rsp)
+	movq	$PVK_FLAT_USER_SS, (PVK_IRET_SS - PVK_IRET_FLAGS)(%rsp)
 	jmp	pvk_hypercall_page + PVK_HYPERCALL_SLOT(PVK_HYPERVISOR_iret)
 	.size	pvk_xen_syscall_entry, . - pvk_xen_syscall_entry

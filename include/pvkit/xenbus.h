@@ -18,20 +18,8 @@
 #define PVKIT_XENBUS_H
 
 #include <pvkit/types.h>
+#include <pvkit/xen/io/xenbus.h>	/* enum pvk_xenbus_state: the states */
 #include <pvkit/xenstore.h>
-
-/* Xen's enum xenbus_state (io/xenbus.h). */
-enum pvk_xenbus_state {
-	PVK_XenbusStateUnknown = 0,
-	PVK_XenbusStateInitialising = 1,
-	PVK_XenbusStateInitWait = 2,	/* backend waits for frontend details */
-	PVK_XenbusStateInitialised = 3,	/* frontend published its details */
-	PVK_XenbusStateConnected = 4,
-	PVK_XenbusStateClosing = 5,
-	PVK_XenbusStateClosed = 6,
-	PVK_XenbusStateReconfiguring = 7,
-	PVK_XenbusStateReconfigured = 8,
-};
 
 #define PVK_XENBUS_PATH_MAX	128
 

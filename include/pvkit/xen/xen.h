@@ -101,6 +101,7 @@
 #define PVK_MMU_MACHPHYS_UPDATE		1	/* M2P[ptr >> 12] = val */
 #define PVK_MMU_PT_UPDATE_PRESERVE_AD	2	/* keep the A/D bits of *ptr */
 #define PVK_MMU_PT_UPDATE_NO_TRANSLATE	3	/* val is never translated */
+#define PVK_MMU_CMD_MASK		3	/* ptr[1:0]: the command above */
 
 /* HYPERVISOR_mmuext_op commands (pvk_mmuext_op.cmd). */
 #define PVK_MMUEXT_PIN_L1_TABLE		0

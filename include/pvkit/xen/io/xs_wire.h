@@ -38,6 +38,12 @@ enum pvk_xsd_sockmsg_type {
 	PVK_XS_TYPE_COUNT,		/* number of valid types */
 	PVK_XS_INVALID = 0xffff		/* never a valid type */
 };
+
+/*
+ * The one number below PVK_XS_TYPE_COUNT that is no type: XS_RESTRICT,
+ * removed from the protocol (Xen's enum skips it, naming it in a comment).
+ */
+#define PVK_XS_RESTRICT_REMOVED	(PVK_XS_SET_TARGET + 1)
 #define PVK_XS_DEBUG PVK_XS_CONTROL
 
 /* Payload words of an XS_WATCH_EVENT: path, then token. */
