@@ -40,6 +40,7 @@ check)
 	good=$2 floors=$3 bad=$4 list=$5
 	{ "$good" "$floors"; echo $? >"$good.rc"; } | tee "$good.out"
 	rc=$(cat "$good.rc")
+	# shellcheck disable=SC2046 # split "N passed, N failed" into its numbers
 	set -- $(tail -n 1 "$good.out" | sed -E 's/[^0-9]+/ /g')
 	pass=${1:-0} fail=${2:-1}
 	[ $rc -ne 0 ] && [ "$fail" -eq 0 ] && fail=1
