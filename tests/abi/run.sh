@@ -43,12 +43,12 @@ check)
 	# shellcheck disable=SC2046 # split "N passed, N failed" into its numbers
 	set -- $(tail -n 1 "$good.out" | sed -E 's/[^0-9]+/ /g')
 	pass=${1:-0} fail=${2:-1}
-	[ $rc -ne 0 ] && [ "$fail" -eq 0 ] && fail=1
+	[ "$rc" -ne 0 ] && [ "$fail" -eq 0 ] && fail=1
 
 	echo "  ABI   self-test: check-abi on a broken copy of our headers ($list)"
 	"$bad" "$floors" >"$bad.out" 2>&1
 	brc=$?
-	if [ $brc -eq 0 ]; then
+	if [ "$brc" -eq 0 ]; then
 		echo "  FAIL  self-test: the broken headers passed"
 		fail=$((fail + 1))
 	fi
