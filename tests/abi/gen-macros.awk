@@ -51,8 +51,10 @@ function mac_values(k, several, body, p) {
 	if (k == "name")
 		return mac_names(body, p)
 	if (several)
-		return "0ULL" SUBSEP "1ULL" SUBSEP "0xffULL" SUBSEP "0x1000ULL" SUBSEP \
-			"0x10000ULL" SUBSEP "0xffffffffULL" SUBSEP "1"
+		return "0ULL" SUBSEP "1ULL" SUBSEP "0x40ULL" SUBSEP "0xffULL" SUBSEP \
+			"0x1000ULL" SUBSEP "0x2000ULL" SUBSEP "0x4000ULL" SUBSEP \
+			"0x8000ULL" SUBSEP "0x10000ULL" SUBSEP "0x7fffffffULL" SUBSEP \
+			"0xffffffffULL" SUBSEP "1"
 	return "0ULL" SUBSEP "1ULL" SUBSEP "2ULL" SUBSEP "3ULL" SUBSEP "0x2aULL" SUBSEP \
 		"0x7fULL" SUBSEP "0x80ULL" SUBSEP "0xfeULL" SUBSEP "0xffULL" SUBSEP \
 		"0x100ULL" SUBSEP "0x3ffULL" SUBSEP "0x400ULL" SUBSEP "0xfffULL" SUBSEP \

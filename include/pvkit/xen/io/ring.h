@@ -48,8 +48,9 @@ typedef uint32_t pvk_ring_idx_t;	/* Xen's RING_IDX */
 #define pvk_ring_mb()  __atomic_thread_fence(__ATOMIC_SEQ_CST)
 
 /*
- * Largest power of two <= x (x > 0), as a constant expression: smear the
- * top set bit into every lower bit, then keep only the top one.
+ * Largest power of two <= x, and 0 for x = 0 (as Xen's __RD32), as a
+ * constant expression: smear the top set bit into every lower bit, then
+ * keep only the top one.
  */
 #define PVK_RING_SMEAR1(x)  ((x) | ((x) >> 1))
 #define PVK_RING_SMEAR2(x)  (PVK_RING_SMEAR1(x) | (PVK_RING_SMEAR1(x) >> 2))
@@ -57,9 +58,12 @@ typedef uint32_t pvk_ring_idx_t;	/* Xen's RING_IDX */
 #define PVK_RING_SMEAR8(x)  (PVK_RING_SMEAR4(x) | (PVK_RING_SMEAR4(x) >> 8))
 #define PVK_RING_SMEAR16(x) (PVK_RING_SMEAR8(x) | (PVK_RING_SMEAR8(x) >> 16))
 #define PVK_RING_POW2_FLOOR(x) \
-	((PVK_RING_SMEAR16((uint32_t)(x)) >> 1) + 1)
+	((PVK_RING_SMEAR16((uint32_t)(x)) >> 1) + ((uint32_t)(x) != 0))
 
-/* Entries of ring `name` in `bytes` of shared memory, as a constant. */
+/*
+ * Entries of ring `name` in `bytes` of shared memory, as a constant; 0
+ * when the header leaves no room for one, as Xen's __CONST_RING_SIZE.
+ */
 #define PVK_CONST_RING_SIZE(name, bytes)					\
 	PVK_RING_POW2_FLOOR(((bytes) - PVK_RING_HEADER_SIZE) /			\
 			    sizeof(union pvk_##name##_sring_entry))
