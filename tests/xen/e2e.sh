@@ -392,6 +392,12 @@ main_run() {  # stream scenarios...
         for n in "${runnable[@]}"; do
             [ -n "${JUDGED[$n]:-}" ] || verdict "$n"
         done
+        # dom0 says all-done once it has run the whole list: without it the
+        # run ended early, whatever was judged.
+        if [ -z "$BOOT_FAIL" ] && ! marks | awk '$2 == "all-done" {f = 1} END {exit !f}'; then
+            echo "FAIL run: dom0 never reported all-done (the run ended early)"
+            FAILED=$((FAILED + 1))
+        fi
         echo "timing: dom0 ready after ${T_READY:-(never)}s; QEMU ran ${T_TOTAL}s in all"
     fi
     echo "$PASSED passed, $FAILED failed"
