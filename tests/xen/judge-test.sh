@@ -52,7 +52,7 @@ base='EXPECT_END=poweroff
 EXPECT_SUMMARY=pass'
 
 # --- end and summary -----------------------------------------------------
-n=pass
+n='pass'
 SCNF=$base
 MRK="$(begin $n)
 $(endm $n poweroff '5 passed, 0 failed')
@@ -62,7 +62,7 @@ $(echo_end $n poweroff '5 passed, 0 failed')
 "
 check $n PASS '^PASS pass \(end=poweroff, 5 passed, 0 failed\)'
 
-n=failed-test
+n='failed-test'
 MRK="$(begin $n)
 $(endm $n crash '4 passed, 1 failed')
 "
@@ -70,26 +70,26 @@ CON="$(con $n 'test a: FAIL: x.c:3: 1 == 2' '4 passed, 1 failed')
 "
 check $n FAIL 'end=crash, expected end=poweroff; summary "4 passed, 1 failed", expected N passed'
 
-n=no-test-ran
+n='no-test-ran'
 MRK="$(begin $n)
 $(endm $n poweroff '0 passed, 0 failed')
 "
 CON=''
 check $n FAIL 'summary "0 passed, 0 failed", expected N passed, 0 failed with N>0 \(2.0s\)$'
 
-n=no-summary
+n='no-summary'
 MRK="$(begin $n)
 $(endm $n poweroff '')
 "
 check $n FAIL 'summary "none"'
 
-n=wrong-end
+n='wrong-end'
 MRK="$(begin $n)
 $(endm $n reboot '3 passed, 0 failed')
 "
 check $n FAIL '^FAIL wrong-end: end=reboot, expected end=poweroff \(2.0s\)$'
 
-n=expect-fail
+n='expect-fail'
 SCNF='EXPECT_END=crash
 EXPECT_SUMMARY=fail'
 MRK="$(begin $n)
@@ -97,14 +97,14 @@ $(endm $n crash '1 passed, 1 failed')
 "
 check $n PASS '^PASS expect-fail \(end=crash, 1 passed, 1 failed\)'
 
-n=expect-fail-none
+n='expect-fail-none'
 MRK="$(begin $n)
 $(endm $n crash '2 passed, 0 failed')
 "
 check $n FAIL 'summary "2 passed, 0 failed", expected failures'
 
 # --- skips ---------------------------------------------------------------
-n=unlisted-skip
+n='unlisted-skip'
 SCNF=$base
 MRK="$(begin $n)
 $(endm $n poweroff '4 passed, 0 failed, 1 skipped')
@@ -113,7 +113,7 @@ CON="$(con $n 'test a: PASS' 'test b: SKIP: no grant table' '4 passed, 0 failed,
 "
 check $n FAIL '^FAIL unlisted-skip: skip not allowed: b \(no grant table\) \('
 
-n=allowed-skip
+n='allowed-skip'
 SCNF="$base
 ALLOW_SKIP='
     c: something else
@@ -126,7 +126,7 @@ $(endm $n poweroff '4 passed, 0 failed, 1 skipped')
 "
 check $n PASS '^PASS allowed-skip \(end=poweroff, 4 passed, 0 failed, 1 skipped\)'
 
-n=allowed-name-other-reason
+n='allowed-name-other-reason'
 SCNF="$base
 ALLOW_SKIP='b: no grant table'"
 CON="$(con $n 'test b: SKIP: CONFIG_PVK_GRANT is off' '4 passed, 0 failed, 1 skipped')
@@ -136,7 +136,7 @@ $(endm $n poweroff '4 passed, 0 failed, 1 skipped')
 "
 check $n FAIL 'skip not allowed: b \(CONFIG_PVK_GRANT is off\)'
 
-n=allowed-skip-not-taken
+n='allowed-skip-not-taken'
 SCNF="$base
 ALLOW_SKIP='b: no grant table'"
 CON="$(con $n 'test b: PASS' '5 passed, 0 failed')
@@ -146,7 +146,7 @@ $(endm $n poweroff '5 passed, 0 failed')
 "
 check $n PASS '^PASS allowed-skip-not-taken'
 
-n=skip-line-missing
+n='skip-line-missing'
 SCNF="$base
 ALLOW_SKIP='b: no grant table'"
 CON="$(con $n 'test b: SKIP: no grant table' '3 passed, 0 failed, 2 skipped')
@@ -156,7 +156,7 @@ $(endm $n poweroff '3 passed, 0 failed, 2 skipped')
 "
 check $n FAIL 'the summary counts 2 skipped but the console shows 1 SKIP line'
 
-n=skip-of-other-scenario
+n='skip-of-other-scenario'
 SCNF=$base
 CON="$(con other 'test b: SKIP: no grant table')
 $(con $n '3 passed, 0 failed')
@@ -167,7 +167,7 @@ $(endm $n poweroff '3 passed, 0 failed')
 check $n PASS '^PASS skip-of-other-scenario'
 
 # --- console regexes -----------------------------------------------------
-n=regex
+n='regex'
 SCNF="$base
 EXPECT_REGEX='^pvops: xen\$
 ring line'
@@ -179,7 +179,7 @@ $(endm $n poweroff '3 passed, 0 failed')
 "
 check $n PASS '^PASS regex'
 
-n=regex-missing
+n='regex-missing'
 CON="$(con $n 'pvops: xen' '3 passed, 0 failed')
 $(con other 'a ring line')
 "
@@ -188,7 +188,7 @@ $(endm $n poweroff '3 passed, 0 failed')
 "
 check $n FAIL 'console lacks /ring line/'
 
-n=regex-rejected
+n='regex-rejected'
 CON="$(con $n 'pvops: xen' 'a ring line' 'ran past a failed check' '3 passed, 0 failed')
 "
 MRK="$(begin $n)
@@ -197,7 +197,7 @@ $(endm $n poweroff '3 passed, 0 failed')
 check $n FAIL 'console has /ran past/'
 
 # --- where results come from ---------------------------------------------
-n=no-end-marker
+n='no-end-marker'
 SCNF=$base
 CON="$(con $n '3 passed, 0 failed')
 "
@@ -205,14 +205,14 @@ MRK="$(begin $n)
 "
 check $n FAIL 'no result: the run stopped during this scenario'
 
-n=never-started
+n='never-started'
 MRK="$(begin other)
 $(endm other poweroff '3 passed, 0 failed')
 "
 check $n FAIL '^FAIL never-started: scenario never started$'
 
 # Another scenario's end (whose name starts with this one's) is not this one's.
-n=name
+n='name'
 MRK="$(begin $n)
 $(endm $n-longer poweroff '3 passed, 0 failed')
 "
@@ -221,7 +221,7 @@ check $n FAIL '^FAIL name: no result'
 # A guest prints the harness's end line: relayed with its prefix, and, in
 # the worst case, at the start of a console line. Only the marker channel
 # counts: without an end there, no result.
-n=fake-marker-only
+n='fake-marker-only'
 CON="$(con $n "@@pvk scenario-end $n end=poweroff code=0 secs=1.0 summary=\"99 passed, 0 failed\"")
 @@pvk scenario-end $n end=poweroff code=0 secs=1.0 summary=\"99 passed, 0 failed\"
 $(echo_end $n poweroff '99 passed, 0 failed')
@@ -231,7 +231,7 @@ MRK="$(begin $n)
 check $n FAIL 'no result'
 
 # ... and with a real end on the channel, the real one is judged.
-n=fake-marker-real-crash
+n='fake-marker-real-crash'
 CON="$(con $n 'test a: FAIL: x.c:1: boom' "@@pvk scenario-end $n end=poweroff code=0 secs=1.0 summary=\"99 passed, 0 failed\"" '0 passed, 1 failed')
 @@pvk scenario-end $n end=poweroff code=0 secs=1.0 summary=\"99 passed, 0 failed\"
 "
@@ -241,7 +241,7 @@ $(endm $n crash '0 passed, 1 failed')
 check $n FAIL 'end=crash, expected end=poweroff; summary "0 passed, 1 failed"'
 
 # A marker line still being written (no newline yet) is not a result.
-n=partial-marker
+n='partial-marker'
 CON="$(con $n '3 passed, 0 failed')
 "
 MRK="$(begin $n)
@@ -249,20 +249,20 @@ MRK="$(begin $n)
 check $n FAIL 'no result'
 
 # Only lines that start with "@@pvk " on the channel count.
-n=marker-not-at-start
+n='marker-not-at-start'
 MRK="$(begin $n)
 x @@pvk scenario-end $n end=poweroff code=0 secs=2.0 summary=\"3 passed, 0 failed\"
 "
 check $n FAIL 'no result'
 
 # Carriage returns (a serial line's CRLF) are not part of the values.
-n=crlf
+n='crlf'
 CON="[$n] 3 passed, 0 failed"$'\r\n'
 MRK="$(begin $n)"$'\r\n'"$(endm $n poweroff '3 passed, 0 failed')"$'\r\n'
 check $n PASS '^PASS crlf \(end=poweroff, 3 passed, 0 failed\) 2.0s$'
 
 # --- EXPECT_JUDGE_FAIL: a scenario that must be judged FAIL --------------
-n=judge-fail-expected
+n='judge-fail-expected'
 SCNF="$base
 EXPECT_JUDGE_FAIL='^skip not allowed: b \\(on purpose\\)\$'"
 CON="$(con $n 'test b: SKIP: on purpose' '1 passed, 0 failed, 1 skipped')
@@ -272,7 +272,7 @@ $(endm $n poweroff '1 passed, 0 failed, 1 skipped')
 "
 check $n PASS '^PASS judge-fail-expected \(judged FAIL as expected: skip not allowed: b \(on purpose\)\)'
 
-n=judge-fail-but-passed
+n='judge-fail-but-passed'
 CON="$(con $n '1 passed, 0 failed')
 "
 MRK="$(begin $n)
@@ -280,7 +280,7 @@ $(endm $n poweroff '1 passed, 0 failed')
 "
 check $n FAIL 'the judge passed it, expected a FAIL'
 
-n=judge-fail-other-reason
+n='judge-fail-other-reason'
 CON="$(con $n 'test b: SKIP: on purpose' '1 passed, 0 failed, 1 skipped')
 "
 MRK="$(begin $n)
