@@ -175,6 +175,12 @@ run: guest
 check-e2e: guest
 	$(Q)tests/xen/e2e.sh check
 
+# The harness's judge on crafted console/marker logs (no QEMU): each verdict
+# it must give, PASS and FAIL (tests/xen/judge-test.sh).
+.PHONY: check-harness
+check-harness:
+	$(Q)tests/xen/judge-test.sh
+
 .PHONY: sparse
 sparse: $(AUTOCONF_H) | deps-build
 	$(Q)scripts/install-deps.sh sparse

@@ -7,8 +7,10 @@
 # so 1 = every test passed, 3 = some failed. Anything else (a timeout, a
 # triple fault that resets into -no-reboot, QEMU refusing the image) is a
 # failure of the run. The guest runs the shared suite (tests/guest/cases):
-# the only skips allowed are "needs Xen", and more than MIN_PASSED tests
-# must have run and passed natively. The last line printed is the verdict.
+# the only skips allowed are those with the reason "needs Xen" (each counted
+# by the summary must have its line), and more than MIN_PASSED tests must
+# have run and passed natively. The last line printed is the verdict, with
+# the skip count that `make check` adds up.
 set -u
 
 image=$1
@@ -49,13 +51,19 @@ skipped=0
 case $summary in
 *skipped) skipped=${summary##*failed, }; skipped=${skipped%% skipped} ;;
 esac
-# A skip for any other reason would hide a test that should run natively.
+# The allowed skips: any test whose reason is exactly "needs Xen" (the
+# runner's own for a test declared as needing Xen). A skip for any other
+# reason would hide a test that should run natively.
 other_skips=$(grep -E '^test [^ ]+: SKIP: ' "$log" | grep -v ': SKIP: needs Xen$')
+# Every skip the summary counts must have its line, so none goes unread.
+skip_lines=$(grep -cE '^test [^ ]+: SKIP: ' "$log")
 problem=
 if [ "$status" != 1 ] || [ "$failed" != 0 ]; then
 	problem="exit status $status, guest summary \"$summary\""
 elif [ -n "$other_skips" ]; then
 	problem="skips other than \"needs Xen\": $other_skips"
+elif [ "$skip_lines" != "$skipped" ]; then
+	problem="the summary counts $skipped skipped, the console shows $skip_lines SKIP lines"
 elif [ "$passed" -le "$MIN_PASSED" ]; then
 	problem="only $passed tests passed natively (want more than $MIN_PASSED)"
 fi

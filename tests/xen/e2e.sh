@@ -2,14 +2,18 @@
 # tests/xen/e2e.sh - host side of the end-to-end harness: boots Debian's
 # Xen 4.17 + a Linux dom0 under QEMU (TCG) once, lets dom0 run the chosen
 # scenarios (tests/xen/scenarios/*.scn) as real PV guests with xl, and judges
-# the results from the "@@pvk" lines dom0 prints on its console.
+# the results from the "@@pvk" lines dom0 writes on the marker channel (the
+# emulated machine's second serial port, a file here; no guest can write it)
+# and the guest console lines dom0 relays on its console (QEMU's stdout).
 #
 #   e2e.sh check [scenario...]   all (or the named) scenarios, quiet, verdicts
-#                                (all = those without CHECK=no)
+#                                (all = those without CHECK=no + selftest/)
 #   e2e.sh run   [scenario...]   default: guest-basic; streams the console
 #   e2e.sh prepare               fetch packages + build the cached cpios only
 #   e2e.sh list                  list scenarios
-#   e2e.sh selftest              harness self-tests (tests/xen/selftest)
+#   e2e.sh selftest              harness self-tests (tests/xen/selftest) only
+#   e2e.sh judge DIR scenario... judge DIR/console.log + DIR/marker.log again,
+#                                offline (tests/xen/judge-test.sh uses it)
 # Options (before the mode): --guest PATH (or PVK_GUEST; default
 # build/pvkit-guest), --debug (dom0 printk on console, xl configs shown).
 set -uo pipefail
@@ -20,6 +24,7 @@ CACHE=${PVK_XEN_CACHE:-$ROOT/build/xen-cache}
 OUT=${PVK_E2E_OUT:-$ROOT/build/e2e}
 GUEST=${PVK_GUEST:-$ROOT/build/pvkit-guest}
 SCN=${PVK_SCENARIOS:-$HERE/scenarios}       # scenario directory
+SELFTEST=$HERE/selftest                     # harness self-tests, also in check
 DEBUG=
 DOM0_UP_TIMEOUT=${PVK_DOM0_TIMEOUT:-120}   # QEMU start -> "@@pvk dom0-ready"
 BOOT_MARGIN=150                             # added to the scenarios' timeouts
@@ -54,17 +59,27 @@ ensure_tools() {
         "${need[@]}" >/dev/null || die "apt-get install ${need[*]} failed"
 }
 
+# A scenario's file: the scenario directory first, then the self-tests.
+scn_file() {  # name
+    if [ -f "$SCN/$1.scn" ]; then echo "$SCN/$1.scn"
+    elif [ -f "$SELFTEST/$1.scn" ]; then echo "$SELFTEST/$1.scn"; fi
+}
 # Read one variable of a scenario file (sourced in a subshell with defaults).
 # shellcheck disable=SC2034,SC1090  # variables are read back through eval
 scn() {  # name var
     ( KERNEL=pvkit-guest RAMDISK='' MEMORY=64 VCPUS=1 VIFS=0 DISKS='' EXTRA='' XL_CONFIG='' CHECK=''
-      TIMEOUT=60 EXPECT_END=poweroff EXPECT_SUMMARY=pass EXPECT_REGEX=''
-      . "$SCN/$1.scn"; eval "printf '%s' \"\${$2}\"" )
+      TIMEOUT=60 EXPECT_END=poweroff EXPECT_SUMMARY=pass EXPECT_REGEX='' REJECT_REGEX=''
+      ALLOW_SKIP='' EXPECT_JUDGE_FAIL=''
+      . "$(scn_file "$1")"; eval "printf '%s' \"\${$2}\"" )
 }
-all_scenarios() { (cd "$SCN" && ls *.scn | sed 's/\.scn$//'); }
+all_scenarios() { (cd "${1:-$SCN}" && ls *.scn | sed 's/\.scn$//'); }
 # "check" without names: every scenario but those that say CHECK=no
-# (bench: figures, not verdicts; run it by name).
-check_scenarios() { for n in $(all_scenarios); do [ "$(scn "$n" CHECK)" = no ] || echo "$n"; done; }
+# (bench: figures, not verdicts; run it by name), then the harness's
+# self-tests, which prove in the same boot that failures are seen.
+check_scenarios() {
+    for n in $(all_scenarios); do [ "$(scn "$n" CHECK)" = no ] || echo "$n"; done
+    [ "$SCN" = "$SELFTEST" ] || all_scenarios "$SELFTEST"
+}
 
 # Host path of a scenario's guest kernel; "" for the dom0's own kernel.
 guest_image() {
@@ -104,7 +119,7 @@ build_run_cpio() {  # scenarios...
     cp -r "$OUT/dom0-tools" "$S/pvk/tools"
     : > "$S/pvk/run-list"
     for n in "$@"; do
-        cp "$SCN/$n.scn" "$S/pvk/scenarios/"
+        cp "$(scn_file "$n")" "$S/pvk/scenarios/"
         img=$(guest_image "$n")
         [ -z "$img" ] || cp "$img" "$S/pvk/guests/$(basename "$(scn "$n" KERNEL)")"
         echo "$n" >> "$S/pvk/run-list"
@@ -125,7 +140,9 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-LOG=$OUT/console.log
+LOG=$OUT/console.log    # QEMU's COM1: Xen, dom0's hvc0, relayed guest lines
+MARK=$OUT/marker.log    # QEMU's COM2: only dom0's "@@pvk" lines
+LIVE=1                  # judging while QEMU runs (0: e2e.sh judge, offline)
 now() { date +%s.%N | cut -c1-14; }
 elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN{printf "%.1f", b-a}'; }
 
@@ -137,11 +154,13 @@ boot() {  # stream(0/1) overall-timeout
     # bootscrub=0: scrubbing 2 GiB under TCG competes with dom0 for a while.
     dom0_args="console=hvc0 earlyprintk=xen rdinit=/init"
     [ -z "$DEBUG" ] || dom0_args="$dom0_args pvk.debug=1"
-    : > "$LOG"
+    : > "$LOG"; : > "$MARK"
     t0=$(now)
     # -no-reboot: if Xen restarts the machine (reboot or panic) QEMU exits.
+    # The second -serial is COM2, the marker channel (dom0's /dev/ttyS1).
     setsid qemu-system-x86_64 -machine q35 -cpu qemu64,+npt -m 2048 -smp 2 \
-        -display none -monitor none -serial stdio -nic none -no-reboot \
+        -display none -monitor none -serial stdio -serial "file:$MARK" \
+        -nic none -no-reboot \
         -kernel "$XEN" -append "$xen_args" \
         -initrd "$DOM0_KERNEL $dom0_args,$OUT/initrd.cpio" \
         < /dev/null > "$LOG" 2>&1 &
@@ -149,15 +168,21 @@ boot() {  # stream(0/1) overall-timeout
     TPID=
     [ "$stream" = 0 ] || { tail -n +1 -f "$LOG" --pid="$QPID" & TPID=$!; }
     BOOT_FAIL='' T_READY=''
-    local cur='' cur_t0='' cur_lim=0 n
+    local cur='' cur_t0='' cur_lim=0 n m
     while kill -0 "$QPID" 2>/dev/null; do
         sleep 0.5
+        m=$(marks)
         if [ -z "$T_READY" ]; then
-            if grep -q '@@pvk dom0-ready' "$LOG"; then
+            if grep -aq '^@@pvk dom0-ready' <<<"$m"; then
                 T_READY=$(elapsed "$t0")
                 [ "$stream" = 1 ] || echo "boot: dom0 ready after ${T_READY}s"
-            elif grep -q '@@pvk dom0-failed' "$LOG"; then
-                BOOT_FAIL="dom0 setup failed: $(grep -ao '@@pvk dom0-failed.*' "$LOG" | head -n1 | tr -d '\r')"
+            elif grep -aq '^@@pvk dom0-failed' <<<"$m"; then
+                BOOT_FAIL="dom0 setup failed: $(grep -a '^@@pvk dom0-failed' <<<"$m" | head -n1)"
+            elif tr -d '\r' < "$LOG" | grep -a '^\[dom0\] dom0-failed' >/dev/null; then
+                # Before dom0-ready no guest has run, so the console holds
+                # only dom0's words: read it when the marker channel itself
+                # failed, rather than waiting for the timeout below.
+                BOOT_FAIL="dom0 setup failed: $(tr -d '\r' < "$LOG" | grep -a '^\[dom0\] dom0-failed' | head -n1)"
             elif awk -v a="$t0" -v b="$(now)" -v l="$DOM0_UP_TIMEOUT" 'BEGIN{exit !(b-a>l)}'; then
                 BOOT_FAIL="dom0 did not come up within ${DOM0_UP_TIMEOUT}s"; break
             fi
@@ -165,13 +190,13 @@ boot() {  # stream(0/1) overall-timeout
         fi
         # Verdicts as scenarios finish (quiet mode; streaming judges at the end).
         if [ "$stream" = 0 ]; then
-            for n in $(grep -ao '@@pvk scenario-end [^ ]*' "$LOG" | cut -d' ' -f3); do
+            for n in $(awk '$2 == "scenario-end" {print $3}' <<<"$m"); do
                 [ -n "${JUDGED[$n]:-}" ] || verdict "$n"
             done
         fi
         # A dom0 wedged inside one scenario must not eat the whole budget.
-        n=$(grep -ao '@@pvk scenario-begin [^ ]*' "$LOG" | tail -n1 | cut -d' ' -f3)
-        if [ -n "$n" ] && ! grep -aq "@@pvk scenario-end $n " "$LOG"; then
+        n=$(awk '$2 == "scenario-begin" {n = $3} END {print n}' <<<"$m")
+        if [ -n "$n" ] && [ -z "$(mark_of scenario-end "$n" <<<"$m")" ]; then
             if [ "$n" != "$cur" ]; then
                 cur=$n cur_t0=$(now) cur_lim=$(( $(scn "$n" TIMEOUT) + 180 ))
             elif awk -v a="$cur_t0" -v b="$(now)" -v l="$cur_lim" 'BEGIN{exit !(b-a>l)}'; then
@@ -190,10 +215,38 @@ boot() {  # stream(0/1) overall-timeout
     fi
 }
 
+# The harness's own lines: the complete lines of the marker channel that
+# start with "@@pvk ". Only dom0 writes there; a line still being written
+# (no newline yet: the UART sends byte by byte) is left for the next look.
+marks() {
+    local c
+    [ -s "$MARK" ] || return 0
+    c=$(cat "$MARK"; echo .); c=${c%.}
+    c=${c%"${c##*$'\n'}"}
+    printf '%s' "$c" | tr -d '\r' | awk '/^@@pvk /'
+}
+# The last "@@pvk KIND NAME ..." line of the marks on stdin.
+mark_of() {  # kind name
+    awk -v k="$1" -v n="$2" '$2 == k && $3 == n {l = $0} END {if (l != "") print l}'
+}
+
 # Console lines of a scenario with a given prefix ("" guest, "xen", "regs").
 lines() {  # name kind
     local p="[$1]"; [ -z "$2" ] || p="[$1:$2]"
     tr -d '\r' < "$LOG" | grep -aF "$p " | sed "s/^.*\[${1//./\\.}${2:+:$2}\] //"
+}
+
+# dom0 echoes each marker on its console after the scenario's last line;
+# COM1 and COM2 drain separately, so wait (bounded) for that echo before
+# reading the scenario's console lines. Only timing depends on it: were it
+# missing or faked, the skip count below still cannot pass a lost SKIP line.
+console_sync() {  # name
+    local i
+    for ((i = 0; i < 60; i++)); do
+        tr -d '\r' < "$LOG" | awk -v p="[dom0] scenario-end $1 " 'index($0, p) == 1 {f = 1} END {exit !f}' && return 0
+        sleep 0.5
+    done
+    info "console: no \"[dom0] scenario-end $1\" after 30s; judging the console as it is"
 }
 
 declare -A JUDGED=()
@@ -203,43 +256,82 @@ verdict() {  # name: judge once and count
     if judge "$1"; then PASSED=$((PASSED + 1)); else FAILED=$((FAILED + 1)); fi
 }
 
-judge() {  # name -> prints verdict, returns 0 on pass
-    local n=$1 endl end summary secs why='' exp_end exp_sum re
-    endl=$(tr -d '\r' < "$LOG" | grep -ao "@@pvk scenario-end $n .*" | tail -n1)
-    exp_end=$(scn "$n" EXPECT_END); exp_sum=$(scn "$n" EXPECT_SUMMARY)
+# Judges a scenario against its expectations; sets J_END, J_SECS, J_SUM
+# (the guest's whole closing line) and J_WHY ("" when every expectation
+# held, else the reasons, "; "-separated).
+judge_core() {  # name
+    local n=$1 endl exp_sum re p='' f='' s=0 k r nskip=0 allow
+    J_END='' J_SECS='' J_SUM='' J_WHY=''
+    why() { J_WHY="${J_WHY:+$J_WHY; }$*"; }
+    endl=$(marks | mark_of scenario-end "$n")
     if [ -z "$endl" ]; then
-        if grep -aq "@@pvk scenario-begin $n " "$LOG"; then why="no result: the run stopped during this scenario"
-        else why="scenario never started"; fi
-    else
-        end=$(sed -n 's/.* end=\([^ ]*\).*/\1/p' <<<"$endl")
-        secs=$(sed -n 's/.* secs=\([^ ]*\).*/\1/p' <<<"$endl")
-        summary=$(sed -n 's/.* summary="\(.*\)"$/\1/p' <<<"$endl")
-        if [ "$end" != "$exp_end" ]; then
-            why="end=$end, expected end=$exp_end"
-        fi
-        case "$exp_sum" in
-            pass)
-                if ! [[ "$summary" =~ ^([0-9]+)\ passed,\ 0\ failed$ ]] || [ "${BASH_REMATCH[1]}" -eq 0 ]; then
-                    why="${why:+$why; }summary \"${summary:-none}\", expected N passed, 0 failed with N>0"
-                fi ;;
-            fail)
-                if ! [[ "$summary" =~ ^[0-9]+\ passed,\ ([0-9]+)\ failed$ ]] || [ "${BASH_REMATCH[1]}" -eq 0 ]; then
-                    why="${why:+$why; }summary \"${summary:-none}\", expected failures"
-                fi ;;
-        esac
-        while IFS= read -r re; do
-            [ -n "$re" ] || continue
-            # Not grep -q: quitting early SIGPIPEs `lines`, and pipefail
-            # would then report a line that is there as missing.
-            lines "$n" "" | grep -aE -- "$re" >/dev/null || why="${why:+$why; }console lacks /$re/"
-        done <<<"$(scn "$n" EXPECT_REGEX)"
+        if [ -n "$(marks | mark_of scenario-begin "$n")" ]; then
+            why "no result: the run stopped during this scenario"
+        else why "scenario never started"; fi
+        return
     fi
-    if [ -z "$why" ]; then
-        echo "PASS $n (end=$end${summary:+, $summary}) ${secs}s"
+    [ "$LIVE" = 0 ] || console_sync "$n"
+    J_END=$(sed -n 's/.* end=\([^ ]*\).*/\1/p' <<<"$endl")
+    J_SECS=$(sed -n 's/.* secs=\([^ ]*\).*/\1/p' <<<"$endl")
+    J_SUM=$(sed -n 's/.* summary="\(.*\)"$/\1/p' <<<"$endl")
+    [ "$J_END" = "$(scn "$n" EXPECT_END)" ] ||
+        why "end=$J_END, expected end=$(scn "$n" EXPECT_END)"
+    if [[ "$J_SUM" =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed(,\ ([0-9]+)\ skipped)?$ ]]; then
+        p=${BASH_REMATCH[1]} f=${BASH_REMATCH[2]} s=${BASH_REMATCH[4]:-0}
+    fi
+    exp_sum=$(scn "$n" EXPECT_SUMMARY)
+    case "$exp_sum" in
+        pass) [ -n "$p" ] && [ "$p" -gt 0 ] && [ "$f" -eq 0 ] ||
+                  why "summary \"${J_SUM:-none}\", expected N passed, 0 failed with N>0" ;;
+        fail) [ -n "$f" ] && [ "$f" -gt 0 ] ||
+                  why "summary \"${J_SUM:-none}\", expected failures" ;;
+    esac
+    # Skips: "test NAME: SKIP: REASON" is allowed only when ALLOW_SKIP has
+    # the line "NAME: REASON" (an allowed skip that did not happen is fine).
+    allow=$(scn "$n" ALLOW_SKIP | sed 's/^[[:space:]]*//; s/[[:space:]]*$//')
+    while IFS= read -r k; do
+        [[ "$k" =~ ^test\ ([^ ]+):\ SKIP:\ (.*)$ ]] || continue
+        nskip=$((nskip + 1))
+        r="${BASH_REMATCH[1]}: ${BASH_REMATCH[2]}"
+        grep -qxF -- "$r" <<<"$allow" ||
+            why "skip not allowed: ${BASH_REMATCH[1]} (${BASH_REMATCH[2]})"
+    done < <(lines "$n" "")
+    # The count is the guest's own, from the trusted end marker: a SKIP
+    # line that is missing (lost, late) cannot make a skip pass.
+    [ "$s" -le "$nskip" ] ||
+        why "the summary counts $s skipped but the console shows $nskip SKIP line(s)"
+    while IFS= read -r re; do
+        [ -n "$re" ] || continue
+        # Not grep -q: quitting early SIGPIPEs `lines`, and pipefail
+        # would then report a line that is there as missing.
+        lines "$n" "" | grep -aE -- "$re" >/dev/null || why "console lacks /$re/"
+    done <<<"$(scn "$n" EXPECT_REGEX)"
+    while IFS= read -r re; do
+        [ -n "$re" ] || continue
+        ! lines "$n" "" | grep -aE -- "$re" >/dev/null || why "console has /$re/"
+    done <<<"$(scn "$n" REJECT_REGEX)"
+}
+
+judge() {  # name -> prints verdict, returns 0 on pass
+    local n=$1 inv
+    judge_core "$n"
+    inv=$(scn "$n" EXPECT_JUDGE_FAIL)
+    if [ -n "$inv" ]; then
+        # A self-test of the judge: it must fail this scenario, for the
+        # reasons the scenario names (an ERE matched against all of them).
+        if [ -n "$J_WHY" ] && [[ "$J_WHY" =~ $inv ]]; then
+            echo "PASS $n (judged FAIL as expected: $J_WHY)${J_SECS:+ ${J_SECS}s}"
+            return 0
+        fi
+        if [ -z "$J_WHY" ]; then J_WHY="the judge passed it, expected a FAIL matching /$inv/"
+        else J_WHY="the judge failed it for other reasons ($J_WHY), expected /$inv/"; fi
+    fi
+    if [ -z "$J_WHY" ]; then
+        echo "PASS $n (end=$J_END${J_SUM:+, $J_SUM}) ${J_SECS}s"
         return 0
     fi
-    echo "FAIL $n: $why${secs:+ (${secs}s)}"
-    grep -aq "@@pvk scenario-begin $n " "$LOG" && show_tail "$n"
+    echo "FAIL $n: $J_WHY${J_SECS:+ (${J_SECS}s)}"
+    [ -z "$(marks | mark_of scenario-begin "$n")" ] || show_tail "$n"
     return 1
 }
 
@@ -262,7 +354,7 @@ main_run() {  # stream scenarios...
     local n img limit=$BOOT_MARGIN runnable=()
     [ $# -gt 0 ] || die "no scenario selected"
     for n in "$@"; do
-        [ -f "$SCN/$n.scn" ] || die "unknown scenario $n (see: $0 list)"
+        [ -n "$(scn_file "$n")" ] || die "unknown scenario $n (see: $0 list)"
     done
     mkdir -p "$OUT" "$CACHE"
     # Runs sharing an output directory (or the cache being built) would
@@ -300,6 +392,12 @@ main_run() {  # stream scenarios...
         for n in "${runnable[@]}"; do
             [ -n "${JUDGED[$n]:-}" ] || verdict "$n"
         done
+        # dom0 says all-done once it has run the whole list: without it the
+        # run ended early, whatever was judged.
+        if [ -z "$BOOT_FAIL" ] && ! marks | awk '$2 == "all-done" {f = 1} END {exit !f}'; then
+            echo "FAIL run: dom0 never reported all-done (the run ended early)"
+            FAILED=$((FAILED + 1))
+        fi
         echo "timing: dom0 ready after ${T_READY:-(never)}s; QEMU ran ${T_TOTAL}s in all"
     fi
     echo "$PASSED passed, $FAILED failed"
@@ -309,12 +407,22 @@ main_run() {  # stream scenarios...
 case "$MODE" in
     check) if [ $# -eq 0 ]; then mapfile -t args < <(check_scenarios); set -- "${args[@]}"; fi
            main_run 0 "$@" ;;
-    selftest) SCN=$HERE/selftest; mapfile -t args < <(all_scenarios)
+    selftest) SCN=$SELFTEST; mapfile -t args < <(all_scenarios)
            main_run 0 "${args[@]}" ;;
+    judge) # Offline: the verdicts of a finished run's logs, same code path.
+           [ $# -ge 2 ] || die "usage: $0 judge DIR scenario..."
+           LOG=$1/console.log MARK=$1/marker.log LIVE=0; shift
+           [ -f "$LOG" ] && [ -f "$MARK" ] || die "no console.log and marker.log in ${LOG%/*}"
+           for n in "$@"; do
+               [ -n "$(scn_file "$n")" ] || die "unknown scenario $n"
+               verdict "$n"
+           done
+           echo "$PASSED passed, $FAILED failed"
+           [ "$FAILED" -eq 0 ] ;;
     run)   [ $# -gt 0 ] || set -- ${PVK_RUN_SCENARIOS:-guest-basic}; main_run 1 "$@" ;;
     prepare) prepare ;;
-    list)  for n in $(all_scenarios); do
-               printf '%-16s %s\n' "$n" "$(sed -n '1s/^# *//p' "$SCN/$n.scn")"
+    list)  for n in $(check_scenarios; all_scenarios | grep -vxF "$(check_scenarios)"); do
+               printf '%-20s %s\n' "$n" "$(sed -n '1s/^# *//p' "$(scn_file "$n")")"
            done ;;
-    *) sed -n '2,14s/^# \{0,1\}//p' "$0"; exit 2 ;;
+    *) sed -n '2,18s/^# \{0,1\}//p' "$0"; exit 2 ;;
 esac

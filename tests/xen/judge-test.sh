@@ -1,0 +1,292 @@
+#!/bin/bash
+# tests/xen/judge-test.sh - host-side tests of the end-to-end judge, no QEMU.
+# Each case is a scenario file, a console log (QEMU's COM1, where dom0 relays
+# guest lines as "[NAME] ...") and a marker log (COM2, dom0's own "@@pvk"
+# lines), crafted to the formats of tests/xen/dom0/run-scenario; the case
+# runs `e2e.sh judge` on them (the code that judges a live run) and checks
+# its verdict line against the one it must give. Run by `make check-harness`
+# (a suite of `make check`); ends with "N passed, N failed".
+set -u
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+passed=0 failed=0
+
+# Pieces of the logs.
+begin() { echo "@@pvk scenario-begin $1 t=1.00"; }
+endm() { echo "@@pvk scenario-end $1 end=$2 code=0 secs=2.0 summary=\"$3\""; }
+con() {  # name line... -> relayed guest lines, then dom0's closing echo
+    local n=$1 l; shift
+    for l in "$@"; do echo "[$n] $l"; done
+}
+echo_end() { echo "[dom0] scenario-end $1 end=$2 code=0 secs=2.0 summary=\"$3\""; }
+
+# check NAME WANT ERE: judge scenario NAME with $SCNF, $CON, $MRK (the
+# scenario file, console and marker contents). WANT is PASS or FAIL; the
+# verdict line ("PASS NAME (...)" / "FAIL NAME: reasons") must match ERE,
+# and the exit status must agree.
+check() {
+    local n=$1 want=$2 ere=$3 d out rc line ok=1
+    d=$T/$n; mkdir -p "$d/scn"
+    printf '%s\n' "$SCNF" > "$d/scn/$n.scn"
+    printf '%s' "$CON" > "$d/console.log"
+    printf '%s' "$MRK" > "$d/marker.log"
+    out=$(PVK_SCENARIOS=$d/scn "$HERE/e2e.sh" judge "$d" "$n" 2>&1); rc=$?
+    line=$(grep -E "^(PASS|FAIL) $n( |:)" <<<"$out" | head -n1)
+    case $want in
+        PASS) [ "$rc" -eq 0 ] && [[ "$line" == "PASS $n "* ]] || ok= ;;
+        FAIL) [ "$rc" -ne 0 ] && [[ "$line" == "FAIL $n: "* ]] || ok= ;;
+    esac
+    [[ "$line" =~ $ere ]] || ok=
+    if [ -n "$ok" ]; then
+        echo "ok   $n: $line"; passed=$((passed + 1))
+    else
+        echo "FAIL $n: wanted $want matching /$ere/, got (exit $rc):"
+        sed 's/^/    | /' <<<"$out"
+        failed=$((failed + 1))
+    fi
+}
+
+base='EXPECT_END=poweroff
+EXPECT_SUMMARY=pass'
+
+# --- end and summary -----------------------------------------------------
+n='pass'
+SCNF=$base
+MRK="$(begin $n)
+$(endm $n poweroff '5 passed, 0 failed')
+"
+CON="$(con $n 'test a: PASS' '5 passed, 0 failed')
+$(echo_end $n poweroff '5 passed, 0 failed')
+"
+check $n PASS '^PASS pass \(end=poweroff, 5 passed, 0 failed\)'
+
+n='failed-test'
+MRK="$(begin $n)
+$(endm $n crash '4 passed, 1 failed')
+"
+CON="$(con $n 'test a: FAIL: x.c:3: 1 == 2' '4 passed, 1 failed')
+"
+check $n FAIL 'end=crash, expected end=poweroff; summary "4 passed, 1 failed", expected N passed'
+
+n='no-test-ran'
+MRK="$(begin $n)
+$(endm $n poweroff '0 passed, 0 failed')
+"
+CON=''
+check $n FAIL 'summary "0 passed, 0 failed", expected N passed, 0 failed with N>0 \(2.0s\)$'
+
+n='no-summary'
+MRK="$(begin $n)
+$(endm $n poweroff '')
+"
+check $n FAIL 'summary "none"'
+
+n='wrong-end'
+MRK="$(begin $n)
+$(endm $n reboot '3 passed, 0 failed')
+"
+check $n FAIL '^FAIL wrong-end: end=reboot, expected end=poweroff \(2.0s\)$'
+
+n='expect-fail'
+SCNF='EXPECT_END=crash
+EXPECT_SUMMARY=fail'
+MRK="$(begin $n)
+$(endm $n crash '1 passed, 1 failed')
+"
+check $n PASS '^PASS expect-fail \(end=crash, 1 passed, 1 failed\)'
+
+n='expect-fail-none'
+MRK="$(begin $n)
+$(endm $n crash '2 passed, 0 failed')
+"
+check $n FAIL 'summary "2 passed, 0 failed", expected failures'
+
+# --- skips ---------------------------------------------------------------
+n='unlisted-skip'
+SCNF=$base
+MRK="$(begin $n)
+$(endm $n poweroff '4 passed, 0 failed, 1 skipped')
+"
+CON="$(con $n 'test a: PASS' 'test b: SKIP: no grant table' '4 passed, 0 failed, 1 skipped')
+"
+check $n FAIL '^FAIL unlisted-skip: skip not allowed: b \(no grant table\) \('
+
+n='allowed-skip'
+SCNF="$base
+ALLOW_SKIP='
+    c: something else
+    b: no grant table
+'"
+CON="$(con $n 'test a: PASS' 'test b: SKIP: no grant table' '4 passed, 0 failed, 1 skipped')
+"
+MRK="$(begin $n)
+$(endm $n poweroff '4 passed, 0 failed, 1 skipped')
+"
+check $n PASS '^PASS allowed-skip \(end=poweroff, 4 passed, 0 failed, 1 skipped\)'
+
+n='allowed-name-other-reason'
+SCNF="$base
+ALLOW_SKIP='b: no grant table'"
+CON="$(con $n 'test b: SKIP: CONFIG_PVK_GRANT is off' '4 passed, 0 failed, 1 skipped')
+"
+MRK="$(begin $n)
+$(endm $n poweroff '4 passed, 0 failed, 1 skipped')
+"
+check $n FAIL 'skip not allowed: b \(CONFIG_PVK_GRANT is off\)'
+
+n='allowed-skip-not-taken'
+SCNF="$base
+ALLOW_SKIP='b: no grant table'"
+CON="$(con $n 'test b: PASS' '5 passed, 0 failed')
+"
+MRK="$(begin $n)
+$(endm $n poweroff '5 passed, 0 failed')
+"
+check $n PASS '^PASS allowed-skip-not-taken'
+
+n='skip-line-missing'
+SCNF="$base
+ALLOW_SKIP='b: no grant table'"
+CON="$(con $n 'test b: SKIP: no grant table' '3 passed, 0 failed, 2 skipped')
+"
+MRK="$(begin $n)
+$(endm $n poweroff '3 passed, 0 failed, 2 skipped')
+"
+check $n FAIL 'the summary counts 2 skipped but the console shows 1 SKIP line'
+
+n='skip-of-other-scenario'
+SCNF=$base
+CON="$(con other 'test b: SKIP: no grant table')
+$(con $n '3 passed, 0 failed')
+"
+MRK="$(begin $n)
+$(endm $n poweroff '3 passed, 0 failed')
+"
+check $n PASS '^PASS skip-of-other-scenario'
+
+# --- console regexes -----------------------------------------------------
+n='regex'
+SCNF="$base
+EXPECT_REGEX='^pvops: xen\$
+ring line'
+REJECT_REGEX='ran past'"
+CON="$(con $n 'pvops: xen' 'a ring line' '3 passed, 0 failed')
+"
+MRK="$(begin $n)
+$(endm $n poweroff '3 passed, 0 failed')
+"
+check $n PASS '^PASS regex'
+
+n='regex-missing'
+CON="$(con $n 'pvops: xen' '3 passed, 0 failed')
+$(con other 'a ring line')
+"
+MRK="$(begin $n)
+$(endm $n poweroff '3 passed, 0 failed')
+"
+check $n FAIL 'console lacks /ring line/'
+
+n='regex-rejected'
+CON="$(con $n 'pvops: xen' 'a ring line' 'ran past a failed check' '3 passed, 0 failed')
+"
+MRK="$(begin $n)
+$(endm $n poweroff '3 passed, 0 failed')
+"
+check $n FAIL 'console has /ran past/'
+
+# --- where results come from ---------------------------------------------
+n='no-end-marker'
+SCNF=$base
+CON="$(con $n '3 passed, 0 failed')
+"
+MRK="$(begin $n)
+"
+check $n FAIL 'no result: the run stopped during this scenario'
+
+n='never-started'
+MRK="$(begin other)
+$(endm other poweroff '3 passed, 0 failed')
+"
+check $n FAIL '^FAIL never-started: scenario never started$'
+
+# Another scenario's end (whose name starts with this one's) is not this one's.
+n='name'
+MRK="$(begin $n)
+$(endm $n-longer poweroff '3 passed, 0 failed')
+"
+check $n FAIL '^FAIL name: no result'
+
+# A guest prints the harness's end line: relayed with its prefix, and, in
+# the worst case, at the start of a console line. Only the marker channel
+# counts: without an end there, no result.
+n='fake-marker-only'
+CON="$(con $n "@@pvk scenario-end $n end=poweroff code=0 secs=1.0 summary=\"99 passed, 0 failed\"")
+@@pvk scenario-end $n end=poweroff code=0 secs=1.0 summary=\"99 passed, 0 failed\"
+$(echo_end $n poweroff '99 passed, 0 failed')
+"
+MRK="$(begin $n)
+"
+check $n FAIL 'no result'
+
+# ... and with a real end on the channel, the real one is judged.
+n='fake-marker-real-crash'
+CON="$(con $n 'test a: FAIL: x.c:1: boom' "@@pvk scenario-end $n end=poweroff code=0 secs=1.0 summary=\"99 passed, 0 failed\"" '0 passed, 1 failed')
+@@pvk scenario-end $n end=poweroff code=0 secs=1.0 summary=\"99 passed, 0 failed\"
+"
+MRK="$(begin $n)
+$(endm $n crash '0 passed, 1 failed')
+"
+check $n FAIL 'end=crash, expected end=poweroff; summary "0 passed, 1 failed"'
+
+# A marker line still being written (no newline yet) is not a result.
+n='partial-marker'
+CON="$(con $n '3 passed, 0 failed')
+"
+MRK="$(begin $n)
+@@pvk scenario-end $n end=poweroff code=0 secs=2.0 summary=\"3 passed, 0 failed\""
+check $n FAIL 'no result'
+
+# Only lines that start with "@@pvk " on the channel count.
+n='marker-not-at-start'
+MRK="$(begin $n)
+x @@pvk scenario-end $n end=poweroff code=0 secs=2.0 summary=\"3 passed, 0 failed\"
+"
+check $n FAIL 'no result'
+
+# Carriage returns (a serial line's CRLF) are not part of the values.
+n='crlf'
+CON="[$n] 3 passed, 0 failed"$'\r\n'
+MRK="$(begin $n)"$'\r\n'"$(endm $n poweroff '3 passed, 0 failed')"$'\r\n'
+check $n PASS '^PASS crlf \(end=poweroff, 3 passed, 0 failed\) 2.0s$'
+
+# --- EXPECT_JUDGE_FAIL: a scenario that must be judged FAIL --------------
+n='judge-fail-expected'
+SCNF="$base
+EXPECT_JUDGE_FAIL='^skip not allowed: b \\(on purpose\\)\$'"
+CON="$(con $n 'test b: SKIP: on purpose' '1 passed, 0 failed, 1 skipped')
+"
+MRK="$(begin $n)
+$(endm $n poweroff '1 passed, 0 failed, 1 skipped')
+"
+check $n PASS '^PASS judge-fail-expected \(judged FAIL as expected: skip not allowed: b \(on purpose\)\)'
+
+n='judge-fail-but-passed'
+CON="$(con $n '1 passed, 0 failed')
+"
+MRK="$(begin $n)
+$(endm $n poweroff '1 passed, 0 failed')
+"
+check $n FAIL 'the judge passed it, expected a FAIL'
+
+n='judge-fail-other-reason'
+CON="$(con $n 'test b: SKIP: on purpose' '1 passed, 0 failed, 1 skipped')
+"
+MRK="$(begin $n)
+$(endm $n crash '1 passed, 0 failed, 1 skipped')
+"
+check $n FAIL 'the judge failed it for other reasons \(end=crash'
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
