@@ -608,7 +608,11 @@ PVK_GUEST_TEST(xs_watch_queue_overflow)
 		pvk_snprintf(path, sizeof(path), "data/pvk-ovf/%d", i);
 		PVK_CHECK_RC(pvk_xs_write(PVK_XBT_NIL, path, "x"), 0);
 	}
-	pvk_xs_run_watches();
+	/* Until every event is accounted for (the last may trail its reply). */
+	for (uint64_t now = pvk_time_now_ns(), end = now + 2 * SEC_NS;
+	     now < end && (ovf_direct + w.missed < OVF_NODES || !ovf_rereads);
+	     now = pvk_time_now_ns())
+		pvk_xs_wait_watches(end - now);
 	pvk_xs_get_stats(&after);
 	guest_printf("xenstore: %d events into a %u-byte queue: %u delivered, %llu lost (watch says %llu), %u re-read callbacks listing %u nodes\n",
 		     OVF_NODES, (unsigned int)PVK_XS_WATCH_QUEUE_BYTES, ovf_direct,
@@ -617,7 +621,7 @@ PVK_GUEST_TEST(xs_watch_queue_overflow)
 	PVK_CHECK_GT(after.watch_overflows, before.watch_overflows);
 	PVK_CHECK_EQ(w.missed, after.watch_overflows - before.watch_overflows);
 	PVK_CHECK_EQ(ovf_direct + w.missed, OVF_NODES);
-	PVK_CHECK_EQ(ovf_rereads, 1);
+	PVK_CHECK_GE(ovf_rereads, 1);
 	PVK_CHECK_EQ(ovf_listed, OVF_NODES);
 	PVK_CHECK_RC(pvk_xs_unwatch(&w), 0);
 	pvk_xs_run_watches();
