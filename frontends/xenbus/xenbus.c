@@ -180,12 +180,34 @@ static void scan_class(struct pvk_xenbus_driver *drv)
 	}
 }
 
+/*
+ * Scans every class. A scan waits for xenstore, and a host may run watch
+ * callbacks inside that wait; a scan asked for meanwhile (it would reuse
+ * `listing` and the device list under the running one) is noted and done
+ * by the running scan once it finishes its pass.
+ */
+static bool scanning, rescan;
+
+static void scan_all(void)
+{
+	if (scanning) {
+		rescan = true;
+		return;
+	}
+	scanning = true;
+	do {
+		rescan = false;
+		for (struct pvk_xenbus_driver *drv = drivers; drv; drv = drv->next)
+			scan_class(drv);
+	} while (rescan);
+	scanning = false;
+}
+
 static void device_dir_changed(struct pvk_xs_watch *w, const char *path)
 {
 	(void)w;
 	(void)path;
-	for (struct pvk_xenbus_driver *drv = drivers; drv; drv = drv->next)
-		scan_class(drv);
+	scan_all();
 }
 
 static struct pvk_xs_watch hotplug_watch = {
@@ -239,7 +261,7 @@ int pvk_xenbus_register_driver(struct pvk_xenbus_driver *drv)
 		}
 		hotplug_watching = true;
 	}
-	scan_class(drv);
+	scan_all();
 	return 0;
 }
 
