@@ -24,7 +24,7 @@
 #define PVK_XS_TIMEOUT_NS	(5ULL * 1000 * 1000 * 1000)
 /* pvk_xs_transaction() gives up after this many EAGAIN conflicts. */
 #define PVK_XS_TRANSACTION_RETRIES	16
-/* Bytes of queued watch events (each: 12 bytes and its path). An event
+/* Bytes of queued watch events (each: 16 bytes and its path). An event
  * that does not fit is counted and its watch gets a re-read callback. */
 #define PVK_XS_WATCH_QUEUE_BYTES	8192
 
@@ -76,9 +76,12 @@ int pvk_xs_transaction(int (*fn)(pvk_xs_transaction_t t, void *arg), void *arg,
  * registration. When events were lost to a full queue, cb is called once
  * more, after the queued ones, with path equal to w->path: re-read what
  * you watch (w->missed counts the events lost). cb may use xenstore,
- * unwatch and free its own watch; no event queued for a watch is
- * delivered after pvk_xs_unwatch() (each registration has a token of its
- * own, never reused).
+ * unwatch and free its own watch (nothing of it is touched after cb
+ * returns); no event queued for a watch is delivered after
+ * pvk_xs_unwatch() (each registration has a token of its own, never
+ * reused). The kit assumes one thread of control (as port.h offers): a
+ * callback of w running during pvk_xs_unwatch(w) is one the caller is
+ * nested in, so unwatch does not wait for it.
  *
  * A driver that runs on its own (not when a caller runs watches) sets
  * notify instead of cb: it is called in the event handler, with the
