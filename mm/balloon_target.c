@@ -125,12 +125,8 @@ static bool read_target(void)
 		return true;
 	/* Cleared first: a change while we read marks it stale again. */
 	PVK_WRITE_ONCE(target_stale, false);
+	/* Also fine inside another xenstore call's wait: requests queue. */
 	rc = pvk_xs_read_ulong(PVK_XBT_NIL, "memory/target", &kib);
-	if (rc == -PVK_XEN_EBUSY) {
-		/* The caller is inside a xenstore request of its own. */
-		PVK_WRITE_ONCE(target_stale, true);
-		return false;
-	}
 	reads++;
 	if (rc) {
 		pvk_warn("balloon: cannot read memory/target: %d; keeping target %lu pages",

@@ -180,12 +180,34 @@ static void scan_class(struct pvk_xenbus_driver *drv)
 	}
 }
 
+/*
+ * Scans every class. A scan waits for xenstore, and a host may run watch
+ * callbacks inside that wait; a scan asked for meanwhile (it would reuse
+ * `listing` and the device list under the running one) is noted and done
+ * by the running scan once it finishes its pass.
+ */
+static bool scanning, rescan;
+
+static void scan_all(void)
+{
+	if (scanning) {
+		rescan = true;
+		return;
+	}
+	scanning = true;
+	do {
+		rescan = false;
+		for (struct pvk_xenbus_driver *drv = drivers; drv; drv = drv->next)
+			scan_class(drv);
+	} while (rescan);
+	scanning = false;
+}
+
 static void device_dir_changed(struct pvk_xs_watch *w, const char *path)
 {
 	(void)w;
 	(void)path;
-	for (struct pvk_xenbus_driver *drv = drivers; drv; drv = drv->next)
-		scan_class(drv);
+	scan_all();
 }
 
 static struct pvk_xs_watch hotplug_watch = {
@@ -239,7 +261,7 @@ int pvk_xenbus_register_driver(struct pvk_xenbus_driver *drv)
 		}
 		hotplug_watching = true;
 	}
-	scan_class(drv);
+	scan_all();
 	return 0;
 }
 
@@ -260,10 +282,30 @@ void pvk_xenbus_unregister_driver(struct pvk_xenbus_driver *drv)
 	}
 }
 
+struct switch_state {
+	struct pvk_xenbus_device *dev;
+	const char *path;
+	char value[4];
+};
+
+/* Writes the state only while the device's directory exists: after the
+ * toolstack removed it, a plain write would create it again. */
+static int switch_state_tx(pvk_xs_transaction_t t, void *arg)
+{
+	struct switch_state *ss = arg;
+	char probe[2];
+	int rc = pvk_xs_read(t, ss->dev->nodename, probe, sizeof(probe));
+
+	if (rc < 0 && rc != -PVK_XEN_E2BIG)
+		return rc;
+	return pvk_xs_write(t, ss->path, ss->value);
+}
+
 int pvk_xenbus_switch_state(struct pvk_xenbus_device *dev,
 			    enum pvk_xenbus_state state)
 {
-	char path[PVK_XENBUS_PATH_MAX + 8], value[4];
+	char path[PVK_XENBUS_PATH_MAX + 8];
+	struct switch_state ss = { .dev = dev, .path = path };
 	int rc;
 
 	if (!pvk_xenbus_transition_ok(dev->state, state)) {
@@ -276,8 +318,14 @@ int pvk_xenbus_switch_state(struct pvk_xenbus_device *dev,
 	rc = path_join(path, sizeof(path), dev->nodename, "state");
 	if (rc)
 		return rc;
-	pvk_snprintf(value, sizeof(value), "%d", (int)state);
-	rc = pvk_xs_write(PVK_XBT_NIL, path, value);
+	pvk_snprintf(ss.value, sizeof(ss.value), "%d", (int)state);
+	/* Retried (bounded) when the toolstack changed things meanwhile. */
+	rc = pvk_xs_transaction(switch_state_tx, &ss, NULL);
+	if (rc == -PVK_XEN_ENOENT) {
+		pvk_info("xenbus: %s is gone: state %s not written", dev->nodename,
+			 pvk_xenbus_state_name(state));
+		return rc;
+	}
 	if (rc) {
 		pvk_err("xenbus: %s: cannot write state %s: %d", dev->nodename,
 			pvk_xenbus_state_name(state), rc);

@@ -4,17 +4,28 @@
  * A request is a struct pvk_xsd_sockmsg header and a payload of strings,
  * written into the request ring; xenstored answers in the response ring
  * with the same req_id (or an XS_ERROR), and sends XS_WATCH_EVENTs at any
- * time in between. The event handler (upcall context) drains the response
- * ring into one private buffer with the ring consumer (xs_ring.c) and
- * sorts each message: the reply we wait for is copied to reply_body and
- * the waiter woken; a watch event is queued for xs_watch.c; anything else
- * (an id we are not waiting for) is dropped and counted. A protocol error
- * (xs_ring.c) marks the connection dead: every later call fails with
- * -PVK_XEN_EIO instead of trusting a ring in an unknown state.
+ * time in between.
  *
- * One request is in flight at a time: `busy` is claimed with upcalls
- * masked (the port's lock) and a second caller gets -PVK_XEN_EBUSY, which
- * on a single-threaded host can only mean a handler tried to use xenstore.
+ * Many requests may be outstanding at once (a watch callback, the balloon
+ * and a driver, each nested in another's wait or, on a host with threads,
+ * side by side). Each caller's request lives on its stack, linked on two
+ * lists under xs_lock until it returns:
+ *  - the send queue, in order: the ring carries one message after another,
+ *    so bytes are written from the head only. pump() writes what fits and
+ *    is run by every caller and by the event handler when xenstored made
+ *    room, so no caller owns the ring while it sleeps and a half-written
+ *    message never blocks the others' progress, only their turn;
+ *  - the pending list, matched by req_id when a reply comes.
+ * The event handler (upcall context) drains the response ring with the
+ * ring consumer (xs_ring.c), tells xenstored it made room, and sorts each
+ * message: a reply is checked and copied straight into its caller's
+ * buffer and the caller woken; a watch event goes to xs_watch.c; a reply
+ * nobody waits for (the caller timed out) is dropped and counted.
+ *
+ * A protocol error (xs_ring.c: a malformed message, or ring indices out of
+ * range several times in a row) gives the connection up: every waiting
+ * and later call fails with -PVK_XEN_EIO instead of trusting a ring in an
+ * unknown state, and the guest runs on without xenstore.
  */
 #include <pvkit/events.h>
 #include <pvkit/log.h>
@@ -22,196 +33,304 @@
 
 #include "xs_client.h"
 
-static struct pvk_xenstore_domain_interface *xs_ring;
+struct xs_req {
+	struct pvk_xsd_sockmsg hdr;
+	const char *const *parts;
+	const uint32_t *lens;
+	unsigned int nr;
+	uint32_t sent;			/* bytes of header + payload in the ring */
+	char *out;
+	size_t out_size;
+	int rc;
+	bool done;
+	struct xs_req *next_tx;		/* send queue */
+	struct xs_req *next;		/* pending list */
+};
+
+static struct pvk_xs_conn conn;
+static bool xs_up, given_up;
 static pvk_evtchn_port_t xs_port;
-static bool xs_dead;
-static bool busy;
 static struct pvk_lock xs_lock;
-
-/* The one outstanding request. */
 static uint32_t next_req_id = 1;
-static uint32_t want_id;
-static bool reply_ready;
-static struct pvk_xsd_sockmsg reply_hdr;
-static char reply_body[PVK_XENSTORE_PAYLOAD_MAX + 1];
+static struct xs_req *pending;
+static unsigned int nr_pending;
+static struct xs_req *tx_head, *tx_tail;
 
-static struct pvk_xs_rx rx;
 struct pvk_xs_stats pvk_xs_counters;
 struct pvk_wait pvk_xs_waitq;
 
+/* Called with xs_lock held. */
 static void die(const char *why)
 {
-	if (!xs_dead)
-		pvk_err("xenstore: %s: connection given up", why);
-	xs_dead = true;
-	pvk_xs_counters.protocol_errors++;
+	if (!given_up) {
+		pvk_err("xenstore: %s: connection given up, xenstore calls fail with EIO from now on",
+			why);
+		pvk_xs_counters.protocol_errors++;
+		given_up = true;
+	}
+	conn.dead = true;
+	for (struct xs_req *r = pending; r; r = r->next) {
+		if (!r->done) {
+			r->rc = -PVK_XEN_EIO;
+			r->done = true;
+		}
+	}
 	pvk_port_wake(&pvk_xs_waitq);
 }
 
-static void sort_message(void)
+static uint32_t msg_len(const struct xs_req *r)
 {
-	if (rx.hdr.type == PVK_XS_WATCH_EVENT) {
-		pvk_xs_counters.watch_events++;
-		pvk_xs_watch_event(rx.body, rx.hdr.len);
+	return (uint32_t)sizeof(r->hdr) + r->hdr.len;
+}
+
+/* Copies up to room bytes of r's message, from r->sent on, into the ring. */
+static uint32_t put_some(struct xs_req *r, uint32_t room)
+{
+	uint32_t off = r->sent, start = 0, put = 0;
+
+	for (int i = -1; i < (int)r->nr && put < room; i++) {
+		const char *seg = i < 0 ? (const char *)&r->hdr : r->parts[i];
+		uint32_t len = i < 0 ? (uint32_t)sizeof(r->hdr) : r->lens[i];
+		uint32_t skip, n;
+
+		if (off >= start + len) {
+			start += len;
+			continue;
+		}
+		skip = off - start;
+		n = len - skip;
+		if (n > room - put)
+			n = room - put;
+		pvk_xs_tx_put(&conn, seg + skip, n);
+		put += n;
+		off += n;
+		start += len;
+	}
+	r->sent += put;
+	return put;
+}
+
+/*
+ * Writes queued requests into the ring as far as it has room, then kicks
+ * xenstored once. xs_lock held; any context.
+ */
+static void pump(void)
+{
+	uint32_t wrote = 0;
+	int acked;
+
+	if (conn.dead)
+		return;
+	acked = pvk_xs_req_ack(&conn);
+	if (acked < 0) {
+		/* Counted by the event handler's pass; write nothing now. */
 		return;
 	}
-	if (!want_id || rx.hdr.req_id != want_id || reply_ready) {
+	while (tx_head) {
+		uint32_t room = pvk_xs_req_room(&conn);
+
+		if (!room)
+			break;
+		wrote += put_some(tx_head, room);
+		if (tx_head->sent < msg_len(tx_head))
+			break;
+		tx_head = tx_head->next_tx;
+		if (!tx_head)
+			tx_tail = NULL;
+	}
+	/* The event hypercall orders our stores before xenstored's reads. */
+	if (wrote)
+		pvk_evtchn_send(xs_port);
+}
+
+static struct xs_req *find_pending(uint32_t id)
+{
+	for (struct xs_req *r = pending; r; r = r->next)
+		if (r->hdr.req_id == id && r->sent == msg_len(r) && !r->done)
+			return r;
+	return NULL;
+}
+
+/* A reply for r: its result, its body copied to the caller. */
+static void complete(struct xs_req *r, const struct pvk_xs_rx *rx)
+{
+	int rc = pvk_xs_reply_check(&rx->hdr, rx->body, r->hdr.type);
+
+	if (!rc && r->out) {
+		if (rx->hdr.len + 1 > r->out_size)
+			rc = -PVK_XEN_E2BIG;
+		else
+			__builtin_memcpy(r->out, rx->body, rx->hdr.len + 1);
+	}
+	r->rc = rc ? rc : (int)rx->hdr.len;
+	r->done = true;
+}
+
+/* One whole message from xenstored (xs_lock held). */
+static void deliver(struct pvk_xs_conn *c, void *arg)
+{
+	struct xs_req *r;
+
+	(void)arg;
+	if (c->rx.hdr.type == PVK_XS_WATCH_EVENT) {
+		pvk_xs_counters.watch_events++;
+		pvk_xs_watch_event(c->rx.body, c->rx.hdr.len);
+		return;
+	}
+	r = find_pending(c->rx.hdr.req_id);
+	if (!r) {
 		pvk_xs_counters.stray_replies++;
 		return;
 	}
-	reply_hdr = rx.hdr;
-	__builtin_memcpy(reply_body, rx.body, rx.hdr.len + 1);
 	pvk_xs_counters.replies++;
-	PVK_WRITE_ONCE(reply_ready, true);
+	complete(r, &c->rx);
 }
-
-/* req_cons as the last event saw it: xenstored kicks us when it consumed
- * requests too, and that is work (room for the next request). */
-static uint32_t seen_req_cons;
 
 static bool xs_event(pvk_evtchn_port_t port, void *arg)
 {
-	uint32_t req_cons = PVK_READ_ONCE(xs_ring->req_cons);
-	bool work = req_cons != seen_req_cons;
+	struct pvk_xs_pass pass;
 	int rc;
 
 	(void)port;
 	(void)arg;
-	if (xs_dead)
+	pvk_port_lock(&xs_lock);
+	if (conn.dead) {
+		pvk_port_unlock(&xs_lock);
 		return false;
-	/* Bounded: at most a ring's worth of messages per event. */
-	for (int i = 0; i < PVK_XENSTORE_RING_SIZE; i++) {
-		rc = pvk_xs_rx_feed(&rx, xs_ring);
-		if (rc < 0) {
-			die("malformed message from xenstored");
-			return true;
-		}
-		if (rc == PVK_XS_RX_MORE)
-			break;
-		work = true;
-		sort_message();
-		pvk_xs_rx_reset(&rx);
 	}
-	seen_req_cons = req_cons;
+	rc = pvk_xs_service(&conn, deliver, NULL, &pass);
+	if (pass.index_error)
+		pvk_xs_counters.index_errors++;
+	if (rc < 0) {
+		die(pass.index_error ?
+		    "xenstored's ring indices are out of range again and again" :
+		    "malformed message from xenstored");
+	} else {
+		/* A consumer tells its producer it made room: xenstored
+		 * blocked on a full response ring waits for exactly this. */
+		if (pass.rsp_taken)
+			pvk_evtchn_send(xs_port);
+		pump();
+	}
 	pvk_port_wake(&pvk_xs_waitq);
-	return work;
+	pvk_port_unlock(&xs_lock);
+	return rc > 0;
 }
 
 int pvk_xs_init(struct pvk_xenstore_domain_interface *ring,
 		pvk_evtchn_port_t port)
 {
+	int rc;
+
 	if (!ring)
 		return -PVK_XEN_EINVAL;
-	xs_ring = ring;
-	xs_port = port;
-	xs_dead = false;
-	seen_req_cons = PVK_READ_ONCE(ring->req_cons);
-	pvk_xs_rx_reset(&rx);
 	pvk_port_lock_init(&xs_lock);
 	pvk_port_wait_init(&pvk_xs_waitq);
+	xs_port = port;
+	pending = NULL;
+	tx_head = tx_tail = NULL;
+	rc = pvk_xs_conn_init(&conn, ring);
+	if (rc) {
+		pvk_err("xenstore: ring indices inconsistent at start: not using xenstore");
+		return rc;
+	}
+	xs_up = true;
 	return pvk_evtchn_set_handler(port, xs_event, NULL);
 }
 
-static bool have_reply(void *arg)
+static bool req_done(void *arg)
 {
-	(void)arg;
-	return PVK_READ_ONCE(reply_ready) || PVK_READ_ONCE(xs_dead);
+	const struct xs_req *r = arg;
+
+	return PVK_READ_ONCE(r->done);
 }
 
-static bool have_space(void *arg)
+/* Takes r off both lists (xs_lock held). */
+static void unlink_req(struct xs_req *r)
 {
-	return PVK_READ_ONCE(xs_dead) ||
-	       pvk_xs_tx_space(xs_ring) >= (int)*(const uint32_t *)arg;
-}
+	struct xs_req *prev = NULL;
 
-/* Copies len bytes into the request ring, waiting for space. */
-static int put(const void *data, uint32_t len)
-{
-	const char *p = data;
-
-	while (len) {
-		uint32_t chunk = len < 64 ? len : 64, n;
-		int space, rc;
-
-		rc = pvk_port_wait_until(&pvk_xs_waitq, have_space, &chunk,
-					 PVK_XS_TIMEOUT_NS);
-		if (xs_dead)
-			return -PVK_XEN_EIO;
-		if (rc) {
-			/* Half a message in the ring: the stream is lost. */
-			die("request ring not drained in time");
-			return rc;
+	for (struct xs_req **p = &pending; *p; p = &(*p)->next) {
+		if (*p == r) {
+			*p = r->next;
+			nr_pending--;
+			break;
 		}
-		space = pvk_xs_tx_space(xs_ring);
-		if (space < 0) {
-			die("request ring indices corrupt");
-			return -PVK_XEN_EIO;
-		}
-		n = len < (uint32_t)space ? len : (uint32_t)space;
-		pvk_xs_tx_put(xs_ring, p, n);
-		pvk_evtchn_send(xs_port);
-		p += n;
-		len -= n;
 	}
-	return 0;
+	for (struct xs_req *q = tx_head; q; prev = q, q = q->next_tx) {
+		if (q != r)
+			continue;
+		if (prev)
+			prev->next_tx = r->next_tx;
+		else
+			tx_head = r->next_tx;
+		if (tx_tail == r)
+			tx_tail = prev;
+		break;
+	}
+}
+
+static bool id_in_use(uint32_t id)
+{
+	for (struct xs_req *r = pending; r; r = r->next)
+		if (r->hdr.req_id == id)
+			return true;
+	return false;
 }
 
 int pvk_xs_request(uint32_t type, pvk_xs_transaction_t t,
 		   const char *const *parts, const uint32_t *lens,
 		   unsigned int nr, char *out, size_t out_size)
 {
-	struct pvk_xsd_sockmsg hdr = { .type = type, .tx_id = t };
+	struct xs_req r = {
+		.hdr = { .type = type, .tx_id = t },
+		.parts = parts, .lens = lens, .nr = nr,
+		.out = out, .out_size = out_size,
+	};
 	int rc;
 
-	if (!xs_ring)
+	if (!xs_up)
 		return -PVK_XEN_ENODEV;
-	if (xs_dead)
-		return -PVK_XEN_EIO;
 	for (unsigned int i = 0; i < nr; i++)
-		hdr.len += lens[i];
-	if (hdr.len > PVK_XENSTORE_PAYLOAD_MAX)
+		r.hdr.len += lens[i];
+	if (r.hdr.len > PVK_XENSTORE_PAYLOAD_MAX)
 		return -PVK_XEN_E2BIG;
 
 	pvk_port_lock(&xs_lock);
-	if (busy) {
+	if (conn.dead) {
 		pvk_port_unlock(&xs_lock);
-		return -PVK_XEN_EBUSY;
+		return -PVK_XEN_EIO;
 	}
-	busy = true;
-	hdr.req_id = next_req_id++;
-	if (!next_req_id)
-		next_req_id = 1;	/* 0 means "none" for want_id */
-	want_id = hdr.req_id;
-	reply_ready = false;
+	/* 0 is never used; an id still pending (after 2^32 requests) neither. */
+	do {
+		r.hdr.req_id = next_req_id++;
+	} while (!r.hdr.req_id || id_in_use(r.hdr.req_id));
+	r.next = pending;
+	pending = &r;
+	if (++nr_pending > pvk_xs_counters.max_outstanding)
+		pvk_xs_counters.max_outstanding = nr_pending;
+	if (tx_tail)
+		tx_tail->next_tx = &r;
+	else
+		tx_head = &r;
+	tx_tail = &r;
+	pvk_xs_counters.requests++;
+	pump();
 	pvk_port_unlock(&xs_lock);
 
-	pvk_xs_counters.requests++;
-	rc = put(&hdr, sizeof(hdr));
-	for (unsigned int i = 0; !rc && i < nr; i++)
-		rc = put(parts[i], lens[i]);
-	if (!rc)
-		rc = pvk_port_wait_until(&pvk_xs_waitq, have_reply, NULL,
-					 PVK_XS_TIMEOUT_NS);
-	if (!rc && xs_dead)
-		rc = -PVK_XEN_EIO;
-	if (!rc) {
-		rc = pvk_xs_reply_check(&reply_hdr, reply_body, type);
-		if (!rc && out) {
-			if (reply_hdr.len + 1 > out_size)
-				rc = -PVK_XEN_E2BIG;
-			else
-				__builtin_memcpy(out, reply_body, reply_hdr.len + 1);
-		}
-		if (!rc)
-			rc = (int)reply_hdr.len;
-	}
+	rc = pvk_port_wait_until(&pvk_xs_waitq, req_done, &r, PVK_XS_TIMEOUT_NS);
 
 	pvk_port_lock(&xs_lock);
+	if (!r.done && r.sent && r.sent < msg_len(&r)) {
+		/* Half a message in the ring: the stream is lost. */
+		die("request ring not drained in time");
+	}
+	unlink_req(&r);
 	/* A late reply to a timed-out request is then counted as stray. */
-	want_id = 0;
-	busy = false;
 	pvk_port_unlock(&xs_lock);
-	return rc;
+	if (r.done)
+		return r.rc;
+	return rc ? rc : -PVK_XEN_EIO;
 }
 
 void pvk_xs_get_stats(struct pvk_xs_stats *out)

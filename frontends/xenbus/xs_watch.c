@@ -2,33 +2,52 @@
  * frontends/xenbus/xs_watch.c - xenstore watches and the delivery of their
  * events outside the event handler.
  *
- * A watch is registered with a token naming it ("pvk" + the address of its
- * struct, unique while registered). xenstored sends XS_WATCH_EVENT
- * messages (path, token) whenever a node at or below the watched path
- * changes, and once right after the watch is set. The event handler only
- * copies each event into a bounded queue; pvk_xs_run_watches(), in thread
- * context, takes them out, looks the token up among the registered
- * watches (a token we never gave, or one since unwatched, is dropped) and
- * calls the callback, which may itself use xenstore. A watch with a
- * notify function instead is told in the handler and nothing is queued.
+ * A watch is registered with a token naming it: "pvk" and a 64-bit number
+ * taken from a counter at each registration, so a token is never used
+ * twice in the life of the guest and an event that was on its way for an
+ * earlier watch (even one whose struct now sits at the same address) can
+ * never match a later one. xenstored sends XS_WATCH_EVENT messages (path,
+ * token) whenever a node at or below the watched path changes, and once
+ * right after the watch is set.
+ *
+ * The event handler only copies each event (the watch's number and the
+ * path) into a bounded byte queue; pvk_xs_run_watches(), in thread
+ * context, takes them out one at a time, looks the number up among the
+ * registered watches (a number since unwatched is dropped and counted) and
+ * calls the callback with its own copy of the path, which stays valid
+ * whatever the callback does: it may use xenstore, run watches itself
+ * (nested), or unwatch and free its watch; nothing of the watch is
+ * touched after its callback returns. When the queue is full the event is
+ * not silently lost: it is counted (pvk_xs_stats.watch_overflows and the
+ * watch's `missed`), reported once per episode, and the watch owes a
+ * callback with its own path, delivered after the queued events: "you may
+ * have missed events below here, read again". A watch with a notify
+ * function instead is told in the handler and nothing is queued.
+ *
+ * Locking: watch_lock guards the list, the queue and the counters; the
+ * handler takes it inside xs_lock. The kit runs on one thread of control
+ * (port.h has no threads): a callback of w running while pvk_xs_unwatch(w)
+ * runs is one the unwatch is nested in, and waiting for it would wait for
+ * ourselves; unwatch unlinks w so nothing of w is delivered or touched
+ * after it returns. A port with threads would add the wait for callbacks
+ * of w running on other threads in pvk_xs_unwatch().
  */
 #include <pvkit/log.h>
 #include <pvkit/xen/errno.h>
 
 #include "xs_client.h"
 
-struct queued_event {
-	char path[PVK_XENSTORE_ABS_PATH_MAX];
-	char token[sizeof(((struct pvk_xs_watch *)0)->token)];
+struct queued_hdr {
+	uint64_t id;		/* the watch's number */
+	uint32_t len;		/* path bytes that follow, no NUL */
 };
 
-static struct queued_event queue[PVK_XS_WATCH_QUEUE_MAX];
-static unsigned int q_head, q_count;
+static unsigned char queue[PVK_XS_WATCH_QUEUE_BYTES];
+static uint32_t q_head, q_used;
 static struct pvk_xs_watch *watches;
+static uint64_t next_watch_id = 1;
 static struct pvk_lock watch_lock;
 static bool watch_lock_ready;
-/* What pvk_xs_run_watches() hands to a callback. */
-static struct queued_event delivering;
 
 static void lock_init_once(void)
 {
@@ -38,54 +57,101 @@ static void lock_init_once(void)
 	}
 }
 
-/* Copies a NUL-terminated string of at most size - 1 bytes; false if longer. */
-static bool copy_str(char *dst, size_t size, const char *src)
+static void q_put(const void *src, uint32_t len)
 {
-	size_t n = __builtin_strlen(src);
+	const unsigned char *s = src;
 
-	if (n >= size)
-		return false;
-	__builtin_memcpy(dst, src, n + 1);
-	return true;
+	for (uint32_t i = 0; i < len; i++)
+		queue[(q_head + q_used + i) % PVK_XS_WATCH_QUEUE_BYTES] = s[i];
+	q_used += len;
 }
 
-static struct pvk_xs_watch *find(const char *token)
+/* dst NULL: skip. */
+static void q_get(void *dst, uint32_t len)
 {
-	size_t n = __builtin_strlen(token) + 1;
+	unsigned char *d = dst;
 
+	for (uint32_t i = 0; d && i < len; i++)
+		d[i] = queue[(q_head + i) % PVK_XS_WATCH_QUEUE_BYTES];
+	q_head = (q_head + len) % PVK_XS_WATCH_QUEUE_BYTES;
+	q_used -= len;
+}
+
+/* "pvk" + lowercase hex of a nonzero number: the number, else 0. */
+static uint64_t token_id(const char *token)
+{
+	uint64_t id = 0;
+	int digits = 0;
+
+	if (token[0] != 'p' || token[1] != 'v' || token[2] != 'k')
+		return 0;
+	for (const char *p = token + 3; *p; p++, digits++) {
+		unsigned int d;
+
+		if (*p >= '0' && *p <= '9')
+			d = (unsigned int)(*p - '0');
+		else if (*p >= 'a' && *p <= 'f')
+			d = (unsigned int)(*p - 'a' + 10);
+		else
+			return 0;
+		if (digits == 16)
+			return 0;
+		id = id << 4 | d;
+	}
+	return id;
+}
+
+static struct pvk_xs_watch *find(uint64_t id)
+{
+	if (!id)
+		return NULL;
 	for (struct pvk_xs_watch *w = watches; w; w = w->next)
-		if (n <= sizeof(w->token) && !__builtin_memcmp(w->token, token, n))
+		if (w->id == id)
 			return w;
 	return NULL;
+}
+
+/* Queue full: the event is lost, the watch owes a re-read callback. */
+static void overflow(struct pvk_xs_watch *w, const char *path)
+{
+	pvk_xs_counters.watch_overflows++;
+	w->missed++;
+	if (!w->owe_reread)
+		pvk_warn("xenstore: watch queue full (%u bytes): event %s for watch %s lost; its callback will be told to read again",
+			 (unsigned int)PVK_XS_WATCH_QUEUE_BYTES, path, w->path);
+	w->owe_reread = true;
 }
 
 void pvk_xs_watch_event(const char *body, uint32_t len)
 {
 	const char *path = pvk_xs_string_at(body, len, PVK_XS_WATCH_PATH);
 	const char *token = pvk_xs_string_at(body, len, PVK_XS_WATCH_TOKEN);
+	struct queued_hdr h;
 	struct pvk_xs_watch *w;
-	struct queued_event *e;
 
 	lock_init_once();
 	pvk_port_lock(&watch_lock);
-	w = token ? find(token) : NULL;
-	if (w && w->notify) {
+	w = token ? find(token_id(token)) : NULL;
+	if (!path || !w) {
+		/* Malformed, or for a watch since removed. */
+		pvk_xs_counters.watch_dropped++;
+		goto out;
+	}
+	if (w->notify) {
 		w->notify(w);
 		goto out;
 	}
-	if (!path || !token || q_count == PVK_XS_WATCH_QUEUE_MAX) {
-		pvk_xs_counters.watch_dropped++;
+	h.id = w->id;
+	h.len = (uint32_t)__builtin_strlen(path);
+	if (sizeof(h) + h.len > PVK_XS_WATCH_QUEUE_BYTES - q_used) {
+		overflow(w, path);
 		goto out;
 	}
-	e = &queue[(q_head + q_count) % PVK_XS_WATCH_QUEUE_MAX];
-	if (!copy_str(e->path, sizeof(e->path), path) ||
-	    !copy_str(e->token, sizeof(e->token), token)) {
-		pvk_xs_counters.watch_dropped++;
-		goto out;
-	}
-	q_count++;
+	q_put(&h, sizeof(h));
+	q_put(path, h.len);
 out:
 	pvk_port_unlock(&watch_lock);
+	pvk_port_wake(&pvk_xs_waitq);
 }
 
 static int watch_op(uint32_t type, struct pvk_xs_watch *w)
@@ -98,25 +164,6 @@ static int watch_op(uint32_t type, struct pvk_xs_watch *w)
 	lens[1] = (uint32_t)__builtin_strlen(w->token) + 1;
 	rc = pvk_xs_request(type, PVK_XBT_NIL, parts, lens, 2, NULL, 0);
 	return rc < 0 ? rc : 0;
-}
-
-int pvk_xs_watch(struct pvk_xs_watch *w)
-{
-	int rc;
-
-	if (!w || !w->path || !w->cb == !w->notify)
-		return -PVK_XEN_EINVAL;
-	lock_init_once();
-	pvk_snprintf(w->token, sizeof(w->token), "pvk%lx", (unsigned long)w);
-	/* Listed first, so the event that comes with the reply finds it. */
-	pvk_port_lock(&watch_lock);
-	w->next = watches;
-	watches = w;
-	pvk_port_unlock(&watch_lock);
-	rc = watch_op(PVK_XS_WATCH, w);
-	if (rc)
-		pvk_xs_unwatch(w);	/* only unlinks: Xen has no such watch */
-	return rc;
 }
 
 static bool unlink_watch(struct pvk_xs_watch *w)
@@ -135,16 +182,48 @@ static bool unlink_watch(struct pvk_xs_watch *w)
 	return found;
 }
 
+int pvk_xs_watch(struct pvk_xs_watch *w)
+{
+	int rc;
+
+	if (!w || !w->path || !w->cb == !w->notify)
+		return -PVK_XEN_EINVAL;
+	lock_init_once();
+	/* Listed first, so the event that comes with the reply finds it. */
+	pvk_port_lock(&watch_lock);
+	for (struct pvk_xs_watch *o = watches; o; o = o->next) {
+		if (o == w) {
+			pvk_port_unlock(&watch_lock);
+			return -PVK_XEN_EEXIST;
+		}
+	}
+	w->id = next_watch_id++;
+	w->missed = 0;
+	w->owe_reread = false;
+	pvk_snprintf(w->token, sizeof(w->token), "pvk%llx", (unsigned long long)w->id);
+	w->next = watches;
+	watches = w;
+	pvk_port_unlock(&watch_lock);
+	rc = watch_op(PVK_XS_WATCH, w);
+	if (rc)
+		unlink_watch(w);	/* xenstored has no such watch */
+	return rc;
+}
+
 int pvk_xs_unwatch(struct pvk_xs_watch *w)
 {
 	int rc;
 
 	if (!w || !unlink_watch(w))
 		return -PVK_XEN_ENOENT;
+	/* From here no event of w is delivered: its number is unknown. */
 	rc = watch_op(PVK_XS_UNWATCH, w);
 	/* ENOENT: the watch failed to register in the first place. */
 	return rc == -PVK_XEN_ENOENT ? 0 : rc;
 }
+
+/* Path copies up to this size go on the stack, longer ones to the heap. */
+#define SMALL_PATH	256
 
 int pvk_xs_run_watches(void)
 {
@@ -152,23 +231,48 @@ int pvk_xs_run_watches(void)
 
 	lock_init_once();
 	for (;;) {
-		struct pvk_xs_watch *w;
+		char small[SMALL_PATH], *buf = small;
+		struct pvk_xs_watch *w = NULL;
+		struct queued_hdr h;
+		const char *path;
 
 		pvk_port_lock(&watch_lock);
-		if (!q_count) {
-			pvk_port_unlock(&watch_lock);
-			break;
+		if (q_used) {
+			q_get(&h, sizeof(h));
+			w = find(h.id);
+			if (!w) {
+				/* For a watch since removed. */
+				q_get(NULL, h.len);
+				pvk_xs_counters.watch_dropped++;
+				pvk_port_unlock(&watch_lock);
+				continue;
+			}
+			if (h.len >= sizeof(small) && !(buf = pvk_port_malloc(h.len + 1))) {
+				/* Cannot copy it: owe a re-read instead. */
+				q_get(NULL, h.len);
+				overflow(w, "(no memory for its path)");
+				pvk_port_unlock(&watch_lock);
+				continue;
+			}
+			q_get(buf, h.len);
+			buf[h.len] = '\0';
+			path = buf;
+		} else {
+			for (w = watches; w && !w->owe_reread; w = w->next)
+				;
+			if (!w) {
+				pvk_port_unlock(&watch_lock);
+				break;
+			}
+			w->owe_reread = false;
+			pvk_xs_counters.watch_rereads++;
+			path = w->path;
 		}
-		delivering = queue[q_head];
-		q_head = (q_head + 1) % PVK_XS_WATCH_QUEUE_MAX;
-		q_count--;
-		w = find(delivering.token);
 		pvk_port_unlock(&watch_lock);
-		if (!w) {
-			pvk_xs_counters.watch_dropped++;
-			continue;
-		}
-		w->cb(w, delivering.path);
+		/* The callback may unwatch and free w: not touched after. */
+		w->cb(w, path);
+		if (buf != small)
+			pvk_port_free(buf);
 		ran++;
 	}
 	return ran;
@@ -176,14 +280,23 @@ int pvk_xs_run_watches(void)
 
 static bool queued(void *arg)
 {
+	bool any;
+
 	(void)arg;
-	return PVK_READ_ONCE(q_count) != 0;
+	pvk_port_lock(&watch_lock);
+	any = q_used != 0;
+	for (struct pvk_xs_watch *w = watches; w && !any; w = w->next)
+		any = w->owe_reread;
+	pvk_port_unlock(&watch_lock);
+	return any;
 }
 
 int pvk_xs_wait_watches(uint64_t timeout_ns)
 {
-	int rc = pvk_port_wait_until(&pvk_xs_waitq, queued, NULL, timeout_ns);
+	int rc;
 
+	lock_init_once();
+	rc = pvk_port_wait_until(&pvk_xs_waitq, queued, NULL, timeout_ns);
 	if (rc)
 		return rc;
 	return pvk_xs_run_watches();

@@ -62,8 +62,10 @@ struct pvk_xenbus_driver {
 int pvk_xenbus_register_driver(struct pvk_xenbus_driver *drv);
 void pvk_xenbus_unregister_driver(struct pvk_xenbus_driver *drv);
 
-/* Writes our state node; refuses transitions the state machine forbids
- * (-PVK_XEN_EINVAL). */
+/* Writes our state node, in a transaction that first checks the device's
+ * directory still exists (-PVK_XEN_ENOENT once the toolstack removed it:
+ * the node is not created again); refuses transitions the state machine
+ * forbids (-PVK_XEN_EINVAL). Conflicts are retried, bounded. */
 int pvk_xenbus_switch_state(struct pvk_xenbus_device *dev,
 			    enum pvk_xenbus_state state);
 

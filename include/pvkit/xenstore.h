@@ -2,12 +2,15 @@
  * pvkit/xenstore.h - the xenstore client: the configuration store every PV
  * device is described in.
  *
- * One request is in flight at a time (callers are serialised; a request
- * made while another is waiting fails with -PVK_XEN_EBUSY). Every call
- * waits at most PVK_XS_TIMEOUT_NS for its reply and returns 0 / a length /
- * a count, or a negative Xen errno: the name xenstored sent back
- * ("ENOENT" -> -PVK_XEN_ENOENT), -PVK_XEN_ETIMEDOUT, or -PVK_XEN_EIO when
- * xenstored broke the protocol (after which the client stays down).
+ * Any number of requests may be outstanding: a call made while others
+ * wait (from a watch callback, from background work run inside another
+ * call's wait, or from another thread) is queued behind them and matched
+ * to its reply by req_id. Every call waits at most PVK_XS_TIMEOUT_NS for
+ * its reply and returns 0 / a length / a count, or a negative Xen errno:
+ * the name xenstored sent back ("ENOENT" -> -PVK_XEN_ENOENT),
+ * -PVK_XEN_ETIMEDOUT, or -PVK_XEN_EIO when xenstored broke the protocol
+ * (a malformed message, ring indices out of range again and again; the
+ * client logs why and stays down, the guest runs on).
  * Paths without a leading '/' are relative to the domain's home,
  * /local/domain/<domid>. Thread context only (the calls sleep).
  */
@@ -21,8 +24,9 @@
 #define PVK_XS_TIMEOUT_NS	(5ULL * 1000 * 1000 * 1000)
 /* pvk_xs_transaction() gives up after this many EAGAIN conflicts. */
 #define PVK_XS_TRANSACTION_RETRIES	16
-/* Watch events queued for delivery beyond this are dropped (and counted). */
-#define PVK_XS_WATCH_QUEUE_MAX	16
+/* Bytes of queued watch events (each: 16 bytes and its path). An event
+ * that does not fit is counted and its watch gets a re-read callback. */
+#define PVK_XS_WATCH_QUEUE_BYTES	8192
 
 typedef uint32_t pvk_xs_transaction_t;
 #define PVK_XBT_NIL	((pvk_xs_transaction_t)0)
@@ -68,7 +72,16 @@ int pvk_xs_transaction(int (*fn)(pvk_xs_transaction_t t, void *arg), void *arg,
 /*
  * A watch: cb runs in thread context, from pvk_xs_run_watches(), never in
  * the event handler; path is the node that changed (a copy, valid during
- * the call). Xen fires every new watch once at registration.
+ * the call, whatever the callback does). Xen fires every new watch once at
+ * registration. When events were lost to a full queue, cb is called once
+ * more, after the queued ones, with path equal to w->path: re-read what
+ * you watch (w->missed counts the events lost). cb may use xenstore,
+ * unwatch and free its own watch (nothing of it is touched after cb
+ * returns); no event queued for a watch is delivered after
+ * pvk_xs_unwatch() (each registration has a token of its own, never
+ * reused). The kit assumes one thread of control (as port.h offers): a
+ * callback of w running during pvk_xs_unwatch(w) is one the caller is
+ * nested in, so unwatch does not wait for it.
  *
  * A driver that runs on its own (not when a caller runs watches) sets
  * notify instead of cb: it is called in the event handler, with the
@@ -81,8 +94,11 @@ struct pvk_xs_watch {
 	void (*cb)(struct pvk_xs_watch *w, const char *path);
 	void (*notify)(struct pvk_xs_watch *w);
 	void *arg;
+	uint64_t missed;		/* events lost to a full queue (read only) */
 	/* Private. */
 	struct pvk_xs_watch *next;
+	uint64_t id;			/* this registration's number */
+	bool owe_reread;		/* a missed-events callback is due */
 	char token[24];
 };
 
@@ -96,9 +112,13 @@ int pvk_xs_wait_watches(uint64_t timeout_ns);
 
 struct pvk_xs_stats {
 	uint64_t requests, replies, watch_events;
-	uint64_t stray_replies;		/* wrong req_id: dropped */
-	uint64_t watch_dropped;		/* queue full or unknown token */
-	uint64_t protocol_errors;
+	uint64_t stray_replies;		/* no request waits for its req_id: dropped */
+	uint64_t watch_dropped;		/* malformed, or for a removed watch */
+	uint64_t watch_overflows;	/* lost to a full queue (and re-read) */
+	uint64_t watch_rereads;		/* missed-events callbacks delivered */
+	uint64_t index_errors;		/* event passes with a ring index out of range */
+	uint64_t max_outstanding;	/* most requests waiting at once */
+	uint64_t protocol_errors;	/* 1 once the connection was given up */
 };
 void pvk_xs_get_stats(struct pvk_xs_stats *out);
 

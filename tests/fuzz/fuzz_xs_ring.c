@@ -2,12 +2,15 @@
  * tests/fuzz/fuzz_xs_ring.c - libFuzzer target: a hostile xenstored.
  *
  * The input is a script for the peer: each step takes one control byte
- * (how many bytes to append to the response ring this time, 0-255, or a
- * corrupt rsp_prod when the top bits say so) and that many data bytes.
- * After every step the client's ring consumer runs, and every complete
- * message goes through the reply checks the client makes. ASan/UBSan
- * catch any overrun; the asserts catch broken promises (indices past the
- * producer, an unterminated body, a body longer than its limit).
+ * (how many bytes to append to the response ring this time, 0-239; a
+ * corrupt rsp_prod, req_cons or our own rsp_cons on the page when the top
+ * values say so) and that many data bytes. After every step the client's
+ * service pass runs (the event handler's), and every complete message
+ * goes through the reply checks the client makes. ASan/UBSan catch any
+ * overrun; the asserts catch broken promises (consuming past the
+ * producer, an unterminated body, a body longer than its limit, a pass
+ * reporting work without validated progress, a dead connection that is
+ * still read).
  */
 #include <assert.h>
 #include <stddef.h>
@@ -17,28 +20,30 @@
 #include "frontends/xenbus/xs_proto.h"
 
 static struct pvk_xenstore_domain_interface ring;
-static struct pvk_xs_rx rx;
+static struct pvk_xs_conn conn;
 
-static void check_message(void)
+static void check_message(struct pvk_xs_conn *c, void *arg)
 {
-	uint32_t len = rx.hdr.len;
+	const struct pvk_xs_rx *rx = &c->rx;
+	uint32_t len = rx->hdr.len;
 	int n;
 
 	assert(len <= PVK_XENSTORE_PAYLOAD_MAX);
-	assert(rx.body[len] == '\0');
-	(void)pvk_xs_reply_check(&rx.hdr, rx.body, PVK_XS_READ);
-	n = pvk_xs_count_strings(rx.body, len);
+	(void)arg;
+	assert(rx->body[len] == '\0');
+	(void)pvk_xs_reply_check(&rx->hdr, rx->body, PVK_XS_READ);
+	n = pvk_xs_count_strings(rx->body, len);
 	if (n >= 0) {
 		for (int i = 0; i <= n; i++) {
-			const char *s = pvk_xs_string_at(rx.body, len, (unsigned int)i);
+			const char *s = pvk_xs_string_at(rx->body, len, (unsigned int)i);
 
 			assert((i < n) == (s != NULL));
 			if (s)
-				assert(s >= rx.body && s + strlen(s) < rx.body + len);
+				assert(s >= rx->body && s + strlen(s) < rx->body + len);
 		}
 	}
-	if (rx.hdr.type == PVK_XS_ERROR)
-		assert(pvk_xs_error_to_errno(rx.body, len) < 0);
+	if (rx->hdr.type == PVK_XS_ERROR)
+		assert(pvk_xs_error_to_errno(rx->body, len) < 0);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -49,20 +54,31 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	memset(&ring, 0, sizeof(ring));
 	ring.rsp_cons = ring.rsp_prod = start;
-	pvk_xs_rx_reset(&rx);
+	ring.req_cons = ring.req_prod = start;
+	assert(pvk_xs_conn_init(&conn, &ring) == 0);
+	/* Requests in flight, for req_cons to be validated against. */
+	pvk_xs_tx_put(&conn, "request", 7);
 	i = size >= 4 ? 4 : size;
 	while (i < size) {
 		uint8_t ctl = data[i++];
+		uint32_t cons_before = conn.rsp_cons, acked_before = conn.req_acked;
+		struct pvk_xs_pass pass;
 		int rc;
 
 		if (ctl >= 0xf8) {
 			/* A corrupt producer index. */
 			ring.rsp_prod += (uint32_t)(ctl - 0xf8) * 0x40000000u + 1;
+		} else if (ctl >= 0xf0) {
+			/* req_cons moved anywhere, or our rsp_cons scribbled. */
+			if (ctl & 1)
+				ring.req_cons += (uint32_t)(ctl - 0xf0) * 0x20000000u + 1;
+			else
+				ring.rsp_cons += (uint32_t)(ctl - 0xf0) * 0x1000u + 3;
 		} else {
-			uint32_t room = PVK_XENSTORE_RING_SIZE - (ring.rsp_prod - ring.rsp_cons);
+			uint32_t room = PVK_XENSTORE_RING_SIZE - (ring.rsp_prod - conn.rsp_cons);
 			uint32_t n = ctl;
 
-			if ((uint32_t)(ring.rsp_prod - ring.rsp_cons) > PVK_XENSTORE_RING_SIZE)
+			if ((uint32_t)(ring.rsp_prod - conn.rsp_cons) > PVK_XENSTORE_RING_SIZE)
 				room = 0;
 			if (n > room)
 				n = room;
@@ -73,23 +89,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			ring.rsp_prod += n;
 			i += n;
 		}
-		uint32_t before = ring.rsp_cons;
-
-		rc = pvk_xs_rx_feed(&rx, &ring);
-		/* Never consumes past what was produced. */
-		assert((uint32_t)(ring.rsp_cons - before) <= PVK_XENSTORE_RING_SIZE);
+		rc = pvk_xs_service(&conn, check_message, NULL, &pass);
+		/* Never consumes more than a ring, nor acks past our producer. */
+		assert((uint32_t)(conn.rsp_cons - cons_before) <= PVK_XENSTORE_RING_SIZE);
+		assert(conn.rsp_cons - cons_before == pass.rsp_taken);
+		assert(conn.req_acked - acked_before <= conn.req_prod - acked_before);
+		/* Work only for validated progress. */
+		if (rc >= 0)
+			assert((rc == 1) == (pass.rsp_taken || pass.req_acked));
 		/* A header is judged as soon as it is complete. */
-		if (rc >= 0 && rx.have >= sizeof(rx.hdr)) {
-			assert(rx.hdr.len <= PVK_XENSTORE_PAYLOAD_MAX);
-			assert(rx.have - sizeof(rx.hdr) <= rx.hdr.len);
+		if (rc >= 0 && conn.rx.have >= sizeof(conn.rx.hdr)) {
+			assert(conn.rx.hdr.len <= PVK_XENSTORE_PAYLOAD_MAX);
+			assert(conn.rx.have - sizeof(conn.rx.hdr) <= conn.rx.hdr.len);
 		}
 		if (rc < 0) {
-			assert(rc == -PVK_XEN_EIO);
+			assert(rc == -PVK_XEN_EIO && conn.dead);
+			/* Dead: never reads the page again. */
+			cons_before = conn.rsp_cons;
+			assert(pvk_xs_service(&conn, check_message, NULL, &pass) == -PVK_XEN_EIO);
+			assert(conn.rsp_cons == cons_before);
 			return 0;	/* the client gives the connection up */
-		}
-		if (rc == PVK_XS_RX_MESSAGE) {
-			check_message();
-			pvk_xs_rx_reset(&rx);
 		}
 	}
 	return 0;

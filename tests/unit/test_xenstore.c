@@ -5,7 +5,9 @@
  * The peer is played by the test: it writes bytes and rsp_prod the way
  * xenstored would, or the ways a broken or hostile one might. Indices
  * start near the 32-bit wrap so every copy crosses both the ring's end and
- * the counter's.
+ * the counter's. The service-pass tests check what the event handler
+ * reports to the flood accounting: only validated progress is work, index
+ * errors are counted and, repeated, give the connection up.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -17,14 +19,21 @@
 #define START	0xfffffff0u
 
 static struct pvk_xenstore_domain_interface ring;
-static struct pvk_xs_rx rx;
+static struct pvk_xs_conn conn;
+static uint32_t taken;
 
 static void reset(uint32_t start)
 {
 	memset(&ring, 0, sizeof(ring));
 	ring.rsp_cons = ring.rsp_prod = start;
 	ring.req_cons = ring.req_prod = start;
-	pvk_xs_rx_reset(&rx);
+	CHECK_EQ(pvk_xs_conn_init(&conn, &ring), 0);
+	taken = 0;
+}
+
+static int feed(void)
+{
+	return pvk_xs_rx_feed(&conn, &taken);
 }
 
 /* The peer appends bytes to the response ring. */
@@ -49,14 +58,14 @@ UNIT_TEST(xs_rx_whole_message_across_wrap)
 {
 	reset(START);
 	peer_msg(PVK_XS_READ, 7, "value", 5);
-	CHECK_EQ(pvk_xs_rx_feed(&rx, &ring), PVK_XS_RX_MESSAGE);
-	CHECK_EQ(rx.hdr.type, PVK_XS_READ);
-	CHECK_EQ(rx.hdr.req_id, 7);
-	CHECK_EQ(rx.hdr.len, 5);
-	CHECK_STR(rx.body, "value");
+	CHECK_EQ(feed(), PVK_XS_RX_MESSAGE);
+	CHECK_EQ(conn.rx.hdr.type, PVK_XS_READ);
+	CHECK_EQ(conn.rx.hdr.req_id, 7);
+	CHECK_EQ(conn.rx.hdr.len, 5);
+	CHECK_STR(conn.rx.body, "value");
 	CHECK_EQ(ring.rsp_cons, ring.rsp_prod);
-	pvk_xs_rx_reset(&rx);
-	CHECK_EQ(pvk_xs_rx_feed(&rx, &ring), PVK_XS_RX_MORE);
+	pvk_xs_rx_reset(&conn.rx);
+	CHECK_EQ(feed(), PVK_XS_RX_MORE);
 }
 
 UNIT_TEST(xs_rx_byte_by_byte)
@@ -68,13 +77,13 @@ UNIT_TEST(xs_rx_byte_by_byte)
 	memcpy(bytes, &h, sizeof(h));
 	memcpy(bytes + sizeof(h), "a\0b", 4);
 	for (size_t i = 0; i < sizeof(bytes); i++) {
-		CHECK_EQ(pvk_xs_rx_feed(&rx, &ring), PVK_XS_RX_MORE);
+		CHECK_EQ(feed(), PVK_XS_RX_MORE);
 		peer_put(bytes + i, 1);
 	}
-	CHECK_EQ(pvk_xs_rx_feed(&rx, &ring), PVK_XS_RX_MESSAGE);
-	CHECK_EQ(pvk_xs_count_strings(rx.body, rx.hdr.len), 2);
-	CHECK_STR(pvk_xs_string_at(rx.body, rx.hdr.len, 1), "b");
-	CHECK(pvk_xs_string_at(rx.body, rx.hdr.len, 2) == NULL);
+	CHECK_EQ(feed(), PVK_XS_RX_MESSAGE);
+	CHECK_EQ(pvk_xs_count_strings(conn.rx.body, conn.rx.hdr.len), 2);
+	CHECK_STR(pvk_xs_string_at(conn.rx.body, conn.rx.hdr.len, 1), "b");
+	CHECK(pvk_xs_string_at(conn.rx.body, conn.rx.hdr.len, 2) == NULL);
 }
 
 UNIT_TEST(xs_rx_two_messages_one_feed_each)
@@ -82,12 +91,12 @@ UNIT_TEST(xs_rx_two_messages_one_feed_each)
 	reset(0);
 	peer_msg(PVK_XS_WATCH_EVENT, 0, "p\0t", 4);
 	peer_msg(PVK_XS_WRITE, 9, "OK", 3);
-	CHECK_EQ(pvk_xs_rx_feed(&rx, &ring), PVK_XS_RX_MESSAGE);
-	CHECK_EQ(rx.hdr.type, PVK_XS_WATCH_EVENT);
-	pvk_xs_rx_reset(&rx);
-	CHECK_EQ(pvk_xs_rx_feed(&rx, &ring), PVK_XS_RX_MESSAGE);
-	CHECK_EQ(rx.hdr.req_id, 9);
-	CHECK_STR(rx.body, "OK");
+	CHECK_EQ(feed(), PVK_XS_RX_MESSAGE);
+	CHECK_EQ(conn.rx.hdr.type, PVK_XS_WATCH_EVENT);
+	pvk_xs_rx_reset(&conn.rx);
+	CHECK_EQ(feed(), PVK_XS_RX_MESSAGE);
+	CHECK_EQ(conn.rx.hdr.req_id, 9);
+	CHECK_STR(conn.rx.body, "OK");
 }
 
 UNIT_TEST(xs_rx_rejects_bad_peers)
@@ -97,24 +106,27 @@ UNIT_TEST(xs_rx_rejects_bad_peers)
 	/* Payload over the limit: refused at the header, body never read. */
 	reset(START);
 	peer_put(&h, sizeof(h));
-	CHECK_EQ(pvk_xs_rx_feed(&rx, &ring), -PVK_XEN_EIO);
+	CHECK_EQ(feed(), -PVK_XEN_EIO);
 
-	/* Unknown types, including the removed 20. */
+	/* Unknown types, including the removed XS_RESTRICT's number. */
 	reset(START);
 	peer_msg(PVK_XS_TYPE_COUNT, 1, "", 0);
-	CHECK_EQ(pvk_xs_rx_feed(&rx, &ring), -PVK_XEN_EIO);
+	CHECK_EQ(feed(), -PVK_XEN_EIO);
 	reset(START);
-	peer_msg(20, 1, "", 0);
-	CHECK_EQ(pvk_xs_rx_feed(&rx, &ring), -PVK_XEN_EIO);
+	peer_msg(PVK_XS_RESET_WATCHES - 1, 1, "", 0);
+	CHECK_EQ(feed(), -PVK_XEN_EIO);
 
-	/* Producer more than a ring ahead of us. */
+	/* Producer more than a ring ahead of us: nothing taken. */
 	reset(START);
 	ring.rsp_prod = START + PVK_XENSTORE_RING_SIZE + 1;
-	CHECK_EQ(pvk_xs_rx_feed(&rx, &ring), -PVK_XEN_EIO);
+	CHECK_EQ(feed(), PVK_XS_RX_BAD_INDEX);
+	CHECK_EQ(ring.rsp_cons, START);
+	CHECK_EQ(taken, 0);
 	/* ... or behind us. */
 	reset(START);
 	ring.rsp_prod = START - 1;
-	CHECK_EQ(pvk_xs_rx_feed(&rx, &ring), -PVK_XEN_EIO);
+	CHECK_EQ(feed(), PVK_XS_RX_BAD_INDEX);
+	CHECK_EQ(ring.rsp_cons, START);
 }
 
 UNIT_TEST(xs_rx_full_size_payload)
@@ -137,12 +149,12 @@ UNIT_TEST(xs_rx_full_size_payload)
 
 		peer_put(body + sent, n);
 		sent += n;
-		rc = pvk_xs_rx_feed(&rx, &ring);
+		rc = feed();
 	} while (rc == PVK_XS_RX_MORE && sent <= sizeof(body));
 	CHECK_EQ(rc, PVK_XS_RX_MESSAGE);
-	CHECK_EQ(rx.hdr.len, sizeof(body));
-	CHECK_EQ(rx.body[sizeof(body)], 0);
-	CHECK_EQ(memcmp(rx.body, body, sizeof(body)), 0);
+	CHECK_EQ(conn.rx.hdr.len, sizeof(body));
+	CHECK_EQ(conn.rx.body[sizeof(body)], 0);
+	CHECK_EQ(memcmp(conn.rx.body, body, sizeof(body)), 0);
 }
 
 UNIT_TEST(xs_tx_space_and_put_wrap)
@@ -150,15 +162,156 @@ UNIT_TEST(xs_tx_space_and_put_wrap)
 	char out[8];
 
 	reset(START);
-	CHECK_EQ(pvk_xs_tx_space(&ring), PVK_XENSTORE_RING_SIZE);
-	pvk_xs_tx_put(&ring, "abcdefgh", 8);
+	CHECK_EQ((int)pvk_xs_req_room(&conn), PVK_XENSTORE_RING_SIZE);
+	pvk_xs_tx_put(&conn, "abcdefgh", 8);
 	CHECK_EQ(ring.req_prod, START + 8);
-	CHECK_EQ(pvk_xs_tx_space(&ring), PVK_XENSTORE_RING_SIZE - 8);
+	CHECK_EQ((int)pvk_xs_req_room(&conn), PVK_XENSTORE_RING_SIZE - 8);
 	for (int i = 0; i < 8; i++)
 		out[i] = ring.req[PVK_MASK_XENSTORE_IDX(START + i)];
 	CHECK_EQ(memcmp(out, "abcdefgh", 8), 0);
-	ring.req_cons = START + 8 + 1;	/* consumer past the producer */
-	CHECK_EQ(pvk_xs_tx_space(&ring), -PVK_XEN_EIO);
+	/* The peer consumed 5 of the 8: room grows by 5. */
+	ring.req_cons = START + 5;
+	CHECK_EQ(pvk_xs_req_ack(&conn), 5);
+	CHECK_EQ((int)pvk_xs_req_room(&conn), PVK_XENSTORE_RING_SIZE - 3);
+	CHECK_EQ(pvk_xs_req_ack(&conn), 0);
+	/* Past the producer, or backwards: refused, nothing changes. */
+	ring.req_cons = START + 8 + 1;
+	CHECK_EQ(pvk_xs_req_ack(&conn), -PVK_XEN_EIO);
+	ring.req_cons = START + 4;
+	CHECK_EQ(pvk_xs_req_ack(&conn), -PVK_XEN_EIO);
+	CHECK_EQ((int)pvk_xs_req_room(&conn), PVK_XENSTORE_RING_SIZE - 3);
+	ring.req_cons = START + 8;
+	CHECK_EQ(pvk_xs_req_ack(&conn), 3);
+	CHECK_EQ((int)pvk_xs_req_room(&conn), PVK_XENSTORE_RING_SIZE);
+}
+
+/* Our own indices are ours: the peer writing them on the page does not
+ * move the consumer or the producer. */
+UNIT_TEST(xs_own_indices_private)
+{
+	reset(START);
+	peer_msg(PVK_XS_READ, 1, "ab", 2);
+	ring.rsp_cons = START + 100;	/* scribbled by the peer */
+	ring.req_prod = START + 500;
+	CHECK_EQ(feed(), PVK_XS_RX_MESSAGE);
+	CHECK_STR(conn.rx.body, "ab");
+	CHECK_EQ(ring.rsp_cons - START, sizeof(struct pvk_xsd_sockmsg) + 2);
+	CHECK_EQ((int)pvk_xs_req_room(&conn), PVK_XENSTORE_RING_SIZE);
+	pvk_xs_tx_put(&conn, "x", 1);
+	CHECK_EQ(ring.req_prod, START + 1);
+}
+
+/* ---- One service pass: what counts as work ------------------------------ */
+
+static unsigned int delivered;
+
+static void count_delivery(struct pvk_xs_conn *c, void *arg)
+{
+	(void)arg;
+	CHECK(c->rx.hdr.len <= PVK_XENSTORE_PAYLOAD_MAX);
+	delivered++;
+}
+
+static int service(struct pvk_xs_pass *pass)
+{
+	return pvk_xs_service(&conn, count_delivery, NULL, pass);
+}
+
+UNIT_TEST(xs_service_counts_only_validated_progress)
+{
+	struct pvk_xs_pass pass;
+
+	reset(START);
+	delivered = 0;
+	/* An event with nothing behind it: no work. */
+	CHECK_EQ(service(&pass), 0);
+	CHECK_EQ(pass.rsp_taken, 0);
+	CHECK(!pass.index_error);
+
+	/* A message: work, bytes taken, delivered. */
+	peer_msg(PVK_XS_WATCH_EVENT, 0, "p\0t", 4);
+	CHECK_EQ(service(&pass), 1);
+	CHECK_EQ(pass.rsp_taken, sizeof(struct pvk_xsd_sockmsg) + 4);
+	CHECK_EQ(pass.messages, 1);
+	CHECK_EQ(delivered, 1);
+
+	/* Half a header: bytes taken are work, nothing delivered yet. */
+	peer_put("\x0b\0", 2);
+	CHECK_EQ(service(&pass), 1);
+	CHECK_EQ(pass.rsp_taken, 2);
+	CHECK_EQ(pass.messages, 0);
+
+	/* The peer consuming our requests is work, once. */
+	pvk_xs_tx_put(&conn, "0123456789", 10);
+	ring.req_cons = START + 10;
+	CHECK_EQ(service(&pass), 1);
+	CHECK_EQ(pass.req_acked, 10);
+	CHECK_EQ(service(&pass), 0);
+}
+
+/* A peer nudging indices it has no business moving never makes work, and
+ * after PVK_XS_INDEX_ERROR_LIMIT passes in a row the connection is given
+ * up (and then the page is not read again). */
+UNIT_TEST(xs_service_index_errors_give_up)
+{
+	struct pvk_xs_pass pass;
+
+	reset(START);
+	pvk_xs_tx_put(&conn, "abcd", 4);
+	for (int i = 0; i < PVK_XS_INDEX_ERROR_LIMIT - 1; i++) {
+		ring.req_cons = START - 1 - (uint32_t)i;	/* backwards */
+		CHECK_EQ(service(&pass), 0);
+		CHECK(pass.index_error);
+		CHECK(!conn.dead);
+	}
+	/* Real progress in between resets the run. */
+	ring.req_cons = START + 2;
+	CHECK_EQ(service(&pass), 1);
+	CHECK_EQ(conn.index_errors, 0);
+	for (int i = 0; i < PVK_XS_INDEX_ERROR_LIMIT - 1; i++) {
+		ring.rsp_prod = START + PVK_XENSTORE_RING_SIZE + 7;	/* too far */
+		CHECK_EQ(service(&pass), 0);
+		CHECK(pass.index_error);
+	}
+	CHECK(!conn.dead);
+	CHECK_EQ(service(&pass), -PVK_XEN_EIO);
+	CHECK(conn.dead);
+	CHECK_EQ(conn.index_errors_total, 2 * PVK_XS_INDEX_ERROR_LIMIT - 1);
+	/* Given up: a now-sane ring is not read any more. */
+	ring.rsp_prod = START;
+	peer_msg(PVK_XS_READ, 1, "x", 1);
+	CHECK_EQ(service(&pass), -PVK_XEN_EIO);
+	CHECK_EQ(ring.rsp_cons, START);
+}
+
+UNIT_TEST(xs_service_malformed_gives_up)
+{
+	struct pvk_xs_pass pass;
+
+	reset(START);
+	delivered = 0;
+	peer_msg(PVK_XS_READ, 1, "ok", 2);
+	peer_msg(PVK_XS_TYPE_COUNT + 5, 2, "", 0);
+	CHECK_EQ(service(&pass), -PVK_XEN_EIO);
+	CHECK_EQ(delivered, 1);		/* the good one before it */
+	CHECK(conn.dead);
+}
+
+/* A whole ring of small messages in one pass; the bound is never hit by a
+ * ring that only holds what it can. */
+UNIT_TEST(xs_service_drains_a_full_ring)
+{
+	struct pvk_xs_pass pass;
+	unsigned int n = PVK_XENSTORE_RING_SIZE / sizeof(struct pvk_xsd_sockmsg);
+
+	reset(START);
+	delivered = 0;
+	for (unsigned int i = 0; i < n; i++)
+		peer_msg(PVK_XS_WATCH_EVENT, 0, "", 0);
+	CHECK_EQ(ring.rsp_prod - ring.rsp_cons, PVK_XENSTORE_RING_SIZE);
+	CHECK_EQ(service(&pass), 1);
+	CHECK_EQ(delivered, n);
+	CHECK_EQ(pass.rsp_taken, PVK_XENSTORE_RING_SIZE);
 }
 
 UNIT_TEST(xs_error_names)

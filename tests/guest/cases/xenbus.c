@@ -6,7 +6,8 @@
  * The test driver binds the "vif" class but never connects (no rings:
  * netfront comes later); it proves enumeration, the backend-state watch,
  * the feature and key helpers, and a clean close when the toolstack
- * detaches the device.
+ * detaches the device; once the toolstack removed the device's directory,
+ * a state change must not write it back into existence.
  */
 #include <pvkit/log.h>
 #include <pvkit/time.h>
@@ -62,10 +63,17 @@ static void vif_backend(struct pvk_xenbus_device *dev, enum pvk_xenbus_state s)
 		pvk_xenbus_switch_state(dev, PVK_XenbusStateClosed);
 }
 
+static int gone_rc = 1;
+static char gone_node[PVK_XENBUS_PATH_MAX];
+
 static void vif_remove(struct pvk_xenbus_device *dev)
 {
-	(void)dev;
 	removes++;
+	/* The directory is gone: the kit must refuse to write our state. */
+	pvk_snprintf(gone_node, sizeof(gone_node), "%s", dev->nodename);
+	gone_rc = pvk_xenbus_switch_state(dev, dev->state == PVK_XenbusStateClosed ?
+						PVK_XenbusStateInitialising :
+						PVK_XenbusStateClosed);
 	vif = NULL;
 }
 
@@ -109,6 +117,7 @@ PVK_GUEST_TEST_XEN_EXPLICIT(xenbus_hotplug_vif)
 
 	guest_events_enable();
 	probes = removes = backend_seen = 0;
+	gone_rc = 1;
 	PVK_CHECK_RC(pvk_xenbus_register_driver(&vif_test_driver), 0);
 	PVK_CHECK_EQ(probes, 0);	/* booted without vifs */
 	t0 = pvk_time_now_ns();
@@ -134,6 +143,10 @@ PVK_GUEST_TEST_XEN_EXPLICIT(xenbus_hotplug_vif)
 	PVK_CHECK_RC(run_until(removed), 0);
 	PVK_CHECK(backend_seen & (1u << PVK_XenbusStateClosing));
 	guest_printf("xenbus: vif removed cleanly (backend states seen 0x%x)\n", backend_seen);
+	guest_printf("xenbus: state change after removal: %d, %s read: %d\n", gone_rc,
+		     gone_node, pvk_xs_read(PVK_XBT_NIL, gone_node, buf, sizeof(buf)));
+	PVK_CHECK_RC(gone_rc, -PVK_XEN_ENOENT);
+	PVK_CHECK_RC(pvk_xs_read(PVK_XBT_NIL, gone_node, buf, sizeof(buf)), -PVK_XEN_ENOENT);
 	pvk_xenbus_unregister_driver(&vif_test_driver);
 }
 

@@ -4,8 +4,17 @@
  *
  * What the toolstack put in our home (/local/domain/<domid>): domid and
  * name; data/ is ours to write. Each test cleans up what it wrote.
+ *
+ * Messages larger than the 1 KiB rings (values of 1,900 and 4,000 bytes, a
+ * listing of 200 children, a burst of watch events) only get through when
+ * the client tells xenstored each time it emptied the response ring:
+ * scenario guest-xs-quiet runs them while dom0 leaves xenstored alone, so
+ * nothing else wakes it. xs_big_value and xs_watch_burst wait for dom0 and
+ * only run there.
  */
 #include <pvkit/log.h>
+#include <pvkit/port.h>
+#include <pvkit/time.h>
 #include <pvkit/xen/errno.h>
 #include <pvkit/xenstore.h>
 
@@ -15,6 +24,49 @@
 #ifdef CONFIG_PVK_XENBUS
 
 static char buf[PVK_XENSTORE_PAYLOAD_MAX + 1];
+
+#define SEC_NS	(1000ULL * 1000 * 1000)
+
+static unsigned long ms_since(uint64_t t0)
+{
+	return (unsigned long)((pvk_time_now_ns() - t0) / 1000000);
+}
+
+/* Decimal n of the last path component, -1 if it is not a number. */
+static long last_number(const char *path)
+{
+	const char *p = path + strlen(path);
+	long v = 0;
+
+	while (p > path && p[-1] != '/')
+		p--;
+	if (!*p)
+		return -1;
+	for (; *p; p++) {
+		if (*p < '0' || *p > '9' || v > 100000)
+			return -1;
+		v = v * 10 + (*p - '0');
+	}
+	return v;
+}
+
+static bool same_str(const char *a, const char *b)
+{
+	return strlen(a) == strlen(b) && !memcmp(a, b, strlen(a));
+}
+
+/* Runs watches until *flag is set (a callback saw what the test waits
+ * for, e.g. its registration event, which xenstored sends after the
+ * reply); bounded by a second. */
+static bool run_watches_until(const bool *flag)
+{
+	uint64_t deadline = pvk_time_now_ns() + SEC_NS;
+
+	for (uint64_t now = pvk_time_now_ns(); !PVK_READ_ONCE(*flag) && now < deadline;
+	     now = pvk_time_now_ns())
+		pvk_xs_wait_watches(deadline - now);
+	return *flag;
+}
 
 PVK_GUEST_TEST(xs_read_domid_name)
 {
@@ -178,13 +230,479 @@ PVK_GUEST_TEST(xs_watch_own_write)
 	PVK_CHECK_RC(pvk_xs_wait_watches(100ULL * 1000 * 1000), -PVK_XEN_ETIMEDOUT);
 	PVK_CHECK_EQ(watch_hits, 0);
 	pvk_xs_get_stats(&st);
-	guest_printf("xenstore: %llu requests, %llu replies, %llu watch events, %llu stray, %llu dropped, %llu protocol errors\n",
+	guest_printf("xenstore: %llu requests, %llu replies, %llu watch events, %llu stray, %llu dropped, %llu overflowed, %llu index errors, %llu protocol errors\n",
 		     (unsigned long long)st.requests, (unsigned long long)st.replies,
 		     (unsigned long long)st.watch_events,
 		     (unsigned long long)st.stray_replies,
 		     (unsigned long long)st.watch_dropped,
+		     (unsigned long long)st.watch_overflows,
+		     (unsigned long long)st.index_errors,
 		     (unsigned long long)st.protocol_errors);
 	PVK_CHECK_EQ(st.protocol_errors, 0);
+}
+
+/* ---- Messages larger than a ring ----------------------------------------- */
+
+static char big[4001];
+
+/* The pattern of the 4,000-byte value; dom0 writes the same (the awk in
+ * guest-xs-quiet.scn). */
+static void big_pattern(char *p, int n)
+{
+	for (int i = 0; i < n; i++)
+		p[i] = (char)('a' + (i * 7 + i / 26) % 26);
+	p[n] = '\0';
+}
+
+/* xenstored refuses values over 2,048 bytes from a domU (its default
+ * entry-size quota), so the guest's own value is 1,900 bytes: request and
+ * reply are still both larger than a ring. */
+#define OWN_VALUE	1900
+
+PVK_GUEST_TEST(xs_value_over_ring)
+{
+	uint64_t t0;
+	int len;
+
+	guest_events_enable();
+	big_pattern(big, OWN_VALUE);
+	t0 = pvk_time_now_ns();
+	PVK_CHECK_RC(pvk_xs_write(PVK_XBT_NIL, "data/pvk-big-own", big), 0);
+	memset(buf, 0, sizeof(buf));
+	len = pvk_xs_read(PVK_XBT_NIL, "data/pvk-big-own", buf, sizeof(buf));
+	guest_printf("xenstore: %d-byte value written and read back in %lu ms\n", OWN_VALUE,
+		     ms_since(t0));
+	PVK_CHECK_RC(len, OWN_VALUE);
+	PVK_CHECK_EQ(memcmp(buf, big, OWN_VALUE + 1), 0);
+	PVK_CHECK_RC(pvk_xs_rm(PVK_XBT_NIL, "data/pvk-big-own"), 0);
+}
+
+static bool big_changed;
+
+static void big_cb(struct pvk_xs_watch *w, const char *path)
+{
+	(void)w;
+	(void)path;
+	big_changed = true;
+}
+
+/* A 4,000-byte value: the guest's own write of one crosses the request
+ * ring (xenstored answers, with its quota's ENOSPC), dom0 writes one
+ * (scenario guest-xs-quiet) and the guest reads it back. */
+PVK_GUEST_TEST_XEN_EXPLICIT(xs_big_value)
+{
+	static struct pvk_xs_watch w = { .path = "data/pvk-big", .cb = big_cb };
+	uint64_t t0, deadline;
+	int rc, len = -1;
+
+	guest_events_enable();
+	big_pattern(big, 4000);
+	rc = pvk_xs_write(PVK_XBT_NIL, "data/pvk-big-own", big);
+	guest_printf("xenstore: own 4000-byte write: %d (xenstored's entry quota for a domU is 2048 bytes)\n",
+		     rc);
+	PVK_CHECK(rc == 0 || rc == -PVK_XEN_ENOSPC);
+	pvk_xs_rm(PVK_XBT_NIL, "data/pvk-big-own");
+	big_changed = false;
+	PVK_CHECK_RC(pvk_xs_watch(&w), 0);
+	t0 = pvk_time_now_ns();
+	deadline = t0 + 30 * SEC_NS;
+	guest_printf("xenstore: ready for a 4000-byte value (dom0: write data/pvk-big now)\n");
+	for (uint64_t now = t0; now < deadline; now = pvk_time_now_ns()) {
+		pvk_xs_wait_watches(deadline - now);
+		if (!big_changed)
+			continue;
+		big_changed = false;
+		memset(buf, 0, sizeof(buf));
+		len = pvk_xs_read(PVK_XBT_NIL, "data/pvk-big", buf, sizeof(buf));
+		if (len == 4000)
+			break;
+	}
+	guest_printf("xenstore: 4000-byte value from dom0 read back %lu ms after asking\n",
+		     ms_since(t0));
+	PVK_CHECK_RC(len, 4000);
+	PVK_CHECK_EQ(memcmp(buf, big, 4001), 0);
+	PVK_CHECK_RC(pvk_xs_unwatch(&w), 0);
+	pvk_xs_run_watches();
+	PVK_CHECK_RC(pvk_xs_rm(PVK_XBT_NIL, "data/pvk-big"), 0);
+}
+
+#define DIR_CHILDREN	200
+
+PVK_GUEST_TEST(xs_big_directory)
+{
+	static unsigned char seen[DIR_CHILDREN];
+	char path[48];
+	const char *p;
+	uint64_t t0;
+	int n, unique = 0;
+
+	guest_events_enable();
+	PVK_CHECK_RC(pvk_xs_mkdir(PVK_XBT_NIL, "data/pvk-dir"), 0);
+	for (int i = 0; i < DIR_CHILDREN; i++) {
+		pvk_snprintf(path, sizeof(path), "data/pvk-dir/child-%03d", i);
+		PVK_CHECK_RC(pvk_xs_write(PVK_XBT_NIL, path, "x"), 0);
+	}
+	t0 = pvk_time_now_ns();
+	n = pvk_xs_directory(PVK_XBT_NIL, "data/pvk-dir", buf, sizeof(buf));
+	guest_printf("xenstore: listed %d children (a %u-byte reply) in %lu ms\n", n,
+		     (unsigned int)(DIR_CHILDREN * sizeof("child-000")), ms_since(t0));
+	PVK_CHECK_RC(n, DIR_CHILDREN);
+	memset(seen, 0, sizeof(seen));
+	p = buf;
+	for (int i = 0; i < n; i++, p += strlen(p) + 1) {
+		long k = last_number(p + 6);
+
+		PVK_CHECK(!guest_strncmp(p, "child-", 6));
+		PVK_CHECK(k >= 0 && k < DIR_CHILDREN);
+		if (!seen[k]++)
+			unique++;
+	}
+	PVK_CHECK_EQ(unique, DIR_CHILDREN);
+	PVK_CHECK_RC(pvk_xs_rm(PVK_XBT_NIL, "data/pvk-dir"), 0);
+}
+
+/* ---- Many requests outstanding -------------------------------------------
+ * The main request is a 1,900-byte write: its wait starts with the message
+ * only partly in the ring, and runs the guest's background work, which
+ * makes requests of its own (queued behind it, matched by req_id) and runs
+ * a watch callback that makes another. */
+
+static int work_rc = 1, cb_rc = 1, cb_runs;
+static bool work_ran;
+static char cb_value[32];
+
+static void nest_cb(struct pvk_xs_watch *w, const char *path)
+{
+	(void)w;
+	(void)path;
+	cb_runs++;
+	cb_rc = pvk_xs_read(PVK_XBT_NIL, "data/pvk-nest/b", cb_value, sizeof(cb_value));
+}
+
+static struct pvk_xs_watch nest_watch = { .path = "data/pvk-nest/b", .cb = nest_cb };
+
+static bool nest_work(void)
+{
+	work_ran = true;
+	work_rc = pvk_xs_write(PVK_XBT_NIL, "data/pvk-nest/b", "from-work");
+	if (!work_rc)
+		pvk_xs_run_watches();
+	return false;
+}
+
+static struct guest_work nest_job = { .fn = nest_work };
+
+PVK_GUEST_TEST(xs_requests_outstanding)
+{
+	struct pvk_xs_stats before, after;
+	int len;
+
+	guest_events_enable();
+	big_pattern(big, OWN_VALUE);
+	work_ran = false;
+	work_rc = cb_rc = 1;
+	cb_runs = 0;
+	cb_value[0] = '\0';
+	PVK_CHECK_RC(pvk_xs_watch(&nest_watch), 0);
+	pvk_xs_get_stats(&before);
+	guest_work_schedule(&nest_job);
+	PVK_CHECK_RC(pvk_xs_write(PVK_XBT_NIL, "data/pvk-nest/a", big), 0);
+	pvk_xs_get_stats(&after);
+	guest_printf("xenstore: nested requests: work rc %d, watch callback ran %d times (rc %d, \"%s\"), at most %llu outstanding\n",
+		     work_rc, cb_runs, cb_rc, cb_value,
+		     (unsigned long long)after.max_outstanding);
+	PVK_CHECK(work_ran);
+	PVK_CHECK_RC(work_rc, 0);
+	PVK_CHECK_GE(cb_runs, 1);
+	PVK_CHECK_RC(cb_rc, (int)strlen("from-work"));
+	PVK_CHECK_STR_CONTAINS(cb_value, "from-work");
+	PVK_CHECK_GE(after.max_outstanding, 2);
+	PVK_CHECK_EQ(after.protocol_errors, 0);
+	PVK_CHECK_EQ(after.stray_replies, before.stray_replies);
+	len = pvk_xs_read(PVK_XBT_NIL, "data/pvk-nest/a", buf, sizeof(buf));
+	PVK_CHECK_RC(len, OWN_VALUE);
+	PVK_CHECK_EQ(memcmp(buf, big, OWN_VALUE + 1), 0);
+	PVK_CHECK_RC(pvk_xs_unwatch(&nest_watch), 0);
+	pvk_xs_run_watches();
+	PVK_CHECK_RC(pvk_xs_rm(PVK_XBT_NIL, "data/pvk-nest"), 0);
+}
+
+/* ---- Watch delivery ------------------------------------------------------- */
+
+static unsigned int tok_hits, tok_stale;
+static bool tok_seen;
+
+static void tok_cb(struct pvk_xs_watch *w, const char *path)
+{
+	(void)w;
+	tok_hits++;
+	tok_seen = true;
+	if (guest_strstr(path, "pvk-tok-a"))
+		tok_stale++;
+}
+
+/* The same struct registered again gets a new token: an event still
+ * queued for its first registration is not delivered to the second. */
+PVK_GUEST_TEST(xs_watch_token_not_reused)
+{
+	static struct pvk_xs_watch w = { .cb = tok_cb };
+	char first[sizeof(w.token)];
+
+	guest_events_enable();
+	pvk_xs_run_watches();		/* nothing left from earlier tests */
+	w.path = "data/pvk-tok-a";
+	tok_seen = false;
+	PVK_CHECK_RC(pvk_xs_watch(&w), 0);
+	PVK_CHECK(run_watches_until(&tok_seen));	/* registration */
+	memcpy(first, w.token, sizeof(first));
+	/* An event for the first registration, left queued. */
+	PVK_CHECK_RC(pvk_xs_write(PVK_XBT_NIL, "data/pvk-tok-a", "1"), 0);
+	PVK_CHECK_RC(pvk_xs_unwatch(&w), 0);
+	w.path = "data/pvk-tok-b";
+	tok_hits = tok_stale = 0;
+	tok_seen = false;
+	PVK_CHECK_RC(pvk_xs_watch(&w), 0);
+	PVK_CHECK(!same_str(first, w.token));
+	/* The stale event is queued before this registration's own. */
+	run_watches_until(&tok_seen);
+	guest_printf("xenstore: tokens %s then %s; %u callbacks after re-registering, %u for the old path\n",
+		     first, w.token, tok_hits, tok_stale);
+	PVK_CHECK_EQ(tok_stale, 0);
+	PVK_CHECK_EQ(tok_hits, 1);	/* the new registration's own event */
+	PVK_CHECK_RC(pvk_xs_unwatch(&w), 0);
+	PVK_CHECK_RC(pvk_xs_rm(PVK_XBT_NIL, "data/pvk-tok-a"), 0);
+}
+
+/* A callback that runs watches itself: its own path argument must stay
+ * what it was (no shared delivery buffer). */
+static char outer_path[64];
+static bool outer_kept, nested_registered;
+static unsigned int nest_depth, nest_calls;
+
+static void nested_cb(struct pvk_xs_watch *w, const char *path)
+{
+	if (same_str(path, w->path)) {
+		nested_registered = true;
+		return;
+	}
+	nest_calls++;
+	if (nest_depth || !guest_strstr(path, "/one"))
+		return;
+	nest_depth++;
+	pvk_snprintf(outer_path, sizeof(outer_path), "%s", path);
+	pvk_xs_run_watches();		/* delivers ".../two" meanwhile */
+	outer_kept = same_str(outer_path, path);
+	nest_depth--;
+}
+
+PVK_GUEST_TEST(xs_watch_nested_delivery)
+{
+	static struct pvk_xs_watch w = { .path = "data/pvk-nested", .cb = nested_cb };
+
+	guest_events_enable();
+	pvk_xs_run_watches();
+	PVK_CHECK_RC(pvk_xs_mkdir(PVK_XBT_NIL, "data/pvk-nested"), 0);
+	nested_registered = false;
+	PVK_CHECK_RC(pvk_xs_watch(&w), 0);
+	PVK_CHECK(run_watches_until(&nested_registered));
+	nest_calls = 0;
+	outer_kept = false;
+	PVK_CHECK_RC(pvk_xs_write(PVK_XBT_NIL, "data/pvk-nested/one", "1"), 0);
+	PVK_CHECK_RC(pvk_xs_write(PVK_XBT_NIL, "data/pvk-nested/two", "2"), 0);
+	pvk_xs_run_watches();
+	PVK_CHECK_EQ(nest_calls, 2);
+	PVK_CHECK(outer_kept);
+	PVK_CHECK_RC(pvk_xs_unwatch(&w), 0);
+	PVK_CHECK_RC(pvk_xs_rm(PVK_XBT_NIL, "data/pvk-nested"), 0);
+}
+
+/* A callback unwatches its own watch and poisons it (what a free would
+ * make of it) while more events for it are queued: none is delivered and
+ * the kit never touches the memory again; the test frees it after. */
+static unsigned int self_calls;
+
+static void self_cb(struct pvk_xs_watch *w, const char *path)
+{
+	(void)path;
+	self_calls++;
+	if (pvk_xs_unwatch(w))
+		return;
+	memset(w, 0x5a, sizeof(*w));
+}
+
+PVK_GUEST_TEST(xs_watch_unwatch_in_callback)
+{
+	struct pvk_xs_watch *w = pvk_port_malloc(sizeof(*w));
+	struct pvk_xs_stats before, after;
+	unsigned char *bytes = (unsigned char *)w;
+	bool poison_kept = true;
+
+	guest_events_enable();
+	pvk_xs_run_watches();
+	PVK_CHECK(w != NULL);
+	memset(w, 0, sizeof(*w));
+	w->path = "data/pvk-self";
+	w->cb = self_cb;
+	self_calls = 0;
+	PVK_CHECK_RC(pvk_xs_watch(w), 0);
+	/* Registration event plus three more, queued (most of them). */
+	for (int i = 0; i < 3; i++)
+		PVK_CHECK_RC(pvk_xs_write(PVK_XBT_NIL, "data/pvk-self", "x"), 0);
+	pvk_xs_get_stats(&before);
+	pvk_xs_run_watches();
+	pvk_xs_get_stats(&after);
+	for (size_t i = 0; i < sizeof(*w); i++)
+		poison_kept &= bytes[i] == 0x5a;
+	pvk_port_free(w);
+	guest_printf("xenstore: callback unwatched itself: %u calls, %llu queued events dropped\n",
+		     self_calls, (unsigned long long)(after.watch_dropped - before.watch_dropped));
+	PVK_CHECK_EQ(self_calls, 1);
+	/* Events still on their way are dropped later, just as well. */
+	PVK_CHECK_GE(after.watch_dropped - before.watch_dropped, 1);
+	PVK_CHECK(poison_kept);
+	PVK_CHECK_RC(pvk_xs_rm(PVK_XBT_NIL, "data/pvk-self"), 0);
+}
+
+/* More events than the queue holds: counted, reported, and the callback
+ * told once to re-read, which finds every node. */
+#define OVF_NODES	400
+
+static unsigned int ovf_direct, ovf_rereads, ovf_listed;
+static bool ovf_armed, ovf_registered;
+
+static void ovf_cb(struct pvk_xs_watch *w, const char *path)
+{
+	if (!same_str(path, w->path)) {
+		ovf_direct++;
+		return;
+	}
+	if (!ovf_armed) {
+		ovf_registered = true;
+		return;
+	}
+	ovf_rereads++;
+	{
+		int n = pvk_xs_directory(PVK_XBT_NIL, w->path, buf, sizeof(buf));
+
+		ovf_listed = n < 0 ? 0 : (unsigned int)n;
+	}
+}
+
+PVK_GUEST_TEST(xs_watch_queue_overflow)
+{
+	static struct pvk_xs_watch w = { .path = "data/pvk-ovf", .cb = ovf_cb };
+	struct pvk_xs_stats before, after;
+	char path[40];
+
+	guest_events_enable();
+	pvk_xs_run_watches();
+	PVK_CHECK_RC(pvk_xs_mkdir(PVK_XBT_NIL, "data/pvk-ovf"), 0);
+	ovf_armed = ovf_registered = false;
+	PVK_CHECK_RC(pvk_xs_watch(&w), 0);
+	PVK_CHECK(run_watches_until(&ovf_registered));
+	ovf_direct = ovf_rereads = ovf_listed = 0;
+	ovf_armed = true;
+	pvk_xs_get_stats(&before);
+	/* Nobody runs the watches meanwhile: the queue fills. */
+	for (int i = 0; i < OVF_NODES; i++) {
+		pvk_snprintf(path, sizeof(path), "data/pvk-ovf/%d", i);
+		PVK_CHECK_RC(pvk_xs_write(PVK_XBT_NIL, path, "x"), 0);
+	}
+	/* Until every event is accounted for (the last may trail its reply). */
+	for (uint64_t now = pvk_time_now_ns(), end = now + 2 * SEC_NS;
+	     now < end && (ovf_direct + w.missed < OVF_NODES || !ovf_rereads);
+	     now = pvk_time_now_ns())
+		pvk_xs_wait_watches(end - now);
+	pvk_xs_get_stats(&after);
+	guest_printf("xenstore: %d events into a %u-byte queue: %u delivered, %llu lost (watch says %llu), %u re-read callbacks listing %u nodes\n",
+		     OVF_NODES, (unsigned int)PVK_XS_WATCH_QUEUE_BYTES, ovf_direct,
+		     (unsigned long long)(after.watch_overflows - before.watch_overflows),
+		     (unsigned long long)w.missed, ovf_rereads, ovf_listed);
+	PVK_CHECK_GT(after.watch_overflows, before.watch_overflows);
+	PVK_CHECK_EQ(w.missed, after.watch_overflows - before.watch_overflows);
+	PVK_CHECK_EQ(ovf_direct + w.missed, OVF_NODES);
+	PVK_CHECK_GE(ovf_rereads, 1);
+	PVK_CHECK_EQ(ovf_listed, OVF_NODES);
+	PVK_CHECK_RC(pvk_xs_unwatch(&w), 0);
+	pvk_xs_run_watches();
+	PVK_CHECK_RC(pvk_xs_rm(PVK_XBT_NIL, "data/pvk-ovf"), 0);
+}
+
+/* ---- A burst from dom0 (scenario guest-xs-quiet) --------------------------- */
+
+#define BURST		500
+#define BURST_WAIT_NS	(60 * SEC_NS)
+
+static unsigned char burst_seen[BURST];
+static unsigned int burst_count, burst_direct, burst_rereads, burst_bad, burst_checked;
+
+/* Records node n of the burst once; every tenth node's value is read and
+ * must be "v<n>" (reading all 500 would mostly time dom0's xenstored). */
+static void burst_mark(long n)
+{
+	char path[40], value[16], want[16];
+
+	if (n < 0 || n >= BURST || burst_seen[n])
+		return;
+	if (n % 10 == 0) {
+		pvk_snprintf(path, sizeof(path), "data/burst/%ld", n);
+		pvk_snprintf(want, sizeof(want), "v%ld", n);
+		if (pvk_xs_read(PVK_XBT_NIL, path, value, sizeof(value)) < 0 ||
+		    !same_str(value, want))
+			burst_bad++;
+		burst_checked++;
+	}
+	burst_seen[n] = 1;
+	burst_count++;
+}
+
+static void burst_cb(struct pvk_xs_watch *w, const char *path)
+{
+	const char *p;
+	int n;
+
+	if (!same_str(path, w->path)) {
+		burst_direct++;
+		burst_mark(last_number(path));
+		return;
+	}
+	/* Registration, or events were lost: read the directory again. */
+	burst_rereads++;
+	n = pvk_xs_directory(PVK_XBT_NIL, w->path, buf, sizeof(buf));
+	p = buf;
+	for (int i = 0; i < n; i++, p += strlen(p) + 1)
+		burst_mark(last_number(p));
+}
+
+PVK_GUEST_TEST_XEN_EXPLICIT(xs_watch_burst)
+{
+	static struct pvk_xs_watch w = { .path = "data/burst", .cb = burst_cb };
+	struct pvk_xs_stats st;
+	uint64_t t0, deadline;
+
+	guest_events_enable();
+	memset(burst_seen, 0, sizeof(burst_seen));
+	burst_count = burst_direct = burst_rereads = burst_bad = burst_checked = 0;
+	PVK_CHECK_RC(pvk_xs_mkdir(PVK_XBT_NIL, "data/burst"), 0);
+	PVK_CHECK_RC(pvk_xs_watch(&w), 0);
+	PVK_CHECK_GE(pvk_xs_wait_watches(SEC_NS), 1);
+	t0 = pvk_time_now_ns();
+	deadline = t0 + BURST_WAIT_NS;
+	guest_printf("xenstore: ready for a burst of %d watch events (dom0: write them now)\n", BURST);
+	for (uint64_t now = t0; burst_count < BURST && now < deadline;
+	     now = pvk_time_now_ns())
+		pvk_xs_wait_watches(deadline - now);
+	pvk_xs_get_stats(&st);
+	guest_printf("xenstore: burst: %u of %d nodes seen in %lu ms (%u by their own event, %u directory re-reads, %llu events lost to a full queue; %u of %u values read were bad)\n",
+		     burst_count, BURST, ms_since(t0), burst_direct, burst_rereads,
+		     (unsigned long long)w.missed, burst_bad, burst_checked);
+	PVK_CHECK_EQ(burst_count, BURST);
+	PVK_CHECK_EQ(burst_bad, 0);
+	PVK_CHECK_EQ(burst_checked, BURST / 10);
+	PVK_CHECK_EQ(st.protocol_errors, 0);
+	PVK_CHECK_RC(pvk_xs_unwatch(&w), 0);
+	pvk_xs_run_watches();
+	PVK_CHECK_RC(pvk_xs_rm(PVK_XBT_NIL, "data/burst"), 0);
 }
 
 #endif /* CONFIG_PVK_XENBUS */
