@@ -24,13 +24,26 @@
  * have missed events below here, read again". A watch with a notify
  * function instead is told in the handler and nothing is queued.
  *
- * Locking: watch_lock guards the list, the queue and the counters; the
- * handler takes it inside xs_lock. The kit runs on one thread of control
- * (port.h has no threads): a callback of w running while pvk_xs_unwatch(w)
- * runs is one the unwatch is nested in, and waiting for it would wait for
- * ourselves; unwatch unlinks w so nothing of w is delivered or touched
- * after it returns. A port with threads would add the wait for callbacks
- * of w running on other threads in pvk_xs_unwatch().
+ * Locking: watch_lock guards the list, the queue, the counters and each
+ * watch's `running` count; the handler takes it inside xs_lock.
+ *
+ * Unwatch and running callbacks: a delivery counts itself in w->running
+ * (under the lock, before the lock is dropped) and records itself on a
+ * chain of the deliveries in progress (`delivering`, innermost first;
+ * nested delivery from inside a callback pushes another record). After
+ * the callback returns, the count is dropped under the lock, unless the
+ * callback unwatched w itself: then its record says so and w is not
+ * touched again (the callback may have freed it). pvk_xs_unwatch(w)
+ * unlinks w, so no new delivery can start, then:
+ *  - from inside a callback of w (w is on the chain, however deep):
+ *    marks those records and returns at once; waiting would wait for
+ *    ourselves;
+ *  - otherwise waits, bounded by PVK_XS_TIMEOUT_NS, until w->running is
+ *    0: a callback of w running elsewhere (another CPU once the kit is
+ *    SMP) has returned, so the caller may free w. If the wait times out,
+ *    -PVK_XEN_ETIMEDOUT says w is still in use and must not be freed.
+ * The chain is one per kit today (one thread of control, port.h); SMP
+ * makes it per CPU.
  */
 #include <pvkit/log.h>
 #include <pvkit/xen/errno.h>
@@ -49,10 +62,20 @@ static uint64_t next_watch_id = 1;
 static struct pvk_lock watch_lock;
 static bool watch_lock_ready;
 
+/* One delivery in progress (on run_watches' stack). */
+struct delivery {
+	struct pvk_xs_watch *w;
+	bool unwatched;			/* the callback unwatched w: hands off */
+	struct delivery *outer;
+};
+static struct delivery *delivering;
+static struct pvk_wait unwatch_waitq;
+
 static void lock_init_once(void)
 {
 	if (!watch_lock_ready) {
 		pvk_port_lock_init(&watch_lock);
+		pvk_port_wait_init(&unwatch_waitq);
 		watch_lock_ready = true;
 	}
 }
@@ -200,6 +223,7 @@ int pvk_xs_watch(struct pvk_xs_watch *w)
 	w->id = next_watch_id++;
 	w->missed = 0;
 	w->owe_reread = false;
+	w->running = 0;
 	pvk_snprintf(w->token, sizeof(w->token), "pvk%llx", (unsigned long long)w->id);
 	w->next = watches;
 	watches = w;
@@ -210,16 +234,59 @@ int pvk_xs_watch(struct pvk_xs_watch *w)
 	return rc;
 }
 
+static bool not_running(void *arg)
+{
+	struct pvk_xs_watch *w = arg;
+	bool idle;
+
+	pvk_port_lock(&watch_lock);
+	idle = w->running == 0;
+	pvk_port_unlock(&watch_lock);
+	return idle;
+}
+
+/*
+ * True when the caller runs inside a callback of w; marks those
+ * deliveries so they leave w alone after the callback returns (their
+ * counts are dropped here instead).
+ */
+static bool inside_own_callback(struct pvk_xs_watch *w)
+{
+	bool inside = false;
+
+	pvk_port_lock(&watch_lock);
+	for (struct delivery *d = delivering; d; d = d->outer) {
+		if (d->w == w && !d->unwatched) {
+			d->unwatched = true;
+			w->running--;
+			inside = true;
+		}
+	}
+	pvk_port_unlock(&watch_lock);
+	return inside;
+}
+
 int pvk_xs_unwatch(struct pvk_xs_watch *w)
 {
-	int rc;
+	int rc, wait_rc = 0;
 
 	if (!w || !unlink_watch(w))
 		return -PVK_XEN_ENOENT;
 	/* From here no event of w is delivered: its number is unknown. */
 	rc = watch_op(PVK_XS_UNWATCH, w);
 	/* ENOENT: the watch failed to register in the first place. */
-	return rc == -PVK_XEN_ENOENT ? 0 : rc;
+	if (rc == -PVK_XEN_ENOENT)
+		rc = 0;
+	if (!inside_own_callback(w)) {
+		wait_rc = pvk_port_wait_until(&unwatch_waitq, not_running, w,
+					      PVK_XS_TIMEOUT_NS);
+		if (wait_rc) {
+			pvk_warn("xenstore: unwatch %s: its callback is still running after %llu ms; the watch must not be freed",
+				 w->path, (unsigned long long)(PVK_XS_TIMEOUT_NS / 1000000));
+			return wait_rc;
+		}
+	}
+	return rc;
 }
 
 /* Path copies up to this size go on the stack, longer ones to the heap. */
@@ -268,9 +335,20 @@ int pvk_xs_run_watches(void)
 			pvk_xs_counters.watch_rereads++;
 			path = w->path;
 		}
+		/* Counted before the lock is dropped: unwatch waits for it. */
+		struct delivery d = { .w = w, .outer = delivering };
+
+		w->running++;
+		delivering = &d;
 		pvk_port_unlock(&watch_lock);
-		/* The callback may unwatch and free w: not touched after. */
 		w->cb(w, path);
+		pvk_port_lock(&watch_lock);
+		delivering = d.outer;
+		/* Unwatched by its own callback: w may be freed, hands off. */
+		if (!d.unwatched)
+			w->running--;
+		pvk_port_unlock(&watch_lock);
+		pvk_port_wake(&unwatch_waitq);
 		if (buf != small)
 			pvk_port_free(buf);
 		ran++;

@@ -79,9 +79,10 @@ int pvk_xs_transaction(int (*fn)(pvk_xs_transaction_t t, void *arg), void *arg,
  * unwatch and free its own watch (nothing of it is touched after cb
  * returns); no event queued for a watch is delivered after
  * pvk_xs_unwatch() (each registration has a token of its own, never
- * reused). The kit assumes one thread of control (as port.h offers): a
- * callback of w running during pvk_xs_unwatch(w) is one the caller is
- * nested in, so unwatch does not wait for it.
+ * reused). pvk_xs_unwatch(w) called from inside a callback of w returns
+ * at once (waiting would wait for itself); called from anywhere else it
+ * waits, bounded, until no callback of w runs, so the caller may then
+ * free w; -PVK_XEN_ETIMEDOUT means one still runs: do not free w.
  *
  * A driver that runs on its own (not when a caller runs watches) sets
  * notify instead of cb: it is called in the event handler, with the
@@ -99,6 +100,7 @@ struct pvk_xs_watch {
 	struct pvk_xs_watch *next;
 	uint64_t id;			/* this registration's number */
 	bool owe_reread;		/* a missed-events callback is due */
+	unsigned int running;		/* callbacks of w in progress */
 	char token[24];
 };
 

@@ -563,6 +563,73 @@ PVK_GUEST_TEST(xs_watch_unwatch_in_callback)
 	PVK_CHECK_RC(pvk_xs_rm(PVK_XBT_NIL, "data/pvk-self"), 0);
 }
 
+/* A callback of watch I, run nested inside a callback of watch O,
+ * unwatches O and poisons it: the unwatch must see it runs inside O's
+ * callback (return at once, not wait for itself) and the outer delivery
+ * must leave O alone when its callback returns. */
+static struct pvk_xs_watch *outer_w;
+static bool inner_armed, outer_armed, inner_acted;
+static int inner_unwatch_rc = 1;
+
+static void inner_cb(struct pvk_xs_watch *w, const char *path)
+{
+	(void)w;
+	if (!inner_armed || guest_strncmp(path, "data/pvk-io/inner", 32) != 0 || inner_acted)
+		return;
+	inner_acted = true;
+	inner_unwatch_rc = pvk_xs_unwatch(outer_w);
+	memset(outer_w, 0x5a, sizeof(*outer_w));
+}
+
+static void outer_cb(struct pvk_xs_watch *w, const char *path)
+{
+	(void)w;
+	if (!outer_armed || guest_strncmp(path, "data/pvk-io/outer", 32) != 0)
+		return;
+	outer_armed = false;
+	if (pvk_xs_write(PVK_XBT_NIL, "data/pvk-io/inner", "go"))
+		return;
+	/* Nested delivery, bounded: until I acted or 5 s passed. */
+	for (int i = 0; i < 50 && !inner_acted; i++)
+		pvk_xs_wait_watches(100ULL * 1000 * 1000);
+}
+
+PVK_GUEST_TEST(xs_watch_unwatch_outer_from_nested)
+{
+	struct pvk_xs_watch inner = { .path = "data/pvk-io/inner", .cb = inner_cb };
+	unsigned char *bytes;
+	bool poison_kept = true;
+
+	guest_events_enable();
+	pvk_xs_run_watches();
+	outer_w = pvk_port_malloc(sizeof(*outer_w));
+	PVK_CHECK(outer_w != NULL);
+	memset(outer_w, 0, sizeof(*outer_w));
+	outer_w->path = "data/pvk-io/outer";
+	outer_w->cb = outer_cb;
+	inner_armed = outer_armed = inner_acted = false;
+	PVK_CHECK_RC(pvk_xs_watch(&inner), 0);
+	PVK_CHECK_RC(pvk_xs_watch(outer_w), 0);
+	/* Let both registration events go by, unarmed. */
+	while (pvk_xs_wait_watches(200ULL * 1000 * 1000) > 0)
+		;
+	inner_armed = outer_armed = true;
+	PVK_CHECK_RC(pvk_xs_write(PVK_XBT_NIL, "data/pvk-io/outer", "go"), 0);
+	for (int i = 0; i < 50 && !inner_acted; i++)
+		pvk_xs_wait_watches(100ULL * 1000 * 1000);
+	bytes = (unsigned char *)outer_w;
+	for (size_t i = 0; i < sizeof(*outer_w); i++)
+		poison_kept &= bytes[i] == 0x5a;
+	pvk_port_free(outer_w);
+	guest_printf("xenstore: nested unwatch of the outer watch: rc %d, outer kept poison %d\n",
+		     inner_unwatch_rc, poison_kept);
+	PVK_CHECK(inner_acted);
+	PVK_CHECK_RC(inner_unwatch_rc, 0);
+	PVK_CHECK(poison_kept);
+	PVK_CHECK_RC(pvk_xs_unwatch(&inner), 0);
+	PVK_CHECK_RC(pvk_xs_rm(PVK_XBT_NIL, "data/pvk-io"), 0);
+}
+
 /* More events than the queue holds: counted, reported, and the callback
  * told once to re-read, which finds every node. */
 #define OVF_NODES	400
