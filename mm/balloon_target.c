@@ -41,6 +41,7 @@
 static const struct pvk_balloon_host *host;
 static uint8_t *ballooned[BITMAP_PAGES];	/* bit per pfn, paged */
 static unsigned long nr_ballooned, frontier, target;
+static unsigned long bitmap_pages;	/* allocated for the bitmap */
 static unsigned long next_scan;		/* where populate looks first */
 static bool target_stale;		/* set by the watch, event context */
 static unsigned long reads;		/* of memory/target, since start */
@@ -69,6 +70,7 @@ static bool set_bit_to(unsigned long pfn, bool on)
 		*page = pvk_port_alloc_page();
 		if (!*page)
 			return false;
+		bitmap_pages++;
 		for (unsigned int i = 0; i < PVK_PAGE_SIZE; i++)
 			(*page)[i] = 0;
 	}
@@ -91,6 +93,11 @@ static bool bitmap_ready(const pvk_pfn_t *pfns, unsigned long n)
 			return false;
 	}
 	return true;
+}
+
+unsigned long pvk_balloon_bitmap_pages(void)
+{
+	return bitmap_pages;
 }
 
 unsigned long pvk_balloon_pages(void)

@@ -32,8 +32,10 @@ long pvk_balloon_populate(const pvk_pfn_t *pfns, unsigned long n);
 /* Pages the domain holds now (XENMEM_current_reservation). */
 long pvk_balloon_current_pages(void);
 
-/* The most pages Xen lets the domain hold (XENMEM_maximum_reservation:
- * xl's maxmem, plus the toolstack's slack). */
+/* The most pages Xen lets the domain hold now (XENMEM_maximum_reservation).
+ * Not xl's maxmem: xl keeps Xen's maximum at the target + 1 MiB and
+ * raises it with each `xl mem-set`; maxmem (KiB) is memory/static-max in
+ * the domain's xenstore home. */
 long pvk_balloon_maximum_pages(void);
 
 void pvk_balloon_stats_snapshot(struct pvk_balloon_stats *out);
@@ -96,5 +98,9 @@ bool pvk_balloon_settled(void);
  * and the target it follows, in pages. */
 unsigned long pvk_balloon_pages(void);
 unsigned long pvk_balloon_target_pages(void);
+
+/* Pages the driver took from pvk_port_alloc_page for its bitmap (kept for
+ * the life of the guest). */
+unsigned long pvk_balloon_bitmap_pages(void);
 
 #endif /* PVKIT_BALLOON_H */

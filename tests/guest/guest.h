@@ -216,6 +216,11 @@ unsigned long guest_balloon_lent_pages(void);
 /* pfns past the boot size the driver populated and the guest added. */
 unsigned long guest_balloon_grown_pages(void);
 
+/* ---- cases/mm_p2m.c: shared by the p2m and balloon tests ------------- */
+/* PVK_CHECK_CALL helper: the published frame list covers the whole p2m
+ * (arch.max_pfn) and every entry agrees with pvk_pfn_to_mfn(). */
+void guest_check_p2m_frame_list(void);
+
 /* ---- console_in.c: console input through the kit's driver (issue 6) -- */
 /* The driver's rx callback (upcall context). */
 void guest_console_input(void *arg);
