@@ -8,15 +8,16 @@
  *              ring | console ring | bootstrap page tables (read-only) |
  *              bootstrap stack | >= 512 KiB unused | end, 4 MiB aligned
  *
- * (xen.h, "Start-of-day memory layout"). This file works out where Xen
- * stopped allocating and where the mapping ends, and translates between
+ * (xen.h, "Start-of-day memory layout"). The kit works out where Xen
+ * stopped allocating and where the mapping ends (pvk_boot_area(), in
+ * pages: an end address can be 2^64); this file translates between
  * the three frame numbers: pfn <-> virt (the 1:1 offset), pfn -> mfn (the
  * p2m list Xen gave us) and mfn -> pfn (Xen's read-only machine-to-phys
  * table, mapped in every PV guest at MACH2PHYS_VIRT_START).
  *
  * At boot, guest_bootmem_map_rest() extends that 1:1 mapping over the rest
- * of the domain's frames through the kit's PV MMU (pvk_mmu_map_range: new
- * page tables come from the page allocator and are made read-only before
+ * of the domain's frames through the kit (pvk_mmu_map_memory: new page
+ * tables come from the page allocator and are made read-only before
  * they are hooked in, the entries go in batches), a chunk at a time, and
  * hands each chunk to the page allocator: the tables for the next chunk
  * then come from memory the previous one mapped, so the few pages Xen left
@@ -45,10 +46,7 @@
 
 #include "guest.h"
 
-#define PAD_AFTER_BOOTSTRAP	(512UL * 1024)	/* xen.h rule 7 */
-#define AREA_ALIGN		(4UL << 20)	/* xen.h rule 2 */
 #define SCRATCH_PAGES		(4096UL + 256)	/* see above */
-#define MAP_CHUNK		4096UL		/* 16 MiB: 8 L1 tables */
 #define HIGH_PAGES		((PVK_GUEST_HIGH_END - PVK_GUEST_HIGH_MAP) / PVK_PAGE_SIZE)
 
 unsigned long guest_free_start, guest_free_end;
@@ -58,11 +56,6 @@ static const pvk_xen_pfn_t *p2m;	/* mfn_list: pfn -> mfn */
 static unsigned long nr_pages;		/* start_info.nr_pages */
 static unsigned long boot_mapped;	/* pfns [0, boot_mapped) are mapped */
 static unsigned long new_end;		/* and [nr_pages, new_end), grown into */
-
-static unsigned long max_ul(unsigned long a, unsigned long b)
-{
-	return a > b ? a : b;
-}
 
 static unsigned long min_ul(unsigned long a, unsigned long b)
 {
@@ -91,60 +84,35 @@ static unsigned long va_pfn(unsigned long va)
 void guest_bootmem_init(const struct pvk_start_info *si,
 			unsigned long boot_stack_top)
 {
-	unsigned long used = (unsigned long)__image_end, area;
+	struct pvk_boot_area area;
 
 	p2m = (const pvk_xen_pfn_t *)si->mfn_list;
 	nr_pages = new_end = si->nr_pages;
-
-	/* The highest byte Xen used: the last bootstrap element is the stack,
-	 * but take every element into account rather than trust the order. */
-	used = max_ul(used, si->mfn_list + nr_pages * sizeof(*p2m));
-	used = max_ul(used, (unsigned long)si + PVK_PAGE_SIZE);
-	if (si->mod_len && !(si->flags & PVK_SIF_MOD_START_PFN))
-		used = max_ul(used, si->mod_start + si->mod_len);
-	used = max_ul(used, si->pt_base + si->nr_pt_frames * PVK_PAGE_SIZE);
-	used = max_ul(used, boot_stack_top);
-	used = GUEST_ROUND_UP(used, PVK_PAGE_SIZE);
-
-	/* The region ends on a 4 MiB boundary at least 512 KiB past `used`.
-	 * Counted in pages from VIRT_BASE: an end address can be 2^64. */
-	area = GUEST_ROUND_UP(used - PVK_GUEST_VIRT_BASE + PAD_AFTER_BOOTSTRAP, AREA_ALIGN);
-	boot_mapped = min_ul(area / PVK_PAGE_SIZE, min_ul(nr_pages, PVK_GUEST_LOW_PAGES));
-	if (boot_mapped <= (used - PVK_GUEST_VIRT_BASE) / PVK_PAGE_SIZE)
+	/* The kit reads the start-of-day layout (pvkit/mmu.h). */
+	if (pvk_boot_area(si, PVK_GUEST_VIRT_BASE, (unsigned long)__image_end,
+			  boot_stack_top, &area))
 		pvk_port_panic("bootmem: no free page after the bootstrap area");
-
-	guest_free_start = used;
+	boot_mapped = min_ul(area.mapped, PVK_GUEST_LOW_PAGES);
+	guest_free_start = pfn_va(area.used);
 	guest_free_end = pfn_va(boot_mapped - 1) + PVK_PAGE_SIZE;
 }
 
-/* Maps pfns [first, first + n) at their 1:1 addresses and gives them to
- * the page allocator, MAP_CHUNK at a time, never across the two windows. */
-static int map_and_add(unsigned long first, unsigned long n, unsigned long *done)
+static unsigned long va_of(pvk_pfn_t pfn)
 {
-	*done = 0;
-	while (*done < n) {
-		unsigned long pfn = first + *done, k = min_ul(n - *done, MAP_CHUNK);
-		int rc;
+	return pfn_va(pvk_pfn_raw(pfn));
+}
 
-		if (pfn < PVK_GUEST_LOW_PAGES)
-			k = min_ul(k, PVK_GUEST_LOW_PAGES - pfn);
-		else if (pfn + k > HIGH_PAGES)
-			return -PVK_XEN_ENOSPC;
-		rc = pvk_mmu_map_range(pfn_va(pfn), pvk_pfn(pfn), k, PVK_PTE_KERNEL_RW);
-		if (rc) {
-			guest_printf("bootmem: mapping pfns 0x%lx-0x%lx at %p failed: %d\n",
-				     pfn, pfn + k - 1, (void *)pfn_va(pfn), rc);
-			return rc;
-		}
-		/* Mapped, so translatable and the allocator's, in that order. */
-		*done += k;
-		if (first < nr_pages)
-			boot_mapped = first + *done;
-		else
-			new_end = first + *done;
-		guest_page_alloc_add(pfn_va(pfn), pfn_va(pfn + k - 1) + PVK_PAGE_SIZE);
-	}
-	return 0;
+/* After each chunk the kit mapped: translatable first, then allocatable. */
+static void chunk_mapped(unsigned long va, unsigned long pages, void *arg)
+{
+	unsigned long end = va_pfn(va) + pages;
+
+	(void)arg;
+	if (end <= nr_pages)
+		boot_mapped = end;
+	else
+		new_end = end;
+	guest_page_alloc_add(va, va + pages * PVK_PAGE_SIZE);
 }
 
 void guest_bootmem_map_rest(void)
@@ -153,7 +121,10 @@ void guest_bootmem_map_rest(void)
 
 	if (limit <= boot_mapped)
 		return;
-	if (map_and_add(boot_mapped, limit - boot_mapped, &done))
+	if (limit > HIGH_PAGES)
+		pvk_port_panic("bootmem: more memory than the two windows hold");
+	if (pvk_mmu_map_memory(pvk_pfn(boot_mapped), limit - boot_mapped, va_of,
+			       chunk_mapped, NULL, &done))
 		pvk_port_panic("bootmem: cannot map the domain's memory");
 	guest_boot_mapped_pages = done;
 	guest_free_end = pfn_va(min_ul(boot_mapped, PVK_GUEST_LOW_PAGES) - 1) + PVK_PAGE_SIZE;
@@ -168,7 +139,9 @@ int guest_bootmem_add_new(pvk_pfn_t first, unsigned long n)
 			     (unsigned long long)pvk_pfn_raw(first), new_end);
 		return -PVK_XEN_EINVAL;
 	}
-	return map_and_add(new_end, n, &done);
+	if (new_end + n > HIGH_PAGES)
+		return -PVK_XEN_ENOSPC;
+	return pvk_mmu_map_memory(first, n, va_of, chunk_mapped, NULL, &done);
 }
 
 bool guest_pfn_is_mapped(pvk_pfn_t pfn)
