@@ -34,6 +34,7 @@
 
 static pvk_xen_pfn_t *boot_p2m;
 static unsigned long boot_nr, boot_leaves;	/* leaves: pages of boot_p2m */
+static unsigned long init_p2m_pfn = ~0UL;	/* XEN_ELFNOTE_INIT_P2M: its first pfn */
 static pvk_xen_pfn_t **ext[PER_PAGE];		/* mid pages of leaf pointers */
 static unsigned long p2m_end;			/* pfns below may have a frame */
 static unsigned long nr_leaves;			/* leaves that exist */
@@ -49,6 +50,10 @@ void pvk_p2m_init(const struct pvk_start_info *si)
 	if (si->nr_pages > PVK_P2M_MAX_PFNS)
 		pvk_port_panic("pvk_p2m_init: more pages than one frame-list-list covers");
 	boot_p2m = (pvk_xen_pfn_t *)si->mfn_list;
+	/* The builder fills these only for a p2m it placed at INIT_P2M's
+	 * address: the list first, then its page tables. */
+	if (si->nr_p2m_frames)
+		init_p2m_pfn = si->first_p2m_pfn;
 	boot_nr = p2m_end = si->nr_pages;
 	boot_leaves = nr_leaves = (boot_nr + PER_PAGE - 1) / PER_PAGE;
 	/* The last page's tail is ours (the builder's segment is whole
@@ -73,6 +78,15 @@ pvk_xen_pfn_t *pvk_p2m_leaf(unsigned long l)
 	if (l < boot_leaves)
 		return boot_p2m + l * PER_PAGE;
 	return ext[l / PER_PAGE][l % PER_PAGE];
+}
+
+pvk_mfn_t pvk_p2m_leaf_mfn(unsigned long l)
+{
+	/* A leaf at INIT_P2M's address is not in the host's 1:1 map: its pfn
+	 * is known from start_info instead. */
+	if (l < boot_leaves && init_p2m_pfn != ~0UL)
+		return pvk_pfn_to_mfn(pvk_pfn(init_p2m_pfn + l));
+	return pvk_pfn_to_mfn(pvk_port_virt_to_pfn(pvk_p2m_leaf(l)));
 }
 
 unsigned long pvk_p2m_nr_leaves(void)
@@ -135,7 +149,7 @@ static int add_leaf(void)
 	for (unsigned int i = 0; i < PER_PAGE; i++)
 		leaf[i] = PVK_INVALID_RAW_FRAME;
 	/* Named in the published frame list before anyone can reach it. */
-	rc = pvk_p2m_frame_list_add(l, leaf);
+	rc = pvk_p2m_frame_list_add(l, pvk_pfn_to_mfn(pvk_port_virt_to_pfn(leaf)));
 	if (rc) {
 		pvk_port_free_page(leaf);
 		return rc;

@@ -38,7 +38,7 @@ static uint64_t mfn_of(const void *va)
 
 /* Leaf l named in its mid page; the mid page allocated and named in the
  * top page first if it is new. */
-static int name_leaf(unsigned long l, const void *leaf)
+static int name_leaf(unsigned long l, pvk_mfn_t leaf)
 {
 	pvk_xen_pfn_t *mid = mids[l / PER_PAGE];
 
@@ -48,13 +48,13 @@ static int name_leaf(unsigned long l, const void *leaf)
 			return -PVK_XEN_ENOMEM;
 		mids[l / PER_PAGE] = mid;
 	}
-	PVK_WRITE_ONCE(mid[l % PER_PAGE], mfn_of(leaf));
+	PVK_WRITE_ONCE(mid[l % PER_PAGE], pvk_mfn_raw(leaf));
 	pvk_barrier();	/* the mid page is filled before the top names it */
 	PVK_WRITE_ONCE(top[l / PER_PAGE], mfn_of(mid));
 	return 0;
 }
 
-int pvk_p2m_frame_list_add(unsigned long l, const void *leaf)
+int pvk_p2m_frame_list_add(unsigned long l, pvk_mfn_t leaf)
 {
 	return shared ? name_leaf(l, leaf) : 0;
 }
@@ -78,7 +78,7 @@ int pvk_p2m_publish(struct pvk_shared_info *shinfo)
 	if (!top)
 		return -PVK_XEN_ENOMEM;
 	for (unsigned long l = 0; l < leaves && !rc; l++)
-		rc = name_leaf(l, pvk_p2m_leaf(l));
+		rc = name_leaf(l, pvk_p2m_leaf_mfn(l));
 	if (rc) {
 		/* Unpublished: nothing points at these pages yet. */
 		for (unsigned int j = 0; j < PER_PAGE; j++) {

@@ -23,8 +23,11 @@
  * aligned, below VIRT_BASE) address, outside the start-of-day area, with
  * start_info.first_p2m_pfn/nr_p2m_frames naming the frames it and its page
  * tables use (keep them out of the allocator). Either way mfn_list is a
- * virtual address the kit reads and writes in place; the kit needs the
- * port to translate it (pvk_port_virt_to_pfn) only for pvk_p2m_publish().
+ * virtual address the kit reads and writes in place (for publishing, the
+ * kit finds the frames of a default-placed list through
+ * pvk_port_virt_to_pfn, of an INIT_P2M one through first_p2m_pfn). The
+ * reference guest uses the default placement: the INIT_P2M path is not
+ * yet proven on Xen.
  */
 #ifndef PVKIT_P2M_H
 #define PVKIT_P2M_H
