@@ -208,6 +208,30 @@ PVK_GUEST_TEST_EXPLICIT(balloon_mem_set)
  */
 #define GROW_TIMEOUT_NS		(240ULL * 1000 * 1000 * 1000)
 
+/* Entries of our p2m that name a frame. */
+static unsigned long p2m_valid(void)
+{
+	unsigned long n = 0;
+
+	for (unsigned long pfn = 0; pfn < pvk_p2m_nr_pages(); pfn++)
+		n += pvk_mfn_raw(pvk_pfn_to_mfn(pvk_pfn(pfn))) != PVK_INVALID_RAW_FRAME;
+	return n;
+}
+
+/* dom0's pvk-p2m-check read the published p2m as save/restore would
+ * (every named frame the domain's, none twice, as many as it holds) and
+ * wrote how many frames it found to node. */
+static void dom0_read_p2m(const char *node)
+{
+	unsigned long seen, ours = p2m_valid();
+
+	PVK_CHECK_RC(dom0_says(node, &seen), 0);
+	guest_printf("balloon: dom0 read %lu frames through the published frame list (our p2m names %lu, Xen counts %ld)\n",
+		     seen, ours, pvk_balloon_current_pages());
+	PVK_CHECK_EQ(seen, ours);
+	PVK_CHECK_EQ((long)seen, pvk_balloon_current_pages());
+}
+
 static int follow_long(unsigned long pages)
 {
 	struct pvk_wait w;
@@ -286,6 +310,7 @@ PVK_GUEST_TEST_EXPLICIT(balloon_grow)
 	PVK_CHECK_RC(dom0_says("data/xl-mem-512", &xl_mib), 0);
 	guest_printf("balloon: xl list says %lu MiB\n", xl_mib);
 	PVK_CHECK_EQ(xl_mib, 512);
+	PVK_CHECK_CALL(dom0_read_p2m("data/p2m-valid"));
 
 	guest_printf("balloon: ready for xl mem-set 64m\n");
 	t0 = pvk_time_now_ns();
@@ -298,4 +323,5 @@ PVK_GUEST_TEST_EXPLICIT(balloon_grow)
 	PVK_CHECK_RC(dom0_says("data/xl-mem-64b", &xl_mib), 0);
 	guest_printf("balloon: xl list says %lu MiB\n", xl_mib);
 	PVK_CHECK_EQ(xl_mib, 64);
+	PVK_CHECK_CALL(dom0_read_p2m("data/p2m-valid-64"));
 }
