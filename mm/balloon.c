@@ -138,6 +138,13 @@ long pvk_balloon_current_pages(void)
 	return pvk_hyp_memory_op(PVK_XENMEM_current_reservation, &self);
 }
 
+long pvk_balloon_maximum_pages(void)
+{
+	pvk_domid_t self = PVK_DOMID_SELF;
+
+	return pvk_hyp_memory_op(PVK_XENMEM_maximum_reservation, &self);
+}
+
 void pvk_balloon_stats_snapshot(struct pvk_balloon_stats *out)
 {
 	*out = stats;

@@ -8,9 +8,18 @@
  * pvk_balloon_work() in thread context, which reads the target and moves
  * toward it a bounded step per call. Going down, the kernel gives frames
  * (host take_frames) and the kit releases them; going up, the kit
- * populates frames it released before - only those: the other pfns were
- * never ours to fill - and hands them back (give_frames). A bitmap over
- * the p2m remembers which pfns are ballooned out.
+ * populates frames it released before, then - when the target is above
+ * what the domain ever held (maxmem > memory) - new pfns past the highest
+ * one so far (the frontier, start_info.nr_pages at start), extending the
+ * p2m first (pvk_p2m_extend), and hands them to the kernel (give_frames).
+ * Xen's maximum reservation is the limit: populate fails past it.
+ *
+ * A bitmap remembers which pfns below the frontier are ballooned out. It
+ * is paged so that it costs nothing for memory that never balloons and
+ * fits any domain size: a fixed index of BITMAP_PAGES pointers (32 KiB of
+ * .bss, PVK_P2M_MAX_PFNS pfns), each to one page of bits for 128 MiB of
+ * pfns, allocated (pvk_port_alloc_page) the first time a pfn in its range
+ * is released: at most 8 pages (32 KiB) per GiB ballooned out.
  *
  * When the kernel has no frame to spare, or Xen no frame to give, the
  * driver says so once and waits for the next target rather than retry in
@@ -26,9 +35,13 @@
 
 #define CHUNK PVK_BALLOON_CHUNK
 
+#define BITS_PER_PAGE	(PVK_PAGE_SIZE * 8)
+#define BITMAP_PAGES	(PVK_P2M_MAX_PFNS / BITS_PER_PAGE)
+
 static const struct pvk_balloon_host *host;
-static uint8_t *ballooned;		/* bit per pfn */
-static unsigned long nr_ballooned, nr_pages, target;
+static uint8_t *ballooned[BITMAP_PAGES];	/* bit per pfn, paged */
+static unsigned long nr_ballooned, frontier, target;
+static unsigned long bitmap_pages;	/* allocated for the bitmap */
 static unsigned long next_scan;		/* where populate looks first */
 static bool target_stale;		/* set by the watch, event context */
 static unsigned long reads;		/* of memory/target, since start */
@@ -39,20 +52,57 @@ static struct pvk_xs_watch target_watch;
 
 static bool test_bit(unsigned long pfn)
 {
-	return ballooned[pfn / 8] & (1u << (pfn % 8));
+	const uint8_t *page = ballooned[pfn / BITS_PER_PAGE];
+	unsigned long bit = pfn % BITS_PER_PAGE;
+
+	return page && (page[bit / 8] & (1u << (bit % 8)));
 }
 
-static void set_bit_to(unsigned long pfn, bool on)
+/* Clearing never allocates; setting may (false: no page for the bitmap). */
+static bool set_bit_to(unsigned long pfn, bool on)
 {
+	uint8_t **page = &ballooned[pfn / BITS_PER_PAGE];
+	unsigned long bit = pfn % BITS_PER_PAGE;
+
+	if (!*page) {
+		if (!on)
+			return true;
+		*page = pvk_port_alloc_page();
+		if (!*page)
+			return false;
+		bitmap_pages++;
+		for (unsigned int i = 0; i < PVK_PAGE_SIZE; i++)
+			(*page)[i] = 0;
+	}
 	if (on)
-		ballooned[pfn / 8] |= (uint8_t)(1u << (pfn % 8));
+		(*page)[bit / 8] |= (uint8_t)(1u << (bit % 8));
 	else
-		ballooned[pfn / 8] &= (uint8_t)~(1u << (pfn % 8));
+		(*page)[bit / 8] &= (uint8_t)~(1u << (bit % 8));
+	return true;
+}
+
+/* Pages for the bitmap bits of pfns, allocated up front so that no frame
+ * is released without a bit to remember it by. */
+static bool bitmap_ready(const pvk_pfn_t *pfns, unsigned long n)
+{
+	for (unsigned long i = 0; i < n; i++) {
+		unsigned long pfn = pvk_pfn_raw(pfns[i]);
+
+		if (!ballooned[pfn / BITS_PER_PAGE] &&
+		    (!set_bit_to(pfn, true) || !set_bit_to(pfn, false)))
+			return false;
+	}
+	return true;
+}
+
+unsigned long pvk_balloon_bitmap_pages(void)
+{
+	return bitmap_pages;
 }
 
 unsigned long pvk_balloon_pages(void)
 {
-	return nr_pages - nr_ballooned;
+	return frontier - nr_ballooned;
 }
 
 unsigned long pvk_balloon_target_pages(void)
@@ -73,6 +123,12 @@ static bool shrink(unsigned long want)
 			 pvk_balloon_pages(), target);
 		return false;
 	}
+	if (!bitmap_ready(pfns, n)) {
+		pvk_warn("balloon: no page for the bitmap; staying at %lu pages (target %lu)",
+			 pvk_balloon_pages(), target);
+		host->give_frames(pfns, n);
+		return false;
+	}
 	done = pvk_balloon_release(pfns, n);
 	for (long i = 0; i < done; i++)
 		set_bit_to(pvk_pfn_raw(pfns[i]), true);
@@ -83,35 +139,67 @@ static bool shrink(unsigned long want)
 	return done == (long)n;
 }
 
-/* Populates up to want (<= CHUNK) ballooned pfns; false when stuck. */
+/* Up to want ballooned pfns, from next_scan on, skipping empty bitmap
+ * pages and bytes. */
+static unsigned long find_ballooned(pvk_pfn_t *pfns, unsigned long want)
+{
+	unsigned long n = 0, pfn = next_scan < frontier ? next_scan : 0;
+
+	for (unsigned long seen = 0; nr_ballooned && seen < frontier && n < want;) {
+		const uint8_t *page = ballooned[pfn / BITS_PER_PAGE];
+		unsigned long step = 1;
+
+		if (!page)
+			step = BITS_PER_PAGE - pfn % BITS_PER_PAGE;
+		else if (!(pfn % 8) && !page[(pfn % BITS_PER_PAGE) / 8])
+			step = 8;
+		else if (test_bit(pfn))
+			pfns[n++] = pvk_pfn(pfn);
+		seen += step;
+		pfn += step;
+		if (pfn >= frontier)
+			pfn = 0;
+	}
+	return n;
+}
+
+/* Populates up to want (<= CHUNK) pfns: ballooned ones first, then new
+ * ones at the frontier. False when stuck. */
 static bool grow(unsigned long want)
 {
 	pvk_pfn_t pfns[CHUNK];
-	unsigned long n = 0;
+	unsigned long n = find_ballooned(pfns, want);
+	bool fresh = !n;
 	long done;
+	int rc;
 
-	for (unsigned long k = 0; k < nr_pages && n < want; k++) {
-		unsigned long pfn = (next_scan + k) % nr_pages;
-
-		if (test_bit(pfn))
-			pfns[n++] = pvk_pfn(pfn);
+	if (fresh) {
+		/* Beyond anything the domain held: new pfns, p2m first. */
+		rc = pvk_p2m_extend(frontier + want);
+		if (rc) {
+			pvk_warn("balloon: cannot extend the p2m past %lu pfns: %d; staying at %lu pages (target %lu)",
+				 frontier, rc, pvk_balloon_pages(), target);
+			return false;
+		}
+		for (n = 0; n < want; n++)
+			pfns[n] = pvk_pfn(frontier + n);
+	} else {
+		next_scan = pvk_pfn_raw(pfns[n - 1]) + 1;
 	}
-	if (!n) {
-		pvk_warn("balloon: target %lu pages is above the %lu the domain started with",
-			 target, nr_pages);
-		return false;
-	}
-	next_scan = pvk_pfn_raw(pfns[n - 1]) + 1;
 	done = pvk_balloon_populate(pfns, n);
 	if (done > 0) {
-		for (long i = 0; i < done; i++)
-			set_bit_to(pvk_pfn_raw(pfns[i]), false);
-		nr_ballooned -= (unsigned long)done;
+		if (fresh) {
+			frontier += (unsigned long)done;
+		} else {
+			for (long i = 0; i < done; i++)
+				set_bit_to(pvk_pfn_raw(pfns[i]), false);
+			nr_ballooned -= (unsigned long)done;
+		}
 		host->give_frames(pfns, (unsigned long)done);
 	}
 	if (done != (long)n)
-		pvk_warn("balloon: Xen gave %ld of %lu frames; staying at %lu pages (target %lu)",
-			 done, n, pvk_balloon_pages(), target);
+		pvk_warn("balloon: Xen gave %ld of %lu frames; staying at %lu pages (target %lu, Xen's maximum %ld)",
+			 done, n, pvk_balloon_pages(), target, pvk_balloon_maximum_pages());
 	return done == (long)n;
 }
 
@@ -197,13 +285,8 @@ int pvk_balloon_driver_start(const struct pvk_balloon_host *h)
 		return -PVK_XEN_EEXIST;
 	if (!h || !h->take_frames || !h->give_frames || !h->kick)
 		return -PVK_XEN_EINVAL;
-	nr_pages = pvk_p2m_nr_pages();
-	target = nr_pages;
-	ballooned = pvk_port_malloc((nr_pages + 7) / 8);
-	if (!ballooned)
-		return -PVK_XEN_ENOMEM;
-	for (unsigned long i = 0; i < (nr_pages + 7) / 8; i++)
-		ballooned[i] = 0;
+	frontier = pvk_p2m_nr_pages();
+	target = frontier;
 	host = h;
 	target_watch.path = "memory/target";
 	target_watch.notify = target_changed;
@@ -211,8 +294,6 @@ int pvk_balloon_driver_start(const struct pvk_balloon_host *h)
 	if (rc) {
 		pvk_err("balloon: cannot watch memory/target: %d", rc);
 		host = NULL;
-		pvk_port_free(ballooned);
-		ballooned = NULL;
 	}
 	return rc;
 }

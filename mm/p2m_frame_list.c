@@ -6,11 +6,17 @@
  * machine frames:
  *
  *   arch.pfn_to_mfn_frame_list_list -> one page: mfns of the "mid" pages
- *   mid page j                      -> mfns of p2m pages j*512 .. j*512+511
- *   p2m page i                      -> the p2m entries i*512 .. i*512+511
+ *   mid page j                      -> mfns of leaves j*512 .. j*512+511
+ *   leaf i                          -> the p2m entries i*512 .. i*512+511
  *
- * and arch.max_pfn, the number of entries. The p2m pages never move (the
- * p2m is updated in place), so the tree is built once.
+ * and arch.max_pfn, the number of entries the toolstack may read. The
+ * leaves are the p2m's own pages (p2m.c), updated in place, so the tree
+ * only changes when the p2m grows: a new leaf is named in its mid page
+ * (a new mid page in the top one) before p2m.c lets anything reach it,
+ * and max_pfn moves last. We leave arch.p2m_cr3 at 0: that field is for a
+ * virtually linear p2m (Linux's), which this one is not, and with it 0 the
+ * toolstack reads this tree. One top page names 512 mids of 512 leaves:
+ * PVK_P2M_MAX_PFNS.
  */
 #include <pvkit/log.h>
 #include <pvkit/p2m.h>
@@ -19,58 +25,74 @@
 
 #include "p2m_internal.h"
 
-#define PER_PAGE (PVK_PAGE_SIZE / sizeof(pvk_xen_pfn_t))
+#define PER_PAGE PVK_P2M_PER_PAGE
 
+static struct pvk_shared_info *shared;	/* set once published */
 static pvk_xen_pfn_t *top;
+static pvk_xen_pfn_t *mids[PER_PAGE];
 
 static uint64_t mfn_of(const void *va)
 {
 	return pvk_mfn_raw(pvk_pfn_to_mfn(pvk_port_virt_to_pfn(va)));
 }
 
+/* Leaf l named in its mid page; the mid page allocated and named in the
+ * top page first if it is new. */
+static int name_leaf(unsigned long l, pvk_mfn_t leaf)
+{
+	pvk_xen_pfn_t *mid = mids[l / PER_PAGE];
+
+	if (!mid) {
+		mid = pvk_port_alloc_page();
+		if (!mid)
+			return -PVK_XEN_ENOMEM;
+		mids[l / PER_PAGE] = mid;
+	}
+	PVK_WRITE_ONCE(mid[l % PER_PAGE], pvk_mfn_raw(leaf));
+	pvk_barrier();	/* the mid page is filled before the top names it */
+	PVK_WRITE_ONCE(top[l / PER_PAGE], mfn_of(mid));
+	return 0;
+}
+
+int pvk_p2m_frame_list_add(unsigned long l, pvk_mfn_t leaf)
+{
+	return shared ? name_leaf(l, leaf) : 0;
+}
+
+void pvk_p2m_frame_list_grew(unsigned long nr)
+{
+	if (!shared)
+		return;
+	pvk_barrier();	/* every leaf below nr is named before max_pfn says so */
+	PVK_WRITE_ONCE(shared->arch.max_pfn, nr);
+}
+
 int pvk_p2m_publish(struct pvk_shared_info *shinfo)
 {
-	const pvk_xen_pfn_t *p2m = pvk_p2m_array();
-	unsigned long nr = pvk_p2m_nr_pages();
-	unsigned long p2m_pages = (nr + PER_PAGE - 1) / PER_PAGE;
-	unsigned long mid_pages = (p2m_pages + PER_PAGE - 1) / PER_PAGE;
-	pvk_xen_pfn_t **mids;
-	unsigned long n = 0;
+	unsigned long leaves = pvk_p2m_nr_leaves();
+	int rc = 0;
 
-	if (top)
+	if (shared)
 		return 0;
-	if ((unsigned long)p2m & (PVK_PAGE_SIZE - 1)) {
-		pvk_err("p2m: the p2m at %p is not page-aligned", (const void *)p2m);
-		return -PVK_XEN_EINVAL;
-	}
-	if (mid_pages > PER_PAGE) {
-		pvk_err("p2m: %lu pages need more than one frame-list-list page", nr);
-		return -PVK_XEN_EINVAL;
-	}
-	mids = pvk_port_malloc(mid_pages * sizeof(*mids));
 	top = pvk_port_alloc_page();
-	for (n = 0; mids && top && n < mid_pages; n++) {
-		mids[n] = pvk_port_alloc_page();
-		if (!mids[n])
-			break;
-	}
-	if (!mids || !top || n < mid_pages) {
-		/* Unpublished: nothing points at these pages yet. */
-		for (unsigned long k = 0; mids && k < n; k++)
-			pvk_port_free_page(mids[k]);
-		if (top)
-			pvk_port_free_page(top);
-		pvk_port_free(mids);
-		top = NULL;
+	if (!top)
 		return -PVK_XEN_ENOMEM;
+	for (unsigned long l = 0; l < leaves && !rc; l++)
+		rc = name_leaf(l, pvk_p2m_leaf_mfn(l));
+	if (rc) {
+		/* Unpublished: nothing points at these pages yet. */
+		for (unsigned int j = 0; j < PER_PAGE; j++) {
+			if (mids[j])
+				pvk_port_free_page(mids[j]);
+			mids[j] = NULL;
+		}
+		pvk_port_free_page(top);
+		top = NULL;
+		return rc;
 	}
-	for (unsigned long i = 0; i < p2m_pages; i++)
-		mids[i / PER_PAGE][i % PER_PAGE] = mfn_of(p2m + i * PER_PAGE);
-	for (unsigned long j = 0; j < mid_pages; j++)
-		top[j] = mfn_of(mids[j]);
-	pvk_port_free(mids);
-	PVK_WRITE_ONCE(shinfo->arch.max_pfn, nr);
+	PVK_WRITE_ONCE(shinfo->arch.max_pfn, pvk_p2m_nr_pages());
 	pvk_barrier();	/* the tree is complete before it is published */
 	PVK_WRITE_ONCE(shinfo->arch.pfn_to_mfn_frame_list_list, mfn_of(top));
+	shared = shinfo;
 	return 0;
 }

@@ -32,6 +32,12 @@ long pvk_balloon_populate(const pvk_pfn_t *pfns, unsigned long n);
 /* Pages the domain holds now (XENMEM_current_reservation). */
 long pvk_balloon_current_pages(void);
 
+/* The most pages Xen lets the domain hold now (XENMEM_maximum_reservation).
+ * Not xl's maxmem: xl keeps Xen's maximum at the target + 1 MiB and
+ * raises it with each `xl mem-set`; maxmem (KiB) is memory/static-max in
+ * the domain's xenstore home. */
+long pvk_balloon_maximum_pages(void);
+
 void pvk_balloon_stats_snapshot(struct pvk_balloon_stats *out);
 
 /* Host calls and kit chunks handle at most this many frames at a time. */
@@ -44,7 +50,11 @@ void pvk_balloon_stats_snapshot(struct pvk_balloon_stats *out);
  * spare now - no mapping left (Xen keeps a mapped frame alive), no user;
  * returns how many it wrote to pfns, 0 when it has none. give_frames: n
  * frames it gets back, populated again or not taken by Xen; it maps and
- * reuses them. Both in thread context, n <= PVK_BALLOON_CHUNK. kick: in
+ * reuses them. When the target is above the boot size (xl's maxmem >
+ * memory), give_frames also brings pfns the kernel never had: from
+ * start_info.nr_pages up, each run in increasing order, never mapped
+ * before (the kernel needs page tables for them: pvk_mmu_map_range). Both
+ * in thread context, n <= PVK_BALLOON_CHUNK. kick: in
  * event context, the target changed: arrange for pvk_balloon_work() to run
  * soon in thread context (a worker thread, the idle loop); must not sleep.
  */
@@ -57,7 +67,12 @@ struct pvk_balloon_host {
 /*
  * Starts the driver, once, with xenstore up: a watch on memory/target
  * (KiB, written by the toolstack, e.g. `xl mem-set`) whose event only
- * kicks the host. The domain starts at the p2m's size.
+ * kicks the host. The domain starts at the p2m's size. Memory it needs
+ * (porters): no heap; a 32 KiB index in .bss; then, from
+ * pvk_port_alloc_page, one bitmap page per 128 MiB of pfns that have had
+ * a frame ballooned out, and as the domain grows past its boot size one
+ * p2m page per 2 MiB of new memory (pvkit/p2m.h). Any domain size up to
+ * PVK_P2M_MAX_PFNS (512 GiB).
  */
 int pvk_balloon_driver_start(const struct pvk_balloon_host *host);
 
@@ -78,9 +93,14 @@ bool pvk_balloon_work(void);
  * read does not happen later at a random point. */
 bool pvk_balloon_settled(void);
 
-/* Pages the domain holds by the driver's count (nr_pages - ballooned),
+/* Pages the domain holds by the driver's count (the pfns it ever held,
+ * start_info.nr_pages and those it grew into, minus those ballooned out),
  * and the target it follows, in pages. */
 unsigned long pvk_balloon_pages(void);
 unsigned long pvk_balloon_target_pages(void);
+
+/* Pages the driver took from pvk_port_alloc_page for its bitmap (kept for
+ * the life of the guest). */
+unsigned long pvk_balloon_bitmap_pages(void);
 
 #endif /* PVKIT_BALLOON_H */

@@ -164,6 +164,52 @@ int pvk_mmu_unmap_range(unsigned long va, unsigned long n);
  * tables are in memory (entries still queued in lazy mode are not seen). */
 uint64_t pvk_mmu_lookup(unsigned long va);
 
+/*
+ * ---- Boot: what Xen mapped, and mapping the rest (mm/boot_area.c) ----
+ *
+ * Porters: Xen's domain builder maps only a start-of-day area 1:1 at
+ * XEN_ELFNOTE_VIRT_BASE: the image, the initrd, the p2m list (2 MiB per
+ * GiB of memory, unless XEN_ELFNOTE_INIT_P2M moves it, pvkit/p2m.h),
+ * start_info, the two rings, the bootstrap page tables (read-only), a
+ * stack page, then at least 512 KiB of free pages to a 4 MiB boundary.
+ * The rest of memory is the kernel's to map, with page tables that must
+ * come from memory already mapped: pvk_mmu_map_memory() does it a chunk at
+ * a time, giving each chunk to the allocator before the next. A kernel
+ * linked in the top 2 GiB (-mcmodel=kernel) has room there for the 1:1
+ * map of 2 GiB of pfns less one page (the end of the last would be 2^64);
+ * it maps the rest elsewhere in the kernel half (not Xen's L4 slots
+ * 256-271, 0xffff800000000000-0xffff87ffffffffff), e.g. from
+ * 0xffff880000000000 as the reference guest does (tests/guest/layout.h).
+ */
+struct pvk_boot_area {
+	unsigned long used;	/* pfns [0, used) hold the bootstrap elements */
+	unsigned long mapped;	/* Xen mapped pfns [0, mapped) at VIRT_BASE */
+	/* With XEN_ELFNOTE_INIT_P2M: the frames of the p2m list and of the
+	 * page tables mapping it (start_info.first_p2m_pfn, nr_p2m_frames),
+	 * outside [0, mapped); keep them out of the allocator. 0 otherwise. */
+	unsigned long p2m_first, p2m_frames;
+};
+
+/* Works out the start-of-day area from start_info, the kernel's VIRT_BASE,
+ * the end of its image (bss included) and the stack pointer Xen entered
+ * with. 0, or -PVK_XEN_EINVAL / -PVK_XEN_ENOMEM (no free page after it). */
+int pvk_boot_area(const struct pvk_start_info *si, unsigned long virt_base,
+		  unsigned long image_end, unsigned long stack_top,
+		  struct pvk_boot_area *area);
+
+/*
+ * Maps pfns first .. first + n - 1 read-write at va_of(pfn) (the host's
+ * 1:1 map; it may jump, as between two windows), up to 16 MiB at a time
+ * within a contiguous run, calling add(va, pages, arg) after each chunk so
+ * the host hands it to its page allocator: pvk_mmu_map_range() takes the
+ * next chunk's page tables from there. *done says how many were mapped
+ * (and added); 0 or the first error.
+ */
+int pvk_mmu_map_memory(pvk_pfn_t first, unsigned long n,
+		       unsigned long (*va_of)(pvk_pfn_t pfn),
+		       void (*add)(unsigned long va, unsigned long pages, void *arg),
+		       void *arg, unsigned long *done);
+
 /* For the pvops table's mmu slots on Xen (mm/mmu_pvops.c). CR3 values are
  * machine addresses of the L4; set_pte's val is a machine PTE. */
 unsigned long pvk_mmu_xen_read_cr3(void);

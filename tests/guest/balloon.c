@@ -13,6 +13,9 @@
  * in one update_va_mapping run first, since Xen keeps a mapped frame
  * alive. Going up, the kit has given them new machine frames: they are
  * mapped again at their 1:1 address and freed back to the allocator.
+ * Past the boot size (maxmem > memory) the kit brings pfns the guest
+ * never had: bootmem.c maps them (new page tables) and adds them to the
+ * allocator as a new range.
  */
 #include <pvkit/balloon.h>
 #include <pvkit/log.h>
@@ -30,6 +33,7 @@
 
 static struct pvk_mmu_va_update run[PVK_BALLOON_CHUNK];
 static unsigned long lent;	/* taken and not given back */
+static unsigned long grown;	/* pfns past the boot size, added */
 
 /* Maps each page at its 1:1 address to the frame the p2m now names and
  * frees it; a page Xen would not map is kept out of use (and said). */
@@ -76,8 +80,27 @@ static unsigned long take_frames(pvk_pfn_t *pfns, unsigned long n)
 
 static void give_frames(const pvk_pfn_t *pfns, unsigned long n)
 {
-	lent -= n;
-	map_and_free(pfns, n);
+	unsigned long i = 0;
+
+	while (i < n) {
+		unsigned long k = 1;
+		bool fresh = guest_pfn_is_new(pfns[i]);
+
+		/* A run of the same kind (new ones also consecutive). */
+		while (i + k < n && guest_pfn_is_new(pfns[i + k]) == fresh &&
+		       (!fresh || pvk_pfn_raw(pfns[i + k]) == pvk_pfn_raw(pfns[i]) + k))
+			k++;
+		if (!fresh) {
+			lent -= k;
+			map_and_free(pfns + i, k);
+		} else if (guest_bootmem_add_new(pfns[i], k)) {
+			pvk_err("balloon: %lu new pages from pfn 0x%llx could not be mapped: lost",
+				k, (unsigned long long)pvk_pfn_raw(pfns[i]));
+		} else {
+			grown += k;
+		}
+		i += k;
+	}
 }
 
 static struct guest_work balloon_work = { .fn = pvk_balloon_work };
@@ -120,6 +143,11 @@ void guest_balloon_start(void)
 unsigned long guest_balloon_lent_pages(void)
 {
 	return lent;
+}
+
+unsigned long guest_balloon_grown_pages(void)
+{
+	return grown;
 }
 
 #endif /* CONFIG_PVK_XENBUS */

@@ -9,8 +9,8 @@
  *      ring: from here on output goes to the ring the harness captures;
  *   5. the page allocator and the kit's multicall batcher, then the rest of
  *      the domain's memory mapped and given to the allocator (its page
- *      tables come from the allocator), then the command line, the tests
- *      and the shutdown.
+ *      tables come from the allocator; above 2 GiB in a second window,
+ *      bootmem.c), then the command line, the tests and the shutdown.
  */
 #include <pvkit/hypercall.h>
 #include <pvkit/mmu.h>
@@ -45,6 +45,7 @@ __pvk_noreturn void guest_main(const struct pvk_start_info *si,
 			       unsigned long boot_stack_top)
 {
 	unsigned long nr_scratch;
+	uint64_t map_ns;
 	pvk_pfn_t scratch;
 	unsigned int failed;
 
@@ -66,7 +67,9 @@ __pvk_noreturn void guest_main(const struct pvk_start_info *si,
 	guest_page_alloc_init(guest_free_start, guest_free_end);
 	pvk_multicall_init();
 	guest_work_init();
+	map_ns = guest_now_ns();
 	guest_bootmem_map_rest();
+	map_ns = guest_now_ns() - map_ns;
 	guest_events_init();	/* FIFO event pages come from the page allocator */
 	guest_user_init();	/* syscall and failsafe callbacks (user/run.c) */
 
@@ -75,9 +78,13 @@ __pvk_noreturn void guest_main(const struct pvk_start_info *si,
 		     si->nr_pages, (void *)__image_start, (void *)__image_end,
 		     guest_pages_total(), (void *)guest_free_start, (void *)guest_free_end);
 	guest_unmapped_pfns(&scratch, &nr_scratch);
-	guest_printf("pvkit-guest: page allocator got %zu pages (%lu mapped at boot beyond Xen's), %lu scratch frames left unmapped from pfn 0x%llx\n",
-		     guest_pages_total(), guest_boot_mapped_pages, nr_scratch,
+	guest_printf("pvkit-guest: page allocator got %zu pages (%lu mapped at boot beyond Xen's, in %llu ms), %lu scratch frames left unmapped from pfn 0x%llx\n",
+		     guest_pages_total(), guest_boot_mapped_pages,
+		     (unsigned long long)(map_ns / 1000000), nr_scratch,
 		     (unsigned long long)pvk_pfn_raw(scratch));
+	if (si->nr_pages > PVK_GUEST_LOW_PAGES)
+		guest_printf("pvkit-guest: pfns from 0x%lx (2 GiB less a page) are mapped at %p + pfn * 4 KiB\n",
+			     (unsigned long)PVK_GUEST_LOW_PAGES, (void *)PVK_GUEST_HIGH_MAP);
 	guest_printf("pvops: %s\n", pvk_pvops_name());
 	guest_printf("pvkit-guest: command line \"%s\"\n", (const char *)si->cmd_line);
 

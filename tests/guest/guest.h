@@ -51,15 +51,22 @@ extern uint64_t guest_boot_ns;
 /* ---- bootmem.c: the start-of-day mapped area and frame translation ---- */
 void guest_bootmem_init(const struct pvk_start_info *si,
 			unsigned long boot_stack_top);
-/* [start, end) of the page allocator's pool: the mapped pages Xen left
- * unused, then (after guest_bootmem_map_rest()) the rest of the domain's
- * memory but the scratch window. */
+/* [start, end) of the page allocator's first range: the mapped pages Xen
+ * left unused, then (after guest_bootmem_map_rest()) the rest of the
+ * domain's memory below 2 GiB but the scratch window (above 2 GiB it is
+ * at PVK_GUEST_HIGH_MAP, layout.h). */
 extern unsigned long guest_free_start, guest_free_end;
 /* Maps every frame but the scratch window at its 1:1 address and gives it
  * to the page allocator; guest_boot_mapped_pages says how many. */
 void guest_bootmem_map_rest(void);
 extern unsigned long guest_boot_mapped_pages;
-/* Frames of the start-of-day area: virt = VIRT_BASE + pfn * 4 KiB. */
+/* pfns past the boot size the balloon populated, from nr_pages up in
+ * order: mapped at their 1:1 addresses and given to the allocator. */
+int guest_bootmem_add_new(pvk_pfn_t first, unsigned long n);
+/* True for a pfn past everything mapped so far (never had a mapping). */
+bool guest_pfn_is_new(pvk_pfn_t pfn);
+/* The 1:1 map: virt = VIRT_BASE + pfn * 4 KiB below 2 GiB, HIGH_MAP +
+ * pfn * 4 KiB above (layout.h); the scratch window is a hole in it. */
 bool guest_pfn_is_mapped(pvk_pfn_t pfn);
 void *guest_pfn_to_virt(pvk_pfn_t pfn);
 bool guest_virt_is_mapped(unsigned long va, size_t len);
@@ -161,8 +168,8 @@ unsigned int guest_run_tests(void);
 
 /* ---- page_alloc.c / heap.c: memory ------------------------------------ */
 void guest_page_alloc_init(unsigned long start, unsigned long end);
-/* The pool grows to end (the pages from the old end on are newly mapped). */
-void guest_page_alloc_extend(unsigned long end);
+/* Newly mapped pages [start, end) join the pool. */
+void guest_page_alloc_add(unsigned long start, unsigned long end);
 size_t guest_pages_free(void);
 size_t guest_pages_total(void);
 size_t guest_heap_free_bytes(void);
@@ -206,6 +213,13 @@ void guest_work_schedule(struct guest_work *work);
 void guest_balloon_start(void);
 /* Frames the driver has now handed to Xen (0 before it started). */
 unsigned long guest_balloon_lent_pages(void);
+/* pfns past the boot size the driver populated and the guest added. */
+unsigned long guest_balloon_grown_pages(void);
+
+/* ---- cases/mm_p2m.c: shared by the p2m and balloon tests ------------- */
+/* PVK_CHECK_CALL helper: the published frame list covers the whole p2m
+ * (arch.max_pfn) and every entry agrees with pvk_pfn_to_mfn(). */
+void guest_check_p2m_frame_list(void);
 
 /* ---- console_in.c: console input through the kit's driver (issue 6) -- */
 /* The driver's rx callback (upcall context). */

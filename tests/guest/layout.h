@@ -16,6 +16,20 @@
 
 #define PVK_GUEST_VIRT_BASE	0xffffffff80000000
 
+/*
+ * The top 2 GiB hold the 1:1 map of the first 2 GiB of pfns only (the
+ * image is pfn 0 on), but for the very last page: its end would be 2^64,
+ * which no range end can say. The rest of a larger domain's memory is
+ * mapped 1:1 one level lower: pfn at PVK_GUEST_HIGH_MAP + pfn * 4096 for
+ * pfns from PVK_GUEST_LOW_PAGES up (no pfn is mapped twice, so a page
+ * made read-only for a page table has no writable alias). That is L4
+ * slot 272, the first the guest may use after Xen's own (256-271),
+ * 512 GiB: the most the kit's p2m covers.
+ */
+#define PVK_GUEST_LOW_PAGES	0x7ffff		/* 2 GiB of 4 KiB pages, less one */
+#define PVK_GUEST_HIGH_MAP	0xffff880000000000
+#define PVK_GUEST_HIGH_END	0xffff890000000000
+
 /* Where the image sits in physical memory when booted natively (PVH):
  * p_paddr = virtual - PVK_GUEST_VIRT_BASE + PVK_GUEST_LOAD_PHYS. 2 MiB,
  * so one 2 MiB page maps the start of the image, above the BIOS areas.

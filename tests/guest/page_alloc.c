@@ -3,11 +3,13 @@
  *
  * The pool starts as the part of the start-of-day mapping Xen left unused
  * (from bootmem.c: at least 512 KiB, at most up to the next 4 MiB
- * boundary) and grows at its end as bootmem.c maps the rest of the
- * domain's memory right after it (guest_page_alloc_extend()). Natively it
- * is a .bss array (native.c). Pages are handed out from a bump pointer;
- * freed pages go on a singly linked list (the link lives in the free page
- * itself) and are reused first.
+ * boundary) and grows as bootmem.c maps the rest of the domain's memory
+ * (guest_page_alloc_add()): a range that continues the last one extends
+ * it, another (the window above 2 GiB, memory the balloon grew into)
+ * starts a new one. Natively it is a .bss array (native.c). Pages are
+ * handed out from each range's bump pointer in turn; freed pages go on a
+ * singly linked list (the link lives in the free page itself) and are
+ * reused first.
  */
 #include <pvkit/port.h>
 
@@ -17,46 +19,71 @@ struct free_page {
 	struct free_page *next;
 };
 
-static unsigned long pool_start, pool_next, pool_end;
+#define MAX_RANGES	8
+
+static struct range {
+	unsigned long start, next, end;
+} ranges[MAX_RANGES];
+static unsigned int nr_ranges;
 static struct free_page *free_list;
 static size_t nr_free_listed;
 
 void guest_page_alloc_init(unsigned long start, unsigned long end)
 {
-	pool_start = pool_next = start;
-	pool_end = end;
+	nr_ranges = 0;
+	guest_page_alloc_add(start, end);
 }
 
-void guest_page_alloc_extend(unsigned long end)
+void guest_page_alloc_add(unsigned long start, unsigned long end)
 {
-	if (end < pool_end || end & (PVK_PAGE_SIZE - 1))
-		pvk_port_panic("guest_page_alloc_extend: the pool only grows, by whole pages");
-	pool_end = end;
+	struct range *last = nr_ranges ? &ranges[nr_ranges - 1] : NULL;
+
+	if (end <= start || (start | end) & (PVK_PAGE_SIZE - 1))
+		pvk_port_panic("guest_page_alloc_add: not a range of whole pages");
+	if (last && start == last->end) {
+		last->end = end;
+		return;
+	}
+	if (nr_ranges == MAX_RANGES)
+		pvk_port_panic("guest_page_alloc_add: too many ranges");
+	ranges[nr_ranges++] = (struct range){ start, start, end };
 }
 
 size_t guest_pages_total(void)
 {
-	return (pool_end - pool_start) / PVK_PAGE_SIZE;
+	size_t n = 0;
+
+	for (unsigned int i = 0; i < nr_ranges; i++)
+		n += (ranges[i].end - ranges[i].start) / PVK_PAGE_SIZE;
+	return n;
 }
 
 size_t guest_pages_free(void)
 {
-	return (pool_end - pool_next) / PVK_PAGE_SIZE + nr_free_listed;
+	size_t n = nr_free_listed;
+
+	for (unsigned int i = 0; i < nr_ranges; i++)
+		n += (ranges[i].end - ranges[i].next) / PVK_PAGE_SIZE;
+	return n;
 }
 
 void *pvk_port_alloc_page(void)
 {
-	void *page;
+	void *page = NULL;
 
 	if (free_list) {
 		page = free_list;
 		free_list = free_list->next;
 		nr_free_listed--;
-	} else if (pool_next < pool_end) {
-		page = (void *)pool_next;
-		pool_next += PVK_PAGE_SIZE;
 	} else {
-		return NULL;
+		for (unsigned int i = 0; i < nr_ranges && !page; i++) {
+			if (ranges[i].next < ranges[i].end) {
+				page = (void *)ranges[i].next;
+				ranges[i].next += PVK_PAGE_SIZE;
+			}
+		}
+		if (!page)
+			return NULL;
 	}
 	memset(page, 0, PVK_PAGE_SIZE);
 	return page;
@@ -66,8 +93,11 @@ void pvk_port_free_page(void *page)
 {
 	unsigned long va = (unsigned long)page;
 	struct free_page *p = page;
+	bool ours = false;
 
-	if (va & (PVK_PAGE_SIZE - 1) || va < pool_start || va >= pool_next)
+	for (unsigned int i = 0; i < nr_ranges; i++)
+		ours |= va >= ranges[i].start && va < ranges[i].next;
+	if (va & (PVK_PAGE_SIZE - 1) || !ours)
 		pvk_port_panic("pvk_port_free_page: not a page from pvk_port_alloc_page()");
 	p->next = free_list;
 	free_list = p;

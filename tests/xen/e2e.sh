@@ -29,6 +29,7 @@ DEBUG=
 DOM0_UP_TIMEOUT=${PVK_DOM0_TIMEOUT:-120}   # QEMU start -> "@@pvk dom0-ready"
 BOOT_MARGIN=150                             # added to the scenarios' timeouts
 PER_SCENARIO_MARGIN=25                      # domain build/teardown, dumps
+DEFAULT_HOST_MEMORY=2048                    # MiB of the QEMU machine (HOST_MEMORY)
 
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -69,7 +70,7 @@ scn_file() {  # name
 scn() {  # name var
     ( KERNEL=pvkit-guest RAMDISK='' MEMORY=64 VCPUS=1 VIFS=0 DISKS='' EXTRA='' XL_CONFIG='' CHECK=''
       TIMEOUT=60 EXPECT_END=poweroff EXPECT_SUMMARY=pass EXPECT_REGEX='' REJECT_REGEX=''
-      ALLOW_SKIP='' EXPECT_JUDGE_FAIL=''
+      ALLOW_SKIP='' EXPECT_JUDGE_FAIL='' HOST_MEMORY=$DEFAULT_HOST_MEMORY
       . "$(scn_file "$1")"; eval "printf '%s' \"\${$2}\"" )
 }
 all_scenarios() { (cd "${1:-$SCN}" && ls *.scn | sed 's/\.scn$//'); }
@@ -148,17 +149,19 @@ elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN{printf "%.1f", b-a}'; }
 
 # Boot Xen + dom0 with the run cpio; returns once QEMU has exited (by itself
 # or killed by a watchdog). Sets BOOT_FAIL, T_READY, T_TOTAL.
-boot() {  # stream(0/1) overall-timeout
-    local stream=$1 limit=$2 t0 dom0_args xen_args
+boot() {  # stream(0/1) overall-timeout host-MiB
+    local stream=$1 limit=$2 mem=$3 t0 dom0_args xen_args
     xen_args="dom0_mem=768M,max:768M console=com1 com1=115200,8n1 loglvl=all guest_loglvl=all bootscrub=0"
-    # bootscrub=0: scrubbing 2 GiB under TCG competes with dom0 for a while.
+    # bootscrub=0: scrubbing the machine's RAM under TCG competes with dom0
+    # for a while. dom0 keeps 768 MiB whatever the machine's size: the rest
+    # is Xen's free memory, for the guests.
     dom0_args="console=hvc0 earlyprintk=xen rdinit=/init"
     [ -z "$DEBUG" ] || dom0_args="$dom0_args pvk.debug=1"
     : > "$LOG"; : > "$MARK"
     t0=$(now)
     # -no-reboot: if Xen restarts the machine (reboot or panic) QEMU exits.
     # The second -serial is COM2, the marker channel (dom0's /dev/ttyS1).
-    setsid qemu-system-x86_64 -machine q35 -cpu qemu64,+npt -m 2048 -smp 2 \
+    setsid qemu-system-x86_64 -machine q35 -cpu qemu64,+npt -m "$mem" -smp 2 \
         -display none -monitor none -serial stdio -serial "file:$MARK" \
         -nic none -no-reboot \
         -kernel "$XEN" -append "$xen_args" \
@@ -351,7 +354,7 @@ show_tail() {
 
 main_run() {  # stream scenarios...
     local stream=$1; shift
-    local n img limit=$BOOT_MARGIN runnable=()
+    local n img mem limit runnable=() mems=() group
     [ $# -gt 0 ] || die "no scenario selected"
     for n in "$@"; do
         [ -n "$(scn_file "$n")" ] || die "unknown scenario $n (see: $0 list)"
@@ -376,30 +379,41 @@ main_run() {  # stream scenarios...
             JUDGED[$n]=1; FAILED=$((FAILED + 1)); continue
         fi
         runnable+=("$n")
-        limit=$((limit + $(scn "$n" TIMEOUT) + PER_SCENARIO_MARGIN))
     done
-    if [ ${#runnable[@]} -gt 0 ]; then
-        build_run_cpio "${runnable[@]}"
-        [ "$stream" = 1 ] || info "booting Xen + dom0 under QEMU for ${#runnable[@]} scenario(s), log: ${LOG#"$ROOT"/}"
-        boot "$stream" "$limit"
+    # One QEMU boot per machine size (HOST_MEMORY) the scenarios ask for,
+    # smallest first; each boot runs its scenarios in the order given.
+    mapfile -t mems < <(for n in "${runnable[@]}"; do scn "$n" HOST_MEMORY; echo; done | sort -nu)
+    for mem in "${mems[@]}"; do
+        group=() limit=$BOOT_MARGIN
+        for n in "${runnable[@]}"; do
+            [ "$(scn "$n" HOST_MEMORY)" = "$mem" ] || continue
+            group+=("$n")
+            limit=$((limit + $(scn "$n" TIMEOUT) + PER_SCENARIO_MARGIN))
+        done
+        # The default machine's console stays build/e2e/console.log.
+        LOG=$OUT/console.log MARK=$OUT/marker.log
+        [ "$mem" = "$DEFAULT_HOST_MEMORY" ] || LOG=$OUT/console-${mem}M.log MARK=$OUT/marker-${mem}M.log
+        build_run_cpio "${group[@]}"
+        [ "$stream" = 1 ] || info "booting Xen + dom0 under QEMU (${mem} MiB) for ${#group[@]} scenario(s), log: ${LOG#"$ROOT"/}"
+        boot "$stream" "$limit" "$mem"
         [ "$stream" = 0 ] || echo
         if [ -n "$BOOT_FAIL" ]; then
-            echo "FAIL boot: $BOOT_FAIL"
+            echo "FAIL boot (${mem} MiB): $BOOT_FAIL"
             echo "--- last 60 console lines (${LOG#"$ROOT"/}) ---"
             tr -d '\r' < "$LOG" | tail -n 60
             echo "---"
         fi
-        for n in "${runnable[@]}"; do
+        for n in "${group[@]}"; do
             [ -n "${JUDGED[$n]:-}" ] || verdict "$n"
         done
         # dom0 says all-done once it has run the whole list: without it the
         # run ended early, whatever was judged.
         if [ -z "$BOOT_FAIL" ] && ! marks | awk '$2 == "all-done" {f = 1} END {exit !f}'; then
-            echo "FAIL run: dom0 never reported all-done (the run ended early)"
+            echo "FAIL run (${mem} MiB): dom0 never reported all-done (the run ended early)"
             FAILED=$((FAILED + 1))
         fi
-        echo "timing: dom0 ready after ${T_READY:-(never)}s; QEMU ran ${T_TOTAL}s in all"
-    fi
+        echo "timing: QEMU -m ${mem}: dom0 ready after ${T_READY:-(never)}s; QEMU ran ${T_TOTAL}s in all (${#group[@]} scenario(s))"
+    done
     echo "$PASSED passed, $FAILED failed"
     [ "$FAILED" -eq 0 ]
 }

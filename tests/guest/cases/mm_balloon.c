@@ -8,7 +8,10 @@
  * balloon_mem_set (explicit, scenario guest-balloon): the balloon driver
  * follows `xl mem-set` down to 48 MiB and back up to 64 MiB.
  * mm_balloon works on the scratch window (bootmem.c), not on the driver's
- * pages: the driver holds the target throughout.
+ * pages: the driver holds the target throughout. balloon_grow (explicit,
+ * scenario guest-maxmem: memory 64, maxmem 512): `xl mem-set 512m` grows
+ * the domain past its boot size - the p2m and its published frame list
+ * grow, the new pages are usable - and `xl mem-set 64m` shrinks it back.
  */
 #include <pvkit/balloon.h>
 #include <pvkit/mmu.h>
@@ -154,7 +157,9 @@ PVK_GUEST_TEST_EXPLICIT(balloon_mem_set)
 		     pvk_balloon_current_pages(), xen0, guest_balloon_lent_pages(), free0);
 	PVK_CHECK_EQ(xen0 - pvk_balloon_current_pages(), high - low);
 	PVK_CHECK_EQ(guest_balloon_lent_pages(), high - low);
-	PVK_CHECK_EQ(guest_pages_free(), free0 - (high - low));
+	/* The driver's bitmap took one page for these pfns (balloon.h). */
+	PVK_CHECK_EQ(pvk_balloon_bitmap_pages(), 1);
+	PVK_CHECK_EQ(guest_pages_free(), free0 - (high - low) - pvk_balloon_bitmap_pages());
 	PVK_CHECK_RC(dom0_says("data/xl-mem-48", &xl_mib), 0);
 	guest_printf("balloon: xl list says %lu MiB\n", xl_mib);
 	PVK_CHECK_EQ(xl_mib, 48);
@@ -167,7 +172,7 @@ PVK_GUEST_TEST_EXPLICIT(balloon_mem_set)
 		     pvk_balloon_current_pages());
 	PVK_CHECK_EQ(pvk_balloon_current_pages(), xen0);
 	PVK_CHECK_EQ(guest_balloon_lent_pages(), 0);
-	PVK_CHECK_EQ(guest_pages_free(), free0);
+	PVK_CHECK_EQ(guest_pages_free(), free0 - pvk_balloon_bitmap_pages());
 	PVK_CHECK_RC(dom0_says("data/xl-mem-64", &xl_mib), 0);
 	guest_printf("balloon: xl list says %lu MiB\n", xl_mib);
 	PVK_CHECK_EQ(xl_mib, 64);
@@ -191,5 +196,132 @@ PVK_GUEST_TEST_EXPLICIT(balloon_mem_set)
 		for (unsigned int i = 0; i < 64; i++)
 			pvk_port_free_page(pages[i]);
 	}
+	PVK_CHECK_EQ(guest_pages_free(), free0 - pvk_balloon_bitmap_pages());
+}
+
+/*
+ * Past the boot size (explicit; scenario guest-maxmem, memory = 64,
+ * maxmem = 512). The driver populates pfns the domain never had, the p2m
+ * grows with them and the frame list the toolstack reads covers them;
+ * every new page is handed to the allocator and holds data; the guest's
+ * count, Xen's reservation and `xl list` agree; then back to 64 MiB.
+ */
+#define GROW_TIMEOUT_NS		(240ULL * 1000 * 1000 * 1000)
+
+/* Entries of our p2m that name a frame. */
+static unsigned long p2m_valid(void)
+{
+	unsigned long n = 0;
+
+	for (unsigned long pfn = 0; pfn < pvk_p2m_nr_pages(); pfn++)
+		n += pvk_mfn_raw(pvk_pfn_to_mfn(pvk_pfn(pfn))) != PVK_INVALID_RAW_FRAME;
+	return n;
+}
+
+/* dom0's pvk-p2m-check read the published p2m as save/restore would
+ * (every named frame the domain's, none twice, as many as it holds) and
+ * wrote how many frames it found to node. */
+static void dom0_read_p2m(const char *node)
+{
+	unsigned long seen, ours = p2m_valid();
+
+	PVK_CHECK_RC(dom0_says(node, &seen), 0);
+	guest_printf("balloon: dom0 read %lu frames through the published frame list (our p2m names %lu, Xen counts %ld)\n",
+		     seen, ours, pvk_balloon_current_pages());
+	PVK_CHECK_EQ(seen, ours);
+	PVK_CHECK_EQ((long)seen, pvk_balloon_current_pages());
+}
+
+static int follow_long(unsigned long pages)
+{
+	struct pvk_wait w;
+
+	pvk_port_wait_init(&w);
+	return pvk_port_wait_until(&w, holds_target, &pages, GROW_TIMEOUT_NS);
+}
+
+/* Takes every free page, writes its pfn into it, counts and checks those
+ * past the boot size (ours by p2m and M2P), reads all back, frees all. */
+static void use_every_page(unsigned long boot, unsigned long *fresh)
+{
+	uint64_t **chain = NULL, **page;
+	size_t free0 = guest_pages_free(), got = 0;
+
+	*fresh = 0;
+	while ((page = pvk_port_alloc_page())) {
+		unsigned long pfn = pvk_pfn_raw(pvk_port_virt_to_pfn(page));
+
+		page[0] = (uint64_t *)chain;
+		page[1] = (uint64_t *)pfn;
+		chain = page;
+		got++;
+		if (pfn >= boot) {
+			(*fresh)++;
+			PVK_CHECK_EQ(pvk_pfn_raw(pvk_mfn_to_pfn(pvk_pfn_to_mfn(pvk_pfn(pfn)))), pfn);
+		}
+	}
+	while (chain) {
+		page = chain;
+		chain = (uint64_t **)page[0];
+		PVK_CHECK_EQ((unsigned long)page[1], pvk_pfn_raw(pvk_port_virt_to_pfn(page)));
+		pvk_port_free_page(page);
+	}
+	PVK_CHECK_EQ(got, free0);
 	PVK_CHECK_EQ(guest_pages_free(), free0);
+}
+
+PVK_GUEST_TEST_EXPLICIT(balloon_grow)
+{
+	unsigned long boot = pvk_p2m_boot_pages(), high = 512 * 256, xl_mib, fresh, kib;
+	long xen0, max;
+	uint64_t t0;
+
+	guest_events_enable();	/* xenstore up: the driver is running */
+	PVK_CHECK_EQ(boot, 64 * 256);	/* the scenario's memory = 64 */
+	PVK_CHECK(pvk_balloon_settled());
+	/* xl keeps maxmem in xenstore and Xen's maximum just above the
+	 * target (target + 1 MiB), raising it with each mem-set. */
+	PVK_CHECK_RC(pvk_xs_read_ulong(PVK_XBT_NIL, "memory/static-max", &kib), 0);
+	PVK_CHECK_EQ(kib, high * 4);	/* maxmem = 512 */
+	max = pvk_balloon_maximum_pages();
+	PVK_CHECK_LT(max, (long)high);
+	xen0 = pvk_balloon_current_pages();
+	PVK_CHECK_RC(pvk_p2m_publish(guest_shared_info), 0);
+	PVK_CHECK_EQ(guest_shared_info->arch.max_pfn, boot);
+
+	guest_printf("balloon: ready for xl mem-set 512m (maxmem %lu KiB, Xen's maximum now %ld pages)\n",
+		     kib, max);
+	t0 = pvk_time_now_ns();
+	PVK_CHECK_RC(follow_long(high), 0);
+	guest_printf("balloon: grew past the boot size to %lu pages after %llu ms, Xen counts %ld (was %ld), p2m %lu pfns, %lu new pages added\n",
+		     pvk_balloon_pages(), (unsigned long long)((pvk_time_now_ns() - t0) / 1000000),
+		     pvk_balloon_current_pages(), xen0, pvk_p2m_nr_pages(),
+		     guest_balloon_grown_pages());
+	PVK_CHECK_EQ(pvk_balloon_current_pages() - xen0, (long)(high - boot));
+	PVK_CHECK_GE(pvk_balloon_maximum_pages(), (long)high);
+	PVK_CHECK_EQ(guest_balloon_grown_pages(), high - boot);
+	PVK_CHECK_GE(pvk_p2m_nr_pages(), high);
+	/* The toolstack's view covers the new pfns. */
+	PVK_CHECK_GE(guest_shared_info->arch.max_pfn, high);
+	PVK_CHECK_CALL(guest_check_p2m_frame_list());
+	PVK_CHECK_CALL(use_every_page(boot, &fresh));
+	guest_printf("balloon: %lu pages past the boot size allocated, written and read back\n", fresh);
+	PVK_CHECK_EQ(fresh, high - boot);
+	PVK_CHECK_RC(dom0_says("data/xl-mem-512", &xl_mib), 0);
+	guest_printf("balloon: xl list says %lu MiB\n", xl_mib);
+	PVK_CHECK_EQ(xl_mib, 512);
+	PVK_CHECK_CALL(dom0_read_p2m("data/p2m-valid"));
+
+	guest_printf("balloon: ready for xl mem-set 64m\n");
+	t0 = pvk_time_now_ns();
+	PVK_CHECK_RC(follow_long(boot), 0);
+	guest_printf("balloon: shrank back to %lu pages after %llu ms, Xen counts %ld\n",
+		     pvk_balloon_pages(), (unsigned long long)((pvk_time_now_ns() - t0) / 1000000),
+		     pvk_balloon_current_pages());
+	PVK_CHECK_EQ(pvk_balloon_current_pages(), xen0);
+	PVK_CHECK_CALL(guest_check_p2m_frame_list());
+	PVK_CHECK_RC(dom0_says("data/xl-mem-64b", &xl_mib), 0);
+	guest_printf("balloon: xl list says %lu MiB\n", xl_mib);
+	PVK_CHECK_EQ(xl_mib, 64);
+	PVK_CHECK_CALL(dom0_read_p2m("data/p2m-valid-64"));
 }

@@ -13,5 +13,6 @@ for src in "$HERE"/*.c; do
 	bin=$DEST/$(basename "$src" .c)
 	[ "$bin" -nt "$src" ] && [ "$bin" -nt "$HERE/grant-map.h" ] && continue
 	gcc -std=gnu11 -O2 -Wall -Wextra -Werror -static -o "$bin" "$src" \
+		-lxenctrl -lxenforeignmemory -lxencall -lxendevicemodel -lxenevtchn \
 		-lxengnttab -lxentoollog -lxentoolcore
 done
