@@ -439,6 +439,7 @@ PVK_GUEST_TEST(evtchn_bind_failure_closes_port)
 
 	guest_events_enable();
 	many_reset();
+	guest_printf("evtchn: expecting a bind to fail for want of a page, its port closed again\n");
 	fl = pvk_irq_save();
 	while ((page = pvk_port_alloc_page())) {
 		*page = chain;
@@ -589,6 +590,7 @@ PVK_GUEST_TEST(evtchn_port_limit)
 	many_reset();
 	lowest0 = lowest_free_port();
 	PVK_CHECK_GE(lowest0, 1);
+	guest_printf("evtchn: expecting the kit to report that no port is left\n");
 	while (n < PORT_CAP) {
 		rc = pvk_evtchn_alloc_unbound(PVK_DOMID_SELF, NULL, NULL, &many[n]);
 		if (rc)
@@ -609,10 +611,11 @@ PVK_GUEST_TEST(evtchn_port_limit)
 	}
 	PVK_CHECK_RC(rc, -PVK_XEN_ENOSPC);
 	PVK_CHECK_LT(highest, pvk_evtchn_nr_ports());
-	guest_printf("evtchn: %s ABI: port limit reached at port %u (%s limit: %u ports): ENOSPC after %u binds, all closed again, none leaked\n",
+	guest_printf("evtchn: %s ABI: port limit reached at port %u (%s, %u ports): ENOSPC after %u binds, all closed again, none leaked\n",
 		     pvk_evtchn_abi_name(), highest,
-		     highest + 1 == pvk_evtchn_nr_ports() ? "the ABI's" : "the domain's",
-		     highest + 1, n);
+		     highest + 1 == pvk_evtchn_nr_ports() ? "the ABI's limit" :
+		     "the domain's max_event_channels, below the ABI's",
+		     pvk_evtchn_nr_ports(), n);
 }
 
 /*
@@ -636,6 +639,7 @@ PVK_GUEST_TEST(evtchn_fifo_bad_ready)
 		return;
 	}
 	PVK_CHECK_RC(open_loopback(), 0);
+	guest_printf("evtchn: expecting READY bits 20 and 31 to be reported and ignored\n");
 	fl = pvk_irq_save();
 	pvk_evtchn_get_stats(&before);
 	calls = rx.calls;
