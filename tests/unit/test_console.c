@@ -284,6 +284,7 @@ UNIT_TEST(console_nested_writes_each_whole_in_order)
 			nest_setup(depth);
 			CHECK_EQ(write_all(outer, strlen(outer)), strlen(outer));
 			out.hook = NULL;
+			sample();
 			check_monotonic();
 			/* The outer's first chunk, each nested text, the rest. */
 			check_bytes(base, outer, PVK_CONS_CHUNK);
@@ -371,4 +372,25 @@ UNIT_TEST(console_nested_writer_waits_for_room_behind_interrupted_claim)
 	CHECK((uint32_t)(ring.out_prod - (OUT_SIZE - PVK_CONS_CHUNK)) <= OUT_SIZE);
 	pvk_cons_out_leave(&out, (unsigned int)d1);
 	pvk_cons_out_leave(&out, (unsigned int)d0);
+}
+
+UNIT_TEST(console_nested_longer_than_outer_keeps_out_prod)
+{
+	static const char *texts[] = { "[short]", "[a longer write, from inside the short one]" };
+
+	for (unsigned int s = 0; s < NSTARTS; s++) {
+		writer_reset(starts[s]);
+		levels[0] = texts[0];
+		levels[1] = texts[1];
+		nest_setup(2);
+		CHECK_EQ(write_all(texts[0], strlen(texts[0])), strlen(texts[0]));
+		out.hook = NULL;
+		sample();
+		check_monotonic();
+		CHECK_EQ(level_written[1], strlen(texts[1]));
+		CHECK_EQ(published_after[1], (uint32_t)(base + strlen(texts[0]) + strlen(texts[1])));
+		CHECK_EQ(ring.out_prod, (uint32_t)(base + strlen(texts[0]) + strlen(texts[1])));
+		check_bytes(base, texts[0], strlen(texts[0]));
+		check_bytes(base + (uint32_t)strlen(texts[0]), texts[1], strlen(texts[1]));
+	}
 }

@@ -239,6 +239,8 @@ PVK_GUEST_TEST(console_bad_index_disables_ring)
 
 /* ---- Re-entry ---------------------------------------------------------- */
 
+#define OUT_RING_SIZE	sizeof(((struct pvk_xencons_interface *)0)->out)
+
 #define NEST_SAMPLES	16
 
 static const char *nest_text[PVK_CONSOLE_MAX_NEST];
@@ -287,6 +289,45 @@ static int nest_backwards(void)
 	return -1;
 }
 
+/* A write nested levels deep on a ring page of ours (nest_text[0] is the
+ * outer write): what happened, checked after the driver is back. */
+struct nested_result {
+	int open_rc, init_rc, back_rc;
+	size_t outer_written;
+	uint32_t prod;
+	uint64_t nested;
+	char got[1024];
+};
+
+static void nested_on_fake(unsigned int levels, struct nested_result *r)
+{
+	struct pvk_console_stats c0, c1;
+	struct fake_backend f;
+	unsigned long fl;
+
+	memset(r, 0, sizeof(*r));
+	fake_open(&f);
+	r->open_rc = f.open_rc;
+	fl = pvk_irq_save();
+	pvk_console_get_stats(&c0);
+	r->init_rc = r->open_rc ? r->open_rc : pvk_console_init(f.ring, f.kit_port, NULL, NULL);
+	if (!r->init_rc) {
+		nest_reset(f.ring, levels);
+		pvk_console_write_hook = nest_hook;
+		r->outer_written = pvk_console_write(nest_text[0], strlen(nest_text[0]));
+		pvk_console_write_hook = NULL;
+		nest_sample();		/* where the outer write left it */
+		r->prod = PVK_READ_ONCE(f.ring->out_prod);
+		for (uint32_t i = 0; i < r->prod && i < sizeof(r->got); i++)
+			r->got[i] = f.ring->out[PVK_MASK_XENCONS_IDX(i, f.ring->out)];
+	}
+	pvk_console_get_stats(&c1);
+	r->nested = c1.nested - c0.nested;
+	r->back_rc = kit_to_real_ring();
+	fake_close(&f);
+	pvk_restore_fl(fl);
+}
+
 /*
  * Three writes deep, on our own ring page: the outer write (longer than one
  * claim of the driver) is interrupted halfway through its first chunk by a
@@ -297,15 +338,13 @@ static int nest_backwards(void)
  */
 PVK_GUEST_TEST(console_nested_write)
 {
-	static char outer[700], expect[1000], got[1000];
+	static char outer[700], expect[1000];
 	static const char mid[] = "[second write, from inside the first]";
 	static const char inner[] = "[third write, from inside the second]";
-	struct pvk_console_stats c0, c1;
-	struct fake_backend f;
-	size_t outer_written = 0, chunk, elen = 0;
-	uint32_t prod = 0, prod_after_inner = 0;
-	int init_rc, back_rc, backwards;
-	unsigned long fl;
+	static struct nested_result r;
+	size_t chunk = OUT_RING_SIZE / PVK_CONSOLE_MAX_NEST, elen = 0;
+	uint32_t prod_after_inner;
+	int backwards;
 
 	for (size_t i = 0; i < sizeof(outer) - 1; i++)
 		outer[i] = (char)('a' + i % 26);
@@ -316,33 +355,13 @@ PVK_GUEST_TEST(console_nested_write)
 
 	guest_events_enable();
 	PVK_CHECK(guest_console_flush());
-	fake_open(&f);
-	if (f.open_rc) {
-		fake_close(&f);
-		PVK_CHECK_RC(f.open_rc, 0);
-	}
-	fl = pvk_irq_save();
-	pvk_console_get_stats(&c0);
-	init_rc = pvk_console_init(f.ring, f.kit_port, NULL, NULL);
-	if (!init_rc) {
-		nest_reset(f.ring, 3);
-		pvk_console_write_hook = nest_hook;
-		outer_written = pvk_console_write(outer, strlen(outer));
-		pvk_console_write_hook = NULL;
-		prod = PVK_READ_ONCE(f.ring->out_prod);
-		/* Sample 2 was taken right after the third write returned. */
-		prod_after_inner = nest_samples > 3 ? nest_prod[3] : 0;
-		for (uint32_t i = 0; i < prod && i < sizeof(got); i++)
-			got[i] = f.ring->out[PVK_MASK_XENCONS_IDX(i, f.ring->out)];
-	}
-	pvk_console_get_stats(&c1);
-	back_rc = kit_to_real_ring();
-	fake_close(&f);
-	pvk_restore_fl(fl);
+	nested_on_fake(3, &r);
+	/* Sample 3 was taken right after the third write returned. */
+	prod_after_inner = nest_samples > 3 ? nest_prod[3] : 0;
+	backwards = nest_backwards();
 
 	/* What the ring must hold: the outer's first claim, the nested ones
 	 * in order, the rest of the outer. */
-	chunk = sizeof(f.ring->out) / PVK_CONSOLE_MAX_NEST;
 	memcpy(expect, outer, chunk);
 	elen = chunk;
 	memcpy(expect + elen, mid, sizeof(mid) - 1);
@@ -351,27 +370,62 @@ PVK_GUEST_TEST(console_nested_write)
 	elen += sizeof(inner) - 1;
 	memcpy(expect + elen, outer + chunk, strlen(outer) - chunk);
 	elen += strlen(outer) - chunk;
-	backwards = nest_backwards();
 	guest_printf("console: 3 writes nested: out_prod %u (expected %zu), %u samples, %llu nested writes, innermost published at %u\n",
-		     prod, elen, nest_samples, (unsigned long long)(c1.nested - c0.nested),
-		     prod_after_inner);
+		     r.prod, elen, nest_samples, (unsigned long long)r.nested, prod_after_inner);
 
-	PVK_CHECK_RC(init_rc, 0);
-	PVK_CHECK_RC(back_rc, 0);
-	PVK_CHECK_EQ(outer_written, strlen(outer));
+	PVK_CHECK_RC(r.init_rc, 0);
+	PVK_CHECK_RC(r.back_rc, 0);
+	PVK_CHECK_EQ(r.outer_written, strlen(outer));
 	PVK_CHECK_EQ(nest_written[1], sizeof(mid) - 1);
 	PVK_CHECK_EQ(nest_written[2], sizeof(inner) - 1);
-	PVK_CHECK_EQ(c1.nested, c0.nested + 2);
+	PVK_CHECK_EQ(r.nested, 2u);
 	if (backwards >= 0)
 		PVK_FAIL("out_prod went back from %u to %u (sample %d)",
 			 nest_prod[backwards - 1], nest_prod[backwards], backwards);
-	PVK_CHECK_EQ(prod, elen);
+	PVK_CHECK_EQ(r.prod, elen);
 	for (size_t i = 0; i < elen; i++) {
-		if (got[i] != expect[i])
-			PVK_FAIL("ring byte %zu is '%c', expected '%c'", i, got[i], expect[i]);
+		if (r.got[i] != expect[i])
+			PVK_FAIL("ring byte %zu is '%c', expected '%c'", i, r.got[i], expect[i]);
 	}
 	/* The innermost was out before it returned: everything up to its end. */
 	PVK_CHECK_EQ(prod_after_inner, chunk + sizeof(mid) - 1 + sizeof(inner) - 1);
+}
+
+/*
+ * A short write interrupted by a longer one: the nested text comes after
+ * the short one, and out_prod, published by the nested write up to its
+ * end, stays there when the short one finishes (the old writer published
+ * its own end then, moving out_prod back).
+ */
+PVK_GUEST_TEST(console_nested_write_longer_than_outer)
+{
+	static const char outer[] = "[short]";
+	static const char nested[] = "[a longer write, from inside the short one]";
+	static struct nested_result r;
+	uint32_t prod_after_nested;
+	int backwards;
+
+	nest_text[0] = outer;
+	nest_text[1] = nested;
+	guest_events_enable();
+	PVK_CHECK(guest_console_flush());
+	nested_on_fake(2, &r);
+	prod_after_nested = nest_samples > 2 ? nest_prod[2] : 0;	/* after it returned */
+	backwards = nest_backwards();
+	guest_printf("console: a %zu-byte write inside a %zu-byte one: out_prod %u after the nested one, %u at the end\n",
+		     sizeof(nested) - 1, sizeof(outer) - 1, prod_after_nested, r.prod);
+	PVK_CHECK_RC(r.init_rc, 0);
+	PVK_CHECK_RC(r.back_rc, 0);
+	PVK_CHECK_EQ(r.outer_written, sizeof(outer) - 1);
+	PVK_CHECK_EQ(nest_written[1], sizeof(nested) - 1);
+	if (backwards >= 0)
+		PVK_FAIL("out_prod went back from %u to %u (sample %d)",
+			 nest_prod[backwards - 1], nest_prod[backwards], backwards);
+	PVK_CHECK_EQ(prod_after_nested, sizeof(outer) - 1 + sizeof(nested) - 1);
+	PVK_CHECK_EQ(r.prod, sizeof(outer) - 1 + sizeof(nested) - 1);
+	if (memcmp(r.got, outer, sizeof(outer) - 1) ||
+	    memcmp(r.got + sizeof(outer) - 1, nested, sizeof(nested) - 1))
+		PVK_FAIL("ring holds \"%.*s\"", (int)r.prod, r.got);
 }
 
 /*
@@ -394,6 +448,7 @@ PVK_GUEST_TEST(console_nested_write_real_ring)
 	pvk_console_write_hook = nest_hook;
 	n = pvk_console_write(outer_line, sizeof(outer_line) - 1);
 	pvk_console_write_hook = NULL;
+	nest_sample();
 	pvk_console_get_stats(&c1);
 	PVK_CHECK_EQ(n, sizeof(outer_line) - 1);
 	PVK_CHECK_EQ(nest_written[1], sizeof(inner_line) - 1);
