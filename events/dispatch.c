@@ -74,12 +74,12 @@ static void flood(pvk_evtchn_port_t port, struct pvk_evtchn_slot *s)
 
 void pvk_evtchn_handle_port(pvk_evtchn_port_t port)
 {
-	struct pvk_evtchn_slot *s = &pvk_evtchn_slots[port];
+	struct pvk_evtchn_slot *s = pvk_evtchn_slot(port);
 	pvk_evtchn_handler_t handler;
 
 	pvk_evtchn_mask(port);
 	pvk_evtchn_clear(port);
-	handler = PVK_READ_ONCE(s->handler);
+	handler = s ? PVK_READ_ONCE(s->handler) : NULL;
 	if (!handler) {
 		/* Nobody bound it: leave it masked so it cannot come back. */
 		pvk_evtchn_counters.unhandled++;
@@ -105,22 +105,32 @@ void pvk_evtchn_handle_port(pvk_evtchn_port_t port)
 static void release_until(uint64_t due_by)
 {
 	uint64_t next = 0;
+	unsigned int seen = 0, held = pvk_evtchn_nr_held;
 
-	for (pvk_evtchn_port_t p = 0; p < PVK_EVTCHN_NR && pvk_evtchn_nr_held; p++) {
-		struct pvk_evtchn_slot *s = &pvk_evtchn_slots[p];
+	/* Only the pages of slots that exist; stop once every held port was
+	 * seen (most of the table is usually free). */
+	for (size_t pg = 0; pg < PVK_EVTCHN_SLOT_PAGES && seen < held; pg++) {
+		struct pvk_evtchn_slot *slots = pvk_evtchn_slot_pages[pg];
 
-		if (!s->held_until)
+		if (!slots)
 			continue;
-		if (due_by < s->held_until) {
-			if (!next || s->held_until < next)
-				next = s->held_until;
-			continue;
+		for (size_t i = 0; i < PVK_EVTCHN_SLOTS_PER_PAGE && seen < held; i++) {
+			struct pvk_evtchn_slot *s = &slots[i];
+
+			if (!s->held_until)
+				continue;
+			seen++;
+			if (due_by < s->held_until) {
+				if (!next || s->held_until < next)
+					next = s->held_until;
+				continue;
+			}
+			s->held_until = 0;
+			pvk_evtchn_nr_held--;
+			pvk_evtchn_counters.released++;
+			if (s->handler)
+				pvk_evtchn_unmask((pvk_evtchn_port_t)(pg * PVK_EVTCHN_SLOTS_PER_PAGE + i));
 		}
-		s->held_until = 0;
-		pvk_evtchn_nr_held--;
-		pvk_evtchn_counters.released++;
-		if (s->handler)
-			pvk_evtchn_unmask(p);
 	}
 	if (next)
 		release_timer_arm(next);

@@ -102,6 +102,7 @@ static void scan_2l(void)
 
 const struct pvk_evtchn_abi pvk_evtchn_2l = {
 	.name = "2-level",
+	.nr_ports = PVK_EVTCHN_2L_NR_CHANNELS,
 	.mask = mask_2l,
 	.unmask = unmask_2l,
 	.clear = clear_2l,

@@ -16,12 +16,22 @@
  * bounded (SCAN_BUDGET); a queue left non-empty keeps its READY bit, which
  * we set again, and Xen raises a new upcall when we leave.
  *
+ * The control block and the event words are shared with Xen: READY is
+ * taken once and only its 16 queue bits are used (a bit above would index
+ * past head[]), a head or LINK is used only when it names a port whose
+ * event word exists; anything else is counted (bad_queue) and logged once.
+ *
  * Unmask: clear MASKED only while PENDING is clear and BUSY (Xen in the
  * middle of an update) is not set, in one compare-exchange; a pending port
  * must be unmasked by Xen (EVTCHNOP_unmask), which then links it.
  *
- * The array grows as ports are bound, up to the kit's PVK_EVTCHN_NR ports
- * (4 pages); new pages start with every port MASKED.
+ * The array grows as ports are bound (setup_port, from evtchn.c's bind),
+ * up to the ABI's 2^17 ports (128 pages); new pages start with every port
+ * MASKED. Xen lets a domain allocate ports beyond the array (their events
+ * wait inside Xen until the page exists, and are raised when it is added),
+ * so a bound port must get its page before it is used. A page is entered
+ * in our table before Xen gets it: Xen may link one of its ports (an event
+ * that waited) and raise an upcall the moment the hypercall returns.
  */
 #include <pvkit/hypercall.h>
 #include <pvkit/log.h>
@@ -31,7 +41,8 @@
 #include "evtchn_internal.h"
 
 #define WORDS_PER_PAGE	(PVK_PAGE_SIZE / sizeof(pvk_event_word_t))
-#define MAX_PAGES	((PVK_EVTCHN_NR + WORDS_PER_PAGE - 1) / WORDS_PER_PAGE)
+#define MAX_PAGES	(PVK_EVTCHN_FIFO_NR_CHANNELS / WORDS_PER_PAGE)
+#define QUEUE_BITS	((1u << PVK_EVTCHN_FIFO_MAX_QUEUES) - 1)
 #define SCAN_BUDGET	1024
 
 #define BIT(b)		((pvk_event_word_t)1 << (b))
@@ -42,8 +53,10 @@
 #define W_LINK		((pvk_event_word_t)PVK_EVTCHN_FIFO_LINK_MASK)
 
 static struct pvk_evtchn_fifo_control_block *control;
+/* Entered before Xen gets the page, cleared if it refuses it. */
 static pvk_event_word_t *pages[MAX_PAGES];
-static unsigned int nr_pages;
+static unsigned int nr_pages;	/* pages Xen accepted: pages[0..nr_pages) */
+static bool warned_bad_queue;
 /* Where we are in each queue; 0: read head[q] from the control block. */
 static uint32_t q_head[PVK_EVTCHN_FIFO_MAX_QUEUES];
 
@@ -52,20 +65,25 @@ static uint64_t page_gfn(void *page)
 	return pvk_mfn_raw(pvk_port_pfn_to_mfn(pvk_port_virt_to_pfn(page)));
 }
 
+/* The event word of port, NULL when it has none (any value of port). */
 static pvk_event_word_t *word(pvk_evtchn_port_t port)
 {
-	if (port / WORDS_PER_PAGE >= nr_pages)
+	pvk_event_word_t *page;
+
+	if (port >= PVK_EVTCHN_FIFO_NR_CHANNELS)
 		return NULL;
-	return &pages[port / WORDS_PER_PAGE][port % WORDS_PER_PAGE];
+	page = PVK_READ_ONCE(pages[port / WORDS_PER_PAGE]);
+	return page ? &page[port % WORDS_PER_PAGE] : NULL;
 }
 
 static int expand(void)
 {
 	struct pvk_evtchn_expand_array op;
 	pvk_event_word_t *page;
+	unsigned int slot = nr_pages;
 	long rc;
 
-	if (nr_pages == MAX_PAGES)
+	if (slot == MAX_PAGES)
 		return -PVK_XEN_ENOSPC;
 	page = pvk_port_alloc_page();
 	if (!page)
@@ -73,12 +91,17 @@ static int expand(void)
 	for (size_t i = 0; i < WORDS_PER_PAGE; i++)
 		page[i] = W_MASKED;
 	op.array_gfn = page_gfn(page);
+	pvk_barrier();	/* the words before the page is visible */
+	PVK_WRITE_ONCE(pages[slot], page);
 	rc = pvk_hyp_event_channel_op(PVK_EVTCHNOP_expand_array, &op);
 	if (rc) {
+		PVK_WRITE_ONCE(pages[slot], NULL);
+		pvk_barrier();
 		pvk_port_free_page(page);
+		pvk_err("evtchn: FIFO event array page %u refused by Xen: %ld", slot, rc);
 		return (int)rc;
 	}
-	pages[nr_pages++] = page;
+	nr_pages = slot + 1;
 	return 0;
 }
 
@@ -173,6 +196,8 @@ static bool is_masked_fifo(pvk_evtchn_port_t port)
 
 static int setup_port_fifo(pvk_evtchn_port_t port)
 {
+	if (port >= PVK_EVTCHN_FIFO_NR_CHANNELS)
+		return -PVK_XEN_ERANGE;
 	while (port / WORDS_PER_PAGE >= nr_pages) {
 		int rc = expand();
 
@@ -194,8 +219,20 @@ static uint32_t clear_linked(pvk_event_word_t *w)
 	return old & W_LINK;
 }
 
-/* Consumes the event at the head of queue q; clears *ready's bit when the
- * queue is empty. */
+/* Counts (and logs once) a READY bit or queue entry that cannot be. */
+static void bad_queue(const char *what, uint32_t value)
+{
+	pvk_evtchn_counters.bad_queue++;
+	if (warned_bad_queue)
+		return;
+	warned_bad_queue = true;
+	pvk_err("evtchn: FIFO control block: %s 0x%x cannot be: ignored (counted in bad_queue, logged once)",
+		what, value);
+}
+
+/* Consumes the event at the head of queue q (below
+ * PVK_EVTCHN_FIFO_MAX_QUEUES); clears *ready's bit when the queue is
+ * empty. */
 static void consume_one(unsigned int q, uint32_t *ready)
 {
 	uint32_t head = q_head[q];
@@ -209,7 +246,7 @@ static void consume_one(unsigned int q, uint32_t *ready)
 	if (!w || !port) {
 		/* Xen queued a port we never gave it a word for: impossible
 		 * unless the control block is corrupt. Drop the queue. */
-		pvk_err("evtchn: FIFO queue %u head %u has no event word", q, head);
+		bad_queue("queue head (no such event word)", head);
 		q_head[q] = 0;
 		*ready &= ~(1u << q);
 		return;
@@ -218,7 +255,7 @@ static void consume_one(unsigned int q, uint32_t *ready)
 	if (!head)
 		*ready &= ~(1u << q);
 	q_head[q] = head;
-	if (port < PVK_EVTCHN_NR && (PVK_READ_ONCE(*w) & (W_PENDING | W_MASKED)) == W_PENDING)
+	if ((PVK_READ_ONCE(*w) & (W_PENDING | W_MASKED)) == W_PENDING)
 		pvk_evtchn_handle_port(port);
 }
 
@@ -229,7 +266,12 @@ static void scan_fifo(void)
 	uint32_t ready;
 
 	PVK_WRITE_ONCE(v->evtchn_upcall_pending, 0);
+	/* Read once; only the queues that exist are used. */
 	ready = __atomic_exchange_n(&control->ready, 0, __ATOMIC_SEQ_CST);
+	if (ready & ~QUEUE_BITS) {
+		bad_queue("READY", ready);
+		ready &= QUEUE_BITS;
+	}
 	while (ready && budget--) {
 		unsigned int q = (unsigned int)__builtin_ctz(ready);
 
@@ -243,8 +285,14 @@ static void scan_fifo(void)
 	}
 }
 
+struct pvk_evtchn_fifo_control_block *pvk_evtchn_fifo_control(void)
+{
+	return pvk_evtchn_abi == &pvk_evtchn_fifo ? control : NULL;
+}
+
 const struct pvk_evtchn_abi pvk_evtchn_fifo = {
 	.name = "FIFO",
+	.nr_ports = PVK_EVTCHN_FIFO_NR_CHANNELS,
 	.mask = mask_fifo,
 	.unmask = unmask_fifo,
 	.clear = clear_fifo,

@@ -1,7 +1,7 @@
 /*
  * events/evtchn_internal.h - state shared by evtchn.c (ports, binding,
- * masking) and dispatch.c (the upcall): the port table and the 2-level
- * bitmap operations on shared_info.
+ * masking) and dispatch.c (the upcall): the port table, the ABI operations
+ * and the 2-level bitmap operations on shared_info.
  */
 #ifndef PVK_EVENTS_INTERNAL_H
 #define PVK_EVENTS_INTERNAL_H
@@ -10,20 +10,46 @@
 
 /* The 2-level ABI: 64 words of 64 bits, one bit per port. */
 #define PVK_EVTCHN_BITS		(8 * sizeof(pvk_xen_ulong_t))
-#define PVK_EVTCHN_NR		PVK_EVTCHN_2L_NR_CHANNELS
+
+/* The most ports any ABI has (FIFO's 2^17; 2-level has 4096). */
+#define PVK_EVTCHN_MAX_PORTS	PVK_EVTCHN_FIFO_NR_CHANNELS
 
 struct pvk_evtchn_slot {
 	pvk_evtchn_handler_t handler;
 	void *arg;
-	uint32_t spurious_run;	/* consecutive no-work events */
 	uint64_t held_until;	/* flood hold-off end (system time), 0: none */
+	uint32_t spurious_run;	/* consecutive no-work events */
+	uint32_t unused;
 };
 
+/*
+ * The port table grows with the ports bound: a page of slots is allocated
+ * (pvk_port_alloc_page(), zeroed) the first time a port in its range gets
+ * a handler, and kept. Only the directory of page pointers is static: 8 KiB
+ * for the FIFO ABI's 131,072 ports, where a flat table would be 4 MiB.
+ */
+#define PVK_EVTCHN_SLOTS_PER_PAGE	(PVK_PAGE_SIZE / sizeof(struct pvk_evtchn_slot))
+#define PVK_EVTCHN_SLOT_PAGES		(PVK_EVTCHN_MAX_PORTS / PVK_EVTCHN_SLOTS_PER_PAGE)
+PVK_BUILD_BUG_ON(PVK_PAGE_SIZE % sizeof(struct pvk_evtchn_slot));
+PVK_BUILD_BUG_ON(PVK_EVTCHN_MAX_PORTS % PVK_EVTCHN_SLOTS_PER_PAGE);
+
 extern struct pvk_shared_info *pvk_evtchn_si;
-extern struct pvk_evtchn_slot pvk_evtchn_slots[PVK_EVTCHN_NR];
+extern struct pvk_evtchn_slot *pvk_evtchn_slot_pages[PVK_EVTCHN_SLOT_PAGES];
 extern struct pvk_evtchn_stats pvk_evtchn_counters;
 /* Ports currently held masked as flooding (dispatch.c releases them). */
 extern unsigned int pvk_evtchn_nr_held;
+
+/* The slot of port, NULL when its page was never needed (no handler was
+ * ever installed in its range) or the port is beyond every ABI. */
+static inline struct pvk_evtchn_slot *pvk_evtchn_slot(pvk_evtchn_port_t port)
+{
+	struct pvk_evtchn_slot *page;
+
+	if (port >= PVK_EVTCHN_MAX_PORTS)
+		return NULL;
+	page = PVK_READ_ONCE(pvk_evtchn_slot_pages[port / PVK_EVTCHN_SLOTS_PER_PAGE]);
+	return page ? &page[port % PVK_EVTCHN_SLOTS_PER_PAGE] : NULL;
+}
 
 static inline pvk_xen_ulong_t pvk_evtchn_bit(pvk_evtchn_port_t port)
 {
@@ -55,18 +81,19 @@ static inline bool pvk_evtchn_test_bit(const pvk_xen_ulong_t *words,
  * One event channel ABI: where pending and mask live and how pending ports
  * are found. evtchn_2l.c (bitmaps in shared_info) and evtchn_fifo.c
  * (per-port event words and priority queues) implement it; evtchn.c picks
- * one at init and everything else goes through it. Ports are below
- * PVK_EVTCHN_NR with both (the FIFO ABI could go higher; the kit keeps one
- * static handler table).
+ * one at init and everything else goes through it. Every port passed in is
+ * below nr_ports (evtchn.c checks).
  */
 struct pvk_evtchn_abi {
 	const char *name;
+	unsigned int nr_ports;		/* the ABI's limit */
 	void (*mask)(pvk_evtchn_port_t port);
 	void (*unmask)(pvk_evtchn_port_t port);
 	void (*clear)(pvk_evtchn_port_t port);
 	bool (*is_pending)(pvk_evtchn_port_t port);
 	bool (*is_masked)(pvk_evtchn_port_t port);
-	/* Make a freshly bound port usable (FIFO: grow the event array). */
+	/* Make a freshly bound port usable (FIFO: grow the event array so
+	 * the port has its event word). Thread context, kit bind lock held. */
 	int (*setup_port)(pvk_evtchn_port_t port);
 	/* Find pending, unmasked ports and call pvk_evtchn_handle_port(). */
 	void (*scan)(void);

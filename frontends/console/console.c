@@ -1,68 +1,94 @@
 /*
- * frontends/console/console.c - the PV console ring, both directions.
+ * frontends/console/console.c - the PV console driver: init, the event
+ * handler (input, drained output, flood accounting), writing with its
+ * bounded wait, reading, and giving up on a backend that breaks the ring.
  *
- * Out: we produce into out[], xenconsoled consumes. Copy the bytes, a
- * barrier, publish out_prod, kick the port. A full ring means the backend
- * is behind: yield to let dom0 run and look again, for at most
- * PVK_CONSOLE_STALL_NS, then give up on that write (the caller learns how
- * much went out; a log line is not worth hanging the kernel for).
+ * Out: cons_ring.c claims, copies and publishes (safe when a write is
+ * interrupted by another one); here the port is kicked after each chunk,
+ * and a full ring makes us yield to let dom0 run and look again, for at
+ * most PVK_CONSOLE_STALL_NS, then give up on that write (the caller learns
+ * how much went out; a log line is not worth hanging the kernel for).
  *
  * In: xenconsoled produces into in[], we consume in the event handler:
- * in_prod is read once and checked (at most a ring ahead of in_cons; a
- * backend that breaks that is resynchronised by dropping what it claims
- * to have written), the bytes are copied into our own buffer, then
- * in_cons is published and the backend kicked so it can write more.
+ * in_prod is read once and checked against our own in_cons (at most a ring
+ * ahead of it), the bytes are copied into our own buffer, then in_cons is
+ * published and the backend kicked so it can write more.
  *
- * Writing takes no lock: output must work from a fault handler that
- * interrupted a write, where a lock would deadlock. The host serialises
- * its writers (its console lock, upcalls masked around the call; the
- * input handler never writes). Reading takes a port lock against the
- * input handler, which masks upcalls on this vCPU.
+ * The handler's "work found" feeds the flood protection of
+ * events/dispatch.c: only input bytes taken and output the backend really
+ * drained (out_cons moved forward, not beyond what we wrote) count. Index
+ * errors do not; PVK_CONSOLE_RING_ERROR_LIMIT of them disable the ring.
+ *
+ * Writing takes no lock (a fault handler may write while a write is in
+ * progress, where a lock would deadlock). Reading takes a port lock
+ * against the input handler, which masks upcalls on this vCPU.
  */
 #include <pvkit/console.h>
 #include <pvkit/events.h>
 #include <pvkit/hypercall.h>
+#include <pvkit/log.h>
 #include <pvkit/port.h>
 #include <pvkit/time.h>
 #include <pvkit/xen/errno.h>
 #include <pvkit/xen/sched.h>
 
+#include "cons_ring.h"
+
+/* Bound for the (impossible) case of a clock that does not move. */
+#define STALL_MAX_POLLS	(10UL * 1000 * 1000)
+
+void (*pvk_console_write_hook)(unsigned int depth);
+
 static struct pvk_xencons_interface *cons_ring;
 static pvk_evtchn_port_t cons_port;
+static bool disabled;
+static uint32_t error_run;	/* index errors since init */
 static struct pvk_lock in_lock;
 static void (*rx_fn)(void *arg);
 static void *rx_arg;
 static struct pvk_console_stats stats;
 
-/* Input bytes taken from the ring, not yet read by the host. */
+static struct pvk_cons_out out;
+/* out_cons as the event handler last accepted it: output drained since is
+ * work (for flood accounting). */
+static uint32_t drained_seen;
+
+/* Our in_cons (the ring's copy is only written), and the input bytes taken
+ * from the ring, not yet read by the host. */
+static uint32_t in_cons;
 static char inbuf[PVK_CONSOLE_INBUF];
 static uint32_t in_head, in_count;
 
-/* out_cons as the last event saw it: the backend also kicks us when it
- * drained output, which is work too (for flood accounting). */
-static uint32_t seen_out_cons;
-
-static bool input_event(pvk_evtchn_port_t port, void *arg)
+static void count(uint64_t *counter, uint64_t n)
 {
-	uint32_t cons = cons_ring->in_cons;
-	uint32_t prod = PVK_READ_ONCE(cons_ring->in_prod);
-	uint32_t avail = prod - cons;
-	uint32_t out_cons = PVK_READ_ONCE(cons_ring->out_cons);
-	bool drained = out_cons != seen_out_cons;
+	/* Writers nest: one locked add, not a load and a store. */
+	__atomic_fetch_add(counter, n, __ATOMIC_RELAXED);
+}
 
-	(void)port;
-	(void)arg;
-	seen_out_cons = out_cons;
-	if (avail > sizeof(cons_ring->in)) {
-		stats.ring_errors++;
-		PVK_WRITE_ONCE(cons_ring->in_cons, prod);
-		return true;
-	}
-	if (!avail)
-		return drained;
+static void disable(const char *what, uint32_t value, uint32_t ours)
+{
+	if (__atomic_exchange_n(&disabled, true, __ATOMIC_SEQ_CST))
+		return;
+	stats.disabled = true;
+	/* No more events from this backend: the port stays masked. */
+	pvk_evtchn_set_handler(cons_port, NULL, NULL);
+	pvk_err("console: the backend broke the ring's indexes %u times (last: %s 0x%x, ours 0x%x): ring disabled, not used any more",
+		error_run, what, value, ours);
+}
+
+static void ring_error(const char *what, uint32_t value, uint32_t ours)
+{
+	count(&stats.ring_errors, 1);
+	if (__atomic_add_fetch(&error_run, 1, __ATOMIC_SEQ_CST) >= PVK_CONSOLE_RING_ERROR_LIMIT)
+		disable(what, value, ours);
+}
+
+/* Takes avail bytes (already validated) from in[]; true if any. */
+static void take_input(uint32_t avail)
+{
 	pvk_barrier();	/* the bytes after the index that covers them */
-	for (; cons != prod; cons++) {
-		char c = PVK_READ_ONCE(cons_ring->in[PVK_MASK_XENCONS_IDX(cons, cons_ring->in)]);
+	for (uint32_t i = 0; i < avail; i++) {
+		char c = PVK_READ_ONCE(cons_ring->in[PVK_MASK_XENCONS_IDX(in_cons + i, cons_ring->in)]);
 
 		if (in_count == sizeof(inbuf)) {
 			stats.in_dropped++;
@@ -71,12 +97,46 @@ static bool input_event(pvk_evtchn_port_t port, void *arg)
 		inbuf[(in_head + in_count++) % sizeof(inbuf)] = c;
 		stats.in_bytes++;
 	}
-	pvk_barrier();
-	PVK_WRITE_ONCE(cons_ring->in_cons, cons);
+	in_cons += avail;
+	pvk_barrier();	/* done with the bytes before handing them back */
+	PVK_WRITE_ONCE(cons_ring->in_cons, in_cons);
 	pvk_evtchn_send(cons_port);
 	if (rx_fn)
 		rx_fn(rx_arg);
-	return true;
+}
+
+static bool input_event(pvk_evtchn_port_t port, void *arg)
+{
+	uint32_t prod, avail, cons, pub;
+	bool work = false;
+
+	(void)port;
+	(void)arg;
+	if (PVK_READ_ONCE(disabled))
+		return false;
+	prod = PVK_READ_ONCE(cons_ring->in_prod);
+	if (!pvk_cons_in_avail(in_cons, prod, PVK_CONS_IN_SIZE, &avail)) {
+		ring_error("in_prod", prod, in_cons);
+		return false;
+	}
+	if (avail) {
+		take_input(avail);
+		work = true;
+	}
+	/* out_cons before our pub: a write of ours (a nested log line) may
+	 * publish between the two loads. */
+	cons = PVK_READ_ONCE(cons_ring->out_cons);
+	pvk_barrier();
+	pub = PVK_READ_ONCE(out.pub);
+	if (!pvk_cons_out_cons_ok(drained_seen, cons, pub, PVK_CONS_OUT_SIZE)) {
+		ring_error("out_cons", cons, pub);
+		return work;
+	}
+	if (cons != drained_seen) {
+		drained_seen = cons;
+		work = true;
+	}
+	return work;
 }
 
 int pvk_console_init(struct pvk_xencons_interface *ring, pvk_evtchn_port_t port,
@@ -84,79 +144,112 @@ int pvk_console_init(struct pvk_xencons_interface *ring, pvk_evtchn_port_t port,
 {
 	if (!ring)
 		return -PVK_XEN_EINVAL;
+	if (cons_ring && PVK_READ_ONCE(out.depth))
+		return -PVK_XEN_EBUSY;
+	if (cons_ring && cons_port != port && !disabled)
+		pvk_evtchn_set_handler(cons_port, NULL, NULL);
+	cons_ring = NULL;	/* writers stay out while we start over */
+	pvk_barrier();
 	pvk_port_lock_init(&in_lock);
 	rx_fn = rx;
 	rx_arg = arg;
 	cons_port = port;
-	seen_out_cons = PVK_READ_ONCE(ring->out_cons);
-	cons_ring = ring;
+	error_run = 0;
+	if (!pvk_cons_out_reset(&out, ring)) {
+		count(&stats.ring_errors, 1);
+		pvk_warn("console: out_cons is not within a ring of out_prod 0x%x: taken as drained",
+			 out.pub);
+	}
+	drained_seen = out.seen;
+	in_cons = PVK_READ_ONCE(ring->in_cons);
+	in_head = 0;
+	in_count = 0;
+	stats.disabled = false;
+	PVK_WRITE_ONCE(disabled, false);
+	pvk_barrier();
+	PVK_WRITE_ONCE(cons_ring, ring);
 	return pvk_evtchn_set_handler(port, input_event, NULL);
 }
 
 bool pvk_console_ready(void)
 {
-	return cons_ring != NULL;
-}
-
-/* Yields until out_cons passes target - size (room) or the stall bound. */
-static bool wait_room(uint32_t prod, uint32_t need)
-{
-	uint64_t deadline = pvk_time_now_ns() + PVK_CONSOLE_STALL_NS;
-	unsigned long polls = 0;
-
-	while (sizeof(cons_ring->out) - (prod - PVK_READ_ONCE(cons_ring->out_cons)) < need) {
-		/* A clock that does not move still ends the wait. */
-		if (pvk_time_now_ns() > deadline || ++polls > 10UL * 1000 * 1000)
-			return false;
-		pvk_evtchn_send(cons_port);
-		pvk_hyp_sched_op(PVK_SCHEDOP_yield, NULL);
-	}
-	return true;
+	return PVK_READ_ONCE(cons_ring) && !PVK_READ_ONCE(disabled);
 }
 
 size_t pvk_console_write(const char *text, size_t len)
 {
+	uint64_t stall_deadline = 0;
+	unsigned long polls = 0;
 	size_t done = 0;
+	int d;
 
-	if (!cons_ring)
+	if (!pvk_console_ready())
 		return 0;
-	while (done < len) {
-		uint32_t prod = cons_ring->out_prod;
-		uint32_t used = prod - PVK_READ_ONCE(cons_ring->out_cons);
-		size_t space, n;
+	d = pvk_cons_out_enter(&out);
+	if (d < 0) {
+		count(&stats.nest_dropped, 1);
+		return 0;
+	}
+	if (d)
+		count(&stats.nested, 1);
+	PVK_WRITE_ONCE(out.hook, PVK_READ_ONCE(pvk_console_write_hook));
+	while (done < len && !PVK_READ_ONCE(disabled)) {
+		long n = pvk_cons_out_put(&out, (unsigned int)d, text + done, len - done);
 
-		if (used > sizeof(cons_ring->out)) {
-			/* Backend index out of range: stop using the ring. */
-			stats.ring_errors++;
-			break;
-		}
-		space = sizeof(cons_ring->out) - used;
-		if (!space) {
-			if (!wait_room(prod, 1)) {
-				stats.stalls++;
-				break;
-			}
+		if (n < 0) {
+			/* Bad out_cons: counted; a backend that keeps it
+			 * bad gets the ring disabled within a few rounds. */
+			ring_error("out_cons", PVK_READ_ONCE(cons_ring->out_cons),
+				   PVK_READ_ONCE(out.pub));
 			continue;
 		}
-		/* Our stores to out[] stay after the load of out_cons. */
-		pvk_barrier();
-		n = len - done < space ? len - done : space;
-		for (size_t i = 0; i < n; i++)
-			cons_ring->out[PVK_MASK_XENCONS_IDX(prod++, cons_ring->out)] = text[done + i];
-		pvk_barrier();
-		PVK_WRITE_ONCE(cons_ring->out_prod, prod);
+		if (!n) {
+			/* Full: yield to dom0, bounded by time and polls (a
+			 * clock that does not move still ends the wait). */
+			uint64_t now = pvk_time_now_ns();
+
+			if (!stall_deadline) {
+				stall_deadline = now + PVK_CONSOLE_STALL_NS;
+			} else if (now > stall_deadline || ++polls > STALL_MAX_POLLS) {
+				count(&stats.stalls, 1);
+				break;
+			}
+			pvk_evtchn_send(cons_port);
+			pvk_hyp_sched_op(PVK_SCHEDOP_yield, NULL);
+			continue;
+		}
+		stall_deadline = 0;
+		polls = 0;
+		done += (size_t)n;
+		count(&stats.out_bytes, (uint64_t)n);
 		pvk_evtchn_send(cons_port);
-		done += n;
-		stats.out_bytes += n;
 	}
+	pvk_cons_out_leave(&out, (unsigned int)d);
 	return done;
 }
 
 bool pvk_console_flush(void)
 {
-	if (!cons_ring)
+	uint64_t deadline;
+	unsigned long polls = 0;
+
+	if (!PVK_READ_ONCE(cons_ring))
 		return true;
-	return wait_room(cons_ring->out_prod, sizeof(cons_ring->out));
+	deadline = pvk_time_now_ns() + PVK_CONSOLE_STALL_NS;
+	while (!PVK_READ_ONCE(disabled)) {
+		uint32_t cons;
+
+		if (!pvk_cons_out_cons_read(&out, &cons))
+			ring_error("out_cons", PVK_READ_ONCE(cons_ring->out_cons),
+				   PVK_READ_ONCE(out.pub));
+		else if (cons == PVK_READ_ONCE(out.pub))
+			return true;
+		if (pvk_time_now_ns() > deadline || ++polls > STALL_MAX_POLLS)
+			return false;
+		pvk_evtchn_send(cons_port);
+		pvk_hyp_sched_op(PVK_SCHEDOP_yield, NULL);
+	}
+	return false;
 }
 
 size_t pvk_console_read(char *buf, size_t size)
@@ -176,7 +269,7 @@ size_t pvk_console_read(char *buf, size_t size)
 	return n;
 }
 
-void pvk_console_get_stats(struct pvk_console_stats *out)
+void pvk_console_get_stats(struct pvk_console_stats *out_stats)
 {
-	*out = stats;
+	*out_stats = stats;
 }

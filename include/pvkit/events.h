@@ -13,7 +13,14 @@
  *
  * All functions return 0 or a negative Xen errno (PVK_XEN_E*). The FIFO
  * ABI is used when Xen offers it (CONFIG_PVK_EVTCHN_FIFO), else the 2-level
- * one; either way ports stay below 4096. See pvk_evtchn_init().
+ * one. Ports go up to the ABI's limit (pvk_evtchn_nr_ports(): 4,096 for
+ * 2-level, 131,072 for FIFO) or the domain's (the toolstack's
+ * max_event_channels, 1,023 by default with xl), whichever is lower: a bind
+ * beyond it fails with -PVK_XEN_ENOSPC and a log line naming the ABI's
+ * limit. The kit's port table and the FIFO event array grow with the ports
+ * bound (a page of 128 handler slots, a page of 1,024 event words, each
+ * from pvk_port_alloc_page() and kept); a bind that cannot grow them fails
+ * with the port closed again, never leaked. See pvk_evtchn_init().
  */
 #ifndef PVKIT_EVENTS_H
 #define PVKIT_EVENTS_H
@@ -41,6 +48,8 @@ struct pvk_evtchn_stats {
 	uint64_t spurious;	/* handler calls that found no work */
 	uint64_t floods;	/* times a port was held masked as flooding */
 	uint64_t released;	/* held ports released after their hold-off */
+	uint64_t bad_queue;	/* FIFO: READY bits or queue heads naming a
+				 * queue or port that cannot exist: ignored */
 };
 
 /* pvk_evtchn_init() flags. */
@@ -56,6 +65,8 @@ struct pvk_evtchn_stats {
 int pvk_evtchn_init(struct pvk_shared_info *si, unsigned int flags);
 /* "FIFO" or "2-level". */
 const char *pvk_evtchn_abi_name(void);
+/* The chosen ABI's port limit: ports are below it. */
+unsigned int pvk_evtchn_nr_ports(void);
 
 /*
  * Registers events/upcall.S as this vCPU's event callback
@@ -92,11 +103,18 @@ bool pvk_evtchn_is_masked(pvk_evtchn_port_t port);
 int pvk_evtchn_send(pvk_evtchn_port_t port);
 /* Masks, forgets the handler, EVTCHNOP_close. */
 int pvk_evtchn_close(pvk_evtchn_port_t port);
+/* EVTCHNOP_status of one of our ports: *status is a PVK_EVTCHNSTAT_*
+ * (closed for a port that is free). */
+int pvk_evtchn_status(pvk_evtchn_port_t port, uint32_t *status);
 
 /* Called by events/upcall.S with upcalls masked; also callable by a host
  * that polls with upcalls masked. */
 void pvk_evtchn_do_upcall(void);
 
 void pvk_evtchn_get_stats(struct pvk_evtchn_stats *out);
+
+/* vCPU 0's FIFO control block (shared with Xen), NULL on the 2-level ABI:
+ * for debuggers and for tests of how the kit treats what Xen writes. */
+struct pvk_evtchn_fifo_control_block *pvk_evtchn_fifo_control(void);
 
 #endif /* PVKIT_EVENTS_H */

@@ -16,9 +16,11 @@
  * is set up (and in the emergency paths) text goes to console_io, which
  * reaches Xen's own console (needs guest_loglvl=all for a domU).
  *
- * The guest runs on one vCPU with event upcalls masked, so nothing can
- * interrupt a writer except a fault, and the fault path only appends: no
- * lock is needed (and a lock here could deadlock the fault report).
+ * Before the kit's driver takes over, the guest runs on one vCPU with
+ * event upcalls masked, so nothing can interrupt this writer except a
+ * fault, and the fault path only appends: no lock is needed (and a lock
+ * here could deadlock the fault report). The kit's writer is safe when
+ * re-entered (frontends/console/cons_ring.c).
  */
 #include <pvkit/console.h>
 #include <pvkit/hypercall.h>
@@ -100,21 +102,53 @@ static void give_up_ring(const char *text, size_t len)
  * Once guest_events_enable() started the kit's console driver (issue 6),
  * output goes through it, with upcalls masked so that an event handler's
  * log line cannot interleave with ours; a stalled backend still ends in
- * console_io.
+ * console_io. From then on the ring is the kit's alone (it keeps its own
+ * copy of out_prod), so when the kit disabled it (a backend that broke the
+ * indexes) output goes to console_io, said once, until the kit is started
+ * again (pvk_console_init(), as a test that borrowed the driver does).
  */
+#ifdef CONFIG_PVK_CONSOLE
+static bool kit_owns_ring;
+
+static void kit_disabled_write(const char *text, size_t len)
+{
+	static const char msg[] =
+		"pvkit-guest: the kit's console driver disabled the ring; "
+		"using console_io while it is\n";
+	static bool said;
+
+	if (!said) {
+		said = true;
+		guest_console_io_write(msg, sizeof(msg) - 1);
+	}
+	guest_console_io_write(text, len);
+}
+#endif
+
 static bool kit_console_write(const char *text, size_t len)
 {
 #ifdef CONFIG_PVK_CONSOLE
 	unsigned long fl;
 	size_t n;
 
-	if (!pvk_console_ready() || ring_stalled)
+	if (ring_stalled)
 		return false;
+	if (!pvk_console_ready()) {
+		if (!kit_owns_ring)
+			return false;	/* not started yet: our own writer */
+		kit_disabled_write(text, len);
+		return true;
+	}
+	kit_owns_ring = true;
 	fl = pvk_irq_save();
 	n = pvk_console_write(text, len);
 	pvk_restore_fl(fl);
-	if (n < len)
-		give_up_ring(text + n, len - n);
+	if (n < len) {
+		if (!pvk_console_ready())
+			kit_disabled_write(text + n, len - n);
+		else
+			give_up_ring(text + n, len - n);
+	}
 	return true;
 #else
 	(void)text;
@@ -170,6 +204,8 @@ bool guest_console_flush(void)
 #ifdef CONFIG_PVK_CONSOLE
 	if (pvk_console_ready() && !ring_stalled)
 		return pvk_console_flush();
+	if (kit_owns_ring)
+		return true;	/* console_io is synchronous */
 #endif
 	if (!ring || ring_stalled)
 		return true;	/* console_io is synchronous */

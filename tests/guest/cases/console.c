@@ -4,7 +4,8 @@
  * Writes one known line, checks that exactly its bytes were produced into
  * the ring, then waits (bounded) for the backend to consume them. The line
  * itself is the end-to-end proof: the harness captures the ring through
- * xenconsoled and can look for it.
+ * xenconsoled and can look for it. (The kit's driver is tested in
+ * console_input.c, once events are on.)
  */
 #define PVK_GUEST_XEN_ONLY_FILE	/* every test here needs Xen */
 #include "../test.h"

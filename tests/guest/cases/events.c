@@ -8,8 +8,20 @@
  * port stays pending and is delivered on unmask), clear, close, and a flood
  * of events whose handler finds no work: held, then released on time by
  * the kit's own one-shot deadline, beside the host's.
+ *
+ * Many ports: 2,000 ports (1,000 loopback pairs, both ends with a handler)
+ * each raised once and delivered exactly once, past the first FIFO event
+ * array page (1,024 ports); binding up to the limit (2-level: the ABI's
+ * 4,096) fails with ENOSPC; a bind the kit cannot complete (no memory for
+ * its port table) closes the port in Xen again; every port closed is
+ * free in Xen (EVTCHNOP_status) and the next bind gets the lowest port
+ * again. The domain must allow the ports: xl's max_event_channels is
+ * 1,023 by default, guest-basic and guest-2level raise it (their
+ * EXPECT_REGEX requires the full counts); a smaller domain tests what it
+ * has and says so.
  */
 #include <pvkit/events.h>
+#include <pvkit/log.h>
 #include <pvkit/port.h>
 #include <pvkit/pvops.h>
 #include <pvkit/time.h>
@@ -330,4 +342,318 @@ PVK_GUEST_TEST_EXPLICIT(evtchn_virq_debug)
 	PVK_CHECK_RC(wait_calls_for(&dbg, 1, 30ULL * 1000 * 1000 * 1000), 0);
 	guest_printf("evtchn: VIRQ_DEBUG delivered\n");
 	PVK_CHECK_RC(pvk_evtchn_close(port), 0);
+}
+
+/* ---- Many ports ------------------------------------------------------ */
+
+#define MANY_PORTS	2000
+#define PORT_CAP	4200	/* the most ports a test here binds */
+#define MANY_WAIT_NS	(10ULL * 1000 * 1000 * 1000)
+
+static pvk_evtchn_port_t many[PORT_CAP];
+static uint8_t many_hits[PORT_CAP];
+static unsigned int many_total, many_wrong;
+static struct pvk_wait many_wait;
+
+/* arg: the index in many[] of the port it was bound for. */
+static bool count_many(pvk_evtchn_port_t port, void *arg)
+{
+	uintptr_t i = (uintptr_t)arg;
+
+	if (i >= PORT_CAP || many[i] != port)
+		many_wrong++;
+	else if (many_hits[i] < 255)
+		many_hits[i]++;
+	many_total++;
+	pvk_port_wake(&many_wait);
+	return true;
+}
+
+static void many_reset(void)
+{
+	memset(many, 0, sizeof(many));
+	memset(many_hits, 0, sizeof(many_hits));
+	many_total = 0;
+	many_wrong = 0;
+	pvk_port_wait_init(&many_wait);
+}
+
+/* The port Xen gives next (the lowest free one), or a negative errno. */
+static long lowest_free_port(void)
+{
+	pvk_evtchn_port_t p;
+	int rc = pvk_evtchn_alloc_unbound(PVK_DOMID_SELF, NULL, NULL, &p);
+
+	if (rc)
+		return rc;
+	rc = pvk_evtchn_close(p);
+	return rc ? rc : (long)p;
+}
+
+/* Closes many[0..n) and checks each is free in Xen afterwards; returns
+ * the first port that is not (or that failed to close), or -1. */
+static long close_many(unsigned int n)
+{
+	long bad = -1;
+
+	for (unsigned int i = 0; i < n; i++) {
+		uint32_t st = 0xffffffffu;
+
+		if ((pvk_evtchn_close(many[i]) || pvk_evtchn_status(many[i], &st) ||
+		     st != PVK_EVTCHNSTAT_closed) && bad < 0)
+			bad = many[i];
+	}
+	return bad;
+}
+
+static bool many_delivered(void *arg)
+{
+	return PVK_READ_ONCE(many_total) >= *(unsigned int *)arg;
+}
+
+static bool port_is_unbound(pvk_evtchn_port_t port)
+{
+	uint32_t st = PVK_EVTCHNSTAT_closed;
+
+	return !pvk_evtchn_status(port, &st) && st == PVK_EVTCHNSTAT_unbound;
+}
+
+/*
+ * A bind the kit cannot complete: with the page allocator empty, the port
+ * that needs a new page of handler slots (or, FIFO, of event words) is
+ * refused with ENOMEM, and Xen's port is closed again: once memory is
+ * back, the next bind gets that same lowest free port, and no port above
+ * the last good one was left unbound. Runs with upcalls masked, so
+ * nothing else needs a page meanwhile, and before the tests below (the kit
+ * keeps its pages of slots: after them every port up to the domain's
+ * limit would have its slot).
+ */
+PVK_GUEST_TEST(evtchn_bind_failure_closes_port)
+{
+	void **chain = NULL, **page;
+	unsigned int n = 0;
+	pvk_evtchn_port_t retry = 0;
+	long leaked = -1;
+	unsigned long fl;
+	uint64_t t0;
+	int rc = 0, retry_rc;
+
+	guest_events_enable();
+	many_reset();
+	guest_printf("evtchn: expecting a bind to fail for want of a page, its port closed again\n");
+	t0 = guest_now_ns();
+	fl = pvk_irq_save();
+	while ((page = pvk_port_alloc_page())) {
+		*page = chain;
+		chain = page;
+	}
+	/* A new page of slots is needed within 128 ports. */
+	while (n < PORT_CAP) {
+		rc = pvk_evtchn_alloc_unbound(PVK_DOMID_SELF, NULL, NULL, &many[n]);
+		if (rc)
+			break;
+		n++;
+	}
+	while (chain) {
+		page = chain;
+		chain = *page;
+		pvk_port_free_page(page);
+	}
+	retry_rc = pvk_evtchn_alloc_unbound(PVK_DOMID_SELF, NULL, NULL, &retry);
+	if (!retry_rc) {
+		pvk_evtchn_port_t from = n ? many[n - 1] + 1 : 1;
+
+		for (pvk_evtchn_port_t p = from; p < retry && leaked < 0; p++) {
+			if (port_is_unbound(p))
+				leaked = p;
+		}
+		pvk_evtchn_close(retry);
+	}
+	close_many(n);
+	pvk_restore_fl(fl);
+	guest_printf("evtchn: %s ABI: with no free page, bind %u failed (%d); with memory back it got port %u (%llu ms with the allocator emptied)\n",
+		     pvk_evtchn_abi_name(), n + 1, rc, retry,
+		     (unsigned long long)((guest_now_ns() - t0) / 1000000));
+	PVK_CHECK_RC(rc, -PVK_XEN_ENOMEM);
+	PVK_CHECK_RC(retry_rc, 0);
+	PVK_CHECK_EQ(leaked, -1);
+	/* The failed one was the lowest free port; it is that again. */
+	PVK_CHECK_GT(retry, n ? many[n - 1] : 0);
+	PVK_CHECK(!port_is_unbound(retry));
+}
+
+/*
+ * Loopback pairs: the unbound end, then the end bound to it; sending on
+ * either raises the other, so every port is both raised and delivered.
+ */
+/* What evtchn_many_ports saw; checked after every port is closed again,
+ * so a failure does not leave 2,000 ports behind for the tests after it. */
+struct many_result {
+	unsigned int n, highest, at_bind, total, wrong, bad_index;
+	int bind_rc, send_rc, wait_rc, extra_rc;
+};
+
+static void many_run(struct many_result *r)
+{
+	unsigned int more;
+	unsigned long fl;
+
+	memset(r, 0, sizeof(*r));
+	r->bad_index = PORT_CAP;
+	while (r->n + 2 <= MANY_PORTS) {
+		unsigned int n = r->n;
+
+		r->bind_rc = pvk_evtchn_alloc_unbound(PVK_DOMID_SELF, count_many,
+						      (void *)(uintptr_t)n, &many[n]);
+		if (r->bind_rc)
+			break;
+		r->bind_rc = pvk_evtchn_bind_interdomain(PVK_DOMID_SELF, many[n], count_many,
+							 (void *)(uintptr_t)(n + 1), &many[n + 1]);
+		if (r->bind_rc) {
+			pvk_evtchn_close(many[n]);
+			break;
+		}
+		r->n += 2;
+	}
+	for (unsigned int i = 0; i < r->n; i++)
+		r->highest = many[i] > r->highest ? many[i] : r->highest;
+
+	/* Xen raises the bound end of a pair once at bind (for notifications
+	 * the unbound end might have missed): let those come, then count
+	 * from zero. */
+	more = r->n + 1;
+	pvk_port_wait_until(&many_wait, many_delivered, &more, NO_EVENT_NS);
+	/* Raise all with upcalls masked: they queue up (FIFO: more than one
+	 * scan budget) and are delivered when upcalls come back on. */
+	fl = pvk_irq_save();
+	r->at_bind = many_total;
+	memset(many_hits, 0, sizeof(many_hits));
+	many_total = 0;
+	for (unsigned int i = 0; i < r->n && !r->send_rc; i++)
+		r->send_rc = pvk_evtchn_send(many[i]);
+	pvk_restore_fl(fl);
+	r->wait_rc = pvk_port_wait_until(&many_wait, many_delivered, &r->n, MANY_WAIT_NS);
+	/* A second delivery would come at once: give it the chance. */
+	r->extra_rc = pvk_port_wait_until(&many_wait, many_delivered, &more, NO_EVENT_NS);
+	r->total = many_total;
+	r->wrong = many_wrong;
+	for (unsigned int i = 0; i < r->n && r->bad_index == PORT_CAP; i++) {
+		if (many_hits[i] != 1)
+			r->bad_index = i;
+	}
+}
+
+PVK_GUEST_TEST(evtchn_many_ports)
+{
+	struct many_result r;
+	long lowest0, lowest1, not_closed;
+
+	guest_events_enable();
+	many_reset();
+	lowest0 = lowest_free_port();
+	PVK_CHECK_GE(lowest0, 1);
+	many_run(&r);
+	not_closed = close_many(r.n);
+	lowest1 = lowest_free_port();
+
+	/* Only the domain's limit may stop us early. */
+	if (r.bind_rc)
+		PVK_CHECK_RC(r.bind_rc, -PVK_XEN_ENOSPC);
+	PVK_CHECK_GE(r.n, 2u);
+	PVK_CHECK_RC(r.send_rc, 0);
+	PVK_CHECK_RC(r.wait_rc, 0);
+	PVK_CHECK_RC(r.extra_rc, -PVK_XEN_ETIMEDOUT);
+	PVK_CHECK_EQ(r.wrong, 0u);
+	PVK_CHECK_EQ(r.total, r.n);
+	PVK_CHECK_LE(r.at_bind, r.n / 2);
+	if (r.bad_index != PORT_CAP)
+		PVK_FAIL("port %u (index %u) delivered %u times", many[r.bad_index],
+			 r.bad_index, many_hits[r.bad_index]);
+	PVK_CHECK_EQ(not_closed, -1);
+	PVK_CHECK_EQ(lowest1, lowest0);
+	if (r.bind_rc)
+		guest_printf("evtchn: %s ABI: the domain's limit (max_event_channels) stopped at %u ports, up to port %u: each raised and delivered once, all closed\n",
+			     pvk_evtchn_abi_name(), r.n, r.highest);
+	else
+		guest_printf("evtchn: %s ABI: %u ports bound (up to port %u), each raised and delivered once, all closed, next port %ld again (%u events at bind)\n",
+			     pvk_evtchn_abi_name(), r.n, r.highest, lowest1, r.at_bind);
+}
+
+/*
+ * Bind until Xen has no port left: a clear ENOSPC (the kit's log line names
+ * the ABI's limit), nothing half-bound, every port free again afterwards.
+ */
+PVK_GUEST_TEST(evtchn_port_limit)
+{
+	unsigned int n = 0, highest = 0;
+	long lowest0, lowest1, not_closed;
+	int rc = 0;
+
+	guest_events_enable();
+	many_reset();
+	lowest0 = lowest_free_port();
+	PVK_CHECK_GE(lowest0, 1);
+	guest_printf("evtchn: expecting the kit to report that no port is left\n");
+	while (n < PORT_CAP) {
+		rc = pvk_evtchn_alloc_unbound(PVK_DOMID_SELF, NULL, NULL, &many[n]);
+		if (rc)
+			break;
+		highest = many[n] > highest ? many[n] : highest;
+		n++;
+	}
+	not_closed = close_many(n);
+	lowest1 = lowest_free_port();
+	PVK_CHECK_EQ(not_closed, -1);
+	PVK_CHECK_EQ(lowest1, lowest0);
+	if (n == PORT_CAP) {
+		/* Only FIFO can have this many. */
+		PVK_CHECK_GT(pvk_evtchn_nr_ports(), (unsigned int)PORT_CAP);
+		guest_printf("evtchn: %s ABI: no port limit within %u ports, all closed again\n",
+			     pvk_evtchn_abi_name(), n);
+		return;
+	}
+	PVK_CHECK_RC(rc, -PVK_XEN_ENOSPC);
+	PVK_CHECK_LT(highest, pvk_evtchn_nr_ports());
+	guest_printf("evtchn: %s ABI: port limit reached at port %u (%s, %u ports): ENOSPC after %u binds, all closed again, none leaked\n",
+		     pvk_evtchn_abi_name(), highest,
+		     highest + 1 == pvk_evtchn_nr_ports() ? "the ABI's limit" :
+		     "the domain's max_event_channels, below the ABI's",
+		     pvk_evtchn_nr_ports(), n);
+}
+
+/*
+ * FIFO: READY bits above the 16 queues (Xen never sets them; a corrupt or
+ * hostile control block might) are ignored and counted once per upcall,
+ * not used as a queue number. Delivery goes on afterwards.
+ */
+PVK_GUEST_TEST(evtchn_fifo_bad_ready)
+{
+	struct pvk_evtchn_fifo_control_block *cb = pvk_evtchn_fifo_control();
+	struct pvk_evtchn_stats before, after;
+	unsigned int calls;
+	unsigned long fl;
+
+	guest_events_enable();
+	if (!cb) {
+		/* 2-level: no control block, and nothing counts as one. */
+		PVK_CHECK(guest_strstr(pvk_evtchn_abi_name(), "2-level"));
+		pvk_evtchn_get_stats(&before);
+		PVK_CHECK_EQ(before.bad_queue, 0u);
+		return;
+	}
+	PVK_CHECK_RC(open_loopback(), 0);
+	guest_printf("evtchn: expecting READY bits 20 and 31 to be reported and ignored\n");
+	fl = pvk_irq_save();
+	pvk_evtchn_get_stats(&before);
+	calls = rx.calls;
+	__atomic_fetch_or(&cb->ready, (1u << 20) | (1u << 31), __ATOMIC_SEQ_CST);
+	pvk_evtchn_do_upcall();
+	pvk_evtchn_get_stats(&after);
+	pvk_restore_fl(fl);
+	PVK_CHECK_EQ(after.bad_queue, before.bad_queue + 1);
+	PVK_CHECK_EQ(PVK_READ_ONCE(cb->ready) & ~0xffffu, 0u);
+	PVK_CHECK_EQ(rx.calls, calls);
+	PVK_CHECK_RC(pvk_evtchn_send(tx_port), 0);
+	PVK_CHECK_RC(wait_calls(&rx, calls + 1), 0);
+	close_loopback();
 }
