@@ -43,6 +43,153 @@ PVK_GUEST_TEST(pvops_clock)
 		     (unsigned long long)(c - a));
 }
 
+/*
+ * The clock's rate against a clock the kit does not compute, in each
+ * world. It must catch a clock running 2x fast or slow (a wrong scale
+ * factor) or going backwards; it must not fail on TCG's noise, so the
+ * bounds are wide and stated here; the measured figures are printed.
+ *
+ * Natively: the CMOS RTC's seconds, from one tick edge to the edge
+ * RTC_SECONDS later. The kit's clock (TSC calibrated once against the PIT)
+ * must call that interval RTC_SECONDS s within [RATE_LO, RATE_HI]
+ * (2/3 .. 3/2): a vCPU stall of up to 2/3 s at one edge is tolerated,
+ * a 2x error is not.
+ *
+ * On Xen: the one-shot timer is armed for now + XEN_WINDOW_NS and the
+ * guest spins (upcalls on, never blocking) until Xen's VIRQ_TIMER arrives:
+ * Xen fires it when its own system time reaches the deadline. Xen
+ * refreshes the vCPU's pvclock record when the vCPU is rescheduled or on
+ * its once-a-second calibration; between refreshes the kit's clock is its
+ * own extrapolation (the TSC through the record's scale), which is what a
+ * wrong scale breaks. A window without a refresh (the record's version
+ * unchanged) must measure within [RATE_LO, RATE_HI] of XEN_WINDOW_NS: Xen
+ * does not fire early, so below is a slow clock (2x slow reads about
+ * half), and above a fast one (2x fast reads at least twice). Every
+ * window, refreshed or not, must see the expiry no earlier than the
+ * deadline minus EARLY_SLACK_NS (Xen's and the record's clocks may differ
+ * by a few ms under TCG). Under TCG with dom0 busy the record is
+ * refreshed every few ms to ~250 ms, so windows are short (XEN_WINDOW_NS)
+ * and those with a refresh are retried, up to XEN_TRIES, until
+ * XEN_CLEAN_WANTED clean ones were measured; at least one must be.
+ */
+#define RATE_LO_NUM		2
+#define RATE_LO_DEN		3
+#define RATE_HI_NUM		3
+#define RATE_HI_DEN		2
+#define RTC_SECONDS		2
+#define XEN_WINDOW_NS		(40 * MS)
+#define XEN_TRIES		60
+#define XEN_CLEAN_WANTED	3
+#define SPIN_MAX_NS		(5000 * MS)
+#define RTC_MAX_READS		(20UL * 1000 * 1000)
+
+static bool rate_in_bounds(uint64_t measured, uint64_t reference)
+{
+	return measured * RATE_LO_DEN >= reference * RATE_LO_NUM &&
+	       measured * RATE_HI_DEN <= reference * RATE_HI_NUM;
+}
+
+/* The kit's clock at the RTC's next seconds edge after *sec; 0 if none
+ * came within RTC_MAX_READS reads (a stopped RTC). *sec moves on. */
+static uint64_t rtc_edge(uint64_t *sec)
+{
+	struct pvk_wallclock w;
+
+	for (unsigned long i = 0; i < RTC_MAX_READS; i++) {
+		pvk_wallclock(&w);
+		if (w.sec != *sec) {
+			*sec = w.sec;
+			return pvk_clock_ns();
+		}
+	}
+	return 0;
+}
+
+static void clock_rate_native(void)
+{
+	struct pvk_wallclock w;
+	uint64_t sec, first_sec, k0, k1;
+
+	pvk_wallclock(&w);
+	sec = w.sec;
+	k0 = rtc_edge(&sec);
+	PVK_CHECK_NE(k0, 0);
+	first_sec = sec;
+	do {
+		k1 = rtc_edge(&sec);
+		PVK_CHECK_NE(k1, 0);
+	} while (sec < first_sec + RTC_SECONDS);
+	guest_printf("pvops: clock rate: %u RTC seconds measured %lld us by the kit's clock\n",
+		     RTC_SECONDS, (long long)((int64_t)(k1 - k0) / 1000));
+	PVK_CHECK_EQ(sec, first_sec + RTC_SECONDS);	/* the RTC ticks by ones */
+	PVK_CHECK_GT(k1, k0);
+	if (!rate_in_bounds(k1 - k0, RTC_SECONDS * PVK_NSEC_PER_SEC))
+		PVK_FAIL("the kit's clock measured %llu ns for %u RTC seconds (allowed %u/%u..%u/%u)",
+			 (unsigned long long)(k1 - k0), RTC_SECONDS,
+			 RATE_LO_NUM, RATE_LO_DEN, RATE_HI_NUM, RATE_HI_DEN);
+}
+
+static uint32_t xen_record_version(void)
+{
+	return PVK_READ_ONCE(guest_vcpu0()->time.version);
+}
+
+static void clock_rate_xen(void)
+{
+	unsigned int clean = 0, tries = 0;
+	uint64_t lo = ~0ULL, hi = 0, all_lo = ~0ULL, all_hi = 0;
+
+	guest_timer_prepare();
+	while (tries < XEN_TRIES && clean < XEN_CLEAN_WANTED) {
+		struct pvk_time_timer_stats a, b;
+		uint64_t t0, t1, deadline;
+		uint32_t v0;
+
+		tries++;
+		PVK_CHECK_RC(pvk_timer_stop(), 0);
+		pvk_time_timer_get_stats(&a);
+		v0 = xen_record_version();
+		t0 = pvk_clock_ns();
+		deadline = t0 + XEN_WINDOW_NS;
+		PVK_CHECK_RC(pvk_timer_set(deadline), 0);
+		do {
+			t1 = pvk_clock_ns();
+			pvk_time_timer_get_stats(&b);
+		} while (b.expiries == a.expiries && t1 - t0 < SPIN_MAX_NS);
+		PVK_CHECK_NE(b.expiries, a.expiries);
+		PVK_CHECK_GE(t1 + EARLY_SLACK_NS, deadline);
+		all_lo = t1 - t0 < all_lo ? t1 - t0 : all_lo;
+		all_hi = t1 - t0 > all_hi ? t1 - t0 : all_hi;
+		if (xen_record_version() != v0)
+			continue;	/* refreshed: not a measure of the extrapolation */
+		clean++;
+		lo = t1 - t0 < lo ? t1 - t0 : lo;
+		hi = t1 - t0 > hi ? t1 - t0 : hi;
+		if (!rate_in_bounds(t1 - t0, XEN_WINDOW_NS))
+			PVK_FAIL("the kit's clock measured %llu ns for Xen's %llu ns one-shot (allowed %u/%u..%u/%u)",
+				 (unsigned long long)(t1 - t0),
+				 (unsigned long long)XEN_WINDOW_NS,
+				 RATE_LO_NUM, RATE_LO_DEN, RATE_HI_NUM, RATE_HI_DEN);
+	}
+	PVK_CHECK_RC(pvk_timer_stop(), 0);	/* leave no deadline behind */
+	if (!clean)
+		PVK_FAIL("no window of %u without a pvclock refresh (with: %llu..%llu us)",
+			 tries, (unsigned long long)(all_lo / 1000),
+			 (unsigned long long)(all_hi / 1000));
+	guest_printf("pvops: clock rate: Xen's %llu ms one-shot measured %llu..%llu us by the kit's clock in %u windows without a pvclock refresh (%u tried)\n",
+		     (unsigned long long)(XEN_WINDOW_NS / MS),
+		     (unsigned long long)(lo / 1000), (unsigned long long)(hi / 1000),
+		     clean, tries);
+}
+
+PVK_GUEST_TEST(pvops_clock_rate)
+{
+	if (guest_native_boot)
+		PVK_CHECK_CALL(clock_rate_native());
+	else
+		PVK_CHECK_CALL(clock_rate_xen());
+}
+
 /* Natively the RTC has whole seconds; Xen's wall clock has ns. */
 PVK_GUEST_TEST(pvops_wallclock)
 {
