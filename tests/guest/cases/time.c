@@ -87,7 +87,7 @@ static uint64_t xen_wc_base_ns(void)
  * the system time, the nanoseconds or the high word of the seconds is
  * off by far more.
  */
-#define WALL_AHEAD_MAX_NS	(2000 * MS)
+#define WALL_AHEAD_MAX_NS	(5000 * MS)
 
 PVK_GUEST_TEST_XEN(time_wallclock)
 {
