@@ -9,6 +9,10 @@
  * reads. A name on the command line that matches no test is a failure.
  * On a native boot a test declared as needing Xen is not called: it is
  * reported as "SKIP: needs Xen".
+ *
+ * It also has the check macros' comparison and messages (test.h), and
+ * the capture seam that lets cases/checks.c run a check meant to fail
+ * without failing its own test.
  */
 #include <pvkit/hypercall.h>
 #include <pvkit/log.h>
