@@ -27,7 +27,7 @@ GUEST_SRCS := head.S entry.S notes.S pvh.S entry_native.S native.c \
 	cases/multicall.c cases/counters.c cases/privileged_insn.c \
 	cases/events.c cases/time.c cases/xenstore.c \
 	cases/xenbus.c cases/console_input.c cases/control.c \
-	cases/fault.c cases/framework.c
+	cases/fault.c cases/framework.c cases/checks.c
 
 GUEST_SRCS += cases/mm_p2m.c cases/mm_pagetables.c cases/mm_balloon.c cases/grant_table.c
 GUEST_SRCS += user/enter.S user/program.S user/syscall_native.S user/cpu.c user/uspace.c \

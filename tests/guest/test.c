@@ -9,8 +9,14 @@
  * reads. A name on the command line that matches no test is a failure.
  * On a native boot a test declared as needing Xen is not called: it is
  * reported as "SKIP: needs Xen".
+ *
+ * It also has the check macros' comparison and messages (test.h), and
+ * the capture seam that lets cases/checks.c run a check meant to fail
+ * without failing its own test.
  */
+#include <pvkit/hypercall.h>
 #include <pvkit/log.h>
+#include <pvkit/port.h>
 
 #include "test.h"
 
@@ -58,6 +64,98 @@ void guest_test_skip(const char *fmt, ...)
 bool guest_test_ended(void)
 {
 	return result != RESULT_PASS;
+}
+
+/* The test's own state while a capture runs (one level: no nesting). */
+static enum result saved_result;
+static char saved_reason[REASON_MAX];
+static bool capturing;
+
+void guest_test_capture_begin(void)
+{
+	if (capturing)
+		pvk_port_panic("guest_test_capture_begin: already capturing");
+	capturing = true;
+	saved_result = result;
+	memcpy(saved_reason, reason, sizeof(reason));
+	result = RESULT_PASS;
+	reason[0] = '\0';
+}
+
+bool guest_test_capture_end(char *buf, size_t len)
+{
+	bool failed = result == RESULT_FAIL;
+
+	if (!capturing)
+		pvk_port_panic("guest_test_capture_end: not capturing");
+	if (len)
+		pvk_snprintf(buf, len, "%s", reason);
+	result = saved_result;
+	memcpy(reason, saved_reason, sizeof(reason));
+	capturing = false;
+	return failed;
+}
+
+int guest_check_cmp(bool a_signed, uint64_t a, bool b_signed, uint64_t b)
+{
+	bool a_neg = a_signed && (int64_t)a < 0;
+	bool b_neg = b_signed && (int64_t)b < 0;
+
+	if (a_neg != b_neg)
+		return a_neg ? -1 : 1;
+	/*
+	 * Same sign: two non-negative values order as unsigned; two negative
+	 * ones too, their two's complement patterns increasing with value.
+	 */
+	return a < b ? -1 : a > b;
+}
+
+static void format_value(char *buf, size_t len, bool is_signed, uint64_t v)
+{
+	if (is_signed)
+		pvk_snprintf(buf, len, "%lld", (long long)v);
+	else
+		pvk_snprintf(buf, len, "%llu (0x%llx)", (unsigned long long)v,
+			     (unsigned long long)v);
+}
+
+void guest_check_op_failed(const char *file, int line, const char *a_expr,
+			   const char *op, const char *b_expr,
+			   bool a_signed, uint64_t a, bool b_signed, uint64_t b)
+{
+	char av[48], bv[48];
+
+	format_value(av, sizeof(av), a_signed, a);
+	format_value(bv, sizeof(bv), b_signed, b);
+	guest_test_fail(file, line, "%s %s %s: %s vs %s", a_expr, op, b_expr, av, bv);
+}
+
+/* "-110 (ETIMEDOUT)", or the plain number if it names no Xen errno. */
+static void format_rc(char *buf, size_t len, int64_t rc)
+{
+	const char *name = rc < 0 ? pvk_xen_errno_name((long)rc) : NULL;
+
+	if (name)
+		pvk_snprintf(buf, len, "%lld (%s)", (long long)rc, name);
+	else
+		pvk_snprintf(buf, len, "%lld", (long long)rc);
+}
+
+void guest_check_rc_failed(const char *file, int line, const char *rc_expr,
+			   const char *op, int64_t rc, bool want_signed, uint64_t want)
+{
+	char rv[48], wv[48];
+
+	format_rc(rv, sizeof(rv), rc);
+	if (want_signed || want <= (uint64_t)INT64_MAX)
+		format_rc(wv, sizeof(wv), (int64_t)want);
+	else
+		format_value(wv, sizeof(wv), false, want);
+	if (op[0] == '=')
+		guest_test_fail(file, line, "%s returned %s, expected %s", rc_expr, rv, wv);
+	else
+		guest_test_fail(file, line, "%s returned %s, expected %s %s",
+				rc_expr, rv, op, wv);
 }
 
 static const struct guest_test *find(const char *name)

@@ -82,6 +82,16 @@ void guest_test_skip(const char *fmt, ...) __pvk_printf(1, 2);
 bool guest_test_ended(void);
 
 /*
+ * The seam that tests the checks themselves (cases/checks.c): between
+ * begin and end, a failure or skip is recorded into a capture instead of
+ * the current test. end() restores the test's own state and returns true
+ * if a failure was captured, its text (file:line: ...) copied to buf.
+ * Use it around a call of a helper whose check is meant to fail.
+ */
+void guest_test_capture_begin(void);
+bool guest_test_capture_end(char *buf, size_t len);
+
+/*
  * Calls a void helper that uses the PVK_CHECK macros (they return from the
  * helper, not from the test) and ends the test too if the helper failed.
  */
@@ -98,15 +108,43 @@ bool guest_test_ended(void);
 			PVK_FAIL("check failed: %s", #cond);		\
 	} while (0)
 
-/* Compares as 64-bit integers; prints both in decimal and hex. */
+/*
+ * Integer checks compare the values as C would compare them if no
+ * conversion got in the way: each operand is classified as signed or
+ * unsigned by its own type (after the usual promotions: char and short are
+ * signed, bool and pointers unsigned, an enum is what its compatible
+ * integer type is), and the comparison is the mathematical one. A negative
+ * signed value is below every unsigned value, so PVK_CHECK_GE(-110, 1)
+ * fails, and PVK_CHECK_LT(-1, 0UL) passes where plain C (and a cast of
+ * both to uint64_t) would say false. Each operand is evaluated once; a
+ * failure prints each value in its own signedness (unsigned also in hex).
+ */
+#define PVK_CHECK_IS_SIGNED_(x)						\
+	_Generic((x),							\
+		 char: (char)-1 < 0,					\
+		 signed char: true, short: true, int: true,		\
+		 long: true, long long: true,				\
+		 default: false)
+
+/* <0, 0, >0 as a is below, equal to, above b (see above). */
+int guest_check_cmp(bool a_signed, uint64_t a, bool b_signed, uint64_t b);
+/* Records "a op b: <a> vs <b>" as the current test's failure. */
+void guest_check_op_failed(const char *file, int line, const char *a_expr,
+			   const char *op, const char *b_expr,
+			   bool a_signed, uint64_t a, bool b_signed, uint64_t b);
+
 #define PVK_CHECK_OP(a, op, b)						\
 	do {								\
-		uint64_t a_ = (uint64_t)(a), b_ = (uint64_t)(b);	\
-		if (!(a_ op b_))					\
-			PVK_FAIL("%s %s %s: %lld (0x%llx) vs %lld (0x%llx)", \
-				 #a, #op, #b, (long long)a_,		\
-				 (unsigned long long)a_, (long long)b_,	\
-				 (unsigned long long)b_);		\
+		__auto_type a_ = (a);					\
+		__auto_type b_ = (b);					\
+		bool as_ = PVK_CHECK_IS_SIGNED_(a_);			\
+		bool bs_ = PVK_CHECK_IS_SIGNED_(b_);			\
+		uint64_t av_ = (uint64_t)a_, bv_ = (uint64_t)b_;	\
+		if (!(guest_check_cmp(as_, av_, bs_, bv_) op 0)) {	\
+			guest_check_op_failed(__FILE__, __LINE__, #a, #op, #b, \
+					      as_, av_, bs_, bv_);	\
+			return;						\
+		}							\
 	} while (0)
 
 #define PVK_CHECK_EQ(a, b)	PVK_CHECK_OP(a, ==, b)
@@ -116,13 +154,34 @@ bool guest_test_ended(void);
 #define PVK_CHECK_GE(a, b)	PVK_CHECK_OP(a, >=, b)
 #define PVK_CHECK_GT(a, b)	PVK_CHECK_OP(a, >, b)
 
-/* Signed comparison, for hypercall results that may be -errno. */
-#define PVK_CHECK_RC(rc, want)						\
+/*
+ * A return code: 0, a count or a negative Xen errno (PVK_XEN_*). rc must
+ * have a signed type (a compile error otherwise: an unsigned "rc" cannot
+ * carry -errno); want is any integer, compared as PVK_CHECK_OP does. A
+ * failure names the errno of each side: "rc returned -110 (ETIMEDOUT),
+ * expected 0".
+ */
+void guest_check_rc_failed(const char *file, int line, const char *rc_expr,
+			   const char *op, int64_t rc, bool want_signed, uint64_t want);
+
+#define PVK_CHECK_RC_OP(rc, op, want)					\
 	do {								\
-		long rc_ = (long)(rc), want_ = (long)(want);		\
-		if (rc_ != want_)					\
-			PVK_FAIL("%s returned %ld, expected %ld", #rc, rc_, want_); \
+		__auto_type rc_ = (rc);					\
+		__auto_type want_ = (want);				\
+		bool ws_ = PVK_CHECK_IS_SIGNED_(want_);			\
+		uint64_t wv_ = (uint64_t)want_;				\
+		_Static_assert(PVK_CHECK_IS_SIGNED_(rc_),		\
+			       "PVK_CHECK_RC needs a signed rc");	\
+		if (!(guest_check_cmp(true, (uint64_t)rc_, ws_, wv_) op 0)) { \
+			guest_check_rc_failed(__FILE__, __LINE__, #rc, #op, \
+					      (int64_t)rc_, ws_, wv_);	\
+			return;						\
+		}							\
 	} while (0)
+
+#define PVK_CHECK_RC(rc, want)		PVK_CHECK_RC_OP(rc, ==, want)
+/* rc >= want: "0 or a positive count" is PVK_CHECK_RC_GE(rc, 0). */
+#define PVK_CHECK_RC_GE(rc, want)	PVK_CHECK_RC_OP(rc, >=, want)
 
 #define PVK_CHECK_STR_CONTAINS(haystack, needle)			\
 	do {								\

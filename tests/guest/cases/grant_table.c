@@ -178,7 +178,7 @@ static void offer_to_dom0(struct dom0_offer *o, const char *label, const char *r
 	pvk_snprintf(num, sizeof(num), "%u", o->ref);
 	PVK_CHECK_RC(pvk_xs_write(PVK_XBT_NIL, ref_key, num), 0);
 	guest_printf("grant: %s %u published for dom0\n", ref_key, o->ref);
-	PVK_CHECK_GE(wait_value(reply_key, o->got, sizeof(o->got), 60), 0);
+	PVK_CHECK_RC_GE(wait_value(reply_key, o->got, sizeof(o->got), 60), 0);
 	guest_printf("grant: dom0 says \"%s\"\n", o->got);
 	pvk_snprintf(want, sizeof(want), "%s%s", reply_prefix, o->text);
 	PVK_CHECK_EQ(strlen(o->got), strlen(want));
@@ -205,7 +205,7 @@ PVK_GUEST_TEST_EXPLICIT(grant_dom0_map)
 	PVK_CHECK(!pvk_grant_in_use(o.ref));
 	PVK_CHECK_RC(pvk_grant_end_access_page(o.ref, o.page), 0);
 	guest_printf("grant: revoked, dom0 map again\n");
-	PVK_CHECK_GE(wait_value("data/grant-result-revoked", o.got, sizeof(o.got), 60), 0);
+	PVK_CHECK_RC_GE(wait_value("data/grant-result-revoked", o.got, sizeof(o.got), 60), 0);
 	guest_printf("grant: dom0 says \"%s\"\n", o.got);
 	PVK_CHECK(!memcmp(o.got, "fail:", 5));
 	guest_printf("grant: dom0 could not map the revoked grant\n");
@@ -246,7 +246,7 @@ PVK_GUEST_TEST_EXPLICIT(grant_dom0_hold)
 	guest_printf("grant: end of ref %u refused while dom0 maps it: page kept, device untrusted; dom0 unmap\n",
 		     o.ref);
 
-	PVK_CHECK_GE(wait_value("data/grant-unheld", o.got, sizeof(o.got), 60), 0);
+	PVK_CHECK_RC_GE(wait_value("data/grant-unheld", o.got, sizeof(o.got), 60), 0);
 	guest_printf("grant: dom0 says \"%s\"\n", o.got);
 	PVK_CHECK_EQ(strlen(o.got), strlen("released"));
 	PVK_CHECK(!memcmp(o.got, "released", strlen("released")));

@@ -14,9 +14,11 @@
  * or replaced deadline never fires. How late a timer is gets printed, and
  * what the hardware did for it (expiries, idle ones), not asserted.
  */
+#include <pvkit/hypercall.h>
 #include <pvkit/pvops.h>
 #include <pvkit/time.h>
 #include <pvkit/xen/errno.h>
+#include <pvkit/xen/vcpu.h>
 
 #include "../test.h"
 
@@ -41,6 +43,188 @@ PVK_GUEST_TEST(pvops_clock)
 	PVK_CHECK_GT(c, a);
 	guest_printf("pvops: 1000 clock reads and 1000 io_delay() took %llu ns\n",
 		     (unsigned long long)(c - a));
+}
+
+/*
+ * The clock's rate against a clock the kit does not compute, in each
+ * world. It must catch a clock running 2x fast or slow (a wrong scale
+ * factor) or going backwards; it must not fail on TCG's noise, so the
+ * bounds are wide and stated here; the measured figures are printed.
+ *
+ * Natively: the CMOS RTC's seconds, from one tick edge to the edge
+ * RTC_SECONDS later. The kit's clock (TSC calibrated once against the PIT)
+ * must call that interval RTC_SECONDS s within [RATE_LO, RATE_HI]
+ * (2/3 .. 3/2): a vCPU stall of up to 2/3 s at one edge is tolerated,
+ * a 2x error is not.
+ *
+ * On Xen: Xen's singleshot timer is armed (directly, VCPUOP_set_singleshot_
+ * timer) for now + XEN_WINDOW_NS and the guest spins, upcalls masked and
+ * never blocking, until Xen marks the VIRQ_TIMER upcall pending: Xen fires
+ * it when its own system time reaches the deadline. Xen refreshes the
+ * vCPU's pvclock record on its own schedule (under TCG with dom0 busy,
+ * every few ms to ~250 ms); between refreshes the kit's clock is its own
+ * extrapolation (the TSC through the record's scale), which is what a
+ * wrong scale breaks. A window without a refresh (the record's version
+ * unchanged) must measure within [RATE_LO, RATE_HI] of XEN_WINDOW_NS: Xen
+ * does not fire early, so below is a slow clock (2x slow reads at most
+ * half), above a fast one (2x fast reads at least twice). Windows with a
+ * refresh, or ended by another event, are retried, up to XEN_TRIES, until
+ * XEN_CLEAN_WANTED clean ones were measured; at least one must be. The
+ * kit's own one-shot (time/oneshot.c) is not the instrument: it re-arms
+ * an expiry its clock calls early, so a slow clock would look right.
+ */
+#define RATE_LO_NUM		2
+#define RATE_LO_DEN		3
+#define RATE_HI_NUM		3
+#define RATE_HI_DEN		2
+#define RTC_SECONDS		2
+#define XEN_WINDOW_NS		(40 * MS)
+#define XEN_TRIES		60
+#define XEN_CLEAN_WANTED	3
+#define SPIN_MAX_NS		(5000 * MS)
+#define RTC_MAX_READS		(20UL * 1000 * 1000)
+
+static bool rate_in_bounds(uint64_t measured, uint64_t reference)
+{
+	return measured * RATE_LO_DEN >= reference * RATE_LO_NUM &&
+	       measured * RATE_HI_DEN <= reference * RATE_HI_NUM;
+}
+
+/* The kit's clock at the RTC's next seconds edge after *sec; 0 if none
+ * came within RTC_MAX_READS reads (a stopped RTC). *sec moves on. */
+static uint64_t rtc_edge(uint64_t *sec)
+{
+	struct pvk_wallclock w;
+
+	for (unsigned long i = 0; i < RTC_MAX_READS; i++) {
+		pvk_wallclock(&w);
+		if (w.sec != *sec) {
+			*sec = w.sec;
+			return pvk_clock_ns();
+		}
+	}
+	return 0;
+}
+
+static void clock_rate_native(void)
+{
+	struct pvk_wallclock w;
+	uint64_t sec, first_sec, k0, k1;
+
+	pvk_wallclock(&w);
+	sec = w.sec;
+	k0 = rtc_edge(&sec);
+	PVK_CHECK_NE(k0, 0);
+	first_sec = sec;
+	do {
+		k1 = rtc_edge(&sec);
+		PVK_CHECK_NE(k1, 0);
+	} while (sec < first_sec + RTC_SECONDS);
+	guest_printf("pvops: clock rate: %u RTC seconds measured %lld us by the kit's clock\n",
+		     RTC_SECONDS, (long long)((int64_t)(k1 - k0) / 1000));
+	PVK_CHECK_EQ(sec, first_sec + RTC_SECONDS);	/* the RTC ticks by ones */
+	PVK_CHECK_GT(k1, k0);
+	if (!rate_in_bounds(k1 - k0, RTC_SECONDS * PVK_NSEC_PER_SEC))
+		PVK_FAIL("the kit's clock measured %llu ns for %u RTC seconds (allowed %u/%u..%u/%u)",
+			 (unsigned long long)(k1 - k0), RTC_SECONDS,
+			 RATE_LO_NUM, RATE_LO_DEN, RATE_HI_NUM, RATE_HI_DEN);
+}
+
+static uint32_t xen_record_version(void)
+{
+	return PVK_READ_ONCE(guest_vcpu0()->time.version);
+}
+
+/* Xen's singleshot timer, armed here directly (not through the kit's
+ * one-shot, which would re-arm on an expiry its own clock calls early). */
+static long xen_singleshot(uint64_t deadline_ns)
+{
+	struct pvk_vcpu_set_singleshot_timer t = { .timeout_abs_ns = deadline_ns };
+
+	return pvk_hyp_vcpu_op(PVK_VCPUOP_set_singleshot_timer, 0, &t);
+}
+
+/*
+ * One window: upcalls masked, Xen's timer armed for now + XEN_WINDOW_NS,
+ * spin until Xen marks an upcall pending. *elapsed is the kit's clock from
+ * arming to then. 1 if it was the timer's VIRQ (the kit's upcall, run when
+ * upcalls come back on, counted a hardware expiry) and the pvclock record
+ * was not refreshed meanwhile; 0 to retry; a negative error.
+ */
+static int xen_window(uint64_t *elapsed, uint64_t *deadline)
+{
+	struct pvk_vcpu_info *v = guest_vcpu0();
+	struct pvk_time_timer_stats a, b;
+	unsigned long flags;
+	uint64_t t0, t1;
+	uint32_t v0, v1;
+	long rc;
+
+	pvk_time_timer_get_stats(&a);
+	flags = pvk_irq_save();
+	v0 = xen_record_version();
+	t0 = pvk_clock_ns();
+	*deadline = t0 + XEN_WINDOW_NS;
+	rc = xen_singleshot(*deadline);
+	do {
+		t1 = pvk_clock_ns();
+	} while (!rc && !PVK_READ_ONCE(v->evtchn_upcall_pending) && t1 - t0 < SPIN_MAX_NS);
+	v1 = xen_record_version();
+	pvk_restore_fl(flags);	/* the pending upcall runs here */
+	pvk_time_timer_get_stats(&b);
+	*elapsed = t1 - t0;
+	if (rc)
+		return (int)rc;
+	if (b.expiries == a.expiries)
+		return 0;	/* another event: not the timer */
+	return v0 == v1;
+}
+
+static void clock_rate_xen(void)
+{
+	unsigned int clean = 0, tries = 0;
+	uint64_t lo = ~0ULL, hi = 0, all_lo = ~0ULL, all_hi = 0;
+
+	guest_timer_prepare();
+	PVK_CHECK_RC(pvk_timer_stop(), 0);	/* the kit's one-shot stays idle */
+	while (tries < XEN_TRIES && clean < XEN_CLEAN_WANTED) {
+		uint64_t elapsed, deadline;
+		int rc;
+
+		tries++;
+		rc = xen_window(&elapsed, &deadline);
+		PVK_CHECK_RC_GE(rc, 0);
+		all_lo = elapsed < all_lo ? elapsed : all_lo;
+		all_hi = elapsed > all_hi ? elapsed : all_hi;
+		if (!rc)
+			continue;	/* refreshed, or not the timer */
+		clean++;
+		lo = elapsed < lo ? elapsed : lo;
+		hi = elapsed > hi ? elapsed : hi;
+		if (!rate_in_bounds(elapsed, XEN_WINDOW_NS))
+			PVK_FAIL("the kit's clock measured %llu ns for Xen's %llu ns one-shot (allowed %u/%u..%u/%u)",
+				 (unsigned long long)elapsed,
+				 (unsigned long long)XEN_WINDOW_NS,
+				 RATE_LO_NUM, RATE_LO_DEN, RATE_HI_NUM, RATE_HI_DEN);
+	}
+	PVK_CHECK_RC(pvk_timer_stop(), 0);	/* Xen's timer too */
+	if (!clean)
+		PVK_FAIL("no window of %u without a pvclock refresh (with: %llu..%llu us)",
+			 tries, (unsigned long long)(all_lo / 1000),
+			 (unsigned long long)(all_hi / 1000));
+	guest_printf("pvops: clock rate: Xen's %llu ms one-shot measured %llu..%llu us by the kit's clock in %u windows without a pvclock refresh (%u tried, all %llu..%llu us)\n",
+		     (unsigned long long)(XEN_WINDOW_NS / MS),
+		     (unsigned long long)(lo / 1000), (unsigned long long)(hi / 1000),
+		     clean, tries, (unsigned long long)(all_lo / 1000),
+		     (unsigned long long)(all_hi / 1000));
+}
+
+PVK_GUEST_TEST(pvops_clock_rate)
+{
+	if (guest_native_boot)
+		PVK_CHECK_CALL(clock_rate_native());
+	else
+		PVK_CHECK_CALL(clock_rate_xen());
 }
 
 /* Natively the RTC has whole seconds; Xen's wall clock has ns. */

@@ -13,6 +13,9 @@
  *                       -1; reading it faults (on Xen the kernel half is
  *                       not in the user L4, natively it is there without
  *                       the user bit) and it is killed; the kernel goes on
+ *   usermode_kernel_mappings  kernel mappings made after the address
+ *                       space exists are seen by the program's syscall
+ *                       (natively on the user's CR3: shared kernel tables)
  *   usermode_failsafe   Xen, explicit (pvkit.test=usermode_failsafe, needs
  *                       2 vCPUs): vCPU 1 is started with a %ds selector
  *                       that cannot be loaded (an LDT selector, no LDT).
@@ -105,6 +108,99 @@ PVK_GUEST_TEST(usermode_isolation)
 		     pvk_pvops_name());
 }
 
+/*
+ * Kernel mappings made after the program's address space exists reach its
+ * syscall path. Natively the syscall runs in kernel mode on the user's CR3:
+ * probe 0 is a page the kernel maps, after guest_uspace_create(), under a
+ * new kernel-half L4 slot (PROBE_L4_SLOT, through guest_kernel_l4_set());
+ * probe 1 a page under a new L2 in the image's existing L3 (L4 slot 511,
+ * GiB PROBE_IMAGE_GIB of it). A user L4 made as a copy of the kernel's
+ * misses probe 0 (the syscall's walk of CR3 finds nothing and returns
+ * USER_PROBE_UNMAPPED); user tables copying the kernel's L3 would miss
+ * probe 1. On Xen the syscall runs on the kernel's
+ * own base pointer (Xen switches on every kernel entry), so what holds
+ * there is checked instead: the probe ran on the kernel's tables and read
+ * a kernel variable written after the address space was made.
+ */
+#define PROBE_L4_SLOT	400		/* 0xffffc80000000000: unused by this guest */
+#define PROBE_IMAGE_GIB	500		/* the image is in GiB 510 */
+#define PROBE_MAGIC0	0x5ca1ab1e00000001ULL
+#define PROBE_MAGIC1	0x5ca1ab1e00000002ULL
+
+struct probe_tables {
+	uint64_t l3[PVK_PT_ENTRIES], l2[PVK_PT_ENTRIES], l1[PVK_PT_ENTRIES];
+	uint64_t page[PVK_PT_ENTRIES];
+};
+static struct probe_tables probe_hi, probe_img __attribute__((aligned(PVK_PAGE_SIZE)));
+
+/* pvh.S's tables are in the image: a physical address there -> its virtual. */
+static uint64_t *image_table(uint64_t entry)
+{
+	unsigned long phys = entry & PVK_PTE_MFN_MASK;
+
+	if (phys < PVK_GUEST_LOAD_PHYS || phys - PVK_GUEST_LOAD_PHYS >= (1UL << 30))
+		return NULL;
+	return (uint64_t *)(phys - PVK_GUEST_LOAD_PHYS + PVK_GUEST_VIRT_BASE);
+}
+
+/* t's L2 and L1 map t->page at va (the L3 entry is the caller's). */
+static void probe_tables_fill(struct probe_tables *t, unsigned long va, uint64_t magic)
+{
+	memset(t, 0, sizeof(*t));
+	t->page[0] = magic;
+	t->l1[pvk_pt_index(va, 1)] = guest_image_phys(t->page) | PVK_PTE_KERNEL_RW;
+	t->l2[pvk_pt_index(va, 2)] = guest_image_phys(t->l1) | PVK_PTE_TABLE;
+	t->l3[pvk_pt_index(va, 3)] = guest_image_phys(t->l2) | PVK_PTE_TABLE;
+}
+
+PVK_GUEST_TEST(usermode_kernel_mappings)
+{
+	static struct guest_user_result res;
+	static volatile uint64_t xen_probe;
+	const unsigned long hi_va = 0xffff000000000000UL | ((unsigned long)PROBE_L4_SLOT << 39) | 0x123000;
+	const unsigned long img_va = 0xffffff8000000000UL | ((unsigned long)PROBE_IMAGE_GIB << 30) | 0x456000;
+	unsigned long kernel_cr3 = pvk_read_cr3();
+	uint64_t *image_l3 = NULL;
+
+	PVK_CHECK_RC(guest_uspace_create(), 0);
+	if (guest_native_boot) {
+		/* The kernel maps two pages after the address space exists. */
+		probe_tables_fill(&probe_hi, hi_va, PROBE_MAGIC0);
+		PVK_CHECK_RC(guest_kernel_l4_set(PROBE_L4_SLOT,
+						 guest_image_phys(probe_hi.l3) | PVK_PTE_TABLE), 0);
+		probe_tables_fill(&probe_img, img_va, PROBE_MAGIC1);
+		image_l3 = image_table(((const uint64_t *)image_table(kernel_cr3))[511]);
+		PVK_CHECK(image_l3 != NULL);
+		PVK_CHECK_EQ(image_l3[PROBE_IMAGE_GIB], 0);
+		pvk_set_pte(&image_l3[PROBE_IMAGE_GIB], probe_img.l3[PROBE_IMAGE_GIB]);
+		guest_user_probe_va[0] = hi_va;
+		guest_user_probe_va[1] = img_va;
+	} else {
+		xen_probe = PROBE_MAGIC0;
+		guest_user_probe_va[0] = (unsigned long)&xen_probe;
+		guest_user_probe_va[1] = 0;
+	}
+	PVK_CHECK_RC(guest_user_run(guest_user_probe, &res), 0);
+	guest_user_probe_va[0] = guest_user_probe_va[1] = 0;
+	if (guest_native_boot) {
+		PVK_CHECK_RC(guest_kernel_l4_set(PROBE_L4_SLOT, 0), 0);
+		pvk_set_pte(&image_l3[PROBE_IMAGE_GIB], 0);
+		pvk_flush_tlb_local();
+	}
+	PVK_CHECK_RC(guest_uspace_destroy(), 0);
+	PVK_CHECK_EQ(res.exit_code, USER_EXIT_OK);
+	PVK_CHECK_EQ(res.syscalls, 4);		/* probe, probe, report, exit */
+	PVK_CHECK_EQ(res.report[0], PROBE_MAGIC0);
+	if (guest_native_boot) {
+		PVK_CHECK_NE(res.probe_cr3, kernel_cr3);	/* on the user's tables */
+		PVK_CHECK_EQ(res.report[1], PROBE_MAGIC1);
+	} else {
+		PVK_CHECK_EQ(res.probe_cr3, kernel_cr3);	/* on the kernel's */
+		PVK_CHECK_EQ(res.report[1], 0);
+	}
+	guest_printf("usermode: %s: kernel mappings made after the address space were read by the program's syscall (CR3 0x%lx, the kernel's 0x%lx)\n",
+		     pvk_pvops_name(), res.probe_cr3, kernel_cr3);
+}
 
 #define FAILSAFE_BAD_DS		0x000f	/* LDT entry 1, RPL 3: this guest has no LDT */
 #define FAILSAFE_WAIT_NS	2000000000ULL

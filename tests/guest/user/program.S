@@ -16,6 +16,10 @@
  * kernel set up, base USER_TLS_VA), reads %gs:0, the segment's limit (lsl)
  * and %gs back, nulls %gs again, reports the three, exits USER_EXIT_OK.
  *
+ * guest_user_probe: USER_SYS_probe for each of the USER_PROBES kernel
+ * addresses, reports what the kernel read (unused slots: 0), exits
+ * USER_EXIT_OK.
+ *
  * guest_user_bench_syscall: mark, USER_BENCH_SYSCALLS null syscalls, mark.
  * guest_user_bench_fault: mark, one read in each page of the zero-page
  * area (USER_ZERO_PAGES faults), mark. Both exit USER_EXIT_OK.
@@ -26,7 +30,7 @@
 	.balign	16
 	.globl	guest_user_blob, guest_user_blob_end
 	.globl	guest_user_main, guest_user_poke_kernel, guest_user_ldt
-	.globl	guest_user_bench_syscall, guest_user_bench_fault
+	.globl	guest_user_bench_syscall, guest_user_bench_fault, guest_user_probe
 guest_user_blob:
 
 guest_user_main:
@@ -95,6 +99,22 @@ guest_user_ldt:
 	movq	%r12, %rdi
 	movq	%r13, %rsi
 	movq	%r14, %rdx
+	syscall
+	jmp	exit_ok
+
+guest_user_probe:
+	movl	$USER_SYS_probe, %eax
+	xorl	%edi, %edi
+	syscall
+	movq	%rax, %r12
+	movl	$USER_SYS_probe, %eax
+	movl	$1, %edi
+	syscall
+	movq	%rax, %r13
+	movl	$USER_SYS_report, %eax
+	movq	%r12, %rdi
+	movq	%r13, %rsi
+	xorl	%edx, %edx
 	syscall
 	jmp	exit_ok
 

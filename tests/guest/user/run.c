@@ -53,6 +53,23 @@ static void sys_mark(void)
 	cur->marks++;
 }
 
+unsigned long guest_user_probe_va[USER_PROBES];
+
+/* In kernel mode on the address space the syscall came in on: natively
+ * the user's CR3 (checked to map the address first: a kernel #PF would end
+ * the whole run), on Xen the kernel's base pointer. */
+static uint64_t sys_probe(uint64_t i)
+{
+	unsigned long va;
+
+	cur->probe_cr3 = pvk_read_cr3();
+	if (i >= USER_PROBES || !(va = guest_user_probe_va[i]))
+		return 0;
+	if (guest_native_boot && !guest_native_cr3_maps(va))
+		return USER_PROBE_UNMAPPED;
+	return PVK_READ_ONCE(*(const uint64_t *)va);
+}
+
 void guest_user_syscall(struct pvk_syscall_regs *r)
 {
 	if (!cur)
@@ -78,6 +95,9 @@ void guest_user_syscall(struct pvk_syscall_regs *r)
 	case USER_SYS_mark:
 		sys_mark();
 		r->rax = 0;
+		break;
+	case USER_SYS_probe:
+		r->rax = sys_probe(r->rdi);
 		break;
 	case USER_SYS_exit:
 		guest_user_leave((long)r->rdi);

@@ -13,11 +13,13 @@
  *
  * Everything else is unmapped for user mode: on Xen the user L4 has
  * nothing else; natively the kernel's own mappings are there too (the CPU
- * has one CR3), but without the user bit.
+ * has one CR3), but without the user bit. The layout stays below 4 GiB:
+ * the LDT test gives the program a segment based at USER_TLS_VA.
  */
 #ifndef PVK_GUEST_USER_H
 #define PVK_GUEST_USER_H
 
+#define USER_L4_SLOT		0	/* the low half: the program's */
 #define USER_CODE_VA		0x400000
 #define USER_TLS_VA		0x401000
 #define USER_DEMAND_VA		0x410000
@@ -34,6 +36,13 @@
 #define USER_SYS_exit		3	/* (code): does not return */
 #define USER_SYS_null		4	/* () -> 0: the syscall benchmark */
 #define USER_SYS_mark		5	/* () -> 0: records clock and hypercalls */
+#define USER_SYS_probe		6	/* (i) -> the word at guest_user_probe_va[i],
+					 * read by the kernel in the syscall (on the
+					 * user's CR3 natively); USER_PROBE_UNMAPPED
+					 * if that CR3 does not map it */
+
+#define USER_PROBES		2
+#define USER_PROBE_UNMAPPED	0xdead0000deadULL
 
 #define USER_VALUE		0x600df00d5eed1234
 /* Written by the kernel at %fs:0, the program adds USER_FS_DELTA and
@@ -75,6 +84,7 @@ struct pvk_tss;
 extern const char guest_user_blob[], guest_user_blob_end[];
 extern const char guest_user_main[], guest_user_poke_kernel[], guest_user_ldt[];
 extern const char guest_user_bench_syscall[], guest_user_bench_fault[];
+extern const char guest_user_probe[];
 
 /* ---- cpu.c: the CPU state user mode needs ------------------------------ */
 /* Boot, both worlds: natively the GDT with user segments and the SYSCALL
@@ -116,6 +126,17 @@ unsigned int guest_uspace_frames(void);
  * while no program runs) map user address va to the frame the user tables
  * map it to (they must not for the program's code). */
 bool guest_uspace_kernel_maps(unsigned long va);
+/*
+ * Native: the one way the kernel changes an entry of its own L4 after
+ * boot (a new top-level slot for a kernel mapping): written in the
+ * kernel's L4 and in the live user L4, whose other slots are the kernel's
+ * (uspace.c). The user's slot is refused (-EINVAL); -ENODEV on Xen, where
+ * the kernel's L4 is never the user's.
+ */
+int guest_kernel_l4_set(unsigned int slot, uint64_t entry);
+/* Native: whether the page tables CR3 now names map va (kernel or user,
+ * large pages too). */
+bool guest_native_cr3_maps(unsigned long va);
 
 /* ---- run.c: running a program ------------------------------------------ */
 struct guest_user_result {
@@ -130,6 +151,7 @@ struct guest_user_result {
 	unsigned int marks;		/* USER_SYS_mark calls (first two kept) */
 	uint64_t mark_ns[2];		/* pvops clock at each */
 	uint64_t mark_hc[2];		/* kit hypercalls made so far, at each */
+	unsigned long probe_cr3;	/* CR3 (Xen: the base pointer) in USER_SYS_probe */
 	char output[128];	/* what it wrote, NUL-terminated */
 	size_t output_len;
 };
@@ -138,6 +160,8 @@ struct guest_user_result {
  * current address space with %fs base USER_TLS_VA, until it exits or is
  * killed. 0 or a negative error from setting it up. */
 int guest_user_run(const char *entry, struct guest_user_result *res);
+/* Kernel addresses USER_SYS_probe reads (0: none). */
+extern unsigned long guest_user_probe_va[USER_PROBES];
 
 /* The program's system calls: from the kit's Xen syscall callback, or
  * natively from syscall_native.S. */

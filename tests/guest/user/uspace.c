@@ -15,16 +15,34 @@
  * writable again, every frame freed.
  *
  * Native: the CPU has one CR3, and the kernel must stay mapped while the
- * program's syscalls and exceptions run. So each table starts as a copy of
- * the kernel's table on the same path (its L4, the L3 under slot 0, the L2
- * under that: the kernel image, pvh.S's identity map and whatever else the
- * kernel mapped there), with the program's 2 MiB window spliced in. The
- * copied entries lack the user bit, so user mode cannot use them.
+ * program's syscalls and exceptions run, including what the kernel maps
+ * after the program started. The kernel half is therefore shared, not
+ * copied: every L4 entry of the user L4 but the program's slot 0 is the
+ * kernel's, pointing at the kernel's own L3 tables, so a kernel mapping
+ * made later under any of them (below the image's L3, or any other
+ * kernel-half table) is there for the program at once: it is the same
+ * table. What the CPU cannot share is the L4 page itself: a new kernel L4
+ * entry must reach the user L4 too, so after boot the kernel sets its L4
+ * entries through guest_kernel_l4_set(), which writes both (the way a
+ * kernel keeps its top-level kernel entries in every address space;
+ * guest_uspace_activate() also copies them again).
+ * The low half (L4 slot 0) is the program's. The kernel's boot-time
+ * mappings there (pvh.S's identity map, the APIC page, both made before
+ * any program) are carried into the program's L3 and L2 on the path to
+ * its window; the kernel makes no later mapping in the low half (it would
+ * not reach a running program: kernel mappings go in the kernel half).
+ * The kernel's entries lack the user bit, so user mode cannot use them.
  * guest_uspace_activate() switches CR3 with the pvops write_cr3; entries
  * change with plain stores through the pvops set_pte, and a new entry
  * needs no TLB flush (the CPU caches no translation for a not-present
  * entry). Machine frames are physical frames: the page pool is in the
  * image, at LOAD_PHYS.
+ *
+ * On Xen none of this arises: the kernel never runs on the user L4. Xen
+ * switches to the kernel's base pointer on every entry to kernel mode
+ * (syscall, exception, event) and back to the user's on the way out, so
+ * the kernel sees its own, current tables, and the user L4 holds only the
+ * program (Xen itself keeps its own slots in both).
  */
 #include <pvkit/mmu.h>
 #include <pvkit/p2m.h>
@@ -47,6 +65,7 @@ static struct {
 	void *code, *tls, *stack, *zero;
 	void *demand[USER_DEMAND_PAGES];
 	unsigned long kernel_cr3;	/* native, while the user tables are active */
+	uint64_t *kernel_l4;		/* native: the kernel's L4, while live */
 } us;
 
 static pvk_mfn_t frame_of(const void *va)
@@ -134,17 +153,68 @@ static int free_tables(unsigned int nr_readonly)
 	return rc;
 }
 
-/* Native: start each table as the kernel's on the path to USER_CODE_VA. */
-static void copy_kernel_path(void)
+/* Native: the kernel's L4 (CR3 while no program runs). */
+static uint64_t *native_kernel_l4(void)
 {
-	const uint64_t *k = frame_virt(pvk_pte_mfn(pvk_read_cr3()));
+	unsigned long cr3 = us.kernel_cr3 ? us.kernel_cr3 : pvk_read_cr3();
+
+	return frame_virt(pvk_pte_mfn(cr3));
+}
+
+/* Native: the program's L3 and L2 start as the kernel's low-half tables on
+ * the path to its window (boot-time mappings: see the top). */
+static void copy_kernel_low_path(void)
+{
+	const uint64_t *k = us.kernel_l4;
 	uint64_t e;
 
 	for (unsigned int level = 4; level > 1 && k; level--) {
-		memcpy(us.table[4 - level], k, PVK_PAGE_SIZE);
 		e = k[pvk_pt_index(USER_CODE_VA, level)];
 		k = (e & PVK_PTE_PRESENT) && !(e & PVK_PTE_PSE) ? frame_virt(pvk_pte_mfn(e)) : NULL;
+		if (k && level > 2)
+			memcpy(us.table[5 - level], k, PVK_PAGE_SIZE);
 	}
+}
+
+/* Native: every L4 entry but the program's is the kernel's. */
+static void share_kernel_l4(void)
+{
+	for (unsigned int slot = 0; slot < PVK_PT_ENTRIES; slot++)
+		if (slot != USER_L4_SLOT)
+			pvk_set_pte(&us.table[T_L4][slot], PVK_READ_ONCE(us.kernel_l4[slot]));
+}
+
+int guest_kernel_l4_set(unsigned int slot, uint64_t entry)
+{
+	uint64_t *k;
+
+	if (!guest_native_boot)
+		return -PVK_XEN_ENODEV;
+	if (slot >= PVK_PT_ENTRIES || slot == USER_L4_SLOT)
+		return -PVK_XEN_EINVAL;
+	k = native_kernel_l4();
+	if (!k)
+		return -PVK_XEN_EFAULT;
+	pvk_set_pte(&k[slot], entry);
+	if (us.live)
+		pvk_set_pte(&us.table[T_L4][slot], entry);
+	return 0;
+}
+
+bool guest_native_cr3_maps(unsigned long va)
+{
+	const uint64_t *table = frame_virt(pvk_pte_mfn(pvk_read_cr3()));
+
+	for (unsigned int level = 4; level >= 1 && table; level--) {
+		uint64_t e = table[pvk_pt_index(va, level)];
+
+		if (!(e & PVK_PTE_PRESENT))
+			return false;
+		if (level == 1 || (level < 4 && (e & PVK_PTE_PSE)))
+			return true;
+		table = frame_virt(pvk_pte_mfn(e));
+	}
+	return false;
 }
 
 /* Xen: read-only, pinned, the user base pointer. */
@@ -184,8 +254,14 @@ int guest_uspace_create(void)
 		goto undo;
 	memcpy(us.code, guest_user_blob, (size_t)(guest_user_blob_end - guest_user_blob));
 
-	if (guest_native_boot)
-		copy_kernel_path();
+	if (guest_native_boot) {
+		us.kernel_l4 = native_kernel_l4();
+		rc = -PVK_XEN_EFAULT;
+		if (!us.kernel_l4)
+			goto undo;
+		share_kernel_l4();
+		copy_kernel_low_path();
+	}
 	us.table[T_L4][pvk_pt_index(USER_CODE_VA, 4)] = pvk_pte(frame_of(us.table[T_L3]), PVK_PTE_TABLE);
 	us.table[T_L3][pvk_pt_index(USER_CODE_VA, 3)] = pvk_pte(frame_of(us.table[T_L2]), PVK_PTE_TABLE);
 	us.table[T_L2][pvk_pt_index(USER_CODE_VA, 2)] = pvk_pte(frame_of(us.table[T_L1]), PVK_PTE_TABLE);
@@ -218,6 +294,7 @@ int guest_uspace_destroy(void)
 	guest_uspace_deactivate();
 	if (guest_native_boot) {
 		us.live = false;
+		us.kernel_l4 = NULL;
 		free_tables(0);
 		free_data_pages();
 		return 0;
@@ -243,6 +320,7 @@ void guest_uspace_activate(void)
 {
 	if (!guest_native_boot || !us.live || us.kernel_cr3)
 		return;
+	share_kernel_l4();	/* guest_kernel_l4_set() keeps them after this */
 	us.kernel_cr3 = pvk_read_cr3();
 	pvk_write_cr3(pvk_mfn_raw(frame_of(us.table[T_L4])) << PVK_PAGE_SHIFT);
 }
