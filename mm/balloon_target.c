@@ -155,6 +155,10 @@ static unsigned long find_ballooned(pvk_pfn_t *pfns, unsigned long want)
 			step = 8;
 		else if (test_bit(pfn))
 			pfns[n++] = pvk_pfn(pfn);
+		/* A skip ends at the frontier: seen counts only pfns below
+		 * it, or the scan would stop short of those before next_scan. */
+		if (step > frontier - pfn)
+			step = frontier - pfn;
 		seen += step;
 		pfn += step;
 		if (pfn >= frontier)

@@ -73,7 +73,9 @@ static unsigned long pfn_va(unsigned long pfn)
 /* The pfn whose 1:1 address va is, mapped or not; ~0UL outside both. */
 static unsigned long va_pfn(unsigned long va)
 {
-	if (va >= PVK_GUEST_VIRT_BASE)
+	/* Not the top page: pfn PVK_GUEST_LOW_PAGES lives in the high window. */
+	if (va >= PVK_GUEST_VIRT_BASE &&
+	    va < PVK_GUEST_VIRT_BASE + PVK_GUEST_LOW_PAGES * PVK_PAGE_SIZE)
 		return (va - PVK_GUEST_VIRT_BASE) / PVK_PAGE_SIZE;
 	if (va >= PVK_GUEST_HIGH_MAP + PVK_GUEST_LOW_PAGES * PVK_PAGE_SIZE &&
 	    va < PVK_GUEST_HIGH_END)

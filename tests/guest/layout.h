@@ -28,7 +28,7 @@
  */
 #define PVK_GUEST_LOW_PAGES	0x7ffff		/* 2 GiB of 4 KiB pages, less one */
 #define PVK_GUEST_HIGH_MAP	0xffff880000000000
-#define PVK_GUEST_HIGH_END	0xffff890000000000
+#define PVK_GUEST_HIGH_END	0xffff888000000000	/* one L4 slot */
 
 /* Where the image sits in physical memory when booted natively (PVH):
  * p_paddr = virtual - PVK_GUEST_VIRT_BASE + PVK_GUEST_LOAD_PHYS. 2 MiB,

@@ -240,16 +240,18 @@ lines() {  # name kind
 }
 
 # dom0 echoes each marker on its console after the scenario's last line;
-# COM1 and COM2 drain separately, so wait (bounded) for that echo before
-# reading the scenario's console lines. Only timing depends on it: were it
-# missing or faked, the skip count below still cannot pass a lost SKIP line.
+# COM1 and COM2 drain separately, so wait (bounded; offline, one look) for
+# that echo before reading the scenario's console lines. Without it the
+# console may lack the scenario's last lines: a REJECT_REGEX line among
+# them would go unseen, so the scenario fails (status 1).
 console_sync() {  # name
-    local i
-    for ((i = 0; i < 60; i++)); do
+    local i tries=60
+    [ "$LIVE" = 1 ] || tries=1
+    for ((i = 0; i < tries; i++)); do
         tr -d '\r' < "$LOG" | awk -v p="[dom0] scenario-end $1 " 'index($0, p) == 1 {f = 1} END {exit !f}' && return 0
-        sleep 0.5
+        [ "$tries" -eq 1 ] || sleep 0.5
     done
-    info "console: no \"[dom0] scenario-end $1\" after 30s; judging the console as it is"
+    return 1
 }
 
 declare -A JUDGED=()
@@ -273,7 +275,8 @@ judge_core() {  # name
         else why "scenario never started"; fi
         return
     fi
-    [ "$LIVE" = 0 ] || console_sync "$n"
+    console_sync "$n" ||
+        why "console incomplete: no \"[dom0] scenario-end $n\" after the marker"
     J_END=$(sed -n 's/.* end=\([^ ]*\).*/\1/p' <<<"$endl")
     J_SECS=$(sed -n 's/.* secs=\([^ ]*\).*/\1/p' <<<"$endl")
     J_SUM=$(sed -n 's/.* summary="\(.*\)"$/\1/p' <<<"$endl")

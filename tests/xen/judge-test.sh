@@ -32,6 +32,11 @@ check() {
     printf '%s\n' "$SCNF" > "$d/scn/$n.scn"
     printf '%s' "$CON" > "$d/console.log"
     printf '%s' "$MRK" > "$d/marker.log"
+    # dom0's echo of its end marker closes the scenario's console lines
+    # (run-scenario), unless the case cuts the console (NO_ECHO=1).
+    [ -n "${NO_ECHO:-}" ] || tr -d '\r' <<<"$MRK" |
+        awk -v n="$n" '$1 == "@@pvk" && $2 == "scenario-end" && $3 == n {sub(/^@@pvk /, "[dom0] "); print}' \
+            >> "$d/console.log"
     out=$(PVK_SCENARIOS=$d/scn "$HERE/e2e.sh" judge "$d" "$n" 2>&1); rc=$?
     line=$(grep -E "^(PASS|FAIL) $n( |:)" <<<"$out" | head -n1)
     case $want in
@@ -195,6 +200,18 @@ MRK="$(begin $n)
 $(endm $n poweroff '3 passed, 0 failed')
 "
 check $n FAIL 'console has /ran past/'
+
+# The console stops before dom0's echo of the end marker (COM1 not drained,
+# the run cut): its last lines, maybe a rejected one, are missing.
+n='console-cut'
+SCNF="$base
+REJECT_REGEX='ran past'"
+CON="$(con $n 'pvops: xen')
+"
+MRK="$(begin $n)
+$(endm $n poweroff '3 passed, 0 failed')
+"
+NO_ECHO=1 check $n FAIL '^FAIL console-cut: console incomplete: no "\[dom0\] scenario-end console-cut" after the marker \(2.0s\)$'
 
 # --- where results come from ---------------------------------------------
 n='no-end-marker'

@@ -39,6 +39,9 @@ PVK_GUEST_TEST_XEN(page_alloc)	/* frames: p2m and M2P */
 
 	pfn = pvk_port_virt_to_pfn(a);
 	PVK_CHECK(guest_pfn_to_virt(pfn) == a);
+	/* The top page of the address space is no pfn's 1:1 address (pfn
+	 * PVK_GUEST_LOW_PAGES, above 2 GiB, is in the high window). */
+	PVK_CHECK(!guest_virt_is_mapped(PVK_GUEST_VIRT_BASE + PVK_GUEST_LOW_PAGES * PVK_PAGE_SIZE, 1));
 	PVK_CHECK_EQ(pvk_pfn_raw(guest_mfn_to_pfn(guest_pfn_to_mfn(pfn))), pvk_pfn_raw(pfn));
 
 	/* A freed page comes back first, zeroed again. */

@@ -12,6 +12,7 @@
  */
 #include <pvkit/p2m.h>
 #include <pvkit/port.h>
+#include <pvkit/xen/errno.h>
 
 #define PVK_GUEST_XEN_ONLY_FILE	/* every test here needs Xen */
 #include "../test.h"
@@ -93,4 +94,49 @@ PVK_GUEST_TEST(mm_p2m_frame_list)
 	/* Once published it stays put. */
 	PVK_CHECK_RC(pvk_p2m_publish(guest_shared_info), 0);
 	PVK_CHECK_EQ(guest_mfn_to_virt(pvk_mfn(arch->pfn_to_mfn_frame_list_list), "again"), top);
+}
+
+/*
+ * Growing the p2m (what the balloon does before it populates pfns past the
+ * boot size): no-ops and the 512 GiB limit leave it alone; one pfn more
+ * gets a leaf from the allocator (the first time also the page of leaf
+ * pointers, and a frame-list page at a 1 GiB boundary), named in the
+ * published frame list, an entry without a frame, and max_pfn following;
+ * 512 pfns more, exactly one more leaf. The extra pfns stay (the p2m never
+ * shrinks): they have no frame, so the toolstack and the balloon skip them.
+ */
+PVK_GUEST_TEST(mm_p2m_extend)
+{
+	unsigned long nr = pvk_p2m_nr_pages();
+	size_t free0, free1;
+
+	PVK_CHECK_RC(pvk_p2m_publish(guest_shared_info), 0);
+	PVK_CHECK_EQ(guest_shared_info->arch.max_pfn, nr);
+	PVK_CHECK_RC(pvk_p2m_extend(nr), 0);
+	PVK_CHECK_RC(pvk_p2m_extend(nr - 1), 0);
+	PVK_CHECK_RC(pvk_p2m_extend(PVK_P2M_MAX_PFNS + 1), -PVK_XEN_ENOSPC);
+	PVK_CHECK_EQ(pvk_p2m_nr_pages(), nr);
+	PVK_CHECK_EQ(guest_shared_info->arch.max_pfn, nr);
+
+	free0 = guest_pages_free();
+	PVK_CHECK_RC(pvk_p2m_extend(nr + 1), 0);
+	free1 = guest_pages_free();
+	PVK_CHECK_EQ(pvk_p2m_nr_pages(), nr + 1);
+	PVK_CHECK_EQ(guest_shared_info->arch.max_pfn, nr + 1);
+	PVK_CHECK_EQ(pvk_mfn_raw(pvk_pfn_to_mfn(pvk_pfn(nr))), PVK_INVALID_RAW_FRAME);
+	PVK_CHECK_CALL(guest_check_p2m_frame_list());
+	PVK_CHECK_LE(free0 - free1, 3);
+	if (!(nr % 512))
+		PVK_CHECK_GE(free0 - free1, 1);
+
+	/* The next leaf, inside the same 1 GiB (the sizes tested are whole
+	 * multiples of 2 MiB, never the last leaf of a 1 GiB group). */
+	PVK_CHECK_RC(pvk_p2m_extend(nr + 1 + 512), 0);
+	if (!(nr % 512) && (nr / 512 + 1) % 512)
+		PVK_CHECK_EQ(guest_pages_free(), free1 - 1);
+	PVK_CHECK_EQ(guest_shared_info->arch.max_pfn, nr + 1 + 512);
+	PVK_CHECK_EQ(pvk_mfn_raw(pvk_pfn_to_mfn(pvk_pfn(nr + 512))), PVK_INVALID_RAW_FRAME);
+	PVK_CHECK_CALL(guest_check_p2m_frame_list());
+	guest_printf("p2m: extended from %lu to %lu pfns with %zu page(s), then by 512 with %zu\n",
+		     nr, nr + 1, free0 - free1, free1 - guest_pages_free());
 }
