@@ -105,6 +105,9 @@ pvk_mfn_t pvk_pfn_to_mfn(pvk_pfn_t pfn)
 {
 	if (pvk_pfn_raw(pfn) >= PVK_READ_ONCE(p2m_end))
 		return pvk_mfn(PVK_INVALID_RAW_FRAME);
+	/* The leaf behind p2m_end was published before it: read it after
+	 * (x86 keeps loads in order; this keeps the compiler from hoisting). */
+	pvk_barrier();
 	return pvk_mfn(PVK_READ_ONCE(*slot(pvk_pfn_raw(pfn))));
 }
 
