@@ -177,9 +177,14 @@ int pvk_evtchn_set_handler(pvk_evtchn_port_t port,
 	pvk_barrier();
 	s->arg = arg;
 	s->spurious_run = 0;
+	/* Upcalls off (the lock masks them): the kit timer's release of a
+	 * held port must not run between the test and the clear, or both
+	 * would take the port off pvk_evtchn_nr_held. */
+	pvk_port_lock(&setup_lock);
 	if (s->held_until)
 		pvk_evtchn_nr_held--;
 	s->held_until = 0;
+	pvk_port_unlock(&setup_lock);
 	pvk_barrier();
 	PVK_WRITE_ONCE(s->handler, handler);
 	if (handler)

@@ -55,14 +55,31 @@ static void unlink_device(struct pvk_xenbus_device *dev)
 	}
 }
 
+/*
+ * A device's memory lives while anything of the kit's uses it: its
+ * backend-state callback (and the driver's handler called from it) waits
+ * for xenstore, and watches run inside that wait (a callback may run them,
+ * a host may run them in its waits) can remove the device. Removal then
+ * only marks it; the last user frees it.
+ */
+static void put_device(struct pvk_xenbus_device *dev)
+{
+	if (!--dev->busy && dev->removed)
+		pvk_port_free(dev);
+}
+
 static void remove_device(struct pvk_xenbus_device *dev)
 {
+	if (dev->removed)
+		return;		/* a removal further out is under way */
+	dev->removed = true;
+	dev->busy++;
 	pvk_info("xenbus: %s removed", dev->nodename);
 	pvk_xs_unwatch(&dev->otherend_watch);
 	if (dev->drv->remove)
 		dev->drv->remove(dev);
 	unlink_device(dev);
-	pvk_port_free(dev);
+	put_device(dev);
 }
 
 /* Reads what the toolstack wrote about a device; 0 when all is sane. */
@@ -215,15 +232,15 @@ static struct pvk_xs_watch hotplug_watch = {
 };
 static bool hotplug_watching;
 
-static void otherend_changed(struct pvk_xs_watch *w, const char *path)
+static void otherend_update(struct pvk_xenbus_device *dev)
 {
-	struct pvk_xenbus_device *dev = w->arg;
 	char value[8];
 	int state;
 
-	(void)path;
 	if (pvk_xs_read(PVK_XBT_NIL, dev->otherend_state_path, value, sizeof(value)) < 0)
 		return;		/* not there yet, or being torn down */
+	if (dev->removed)
+		return;		/* removed meanwhile: its driver let it go */
 	state = pvk_xenbus_parse_state(value);
 	if (state < 0) {
 		pvk_warn("xenbus: %s: backend state \"%s\" is not a state", dev->nodename, value);
@@ -240,6 +257,16 @@ static void otherend_changed(struct pvk_xs_watch *w, const char *path)
 	/* Without a handler: follow a closing backend down to Closed. */
 	if (state == PVK_XenbusStateClosing || state == PVK_XenbusStateClosed)
 		pvk_xenbus_switch_state(dev, PVK_XenbusStateClosed);
+}
+
+static void otherend_changed(struct pvk_xs_watch *w, const char *path)
+{
+	struct pvk_xenbus_device *dev = w->arg;
+
+	(void)path;
+	dev->busy++;
+	otherend_update(dev);
+	put_device(dev);
 }
 
 int pvk_xenbus_register_driver(struct pvk_xenbus_driver *drv)

@@ -325,15 +325,26 @@ int pvk_xs_run_watches(void)
 			buf[h.len] = '\0';
 			path = buf;
 		} else {
+			uint32_t len;
+
 			for (w = watches; w && !w->owe_reread; w = w->next)
 				;
 			if (!w) {
 				pvk_port_unlock(&watch_lock);
 				break;
 			}
+			/* A copy here too: w->path may live inside w, which
+			 * the callback (or one nested in it) may free. */
+			len = (uint32_t)__builtin_strlen(w->path);
+			if (len >= sizeof(small) && !(buf = pvk_port_malloc(len + 1))) {
+				/* Still owed: the next run tries again. */
+				pvk_port_unlock(&watch_lock);
+				break;
+			}
+			__builtin_memcpy(buf, w->path, len + 1);
 			w->owe_reread = false;
 			pvk_xs_counters.watch_rereads++;
-			path = w->path;
+			path = buf;
 		}
 		/* Counted before the lock is dropped: unwatch waits for it. */
 		struct delivery d = { .w = w, .outer = delivering };

@@ -40,6 +40,8 @@ struct pvk_xenbus_device {
 	char otherend_state_path[PVK_XENBUS_PATH_MAX + 8];
 	struct pvk_xenbus_device *next;
 	bool seen;				/* rescan bookkeeping */
+	bool removed;				/* gone: freed when not busy */
+	unsigned int busy;			/* kit callbacks using it */
 };
 
 struct pvk_xenbus_driver {
@@ -51,7 +53,9 @@ struct pvk_xenbus_driver {
 	void (*otherend_changed)(struct pvk_xenbus_device *dev,
 				 enum pvk_xenbus_state backend_state);
 	/* The device is gone (its directory was removed) or being
-	 * unregistered: release everything. */
+	 * unregistered: release everything. This may run nested inside
+	 * otherend_changed of the same device (watches run inside a
+	 * xenstore wait); dev itself stays valid until that returns. */
 	void (*remove)(struct pvk_xenbus_device *dev);
 	/* Private. */
 	struct pvk_xenbus_driver *next;

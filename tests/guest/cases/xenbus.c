@@ -10,6 +10,7 @@
  * a state change must not write it back into existence.
  */
 #include <pvkit/log.h>
+#include <pvkit/port.h>
 #include <pvkit/time.h>
 #include <pvkit/xen/errno.h>
 #include <pvkit/xenbus.h>
@@ -56,11 +57,50 @@ static int vif_probe(struct pvk_xenbus_device *dev)
 	return 0;
 }
 
+static int run_until(bool (*done)(void));
+static bool removed(void);
+
+/*
+ * True when a block of the heap overlaps obj: allocates blocks of obj's
+ * size until the heap is exhausted (first fit hands out every free block
+ * that fits, a freed obj included), then frees them all again.
+ */
+static bool heap_reuses(const void *obj, size_t size)
+{
+	static void *blocks[256];
+	const uint8_t *o = obj;
+	unsigned int n = 0;
+	bool hit = false;
+
+	while (n < PVK_ARRAY_SIZE(blocks) && (blocks[n] = pvk_port_malloc(size))) {
+		const uint8_t *b = blocks[n++];
+
+		if (b < o + size && o < b + size)
+			hit = true;
+	}
+	while (n)
+		pvk_port_free(blocks[--n]);
+	return hit;
+}
+
+/* The driver's backend handler, on the backend's Closing, closes and then
+ * runs watches itself (nested) until the toolstack removed the device:
+ * the kit removes it from inside this handler, and must not free dev
+ * before the handler returns. */
+static bool nested_tried, freed_under_us;
+static int nested_rc = 1;
+
 static void vif_backend(struct pvk_xenbus_device *dev, enum pvk_xenbus_state s)
 {
 	backend_seen |= 1u << s;
-	if (s == PVK_XenbusStateClosing || s == PVK_XenbusStateClosed)
-		pvk_xenbus_switch_state(dev, PVK_XenbusStateClosed);
+	if (s != PVK_XenbusStateClosing && s != PVK_XenbusStateClosed)
+		return;
+	pvk_xenbus_switch_state(dev, PVK_XenbusStateClosed);
+	if (s != PVK_XenbusStateClosing || nested_tried)
+		return;
+	nested_tried = true;
+	nested_rc = run_until(removed);
+	freed_under_us = heap_reuses(dev, sizeof(*dev));
 }
 
 static int gone_rc = 1;
@@ -118,6 +158,8 @@ PVK_GUEST_TEST_XEN_EXPLICIT(xenbus_hotplug_vif)
 	guest_events_enable();
 	probes = removes = backend_seen = 0;
 	gone_rc = 1;
+	nested_tried = freed_under_us = false;
+	nested_rc = 1;
 	PVK_CHECK_RC(pvk_xenbus_register_driver(&vif_test_driver), 0);
 	PVK_CHECK_EQ(probes, 0);	/* booted without vifs */
 	t0 = pvk_time_now_ns();
@@ -147,6 +189,11 @@ PVK_GUEST_TEST_XEN_EXPLICIT(xenbus_hotplug_vif)
 		     gone_node, pvk_xs_read(PVK_XBT_NIL, gone_node, buf, sizeof(buf)));
 	PVK_CHECK_RC(gone_rc, -PVK_XEN_ENOENT);
 	PVK_CHECK_RC(pvk_xs_read(PVK_XBT_NIL, gone_node, buf, sizeof(buf)), -PVK_XEN_ENOENT);
+	guest_printf("xenbus: removed from inside the driver's backend handler (nested watches: %d): device memory %s while the handler ran\n",
+		     nested_rc, freed_under_us ? "FREED" : "kept");
+	PVK_CHECK(nested_tried);
+	PVK_CHECK_RC(nested_rc, 0);
+	PVK_CHECK(!freed_under_us);
 	pvk_xenbus_unregister_driver(&vif_test_driver);
 }
 

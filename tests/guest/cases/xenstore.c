@@ -631,11 +631,14 @@ PVK_GUEST_TEST(xs_watch_unwatch_outer_from_nested)
 }
 
 /* More events than the queue holds: counted, reported, and the callback
- * told once to re-read, which finds every node. */
+ * told once to re-read, which finds every node. The re-read callback's
+ * path is a copy too: the watch's own path buffer is poisoned during the
+ * call (as a callback freeing its watch would) and path must not change. */
 #define OVF_NODES	400
 
 static unsigned int ovf_direct, ovf_rereads, ovf_listed;
-static bool ovf_armed, ovf_registered;
+static bool ovf_armed, ovf_registered, ovf_path_kept = true;
+static char ovf_path[] = "data/pvk-ovf";
 
 static void ovf_cb(struct pvk_xs_watch *w, const char *path)
 {
@@ -648,6 +651,10 @@ static void ovf_cb(struct pvk_xs_watch *w, const char *path)
 		return;
 	}
 	ovf_rereads++;
+	memset(ovf_path, 'X', sizeof(ovf_path) - 1);
+	if (!same_str(path, "data/pvk-ovf"))
+		ovf_path_kept = false;
+	memcpy(ovf_path, "data/pvk-ovf", sizeof(ovf_path));
 	{
 		int n = pvk_xs_directory(PVK_XBT_NIL, w->path, buf, sizeof(buf));
 
@@ -657,7 +664,7 @@ static void ovf_cb(struct pvk_xs_watch *w, const char *path)
 
 PVK_GUEST_TEST(xs_watch_queue_overflow)
 {
-	static struct pvk_xs_watch w = { .path = "data/pvk-ovf", .cb = ovf_cb };
+	static struct pvk_xs_watch w = { .path = ovf_path, .cb = ovf_cb };
 	struct pvk_xs_stats before, after;
 	char path[40];
 
@@ -668,6 +675,7 @@ PVK_GUEST_TEST(xs_watch_queue_overflow)
 	PVK_CHECK_RC(pvk_xs_watch(&w), 0);
 	PVK_CHECK(run_watches_until(&ovf_registered));
 	ovf_direct = ovf_rereads = ovf_listed = 0;
+	ovf_path_kept = true;
 	ovf_armed = true;
 	pvk_xs_get_stats(&before);
 	/* Nobody runs the watches meanwhile: the queue fills. */
@@ -689,6 +697,7 @@ PVK_GUEST_TEST(xs_watch_queue_overflow)
 	PVK_CHECK_EQ(w.missed, after.watch_overflows - before.watch_overflows);
 	PVK_CHECK_EQ(ovf_direct + w.missed, OVF_NODES);
 	PVK_CHECK_GE(ovf_rereads, 1);
+	PVK_CHECK(ovf_path_kept);
 	PVK_CHECK_EQ(ovf_listed, OVF_NODES);
 	PVK_CHECK_RC(pvk_xs_unwatch(&w), 0);
 	pvk_xs_run_watches();
