@@ -235,7 +235,14 @@ int pvk_xs_init(struct pvk_xenstore_domain_interface *ring,
 		return rc;
 	}
 	xs_up = true;
-	return pvk_evtchn_set_handler(port, xs_event, NULL);
+	rc = pvk_evtchn_set_handler(port, xs_event, NULL);
+	if (rc) {
+		/* Without a handler no reply would ever be seen: calls fail
+		 * at once instead of each waiting out its timeout. */
+		xs_up = false;
+		pvk_err("xenstore: cannot handle port %u (%d): not using xenstore", port, rc);
+	}
+	return rc;
 }
 
 static bool req_done(void *arg)

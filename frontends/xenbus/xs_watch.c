@@ -41,7 +41,10 @@
  *  - otherwise waits, bounded by PVK_XS_TIMEOUT_NS, until w->running is
  *    0: a callback of w running elsewhere (another CPU once the kit is
  *    SMP) has returned, so the caller may free w. If the wait times out,
- *    -PVK_XEN_ETIMEDOUT says w is still in use and must not be freed.
+ *    -PVK_XEN_EBUSY says w is still in use and must not be freed.
+ * Any other error is xenstored's answer to UNWATCH (or its timeout): w is
+ * unlinked all the same and may be freed; events xenstored may still send
+ * for its token are dropped as unknown.
  * The chain is one per kit today (one thread of control, port.h); SMP
  * makes it per CPU.
  */
@@ -283,7 +286,9 @@ int pvk_xs_unwatch(struct pvk_xs_watch *w)
 		if (wait_rc) {
 			pvk_warn("xenstore: unwatch %s: its callback is still running after %llu ms; the watch must not be freed",
 				 w->path, (unsigned long long)(PVK_XS_TIMEOUT_NS / 1000000));
-			return wait_rc;
+			/* EBUSY, never xenstored's errors: only this one
+			 * means "do not free". */
+			return -PVK_XEN_EBUSY;
 		}
 	}
 	return rc;

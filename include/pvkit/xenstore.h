@@ -82,7 +82,8 @@ int pvk_xs_transaction(int (*fn)(pvk_xs_transaction_t t, void *arg), void *arg,
  * reused). pvk_xs_unwatch(w) called from inside a callback of w returns
  * at once (waiting would wait for itself); called from anywhere else it
  * waits, bounded, until no callback of w runs, so the caller may then
- * free w; -PVK_XEN_ETIMEDOUT means one still runs: do not free w.
+ * free w; -PVK_XEN_EBUSY means one still runs: do not free w. Any other
+ * error is xenstored's (or its timeout): w is unlinked and may be freed.
  *
  * A driver that runs on its own (not when a caller runs watches) sets
  * notify instead of cb: it is called in the event handler, with the
