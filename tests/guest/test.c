@@ -33,7 +33,8 @@ static void record(enum result r, const char *prefix, const char *fmt, va_list a
 {
 	int n;
 
-	if (result != RESULT_PASS)
+	/* The first failure wins; a failure replaces an earlier skip. */
+	if (result == RESULT_FAIL || (result == RESULT_SKIP && r != RESULT_FAIL))
 		return;
 	result = r;
 	n = pvk_snprintf(reason, sizeof(reason), "%s", prefix);
@@ -94,6 +95,20 @@ bool guest_test_capture_end(char *buf, size_t len)
 	memcpy(reason, saved_reason, sizeof(reason));
 	capturing = false;
 	return failed;
+}
+
+/*
+ * A test returned between capture_begin and capture_end (a check of its
+ * own body failed inside the capture, or it forgot the end): it fails,
+ * with what the capture held, and the next test starts without one.
+ */
+static void capture_left_open(void)
+{
+	char captured[REASON_MAX];
+	bool failed = guest_test_capture_end(captured, sizeof(captured));
+
+	guest_test_fail(__FILE__, __LINE__, "the test ended inside a capture%s%s",
+			failed ? "; captured: " : "", failed ? captured : "");
 }
 
 int guest_check_cmp(bool a_signed, uint64_t a, bool b_signed, uint64_t b)
@@ -201,6 +216,8 @@ unsigned int guest_run_tests(void)
 			guest_test_skip("needs Xen");
 		else
 			t->run();
+		if (capturing)
+			capture_left_open();
 		switch (result) {
 		case RESULT_PASS:
 			guest_printf("test %s: PASS\n", t->name);

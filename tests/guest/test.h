@@ -61,7 +61,11 @@ struct guest_test {
 #define PVK_GUEST_TEST_XEN(tname)	PVK_GUEST_TEST_DECLARE(tname, false, true)
 #define PVK_GUEST_TEST_XEN_EXPLICIT(tname) PVK_GUEST_TEST_DECLARE(tname, true, true)
 
-/* Records the current test's failure or skip (the first one wins). */
+/*
+ * Records the current test's failure or skip. The first failure wins; a
+ * failure after a skip replaces it (a test that skipped in a helper and
+ * went on to fail failed), a skip after a failure changes nothing.
+ */
 void guest_test_fail(const char *file, int line, const char *fmt, ...)
 	__pvk_printf(3, 4);
 void guest_test_skip(const char *fmt, ...) __pvk_printf(1, 2);
@@ -133,16 +137,38 @@ void guest_check_op_failed(const char *file, int line, const char *a_expr,
 			   const char *op, const char *b_expr,
 			   bool a_signed, uint64_t a, bool b_signed, uint64_t b);
 
+/*
+ * Each operand must be an integer, a bool, an enum or a pointer of at most
+ * 64 bits: a float or an __int128 would be cut to 64 bits and compare
+ * wrongly, so it does not compile.
+ */
+#define PVK_CHECK_OPERAND_OK_(x)					\
+	(sizeof(x) <= sizeof(uint64_t) &&				\
+	 _Generic((x), float: false, double: false, long double: false,	\
+		  default: true))
+
+/*
+ * The macros' locals have pvk_chk_ names: an operand naming a variable of
+ * the caller must never resolve to one of them (a local "a_" in the
+ * caller, read in the initialiser of the macro's own b_, compared a value
+ * with itself).
+ */
 #define PVK_CHECK_OP(a, op, b)						\
 	do {								\
-		__auto_type a_ = (a);					\
-		__auto_type b_ = (b);					\
-		bool as_ = PVK_CHECK_IS_SIGNED_(a_);			\
-		bool bs_ = PVK_CHECK_IS_SIGNED_(b_);			\
-		uint64_t av_ = (uint64_t)a_, bv_ = (uint64_t)b_;	\
-		if (!(guest_check_cmp(as_, av_, bs_, bv_) op 0)) {	\
+		__auto_type pvk_chk_a_ = (a);				\
+		__auto_type pvk_chk_b_ = (b);				\
+		_Static_assert(PVK_CHECK_OPERAND_OK_(pvk_chk_a_) &&	\
+			       PVK_CHECK_OPERAND_OK_(pvk_chk_b_),	\
+			       "PVK_CHECK_OP: an operand is not a <= 64-bit integer or pointer"); \
+		bool pvk_chk_as_ = PVK_CHECK_IS_SIGNED_(pvk_chk_a_);	\
+		bool pvk_chk_bs_ = PVK_CHECK_IS_SIGNED_(pvk_chk_b_);	\
+		uint64_t pvk_chk_av_ = (uint64_t)pvk_chk_a_;		\
+		uint64_t pvk_chk_bv_ = (uint64_t)pvk_chk_b_;		\
+		if (!(guest_check_cmp(pvk_chk_as_, pvk_chk_av_,	\
+				      pvk_chk_bs_, pvk_chk_bv_) op 0)) { \
 			guest_check_op_failed(__FILE__, __LINE__, #a, #op, #b, \
-					      as_, av_, bs_, bv_);	\
+					      pvk_chk_as_, pvk_chk_av_,	\
+					      pvk_chk_bs_, pvk_chk_bv_); \
 			return;						\
 		}							\
 	} while (0)
@@ -166,15 +192,20 @@ void guest_check_rc_failed(const char *file, int line, const char *rc_expr,
 
 #define PVK_CHECK_RC_OP(rc, op, want)					\
 	do {								\
-		__auto_type rc_ = (rc);					\
-		__auto_type want_ = (want);				\
-		bool ws_ = PVK_CHECK_IS_SIGNED_(want_);			\
-		uint64_t wv_ = (uint64_t)want_;				\
-		_Static_assert(PVK_CHECK_IS_SIGNED_(rc_),		\
+		__auto_type pvk_chk_rc_ = (rc);				\
+		__auto_type pvk_chk_want_ = (want);			\
+		_Static_assert(PVK_CHECK_OPERAND_OK_(pvk_chk_rc_) &&	\
+			       PVK_CHECK_OPERAND_OK_(pvk_chk_want_),	\
+			       "PVK_CHECK_RC: an operand is not a <= 64-bit integer"); \
+		_Static_assert(PVK_CHECK_IS_SIGNED_(pvk_chk_rc_),	\
 			       "PVK_CHECK_RC needs a signed rc");	\
-		if (!(guest_check_cmp(true, (uint64_t)rc_, ws_, wv_) op 0)) { \
+		bool pvk_chk_ws_ = PVK_CHECK_IS_SIGNED_(pvk_chk_want_);	\
+		uint64_t pvk_chk_wv_ = (uint64_t)pvk_chk_want_;		\
+		if (!(guest_check_cmp(true, (uint64_t)pvk_chk_rc_,	\
+				      pvk_chk_ws_, pvk_chk_wv_) op 0)) { \
 			guest_check_rc_failed(__FILE__, __LINE__, #rc, #op, \
-					      (int64_t)rc_, ws_, wv_);	\
+					      (int64_t)pvk_chk_rc_,	\
+					      pvk_chk_ws_, pvk_chk_wv_); \
 			return;						\
 		}							\
 	} while (0)
@@ -185,10 +216,11 @@ void guest_check_rc_failed(const char *file, int line, const char *rc_expr,
 
 #define PVK_CHECK_STR_CONTAINS(haystack, needle)			\
 	do {								\
-		const char *h_ = (haystack), *n_ = (needle);		\
-		if (!guest_strstr(h_, n_))				\
+		const char *pvk_chk_h_ = (haystack);			\
+		const char *pvk_chk_n_ = (needle);			\
+		if (!guest_strstr(pvk_chk_h_, pvk_chk_n_))		\
 			PVK_FAIL("%s: \"%s\" does not contain \"%s\"",	\
-				 #haystack, h_, n_);			\
+				 #haystack, pvk_chk_h_, pvk_chk_n_);	\
 	} while (0)
 
 #endif /* PVK_GUEST_TEST_H */

@@ -70,6 +70,19 @@ CASE(rc_want_errno, PVK_CHECK_RC(OPAQUE(0L), -PVK_XEN_EINVAL))
 CASE(rc_ge_neg, PVK_CHECK_RC_GE(OPAQUE(-PVK_XEN_ENOSPC), 0))
 CASE(rc_unnamed, PVK_CHECK_RC(OPAQUE(-4000L), 0))
 
+/*
+ * An operand named like a local of the macro: each check must read the
+ * caller's variable, not its own copy of the other operand (with locals
+ * named a_ or h_ the checks compared a value with itself and passed).
+ */
+CASE(shadow_eq, int a_ = OPAQUE(-7); (void)a_; PVK_CHECK_EQ(OPAQUE(1), a_))
+CASE(shadow_rc, long rc_ = OPAQUE(-22L); (void)rc_; PVK_CHECK_RC(OPAQUE(0L), rc_))
+CASE(shadow_str, const char *h_ = "xyz"; (void)h_; PVK_CHECK_STR_CONTAINS("abc", h_))
+
+/* A failure after a skip (a helper skipped, the test went on and failed)
+ * is a failure: a skip must not hide it. */
+CASE(fail_after_skip, guest_test_skip("skipped first"); PVK_FAIL("failed after the skip"))
+
 /* What must pass. */
 CASE(ok_neg_lt_u, PVK_CHECK_LT(OPAQUE(-1), OPAQUE(0UL)))
 CASE(ok_min_lt_umax, PVK_CHECK_LT(OPAQUE(INT64_MIN), OPAQUE(UINT64_MAX)))
@@ -106,6 +119,18 @@ PVK_GUEST_TEST(checks_rc)
 	MUST_FAIL(rc_want_errno, "returned 0, expected -22 (EINVAL)");
 	MUST_FAIL(rc_ge_neg, "returned -28 (ENOSPC), expected >= 0");
 	MUST_FAIL(rc_unnamed, "returned -4000, expected 0");
+}
+
+PVK_GUEST_TEST(checks_operand_names)
+{
+	MUST_FAIL(shadow_eq, ": 1 vs -7");
+	MUST_FAIL(shadow_rc, "returned 0, expected -22 (EINVAL)");
+	MUST_FAIL(shadow_str, "\"abc\" does not contain \"xyz\"");
+}
+
+PVK_GUEST_TEST(checks_fail_after_skip)
+{
+	MUST_FAIL(fail_after_skip, "failed after the skip");
 }
 
 PVK_GUEST_TEST(checks_pass)

@@ -46,3 +46,14 @@ PVK_GUEST_TEST_EXPLICIT(framework_fake_marker)
 		guest_printf("\r%s\n", fakes[i]);
 	}
 }
+
+/*
+ * Returns inside a capture (guest_test_capture_begin without _end): the
+ * runner must report it as "FAIL: ... the test ended inside a capture"
+ * and end the capture, so the next test runs on its own state (a second
+ * capture_begin would panic).
+ */
+PVK_GUEST_TEST_EXPLICIT(framework_capture_open)
+{
+	guest_test_capture_begin();
+}

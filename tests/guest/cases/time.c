@@ -149,9 +149,11 @@ PVK_GUEST_TEST_XEN(time_sleep_accuracy)
  * seconds, and the first field of /proc/uptime, seconds with 2 decimals:
  * busybox's date has no %N) to data/pvk-dom0-time-1, sleeps DOM0_GAP_S s,
  * and writes it again to data/pvk-dom0-time-2. The guest polls for each (every POLL_NS) and takes
- * the kit's clock and wall clock when it sees it. dom0's Linux keeps its
- * own clock (its Xen clocksource and its own wall time, set from the
- * RTC at its boot): nothing of it is computed by the kit.
+ * the kit's clock and wall clock when it sees it. dom0's Linux computes
+ * its own clock (its uptime is its own reading of Xen's system time, its
+ * wall time what it took from Xen at its boot, Xen's from the RTC):
+ * nothing of it is computed by the kit, though it shares Xen's source, so
+ * an error of Xen's own clock does not show here.
  *   - elapsed: the kit's time between seeing the two values must be
  *     within [2/3, 3/2] of dom0's uptime between writing them (the two
  *     delays from dom0's reading to the guest's differ by far less);

@@ -127,11 +127,11 @@ unsigned int guest_uspace_frames(void);
  * map it to (they must not for the program's code). */
 bool guest_uspace_kernel_maps(unsigned long va);
 /*
- * Native: the one way the kernel changes an entry of its own L4 after
- * boot (a new top-level slot for a kernel mapping): written in the
- * kernel's L4 and in the live user L4, whose other slots are the kernel's
- * (uspace.c). The user's slot is refused (-EINVAL); -ENODEV on Xen, where
- * the kernel's L4 is never the user's.
+ * Native: how the kernel changes an entry of its own L4 while a program's
+ * address space exists (a new top-level slot for a kernel mapping):
+ * written in the kernel's L4 and in the live user L4, whose other slots are
+ * the kernel's (uspace.c). The user's slot is refused (-EINVAL); -ENODEV on
+ * Xen, where the kernel's L4 is never the user's.
  */
 int guest_kernel_l4_set(unsigned int slot, uint64_t entry);
 /* Native: whether the page tables CR3 now names map va (kernel or user,

@@ -22,10 +22,13 @@
  * made later under any of them (below the image's L3, or any other
  * kernel-half table) is there for the program at once: it is the same
  * table. What the CPU cannot share is the L4 page itself: a new kernel L4
- * entry must reach the user L4 too, so after boot the kernel sets its L4
- * entries through guest_kernel_l4_set(), which writes both (the way a
- * kernel keeps its top-level kernel entries in every address space;
- * guest_uspace_activate() also copies them again).
+ * entry made while a program's address space exists must reach the user
+ * L4 too, so it goes through guest_kernel_l4_set(), which writes both (the
+ * way a kernel keeps its top-level kernel entries in every address space).
+ * One written directly while no program's space exists (bench.c's native
+ * slot) is picked up by guest_uspace_create(), and guest_uspace_activate()
+ * copies them all again; one written directly while a space exists is
+ * missed by the program until its next activation.
  * The low half (L4 slot 0) is the program's. The kernel's boot-time
  * mappings there (pvh.S's identity map, the APIC page, both made before
  * any program) are carried into the program's L3 and L2 on the path to
