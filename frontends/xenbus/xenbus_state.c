@@ -49,7 +49,7 @@ const char *pvk_xenbus_state_name(unsigned long state)
 
 int pvk_xenbus_parse_state(const char *value)
 {
-	if (value[0] >= '0' && value[0] <= '8' && value[1] == '\0')
+	if (value[0] >= '0' && value[0] <= '0' + PVK_XenbusStateReconfigured && value[1] == '\0')
 		return value[0] - '0';
 	return -1;
 }

@@ -157,7 +157,7 @@ int pvk_xs_transaction_start(pvk_xs_transaction_t *t)
 	if (rc < 0)
 		return rc;
 	rc = parse_ulong(buf, &id);
-	if (rc || id == 0 || id > 0xffffffffUL)
+	if (rc || id == 0 || id > UINT32_MAX)	/* tx_id is 32 bits on the wire */
 		return -PVK_XEN_EIO;
 	*t = (pvk_xs_transaction_t)id;
 	return 0;
@@ -166,7 +166,7 @@ int pvk_xs_transaction_start(pvk_xs_transaction_t *t)
 int pvk_xs_transaction_end(pvk_xs_transaction_t t, bool abort)
 {
 	const char *parts[] = { abort ? "F" : "T" };
-	uint32_t lens[] = { 2 };
+	uint32_t lens[] = { sizeof("T") };	/* "T" or "F" and its NUL */
 	int rc;
 
 	if (t == PVK_XBT_NIL)

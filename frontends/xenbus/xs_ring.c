@@ -63,7 +63,7 @@ static uint32_t ring_take(const struct pvk_xenstore_domain_interface *intf,
  * SET_TARGET and RESET_WATCHES) is never valid again. */
 static bool type_known(uint32_t type)
 {
-	return type < PVK_XS_TYPE_COUNT && type != PVK_XS_SET_TARGET + 1;
+	return type < PVK_XS_TYPE_COUNT && type != PVK_XS_RESTRICT_REMOVED;
 }
 
 static void publish_rsp_cons(struct pvk_xs_conn *c, uint32_t cons, uint32_t *taken)
