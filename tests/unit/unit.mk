@@ -14,7 +14,8 @@ UNIT_KIT_SRCS := lib/format.c lib/log.c hypercall/multicall_queue.c \
 	frontends/xenbus/xs_ring.c frontends/xenbus/xs_reply.c \
 	frontends/xenbus/xenbus_state.c time/clock.c \
 	hypercall/names.c hypercall/stats.c hypercall/trace.c mm/mmu_queue.c \
-	time/oneshot.c frontends/console/cons_ring.c
+	time/oneshot.c frontends/console/cons_ring.c \
+	frontends/blkfront/blkfront_ring.c
 UNIT_TEST_SRCS := $(sort $(wildcard tests/unit/*.c))
 
 UNIT_CPPFLAGS := -I$(srctree)/include -I$(srctree) \
