@@ -27,7 +27,9 @@ struct blkfront_slot {
 };
 
 struct pvk_blkfront {
-	struct pvk_xenbus_device *xdev;
+	struct pvk_xenbus_device *xdev;		/* NULL once removed */
+	char name[32];				/* "device/vbd/51712", for logs */
+	pvk_domid_t backend;			/* the backend's domain */
 	struct pvk_blkfront_info info;
 	struct pvk_lock lock;			/* ring, slots, flags, stats */
 	struct pvk_wait wait;			/* completions */

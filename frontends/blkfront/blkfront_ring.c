@@ -52,7 +52,7 @@ static bool end_slot_grants(struct pvk_blkfront *dev, struct blkfront_slot *s)
 		if (pvk_grant_end_access(s->gref[i]) == 0)
 			continue;
 		pvk_err("blkfront: %s: backend still maps grant %u of request %u: page kept",
-			dev->xdev->nodename, s->gref[i], (unsigned int)(s - dev->slots));
+			dev->name, s->gref[i], (unsigned int)(s - dev->slots));
 		s->page[i] = NULL;
 		ok = false;
 	}
@@ -113,7 +113,7 @@ static void mark_broken_locked(struct pvk_blkfront *dev, const char *why,
 {
 	dev->broken = true;
 	pvk_err("blkfront: %s: backend %s (%llu, %llu): device broken, its I/O fails from now on",
-		dev->xdev->nodename, why, v1, v2);
+		dev->name, why, v1, v2);
 }
 
 static int map_status(int16_t st)
@@ -244,12 +244,12 @@ int blkfront_ring_setup(struct pvk_blkfront *dev)
 		for (unsigned int j = 0; j < PVK_BLKIF_MAX_SEGMENTS_PER_REQUEST; j++)
 			if (!(dev->slots[i].page[j] = pvk_port_alloc_page()))
 				return -PVK_XEN_ENOMEM;
-	rc = pvk_grant_access_page((pvk_domid_t)dev->xdev->otherend_id,
+	rc = pvk_grant_access_page(dev->backend,
 				   dev->ring_page, false, &dev->ring_ref);
 	if (rc)
 		return rc;
 	dev->ring_granted = true;
-	rc = pvk_evtchn_alloc_unbound((pvk_domid_t)dev->xdev->otherend_id,
+	rc = pvk_evtchn_alloc_unbound(dev->backend,
 				      blkfront_event, dev, &dev->port);
 	if (rc)
 		return rc;
@@ -276,7 +276,7 @@ void blkfront_ring_teardown(struct pvk_blkfront *dev)
 		/* Kept (never freed) if the backend still maps the ring. */
 		if (pvk_grant_end_access_page(dev->ring_ref, dev->ring_page))
 			pvk_err("blkfront: %s: backend still maps the ring: page kept",
-				dev->xdev->nodename);
+				dev->name);
 		dev->ring_granted = false;
 	} else if (dev->ring_page) {
 		pvk_port_free_page(dev->ring_page);
@@ -321,7 +321,7 @@ static int check_request(const struct pvk_blkfront *dev, const struct pvk_blk_re
 static int prepare_slot(struct pvk_blkfront *dev, struct blkfront_slot *s,
 			struct pvk_blk_req *req)
 {
-	pvk_domid_t be = (pvk_domid_t)dev->xdev->otherend_id;
+	pvk_domid_t be = dev->backend;
 	const uint8_t *src = req->buf;
 	size_t left = req->op == PVK_BLK_FLUSH ? 0 : req->len;
 	size_t off = ((uintptr_t)req->buf & (PAGE_SIZE - 1)) & ~(size_t)(SECT - 1);

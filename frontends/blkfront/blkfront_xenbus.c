@@ -53,6 +53,8 @@ static int blkfront_probe(struct pvk_xenbus_device *xdev)
 	pvk_port_lock_init(&dev->lock);
 	pvk_port_wait_init(&dev->wait);
 	dev->xdev = xdev;
+	pvk_snprintf(dev->name, sizeof(dev->name), "%s", xdev->nodename);
+	dev->backend = (pvk_domid_t)xdev->otherend_id;
 	dev->info.vdev = vdev;
 	xdev->priv = dev;
 	dev->next = devices;

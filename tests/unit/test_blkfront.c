@@ -120,6 +120,7 @@ static void setup(void)
 	kit.next = 8;
 	dev = calloc(1, sizeof(*dev));
 	dev->xdev = &xdev;
+	strcpy(dev->name, xdev.nodename);
 	dev->info.vdev = 51712;
 	CHECK_EQ(blkfront_ring_setup(dev), 0);
 	dev->info.sectors = DISK_SECTORS;

@@ -9,7 +9,9 @@
  *                       asks dom0 to check the disk file byte for byte
  *                       (dom0-tools/pvk-blk-check, the same pattern), reads
  *                       everything back and compares, and prints the
- *                       driver's counts per request.
+ *                       driver's counts per request; then dom0 detaches
+ *                       the disk (xl block-detach): new I/O fails with
+ *                       -ENODEV and every grant the driver made is ended.
  *
  * The pattern (blk_pattern_byte) must stay identical to pvk-blk-check.c's.
  */
@@ -186,6 +188,8 @@ PVK_GUEST_TEST_XEN_EXPLICIT(blkfront_integrity)
 	unsigned long wreq, rreq;
 	char path[64], verdict[128];
 	uint64_t t0, deadline;
+	int64_t live0, live;
+	uint64_t kept0;
 	int rc, vrc;
 
 	guest_events_enable();
@@ -193,6 +197,9 @@ PVK_GUEST_TEST_XEN_EXPLICIT(blkfront_integrity)
 	pvk_grant_stats_snapshot(&gs);
 	if (gs.refs_total == 0)
 		PVK_CHECK_RC(pvk_grant_init(GRANT_VA, GRANT_FRAMES), 0);
+	pvk_grant_stats_snapshot(&gs);
+	live0 = (int64_t)(gs.granted - gs.ended);
+	kept0 = gs.pages_kept;
 	PVK_CHECK_RC(pvk_blkfront_init(), 0);
 	PVK_CHECK_RC(pvk_blkfront_wait_connected(XVDA, WAIT_NS, &dev), 0);
 	info = pvk_blkfront_info(dev);
@@ -251,6 +258,22 @@ PVK_GUEST_TEST_XEN_EXPLICIT(blkfront_integrity)
 
 	PVK_CHECK_RC_GE(vrc, 0);
 	PVK_CHECK_STR_CONTAINS(verdict, "ok:");
+
+	/* Clean close: dom0 detaches the disk; every grant comes back. */
+	guest_printf("blkfront: ready for detach (dom0: xl block-detach now)\n");
+	deadline = pvk_time_now_ns() + WAIT_NS;
+	do {
+		pvk_xs_wait_watches(200ULL * 1000 * 1000);
+		pvk_grant_stats_snapshot(&gs);
+		live = (int64_t)(gs.granted - gs.ended);
+	} while (live != live0 && pvk_time_now_ns() < deadline);
+	rc = pvk_blkfront_rw_sync(dev, PVK_BLK_READ, 0, bufs[0], 512, WAIT_NS);
+	guest_printf("blkfront: detached: new I/O gives %d, grants held %lld (before connecting %lld), pages kept %llu\n",
+		     rc, (long long)live, (long long)live0,
+		     (unsigned long long)(gs.pages_kept - kept0));
+	PVK_CHECK_RC(rc, -PVK_XEN_ENODEV);
+	PVK_CHECK_EQ(live, live0);
+	PVK_CHECK_EQ(gs.pages_kept, kept0);
 }
 
 #endif /* CONFIG_PVK_BLKFRONT */
