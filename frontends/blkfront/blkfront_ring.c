@@ -293,7 +293,8 @@ bool pvk_blkfront_fits(const struct pvk_blkfront *dev, const void *buf, size_t l
 {
 	size_t first = ((uintptr_t)buf & (PAGE_SIZE - 1)) & ~(size_t)(SECT - 1);
 
-	return first + len <= (size_t)dev->info.max_segments * PAGE_SIZE;
+	/* Subtract, not add: first + len wraps for a len near SIZE_MAX. */
+	return len <= (size_t)dev->info.max_segments * PAGE_SIZE - first;
 }
 
 static int check_request(const struct pvk_blkfront *dev, const struct pvk_blk_req *req)
@@ -333,6 +334,12 @@ static int prepare_slot(struct pvk_blkfront *dev, struct blkfront_slot *s,
 		uint8_t *page = s->page[i];
 		int rc;
 
+		/* A page the backend kept mapped left the slot; the device is
+		 * broken then, but never write through NULL. */
+		if (!page) {
+			end_slot_grants(dev, s);
+			return -PVK_XEN_EIO;
+		}
 		/* Whole page zeroed: the backend sees only this request's data. */
 		__builtin_memset(page, 0, PAGE_SIZE);
 		if (req->op == PVK_BLK_WRITE)
@@ -402,8 +409,20 @@ int pvk_blkfront_submit(struct pvk_blkfront *dev, struct pvk_blk_req *req)
 	else if (!rc && !dev->connected)
 		rc = -PVK_XEN_ENODEV;
 	if (rc) {
-		/* Not sent: nobody else touches the slot; done() never runs. */
-		end_slot_grants(dev, s);
+		/* Not sent: nobody else touches the slot; done() never runs.
+		 * A hostile backend may still have mapped a grant it guessed
+		 * (prepare_slot's own undo already tried): its page left the
+		 * slot, so the slot cannot serve again: the device is broken. */
+		bool kept = !end_slot_grants(dev, s);
+
+		for (unsigned int i = 0; i < PVK_BLKIF_MAX_SEGMENTS_PER_REQUEST; i++)
+			kept |= !s->page[i];
+		if (kept && !dev->broken) {
+			mark_broken_locked(dev, "mapped a grant of a request never sent (slot, rc)",
+					   (unsigned long long)(s - dev->slots),
+					   (unsigned long long)(int64_t)rc);
+			rc = -PVK_XEN_EIO;
+		}
 		s->in_use = false;
 		s->req = NULL;
 		dev->outstanding--;

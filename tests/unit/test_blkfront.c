@@ -26,6 +26,8 @@ static struct {
 	bool mapped[MAX_REFS];		/* "the backend maps it": end refused */
 	unsigned int next, live;
 	unsigned int sends;
+	int grants_left;		/* > 0: grants that succeed, then ENOSPC */
+	bool map_on_grant;		/* a hostile backend maps each grant at once */
 	pvk_evtchn_handler_t handler;
 	void *arg;
 } kit;
@@ -47,6 +49,8 @@ int pvk_grant_access_page(pvk_domid_t domid, const void *page, bool readonly,
 			  pvk_grant_ref_t *ref)
 {
 	(void)domid;
+	if (kit.grants_left > 0 && --kit.grants_left == 0)
+		return -PVK_XEN_ENOSPC;
 	for (unsigned int i = 0; i < MAX_REFS; i++) {
 		unsigned int r = (kit.next + i) % MAX_REFS;
 
@@ -55,6 +59,7 @@ int pvk_grant_access_page(pvk_domid_t domid, const void *page, bool readonly,
 			kit.readonly[r] = readonly;
 			kit.next = r + 1;
 			kit.live++;
+			kit.mapped[r] = kit.map_on_grant;
 			*ref = r;
 			return 0;
 		}
@@ -326,6 +331,10 @@ UNIT_TEST(blkfront_refuses_what_the_protocol_cannot_carry)
 	CHECK_EQ(submit(&req, &res, PVK_BLK_READ, 0, buf + 512, 88 * 512), -PVK_XEN_EINVAL);
 	CHECK_EQ(submit(&req, &res, PVK_BLK_READ, DISK_SECTORS, buf, 512), -PVK_XEN_EINVAL);
 	CHECK_EQ(submit(&req, &res, PVK_BLK_READ, DISK_SECTORS - 1, buf, 1024), -PVK_XEN_EINVAL);
+	/* A length near SIZE_MAX must not wrap into "fits". */
+	CHECK(!pvk_blkfront_fits(dev, buf + 512, SIZE_MAX - 511));
+	CHECK(pvk_blkfront_fits(dev, buf + 512, 87 * 512));
+	CHECK(!pvk_blkfront_fits(dev, buf + 512, 88 * 512));
 	dev->info.vdisk_info = PVK_VDISK_READONLY;
 	CHECK_EQ(submit(&req, &res, PVK_BLK_WRITE, 0, buf, 512), -PVK_XEN_EROFS);
 	dev->info.vdisk_info = 0;
@@ -528,5 +537,37 @@ UNIT_TEST(blkfront_backend_error_is_eio_not_broken)
 	CHECK_EQ(res.status, -PVK_XEN_EIO);
 	CHECK(!pvk_blkfront_broken(dev));
 	CHECK_EQ(dev->stats.errors, 2);
+	teardown();
+}
+
+/* The backend maps a grant of a request before it is sent (it can guess
+ * references), and the request's next grant fails: the submit fails, the
+ * mapped page leaves the slot, and the device is broken, so no later submit
+ * ever fills that slot (its page would be NULL). */
+UNIT_TEST(blkfront_grant_mapped_before_send_breaks_the_device)
+{
+	struct pvk_blk_req req;
+	struct result res;
+	unsigned int mapped_ref = 0;
+
+	setup();
+	kit.map_on_grant = true;
+	kit.grants_left = 2;		/* the first segment's grant, not the second */
+	CHECK_EQ(submit(&req, &res, PVK_BLK_WRITE, 0, buf, 2 * 4096), -PVK_XEN_EIO);
+	CHECK_EQ(res.calls, 0);
+	CHECK(pvk_blkfront_broken(dev));
+	CHECK(unit_log_has("never sent"));
+	CHECK_EQ(dev->stats.requests, 0);
+	CHECK_EQ(dev->outstanding, 0);
+	kit.map_on_grant = false;
+	kit.grants_left = 0;
+	for (unsigned int r = 8; r < MAX_REFS; r++)
+		if (kit.mapped[r])
+			mapped_ref = r;
+	CHECK(mapped_ref != 0);
+	/* Slot 0 is the free one a new submit would take first. */
+	CHECK_EQ(submit(&req, &res, PVK_BLK_WRITE, 0, buf, 4096), -PVK_XEN_EIO);
+	CHECK_EQ(res.calls, 0);
+	kit.mapped[mapped_ref] = false;
 	teardown();
 }
