@@ -14,6 +14,7 @@
  * its page out of use forever (and breaks the device too).
  */
 #include <pvkit/log.h>
+#include <pvkit/time.h>
 #include <pvkit/xen/errno.h>
 
 #include "blkfront_internal.h"
@@ -508,6 +509,13 @@ static void give_up(struct pvk_blkfront *dev)
 	run_done(dev, &dl);
 }
 
+static uint64_t time_left(uint64_t deadline)
+{
+	uint64_t now = pvk_time_now_ns();
+
+	return now < deadline ? deadline - now : 0;
+}
+
 int pvk_blkfront_rw_sync(struct pvk_blkfront *dev, enum pvk_blk_op op,
 			 uint64_t sector, void *buf, size_t len,
 			 uint64_t timeout_ns)
@@ -516,18 +524,23 @@ int pvk_blkfront_rw_sync(struct pvk_blkfront *dev, enum pvk_blk_op op,
 		.req = { .op = op, .sector = sector, .buf = buf, .len = len,
 			 .done = sync_done },
 	};
+	/* One deadline for the whole call, as the header promises: waiting
+	 * for a slot (perhaps more than once, other submitters racing us)
+	 * and then for the answer share timeout_ns. */
+	uint64_t start = pvk_time_now_ns();
+	uint64_t deadline = start + timeout_ns < start ? UINT64_MAX : start + timeout_ns;
 	int rc;
 
 	sr.req.arg = &sr;
 	while ((rc = pvk_blkfront_submit(dev, &sr.req)) == -PVK_XEN_EAGAIN) {
-		if (pvk_blkfront_wait_slot(dev, timeout_ns)) {
+		if (pvk_blkfront_wait_slot(dev, time_left(deadline))) {
 			give_up(dev);
 			return -PVK_XEN_EIO;
 		}
 	}
 	if (rc)
 		return rc;
-	if (pvk_port_wait_until(&dev->wait, sync_finished, &sr, timeout_ns))
+	if (pvk_port_wait_until(&dev->wait, sync_finished, &sr, time_left(deadline)))
 		give_up(dev);	/* fails sr too: its callback has run */
 	return sr.status;
 }
