@@ -24,17 +24,11 @@ static bool registered;
 /* The device id is the virtual device number: all digits, in range. */
 static int parse_vdev(const char *id, unsigned int *out)
 {
-	unsigned long v = 0;
+	unsigned long v;
+	int rc = pvk_xs_parse_ulong(id, &v);
 
-	if (!*id)
+	if (rc || v > 0xffffffffUL)
 		return -PVK_XEN_EINVAL;
-	for (; *id; id++) {
-		if (*id < '0' || *id > '9')
-			return -PVK_XEN_EINVAL;
-		v = v * 10 + (unsigned long)(*id - '0');
-		if (v > 0xffffffffUL)
-			return -PVK_XEN_EINVAL;
-	}
 	*out = (unsigned int)v;
 	return 0;
 }

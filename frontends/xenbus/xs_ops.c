@@ -116,7 +116,7 @@ int pvk_xs_set_perms(pvk_xs_transaction_t t, const char *path,
 }
 
 /* Strict decimal: digits only, no overflow. */
-static int parse_ulong(const char *s, unsigned long *out)
+int pvk_xs_parse_ulong(const char *s, unsigned long *out)
 {
 	unsigned long v = 0;
 
@@ -141,7 +141,7 @@ int pvk_xs_read_ulong(pvk_xs_transaction_t t, const char *path,
 
 	if (rc < 0)
 		return rc;
-	return parse_ulong(buf, out);
+	return pvk_xs_parse_ulong(buf, out);
 }
 
 int pvk_xs_transaction_start(pvk_xs_transaction_t *t)
@@ -156,7 +156,7 @@ int pvk_xs_transaction_start(pvk_xs_transaction_t *t)
 			    1, buf, sizeof(buf));
 	if (rc < 0)
 		return rc;
-	rc = parse_ulong(buf, &id);
+	rc = pvk_xs_parse_ulong(buf, &id);
 	if (rc || id == 0 || id > UINT32_MAX)	/* tx_id is 32 bits on the wire */
 		return -PVK_XEN_EIO;
 	*t = (pvk_xs_transaction_t)id;

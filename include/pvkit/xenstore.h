@@ -53,7 +53,10 @@ int pvk_xs_get_perms(pvk_xs_transaction_t t, const char *path, char *buf,
 /* perms: nr strings like "b0" (owner and default) then "r5" etc. */
 int pvk_xs_set_perms(pvk_xs_transaction_t t, const char *path,
 		     const char *const *perms, unsigned int nr);
-/* Reads path as an unsigned decimal number. */
+/* A xenstore value as an unsigned decimal number: digits only, no sign,
+ * no overflow (-PVK_XEN_EINVAL, -PVK_XEN_ERANGE). */
+int pvk_xs_parse_ulong(const char *s, unsigned long *out);
+/* Reads path as an unsigned decimal number (pvk_xs_parse_ulong). */
 int pvk_xs_read_ulong(pvk_xs_transaction_t t, const char *path,
 		      unsigned long *out);
 
