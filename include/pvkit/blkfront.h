@@ -5,31 +5,38 @@
  * The kit finds each device/vbd/N on xenbus, negotiates with the
  * backend (blkback), and once the backend is Connected the disk can be
  * read and written here. Requests are asynchronous: pvk_blkfront_submit()
- * queues one on the shared ring and returns; its done() callback runs
- * once with the status. At most pvk_blkfront_info()->depth requests are
- * outstanding per device; past that submit says -PVK_XEN_EAGAIN (wait
- * for a completion, then submit again). pvk_blkfront_rw_sync() does one
- * request and waits for it (bounded), for simple kernels.
+ * queues one on a shared ring and returns; its done() callback runs once
+ * with the status. At most pvk_blkfront_info()->depth requests are
+ * outstanding per queue; past that submit says -PVK_XEN_EAGAIN (wait for a
+ * completion, pvk_blkfront_wait_slot(), then submit again).
+ * pvk_blkfront_rw_sync() does one request and waits for it (bounded), for
+ * simple kernels.
  *
- * The backend is untrusted: data goes through whole bounce pages of the
- * kit's (zeroed before each use, so nothing of ours beyond the request is
- * ever visible to it); each response is copied once and checked against
- * the requests outstanding; one it cannot have sent marks the device
- * broken: a clear log line, every outstanding and future request fails
- * with -PVK_XEN_EIO, and the rest of the guest runs on.
+ * Protocol negotiated with the backend (each can be switched off, see
+ * pvk_blkfront_option()): multi-page rings (ring-page-order), multi-queue
+ * (multi-queue-num-queues, keys under queue-N/), persistent grants
+ * (feature-persistent), indirect descriptors
+ * (feature-max-indirect-segments), cache flush (feature-flush-cache),
+ * write barriers (feature-barrier), discard (feature-discard with its
+ * granularity, alignment and secure flag); the disk's sectors,
+ * sector-size, physical-sector-size and info (read-only, removable,
+ * cdrom); online resize (the backend rewrites sectors while Connected);
+ * clean close; disks attached and detached while the guest runs.
  *
- * Implemented: one-page ring (32 requests), direct requests of up to 11
- * segments (PVK_BLKIF_MAX_SEGMENTS_PER_REQUEST pages), read, write, cache
- * flush (feature-flush-cache), sector-size and read-only info, clean close
- * when the backend closes. Not yet implemented, and so never negotiated:
- * multi-page rings (ring-page-order), multi-queue, persistent grants,
- * indirect descriptors, barriers, discard, online resize, hotplug beyond
- * the probe of devices xenbus reports.
+ * The backend is untrusted: data goes through whole pages of the kit's
+ * (zeroed before each use unless persistently granted, in which case they
+ * only ever hold this device's data), never the host's own buffers, so
+ * nothing beyond the request is visible to it; each response is copied
+ * once and checked against the requests outstanding; one it cannot have
+ * sent marks the device broken: a clear log line, every outstanding and
+ * future request fails with -PVK_XEN_EIO, and the rest of the guest runs
+ * on. A page the backend still maps is never freed or reused.
  *
  * Status values: 0, -PVK_XEN_EIO (backend error or device broken),
- * -PVK_XEN_EOPNOTSUPP (the backend does not support the operation),
- * -PVK_XEN_ENODEV (the device closed), -PVK_XEN_EROFS (write to a
- * read-only disk), -PVK_XEN_EINVAL (a request the protocol cannot carry).
+ * -PVK_XEN_EOPNOTSUPP (the backend does not offer the operation),
+ * -PVK_XEN_ENODEV (the device closed or was removed), -PVK_XEN_EROFS
+ * (write or discard on a read-only disk), -PVK_XEN_EINVAL (a request the
+ * protocol cannot carry, or outside the disk).
  */
 #ifndef PVKIT_BLKFRONT_H
 #define PVKIT_BLKFRONT_H
@@ -42,23 +49,45 @@ enum pvk_blk_op {
 	PVK_BLK_READ,
 	PVK_BLK_WRITE,
 	PVK_BLK_FLUSH,		/* the backend's write cache to stable storage */
+	PVK_BLK_WRITE_BARRIER,	/* a write ordered after all before it */
+	PVK_BLK_DISCARD,	/* the range's data is no longer needed */
 };
 
+/* One piece of a scatter-gather request: any address, len a multiple of
+ * 512 bytes (and the pieces together of the disk's sector size). */
+struct pvk_blk_seg {
+	void *buf;
+	size_t len;
+};
+
+#define PVK_BLK_REQ_SECURE	(1u << 0)	/* discard: erase securely */
+
 /*
- * One request, owned by the host until done() ran. buf/len: any address,
- * len a multiple of the disk's sector size; the data is laid out in the
- * backend's pages at the buffer's offset within a page (rounded down to
- * 512 bytes), so len plus that offset must fit in
- * PVK_BLKIF_MAX_SEGMENTS_PER_REQUEST pages (pvk_blkfront_fits()). Flush
- * takes neither buf nor sector.
+ * One request, owned by the host until done() ran.
+ *
+ * Data (read, write, write barrier): either one buffer (buf, len; sg NULL)
+ * or nr_sg pieces (sg; buf NULL, len ignored). The total must be a
+ * multiple of the disk's sector size and fit in one protocol request
+ * (pvk_blkfront_fits(), at most info->max_bytes); hosts split larger I/O.
+ * Flush takes neither data nor sector. Discard takes sector and len (bytes,
+ * a multiple of the sector size), no data; flags PVK_BLK_REQ_SECURE asks
+ * for a secure erase (only if info->discard_secure).
+ *
+ * queue: which of the device's queues carries it, taken modulo
+ * info->nr_queues (a host passes its CPU number, for example).
  */
 struct pvk_blk_req {
 	enum pvk_blk_op op;
 	uint64_t sector;		/* in 512-byte units, as the protocol */
 	void *buf;
 	size_t len;
+	const struct pvk_blk_seg *sg;
+	unsigned int nr_sg;
+	unsigned int flags;		/* PVK_BLK_REQ_* */
+	unsigned int queue;
 	/* Runs once, in event-handler context (must not sleep) or inside
-	 * pvk_blkfront_poll()/submit's caller when the device fails. */
+	 * pvk_blkfront_poll() / the caller of a function that failed the
+	 * device (submit, wait_slot, rw_sync). */
 	void (*done)(struct pvk_blk_req *req, int status);
 	void *arg;			/* the host's */
 };
@@ -66,17 +95,30 @@ struct pvk_blk_req {
 struct pvk_blkfront_info {
 	unsigned int vdev;		/* the xenbus id: 51712 is xvda */
 	uint64_t sectors;		/* size in 512-byte sectors */
-	unsigned int sector_size;	/* the backend's logical sector size */
-	unsigned int vdisk_info;	/* PVK_VDISK_* */
-	bool flush;			/* feature-flush-cache */
-	unsigned int depth;		/* requests outstanding at most */
-	unsigned int max_segments;
+	unsigned int sector_size;	/* logical: the unit of every request */
+	unsigned int physical_sector_size;
+	unsigned int vdisk_info;	/* PVK_VDISK_*: read-only, removable, cdrom */
+	bool flush;			/* feature-flush-cache negotiated */
+	bool barrier;			/* feature-barrier negotiated */
+	bool discard;			/* feature-discard negotiated */
+	bool discard_secure;
+	unsigned int discard_granularity;	/* bytes (0: none stated) */
+	unsigned int discard_alignment;		/* bytes */
+	bool persistent;		/* feature-persistent negotiated */
+	unsigned int indirect_segments;	/* 0: no indirect descriptors */
+	unsigned int ring_pages;	/* per queue: 1 << ring-page-order */
+	unsigned int nr_queues;
+	unsigned int depth;		/* requests outstanding at most, per queue */
+	unsigned int max_segments;	/* pages one request can carry */
+	size_t max_bytes;		/* max_segments pages */
 };
 
 struct pvk_blkfront_stats {
-	uint64_t requests;		/* sent to the backend */
-	uint64_t segments;
-	uint64_t grants;		/* grants issued (one per segment) */
+	uint64_t requests;		/* ring requests sent to the backend */
+	uint64_t segments;		/* data pages they carried */
+	uint64_t indirect;		/* of them, indirect requests */
+	uint64_t grants;		/* grants issued (data, indirect pages) */
+	uint64_t grants_reused;		/* persistent grants used again */
 	uint64_t notify_sent;		/* event channel sends */
 	uint64_t notify_recv;		/* events received */
 	uint64_t responses;
@@ -84,35 +126,72 @@ struct pvk_blkfront_stats {
 	uint64_t eagain;		/* submits refused: queue full */
 };
 
+/*
+ * Host hooks (all optional), called from xenstore-watch context:
+ * added      a disk is connected and usable (at boot or hot-attached)
+ * resized    the backend changed the disk's size (info already updated)
+ * removed    the disk closed: its requests fail with -PVK_XEN_ENODEV; the
+ *            structure stays valid (the host may still hold it)
+ */
+struct pvk_blkfront_hooks {
+	void (*added)(struct pvk_blkfront *dev);
+	void (*resized)(struct pvk_blkfront *dev, uint64_t old_sectors);
+	void (*removed)(struct pvk_blkfront *dev);
+};
+
+/*
+ * Switches from the host's command line, before pvk_blkfront_init():
+ * name is the part after "blkfront." (the host strips it), value a
+ * decimal number:
+ *   persistent=0|1      feature-persistent (default 1)
+ *   indirect=N          indirect segments asked for, 0 = off (default 256)
+ *   queues=N            queues asked for, 1 = single queue (default 4)
+ *   ring_order=N        ring-page-order asked for, 0 = one page (default 4)
+ *   flush=0|1  barrier=0|1  discard=0|1   use the feature if offered
+ * Returns 0, or -PVK_XEN_EINVAL for an unknown name or a bad value (the
+ * host should say so: a switch silently ignored tests nothing).
+ */
+int pvk_blkfront_option(const char *name, const char *value);
+
 /* Registers the vbd driver with xenbus (once; later calls return 0). */
-int pvk_blkfront_init(void);
+int pvk_blkfront_init(const struct pvk_blkfront_hooks *hooks);
 
 /* Waits (bounded, running xenstore watches) until disk vdev is connected. */
 int pvk_blkfront_wait_connected(unsigned int vdev, uint64_t timeout_ns,
 				struct pvk_blkfront **out);
 
 const struct pvk_blkfront_info *pvk_blkfront_info(const struct pvk_blkfront *dev);
-bool pvk_blkfront_fits(const struct pvk_blkfront *dev, const void *buf, size_t len);
+/* Whether req's data fits one protocol request on dev. */
+bool pvk_blkfront_fits(const struct pvk_blkfront *dev, const struct pvk_blk_req *req);
 
 /* 0: queued, done() will run. Else nothing was queued and done() will
  * not run: -PVK_XEN_EAGAIN (queue full), or a status as above. */
 int pvk_blkfront_submit(struct pvk_blkfront *dev, struct pvk_blk_req *req);
 
-/* Processes responses now (a host polling with events masked). */
+/* Processes responses now, on every queue (a host polling with events
+ * masked). */
 void pvk_blkfront_poll(struct pvk_blkfront *dev);
 
-/* One request, waited for (at most timeout_ns; then the device is marked
- * broken and the request failed). Returns its status. Thread context. */
+/* One request on queue 0, waited for (at most timeout_ns; then the device
+ * is marked broken and the request failed). Returns its status. Thread
+ * context. */
 int pvk_blkfront_rw_sync(struct pvk_blkfront *dev, enum pvk_blk_op op,
 			 uint64_t sector, void *buf, size_t len,
 			 uint64_t timeout_ns);
 
-/* Waits (bounded) until fewer than depth requests are outstanding. */
-int pvk_blkfront_wait_slot(struct pvk_blkfront *dev, uint64_t timeout_ns);
+/* Waits (bounded) until queue (modulo nr_queues) can take a request. */
+int pvk_blkfront_wait_slot(struct pvk_blkfront *dev, unsigned int queue,
+			   uint64_t timeout_ns);
 
+/* The device's statistics, summed over its queues, or one queue's. */
 void pvk_blkfront_get_stats(const struct pvk_blkfront *dev,
 			    struct pvk_blkfront_stats *out);
+int pvk_blkfront_get_queue_stats(const struct pvk_blkfront *dev,
+				 unsigned int queue,
+				 struct pvk_blkfront_stats *out);
 /* Whether the device was marked broken (a misbehaving backend). */
 bool pvk_blkfront_broken(const struct pvk_blkfront *dev);
+/* Grants the device holds now (rings, persistent and in-flight pages). */
+unsigned int pvk_blkfront_grants_held(const struct pvk_blkfront *dev);
 
 #endif /* PVKIT_BLKFRONT_H */
