@@ -608,9 +608,13 @@ int pvk_blkfront_submit(struct pvk_blkfront *dev, struct pvk_blk_req *req)
 	pvk_port_unlock(&q->lock);
 
 	rc = alloc_pages(q, &chain, to_alloc);
-	split_chain(s, chain, nr_ind);
-	if (!rc)
+	if (!rc) {
+		split_chain(s, chain, nr_ind);
 		rc = prepare(q, s, &st);
+	} else {
+		s->data = chain;	/* short: only to be given back */
+		s->ind = NULL;
+	}
 
 	pvk_port_lock(&q->lock);
 	if (!rc && PVK_READ_ONCE(dev->broken))
