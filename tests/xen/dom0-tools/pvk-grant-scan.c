@@ -19,7 +19,10 @@
  *   ref R flags 0xF (permit_access[,readonly][,reading][,writing]) frame 0xM
  * except the toolstack's reserved entries (ref 0: console, ref 1:
  * xenstore, seeded by the domain builder for the backends in dom0), which
- * are shown as "reserved ..." lines and not counted; then, last,
+ * are shown as "reserved ..." lines and not counted. Those two must be
+ * there: without them the frames read are not this guest's table (a map
+ * of the wrong frames, all zeroes, would otherwise count 0 and pass).
+ * Then, last,
  *   grants-to-dom0: N
  * Exit 0. On any error the last line is "fail: ..." instead, exit 1 (setup)
  * or 2 (a table this tool cannot read, e.g. version 2).
@@ -55,7 +58,7 @@ int main(int argc, char **argv)
 	xenforeignmemory_handle *fmem;
 	struct gnttab_query_size qs;
 	const grant_entry_v1_t *tab = NULL;
-	unsigned long n_ent, count = 0;
+	unsigned long n_ent, count = 0, reserved = 0;
 	const char *how = "resource";
 	xc_interface *xch;
 	uint32_t domid;
@@ -123,10 +126,16 @@ int main(int argc, char **argv)
 			printf("reserved ref %lu (%s) flags 0x%x (%s) frame 0x%x: not counted\n",
 			       ref, ref == REF_CONSOLE ? "console" : "xenstore", e.flags, names,
 			       e.frame);
+			reserved++;
 			continue;
 		}
 		printf("ref %lu flags 0x%x (%s) frame 0x%x\n", ref, e.flags, names, e.frame);
 		count++;
+	}
+	if (reserved != 2) {
+		printf("fail: the toolstack's console and xenstore entries (refs 0, 1) are not both there (%lu): not domain %u's grant table\n",
+		       reserved, domid);
+		return 2;
 	}
 	printf("grants-to-dom0: %lu\n", count);
 	if (res)
