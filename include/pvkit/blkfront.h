@@ -43,6 +43,7 @@
 #define PVKIT_BLKFRONT_H
 
 #include <pvkit/types.h>
+#include <pvkit/xen/io/blkif.h>	/* PVK_VDISK_*: info->vdisk_info bits */
 
 struct pvk_blkfront;
 

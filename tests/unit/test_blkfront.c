@@ -163,11 +163,8 @@ static void setup(void)
  * every page blkfront holds, pooled, retired or kept, and the ring. */
 static void free_chain(struct blkfront_page *p)
 {
-	for (struct blkfront_page *n; p; p = n) {
-		n = p->next;
+	for (; p; p = p->next)
 		free(p->va);
-		free(p);
-	}
 }
 
 static void *freed_pages[4096];
@@ -217,8 +214,12 @@ static void teardown(void)
 		free_chain(q->retired);
 		for (unsigned int j = 0; j < BLKFRONT_MAX_RING_PAGES; j++)
 			free(q->ring_page[j]);
-		free(q->slots);
-		free(q->free_ids);
+		for (unsigned int j = 0; j < BLKFRONT_SLOT_PAGES; j++)
+			free(q->slot_page[j]);
+		for (struct blkfront_desc_page *dp = q->desc_pages, *n; dp; dp = n) {
+			n = dp->next;
+			free(dp);
+		}
 	}
 	for (unsigned int k = 0; k < n_freed; k++)
 		free(freed_pages[k]);
