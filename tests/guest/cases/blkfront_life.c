@@ -3,12 +3,12 @@
  * runs, against Linux blkback (scenario guest-blkfront-life, explicit only,
  * run in this order, sharing the disks they find):
  *
- *   blkfront_life_attach  boots with xvda (attached read-only); dom0 hot-
+ *   blkfront_life_attach  boots with xvda and xvdc (read-only); dom0 hot-
  *                         attaches xvdb (xl block-attach): the host's added
  *                         hook hears it; the guest writes a pattern over it,
  *                         dom0 checks the file (pvk-blk-check), the guest
  *                         reads it back and compares
- *   blkfront_life_ro      xvda, attached ro: its info says read-only; reads
+ *   blkfront_life_ro      xvdc, attached ro: its info says read-only; reads
  *                         return what dom0 wrote into the file; a write and
  *                         a discard fail with -EROFS and never reach the
  *                         backend (the request count does not move)
@@ -21,21 +21,17 @@
  *                         flight: every request completes once, with 0 (data
  *                         checked) or -ENODEV; then new I/O gives -ENODEV,
  *                         the removed hook ran, the device holds no grant;
- *                         xvda still reads
+ *                         xvda still works
  *   blkfront_life_grants  dom0 reads the guest's grant table
- *                         (pvk-grant-scan): with xvda still open it must
- *                         count exactly the grants xvda holds; after it is
- *                         detached too, none: no page of the guest is
+ *                         (pvk-grant-scan): with xvda and xvdc still open it
+ *                         must count exactly the grants they hold; after
+ *                         both are detached, none: no page of the guest is
  *                         left mappable by dom0, and every grant the kit made
  *                         was ended, no page kept
  *
  * dom0's side is the scenario's ON_LINE rules, each fired by a "ready for"
  * line below; its answers come back under the guest's data/ in xenstore.
  * The pattern (life_pattern) must stay identical to pvk-blk-check.c's.
- *
- * Two disks, not three: the reference guest's heap (64 KiB) holds the
- * request slots of two devices with the default queues and rings, and a
- * third would fail to set up its rings (-ENOMEM) in this port.
  */
 #include <pvkit/blkfront.h>
 #include <pvkit/events.h>
@@ -52,8 +48,9 @@
 
 #ifdef CONFIG_PVK_BLKFRONT
 
-#define XVDA		51712		/* 202 << 8 | 0 << 4: the read-only disk */
+#define XVDA		51712		/* 202 << 8 | 0 << 4 */
 #define XVDB		51728		/* the hot-attached disk */
+#define XVDC		51744		/* the read-only disk */
 #define XVDB_SECTORS	8192ULL		/* 4 MiB, as the ON_LINE rule creates it */
 #define XVDB_GROWN	12288ULL	/* 6 MiB after dom0 grows it */
 #define GRANT_VA	0xffff968000000000UL	/* as cases/grant_table.c */
@@ -81,7 +78,7 @@ struct disk_seen {
 	unsigned int added, resized, removed;
 	uint64_t old_sectors, new_sectors;
 };
-static struct disk_seen seen[2] = { { .vdev = XVDA }, { .vdev = XVDB } };
+static struct disk_seen seen[3] = { { .vdev = XVDA }, { .vdev = XVDB }, { .vdev = XVDC } };
 static unsigned int unknown_hooks;
 static unsigned int busy_at_removal;	/* host requests not yet reaped */
 static unsigned int busy_count(void);
@@ -139,6 +136,7 @@ static const struct pvk_blkfront_hooks life_hooks = {
 
 #define SEEN_A	(&seen[0])
 #define SEEN_B	(&seen[1])
+#define SEEN_C	(&seen[2])
 
 /* Runs watches (where the hooks are called) until *counter is nonzero. */
 static int wait_hook(const unsigned int *counter, uint64_t timeout_ns)
@@ -381,8 +379,10 @@ PVK_GUEST_TEST_XEN_EXPLICIT(blkfront_life_attach)
 	pvk_grant_stats_snapshot(&gs0);
 	PVK_CHECK_RC(pvk_blkfront_init(&life_hooks), 0);
 	PVK_CHECK_RC(pvk_blkfront_wait_connected(XVDA, WAIT_NS, &dev), 0);
-	/* The boot disk was announced through the hook as well. */
+	PVK_CHECK_RC(pvk_blkfront_wait_connected(XVDC, WAIT_NS, &dev), 0);
+	/* The boot disks were announced through the hook as well. */
 	PVK_CHECK_RC(wait_hook(&SEEN_A->added, WAIT_NS), 0);
+	PVK_CHECK_RC(wait_hook(&SEEN_C->added, WAIT_NS), 0);
 	PVK_CHECK_EQ(SEEN_B->added, 0);
 
 	t0 = pvk_time_now_ns();
@@ -418,32 +418,16 @@ PVK_GUEST_TEST_XEN_EXPLICIT(blkfront_life_attach)
 	guest_printf("blkfront-life: xvdb read back and compared (%lu requests)\n", n.submitted);
 }
 
-/* Reads the first 4 KiB of the read-only disk: 0 if sector 3 starts with
- * dom0's marker. */
-static int read_marker(struct pvk_blkfront *dev)
-{
-	char *text = (char *)bufs[0] + 3 * 512;
-	int rc;
-
-	__builtin_memset(bufs[0], 0, 4096);
-	rc = pvk_blkfront_rw_sync(dev, PVK_BLK_READ, 0, bufs[0], 4096, WAIT_NS);
-	text[sizeof(RO_MARKER) - 1] = 0;
-	guest_printf("blkfront-life: xvda sector 3 reads \"%s\" (%d)\n", text, rc);
-	if (rc)
-		return rc;
-	return __builtin_memcmp(text, RO_MARKER, sizeof(RO_MARKER)) ? -PVK_XEN_EIO : 0;
-}
-
 PVK_GUEST_TEST_XEN_EXPLICIT(blkfront_life_ro)
 {
-	struct pvk_blkfront *dev = SEEN_A->dev;
+	struct pvk_blkfront *dev = SEEN_C->dev;
 	const struct pvk_blkfront_info *info;
 	struct pvk_blkfront_stats before, after;
 	int wr, dc, bar;
 
 	PVK_CHECK(dev);
 	info = pvk_blkfront_info(dev);
-	guest_printf("blkfront-life: xvda: %llu sectors, info 0x%x (read-only %s), discard %s\n",
+	guest_printf("blkfront-life: xvdc: %llu sectors, info 0x%x (read-only %s), discard %s\n",
 		     (unsigned long long)info->sectors, info->vdisk_info,
 		     info->vdisk_info & PVK_VDISK_READONLY ? "yes" : "no",
 		     info->discard ? "yes" : "no");
@@ -451,13 +435,17 @@ PVK_GUEST_TEST_XEN_EXPLICIT(blkfront_life_ro)
 
 	pvk_blkfront_get_stats(dev, &before);
 	/* dom0 wrote the marker into sector 3 of the file before xvdb came. */
-	PVK_CHECK_RC(read_marker(dev), 0);
+	__builtin_memset(bufs[0], 0, 4096);
+	PVK_CHECK_RC(pvk_blkfront_rw_sync(dev, PVK_BLK_READ, 0, bufs[0], 4096, WAIT_NS), 0);
+	bufs[0][3 * 512 + sizeof(RO_MARKER) - 1] = 0;
+	guest_printf("blkfront-life: xvdc sector 3 reads \"%s\"\n", (char *)bufs[0] + 3 * 512);
+	PVK_CHECK_STR_CONTAINS((char *)bufs[0] + 3 * 512, RO_MARKER);
 
 	wr = pvk_blkfront_rw_sync(dev, PVK_BLK_WRITE, 0, bufs[0], 4096, WAIT_NS);
 	dc = pvk_blkfront_rw_sync(dev, PVK_BLK_DISCARD, 0, NULL, 4096, WAIT_NS);
 	bar = pvk_blkfront_rw_sync(dev, PVK_BLK_WRITE_BARRIER, 0, bufs[0], 4096, WAIT_NS);
 	pvk_blkfront_get_stats(dev, &after);
-	guest_printf("blkfront-life: xvda write gives %d, discard %d, barrier write %d; requests sent %llu (one read)\n",
+	guest_printf("blkfront-life: xvdc write gives %d, discard %d, barrier write %d; requests sent %llu (one read)\n",
 		     wr, dc, bar, (unsigned long long)(after.requests - before.requests));
 	PVK_CHECK_RC(wr, -PVK_XEN_EROFS);
 	PVK_CHECK_RC(dc, -PVK_XEN_EROFS);
@@ -592,7 +580,8 @@ PVK_GUEST_TEST_XEN_EXPLICIT(blkfront_life_detach)
 	PVK_CHECK(!pvk_blkfront_broken(dev));
 
 	/* The other disk was not disturbed. */
-	PVK_CHECK_RC(read_marker(xvda), 0);
+	PVK_CHECK_RC(run_range(xvda, PVK_BLK_WRITE, 0, 2048, NULL, &n), 0);
+	PVK_CHECK_RC(run_range(xvda, PVK_BLK_READ, 0, 2048, NULL, &n), 0);
 	PVK_CHECK_EQ(SEEN_A->removed, 0);
 }
 
@@ -615,29 +604,31 @@ static long scan_count(const char *s)
 
 PVK_GUEST_TEST_XEN_EXPLICIT(blkfront_life_grants)
 {
-	struct pvk_blkfront *a = SEEN_A->dev;
+	struct pvk_blkfront *a = SEEN_A->dev, *c = SEEN_C->dev;
 	struct pvk_grant_stats gs;
 	char answer[128];
 	long held, scanned;
 	int rc;
 
-	PVK_CHECK(a);
-	/* With xvda open, dom0 must see exactly what it holds. */
-	held = (long)pvk_blkfront_grants_held(a);
-	guest_printf("blkfront-life: xvda holds %ld grants: ready for grant scan 1 (dom0: pvk-grant-scan now)\n",
-		     held);
+	PVK_CHECK(a && c);
+	/* With two disks open, dom0 must see exactly what they hold. */
+	held = (long)pvk_blkfront_grants_held(a) + (long)pvk_blkfront_grants_held(c);
+	guest_printf("blkfront-life: xvda holds %u grants, xvdc %u: ready for grant scan 1 (dom0: pvk-grant-scan now)\n",
+		     pvk_blkfront_grants_held(a), pvk_blkfront_grants_held(c));
 	PVK_CHECK_RC(dom0_answer("grant-scan-1", answer, sizeof(answer)), 0);
 	scanned = scan_count(answer);
 	PVK_CHECK_GT(held, 0);
 	PVK_CHECK_EQ(scanned, held);
 
-	guest_printf("blkfront-life: ready for detach of all disks (dom0: xl block-detach xvda now)\n");
+	guest_printf("blkfront-life: ready for detach of all disks (dom0: xl block-detach xvda, xvdc now)\n");
 	PVK_CHECK_RC(wait_hook(&SEEN_A->removed, DOM0_WAIT_NS), 0);
+	PVK_CHECK_RC(wait_hook(&SEEN_C->removed, DOM0_WAIT_NS), 0);
 	rc = pvk_blkfront_rw_sync(a, PVK_BLK_READ, 0, bufs[0], 512, WAIT_NS);
 	wait_no_grants(a);
+	wait_no_grants(c);
 	pvk_grant_stats_snapshot(&gs);
-	guest_printf("blkfront-life: all disks removed: xvda holds %u grants, xvdb %u; new I/O gives %d; kit grants live %lld (at start %lld), pages kept %llu (at start %llu)\n",
-		     pvk_blkfront_grants_held(a),
+	guest_printf("blkfront-life: all disks removed: xvda holds %u grants, xvdc %u, xvdb %u; new I/O gives %d; kit grants live %lld (at start %lld), pages kept %llu (at start %llu)\n",
+		     pvk_blkfront_grants_held(a), pvk_blkfront_grants_held(c),
 		     SEEN_B->dev ? pvk_blkfront_grants_held(SEEN_B->dev) : 0, rc,
 		     (long long)(gs.granted - gs.ended), (long long)(gs0.granted - gs0.ended),
 		     (unsigned long long)gs.pages_kept, (unsigned long long)gs0.pages_kept);
@@ -649,6 +640,7 @@ PVK_GUEST_TEST_XEN_EXPLICIT(blkfront_life_grants)
 	PVK_CHECK_EQ(scan_count(answer), 0);
 	PVK_CHECK_RC(rc, -PVK_XEN_ENODEV);
 	PVK_CHECK_EQ(pvk_blkfront_grants_held(a), 0);
+	PVK_CHECK_EQ(pvk_blkfront_grants_held(c), 0);
 	PVK_CHECK_EQ((int64_t)(gs.granted - gs.ended), (int64_t)(gs0.granted - gs0.ended));
 	PVK_CHECK_EQ(gs.pages_kept, gs0.pages_kept);
 }
