@@ -1177,3 +1177,28 @@ UNIT_TEST(blkfront_grant_mapped_before_send_breaks_the_device)
 	kit.mapped[mapped_ref] = false;
 	teardown();
 }
+
+/* Out of grant references: back-pressure while other requests are out
+ * (their completions free some), -ENOMEM when none is; never broken. */
+UNIT_TEST(blkfront_out_of_grants_is_eagain_or_enomem)
+{
+	struct pvk_blk_req a, b;
+	struct result ra, rb;
+
+	setup();
+	CHECK_EQ(submit(&a, &ra, PVK_BLK_READ, 0, buf, 512), 0);
+	kit.grants_left = 1;		/* the next grant fails */
+	CHECK_EQ(submit(&b, &rb, PVK_BLK_READ, 1, buf + 4096, 512), -PVK_XEN_EAGAIN);
+	CHECK_EQ(backend_serve(), 1);
+	CHECK_EQ(ra.status, 0);
+	kit.grants_left = 1;
+	CHECK_EQ(submit(&b, &rb, PVK_BLK_READ, 1, buf + 4096, 512), -PVK_XEN_ENOMEM);
+	CHECK(!pvk_blkfront_broken(dev));
+	CHECK_EQ(rb.calls, 0);
+	kit.grants_left = 0;
+	CHECK_EQ(submit(&b, &rb, PVK_BLK_READ, 1, buf + 4096, 512), 0);
+	CHECK_EQ(backend_serve(), 1);
+	CHECK_EQ(rb.status, 0);
+	CHECK_EQ(kit.live, 1);
+	teardown();
+}
