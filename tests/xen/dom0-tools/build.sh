@@ -1,8 +1,11 @@
 #!/bin/sh
 # tests/xen/dom0-tools/build.sh DESTDIR - builds the dom0-side test tools
-# into DESTDIR (shipped as /pvk/tools/ in dom0 by e2e.sh). They are linked
-# statically against Debian's libxengnttab (libxen-dev, installed on the
-# host if missing) so dom0 needs none of their libraries. Rebuilt only when
+# into DESTDIR (shipped as /pvk/tools/ in dom0 by e2e.sh), one binary per
+# .c (pvk-grant-read, pvk-grant-hold, pvk-p2m-check, pvk-blk-check,
+# pvk-grant-scan). They are linked statically against Debian's Xen
+# libraries (libxengnttab, libxenforeignmemory, libxenctrl and what they
+# need; libxen-dev, installed on the host if missing) so dom0's initramfs
+# needs none of their libraries. Rebuilt only when
 # its source or the shared grant-map.h is newer than the binary.
 set -eu
 HERE=$(cd "$(dirname "$0")" && pwd)
