@@ -118,7 +118,8 @@ static void dom0_check(struct blkt_disk *d)
 	blkt_holes_spec(d, holes, sizeof(holes));
 	pvk_snprintf(path, sizeof(path), "data/blk-holes-%s", d->name);
 	PVK_CHECK_RC(pvk_xs_write(PVK_XBT_NIL, path, holes), 0);
-	guest_printf("blkfront: %s: flushed: dom0 check now (discarded: %s)\n", d->name, holes);
+	guest_printf("blkfront: %s: all written%s: dom0 check now (discarded: %s)\n", d->name,
+		     d->info->flush ? " and flushed" : "", holes);
 	pvk_snprintf(path, sizeof(path), "data/blk-check-%s", d->name);
 	deadline = pvk_time_now_ns() + 2 * BLKT_WAIT_NS;
 	while ((vrc = pvk_xs_read(PVK_XBT_NIL, path, verdict, sizeof(verdict))) < 0 &&

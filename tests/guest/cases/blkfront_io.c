@@ -36,7 +36,7 @@
 #define SMALL_SLOT	(SMALL_MAX + 16 * GAP_MAX)
 #define BIG_SLOT	(BIG_MAX + (MAX_SG + 4) * GAP_MAX)
 #define NR_BIG		2
-#define NCTX		34		/* slots 0, 1 big, the rest small */
+#define NCTX		50		/* slots 0, 1 big, the rest small */
 #define ARENA_BYTES	(NR_BIG * BIG_SLOT + (NCTX - NR_BIG) * SMALL_SLOT)
 #define ARENA_PAGES	((ARENA_BYTES + PAGE - 1) / PAGE)
 #define CANARY		0xa5
