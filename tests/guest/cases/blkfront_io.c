@@ -264,6 +264,33 @@ static bool in_hole(const struct blkt_disk *d, uint64_t o)
 	return false;
 }
 
+/* For a wrong sector read at disk byte o: where on the disk (within
+ * 4 MiB) those 512 bytes live, if anywhere, or whether they are zero. */
+static void whence(const struct blkt_disk *d, const uint8_t *p, uint64_t o)
+{
+	uint64_t size = d->info->sectors * 512;
+	bool zero = true;
+
+	for (size_t k = 0; k < 512; k++)
+		zero &= p[k] == 0;
+	for (int64_t s = -(4 << 20); s <= (4 << 20) && !zero; s += 512) {
+		uint64_t at = o + (uint64_t)s;
+		size_t k = 0;
+
+		if ((int64_t)o + s < 0 || at + 512 > size)
+			continue;
+		while (k < 512 && p[k] == blkt_pattern_byte(at + k))
+			k++;
+		if (k == 512) {
+			guest_printf("blkfront: %s: the 512 bytes read for byte %llu are the disk's at byte %llu\n",
+				     d->name, (unsigned long long)o, (unsigned long long)at);
+			return;
+		}
+	}
+	guest_printf("blkfront: %s: the 512 bytes read for byte %llu are %s\n", d->name,
+		     (unsigned long long)o, zero ? "zeroes" : "no disk sector within 4 MiB");
+}
+
 /* Compares one piece read at disk byte base; 0 or -EIO (printed). */
 static int check_piece(struct blkt_disk *d, const uint8_t *p, size_t len, uint64_t base)
 {
@@ -292,6 +319,7 @@ static int check_piece(struct blkt_disk *d, const uint8_t *p, size_t len, uint64
 				guest_printf("blkfront: %s: read back byte %llu: 0x%02x, wrote 0x%02x\n",
 					     d->name, (unsigned long long)(o + k), p[j + k],
 					     blkt_pattern_byte(o + k));
+				whence(d, p + j, o);
 				return -PVK_XEN_EIO;
 			}
 		}
@@ -316,13 +344,25 @@ static int finish(struct blkt_disk *d, struct ctx *c)
 	}
 	if (!is_read)
 		return 0;
-	if (!r->sg)
-		return check_piece(d, r->buf, r->len, base);
+	if (!r->sg) {
+		int rc = check_piece(d, r->buf, r->len, base);
+
+		if (rc)
+			guest_printf("blkfront: %s: in a read of %zu bytes at sector %llu on queue %u (one buffer)\n",
+				     d->name, r->len, (unsigned long long)r->sector,
+				     r->queue % d->info->nr_queues);
+		return rc;
+	}
 	for (unsigned int i = 0; i < r->nr_sg; i++) {
 		int rc = check_piece(d, r->sg[i].buf, r->sg[i].len, base + at);
 
-		if (rc)
+		if (rc) {
+			guest_printf("blkfront: %s: in piece %u of %u (%zu bytes at disk byte %llu) of a read of %zu bytes at sector %llu on queue %u\n",
+				     d->name, i, r->nr_sg, r->sg[i].len,
+				     (unsigned long long)(base + at), req_bytes(r),
+				     (unsigned long long)r->sector, r->queue % d->info->nr_queues);
 			return rc;
+		}
 		at += r->sg[i].len;
 	}
 	/* Every byte of the slot span that is no piece still holds the canary. */
@@ -333,8 +373,24 @@ static int finish(struct blkt_disk *d, struct ctx *c)
 			piece = c->slot + k >= (uint8_t *)r->sg[i].buf &&
 				c->slot + k < (uint8_t *)r->sg[i].buf + r->sg[i].len;
 		if (!piece && c->slot[k] != CANARY) {
-			guest_printf("blkfront: %s: read at sector %llu wrote outside its pieces (slot byte %zu)\n",
-				     d->name, (unsigned long long)r->sector, k);
+			size_t last = k, bad = 0;
+
+			for (size_t m = k; m < c->used; m++) {
+				bool in = false;
+
+				for (unsigned int i = 0; i < r->nr_sg && !in; i++)
+					in = c->slot + m >= (uint8_t *)r->sg[i].buf &&
+					     c->slot + m < (uint8_t *)r->sg[i].buf + r->sg[i].len;
+				if (!in && c->slot[m] != CANARY) {
+					last = m;
+					bad++;
+				}
+			}
+			guest_printf("blkfront: %s: a read of %zu bytes in %u pieces at sector %llu on queue %u wrote outside its pieces: %zu bytes between slot bytes %zu and %zu (first piece at slot byte %zu, %zu bytes)\n",
+				     d->name, req_bytes(r), r->nr_sg, (unsigned long long)r->sector,
+				     r->queue % d->info->nr_queues, bad, k, last,
+				     (size_t)((uint8_t *)r->sg[0].buf - c->slot), r->sg[0].len);
+			whence(d, c->slot + k, 0);
 			return -PVK_XEN_EIO;
 		}
 	}
@@ -360,7 +416,7 @@ static void build(struct ctx *c, enum pvk_blk_op op, uint64_t pos, size_t len,
 {
 	struct pvk_blk_req *r = &c->req;
 	unsigned int n = 0, order[MAX_SG];
-	size_t left = len, at;
+	size_t left = len, at, gap;
 
 	*r = (struct pvk_blk_req){ .op = op, .sector = pos, .done = ctx_done, .arg = c };
 	if (!pieces) {
@@ -393,10 +449,15 @@ static void build(struct ctx *c, enum pvk_blk_op op, uint64_t pos, size_t len,
 		order[i] = order[j];
 		order[j] = t;
 	}
-	at = 1 + rnd(seed) % (PAGE - 1);		/* odd places, gaps between */
+	/* Odd places, gaps between, all inside the slot: the pieces, a first
+	 * offset below a page and n gaps of at most gap bytes. */
+	gap = (c->slot_len - PAGE - len) / n;
+	if (gap > GAP_MAX)
+		gap = GAP_MAX;
+	at = 1 + rnd(seed) % (PAGE - 1);
 	for (unsigned int i = 0; i < n; i++) {
 		c->sg[order[i]].buf = c->slot + at;
-		at += c->sg[order[i]].len + rnd(seed) % GAP_MAX;
+		at += c->sg[order[i]].len + (gap ? rnd(seed) % gap : 0);
 	}
 	c->used = at;
 	if (op == PVK_BLK_READ)

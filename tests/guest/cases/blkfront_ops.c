@@ -139,13 +139,14 @@ void blkt_check_flush(struct blkt_disk *d)
 void blkt_check_barrier(struct blkt_disk *d)
 {
 	const struct pvk_blkfront_info *i = d->info;
-	size_t ss = i->sector_size, arena_len, len = 64 * 1024;
+	size_t ss = i->sector_size, arena_len, len = 40 * 1024;
 	uint8_t *buf = blkt_arena(&arena_len);
 	uint64_t sector = (i->sectors / 3) & ~(uint64_t)(ss / 512 - 1);
 	struct pvk_blk_req r;
 	int rc;
 
 	PVK_CHECK(buf != NULL);
+	/* 40 KiB: 10 pages, a direct request (barriers cannot be indirect). */
 	if (len > i->max_bytes)
 		len = i->max_bytes;
 	for (size_t j = 0; j < len; j++)
@@ -159,6 +160,16 @@ void blkt_check_barrier(struct blkt_disk *d)
 		PVK_CHECK_RC(rc, -PVK_XEN_EOPNOTSUPP);
 		return;
 	}
+	/* What does not fit one request is refused, as fits() says. */
+	r.len = i->max_bytes;
+	if (!pvk_blkfront_fits(d->dev, &r)) {
+		rc = submit_refused(d, &r);
+		guest_printf("blkfront: %s: a write barrier of %zu bytes does not fit one request: %d\n",
+			     d->name, r.len, rc);
+		PVK_CHECK_RC(rc, -PVK_XEN_EINVAL);
+	}
+	r.len = len;
+	PVK_CHECK(pvk_blkfront_fits(d->dev, &r));
 	/* Zeroes first: a barrier whose data is lost leaves them for dom0. */
 	__builtin_memset(buf + len, 0, len);
 	r.op = PVK_BLK_WRITE;
