@@ -13,7 +13,9 @@
  *                       flushes, writes a barrier, discards, then asks dom0
  *                       to check the disk file byte for byte and the
  *                       discarded ranges are holes (dom0-tools/pvk-blk-check)
- *                       and what blkback says it uses; reads everything back
+ *                       and what blkback says it uses and has counted (its
+ *                       sysfs statistics: requests of each kind, sectors);
+ *                       reads everything back
  *                       with other request shapes and compares; prints the
  *                       driver's counts per queue and checks them against
  *                       its own.
@@ -107,13 +109,56 @@ static long blkback_queues(const char *line)
 	return -1;
 }
 
+/* The number after "name " in s; -1 when absent. */
+static long long stat_of(const char *s, const char *name)
+{
+	size_t n = 0;
+
+	while (name[n])
+		n++;
+	for (const char *p = s; *p; p++) {
+		if ((p == s || p[-1] == ' ') && !guest_strncmp(p, name, n) && p[n] == ' ') {
+			long long v = 0;
+			bool any = false;
+
+			for (p += n + 1; *p >= '0' && *p <= '9'; p++, any = true)
+				v = v * 10 + (*p - '0');
+			return any ? v : -1;
+		}
+	}
+	return -1;
+}
+
+/* blkback's own counts (its sysfs statistics, read by dom0) against what
+ * the test sent: reads, writes, flushes with barriers, discards, and the
+ * sectors read and written (a barrier's data among them). */
+static void check_backend_stats(struct blkt_disk *d, const char *st)
+{
+	const uint64_t *r = d->op_reqs, *s = d->op_sects;
+
+	guest_printf("blkfront: %s: the test sent %llu reads (%llu sectors), %llu writes and %llu barriers (%llu sectors), %llu flushes, %llu discards\n",
+		     d->name, (unsigned long long)r[PVK_BLK_READ],
+		     (unsigned long long)s[PVK_BLK_READ], (unsigned long long)r[PVK_BLK_WRITE],
+		     (unsigned long long)r[PVK_BLK_WRITE_BARRIER],
+		     (unsigned long long)(s[PVK_BLK_WRITE] + s[PVK_BLK_WRITE_BARRIER]),
+		     (unsigned long long)r[PVK_BLK_FLUSH], (unsigned long long)r[PVK_BLK_DISCARD]);
+	PVK_CHECK_EQ(stat_of(st, "rd_req"), (long long)r[PVK_BLK_READ]);
+	PVK_CHECK_EQ(stat_of(st, "rd_sect"), (long long)s[PVK_BLK_READ]);
+	PVK_CHECK_EQ(stat_of(st, "wr_req"), (long long)r[PVK_BLK_WRITE]);
+	PVK_CHECK_EQ(stat_of(st, "wr_sect"),
+		     (long long)(s[PVK_BLK_WRITE] + s[PVK_BLK_WRITE_BARRIER]));
+	PVK_CHECK_EQ(stat_of(st, "f_req"),
+		     (long long)(r[PVK_BLK_FLUSH] + r[PVK_BLK_WRITE_BARRIER]));
+	PVK_CHECK_EQ(stat_of(st, "ds_req"), (long long)r[PVK_BLK_DISCARD]);
+}
+
 /* dom0's verdict on the disk file and blkback's own line, via xenstore. */
 static void dom0_check(struct blkt_disk *d)
 {
-	char holes[256], path[64], verdict[200], line[200];
+	char holes[256], path[64], verdict[200], line[200], st[200];
 	uint64_t deadline;
 	long q;
-	int vrc, brc;
+	int vrc, brc, src;
 
 	blkt_holes_spec(d, holes, sizeof(holes));
 	pvk_snprintf(path, sizeof(path), "data/blk-holes-%s", d->name);
@@ -130,6 +175,10 @@ static void dom0_check(struct blkt_disk *d)
 	guest_printf("blkfront: %s: dom0 says \"%s\" (%d)\n", d->name, vrc >= 0 ? verdict : "", vrc);
 	guest_printf("blkfront: %s: dom0's blkback log: \"%s\" (%d)\n", d->name,
 		     brc >= 0 ? line : "", brc);
+	pvk_snprintf(path, sizeof(path), "data/blk-stats-%s", d->name);
+	src = pvk_xs_read(PVK_XBT_NIL, path, st, sizeof(st));
+	guest_printf("blkfront: %s: dom0's blkback counts: \"%s\" (%d)\n", d->name,
+		     src >= 0 ? st : "", src);
 	PVK_CHECK_RC_GE(vrc, 0);
 	PVK_CHECK_STR_CONTAINS(verdict, "ok:");
 	d->holes_zero = d->nr_holes && blkt_contains(verdict, "reading zero");
@@ -140,6 +189,8 @@ static void dom0_check(struct blkt_disk *d)
 	q = blkback_queues(line);
 	PVK_CHECK_EQ(q, (long)d->info->nr_queues);
 	PVK_CHECK_EQ(blkt_contains(line, "persistent grants"), d->info->persistent);
+	PVK_CHECK_RC_GE(src, 0);
+	PVK_CHECK_CALL(check_backend_stats(d, st));
 }
 
 static void run_disk(struct blkt_disk *d)

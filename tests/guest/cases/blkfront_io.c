@@ -175,6 +175,11 @@ void blkt_count(struct blkt_disk *d, const struct pvk_blk_req *req)
 
 	d->reqs[q < BLKT_MAX_QUEUES ? q : 0]++;
 	d->reqs_total++;
+	if ((unsigned int)req->op < PVK_ARRAY_SIZE(d->op_reqs)) {
+		d->op_reqs[req->op]++;
+		if (req->op != PVK_BLK_FLUSH && req->op != PVK_BLK_DISCARD)
+			d->op_sects[req->op] += req_bytes(req) / 512;
+	}
 	if (req->op == PVK_BLK_READ || req->op == PVK_BLK_WRITE ||
 	    req->op == PVK_BLK_WRITE_BARRIER) {
 		uint64_t pages = (req_bytes(req) + PAGE - 1) / PAGE;

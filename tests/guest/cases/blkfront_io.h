@@ -28,6 +28,8 @@ struct blkt_disk {
 	 * data pages they carried (counted by hand: ceil(len / 4096)). */
 	uint64_t reqs[BLKT_MAX_QUEUES], reqs_total, pages;
 	uint64_t data_reqs_over_direct;	/* requests needing > 11 pages */
+	uint64_t op_reqs[5], op_sects[5];	/* per enum pvk_blk_op: requests,
+						 * 512-byte sectors of data */
 	struct pvk_blkfront_stats base;	/* the driver's counts at connect */
 	struct pvk_blkfront_stats qbase[BLKT_MAX_QUEUES];
 	/* Ranges discarded, and whether dom0 saw them read as zeroes. */
