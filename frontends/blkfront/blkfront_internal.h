@@ -12,13 +12,31 @@
 #include <pvkit/xen/io/blkif.h>
 #include <pvkit/xenbus.h>
 
+/* Limits of this implementation (what we ask the backend for at most). */
+#define BLKFRONT_MAX_INDIRECT		256	/* segments per indirect request */
+#define BLKFRONT_MAX_QUEUES		8
+#define BLKFRONT_DEFAULT_QUEUES		4
+#define BLKFRONT_MAX_RING_ORDER		4	/* 16 pages, as Linux */
+
+/* What the frontend asks for (blkfront_options.c). */
+struct blkfront_options {
+	bool persistent;
+	unsigned int indirect;		/* 0: no indirect descriptors */
+	unsigned int queues;		/* >= 1 */
+	unsigned int ring_order;
+	bool flush, barrier, discard;
+};
+extern struct blkfront_options blkfront_opts;
+int blkfront_parse_option(struct blkfront_options *opts, const char *name,
+			  const char *value);
+
 /* One outstanding request: its id on the ring is its index. */
 struct blkfront_slot {
 	bool in_use;				/* reserved by a submit */
 	bool sent;				/* on the ring: may be answered */
 	uint8_t op;				/* PVK_BLKIF_OP_* sent */
 	uint8_t nr_segs;
-	uint8_t first_sect;			/* of segment 0 */
+	size_t len;				/* data bytes, packed from page 0 */
 	pvk_grant_ref_t gref[PVK_BLKIF_MAX_SEGMENTS_PER_REQUEST];
 	/* Bounce pages, the slot's own; NULL once one had to be kept
 	 * because the backend still mapped it (then the device is broken). */
@@ -44,6 +62,9 @@ struct pvk_blkfront {
 	bool connected;				/* I/O may be submitted */
 	bool broken;				/* the backend misbehaved */
 	bool gone;				/* closed or removed */
+	bool connected_once;			/* hooks->added ran */
+	bool removed_told;			/* hooks->removed ran */
+	unsigned int grants_live;		/* ring's and in-flight grants */
 	struct pvk_blkfront_stats stats;
 	struct pvk_blkfront *next;
 };

@@ -43,6 +43,69 @@ static void run_done(struct pvk_blkfront *dev, struct done_list *dl)
 		pvk_port_wake(&dev->wait);
 }
 
+/* The data pieces of a read or write: req->sg, or buf/len as one piece. */
+static const struct pvk_blk_seg *req_pieces(const struct pvk_blk_req *req,
+					    struct pvk_blk_seg *one,
+					    unsigned int *n)
+{
+	if (req->sg) {
+		*n = req->nr_sg;
+		return req->sg;
+	}
+	one->buf = req->buf;
+	one->len = req->len;
+	*n = 1;
+	return one;
+}
+
+/* Total bytes of valid pieces (each a multiple of 512, no wrap), or 0. */
+static size_t pieces_total(const struct pvk_blk_req *req)
+{
+	struct pvk_blk_seg one;
+	unsigned int n;
+	const struct pvk_blk_seg *p = req_pieces(req, &one, &n);
+	size_t total = 0;
+
+	if ((req->sg && req->buf) || (req->sg && !n))
+		return 0;
+	for (unsigned int i = 0; i < n; i++) {
+		if (p[i].len % SECT || (p[i].len && !p[i].buf) ||
+		    p[i].len > SIZE_MAX - total)
+			return 0;
+		total += p[i].len;
+	}
+	return total;
+}
+
+/* Copies the request's data between its pieces and the slot's pages, in
+ * which it lies packed from the start of page 0. */
+static void copy_pieces(struct blkfront_slot *s, const struct pvk_blk_req *req,
+			bool to_pages)
+{
+	struct pvk_blk_seg one;
+	unsigned int n;
+	const struct pvk_blk_seg *p = req_pieces(req, &one, &n);
+	size_t pos = 0;
+
+	for (unsigned int i = 0; i < n; i++) {
+		uint8_t *b = p[i].buf;
+
+		for (size_t done = 0; done < p[i].len;) {
+			uint8_t *page = (uint8_t *)s->page[pos / PAGE_SIZE] + pos % PAGE_SIZE;
+			size_t k = PAGE_SIZE - pos % PAGE_SIZE;
+
+			if (k > p[i].len - done)
+				k = p[i].len - done;
+			if (to_pages)
+				__builtin_memcpy(page, b + done, k);
+			else
+				__builtin_memcpy(b + done, page, k);
+			done += k;
+			pos += k;
+		}
+	}
+}
+
 /* Takes back the slot's grants; false if the backend still maps one (its
  * page is then kept, never reused). */
 static bool end_slot_grants(struct pvk_blkfront *dev, struct blkfront_slot *s)
@@ -50,8 +113,10 @@ static bool end_slot_grants(struct pvk_blkfront *dev, struct blkfront_slot *s)
 	bool ok = true;
 
 	for (unsigned int i = 0; i < s->nr_segs; i++) {
-		if (pvk_grant_end_access(s->gref[i]) == 0)
+		if (pvk_grant_end_access(s->gref[i]) == 0) {
+			dev->grants_live--;
 			continue;
+		}
 		pvk_err("blkfront: %s: backend still maps grant %u of request %u: page kept",
 			dev->name, s->gref[i], (unsigned int)(s - dev->slots));
 		s->page[i] = NULL;
@@ -77,20 +142,8 @@ static void complete_slot_locked(struct pvk_blkfront *dev,
 		if (!dev->broken)
 			mark_broken_locked(dev, "completed a request it still maps", 0, 0);
 	}
-	if (status == 0 && req->op == PVK_BLK_READ) {
-		/* Copy out of the bounce pages, in the layout submit used. */
-		uint8_t *dst = req->buf;
-		size_t left = req->len, off = (size_t)s->first_sect * SECT;
-
-		for (unsigned int i = 0; left; i++) {
-			size_t n = PAGE_SIZE - off < left ? PAGE_SIZE - off : left;
-
-			__builtin_memcpy(dst, (uint8_t *)s->page[i] + off, n);
-			dst += n;
-			left -= n;
-			off = 0;
-		}
-	}
+	if (status == 0 && req->op == PVK_BLK_READ)
+		copy_pieces(s, req, false);
 	s->in_use = false;
 	s->sent = false;
 	s->req = NULL;
@@ -245,11 +298,15 @@ int blkfront_ring_setup(struct pvk_blkfront *dev)
 		for (unsigned int j = 0; j < PVK_BLKIF_MAX_SEGMENTS_PER_REQUEST; j++)
 			if (!(dev->slots[i].page[j] = pvk_port_alloc_page()))
 				return -PVK_XEN_ENOMEM;
+	dev->info.max_bytes = (size_t)PVK_BLKIF_MAX_SEGMENTS_PER_REQUEST * PAGE_SIZE;
+	dev->info.ring_pages = 1;
+	dev->info.nr_queues = 1;
 	rc = pvk_grant_access_page(dev->backend,
 				   dev->ring_page, false, &dev->ring_ref);
 	if (rc)
 		return rc;
 	dev->ring_granted = true;
+	dev->grants_live++;
 	rc = pvk_evtchn_alloc_unbound(dev->backend,
 				      blkfront_event, dev, &dev->port);
 	if (rc)
@@ -278,6 +335,8 @@ void blkfront_ring_teardown(struct pvk_blkfront *dev)
 		if (pvk_grant_end_access_page(dev->ring_ref, dev->ring_page))
 			pvk_err("blkfront: %s: backend still maps the ring: page kept",
 				dev->name);
+		else
+			dev->grants_live--;
 		dev->ring_granted = false;
 	} else if (dev->ring_page) {
 		pvk_port_free_page(dev->ring_page);
@@ -290,31 +349,39 @@ const struct pvk_blkfront_info *pvk_blkfront_info(const struct pvk_blkfront *dev
 	return &dev->info;
 }
 
-bool pvk_blkfront_fits(const struct pvk_blkfront *dev, const void *buf, size_t len)
+bool pvk_blkfront_fits(const struct pvk_blkfront *dev, const struct pvk_blk_req *req)
 {
-	size_t first = ((uintptr_t)buf & (PAGE_SIZE - 1)) & ~(size_t)(SECT - 1);
+	size_t total;
 
-	/* Subtract, not add: first + len wraps for a len near SIZE_MAX. */
-	return len <= (size_t)dev->info.max_segments * PAGE_SIZE - first;
+	if (req->op != PVK_BLK_READ && req->op != PVK_BLK_WRITE &&
+	    req->op != PVK_BLK_WRITE_BARRIER)
+		return true;	/* no data */
+	total = pieces_total(req);
+	return total && total <= dev->info.max_bytes;
 }
 
 static int check_request(const struct pvk_blkfront *dev, const struct pvk_blk_req *req)
 {
 	unsigned int ss = dev->info.sector_size;
 
+	size_t total;
+
 	if (!req->done)
 		return -PVK_XEN_EINVAL;
 	if (req->op == PVK_BLK_FLUSH)
 		return dev->info.flush ? 0 : -PVK_XEN_EOPNOTSUPP;
+	if (req->op == PVK_BLK_WRITE_BARRIER || req->op == PVK_BLK_DISCARD)
+		return -PVK_XEN_EOPNOTSUPP;	/* not negotiated yet */
 	if (req->op != PVK_BLK_READ && req->op != PVK_BLK_WRITE)
 		return -PVK_XEN_EINVAL;
 	if (req->op == PVK_BLK_WRITE && (dev->info.vdisk_info & PVK_VDISK_READONLY))
 		return -PVK_XEN_EROFS;
-	if (!req->len || req->len % ss || (req->sector * SECT) % ss ||
-	    !pvk_blkfront_fits(dev, req->buf, req->len))
+	total = pieces_total(req);
+	if (!total || total % ss || (req->sector * SECT) % ss ||
+	    total > dev->info.max_bytes)
 		return -PVK_XEN_EINVAL;
 	if (req->sector > dev->info.sectors ||
-	    req->len / SECT > dev->info.sectors - req->sector)
+	    total / SECT > dev->info.sectors - req->sector)
 		return -PVK_XEN_EINVAL;
 	return 0;
 }
@@ -324,16 +391,13 @@ static int prepare_slot(struct pvk_blkfront *dev, struct blkfront_slot *s,
 			struct pvk_blk_req *req)
 {
 	pvk_domid_t be = dev->backend;
-	const uint8_t *src = req->buf;
-	size_t left = req->op == PVK_BLK_FLUSH ? 0 : req->len;
-	size_t off = ((uintptr_t)req->buf & (PAGE_SIZE - 1)) & ~(size_t)(SECT - 1);
+	size_t len = req->op == PVK_BLK_FLUSH ? 0 : pieces_total(req);
+	unsigned int nr = (unsigned int)((len + PAGE_SIZE - 1) / PAGE_SIZE);
 
-	s->first_sect = (uint8_t)(off / SECT);
+	s->len = len;
 	s->nr_segs = 0;
-	for (unsigned int i = 0; left; i++) {
-		size_t n = PAGE_SIZE - off < left ? PAGE_SIZE - off : left;
+	for (unsigned int i = 0; i < nr; i++) {
 		uint8_t *page = s->page[i];
-		int rc;
 
 		/* A page the backend kept mapped left the slot; the device is
 		 * broken then, but never write through NULL. */
@@ -343,17 +407,19 @@ static int prepare_slot(struct pvk_blkfront *dev, struct blkfront_slot *s,
 		}
 		/* Whole page zeroed: the backend sees only this request's data. */
 		__builtin_memset(page, 0, PAGE_SIZE);
-		if (req->op == PVK_BLK_WRITE)
-			__builtin_memcpy(page + off, src, n);
-		rc = pvk_grant_access_page(be, page, req->op == PVK_BLK_WRITE, &s->gref[i]);
+	}
+	if (req->op == PVK_BLK_WRITE)
+		copy_pieces(s, req, true);
+	for (unsigned int i = 0; i < nr; i++) {
+		int rc = pvk_grant_access_page(be, s->page[i], req->op == PVK_BLK_WRITE,
+					       &s->gref[i]);
+
 		if (rc) {
 			end_slot_grants(dev, s);
 			return rc;
 		}
+		dev->grants_live++;
 		s->nr_segs++;
-		src += n;
-		left -= n;
-		off = 0;
 	}
 	return 0;
 }
@@ -363,7 +429,7 @@ int pvk_blkfront_submit(struct pvk_blkfront *dev, struct pvk_blk_req *req)
 	struct pvk_blkif_front_ring *r = &dev->ring;
 	struct pvk_blkif_request *rq;
 	struct blkfront_slot *s = NULL;
-	size_t off, left;
+	size_t left;
 	bool notify;
 	int rc = check_request(dev, req);
 
@@ -437,16 +503,14 @@ int pvk_blkfront_submit(struct pvk_blkfront *dev, struct pvk_blk_req *req)
 	rq->handle = (pvk_blkif_vdev_t)dev->info.vdev;
 	rq->id = (uint64_t)(s - dev->slots);
 	rq->sector_number = req->op == PVK_BLK_FLUSH ? 0 : req->sector;
-	off = (size_t)s->first_sect * SECT;
-	left = req->op == PVK_BLK_FLUSH ? 0 : req->len;
+	left = s->len;
 	for (unsigned int i = 0; i < s->nr_segs; i++) {
-		size_t n = PAGE_SIZE - off < left ? PAGE_SIZE - off : left;
+		size_t n = PAGE_SIZE < left ? PAGE_SIZE : left;
 
 		rq->seg[i].gref = s->gref[i];
-		rq->seg[i].first_sect = (uint8_t)(off / SECT);
-		rq->seg[i].last_sect = (uint8_t)((off + n) / SECT - 1);
+		rq->seg[i].first_sect = 0;
+		rq->seg[i].last_sect = (uint8_t)(n / SECT - 1);
 		left -= n;
-		off = 0;
 	}
 	s->sent = true;
 	r->req_prod_pvt++;
@@ -489,8 +553,10 @@ static bool slot_free(void *arg)
 	       PVK_READ_ONCE(dev->broken) || !PVK_READ_ONCE(dev->connected);
 }
 
-int pvk_blkfront_wait_slot(struct pvk_blkfront *dev, uint64_t timeout_ns)
+int pvk_blkfront_wait_slot(struct pvk_blkfront *dev, unsigned int queue,
+			   uint64_t timeout_ns)
 {
+	(void)queue;	/* one queue */
 	return pvk_port_wait_until(&dev->wait, slot_free, dev, timeout_ns);
 }
 
@@ -533,7 +599,7 @@ int pvk_blkfront_rw_sync(struct pvk_blkfront *dev, enum pvk_blk_op op,
 
 	sr.req.arg = &sr;
 	while ((rc = pvk_blkfront_submit(dev, &sr.req)) == -PVK_XEN_EAGAIN) {
-		if (pvk_blkfront_wait_slot(dev, time_left(deadline))) {
+		if (pvk_blkfront_wait_slot(dev, 0, time_left(deadline))) {
 			give_up(dev);
 			return -PVK_XEN_EIO;
 		}
@@ -548,7 +614,24 @@ int pvk_blkfront_rw_sync(struct pvk_blkfront *dev, enum pvk_blk_op op,
 void pvk_blkfront_get_stats(const struct pvk_blkfront *dev,
 			    struct pvk_blkfront_stats *out)
 {
+	pvk_port_lock((struct pvk_lock *)&dev->lock);
 	*out = dev->stats;
+	pvk_port_unlock((struct pvk_lock *)&dev->lock);
+}
+
+int pvk_blkfront_get_queue_stats(const struct pvk_blkfront *dev,
+				 unsigned int queue,
+				 struct pvk_blkfront_stats *out)
+{
+	if (queue >= dev->info.nr_queues)
+		return -PVK_XEN_EINVAL;
+	pvk_blkfront_get_stats(dev, out);
+	return 0;
+}
+
+unsigned int pvk_blkfront_grants_held(const struct pvk_blkfront *dev)
+{
+	return PVK_READ_ONCE(dev->grants_live);
 }
 
 bool pvk_blkfront_broken(const struct pvk_blkfront *dev)

@@ -20,6 +20,17 @@
 
 static struct pvk_blkfront *devices;
 static bool registered;
+static const struct pvk_blkfront_hooks *hooks;
+
+/* The host hears once that the disk is gone. */
+static void tell_removed(struct pvk_blkfront *dev)
+{
+	if (dev->removed_told || !dev->connected_once)
+		return;
+	dev->removed_told = true;
+	if (hooks && hooks->removed)
+		hooks->removed(dev);
+}
 
 /* The device id is the virtual device number: all digits, in range. */
 static int parse_vdev(const char *id, unsigned int *out)
@@ -90,7 +101,7 @@ static void blkfront_initialise(struct pvk_blkfront *dev)
 static void blkfront_connect(struct pvk_blkfront *dev)
 {
 	struct pvk_xenbus_device *xdev = dev->xdev;
-	unsigned long sectors, ssize, info, flush;
+	unsigned long sectors, ssize, pssize, info, flush;
 	int rc;
 
 	if (xdev->state != PVK_XenbusStateInitialised || dev->gone)
@@ -99,11 +110,14 @@ static void blkfront_connect(struct pvk_blkfront *dev)
 	if (!rc)
 		rc = pvk_xenbus_read_feature(xdev, "sector-size", 512, &ssize);
 	if (!rc)
+		rc = pvk_xenbus_read_feature(xdev, "physical-sector-size", ssize, &pssize);
+	if (!rc)
 		rc = pvk_xenbus_read_feature(xdev, "info", 0, &info);
 	if (!rc)
 		rc = pvk_xenbus_read_feature(xdev, "feature-flush-cache", 0, &flush);
 	if (!rc && (sectors == 0 || ssize < 512 || ssize > 4096 || (ssize & (ssize - 1)) ||
-		    sectors % (ssize / 512) || info > 0xffff || flush > 1))
+		    sectors % (ssize / 512) || pssize < ssize || pssize > 65536 ||
+		    (pssize & (pssize - 1)) || info > 0xffff || flush > 1))
 		rc = -PVK_XEN_EINVAL;
 	if (rc) {
 		pvk_err("blkfront: %s: backend describes the disk badly: %d", xdev->nodename, rc);
@@ -113,18 +127,22 @@ static void blkfront_connect(struct pvk_blkfront *dev)
 	}
 	dev->info.sectors = sectors;
 	dev->info.sector_size = (unsigned int)ssize;
+	dev->info.physical_sector_size = (unsigned int)pssize;
 	dev->info.vdisk_info = (unsigned int)info;
-	dev->info.flush = flush == 1;
+	dev->info.flush = flush == 1 && blkfront_opts.flush;
 	rc = pvk_xenbus_switch_state(xdev, PVK_XenbusStateConnected);
 	if (rc)
 		return;
 	pvk_port_lock(&dev->lock);
 	dev->connected = true;
+	dev->connected_once = true;
 	pvk_port_unlock(&dev->lock);
 	pvk_info("blkfront: %s: %llu sectors of %u bytes, info 0x%x, flush %s, depth %u, %u segments per request",
 		 xdev->nodename, (unsigned long long)sectors, dev->info.sector_size,
 		 dev->info.vdisk_info, dev->info.flush ? "yes" : "no", dev->info.depth,
 		 dev->info.max_segments);
+	if (hooks && hooks->added)
+		hooks->added(dev);
 }
 
 static void blkfront_backend_changed(struct pvk_xenbus_device *xdev,
@@ -146,12 +164,14 @@ static void blkfront_backend_changed(struct pvk_xenbus_device *xdev,
 		blkfront_fail_all(dev, -PVK_XEN_ENODEV);
 		pvk_xenbus_switch_state(xdev, PVK_XenbusStateClosed);
 		pvk_info("blkfront: %s: backend closing: device closed", xdev->nodename);
+		tell_removed(dev);
 		break;
 	case PVK_XenbusStateClosed:
 		dev->gone = true;
 		blkfront_fail_all(dev, -PVK_XEN_ENODEV);
 		blkfront_ring_teardown(dev);
 		pvk_xenbus_switch_state(xdev, PVK_XenbusStateClosed);
+		tell_removed(dev);
 		break;
 	default:
 		break;
@@ -165,6 +185,7 @@ static void blkfront_remove(struct pvk_xenbus_device *xdev)
 	dev->gone = true;
 	blkfront_fail_all(dev, -PVK_XEN_ENODEV);
 	blkfront_ring_teardown(dev);
+	tell_removed(dev);
 	/* The structure stays (the host may still hold it: every request
 	 * on it fails with -PVK_XEN_ENODEV); only xdev goes away. */
 	pvk_port_lock(&dev->lock);
@@ -179,12 +200,13 @@ static struct pvk_xenbus_driver blkfront_driver = {
 	.remove = blkfront_remove,
 };
 
-int pvk_blkfront_init(void)
+int pvk_blkfront_init(const struct pvk_blkfront_hooks *h)
 {
 	int rc;
 
 	if (registered)
 		return 0;
+	hooks = h;
 	rc = pvk_xenbus_register_driver(&blkfront_driver);
 	if (!rc)
 		registered = true;

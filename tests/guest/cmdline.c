@@ -2,12 +2,14 @@
  * tests/guest/cmdline.c - the guest command line (xl "extra=").
  *
  * The domain builder copies it into start_info->cmd_line. Words are
- * separated by spaces; the only one we understand is
+ * separated by spaces; we understand
  *   pvkit.test=NAME[,NAME...]   run exactly these tests (test.c)
+ *   blkfront.NAME=VALUE         a blkfront switch (pvk_blkfront_option())
  * Other words are ignored, so a toolstack may add its own. A malformed
- * pvkit.test= stops the guest with a clear message rather than silently
- * running a different set of tests.
+ * pvkit.test= or a blkfront switch the driver refuses stops the guest with
+ * a clear message rather than silently running something else.
  */
+#include <pvkit/blkfront.h>
 #include <pvkit/port.h>
 
 #include "guest.h"
@@ -43,6 +45,33 @@ static void parse_tests(const char *list, size_t len)
 	}
 }
 
+#define BLKFRONT_OPTION	"blkfront."
+
+/* blkfront.NAME=VALUE: handed to the driver before it starts. */
+static void parse_blkfront(const char *word, size_t len)
+{
+#ifdef CONFIG_PVK_BLKFRONT
+	char buf[64];
+	size_t eq = 0;
+
+	if (len >= sizeof(buf))
+		pvk_port_panic("cmdline: blkfront switch too long");
+	memcpy(buf, word, len);
+	buf[len] = '\0';
+	while (eq < len && buf[eq] != '=')
+		eq++;
+	if (eq == len || eq == 0)
+		pvk_port_panic("cmdline: blkfront switch is not blkfront.NAME=VALUE");
+	buf[eq] = '\0';
+	if (pvk_blkfront_option(buf, buf + eq + 1))
+		pvk_port_panic("cmdline: blkfront refuses a switch (unknown name or bad value)");
+#else
+	(void)word;
+	(void)len;
+	pvk_port_panic("cmdline: blkfront switch given, but blkfront is not built in");
+#endif
+}
+
 void guest_cmdline_parse(const char *cmdline)
 {
 	size_t opt_len = sizeof(TEST_OPTION) - 1;
@@ -59,6 +88,10 @@ void guest_cmdline_parse(const char *cmdline)
 			p++;
 		if ((size_t)(p - word) >= opt_len && !guest_strncmp(word, TEST_OPTION, opt_len))
 			parse_tests(word + opt_len, (size_t)(p - word) - opt_len);
+		else if ((size_t)(p - word) > sizeof(BLKFRONT_OPTION) - 1 &&
+			 !guest_strncmp(word, BLKFRONT_OPTION, sizeof(BLKFRONT_OPTION) - 1))
+			parse_blkfront(word + sizeof(BLKFRONT_OPTION) - 1,
+				       (size_t)(p - word) - (sizeof(BLKFRONT_OPTION) - 1));
 	}
 }
 

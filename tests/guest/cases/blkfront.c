@@ -200,7 +200,7 @@ PVK_GUEST_TEST_XEN_EXPLICIT(blkfront_integrity)
 	pvk_grant_stats_snapshot(&gs);
 	live0 = (int64_t)(gs.granted - gs.ended);
 	kept0 = gs.pages_kept;
-	PVK_CHECK_RC(pvk_blkfront_init(), 0);
+	PVK_CHECK_RC(pvk_blkfront_init(NULL), 0);
 	PVK_CHECK_RC(pvk_blkfront_wait_connected(XVDA, WAIT_NS, &dev), 0);
 	info = pvk_blkfront_info(dev);
 	guest_printf("blkfront: xvda connected: %llu sectors (%llu MiB), sector size %u, info 0x%x, flush %s, depth %u\n",
