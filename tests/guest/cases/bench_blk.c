@@ -51,18 +51,21 @@ struct piece {
 	struct op *op;
 };
 
+#define PIECES_PER_PAGE	(PAGE / sizeof(struct piece))
+
 /* One operation of a case: qd of them, reused as they complete. */
 struct op {
 	struct pvk_blk_seg sg[OP_PAGES];	/* the op's pages */
 	unsigned int npages;
-	struct piece *pieces;		/* its requests, at most per_op_max */
+	/* Its requests, PIECES_PER_PAGE to a page (the guest's heap is
+	 * small): piece p is pieces[p / PIECES_PER_PAGE][p % PIECES_PER_PAGE]. */
+	struct piece *pieces[OP_PAGES];
 	unsigned int pending;		/* requests not yet completed */
 	int status;			/* the first error, or 0 */
 	bool busy;
 };
 
 static struct op ops[BLKB_MAX_QD];
-static unsigned int per_op_max;
 static struct pvk_wait bench_wait;
 static unsigned long completed;		/* operations done (event context) */
 
@@ -114,7 +117,7 @@ static int start_op(struct pvk_blkfront *dev, const struct blkb_case *c,
 	op->status = 0;
 	op->pending = n;
 	for (unsigned int p = 0; p < n; p++) {
-		struct piece *pc = &op->pieces[p];
+		struct piece *pc = &op->pieces[p / PIECES_PER_PAGE][p % PIECES_PER_PAGE];
 		size_t len = c->bs - done_bytes;
 		int rc;
 
@@ -221,22 +224,22 @@ static int setup_ops(const struct pvk_blkfront *dev)
 {
 	size_t piece_max = piece_bytes(dev);
 
-	per_op_max = 0;
-	for (unsigned int ci = 0; ci < BLKB_NR_CASES; ci++) {
-		unsigned int n = (unsigned int)((blkb_cases[ci].bs + piece_max - 1) / piece_max);
-
-		if (n > per_op_max)
-			per_op_max = n;
-	}
 	for (unsigned int k = 0; k < BLKB_MAX_QD; k++) {
-		unsigned int want = 0;
+		unsigned int want = 0, pieces = 0;
 
-		for (unsigned int ci = 0; ci < BLKB_NR_CASES; ci++)
-			if (blkb_cases[ci].qd > k && blkb_cases[ci].bs / PAGE > want)
-				want = blkb_cases[ci].bs / PAGE;
-		ops[k].pieces = pvk_port_malloc(per_op_max * sizeof(struct piece));
-		if (!ops[k].pieces)
-			return -PVK_XEN_ENOMEM;
+		for (unsigned int ci = 0; ci < BLKB_NR_CASES; ci++) {
+			const struct blkb_case *c = &blkb_cases[ci];
+
+			if (c->qd <= k)
+				continue;
+			if (c->bs / PAGE > want)
+				want = c->bs / PAGE;
+			if ((c->bs + piece_max - 1) / piece_max > pieces)
+				pieces = (unsigned int)((c->bs + piece_max - 1) / piece_max);
+		}
+		for (unsigned int i = 0; i * PIECES_PER_PAGE < pieces; i++)
+			if (!(ops[k].pieces[i] = pvk_port_alloc_page()))
+				return -PVK_XEN_ENOMEM;
 		for (; ops[k].npages < want; ops[k].npages++) {
 			uint8_t *pg = pvk_port_alloc_page();
 
