@@ -14,7 +14,9 @@
  *
  * The cases run in this order on a fresh (sparse, all-zero) disk of
  * BLKB_DISK_BYTES: the sequential write fills it first, so every later
- * read on either side finds written data.
+ * read on either side finds written data. The counts make each case last
+ * about a second or more under TCG, so short disturbances by other work on
+ * the machine weigh less; sequential operations are 1 MiB at depth 8.
  *
  * Plain C with no includes: the includer provides uint64_t.
  */
@@ -36,14 +38,14 @@ struct blkb_case {
 };
 
 static const struct blkb_case blkb_cases[] = {
-	{ "seq-write-1m",	1, 0, 1u << 20, 8, 128 },
-	{ "seq-read-1m",	0, 0, 1u << 20, 8, 128 },
-	{ "rand-read-4k-qd1",	0, 1, 4096, 1, 2000 },
-	{ "rand-read-4k-qd8",	0, 1, 4096, 8, 4000 },
-	{ "rand-read-4k-qd32",	0, 1, 4096, 32, 4000 },
-	{ "rand-write-4k-qd1",	1, 1, 4096, 1, 2000 },
-	{ "rand-write-4k-qd8",	1, 1, 4096, 8, 4000 },
-	{ "rand-write-4k-qd32",	1, 1, 4096, 32, 4000 },
+	{ "seq-write-1m",	1, 0, 1u << 20, 8, 256 },
+	{ "seq-read-1m",	0, 0, 1u << 20, 8, 256 },
+	{ "rand-read-4k-qd1",	0, 1, 4096, 1, 3000 },
+	{ "rand-read-4k-qd8",	0, 1, 4096, 8, 10000 },
+	{ "rand-read-4k-qd32",	0, 1, 4096, 32, 10000 },
+	{ "rand-write-4k-qd1",	1, 1, 4096, 1, 3000 },
+	{ "rand-write-4k-qd8",	1, 1, 4096, 8, 10000 },
+	{ "rand-write-4k-qd32",	1, 1, 4096, 32, 10000 },
 };
 
 #define BLKB_NR_CASES	(sizeof(blkb_cases) / sizeof(blkb_cases[0]))
