@@ -1,6 +1,15 @@
 /*
- * frontends/blkfront/blkfront_internal.h - the device structure shared by
- * the negotiation (blkfront_xenbus.c) and the data path (blkfront_ring.c).
+ * frontends/blkfront/blkfront_internal.h - what blkfront's files share:
+ * the device, its queues (one ring, event channel, lock, page pool and
+ * set of slots each), the limits of this implementation, and the
+ * functions one file offers the others.
+ *
+ *   blkfront_options.c  the host's switches (what we ask the backend for)
+ *   blkfront_xenbus.c   negotiation and lifecycle, the device list, hooks
+ *   blkfront_ring.c     multi-page ring entry access (pure)
+ *   blkfront_queue.c    queue setup/teardown, events, checked responses
+ *   blkfront_request.c  request building, page pool, indirect, submit
+ *   blkfront_sync.c     the bounded waits: rw_sync, wait_slot
  */
 #ifndef PVKIT_BLKFRONT_INTERNAL_H
 #define PVKIT_BLKFRONT_INTERNAL_H
@@ -12,11 +21,24 @@
 #include <pvkit/xen/io/blkif.h>
 #include <pvkit/xenbus.h>
 
+#define BLKFRONT_PAGE		4096u
+#define BLKFRONT_SECT		512u
+
 /* Limits of this implementation (what we ask the backend for at most). */
 #define BLKFRONT_MAX_INDIRECT		256	/* segments per indirect request */
 #define BLKFRONT_MAX_QUEUES		8
 #define BLKFRONT_DEFAULT_QUEUES		4
 #define BLKFRONT_MAX_RING_ORDER		4	/* 16 pages, as Linux */
+#define BLKFRONT_MAX_RING_PAGES		(1u << BLKFRONT_MAX_RING_ORDER)
+/* Requests outstanding per queue at most (a ring of 16 pages holds 512):
+ * each costs a slot, and the pages it carries. */
+#define BLKFRONT_MAX_DEPTH		256
+/* Data and indirect pages one queue may hold (allocated as needed; with
+ * persistent grants they are granted once and kept until the close). */
+#define BLKFRONT_QUEUE_PAGES		1024
+/* Segment descriptors in one indirect page. */
+#define BLKFRONT_SEGS_PER_INDIRECT_PAGE \
+	(BLKFRONT_PAGE / sizeof(struct pvk_blkif_request_segment))
 
 /* What the frontend asks for (blkfront_options.c). */
 struct blkfront_options {
@@ -30,49 +52,135 @@ extern struct blkfront_options blkfront_opts;
 int blkfront_parse_option(struct blkfront_options *opts, const char *name,
 			  const char *value);
 
-/* One outstanding request: its id on the ring is its index. */
+/* A data or indirect page of a queue's pool. */
+struct blkfront_page {
+	void *va;
+	pvk_grant_ref_t gref;
+	bool granted;			/* gref is live (the backend may map it) */
+	bool used;			/* persistent: served a request before */
+	struct blkfront_page *next;	/* free list, or the slot's chain */
+};
+
+/* One outstanding request: its ring id is the slot's index. */
 struct blkfront_slot {
 	bool in_use;				/* reserved by a submit */
 	bool sent;				/* on the ring: may be answered */
-	uint8_t op;				/* PVK_BLKIF_OP_* sent */
-	uint8_t nr_segs;
+	uint8_t rsp_op;				/* the operation its answer names */
+	unsigned int nr_data;			/* data pages */
 	size_t len;				/* data bytes, packed from page 0 */
-	pvk_grant_ref_t gref[PVK_BLKIF_MAX_SEGMENTS_PER_REQUEST];
-	/* Bounce pages, the slot's own; NULL once one had to be kept
-	 * because the backend still mapped it (then the device is broken). */
-	void *page[PVK_BLKIF_MAX_SEGMENTS_PER_REQUEST];
+	struct blkfront_page *data;		/* data pages, in order */
+	struct blkfront_page *ind;		/* indirect pages, in order */
 	struct pvk_blk_req *req;
+};
+
+struct blkfront_queue {
+	struct pvk_blkfront *dev;
+	unsigned int index;
+	struct pvk_lock lock;			/* all below */
+	struct pvk_blkif_front_ring ring;	/* sring: page 0 (the header) */
+	void *ring_page[BLKFRONT_MAX_RING_PAGES];
+	pvk_grant_ref_t ring_ref[BLKFRONT_MAX_RING_PAGES];
+	unsigned int ring_granted;		/* ring pages granted */
+	bool live;				/* rings up: I/O may use it */
+	pvk_evtchn_port_t port;
+	bool port_bound;
+	struct blkfront_slot *slots;		/* dev->info.depth of them */
+	/* Free ids, oldest freed first: an id is not used again until every
+	 * other free one was (a late answer to an old id stays detectable). */
+	uint16_t *free_ids;
+	unsigned int free_head, free_count;
+	unsigned int outstanding;
+	bool unpushed;				/* requests not yet pushed */
+	struct blkfront_page *pool;		/* free pages */
+	unsigned int pool_pages;		/* allocated (free or in use) */
+	/* Pages whose grants are still to end: of requests failed while the
+	 * backend could still map them (ended at teardown, once it is
+	 * Closed), and pages it kept mapped (never freed or reused). */
+	struct blkfront_page *retired;
+	struct pvk_blkfront_stats stats;
 };
 
 struct pvk_blkfront {
 	struct pvk_xenbus_device *xdev;		/* NULL once removed */
 	char name[32];				/* "device/vbd/51712", for logs */
 	pvk_domid_t backend;			/* the backend's domain */
+	struct pvk_lock lock;			/* info, state flags */
 	struct pvk_blkfront_info info;
-	struct pvk_lock lock;			/* ring, slots, flags, stats */
-	struct pvk_wait wait;			/* completions */
-	struct pvk_blkif_front_ring ring;
-	void *ring_page;
-	pvk_grant_ref_t ring_ref;
-	bool ring_granted;
-	pvk_evtchn_port_t port;
-	bool port_bound;
-	struct blkfront_slot *slots;		/* info.depth of them */
-	unsigned int outstanding;
+	struct pvk_wait wait;			/* completions, state changes */
+	struct blkfront_queue *queues;		/* info.nr_queues of them */
+	unsigned int nr_queues_set_up;
 	bool connected;				/* I/O may be submitted */
 	bool broken;				/* the backend misbehaved */
 	bool gone;				/* closed or removed */
 	bool connected_once;			/* hooks->added ran */
 	bool removed_told;			/* hooks->removed ran */
-	unsigned int grants_live;		/* ring's and in-flight grants */
-	struct pvk_blkfront_stats stats;
+	unsigned int grants_live;		/* all queues' (atomic) */
 	struct pvk_blkfront *next;
 };
 
-/* blkfront_ring.c */
-int blkfront_ring_setup(struct pvk_blkfront *dev);
-void blkfront_ring_teardown(struct pvk_blkfront *dev);
-/* Fails everything outstanding with status (device closing). */
+/* blkfront_ring.c: entries of a ring over separate pages (pure). */
+void blkfront_ring_put_request(void *const *pages, uint32_t nr_ents,
+			       uint32_t idx, const struct pvk_blkif_request *rq);
+void blkfront_ring_get_response(void *const *pages, uint32_t nr_ents,
+				uint32_t idx, struct pvk_blkif_response *rsp);
+/* The backend's side, for tests: */
+void blkfront_ring_get_request(void *const *pages, uint32_t nr_ents,
+			       uint32_t idx, struct pvk_blkif_request *rq);
+void blkfront_ring_put_response(void *const *pages, uint32_t nr_ents,
+				uint32_t idx, const struct pvk_blkif_response *rsp);
+uint32_t blkfront_ring_entries(unsigned int nr_pages);
+
+/* blkfront_queue.c */
+/* Allocates and grants the rings, binds the event channels: nr_queues
+ * queues of ring_pages pages each (depth from the ring size). */
+int blkfront_queues_setup(struct pvk_blkfront *dev, unsigned int nr_queues,
+			  unsigned int ring_pages);
+/* After the backend is Closed (or never saw the rings): ends every grant,
+ * frees what it can; what the backend still maps is kept and logged. */
+void blkfront_queues_teardown(struct pvk_blkfront *dev);
+/* Fails everything sent with status, keeping the grants (retired) until
+ * teardown; the device takes no new I/O. */
 void blkfront_fail_all(struct pvk_blkfront *dev, int status);
+/* Marks the device broken (once, logged) and fails all its I/O with -EIO. */
+void blkfront_break(struct pvk_blkfront *dev, const char *why,
+		    unsigned long long v1, unsigned long long v2);
+void blkfront_break_locked(struct blkfront_queue *q, const char *why,
+			   unsigned long long v1, unsigned long long v2);
+/* Consumes the queue's responses; true if there were any. */
+bool blkfront_process(struct blkfront_queue *q);
+/* The response check, pure: 0 or the complaint (logged by the caller). */
+const char *blkfront_check_response(const struct blkfront_queue *q,
+				    const struct pvk_blkif_response *rsp);
+/* Pushes requests not yet pushed, notifying if the backend asks. Locked. */
+bool blkfront_push_locked(struct blkfront_queue *q);
+void blkfront_notify(struct blkfront_queue *q);
+
+/* blkfront_request.c */
+/* Returns the slot's pages to the pool (ending per-request grants); false
+ * if the backend still maps one (that page is kept out of use). Locked. */
+bool blkfront_release_pages(struct blkfront_queue *q, struct blkfront_slot *s);
+/* Copies a finished read into the request's pieces. Locked. */
+void blkfront_copy_out(const struct blkfront_slot *s);
+/* Frees a page whose grant has ended (or never started). */
+void blkfront_page_free(struct blkfront_page *p);
+/* Ends p's grant and frees it; false (kept, logged) if still mapped. */
+bool blkfront_page_end(struct blkfront_queue *q, struct blkfront_page *p);
+/* A free id's slot, or NULL. Locked. */
+struct blkfront_slot *blkfront_take_slot(struct blkfront_queue *q);
+void blkfront_put_slot(struct blkfront_queue *q, struct blkfront_slot *s);
+
+/* Data pieces of a request (pure). */
+size_t blkfront_req_bytes(const struct pvk_blk_req *req);
+/* Segment layout: data page i of a request of len bytes packed from page 0
+ * carries sectors first..last (pure). */
+void blkfront_seg_layout(size_t len, unsigned int i, uint8_t *first, uint8_t *last);
+/* Indirect pages a request of nr_data pages needs (pure). */
+unsigned int blkfront_indirect_pages(unsigned int nr_data);
+
+static inline struct blkfront_queue *blkfront_queue_of(struct pvk_blkfront *dev,
+							unsigned int queue)
+{
+	return &dev->queues[queue % dev->info.nr_queues];
+}
 
 #endif /* PVKIT_BLKFRONT_INTERNAL_H */

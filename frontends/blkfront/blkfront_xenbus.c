@@ -1,16 +1,22 @@
 /*
  * frontends/blkfront/blkfront_xenbus.c - blkfront's side of xenbus: the
- * vbd driver, the negotiation with the backend, and the device list.
+ * vbd driver, the negotiation with the backend, the lifecycle, the host's
+ * hooks and the device list.
  *
- * Following the backend: when it waits (InitWait) we set up the ring and
- * event channel and publish ring-ref, event-channel and protocol in one
- * transaction, then go Initialised; when it is Connected we read what it
- * says of the disk (sectors, sector-size, info, feature-flush-cache),
- * check it and go Connected; when it closes, outstanding I/O fails with
- * -PVK_XEN_ENODEV, we go Closed, and once the backend is Closed (it no
- * longer maps our pages) the ring and its pages are released. Only what
- * blkfront_ring.c implements is negotiated: no multi-page ring, queues,
- * persistent grants, indirect descriptors or discard are asked for.
+ * Following the backend: when it waits (InitWait) we read what it offers
+ * for the rings (max-ring-page-order, multi-queue-max-queues), set up
+ * min(ours, its) queues of rings, and publish in one transaction
+ * ring-ref (ring-page-order and ring-refN for multi-page rings),
+ * event-channel (under queue-N/ with multi-queue-num-queues when more than
+ * one queue), protocol and feature-persistent; then Initialised. When it
+ * is Connected we read the disk (sectors, sector-size,
+ * physical-sector-size, info) and its features (persistent, indirect
+ * segments, flush, barrier, discard and its limits), check them, and go
+ * Connected. Connected written again means "read sectors again": an
+ * online resize. When it closes, in-flight I/O gets a bounded chance to
+ * complete, the rest fails with -PVK_XEN_ENODEV, we go Closed, and once
+ * the backend is Closed (it maps nothing of ours any more) every grant is
+ * ended and the pages freed.
  */
 #include <pvkit/log.h>
 #include <pvkit/time.h>
@@ -18,19 +24,12 @@
 
 #include "blkfront_internal.h"
 
+/* How long a closing backend gets to answer what is in flight. */
+#define DRAIN_NS	(5ULL * 1000 * 1000 * 1000)
+
 static struct pvk_blkfront *devices;
 static bool registered;
 static const struct pvk_blkfront_hooks *hooks;
-
-/* The host hears once that the disk is gone. */
-static void tell_removed(struct pvk_blkfront *dev)
-{
-	if (dev->removed_told || !dev->connected_once)
-		return;
-	dev->removed_told = true;
-	if (hooks && hooks->removed)
-		hooks->removed(dev);
-}
 
 /* The device id is the virtual device number: all digits, in range. */
 static int parse_vdev(const char *id, unsigned int *out)
@@ -67,69 +66,246 @@ static int blkfront_probe(struct pvk_xenbus_device *xdev)
 	return 0;
 }
 
-/* Backend in InitWait: share the ring and tell it where it is. */
+/* The host hears once that a disk it was told of is gone. */
+static void tell_removed(struct pvk_blkfront *dev)
+{
+	if (dev->removed_told || !dev->connected_once)
+		return;
+	dev->removed_told = true;
+	if (hooks && hooks->removed)
+		hooks->removed(dev);
+}
+
+static unsigned int min_u(unsigned long a, unsigned long b)
+{
+	return (unsigned int)(a < b ? a : b);
+}
+
+/* The keys we publish: at most 4 + queues * (ring pages + 1). */
+#define MAX_KEYS	(4 + BLKFRONT_MAX_QUEUES * (BLKFRONT_MAX_RING_PAGES + 1))
+
+struct keyset {
+	unsigned int n;
+	struct pvk_xenbus_kv kv[MAX_KEYS];
+	char key[MAX_KEYS][24];
+	char val[MAX_KEYS][12];
+};
+
+static void add_key(struct keyset *ks, const char *prefix, const char *key,
+		    unsigned int num, bool numbered, const char *val)
+{
+	unsigned int i = ks->n++;
+
+	if (numbered)
+		pvk_snprintf(ks->key[i], sizeof(ks->key[i]), "%s%s%u", prefix, key, num);
+	else
+		pvk_snprintf(ks->key[i], sizeof(ks->key[i]), "%s%s", prefix, key);
+	pvk_snprintf(ks->val[i], sizeof(ks->val[i]), "%s", val);
+	ks->kv[i].key = ks->key[i];
+	ks->kv[i].value = ks->val[i];
+}
+
+static int publish(struct pvk_blkfront *dev, unsigned int order)
+{
+	struct keyset *ks = pvk_port_malloc(sizeof(*ks));
+	unsigned int nq = dev->info.nr_queues;
+	char num[12];
+	int rc;
+
+	if (!ks)
+		return -PVK_XEN_ENOMEM;
+	ks->n = 0;
+	add_key(ks, "", "protocol", 0, false, "x86_64-abi");
+	add_key(ks, "", "feature-persistent", 0, false, blkfront_opts.persistent ? "1" : "0");
+	if (order) {
+		pvk_snprintf(num, sizeof(num), "%u", order);
+		add_key(ks, "", "ring-page-order", 0, false, num);
+	}
+	if (nq > 1) {
+		pvk_snprintf(num, sizeof(num), "%u", nq);
+		add_key(ks, "", "multi-queue-num-queues", 0, false, num);
+	}
+	for (unsigned int i = 0; i < nq; i++) {
+		struct blkfront_queue *q = &dev->queues[i];
+		char prefix[12] = "";
+
+		if (nq > 1)
+			pvk_snprintf(prefix, sizeof(prefix), "queue-%u/", i);
+		for (unsigned int j = 0; j < dev->info.ring_pages; j++) {
+			pvk_snprintf(num, sizeof(num), "%u", q->ring_ref[j]);
+			add_key(ks, prefix, "ring-ref", j, order > 0, num);
+		}
+		pvk_snprintf(num, sizeof(num), "%u", q->port);
+		add_key(ks, prefix, "event-channel", 0, false, num);
+	}
+	rc = pvk_xenbus_write_keys(dev->xdev, ks->kv, ks->n);
+	pvk_port_free(ks);
+	return rc;
+}
+
+/* Backend in InitWait: share the rings and tell it where they are. */
 static void blkfront_initialise(struct pvk_blkfront *dev)
 {
 	struct pvk_xenbus_device *xdev = dev->xdev;
-	char ref[12], port[12];
-	struct pvk_xenbus_kv keys[] = {
-		{ "ring-ref", ref },
-		{ "event-channel", port },
-		{ "protocol", "x86_64-abi" },
-	};
+	unsigned long max_order, max_queues;
+	unsigned int order, nq;
 	int rc;
 
 	if (xdev->state != PVK_XenbusStateInitialising || dev->gone)
 		return;
-	rc = blkfront_ring_setup(dev);
+	rc = pvk_xenbus_read_feature(xdev, "max-ring-page-order", 0, &max_order);
+	if (!rc)
+		rc = pvk_xenbus_read_feature(xdev, "multi-queue-max-queues", 1, &max_queues);
 	if (!rc) {
-		pvk_snprintf(ref, sizeof(ref), "%u", dev->ring_ref);
-		pvk_snprintf(port, sizeof(port), "%u", dev->port);
-		rc = pvk_xenbus_write_keys(xdev, keys, PVK_ARRAY_SIZE(keys));
+		/* What it offers only ever lowers what we ask for. */
+		order = min_u(blkfront_opts.ring_order, max_order);
+		nq = min_u(blkfront_opts.queues, max_queues ? max_queues : 1);
+		rc = blkfront_queues_setup(dev, nq, 1u << order);
 	}
+	if (!rc)
+		rc = publish(dev, order);
 	if (!rc)
 		rc = pvk_xenbus_switch_state(xdev, PVK_XenbusStateInitialised);
 	if (rc) {
-		pvk_err("blkfront: %s: cannot set up the ring: %d", xdev->nodename, rc);
+		pvk_err("blkfront: %s: cannot set up the rings: %d", xdev->nodename, rc);
 		dev->gone = true;
-		blkfront_ring_teardown(dev);
+		/* The backend may have seen the keys: it is told Closed and
+		 * the grants end only when it is Closed too. */
 		pvk_xenbus_switch_state(xdev, PVK_XenbusStateClosed);
 	}
+}
+
+/* The disk's size, checked against its sector size. */
+static int read_sectors(struct pvk_xenbus_device *xdev, unsigned int ssize,
+			uint64_t *out)
+{
+	unsigned long sectors;
+	int rc = pvk_xenbus_read_feature(xdev, "sectors", 0, &sectors);
+
+	if (rc)
+		return rc;
+	/* Whole logical sectors, and bytes that fit in 64 bits. */
+	if (sectors == 0 || sectors % (ssize / BLKFRONT_SECT) ||
+	    sectors > UINT64_MAX / BLKFRONT_SECT)
+		return -PVK_XEN_EINVAL;
+	*out = sectors;
+	return 0;
+}
+
+struct backend_says {
+	unsigned long ssize, pssize, info, flush, barrier, persistent, indirect;
+	unsigned long discard, gran, align, secure;
+	uint64_t sectors;
+};
+
+static int read_backend(struct pvk_xenbus_device *xdev, struct backend_says *b)
+{
+	static const struct {
+		const char *key;
+		unsigned long def;
+		size_t off;
+	} keys[] = {
+		{ "sector-size", 512, __builtin_offsetof(struct backend_says, ssize) },
+		{ "physical-sector-size", 0, __builtin_offsetof(struct backend_says, pssize) },
+		{ "info", 0, __builtin_offsetof(struct backend_says, info) },
+		{ "feature-flush-cache", 0, __builtin_offsetof(struct backend_says, flush) },
+		{ "feature-barrier", 0, __builtin_offsetof(struct backend_says, barrier) },
+		{ "feature-persistent", 0, __builtin_offsetof(struct backend_says, persistent) },
+		{ "feature-max-indirect-segments", 0,
+		  __builtin_offsetof(struct backend_says, indirect) },
+		{ "feature-discard", 0, __builtin_offsetof(struct backend_says, discard) },
+		{ "discard-granularity", 0, __builtin_offsetof(struct backend_says, gran) },
+		{ "discard-alignment", 0, __builtin_offsetof(struct backend_says, align) },
+		{ "discard-secure", 0, __builtin_offsetof(struct backend_says, secure) },
+	};
+	int rc;
+
+	for (unsigned int i = 0; i < PVK_ARRAY_SIZE(keys); i++) {
+		rc = pvk_xenbus_read_feature(xdev, keys[i].key, keys[i].def,
+					     (unsigned long *)((char *)b + keys[i].off));
+		if (rc)
+			return rc;
+	}
+	if (!b->pssize)
+		b->pssize = b->ssize;
+	if (b->ssize < 512 || b->ssize > 4096 || (b->ssize & (b->ssize - 1)) ||
+	    b->pssize < b->ssize || b->pssize > 65536 || (b->pssize & (b->pssize - 1)) ||
+	    b->info > 0xffff || b->flush > 1 || b->barrier > 1 || b->persistent > 1 ||
+	    b->discard > 1)
+		return -PVK_XEN_EINVAL;
+	return read_sectors(xdev, (unsigned int)b->ssize, &b->sectors);
+}
+
+/* Discard limits that make sense: 512-byte multiples, the alignment
+ * inside one granule. Else discard is not used (the disk still is). */
+static bool discard_sane(const struct backend_says *b)
+{
+	if (b->gran % BLKFRONT_SECT || b->align % BLKFRONT_SECT || b->secure > 1 ||
+	    b->gran > 0x40000000UL)
+		return false;
+	return b->gran ? b->align < b->gran : b->align == 0;
+}
+
+static void log_connected(struct pvk_blkfront *dev)
+{
+	const struct pvk_blkfront_info *i = &dev->info;
+
+	/* Two lines: the kit's log lines are at most 256 bytes. */
+	pvk_info("blkfront: %s: connected: %llu sectors, sector size %u, physical %u, info 0x%x%s",
+		 dev->name, (unsigned long long)i->sectors, i->sector_size,
+		 i->physical_sector_size, i->vdisk_info,
+		 (i->vdisk_info & PVK_VDISK_READONLY) ? " (read-only)" : "");
+	pvk_info("blkfront: %s: ring pages %u, queues %u, depth %u, persistent %s, indirect segments %u, max segments %u, flush %s, barrier %s, discard %s (granularity %u, alignment %u, secure %s)",
+		 dev->name, i->ring_pages, i->nr_queues, i->depth, i->persistent ? "yes" : "no",
+		 i->indirect_segments, i->max_segments, i->flush ? "yes" : "no",
+		 i->barrier ? "yes" : "no", i->discard ? "yes" : "no",
+		 i->discard_granularity, i->discard_alignment,
+		 i->discard_secure ? "yes" : "no");
 }
 
 /* Backend Connected: learn the disk, check it, and go Connected. */
 static void blkfront_connect(struct pvk_blkfront *dev)
 {
 	struct pvk_xenbus_device *xdev = dev->xdev;
-	unsigned long sectors, ssize, pssize, info, flush;
+	struct backend_says b;
+	unsigned int ind;
 	int rc;
 
 	if (xdev->state != PVK_XenbusStateInitialised || dev->gone)
-		return;		/* resize (Connected again) not implemented */
-	rc = pvk_xenbus_read_feature(xdev, "sectors", 0, &sectors);
-	if (!rc)
-		rc = pvk_xenbus_read_feature(xdev, "sector-size", 512, &ssize);
-	if (!rc)
-		rc = pvk_xenbus_read_feature(xdev, "physical-sector-size", ssize, &pssize);
-	if (!rc)
-		rc = pvk_xenbus_read_feature(xdev, "info", 0, &info);
-	if (!rc)
-		rc = pvk_xenbus_read_feature(xdev, "feature-flush-cache", 0, &flush);
-	if (!rc && (sectors == 0 || ssize < 512 || ssize > 4096 || (ssize & (ssize - 1)) ||
-		    sectors % (ssize / 512) || pssize < ssize || pssize > 65536 ||
-		    (pssize & (pssize - 1)) || info > 0xffff || flush > 1))
-		rc = -PVK_XEN_EINVAL;
+		return;
+	rc = read_backend(xdev, &b);
 	if (rc) {
-		pvk_err("blkfront: %s: backend describes the disk badly: %d", xdev->nodename, rc);
+		pvk_err("blkfront: %s: backend describes the disk badly: %d", dev->name, rc);
 		dev->gone = true;
 		pvk_xenbus_switch_state(xdev, PVK_XenbusStateClosed);
 		return;
 	}
-	dev->info.sectors = sectors;
-	dev->info.sector_size = (unsigned int)ssize;
-	dev->info.physical_sector_size = (unsigned int)pssize;
-	dev->info.vdisk_info = (unsigned int)info;
-	dev->info.flush = flush == 1 && blkfront_opts.flush;
+	if (b.discard && !discard_sane(&b)) {
+		pvk_warn("blkfront: %s: backend's discard limits make no sense (granularity %lu, alignment %lu, secure %lu): discard not used",
+			 dev->name, b.gran, b.align, b.secure);
+		b.discard = 0;
+	}
+	/* Indirect only pays beyond what a direct request carries. */
+	ind = min_u(blkfront_opts.indirect, b.indirect);
+	if (ind <= PVK_BLKIF_MAX_SEGMENTS_PER_REQUEST)
+		ind = 0;
+	pvk_port_lock(&dev->lock);
+	dev->info.sectors = b.sectors;
+	dev->info.sector_size = (unsigned int)b.ssize;
+	dev->info.physical_sector_size = (unsigned int)b.pssize;
+	dev->info.vdisk_info = (unsigned int)b.info;
+	dev->info.flush = b.flush && blkfront_opts.flush;
+	dev->info.barrier = b.barrier && blkfront_opts.barrier;
+	dev->info.discard = b.discard && blkfront_opts.discard;
+	dev->info.discard_secure = dev->info.discard && b.secure;
+	dev->info.discard_granularity = dev->info.discard ? (unsigned int)b.gran : 0;
+	dev->info.discard_alignment = dev->info.discard ? (unsigned int)b.align : 0;
+	/* We offered it (feature-persistent) and the backend uses it. */
+	dev->info.persistent = b.persistent && blkfront_opts.persistent;
+	dev->info.indirect_segments = ind;
+	dev->info.max_segments = ind ? ind : PVK_BLKIF_MAX_SEGMENTS_PER_REQUEST;
+	dev->info.max_bytes = (size_t)dev->info.max_segments * BLKFRONT_PAGE;
+	pvk_port_unlock(&dev->lock);
 	rc = pvk_xenbus_switch_state(xdev, PVK_XenbusStateConnected);
 	if (rc)
 		return;
@@ -137,12 +313,58 @@ static void blkfront_connect(struct pvk_blkfront *dev)
 	dev->connected = true;
 	dev->connected_once = true;
 	pvk_port_unlock(&dev->lock);
-	pvk_info("blkfront: %s: %llu sectors of %u bytes, info 0x%x, flush %s, depth %u, %u segments per request",
-		 xdev->nodename, (unsigned long long)sectors, dev->info.sector_size,
-		 dev->info.vdisk_info, dev->info.flush ? "yes" : "no", dev->info.depth,
-		 dev->info.max_segments);
+	log_connected(dev);
 	if (hooks && hooks->added)
 		hooks->added(dev);
+}
+
+/* Connected again: the backend changed the disk's size. */
+static void blkfront_resize(struct pvk_blkfront *dev)
+{
+	uint64_t sectors, old;
+	int rc;
+
+	if (!dev->connected || dev->gone || !dev->xdev)
+		return;
+	rc = read_sectors(dev->xdev, dev->info.sector_size, &sectors);
+	if (rc) {
+		pvk_err("blkfront: %s: backend gives a bad new size (%d): size kept", dev->name, rc);
+		return;
+	}
+	pvk_port_lock(&dev->lock);
+	old = dev->info.sectors;
+	dev->info.sectors = sectors;
+	pvk_port_unlock(&dev->lock);
+	if (old == sectors)
+		return;
+	pvk_info("blkfront: %s: resized from %llu to %llu sectors", dev->name,
+		 (unsigned long long)old, (unsigned long long)sectors);
+	if (hooks && hooks->resized)
+		hooks->resized(dev, old);
+}
+
+static bool drained(void *arg)
+{
+	struct pvk_blkfront *dev = arg;
+	unsigned int out = 0;
+
+	pvk_blkfront_poll(dev);
+	for (unsigned int i = 0; dev->queues && i < dev->nr_queues_set_up; i++)
+		out += PVK_READ_ONCE(dev->queues[i].outstanding);
+	return out == 0 || PVK_READ_ONCE(dev->broken);
+}
+
+/* No new I/O; what is in flight gets a bounded chance to be answered (the
+ * backend answers it before it lets the rings go); the rest fails. */
+static void blkfront_close(struct pvk_blkfront *dev, bool wait)
+{
+	pvk_port_lock(&dev->lock);
+	dev->connected = false;
+	pvk_port_unlock(&dev->lock);
+	if (wait && !dev->gone)
+		pvk_port_wait_until(&dev->wait, drained, dev, DRAIN_NS);
+	dev->gone = true;
+	blkfront_fail_all(dev, -PVK_XEN_ENODEV);
 }
 
 static void blkfront_backend_changed(struct pvk_xenbus_device *xdev,
@@ -155,21 +377,22 @@ static void blkfront_backend_changed(struct pvk_xenbus_device *xdev,
 		blkfront_initialise(dev);
 		break;
 	case PVK_XenbusStateConnected:
-		blkfront_connect(dev);
+		if (xdev->state == PVK_XenbusStateConnected)
+			blkfront_resize(dev);
+		else
+			blkfront_connect(dev);
 		break;
 	case PVK_XenbusStateClosing:
-		/* New and outstanding I/O fails; the backend may still map
-		 * our pages until it is Closed, so they stay until then. */
-		dev->gone = true;
-		blkfront_fail_all(dev, -PVK_XEN_ENODEV);
+		/* The backend may map our pages until it is Closed: their
+		 * grants end then, not now. */
+		blkfront_close(dev, true);
 		pvk_xenbus_switch_state(xdev, PVK_XenbusStateClosed);
 		pvk_info("blkfront: %s: backend closing: device closed", xdev->nodename);
 		tell_removed(dev);
 		break;
 	case PVK_XenbusStateClosed:
-		dev->gone = true;
-		blkfront_fail_all(dev, -PVK_XEN_ENODEV);
-		blkfront_ring_teardown(dev);
+		blkfront_close(dev, false);
+		blkfront_queues_teardown(dev);
 		pvk_xenbus_switch_state(xdev, PVK_XenbusStateClosed);
 		tell_removed(dev);
 		break;
@@ -178,13 +401,19 @@ static void blkfront_backend_changed(struct pvk_xenbus_device *xdev,
 	}
 }
 
+static void blkfront_rewritten(struct pvk_xenbus_device *xdev,
+			       enum pvk_xenbus_state s)
+{
+	if (s == PVK_XenbusStateConnected && xdev->state == PVK_XenbusStateConnected)
+		blkfront_resize(xdev->priv);
+}
+
 static void blkfront_remove(struct pvk_xenbus_device *xdev)
 {
 	struct pvk_blkfront *dev = xdev->priv;
 
-	dev->gone = true;
-	blkfront_fail_all(dev, -PVK_XEN_ENODEV);
-	blkfront_ring_teardown(dev);
+	blkfront_close(dev, false);
+	blkfront_queues_teardown(dev);
 	tell_removed(dev);
 	/* The structure stays (the host may still hold it: every request
 	 * on it fails with -PVK_XEN_ENODEV); only xdev goes away. */
@@ -198,6 +427,7 @@ static struct pvk_xenbus_driver blkfront_driver = {
 	.probe = blkfront_probe,
 	.otherend_changed = blkfront_backend_changed,
 	.remove = blkfront_remove,
+	.otherend_rewritten = blkfront_rewritten,
 };
 
 int pvk_blkfront_init(const struct pvk_blkfront_hooks *h)

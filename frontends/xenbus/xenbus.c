@@ -246,8 +246,13 @@ static void otherend_update(struct pvk_xenbus_device *dev)
 		pvk_warn("xenbus: %s: backend state \"%s\" is not a state", dev->nodename, value);
 		return;
 	}
-	if ((enum pvk_xenbus_state)state == dev->otherend_state)
+	if ((enum pvk_xenbus_state)state == dev->otherend_state) {
+		/* Written again with the same value: how blkback says "read
+		 * my other keys again" (after an online resize). */
+		if (dev->drv->otherend_rewritten)
+			dev->drv->otherend_rewritten(dev, dev->otherend_state);
 		return;
+	}
 	dev->otherend_state = (enum pvk_xenbus_state)state;
 	pvk_info("xenbus: %s: backend is %s", dev->nodename, pvk_xenbus_state_name(state));
 	if (dev->drv->otherend_changed) {

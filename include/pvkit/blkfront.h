@@ -36,7 +36,8 @@
  * -PVK_XEN_EOPNOTSUPP (the backend does not offer the operation),
  * -PVK_XEN_ENODEV (the device closed or was removed), -PVK_XEN_EROFS
  * (write or discard on a read-only disk), -PVK_XEN_EINVAL (a request the
- * protocol cannot carry, or outside the disk).
+ * protocol cannot carry, or outside the disk); from submit also
+ * -PVK_XEN_ENOMEM (no memory for its pages, nothing queued).
  */
 #ifndef PVKIT_BLKFRONT_H
 #define PVKIT_BLKFRONT_H
@@ -61,6 +62,11 @@ struct pvk_blk_seg {
 };
 
 #define PVK_BLK_REQ_SECURE	(1u << 0)	/* discard: erase securely */
+/* More requests follow on this queue at once: queue this one on the ring
+ * without telling the backend yet; the next submit without it (or
+ * pvk_blkfront_kick(), or a submit refused with -PVK_XEN_EAGAIN) pushes
+ * them all with at most one notification. */
+#define PVK_BLK_REQ_MORE	(1u << 1)
 
 /*
  * One request, owned by the host until done() ran.
@@ -167,6 +173,10 @@ bool pvk_blkfront_fits(const struct pvk_blkfront *dev, const struct pvk_blk_req 
 /* 0: queued, done() will run. Else nothing was queued and done() will
  * not run: -PVK_XEN_EAGAIN (queue full), or a status as above. */
 int pvk_blkfront_submit(struct pvk_blkfront *dev, struct pvk_blk_req *req);
+
+/* Pushes requests queued with PVK_BLK_REQ_MORE on queue (modulo
+ * nr_queues) to the backend, notifying it if it asks to be. */
+void pvk_blkfront_kick(struct pvk_blkfront *dev, unsigned int queue);
 
 /* Processes responses now, on every queue (a host polling with events
  * masked). */

@@ -57,6 +57,11 @@ struct pvk_xenbus_driver {
 	 * otherend_changed of the same device (watches run inside a
 	 * xenstore wait); dev itself stays valid until that returns. */
 	void (*remove)(struct pvk_xenbus_device *dev);
+	/* Optional: the backend wrote its state node again with the state
+	 * last seen (blkback does so after changing "sectors" of a Connected
+	 * disk); also once when the watch is first set. */
+	void (*otherend_rewritten)(struct pvk_xenbus_device *dev,
+				   enum pvk_xenbus_state backend_state);
 	/* Private. */
 	struct pvk_xenbus_driver *next;
 };

@@ -1,15 +1,19 @@
 /*
- * tests/unit/test_blkfront.c - blkfront's data path
- * (frontends/blkfront/blkfront_ring.c) against a backend played by the
- * test, on a ring page in host memory.
+ * tests/unit/test_blkfront.c - blkfront's pure logic and data path
+ * (frontends/blkfront/: options, ring entry access, queues, requests)
+ * against a backend played by the test, on rings in host memory.
  *
  * The backend consumes requests and answers them as blkback would (a
- * 1,000-sector disk in memory, data through the granted bounce pages), or
- * as a broken or hostile one might: an unknown or repeated id, another
- * operation, an unknown status, a response index beyond what is
- * outstanding, a grant it keeps mapped. Each of those must mark the
- * device broken, fail the outstanding request with -EIO, refuse later
- * ones, and never free a page the backend still maps.
+ * 4,000-sector disk in memory; direct, indirect, flush and discard
+ * requests; data through the granted pages), or as a broken or hostile
+ * one might: an unknown or repeated id, another operation, an unknown
+ * status, a response index beyond what is outstanding, a grant it keeps
+ * mapped. Each of those must mark the device broken, fail the outstanding
+ * request with -EIO, refuse later ones, and never free a page the backend
+ * still maps. Also: option parsing, the packed segment layout of
+ * scatter-gather requests, indirect page layout, multi-page rings,
+ * persistent grant accounting, id rotation, notification batching, and
+ * grants kept (not claimed lost) when the device closes with I/O in flight.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -19,7 +23,7 @@
 
 /* ---- The kit interfaces blkfront uses, played by the test ------------- */
 
-#define MAX_REFS 1024
+#define MAX_REFS 4096
 static struct {
 	void *page[MAX_REFS];		/* granted page by ref, NULL when free */
 	bool readonly[MAX_REFS];
@@ -28,8 +32,9 @@ static struct {
 	unsigned int sends;
 	int grants_left;		/* > 0: grants that succeed, then ENOSPC */
 	bool map_on_grant;		/* a hostile backend maps each grant at once */
-	pvk_evtchn_handler_t handler;
-	void *arg;
+	pvk_evtchn_handler_t handler[BLKFRONT_MAX_QUEUES];
+	void *arg[BLKFRONT_MAX_QUEUES];
+	unsigned int ports;
 } kit;
 
 void *pvk_port_malloc(size_t size) { return malloc(size); }
@@ -89,9 +94,9 @@ int pvk_evtchn_alloc_unbound(pvk_domid_t remote_dom, pvk_evtchn_handler_t handle
 			     void *arg, pvk_evtchn_port_t *port)
 {
 	(void)remote_dom;
-	kit.handler = handler;
-	kit.arg = arg;
-	*port = 5;
+	kit.handler[kit.ports] = handler;
+	kit.arg[kit.ports] = arg;
+	*port = 5 + kit.ports++;
 	return 0;
 }
 
@@ -104,121 +109,246 @@ int pvk_evtchn_send(pvk_evtchn_port_t port)
 
 int pvk_evtchn_close(pvk_evtchn_port_t port)
 {
-	(void)port;
-	kit.handler = NULL;
+	kit.handler[port - 5] = NULL;
 	return 0;
 }
 
 /* ---- The device and the backend --------------------------------------- */
 
-#define DISK_SECTORS 1000
+#define DISK_SECTORS 4000
 static uint8_t disk[DISK_SECTORS * 512];
-static struct pvk_xenbus_device xdev = { .nodename = "device/vbd/51712" };
 static struct pvk_blkfront *dev;
-static struct pvk_blkif_back_ring back;
-static void *all_pages[PVK_BLKIF_MAX_SEGMENTS_PER_REQUEST * 64 + 1];
-static unsigned int n_pages;
+static struct pvk_blkif_back_ring back[BLKFRONT_MAX_QUEUES];
 
-static void setup(void)
+struct setup_opts {
+	unsigned int queues, ring_pages, indirect;
+	bool persistent;
+};
+
+static void setup_with(struct setup_opts o)
 {
 	memset(&kit, 0, sizeof(kit));
 	kit.next = 8;
 	dev = calloc(1, sizeof(*dev));
-	dev->xdev = &xdev;
-	strcpy(dev->name, xdev.nodename);
+	strcpy(dev->name, "device/vbd/51712");
 	dev->info.vdev = 51712;
-	CHECK_EQ(blkfront_ring_setup(dev), 0);
+	CHECK_EQ(blkfront_queues_setup(dev, o.queues, o.ring_pages), 0);
 	dev->info.sectors = DISK_SECTORS;
 	dev->info.sector_size = 512;
+	dev->info.physical_sector_size = 512;
 	dev->info.flush = true;
+	dev->info.discard = true;
+	dev->info.persistent = o.persistent;
+	dev->info.indirect_segments = o.indirect;
+	dev->info.max_segments = o.indirect ? o.indirect : PVK_BLKIF_MAX_SEGMENTS_PER_REQUEST;
+	dev->info.max_bytes = (size_t)dev->info.max_segments * 4096;
 	dev->connected = true;
-	CHECK_EQ(dev->info.depth, 32);
-	CHECK_EQ(kit.page[dev->ring_ref], dev->ring_page);
-	PVK_BACK_RING_ATTACH(&back, (struct pvk_blkif_sring *)dev->ring_page, 0, 4096);
-	/* The pages, to free them after teardown (pvk_port_free_page of
-	 * the unit build only counts). */
-	n_pages = 0;
-	all_pages[n_pages++] = dev->ring_page;
-	for (unsigned int i = 0; i < dev->info.depth; i++)
-		for (unsigned int j = 0; j < PVK_BLKIF_MAX_SEGMENTS_PER_REQUEST; j++)
-			all_pages[n_pages++] = dev->slots[i].page[j];
+	for (unsigned int i = 0; i < o.queues; i++) {
+		struct blkfront_queue *q = &dev->queues[i];
+
+		for (unsigned int j = 0; j < o.ring_pages; j++)
+			CHECK(kit.page[q->ring_ref[j]] == q->ring_page[j]);
+		PVK_BACK_RING_ATTACH(&back[i], (struct pvk_blkif_sring *)q->ring_page[0], 0,
+				     (size_t)o.ring_pages * 4096);
+	}
 	unit_log_clear();
+}
+
+static void setup(void)
+{
+	setup_with((struct setup_opts){ .queues = 1, .ring_pages = 1 });
+}
+
+/* Frees what the port's page free only counts (see test_mmu_queue.c):
+ * every page blkfront holds, pooled, retired or kept, and the ring. */
+static void free_chain(struct blkfront_page *p)
+{
+	for (struct blkfront_page *n; p; p = n) {
+		n = p->next;
+		free(p->va);
+		free(p);
+	}
+}
+
+static void *freed_pages[4096];
+static unsigned int n_freed;
+
+static void remember(void *va)
+{
+	for (unsigned int k = 0; k < n_freed; k++)
+		if (freed_pages[k] == va)
+			return;
+	freed_pages[n_freed++] = va;
+}
+
+/* blkfront_queues_teardown(), remembering the pages it frees. */
+static void queues_teardown(void)
+{
+	for (unsigned int i = 0; i < dev->nr_queues_set_up; i++) {
+		struct blkfront_queue *q = &dev->queues[i];
+
+		for (struct blkfront_page *p = q->pool; p; p = p->next)
+			remember(p->va);
+		for (struct blkfront_page *p = q->retired; p; p = p->next)
+			remember(p->va);
+		for (unsigned int j = 0; j < BLKFRONT_MAX_RING_PAGES; j++)
+			if (q->ring_page[j])
+				remember(q->ring_page[j]);
+	}
+	blkfront_queues_teardown(dev);
 }
 
 static void teardown(void)
 {
 	blkfront_fail_all(dev, -PVK_XEN_ENODEV);
-	blkfront_ring_teardown(dev);
-	for (unsigned int i = 0; i < n_pages; i++)
-		free(all_pages[i]);
+	queues_teardown();
+	for (unsigned int i = 0; i < dev->nr_queues_set_up; i++) {
+		struct blkfront_queue *q = &dev->queues[i];
+
+		/* Kept pages stay on the retired list / in ring_page[]. */
+		for (struct blkfront_page *p = q->retired; p; p = p->next)
+			for (unsigned int k = 0; k < n_freed; k++)
+				if (freed_pages[k] == p->va)
+					freed_pages[k] = NULL;
+		for (unsigned int j = 0; j < BLKFRONT_MAX_RING_PAGES; j++)
+			for (unsigned int k = 0; q->ring_page[j] && k < n_freed; k++)
+				if (freed_pages[k] == q->ring_page[j])
+					freed_pages[k] = NULL;
+		free_chain(q->retired);
+		for (unsigned int j = 0; j < BLKFRONT_MAX_RING_PAGES; j++)
+			free(q->ring_page[j]);
+		free(q->slots);
+		free(q->free_ids);
+	}
+	for (unsigned int k = 0; k < n_freed; k++)
+		free(freed_pages[k]);
+	n_freed = 0;
+	free(dev->queues);
 	free(dev);
 }
 
-/* Takes the next request off the ring (copied), false if none. */
-static bool backend_take(struct pvk_blkif_request *rq)
+static void *const *ring_pages(unsigned int qi)
+{
+	return dev->queues[qi].ring_page;
+}
+
+/* Takes the next request off queue qi's ring (copied), false if none. */
+static bool backend_take_q(unsigned int qi, struct pvk_blkif_request *rq)
 {
 	uint32_t n;
 
-	CHECK(PVK_RING_UNCONSUMED_REQUESTS(&back, &n));
+	CHECK(PVK_RING_UNCONSUMED_REQUESTS(&back[qi], &n));
 	if (!n)
 		return false;
-	PVK_RING_COPY_REQUEST(&back, back.req_cons, rq);
-	back.req_cons++;
+	blkfront_ring_get_request(ring_pages(qi), back[qi].nr_ents, back[qi].req_cons, rq);
+	back[qi].req_cons++;
 	return true;
 }
 
-/* Does a request on the disk as blkback would; returns its status. */
-static int16_t backend_do(const struct pvk_blkif_request *rq)
+static bool backend_take(struct pvk_blkif_request *rq)
+{
+	return backend_take_q(0, rq);
+}
+
+/* One segment on the disk as blkback would. */
+static int16_t do_seg(uint8_t op, const struct pvk_blkif_request_segment *sg, uint64_t *sect)
+{
+	uint8_t *page = kit.page[sg->gref];
+	size_t off = sg->first_sect * 512u;
+	size_t n = (sg->last_sect - sg->first_sect + 1u) * 512u;
+
+	CHECK(page != NULL);
+	CHECK(sg->first_sect <= sg->last_sect && sg->last_sect < 8);
+	if (!page || *sect * 512 + n > sizeof(disk))
+		return PVK_BLKIF_RSP_ERROR;
+	if (op == PVK_BLKIF_OP_WRITE) {
+		CHECK(kit.readonly[sg->gref] || dev->info.persistent);
+		memcpy(disk + *sect * 512, page + off, n);
+	} else {
+		CHECK(!kit.readonly[sg->gref]);
+		memcpy(page + off, disk + *sect * 512, n);
+	}
+	*sect += n / 512;
+	return PVK_BLKIF_RSP_OKAY;
+}
+
+/* Does a request on the disk as blkback would; returns its status and
+ * the operation its answer names. */
+static int16_t backend_do(const struct pvk_blkif_request *rq, uint8_t *rsp_op)
 {
 	uint64_t sect = rq->sector_number;
+	int16_t st = PVK_BLKIF_RSP_OKAY;
 
-	for (unsigned int i = 0; i < rq->nr_segments; i++) {
-		const struct pvk_blkif_request_segment *sg = &rq->seg[i];
-		uint8_t *page = kit.page[sg->gref];
-		size_t off = sg->first_sect * 512u;
-		size_t n = (sg->last_sect - sg->first_sect + 1u) * 512u;
+	*rsp_op = rq->operation;
+	if (rq->operation == PVK_BLKIF_OP_FLUSH_DISKCACHE)
+		return rq->nr_segments ? PVK_BLKIF_RSP_ERROR : PVK_BLKIF_RSP_OKAY;
+	if (rq->operation == PVK_BLKIF_OP_DISCARD) {
+		const struct pvk_blkif_request_discard *d = (const void *)rq;
 
-		CHECK(page != NULL);
-		CHECK(sg->first_sect <= sg->last_sect && sg->last_sect < 8);
-		if (!page || sect * 512 + n > sizeof(disk))
+		if (d->sector_number + d->nr_sectors > DISK_SECTORS)
 			return PVK_BLKIF_RSP_ERROR;
-		if (rq->operation == PVK_BLKIF_OP_WRITE) {
-			CHECK(kit.readonly[sg->gref]);
-			memcpy(disk + sect * 512, page + off, n);
-		} else {
-			CHECK(!kit.readonly[sg->gref]);
-			memcpy(page + off, disk + sect * 512, n);
-		}
-		sect += n / 512;
+		memset(disk + d->sector_number * 512, 0, d->nr_sectors * 512);
+		return PVK_BLKIF_RSP_OKAY;
 	}
-	return PVK_BLKIF_RSP_OKAY;
+	if (rq->operation == PVK_BLKIF_OP_INDIRECT) {
+		const struct pvk_blkif_request_indirect *ind = (const void *)rq;
+
+		*rsp_op = ind->indirect_op;
+		CHECK(ind->nr_segments > PVK_BLKIF_MAX_SEGMENTS_PER_REQUEST);
+		CHECK(ind->nr_segments <= dev->info.indirect_segments);
+		for (unsigned int i = 0; i < ind->nr_segments && !st; i++) {
+			const struct pvk_blkif_request_segment *segs =
+				kit.page[ind->indirect_grefs[i / 512]];
+
+			CHECK(segs != NULL);
+			CHECK(kit.readonly[ind->indirect_grefs[i / 512]] || dev->info.persistent);
+			st = do_seg(ind->indirect_op, &segs[i % 512], &sect);
+		}
+		return st;
+	}
+	CHECK(rq->nr_segments <= PVK_BLKIF_MAX_SEGMENTS_PER_REQUEST);
+	for (unsigned int i = 0; i < rq->nr_segments && !st; i++)
+		st = do_seg(rq->operation == PVK_BLKIF_OP_READ ? PVK_BLKIF_OP_READ :
+			    PVK_BLKIF_OP_WRITE, &rq->seg[i], &sect);
+	return st;
+}
+
+static void backend_respond_q(unsigned int qi, uint64_t id, uint8_t op, int16_t status)
+{
+	struct pvk_blkif_response rsp = { .id = id, .operation = op, .status = status };
+
+	blkfront_ring_put_response(ring_pages(qi), back[qi].nr_ents, back[qi].rsp_prod_pvt, &rsp);
+	back[qi].rsp_prod_pvt++;
+	if (PVK_RING_PUSH_RESPONSES_AND_CHECK_NOTIFY(&back[qi]) && kit.handler[qi])
+		kit.handler[qi](5 + qi, kit.arg[qi]);
 }
 
 static void backend_respond(uint64_t id, uint8_t op, int16_t status)
 {
-	struct pvk_blkif_response *rsp = PVK_RING_GET_RESPONSE(&back, back.rsp_prod_pvt);
-
-	rsp->id = id;
-	rsp->operation = op;
-	rsp->status = status;
-	back.rsp_prod_pvt++;
-	if (PVK_RING_PUSH_RESPONSES_AND_CHECK_NOTIFY(&back) && kit.handler)
-		kit.handler(5, kit.arg);
+	backend_respond_q(0, id, op, status);
 }
 
-/* Serves every request on the ring correctly. */
-static unsigned int backend_serve(void)
+/* Serves every request on queue qi correctly. */
+static unsigned int backend_serve_q(unsigned int qi)
 {
 	struct pvk_blkif_request rq;
 	unsigned int n = 0;
 
-	while (backend_take(&rq)) {
-		backend_respond(rq.id, rq.operation, backend_do(&rq));
+	while (backend_take_q(qi, &rq)) {
+		uint8_t op;
+		int16_t st = backend_do(&rq, &op);
+
+		backend_respond_q(qi, rq.id, op, st);
 		n++;
 	}
 	/* As blkback before it sleeps: notify me at the next request. */
-	CHECK(!PVK_RING_FINAL_CHECK_FOR_REQUESTS(&back));
+	CHECK(!PVK_RING_FINAL_CHECK_FOR_REQUESTS(&back[qi]));
 	return n;
+}
+
+static unsigned int backend_serve(void)
+{
+	return backend_serve_q(0);
 }
 
 struct result {
@@ -245,10 +375,92 @@ static int submit(struct pvk_blk_req *req, struct result *res, enum pvk_blk_op o
 	return pvk_blkfront_submit(dev, req);
 }
 
-static uint8_t buf[12 * 4096] __attribute__((aligned(4096)));
-static uint8_t back_buf[12 * 4096] __attribute__((aligned(4096)));
+static uint8_t buf[260 * 4096] __attribute__((aligned(4096)));
+static uint8_t back_buf[260 * 4096] __attribute__((aligned(4096)));
 
-/* ---- Tests ------------------------------------------------------------- */
+/* ---- Options ----------------------------------------------------------- */
+
+UNIT_TEST(blkfront_options_parse)
+{
+	struct blkfront_options o = { .persistent = true, .indirect = 256, .queues = 4,
+				      .ring_order = 4, .flush = true, .barrier = true,
+				      .discard = true };
+	struct blkfront_options before;
+
+	CHECK_EQ(blkfront_parse_option(&o, "persistent", "0"), 0);
+	CHECK(!o.persistent);
+	CHECK_EQ(blkfront_parse_option(&o, "indirect", "0"), 0);
+	CHECK_EQ(o.indirect, 0);
+	CHECK_EQ(blkfront_parse_option(&o, "indirect", "32"), 0);
+	CHECK_EQ(o.indirect, 32);
+	CHECK_EQ(blkfront_parse_option(&o, "queues", "1"), 0);
+	CHECK_EQ(o.queues, 1);
+	CHECK_EQ(blkfront_parse_option(&o, "ring_order", "0"), 0);
+	CHECK_EQ(o.ring_order, 0);
+	CHECK_EQ(blkfront_parse_option(&o, "flush", "0"), 0);
+	CHECK_EQ(blkfront_parse_option(&o, "barrier", "0"), 0);
+	CHECK_EQ(blkfront_parse_option(&o, "discard", "1"), 0);
+	CHECK(!o.flush && !o.barrier && o.discard);
+	before = o;
+	/* Refused, and nothing changes: unknown names, bad numbers, ranges. */
+	CHECK_EQ(blkfront_parse_option(&o, "persistant", "1"), -PVK_XEN_EINVAL);
+	CHECK_EQ(blkfront_parse_option(&o, "persistent", "2"), -PVK_XEN_EINVAL);
+	CHECK_EQ(blkfront_parse_option(&o, "persistent", ""), -PVK_XEN_EINVAL);
+	CHECK_EQ(blkfront_parse_option(&o, "persistent", "yes"), -PVK_XEN_EINVAL);
+	CHECK_EQ(blkfront_parse_option(&o, "queues", "0"), -PVK_XEN_EINVAL);
+	CHECK_EQ(blkfront_parse_option(&o, "queues", "9"), -PVK_XEN_EINVAL);
+	CHECK_EQ(blkfront_parse_option(&o, "ring_order", "5"), -PVK_XEN_EINVAL);
+	CHECK_EQ(blkfront_parse_option(&o, "indirect", "257"), -PVK_XEN_EINVAL);
+	CHECK_EQ(blkfront_parse_option(&o, "indirect", "-1"), -PVK_XEN_EINVAL);
+	CHECK_EQ(blkfront_parse_option(&o, "indirect", "99999999999999999999"), -PVK_XEN_EINVAL);
+	CHECK_EQ(blkfront_parse_option(&o, "", "1"), -PVK_XEN_EINVAL);
+	CHECK_EQ(blkfront_parse_option(&o, NULL, "1"), -PVK_XEN_EINVAL);
+	CHECK(memcmp(&o, &before, sizeof(o)) == 0);
+}
+
+/* ---- Layout (pure) ----------------------------------------------------- */
+
+UNIT_TEST(blkfront_segment_layout_packs_from_page_zero)
+{
+	uint8_t f, l;
+
+	blkfront_seg_layout(512, 0, &f, &l);
+	CHECK(f == 0 && l == 0);
+	blkfront_seg_layout(3 * 4096 + 1536, 0, &f, &l);
+	CHECK(f == 0 && l == 7);
+	blkfront_seg_layout(3 * 4096 + 1536, 3, &f, &l);
+	CHECK(f == 0 && l == 2);
+	blkfront_seg_layout(8192, 1, &f, &l);
+	CHECK(f == 0 && l == 7);
+	CHECK_EQ(blkfront_indirect_pages(11), 0);
+	CHECK_EQ(blkfront_indirect_pages(12), 1);
+	CHECK_EQ(blkfront_indirect_pages(512), 1);
+	CHECK_EQ(blkfront_indirect_pages(513), 2);
+}
+
+UNIT_TEST(blkfront_request_bytes_checks_pieces)
+{
+	struct pvk_blk_seg sg[3] = { { buf + 7, 512 }, { buf + 5000, 1024 }, { buf, 0 } };
+	struct pvk_blk_req req = { .op = PVK_BLK_READ, .sg = sg, .nr_sg = 3 };
+
+	CHECK_EQ(blkfront_req_bytes(&req), 1536);
+	sg[1].len = 1000;
+	CHECK_EQ(blkfront_req_bytes(&req), 0);		/* not a 512 multiple */
+	sg[1].len = 1024;
+	sg[2] = (struct pvk_blk_seg){ NULL, 512 };
+	CHECK_EQ(blkfront_req_bytes(&req), 0);		/* data nowhere */
+	sg[2] = (struct pvk_blk_seg){ buf, SIZE_MAX - 511 };
+	CHECK_EQ(blkfront_req_bytes(&req), 0);		/* wraps */
+	req.nr_sg = 0;
+	CHECK_EQ(blkfront_req_bytes(&req), 0);
+	req.nr_sg = 2;
+	req.buf = buf;
+	CHECK_EQ(blkfront_req_bytes(&req), 0);		/* both sg and buf */
+	req = (struct pvk_blk_req){ .op = PVK_BLK_WRITE, .buf = buf + 3, .len = 4608 };
+	CHECK_EQ(blkfront_req_bytes(&req), 4608);
+}
+
+/* ---- Data path --------------------------------------------------------- */
 
 UNIT_TEST(blkfront_roundtrip_every_shape)
 {
@@ -280,12 +492,72 @@ UNIT_TEST(blkfront_roundtrip_every_shape)
 	}
 	/* Every segment's grant was taken back: only the ring's remains. */
 	CHECK_EQ(kit.live, 1);
-	CHECK_EQ(dev->outstanding, 0);
+	CHECK_EQ(pvk_blkfront_grants_held(dev), 1);
+	CHECK_EQ(dev->queues[0].outstanding, 0);
 	CHECK(!pvk_blkfront_broken(dev));
 	/* One request at a time: each one found the backend waiting. */
-	CHECK_EQ(dev->stats.notify_sent, 12);
+	CHECK_EQ(dev->queues[0].stats.notify_sent, 12);
 	CHECK_EQ(kit.sends, 12);
-	CHECK_EQ(dev->stats.requests, 12);
+	CHECK_EQ(dev->queues[0].stats.requests, 12);
+	CHECK_EQ(dev->queues[0].stats.grants, dev->queues[0].stats.segments);
+	teardown();
+}
+
+/* Pieces of odd lengths at odd addresses make one request, packed. */
+UNIT_TEST(blkfront_scatter_gather_roundtrip)
+{
+	struct pvk_blk_seg sg[4] = {
+		{ buf + 7, 512 }, { buf + 9000, 3 * 1024 }, { buf + 70001, 4096 }, { buf + 200000, 1536 },
+	};
+	struct pvk_blk_seg rsg[4];
+	struct pvk_blk_req req;
+	struct pvk_blkif_request rq;
+	struct result res;
+	size_t total = 512 + 3072 + 4096 + 1536, pos = 0;
+
+	setup();
+	for (unsigned int i = 0; i < 4; i++)
+		for (size_t j = 0; j < sg[i].len; j++)
+			((uint8_t *)sg[i].buf)[j] = (uint8_t)(pos++ * 13 + 1);
+	memset(&res, 0, sizeof(res));
+	req = (struct pvk_blk_req){ .op = PVK_BLK_WRITE, .sector = 40, .sg = sg, .nr_sg = 4,
+				    .done = on_done, .arg = &res };
+	CHECK(pvk_blkfront_fits(dev, &req));
+	CHECK_EQ(pvk_blkfront_submit(dev, &req), 0);
+	CHECK(backend_take(&rq));
+	/* 9,216 bytes: pages of 8, 8 and 2 sectors, all from offset 0. */
+	CHECK_EQ(rq.nr_segments, 3);
+	CHECK(rq.seg[0].first_sect == 0 && rq.seg[0].last_sect == 7);
+	CHECK(rq.seg[1].first_sect == 0 && rq.seg[1].last_sect == 7);
+	CHECK(rq.seg[2].first_sect == 0 && rq.seg[2].last_sect == 1);
+	/* The last page holds nothing beyond the request. */
+	for (unsigned int i = 1024; i < 4096; i++)
+		if (((uint8_t *)kit.page[rq.seg[2].gref])[i]) {
+			unit_fail(__FILE__, __LINE__, "byte %u of the last page is not zero", i);
+			break;
+		}
+	{
+		uint8_t op;
+
+		backend_respond(rq.id, rq.operation, backend_do(&rq, &op));
+	}
+	CHECK_EQ(res.status, 0);
+	for (size_t j = 0; j < total; j++)
+		if (disk[40 * 512 + j] != (uint8_t)(j * 13 + 1)) {
+			unit_fail(__FILE__, __LINE__, "disk byte %zu wrong", j);
+			break;
+		}
+	/* Read it back into other pieces. */
+	rsg[0] = (struct pvk_blk_seg){ back_buf + 1, 4608 };
+	rsg[1] = (struct pvk_blk_seg){ back_buf + 100003, 4608 };
+	memset(back_buf, 0, sizeof(back_buf));
+	req = (struct pvk_blk_req){ .op = PVK_BLK_READ, .sector = 40, .sg = rsg, .nr_sg = 2,
+				    .done = on_done, .arg = &res };
+	CHECK_EQ(pvk_blkfront_submit(dev, &req), 0);
+	CHECK_EQ(backend_serve(), 1);
+	CHECK_EQ(res.status, 0);
+	CHECK(memcmp(back_buf + 1, disk + 40 * 512, 4608) == 0);
+	CHECK(memcmp(back_buf + 100003, disk + 40 * 512 + 4608, 4608) == 0);
 	teardown();
 }
 
@@ -296,10 +568,10 @@ UNIT_TEST(blkfront_bounce_pages_hold_only_the_request)
 	struct pvk_blkif_request rq;
 
 	setup();
-	/* Dirty every bounce page, as earlier requests would have. */
-	for (unsigned int i = 0; i < dev->info.depth; i++)
-		for (unsigned int j = 0; j < PVK_BLKIF_MAX_SEGMENTS_PER_REQUEST; j++)
-			memset(dev->slots[i].page[j], 0xa5, 4096);
+	/* A first request leaves its page dirty in the pool. */
+	memset(buf, 0xa5, 4096);
+	CHECK_EQ(submit(&req, &res, PVK_BLK_WRITE, 0, buf, 4096), 0);
+	CHECK_EQ(backend_serve(), 1);
 	memset(buf + 1024, 0x11, 512);
 	CHECK_EQ(submit(&req, &res, PVK_BLK_WRITE, 0, buf + 1024, 512), 0);
 	CHECK(backend_take(&rq));
@@ -317,6 +589,184 @@ UNIT_TEST(blkfront_bounce_pages_hold_only_the_request)
 	}
 	backend_respond(rq.id, rq.operation, PVK_BLKIF_RSP_OKAY);
 	CHECK_EQ(res.status, 0);
+	/* A read's page is zeroed whole before the backend gets it. */
+	CHECK_EQ(submit(&req, &res, PVK_BLK_READ, 0, back_buf, 512), 0);
+	CHECK(backend_take(&rq));
+	for (unsigned int i = 0; i < 4096; i++)
+		if (((uint8_t *)kit.page[rq.seg[0].gref])[i]) {
+			unit_fail(__FILE__, __LINE__, "byte %u of the read page is not zero", i);
+			break;
+		}
+	backend_respond(rq.id, rq.operation, PVK_BLKIF_RSP_OKAY);
+	teardown();
+}
+
+UNIT_TEST(blkfront_indirect_layout_and_roundtrip)
+{
+	struct pvk_blk_req req;
+	struct result res;
+	struct pvk_blkif_request rq;
+	const struct pvk_blkif_request_indirect *ind = (const void *)&rq;
+	const struct pvk_blkif_request_segment *segs;
+	size_t len = 100 * 4096 + 1024;
+	uint8_t op;
+
+	setup_with((struct setup_opts){ .queues = 1, .ring_pages = 1, .indirect = 256 });
+	for (size_t i = 0; i < len; i++)
+		buf[i + 3] = (uint8_t)(i * 31 + 7);
+	CHECK_EQ(submit(&req, &res, PVK_BLK_WRITE, 100, buf + 3, len), 0);
+	CHECK(backend_take(&rq));
+	CHECK_EQ(ind->operation, PVK_BLKIF_OP_INDIRECT);
+	CHECK_EQ(ind->indirect_op, PVK_BLKIF_OP_WRITE);
+	CHECK_EQ(ind->nr_segments, 101);
+	CHECK_EQ(ind->handle, 51712);
+	CHECK_EQ(ind->sector_number, 100);
+	segs = kit.page[ind->indirect_grefs[0]];
+	CHECK(kit.readonly[ind->indirect_grefs[0]]);
+	CHECK(segs[0].first_sect == 0 && segs[0].last_sect == 7);
+	CHECK(segs[100].first_sect == 0 && segs[100].last_sect == 1);
+	/* Past the last descriptor the indirect page is zero. */
+	for (unsigned int i = 101 * 8; i < 4096; i++)
+		if (((const uint8_t *)segs)[i]) {
+			unit_fail(__FILE__, __LINE__, "indirect page byte %u not zero", i);
+			break;
+		}
+	backend_respond(rq.id, ind->indirect_op, backend_do(&rq, &op));
+	CHECK_EQ(res.status, 0);
+	CHECK(memcmp(disk + 100 * 512, buf + 3, len) == 0);
+	memset(back_buf, 0, len);
+	CHECK_EQ(submit(&req, &res, PVK_BLK_READ, 100, back_buf, len), 0);
+	CHECK_EQ(backend_serve(), 1);
+	CHECK_EQ(res.status, 0);
+	CHECK(memcmp(back_buf, buf + 3, len) == 0);
+	CHECK_EQ(dev->queues[0].stats.indirect, 2);
+	CHECK_EQ(dev->queues[0].stats.segments, 202);
+	/* 101 data pages and 1 indirect page each time. */
+	CHECK_EQ(dev->queues[0].stats.grants, 204);
+	CHECK_EQ(kit.live, 1);
+	/* Beyond what the backend takes: refused, never sent. */
+	CHECK_EQ(submit(&req, &res, PVK_BLK_READ, 0, back_buf, 257 * 4096), -PVK_XEN_EINVAL);
+	teardown();
+}
+
+/* An indirect request is answered with its indirect_op: the operation
+ * code INDIRECT in the answer is a backend the device cannot trust. */
+UNIT_TEST(blkfront_indirect_answered_as_indirect_breaks_the_device)
+{
+	struct pvk_blk_req req;
+	struct result res;
+	struct pvk_blkif_request rq;
+
+	setup_with((struct setup_opts){ .queues = 1, .ring_pages = 1, .indirect = 64 });
+	CHECK_EQ(submit(&req, &res, PVK_BLK_READ, 0, back_buf, 20 * 4096), 0);
+	CHECK(backend_take(&rq));
+	backend_respond(rq.id, PVK_BLKIF_OP_INDIRECT, 0);
+	CHECK(pvk_blkfront_broken(dev));
+	CHECK_EQ(res.status, -PVK_XEN_EIO);
+	teardown();
+}
+
+UNIT_TEST(blkfront_persistent_grants_are_reused_and_ended_at_teardown)
+{
+	struct pvk_blk_req req;
+	struct result res;
+	struct pvk_blkif_request rq;
+	pvk_grant_ref_t first[4];
+	struct pvk_blkfront_stats st;
+
+	setup_with((struct setup_opts){ .queues = 1, .ring_pages = 1, .persistent = true });
+	memset(buf, 0x5a, 4 * 4096);
+	CHECK_EQ(submit(&req, &res, PVK_BLK_WRITE, 0, buf, 4 * 4096), 0);
+	CHECK(backend_take(&rq));
+	for (unsigned int i = 0; i < 4; i++) {
+		first[i] = rq.seg[i].gref;
+		CHECK(!kit.readonly[first[i]]);		/* read-write, for good */
+	}
+	{
+		uint8_t op;
+
+		backend_respond(rq.id, rq.operation, backend_do(&rq, &op));
+	}
+	CHECK_EQ(res.status, 0);
+	/* Not ended at completion: the backend keeps them mapped. */
+	CHECK_EQ(kit.live, 5);
+	for (unsigned int i = 0; i < 4; i++)
+		kit.mapped[first[i]] = true;
+	CHECK_EQ(submit(&req, &res, PVK_BLK_READ, 0, back_buf, 4 * 4096), 0);
+	CHECK(backend_take(&rq));
+	for (unsigned int i = 0; i < 4; i++) {
+		bool seen = false;
+
+		for (unsigned int j = 0; j < 4; j++)
+			seen |= rq.seg[i].gref == first[j];
+		CHECK(seen);
+	}
+	{
+		uint8_t op;
+
+		backend_respond(rq.id, rq.operation, backend_do(&rq, &op));
+	}
+	CHECK_EQ(res.status, 0);
+	CHECK(memcmp(back_buf, buf, 4 * 4096) == 0);
+	CHECK(!pvk_blkfront_broken(dev));
+	pvk_blkfront_get_stats(dev, &st);
+	CHECK_EQ(st.grants, 4);
+	CHECK_EQ(st.grants_reused, 4);
+	CHECK_EQ(pvk_blkfront_grants_held(dev), 5);
+	/* The backend Closed: it unmapped them; teardown ends every one. */
+	for (unsigned int i = 0; i < 4; i++)
+		kit.mapped[first[i]] = false;
+	queues_teardown();
+	CHECK_EQ(kit.live, 0);
+	CHECK_EQ(pvk_blkfront_grants_held(dev), 0);
+	CHECK(!unit_log_has("kept"));
+	teardown();
+}
+
+/* The backend goes away with I/O in flight: the requests fail with
+ * ENODEV at once, but their grants are not ended (nor their pages called
+ * lost) until teardown, when the backend is Closed and unmapped them. */
+UNIT_TEST(blkfront_close_with_io_in_flight_keeps_grants_until_teardown)
+{
+	struct pvk_blk_req req;
+	struct result res;
+	struct pvk_blkif_request rq;
+
+	setup();
+	CHECK_EQ(submit(&req, &res, PVK_BLK_WRITE, 0, buf, 2 * 4096), 0);
+	CHECK(backend_take(&rq));
+	kit.mapped[rq.seg[0].gref] = true;	/* it is still writing */
+	blkfront_fail_all(dev, -PVK_XEN_ENODEV);
+	CHECK_EQ(res.calls, 1);
+	CHECK_EQ(res.status, -PVK_XEN_ENODEV);
+	CHECK_EQ(kit.live, 3);
+	CHECK(!unit_log_has("kept"));
+	CHECK(!pvk_blkfront_broken(dev));
+	CHECK_EQ(submit(&req, &res, PVK_BLK_READ, 0, buf, 512), -PVK_XEN_ENODEV);
+	kit.mapped[rq.seg[0].gref] = false;	/* Closed */
+	queues_teardown();
+	CHECK_EQ(kit.live, 0);
+	CHECK(!unit_log_has("kept"));
+	teardown();
+}
+
+/* The backend still maps a page after it is Closed: that one is kept. */
+UNIT_TEST(blkfront_page_mapped_after_close_is_kept)
+{
+	struct pvk_blk_req req;
+	struct result res;
+	struct pvk_blkif_request rq;
+
+	setup();
+	CHECK_EQ(submit(&req, &res, PVK_BLK_WRITE, 0, buf, 4096), 0);
+	CHECK(backend_take(&rq));
+	kit.mapped[rq.seg[0].gref] = true;
+	blkfront_fail_all(dev, -PVK_XEN_ENODEV);
+	queues_teardown();
+	CHECK_EQ(kit.live, 1);
+	CHECK(unit_log_has("still mapped by the backend at teardown"));
+	CHECK(kit.page[rq.seg[0].gref] == dev->queues[0].retired->va);
+	kit.mapped[rq.seg[0].gref] = false;
 	teardown();
 }
 
@@ -340,11 +790,63 @@ UNIT_TEST(blkfront_refuses_what_the_protocol_cannot_carry)
 	CHECK(!pvk_blkfront_fits(dev, &req));
 	dev->info.vdisk_info = PVK_VDISK_READONLY;
 	CHECK_EQ(submit(&req, &res, PVK_BLK_WRITE, 0, buf, 512), -PVK_XEN_EROFS);
+	CHECK_EQ(submit(&req, &res, PVK_BLK_DISCARD, 0, NULL, 4096), -PVK_XEN_EROFS);
 	dev->info.vdisk_info = 0;
 	dev->info.flush = false;
 	CHECK_EQ(submit(&req, &res, PVK_BLK_FLUSH, 0, NULL, 0), -PVK_XEN_EOPNOTSUPP);
-	CHECK_EQ(dev->stats.requests, 0);
+	CHECK_EQ(submit(&req, &res, PVK_BLK_WRITE_BARRIER, 0, buf, 512), -PVK_XEN_EOPNOTSUPP);
+	req = (struct pvk_blk_req){ .op = PVK_BLK_DISCARD, .len = 4096,
+				    .flags = PVK_BLK_REQ_SECURE, .done = on_done, .arg = &res };
+	CHECK_EQ(pvk_blkfront_submit(dev, &req), -PVK_XEN_EOPNOTSUPP);
+	dev->info.discard = false;
+	CHECK_EQ(submit(&req, &res, PVK_BLK_DISCARD, 0, NULL, 4096), -PVK_XEN_EOPNOTSUPP);
+	CHECK_EQ(dev->queues[0].stats.requests, 0);
 	CHECK_EQ(res.calls, 0);
+	teardown();
+}
+
+UNIT_TEST(blkfront_discard_flush_barrier_requests)
+{
+	struct pvk_blk_req req;
+	struct result res;
+	struct pvk_blkif_request rq;
+	const struct pvk_blkif_request_discard *d = (const void *)&rq;
+	uint8_t op;
+
+	setup();
+	memset(disk, 0x77, sizeof(disk));
+	dev->info.discard_secure = true;
+	memset(&res, 0, sizeof(res));
+	req = (struct pvk_blk_req){ .op = PVK_BLK_DISCARD, .sector = 16, .len = 8192,
+				    .flags = PVK_BLK_REQ_SECURE, .done = on_done, .arg = &res };
+	CHECK_EQ(pvk_blkfront_submit(dev, &req), 0);
+	CHECK(backend_take(&rq));
+	CHECK_EQ(d->operation, PVK_BLKIF_OP_DISCARD);
+	CHECK_EQ(d->flag, PVK_BLKIF_DISCARD_SECURE);
+	CHECK_EQ(d->sector_number, 16);
+	CHECK_EQ(d->nr_sectors, 16);
+	CHECK_EQ(d->handle, 51712);
+	backend_respond(rq.id, rq.operation, backend_do(&rq, &op));
+	CHECK_EQ(res.status, 0);
+	CHECK(disk[16 * 512] == 0 && disk[32 * 512 - 1] == 0 && disk[32 * 512] == 0x77);
+	CHECK_EQ(submit(&req, &res, PVK_BLK_DISCARD, DISK_SECTORS - 1, NULL, 1024), -PVK_XEN_EINVAL);
+	CHECK_EQ(submit(&req, &res, PVK_BLK_FLUSH, 0, NULL, 0), 0);
+	CHECK(backend_take(&rq));
+	CHECK_EQ(rq.operation, PVK_BLKIF_OP_FLUSH_DISKCACHE);
+	CHECK_EQ(rq.nr_segments, 0);
+	backend_respond(rq.id, rq.operation, 0);
+	CHECK_EQ(res.status, 0);
+	dev->info.barrier = true;
+	CHECK_EQ(submit(&req, &res, PVK_BLK_WRITE_BARRIER, 5, buf, 1024), 0);
+	CHECK(backend_take(&rq));
+	CHECK_EQ(rq.operation, PVK_BLKIF_OP_WRITE_BARRIER);
+	CHECK_EQ(rq.nr_segments, 1);
+	backend_respond(rq.id, rq.operation, backend_do(&rq, &op));
+	CHECK_EQ(res.status, 0);
+	/* Barriers go direct: at most 11 pages. */
+	CHECK_EQ(submit(&req, &res, PVK_BLK_WRITE_BARRIER, 0, buf, 12 * 4096), -PVK_XEN_EINVAL);
+	CHECK_EQ(dev->queues[0].stats.segments, 1);
+	CHECK(!pvk_blkfront_broken(dev));
 	teardown();
 }
 
@@ -358,29 +860,123 @@ UNIT_TEST(blkfront_queue_full_is_eagain_and_notifies_are_suppressed)
 	for (unsigned int i = 0; i < 32; i++)
 		CHECK_EQ(submit(&reqs[i], &res[i], PVK_BLK_READ, i, buf + i * 512, 512), 0);
 	CHECK_EQ(submit(&reqs[32], &res[32], PVK_BLK_READ, 0, buf, 512), -PVK_XEN_EAGAIN);
-	CHECK_EQ(dev->stats.eagain, 1);
+	CHECK_EQ(dev->queues[0].stats.eagain, 1);
 	/* The backend never took the first: one notification for all 32. */
 	CHECK_EQ(kit.sends, 1);
 	/* Backend answers them all, notifying once at the end. */
 	while (backend_take(&rq)) {
-		struct pvk_blkif_response *rsp =
-			PVK_RING_GET_RESPONSE(&back, back.rsp_prod_pvt);
+		uint8_t op;
+		struct pvk_blkif_response rsp = { .id = rq.id, .operation = rq.operation };
 
-		rsp->id = rq.id;
-		rsp->operation = rq.operation;
-		rsp->status = backend_do(&rq);
-		back.rsp_prod_pvt++;
+		rsp.status = backend_do(&rq, &op);
+		blkfront_ring_put_response(ring_pages(0), back[0].nr_ents, back[0].rsp_prod_pvt, &rsp);
+		back[0].rsp_prod_pvt++;
 	}
-	CHECK(PVK_RING_PUSH_RESPONSES_AND_CHECK_NOTIFY(&back));
-	kit.handler(5, kit.arg);
+	CHECK(PVK_RING_PUSH_RESPONSES_AND_CHECK_NOTIFY(&back[0]));
+	kit.handler[0](5, kit.arg[0]);
 	for (unsigned int i = 0; i < 32; i++)
 		CHECK(res[i].done && res[i].status == 0);
-	CHECK_EQ(dev->outstanding, 0);
+	CHECK_EQ(dev->queues[0].outstanding, 0);
 	CHECK_EQ(submit(&reqs[32], &res[32], PVK_BLK_READ, 0, buf, 512), 0);
 	CHECK_EQ(backend_serve(), 1);
 	CHECK_EQ(res[32].status, 0);
 	teardown();
 }
+
+/* PVK_BLK_REQ_MORE queues without a notification; the next submit
+ * without it pushes the batch with one. */
+UNIT_TEST(blkfront_batch_is_one_notification)
+{
+	static struct pvk_blk_req reqs[5];
+	static struct result res[5];
+
+	setup();
+	for (unsigned int i = 0; i < 5; i++) {
+		memset(&res[i], 0, sizeof(res[i]));
+		reqs[i] = (struct pvk_blk_req){ .op = PVK_BLK_READ, .sector = i, .buf = buf + i * 512,
+						.len = 512, .flags = i < 4 ? PVK_BLK_REQ_MORE : 0,
+						.done = on_done, .arg = &res[i] };
+		CHECK_EQ(pvk_blkfront_submit(dev, &reqs[i]), 0);
+		CHECK_EQ(kit.sends, 0 + (i == 4));
+		CHECK_EQ(back[0].sring->req_prod, i == 4 ? 5u : 0u);
+	}
+	CHECK_EQ(backend_serve(), 5);
+	/* Kick pushes what MORE left behind. */
+	reqs[0].flags = PVK_BLK_REQ_MORE;
+	CHECK_EQ(pvk_blkfront_submit(dev, &reqs[0]), 0);
+	CHECK_EQ(kit.sends, 1);
+	pvk_blkfront_kick(dev, 0);
+	CHECK_EQ(kit.sends, 2);
+	CHECK_EQ(backend_serve(), 1);
+	teardown();
+}
+
+/* A freed id is not the next one handed out. */
+UNIT_TEST(blkfront_ids_rotate)
+{
+	struct pvk_blk_req req;
+	struct result res;
+	struct pvk_blkif_request rq;
+	uint64_t last = UINT64_MAX;
+
+	setup();
+	for (unsigned int i = 0; i < 40; i++) {
+		CHECK_EQ(submit(&req, &res, PVK_BLK_READ, 0, buf, 512), 0);
+		CHECK(backend_take(&rq));
+		CHECK(rq.id != last);
+		if (last != UINT64_MAX)
+			CHECK_EQ(rq.id, (last + 1) % 32);
+		last = rq.id;
+		backend_respond(rq.id, rq.operation, 0);
+		CHECK_EQ(res.status, 0);
+	}
+	teardown();
+}
+
+/* Rings of several pages (entries straddle page boundaries) and more
+ * than one queue, each with its own ring, event channel and counts. */
+UNIT_TEST(blkfront_multi_page_rings_and_queues)
+{
+	static struct pvk_blk_req reqs[200];
+	static struct result res[200];
+	struct pvk_blkfront_stats st0, st1, all;
+
+	setup_with((struct setup_opts){ .queues = 2, .ring_pages = 4 });
+	CHECK_EQ(dev->info.depth, 128);
+	CHECK_EQ(back[0].nr_ents, 128);
+	CHECK_EQ(kit.live, 8);
+	for (unsigned int round = 0; round < 3; round++) {
+		for (unsigned int i = 0; i < 200; i++) {
+			uint64_t sector = (round * 200 + i) % DISK_SECTORS;
+
+			memset(buf + i * 512, (int)(i + round), 512);
+			memset(&res[i], 0, sizeof(res[i]));
+			reqs[i] = (struct pvk_blk_req){ .op = PVK_BLK_WRITE, .sector = sector,
+							.buf = buf + i * 512, .len = 512,
+							.queue = i, .done = on_done, .arg = &res[i] };
+			CHECK_EQ(pvk_blkfront_submit(dev, &reqs[i]), 0);
+		}
+		CHECK_EQ(backend_serve_q(0), 100);
+		CHECK_EQ(backend_serve_q(1), 100);
+		for (unsigned int i = 0; i < 200; i++) {
+			CHECK(res[i].done && res[i].status == 0);
+			CHECK_EQ(disk[((round * 200 + i) % DISK_SECTORS) * 512], (uint8_t)(i + round));
+		}
+	}
+	CHECK_EQ(pvk_blkfront_get_queue_stats(dev, 0, &st0), 0);
+	CHECK_EQ(pvk_blkfront_get_queue_stats(dev, 1, &st1), 0);
+	CHECK_EQ(pvk_blkfront_get_queue_stats(dev, 2, &all), -PVK_XEN_EINVAL);
+	pvk_blkfront_get_stats(dev, &all);
+	CHECK_EQ(st0.requests, 300);
+	CHECK_EQ(st1.requests, 300);
+	CHECK_EQ(all.requests, 600);
+	CHECK_EQ(all.responses, 600);
+	CHECK(!pvk_blkfront_broken(dev));
+	teardown();
+	CHECK_EQ(kit.live, 0);
+}
+
+/* ---- A hostile backend ------------------------------------------------- */
 
 /* One request outstanding, answered by `answer`; then checks the device is
  * broken, the request failed with -EIO, and a new one is refused. */
@@ -398,7 +994,7 @@ static void hostile(void (*answer)(const struct pvk_blkif_request *rq), const ch
 	CHECK(res.done);
 	CHECK_EQ(res.calls, 1);
 	CHECK_EQ(res.status, -PVK_XEN_EIO);
-	CHECK_EQ(dev->outstanding, 0);
+	CHECK_EQ(dev->queues[0].outstanding, 0);
 	CHECK(unit_log_has("device broken"));
 	if (!unit_log_has(says))
 		unit_fail(__FILE__, __LINE__, "log lacks \"%s\": %s", says, unit_log());
@@ -430,9 +1026,9 @@ static void answer_bad_status(const struct pvk_blkif_request *rq)
 static void answer_index_beyond(const struct pvk_blkif_request *rq)
 {
 	(void)rq;
-	back.rsp_prod_pvt += 5;
-	PVK_RING_PUSH_RESPONSES(&back);
-	kit.handler(5, kit.arg);
+	back[0].rsp_prod_pvt += 5;
+	PVK_RING_PUSH_RESPONSES(&back[0]);
+	kit.handler[0](5, kit.arg[0]);
 }
 
 static void answer_keeping_it_mapped(const struct pvk_blkif_request *rq)
@@ -501,7 +1097,7 @@ UNIT_TEST(blkfront_page_still_mapped_is_never_reused)
 	hostile(answer_keeping_it_mapped, "still maps grant");
 }
 
-UNIT_TEST(blkfront_page_still_mapped_is_out_of_the_slot)
+UNIT_TEST(blkfront_page_still_mapped_is_out_of_the_pool)
 {
 	struct pvk_blk_req req;
 	struct result res;
@@ -514,9 +1110,9 @@ UNIT_TEST(blkfront_page_still_mapped_is_out_of_the_slot)
 	page = kit.page[rq.seg[0].gref];
 	answer_keeping_it_mapped(&rq);
 	CHECK(kit.page[rq.seg[0].gref] == page);	/* still granted */
-	for (unsigned int i = 0; i < dev->info.depth; i++)
-		for (unsigned int j = 0; j < PVK_BLKIF_MAX_SEGMENTS_PER_REQUEST; j++)
-			CHECK(dev->slots[i].page[j] != page);
+	for (struct blkfront_page *p = dev->queues[0].pool; p; p = p->next)
+		CHECK(p->va != page);
+	CHECK(dev->queues[0].retired && dev->queues[0].retired->va == page);
 	kit.mapped[rq.seg[0].gref] = false;
 	teardown();
 }
@@ -539,14 +1135,13 @@ UNIT_TEST(blkfront_backend_error_is_eio_not_broken)
 	backend_respond(rq.id, rq.operation, PVK_BLKIF_RSP_ERROR);
 	CHECK_EQ(res.status, -PVK_XEN_EIO);
 	CHECK(!pvk_blkfront_broken(dev));
-	CHECK_EQ(dev->stats.errors, 2);
+	CHECK_EQ(dev->queues[0].stats.errors, 2);
 	teardown();
 }
 
 /* The backend maps a grant of a request before it is sent (it can guess
  * references), and the request's next grant fails: the submit fails, the
- * mapped page leaves the slot, and the device is broken, so no later submit
- * ever fills that slot (its page would be NULL). */
+ * mapped page leaves the pool, and the device is broken. */
 UNIT_TEST(blkfront_grant_mapped_before_send_breaks_the_device)
 {
 	struct pvk_blk_req req;
@@ -560,15 +1155,16 @@ UNIT_TEST(blkfront_grant_mapped_before_send_breaks_the_device)
 	CHECK_EQ(res.calls, 0);
 	CHECK(pvk_blkfront_broken(dev));
 	CHECK(unit_log_has("never sent"));
-	CHECK_EQ(dev->stats.requests, 0);
-	CHECK_EQ(dev->outstanding, 0);
+	CHECK_EQ(dev->queues[0].stats.requests, 0);
+	CHECK_EQ(dev->queues[0].outstanding, 0);
 	kit.map_on_grant = false;
 	kit.grants_left = 0;
 	for (unsigned int r = 8; r < MAX_REFS; r++)
 		if (kit.mapped[r])
 			mapped_ref = r;
 	CHECK(mapped_ref != 0);
-	/* Slot 0 is the free one a new submit would take first. */
+	for (struct blkfront_page *p = dev->queues[0].pool; p; p = p->next)
+		CHECK(p->va != kit.page[mapped_ref]);
 	CHECK_EQ(submit(&req, &res, PVK_BLK_WRITE, 0, buf, 4096), -PVK_XEN_EIO);
 	CHECK_EQ(res.calls, 0);
 	kit.mapped[mapped_ref] = false;

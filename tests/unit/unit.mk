@@ -15,7 +15,8 @@ UNIT_KIT_SRCS := lib/format.c lib/log.c hypercall/multicall_queue.c \
 	frontends/xenbus/xenbus_state.c time/clock.c \
 	hypercall/names.c hypercall/stats.c hypercall/trace.c mm/mmu_queue.c \
 	time/oneshot.c frontends/console/cons_ring.c \
-	frontends/blkfront/blkfront_ring.c
+	frontends/blkfront/blkfront_ring.c frontends/blkfront/blkfront_queue.c \
+	frontends/blkfront/blkfront_request.c frontends/blkfront/blkfront_options.c
 UNIT_TEST_SRCS := $(sort $(wildcard tests/unit/*.c))
 
 UNIT_CPPFLAGS := -I$(srctree)/include -I$(srctree) \

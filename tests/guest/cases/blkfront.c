@@ -215,7 +215,7 @@ PVK_GUEST_TEST_XEN_EXPLICIT(blkfront_integrity)
 	PVK_CHECK_RC(pvk_blkfront_rw_sync(dev, PVK_BLK_READ, info->sectors, bufs[0],
 					  512, WAIT_NS), -PVK_XEN_EINVAL);
 	PVK_CHECK_RC(pvk_blkfront_rw_sync(dev, PVK_BLK_READ, 0, bufs[0],
-					  12 * 4096, WAIT_NS), -PVK_XEN_EINVAL);
+					  info->max_bytes + 4096, WAIT_NS), -PVK_XEN_EINVAL);
 
 	t0 = pvk_time_now_ns();
 	rc = run_phase(dev, PVK_BLK_WRITE, &wreq);

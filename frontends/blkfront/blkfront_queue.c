@@ -1,0 +1,459 @@
+/*
+ * frontends/blkfront/blkfront_queue.c - a device's queues: each one ring
+ * (of 1 << ring-page-order pages), one event channel, one lock, its slots
+ * and its page pool; their setup and teardown, the pushing of requests
+ * with event suppression, and the checked consumption of responses.
+ *
+ * The backend is untrusted: each response is copied once and must name a
+ * request outstanding on that queue, with the operation it had, and a
+ * status the protocol knows; the response index may not run past the
+ * requests we produced. Anything else marks the whole device broken
+ * (blkfront_break): its I/O fails with -EIO from then on, and the rest of
+ * the guest runs on. Pages the backend may still map are never freed or
+ * reused: grants end at completion (per-request grants) or at teardown
+ * once the backend is Closed (persistent grants, and the pages of
+ * requests failed while it was still connected).
+ */
+#include <pvkit/log.h>
+#include <pvkit/xen/errno.h>
+
+#include "blkfront_internal.h"
+
+/* Callbacks are collected under the lock and run after it, in batches. */
+#define DONE_BATCH	32
+
+struct done_list {
+	unsigned int n;
+	struct {
+		struct pvk_blk_req *req;
+		int status;
+	} e[DONE_BATCH];
+};
+
+static void run_done(struct pvk_blkfront *dev, struct done_list *dl)
+{
+	for (unsigned int i = 0; i < dl->n; i++)
+		dl->e[i].req->done(dl->e[i].req, dl->e[i].status);
+	if (dl->n)
+		pvk_port_wake(&dev->wait);
+	dl->n = 0;
+}
+
+/* The slot's request is over: status to its callback (on dl), pages back
+ * to the pool. With end_grants false (the backend may still be using
+ * them: the device is closing or broken), the pages are retired instead,
+ * their grants ended at teardown. Locked. */
+static void finish_slot_locked(struct blkfront_queue *q, struct blkfront_slot *s,
+			       int status, bool end_grants, struct done_list *dl)
+{
+	struct pvk_blk_req *req = s->req;
+
+	if (end_grants) {
+		if (!blkfront_release_pages(q, s)) {
+			status = -PVK_XEN_EIO;
+			blkfront_break_locked(q, "kept a page mapped after answering its request (id, queue)",
+					      (unsigned long long)(s - q->slots), q->index);
+		} else if (status == 0 && req->op == PVK_BLK_READ) {
+			blkfront_copy_out(s);
+		}
+		/* The pages go back to the pool only now, after the copy. */
+		for (struct blkfront_page *p = s->data, *n; p; p = n) {
+			n = p->next;
+			p->next = q->pool;
+			q->pool = p;
+		}
+		for (struct blkfront_page *p = s->ind, *n; p; p = n) {
+			n = p->next;
+			p->next = q->pool;
+			q->pool = p;
+		}
+	} else {
+		for (struct blkfront_page *p = s->data, *n; p; p = n) {
+			n = p->next;
+			p->next = q->retired;
+			q->retired = p;
+		}
+		for (struct blkfront_page *p = s->ind, *n; p; p = n) {
+			n = p->next;
+			p->next = q->retired;
+			q->retired = p;
+		}
+	}
+	s->data = s->ind = NULL;
+	s->nr_data = 0;
+	s->sent = false;
+	blkfront_put_slot(q, s);
+	q->outstanding--;
+	dl->e[dl->n].req = req;
+	dl->e[dl->n].status = status;
+	dl->n++;
+}
+
+/* Fails up to a batch of the queue's sent requests; true if more remain.
+ * A slot reserved but not yet sent is its submitter's to undo. */
+static bool fail_batch(struct blkfront_queue *q, int status)
+{
+	struct done_list dl = { .n = 0 };
+	bool more = false;
+
+	pvk_port_lock(&q->lock);
+	for (unsigned int i = 0; q->slots && i < q->dev->info.depth; i++) {
+		if (!q->slots[i].sent)
+			continue;
+		if (dl.n == DONE_BATCH) {
+			more = true;
+			break;
+		}
+		finish_slot_locked(q, &q->slots[i], status, false, &dl);
+	}
+	pvk_port_unlock(&q->lock);
+	run_done(q->dev, &dl);
+	return more;
+}
+
+static void fail_queues(struct pvk_blkfront *dev, int status)
+{
+	for (unsigned int i = 0; dev->queues && i < dev->nr_queues_set_up; i++)
+		while (fail_batch(&dev->queues[i], status))
+			;
+}
+
+void blkfront_fail_all(struct pvk_blkfront *dev, int status)
+{
+	pvk_port_lock(&dev->lock);
+	dev->connected = false;
+	pvk_port_unlock(&dev->lock);
+	fail_queues(dev, status);
+	pvk_port_wake(&dev->wait);
+}
+
+void blkfront_break_locked(struct blkfront_queue *q, const char *why,
+			   unsigned long long v1, unsigned long long v2)
+{
+	struct pvk_blkfront *dev = q->dev;
+
+	if (__atomic_exchange_n(&dev->broken, true, __ATOMIC_SEQ_CST))
+		return;
+	pvk_err("blkfront: %s: backend %s (%llu, %llu): device broken, its I/O fails from now on",
+		dev->name, why, v1, v2);
+}
+
+void blkfront_break(struct pvk_blkfront *dev, const char *why,
+		    unsigned long long v1, unsigned long long v2)
+{
+	if (!__atomic_exchange_n(&dev->broken, true, __ATOMIC_SEQ_CST))
+		pvk_err("blkfront: %s: %s (%llu, %llu): device broken, its I/O fails from now on",
+			dev->name, why, v1, v2);
+	fail_queues(dev, -PVK_XEN_EIO);
+	pvk_port_wake(&dev->wait);
+}
+
+const char *blkfront_check_response(const struct blkfront_queue *q,
+				    const struct pvk_blkif_response *rsp)
+{
+	const struct blkfront_slot *s;
+
+	if (rsp->id >= q->dev->info.depth || !q->slots[rsp->id].sent)
+		return "answered a request not outstanding (id, queue)";
+	s = &q->slots[rsp->id];
+	if (rsp->operation != s->rsp_op)
+		return "answered with another operation (id, operation)";
+	if (rsp->status != PVK_BLKIF_RSP_OKAY && rsp->status != PVK_BLKIF_RSP_ERROR &&
+	    rsp->status != PVK_BLKIF_RSP_EOPNOTSUPP)
+		return "sent an unknown status (id, status)";
+	return NULL;
+}
+
+static int map_status(int16_t st)
+{
+	switch (st) {
+	case PVK_BLKIF_RSP_OKAY:
+		return 0;
+	case PVK_BLKIF_RSP_EOPNOTSUPP:
+		return -PVK_XEN_EOPNOTSUPP;
+	default:
+		return -PVK_XEN_EIO;
+	}
+}
+
+bool blkfront_process(struct blkfront_queue *q)
+{
+	struct pvk_blkfront *dev = q->dev;
+	struct pvk_blkif_front_ring *r = &q->ring;
+	struct done_list dl = { .n = 0 };
+	bool found = false;
+
+	for (;;) {
+		uint32_t n;
+
+		pvk_port_lock(&q->lock);
+		if (PVK_READ_ONCE(dev->broken) || !q->live || PVK_READ_ONCE(dev->gone)) {
+			pvk_port_unlock(&q->lock);
+			break;
+		}
+		if (!PVK_RING_UNCONSUMED_RESPONSES(r, &n)) {
+			blkfront_break_locked(q, "produced more responses than requests outstanding (rsp_prod, req_prod)",
+					      PVK_READ_ONCE(r->sring->rsp_prod), r->req_prod_pvt);
+			pvk_port_unlock(&q->lock);
+			break;
+		}
+		if (!n) {
+			/* Ask for an event at the next response, then look
+			 * again: one produced meanwhile would wait for ever. */
+			bool more = PVK_RING_FINAL_CHECK_FOR_RESPONSES(r);
+
+			pvk_port_unlock(&q->lock);
+			if (!more)
+				break;
+			continue;
+		}
+		if (n > DONE_BATCH)
+			n = DONE_BATCH;
+		for (; n; n--) {
+			struct pvk_blkif_response rsp;
+			const char *bad;
+
+			blkfront_ring_get_response(q->ring_page, r->nr_ents, r->rsp_cons, &rsp);
+			r->rsp_cons++;
+			found = true;
+			q->stats.responses++;
+			bad = blkfront_check_response(q, &rsp);
+			if (bad) {
+				blkfront_break_locked(q, bad, rsp.id,
+						      rsp.id < dev->info.depth ?
+						      (unsigned long long)(int64_t)rsp.status :
+						      q->index);
+				break;
+			}
+			if (rsp.status != PVK_BLKIF_RSP_OKAY)
+				q->stats.errors++;
+			finish_slot_locked(q, &q->slots[rsp.id], map_status(rsp.status), true, &dl);
+			if (PVK_READ_ONCE(dev->broken))
+				break;
+		}
+		pvk_port_unlock(&q->lock);
+		run_done(dev, &dl);
+	}
+	run_done(dev, &dl);
+	if (PVK_READ_ONCE(dev->broken))
+		fail_queues(dev, -PVK_XEN_EIO);
+	return found;
+}
+
+static bool queue_event(pvk_evtchn_port_t port, void *arg)
+{
+	struct blkfront_queue *q = arg;
+
+	(void)port;
+	pvk_port_lock(&q->lock);
+	q->stats.notify_recv++;
+	pvk_port_unlock(&q->lock);
+	return blkfront_process(q);
+}
+
+void pvk_blkfront_poll(struct pvk_blkfront *dev)
+{
+	for (unsigned int i = 0; dev->queues && i < dev->nr_queues_set_up; i++)
+		blkfront_process(&dev->queues[i]);
+}
+
+bool blkfront_push_locked(struct blkfront_queue *q)
+{
+	bool notify;
+
+	if (!q->unpushed)
+		return false;
+	q->unpushed = false;
+	notify = PVK_RING_PUSH_REQUESTS_AND_CHECK_NOTIFY(&q->ring);
+	if (notify)
+		q->stats.notify_sent++;
+	return notify;
+}
+
+void blkfront_notify(struct blkfront_queue *q)
+{
+	pvk_evtchn_send(q->port);
+}
+
+static int queue_setup(struct blkfront_queue *q, unsigned int ring_pages)
+{
+	struct pvk_blkfront *dev = q->dev;
+	unsigned int depth = dev->info.depth;
+	int rc;
+
+	for (unsigned int i = 0; i < ring_pages; i++)
+		if (!(q->ring_page[i] = pvk_port_alloc_page()))
+			return -PVK_XEN_ENOMEM;
+	PVK_SHARED_RING_INIT((struct pvk_blkif_sring *)q->ring_page[0]);
+	PVK_FRONT_RING_INIT(&q->ring, (struct pvk_blkif_sring *)q->ring_page[0],
+			    (size_t)ring_pages * BLKFRONT_PAGE);
+	q->slots = pvk_port_malloc(depth * sizeof(*q->slots));
+	q->free_ids = pvk_port_malloc(depth * sizeof(*q->free_ids));
+	if (!q->slots || !q->free_ids)
+		return -PVK_XEN_ENOMEM;
+	__builtin_memset(q->slots, 0, depth * sizeof(*q->slots));
+	for (unsigned int i = 0; i < depth; i++)
+		q->free_ids[i] = (uint16_t)i;
+	q->free_head = 0;
+	q->free_count = depth;
+	for (unsigned int i = 0; i < ring_pages; i++) {
+		rc = pvk_grant_access_page(dev->backend, q->ring_page[i], false, &q->ring_ref[i]);
+		if (rc)
+			return rc;
+		q->ring_granted++;
+		__atomic_fetch_add(&dev->grants_live, 1, __ATOMIC_RELAXED);
+	}
+	rc = pvk_evtchn_alloc_unbound(dev->backend, queue_event, q, &q->port);
+	if (rc)
+		return rc;
+	q->port_bound = true;
+	q->live = true;
+	return 0;
+}
+
+int blkfront_queues_setup(struct pvk_blkfront *dev, unsigned int nr_queues,
+			  unsigned int ring_pages)
+{
+	uint32_t ents = blkfront_ring_entries(ring_pages);
+
+	if (!nr_queues || nr_queues > BLKFRONT_MAX_QUEUES || !ring_pages ||
+	    ring_pages > BLKFRONT_MAX_RING_PAGES || !ents || dev->queues)
+		return -PVK_XEN_EINVAL;
+	dev->queues = pvk_port_malloc(nr_queues * sizeof(*dev->queues));
+	if (!dev->queues)
+		return -PVK_XEN_ENOMEM;
+	__builtin_memset(dev->queues, 0, nr_queues * sizeof(*dev->queues));
+	dev->info.nr_queues = nr_queues;
+	dev->info.ring_pages = ring_pages;
+	dev->info.depth = ents < BLKFRONT_MAX_DEPTH ? ents : BLKFRONT_MAX_DEPTH;
+	for (unsigned int i = 0; i < nr_queues; i++) {
+		struct blkfront_queue *q = &dev->queues[i];
+		int rc;
+
+		q->dev = dev;
+		q->index = i;
+		pvk_port_lock_init(&q->lock);
+		dev->nr_queues_set_up = i + 1;
+		rc = queue_setup(q, ring_pages);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+/* Ends the grants of a list of pages and frees them; a page the backend
+ * still maps is kept on the retired list (never freed or reused).
+ * Returns how many were kept. */
+static unsigned int end_list(struct blkfront_queue *q, struct blkfront_page *p)
+{
+	unsigned int kept = 0;
+
+	for (struct blkfront_page *n; p; p = n) {
+		n = p->next;
+		if (blkfront_page_end(q, p))
+			continue;
+		pvk_port_lock(&q->lock);
+		p->next = q->retired;
+		q->retired = p;
+		pvk_port_unlock(&q->lock);
+		kept++;
+	}
+	return kept;
+}
+
+/* The queue structures stay (a host thread may still hold the device and
+ * look at them); only pages, grants and the event channel go. */
+void blkfront_queues_teardown(struct pvk_blkfront *dev)
+{
+	for (unsigned int i = 0; dev->queues && i < dev->nr_queues_set_up; i++) {
+		struct blkfront_queue *q = &dev->queues[i];
+		struct blkfront_page *pool, *retired;
+		unsigned int kept, ring_kept = 0;
+
+		if (q->port_bound) {
+			pvk_evtchn_close(q->port);
+			q->port_bound = false;
+		}
+		pvk_port_lock(&q->lock);
+		q->live = false;
+		pool = q->pool;
+		retired = q->retired;
+		q->pool = q->retired = NULL;
+		pvk_port_unlock(&q->lock);
+		kept = end_list(q, pool) + end_list(q, retired);
+		/* A ring page the backend still maps stays in ring_page[]. */
+		for (unsigned int j = 0; j < BLKFRONT_MAX_RING_PAGES; j++) {
+			if (!q->ring_page[j])
+				continue;
+			if (j < q->ring_granted) {
+				if (pvk_grant_end_access_page(q->ring_ref[j], q->ring_page[j])) {
+					ring_kept++;
+					continue;
+				}
+				__atomic_fetch_sub(&dev->grants_live, 1, __ATOMIC_RELAXED);
+			} else {
+				pvk_port_free_page(q->ring_page[j]);
+			}
+			q->ring_page[j] = NULL;
+		}
+		if (kept || ring_kept)
+			pvk_err("blkfront: %s: queue %u: %u data and %u ring pages still mapped by the backend at teardown: kept, never reused",
+				dev->name, i, kept, ring_kept);
+	}
+}
+
+static void add_stats(struct pvk_blkfront_stats *to, const struct pvk_blkfront_stats *s)
+{
+	to->requests += s->requests;
+	to->segments += s->segments;
+	to->indirect += s->indirect;
+	to->grants += s->grants;
+	to->grants_reused += s->grants_reused;
+	to->notify_sent += s->notify_sent;
+	to->notify_recv += s->notify_recv;
+	to->responses += s->responses;
+	to->errors += s->errors;
+	to->eagain += s->eagain;
+}
+
+int pvk_blkfront_get_queue_stats(const struct pvk_blkfront *dev,
+				 unsigned int queue,
+				 struct pvk_blkfront_stats *out)
+{
+	struct blkfront_queue *q;
+
+	__builtin_memset(out, 0, sizeof(*out));
+	if (!dev->queues || queue >= dev->nr_queues_set_up)
+		return -PVK_XEN_EINVAL;
+	q = &dev->queues[queue];
+	pvk_port_lock(&q->lock);
+	*out = q->stats;
+	pvk_port_unlock(&q->lock);
+	return 0;
+}
+
+void pvk_blkfront_get_stats(const struct pvk_blkfront *dev,
+			    struct pvk_blkfront_stats *out)
+{
+	struct pvk_blkfront_stats one;
+
+	__builtin_memset(out, 0, sizeof(*out));
+	for (unsigned int i = 0; dev->queues && i < dev->nr_queues_set_up; i++)
+		if (!pvk_blkfront_get_queue_stats(dev, i, &one))
+			add_stats(out, &one);
+}
+
+bool pvk_blkfront_broken(const struct pvk_blkfront *dev)
+{
+	return PVK_READ_ONCE(dev->broken);
+}
+
+unsigned int pvk_blkfront_grants_held(const struct pvk_blkfront *dev)
+{
+	return __atomic_load_n(&dev->grants_live, __ATOMIC_RELAXED);
+}
+
+const struct pvk_blkfront_info *pvk_blkfront_info(const struct pvk_blkfront *dev)
+{
+	return &dev->info;
+}

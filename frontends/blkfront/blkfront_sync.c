@@ -1,0 +1,100 @@
+/*
+ * frontends/blkfront/blkfront_sync.c - the bounded waits a simple host
+ * uses: for a free slot on a queue, and for one whole request
+ * (pvk_blkfront_rw_sync). A backend that does not answer in time is no
+ * longer trusted: the device is marked broken and its I/O failed, so a
+ * late answer can never land in memory that was given back.
+ */
+#include <pvkit/time.h>
+#include <pvkit/xen/errno.h>
+
+#include "blkfront_internal.h"
+
+struct slot_wait {
+	struct pvk_blkfront *dev;
+	struct blkfront_queue *q;
+};
+
+static bool slot_free(void *arg)
+{
+	struct slot_wait *w = arg;
+	bool ok;
+
+	if (PVK_READ_ONCE(w->dev->broken) || !PVK_READ_ONCE(w->dev->connected))
+		return true;
+	pvk_port_lock(&w->q->lock);
+	ok = w->q->outstanding < w->dev->info.depth && !PVK_RING_FULL(&w->q->ring);
+	pvk_port_unlock(&w->q->lock);
+	return ok;
+}
+
+int pvk_blkfront_wait_slot(struct pvk_blkfront *dev, unsigned int queue,
+			   uint64_t timeout_ns)
+{
+	struct slot_wait w = { .dev = dev };
+
+	if (!dev->queues || !dev->info.nr_queues)
+		return 0;	/* the next submit says why */
+	w.q = blkfront_queue_of(dev, queue);
+	/* Whatever is queued must reach the backend, or nothing frees. */
+	pvk_blkfront_kick(dev, queue);
+	return pvk_port_wait_until(&dev->wait, slot_free, &w, timeout_ns);
+}
+
+struct sync_req {
+	struct pvk_blk_req req;
+	bool done;
+	int status;
+};
+
+static void sync_done(struct pvk_blk_req *req, int status)
+{
+	struct sync_req *sr = req->arg;
+
+	sr->status = status;
+	PVK_WRITE_ONCE(sr->done, true);
+}
+
+static bool sync_finished(void *arg)
+{
+	return PVK_READ_ONCE(((struct sync_req *)arg)->done);
+}
+
+static uint64_t time_left(uint64_t deadline)
+{
+	uint64_t now = pvk_time_now_ns();
+
+	return now < deadline ? deadline - now : 0;
+}
+
+int pvk_blkfront_rw_sync(struct pvk_blkfront *dev, enum pvk_blk_op op,
+			 uint64_t sector, void *buf, size_t len,
+			 uint64_t timeout_ns)
+{
+	struct sync_req sr = {
+		.req = { .op = op, .sector = sector, .buf = buf, .len = len,
+			 .done = sync_done },
+	};
+	/* One deadline for the whole call, as the header promises: waiting
+	 * for a slot (perhaps more than once, other submitters racing us)
+	 * and then for the answer share timeout_ns. */
+	uint64_t start = pvk_time_now_ns();
+	uint64_t deadline = start + timeout_ns < start ? UINT64_MAX : start + timeout_ns;
+	int rc;
+
+	sr.req.arg = &sr;
+	while ((rc = pvk_blkfront_submit(dev, &sr.req)) == -PVK_XEN_EAGAIN) {
+		if (pvk_blkfront_wait_slot(dev, 0, time_left(deadline))) {
+			blkfront_break(dev, "backend did not free a slot in time (queue, timeout ms)",
+				       0, timeout_ns / 1000000);
+			return -PVK_XEN_EIO;
+		}
+	}
+	if (rc)
+		return rc;
+	if (pvk_port_wait_until(&dev->wait, sync_finished, &sr, time_left(deadline)))
+		/* Fails sr too: its callback has run when this returns. */
+		blkfront_break(dev, "backend did not answer in time (queue, timeout ms)",
+			       0, timeout_ns / 1000000);
+	return sr.status;
+}
