@@ -105,11 +105,12 @@ blk_table() {  # xen_log
 			pr = rate(p); lr = rate(l)
 			pq = field(p, "reqs") + 0; lq = field(l, "reqs") + 0
 			ops = field(p, "ops") + 0
-			printf "bench blkfront-%s pvkit=%.1f%s linux=%.1f%s ratio=%s grants/req=%s notify/req=%s irqs/req=%s reused/req=%s reqs/op=%s linux-irqs/req=%s linux-reqs/op=%s\n",
+			printf "bench blkfront-%s pvkit=%.1f%s linux=%.1f%s ratio=%s grants/req=%s notify/req=%s irqs/req=%s reused/req=%s reqs/op=%s eagain/req=%s linux-irqs/req=%s linux-reqs/op=%s\n",
 			       c, pr, unit(p), lr, unit(l), (lr > 0 ? sprintf("%.2f", pr / lr) : "inf"),
 			       per(field(p, "grants"), pq), per(field(p, "notify"), pq),
 			       per(field(p, "irqs"), pq), per(field(p, "reused"), pq),
-			       per(pq, ops), per(field(l, "irqs"), lq), per(lq, ops)
+			       per(pq, ops), per(field(p, "eagain"), pq),
+			       per(field(l, "irqs"), lq), per(lq, ops)
 		}
 		if (n == 0) { print "bench: blk: FAIL: no block figures from either side"; fail = 1 }
 		exit fail
@@ -201,7 +202,8 @@ blk_table "$xen_log" || ok=0
 echo "bench: blk: the kit's blkfront (reference guest) and Linux's xen-blkfront (Debian's kernel," \
 	"domU) against Linux blkback, same boot, 1 vCPU each, same requests (tests/bench/blkbench.h);" \
 	"ratio = pvkit/linux throughput; grants/req, notify/req (sent), irqs/req (received)," \
-	"reused/req (persistent grants) are the kit's per ring request; linux-irqs/req from its blkif" \
+	"reused/req (persistent grants), eagain/req (submits refused: queue full) are the kit's" \
+	"per ring request; linux-irqs/req from its blkif" \
 	"interrupts; reqs/op = ring requests per operation on each side"
 [ "$ok" = 1 ] || { echo "bench: FAIL: a side did not produce its figures"; exit 1; }
 echo "bench: done"

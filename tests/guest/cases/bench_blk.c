@@ -9,7 +9,9 @@
  * side). An operation larger than one protocol request
  * (pvk_blkfront_info()->max_bytes) is cut into requests of at most that
  * size, submitted in order, as Linux's block layer cuts a bio; a full
- * queue (-EAGAIN) waits for a slot (pvk_blkfront_wait_slot). Operation i
+ * queue (-EAGAIN) waits for a slot (pvk_blkfront_wait_slot). Requests
+ * started together go with PVK_BLK_REQ_MORE and one pvk_blkfront_kick()
+ * after them, as Linux's io_submit of a batch. Operation i
  * of a case goes to blkb_offset(i), the same offsets as Linux's side
  * (tests/xen/domu/blkbench.c).
  *
@@ -128,6 +130,8 @@ static int start_op(struct pvk_blkfront *dev, const struct blkb_case *c,
 			.op = c->write ? PVK_BLK_WRITE : PVK_BLK_READ,
 			.sector = (off + done_bytes) / 512,
 			.queue = 0,
+			/* Pushed by the kick after the batch (run_case). */
+			.flags = PVK_BLK_REQ_MORE,
 			.done = piece_done,
 			.arg = pc,
 		};
@@ -157,6 +161,7 @@ static int run_case(struct pvk_blkfront *dev, unsigned int ci)
 	struct pvk_blkfront_stats s0, s1;
 	uint64_t state = blkb_seed(ci), digest = 0, t0, t1;
 	unsigned long next = 0, seen;
+	bool started;
 	int rc;
 
 	for (unsigned int k = 0; k < c->qd; k++)
@@ -167,7 +172,10 @@ static int run_case(struct pvk_blkfront *dev, unsigned int ci)
 	while (PVK_READ_ONCE(completed) < c->ops) {
 		/* Before the scan: a completion during it ends the wait below. */
 		seen = PVK_READ_ONCE(completed);
-		/* Recycle finished operations, start new ones in index order. */
+		/* Recycle finished operations, start new ones in index order,
+		 * then push them in one go: as Linux's io_submit of every free
+		 * slot (blk-mq's plug), at most one notification per batch. */
+		started = false;
 		for (unsigned int k = 0; k < c->qd; k++) {
 			struct op *op = &ops[k];
 			uint64_t off;
@@ -188,7 +196,10 @@ static int run_case(struct pvk_blkfront *dev, unsigned int ci)
 			rc = start_op(dev, c, op, off);
 			if (rc)
 				return rc;
+			started = true;
 		}
+		if (started)
+			pvk_blkfront_kick(dev, 0);
 		/* Every slot busy (or nothing left to start): wait for one. */
 		if (pvk_port_wait_until(&bench_wait, some_completed, &seen, WAIT_NS)) {
 			guest_printf("bench-blk: FAIL %s: no completion in 30 s\n", c->name);
