@@ -61,17 +61,30 @@ struct blkfront_page {
 	struct blkfront_page *next;	/* free list, or the slot's chain */
 };
 
-/* One outstanding request: its ring id is the slot's index. */
+/* Page descriptors come a page of them at a time (the kit's heap is for
+ * small control structures; a busy queue has hundreds of pages). */
+struct blkfront_desc_page {
+	struct blkfront_desc_page *next;
+	struct blkfront_page d[(BLKFRONT_PAGE - 8) / sizeof(struct blkfront_page)];
+};
+
+/* One outstanding request: its ring id is the slot's id. */
 struct blkfront_slot {
+	struct pvk_blk_req *req;
+	struct blkfront_page *data;		/* data pages, in order */
+	struct blkfront_page *ind;		/* indirect pages, in order */
+	size_t len;				/* data bytes, packed from page 0 */
+	unsigned int nr_data;			/* data pages */
+	uint16_t id;
 	bool in_use;				/* reserved by a submit */
 	bool sent;				/* on the ring: may be answered */
 	uint8_t rsp_op;				/* the operation its answer names */
-	unsigned int nr_data;			/* data pages */
-	size_t len;				/* data bytes, packed from page 0 */
-	struct blkfront_page *data;		/* data pages, in order */
-	struct blkfront_page *ind;		/* indirect pages, in order */
-	struct pvk_blk_req *req;
 };
+
+/* Slots live in whole pages too, BLKFRONT_SLOTS_PER_PAGE to a page. */
+#define BLKFRONT_SLOTS_PER_PAGE	(BLKFRONT_PAGE / sizeof(struct blkfront_slot))
+#define BLKFRONT_SLOT_PAGES \
+	((BLKFRONT_MAX_DEPTH + BLKFRONT_SLOTS_PER_PAGE - 1) / BLKFRONT_SLOTS_PER_PAGE)
 
 struct blkfront_queue {
 	struct pvk_blkfront *dev;
@@ -84,11 +97,14 @@ struct blkfront_queue {
 	bool live;				/* rings up: I/O may use it */
 	pvk_evtchn_port_t port;
 	bool port_bound;
-	struct blkfront_slot *slots;		/* dev->info.depth of them */
+	/* dev->info.depth slots, in pages. */
+	struct blkfront_slot *slot_page[BLKFRONT_SLOT_PAGES];
 	/* Free ids, oldest freed first: an id is not used again until every
 	 * other free one was (a late answer to an old id stays detectable). */
-	uint16_t *free_ids;
+	uint16_t free_ids[BLKFRONT_MAX_DEPTH];
 	unsigned int free_head, free_count;
+	struct blkfront_desc_page *desc_pages;	/* kept with the queue */
+	struct blkfront_page *spare;		/* unused descriptors */
 	unsigned int outstanding;
 	bool unpushed;				/* requests not yet pushed */
 	struct blkfront_page *pool;		/* free pages */
@@ -162,7 +178,7 @@ bool blkfront_release_pages(struct blkfront_queue *q, struct blkfront_slot *s);
 /* Copies a finished read into the request's pieces. Locked. */
 void blkfront_copy_out(const struct blkfront_slot *s);
 /* Frees a page whose grant has ended (or never started). */
-void blkfront_page_free(struct blkfront_page *p);
+void blkfront_page_free(struct blkfront_queue *q, struct blkfront_page *p);
 /* Ends p's grant and frees it; false (kept, logged) if still mapped. */
 bool blkfront_page_end(struct blkfront_queue *q, struct blkfront_page *p);
 /* A free id's slot, or NULL. Locked. */
@@ -176,6 +192,12 @@ size_t blkfront_req_bytes(const struct pvk_blk_req *req);
 void blkfront_seg_layout(size_t len, unsigned int i, uint8_t *first, uint8_t *last);
 /* Indirect pages a request of nr_data pages needs (pure). */
 unsigned int blkfront_indirect_pages(unsigned int nr_data);
+
+static inline struct blkfront_slot *blkfront_slot(const struct blkfront_queue *q,
+						  unsigned int id)
+{
+	return &q->slot_page[id / BLKFRONT_SLOTS_PER_PAGE][id % BLKFRONT_SLOTS_PER_PAGE];
+}
 
 static inline struct blkfront_queue *blkfront_queue_of(struct pvk_blkfront *dev,
 							unsigned int queue)

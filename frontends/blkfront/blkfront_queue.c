@@ -52,7 +52,7 @@ static void finish_slot_locked(struct blkfront_queue *q, struct blkfront_slot *s
 		if (!blkfront_release_pages(q, s)) {
 			status = -PVK_XEN_EIO;
 			blkfront_break_locked(q, "kept a page mapped after answering its request (id, queue)",
-					      (unsigned long long)(s - q->slots), q->index);
+					      s->id, q->index);
 		} else if (status == 0 && req->op == PVK_BLK_READ) {
 			blkfront_copy_out(s);
 		}
@@ -97,14 +97,14 @@ static bool fail_batch(struct blkfront_queue *q, int status)
 	bool more = false;
 
 	pvk_port_lock(&q->lock);
-	for (unsigned int i = 0; q->slots && i < q->dev->info.depth; i++) {
-		if (!q->slots[i].sent)
+	for (unsigned int i = 0; q->slot_page[0] && i < q->dev->info.depth; i++) {
+		if (!blkfront_slot(q, i)->sent)
 			continue;
 		if (dl.n == DONE_BATCH) {
 			more = true;
 			break;
 		}
-		finish_slot_locked(q, &q->slots[i], status, false, &dl);
+		finish_slot_locked(q, blkfront_slot(q, i), status, false, &dl);
 	}
 	pvk_port_unlock(&q->lock);
 	run_done(q->dev, &dl);
@@ -153,9 +153,9 @@ const char *blkfront_check_response(const struct blkfront_queue *q,
 {
 	const struct blkfront_slot *s;
 
-	if (rsp->id >= q->dev->info.depth || !q->slots[rsp->id].sent)
+	if (rsp->id >= q->dev->info.depth || !blkfront_slot(q, (unsigned int)rsp->id)->sent)
 		return "answered a request not outstanding (id, queue)";
-	s = &q->slots[rsp->id];
+	s = blkfront_slot(q, (unsigned int)rsp->id);
 	if (rsp->operation != s->rsp_op)
 		return "answered with another operation (id, operation)";
 	if (rsp->status != PVK_BLKIF_RSP_OKAY && rsp->status != PVK_BLKIF_RSP_ERROR &&
@@ -227,7 +227,8 @@ bool blkfront_process(struct blkfront_queue *q)
 			}
 			if (rsp.status != PVK_BLKIF_RSP_OKAY)
 				q->stats.errors++;
-			finish_slot_locked(q, &q->slots[rsp.id], map_status(rsp.status), true, &dl);
+			finish_slot_locked(q, blkfront_slot(q, (unsigned int)rsp.id),
+					   map_status(rsp.status), true, &dl);
 			if (PVK_READ_ONCE(dev->broken))
 				break;
 		}
@@ -287,13 +288,13 @@ static int queue_setup(struct blkfront_queue *q, unsigned int ring_pages)
 	PVK_SHARED_RING_INIT((struct pvk_blkif_sring *)q->ring_page[0]);
 	PVK_FRONT_RING_INIT(&q->ring, (struct pvk_blkif_sring *)q->ring_page[0],
 			    (size_t)ring_pages * BLKFRONT_PAGE);
-	q->slots = pvk_port_malloc(depth * sizeof(*q->slots));
-	q->free_ids = pvk_port_malloc(depth * sizeof(*q->free_ids));
-	if (!q->slots || !q->free_ids)
-		return -PVK_XEN_ENOMEM;
-	__builtin_memset(q->slots, 0, depth * sizeof(*q->slots));
-	for (unsigned int i = 0; i < depth; i++)
+	for (unsigned int i = 0; i * BLKFRONT_SLOTS_PER_PAGE < depth; i++)
+		if (!(q->slot_page[i] = pvk_port_alloc_page()))	/* zeroed */
+			return -PVK_XEN_ENOMEM;
+	for (unsigned int i = 0; i < depth; i++) {
+		blkfront_slot(q, i)->id = (uint16_t)i;
 		q->free_ids[i] = (uint16_t)i;
+	}
 	q->free_head = 0;
 	q->free_count = depth;
 	for (unsigned int i = 0; i < ring_pages; i++) {

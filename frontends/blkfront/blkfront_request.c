@@ -125,7 +125,7 @@ struct blkfront_slot *blkfront_take_slot(struct blkfront_queue *q)
 	id = q->free_ids[q->free_head];
 	q->free_head = (q->free_head + 1) % depth;
 	q->free_count--;
-	return &q->slots[id];
+	return blkfront_slot(q, id);
 }
 
 void blkfront_put_slot(struct blkfront_queue *q, struct blkfront_slot *s)
@@ -134,14 +134,49 @@ void blkfront_put_slot(struct blkfront_queue *q, struct blkfront_slot *s)
 
 	s->in_use = false;
 	s->req = NULL;
-	q->free_ids[(q->free_head + q->free_count) % depth] = (uint16_t)(s - q->slots);
+	q->free_ids[(q->free_head + q->free_count) % depth] = s->id;
 	q->free_count++;
 }
 
-void blkfront_page_free(struct blkfront_page *p)
+/* A descriptor from the queue's spares, a new page of them if none. */
+static struct blkfront_page *desc_get(struct blkfront_queue *q)
+{
+	struct blkfront_desc_page *dp;
+	struct blkfront_page *p;
+
+	pvk_port_lock(&q->lock);
+	p = q->spare;
+	if (p)
+		q->spare = p->next;
+	pvk_port_unlock(&q->lock);
+	if (p)
+		return p;
+	dp = pvk_port_alloc_page();
+	if (!dp)
+		return NULL;
+	pvk_port_lock(&q->lock);
+	dp->next = q->desc_pages;
+	q->desc_pages = dp;
+	for (unsigned int i = 1; i < PVK_ARRAY_SIZE(dp->d); i++) {
+		dp->d[i].next = q->spare;
+		q->spare = &dp->d[i];
+	}
+	pvk_port_unlock(&q->lock);
+	return &dp->d[0];
+}
+
+static void desc_put(struct blkfront_queue *q, struct blkfront_page *p)
+{
+	pvk_port_lock(&q->lock);
+	p->next = q->spare;
+	q->spare = p;
+	pvk_port_unlock(&q->lock);
+}
+
+void blkfront_page_free(struct blkfront_queue *q, struct blkfront_page *p)
 {
 	pvk_port_free_page(p->va);
-	pvk_port_free(p);
+	desc_put(q, p);
 }
 
 bool blkfront_page_end(struct blkfront_queue *q, struct blkfront_page *p)
@@ -152,7 +187,7 @@ bool blkfront_page_end(struct blkfront_queue *q, struct blkfront_page *p)
 		p->granted = false;
 		__atomic_fetch_sub(&q->dev->grants_live, 1, __ATOMIC_RELAXED);
 	}
-	blkfront_page_free(p);
+	blkfront_page_free(q, p);
 	return true;
 }
 
@@ -188,10 +223,9 @@ static bool end_chain(struct blkfront_queue *q, struct blkfront_page **head,
 
 bool blkfront_release_pages(struct blkfront_queue *q, struct blkfront_slot *s)
 {
-	unsigned int id = (unsigned int)(s - q->slots);
-	bool ok = end_chain(q, &s->data, id);
+	bool ok = end_chain(q, &s->data, s->id);
 
-	return end_chain(q, &s->ind, id) && ok;
+	return end_chain(q, &s->ind, s->id) && ok;
 }
 
 /* ---- Checks ------------------------------------------------------------- */
@@ -322,17 +356,18 @@ static int take_pages(struct blkfront_queue *q, unsigned int need,
 }
 
 /* Pages for a chain of n: allocated ones appended to *chain. */
-static int alloc_pages(struct blkfront_page **chain, unsigned int n)
+static int alloc_pages(struct blkfront_queue *q, struct blkfront_page **chain,
+		       unsigned int n)
 {
 	for (unsigned int i = 0; i < n; i++) {
-		struct blkfront_page *p = pvk_port_malloc(sizeof(*p));
+		struct blkfront_page *p = desc_get(q);
 
 		if (!p)
 			return -PVK_XEN_ENOMEM;
 		__builtin_memset(p, 0, sizeof(*p));
 		p->va = pvk_port_alloc_page();	/* zeroed */
 		if (!p->va) {
-			pvk_port_free(p);
+			desc_put(q, p);
 			return -PVK_XEN_ENOMEM;
 		}
 		p->next = *chain;
@@ -497,7 +532,7 @@ static int undo_locked(struct blkfront_queue *q, struct blkfront_slot *s, int rc
 {
 	if (!blkfront_release_pages(q, s)) {
 		blkfront_break_locked(q, "mapped a grant of a request never sent (slot, queue)",
-				      (unsigned long long)(s - q->slots), q->index);
+				      s->id, q->index);
 		rc = -PVK_XEN_EIO;
 	}
 	for (struct blkfront_page *p = s->data, *n; p; p = n) {
@@ -567,7 +602,7 @@ int pvk_blkfront_submit(struct pvk_blkfront *dev, struct pvk_blk_req *req)
 	q->outstanding++;
 	pvk_port_unlock(&q->lock);
 
-	rc = alloc_pages(&chain, to_alloc);
+	rc = alloc_pages(q, &chain, to_alloc);
 	split_chain(s, chain, nr_ind);
 	if (!rc)
 		rc = prepare(q, s, &st);
@@ -596,7 +631,7 @@ int pvk_blkfront_submit(struct pvk_blkfront *dev, struct pvk_blk_req *req)
 		return rc;
 	}
 	s->rsp_op = ring_op(req->op);	/* an indirect answer names indirect_op */
-	build(q, s, (uint64_t)(s - q->slots), &rq);
+	build(q, s, s->id, &rq);
 	blkfront_ring_put_request(q->ring_page, q->ring.nr_ents, q->ring.req_prod_pvt, &rq);
 	q->ring.req_prod_pvt++;
 	s->sent = true;

@@ -81,8 +81,10 @@ static unsigned int min_u(unsigned long a, unsigned long b)
 	return (unsigned int)(a < b ? a : b);
 }
 
-/* The keys we publish: at most 4 + queues * (ring pages + 1). */
-#define MAX_KEYS	(4 + BLKFRONT_MAX_QUEUES * (BLKFRONT_MAX_RING_PAGES + 1))
+/* Keys written in one transaction: the top-level ones, or one queue's
+ * ring-ref(s) and event-channel. The backend reads them only once we are
+ * Initialised, so several transactions before that are as good as one. */
+#define MAX_KEYS	(BLKFRONT_MAX_RING_PAGES + 1)
 
 struct keyset {
 	unsigned int n;
@@ -107,39 +109,39 @@ static void add_key(struct keyset *ks, const char *prefix, const char *key,
 
 static int publish(struct pvk_blkfront *dev, unsigned int order)
 {
-	struct keyset *ks = pvk_port_malloc(sizeof(*ks));
 	unsigned int nq = dev->info.nr_queues;
+	struct keyset ks;
 	char num[12];
 	int rc;
 
-	if (!ks)
-		return -PVK_XEN_ENOMEM;
-	ks->n = 0;
-	add_key(ks, "", "protocol", 0, false, "x86_64-abi");
-	add_key(ks, "", "feature-persistent", 0, false, blkfront_opts.persistent ? "1" : "0");
+	ks.n = 0;
+	add_key(&ks, "", "protocol", 0, false, "x86_64-abi");
+	add_key(&ks, "", "feature-persistent", 0, false, blkfront_opts.persistent ? "1" : "0");
 	if (order) {
 		pvk_snprintf(num, sizeof(num), "%u", order);
-		add_key(ks, "", "ring-page-order", 0, false, num);
+		add_key(&ks, "", "ring-page-order", 0, false, num);
 	}
 	if (nq > 1) {
 		pvk_snprintf(num, sizeof(num), "%u", nq);
-		add_key(ks, "", "multi-queue-num-queues", 0, false, num);
+		add_key(&ks, "", "multi-queue-num-queues", 0, false, num);
 	}
-	for (unsigned int i = 0; i < nq; i++) {
+	rc = pvk_xenbus_write_keys(dev->xdev, ks.kv, ks.n);
+	for (unsigned int i = 0; !rc && i < nq; i++) {
 		struct blkfront_queue *q = &dev->queues[i];
 		char prefix[12] = "";
 
+		/* One queue: the keys of old, at the top; else queue-N/. */
 		if (nq > 1)
 			pvk_snprintf(prefix, sizeof(prefix), "queue-%u/", i);
+		ks.n = 0;
 		for (unsigned int j = 0; j < dev->info.ring_pages; j++) {
 			pvk_snprintf(num, sizeof(num), "%u", q->ring_ref[j]);
-			add_key(ks, prefix, "ring-ref", j, order > 0, num);
+			add_key(&ks, prefix, "ring-ref", j, order > 0, num);
 		}
 		pvk_snprintf(num, sizeof(num), "%u", q->port);
-		add_key(ks, prefix, "event-channel", 0, false, num);
+		add_key(&ks, prefix, "event-channel", 0, false, num);
+		rc = pvk_xenbus_write_keys(dev->xdev, ks.kv, ks.n);
 	}
-	rc = pvk_xenbus_write_keys(dev->xdev, ks->kv, ks->n);
-	pvk_port_free(ks);
 	return rc;
 }
 

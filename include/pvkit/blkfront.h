@@ -37,12 +37,15 @@
  * -PVK_XEN_ENODEV (the device closed or was removed), -PVK_XEN_EROFS
  * (write or discard on a read-only disk), -PVK_XEN_EINVAL (a request the
  * protocol cannot carry, or outside the disk); from submit also
- * -PVK_XEN_ENOMEM (no memory for its pages, nothing queued).
+ * -PVK_XEN_ENOMEM (no memory or grant references for its pages with
+ * nothing else outstanding on the queue; with requests outstanding that
+ * is -PVK_XEN_EAGAIN).
  */
 #ifndef PVKIT_BLKFRONT_H
 #define PVKIT_BLKFRONT_H
 
 #include <pvkit/types.h>
+#include <pvkit/xen/io/blkif.h>	/* PVK_VDISK_*: info->vdisk_info bits */
 
 struct pvk_blkfront;
 

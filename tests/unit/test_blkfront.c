@@ -163,11 +163,8 @@ static void setup(void)
  * every page blkfront holds, pooled, retired or kept, and the ring. */
 static void free_chain(struct blkfront_page *p)
 {
-	for (struct blkfront_page *n; p; p = n) {
-		n = p->next;
+	for (; p; p = p->next)
 		free(p->va);
-		free(p);
-	}
 }
 
 static void *freed_pages[4096];
@@ -217,8 +214,12 @@ static void teardown(void)
 		free_chain(q->retired);
 		for (unsigned int j = 0; j < BLKFRONT_MAX_RING_PAGES; j++)
 			free(q->ring_page[j]);
-		free(q->slots);
-		free(q->free_ids);
+		for (unsigned int j = 0; j < BLKFRONT_SLOT_PAGES; j++)
+			free(q->slot_page[j]);
+		for (struct blkfront_desc_page *dp = q->desc_pages, *n; dp; dp = n) {
+			n = dp->next;
+			free(dp);
+		}
 	}
 	for (unsigned int k = 0; k < n_freed; k++)
 		free(freed_pages[k]);
@@ -1174,5 +1175,30 @@ UNIT_TEST(blkfront_grant_mapped_before_send_breaks_the_device)
 	CHECK_EQ(submit(&req, &res, PVK_BLK_WRITE, 0, buf, 4096), -PVK_XEN_EIO);
 	CHECK_EQ(res.calls, 0);
 	kit.mapped[mapped_ref] = false;
+	teardown();
+}
+
+/* Out of grant references: back-pressure while other requests are out
+ * (their completions free some), -ENOMEM when none is; never broken. */
+UNIT_TEST(blkfront_out_of_grants_is_eagain_or_enomem)
+{
+	struct pvk_blk_req a, b;
+	struct result ra, rb;
+
+	setup();
+	CHECK_EQ(submit(&a, &ra, PVK_BLK_READ, 0, buf, 512), 0);
+	kit.grants_left = 1;		/* the next grant fails */
+	CHECK_EQ(submit(&b, &rb, PVK_BLK_READ, 1, buf + 4096, 512), -PVK_XEN_EAGAIN);
+	CHECK_EQ(backend_serve(), 1);
+	CHECK_EQ(ra.status, 0);
+	kit.grants_left = 1;
+	CHECK_EQ(submit(&b, &rb, PVK_BLK_READ, 1, buf + 4096, 512), -PVK_XEN_ENOMEM);
+	CHECK(!pvk_blkfront_broken(dev));
+	CHECK_EQ(rb.calls, 0);
+	kit.grants_left = 0;
+	CHECK_EQ(submit(&b, &rb, PVK_BLK_READ, 1, buf + 4096, 512), 0);
+	CHECK_EQ(backend_serve(), 1);
+	CHECK_EQ(rb.status, 0);
+	CHECK_EQ(kit.live, 1);
 	teardown();
 }
