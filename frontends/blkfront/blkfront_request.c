@@ -458,9 +458,11 @@ static int prepare(struct blkfront_queue *q, struct blkfront_slot *s,
 				ip = ip->next;
 				seg = ip->va;
 			}
+			/* Whole descriptor zeroed first: its 2 padding bytes
+			 * are on a page the backend reads. */
+			__builtin_memset(&seg[k], 0, sizeof(seg[k]));
 			seg[k].gref = p->gref;
 			blkfront_seg_layout(s->len, i, &seg[k].first_sect, &seg[k].last_sect);
-			seg[k]._pad = 0;
 		}
 		if (!persistent) {
 			unsigned int k = s->nr_data % BLKFRONT_SEGS_PER_INDIRECT_PAGE;
@@ -530,6 +532,9 @@ static void build(struct blkfront_queue *q, struct blkfront_slot *s, uint64_t id
  * mapped though never told of it is kept, and that breaks the device). */
 static int undo_locked(struct blkfront_queue *q, struct blkfront_slot *s, int rc)
 {
+	/* Torn down meanwhile: the pages go where teardown ends grants. */
+	struct blkfront_page **to = q->live ? &q->pool : &q->retired;
+
 	if (!blkfront_release_pages(q, s)) {
 		blkfront_break_locked(q, "mapped a grant of a request never sent (slot, queue)",
 				      s->id, q->index);
@@ -537,13 +542,13 @@ static int undo_locked(struct blkfront_queue *q, struct blkfront_slot *s, int rc
 	}
 	for (struct blkfront_page *p = s->data, *n; p; p = n) {
 		n = p->next;
-		p->next = q->pool;
-		q->pool = p;
+		p->next = *to;
+		*to = p;
 	}
 	for (struct blkfront_page *p = s->ind, *n; p; p = n) {
 		n = p->next;
-		p->next = q->pool;
-		q->pool = p;
+		p->next = *to;
+		*to = p;
 	}
 	s->data = s->ind = NULL;
 	blkfront_put_slot(q, s);
@@ -624,6 +629,13 @@ int pvk_blkfront_submit(struct pvk_blkfront *dev, struct pvk_blk_req *req)
 			q->pool_pages -= nr_data + nr_ind - got;
 		}
 		rc = undo_locked(q, s, rc);
+		/* Out of grant references or memory: if other requests are
+		 * outstanding their completions free some (back-pressure);
+		 * else it is a lack the host must hear of. */
+		if (rc == -PVK_XEN_ENOSPC || rc == -PVK_XEN_ENOMEM)
+			rc = q->outstanding ? -PVK_XEN_EAGAIN : -PVK_XEN_ENOMEM;
+		if (rc == -PVK_XEN_EAGAIN)
+			q->stats.eagain++;
 		pvk_port_unlock(&q->lock);
 		pvk_port_wake(&dev->wait);
 		if (PVK_READ_ONCE(dev->broken))

@@ -47,7 +47,6 @@ typedef uint64_t pvk_blkif_sector_t;	/* in 512-byte sectors */
 struct pvk_blkif_request_segment {
 	pvk_grant_ref_t gref;
 	uint8_t first_sect, last_sect;
-	uint16_t _pad;			/* named so it is written, not leaked */
 };
 PVK_BUILD_BUG_ON(sizeof(struct pvk_blkif_request_segment) != 8);
 
