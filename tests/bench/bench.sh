@@ -7,12 +7,28 @@
 #   bench NAME native=VALUE xen=VALUE ratio=X.XX hypercalls/op=N
 #
 # VALUE is time per operation; ratio is xen/native; hypercalls/op is the
-# Xen side's (the kit's counters). Timings are reported, never judged:
-# this fails only when a side did not produce its figures (a side did not
-# boot, a benchmarked operation failed, a benchmark is missing on a side).
-# Both sides run under QEMU TCG here, so ratios say more than absolutes.
+# Xen side's (the kit's counters).
 #
-#   bench.sh --table NATIVE_LOG XEN_LOG   only the table, from earlier logs
+# In the same Xen boot, the block benchmark (tests/bench/blkbench.h): the
+# kit's blkfront in the reference guest (scenario bench-blkfront) and
+# Linux's xen-blkfront in a Linux PV domU (scenario bench-blkfront-linux),
+# each on its own 64 MiB file-backed disk behind Linux blkback, then one
+# line per case:
+#
+#   bench blkfront-CASE pvkit=V linux=V ratio=X.XX grants/req=N notify/req=N ...
+#
+# V is throughput (IOPS for 4 KiB cases, MiB/s for 1 MiB ones: higher is
+# better); ratio is pvkit/linux; grants/req and notify/req are the kit's
+# (its statistics); see tests/bench/README.md for the rest of the line.
+#
+# Timings are reported, never judged: this fails only when a side did not
+# produce its figures (a side did not boot, a benchmarked operation failed,
+# a benchmark is missing on a side, the two block sides did not issue the
+# same requests). Everything runs under QEMU TCG here, so ratios say more
+# than absolutes.
+#
+#   bench.sh --table NATIVE_LOG XEN_LOG   only the tables, from earlier logs
+#   bench.sh --blk-table XEN_LOG          only the block table
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -37,11 +53,76 @@ run_both() {  # image outdir
 		-device isa-debug-exit,iobase=0xf4,iosize=0x04 </dev/null 2>&1 |
 		tr -d '\r' >"$native_log"
 
-	echo "bench: Xen run (e2e harness, scenario bench) -> $xen_log"
-	PVK_E2E_OUT=$xen_out "$root/tests/xen/e2e.sh" --guest "$image" check bench
+	echo "bench: Xen run (e2e harness, scenarios bench bench-blkfront bench-blkfront-linux) -> $xen_log"
+	PVK_E2E_OUT=$xen_out "$root/tests/xen/e2e.sh" --guest "$image" check \
+		bench bench-blkfront bench-blkfront-linux
 	xen_status=$?
 }
 
+# The block table from a Xen console log; 1 when a side lacks figures.
+blk_table() {  # xen_log
+	local log=$1 bad=0
+	tr -d '\r' 2>/dev/null <"$log" | grep -ao "bench-blk-note .*" | sed 's/^bench-blk-note /bench: blk: /'
+	tr -d '\r' 2>/dev/null <"$log" | grep -ao "bench-blk [^ ]* \(pvkit\|linux\) .*\|bench-blk: FAIL.*" |
+	awk '
+	function field(line, key,   a, i, k) {
+		k = split(line, a, " ")
+		for (i = 4; i <= k; i++)
+			if (index(a[i], key "=") == 1)
+				return substr(a[i], length(key) + 2)
+		return ""
+	}
+	function rate(line,   ops, bytes, ns) {
+		ops = field(line, "ops") + 0; bytes = field(line, "bytes") + 0
+		ns = field(line, "ns") + 0
+		if (ns <= 0) return -1
+		if (ops > 0 && bytes / ops >= 1048576) return bytes / 1048576 / (ns / 1e9)
+		return ops / (ns / 1e9)
+	}
+	function unit(line,   ops) {
+		ops = field(line, "ops") + 0
+		return ops > 0 && field(line, "bytes") / ops >= 1048576 ? "MiB/s" : "IOPS"
+	}
+	function per(x, n) { return n > 0 ? sprintf("%.2f", x / n) : "-" }
+	/^bench-blk: FAIL/ { print "bench: blk: " $0; fail = 1; next }
+	{
+		if (!($2 in seen)) { seen[$2] = 1; order[++n] = $2 }
+		side[$2, $3] = $0
+	}
+	END {
+		for (i = 1; i <= n; i++) {
+			c = order[i]; p = side[c, "pvkit"]; l = side[c, "linux"]
+			if (p == "" || l == "") {
+				printf "bench blkfront-%s: FAIL: no figure from the %s side\n", c,
+				       (p == "" ? "kit" : "Linux")
+				fail = 1; continue
+			}
+			if (field(p, "digest") != field(l, "digest")) {
+				printf "bench blkfront-%s: FAIL: the sides did not issue the same requests (digest %s vs %s)\n",
+				       c, field(p, "digest"), field(l, "digest")
+				fail = 1; continue
+			}
+			pr = rate(p); lr = rate(l)
+			pq = field(p, "reqs") + 0; lq = field(l, "reqs") + 0
+			ops = field(p, "ops") + 0
+			printf "bench blkfront-%s pvkit=%.1f%s linux=%.1f%s ratio=%s grants/req=%s notify/req=%s irqs/req=%s reused/req=%s reqs/op=%s eagain/req=%s linux-irqs/req=%s linux-reqs/op=%s\n",
+			       c, pr, unit(p), lr, unit(l), (lr > 0 ? sprintf("%.2f", pr / lr) : "inf"),
+			       per(field(p, "grants"), pq), per(field(p, "notify"), pq),
+			       per(field(p, "irqs"), pq), per(field(p, "reused"), pq),
+			       per(pq, ops), per(field(p, "eagain"), pq),
+			       per(field(l, "irqs"), lq), per(lq, ops)
+		}
+		if (n == 0) { print "bench: blk: FAIL: no block figures from either side"; fail = 1 }
+		exit fail
+	}' || bad=1
+	return $bad
+}
+
+if [ "${1:-}" = --blk-table ]; then
+	[ $# -eq 2 ] || { echo "usage: $0 --blk-table XEN_LOG"; exit 2; }
+	blk_table "$2" || { echo "bench: FAIL: a block side did not produce its figures"; exit 1; }
+	exit 0
+fi
 if [ "${1:-}" = --table ]; then
 	[ $# -eq 3 ] || { echo "usage: $0 --table NATIVE_LOG XEN_LOG"; exit 2; }
 	native_log=$2 xen_log=$3
@@ -116,5 +197,13 @@ echo "bench: syscall_roundtrip = ring 3 -> kernel -> ring 3, a null syscall;" \
 	"on Xen their hypercalls/op include the HYPERVISOR_iret of the return"
 echo "bench: pte_update_x1000 = 1,000 PTE writes: natively plain stores through set_pte;" \
 	"on Xen building a 4096-page address space (pvk_mmu_map_range, tables included), per 1,000 entries"
+echo
+blk_table "$xen_log" || ok=0
+echo "bench: blk: the kit's blkfront (reference guest) and Linux's xen-blkfront (Debian's kernel," \
+	"domU) against Linux blkback, same boot, 1 vCPU each, same requests (tests/bench/blkbench.h);" \
+	"ratio = pvkit/linux throughput; grants/req, notify/req (sent), irqs/req (received)," \
+	"reused/req (persistent grants), eagain/req (submits refused: queue full) are the kit's" \
+	"per ring request; linux-irqs/req from its blkif" \
+	"interrupts; reqs/op = ring requests per operation on each side"
 [ "$ok" = 1 ] || { echo "bench: FAIL: a side did not produce its figures"; exit 1; }
 echo "bench: done"

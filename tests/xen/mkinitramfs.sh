@@ -3,7 +3,8 @@
 #   mkinitramfs.sh base   -> build/xen-cache/dom0-base.cpio  (Xen tools, libs,
 #                            busybox, dom0 modules, kernel for Linux domUs)
 #   mkinitramfs.sh domu   -> build/xen-cache/domu-initrd.cpio (busybox +
-#                            netfront/blkfront + tests/xen/domu/init)
+#                            netfront/blkfront + tests/xen/domu/init +
+#                            the block benchmark tests/xen/domu/blkbench.c)
 # Both are cached and rebuilt only when their inputs change. The per-run cpio
 # (scripts, scenarios, guest images) is made by e2e.sh and appended to the
 # base: Linux unpacks concatenated newc archives in order.
@@ -130,7 +131,7 @@ build_base() {
 
 build_domu() {
     out=$CACHE/domu-initrd.cpio
-    k=$(key "$HERE/domu/init")
+    k=$(key "$HERE/domu/init" "$HERE/domu/blkbench.c" "$ROOT/tests/bench/blkbench.h")
     if [ -f "$out" ] && [ "$(cat "$out.key" 2>/dev/null)" = "$k" ]; then
         log "domU initrd up to date"; return
     fi
@@ -139,6 +140,9 @@ build_domu() {
     (cd "$S" && mkdir -p bin dev proc sys tmp mnt)
     cp "$TREE/bin/busybox" "$S/bin/busybox"
     cp "$HERE/domu/init" "$S/init"; chmod 755 "$S/init"
+    # The block benchmark's Linux side ("make bench"), static: no libc here.
+    gcc -std=gnu11 -O2 -Wall -Wextra -Werror -static -s -o "$S/bin/blkbench" \
+        "$HERE/domu/blkbench.c" || die "building tests/xen/domu/blkbench.c failed"
     for f in $(modorder $DOMU_MODS | awk '!s[$0]++'); do
         mkdir -p "$S/lib/modules/$KVER/$(dirname "$f")"
         cp "$MODDIR/$f" "$S/lib/modules/$KVER/$f"
