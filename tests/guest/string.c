@@ -3,7 +3,10 @@
  *
  * port.h asks the host kernel for memcpy, memmove, memset, memcmp and
  * strlen (the compiler also emits calls to the first four on its own).
- * Plain byte loops: this kernel moves little data and values clarity.
+ * memcpy and memset move 8 bytes per step with the string instructions
+ * (rep movsq / rep stosq, then the tail bytewise): the block frontend
+ * copies every request's data through them, and a byte loop made that
+ * copy the largest cost of a 1 MiB request. The rest are plain loops.
  */
 #include <pvkit/types.h>
 
@@ -11,11 +14,12 @@
 
 void *memcpy(void *dst, const void *src, size_t n)
 {
-	uint8_t *d = dst;
-	const uint8_t *s = src;
+	void *d = dst;
+	size_t words = n / 8, tail = n % 8;
 
-	while (n--)
-		*d++ = *s++;
+	/* DF is clear: the ABI guarantees it at every call. */
+	__asm__ volatile("rep movsq" : "+D"(d), "+S"(src), "+c"(words) : : "memory");
+	__asm__ volatile("rep movsb" : "+D"(d), "+S"(src), "+c"(tail) : : "memory");
 	return dst;
 }
 
@@ -38,10 +42,12 @@ void *memmove(void *dst, const void *src, size_t n)
 
 void *memset(void *dst, int c, size_t n)
 {
-	uint8_t *d = dst;
+	void *d = dst;
+	size_t words = n / 8, tail = n % 8;
+	uint64_t v = 0x0101010101010101ULL * (uint8_t)c;
 
-	while (n--)
-		*d++ = (uint8_t)c;
+	__asm__ volatile("rep stosq" : "+D"(d), "+c"(words) : "a"(v) : "memory");
+	__asm__ volatile("rep stosb" : "+D"(d), "+c"(tail) : "a"(v) : "memory");
 	return dst;
 }
 
