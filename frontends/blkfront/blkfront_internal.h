@@ -34,8 +34,10 @@
  * each costs a slot, and the pages it carries. */
 #define BLKFRONT_MAX_DEPTH		256
 /* Data and indirect pages one queue may hold (allocated as needed; with
- * persistent grants they are granted once and kept until the close). */
-#define BLKFRONT_QUEUE_PAGES		1024
+ * persistent grants they are granted once and kept until the close):
+ * enough for 8 of the largest requests (256 data pages and an indirect
+ * page each) in flight, as Linux keeps 32 of 128 KiB. */
+#define BLKFRONT_QUEUE_PAGES		(8 * 257)
 /* Segment descriptors in one indirect page. */
 #define BLKFRONT_SEGS_PER_INDIRECT_PAGE \
 	(BLKFRONT_PAGE / sizeof(struct pvk_blkif_request_segment))
@@ -109,6 +111,11 @@ struct blkfront_queue {
 	bool unpushed;				/* requests not yet pushed */
 	struct blkfront_page *pool;		/* free pages */
 	unsigned int pool_pages;		/* allocated (free or in use) */
+	/* A submit was refused for want of pages or grants (not of a slot)
+	 * while requests were outstanding: wait_slot then waits for one of
+	 * them to complete, instead of returning at once on a free slot
+	 * (the host would spin). Cleared by every completion. */
+	bool starved;
 	/* Pages whose grants are still to end: of requests failed while the
 	 * backend could still map them (ended at teardown, once it is
 	 * Closed), and pages it kept mapped (never freed or reused). */

@@ -48,6 +48,7 @@ static void finish_slot_locked(struct blkfront_queue *q, struct blkfront_slot *s
 {
 	struct pvk_blk_req *req = s->req;
 
+	q->starved = false;	/* pages, or at least a slot, come free */
 	if (end_grants) {
 		if (!blkfront_release_pages(q, s)) {
 			status = -PVK_XEN_EIO;

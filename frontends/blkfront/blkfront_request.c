@@ -274,11 +274,13 @@ static int check_request(struct pvk_blkfront *dev, const struct pvk_blk_req *req
 	case PVK_BLK_FLUSH:
 		return dev->info.flush ? 0 : -PVK_XEN_EOPNOTSUPP;
 	case PVK_BLK_DISCARD:
+		/* Read-only first: blkback offers no discard on a read-only
+		 * disk, and the host must hear the disk's reason. */
+		if (ro)
+			return -PVK_XEN_EROFS;
 		if (!dev->info.discard ||
 		    ((req->flags & PVK_BLK_REQ_SECURE) && !dev->info.discard_secure))
 			return -PVK_XEN_EOPNOTSUPP;
-		if (ro)
-			return -PVK_XEN_EROFS;
 		if (req->flags & ~PVK_BLK_REQ_SECURE)
 			return -PVK_XEN_EINVAL;
 		*len = req->len;
@@ -586,8 +588,10 @@ int pvk_blkfront_submit(struct pvk_blkfront *dev, struct pvk_blk_req *req)
 		rc = -PVK_XEN_ENODEV;
 	else if (!(s = blkfront_take_slot(q)))
 		rc = -PVK_XEN_EAGAIN;
-	else if ((rc = take_pages(q, nr_data + nr_ind, &chain, &to_alloc)))
+	else if ((rc = take_pages(q, nr_data + nr_ind, &chain, &to_alloc))) {
 		blkfront_put_slot(q, s);
+		q->starved = q->outstanding > 0;
+	}
 	if (rc) {
 		if (rc == -PVK_XEN_EAGAIN) {
 			q->stats.eagain++;
@@ -638,8 +642,10 @@ int pvk_blkfront_submit(struct pvk_blkfront *dev, struct pvk_blk_req *req)
 		 * else it is a lack the host must hear of. */
 		if (rc == -PVK_XEN_ENOSPC || rc == -PVK_XEN_ENOMEM)
 			rc = q->outstanding ? -PVK_XEN_EAGAIN : -PVK_XEN_ENOMEM;
-		if (rc == -PVK_XEN_EAGAIN)
+		if (rc == -PVK_XEN_EAGAIN) {
 			q->stats.eagain++;
+			q->starved = q->outstanding > 0;
+		}
 		pvk_port_unlock(&q->lock);
 		pvk_port_wake(&dev->wait);
 		if (PVK_READ_ONCE(dev->broken))

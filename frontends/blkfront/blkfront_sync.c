@@ -23,7 +23,8 @@ static bool slot_free(void *arg)
 	if (PVK_READ_ONCE(w->dev->broken) || !PVK_READ_ONCE(w->dev->connected))
 		return true;
 	pvk_port_lock(&w->q->lock);
-	ok = w->q->outstanding < w->dev->info.depth && !PVK_RING_FULL(&w->q->ring);
+	ok = w->q->outstanding < w->dev->info.depth && !PVK_RING_FULL(&w->q->ring) &&
+	     !w->q->starved;
 	pvk_port_unlock(&w->q->lock);
 	return ok;
 }

@@ -192,7 +192,9 @@ int pvk_blkfront_rw_sync(struct pvk_blkfront *dev, enum pvk_blk_op op,
 			 uint64_t sector, void *buf, size_t len,
 			 uint64_t timeout_ns);
 
-/* Waits (bounded) until queue (modulo nr_queues) can take a request. */
+/* Waits (bounded) until queue (modulo nr_queues) can take a request: a
+ * free slot, and, if the last refusal was for want of pages or grants,
+ * one of the requests outstanding then completed. */
 int pvk_blkfront_wait_slot(struct pvk_blkfront *dev, unsigned int queue,
 			   uint64_t timeout_ns);
 
