@@ -555,6 +555,10 @@ static int undo_locked(struct blkfront_queue *q, struct blkfront_slot *s, int rc
 	s->data = s->ind = NULL;
 	blkfront_put_slot(q, s);
 	q->outstanding--;
+	/* Its pages are back: a submit refused for want of them while this
+	 * one was reserved need not wait for a completion (with nothing else
+	 * outstanding none would come, and wait_slot would run out). */
+	q->starved = false;
 	return rc;
 }
 

@@ -32,6 +32,8 @@ static struct {
 	unsigned int sends;
 	int grants_left;		/* > 0: grants that succeed, then ENOSPC */
 	bool map_on_grant;		/* a hostile backend maps each grant at once */
+	void (*on_grant)(void);		/* runs first in the next grant (once): a
+					 * second submitter meanwhile */
 	pvk_evtchn_handler_t handler[BLKFRONT_MAX_QUEUES];
 	void *arg[BLKFRONT_MAX_QUEUES];
 	unsigned int ports;
@@ -54,6 +56,12 @@ int pvk_grant_access_page(pvk_domid_t domid, const void *page, bool readonly,
 			  pvk_grant_ref_t *ref)
 {
 	(void)domid;
+	if (kit.on_grant) {
+		void (*f)(void) = kit.on_grant;
+
+		kit.on_grant = NULL;
+		f();
+	}
 	if (kit.grants_left > 0 && --kit.grants_left == 0)
 		return -PVK_XEN_ENOSPC;
 	for (unsigned int i = 0; i < MAX_REFS; i++) {
@@ -1200,5 +1208,41 @@ UNIT_TEST(blkfront_out_of_grants_is_eagain_or_enomem)
 	CHECK_EQ(backend_serve(), 1);
 	CHECK_EQ(rb.status, 0);
 	CHECK_EQ(kit.live, 1);
+	teardown();
+}
+
+/* Another submitter (B) is refused for want of grants while this one (A)
+ * holds the only reservation; then A fails too and gives its pages back.
+ * Nothing is outstanding: the queue must not stay starved, or wait_slot
+ * would wait out its whole timeout for a completion that cannot come. */
+static struct pvk_blk_req starve_req;
+static struct result starve_res;
+static int starve_rc;
+
+static void starve_meanwhile(void)
+{
+	kit.grants_left = 1;		/* B's grant fails */
+	starve_rc = submit(&starve_req, &starve_res, PVK_BLK_READ, 1, buf + 4096, 512);
+	kit.grants_left = 1;		/* and then A's own */
+}
+
+UNIT_TEST(blkfront_not_starved_when_nothing_is_outstanding)
+{
+	struct pvk_blk_req a;
+	struct result ra;
+
+	setup();
+	kit.on_grant = starve_meanwhile;
+	CHECK_EQ(submit(&a, &ra, PVK_BLK_READ, 0, buf, 512), -PVK_XEN_ENOMEM);
+	CHECK_EQ(starve_rc, -PVK_XEN_EAGAIN);
+	CHECK_EQ(dev->queues[0].outstanding, 0);
+	CHECK(!dev->queues[0].starved);
+	CHECK(!pvk_blkfront_broken(dev));
+	kit.grants_left = 0;
+	CHECK_EQ(submit(&a, &ra, PVK_BLK_READ, 0, buf, 512), 0);
+	CHECK_EQ(backend_serve(), 1);
+	CHECK_EQ(ra.status, 0);
+	CHECK_EQ(ra.calls, 1);
+	CHECK_EQ(starve_res.calls, 0);
 	teardown();
 }
