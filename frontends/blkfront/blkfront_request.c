@@ -562,7 +562,7 @@ static int undo_locked(struct blkfront_queue *q, struct blkfront_slot *s, int rc
 	return rc;
 }
 
-int pvk_blkfront_submit(struct pvk_blkfront *dev, struct pvk_blk_req *req)
+static int submit(struct pvk_blkfront *dev, struct pvk_blk_req *req)
 {
 	struct pvk_blkfront_stats st = { 0 };
 	struct blkfront_page *chain = NULL;
@@ -673,6 +673,19 @@ int pvk_blkfront_submit(struct pvk_blkfront *dev, struct pvk_blk_req *req)
 	if (notify)
 		blkfront_notify(q);
 	return 0;
+}
+
+int pvk_blkfront_submit(struct pvk_blkfront *dev, struct pvk_blk_req *req)
+{
+	int rc = submit(dev, req);
+
+	/* Refused: what earlier submits queued with PVK_BLK_REQ_MORE must
+	 * still reach the backend when the header says it does (-EAGAIN,
+	 * whatever the flags: the host waits next; any refusal of a submit
+	 * without MORE), or their completions never come. */
+	if (rc && (rc == -PVK_XEN_EAGAIN || !(req->flags & PVK_BLK_REQ_MORE)))
+		pvk_blkfront_kick(dev, req->queue);
+	return rc;
 }
 
 void pvk_blkfront_kick(struct pvk_blkfront *dev, unsigned int queue)

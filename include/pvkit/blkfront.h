@@ -66,9 +66,9 @@ struct pvk_blk_seg {
 
 #define PVK_BLK_REQ_SECURE	(1u << 0)	/* discard: erase securely */
 /* More requests follow on this queue at once: queue this one on the ring
- * without telling the backend yet; the next submit without it (or
- * pvk_blkfront_kick(), or a submit refused with -PVK_XEN_EAGAIN) pushes
- * them all with at most one notification. */
+ * without telling the backend yet; the next submit without it (even one
+ * refused), pvk_blkfront_kick(), or a submit refused with -PVK_XEN_EAGAIN
+ * pushes them all with at most one notification. */
 #define PVK_BLK_REQ_MORE	(1u << 1)
 
 /*

@@ -1246,3 +1246,41 @@ UNIT_TEST(blkfront_not_starved_when_nothing_is_outstanding)
 	CHECK_EQ(starve_res.calls, 0);
 	teardown();
 }
+
+/* Requests queued with PVK_BLK_REQ_MORE reach the backend when the next
+ * submit is refused: with -EAGAIN (here for want of grants, after the
+ * slot was taken) whatever its flags, and for any other reason when it
+ * does not carry MORE itself; else the host waits for completions of
+ * requests the backend was never shown. */
+UNIT_TEST(blkfront_refused_submit_pushes_the_batch)
+{
+	struct pvk_blk_req a, b;
+	struct result ra, rb;
+
+	setup();
+	a = (struct pvk_blk_req){ .op = PVK_BLK_READ, .sector = 0, .buf = buf, .len = 512,
+				  .flags = PVK_BLK_REQ_MORE, .done = on_done, .arg = &ra };
+	memset(&ra, 0, sizeof(ra));
+	CHECK_EQ(pvk_blkfront_submit(dev, &a), 0);
+	CHECK_EQ(back[0].sring->req_prod, 0u);
+	kit.grants_left = 1;		/* b's grant fails: -EAGAIN (a is out) */
+	b = (struct pvk_blk_req){ .op = PVK_BLK_READ, .sector = 1, .buf = buf + 4096,
+				  .len = 512, .flags = PVK_BLK_REQ_MORE, .done = on_done,
+				  .arg = &rb };
+	CHECK_EQ(pvk_blkfront_submit(dev, &b), -PVK_XEN_EAGAIN);
+	CHECK_EQ(back[0].sring->req_prod, 1u);
+	CHECK_EQ(kit.sends, 1);
+	CHECK_EQ(backend_serve(), 1);
+	CHECK_EQ(ra.status, 0);
+	CHECK_EQ(ra.calls, 1);
+	/* Refused as invalid (beyond the disk), without MORE: pushes too. */
+	memset(&ra, 0, sizeof(ra));
+	CHECK_EQ(pvk_blkfront_submit(dev, &a), 0);
+	CHECK_EQ(back[0].sring->req_prod, 1u);
+	CHECK_EQ(submit(&b, &rb, PVK_BLK_READ, DISK_SECTORS, buf + 4096, 512), -PVK_XEN_EINVAL);
+	CHECK_EQ(back[0].sring->req_prod, 2u);
+	CHECK_EQ(backend_serve(), 1);
+	CHECK_EQ(ra.calls, 1);
+	CHECK_EQ(rb.calls, 0);
+	teardown();
+}
