@@ -281,7 +281,7 @@ static int check_request(struct pvk_blkfront *dev, const struct pvk_blk_req *req
 		if (!dev->info.discard ||
 		    ((req->flags & PVK_BLK_REQ_SECURE) && !dev->info.discard_secure))
 			return -PVK_XEN_EOPNOTSUPP;
-		if (req->flags & ~PVK_BLK_REQ_SECURE)
+		if (req->flags & ~(PVK_BLK_REQ_SECURE | PVK_BLK_REQ_MORE))
 			return -PVK_XEN_EINVAL;
 		*len = req->len;
 		break;

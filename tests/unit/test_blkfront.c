@@ -1284,3 +1284,29 @@ UNIT_TEST(blkfront_refused_submit_pushes_the_batch)
 	CHECK_EQ(rb.calls, 0);
 	teardown();
 }
+
+/* PVK_BLK_REQ_MORE is for every operation: a discard in a batch is queued
+ * like a read (not refused as an unknown flag), and pushed with the rest. */
+UNIT_TEST(blkfront_discard_batches_with_more)
+{
+	struct pvk_blk_req d, r;
+	struct result rd, rr;
+
+	setup();
+	memset(&rd, 0, sizeof(rd));
+	d = (struct pvk_blk_req){ .op = PVK_BLK_DISCARD, .sector = 8, .len = 4096,
+				  .flags = PVK_BLK_REQ_MORE, .done = on_done, .arg = &rd };
+	CHECK_EQ(pvk_blkfront_submit(dev, &d), 0);
+	CHECK_EQ(back[0].sring->req_prod, 0u);
+	CHECK_EQ(submit(&r, &rr, PVK_BLK_READ, 0, buf, 512), 0);
+	CHECK_EQ(back[0].sring->req_prod, 2u);
+	CHECK_EQ(kit.sends, 1);
+	CHECK_EQ(backend_serve(), 2);
+	CHECK_EQ(rd.calls, 1);
+	CHECK_EQ(rd.status, 0);
+	CHECK_EQ(rr.status, 0);
+	/* Unknown flags are still refused. */
+	d.flags = 1u << 7;
+	CHECK_EQ(pvk_blkfront_submit(dev, &d), -PVK_XEN_EINVAL);
+	teardown();
+}
