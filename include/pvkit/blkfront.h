@@ -96,7 +96,8 @@ struct pvk_blk_req {
 	unsigned int queue;
 	/* Runs once, in event-handler context (must not sleep) or inside
 	 * pvk_blkfront_poll() / the caller of a function that failed the
-	 * device (submit, wait_slot, rw_sync). */
+	 * device (submit, rw_sync), or in xenstore-watch context when the
+	 * disk closes or is detached (-PVK_XEN_ENODEV). */
 	void (*done)(struct pvk_blk_req *req, int status);
 	void *arg;			/* the host's */
 };
