@@ -363,6 +363,19 @@ static unsigned int end_list(struct blkfront_queue *q, struct blkfront_page *p)
 	return kept;
 }
 
+void blkfront_end_retired_if_down(struct blkfront_queue *q)
+{
+	struct blkfront_page *list = NULL;
+
+	pvk_port_lock(&q->lock);
+	if (!q->live) {
+		list = q->retired;
+		q->retired = NULL;
+	}
+	pvk_port_unlock(&q->lock);
+	end_list(q, list);
+}
+
 /* The queue structures stay (a host thread may still hold the device and
  * look at them); only pages, grants and the event channel go. */
 void blkfront_queues_teardown(struct pvk_blkfront *dev)

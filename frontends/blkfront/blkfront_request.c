@@ -651,6 +651,7 @@ static int submit(struct pvk_blkfront *dev, struct pvk_blk_req *req)
 			q->starved = q->outstanding > 0;
 		}
 		pvk_port_unlock(&q->lock);
+		blkfront_end_retired_if_down(q);
 		pvk_port_wake(&dev->wait);
 		if (PVK_READ_ONCE(dev->broken))
 			blkfront_break(dev, "device broken", 0, 0);

@@ -34,6 +34,7 @@ static struct {
 	bool map_on_grant;		/* a hostile backend maps each grant at once */
 	void (*on_grant)(void);		/* runs first in the next grant (once): a
 					 * second submitter meanwhile */
+	void *last_page;		/* the page granted last */
 	pvk_evtchn_handler_t handler[BLKFRONT_MAX_QUEUES];
 	void *arg[BLKFRONT_MAX_QUEUES];
 	unsigned int ports;
@@ -69,6 +70,7 @@ int pvk_grant_access_page(pvk_domid_t domid, const void *page, bool readonly,
 
 		if (r >= 8 && !kit.page[r]) {
 			kit.page[r] = (void *)page;
+			kit.last_page = (void *)page;
 			kit.readonly[r] = readonly;
 			kit.next = r + 1;
 			kit.live++;
@@ -1308,5 +1310,32 @@ UNIT_TEST(blkfront_discard_batches_with_more)
 	/* Unknown flags are still refused. */
 	d.flags = 1u << 7;
 	CHECK_EQ(pvk_blkfront_submit(dev, &d), -PVK_XEN_EINVAL);
+	teardown();
+}
+
+/* The disk is closed and torn down while a submit prepares its pages
+ * (another CPU): the submit fails with -ENODEV, and the persistent grant
+ * it made meanwhile is ended then, not left for a teardown that already
+ * ran (dom0 could map it for ever). */
+static void close_meanwhile(void)
+{
+	blkfront_fail_all(dev, -PVK_XEN_ENODEV);
+	queues_teardown();
+}
+
+UNIT_TEST(blkfront_torn_down_during_submit_leaves_no_grant)
+{
+	struct pvk_blk_req req;
+	struct result res;
+
+	setup_with((struct setup_opts){ .queues = 1, .ring_pages = 1, .persistent = true });
+	kit.on_grant = close_meanwhile;
+	CHECK_EQ(submit(&req, &res, PVK_BLK_WRITE, 0, buf, 4096), -PVK_XEN_ENODEV);
+	CHECK_EQ(res.calls, 0);
+	CHECK_EQ(dev->queues[0].outstanding, 0);
+	CHECK_EQ(kit.live, 0);
+	CHECK_EQ(pvk_blkfront_grants_held(dev), 0);
+	CHECK(dev->queues[0].retired == NULL);
+	remember(kit.last_page);	/* freed by blkfront: the test's to free */
 	teardown();
 }
