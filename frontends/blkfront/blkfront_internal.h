@@ -59,7 +59,6 @@ struct blkfront_page {
 	void *va;
 	pvk_grant_ref_t gref;
 	bool granted;			/* gref is live (the backend may map it) */
-	bool used;			/* persistent: served a request before */
 	struct blkfront_page *next;	/* free list, or the slot's chain */
 };
 

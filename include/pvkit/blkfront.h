@@ -133,7 +133,7 @@ struct pvk_blkfront_stats {
 	uint64_t notify_recv;		/* events received */
 	uint64_t responses;
 	uint64_t errors;		/* responses with an error status */
-	uint64_t eagain;		/* submits refused: queue full */
+	uint64_t eagain;		/* submits refused: queue full, or no pages or grants */
 };
 
 /*
