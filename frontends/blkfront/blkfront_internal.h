@@ -34,10 +34,12 @@
  * each costs a slot, and the pages it carries. */
 #define BLKFRONT_MAX_DEPTH		256
 /* Data and indirect pages one queue may hold (allocated as needed; with
- * persistent grants they are granted once and kept until the close):
- * enough for 8 of the largest requests (256 data pages and an indirect
- * page each) in flight, as Linux keeps 32 of 128 KiB. */
-#define BLKFRONT_QUEUE_PAGES		(8 * 257)
+ * persistent grants they are granted once and kept until the close).
+ * Linux blkback keeps at most 1,056 grants of a ring mapped persistently
+ * (its max_persistent_grants); past that it maps and unmaps per request
+ * and purges its list, which cost 12x on 4 KiB writes when this was
+ * 2,056. So the pool stays under that: four requests of 1 MiB. */
+#define BLKFRONT_QUEUE_PAGES		1024
 /* Segment descriptors in one indirect page. */
 #define BLKFRONT_SEGS_PER_INDIRECT_PAGE \
 	(BLKFRONT_PAGE / sizeof(struct pvk_blkif_request_segment))
