@@ -39,6 +39,16 @@ static void run_done(struct pvk_blkfront *dev, struct done_list *dl)
 	dl->n = 0;
 }
 
+/* Pushes every page of chain onto the list *to. */
+static void move_pages(struct blkfront_page *chain, struct blkfront_page **to)
+{
+	for (struct blkfront_page *p = chain, *n; p; p = n) {
+		n = p->next;
+		p->next = *to;
+		*to = p;
+	}
+}
+
 /* The slot's request is over: status to its callback (on dl), pages back
  * to the pool. With end_grants false (the backend may still be using
  * them: the device is closing or broken), the pages are retired instead,
@@ -58,27 +68,11 @@ static void finish_slot_locked(struct blkfront_queue *q, struct blkfront_slot *s
 			blkfront_copy_out(s);
 		}
 		/* The pages go back to the pool only now, after the copy. */
-		for (struct blkfront_page *p = s->data, *n; p; p = n) {
-			n = p->next;
-			p->next = q->pool;
-			q->pool = p;
-		}
-		for (struct blkfront_page *p = s->ind, *n; p; p = n) {
-			n = p->next;
-			p->next = q->pool;
-			q->pool = p;
-		}
+		move_pages(s->data, &q->pool);
+		move_pages(s->ind, &q->pool);
 	} else {
-		for (struct blkfront_page *p = s->data, *n; p; p = n) {
-			n = p->next;
-			p->next = q->retired;
-			q->retired = p;
-		}
-		for (struct blkfront_page *p = s->ind, *n; p; p = n) {
-			n = p->next;
-			p->next = q->retired;
-			q->retired = p;
-		}
+		move_pages(s->data, &q->retired);
+		move_pages(s->ind, &q->retired);
 	}
 	s->data = s->ind = NULL;
 	s->nr_data = 0;
