@@ -81,7 +81,9 @@ struct disk_seen {
 static struct disk_seen seen[3] = { { .vdev = XVDA }, { .vdev = XVDB }, { .vdev = XVDC } };
 static unsigned int unknown_hooks;
 static unsigned int busy_at_removal;	/* host requests not yet reaped */
+static unsigned int pending_at_removal;	/* of those, not yet called back */
 static unsigned int busy_count(void);
+static unsigned int pending_count(void);
 static struct pvk_wait life_wait;
 
 static struct disk_seen *seen_of(struct pvk_blkfront *dev)
@@ -125,6 +127,7 @@ static void hook_removed(struct pvk_blkfront *dev)
 	if (s)
 		s->removed++;
 	busy_at_removal = busy_count();
+	pending_at_removal = pending_count();
 	pvk_port_wake(&life_wait);
 }
 
@@ -265,6 +268,16 @@ static unsigned int busy_count(void)
 
 	for (unsigned int i = 0; i < NCTX; i++)
 		k += ctxs[i].busy;
+	return k;
+}
+
+/* Sent and not yet called back: the kit still owes them an answer. */
+static unsigned int pending_count(void)
+{
+	unsigned int k = 0;
+
+	for (unsigned int i = 0; i < NCTX; i++)
+		k += ctxs[i].busy && !PVK_READ_ONCE(ctxs[i].done);
 	return k;
 }
 
@@ -562,13 +575,16 @@ PVK_GUEST_TEST_XEN_EXPLICIT(blkfront_life_detach)
 	rc = run_range(dev, PVK_BLK_READ, 0, pvk_blkfront_info(dev)->sectors,
 		       &SEEN_B->removed, &n);
 	mask_ports(XVDB, false);
-	guest_printf("blkfront-life: xvdb removed %llu ms after the request: %lu reads submitted, %lu completed ok, %lu with -ENODEV, %lu otherwise, %lu twice; %u outstanding when the removed hook ran; %lu submits refused with -ENODEV\n",
+	guest_printf("blkfront-life: xvdb removed %llu ms after the request: %lu reads submitted, %lu completed ok, %lu with -ENODEV, %lu otherwise, %lu twice; %u outstanding when the removed hook ran, %u of them not yet called back; %lu submits refused with -ENODEV\n",
 		     (unsigned long long)((pvk_time_now_ns() - t0) / 1000000), n.submitted,
 		     n.ok, n.enodev, n.other, n.doubled,
-		     busy_at_removal, n.refused);
+		     busy_at_removal, pending_at_removal, n.refused);
 	PVK_CHECK_RC(rc, 0);
 	PVK_CHECK_GE(n.submitted, 1);
 	PVK_CHECK_GT(busy_at_removal, 0);	/* the detach met I/O in flight */
+	/* The removed hook says "its requests fail": by then each request in
+	 * flight has had its answer (data, or ENODEV), none is owed. */
+	PVK_CHECK_EQ(pending_at_removal, 0);
 	PVK_CHECK_EQ(n.ok + n.enodev, n.submitted);
 	PVK_CHECK_EQ(SEEN_B->removed, 1);
 	again = pvk_blkfront_rw_sync(dev, PVK_BLK_READ, 0, bufs[0], 512, WAIT_NS);
@@ -578,6 +594,10 @@ PVK_GUEST_TEST_XEN_EXPLICIT(blkfront_life_detach)
 	PVK_CHECK_RC(again, -PVK_XEN_ENODEV);
 	PVK_CHECK_EQ(pvk_blkfront_grants_held(dev), 0);
 	PVK_CHECK(!pvk_blkfront_broken(dev));
+	/* Once, also counting callbacks after the run was reaped (the
+	 * backend's Closed, the teardown). */
+	for (unsigned int i = 0; i < NCTX; i++)
+		PVK_CHECK_LE(ctxs[i].completions, 1);
 
 	/* The other disk was not disturbed. */
 	PVK_CHECK_RC(run_range(xvda, PVK_BLK_WRITE, 0, 2048, NULL, &n), 0);
