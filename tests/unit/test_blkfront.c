@@ -17,6 +17,7 @@
  */
 #include <stdint.h>
 #include <stdlib.h>
+#include <pvkit/time.h>
 #include <pvkit/xen/errno.h>
 #include "frontends/blkfront/blkfront_internal.h"
 #include "unit.h"
@@ -1231,6 +1232,8 @@ static struct {
 	unsigned int bad_transitions, keys_written;
 	unsigned int added, resized, removed;
 	uint64_t old_sectors;
+	void (*on_wait)(void);		/* what a watch delivers meanwhile */
+	unsigned int waits;
 } xb;
 
 /* Strict decimal, as xs_ops.c's: digits only, no overflow. */
@@ -1290,6 +1293,9 @@ int pvk_xenbus_register_driver(struct pvk_xenbus_driver *drv)
 int pvk_xs_wait_watches(uint64_t timeout_ns)
 {
 	(void)timeout_ns;
+	xb.waits++;
+	if (xb.on_wait)
+		xb.on_wait();
 	return 0;
 }
 
@@ -1626,4 +1632,51 @@ UNIT_TEST(blkfront_removed_device_stays_and_refuses_io)
 	kit.mapped[rq.seg[0].gref] = false;
 	kit.mapped[dev->queues[0].ring_ref[0]] = false;
 	teardown();
+}
+
+static void xb_backend_connects(void)
+{
+	xb.keys = blkback_keys;
+	xb.drv->otherend_changed(&xb.xd, PVK_XenbusStateConnected);
+}
+
+/* A host with no deadline of its own passes the largest timeout: that is
+ * a long wait, not none (now + timeout must not wrap). */
+UNIT_TEST(blkfront_wait_connected_with_the_largest_timeout_waits)
+{
+	static struct pvk_shared_info si;	/* system time 1 s, no TSC part */
+	struct pvk_blkfront *d = NULL;
+
+	/* A disk whose backend is in InitWait only: Connected comes by watch. */
+	xb_bring_up(blkback_keys, NULL);
+	CHECK_EQ(xb.xd.state, PVK_XenbusStateConnected);
+	memset(&si, 0, sizeof(si));
+	si.vcpu_info[0].time.system_time = 1000000000ULL;
+	pvk_time_init(&si);
+	/* The same directory again, as after a detach and re-attach. */
+	remember_pages();
+	xb.drv->otherend_changed(&xb.xd, PVK_XenbusStateClosed);
+	CHECK_EQ(kit.live, 0);
+	teardown();
+	memset(&xb.xd, 0, sizeof(xb.xd));
+	strcpy(xb.xd.nodename, "device/vbd/51712");
+	xb.xd.id = xb.xd.nodename + strlen("device/vbd/");
+	strcpy(xb.xd.otherend, "backend/vbd/0/51712");
+	xb.xd.state = PVK_XenbusStateInitialising;
+	CHECK_EQ(xb.drv->probe(&xb.xd), 0);
+	dev = xb.xd.priv;
+	xb.keys = blkback_keys;
+	xb.drv->otherend_changed(&xb.xd, PVK_XenbusStateInitWait);
+	CHECK_EQ(xb.xd.state, PVK_XenbusStateInitialised);
+	xb.on_wait = xb_backend_connects;
+	xb.waits = 0;
+	CHECK_EQ(pvk_blkfront_wait_connected(51712, UINT64_MAX, &d), 0);
+	xb.on_wait = NULL;
+	CHECK(d == dev);
+	CHECK_EQ(xb.waits, 1);
+	/* A disk that never comes: a zero timeout is an answer at once. */
+	CHECK_EQ(pvk_blkfront_wait_connected(4242, 0, &d), -PVK_XEN_ETIMEDOUT);
+	CHECK(d == NULL);
+	pvk_time_init(NULL);
+	xb_close_and_free();
 }
