@@ -458,14 +458,14 @@ PVK_GUEST_TEST_XEN_EXPLICIT(blkfront_life_ro)
 	dc = pvk_blkfront_rw_sync(dev, PVK_BLK_DISCARD, 0, NULL, 4096, WAIT_NS);
 	bar = pvk_blkfront_rw_sync(dev, PVK_BLK_WRITE_BARRIER, 0, bufs[0], 4096, WAIT_NS);
 	pvk_blkfront_get_stats(dev, &after);
-	guest_printf("blkfront-life: xvdc write gives %d, discard %d, barrier write %d; requests sent %llu (one read)\n",
-		     wr, dc, bar, (unsigned long long)(after.requests - before.requests));
+	guest_printf("blkfront-life: xvdc write gives %d, discard %d, barrier write %d (barrier %s); requests sent %llu (one read)\n",
+		     wr, dc, bar, info->barrier ? "used" : "not used",
+		     (unsigned long long)(after.requests - before.requests));
 	PVK_CHECK_RC(wr, -PVK_XEN_EROFS);
 	PVK_CHECK_RC(dc, -PVK_XEN_EROFS);
-	/* A barrier write is a write; if the backend offers no barriers the
-	 * kit may say so first. Either way it must not be sent (below). */
-	if (bar != -PVK_XEN_EOPNOTSUPP)
-		PVK_CHECK_RC(bar, -PVK_XEN_EROFS);
+	/* A barrier write is a write: EROFS; only a disk without barriers
+	 * says EOPNOTSUPP first. Either way it is not sent (below). */
+	PVK_CHECK_RC(bar, info->barrier ? -PVK_XEN_EROFS : -PVK_XEN_EOPNOTSUPP);
 	/* Refused by the kit: nothing but the read went to the backend. */
 	PVK_CHECK_EQ(after.requests - before.requests, 1);
 	PVK_CHECK_EQ(after.errors, before.errors);
