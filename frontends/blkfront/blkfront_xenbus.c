@@ -456,7 +456,9 @@ static struct pvk_blkfront *find_connected(unsigned int vdev)
 int pvk_blkfront_wait_connected(unsigned int vdev, uint64_t timeout_ns,
 				struct pvk_blkfront **out)
 {
-	uint64_t deadline = pvk_time_now_ns() + timeout_ns;
+	uint64_t start = pvk_time_now_ns();
+	/* The largest timeout is a long wait, not none: no wrap. */
+	uint64_t deadline = start + timeout_ns < start ? UINT64_MAX : start + timeout_ns;
 
 	while (!(*out = find_connected(vdev))) {
 		uint64_t now = pvk_time_now_ns();

@@ -17,6 +17,7 @@
  */
 #include <stdint.h>
 #include <stdlib.h>
+#include <pvkit/time.h>
 #include <pvkit/xen/errno.h>
 #include "frontends/blkfront/blkfront_internal.h"
 #include "unit.h"
@@ -129,6 +130,7 @@ int pvk_evtchn_close(pvk_evtchn_port_t port)
 static uint8_t disk[DISK_SECTORS * 512];
 static struct pvk_blkfront *dev;
 static struct pvk_blkif_back_ring back[BLKFRONT_MAX_QUEUES];
+static bool dev_of_driver;	/* dev came from the driver's probe */
 
 struct setup_opts {
 	unsigned int queues, ring_pages, indirect;
@@ -137,6 +139,7 @@ struct setup_opts {
 
 static void setup_with(struct setup_opts o)
 {
+	dev_of_driver = false;
 	memset(&kit, 0, sizeof(kit));
 	kit.next = 8;
 	dev = calloc(1, sizeof(*dev));
@@ -188,10 +191,11 @@ static void remember(void *va)
 	freed_pages[n_freed++] = va;
 }
 
-/* blkfront_queues_teardown(), remembering the pages it frees. */
-static void queues_teardown(void)
+/* The pages blkfront holds now, to be freed by teardown() (the port's
+ * page free only counts them). */
+static void remember_pages(void)
 {
-	for (unsigned int i = 0; i < dev->nr_queues_set_up; i++) {
+	for (unsigned int i = 0; dev->queues && i < dev->nr_queues_set_up; i++) {
 		struct blkfront_queue *q = &dev->queues[i];
 
 		for (struct blkfront_page *p = q->pool; p; p = p->next)
@@ -202,6 +206,12 @@ static void queues_teardown(void)
 			if (q->ring_page[j])
 				remember(q->ring_page[j]);
 	}
+}
+
+/* blkfront_queues_teardown(), remembering the pages it frees. */
+static void queues_teardown(void)
+{
+	remember_pages();
 	blkfront_queues_teardown(dev);
 }
 
@@ -234,8 +244,12 @@ static void teardown(void)
 	for (unsigned int k = 0; k < n_freed; k++)
 		free(freed_pages[k]);
 	n_freed = 0;
-	free(dev->queues);
-	free(dev);
+	/* A device the driver probed stays on its list (the host may hold
+	 * it); the driver's tests leave it, and its queues, allocated. */
+	if (!dev_of_driver) {
+		free(dev->queues);
+		free(dev);
+	}
 }
 
 static void *const *ring_pages(unsigned int qi)
@@ -1338,4 +1352,468 @@ UNIT_TEST(blkfront_torn_down_during_submit_leaves_no_grant)
 	CHECK(dev->queues[0].retired == NULL);
 	remember(kit.last_page);	/* freed by blkfront: the test's to free */
 	teardown();
+}
+
+/* ---- The xenbus side (blkfront_xenbus.c): negotiation and lifecycle ----
+ *
+ * The driver runs against a backend directory played by the test (a
+ * table of keys, read as pvk_xenbus_read_feature would: absent is the
+ * default, present must be a decimal number) and a xenbus that records
+ * our state and refuses what the state machine forbids.
+ */
+
+static struct {
+	struct pvk_xenbus_driver *drv;
+	struct pvk_xenbus_device xd;
+	const char *const *keys;	/* name, value, ..., NULL */
+	unsigned int bad_transitions, keys_written;
+	unsigned int added, resized, removed;
+	uint64_t old_sectors;
+	void (*on_wait)(void);		/* what a watch delivers meanwhile */
+	unsigned int waits;
+} xb;
+
+/* Strict decimal, as xs_ops.c's: digits only, no overflow. */
+int pvk_xs_parse_ulong(const char *s, unsigned long *out)
+{
+	unsigned long v = 0;
+
+	if (!*s)
+		return -PVK_XEN_EINVAL;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return -PVK_XEN_EINVAL;
+		if (v > (~0UL - 9) / 10)
+			return -PVK_XEN_ERANGE;
+		v = v * 10 + (unsigned long)(*s - '0');
+	}
+	*out = v;
+	return 0;
+}
+
+int pvk_xenbus_read_feature(struct pvk_xenbus_device *d, const char *name,
+			    unsigned long def, unsigned long *out)
+{
+	(void)d;
+	for (const char *const *k = xb.keys; k && *k; k += 2)
+		if (!strcmp(k[0], name))
+			return pvk_xs_parse_ulong(k[1], out);
+	*out = def;
+	return 0;
+}
+
+int pvk_xenbus_switch_state(struct pvk_xenbus_device *d, enum pvk_xenbus_state s)
+{
+	if (!pvk_xenbus_transition_ok(d->state, s)) {
+		xb.bad_transitions++;
+		return -PVK_XEN_EINVAL;
+	}
+	d->state = s;
+	return 0;
+}
+
+int pvk_xenbus_write_keys(struct pvk_xenbus_device *d, const struct pvk_xenbus_kv *kv,
+			  unsigned int n)
+{
+	(void)d;
+	(void)kv;
+	xb.keys_written += n;
+	return 0;
+}
+
+int pvk_xenbus_register_driver(struct pvk_xenbus_driver *drv)
+{
+	xb.drv = drv;
+	return 0;
+}
+
+int pvk_xs_wait_watches(uint64_t timeout_ns)
+{
+	(void)timeout_ns;
+	xb.waits++;
+	if (xb.on_wait)
+		xb.on_wait();
+	return 0;
+}
+
+static void xb_added(struct pvk_blkfront *d) { (void)d; xb.added++; }
+static void xb_resized(struct pvk_blkfront *d, uint64_t old) { (void)d; xb.resized++; xb.old_sectors = old; }
+static void xb_removed(struct pvk_blkfront *d) { (void)d; xb.removed++; }
+static const struct pvk_blkfront_hooks xb_hooks = { xb_added, xb_resized, xb_removed };
+
+/* What Linux blkback writes for a 4 MiB file on a loop device. */
+static const char *const blkback_keys[] = {
+	"max-ring-page-order", "4", "multi-queue-max-queues", "2",
+	"sectors", "8192", "sector-size", "512", "physical-sector-size", "512",
+	"info", "0", "feature-flush-cache", "1", "feature-barrier", "1",
+	"feature-persistent", "1", "feature-max-indirect-segments", "256",
+	"feature-discard", "1", "discard-granularity", "4096",
+	"discard-alignment", "0", "discard-secure", "0", NULL,
+};
+
+/* A new device probed, the backend in InitWait with keys, then Connected
+ * with disk (keys the Connected step reads; NULL: the same). Returns our
+ * state after it. */
+static enum pvk_xenbus_state xb_bring_up(const char *const *ring_keys,
+					 const char *const *disk_keys)
+{
+	memset(&kit, 0, sizeof(kit));
+	kit.next = 8;
+	if (!xb.drv)
+		CHECK_EQ(pvk_blkfront_init(&xb_hooks), 0);
+	CHECK(xb.drv != NULL);
+	memset(&xb.xd, 0, sizeof(xb.xd));
+	xb.bad_transitions = xb.keys_written = 0;
+	xb.added = xb.resized = xb.removed = 0;
+	strcpy(xb.xd.nodename, "device/vbd/51712");
+	xb.xd.id = xb.xd.nodename + strlen("device/vbd/");
+	strcpy(xb.xd.otherend, "backend/vbd/0/51712");
+	xb.xd.state = PVK_XenbusStateInitialising;
+	CHECK_EQ(xb.drv->probe(&xb.xd), 0);
+	dev = xb.xd.priv;
+	dev_of_driver = true;
+	CHECK(dev != NULL);
+	unit_log_clear();
+	xb.keys = ring_keys;
+	xb.drv->otherend_changed(&xb.xd, PVK_XenbusStateInitWait);
+	if (xb.xd.state == PVK_XenbusStateInitialised) {
+		for (unsigned int i = 0; i < dev->info.nr_queues; i++)
+			PVK_BACK_RING_ATTACH(&back[i],
+					     (struct pvk_blkif_sring *)dev->queues[i].ring_page[0],
+					     0, (size_t)dev->info.ring_pages * 4096);
+		xb.keys = disk_keys ? disk_keys : ring_keys;
+		xb.drv->otherend_changed(&xb.xd, PVK_XenbusStateConnected);
+	}
+	return xb.xd.state;
+}
+
+/* The backend Closed (it maps nothing of ours): everything is ended. */
+static void xb_close_and_free(void)
+{
+	remember_pages();
+	xb.drv->otherend_changed(&xb.xd, PVK_XenbusStateClosed);
+	CHECK_EQ(xb.xd.state, PVK_XenbusStateClosed);
+	CHECK_EQ(kit.live, 0);
+	CHECK_EQ(pvk_blkfront_grants_held(dev), 0);
+	CHECK_EQ(xb.bad_transitions, 0);
+	teardown();
+}
+
+UNIT_TEST(blkfront_negotiates_what_blkback_offers)
+{
+	const struct pvk_blkfront_info *i;
+
+	CHECK_EQ(xb_bring_up(blkback_keys, NULL), PVK_XenbusStateConnected);
+	i = pvk_blkfront_info(dev);
+	CHECK_EQ(i->nr_queues, 2);		/* ours 4, its 2 */
+	CHECK_EQ(i->ring_pages, 16);
+	CHECK_EQ(i->sectors, 8192);
+	CHECK_EQ(i->sector_size, 512);
+	CHECK(i->persistent && i->flush && i->barrier && i->discard);
+	CHECK_EQ(i->discard_granularity, 4096);
+	CHECK_EQ(i->indirect_segments, 256);
+	CHECK_EQ(xb.added, 1);
+	CHECK_EQ(kit.live, 2 * 16);		/* the rings */
+	/* protocol, persistent, order, queues; per queue 16 refs + port */
+	CHECK_EQ(xb.keys_written, 4 + 2 * 17);
+	xb_close_and_free();
+}
+
+UNIT_TEST(blkfront_absurd_ring_offers_only_lower_what_it_asks)
+{
+	static const char *const keys[] = {
+		"max-ring-page-order", "4294967295", "multi-queue-max-queues", "100000000",
+		"sectors", "8", NULL,
+	};
+	const struct pvk_blkfront_info *i;
+
+	CHECK_EQ(xb_bring_up(keys, NULL), PVK_XenbusStateConnected);
+	i = pvk_blkfront_info(dev);
+	CHECK_EQ(i->nr_queues, BLKFRONT_DEFAULT_QUEUES);
+	CHECK_EQ(i->ring_pages, BLKFRONT_MAX_RING_PAGES);
+	CHECK_EQ(i->indirect_segments, 0);	/* not offered */
+	CHECK(!i->persistent && !i->flush && !i->discard);
+	xb_close_and_free();
+}
+
+UNIT_TEST(blkfront_ring_keys_not_numbers_close_the_device)
+{
+	static const char *const order[] = { "max-ring-page-order", "2x", NULL };
+	static const char *const queues[] = { "multi-queue-max-queues", "", NULL };
+	static const char *const huge[] = {
+		"multi-queue-max-queues", "99999999999999999999999", NULL,
+	};
+	const char *const *bad[] = { order, queues, huge };
+
+	for (unsigned int k = 0; k < PVK_ARRAY_SIZE(bad); k++) {
+		CHECK_EQ(xb_bring_up(bad[k], NULL), PVK_XenbusStateClosed);
+		CHECK_EQ(xb.added, 0);
+		CHECK_EQ(kit.live, 0);		/* nothing was shared */
+		CHECK(unit_log_has("cannot set up the rings"));
+		CHECK_EQ(xb.bad_transitions, 0);
+	}
+}
+
+UNIT_TEST(blkfront_bad_disk_descriptions_close_the_device)
+{
+	/* Each replaces or adds one key of blkback's: the disk is refused,
+	 * our state Closed, the host never hears of it, I/O is refused. */
+	static const char *const bad[][4] = {
+		{ "sectors", "0" },
+		{ "sectors", "36028797018963968" },	/* 2^55: bytes overflow */
+		{ "sectors", "18446744073709551615" },
+		{ "sectors", "18446744073709551616" },	/* not an unsigned long */
+		{ "sectors", "8192 " },
+		{ "sectors", "-1" },
+		{ "sector-size", "1000" },
+		{ "sector-size", "256" },
+		{ "sector-size", "8192", "physical-sector-size", "8192" },
+		/* 8191 sectors are not whole 4,096-byte ones */
+		{ "sector-size", "4096", "sectors", "8191" },
+		{ "sector-size", "4096" },		/* physical below it */
+		{ "physical-sector-size", "131072" },
+		{ "physical-sector-size", "1536" },
+		{ "info", "65536" },
+		{ "feature-persistent", "2" },
+		{ "feature-flush-cache", "yes" },
+		{ "feature-discard", "7" },
+		{ "feature-max-indirect-segments", "0x100" },
+	};
+	static const char *keys[64];
+	/* Outlives each round: a disk wrongly accepted has it in flight. */
+	static struct pvk_blk_req req;
+	static struct result res;
+
+	/* The good neighbour of two of them, so those fail for their reason. */
+	{
+		static const char *const good[] = {
+			"sectors", "8192", "sector-size", "4096", "physical-sector-size", "4096", NULL,
+		};
+
+		CHECK_EQ(xb_bring_up(blkback_keys, good), PVK_XenbusStateConnected);
+		xb_close_and_free();
+	}
+	for (unsigned int k = 0; k < PVK_ARRAY_SIZE(bad); k++) {
+		unsigned int n = 0;
+
+		for (const char *const *p = blkback_keys; *p; p += 2) {
+			keys[n++] = p[0];
+			keys[n++] = !strcmp(p[0], bad[k][0]) ? bad[k][1] :
+				    bad[k][2] && !strcmp(p[0], bad[k][2]) ? bad[k][3] : p[1];
+		}
+		keys[n] = NULL;
+		CHECK_EQ(xb_bring_up(blkback_keys, keys), PVK_XenbusStateClosed);
+		if (xb.xd.state != PVK_XenbusStateClosed)
+			unit_fail(__FILE__, __LINE__, "%s=%s accepted", bad[k][0], bad[k][1]);
+		CHECK_EQ(xb.added, 0);
+		CHECK(unit_log_has("backend describes the disk badly"));
+		CHECK(!dev->connected);
+		CHECK(submit(&req, &res, PVK_BLK_READ, 0, buf, 512) < 0);
+		CHECK_EQ(res.calls, 0);
+		/* Its rings stay granted until the backend is Closed. */
+		CHECK_EQ(kit.live, 2 * 16);
+		xb_close_and_free();
+		CHECK_EQ(xb.removed, 0);	/* never added, never removed */
+	}
+}
+
+UNIT_TEST(blkfront_senseless_discard_limits_turn_discard_off)
+{
+	static const char *const bad[][2] = {
+		{ "discard-granularity", "1000" },
+		{ "discard-alignment", "4096" },	/* not inside a granule */
+		{ "discard-secure", "2" },
+		{ "discard-granularity", "2147483648" },
+	};
+	static const char *keys[64];
+
+	for (unsigned int k = 0; k < PVK_ARRAY_SIZE(bad); k++) {
+		unsigned int n = 0;
+
+		for (const char *const *p = blkback_keys; *p; p += 2) {
+			keys[n++] = p[0];
+			keys[n++] = strcmp(p[0], bad[k][0]) ? p[1] : bad[k][1];
+		}
+		keys[n] = NULL;
+		CHECK_EQ(xb_bring_up(keys, NULL), PVK_XenbusStateConnected);
+		CHECK(!pvk_blkfront_info(dev)->discard);
+		CHECK_EQ(pvk_blkfront_info(dev)->discard_granularity, 0);
+		CHECK(unit_log_has("discard not used"));
+		xb_close_and_free();
+	}
+}
+
+UNIT_TEST(blkfront_resize_only_on_a_new_valid_size)
+{
+	static const char *const grown[] = { "sectors", "12288", NULL };
+	static const char *const shrunk[] = { "sectors", "16", NULL };
+	static const char *const odd[] = { "sectors", "12a", NULL };
+	static const char *const zero[] = { "sectors", "0", NULL };
+	static const char *const too_big[] = { "sectors", "36028797018963968", NULL };
+	struct pvk_blk_req req;
+	struct result res;
+
+	CHECK_EQ(xb_bring_up(blkback_keys, NULL), PVK_XenbusStateConnected);
+	CHECK_EQ(xb.added, 1);
+	/* Connected written again, nothing changed: no hook, no new connect. */
+	xb.drv->otherend_rewritten(&xb.xd, PVK_XenbusStateConnected);
+	CHECK_EQ(xb.resized, 0);
+	CHECK_EQ(xb.added, 1);
+	/* Bad new sizes: the old one is kept. */
+	const char *const *bad[] = { odd, zero, too_big };
+	for (unsigned int k = 0; k < PVK_ARRAY_SIZE(bad); k++) {
+		xb.keys = bad[k];
+		xb.drv->otherend_rewritten(&xb.xd, PVK_XenbusStateConnected);
+		CHECK_EQ(xb.resized, 0);
+		CHECK_EQ(pvk_blkfront_info(dev)->sectors, 8192);
+	}
+	xb.keys = grown;
+	xb.drv->otherend_rewritten(&xb.xd, PVK_XenbusStateConnected);
+	CHECK_EQ(xb.resized, 1);
+	CHECK_EQ(xb.old_sectors, 8192);
+	CHECK_EQ(pvk_blkfront_info(dev)->sectors, 12288);
+	/* Shrunk below a request in flight: the backend answers it (with an
+	 * error); new I/O past the new end is refused, the device lives on. */
+	CHECK_EQ(submit(&req, &res, PVK_BLK_READ, 12000, buf, 4096), 0);
+	xb.keys = shrunk;
+	xb.drv->otherend_changed(&xb.xd, PVK_XenbusStateConnected);	/* as a change, too */
+	CHECK_EQ(xb.resized, 2);
+	CHECK_EQ(pvk_blkfront_info(dev)->sectors, 16);
+	{
+		struct pvk_blk_req r2;
+		struct result res2;
+
+		CHECK_EQ(submit(&r2, &res2, PVK_BLK_READ, 16, buf + 8192, 512), -PVK_XEN_EINVAL);
+		CHECK_EQ(submit(&r2, &res2, PVK_BLK_READ, 8, buf + 8192, 4096), 0);
+		CHECK_EQ(backend_serve_q(0) + backend_serve_q(1), 2);
+		/* This test's backend has 4,000 sectors: sector 12000 fails. */
+		CHECK_EQ(res.status, -PVK_XEN_EIO);
+		CHECK_EQ(res2.status, 0);
+		pvk_blkfront_poll(dev);
+		CHECK_EQ(res.calls, 1);
+		CHECK_EQ(res2.calls, 1);
+	}
+	CHECK(!pvk_blkfront_broken(dev));
+	CHECK_EQ(xb.added, 1);
+	xb_close_and_free();
+	CHECK_EQ(xb.removed, 1);
+}
+
+UNIT_TEST(blkfront_closing_with_io_in_flight_then_flapping)
+{
+	struct pvk_blk_req req;
+	struct result res;
+	struct pvk_blkif_request rq;
+	unsigned int live;
+
+	CHECK_EQ(xb_bring_up(blkback_keys, NULL), PVK_XenbusStateConnected);
+	CHECK_EQ(submit(&req, &res, PVK_BLK_WRITE, 0, buf, 2 * 4096), 0);
+	live = kit.live;
+	CHECK(backend_take_q(req.queue % 2, &rq));	/* taken, never answered */
+	kit.mapped[rq.seg[0].gref] = true;
+	xb.drv->otherend_changed(&xb.xd, PVK_XenbusStateClosing);
+	/* The drain is bounded (here: over at once); the rest fails. */
+	CHECK_EQ(xb.xd.state, PVK_XenbusStateClosed);
+	CHECK_EQ(res.calls, 1);
+	CHECK_EQ(res.status, -PVK_XEN_ENODEV);
+	CHECK_EQ(xb.removed, 1);
+	/* The backend may still map the pages: no grant ended yet. */
+	CHECK_EQ(kit.live, live);
+	CHECK_EQ(submit(&req, &res, PVK_BLK_READ, 0, buf, 512), -PVK_XEN_ENODEV);
+	/* The backend flaps: Connected, InitWait, Connected again. Nothing
+	 * is set up afresh, no hook runs, nothing is granted. */
+	xb.drv->otherend_changed(&xb.xd, PVK_XenbusStateConnected);
+	xb.drv->otherend_rewritten(&xb.xd, PVK_XenbusStateConnected);
+	xb.drv->otherend_changed(&xb.xd, PVK_XenbusStateInitWait);
+	xb.drv->otherend_changed(&xb.xd, PVK_XenbusStateConnected);
+	CHECK_EQ(xb.xd.state, PVK_XenbusStateClosed);
+	CHECK_EQ(kit.live, live);
+	CHECK_EQ(xb.added, 1);
+	CHECK_EQ(xb.resized, 0);
+	CHECK_EQ(xb.removed, 1);
+	CHECK_EQ(res.calls, 0);
+	kit.mapped[rq.seg[0].gref] = false;	/* Closed: it let them go */
+	xb_close_and_free();
+	CHECK_EQ(xb.removed, 1);		/* told once */
+	CHECK(!unit_log_has("kept"));
+}
+
+UNIT_TEST(blkfront_removed_device_stays_and_refuses_io)
+{
+	struct pvk_blk_req req;
+	struct result res;
+	struct pvk_blkif_request rq;
+	struct pvk_blkfront *d;
+
+	CHECK_EQ(xb_bring_up(blkback_keys, NULL), PVK_XenbusStateConnected);
+	d = dev;
+	CHECK_EQ(submit(&req, &res, PVK_BLK_READ, 0, buf, 4096), 0);
+	CHECK(backend_take_q(req.queue % 2, &rq));
+	/* The toolstack removes our directory while the backend still maps
+	 * a ring page and the request's page: those are kept, never freed. */
+	kit.mapped[rq.seg[0].gref] = true;
+	kit.mapped[dev->queues[0].ring_ref[0]] = true;
+	remember_pages();
+	xb.drv->remove(&xb.xd);
+	CHECK(d->xdev == NULL);
+	CHECK_EQ(res.calls, 1);
+	CHECK_EQ(res.status, -PVK_XEN_ENODEV);
+	CHECK_EQ(xb.removed, 1);
+	CHECK_EQ(kit.live, 2);
+	CHECK(unit_log_has("still mapped by the backend at teardown"));
+	CHECK_EQ(submit(&req, &res, PVK_BLK_READ, 0, buf, 512), -PVK_XEN_ENODEV);
+	CHECK_EQ(pvk_blkfront_info(d)->sectors, 8192);	/* still readable */
+	pvk_blkfront_poll(d);
+	pvk_blkfront_kick(d, 0);
+	CHECK_EQ(res.calls, 0);
+	kit.mapped[rq.seg[0].gref] = false;
+	kit.mapped[dev->queues[0].ring_ref[0]] = false;
+	teardown();
+}
+
+static void xb_backend_connects(void)
+{
+	xb.keys = blkback_keys;
+	xb.drv->otherend_changed(&xb.xd, PVK_XenbusStateConnected);
+}
+
+/* A host with no deadline of its own passes the largest timeout: that is
+ * a long wait, not none (now + timeout must not wrap). */
+UNIT_TEST(blkfront_wait_connected_with_the_largest_timeout_waits)
+{
+	static struct pvk_shared_info si;	/* system time 1 s, no TSC part */
+	struct pvk_blkfront *d = NULL;
+
+	/* A disk whose backend is in InitWait only: Connected comes by watch. */
+	xb_bring_up(blkback_keys, NULL);
+	CHECK_EQ(xb.xd.state, PVK_XenbusStateConnected);
+	memset(&si, 0, sizeof(si));
+	si.vcpu_info[0].time.system_time = 1000000000ULL;
+	pvk_time_init(&si);
+	/* The same directory again, as after a detach and re-attach. */
+	remember_pages();
+	xb.drv->otherend_changed(&xb.xd, PVK_XenbusStateClosed);
+	CHECK_EQ(kit.live, 0);
+	teardown();
+	memset(&xb.xd, 0, sizeof(xb.xd));
+	strcpy(xb.xd.nodename, "device/vbd/51712");
+	xb.xd.id = xb.xd.nodename + strlen("device/vbd/");
+	strcpy(xb.xd.otherend, "backend/vbd/0/51712");
+	xb.xd.state = PVK_XenbusStateInitialising;
+	CHECK_EQ(xb.drv->probe(&xb.xd), 0);
+	dev = xb.xd.priv;
+	xb.keys = blkback_keys;
+	xb.drv->otherend_changed(&xb.xd, PVK_XenbusStateInitWait);
+	CHECK_EQ(xb.xd.state, PVK_XenbusStateInitialised);
+	xb.on_wait = xb_backend_connects;
+	xb.waits = 0;
+	CHECK_EQ(pvk_blkfront_wait_connected(51712, UINT64_MAX, &d), 0);
+	xb.on_wait = NULL;
+	CHECK(d == dev);
+	CHECK_EQ(xb.waits, 1);
+	/* A disk that never comes: a zero timeout is an answer at once. */
+	CHECK_EQ(pvk_blkfront_wait_connected(4242, 0, &d), -PVK_XEN_ETIMEDOUT);
+	CHECK(d == NULL);
+	pvk_time_init(NULL);
+	xb_close_and_free();
 }

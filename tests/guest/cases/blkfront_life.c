@@ -81,7 +81,9 @@ struct disk_seen {
 static struct disk_seen seen[3] = { { .vdev = XVDA }, { .vdev = XVDB }, { .vdev = XVDC } };
 static unsigned int unknown_hooks;
 static unsigned int busy_at_removal;	/* host requests not yet reaped */
+static unsigned int pending_at_removal;	/* of those, not yet called back */
 static unsigned int busy_count(void);
+static unsigned int pending_count(void);
 static struct pvk_wait life_wait;
 
 static struct disk_seen *seen_of(struct pvk_blkfront *dev)
@@ -125,6 +127,7 @@ static void hook_removed(struct pvk_blkfront *dev)
 	if (s)
 		s->removed++;
 	busy_at_removal = busy_count();
+	pending_at_removal = pending_count();
 	pvk_port_wake(&life_wait);
 }
 
@@ -265,6 +268,16 @@ static unsigned int busy_count(void)
 
 	for (unsigned int i = 0; i < NCTX; i++)
 		k += ctxs[i].busy;
+	return k;
+}
+
+/* Sent and not yet called back: the kit still owes them an answer. */
+static unsigned int pending_count(void)
+{
+	unsigned int k = 0;
+
+	for (unsigned int i = 0; i < NCTX; i++)
+		k += ctxs[i].busy && !PVK_READ_ONCE(ctxs[i].done);
 	return k;
 }
 
@@ -445,14 +458,14 @@ PVK_GUEST_TEST_XEN_EXPLICIT(blkfront_life_ro)
 	dc = pvk_blkfront_rw_sync(dev, PVK_BLK_DISCARD, 0, NULL, 4096, WAIT_NS);
 	bar = pvk_blkfront_rw_sync(dev, PVK_BLK_WRITE_BARRIER, 0, bufs[0], 4096, WAIT_NS);
 	pvk_blkfront_get_stats(dev, &after);
-	guest_printf("blkfront-life: xvdc write gives %d, discard %d, barrier write %d; requests sent %llu (one read)\n",
-		     wr, dc, bar, (unsigned long long)(after.requests - before.requests));
+	guest_printf("blkfront-life: xvdc write gives %d, discard %d, barrier write %d (barrier %s); requests sent %llu (one read)\n",
+		     wr, dc, bar, info->barrier ? "used" : "not used",
+		     (unsigned long long)(after.requests - before.requests));
 	PVK_CHECK_RC(wr, -PVK_XEN_EROFS);
 	PVK_CHECK_RC(dc, -PVK_XEN_EROFS);
-	/* A barrier write is a write; if the backend offers no barriers the
-	 * kit may say so first. Either way it must not be sent (below). */
-	if (bar != -PVK_XEN_EOPNOTSUPP)
-		PVK_CHECK_RC(bar, -PVK_XEN_EROFS);
+	/* A barrier write is a write: EROFS; only a disk without barriers
+	 * says EOPNOTSUPP first. Either way it is not sent (below). */
+	PVK_CHECK_RC(bar, info->barrier ? -PVK_XEN_EROFS : -PVK_XEN_EOPNOTSUPP);
 	/* Refused by the kit: nothing but the read went to the backend. */
 	PVK_CHECK_EQ(after.requests - before.requests, 1);
 	PVK_CHECK_EQ(after.errors, before.errors);
@@ -562,13 +575,16 @@ PVK_GUEST_TEST_XEN_EXPLICIT(blkfront_life_detach)
 	rc = run_range(dev, PVK_BLK_READ, 0, pvk_blkfront_info(dev)->sectors,
 		       &SEEN_B->removed, &n);
 	mask_ports(XVDB, false);
-	guest_printf("blkfront-life: xvdb removed %llu ms after the request: %lu reads submitted, %lu completed ok, %lu with -ENODEV, %lu otherwise, %lu twice; %u outstanding when the removed hook ran; %lu submits refused with -ENODEV\n",
+	guest_printf("blkfront-life: xvdb removed %llu ms after the request: %lu reads submitted, %lu completed ok, %lu with -ENODEV, %lu otherwise, %lu twice; %u outstanding when the removed hook ran, %u of them not yet called back; %lu submits refused with -ENODEV\n",
 		     (unsigned long long)((pvk_time_now_ns() - t0) / 1000000), n.submitted,
 		     n.ok, n.enodev, n.other, n.doubled,
-		     busy_at_removal, n.refused);
+		     busy_at_removal, pending_at_removal, n.refused);
 	PVK_CHECK_RC(rc, 0);
 	PVK_CHECK_GE(n.submitted, 1);
 	PVK_CHECK_GT(busy_at_removal, 0);	/* the detach met I/O in flight */
+	/* The removed hook says "its requests fail": by then each request in
+	 * flight has had its answer (data, or ENODEV), none is owed. */
+	PVK_CHECK_EQ(pending_at_removal, 0);
 	PVK_CHECK_EQ(n.ok + n.enodev, n.submitted);
 	PVK_CHECK_EQ(SEEN_B->removed, 1);
 	again = pvk_blkfront_rw_sync(dev, PVK_BLK_READ, 0, bufs[0], 512, WAIT_NS);
@@ -578,6 +594,10 @@ PVK_GUEST_TEST_XEN_EXPLICIT(blkfront_life_detach)
 	PVK_CHECK_RC(again, -PVK_XEN_ENODEV);
 	PVK_CHECK_EQ(pvk_blkfront_grants_held(dev), 0);
 	PVK_CHECK(!pvk_blkfront_broken(dev));
+	/* Once, also counting callbacks after the run was reaped (the
+	 * backend's Closed, the teardown). */
+	for (unsigned int i = 0; i < NCTX; i++)
+		PVK_CHECK_LE(ctxs[i].completions, 1);
 
 	/* The other disk was not disturbed. */
 	PVK_CHECK_RC(run_range(xvda, PVK_BLK_WRITE, 0, 2048, NULL, &n), 0);
