@@ -411,6 +411,27 @@ void blkfront_queues_teardown(struct pvk_blkfront *dev)
 	}
 }
 
+/* Frees what the queues keep after teardown: slot and descriptor pages,
+ * the array. Only when no grant of the device is live any more (so no
+ * page on a retired list is still mapped, and the lists are empty). */
+void blkfront_queues_free(struct pvk_blkfront *dev)
+{
+	for (unsigned int i = 0; dev->queues && i < dev->nr_queues_set_up; i++) {
+		struct blkfront_queue *q = &dev->queues[i];
+
+		for (unsigned int j = 0; j < BLKFRONT_SLOT_PAGES; j++)
+			if (q->slot_page[j])
+				pvk_port_free_page(q->slot_page[j]);
+		for (struct blkfront_desc_page *dp = q->desc_pages, *n; dp; dp = n) {
+			n = dp->next;
+			pvk_port_free_page(dp);
+		}
+	}
+	if (dev->queues)
+		pvk_port_free(dev->queues);
+	dev->queues = NULL;
+}
+
 static void add_stats(struct pvk_blkfront_stats *to, const struct pvk_blkfront_stats *s)
 {
 	to->requests += s->requests;

@@ -424,6 +424,28 @@ static void blkfront_remove(struct pvk_xenbus_device *xdev)
 	pvk_port_unlock(&dev->lock);
 }
 
+int pvk_blkfront_release(struct pvk_blkfront *dev)
+{
+	bool removed;
+
+	pvk_port_lock(&dev->lock);
+	removed = dev->xdev == NULL;
+	pvk_port_unlock(&dev->lock);
+	/* Still on xenbus, or the backend still maps a page of it (not yet
+	 * Closed, or it kept one): nothing may go. */
+	if (!removed || pvk_blkfront_grants_held(dev))
+		return -PVK_XEN_EBUSY;
+	for (struct pvk_blkfront **pp = &devices; *pp; pp = &(*pp)->next) {
+		if (*pp == dev) {
+			*pp = dev->next;
+			break;
+		}
+	}
+	blkfront_queues_free(dev);
+	pvk_port_free(dev);
+	return 0;
+}
+
 static struct pvk_xenbus_driver blkfront_driver = {
 	.devclass = "vbd",
 	.probe = blkfront_probe,

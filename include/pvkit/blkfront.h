@@ -210,4 +210,12 @@ bool pvk_blkfront_broken(const struct pvk_blkfront *dev);
 /* Grants the device holds now (rings, persistent and in-flight pages). */
 unsigned int pvk_blkfront_grants_held(const struct pvk_blkfront *dev);
 
+/* Frees a removed device (after its removed hook ran and the host is done
+ * with it: no submit or wait on it running or to come). -PVK_XEN_EBUSY,
+ * and nothing freed, while it is still on xenbus or a grant of it is live
+ * (the backend is not yet Closed, or kept a page mapped: then the device
+ * stays for good, as its pages must). Without it a detached disk's
+ * structure, queues and slot pages stay allocated. */
+int pvk_blkfront_release(struct pvk_blkfront *dev);
+
 #endif /* PVKIT_BLKFRONT_H */

@@ -1771,6 +1771,30 @@ UNIT_TEST(blkfront_removed_device_stays_and_refuses_io)
 	teardown();
 }
 
+/* Release gives nothing back while the device is on xenbus or the
+ * backend may still map a page of it. */
+UNIT_TEST(blkfront_release_refused_while_in_use)
+{
+	struct pvk_blk_req req;
+	struct result res;
+	struct pvk_blkif_request rq;
+
+	CHECK_EQ(xb_bring_up(blkback_keys, NULL), PVK_XenbusStateConnected);
+	CHECK_EQ(pvk_blkfront_release(dev), -PVK_XEN_EBUSY);	/* connected */
+	CHECK_EQ(submit(&req, &res, PVK_BLK_READ, 0, buf, 4096), 0);
+	CHECK(backend_take_q(req.queue % 2, &rq));
+	kit.mapped[rq.seg[0].gref] = true;
+	remember_pages();
+	xb.drv->remove(&xb.xd);
+	CHECK(dev->xdev == NULL);
+	/* Removed, but a page is still mapped: it stays, and so does dev. */
+	CHECK_EQ(pvk_blkfront_release(dev), -PVK_XEN_EBUSY);
+	CHECK(dev->queues != NULL);
+	CHECK_EQ(pvk_blkfront_info(dev)->sectors, 8192);
+	kit.mapped[rq.seg[0].gref] = false;
+	teardown();
+}
+
 static void xb_backend_connects(void)
 {
 	xb.keys = blkback_keys;

@@ -622,6 +622,36 @@ static long scan_count(const char *s)
 	return *s ? -1 : v;
 }
 
+/* Every disk is gone: the host gives each device back. A detached disk
+ * must leave no memory behind (its structure, queues, slot pages): the
+ * heap and the page allocator get bytes and pages back. xenbus removes the
+ * device (so release stops saying EBUSY) a little after the hook ran. */
+static void release_all(void)
+{
+	size_t heap0 = guest_heap_free_bytes(), pages0 = guest_pages_free();
+	uint64_t deadline = pvk_time_now_ns() + DOM0_WAIT_NS;
+	int rc[3];
+
+	for (unsigned int i = 0; i < 3; i++) {
+		rc[i] = -PVK_XEN_ENODEV;
+		if (!seen[i].dev)
+			continue;
+		while ((rc[i] = pvk_blkfront_release(seen[i].dev)) == -PVK_XEN_EBUSY &&
+		       pvk_time_now_ns() < deadline)
+			pvk_xs_wait_watches(SEC_NS / 5);
+		if (!rc[i])
+			seen[i].dev = NULL;
+	}
+	guest_printf("blkfront-life: released the devices: %d %d %d; heap free %lu -> %lu bytes, pages free %lu -> %lu\n",
+		     rc[0], rc[1], rc[2], (unsigned long)heap0,
+		     (unsigned long)guest_heap_free_bytes(), (unsigned long)pages0,
+		     (unsigned long)guest_pages_free());
+	for (unsigned int i = 0; i < 3; i++)
+		PVK_CHECK_RC(rc[i], 0);
+	PVK_CHECK_GT(guest_heap_free_bytes(), heap0);
+	PVK_CHECK_GT(guest_pages_free(), pages0);
+}
+
 PVK_GUEST_TEST_XEN_EXPLICIT(blkfront_life_grants)
 {
 	struct pvk_blkfront *a = SEEN_A->dev, *c = SEEN_C->dev;
@@ -663,6 +693,7 @@ PVK_GUEST_TEST_XEN_EXPLICIT(blkfront_life_grants)
 	PVK_CHECK_EQ(pvk_blkfront_grants_held(c), 0);
 	PVK_CHECK_EQ((int64_t)(gs.granted - gs.ended), (int64_t)(gs0.granted - gs0.ended));
 	PVK_CHECK_EQ(gs.pages_kept, gs0.pages_kept);
+	release_all();
 }
 
 #endif /* CONFIG_PVK_BLKFRONT */
