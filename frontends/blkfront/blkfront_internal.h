@@ -38,7 +38,8 @@
  * Linux blkback keeps at most 1,056 grants of a ring mapped persistently
  * (its max_persistent_grants); past that it maps and unmaps per request
  * and purges its list, which cost 12x on 4 KiB writes when this was
- * 2,056. So the pool stays under that: four requests of 1 MiB. */
+ * 2,056. So the pool stays under that: three requests of 1 MiB (256
+ * data pages and one indirect page each; a fourth would need 1,028). */
 #define BLKFRONT_QUEUE_PAGES		1024
 /* Segment descriptors in one indirect page. */
 #define BLKFRONT_SEGS_PER_INDIRECT_PAGE \
