@@ -140,6 +140,9 @@ struct pvk_blkfront {
 	bool connected_once;			/* hooks->added ran */
 	bool removed_told;			/* hooks->removed ran */
 	unsigned int grants_live;		/* all queues' (atomic) */
+	/* xenbus callbacks of the device under way: a nested watch run can
+	 * remove it inside one, which still uses it after. Release waits. */
+	unsigned int in_callback;
 	struct pvk_blkfront *next;
 };
 

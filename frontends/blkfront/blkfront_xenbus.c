@@ -374,6 +374,7 @@ static void blkfront_backend_changed(struct pvk_xenbus_device *xdev,
 {
 	struct pvk_blkfront *dev = xdev->priv;
 
+	dev->in_callback++;
 	switch (s) {
 	case PVK_XenbusStateInitWait:
 		blkfront_initialise(dev);
@@ -401,13 +402,19 @@ static void blkfront_backend_changed(struct pvk_xenbus_device *xdev,
 	default:
 		break;
 	}
+	dev->in_callback--;
 }
 
 static void blkfront_rewritten(struct pvk_xenbus_device *xdev,
 			       enum pvk_xenbus_state s)
 {
-	if (s == PVK_XenbusStateConnected && xdev->state == PVK_XenbusStateConnected)
-		blkfront_resize(xdev->priv);
+	struct pvk_blkfront *dev = xdev->priv;
+
+	if (s == PVK_XenbusStateConnected && xdev->state == PVK_XenbusStateConnected) {
+		dev->in_callback++;
+		blkfront_resize(dev);
+		dev->in_callback--;
+	}
 }
 
 static void blkfront_remove(struct pvk_xenbus_device *xdev)
@@ -429,10 +436,11 @@ int pvk_blkfront_release(struct pvk_blkfront *dev)
 	bool removed;
 
 	pvk_port_lock(&dev->lock);
-	removed = dev->xdev == NULL;
+	removed = dev->xdev == NULL && !dev->in_callback;
 	pvk_port_unlock(&dev->lock);
-	/* Still on xenbus, or the backend still maps a page of it (not yet
-	 * Closed, or it kept one): nothing may go. */
+	/* Still on xenbus, or removed by watches run inside one of its
+	 * callbacks that has yet to return, or the backend still maps a page
+	 * of it (not yet Closed, or it kept one): nothing may go. */
 	if (!removed || pvk_blkfront_grants_held(dev))
 		return -PVK_XEN_EBUSY;
 	for (struct pvk_blkfront **pp = &devices; *pp; pp = &(*pp)->next) {

@@ -1371,6 +1371,7 @@ static struct {
 	uint64_t old_sectors;
 	void (*on_wait)(void);		/* what a watch delivers meanwhile */
 	unsigned int waits;
+	void (*on_switch)(void);	/* watches run in a state write's wait */
 } xb;
 
 /* Strict decimal, as xs_ops.c's: digits only, no overflow. */
@@ -1407,6 +1408,12 @@ int pvk_xenbus_switch_state(struct pvk_xenbus_device *d, enum pvk_xenbus_state s
 	if (!pvk_xenbus_transition_ok(d->state, s)) {
 		xb.bad_transitions++;
 		return -PVK_XEN_EINVAL;
+	}
+	if (xb.on_switch) {
+		void (*f)(void) = xb.on_switch;
+
+		xb.on_switch = NULL;
+		f();
 	}
 	d->state = s;
 	return 0;
@@ -1793,6 +1800,41 @@ UNIT_TEST(blkfront_release_refused_while_in_use)
 	CHECK_EQ(pvk_blkfront_info(dev)->sectors, 8192);
 	kit.mapped[rq.seg[0].gref] = false;
 	teardown();
+}
+
+/* Watches run inside the wait of the Closed path's state write: xenbus
+ * removes the device there, and the host then releases it, all before
+ * the Closed handler has returned (it still uses dev after the write). */
+static int nested_release_rc;
+
+static void remove_and_release_meanwhile(void)
+{
+	xb.drv->remove(&xb.xd);
+	nested_release_rc = pvk_blkfront_release(dev);
+}
+
+UNIT_TEST(blkfront_release_refused_inside_a_callback_of_the_device)
+{
+	CHECK_EQ(xb_bring_up(blkback_keys, NULL), PVK_XenbusStateConnected);
+	remember_pages();
+	/* Release frees these through the port, which only counts pages. */
+	for (unsigned int i = 0; i < dev->nr_queues_set_up; i++) {
+		for (unsigned int j = 0; j < BLKFRONT_SLOT_PAGES; j++)
+			if (dev->queues[i].slot_page[j])
+				remember(dev->queues[i].slot_page[j]);
+		for (struct blkfront_desc_page *dp = dev->queues[i].desc_pages; dp; dp = dp->next)
+			remember(dp);
+	}
+	xb.on_switch = remove_and_release_meanwhile;
+	xb.drv->otherend_changed(&xb.xd, PVK_XenbusStateClosed);
+	CHECK_EQ(nested_release_rc, -PVK_XEN_EBUSY);
+	CHECK_EQ(xb.removed, 1);
+	CHECK_EQ(pvk_blkfront_grants_held(dev), 0);
+	/* Once the handler has returned the host may give it back. */
+	CHECK_EQ(pvk_blkfront_release(dev), 0);
+	for (unsigned int k = 0; k < n_freed; k++)
+		free(freed_pages[k]);
+	n_freed = 0;
 }
 
 static void xb_backend_connects(void)
