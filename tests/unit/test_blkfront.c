@@ -1832,6 +1832,12 @@ UNIT_TEST(blkfront_release_refused_inside_a_callback_of_the_device)
 	CHECK_EQ(pvk_blkfront_grants_held(dev), 0);
 	/* Once the handler has returned the host may give it back. */
 	CHECK_EQ(pvk_blkfront_release(dev), 0);
+	/* Off the device list: a lookup walks it without touching dev. */
+	{
+		struct pvk_blkfront *out;
+
+		CHECK_EQ(pvk_blkfront_wait_connected(51712, 0, &out), -PVK_XEN_ETIMEDOUT);
+	}
 	for (unsigned int k = 0; k < n_freed; k++)
 		free(freed_pages[k]);
 	n_freed = 0;
