@@ -115,24 +115,6 @@ int pvk_xs_set_perms(pvk_xs_transaction_t t, const char *path,
 	return rc < 0 ? rc : 0;
 }
 
-/* Strict decimal: digits only, no overflow. */
-int pvk_xs_parse_ulong(const char *s, unsigned long *out)
-{
-	unsigned long v = 0;
-
-	if (!*s)
-		return -PVK_XEN_EINVAL;
-	for (; *s; s++) {
-		if (*s < '0' || *s > '9')
-			return -PVK_XEN_EINVAL;
-		if (v > (~0UL - 9) / 10)
-			return -PVK_XEN_ERANGE;
-		v = v * 10 + (unsigned long)(*s - '0');
-	}
-	*out = v;
-	return 0;
-}
-
 int pvk_xs_read_ulong(pvk_xs_transaction_t t, const char *path,
 		      unsigned long *out)
 {

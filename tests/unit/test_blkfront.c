@@ -1374,24 +1374,6 @@ static struct {
 	void (*on_switch)(void);	/* watches run in a state write's wait */
 } xb;
 
-/* Strict decimal, as xs_ops.c's: digits only, no overflow. */
-int pvk_xs_parse_ulong(const char *s, unsigned long *out)
-{
-	unsigned long v = 0;
-
-	if (!*s)
-		return -PVK_XEN_EINVAL;
-	for (; *s; s++) {
-		if (*s < '0' || *s > '9')
-			return -PVK_XEN_EINVAL;
-		if (v > (~0UL - 9) / 10)
-			return -PVK_XEN_ERANGE;
-		v = v * 10 + (unsigned long)(*s - '0');
-	}
-	*out = v;
-	return 0;
-}
-
 int pvk_xenbus_read_feature(struct pvk_xenbus_device *d, const char *name,
 			    unsigned long def, unsigned long *out)
 {
