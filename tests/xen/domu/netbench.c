@@ -22,7 +22,7 @@
  * ops: datagrams (UDP; received intact ones for rx) or 0 (TCP); bytes:
  * payload bytes; ns: CLOCK_MONOTONIC from the first to the last one sent
  * or received; irqs: events of the vif's interrupts (/proc/interrupts
- * lines naming eth0), lost and dup for UDP rx. dom0's verdict comes as
+ * lines naming eth* or vif*), lost and dup for UDP rx. dom0's verdict comes as
  * "[NAME:dom0] bench-net-dom0 CASE ok: ..." from the scenario. Ends with
  * "bench-net: done" or "bench-net: FAIL ..." (exit status 1): a case that
  * could not run or received a wrong byte.
@@ -65,7 +65,9 @@ static int fail(const char *c, const char *what)
 	return 1;
 }
 
-/* Sum of the CPU columns of every /proc/interrupts line naming eth0. */
+/* Sum of the CPU columns of every /proc/interrupts line of the vif: its
+ * event channels are named after the device ("eth0-q0-tx"), or after the
+ * template when they were bound before the device got its name ("eth%d"). */
 static uint64_t vif_irqs(void)
 {
 	char line[1024];
@@ -77,7 +79,8 @@ static uint64_t vif_irqs(void)
 	while (fgets(line, sizeof(line), f)) {
 		char *p, *end;
 
-		if (!strstr(line, "eth0") || !(p = strchr(line, ':')))
+		if ((!strstr(line, " eth") && !strstr(line, "vif")) ||
+		    !(p = strchr(line, ':')))
 			continue;
 		for (p++;; p = end) {
 			unsigned long long v = strtoull(p, &end, 10);
