@@ -8,7 +8,8 @@
  *     Receives on PORT (any address) until datagrams 0..COUNT-1 all came,
  *     SECONDS passed, or nothing came for 3 s after the first datagram.
  *     With NOTIFY_*, sends one datagram "ready" there once it listens, so
- *     a sender can wait for it instead of guessing. Prints one line:
+ *     a sender can wait for it instead of guessing, and at the end its
+ *     result line, so the sender learns what arrived. Prints one line:
  *       ok: N received, lost L, duplicated D, reordered R, bad B bytes=X ns=T
  *     (or "fail: ..." with the same counts). N counts intact datagrams of
  *     ours; lost, the sequence numbers below COUNT never received intact;
@@ -90,7 +91,8 @@ static int sink(int argc, char **argv)
 	uint64_t got = 0, dup = 0, reord = 0, bad = 0, lost;
 	uint8_t *seen;
 	int64_t highest = -1;
-	int fd, one = 1, rcvbuf = 8 << 20;
+	int fd, n, one = 1, rcvbuf = 8 << 20;
+	char line[200];
 
 	if (argc != 5 && argc != 7)
 		return usage();
@@ -163,11 +165,16 @@ static int sink(int argc, char **argv)
 			highest = seq;
 	}
 	lost = (uint64_t)count - got;
-	printf("%s: %llu received, lost %llu, duplicated %llu, reordered %llu, bad %llu bytes=%llu ns=%llu\n",
-	       lost || dup || bad ? "fail" : "ok", (unsigned long long)got,
-	       (unsigned long long)lost, (unsigned long long)dup,
-	       (unsigned long long)reord, (unsigned long long)bad,
-	       (unsigned long long)bytes, (unsigned long long)(last - first));
+	n = snprintf(line, sizeof(line),
+		     "%s: %llu received, lost %llu, duplicated %llu, reordered %llu, bad %llu bytes=%llu ns=%llu",
+		     lost || dup || bad ? "fail" : "ok", (unsigned long long)got,
+		     (unsigned long long)lost, (unsigned long long)dup,
+		     (unsigned long long)reord, (unsigned long long)bad,
+		     (unsigned long long)bytes, (unsigned long long)(last - first));
+	printf("%s\n", line);
+	if (nport && sendto(fd, line, (size_t)n, 0, (struct sockaddr *)&na, sizeof(na)) != n)
+		fprintf(stderr, "pvk-net-udp: result to %s:%lld: %s\n", argv[5], nport,
+			strerror(errno));
 	return lost || dup || bad ? 1 : 0;
 }
 

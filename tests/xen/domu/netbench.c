@@ -13,8 +13,11 @@
  * dom0 tool's arguments, so the figures are defined only in netbench.h:
  *   bench-net-want CASE: ARGS...
  * For "tx" cases (guest sends) dom0 runs the receiving tool: UDP's sink
- * tells the guest it listens by a datagram to NETB_PORT_NOTIFY, TCP's recv
- * is found by retrying the connection. For "rx" cases the guest listens
+ * tells the guest it listens by a datagram to NETB_PORT_NOTIFY and at the
+ * end sends its result line there (printed as "bench-net-dom0-said CASE
+ * ..."; a datagram dom0 found damaged fails the case); TCP's recv is found
+ * by retrying the connection, and one wrong byte makes it close early, so
+ * the guest's send or its wait for dom0's close fails. For "rx" cases the guest listens
  * first, then asks. Every wait is bounded (WAIT_S).
  *
  * Per case one line:
@@ -142,6 +145,7 @@ static int udp_tx(const struct netb_case *c)
 	int nfd = bound_socket(SOCK_DGRAM, NETB_PORT_NOTIFY);
 	int fd = socket(AF_INET, SOCK_DGRAM, 0);
 	uint64_t i0, t0;
+	ssize_t n;
 
 	if (nfd < 0 || fd < 0)
 		return fail(c->name, "socket");
@@ -149,7 +153,6 @@ static int udp_tx(const struct netb_case *c)
 	       GUEST_IP, NETB_PORT_NOTIFY);
 	if (!wait_fd(nfd, POLLIN, WAIT_S * 1000) || recv(nfd, buf, sizeof(buf), 0) < 0)
 		return fail(c->name, "dom0's sink did not say it was ready");
-	close(nfd);
 	/* Blocking sends wait for room in the socket buffer; 5 s at most. */
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	if (connect(fd, (struct sockaddr *)&to, sizeof(to)))
@@ -163,7 +166,24 @@ static int udp_tx(const struct netb_case *c)
 	}
 	report(c, c->count, (uint64_t)c->count * c->size, now_ns() - t0, vif_irqs() - i0, "");
 	close(fd);
-	return 0;
+	/* dom0's verdict: "ok: ..." or "fail: ... bad B ..." (sink's line).
+	 * Loss is a figure of the benchmark; a damaged datagram is not. */
+	if (wait_fd(nfd, POLLIN, WAIT_S * 1000) &&
+	    (n = recv(nfd, buf, sizeof(buf) - 1, 0)) > 0) {
+		unsigned long long bad = 1;
+		const char *b;
+
+		buf[n] = 0;
+		printf("bench-net-dom0-said %s %s\n", c->name, (char *)buf);
+		b = strstr((char *)buf, ", bad ");
+		if (b)
+			bad = strtoull(b + 6, NULL, 10);
+		close(nfd);
+		errno = 0;
+		return bad ? fail(c->name, "dom0 received damaged datagrams") : 0;
+	}
+	close(nfd);
+	return fail(c->name, "no result from dom0's sink");
 }
 
 static int udp_rx(const struct netb_case *c)
