@@ -28,7 +28,8 @@ static void grants_add(struct pvk_netfront *dev, int n)
 	__atomic_fetch_add(&dev->grants_live, (unsigned int)n, __ATOMIC_RELAXED);
 }
 
-/* Ends a grant whose page we are about to read or reuse: false when the
+/* Ends a grant (and frees its reference) before its page is read or
+ * reused: false when the
  * backend still uses it (the page must then stay out of use). */
 static bool end_grant(struct pvk_netfront *dev, pvk_grant_ref_t ref)
 {
@@ -93,7 +94,6 @@ static void tx_finish_locked(struct netfront_queue *q, uint16_t id, int status,
 			       id, q->index);
 		return;
 	}
-	pvk_grant_free(s->gref);
 	q->tx_free[(q->tx_free_head + q->tx_free_count) % NETFRONT_RING_ENTS] = id;
 	q->tx_free_count++;
 }
@@ -351,7 +351,6 @@ static bool rx_process(struct netfront_queue *q)
 			pvk_port_unlock(&q->lock);
 			break;
 		}
-		pvk_grant_free(b->gref);
 		pvk_port_unlock(&q->lock);
 
 		if (rsp.status < 0) {
@@ -546,7 +545,6 @@ void netfront_queues_teardown(struct pvk_netfront *dev)
 			if (!s->sent)
 				continue;
 			if (end_grant(dev, s->gref)) {
-				pvk_grant_free(s->gref);
 				s->sent = false;
 			} else {
 				s->kept = true;
@@ -559,7 +557,6 @@ void netfront_queues_teardown(struct pvk_netfront *dev)
 			if (!b->posted)
 				continue;
 			if (end_grant(dev, b->gref)) {
-				pvk_grant_free(b->gref);
 				b->posted = false;
 				q->rx_posted--;
 			} else {
@@ -568,11 +565,9 @@ void netfront_queues_teardown(struct pvk_netfront *dev)
 			}
 		}
 		if (q->tx_granted && end_grant(dev, q->tx_ref)) {
-			pvk_grant_free(q->tx_ref);
 			q->tx_granted = false;
 		}
 		if (q->rx_granted && end_grant(dev, q->rx_ref)) {
-			pvk_grant_free(q->rx_ref);
 			q->rx_granted = false;
 		}
 		kept += q->tx_granted + q->rx_granted;
