@@ -23,6 +23,9 @@ PVK_BUILD_BUG_ON(sizeof(struct netfront_tx_slot) * NETFRONT_RING_ENTS > NETFRONT
 PVK_BUILD_BUG_ON(sizeof(struct netfront_rx_buf) * NETFRONT_RING_ENTS > NETFRONT_PAGE);
 PVK_BUILD_BUG_ON(sizeof(void *) * NETFRONT_RING_ENTS > NETFRONT_PAGE);
 
+/* Set by pvk_netfront_init(); rx is called from here. */
+const struct pvk_netfront_hooks *netfront_hooks;
+
 static void grants_add(struct pvk_netfront *dev, int n)
 {
 	__atomic_fetch_add(&dev->grants_live, (unsigned int)n, __ATOMIC_RELAXED);

@@ -22,7 +22,7 @@
 
 static struct pvk_netfront *devices;
 static bool registered;
-const struct pvk_netfront_hooks *netfront_hooks;
+
 
 static void set_link(struct pvk_netfront *dev, bool up)
 {
