@@ -100,6 +100,8 @@ int netfront_queues_start(struct pvk_netfront *dev);
 void netfront_queues_stop(struct pvk_netfront *dev, int status);
 /* After the backend is Closed: end every grant, free what it let go. */
 void netfront_queues_teardown(struct pvk_netfront *dev);
+/* The link's state, told to the host's link hook on each change. */
+void netfront_set_link(struct pvk_netfront *dev, bool up);
 /* Marks the device broken (once, logged), the link down. */
 void netfront_break(struct pvk_netfront *dev, const char *why,
 		    unsigned long long v1, unsigned long long v2);

@@ -42,6 +42,17 @@ static bool end_grant(struct pvk_netfront *dev, pvk_grant_ref_t ref)
 	return true;
 }
 
+void netfront_set_link(struct pvk_netfront *dev, bool up)
+{
+	if (dev->info.link_up == up)
+		return;
+	dev->info.link_up = up;
+	pvk_info("netfront: %s: link %s", dev->name, up ? "up" : "down");
+	if (netfront_hooks && netfront_hooks->link)
+		netfront_hooks->link(dev, up);
+	pvk_port_wake(&dev->wait);
+}
+
 void netfront_break(struct pvk_netfront *dev, const char *why,
 		    unsigned long long v1, unsigned long long v2)
 {
@@ -390,8 +401,10 @@ static void queue_process(struct netfront_queue *q)
 {
 	tx_process(q);
 	rx_process(q);
-	if (PVK_READ_ONCE(q->dev->broken))
+	if (PVK_READ_ONCE(q->dev->broken)) {
 		netfront_queues_stop(q->dev, -PVK_XEN_EIO);
+		netfront_set_link(q->dev, false);
+	}
 }
 
 static bool queue_event(pvk_evtchn_port_t port, void *arg)

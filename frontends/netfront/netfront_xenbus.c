@@ -24,17 +24,6 @@ static struct pvk_netfront *devices;
 static bool registered;
 
 
-static void set_link(struct pvk_netfront *dev, bool up)
-{
-	if (dev->info.link_up == up)
-		return;
-	dev->info.link_up = up;
-	pvk_info("netfront: %s: link %s", dev->name, up ? "up" : "down");
-	if (netfront_hooks && netfront_hooks->link)
-		netfront_hooks->link(dev, up);
-	pvk_port_wake(&dev->wait);
-}
-
 static int hexval(char c)
 {
 	if (c >= '0' && c <= '9')
@@ -167,7 +156,7 @@ static void netfront_connected(struct pvk_netfront *dev)
 		pvk_err("netfront: %s: cannot post the receive buffers: %d", dev->name, rc);
 		return;
 	}
-	set_link(dev, true);
+	netfront_set_link(dev, true);
 }
 
 static void tell_removed(struct pvk_netfront *dev)
@@ -181,7 +170,7 @@ static void tell_removed(struct pvk_netfront *dev)
 
 static void netfront_closing(struct pvk_netfront *dev)
 {
-	set_link(dev, false);
+	netfront_set_link(dev, false);
 	dev->gone = true;
 	netfront_queues_stop(dev, -PVK_XEN_ENODEV);
 	if (dev->xdev && dev->xdev->state != PVK_XenbusStateClosed)
@@ -222,7 +211,7 @@ static void netfront_remove(struct pvk_xenbus_device *xdev)
 
 	if (!dev)
 		return;
-	set_link(dev, false);
+	netfront_set_link(dev, false);
 	dev->gone = true;
 	netfront_queues_stop(dev, -PVK_XEN_ENODEV);
 	dev->xdev = NULL;

@@ -5,6 +5,7 @@
  * before it is used (ids outstanding, statuses known, offset + size within
  * the page, no flag for a feature not negotiated).
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include <pvkit/xen/errno.h>
@@ -135,4 +136,138 @@ UNIT_TEST(netfront_rx_response_checks)
 		r = (struct pvk_netif_rx_response){ .id = 7, .flags = bad_flags[i], .status = 60 };
 		CHECK(netfront_check_rx_response(&q, &r) != NULL);
 	}
+}
+
+/* ---- A backend played by the test, misbehaving ------------------------- */
+
+/* One device, one live queue with rx buffer 5 posted (request 0 of the rx
+ * ring), built by hand: what a connected vif looks like to the data path. */
+static struct pvk_netfront pdev;
+static struct netfront_queue pq;
+static unsigned int link_downs, frames_seen;
+
+static void on_link(struct pvk_netfront *dev, bool up)
+{
+	(void)dev;
+	if (!up)
+		link_downs++;
+}
+
+static void on_rx(struct pvk_netfront *dev, const struct pvk_net_rx *f)
+{
+	(void)dev;
+	(void)f;
+	frames_seen++;
+}
+
+static const struct pvk_netfront_hooks played_hooks = { .link = on_link, .rx = on_rx };
+
+static void played_up(void)
+{
+	one_of_each(&pq);
+	txs[3].sent = false;
+	memset(&pdev, 0, sizeof(pdev));
+	strcpy(pdev.name, "device/vif/0");
+	pdev.queues = &pq;
+	pdev.info.nr_queues = 1;
+	pdev.info.max_frame = NETFRONT_MAX_FRAME;
+	pdev.info.link_up = true;
+	pq.dev = &pdev;
+	pq.tx_page = calloc(1, NETFRONT_PAGE);
+	pq.rx_page = calloc(1, NETFRONT_PAGE);
+	PVK_SHARED_RING_INIT((struct pvk_netif_tx_sring *)pq.tx_page);
+	PVK_FRONT_RING_INIT(&pq.tx, (struct pvk_netif_tx_sring *)pq.tx_page, NETFRONT_PAGE);
+	PVK_SHARED_RING_INIT((struct pvk_netif_rx_sring *)pq.rx_page);
+	PVK_FRONT_RING_INIT(&pq.rx, (struct pvk_netif_rx_sring *)pq.rx_page, NETFRONT_PAGE);
+	rxb[7].posted = false;
+	rxb[5].posted = true;
+	rxb[5].page = calloc(1, NETFRONT_PAGE);
+	PVK_RING_GET_REQUEST(&pq.rx, 0)->id = 5;
+	pq.rx.req_prod_pvt = 1;
+	pq.rx_posted = 1;
+	pq.live = true;
+	netfront_hooks = &played_hooks;
+	link_downs = frames_seen = 0;
+}
+
+static void played_down(void)
+{
+	netfront_hooks = NULL;
+	free(pq.tx_page);
+	free(pq.rx_page);
+	free(rxb[5].page);
+}
+
+static void never_done(struct pvk_net_tx *tx, int status)
+{
+	(void)tx;
+	unit_fail(__FILE__, __LINE__, "done() of a refused transmit ran (%d)", status);
+}
+
+/* After the backend's misbehaviour: disabled, told, its frame unseen, and
+ * a transmit refused with -EIO instead of reaching the ring. */
+static void check_disabled(const char *why)
+{
+	static uint8_t frame[60];
+	struct pvk_net_frag fr = { frame, sizeof(frame) };
+	struct pvk_net_tx tx = { .frags = &fr, .nr_frags = 1,
+				 .done = never_done };
+
+	CHECK(pdev.broken);
+	CHECK(unit_log_has(why));
+	CHECK(unit_log_has("device disabled"));
+	CHECK_EQ(link_downs, 1);
+	CHECK(!pdev.info.link_up);
+	CHECK_EQ(frames_seen, 0);
+	CHECK_EQ(pvk_netfront_xmit(&pdev, &tx), -PVK_XEN_EIO);
+	CHECK_EQ(pq.tx.req_prod_pvt, 0);
+	/* Further events change nothing and say nothing more. */
+	unit_log_clear();
+	pvk_netfront_poll(&pdev);
+	CHECK_EQ(unit_log_lines(), 0);
+	CHECK_EQ(link_downs, 1);
+}
+
+UNIT_TEST(netfront_rx_frame_beyond_page_disables_device)
+{
+	struct pvk_netif_rx_response *r;
+
+	played_up();
+	unit_log_clear();
+	r = PVK_RING_GET_RESPONSE(&pq.rx, 0);
+	*r = (struct pvk_netif_rx_response){ .id = 5, .offset = 4000, .status = 200 };
+	((struct pvk_netif_rx_sring *)pq.rx_page)->rsp_prod = 1;
+	pvk_netfront_poll(&pdev);
+	check_disabled("placed a frame beyond its page");
+	/* The buffer stays granted: its page is not reused. */
+	CHECK(rxb[5].posted || rxb[5].kept);
+	played_down();
+}
+
+UNIT_TEST(netfront_rx_more_responses_than_buffers_disables_device)
+{
+	played_up();
+	unit_log_clear();
+	((struct pvk_netif_rx_sring *)pq.rx_page)->rsp_prod = 2;
+	pvk_netfront_poll(&pdev);
+	check_disabled("more receive responses than buffers posted");
+	played_down();
+}
+
+UNIT_TEST(netfront_tx_unknown_id_disables_device)
+{
+	struct pvk_netif_tx_response *r;
+
+	played_up();
+	unit_log_clear();
+	/* One request on the ring (id 9 sent), answered as id 10. */
+	txs[9].sent = true;
+	pq.tx.req_prod_pvt = 1;
+	r = PVK_RING_GET_RESPONSE(&pq.tx, 0);
+	*r = (struct pvk_netif_tx_response){ .id = 10, .status = 0 };
+	((struct pvk_netif_tx_sring *)pq.tx_page)->rsp_prod = 1;
+	pvk_netfront_poll(&pdev);
+	pq.tx.req_prod_pvt = 0;		/* what check_disabled looks at */
+	check_disabled("answered a transmit not outstanding");
+	played_down();
 }
