@@ -5,11 +5,13 @@
  * separated by spaces; we understand
  *   pvkit.test=NAME[,NAME...]   run exactly these tests (test.c)
  *   blkfront.NAME=VALUE         a blkfront switch (pvk_blkfront_option())
+ *   netfront.NAME=VALUE         a netfront switch (pvk_netfront_option())
  * Other words are ignored, so a toolstack may add its own. A malformed
  * pvkit.test= or a blkfront switch the driver refuses stops the guest with
  * a clear message rather than silently running something else.
  */
 #include <pvkit/blkfront.h>
+#include <pvkit/netfront.h>
 #include <pvkit/port.h>
 
 #include "guest.h"
@@ -72,6 +74,33 @@ static void parse_blkfront(const char *word, size_t len)
 #endif
 }
 
+#define NETFRONT_OPTION	"netfront."
+
+/* netfront.NAME=VALUE: handed to the driver before it starts. */
+static void parse_netfront(const char *word, size_t len)
+{
+#ifdef CONFIG_PVK_NETFRONT
+	char buf[64];
+	size_t eq = 0;
+
+	if (len >= sizeof(buf))
+		pvk_port_panic("cmdline: netfront switch too long");
+	memcpy(buf, word, len);
+	buf[len] = '\0';
+	while (eq < len && buf[eq] != '=')
+		eq++;
+	if (eq == len || eq == 0)
+		pvk_port_panic("cmdline: netfront switch is not netfront.NAME=VALUE");
+	buf[eq] = '\0';
+	if (pvk_netfront_option(buf, buf + eq + 1))
+		pvk_port_panic("cmdline: netfront refuses a switch (unknown name or bad value)");
+#else
+	(void)word;
+	(void)len;
+	pvk_port_panic("cmdline: netfront switch given, but netfront is not built in");
+#endif
+}
+
 void guest_cmdline_parse(const char *cmdline)
 {
 	size_t opt_len = sizeof(TEST_OPTION) - 1;
@@ -92,6 +121,10 @@ void guest_cmdline_parse(const char *cmdline)
 			 !guest_strncmp(word, BLKFRONT_OPTION, sizeof(BLKFRONT_OPTION) - 1))
 			parse_blkfront(word + sizeof(BLKFRONT_OPTION) - 1,
 				       (size_t)(p - word) - (sizeof(BLKFRONT_OPTION) - 1));
+		else if ((size_t)(p - word) > sizeof(NETFRONT_OPTION) - 1 &&
+			 !guest_strncmp(word, NETFRONT_OPTION, sizeof(NETFRONT_OPTION) - 1))
+			parse_netfront(word + sizeof(NETFRONT_OPTION) - 1,
+				       (size_t)(p - word) - (sizeof(NETFRONT_OPTION) - 1));
 	}
 }
 

@@ -1,0 +1,114 @@
+/*
+ * frontends/netfront/netfront_internal.h - what netfront's files share:
+ * the device, its queue (tx and rx rings of one page each, one event
+ * channel, one lock, the transmit slots and receive buffers), the limits
+ * of this implementation, and the functions one file offers the others.
+ *
+ *   netfront_options.c  the host's switches (what we may ask for)
+ *   netfront_xenbus.c   negotiation and lifecycle, the device list, hooks
+ *   netfront_queue.c    rings, event channel, transmit, receive, checks
+ */
+#ifndef PVKIT_NETFRONT_INTERNAL_H
+#define PVKIT_NETFRONT_INTERNAL_H
+
+#include <pvkit/events.h>
+#include <pvkit/grant.h>
+#include <pvkit/netfront.h>
+#include <pvkit/port.h>
+#include <pvkit/xen/io/netif.h>
+#include <pvkit/xenbus.h>
+
+#define NETFRONT_PAGE		4096u
+/* Without feature-sg a frame is one slot: the backend's MTU is 1500. */
+#define NETFRONT_MAX_FRAME	1514u
+#define NETFRONT_MIN_FRAME	PVK_NET_ETH_HLEN
+/* A one-page ring of either kind holds 256 entries. */
+#define NETFRONT_RING_ENTS	256u
+#define NETFRONT_MAX_QUEUES	8u
+
+struct netfront_options {
+	bool sg, gso_tcpv4, gso_tcpv6, csum, ipv6_csum, split_evtchn;
+	unsigned int queues;
+	unsigned int rx_buffers;
+};
+extern struct netfront_options netfront_opts;
+int netfront_parse_option(struct netfront_options *opts, const char *name,
+			  const char *value);
+
+/* A transmit slot: its ring id is its index. */
+struct netfront_tx_slot {
+	struct pvk_net_tx *tx;
+	pvk_grant_ref_t gref;
+	bool sent;			/* on the ring: may be answered */
+	bool kept;			/* the backend would not let go: never reused */
+};
+
+/* A receive buffer: its ring id is its index. */
+struct netfront_rx_buf {
+	void *page;
+	pvk_grant_ref_t gref;
+	bool posted;			/* granted and on the ring */
+	bool kept;			/* the backend would not let go: never reused */
+};
+
+struct netfront_queue {
+	struct pvk_netfront *dev;
+	unsigned int index;
+	struct pvk_lock lock;			/* all below */
+	struct pvk_netif_tx_front_ring tx;
+	struct pvk_netif_rx_front_ring rx;
+	void *tx_page, *rx_page;
+	pvk_grant_ref_t tx_ref, rx_ref;
+	bool tx_granted, rx_granted;
+	pvk_evtchn_port_t port;
+	bool port_bound;
+	bool live;				/* rings up and backend Connected */
+	/* Slots, buffers and bounce-page pointers live in whole pages (the
+	 * kit's heap is for small control structures). */
+	struct netfront_tx_slot *txs;		/* NETFRONT_RING_ENTS */
+	void **tx_bounce;			/* bounce page of each slot */
+	uint16_t tx_free[NETFRONT_RING_ENTS];	/* free ids, oldest freed first */
+	unsigned int tx_free_head, tx_free_count;
+	bool tx_unpushed;
+	struct netfront_rx_buf *rxb;		/* NETFRONT_RING_ENTS */
+	unsigned int rx_posted;
+	struct pvk_netfront_stats stats;
+};
+
+struct pvk_netfront {
+	struct pvk_xenbus_device *xdev;		/* NULL once removed */
+	char name[32];				/* "device/vif/0", for logs */
+	pvk_domid_t backend;
+	struct pvk_lock lock;
+	struct pvk_netfront_info info;
+	struct pvk_wait wait;			/* completions, state changes */
+	struct netfront_queue *queues;		/* info.nr_queues */
+	bool broken;
+	bool gone;
+	bool removed_told;
+	unsigned int grants_live;
+	struct pvk_netfront *next;
+};
+
+extern const struct pvk_netfront_hooks *netfront_hooks;
+
+/* netfront_queue.c */
+int netfront_queues_setup(struct pvk_netfront *dev, unsigned int nr_queues);
+/* The backend is Connected: post the receive buffers, take frames. */
+int netfront_queues_start(struct pvk_netfront *dev);
+/* Link down: transmits outstanding and future fail with status. */
+void netfront_queues_stop(struct pvk_netfront *dev, int status);
+/* After the backend is Closed: end every grant, free what it let go. */
+void netfront_queues_teardown(struct pvk_netfront *dev);
+/* The link's state, told to the host's link hook on each change. */
+void netfront_set_link(struct pvk_netfront *dev, bool up);
+/* Marks the device broken (once, logged), the link down. */
+void netfront_break(struct pvk_netfront *dev, const char *why,
+		    unsigned long long v1, unsigned long long v2);
+/* The checks of one response, pure: NULL or the complaint. */
+const char *netfront_check_tx_response(const struct netfront_queue *q,
+				       const struct pvk_netif_tx_response *rsp);
+const char *netfront_check_rx_response(const struct netfront_queue *q,
+				       const struct pvk_netif_rx_response *rsp);
+
+#endif /* PVKIT_NETFRONT_INTERNAL_H */

@@ -1,0 +1,200 @@
+/*
+ * pvkit/netfront.h - the PV network frontend: the network interface a
+ * host kernel uses for the virtual NICs (vif devices) the toolstack gave
+ * it.
+ *
+ * The kit finds each device/vif/N on xenbus, negotiates with the backend
+ * (netback), reads the MAC from the device's "mac" key, and once the
+ * backend is Connected the link is up: frames can be sent with
+ * pvk_netfront_xmit() and arrive through hooks->rx. Transmit is
+ * asynchronous: the request's done() runs once with its status.
+ *
+ * Protocol. Implemented now: one queue (tx-ring-ref, rx-ring-ref of one
+ * page each, one event-channel), request-rx-copy (mandatory),
+ * feature-rx-notify (mandatory for netback), feature-no-csum-offload=1
+ * (the backend computes checksums before giving us a frame), event
+ * suppression on both rings. NOT yet implemented, so never negotiated
+ * whatever the switches say (each is written as 0 / not written, and a
+ * frame asking for one is refused with -PVK_XEN_EOPNOTSUPP):
+ * feature-sg (frames larger than one page), feature-gso-tcpv4/-tcpv6,
+ * transmit checksum offload and feature-ipv6-csum-offload, multi-queue
+ * (multi-queue-num-queues, queue-N/), split event channels
+ * (event-channel-tx/-rx), "trusted" (transmit data is always bounced).
+ * pvk_netfront_info() says what was negotiated.
+ *
+ * The backend is untrusted: transmit data is copied into whole pages of
+ * the kit's, zeroed before each use, never the host's own buffers; receive
+ * pages are the kit's, granted for one frame at a time. Each response is
+ * copied once and checked (id outstanding, offset + size within the page,
+ * a known status, no flag asking for a feature not negotiated); one the
+ * backend cannot have sent marks the device broken: a clear log line,
+ * the link goes down, every outstanding and future transmit fails with
+ * -PVK_XEN_EIO, and the rest of the guest runs on. A grant the backend
+ * still uses is never ended by force: its page is never freed or reused.
+ * Every wait is bounded.
+ *
+ * Status values: 0, -PVK_XEN_EIO (device broken, or the backend reported
+ * an error), -PVK_XEN_ENODEV (link down: closed, removed, not yet
+ * connected), -PVK_XEN_EINVAL (a frame shorter than an Ethernet header or
+ * longer than info->max_frame), -PVK_XEN_EOPNOTSUPP (offload not
+ * negotiated), -PVK_XEN_EAGAIN (transmit ring full: wait for completions,
+ * pvk_netfront_wait_tx(), then try again), -PVK_XEN_ENOMEM.
+ */
+#ifndef PVKIT_NETFRONT_H
+#define PVKIT_NETFRONT_H
+
+#include <pvkit/types.h>
+
+struct pvk_netfront;
+
+#define PVK_NET_ETH_ALEN	6
+#define PVK_NET_ETH_HLEN	14
+
+/* A piece of a frame to send: any address, any length. */
+struct pvk_net_frag {
+	const void *buf;
+	size_t len;
+};
+
+/* pvk_net_tx.flags */
+/* The transport checksum is left for the backend: csum_start and
+ * csum_offset say where it goes (offload; not yet implemented). */
+#define PVK_NET_TX_CSUM_PARTIAL	(1u << 0)
+/* More frames follow at once on this queue: queue this one without
+ * notifying the backend; the next xmit without it, or
+ * pvk_netfront_kick(), pushes them with at most one notification. */
+#define PVK_NET_TX_MORE		(1u << 1)
+
+enum pvk_net_gso {
+	PVK_NET_GSO_NONE,
+	PVK_NET_GSO_TCPV4,	/* needs feature-gso-tcpv4 (not yet) */
+	PVK_NET_GSO_TCPV6,	/* needs feature-gso-tcpv6 (not yet) */
+};
+
+/*
+ * One frame to send, owned by the host until done() ran: nr_frags pieces
+ * making one Ethernet frame (header included, no FCS). The data is copied
+ * by pvk_netfront_xmit(): the host's buffers are free again once it
+ * returns, whatever it returned.
+ */
+struct pvk_net_tx {
+	const struct pvk_net_frag *frags;
+	unsigned int nr_frags;
+	unsigned int flags;		/* PVK_NET_TX_* */
+	uint16_t csum_start;		/* CSUM_PARTIAL: from the frame start */
+	uint16_t csum_offset;		/* CSUM_PARTIAL: from csum_start */
+	enum pvk_net_gso gso_type;
+	uint16_t gso_size;		/* MSS, with gso_type */
+	unsigned int queue;		/* modulo info->nr_queues */
+	/* Runs once, in event-handler context (must not sleep) or inside
+	 * pvk_netfront_poll() / a call that failed the device, or in
+	 * xenstore-watch context when the device closes (-PVK_XEN_ENODEV). */
+	void (*done)(struct pvk_net_tx *tx, int status);
+	void *arg;			/* the host's */
+};
+
+/* Checksum state of a received frame. */
+enum pvk_net_csum {
+	PVK_NET_CSUM_NONE,	/* nothing known: the host checks it */
+	PVK_NET_CSUM_VALID,	/* the backend says the data is validated */
+	PVK_NET_CSUM_PARTIAL,	/* checksum not filled in, data validated (only
+				 * with checksum offload negotiated: not yet) */
+};
+
+/*
+ * A received frame, handed to hooks->rx. data is in a page of the kit's,
+ * valid only until rx returns: then the page is recycled (granted again
+ * and posted to the backend for the next frame, the refill).
+ */
+struct pvk_net_rx {
+	const void *data;
+	size_t len;
+	enum pvk_net_csum csum;
+	unsigned int queue;
+};
+
+struct pvk_netfront_info {
+	unsigned int id;		/* the xenbus id: device/vif/<id> */
+	uint8_t mac[PVK_NET_ETH_ALEN];	/* from the device's "mac" key */
+	unsigned int nr_queues;
+	unsigned int tx_depth;		/* frames outstanding at most, per queue */
+	unsigned int rx_buffers;	/* receive pages posted, per queue */
+	size_t max_frame;		/* bytes of one frame at most */
+	bool sg, gso_tcpv4, gso_tcpv6, csum_offload, ipv6_csum_offload;
+	bool split_evtchn, trusted;
+	bool link_up;
+};
+
+/* Per queue; pvk_netfront_get_stats() sums them. */
+struct pvk_netfront_stats {
+	uint64_t tx_packets, tx_bytes;
+	uint64_t tx_errors;		/* the backend answered an error or drop */
+	uint64_t tx_eagain;		/* xmit refused: ring full */
+	uint64_t rx_packets, rx_bytes;
+	/* Received frames dropped, and why: */
+	uint64_t rx_drop_error;		/* the backend's status was an error */
+	uint64_t rx_drop_empty;		/* zero bytes */
+	uint64_t rx_drop_nobuf;		/* no page to refill with (kept short) */
+	uint64_t notify_sent;		/* event-channel sends */
+	uint64_t notify_recv;		/* events received */
+	uint64_t grants;		/* grants issued (rings, data pages) */
+};
+
+/*
+ * Host hooks (all optional):
+ * added    a vif is known and negotiating (xenstore-watch context)
+ * link     the link went up (backend Connected) or down (closing,
+ *          removed, broken) (xenstore-watch or event context)
+ * rx       a frame arrived (event context, or inside pvk_netfront_poll())
+ * removed  the vif closed for good (xenstore-watch context)
+ */
+struct pvk_netfront_hooks {
+	void (*added)(struct pvk_netfront *dev);
+	void (*link)(struct pvk_netfront *dev, bool up);
+	void (*rx)(struct pvk_netfront *dev, const struct pvk_net_rx *frame);
+	void (*removed)(struct pvk_netfront *dev);
+};
+
+/*
+ * Switches from the host's command line, before pvk_netfront_init():
+ * name is the part after "netfront." (the host strips it), value decimal:
+ *   sg=0|1  gso_tcpv4=0|1  gso_tcpv6=0|1  csum=0|1  ipv6_csum=0|1
+ *   split_evtchn=0|1     what we may ask for (default 1; none is
+ *                        implemented yet, so today each only lowers)
+ *   queues=N             queues asked for, 1..8 (default 1; one for now)
+ *   rx_buffers=N         receive pages posted per queue, 1..256 (default 256)
+ * Returns 0, or -PVK_XEN_EINVAL for an unknown name or a bad value.
+ */
+int pvk_netfront_option(const char *name, const char *value);
+
+/* Registers the vif driver with xenbus (once; later calls return 0). */
+int pvk_netfront_init(const struct pvk_netfront_hooks *hooks);
+
+/* Waits (bounded, running xenstore watches) until vif id has its link up. */
+int pvk_netfront_wait_connected(unsigned int id, uint64_t timeout_ns,
+				struct pvk_netfront **out);
+
+const struct pvk_netfront_info *pvk_netfront_info(const struct pvk_netfront *dev);
+
+/* 0: queued, done() will run. Else nothing was queued, done() will not
+ * run, and the value is a status as above. */
+int pvk_netfront_xmit(struct pvk_netfront *dev, struct pvk_net_tx *tx);
+/* Pushes frames queued with PVK_NET_TX_MORE on queue. */
+void pvk_netfront_kick(struct pvk_netfront *dev, unsigned int queue);
+/* Processes responses now, on every queue (a host polling). */
+void pvk_netfront_poll(struct pvk_netfront *dev);
+/* Waits (bounded) until queue can take a frame. Thread context. */
+int pvk_netfront_wait_tx(struct pvk_netfront *dev, unsigned int queue,
+			 uint64_t timeout_ns);
+
+void pvk_netfront_get_stats(const struct pvk_netfront *dev,
+			    struct pvk_netfront_stats *out);
+int pvk_netfront_get_queue_stats(const struct pvk_netfront *dev,
+				 unsigned int queue,
+				 struct pvk_netfront_stats *out);
+/* Whether the device was marked broken (a misbehaving backend). */
+bool pvk_netfront_broken(const struct pvk_netfront *dev);
+/* Grants the device holds now (rings, posted and in-flight pages). */
+unsigned int pvk_netfront_grants_held(const struct pvk_netfront *dev);
+
+#endif /* PVKIT_NETFRONT_H */
