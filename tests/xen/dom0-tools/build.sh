@@ -15,7 +15,7 @@ mkdir -p "$DEST"
 "$HERE/../../../scripts/install-deps.sh" abi >&2
 for src in "$HERE"/*.c; do
 	bin=$DEST/$(basename "$src" .c)
-	[ "$bin" -nt "$src" ] && [ "$bin" -nt "$HERE/grant-map.h" ] &&
+	[ "$bin" -nt "$src" ] && [ "$bin" -nt "$HERE/grant-map.h" ] && [ "$bin" -nt "$HERE/net-tool.h" ] &&
 		[ "$bin" -nt "$HERE/../../bench/netbench.h" ] && continue
 	gcc -std=gnu11 -O2 -Wall -Wextra -Werror -static -o "$bin" "$src" \
 		-lxenctrl -lxenforeignmemory -lxencall -lxendevicemodel -lxenevtchn \

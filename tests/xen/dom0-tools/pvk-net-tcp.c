@@ -32,36 +32,17 @@
 #include <unistd.h>
 
 #include "../../bench/netbench.h"
+#include "net-tool.h"
 
 static uint8_t pat[2 * NETB_PAT_LEN];
 static uint8_t buf[1 << 16];
 static uint64_t deadline;
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 static int usage(void)
 {
 	fprintf(stderr, "usage: pvk-net-tcp recv PORT BYTES [SECONDS]\n"
 		"       pvk-net-tcp send HOST PORT BYTES [SECONDS]\n");
 	return 2;
-}
-
-static long long arg_num(const char *s, long long lo, long long hi)
-{
-	char *end;
-	long long v;
-
-	errno = 0;
-	v = strtoll(s, &end, 10);
-	if (errno || end == s || *end || v < lo || v > hi)
-		return -1;
-	return v;
 }
 
 /* Waits for events on fd until the deadline: 1 ready, 0 deadline. */

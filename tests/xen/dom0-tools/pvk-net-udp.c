@@ -40,6 +40,7 @@
 #include <unistd.h>
 
 #include "../../bench/netbench.h"
+#include "net-tool.h"
 
 #define IDLE_MS		3000
 #define SOURCE_SECS	30
@@ -47,32 +48,11 @@
 static uint8_t pat[2 * NETB_PAT_LEN];
 static uint8_t buf[65536];
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 static int usage(void)
 {
 	fprintf(stderr, "usage: pvk-net-udp sink PORT COUNT SECONDS [NOTIFY_HOST NOTIFY_PORT]\n"
 		"       pvk-net-udp source HOST PORT COUNT SIZE\n");
 	return 2;
-}
-
-/* A decimal argument in [lo, hi]; -1 when it is not one. */
-static long long arg_num(const char *s, long long lo, long long hi)
-{
-	char *end;
-	long long v;
-
-	errno = 0;
-	v = strtoll(s, &end, 10);
-	if (errno || end == s || *end || v < lo || v > hi)
-		return -1;
-	return v;
 }
 
 static int addr_of(const char *host, long long port, struct sockaddr_in *sa)
