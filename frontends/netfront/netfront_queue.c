@@ -320,7 +320,8 @@ static bool rx_process(struct netfront_queue *q)
 	for (;;) {
 		struct pvk_netif_rx_response rsp;
 		struct netfront_rx_buf *b;
-		struct pvk_net_rx frame;
+		struct pvk_net_rx frame = { 0 };
+		struct pvk_net_frag piece;
 		const char *bad;
 		uint32_t n;
 
@@ -372,8 +373,11 @@ static bool rx_process(struct netfront_queue *q)
 		} else if (rsp.status == 0) {
 			q->stats.rx_drop_empty++;
 		} else {
-			frame.data = (const char *)b->page + rsp.offset;
-			frame.len = (size_t)rsp.status;
+			piece.buf = (const char *)b->page + rsp.offset;
+			piece.len = (size_t)rsp.status;
+			frame.frags = &piece;
+			frame.nr_frags = 1;
+			frame.len = piece.len;
 			frame.csum = (rsp.flags & PVK_NETRXF_data_validated) ?
 				PVK_NET_CSUM_VALID : PVK_NET_CSUM_NONE;
 			frame.queue = q->index;

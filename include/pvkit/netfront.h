@@ -9,21 +9,35 @@
  * pvk_netfront_xmit() and arrive through hooks->rx. Transmit is
  * asynchronous: the request's done() runs once with its status.
  *
- * Protocol. Implemented now: one queue (tx-ring-ref, rx-ring-ref of one
- * page each, one event-channel), request-rx-copy (mandatory),
- * feature-rx-notify (mandatory for netback), feature-no-csum-offload=1
- * (the backend computes checksums before giving us a frame), event
- * suppression on both rings. NOT yet implemented, so never negotiated
- * whatever the switches say (each is written as 0 / not written, and a
- * frame asking for one is refused with -PVK_XEN_EOPNOTSUPP):
- * feature-sg (frames larger than one page), feature-gso-tcpv4/-tcpv6,
- * transmit checksum offload and feature-ipv6-csum-offload, multi-queue
- * (multi-queue-num-queues, queue-N/), split event channels
- * (event-channel-tx/-rx), "trusted" (transmit data is always bounced).
- * pvk_netfront_info() says what was negotiated.
+ * Lifecycle. A backend that goes away and comes back (Closing/Closed,
+ * then InitWait again, as when netback is unbound and bound in dom0)
+ * takes the link down (outstanding transmits fail with -PVK_XEN_ENODEV,
+ * grants ended once it is Closed), and the device reconnects by itself:
+ * the frontend returns to Initialising, negotiates again, the link comes
+ * up with the same struct pvk_netfront. Only a removal (the toolstack's
+ * detach: the backend's "online" is 0, or the device's node is deleted)
+ * ends the device for good: then hooks->removed runs once.
+ *
+ * Protocol: tx-ring-ref / rx-ring-ref of one page each per queue;
+ * one event-channel per queue, or event-channel-tx / event-channel-rx when
+ * the backend offers feature-split-event-channels; multi-queue
+ * (multi-queue-max-queues from the backend, multi-queue-num-queues and
+ * queue-N/ keys from us, when more than one queue is asked for);
+ * request-rx-copy (mandatory); feature-rx-notify (mandatory for netback);
+ * feature-sg (frames of several slots each way, up to 65,535 bytes);
+ * feature-gso-tcpv4 / -tcpv6 (TCP segmentation offload each way: a GSO
+ * extra-info slot); transmit and receive checksum offload (IPv4 always
+ * unless feature-no-csum-offload=1 is written, IPv6 with
+ * feature-ipv6-csum-offload); event suppression on both rings; the MAC
+ * from the device's "mac" key; "trusted" from the frontend's own node
+ * (absent means untrusted). What we ask for is the host's switches
+ * (pvk_netfront_option) AND what the backend offers;
+ * pvk_netfront_info() says what was negotiated. A frame asking for an
+ * offload that was not negotiated is refused with -PVK_XEN_EOPNOTSUPP.
  *
  * The backend is untrusted: transmit data is copied into whole pages of
- * the kit's, zeroed before each use, never the host's own buffers; receive
+ * the kit's, zeroed before each use (unless the backend is trusted: then
+ * the rest of a page is not zeroed), never the host's own buffers; receive
  * pages are the kit's, granted for one frame at a time. Each response is
  * copied once and checked (id outstanding, offset + size within the page,
  * a known status, no flag asking for a feature not negotiated); one the
@@ -36,7 +50,8 @@
  * Status values: 0, -PVK_XEN_EIO (device broken, or the backend reported
  * an error), -PVK_XEN_ENODEV (link down: closed, removed, not yet
  * connected), -PVK_XEN_EINVAL (a frame shorter than an Ethernet header or
- * longer than info->max_frame), -PVK_XEN_EOPNOTSUPP (offload not
+ * longer than info->max_frame, more pieces than PVK_NET_MAX_FRAGS, a bad
+ * csum_start/csum_offset, gso_size 0), -PVK_XEN_EOPNOTSUPP (offload not
  * negotiated), -PVK_XEN_EAGAIN (transmit ring full: wait for completions,
  * pvk_netfront_wait_tx(), then try again), -PVK_XEN_ENOMEM.
  */
@@ -58,7 +73,9 @@ struct pvk_net_frag {
 
 /* pvk_net_tx.flags */
 /* The transport checksum is left for the backend: csum_start and
- * csum_offset say where it goes (offload; not yet implemented). */
+ * csum_offset say where it goes (the field holds the pseudo-header sum,
+ * as for any checksum offload). Needs info->csum_offload (IPv4) or
+ * info->ipv6_csum_offload (IPv6); GSO frames need it too. */
 #define PVK_NET_TX_CSUM_PARTIAL	(1u << 0)
 /* More frames follow at once on this queue: queue this one without
  * notifying the backend; the next xmit without it, or
@@ -67,9 +84,13 @@ struct pvk_net_frag {
 
 enum pvk_net_gso {
 	PVK_NET_GSO_NONE,
-	PVK_NET_GSO_TCPV4,	/* needs feature-gso-tcpv4 (not yet) */
-	PVK_NET_GSO_TCPV6,	/* needs feature-gso-tcpv6 (not yet) */
+	PVK_NET_GSO_TCPV4,	/* needs info->gso_tcpv4 (and sg) */
+	PVK_NET_GSO_TCPV6,	/* needs info->gso_tcpv6 (and sg) */
 };
+
+/* Pieces of one frame at most, each way (a transmit frame is re-cut into
+ * slots of at most one page; the backend takes at most 18 slots). */
+#define PVK_NET_MAX_FRAGS	18
 
 /*
  * One frame to send, owned by the host until done() ran: nr_frags pieces
@@ -97,19 +118,26 @@ struct pvk_net_tx {
 enum pvk_net_csum {
 	PVK_NET_CSUM_NONE,	/* nothing known: the host checks it */
 	PVK_NET_CSUM_VALID,	/* the backend says the data is validated */
-	PVK_NET_CSUM_PARTIAL,	/* checksum not filled in, data validated (only
-				 * with checksum offload negotiated: not yet) */
+	PVK_NET_CSUM_PARTIAL,	/* checksum not filled in, data validated
+				 * (only with checksum offload negotiated):
+				 * the host fills it in or passes it on */
 };
 
 /*
- * A received frame, handed to hooks->rx. data is in a page of the kit's,
- * valid only until rx returns: then the page is recycled (granted again
- * and posted to the backend for the next frame, the refill).
+ * A received frame, handed to hooks->rx: nr_frags pieces (1 without sg,
+ * up to PVK_NET_MAX_FRAGS with it), in pages of the kit's, valid only
+ * until rx returns: then the pages are recycled (granted again and
+ * posted to the backend for the next frame, the refill). len is the sum
+ * of the pieces. A GSO frame (only with gso negotiated) says the MSS the
+ * host must cut it to if it forwards it.
  */
 struct pvk_net_rx {
-	const void *data;
+	const struct pvk_net_frag *frags;
+	unsigned int nr_frags;
 	size_t len;
 	enum pvk_net_csum csum;
+	enum pvk_net_gso gso_type;
+	uint16_t gso_size;
 	unsigned int queue;
 };
 
@@ -119,7 +147,10 @@ struct pvk_netfront_info {
 	unsigned int nr_queues;
 	unsigned int tx_depth;		/* frames outstanding at most, per queue */
 	unsigned int rx_buffers;	/* receive pages posted, per queue */
-	size_t max_frame;		/* bytes of one frame at most */
+	size_t max_frame;		/* bytes of one frame at most: 1,514
+					 * without sg, 65,535 with it (the
+					 * backend's MTU decides what it
+					 * forwards) */
 	bool sg, gso_tcpv4, gso_tcpv6, csum_offload, ipv6_csum_offload;
 	bool split_evtchn, trusted;
 	bool link_up;
@@ -135,6 +166,7 @@ struct pvk_netfront_stats {
 	uint64_t rx_drop_error;		/* the backend's status was an error */
 	uint64_t rx_drop_empty;		/* zero bytes */
 	uint64_t rx_drop_nobuf;		/* no page to refill with (kept short) */
+	uint64_t rx_drop_toolong;	/* more pieces or bytes than a frame may have */
 	uint64_t notify_sent;		/* event-channel sends */
 	uint64_t notify_recv;		/* events received */
 	uint64_t grants;		/* grants issued (rings, data pages) */
@@ -159,9 +191,13 @@ struct pvk_netfront_hooks {
  * Switches from the host's command line, before pvk_netfront_init():
  * name is the part after "netfront." (the host strips it), value decimal:
  *   sg=0|1  gso_tcpv4=0|1  gso_tcpv6=0|1  csum=0|1  ipv6_csum=0|1
- *   split_evtchn=0|1     what we may ask for (default 1; none is
- *                        implemented yet, so today each only lowers)
- *   queues=N             queues asked for, 1..8 (default 1; one for now)
+ *   split_evtchn=0|1     what we may ask for (default 1 each; the
+ *                        backend must offer it too); gso needs sg and csum
+ *   trusted=0|1          0: bounce into zeroed pages even when the
+ *                        frontend's "trusted" key says 1 (default 1: obey
+ *                        the key)
+ *   queues=N             queues asked for, 1..8 (default 2; fewer if the
+ *                        backend offers fewer)
  *   rx_buffers=N         receive pages posted per queue, 1..256 (default 256)
  * Returns 0, or -PVK_XEN_EINVAL for an unknown name or a bad value.
  */
@@ -196,5 +232,13 @@ int pvk_netfront_get_queue_stats(const struct pvk_netfront *dev,
 bool pvk_netfront_broken(const struct pvk_netfront *dev);
 /* Grants the device holds now (rings, posted and in-flight pages). */
 unsigned int pvk_netfront_grants_held(const struct pvk_netfront *dev);
+
+/* Frees a removed device (after its removed hook ran and the host is done
+ * with it: no xmit or wait on it running or to come). -PVK_XEN_EBUSY,
+ * and nothing freed, while it is still on xenbus, or a callback of it is
+ * under way, or a grant of it is live (the backend is not yet Closed, or
+ * kept a page mapped: then the device stays for good, as its pages
+ * must). */
+int pvk_netfront_release(struct pvk_netfront *dev);
 
 #endif /* PVKIT_NETFRONT_H */

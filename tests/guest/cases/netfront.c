@@ -133,13 +133,18 @@ static void on_rx(struct pvk_netfront *dev, const struct pvk_net_rx *fr)
 	(void)dev;
 	if (fr->csum == PVK_NET_CSUM_VALID)
 		rx_csum_valid++;
-	if (nf && answer_arp(fr->data, fr->len))
+	/* Without sg every frame is one piece. */
+	if (fr->nr_frags != 1) {
+		rxq_lost++;
+		return;
+	}
+	if (nf && answer_arp(fr->frags[0].buf, fr->len))
 		return;
 	if (rxq_tail - rxq_head == RXQ || fr->len > FRAME_MAX) {
 		rxq_lost++;
 		return;
 	}
-	memcpy(rxq[rxq_tail % RXQ], fr->data, fr->len);
+	memcpy(rxq[rxq_tail % RXQ], fr->frags[0].buf, fr->len);
 	rxq_len[rxq_tail % RXQ] = fr->len;
 	rxq_tail++;
 	pvk_port_wake(&rx_wait);
