@@ -60,8 +60,9 @@ struct netfront_queue {
 	void *tx_page, *rx_page;
 	pvk_grant_ref_t tx_ref, rx_ref;
 	bool tx_granted, rx_granted;
-	pvk_evtchn_port_t port;
-	bool port_bound;
+	/* Equal unless the event channels are split (tx, rx). */
+	pvk_evtchn_port_t port_tx, port_rx;
+	bool port_tx_bound, port_rx_bound;
 	bool live;				/* rings up and backend Connected */
 	/* Slots, buffers and bounce-page pointers live in whole pages (the
 	 * kit's heap is for small control structures). */
@@ -93,7 +94,12 @@ struct pvk_netfront {
 extern const struct pvk_netfront_hooks *netfront_hooks;
 
 /* netfront_queue.c */
-int netfront_queues_setup(struct pvk_netfront *dev, unsigned int nr_queues);
+/* Allocates nr_queues queues (1..NETFRONT_MAX_QUEUES): rings granted, one
+ * event channel each (two, tx and rx, if split_evtchn); after it each
+ * dev->queues[i] has tx_ref, rx_ref, port_tx, port_rx to publish. May be
+ * called again after netfront_queues_teardown (a reconnect). */
+int netfront_queues_setup(struct pvk_netfront *dev, unsigned int nr_queues,
+			  bool split_evtchn);
 /* The backend is Connected: post the receive buffers, take frames. */
 int netfront_queues_start(struct pvk_netfront *dev);
 /* Link down: transmits outstanding and future fail with status. */

@@ -201,7 +201,7 @@ int pvk_netfront_xmit(struct pvk_netfront *dev, struct pvk_net_tx *tx)
 out:
 	pvk_port_unlock(&q->lock);
 	if (notify)
-		pvk_evtchn_send(q->port);
+		pvk_evtchn_send(q->port_tx);
 	return rc;
 }
 
@@ -215,7 +215,7 @@ void pvk_netfront_kick(struct pvk_netfront *dev, unsigned int queue)
 		tx_push_locked(q, &notify);
 	pvk_port_unlock(&q->lock);
 	if (notify)
-		pvk_evtchn_send(q->port);
+		pvk_evtchn_send(q->port_tx);
 }
 
 static int tx_status(int16_t st)
@@ -397,7 +397,7 @@ static bool rx_process(struct netfront_queue *q)
 		pvk_port_unlock(&q->lock);
 	}
 	if (notify)
-		pvk_evtchn_send(q->port);
+		pvk_evtchn_send(q->port_rx);
 	return found;
 }
 
@@ -468,15 +468,18 @@ static int queue_setup(struct netfront_queue *q)
 	q->rx_granted = true;
 	grants_add(dev, 1);
 	q->stats.grants++;
-	rc = pvk_evtchn_alloc_unbound(dev->backend, queue_event, q, &q->port);
+	rc = pvk_evtchn_alloc_unbound(dev->backend, queue_event, q, &q->port_tx);
 	if (rc)
 		return rc;
-	q->port_bound = true;
+	q->port_tx_bound = true;
+	q->port_rx = q->port_tx;
 	return 0;
 }
 
-int netfront_queues_setup(struct pvk_netfront *dev, unsigned int nr_queues)
+int netfront_queues_setup(struct pvk_netfront *dev, unsigned int nr_queues,
+			  bool split_evtchn)
 {
+	(void)split_evtchn;
 	if (nr_queues != 1 || dev->queues)	/* one queue for now */
 		return -PVK_XEN_EINVAL;
 	dev->queues = pvk_port_malloc(nr_queues * sizeof(*dev->queues));
@@ -519,7 +522,7 @@ int netfront_queues_start(struct pvk_netfront *dev)
 		if (!notify)
 			q->stats.notify_sent++;
 		pvk_port_unlock(&q->lock);
-		pvk_evtchn_send(q->port);
+		pvk_evtchn_send(q->port_rx);
 	}
 	return rc;
 }
@@ -555,9 +558,9 @@ void netfront_queues_teardown(struct pvk_netfront *dev)
 
 		pvk_port_lock(&q->lock);
 		q->live = false;
-		if (q->port_bound) {
-			pvk_evtchn_close(q->port);
-			q->port_bound = false;
+		if (q->port_tx_bound) {
+			pvk_evtchn_close(q->port_tx);
+			q->port_tx_bound = false;
 		}
 		for (unsigned int id = 0; q->txs && id < NETFRONT_RING_ENTS; id++) {
 			struct netfront_tx_slot *s = &q->txs[id];

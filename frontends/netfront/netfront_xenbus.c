@@ -107,7 +107,7 @@ static int publish(struct pvk_netfront *dev)
 
 	pvk_snprintf(txr, sizeof(txr), "%u", q->tx_ref);
 	pvk_snprintf(rxr, sizeof(rxr), "%u", q->rx_ref);
-	pvk_snprintf(evt, sizeof(evt), "%u", q->port);
+	pvk_snprintf(evt, sizeof(evt), "%u", q->port_tx);
 	return pvk_xenbus_write_keys(dev->xdev, kv, sizeof(kv) / sizeof(kv[0]));
 }
 
@@ -129,7 +129,7 @@ static void netfront_initialise(struct pvk_netfront *dev)
 	if (!rc && (rc = read_mac(dev)))
 		pvk_err("netfront: %s: no valid mac key: %d", dev->name, rc);
 	if (!rc)
-		rc = netfront_queues_setup(dev, 1);
+		rc = netfront_queues_setup(dev, 1, false);
 	if (!rc)
 		rc = publish(dev);
 	if (!rc)
