@@ -62,9 +62,10 @@ struct netfront_tx_slot {
 	pvk_grant_ref_t gref;
 	uint16_t head;			/* the frame's first slot */
 	uint8_t left;			/* head: slots not yet answered */
-	bool sent : 1;			/* on the ring: may be answered */
-	bool kept : 1;			/* the backend would not let go: never reused */
-	bool failed : 1;		/* head: a slot was answered with an error */
+	/* Bits, so that 256 slots fit one page. */
+	uint8_t sent : 1;		/* on the ring: may be answered */
+	uint8_t kept : 1;		/* the backend would not let go: never reused */
+	uint8_t failed : 1;		/* head: a slot was answered with an error */
 };
 
 /* A receive buffer: its id is its index. */

@@ -20,6 +20,7 @@
 #include <pvkit/time.h>
 #include <pvkit/xen/errno.h>
 #include "frontends/blkfront/blkfront_internal.h"
+#include "fake_kit.h"
 #include "unit.h"
 
 /* ---- The kit interfaces blkfront uses, played by the test ------------- */
@@ -139,11 +140,6 @@ void unit_fake_grant_mapped(pvk_grant_ref_t ref, bool mapped)
 {
 	if (ref < MAX_REFS)
 		kit.mapped[ref] = mapped;
-}
-
-unsigned int unit_fake_grants_live(void)
-{
-	return kit.live;
 }
 
 bool unit_fake_event(pvk_evtchn_port_t port)

@@ -19,13 +19,9 @@
 #include <pvkit/xen/errno.h>
 
 #include "frontends/netfront/netfront_internal.h"
+#include "fake_kit.h"
 #include "unit.h"
 
-/* The played kit interfaces of test_blkfront.c, shared by this binary. */
-void unit_fake_kit_reset(void);
-void unit_fake_grant_mapped(pvk_grant_ref_t ref, bool mapped);
-unsigned int unit_fake_grants_live(void);
-bool unit_fake_event(pvk_evtchn_port_t port);
 
 UNIT_TEST(netfront_options_parse)
 {
