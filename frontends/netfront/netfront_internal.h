@@ -4,8 +4,11 @@
  * channel, one lock, the transmit slots and receive buffers), the limits
  * of this implementation, and the functions one file offers the others.
  *
- *   netfront_options.c  the host's switches (what we may ask for)
- *   netfront_xenbus.c   negotiation and lifecycle, the device list, hooks
+ *   netfront_options.c    the host's switches (what we may ask for)
+ *   netfront_negotiate.c  pure decisions: what is negotiated, the keys we
+ *                         write, what follows a Closed backend
+ *   netfront_xenbus.c     the vif driver: negotiation and lifecycle
+ *                         (reconnect, removal, release), the device list
  *   netfront_queue.c    rings, event channel, transmit, receive, checks
  */
 #ifndef PVKIT_NETFRONT_INTERNAL_H
@@ -25,15 +28,65 @@
 /* A one-page ring of either kind holds 256 entries. */
 #define NETFRONT_RING_ENTS	256u
 #define NETFRONT_MAX_QUEUES	8u
+/* With feature-sg: the largest frame a transmit request's size can say. */
+#define NETFRONT_MAX_FRAME_SG	65535u
+/* multi-queue-max-queues beyond this is nonsense (netback offers one per
+ * dom0 CPU): taken as this, and logged. */
+#define NETFRONT_QUEUES_ABSURD	1024u
 
 struct netfront_options {
 	bool sg, gso_tcpv4, gso_tcpv6, csum, ipv6_csum, split_evtchn;
+	bool trusted;			/* 0: untrusted whatever the key says */
 	unsigned int queues;
 	unsigned int rx_buffers;
 };
 extern struct netfront_options netfront_opts;
 int netfront_parse_option(struct netfront_options *opts, const char *name,
 			  const char *value);
+
+/* netfront_negotiate.c */
+/* What the backend's directory says (absent keys read as 0, except
+ * max_queues: absent is 1), and our own node's "trusted" (absent: 0). */
+struct netfront_offer {
+	unsigned long rx_copy, sg, gso_tcpv4, gso_tcpv6, no_csum_offload;
+	unsigned long ipv6_csum_offload, split_evtchn, max_queues;
+	unsigned long trusted;
+};
+/* Sets info's nr_queues, sg, gso_tcpv4/6, csum_offload,
+ * ipv6_csum_offload, split_evtchn, trusted, max_frame: the switches AND
+ * the offer. -PVK_XEN_EOPNOTSUPP without feature-rx-copy. *queues_capped:
+ * the backend's multi-queue-max-queues was absurd (log it). */
+int netfront_negotiate(const struct netfront_options *o,
+		       const struct netfront_offer *b,
+		       struct pvk_netfront_info *info, bool *queues_capped);
+
+/* What one queue publishes. */
+struct netfront_queue_keys {
+	unsigned int tx_ref, rx_ref, port_tx, port_rx;
+};
+#define NETFRONT_MAX_KEYS	(1 + 4 * NETFRONT_MAX_QUEUES + 7)
+struct netfront_keys {
+	unsigned int n;
+	struct pvk_xenbus_kv kv[NETFRONT_MAX_KEYS];
+	char key[NETFRONT_MAX_KEYS][32];
+	char val[NETFRONT_MAX_KEYS][12];
+};
+/* Every key we write for a connection, for one transaction: queue keys
+ * flat (one queue) or under queue-N/, event-channel or -tx/-rx, and our
+ * features as negotiated in info. */
+void netfront_build_keys(struct netfront_keys *ks,
+			 const struct pvk_netfront_info *info,
+			 const struct netfront_queue_keys *q);
+
+enum netfront_after {
+	NETFRONT_RECONNECT,		/* back to Initialising */
+	NETFRONT_WAIT_REMOVAL,		/* detached: the node goes next */
+	NETFRONT_DISABLE,		/* pages kept by the backend */
+};
+/* The backend is Closed and we tore down: online_rc/online from the
+ * backend's "online" key; pages_kept: grants it did not let go. */
+enum netfront_after netfront_after_closed(int online_rc, unsigned long online,
+					  bool pages_kept);
 
 /* A transmit slot: its ring id is its index. */
 struct netfront_tx_slot {
@@ -85,8 +138,11 @@ struct pvk_netfront {
 	struct pvk_wait wait;			/* completions, state changes */
 	struct netfront_queue *queues;		/* info.nr_queues */
 	bool broken;
-	bool gone;
+	bool gone;				/* removed or failed: for good */
 	bool removed_told;
+	bool closed;				/* backend went away: reconnect pending */
+	unsigned int in_callback;		/* a xenbus callback of ours runs */
+	unsigned int connects;			/* times the link came up */
 	unsigned int grants_live;
 	struct pvk_netfront *next;
 };
@@ -106,6 +162,9 @@ int netfront_queues_start(struct pvk_netfront *dev);
 void netfront_queues_stop(struct pvk_netfront *dev, int status);
 /* After the backend is Closed: end every grant, free what it let go. */
 void netfront_queues_teardown(struct pvk_netfront *dev);
+/* After a teardown that ended every grant: frees the queues and their
+ * pages (dev->queues NULL again, ready for a new setup). */
+void netfront_queues_free(struct pvk_netfront *dev);
 /* The link's state, told to the host's link hook on each change. */
 void netfront_set_link(struct pvk_netfront *dev, bool up);
 /* Marks the device broken (once, logged), the link down. */

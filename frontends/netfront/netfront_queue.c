@@ -644,3 +644,33 @@ int pvk_netfront_get_queue_stats(const struct pvk_netfront *dev,
 	*out = dev->queues[queue].stats;
 	return 0;
 }
+
+/* Written by the xenbus side (c11-xenbus) for release and reconnect: only
+ * after a teardown that ended every grant (nothing of these pages is
+ * still the backend's). */
+void netfront_queues_free(struct pvk_netfront *dev)
+{
+	for (unsigned int i = 0; dev->queues && i < dev->info.nr_queues; i++) {
+		struct netfront_queue *q = &dev->queues[i];
+
+		for (unsigned int id = 0; q->rxb && id < NETFRONT_RING_ENTS; id++)
+			if (q->rxb[id].page)
+				pvk_port_free_page(q->rxb[id].page);
+		for (unsigned int id = 0; q->tx_bounce && id < NETFRONT_RING_ENTS; id++)
+			if (q->tx_bounce[id])
+				pvk_port_free_page(q->tx_bounce[id]);
+		if (q->tx_bounce)
+			pvk_port_free_page(q->tx_bounce);
+		if (q->rxb)
+			pvk_port_free_page(q->rxb);
+		if (q->txs)
+			pvk_port_free_page(q->txs);
+		if (q->rx_page)
+			pvk_port_free_page(q->rx_page);
+		if (q->tx_page)
+			pvk_port_free_page(q->tx_page);
+	}
+	if (dev->queues)
+		pvk_port_free(dev->queues);
+	dev->queues = NULL;
+}
