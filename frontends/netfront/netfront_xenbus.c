@@ -235,8 +235,9 @@ static void tell_removed(struct pvk_netfront *dev)
 static void netfront_closing(struct pvk_netfront *dev, struct pvk_xenbus_device *xdev)
 {
 	dev->closed = true;
-	netfront_set_link(dev, false);
+	/* Transmits fail first: a host told "down" sees -ENODEV at once. */
 	netfront_queues_stop(dev, -PVK_XEN_ENODEV);
+	netfront_set_link(dev, false);
 	if (xdev->state != PVK_XenbusStateClosed)
 		pvk_xenbus_switch_state(xdev, PVK_XenbusStateClosed);
 }
@@ -312,8 +313,8 @@ static void netfront_remove(struct pvk_xenbus_device *xdev)
 		return;
 	dev->in_callback++;
 	dev->gone = true;
-	netfront_set_link(dev, false);
 	netfront_queues_stop(dev, -PVK_XEN_ENODEV);
+	netfront_set_link(dev, false);
 	/* What the backend still maps stays granted (and its page kept). */
 	netfront_queues_teardown(dev);
 	pvk_port_lock(&dev->lock);
