@@ -5,11 +5,14 @@
  * buffers, the receive chain being assembled, the counters), the limits
  * of this implementation, and the functions one file offers the others.
  *
- *   netfront_options.c  the host's switches (what we may ask for)
- *   netfront_xenbus.c   negotiation and lifecycle, the device list, hooks
- *   netfront_queue.c    queue setup, start, stop, teardown; events; link
- *   netfront_tx.c       transmit: checks, slot cutting, bounce, completion
- *   netfront_rx.c       receive: posting, chains, extras, checks, refill
+ *   netfront_options.c    the host's switches (what we may ask for)
+ *   netfront_negotiate.c  pure decisions: what is negotiated, the keys we
+ *                         write, what follows a Closed backend
+ *   netfront_xenbus.c     the vif driver: negotiation and lifecycle
+ *                         (reconnect, removal, release), the device list
+ *   netfront_queue.c      queue setup, start, stop, teardown; events; link
+ *   netfront_tx.c         transmit: checks, slot cutting, bounce, completion
+ *   netfront_rx.c         receive: posting, chains, extras, checks, refill
  */
 #ifndef PVKIT_NETFRONT_INTERNAL_H
 #define PVKIT_NETFRONT_INTERNAL_H
@@ -28,9 +31,15 @@
 /* A one-page ring of either kind holds 256 entries. */
 #define NETFRONT_RING_ENTS	256u
 #define NETFRONT_MAX_QUEUES	8u
+/* With feature-sg: the largest frame a transmit request's size can say. */
+#define NETFRONT_MAX_FRAME_SG	65535u
+/* multi-queue-max-queues beyond this is nonsense (netback offers one per
+ * dom0 CPU): taken as this, and logged. */
+#define NETFRONT_QUEUES_ABSURD	1024u
 
 struct netfront_options {
 	bool sg, gso_tcpv4, gso_tcpv6, csum, ipv6_csum, split_evtchn;
+	bool trusted;			/* 0: untrusted whatever the key says */
 	unsigned int queues;
 	unsigned int rx_buffers;
 };
@@ -38,8 +47,50 @@ extern struct netfront_options netfront_opts;
 int netfront_parse_option(struct netfront_options *opts, const char *name,
 			  const char *value);
 
-/* With feature-sg: a frame is a chain of slots, up to 64 KiB - 1 bytes. */
-#define NETFRONT_MAX_FRAME_SG	PVK_XEN_NETIF_MAX_TX_SIZE
+/* netfront_negotiate.c */
+/* What the backend's directory says (absent keys read as 0, except
+ * max_queues: absent is 1), and our own node's "trusted" (absent: 0). */
+struct netfront_offer {
+	unsigned long rx_copy, sg, gso_tcpv4, gso_tcpv6, no_csum_offload;
+	unsigned long ipv6_csum_offload, split_evtchn, max_queues;
+	unsigned long trusted;
+};
+/* Sets info's nr_queues, sg, gso_tcpv4/6, csum_offload,
+ * ipv6_csum_offload, split_evtchn, trusted, max_frame: the switches AND
+ * the offer. -PVK_XEN_EOPNOTSUPP without feature-rx-copy. *queues_capped:
+ * the backend's multi-queue-max-queues was absurd (log it). */
+int netfront_negotiate(const struct netfront_options *o,
+		       const struct netfront_offer *b,
+		       struct pvk_netfront_info *info, bool *queues_capped);
+
+/* What one queue publishes. */
+struct netfront_queue_keys {
+	unsigned int tx_ref, rx_ref, port_tx, port_rx;
+};
+#define NETFRONT_MAX_KEYS	(1 + 4 * NETFRONT_MAX_QUEUES + 7)
+struct netfront_keys {
+	unsigned int n;
+	struct pvk_xenbus_kv kv[NETFRONT_MAX_KEYS];
+	char key[NETFRONT_MAX_KEYS][32];
+	char val[NETFRONT_MAX_KEYS][12];
+};
+/* Every key we write for a connection, for one transaction: queue keys
+ * flat (one queue) or under queue-N/, event-channel or -tx/-rx, and our
+ * features as negotiated in info. */
+void netfront_build_keys(struct netfront_keys *ks,
+			 const struct pvk_netfront_info *info,
+			 const struct netfront_queue_keys *q);
+
+enum netfront_after {
+	NETFRONT_RECONNECT,		/* back to Initialising */
+	NETFRONT_WAIT_REMOVAL,		/* detached: the node goes next */
+	NETFRONT_DISABLE,		/* pages kept by the backend */
+};
+/* The backend is Closed and we tore down: online_rc/online from the
+ * backend's "online" key; pages_kept: grants it did not let go. */
+enum netfront_after netfront_after_closed(int online_rc, unsigned long online,
+					  bool pages_kept);
+
 /* Slots of one transmit frame at most: netback drops a frame of more than
  * XEN_NETBK_LEGACY_SLOTS_MAX (18) slots and disables a frontend sending
  * more than 20. We pack into whole pages, so 65,535 bytes take 16. */
@@ -140,8 +191,11 @@ struct pvk_netfront {
 	struct pvk_wait wait;			/* completions, state changes */
 	struct netfront_queue *queues;		/* info.nr_queues */
 	bool broken;
-	bool gone;
+	bool gone;				/* removed or failed: for good */
 	bool removed_told;
+	bool closed;				/* backend went away: reconnect pending */
+	unsigned int in_callback;		/* a xenbus callback of ours runs */
+	unsigned int connects;			/* times the link came up */
 	unsigned int grants_live;
 	struct pvk_netfront *next;
 };
