@@ -269,6 +269,23 @@ static void fill_pattern(uint32_t seed)
 	pattern[13] = 0x00;
 }
 
+/* pattern's headers: IPv4 (version 4, 20 bytes, not a fragment) or IPv6
+ * (no extension header) after the Ethernet header, carrying proto. */
+static void put_ip(int version, uint8_t proto)
+{
+	pattern[12] = version == 4 ? 0x08 : 0x86;
+	pattern[13] = version == 4 ? 0x00 : 0xdd;
+	if (version == 4) {
+		pattern[14] = 0x45;
+		pattern[20] = 0;
+		pattern[21] = 0;
+		pattern[23] = proto;
+	} else {
+		pattern[14] = 0x60;
+		pattern[20] = proto;
+	}
+}
+
 /* After the backend's misbehaviour: disabled, told, no frame delivered,
  * a transmit refused with -EIO instead of reaching the ring. */
 static void check_disabled(const char *why)
@@ -348,61 +365,84 @@ UNIT_TEST(netfront_tx_frame_checks)
 
 	/* Checksum offload: IPv4 needs csum_offload, IPv6 ipv6_csum_offload. */
 	fr[0].len = 100;
+	put_ip(4, 6);
 	tx.flags = PVK_NET_TX_CSUM_PARTIAL;
 	tx.csum_start = 34;
-	tx.csum_offset = 6;
+	tx.csum_offset = 16;
 	CHECK_EQ(netfront_tx_check(&info, &tx, &len), -PVK_XEN_EOPNOTSUPP);
 	info.csum_offload = true;
 	CHECK_EQ(netfront_tx_check(&info, &tx, &len), 0);
-	pattern[12] = 0x86;
-	pattern[13] = 0xdd;
+	put_ip(6, 6);
+	tx.csum_start = 54;
 	CHECK_EQ(netfront_tx_check(&info, &tx, &len), -PVK_XEN_EOPNOTSUPP);
 	info.ipv6_csum_offload = true;
 	CHECK_EQ(netfront_tx_check(&info, &tx, &len), 0);
 	info.csum_offload = false;
 	CHECK_EQ(netfront_tx_check(&info, &tx, &len), 0);
-	pattern[12] = 0x08;
-	pattern[13] = 0x00;
+	put_ip(4, 6);
+	tx.csum_start = 34;
 	CHECK_EQ(netfront_tx_check(&info, &tx, &len), -PVK_XEN_EOPNOTSUPP);
 	info.csum_offload = true;
-	/* Behind a VLAN tag, the inner ethertype counts; across pieces too. */
+	/* Headers across pieces are read too. */
 	fr[0].len = 13;
 	fr[1] = (struct pvk_net_frag){ pattern + 13, 87 };
 	tx.nr_frags = 2;
+	CHECK_EQ(netfront_tx_check(&info, &tx, &len), 0);
+	/* What netback cannot find the checksum of it drops while answering
+	 * OKAY: refused. Behind a VLAN tag: */
 	pattern[12] = 0x81;
 	pattern[13] = 0x00;
-	pattern[16] = 0x86;
-	pattern[17] = 0xdd;
-	info.ipv6_csum_offload = false;
-	CHECK_EQ(netfront_tx_check(&info, &tx, &len), -PVK_XEN_EOPNOTSUPP);
 	pattern[16] = 0x08;
 	pattern[17] = 0x00;
-	CHECK_EQ(netfront_tx_check(&info, &tx, &len), 0);
-	/* Not IP: netback could not find the checksum. */
-	pattern[12] = 0x08;
+	CHECK_EQ(netfront_tx_check(&info, &tx, &len), -PVK_XEN_EOPNOTSUPP);
+	/* Not IP: */
+	put_ip(4, 6);
 	pattern[13] = 0x06;
 	CHECK_EQ(netfront_tx_check(&info, &tx, &len), -PVK_XEN_EOPNOTSUPP);
-	pattern[13] = 0x00;
-	tx.nr_frags = 1;
-	fr[0].len = 100;
-	/* csum_start and csum_offset within the frame: exactly at the end. */
-	tx.csum_start = 98;
-	tx.csum_offset = 0;
+	/* Neither TCP nor UDP (ICMP): */
+	put_ip(4, 1);
+	CHECK_EQ(netfront_tx_check(&info, &tx, &len), -PVK_XEN_EOPNOTSUPP);
+	put_ip(6, 58);
+	CHECK_EQ(netfront_tx_check(&info, &tx, &len), -PVK_XEN_EOPNOTSUPP);
+	/* An IPv4 fragment (more fragments; an offset), a bad header: */
+	put_ip(4, 6);
+	pattern[20] = 0x20;
+	CHECK_EQ(netfront_tx_check(&info, &tx, &len), -PVK_XEN_EOPNOTSUPP);
+	pattern[20] = 0x00;
+	pattern[21] = 0x01;
+	CHECK_EQ(netfront_tx_check(&info, &tx, &len), -PVK_XEN_EOPNOTSUPP);
+	pattern[20] = 0x40;		/* don't fragment: fine */
+	pattern[21] = 0x00;
 	CHECK_EQ(netfront_tx_check(&info, &tx, &len), 0);
-	tx.csum_offset = 1;
+	pattern[14] = 0x44;		/* IHL 16 bytes */
+	CHECK_EQ(netfront_tx_check(&info, &tx, &len), -PVK_XEN_EOPNOTSUPP);
+	pattern[14] = 0x46;		/* IHL 24: the transport header moves */
 	CHECK_EQ(netfront_tx_check(&info, &tx, &len), -PVK_XEN_EINVAL);
-	tx.csum_start = 99;
-	tx.csum_offset = 0;
+	tx.csum_start = 38;
+	CHECK_EQ(netfront_tx_check(&info, &tx, &len), 0);
+	tx.csum_start = 34;
+	pattern[14] = 0x45;
+	/* csum_start at the transport header, csum_offset TCP's or UDP's. */
+	tx.csum_offset = 6;
 	CHECK_EQ(netfront_tx_check(&info, &tx, &len), -PVK_XEN_EINVAL);
-	tx.csum_start = 101;
+	put_ip(4, 17);
+	CHECK_EQ(netfront_tx_check(&info, &tx, &len), 0);
+	tx.csum_offset = 16;
+	CHECK_EQ(netfront_tx_check(&info, &tx, &len), -PVK_XEN_EINVAL);
+	put_ip(4, 6);
+	tx.csum_start = 35;
 	CHECK_EQ(netfront_tx_check(&info, &tx, &len), -PVK_XEN_EINVAL);
 	tx.csum_start = 34;
-	tx.csum_offset = 0xffff;
+	/* The checksum field within the frame: a frame ending in it. */
+	tx.nr_frags = 1;
+	fr[0].len = 52;
+	CHECK_EQ(netfront_tx_check(&info, &tx, &len), 0);
+	fr[0].len = 51;
 	CHECK_EQ(netfront_tx_check(&info, &tx, &len), -PVK_XEN_EINVAL);
-	tx.csum_offset = 16;
+	fr[0].len = 100;
 
-	/* GSO: negotiated, an MSS, the checksum left to the backend, the
-	 * ethertype of its type. */
+	/* GSO: negotiated, an MSS, the checksum left to the backend, TCP
+	 * over the IP version of its type. */
 	tx.gso_type = PVK_NET_GSO_TCPV4;
 	tx.gso_size = 1448;
 	CHECK_EQ(netfront_tx_check(&info, &tx, &len), -PVK_XEN_EOPNOTSUPP);
@@ -417,13 +457,18 @@ UNIT_TEST(netfront_tx_frame_checks)
 	tx.flags = 0;
 	CHECK_EQ(netfront_tx_check(&info, &tx, &len), -PVK_XEN_EINVAL);
 	tx.flags = PVK_NET_TX_CSUM_PARTIAL;
+	put_ip(4, 17);
+	tx.csum_offset = 6;
+	CHECK_EQ(netfront_tx_check(&info, &tx, &len), -PVK_XEN_EINVAL);	/* UDP */
+	put_ip(4, 6);
+	tx.csum_offset = 16;
 	tx.gso_type = PVK_NET_GSO_TCPV6;
 	CHECK_EQ(netfront_tx_check(&info, &tx, &len), -PVK_XEN_EOPNOTSUPP);
 	info.gso_tcpv6 = true;
 	info.ipv6_csum_offload = true;
 	CHECK_EQ(netfront_tx_check(&info, &tx, &len), -PVK_XEN_EINVAL);	/* an IPv4 frame */
-	pattern[12] = 0x86;
-	pattern[13] = 0xdd;
+	put_ip(6, 6);
+	tx.csum_start = 54;
 	CHECK_EQ(netfront_tx_check(&info, &tx, &len), 0);
 	tx.gso_type = (enum pvk_net_gso)3;
 	CHECK_EQ(netfront_tx_check(&info, &tx, &len), -PVK_XEN_EINVAL);
@@ -507,6 +552,7 @@ UNIT_TEST(netfront_tx_sg_chain_packed_and_completed)
 	unsigned int n;
 
 	fill_pattern(7);
+	put_ip(4, 17);
 	for (unsigned int i = 0; i < 5; i++) {
 		fr[i] = (struct pvk_net_frag){ pattern + off, cuts[i] };
 		off += cuts[i];
@@ -628,6 +674,7 @@ UNIT_TEST(netfront_tx_gso_extra_slot)
 	unsigned int n;
 
 	fill_pattern(11);
+	put_ip(4, 6);
 	nf_up(ALL_FEATS);
 	CHECK_EQ(pvk_netfront_xmit(nd, &tx), 0);
 	CHECK_EQ(back_tx_pending(0), 5 + 1);
