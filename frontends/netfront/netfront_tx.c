@@ -364,6 +364,7 @@ out:
 	pvk_port_unlock(&q->lock);
 	if (notify)
 		pvk_evtchn_send(q->port_tx);
+	netfront_broken_stop(dev);	/* the rollback may have broken it */
 	return rc;
 }
 
