@@ -10,8 +10,10 @@
  * finished waiting for the next event, frames too long dropped; every
  * check of a response an untrusted backend sends (ids, statuses, sizes,
  * flags not negotiated or out of place, bad extras), each disabling the
- * device; and a teardown that leaves the device ready for a reconnect,
- * keeping for good a page the backend would not let go.
+ * device; endless chains and answers beyond what was pushed; no slot of
+ * a frame reused before the frame completes; rx hooks never nested;
+ * refills retried; and a teardown that leaves the device ready for a
+ * reconnect, keeping a page the backend would not let go until it does.
  */
 #include <stdlib.h>
 #include <string.h>
