@@ -16,6 +16,8 @@ void unit_fake_grant_mapped(pvk_grant_ref_t ref, bool mapped);
 void unit_fake_grant_fail_in(int n);
 /* A hostile backend maps each new grant at once (ending it is refused). */
 void unit_fake_grant_map_on_grant(bool on);
+/* Pages given to the played pvk_port_free_page() (which only counts). */
+unsigned int unit_fake_pages_freed(void);
 /* Runs port's handler; false if it has none. */
 bool unit_fake_event(pvk_evtchn_port_t port);
 

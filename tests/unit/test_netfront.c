@@ -157,27 +157,41 @@ static void nf_up(struct feats f)
 	nf_up_with(1, false, f, 256);
 }
 
-/* Every page of the queues back to the host's heap (the played
- * pvk_port_free_page only counts), kept ones too; then the array. */
+/* The real netfront_queues_free(): it must give back every page of the
+ * queues but those the backend kept (the played pvk_port_free_page only
+ * counts); then the test frees them all for the host's heap, kept ones
+ * too. */
 static void free_queues(struct pvk_netfront *dev)
 {
+	static void *pages[NETFRONT_MAX_QUEUES * (2 * NETFRONT_RING_ENTS + 6)];
+	unsigned int n = 0, expect = 0, freed0 = unit_fake_pages_freed();
+
 	for (unsigned int i = 0; dev->queues && i < NETFRONT_MAX_QUEUES; i++) {
 		struct netfront_queue *q = &dev->queues[i];
+		void *own[] = { q->tx_page, q->rx_page, q->txs, q->rxb, q->tx_bounce,
+				q->rx_ring_id };
 
 		for (unsigned int id = 0; q->tx_bounce && id < NETFRONT_RING_ENTS; id++)
-			free(q->tx_bounce[id]);
+			if (q->tx_bounce[id]) {
+				pages[n++] = q->tx_bounce[id];
+				expect += !q->txs[id].kept;
+			}
 		for (unsigned int id = 0; q->rxb && id < NETFRONT_RING_ENTS; id++)
-			free(q->rxb[id].page);
-		free(q->tx_page);
-		free(q->rx_page);
-		free(q->txs);
-		free(q->rxb);
-		free(q->tx_bounce);
-		free(q->rx_ring_id);
-		memset(q, 0, sizeof(*q));
+			if (q->rxb[id].page) {
+				pages[n++] = q->rxb[id].page;
+				expect += !q->rxb[id].kept;
+			}
+		for (unsigned int k = 0; k < sizeof(own) / sizeof(own[0]); k++)
+			if (own[k]) {
+				pages[n++] = own[k];
+				expect++;
+			}
 	}
 	netfront_queues_free(dev);
 	CHECK(dev->queues == NULL);
+	CHECK_EQ(unit_fake_pages_freed() - freed0, expect);
+	for (unsigned int i = 0; i < n; i++)
+		free(pages[i]);
 }
 
 static void nf_down(void)
@@ -1793,7 +1807,6 @@ UNIT_TEST(netfront_teardown_then_setup_again)
 	CHECK_EQ(nd->grants_live, 1);		/* the old ring page's */
 	CHECK(!q->txs[kept_id].kept && !q->rxb[kept_rx].kept);
 	free(old_tx_ring);
-	q->txs[kept_id].kept = false;	/* so free_queues frees it once */
 	free_queues(nd);
 	free(nd);
 	nd = NULL;
