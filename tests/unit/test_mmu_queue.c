@@ -14,6 +14,7 @@
 #include <pvkit/port.h>
 #include <pvkit/xen/errno.h>
 #include "mm/mmu_internal.h"
+#include "fake_kit.h"
 #include "unit.h"
 
 #define QLEN CONFIG_PVK_MMU_UPDATE_BATCH
