@@ -237,9 +237,11 @@ static void netfront_closing(struct pvk_netfront *dev, struct pvk_xenbus_device 
 	dev->closed = true;
 	/* Transmits fail first: a host told "down" sees -ENODEV at once. */
 	netfront_queues_stop(dev, -PVK_XEN_ENODEV);
-	netfront_set_link(dev, false);
+	/* Closed before the host hears: the toolstack's detach waits for
+	 * it, and a link hook may wait (run watches) for what follows. */
 	if (xdev->state != PVK_XenbusStateClosed)
 		pvk_xenbus_switch_state(xdev, PVK_XenbusStateClosed);
+	netfront_set_link(dev, false);
 }
 
 /* The backend maps nothing of ours any more: end the grants, then
