@@ -273,8 +273,9 @@ static void fill_pattern(uint32_t seed)
  * a transmit refused with -EIO instead of reaching the ring. */
 static void check_disabled(const char *why)
 {
-	struct pvk_net_frag fr = { pattern, 60 };
-	struct pvk_net_tx tx = { .frags = &fr, .nr_frags = 1, .done = never_done };
+	/* Static: if the code is wrong and takes it, done() may run later. */
+	static struct pvk_net_frag fr = { pattern, 60 };
+	static struct pvk_net_tx tx = { .frags = &fr, .nr_frags = 1, .done = never_done };
 	uint32_t prod = nd->queues[0].tx.req_prod_pvt;
 
 	CHECK(nd->broken);
