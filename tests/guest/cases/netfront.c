@@ -329,17 +329,26 @@ PVK_GUEST_TEST_XEN_EXPLICIT(netfront_ping)
 
 PVK_GUEST_TEST_XEN_EXPLICIT(netfront_dom0_ping)
 {
-	char answer[256];
-	unsigned long before = nif.c.icmp_answered;
+	char answer[256], ip6[48];
+	unsigned long before = nif.c.icmp_answered, before6 = nif.c.icmp6_answered;
+	const uint8_t *a = nif.ip6_ll;
 
 	if (!nf)
 		PVK_FAIL("vif 0 not up (netfront_up)");
-	guest_printf("netfront: ready for dom0 ping\n");
+	/* dom0 pings our link-local address too: it reads it here. */
+	pvk_snprintf(ip6, sizeof(ip6), "fe80::%x:%x:%x:%x",
+		     a[8] << 8 | a[9], a[10] << 8 | a[11], a[12] << 8 | a[13],
+		     a[14] << 8 | a[15]);
+	PVK_CHECK_RC(pvk_xs_write(PVK_XBT_NIL, "data/ip6", ip6), 0);
+	guest_printf("netfront: ready for dom0 ping (IPv6 %s)\n", ip6);
 	PVK_CHECK_RC(dom0_answer("dom0-ping", answer, sizeof(answer)), 0);
-	guest_printf("netfront: answered %lu echo requests, %lu ARP requests\n",
-		     nif.c.icmp_answered - before, nif.c.arp_answered);
-	PVK_CHECK(starts_with(answer, "10 packets transmitted, 10 packets received, 0% packet loss / 5 packets transmitted, 5 packets received, 0% packet loss"));
+	guest_printf("netfront: answered %lu echo requests, %lu ICMPv6 echo requests, %lu neighbour solicitations, %lu ARP requests\n",
+		     nif.c.icmp_answered - before, nif.c.icmp6_answered - before6,
+		     nif.c.nd_answered, nif.c.arp_answered);
+	if (!streq(answer, "10 packets transmitted, 10 packets received, 0% packet loss / 5 packets transmitted, 5 packets received, 0% packet loss / 3 packets transmitted, 3 packets received, 0% packet loss"))
+		PVK_FAIL("dom0's ping did not get every answer: \"%s\"", answer);
 	PVK_CHECK_GE(nif.c.icmp_answered - before, 15);
+	PVK_CHECK_GE(nif.c.icmp6_answered - before6, 3);
 }
 
 /* ---- netfront_udp_echo: dom0's datagrams of every size echoed ---- */
