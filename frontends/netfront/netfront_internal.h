@@ -193,9 +193,7 @@ struct pvk_netfront {
 	bool broken;
 	bool gone;				/* removed or failed: for good */
 	bool removed_told;
-	bool closed;				/* backend went away: reconnect pending */
 	unsigned int in_callback;		/* a xenbus callback of ours runs */
-	unsigned int connects;			/* times the link came up */
 	unsigned int grants_live;
 	struct pvk_netfront *next;
 };

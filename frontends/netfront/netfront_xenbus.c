@@ -83,7 +83,6 @@ static int netfront_probe(struct pvk_xenbus_device *xdev)
 	dev->backend = (pvk_domid_t)xdev->otherend_id;
 	dev->info.id = (unsigned int)id;
 	dev->info.max_frame = NETFRONT_MAX_FRAME;
-	dev->closed = true;		/* not yet connected */
 	xdev->priv = dev;
 	dev->next = devices;
 	devices = dev;
@@ -201,7 +200,6 @@ static void netfront_initialise(struct pvk_netfront *dev, struct pvk_xenbus_devi
 		pvk_xenbus_switch_state(xdev, PVK_XenbusStateClosed);
 		return;
 	}
-	dev->closed = false;
 	log_negotiated(dev);
 }
 
@@ -217,7 +215,6 @@ static void netfront_connected(struct pvk_netfront *dev, struct pvk_xenbus_devic
 		pvk_err("netfront: %s: cannot post the receive buffers: %d", dev->name, rc);
 		return;
 	}
-	dev->connects++;
 	netfront_set_link(dev, true);
 }
 
@@ -234,7 +231,6 @@ static void tell_removed(struct pvk_netfront *dev)
  * of our pages stay valid until it is Closed. */
 static void netfront_closing(struct pvk_netfront *dev, struct pvk_xenbus_device *xdev)
 {
-	dev->closed = true;
 	/* Transmits fail first: a host told "down" sees -ENODEV at once. */
 	netfront_queues_stop(dev, -PVK_XEN_ENODEV);
 	/* Closed before the host hears: the toolstack's detach waits for
