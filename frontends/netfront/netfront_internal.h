@@ -31,6 +31,9 @@
 /* A one-page ring of either kind holds 256 entries. */
 #define NETFRONT_RING_ENTS	256u
 #define NETFRONT_MAX_QUEUES	8u
+/* With sg, netback waits for ceil(65,535 / 4096) + 1 = 17 buffers posted
+ * at once for its largest frame, plus its GSO extra-info slot: 19. */
+#define NETFRONT_MIN_RX_BUFFERS_SG	19u
 /* With feature-sg: the largest frame a transmit request's size can say. */
 #define NETFRONT_MAX_FRAME_SG	65535u
 /* multi-queue-max-queues beyond this is nonsense (netback offers one per
@@ -107,6 +110,9 @@ PVK_BUILD_BUG_ON((NETFRONT_MAX_FRAME_SG + NETFRONT_PAGE - 1) / NETFRONT_PAGE >
  * A transmit slot: one request on the tx ring with its bounce page; its
  * ring id is its index. A frame takes one slot per page of data; its
  * first slot (the head) holds the frame and counts what is unanswered.
+ * No slot of a frame returns to the free list before the whole frame is
+ * answered: netback may answer the head (or a middle slot) first, and a
+ * head reused early would have its frame state overwritten.
  */
 struct netfront_tx_slot {
 	struct pvk_net_tx *tx;		/* head only: the frame, until done() */
@@ -114,11 +120,12 @@ struct netfront_tx_slot {
 	uint16_t head;			/* the frame's first slot */
 	uint8_t left;			/* head: slots not yet answered */
 	/* Bits, so that 256 slots fit one page. */
-	uint8_t sent : 1;		/* on the ring: may be answered */
+	uint8_t granted : 1;		/* gref is live */
+	uint8_t sent : 1;		/* pushed to the backend, not answered */
 	uint8_t kept : 1;		/* the backend would not let go: never reused */
 	uint8_t failed : 1;		/* head: a slot was answered with an error */
 };
-
+#define NETFRONT_NO_ID		0xffffu
 /* A receive buffer: its id is its index. */
 struct netfront_rx_buf {
 	void *page;
@@ -144,7 +151,9 @@ struct netfront_rx_chain {
 	bool extra_due;			/* an extra-info slot comes next */
 	bool more;			/* the last data slot said more_data */
 	bool drop_error;		/* a slot's status was an error */
-	bool drop_toolong;		/* more pieces or bytes than a frame has */
+	bool drop_toolong;		/* more bytes than a frame has */
+	uint32_t extras_seen;		/* bit per extra-info type taken */
+	bool nobuf;			/* a buffer of it could not be posted again */
 	uint16_t flags;			/* the first slot's NETRXF_* */
 	unsigned int slots;		/* data slots taken */
 	unsigned int nr;		/* pieces held */
@@ -173,8 +182,15 @@ struct netfront_queue {
 	void **tx_bounce;			/* bounce page of each slot (lazily) */
 	uint16_t tx_free[NETFRONT_RING_ENTS];	/* free ids, oldest freed first */
 	unsigned int tx_free_head, tx_free_count;
-	unsigned int tx_nulls_due;		/* extra-info slots not yet answered */
+	uint16_t tx_next[NETFRONT_RING_ENTS];	/* next slot of the frame, or NO_ID */
+	uint16_t tx_ring_id[NETFRONT_RING_ENTS]; /* ring slot -> slot id (NO_ID: extra) */
+	unsigned int tx_nulls_due;		/* pushed extra-info slots not yet answered */
 	bool tx_unpushed;
+	/* What we published (private: the shared req_prod is the backend's
+	 * to scribble on): responses beyond it were never asked for. */
+	uint32_t tx_pushed, rx_pushed;
+	bool rx_running, rx_again;		/* rx hook of this queue under way */
+	bool rx_refill_due;			/* a buffer could not be posted */
 	struct netfront_rx_buf *rxb;		/* NETFRONT_RING_ENTS */
 	uint16_t *rx_ring_id;			/* ring slot -> buffer posted there */
 	unsigned int rx_posted;
@@ -191,6 +207,8 @@ struct pvk_netfront {
 	struct pvk_wait wait;			/* completions, state changes */
 	struct netfront_queue *queues;		/* info.nr_queues */
 	bool broken;
+	bool broken_stopped;			/* the stop after broken ran */
+	bool link_told;				/* what the link hook heard last */
 	bool gone;				/* removed or failed: for good */
 	bool removed_told;
 	unsigned int in_callback;		/* a xenbus callback of ours runs */
@@ -218,13 +236,14 @@ void netfront_queues_stop(struct pvk_netfront *dev, int status);
  * keep what the backend would not let go; setup may run again. */
 void netfront_queues_teardown(struct pvk_netfront *dev);
 /* Frees the queues and every page of theirs the backend did not keep
- * (after teardown, once no grant of the device is live: release). */
+ * (after teardown, once no grant of the device is live: release only;
+ * a reconnect keeps the array, which the host may still be using). */
 void netfront_queues_free(struct pvk_netfront *dev);
 /* The link's state, told to the host's link hook on each change. */
 void netfront_set_link(struct pvk_netfront *dev, bool up);
 /* Marks the device broken (once, logged), the link down. */
 void netfront_break(struct pvk_netfront *dev, const char *why,
-		    unsigned long long v1, unsigned long long v2);
+		    long long v1, long long v2);
 void netfront_grants_add(struct pvk_netfront *dev, int n);
 /* Ends a grant before its page is read or reused: false while the backend
  * still maps it (the page must then stay out of use for good). */
@@ -240,8 +259,8 @@ unsigned int netfront_tx_slots(size_t len);
 /* The checks of one response, pure: NULL or the complaint. */
 const char *netfront_check_tx_response(const struct netfront_queue *q,
 				       const struct pvk_netif_tx_response *rsp);
-/* Consumes transmit responses (event or poll). */
-void netfront_tx_process(struct netfront_queue *q);
+/* Consumes transmit responses (event or poll): whether any was there. */
+bool netfront_tx_process(struct netfront_queue *q);
 void netfront_tx_push_locked(struct netfront_queue *q, bool *notify);
 
 /* netfront_rx.c */
@@ -257,7 +276,12 @@ const char *netfront_check_rx_extra(const struct netfront_queue *q,
 /* Grants buffer id and puts it on the rx ring. Locked. */
 int netfront_rx_post_locked(struct netfront_queue *q, uint16_t id);
 void netfront_rx_push_locked(struct netfront_queue *q, bool *notify);
-/* Consumes receive responses, delivers whole frames (event or poll). */
-void netfront_rx_process(struct netfront_queue *q);
+/* Posts again every buffer (of the first info.rx_buffers) that is not
+ * posted, held or kept: a failed post is retried here. Locked. */
+void netfront_rx_refill_locked(struct netfront_queue *q);
+/* Consumes receive responses, delivers whole frames (event or poll):
+ * whether any was there. A call while the queue's rx already runs (from
+ * its rx hook, or an event during a poll) leaves the work to it. */
+bool netfront_rx_process(struct netfront_queue *q);
 
 #endif /* PVKIT_NETFRONT_INTERNAL_H */

@@ -254,8 +254,8 @@ static void netfront_closed(struct pvk_netfront *dev, struct pvk_xenbus_device *
 	online_rc = pvk_xenbus_read_feature(xdev, "online", 0, &online);
 	switch (netfront_after_closed(online_rc, online, pvk_netfront_grants_held(dev) > 0)) {
 	case NETFRONT_RECONNECT:
-		/* The queues stay (a host's xmit may look at them any time);
-		 * setup reuses them once we negotiate again. */
+		/* The queue array stays (the host may be in xmit, wait_tx
+		 * or an rx hook on it): setup reuses it; release frees it. */
 		if (pvk_xenbus_switch_state(xdev, PVK_XenbusStateInitialising))
 			return;		/* the node is gone: removal follows */
 		pvk_info("netfront: %s: backend closed, still online: reconnecting", dev->name);
