@@ -32,4 +32,7 @@ int unit_vif_write_keys(struct pvk_xenbus_device *d, const struct pvk_xenbus_kv 
 			unsigned int n);
 int unit_vif_register_driver(struct pvk_xenbus_driver *drv);
 
+/* test_xenbus_keys.c's played xenstore: whether path is a node there. */
+bool unit_xs_node_exists(const char *path);
+
 #endif /* UNIT_FAKE_KIT_H */

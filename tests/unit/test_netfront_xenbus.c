@@ -465,6 +465,12 @@ int pvk_xs_read(pvk_xs_transaction_t t, const char *path, char *buf, size_t size
 		snprintf(buf, size, "%s", vb.mac);
 		return (int)strlen(buf);
 	}
+	/* test_xenbus_keys.c's store: a node, read whole ("" here). */
+	if (unit_xs_node_exists(path)) {
+		if (size)
+			buf[0] = '\0';
+		return 0;
+	}
 	return -PVK_XEN_ENOENT;
 }
 
