@@ -346,6 +346,26 @@ static void netfront_otherend_changed(struct pvk_xenbus_device *xdev,
 	dev->in_callback--;
 }
 
+/* The backend wrote the state we saw last again. Connected (or InitWait)
+ * again while we are connected is netback bound again, with its InitWait
+ * missed (it goes on to Connected at once, mapping the rings it finds in
+ * our keys): the same as a rebind seen. A device not yet up ignores it
+ * (xenbus also calls this once when the watch is first set). */
+static void netfront_otherend_rewritten(struct pvk_xenbus_device *xdev,
+					enum pvk_xenbus_state st)
+{
+	struct pvk_netfront *dev = xdev->priv;
+
+	if (!dev || !dev->info.link_up || xdev->state != PVK_XenbusStateConnected ||
+	    (st != PVK_XenbusStateConnected && st != PVK_XenbusStateInitWait))
+		return;
+	dev->in_callback++;
+	pvk_info("netfront: %s: backend wrote %s again while we are Connected (rebound): closing first",
+		 dev->name, pvk_xenbus_state_name(st));
+	netfront_closing(dev, xdev);
+	dev->in_callback--;
+}
+
 static void netfront_remove(struct pvk_xenbus_device *xdev)
 {
 	struct pvk_netfront *dev = xdev->priv;
@@ -395,6 +415,7 @@ static struct pvk_xenbus_driver netfront_driver = {
 	.devclass = "vif",
 	.probe = netfront_probe,
 	.otherend_changed = netfront_otherend_changed,
+	.otherend_rewritten = netfront_otherend_rewritten,
 	.remove = netfront_remove,
 };
 

@@ -642,6 +642,26 @@ UNIT_TEST(netfront_vif_rebind_with_rings_mapped_closes_first)
 	vb_remove_release();
 }
 
+UNIT_TEST(netfront_vif_rebind_seen_as_connected_again_closes_first)
+{
+	vb_up("00:16:3e:00:00:0b");
+	CHECK(pvk_netfront_info(vb_dev)->link_up);
+	/* netback bound again: InitWait then Connected at once, both read
+	 * as Connected, the state last seen. */
+	vb.drv->otherend_rewritten(&vb.xd, PVK_XenbusStateConnected);
+	CHECK(unit_log_has("backend wrote Connected again while we are Connected (rebound): closing first"));
+	CHECK_EQ(vb.xd.state, PVK_XenbusStateClosed);
+	CHECK_EQ(vb.link_downs, 1);
+	backend(PVK_XenbusStateClosing);
+	backend(PVK_XenbusStateClosed);
+	backend(PVK_XenbusStateInitWait);
+	backend(PVK_XenbusStateConnected);
+	CHECK_EQ(vb.link_ups, 2);
+	vb.online = 0;
+	backend(PVK_XenbusStateClosed);
+	vb_remove_release();
+}
+
 UNIT_TEST(netfront_vif_failing_backend_gives_up)
 {
 	vb_up("00:16:3e:00:00:03");
