@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "fake_kit.h"
 #include "unit.h"
 
 #define XS_KEYS 16
