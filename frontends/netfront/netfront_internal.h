@@ -66,6 +66,17 @@ int netfront_negotiate(const struct netfront_options *o,
 		       const struct netfront_offer *b,
 		       struct pvk_netfront_info *info, bool *queues_capped);
 
+/* What we can receive, as our feature-sg / -gso-tcpv4 / -gso-tcpv6 /
+ * -no-csum-offload / -ipv6-csum-offload keys tell the backend: the
+ * host's switches alone. The backend's keys of the same names say what
+ * it accepts from us (transmit, in pvk_netfront_info); the two
+ * directions are independent. A GSO frame needs sg and the checksum. */
+struct netfront_rx_features {
+	bool sg, gso_tcpv4, gso_tcpv6, csum, ipv6_csum;
+};
+void netfront_rx_features(const struct netfront_options *o,
+			  struct netfront_rx_features *rx);
+
 /* What one queue publishes. */
 struct netfront_queue_keys {
 	unsigned int tx_ref, rx_ref, port_tx, port_rx;
@@ -81,13 +92,14 @@ struct netfront_keys {
 	char val[NETFRONT_MAX_KEYS][12];
 };
 /* Every key we write for a connection, for one transaction: queue keys
- * flat (one queue) or under queue-N/, event-channel or -tx/-rx, and our
- * features as negotiated in info; and, with a NULL value (removed in the
+ * flat (one queue) or under queue-N/, event-channel or -tx/-rx, and what
+ * we can receive (rx); and, with a NULL value (removed in the
  * same transaction), every key of the other layouts an earlier connection
  * may have left: netback reads event-channel-tx/-rx before event-channel,
  * and the flat keys or queue-N/ by multi-queue-num-queues. */
 void netfront_build_keys(struct netfront_keys *ks,
 			 const struct pvk_netfront_info *info,
+			 const struct netfront_rx_features *rx,
 			 const struct netfront_queue_keys *q);
 
 /* A "mac" key's value: 0, or -PVK_XEN_EINVAL if it is not exactly
@@ -220,7 +232,8 @@ struct pvk_netfront {
 	char name[32];				/* "device/vif/0", for logs */
 	pvk_domid_t backend;
 	struct pvk_lock lock;
-	struct pvk_netfront_info info;
+	struct pvk_netfront_info info;		/* sg..ipv6_csum_offload: transmit */
+	struct netfront_rx_features rxf;	/* what we said we receive */
 	struct pvk_wait wait;			/* completions, state changes */
 	struct netfront_queue *queues;		/* info.nr_queues */
 	bool broken;

@@ -131,7 +131,7 @@ static int publish(struct pvk_netfront *dev, struct pvk_xenbus_device *xdev)
 		qk[i].port_tx = dev->queues[i].port_tx;
 		qk[i].port_rx = dev->queues[i].port_rx;
 	}
-	netfront_build_keys(&keys, &dev->info, qk);
+	netfront_build_keys(&keys, &dev->info, &dev->rxf, qk);
 	return pvk_xenbus_write_keys(xdev, keys.kv, keys.n);
 }
 
@@ -162,6 +162,7 @@ static void netfront_initialise(struct pvk_netfront *dev, struct pvk_xenbus_devi
 	rc = read_offer(dev, xdev, &offer);
 	if (!rc) {
 		rc = netfront_negotiate(&netfront_opts, &offer, &dev->info, &capped);
+	netfront_rx_features(&netfront_opts, &dev->rxf);
 		if (rc)
 			pvk_err("netfront: %s: the backend does not offer feature-rx-copy (%lu): not supported",
 				dev->name, offer.rx_copy);

@@ -221,6 +221,7 @@ static bool removed(const struct netfront_keys *ks, const char *name)
 UNIT_TEST(netfront_keys_one_queue)
 {
 	static struct netfront_keys ks;
+	struct netfront_rx_features rx;
 	struct pvk_netfront_info i;
 	const struct netfront_queue_keys q = { .tx_ref = 8, .rx_ref = 9, .port_tx = 5,
 					       .port_rx = 5 };
@@ -232,7 +233,8 @@ UNIT_TEST(netfront_keys_one_queue)
 	o.split_evtchn = false;
 	o.ipv6_csum = false;
 	i = negotiated(&o, &netback, &rc, &capped);
-	netfront_build_keys(&ks, &i, &q);
+	netfront_rx_features(&o, &rx);
+	netfront_build_keys(&ks, &i, &rx, &q);
 	/* 3 + 7 written; removed: the multi-queue and split keys, queue-0..7 */
 	CHECK_EQ(ks.n, 3 + 7 + 1 + 2 + 8);
 	CHECK(removed(&ks, "multi-queue-num-queues"));
@@ -258,6 +260,7 @@ UNIT_TEST(netfront_keys_one_queue)
 UNIT_TEST(netfront_keys_queues_split)
 {
 	static struct netfront_keys ks;
+	struct netfront_rx_features rx;
 	struct pvk_netfront_info i;
 	struct netfront_queue_keys q[NETFRONT_MAX_QUEUES];
 	struct netfront_options o = all_on;
@@ -272,7 +275,8 @@ UNIT_TEST(netfront_keys_queues_split)
 		q[n] = (struct netfront_queue_keys){ 100 + n, 200 + n, 10 + 2 * n, 11 + 2 * n };
 	i = negotiated(&o, &b, &rc, &capped);
 	CHECK_EQ(i.nr_queues, NETFRONT_MAX_QUEUES);
-	netfront_build_keys(&ks, &i, q);
+	netfront_rx_features(&o, &rx);
+	netfront_build_keys(&ks, &i, &rx, q);
 	CHECK(ks.n <= NETFRONT_MAX_KEYS);
 	/* removed: the 5 flat queue keys, queue-N/event-channel */
 	CHECK_EQ(ks.n, 1 + 4 * NETFRONT_MAX_QUEUES + 7 + 5 + NETFRONT_MAX_QUEUES);
@@ -302,7 +306,8 @@ UNIT_TEST(netfront_keys_queues_split)
 	o.queues = 2;
 	o.split_evtchn = false;
 	i = negotiated(&o, &b, &rc, &capped);
-	netfront_build_keys(&ks, &i, q);
+	netfront_rx_features(&o, &rx);
+	netfront_build_keys(&ks, &i, &rx, q);
 	/* removed: 5 flat, -tx/-rx of each, queue-2..7 */
 	CHECK_EQ(ks.n, 1 + 3 * 2 + 7 + 5 + 2 * 2 + 6);
 	CHECK(ks.n <= NETFRONT_MAX_KEYS);
@@ -311,6 +316,42 @@ UNIT_TEST(netfront_keys_queues_split)
 	CHECK_STR(key(&ks, "multi-queue-num-queues"), "2");
 	CHECK_STR(key(&ks, "queue-1/event-channel"), "12");
 	CHECK(key(&ks, "queue-1/event-channel-tx") == NULL);
+}
+
+/* What we receive is ours to say, whatever the backend accepts from us. */
+UNIT_TEST(netfront_receive_features_do_not_follow_the_offer)
+{
+	static struct netfront_keys ks;
+	static const struct netfront_offer bare = { .rx_copy = 1, .no_csum_offload = 1 };
+	struct netfront_rx_features rx;
+	struct pvk_netfront_info i;
+	const struct netfront_queue_keys q = { 8, 9, 5, 5 };
+	struct netfront_options o = all_on;
+	bool capped;
+	int rc;
+
+	o.queues = 1;
+	i = negotiated(&o, &bare, &rc, &capped);
+	CHECK_EQ(rc, 0);
+	/* Nothing offered for our transmit. */
+	CHECK(!i.sg && !i.gso_tcpv4 && !i.gso_tcpv6 && !i.csum_offload && !i.ipv6_csum_offload);
+	netfront_rx_features(&o, &rx);
+	CHECK(rx.sg && rx.gso_tcpv4 && rx.gso_tcpv6 && rx.csum && rx.ipv6_csum);
+	netfront_build_keys(&ks, &i, &rx, &q);
+	CHECK_STR(key(&ks, "feature-sg"), "1");
+	CHECK_STR(key(&ks, "feature-gso-tcpv4"), "1");
+	CHECK_STR(key(&ks, "feature-gso-tcpv6"), "1");
+	CHECK_STR(key(&ks, "feature-no-csum-offload"), "0");
+	CHECK_STR(key(&ks, "feature-ipv6-csum-offload"), "1");
+	/* And the switches alone turn them off. */
+	o.sg = false;
+	o.ipv6_csum = false;
+	netfront_rx_features(&o, &rx);
+	CHECK(!rx.sg && !rx.gso_tcpv4 && !rx.gso_tcpv6 && rx.csum && !rx.ipv6_csum);
+	netfront_build_keys(&ks, &i, &rx, &q);
+	CHECK_STR(key(&ks, "feature-sg"), "0");
+	CHECK_STR(key(&ks, "feature-gso-tcpv4"), "0");
+	CHECK_STR(key(&ks, "feature-ipv6-csum-offload"), "0");
 }
 
 UNIT_TEST(netfront_after_closed_decides)
@@ -819,6 +860,32 @@ UNIT_TEST(netfront_vif_wait_skips_a_removed_device)
 	CHECK(got == vb_dev);
 	vb_free_pages(old);
 	CHECK_EQ(pvk_netfront_release(old), 0);
+	vb.online = 0;
+	backend(PVK_XenbusStateClosed);
+	vb_remove_release();
+}
+
+/* A receive chain (more_data) is checked against what we said we
+ * receive: fine with our feature-sg even when the backend takes no sg
+ * from us. */
+UNIT_TEST(netfront_vif_rx_checks_follow_what_we_wrote)
+{
+	struct pvk_netif_rx_response r = { .id = 0, .offset = 0, .flags = PVK_NETRXF_more_data,
+					   .status = 100 };
+	static const char *const no_sg[] = {
+		"feature-rx-copy", "1", "multi-queue-max-queues", "1", NULL,
+	};
+
+	vb_up("00:16:3e:00:00:0c");
+	vb.offer = no_sg;
+	backend(PVK_XenbusStateClosed);
+	backend(PVK_XenbusStateInitWait);
+	backend(PVK_XenbusStateConnected);
+	CHECK(pvk_netfront_info(vb_dev)->link_up);
+	CHECK(!pvk_netfront_info(vb_dev)->sg);
+	CHECK_STR(vb_get("feature-sg"), "1");
+	CHECK(vb_dev->queues[0].rxb[0].posted);
+	CHECK(netfront_check_rx_response(&vb_dev->queues[0], &r, true) == NULL);
 	vb.online = 0;
 	backend(PVK_XenbusStateClosed);
 	vb_remove_release();
