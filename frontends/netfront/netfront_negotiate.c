@@ -9,8 +9,9 @@
  * what it accepts from us on transmit; ours say what we can receive.
  * IPv4 checksum offload is on unless a side writes
  * feature-no-csum-offload=1 (netback does not write it: absent is on).
- * So both directions use a feature only when both sides have it, and we
- * write ours as what was negotiated, never more than we use.
+ * The directions are independent: what we send uses a feature when the
+ * switches allow it and the backend accepts it (pvk_netfront_info); what
+ * we write (what we receive) follows the switches alone.
  */
 #include <pvkit/log.h>
 #include <pvkit/xen/errno.h>
@@ -49,6 +50,17 @@ int netfront_negotiate(const struct netfront_options *o,
 	return 0;
 }
 
+void netfront_rx_features(const struct netfront_options *o,
+			  struct netfront_rx_features *rx)
+{
+	rx->sg = o->sg;
+	rx->csum = o->csum;
+	rx->ipv6_csum = o->ipv6_csum;
+	/* A GSO frame comes as a chain, its checksum left blank. */
+	rx->gso_tcpv4 = o->gso_tcpv4 && o->sg && o->csum;
+	rx->gso_tcpv6 = o->gso_tcpv6 && o->sg && o->ipv6_csum;
+}
+
 static void add(struct netfront_keys *ks, const char *prefix, const char *key,
 		unsigned long val)
 {
@@ -72,6 +84,7 @@ static void rm(struct netfront_keys *ks, const char *prefix, const char *key)
 
 void netfront_build_keys(struct netfront_keys *ks,
 			 const struct pvk_netfront_info *info,
+			 const struct netfront_rx_features *rx,
 			 const struct netfront_queue_keys *q)
 {
 	unsigned int nq = info->nr_queues;
@@ -117,11 +130,11 @@ void netfront_build_keys(struct netfront_keys *ks,
 	}
 	add(ks, "", "request-rx-copy", 1);
 	add(ks, "", "feature-rx-notify", 1);
-	add(ks, "", "feature-sg", info->sg);
-	add(ks, "", "feature-gso-tcpv4", info->gso_tcpv4);
-	add(ks, "", "feature-gso-tcpv6", info->gso_tcpv6);
-	add(ks, "", "feature-no-csum-offload", !info->csum_offload);
-	add(ks, "", "feature-ipv6-csum-offload", info->ipv6_csum_offload);
+	add(ks, "", "feature-sg", rx->sg);
+	add(ks, "", "feature-gso-tcpv4", rx->gso_tcpv4);
+	add(ks, "", "feature-gso-tcpv6", rx->gso_tcpv6);
+	add(ks, "", "feature-no-csum-offload", !rx->csum);
+	add(ks, "", "feature-ipv6-csum-offload", rx->ipv6_csum);
 }
 
 static int hexval(char c)
