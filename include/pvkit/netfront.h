@@ -43,9 +43,12 @@
  * unless feature-no-csum-offload=1 is written, IPv6 with
  * feature-ipv6-csum-offload); event suppression on both rings; the MAC
  * from the device's "mac" key; "trusted" from the frontend's own node
- * (absent means untrusted). What we ask for is the host's switches
- * (pvk_netfront_option) AND what the backend offers;
- * pvk_netfront_info() says what was negotiated. A frame asking for an
+ * (absent means untrusted). What we send uses a feature when the host's
+ * switches (pvk_netfront_option) allow it AND the backend accepts it;
+ * pvk_netfront_info() says what was negotiated (its sg, gso and csum
+ * flags: the transmit direction). What we can receive is written from the
+ * switches alone (the directions are independent): a received frame may
+ * be a chain, GSO or checksum-blank whenever the switches allow it. A frame asking for an
  * offload that was not negotiated is refused with -PVK_XEN_EOPNOTSUPP.
  *
  * The backend is untrusted: transmit data is copied into whole pages of
@@ -132,7 +135,7 @@ enum pvk_net_csum {
 	PVK_NET_CSUM_NONE,	/* nothing known: the host checks it */
 	PVK_NET_CSUM_VALID,	/* the backend says the data is validated */
 	PVK_NET_CSUM_PARTIAL,	/* checksum not filled in, data validated
-				 * (only with checksum offload negotiated):
+				 * (only with the csum or ipv6_csum switch on):
 				 * the host fills it in or passes it on */
 };
 
