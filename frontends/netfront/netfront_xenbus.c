@@ -14,9 +14,16 @@
  * -ENODEV and we go Closed; once it is Closed every grant is ended. Then,
  * unless this is the toolstack's detach (the backend's "online" is 0 or
  * gone), we go back to Initialising: netback takes that as "prepare for
- * reconnect" and waits again, and the same device negotiates anew. A
- * detach ends with the device's node deleted: the removed hook, and
- * pvk_netfront_release() may free it.
+ * reconnect" and waits again, and the same device negotiates anew.
+ * netback unbound and bound again never shows Closed: InitWait (or its
+ * state written again) while we are connected makes us go Closed first,
+ * and the grants end at its Closed (it may have mapped the old rings).
+ * Each negotiation counts; the link coming up resets the count, and
+ * NETFRONT_MAX_ATTEMPTS in a row disable the device. A failure that is
+ * not our node gone is retried through Closed. A device marked broken
+ * (event context) is closed here from thread context and never
+ * reconnects. A detach ends with the device's node deleted: the removed
+ * hook, and pvk_netfront_release() may free it.
  */
 #include <pvkit/log.h>
 #include <pvkit/time.h>
@@ -466,7 +473,6 @@ int pvk_netfront_wait_connected(unsigned int id, uint64_t timeout_ns,
 		if (link_is_up(&w))
 			break;
 		now = pvk_time_now_ns();
-
 		if (now >= end)
 			return -PVK_XEN_ETIMEDOUT;
 		pvk_xs_wait_watches(end - now < 100000000ULL ? end - now : 100000000ULL);
