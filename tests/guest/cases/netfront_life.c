@@ -162,14 +162,15 @@ static void grant_table_up(void)
 }
 
 /* dom0 counts in Xen's table what vif 0 holds (held), and nothing more. */
-static void grant_scan(unsigned int held)
+static void grant_scan(unsigned int held, const char *after)
 {
 	char answer[96], want[48];
 
 	/* The answer of an earlier scan goes first. */
 	pvk_xs_rm(PVK_XBT_NIL, "data/grant-scan");
-	guest_printf("netfront-life: vif 0 holds %u grants: ready for grant scan (dom0: pvk-grant-scan now)\n",
-		     held);
+	/* One line (and ON_LINE rule) per scan: a rule fires once. */
+	guest_printf("netfront-life: vif 0 holds %u grants: ready for grant scan after the %s (dom0: pvk-grant-scan now)\n",
+		     held, after);
 	PVK_CHECK_RC(dom0_answer("grant-scan", answer, sizeof(answer)), 0);
 	pvk_snprintf(want, sizeof(want), "grants-to-dom0: %u", held);
 	PVK_CHECK_STR_CONTAINS(answer, want);
@@ -266,7 +267,7 @@ PVK_GUEST_TEST_XEN_EXPLICIT(netfront_life_hotplug)
 	}
 
 	held0 = pvk_netfront_grants_held(vif0);
-	grant_scan(held0);
+	grant_scan(held0, "detach");
 	PVK_CHECK_EQ(pvk_netfront_grants_held(vif0), held0);
 }
 
@@ -322,7 +323,7 @@ static void backend_cycle(const char *what)
 	PVK_CHECK_EQ(st.tx_errors, 0);
 	/* Nothing of the old connection is left granted. */
 	PVK_CHECK_EQ(pvk_netfront_grants_held(vif0), held);
-	grant_scan(held);
+	grant_scan(held, what);
 }
 
 /* netback unbound and bound again: it leaves its state Connected, then
