@@ -66,11 +66,25 @@ int netfront_negotiate(const struct netfront_options *o,
 		       const struct netfront_offer *b,
 		       struct pvk_netfront_info *info, bool *queues_capped);
 
+/* What we can receive, as our feature-sg / -gso-tcpv4 / -gso-tcpv6 /
+ * -no-csum-offload / -ipv6-csum-offload keys tell the backend: the
+ * host's switches alone. The backend's keys of the same names say what
+ * it accepts from us (transmit, in pvk_netfront_info); the two
+ * directions are independent. A GSO frame needs sg and the checksum. */
+struct netfront_rx_features {
+	bool sg, gso_tcpv4, gso_tcpv6, csum, ipv6_csum;
+};
+void netfront_rx_features(const struct netfront_options *o,
+			  struct netfront_rx_features *rx);
+
 /* What one queue publishes. */
 struct netfront_queue_keys {
 	unsigned int tx_ref, rx_ref, port_tx, port_rx;
 };
-#define NETFRONT_MAX_KEYS	(1 + 4 * NETFRONT_MAX_QUEUES + 7)
+/* Written: multi-queue-num-queues, 4 per queue, 7 features. Removed (the
+ * other layouts' keys, left by an earlier connection): at most the 5 flat
+ * queue keys and two per queue (or its whole queue-N directory). */
+#define NETFRONT_MAX_KEYS	(1 + 4 * NETFRONT_MAX_QUEUES + 7 + 5 + 2 * NETFRONT_MAX_QUEUES)
 struct netfront_keys {
 	unsigned int n;
 	struct pvk_xenbus_kv kv[NETFRONT_MAX_KEYS];
@@ -78,21 +92,36 @@ struct netfront_keys {
 	char val[NETFRONT_MAX_KEYS][12];
 };
 /* Every key we write for a connection, for one transaction: queue keys
- * flat (one queue) or under queue-N/, event-channel or -tx/-rx, and our
- * features as negotiated in info. */
+ * flat (one queue) or under queue-N/, event-channel or -tx/-rx, and what
+ * we can receive (rx); and, with a NULL value (removed in the
+ * same transaction), every key of the other layouts an earlier connection
+ * may have left: netback reads event-channel-tx/-rx before event-channel,
+ * and the flat keys or queue-N/ by multi-queue-num-queues. */
 void netfront_build_keys(struct netfront_keys *ks,
 			 const struct pvk_netfront_info *info,
+			 const struct netfront_rx_features *rx,
 			 const struct netfront_queue_keys *q);
+
+/* A "mac" key's value: 0, or -PVK_XEN_EINVAL if it is not exactly
+ * "aa:bb:cc:dd:ee:ff", and *why set if it is multicast or all zeros. */
+int netfront_parse_mac(const char *s, uint8_t mac[PVK_NET_ETH_ALEN], const char **why);
+
+/* Connections in a row that never bring the link up before the device is
+ * disabled (a backend failing each connect would loop for ever). */
+#define NETFRONT_MAX_ATTEMPTS	3u
 
 enum netfront_after {
 	NETFRONT_RECONNECT,		/* back to Initialising */
 	NETFRONT_WAIT_REMOVAL,		/* detached: the node goes next */
 	NETFRONT_DISABLE,		/* pages kept by the backend */
+	NETFRONT_GIVE_UP,		/* NETFRONT_MAX_ATTEMPTS failed in a row */
+	NETFRONT_RETRY_LATER,		/* online unreadable: decided at the next event */
 };
 /* The backend is Closed and we tore down: online_rc/online from the
- * backend's "online" key; pages_kept: grants it did not let go. */
+ * backend's "online" key; pages_kept: grants it did not let go; attempts:
+ * connections since the link was last up. */
 enum netfront_after netfront_after_closed(int online_rc, unsigned long online,
-					  bool pages_kept);
+					  bool pages_kept, unsigned int attempts);
 
 /* Slots of one transmit frame at most: netback drops a frame of more than
  * XEN_NETBK_LEGACY_SLOTS_MAX (18) slots and disables a frontend sending
@@ -203,7 +232,8 @@ struct pvk_netfront {
 	char name[32];				/* "device/vif/0", for logs */
 	pvk_domid_t backend;
 	struct pvk_lock lock;
-	struct pvk_netfront_info info;
+	struct pvk_netfront_info info;		/* sg..ipv6_csum_offload: transmit */
+	struct netfront_rx_features rxf;	/* what we said we receive */
 	struct pvk_wait wait;			/* completions, state changes */
 	struct netfront_queue *queues;		/* info.nr_queues */
 	bool broken;
@@ -211,9 +241,11 @@ struct pvk_netfront {
 	bool link_told;				/* what the link hook heard last */
 	bool gone;				/* removed or failed: for good */
 	bool removed_told;
-	bool closed;				/* backend went away: reconnect pending */
+	/* Thread-context lifecycle (xenstore watches, wait_connected,
+	 * release): */
+	unsigned int attempts;			/* negotiations since the link was up */
+	bool broken_closed;			/* Closed written for the broken device */
 	unsigned int in_callback;		/* a xenbus callback of ours runs */
-	unsigned int connects;			/* times the link came up */
 	unsigned int grants_live;
 	struct pvk_netfront *next;
 };

@@ -260,7 +260,7 @@ int netfront_queues_start(struct pvk_netfront *dev)
 	dev->info.max_frame = dev->info.sg ? NETFRONT_MAX_FRAME_SG : NETFRONT_MAX_FRAME;
 	/* netback holds a frame until ceil(len / 4096) + 1 buffers are posted
 	 * at once: with sg, fewer than that for 64 KiB stall it for good. */
-	if (dev->info.sg && dev->info.rx_buffers < NETFRONT_MIN_RX_BUFFERS_SG) {
+	if (dev->rxf.sg && dev->info.rx_buffers < NETFRONT_MIN_RX_BUFFERS_SG) {
 		pvk_warn("netfront: %s: rx_buffers=%u too few for sg frames: %u posted",
 			 dev->name, dev->info.rx_buffers, NETFRONT_MIN_RX_BUFFERS_SG);
 		dev->info.rx_buffers = NETFRONT_MIN_RX_BUFFERS_SG;

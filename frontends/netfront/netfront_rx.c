@@ -26,16 +26,16 @@ const char *netfront_check_rx_response(const struct netfront_queue *q,
 				       const struct pvk_netif_rx_response *rsp,
 				       bool first)
 {
-	const struct pvk_netfront_info *info = &q->dev->info;
+	/* What we said we receive, not what the backend accepts. */
+	const struct netfront_rx_features *rx = &q->dev->rxf;
 
 	if (rsp->id >= NETFRONT_RING_ENTS || !q->rxb[rsp->id].posted)
 		return "answered a receive buffer not posted (id, status)";
 	/* No flag for a feature we did not negotiate, or never asked for. */
 	if ((rsp->flags & ~RXF_KNOWN) || (rsp->flags & PVK_NETRXF_gso_prefix) ||
-	    ((rsp->flags & PVK_NETRXF_more_data) && !info->sg) ||
-	    ((rsp->flags & PVK_NETRXF_extra_info) && !info->gso_tcpv4 && !info->gso_tcpv6) ||
-	    ((rsp->flags & PVK_NETRXF_csum_blank) && !info->csum_offload &&
-	     !info->ipv6_csum_offload))
+	    ((rsp->flags & PVK_NETRXF_more_data) && !rx->sg) ||
+	    ((rsp->flags & PVK_NETRXF_extra_info) && !rx->gso_tcpv4 && !rx->gso_tcpv6) ||
+	    ((rsp->flags & PVK_NETRXF_csum_blank) && !rx->csum && !rx->ipv6_csum))
 		return "set receive flags not negotiated (id, status)";
 	/* Extra-info and checksum flags are the first slot's only. */
 	if (!first && (rsp->flags & PVK_NETRXF_extra_info))
@@ -53,7 +53,7 @@ const char *netfront_check_rx_response(const struct netfront_queue *q,
 const char *netfront_check_rx_extra(const struct netfront_queue *q,
 				    const struct pvk_netif_extra_info *ex)
 {
-	const struct pvk_netfront_info *info = &q->dev->info;
+	const struct netfront_rx_features *rx = &q->dev->rxf;
 
 	if (ex->type == PVK_XEN_NETIF_EXTRA_TYPE_NONE ||
 	    ex->type >= PVK_XEN_NETIF_EXTRA_TYPE_MAX ||
@@ -61,8 +61,8 @@ const char *netfront_check_rx_extra(const struct netfront_queue *q,
 		return "sent an unknown extra-info slot (type, flags)";
 	if (ex->type != PVK_XEN_NETIF_EXTRA_TYPE_GSO)
 		return NULL;		/* known, not ours to act on: skipped */
-	if (!((ex->u.gso.type == PVK_XEN_NETIF_GSO_TYPE_TCPV4 && info->gso_tcpv4) ||
-	      (ex->u.gso.type == PVK_XEN_NETIF_GSO_TYPE_TCPV6 && info->gso_tcpv6)))
+	if (!((ex->u.gso.type == PVK_XEN_NETIF_GSO_TYPE_TCPV4 && rx->gso_tcpv4) ||
+	      (ex->u.gso.type == PVK_XEN_NETIF_GSO_TYPE_TCPV6 && rx->gso_tcpv6)))
 		return "sent a GSO type not negotiated (gso type, size)";
 	if (!ex->u.gso.size)
 		return "sent a GSO frame of MSS 0 (gso type, size)";

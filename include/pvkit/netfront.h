@@ -10,29 +10,45 @@
  * asynchronous: the request's done() runs once with its status.
  *
  * Lifecycle. A backend that goes away and comes back (Closing/Closed,
- * then InitWait again, as when netback is unbound and bound in dom0)
- * takes the link down (outstanding transmits fail with -PVK_XEN_ENODEV,
- * grants ended once it is Closed), and the device reconnects by itself:
- * the frontend returns to Initialising, negotiates again, the link comes
- * up with the same struct pvk_netfront. Only a removal (the toolstack's
- * detach: the backend's "online" is 0, or the device's node is deleted)
- * ends the device for good: then hooks->removed runs once.
+ * then InitWait again) takes the link down (outstanding transmits fail
+ * with -PVK_XEN_ENODEV) and the frontend goes Closed; once the backend is
+ * Closed too the grants are ended, and if its "online" key still says 1
+ * the device reconnects by itself: the frontend returns to Initialising,
+ * negotiates again, the link comes up with the same struct pvk_netfront.
+ * netback unbound and bound again in dom0 shows no Closed (it leaves its
+ * state as it was, then writes InitWait and maps the rings it finds at
+ * once): InitWait (or its state written again) while we are connected
+ * makes the frontend go Closed first, and the grants end at netback's
+ * Closed. A backend Closed with "online" 0 (the toolstack's detach) only
+ * leaves the device Closed, waiting: the device ends for good when its
+ * node is deleted (hooks->removed runs once, then pvk_netfront_release()
+ * may free it). A device whose link never comes up in 3 connections in
+ * a row, or whose backend keeps pages mapped after Closed, is disabled
+ * (a log line; it stays until removed). A device marked broken is closed
+ * toward the backend from thread context (the next xenstore watch of it,
+ * pvk_netfront_wait_connected() or pvk_netfront_release()) and never
+ * reconnects.
  *
  * Protocol: tx-ring-ref / rx-ring-ref of one page each per queue;
  * one event-channel per queue, or event-channel-tx / event-channel-rx when
  * the backend offers feature-split-event-channels; multi-queue
  * (multi-queue-max-queues from the backend, multi-queue-num-queues and
  * queue-N/ keys from us, when more than one queue is asked for);
- * request-rx-copy (mandatory); feature-rx-notify (mandatory for netback);
+ * request-rx-copy (mandatory); feature-rx-notify (written: we notify
+ * when we post receive buffers; netback then waits for them instead of
+ * dropping on a short timeout);
  * feature-sg (frames of several slots each way, up to 65,535 bytes);
  * feature-gso-tcpv4 / -tcpv6 (TCP segmentation offload each way: a GSO
  * extra-info slot); transmit and receive checksum offload (IPv4 always
  * unless feature-no-csum-offload=1 is written, IPv6 with
  * feature-ipv6-csum-offload); event suppression on both rings; the MAC
  * from the device's "mac" key; "trusted" from the frontend's own node
- * (absent means untrusted). What we ask for is the host's switches
- * (pvk_netfront_option) AND what the backend offers;
- * pvk_netfront_info() says what was negotiated. A frame asking for an
+ * (absent means untrusted). What we send uses a feature when the host's
+ * switches (pvk_netfront_option) allow it AND the backend accepts it;
+ * pvk_netfront_info() says what was negotiated (its sg, gso and csum
+ * flags: the transmit direction). What we can receive is written from the
+ * switches alone (the directions are independent): a received frame may
+ * be a chain, GSO or checksum-blank whenever the switches allow it. A frame asking for an
  * offload that was not negotiated is refused with -PVK_XEN_EOPNOTSUPP.
  *
  * The backend is untrusted: transmit data is copied into whole pages of
@@ -125,7 +141,7 @@ enum pvk_net_csum {
 	PVK_NET_CSUM_NONE,	/* nothing known: the host checks it */
 	PVK_NET_CSUM_VALID,	/* the backend says the data is validated */
 	PVK_NET_CSUM_PARTIAL,	/* checksum not filled in, data validated
-				 * (only with checksum offload negotiated):
+				 * (only with the csum or ipv6_csum switch on):
 				 * the host fills it in or passes it on */
 };
 

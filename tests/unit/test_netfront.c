@@ -137,6 +137,7 @@ static void nf_up_with(unsigned int nq, bool split, struct feats f, unsigned int
 	nd->info.gso_tcpv6 = f.gso6;
 	nd->info.csum_offload = f.csum;
 	nd->info.ipv6_csum_offload = f.csum6;
+	nd->rxf = (struct netfront_rx_features){ f.sg, f.gso4, f.gso6, f.csum, f.csum6 };
 	nd->info.trusted = f.trusted;
 	CHECK_EQ(netfront_queues_start(nd), 0);
 	netfront_set_link(nd, true);
@@ -1017,6 +1018,7 @@ static void one_of_each(struct netfront_queue *q, struct feats f)
 	cdev.info.gso_tcpv6 = f.gso6;
 	cdev.info.csum_offload = f.csum;
 	cdev.info.ipv6_csum_offload = f.csum6;
+	cdev.rxf = (struct netfront_rx_features){ f.sg, f.gso4, f.gso6, f.csum, f.csum6 };
 	q->dev = &cdev;
 	q->txs = txs;
 	q->rxb = rxb;

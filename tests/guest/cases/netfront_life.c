@@ -13,11 +13,17 @@
  *                  removed hook, pvk_netfront_release() (-EBUSY before,
  *                  0 after), and dom0 reads the guest's grant table
  *                  (pvk-grant-scan): exactly what vif 0 holds is left.
+ *                  xl network-detach's exit status and duration come
+ *                  back too (0, and far from libxl's 10 s timeout).
  *   netfront_life_cycle  dom0 unbinds netback from vif 0 and binds it
- *                  again: the link goes down (a transmit from the link
- *                  hook then gives -ENODEV), the device reconnects by
- *                  itself (same struct pvk_netfront), and the guest pings
- *                  dom0 again, every reply byte-exact.
+ *                  again (netback's InitWait seen while connected): the
+ *                  link goes down once (a transmit from the link hook
+ *                  then gives -ENODEV), the device reconnects by itself
+ *                  once (same struct pvk_netfront), holds the grants it
+ *                  held before (pvk-grant-scan agrees), and the guest
+ *                  pings dom0 again, every reply byte-exact.
+ *   netfront_life_closed  the same through Closed: dom0 unbinds netback,
+ *                  writes its state Closing then Closed, binds it again.
  */
 #include <pvkit/grant.h>
 #include <pvkit/log.h>
@@ -155,6 +161,21 @@ static void grant_table_up(void)
 		PVK_CHECK_RC(pvk_grant_init(0xffff968000000000UL, 8), 0);
 }
 
+/* dom0 counts in Xen's table what vif 0 holds (held), and nothing more. */
+static void grant_scan(unsigned int held, const char *after)
+{
+	char answer[96], want[48];
+
+	/* The answer of an earlier scan goes first. */
+	pvk_xs_rm(PVK_XBT_NIL, "data/grant-scan");
+	/* One line (and ON_LINE rule) per scan: a rule fires once. */
+	guest_printf("netfront-life: vif 0 holds %u grants: ready for grant scan after the %s (dom0: pvk-grant-scan now)\n",
+		     held, after);
+	PVK_CHECK_RC(dom0_answer("grant-scan", answer, sizeof(answer)), 0);
+	pvk_snprintf(want, sizeof(want), "grants-to-dom0: %u", held);
+	PVK_CHECK_STR_CONTAINS(answer, want);
+}
+
 static bool life_started;
 
 static void life_start(void)
@@ -222,55 +243,101 @@ PVK_GUEST_TEST_XEN_EXPLICIT(netfront_life_hotplug)
 	PVK_CHECK_RC(pvk_netfront_release(vif1), 0);
 	vif1 = NULL;
 	guest_printf("netfront-life: vif 1 released\n");
-
-	/* dom0 counts in Xen's table what vif 0 holds, and nothing more. */
-	held0 = pvk_netfront_grants_held(vif0);
-	guest_printf("netfront-life: vif 0 holds %u grants: ready for grant scan (dom0: pvk-grant-scan now)\n",
-		     held0);
-	PVK_CHECK_RC(dom0_answer("grant-scan", answer, sizeof(answer)), 0);
+	/* xl's own verdict: a detach that timed out (libxl waits 10 s for
+	 * the frontend, then removes by force) exits 0 too, so its duration
+	 * is checked as well. */
+	PVK_CHECK_RC(dom0_answer("detach", answer, sizeof(answer)), 0);
 	{
-		char want[48];
+		unsigned long xl_rc = 99, ms = 99999;
+		const char *p = answer;
 
-		pvk_snprintf(want, sizeof(want), "grants-to-dom0: %u", held0);
-		PVK_CHECK_STR_CONTAINS(answer, want);
+		if (p[0] == 'r' && p[1] == 'c' && p[2] == ' ') {
+			xl_rc = 0;
+			for (p += 3; *p >= '0' && *p <= '9'; p++)
+				xl_rc = xl_rc * 10 + (unsigned long)(*p - '0');
+		}
+		if (p[0] == ' ' && p[1] == 'm' && p[2] == 's' && p[3] == ' ') {
+			ms = 0;
+			for (p += 4; *p >= '0' && *p <= '9'; p++)
+				ms = ms * 10 + (unsigned long)(*p - '0');
+		}
+		guest_printf("netfront-life: xl network-detach exited %lu after %lu ms\n", xl_rc, ms);
+		PVK_CHECK_EQ(xl_rc, 0);
+		PVK_CHECK(ms < 8000);	/* libxl's 10 s timeout not reached */
 	}
+
+	held0 = pvk_netfront_grants_held(vif0);
+	grant_scan(held0, "detach");
 	PVK_CHECK_EQ(pvk_netfront_grants_held(vif0), held0);
 }
 
-PVK_GUEST_TEST_XEN_EXPLICIT(netfront_life_cycle)
+/* One cycle of vif 0's backend driven by dom0 (what: the ON_LINE rule's
+ * words): the link goes down once and comes up once on the same device,
+ * holding as many grants as before; dom0 is answered again. */
+static void backend_cycle(const char *what)
 {
 	struct pvk_netfront *again = NULL;
 	struct pvk_netfront_stats st;
-	unsigned int ok;
+	unsigned int ok, probes = 0, held;
 	unsigned long down_ms, up_ms;
 	uint64_t t0;
 
 	life_start();
+	held = pvk_netfront_grants_held(vif0);
 	down_xmit_rc = 1;
+	down_xmit_done = 0;
 	link_down[0] = link_up[0] = 0;
 	t0 = pvk_time_now_ns();
-	guest_printf("netfront-life: ready for backend cycle of vif 0 (dom0: netback unbind and bind now)\n");
+	guest_printf("netfront-life: ready for backend %s of vif 0 (dom0: now)\n", what);
 	PVK_CHECK_RC(wait_count(&link_down[0], 1), 0);
 	down_ms = ms_since(t0);
 	PVK_CHECK_RC(pvk_netfront_wait_connected(0, CONNECT_NS, &again), 0);
 	up_ms = ms_since(t0);
-	guest_printf("netfront-life: vif 0 link down after %lu ms (a transmit then gave %d, done() called %u time(s)), up again after %lu ms, same device %s, link downs %u ups %u, removed hooks %u\n",
-		     down_ms, down_xmit_rc, down_xmit_done, up_ms, again == vif0 ? "yes" : "NO",
-		     link_down[0], link_up[0], removed);
+	guest_printf("netfront-life: %s: vif 0 link down after %lu ms (a transmit then gave %d, done() called %u time(s)), up again after %lu ms, same device %s, link downs %u ups %u, removed hooks %u\n",
+		     what, down_ms, down_xmit_rc, down_xmit_done, up_ms,
+		     again == vif0 ? "yes" : "NO", link_down[0], link_up[0], removed);
 	PVK_CHECK_RC(down_xmit_rc, -PVK_XEN_ENODEV);
 	PVK_CHECK_EQ(down_xmit_done, 0);
 	PVK_CHECK(again == vif0);
 	PVK_CHECK(!pvk_netfront_broken(vif0));
+	/* Either path (InitWait or Connected seen again, or Closing and
+	 * Closed) closes once and reconnects once. */
+	PVK_CHECK_EQ(link_down[0], 1);
 	PVK_CHECK_EQ(link_up[0], 1);
 	PVK_CHECK_EQ(removed, 1);	/* vif 1's, not vif 0's */
+	/* The new vif's bridge port may drop the very first frames while it
+	 * comes up in dom0: wait (bounded) for one answered echo, then the
+	 * PINGS below must all come back exact. */
+	while (probes < 10 && nst_ping(&if0, dom0_ip, (uint16_t)(100 + probes), 56, NULL,
+				       SEC_NS / 2))
+		probes++;
+	guest_printf("netfront-life: %s: dom0 answers again after %u lost probe(s)\n", what, probes);
+	PVK_CHECK(probes < 10);
 	ok = ping_dom0(&if0);
 	pvk_netfront_get_stats(vif0, &st);
-	guest_printf("netfront-life: after the cycle: ping: %u of %u echo replies byte-exact; tx %llu packets, rx %llu packets, errors %llu, %u grants held\n",
-		     ok, PINGS, (unsigned long long)st.tx_packets,
+	guest_printf("netfront-life: after the %s: ping: %u of %u echo replies byte-exact; tx %llu packets, rx %llu packets, errors %llu, %u grants held (%u before)\n",
+		     what, ok, PINGS, (unsigned long long)st.tx_packets,
 		     (unsigned long long)st.rx_packets, (unsigned long long)st.tx_errors,
-		     pvk_netfront_grants_held(vif0));
+		     pvk_netfront_grants_held(vif0), held);
 	PVK_CHECK_EQ(ok, PINGS);
 	PVK_CHECK_EQ(st.tx_errors, 0);
+	/* Nothing of the old connection is left granted. */
+	PVK_CHECK_EQ(pvk_netfront_grants_held(vif0), held);
+	grant_scan(held, what);
+}
+
+/* netback unbound and bound again: it leaves its state Connected, then
+ * writes InitWait (and Connected at once). */
+PVK_GUEST_TEST_XEN_EXPLICIT(netfront_life_cycle)
+{
+	backend_cycle("rebind");
+}
+
+/* netback unbound, dom0 writes its state Closing then Closed (online
+ * still 1), then binds it again: the frontend's Closed path. */
+PVK_GUEST_TEST_XEN_EXPLICIT(netfront_life_closed)
+{
+	backend_cycle("closed cycle");
 }
 
 #endif /* CONFIG_PVK_NETFRONT */

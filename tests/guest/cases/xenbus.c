@@ -9,6 +9,12 @@
  * removal when the toolstack detaches the device; once the toolstack
  * removed the device's directory, a state change must not write it back
  * into existence.
+ *
+ * The xenbus device under the vif is reached through netfront's internal
+ * header (netfront's interface rightly does not show it): its backend
+ * path and domain, the backend's Closing seen, the heap never handing out
+ * its memory while netfront's handler runs, and the state change after
+ * the removal made on the real removed device.
  */
 #include <pvkit/grant.h>
 #include <pvkit/log.h>
@@ -20,6 +26,7 @@
 
 #include "../test.h"
 #include "../netstack.h"
+#include "../../../frontends/netfront/netfront_internal.h"
 
 #ifdef CONFIG_PVK_XENBUS
 
@@ -57,14 +64,72 @@ static struct pvk_netfront *hp_added, *hp_removed;
 static unsigned int hp_adds, hp_removes, hp_ups, hp_downs;
 static struct nst_if hp_if;
 
-static void hp_on_added(struct pvk_netfront *dev) { hp_adds++; hp_added = dev; }
+static struct pvk_xenbus_device *hp_xdev;	/* the vif's, from probe to removal */
+
+static void hp_on_added(struct pvk_netfront *dev)
+{
+	hp_adds++;
+	hp_added = dev;
+	hp_xdev = dev->xdev;
+}
+static int run_until(const unsigned int *counter);
+
+/*
+ * True when a block of the heap overlaps obj: allocates blocks of obj's
+ * size until the heap is exhausted (first fit hands out every free block
+ * that fits, a freed obj included), then frees them all again.
+ */
+static bool heap_reuses(const void *obj, size_t size)
+{
+	static void *blocks[256];
+	const uint8_t *o = obj;
+	unsigned int n = 0;
+	bool hit = false;
+
+	while (n < PVK_ARRAY_SIZE(blocks) && (blocks[n] = pvk_port_malloc(size))) {
+		const uint8_t *b = blocks[n++];
+
+		if (b < o + size && o < b + size)
+			hit = true;
+	}
+	while (n)
+		pvk_port_free(blocks[--n]);
+	return hit;
+}
+
+/* On the link going down (inside netfront's handler of the backend's
+ * Closing), the host runs watches itself until the toolstack removed the
+ * device: the removal then arrives nested in that handler, and the device
+ * must not be freed while the handler runs. */
+static bool hp_nested_tried, hp_freed_under_us, hp_closing_seen;
+static int hp_nested_rc = 1, hp_nested_release_rc = 1, hp_gone_rc = 1;
+
 static void hp_on_link(struct pvk_netfront *dev, bool up)
 {
-	(void)dev;
-	if (up)
+	if (up) {
 		hp_ups++;
-	else
-		hp_downs++;
+		return;
+	}
+	hp_downs++;
+	if (hp_nested_tried)
+		return;
+	hp_nested_tried = true;
+	/* netfront's handler of the backend's Closing is running. */
+	hp_closing_seen = hp_xdev && hp_xdev->otherend_state == PVK_XenbusStateClosing;
+	hp_nested_rc = run_until(&hp_removes);
+	hp_nested_release_rc = pvk_netfront_release(dev);
+	if (!hp_xdev)
+		return;
+	/* Removed, but the handler still runs: its memory is not free. */
+	hp_freed_under_us = heap_reuses(hp_xdev, sizeof(*hp_xdev));
+	/* The directory is gone: a state write on the removed device
+	 * itself must be refused, not recreate it. */
+	if (!hp_freed_under_us)
+		hp_gone_rc = pvk_xenbus_switch_state(hp_xdev,
+						     hp_xdev->state == PVK_XenbusStateClosed ?
+						     PVK_XenbusStateInitialising :
+						     PVK_XenbusStateClosed);
+	hp_xdev = NULL;		/* freed once the handler returns */
 }
 static void hp_on_removed(struct pvk_netfront *dev) { hp_removes++; hp_removed = dev; }
 
@@ -107,12 +172,10 @@ static int run_until(const unsigned int *counter)
 PVK_GUEST_TEST_XEN_EXPLICIT(xenbus_hotplug_vif)
 {
 	static const uint8_t our_ip[4] = { 10, 0, 0, 3 }, dom0_ip[4] = { 10, 0, 0, 1 };
-	struct pvk_xenbus_device gone;
 	struct pvk_netfront *dev;
 	uint8_t dom0_mac[PVK_NET_ETH_ALEN];
 	char buf[64];
 	unsigned int held;
-	int gone_rc;
 	uint64_t t0;
 
 	guest_events_enable();
@@ -126,6 +189,11 @@ PVK_GUEST_TEST_XEN_EXPLICIT(xenbus_hotplug_vif)
 	PVK_CHECK(dev == hp_added);
 	guest_printf("xenbus: probed device/vif/0 and connected %llu ms after the request, link ups %u\n",
 		     (unsigned long long)((pvk_time_now_ns() - t0) / 1000000), hp_ups);
+	PVK_CHECK(hp_xdev != NULL);
+	guest_printf("xenbus: device/vif/0: backend %s (domain %lu)\n", hp_xdev->otherend,
+		     hp_xdev->otherend_id);
+	PVK_CHECK_STR_CONTAINS(hp_xdev->otherend, "/backend/vif/");
+	PVK_CHECK_EQ(hp_xdev->otherend_id, 0);
 	/* Our keys are in xenstore, in the one transaction netfront wrote. */
 	PVK_CHECK_RC(pvk_xs_read(PVK_XBT_NIL, "device/vif/0/request-rx-copy", buf, sizeof(buf)), 1);
 	PVK_CHECK_STR_CONTAINS(buf, "1");
@@ -144,17 +212,20 @@ PVK_GUEST_TEST_XEN_EXPLICIT(xenbus_hotplug_vif)
 	PVK_CHECK(hp_removed == dev);
 	PVK_CHECK_EQ(hp_downs, 1);
 	PVK_CHECK_EQ(pvk_netfront_grants_held(dev), 0);
+	guest_printf("xenbus: removed inside netfront's own handler of the backend's Closing (%s) (nested watches: %d): release there gave %d, device memory %s while the handler ran\n",
+		     hp_closing_seen ? "seen" : "NOT seen", hp_nested_rc, hp_nested_release_rc,
+		     hp_freed_under_us ? "FREED" : "kept");
+	PVK_CHECK(hp_nested_tried);
+	PVK_CHECK(hp_closing_seen);
+	PVK_CHECK_RC(hp_nested_rc, 0);
+	PVK_CHECK_RC(hp_nested_release_rc, -PVK_XEN_EBUSY);
+	PVK_CHECK(!hp_freed_under_us);
 	PVK_CHECK_RC(pvk_netfront_release(dev), 0);
 	guest_printf("xenbus: vif removed cleanly (link downs %u, removed hooks %u, released)\n",
 		     hp_downs, hp_removes);
-	/* A device of the same name, as the kit last knew it: Closed. */
-	__builtin_memset(&gone, 0, sizeof(gone));
-	pvk_snprintf(gone.nodename, sizeof(gone.nodename), "device/vif/0");
-	gone.state = PVK_XenbusStateClosed;
-	gone_rc = pvk_xenbus_switch_state(&gone, PVK_XenbusStateInitialising);
-	guest_printf("xenbus: state change after removal: %d, device/vif/0 read: %d\n", gone_rc,
+	guest_printf("xenbus: state change after removal: %d, device/vif/0 read: %d\n", hp_gone_rc,
 		     pvk_xs_read(PVK_XBT_NIL, "device/vif/0", buf, sizeof(buf)));
-	PVK_CHECK_RC(gone_rc, -PVK_XEN_ENOENT);
+	PVK_CHECK_RC(hp_gone_rc, -PVK_XEN_ENOENT);
 	PVK_CHECK_RC(pvk_xs_read(PVK_XBT_NIL, "device/vif/0", buf, sizeof(buf)), -PVK_XEN_ENOENT);
 }
 
