@@ -31,6 +31,9 @@
 /* A one-page ring of either kind holds 256 entries. */
 #define NETFRONT_RING_ENTS	256u
 #define NETFRONT_MAX_QUEUES	8u
+/* With sg, netback waits for ceil(65,535 / 4096) + 1 = 17 buffers posted
+ * at once for its largest frame, plus its GSO extra-info slot: 19. */
+#define NETFRONT_MIN_RX_BUFFERS_SG	19u
 /* With feature-sg: the largest frame a transmit request's size can say. */
 #define NETFRONT_MAX_FRAME_SG	65535u
 /* multi-queue-max-queues beyond this is nonsense (netback offers one per
@@ -67,7 +70,10 @@ int netfront_negotiate(const struct netfront_options *o,
 struct netfront_queue_keys {
 	unsigned int tx_ref, rx_ref, port_tx, port_rx;
 };
-#define NETFRONT_MAX_KEYS	(1 + 4 * NETFRONT_MAX_QUEUES + 7)
+/* Written: multi-queue-num-queues, 4 per queue, 7 features. Removed (the
+ * other layout's keys, left by an earlier connection): at most the 5 flat
+ * queue keys, multi-queue-num-queues and one per queue. */
+#define NETFRONT_MAX_KEYS	(1 + 4 * NETFRONT_MAX_QUEUES + 7 + 6 + NETFRONT_MAX_QUEUES)
 struct netfront_keys {
 	unsigned int n;
 	struct pvk_xenbus_kv kv[NETFRONT_MAX_KEYS];
@@ -76,20 +82,34 @@ struct netfront_keys {
 };
 /* Every key we write for a connection, for one transaction: queue keys
  * flat (one queue) or under queue-N/, event-channel or -tx/-rx, and our
- * features as negotiated in info. */
+ * features as negotiated in info; and, with a NULL value (removed in the
+ * same transaction), every key of the other layouts an earlier connection
+ * may have left: netback reads event-channel-tx/-rx before event-channel,
+ * and the flat keys or queue-N/ by multi-queue-num-queues. */
 void netfront_build_keys(struct netfront_keys *ks,
 			 const struct pvk_netfront_info *info,
 			 const struct netfront_queue_keys *q);
+
+/* A "mac" key's value: 0, or -PVK_XEN_EINVAL if it is not exactly
+ * "aa:bb:cc:dd:ee:ff", and *why set if it is multicast or all zeros. */
+int netfront_parse_mac(const char *s, uint8_t mac[PVK_NET_ETH_ALEN], const char **why);
+
+/* Connections in a row that never bring the link up before the device is
+ * disabled (a backend failing each connect would loop for ever). */
+#define NETFRONT_MAX_ATTEMPTS	3u
 
 enum netfront_after {
 	NETFRONT_RECONNECT,		/* back to Initialising */
 	NETFRONT_WAIT_REMOVAL,		/* detached: the node goes next */
 	NETFRONT_DISABLE,		/* pages kept by the backend */
+	NETFRONT_GIVE_UP,		/* NETFRONT_MAX_ATTEMPTS failed in a row */
+	NETFRONT_RETRY_LATER,		/* online unreadable: decided at the next event */
 };
 /* The backend is Closed and we tore down: online_rc/online from the
- * backend's "online" key; pages_kept: grants it did not let go. */
+ * backend's "online" key; pages_kept: grants it did not let go; attempts:
+ * connections since the link was last up. */
 enum netfront_after netfront_after_closed(int online_rc, unsigned long online,
-					  bool pages_kept);
+					  bool pages_kept, unsigned int attempts);
 
 /* Slots of one transmit frame at most: netback drops a frame of more than
  * XEN_NETBK_LEGACY_SLOTS_MAX (18) slots and disables a frontend sending
@@ -107,6 +127,9 @@ PVK_BUILD_BUG_ON((NETFRONT_MAX_FRAME_SG + NETFRONT_PAGE - 1) / NETFRONT_PAGE >
  * A transmit slot: one request on the tx ring with its bounce page; its
  * ring id is its index. A frame takes one slot per page of data; its
  * first slot (the head) holds the frame and counts what is unanswered.
+ * No slot of a frame returns to the free list before the whole frame is
+ * answered: netback may answer the head (or a middle slot) first, and a
+ * head reused early would have its frame state overwritten.
  */
 struct netfront_tx_slot {
 	struct pvk_net_tx *tx;		/* head only: the frame, until done() */
@@ -114,11 +137,12 @@ struct netfront_tx_slot {
 	uint16_t head;			/* the frame's first slot */
 	uint8_t left;			/* head: slots not yet answered */
 	/* Bits, so that 256 slots fit one page. */
-	uint8_t sent : 1;		/* on the ring: may be answered */
+	uint8_t granted : 1;		/* gref is live */
+	uint8_t sent : 1;		/* pushed to the backend, not answered */
 	uint8_t kept : 1;		/* the backend would not let go: never reused */
 	uint8_t failed : 1;		/* head: a slot was answered with an error */
 };
-
+#define NETFRONT_NO_ID		0xffffu
 /* A receive buffer: its id is its index. */
 struct netfront_rx_buf {
 	void *page;
@@ -144,7 +168,9 @@ struct netfront_rx_chain {
 	bool extra_due;			/* an extra-info slot comes next */
 	bool more;			/* the last data slot said more_data */
 	bool drop_error;		/* a slot's status was an error */
-	bool drop_toolong;		/* more pieces or bytes than a frame has */
+	bool drop_toolong;		/* more bytes than a frame has */
+	uint32_t extras_seen;		/* bit per extra-info type taken */
+	bool nobuf;			/* a buffer of it could not be posted again */
 	uint16_t flags;			/* the first slot's NETRXF_* */
 	unsigned int slots;		/* data slots taken */
 	unsigned int nr;		/* pieces held */
@@ -173,8 +199,15 @@ struct netfront_queue {
 	void **tx_bounce;			/* bounce page of each slot (lazily) */
 	uint16_t tx_free[NETFRONT_RING_ENTS];	/* free ids, oldest freed first */
 	unsigned int tx_free_head, tx_free_count;
-	unsigned int tx_nulls_due;		/* extra-info slots not yet answered */
+	uint16_t tx_next[NETFRONT_RING_ENTS];	/* next slot of the frame, or NO_ID */
+	uint16_t tx_ring_id[NETFRONT_RING_ENTS]; /* ring slot -> slot id (NO_ID: extra) */
+	unsigned int tx_nulls_due;		/* pushed extra-info slots not yet answered */
 	bool tx_unpushed;
+	/* What we published (private: the shared req_prod is the backend's
+	 * to scribble on): responses beyond it were never asked for. */
+	uint32_t tx_pushed, rx_pushed;
+	bool rx_running, rx_again;		/* rx hook of this queue under way */
+	bool rx_refill_due;			/* a buffer could not be posted */
 	struct netfront_rx_buf *rxb;		/* NETFRONT_RING_ENTS */
 	uint16_t *rx_ring_id;			/* ring slot -> buffer posted there */
 	unsigned int rx_posted;
@@ -191,11 +224,15 @@ struct pvk_netfront {
 	struct pvk_wait wait;			/* completions, state changes */
 	struct netfront_queue *queues;		/* info.nr_queues */
 	bool broken;
+	bool broken_stopped;			/* the stop after broken ran */
+	bool link_told;				/* what the link hook heard last */
 	bool gone;				/* removed or failed: for good */
 	bool removed_told;
-	bool closed;				/* backend went away: reconnect pending */
+	/* Thread-context lifecycle (xenstore watches, wait_connected,
+	 * release): */
+	unsigned int attempts;			/* negotiations since the link was up */
+	bool broken_closed;			/* Closed written for the broken device */
 	unsigned int in_callback;		/* a xenbus callback of ours runs */
-	unsigned int connects;			/* times the link came up */
 	unsigned int grants_live;
 	struct pvk_netfront *next;
 };
@@ -220,13 +257,14 @@ void netfront_queues_stop(struct pvk_netfront *dev, int status);
  * keep what the backend would not let go; setup may run again. */
 void netfront_queues_teardown(struct pvk_netfront *dev);
 /* Frees the queues and every page of theirs the backend did not keep
- * (after teardown, once no grant of the device is live: release). */
+ * (after teardown, once no grant of the device is live: release only;
+ * a reconnect keeps the array, which the host may still be using). */
 void netfront_queues_free(struct pvk_netfront *dev);
 /* The link's state, told to the host's link hook on each change. */
 void netfront_set_link(struct pvk_netfront *dev, bool up);
 /* Marks the device broken (once, logged), the link down. */
 void netfront_break(struct pvk_netfront *dev, const char *why,
-		    unsigned long long v1, unsigned long long v2);
+		    long long v1, long long v2);
 void netfront_grants_add(struct pvk_netfront *dev, int n);
 /* Ends a grant before its page is read or reused: false while the backend
  * still maps it (the page must then stay out of use for good). */
@@ -242,8 +280,8 @@ unsigned int netfront_tx_slots(size_t len);
 /* The checks of one response, pure: NULL or the complaint. */
 const char *netfront_check_tx_response(const struct netfront_queue *q,
 				       const struct pvk_netif_tx_response *rsp);
-/* Consumes transmit responses (event or poll). */
-void netfront_tx_process(struct netfront_queue *q);
+/* Consumes transmit responses (event or poll): whether any was there. */
+bool netfront_tx_process(struct netfront_queue *q);
 void netfront_tx_push_locked(struct netfront_queue *q, bool *notify);
 
 /* netfront_rx.c */
@@ -259,7 +297,12 @@ const char *netfront_check_rx_extra(const struct netfront_queue *q,
 /* Grants buffer id and puts it on the rx ring. Locked. */
 int netfront_rx_post_locked(struct netfront_queue *q, uint16_t id);
 void netfront_rx_push_locked(struct netfront_queue *q, bool *notify);
-/* Consumes receive responses, delivers whole frames (event or poll). */
-void netfront_rx_process(struct netfront_queue *q);
+/* Posts again every buffer (of the first info.rx_buffers) that is not
+ * posted, held or kept: a failed post is retried here. Locked. */
+void netfront_rx_refill_locked(struct netfront_queue *q);
+/* Consumes receive responses, delivers whole frames (event or poll):
+ * whether any was there. A call while the queue's rx already runs (from
+ * its rx hook, or an event during a poll) leaves the work to it. */
+bool netfront_rx_process(struct netfront_queue *q);
 
 #endif /* PVKIT_NETFRONT_INTERNAL_H */

@@ -60,6 +60,16 @@ static void add(struct netfront_keys *ks, const char *prefix, const char *key,
 	ks->kv[i].value = ks->val[i];
 }
 
+/* A key (or directory) to remove in the same transaction. */
+static void rm(struct netfront_keys *ks, const char *prefix, const char *key)
+{
+	unsigned int i = ks->n++;
+
+	pvk_snprintf(ks->key[i], sizeof(ks->key[i]), "%s%s", prefix, key);
+	ks->kv[i].key = ks->key[i];
+	ks->kv[i].value = NULL;
+}
+
 void netfront_build_keys(struct netfront_keys *ks,
 			 const struct pvk_netfront_info *info,
 			 const struct netfront_queue_keys *q)
@@ -69,20 +79,39 @@ void netfront_build_keys(struct netfront_keys *ks,
 	ks->n = 0;
 	/* One queue: the keys of old, at the top (what a backend without
 	 * multi-queue reads); more: multi-queue-num-queues and queue-N/. */
-	if (nq > 1)
+	/* An earlier connection may have used the other layout, or more
+	 * queues: what it left would be read as ours (stale refs, ports). */
+	if (nq > 1) {
 		add(ks, "", "multi-queue-num-queues", nq);
-	for (unsigned int i = 0; i < nq; i++) {
+		rm(ks, "", "tx-ring-ref");
+		rm(ks, "", "rx-ring-ref");
+		rm(ks, "", "event-channel");
+		rm(ks, "", "event-channel-tx");
+		rm(ks, "", "event-channel-rx");
+	} else {
+		rm(ks, "", "multi-queue-num-queues");
+	}
+	for (unsigned int i = 0; i < NETFRONT_MAX_QUEUES; i++) {
 		char prefix[12] = "";
 
 		if (nq > 1)
 			pvk_snprintf(prefix, sizeof(prefix), "queue-%u/", i);
+		if (i >= nq) {
+			/* Whole queue-N directories not in use now. */
+			pvk_snprintf(prefix, sizeof(prefix), "queue-%u", i);
+			rm(ks, prefix, "");
+			continue;
+		}
 		add(ks, prefix, "tx-ring-ref", q[i].tx_ref);
 		add(ks, prefix, "rx-ring-ref", q[i].rx_ref);
 		if (info->split_evtchn) {
 			add(ks, prefix, "event-channel-tx", q[i].port_tx);
 			add(ks, prefix, "event-channel-rx", q[i].port_rx);
+			rm(ks, prefix, "event-channel");
 		} else {
 			add(ks, prefix, "event-channel", q[i].port_tx);
+			rm(ks, prefix, "event-channel-tx");
+			rm(ks, prefix, "event-channel-rx");
 		}
 	}
 	add(ks, "", "request-rx-copy", 1);
@@ -94,18 +123,59 @@ void netfront_build_keys(struct netfront_keys *ks,
 	add(ks, "", "feature-ipv6-csum-offload", info->ipv6_csum_offload);
 }
 
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int netfront_parse_mac(const char *s, uint8_t mac[PVK_NET_ETH_ALEN], const char **why)
+{
+	unsigned int any = 0;
+
+	*why = NULL;
+	for (unsigned int i = 0; i < PVK_NET_ETH_ALEN; i++) {
+		int hi = hexval(s[3 * i]), lo = hi < 0 ? -1 : hexval(s[3 * i + 1]);
+		char sep = lo < 0 ? 'x' : s[3 * i + 2];
+
+		if (lo < 0 || sep != (i == PVK_NET_ETH_ALEN - 1 ? '\0' : ':'))
+			return -PVK_XEN_EINVAL;
+		mac[i] = (uint8_t)(hi << 4 | lo);
+		any |= mac[i];
+	}
+	/* Frames from a group address are dropped by every bridge and
+	 * stack; all zeros is "no address". */
+	if (mac[0] & 1)
+		*why = "a multicast address";
+	else if (!any)
+		*why = "all zeros";
+	return *why ? -PVK_XEN_EINVAL : 0;
+}
+
 enum netfront_after netfront_after_closed(int online_rc, unsigned long online,
-					  bool pages_kept)
+					  bool pages_kept, unsigned int attempts)
 {
 	/* The toolstack's detach writes online=0 before it closes the
 	 * backend; a backend directory already gone reads as absent (0
-	 * here). Either way the device's own node goes next: wait for it. */
-	if (online_rc || online != 1)
+	 * here). Either way the device's own node goes next: wait for it.
+	 * Any other error reading it is taken as passing: decided again at
+	 * the backend's next change. */
+	if (online_rc == -PVK_XEN_ENOENT || (!online_rc && online != 1))
 		return NETFRONT_WAIT_REMOVAL;
+	if (online_rc)
+		return NETFRONT_RETRY_LATER;
 	/* A backend that keeps our pages mapped after Closed misbehaves:
 	 * those pages stay for good, the device is not used again. */
 	if (pages_kept)
 		return NETFRONT_DISABLE;
+	/* A backend failing every connect: not for ever. */
+	if (attempts >= NETFRONT_MAX_ATTEMPTS)
+		return NETFRONT_GIVE_UP;
 	/* netback unbound and bound again (or restarted): Initialising
 	 * while it is Closed is "prepare for reconnect", it goes InitWait. */
 	return NETFRONT_RECONNECT;

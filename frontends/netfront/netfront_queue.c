@@ -36,38 +36,61 @@ bool netfront_end_grant(struct pvk_netfront *dev, pvk_grant_ref_t ref)
 	return true;
 }
 
+/* Runs from event and xenstore-watch context at once: the state changes
+ * under dev->lock, where a broken or gone device cannot come up; the hook
+ * runs unlocked and is told until what it heard last is the state. */
 void netfront_set_link(struct pvk_netfront *dev, bool up)
 {
-	if (dev->info.link_up == up)
-		return;
-	dev->info.link_up = up;
-	pvk_info("netfront: %s: link %s", dev->name, up ? "up" : "down");
-	if (netfront_hooks && netfront_hooks->link)
-		netfront_hooks->link(dev, up);
+	pvk_port_lock(&dev->lock);
+	if (up && (PVK_READ_ONCE(dev->broken) || PVK_READ_ONCE(dev->gone)))
+		up = false;
+	if (dev->info.link_up != up) {
+		dev->info.link_up = up;
+		pvk_info("netfront: %s: link %s", dev->name, up ? "up" : "down");
+	}
+	for (;;) {
+		bool now = dev->info.link_up;
+
+		if (dev->link_told == now)
+			break;
+		dev->link_told = now;
+		pvk_port_unlock(&dev->lock);
+		if (netfront_hooks && netfront_hooks->link)
+			netfront_hooks->link(dev, now);
+		pvk_port_lock(&dev->lock);
+	}
+	pvk_port_unlock(&dev->lock);
 	pvk_port_wake(&dev->wait);
 }
 
 void netfront_break(struct pvk_netfront *dev, const char *why,
-		    unsigned long long v1, unsigned long long v2)
+		    long long v1, long long v2)
 {
 	if (__atomic_exchange_n(&dev->broken, true, __ATOMIC_SEQ_CST))
 		return;
-	pvk_err("netfront: %s: backend %s (%llu, %llu): device disabled, link down",
+	pvk_err("netfront: %s: backend %s (%lld, %lld): device disabled, link down",
 		dev->name, why, v1, v2);
 }
 
 /* ---- events ---- */
 
-static void queue_process(struct netfront_queue *q, bool tx, bool rx)
+/* Whether a response was there: the event loop's flood hold-off counts
+ * events that found nothing. Once broken, the stop runs once. */
+static bool queue_process(struct netfront_queue *q, bool tx, bool rx)
 {
+	struct pvk_netfront *dev = q->dev;
+	bool found = false;
+
 	if (tx)
-		netfront_tx_process(q);
+		found |= netfront_tx_process(q);
 	if (rx)
-		netfront_rx_process(q);
-	if (PVK_READ_ONCE(q->dev->broken)) {
-		netfront_queues_stop(q->dev, -PVK_XEN_EIO);
-		netfront_set_link(q->dev, false);
+		found |= netfront_rx_process(q);
+	if (PVK_READ_ONCE(dev->broken) &&
+	    !__atomic_exchange_n(&dev->broken_stopped, true, __ATOMIC_SEQ_CST)) {
+		netfront_queues_stop(dev, -PVK_XEN_EIO);
+		netfront_set_link(dev, false);
 	}
+	return found;
 }
 
 static void count_event(struct netfront_queue *q)
@@ -82,8 +105,7 @@ static bool queue_event(pvk_evtchn_port_t port, void *arg)
 {
 	(void)port;
 	count_event(arg);
-	queue_process(arg, true, true);
-	return true;
+	return queue_process(arg, true, true);
 }
 
 /* Split event channels: each ring its own. */
@@ -91,21 +113,21 @@ static bool queue_event_tx(pvk_evtchn_port_t port, void *arg)
 {
 	(void)port;
 	count_event(arg);
-	queue_process(arg, true, false);
-	return true;
+	return queue_process(arg, true, false);
 }
 
 static bool queue_event_rx(pvk_evtchn_port_t port, void *arg)
 {
 	(void)port;
 	count_event(arg);
-	queue_process(arg, false, true);
-	return true;
+	return queue_process(arg, false, true);
 }
 
 void pvk_netfront_poll(struct pvk_netfront *dev)
 {
-	for (unsigned int i = 0; dev->queues && i < dev->info.nr_queues; i++)
+	unsigned int nq = PVK_READ_ONCE(dev->info.nr_queues);
+
+	for (unsigned int i = 0; PVK_READ_ONCE(dev->queues) && i < nq; i++)
 		queue_process(&dev->queues[i], true, true);
 }
 
@@ -142,6 +164,7 @@ static int queue_setup(struct netfront_queue *q, bool split)
 		if (s->kept)
 			continue;	/* the backend may still read it */
 		s->tx = NULL;
+		s->granted = false;
 		s->sent = false;
 		s->left = 0;
 		q->tx_free[q->tx_free_count++] = (uint16_t)i;
@@ -151,6 +174,10 @@ static int queue_setup(struct netfront_queue *q, bool split)
 	__builtin_memset(&q->chain, 0, sizeof(q->chain));
 	q->tx_nulls_due = 0;
 	q->tx_unpushed = false;
+	q->tx_pushed = 0;
+	q->rx_pushed = 0;
+	q->rx_running = q->rx_again = false;
+	q->rx_refill_due = false;
 	q->rx_posted = 0;
 	PVK_SHARED_RING_INIT((struct pvk_netif_tx_sring *)q->tx_page);
 	PVK_FRONT_RING_INIT(&q->tx, (struct pvk_netif_tx_sring *)q->tx_page, NETFRONT_PAGE);
@@ -227,15 +254,23 @@ int netfront_queues_start(struct pvk_netfront *dev)
 	int rc = 0;
 
 	dev->info.max_frame = dev->info.sg ? NETFRONT_MAX_FRAME_SG : NETFRONT_MAX_FRAME;
+	/* netback holds a frame until ceil(len / 4096) + 1 buffers are posted
+	 * at once: with sg, fewer than that for 64 KiB stall it for good. */
+	if (dev->info.sg && dev->info.rx_buffers < NETFRONT_MIN_RX_BUFFERS_SG) {
+		pvk_warn("netfront: %s: rx_buffers=%u too few for sg frames: %u posted",
+			 dev->name, dev->info.rx_buffers, NETFRONT_MIN_RX_BUFFERS_SG);
+		dev->info.rx_buffers = NETFRONT_MIN_RX_BUFFERS_SG;
+	}
 	for (unsigned int i = 0; i < dev->info.nr_queues; i++) {
 		struct netfront_queue *q = &dev->queues[i];
 		bool notify = false;
 
 		pvk_port_lock(&q->lock);
 		q->live = true;
-		for (unsigned int id = 0; !rc && id < dev->info.rx_buffers; id++)
-			if (!q->rxb[id].posted && !q->rxb[id].kept && !q->rxb[id].held)
-				rc = netfront_rx_post_locked(q, (uint16_t)id);
+		/* What cannot be posted now is retried on each event. */
+		netfront_rx_refill_locked(q);
+		if (!q->rx_posted)
+			rc = -PVK_XEN_ENOMEM;
 		netfront_rx_push_locked(q, &notify);
 		/* One event in any case: the backend looks at its rings only
 		 * once told, whatever req_event says. */
@@ -249,7 +284,9 @@ int netfront_queues_start(struct pvk_netfront *dev)
 
 void netfront_queues_stop(struct pvk_netfront *dev, int status)
 {
-	for (unsigned int i = 0; dev->queues && i < dev->info.nr_queues; i++) {
+	/* Every queue: one not in use now may hold frames of an earlier
+	 * connection with more queues (they are failed at most once). */
+	for (unsigned int i = 0; dev->queues && i < NETFRONT_MAX_QUEUES; i++) {
 		struct netfront_queue *q = &dev->queues[i];
 
 		for (unsigned int id = 0; id < NETFRONT_RING_ENTS; id++) {
@@ -257,9 +294,11 @@ void netfront_queues_stop(struct pvk_netfront *dev, int status)
 
 			pvk_port_lock(&q->lock);
 			q->live = false;
-			tx = q->txs && q->txs[id].sent ? q->txs[id].tx : NULL;
-			/* The slots stay sent (their grants kept) until
-			 * teardown: the backend may still read the pages. */
+			/* Every frame not completed, whatever of it was
+			 * answered (only a head holds tx, until done()). */
+			tx = q->txs ? q->txs[id].tx : NULL;
+			/* The slots stay granted until teardown: the backend
+			 * may still read the pages. */
 			if (q->txs)
 				q->txs[id].tx = NULL;
 			pvk_port_unlock(&q->lock);
@@ -288,7 +327,7 @@ void netfront_queues_teardown(struct pvk_netfront *dev)
 {
 	unsigned int kept = 0;
 
-	for (unsigned int i = 0; dev->queues && i < dev->info.nr_queues; i++) {
+	for (unsigned int i = 0; dev->queues && i < NETFRONT_MAX_QUEUES; i++) {
 		struct netfront_queue *q = &dev->queues[i];
 
 		pvk_port_lock(&q->lock);
@@ -304,19 +343,32 @@ void netfront_queues_teardown(struct pvk_netfront *dev)
 		for (unsigned int id = 0; q->txs && id < NETFRONT_RING_ENTS; id++) {
 			struct netfront_tx_slot *s = &q->txs[id];
 
-			if (!s->sent)
-				continue;
 			s->sent = false;
 			s->tx = NULL;
+			/* Kept ones are tried again: a backend now Closed
+			 * may have let go at last. */
+			if (!s->granted)
+				continue;
 			if (!netfront_end_grant(dev, s->gref)) {
 				s->kept = true;
 				kept++;
+				continue;
 			}
+			s->granted = false;
+			s->kept = false;
 		}
 		for (unsigned int id = 0; q->rxb && id < NETFRONT_RING_ENTS; id++) {
 			struct netfront_rx_buf *b = &q->rxb[id];
 
 			b->held = false;
+			if (b->kept) {
+				/* Its grant is live: tried again. */
+				if (netfront_end_grant(dev, b->gref))
+					b->kept = false;
+				else
+					kept++;
+				continue;
+			}
 			if (!b->posted)
 				continue;
 			b->posted = false;
@@ -371,7 +423,8 @@ void netfront_queues_free(struct pvk_netfront *dev)
 
 /* ---- waiting, counters ---- */
 
-/* Room for the largest frame the queue may be given. */
+/* Room for the largest frame the queue may be given (info.max_frame):
+ * a host that waits and then sends any frame never waits in a loop. */
 static bool tx_room(void *arg)
 {
 	struct netfront_queue *q = arg;
@@ -387,12 +440,13 @@ static bool tx_room(void *arg)
 int pvk_netfront_wait_tx(struct pvk_netfront *dev, unsigned int queue,
 			 uint64_t timeout_ns)
 {
+	unsigned int nq = PVK_READ_ONCE(dev->info.nr_queues);
 	struct netfront_queue *q;
 	int rc;
 
-	if (!dev->queues || !dev->info.nr_queues)
+	if (!PVK_READ_ONCE(dev->queues) || !nq)
 		return -PVK_XEN_ENODEV;
-	q = &dev->queues[queue % dev->info.nr_queues];
+	q = &dev->queues[queue % nq];
 	rc = pvk_port_wait_until(&dev->wait, tx_room, q, timeout_ns);
 	if (rc)
 		return rc;
@@ -404,8 +458,10 @@ int pvk_netfront_wait_tx(struct pvk_netfront *dev, unsigned int queue,
 void pvk_netfront_get_stats(const struct pvk_netfront *dev,
 			    struct pvk_netfront_stats *out)
 {
+	unsigned int nq = PVK_READ_ONCE(dev->info.nr_queues);
+
 	__builtin_memset(out, 0, sizeof(*out));
-	for (unsigned int i = 0; dev->queues && i < dev->info.nr_queues; i++) {
+	for (unsigned int i = 0; PVK_READ_ONCE(dev->queues) && i < nq; i++) {
 		const uint64_t *src = (const uint64_t *)&dev->queues[i].stats;
 		uint64_t *dst = (uint64_t *)out;
 

@@ -37,9 +37,11 @@ const char *netfront_check_rx_response(const struct netfront_queue *q,
 	    ((rsp->flags & PVK_NETRXF_csum_blank) && !info->csum_offload &&
 	     !info->ipv6_csum_offload))
 		return "set receive flags not negotiated (id, status)";
-	/* Extra-info slots follow a frame's first slot only. */
+	/* Extra-info and checksum flags are the first slot's only. */
 	if (!first && (rsp->flags & PVK_NETRXF_extra_info))
 		return "set extra-info past a frame's first slot (id, status)";
+	if (!first && (rsp->flags & (PVK_NETRXF_csum_blank | PVK_NETRXF_data_validated)))
+		return "set checksum flags past a frame's first slot (id, status)";
 	if (rsp->status < PVK_NETIF_RSP_DROPPED)
 		return "sent an unknown receive status (id, status)";
 	if (rsp->status > 0 &&
@@ -98,6 +100,7 @@ int netfront_rx_post_locked(struct netfront_queue *q, uint16_t id)
  * buffers. Locked. */
 void netfront_rx_push_locked(struct netfront_queue *q, bool *notify)
 {
+	q->rx_pushed = q->rx.req_prod_pvt;
 	if (PVK_RING_PUSH_REQUESTS_AND_CHECK_NOTIFY(&q->rx)) {
 		q->stats.notify_sent++;
 		*notify = true;
@@ -120,12 +123,35 @@ static bool rx_take_locked(struct netfront_queue *q, uint16_t id)
 	return false;
 }
 
-/* Posts buffer id again (the refill). Locked. */
-static void rx_repost_locked(struct netfront_queue *q, uint16_t id)
+/* Posts buffer id again (the refill). Locked. False: it could not be
+ * (no grant or page now): retried by netfront_rx_refill_locked(). */
+static bool rx_repost_locked(struct netfront_queue *q, uint16_t id)
 {
 	q->rxb[id].held = false;
-	if (q->live && !PVK_READ_ONCE(q->dev->broken) && netfront_rx_post_locked(q, id))
-		q->stats.rx_drop_nobuf++;
+	if (q->live && !PVK_READ_ONCE(q->dev->broken) && netfront_rx_post_locked(q, id)) {
+		q->rx_refill_due = true;
+		return false;
+	}
+	return true;
+}
+
+void netfront_rx_refill_locked(struct netfront_queue *q)
+{
+	unsigned int n = q->dev->info.rx_buffers;
+
+	q->rx_refill_due = false;
+	if (!q->live || PVK_READ_ONCE(q->dev->broken))
+		return;
+	for (unsigned int id = 0; id < n && id < NETFRONT_RING_ENTS; id++) {
+		struct netfront_rx_buf *b = &q->rxb[id];
+
+		if (b->posted || b->held || b->kept)
+			continue;
+		if (netfront_rx_post_locked(q, (uint16_t)id)) {
+			q->rx_refill_due = true;
+			break;
+		}
+	}
 }
 
 /* A data slot taken into the chain. Locked. False: the device broke. */
@@ -138,7 +164,14 @@ static bool rx_take_data_locked(struct netfront_queue *q,
 	if (bad) {
 		pvk_err("netfront: %s: bad receive response: id %u offset %u flags %#x status %d",
 			q->dev->name, rsp->id, rsp->offset, rsp->flags, rsp->status);
-		netfront_break(q->dev, bad, rsp->id, (unsigned long long)(int64_t)rsp->status);
+		netfront_break(q->dev, bad, rsp->id, rsp->status);
+		return false;
+	}
+	/* A chain longer than any frame netback makes (17 pages at most):
+	 * a backend that never ends one would hold us here. */
+	if (c->slots >= PVK_NET_MAX_FRAGS) {
+		netfront_break(q->dev, "sent a receive chain of more slots than a frame has (id, slots)",
+			       rsp->id, c->slots + 1);
 		return false;
 	}
 	/* Read the page only once the backend can no longer write it. */
@@ -153,11 +186,11 @@ static bool rx_take_data_locked(struct netfront_queue *q,
 	c->slots++;
 	if (rsp->status < 0)
 		c->drop_error = true;
-	else if (c->slots > PVK_NET_MAX_FRAGS ||
-		 c->bytes + (uint32_t)rsp->status > NETFRONT_MAX_FRAME_SG)
+	else if (c->bytes + (uint32_t)rsp->status > NETFRONT_MAX_FRAME_SG)
 		c->drop_toolong = true;
 	if (c->drop_error || c->drop_toolong || rsp->status <= 0) {
-		rx_repost_locked(q, rsp->id);
+		if (!rx_repost_locked(q, rsp->id))
+			c->nobuf = true;
 		return true;
 	}
 	c->piece[c->nr++] = (struct netfront_rx_piece){
@@ -181,10 +214,18 @@ static bool rx_take_extra_locked(struct netfront_queue *q, uint32_t idx,
 	if (bad) {
 		netfront_break(q->dev, bad, ex->type,
 			       ex->type == PVK_XEN_NETIF_EXTRA_TYPE_GSO ?
-			       (unsigned long long)ex->u.gso.type << 16 | ex->u.gso.size :
+			       (long long)ex->u.gso.type << 16 | ex->u.gso.size :
 			       ex->flags);
 		return false;
 	}
+	/* One of each type at most: a backend repeating one (with
+	 * FLAG_MORE) would keep us here. */
+	if (c->extras_seen & (1u << ex->type)) {
+		netfront_break(q->dev, "sent one extra-info type twice in a frame (type, flags)",
+			       ex->type, ex->flags);
+		return false;
+	}
+	c->extras_seen |= 1u << ex->type;
 	if (!q->rxb[id].posted) {
 		netfront_break(q->dev, "put an extra-info slot over a buffer already answered (id, ring slot)",
 			       id, idx);
@@ -192,7 +233,8 @@ static bool rx_take_extra_locked(struct netfront_queue *q, uint32_t idx,
 	}
 	if (!rx_take_locked(q, id))
 		return false;
-	rx_repost_locked(q, id);
+	if (!rx_repost_locked(q, id))
+		c->nobuf = true;
 	if (ex->type == PVK_XEN_NETIF_EXTRA_TYPE_GSO) {
 		c->gso_type = ex->u.gso.type == PVK_XEN_NETIF_GSO_TYPE_TCPV4 ?
 			PVK_NET_GSO_TCPV4 : PVK_NET_GSO_TCPV6;
@@ -200,6 +242,20 @@ static bool rx_take_extra_locked(struct netfront_queue *q, uint32_t idx,
 	}
 	c->extra_due = ex->flags & PVK_XEN_NETIF_EXTRA_FLAG_MORE;
 	return true;
+}
+
+/* The ethertype of a received frame, past one VLAN tag (0: too short). */
+static unsigned int rx_ethertype(const struct pvk_net_frag *f)
+{
+	const uint8_t *p = f->buf;
+	unsigned int t;
+
+	if (f->len < PVK_NET_ETH_HLEN)
+		return 0;
+	t = (unsigned int)p[12] << 8 | p[13];
+	if (t == NETFRONT_ETH_P_8021Q || t == NETFRONT_ETH_P_8021AD)
+		t = f->len >= 18 ? (unsigned int)p[16] << 8 | p[17] : 0;
+	return t;
 }
 
 /* The chain is complete: deliver it (unlocked) or count its drop, then
@@ -210,8 +266,19 @@ static void rx_deliver_locked(struct netfront_queue *q)
 	struct netfront_rx_chain c = q->chain;
 	struct pvk_net_frag frags[PVK_NET_MAX_FRAGS];
 	struct pvk_net_rx frame = { 0 };
+	bool nobuf = c.nobuf;
 
 	__builtin_memset(&q->chain, 0, sizeof(q->chain));
+	for (unsigned int i = 0; i < c.nr; i++) {
+		frags[i].buf = (const char *)q->rxb[c.piece[i].id].page + c.piece[i].offset;
+		frags[i].len = c.piece[i].len;
+	}
+	/* A GSO frame of the type's own IP version, an MSS within it. */
+	if (!c.drop_error && !c.drop_toolong && c.bytes && c.gso_type != PVK_NET_GSO_NONE &&
+	    (c.gso_size > c.bytes ||
+	     rx_ethertype(&frags[0]) != (c.gso_type == PVK_NET_GSO_TCPV4 ?
+					 NETFRONT_ETH_P_IP : NETFRONT_ETH_P_IPV6)))
+		c.drop_error = true;
 	if (c.drop_error) {
 		q->stats.rx_drop_error++;
 	} else if (c.drop_toolong) {
@@ -219,10 +286,6 @@ static void rx_deliver_locked(struct netfront_queue *q)
 	} else if (!c.bytes) {
 		q->stats.rx_drop_empty++;
 	} else {
-		for (unsigned int i = 0; i < c.nr; i++) {
-			frags[i].buf = (const char *)q->rxb[c.piece[i].id].page + c.piece[i].offset;
-			frags[i].len = c.piece[i].len;
-		}
 		frame.frags = frags;
 		frame.nr_frags = c.nr;
 		frame.len = c.bytes;
@@ -234,6 +297,9 @@ static void rx_deliver_locked(struct netfront_queue *q)
 		frame.queue = q->index;
 		q->stats.rx_packets++;
 		q->stats.rx_bytes += c.bytes;
+		/* Unlocked: the hook may send or poll. rx_running keeps a
+		 * nested rx of this queue out; the queue array stays for
+		 * the device's life. */
 		pvk_port_unlock(&q->lock);
 		if (netfront_hooks && netfront_hooks->rx)
 			netfront_hooks->rx(dev, &frame);
@@ -241,54 +307,78 @@ static void rx_deliver_locked(struct netfront_queue *q)
 	}
 	/* Recycle: the same pages go back to the backend. */
 	for (unsigned int i = 0; i < c.nr; i++)
-		rx_repost_locked(q, c.piece[i].id);
+		if (!rx_repost_locked(q, c.piece[i].id))
+			nobuf = true;
+	if (nobuf)
+		q->stats.rx_drop_nobuf++;
 }
 
-void netfront_rx_process(struct netfront_queue *q)
+/* Consumes what was answered of the buffers we pushed: never more (the
+ * reposts of this call are pushed only at its end), so one call takes
+ * at most a ring's worth, and a chain is bounded by its checks. */
+bool netfront_rx_process(struct netfront_queue *q)
 {
 	struct pvk_netfront *dev = q->dev;
-	bool notify = false;
+	bool notify = false, found = false;
 
 	pvk_port_lock(&q->lock);
-	for (;;) {
-		struct netfront_rx_chain *c = &q->chain;
-		struct pvk_netif_rx_response rsp;
-		uint32_t n, idx;
-		bool ok;
-
-		if (PVK_READ_ONCE(dev->broken) || !q->live)
-			break;
-		if (!PVK_RING_UNCONSUMED_RESPONSES(&q->rx, &n)) {
-			netfront_break(dev, "produced more receive responses than buffers posted (rsp_prod, req_prod)",
-				       PVK_READ_ONCE(q->rx.sring->rsp_prod), q->rx.req_prod_pvt);
-			break;
-		}
-		if (!n && !PVK_RING_FINAL_CHECK_FOR_RESPONSES(&q->rx))
-			break;		/* a chain not finished waits here */
-		if (!n)
-			continue;
-		idx = q->rx.rsp_cons;
-		/* One copy of the slot, whatever it turns out to be. */
-		PVK_RING_COPY_RESPONSE(&q->rx, idx, &rsp);
-		q->rx.rsp_cons++;
-		if (c->extra_due) {
-			struct pvk_netif_extra_info ex;
-
-			PVK_BUILD_BUG_ON(sizeof(ex) != sizeof(rsp));
-			__builtin_memcpy(&ex, &rsp, sizeof(ex));
-			ok = rx_take_extra_locked(q, idx, &ex);
-		} else {
-			ok = rx_take_data_locked(q, &rsp);
-		}
-		if (!ok)
-			break;
-		if (!c->extra_due && !c->more)
-			rx_deliver_locked(q);
+	if (q->rx_running) {
+		/* From the rx hook, or an event during a poll: the running
+		 * call goes round once more; frames stay in order. */
+		q->rx_again = true;
+		pvk_port_unlock(&q->lock);
+		return false;
 	}
-	/* The refill, pushed once for the batch. */
-	if (q->live && !PVK_READ_ONCE(dev->broken))
+	q->rx_running = true;
+	do {
+		q->rx_again = false;
+		for (;;) {
+			struct netfront_rx_chain *c = &q->chain;
+			struct pvk_netif_rx_response rsp;
+			uint32_t n, idx;
+			bool ok;
+
+			if (PVK_READ_ONCE(dev->broken) || !q->live)
+				break;
+			if (!pvk_ring_unconsumed(&q->rx.sring->rsp_prod, q->rx.rsp_cons,
+						 q->rx_pushed - q->rx.rsp_cons, &n)) {
+				netfront_break(dev, "produced more receive responses than buffers posted (rsp_prod, req_prod)",
+					       PVK_READ_ONCE(q->rx.sring->rsp_prod), q->rx_pushed);
+				break;
+			}
+			if (!n && !PVK_RING_FINAL_CHECK_FOR_RESPONSES(&q->rx))
+				break;		/* a chain not finished waits here */
+			if (!n)
+				continue;
+			found = true;
+			idx = q->rx.rsp_cons;
+			/* One copy of the slot, whatever it turns out to be. */
+			PVK_RING_COPY_RESPONSE(&q->rx, idx, &rsp);
+			q->rx.rsp_cons++;
+			if (c->extra_due) {
+				struct pvk_netif_extra_info ex;
+
+				PVK_BUILD_BUG_ON(sizeof(ex) != sizeof(rsp));
+				__builtin_memcpy(&ex, &rsp, sizeof(ex));
+				ok = rx_take_extra_locked(q, idx, &ex);
+			} else {
+				ok = rx_take_data_locked(q, &rsp);
+			}
+			if (!ok)
+				break;
+			if (!c->extra_due && !c->more)
+				rx_deliver_locked(q);
+		}
+	} while (q->rx_again && !PVK_READ_ONCE(dev->broken) && q->live);
+	q->rx_running = false;
+	/* The refill (and what failed before, retried), pushed once. */
+	if (q->live && !PVK_READ_ONCE(dev->broken)) {
+		if (q->rx_refill_due)
+			netfront_rx_refill_locked(q);
 		netfront_rx_push_locked(q, &notify);
+	}
 	pvk_port_unlock(&q->lock);
 	if (notify)
 		pvk_evtchn_send(q->port_rx);
+	return found;
 }

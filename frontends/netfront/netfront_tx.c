@@ -112,7 +112,8 @@ const char *netfront_check_tx_response(const struct netfront_queue *q,
 }
 
 /* The backend answered slot id: end its grant; when it was the frame's
- * last slot unanswered, hand back the frame and its status. Locked. */
+ * last slot unanswered, hand back the frame and its status, and only
+ * then give every slot of the frame back to the free list. Locked. */
 static void tx_finish_locked(struct netfront_queue *q, uint16_t id, bool ok,
 			     struct pvk_net_tx **done, int *done_status)
 {
@@ -122,28 +123,47 @@ static void tx_finish_locked(struct netfront_queue *q, uint16_t id, bool ok,
 	s->sent = false;
 	if (!ok)
 		h->failed = true;
-	if (h->left && --h->left == 0) {
-		if (h->failed)
-			q->stats.tx_errors++;
-		*done = h->tx;
-		*done_status = h->failed ? -PVK_XEN_EIO : 0;
-		h->tx = NULL;
+	if (s->granted) {
+		s->granted = false;
+		if (!netfront_end_grant(q->dev, s->gref)) {
+			s->granted = true;
+			s->kept = true;		/* never given out again */
+			netfront_break(q->dev, "kept a transmit page mapped after answering (id, queue)",
+				       id, q->index);
+		}
 	}
-	if (!netfront_end_grant(q->dev, s->gref)) {
-		s->kept = true;		/* never given out again */
-		netfront_break(q->dev, "kept a transmit page mapped after answering (id, queue)",
-			       id, q->index);
+	if (!h->left || --h->left)
 		return;
+	if (h->failed)
+		q->stats.tx_errors++;
+	*done = h->tx;
+	*done_status = h->failed ? -PVK_XEN_EIO : 0;
+	h->tx = NULL;
+	for (uint16_t k = s->head; k != NETFRONT_NO_ID; k = q->tx_next[k]) {
+		if (q->txs[k].kept)
+			continue;
+		q->tx_free[(q->tx_free_head + q->tx_free_count) % NETFRONT_RING_ENTS] = k;
+		q->tx_free_count++;
 	}
-	q->tx_free[(q->tx_free_head + q->tx_free_count) % NETFRONT_RING_ENTS] = id;
-	q->tx_free_count++;
 }
 
+/* Publishes what was queued. Only now may the backend answer those
+ * slots (and their extra-info slots): one answering a request it was
+ * never given is caught by the checks. Locked. */
 void netfront_tx_push_locked(struct netfront_queue *q, bool *notify)
 {
 	if (!q->tx_unpushed)
 		return;
 	q->tx_unpushed = false;
+	for (uint32_t i = q->tx_pushed; i != q->tx.req_prod_pvt; i++) {
+		uint16_t id = q->tx_ring_id[PVK_RING_SLOT(&q->tx, i)];
+
+		if (id == NETFRONT_NO_ID)
+			q->tx_nulls_due++;
+		else
+			q->txs[id].sent = true;
+	}
+	q->tx_pushed = q->tx.req_prod_pvt;
 	if (PVK_RING_PUSH_REQUESTS_AND_CHECK_NOTIFY(&q->tx)) {
 		q->stats.notify_sent++;
 		*notify = true;
@@ -168,12 +188,39 @@ static void copy_out(const struct pvk_net_tx *tx, size_t from, char *dst, size_t
 	}
 }
 
+/* Undoes the grants of the first n slots taken from the free list for a
+ * frame that cannot be queued. A grant the backend maps (it may map any
+ * live ref, even one never sent) keeps its slot out of use for good and
+ * disables the device. Locked. */
+static void tx_rollback_locked(struct netfront_queue *q, const uint16_t *ids,
+			       unsigned int n)
+{
+	bool kept = false;
+
+	q->tx_free_head = (q->tx_free_head + n) % NETFRONT_RING_ENTS;
+	q->tx_free_count -= n;
+	for (unsigned int j = 0; j < n; j++) {
+		if (!netfront_end_grant(q->dev, q->txs[ids[j]].gref)) {
+			q->txs[ids[j]].granted = true;
+			q->txs[ids[j]].kept = true;
+			kept = true;
+			continue;
+		}
+		q->stats.grants--;
+		q->tx_free[(q->tx_free_head + q->tx_free_count) % NETFRONT_RING_ENTS] = ids[j];
+		q->tx_free_count++;
+	}
+	if (kept)
+		netfront_break(q->dev, "mapped a transmit page never sent (slot, queue)",
+			       ids[0], q->index);
+}
+
 int pvk_netfront_xmit(struct pvk_netfront *dev, struct pvk_net_tx *tx)
 {
 	struct netfront_queue *q;
 	struct netfront_tx_slot *h;
 	bool notify = false, gso;
-	unsigned int nslots, ring_need;
+	unsigned int nslots, ring_need, nq;
 	uint16_t ids[NETFRONT_MAX_TX_SLOTS] = { 0 };
 	size_t len;
 	int rc;
@@ -185,12 +232,14 @@ int pvk_netfront_xmit(struct pvk_netfront *dev, struct pvk_net_tx *tx)
 		return rc;
 	if (PVK_READ_ONCE(dev->broken))
 		return -PVK_XEN_EIO;
-	if (!dev->queues || !dev->info.nr_queues)
+	/* Read once: a reconnect may change it (the array stays). */
+	nq = PVK_READ_ONCE(dev->info.nr_queues);
+	if (!PVK_READ_ONCE(dev->queues) || !nq)
 		return -PVK_XEN_ENODEV;
 	gso = tx->gso_type != PVK_NET_GSO_NONE;
 	nslots = netfront_tx_slots(len);
 	ring_need = nslots + gso;
-	q = &dev->queues[tx->queue % dev->info.nr_queues];
+	q = &dev->queues[tx->queue % nq];
 	pvk_port_lock(&q->lock);
 	if (!q->live || PVK_READ_ONCE(dev->gone)) {
 		rc = -PVK_XEN_ENODEV;
@@ -220,8 +269,7 @@ int pvk_netfront_xmit(struct pvk_netfront *dev, struct pvk_net_tx *tx)
 			rc = pvk_grant_access_page(dev->backend, page, true, &q->txs[id].gref);
 		}
 		if (rc) {
-			for (unsigned int j = 0; j < k; j++)
-				netfront_end_grant(dev, q->txs[ids[j]].gref);
+			tx_rollback_locked(q, ids, k);
 			goto out;
 		}
 		netfront_grants_add(dev, 1);
@@ -241,7 +289,10 @@ int pvk_netfront_xmit(struct pvk_netfront *dev, struct pvk_net_tx *tx)
 		uint16_t flags = 0;
 
 		s->head = ids[0];
-		s->sent = true;
+		s->granted = true;
+		s->sent = false;		/* until pushed */
+		q->tx_next[ids[k]] = k + 1 < nslots ? ids[k + 1] : NETFRONT_NO_ID;
+		q->tx_ring_id[PVK_RING_SLOT(&q->tx, q->tx.req_prod_pvt)] = ids[k];
 		if (k + 1 < nslots)
 			flags |= PVK_NETTXF_more_data;
 		if (k == 0 && (tx->flags & PVK_NET_TX_CSUM_PARTIAL))
@@ -267,8 +318,8 @@ int pvk_netfront_xmit(struct pvk_netfront *dev, struct pvk_net_tx *tx)
 			ex->u.gso.size = tx->gso_size;
 			ex->u.gso.type = tx->gso_type == PVK_NET_GSO_TCPV4 ?
 				PVK_XEN_NETIF_GSO_TYPE_TCPV4 : PVK_XEN_NETIF_GSO_TYPE_TCPV6;
+			q->tx_ring_id[PVK_RING_SLOT(&q->tx, q->tx.req_prod_pvt)] = NETFRONT_NO_ID;
 			q->tx.req_prod_pvt++;
-			q->tx_nulls_due++;
 		}
 	}
 	q->tx_unpushed = true;
@@ -286,12 +337,13 @@ out:
 
 void pvk_netfront_kick(struct pvk_netfront *dev, unsigned int queue)
 {
+	unsigned int nq = PVK_READ_ONCE(dev->info.nr_queues);
 	struct netfront_queue *q;
 	bool notify = false;
 
-	if (!dev->queues || !dev->info.nr_queues)
+	if (!PVK_READ_ONCE(dev->queues) || !nq)
 		return;
-	q = &dev->queues[queue % dev->info.nr_queues];
+	q = &dev->queues[queue % nq];
 	pvk_port_lock(&q->lock);
 	if (q->live)
 		netfront_tx_push_locked(q, &notify);
@@ -300,12 +352,15 @@ void pvk_netfront_kick(struct pvk_netfront *dev, unsigned int queue)
 		pvk_evtchn_send(q->port_tx);
 }
 
-/* Consumes transmit responses, one at a time (done() runs unlocked). */
-void netfront_tx_process(struct netfront_queue *q)
+/* Consumes transmit responses, one at a time (done() runs unlocked).
+ * Bounded: no more responses than requests pushed, and a call takes at
+ * most a ring's worth. */
+bool netfront_tx_process(struct netfront_queue *q)
 {
 	struct pvk_netfront *dev = q->dev;
+	bool found = false;
 
-	for (;;) {
+	for (unsigned int budget = 4 * NETFRONT_RING_ENTS;; budget--) {
 		struct pvk_netif_tx_response rsp;
 		struct pvk_net_tx *done = NULL;
 		const char *bad;
@@ -317,9 +372,18 @@ void netfront_tx_process(struct netfront_queue *q)
 			pvk_port_unlock(&q->lock);
 			break;
 		}
-		if (!PVK_RING_UNCONSUMED_RESPONSES(&q->tx, &n)) {
-			netfront_break(dev, "produced more transmit responses than requests (rsp_prod, req_prod)",
-				       PVK_READ_ONCE(q->tx.sring->rsp_prod), q->tx.req_prod_pvt);
+		if (!budget) {
+			/* done() hooks kept queueing and the backend kept
+			 * answering: leave the rest to the next event, asked
+			 * for now. */
+			PVK_WRITE_ONCE(q->tx.sring->rsp_event, q->tx.rsp_cons + 1);
+			pvk_port_unlock(&q->lock);
+			break;
+		}
+		if (!pvk_ring_unconsumed(&q->tx.sring->rsp_prod, q->tx.rsp_cons,
+					 q->tx_pushed - q->tx.rsp_cons, &n)) {
+			netfront_break(dev, "produced more transmit responses than requests pushed (rsp_prod, req_prod)",
+				       PVK_READ_ONCE(q->tx.sring->rsp_prod), q->tx_pushed);
 			pvk_port_unlock(&q->lock);
 			break;
 		}
@@ -333,9 +397,10 @@ void netfront_tx_process(struct netfront_queue *q)
 		}
 		PVK_RING_COPY_RESPONSE(&q->tx, q->tx.rsp_cons, &rsp);
 		q->tx.rsp_cons++;
+		found = true;
 		bad = netfront_check_tx_response(q, &rsp);
 		if (bad) {
-			netfront_break(dev, bad, rsp.id, (unsigned long long)(int64_t)rsp.status);
+			netfront_break(dev, bad, rsp.id, (long long)rsp.status);
 			pvk_port_unlock(&q->lock);
 			break;
 		}
@@ -350,4 +415,5 @@ void netfront_tx_process(struct netfront_queue *q)
 			done->done(done, st);
 		pvk_port_wake(&dev->wait);
 	}
+	return found;
 }

@@ -28,41 +28,23 @@ static struct pvk_netfront *devices;
 static bool registered;
 
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* "aa:bb:cc:dd:ee:ff", exactly. */
-static int parse_mac(const char *s, uint8_t mac[PVK_NET_ETH_ALEN])
-{
-	for (unsigned int i = 0; i < PVK_NET_ETH_ALEN; i++) {
-		int hi = hexval(s[3 * i]), lo = hi < 0 ? -1 : hexval(s[3 * i + 1]);
-		char sep = lo < 0 ? 'x' : s[3 * i + 2];
-
-		if (lo < 0 || sep != (i == PVK_NET_ETH_ALEN - 1 ? '\0' : ':'))
-			return -PVK_XEN_EINVAL;
-		mac[i] = (uint8_t)(hi << 4 | lo);
-	}
-	return 0;
-}
-
 static int read_mac(struct pvk_netfront *dev)
 {
 	char path[PVK_XENBUS_PATH_MAX + 8], val[32];
+	const char *why;
 	int rc;
 
 	pvk_snprintf(path, sizeof(path), "%s/mac", dev->xdev->nodename);
 	rc = pvk_xs_read(PVK_XBT_NIL, path, val, sizeof(val));
-	if (rc < 0)
+	if (rc < 0) {
+		pvk_err("netfront: %s: mac key unreadable: %d", dev->name, rc);
 		return rc;
-	return parse_mac(val, dev->info.mac);
+	}
+	rc = netfront_parse_mac(val, dev->info.mac, &why);
+	if (rc)
+		pvk_err("netfront: %s: mac \"%s\" refused: %s", dev->name, val,
+			why ? why : "not aa:bb:cc:dd:ee:ff");
+	return rc;
 }
 
 static int netfront_probe(struct pvk_xenbus_device *xdev)
@@ -83,7 +65,6 @@ static int netfront_probe(struct pvk_xenbus_device *xdev)
 	dev->backend = (pvk_domid_t)xdev->otherend_id;
 	dev->info.id = (unsigned int)id;
 	dev->info.max_frame = NETFRONT_MAX_FRAME;
-	dev->closed = true;		/* not yet connected */
 	xdev->priv = dev;
 	dev->next = devices;
 	devices = dev;
@@ -166,7 +147,9 @@ static void log_negotiated(const struct pvk_netfront *dev)
 }
 
 /* Backend in InitWait, we Initialising: decide, share the rings, tell it
- * where they are, go Connected. */
+ * where they are, go Connected. A failure other than our node gone is
+ * taken as passing: we go Closed, and the backend's Closed brings the
+ * next attempt (NETFRONT_MAX_ATTEMPTS in a row at most). */
 static void netfront_initialise(struct pvk_netfront *dev, struct pvk_xenbus_device *xdev)
 {
 	struct netfront_offer offer;
@@ -175,6 +158,7 @@ static void netfront_initialise(struct pvk_netfront *dev, struct pvk_xenbus_devi
 
 	if (xdev->state != PVK_XenbusStateInitialising || dev->gone || dev->broken)
 		return;
+	dev->attempts++;
 	rc = read_offer(dev, xdev, &offer);
 	if (!rc) {
 		rc = netfront_negotiate(&netfront_opts, &offer, &dev->info, &capped);
@@ -185,24 +169,42 @@ static void netfront_initialise(struct pvk_netfront *dev, struct pvk_xenbus_devi
 	if (capped)
 		pvk_warn("netfront: %s: backend offers %lu queues: absurd, taken as %u",
 			 dev->name, offer.max_queues, NETFRONT_QUEUES_ABSURD);
-	if (!rc && (rc = read_mac(dev)))
-		pvk_err("netfront: %s: no valid mac key: %d", dev->name, rc);
+	if (!rc)
+		rc = read_mac(dev);
 	if (!rc)
 		rc = netfront_queues_setup(dev, dev->info.nr_queues, dev->info.split_evtchn);
 	if (!rc)
 		rc = publish(dev, xdev);
 	if (!rc)
 		rc = pvk_xenbus_switch_state(xdev, PVK_XenbusStateConnected);
-	if (rc) {
-		pvk_err("netfront: %s: cannot set up the rings: %d", dev->name, rc);
+	if (rc == -PVK_XEN_ENOENT && pvk_xenbus_switch_state(xdev, PVK_XenbusStateClosed) ==
+	    -PVK_XEN_ENOENT) {
+		/* Our node is gone: the removal follows. */
 		dev->gone = true;
+		return;
+	}
+	if (rc) {
+		pvk_err("netfront: %s: cannot set up the rings (attempt %u): %d: closing",
+			dev->name, dev->attempts, rc);
 		/* The backend may have seen the keys: it is told Closed and
 		 * the grants end only when it is Closed too. */
 		pvk_xenbus_switch_state(xdev, PVK_XenbusStateClosed);
 		return;
 	}
-	dev->closed = false;
 	log_negotiated(dev);
+}
+
+/* The backend is going away: no more frames, we are Closed. Its mappings
+ * of our pages stay valid until it is Closed. */
+static void netfront_closing(struct pvk_netfront *dev, struct pvk_xenbus_device *xdev)
+{
+	/* Transmits fail first: a host told "down" sees -ENODEV at once. */
+	netfront_queues_stop(dev, -PVK_XEN_ENODEV);
+	/* Closed before the host hears: the toolstack's detach waits for
+	 * it, and a link hook may wait (run watches) for what follows. */
+	if (xdev->state != PVK_XenbusStateClosed)
+		pvk_xenbus_switch_state(xdev, PVK_XenbusStateClosed);
+	netfront_set_link(dev, false);
 }
 
 static void netfront_connected(struct pvk_netfront *dev, struct pvk_xenbus_device *xdev)
@@ -214,10 +216,14 @@ static void netfront_connected(struct pvk_netfront *dev, struct pvk_xenbus_devic
 		return;
 	rc = netfront_queues_start(dev);
 	if (rc) {
-		pvk_err("netfront: %s: cannot post the receive buffers: %d", dev->name, rc);
+		/* Half up is no state: the backend is told Closed, the next
+		 * attempt follows its Closed. */
+		pvk_err("netfront: %s: cannot post the receive buffers: %d: closing",
+			dev->name, rc);
+		netfront_closing(dev, xdev);
 		return;
 	}
-	dev->connects++;
+	dev->attempts = 0;
 	netfront_set_link(dev, true);
 }
 
@@ -228,18 +234,6 @@ static void tell_removed(struct pvk_netfront *dev)
 	dev->removed_told = true;
 	if (netfront_hooks && netfront_hooks->removed)
 		netfront_hooks->removed(dev);
-}
-
-/* The backend is going away: no more frames, we are Closed. Its mappings
- * of our pages stay valid until it is Closed. */
-static void netfront_closing(struct pvk_netfront *dev, struct pvk_xenbus_device *xdev)
-{
-	dev->closed = true;
-	/* Transmits fail first: a host told "down" sees -ENODEV at once. */
-	netfront_queues_stop(dev, -PVK_XEN_ENODEV);
-	netfront_set_link(dev, false);
-	if (xdev->state != PVK_XenbusStateClosed)
-		pvk_xenbus_switch_state(xdev, PVK_XenbusStateClosed);
 }
 
 /* The backend maps nothing of ours any more: end the grants, then
@@ -254,16 +248,27 @@ static void netfront_closed(struct pvk_netfront *dev, struct pvk_xenbus_device *
 	if (dev->gone || dev->broken)
 		return;
 	online_rc = pvk_xenbus_read_feature(xdev, "online", 0, &online);
-	switch (netfront_after_closed(online_rc, online, pvk_netfront_grants_held(dev) > 0)) {
+	switch (netfront_after_closed(online_rc, online, pvk_netfront_grants_held(dev) > 0,
+				      dev->attempts)) {
 	case NETFRONT_RECONNECT:
-		/* The queues stay (a host's xmit may look at them any time);
-		 * setup reuses them once we negotiate again. */
-		if (pvk_xenbus_switch_state(xdev, PVK_XenbusStateInitialising))
+		/* The queue array stays (the host may be in xmit, wait_tx
+		 * or an rx hook on it): setup reuses it; release frees it. */
+		online_rc = pvk_xenbus_switch_state(xdev, PVK_XenbusStateInitialising);
+		if (online_rc == -PVK_XEN_ENOENT)
 			return;		/* the node is gone: removal follows */
+		if (online_rc) {
+			pvk_err("netfront: %s: cannot go Initialising: %d: tried again at the backend's next change",
+				dev->name, online_rc);
+			return;
+		}
 		pvk_info("netfront: %s: backend closed, still online: reconnecting", dev->name);
 		break;
 	case NETFRONT_WAIT_REMOVAL:
 		pvk_info("netfront: %s: backend closed, offline: waiting for removal", dev->name);
+		break;
+	case NETFRONT_RETRY_LATER:
+		pvk_err("netfront: %s: backend's online key unreadable: %d: decided at its next change",
+			dev->name, online_rc);
 		break;
 	case NETFRONT_DISABLE:
 		pvk_err("netfront: %s: backend closed but still maps our pages: device disabled",
@@ -271,7 +276,28 @@ static void netfront_closed(struct pvk_netfront *dev, struct pvk_xenbus_device *
 		dev->gone = true;
 		pvk_port_wake(&dev->wait);
 		break;
+	case NETFRONT_GIVE_UP:
+		pvk_err("netfront: %s: %u connections in a row never brought the link up: device disabled",
+			dev->name, dev->attempts);
+		dev->gone = true;
+		pvk_port_wake(&dev->wait);
+		break;
 	}
+}
+
+/* A device marked broken (event context: a protocol violation) is closed
+ * toward the backend here, in thread context, so that it unmaps our
+ * pages; the grants end at its Closed, and there is no reconnect. */
+static void close_if_broken(struct pvk_netfront *dev)
+{
+	struct pvk_xenbus_device *xdev = dev->xdev;
+
+	if (!xdev || !PVK_READ_ONCE(dev->broken) || dev->broken_closed)
+		return;
+	dev->broken_closed = true;
+	pvk_info("netfront: %s: broken: closing toward the backend (grants end at its Closed)",
+		 dev->name);
+	netfront_closing(dev, xdev);
 }
 
 static void netfront_otherend_changed(struct pvk_xenbus_device *xdev,
@@ -282,22 +308,36 @@ static void netfront_otherend_changed(struct pvk_xenbus_device *xdev,
 	if (!dev)
 		return;
 	dev->in_callback++;
+	close_if_broken(dev);
 	switch (st) {
 	case PVK_XenbusStateInitWait:
-		/* Waiting again while we are past Initialising: it went away
-		 * (and came back) without us seeing it Closed. A backend in
-		 * InitWait maps nothing of ours. */
-		if (xdev->state != PVK_XenbusStateInitialising)
-			netfront_closed(dev, xdev);
-		netfront_initialise(dev, xdev);
+		if (xdev->state == PVK_XenbusStateInitialising) {
+			netfront_initialise(dev, xdev);
+		} else if (xdev->state != PVK_XenbusStateClosed) {
+			/* Waiting again while we are connected: netback was
+			 * unbound and bound again (it leaves its state as it
+			 * was when unbound). It may map the rings it finds
+			 * in our keys at once, so nothing is ended now: we
+			 * go Closed, it goes Closed, and that tears down. */
+			pvk_info("netfront: %s: backend waits again while we are %s (rebound): closing first",
+				 dev->name, pvk_xenbus_state_name(xdev->state));
+			netfront_closing(dev, xdev);
+		}
+		/* We are Closed: its Closed follows, and the reconnect. */
 		break;
 	case PVK_XenbusStateConnected:
 		netfront_connected(dev, xdev);
 		break;
 	case PVK_XenbusStateClosing:
+		if (xdev->state != PVK_XenbusStateClosed)
+			pvk_info("netfront: %s: backend closing while we are %s",
+				 dev->name, pvk_xenbus_state_name(xdev->state));
 		netfront_closing(dev, xdev);
 		break;
 	case PVK_XenbusStateClosed:
+		if (xdev->state != PVK_XenbusStateClosed)
+			pvk_info("netfront: %s: backend closed while we are %s",
+				 dev->name, pvk_xenbus_state_name(xdev->state));
 		netfront_closed(dev, xdev);
 		break;
 	default:
@@ -331,6 +371,8 @@ int pvk_netfront_release(struct pvk_netfront *dev)
 {
 	bool removed;
 
+	if (!dev->in_callback)
+		close_if_broken(dev);
 	pvk_port_lock(&dev->lock);
 	removed = dev->xdev == NULL && !dev->in_callback;
 	pvk_port_unlock(&dev->lock);
@@ -374,8 +416,11 @@ static bool link_is_up(void *arg)
 {
 	struct wait_arg *w = arg;
 
+	/* A removed device (no xdev) of the same id may still be listed,
+	 * not yet released: a re-attached vif is another device. */
 	for (struct pvk_netfront *d = devices; d; d = d->next)
-		if (d->info.id == w->id && (d->info.link_up || d->broken || d->gone)) {
+		if (d->info.id == w->id && d->xdev &&
+		    (d->info.link_up || d->broken || d->gone)) {
 			w->found = d;
 			return true;
 		}
@@ -389,8 +434,16 @@ int pvk_netfront_wait_connected(unsigned int id, uint64_t timeout_ns,
 	uint64_t end = pvk_time_now_ns() + timeout_ns;
 
 	/* xenstore watches run while we wait: that is what connects it. */
-	while (!link_is_up(&w)) {
-		uint64_t now = pvk_time_now_ns();
+	for (;;) {
+		uint64_t now;
+
+		/* Thread context: a device broken meanwhile closes here. */
+		for (struct pvk_netfront *d = devices; d; d = d->next)
+			if (!d->in_callback)
+				close_if_broken(d);
+		if (link_is_up(&w))
+			break;
+		now = pvk_time_now_ns();
 
 		if (now >= end)
 			return -PVK_XEN_ETIMEDOUT;

@@ -392,13 +392,22 @@ struct write_keys {
 static int write_keys_tx(pvk_xs_transaction_t t, void *arg)
 {
 	struct write_keys *wk = arg;
-	char path[PVK_XENBUS_PATH_MAX + 64];
+	char path[PVK_XENBUS_PATH_MAX + 64], probe[2];
+	/* As switch_state_tx: a node the toolstack deleted meanwhile (a
+	 * detach) is not created again by our writes. */
+	int rc = pvk_xs_read(t, wk->dev->nodename, probe, sizeof(probe));
 
+	if (rc < 0 && rc != -PVK_XEN_E2BIG)
+		return rc;
 	for (unsigned int i = 0; i < wk->n; i++) {
-		int rc = path_join(path, sizeof(path), wk->dev->nodename, wk->kv[i].key);
-
-		if (!rc)
+		rc = path_join(path, sizeof(path), wk->dev->nodename, wk->kv[i].key);
+		if (!rc && wk->kv[i].value)
 			rc = pvk_xs_write(t, path, wk->kv[i].value);
+		else if (!rc) {
+			rc = pvk_xs_rm(t, path);
+			if (rc == -PVK_XEN_ENOENT)	/* nothing to remove */
+				rc = 0;
+		}
 		if (rc)
 			return rc;
 	}

@@ -90,7 +90,9 @@ int pvk_xenbus_parse_state(const char *value);
 int pvk_xenbus_read_feature(struct pvk_xenbus_device *dev, const char *name,
 			    unsigned long def, unsigned long *out);
 
-/* Writes n keys under our nodename in one transaction (retried on conflict). */
+/* Writes n keys under our nodename in one transaction (retried on
+ * conflict); a NULL value removes that key (absent already: fine). Our
+ * node deleted meanwhile: -PVK_XEN_ENOENT, nothing written. */
 struct pvk_xenbus_kv {
 	const char *key;
 	const char *value;

@@ -58,13 +58,27 @@ static unsigned int hp_adds, hp_removes, hp_ups, hp_downs;
 static struct nst_if hp_if;
 
 static void hp_on_added(struct pvk_netfront *dev) { hp_adds++; hp_added = dev; }
+static int run_until(const unsigned int *counter);
+
+/* On the link going down (inside netfront's handler of the backend's
+ * Closing), the host runs watches itself until the toolstack removed the
+ * device: the removal then arrives nested in that handler, and the device
+ * must not be freed while the handler runs. */
+static bool hp_nested_tried;
+static int hp_nested_rc = 1, hp_nested_release_rc = 1;
+
 static void hp_on_link(struct pvk_netfront *dev, bool up)
 {
-	(void)dev;
-	if (up)
+	if (up) {
 		hp_ups++;
-	else
-		hp_downs++;
+		return;
+	}
+	hp_downs++;
+	if (hp_nested_tried)
+		return;
+	hp_nested_tried = true;
+	hp_nested_rc = run_until(&hp_removes);
+	hp_nested_release_rc = pvk_netfront_release(dev);
 }
 static void hp_on_removed(struct pvk_netfront *dev) { hp_removes++; hp_removed = dev; }
 
@@ -144,6 +158,11 @@ PVK_GUEST_TEST_XEN_EXPLICIT(xenbus_hotplug_vif)
 	PVK_CHECK(hp_removed == dev);
 	PVK_CHECK_EQ(hp_downs, 1);
 	PVK_CHECK_EQ(pvk_netfront_grants_held(dev), 0);
+	guest_printf("xenbus: removed inside netfront's own handler (nested watches: %d): release there gave %d\n",
+		     hp_nested_rc, hp_nested_release_rc);
+	PVK_CHECK(hp_nested_tried);
+	PVK_CHECK_RC(hp_nested_rc, 0);
+	PVK_CHECK_RC(hp_nested_release_rc, -PVK_XEN_EBUSY);
 	PVK_CHECK_RC(pvk_netfront_release(dev), 0);
 	guest_printf("xenbus: vif removed cleanly (link downs %u, removed hooks %u, released)\n",
 		     hp_downs, hp_removes);
