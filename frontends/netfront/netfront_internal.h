@@ -265,6 +265,9 @@ void netfront_set_link(struct pvk_netfront *dev, bool up);
 /* Marks the device broken (once, logged), the link down. */
 void netfront_break(struct pvk_netfront *dev, const char *why,
 		    long long v1, long long v2);
+/* Once the device is broken: fails every transmit outstanding (-EIO),
+ * takes the link down; runs once, unlocked. */
+void netfront_broken_stop(struct pvk_netfront *dev);
 void netfront_grants_add(struct pvk_netfront *dev, int n);
 /* Ends a grant before its page is read or reused: false while the backend
  * still maps it (the page must then stay out of use for good). */

@@ -74,22 +74,26 @@ void netfront_break(struct pvk_netfront *dev, const char *why,
 
 /* ---- events ---- */
 
+void netfront_broken_stop(struct pvk_netfront *dev)
+{
+	if (PVK_READ_ONCE(dev->broken) &&
+	    !__atomic_exchange_n(&dev->broken_stopped, true, __ATOMIC_SEQ_CST)) {
+		netfront_queues_stop(dev, -PVK_XEN_EIO);
+		netfront_set_link(dev, false);
+	}
+}
+
 /* Whether a response was there: the event loop's flood hold-off counts
- * events that found nothing. Once broken, the stop runs once. */
+ * events that found nothing. */
 static bool queue_process(struct netfront_queue *q, bool tx, bool rx)
 {
-	struct pvk_netfront *dev = q->dev;
 	bool found = false;
 
 	if (tx)
 		found |= netfront_tx_process(q);
 	if (rx)
 		found |= netfront_rx_process(q);
-	if (PVK_READ_ONCE(dev->broken) &&
-	    !__atomic_exchange_n(&dev->broken_stopped, true, __ATOMIC_SEQ_CST)) {
-		netfront_queues_stop(dev, -PVK_XEN_EIO);
-		netfront_set_link(dev, false);
-	}
+	netfront_broken_stop(q->dev);
 	return found;
 }
 

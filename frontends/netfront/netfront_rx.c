@@ -330,6 +330,9 @@ bool netfront_rx_process(struct netfront_queue *q)
 		return false;
 	}
 	q->rx_running = true;
+	/* What could not be posted before is tried again first. */
+	if (q->rx_refill_due)
+		netfront_rx_refill_locked(q);
 	do {
 		q->rx_again = false;
 		for (;;) {
@@ -371,12 +374,9 @@ bool netfront_rx_process(struct netfront_queue *q)
 		}
 	} while (q->rx_again && !PVK_READ_ONCE(dev->broken) && q->live);
 	q->rx_running = false;
-	/* The refill (and what failed before, retried), pushed once. */
-	if (q->live && !PVK_READ_ONCE(dev->broken)) {
-		if (q->rx_refill_due)
-			netfront_rx_refill_locked(q);
+	/* The refill, pushed once. */
+	if (q->live && !PVK_READ_ONCE(dev->broken))
 		netfront_rx_push_locked(q, &notify);
-	}
 	pvk_port_unlock(&q->lock);
 	if (notify)
 		pvk_evtchn_send(q->port_rx);

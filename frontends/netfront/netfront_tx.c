@@ -29,22 +29,57 @@ static uint8_t frame_byte(const struct pvk_net_tx *tx, size_t off)
 	return 0;
 }
 
-/* The ethertype, past one VLAN tag if there is one (len >= ETH_HLEN). */
-static unsigned int frame_ethertype(const struct pvk_net_tx *tx, size_t len)
+#define IPPROTO_TCP_	6u
+#define IPPROTO_UDP_	17u
+
+/*
+ * Where netback will find the transport checksum: it parses the frame
+ * itself (csum_start and csum_offset are not sent) and only knows IPv4
+ * and IPv6 straight after the Ethernet header, TCP or UDP, no IPv4
+ * fragment; anything else it frees while answering OKAY. 0 and *ip_type
+ * (ethertype), *l4 (offset), *proto; or -PVK_XEN_EOPNOTSUPP.
+ */
+static int tx_parse_l4(const struct pvk_net_tx *tx, size_t len, unsigned int *ip_type,
+		       size_t *l4, unsigned int *proto)
 {
 	unsigned int t = (unsigned int)frame_byte(tx, 12) << 8 | frame_byte(tx, 13);
+	size_t ip = PVK_NET_ETH_HLEN;
 
-	if ((t == NETFRONT_ETH_P_8021Q || t == NETFRONT_ETH_P_8021AD) && len >= 18)
-		t = (unsigned int)frame_byte(tx, 16) << 8 | frame_byte(tx, 17);
-	return t;
+	if (t == NETFRONT_ETH_P_IP) {
+		size_t ihl;
+		unsigned int frag;
+
+		if (len < ip + 20 || frame_byte(tx, ip) >> 4 != 4)
+			return -PVK_XEN_EOPNOTSUPP;
+		ihl = (size_t)(frame_byte(tx, ip) & 0xf) * 4;
+		frag = (unsigned int)frame_byte(tx, ip + 6) << 8 | frame_byte(tx, ip + 7);
+		/* More fragments, or a fragment offset: not netback's. */
+		if (ihl < 20 || len < ip + ihl || (frag & 0x3fffu))
+			return -PVK_XEN_EOPNOTSUPP;
+		*proto = frame_byte(tx, ip + 9);
+		*l4 = ip + ihl;
+	} else if (t == NETFRONT_ETH_P_IPV6) {
+		/* Extension headers are not parsed here: refused. */
+		if (len < ip + 40 || frame_byte(tx, ip) >> 4 != 6)
+			return -PVK_XEN_EOPNOTSUPP;
+		*proto = frame_byte(tx, ip + 6);
+		*l4 = ip + 40;
+	} else {
+		return -PVK_XEN_EOPNOTSUPP;	/* VLAN-tagged too */
+	}
+	if (*proto != IPPROTO_TCP_ && *proto != IPPROTO_UDP_)
+		return -PVK_XEN_EOPNOTSUPP;
+	*ip_type = t;
+	return 0;
 }
 
 int netfront_tx_check(const struct pvk_netfront_info *info,
 		      const struct pvk_net_tx *tx, size_t *lenp)
 {
 	bool csum = tx->flags & PVK_NET_TX_CSUM_PARTIAL;
-	unsigned int type;
-	size_t len = 0;
+	unsigned int type = 0, proto = 0;
+	size_t len = 0, l4 = 0;
+	int rc;
 
 	if (!tx->done || (!tx->frags && tx->nr_frags) || tx->nr_frags > PVK_NET_MAX_FRAGS)
 		return -PVK_XEN_EINVAL;
@@ -58,7 +93,6 @@ int netfront_tx_check(const struct pvk_netfront_info *info,
 	if (len < NETFRONT_MIN_FRAME || len > info->max_frame ||
 	    netfront_tx_slots(len) > NETFRONT_MAX_TX_SLOTS)
 		return -PVK_XEN_EINVAL;
-	type = frame_ethertype(tx, len);
 	if (tx->gso_type != PVK_NET_GSO_NONE) {
 		bool v4 = tx->gso_type == PVK_NET_GSO_TCPV4;
 
@@ -69,24 +103,22 @@ int netfront_tx_check(const struct pvk_netfront_info *info,
 		/* netback needs the checksum left to it to segment. */
 		if (!tx->gso_size || !csum)
 			return -PVK_XEN_EINVAL;
-		if (type != (v4 ? NETFRONT_ETH_P_IP : NETFRONT_ETH_P_IPV6))
-			return -PVK_XEN_EINVAL;
 	}
 	if (csum) {
-		/* netback finds the checksum by parsing IPv4 or IPv6 itself. */
-		if (type == NETFRONT_ETH_P_IP) {
-			if (!info->csum_offload)
-				return -PVK_XEN_EOPNOTSUPP;
-		} else if (type == NETFRONT_ETH_P_IPV6) {
-			if (!info->ipv6_csum_offload)
-				return -PVK_XEN_EOPNOTSUPP;
-		} else {
+		if ((rc = tx_parse_l4(tx, len, &type, &l4, &proto)))
+			return rc;
+		if (!(type == NETFRONT_ETH_P_IP ? info->csum_offload : info->ipv6_csum_offload))
 			return -PVK_XEN_EOPNOTSUPP;
-		}
-		if (tx->csum_start > len ||
-		    (size_t)tx->csum_offset + 2 > len - tx->csum_start)
+		/* Not sent: checked against what netback will find. */
+		if (tx->csum_start != l4 ||
+		    tx->csum_offset != (proto == IPPROTO_TCP_ ? 16 : 6) ||
+		    (size_t)tx->csum_start + tx->csum_offset + 2 > len)
 			return -PVK_XEN_EINVAL;
 	}
+	if (tx->gso_type != PVK_NET_GSO_NONE &&
+	    (proto != IPPROTO_TCP_ ||
+	     type != (tx->gso_type == PVK_NET_GSO_TCPV4 ? NETFRONT_ETH_P_IP : NETFRONT_ETH_P_IPV6)))
+		return -PVK_XEN_EINVAL;
 	*lenp = len;
 	return 0;
 }
@@ -332,6 +364,7 @@ out:
 	pvk_port_unlock(&q->lock);
 	if (notify)
 		pvk_evtchn_send(q->port_tx);
+	netfront_broken_stop(dev);	/* the rollback may have broken it */
 	return rc;
 }
 

@@ -72,10 +72,16 @@ struct pvk_net_frag {
 };
 
 /* pvk_net_tx.flags */
-/* The transport checksum is left for the backend: csum_start and
- * csum_offset say where it goes (the field holds the pseudo-header sum,
- * as for any checksum offload). Needs info->csum_offload (IPv4) or
- * info->ipv6_csum_offload (IPv6); GSO frames need it too. */
+/* The transport checksum is left for the backend (the field holds the
+ * pseudo-header sum, as for any checksum offload). netback finds the
+ * checksum itself: csum_start and csum_offset are not sent but checked
+ * against what it will find (csum_start the TCP or UDP header's offset,
+ * csum_offset 16 for TCP, 6 for UDP; else -PVK_XEN_EINVAL). It finds one
+ * only in TCP or UDP over IPv4 (not a fragment) or IPv6 (no extension
+ * header) right after the Ethernet header (no VLAN tag): other frames
+ * are refused with -PVK_XEN_EOPNOTSUPP (netback would drop them while
+ * answering success). Needs info->csum_offload (IPv4) or
+ * info->ipv6_csum_offload (IPv6); GSO frames need it too (and TCP). */
 #define PVK_NET_TX_CSUM_PARTIAL	(1u << 0)
 /* More frames follow at once on this queue: queue this one without
  * notifying the backend; the next xmit without it, or
@@ -145,7 +151,9 @@ struct pvk_netfront_info {
 	unsigned int id;		/* the xenbus id: device/vif/<id> */
 	uint8_t mac[PVK_NET_ETH_ALEN];	/* from the device's "mac" key */
 	unsigned int nr_queues;
-	unsigned int tx_depth;		/* frames outstanding at most, per queue */
+	unsigned int tx_depth;		/* ring slots outstanding at most, per
+					 * queue: a frame takes one per page
+					 * of data, plus one with GSO */
 	unsigned int rx_buffers;	/* receive pages posted, per queue */
 	size_t max_frame;		/* bytes of one frame at most: 1,514
 					 * without sg, 65,535 with it (the
@@ -158,14 +166,16 @@ struct pvk_netfront_info {
 
 /* Per queue; pvk_netfront_get_stats() sums them. */
 struct pvk_netfront_stats {
-	uint64_t tx_packets, tx_bytes;
+	uint64_t tx_packets, tx_bytes;	/* counted when queued */
 	uint64_t tx_errors;		/* the backend answered an error or drop */
 	uint64_t tx_eagain;		/* xmit refused: ring full */
 	uint64_t rx_packets, rx_bytes;
 	/* Received frames dropped, and why: */
 	uint64_t rx_drop_error;		/* the backend's status was an error */
 	uint64_t rx_drop_empty;		/* zero bytes */
-	uint64_t rx_drop_nobuf;		/* no page to refill with (kept short) */
+	uint64_t rx_drop_nobuf;		/* frames whose pages could not all be
+					 * posted again at once (no grant or
+					 * page: retried on each event) */
 	uint64_t rx_drop_toolong;	/* more pieces or bytes than a frame may have */
 	uint64_t notify_sent;		/* event-channel sends */
 	uint64_t notify_recv;		/* events received */
@@ -177,7 +187,10 @@ struct pvk_netfront_stats {
  * added    a vif is known and negotiating (xenstore-watch context)
  * link     the link went up (backend Connected) or down (closing,
  *          removed, broken) (xenstore-watch or event context)
- * rx       a frame arrived (event context, or inside pvk_netfront_poll())
+ * rx       a frame arrived (event context, or inside pvk_netfront_poll());
+ *          rx hooks of one queue never nest and see frames in order (an
+ *          rx of that queue started from inside the hook, e.g. by
+ *          pvk_netfront_poll(), is left to the running one)
  * removed  the vif closed for good (xenstore-watch context)
  */
 struct pvk_netfront_hooks {
@@ -198,7 +211,9 @@ struct pvk_netfront_hooks {
  *                        the key)
  *   queues=N             queues asked for, 1..8 (default 2; fewer if the
  *                        backend offers fewer)
- *   rx_buffers=N         receive pages posted per queue, 1..256 (default 256)
+ *   rx_buffers=N         receive pages posted per queue, 1..256 (default 256;
+ *                        with sg at least 19 are posted, logged: netback
+ *                        waits for room for its largest frame)
  * Returns 0, or -PVK_XEN_EINVAL for an unknown name or a bad value.
  */
 int pvk_netfront_option(const char *name, const char *value);
@@ -219,7 +234,8 @@ int pvk_netfront_xmit(struct pvk_netfront *dev, struct pvk_net_tx *tx);
 void pvk_netfront_kick(struct pvk_netfront *dev, unsigned int queue);
 /* Processes responses now, on every queue (a host polling). */
 void pvk_netfront_poll(struct pvk_netfront *dev);
-/* Waits (bounded) until queue can take a frame. Thread context. */
+/* Waits (bounded) until queue has room for a frame of info->max_frame
+ * (so a frame sent next is never refused for room). Thread context. */
 int pvk_netfront_wait_tx(struct pvk_netfront *dev, unsigned int queue,
 			 uint64_t timeout_ns);
 

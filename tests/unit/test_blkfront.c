@@ -142,6 +142,16 @@ void unit_fake_grant_mapped(pvk_grant_ref_t ref, bool mapped)
 		kit.mapped[ref] = mapped;
 }
 
+void unit_fake_grant_fail_in(int n)
+{
+	kit.grants_left = n;
+}
+
+void unit_fake_grant_map_on_grant(bool on)
+{
+	kit.map_on_grant = on;
+}
+
 bool unit_fake_event(pvk_evtchn_port_t port)
 {
 	if (port < 5 || port - 5 >= FAKE_PORTS || !kit.handler[port - 5])

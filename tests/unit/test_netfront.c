@@ -107,11 +107,13 @@ static void on_rx(struct pvk_netfront *dev, const struct pvk_net_rx *f)
 
 static const struct pvk_netfront_hooks hooks = { .link = on_link, .rx = on_rx };
 
+static struct pvk_net_tx *last_done_tx;
+
 static void tx_done(struct pvk_net_tx *tx, int status)
 {
-	(void)tx;
 	dones++;
 	last_done_status = status;
+	last_done_tx = tx;
 }
 
 static void never_done(struct pvk_net_tx *tx, int status)
@@ -269,6 +271,23 @@ static void fill_pattern(uint32_t seed)
 	pattern[13] = 0x00;
 }
 
+/* pattern's headers: IPv4 (version 4, 20 bytes, not a fragment) or IPv6
+ * (no extension header) after the Ethernet header, carrying proto. */
+static void put_ip(int version, uint8_t proto)
+{
+	pattern[12] = version == 4 ? 0x08 : 0x86;
+	pattern[13] = version == 4 ? 0x00 : 0xdd;
+	if (version == 4) {
+		pattern[14] = 0x45;
+		pattern[20] = 0;
+		pattern[21] = 0;
+		pattern[23] = proto;
+	} else {
+		pattern[14] = 0x60;
+		pattern[20] = proto;
+	}
+}
+
 /* After the backend's misbehaviour: disabled, told, no frame delivered,
  * a transmit refused with -EIO instead of reaching the ring. */
 static void check_disabled(const char *why)
@@ -348,61 +367,84 @@ UNIT_TEST(netfront_tx_frame_checks)
 
 	/* Checksum offload: IPv4 needs csum_offload, IPv6 ipv6_csum_offload. */
 	fr[0].len = 100;
+	put_ip(4, 6);
 	tx.flags = PVK_NET_TX_CSUM_PARTIAL;
 	tx.csum_start = 34;
-	tx.csum_offset = 6;
+	tx.csum_offset = 16;
 	CHECK_EQ(netfront_tx_check(&info, &tx, &len), -PVK_XEN_EOPNOTSUPP);
 	info.csum_offload = true;
 	CHECK_EQ(netfront_tx_check(&info, &tx, &len), 0);
-	pattern[12] = 0x86;
-	pattern[13] = 0xdd;
+	put_ip(6, 6);
+	tx.csum_start = 54;
 	CHECK_EQ(netfront_tx_check(&info, &tx, &len), -PVK_XEN_EOPNOTSUPP);
 	info.ipv6_csum_offload = true;
 	CHECK_EQ(netfront_tx_check(&info, &tx, &len), 0);
 	info.csum_offload = false;
 	CHECK_EQ(netfront_tx_check(&info, &tx, &len), 0);
-	pattern[12] = 0x08;
-	pattern[13] = 0x00;
+	put_ip(4, 6);
+	tx.csum_start = 34;
 	CHECK_EQ(netfront_tx_check(&info, &tx, &len), -PVK_XEN_EOPNOTSUPP);
 	info.csum_offload = true;
-	/* Behind a VLAN tag, the inner ethertype counts; across pieces too. */
+	/* Headers across pieces are read too. */
 	fr[0].len = 13;
 	fr[1] = (struct pvk_net_frag){ pattern + 13, 87 };
 	tx.nr_frags = 2;
+	CHECK_EQ(netfront_tx_check(&info, &tx, &len), 0);
+	/* What netback cannot find the checksum of it drops while answering
+	 * OKAY: refused. Behind a VLAN tag: */
 	pattern[12] = 0x81;
 	pattern[13] = 0x00;
-	pattern[16] = 0x86;
-	pattern[17] = 0xdd;
-	info.ipv6_csum_offload = false;
-	CHECK_EQ(netfront_tx_check(&info, &tx, &len), -PVK_XEN_EOPNOTSUPP);
 	pattern[16] = 0x08;
 	pattern[17] = 0x00;
-	CHECK_EQ(netfront_tx_check(&info, &tx, &len), 0);
-	/* Not IP: netback could not find the checksum. */
-	pattern[12] = 0x08;
+	CHECK_EQ(netfront_tx_check(&info, &tx, &len), -PVK_XEN_EOPNOTSUPP);
+	/* Not IP: */
+	put_ip(4, 6);
 	pattern[13] = 0x06;
 	CHECK_EQ(netfront_tx_check(&info, &tx, &len), -PVK_XEN_EOPNOTSUPP);
-	pattern[13] = 0x00;
-	tx.nr_frags = 1;
-	fr[0].len = 100;
-	/* csum_start and csum_offset within the frame: exactly at the end. */
-	tx.csum_start = 98;
-	tx.csum_offset = 0;
+	/* Neither TCP nor UDP (ICMP): */
+	put_ip(4, 1);
+	CHECK_EQ(netfront_tx_check(&info, &tx, &len), -PVK_XEN_EOPNOTSUPP);
+	put_ip(6, 58);
+	CHECK_EQ(netfront_tx_check(&info, &tx, &len), -PVK_XEN_EOPNOTSUPP);
+	/* An IPv4 fragment (more fragments; an offset), a bad header: */
+	put_ip(4, 6);
+	pattern[20] = 0x20;
+	CHECK_EQ(netfront_tx_check(&info, &tx, &len), -PVK_XEN_EOPNOTSUPP);
+	pattern[20] = 0x00;
+	pattern[21] = 0x01;
+	CHECK_EQ(netfront_tx_check(&info, &tx, &len), -PVK_XEN_EOPNOTSUPP);
+	pattern[20] = 0x40;		/* don't fragment: fine */
+	pattern[21] = 0x00;
 	CHECK_EQ(netfront_tx_check(&info, &tx, &len), 0);
-	tx.csum_offset = 1;
+	pattern[14] = 0x44;		/* IHL 16 bytes */
+	CHECK_EQ(netfront_tx_check(&info, &tx, &len), -PVK_XEN_EOPNOTSUPP);
+	pattern[14] = 0x46;		/* IHL 24: the transport header moves */
 	CHECK_EQ(netfront_tx_check(&info, &tx, &len), -PVK_XEN_EINVAL);
-	tx.csum_start = 99;
-	tx.csum_offset = 0;
+	tx.csum_start = 38;
+	CHECK_EQ(netfront_tx_check(&info, &tx, &len), 0);
+	tx.csum_start = 34;
+	pattern[14] = 0x45;
+	/* csum_start at the transport header, csum_offset TCP's or UDP's. */
+	tx.csum_offset = 6;
 	CHECK_EQ(netfront_tx_check(&info, &tx, &len), -PVK_XEN_EINVAL);
-	tx.csum_start = 101;
+	put_ip(4, 17);
+	CHECK_EQ(netfront_tx_check(&info, &tx, &len), 0);
+	tx.csum_offset = 16;
+	CHECK_EQ(netfront_tx_check(&info, &tx, &len), -PVK_XEN_EINVAL);
+	put_ip(4, 6);
+	tx.csum_start = 35;
 	CHECK_EQ(netfront_tx_check(&info, &tx, &len), -PVK_XEN_EINVAL);
 	tx.csum_start = 34;
-	tx.csum_offset = 0xffff;
+	/* The checksum field within the frame: a frame ending in it. */
+	tx.nr_frags = 1;
+	fr[0].len = 52;
+	CHECK_EQ(netfront_tx_check(&info, &tx, &len), 0);
+	fr[0].len = 51;
 	CHECK_EQ(netfront_tx_check(&info, &tx, &len), -PVK_XEN_EINVAL);
-	tx.csum_offset = 16;
+	fr[0].len = 100;
 
-	/* GSO: negotiated, an MSS, the checksum left to the backend, the
-	 * ethertype of its type. */
+	/* GSO: negotiated, an MSS, the checksum left to the backend, TCP
+	 * over the IP version of its type. */
 	tx.gso_type = PVK_NET_GSO_TCPV4;
 	tx.gso_size = 1448;
 	CHECK_EQ(netfront_tx_check(&info, &tx, &len), -PVK_XEN_EOPNOTSUPP);
@@ -417,13 +459,18 @@ UNIT_TEST(netfront_tx_frame_checks)
 	tx.flags = 0;
 	CHECK_EQ(netfront_tx_check(&info, &tx, &len), -PVK_XEN_EINVAL);
 	tx.flags = PVK_NET_TX_CSUM_PARTIAL;
+	put_ip(4, 17);
+	tx.csum_offset = 6;
+	CHECK_EQ(netfront_tx_check(&info, &tx, &len), -PVK_XEN_EINVAL);	/* UDP */
+	put_ip(4, 6);
+	tx.csum_offset = 16;
 	tx.gso_type = PVK_NET_GSO_TCPV6;
 	CHECK_EQ(netfront_tx_check(&info, &tx, &len), -PVK_XEN_EOPNOTSUPP);
 	info.gso_tcpv6 = true;
 	info.ipv6_csum_offload = true;
 	CHECK_EQ(netfront_tx_check(&info, &tx, &len), -PVK_XEN_EINVAL);	/* an IPv4 frame */
-	pattern[12] = 0x86;
-	pattern[13] = 0xdd;
+	put_ip(6, 6);
+	tx.csum_start = 54;
 	CHECK_EQ(netfront_tx_check(&info, &tx, &len), 0);
 	tx.gso_type = (enum pvk_net_gso)3;
 	CHECK_EQ(netfront_tx_check(&info, &tx, &len), -PVK_XEN_EINVAL);
@@ -507,12 +554,18 @@ UNIT_TEST(netfront_tx_sg_chain_packed_and_completed)
 	unsigned int n;
 
 	fill_pattern(7);
+	put_ip(4, 17);
 	for (unsigned int i = 0; i < 5; i++) {
 		fr[i] = (struct pvk_net_frag){ pattern + off, cuts[i] };
 		off += cuts[i];
 	}
 	nf_up(ALL_FEATS);
 	q = &nd->queues[0];
+	/* Bounce pages with old contents, so that zeroing shows. */
+	for (unsigned int i = 0; i < NETFRONT_RING_ENTS; i++) {
+		q->tx_bounce[i] = malloc(NETFRONT_PAGE);
+		memset(q->tx_bounce[i], 0xa5, NETFRONT_PAGE);
+	}
 	CHECK_EQ(nd->info.max_frame, 65535);
 	CHECK_EQ(pvk_netfront_xmit(nd, &tx), 0);
 	CHECK_EQ(back_tx_pending(0), 3);
@@ -529,6 +582,7 @@ UNIT_TEST(netfront_tx_sg_chain_packed_and_completed)
 			CHECK_EQ(((uint8_t *)q->tx_bounce[ids[2]])[i], 0);
 			break;
 		}
+	CHECK_EQ(((uint8_t *)q->tx_bounce[ids[2]])[808], 0);
 	CHECK_EQ(q->stats.grants - 2 - 256, 3);	/* rings, buffers, then 3 */
 	/* Done once, after the last slot is answered, whatever the order. */
 	back_tx_rsp(0, ids[1], PVK_NETIF_RSP_OKAY);
@@ -628,6 +682,7 @@ UNIT_TEST(netfront_tx_gso_extra_slot)
 	unsigned int n;
 
 	fill_pattern(11);
+	put_ip(4, 6);
 	nf_up(ALL_FEATS);
 	CHECK_EQ(pvk_netfront_xmit(nd, &tx), 0);
 	CHECK_EQ(back_tx_pending(0), 5 + 1);
@@ -1244,6 +1299,386 @@ UNIT_TEST(netfront_rx_protocol_violations_disable_device)
 	}
 }
 
+/* ---- Frame state, bounds, re-entry -------------------------------------- */
+
+/* netback answers a frame's head first (zerocopy release order): the head
+ * must not be given to another frame before the tail is answered. */
+UNIT_TEST(netfront_tx_head_answered_first_not_reused)
+{
+	struct pvk_net_frag big = { pattern, 5000 }, small = { pattern, 60 };
+	static struct pvk_net_tx a, b, fill[NETFRONT_RING_ENTS];
+	struct netfront_queue *q;
+	uint16_t head, tail;
+
+	fill_pattern(51);
+	nf_up(ALL_FEATS);
+	q = &nd->queues[0];
+	a = (struct pvk_net_tx){ .frags = &big, .nr_frags = 1, .done = tx_done };
+	b = (struct pvk_net_tx){ .frags = &small, .nr_frags = 1, .done = tx_done };
+	CHECK_EQ(pvk_netfront_xmit(nd, &a), 0);
+	head = back_tx_req(0).id;
+	tail = back_tx_req(0).id;
+	/* The ring and the slots full. */
+	for (unsigned int i = 0; i < NETFRONT_RING_ENTS - 2; i++) {
+		fill[i] = (struct pvk_net_tx){ .frags = &small, .nr_frags = 1, .done = tx_done };
+		CHECK_EQ(pvk_netfront_xmit(nd, &fill[i]), 0);
+		back_tx_req(0);
+	}
+	CHECK_EQ(q->tx_free_count, 0);
+	back_tx_rsp(0, head, PVK_NETIF_RSP_OKAY);
+	pvk_netfront_poll(nd);
+	CHECK_EQ(dones, 0);
+	/* The head is not free yet: B waits. */
+	CHECK_EQ(pvk_netfront_xmit(nd, &b), -PVK_XEN_EAGAIN);
+	back_tx_rsp(0, tail, PVK_NETIF_RSP_OKAY);
+	pvk_netfront_poll(nd);
+	CHECK_EQ(dones, 1);
+	CHECK(last_done_tx == &a);
+	CHECK_EQ(last_done_status, 0);
+	CHECK_EQ(q->tx_free_count, 2);
+	CHECK_EQ(pvk_netfront_xmit(nd, &b), 0);
+	CHECK(!nd->broken);
+	nf_down();
+	CHECK_EQ(dones, NETFRONT_RING_ENTS);	/* the fill and B, at the stop */
+}
+
+/* Link down with a frame's head answered and its tail not: the frame
+ * still fails, once. */
+UNIT_TEST(netfront_tx_head_answered_then_stop)
+{
+	struct pvk_net_frag big = { pattern, 5000 };
+	struct pvk_net_tx a = { .frags = &big, .nr_frags = 1, .done = tx_done };
+	uint16_t head;
+
+	fill_pattern(52);
+	nf_up(ALL_FEATS);
+	CHECK_EQ(pvk_netfront_xmit(nd, &a), 0);
+	head = back_tx_req(0).id;
+	back_tx_req(0);
+	back_tx_rsp(0, head, PVK_NETIF_RSP_OKAY);
+	pvk_netfront_poll(nd);
+	CHECK_EQ(dones, 0);
+	netfront_queues_stop(nd, -PVK_XEN_ENODEV);
+	CHECK_EQ(dones, 1);
+	CHECK(last_done_tx == &a);
+	CHECK_EQ(last_done_status, -PVK_XEN_ENODEV);
+	netfront_queues_stop(nd, -PVK_XEN_ENODEV);
+	CHECK_EQ(dones, 1);
+	nf_down();
+	CHECK_EQ(dones, 1);
+}
+
+/* A request queued (PVK_NET_TX_MORE) but not pushed is not the backend's
+ * to answer. */
+UNIT_TEST(netfront_tx_answer_to_unpushed_disables_device)
+{
+	struct pvk_net_frag fr = { pattern, 60 };
+	struct pvk_net_tx a = { .frags = &fr, .nr_frags = 1, .done = tx_done };
+	struct pvk_net_tx b = { .frags = &fr, .nr_frags = 1, .done = tx_done,
+				.flags = PVK_NET_TX_MORE };
+	uint16_t unpushed;
+
+	fill_pattern(53);
+	nf_up(NO_FEATS);
+	CHECK_EQ(pvk_netfront_xmit(nd, &a), 0);
+	CHECK_EQ(pvk_netfront_xmit(nd, &b), 0);
+	CHECK_EQ(back_tx_pending(0), 1);
+	/* The backend reads past req_prod and answers B instead of A. */
+	unpushed = PVK_RING_GET_REQUEST(&btx[0], 1)->id;
+	back_tx_rsp(0, unpushed, PVK_NETIF_RSP_OKAY);
+	pvk_netfront_poll(nd);
+	check_disabled("answered a transmit not outstanding");
+	CHECK_EQ(dones, 2);
+	CHECK_EQ(last_done_status, -PVK_XEN_EIO);
+	nf_down();
+
+	/* More answers than requests pushed. */
+	nf_up(NO_FEATS);
+	CHECK_EQ(pvk_netfront_xmit(nd, &b), 0);
+	back_tx_rsp(0, PVK_RING_GET_REQUEST(&btx[0], 0)->id, PVK_NETIF_RSP_OKAY);
+	pvk_netfront_poll(nd);
+	check_disabled("more transmit responses than requests pushed");
+	nf_down();
+}
+
+/* The unknown status is logged as the negative number it is. */
+UNIT_TEST(netfront_tx_bad_status_logged_signed)
+{
+	struct pvk_net_frag fr = { pattern, 60 };
+	struct pvk_net_tx a = { .frags = &fr, .nr_frags = 1, .done = tx_done };
+
+	fill_pattern(54);
+	nf_up(NO_FEATS);
+	CHECK_EQ(pvk_netfront_xmit(nd, &a), 0);
+	back_tx_rsp(0, back_tx_req(0).id, -3);
+	pvk_netfront_poll(nd);
+	CHECK(unit_log_has(", -3): device disabled"));
+	check_disabled("sent an unknown transmit status");
+	nf_down();
+}
+
+/* The backend maps a grant of a frame that could not be queued: the
+ * slot is kept out of use, the device disabled. */
+UNIT_TEST(netfront_tx_rollback_keeps_mapped_slot)
+{
+	struct pvk_net_frag fr = { pattern, 5000 };
+	struct pvk_net_tx a = { .frags = &fr, .nr_frags = 1, .done = tx_done };
+	struct netfront_queue *q;
+	uint16_t first;
+	unsigned int live;
+
+	fill_pattern(55);
+	nf_up(ALL_FEATS);
+	q = &nd->queues[0];
+	first = q->tx_free[q->tx_free_head];
+	live = nd->grants_live;
+	unit_fake_grant_map_on_grant(true);
+	unit_fake_grant_fail_in(2);
+	CHECK_EQ(pvk_netfront_xmit(nd, &a), -PVK_XEN_ENOSPC);
+	unit_fake_grant_map_on_grant(false);
+	CHECK(q->txs[first].kept);
+	CHECK_EQ(q->tx_free_count, NETFRONT_RING_ENTS - 1);
+	for (unsigned int i = 0; i < q->tx_free_count; i++)
+		CHECK(q->tx_free[(q->tx_free_head + i) % NETFRONT_RING_ENTS] != first);
+	CHECK_EQ(nd->grants_live, live + 1);
+	CHECK_EQ(back_tx_pending(0), 0);
+	check_disabled("mapped a transmit page never sent");
+	CHECK_EQ(dones, 0);
+	/* The backend lets go once Closed: the retry at teardown ends it. */
+	unit_fake_grant_mapped(q->txs[first].gref, false);
+	nf_down();
+}
+
+/* done() may send the next frame (it runs unlocked). */
+static struct pvk_net_tx chained;
+
+static void done_then_send(struct pvk_net_tx *tx, int status)
+{
+	tx_done(tx, status);
+	if (status == 0)
+		CHECK_EQ(pvk_netfront_xmit(nd, &chained), 0);
+}
+
+UNIT_TEST(netfront_tx_done_sends_again)
+{
+	struct pvk_net_frag fr = { pattern, 60 };
+	struct pvk_net_tx a = { .frags = &fr, .nr_frags = 1, .done = done_then_send };
+
+	fill_pattern(56);
+	nf_up(NO_FEATS);
+	chained = (struct pvk_net_tx){ .frags = &fr, .nr_frags = 1, .done = tx_done };
+	CHECK_EQ(pvk_netfront_xmit(nd, &a), 0);
+	back_tx_rsp(0, back_tx_req(0).id, PVK_NETIF_RSP_OKAY);
+	pvk_netfront_poll(nd);
+	CHECK_EQ(dones, 1);
+	CHECK_EQ(back_tx_pending(0), 1);
+	back_tx_rsp(0, back_tx_req(0).id, PVK_NETIF_RSP_OKAY);
+	pvk_netfront_poll(nd);
+	CHECK_EQ(dones, 2);
+	CHECK(last_done_tx == &chained);
+	CHECK(!nd->broken);
+	nf_down();
+}
+
+/* Responses answering buffers reposted during this very pass (not pushed
+ * yet): the backend cannot have seen them; it would hold us forever. */
+UNIT_TEST(netfront_rx_responses_beyond_pushed_disable_device)
+{
+	uint16_t ids[4];
+
+	fill_pattern(57);
+	nf_up_with(1, false, NO_FEATS, 4);
+	for (unsigned int i = 0; i < 4; i++)
+		ids[i] = PVK_RING_GET_REQUEST(&brx[0], i)->id;
+	for (unsigned int i = 0; i < 8; i++) {
+		struct pvk_netif_rx_response *r =
+			PVK_RING_GET_RESPONSE(&brx[0], brx[0].rsp_prod_pvt);
+
+		*r = (struct pvk_netif_rx_response){ .id = ids[i % 4], .status = 60 };
+		brx[0].rsp_prod_pvt++;
+	}
+	back_rx_push(0);
+	pvk_netfront_poll(nd);
+	check_disabled("more receive responses than buffers posted");
+	nf_down();
+}
+
+static void play_chain_forever(void)
+{
+	for (unsigned int i = 0; i < PVK_NET_MAX_FRAGS + 1; i++)
+		back_rx_slot(0, pattern, 100, PVK_NETRXF_more_data);
+}
+
+static void play_extra_repeated(void)
+{
+	struct pvk_netif_extra_info gso = { .type = PVK_XEN_NETIF_EXTRA_TYPE_GSO,
+					    .flags = PVK_XEN_NETIF_EXTRA_FLAG_MORE,
+					    .u.gso = { .size = 1448, .type = 1 } };
+
+	back_rx_slot(0, pattern, 100, PVK_NETRXF_extra_info);
+	back_rx_extra(0, gso);
+	back_rx_extra(0, gso);
+}
+
+static void play_csum_past_first(void)
+{
+	back_rx_slot(0, pattern, 4096, PVK_NETRXF_more_data);
+	back_rx_slot(0, pattern, 100, PVK_NETRXF_data_validated);
+}
+
+UNIT_TEST(netfront_rx_endless_chains_disable_device)
+{
+	const struct rx_misdeed cases[] = {
+		{ "sent a receive chain of more slots than a frame has", ALL_FEATS,
+		  play_chain_forever },
+		{ "sent one extra-info type twice in a frame", ALL_FEATS, play_extra_repeated },
+		{ "set checksum flags past a frame's first slot", ALL_FEATS,
+		  play_csum_past_first },
+	};
+
+	fill_pattern(58);
+	for (unsigned int i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		nf_up(cases[i].f);
+		cases[i].play();
+		back_rx_push(0);
+		pvk_netfront_poll(nd);
+		if (!unit_log_has(cases[i].why))
+			unit_fail(__FILE__, __LINE__, "case %u: no \"%s\" in: %s", i,
+				  cases[i].why, unit_log());
+		check_disabled(cases[i].why);
+		nf_down();
+	}
+}
+
+/* A GSO frame of the other IP version, or an MSS beyond the frame:
+ * dropped, counted. */
+UNIT_TEST(netfront_rx_gso_mismatch_dropped)
+{
+	struct pvk_netif_extra_info gso = { .type = PVK_XEN_NETIF_EXTRA_TYPE_GSO,
+					    .u.gso = { .size = 1448,
+						       .type = PVK_XEN_NETIF_GSO_TYPE_TCPV6 } };
+
+	fill_pattern(59);
+	nf_up(ALL_FEATS);
+	back_rx_slot(0, pattern, 3000, PVK_NETRXF_extra_info);	/* IPv4 */
+	back_rx_extra(0, gso);
+	gso.u.gso.type = PVK_XEN_NETIF_GSO_TYPE_TCPV4;
+	gso.u.gso.size = 3001;
+	back_rx_slot(0, pattern, 3000, PVK_NETRXF_extra_info);
+	back_rx_extra(0, gso);
+	gso.u.gso.size = 1448;
+	back_rx_slot(0, pattern, 3000, PVK_NETRXF_extra_info);
+	back_rx_extra(0, gso);
+	back_rx_push(0);
+	pvk_netfront_poll(nd);
+	CHECK_EQ(nd->queues[0].stats.rx_drop_error, 2);
+	CHECK_EQ(frames_seen, 1);
+	CHECK_EQ(seen_frame.gso_type, PVK_NET_GSO_TCPV4);
+	CHECK(!nd->broken);
+	nf_down();
+}
+
+/* A failed refill is retried; a start that cannot post everything still
+ * starts with what it posted. */
+UNIT_TEST(netfront_rx_refill_retried)
+{
+	struct netfront_queue *q;
+
+	fill_pattern(60);
+	nf_up_with(1, false, NO_FEATS, 4);
+	q = &nd->queues[0];
+	back_rx_frame(0, pattern, 60, 0);
+	back_rx_push(0);
+	unit_fake_grant_fail_in(1);
+	pvk_netfront_poll(nd);
+	CHECK_EQ(frames_seen, 1);
+	CHECK_EQ(q->rx_posted, 3);
+	CHECK_EQ(q->stats.rx_drop_nobuf, 1);
+	pvk_netfront_poll(nd);
+	CHECK_EQ(q->rx_posted, 4);
+	CHECK_EQ(((struct pvk_netif_rx_sring *)q->rx_page)->req_prod, 5);
+	/* The buffer is in rotation again: a frame into it. */
+	for (unsigned int i = 0; i < 4; i++)
+		back_rx_frame(0, pattern, 60, 0);
+	back_rx_push(0);
+	pvk_netfront_poll(nd);
+	CHECK_EQ(frames_seen, 5);
+	CHECK(!nd->broken);
+	nf_down();
+
+	/* The start: the third buffer's grant fails (after the 2 rings'). */
+	unit_fake_kit_reset();
+	nd = calloc(1, sizeof(*nd));
+	strcpy(nd->name, "device/vif/0");
+	netfront_opts.rx_buffers = 4;
+	CHECK_EQ(netfront_queues_setup(nd, 1, false), 0);
+	unit_fake_grant_fail_in(3);
+	CHECK_EQ(netfront_queues_start(nd), 0);
+	q = &nd->queues[0];
+	CHECK_EQ(q->rx_posted, 2);
+	pvk_netfront_poll(nd);
+	CHECK_EQ(q->rx_posted, 4);
+	nf_down();
+}
+
+/* The rx hook sends and polls: no nested delivery, frames in order. */
+static unsigned int hook_depth, hook_depth_max, hook_order[4], hook_n;
+
+static void on_rx_reenter(struct pvk_netfront *dev, const struct pvk_net_rx *f)
+{
+	static struct pvk_net_frag fr = { pattern, 60 };
+	static struct pvk_net_tx tx = { .frags = &fr, .nr_frags = 1, .done = tx_done };
+
+	hook_depth++;
+	if (hook_depth > hook_depth_max)
+		hook_depth_max = hook_depth;
+	if (hook_n < 4)
+		hook_order[hook_n++] = (unsigned int)f->len;
+	CHECK_EQ(pvk_netfront_xmit(dev, &tx), 0);
+	pvk_netfront_poll(dev);
+	hook_depth--;
+}
+
+static const struct pvk_netfront_hooks reenter_hooks = { .rx = on_rx_reenter };
+
+UNIT_TEST(netfront_rx_hook_never_nests)
+{
+	fill_pattern(61);
+	nf_up(NO_FEATS);
+	netfront_hooks = &reenter_hooks;
+	hook_depth = hook_depth_max = hook_n = 0;
+	back_rx_frame(0, pattern, 60, 0);
+	back_rx_push(0);
+	pvk_netfront_poll(nd);
+	CHECK_EQ(hook_n, 1);
+	/* Two frames: the first's hook polls while the second waits. */
+	back_rx_frame(0, pattern, 61, 0);
+	back_rx_frame(0, pattern, 62, 0);
+	back_rx_push(0);
+	pvk_netfront_poll(nd);
+	CHECK_EQ(hook_n, 3);
+	CHECK_EQ(hook_depth_max, 1);
+	CHECK_EQ(hook_order[1], 61);
+	CHECK_EQ(hook_order[2], 62);
+	CHECK_EQ(back_tx_pending(0), 3);
+	CHECK(!nd->broken);
+	nf_down();
+}
+
+/* A broken device never comes up, whoever reports the backend Connected. */
+UNIT_TEST(netfront_link_never_up_when_broken)
+{
+	nf_up(NO_FEATS);
+	netfront_set_link(nd, false);
+	CHECK_EQ(link_downs, 1);
+	netfront_break(nd, "test", -1, 2);
+	netfront_set_link(nd, true);
+	CHECK(!nd->info.link_up);
+	CHECK_EQ(link_downs, 1);
+	CHECK(unit_log_has("(-1, 2)"));
+	nf_down();
+}
+
 /* ---- Teardown, reconnect ------------------------------------------------- */
 
 UNIT_TEST(netfront_teardown_then_setup_again)
@@ -1325,6 +1760,12 @@ UNIT_TEST(netfront_teardown_then_setup_again)
 	netfront_queues_stop(nd, -PVK_XEN_ENODEV);
 	netfront_queues_teardown(nd);
 	CHECK_EQ(nd->grants_live, 3);
+	/* Once it lets go, the next teardown ends the kept grants. */
+	unit_fake_grant_mapped(q->txs[kept_id].gref, false);
+	unit_fake_grant_mapped(q->rxb[kept_rx].gref, false);
+	netfront_queues_teardown(nd);
+	CHECK_EQ(nd->grants_live, 1);		/* the old ring page's */
+	CHECK(!q->txs[kept_id].kept && !q->rxb[kept_rx].kept);
 	free(old_tx_ring);
 	q->txs[kept_id].kept = false;	/* so free_queues frees it once */
 	free_queues(nd);
