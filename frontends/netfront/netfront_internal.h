@@ -71,9 +71,9 @@ struct netfront_queue_keys {
 	unsigned int tx_ref, rx_ref, port_tx, port_rx;
 };
 /* Written: multi-queue-num-queues, 4 per queue, 7 features. Removed (the
- * other layout's keys, left by an earlier connection): at most the 5 flat
- * queue keys, multi-queue-num-queues and one per queue. */
-#define NETFRONT_MAX_KEYS	(1 + 4 * NETFRONT_MAX_QUEUES + 7 + 6 + NETFRONT_MAX_QUEUES)
+ * other layouts' keys, left by an earlier connection): at most the 5 flat
+ * queue keys and two per queue (or its whole queue-N directory). */
+#define NETFRONT_MAX_KEYS	(1 + 4 * NETFRONT_MAX_QUEUES + 7 + 5 + 2 * NETFRONT_MAX_QUEUES)
 struct netfront_keys {
 	unsigned int n;
 	struct pvk_xenbus_kv kv[NETFRONT_MAX_KEYS];

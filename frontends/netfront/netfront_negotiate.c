@@ -90,6 +90,7 @@ void netfront_build_keys(struct netfront_keys *ks,
 		rm(ks, "", "event-channel-rx");
 	} else {
 		rm(ks, "", "multi-queue-num-queues");
+		rm(ks, "", "queue-0");
 	}
 	for (unsigned int i = 0; i < NETFRONT_MAX_QUEUES; i++) {
 		char prefix[12] = "";

@@ -2,13 +2,15 @@
  * tests/unit/fake_kit.h - controls of the kit interfaces test_blkfront.c
  * plays (grants, event channels) for other tests of this binary that use
  * them too (test_netfront.c): a fresh state, a grant the backend keeps
- * mapped, delivering a port's event.
+ * mapped, delivering a port's event; and the xenbus calls it plays for
+ * blkfront, handed to test_netfront_xenbus.c for a vif device.
  */
 #ifndef UNIT_FAKE_KIT_H
 #define UNIT_FAKE_KIT_H
 
 #include <pvkit/events.h>
 #include <pvkit/grant.h>
+#include <pvkit/xenbus.h>
 
 void unit_fake_kit_reset(void);
 void unit_fake_grant_mapped(pvk_grant_ref_t ref, bool mapped);
@@ -16,7 +18,22 @@ void unit_fake_grant_mapped(pvk_grant_ref_t ref, bool mapped);
 void unit_fake_grant_fail_in(int n);
 /* A hostile backend maps each new grant at once (ending it is refused). */
 void unit_fake_grant_map_on_grant(bool on);
+/* Every grant refused (ENOSPC) until called again with false. */
+void unit_fake_grants_refused(bool refuse);
+unsigned int unit_fake_grants_live(void);
 /* Runs port's handler; false if it has none. */
 bool unit_fake_event(pvk_evtchn_port_t port);
+
+/* test_netfront_xenbus.c's xenbus, for devices under device/vif/. */
+static inline bool unit_fake_is_vif(const struct pvk_xenbus_device *d)
+{
+	return __builtin_strncmp(d->nodename, "device/vif/", 11) == 0;
+}
+int unit_vif_read_feature(struct pvk_xenbus_device *d, const char *name,
+			  unsigned long def, unsigned long *out);
+int unit_vif_switch_state(struct pvk_xenbus_device *d, enum pvk_xenbus_state s);
+int unit_vif_write_keys(struct pvk_xenbus_device *d, const struct pvk_xenbus_kv *kv,
+			unsigned int n);
+int unit_vif_register_driver(struct pvk_xenbus_driver *drv);
 
 #endif /* UNIT_FAKE_KIT_H */

@@ -34,6 +34,7 @@ static struct {
 	unsigned int next, live;
 	unsigned int sends;
 	int grants_left;		/* > 0: grants that succeed, then ENOSPC */
+	bool refuse;			/* every grant ENOSPC (netfront tests) */
 	bool map_on_grant;		/* a hostile backend maps each grant at once */
 	void (*on_grant)(void);		/* runs first in the next grant (once): a
 					 * second submitter meanwhile */
@@ -67,6 +68,8 @@ int pvk_grant_access_page(pvk_domid_t domid, const void *page, bool readonly,
 		f();
 	}
 	if (kit.grants_left > 0 && --kit.grants_left == 0)
+		return -PVK_XEN_ENOSPC;
+	if (kit.refuse)
 		return -PVK_XEN_ENOSPC;
 	for (unsigned int i = 0; i < MAX_REFS; i++) {
 		unsigned int r = (kit.next + i) % MAX_REFS;
@@ -134,6 +137,16 @@ void unit_fake_kit_reset(void)
 {
 	memset(&kit, 0, sizeof(kit));
 	kit.next = 8;
+}
+
+void unit_fake_grants_refused(bool refuse)
+{
+	kit.refuse = refuse;
+}
+
+unsigned int unit_fake_grants_live(void)
+{
+	return kit.live;
 }
 
 void unit_fake_grant_mapped(pvk_grant_ref_t ref, bool mapped)
@@ -1412,7 +1425,8 @@ static struct {
 int pvk_xenbus_read_feature(struct pvk_xenbus_device *d, const char *name,
 			    unsigned long def, unsigned long *out)
 {
-	(void)d;
+	if (unit_fake_is_vif(d))
+		return unit_vif_read_feature(d, name, def, out);
 	for (const char *const *k = xb.keys; k && *k; k += 2)
 		if (!strcmp(k[0], name))
 			return pvk_xs_parse_ulong(k[1], out);
@@ -1422,6 +1436,8 @@ int pvk_xenbus_read_feature(struct pvk_xenbus_device *d, const char *name,
 
 int pvk_xenbus_switch_state(struct pvk_xenbus_device *d, enum pvk_xenbus_state s)
 {
+	if (unit_fake_is_vif(d))
+		return unit_vif_switch_state(d, s);
 	if (!pvk_xenbus_transition_ok(d->state, s)) {
 		xb.bad_transitions++;
 		return -PVK_XEN_EINVAL;
@@ -1439,7 +1455,8 @@ int pvk_xenbus_switch_state(struct pvk_xenbus_device *d, enum pvk_xenbus_state s
 int pvk_xenbus_write_keys(struct pvk_xenbus_device *d, const struct pvk_xenbus_kv *kv,
 			  unsigned int n)
 {
-	(void)d;
+	if (unit_fake_is_vif(d))
+		return unit_vif_write_keys(d, kv, n);
 	(void)kv;
 	xb.keys_written += n;
 	return 0;
@@ -1447,6 +1464,8 @@ int pvk_xenbus_write_keys(struct pvk_xenbus_device *d, const struct pvk_xenbus_k
 
 int pvk_xenbus_register_driver(struct pvk_xenbus_driver *drv)
 {
+	if (!strcmp(drv->devclass, "vif"))
+		return unit_vif_register_driver(drv);
 	xb.drv = drv;
 	return 0;
 }

@@ -4,13 +4,21 @@
  * and a backend's offer, the keys written for one queue and for several
  * (flat or under queue-N/, one event channel or split), the "trusted" and
  * "queues" switches, and what follows a Closed backend (reconnect, wait
- * for the removal, or disable).
+ * for the removal, or disable); the refused macs; and the vif driver
+ * itself (netfront_xenbus.c) against a backend and xenbus played here:
+ * a Closed cycle, netback's rebind (InitWait while connected, the old
+ * rings still mapped), a backend failing every connect, transient
+ * errors, a start that fails, a broken device closing, the keys of an
+ * earlier layout removed, removal and release.
  */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <pvkit/xen/errno.h>
 
 #include "frontends/netfront/netfront_internal.h"
+#include "fake_kit.h"
 #include "unit.h"
 
 static const struct netfront_options all_on = {
@@ -201,6 +209,15 @@ static const char *key(const struct netfront_keys *ks, const char *name)
 	return NULL;
 }
 
+/* Whether name is among the keys removed in the transaction. */
+static bool removed(const struct netfront_keys *ks, const char *name)
+{
+	for (unsigned int i = 0; i < ks->n; i++)
+		if (!strcmp(ks->kv[i].key, name) && !ks->kv[i].value)
+			return true;
+	return false;
+}
+
 UNIT_TEST(netfront_keys_one_queue)
 {
 	static struct netfront_keys ks;
@@ -216,7 +233,13 @@ UNIT_TEST(netfront_keys_one_queue)
 	o.ipv6_csum = false;
 	i = negotiated(&o, &netback, &rc, &capped);
 	netfront_build_keys(&ks, &i, &q);
-	CHECK_EQ(ks.n, 3 + 7);
+	/* 3 + 7 written; removed: the multi-queue and split keys, queue-0..7 */
+	CHECK_EQ(ks.n, 3 + 7 + 1 + 2 + 8);
+	CHECK(removed(&ks, "multi-queue-num-queues"));
+	CHECK(removed(&ks, "event-channel-tx") && removed(&ks, "event-channel-rx"));
+	CHECK(removed(&ks, "queue-1") && removed(&ks, "queue-7"));
+	CHECK(removed(&ks, "queue-0") && !removed(&ks, "event-channel"));
+	CHECK(!removed(&ks, "tx-ring-ref"));
 	CHECK_STR(key(&ks, "tx-ring-ref"), "8");
 	CHECK_STR(key(&ks, "rx-ring-ref"), "9");
 	CHECK_STR(key(&ks, "event-channel"), "5");
@@ -251,7 +274,13 @@ UNIT_TEST(netfront_keys_queues_split)
 	CHECK_EQ(i.nr_queues, NETFRONT_MAX_QUEUES);
 	netfront_build_keys(&ks, &i, q);
 	CHECK(ks.n <= NETFRONT_MAX_KEYS);
-	CHECK_EQ(ks.n, 1 + 4 * NETFRONT_MAX_QUEUES + 7);
+	/* removed: the 5 flat queue keys, queue-N/event-channel */
+	CHECK_EQ(ks.n, 1 + 4 * NETFRONT_MAX_QUEUES + 7 + 5 + NETFRONT_MAX_QUEUES);
+	CHECK(removed(&ks, "tx-ring-ref") && removed(&ks, "rx-ring-ref") &&
+	      removed(&ks, "event-channel") && removed(&ks, "event-channel-tx") &&
+	      removed(&ks, "event-channel-rx"));
+	CHECK(removed(&ks, "queue-3/event-channel"));
+	CHECK(!removed(&ks, "multi-queue-num-queues") && !removed(&ks, "queue-7"));
 	CHECK_STR(key(&ks, "multi-queue-num-queues"), "8");
 	/* No top-level queue keys with several queues (netif.h). */
 	CHECK(key(&ks, "tx-ring-ref") == NULL);
@@ -274,7 +303,11 @@ UNIT_TEST(netfront_keys_queues_split)
 	o.split_evtchn = false;
 	i = negotiated(&o, &b, &rc, &capped);
 	netfront_build_keys(&ks, &i, q);
-	CHECK_EQ(ks.n, 1 + 3 * 2 + 7);
+	/* removed: 5 flat, -tx/-rx of each, queue-2..7 */
+	CHECK_EQ(ks.n, 1 + 3 * 2 + 7 + 5 + 2 * 2 + 6);
+	CHECK(ks.n <= NETFRONT_MAX_KEYS);
+	CHECK(removed(&ks, "queue-1/event-channel-tx") && removed(&ks, "queue-2"));
+	CHECK(!removed(&ks, "queue-1") && !removed(&ks, "queue-1/event-channel"));
 	CHECK_STR(key(&ks, "multi-queue-num-queues"), "2");
 	CHECK_STR(key(&ks, "queue-1/event-channel"), "12");
 	CHECK(key(&ks, "queue-1/event-channel-tx") == NULL);
@@ -283,15 +316,484 @@ UNIT_TEST(netfront_keys_queues_split)
 UNIT_TEST(netfront_after_closed_decides)
 {
 	/* netback unbound and bound again: the device is still online. */
-	CHECK_EQ(netfront_after_closed(0, 1, false), NETFRONT_RECONNECT);
+	CHECK_EQ(netfront_after_closed(0, 1, false, 1), NETFRONT_RECONNECT);
 	/* xl network-detach wrote online=0 first. */
-	CHECK_EQ(netfront_after_closed(0, 0, false), NETFRONT_WAIT_REMOVAL);
-	/* The backend's directory is gone (or unreadable). */
-	CHECK_EQ(netfront_after_closed(-PVK_XEN_ENOENT, 1, false), NETFRONT_WAIT_REMOVAL);
-	CHECK_EQ(netfront_after_closed(-PVK_XEN_EINVAL, 1, false), NETFRONT_WAIT_REMOVAL);
-	CHECK_EQ(netfront_after_closed(0, 2, false), NETFRONT_WAIT_REMOVAL);
+	CHECK_EQ(netfront_after_closed(0, 0, false, 1), NETFRONT_WAIT_REMOVAL);
+	/* The backend's directory is gone. */
+	CHECK_EQ(netfront_after_closed(-PVK_XEN_ENOENT, 1, false, 1), NETFRONT_WAIT_REMOVAL);
+	CHECK_EQ(netfront_after_closed(0, 2, false, 1), NETFRONT_WAIT_REMOVAL);
+	/* Unreadable for another reason: not taken as a detach. */
+	CHECK_EQ(netfront_after_closed(-PVK_XEN_EAGAIN, 1, false, 1), NETFRONT_RETRY_LATER);
+	CHECK_EQ(netfront_after_closed(-PVK_XEN_EINVAL, 1, false, 1), NETFRONT_RETRY_LATER);
 	/* Closed yet still mapping our pages: not used again. */
-	CHECK_EQ(netfront_after_closed(0, 1, true), NETFRONT_DISABLE);
+	CHECK_EQ(netfront_after_closed(0, 1, true, 1), NETFRONT_DISABLE);
 	/* A detach wins over kept pages: the removal comes anyway. */
-	CHECK_EQ(netfront_after_closed(0, 0, true), NETFRONT_WAIT_REMOVAL);
+	CHECK_EQ(netfront_after_closed(0, 0, true, 1), NETFRONT_WAIT_REMOVAL);
+	/* Connections that never brought the link up: a few, not for ever. */
+	CHECK_EQ(netfront_after_closed(0, 1, false, NETFRONT_MAX_ATTEMPTS - 1),
+		 NETFRONT_RECONNECT);
+	CHECK_EQ(netfront_after_closed(0, 1, false, NETFRONT_MAX_ATTEMPTS), NETFRONT_GIVE_UP);
+}
+
+UNIT_TEST(netfront_mac_refuses_group_and_zero)
+{
+	uint8_t mac[6];
+	const char *why;
+
+	CHECK_EQ(netfront_parse_mac("00:16:3e:0a:Bc:ff", mac, &why), 0);
+	CHECK(why == NULL);
+	CHECK_EQ(mac[0], 0x00);
+	CHECK_EQ(mac[4], 0xbc);
+	CHECK_EQ(mac[5], 0xff);
+	CHECK_EQ(netfront_parse_mac("01:00:5e:00:00:01", mac, &why), -PVK_XEN_EINVAL);
+	CHECK_STR(why, "a multicast address");
+	CHECK_EQ(netfront_parse_mac("ff:ff:ff:ff:ff:ff", mac, &why), -PVK_XEN_EINVAL);
+	CHECK_STR(why, "a multicast address");
+	CHECK_EQ(netfront_parse_mac("00:00:00:00:00:00", mac, &why), -PVK_XEN_EINVAL);
+	CHECK_STR(why, "all zeros");
+	/* Local-admin unicast is fine. */
+	CHECK_EQ(netfront_parse_mac("02:00:00:00:00:00", mac, &why), 0);
+	CHECK_EQ(netfront_parse_mac("00:16:3e:0a:bc", mac, &why), -PVK_XEN_EINVAL);
+	CHECK(why == NULL);
+	CHECK_EQ(netfront_parse_mac("00:16:3e:0a:bc:ff:", mac, &why), -PVK_XEN_EINVAL);
+	CHECK_EQ(netfront_parse_mac("00-16-3e-0a-bc-ff", mac, &why), -PVK_XEN_EINVAL);
+}
+
+/* ---- The vif driver against a played xenbus and backend ---- */
+
+#define VB_KEYS 96
+static struct {
+	struct pvk_xenbus_driver *drv;
+	struct pvk_xenbus_device xd;
+	const char *const *offer;		/* backend keys: name, value, ..., NULL */
+	unsigned long online;
+	int online_rc, write_rc;		/* next read of online / write_keys */
+	bool node_gone;				/* our node deleted (a detach) */
+	const char *mac;
+	char key[VB_KEYS][40], val[VB_KEYS][16];	/* our directory */
+	bool used[VB_KEYS];
+	unsigned int link_ups, link_downs, removed, bad_transitions;
+} vb;
+
+static const char *const netback_offer[] = {
+	"feature-rx-copy", "1", "feature-sg", "1", "feature-gso-tcpv4", "1",
+	"feature-gso-tcpv6", "1", "feature-ipv6-csum-offload", "1",
+	"feature-split-event-channels", "1", "multi-queue-max-queues", "4", NULL,
+};
+
+int unit_vif_register_driver(struct pvk_xenbus_driver *drv)
+{
+	vb.drv = drv;
+	return 0;
+}
+
+int unit_vif_read_feature(struct pvk_xenbus_device *d, const char *name,
+			  unsigned long def, unsigned long *out)
+{
+	(void)d;
+	if (!strcmp(name, "online")) {
+		int rc = vb.online_rc;
+
+		vb.online_rc = 0;
+		*out = vb.online;
+		return rc;
+	}
+	for (const char *const *k = vb.offer; k && *k; k += 2)
+		if (!strcmp(k[0], name))
+			return pvk_xs_parse_ulong(k[1], out);
+	*out = def;
+	return 0;
+}
+
+int unit_vif_switch_state(struct pvk_xenbus_device *d, enum pvk_xenbus_state s)
+{
+	if (!pvk_xenbus_transition_ok(d->state, s)) {
+		vb.bad_transitions++;
+		return -PVK_XEN_EINVAL;
+	}
+	if (vb.node_gone)
+		return -PVK_XEN_ENOENT;
+	d->state = s;
+	return 0;
+}
+
+static const char *vb_get(const char *k)
+{
+	for (unsigned int i = 0; i < VB_KEYS; i++)
+		if (vb.used[i] && !strcmp(vb.key[i], k))
+			return vb.val[i];
+	return NULL;
+}
+
+/* Like xenstore: a removed key takes its children with it. */
+int unit_vif_write_keys(struct pvk_xenbus_device *d, const struct pvk_xenbus_kv *kv,
+			unsigned int n)
+{
+	int rc = vb.write_rc;
+
+	(void)d;
+	vb.write_rc = 0;
+	if (vb.node_gone)
+		return -PVK_XEN_ENOENT;
+	if (rc)
+		return rc;
+	for (unsigned int i = 0; i < n; i++) {
+		size_t l = strlen(kv[i].key);
+
+		for (unsigned int j = 0; j < VB_KEYS; j++)
+			if (vb.used[j] && (!strcmp(vb.key[j], kv[i].key) ||
+					   (!kv[i].value && !strncmp(vb.key[j], kv[i].key, l) &&
+					    vb.key[j][l] == '/')))
+				vb.used[j] = false;
+		if (!kv[i].value)
+			continue;
+		for (unsigned int j = 0; j < VB_KEYS; j++)
+			if (!vb.used[j]) {
+				vb.used[j] = true;
+				snprintf(vb.key[j], sizeof(vb.key[j]), "%s", kv[i].key);
+				snprintf(vb.val[j], sizeof(vb.val[j]), "%s", kv[i].value);
+				break;
+			}
+	}
+	return 0;
+}
+
+int pvk_xs_read(pvk_xs_transaction_t t, const char *path, char *buf, size_t size)
+{
+	(void)t;
+	if (!strcmp(path, "device/vif/0/mac") && vb.mac && !vb.node_gone) {
+		snprintf(buf, size, "%s", vb.mac);
+		return (int)strlen(buf);
+	}
+	return -PVK_XEN_ENOENT;
+}
+
+static void vb_link(struct pvk_netfront *d, bool up)
+{
+	(void)d;
+	if (up)
+		vb.link_ups++;
+	else
+		vb.link_downs++;
+}
+
+static void vb_removed(struct pvk_netfront *d)
+{
+	(void)d;
+	vb.removed++;
+}
+
+static const struct pvk_netfront_hooks vb_hooks = { .link = vb_link, .removed = vb_removed };
+
+static struct pvk_netfront *vb_dev;
+
+static void backend(enum pvk_xenbus_state st)
+{
+	vb.xd.otherend_state = st;
+	vb.drv->otherend_changed(&vb.xd, st);
+}
+
+/* A vif probed, netback in InitWait then Connected: the link is up. */
+static void vb_up(const char *mac)
+{
+	unit_fake_kit_reset();
+	netfront_opts = all_on;
+	if (!vb.drv)
+		CHECK_EQ(pvk_netfront_init(&vb_hooks), 0);
+	netfront_hooks = &vb_hooks;
+	CHECK(vb.drv != NULL);
+	memset(&vb.xd, 0, sizeof(vb.xd));
+	memset(vb.used, 0, sizeof(vb.used));
+	vb.offer = netback_offer;
+	vb.online = 1;
+	vb.online_rc = vb.write_rc = 0;
+	vb.node_gone = false;
+	vb.mac = mac;
+	vb.link_ups = vb.link_downs = vb.removed = vb.bad_transitions = 0;
+	strcpy(vb.xd.nodename, "device/vif/0");
+	vb.xd.id = vb.xd.nodename + strlen("device/vif/");
+	strcpy(vb.xd.otherend, "backend/vif/0/0");
+	vb.xd.state = PVK_XenbusStateInitialising;
+	CHECK_EQ(vb.drv->probe(&vb.xd), 0);
+	vb_dev = vb.xd.priv;
+	CHECK(vb_dev != NULL);
+	unit_log_clear();
+	backend(PVK_XenbusStateInitWait);
+	if (vb.xd.state == PVK_XenbusStateConnected)
+		backend(PVK_XenbusStateConnected);
+}
+
+/* The played pvk_port_free_page only counts: the pages go back here. */
+static void vb_free_pages(struct pvk_netfront *d)
+{
+	for (unsigned int i = 0; d->queues && i < NETFRONT_MAX_QUEUES; i++) {
+		struct netfront_queue *q = &d->queues[i];
+
+		for (unsigned int id = 0; q->tx_bounce && id < NETFRONT_RING_ENTS; id++)
+			free(q->tx_bounce[id]);
+		for (unsigned int id = 0; q->rxb && id < NETFRONT_RING_ENTS; id++)
+			free(q->rxb[id].page);
+		free(q->tx_page);
+		free(q->rx_page);
+		free(q->txs);
+		free(q->rxb);
+		free(q->tx_bounce);
+		free(q->rx_ring_id);
+		q->tx_page = q->rx_page = NULL;
+		q->txs = NULL;
+		q->rxb = NULL;
+		q->tx_bounce = NULL;
+		q->rx_ring_id = NULL;
+	}
+}
+
+/* The toolstack deletes the node; the host releases the device. */
+static void vb_remove_release(void)
+{
+	struct pvk_netfront *d = vb_dev;
+
+	vb.drv->remove(&vb.xd);
+	CHECK_EQ(vb.removed, 1);
+	CHECK_EQ(pvk_netfront_grants_held(d), 0);
+	vb_free_pages(d);
+	CHECK_EQ(pvk_netfront_release(d), 0);
+	CHECK_EQ(unit_fake_grants_live(), 0);
+	CHECK_EQ(vb.bad_transitions, 0);
+	vb_dev = NULL;
+}
+
+UNIT_TEST(netfront_vif_backend_closed_cycle_reconnects)
+{
+	unsigned int held;
+
+	vb_up("00:16:3e:00:00:01");
+	CHECK(pvk_netfront_info(vb_dev)->link_up);
+	CHECK_EQ(vb.link_ups, 1);
+	held = pvk_netfront_grants_held(vb_dev);
+	CHECK(held > 0);
+	CHECK_EQ(held, unit_fake_grants_live());
+	/* dom0 makes the backend Closing then Closed (still online). */
+	backend(PVK_XenbusStateClosing);
+	CHECK(unit_log_has("backend closing while we are Connected"));
+	CHECK_EQ(vb.xd.state, PVK_XenbusStateClosed);
+	CHECK_EQ(vb.link_downs, 1);
+	CHECK_EQ(pvk_netfront_grants_held(vb_dev), held);	/* it may still map them */
+	backend(PVK_XenbusStateClosed);
+	CHECK_EQ(pvk_netfront_grants_held(vb_dev), 0);
+	CHECK_EQ(unit_fake_grants_live(), 0);
+	CHECK_EQ(vb.xd.state, PVK_XenbusStateInitialising);
+	CHECK(unit_log_has("backend closed, still online: reconnecting"));
+	CHECK(!unit_log_has("rebound"));
+	backend(PVK_XenbusStateInitWait);
+	CHECK_EQ(vb.xd.state, PVK_XenbusStateConnected);
+	backend(PVK_XenbusStateConnected);
+	CHECK(pvk_netfront_info(vb_dev)->link_up);
+	CHECK_EQ(vb.link_ups, 2);
+	CHECK_EQ(pvk_netfront_grants_held(vb_dev), held);
+	/* The toolstack's detach: online 0, Closing, Closed, node deleted. */
+	vb.online = 0;
+	backend(PVK_XenbusStateClosing);
+	/* Not removed yet: release refused. */
+	CHECK_EQ(pvk_netfront_release(vb_dev), -PVK_XEN_EBUSY);
+	backend(PVK_XenbusStateClosed);
+	CHECK(unit_log_has("offline: waiting for removal"));
+	CHECK_EQ(vb.xd.state, PVK_XenbusStateClosed);
+	CHECK_EQ(pvk_netfront_release(vb_dev), -PVK_XEN_EBUSY);
+	vb_remove_release();
+}
+
+UNIT_TEST(netfront_vif_rebind_with_rings_mapped_closes_first)
+{
+	unsigned int held;
+
+	vb_up("00:16:3e:00:00:02");
+	held = pvk_netfront_grants_held(vb_dev);
+	/* netback unbound (state left Connected) and bound again: it wrote
+	 * InitWait and mapped the rings it found in our keys at once. */
+	unit_fake_grant_mapped(vb_dev->queues[0].tx_ref, true);
+	unit_fake_grant_mapped(vb_dev->queues[0].rx_ref, true);
+	backend(PVK_XenbusStateInitWait);
+	CHECK(unit_log_has("backend waits again while we are Connected (rebound): closing first"));
+	CHECK_EQ(vb.xd.state, PVK_XenbusStateClosed);
+	CHECK(!pvk_netfront_info(vb_dev)->link_up);
+	CHECK_EQ(pvk_netfront_grants_held(vb_dev), held);	/* nothing ended yet */
+	CHECK(!unit_log_has("disabled"));
+	/* It sees us Closed: unmaps, Closing, Closed. */
+	unit_fake_grant_mapped(vb_dev->queues[0].tx_ref, false);
+	unit_fake_grant_mapped(vb_dev->queues[0].rx_ref, false);
+	backend(PVK_XenbusStateClosing);
+	backend(PVK_XenbusStateClosed);
+	CHECK_EQ(pvk_netfront_grants_held(vb_dev), 0);
+	CHECK_EQ(vb.xd.state, PVK_XenbusStateInitialising);
+	backend(PVK_XenbusStateInitWait);
+	backend(PVK_XenbusStateConnected);
+	CHECK(pvk_netfront_info(vb_dev)->link_up);
+	CHECK_EQ(vb.link_downs, 1);
+	CHECK_EQ(vb.link_ups, 2);
+	CHECK(!unit_log_has("disabled"));
+	vb.online = 0;
+	backend(PVK_XenbusStateClosed);
+	vb_remove_release();
+}
+
+UNIT_TEST(netfront_vif_failing_backend_gives_up)
+{
+	vb_up("00:16:3e:00:00:03");
+	/* One failure after a good connection is retried. */
+	backend(PVK_XenbusStateClosed);
+	CHECK_EQ(vb.xd.state, PVK_XenbusStateInitialising);
+	/* Then each connect fails: we Connected, it Closing, Closed. */
+	for (unsigned int i = 0; i < 10 && vb.xd.state == PVK_XenbusStateInitialising; i++) {
+		backend(PVK_XenbusStateInitWait);
+		CHECK_EQ(vb.xd.state, PVK_XenbusStateConnected);
+		backend(PVK_XenbusStateClosing);
+		backend(PVK_XenbusStateClosed);
+	}
+	CHECK_EQ(vb_dev->attempts, NETFRONT_MAX_ATTEMPTS);
+	CHECK(unit_log_has("3 connections in a row never brought the link up: device disabled"));
+	CHECK_EQ(vb.xd.state, PVK_XenbusStateClosed);
+	CHECK_EQ(unit_fake_grants_live(), 0);
+	backend(PVK_XenbusStateInitWait);		/* nothing more */
+	CHECK_EQ(vb.xd.state, PVK_XenbusStateClosed);
+	CHECK_EQ(vb.link_ups, 1);
+	vb_remove_release();
+}
+
+UNIT_TEST(netfront_vif_transient_errors_are_retried)
+{
+	vb_up("00:16:3e:00:00:04");
+	/* The online key unreadable once: not a detach. */
+	vb.online_rc = -PVK_XEN_EAGAIN;
+	backend(PVK_XenbusStateClosed);
+	CHECK(unit_log_has("online key unreadable"));
+	CHECK_EQ(vb.xd.state, PVK_XenbusStateClosed);
+	backend(PVK_XenbusStateClosed);			/* its next change */
+	CHECK_EQ(vb.xd.state, PVK_XenbusStateInitialising);
+	/* Publishing fails once: Closed, and the next Closed retries. */
+	vb.write_rc = -PVK_XEN_EAGAIN;
+	backend(PVK_XenbusStateInitWait);
+	CHECK(unit_log_has("cannot set up the rings (attempt 1): -11: closing"));
+	CHECK_EQ(vb.xd.state, PVK_XenbusStateClosed);
+	CHECK(!vb_dev->gone);
+	backend(PVK_XenbusStateClosing);
+	backend(PVK_XenbusStateClosed);
+	backend(PVK_XenbusStateInitWait);
+	backend(PVK_XenbusStateConnected);
+	CHECK(pvk_netfront_info(vb_dev)->link_up);
+	CHECK_EQ(vb_dev->attempts, 0);
+	/* Our node deleted while negotiating: gone, the removal follows. */
+	backend(PVK_XenbusStateClosed);
+	vb.node_gone = true;
+	backend(PVK_XenbusStateInitWait);
+	CHECK(vb_dev->gone);
+	vb_remove_release();
+}
+
+UNIT_TEST(netfront_vif_bad_mac_is_refused)
+{
+	vb_up("01:16:3e:00:00:05");
+	CHECK(unit_log_has("mac \"01:16:3e:00:00:05\" refused: a multicast address"));
+	CHECK_EQ(vb.xd.state, PVK_XenbusStateClosed);
+	CHECK_EQ(vb.link_ups, 0);
+	backend(PVK_XenbusStateClosed);
+	vb_remove_release();
+}
+
+UNIT_TEST(netfront_vif_failed_start_closes)
+{
+	vb_up(NULL);
+	CHECK_EQ(vb.xd.state, PVK_XenbusStateClosed);	/* no mac key */
+	vb.mac = "00:16:3e:00:00:06";
+	backend(PVK_XenbusStateClosed);
+	backend(PVK_XenbusStateInitWait);
+	CHECK_EQ(vb.xd.state, PVK_XenbusStateConnected);
+	/* No receive buffer can be granted: not left half up. */
+	unit_fake_grants_refused(true);
+	backend(PVK_XenbusStateConnected);
+	unit_fake_grants_refused(false);
+	CHECK(unit_log_has("cannot post the receive buffers"));
+	CHECK_EQ(vb.xd.state, PVK_XenbusStateClosed);
+	CHECK(!pvk_netfront_info(vb_dev)->link_up);
+	for (unsigned int i = 0; i < NETFRONT_MAX_QUEUES; i++)
+		CHECK(!vb_dev->queues[i].live);
+	backend(PVK_XenbusStateClosing);
+	backend(PVK_XenbusStateClosed);
+	CHECK_EQ(unit_fake_grants_live(), 0);
+	CHECK_EQ(vb.xd.state, PVK_XenbusStateInitialising);
+	vb.online = 0;
+	backend(PVK_XenbusStateClosed);
+	vb_remove_release();
+}
+
+UNIT_TEST(netfront_vif_broken_device_closes_toward_the_backend)
+{
+	struct pvk_netfront *other;
+
+	vb_up("00:16:3e:00:00:07");
+	netfront_break(vb_dev, "misbehaved", 1, 2);
+	/* The host waits for some vif (thread context): Closed is written. */
+	CHECK_EQ(pvk_netfront_wait_connected(7, 0, &other), -PVK_XEN_ETIMEDOUT);
+	CHECK(unit_log_has("broken: closing toward the backend"));
+	CHECK_EQ(vb.xd.state, PVK_XenbusStateClosed);
+	CHECK(unit_fake_grants_live() > 0);		/* until it is Closed */
+	backend(PVK_XenbusStateClosing);
+	backend(PVK_XenbusStateClosed);
+	CHECK_EQ(unit_fake_grants_live(), 0);
+	CHECK_EQ(vb.xd.state, PVK_XenbusStateClosed);	/* no reconnect */
+	backend(PVK_XenbusStateInitWait);
+	CHECK_EQ(vb.xd.state, PVK_XenbusStateClosed);
+	CHECK_EQ(pvk_netfront_wait_connected(0, 0, &other), -PVK_XEN_EIO);
+	vb_remove_release();
+}
+
+UNIT_TEST(netfront_vif_reconnect_removes_the_old_layout)
+{
+	vb_up("00:16:3e:00:00:08");
+	CHECK_STR(vb_get("multi-queue-num-queues"), "2");
+	CHECK(vb_get("queue-1/event-channel-tx") != NULL);
+	/* Reconnect with one queue, one event channel. */
+	netfront_opts.queues = 1;
+	netfront_opts.split_evtchn = false;
+	backend(PVK_XenbusStateClosed);
+	backend(PVK_XenbusStateInitWait);
+	backend(PVK_XenbusStateConnected);
+	CHECK(pvk_netfront_info(vb_dev)->link_up);
+	CHECK(vb_get("multi-queue-num-queues") == NULL);
+	CHECK(vb_get("queue-0/tx-ring-ref") == NULL);
+	CHECK(vb_get("queue-1/event-channel-tx") == NULL);
+	CHECK(vb_get("event-channel-tx") == NULL);
+	CHECK(vb_get("event-channel") != NULL);
+	CHECK(vb_get("tx-ring-ref") != NULL);
+	/* And back to split, still one queue: no event-channel left. */
+	netfront_opts.split_evtchn = true;
+	backend(PVK_XenbusStateClosed);
+	backend(PVK_XenbusStateInitWait);
+	CHECK(vb_get("event-channel") == NULL);
+	CHECK(vb_get("event-channel-rx") != NULL);
+	netfront_opts = all_on;
+	vb.online = 0;
+	backend(PVK_XenbusStateClosed);
+	vb_remove_release();
+}
+
+UNIT_TEST(netfront_vif_wait_skips_a_removed_device)
+{
+	struct pvk_netfront *old, *got = NULL;
+
+	vb_up("00:16:3e:00:00:09");
+	old = vb_dev;
+	vb.online = 0;
+	backend(PVK_XenbusStateClosed);
+	vb.drv->remove(&vb.xd);
+	/* Not released yet (the host is slow); vif 0 attached again. */
+	CHECK_EQ(pvk_netfront_wait_connected(0, 0, &got), -PVK_XEN_ETIMEDOUT);
+	vb_up("00:16:3e:00:00:0a");
+	CHECK(vb_dev != old);
+	CHECK_EQ(pvk_netfront_wait_connected(0, 0, &got), 0);
+	CHECK(got == vb_dev);
+	vb_free_pages(old);
+	CHECK_EQ(pvk_netfront_release(old), 0);
+	vb.online = 0;
+	backend(PVK_XenbusStateClosed);
+	vb_remove_release();
 }
