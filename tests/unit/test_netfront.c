@@ -1480,26 +1480,50 @@ UNIT_TEST(netfront_tx_done_sends_again)
 	nf_down();
 }
 
-/* Responses answering buffers reposted during this very pass (not pushed
- * yet): the backend cannot have seen them; it would hold us forever. */
-UNIT_TEST(netfront_rx_responses_beyond_pushed_disable_device)
-{
-	uint16_t ids[4];
+/* A backend answering, while we consume, the buffers we repost during
+ * this very pass (not pushed yet, so it cannot have seen them) would hold
+ * us forever: played by the rx hook, as a backend on another CPU. */
+static unsigned int forever_frames;
+static uint16_t forever_prev;
 
-	fill_pattern(57);
-	nf_up_with(1, false, NO_FEATS, 4);
-	for (unsigned int i = 0; i < 4; i++)
-		ids[i] = PVK_RING_GET_REQUEST(&brx[0], i)->id;
-	for (unsigned int i = 0; i < 8; i++) {
+static void on_rx_backend_answers_more(struct pvk_netfront *dev, const struct pvk_net_rx *f)
+{
+	struct netfront_queue *q = &dev->queues[0];
+	uint16_t id = 0;
+
+	for (unsigned int i = 0; i < NETFRONT_RING_ENTS; i++)
+		if (q->rxb[i].page == f->frags[0].buf)
+			id = (uint16_t)i;
+	if (++forever_frames > 1 && forever_frames < 40) {
 		struct pvk_netif_rx_response *r =
 			PVK_RING_GET_RESPONSE(&brx[0], brx[0].rsp_prod_pvt);
 
-		*r = (struct pvk_netif_rx_response){ .id = ids[i % 4], .status = 60 };
+		*r = (struct pvk_netif_rx_response){ .id = forever_prev, .status = 60 };
 		brx[0].rsp_prod_pvt++;
+		back_rx_push(0);
 	}
+	forever_prev = id;
+}
+
+static const struct pvk_netfront_hooks forever_hooks = { .rx = on_rx_backend_answers_more };
+
+UNIT_TEST(netfront_rx_responses_beyond_pushed_disable_device)
+{
+	fill_pattern(57);
+	nf_up_with(1, false, NO_FEATS, 4);
+	netfront_hooks = &forever_hooks;
+	forever_frames = 0;
+	for (unsigned int i = 0; i < 4; i++)
+		back_rx_frame(0, pattern, 60, 0);
 	back_rx_push(0);
 	pvk_netfront_poll(nd);
-	check_disabled("more receive responses than buffers posted");
+	/* The second frame's hook answers beyond what was pushed: caught
+	 * before anything more is consumed. */
+	CHECK_EQ(forever_frames, 2);
+	netfront_hooks = &hooks;
+	link_downs = 1;		/* told to the other hooks */
+	CHECK(nd->broken);
+	CHECK(unit_log_has("more receive responses than buffers posted"));
 	nf_down();
 }
 
