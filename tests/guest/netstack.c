@@ -301,6 +301,58 @@ static void eth_reply(struct nst_if *nif, uint8_t *r, const uint8_t *f)
 	memcpy(r + 6, nif->mac, 6);
 }
 
+/* The UDP checksum of datagram u (ulen bytes, IPv4 frame f), unless the
+ * backend left it blank or the sender sent none: false (counted bad) when
+ * it does not add up. */
+static bool udp_csum_ok(struct nst_if *nif, const uint8_t *f, const uint8_t *u,
+			size_t ulen, enum pvk_net_csum csum)
+{
+	uint32_t s;
+
+	if (csum == PVK_NET_CSUM_PARTIAL || !get16(u + 6))
+		return true;
+	s = nst_csum_add(0, f + 26, 8);	/* addresses */
+	s += IPPROTO_UDP + ulen;
+	if (nst_csum_fold(nst_csum_add(s, u, ulen)) != 0) {
+		nif->c.rx_bad++;
+		return false;
+	}
+	nif->c.udp_csum_verified++;
+	return true;
+}
+
+static void seq_mark(struct nst_if *nif, uint32_t seq)
+{
+	if (seq >= NST_SEQS)
+		nif->c.seq_over++;
+	else if (nif->seq_seen[seq])
+		nif->c.seq_dup++;
+	else
+		nif->seq_seen[seq] = 1;
+}
+
+/* A datagram to the sink port: checked, counted, not answered. */
+static void rx_udp_sink(struct nst_if *nif, const uint8_t *f, size_t ihl,
+			size_t ip_len, enum pvk_net_csum csum)
+{
+	const uint8_t *u = f + 14 + ihl;
+	size_t ulen = get16(u + 4);
+	uint32_t seq;
+
+	if (ulen < 8 || ulen > ip_len - ihl) {
+		nif->c.rx_bad++;
+		return;
+	}
+	if (!udp_csum_ok(nif, f, u, ulen, csum))
+		return;
+	if (netb_udp_check(u + 8, (uint32_t)(ulen - 8), &seq, pattern) == 0) {
+		nif->c.udp_sink++;
+		seq_mark(nif, seq);
+	} else {
+		nif->c.udp_sink_bad++;
+	}
+}
+
 static void rx_udp_echo(struct nst_if *nif, const uint8_t *f, size_t ihl,
 			size_t ip_len, enum pvk_net_csum csum, unsigned int queue)
 {
@@ -314,21 +366,16 @@ static void rx_udp_echo(struct nst_if *nif, const uint8_t *f, size_t ihl,
 		nif->c.rx_bad++;
 		return;
 	}
-	if (csum != PVK_NET_CSUM_PARTIAL && get16(u + 6)) {
-		uint32_t s = nst_csum_add(0, f + 26, 8);	/* addresses */
-
-		s += IPPROTO_UDP + ulen;
-		if (nst_csum_fold(nst_csum_add(s, u, ulen)) != 0) {
-			nif->c.rx_bad++;
-			return;
-		}
-	}
+	if (!udp_csum_ok(nif, f, u, ulen, csum))
+		return;
 	plen = ulen - 8;
 	if (plen >= NETB_HDR_LEN) {
-		if (netb_udp_check(u + 8, (uint32_t)plen, &seq, pattern) == 0)
+		if (netb_udp_check(u + 8, (uint32_t)plen, &seq, pattern) == 0) {
 			nif->c.udp_echo_intact++;
-		else
+			seq_mark(nif, seq);
+		} else {
 			nif->c.udp_echo_bad++;
+		}
 	}
 	/* The reply: addresses and ports swapped. Neither changes a checksum
 	 * (the sums are commutative), so the UDP checksum, or the pseudo-
@@ -400,6 +447,11 @@ static bool rx_ipv4(struct nst_if *nif, const uint8_t *f, size_t len,
 			nif->c.tx_refused++;
 		else
 			nif->c.icmp_answered++;
+		return true;
+	}
+	if (f[23] == IPPROTO_UDP && nif->udp_sink_port && ip_len - ihl >= 8 &&
+	    get16(f + 14 + ihl + 2) == PVK_READ_ONCE(nif->udp_sink_port)) {
+		rx_udp_sink(nif, f, ihl, ip_len, csum);
 		return true;
 	}
 	if (f[23] == IPPROTO_UDP && nif->udp_echo_port && ip_len - ihl >= 8 &&

@@ -9,7 +9,10 @@
  *   ARP requests for its address (and learns the asker's MAC),
  *   ICMPv4 echo requests to it,
  *   UDP datagrams to its echo port (sent back as they came; the payload,
- *     when it is a datagram of tests/bench/netbench.h, checked and counted),
+ *     when it is a datagram of tests/bench/netbench.h, checked and counted,
+ *     its sequence number marked in seq_seen),
+ *   UDP datagrams to its sink port, when set (netbench datagrams checked,
+ *     counted, sequence numbers marked in seq_seen; nothing sent back),
  *   IPv6 neighbour solicitations and ICMPv6 echo requests for its
  *     link-local address fe80::/64 with the EUI-64 of its MAC.
  * Frames it does not consume go to a small receive queue the tests read
@@ -34,6 +37,7 @@
 #define NST_RXQ		16
 #define NST_RXQ_FRAME	9216	/* frames longer than this are not queued */
 #define NST_UDP_ECHO	7	/* the echo port, as RFC 862 */
+#define NST_SEQS	4096	/* sequence numbers tracked in seq_seen */
 
 /* Counts of one interface; read them as a snapshot. */
 struct nst_counts {
@@ -46,6 +50,12 @@ struct nst_counts {
 	unsigned long udp_echo_intact;	/* of them, netbench datagrams intact */
 	unsigned long udp_echo_bad;	/* of them, netbench-sized but wrong */
 	unsigned long udp_echo_min, udp_echo_max;	/* payload bytes */
+	unsigned long udp_sink;		/* sink datagrams intact */
+	unsigned long udp_sink_bad;	/* sink datagrams not intact */
+	unsigned long udp_csum_verified;	/* echo or sink: a real UDP
+						 * checksum checked here */
+	unsigned long seq_dup;		/* a number seq_seen had already */
+	unsigned long seq_over;		/* a number >= NST_SEQS */
 	unsigned long tx_refused;	/* a reply the driver did not take */
 	unsigned long tx_done_ok, tx_done_err;
 };
@@ -56,6 +66,10 @@ struct nst_if {
 	uint8_t ip[4];
 	uint8_t ip6_ll[16];
 	uint16_t udp_echo_port;		/* 0: no UDP echo */
+	uint16_t udp_sink_port;		/* 0: no sink; the test sets it */
+	/* Sequence numbers of intact echo and sink datagrams seen (the test
+	 * clears it before a round; a duplicate counts in c.seq_dup). */
+	uint8_t seq_seen[NST_SEQS];
 	/* ARP cache of one entry per attached peer address: enough for tests. */
 	uint8_t peer_ip[4], peer_mac[PVK_NET_ETH_ALEN];
 	bool peer_known;

@@ -19,20 +19,32 @@
  *     ok means lost, duplicated and bad are all 0. bytes and ns: payload
  *     bytes of the intact datagrams and the time from the first to the
  *     last datagram (CLOCK_MONOTONIC).
- *   pvk-net-udp source HOST PORT COUNT SIZE
+ *   pvk-net-udp source HOST PORT COUNT SIZE [RATE [raw]]
  *     Sends datagrams 0..COUNT-1 of SIZE bytes (8..65507) to HOST:PORT as
  *     fast as the socket takes them (a full socket buffer is waited out,
- *     30 s at most in all). Prints "ok: sent N datagrams of S bytes
- *     bytes=X ns=T" or "fail: ...".
- *   pvk-net-udp echo HOST PORT MIN MAX STEP [WINDOW]
+ *     30 s at most in all), or with RATE (datagrams per second, 0: as
+ *     fast) open loop: datagram i leaves at t0 + i / RATE whatever came
+ *     back. With raw, from a raw IP socket (source port PORT) with the UDP
+ *     checksum computed here, so the kernel cannot leave it to a device
+ *     (CHECKSUM_PARTIAL) and the receiver sees a real one. Prints "ok:
+ *     sent N datagrams of S bytes at R/s bytes=X ns=T" (R: the rate asked
+ *     for, "max" without one) or "fail: ...".
+ *   pvk-net-udp echo HOST PORT MIN MAX STEP [WINDOW [FLOWS [PAGES]]]
  *     Sends one datagram of each size MIN, MIN+STEP, ... and MAX itself
  *     (1..65507 bytes) to a UDP echo at HOST:PORT, WINDOW (default 8) in
  *     flight at once, and checks every echo byte for byte against what it
- *     sent. Each size is sent once, so an echo is known by its length;
- *     from 8 bytes on a datagram is netbench's (sequence number, length,
+ *     sent. From FLOWS sockets (default 1, up to 64; datagram i from
+ *     socket i % FLOWS), each its own source port, so a receiver that
+ *     picks a queue by flow hash sees several flows. PAGES 1 adds, within
+ *     MIN..MAX, the sizes whose Ethernet frame (size + 42 bytes) is
+ *     k * 4096 - 1, k * 4096 or k * 4096 + 1 for every k. Sizes are sent
+ *     in increasing order, datagram i being the i-th smallest.
+ *     Each size is sent once, so an echo is known by its length;
+ *     from 8 bytes on a datagram is netbench's (sequence number i, length,
  *     header check, pattern), below it the pattern with the sequence
- *     number's low byte first. An echo not back within 3 s is lost; 25 s
- *     in all. Prints a line per wrong echo and then
+ *     number's low byte first. An echo not back within 3 s is lost, as is
+ *     one never sent or still out after 25 s in all. Prints a line per
+ *     wrong echo and then
  *       ok: N datagrams of MIN to MAX bytes echoed byte-exact, window W,
  *       lost 0, bad 0, duplicated 0 ns=T
  *     ("fail: ..." with the counts when any is not 0).
@@ -42,7 +54,9 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/ip.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,8 +77,8 @@ static uint8_t buf[65536];
 static int usage(void)
 {
 	fprintf(stderr, "usage: pvk-net-udp sink PORT COUNT SECONDS [NOTIFY_HOST NOTIFY_PORT]\n"
-		"       pvk-net-udp source HOST PORT COUNT SIZE\n"
-		"       pvk-net-udp echo HOST PORT MIN MAX STEP [WINDOW]\n");
+		"       pvk-net-udp source HOST PORT COUNT SIZE [RATE [raw]]\n"
+		"       pvk-net-udp echo HOST PORT MIN MAX STEP [WINDOW [FLOWS [PAGES]]]\n");
 	return 2;
 }
 
@@ -171,24 +185,73 @@ static int sink(int argc, char **argv)
 	return lost || dup || bad ? 1 : 0;
 }
 
+/* The Internet checksum (RFC 1071) of a UDP datagram over IPv4, its
+ * pseudo-header included; the datagram's own checksum field must be 0. */
+static uint16_t udp_csum(struct in_addr src, struct in_addr dst, const uint8_t *u,
+			 size_t len)
+{
+	uint64_t sum = 0;
+	const uint8_t *a = (const uint8_t *)&src.s_addr, *b = (const uint8_t *)&dst.s_addr;
+	uint16_t r;
+
+	sum += (uint32_t)(a[0] << 8 | a[1]) + (uint32_t)(a[2] << 8 | a[3]);
+	sum += (uint32_t)(b[0] << 8 | b[1]) + (uint32_t)(b[2] << 8 | b[3]);
+	sum += IPPROTO_UDP + len;
+	for (size_t i = 0; i + 1 < len; i += 2)
+		sum += (uint32_t)(u[i] << 8 | u[i + 1]);
+	if (len & 1)
+		sum += (uint32_t)u[len - 1] << 8;
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	r = (uint16_t)~sum;
+	return r ? r : 0xffff;	/* 0 would mean "no checksum" */
+}
+
 static int source(int argc, char **argv)
 {
-	long long port, count, size;
-	struct sockaddr_in sa;
+	long long port, count, size, rate = 0;
+	struct sockaddr_in sa, local;
+	socklen_t sl = sizeof(local);
 	uint64_t t0, t_end, sent = 0;
 	int fd, sndbuf = 4 << 20;
+	bool raw = false;
+	size_t hdr;
+	char rate_s[32];
 
-	if (argc != 6)
+	if (argc < 6 || argc > 8)
 		return usage();
 	port = arg_num(argv[3], 1, 65535);
 	count = arg_num(argv[4], 1, 1LL << 32);
 	size = arg_num(argv[5], NETB_HDR_LEN, NETB_MAX_UDP);
-	if (port < 0 || count < 0 || size < 0 || addr_of(argv[2], port, &sa))
+	if (argc >= 7)
+		rate = arg_num(argv[6], 0, 10000000);
+	if (argc == 8) {
+		if (strcmp(argv[7], "raw"))
+			return usage();
+		raw = true;
+	}
+	if (port < 0 || count < 0 || size < 0 || rate < 0 || addr_of(argv[2], port, &sa))
 		return usage();
 	netb_fill_pattern(pat);
+	/* The local address a datagram to HOST leaves from: the raw socket's
+	 * checksum needs it. */
 	fd = socket(AF_INET, SOCK_DGRAM, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) ||
+	    getsockname(fd, (struct sockaddr *)&local, &sl)) {
 		printf("fail: socket to %s:%lld: %s\n", argv[2], port, strerror(errno));
+		return 1;
+	}
+	if (raw) {
+		close(fd);
+		fd = socket(AF_INET, SOCK_RAW, IPPROTO_UDP);
+		if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+			printf("fail: raw socket to %s: %s\n", argv[2], strerror(errno));
+			return 1;
+		}
+	}
+	hdr = raw ? 8 : 0;
+	if (raw && size + 8 > 65535 - 20) {
+		printf("fail: %lld bytes do not fit a raw datagram\n", size);
 		return 1;
 	}
 	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &sndbuf, sizeof(sndbuf)))
@@ -198,9 +261,37 @@ static int source(int argc, char **argv)
 	while (sent < (uint64_t)count) {
 		ssize_t n;
 
-		netb_udp_fill(buf, (uint32_t)size, (uint32_t)sent, pat);
-		n = send(fd, buf, (size_t)size, 0);
-		if (n == size) {
+		if (rate) {
+			/* Open loop: on the schedule, whatever the receiver does. */
+			uint64_t due = t0 + sent * 1000000000ull / (uint64_t)rate, t = now_ns();
+
+			if (t < due) {
+				struct timespec ts = { 0, (long)(due - t) };
+
+				if (due - t >= 1000000000ull)
+					ts = (struct timespec){ 1, 0 };
+				nanosleep(&ts, NULL);
+				continue;
+			}
+		}
+		netb_udp_fill(buf + hdr, (uint32_t)size, (uint32_t)sent, pat);
+		if (raw) {
+			/* UDP header: source port PORT, destination PORT. */
+			buf[0] = buf[2] = (uint8_t)(port >> 8);
+			buf[1] = buf[3] = (uint8_t)port;
+			buf[4] = (uint8_t)((size + 8) >> 8);
+			buf[5] = (uint8_t)(size + 8);
+			buf[6] = buf[7] = 0;
+			{
+				uint16_t c = udp_csum(local.sin_addr, sa.sin_addr, buf,
+						      (size_t)size + 8);
+
+				buf[6] = (uint8_t)(c >> 8);
+				buf[7] = (uint8_t)c;
+			}
+		}
+		n = send(fd, buf, (size_t)size + hdr, 0);
+		if (n == size + (ssize_t)hdr) {
 			sent++;
 			continue;
 		}
@@ -220,8 +311,13 @@ static int source(int argc, char **argv)
 		}
 		usleep(100);
 	}
-	printf("ok: sent %llu datagrams of %lld bytes bytes=%llu ns=%llu\n",
-	       (unsigned long long)sent, size, (unsigned long long)(sent * (uint64_t)size),
+	if (rate)
+		snprintf(rate_s, sizeof(rate_s), "%lld/s", rate);
+	else
+		snprintf(rate_s, sizeof(rate_s), "max");
+	printf("ok: sent %llu datagrams of %lld bytes at %s%s bytes=%llu ns=%llu\n",
+	       (unsigned long long)sent, size, rate_s, raw ? " (raw, checksum computed)" : "",
+	       (unsigned long long)(sent * (uint64_t)size),
 	       (unsigned long long)(now_ns() - t0));
 	return 0;
 }
@@ -230,6 +326,7 @@ static int source(int argc, char **argv)
 
 #define ECHO_LOST_MS	3000
 #define ECHO_SECS	25
+#define ECHO_FLOWS	64
 
 static uint8_t want[65536];
 
@@ -249,25 +346,30 @@ static void echo_fill(uint8_t *b, uint32_t size, uint32_t idx)
 
 static int echo(int argc, char **argv)
 {
-	long long port, min, max, step, window = 8;
+	long long port, min, max, step, window = 8, flows = 1, pages = 0;
 	struct sockaddr_in sa;
+	struct pollfd pfd[ECHO_FLOWS];
 	uint32_t *sizes, n = 0, next = 0, inflight = 0;
 	int32_t *idx_of;
 	uint64_t *sent_at, t0, t_end;
 	uint8_t *state;		/* 0 not sent, 1 in flight, 2 back, 3 lost */
-	uint64_t ok = 0, lost = 0, bad = 0, dup = 0;
-	int fd, rcvbuf = 8 << 20;
+	uint64_t ok = 0, lost = 0, bad = 0, dup = 0, late = 0;
+	int rcvbuf = 8 << 20;
 
-	if (argc != 7 && argc != 8)
+	if (argc < 7 || argc > 10)
 		return usage();
 	port = arg_num(argv[3], 1, 65535);
 	min = arg_num(argv[4], 1, NETB_MAX_UDP);
 	max = arg_num(argv[5], 1, NETB_MAX_UDP);
 	step = arg_num(argv[6], 1, NETB_MAX_UDP);
-	if (argc == 8)
+	if (argc >= 8)
 		window = arg_num(argv[7], 1, 256);
+	if (argc >= 9)
+		flows = arg_num(argv[8], 1, ECHO_FLOWS);
+	if (argc >= 10)
+		pages = arg_num(argv[9], 0, 1);
 	if (port < 0 || min < 0 || max < min || step < 0 || window < 0 ||
-	    addr_of(argv[2], port, &sa))
+	    flows < 0 || pages < 0 || addr_of(argv[2], port, &sa))
 		return usage();
 	netb_fill_pattern(pat);
 	sizes = calloc(65536, sizeof(*sizes));
@@ -278,35 +380,46 @@ static int echo(int argc, char **argv)
 		printf("fail: no memory\n");
 		return 1;
 	}
+	/* The sizes to send, marked, then numbered in increasing order. */
+	for (long long s = min; s <= max; s += step)
+		state[s] = 1;
+	state[max] = 1;
+	for (long long k = 1; pages && k * 4096 - 1 - 42 <= max; k++)
+		for (long long d = -1; d <= 1; d++) {
+			long long s = k * 4096 + d - 42;
+
+			if (s >= min && s <= max)
+				state[s] = 1;
+		}
 	memset(idx_of, 0xff, 65536 * sizeof(*idx_of));
-	for (long long s = min; s <= max; s += step) {
-		idx_of[s] = (int32_t)n;
-		sizes[n++] = (uint32_t)s;
+	for (long long s = min; s <= max; s++)
+		if (state[s]) {
+			idx_of[s] = (int32_t)n;
+			sizes[n++] = (uint32_t)s;
+		}
+	memset(state, 0, 65536);
+	for (long long f = 0; f < flows; f++) {
+		int fd = socket(AF_INET, SOCK_DGRAM, 0);
+
+		if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+			printf("fail: socket to %s:%lld: %s\n", argv[2], port, strerror(errno));
+			return 1;
+		}
+		if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)))
+			setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+		pfd[f] = (struct pollfd){ .fd = fd, .events = POLLIN };
 	}
-	if (sizes[n - 1] != max) {
-		idx_of[max] = (int32_t)n;
-		sizes[n++] = (uint32_t)max;
-	}
-	fd = socket(AF_INET, SOCK_DGRAM, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
-		printf("fail: socket to %s:%lld: %s\n", argv[2], port, strerror(errno));
-		return 1;
-	}
-	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)))
-		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
 	t0 = now_ns();
 	t_end = t0 + ECHO_SECS * 1000000000ull;
 	while ((next < n || inflight) && now_ns() < t_end) {
-		struct pollfd p = { .fd = fd, .events = POLLIN };
 		uint64_t t;
-		ssize_t got;
 
 		/* Fill the window. */
 		while (next < n && inflight < (uint64_t)window) {
 			ssize_t w;
 
 			echo_fill(buf, sizes[next], next);
-			w = send(fd, buf, sizes[next], 0);
+			w = send(pfd[next % flows].fd, buf, sizes[next], 0);
 			if (w < 0 && (errno == ENOBUFS || errno == EAGAIN ||
 				      errno == ECONNREFUSED || errno == EINTR))
 				break;	/* tried again after the poll */
@@ -328,17 +441,26 @@ static int echo(int argc, char **argv)
 				if (lost++ < 20)
 					printf("lost: datagram %u of %u bytes\n", i, sizes[i]);
 			}
-		if (poll(&p, 1, 20) <= 0)
+		if (poll(pfd, (nfds_t)flows, 20) <= 0)
 			continue;
-		got = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
-		if (got < 0)
-			continue;	/* e.g. ECONNREFUSED: an ICMP error */
-		{
-			int32_t i = got > 0 && got < 65536 ? idx_of[got] : -1;
+		for (long long f = 0; f < flows; f++) {
+			ssize_t got;
+			int32_t i;
+
+			if (!(pfd[f].revents & (POLLIN | POLLERR)))
+				continue;
+			got = recv(pfd[f].fd, buf, sizeof(buf), MSG_DONTWAIT);
+			if (got < 0)
+				continue;	/* e.g. ECONNREFUSED: an ICMP error */
+			i = got > 0 && got < 65536 ? idx_of[got] : -1;
 
 			if (i < 0) {
 				if (bad++ < 20)
 					printf("bad: an echo of %zd bytes, a size never sent\n", got);
+				continue;
+			}
+			if (state[i] == 3) {
+				late++;	/* counted lost already: it stays lost */
 				continue;
 			}
 			if (state[i] != 1) {
@@ -361,15 +483,20 @@ static int echo(int argc, char **argv)
 			inflight--;
 		}
 	}
-	lost += n - ok - bad - lost;	/* never sent or still out at the end */
+	/* Lost: every datagram not back (overdue, never sent, or still out at
+	 * the end), counted from the states, so it cannot wrap. */
+	lost = 0;
+	for (uint32_t i = 0; i < n; i++)
+		lost += state[i] != 2;
 	if (lost || bad || dup)
-		printf("fail: %llu of %u datagrams of %lld to %lld bytes echoed byte-exact, window %lld, lost %llu, bad %llu, duplicated %llu ns=%llu\n",
-		       (unsigned long long)ok, n, min, max, window, (unsigned long long)lost,
+		printf("fail: %llu of %u datagrams of %lld to %lld bytes echoed byte-exact, window %lld, flows %lld, lost %llu (%llu came late), bad %llu, duplicated %llu ns=%llu\n",
+		       (unsigned long long)ok, n, min, max, window, flows,
+		       (unsigned long long)lost, (unsigned long long)late,
 		       (unsigned long long)bad, (unsigned long long)dup,
 		       (unsigned long long)(now_ns() - t0));
 	else
-		printf("ok: %u datagrams of %lld to %lld bytes echoed byte-exact, window %lld, lost 0, bad 0, duplicated 0 ns=%llu\n",
-		       n, min, max, window, (unsigned long long)(now_ns() - t0));
+		printf("ok: %u datagrams of %lld to %lld bytes echoed byte-exact, window %lld, flows %lld, lost 0, bad 0, duplicated 0 ns=%llu\n",
+		       n, min, max, window, flows, (unsigned long long)(now_ns() - t0));
 	return lost || bad || dup ? 1 : 0;
 }
 
