@@ -155,6 +155,11 @@ net_table() {  # xen_log
 		# dom0 sink lines of tx cases: what arrived, per side.
 		sd = ($0 ~ /^\[bench-netfront-linux:/) ? "linux" : "pvkit"
 		sub(/^.*bench-net-dom0 /, "")
+		if ($3 == "sent" && $4 ~ /^[0-9]+$/) {	# rx: dom0 source, the offered rate
+			ns = $0; sub(/^.* ns=/, "", ns); ns += 0
+			if (ns > 0)
+				offered[$1, sd] = $4 / (ns / 1e9)
+		}
 		if ($3 ~ /^[0-9]+$/ && $4 == "received,") {
 			l = $0; sub(/^.*lost /, "", l); sub(/,.*/, "", l)
 			dom0[$1, sd] = $3 " received, " l " lost"
@@ -191,6 +196,8 @@ net_table() {  # xen_log
 			extra = ""
 			if (field(p, "lost") != "" || field(l, "lost") != "")
 				extra = sprintf(" lost=%s/%s", field(p, "lost"), field(l, "lost"))
+			if ((c, "pvkit") in offered || (c, "linux") in offered)
+				extra = extra sprintf(" offered=%s/%s", rate(offered[c, "pvkit"]), rate(offered[c, "linux"]))
 			if ((c, "pvkit") in dlost || (c, "linux") in dlost)
 				extra = extra sprintf(" dom0-lost=%s/%s", dlost[c, "pvkit"], dlost[c, "linux"])
 			printf "bench netfront-%s pvkit=%s linux=%s ratio=%s notify/pkt=%s pvkit-MB/s=%.1f linux-MB/s=%.1f sent/pkt=%s irqs/pkt=%s grants/pkt=%s eagain/pkt=%s linux-irqs/pkt=%s%s\n",
@@ -306,6 +313,8 @@ echo "bench: net: the kit's netfront (reference guest, 10.0.0.4) and Linux's xen
 	"MB/s = payload (10^6 bytes); ratio = pvkit/linux; notify/pkt = the kit's events sent + received" \
 	"per packet (sent/pkt, irqs/pkt apart), grants/pkt, eagain/pkt (xmits refused: ring full) the" \
 	"kit's; linux-irqs/pkt from its vif interrupts; lost = of the rx case's datagrams, not received;" \
-	"dom0-lost = of a tx case's, not received by dom0's sink (its socket buffer overflowed)"
+	"offered = the rate dom0's source sent them at (as fast as it could: an rx figure near it with" \
+	"lost=0 is the source's limit, not the guest's); dom0-lost = of a tx case's, not received by" \
+	"dom0's sink; pvkit/linux each"
 [ "$ok" = 1 ] || { echo "bench: FAIL: a side did not produce its figures"; exit 1; }
 echo "bench: done"
