@@ -1,12 +1,18 @@
 /*
  * frontends/netfront/netfront_internal.h - what netfront's files share:
- * the device, its queue (tx and rx rings of one page each, one event
- * channel, one lock, the transmit slots and receive buffers), the limits
+ * the device, its queues (per queue: tx and rx rings of one page each,
+ * one event channel or two, one lock, the transmit slots and receive
+ * buffers, the receive chain being assembled, the counters), the limits
  * of this implementation, and the functions one file offers the others.
  *
- *   netfront_options.c  the host's switches (what we may ask for)
- *   netfront_xenbus.c   negotiation and lifecycle, the device list, hooks
- *   netfront_queue.c    rings, event channel, transmit, receive, checks
+ *   netfront_options.c    the host's switches (what we may ask for)
+ *   netfront_negotiate.c  pure decisions: what is negotiated, the keys we
+ *                         write, what follows a Closed backend
+ *   netfront_xenbus.c     the vif driver: negotiation and lifecycle
+ *                         (reconnect, removal, release), the device list
+ *   netfront_queue.c      queue setup, start, stop, teardown; events; link
+ *   netfront_tx.c         transmit: checks, slot cutting, bounce, completion
+ *   netfront_rx.c         receive: posting, chains, extras, checks, refill
  */
 #ifndef PVKIT_NETFRONT_INTERNAL_H
 #define PVKIT_NETFRONT_INTERNAL_H
@@ -25,9 +31,15 @@
 /* A one-page ring of either kind holds 256 entries. */
 #define NETFRONT_RING_ENTS	256u
 #define NETFRONT_MAX_QUEUES	8u
+/* With feature-sg: the largest frame a transmit request's size can say. */
+#define NETFRONT_MAX_FRAME_SG	65535u
+/* multi-queue-max-queues beyond this is nonsense (netback offers one per
+ * dom0 CPU): taken as this, and logged. */
+#define NETFRONT_QUEUES_ABSURD	1024u
 
 struct netfront_options {
 	bool sg, gso_tcpv4, gso_tcpv6, csum, ipv6_csum, split_evtchn;
+	bool trusted;			/* 0: untrusted whatever the key says */
 	unsigned int queues;
 	unsigned int rx_buffers;
 };
@@ -35,20 +47,111 @@ extern struct netfront_options netfront_opts;
 int netfront_parse_option(struct netfront_options *opts, const char *name,
 			  const char *value);
 
-/* A transmit slot: its ring id is its index. */
+/* netfront_negotiate.c */
+/* What the backend's directory says (absent keys read as 0, except
+ * max_queues: absent is 1), and our own node's "trusted" (absent: 0). */
+struct netfront_offer {
+	unsigned long rx_copy, sg, gso_tcpv4, gso_tcpv6, no_csum_offload;
+	unsigned long ipv6_csum_offload, split_evtchn, max_queues;
+	unsigned long trusted;
+};
+/* Sets info's nr_queues, sg, gso_tcpv4/6, csum_offload,
+ * ipv6_csum_offload, split_evtchn, trusted, max_frame: the switches AND
+ * the offer. -PVK_XEN_EOPNOTSUPP without feature-rx-copy. *queues_capped:
+ * the backend's multi-queue-max-queues was absurd (log it). */
+int netfront_negotiate(const struct netfront_options *o,
+		       const struct netfront_offer *b,
+		       struct pvk_netfront_info *info, bool *queues_capped);
+
+/* What one queue publishes. */
+struct netfront_queue_keys {
+	unsigned int tx_ref, rx_ref, port_tx, port_rx;
+};
+#define NETFRONT_MAX_KEYS	(1 + 4 * NETFRONT_MAX_QUEUES + 7)
+struct netfront_keys {
+	unsigned int n;
+	struct pvk_xenbus_kv kv[NETFRONT_MAX_KEYS];
+	char key[NETFRONT_MAX_KEYS][32];
+	char val[NETFRONT_MAX_KEYS][12];
+};
+/* Every key we write for a connection, for one transaction: queue keys
+ * flat (one queue) or under queue-N/, event-channel or -tx/-rx, and our
+ * features as negotiated in info. */
+void netfront_build_keys(struct netfront_keys *ks,
+			 const struct pvk_netfront_info *info,
+			 const struct netfront_queue_keys *q);
+
+enum netfront_after {
+	NETFRONT_RECONNECT,		/* back to Initialising */
+	NETFRONT_WAIT_REMOVAL,		/* detached: the node goes next */
+	NETFRONT_DISABLE,		/* pages kept by the backend */
+};
+/* The backend is Closed and we tore down: online_rc/online from the
+ * backend's "online" key; pages_kept: grants it did not let go. */
+enum netfront_after netfront_after_closed(int online_rc, unsigned long online,
+					  bool pages_kept);
+
+/* Slots of one transmit frame at most: netback drops a frame of more than
+ * XEN_NETBK_LEGACY_SLOTS_MAX (18) slots and disables a frontend sending
+ * more than 20. We pack into whole pages, so 65,535 bytes take 16. */
+#define NETFRONT_MAX_TX_SLOTS	18u
+PVK_BUILD_BUG_ON((NETFRONT_MAX_FRAME_SG + NETFRONT_PAGE - 1) / NETFRONT_PAGE >
+		 NETFRONT_MAX_TX_SLOTS);
+
+#define NETFRONT_ETH_P_IP	0x0800u
+#define NETFRONT_ETH_P_IPV6	0x86ddu
+#define NETFRONT_ETH_P_8021Q	0x8100u
+#define NETFRONT_ETH_P_8021AD	0x88a8u
+
+/*
+ * A transmit slot: one request on the tx ring with its bounce page; its
+ * ring id is its index. A frame takes one slot per page of data; its
+ * first slot (the head) holds the frame and counts what is unanswered.
+ */
 struct netfront_tx_slot {
-	struct pvk_net_tx *tx;
+	struct pvk_net_tx *tx;		/* head only: the frame, until done() */
 	pvk_grant_ref_t gref;
-	bool sent;			/* on the ring: may be answered */
-	bool kept;			/* the backend would not let go: never reused */
+	uint16_t head;			/* the frame's first slot */
+	uint8_t left;			/* head: slots not yet answered */
+	/* Bits, so that 256 slots fit one page. */
+	uint8_t sent : 1;		/* on the ring: may be answered */
+	uint8_t kept : 1;		/* the backend would not let go: never reused */
+	uint8_t failed : 1;		/* head: a slot was answered with an error */
 };
 
-/* A receive buffer: its ring id is its index. */
+/* A receive buffer: its id is its index. */
 struct netfront_rx_buf {
 	void *page;
 	pvk_grant_ref_t gref;
 	bool posted;			/* granted and on the ring */
+	bool held;			/* answered, part of the chain being assembled */
 	bool kept;			/* the backend would not let go: never reused */
+};
+
+/* A piece of a received frame: the data is in buffer id. */
+struct netfront_rx_piece {
+	uint16_t id, offset, len;
+};
+
+/*
+ * The receive chain being assembled (NETRXF_more_data): responses are
+ * consumed one by one, each read once; the buffers of the pieces stay
+ * held until the frame is delivered or dropped, so a chain the backend
+ * has not finished yet waits for the next event.
+ */
+struct netfront_rx_chain {
+	bool active;			/* a first slot was taken */
+	bool extra_due;			/* an extra-info slot comes next */
+	bool more;			/* the last data slot said more_data */
+	bool drop_error;		/* a slot's status was an error */
+	bool drop_toolong;		/* more pieces or bytes than a frame has */
+	uint16_t flags;			/* the first slot's NETRXF_* */
+	unsigned int slots;		/* data slots taken */
+	unsigned int nr;		/* pieces held */
+	uint32_t bytes;
+	enum pvk_net_gso gso_type;
+	uint16_t gso_size;
+	struct netfront_rx_piece piece[PVK_NET_MAX_FRAGS];
 };
 
 struct netfront_queue {
@@ -60,18 +163,22 @@ struct netfront_queue {
 	void *tx_page, *rx_page;
 	pvk_grant_ref_t tx_ref, rx_ref;
 	bool tx_granted, rx_granted;
-	pvk_evtchn_port_t port;
-	bool port_bound;
+	/* Equal unless the event channels are split (tx, rx). */
+	pvk_evtchn_port_t port_tx, port_rx;
+	bool port_tx_bound, port_rx_bound;
 	bool live;				/* rings up and backend Connected */
 	/* Slots, buffers and bounce-page pointers live in whole pages (the
 	 * kit's heap is for small control structures). */
 	struct netfront_tx_slot *txs;		/* NETFRONT_RING_ENTS */
-	void **tx_bounce;			/* bounce page of each slot */
+	void **tx_bounce;			/* bounce page of each slot (lazily) */
 	uint16_t tx_free[NETFRONT_RING_ENTS];	/* free ids, oldest freed first */
 	unsigned int tx_free_head, tx_free_count;
+	unsigned int tx_nulls_due;		/* extra-info slots not yet answered */
 	bool tx_unpushed;
 	struct netfront_rx_buf *rxb;		/* NETFRONT_RING_ENTS */
+	uint16_t *rx_ring_id;			/* ring slot -> buffer posted there */
 	unsigned int rx_posted;
+	struct netfront_rx_chain chain;
 	struct pvk_netfront_stats stats;
 };
 
@@ -84,8 +191,11 @@ struct pvk_netfront {
 	struct pvk_wait wait;			/* completions, state changes */
 	struct netfront_queue *queues;		/* info.nr_queues */
 	bool broken;
-	bool gone;
+	bool gone;				/* removed or failed: for good */
 	bool removed_told;
+	bool closed;				/* backend went away: reconnect pending */
+	unsigned int in_callback;		/* a xenbus callback of ours runs */
+	unsigned int connects;			/* times the link came up */
 	unsigned int grants_live;
 	struct pvk_netfront *next;
 };
@@ -93,22 +203,63 @@ struct pvk_netfront {
 extern const struct pvk_netfront_hooks *netfront_hooks;
 
 /* netfront_queue.c */
-int netfront_queues_setup(struct pvk_netfront *dev, unsigned int nr_queues);
-/* The backend is Connected: post the receive buffers, take frames. */
+/* Allocates nr_queues queues (1..NETFRONT_MAX_QUEUES): rings granted, one
+ * event channel each (two, tx and rx, if split_evtchn); after it each
+ * dev->queues[i] has tx_ref, rx_ref, port_tx, port_rx to publish. Sets
+ * info.nr_queues, tx_depth, rx_buffers, split_evtchn. May be called again
+ * after netfront_queues_teardown (a reconnect). */
+int netfront_queues_setup(struct pvk_netfront *dev, unsigned int nr_queues,
+			  bool split_evtchn);
+/* The backend is Connected: with dev->info.{sg, gso_tcpv4, gso_tcpv6,
+ * csum_offload, ipv6_csum_offload, trusted} set as negotiated, sets
+ * info.max_frame, posts the receive buffers, takes frames. */
 int netfront_queues_start(struct pvk_netfront *dev);
 /* Link down: transmits outstanding and future fail with status. */
 void netfront_queues_stop(struct pvk_netfront *dev, int status);
-/* After the backend is Closed: end every grant, free what it let go. */
+/* After the backend is Closed: end every grant, close the event channels,
+ * keep what the backend would not let go; setup may run again. */
 void netfront_queues_teardown(struct pvk_netfront *dev);
+/* Frees the queues and every page of theirs the backend did not keep
+ * (after teardown, once no grant of the device is live: release). */
+void netfront_queues_free(struct pvk_netfront *dev);
 /* The link's state, told to the host's link hook on each change. */
 void netfront_set_link(struct pvk_netfront *dev, bool up);
 /* Marks the device broken (once, logged), the link down. */
 void netfront_break(struct pvk_netfront *dev, const char *why,
 		    unsigned long long v1, unsigned long long v2);
+void netfront_grants_add(struct pvk_netfront *dev, int n);
+/* Ends a grant before its page is read or reused: false while the backend
+ * still maps it (the page must then stay out of use for good). */
+bool netfront_end_grant(struct pvk_netfront *dev, pvk_grant_ref_t ref);
+
+/* netfront_tx.c */
+/* A frame the host asks to send, against what was negotiated: 0 and its
+ * length, or -PVK_XEN_EINVAL / -PVK_XEN_EOPNOTSUPP. Pure. */
+int netfront_tx_check(const struct pvk_netfront_info *info,
+		      const struct pvk_net_tx *tx, size_t *len);
+/* Slots a frame of len bytes is cut into (whole pages, packed). */
+unsigned int netfront_tx_slots(size_t len);
 /* The checks of one response, pure: NULL or the complaint. */
 const char *netfront_check_tx_response(const struct netfront_queue *q,
 				       const struct pvk_netif_tx_response *rsp);
+/* Consumes transmit responses (event or poll). */
+void netfront_tx_process(struct netfront_queue *q);
+void netfront_tx_push_locked(struct netfront_queue *q, bool *notify);
+
+/* netfront_rx.c */
+/* The checks of one data response, pure: NULL or the complaint. first:
+ * the chain's first slot (the only one that may carry checksum and
+ * extra-info flags). */
 const char *netfront_check_rx_response(const struct netfront_queue *q,
-				       const struct pvk_netif_rx_response *rsp);
+				       const struct pvk_netif_rx_response *rsp,
+				       bool first);
+/* The checks of one extra-info slot, pure: NULL or the complaint. */
+const char *netfront_check_rx_extra(const struct netfront_queue *q,
+				    const struct pvk_netif_extra_info *ex);
+/* Grants buffer id and puts it on the rx ring. Locked. */
+int netfront_rx_post_locked(struct netfront_queue *q, uint16_t id);
+void netfront_rx_push_locked(struct netfront_queue *q, bool *notify);
+/* Consumes receive responses, delivers whole frames (event or poll). */
+void netfront_rx_process(struct netfront_queue *q);
 
 #endif /* PVKIT_NETFRONT_INTERNAL_H */

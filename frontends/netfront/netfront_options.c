@@ -11,8 +11,8 @@
 
 struct netfront_options netfront_opts = {
 	.sg = true, .gso_tcpv4 = true, .gso_tcpv6 = true, .csum = true,
-	.ipv6_csum = true, .split_evtchn = true,
-	.queues = 1, .rx_buffers = NETFRONT_RING_ENTS,
+	.ipv6_csum = true, .split_evtchn = true, .trusted = true,
+	.queues = 2, .rx_buffers = NETFRONT_RING_ENTS,
 };
 
 static bool name_is(const char *a, const char *b)
@@ -37,6 +37,7 @@ int netfront_parse_option(struct netfront_options *opts, const char *name,
 		{ "csum", __builtin_offsetof(struct netfront_options, csum) },
 		{ "ipv6_csum", __builtin_offsetof(struct netfront_options, ipv6_csum) },
 		{ "split_evtchn", __builtin_offsetof(struct netfront_options, split_evtchn) },
+		{ "trusted", __builtin_offsetof(struct netfront_options, trusted) },
 	};
 	unsigned long v;
 

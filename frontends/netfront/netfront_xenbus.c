@@ -1,18 +1,22 @@
 /*
  * frontends/netfront/netfront_xenbus.c - netfront's side of xenbus: the
- * vif driver, the negotiation with the backend, the lifecycle, the host's
- * hooks and the device list.
+ * vif driver, the negotiation with the backend, the lifecycle (reconnect,
+ * removal, release), the host's hooks and the device list.
  *
- * When the backend waits (InitWait) we read the MAC from our "mac" key,
- * set up the queue, publish in one transaction tx-ring-ref, rx-ring-ref,
- * event-channel, request-rx-copy=1, feature-rx-notify=1 and the features
- * we do not implement yet as off (feature-sg=0, feature-gso-tcpv4=0,
- * feature-gso-tcpv6=0, feature-ipv6-csum-offload=0,
- * feature-no-csum-offload=1), then go Connected (netback connects when
- * the frontend is Connected). When the backend is Connected too, the
- * receive buffers are posted and the link is up. When it closes, the link
- * goes down, transmits outstanding fail with -ENODEV, we go Closed, and
- * once the backend is Closed every grant is ended.
+ * When the backend waits (InitWait) we read what it offers and our own
+ * "trusted" key, decide with the host's switches what to use
+ * (netfront_negotiate.c), read the MAC from our "mac" key, set up the
+ * queues, publish every key in one transaction, then go Connected
+ * (netback connects when the frontend is Connected). When the backend is
+ * Connected too, the receive buffers are posted and the link is up.
+ *
+ * When it closes, the link goes down, transmits outstanding fail with
+ * -ENODEV and we go Closed; once it is Closed every grant is ended. Then,
+ * unless this is the toolstack's detach (the backend's "online" is 0 or
+ * gone), we go back to Initialising: netback takes that as "prepare for
+ * reconnect" and waits again, and the same device negotiates anew. A
+ * detach ends with the device's node deleted: the removed hook, and
+ * pvk_netfront_release() may free it.
  */
 #include <pvkit/log.h>
 #include <pvkit/time.h>
@@ -79,6 +83,7 @@ static int netfront_probe(struct pvk_xenbus_device *xdev)
 	dev->backend = (pvk_domid_t)xdev->otherend_id;
 	dev->info.id = (unsigned int)id;
 	dev->info.max_frame = NETFRONT_MAX_FRAME;
+	dev->closed = true;		/* not yet connected */
 	xdev->priv = dev;
 	dev->next = devices;
 	devices = dev;
@@ -87,75 +92,132 @@ static int netfront_probe(struct pvk_xenbus_device *xdev)
 	return 0;
 }
 
-static int publish(struct pvk_netfront *dev)
+/* The backend's offer, and our own "trusted" key (absent: untrusted). */
+static int read_offer(struct pvk_netfront *dev, struct pvk_xenbus_device *xdev,
+		      struct netfront_offer *b)
 {
-	struct netfront_queue *q = &dev->queues[0];
-	char txr[12], rxr[12], evt[12];
-	struct pvk_xenbus_kv kv[] = {
-		{ "tx-ring-ref", txr },
-		{ "rx-ring-ref", rxr },
-		{ "event-channel", evt },
-		{ "request-rx-copy", "1" },
-		{ "feature-rx-notify", "1" },
-		/* Not implemented yet: never negotiated (see netfront.h). */
-		{ "feature-sg", "0" },
-		{ "feature-gso-tcpv4", "0" },
-		{ "feature-gso-tcpv6", "0" },
-		{ "feature-ipv6-csum-offload", "0" },
-		{ "feature-no-csum-offload", "1" },
+	static const struct {
+		const char *key;
+		unsigned long def;
+		size_t off;
+	} keys[] = {
+		{ "feature-rx-copy", 0, __builtin_offsetof(struct netfront_offer, rx_copy) },
+		{ "feature-sg", 0, __builtin_offsetof(struct netfront_offer, sg) },
+		{ "feature-gso-tcpv4", 0, __builtin_offsetof(struct netfront_offer, gso_tcpv4) },
+		{ "feature-gso-tcpv6", 0, __builtin_offsetof(struct netfront_offer, gso_tcpv6) },
+		{ "feature-no-csum-offload", 0,
+		  __builtin_offsetof(struct netfront_offer, no_csum_offload) },
+		{ "feature-ipv6-csum-offload", 0,
+		  __builtin_offsetof(struct netfront_offer, ipv6_csum_offload) },
+		{ "feature-split-event-channels", 0,
+		  __builtin_offsetof(struct netfront_offer, split_evtchn) },
+		{ "multi-queue-max-queues", 1,
+		  __builtin_offsetof(struct netfront_offer, max_queues) },
 	};
-
-	pvk_snprintf(txr, sizeof(txr), "%u", q->tx_ref);
-	pvk_snprintf(rxr, sizeof(rxr), "%u", q->rx_ref);
-	pvk_snprintf(evt, sizeof(evt), "%u", q->port);
-	return pvk_xenbus_write_keys(dev->xdev, kv, sizeof(kv) / sizeof(kv[0]));
-}
-
-/* Backend in InitWait: share the rings, tell it where they are. */
-static void netfront_initialise(struct pvk_netfront *dev)
-{
-	struct pvk_xenbus_device *xdev = dev->xdev;
-	unsigned long rx_copy;
+	char path[PVK_XENBUS_PATH_MAX + 16];
 	int rc;
 
-	if (xdev->state != PVK_XenbusStateInitialising || dev->gone)
-		return;
-	rc = pvk_xenbus_read_feature(xdev, "feature-rx-copy", 0, &rx_copy);
-	if (!rc && rx_copy != 1) {
-		pvk_err("netfront: %s: the backend does not offer feature-rx-copy (%lu): not supported",
-			dev->name, rx_copy);
-		rc = -PVK_XEN_EOPNOTSUPP;
+	for (unsigned int i = 0; i < PVK_ARRAY_SIZE(keys); i++) {
+		rc = pvk_xenbus_read_feature(xdev, keys[i].key, keys[i].def,
+					     (unsigned long *)((char *)b + keys[i].off));
+		if (rc) {
+			pvk_err("netfront: %s: backend's %s unreadable or not a number: %d",
+				dev->name, keys[i].key, rc);
+			return rc;
+		}
 	}
+	pvk_snprintf(path, sizeof(path), "%s/trusted", xdev->nodename);
+	rc = pvk_xs_read_ulong(PVK_XBT_NIL, path, &b->trusted);
+	if (rc == -PVK_XEN_ENOENT) {
+		b->trusted = 0;
+		rc = 0;
+	}
+	if (rc)
+		pvk_err("netfront: %s: our trusted key is not a number: %d", dev->name, rc);
+	return rc;
+}
+
+/* Shared with nothing: callbacks run one at a time (thread context). */
+static struct netfront_keys keys;
+
+static int publish(struct pvk_netfront *dev, struct pvk_xenbus_device *xdev)
+{
+	struct netfront_queue_keys qk[NETFRONT_MAX_QUEUES];
+
+	for (unsigned int i = 0; i < dev->info.nr_queues; i++) {
+		qk[i].tx_ref = dev->queues[i].tx_ref;
+		qk[i].rx_ref = dev->queues[i].rx_ref;
+		qk[i].port_tx = dev->queues[i].port_tx;
+		qk[i].port_rx = dev->queues[i].port_rx;
+	}
+	netfront_build_keys(&keys, &dev->info, qk);
+	return pvk_xenbus_write_keys(xdev, keys.kv, keys.n);
+}
+
+static void log_negotiated(const struct pvk_netfront *dev)
+{
+	const struct pvk_netfront_info *i = &dev->info;
+
+	pvk_info("netfront: %s: mac %02x:%02x:%02x:%02x:%02x:%02x, %u queue%s, tx ring 256, rx ring 256 (%u buffers), request-rx-copy, rx-notify, sg %d, gso %d/%d, csum %d, ipv6 csum %d, split evtchn %d, trusted %d",
+		 dev->name, i->mac[0], i->mac[1], i->mac[2], i->mac[3], i->mac[4], i->mac[5],
+		 i->nr_queues, i->nr_queues == 1 ? "" : "s", i->rx_buffers, i->sg,
+		 i->gso_tcpv4, i->gso_tcpv6, i->csum_offload, i->ipv6_csum_offload,
+		 i->split_evtchn, i->trusted);
+}
+
+/* Backend in InitWait, we Initialising: decide, share the rings, tell it
+ * where they are, go Connected. */
+static void netfront_initialise(struct pvk_netfront *dev, struct pvk_xenbus_device *xdev)
+{
+	struct netfront_offer offer;
+	bool capped = false;
+	int rc;
+
+	if (xdev->state != PVK_XenbusStateInitialising || dev->gone || dev->broken)
+		return;
+	rc = read_offer(dev, xdev, &offer);
+	if (!rc) {
+		rc = netfront_negotiate(&netfront_opts, &offer, &dev->info, &capped);
+		if (rc)
+			pvk_err("netfront: %s: the backend does not offer feature-rx-copy (%lu): not supported",
+				dev->name, offer.rx_copy);
+	}
+	if (capped)
+		pvk_warn("netfront: %s: backend offers %lu queues: absurd, taken as %u",
+			 dev->name, offer.max_queues, NETFRONT_QUEUES_ABSURD);
 	if (!rc && (rc = read_mac(dev)))
 		pvk_err("netfront: %s: no valid mac key: %d", dev->name, rc);
 	if (!rc)
-		rc = netfront_queues_setup(dev, 1);
+		rc = netfront_queues_setup(dev, dev->info.nr_queues, dev->info.split_evtchn);
 	if (!rc)
-		rc = publish(dev);
+		rc = publish(dev, xdev);
 	if (!rc)
 		rc = pvk_xenbus_switch_state(xdev, PVK_XenbusStateConnected);
 	if (rc) {
 		pvk_err("netfront: %s: cannot set up the rings: %d", dev->name, rc);
 		dev->gone = true;
+		/* The backend may have seen the keys: it is told Closed and
+		 * the grants end only when it is Closed too. */
 		pvk_xenbus_switch_state(xdev, PVK_XenbusStateClosed);
 		return;
 	}
-	pvk_info("netfront: %s: mac %02x:%02x:%02x:%02x:%02x:%02x, 1 queue, tx ring 256, rx ring 256 (%u buffers), request-rx-copy, rx-notify; sg, gso, csum offload, multi-queue, split event channels: not implemented, off",
-		 dev->name, dev->info.mac[0], dev->info.mac[1], dev->info.mac[2],
-		 dev->info.mac[3], dev->info.mac[4], dev->info.mac[5], dev->info.rx_buffers);
+	dev->closed = false;
+	log_negotiated(dev);
 }
 
-static void netfront_connected(struct pvk_netfront *dev)
+static void netfront_connected(struct pvk_netfront *dev, struct pvk_xenbus_device *xdev)
 {
 	int rc;
 
-	if (dev->gone || dev->broken || dev->info.link_up || !dev->queues)
+	if (dev->gone || dev->broken || dev->info.link_up || !dev->queues ||
+	    xdev->state != PVK_XenbusStateConnected)
 		return;
 	rc = netfront_queues_start(dev);
 	if (rc) {
 		pvk_err("netfront: %s: cannot post the receive buffers: %d", dev->name, rc);
 		return;
 	}
+	dev->connects++;
 	netfront_set_link(dev, true);
 }
 
@@ -168,13 +230,47 @@ static void tell_removed(struct pvk_netfront *dev)
 		netfront_hooks->removed(dev);
 }
 
-static void netfront_closing(struct pvk_netfront *dev)
+/* The backend is going away: no more frames, we are Closed. Its mappings
+ * of our pages stay valid until it is Closed. */
+static void netfront_closing(struct pvk_netfront *dev, struct pvk_xenbus_device *xdev)
 {
-	netfront_set_link(dev, false);
-	dev->gone = true;
+	dev->closed = true;
+	/* Transmits fail first: a host told "down" sees -ENODEV at once. */
 	netfront_queues_stop(dev, -PVK_XEN_ENODEV);
-	if (dev->xdev && dev->xdev->state != PVK_XenbusStateClosed)
-		pvk_xenbus_switch_state(dev->xdev, PVK_XenbusStateClosed);
+	netfront_set_link(dev, false);
+	if (xdev->state != PVK_XenbusStateClosed)
+		pvk_xenbus_switch_state(xdev, PVK_XenbusStateClosed);
+}
+
+/* The backend maps nothing of ours any more: end the grants, then
+ * reconnect unless the toolstack is detaching the device. */
+static void netfront_closed(struct pvk_netfront *dev, struct pvk_xenbus_device *xdev)
+{
+	unsigned long online = 0;
+	int online_rc;
+
+	netfront_closing(dev, xdev);
+	netfront_queues_teardown(dev);
+	if (dev->gone || dev->broken)
+		return;
+	online_rc = pvk_xenbus_read_feature(xdev, "online", 0, &online);
+	switch (netfront_after_closed(online_rc, online, pvk_netfront_grants_held(dev) > 0)) {
+	case NETFRONT_RECONNECT:
+		netfront_queues_free(dev);
+		if (pvk_xenbus_switch_state(xdev, PVK_XenbusStateInitialising))
+			return;		/* the node is gone: removal follows */
+		pvk_info("netfront: %s: backend closed, still online: reconnecting", dev->name);
+		break;
+	case NETFRONT_WAIT_REMOVAL:
+		pvk_info("netfront: %s: backend closed, offline: waiting for removal", dev->name);
+		break;
+	case NETFRONT_DISABLE:
+		pvk_err("netfront: %s: backend closed but still maps our pages: device disabled",
+			dev->name);
+		dev->gone = true;
+		pvk_port_wake(&dev->wait);
+		break;
+	}
 }
 
 static void netfront_otherend_changed(struct pvk_xenbus_device *xdev,
@@ -184,25 +280,29 @@ static void netfront_otherend_changed(struct pvk_xenbus_device *xdev,
 
 	if (!dev)
 		return;
+	dev->in_callback++;
 	switch (st) {
 	case PVK_XenbusStateInitWait:
-		netfront_initialise(dev);
+		/* Waiting again while we are past Initialising: it went away
+		 * (and came back) without us seeing it Closed. A backend in
+		 * InitWait maps nothing of ours. */
+		if (xdev->state != PVK_XenbusStateInitialising)
+			netfront_closed(dev, xdev);
+		netfront_initialise(dev, xdev);
 		break;
 	case PVK_XenbusStateConnected:
-		netfront_connected(dev);
+		netfront_connected(dev, xdev);
 		break;
 	case PVK_XenbusStateClosing:
-		netfront_closing(dev);
+		netfront_closing(dev, xdev);
 		break;
 	case PVK_XenbusStateClosed:
-		netfront_closing(dev);
-		/* It maps nothing of ours any more. */
-		netfront_queues_teardown(dev);
-		tell_removed(dev);
+		netfront_closed(dev, xdev);
 		break;
 	default:
 		break;
 	}
+	dev->in_callback--;
 }
 
 static void netfront_remove(struct pvk_xenbus_device *xdev)
@@ -211,12 +311,41 @@ static void netfront_remove(struct pvk_xenbus_device *xdev)
 
 	if (!dev)
 		return;
-	netfront_set_link(dev, false);
+	dev->in_callback++;
 	dev->gone = true;
 	netfront_queues_stop(dev, -PVK_XEN_ENODEV);
+	netfront_set_link(dev, false);
+	/* What the backend still maps stays granted (and its page kept). */
+	netfront_queues_teardown(dev);
+	pvk_port_lock(&dev->lock);
 	dev->xdev = NULL;
+	pvk_port_unlock(&dev->lock);
 	xdev->priv = NULL;
 	tell_removed(dev);
+	dev->in_callback--;
+	pvk_port_wake(&dev->wait);
+}
+
+int pvk_netfront_release(struct pvk_netfront *dev)
+{
+	bool removed;
+
+	pvk_port_lock(&dev->lock);
+	removed = dev->xdev == NULL && !dev->in_callback;
+	pvk_port_unlock(&dev->lock);
+	/* Still on xenbus, or inside one of its callbacks, or the backend
+	 * still maps a page of it: nothing may go. */
+	if (!removed || pvk_netfront_grants_held(dev))
+		return -PVK_XEN_EBUSY;
+	for (struct pvk_netfront **pp = &devices; *pp; pp = &(*pp)->next) {
+		if (*pp == dev) {
+			*pp = dev->next;
+			break;
+		}
+	}
+	netfront_queues_free(dev);
+	pvk_port_free(dev);
+	return 0;
 }
 
 static struct pvk_xenbus_driver netfront_driver = {

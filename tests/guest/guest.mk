@@ -20,7 +20,7 @@ GUEST_SRCS := head.S entry.S notes.S pvh.S entry_native.S native.c \
 	boot.c bootmem.c shared_info.c time.c console.c print.c \
 	traps.c fault.c symbols.c shutdown.c cmdline.c \
 	page_alloc.c heap.c lock.c string.c test.c \
-	events.c wait.c control.c console_in.c balloon.c \
+	events.c wait.c control.c console_in.c balloon.c netstack.c \
 	cases/start_info.c cases/hypercall_page.c cases/xen_version.c \
 	cases/shared_info.c cases/console.c cases/memory.c cases/lock.c \
 	cases/pvops_cpu.c cases/pvops_irq.c cases/pvops_time.c \
@@ -34,7 +34,7 @@ GUEST_SRCS += user/enter.S user/program.S user/syscall_native.S user/cpu.c user/
 	user/run.c cases/usermode.c
 GUEST_SRCS += cases/mm_va_run.c
 GUEST_SRCS += cases/upcall_reentry.c
-GUEST_SRCS += cases/netfront.c
+GUEST_SRCS += cases/netfront.c cases/netfront_life.c
 GUEST_SRCS += cases/blkfront_io.c cases/blkfront_ops.c cases/blkfront.c cases/blkfront_life.c cases/bench_blk.c
 GUEST_SRCS += cases/bench_net.c
 GUEST_SRCS += bench.c cases/bench.c

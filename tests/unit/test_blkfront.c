@@ -20,11 +20,13 @@
 #include <pvkit/time.h>
 #include <pvkit/xen/errno.h>
 #include "frontends/blkfront/blkfront_internal.h"
+#include "fake_kit.h"
 #include "unit.h"
 
 /* ---- The kit interfaces blkfront uses, played by the test ------------- */
 
 #define MAX_REFS 4096
+#define FAKE_PORTS 64		/* ports handed out between resets */
 static struct {
 	void *page[MAX_REFS];		/* granted page by ref, NULL when free */
 	bool readonly[MAX_REFS];
@@ -36,8 +38,8 @@ static struct {
 	void (*on_grant)(void);		/* runs first in the next grant (once): a
 					 * second submitter meanwhile */
 	void *last_page;		/* the page granted last */
-	pvk_evtchn_handler_t handler[BLKFRONT_MAX_QUEUES];
-	void *arg[BLKFRONT_MAX_QUEUES];
+	pvk_evtchn_handler_t handler[FAKE_PORTS];
+	void *arg[FAKE_PORTS];
 	unsigned int ports;
 } kit;
 
@@ -105,6 +107,8 @@ int pvk_evtchn_alloc_unbound(pvk_domid_t remote_dom, pvk_evtchn_handler_t handle
 			     void *arg, pvk_evtchn_port_t *port)
 {
 	(void)remote_dom;
+	if (kit.ports >= FAKE_PORTS)
+		return -PVK_XEN_ENOSPC;
 	kit.handler[kit.ports] = handler;
 	kit.arg[kit.ports] = arg;
 	*port = 5 + kit.ports++;
@@ -122,6 +126,27 @@ int pvk_evtchn_close(pvk_evtchn_port_t port)
 {
 	kit.handler[port - 5] = NULL;
 	return 0;
+}
+
+/* For the netfront tests, which share these played kit interfaces: a
+ * fresh state, a grant the backend maps (or lets go), a port's handler. */
+void unit_fake_kit_reset(void)
+{
+	memset(&kit, 0, sizeof(kit));
+	kit.next = 8;
+}
+
+void unit_fake_grant_mapped(pvk_grant_ref_t ref, bool mapped)
+{
+	if (ref < MAX_REFS)
+		kit.mapped[ref] = mapped;
+}
+
+bool unit_fake_event(pvk_evtchn_port_t port)
+{
+	if (port < 5 || port - 5 >= FAKE_PORTS || !kit.handler[port - 5])
+		return false;
+	return kit.handler[port - 5](port, kit.arg[port - 5]);
 }
 
 /* ---- The device and the backend --------------------------------------- */

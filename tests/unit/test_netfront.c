@@ -1,9 +1,17 @@
 /*
- * tests/unit/test_netfront.c - netfront's pure logic on the host: the
- * host's switches (unknown names and out-of-range values refused, nothing
- * changed) and the checks every response of an untrusted backend passes
- * before it is used (ids outstanding, statuses known, offset + size within
- * the page, no flag for a feature not negotiated).
+ * tests/unit/test_netfront.c - netfront's logic on the host, against a
+ * backend played by the test on rings in host memory: the host's switches;
+ * the checks of a frame to send (length, pieces, checksum offload and GSO
+ * against what was negotiated); slot cutting (feature-sg chains packed
+ * into whole pages, the GSO extra-info slot, bounce pages zeroed unless
+ * trusted); completion of multi-slot frames; notification batching;
+ * multi-queue and split event channels; receive chains assembled into one
+ * frame (pieces, checksum state, GSO extras), a chain the backend has not
+ * finished waiting for the next event, frames too long dropped; every
+ * check of a response an untrusted backend sends (ids, statuses, sizes,
+ * flags not negotiated or out of place, bad extras), each disabling the
+ * device; and a teardown that leaves the device ready for a reconnect,
+ * keeping for good a page the backend would not let go.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -11,7 +19,9 @@
 #include <pvkit/xen/errno.h>
 
 #include "frontends/netfront/netfront_internal.h"
+#include "fake_kit.h"
 #include "unit.h"
+
 
 UNIT_TEST(netfront_options_parse)
 {
@@ -53,15 +63,887 @@ UNIT_TEST(netfront_options_parse)
 	CHECK(memcmp(&o, &before, sizeof(o)) == 0);
 }
 
-/* A queue with transmit id 3 sent and receive buffer 7 posted. */
+/* ---- The device and the backend played by the test --------------------- */
+
+struct feats {
+	bool sg, gso4, gso6, csum, csum6, trusted;
+};
+#define ALL_FEATS ((struct feats){ true, true, true, true, true, false })
+#define NO_FEATS ((struct feats){ 0 })
+
+static struct pvk_netfront *nd;
+static struct pvk_netif_tx_back_ring btx[NETFRONT_MAX_QUEUES];
+static struct pvk_netif_rx_back_ring brx[NETFRONT_MAX_QUEUES];
+
+/* What the host saw. */
+static unsigned int link_downs, frames_seen, dones;
+static int last_done_status;
+static uint8_t seen[65536];
+static struct pvk_net_rx seen_frame;
+static unsigned int seen_frag_len[PVK_NET_MAX_FRAGS];
+
+static void on_link(struct pvk_netfront *dev, bool up)
+{
+	(void)dev;
+	if (!up)
+		link_downs++;
+}
+
+static void on_rx(struct pvk_netfront *dev, const struct pvk_net_rx *f)
+{
+	size_t off = 0;
+
+	(void)dev;
+	frames_seen++;
+	seen_frame = *f;
+	seen_frame.frags = NULL;
+	for (unsigned int i = 0; i < f->nr_frags; i++) {
+		seen_frag_len[i] = (unsigned int)f->frags[i].len;
+		if (off + f->frags[i].len <= sizeof(seen))
+			memcpy(seen + off, f->frags[i].buf, f->frags[i].len);
+		off += f->frags[i].len;
+	}
+}
+
+static const struct pvk_netfront_hooks hooks = { .link = on_link, .rx = on_rx };
+
+static void tx_done(struct pvk_net_tx *tx, int status)
+{
+	(void)tx;
+	dones++;
+	last_done_status = status;
+}
+
+static void never_done(struct pvk_net_tx *tx, int status)
+{
+	(void)tx;
+	unit_fail(__FILE__, __LINE__, "done() of a refused transmit ran (%d)", status);
+}
+
+/* A connected vif: nq queues, negotiated f, rx_buffers posted each. */
+static void nf_up_with(unsigned int nq, bool split, struct feats f, unsigned int rx_buffers)
+{
+	unit_fake_kit_reset();
+	nd = calloc(1, sizeof(*nd));
+	strcpy(nd->name, "device/vif/0");
+	netfront_opts.rx_buffers = rx_buffers;
+	CHECK_EQ(netfront_queues_setup(nd, nq, split), 0);
+	nd->info.sg = f.sg;
+	nd->info.gso_tcpv4 = f.gso4;
+	nd->info.gso_tcpv6 = f.gso6;
+	nd->info.csum_offload = f.csum;
+	nd->info.ipv6_csum_offload = f.csum6;
+	nd->info.trusted = f.trusted;
+	CHECK_EQ(netfront_queues_start(nd), 0);
+	nd->info.link_up = true;
+	for (unsigned int i = 0; i < nq; i++) {
+		PVK_BACK_RING_INIT(&btx[i], (struct pvk_netif_tx_sring *)nd->queues[i].tx_page,
+				   NETFRONT_PAGE);
+		PVK_BACK_RING_INIT(&brx[i], (struct pvk_netif_rx_sring *)nd->queues[i].rx_page,
+				   NETFRONT_PAGE);
+	}
+	netfront_hooks = &hooks;
+	link_downs = frames_seen = dones = 0;
+	last_done_status = 1;
+	unit_log_clear();
+}
+
+static void nf_up(struct feats f)
+{
+	nf_up_with(1, false, f, 256);
+}
+
+/* Every page of the queues back to the host's heap (the played
+ * pvk_port_free_page only counts), kept ones too; then the array. */
+static void free_queues(struct pvk_netfront *dev)
+{
+	for (unsigned int i = 0; dev->queues && i < NETFRONT_MAX_QUEUES; i++) {
+		struct netfront_queue *q = &dev->queues[i];
+
+		for (unsigned int id = 0; q->tx_bounce && id < NETFRONT_RING_ENTS; id++)
+			free(q->tx_bounce[id]);
+		for (unsigned int id = 0; q->rxb && id < NETFRONT_RING_ENTS; id++)
+			free(q->rxb[id].page);
+		free(q->tx_page);
+		free(q->rx_page);
+		free(q->txs);
+		free(q->rxb);
+		free(q->tx_bounce);
+		free(q->rx_ring_id);
+		memset(q, 0, sizeof(*q));
+	}
+	netfront_queues_free(dev);
+	CHECK(dev->queues == NULL);
+}
+
+static void nf_down(void)
+{
+	netfront_queues_stop(nd, -PVK_XEN_ENODEV);
+	netfront_queues_teardown(nd);
+	CHECK_EQ(nd->grants_live, 0);
+	free_queues(nd);
+	free(nd);
+	nd = NULL;
+	netfront_hooks = NULL;
+	netfront_opts.rx_buffers = NETFRONT_RING_ENTS;
+}
+
+/* The backend takes the next transmit request of queue qi. */
+static struct pvk_netif_tx_request back_tx_req(unsigned int qi)
+{
+	struct pvk_netif_tx_request r;
+
+	PVK_RING_COPY_REQUEST(&btx[qi], btx[qi].req_cons, &r);
+	btx[qi].req_cons++;
+	return r;
+}
+
+static unsigned int back_tx_pending(unsigned int qi)
+{
+	return ((struct pvk_netif_tx_sring *)nd->queues[qi].tx_page)->req_prod - btx[qi].req_cons;
+}
+
+static void back_tx_rsp(unsigned int qi, uint16_t id, int16_t status)
+{
+	struct pvk_netif_tx_response *r = PVK_RING_GET_RESPONSE(&btx[qi], btx[qi].rsp_prod_pvt);
+
+	r->id = id;
+	r->status = status;
+	btx[qi].rsp_prod_pvt++;
+	PVK_RING_PUSH_RESPONSES(&btx[qi]);
+}
+
+/* The backend fills the next posted buffer of queue qi (ring slot idx
+ * returned) with n bytes of data, answering with flags. */
+static uint32_t back_rx_slot(unsigned int qi, const uint8_t *data, uint16_t n, uint16_t flags)
+{
+	struct netfront_queue *q = &nd->queues[qi];
+	struct pvk_netif_rx_request req;
+	struct pvk_netif_rx_response *r;
+	uint32_t idx = brx[qi].req_cons;
+
+	PVK_RING_COPY_REQUEST(&brx[qi], idx, &req);
+	brx[qi].req_cons++;
+	if (n && req.id < NETFRONT_RING_ENTS && q->rxb[req.id].page)
+		memcpy(q->rxb[req.id].page, data, n);
+	r = PVK_RING_GET_RESPONSE(&brx[qi], brx[qi].rsp_prod_pvt);
+	*r = (struct pvk_netif_rx_response){ .id = req.id, .offset = 0, .flags = flags,
+					     .status = (int16_t)n };
+	brx[qi].rsp_prod_pvt++;
+	return idx;
+}
+
+/* An extra-info slot in place of the next rx response. */
+static void back_rx_extra(unsigned int qi, struct pvk_netif_extra_info ex)
+{
+	brx[qi].req_cons++;
+	memcpy(PVK_RING_GET_RESPONSE(&brx[qi], brx[qi].rsp_prod_pvt), &ex, sizeof(ex));
+	brx[qi].rsp_prod_pvt++;
+}
+
+static void back_rx_push(unsigned int qi)
+{
+	PVK_RING_PUSH_RESPONSES(&brx[qi]);
+}
+
+/* A whole frame of len bytes, as netback cuts it: pages, more_data. */
+static void back_rx_frame(unsigned int qi, const uint8_t *data, size_t len, uint16_t first_flags)
+{
+	for (size_t off = 0; off < len; off += NETFRONT_PAGE) {
+		size_t n = len - off < NETFRONT_PAGE ? len - off : NETFRONT_PAGE;
+		uint16_t fl = (off ? 0 : first_flags) |
+			      (off + n < len ? PVK_NETRXF_more_data : 0);
+
+		back_rx_slot(qi, data + off, (uint16_t)n, fl);
+	}
+}
+
+static uint8_t pattern[1 << 17];
+
+static void fill_pattern(uint32_t seed)
+{
+	for (size_t i = 0; i < sizeof(pattern); i++)
+		pattern[i] = (uint8_t)((i * 131u + seed) ^ (i >> 8));
+	/* An IPv4 frame, as far as the ethertype goes. */
+	pattern[12] = 0x08;
+	pattern[13] = 0x00;
+}
+
+/* After the backend's misbehaviour: disabled, told, no frame delivered,
+ * a transmit refused with -EIO instead of reaching the ring. */
+static void check_disabled(const char *why)
+{
+	struct pvk_net_frag fr = { pattern, 60 };
+	struct pvk_net_tx tx = { .frags = &fr, .nr_frags = 1, .done = never_done };
+	uint32_t prod = nd->queues[0].tx.req_prod_pvt;
+
+	CHECK(nd->broken);
+	CHECK(unit_log_has(why));
+	CHECK(unit_log_has("device disabled"));
+	CHECK_EQ(link_downs, 1);
+	CHECK(!nd->info.link_up);
+	CHECK_EQ(frames_seen, 0);
+	CHECK_EQ(pvk_netfront_xmit(nd, &tx), -PVK_XEN_EIO);
+	CHECK_EQ(nd->queues[0].tx.req_prod_pvt, prod);
+	/* Further events change nothing and say nothing more. */
+	unit_log_clear();
+	pvk_netfront_poll(nd);
+	CHECK_EQ(unit_log_lines(), 0);
+	CHECK_EQ(link_downs, 1);
+}
+
+/* ---- Transmit ------------------------------------------------------------ */
+
+UNIT_TEST(netfront_tx_frame_checks)
+{
+	struct pvk_netfront_info info = { .max_frame = NETFRONT_MAX_FRAME_SG, .sg = true };
+	struct pvk_net_frag fr[PVK_NET_MAX_FRAGS + 1];
+	struct pvk_net_tx tx = { .frags = fr, .nr_frags = 1, .done = tx_done };
+	size_t len = 0;
+
+	fill_pattern(1);
+	for (unsigned int i = 0; i <= PVK_NET_MAX_FRAGS; i++)
+		fr[i] = (struct pvk_net_frag){ pattern, 100 };
+	/* Lengths: an Ethernet header at least, max_frame at most. */
+	fr[0].len = 13;
+	CHECK_EQ(netfront_tx_check(&info, &tx, &len), -PVK_XEN_EINVAL);
+	fr[0].len = 14;
+	CHECK_EQ(netfront_tx_check(&info, &tx, &len), 0);
+	CHECK_EQ(len, 14);
+	fr[0].len = 65535;
+	CHECK_EQ(netfront_tx_check(&info, &tx, &len), 0);
+	fr[0].len = 65536;
+	CHECK_EQ(netfront_tx_check(&info, &tx, &len), -PVK_XEN_EINVAL);
+	fr[0].len = 60000;
+	fr[1].len = 5536;
+	tx.nr_frags = 2;
+	CHECK_EQ(netfront_tx_check(&info, &tx, &len), -PVK_XEN_EINVAL);
+	info.max_frame = NETFRONT_MAX_FRAME;
+	fr[0].len = 1514;
+	tx.nr_frags = 1;
+	CHECK_EQ(netfront_tx_check(&info, &tx, &len), 0);
+	fr[0].len = 1515;
+	CHECK_EQ(netfront_tx_check(&info, &tx, &len), -PVK_XEN_EINVAL);
+	info.max_frame = NETFRONT_MAX_FRAME_SG;
+	/* Pieces: PVK_NET_MAX_FRAGS at most; a piece huge enough to wrap. */
+	for (unsigned int i = 0; i <= PVK_NET_MAX_FRAGS; i++)
+		fr[i].len = 100;
+	tx.nr_frags = PVK_NET_MAX_FRAGS;
+	CHECK_EQ(netfront_tx_check(&info, &tx, &len), 0);
+	CHECK_EQ(len, 1800);
+	tx.nr_frags = PVK_NET_MAX_FRAGS + 1;
+	CHECK_EQ(netfront_tx_check(&info, &tx, &len), -PVK_XEN_EINVAL);
+	tx.nr_frags = 2;
+	fr[1].len = (size_t)-90;
+	CHECK_EQ(netfront_tx_check(&info, &tx, &len), -PVK_XEN_EINVAL);
+	fr[1] = (struct pvk_net_frag){ NULL, 10 };
+	CHECK_EQ(netfront_tx_check(&info, &tx, &len), -PVK_XEN_EINVAL);
+	fr[1] = (struct pvk_net_frag){ NULL, 0 };
+	CHECK_EQ(netfront_tx_check(&info, &tx, &len), 0);
+	tx.nr_frags = 1;
+	tx.done = NULL;
+	CHECK_EQ(netfront_tx_check(&info, &tx, &len), -PVK_XEN_EINVAL);
+	tx.done = tx_done;
+
+	/* Checksum offload: IPv4 needs csum_offload, IPv6 ipv6_csum_offload. */
+	fr[0].len = 100;
+	tx.flags = PVK_NET_TX_CSUM_PARTIAL;
+	tx.csum_start = 34;
+	tx.csum_offset = 6;
+	CHECK_EQ(netfront_tx_check(&info, &tx, &len), -PVK_XEN_EOPNOTSUPP);
+	info.csum_offload = true;
+	CHECK_EQ(netfront_tx_check(&info, &tx, &len), 0);
+	pattern[12] = 0x86;
+	pattern[13] = 0xdd;
+	CHECK_EQ(netfront_tx_check(&info, &tx, &len), -PVK_XEN_EOPNOTSUPP);
+	info.ipv6_csum_offload = true;
+	CHECK_EQ(netfront_tx_check(&info, &tx, &len), 0);
+	info.csum_offload = false;
+	CHECK_EQ(netfront_tx_check(&info, &tx, &len), 0);
+	pattern[12] = 0x08;
+	pattern[13] = 0x00;
+	CHECK_EQ(netfront_tx_check(&info, &tx, &len), -PVK_XEN_EOPNOTSUPP);
+	info.csum_offload = true;
+	/* Behind a VLAN tag, the inner ethertype counts; across pieces too. */
+	fr[0].len = 13;
+	fr[1] = (struct pvk_net_frag){ pattern + 13, 87 };
+	tx.nr_frags = 2;
+	pattern[12] = 0x81;
+	pattern[13] = 0x00;
+	pattern[16] = 0x86;
+	pattern[17] = 0xdd;
+	info.ipv6_csum_offload = false;
+	CHECK_EQ(netfront_tx_check(&info, &tx, &len), -PVK_XEN_EOPNOTSUPP);
+	pattern[16] = 0x08;
+	pattern[17] = 0x00;
+	CHECK_EQ(netfront_tx_check(&info, &tx, &len), 0);
+	/* Not IP: netback could not find the checksum. */
+	pattern[12] = 0x08;
+	pattern[13] = 0x06;
+	CHECK_EQ(netfront_tx_check(&info, &tx, &len), -PVK_XEN_EOPNOTSUPP);
+	pattern[13] = 0x00;
+	tx.nr_frags = 1;
+	fr[0].len = 100;
+	/* csum_start and csum_offset within the frame: exactly at the end. */
+	tx.csum_start = 98;
+	tx.csum_offset = 0;
+	CHECK_EQ(netfront_tx_check(&info, &tx, &len), 0);
+	tx.csum_offset = 1;
+	CHECK_EQ(netfront_tx_check(&info, &tx, &len), -PVK_XEN_EINVAL);
+	tx.csum_start = 99;
+	tx.csum_offset = 0;
+	CHECK_EQ(netfront_tx_check(&info, &tx, &len), -PVK_XEN_EINVAL);
+	tx.csum_start = 101;
+	CHECK_EQ(netfront_tx_check(&info, &tx, &len), -PVK_XEN_EINVAL);
+	tx.csum_start = 34;
+	tx.csum_offset = 0xffff;
+	CHECK_EQ(netfront_tx_check(&info, &tx, &len), -PVK_XEN_EINVAL);
+	tx.csum_offset = 16;
+
+	/* GSO: negotiated, an MSS, the checksum left to the backend, the
+	 * ethertype of its type. */
+	tx.gso_type = PVK_NET_GSO_TCPV4;
+	tx.gso_size = 1448;
+	CHECK_EQ(netfront_tx_check(&info, &tx, &len), -PVK_XEN_EOPNOTSUPP);
+	info.gso_tcpv4 = true;
+	CHECK_EQ(netfront_tx_check(&info, &tx, &len), 0);
+	info.sg = false;
+	CHECK_EQ(netfront_tx_check(&info, &tx, &len), -PVK_XEN_EOPNOTSUPP);
+	info.sg = true;
+	tx.gso_size = 0;
+	CHECK_EQ(netfront_tx_check(&info, &tx, &len), -PVK_XEN_EINVAL);
+	tx.gso_size = 1448;
+	tx.flags = 0;
+	CHECK_EQ(netfront_tx_check(&info, &tx, &len), -PVK_XEN_EINVAL);
+	tx.flags = PVK_NET_TX_CSUM_PARTIAL;
+	tx.gso_type = PVK_NET_GSO_TCPV6;
+	CHECK_EQ(netfront_tx_check(&info, &tx, &len), -PVK_XEN_EOPNOTSUPP);
+	info.gso_tcpv6 = true;
+	info.ipv6_csum_offload = true;
+	CHECK_EQ(netfront_tx_check(&info, &tx, &len), -PVK_XEN_EINVAL);	/* an IPv4 frame */
+	pattern[12] = 0x86;
+	pattern[13] = 0xdd;
+	CHECK_EQ(netfront_tx_check(&info, &tx, &len), 0);
+	tx.gso_type = (enum pvk_net_gso)3;
+	CHECK_EQ(netfront_tx_check(&info, &tx, &len), -PVK_XEN_EINVAL);
+}
+
+UNIT_TEST(netfront_tx_slot_cutting)
+{
+	CHECK_EQ(netfront_tx_slots(14), 1);
+	CHECK_EQ(netfront_tx_slots(4096), 1);
+	CHECK_EQ(netfront_tx_slots(4097), 2);
+	CHECK_EQ(netfront_tx_slots(9000), 3);
+	CHECK_EQ(netfront_tx_slots(65535), 16);
+	CHECK(netfront_tx_slots(65535) <= NETFRONT_MAX_TX_SLOTS);
+}
+
+/* The backend takes one frame off queue qi's ring: its slots (at most
+ * 18), the data put back together from the granted pages, and the GSO
+ * extra if any. Returns the number of data slots; ids in ids[]. */
+static unsigned int back_tx_frame(unsigned int qi, uint8_t *out, size_t *len,
+				  uint16_t *ids, struct pvk_netif_tx_request *first,
+				  struct pvk_netif_extra_info *ex, bool *had_extra)
+{
+	struct netfront_queue *q = &nd->queues[qi];
+	struct pvk_netif_tx_request r = back_tx_req(qi);
+	unsigned int n = 1;
+	size_t rest = 0, off;
+
+	*first = r;
+	ids[0] = r.id;
+	*had_extra = false;
+	if (r.flags & PVK_NETTXF_extra_info) {
+		struct pvk_netif_tx_request slot = back_tx_req(qi);
+
+		memcpy(ex, &slot, sizeof(*ex));
+		*had_extra = true;
+	}
+	while (r.flags & PVK_NETTXF_more_data) {
+		r = back_tx_req(qi);
+		CHECK(!(r.flags & (PVK_NETTXF_extra_info | PVK_NETTXF_csum_blank)));
+		CHECK_EQ(r.offset, 0);
+		CHECK(r.size <= NETFRONT_PAGE);
+		/* Packed: every slot but the last is a whole page. */
+		if (r.flags & PVK_NETTXF_more_data)
+			CHECK_EQ(r.size, NETFRONT_PAGE);
+		rest += r.size;
+		ids[n++] = r.id;
+		if (n > NETFRONT_MAX_TX_SLOTS)
+			break;
+	}
+	/* The first slot holds what the others do not. */
+	CHECK(first->size >= rest);
+	off = first->size - rest;
+	CHECK(off <= NETFRONT_PAGE);
+	memcpy(out, q->tx_bounce[ids[0]], off);
+	for (unsigned int i = 1; i < n; i++) {
+		size_t k = first->size - off < NETFRONT_PAGE ? first->size - off : NETFRONT_PAGE;
+
+		memcpy(out + off, q->tx_bounce[ids[i]], k);
+		off += k;
+	}
+	*len = first->size;
+	return n;
+}
+
+static uint8_t got[65536];
+
+UNIT_TEST(netfront_tx_sg_chain_packed_and_completed)
+{
+	/* 9,000 bytes in five uneven pieces: three slots of 4096, 4096, 808. */
+	static const size_t cuts[] = { 14, 20, 3000, 5000, 966 };
+	struct pvk_net_frag fr[5];
+	struct pvk_net_tx tx = { .frags = fr, .nr_frags = 5, .done = tx_done,
+				 .flags = PVK_NET_TX_CSUM_PARTIAL, .csum_start = 34,
+				 .csum_offset = 6 };
+	struct pvk_netif_tx_request first;
+	struct pvk_netif_extra_info ex;
+	struct netfront_queue *q;
+	uint16_t ids[NETFRONT_MAX_TX_SLOTS + 1];
+	size_t off = 0, len;
+	bool extra;
+	unsigned int n;
+
+	fill_pattern(7);
+	for (unsigned int i = 0; i < 5; i++) {
+		fr[i] = (struct pvk_net_frag){ pattern + off, cuts[i] };
+		off += cuts[i];
+	}
+	nf_up(ALL_FEATS);
+	q = &nd->queues[0];
+	CHECK_EQ(nd->info.max_frame, 65535);
+	CHECK_EQ(pvk_netfront_xmit(nd, &tx), 0);
+	CHECK_EQ(back_tx_pending(0), 3);
+	n = back_tx_frame(0, got, &len, ids, &first, &ex, &extra);
+	CHECK_EQ(n, 3);
+	CHECK(!extra);
+	CHECK_EQ(len, 9000);
+	CHECK_EQ(first.flags, PVK_NETTXF_more_data | PVK_NETTXF_csum_blank |
+			      PVK_NETTXF_data_validated);
+	CHECK(memcmp(got, pattern, 9000) == 0);
+	/* Untrusted: the rest of the last page is zero. */
+	for (size_t i = 808; i < NETFRONT_PAGE; i++)
+		if (((uint8_t *)q->tx_bounce[ids[2]])[i]) {
+			CHECK_EQ(((uint8_t *)q->tx_bounce[ids[2]])[i], 0);
+			break;
+		}
+	CHECK_EQ(q->stats.grants - 2 - 256, 3);	/* rings, buffers, then 3 */
+	/* Done once, after the last slot is answered, whatever the order. */
+	back_tx_rsp(0, ids[1], PVK_NETIF_RSP_OKAY);
+	back_tx_rsp(0, ids[0], PVK_NETIF_RSP_OKAY);
+	pvk_netfront_poll(nd);
+	CHECK_EQ(dones, 0);
+	back_tx_rsp(0, ids[2], PVK_NETIF_RSP_OKAY);
+	pvk_netfront_poll(nd);
+	CHECK_EQ(dones, 1);
+	CHECK_EQ(last_done_status, 0);
+	CHECK_EQ(q->tx_free_count, NETFRONT_RING_ENTS);
+	CHECK_EQ(nd->grants_live, 2 + 256);
+
+	/* One slot answered with an error: the frame fails, once. */
+	CHECK_EQ(pvk_netfront_xmit(nd, &tx), 0);
+	n = back_tx_frame(0, got, &len, ids, &first, &ex, &extra);
+	back_tx_rsp(0, ids[0], PVK_NETIF_RSP_OKAY);
+	back_tx_rsp(0, ids[1], PVK_NETIF_RSP_ERROR);
+	back_tx_rsp(0, ids[2], PVK_NETIF_RSP_OKAY);
+	pvk_netfront_poll(nd);
+	CHECK_EQ(dones, 2);
+	CHECK_EQ(last_done_status, -PVK_XEN_EIO);
+	CHECK_EQ(q->stats.tx_errors, 1);
+
+	/* The largest frame in the most pieces: 16 slots. */
+	for (unsigned int i = 0; i < 5; i++)
+		fr[i].len = 0;
+	{
+		struct pvk_net_frag big[PVK_NET_MAX_FRAGS];
+		struct pvk_net_tx btx_ = { .frags = big, .nr_frags = PVK_NET_MAX_FRAGS,
+					   .done = tx_done };
+
+		off = 0;
+		for (unsigned int i = 0; i < PVK_NET_MAX_FRAGS; i++) {
+			size_t k = i + 1 < PVK_NET_MAX_FRAGS ? 3641 : 65535 - 17 * 3641;
+
+			big[i] = (struct pvk_net_frag){ pattern + off, k };
+			off += k;
+		}
+		CHECK_EQ(off, 65535);
+		CHECK_EQ(pvk_netfront_xmit(nd, &btx_), 0);
+		n = back_tx_frame(0, got, &len, ids, &first, &ex, &extra);
+		CHECK_EQ(n, 16);
+		CHECK_EQ(len, 65535);
+		CHECK_EQ(first.flags, PVK_NETTXF_more_data);
+		CHECK(memcmp(got, pattern, 65535) == 0);
+		for (unsigned int i = 0; i < n; i++)
+			back_tx_rsp(0, ids[i], PVK_NETIF_RSP_OKAY);
+		pvk_netfront_poll(nd);
+		CHECK_EQ(dones, 3);
+		CHECK_EQ(last_done_status, 0);
+	}
+	CHECK(!nd->broken);
+	nf_down();
+}
+
+UNIT_TEST(netfront_tx_trusted_skips_zeroing)
+{
+	struct pvk_net_frag fr = { pattern, 100 };
+	struct pvk_net_tx tx = { .frags = &fr, .nr_frags = 1, .done = tx_done };
+	struct netfront_queue *q;
+
+	fill_pattern(3);
+	for (int trusted = 0; trusted <= 1; trusted++) {
+		struct feats f = ALL_FEATS;
+		uint8_t *page;
+
+		f.trusted = trusted;
+		nf_up(f);
+		q = &nd->queues[0];
+		/* Bounce pages with old contents. */
+		for (unsigned int i = 0; i < NETFRONT_RING_ENTS; i++) {
+			q->tx_bounce[i] = malloc(NETFRONT_PAGE);
+			memset(q->tx_bounce[i], 0xa5, NETFRONT_PAGE);
+		}
+		CHECK_EQ(pvk_netfront_xmit(nd, &tx), 0);
+		page = q->tx_bounce[back_tx_req(0).id];
+		CHECK(memcmp(page, pattern, 100) == 0);
+		CHECK_EQ(page[100], trusted ? 0xa5 : 0);
+		CHECK_EQ(page[NETFRONT_PAGE - 1], trusted ? 0xa5 : 0);
+		nf_down();
+	}
+}
+
+UNIT_TEST(netfront_tx_gso_extra_slot)
+{
+	struct pvk_net_frag fr = { pattern, 20000 };
+	struct pvk_net_tx tx = { .frags = &fr, .nr_frags = 1, .done = tx_done,
+				 .flags = PVK_NET_TX_CSUM_PARTIAL, .csum_start = 34,
+				 .csum_offset = 16, .gso_type = PVK_NET_GSO_TCPV4,
+				 .gso_size = 1448 };
+	struct pvk_netif_tx_request first;
+	struct pvk_netif_extra_info ex;
+	uint16_t ids[NETFRONT_MAX_TX_SLOTS + 1];
+	size_t len;
+	bool extra;
+	unsigned int n;
+
+	fill_pattern(11);
+	nf_up(ALL_FEATS);
+	CHECK_EQ(pvk_netfront_xmit(nd, &tx), 0);
+	CHECK_EQ(back_tx_pending(0), 5 + 1);
+	n = back_tx_frame(0, got, &len, ids, &first, &ex, &extra);
+	CHECK_EQ(n, 5);
+	CHECK(extra);
+	CHECK(first.flags & PVK_NETTXF_extra_info);
+	CHECK_EQ(ex.type, PVK_XEN_NETIF_EXTRA_TYPE_GSO);
+	CHECK_EQ(ex.flags, 0);
+	CHECK_EQ(ex.u.gso.size, 1448);
+	CHECK_EQ(ex.u.gso.type, PVK_XEN_NETIF_GSO_TYPE_TCPV4);
+	CHECK(memcmp(got, pattern, 20000) == 0);
+	/* netback: the first slot's answer, a NULL one for the extra, then
+	 * the others. */
+	back_tx_rsp(0, ids[0], PVK_NETIF_RSP_OKAY);
+	back_tx_rsp(0, 0xdead, PVK_NETIF_RSP_NULL);
+	for (unsigned int i = 1; i < n; i++)
+		back_tx_rsp(0, ids[i], PVK_NETIF_RSP_OKAY);
+	pvk_netfront_poll(nd);
+	CHECK_EQ(dones, 1);
+	CHECK_EQ(last_done_status, 0);
+	CHECK_EQ(nd->queues[0].tx_nulls_due, 0);
+	CHECK(!nd->broken);
+	/* A NULL answer to a frame without an extra. */
+	tx.gso_type = PVK_NET_GSO_NONE;
+	fr.len = 100;
+	CHECK_EQ(pvk_netfront_xmit(nd, &tx), 0);
+	back_tx_req(0);
+	back_tx_rsp(0, 0, PVK_NETIF_RSP_NULL);
+	pvk_netfront_poll(nd);
+	check_disabled("answered an extra-info slot never sent");
+	nf_down();
+}
+
+UNIT_TEST(netfront_tx_ring_space_and_batching)
+{
+	struct pvk_net_frag fr = { pattern, 9000 };
+	static struct pvk_net_tx tx[100];
+	struct netfront_queue *q;
+	uint64_t sent0;
+	unsigned int ok = 0, eagain = 0;
+
+	fill_pattern(5);
+	nf_up(ALL_FEATS);
+	q = &nd->queues[0];
+	sent0 = q->stats.notify_sent;
+	/* Three frames batched: one notification, at the kick. */
+	for (unsigned int i = 0; i < 3; i++) {
+		tx[i] = (struct pvk_net_tx){ .frags = &fr, .nr_frags = 1, .done = tx_done,
+					     .flags = PVK_NET_TX_MORE };
+		CHECK_EQ(pvk_netfront_xmit(nd, &tx[i]), 0);
+	}
+	CHECK_EQ(back_tx_pending(0), 0);
+	CHECK_EQ(q->stats.notify_sent, sent0);
+	pvk_netfront_kick(nd, 0);
+	CHECK_EQ(back_tx_pending(0), 9);
+	CHECK_EQ(q->stats.notify_sent, sent0 + 1);
+	/* 256 ring entries, 3 a frame: 85 frames, then -EAGAIN with nothing
+	 * queued. */
+	for (unsigned int i = 3; i < 100; i++) {
+		int rc;
+
+		tx[i] = (struct pvk_net_tx){ .frags = &fr, .nr_frags = 1, .done = tx_done };
+		rc = pvk_netfront_xmit(nd, &tx[i]);
+		if (rc == 0)
+			ok++;
+		else if (rc == -PVK_XEN_EAGAIN)
+			eagain++;
+	}
+	CHECK_EQ(ok, 82);
+	CHECK_EQ(eagain, 15);
+	CHECK_EQ(q->stats.tx_eagain, 15);
+	CHECK_EQ(q->tx.req_prod_pvt, 255);
+	CHECK_EQ(pvk_netfront_wait_tx(nd, 0, 0), -PVK_XEN_ETIMEDOUT);
+	nf_down();
+	CHECK_EQ(dones, 85);
+}
+
+UNIT_TEST(netfront_multi_queue_and_split_ports)
+{
+	struct pvk_net_frag fr = { pattern, 60 };
+	struct pvk_net_tx tx = { .frags = &fr, .nr_frags = 1, .done = tx_done, .queue = 4 };
+
+	fill_pattern(9);
+	nf_up_with(3, true, NO_FEATS, 8);
+	CHECK_EQ(nd->info.nr_queues, 3);
+	CHECK(nd->info.split_evtchn);
+	CHECK_EQ(nd->info.max_frame, 1514);
+	for (unsigned int i = 0; i < 3; i++) {
+		CHECK(nd->queues[i].port_tx != nd->queues[i].port_rx);
+		CHECK_EQ(nd->queues[i].rx_posted, 8);
+		for (unsigned int j = 0; j < i; j++)
+			CHECK(nd->queues[i].port_tx != nd->queues[j].port_tx &&
+			      nd->queues[i].port_rx != nd->queues[j].port_rx);
+	}
+	/* queue 4 of 3 is queue 1. */
+	CHECK_EQ(pvk_netfront_xmit(nd, &tx), 0);
+	CHECK_EQ(back_tx_pending(0), 0);
+	CHECK_EQ(back_tx_pending(1), 1);
+	CHECK_EQ(back_tx_pending(2), 0);
+	back_tx_rsp(1, back_tx_req(1).id, PVK_NETIF_RSP_OKAY);
+	/* The rx port's event looks at the rx ring only. */
+	CHECK(unit_fake_event(nd->queues[1].port_rx));
+	CHECK_EQ(dones, 0);
+	CHECK(unit_fake_event(nd->queues[1].port_tx));
+	CHECK_EQ(dones, 1);
+	CHECK_EQ(nd->queues[1].stats.tx_packets, 1);
+	CHECK_EQ(nd->queues[0].stats.tx_packets + nd->queues[2].stats.tx_packets, 0);
+	CHECK_EQ(nd->queues[1].stats.notify_recv, 2);
+	/* A frame on queue 2's rx ring arrives through its rx port. */
+	back_rx_frame(2, pattern, 60, 0);
+	back_rx_push(2);
+	CHECK(unit_fake_event(nd->queues[2].port_tx));
+	CHECK_EQ(frames_seen, 0);
+	CHECK(unit_fake_event(nd->queues[2].port_rx));
+	CHECK_EQ(frames_seen, 1);
+	CHECK_EQ(seen_frame.queue, 2);
+	nf_down();
+
+	/* Not split: one port a queue, both rings on it. */
+	nf_up_with(2, false, NO_FEATS, 8);
+	CHECK(!nd->info.split_evtchn);
+	CHECK_EQ(nd->queues[0].port_tx, nd->queues[0].port_rx);
+	CHECK(nd->queues[0].port_tx != nd->queues[1].port_tx);
+	tx.queue = 0;
+	CHECK_EQ(pvk_netfront_xmit(nd, &tx), 0);
+	back_tx_rsp(0, back_tx_req(0).id, PVK_NETIF_RSP_OKAY);
+	back_rx_frame(0, pattern, 60, 0);
+	back_rx_push(0);
+	CHECK(unit_fake_event(nd->queues[0].port_tx));
+	CHECK_EQ(dones, 1);
+	CHECK_EQ(frames_seen, 1);
+	nf_down();
+	CHECK_EQ(netfront_queues_setup(&(struct pvk_netfront){ 0 }, 9, false), -PVK_XEN_EINVAL);
+	CHECK_EQ(netfront_queues_setup(&(struct pvk_netfront){ 0 }, 0, false), -PVK_XEN_EINVAL);
+}
+
+/* ---- Receive ------------------------------------------------------------- */
+
+UNIT_TEST(netfront_rx_chain_assembled)
+{
+	struct netfront_queue *q;
+	uint64_t grants0;
+
+	fill_pattern(21);
+	nf_up(ALL_FEATS);
+	q = &nd->queues[0];
+	grants0 = q->stats.grants;
+	back_rx_frame(0, pattern, 9000, PVK_NETRXF_csum_blank | PVK_NETRXF_data_validated);
+	back_rx_push(0);
+	pvk_netfront_poll(nd);
+	CHECK_EQ(frames_seen, 1);
+	CHECK_EQ(seen_frame.nr_frags, 3);
+	CHECK_EQ(seen_frame.len, 9000);
+	CHECK_EQ(seen_frag_len[0], 4096);
+	CHECK_EQ(seen_frag_len[2], 808);
+	CHECK(memcmp(seen, pattern, 9000) == 0);
+	CHECK_EQ(seen_frame.csum, PVK_NET_CSUM_PARTIAL);
+	CHECK_EQ(seen_frame.gso_type, PVK_NET_GSO_NONE);
+	/* Recycled: each page granted again, nothing else. */
+	CHECK_EQ(q->stats.grants - grants0, 3);
+	CHECK_EQ(q->rx_posted, 256);
+	CHECK_EQ(q->stats.rx_packets, 1);
+	CHECK_EQ(q->stats.rx_bytes, 9000);
+	/* data_validated alone: valid. */
+	back_rx_frame(0, pattern, 100, PVK_NETRXF_data_validated);
+	back_rx_push(0);
+	pvk_netfront_poll(nd);
+	CHECK_EQ(frames_seen, 2);
+	CHECK_EQ(seen_frame.csum, PVK_NET_CSUM_VALID);
+	CHECK_EQ(seen_frame.nr_frags, 1);
+	/* The largest frame: 65,535 bytes in 16 pieces. */
+	back_rx_frame(0, pattern, 65535, 0);
+	back_rx_push(0);
+	pvk_netfront_poll(nd);
+	CHECK_EQ(frames_seen, 3);
+	CHECK_EQ(seen_frame.nr_frags, 16);
+	CHECK_EQ(seen_frame.len, 65535);
+	CHECK(memcmp(seen, pattern, 65535) == 0);
+	CHECK_EQ(seen_frame.csum, PVK_NET_CSUM_NONE);
+	CHECK(!nd->broken);
+	nf_down();
+}
+
+UNIT_TEST(netfront_rx_unfinished_chain_waits)
+{
+	struct netfront_queue *q;
+
+	fill_pattern(23);
+	nf_up(ALL_FEATS);
+	q = &nd->queues[0];
+	back_rx_frame(0, pattern, 9000, 0);
+	/* The backend publishes two slots of three. */
+	((struct pvk_netif_rx_sring *)q->rx_page)->rsp_prod = brx[0].rsp_prod_pvt - 1;
+	pvk_netfront_poll(nd);
+	CHECK_EQ(frames_seen, 0);
+	CHECK_EQ(q->rx.rsp_cons, 2);
+	CHECK_EQ(q->rx_posted, 254);		/* two buffers held, not reposted */
+	pvk_netfront_poll(nd);
+	CHECK_EQ(frames_seen, 0);
+	CHECK_EQ(q->rx_posted, 254);
+	back_rx_push(0);
+	pvk_netfront_poll(nd);
+	CHECK_EQ(frames_seen, 1);
+	CHECK_EQ(seen_frame.len, 9000);
+	CHECK_EQ(seen_frame.nr_frags, 3);
+	CHECK(memcmp(seen, pattern, 9000) == 0);
+	CHECK_EQ(q->rx_posted, 256);
+	pvk_netfront_poll(nd);
+	CHECK_EQ(frames_seen, 1);
+	CHECK(!nd->broken);
+	nf_down();
+}
+
+UNIT_TEST(netfront_rx_gso_extras)
+{
+	struct pvk_netif_extra_info gso = { .type = PVK_XEN_NETIF_EXTRA_TYPE_GSO };
+	struct pvk_netif_extra_info hash = { .type = PVK_XEN_NETIF_EXTRA_TYPE_HASH };
+	struct netfront_queue *q;
+
+	fill_pattern(25);
+	nf_up(ALL_FEATS);
+	q = &nd->queues[0];
+	/* netback: first data slot, the GSO extra, the other data slots. */
+	gso.u.gso.type = PVK_XEN_NETIF_GSO_TYPE_TCPV6;
+	gso.u.gso.size = 1428;
+	back_rx_slot(0, pattern, 4096, PVK_NETRXF_more_data | PVK_NETRXF_extra_info |
+		     PVK_NETRXF_csum_blank | PVK_NETRXF_data_validated);
+	back_rx_extra(0, gso);
+	back_rx_slot(0, pattern + 4096, 1000, 0);
+	back_rx_push(0);
+	pvk_netfront_poll(nd);
+	CHECK_EQ(frames_seen, 1);
+	CHECK_EQ(seen_frame.len, 5096);
+	CHECK_EQ(seen_frame.nr_frags, 2);
+	CHECK(memcmp(seen, pattern, 5096) == 0);
+	CHECK_EQ(seen_frame.gso_type, PVK_NET_GSO_TCPV6);
+	CHECK_EQ(seen_frame.gso_size, 1428);
+	CHECK_EQ(seen_frame.csum, PVK_NET_CSUM_PARTIAL);
+	/* The buffer under the extra slot went back too. */
+	CHECK_EQ(q->rx_posted, 256);
+	/* Two extras (GSO, then a hash one skipped), a one-slot frame. */
+	gso.u.gso.type = PVK_XEN_NETIF_GSO_TYPE_TCPV4;
+	gso.flags = PVK_XEN_NETIF_EXTRA_FLAG_MORE;
+	back_rx_slot(0, pattern, 3000, PVK_NETRXF_extra_info);
+	back_rx_extra(0, gso);
+	back_rx_extra(0, hash);
+	back_rx_push(0);
+	pvk_netfront_poll(nd);
+	CHECK_EQ(frames_seen, 2);
+	CHECK_EQ(seen_frame.len, 3000);
+	CHECK_EQ(seen_frame.gso_type, PVK_NET_GSO_TCPV4);
+	CHECK_EQ(q->rx_posted, 256);
+	/* The next frame has no GSO left over. */
+	back_rx_frame(0, pattern, 100, 0);
+	back_rx_push(0);
+	pvk_netfront_poll(nd);
+	CHECK_EQ(frames_seen, 3);
+	CHECK_EQ(seen_frame.gso_type, PVK_NET_GSO_NONE);
+	CHECK(!nd->broken);
+	nf_down();
+}
+
+UNIT_TEST(netfront_rx_too_long_dropped)
+{
+	struct netfront_queue *q;
+
+	fill_pattern(27);
+	nf_up(ALL_FEATS);
+	q = &nd->queues[0];
+	/* 19 pieces of 100 bytes: more pieces than a frame has. */
+	for (unsigned int i = 0; i < 19; i++)
+		back_rx_slot(0, pattern, 100, i < 18 ? PVK_NETRXF_more_data : 0);
+	/* 17 whole pages: more bytes than a frame has. */
+	back_rx_frame(0, pattern, 17 * 4096, 0);
+	/* Then a good frame of 18 pieces. */
+	for (unsigned int i = 0; i < 18; i++)
+		back_rx_slot(0, pattern + i * 100, 100, i < 17 ? PVK_NETRXF_more_data : 0);
+	back_rx_push(0);
+	pvk_netfront_poll(nd);
+	CHECK_EQ(q->stats.rx_drop_toolong, 2);
+	CHECK_EQ(frames_seen, 1);
+	CHECK_EQ(seen_frame.nr_frags, 18);
+	CHECK_EQ(seen_frame.len, 1800);
+	CHECK(memcmp(seen, pattern, 1800) == 0);
+	CHECK_EQ(q->rx_posted, 256);
+	/* An error in a chain drops it whole. */
+	back_rx_slot(0, pattern, 4096, PVK_NETRXF_more_data);
+	back_rx_slot(0, pattern, 0, PVK_NETRXF_more_data);
+	PVK_RING_GET_RESPONSE(&brx[0], brx[0].rsp_prod_pvt - 1)->status = PVK_NETIF_RSP_ERROR;
+	back_rx_slot(0, pattern, 10, 0);
+	back_rx_push(0);
+	pvk_netfront_poll(nd);
+	CHECK_EQ(q->stats.rx_drop_error, 1);
+	CHECK_EQ(frames_seen, 1);
+	CHECK_EQ(q->rx_posted, 256);
+	CHECK(!nd->broken);
+	nf_down();
+}
+
+/* The checks, one response at a time, on a hand-made queue. */
 static struct netfront_tx_slot txs[NETFRONT_RING_ENTS];
 static struct netfront_rx_buf rxb[NETFRONT_RING_ENTS];
+static struct pvk_netfront cdev;
 
-static void one_of_each(struct netfront_queue *q)
+static void one_of_each(struct netfront_queue *q, struct feats f)
 {
 	memset(q, 0, sizeof(*q));
 	memset(txs, 0, sizeof(txs));
 	memset(rxb, 0, sizeof(rxb));
+	memset(&cdev, 0, sizeof(cdev));
+	cdev.info.sg = f.sg;
+	cdev.info.gso_tcpv4 = f.gso4;
+	cdev.info.gso_tcpv6 = f.gso6;
+	cdev.info.csum_offload = f.csum;
+	cdev.info.ipv6_csum_offload = f.csum6;
+	q->dev = &cdev;
 	q->txs = txs;
 	q->rxb = rxb;
 	txs[3].sent = true;
@@ -73,14 +955,18 @@ UNIT_TEST(netfront_tx_response_checks)
 	struct netfront_queue q;
 	struct pvk_netif_tx_response r;
 
-	one_of_each(&q);
+	one_of_each(&q, NO_FEATS);
 	for (int st = -2; st <= 0; st++) {
 		r = (struct pvk_netif_tx_response){ .id = 3, .status = (int16_t)st };
 		CHECK(netfront_check_tx_response(&q, &r) == NULL);
 	}
 	r = (struct pvk_netif_tx_response){ .id = 3, .status = PVK_NETIF_RSP_NULL };
 	CHECK(netfront_check_tx_response(&q, &r) != NULL);	/* no extra-info sent */
+	q.tx_nulls_due = 1;
+	CHECK(netfront_check_tx_response(&q, &r) == NULL);
 	r = (struct pvk_netif_tx_response){ .id = 3, .status = -3 };
+	CHECK(netfront_check_tx_response(&q, &r) != NULL);
+	r = (struct pvk_netif_tx_response){ .id = 3, .status = 2 };
 	CHECK(netfront_check_tx_response(&q, &r) != NULL);
 	r = (struct pvk_netif_tx_response){ .id = 4, .status = 0 };
 	CHECK(netfront_check_tx_response(&q, &r) != NULL);	/* not sent */
@@ -96,178 +982,348 @@ UNIT_TEST(netfront_rx_response_checks)
 	struct pvk_netif_rx_response r;
 	static const uint16_t bad_flags[] = {
 		PVK_NETRXF_more_data, PVK_NETRXF_extra_info, PVK_NETRXF_gso_prefix,
-		PVK_NETRXF_csum_blank,
+		PVK_NETRXF_csum_blank, 1u << 5, 1u << 15,
 	};
 
-	one_of_each(&q);
+	one_of_each(&q, NO_FEATS);
 	/* Good: a whole page, the last byte, validated data, errors, empty. */
 	r = (struct pvk_netif_rx_response){ .id = 7, .offset = 0, .status = 4096 };
-	CHECK(netfront_check_rx_response(&q, &r) == NULL);
+	CHECK(netfront_check_rx_response(&q, &r, true) == NULL);
+	CHECK(netfront_check_rx_response(&q, &r, false) == NULL);
 	r = (struct pvk_netif_rx_response){ .id = 7, .offset = 4095, .status = 1 };
-	CHECK(netfront_check_rx_response(&q, &r) == NULL);
+	CHECK(netfront_check_rx_response(&q, &r, true) == NULL);
 	r = (struct pvk_netif_rx_response){ .id = 7, .flags = PVK_NETRXF_data_validated,
 					    .status = 60 };
-	CHECK(netfront_check_rx_response(&q, &r) == NULL);
+	CHECK(netfront_check_rx_response(&q, &r, true) == NULL);
 	r = (struct pvk_netif_rx_response){ .id = 7, .offset = 0xffff, .status = -1 };
-	CHECK(netfront_check_rx_response(&q, &r) == NULL);	/* no data to place */
+	CHECK(netfront_check_rx_response(&q, &r, true) == NULL);	/* no data to place */
 	r = (struct pvk_netif_rx_response){ .id = 7, .status = 0 };
-	CHECK(netfront_check_rx_response(&q, &r) == NULL);
+	CHECK(netfront_check_rx_response(&q, &r, true) == NULL);
 	/* Beyond the page, by one byte and by wrapping 16 bits. */
 	r = (struct pvk_netif_rx_response){ .id = 7, .offset = 4095, .status = 2 };
-	CHECK(netfront_check_rx_response(&q, &r) != NULL);
+	CHECK(netfront_check_rx_response(&q, &r, true) != NULL);
 	r = (struct pvk_netif_rx_response){ .id = 7, .offset = 0, .status = 4097 };
-	CHECK(netfront_check_rx_response(&q, &r) != NULL);
+	CHECK(netfront_check_rx_response(&q, &r, true) != NULL);
 	r = (struct pvk_netif_rx_response){ .id = 7, .offset = 0xfff0, .status = 0x20 };
-	CHECK(netfront_check_rx_response(&q, &r) != NULL);
+	CHECK(netfront_check_rx_response(&q, &r, true) != NULL);
 	r = (struct pvk_netif_rx_response){ .id = 7, .offset = 0, .status = 0x7fff };
-	CHECK(netfront_check_rx_response(&q, &r) != NULL);
+	CHECK(netfront_check_rx_response(&q, &r, true) != NULL);
 	/* Statuses the protocol does not have. */
 	r = (struct pvk_netif_rx_response){ .id = 7, .status = -3 };
-	CHECK(netfront_check_rx_response(&q, &r) != NULL);
+	CHECK(netfront_check_rx_response(&q, &r, true) != NULL);
 	r = (struct pvk_netif_rx_response){ .id = 7, .status = -32768 };
-	CHECK(netfront_check_rx_response(&q, &r) != NULL);
+	CHECK(netfront_check_rx_response(&q, &r, true) != NULL);
 	/* Buffers not posted, ids out of range. */
 	r = (struct pvk_netif_rx_response){ .id = 6, .status = 60 };
-	CHECK(netfront_check_rx_response(&q, &r) != NULL);
+	CHECK(netfront_check_rx_response(&q, &r, true) != NULL);
 	r = (struct pvk_netif_rx_response){ .id = NETFRONT_RING_ENTS, .status = 60 };
-	CHECK(netfront_check_rx_response(&q, &r) != NULL);
-	/* Flags of features not negotiated. */
+	CHECK(netfront_check_rx_response(&q, &r, true) != NULL);
+	/* Flags of features not negotiated, and unknown ones. */
 	for (unsigned int i = 0; i < sizeof(bad_flags) / sizeof(bad_flags[0]); i++) {
 		r = (struct pvk_netif_rx_response){ .id = 7, .flags = bad_flags[i], .status = 60 };
-		CHECK(netfront_check_rx_response(&q, &r) != NULL);
+		CHECK(netfront_check_rx_response(&q, &r, true) != NULL);
 	}
+	/* Negotiated: sg, csum, gso allow their flags; gso_prefix never
+	 * (we never ask for it), unknown bits never, extra-info on the
+	 * first slot only. */
+	one_of_each(&q, ALL_FEATS);
+	for (unsigned int i = 0; i < 4; i++) {
+		r = (struct pvk_netif_rx_response){ .id = 7, .flags = bad_flags[i], .status = 60 };
+		CHECK((netfront_check_rx_response(&q, &r, true) == NULL) ==
+		      (bad_flags[i] != PVK_NETRXF_gso_prefix));
+	}
+	for (unsigned int i = 4; i < sizeof(bad_flags) / sizeof(bad_flags[0]); i++) {
+		r = (struct pvk_netif_rx_response){ .id = 7, .flags = bad_flags[i], .status = 60 };
+		CHECK(netfront_check_rx_response(&q, &r, true) != NULL);
+	}
+	r = (struct pvk_netif_rx_response){ .id = 7, .flags = PVK_NETRXF_extra_info, .status = 60 };
+	CHECK(netfront_check_rx_response(&q, &r, false) != NULL);
+	r = (struct pvk_netif_rx_response){ .id = 7, .flags = PVK_NETRXF_more_data, .status = 60 };
+	CHECK(netfront_check_rx_response(&q, &r, false) == NULL);
+	/* Only IPv6 checksum offload: csum_blank allowed; gso of one type:
+	 * extra-info allowed. */
+	one_of_each(&q, (struct feats){ .csum6 = true, .gso6 = true });
+	r = (struct pvk_netif_rx_response){ .id = 7, .flags = PVK_NETRXF_csum_blank |
+					    PVK_NETRXF_extra_info, .status = 60 };
+	CHECK(netfront_check_rx_response(&q, &r, true) == NULL);
 }
 
-/* ---- A backend played by the test, misbehaving ------------------------- */
-
-/* One device, one live queue with rx buffer 5 posted (request 0 of the rx
- * ring), built by hand: what a connected vif looks like to the data path. */
-static struct pvk_netfront pdev;
-static struct netfront_queue pq;
-static unsigned int link_downs, frames_seen;
-
-static void on_link(struct pvk_netfront *dev, bool up)
+UNIT_TEST(netfront_rx_extra_checks)
 {
-	(void)dev;
-	if (!up)
-		link_downs++;
+	struct netfront_queue q;
+	struct pvk_netif_extra_info ex;
+
+	one_of_each(&q, (struct feats){ .sg = true, .gso4 = true, .csum = true });
+	ex = (struct pvk_netif_extra_info){ .type = PVK_XEN_NETIF_EXTRA_TYPE_GSO,
+					    .u.gso = { .size = 1448, .type = 1 } };
+	CHECK(netfront_check_rx_extra(&q, &ex) == NULL);
+	ex.flags = PVK_XEN_NETIF_EXTRA_FLAG_MORE;
+	CHECK(netfront_check_rx_extra(&q, &ex) == NULL);
+	ex.flags = 2;
+	CHECK(netfront_check_rx_extra(&q, &ex) != NULL);		/* unknown flag */
+	ex.flags = 0;
+	ex.u.gso.size = 0;
+	CHECK(netfront_check_rx_extra(&q, &ex) != NULL);		/* MSS 0 */
+	ex.u.gso.size = 1448;
+	ex.u.gso.type = PVK_XEN_NETIF_GSO_TYPE_TCPV6;
+	CHECK(netfront_check_rx_extra(&q, &ex) != NULL);		/* not negotiated */
+	ex.u.gso.type = 3;
+	CHECK(netfront_check_rx_extra(&q, &ex) != NULL);
+	ex.u.gso.type = PVK_XEN_NETIF_GSO_TYPE_NONE;
+	CHECK(netfront_check_rx_extra(&q, &ex) != NULL);
+	/* Other known types are skipped; unknown ones refused. */
+	for (uint8_t t = PVK_XEN_NETIF_EXTRA_TYPE_MCAST_ADD; t < PVK_XEN_NETIF_EXTRA_TYPE_MAX; t++) {
+		ex = (struct pvk_netif_extra_info){ .type = t };
+		CHECK(netfront_check_rx_extra(&q, &ex) == NULL);
+		ex.flags = 0x80;
+		CHECK(netfront_check_rx_extra(&q, &ex) != NULL);
+	}
+	ex = (struct pvk_netif_extra_info){ .type = PVK_XEN_NETIF_EXTRA_TYPE_NONE };
+	CHECK(netfront_check_rx_extra(&q, &ex) != NULL);
+	ex = (struct pvk_netif_extra_info){ .type = PVK_XEN_NETIF_EXTRA_TYPE_MAX };
+	CHECK(netfront_check_rx_extra(&q, &ex) != NULL);
 }
 
-static void on_rx(struct pvk_netfront *dev, const struct pvk_net_rx *f)
-{
-	(void)dev;
-	(void)f;
-	frames_seen++;
-}
-
-static const struct pvk_netfront_hooks played_hooks = { .link = on_link, .rx = on_rx };
-
-static void played_up(void)
-{
-	one_of_each(&pq);
-	txs[3].sent = false;
-	memset(&pdev, 0, sizeof(pdev));
-	strcpy(pdev.name, "device/vif/0");
-	pdev.queues = &pq;
-	pdev.info.nr_queues = 1;
-	pdev.info.max_frame = NETFRONT_MAX_FRAME;
-	pdev.info.link_up = true;
-	pq.dev = &pdev;
-	pq.tx_page = calloc(1, NETFRONT_PAGE);
-	pq.rx_page = calloc(1, NETFRONT_PAGE);
-	PVK_SHARED_RING_INIT((struct pvk_netif_tx_sring *)pq.tx_page);
-	PVK_FRONT_RING_INIT(&pq.tx, (struct pvk_netif_tx_sring *)pq.tx_page, NETFRONT_PAGE);
-	PVK_SHARED_RING_INIT((struct pvk_netif_rx_sring *)pq.rx_page);
-	PVK_FRONT_RING_INIT(&pq.rx, (struct pvk_netif_rx_sring *)pq.rx_page, NETFRONT_PAGE);
-	rxb[7].posted = false;
-	rxb[5].posted = true;
-	rxb[5].page = calloc(1, NETFRONT_PAGE);
-	PVK_RING_GET_REQUEST(&pq.rx, 0)->id = 5;
-	pq.rx.req_prod_pvt = 1;
-	pq.rx_posted = 1;
-	pq.live = true;
-	netfront_hooks = &played_hooks;
-	link_downs = frames_seen = 0;
-}
-
-static void played_down(void)
-{
-	netfront_hooks = NULL;
-	free(pq.tx_page);
-	free(pq.rx_page);
-	free(rxb[5].page);
-}
-
-static void never_done(struct pvk_net_tx *tx, int status)
-{
-	(void)tx;
-	unit_fail(__FILE__, __LINE__, "done() of a refused transmit ran (%d)", status);
-}
-
-/* After the backend's misbehaviour: disabled, told, its frame unseen, and
- * a transmit refused with -EIO instead of reaching the ring. */
-static void check_disabled(const char *why)
-{
-	static uint8_t frame[60];
-	struct pvk_net_frag fr = { frame, sizeof(frame) };
-	struct pvk_net_tx tx = { .frags = &fr, .nr_frags = 1,
-				 .done = never_done };
-
-	CHECK(pdev.broken);
-	CHECK(unit_log_has(why));
-	CHECK(unit_log_has("device disabled"));
-	CHECK_EQ(link_downs, 1);
-	CHECK(!pdev.info.link_up);
-	CHECK_EQ(frames_seen, 0);
-	CHECK_EQ(pvk_netfront_xmit(&pdev, &tx), -PVK_XEN_EIO);
-	CHECK_EQ(pq.tx.req_prod_pvt, 0);
-	/* Further events change nothing and say nothing more. */
-	unit_log_clear();
-	pvk_netfront_poll(&pdev);
-	CHECK_EQ(unit_log_lines(), 0);
-	CHECK_EQ(link_downs, 1);
-}
+/* ---- A misbehaving backend: each disables the device ------------------- */
 
 UNIT_TEST(netfront_rx_frame_beyond_page_disables_device)
 {
 	struct pvk_netif_rx_response *r;
+	uint16_t id;
 
-	played_up();
-	unit_log_clear();
-	r = PVK_RING_GET_RESPONSE(&pq.rx, 0);
-	*r = (struct pvk_netif_rx_response){ .id = 5, .offset = 4000, .status = 200 };
-	((struct pvk_netif_rx_sring *)pq.rx_page)->rsp_prod = 1;
-	pvk_netfront_poll(&pdev);
+	nf_up(NO_FEATS);
+	back_rx_slot(0, pattern, 200, 0);
+	r = PVK_RING_GET_RESPONSE(&brx[0], 0);
+	id = r->id;
+	r->offset = 4000;
+	back_rx_push(0);
+	pvk_netfront_poll(nd);
 	check_disabled("placed a frame beyond its page");
 	/* The buffer stays granted: its page is not reused. */
-	CHECK(rxb[5].posted || rxb[5].kept);
-	played_down();
+	CHECK(nd->queues[0].rxb[id].posted);
+	nf_down();
 }
 
 UNIT_TEST(netfront_rx_more_responses_than_buffers_disables_device)
 {
-	played_up();
-	unit_log_clear();
-	((struct pvk_netif_rx_sring *)pq.rx_page)->rsp_prod = 2;
-	pvk_netfront_poll(&pdev);
+	nf_up_with(1, false, NO_FEATS, 1);
+	((struct pvk_netif_rx_sring *)nd->queues[0].rx_page)->rsp_prod = 2;
+	pvk_netfront_poll(nd);
 	check_disabled("more receive responses than buffers posted");
-	played_down();
+	nf_down();
 }
 
 UNIT_TEST(netfront_tx_unknown_id_disables_device)
 {
-	struct pvk_netif_tx_response *r;
+	struct pvk_net_frag fr = { pattern, 60 };
+	struct pvk_net_tx tx = { .frags = &fr, .nr_frags = 1, .done = tx_done };
+	uint16_t id;
 
-	played_up();
-	unit_log_clear();
-	/* One request on the ring (id 9 sent), answered as id 10. */
-	txs[9].sent = true;
-	pq.tx.req_prod_pvt = 1;
-	r = PVK_RING_GET_RESPONSE(&pq.tx, 0);
-	*r = (struct pvk_netif_tx_response){ .id = 10, .status = 0 };
-	((struct pvk_netif_tx_sring *)pq.tx_page)->rsp_prod = 1;
-	pvk_netfront_poll(&pdev);
-	pq.tx.req_prod_pvt = 0;		/* what check_disabled looks at */
+	fill_pattern(1);
+	nf_up(NO_FEATS);
+	CHECK_EQ(pvk_netfront_xmit(nd, &tx), 0);
+	id = back_tx_req(0).id;
+	back_tx_rsp(0, (uint16_t)(id + 1), PVK_NETIF_RSP_OKAY);
+	pvk_netfront_poll(nd);
 	check_disabled("answered a transmit not outstanding");
-	played_down();
+	/* The frame outstanding failed with -EIO, once. */
+	CHECK_EQ(dones, 1);
+	CHECK_EQ(last_done_status, -PVK_XEN_EIO);
+	nf_down();
+}
+
+/* Played misbehaving receive responses, each on a fresh device. */
+struct rx_misdeed {
+	const char *why;
+	struct feats f;
+	void (*play)(void);
+};
+
+static void play_more_data_without_sg(void)
+{
+	back_rx_frame(0, pattern, 5000, 0);
+}
+
+static void play_csum_blank_without_csum(void)
+{
+	back_rx_frame(0, pattern, 100, PVK_NETRXF_csum_blank | PVK_NETRXF_data_validated);
+}
+
+static void play_gso_prefix(void)
+{
+	back_rx_frame(0, pattern, 100, PVK_NETRXF_gso_prefix);
+}
+
+static void play_extra_without_gso(void)
+{
+	back_rx_slot(0, pattern, 100, PVK_NETRXF_extra_info);
+	back_rx_extra(0, (struct pvk_netif_extra_info){ .type = PVK_XEN_NETIF_EXTRA_TYPE_GSO,
+							.u.gso = { .size = 1448, .type = 1 } });
+}
+
+static void play_extra_past_first(void)
+{
+	back_rx_slot(0, pattern, 4096, PVK_NETRXF_more_data);
+	back_rx_slot(0, pattern, 100, PVK_NETRXF_extra_info);
+	back_rx_extra(0, (struct pvk_netif_extra_info){ .type = PVK_XEN_NETIF_EXTRA_TYPE_GSO,
+							.u.gso = { .size = 1448, .type = 1 } });
+}
+
+static void play_extra_bad_type(void)
+{
+	back_rx_slot(0, pattern, 100, PVK_NETRXF_extra_info);
+	back_rx_extra(0, (struct pvk_netif_extra_info){ .type = 9 });
+}
+
+static void play_extra_bad_flags(void)
+{
+	back_rx_slot(0, pattern, 100, PVK_NETRXF_extra_info);
+	back_rx_extra(0, (struct pvk_netif_extra_info){ .type = PVK_XEN_NETIF_EXTRA_TYPE_HASH,
+							.flags = 0x10 });
+}
+
+static void play_gso_size_zero(void)
+{
+	back_rx_slot(0, pattern, 100, PVK_NETRXF_extra_info);
+	back_rx_extra(0, (struct pvk_netif_extra_info){ .type = PVK_XEN_NETIF_EXTRA_TYPE_GSO,
+							.u.gso = { .size = 0, .type = 1 } });
+}
+
+static void play_gso_type_not_negotiated(void)
+{
+	back_rx_slot(0, pattern, 100, PVK_NETRXF_extra_info);
+	back_rx_extra(0, (struct pvk_netif_extra_info){ .type = PVK_XEN_NETIF_EXTRA_TYPE_GSO,
+							.u.gso = { .size = 1448, .type = 2 } });
+}
+
+/* A data slot naming the buffer at the next ring slot, so the extra slot
+ * there finds its buffer already answered. */
+static void play_extra_over_answered_buffer(void)
+{
+	struct pvk_netif_rx_request next;
+
+	PVK_RING_COPY_REQUEST(&brx[0], brx[0].req_cons + 1, &next);
+	back_rx_slot(0, pattern, 100, PVK_NETRXF_extra_info | PVK_NETRXF_more_data);
+	PVK_RING_GET_RESPONSE(&brx[0], brx[0].rsp_prod_pvt - 1)->id = next.id;
+	back_rx_extra(0, (struct pvk_netif_extra_info){ .type = PVK_XEN_NETIF_EXTRA_TYPE_GSO,
+							.u.gso = { .size = 1448, .type = 1 } });
+}
+
+UNIT_TEST(netfront_rx_protocol_violations_disable_device)
+{
+	struct feats gso4_only = { .sg = true, .gso4 = true, .csum = true };
+	const struct rx_misdeed cases[] = {
+		{ "set receive flags not negotiated", NO_FEATS, play_more_data_without_sg },
+		{ "set receive flags not negotiated", NO_FEATS, play_csum_blank_without_csum },
+		{ "set receive flags not negotiated", ALL_FEATS, play_gso_prefix },
+		{ "set receive flags not negotiated", (struct feats){ .sg = true, .csum = true },
+		  play_extra_without_gso },
+		{ "set extra-info past a frame's first slot", ALL_FEATS, play_extra_past_first },
+		{ "sent an unknown extra-info slot", ALL_FEATS, play_extra_bad_type },
+		{ "sent an unknown extra-info slot", ALL_FEATS, play_extra_bad_flags },
+		{ "sent a GSO frame of MSS 0", ALL_FEATS, play_gso_size_zero },
+		{ "sent a GSO type not negotiated", gso4_only, play_gso_type_not_negotiated },
+		{ "put an extra-info slot over a buffer already answered", ALL_FEATS,
+		  play_extra_over_answered_buffer },
+	};
+
+	fill_pattern(31);
+	for (unsigned int i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		nf_up(cases[i].f);
+		cases[i].play();
+		back_rx_push(0);
+		pvk_netfront_poll(nd);
+		if (!unit_log_has(cases[i].why))
+			unit_fail(__FILE__, __LINE__, "case %u: no \"%s\" in: %s", i,
+				  cases[i].why, unit_log());
+		check_disabled(cases[i].why);
+		nf_down();
+	}
+}
+
+/* ---- Teardown, reconnect ------------------------------------------------- */
+
+UNIT_TEST(netfront_teardown_then_setup_again)
+{
+	struct pvk_net_frag fr = { pattern, 5000 };
+	struct pvk_net_tx tx = { .frags = &fr, .nr_frags = 1, .done = tx_done };
+	struct netfront_queue *q;
+	void *old_tx_ring;
+	uint16_t kept_id, kept_rx;
+	unsigned int free_before;
+
+	fill_pattern(41);
+	nf_up_with(2, true, ALL_FEATS, 16);
+	q = &nd->queues[0];
+	/* A frame in flight, the backend keeping its first page mapped, and
+	 * one receive page and the tx ring page too. */
+	CHECK_EQ(pvk_netfront_xmit(nd, &tx), 0);
+	kept_id = back_tx_req(0).id;
+	unit_fake_grant_mapped(q->txs[kept_id].gref, true);
+	kept_rx = q->rx_ring_id[0];
+	unit_fake_grant_mapped(q->rxb[kept_rx].gref, true);
+	unit_fake_grant_mapped(q->tx_ref, true);
+	old_tx_ring = q->tx_page;
+	netfront_queues_stop(nd, -PVK_XEN_ENODEV);
+	CHECK_EQ(dones, 1);
+	CHECK_EQ(last_done_status, -PVK_XEN_ENODEV);
+	netfront_queues_teardown(nd);
+	CHECK(unit_log_has("still maps 3 pages"));
+	CHECK_EQ(nd->grants_live, 3);
+	CHECK(q->txs[kept_id].kept && q->rxb[kept_rx].kept);
+	CHECK(!q->port_tx_bound && !q->port_rx_bound);
+
+	/* Again, one queue, one port: the kept pages stay out of use. */
+	CHECK_EQ(netfront_queues_setup(nd, 1, false), 0);
+	CHECK_EQ(nd->info.nr_queues, 1);
+	CHECK(!nd->info.split_evtchn);
+	CHECK_EQ(q->port_tx, q->port_rx);
+	CHECK(q->tx_page != old_tx_ring);
+	CHECK_EQ(q->tx_free_count, NETFRONT_RING_ENTS - 1);
+	for (unsigned int i = 0; i < q->tx_free_count; i++)
+		CHECK(q->tx_free[i] != kept_id);
+	CHECK_EQ(netfront_queues_setup(nd, 1, false), -PVK_XEN_EBUSY);	/* not torn down */
+	CHECK_EQ(netfront_queues_start(nd), 0);
+	CHECK_EQ(q->rx_posted, 15);
+	CHECK(!q->rxb[kept_rx].posted);
+	PVK_BACK_RING_INIT(&btx[0], (struct pvk_netif_tx_sring *)q->tx_page, NETFRONT_PAGE);
+	PVK_BACK_RING_INIT(&brx[0], (struct pvk_netif_rx_sring *)q->rx_page, NETFRONT_PAGE);
+	/* Traffic both ways on the new rings. */
+	free_before = q->tx_free_count;
+	CHECK_EQ(pvk_netfront_xmit(nd, &tx), 0);
+	{
+		struct pvk_netif_tx_request first;
+		struct pvk_netif_extra_info ex;
+		uint16_t ids[NETFRONT_MAX_TX_SLOTS + 1];
+		size_t len;
+		bool extra;
+		unsigned int n = back_tx_frame(0, got, &len, ids, &first, &ex, &extra);
+
+		CHECK_EQ(n, 2);
+		CHECK(memcmp(got, pattern, 5000) == 0);
+		for (unsigned int i = 0; i < n; i++) {
+			CHECK(ids[i] != kept_id);
+			back_tx_rsp(0, ids[i], PVK_NETIF_RSP_OKAY);
+		}
+	}
+	back_rx_frame(0, pattern, 5000, 0);
+	back_rx_push(0);
+	pvk_netfront_poll(nd);
+	CHECK_EQ(dones, 2);
+	CHECK_EQ(last_done_status, 0);
+	CHECK_EQ(frames_seen, 1);
+	CHECK(memcmp(seen, pattern, 5000) == 0);
+	CHECK_EQ(q->tx_free_count, free_before);
+	CHECK(!nd->broken);
+	/* Let the backend go, so the test can free everything. */
+	netfront_queues_stop(nd, -PVK_XEN_ENODEV);
+	netfront_queues_teardown(nd);
+	CHECK_EQ(nd->grants_live, 3);
+	free(old_tx_ring);
+	q->txs[kept_id].kept = false;	/* so free_queues frees it once */
+	free_queues(nd);
+	free(nd);
+	nd = NULL;
+	netfront_hooks = NULL;
+	netfront_opts.rx_buffers = NETFRONT_RING_ENTS;
 }

@@ -8,7 +8,7 @@
 #
 #   e2e.sh check [scenario...]   all (or the named) scenarios, quiet, verdicts
 #                                (all = those without CHECK=no + selftest/)
-#   e2e.sh run   [scenario...]   default: guest-basic guest-blkfront; streams
+#   e2e.sh run   [scenario...]   default: guest-basic guest-blkfront guest-netfront; streams
 #                                the console
 #   e2e.sh prepare               fetch packages + build the cached cpios only
 #   e2e.sh list                  list scenarios
@@ -437,7 +437,7 @@ case "$MODE" in
            done
            echo "$PASSED passed, $FAILED failed"
            [ "$FAILED" -eq 0 ] ;;
-    run)   [ $# -gt 0 ] || set -- ${PVK_RUN_SCENARIOS:-guest-basic guest-blkfront}; main_run 1 "$@" ;;
+    run)   [ $# -gt 0 ] || set -- ${PVK_RUN_SCENARIOS:-guest-basic guest-blkfront guest-netfront}; main_run 1 "$@" ;;
     prepare) prepare ;;
     list)  for n in $(check_scenarios; all_scenarios | grep -vxF "$(check_scenarios)"); do
                printf '%-20s %s\n' "$n" "$(sed -n '1s/^# *//p' "$(scn_file "$n")")"

@@ -2,7 +2,7 @@
 # tests/xen/dom0-tools/build.sh DESTDIR - builds the dom0-side test tools
 # into DESTDIR (shipped as /pvk/tools/ in dom0 by e2e.sh), one binary per
 # .c (pvk-grant-read, pvk-grant-hold, pvk-p2m-check, pvk-blk-check,
-# pvk-grant-scan, pvk-net-udp, pvk-net-tcp). They are linked statically against Debian's Xen
+# pvk-grant-scan, pvk-net-udp, pvk-net-tcp, pvk-net-vifrx). They are linked statically against Debian's Xen
 # libraries (libxengnttab, libxenforeignmemory, libxenctrl and what they
 # need; libxen-dev, installed on the host if missing) so dom0's initramfs
 # needs none of their libraries (the network tools use none, and a static

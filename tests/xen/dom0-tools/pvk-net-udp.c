@@ -24,6 +24,18 @@
  *     fast as the socket takes them (a full socket buffer is waited out,
  *     30 s at most in all). Prints "ok: sent N datagrams of S bytes
  *     bytes=X ns=T" or "fail: ...".
+ *   pvk-net-udp echo HOST PORT MIN MAX STEP [WINDOW]
+ *     Sends one datagram of each size MIN, MIN+STEP, ... and MAX itself
+ *     (1..65507 bytes) to a UDP echo at HOST:PORT, WINDOW (default 8) in
+ *     flight at once, and checks every echo byte for byte against what it
+ *     sent. Each size is sent once, so an echo is known by its length;
+ *     from 8 bytes on a datagram is netbench's (sequence number, length,
+ *     header check, pattern), below it the pattern with the sequence
+ *     number's low byte first. An echo not back within 3 s is lost; 25 s
+ *     in all. Prints a line per wrong echo and then
+ *       ok: N datagrams of MIN to MAX bytes echoed byte-exact, window W,
+ *       lost 0, bad 0, duplicated 0 ns=T
+ *     ("fail: ..." with the counts when any is not 0).
  * Exit status 0 with ok, 1 with fail, 2 on a usage error.
  */
 #define _GNU_SOURCE
@@ -51,7 +63,8 @@ static uint8_t buf[65536];
 static int usage(void)
 {
 	fprintf(stderr, "usage: pvk-net-udp sink PORT COUNT SECONDS [NOTIFY_HOST NOTIFY_PORT]\n"
-		"       pvk-net-udp source HOST PORT COUNT SIZE\n");
+		"       pvk-net-udp source HOST PORT COUNT SIZE\n"
+		"       pvk-net-udp echo HOST PORT MIN MAX STEP [WINDOW]\n");
 	return 2;
 }
 
@@ -213,6 +226,153 @@ static int source(int argc, char **argv)
 	return 0;
 }
 
+/* ---- echo: every size there and back ---- */
+
+#define ECHO_LOST_MS	3000
+#define ECHO_SECS	25
+
+static uint8_t want[65536];
+
+/* Datagram idx of size bytes, as echo sends it. */
+static void echo_fill(uint8_t *b, uint32_t size, uint32_t idx)
+{
+	const uint8_t *src = pat + netb_udp_start(idx);
+
+	if (size >= NETB_HDR_LEN) {
+		netb_udp_fill(b, size, idx, pat);
+		return;
+	}
+	b[0] = (uint8_t)idx;
+	for (uint32_t i = 1; i < size; i++)
+		b[i] = src[i];
+}
+
+static int echo(int argc, char **argv)
+{
+	long long port, min, max, step, window = 8;
+	struct sockaddr_in sa;
+	uint32_t *sizes, n = 0, next = 0, inflight = 0;
+	int32_t *idx_of;
+	uint64_t *sent_at, t0, t_end;
+	uint8_t *state;		/* 0 not sent, 1 in flight, 2 back, 3 lost */
+	uint64_t ok = 0, lost = 0, bad = 0, dup = 0;
+	int fd, rcvbuf = 8 << 20;
+
+	if (argc != 7 && argc != 8)
+		return usage();
+	port = arg_num(argv[3], 1, 65535);
+	min = arg_num(argv[4], 1, NETB_MAX_UDP);
+	max = arg_num(argv[5], 1, NETB_MAX_UDP);
+	step = arg_num(argv[6], 1, NETB_MAX_UDP);
+	if (argc == 8)
+		window = arg_num(argv[7], 1, 256);
+	if (port < 0 || min < 0 || max < min || step < 0 || window < 0 ||
+	    addr_of(argv[2], port, &sa))
+		return usage();
+	netb_fill_pattern(pat);
+	sizes = calloc(65536, sizeof(*sizes));
+	idx_of = malloc(65536 * sizeof(*idx_of));
+	sent_at = calloc(65536, sizeof(*sent_at));
+	state = calloc(65536, 1);
+	if (!sizes || !idx_of || !sent_at || !state) {
+		printf("fail: no memory\n");
+		return 1;
+	}
+	memset(idx_of, 0xff, 65536 * sizeof(*idx_of));
+	for (long long s = min; s <= max; s += step) {
+		idx_of[s] = (int32_t)n;
+		sizes[n++] = (uint32_t)s;
+	}
+	if (sizes[n - 1] != max) {
+		idx_of[max] = (int32_t)n;
+		sizes[n++] = (uint32_t)max;
+	}
+	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		printf("fail: socket to %s:%lld: %s\n", argv[2], port, strerror(errno));
+		return 1;
+	}
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)))
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+	t0 = now_ns();
+	t_end = t0 + ECHO_SECS * 1000000000ull;
+	while ((next < n || inflight) && now_ns() < t_end) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		uint64_t t;
+		ssize_t got;
+
+		/* Fill the window. */
+		while (next < n && inflight < (uint64_t)window) {
+			ssize_t w;
+
+			echo_fill(buf, sizes[next], next);
+			w = send(fd, buf, sizes[next], 0);
+			if (w < 0 && (errno == ENOBUFS || errno == EAGAIN ||
+				      errno == ECONNREFUSED || errno == EINTR))
+				break;	/* tried again after the poll */
+			if (w != (ssize_t)sizes[next]) {
+				printf("fail: send of %u bytes: %s\n", sizes[next],
+				       w < 0 ? strerror(errno) : "short");
+				return 1;
+			}
+			sent_at[next] = now_ns();
+			state[next++] = 1;
+			inflight++;
+		}
+		/* Echoes overdue are lost (t after the sends: none is newer). */
+		t = now_ns();
+		for (uint32_t i = 0; i < next; i++)
+			if (state[i] == 1 && t - sent_at[i] > ECHO_LOST_MS * 1000000ull) {
+				state[i] = 3;
+				inflight--;
+				if (lost++ < 20)
+					printf("lost: datagram %u of %u bytes\n", i, sizes[i]);
+			}
+		if (poll(&p, 1, 20) <= 0)
+			continue;
+		got = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+		if (got < 0)
+			continue;	/* e.g. ECONNREFUSED: an ICMP error */
+		{
+			int32_t i = got > 0 && got < 65536 ? idx_of[got] : -1;
+
+			if (i < 0) {
+				if (bad++ < 20)
+					printf("bad: an echo of %zd bytes, a size never sent\n", got);
+				continue;
+			}
+			if (state[i] != 1) {
+				dup++;
+				continue;
+			}
+			echo_fill(want, sizes[i], (uint32_t)i);
+			if (memcmp(buf, want, sizes[i])) {
+				uint32_t b = 0;
+
+				while (buf[b] == want[b])
+					b++;
+				if (bad++ < 20)
+					printf("bad: echo of datagram %d (%u bytes): byte %u is %#x, sent %#x\n",
+				       i, sizes[i], b, buf[b], want[b]);
+			} else {
+				ok++;
+			}
+			state[i] = 2;
+			inflight--;
+		}
+	}
+	lost += n - ok - bad - lost;	/* never sent or still out at the end */
+	if (lost || bad || dup)
+		printf("fail: %llu of %u datagrams of %lld to %lld bytes echoed byte-exact, window %lld, lost %llu, bad %llu, duplicated %llu ns=%llu\n",
+		       (unsigned long long)ok, n, min, max, window, (unsigned long long)lost,
+		       (unsigned long long)bad, (unsigned long long)dup,
+		       (unsigned long long)(now_ns() - t0));
+	else
+		printf("ok: %u datagrams of %lld to %lld bytes echoed byte-exact, window %lld, lost 0, bad 0, duplicated 0 ns=%llu\n",
+		       n, min, max, window, (unsigned long long)(now_ns() - t0));
+	return lost || bad || dup ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -220,5 +380,7 @@ int main(int argc, char **argv)
 		return sink(argc, argv);
 	if (argc >= 2 && !strcmp(argv[1], "source"))
 		return source(argc, argv);
+	if (argc >= 2 && !strcmp(argv[1], "echo"))
+		return echo(argc, argv);
 	return usage();
 }
