@@ -5,10 +5,16 @@
 #   make bench   build/pvkit-guest booted natively under QEMU (PVH entry)
 #                and on Xen (tests/xen harness, scenario bench), both with
 #                pvkit.test=bench; prints per benchmark
-#                "bench NAME native=... xen=... ratio=... hypercalls/op=..."
+#                "bench NAME native=... xen=... ratio=... hypercalls/op=...";
+#                in the same Xen boot the block and network comparisons
+#                with Linux's frontends ("bench blkfront-CASE ...",
+#                "bench netfront-CASE pvkit=... linux=... ratio=...
+#                notify/pkt=...")
 #
 # Outputs in $(O)/bench (native.log; e2e/console.log for Xen, or
-# $PVK_E2E_OUT if set). The benchmarks: tests/guest/bench.c.
+# $PVK_E2E_OUT if set). The benchmarks: tests/guest/bench.c; block:
+# tests/guest/cases/bench_blk.c and tests/xen/domu/blkbench.c; network:
+# tests/guest/cases/bench_net.c and tests/xen/domu/netbench.c.
 
 .PHONY: bench
 bench: guest

@@ -21,6 +21,19 @@
 # better); ratio is pvkit/linux; grants/req and notify/req are the kit's
 # (its statistics); see tests/bench/README.md for the rest of the line.
 #
+# And the network benchmark (tests/bench/netbench.h): the kit's netfront
+# in the reference guest (scenario bench-netfront) and Linux's
+# xen-netfront in a Linux PV domU (scenario bench-netfront-linux), each
+# with one vif on dom0's bridge behind Linux netback, the same UDP
+# datagrams in the same frames, dom0's pvk-net-udp at the other end; one
+# line per case:
+#
+#   bench netfront-CASE pvkit=V linux=V ratio=X.XX notify/pkt=N ...
+#
+# V is packets per second (the MB/s of payload follow on the line); ratio
+# is pvkit/linux; notify/pkt is the kit's events sent and received per
+# packet; see tests/bench/README.md for the rest of the line.
+#
 # Timings are reported, never judged: this fails only when a side did not
 # produce its figures (a side did not boot, a benchmarked operation failed,
 # a benchmark is missing on a side, the two block sides did not issue the
@@ -29,6 +42,7 @@
 #
 #   bench.sh --table NATIVE_LOG XEN_LOG   only the tables, from earlier logs
 #   bench.sh --blk-table XEN_LOG          only the block table
+#   bench.sh --net-table XEN_LOG          only the network table
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -53,9 +67,9 @@ run_both() {  # image outdir
 		-device isa-debug-exit,iobase=0xf4,iosize=0x04 </dev/null 2>&1 |
 		tr -d '\r' >"$native_log"
 
-	echo "bench: Xen run (e2e harness, scenarios bench bench-blkfront bench-blkfront-linux) -> $xen_log"
+	echo "bench: Xen run (e2e harness, scenarios bench bench-blkfront bench-blkfront-linux bench-netfront bench-netfront-linux) -> $xen_log"
 	PVK_E2E_OUT=$xen_out "$root/tests/xen/e2e.sh" --guest "$image" check \
-		bench bench-blkfront bench-blkfront-linux
+		bench bench-blkfront bench-blkfront-linux bench-netfront bench-netfront-linux
 	xen_status=$?
 }
 
@@ -118,6 +132,91 @@ blk_table() {  # xen_log
 	return $bad
 }
 
+# The network table from a Xen console log; 1 when a side lacks figures.
+net_table() {  # xen_log
+	local log=$1
+	tr -d '\r' 2>/dev/null <"$log" | grep -ao "bench-net-note .*" | sed 's/^bench-net-note /bench: net: /'
+	tr -d '\r' 2>/dev/null <"$log" |
+		grep -ao "bench-net [^ ]* \(pvkit\|linux\) .*\|bench-net: FAIL.*\|\[bench-netfront\(-linux\)\?:dom0\] bench-net-dom0 [^ ]* [a-z]*: .*" |
+	awk '
+	function field(line, key,   a, i, k) {
+		k = split(line, a, " ")
+		for (i = 4; i <= k; i++)
+			if (index(a[i], key "=") == 1)
+				return substr(a[i], length(key) + 2)
+		return ""
+	}
+	function per(x, n) { return n > 0 ? sprintf("%.3f", x / n) : "-" }
+	function pps(l,   ns) { ns = field(l, "ns") + 0; return ns > 0 ? field(l, "ops") / (ns / 1e9) : -1 }
+	function mbs(l,   ns) { ns = field(l, "ns") + 0; return ns > 0 ? field(l, "bytes") / (ns / 1e3) : -1 }
+	function rate(v) { return v >= 1000 ? sprintf("%.1fkpps", v / 1000) : sprintf("%.0fpps", v) }
+	/^bench-net: FAIL/ { print "bench: net: " $0; fail = 1; next }
+	/bench-net-dom0/ {
+		# dom0 sink lines of tx cases: what arrived, per side.
+		sd = ($0 ~ /^\[bench-netfront-linux:/) ? "linux" : "pvkit"
+		sub(/^.*bench-net-dom0 /, "")
+		if ($3 == "sent" && $4 ~ /^[0-9]+$/) {	# rx: dom0 source, the offered rate
+			ns = $0; sub(/^.* ns=/, "", ns); ns += 0
+			if (ns > 0)
+				offered[$1, sd] = $4 / (ns / 1e9)
+		}
+		if ($3 ~ /^[0-9]+$/ && $4 == "received,") {
+			l = $0; sub(/^.*lost /, "", l); sub(/,.*/, "", l)
+			dom0[$1, sd] = $3 " received, " l " lost"
+			dlost[$1, sd] = l
+		}
+		next
+	}
+	{
+		if ($4 == "skipped:") { skip[$2] = $0; sub(/^.*skipped: /, "", skip[$2]) }
+		if (!($2 in seen)) { seen[$2] = 1; order[++n] = $2 }
+		if ($4 != "skipped:") side[$2, $3] = $0
+	}
+	END {
+		for (i = 1; i <= n; i++) {
+			c = order[i]; p = side[c, "pvkit"]; l = side[c, "linux"]
+			if (c ~ /^tcp-/) {
+				if (l != "")
+					printf "bench: net: linux only (no TCP in the reference guest): %s %.1fMB/s irqs/MB=%s\n",
+					       c, mbs(l), per(field(l, "irqs"), field(l, "bytes") / 1e6)
+				continue
+			}
+			if (p == "" && (c in skip)) {
+				printf "bench netfront-%s pvkit=- linux=%s ratio=- (kit side not run: %s) linux-MB/s=%.1f linux-irqs/pkt=%s\n",
+				       c, (l == "" ? "-" : rate(pps(l))), skip[c], (l == "" ? 0 : mbs(l)),
+				       (l == "" ? "-" : per(field(l, "irqs"), field(l, "ops")))
+				continue
+			}
+			if (p == "" || l == "") {
+				printf "bench netfront-%s: FAIL: no figure from the %s side\n", c,
+				       (p == "" ? "kit" : "Linux")
+				fail = 1; continue
+			}
+			pr = pps(p); lr = pps(l); po = field(p, "ops") + 0; lo = field(l, "ops") + 0
+			extra = ""
+			if (field(p, "lost") != "" || field(l, "lost") != "")
+				extra = sprintf(" lost=%s/%s", field(p, "lost"), field(l, "lost"))
+			if ((c, "pvkit") in offered || (c, "linux") in offered)
+				extra = extra sprintf(" offered=%s/%s", rate(offered[c, "pvkit"]), rate(offered[c, "linux"]))
+			if ((c, "pvkit") in dlost || (c, "linux") in dlost)
+				extra = extra sprintf(" dom0-lost=%s/%s", dlost[c, "pvkit"], dlost[c, "linux"])
+			printf "bench netfront-%s pvkit=%s linux=%s ratio=%s notify/pkt=%s pvkit-MB/s=%.1f linux-MB/s=%.1f sent/pkt=%s irqs/pkt=%s grants/pkt=%s eagain/pkt=%s linux-irqs/pkt=%s%s\n",
+			       c, rate(pr), rate(lr), (lr > 0 ? sprintf("%.2f", pr / lr) : "inf"),
+			       per(field(p, "notify") + field(p, "irqs"), po), mbs(p), mbs(l),
+			       per(field(p, "notify"), po), per(field(p, "irqs"), po),
+			       per(field(p, "grants"), po), per(field(p, "eagain"), po),
+			       per(field(l, "irqs"), lo), extra
+		}
+		if (n == 0) { print "bench: net: FAIL: no network figures from either side"; fail = 1 }
+		exit fail
+	}'
+}
+
+if [ "${1:-}" = --net-table ]; then
+	[ $# -eq 2 ] || { echo "usage: $0 --net-table XEN_LOG"; exit 2; }
+	net_table "$2" || { echo "bench: FAIL: a network side did not produce its figures"; exit 1; }
+	exit 0
+fi
 if [ "${1:-}" = --blk-table ]; then
 	[ $# -eq 2 ] || { echo "usage: $0 --blk-table XEN_LOG"; exit 2; }
 	blk_table "$2" || { echo "bench: FAIL: a block side did not produce its figures"; exit 1; }
@@ -205,5 +304,17 @@ echo "bench: blk: the kit's blkfront (reference guest) and Linux's xen-blkfront 
 	"reused/req (persistent grants), eagain/req (submits refused: queue full) are the kit's" \
 	"per ring request; linux-irqs/req from its blkif" \
 	"interrupts; reqs/op = ring requests per operation on each side"
+echo
+net_table "$xen_log" || ok=0
+echo "bench: net: the kit's netfront (reference guest, 10.0.0.4) and Linux's xen-netfront (Debian's" \
+	"kernel, domU, 10.0.0.2) against Linux netback and dom0's bridge, same boot, 1 vCPU each, the same" \
+	"UDP datagrams in the same frames (tests/bench/netbench.h), dom0's pvk-net-udp at the other end;" \
+	"value = datagrams per second (tx: the guest's send loop; rx: intact ones received, first to last)," \
+	"MB/s = payload (10^6 bytes); ratio = pvkit/linux; notify/pkt = the kit's events sent + received" \
+	"per packet (sent/pkt, irqs/pkt apart), grants/pkt, eagain/pkt (xmits refused: ring full) the" \
+	"kit's; linux-irqs/pkt from its vif interrupts; lost = of the rx case's datagrams, not received;" \
+	"offered = the rate dom0's source sent them at (as fast as it could: an rx figure near it with" \
+	"lost=0 is the source's limit, not the guest's); dom0-lost = of a tx case's, not received by" \
+	"dom0's sink; pvkit/linux each"
 [ "$ok" = 1 ] || { echo "bench: FAIL: a side did not produce its figures"; exit 1; }
 echo "bench: done"

@@ -36,6 +36,7 @@ GUEST_SRCS += cases/mm_va_run.c
 GUEST_SRCS += cases/upcall_reentry.c
 GUEST_SRCS += cases/netfront.c cases/netfront_life.c cases/netfront_offload.c
 GUEST_SRCS += cases/blkfront_io.c cases/blkfront_ops.c cases/blkfront.c cases/blkfront_life.c cases/bench_blk.c
+GUEST_SRCS += cases/bench_net.c
 GUEST_SRCS += bench.c cases/bench.c
 
 GUEST_OBJS := $(addprefix $(GUEST_OUT)/,$(addsuffix .o,$(basename $(GUEST_SRCS))))

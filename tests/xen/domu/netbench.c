@@ -19,6 +19,9 @@
  * by retrying the connection, and one wrong byte makes it close early, so
  * the guest's send or its wait for dom0's close fails. For "rx" cases the guest listens
  * first, then asks. Every wait is bounded (WAIT_S).
+ * A case with an mtu (the largest-frame "sg" cases) first sets eth0's MTU
+ * and asks dom0 for the same on its vif and bridge ("bench-net-want mtu:
+ * N", a rule of its own that comes before the case's in the scenario).
  *
  * Per case one line:
  *   bench-net CASE linux ops=N bytes=B ns=T irqs=I [lost=L dup=D]
@@ -33,12 +36,14 @@
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -339,6 +344,26 @@ static int tcp_rx(const struct netb_case *c)
 	return 0;
 }
 
+/* eth0's MTU to mtu, and dom0's vif and bridge (the scenario's rule for
+ * "bench-net-want mtu:" runs before the case's own). 0 or fail(). */
+static int set_mtu(const struct netb_case *c)
+{
+	static unsigned int have;
+	struct ifreq ifr = { .ifr_mtu = (int)c->mtu };
+	int fd;
+
+	if (have == c->mtu)
+		return 0;
+	strcpy(ifr.ifr_name, "eth0");
+	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	if (fd < 0 || ioctl(fd, SIOCSIFMTU, &ifr))
+		return fail(c->name, "cannot set eth0's MTU");
+	close(fd);
+	have = c->mtu;
+	printf("bench-net-want mtu: %u\n", c->mtu);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	int bad = 0;
@@ -354,6 +379,10 @@ int main(int argc, char **argv)
 		if (!want)
 			continue;
 		errno = 0;
+		if (c->mtu && set_mtu(c)) {
+			bad = 1;
+			continue;
+		}
 		if (c->tcp)
 			bad |= c->rx ? tcp_rx(c) : tcp_tx(c);
 		else
