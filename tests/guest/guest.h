@@ -124,6 +124,12 @@ bool guest_console_ring_ready(void);
 void guest_printf(const char *fmt, ...) __pvk_printf(1, 2);
 void guest_vprintf(const char *fmt, va_list ap);
 
+/* dom0's verdict under data/NAME (an ON_LINE command writes it), waited
+ * for up to timeout_ns and printed as "WHO: dom0 says ..."; 0 or the
+ * negative errno of the last read. dom0_answer.c. */
+int guest_dom0_answer(const char *who, const char *name, char *buf, size_t size,
+		      uint64_t timeout_ns);
+
 /* ---- traps.c / fault.c: exceptions ------------------------------------ */
 void guest_traps_init(void);
 /* Native boot: the same vectors, entry_native.S's stubs, a real IDT. */

@@ -124,16 +124,7 @@ static const struct pvk_netfront_hooks hooks = {
 /* dom0's answer under data/NAME (bounded); 0 or a negative errno. */
 static int dom0_answer(const char *name, char *buf, size_t size)
 {
-	uint64_t deadline = pvk_time_now_ns() + DOM0_WAIT_NS;
-	char path[64];
-	int rc;
-
-	pvk_snprintf(path, sizeof(path), "data/%s", name);
-	while ((rc = pvk_xs_read(PVK_XBT_NIL, path, buf, size)) < 0 &&
-	       pvk_time_now_ns() < deadline)
-		pvk_xs_wait_watches(SEC_NS / 5);
-	guest_printf("netfront: dom0 says \"%s\" (%s)\n", rc >= 0 ? buf : "", name);
-	return rc < 0 ? rc : 0;
+	return guest_dom0_answer("netfront", name, buf, size, DOM0_WAIT_NS);
 }
 
 static bool streq(const char *a, const char *b)

@@ -120,16 +120,7 @@ static int wait_count(const unsigned int *counter, unsigned int want)
 /* dom0's answer under data/NAME (bounded); 0 or a negative errno. */
 static int dom0_answer(const char *name, char *buf, size_t size)
 {
-	uint64_t deadline = pvk_time_now_ns() + DOM0_WAIT_NS;
-	char path[64];
-	int rc;
-
-	pvk_snprintf(path, sizeof(path), "data/%s", name);
-	while ((rc = pvk_xs_read(PVK_XBT_NIL, path, buf, size)) < 0 &&
-	       pvk_time_now_ns() < deadline)
-		pvk_xs_wait_watches(SEC_NS / 5);
-	guest_printf("netfront-life: dom0 says \"%s\" (%s)\n", rc >= 0 ? buf : "", name);
-	return rc < 0 ? rc : 0;
+	return guest_dom0_answer("netfront-life", name, buf, size, DOM0_WAIT_NS);
 }
 
 /* PINGS echo requests of growing size to dom0: how many came back exact. */
