@@ -313,13 +313,32 @@ static void rx_deliver_locked(struct netfront_queue *q)
 		q->stats.rx_drop_nobuf++;
 }
 
+/* Responses ready, validated: the backend's producer, read once. False:
+ * it claims more than we posted (the device is broken). Locked. */
+static bool rx_ready_locked(struct netfront_queue *q, uint32_t *n)
+{
+	if (pvk_ring_unconsumed(&q->rx.sring->rsp_prod, q->rx.rsp_cons,
+				q->rx_pushed - q->rx.rsp_cons, n))
+		return true;
+	netfront_break(q->dev, "produced more receive responses than buffers posted (rsp_prod, req_prod)",
+		       PVK_READ_ONCE(q->rx.sring->rsp_prod), q->rx_pushed);
+	return false;
+}
+
 /* Consumes what was answered of the buffers we pushed: never more (the
  * reposts of this call are pushed only at its end), so one call takes
- * at most a ring's worth, and a chain is bounded by its checks. */
+ * at most a ring's worth, and a chain is bounded by its checks. Each
+ * step either consumes a response or ends the pass: after asking for
+ * the next event, the producer is read once more and that one read is
+ * used, so a backend moving rsp_prod back and forth cannot keep us
+ * looking. The budget (steps and passes) bounds what an rx hook that
+ * keeps asking for another pass can make us do; what it leaves is
+ * marked due for the next poll, kick or wait. */
 bool netfront_rx_process(struct netfront_queue *q)
 {
 	struct pvk_netfront *dev = q->dev;
 	bool notify = false, found = false;
+	unsigned int budget = NETFRONT_PROCESS_BUDGET;
 
 	pvk_port_lock(&q->lock);
 	if (q->rx_running) {
@@ -327,9 +346,10 @@ bool netfront_rx_process(struct netfront_queue *q)
 		 * call goes round once more; frames stay in order. */
 		q->rx_again = true;
 		pvk_port_unlock(&q->lock);
-		return false;
+		return true;
 	}
 	q->rx_running = true;
+	q->rx_due = false;
 	/* What could not be posted before is tried again first. */
 	if (q->rx_refill_due)
 		netfront_rx_refill_locked(q);
@@ -338,21 +358,25 @@ bool netfront_rx_process(struct netfront_queue *q)
 		for (;;) {
 			struct netfront_rx_chain *c = &q->chain;
 			struct pvk_netif_rx_response rsp;
-			uint32_t n, idx;
+			uint32_t idx, n;
 			bool ok;
 
 			if (PVK_READ_ONCE(dev->broken) || !q->live)
 				break;
-			if (!pvk_ring_unconsumed(&q->rx.sring->rsp_prod, q->rx.rsp_cons,
-						 q->rx_pushed - q->rx.rsp_cons, &n)) {
-				netfront_break(dev, "produced more receive responses than buffers posted (rsp_prod, req_prod)",
-					       PVK_READ_ONCE(q->rx.sring->rsp_prod), q->rx_pushed);
+			if (!budget) {
+				q->rx_due = true;
 				break;
 			}
-			if (!n && !PVK_RING_FINAL_CHECK_FOR_RESPONSES(&q->rx))
-				break;		/* a chain not finished waits here */
-			if (!n)
-				continue;
+			budget--;
+			if (!rx_ready_locked(q, &n))
+				break;
+			if (!n) {
+				/* Ask for the next one, then look once more. */
+				PVK_WRITE_ONCE(q->rx.sring->rsp_event, q->rx.rsp_cons + 1);
+				pvk_ring_mb();
+				if (!rx_ready_locked(q, &n) || !n)
+					break;	/* a chain not finished waits here */
+			}
 			found = true;
 			idx = q->rx.rsp_cons;
 			/* One copy of the slot, whatever it turns out to be. */
@@ -372,7 +396,11 @@ bool netfront_rx_process(struct netfront_queue *q)
 			if (!c->extra_due && !c->more)
 				rx_deliver_locked(q);
 		}
-	} while (q->rx_again && !PVK_READ_ONCE(dev->broken) && q->live);
+		if (q->rx_again && budget)
+			budget--;
+		else if (q->rx_again)
+			q->rx_due = true;
+	} while (q->rx_again && !q->rx_due && !PVK_READ_ONCE(dev->broken) && q->live);
 	q->rx_running = false;
 	/* The refill, pushed once. */
 	if (q->live && !PVK_READ_ONCE(dev->broken))

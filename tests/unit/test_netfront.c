@@ -12,7 +12,8 @@
  * flags not negotiated or out of place, bad extras), each disabling the
  * device; endless chains and answers beyond what was pushed; no slot of
  * a frame reused before the frame completes; rx hooks never nested;
- * refills retried; and a teardown that leaves the device ready for a
+ * refills retried; a transmit budget that leaves work due for the
+ * host's next call; and a teardown that leaves the device ready for a
  * reconnect, keeping a page the backend would not let go until it does.
  */
 #include <stdlib.h>
@@ -1665,6 +1666,7 @@ UNIT_TEST(netfront_rx_refill_retried)
 
 /* The rx hook sends and polls: no nested delivery, frames in order. */
 static unsigned int hook_depth, hook_depth_max, hook_order[4], hook_n;
+static bool nested_said;
 
 static void on_rx_reenter(struct pvk_netfront *dev, const struct pvk_net_rx *f)
 {
@@ -1678,6 +1680,8 @@ static void on_rx_reenter(struct pvk_netfront *dev, const struct pvk_net_rx *f)
 		hook_order[hook_n++] = (unsigned int)f->len;
 	CHECK_EQ(pvk_netfront_xmit(dev, &tx), 0);
 	pvk_netfront_poll(dev);
+	/* Handed to the running pass: work, not a spurious event. */
+	nested_said = netfront_rx_process(&dev->queues[0]);
 	hook_depth--;
 }
 
@@ -1702,6 +1706,7 @@ UNIT_TEST(netfront_rx_hook_never_nests)
 	CHECK_EQ(hook_depth_max, 1);
 	CHECK_EQ(hook_order[1], 61);
 	CHECK_EQ(hook_order[2], 62);
+	CHECK(nested_said);
 	CHECK_EQ(back_tx_pending(0), 3);
 	CHECK(!nd->broken);
 	nf_down();
@@ -1814,4 +1819,60 @@ UNIT_TEST(netfront_teardown_then_setup_again)
 	nd = NULL;
 	netfront_hooks = NULL;
 	netfront_opts.rx_buffers = NETFRONT_RING_ENTS;
+}
+
+/* done() sends again and the backend answers at once, without end: one
+ * call stops on its budget with an answer waiting, for which no event
+ * will come (rsp_event is behind rsp_prod); the host's next kick or
+ * wait_tx takes it. */
+static unsigned int budget_resends;
+static bool budget_stop;
+static struct pvk_net_tx budget_tx;
+
+static void done_resend_answered(struct pvk_net_tx *tx, int status)
+{
+	tx_done(tx, status);
+	if (budget_stop || status)
+		return;
+	budget_resends++;
+	CHECK_EQ(pvk_netfront_xmit(nd, &budget_tx), 0);
+	back_tx_rsp(0, back_tx_req(0).id, PVK_NETIF_RSP_OKAY);
+}
+
+static void budget_run(struct netfront_queue *q)
+{
+	struct pvk_netif_tx_sring *s = q->tx_page;
+
+	budget_stop = false;
+	dones = 0;
+	CHECK_EQ(pvk_netfront_xmit(nd, &budget_tx), 0);
+	back_tx_rsp(0, back_tx_req(0).id, PVK_NETIF_RSP_OKAY);
+	pvk_netfront_poll(nd);
+	CHECK_EQ(dones, NETFRONT_PROCESS_BUDGET);
+	/* One answer waits, and the event asked for is not after it. */
+	CHECK_EQ(s->rsp_prod - q->tx.rsp_cons, 1);
+	CHECK((int32_t)(s->rsp_event - s->rsp_prod) <= 0);
+	budget_stop = true;
+}
+
+UNIT_TEST(netfront_tx_budget_leaves_work_due)
+{
+	struct pvk_net_frag fr = { pattern, 60 };
+	struct netfront_queue *q;
+
+	fill_pattern(61);
+	nf_up(NO_FEATS);
+	q = &nd->queues[0];
+	budget_tx = (struct pvk_net_tx){ .frags = &fr, .nr_frags = 1,
+					 .done = done_resend_answered };
+	budget_run(q);
+	pvk_netfront_kick(nd, 0);
+	CHECK_EQ(dones, NETFRONT_PROCESS_BUDGET + 1);
+	CHECK_EQ(((struct pvk_netif_tx_sring *)q->tx_page)->rsp_prod, q->tx.rsp_cons);
+	budget_run(q);
+	CHECK_EQ(pvk_netfront_wait_tx(nd, 0, 1000000), 0);
+	CHECK_EQ(dones, NETFRONT_PROCESS_BUDGET + 1);
+	CHECK(!q->tx_due);
+	CHECK(!nd->broken);
+	nf_down();
 }
