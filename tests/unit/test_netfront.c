@@ -1876,3 +1876,40 @@ UNIT_TEST(netfront_tx_budget_leaves_work_due)
 	CHECK(!nd->broken);
 	nf_down();
 }
+
+/* A refill that failed is retried by a kick and by a transmit event
+ * (split channels: no receive event may ever come, netback waiting for
+ * buffers), and the backend is told. */
+UNIT_TEST(netfront_rx_refill_retried_without_rx_event)
+{
+	for (int by_event = 0; by_event < 2; by_event++) {
+		struct netfront_queue *q;
+		struct pvk_netif_rx_sring *s;
+		uint64_t sent;
+
+		fill_pattern(62);
+		nf_up_with(1, by_event, NO_FEATS, 4);
+		q = &nd->queues[0];
+		s = q->rx_page;
+		back_rx_frame(0, pattern, 60, 0);
+		back_rx_push(0);
+		unit_fake_grant_fail_in(1);
+		pvk_netfront_poll(nd);
+		CHECK_EQ(frames_seen, 1);
+		CHECK_EQ(q->rx_posted, 3);
+		/* Netback, short of buffers, asks for the next one. */
+		s->req_event = s->req_prod + 1;
+		sent = q->stats.notify_sent;
+		if (by_event) {
+			CHECK(q->port_tx != q->port_rx);
+			unit_fake_event(q->port_tx);	/* no tx answer: false */
+		}
+		else
+			pvk_netfront_kick(nd, 0);
+		CHECK_EQ(q->rx_posted, 4);
+		CHECK_EQ(s->req_prod, 5);
+		CHECK_EQ(q->stats.notify_sent, sent + 1);
+		CHECK(!nd->broken);
+		nf_down();
+	}
+}
