@@ -155,11 +155,17 @@ void netfront_rx_refill_locked(struct netfront_queue *q)
 }
 
 /* A data slot taken into the chain. Locked. False: the device broke. */
-static bool rx_take_data_locked(struct netfront_queue *q,
+static bool rx_take_data_locked(struct netfront_queue *q, uint32_t idx,
 				const struct pvk_netif_rx_response *rsp)
 {
 	struct netfront_rx_chain *c = &q->chain;
 	const char *bad = netfront_check_rx_response(q, rsp, !c->active);
+
+	/* Netback answers each request in its own slot: another posted
+	 * buffer's id there would leave this slot's buffer posted for
+	 * ever (and the other answered twice). */
+	if (!bad && rsp->id != q->rx_ring_id[PVK_RING_SLOT(&q->rx, idx)])
+		bad = "answered a receive slot with another slot's buffer (id, status)";
 
 	if (bad) {
 		pvk_err("netfront: %s: bad receive response: id %u offset %u flags %#x status %d",
@@ -389,7 +395,7 @@ bool netfront_rx_process(struct netfront_queue *q)
 				__builtin_memcpy(&ex, &rsp, sizeof(ex));
 				ok = rx_take_extra_locked(q, idx, &ex);
 			} else {
-				ok = rx_take_data_locked(q, &rsp);
+				ok = rx_take_data_locked(q, idx, &rsp);
 			}
 			if (!ok)
 				break;

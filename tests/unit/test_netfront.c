@@ -1181,6 +1181,22 @@ UNIT_TEST(netfront_rx_frame_beyond_page_disables_device)
 	nf_down();
 }
 
+/* The first slot answered with the second slot's buffer (posted too). */
+UNIT_TEST(netfront_rx_other_slots_id_disables_device)
+{
+	struct pvk_netif_rx_response *r;
+
+	nf_up(NO_FEATS);
+	back_rx_slot(0, pattern, 60, 0);
+	r = PVK_RING_GET_RESPONSE(&brx[0], 0);
+	r->id = nd->queues[0].rx_ring_id[1];
+	back_rx_push(0);
+	pvk_netfront_poll(nd);
+	check_disabled("another slot's buffer");
+	CHECK_EQ(frames_seen, 0);
+	nf_down();
+}
+
 UNIT_TEST(netfront_rx_more_responses_than_buffers_disables_device)
 {
 	nf_up_with(1, false, NO_FEATS, 1);
@@ -1273,8 +1289,9 @@ static void play_gso_type_not_negotiated(void)
 							.u.gso = { .size = 1448, .type = 2 } });
 }
 
-/* A data slot naming the buffer at the next ring slot, so the extra slot
- * there finds its buffer already answered. */
+/* A data slot naming the buffer at the next ring slot (where the extra
+ * slot would find its buffer already answered): caught at the data slot,
+ * which names a buffer not posted in its own slot. */
 static void play_extra_over_answered_buffer(void)
 {
 	struct pvk_netif_rx_request next;
@@ -1300,7 +1317,7 @@ UNIT_TEST(netfront_rx_protocol_violations_disable_device)
 		{ "sent an unknown extra-info slot", ALL_FEATS, play_extra_bad_flags },
 		{ "sent a GSO frame of MSS 0", ALL_FEATS, play_gso_size_zero },
 		{ "sent a GSO type not negotiated", gso4_only, play_gso_type_not_negotiated },
-		{ "put an extra-info slot over a buffer already answered", ALL_FEATS,
+		{ "answered a receive slot with another slot's buffer", ALL_FEATS,
 		  play_extra_over_answered_buffer },
 	};
 
