@@ -248,6 +248,7 @@ struct pvk_netfront {
 	bool broken;
 	bool broken_stopped;			/* the stop after broken ran */
 	bool link_told;				/* what the link hook heard last */
+	bool link_telling;			/* a link hook call is under way */
 	bool gone;				/* removed or failed: for good */
 	bool removed_told;
 	/* Thread-context lifecycle (xenstore watches, wait_connected,

@@ -39,7 +39,10 @@ bool netfront_end_grant(struct pvk_netfront *dev, pvk_grant_ref_t ref)
 
 /* Runs from event and xenstore-watch context at once: the state changes
  * under dev->lock, where a broken or gone device cannot come up; the hook
- * runs unlocked and is told until what it heard last is the state. */
+ * runs unlocked and is told until what it heard last is the state. One
+ * teller at a time (a call nested in the hook, e.g. an upcall breaking
+ * the device, only changes the state): the hook's calls never overlap,
+ * and the last one it gets is the state. */
 void netfront_set_link(struct pvk_netfront *dev, bool up)
 {
 	pvk_port_lock(&dev->lock);
@@ -49,6 +52,12 @@ void netfront_set_link(struct pvk_netfront *dev, bool up)
 		dev->info.link_up = up;
 		pvk_info("netfront: %s: link %s", dev->name, up ? "up" : "down");
 	}
+	if (dev->link_telling) {
+		pvk_port_unlock(&dev->lock);
+		pvk_port_wake(&dev->wait);
+		return;		/* the running teller tells this too */
+	}
+	dev->link_telling = true;
 	for (;;) {
 		bool now = dev->info.link_up;
 
@@ -60,6 +69,7 @@ void netfront_set_link(struct pvk_netfront *dev, bool up)
 			netfront_hooks->link(dev, now);
 		pvk_port_lock(&dev->lock);
 	}
+	dev->link_telling = false;
 	pvk_port_unlock(&dev->lock);
 	pvk_port_wake(&dev->wait);
 }

@@ -1743,6 +1743,41 @@ UNIT_TEST(netfront_link_never_up_when_broken)
 	nf_down();
 }
 
+/* The link hook, telling "up", is interrupted by the device breaking (an
+ * upcall): the calls never overlap, and the last one says down. */
+static unsigned int link_depth, link_depth_max, link_calls;
+static bool link_last;
+
+static void on_link_interrupted(struct pvk_netfront *dev, bool up)
+{
+	link_depth++;
+	if (link_depth > link_depth_max)
+		link_depth_max = link_depth;
+	link_calls++;
+	if (up)
+		netfront_set_link(dev, false);
+	link_last = up;
+	link_depth--;
+}
+
+static const struct pvk_netfront_hooks interrupted_hooks = { .link = on_link_interrupted };
+
+UNIT_TEST(netfront_link_hook_one_teller)
+{
+	nf_up(NO_FEATS);
+	netfront_set_link(nd, false);
+	netfront_hooks = &interrupted_hooks;
+	link_depth = link_depth_max = link_calls = 0;
+	netfront_set_link(nd, true);
+	CHECK_EQ(link_depth_max, 1);
+	CHECK_EQ(link_calls, 2);
+	CHECK(!link_last);
+	CHECK(!nd->info.link_up);
+	CHECK(!nd->link_told);
+	netfront_hooks = &hooks;
+	nf_down();
+}
+
 /* ---- Teardown, reconnect ------------------------------------------------- */
 
 UNIT_TEST(netfront_teardown_then_setup_again)
