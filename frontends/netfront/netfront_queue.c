@@ -213,14 +213,20 @@ static int queue_setup(struct netfront_queue *q, bool split)
 		s->left = 0;
 		q->tx_free[q->tx_free_count++] = (uint16_t)i;
 	}
-	for (unsigned int i = 0; i < NETFRONT_RING_ENTS; i++)
+	/* Held buffers are a chain's, or, while an rx hook runs (a
+	 * reconnect from inside it, or beside it), the frame it reads: those
+	 * stay out of the refill until the pass that owns them ends, and it
+	 * (rx_running, rx_again: its own) posts them again. */
+	pvk_port_lock(&q->lock);
+	for (unsigned int i = 0; !q->rx_running && i < NETFRONT_RING_ENTS; i++)
 		q->rxb[i].held = false;
 	__builtin_memset(&q->chain, 0, sizeof(q->chain));
+	pvk_port_unlock(&q->lock);
 	q->tx_nulls_due = 0;
 	q->tx_unpushed = false;
 	q->tx_pushed = 0;
 	q->rx_pushed = 0;
-	q->rx_running = q->rx_again = false;
+	q->tx_due = q->rx_due = false;
 	q->rx_refill_due = false;
 	q->rx_posted = 0;
 	PVK_SHARED_RING_INIT((struct pvk_netif_tx_sring *)q->tx_page);
@@ -404,7 +410,8 @@ void netfront_queues_teardown(struct pvk_netfront *dev)
 		for (unsigned int id = 0; q->rxb && id < NETFRONT_RING_ENTS; id++) {
 			struct netfront_rx_buf *b = &q->rxb[id];
 
-			b->held = false;
+			if (!q->rx_running)
+				b->held = false;	/* else the hook's (see queue_setup) */
 			if (b->kept) {
 				/* Its grant is live: tried again. */
 				if (netfront_end_grant(dev, b->gref))

@@ -1780,6 +1780,54 @@ UNIT_TEST(netfront_link_hook_one_teller)
 
 /* ---- Teardown, reconnect ------------------------------------------------- */
 
+/* A reconnect while the rx hook reads its frame: the frame's buffer is
+ * not posted to the new connection under the hook, and is posted once
+ * when the hook is done. */
+static uint16_t recon_id;
+static bool recon_ok;
+
+static void on_rx_reconnect(struct pvk_netfront *dev, const struct pvk_net_rx *f)
+{
+	struct netfront_queue *q = &dev->queues[0];
+
+	for (unsigned int i = 0; i < NETFRONT_RING_ENTS; i++)
+		if (q->rxb[i].page == f->frags[0].buf)
+			recon_id = (uint16_t)i;
+	netfront_queues_stop(dev, -PVK_XEN_ENODEV);
+	netfront_queues_teardown(dev);
+	CHECK_EQ(netfront_queues_setup(dev, 1, false), 0);
+	CHECK_EQ(netfront_queues_start(dev), 0);
+	CHECK(!q->rxb[recon_id].posted);
+	CHECK_EQ(q->rx_posted, 3);
+	CHECK(q->rx_running);
+	recon_ok = true;
+}
+
+static const struct pvk_netfront_hooks reconnect_hooks = { .rx = on_rx_reconnect };
+
+UNIT_TEST(netfront_reconnect_inside_rx_hook)
+{
+	struct netfront_queue *q;
+
+	fill_pattern(63);
+	nf_up_with(1, false, NO_FEATS, 4);
+	q = &nd->queues[0];
+	netfront_hooks = &reconnect_hooks;
+	recon_ok = false;
+	back_rx_frame(0, pattern, 60, 0);
+	back_rx_push(0);
+	pvk_netfront_poll(nd);
+	CHECK(recon_ok);
+	CHECK(q->rxb[recon_id].posted);
+	CHECK(!q->rxb[recon_id].held);
+	CHECK_EQ(q->rx_posted, 4);
+	CHECK(!q->rx_running);
+	CHECK(!nd->broken);
+	netfront_hooks = &hooks;
+	nf_down();
+}
+
+
 UNIT_TEST(netfront_teardown_then_setup_again)
 {
 	struct pvk_net_frag fr = { pattern, 5000 };
