@@ -100,8 +100,10 @@ int netfront_rx_post_locked(struct netfront_queue *q, uint16_t id)
  * buffers. Locked. */
 void netfront_rx_push_locked(struct netfront_queue *q, bool *notify)
 {
+	uint32_t old = q->rx_pushed;
+
 	q->rx_pushed = q->rx.req_prod_pvt;
-	if (PVK_RING_PUSH_REQUESTS_AND_CHECK_NOTIFY(&q->rx)) {
+	if (PVK_RING_PUSH_REQUESTS_FROM_AND_CHECK_NOTIFY(&q->rx, old)) {
 		q->stats.notify_sent++;
 		*notify = true;
 	}

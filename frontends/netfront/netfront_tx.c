@@ -184,6 +184,8 @@ static void tx_finish_locked(struct netfront_queue *q, uint16_t id, bool ok,
  * never given is caught by the checks. Locked. */
 void netfront_tx_push_locked(struct netfront_queue *q, bool *notify)
 {
+	uint32_t old;
+
 	if (!q->tx_unpushed)
 		return;
 	q->tx_unpushed = false;
@@ -195,8 +197,9 @@ void netfront_tx_push_locked(struct netfront_queue *q, bool *notify)
 		else
 			q->txs[id].sent = true;
 	}
+	old = q->tx_pushed;
 	q->tx_pushed = q->tx.req_prod_pvt;
-	if (PVK_RING_PUSH_REQUESTS_AND_CHECK_NOTIFY(&q->tx)) {
+	if (PVK_RING_PUSH_REQUESTS_FROM_AND_CHECK_NOTIFY(&q->tx, old)) {
 		q->stats.notify_sent++;
 		*notify = true;
 	}
@@ -277,6 +280,12 @@ int pvk_netfront_xmit(struct pvk_netfront *dev, struct pvk_net_tx *tx)
 		rc = -PVK_XEN_ENODEV;
 		goto out;
 	}
+	/* Again, now that the queue is live under its lock: the first
+	 * check may have read what a reconnect was changing (the start
+	 * sets the negotiated info before a queue goes live). */
+	rc = netfront_tx_check(&dev->info, tx, &len);
+	if (rc)
+		goto out;
 	if (q->tx_free_count < nslots || PVK_RING_FREE_REQUESTS(&q->tx) < ring_need) {
 		q->stats.tx_eagain++;
 		netfront_tx_push_locked(q, &notify);

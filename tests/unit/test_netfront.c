@@ -2013,3 +2013,27 @@ UNIT_TEST(netfront_rx_refill_retried_without_rx_event)
 		nf_down();
 	}
 }
+
+/* The backend writes our req_prod (it can: the page is shared) to the
+ * value we are about to publish, while asking for an event there: the
+ * notify decision uses what we published last, so it still comes. */
+UNIT_TEST(netfront_push_ignores_backend_written_req_prod)
+{
+	struct pvk_net_frag fr = { pattern, 60 };
+	struct pvk_net_tx tx = { .frags = &fr, .nr_frags = 1, .done = tx_done };
+	struct netfront_queue *q;
+	struct pvk_netif_tx_sring *s;
+	uint64_t sent;
+
+	fill_pattern(64);
+	nf_up(NO_FEATS);
+	q = &nd->queues[0];
+	s = q->tx_page;
+	s->req_prod = q->tx_pushed + 1;
+	s->req_event = q->tx_pushed + 1;
+	sent = q->stats.notify_sent;
+	CHECK_EQ(pvk_netfront_xmit(nd, &tx), 0);
+	CHECK_EQ(q->stats.notify_sent, sent + 1);
+	CHECK_EQ(s->req_prod, q->tx_pushed);
+	nf_down();
+}
