@@ -30,6 +30,10 @@
 #define NETFRONT_MIN_FRAME	PVK_NET_ETH_HLEN
 /* A one-page ring of either kind holds 256 entries. */
 #define NETFRONT_RING_ENTS	256u
+/* Steps one call of netfront_tx_process / netfront_rx_process may take
+ * (responses, passes): it runs in upcall context, so a host hook that
+ * keeps queueing and a backend that keeps answering cannot hold it. */
+#define NETFRONT_PROCESS_BUDGET	(4 * NETFRONT_RING_ENTS)
 #define NETFRONT_MAX_QUEUES	8u
 /* With sg, netback waits for ceil(65,535 / 4096) + 1 = 17 buffers posted
  * at once for its largest frame, plus its GSO extra-info slot: 19. */
@@ -220,6 +224,11 @@ struct netfront_queue {
 	uint32_t tx_pushed, rx_pushed;
 	bool rx_running, rx_again;		/* rx hook of this queue under way */
 	bool rx_refill_due;			/* a buffer could not be posted */
+	/* A call stopped on its budget with responses waiting: no event
+	 * will come for them (rsp_event is behind rsp_prod), so the next
+	 * poll, kick, wait_tx or EAGAIN transmit takes them. */
+	bool tx_due, rx_due;
+	unsigned int tx_running;		/* netfront_tx_process calls under way */
 	struct netfront_rx_buf *rxb;		/* NETFRONT_RING_ENTS */
 	uint16_t *rx_ring_id;			/* ring slot -> buffer posted there */
 	unsigned int rx_posted;
@@ -239,6 +248,7 @@ struct pvk_netfront {
 	bool broken;
 	bool broken_stopped;			/* the stop after broken ran */
 	bool link_told;				/* what the link hook heard last */
+	bool link_telling;			/* a link hook call is under way */
 	bool gone;				/* removed or failed: for good */
 	bool removed_told;
 	/* Thread-context lifecycle (xenstore watches, wait_connected,
@@ -298,6 +308,10 @@ const char *netfront_check_tx_response(const struct netfront_queue *q,
 				       const struct pvk_netif_tx_response *rsp);
 /* Consumes transmit responses (event or poll): whether any was there. */
 bool netfront_tx_process(struct netfront_queue *q);
+/* Thread or host calls (poll, kick, wait_tx, an EAGAIN transmit): runs
+ * what a budget left due and retries a failed refill (notifying the
+ * backend), unless a call of the same ring runs already (then it does). */
+void netfront_queue_catch_up(struct netfront_queue *q);
 void netfront_tx_push_locked(struct netfront_queue *q, bool *notify);
 
 /* netfront_rx.c */

@@ -11,6 +11,7 @@
  * still uses is kept out of use for good, across reconnects too.
  */
 #include <pvkit/log.h>
+#include <pvkit/time.h>
 #include <pvkit/xen/errno.h>
 
 #include "netfront_internal.h"
@@ -38,7 +39,10 @@ bool netfront_end_grant(struct pvk_netfront *dev, pvk_grant_ref_t ref)
 
 /* Runs from event and xenstore-watch context at once: the state changes
  * under dev->lock, where a broken or gone device cannot come up; the hook
- * runs unlocked and is told until what it heard last is the state. */
+ * runs unlocked and is told until what it heard last is the state. One
+ * teller at a time (a call nested in the hook, e.g. an upcall breaking
+ * the device, only changes the state): the hook's calls never overlap,
+ * and the last one it gets is the state. */
 void netfront_set_link(struct pvk_netfront *dev, bool up)
 {
 	pvk_port_lock(&dev->lock);
@@ -48,6 +52,12 @@ void netfront_set_link(struct pvk_netfront *dev, bool up)
 		dev->info.link_up = up;
 		pvk_info("netfront: %s: link %s", dev->name, up ? "up" : "down");
 	}
+	if (dev->link_telling) {
+		pvk_port_unlock(&dev->lock);
+		pvk_port_wake(&dev->wait);
+		return;		/* the running teller tells this too */
+	}
+	dev->link_telling = true;
 	for (;;) {
 		bool now = dev->info.link_up;
 
@@ -59,6 +69,7 @@ void netfront_set_link(struct pvk_netfront *dev, bool up)
 			netfront_hooks->link(dev, now);
 		pvk_port_lock(&dev->lock);
 	}
+	dev->link_telling = false;
 	pvk_port_unlock(&dev->lock);
 	pvk_port_wake(&dev->wait);
 }
@@ -112,12 +123,41 @@ static bool queue_event(pvk_evtchn_port_t port, void *arg)
 	return queue_process(arg, true, true);
 }
 
+void netfront_queue_catch_up(struct netfront_queue *q)
+{
+	bool tx, rx, notify = false;
+
+	pvk_port_lock(&q->lock);
+	tx = q->tx_due && !q->tx_running;
+	rx = q->rx_due && !q->rx_running;
+	/* A refill that failed is otherwise retried only when a receive
+	 * event comes, and netback, short of buffers, waits for our
+	 * notify: retry it here and tell the backend. */
+	if (!rx && q->rx_refill_due && !q->rx_running && q->live &&
+	    !PVK_READ_ONCE(q->dev->broken)) {
+		netfront_rx_refill_locked(q);
+		netfront_rx_push_locked(q, &notify);
+	}
+	pvk_port_unlock(&q->lock);
+	if (notify)
+		pvk_evtchn_send(q->port_rx);
+	if (tx)
+		netfront_tx_process(q);
+	if (rx)
+		netfront_rx_process(q);
+	netfront_broken_stop(q->dev);
+}
+
 /* Split event channels: each ring its own. */
 static bool queue_event_tx(pvk_evtchn_port_t port, void *arg)
 {
+	bool found;
+
 	(void)port;
 	count_event(arg);
-	return queue_process(arg, true, false);
+	found = queue_process(arg, true, false);
+	netfront_queue_catch_up(arg);	/* the rx ring's refill too */
+	return found;
 }
 
 static bool queue_event_rx(pvk_evtchn_port_t port, void *arg)
@@ -173,14 +213,20 @@ static int queue_setup(struct netfront_queue *q, bool split)
 		s->left = 0;
 		q->tx_free[q->tx_free_count++] = (uint16_t)i;
 	}
-	for (unsigned int i = 0; i < NETFRONT_RING_ENTS; i++)
+	/* Held buffers are a chain's, or, while an rx hook runs (a
+	 * reconnect from inside it, or beside it), the frame it reads: those
+	 * stay out of the refill until the pass that owns them ends, and it
+	 * (rx_running, rx_again: its own) posts them again. */
+	pvk_port_lock(&q->lock);
+	for (unsigned int i = 0; !q->rx_running && i < NETFRONT_RING_ENTS; i++)
 		q->rxb[i].held = false;
 	__builtin_memset(&q->chain, 0, sizeof(q->chain));
+	pvk_port_unlock(&q->lock);
 	q->tx_nulls_due = 0;
 	q->tx_unpushed = false;
 	q->tx_pushed = 0;
 	q->rx_pushed = 0;
-	q->rx_running = q->rx_again = false;
+	q->tx_due = q->rx_due = false;
 	q->rx_refill_due = false;
 	q->rx_posted = 0;
 	PVK_SHARED_RING_INIT((struct pvk_netif_tx_sring *)q->tx_page);
@@ -364,7 +410,8 @@ void netfront_queues_teardown(struct pvk_netfront *dev)
 		for (unsigned int id = 0; q->rxb && id < NETFRONT_RING_ENTS; id++) {
 			struct netfront_rx_buf *b = &q->rxb[id];
 
-			b->held = false;
+			if (!q->rx_running)
+				b->held = false;	/* else the hook's (see queue_setup) */
 			if (b->kept) {
 				/* Its grant is live: tried again. */
 				if (netfront_end_grant(dev, b->gref))
@@ -429,9 +476,8 @@ void netfront_queues_free(struct pvk_netfront *dev)
 
 /* Room for the largest frame the queue may be given (info.max_frame):
  * a host that waits and then sends any frame never waits in a loop. */
-static bool tx_room(void *arg)
+static bool tx_space(struct netfront_queue *q)
 {
-	struct netfront_queue *q = arg;
 	const struct pvk_netfront_info *info = &q->dev->info;
 	unsigned int slots = netfront_tx_slots(info->max_frame);
 	unsigned int ring = slots + (info->gso_tcpv4 || info->gso_tcpv6);
@@ -441,19 +487,45 @@ static bool tx_room(void *arg)
 		PVK_RING_FREE_REQUESTS(&q->tx) >= ring);
 }
 
+/* Room, or responses a budget left (which only we will take). */
+static bool tx_room(void *arg)
+{
+	struct netfront_queue *q = arg;
+
+	return tx_space(q) || PVK_READ_ONCE(q->tx_due);
+}
+
 int pvk_netfront_wait_tx(struct pvk_netfront *dev, unsigned int queue,
 			 uint64_t timeout_ns)
 {
 	unsigned int nq = PVK_READ_ONCE(dev->info.nr_queues);
 	struct netfront_queue *q;
+	uint64_t end;
 	int rc;
 
 	if (!PVK_READ_ONCE(dev->queues) || !nq)
 		return -PVK_XEN_ENODEV;
 	q = &dev->queues[queue % nq];
-	rc = pvk_port_wait_until(&dev->wait, tx_room, q, timeout_ns);
-	if (rc)
-		return rc;
+	/* Responses a budget left (tx_due) get no event: taken here, and
+	 * again if the wait ends for them, until the deadline. */
+	end = pvk_time_now_ns() + timeout_ns;
+	for (;;) {
+		uint64_t now;
+
+		netfront_queue_catch_up(q);
+		now = pvk_time_now_ns();
+		rc = pvk_port_wait_until(&dev->wait, tx_room, q,
+					 (int64_t)(end - now) > 0 ? end - now : 0);
+		if (rc)
+			return rc;
+		pvk_port_lock(&q->lock);
+		rc = q->tx_due && !q->tx_running && !tx_space(q);
+		pvk_port_unlock(&q->lock);
+		if (!rc)
+			break;
+		if ((int64_t)(pvk_time_now_ns() - end) >= 0)
+			return -PVK_XEN_ETIMEDOUT;
+	}
 	if (PVK_READ_ONCE(dev->broken))
 		return -PVK_XEN_EIO;
 	return q->live ? 0 : -PVK_XEN_ENODEV;

@@ -100,8 +100,10 @@ int netfront_rx_post_locked(struct netfront_queue *q, uint16_t id)
  * buffers. Locked. */
 void netfront_rx_push_locked(struct netfront_queue *q, bool *notify)
 {
+	uint32_t old = q->rx_pushed;
+
 	q->rx_pushed = q->rx.req_prod_pvt;
-	if (PVK_RING_PUSH_REQUESTS_AND_CHECK_NOTIFY(&q->rx)) {
+	if (PVK_RING_PUSH_REQUESTS_FROM_AND_CHECK_NOTIFY(&q->rx, old)) {
 		q->stats.notify_sent++;
 		*notify = true;
 	}
@@ -155,11 +157,17 @@ void netfront_rx_refill_locked(struct netfront_queue *q)
 }
 
 /* A data slot taken into the chain. Locked. False: the device broke. */
-static bool rx_take_data_locked(struct netfront_queue *q,
+static bool rx_take_data_locked(struct netfront_queue *q, uint32_t idx,
 				const struct pvk_netif_rx_response *rsp)
 {
 	struct netfront_rx_chain *c = &q->chain;
 	const char *bad = netfront_check_rx_response(q, rsp, !c->active);
+
+	/* Netback answers each request in its own slot: another posted
+	 * buffer's id there would leave this slot's buffer posted for
+	 * ever (and the other answered twice). */
+	if (!bad && rsp->id != q->rx_ring_id[PVK_RING_SLOT(&q->rx, idx)])
+		bad = "answered a receive slot with another slot's buffer (id, status)";
 
 	if (bad) {
 		pvk_err("netfront: %s: bad receive response: id %u offset %u flags %#x status %d",
@@ -313,13 +321,32 @@ static void rx_deliver_locked(struct netfront_queue *q)
 		q->stats.rx_drop_nobuf++;
 }
 
+/* Responses ready, validated: the backend's producer, read once. False:
+ * it claims more than we posted (the device is broken). Locked. */
+static bool rx_ready_locked(struct netfront_queue *q, uint32_t *n)
+{
+	if (pvk_ring_unconsumed(&q->rx.sring->rsp_prod, q->rx.rsp_cons,
+				q->rx_pushed - q->rx.rsp_cons, n))
+		return true;
+	netfront_break(q->dev, "produced more receive responses than buffers posted (rsp_prod, req_prod)",
+		       PVK_READ_ONCE(q->rx.sring->rsp_prod), q->rx_pushed);
+	return false;
+}
+
 /* Consumes what was answered of the buffers we pushed: never more (the
  * reposts of this call are pushed only at its end), so one call takes
- * at most a ring's worth, and a chain is bounded by its checks. */
+ * at most a ring's worth, and a chain is bounded by its checks. Each
+ * step either consumes a response or ends the pass: after asking for
+ * the next event, the producer is read once more and that one read is
+ * used, so a backend moving rsp_prod back and forth cannot keep us
+ * looking. The budget (steps and passes) bounds what an rx hook that
+ * keeps asking for another pass can make us do; what it leaves is
+ * marked due for the next poll, kick or wait. */
 bool netfront_rx_process(struct netfront_queue *q)
 {
 	struct pvk_netfront *dev = q->dev;
 	bool notify = false, found = false;
+	unsigned int budget = NETFRONT_PROCESS_BUDGET;
 
 	pvk_port_lock(&q->lock);
 	if (q->rx_running) {
@@ -327,9 +354,10 @@ bool netfront_rx_process(struct netfront_queue *q)
 		 * call goes round once more; frames stay in order. */
 		q->rx_again = true;
 		pvk_port_unlock(&q->lock);
-		return false;
+		return true;
 	}
 	q->rx_running = true;
+	q->rx_due = false;
 	/* What could not be posted before is tried again first. */
 	if (q->rx_refill_due)
 		netfront_rx_refill_locked(q);
@@ -338,21 +366,25 @@ bool netfront_rx_process(struct netfront_queue *q)
 		for (;;) {
 			struct netfront_rx_chain *c = &q->chain;
 			struct pvk_netif_rx_response rsp;
-			uint32_t n, idx;
+			uint32_t idx, n;
 			bool ok;
 
 			if (PVK_READ_ONCE(dev->broken) || !q->live)
 				break;
-			if (!pvk_ring_unconsumed(&q->rx.sring->rsp_prod, q->rx.rsp_cons,
-						 q->rx_pushed - q->rx.rsp_cons, &n)) {
-				netfront_break(dev, "produced more receive responses than buffers posted (rsp_prod, req_prod)",
-					       PVK_READ_ONCE(q->rx.sring->rsp_prod), q->rx_pushed);
+			if (!budget) {
+				q->rx_due = true;
 				break;
 			}
-			if (!n && !PVK_RING_FINAL_CHECK_FOR_RESPONSES(&q->rx))
-				break;		/* a chain not finished waits here */
-			if (!n)
-				continue;
+			budget--;
+			if (!rx_ready_locked(q, &n))
+				break;
+			if (!n) {
+				/* Ask for the next one, then look once more. */
+				PVK_WRITE_ONCE(q->rx.sring->rsp_event, q->rx.rsp_cons + 1);
+				pvk_ring_mb();
+				if (!rx_ready_locked(q, &n) || !n)
+					break;	/* a chain not finished waits here */
+			}
 			found = true;
 			idx = q->rx.rsp_cons;
 			/* One copy of the slot, whatever it turns out to be. */
@@ -365,14 +397,18 @@ bool netfront_rx_process(struct netfront_queue *q)
 				__builtin_memcpy(&ex, &rsp, sizeof(ex));
 				ok = rx_take_extra_locked(q, idx, &ex);
 			} else {
-				ok = rx_take_data_locked(q, &rsp);
+				ok = rx_take_data_locked(q, idx, &rsp);
 			}
 			if (!ok)
 				break;
 			if (!c->extra_due && !c->more)
 				rx_deliver_locked(q);
 		}
-	} while (q->rx_again && !PVK_READ_ONCE(dev->broken) && q->live);
+		if (q->rx_again && budget)
+			budget--;
+		else if (q->rx_again)
+			q->rx_due = true;
+	} while (q->rx_again && !q->rx_due && !PVK_READ_ONCE(dev->broken) && q->live);
 	q->rx_running = false;
 	/* The refill, pushed once. */
 	if (q->live && !PVK_READ_ONCE(dev->broken))

@@ -184,6 +184,8 @@ static void tx_finish_locked(struct netfront_queue *q, uint16_t id, bool ok,
  * never given is caught by the checks. Locked. */
 void netfront_tx_push_locked(struct netfront_queue *q, bool *notify)
 {
+	uint32_t old;
+
 	if (!q->tx_unpushed)
 		return;
 	q->tx_unpushed = false;
@@ -195,8 +197,9 @@ void netfront_tx_push_locked(struct netfront_queue *q, bool *notify)
 		else
 			q->txs[id].sent = true;
 	}
+	old = q->tx_pushed;
 	q->tx_pushed = q->tx.req_prod_pvt;
-	if (PVK_RING_PUSH_REQUESTS_AND_CHECK_NOTIFY(&q->tx)) {
+	if (PVK_RING_PUSH_REQUESTS_FROM_AND_CHECK_NOTIFY(&q->tx, old)) {
 		q->stats.notify_sent++;
 		*notify = true;
 	}
@@ -277,6 +280,12 @@ int pvk_netfront_xmit(struct pvk_netfront *dev, struct pvk_net_tx *tx)
 		rc = -PVK_XEN_ENODEV;
 		goto out;
 	}
+	/* Again, now that the queue is live under its lock: the first
+	 * check may have read what a reconnect was changing (the start
+	 * sets the negotiated info before a queue goes live). */
+	rc = netfront_tx_check(&dev->info, tx, &len);
+	if (rc)
+		goto out;
 	if (q->tx_free_count < nslots || PVK_RING_FREE_REQUESTS(&q->tx) < ring_need) {
 		q->stats.tx_eagain++;
 		netfront_tx_push_locked(q, &notify);
@@ -364,6 +373,8 @@ out:
 	pvk_port_unlock(&q->lock);
 	if (notify)
 		pvk_evtchn_send(q->port_tx);
+	if (rc == -PVK_XEN_EAGAIN)
+		netfront_queue_catch_up(q);	/* what a budget left frees room */
 	netfront_broken_stop(dev);	/* the rollback may have broken it */
 	return rc;
 }
@@ -383,50 +394,71 @@ void pvk_netfront_kick(struct pvk_netfront *dev, unsigned int queue)
 	pvk_port_unlock(&q->lock);
 	if (notify)
 		pvk_evtchn_send(q->port_tx);
+	netfront_queue_catch_up(q);
+}
+
+/* Transmit responses ready, validated: the backend's producer read once.
+ * False: it claims more than we pushed (the device is broken). Locked. */
+static bool tx_ready_locked(struct netfront_queue *q, uint32_t *n)
+{
+	if (pvk_ring_unconsumed(&q->tx.sring->rsp_prod, q->tx.rsp_cons,
+				q->tx_pushed - q->tx.rsp_cons, n))
+		return true;
+	netfront_break(q->dev, "produced more transmit responses than requests pushed (rsp_prod, req_prod)",
+		       PVK_READ_ONCE(q->tx.sring->rsp_prod), q->tx_pushed);
+	return false;
 }
 
 /* Consumes transmit responses, one at a time (done() runs unlocked).
- * Bounded: no more responses than requests pushed, and a call takes at
- * most a ring's worth. */
+ * Bounded: each step consumes a response or ends the call (after asking
+ * for the next event the producer is read once more, and that read is
+ * used), and a call takes at most NETFRONT_PROCESS_BUDGET steps. When
+ * the budget runs out with responses waiting, no event will come for
+ * them: the queue is marked tx_due for the next poll, kick, wait_tx or
+ * EAGAIN transmit (netfront_queue_catch_up). */
 bool netfront_tx_process(struct netfront_queue *q)
 {
 	struct pvk_netfront *dev = q->dev;
 	bool found = false;
 
-	for (unsigned int budget = 4 * NETFRONT_RING_ENTS;; budget--) {
+	pvk_port_lock(&q->lock);
+	q->tx_running++;
+	q->tx_due = false;
+	pvk_port_unlock(&q->lock);
+	for (unsigned int budget = NETFRONT_PROCESS_BUDGET;; budget--) {
 		struct pvk_netif_tx_response rsp;
 		struct pvk_net_tx *done = NULL;
 		const char *bad;
 		int st = 0;
 		uint32_t n;
 
+		/* Read afresh each step: done() may poll, and a nested call
+		 * consume what we saw. */
 		pvk_port_lock(&q->lock);
 		if (PVK_READ_ONCE(dev->broken) || !q->live) {
 			pvk_port_unlock(&q->lock);
 			break;
 		}
-		if (!budget) {
-			/* done() hooks kept queueing and the backend kept
-			 * answering: leave the rest to the next event, asked
-			 * for now. */
-			PVK_WRITE_ONCE(q->tx.sring->rsp_event, q->tx.rsp_cons + 1);
-			pvk_port_unlock(&q->lock);
-			break;
-		}
-		if (!pvk_ring_unconsumed(&q->tx.sring->rsp_prod, q->tx.rsp_cons,
-					 q->tx_pushed - q->tx.rsp_cons, &n)) {
-			netfront_break(dev, "produced more transmit responses than requests pushed (rsp_prod, req_prod)",
-				       PVK_READ_ONCE(q->tx.sring->rsp_prod), q->tx_pushed);
-			pvk_port_unlock(&q->lock);
-			break;
-		}
-		if (!n && !PVK_RING_FINAL_CHECK_FOR_RESPONSES(&q->tx)) {
+		if (!tx_ready_locked(q, &n)) {
 			pvk_port_unlock(&q->lock);
 			break;
 		}
 		if (!n) {
+			/* Ask for the next one, then look once more. */
+			PVK_WRITE_ONCE(q->tx.sring->rsp_event, q->tx.rsp_cons + 1);
+			pvk_ring_mb();
+			if (!tx_ready_locked(q, &n) || !n) {
+				pvk_port_unlock(&q->lock);
+				break;
+			}
+		}
+		if (!budget) {
+			/* done() hooks kept queueing and the backend kept
+			 * answering, and answers wait: the host's next call
+			 * takes them. */
+			q->tx_due = true;
 			pvk_port_unlock(&q->lock);
-			continue;
+			break;
 		}
 		PVK_RING_COPY_RESPONSE(&q->tx, q->tx.rsp_cons, &rsp);
 		q->tx.rsp_cons++;
@@ -448,5 +480,10 @@ bool netfront_tx_process(struct netfront_queue *q)
 			done->done(done, st);
 		pvk_port_wake(&dev->wait);
 	}
+	pvk_port_lock(&q->lock);
+	q->tx_running--;
+	pvk_port_unlock(&q->lock);
+	if (q->tx_due)
+		pvk_port_wake(&dev->wait);	/* wait_tx takes it */
 	return found;
 }

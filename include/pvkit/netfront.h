@@ -129,9 +129,14 @@ struct pvk_net_tx {
 	enum pvk_net_gso gso_type;
 	uint16_t gso_size;		/* MSS, with gso_type */
 	unsigned int queue;		/* modulo info->nr_queues */
-	/* Runs once, in event-handler context (must not sleep) or inside
-	 * pvk_netfront_poll() / a call that failed the device, or in
-	 * xenstore-watch context when the device closes (-PVK_XEN_ENODEV). */
+	/* Runs once, in event-handler context (must not sleep), or inside
+	 * a call of the host's: pvk_netfront_poll(), pvk_netfront_kick(),
+	 * pvk_netfront_wait_tx(), pvk_netfront_xmit() (of another frame:
+	 * after a failure that broke the device, or refused for room,
+	 * which takes answers waiting), pvk_netfront_wait_connected() and
+	 * pvk_netfront_release() (they may close a broken device), or in
+	 * xenstore-watch context when the device closes (-PVK_XEN_ENODEV).
+	 * Never with a kit lock held: it may send again. */
 	void (*done)(struct pvk_net_tx *tx, int status);
 	void *arg;			/* the host's */
 };
@@ -202,7 +207,10 @@ struct pvk_netfront_stats {
  * Host hooks (all optional):
  * added    a vif is known and negotiating (xenstore-watch context)
  * link     the link went up (backend Connected) or down (closing,
- *          removed, broken) (xenstore-watch or event context)
+ *          removed, broken) (xenstore-watch or event context, or inside
+ *          pvk_netfront_xmit(), _poll(), _kick(), _wait_tx() when the
+ *          device broke there, or _wait_connected() and _release(),
+ *          which may close a broken device)
  * rx       a frame arrived (event context, or inside pvk_netfront_poll());
  *          rx hooks of one queue never nest and see frames in order (an
  *          rx of that queue started from inside the hook, e.g. by

@@ -390,9 +390,20 @@ static void rx_udp_echo(struct nst_if *nif, const uint8_t *f, size_t ihl,
 	put16(rx_reply + 14 + 10, nst_csum_fold(nst_csum_add(0, rx_reply + 14, ihl)));
 	memcpy(rx_reply + 14 + ihl, u + 2, 2);
 	memcpy(rx_reply + 14 + ihl + 2, u, 2);
-	if (csum == PVK_NET_CSUM_PARTIAL) {
+	if (csum == PVK_NET_CSUM_PARTIAL && pvk_netfront_info(nif->dev)->csum_offload) {
 		cs_start = (uint16_t)(14 + ihl);
 		cs_off = 6;
+	} else if (csum == PVK_NET_CSUM_PARTIAL) {
+		/* No transmit offload to finish it (the backend would refuse
+		 * the frame): the whole sum, computed here. */
+		uint8_t *ur = rx_reply + 14 + ihl;
+		uint32_t s = nst_csum_add(0, rx_reply + 26, 8);
+		uint16_t sum;
+
+		put16(ur + 6, 0);
+		s += IPPROTO_UDP + ulen;
+		sum = nst_csum_fold(nst_csum_add(s, ur, ulen));
+		put16(ur + 6, sum ? sum : 0xffff);
 	}
 	if (xmit(nif, rx_reply, 14 + ihl + ulen, &o, cs_start, cs_off, false)) {
 		nif->c.tx_refused++;

@@ -12,7 +12,8 @@
  * flags not negotiated or out of place, bad extras), each disabling the
  * device; endless chains and answers beyond what was pushed; no slot of
  * a frame reused before the frame completes; rx hooks never nested;
- * refills retried; and a teardown that leaves the device ready for a
+ * refills retried; a transmit budget that leaves work due for the
+ * host's next call; and a teardown that leaves the device ready for a
  * reconnect, keeping a page the backend would not let go until it does.
  */
 #include <stdlib.h>
@@ -1180,6 +1181,22 @@ UNIT_TEST(netfront_rx_frame_beyond_page_disables_device)
 	nf_down();
 }
 
+/* The first slot answered with the second slot's buffer (posted too). */
+UNIT_TEST(netfront_rx_other_slots_id_disables_device)
+{
+	struct pvk_netif_rx_response *r;
+
+	nf_up(NO_FEATS);
+	back_rx_slot(0, pattern, 60, 0);
+	r = PVK_RING_GET_RESPONSE(&brx[0], 0);
+	r->id = nd->queues[0].rx_ring_id[1];
+	back_rx_push(0);
+	pvk_netfront_poll(nd);
+	check_disabled("another slot's buffer");
+	CHECK_EQ(frames_seen, 0);
+	nf_down();
+}
+
 UNIT_TEST(netfront_rx_more_responses_than_buffers_disables_device)
 {
 	nf_up_with(1, false, NO_FEATS, 1);
@@ -1272,8 +1289,9 @@ static void play_gso_type_not_negotiated(void)
 							.u.gso = { .size = 1448, .type = 2 } });
 }
 
-/* A data slot naming the buffer at the next ring slot, so the extra slot
- * there finds its buffer already answered. */
+/* A data slot naming the buffer at the next ring slot (where the extra
+ * slot would find its buffer already answered): caught at the data slot,
+ * which names a buffer not posted in its own slot. */
 static void play_extra_over_answered_buffer(void)
 {
 	struct pvk_netif_rx_request next;
@@ -1299,7 +1317,7 @@ UNIT_TEST(netfront_rx_protocol_violations_disable_device)
 		{ "sent an unknown extra-info slot", ALL_FEATS, play_extra_bad_flags },
 		{ "sent a GSO frame of MSS 0", ALL_FEATS, play_gso_size_zero },
 		{ "sent a GSO type not negotiated", gso4_only, play_gso_type_not_negotiated },
-		{ "put an extra-info slot over a buffer already answered", ALL_FEATS,
+		{ "answered a receive slot with another slot's buffer", ALL_FEATS,
 		  play_extra_over_answered_buffer },
 	};
 
@@ -1665,6 +1683,7 @@ UNIT_TEST(netfront_rx_refill_retried)
 
 /* The rx hook sends and polls: no nested delivery, frames in order. */
 static unsigned int hook_depth, hook_depth_max, hook_order[4], hook_n;
+static bool nested_said;
 
 static void on_rx_reenter(struct pvk_netfront *dev, const struct pvk_net_rx *f)
 {
@@ -1678,6 +1697,8 @@ static void on_rx_reenter(struct pvk_netfront *dev, const struct pvk_net_rx *f)
 		hook_order[hook_n++] = (unsigned int)f->len;
 	CHECK_EQ(pvk_netfront_xmit(dev, &tx), 0);
 	pvk_netfront_poll(dev);
+	/* Handed to the running pass: work, not a spurious event. */
+	nested_said = netfront_rx_process(&dev->queues[0]);
 	hook_depth--;
 }
 
@@ -1702,6 +1723,7 @@ UNIT_TEST(netfront_rx_hook_never_nests)
 	CHECK_EQ(hook_depth_max, 1);
 	CHECK_EQ(hook_order[1], 61);
 	CHECK_EQ(hook_order[2], 62);
+	CHECK(nested_said);
 	CHECK_EQ(back_tx_pending(0), 3);
 	CHECK(!nd->broken);
 	nf_down();
@@ -1721,7 +1743,90 @@ UNIT_TEST(netfront_link_never_up_when_broken)
 	nf_down();
 }
 
+/* The link hook, telling "up", is interrupted by the device breaking (an
+ * upcall): the calls never overlap, and the last one says down. */
+static unsigned int link_depth, link_depth_max, link_calls;
+static bool link_last;
+
+static void on_link_interrupted(struct pvk_netfront *dev, bool up)
+{
+	link_depth++;
+	if (link_depth > link_depth_max)
+		link_depth_max = link_depth;
+	link_calls++;
+	if (up)
+		netfront_set_link(dev, false);
+	link_last = up;
+	link_depth--;
+}
+
+static const struct pvk_netfront_hooks interrupted_hooks = { .link = on_link_interrupted };
+
+UNIT_TEST(netfront_link_hook_one_teller)
+{
+	nf_up(NO_FEATS);
+	netfront_set_link(nd, false);
+	netfront_hooks = &interrupted_hooks;
+	link_depth = link_depth_max = link_calls = 0;
+	netfront_set_link(nd, true);
+	CHECK_EQ(link_depth_max, 1);
+	CHECK_EQ(link_calls, 2);
+	CHECK(!link_last);
+	CHECK(!nd->info.link_up);
+	CHECK(!nd->link_told);
+	netfront_hooks = &hooks;
+	nf_down();
+}
+
 /* ---- Teardown, reconnect ------------------------------------------------- */
+
+/* A reconnect while the rx hook reads its frame: the frame's buffer is
+ * not posted to the new connection under the hook, and is posted once
+ * when the hook is done. */
+static uint16_t recon_id;
+static bool recon_ok;
+
+static void on_rx_reconnect(struct pvk_netfront *dev, const struct pvk_net_rx *f)
+{
+	struct netfront_queue *q = &dev->queues[0];
+
+	for (unsigned int i = 0; i < NETFRONT_RING_ENTS; i++)
+		if (q->rxb[i].page == f->frags[0].buf)
+			recon_id = (uint16_t)i;
+	netfront_queues_stop(dev, -PVK_XEN_ENODEV);
+	netfront_queues_teardown(dev);
+	CHECK_EQ(netfront_queues_setup(dev, 1, false), 0);
+	CHECK_EQ(netfront_queues_start(dev), 0);
+	CHECK(!q->rxb[recon_id].posted);
+	CHECK_EQ(q->rx_posted, 3);
+	CHECK(q->rx_running);
+	recon_ok = true;
+}
+
+static const struct pvk_netfront_hooks reconnect_hooks = { .rx = on_rx_reconnect };
+
+UNIT_TEST(netfront_reconnect_inside_rx_hook)
+{
+	struct netfront_queue *q;
+
+	fill_pattern(63);
+	nf_up_with(1, false, NO_FEATS, 4);
+	q = &nd->queues[0];
+	netfront_hooks = &reconnect_hooks;
+	recon_ok = false;
+	back_rx_frame(0, pattern, 60, 0);
+	back_rx_push(0);
+	pvk_netfront_poll(nd);
+	CHECK(recon_ok);
+	CHECK(q->rxb[recon_id].posted);
+	CHECK(!q->rxb[recon_id].held);
+	CHECK_EQ(q->rx_posted, 4);
+	CHECK(!q->rx_running);
+	CHECK(!nd->broken);
+	netfront_hooks = &hooks;
+	nf_down();
+}
+
 
 UNIT_TEST(netfront_teardown_then_setup_again)
 {
@@ -1814,4 +1919,121 @@ UNIT_TEST(netfront_teardown_then_setup_again)
 	nd = NULL;
 	netfront_hooks = NULL;
 	netfront_opts.rx_buffers = NETFRONT_RING_ENTS;
+}
+
+/* done() sends again and the backend answers at once, without end: one
+ * call stops on its budget with an answer waiting, for which no event
+ * will come (rsp_event is behind rsp_prod); the host's next kick or
+ * wait_tx takes it. */
+static unsigned int budget_resends;
+static bool budget_stop;
+static struct pvk_net_tx budget_tx;
+
+static void done_resend_answered(struct pvk_net_tx *tx, int status)
+{
+	tx_done(tx, status);
+	if (budget_stop || status)
+		return;
+	budget_resends++;
+	CHECK_EQ(pvk_netfront_xmit(nd, &budget_tx), 0);
+	back_tx_rsp(0, back_tx_req(0).id, PVK_NETIF_RSP_OKAY);
+}
+
+static void budget_run(struct netfront_queue *q)
+{
+	struct pvk_netif_tx_sring *s = q->tx_page;
+
+	budget_stop = false;
+	dones = 0;
+	CHECK_EQ(pvk_netfront_xmit(nd, &budget_tx), 0);
+	back_tx_rsp(0, back_tx_req(0).id, PVK_NETIF_RSP_OKAY);
+	pvk_netfront_poll(nd);
+	CHECK_EQ(dones, NETFRONT_PROCESS_BUDGET);
+	/* One answer waits, and the event asked for is not after it. */
+	CHECK_EQ(s->rsp_prod - q->tx.rsp_cons, 1);
+	CHECK((int32_t)(s->rsp_event - s->rsp_prod) <= 0);
+	budget_stop = true;
+}
+
+UNIT_TEST(netfront_tx_budget_leaves_work_due)
+{
+	struct pvk_net_frag fr = { pattern, 60 };
+	struct netfront_queue *q;
+
+	fill_pattern(61);
+	nf_up(NO_FEATS);
+	q = &nd->queues[0];
+	budget_tx = (struct pvk_net_tx){ .frags = &fr, .nr_frags = 1,
+					 .done = done_resend_answered };
+	budget_run(q);
+	pvk_netfront_kick(nd, 0);
+	CHECK_EQ(dones, NETFRONT_PROCESS_BUDGET + 1);
+	CHECK_EQ(((struct pvk_netif_tx_sring *)q->tx_page)->rsp_prod, q->tx.rsp_cons);
+	budget_run(q);
+	CHECK_EQ(pvk_netfront_wait_tx(nd, 0, 1000000), 0);
+	CHECK_EQ(dones, NETFRONT_PROCESS_BUDGET + 1);
+	CHECK(!q->tx_due);
+	CHECK(!nd->broken);
+	nf_down();
+}
+
+/* A refill that failed is retried by a kick and by a transmit event
+ * (split channels: no receive event may ever come, netback waiting for
+ * buffers), and the backend is told. */
+UNIT_TEST(netfront_rx_refill_retried_without_rx_event)
+{
+	for (int by_event = 0; by_event < 2; by_event++) {
+		struct netfront_queue *q;
+		struct pvk_netif_rx_sring *s;
+		uint64_t sent;
+
+		fill_pattern(62);
+		nf_up_with(1, by_event, NO_FEATS, 4);
+		q = &nd->queues[0];
+		s = q->rx_page;
+		back_rx_frame(0, pattern, 60, 0);
+		back_rx_push(0);
+		unit_fake_grant_fail_in(1);
+		pvk_netfront_poll(nd);
+		CHECK_EQ(frames_seen, 1);
+		CHECK_EQ(q->rx_posted, 3);
+		/* Netback, short of buffers, asks for the next one. */
+		s->req_event = s->req_prod + 1;
+		sent = q->stats.notify_sent;
+		if (by_event) {
+			CHECK(q->port_tx != q->port_rx);
+			unit_fake_event(q->port_tx);	/* no tx answer: false */
+		}
+		else
+			pvk_netfront_kick(nd, 0);
+		CHECK_EQ(q->rx_posted, 4);
+		CHECK_EQ(s->req_prod, 5);
+		CHECK_EQ(q->stats.notify_sent, sent + 1);
+		CHECK(!nd->broken);
+		nf_down();
+	}
+}
+
+/* The backend writes our req_prod (it can: the page is shared) to the
+ * value we are about to publish, while asking for an event there: the
+ * notify decision uses what we published last, so it still comes. */
+UNIT_TEST(netfront_push_ignores_backend_written_req_prod)
+{
+	struct pvk_net_frag fr = { pattern, 60 };
+	struct pvk_net_tx tx = { .frags = &fr, .nr_frags = 1, .done = tx_done };
+	struct netfront_queue *q;
+	struct pvk_netif_tx_sring *s;
+	uint64_t sent;
+
+	fill_pattern(64);
+	nf_up(NO_FEATS);
+	q = &nd->queues[0];
+	s = q->tx_page;
+	s->req_prod = q->tx_pushed + 1;
+	s->req_event = q->tx_pushed + 1;
+	sent = q->stats.notify_sent;
+	CHECK_EQ(pvk_netfront_xmit(nd, &tx), 0);
+	CHECK_EQ(q->stats.notify_sent, sent + 1);
+	CHECK_EQ(s->req_prod, q->tx_pushed);
+	nf_down();
 }

@@ -177,11 +177,10 @@ static inline bool pvk_ring_unconsumed(const pvk_ring_idx_t *shared_prod,
  * we moved the producer from old to new, so notify iff event is in
  * (old, new], i.e. new - event < new - old in wrapping arithmetic.
  */
-static inline bool pvk_ring_push(pvk_ring_idx_t *shared_prod,
-				 const pvk_ring_idx_t *shared_event,
-				 pvk_ring_idx_t new_prod)
+static inline bool pvk_ring_push_from(pvk_ring_idx_t *shared_prod,
+				      const pvk_ring_idx_t *shared_event,
+				      pvk_ring_idx_t old_prod, pvk_ring_idx_t new_prod)
 {
-	pvk_ring_idx_t old_prod = PVK_READ_ONCE(*shared_prod);
 	pvk_ring_idx_t event;
 
 	pvk_ring_wmb();			/* entries before the index */
@@ -190,6 +189,17 @@ static inline bool pvk_ring_push(pvk_ring_idx_t *shared_prod,
 	event = PVK_READ_ONCE(*shared_event);
 	return (pvk_ring_idx_t)(new_prod - event) <
 	       (pvk_ring_idx_t)(new_prod - old_prod);
+}
+
+/* The same, the old producer taken from the shared index: only for a
+ * side whose peer cannot write it (use pvk_ring_push_from() with a
+ * private copy otherwise). */
+static inline bool pvk_ring_push(pvk_ring_idx_t *shared_prod,
+				 const pvk_ring_idx_t *shared_event,
+				 pvk_ring_idx_t new_prod)
+{
+	return pvk_ring_push_from(shared_prod, shared_event,
+				  PVK_READ_ONCE(*shared_prod), new_prod);
 }
 
 /* Publish entries without asking about notification. */
@@ -286,6 +296,11 @@ static inline bool pvk_ring_final_check(const pvk_ring_idx_t *shared_prod,
 #define PVK_RING_PUSH_REQUESTS_AND_CHECK_NOTIFY(r)			\
 	pvk_ring_push(&(r)->sring->req_prod, &(r)->sring->req_event,	\
 		      (r)->req_prod_pvt)
+/* The same, from old_prod, what we published last (the shared req_prod
+ * is in the backend's reach). */
+#define PVK_RING_PUSH_REQUESTS_FROM_AND_CHECK_NOTIFY(r, old_prod)	\
+	pvk_ring_push_from(&(r)->sring->req_prod, &(r)->sring->req_event, \
+			   (old_prod), (r)->req_prod_pvt)
 #define PVK_RING_FINAL_CHECK_FOR_RESPONSES(r)				\
 	pvk_ring_final_check(&(r)->sring->rsp_prod, &(r)->sring->rsp_event, \
 			     (r)->rsp_cons)
