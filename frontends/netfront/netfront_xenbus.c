@@ -367,6 +367,13 @@ static void netfront_otherend_rewritten(struct pvk_xenbus_device *xdev,
 	if (!dev || !dev->info.link_up || xdev->state != PVK_XenbusStateConnected ||
 	    (st != PVK_XenbusStateConnected && st != PVK_XenbusStateInitWait))
 		return;
+	/* The kit's own re-read after lost watch events is no evidence of
+	 * a write: a healthy connection is not torn down for it. */
+	if (xdev->otherend_reread) {
+		pvk_info("netfront: %s: backend still %s on a re-read after lost watch events: connection kept",
+			 dev->name, pvk_xenbus_state_name(st));
+		return;
+	}
 	dev->in_callback++;
 	pvk_info("netfront: %s: backend wrote %s again while we are Connected (rebound): closing first",
 		 dev->name, pvk_xenbus_state_name(st));

@@ -270,7 +270,9 @@ static void otherend_changed(struct pvk_xs_watch *w, const char *path)
 
 	(void)path;
 	dev->busy++;
+	dev->otherend_reread = w->rereading;
 	otherend_update(dev);
+	dev->otherend_reread = false;
 	put_device(dev);
 }
 

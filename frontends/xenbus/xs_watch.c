@@ -307,6 +307,7 @@ int pvk_xs_run_watches(void)
 		struct pvk_xs_watch *w = NULL;
 		struct queued_hdr h;
 		const char *path;
+		bool reread = false;
 
 		pvk_port_lock(&watch_lock);
 		if (q_used) {
@@ -348,17 +349,22 @@ int pvk_xs_run_watches(void)
 			}
 			__builtin_memcpy(buf, w->path, len + 1);
 			w->owe_reread = false;
+			reread = true;
 			pvk_xs_counters.watch_rereads++;
 			path = buf;
 		}
 		/* Counted before the lock is dropped: unwatch waits for it. */
 		struct delivery d = { .w = w, .outer = delivering };
 
+		bool outer_reread = w->rereading;
+
 		w->running++;
 		delivering = &d;
+		w->rereading = reread;
 		pvk_port_unlock(&watch_lock);
 		w->cb(w, path);
 		pvk_port_lock(&watch_lock);
+		w->rereading = outer_reread;
 		delivering = d.outer;
 		/* Unwatched by its own callback: w may be freed, hands off. */
 		if (!d.unwatched)

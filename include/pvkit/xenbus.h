@@ -33,6 +33,10 @@ struct pvk_xenbus_device {
 	const char *id;				/* points into nodename */
 	enum pvk_xenbus_state state;		/* ours, as last written */
 	enum pvk_xenbus_state otherend_state;	/* the backend's, last seen */
+	/* True while otherend_changed/_rewritten runs for the kit's re-read
+	 * after watch events were lost (a full queue), not for a write seen:
+	 * the backend may have written nothing. */
+	bool otherend_reread;
 	struct pvk_xenbus_driver *drv;
 	void *priv;				/* the driver's */
 	/* Private. */

@@ -100,6 +100,9 @@ struct pvk_xs_watch {
 	void (*notify)(struct pvk_xs_watch *w);
 	void *arg;
 	uint64_t missed;		/* events lost to a full queue (read only) */
+	/* True while cb runs as the missed-events re-read, not for a write
+	 * seen (read only): a callback that must tell the two apart. */
+	bool rereading;
 	/* Private. */
 	struct pvk_xs_watch *next;
 	uint64_t id;			/* this registration's number */

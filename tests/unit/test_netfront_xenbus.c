@@ -703,6 +703,24 @@ UNIT_TEST(netfront_vif_rebind_seen_as_connected_again_closes_first)
 	vb_remove_release();
 }
 
+UNIT_TEST(netfront_vif_reread_after_lost_events_keeps_the_connection)
+{
+	vb_up("00:16:3e:00:00:0c");
+	CHECK(pvk_netfront_info(vb_dev)->link_up);
+	/* The kit's re-read after a full watch queue finds Connected
+	 * again: nothing was written, nothing is torn down. */
+	vb.xd.otherend_reread = true;
+	vb.drv->otherend_rewritten(&vb.xd, PVK_XenbusStateConnected);
+	vb.xd.otherend_reread = false;
+	CHECK(unit_log_has("re-read after lost watch events: connection kept"));
+	CHECK(pvk_netfront_info(vb_dev)->link_up);
+	CHECK_EQ(vb.xd.state, PVK_XenbusStateConnected);
+	CHECK_EQ(vb.link_downs, 0);
+	vb.online = 0;
+	backend(PVK_XenbusStateClosed);
+	vb_remove_release();
+}
+
 UNIT_TEST(netfront_vif_failing_backend_gives_up)
 {
 	vb_up("00:16:3e:00:00:03");
