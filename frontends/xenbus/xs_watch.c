@@ -364,11 +364,12 @@ int pvk_xs_run_watches(void)
 		pvk_port_unlock(&watch_lock);
 		w->cb(w, path);
 		pvk_port_lock(&watch_lock);
-		w->rereading = outer_reread;
 		delivering = d.outer;
 		/* Unwatched by its own callback: w may be freed, hands off. */
-		if (!d.unwatched)
+		if (!d.unwatched) {
+			w->rereading = outer_reread;
 			w->running--;
+		}
 		pvk_port_unlock(&watch_lock);
 		pvk_port_wake(&unwatch_waitq);
 		if (buf != small)
