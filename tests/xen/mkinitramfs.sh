@@ -133,7 +133,7 @@ build_base() {
 build_domu() {
     out=$CACHE/domu-initrd.cpio
     k=$(key "$HERE/domu/init" "$HERE/domu/blkbench.c" "$ROOT/tests/bench/blkbench.h" \
-        "$HERE/domu/netbench.c" "$ROOT/tests/bench/netbench.h")
+        "$HERE/domu/netbench.c" "$ROOT/tests/bench/netbench.h" "$HERE/domu/domu-tool.h")
     if [ -f "$out" ] && [ "$(cat "$out.key" 2>/dev/null)" = "$k" ]; then
         log "domU initrd up to date"; return
     fi

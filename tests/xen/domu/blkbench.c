@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "../../bench/blkbench.h"
+#include "domu-tool.h"
 
 static const char *dev_name;	/* "xvda" for /sys/block */
 
@@ -39,41 +40,15 @@ static int fail(const char *what)
 	return 1;
 }
 
-static uint64_t now_ns(void)
+static bool is_blkif(const char *line)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	return strstr(line, "blkif") != NULL;
 }
 
-/* Sum of the CPU columns of every "blkif" line of /proc/interrupts. */
+/* Events of every "blkif" interrupt, all CPUs. */
 static uint64_t blkif_irqs(void)
 {
-	char line[1024];
-	uint64_t n = 0;
-	FILE *f = fopen("/proc/interrupts", "r");
-
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f)) {
-		char *p, *end;
-
-		if (!strstr(line, "blkif"))
-			continue;
-		p = strchr(line, ':');
-		if (!p)
-			continue;
-		for (p++;; p = end) {
-			unsigned long long v = strtoull(p, &end, 10);
-
-			if (end == p)
-				break;
-			n += v;
-		}
-	}
-	fclose(f);
-	return n;
+	return proc_irqs(is_blkif);
 }
 
 /* Requests completed by the disk: reads + writes of /sys/block/DEV/stat. */

@@ -49,6 +49,7 @@
 #include <unistd.h>
 
 #include "../../bench/netbench.h"
+#include "domu-tool.h"
 
 #define DOM0_IP		"10.0.0.1"
 #define GUEST_IP	"10.0.0.2"
@@ -58,14 +59,6 @@
 static uint8_t pat[2 * NETB_PAT_LEN];
 static uint8_t buf[1 << 16];
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 static int fail(const char *c, const char *what)
 {
 	printf("bench-net: FAIL %s: %s%s%s\n", c, what, errno ? ": " : "",
@@ -73,33 +66,18 @@ static int fail(const char *c, const char *what)
 	return 1;
 }
 
-/* Sum of the CPU columns of every /proc/interrupts line of the vif: its
- * event channels are named after the device ("eth0-q0-tx"), or after the
- * template when they were bound before the device got its name ("eth%d"). */
+/* The vif's /proc/interrupts lines: its event channels are named after
+ * the device ("eth0-q0-tx"), or after the template when they were bound
+ * before the device got its name ("eth%d"). */
+static bool is_vif(const char *line)
+{
+	return strstr(line, " eth") || strstr(line, "vif");
+}
+
+/* Events of the vif's interrupts, all CPUs. */
 static uint64_t vif_irqs(void)
 {
-	char line[1024];
-	uint64_t n = 0;
-	FILE *f = fopen("/proc/interrupts", "r");
-
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f)) {
-		char *p, *end;
-
-		if ((!strstr(line, " eth") && !strstr(line, "vif")) ||
-		    !(p = strchr(line, ':')))
-			continue;
-		for (p++;; p = end) {
-			unsigned long long v = strtoull(p, &end, 10);
-
-			if (end == p)
-				break;
-			n += v;
-		}
-	}
-	fclose(f);
-	return n;
+	return proc_irqs(is_vif);
 }
 
 static struct sockaddr_in addr(const char *ip, unsigned int port)
