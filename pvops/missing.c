@@ -172,3 +172,25 @@ void pvk_missing_time_wallclock(__pvk_unused struct pvk_wallclock *out)
 {
 	pvk_pvops_missing("time.wallclock");
 }
+
+int pvk_missing_smp_cpu_start(__pvk_unused unsigned int cpu,
+			      __pvk_unused const struct pvk_cpu_boot *boot)
+{
+	pvk_pvops_missing("smp.cpu_start");
+}
+
+void pvk_missing_smp_stop_self(void)
+{
+	pvk_pvops_missing("smp.stop_self");
+}
+
+int pvk_missing_smp_send_ipi(__pvk_unused const struct pvk_cpumask *cpus)
+{
+	pvk_pvops_missing("smp.send_ipi");
+}
+
+int pvk_missing_smp_flush_tlb(__pvk_unused const struct pvk_cpumask *cpus,
+			      __pvk_unused unsigned long va)
+{
+	pvk_pvops_missing("smp.flush_tlb");
+}

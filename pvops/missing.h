@@ -39,6 +39,10 @@ uint64_t pvk_missing_time_clock_ns(void);
 int pvk_missing_time_timer_set(uint64_t deadline_ns);
 int pvk_missing_time_timer_stop(void);
 void pvk_missing_time_wallclock(struct pvk_wallclock *out);
+int pvk_missing_smp_cpu_start(unsigned int cpu, const struct pvk_cpu_boot *boot);
+__pvk_noreturn void pvk_missing_smp_stop_self(void);
+int pvk_missing_smp_send_ipi(const struct pvk_cpumask *cpus);
+int pvk_missing_smp_flush_tlb(const struct pvk_cpumask *cpus, unsigned long va);
 
 #define PVK_PVOPS_MISSING_INIT(group_name) { \
 	.name = group_name, \
@@ -81,6 +85,12 @@ void pvk_missing_time_wallclock(struct pvk_wallclock *out);
 		.timer_set = pvk_missing_time_timer_set, \
 		.timer_stop = pvk_missing_time_timer_stop, \
 		.wallclock = pvk_missing_time_wallclock, \
+	}, \
+	.smp = { \
+		.cpu_start = pvk_missing_smp_cpu_start, \
+		.stop_self = pvk_missing_smp_stop_self, \
+		.send_ipi = pvk_missing_smp_send_ipi, \
+		.flush_tlb = pvk_missing_smp_flush_tlb, \
 	}, \
 }
 

@@ -95,6 +95,23 @@ int pvk_evtchn_alloc_unbound(pvk_domid_t remote_dom,
 int pvk_evtchn_set_handler(pvk_evtchn_port_t port,
 			   pvk_evtchn_handler_t handler, void *arg);
 
+/*
+ * Several CPUs (pvkit/smp.h): a port is delivered to one vCPU, and its
+ * handler runs there, one call at a time. Ports start on vCPU 0 (Xen's
+ * default for interdomain and unbound ports; IPIs and per-vCPU VIRQs on
+ * the vCPU they were bound for). The upcall on each CPU handles only the
+ * ports bound to it: 2-level through the kit's record of each port's
+ * vCPU, FIFO through that vCPU's own control block and queues.
+ * pvk_evtchn_bind_vcpu() moves an interdomain, unbound or global-VIRQ
+ * port (EVTCHNOP_bind_vcpu; Xen refuses IPIs and per-vCPU VIRQs:
+ * -PVK_XEN_EINVAL). A handler running on the old vCPU finishes there; from
+ * the call's return on, events arrive on the new one. cpu must be online
+ * (else -PVK_XEN_EINVAL).
+ */
+int pvk_evtchn_bind_vcpu(pvk_evtchn_port_t port, unsigned int cpu);
+/* The vCPU port is delivered to; PVK_MAX_CPUS for a port not bound. */
+unsigned int pvk_evtchn_port_cpu(pvk_evtchn_port_t port);
+
 void pvk_evtchn_mask(pvk_evtchn_port_t port);
 void pvk_evtchn_unmask(pvk_evtchn_port_t port);
 void pvk_evtchn_clear(pvk_evtchn_port_t port);
@@ -107,8 +124,9 @@ int pvk_evtchn_close(pvk_evtchn_port_t port);
  * (closed for a port that is free). */
 int pvk_evtchn_status(pvk_evtchn_port_t port, uint32_t *status);
 
-/* Called by events/upcall.S with upcalls masked; also callable by a host
- * that polls with upcalls masked. */
+/* Called by events/upcall.S with upcalls masked, on the CPU that took the
+ * upcall (it handles that CPU's ports); also callable by a host that polls
+ * with upcalls masked. pvk_evtchn_get_stats() sums every CPU's counters. */
 void pvk_evtchn_do_upcall(void);
 
 void pvk_evtchn_get_stats(struct pvk_evtchn_stats *out);
@@ -116,5 +134,7 @@ void pvk_evtchn_get_stats(struct pvk_evtchn_stats *out);
 /* vCPU 0's FIFO control block (shared with Xen), NULL on the 2-level ABI:
  * for debuggers and for tests of how the kit treats what Xen writes. */
 struct pvk_evtchn_fifo_control_block *pvk_evtchn_fifo_control(void);
+/* The same for any prepared vCPU; NULL for one not prepared or 2-level. */
+struct pvk_evtchn_fifo_control_block *pvk_evtchn_fifo_control_cpu(unsigned int cpu);
 
 #endif /* PVKIT_EVENTS_H */

@@ -63,7 +63,9 @@ __pvk_noreturn void pvk_port_panic(const char *msg);
  * An interrupt-safe spin lock, stored inside kit structures. The storage is
  * opaque to the kit; the host kernel keeps its own lock in it (it must fit in
  * PVK_PORT_LOCK_WORDS machine words). Taking the lock also masks the local
- * CPU's interrupts and restores their previous state on unlock.
+ * CPU's interrupts and restores their previous state on unlock. With
+ * several CPUs it must exclude the others (a spin lock; the kit holds it
+ * for short stretches only and never sleeps under it).
  */
 #define PVK_PORT_LOCK_WORDS 4
 struct pvk_lock {
@@ -73,6 +75,19 @@ struct pvk_lock {
 void pvk_port_lock_init(struct pvk_lock *lock);
 void pvk_port_lock(struct pvk_lock *lock);
 void pvk_port_unlock(struct pvk_lock *lock);
+
+/* ---- CPUs ------------------------------------------------------------ */
+
+/*
+ * The calling CPU's number, 0 .. PVK_MAX_CPUS - 1 (pvkit/smp.h): 0 for the
+ * boot CPU, on Xen the vCPU id, natively the number the host gave the CPU
+ * in pvk_native_smp_init(). Called from every context, upcall, interrupt
+ * and fault handlers included, and on every irq op on Xen: make it cheap
+ * (a per-CPU load). Until the host calls pvk_smp_init() only CPU 0 runs
+ * kit code, so it may return 0 without looking; a CPU started with
+ * pvk_smp_cpu_start() must answer correctly from its boot entry on.
+ */
+unsigned int pvk_port_cpu_id(void);
 
 /* ---- Waiting --------------------------------------------------------- */
 
@@ -90,7 +105,10 @@ void pvk_port_unlock(struct pvk_lock *lock);
  * never from an event handler or with a kit lock held.
  *
  * pvk_port_wake() makes every sleeper on w re-check its condition. It is
- * called from event handlers (upcall context) and must not sleep.
+ * called from event handlers (upcall context) and must not sleep. With
+ * several CPUs the sleeper may be on another CPU than the waker: the host
+ * must wake it there (an IPI of its own, pvk_smp_send_ipi()), and several
+ * CPUs may sleep on one w at once.
  */
 #define PVK_PORT_WAIT_WORDS 4
 struct pvk_wait {

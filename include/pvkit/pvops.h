@@ -20,6 +20,8 @@
 
 struct pvk_shared_info;
 struct pvk_wallclock;
+struct pvk_cpumask;
+struct pvk_cpu_boot;
 
 #define PVK_X86_EFLAGS_IF	0x200UL	/* save_fl()/restore_fl() flag */
 #define PVK_X86_CR0_TS		0x8UL
@@ -197,12 +199,45 @@ struct pvk_pvops_time {
 	void (*wallclock)(struct pvk_wallclock *out);
 };
 
+/*
+ * Several CPUs (pvkit/smp.h has the whole story; hosts call the pvk_smp_*
+ * functions there, which do the world-independent part around these).
+ */
+struct pvk_pvops_smp {
+	/* Start cpu at boot (the kit's per-CPU state is ready). N: INIT-SIPI-
+	 * SIPI through the local APIC to the CPU's APIC id, into the kit's
+	 * real-mode trampoline (pvk_native_smp_init()), which enters long mode
+	 * on the boot CPU's %cr3, loads its GDT and IDT, MSR_GS_BASE =
+	 * boot->gs_base, and jumps to entry on the stack. X: first start:
+	 * VCPUOP_initialise with a full context (rip, rsp, rdi, flat kernel
+	 * selectors, the boot CPU's page tables and trap table, the kit's
+	 * event/failsafe/syscall callbacks, kernel_sp = stack_top,
+	 * gs_base_kernel), then VCPUOP_up; a vCPU stopped with stop_self:
+	 * VCPUOP_up only (it resumes in stop_self, which jumps to the new
+	 * boot). Returns once the start was issued, not reached. */
+	int (*cpu_start)(unsigned int cpu, const struct pvk_cpu_boot *boot);
+	/* The calling CPU stops (irqs off). N: halts until INIT. X:
+	 * VCPUOP_down on itself; when VCPUOP_up wakes it, it continues at the
+	 * entry of the cpu_start that woke it. */
+	void (*stop_self)(void) __attribute__((noreturn));
+	/* Raise the kit's IPI on each CPU of cpus (the kinds were set by the
+	 * caller). N: a fixed IPI of the vector given to pvk_native_smp_init()
+	 * to each APIC id (ICR, waits for delivery). X: EVTCHNOP_send on each
+	 * target's IPI port. */
+	int (*send_ipi)(const struct pvk_cpumask *cpus);
+	/* pvk_smp_flush_tlb(): va or PVK_TLB_FLUSH_ALL on cpus. X:
+	 * MMUEXT_INVLPG_MULTI / MMUEXT_TLB_FLUSH_MULTI with cpus as vcpumask.
+	 * N: local invlpg / cr3 reload and pvk_smp_call() to the others. */
+	int (*flush_tlb)(const struct pvk_cpumask *cpus, unsigned long va);
+};
+
 struct pvk_pvops {
 	const char *name;	/* "none", "native" or "xen" */
 	struct pvk_pvops_cpu cpu;
 	struct pvk_pvops_irq irq;
 	struct pvk_pvops_mmu mmu;
 	struct pvk_pvops_time time;
+	struct pvk_pvops_smp smp;
 };
 
 /* The selected table. Read-only to the host. */
@@ -235,6 +270,28 @@ void pvk_pvops_xen_set_shared_info(struct pvk_shared_info *shared);
 int pvk_native_timer_probe(uint64_t *mmio_phys);
 int pvk_native_timer_init(void *mmio, uint8_t vector, uint8_t spurious_vector);
 void pvk_native_timer_interrupt(void);
+
+/*
+ * Natively, several CPUs (after pvk_native_timer_init(), before
+ * pvk_smp_init()):
+ * - apic_ids[cpu] is the local APIC id of CPU cpu (the host reads them
+ *   from ACPI's MADT or the MP table); apic_ids[0] must be the boot CPU's
+ *   (checked); n <= PVK_MAX_CPUS (more: -PVK_XEN_E2BIG).
+ * - low_va/low_phys: PVK_NATIVE_SMP_LOW_PAGES pages of RAM below 1 MiB,
+ *   page-aligned, mapped writable at low_va, given to the kit for good (it
+ *   puts the real-mode trampoline and its temporary page tables there;
+ *   the host's page tables need not map low_phys).
+ * - ipi_vector (>= 32): an IDT vector whose entry calls
+ *   pvk_native_ipi_interrupt() (irqs off; it EOIs) and returns with iretq.
+ *   The host loads the IDT with it on the boot CPU (load_idt); started
+ *   CPUs get the same IDT.
+ * Other CPUs' local APIC timers are set up by pvk_smp_cpu_up_here() with
+ * the boot CPU's vectors and calibration.
+ */
+#define PVK_NATIVE_SMP_LOW_PAGES	4
+int pvk_native_smp_init(const uint32_t *apic_ids, unsigned int n,
+			void *low_va, uint32_t low_phys, uint8_t ipi_vector);
+void pvk_native_ipi_interrupt(void);
 
 /* "none", "native" or "xen". */
 static inline const char *pvk_pvops_name(void) { return pvk_pvops.name; }
@@ -302,5 +359,6 @@ static inline int pvk_timer_set(uint64_t deadline_ns)
 { return pvk_pvops.time.timer_set(deadline_ns); }
 static inline int pvk_timer_stop(void) { return pvk_pvops.time.timer_stop(); }
 static inline void pvk_wallclock(struct pvk_wallclock *out) { pvk_pvops.time.wallclock(out); }
+/* The smp group is called through pvkit/smp.h's pvk_smp_* functions. */
 
 #endif /* PVKIT_PVOPS_H */

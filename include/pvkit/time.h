@@ -23,7 +23,10 @@ struct pvk_wallclock {
 /* Start of day: si is the mapped shared info page. Needs no events. */
 void pvk_time_init(struct pvk_shared_info *si);
 
-/* Monotonic Xen system time in ns, vCPU 0's record. 0 before init. */
+/* Monotonic Xen system time in ns from the calling vCPU's record (vCPU 0's
+ * before pvk_smp_init()). Monotonic across CPUs too: a value read on one
+ * CPU is never above one read later on another (the kit keeps the
+ * largest value returned and never returns less). 0 before init. */
 uint64_t pvk_time_now_ns(void);
 
 /* The pure pvclock arithmetic: tsc delta -> ns (shift, then 32.32 mul). */
@@ -41,6 +44,11 @@ void pvk_time_wallclock(struct pvk_wallclock *out);
  * hold-off, events/dispatch.c): the hardware is armed for the earlier one
  * and each expiry is delivered to its owner only.
  *
+ * Per CPU: each CPU has its own one-shot (its vCPU's singleshot timer and
+ * VIRQ_TIMER, its local APIC timer); pvk_time_timer_set()/_stop() act on
+ * the calling CPU's, and fn runs on the CPU whose deadline expired.
+ * Secondary CPUs get theirs from pvk_smp_cpu_start()/_up_here().
+ *
  * pvk_time_timer_init(): fn, if not NULL, is called in upcall context
  * (natively: from pvk_native_timer_interrupt(), irqs off) each time the
  * host's deadline expires. On Xen it stops Xen's default periodic timer
@@ -55,8 +63,10 @@ int pvk_time_timer_init(void (*fn)(void *arg), void *arg);
  * pvk_time_timer_init(). Any context. */
 int pvk_time_timer_set(uint64_t deadline_ns);
 int pvk_time_timer_stop(void);
-/* Times the host's deadline has expired since pvk_time_timer_init(). */
+/* Times the host's deadline has expired since pvk_time_timer_init(), on
+ * every CPU together / on one CPU. */
 uint64_t pvk_time_timer_fired(void);
+uint64_t pvk_time_timer_fired_cpu(unsigned int cpu);
 
 struct pvk_time_timer_stats {
 	uint64_t expiries;	/* hardware firings (VIRQ_TIMER, APIC interrupts) */

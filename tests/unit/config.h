@@ -9,6 +9,7 @@
 #define CONFIG_PVK_XEN_PV 1
 #define CONFIG_PVK_DEBUG 1
 #define CONFIG_PVK_MULTICALL_BATCH 8
+#define CONFIG_PVK_NR_CPUS 8
 #define CONFIG_PVK_MMU_UPDATE_BATCH 128
 /* On, so that hypercall/trace.c is compiled and tested. */
 #define CONFIG_PVK_TRACE 1
