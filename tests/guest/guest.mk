@@ -20,7 +20,7 @@ GUEST_SRCS := head.S entry.S notes.S pvh.S entry_native.S native.c \
 	boot.c bootmem.c shared_info.c time.c console.c print.c \
 	traps.c fault.c symbols.c shutdown.c cmdline.c \
 	page_alloc.c heap.c lock.c string.c test.c \
-	events.c wait.c control.c console_in.c balloon.c netstack.c dom0_answer.c \
+	smp.c events.c wait.c control.c console_in.c balloon.c netstack.c dom0_answer.c \
 	cases/start_info.c cases/hypercall_page.c cases/xen_version.c \
 	cases/shared_info.c cases/console.c cases/memory.c cases/lock.c \
 	cases/pvops_cpu.c cases/pvops_irq.c cases/pvops_time.c \

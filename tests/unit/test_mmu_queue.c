@@ -79,6 +79,11 @@ unsigned int unit_fake_pages_freed(void)
 	return xen.freed;
 }
 
+unsigned int pvk_port_cpu_id(void)
+{
+	return 0;
+}
+
 void pvk_port_lock_init(struct pvk_lock *lock)
 {
 	(void)lock;
