@@ -51,8 +51,9 @@ void pvk_pvops_select_native(void)
 #ifdef CONFIG_PVK_XEN_PV
 void pvk_pvops_xen_set_shared_info(struct pvk_shared_info *shared)
 {
-	/* The kit drives vCPU 0 only so far (no SMP bring-up yet). */
-	pvk_xen_set_vcpu(shared ? &shared->vcpu_info[0] : NULL);
+	/* Every CPU with a legacy slot uses it until its vcpu_info is
+	 * registered elsewhere (irq_xen.c). */
+	pvk_xen_set_shared_info_vcpus(shared);
 }
 
 void pvk_pvops_select_xen(struct pvk_shared_info *shared)
