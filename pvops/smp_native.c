@@ -36,6 +36,7 @@
 
 #include "pvops_internal.h"
 #include "smp_native.h"
+#include "../smp/smp_internal.h"
 
 #define APIC_ID			0x020
 #define APIC_TPR		0x080
@@ -272,15 +273,24 @@ int pvk_native_smp_init(const uint32_t *apic_ids, unsigned int n,
 	return 0;
 }
 
-unsigned int pvk_native_smp_nr_cpus(void)
+/* smp/'s native steps: the count we were given, and "down" = in the halt
+ * loop of stop_self. The rest (the APIC of a new CPU) is done by
+ * pvk_native_ap_arrived() before the host's entry. */
+static int native_world_init(unsigned int *nr)
 {
-	return smp.ready ? smp.n : 1;
+	*nr = smp.ready ? smp.n : 1;
+	return 0;
 }
 
-bool pvk_native_smp_cpu_halted(unsigned int cpu)
+static bool native_world_is_down(unsigned int cpu)
 {
 	return cpu < PVK_MAX_CPUS && __atomic_load_n(&smp.halted[cpu], __ATOMIC_ACQUIRE);
 }
+
+const struct pvk_smp_world pvk_native_smp_world = {
+	.init = native_world_init,
+	.is_down = native_world_is_down,
+};
 
 /* On the new CPU, on its stack, before the host's entry (irqs off). */
 void pvk_native_ap_arrived(void)
