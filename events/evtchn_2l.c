@@ -33,7 +33,7 @@ static void mask_2l(pvk_evtchn_port_t port)
 
 static void unmask_2l(pvk_evtchn_port_t port)
 {
-	struct pvk_vcpu_info *v = &pvk_evtchn_si->vcpu_info[0];
+	struct pvk_vcpu_info *v = pvk_xen_vcpu_info(0);
 	pvk_xen_ulong_t sel_bit = (pvk_xen_ulong_t)1 << (port / PVK_EVTCHN_BITS);
 
 	pvk_evtchn_clear_bit(pvk_evtchn_si->evtchn_mask, port);
@@ -74,7 +74,7 @@ static int setup_port_2l(pvk_evtchn_port_t port)
 static void scan_2l(void)
 {
 	struct pvk_shared_info *si = pvk_evtchn_si;
-	struct pvk_vcpu_info *v = &si->vcpu_info[0];
+	struct pvk_vcpu_info *v = pvk_xen_vcpu_info(0);
 
 	for (unsigned int round = 0; round < DISPATCH_ROUNDS; round++) {
 		pvk_xen_ulong_t sel;

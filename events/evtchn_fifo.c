@@ -261,7 +261,7 @@ static void consume_one(unsigned int q, uint32_t *ready)
 
 static void scan_fifo(void)
 {
-	struct pvk_vcpu_info *v = &pvk_evtchn_si->vcpu_info[0];
+	struct pvk_vcpu_info *v = pvk_xen_vcpu_info(0);
 	unsigned int budget = SCAN_BUDGET;
 	uint32_t ready;
 

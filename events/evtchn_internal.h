@@ -7,6 +7,7 @@
 #define PVK_EVENTS_INTERNAL_H
 
 #include <pvkit/events.h>
+#include <pvkit/smp.h>
 
 /* The 2-level ABI: 64 words of 64 bits, one bit per port. */
 #define PVK_EVTCHN_BITS		(8 * sizeof(pvk_xen_ulong_t))

@@ -1,6 +1,7 @@
 /*
- * pvops/irq_xen.c - "interrupts" on Xen: the event upcall mask of this
- * vCPU's vcpu_info (1 = masked), and CR2 as Xen saved it there.
+ * pvops/irq_xen.c - "interrupts" on Xen: the event upcall mask of the
+ * calling vCPU's vcpu_info (1 = masked), CR2 as Xen saved it there, and
+ * where each vCPU's vcpu_info lives.
  *
  * Xen checks the mask only when it is about to deliver an upcall, which it
  * does on its way back to the guest. So enabling with an upcall already
@@ -9,26 +10,123 @@
  * instead, on whose return Xen delivers it. Clearing the mask before
  * reading pending closes the window: an event arriving after the read is
  * delivered on Xen's next exit because the mask is already 0.
+ *
+ * Per CPU: vcpus[cpu] is the vcpu_info that CPU uses. At first it is
+ * shared_info's legacy slot (the first PVK_XEN_LEGACY_MAX_VCPUS vCPUs
+ * have one); pvk_xen_vcpu_info_prepare() moves it into one kit page
+ * (VCPUOP_register_vcpu_info), where every vCPU, also those beyond the
+ * legacy slots, has its 64 bytes at offset cpu * 64. The irq ops find
+ * theirs with pvk_port_cpu_id() and one index: no lock, no atomic, as
+ * fast as the single-vCPU kit was.
  */
 #include <pvkit/hypercall.h>
+#include <pvkit/log.h>
 #include <pvkit/port.h>
+#include <pvkit/smp.h>
+#include <pvkit/xen/errno.h>
+#include <pvkit/xen/vcpu.h>
 #include <pvkit/xen/version.h>
 #include <pvkit/xen/xen.h>
 
 #include "pvops_internal.h"
 
-static struct pvk_vcpu_info *vcpu;
+/* One page holds the registered vcpu_info of every CPU the kit can have. */
+PVK_BUILD_BUG_ON(PVK_MAX_CPUS * sizeof(struct pvk_vcpu_info) > PVK_PAGE_SIZE);
 
-void pvk_xen_set_vcpu(struct pvk_vcpu_info *v)
+static struct pvk_vcpu_info *vcpus[PVK_MAX_CPUS];
+static struct pvk_vcpu_info *placed_page;	/* the kit page, once */
+static uint64_t placed;				/* bit cpu: registered */
+/* Serialises prepare (page allocation, a registration per CPU). */
+static struct pvk_lock place_lock;
+static bool place_lock_ready;
+
+void pvk_xen_set_shared_info_vcpus(struct pvk_shared_info *shared)
 {
-	vcpu = v;
+	if (!place_lock_ready) {
+		pvk_port_lock_init(&place_lock);
+		place_lock_ready = true;
+	}
+	for (unsigned int cpu = 0; cpu < PVK_MAX_CPUS; cpu++) {
+		/* A CPU whose vcpu_info Xen moved keeps it there: Xen no
+		 * longer updates the legacy slot. */
+		if (placed & (1ULL << cpu))
+			continue;
+		vcpus[cpu] = shared && cpu < PVK_XEN_LEGACY_MAX_VCPUS ?
+			     &shared->vcpu_info[cpu] : NULL;
+	}
+}
+
+struct pvk_vcpu_info *pvk_xen_vcpu_info(unsigned int cpu)
+{
+	return cpu < PVK_MAX_CPUS ? PVK_READ_ONCE(vcpus[cpu]) : NULL;
 }
 
 struct pvk_vcpu_info *pvk_xen_vcpu(void)
 {
-	if (!vcpu)
-		pvk_port_panic("pvops xen: irq op before pvk_pvops_xen_set_shared_info()");
-	return vcpu;
+	struct pvk_vcpu_info *v = vcpus[pvk_port_cpu_id()];
+
+	if (!v)
+		pvk_port_panic("pvops xen: irq op before pvk_pvops_xen_set_shared_info() (or on a CPU without vcpu_info)");
+	return v;
+}
+
+/* Registration with Xen; place_lock held. */
+static int place(unsigned int cpu)
+{
+	struct pvk_vcpu_register_vcpu_info info;
+	struct pvk_vcpu_info *slot;
+	unsigned long flags = 0;
+	bool self = cpu == pvk_port_cpu_id();
+	long rc;
+
+	if (self && !vcpus[cpu])
+		return -PVK_XEN_ENODEV;	/* no shared_info: nothing to move */
+	if (!placed_page) {
+		placed_page = pvk_port_alloc_page();
+		if (!placed_page)
+			return -PVK_XEN_ENOMEM;
+	}
+	slot = &placed_page[cpu];
+	info.mfn = pvk_mfn_raw(pvk_port_pfn_to_mfn(pvk_port_virt_to_pfn(placed_page)));
+	info.offset = (uint32_t)(cpu * sizeof(struct pvk_vcpu_info));
+	info.rsvd = 0;
+	/*
+	 * On the calling CPU, upcalls stay masked across the move: Xen copies
+	 * the old vcpu_info (mask 1 included) into the new place, and the
+	 * mask we restore afterwards must be written to the new one.
+	 */
+	if (self)
+		flags = pvk_irq_save();
+	rc = pvk_hyp_vcpu_op(PVK_VCPUOP_register_vcpu_info, cpu, &info);
+	if (!rc) {
+		PVK_WRITE_ONCE(vcpus[cpu], slot);
+		placed |= 1ULL << cpu;
+	}
+	if (self)
+		pvk_restore_fl(flags);
+	if (rc)
+		pvk_err("pvops xen: VCPUOP_register_vcpu_info for vCPU %u refused: %ld",
+			cpu, rc);
+	return (int)rc;
+}
+
+int pvk_xen_vcpu_info_prepare(unsigned int cpu)
+{
+	int rc = 0;
+
+	if (cpu >= PVK_MAX_CPUS)
+		return -PVK_XEN_EINVAL;
+	if (!place_lock_ready) {
+		pvk_err("pvops xen: vcpu_info of vCPU %u prepared before pvk_pvops_xen_set_shared_info()",
+			cpu);
+		return -PVK_XEN_ENODEV;
+	}
+	pvk_port_lock(&place_lock);
+	/* Xen refuses a second registration (-EINVAL): done is done. */
+	if (!(placed & (1ULL << cpu)))
+		rc = place(cpu);
+	pvk_port_unlock(&place_lock);
+	return rc;
 }
 
 static unsigned long xen_save_fl(void)

@@ -41,6 +41,23 @@ static inline unsigned long guest_image_phys(const void *va)
 	return (unsigned long)va - PVK_GUEST_VIRT_BASE + PVK_GUEST_LOAD_PHYS;
 }
 
+/* ---- native_smp.c, entry_native.S: the CPUs of a native boot ---------- */
+/* The IDT vector of the kit's IPIs natively (entry_native.S's stub calls
+ * pvk_native_ipi_interrupt()); native.c puts it in the IDT. */
+#define GUEST_NATIVE_IPI_VECTOR	0xf8
+void guest_nirq_ipi(void);
+/* native.c: the PVH start info's physical address (identity-mapped). */
+extern unsigned long guest_native_hvm_start_info;
+/* CPUs from ACPI's MADT, low pages from the memory map, then
+ * pvk_native_smp_init(); returns how many CPUs can run (1 on any
+ * failure, logged). After pvk_native_timer_init(). */
+unsigned int guest_native_smp_init(void);
+/* The calling CPU's number (its local APIC id in the table given to the
+ * kit); 0 until guest_native_smp_init() succeeded. */
+unsigned int guest_native_cpu_id(void);
+/* The calling CPU's local APIC id (0 before the APIC is known). */
+uint32_t guest_native_apic_id(void);
+
 /* ---- boot.c: start of day ------------------------------------------- */
 extern const struct pvk_start_info *guest_start_info;
 __pvk_noreturn void guest_main(const struct pvk_start_info *si,

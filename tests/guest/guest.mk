@@ -33,6 +33,7 @@ GUEST_SRCS += cases/mm_p2m.c cases/mm_pagetables.c cases/mm_balloon.c cases/gran
 GUEST_SRCS += user/enter.S user/program.S user/syscall_native.S user/cpu.c user/uspace.c \
 	user/run.c cases/usermode.c
 GUEST_SRCS += cases/mm_va_run.c
+GUEST_SRCS += native_smp.c
 GUEST_SRCS += cases/upcall_reentry.c
 # Every SMP test file, cases/smp*.c (smp.c first, then the others by name).
 GUEST_SRCS += $(patsubst $(GUEST_DIR)/%,%,$(sort $(wildcard $(GUEST_DIR)/cases/smp*.c)))
