@@ -79,9 +79,12 @@ unsigned int unit_fake_pages_freed(void)
 	return xen.freed;
 }
 
+/* The CPU a test thread plays (test_smp.c runs several); 0 by default. */
+__thread unsigned int unit_cpu_id;
+
 unsigned int pvk_port_cpu_id(void)
 {
-	return 0;
+	return unit_cpu_id;
 }
 
 void pvk_port_lock_init(struct pvk_lock *lock)
