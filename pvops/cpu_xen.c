@@ -3,11 +3,17 @@
  * ring 3, so each op is a hypercall, or an instruction Xen traps and
  * emulates for the guest kernel (control register reads, rdmsr/wrmsr,
  * wbinvd), or the forced-emulation form of cpuid.
+ *
+ * Xen keeps a trap table, GDT and kernel stack per vCPU; so does this
+ * file (indexed by pvk_port_cpu_id()), and a vCPU started by
+ * pvops/smp_xen.c begins with the trap table and GDT its starter loaded
+ * last (pvk_xen_cpu_fill_context()).
  */
 #include <pvkit/hypercall.h>
 #include <pvkit/log.h>
 #include <pvkit/mmu.h>
 #include <pvkit/port.h>
+#include <pvkit/smp.h>
 #include <pvkit/frame.h>
 #include <pvkit/xen/errno.h>
 #include <pvkit/xen/physdev.h>
@@ -96,10 +102,26 @@ static int xen_write_msr_safe(uint32_t msr, uint64_t val)
 	}
 }
 
-static struct pvk_trap_info trap_table[NR_VECTORS + 1];	/* + terminator */
+/* What each vCPU loaded last: a new vCPU inherits its starter's. */
+struct xen_cpu_state {
+	struct pvk_trap_info trap_table[NR_VECTORS + 1];	/* + terminator */
+	pvk_mfn_t gdt_frame;
+	unsigned int gdt_entries;	/* 0: Xen's flat selectors only */
+	/* The TSS of the last load_tr: Xen has the real one; this is the
+	 * host's record of rsp0, kept current by stack_switch. */
+	struct pvk_tss *cur_tss;
+};
+static struct xen_cpu_state cpu_state[PVK_MAX_CPUS];
+
+static struct xen_cpu_state *this_cpu(void)
+{
+	return &cpu_state[pvk_port_cpu_id()];
+}
 
 static int xen_load_idt(const struct pvk_trap_desc *traps, unsigned int count)
 {
+	struct pvk_trap_info *trap_table = this_cpu()->trap_table;
+
 	if (count > NR_VECTORS)
 		return -PVK_XEN_EINVAL;
 	for (unsigned int i = 0; i < count; i++) {
@@ -142,7 +164,26 @@ static int xen_load_gdt(void *table, unsigned int entries)
 		return rc;
 	}
 	frame = mfn_of(table);
-	return (int)pvk_hyp_set_gdt(&frame, entries);
+	rc = (int)pvk_hyp_set_gdt(&frame, entries);
+	if (!rc) {
+		this_cpu()->gdt_frame = frame;
+		this_cpu()->gdt_entries = entries;
+	}
+	return rc;
+}
+
+void pvk_xen_cpu_fill_context(struct pvk_vcpu_guest_context *c)
+{
+	const struct xen_cpu_state *s = this_cpu();
+
+	/* Xen's trap_ctxt is indexed by vector; the table set_trap_table
+	 * took is a list ended by a zero address. */
+	for (unsigned int i = 0; i < NR_VECTORS && s->trap_table[i].address; i++)
+		c->trap_ctxt[s->trap_table[i].vector] = s->trap_table[i];
+	if (s->gdt_entries) {
+		c->gdt_frames[0] = pvk_mfn_raw(s->gdt_frame);
+		c->gdt_ents = s->gdt_entries;
+	}
 }
 
 static int xen_write_desc(void *table, unsigned int index, uint64_t desc)
@@ -186,13 +227,10 @@ static int xen_load_ldt(__pvk_unused unsigned int selector, void *ldt, unsigned 
 	return (int)rc;
 }
 
-/* The TSS of the last load_tr: Xen has the real one; this is the host's
- * record of rsp0, kept current by stack_switch. */
-static struct pvk_tss *cur_tss;
-
 static int xen_stack_switch(unsigned long rsp)
 {
 	int rc = (int)pvk_hyp_stack_switch(PVK_FLAT_KERNEL_SS, rsp);
+	struct pvk_tss *cur_tss = this_cpu()->cur_tss;
 
 	if (!rc && cur_tss)
 		cur_tss->rsp0 = rsp;
@@ -212,7 +250,7 @@ static int xen_load_tr(__pvk_unused unsigned int selector, struct pvk_tss *tss)
 	}
 	rc = (int)pvk_hyp_stack_switch(PVK_FLAT_KERNEL_SS, tss->rsp0);
 	if (!rc)
-		cur_tss = tss;
+		this_cpu()->cur_tss = tss;
 	return rc;
 }
 
@@ -245,7 +283,7 @@ static void xen_safe_halt(void)
 static void xen_halt(void)
 {
 	if (PVK_READ_ONCE(pvk_xen_vcpu()->evtchn_upcall_mask)) {
-		pvk_hyp_vcpu_op(PVK_VCPUOP_down, 0, NULL);
+		pvk_hyp_vcpu_op(PVK_VCPUOP_down, pvk_port_cpu_id(), NULL);
 		pvk_port_panic("pvops xen: halt with upcalls masked: VCPUOP_down returned");
 	}
 	xen_safe_halt();

@@ -13,6 +13,7 @@
 #include <pvkit/xen/xen.h>
 
 #include "pvops_internal.h"
+#include "../smp/smp_internal.h"
 
 struct pvk_pvops pvk_pvops = PVK_PVOPS_MISSING_INIT("none");
 
@@ -45,6 +46,8 @@ void pvk_pvops_select_native(void)
 	pvk_pvops.mmu = pvk_native_mmu_ops;
 	pvk_native_time_calibrate();
 	pvk_pvops.time = pvk_native_time_ops;
+	pvk_pvops.smp = pvk_native_smp_ops;
+	pvk_smp_world = &pvk_native_smp_world;
 	pvk_pvops.name = "native";
 }
 
@@ -71,6 +74,8 @@ void pvk_pvops_select_xen(struct pvk_shared_info *shared)
 		.set_pte = pvk_mmu_xen_set_pte,
 	};
 	pvk_pvops.time = pvk_xen_time_ops;
+	pvk_pvops.smp = pvk_xen_smp_ops;
+	pvk_smp_world = &pvk_xen_smp_world;
 	pvk_pvops_xen_set_shared_info(shared);
 	pvk_pvops.name = "xen";
 }

@@ -25,6 +25,11 @@ extern const struct pvk_pvops_time pvk_native_time_ops;
 void pvk_native_time_calibrate(void);
 uint64_t pvk_native_clock_ns(void);	/* time_native.c, for rtc_native.c's table */
 bool pvk_native_time_ready(void);	/* time_native.c: calibrated */
+volatile uint32_t *pvk_native_apic_mmio(void);	/* timer_native.c: NULL before init */
+/* smp_native.c: the smp group and smp/'s native steps. */
+extern const struct pvk_pvops_smp pvk_native_smp_ops;
+struct pvk_smp_world;
+extern const struct pvk_smp_world pvk_native_smp_world;
 
 /* The Xen PV world. */
 extern const struct pvk_pvops_cpu pvk_xen_cpu_ops;
@@ -37,6 +42,16 @@ struct pvk_vcpu_info *pvk_xen_vcpu(void);
  * (NULL: none until shared_info is given). */
 void pvk_xen_set_shared_info_vcpus(struct pvk_shared_info *shared);
 unsigned long pvk_xen_read_cr2(void);
+/* smp_xen.c: the smp group and smp/'s Xen steps. */
+extern const struct pvk_pvops_smp pvk_xen_smp_ops;
+struct pvk_smp_world;
+extern const struct pvk_smp_world pvk_xen_smp_world;
+struct pvk_vcpu_guest_context;
+/* cpu_xen.c: a new vCPU's trap table and GDT: the calling vCPU's last
+ * load_idt and load_gdt. */
+void pvk_xen_cpu_fill_context(struct pvk_vcpu_guest_context *c);
+/* xen_callbacks.c: a new vCPU's event, failsafe and syscall callbacks. */
+void pvk_xen_callbacks_fill_context(struct pvk_vcpu_guest_context *c);
 
 static inline uint8_t pvk_inb(uint16_t port)
 {

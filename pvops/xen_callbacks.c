@@ -1,6 +1,7 @@
 /*
  * pvops/xen_callbacks.c - registers the syscall and failsafe callbacks
- * (pvops_callbacks.h) and decodes a failsafe callback.
+ * (pvops_callbacks.h), gives a new vCPU the same ones and the event
+ * upcall (Xen's callbacks are per vCPU), and decodes a failsafe callback.
  */
 #include <pvkit/hypercall.h>
 #include <pvkit/log.h>
@@ -9,6 +10,11 @@
 #include <pvkit/xen/arch-x86.h>
 #include <pvkit/xen/callback.h>
 #include <pvkit/xen/errno.h>
+
+#include "pvops_internal.h"
+
+/* events/upcall.S */
+void pvk_evtchn_upcall_entry(void);
 
 pvk_syscall_handler_t pvk_xen_syscall_handler;
 
@@ -40,6 +46,19 @@ int pvk_xen_callbacks_register(pvk_syscall_handler_t handler)
 	if (rc)
 		return rc;
 	return register_one(PVK_CALLBACKTYPE_failsafe, "failsafe", pvk_xen_failsafe_entry);
+}
+
+/* The boot vCPU registered them with CALLBACKOP_register; a new vCPU gets
+ * them in its VCPUOP_initialise context (smp_xen.c sets the matching
+ * "disables events" flags). The syscall callback only if the host gave a
+ * handler: without one a syscall from user mode is Xen's #GP, as on the
+ * boot vCPU. */
+void pvk_xen_callbacks_fill_context(struct pvk_vcpu_guest_context *c)
+{
+	c->event_callback_eip = (uint64_t)(unsigned long)pvk_evtchn_upcall_entry;
+	c->failsafe_callback_eip = (uint64_t)(unsigned long)pvk_xen_failsafe_entry;
+	if (pvk_xen_syscall_handler)
+		c->syscall_callback_eip = (uint64_t)(unsigned long)pvk_xen_syscall_entry;
 }
 
 /*

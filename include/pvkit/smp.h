@@ -80,9 +80,15 @@ static inline bool pvk_cpumask_empty(const struct pvk_cpumask *m)
 	return m->bits == 0;
 }
 
+/* A loop, not __builtin_popcountll: without -mpopcnt that is a call to
+ * libgcc's __popcountdi2, which freestanding kernels do not link. */
 static inline unsigned int pvk_cpumask_weight(const struct pvk_cpumask *m)
 {
-	return (unsigned int)__builtin_popcountll(m->bits);
+	unsigned int n = 0;
+
+	for (uint64_t b = m->bits; b; b &= b - 1)
+		n++;
+	return n;
 }
 
 /* Each CPU in *m, lowest first: for (cpu = pvk_cpumask_next(m, 0); cpu <

@@ -1,0 +1,309 @@
+/*
+ * smp/cpus.c - which CPUs there are and which are online: pvk_smp_init(),
+ * starting a CPU and waiting for it, the new CPU's first call, a CPU
+ * stopping itself, waiting for it to be down, and the per-CPU counters.
+ *
+ * The online set is one word changed with atomics: a CPU sets its own bit
+ * in pvk_smp_cpu_up_here() and clears it in pvk_smp_cpu_die_here(), so
+ * senders of IPIs and calls see it without a lock. Starts are serialised
+ * by start_lock (one start at a time; a start waits up to
+ * PVK_SMP_START_TIMEOUT_NS), which also guards the per-CPU start state.
+ */
+#include <pvkit/log.h>
+#include <pvkit/port.h>
+#include <pvkit/pvops.h>
+#include <pvkit/smp.h>
+#include <pvkit/xen/errno.h>
+
+#include "smp_internal.h"
+
+/* time/cpu.c (branch c12-time) provides these; until it is merged a
+ * missing one is skipped. */
+#pragma weak pvk_time_cpu_prepare
+#pragma weak pvk_time_cpu_up_here
+#pragma weak pvk_time_cpu_dead
+
+const struct pvk_smp_world *pvk_smp_world;
+uint64_t pvk_smp_online = 1;		/* CPU 0 runs from the start */
+
+/* Where a CPU is in its start, for the timeout's log. */
+enum start_stage {
+	STAGE_NEVER = 0,
+	STAGE_PREPARED,		/* per-CPU state ready */
+	STAGE_ISSUED,		/* pvops smp.cpu_start returned 0 */
+	STAGE_UP,		/* it called pvk_smp_cpu_up_here() */
+	STAGE_STOPPING,		/* it called pvk_smp_cpu_die_here() */
+	STAGE_STOPPED,		/* it entered stop_self */
+};
+
+static const char *const stage_names[] = {
+	[STAGE_NEVER] = "never started",
+	[STAGE_PREPARED] = "per-CPU state prepared, start not issued",
+	[STAGE_ISSUED] = "start issued, the CPU did not reach pvk_smp_cpu_up_here()",
+	[STAGE_UP] = "up",
+	[STAGE_STOPPING] = "stopping",
+	[STAGE_STOPPED] = "stopped",
+};
+
+struct smp_cpu {
+	struct pvk_smp_stats stats;
+	unsigned int stage;		/* enum start_stage, READ/WRITE_ONCE */
+} __attribute__((aligned(64)));	/* counters of different CPUs apart */
+
+static struct smp_cpu cpus[PVK_MAX_CPUS];
+static unsigned int nr_possible = 1;
+static bool initialised;
+static struct pvk_lock start_lock;
+
+bool pvk_smp_initialised(void)
+{
+	return PVK_READ_ONCE(initialised);
+}
+
+struct pvk_smp_stats *pvk_smp_stats_of(unsigned int cpu)
+{
+	return &cpus[cpu < PVK_MAX_CPUS ? cpu : 0].stats;
+}
+
+void pvk_smp_relax(void)
+{
+	const struct pvk_smp_world *w = PVK_READ_ONCE(pvk_smp_world);
+
+	if (w && w->relax)
+		w->relax();
+	else
+		__asm__ __volatile__("pause" ::: "memory");
+}
+
+int pvk_smp_init(void)
+{
+	const struct pvk_smp_world *w = pvk_smp_world;
+	unsigned int nr = 1;
+	int rc;
+
+	if (initialised) {
+		pvk_err("smp: pvk_smp_init() called twice");
+		return -PVK_XEN_EEXIST;
+	}
+	pvk_port_lock_init(&start_lock);
+	if (w && w->init) {
+		rc = w->init(&nr);
+		if (rc) {
+			pvk_err("smp: %s: CPU 0's set-up failed: %d; one CPU only",
+				pvk_pvops_name(), rc);
+			return rc;
+		}
+	}
+	if (nr > PVK_MAX_CPUS) {
+		pvk_warn("smp: %u CPUs, the kit drives %u (CONFIG_PVK_NR_CPUS): CPUs %u.. are never started",
+			 nr, PVK_MAX_CPUS, PVK_MAX_CPUS);
+		nr = PVK_MAX_CPUS;
+	}
+	if (!nr)
+		nr = 1;
+	cpus[0].stage = STAGE_UP;
+	cpus[0].stats.starts = 1;
+	nr_possible = nr;
+	__atomic_store_n(&initialised, true, __ATOMIC_RELEASE);
+	pvk_info("smp: %s: %u possible CPU%s", pvk_pvops_name(), nr, nr == 1 ? "" : "s");
+	return 0;
+}
+
+unsigned int pvk_smp_nr_possible(void)
+{
+	return PVK_READ_ONCE(nr_possible);
+}
+
+bool pvk_smp_cpu_online(unsigned int cpu)
+{
+	return cpu < PVK_MAX_CPUS && (pvk_smp_online_bits() >> cpu) & 1;
+}
+
+void pvk_smp_online_mask(struct pvk_cpumask *out)
+{
+	out->bits = pvk_smp_online_bits();
+}
+
+unsigned int pvk_smp_nr_online(void)
+{
+	struct pvk_cpumask m = { pvk_smp_online_bits() };
+
+	return pvk_cpumask_weight(&m);
+}
+
+static int check_start(unsigned int cpu, const struct pvk_cpu_boot *boot)
+{
+	if (!initialised) {
+		pvk_err("smp: start of CPU %u before pvk_smp_init()", cpu);
+		return -PVK_XEN_EINVAL;
+	}
+	if (cpu == 0 || cpu >= nr_possible) {
+		pvk_err("smp: CPU %u cannot be started (CPUs 1..%u can)", cpu, nr_possible - 1);
+		return -PVK_XEN_EINVAL;
+	}
+	if (pvk_smp_cpu_online(cpu)) {
+		pvk_err("smp: CPU %u is already online", cpu);
+		return -PVK_XEN_EINVAL;
+	}
+	if (!boot || !boot->entry || !boot->stack_top || (boot->stack_top & 15)) {
+		pvk_err("smp: CPU %u: boot needs an entry and a 16-byte aligned stack_top (0x%lx)",
+			cpu, boot ? boot->stack_top : 0UL);
+		return -PVK_XEN_EINVAL;
+	}
+	return 0;
+}
+
+int pvk_smp_cpu_start(unsigned int cpu, const struct pvk_cpu_boot *boot)
+{
+	const struct pvk_smp_world *w = pvk_smp_world;
+	uint64_t deadline;
+	unsigned int stage;
+	int rc;
+
+	rc = check_start(cpu, boot);
+	if (rc)
+		return rc;
+	/* A CPU still on its way down must be down before it is woken:
+	 * Xen's VCPUOP_up of a vCPU not yet down is a no-op. */
+	if (PVK_READ_ONCE(cpus[cpu].stage) == STAGE_STOPPING &&
+	    pvk_smp_cpu_wait_down(cpu, PVK_SMP_START_TIMEOUT_NS)) {
+		pvk_err("smp: CPU %u is still going down; not started", cpu);
+		return -PVK_XEN_EBUSY;
+	}
+	pvk_port_lock(&start_lock);
+	if (w && w->prepare) {
+		rc = w->prepare(cpu);
+		if (rc) {
+			pvk_port_unlock(&start_lock);
+			pvk_err("smp: CPU %u: per-CPU set-up failed: %d", cpu, rc);
+			return rc;
+		}
+	}
+	rc = pvk_time_cpu_prepare ? pvk_time_cpu_prepare(cpu) : 0;
+	if (rc) {
+		pvk_port_unlock(&start_lock);
+		pvk_err("smp: CPU %u: timer set-up failed: %d", cpu, rc);
+		return rc;
+	}
+	/* ISSUED before the op: the CPU may reach pvk_smp_cpu_up_here()
+	 * before the op returns (natively cpu_start waits for it to leave
+	 * the trampoline). */
+	__atomic_store_n(&cpus[cpu].stage, STAGE_ISSUED, __ATOMIC_RELEASE);
+	rc = pvk_pvops.smp.cpu_start(cpu, boot);
+	if (rc) {
+		PVK_WRITE_ONCE(cpus[cpu].stage, STAGE_PREPARED);
+		pvk_port_unlock(&start_lock);
+		pvk_err("smp: CPU %u: %s start failed: %d", cpu, pvk_pvops_name(), rc);
+		return rc;
+	}
+	pvk_port_unlock(&start_lock);
+
+	/* Polled, not slept: the start is rare, the wait short, and the
+	 * host's wait may itself need this CPU's IPI set up. The world's
+	 * relax gives the physical CPU to the vCPU we wait for. */
+	deadline = pvk_clock_ns() + PVK_SMP_START_TIMEOUT_NS;
+	while (!pvk_smp_cpu_online(cpu)) {
+		if ((int64_t)(pvk_clock_ns() - deadline) > 0) {
+			stage = PVK_READ_ONCE(cpus[cpu].stage);
+			pvk_err("smp: CPU %u did not come up within %llu ms: %s",
+				cpu, (unsigned long long)(PVK_SMP_START_TIMEOUT_NS / 1000000),
+				stage < PVK_ARRAY_SIZE(stage_names) ? stage_names[stage] : "?");
+			return -PVK_XEN_ETIMEDOUT;
+		}
+		pvk_smp_relax();
+	}
+	return 0;
+}
+
+void pvk_smp_cpu_up_here(void)
+{
+	const struct pvk_smp_world *w = pvk_smp_world;
+	unsigned int cpu = pvk_port_cpu_id();
+	int rc;
+
+	if (cpu == 0 || cpu >= PVK_MAX_CPUS || PVK_READ_ONCE(cpus[cpu].stage) != STAGE_ISSUED) {
+		pvk_err("smp: pvk_smp_cpu_up_here() on CPU %u, which was not being started (pvk_port_cpu_id() wrong?)",
+			cpu);
+		pvk_port_panic("smp: pvk_smp_cpu_up_here() on a CPU not being started");
+	}
+	if (w && w->up_here) {
+		rc = w->up_here(cpu);
+		if (rc) {
+			pvk_err("smp: CPU %u: its own set-up failed: %d", cpu, rc);
+			pvk_port_panic("smp: a started CPU cannot set itself up");
+		}
+	}
+	rc = pvk_time_cpu_up_here ? pvk_time_cpu_up_here() : 0;
+	if (rc) {
+		pvk_err("smp: CPU %u: its timer set-up failed: %d", cpu, rc);
+		pvk_port_panic("smp: a started CPU cannot set up its timer");
+	}
+	pvk_smp_count(&cpus[cpu].stats.starts);
+	PVK_WRITE_ONCE(cpus[cpu].stage, STAGE_UP);
+	/* Release: everything set up above is visible to whoever sees the
+	 * bit (the starter, senders of IPIs). */
+	__atomic_fetch_or(&pvk_smp_online, 1ULL << cpu, __ATOMIC_RELEASE);
+}
+
+void pvk_smp_cpu_die_here(void)
+{
+	const struct pvk_smp_world *w = pvk_smp_world;
+	unsigned int cpu = pvk_port_cpu_id();
+
+	pvk_irq_disable();
+	if (cpu == 0 || cpu >= PVK_MAX_CPUS || !pvk_smp_cpu_online(cpu))
+		pvk_port_panic("smp: pvk_smp_cpu_die_here() on CPU 0 or on a CPU not online");
+	PVK_WRITE_ONCE(cpus[cpu].stage, STAGE_STOPPING);
+	/* Offline first: from here no new IPI or call is sent to it. */
+	__atomic_fetch_and(&pvk_smp_online, ~(1ULL << cpu), __ATOMIC_SEQ_CST);
+	/* Calls that were made before the bit went are still answered, so
+	 * that their callers do not wait for the timeout. */
+	pvk_smp_call_serve();
+	if (pvk_time_cpu_dead)
+		pvk_time_cpu_dead(cpu);
+	if (w && w->dead)
+		w->dead(cpu);
+	pvk_smp_count(&cpus[cpu].stats.stops);
+	__atomic_store_n(&cpus[cpu].stage, STAGE_STOPPED, __ATOMIC_RELEASE);
+	pvk_pvops.smp.stop_self();
+}
+
+int pvk_smp_cpu_wait_down(unsigned int cpu, uint64_t timeout_ns)
+{
+	const struct pvk_smp_world *w = pvk_smp_world;
+	uint64_t deadline = pvk_clock_ns() + timeout_ns;
+
+	if (cpu == 0 || cpu >= nr_possible) {
+		pvk_err("smp: wait_down: CPU %u is not a secondary CPU", cpu);
+		return -PVK_XEN_EINVAL;
+	}
+	for (;;) {
+		if (__atomic_load_n(&cpus[cpu].stage, __ATOMIC_ACQUIRE) == STAGE_STOPPED &&
+		    (!w || !w->is_down || w->is_down(cpu)))
+			return 0;
+		if ((int64_t)(pvk_clock_ns() - deadline) > 0)
+			break;
+		pvk_smp_relax();
+	}
+	pvk_err("smp: CPU %u did not stop within %llu ms (%s)", cpu,
+		(unsigned long long)(timeout_ns / 1000000),
+		stage_names[PVK_READ_ONCE(cpus[cpu].stage) % PVK_ARRAY_SIZE(stage_names)]);
+	return -PVK_XEN_ETIMEDOUT;
+}
+
+int pvk_smp_get_stats(unsigned int cpu, struct pvk_smp_stats *out)
+{
+	const struct pvk_smp_stats *s;
+
+	if (cpu >= PVK_MAX_CPUS)
+		return -PVK_XEN_EINVAL;
+	s = &cpus[cpu].stats;
+	out->ipis_sent = __atomic_load_n(&s->ipis_sent, __ATOMIC_RELAXED);
+	out->ipis_received = __atomic_load_n(&s->ipis_received, __ATOMIC_RELAXED);
+	out->ipi_kinds_run = __atomic_load_n(&s->ipi_kinds_run, __ATOMIC_RELAXED);
+	out->calls_served = __atomic_load_n(&s->calls_served, __ATOMIC_RELAXED);
+	out->flushes = __atomic_load_n(&s->flushes, __ATOMIC_RELAXED);
+	out->starts = __atomic_load_n(&s->starts, __ATOMIC_RELAXED);
+	out->stops = __atomic_load_n(&s->stops, __ATOMIC_RELAXED);
+	return 0;
+}
