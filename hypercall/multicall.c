@@ -1,21 +1,23 @@
 /*
- * hypercall/multicall.c - the kit's multicall batcher: one locked queue.
+ * hypercall/multicall.c - the kit's multicall batcher: one queue per CPU.
  *
  * The public API of pvkit/multicall.h over one struct pvk_multicall_queue
- * (multicall_queue.c holds the logic), plus pvk_multicall_issue(), the one
- * place a batch is handed to Xen. The lock masks upcalls, so an event
- * handler cannot find the queue half-filled on its own CPU.
+ * per CPU (multicall_queue.c holds the logic), plus pvk_multicall_issue(),
+ * the one place a batch is handed to Xen. A queue is only ever touched by
+ * its own CPU, so it needs no lock: masking upcalls (pvk_irq_save()) is
+ * enough to keep an event handler on that CPU from finding it half-filled.
+ * Batches of different CPUs go to Xen independently; ordering holds per
+ * CPU, as it does for the caller's own code.
  */
 #include <pvkit/hypercall.h>
 #include <pvkit/multicall.h>
 #include <pvkit/port.h>
+#include <pvkit/pvops.h>
+#include <pvkit/smp.h>
 #include "multicall_queue.h"
 
-static struct {
-	struct pvk_lock lock;
-	bool ready;
-	struct pvk_multicall_queue queue;
-} batcher;
+static bool ready;
+static struct pvk_multicall_queue queues[PVK_MAX_CPUS];
 
 long pvk_multicall_issue(struct pvk_multicall_entry *entries, unsigned int n)
 {
@@ -24,45 +26,52 @@ long pvk_multicall_issue(struct pvk_multicall_entry *entries, unsigned int n)
 
 void pvk_multicall_init(void)
 {
-	pvk_port_lock_init(&batcher.lock);
-	pvk_multicall_queue_init(&batcher.queue);
-	batcher.ready = true;
+	for (unsigned int cpu = 0; cpu < PVK_MAX_CPUS; cpu++)
+		pvk_multicall_queue_init(&queues[cpu]);
+	ready = true;
 }
 
-static void lock(void)
+/* Masks upcalls and returns the calling CPU's queue (it stays on it). */
+static struct pvk_multicall_queue *get(unsigned long *flags)
 {
-	if (!batcher.ready)
+	unsigned int cpu;
+
+	if (!ready)
 		pvk_port_panic("pvkit: multicall batcher used before pvk_multicall_init()");
-	pvk_port_lock(&batcher.lock);
+	*flags = pvk_irq_save();
+	cpu = pvk_port_cpu_id();
+	if (cpu >= PVK_MAX_CPUS)
+		pvk_port_panic("pvkit: multicall from a CPU beyond PVK_MAX_CPUS");
+	return &queues[cpu];
 }
 
 int pvk_multicall_add(const struct pvk_multicall_op *op,
 		      struct pvk_multicall_failure *fail)
 {
-	int rc;
+	unsigned long flags;
+	struct pvk_multicall_queue *q = get(&flags);
+	int rc = pvk_multicall_queue_add(q, op, fail);
 
-	lock();
-	rc = pvk_multicall_queue_add(&batcher.queue, op, fail);
-	pvk_port_unlock(&batcher.lock);
+	pvk_restore_fl(flags);
 	return rc;
 }
 
 int pvk_multicall_flush(struct pvk_multicall_failure *fail)
 {
-	int rc;
+	unsigned long flags;
+	struct pvk_multicall_queue *q = get(&flags);
+	int rc = pvk_multicall_queue_flush(q, fail);
 
-	lock();
-	rc = pvk_multicall_queue_flush(&batcher.queue, fail);
-	pvk_port_unlock(&batcher.lock);
+	pvk_restore_fl(flags);
 	return rc;
 }
 
 unsigned int pvk_multicall_pending(void)
 {
-	unsigned int n;
+	unsigned long flags;
+	struct pvk_multicall_queue *q = get(&flags);
+	unsigned int n = q->count;
 
-	lock();
-	n = batcher.queue.count;
-	pvk_port_unlock(&batcher.lock);
+	pvk_restore_fl(flags);
 	return n;
 }

@@ -2,8 +2,8 @@
  * hypercall/multicall_queue.h - the multicall batcher's state and pure logic.
  *
  * A queue is a plain struct with no lock and no Xen in it: the caller
- * provides mutual exclusion (today multicall.c's one lock; later, per-CPU
- * queues under masked upcalls), and the logic reaches Xen through exactly
+ * provides mutual exclusion (multicall.c: one queue per CPU, under masked
+ * upcalls), and the logic reaches Xen through exactly
  * one function, pvk_multicall_issue(). The kit defines that in multicall.c;
  * the host unit tests define their own and drive this logic directly.
  */

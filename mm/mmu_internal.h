@@ -6,8 +6,17 @@
 
 #include <pvkit/mmu.h>
 
-/* Counters, written by mmu_queue.c (under its lock) and mmu_map.c. */
-extern struct pvk_mmu_stats pvk_mmu_stats;
+#include <pvkit/port.h>
+#include <pvkit/smp.h>
+
+/* Counters per CPU, written by mmu_queue.c and mmu_map.c on their own CPU
+ * with upcalls masked; pvk_mmu_stats_snapshot() sums them. */
+extern struct pvk_mmu_stats pvk_mmu_stats_cpu[PVK_MAX_CPUS];
+
+static inline struct pvk_mmu_stats *pvk_mmu_this_stats(void)
+{
+	return &pvk_mmu_stats_cpu[pvk_port_cpu_id() % PVK_MAX_CPUS];
+}
 
 void pvk_mmu_queue_init(void);
 
@@ -17,7 +26,7 @@ void pvk_mmu_queue_init(void);
  * slot of parent set to hook; both in one batch, issued at once outside
  * lazy mode. The page belongs to the queue from this call on: if Xen does
  * not apply the hook, the kernel entry gets old_pte back and the page is
- * freed (pvk_port_free_page, called with the queue's lock held).
+ * freed (pvk_port_free_page, called with upcalls masked).
  */
 int pvk_mmu_queue_table(void *page, pvk_mfn_t kernel_l1, unsigned int kernel_slot,
 			uint64_t old_pte, pvk_mfn_t parent, unsigned int slot,

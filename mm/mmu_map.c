@@ -271,7 +271,7 @@ static void table_writable(void *page, long result)
 		return;
 	}
 	pvk_port_free_page(page);
-	pvk_mmu_stats.tables_freed++;
+	pvk_mmu_this_stats()->tables_freed++;
 }
 
 /*

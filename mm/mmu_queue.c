@@ -20,45 +20,75 @@
  * The queue owns such a frame until its batch is issued: if Xen did not
  * apply the hook, the kernel entry gets its old value back and the page
  * goes back to pvk_port_free_page(); the counters count only hooked frames.
+ *
+ * Per CPU: each CPU has its own queue, lazy mode, pending tables and
+ * counters (struct cpu_queue, indexed by pvk_port_cpu_id()), touched only
+ * by that CPU with upcalls masked (pvk_irq_save()), so no lock: an event
+ * handler on the same CPU cannot find a batch half-built, and no other CPU
+ * ever reaches it. A batch is issued by the CPU that queued it. The last
+ * refusal (pvk_mmu_last_error()) is one record for all CPUs: the latest
+ * one, whichever CPU saw it.
  */
 #include <pvkit/hypercall.h>
 #include <pvkit/log.h>
 #include <pvkit/mmu.h>
 #include <pvkit/port.h>
+#include <pvkit/pvops.h>
+#include <pvkit/smp.h>
 #include <pvkit/xen/errno.h>
 
 #include "mmu_internal.h"
 
 #define QUEUE_LEN	CONFIG_PVK_MMU_UPDATE_BATCH
 
-static struct pvk_mmu_update queue[QUEUE_LEN];
-static unsigned int queued;
-static bool lazy;
-static int lazy_error;
-static struct pvk_lock queue_lock;
-static struct pvk_mmu_error last_error;
-struct pvk_mmu_stats pvk_mmu_stats;
-
 /* New page-table frames of the queued batch: at is the index of the
  * read-only remap, at + 1 that of the hook. */
 #define PENDING_MAX	32
-static struct {
-	void *page;
-	uint64_t old_pte;	/* the kernel's entry before the remap */
-	unsigned int at;
-} pending[PENDING_MAX];
-static unsigned int npending;
+
+struct cpu_queue {
+	struct pvk_mmu_update queue[QUEUE_LEN];
+	unsigned int queued;
+	bool lazy;
+	int lazy_error;
+	struct {
+		void *page;
+		uint64_t old_pte;	/* the kernel's entry before the remap */
+		unsigned int at;
+	} pending[PENDING_MAX];
+	unsigned int npending;
+};
+
+static struct cpu_queue cpus[PVK_MAX_CPUS];
+static struct pvk_mmu_error last_error;
+struct pvk_mmu_stats pvk_mmu_stats_cpu[PVK_MAX_CPUS];
+
+/* Masks upcalls; the calling CPU's queue (the caller stays on it). */
+static struct cpu_queue *get(unsigned long *flags)
+{
+	unsigned int cpu;
+
+	*flags = pvk_irq_save();
+	cpu = pvk_port_cpu_id();
+	if (cpu >= PVK_MAX_CPUS)
+		pvk_port_panic("mmu: pvk_port_cpu_id() beyond PVK_MAX_CPUS");
+	return &cpus[cpu];
+}
+
+static void put(unsigned long flags)
+{
+	pvk_restore_fl(flags);
+}
 
 PVK_BUILD_BUG_ON(QUEUE_LEN < 2);	/* a new table is two entries */
 
 void pvk_mmu_queue_init(void)
 {
-	pvk_port_lock_init(&queue_lock);
+	/* Nothing to set up: the queues start empty (.bss). */
 }
 
-static void report(unsigned int index, unsigned int count, long rc)
+static void report(struct cpu_queue *q, unsigned int index, unsigned int count, long rc)
 {
-	const struct pvk_mmu_update *u = &queue[index];
+	const struct pvk_mmu_update *u = &q->queue[index];
 	uint64_t maddr = u->ptr & ~(uint64_t)PVK_MMU_CMD_MASK;
 
 	last_error.index = index;
@@ -67,7 +97,7 @@ static void report(unsigned int index, unsigned int count, long rc)
 	last_error.slot = (maddr & (PVK_PAGE_SIZE - 1)) / 8;
 	last_error.val = u->val;
 	last_error.rc = rc;
-	pvk_mmu_stats.refused++;
+	pvk_mmu_this_stats()->refused++;
 	pvk_err("mmu_update: Xen refused entry %u of %u: table mfn 0x%llx slot %u val 0x%llx cmd %u: error %ld",
 		index, count, (unsigned long long)(maddr >> PVK_PAGE_SHIFT), last_error.slot,
 		(unsigned long long)u->val, (unsigned int)(u->ptr & PVK_MMU_CMD_MASK), rc);
@@ -82,18 +112,18 @@ static void report(unsigned int index, unsigned int count, long rc)
  * its kernel mapping back (if the remap was applied) and is freed, or is
  * leaked with a message if even that fails.
  */
-static void settle_tables(unsigned int applied)
+static void settle_tables(struct cpu_queue *q, unsigned int applied)
 {
-	for (unsigned int i = 0; i < npending; i++) {
-		void *page = pending[i].page;
+	for (unsigned int i = 0; i < q->npending; i++) {
+		void *page = q->pending[i].page;
 		long rc = 0;
 
-		if (pending[i].at + 1 < applied) {
-			pvk_mmu_stats.tables_added++;
+		if (q->pending[i].at + 1 < applied) {
+			pvk_mmu_this_stats()->tables_added++;
 			continue;
 		}
-		if (pending[i].at < applied)
-			rc = pvk_hyp_update_va_mapping((unsigned long)page, pending[i].old_pte,
+		if (q->pending[i].at < applied)
+			rc = pvk_hyp_update_va_mapping((unsigned long)page, q->pending[i].old_pte,
 						       PVK_UVMF_INVLPG | PVK_UVMF_LOCAL);
 		if (rc) {
 			pvk_err("mmu: page-table page %p was not hooked in and cannot be made writable again (error %ld): leaked",
@@ -103,31 +133,31 @@ static void settle_tables(unsigned int applied)
 		pvk_err("mmu: page-table page %p was not hooked in: freed", page);
 		pvk_port_free_page(page);
 	}
-	npending = 0;
+	q->npending = 0;
 }
 
-/* Issues the queue; queue_lock held. */
-static int flush_locked(void)
+/* Issues q, the calling CPU's queue; upcalls masked. */
+static int flush_locked(struct cpu_queue *q)
 {
-	unsigned int count = queued, done = 0, stop;
+	unsigned int count = q->queued, done = 0, stop;
 	long rc;
 
 	if (!count)
 		return 0;
-	queued = 0;
-	pvk_mmu_stats.batches++;
-	rc = pvk_hyp_mmu_update(queue, count, &done, PVK_DOMID_SELF);
+	q->queued = 0;
+	pvk_mmu_this_stats()->batches++;
+	rc = pvk_hyp_mmu_update(q->queue, count, &done, PVK_DOMID_SELF);
 	if (rc == 0 && done == count) {
-		settle_tables(count);
+		settle_tables(q, count);
 		return 0;
 	}
 	if (rc == 0)	/* Xen said success but did not do everything */
 		rc = -PVK_XEN_EIO;
 	stop = done < count ? done : count - 1;
-	report(stop, count, rc);
-	settle_tables(stop);
-	if (lazy && !lazy_error)
-		lazy_error = (int)rc;
+	report(q, stop, count, rc);
+	settle_tables(q, stop);
+	if (q->lazy && !q->lazy_error)
+		q->lazy_error = (int)rc;
 	return (int)rc;
 }
 
@@ -137,33 +167,35 @@ static uint64_t pt_entry(pvk_mfn_t table, unsigned int slot)
 	return (pvk_mfn_raw(table) << PVK_PAGE_SHIFT) | (slot * 8ULL) | PVK_MMU_NORMAL_PT_UPDATE;
 }
 
-/* Adds one entry; queue_lock held and a slot free. */
-static void append_locked(uint64_t ptr, uint64_t val)
+/* Adds one entry; upcalls masked and a slot free. */
+static void append_locked(struct cpu_queue *q, uint64_t ptr, uint64_t val)
 {
-	queue[queued].ptr = ptr;
-	queue[queued].val = val;
-	queued++;
-	pvk_mmu_stats.updates++;
+	q->queue[q->queued].ptr = ptr;
+	q->queue[q->queued].val = val;
+	q->queued++;
+	pvk_mmu_this_stats()->updates++;
 }
 
 /* Adds one entry and issues the queue when full or outside lazy mode. */
-static int queue_locked(uint64_t ptr, uint64_t val)
+static int queue_locked(struct cpu_queue *q, uint64_t ptr, uint64_t val)
 {
-	append_locked(ptr, val);
-	if (!lazy || queued == QUEUE_LEN)
-		return flush_locked();
+	append_locked(q, ptr, val);
+	if (!q->lazy || q->queued == QUEUE_LEN)
+		return flush_locked(q);
 	return 0;
 }
 
 int pvk_mmu_set_entry(pvk_mfn_t table, unsigned int slot, uint64_t val)
 {
+	unsigned long flags;
+	struct cpu_queue *q;
 	int rc;
 
 	if (slot >= PVK_PT_ENTRIES)
 		pvk_port_panic("pvk_mmu_set_entry: slot beyond a page table");
-	pvk_port_lock(&queue_lock);
-	rc = queue_locked(pt_entry(table, slot), val);
-	pvk_port_unlock(&queue_lock);
+	q = get(&flags);
+	rc = queue_locked(q, pt_entry(table, slot), val);
+	put(flags);
 	return rc;
 }
 
@@ -171,79 +203,86 @@ int pvk_mmu_queue_table(void *page, pvk_mfn_t kernel_l1, unsigned int kernel_slo
 			uint64_t old_pte, pvk_mfn_t parent, unsigned int slot,
 			uint64_t hook)
 {
+	unsigned long flags;
+	struct cpu_queue *q;
 	int rc = 0;
 
 	if (kernel_slot >= PVK_PT_ENTRIES || slot >= PVK_PT_ENTRIES)
 		pvk_port_panic("pvk_mmu_queue_table: slot beyond a page table");
-	pvk_port_lock(&queue_lock);
+	q = get(&flags);
 	/* Both entries in one batch, so that the pending record is settled
 	 * by the one hypercall that carries them. */
-	if (QUEUE_LEN - queued < 2 || npending == PENDING_MAX)
-		rc = flush_locked();
+	if (QUEUE_LEN - q->queued < 2 || q->npending == PENDING_MAX)
+		rc = flush_locked(q);
 	if (rc) {
-		pvk_port_unlock(&queue_lock);
+		put(flags);
 		pvk_port_free_page(page);	/* still writable, never seen by Xen */
 		return rc;
 	}
-	pending[npending].page = page;
-	pending[npending].old_pte = old_pte;
-	pending[npending].at = queued;
-	npending++;
-	append_locked(pt_entry(kernel_l1, kernel_slot), old_pte & ~PVK_PTE_RW);
-	rc = queue_locked(pt_entry(parent, slot), hook);
-	pvk_port_unlock(&queue_lock);
+	q->pending[q->npending].page = page;
+	q->pending[q->npending].old_pte = old_pte;
+	q->pending[q->npending].at = q->queued;
+	q->npending++;
+	append_locked(q, pt_entry(kernel_l1, kernel_slot), old_pte & ~PVK_PTE_RW);
+	rc = queue_locked(q, pt_entry(parent, slot), hook);
+	put(flags);
 	return rc;
 }
 
 int pvk_mmu_set_m2p(pvk_mfn_t mfn, pvk_pfn_t pfn)
 {
+	unsigned long flags;
+	struct cpu_queue *q = get(&flags);
 	int rc;
 
-	pvk_port_lock(&queue_lock);
-	rc = queue_locked((pvk_mfn_raw(mfn) << PVK_PAGE_SHIFT) | PVK_MMU_MACHPHYS_UPDATE,
+	rc = queue_locked(q, (pvk_mfn_raw(mfn) << PVK_PAGE_SHIFT) | PVK_MMU_MACHPHYS_UPDATE,
 			  pvk_pfn_raw(pfn));
-	pvk_port_unlock(&queue_lock);
+	put(flags);
 	return rc;
 }
 
 int pvk_mmu_flush_queue(void)
 {
-	int rc;
+	unsigned long flags;
+	struct cpu_queue *q = get(&flags);
+	int rc = flush_locked(q);
 
-	pvk_port_lock(&queue_lock);
-	rc = flush_locked();
-	pvk_port_unlock(&queue_lock);
+	put(flags);
 	return rc;
 }
 
 void pvk_mmu_lazy_enter(void)
 {
-	pvk_port_lock(&queue_lock);
-	if (lazy)
+	unsigned long flags;
+	struct cpu_queue *q = get(&flags);
+
+	if (q->lazy)
 		pvk_port_panic("pvk_mmu_lazy_enter: already in lazy mode");
-	lazy = true;
-	lazy_error = 0;
-	pvk_port_unlock(&queue_lock);
+	q->lazy = true;
+	q->lazy_error = 0;
+	put(flags);
 }
 
 int pvk_mmu_lazy_leave(void)
 {
+	unsigned long flags;
+	struct cpu_queue *q = get(&flags);
 	int rc;
 
-	pvk_port_lock(&queue_lock);
-	if (!lazy)
+	if (!q->lazy)
 		pvk_port_panic("pvk_mmu_lazy_leave: not in lazy mode");
-	flush_locked();
-	rc = lazy_error;
-	lazy = false;
-	lazy_error = 0;
-	pvk_port_unlock(&queue_lock);
+	flush_locked(q);
+	rc = q->lazy_error;
+	q->lazy = false;
+	q->lazy_error = 0;
+	put(flags);
 	return rc;
 }
 
 bool pvk_mmu_lazy_active(void)
 {
-	return PVK_READ_ONCE(lazy);
+	/* One flag of this CPU's, read once: no need to mask upcalls. */
+	return PVK_READ_ONCE(cpus[pvk_port_cpu_id() % PVK_MAX_CPUS].lazy);
 }
 
 const struct pvk_mmu_error *pvk_mmu_last_error(void)
@@ -253,7 +292,14 @@ const struct pvk_mmu_error *pvk_mmu_last_error(void)
 
 void pvk_mmu_stats_snapshot(struct pvk_mmu_stats *out)
 {
-	pvk_port_lock(&queue_lock);
-	*out = pvk_mmu_stats;
-	pvk_port_unlock(&queue_lock);
+	*out = (struct pvk_mmu_stats){ 0 };
+	for (unsigned int cpu = 0; cpu < PVK_MAX_CPUS; cpu++) {
+		const struct pvk_mmu_stats *s = &pvk_mmu_stats_cpu[cpu];
+
+		out->updates += PVK_READ_ONCE(s->updates);
+		out->batches += PVK_READ_ONCE(s->batches);
+		out->refused += PVK_READ_ONCE(s->refused);
+		out->tables_added += PVK_READ_ONCE(s->tables_added);
+		out->tables_freed += PVK_READ_ONCE(s->tables_freed);
+	}
 }

@@ -17,6 +17,13 @@
  * both counters run on. A window long enough for the count to wrap (OUT
  * high) is measured again.
  * This assumes an invariant TSC, as every CPU of the last decade has.
+ *
+ * Several CPUs read their own TSCs, which firmware (or QEMU) starts in
+ * step but which may differ by a few cycles, so once a second CPU may
+ * read the clock (pvk_time_many_cpus) the clock keeps the largest value
+ * returned, in one atomic, and never returns less: monotonic across CPUs
+ * as on Xen. With one CPU that atomic is skipped (the TSC alone is
+ * monotonic there), so the single-CPU clock costs what it did.
  */
 #include <pvkit/log.h>
 #include <pvkit/port.h>
@@ -40,6 +47,7 @@
 #define WINDOW_TRIES		5
 
 static uint64_t tsc_base;	/* TSC at calibration = clock_ns() 0 */
+static uint64_t last_ns;	/* the largest value returned, several CPUs */
 static uint64_t ns_per_tsc_32;	/* ns per TSC tick, 32.32 fixed point */
 
 static uint64_t rdtsc(void)
@@ -131,6 +139,15 @@ bool pvk_native_time_ready(void)
 uint64_t pvk_native_clock_ns(void)
 {
 	unsigned __int128 d = rdtsc() - tsc_base;
+	uint64_t now = (uint64_t)((d * ns_per_tsc_32) >> 32), last;
 
-	return (uint64_t)((d * ns_per_tsc_32) >> 32);
+	if (!PVK_READ_ONCE(pvk_time_many_cpus))
+		return now;
+	last = __atomic_load_n(&last_ns, __ATOMIC_RELAXED);
+	do {
+		if (now <= last)
+			return last;
+	} while (!__atomic_compare_exchange_n(&last_ns, &last, now, false,
+					      __ATOMIC_RELAXED, __ATOMIC_RELAXED));
+	return now;
 }

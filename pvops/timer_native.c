@@ -31,7 +31,15 @@
  *   EOI               | 0x0b0  | 0, from pvk_native_timer_interrupt()
  *
  * Stopping writes initial count 0; an interrupt already raised still
- * arrives, and oneshot.c finds nothing due. The other LVT entries (LINT0
+ * arrives, and oneshot.c finds nothing due.
+ *
+ * Per CPU: every CPU's local APIC answers at the same physical address,
+ * each CPU reaching its own, so the one mapping serves all of them and
+ * arm/stop program the calling CPU's timer. A CPU started later
+ * (pvk_time_cpu_up_here(), the hardware's cpu_up_here) gets the boot
+ * CPU's set-up: the APIC enabled with the same spurious vector, divide by
+ * 16, the same timer vector, one-shot, and the boot CPU's calibration
+ * (every local APIC timer runs from the same bus clock). The other LVT entries (LINT0
  * carries the legacy PIC in virtual-wire mode) are left as they are.
  */
 #include <pvkit/log.h>
@@ -69,6 +77,7 @@
 static volatile uint32_t *apic;
 static uint64_t counts_per_ns_32;	/* 32.32 fixed point */
 static uint64_t chunk_ns;
+static uint8_t timer_vector, timer_spurious;	/* the boot CPU's, for the others */
 
 static uint32_t apic_read(unsigned int reg)
 {
@@ -79,6 +88,9 @@ static void apic_write(unsigned int reg, uint32_t v)
 {
 	apic[reg / 4] = v;
 }
+
+/* The mapped register page, NULL before pvk_native_timer_init(): smp_native.c's ICR. */
+volatile uint32_t *pvk_native_apic_mmio(void) { return apic; }
 
 int pvk_native_timer_probe(uint64_t *mmio_phys)
 {
@@ -198,10 +210,22 @@ static int lapic_stop(void)
 	return 0;
 }
 
+/* On a CPU just started, irqs off: its APIC and timer like the boot
+ * CPU's (calibrated there). */
+static int lapic_cpu_up_here(void)
+{
+	apic_write(APIC_SVR, SVR_APIC_ENABLE | timer_spurious);
+	apic_write(APIC_TIMER_DIVIDE, DIVIDE_BY_16);
+	apic_write(APIC_TIMER_INITIAL, 0);
+	apic_write(APIC_LVT_TIMER, timer_vector);	/* one-shot, unmasked */
+	return 0;
+}
+
 static const struct pvk_time_hw lapic_timer = {
 	.name = "local APIC timer (xAPIC, one-shot)",
 	.arm = lapic_arm,
 	.stop = lapic_stop,
+	.cpu_up_here = lapic_cpu_up_here,
 };
 
 int pvk_native_timer_init(void *mmio, uint8_t vector, uint8_t spurious_vector)
@@ -225,6 +249,8 @@ int pvk_native_timer_init(void *mmio, uint8_t vector, uint8_t spurious_vector)
 		 (unsigned long long)phys, vector,
 		 r.ecx & CPUID1_ECX_X2APIC ? "has" : "lacks");
 	apic = mmio;
+	timer_vector = vector;
+	timer_spurious = spurious_vector;
 	apic_write(APIC_SVR, SVR_APIC_ENABLE | spurious_vector);
 	rc = calibrate(vector);
 	if (rc) {

@@ -12,10 +12,24 @@
  * one's); callers are promised a monotonic clock, so the result never goes
  * below the largest value returned so far (an atomic maximum).
  *
+ * Per CPU: each vCPU reads its own record, in the vcpu_info it uses
+ * (pvk_xen_vcpu_info(): shared_info's slot, or the kit page
+ * VCPUOP_register_vcpu_info moved it to; Xen updates only the new place
+ * after a move). Xen keeps the vCPUs' records consistent to within its
+ * own error, not exactly: one vCPU's extrapolation may be a little behind
+ * another's. The same atomic maximum, shared by every CPU, makes the
+ * clock monotonic across CPUs too: a value read on one CPU is never above
+ * one read after it on another. It is the one the single-CPU clock had
+ * already, so one CPU pays nothing new; with several it is one contended
+ * cache line, bounced only when the clock moved on.
+ *
  * The wall clock (shared_info wc_*) is the Unix time at system time 0,
  * under its own version counter; adding system time gives "now".
  */
+#include <pvkit/port.h>
+#include <pvkit/smp.h>
 #include <pvkit/time.h>
+#include <pvkit/xen/xen.h>
 
 static struct pvk_shared_info *time_si;
 static uint64_t last_ns;
@@ -49,10 +63,13 @@ uint64_t pvk_time_now_ns(void)
 	uint64_t system_time, stamp, tsc, now, last;
 	uint32_t version, mul;
 	int8_t shift;
+	struct pvk_vcpu_info *vi;
 
 	if (!time_si)
 		return 0;
-	t = &time_si->vcpu_info[0].time;
+	/* NULL: the irq ops have no shared_info yet; time_init's is it. */
+	vi = pvk_xen_vcpu_info(pvk_port_cpu_id());
+	t = vi ? &vi->time : &time_si->vcpu_info[0].time;
 	do {
 		version = PVK_READ_ONCE(t->version);
 		pvk_barrier();	/* x86 keeps loads in order; the compiler must too */

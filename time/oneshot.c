@@ -31,34 +31,61 @@
  * per expiry, not two. It was a plain arm: should the hardware call it
  * passed, it fires at once and that expiry asks.
  *
- * The kit drives vCPU 0 only: state changes run with interrupts / upcalls
- * off (pvk_irq_save()) and the expiry path already runs so, no lock needed.
+ * Per CPU: each CPU has its own hardware one-shot (its vCPU's singleshot
+ * timer, its local APIC's), so each keeps its own pair of deadlines, its
+ * own record of what its hardware is armed for and its own counters, in
+ * arrays indexed by pvk_port_cpu_id(). The hardware's arm/stop act on the
+ * calling CPU's timer; an expiry is handled on the CPU that took it. All
+ * of a CPU's state is changed only on that CPU with interrupts / upcalls
+ * off (pvk_irq_save(), or the expiry path, which already runs so), so no
+ * lock is needed; other CPUs only read the counters (word-sized loads).
+ * The host's fn and arg are one for all CPUs (set once at init); the
+ * kit's fn and arg are per CPU (the flood hold-off of that CPU's events).
  */
 #include <pvkit/log.h>
 #include <pvkit/port.h>
 #include <pvkit/pvops.h>
+#include <pvkit/smp.h>
 #include <pvkit/time.h>
 #include <pvkit/xen/errno.h>
 
 #include "timer_internal.h"
 
+/* Owners: the host's (index HOST) and the kit's (KIT). */
+enum { HOST, KIT, NR_OWNERS };
+
 struct owner {
 	bool armed;
 	uint64_t deadline;	/* clock_ns(), when armed */
-	void (*fn)(void *arg);
-	void *arg;
-	uint64_t *fired;	/* this owner's count in stats */
+};
+
+/* One CPU's one-shot. */
+struct cpu_timer {
+	struct owner owner[NR_OWNERS];
+	void (*kit_fn)(void *arg);
+	void *kit_arg;
+	/* What program() last armed the hardware for; forgotten at each
+	 * expiry. */
+	bool hw_armed;
+	uint64_t hw_armed_for;
+	struct pvk_time_timer_stats stats;
 };
 
 static const struct pvk_time_hw *hw;
 static bool host_ready;	/* pvk_time_timer_init() done */
-static struct pvk_time_timer_stats stats;
-static struct owner host = { .fired = &stats.host_fired };
-static struct owner kit = { .fired = &stats.kit_fired };
-static struct owner *const owners[] = { &host, &kit };
-/* What program() last armed the hardware for; forgotten at each expiry. */
-static bool hw_armed;
-static uint64_t hw_armed_for;
+static void (*host_fn)(void *arg);
+static void *host_arg;
+static struct cpu_timer cpus[PVK_MAX_CPUS];
+
+/* The calling CPU's timer. */
+static struct cpu_timer *this_cpu(void)
+{
+	unsigned int cpu = pvk_port_cpu_id();
+
+	if (cpu >= PVK_MAX_CPUS)
+		pvk_port_panic("time: pvk_port_cpu_id() beyond PVK_MAX_CPUS");
+	return &cpus[cpu];
+}
 
 void pvk_time_timer_attach(const struct pvk_time_hw *h)
 {
@@ -69,81 +96,95 @@ void pvk_time_timer_attach(const struct pvk_time_hw *h)
 	hw = h;
 }
 
-static struct owner *earliest(void)
+static struct owner *earliest(struct cpu_timer *c)
 {
 	struct owner *e = NULL;
 
-	for (unsigned int i = 0; i < PVK_ARRAY_SIZE(owners); i++)
-		if (owners[i]->armed && (!e || owners[i]->deadline < e->deadline))
-			e = owners[i];
+	for (unsigned int i = 0; i < NR_OWNERS; i++)
+		if (c->owner[i].armed && (!e || c->owner[i].deadline < e->deadline))
+			e = &c->owner[i];
 	return e;
 }
 
-/* Arms the hardware for the earliest deadline, or stops it. */
-static int program(void)
+/* Arms this CPU's hardware for its earliest deadline, or stops it. */
+static int program(struct cpu_timer *c)
 {
-	struct owner *e = earliest();
+	struct owner *e = earliest(c);
 	int rc;
 
-	hw_armed = false;
+	c->hw_armed = false;
 	if (!e)
 		return hw->stop();
 	rc = hw->arm(e->deadline, false);
-	hw_armed = !rc;
-	hw_armed_for = e->deadline;
+	c->hw_armed = !rc;
+	c->hw_armed_for = e->deadline;
 	return rc;
 }
 
-static void deliver(uint64_t due_by)
+static void deliver(struct cpu_timer *c, uint64_t due_by)
 {
-	for (unsigned int i = 0; i < PVK_ARRAY_SIZE(owners); i++) {
-		struct owner *o = owners[i];
+	for (unsigned int i = 0; i < NR_OWNERS; i++) {
+		struct owner *o = &c->owner[i];
+		void (*fn)(void *arg) = i == HOST ? host_fn : c->kit_fn;
+		void *arg = i == HOST ? host_arg : c->kit_arg;
 
 		if (!o->armed || o->deadline > due_by)
 			continue;
 		o->armed = false;	/* before fn: it may arm again */
-		(*o->fired)++;
-		if (o->fn)
-			o->fn(o->arg);
+		if (i == HOST)
+			c->stats.host_fired++;
+		else
+			c->stats.kit_fired++;
+		if (fn)
+			fn(arg);
 	}
 }
 
 void pvk_time_timer_expired(void)
 {
-	uint64_t fired_before = stats.host_fired + stats.kit_fired;
+	struct cpu_timer *c = this_cpu();
+	uint64_t fired_before = c->stats.host_fired + c->stats.kit_fired;
 	struct owner *e;
 	int rc;
 
-	stats.expiries++;
-	hw_armed = false;	/* it fired: armed for nothing we know of */
-	deliver(pvk_clock_ns());
-	e = earliest();
+	c->stats.expiries++;
+	c->hw_armed = false;	/* it fired: armed for nothing we know of */
+	deliver(c, pvk_clock_ns());
+	e = earliest(c);
 	if (!e) {
 		rc = hw->stop();
-	} else if (hw_armed && hw_armed_for == e->deadline) {
+	} else if (c->hw_armed && c->hw_armed_for == e->deadline) {
 		rc = 0;		/* an fn re-armed it for this one */
 	} else {
 		rc = hw->arm(e->deadline, true);
 		if (rc == PVK_TIME_HW_PASSED) {
-			stats.hw_said_passed++;
-			deliver(e->deadline);
-			rc = program();
+			c->stats.hw_said_passed++;
+			deliver(c, e->deadline);
+			rc = program(c);
 		}
 	}
-	if (stats.host_fired + stats.kit_fired == fired_before)
-		stats.idle_expiries++;
+	if (c->stats.host_fired + c->stats.kit_fired == fired_before)
+		c->stats.idle_expiries++;
 	if (rc < 0)
-		pvk_err("time: re-arming the %s one-shot failed: %d", hw->name, rc);
+		pvk_err("time: re-arming the %s one-shot of CPU %u failed: %d", hw->name,
+			pvk_port_cpu_id(), rc);
 }
 
-static int owner_set(struct owner *o, bool armed, uint64_t deadline)
+/* Sets owner `which` of the calling CPU; with kit_fn for the kit's. */
+static int owner_set(unsigned int which, bool armed, uint64_t deadline,
+		     void (*kit_fn)(void *arg), void *kit_arg)
 {
 	unsigned long flags = pvk_irq_save();
+	struct cpu_timer *c = this_cpu();	/* irqs off: we stay on it */
 	int rc;
 
-	o->armed = armed;
-	o->deadline = deadline;
-	rc = program();
+	if (which == KIT) {
+		c->kit_fn = kit_fn;
+		c->kit_arg = kit_arg;
+	}
+	c->owner[which].armed = armed;
+	c->owner[which].deadline = deadline;
+	rc = program(c);
 	pvk_restore_fl(flags);
 	return rc;
 }
@@ -164,51 +205,86 @@ int pvk_time_timer_init(void (*fn)(void *arg), void *arg)
 		if (rc)
 			return rc;
 	}
-	host.fn = fn;
-	host.arg = arg;
+	host_fn = fn;
+	host_arg = arg;
 	host_ready = true;
 	pvk_info("time: one-shot timer on %s", hw->name);
 	return 0;
+}
+
+const struct pvk_time_hw *pvk_time_timer_hw(void)
+{
+	return hw;
+}
+
+bool pvk_time_timer_host_ready(void)
+{
+	return host_ready;
 }
 
 int pvk_time_timer_set(uint64_t deadline_ns)
 {
 	if (!host_ready)
 		return -PVK_XEN_ENODEV;
-	return owner_set(&host, true, deadline_ns);
+	return owner_set(HOST, true, deadline_ns, NULL, NULL);
 }
 
 int pvk_time_timer_stop(void)
 {
 	if (!host_ready)
 		return -PVK_XEN_ENODEV;
-	return owner_set(&host, false, 0);
+	return owner_set(HOST, false, 0, NULL, NULL);
 }
 
 int pvk_time_kit_timer_set(uint64_t deadline_ns, void (*fn)(void *arg), void *arg)
 {
-	unsigned long flags;
-	int rc;
-
 	if (!hw)
 		return -PVK_XEN_ENODEV;
+	return owner_set(KIT, true, deadline_ns, fn, arg);
+}
+
+void pvk_time_timer_cpu_drop(unsigned int cpu)
+{
+	unsigned long flags;
+	struct cpu_timer *c;
+
+	if (cpu >= PVK_MAX_CPUS)
+		return;
 	flags = pvk_irq_save();
-	kit.fn = fn;
-	kit.arg = arg;
-	rc = owner_set(&kit, true, deadline_ns);
+	c = &cpus[cpu];
+	c->owner[HOST].armed = false;
+	c->owner[KIT].armed = false;
+	if (hw && cpu == pvk_port_cpu_id())
+		program(c);	/* stops this CPU's hardware */
+	else
+		c->hw_armed = false;
 	pvk_restore_fl(flags);
-	return rc;
 }
 
 uint64_t pvk_time_timer_fired(void)
 {
-	return PVK_READ_ONCE(stats.host_fired);
+	uint64_t n = 0;
+
+	for (unsigned int cpu = 0; cpu < PVK_MAX_CPUS; cpu++)
+		n += PVK_READ_ONCE(cpus[cpu].stats.host_fired);
+	return n;
+}
+
+uint64_t pvk_time_timer_fired_cpu(unsigned int cpu)
+{
+	return cpu < PVK_MAX_CPUS ? PVK_READ_ONCE(cpus[cpu].stats.host_fired) : 0;
 }
 
 void pvk_time_timer_get_stats(struct pvk_time_timer_stats *out)
 {
-	unsigned long flags = pvk_irq_save();
+	*out = (struct pvk_time_timer_stats){ 0 };
+	for (unsigned int cpu = 0; cpu < PVK_MAX_CPUS; cpu++) {
+		const struct pvk_time_timer_stats *s = &cpus[cpu].stats;
 
-	*out = stats;
-	pvk_restore_fl(flags);
+		out->expiries += PVK_READ_ONCE(s->expiries);
+		out->idle_expiries += PVK_READ_ONCE(s->idle_expiries);
+		out->hw_said_passed += PVK_READ_ONCE(s->hw_said_passed);
+		out->host_fired += PVK_READ_ONCE(s->host_fired);
+		out->kit_fired += PVK_READ_ONCE(s->kit_fired);
+	}
 }

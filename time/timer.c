@@ -15,6 +15,15 @@
  * Every VIRQ_TIMER is an expiry for oneshot.c, which looks at the
  * deadlines, not at why Xen sent it (a host may run a periodic timer too).
  *
+ * Per vCPU: VIRQ_TIMER is a per-vCPU VIRQ, bound once for each vCPU (to
+ * it: its events arrive there); Xen lets a vCPU arm and stop only its own
+ * singleshot timer (VCPUOP_set/stop_singleshot_timer on another vCPU is
+ * -EINVAL), so arm and stop act on the calling CPU. A vCPU's periodic
+ * timer may be stopped from another one, before it first runs:
+ * pvk_time_cpu_prepare() does that and binds its VIRQ_TIMER. A vCPU taken
+ * down keeps its port (masked by events/ while it is down); started again
+ * it is not bound a second time (Xen would say -EEXIST).
+ *
  * Sleeping does not use the one-shot timer (that belongs to the host's
  * tick): it is SCHEDOP_poll on no ports with the deadline as timeout.
  * Xen blocks the vCPU until the timeout, or until an event needs delivery
@@ -25,6 +34,8 @@
 #include <pvkit/events.h>
 #include <pvkit/hypercall.h>
 #include <pvkit/log.h>
+#include <pvkit/port.h>
+#include <pvkit/smp.h>
 #include <pvkit/time.h>
 #include <pvkit/xen/errno.h>
 #include <pvkit/xen/sched.h>
@@ -32,7 +43,9 @@
 
 #include "timer_internal.h"
 
-static pvk_evtchn_port_t timer_port;
+/* Each vCPU's VIRQ_TIMER port, once bound. */
+static pvk_evtchn_port_t timer_port[PVK_MAX_CPUS];
+static bool timer_bound[PVK_MAX_CPUS];
 
 static bool timer_event(pvk_evtchn_port_t port, void *arg)
 {
@@ -48,7 +61,8 @@ static int xen_arm(uint64_t deadline_ns, bool ask_if_passed)
 		.timeout_abs_ns = deadline_ns,
 		.flags = ask_if_passed ? PVK_VCPU_SSHOTTMR_future : 0,
 	};
-	long rc = pvk_hyp_vcpu_op(PVK_VCPUOP_set_singleshot_timer, 0, &t);
+	long rc = pvk_hyp_vcpu_op(PVK_VCPUOP_set_singleshot_timer,
+				  pvk_port_cpu_id(), &t);
 
 	if (ask_if_passed && rc == -PVK_XEN_ETIME)
 		return PVK_TIME_HW_PASSED;
@@ -57,7 +71,8 @@ static int xen_arm(uint64_t deadline_ns, bool ask_if_passed)
 
 static int xen_stop(void)
 {
-	return (int)pvk_hyp_vcpu_op(PVK_VCPUOP_stop_singleshot_timer, 0, NULL);
+	return (int)pvk_hyp_vcpu_op(PVK_VCPUOP_stop_singleshot_timer,
+				    pvk_port_cpu_id(), NULL);
 }
 
 static const struct pvk_time_hw xen_singleshot = {
@@ -66,24 +81,47 @@ static const struct pvk_time_hw xen_singleshot = {
 	.stop = xen_stop,
 };
 
-int pvk_time_xen_timer_attach(void)
+/* Stops cpu's periodic timer and binds its VIRQ_TIMER (once). */
+static int cpu_timer_setup(unsigned int cpu, bool bind)
 {
 	long rc;
+
+	rc = pvk_hyp_vcpu_op(PVK_VCPUOP_stop_periodic_timer, cpu, NULL);
+	if (rc) {
+		pvk_err("time: VCPUOP_stop_periodic_timer of vCPU %u failed: %ld", cpu, rc);
+		return (int)rc;
+	}
+	if (!bind || timer_bound[cpu])
+		return 0;
+	rc = pvk_evtchn_bind_virq(PVK_VIRQ_TIMER, cpu, timer_event, NULL, &timer_port[cpu]);
+	if (rc) {
+		pvk_err("time: binding VIRQ_TIMER of vCPU %u failed: %ld", cpu, rc);
+		return (int)rc;
+	}
+	timer_bound[cpu] = true;
+	return 0;
+}
+
+int pvk_time_xen_timer_attach(void)
+{
+	int rc;
 
 	if (!pvk_time_now_ns()) {
 		pvk_err("time: no one-shot hardware: on Xen call pvk_time_init() first, natively pvk_native_timer_init()");
 		return -PVK_XEN_ENODEV;
 	}
-	rc = pvk_hyp_vcpu_op(PVK_VCPUOP_stop_periodic_timer, 0, NULL);
-	if (rc) {
-		pvk_err("time: VCPUOP_stop_periodic_timer failed: %ld", rc);
-		return (int)rc;
-	}
-	rc = pvk_evtchn_bind_virq(PVK_VIRQ_TIMER, 0, timer_event, NULL, &timer_port);
+	rc = cpu_timer_setup(0, true);
 	if (rc)
-		return (int)rc;
+		return rc;
 	pvk_time_timer_attach(&xen_singleshot);
 	return 0;
+}
+
+int pvk_time_xen_cpu_prepare(unsigned int cpu, bool bind)
+{
+	if (!pvk_time_now_ns())
+		return 0;	/* not on Xen: a native boot of a Xen-capable kit */
+	return cpu_timer_setup(cpu, bind);
 }
 
 int pvk_time_sleep_ns(uint64_t ns)

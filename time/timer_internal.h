@@ -11,4 +11,17 @@
  * whose host did not call pvk_native_timer_init()). */
 int pvk_time_xen_timer_attach(void);
 
+/* Xen, before cpu (not 0) first runs or runs again: its periodic timer
+ * stopped, its VIRQ_TIMER bound (once) when bind; 0 and nothing done when
+ * not on Xen. */
+int pvk_time_xen_cpu_prepare(unsigned int cpu, bool bind);
+
+/* oneshot.c: the attached hardware, NULL before. */
+const struct pvk_time_hw *pvk_time_timer_hw(void);
+/* oneshot.c: whether the host called pvk_time_timer_init(). */
+bool pvk_time_timer_host_ready(void);
+/* oneshot.c: cpu's deadlines dropped (its hardware stopped when cpu is the
+ * caller's). */
+void pvk_time_timer_cpu_drop(unsigned int cpu);
+
 #endif /* PVK_TIME_TIMER_INTERNAL_H */

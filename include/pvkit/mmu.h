@@ -14,8 +14,12 @@
  * the value and Xen's error code, recorded for pvk_mmu_last_error(), and
  * returned: it is never a crash.
  *
- * Limit: one vCPU at a time may use lazy mode (the queue is global and
- * protected by a lock, but a batch belongs to whoever opened lazy mode).
+ * Several CPUs: each CPU has its own update queue and lazy mode
+ * (pvk_port_cpu_id()); lazy_enter/leave, set_entry and flush act on the
+ * calling CPU's, and what a CPU queued is issued by that CPU. CPUs may
+ * use lazy mode at the same time. Page-table pages and frames the kit
+ * frees (unmap_range) reach pvk_port_free_page() only after the online
+ * CPUs' TLBs were flushed (pvkit/smp.h, TLB shootdown).
  */
 #ifndef PVKIT_MMU_H
 #define PVKIT_MMU_H

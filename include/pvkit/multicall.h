@@ -16,9 +16,11 @@
  * Ordering: queued calls reach Xen only at the flush. Code that makes a
  * direct hypercall depending on queued ones must flush first.
  *
- * Context: one queue for the whole kernel, protected by a pvk_lock (which
- * masks upcalls). Callbacks run under that lock: they must not queue
- * multicalls or flush (the lock is not recursive), nor sleep.
+ * Context: one queue per CPU (pvk_port_cpu_id()); each call acts on the
+ * calling CPU's with upcalls masked, so an event handler never finds it
+ * half-filled. What one CPU queued is issued by that CPU only: flush on
+ * the CPU that queued. Callbacks run with upcalls masked: they must not
+ * queue multicalls or flush (refused, -PVK_XEN_EDEADLK), nor sleep.
  */
 #ifndef PVKIT_MULTICALL_H
 #define PVKIT_MULTICALL_H
@@ -79,7 +81,7 @@ int pvk_multicall_add(const struct pvk_multicall_op *op,
  */
 int pvk_multicall_flush(struct pvk_multicall_failure *fail);
 
-/* Entries queued and not yet issued. */
+/* Entries queued on the calling CPU and not yet issued. */
 unsigned int pvk_multicall_pending(void);
 
 #endif /* PVKIT_MULTICALL_H */

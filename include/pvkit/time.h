@@ -92,8 +92,17 @@ struct pvk_time_hw {
 	const char *name;
 	int (*arm)(uint64_t deadline_ns, bool ask_if_passed);
 	int (*stop)(void);
+	/* On a CPU just started (pvk_time_cpu_up_here()): set up its own
+	 * timer like the boot CPU's (N: the local APIC); NULL: nothing to do
+	 * (X: prepared remotely, pvk_time_cpu_prepare()). */
+	int (*cpu_up_here)(void);
 };
 void pvk_time_timer_attach(const struct pvk_time_hw *hw);
+/* Set by pvk_time_cpu_prepare() (time/cpu.c) when a second CPU is about
+ * to start, never cleared: from then on the clocks (time/clock.c, the
+ * native TSC clock) keep the largest value returned across CPUs; before,
+ * the native one skips that atomic. */
+extern bool pvk_time_many_cpus;
 /* The hardware fired: upcall or interrupt context. */
 void pvk_time_timer_expired(void);
 /* The kit's deadline (one owner: the event channel flood release). fn runs

@@ -79,12 +79,13 @@ unsigned int unit_fake_pages_freed(void)
 	return xen.freed;
 }
 
-/* The CPU a test thread plays (test_smp.c runs several); 0 by default. */
-__thread unsigned int unit_cpu_id;
+/* The CPU the kit code under test runs on (per-CPU tests switch it;
+ * test_smp.c's threads each play one, so it is per thread). */
+__thread unsigned int unit_fake_cpu;
 
 unsigned int pvk_port_cpu_id(void)
 {
-	return unit_cpu_id;
+	return unit_fake_cpu;
 }
 
 void pvk_port_lock_init(struct pvk_lock *lock)
@@ -280,4 +281,39 @@ UNIT_TEST(mmu_table_flush_failure_before_queueing_frees)
 	CHECK_EQ(pvk_mmu_lazy_leave(), -PVK_XEN_EINVAL);	/* first error */
 	CHECK_EQ(xen.calls, 1);			/* nothing left to issue */
 	CHECK_EQ(added(), 0);
+}
+
+/* Per CPU: a batch CPU 0 builds in lazy mode is its own; CPU 1, not in
+ * lazy mode, writes at once, and CPU 0's batch still holds its 2 entries
+ * and nothing of CPU 1's. */
+UNIT_TEST(mmu_queue_per_cpu)
+{
+	setup();
+	pvk_mmu_lazy_enter();
+	CHECK_EQ(other(), 0);
+	CHECK_EQ(other(), 0);
+	CHECK_EQ(xen.calls, 0);
+	unit_fake_cpu = 1;
+	CHECK(!pvk_mmu_lazy_active());
+	CHECK_EQ(pvk_mmu_set_entry(pvk_mfn(0x400), 2, 5), 0);
+	CHECK_EQ(xen.calls, 1);
+	CHECK_EQ(xen.count[0], 1);
+	CHECK_EQ(xen.last[0].val, 5);
+	CHECK_EQ(pvk_mmu_flush_queue(), 0);	/* CPU 1's queue: empty */
+	CHECK_EQ(xen.calls, 1);
+	pvk_mmu_lazy_enter();			/* both CPUs lazy at once */
+	CHECK_EQ(pvk_mmu_set_entry(pvk_mfn(0x400), 3, 6), 0);
+	unit_fake_cpu = 0;
+	CHECK(pvk_mmu_lazy_active());
+	CHECK_EQ(pvk_mmu_lazy_leave(), 0);
+	CHECK_EQ(xen.calls, 2);
+	CHECK_EQ(xen.count[1], 2);
+	CHECK_EQ(xen.last[0].val, 0);
+	CHECK_EQ(xen.last[1].val, 0);
+	unit_fake_cpu = 1;
+	CHECK_EQ(pvk_mmu_lazy_leave(), 0);
+	CHECK_EQ(xen.calls, 3);
+	CHECK_EQ(xen.count[2], 1);
+	CHECK_EQ(xen.last[0].val, 6);
+	unit_fake_cpu = 0;
 }

@@ -9,6 +9,7 @@
  * as armed is the reference guest's test (pvops_time.c, events.c).
  */
 #include <pvkit/pvops.h>
+#include <pvkit/smp.h>
 #include <pvkit/time.h>
 #include <pvkit/xen/errno.h>
 #include "time/timer_internal.h"
@@ -57,6 +58,14 @@ int pvk_time_xen_timer_attach(void)
 	return 0;
 }
 
+/* time/cpu.c's Xen half: nothing to prepare on the fake hardware. */
+int pvk_time_xen_cpu_prepare(unsigned int cpu, bool bind)
+{
+	(void)cpu;
+	(void)bind;
+	return 0;
+}
+
 static unsigned long fake_save_fl(void) { return 0; }
 static void fake_restore_fl(unsigned long f) { (void)f; }
 static void fake_irq_disable(void) { }
@@ -80,9 +89,13 @@ static struct {
 	uint64_t period, due;
 } tick;
 
+extern unsigned int unit_fake_cpu;	/* test_mmu_queue.c */
+static unsigned int host_fn_cpu;	/* where host_fn last ran */
+
 static void host_fn(void *arg)
 {
 	(void)arg;
+	host_fn_cpu = unit_fake_cpu;
 	tick.calls++;
 	if (tick.period) {
 		tick.due += tick.period;
@@ -189,4 +202,55 @@ UNIT_TEST(oneshot_hw_passed_delivers)
 	CHECK_EQ(tick.calls, 1);
 	CHECK_EQ(b.hw_said_passed, a.hw_said_passed + 1);
 	CHECK_EQ(hw.stops, 1);
+}
+
+/*
+ * Per CPU: each CPU's deadlines are its own. CPU 1's expiry delivers CPU
+ * 1's host deadline only (counted for CPU 1), CPU 0's stays armed and is
+ * delivered by CPU 0's expiry; a kit deadline set on CPU 1 fires there.
+ */
+UNIT_TEST(oneshot_per_cpu)
+{
+	uint64_t f0, f1;
+
+	setup();
+	f0 = pvk_time_timer_fired_cpu(0);
+	f1 = pvk_time_timer_fired_cpu(1);
+	CHECK_EQ(pvk_time_timer_set(now + 5 * MS), 0);
+	unit_fake_cpu = 1;
+	CHECK_EQ(pvk_time_timer_set(now + 2 * MS), 0);
+	CHECK_EQ(pvk_time_kit_timer_set(now + 3 * MS, kit_fn, NULL), 0);
+	CHECK_EQ(hw.deadline, now + 2 * MS);	/* CPU 1's earliest */
+	now += 5 * MS;				/* all of them due */
+	pvk_time_timer_expired();		/* CPU 1's hardware fired */
+	CHECK_EQ(tick.calls, 1);
+	CHECK_EQ(host_fn_cpu, 1);
+	CHECK_EQ(kit_calls, 1);
+	CHECK_EQ(pvk_time_timer_fired_cpu(1), f1 + 1);
+	CHECK_EQ(pvk_time_timer_fired_cpu(0), f0);
+	CHECK_EQ(hw.stops, 1);			/* CPU 1: nothing left */
+	unit_fake_cpu = 0;
+	pvk_time_timer_expired();		/* CPU 0's */
+	CHECK_EQ(tick.calls, 2);
+	CHECK_EQ(host_fn_cpu, 0);
+	CHECK_EQ(kit_calls, 1);			/* the kit's was CPU 1's */
+	CHECK_EQ(pvk_time_timer_fired_cpu(0), f0 + 1);
+	CHECK_EQ(pvk_time_timer_fired(), f0 + f1 + 2);
+}
+
+/* A CPU going down drops its deadlines; the others keep theirs. */
+UNIT_TEST(oneshot_cpu_dead_drops_its_deadlines)
+{
+	setup();
+	CHECK_EQ(pvk_time_timer_set(now + 5 * MS), 0);
+	unit_fake_cpu = 2;
+	CHECK_EQ(pvk_time_timer_set(now + 1 * MS), 0);
+	pvk_time_cpu_dead(2);			/* on itself: stops it */
+	CHECK_EQ(hw.stops, 1);
+	now += 5 * MS;
+	pvk_time_timer_expired();		/* a late interrupt on CPU 2 */
+	CHECK_EQ(tick.calls, 0);
+	unit_fake_cpu = 0;
+	pvk_time_timer_expired();
+	CHECK_EQ(tick.calls, 1);
 }

@@ -98,7 +98,7 @@ static void setup(uint64_t online)
 	sends = 0;
 	flush_calls = 0;
 	flush_rc = 0;
-	unit_cpu_id = 0;
+	unit_fake_cpu = 0;
 }
 
 static void teardown(void)
@@ -192,7 +192,7 @@ UNIT_TEST(smp_ipi_kinds_coalesce_and_skip_offline)
 	CHECK_EQ(pvk_smp_send_ipi_mask(&two, 2), -PVK_XEN_ENODEV);
 	CHECK_EQ(sends, 3);
 
-	unit_cpu_id = 1;
+	unit_fake_cpu = 1;
 	pvk_smp_ipi_received();
 	CHECK_EQ(handler_runs, 1);	/* three sends, one pending kind */
 	CHECK_EQ(handler_kind, 2);
@@ -202,9 +202,9 @@ UNIT_TEST(smp_ipi_kinds_coalesce_and_skip_offline)
 	CHECK_EQ(handler_runs, 1);
 
 	/* A kind without a handler is dropped, not run. */
-	unit_cpu_id = 0;
+	unit_fake_cpu = 0;
 	CHECK_EQ(pvk_smp_send_ipi(2, 5), 0);
-	unit_cpu_id = 2;
+	unit_fake_cpu = 2;
 	pvk_smp_ipi_received();
 	CHECK_EQ(handler_runs, 1);
 	CHECK_EQ(pvk_smp_get_stats(2, &st), 0);
@@ -242,7 +242,7 @@ static void *played(void *arg)
 {
 	struct played_cpu *p = arg;
 
-	unit_cpu_id = p->cpu;
+	unit_fake_cpu = p->cpu;
 	if (!pvk_cpumask_empty(&p->call_to)) {
 		while (!__atomic_load_n(&go, __ATOMIC_SEQ_CST))
 			sched_yield();
@@ -348,9 +348,9 @@ UNIT_TEST(smp_call_timeout_names_cpus_and_withdraws)
 	CHECK_EQ(ran_on, 0x2);
 	/* Withdrawn: CPU 2 looking now finds nothing to run. */
 	pvk_smp_get_stats(2, &before);
-	unit_cpu_id = 2;
+	unit_fake_cpu = 2;
 	pvk_smp_call_serve();
-	unit_cpu_id = 0;
+	unit_fake_cpu = 0;
 	pvk_smp_get_stats(2, &after);
 	CHECK_EQ(after.calls_served, before.calls_served);
 	CHECK_EQ(fn_runs, 1);
