@@ -3,6 +3,8 @@
  * themselves, for a kernel running in ring 0.
  */
 #include <pvkit/log.h>
+#include <pvkit/port.h>
+#include <pvkit/smp.h>
 #include <pvkit/xen/errno.h>
 
 #include "pvops_internal.h"
@@ -30,6 +32,8 @@ struct desc_ptr {
 	uint64_t base;
 } __attribute__((packed));
 
+/* One IDT for every CPU: started CPUs load the boot CPU's (smp_native.c),
+ * so load_idt on any CPU changes it for all. */
 static struct idt_gate idt[IDT_ENTRIES] __attribute__((aligned(16)));
 
 static void native_cpuid(uint32_t leaf, uint32_t subleaf, struct pvk_cpuid_regs *r)
@@ -120,8 +124,10 @@ static int native_write_desc(void *table, unsigned int index, uint64_t desc)
 #define DESC_LDT		0x2	/* system descriptor types */
 #define DESC_TSS_AVAILABLE	0x9
 
-/* The TSS of the last load_tr: where stack_switch writes rsp0. */
-static struct pvk_tss *cur_tss;
+/* Each CPU's TSS of its last load_tr: where its stack_switch writes rsp0.
+ * The GDT slot may be shared: ltr caches the descriptor in TR, and the slot
+ * is rewritten "available" before each ltr. */
+static struct pvk_tss *cur_tss[PVK_MAX_CPUS];
 
 /*
  * Write a 16-byte long-mode system descriptor (an LDT or a TSS) at the
@@ -171,27 +177,41 @@ static int native_load_ldt(unsigned int selector, void *ldt, unsigned int entrie
 
 /* The descriptor is written "available" each time, so loading a TSS again
  * (ltr marks it busy) works. */
+/* Two CPUs loading their TSS through one GDT slot: the write and its ltr
+ * go together (not a hot path). */
+static int tr_lock;
+
 static int native_load_tr(unsigned int selector, struct pvk_tss *tss)
 {
+	unsigned int cpu = pvk_port_cpu_id();
 	int rc;
 
+	if (cpu >= PVK_MAX_CPUS)
+		return -PVK_XEN_EINVAL;
 	tss->iomap_base = sizeof(*tss);		/* past the limit: no bitmap */
+	while (__atomic_exchange_n(&tr_lock, 1, __ATOMIC_ACQUIRE))
+		__asm__ __volatile__("pause");
 	rc = write_system_desc(selector, (unsigned long)tss, sizeof(*tss) - 1,
 			       DESC_TSS_AVAILABLE);
+	if (!rc)
+		__asm__ __volatile__("ltr %w0" : : "r"(selector) : "memory");
+	__atomic_store_n(&tr_lock, 0, __ATOMIC_RELEASE);
 	if (rc)
 		return rc;
-	__asm__ __volatile__("ltr %w0" : : "r"(selector) : "memory");
-	cur_tss = tss;
+	cur_tss[cpu] = tss;
 	return 0;
 }
 
 static int native_stack_switch(unsigned long rsp)
 {
-	if (!cur_tss) {
-		pvk_err("pvops native: stack_switch: no TSS loaded (load_tr)");
+	unsigned int cpu = pvk_port_cpu_id();
+	struct pvk_tss *tss = cpu < PVK_MAX_CPUS ? cur_tss[cpu] : NULL;
+
+	if (!tss) {
+		pvk_err("pvops native: stack_switch: no TSS loaded on CPU %u (load_tr)", cpu);
 		return -PVK_XEN_EINVAL;
 	}
-	cur_tss->rsp0 = rsp;	/* read by the CPU at the next ring change */
+	tss->rsp0 = rsp;	/* read by the CPU at the next ring change */
 	return 0;
 }
 

@@ -46,6 +46,8 @@ void pvk_pvops_select_native(void)
 	pvk_pvops.mmu = pvk_native_mmu_ops;
 	pvk_native_time_calibrate();
 	pvk_pvops.time = pvk_native_time_ops;
+	pvk_pvops.smp = pvk_native_smp_ops;
+	pvk_smp_world = &pvk_native_smp_world;
 	pvk_pvops.name = "native";
 }
 

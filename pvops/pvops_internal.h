@@ -25,6 +25,11 @@ extern const struct pvk_pvops_time pvk_native_time_ops;
 void pvk_native_time_calibrate(void);
 uint64_t pvk_native_clock_ns(void);	/* time_native.c, for rtc_native.c's table */
 bool pvk_native_time_ready(void);	/* time_native.c: calibrated */
+volatile uint32_t *pvk_native_apic_mmio(void);	/* timer_native.c: NULL before init */
+/* smp_native.c: the smp group and smp/'s native steps. */
+extern const struct pvk_pvops_smp pvk_native_smp_ops;
+struct pvk_smp_world;
+extern const struct pvk_smp_world pvk_native_smp_world;
 
 /* The Xen PV world. */
 extern const struct pvk_pvops_cpu pvk_xen_cpu_ops;

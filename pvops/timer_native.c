@@ -89,6 +89,9 @@ static void apic_write(unsigned int reg, uint32_t v)
 	apic[reg / 4] = v;
 }
 
+/* The mapped register page, NULL before pvk_native_timer_init(): smp_native.c's ICR. */
+volatile uint32_t *pvk_native_apic_mmio(void) { return apic; }
+
 int pvk_native_timer_probe(uint64_t *mmio_phys)
 {
 	struct pvk_cpuid_regs r;

@@ -185,14 +185,17 @@ int pvk_smp_cpu_start(unsigned int cpu, const struct pvk_cpu_boot *boot)
 		pvk_err("smp: CPU %u: timer set-up failed: %d", cpu, rc);
 		return rc;
 	}
-	PVK_WRITE_ONCE(cpus[cpu].stage, STAGE_PREPARED);
+	/* ISSUED before the op: the CPU may reach pvk_smp_cpu_up_here()
+	 * before the op returns (natively cpu_start waits for it to leave
+	 * the trampoline). */
+	__atomic_store_n(&cpus[cpu].stage, STAGE_ISSUED, __ATOMIC_RELEASE);
 	rc = pvk_pvops.smp.cpu_start(cpu, boot);
 	if (rc) {
+		PVK_WRITE_ONCE(cpus[cpu].stage, STAGE_PREPARED);
 		pvk_port_unlock(&start_lock);
 		pvk_err("smp: CPU %u: %s start failed: %d", cpu, pvk_pvops_name(), rc);
 		return rc;
 	}
-	PVK_WRITE_ONCE(cpus[cpu].stage, STAGE_ISSUED);
 	pvk_port_unlock(&start_lock);
 
 	/* Polled, not slept: the start is rare, the wait short, and the

@@ -3,7 +3,8 @@
  *
  * The order is what each step needs from the ones before:
  *   1. the hypercall page must have been filled by Xen (no output without it);
- *   2. trap table, so any later fault prints a report;
+ *   2. trap table, so any later fault prints a report; CPU 0's per-CPU area
+ *      (its GS base, smp.c: pvk_port_cpu_id() reads it from here on);
  *   3. start_info magic, or we are not a 64-bit PV guest of Xen 3.0+ ABI;
  *   4. shared_info (event mask, time), the start-of-day area, the console
  *      ring: from here on output goes to the ring the harness captures;
@@ -11,6 +12,8 @@
  *      the domain's memory mapped and given to the allocator (its page
  *      tables come from the allocator; above 2 GiB in a second window,
  *      bootmem.c), then the command line, the tests and the shutdown.
+ * The other vCPUs start with events (guest_events_enable(), events.c): the
+ * first test that needs them, so the early tests still see the boot state.
  */
 #include <pvkit/hypercall.h>
 #include <pvkit/mmu.h>
@@ -54,6 +57,7 @@ __pvk_noreturn void guest_main(const struct pvk_start_info *si,
 		guest_crash_hard();
 	pvk_pvops_select_xen(NULL);	/* irq ops wait for shared_info */
 	guest_traps_init();
+	guest_smp_early_init();
 	check_magic(si);
 	guest_start_info = si;
 

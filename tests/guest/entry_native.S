@@ -86,3 +86,18 @@ guest_nirq_timer:
 	PVK_RESTORE_CALLER_REGS
 	iretq
 	.size	guest_nirq_timer, . - guest_nirq_timer
+
+	/*
+	 * The kit's IPI vector (GUEST_NATIVE_IPI_VECTOR, native_smp.c): like
+	 * the timer's, an interrupt gate without error code; the kit's
+	 * pvk_native_ipi_interrupt() EOIs and runs the pending IPI kinds.
+	 */
+	.globl	guest_nirq_ipi
+	.type	guest_nirq_ipi, @function
+guest_nirq_ipi:
+	PVK_SAVE_CALLER_REGS
+	cld
+	call	pvk_native_ipi_interrupt
+	PVK_RESTORE_CALLER_REGS
+	iretq
+	.size	guest_nirq_ipi, . - guest_nirq_ipi

@@ -10,7 +10,9 @@
  * from then on the guest runs with upcalls unmasked, VIRQ_TIMER bound and
  * (with CONFIG_PVK_XENBUS) the kit's xenstore client on start_info's ring
  * and (CONFIG_PVK_CONSOLE) the kit's console driver, which console.c then
- * writes through; it is idempotent, so every event test can run alone.
+ * writes through, and the other vCPUs started (smp.c: the kit's order is
+ * events, timer, then SMP; a one-vCPU domain gets pvk_smp_init() and
+ * nothing more); it is idempotent, so every event test can run alone.
  */
 #include <pvkit/events.h>
 #include <pvkit/port.h>
@@ -75,6 +77,7 @@ void guest_events_enable(void)
 	/* The irq op unmasks and, if something is already pending, gives
 	 * Xen a way back to us to deliver it. */
 	pvk_irq_enable();
+	guest_smp_start_all();
 #ifdef CONFIG_PVK_XENBUS
 	guest_balloon_start();	/* xenstore is up: follow memory/target */
 #endif

@@ -41,6 +41,23 @@ static inline unsigned long guest_image_phys(const void *va)
 	return (unsigned long)va - PVK_GUEST_VIRT_BASE + PVK_GUEST_LOAD_PHYS;
 }
 
+/* ---- native_smp.c, entry_native.S: the CPUs of a native boot ---------- */
+/* The IDT vector of the kit's IPIs natively (entry_native.S's stub calls
+ * pvk_native_ipi_interrupt()); native.c puts it in the IDT. */
+#define GUEST_NATIVE_IPI_VECTOR	0xf8
+void guest_nirq_ipi(void);
+/* native.c: the PVH start info's physical address (identity-mapped). */
+extern unsigned long guest_native_hvm_start_info;
+/* CPUs from ACPI's MADT, low pages from the memory map, then
+ * pvk_native_smp_init(); returns how many CPUs can run (1 on any
+ * failure, logged). After pvk_native_timer_init(). */
+unsigned int guest_native_smp_init(void);
+/* The calling CPU's number (its local APIC id in the table given to the
+ * kit); 0 until guest_native_smp_init() succeeded. */
+unsigned int guest_native_cpu_id(void);
+/* The calling CPU's local APIC id (0 before the APIC is known). */
+uint32_t guest_native_apic_id(void);
+
 /* ---- boot.c: start of day ------------------------------------------- */
 extern const struct pvk_start_info *guest_start_info;
 __pvk_noreturn void guest_main(const struct pvk_start_info *si,
@@ -177,12 +194,20 @@ void guest_page_alloc_init(unsigned long start, unsigned long end);
 /* Newly mapped pages [start, end) join the pool. */
 void guest_page_alloc_add(unsigned long start, unsigned long end);
 size_t guest_pages_free(void);
+/* n zeroed pages at consecutive addresses (from a range not yet handed
+ * out), NULL if no range has them; never freed. */
+void *guest_pages_alloc_contig(unsigned int n);
 size_t guest_pages_total(void);
 size_t guest_heap_free_bytes(void);
 
 /* ---- lock.c: pvk_port_lock() and friends ------------------------------ */
 struct pvk_lock;
 bool guest_lock_held(struct pvk_lock *lock);
+/* A static struct pvk_lock ready without pvk_port_lock_init() (the words
+ * of lock.c's struct guest_lock: magic, no owner). */
+#define GUEST_LOCK_MAGIC	0x4c4f434bu	/* "LOCK" */
+#define GUEST_LOCK_INIT		{ .opaque = { (unsigned long)GUEST_LOCK_MAGIC << 32, 0, \
+					      0xffffffffUL, 0 } }
 
 /* ---- string.c: the C routines port.h asks the host for, and two more -- */
 void *memcpy(void *dst, const void *src, size_t n);
@@ -201,6 +226,69 @@ void guest_events_init(void);
 void guest_events_enable(void);
 bool guest_events_enabled(void);
 
+/* ---- smp.c: the guest's CPUs ------------------------------------------- */
+struct pvk_cpumask;
+/* Xen, boot, right after the pvops table: CPU 0's GS base -> its area. */
+void guest_smp_early_init(void);
+/*
+ * Once, idempotent; thread context. Xen: from guest_events_enable() (the
+ * kit's order: events, timer, then SMP). Natively: native.c calls it
+ * once its timer is up; it calls guest_native_smp_init() first. Then
+ * pvk_smp_init(), the guest's IPI handlers, and every CPU the toolstack
+ * wants online (Xen with xenstore: pvk_smp_hotplug_start(), which follows
+ * `xl vcpu-set` from then on) or every possible CPU. Prints
+ * "smp: N CPUs online (xen|native)".
+ */
+void guest_smp_start_all(void);
+/* True once pvk_smp_init() ran (from then on IPIs work). */
+bool guest_smp_started(void);
+/* The host IPI kinds of the guest (kind 0 is the kit's; the SMP tests may
+ * use kinds from GUEST_IPI_FREE up). */
+#define GUEST_IPI_RUN	1	/* work queued for the target: run_on, cpu_down */
+#define GUEST_IPI_WAKE	2	/* a wait of the target may be over (wait.c) */
+#define GUEST_IPI_FREE	3
+/* Sends GUEST_IPI_WAKE to each CPU of cpus (offline ones skipped). */
+void guest_smp_kick(const struct pvk_cpumask *cpus);
+/*
+ * fn(arg) in thread context (irqs on) on cpu; waits for it, bounded, and
+ * serves this CPU's own queue meanwhile. 0 once fn returned; -ENODEV: cpu
+ * offline or going down (fn did not run); -ETIMEDOUT: cpu did not start
+ * it in time (it never will). A fn that started is waited for (a CPU
+ * stuck in it for 10 s more is a panic). On the caller's own CPU: runs at
+ * once. fn must not use the PVK_CHECK macros (the test runs on CPU 0):
+ * it records results in arg.
+ */
+int guest_smp_run_on(unsigned int cpu, void (*fn)(void *arg), void *arg,
+		     uint64_t timeout_ns);
+/* The same in two halves, so the caller can act while fn runs; r must
+ * stay valid until _wait returned (or _start failed). */
+struct guest_smp_run {
+	void (*fn)(void *arg);
+	void *arg;
+	struct guest_smp_run *next;
+	unsigned int cpu, caller;
+	unsigned int state;
+};
+int guest_smp_run_on_start(struct guest_smp_run *r, unsigned int cpu,
+			   void (*fn)(void *arg), void *arg);
+int guest_smp_run_on_wait(struct guest_smp_run *r, uint64_t timeout_ns);
+/* What the hotplug callbacks do, for the tests: start cpu / stop it and
+ * wait (bounded) until it is down. */
+int guest_smp_cpu_up(unsigned int cpu);
+int guest_smp_cpu_down(unsigned int cpu);
+/* The per-CPU area: this CPU's as %gs says (Xen) / of cpu. */
+const void *guest_smp_area(void);
+const void *guest_smp_area_of(unsigned int cpu);
+/* Per-CPU counters (each written by its own CPU only). */
+struct guest_smp_cpu_stats {
+	uint64_t run_ipis;	/* GUEST_IPI_RUN handler runs */
+	uint64_t wake_ipis;	/* GUEST_IPI_WAKE handler runs */
+	uint64_t runs;		/* run_on functions run here */
+	uint64_t halts;		/* idle halts that returned */
+	uint64_t starts, stops;
+};
+int guest_smp_cpu_stats(unsigned int cpu, struct guest_smp_cpu_stats *out);
+
 /* ---- wait.c: the guest's background work ------------------------------ */
 /* Work that must not run in an event handler. fn returns true to be run
  * again. Scheduled from any context (twice before it runs = once); runs
@@ -212,6 +300,9 @@ struct guest_work {
 };
 void guest_work_init(void);	/* boot, before any event handler */
 void guest_work_schedule(struct guest_work *work);
+struct pvk_wait;
+/* The CPUs now sleeping in pvk_port_wait_until(w) (bit n: CPU n). */
+uint64_t guest_wait_sleepers(struct pvk_wait *w);
 
 /* ---- balloon.c: the balloon driver (CONFIG_PVK_XENBUS) ---------------- */
 /* Called once xenstore is up (guest_events_enable()): follows memory/target

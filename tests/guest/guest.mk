@@ -33,7 +33,10 @@ GUEST_SRCS += cases/mm_p2m.c cases/mm_pagetables.c cases/mm_balloon.c cases/gran
 GUEST_SRCS += user/enter.S user/program.S user/syscall_native.S user/cpu.c user/uspace.c \
 	user/run.c cases/usermode.c
 GUEST_SRCS += cases/mm_va_run.c
+GUEST_SRCS += native_smp.c
 GUEST_SRCS += cases/upcall_reentry.c
+# Every SMP test file, cases/smp*.c (smp.c first, then the others by name).
+GUEST_SRCS += $(patsubst $(GUEST_DIR)/%,%,$(sort $(wildcard $(GUEST_DIR)/cases/smp*.c)))
 GUEST_SRCS += cases/netfront.c cases/netfront_life.c cases/netfront_offload.c
 GUEST_SRCS += cases/blkfront_io.c cases/blkfront_ops.c cases/blkfront.c cases/blkfront_life.c cases/bench_blk.c
 GUEST_SRCS += cases/bench_net.c

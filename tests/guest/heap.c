@@ -8,7 +8,7 @@
  * magic number so a bad or double free panics with a clear message instead
  * of corrupting the list. The kit only allocates small control structures
  * (pages come from page_alloc.c), so first fit over a short list is enough.
- * No lock: one vCPU, event upcalls masked.
+ * One lock around each call: every CPU allocates.
  */
 #include <pvkit/port.h>
 
@@ -29,6 +29,7 @@ PVK_BUILD_BUG_ON(sizeof(struct block) != HEAP_ALIGN);
 
 static uint8_t arena[HEAP_SIZE] __attribute__((aligned(HEAP_ALIGN)));
 static bool heap_ready;
+static struct pvk_lock lock = GUEST_LOCK_INIT;
 
 static struct block *first_block(void)
 {
@@ -49,9 +50,8 @@ static struct block *next_block(struct block *b)
 	return (uint8_t *)n < arena + HEAP_SIZE ? n : NULL;
 }
 
-void *pvk_port_malloc(size_t size)
+static void *heap_alloc(size_t size)
 {
-	size = GUEST_ROUND_UP(size ? size : 1, HEAP_ALIGN);
 	for (struct block *b = first_block(); b; b = next_block(b)) {
 		if (b->magic != BLOCK_FREE || b->size < size)
 			continue;
@@ -69,12 +69,21 @@ void *pvk_port_malloc(size_t size)
 	return NULL;
 }
 
-void pvk_port_free(void *ptr)
+void *pvk_port_malloc(size_t size)
+{
+	void *p;
+
+	size = GUEST_ROUND_UP(size ? size : 1, HEAP_ALIGN);
+	pvk_port_lock(&lock);
+	p = heap_alloc(size);
+	pvk_port_unlock(&lock);
+	return p;
+}
+
+static void heap_free(void *ptr)
 {
 	struct block *b = (struct block *)ptr - 1;
 
-	if (!ptr)
-		return;
 	if ((uint8_t *)ptr < arena + sizeof(*b) || (uint8_t *)ptr >= arena + HEAP_SIZE ||
 	    (unsigned long)ptr % HEAP_ALIGN || b->magic != BLOCK_USED)
 		pvk_port_panic("pvk_port_free: not a live pvk_port_malloc() block");
@@ -92,13 +101,24 @@ void pvk_port_free(void *ptr)
 	}
 }
 
+void pvk_port_free(void *ptr)
+{
+	if (!ptr)
+		return;
+	pvk_port_lock(&lock);
+	heap_free(ptr);
+	pvk_port_unlock(&lock);
+}
+
 size_t guest_heap_free_bytes(void)
 {
 	size_t bytes = 0;
 
+	pvk_port_lock(&lock);
 	for (struct block *b = first_block(); b; b = next_block(b)) {
 		if (b->magic == BLOCK_FREE)
 			bytes += b->size;
 	}
+	pvk_port_unlock(&lock);
 	return bytes;
 }

@@ -6,7 +6,8 @@
  *
  * What the suite needs from the machine is set up here: an IDT with the
  * exception stubs and one timer interrupt (PIT channel 0 through the
- * legacy PIC) for the halt tests, a page pool in .bss for the port's
+ * legacy PIC) for the halt tests, the IPI vector of the kit's native SMP
+ * (native_smp.c), a page pool in .bss for the port's
  * page allocator, and user mode's GDT, TSS and SYSCALL MSRs (user/cpu.c).
  */
 #include <pvkit/log.h>
@@ -96,7 +97,8 @@ void guest_native_timer_irq(void)
 
 static void native_idt_with_timer(void)
 {
-	static struct pvk_trap_desc traps[33 + GUEST_NATIVE_TIMER_TRAPS];
+	static struct pvk_trap_desc traps[34 + GUEST_NATIVE_TIMER_TRAPS];
+	unsigned int n;
 
 	for (unsigned int v = 0; v < 32; v++)
 		traps[v] = (struct pvk_trap_desc){
@@ -107,8 +109,14 @@ static void native_idt_with_timer(void)
 		.vector = IRQ_VECTOR, .mask_irqs = true,
 		.handler = (unsigned long)guest_nirq_timer,
 	};
-	if (pvk_load_idt(traps, 33 + guest_native_timer_traps(&traps[33])))
-		pvk_port_panic("native: load_idt refused the exception and timer vectors");
+	n = 33 + guest_native_timer_traps(&traps[33]);
+	/* The kit's IPIs (native_smp.c); every CPU shares this IDT. */
+	traps[n++] = (struct pvk_trap_desc){
+		.vector = GUEST_NATIVE_IPI_VECTOR, .mask_irqs = true,
+		.handler = (unsigned long)guest_nirq_ipi,
+	};
+	if (pvk_load_idt(traps, n))
+		pvk_port_panic("native: load_idt refused the exception, timer and IPI vectors");
 }
 
 static void pic_init(void)
@@ -159,6 +167,7 @@ __pvk_noreturn void guest_native_main(unsigned long hvm_start_info)
 	unsigned int failed;
 
 	guest_native_boot = true;
+	guest_native_hvm_start_info = hvm_start_info;
 	serial_init();
 	pvk_pvops_select_native();
 	guest_boot_ns = guest_now_ns();

@@ -19,6 +19,7 @@
 #include <pvkit/hypercall.h>
 #include <pvkit/log.h>
 #include <pvkit/port.h>
+#include <pvkit/smp.h>
 
 #include "guest.h"
 
@@ -59,9 +60,13 @@ void guest_shared_info_map(const struct pvk_start_info *si)
 	PVK_WRITE_ONCE(guest_vcpu0()->evtchn_upcall_pending, 0);
 }
 
+/* pvk_smp_init() moves CPU 0's vcpu_info to a kit page (smp.c starts
+ * it): from then on the kit says where it is. */
 struct pvk_vcpu_info *guest_vcpu0(void)
 {
 	if (!guest_shared_info)
 		pvk_port_panic("vcpu_info used before shared_info is mapped");
+	if (guest_smp_started())
+		return pvk_xen_vcpu_info(0);
 	return &guest_shared_info->vcpu_info[0];
 }

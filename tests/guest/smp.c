@@ -1,14 +1,475 @@
 /*
  * tests/guest/smp.c - the reference guest's CPUs: its answer to
- * pvk_port_cpu_id() (port.h).
+ * pvk_port_cpu_id() (port.h), a per-CPU area for each CPU, starting the
+ * other CPUs (and following the toolstack's vCPU hotplug), their idle
+ * loop, and guest_smp_run_on(): a function run in thread context on a
+ * given CPU, which every SMP test uses.
  *
- * Until the guest starts other CPUs, only CPU 0 runs.
+ * Per-CPU area: cpus[n], its first word the CPU's number. On Xen each
+ * vCPU's kernel GS base points at its own area (CPU 0: set_segment_base
+ * through the pvops write_msr at boot; the others: the context the kit
+ * gives VCPUOP_initialise, boot->gs_base), so pvk_port_cpu_id() is one
+ * %gs-relative load. Xen keeps the kernel GS base across user mode (it
+ * swaps GS bases on every switch between guest kernel and guest user), so
+ * the user programs' own %gs never shows in the kernel. Natively the guest
+ * uses no swapgs and user mode reloads %gs, so GS cannot be trusted in the
+ * kernel: the answer comes from guest_native_cpu_id() (native_smp.c).
+ *
+ * A started CPU runs cpu_entry() on a 16 KiB stack of its own from the
+ * page allocator (on Xen the page below it is made read-only: a stack
+ * overflow faults instead of corrupting a neighbour), and then idles:
+ * with interrupts (upcalls) off it looks for queued work, and if there is
+ * none it enables them and halts in one step (pvk_safe_halt()), so the IPI
+ * that announces work is never lost. Work runs in thread context,
+ * interrupts on.
+ *
+ * guest_smp_run_on(): the request lives in the caller's memory and is
+ * queued on the target CPU under that CPU's lock; the target's wake-up is
+ * a host IPI (GUEST_IPI_RUN). The caller waits, bounded, and serves its
+ * own CPU's queue meanwhile, so two CPUs running work on each other do
+ * not deadlock. A request not started when the wait ends is taken back
+ * (-ETIMEDOUT); one that started must finish (its arguments may be on the
+ * caller's stack), and a CPU stuck in one for RUN_STUCK_NS more is a
+ * panic.
+ *
+ * Hotplug (Xen with xenstore): pvk_smp_hotplug_start() brings the online
+ * set to what the toolstack wants and follows it. cpu_up starts a CPU with
+ * a fresh boot (the stack is kept from its first start); cpu_down asks the
+ * CPU to stop: its idle loop refuses new work, fails what is queued and
+ * calls pvk_smp_cpu_die_here().
  */
+#include <pvkit/log.h>
+#include <pvkit/mmu.h>
 #include <pvkit/port.h>
+#include <pvkit/pvops.h>
+#include <pvkit/smp.h>
+#include <pvkit/time.h>
+#include <pvkit/xen/errno.h>
 
 #include "guest.h"
 
+#define STACK_PAGES	4			/* 16 KiB */
+#define RUN_STUCK_NS	(10ULL * 1000 * 1000 * 1000)
+
+enum run_state { RUN_QUEUED = 1, RUN_RUNNING, RUN_DONE, RUN_FAILED };
+
+struct guest_cpu {
+	unsigned int cpu;		/* first: pvk_port_cpu_id() reads %gs:0 */
+	unsigned int unused;
+	struct guest_cpu *self;		/* %gs:8: the tests check the area */
+	struct pvk_lock run_lock;	/* the queue and accepting */
+	struct guest_smp_run *run_head, *run_tail;
+	bool accepting;			/* online and idling: takes work */
+	bool die;			/* cpu_down asked it to stop */
+	bool serving;			/* running its queue (no nesting) */
+	unsigned long stack_top;
+	struct guest_smp_cpu_stats stats;
+} __attribute__((aligned(64)));
+
+static struct guest_cpu cpus[PVK_MAX_CPUS];
+/* Xen: CPU 0's GS base is set, %gs:0 answers from here on. */
+static bool gs_ready;
+static bool smp_started;
+
 unsigned int pvk_port_cpu_id(void)
 {
+	unsigned int id;
+
+	if (__builtin_expect(PVK_READ_ONCE(gs_ready), 1)) {
+		__asm__ __volatile__("movl %%gs:0, %0" : "=r"(id));
+		return id;
+	}
+	return guest_native_boot ? guest_native_cpu_id() : 0;
+}
+
+static struct guest_cpu *this_cpu(void)
+{
+	return &cpus[pvk_port_cpu_id()];
+}
+
+void guest_smp_early_init(void)
+{
+	int rc;
+
+	/* Every area knows its CPU from now on (a vCPU started by hand, as
+	 * the failsafe test does, is given its area too). */
+	for (unsigned int i = 0; i < PVK_MAX_CPUS; i++) {
+		cpus[i].cpu = i;
+		cpus[i].self = &cpus[i];
+	}
+	rc = pvk_write_msr_safe(PVK_MSR_GS_BASE, (unsigned long)&cpus[0]);
+	if (rc) {
+		guest_printf("smp: set_segment_base(GS_KERNEL) = %d\n", rc);
+		pvk_port_panic("smp: cannot set CPU 0's GS base");
+	}
+	PVK_WRITE_ONCE(gs_ready, true);
+}
+
+bool guest_smp_started(void)
+{
+	return PVK_READ_ONCE(smp_started);
+}
+
+const void *guest_smp_area(void)
+{
+	const void *self;
+
+	if (!PVK_READ_ONCE(gs_ready))
+		return this_cpu();
+	__asm__ __volatile__("movq %%gs:8, %0" : "=r"(self));
+	return self;
+}
+
+const void *guest_smp_area_of(unsigned int cpu)
+{
+	return cpu < PVK_MAX_CPUS ? &cpus[cpu] : NULL;
+}
+
+int guest_smp_cpu_stats(unsigned int cpu, struct guest_smp_cpu_stats *out)
+{
+	if (cpu >= PVK_MAX_CPUS)
+		return -PVK_XEN_EINVAL;
+	*out = cpus[cpu].stats;
 	return 0;
+}
+
+/* ---- the IPIs of the guest --------------------------------------------- */
+
+/* Both only count: the event itself ended the target's halt or poll, and
+ * the work runs in thread context. */
+static void ipi_run(unsigned int kind, void *arg)
+{
+	(void)kind;
+	(void)arg;
+	this_cpu()->stats.run_ipis++;
+}
+
+static void ipi_wake(unsigned int kind, void *arg)
+{
+	(void)kind;
+	(void)arg;
+	this_cpu()->stats.wake_ipis++;
+}
+
+void guest_smp_kick(const struct pvk_cpumask *cpus_to_wake)
+{
+	/* An offline CPU sleeps nowhere: -ENODEV for it is fine. */
+	(void)pvk_smp_send_ipi_mask(cpus_to_wake, GUEST_IPI_WAKE);
+}
+
+/* ---- running work on a CPU --------------------------------------------- */
+
+/* Thread context, irqs on: the requests queued here, oldest first. */
+static void serve(struct guest_cpu *c)
+{
+	struct guest_smp_run *r;
+	unsigned int caller;
+
+	if (c->serving)
+		return;
+	c->serving = true;
+	for (;;) {
+		pvk_port_lock(&c->run_lock);
+		r = c->run_head;
+		if (r) {
+			c->run_head = r->next;
+			if (!r->next)
+				c->run_tail = NULL;
+			PVK_WRITE_ONCE(r->state, RUN_RUNNING);
+		}
+		pvk_port_unlock(&c->run_lock);
+		if (!r)
+			break;
+		caller = r->caller;
+		r->fn(r->arg);
+		c->stats.runs++;
+		/* r may be gone once DONE is seen: read nothing of it after. */
+		__atomic_store_n(&r->state, RUN_DONE, __ATOMIC_RELEASE);
+		if (caller != c->cpu)
+			(void)pvk_smp_send_ipi(caller, GUEST_IPI_WAKE);
+	}
+	c->serving = false;
+}
+
+int guest_smp_run_on_start(struct guest_smp_run *r, unsigned int cpu,
+			   void (*fn)(void *arg), void *arg)
+{
+	struct guest_cpu *c;
+	bool ok;
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	r->fn = fn;
+	r->arg = arg;
+	r->cpu = cpu;
+	r->caller = pvk_port_cpu_id();
+	if (cpu >= PVK_MAX_CPUS || !guest_smp_started() || !pvk_smp_cpu_online(cpu)) {
+		r->state = RUN_FAILED;
+		return -PVK_XEN_ENODEV;
+	}
+	if (cpu == r->caller) {	/* here and now: no queue, no nesting */
+		fn(arg);
+		r->state = RUN_DONE;
+		return 0;
+	}
+	c = &cpus[cpu];
+	pvk_port_lock(&c->run_lock);
+	ok = c->accepting;
+	if (ok) {
+		r->state = RUN_QUEUED;
+		if (c->run_tail)
+			c->run_tail->next = r;
+		else
+			c->run_head = r;
+		c->run_tail = r;
+	}
+	pvk_port_unlock(&c->run_lock);
+	if (!ok) {
+		r->state = RUN_FAILED;
+		return -PVK_XEN_ENODEV;
+	}
+	rc = pvk_smp_send_ipi(cpu, GUEST_IPI_RUN);
+	if (rc)	/* went offline meanwhile: its queue was failed or will be */
+		guest_printf("smp: run_on: IPI to CPU %u: %d\n", cpu, rc);
+	return 0;
+}
+
+static bool run_finished(void *arg)
+{
+	struct guest_smp_run *r = arg;
+	unsigned int state = __atomic_load_n(&r->state, __ATOMIC_ACQUIRE);
+
+	return state == RUN_DONE || state == RUN_FAILED ||
+	       PVK_READ_ONCE(this_cpu()->run_head);
+}
+
+/* Waits for r, serving this CPU's own queue; true if r finished. */
+static bool wait_served(struct guest_smp_run *r, uint64_t deadline)
+{
+	struct pvk_wait w;
+
+	pvk_port_wait_init(&w);
+	for (;;) {
+		unsigned int state;
+		uint64_t now;
+
+		serve(this_cpu());
+		state = __atomic_load_n(&r->state, __ATOMIC_ACQUIRE);
+		if (state == RUN_DONE || state == RUN_FAILED)
+			return true;
+		now = pvk_time_now_ns();
+		if (now >= deadline)
+			return false;
+		/* Woken by the server's GUEST_IPI_WAKE (or work for us). */
+		pvk_port_wait_until(&w, run_finished, r, deadline - now);
+	}
+}
+
+int guest_smp_run_on_wait(struct guest_smp_run *r, uint64_t timeout_ns)
+{
+	struct guest_cpu *c;
+	unsigned long off = 0;
+	const char *fn;
+
+	if (r->state == RUN_FAILED)
+		return -PVK_XEN_ENODEV;
+	if (wait_served(r, pvk_time_now_ns() + timeout_ns))
+		return r->state == RUN_DONE ? 0 : -PVK_XEN_ENODEV;
+	/* Not finished: take it back unless it started. */
+	c = &cpus[r->cpu];
+	pvk_port_lock(&c->run_lock);
+	if (r->state == RUN_QUEUED) {
+		struct guest_smp_run **pp = &c->run_head, *prev = NULL;
+
+		while (*pp != r) {
+			prev = *pp;
+			pp = &(*pp)->next;
+		}
+		*pp = r->next;
+		if (c->run_tail == r)
+			c->run_tail = prev;
+		r->state = RUN_FAILED;
+	}
+	pvk_port_unlock(&c->run_lock);
+	if (r->state == RUN_FAILED) {
+		guest_printf("smp: run_on: CPU %u did not start the work in %llu ms\n",
+			     r->cpu, (unsigned long long)(timeout_ns / 1000000));
+		return -PVK_XEN_ETIMEDOUT;
+	}
+	if (wait_served(r, pvk_time_now_ns() + RUN_STUCK_NS))
+		return 0;
+	fn = guest_symbol((unsigned long)r->fn, &off);
+	guest_printf("smp: CPU %u is stuck in %s+0x%lx (run_on from CPU %u)\n",
+		     r->cpu, fn ? fn : "?", off, r->caller);
+	pvk_port_panic("smp: run_on: a CPU never finished its work");
+}
+
+int guest_smp_run_on(unsigned int cpu, void (*fn)(void *arg), void *arg,
+		     uint64_t timeout_ns)
+{
+	struct guest_smp_run r;
+	int rc = guest_smp_run_on_start(&r, cpu, fn, arg);
+
+	if (rc)
+		return rc;
+	return guest_smp_run_on_wait(&r, timeout_ns);
+}
+
+/* ---- bring-up, idle, hotplug ------------------------------------------- */
+
+/* cpu_down's request, seen by the idle loop: refuse and fail the work. */
+static __pvk_noreturn void die(struct guest_cpu *c)
+{
+	struct guest_smp_run *r, *next;
+
+	pvk_port_lock(&c->run_lock);
+	c->accepting = false;
+	r = c->run_head;
+	c->run_head = c->run_tail = NULL;
+	pvk_port_unlock(&c->run_lock);
+	for (; r; r = next) {
+		unsigned int caller = r->caller;
+
+		next = r->next;
+		__atomic_store_n(&r->state, RUN_FAILED, __ATOMIC_RELEASE);
+		(void)pvk_smp_send_ipi(caller, GUEST_IPI_WAKE);
+	}
+	PVK_WRITE_ONCE(c->die, false);
+	c->stats.stops++;
+	pvk_irq_disable();
+	pvk_smp_cpu_die_here();
+}
+
+static __pvk_noreturn void cpu_entry(unsigned long arg)
+{
+	struct guest_cpu *c = &cpus[arg];
+
+	pvk_smp_cpu_up_here();
+	/* On Xen the trap table and callbacks came with the context,
+	 * natively the IDT is the boot CPU's: nothing more to load. */
+	if (pvk_port_cpu_id() != arg)
+		pvk_port_panic("smp: a started CPU does not know its number");
+	c->stats.starts++;
+	pvk_port_lock(&c->run_lock);
+	c->accepting = true;
+	pvk_port_unlock(&c->run_lock);
+	for (;;) {
+		pvk_irq_disable();
+		if (PVK_READ_ONCE(c->die))
+			die(c);
+		if (PVK_READ_ONCE(c->run_head)) {
+			pvk_irq_enable();
+			serve(c);
+			continue;
+		}
+		pvk_safe_halt();	/* enables irqs: the IPI wakes it */
+		c->stats.halts++;
+	}
+}
+
+/* The stack of cpu, kept for its later starts. */
+static int cpu_stack(struct guest_cpu *c)
+{
+	uint8_t *base;
+
+	if (c->stack_top)
+		return 0;
+	base = guest_pages_alloc_contig(STACK_PAGES + 1);
+	if (!base)
+		return -PVK_XEN_ENOMEM;
+	/* The lowest page is the guard. A 1:1 page of ours that no other
+	 * CPU has used yet: the local invlpg of make_readonly is enough. */
+	if (!guest_native_boot && pvk_mmu_make_readonly(base))
+		guest_printf("smp: CPU %u: no guard page below its stack\n", c->cpu);
+	c->stack_top = (unsigned long)base + (STACK_PAGES + 1) * PVK_PAGE_SIZE;
+	return 0;
+}
+
+static int cpu_up(unsigned int cpu, void *arg)
+{
+	struct guest_cpu *c = &cpus[cpu];
+	struct pvk_cpu_boot boot = { .entry = cpu_entry, .arg = cpu };
+	int rc;
+
+	(void)arg;
+	if (cpu == 0 || cpu >= PVK_MAX_CPUS)
+		return -PVK_XEN_EINVAL;
+	rc = cpu_stack(c);
+	if (rc)
+		return rc;
+	boot.stack_top = c->stack_top;
+	boot.gs_base = guest_native_boot ? 0 : (unsigned long)c;
+	PVK_WRITE_ONCE(c->die, false);
+	return pvk_smp_cpu_start(cpu, &boot);
+}
+
+static int cpu_down(unsigned int cpu, void *arg)
+{
+	(void)arg;
+	if (cpu == 0 || cpu >= PVK_MAX_CPUS)
+		return -PVK_XEN_EINVAL;
+	PVK_WRITE_ONCE(cpus[cpu].die, true);
+	return pvk_smp_send_ipi(cpu, GUEST_IPI_RUN);
+}
+
+int guest_smp_cpu_up(unsigned int cpu)
+{
+	return cpu_up(cpu, NULL);
+}
+
+int guest_smp_cpu_down(unsigned int cpu)
+{
+	int rc = cpu_down(cpu, NULL);
+
+	return rc ? rc : pvk_smp_cpu_wait_down(cpu, PVK_SMP_START_TIMEOUT_NS);
+}
+
+#ifdef CONFIG_PVK_XENBUS
+static const struct pvk_smp_hotplug_ops hotplug_ops = {
+	.cpu_up = cpu_up,
+	.cpu_down = cpu_down,
+};
+#endif
+
+void guest_smp_start_all(void)
+{
+	static bool tried;
+	bool follow = false;
+	int rc;
+
+	if (tried)
+		return;
+	tried = true;
+	if (guest_native_boot)
+		guest_native_smp_init();
+	for (unsigned int i = 0; i < PVK_MAX_CPUS; i++) {
+		cpus[i].cpu = i;
+		cpus[i].self = &cpus[i];
+		pvk_port_lock_init(&cpus[i].run_lock);
+	}
+	rc = pvk_smp_init();
+	if (rc) {
+		guest_printf("smp: pvk_smp_init: %d\n", rc);
+		pvk_port_panic("smp: the kit's SMP set-up failed");
+	}
+	if (pvk_smp_set_ipi_handler(GUEST_IPI_RUN, ipi_run, NULL) ||
+	    pvk_smp_set_ipi_handler(GUEST_IPI_WAKE, ipi_wake, NULL))
+		pvk_port_panic("smp: cannot set the guest's IPI handlers");
+	PVK_WRITE_ONCE(smp_started, true);
+#ifdef CONFIG_PVK_XENBUS
+	/* The toolstack says which vCPUs are online (cpu/N/availability). */
+	if (!guest_native_boot && pvk_smp_nr_possible() > 1) {
+		rc = pvk_smp_hotplug_start(&hotplug_ops);
+		if (rc)
+			guest_printf("smp: hotplug watch: %d; starting every CPU\n", rc);
+		follow = !rc;
+	}
+#endif
+	for (unsigned int cpu = 1; !follow && cpu < pvk_smp_nr_possible(); cpu++) {
+		rc = cpu_up(cpu, NULL);
+		if (rc)
+			guest_printf("smp: CPU %u did not start: %d\n", cpu, rc);
+	}
+	guest_printf("smp: %u CPUs online (%s)%s\n", pvk_smp_nr_online(),
+		     pvk_pvops_name(), follow ? ", following vCPU hotplug" : "");
 }

@@ -2,23 +2,41 @@
  * tests/guest/wait.c - pvk_port_wait_until() and pvk_port_wake(), and the
  * guest's background work.
  *
- * One vCPU, no threads: a sleeper is woken by the event whose handler
- * makes its condition true, so pvk_port_wake() has nothing to do but
- * count. Sleeping is SCHEDOP_poll on no ports with the deadline as its
- * timeout, upcalls unmasked: Xen returns at once if an upcall is pending
- * (an event that came before the poll is not lost), else blocks until an
- * event needs delivery or the deadline passes. An event delivered in the
- * few instructions between unmasking and the poll hypercall runs its
- * handler there and leaves the poll waiting for the next one: no poll
- * lasts more than POLL_SLICE_NS, which bounds that late wake-up. The
- * one-shot timer is not touched: it belongs to the host's tick.
+ * No threads: a sleeper is the CPU that called pvk_port_wait_until(), woken
+ * by the event whose handler makes its condition true. Sleeping is
+ * SCHEDOP_poll on no ports with the deadline as its timeout, upcalls of
+ * this vCPU unmasked (its own vcpu_info, pvk_xen_vcpu_info()): Xen returns
+ * at once if an upcall is pending (an event that came before the poll is
+ * not lost), else blocks until an event needs delivery or the deadline
+ * passes. An event delivered in the few instructions between unmasking and
+ * the poll hypercall runs its handler there and leaves the poll waiting
+ * for the next one: no poll lasts more than POLL_SLICE_NS, which bounds
+ * that late wake-up. The one-shot timer is not touched: it belongs to the
+ * host's tick.
+ *
+ * Several CPUs: the event that ends a wait may arrive on another CPU than
+ * the sleeper's (a port bound to CPU 0, a waiter on CPU 2). Each wait
+ * records its sleepers, one bit per CPU, set before every test of the
+ * condition; pvk_port_wake() reads them after the condition was made true
+ * (a full barrier on each side, so one of the two always sees the other)
+ * and sends each sleeping CPU but its own the guest's wake IPI
+ * (GUEST_IPI_WAKE, smp.c), whose event ends that CPU's poll. A waker on
+ * the sleeper's own CPU runs in an upcall that interrupted the sleeper,
+ * and that upcall already ended the poll.
+ *
+ * Natively the guest has no event to sleep on (interrupts are off between
+ * tests, the local APIC timer belongs to the kit): a wait polls its
+ * condition with interrupts on, bounded by the clock, and wakes need no
+ * IPI.
  *
  * Background work (guest_work_schedule()) is what a kernel would run in a
  * worker thread: drivers' work that must not run in an event handler
  * because it sleeps or takes long (the balloon driver, balloon.c). Event
- * handlers schedule it; this guest's idle time - its waits - runs it, in
- * the waiter's context, before each test of the wait's condition (so a
- * wait that the work itself satisfies ends without sleeping).
+ * handlers schedule it; CPU 0's idle time - its waits - runs it, in the
+ * waiter's context, before each test of the wait's condition (so a wait
+ * that the work itself satisfies ends without sleeping). Only CPU 0 runs
+ * it: the items were written for one worker, and CPU 0 is the CPU that
+ * waits the most (the tests run there).
  * A work item may wait itself (a xenstore read); the waits inside it do
  * not run background work again. An item that asks to run again is
  * rescheduled and the wait sleeps at most RETRY_SLICE_NS before the next
@@ -27,6 +45,7 @@
 #include <pvkit/hypercall.h>
 #include <pvkit/port.h>
 #include <pvkit/pvops.h>
+#include <pvkit/smp.h>
 #include <pvkit/time.h>
 #include <pvkit/xen/errno.h>
 #include <pvkit/xen/sched.h>
@@ -44,6 +63,7 @@ static bool work_lock_ready, in_work;
 struct guest_wait {
 	uint32_t magic;
 	uint32_t wakes;
+	uint64_t sleepers;	/* bit n: CPU n is in pvk_port_wait_until() */
 };
 PVK_BUILD_BUG_ON(sizeof(struct guest_wait) > sizeof(struct pvk_wait));
 
@@ -64,7 +84,25 @@ void pvk_port_wait_init(struct pvk_wait *w)
 
 void pvk_port_wake(struct pvk_wait *w)
 {
-	guest_wait(w)->wakes++;
+	struct guest_wait *gw = guest_wait(w);
+	struct pvk_cpumask others;
+
+	__atomic_fetch_add(&gw->wakes, 1, __ATOMIC_RELAXED);
+	if (!guest_smp_started())
+		return;
+	/* The caller made the condition true before calling us: that store
+	 * must be visible before we read who sleeps (the sleeper sets its
+	 * bit, then reads the condition). */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	others.bits = __atomic_load_n(&gw->sleepers, __ATOMIC_RELAXED);
+	pvk_cpumask_clear(&others, pvk_port_cpu_id());
+	if (!pvk_cpumask_empty(&others))
+		guest_smp_kick(&others);
+}
+
+uint64_t guest_wait_sleepers(struct pvk_wait *w)
+{
+	return __atomic_load_n(&guest_wait(w)->sleepers, __ATOMIC_RELAXED);
 }
 
 void guest_work_schedule(struct guest_work *work)
@@ -88,7 +126,7 @@ void guest_work_init(void)
 
 static bool work_pending(void)
 {
-	return !in_work && PVK_READ_ONCE(work_list);
+	return !in_work && PVK_READ_ONCE(work_list) && pvk_port_cpu_id() == 0;
 }
 
 /*
@@ -119,24 +157,57 @@ static void run_background_work(void)
 	in_work = false;
 }
 
+/* Natively: poll cond with interrupts on (see the top). */
+static int wait_native(bool (*cond)(void *arg), void *arg, uint64_t timeout_ns)
+{
+	unsigned long flags = pvk_save_fl();
+	uint64_t deadline = pvk_time_now_ns() + timeout_ns;
+	int rc = -PVK_XEN_ETIMEDOUT;
+
+	pvk_irq_enable();
+	for (;;) {
+		pvk_irq_disable();
+		if (cond(arg)) {
+			rc = 0;
+			break;
+		}
+		pvk_irq_enable();
+		if (pvk_time_now_ns() >= deadline)
+			break;
+		__asm__ __volatile__("pause" ::: "memory");
+	}
+	pvk_restore_fl(flags);
+	return rc;
+}
+
 int pvk_port_wait_until(struct pvk_wait *w, bool (*cond)(void *arg),
 			void *arg, uint64_t timeout_ns)
 {
-	struct pvk_vcpu_info *v = guest_vcpu0();
-	unsigned long flags = pvk_save_fl();
-	uint64_t deadline = pvk_time_now_ns() + timeout_ns;
+	struct guest_wait *gw = guest_wait(w);
+	unsigned int cpu = pvk_port_cpu_id();
+	uint64_t bit = 1ULL << cpu;
+	struct pvk_vcpu_info *v;
+	unsigned long flags;
+	uint64_t deadline;
 	struct pvk_sched_poll poll = { .ports = NULL, .nr_ports = 0 };
 	int rc;
 
-	guest_wait(w);
+	if (guest_native_boot)
+		return wait_native(cond, arg, timeout_ns);
 	if (!guest_events_enabled())
 		pvk_port_panic("pvk_port_wait_until before guest_events_enable()");
+	v = pvk_xen_vcpu_info(cpu);
+	flags = pvk_save_fl();
+	deadline = pvk_time_now_ns() + timeout_ns;
 	for (;;) {
 		uint64_t now;
 
 		run_background_work();
 		PVK_WRITE_ONCE(v->evtchn_upcall_mask, 1);
 		pvk_barrier();
+		/* Every turn: a nested wait on w (background work) cleared it.
+		 * A locked op: the bit is visible before cond is read. */
+		__atomic_fetch_or(&gw->sleepers, bit, __ATOMIC_SEQ_CST);
 		if (cond(arg)) {
 			rc = 0;
 			break;
@@ -157,6 +228,7 @@ int pvk_port_wait_until(struct pvk_wait *w, bool (*cond)(void *arg),
 		if (rc)
 			break;
 	}
+	__atomic_fetch_and(&gw->sleepers, ~bit, __ATOMIC_RELAXED);
 	pvk_restore_fl(flags);
 	return rc;
 }

@@ -234,6 +234,8 @@ PVK_GUEST_TEST_XEN_EXPLICIT(usermode_failsafe)
 	c->kernel_sp = top;
 	c->ctrlreg[3] = pvk_mfn_raw(pvk_mmu_kernel_base()) << 12;
 	c->failsafe_callback_eip = (unsigned long)pvk_xen_failsafe_entry;
+	/* pvk_port_cpu_id() on vCPU 1 reads its per-CPU area (smp.c). */
+	c->gs_base_kernel = (unsigned long)guest_smp_area_of(1);
 
 	guest_printf("usermode: starting vCPU 1 with %%ds=0x%x: expect a FAILSAFE report and a crash\n",
 		     FAILSAFE_BAD_DS);
