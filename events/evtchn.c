@@ -26,8 +26,7 @@
 struct pvk_shared_info *pvk_evtchn_si;
 struct pvk_evtchn_slot *pvk_evtchn_slot_pages[PVK_EVTCHN_SLOT_PAGES];
 const struct pvk_evtchn_abi *pvk_evtchn_abi = &pvk_evtchn_2l;
-/* Serialises the growth of the port table and the FIFO event array. */
-static struct pvk_lock setup_lock;
+struct pvk_lock pvk_evtchn_bind_lock;
 
 static int check_port(pvk_evtchn_port_t port)
 {
@@ -42,7 +41,7 @@ int pvk_evtchn_init(struct pvk_shared_info *si, unsigned int flags)
 {
 	if (!si)
 		return -PVK_XEN_EINVAL;
-	pvk_port_lock_init(&setup_lock);
+	pvk_port_lock_init(&pvk_evtchn_bind_lock);
 	pvk_evtchn_si = si;
 	for (size_t i = 0; i < PVK_ARRAY_SIZE(si->evtchn_mask); i++)
 		PVK_WRITE_ONCE(si->evtchn_mask[i], ~(pvk_xen_ulong_t)0);
@@ -51,7 +50,8 @@ int pvk_evtchn_init(struct pvk_shared_info *si, unsigned int flags)
 		if (pvk_evtchn_slot_pages[i])
 			__builtin_memset(pvk_evtchn_slot_pages[i], 0, PVK_PAGE_SIZE);
 	}
-	pvk_evtchn_nr_held = 0;
+	pvk_evtchn_dispatch_reset();
+	pvk_evtchn_2l_reset_cpus();
 	pvk_evtchn_abi = &pvk_evtchn_2l;
 #ifdef CONFIG_PVK_EVTCHN_FIFO
 	if (!(flags & PVK_EVTCHN_NO_FIFO) && !pvk_evtchn_fifo_init())
@@ -134,7 +134,7 @@ static int setup_port(pvk_evtchn_port_t port)
 
 	if (port >= pvk_evtchn_abi->nr_ports)
 		return -PVK_XEN_ERANGE;
-	pvk_port_lock(&setup_lock);
+	pvk_port_lock(&pvk_evtchn_bind_lock);
 	if (!pvk_evtchn_slot_pages[page]) {
 		struct pvk_evtchn_slot *slots = pvk_port_alloc_page();
 
@@ -149,14 +149,40 @@ static int setup_port(pvk_evtchn_port_t port)
 	}
 	if (!rc)
 		rc = pvk_evtchn_abi->setup_port(port);
-	pvk_port_unlock(&setup_lock);
+	pvk_port_unlock(&pvk_evtchn_bind_lock);
 	return rc;
 }
 
-int pvk_evtchn_set_handler(pvk_evtchn_port_t port,
-			   pvk_evtchn_handler_t handler, void *arg)
+/*
+ * Records port as ours and delivered to cpu (bind lock held): the ports
+ * Xen just bound, and those the host got elsewhere (on vCPU 0, Xen's
+ * default). A port we know keeps its record.
+ */
+static void mark_bound(pvk_evtchn_port_t port, struct pvk_evtchn_slot *s,
+		       unsigned int cpu, uint8_t pinned)
+{
+	if (s->flags & PVK_EVTCHN_SLOT_BOUND)
+		return;
+	if (s->cpu != cpu) {
+		pvk_evtchn_abi->moved(port, s->cpu, cpu);
+		PVK_WRITE_ONCE(s->cpu, (uint8_t)cpu);
+	}
+	s->flags = PVK_EVTCHN_SLOT_BOUND | pinned;
+}
+
+/*
+ * Handler changes race with the port's dispatch on another CPU: the port
+ * is masked and its handler cleared first, then we wait until no other
+ * CPU still runs the old handler (dispatch.c), so its arg may be freed
+ * once we return; only then is the new pair installed and the port
+ * unmasked. The wait is outside the bind lock: the running handler may
+ * itself bind or close ports.
+ */
+static int set_handler_on(pvk_evtchn_port_t port, pvk_evtchn_handler_t handler,
+			  void *arg, unsigned int cpu, uint8_t pinned)
 {
 	struct pvk_evtchn_slot *s;
+	pvk_evtchn_handler_t old;
 	int rc = check_port(port);
 
 	if (rc)
@@ -172,24 +198,31 @@ int pvk_evtchn_set_handler(pvk_evtchn_port_t port,
 	pvk_evtchn_mask(port);
 	if (!s)
 		return 0;	/* never had a handler: nothing to forget */
-	/* Masked, so the upcall cannot see a half-written slot. */
+	pvk_port_lock(&pvk_evtchn_bind_lock);
+	old = s->handler;
+	/* Masked, so no new dispatch; a running one is waited for below. */
 	PVK_WRITE_ONCE(s->handler, NULL);
-	pvk_barrier();
-	s->arg = arg;
+	pvk_port_unlock(&pvk_evtchn_bind_lock);
+	if (old)
+		pvk_evtchn_wait_dispatch_end(port);
+	pvk_port_lock(&pvk_evtchn_bind_lock);
+	PVK_WRITE_ONCE(s->arg, arg);
 	s->spurious_run = 0;
-	/* Upcalls off (the lock masks them): the kit timer's release of a
-	 * held port must not run between the test and the clear, or both
-	 * would take the port off pvk_evtchn_nr_held. */
-	pvk_port_lock(&setup_lock);
-	if (s->held_until)
-		pvk_evtchn_nr_held--;
-	s->held_until = 0;
-	pvk_port_unlock(&setup_lock);
+	pvk_evtchn_end_hold(s);
+	if (handler)
+		mark_bound(port, s, cpu, pinned);
 	pvk_barrier();
 	PVK_WRITE_ONCE(s->handler, handler);
+	pvk_port_unlock(&pvk_evtchn_bind_lock);
 	if (handler)
 		pvk_evtchn_unmask(port);
 	return 0;
+}
+
+int pvk_evtchn_set_handler(pvk_evtchn_port_t port,
+			   pvk_evtchn_handler_t handler, void *arg)
+{
+	return set_handler_on(port, handler, arg, 0, 0);
 }
 
 /* EVTCHNOP_close only: for a port we never made usable. */
@@ -203,10 +236,14 @@ static void close_in_xen(pvk_evtchn_port_t port, const char *what)
 			what, port, rc);
 }
 
-/* Common tail of the bind calls: a fresh port, rc from the hypercall. */
+/* Common tail of the bind calls: a fresh port, rc from the hypercall,
+ * the vCPU Xen delivers it to and whether it may move. */
 static int bound(long rc, pvk_evtchn_port_t got, pvk_evtchn_handler_t handler,
-		 void *arg, pvk_evtchn_port_t *port, const char *what)
+		 void *arg, pvk_evtchn_port_t *port, const char *what,
+		 unsigned int cpu, uint8_t pinned)
 {
+	struct pvk_evtchn_slot *s;
+
 	if (rc == -PVK_XEN_ENOSPC) {
 		pvk_err("evtchn: %s: no free port (ENOSPC): the %s ABI has %u ports, the domain's max_event_channels may allow fewer",
 			what, pvk_evtchn_abi->name, pvk_evtchn_abi->nr_ports);
@@ -223,8 +260,14 @@ static int bound(long rc, pvk_evtchn_port_t got, pvk_evtchn_handler_t handler,
 		close_in_xen(got, what);
 		return (int)rc;
 	}
+	/* Recorded even without a handler: the port is ours from now on. */
+	s = pvk_evtchn_slot(got);
+	pvk_port_lock(&pvk_evtchn_bind_lock);
+	s->flags = 0;
+	mark_bound(got, s, cpu, pinned);
+	pvk_port_unlock(&pvk_evtchn_bind_lock);
 	*port = got;
-	return pvk_evtchn_set_handler(got, handler, arg);
+	return set_handler_on(got, handler, arg, cpu, pinned);
 }
 
 int pvk_evtchn_bind_virq(unsigned int virq, unsigned int vcpu,
@@ -236,8 +279,13 @@ int pvk_evtchn_bind_virq(unsigned int virq, unsigned int vcpu,
 
 	if (!pvk_evtchn_si)
 		return -PVK_XEN_ENODEV;
+	if (vcpu >= PVK_MAX_CPUS)
+		return -PVK_XEN_EINVAL;
 	rc = pvk_hyp_event_channel_op(PVK_EVTCHNOP_bind_virq, &op);
-	return bound(rc, op.port, handler, arg, port, "bind_virq");
+	/* Xen binds global VIRQs to vCPU 0 only: one elsewhere is per vCPU
+	 * and cannot move. */
+	return bound(rc, op.port, handler, arg, port, "bind_virq", vcpu,
+		     vcpu ? PVK_EVTCHN_SLOT_PINNED : 0);
 }
 
 int pvk_evtchn_bind_ipi(unsigned int vcpu, pvk_evtchn_handler_t handler,
@@ -248,8 +296,11 @@ int pvk_evtchn_bind_ipi(unsigned int vcpu, pvk_evtchn_handler_t handler,
 
 	if (!pvk_evtchn_si)
 		return -PVK_XEN_ENODEV;
+	if (vcpu >= PVK_MAX_CPUS)
+		return -PVK_XEN_EINVAL;
 	rc = pvk_hyp_event_channel_op(PVK_EVTCHNOP_bind_ipi, &op);
-	return bound(rc, op.port, handler, arg, port, "bind_ipi");
+	return bound(rc, op.port, handler, arg, port, "bind_ipi", vcpu,
+		     PVK_EVTCHN_SLOT_PINNED);
 }
 
 int pvk_evtchn_bind_interdomain(pvk_domid_t remote_dom,
@@ -266,7 +317,8 @@ int pvk_evtchn_bind_interdomain(pvk_domid_t remote_dom,
 	if (!pvk_evtchn_si)
 		return -PVK_XEN_ENODEV;
 	rc = pvk_hyp_event_channel_op(PVK_EVTCHNOP_bind_interdomain, &op);
-	return bound(rc, op.local_port, handler, arg, port, "bind_interdomain");
+	return bound(rc, op.local_port, handler, arg, port, "bind_interdomain",
+		     0, 0);
 }
 
 int pvk_evtchn_alloc_unbound(pvk_domid_t remote_dom,
@@ -282,28 +334,48 @@ int pvk_evtchn_alloc_unbound(pvk_domid_t remote_dom,
 	if (!pvk_evtchn_si)
 		return -PVK_XEN_ENODEV;
 	rc = pvk_hyp_event_channel_op(PVK_EVTCHNOP_alloc_unbound, &op);
-	return bound(rc, op.port, handler, arg, port, "alloc_unbound");
+	return bound(rc, op.port, handler, arg, port, "alloc_unbound", 0, 0);
 }
 
 int pvk_evtchn_close(pvk_evtchn_port_t port)
 {
 	struct pvk_evtchn_close op = { .port = port };
+	struct pvk_evtchn_slot *s;
 	int rc = pvk_evtchn_set_handler(port, NULL, NULL);
 
 	if (rc)
 		return rc;
 	pvk_evtchn_clear(port);
-	return (int)pvk_hyp_event_channel_op(PVK_EVTCHNOP_close, &op);
-}
-
-void pvk_evtchn_get_stats(struct pvk_evtchn_stats *out)
-{
-	*out = pvk_evtchn_counters;
+	rc = (int)pvk_hyp_event_channel_op(PVK_EVTCHNOP_close, &op);
+	s = pvk_evtchn_slot(port);
+	if (!rc && s) {
+		/* Xen delivers the port's next user to vCPU 0 unless told
+		 * otherwise: so does our record. */
+		pvk_port_lock(&pvk_evtchn_bind_lock);
+		if (s->cpu) {
+			pvk_evtchn_abi->moved(port, s->cpu, 0);
+			PVK_WRITE_ONCE(s->cpu, 0);
+		}
+		s->flags = 0;
+		pvk_port_unlock(&pvk_evtchn_bind_lock);
+	}
+	return rc;
 }
 
 #ifndef CONFIG_PVK_EVTCHN_FIFO
 struct pvk_evtchn_fifo_control_block *pvk_evtchn_fifo_control(void)
 {
 	return NULL;
+}
+
+struct pvk_evtchn_fifo_control_block *pvk_evtchn_fifo_control_cpu(unsigned int cpu)
+{
+	(void)cpu;
+	return NULL;
+}
+
+void pvk_evtchn_fifo_drain(unsigned int cpu)
+{
+	(void)cpu;
 }
 #endif

@@ -6,8 +6,13 @@
  * and BUSY bits and a LINK field. Xen links a port that becomes pending
  * onto the tail of its priority's queue and sets that queue's bit in the
  * per-vCPU control block's READY word; head[q] is where the guest starts.
+ * Each vCPU has its own control block (EVTCHNOP_init_control: vCPU 0's at
+ * init, another's by pvk_evtchn_cpu_prepare() before it starts, as Xen
+ * drops the events of a vCPU without one) and its own place in its
+ * queues; the event array is the domain's, grown under the bind lock.
  *
- * Scan (vCPU 0): take READY with an atomic exchange, then for the highest
+ * Scan (on CPU n, its control block): take READY with an atomic
+ * exchange, then for the highest
  * priority ready queue consume one event at a time: the word at our head
  * gives the next port in LINK; we clear LINKED and LINK in one
  * compare-exchange (Xen may be linking onto it this very moment), and a
@@ -52,13 +57,16 @@
 #define W_BUSY		BIT(PVK_EVTCHN_FIFO_BUSY)
 #define W_LINK		((pvk_event_word_t)PVK_EVTCHN_FIFO_LINK_MASK)
 
-static struct pvk_evtchn_fifo_control_block *control;
+/* Each CPU's control block, NULL until Xen accepted it. */
+static struct pvk_evtchn_fifo_control_block *control[PVK_MAX_CPUS];
 /* Entered before Xen gets the page, cleared if it refuses it. */
 static pvk_event_word_t *pages[MAX_PAGES];
 static unsigned int nr_pages;	/* pages Xen accepted: pages[0..nr_pages) */
 static bool warned_bad_queue;
-/* Where we are in each queue; 0: read head[q] from the control block. */
-static uint32_t q_head[PVK_EVTCHN_FIFO_MAX_QUEUES];
+/* Where each CPU is in each of its queues; 0: read head[q] from its
+ * control block. Only that CPU (or pvk_evtchn_fifo_drain() once it is
+ * down) touches its row. */
+static uint32_t q_head[PVK_MAX_CPUS][PVK_EVTCHN_FIFO_MAX_QUEUES];
 
 static uint64_t page_gfn(void *page)
 {
@@ -105,21 +113,54 @@ static int expand(void)
 	return 0;
 }
 
-int pvk_evtchn_fifo_init(void)
+/* Gives Xen cpu's control block (a fresh page); bind lock held or at
+ * init. */
+static int init_control(unsigned int cpu)
 {
-	struct pvk_evtchn_init_control op = { .vcpu = 0 };
+	struct pvk_evtchn_init_control op = { .vcpu = cpu };
+	struct pvk_evtchn_fifo_control_block *cb;
 	long rc;
 
-	control = pvk_port_alloc_page();
-	if (!control)
+	cb = pvk_port_alloc_page();
+	if (!cb)
 		return -PVK_XEN_ENOMEM;
-	op.control_gfn = page_gfn(control);
+	op.control_gfn = page_gfn(cb);
 	op.offset = 0;
+	for (unsigned int q = 0; q < PVK_EVTCHN_FIFO_MAX_QUEUES; q++)
+		q_head[cpu][q] = 0;
 	rc = pvk_hyp_event_channel_op(PVK_EVTCHNOP_init_control, &op);
 	if (rc) {
+		pvk_port_free_page(cb);
+		return (int)rc;
+	}
+	PVK_WRITE_ONCE(control[cpu], cb);
+	return 0;
+}
+
+static int cpu_prepare_fifo(unsigned int cpu)
+{
+	int rc = 0;
+
+	pvk_port_lock(&pvk_evtchn_bind_lock);
+	/* Once per vCPU: Xen refuses a second block (-EINVAL) and keeps
+	 * the first across the vCPU going down and up. */
+	if (!control[cpu])
+		rc = init_control(cpu);
+	pvk_port_unlock(&pvk_evtchn_bind_lock);
+	if (rc)
+		pvk_err("evtchn: FIFO control block of vCPU %u refused: %d", cpu, rc);
+	return rc;
+}
+
+int pvk_evtchn_fifo_init(void)
+{
+	long rc;
+
+	if (control[0])
+		return 0;	/* on already: Xen keeps it and our blocks */
+	rc = init_control(0);
+	if (rc) {
 		pvk_info("evtchn: FIFO ABI not available (%ld): using 2-level", rc);
-		pvk_port_free_page(control);
-		control = NULL;
 		return (int)rc;
 	}
 	/*
@@ -139,6 +180,21 @@ static void mask_fifo(pvk_evtchn_port_t port)
 
 	if (w)
 		__atomic_fetch_or(w, W_MASKED, __ATOMIC_SEQ_CST);
+}
+
+static bool test_and_mask_fifo(pvk_evtchn_port_t port)
+{
+	pvk_event_word_t *w = word(port);
+
+	return !w || (__atomic_fetch_or(w, W_MASKED, __ATOMIC_SEQ_CST) & W_MASKED);
+}
+
+static void moved_fifo(pvk_evtchn_port_t port, unsigned int from, unsigned int to)
+{
+	/* Xen links the port's next event on to's queues. */
+	(void)port;
+	(void)from;
+	(void)to;
 }
 
 /* Clears MASKED unless PENDING; false when Xen must do the unmask. */
@@ -220,9 +276,9 @@ static uint32_t clear_linked(pvk_event_word_t *w)
 }
 
 /* Counts (and logs once) a READY bit or queue entry that cannot be. */
-static void bad_queue(const char *what, uint32_t value)
+static void bad_queue(unsigned int cpu, const char *what, uint32_t value)
 {
-	pvk_evtchn_counters.bad_queue++;
+	pvk_evtchn_cpus[cpu].stats.bad_queue++;
 	if (warned_bad_queue)
 		return;
 	warned_bad_queue = true;
@@ -230,74 +286,126 @@ static void bad_queue(const char *what, uint32_t value)
 		what, value);
 }
 
-/* Consumes the event at the head of queue q (below
- * PVK_EVTCHN_FIFO_MAX_QUEUES); clears *ready's bit when the queue is
- * empty. */
-static void consume_one(unsigned int q, uint32_t *ready)
+/* A pending, unmasked event linked on a CPU's queue that is no longer
+ * the port's (moved, or drained after the CPU went down): have Xen link
+ * it on the port's vCPU (its unmask of a pending port does that). */
+static void relink(pvk_evtchn_port_t port)
 {
-	uint32_t head = q_head[q];
+	mask_fifo(port);
+	unmask_fifo(port);
+}
+
+/* Consumes the event at the head of cpu's queue q (below
+ * PVK_EVTCHN_FIFO_MAX_QUEUES); clears *ready's bit when the queue is
+ * empty. drain: cpu is down, nothing runs here. */
+static void consume_one(unsigned int cpu, unsigned int q, uint32_t *ready,
+			bool drain)
+{
+	uint32_t head = q_head[cpu][q];
+	struct pvk_evtchn_slot *s;
 	pvk_event_word_t *w;
 	pvk_evtchn_port_t port;
 
 	if (!head)
-		head = PVK_READ_ONCE(control->head[q]);
+		head = PVK_READ_ONCE(control[cpu]->head[q]);
 	port = head;
 	w = word(port);
 	if (!w || !port) {
 		/* Xen queued a port we never gave it a word for: impossible
 		 * unless the control block is corrupt. Drop the queue. */
-		bad_queue("queue head (no such event word)", head);
-		q_head[q] = 0;
+		bad_queue(cpu, "queue head (no such event word)", head);
+		q_head[cpu][q] = 0;
 		*ready &= ~(1u << q);
 		return;
 	}
 	head = clear_linked(w);
 	if (!head)
 		*ready &= ~(1u << q);
-	q_head[q] = head;
-	if ((PVK_READ_ONCE(*w) & (W_PENDING | W_MASKED)) == W_PENDING)
-		pvk_evtchn_handle_port(port);
+	q_head[cpu][q] = head;
+	if ((PVK_READ_ONCE(*w) & (W_PENDING | W_MASKED)) != W_PENDING)
+		return;
+	s = pvk_evtchn_slot(port);
+	if (s && PVK_READ_ONCE(s->cpu) != cpu)
+		relink(port);
+	else if (!drain)
+		pvk_evtchn_handle_port(port, cpu);
+	else
+		/* Still cpu's (an IPI, a per-vCPU VIRQ): masked until it is
+		 * back, when its owner's unmask has Xen link it again. */
+		mask_fifo(port);
 }
 
-static void scan_fifo(void)
+static void scan_fifo(unsigned int cpu)
 {
-	struct pvk_vcpu_info *v = pvk_xen_vcpu_info(0);
+	struct pvk_vcpu_info *v = pvk_xen_vcpu_info(cpu);
+	struct pvk_evtchn_fifo_control_block *cb = control[cpu];
 	unsigned int budget = SCAN_BUDGET;
 	uint32_t ready;
 
 	PVK_WRITE_ONCE(v->evtchn_upcall_pending, 0);
+	if (!cb)
+		return;		/* not prepared: Xen has nothing for it */
 	/* Read once; only the queues that exist are used. */
-	ready = __atomic_exchange_n(&control->ready, 0, __ATOMIC_SEQ_CST);
+	ready = __atomic_exchange_n(&cb->ready, 0, __ATOMIC_SEQ_CST);
 	if (ready & ~QUEUE_BITS) {
-		bad_queue("READY", ready);
+		bad_queue(cpu, "READY", ready);
 		ready &= QUEUE_BITS;
 	}
 	while (ready && budget--) {
 		unsigned int q = (unsigned int)__builtin_ctz(ready);
 
-		consume_one(q, &ready);
+		consume_one(cpu, q, &ready, false);
 	}
 	if (ready) {
 		/* Out of budget: put the non-empty queues back, and make sure
 		 * Xen comes back to us. */
-		__atomic_fetch_or(&control->ready, ready, __ATOMIC_SEQ_CST);
+		__atomic_fetch_or(&cb->ready, ready, __ATOMIC_SEQ_CST);
 		PVK_WRITE_ONCE(v->evtchn_upcall_pending, 1);
 	}
 }
 
+void pvk_evtchn_fifo_drain(unsigned int cpu)
+{
+	struct pvk_evtchn_fifo_control_block *cb;
+	unsigned int budget = PVK_EVTCHN_FIFO_NR_CHANNELS;
+	uint32_t ready;
+
+	if (pvk_evtchn_abi != &pvk_evtchn_fifo || cpu >= PVK_MAX_CPUS)
+		return;
+	cb = control[cpu];
+	if (!cb)
+		return;
+	ready = __atomic_exchange_n(&cb->ready, 0, __ATOMIC_SEQ_CST) & QUEUE_BITS;
+	for (unsigned int q = 0; q < PVK_EVTCHN_FIFO_MAX_QUEUES; q++)
+		if (q_head[cpu][q] || PVK_READ_ONCE(cb->head[q]))
+			ready |= 1u << q;
+	while (ready && budget--)
+		consume_one(cpu, (unsigned int)__builtin_ctz(ready), &ready, true);
+}
+
+struct pvk_evtchn_fifo_control_block *pvk_evtchn_fifo_control_cpu(unsigned int cpu)
+{
+	if (pvk_evtchn_abi != &pvk_evtchn_fifo || cpu >= PVK_MAX_CPUS)
+		return NULL;
+	return PVK_READ_ONCE(control[cpu]);
+}
+
 struct pvk_evtchn_fifo_control_block *pvk_evtchn_fifo_control(void)
 {
-	return pvk_evtchn_abi == &pvk_evtchn_fifo ? control : NULL;
+	return pvk_evtchn_fifo_control_cpu(0);
 }
 
 const struct pvk_evtchn_abi pvk_evtchn_fifo = {
 	.name = "FIFO",
 	.nr_ports = PVK_EVTCHN_FIFO_NR_CHANNELS,
 	.mask = mask_fifo,
+	.test_and_mask = test_and_mask_fifo,
 	.unmask = unmask_fifo,
 	.clear = clear_fifo,
 	.is_pending = is_pending_fifo,
 	.is_masked = is_masked_fifo,
 	.setup_port = setup_port_fifo,
+	.moved = moved_fifo,
+	.cpu_prepare = cpu_prepare_fifo,
 	.scan = scan_fifo,
 };

@@ -1,7 +1,8 @@
 /*
  * events/evtchn_internal.h - state shared by evtchn.c (ports, binding,
- * masking) and dispatch.c (the upcall): the port table, the ABI operations
- * and the 2-level bitmap operations on shared_info.
+ * masking), cpu.c (ports and vCPUs) and dispatch.c (the upcall): the port
+ * table, the per-CPU dispatch state, the ABI operations and the 2-level
+ * bitmap operations on shared_info.
  */
 #ifndef PVK_EVENTS_INTERNAL_H
 #define PVK_EVENTS_INTERNAL_H
@@ -15,13 +16,22 @@
 /* The most ports any ABI has (FIFO's 2^17; 2-level has 4096). */
 #define PVK_EVTCHN_MAX_PORTS	PVK_EVTCHN_FIFO_NR_CHANNELS
 
+/* pvk_evtchn_slot.flags */
+#define PVK_EVTCHN_SLOT_BOUND	(1u << 0)	/* ours (bound or given) */
+#define PVK_EVTCHN_SLOT_PINNED	(1u << 1)	/* IPI / per-vCPU VIRQ: Xen
+						 * refuses to move it */
+
 struct pvk_evtchn_slot {
 	pvk_evtchn_handler_t handler;
 	void *arg;
 	uint64_t held_until;	/* flood hold-off end (system time), 0: none */
 	uint32_t spurious_run;	/* consecutive no-work events */
-	uint32_t unused;
+	uint8_t cpu;		/* the vCPU Xen delivers it to */
+	uint8_t held_by;	/* the CPU whose kit timer releases it */
+	uint8_t flags;		/* PVK_EVTCHN_SLOT_* (bind lock) */
+	uint8_t unused;
 };
+PVK_BUILD_BUG_ON(PVK_MAX_CPUS > 256);
 
 /*
  * The port table grows with the ports bound: a page of slots is allocated
@@ -34,11 +44,32 @@ struct pvk_evtchn_slot {
 PVK_BUILD_BUG_ON(PVK_PAGE_SIZE % sizeof(struct pvk_evtchn_slot));
 PVK_BUILD_BUG_ON(PVK_EVTCHN_MAX_PORTS % PVK_EVTCHN_SLOTS_PER_PAGE);
 
+/* A value of pvk_evtchn_cpu.dispatching: no handler running. */
+#define PVK_EVTCHN_NONE		(~(uint32_t)0)
+
+/*
+ * What each CPU's upcall keeps for itself (dispatch.c), one cache line
+ * apart so that CPUs taking events at once do not share lines.
+ */
+struct pvk_evtchn_cpu {
+	struct pvk_evtchn_stats stats;
+	/* The port whose handler runs here, PVK_EVTCHN_NONE: none. Written
+	 * before the port's handler is read; set_handler() on another CPU
+	 * waits until it moved on. */
+	uint32_t dispatching;
+	/* Ports this CPU holds masked as flooding (atomic: a set_handler()
+	 * elsewhere may end a hold). */
+	uint32_t nr_held;
+	uint64_t release_at;	/* its kit timer's deadline, 0: not armed */
+	bool release_by_upcall;	/* no kit timer: the upcall releases */
+} __attribute__((aligned(64)));
+
 extern struct pvk_shared_info *pvk_evtchn_si;
 extern struct pvk_evtchn_slot *pvk_evtchn_slot_pages[PVK_EVTCHN_SLOT_PAGES];
-extern struct pvk_evtchn_stats pvk_evtchn_counters;
-/* Ports currently held masked as flooding (dispatch.c releases them). */
-extern unsigned int pvk_evtchn_nr_held;
+extern struct pvk_evtchn_cpu pvk_evtchn_cpus[PVK_MAX_CPUS];
+/* Serialises binding, handler changes, moves and the growth of the port
+ * table and the FIFO event array (evtchn.c). */
+extern struct pvk_lock pvk_evtchn_bind_lock;
 
 /* The slot of port, NULL when its page was never needed (no handler was
  * ever installed in its range) or the port is beyond every ABI. */
@@ -89,6 +120,8 @@ struct pvk_evtchn_abi {
 	const char *name;
 	unsigned int nr_ports;		/* the ABI's limit */
 	void (*mask)(pvk_evtchn_port_t port);
+	/* Masks port; true when it was masked already. */
+	bool (*test_and_mask)(pvk_evtchn_port_t port);
 	void (*unmask)(pvk_evtchn_port_t port);
 	void (*clear)(pvk_evtchn_port_t port);
 	bool (*is_pending)(pvk_evtchn_port_t port);
@@ -96,8 +129,14 @@ struct pvk_evtchn_abi {
 	/* Make a freshly bound port usable (FIFO: grow the event array so
 	 * the port has its event word). Thread context, kit bind lock held. */
 	int (*setup_port)(pvk_evtchn_port_t port);
-	/* Find pending, unmasked ports and call pvk_evtchn_handle_port(). */
-	void (*scan)(void);
+	/* Xen now delivers port to vCPU to, no longer from (bind lock held,
+	 * port masked): 2-level moves its bit between the CPUs' sets. */
+	void (*moved)(pvk_evtchn_port_t port, unsigned int from, unsigned int to);
+	/* cpu's event state before it starts (FIFO: its control block). */
+	int (*cpu_prepare)(unsigned int cpu);
+	/* On CPU cpu (upcalls masked): find its pending, unmasked ports and
+	 * call pvk_evtchn_handle_port(). */
+	void (*scan)(unsigned int cpu);
 };
 
 extern const struct pvk_evtchn_abi pvk_evtchn_2l;
@@ -106,7 +145,19 @@ extern const struct pvk_evtchn_abi *pvk_evtchn_abi;
 int pvk_evtchn_fifo_init(void);
 extern const struct pvk_evtchn_abi pvk_evtchn_fifo;
 
-/* Dispatch one pending port (dispatch.c). */
-void pvk_evtchn_handle_port(pvk_evtchn_port_t port);
+/* 2-level: every port is delivered to vCPU 0 (start of day). */
+void pvk_evtchn_2l_reset_cpus(void);
+/* FIFO: drain the queues of cpu, which is down: what is linked there is
+ * raised again on the vCPU each port is bound to now. */
+void pvk_evtchn_fifo_drain(unsigned int cpu);
+
+/* Dispatch one pending port on CPU cpu, the calling one (dispatch.c). */
+void pvk_evtchn_handle_port(pvk_evtchn_port_t port, unsigned int cpu);
+/* Waits (bounded) until no CPU but the caller runs port's handler. */
+void pvk_evtchn_wait_dispatch_end(pvk_evtchn_port_t port);
+/* Ends a flood hold-off of s early (set_handler): 0 when none. */
+void pvk_evtchn_end_hold(struct pvk_evtchn_slot *s);
+/* Reset of the per-CPU dispatch state (init). */
+void pvk_evtchn_dispatch_reset(void);
 
 #endif /* PVK_EVENTS_INTERNAL_H */

@@ -11,6 +11,15 @@
  * frames Xen did not take get their entry back. On populate the p2m is
  * written after Xen answered, together with the M2P update Xen needs to
  * know which pfn the new frame backs (queued, one batch per chunk).
+ *
+ * Several CPUs: callers on several CPUs at once are safe: each call works
+ * on its own pfns (the caller's), its frame list is on its stack, the p2m
+ * entries are its pfns' own, the M2P updates go through the calling CPU's
+ * queue, and the counters are atomic. The host unmapped the frames it
+ * releases, but another CPU may still hold the old translation in its TLB
+ * and write through it into a frame that is Xen's (or another domain's)
+ * by then: with other CPUs online, every online CPU is flushed before the
+ * frames go (one flush per chunk; none with one CPU, as before).
  */
 #include <pvkit/balloon.h>
 #include <pvkit/hypercall.h>
@@ -20,6 +29,8 @@
 #include <pvkit/port.h>
 #include <pvkit/xen/errno.h>
 #include <pvkit/xen/memory.h>
+
+#include "mmu_internal.h"
 
 #define CHUNK PVK_BALLOON_CHUNK
 
@@ -55,6 +66,14 @@ static long release_chunk(const pvk_pfn_t *pfns, unsigned long n)
 		frames[i] = pvk_mfn_raw(mfn);
 		pvk_p2m_set(pfns[i], pvk_mfn(PVK_INVALID_RAW_FRAME));
 	}
+	/* No CPU may still translate to a frame we give away. */
+	done = pvk_mmu_shootdown_others();
+	if (done) {
+		pvk_err("balloon: no TLB flush before releasing %lu frames (%ld): kept", n, done);
+		for (unsigned long i = 0; i < n; i++)
+			pvk_p2m_set(pfns[i], pvk_mfn(frames[i]));
+		return done;
+	}
 	done = reservation_op(PVK_XENMEM_decrease_reservation, frames, n);
 	if (done < 0 || (unsigned long)done != n) {
 		pvk_err("balloon: decrease_reservation released %ld of %lu frames", done, n);
@@ -62,7 +81,7 @@ static long release_chunk(const pvk_pfn_t *pfns, unsigned long n)
 			pvk_p2m_set(pfns[i], pvk_mfn(frames[i]));
 	}
 	if (done > 0)
-		stats.released += (unsigned long)done;
+		__atomic_fetch_add(&stats.released, (uint64_t)done, __ATOMIC_RELAXED);
 	return done;
 }
 
@@ -98,7 +117,7 @@ static long populate_chunk(const pvk_pfn_t *pfns, unsigned long n)
 		if (!rc)
 			rc = rc2;
 	}
-	stats.populated += (unsigned long)done;
+	__atomic_fetch_add(&stats.populated, (uint64_t)done, __ATOMIC_RELAXED);
 	return rc ? rc : done;
 }
 
@@ -147,5 +166,6 @@ long pvk_balloon_maximum_pages(void)
 
 void pvk_balloon_stats_snapshot(struct pvk_balloon_stats *out)
 {
-	*out = stats;
+	out->released = __atomic_load_n(&stats.released, __ATOMIC_RELAXED);
+	out->populated = __atomic_load_n(&stats.populated, __ATOMIC_RELAXED);
 }

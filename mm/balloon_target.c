@@ -24,6 +24,14 @@
  * When the kernel has no frame to spare, or Xen no frame to give, the
  * driver says so once and waits for the next target rather than retry in
  * a loop.
+ *
+ * Several CPUs: the host may run pvk_balloon_work() on any CPU, even on
+ * two at once (a kick seen by each). One runs the work at a time (the
+ * `working` flag, taken with an atomic exchange: the work sleeps in
+ * xenstore reads, so no spin lock); the other returns at once, and the
+ * one working looks at target_stale again after it let go of the flag, so
+ * a change the other was kicked for is not lost: it returns true (call
+ * again).
  */
 #include <pvkit/balloon.h>
 #include <pvkit/log.h>
@@ -49,6 +57,7 @@ static bool stuck;			/* cannot get nearer to this target */
 static uint64_t target_ns;		/* when the target was read */
 static unsigned long target_from, steps;	/* pages then, work calls since */
 static struct pvk_xs_watch target_watch;
+static int working;			/* a CPU runs pvk_balloon_work() */
 
 static bool test_bit(unsigned long pfn)
 {
@@ -240,11 +249,17 @@ static bool read_target(void)
 bool pvk_balloon_work(void)
 {
 	unsigned long budget = PVK_BALLOON_WORK_PAGES, cur;
+	bool more;
 
 	if (!host)
 		return false;
-	if (!read_target())
+	/* Another CPU is at it; it re-checks the target after it stops. */
+	if (__atomic_exchange_n(&working, 1, __ATOMIC_ACQUIRE))
+		return false;
+	if (!read_target()) {
+		__atomic_store_n(&working, 0, __ATOMIC_SEQ_CST);
 		return true;
+	}
 	cur = pvk_balloon_pages();
 	if (cur != target)
 		steps++;
@@ -264,7 +279,10 @@ bool pvk_balloon_work(void)
 				 cur, target_from,
 				 (unsigned long long)((pvk_time_now_ns() - target_ns) / 1000), steps);
 	}
-	return PVK_READ_ONCE(target_stale) || (!stuck && cur != target);
+	more = !stuck && cur != target;
+	/* Let go first, then look: a kick that found us working is seen. */
+	__atomic_store_n(&working, 0, __ATOMIC_SEQ_CST);
+	return more || PVK_READ_ONCE(target_stale);
 }
 
 bool pvk_balloon_settled(void)

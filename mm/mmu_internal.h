@@ -32,6 +32,19 @@ int pvk_mmu_queue_table(void *page, pvk_mfn_t kernel_l1, unsigned int kernel_slo
 			uint64_t old_pte, pvk_mfn_t parent, unsigned int slot,
 			uint64_t hook);
 
+/*
+ * Translations the kit removed may sit in other CPUs' TLBs (and
+ * paging-structure caches): before the frame or table goes back
+ * (pvk_port_free_page, Xen), every online CPU is flushed (mmuext.c).
+ * pvk_mmu_shootdown(): va or PVK_TLB_FLUSH_ALL on every online CPU; with
+ * the caller the only one online, its local flush (one hypercall, as
+ * before SMP). pvk_mmu_shootdown_others(): the same when other CPUs are
+ * online, nothing otherwise (for paths that flushed nothing before SMP:
+ * the single-CPU cost stays what it was).
+ */
+int pvk_mmu_shootdown(unsigned long va);
+int pvk_mmu_shootdown_others(void);
+
 /* The running L4's machine frame; where the kernel maps its frames. */
 extern pvk_mfn_t pvk_mmu_base_mfn;
 extern void *(*pvk_mmu_pfn_to_virt)(pvk_pfn_t pfn);

@@ -21,8 +21,18 @@
  * safety: a stale writable TLB entry would be a way around validation.
  *
  * Unmapping frees the tables it leaves empty: unhooked through the queue,
- * the TLB flushed, then their kernel mappings made writable again by one
- * multicall of update_va_mapping (each page freed by its own completion).
+ * their kernel mappings made writable again by one multicall of
+ * update_va_mapping, then - before any goes back to pvk_port_free_page() -
+ * the TLBs of every online CPU flushed (a pvk_tlb_gather over the online
+ * set, pvkit/smp.h): another CPU that walked through a table may still
+ * hold it in its paging-structure caches, and its TLB the old read-only
+ * mapping of the page; reused before that flush, the page would be read
+ * as a table (or written through a stale entry). Making a table writable
+ * before that flush is safe: Xen itself flushes the domain's dirty CPUs
+ * when a frame changes type towards writable ("no other CPUs are left
+ * with mappings of a frame which is about to become writeable"). The
+ * unmapped pages are the caller's: the range's last step flushes every
+ * online CPU (pvk_mmu_shootdown()) so that they may be reused on return.
  *
  * Queued writes are not visible in memory until issued, so map and unmap
  * start by issuing the queue, and a walk keeps the table it found or
@@ -41,6 +51,8 @@
 #include <pvkit/multicall.h>
 #include <pvkit/p2m.h>
 #include <pvkit/port.h>
+#include <pvkit/pvops.h>
+#include <pvkit/smp.h>
 #include <pvkit/xen/errno.h>
 
 #include "mmu_internal.h"
@@ -254,30 +266,51 @@ static bool table_empty(const uint64_t *t)
 }
 
 #define FREE_BATCH 32
+PVK_BUILD_BUG_ON(FREE_BATCH > PVK_TLB_GATHER_PAGES);
 
 /* Tables unhooked by the queue; handed back once Xen applied the unhooks
- * and the TLB no longer holds walks through them. */
+ * and no CPU's TLB holds walks through them. */
 struct to_free {
 	void *page[FREE_BATCH];
 	unsigned int n;
 };
 
-/* A table's kernel mapping is writable again: it is an ordinary page. */
-static void table_writable(void *page, long result)
+/* A freed table's completion: which gather it joins. */
+struct writable_ctx {
+	struct pvk_tlb_gather *gather;
+	void *page;
+};
+
+static void free_table(void *page)
 {
+	unsigned long flags;
+
+	pvk_port_free_page(page);
+	flags = pvk_irq_save();		/* this CPU's counter, as the queue's */
+	pvk_mmu_this_stats()->tables_freed++;
+	pvk_restore_fl(flags);
+}
+
+/* A table's kernel mapping is writable again: an ordinary page, given
+ * back after the flush of the gather. */
+static void table_writable(void *ctx, long result)
+{
+	struct writable_ctx *w = ctx;
+
 	if (result) {
 		/* Xen still uses it as a table: leaked, never reused. */
-		pvk_err("mmu: page table at %p not freed", page);
+		pvk_err("mmu: page table at %p not freed", w->page);
 		return;
 	}
-	pvk_port_free_page(page);
-	pvk_mmu_this_stats()->tables_freed++;
+	/* Never full (FREE_BATCH <= PVK_TLB_GATHER_PAGES): no flush here. */
+	pvk_tlb_gather_add(w->gather, w->page);
 }
 
 /*
  * The kernel mappings go back to writable as one multicall of
- * update_va_mapping (each checked on its own, the page freed by its
- * completion) rather than one hypercall per table.
+ * update_va_mapping (each checked on its own, the page gathered by its
+ * completion) rather than one hypercall per table; then one flush of the
+ * online CPUs, then the frees.
  */
 static int free_tables(struct to_free *f)
 {
@@ -286,11 +319,14 @@ static int free_tables(struct to_free *f)
 		.args[2] = PVK_UVMF_INVLPG | PVK_UVMF_LOCAL,
 		.done = table_writable,
 	};
+	struct writable_ctx ctx[FREE_BATCH];
+	struct pvk_tlb_gather gather;
+	struct pvk_cpumask online;
+	/* Nonzero: the unhooks failed, Xen may still use them. */
 	int still_used = pvk_mmu_flush_queue(), rc, rc2;
 
-	/* Nonzero: the unhooks or the flush failed, Xen may still use them. */
-	if (!still_used)
-		still_used = pvk_mmu_flush_tlb_local();
+	pvk_smp_online_mask(&online);
+	pvk_tlb_gather_init(&gather, &online, free_table);
 	rc = still_used;
 	for (unsigned int i = 0; i < f->n; i++) {
 		void *page = f->page[i];
@@ -299,10 +335,12 @@ static int free_tables(struct to_free *f)
 			pvk_err("mmu: page table at %p not freed", page);
 			continue;
 		}
+		ctx[i].gather = &gather;
+		ctx[i].page = page;
 		op.args[0] = (unsigned long)page;
 		op.args[1] = pvk_pte(pvk_pfn_to_mfn(pvk_port_virt_to_pfn(page)),
 				     PVK_PTE_KERNEL_RW);
-		op.ctx = page;
+		op.ctx = &ctx[i];
 		rc2 = pvk_multicall_add(&op, NULL);
 		if (rc2 && !rc)
 			rc = rc2;
@@ -310,6 +348,14 @@ static int free_tables(struct to_free *f)
 	rc2 = pvk_multicall_flush(NULL);
 	if (rc2 && !rc)
 		rc = rc2;
+	rc2 = pvk_tlb_gather_finish(&gather);
+	if (rc2) {
+		/* Not flushed: no page may be reused. */
+		pvk_err("mmu: %u page tables not freed: the TLB flush failed (%d)",
+			gather.nr, rc2);
+		if (!rc)
+			rc = rc2;
+	}
 	f->n = 0;
 	return rc;
 }
@@ -377,7 +423,7 @@ int pvk_mmu_unmap_range(unsigned long va, unsigned long n)
 			rc = rc2;
 	}
 	if (!rc)
-		rc = pvk_mmu_flush_tlb_local();
+		rc = pvk_mmu_shootdown(PVK_TLB_FLUSH_ALL);
 	return rc;
 }
 

@@ -9,11 +9,21 @@
  *
  * Ordering: entry writes queued in lazy mode go to Xen first, so the run
  * sees the page tables the caller has built.
+ *
+ * Several CPUs: a flush the caller asks for (UVMF_INVLPG or
+ * UVMF_TLB_FLUSH) with the local scope reaches only the calling vCPU,
+ * entry by entry; the old translations may sit in the other online CPUs'
+ * TLBs, and the caller may free or reuse the old frames once the run
+ * returns. So after such a run one flush of every online CPU follows
+ * (pvk_mmu_shootdown_others(): one hypercall per run, none with one CPU).
+ * UVMF_ALL already flushes every vCPU; UVMF_NONE asks for no flush.
  */
 #include <pvkit/log.h>
 #include <pvkit/mmu.h>
 #include <pvkit/multicall.h>
 #include <pvkit/xen/xen.h>
+
+#include "mmu_internal.h"
 
 int pvk_mmu_update_va_run(const struct pvk_mmu_va_update *u, unsigned long n,
 			  unsigned long uvm_flags)
@@ -39,6 +49,14 @@ int pvk_mmu_update_va_run(const struct pvk_mmu_va_update *u, unsigned long n,
 	if (rc && !first) {
 		first = rc;
 		first_fail = fail;
+	}
+	/* A local flush (no vCPU mask pointer, not ALL) of another CPU's
+	 * translations: one shootdown of the others after the run. */
+	if ((uvm_flags & PVK_UVMF_FLUSHTYPE_MASK) && !(uvm_flags & PVK_UVMF_ALL) &&
+	    !(uvm_flags & ~(unsigned long)(PVK_UVMF_FLUSHTYPE_MASK | PVK_UVMF_ALL))) {
+		rc = pvk_mmu_shootdown_others();
+		if (rc && !first)
+			return rc;
 	}
 	if (first)
 		pvk_err("update_va_mapping run of %lu: refused (first error %d, va 0x%lx pte 0x%lx)",

@@ -13,6 +13,7 @@
 #include <pvkit/mmu.h>
 #include <pvkit/p2m.h>
 #include <pvkit/port.h>
+#include <pvkit/smp.h>
 #include <pvkit/xen/errno.h>
 
 #include "mmu_internal.h"
@@ -106,6 +107,27 @@ int pvk_mmu_invlpg_local(unsigned long va)
 int pvk_mmu_invlpg_all(unsigned long va)
 {
 	return ext("invlpg_all", PVK_MMUEXT_INVLPG_ALL, va);
+}
+
+int pvk_mmu_shootdown(unsigned long va)
+{
+	struct pvk_cpumask online;
+
+	pvk_smp_online_mask(&online);
+	if (online.bits == pvk_cpumask_of(pvk_port_cpu_id()).bits)
+		return va == PVK_TLB_FLUSH_ALL ? pvk_mmu_flush_tlb_local() :
+						 pvk_mmu_invlpg_local(va);
+	return pvk_smp_flush_tlb(&online, va);
+}
+
+int pvk_mmu_shootdown_others(void)
+{
+	struct pvk_cpumask online;
+
+	pvk_smp_online_mask(&online);
+	if (online.bits == pvk_cpumask_of(pvk_port_cpu_id()).bits)
+		return 0;
+	return pvk_smp_flush_tlb(&online, PVK_TLB_FLUSH_ALL);
 }
 
 /* update_va_mapping of one of our pages to flags, after the queue. */

@@ -22,12 +22,21 @@
  * Writing takes no lock (a fault handler may write while a write is in
  * progress, where a lock would deadlock). Reading takes a port lock
  * against the input handler, which masks upcalls on this vCPU.
+ *
+ * Several CPUs: the writer's claims assume its nesting is last-in
+ * first-out, which holds on one CPU only. So the writes of one CPU at a
+ * time go on: the outermost write of a CPU takes `writer_cpu` with a
+ * compare-exchange (a nested write on the same CPU finds it its own and
+ * goes on), and a write from another CPU spins until it is free, bounded
+ * by twice the stall bound the owner itself obeys; past it the line is
+ * dropped and counted (stalls), never written over the owner's.
  */
 #include <pvkit/console.h>
 #include <pvkit/events.h>
 #include <pvkit/hypercall.h>
 #include <pvkit/log.h>
 #include <pvkit/port.h>
+#include <pvkit/smp.h>
 #include <pvkit/time.h>
 #include <pvkit/xen/errno.h>
 #include <pvkit/xen/sched.h>
@@ -49,6 +58,8 @@ static void *rx_arg;
 static struct pvk_console_stats stats;
 
 static struct pvk_cons_out out;
+#define NO_WRITER	(~0U)
+static uint32_t writer_cpu = NO_WRITER;	/* the CPU whose writes are in progress */
 /* out_cons as the event handler last accepted it: output drained since is
  * work (for flood accounting). */
 static uint32_t drained_seen;
@@ -176,18 +187,56 @@ bool pvk_console_ready(void)
 	return PVK_READ_ONCE(cons_ring) && !PVK_READ_ONCE(disabled);
 }
 
+/* True when this CPU now owns the writer and must give it back; false
+ * when it owned it already (a nested write). *ok false: not obtained. */
+static bool writer_take(bool *ok)
+{
+	uint32_t self = pvk_port_cpu_id();
+	uint64_t deadline = 0;
+	unsigned long polls = 0;
+
+	*ok = true;
+	/* Only this CPU stores its own number: seeing it is stable. */
+	if (__atomic_load_n(&writer_cpu, __ATOMIC_ACQUIRE) == self)
+		return false;
+	for (;;) {
+		uint32_t free = NO_WRITER;
+		uint64_t now;
+
+		if (__atomic_compare_exchange_n(&writer_cpu, &free, self, false,
+						__ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+			return true;
+		now = pvk_time_now_ns();
+		if (!deadline) {
+			deadline = now + 2 * PVK_CONSOLE_STALL_NS;
+		} else if (now > deadline || ++polls > STALL_MAX_POLLS) {
+			*ok = false;
+			return false;
+		}
+		__asm__ __volatile__("pause" ::: "memory");
+	}
+}
+
 size_t pvk_console_write(const char *text, size_t len)
 {
 	uint64_t stall_deadline = 0;
 	unsigned long polls = 0;
 	size_t done = 0;
+	bool release, ok;
 	int d;
 
 	if (!pvk_console_ready())
 		return 0;
+	release = writer_take(&ok);
+	if (!ok) {
+		count(&stats.stalls, 1);
+		return 0;
+	}
 	d = pvk_cons_out_enter(&out);
 	if (d < 0) {
 		count(&stats.nest_dropped, 1);
+		if (release)
+			__atomic_store_n(&writer_cpu, NO_WRITER, __ATOMIC_RELEASE);
 		return 0;
 	}
 	if (d)
@@ -225,6 +274,8 @@ size_t pvk_console_write(const char *text, size_t len)
 		pvk_evtchn_send(cons_port);
 	}
 	pvk_cons_out_leave(&out, (unsigned int)d);
+	if (release)
+		__atomic_store_n(&writer_cpu, NO_WRITER, __ATOMIC_RELEASE);
 	return done;
 }
 

@@ -10,11 +10,22 @@
  * simply retries on the next event), and a known device whose id is gone
  * is removed. All of it runs in thread context: the watch callbacks come
  * from pvk_xs_run_watches().
+ *
+ * Several CPUs: the driver and device lists are touched by watch
+ * callbacks, which run on one CPU at a time (the watch worker,
+ * xs_watch.c), and by the host's register/unregister calls, which take
+ * the worker role for their work: so the lists have one user at a time
+ * without a lock held across the xenstore waits.
  */
 #include <pvkit/log.h>
 #include <pvkit/port.h>
 #include <pvkit/xen/errno.h>
 #include <pvkit/xenbus.h>
+
+#include "xs_client.h"
+
+/* How long a register/unregister waits for another CPU's callbacks. */
+#define WORKER_WAIT_NS	(4 * PVK_XS_TIMEOUT_NS)
 
 static struct pvk_xenbus_driver *drivers;
 static struct pvk_xenbus_device *devices;
@@ -276,12 +287,10 @@ static void otherend_changed(struct pvk_xs_watch *w, const char *path)
 	put_device(dev);
 }
 
-int pvk_xenbus_register_driver(struct pvk_xenbus_driver *drv)
+static int register_locked(struct pvk_xenbus_driver *drv)
 {
 	int rc;
 
-	if (!drv || !drv->devclass || !drv->probe || !id_ok(drv->devclass))
-		return -PVK_XEN_EINVAL;
 	for (struct pvk_xenbus_driver *d = drivers; d; d = d->next)
 		if (d == drv || same(d->devclass, drv->devclass))
 			return -PVK_XEN_EEXIST;
@@ -299,9 +308,27 @@ int pvk_xenbus_register_driver(struct pvk_xenbus_driver *drv)
 	return 0;
 }
 
+int pvk_xenbus_register_driver(struct pvk_xenbus_driver *drv)
+{
+	int rc;
+
+	if (!drv || !drv->devclass || !drv->probe || !id_ok(drv->devclass))
+		return -PVK_XEN_EINVAL;
+	rc = pvk_xs_worker_enter(WORKER_WAIT_NS);
+	if (rc)
+		return rc;
+	rc = register_locked(drv);
+	pvk_xs_worker_leave();
+	return rc;
+}
+
 void pvk_xenbus_unregister_driver(struct pvk_xenbus_driver *drv)
 {
 	struct pvk_xenbus_device *d, *next;
+
+	/* Not being able to wait is not a reason to leave a driver that is
+	 * going away on the list: proceed, logged by the wait. */
+	bool entered = !pvk_xs_worker_enter(WORKER_WAIT_NS);
 
 	for (d = devices; d; d = next) {
 		next = d->next;
@@ -314,6 +341,8 @@ void pvk_xenbus_unregister_driver(struct pvk_xenbus_driver *drv)
 			break;
 		}
 	}
+	if (entered)
+		pvk_xs_worker_leave();
 }
 
 struct switch_state {

@@ -7,8 +7,10 @@
  * time in between.
  *
  * Many requests may be outstanding at once (a watch callback, the balloon
- * and a driver, each nested in another's wait or, on a host with threads,
- * side by side). Each caller's request lives on its stack, linked on two
+ * and a driver, each nested in another's wait or, on a host with threads
+ * or several CPUs, side by side: each caller waits for its own reply,
+ * which the event handler, on the CPU the port is bound to, copies into
+ * the caller's buffer under xs_lock before it marks it done). Each caller's request lives on its stack, linked on two
  * lists under xs_lock until it returns:
  *  - the send queue, in order: the ring carries one message after another,
  *    so bytes are written from the head only. pump() writes what fits and
@@ -48,7 +50,7 @@ struct xs_req {
 };
 
 static struct pvk_xs_conn conn;
-static bool xs_up, given_up;
+static bool xs_up, given_up, xs_lock_ready;
 static pvk_evtchn_port_t xs_port;
 static struct pvk_lock xs_lock;
 static uint32_t next_req_id = 1;
@@ -225,6 +227,7 @@ int pvk_xs_init(struct pvk_xenstore_domain_interface *ring,
 	if (!ring)
 		return -PVK_XEN_EINVAL;
 	pvk_port_lock_init(&xs_lock);
+	xs_lock_ready = true;
 	pvk_port_wait_init(&pvk_xs_waitq);
 	xs_port = port;
 	pending = NULL;
@@ -342,5 +345,13 @@ int pvk_xs_request(uint32_t type, pvk_xs_transaction_t t,
 
 void pvk_xs_get_stats(struct pvk_xs_stats *out)
 {
+	/* Counters change under xs_lock (the event handler may run on
+	 * another CPU): one consistent copy. */
+	if (!xs_lock_ready) {
+		*out = pvk_xs_counters;
+		return;
+	}
+	pvk_port_lock(&xs_lock);
 	*out = pvk_xs_counters;
+	pvk_port_unlock(&xs_lock);
 }

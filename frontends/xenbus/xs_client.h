@@ -20,6 +20,12 @@ int pvk_xs_request(uint32_t type, pvk_xs_transaction_t t,
 /* xs_watch.c: a watch event arrived (upcall context): queue a copy. */
 void pvk_xs_watch_event(const char *body, uint32_t len);
 
+/* xs_watch.c: the watch worker role (one CPU delivers callbacks at a
+ * time), for work that must not run beside callbacks: waits (bounded)
+ * while another CPU has it; nests on the same CPU. */
+int pvk_xs_worker_enter(uint64_t timeout_ns);
+void pvk_xs_worker_leave(void);
+
 extern struct pvk_xs_stats pvk_xs_counters;
 extern struct pvk_wait pvk_xs_waitq;
 

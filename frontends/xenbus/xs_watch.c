@@ -45,10 +45,22 @@
  * Any other error is xenstored's answer to UNWATCH (or its timeout): w is
  * unlinked all the same and may be freed; events xenstored may still send
  * for its token are dropped as unknown.
- * The chain is one per kit today (one thread of control, port.h); SMP
- * makes it per CPU.
+ *
+ * Several CPUs: callbacks are delivered by one CPU at a time, the watch
+ * worker (`worker`, under watch_lock). pvk_xs_run_watches() on a CPU
+ * takes the role when it is free or already its own (nested delivery
+ * from a callback's wait), and returns 0 at once when another CPU holds
+ * it: that CPU delivers what is queued, since it gives the role back only
+ * under the lock that saw the queue empty. So callbacks never run side
+ * by side (w->rereading, a driver's state and the chain of deliveries
+ * are the worker's alone), and unwatch looks for its own callback on the
+ * chain only when its CPU is the worker. xenbus.c takes the role around
+ * its device-list work (pvk_xs_worker_enter()), so a driver registered
+ * on one CPU and a hotplug scan in a callback on another do not meet. A
+ * host's thread must not move to another CPU inside a watch callback.
  */
 #include <pvkit/log.h>
+#include <pvkit/smp.h>
 #include <pvkit/xen/errno.h>
 
 #include "xs_client.h"
@@ -74,11 +86,43 @@ struct delivery {
 static struct delivery *delivering;
 static struct pvk_wait unwatch_waitq;
 
+#define NO_WORKER	(~0U)
+static unsigned int worker = NO_WORKER;	/* CPU delivering callbacks */
+static unsigned int worker_depth;	/* its nested deliveries and claims */
+static struct pvk_wait worker_waitq;
+
+/* watch_lock held: takes the worker role if free or ours. */
+static bool worker_enter_locked(void)
+{
+	unsigned int self = pvk_port_cpu_id();
+
+	if (worker != NO_WORKER && worker != self)
+		return false;
+	worker = self;
+	worker_depth++;
+	return true;
+}
+
+/* watch_lock held; the caller wakes the waiters after unlocking. */
+static void worker_leave_locked(void)
+{
+	if (!--worker_depth)
+		worker = NO_WORKER;
+}
+
+static void worker_woken(void)
+{
+	pvk_port_wake(&worker_waitq);
+	/* pvk_xs_wait_watches() on other CPUs waits for the role too. */
+	pvk_port_wake(&pvk_xs_waitq);
+}
+
 static void lock_init_once(void)
 {
 	if (!watch_lock_ready) {
 		pvk_port_lock_init(&watch_lock);
 		pvk_port_wait_init(&unwatch_waitq);
+		pvk_port_wait_init(&worker_waitq);
 		watch_lock_ready = true;
 	}
 }
@@ -258,7 +302,8 @@ static bool inside_own_callback(struct pvk_xs_watch *w)
 	bool inside = false;
 
 	pvk_port_lock(&watch_lock);
-	for (struct delivery *d = delivering; d; d = d->outer) {
+	for (struct delivery *d = worker == pvk_port_cpu_id() ? delivering : NULL; d;
+	     d = d->outer) {
 		if (d->w == w && !d->unwatched) {
 			d->unwatched = true;
 			w->running--;
@@ -297,11 +342,49 @@ int pvk_xs_unwatch(struct pvk_xs_watch *w)
 /* Path copies up to this size go on the stack, longer ones to the heap. */
 #define SMALL_PATH	256
 
+static bool try_enter(void *arg)
+{
+	bool in;
+
+	(void)arg;
+	pvk_port_lock(&watch_lock);
+	in = worker_enter_locked();
+	pvk_port_unlock(&watch_lock);
+	return in;
+}
+
+int pvk_xs_worker_enter(uint64_t timeout_ns)
+{
+	int rc;
+
+	lock_init_once();
+	rc = pvk_port_wait_until(&worker_waitq, try_enter, NULL, timeout_ns);
+	if (rc)
+		pvk_err("xenstore: CPU %u waited %llu ms for the watch worker role (CPU %u has it)",
+			pvk_port_cpu_id(), (unsigned long long)(timeout_ns / 1000000),
+			PVK_READ_ONCE(worker));
+	return rc;
+}
+
+void pvk_xs_worker_leave(void)
+{
+	pvk_port_lock(&watch_lock);
+	worker_leave_locked();
+	pvk_port_unlock(&watch_lock);
+	worker_woken();
+}
+
 int pvk_xs_run_watches(void)
 {
 	int ran = 0;
 
 	lock_init_once();
+	pvk_port_lock(&watch_lock);
+	if (!worker_enter_locked()) {
+		pvk_port_unlock(&watch_lock);
+		return 0;	/* the worker CPU delivers them */
+	}
+	pvk_port_unlock(&watch_lock);
 	for (;;) {
 		char small[SMALL_PATH], *buf = small;
 		struct pvk_xs_watch *w = NULL;
@@ -335,18 +418,13 @@ int pvk_xs_run_watches(void)
 
 			for (w = watches; w && !w->owe_reread; w = w->next)
 				;
-			if (!w) {
-				pvk_port_unlock(&watch_lock);
-				break;
-			}
+			if (!w)
+				break;	/* with the lock: see worker_leave */
 			/* A copy here too: w->path may live inside w, which
 			 * the callback (or one nested in it) may free. */
 			len = (uint32_t)__builtin_strlen(w->path);
-			if (len >= sizeof(small) && !(buf = pvk_port_malloc(len + 1))) {
-				/* Still owed: the next run tries again. */
-				pvk_port_unlock(&watch_lock);
-				break;
-			}
+			if (len >= sizeof(small) && !(buf = pvk_port_malloc(len + 1)))
+				break;	/* still owed: the next run tries again */
 			__builtin_memcpy(buf, w->path, len + 1);
 			w->owe_reread = false;
 			reread = true;
@@ -376,6 +454,11 @@ int pvk_xs_run_watches(void)
 			pvk_port_free(buf);
 		ran++;
 	}
+	/* Given back under the lock that saw nothing left to deliver: an
+	 * event queued after it finds the role free. */
+	worker_leave_locked();
+	pvk_port_unlock(&watch_lock);
+	worker_woken();
 	return ran;
 }
 
@@ -388,6 +471,9 @@ static bool queued(void *arg)
 	any = q_used != 0;
 	for (struct pvk_xs_watch *w = watches; w && !any; w = w->next)
 		any = w->owe_reread;
+	/* Queued for the worker on another CPU: not ours to run. */
+	if (worker != NO_WORKER && worker != pvk_port_cpu_id())
+		any = false;
 	pvk_port_unlock(&watch_lock);
 	return any;
 }

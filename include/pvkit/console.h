@@ -44,7 +44,8 @@ struct pvk_console_stats {
 	uint64_t out_bytes, in_bytes;
 	uint64_t in_dropped;	/* input buffer full */
 	uint64_t ring_errors;	/* backend indexes out of range */
-	uint64_t stalls;	/* writes cut short by a backend not draining */
+	uint64_t stalls;	/* writes cut short by a backend not draining (or
+				 * waiting too long for another CPU's write) */
 	uint64_t nested;	/* writes that interrupted another write */
 	uint64_t nest_dropped;	/* writes nested deeper than MAX_NEST: lost */
 	bool disabled;		/* the ring is not used any more */

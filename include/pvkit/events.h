@@ -130,11 +130,21 @@ int pvk_evtchn_status(pvk_evtchn_port_t port, uint32_t *status);
 void pvk_evtchn_do_upcall(void);
 
 void pvk_evtchn_get_stats(struct pvk_evtchn_stats *out);
+/* One CPU's counters (those its upcalls counted); -PVK_XEN_EINVAL for a
+ * cpu >= PVK_MAX_CPUS. */
+int pvk_evtchn_get_stats_cpu(unsigned int cpu, struct pvk_evtchn_stats *out);
 
 /* vCPU 0's FIFO control block (shared with Xen), NULL on the 2-level ABI:
  * for debuggers and for tests of how the kit treats what Xen writes. */
 struct pvk_evtchn_fifo_control_block *pvk_evtchn_fifo_control(void);
 /* The same for any prepared vCPU; NULL for one not prepared or 2-level. */
 struct pvk_evtchn_fifo_control_block *pvk_evtchn_fifo_control_cpu(unsigned int cpu);
+
+/* ---- between the kit's own parts (hosts do not call these) ---------- */
+
+/* The address of events/upcall.S's entry: the event callback a new vCPU
+ * gets in its VCPUOP_initialise context (smp/), as the boot vCPU gets it
+ * from pvk_evtchn_register_upcall(). */
+unsigned long pvk_evtchn_upcall_address(void);
 
 #endif /* PVKIT_EVENTS_H */

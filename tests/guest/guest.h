@@ -57,6 +57,10 @@ unsigned int guest_native_smp_init(void);
 unsigned int guest_native_cpu_id(void);
 /* The calling CPU's local APIC id (0 before the APIC is known). */
 uint32_t guest_native_apic_id(void);
+/* CPUs in the table given to the kit (1 without one), and the APIC id of
+ * CPU cpu there (0xffffffff beyond it). */
+unsigned int guest_native_smp_cpus(void);
+uint32_t guest_native_smp_apic_id_of(unsigned int cpu);
 
 /* ---- boot.c: start of day ------------------------------------------- */
 extern const struct pvk_start_info *guest_start_info;

@@ -288,6 +288,18 @@ unsigned int guest_native_cpu_id(void)
 	}
 }
 
+unsigned int guest_native_smp_cpus(void)
+{
+	unsigned int n = __atomic_load_n(&nr_cpus, __ATOMIC_ACQUIRE);
+
+	return n ? n : 1;
+}
+
+uint32_t guest_native_smp_apic_id_of(unsigned int cpu)
+{
+	return cpu < __atomic_load_n(&nr_cpus, __ATOMIC_ACQUIRE) ? apic_ids[cpu] : 0xffffffffu;
+}
+
 uint32_t guest_native_apic_id(void)
 {
 	return lapic ? lapic[APIC_ID_REG / 4] >> 24 : 0;

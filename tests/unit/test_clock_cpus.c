@@ -13,7 +13,6 @@
 #include <pvkit/xen/xen.h>
 #include "unit.h"
 
-extern unsigned int unit_fake_cpu;	/* test_mmu_queue.c */
 
 /* Where each CPU's vcpu_info is; NULL: not given (time_init's slot 0). */
 static struct pvk_vcpu_info *fake_vcpu[PVK_MAX_CPUS];

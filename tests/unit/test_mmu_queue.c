@@ -79,8 +79,9 @@ unsigned int unit_fake_pages_freed(void)
 	return xen.freed;
 }
 
-/* The CPU the kit code under test runs on (per-CPU tests switch it). */
-unsigned int unit_fake_cpu;
+/* The CPU the kit code under test runs on (per-CPU tests switch it;
+ * test_smp.c's threads each play one, so it is per thread). */
+__thread unsigned int unit_fake_cpu;
 
 unsigned int pvk_port_cpu_id(void)
 {

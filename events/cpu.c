@@ -1,0 +1,122 @@
+/*
+ * events/cpu.c - ports and vCPUs: which vCPU each port is delivered to,
+ * moving a port (EVTCHNOP_bind_vcpu), a vCPU's event state before it
+ * starts, and its ports when it goes offline.
+ *
+ * Xen delivers a port to one vCPU (its notify vCPU): vCPU 0 for
+ * interdomain and unbound ports, the vCPU named for IPIs and VIRQs. The
+ * kit records it in the port's slot (evtchn.c at bind); the 2-level ABI
+ * also keeps it as a bitmap per CPU, which its scan uses as a filter, and
+ * the FIFO ABI has a control block and queues per vCPU.
+ *
+ * Moving a port follows Linux's rebind: mask it (remembering whether it
+ * was masked), EVTCHNOP_bind_vcpu, update the record, wait until a
+ * handler still running on the old CPU has finished, and unmask it if it
+ * was unmasked. That unmask is what re-raises an event that was pending
+ * during the move on the new CPU: 2-level, the old CPU's selector bit no
+ * longer names it for anyone, so a port pending there is raised by
+ * EVTCHNOP_unmask on the new one; FIFO, an event still linked on the old
+ * CPU's queue is found there by that CPU's scan, which sees that the port
+ * is no longer its own and has Xen link it again on the new one.
+ */
+#include <pvkit/hypercall.h>
+#include <pvkit/log.h>
+#include <pvkit/port.h>
+#include <pvkit/pvops.h>
+#include <pvkit/xen/errno.h>
+
+#include "evtchn_internal.h"
+
+unsigned int pvk_evtchn_port_cpu(pvk_evtchn_port_t port)
+{
+	struct pvk_evtchn_slot *s = pvk_evtchn_slot(port);
+
+	if (!pvk_evtchn_si || port >= pvk_evtchn_abi->nr_ports || !s ||
+	    !(PVK_READ_ONCE(s->flags) & PVK_EVTCHN_SLOT_BOUND))
+		return PVK_MAX_CPUS;
+	return PVK_READ_ONCE(s->cpu);
+}
+
+int pvk_evtchn_bind_vcpu(pvk_evtchn_port_t port, unsigned int cpu)
+{
+	struct pvk_evtchn_bind_vcpu op = { .port = port, .vcpu = cpu };
+	struct pvk_evtchn_slot *s = pvk_evtchn_slot(port);
+	bool was_masked;
+	long rc;
+
+	if (!pvk_evtchn_si)
+		return -PVK_XEN_ENODEV;
+	if (port >= pvk_evtchn_abi->nr_ports || cpu >= PVK_MAX_CPUS || !s)
+		return -PVK_XEN_EINVAL;
+	pvk_port_lock(&pvk_evtchn_bind_lock);
+	if (!(s->flags & PVK_EVTCHN_SLOT_BOUND)) {
+		pvk_port_unlock(&pvk_evtchn_bind_lock);
+		return -PVK_XEN_EINVAL;
+	}
+	if (s->flags & PVK_EVTCHN_SLOT_PINNED) {
+		pvk_port_unlock(&pvk_evtchn_bind_lock);
+		pvk_err("evtchn: port %u is an IPI or per-vCPU VIRQ: it cannot move to vCPU %u",
+			port, cpu);
+		return -PVK_XEN_EINVAL;
+	}
+	if (s->cpu == cpu) {
+		pvk_port_unlock(&pvk_evtchn_bind_lock);
+		return 0;
+	}
+	was_masked = pvk_evtchn_abi->test_and_mask(port);
+	rc = pvk_hyp_event_channel_op(PVK_EVTCHNOP_bind_vcpu, &op);
+	if (!rc) {
+		pvk_evtchn_abi->moved(port, s->cpu, cpu);
+		PVK_WRITE_ONCE(s->cpu, (uint8_t)cpu);
+	}
+	pvk_port_unlock(&pvk_evtchn_bind_lock);
+	if (rc)
+		pvk_err("evtchn: EVTCHNOP_bind_vcpu(port %u, vCPU %u) refused: %ld",
+			port, cpu, rc);
+	else
+		pvk_evtchn_wait_dispatch_end(port);
+	if (!was_masked)
+		pvk_evtchn_unmask(port);
+	return (int)rc;
+}
+
+int pvk_evtchn_cpu_prepare(unsigned int cpu)
+{
+	if (!pvk_evtchn_si)
+		return -PVK_XEN_ENODEV;
+	if (cpu >= PVK_MAX_CPUS)
+		return -PVK_XEN_EINVAL;
+	return pvk_evtchn_abi->cpu_prepare(cpu);
+}
+
+void pvk_evtchn_cpu_dead(unsigned int cpu)
+{
+	unsigned long flags;
+
+	if (!pvk_evtchn_si || !cpu || cpu >= PVK_MAX_CPUS)
+		return;
+	for (size_t pg = 0; pg < PVK_EVTCHN_SLOT_PAGES; pg++) {
+		struct pvk_evtchn_slot *slots = PVK_READ_ONCE(pvk_evtchn_slot_pages[pg]);
+
+		if (!slots)
+			continue;
+		for (size_t i = 0; i < PVK_EVTCHN_SLOTS_PER_PAGE; i++) {
+			pvk_evtchn_port_t port = (pvk_evtchn_port_t)(pg * PVK_EVTCHN_SLOTS_PER_PAGE + i);
+			struct pvk_evtchn_slot *s = &slots[i];
+			uint8_t f = PVK_READ_ONCE(s->flags);
+
+			if (!(f & PVK_EVTCHN_SLOT_BOUND) || PVK_READ_ONCE(s->cpu) != cpu)
+				continue;
+			if (f & PVK_EVTCHN_SLOT_PINNED)
+				/* Stays with cpu, masked until it is back
+				 * (its owner unmasks it then). */
+				pvk_evtchn_mask(port);
+			else
+				pvk_evtchn_bind_vcpu(port, 0);
+		}
+	}
+	/* What is still linked on cpu's FIFO queues goes where it belongs. */
+	flags = pvk_irq_save();
+	pvk_evtchn_fifo_drain(cpu);
+	pvk_restore_fl(flags);
+}

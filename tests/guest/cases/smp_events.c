@@ -1,0 +1,314 @@
+/*
+ * tests/guest/cases/smp_events.c - event channels on several vCPUs, on
+ * real Xen: a port is delivered to the vCPU it is bound to, and only
+ * there; a port moved while a peer keeps raising it loses no event; the
+ * per-CPU counters add up to the totals.
+ *
+ * Every test uses a loopback pair (alloc_unbound for DOMID_SELF, then
+ * bind_interdomain to it): rx has the handler, tx is what a CPU sends on.
+ * The sends are made from another CPU than the receiver's, through the
+ * guest's "run on CPU" (tests/guest/smp.c). Both ABIs: the scenario
+ * decides (FIFO by default, 2-level with pvkit.evtchn=2l); the lines
+ * printed name the ABI. With one vCPU the tests skip.
+ */
+#include <pvkit/events.h>
+#include <pvkit/log.h>
+#include <pvkit/port.h>
+#include <pvkit/pvops.h>
+#include <pvkit/smp.h>
+#include <pvkit/xen/errno.h>
+
+#define PVK_GUEST_XEN_ONLY_FILE	/* every test here needs Xen */
+#include "../guest.h"
+#include "../test.h"
+
+#define WAIT_NS		(2000ULL * 1000 * 1000)	/* for what must come */
+#define RUN_NS		(10000ULL * 1000 * 1000)	/* a run_on that sends */
+#define MOVE_EVENTS	3000	/* events raised while the port moves */
+
+struct rx {
+	struct pvk_wait wait;
+	unsigned int calls;
+	unsigned int last_cpu;
+	unsigned int calls_on[PVK_MAX_CPUS];
+};
+
+static bool rx_event(pvk_evtchn_port_t port, void *arg)
+{
+	struct rx *r = arg;
+	unsigned int cpu = pvk_port_cpu_id();
+
+	(void)port;
+	PVK_WRITE_ONCE(r->last_cpu, cpu);
+	if (cpu < PVK_MAX_CPUS)
+		r->calls_on[cpu]++;
+	/* Released last: the waiter reads last_cpu after calls. */
+	__atomic_store_n(&r->calls, r->calls + 1, __ATOMIC_RELEASE);
+	pvk_port_wake(&r->wait);
+	return true;
+}
+
+static struct rx *cond_rx;
+static unsigned int cond_target;
+
+static bool rx_reached(void *arg)
+{
+	(void)arg;
+	return __atomic_load_n(&cond_rx->calls, __ATOMIC_ACQUIRE) >= cond_target;
+}
+
+static int rx_wait(struct rx *r, unsigned int target)
+{
+	cond_rx = r;
+	cond_target = target;
+	return pvk_port_wait_until(&r->wait, rx_reached, NULL, WAIT_NS);
+}
+
+static int open_pair(struct rx *r, pvk_evtchn_port_t *rx_port,
+		     pvk_evtchn_port_t *tx_port)
+{
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	pvk_port_wait_init(&r->wait);
+	rc = pvk_evtchn_alloc_unbound(PVK_DOMID_SELF, rx_event, r, rx_port);
+	if (rc)
+		return rc;
+	rc = pvk_evtchn_bind_interdomain(PVK_DOMID_SELF, *rx_port, NULL, NULL,
+					 tx_port);
+	if (rc)
+		pvk_evtchn_close(*rx_port);
+	return rc;
+}
+
+/* The online CPUs; skips the test (false) with fewer than two. */
+static bool smp_cpus(struct pvk_cpumask *online)
+{
+	guest_events_enable();
+	pvk_smp_online_mask(online);
+	if (pvk_cpumask_weight(online) < 2) {
+		guest_test_skip("needs 2 or more online vCPUs (%u)",
+				pvk_cpumask_weight(online));
+		return false;
+	}
+	return true;
+}
+
+/* The online CPU after cpu, wrapping. */
+static unsigned int next_online(const struct pvk_cpumask *online, unsigned int cpu)
+{
+	unsigned int n = pvk_cpumask_next(online, cpu + 1);
+
+	return n < PVK_MAX_CPUS ? n : pvk_cpumask_next(online, 0);
+}
+
+struct send {
+	pvk_evtchn_port_t port;
+	int rc;
+	unsigned int cpu;	/* where it ran */
+};
+
+static void send_fn(void *arg)
+{
+	struct send *s = arg;
+
+	s->cpu = pvk_port_cpu_id();
+	s->rc = pvk_evtchn_send(s->port);
+}
+
+/*
+ * For each online CPU: a port bound to it (pvk_evtchn_bind_vcpu), raised
+ * from the next CPU, runs its handler on it, once, and that CPU's counters
+ * count the dispatch.
+ */
+PVK_GUEST_TEST_XEN(smp_evtchn_delivered_on_bound_cpu)
+{
+	struct pvk_cpumask online;
+	unsigned int cpu, tested = 0;
+
+	if (!smp_cpus(&online))
+		return;
+	pvk_for_each_cpu(cpu, &online) {
+		struct pvk_evtchn_stats before, after;
+		pvk_evtchn_port_t rx_port, tx_port;
+		struct send snd;
+		static struct rx r;
+		unsigned int from = next_online(&online, cpu);
+
+		PVK_CHECK_RC(open_pair(&r, &rx_port, &tx_port), 0);
+		PVK_CHECK_EQ(pvk_evtchn_port_cpu(rx_port), 0);
+		PVK_CHECK_RC(pvk_evtchn_bind_vcpu(rx_port, cpu), 0);
+		PVK_CHECK_EQ(pvk_evtchn_port_cpu(rx_port), cpu);
+		PVK_CHECK_RC(pvk_evtchn_get_stats_cpu(cpu, &before), 0);
+		snd = (struct send){ .port = tx_port, .rc = 1 };
+		PVK_CHECK_RC(guest_smp_run_on(from, send_fn, &snd, RUN_NS), 0);
+		PVK_CHECK_EQ(snd.cpu, from);
+		PVK_CHECK_RC(snd.rc, 0);
+		PVK_CHECK_RC(rx_wait(&r, 1), 0);
+		PVK_CHECK_EQ(r.calls, 1);
+		PVK_CHECK_EQ(r.last_cpu, cpu);
+		PVK_CHECK_RC(pvk_evtchn_get_stats_cpu(cpu, &after), 0);
+		PVK_CHECK_GE(after.dispatched, before.dispatched + 1);
+		PVK_CHECK_GE(after.upcalls, before.upcalls + 1);
+		pvk_info("smp events: %s ABI: port %u bound to CPU %u, raised from CPU %u: handled on CPU %u",
+			 pvk_evtchn_abi_name(), rx_port, cpu, from, r.last_cpu);
+		PVK_CHECK_RC(pvk_evtchn_close(tx_port), 0);
+		PVK_CHECK_RC(pvk_evtchn_close(rx_port), 0);
+		PVK_CHECK_EQ(pvk_evtchn_port_cpu(rx_port), PVK_MAX_CPUS);
+		tested++;
+	}
+	pvk_info("smp events: %s ABI: delivered on each of %u CPUs", pvk_evtchn_abi_name(),
+		 tested);
+}
+
+/* Ports that cannot move: an IPI bound for a vCPU. */
+PVK_GUEST_TEST_XEN(smp_evtchn_ipi_port_pinned)
+{
+	struct pvk_cpumask online;
+	pvk_evtchn_port_t port;
+	static struct rx r;
+	unsigned int cpu;
+
+	if (!smp_cpus(&online))
+		return;
+	cpu = next_online(&online, 0);
+	memset(&r, 0, sizeof(r));
+	pvk_port_wait_init(&r.wait);
+	PVK_CHECK_RC(pvk_evtchn_bind_ipi(cpu, rx_event, &r, &port), 0);
+	PVK_CHECK_EQ(pvk_evtchn_port_cpu(port), cpu);
+	PVK_CHECK_RC(pvk_evtchn_bind_vcpu(port, 0), -PVK_XEN_EINVAL);
+	PVK_CHECK_EQ(pvk_evtchn_port_cpu(port), cpu);
+	/* An IPI sent from CPU 0 runs on its vCPU. */
+	PVK_CHECK_RC(pvk_evtchn_send(port), 0);
+	PVK_CHECK_RC(rx_wait(&r, 1), 0);
+	PVK_CHECK_EQ(r.last_cpu, cpu);
+	PVK_CHECK_RC(pvk_evtchn_close(port), 0);
+}
+
+/*
+ * One event at a time (the sender waits until the handler saw each one,
+ * bounded), MOVE_EVENTS of them, while CPU 0 moves the port round the
+ * online CPUs: an event pending during a move must be raised again on
+ * the new CPU, or the sender times out and the counts differ.
+ */
+struct pingpong {
+	pvk_evtchn_port_t port;
+	struct rx *r;
+	unsigned int sent, lost_at;
+	int rc;
+	bool done;
+};
+
+static void pingpong_fn(void *arg)
+{
+	struct pingpong *p = arg;
+
+	for (unsigned int i = 0; i < MOVE_EVENTS; i++) {
+		uint64_t start = pvk_clock_ns();
+
+		p->rc = pvk_evtchn_send(p->port);
+		if (p->rc)
+			break;
+		p->sent++;
+		while (__atomic_load_n(&p->r->calls, __ATOMIC_ACQUIRE) < p->sent) {
+			if (pvk_clock_ns() - start > WAIT_NS) {
+				p->lost_at = p->sent;
+				p->rc = -PVK_XEN_ETIMEDOUT;
+				goto out;
+			}
+			__asm__ __volatile__("pause" ::: "memory");
+		}
+	}
+out:
+	__atomic_store_n(&p->done, true, __ATOMIC_RELEASE);
+}
+
+PVK_GUEST_TEST_XEN(smp_evtchn_move_while_raised)
+{
+	struct pvk_cpumask online;
+	pvk_evtchn_port_t rx_port, tx_port;
+	static struct pingpong p;
+	static struct guest_smp_run run;
+	static struct rx r;
+	unsigned int sender, to = 0, moves = 0, ran_on = 0, cpu;
+
+	if (!smp_cpus(&online))
+		return;
+	sender = next_online(&online, 0);
+	PVK_CHECK_RC(open_pair(&r, &rx_port, &tx_port), 0);
+	p = (struct pingpong){ .port = tx_port, .r = &r };
+	PVK_CHECK_RC(guest_smp_run_on_start(&run, sender, pingpong_fn, &p), 0);
+	while (!__atomic_load_n(&p.done, __ATOMIC_ACQUIRE)) {
+		int rc;
+
+		to = next_online(&online, to);
+		rc = pvk_evtchn_bind_vcpu(rx_port, to);
+		if (rc) {
+			PVK_CHECK_RC(rc, 0);
+			break;
+		}
+		moves++;
+	}
+	PVK_CHECK_RC(guest_smp_run_on_wait(&run, RUN_NS), 0);
+	pvk_for_each_cpu(cpu, &online)
+		if (r.calls_on[cpu])
+			ran_on++;
+	pvk_info("smp events: %s ABI: %u events raised from CPU %u, %u handled, port moved %u times, handled on %u CPUs%s",
+		 pvk_evtchn_abi_name(), p.sent, sender, r.calls, moves, ran_on,
+		 p.lost_at ? " (an event was lost)" : "");
+	PVK_CHECK_RC(p.rc, 0);
+	PVK_CHECK_EQ(p.sent, MOVE_EVENTS);
+	PVK_CHECK_EQ(r.calls, p.sent);
+	PVK_CHECK_GT(moves, 0);
+	PVK_CHECK_RC(pvk_evtchn_close(tx_port), 0);
+	PVK_CHECK_RC(pvk_evtchn_close(rx_port), 0);
+}
+
+/* The totals are the sum of the CPUs' counters (read around them, as the
+ * timer keeps counting). */
+static void stats_sum(struct pvk_evtchn_stats *sum)
+{
+	*sum = (struct pvk_evtchn_stats){ 0 };
+	for (unsigned int cpu = 0; cpu < PVK_MAX_CPUS; cpu++) {
+		struct pvk_evtchn_stats s;
+
+		if (pvk_evtchn_get_stats_cpu(cpu, &s))
+			continue;
+		sum->upcalls += s.upcalls;
+		sum->dispatched += s.dispatched;
+		sum->unhandled += s.unhandled;
+		sum->spurious += s.spurious;
+	}
+}
+
+PVK_GUEST_TEST_XEN(smp_evtchn_counters_add_up)
+{
+	struct pvk_cpumask online;
+	struct pvk_evtchn_stats lo, total, hi, s;
+	unsigned int cpu, cpus_with_upcalls = 0;
+
+	if (!smp_cpus(&online))
+		return;
+	stats_sum(&lo);
+	pvk_evtchn_get_stats(&total);
+	stats_sum(&hi);
+	PVK_CHECK_LE(lo.upcalls, total.upcalls);
+	PVK_CHECK_LE(total.upcalls, hi.upcalls);
+	PVK_CHECK_LE(lo.dispatched, total.dispatched);
+	PVK_CHECK_LE(total.dispatched, hi.dispatched);
+	PVK_CHECK_LE(lo.unhandled, total.unhandled);
+	PVK_CHECK_LE(total.unhandled, hi.unhandled);
+	PVK_CHECK_LE(lo.spurious, total.spurious);
+	PVK_CHECK_LE(total.spurious, hi.spurious);
+	PVK_CHECK_RC(pvk_evtchn_get_stats_cpu(PVK_MAX_CPUS, &s), -PVK_XEN_EINVAL);
+	/* The earlier tests raised events on every online CPU. */
+	pvk_for_each_cpu(cpu, &online) {
+		PVK_CHECK_RC(pvk_evtchn_get_stats_cpu(cpu, &s), 0);
+		if (s.upcalls && s.dispatched)
+			cpus_with_upcalls++;
+	}
+	PVK_CHECK_EQ(cpus_with_upcalls, pvk_cpumask_weight(&online));
+	pvk_info("smp events: %s ABI: %llu upcalls, %llu dispatched on %u CPUs",
+		 pvk_evtchn_abi_name(), (unsigned long long)total.upcalls,
+		 (unsigned long long)total.dispatched, cpus_with_upcalls);
+}
