@@ -74,6 +74,7 @@ __pvk_noreturn void guest_main(const struct pvk_start_info *si,
 	map_ns = guest_now_ns();
 	guest_bootmem_map_rest();
 	map_ns = guest_now_ns() - map_ns;
+	guest_smp_reserve_stacks();	/* before anyone takes pages apart */
 	guest_events_init();	/* FIFO event pages come from the page allocator */
 	guest_user_init();	/* syscall and failsafe callbacks (user/run.c) */
 

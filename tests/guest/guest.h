@@ -234,6 +234,9 @@ bool guest_events_enabled(void);
 struct pvk_cpumask;
 /* Xen, boot, right after the pvops table: CPU 0's GS base -> its area. */
 void guest_smp_early_init(void);
+/* Xen, boot, once the page allocator has its memory: the stacks of the
+ * domain's other vCPUs (16 KiB each, kept for good). */
+void guest_smp_reserve_stacks(void);
 /*
  * Once, idempotent; thread context. Xen: from guest_events_enable() (the
  * kit's order: events, timer, then SMP). Natively: native.c calls it

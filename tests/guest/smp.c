@@ -17,7 +17,9 @@
  *
  * A started CPU runs cpu_entry() on a 16 KiB stack of its own from the
  * page allocator (on Xen the page below it is made read-only: a stack
- * overflow faults instead of corrupting a neighbour), and then idles:
+ * overflow faults instead of corrupting a neighbour; on Xen the stacks of
+ * the domain's vCPUs are taken at boot, while the allocator still has
+ * consecutive pages, natively when the CPUs start at boot), then idles:
  * with interrupts (upcalls) off it looks for queued work, and if there is
  * none it enables them and halts in one step (pvk_safe_halt()), so the IPI
  * that announces work is never lost. Work runs in thread context,
@@ -38,6 +40,7 @@
  * CPU to stop: its idle loop refuses new work, fails what is queued and
  * calls pvk_smp_cpu_die_here().
  */
+#include <pvkit/hypercall.h>
 #include <pvkit/log.h>
 #include <pvkit/mmu.h>
 #include <pvkit/port.h>
@@ -45,6 +48,7 @@
 #include <pvkit/smp.h>
 #include <pvkit/time.h>
 #include <pvkit/xen/errno.h>
+#include <pvkit/xen/vcpu.h>
 
 #include "guest.h"
 
@@ -374,6 +378,8 @@ static int cpu_stack(struct guest_cpu *c)
 
 	if (c->stack_top)
 		return 0;
+	/* Consecutive pages come only from a range's untouched end: at boot
+	 * (guest_smp_reserve_stacks()) there is always one. */
 	base = guest_pages_alloc_contig(STACK_PAGES + 1);
 	if (!base)
 		return -PVK_XEN_ENOMEM;
@@ -383,6 +389,17 @@ static int cpu_stack(struct guest_cpu *c)
 		guest_printf("smp: CPU %u: no guard page below its stack\n", c->cpu);
 	c->stack_top = (unsigned long)base + (STACK_PAGES + 1) * PVK_PAGE_SIZE;
 	return 0;
+}
+
+void guest_smp_reserve_stacks(void)
+{
+	for (unsigned int cpu = 1; cpu < PVK_MAX_CPUS; cpu++) {
+		/* -ENOENT: the domain has no such vCPU (and none above). */
+		if (pvk_hyp_vcpu_op(PVK_VCPUOP_is_up, cpu, NULL) < 0)
+			break;
+		if (cpu_stack(&cpus[cpu]))
+			pvk_port_panic("smp: no pages for the CPUs' stacks at boot");
+	}
 }
 
 static int cpu_up(unsigned int cpu, void *arg)

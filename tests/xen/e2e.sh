@@ -69,7 +69,7 @@ scn_file() {  # name
 # Read one variable of a scenario file (sourced in a subshell with defaults).
 # shellcheck disable=SC2034,SC1090  # variables are read back through eval
 scn() {  # name var
-    ( KERNEL=pvkit-guest RAMDISK='' MEMORY=64 VCPUS=1 VIFS=0 DISKS='' EXTRA='' XL_CONFIG='' CHECK=''
+    ( KERNEL=pvkit-guest RAMDISK='' MEMORY=64 VCPUS=1 MAXVCPUS='' VIFS=0 DISKS='' EXTRA='' XL_CONFIG='' CHECK=''
       TIMEOUT=60 EXPECT_END=poweroff EXPECT_SUMMARY=pass EXPECT_REGEX='' REJECT_REGEX=''
       ALLOW_SKIP='' EXPECT_JUDGE_FAIL='' HOST_MEMORY=$DEFAULT_HOST_MEMORY
       . "$(scn_file "$1")"; eval "printf '%s' \"\${$2}\"" )

@@ -73,11 +73,12 @@ PVK_GUEST_TEST(pvops_irq_roundtrip)
  */
 PVK_GUEST_TEST_XEN(pvops_irq_enable_delivers_pending)
 {
-	struct pvk_vcpu_info *v = guest_vcpu0();
+	struct pvk_vcpu_info *v;
 	uint64_t before, t0, delivered_in_enable;
 	bool pending = false;
 
 	guest_events_enable();
+	v = guest_vcpu0();	/* after: starting SMP moves CPU 0's vcpu_info */
 	pvk_irq_disable();
 	before = pvk_time_timer_fired();
 	PVK_CHECK_RC(pvk_timer_set(pvk_clock_ns()), 0);	/* fires at once */

@@ -1,12 +1,19 @@
 /*
  * tests/guest/cases/smp.c - the guest's CPUs (smp.c) and the port
  * functions that must be right on several CPUs (lock.c, wait.c), on Xen
- * (guest-smp, VCPUS=4) and natively (-smp 4). With one CPU they skip.
+ * (guest-smp, VCPUS=4) and natively (-smp 4). Each works on the CPUs that
+ * are online: with one CPU (guest-basic) they check CPU 0 alone, and the
+ * cross-CPU wake says it needs a second CPU and checks the one-CPU case.
  *
+ *   smp_vcpu_set         Xen, explicit (guest-vcpu-set, first so that the
+ *                        others run after it): `xl vcpu-set` to 2, then
+ *                        back to 4; the guest follows, the online set
+ *                        matches, dom0's `xl list` agrees, run_on and IPIs
+ *                        reach every online CPU and the others refuse
  *   smp_cpus_running     every possible CPU is online and runs work
  *                        (guest_smp_run_on): each answers with its own
  *                        number and per-CPU area, through the guest's IPI
- *   smp_cpu_identity     pvk_port_cpu_id() is the same 100,000 times on
+ *   smp_identity_stable  pvk_port_cpu_id() is the same 100,000 times on
  *                        each CPU with upcalls coming and going; CPU 0's
  *                        area is still its own after the user-mode tests
  *                        (which run before: Xen keeps the kernel GS base
@@ -17,10 +24,6 @@
  *   smp_wait_wake_cross  a waiter on CPU 0 woken by pvk_port_wake() from
  *                        CPU 2, then the reverse: the wait ends with 0 and
  *                        (Xen) the sleeper's CPU got the wake IPI
- *   smp_vcpu_set         Xen, explicit (guest-vcpu-set): `xl vcpu-set` to
- *                        2, then back to 4; the guest follows, the online
- *                        set matches, dom0's `xl list` agrees, run_on and
- *                        IPIs reach every online CPU and the others refuse
  *
  * The functions run on other CPUs record what they saw; the checks are
  * made here on CPU 0 (the PVK_CHECK macros belong to the test's CPU).
@@ -57,10 +60,6 @@ static unsigned int smp_online(void)
 			guest_test_fail(__FILE__, __LINE__, "events are on but SMP did not start");
 		return 0;
 	}
-	if (pvk_smp_nr_online() < 2) {
-		guest_test_skip("one CPU online (%u possible)", pvk_smp_nr_possible());
-		return 0;
-	}
 	return pvk_smp_nr_online();
 }
 
@@ -79,6 +78,85 @@ static void report_here(void *arg)
 	r->id = pvk_port_cpu_id();
 	r->area = guest_smp_area();
 	r->at_ns = guest_now_ns();
+}
+
+/* ---- smp_vcpu_set (guest-vcpu-set) ---------------------------------- */
+
+#ifdef CONFIG_PVK_XENBUS
+/* Runs watches until want CPUs are online (bounded); the online count. */
+static unsigned int follow_until(unsigned int want)
+{
+	uint64_t deadline = guest_now_ns() + HOTPLUG_TIMEOUT_NS;
+
+	while (pvk_smp_nr_online() != want && guest_now_ns() < deadline)
+		pvk_xs_wait_watches(200ULL * 1000 * 1000);
+	return pvk_smp_nr_online();
+}
+
+/* Every online CPU answers run_on and the IPIs; offline ones refuse. */
+static void check_online_set(unsigned int want)
+{
+	struct pvk_cpumask online;
+	unsigned int cpu;
+	char answer[16], name[16];
+
+	pvk_smp_online_mask(&online);
+	PVK_CHECK_EQ(online.bits, (1ULL << want) - 1);	/* the lowest ones stay */
+	for (cpu = 0; cpu < pvk_smp_nr_possible(); cpu++) {
+		struct report r = { .id = ~0u };
+
+		if (cpu < want) {
+			PVK_CHECK_RC(guest_smp_run_on(cpu, report_here, &r, RUN_TIMEOUT_NS), 0);
+			PVK_CHECK_EQ(r.id, cpu);
+			PVK_CHECK_RC(pvk_smp_send_ipi(cpu, GUEST_IPI_WAKE), 0);
+		} else {
+			PVK_CHECK_RC(guest_smp_run_on(cpu, report_here, &r, RUN_TIMEOUT_NS),
+				     -PVK_XEN_ENODEV);
+			PVK_CHECK_RC(pvk_smp_send_ipi(cpu, GUEST_IPI_WAKE), -PVK_XEN_ENODEV);
+		}
+	}
+	guest_printf("smp: %u CPUs online after xl vcpu-set, each ran work\n", want);
+	pvk_snprintf(name, sizeof(name), "vcpus-%u", want);
+	PVK_CHECK_RC(guest_dom0_answer("smp", name, answer, sizeof(answer),
+				       HOTPLUG_TIMEOUT_NS), 0);
+	PVK_CHECK_EQ(answer[0], (char)('0' + want));
+	PVK_CHECK_EQ(answer[1], '\0');
+}
+#endif
+
+PVK_GUEST_TEST_XEN_EXPLICIT(smp_vcpu_set)
+{
+#ifdef CONFIG_PVK_XENBUS
+	struct guest_smp_cpu_stats s2, s3;
+	uint64_t changes;
+	unsigned int n;
+
+	if (!(n = smp_online()))
+		return;
+	PVK_CHECK_EQ(n, 4);	/* guest-vcpu-set: maxvcpus = vcpus = 4 */
+	changes = pvk_smp_hotplug_changes();
+
+	guest_printf("smp: ready for xl vcpu-set 2\n");
+	PVK_CHECK_EQ(follow_until(2), 2);
+	PVK_CHECK_GT(pvk_smp_hotplug_changes(), changes);
+	PVK_CHECK_CALL(check_online_set(2));
+	PVK_CHECK_RC(guest_smp_cpu_stats(2, &s2), 0);
+	PVK_CHECK_RC(guest_smp_cpu_stats(3, &s3), 0);
+	PVK_CHECK_EQ(s2.stops, 1);
+	PVK_CHECK_EQ(s3.stops, 1);
+
+	changes = pvk_smp_hotplug_changes();
+	guest_printf("smp: ready for xl vcpu-set 4\n");
+	PVK_CHECK_EQ(follow_until(4), 4);
+	PVK_CHECK_GT(pvk_smp_hotplug_changes(), changes);
+	PVK_CHECK_CALL(check_online_set(4));
+	PVK_CHECK_RC(guest_smp_cpu_stats(2, &s2), 0);
+	PVK_CHECK_RC(guest_smp_cpu_stats(3, &s3), 0);
+	PVK_CHECK_EQ(s2.starts, 2);	/* boot, then after vcpu-set 4 */
+	PVK_CHECK_EQ(s3.starts, 2);
+#else
+	PVK_SKIP("needs CONFIG_PVK_XENBUS");
+#endif
 }
 
 PVK_GUEST_TEST(smp_cpus_running)
@@ -119,7 +197,7 @@ PVK_GUEST_TEST(smp_cpus_running)
 		     -PVK_XEN_ENODEV);
 }
 
-/* ---- smp_cpu_identity ----------------------------------------------- */
+/* ---- smp_identity_stable ----------------------------------------------- */
 
 struct identity {
 	unsigned int cpu;		/* what the first read said */
@@ -144,7 +222,7 @@ static void identity_here(void *arg)
 	}
 }
 
-PVK_GUEST_TEST(smp_cpu_identity)
+PVK_GUEST_TEST(smp_identity_stable)
 {
 	struct pvk_cpumask online;
 	struct identity ids[PVK_MAX_CPUS];
@@ -325,7 +403,18 @@ PVK_GUEST_TEST(smp_wait_wake_cross)
 	/* CPU 2, or the highest online one if there are fewer. */
 	for (other = 2; other && !pvk_smp_cpu_online(other); other--)
 		;
-	PVK_CHECK_GT(other, 0);
+	if (!other) {
+		/* One CPU: a wake finds no sleeper elsewhere, sends nothing. */
+		ww_reset(0);
+		PVK_CHECK_RC(guest_smp_cpu_stats(0, &before), 0);
+		ww_wake();
+		PVK_CHECK_RC(pvk_port_wait_until(&ww.w, ww_flag, NULL, WAKE_TIMEOUT_NS), 0);
+		PVK_CHECK_RC(guest_smp_cpu_stats(0, &after), 0);
+		PVK_CHECK_EQ(after.wake_ipis, before.wake_ipis);
+		PVK_CHECK_EQ(guest_wait_sleepers(&ww.w), 0);
+		guest_printf("smp: one CPU online: the cross-CPU wake needs a second one\n");
+		return;
+	}
 
 	/* A waiter on CPU 0, the wake from the other CPU. */
 	ww_reset(0);
@@ -356,83 +445,4 @@ PVK_GUEST_TEST(smp_wait_wake_cross)
 		PVK_CHECK_GT(after.wake_ipis, before.wake_ipis);
 	guest_printf("smp: waiter on CPU %u woken from CPU 0: back %lld us after the wake\n",
 		     other, (long long)(ww.back_ns - ww.woken_ns) / 1000);
-}
-
-/* ---- smp_vcpu_set (guest-vcpu-set) ---------------------------------- */
-
-#ifdef CONFIG_PVK_XENBUS
-/* Runs watches until want CPUs are online (bounded); the online count. */
-static unsigned int follow_until(unsigned int want)
-{
-	uint64_t deadline = guest_now_ns() + HOTPLUG_TIMEOUT_NS;
-
-	while (pvk_smp_nr_online() != want && guest_now_ns() < deadline)
-		pvk_xs_wait_watches(200ULL * 1000 * 1000);
-	return pvk_smp_nr_online();
-}
-
-/* Every online CPU answers run_on and the IPIs; offline ones refuse. */
-static void check_online_set(unsigned int want)
-{
-	struct pvk_cpumask online;
-	unsigned int cpu;
-	char answer[16], name[16];
-
-	pvk_smp_online_mask(&online);
-	PVK_CHECK_EQ(online.bits, (1ULL << want) - 1);	/* the lowest ones stay */
-	for (cpu = 0; cpu < pvk_smp_nr_possible(); cpu++) {
-		struct report r = { .id = ~0u };
-
-		if (cpu < want) {
-			PVK_CHECK_RC(guest_smp_run_on(cpu, report_here, &r, RUN_TIMEOUT_NS), 0);
-			PVK_CHECK_EQ(r.id, cpu);
-			PVK_CHECK_RC(pvk_smp_send_ipi(cpu, GUEST_IPI_WAKE), 0);
-		} else {
-			PVK_CHECK_RC(guest_smp_run_on(cpu, report_here, &r, RUN_TIMEOUT_NS),
-				     -PVK_XEN_ENODEV);
-			PVK_CHECK_RC(pvk_smp_send_ipi(cpu, GUEST_IPI_WAKE), -PVK_XEN_ENODEV);
-		}
-	}
-	guest_printf("smp: %u CPUs online after xl vcpu-set, each ran work\n", want);
-	pvk_snprintf(name, sizeof(name), "vcpus-%u", want);
-	PVK_CHECK_RC(guest_dom0_answer("smp", name, answer, sizeof(answer),
-				       HOTPLUG_TIMEOUT_NS), 0);
-	PVK_CHECK_EQ(answer[0], (char)('0' + want));
-	PVK_CHECK_EQ(answer[1], '\0');
-}
-#endif
-
-PVK_GUEST_TEST_XEN_EXPLICIT(smp_vcpu_set)
-{
-#ifdef CONFIG_PVK_XENBUS
-	struct guest_smp_cpu_stats s2, s3;
-	uint64_t changes;
-	unsigned int n;
-
-	if (!(n = smp_online()))
-		return;
-	PVK_CHECK_EQ(n, 4);	/* guest-vcpu-set: maxvcpus = vcpus = 4 */
-	changes = pvk_smp_hotplug_changes();
-
-	guest_printf("smp: ready for xl vcpu-set 2\n");
-	PVK_CHECK_EQ(follow_until(2), 2);
-	PVK_CHECK_GT(pvk_smp_hotplug_changes(), changes);
-	PVK_CHECK_CALL(check_online_set(2));
-	PVK_CHECK_RC(guest_smp_cpu_stats(2, &s2), 0);
-	PVK_CHECK_RC(guest_smp_cpu_stats(3, &s3), 0);
-	PVK_CHECK_EQ(s2.stops, 1);
-	PVK_CHECK_EQ(s3.stops, 1);
-
-	changes = pvk_smp_hotplug_changes();
-	guest_printf("smp: ready for xl vcpu-set 4\n");
-	PVK_CHECK_EQ(follow_until(4), 4);
-	PVK_CHECK_GT(pvk_smp_hotplug_changes(), changes);
-	PVK_CHECK_CALL(check_online_set(4));
-	PVK_CHECK_RC(guest_smp_cpu_stats(2, &s2), 0);
-	PVK_CHECK_RC(guest_smp_cpu_stats(3, &s3), 0);
-	PVK_CHECK_EQ(s2.starts, 2);	/* boot, then after vcpu-set 4 */
-	PVK_CHECK_EQ(s3.starts, 2);
-#else
-	PVK_SKIP("needs CONFIG_PVK_XENBUS");
-#endif
 }
