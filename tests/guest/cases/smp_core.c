@@ -211,27 +211,47 @@ static struct {
 	unsigned int a, b;
 	int rc_a, rc_b;
 	unsigned int ran_on_a, ran_on_b;
+	unsigned int arrived;
 } mu;
 
 static void count_a(void *arg) { (void)arg; __atomic_fetch_add(&mu.ran_on_a, 1, __ATOMIC_RELEASE); }
 static void count_b(void *arg) { (void)arg; __atomic_fetch_add(&mu.ran_on_b, 1, __ATOMIC_RELEASE); }
 
-/* a calls b and b calls a, irqs off throughout (pvk_smp_call() masks
- * them): neither takes the other's IPI, each must serve it in its wait. */
+/*
+ * a calls b and b calls a at the same moment, irqs off from before they
+ * meet until after their calls: neither can take the other's IPI, so each
+ * call returns only if its CPU serves the other's while it waits.
+ */
+static void rendezvous(void)
+{
+	uint64_t t0 = pvk_clock_ns();
+
+	__atomic_fetch_add(&mu.arrived, 1, __ATOMIC_SEQ_CST);
+	while (__atomic_load_n(&mu.arrived, __ATOMIC_SEQ_CST) < 2 &&
+	       pvk_clock_ns() - t0 < WAIT_NS)
+		__asm__ __volatile__("pause" ::: "memory");
+}
+
 static void call_from_a(void *arg)
 {
 	struct pvk_cpumask to = pvk_cpumask_of(mu.b);
+	unsigned long flags = pvk_irq_save();
 
 	(void)arg;
+	rendezvous();
 	mu.rc_a = pvk_smp_call(&to, count_b, NULL, WAIT_NS);
+	pvk_restore_fl(flags);
 }
 
 static void call_from_b(void *arg)
 {
 	struct pvk_cpumask to = pvk_cpumask_of(mu.a);
+	unsigned long flags = pvk_irq_save();
 
 	(void)arg;
+	rendezvous();
 	mu.rc_b = pvk_smp_call(&to, count_a, NULL, WAIT_NS);
+	pvk_restore_fl(flags);
 }
 
 PVK_GUEST_TEST(smp_core_call_mutual)
@@ -252,6 +272,7 @@ PVK_GUEST_TEST(smp_core_call_mutual)
 	mu.rc_a = mu.rc_b = 1;
 	for (unsigned int round = 0; round < 20; round++) {
 		t0 = pvk_clock_ns();
+		mu.arrived = 0;
 		PVK_CHECK_RC(guest_smp_run_on_start(&ra, mu.a, call_from_a, NULL), 0);
 		if (guest_smp_run_on_start(&rb, mu.b, call_from_b, NULL)) {
 			guest_smp_run_on_wait(&ra, 2 * WAIT_NS);
