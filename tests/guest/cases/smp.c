@@ -23,7 +23,9 @@
  *                        irqs are off inside the lock each time
  *   smp_wait_wake_cross  a waiter on CPU 0 woken by pvk_port_wake() from
  *                        CPU 2, then the reverse: the wait ends with 0 and
- *                        (Xen) the sleeper's CPU got the wake IPI
+ *                        (Xen) the sleeper's CPU got the wake IPI before it
+ *                        was back (without it only the wait's 100 ms poll
+ *                        slice would end the sleep; the time is printed)
  *
  * The functions run on other CPUs record what they saw; the checks are
  * made here on CPU 0 (the PVK_CHECK macros belong to the test's CPU).
@@ -368,12 +370,20 @@ static void ww_wake(void)
 	pvk_port_wake(&ww.w);
 }
 
-/* The waker, on another CPU than the sleeper. */
+/* The waker, on another CPU than the sleeper. It returns only once the
+ * sleeper is back (bounded): the end of run_on IPIs the caller too, and
+ * that IPI must not be what ends the wait. */
 static void waker_here(void *arg)
 {
+	uint64_t t0;
+
 	(void)arg;
 	ww.saw_sleeper = sleeper_registered(ww.sleeper);
 	ww_wake();
+	t0 = guest_now_ns();
+	while (!__atomic_load_n(&ww.back_ns, __ATOMIC_ACQUIRE) &&
+	       guest_now_ns() - t0 < WAKE_TIMEOUT_NS)
+		__asm__ __volatile__("pause");
 }
 
 /* The sleeper, on another CPU than the waker. */
@@ -381,7 +391,7 @@ static void sleeper_here(void *arg)
 {
 	(void)arg;
 	ww.rc = pvk_port_wait_until(&ww.w, ww_flag, NULL, WAKE_TIMEOUT_NS);
-	ww.back_ns = guest_now_ns();
+	__atomic_store_n(&ww.back_ns, guest_now_ns(), __ATOMIC_RELEASE);
 }
 
 static void ww_reset(unsigned int sleeper)
@@ -421,9 +431,9 @@ PVK_GUEST_TEST(smp_wait_wake_cross)
 	PVK_CHECK_RC(guest_smp_cpu_stats(0, &before), 0);
 	PVK_CHECK_RC(guest_smp_run_on_start(&run, other, waker_here, NULL), 0);
 	ww.rc = pvk_port_wait_until(&ww.w, ww_flag, NULL, WAKE_TIMEOUT_NS);
-	ww.back_ns = guest_now_ns();
-	PVK_CHECK_RC(guest_smp_run_on_wait(&run, RUN_TIMEOUT_NS), 0);
 	PVK_CHECK_RC(guest_smp_cpu_stats(0, &after), 0);
+	__atomic_store_n(&ww.back_ns, guest_now_ns(), __ATOMIC_RELEASE);
+	PVK_CHECK_RC(guest_smp_run_on_wait(&run, RUN_TIMEOUT_NS), 0);
 	PVK_CHECK_RC(ww.rc, 0);
 	PVK_CHECK(ww.saw_sleeper);
 	if (!guest_native_boot)
