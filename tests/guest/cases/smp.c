@@ -23,7 +23,9 @@
  *                        irqs are off inside the lock each time
  *   smp_wait_wake_cross  a waiter on CPU 0 woken by pvk_port_wake() from
  *                        CPU 2, then the reverse: the wait ends with 0 and
- *                        (Xen) the sleeper's CPU got the wake IPI
+ *                        (Xen) the sleeper's CPU got the wake IPI before it
+ *                        was back (without it only the wait's 100 ms poll
+ *                        slice would end the sleep; the time is printed)
  *
  * The functions run on other CPUs record what they saw; the checks are
  * made here on CPU 0 (the PVK_CHECK macros belong to the test's CPU).
@@ -78,6 +80,38 @@ static void report_here(void *arg)
 	r->id = pvk_port_cpu_id();
 	r->area = guest_smp_area();
 	r->at_ns = guest_now_ns();
+}
+
+/*
+ * fn(args + cpu * stride) on each CPU of cpus at once: started on the
+ * others, then go() (if any) and fn on CPU 0 here, then every other one
+ * waited for. Nothing is left queued or running on return (the requests
+ * live on this stack): the first error, or 0.
+ */
+static int run_on_each(const struct pvk_cpumask *cpus, void (*fn)(void *arg),
+		       void *args, size_t stride, void (*go)(void), uint64_t timeout_ns)
+{
+	struct guest_smp_run runs[PVK_MAX_CPUS];
+	int rcs[PVK_MAX_CPUS] = { 0 }, first = 0;
+	unsigned int cpu;
+
+	pvk_for_each_cpu(cpu, cpus)
+		if (cpu)
+			rcs[cpu] = guest_smp_run_on_start(&runs[cpu], cpu, fn,
+							  (char *)args + cpu * stride);
+	if (go)
+		go();
+	if (pvk_cpumask_test(cpus, 0))
+		fn(args);
+	pvk_for_each_cpu(cpu, cpus) {
+		if (cpu && !rcs[cpu])
+			rcs[cpu] = guest_smp_run_on_wait(&runs[cpu], timeout_ns);
+		if (rcs[cpu] && !first) {
+			first = rcs[cpu];
+			guest_printf("smp: CPU %u: run_on: %d\n", cpu, first);
+		}
+	}
+	return first;
 }
 
 /* ---- smp_vcpu_set (guest-vcpu-set) ---------------------------------- */
@@ -226,7 +260,6 @@ PVK_GUEST_TEST(smp_identity_stable)
 {
 	struct pvk_cpumask online;
 	struct identity ids[PVK_MAX_CPUS];
-	struct guest_smp_run runs[PVK_MAX_CPUS];
 	unsigned int cpu;
 
 	if (!smp_online())
@@ -237,14 +270,8 @@ PVK_GUEST_TEST(smp_identity_stable)
 	memset(ids, 0, sizeof(ids));
 	pvk_smp_online_mask(&online);
 	/* All at once, so the CPUs' areas are in use together. */
-	pvk_for_each_cpu(cpu, &online)
-		if (cpu)
-			PVK_CHECK_RC(guest_smp_run_on_start(&runs[cpu], cpu, identity_here,
-							    &ids[cpu]), 0);
-	identity_here(&ids[0]);
-	pvk_for_each_cpu(cpu, &online)
-		if (cpu)
-			PVK_CHECK_RC(guest_smp_run_on_wait(&runs[cpu], RUN_TIMEOUT_NS), 0);
+	PVK_CHECK_RC(run_on_each(&online, identity_here, ids, sizeof(ids[0]), NULL,
+				 RUN_TIMEOUT_NS), 0);
 	pvk_for_each_cpu(cpu, &online) {
 		PVK_CHECK_EQ(ids[cpu].cpu, cpu);
 		PVK_CHECK_EQ(ids[cpu].mismatches, 0);
@@ -263,7 +290,15 @@ static struct {
 	unsigned int irqs_on_inside[PVK_MAX_CPUS];
 	unsigned int rounds_done[PVK_MAX_CPUS];
 	bool started_late[PVK_MAX_CPUS];
+	uint64_t t0;
 } contend;
+
+/* The others are queued: all start now. */
+static void contend_go(void)
+{
+	contend.t0 = guest_now_ns();
+	__atomic_store_n(&contend.go, true, __ATOMIC_RELEASE);
+}
 
 static void contend_here(void *arg)
 {
@@ -297,26 +332,19 @@ static void contend_here(void *arg)
 
 PVK_GUEST_TEST(smp_lock_contended)
 {
-	struct guest_smp_run runs[PVK_MAX_CPUS];
 	struct pvk_cpumask online;
 	unsigned int cpu, n;
-	uint64_t t0, ns;
+	uint64_t ns;
+	int rc;
 
 	if (!(n = smp_online()))
 		return;
 	memset(&contend, 0, sizeof(contend));
 	pvk_port_lock_init(&contend.lock);
 	pvk_smp_online_mask(&online);
-	pvk_for_each_cpu(cpu, &online)
-		if (cpu)
-			PVK_CHECK_RC(guest_smp_run_on_start(&runs[cpu], cpu, contend_here, NULL), 0);
-	t0 = guest_now_ns();
-	__atomic_store_n(&contend.go, true, __ATOMIC_RELEASE);
-	contend_here(NULL);
-	pvk_for_each_cpu(cpu, &online)
-		if (cpu)
-			PVK_CHECK_RC(guest_smp_run_on_wait(&runs[cpu], 4 * RUN_TIMEOUT_NS), 0);
-	ns = guest_now_ns() - t0;
+	rc = run_on_each(&online, contend_here, NULL, 0, contend_go, 4 * RUN_TIMEOUT_NS);
+	ns = guest_now_ns() - contend.t0;
+	PVK_CHECK_RC(rc, 0);
 	pvk_for_each_cpu(cpu, &online) {
 		PVK_CHECK_EQ(contend.rounds_done[cpu], LOCK_ROUNDS);
 		PVK_CHECK_EQ(contend.irqs_on_inside[cpu], 0);
@@ -368,12 +396,20 @@ static void ww_wake(void)
 	pvk_port_wake(&ww.w);
 }
 
-/* The waker, on another CPU than the sleeper. */
+/* The waker, on another CPU than the sleeper. It returns only once the
+ * sleeper is back (bounded): the end of run_on IPIs the caller too, and
+ * that IPI must not be what ends the wait. */
 static void waker_here(void *arg)
 {
+	uint64_t t0;
+
 	(void)arg;
 	ww.saw_sleeper = sleeper_registered(ww.sleeper);
 	ww_wake();
+	t0 = guest_now_ns();
+	while (!__atomic_load_n(&ww.back_ns, __ATOMIC_ACQUIRE) &&
+	       guest_now_ns() - t0 < WAKE_TIMEOUT_NS)
+		__asm__ __volatile__("pause");
 }
 
 /* The sleeper, on another CPU than the waker. */
@@ -381,7 +417,7 @@ static void sleeper_here(void *arg)
 {
 	(void)arg;
 	ww.rc = pvk_port_wait_until(&ww.w, ww_flag, NULL, WAKE_TIMEOUT_NS);
-	ww.back_ns = guest_now_ns();
+	__atomic_store_n(&ww.back_ns, guest_now_ns(), __ATOMIC_RELEASE);
 }
 
 static void ww_reset(unsigned int sleeper)
@@ -421,9 +457,10 @@ PVK_GUEST_TEST(smp_wait_wake_cross)
 	PVK_CHECK_RC(guest_smp_cpu_stats(0, &before), 0);
 	PVK_CHECK_RC(guest_smp_run_on_start(&run, other, waker_here, NULL), 0);
 	ww.rc = pvk_port_wait_until(&ww.w, ww_flag, NULL, WAKE_TIMEOUT_NS);
-	ww.back_ns = guest_now_ns();
+	(void)guest_smp_cpu_stats(0, &after);	/* CPU 0: cannot fail */
+	__atomic_store_n(&ww.back_ns, guest_now_ns(), __ATOMIC_RELEASE);
+	/* No check may return before this: run lives on our stack. */
 	PVK_CHECK_RC(guest_smp_run_on_wait(&run, RUN_TIMEOUT_NS), 0);
-	PVK_CHECK_RC(guest_smp_cpu_stats(0, &after), 0);
 	PVK_CHECK_RC(ww.rc, 0);
 	PVK_CHECK(ww.saw_sleeper);
 	if (!guest_native_boot)
