@@ -11,7 +11,7 @@
 # the reason "needs Xen" (each counted by the summary must have its line),
 # and more than MIN_PASSED tests must have run and passed natively. Each
 # run must also have brought every CPU of QEMU's -smp online: the guest's
-# smp_cpu_identity test prints "smp: N of N CPUs online (native)".
+# smp_call_identity test prints "smp: N of N CPUs online (native)".
 #
 # Each run ends with its verdict, "native -smp N: PASS|FAIL: ... (P passed,
 # F failed, S skipped)"; the last line is the sum over the runs, which

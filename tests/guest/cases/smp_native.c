@@ -3,7 +3,7 @@
  * both worlds, written for the native bring-up (pvops/smp_native.c) and
  * run natively with QEMU -smp 4 (tests/native/run.sh) as on Xen.
  *
- *   smp_cpu_identity  every possible CPU is online (natively: as many as
+ *   smp_call_identity  every possible CPU is online (natively: as many as
  *                     ACPI's MADT lists); pvk_smp_call() on all runs once
  *                     on each, and each answers pvk_port_cpu_id() with its
  *                     own number (natively: its local APIC id is the one
@@ -37,7 +37,7 @@
 /* The last IPI kind: the guest's own start at 1, tests use the top one. */
 #define TEST_IPI_KIND		(PVK_IPI_KINDS - 1)
 
-/* ---- smp_cpu_identity ------------------------------------------------ */
+/* ---- smp_call_identity ------------------------------------------------ */
 
 struct identity {
 	unsigned int runs[PVK_MAX_CPUS];	/* indexed by the answer */
@@ -56,7 +56,7 @@ static void report_identity(void *arg)
 		id->apic[cpu] = guest_native_apic_id();
 }
 
-PVK_GUEST_TEST(smp_cpu_identity)
+PVK_GUEST_TEST(smp_call_identity)
 {
 	static struct identity id;
 	struct pvk_cpumask online;
