@@ -158,8 +158,11 @@ int pvk_smp_cpu_start(unsigned int cpu, const struct pvk_cpu_boot *boot)
 	if (rc)
 		return rc;
 	/* A CPU still on its way down must be down before it is woken:
-	 * Xen's VCPUOP_up of a vCPU not yet down is a no-op. */
-	if (PVK_READ_ONCE(cpus[cpu].stage) == STAGE_STOPPING &&
+	 * STOPPED is set just before stop_self's VCPUOP_down, and Xen's
+	 * VCPUOP_up of a vCPU not yet down is a no-op (it would then go
+	 * down and stay there). */
+	stage = PVK_READ_ONCE(cpus[cpu].stage);
+	if ((stage == STAGE_STOPPING || stage == STAGE_STOPPED) &&
 	    pvk_smp_cpu_wait_down(cpu, PVK_SMP_START_TIMEOUT_NS)) {
 		pvk_err("smp: CPU %u is still going down; not started", cpu);
 		return -PVK_XEN_EBUSY;
