@@ -19,6 +19,8 @@ static inline struct pvk_mmu_stats *pvk_mmu_this_stats(void)
 }
 
 void pvk_mmu_queue_init(void);
+/* mmu_map.c: its lock (the walks of shared page tables). */
+void pvk_mmu_map_init(void);
 
 /*
  * Queue a new page-table frame (mmu_queue.c): kernel_slot of kernel_l1,

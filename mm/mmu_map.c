@@ -40,6 +40,15 @@
  * re-reads an entry it wrote itself. The kernel walk only reads entries
  * that map pages already in use, hence applied.
  *
+ * Several CPUs: the page tables are shared, so map, unmap and lookup hold
+ * one lock (map_lock) for their whole walk: two CPUs creating the same
+ * missing table would hook two frames into one slot (the first one's
+ * mappings lost), and a CPU freeing a table it found empty could free it
+ * under another that is about to map into it. Each CPU's entry writes
+ * still go through its own queue (mmu_queue.c); the lock only orders the
+ * walks. It masks upcalls while held (pvk_port_lock), which the walks
+ * allow: they allocate pages and make hypercalls, never sleep.
+ *
  *   level  table covers     entry maps
  *     4    256 TiB          512 GiB (an L3)
  *     3    512 GiB          1 GiB   (an L2)
@@ -56,6 +65,13 @@
 #include <pvkit/xen/errno.h>
 
 #include "mmu_internal.h"
+
+static struct pvk_lock map_lock;
+
+void pvk_mmu_map_init(void)
+{
+	pvk_port_lock_init(&map_lock);
+}
 
 struct walk {
 	bool valid[5];
@@ -192,8 +208,8 @@ static int table_for(struct walk *w, unsigned long va, unsigned int level,
 }
 
 /* Page i's frame: first + i from the p2m, or mfns[i] when given. */
-static int map_frames(unsigned long va, pvk_pfn_t first, const pvk_mfn_t *mfns,
-		      unsigned long n, uint64_t flags)
+static int map_frames_locked(unsigned long va, pvk_pfn_t first, const pvk_mfn_t *mfns,
+			     unsigned long n, uint64_t flags)
 {
 	bool lazy = pvk_mmu_lazy_active(), found;
 	struct walk w, kw;
@@ -241,6 +257,17 @@ static int map_frames(unsigned long va, pvk_pfn_t first, const pvk_mfn_t *mfns,
 		if (!rc)
 			rc = rc2;
 	}
+	return rc;
+}
+
+static int map_frames(unsigned long va, pvk_pfn_t first, const pvk_mfn_t *mfns,
+		      unsigned long n, uint64_t flags)
+{
+	int rc;
+
+	pvk_port_lock(&map_lock);
+	rc = map_frames_locked(va, first, mfns, n, flags);
+	pvk_port_unlock(&map_lock);
 	return rc;
 }
 
@@ -391,7 +418,7 @@ static int free_empty(unsigned long va, unsigned long end, unsigned int level)
 	return rc;
 }
 
-int pvk_mmu_unmap_range(unsigned long va, unsigned long n)
+static int unmap_locked(unsigned long va, unsigned long n)
 {
 	unsigned long end = va + n * PVK_PAGE_SIZE;
 	bool lazy = pvk_mmu_lazy_active(), found;
@@ -427,12 +454,25 @@ int pvk_mmu_unmap_range(unsigned long va, unsigned long n)
 	return rc;
 }
 
+int pvk_mmu_unmap_range(unsigned long va, unsigned long n)
+{
+	int rc;
+
+	pvk_port_lock(&map_lock);
+	rc = unmap_locked(va, n);
+	pvk_port_unlock(&map_lock);
+	return rc;
+}
+
 uint64_t pvk_mmu_lookup(unsigned long va)
 {
 	struct walk w;
+	uint64_t pte = 0;
 	bool found;
 
-	if (walk_start(&w) || table_for(&w, va, 1, false, &found) || !found)
-		return 0;
-	return PVK_READ_ONCE(w.va[1][pvk_pt_index(va, 1)]);
+	pvk_port_lock(&map_lock);	/* no table freed under the walk */
+	if (!walk_start(&w) && !table_for(&w, va, 1, false, &found) && found)
+		pte = PVK_READ_ONCE(w.va[1][pvk_pt_index(va, 1)]);
+	pvk_port_unlock(&map_lock);
+	return pte;
 }

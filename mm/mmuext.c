@@ -26,6 +26,7 @@ void pvk_mmu_init(const struct pvk_start_info *si,
 {
 	pvk_p2m_init(si);
 	pvk_mmu_queue_init();
+	pvk_mmu_map_init();
 	pvk_mmu_pfn_to_virt = pfn_to_virt;
 	pvk_mmu_base_mfn = pvk_pfn_to_mfn(pvk_port_virt_to_pfn((void *)si->pt_base));
 	if (pvk_pfn_raw(pvk_mfn_to_pfn(pvk_mmu_base_mfn)) == PVK_INVALID_RAW_FRAME)

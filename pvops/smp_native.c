@@ -178,7 +178,6 @@ static uint64_t read_seg(int which)
 int pvk_native_smp_init(const uint32_t *apic_ids, unsigned int n,
 			void *low_va, uint32_t low_phys, uint8_t ipi_vector)
 {
-	extern const uint32_t pvk_native_tramp32_off, pvk_native_tramp64_off;
 	size_t tramp_len = (size_t)(pvk_native_tramp_end - pvk_native_tramp_start);
 	uint8_t *low = low_va;
 	uint64_t efer, *pml4, *pdpt, *pd;
@@ -383,6 +382,8 @@ static int native_cpu_start(unsigned int cpu, const struct pvk_cpu_boot *boot)
 		}
 		__asm__ __volatile__("pause");
 	}
+	/* After a timeout a late CPU may still read the params: the next
+	 * start's INIT resets it before they change meaning. */
 	__atomic_store_n(&smp.start_busy, 0, __ATOMIC_RELEASE);
 	return rc;
 }

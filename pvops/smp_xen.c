@@ -27,10 +27,6 @@
 #include "pvops_internal.h"
 #include "../smp/smp_internal.h"
 
-/* events/ (branch c12-events) provides these; until merged, skipped. */
-#pragma weak pvk_evtchn_cpu_prepare
-#pragma weak pvk_evtchn_cpu_dead
-
 /* Xen reads the vcpumask of MMUEXT_*_MULTI as a bitmap of the domain's
  * max vCPUs: our words beyond PVK_MAX_CPUS stay 0. Domains with more
  * vCPUs than this are driven with their first PVK_MAX_CPUS only and the
@@ -134,11 +130,9 @@ static int xen_smp_prepare(unsigned int cpu)
 	if (!vi)
 		return -PVK_XEN_EINVAL;
 	PVK_WRITE_ONCE(vi->evtchn_upcall_mask, 1);
-	if (pvk_evtchn_cpu_prepare) {
-		rc = pvk_evtchn_cpu_prepare(cpu);
-		if (rc)
-			return rc;
-	}
+	rc = pvk_evtchn_cpu_prepare(cpu);
+	if (rc)
+		return rc;
 	return bind_ipi(cpu);
 }
 
@@ -163,8 +157,7 @@ static void xen_smp_dead(unsigned int cpu)
 	/* Its IPI port stays bound to it, masked, for its next start. */
 	if (ipi_bound & (1ULL << cpu))
 		pvk_evtchn_mask(ipi_port[cpu]);
-	if (pvk_evtchn_cpu_dead)
-		pvk_evtchn_cpu_dead(cpu);
+	pvk_evtchn_cpu_dead(cpu);
 }
 
 static bool xen_smp_is_down(unsigned int cpu)

@@ -3,6 +3,7 @@
  * (pvops_callbacks.h), gives a new vCPU the same ones and the event
  * upcall (Xen's callbacks are per vCPU), and decodes a failsafe callback.
  */
+#include <pvkit/events.h>
 #include <pvkit/hypercall.h>
 #include <pvkit/log.h>
 #include <pvkit/port.h>
@@ -12,9 +13,6 @@
 #include <pvkit/xen/errno.h>
 
 #include "pvops_internal.h"
-
-/* events/upcall.S */
-void pvk_evtchn_upcall_entry(void);
 
 pvk_syscall_handler_t pvk_xen_syscall_handler;
 
@@ -55,7 +53,7 @@ int pvk_xen_callbacks_register(pvk_syscall_handler_t handler)
  * boot vCPU. */
 void pvk_xen_callbacks_fill_context(struct pvk_vcpu_guest_context *c)
 {
-	c->event_callback_eip = (uint64_t)(unsigned long)pvk_evtchn_upcall_entry;
+	c->event_callback_eip = pvk_evtchn_upcall_address();
 	c->failsafe_callback_eip = (uint64_t)(unsigned long)pvk_xen_failsafe_entry;
 	if (pvk_xen_syscall_handler)
 		c->syscall_callback_eip = (uint64_t)(unsigned long)pvk_xen_syscall_entry;

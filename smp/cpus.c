@@ -17,12 +17,6 @@
 
 #include "smp_internal.h"
 
-/* time/cpu.c (branch c12-time) provides these; until it is merged a
- * missing one is skipped. */
-#pragma weak pvk_time_cpu_prepare
-#pragma weak pvk_time_cpu_up_here
-#pragma weak pvk_time_cpu_dead
-
 const struct pvk_smp_world *pvk_smp_world;
 uint64_t pvk_smp_online = 1;		/* CPU 0 runs from the start */
 
@@ -164,8 +158,11 @@ int pvk_smp_cpu_start(unsigned int cpu, const struct pvk_cpu_boot *boot)
 	if (rc)
 		return rc;
 	/* A CPU still on its way down must be down before it is woken:
-	 * Xen's VCPUOP_up of a vCPU not yet down is a no-op. */
-	if (PVK_READ_ONCE(cpus[cpu].stage) == STAGE_STOPPING &&
+	 * STOPPED is set just before stop_self's VCPUOP_down, and Xen's
+	 * VCPUOP_up of a vCPU not yet down is a no-op (it would then go
+	 * down and stay there). */
+	stage = PVK_READ_ONCE(cpus[cpu].stage);
+	if ((stage == STAGE_STOPPING || stage == STAGE_STOPPED) &&
 	    pvk_smp_cpu_wait_down(cpu, PVK_SMP_START_TIMEOUT_NS)) {
 		pvk_err("smp: CPU %u is still going down; not started", cpu);
 		return -PVK_XEN_EBUSY;
@@ -179,7 +176,7 @@ int pvk_smp_cpu_start(unsigned int cpu, const struct pvk_cpu_boot *boot)
 			return rc;
 		}
 	}
-	rc = pvk_time_cpu_prepare ? pvk_time_cpu_prepare(cpu) : 0;
+	rc = pvk_time_cpu_prepare(cpu);
 	if (rc) {
 		pvk_port_unlock(&start_lock);
 		pvk_err("smp: CPU %u: timer set-up failed: %d", cpu, rc);
@@ -233,7 +230,7 @@ void pvk_smp_cpu_up_here(void)
 			pvk_port_panic("smp: a started CPU cannot set itself up");
 		}
 	}
-	rc = pvk_time_cpu_up_here ? pvk_time_cpu_up_here() : 0;
+	rc = pvk_time_cpu_up_here();
 	if (rc) {
 		pvk_err("smp: CPU %u: its timer set-up failed: %d", cpu, rc);
 		pvk_port_panic("smp: a started CPU cannot set up its timer");
@@ -259,8 +256,7 @@ void pvk_smp_cpu_die_here(void)
 	/* Calls that were made before the bit went are still answered, so
 	 * that their callers do not wait for the timeout. */
 	pvk_smp_call_serve();
-	if (pvk_time_cpu_dead)
-		pvk_time_cpu_dead(cpu);
+	pvk_time_cpu_dead(cpu);
 	if (w && w->dead)
 		w->dead(cpu);
 	pvk_smp_count(&cpus[cpu].stats.stops);

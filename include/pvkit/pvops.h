@@ -280,7 +280,11 @@ void pvk_native_timer_interrupt(void);
  * - low_va/low_phys: PVK_NATIVE_SMP_LOW_PAGES pages of RAM below 1 MiB,
  *   page-aligned, mapped writable at low_va, given to the kit for good (it
  *   puts the real-mode trampoline and its temporary page tables there;
- *   the host's page tables need not map low_phys).
+ *   the host's page tables need not map low_phys). In practice below
+ *   0xa0000 (checked: conventional memory), and the start reads the
+ *   caller's page tables with paging off, so %cr3 must be below 4 GiB
+ *   and the kit's code outside the lowest 512 GiB (PML4 slot 0 is the
+ *   trampoline's identity map); each is refused with a message.
  * - ipi_vector (>= 32): an IDT vector whose entry calls
  *   pvk_native_ipi_interrupt() (irqs off; it EOIs) and returns with iretq.
  *   The host loads the IDT with it on the boot CPU (load_idt); started

@@ -62,7 +62,7 @@ run_both() {  # image outdir
 
 	echo "bench: native run (QEMU, PVH entry) -> $native_log"
 	timeout "${PVK_NATIVE_TIMEOUT:-300}" qemu-system-x86_64 -kernel "$image" \
-		-append "pvkit.test=bench" -m 128 \
+		-append "pvkit.test=bench" -m 128 -smp 4 \
 		-display none -monitor none -serial stdio -no-reboot \
 		-device isa-debug-exit,iobase=0xf4,iosize=0x04 </dev/null 2>&1 |
 		tr -d '\r' >"$native_log"

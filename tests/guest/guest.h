@@ -263,7 +263,8 @@ void guest_smp_kick(const struct pvk_cpumask *cpus);
  * it in time (it never will). A fn that started is waited for (a CPU
  * stuck in it for 10 s more is a panic). On the caller's own CPU: runs at
  * once. fn must not use the PVK_CHECK macros (the test runs on CPU 0):
- * it records results in arg.
+ * it records results in arg. CPU 0 runs the tests and has no idle loop:
+ * work for it runs only while it waits in guest_smp_run_on*() itself.
  */
 int guest_smp_run_on(unsigned int cpu, void (*fn)(void *arg), void *arg,
 		     uint64_t timeout_ns);

@@ -1,0 +1,503 @@
+/*
+ * tests/guest/cases/smp_time.c - time and the per-CPU batch queues on
+ * several CPUs (time/, hypercall/multicall.c, mm/mmu_queue.c), on Xen
+ * (VCPUS=4) and natively (-smp 4). With one CPU they skip.
+ *
+ *   smp_timer_per_cpu     on each CPU, its one-shot: the host's deadline
+ *                         set there expires there (that CPU's count goes
+ *                         up by one, no other CPU's does) and the kit's
+ *                         deadline's fn runs there (it records
+ *                         pvk_port_cpu_id())
+ *   smp_clock_agree       each CPU's own clock (Xen: its vcpu_info's time
+ *                         record, read raw, without the kit's maximum)
+ *                         lies within the bracket CPU 0 reads around it;
+ *                         the largest gap is printed and checked against
+ *                         a generous 1 ms; pvk_clock_ns() read in
+ *                         sequence across CPUs never goes back
+ *   smp_clock_concurrent  every CPU reads the clock at once, 20,000 times
+ *                         each, and checks each value against the largest
+ *                         one any CPU had returned before the read
+ *                         started: never below
+ *   smp_batches_all_cpus  Xen: every CPU at once fills its own multicall
+ *                         queue (xen_version calls, checked results and
+ *                         callbacks) and its own lazy-MMU queue (PTE
+ *                         rewrites of its own pages): every batch
+ *                         succeeds, each CPU's callbacks ran on it, and
+ *                         the PTEs hold what the last batch wrote
+ *
+ * Work on the other CPUs runs through guest_smp_run_on(); its results are
+ * checked here, on CPU 0.
+ */
+#include <pvkit/hypercall.h>
+#include <pvkit/log.h>
+#include <pvkit/mmu.h>
+#include <pvkit/multicall.h>
+#include <pvkit/p2m.h>
+#include <pvkit/port.h>
+#include <pvkit/pvops.h>
+#include <pvkit/smp.h>
+#include <pvkit/time.h>
+#include <pvkit/xen/errno.h>
+#include <pvkit/xen/version.h>
+#include <pvkit/xen/xen.h>
+
+#include "../test.h"
+
+#define MS			(1000ULL * 1000)
+#define RUN_TIMEOUT_NS		(10ULL * 1000 * MS)
+#define FIRE_TIMEOUT_NS		(2ULL * 1000 * MS)
+#define CLOCK_BOUND_NS		(1 * MS)	/* generous: Xen keeps µs */
+#define CLOCK_ROUNDS		20
+#define CONCURRENT_READS	20000
+#define BARRIER_TIMEOUT_NS	(5ULL * 1000 * MS)
+#define MC_ROUNDS		50
+#define MC_PER_ROUND		(CONFIG_PVK_MULTICALL_BATCH + 3)	/* one full batch and more */
+#define LAZY_PAGES		16
+#define LAZY_ROUNDS		20
+#define SMP_TIME_VA		0xffff990000000000UL	/* L4 slot 306, per CPU 2 MiB */
+
+static unsigned int online_cpus(void)
+{
+	guest_timer_prepare();	/* Xen: guest_events_enable() starts the CPUs */
+	if (!guest_smp_started()) {
+		if (guest_native_boot)
+			guest_test_skip("the native boot did not start SMP");
+		else
+			guest_test_fail(__FILE__, __LINE__, "events are on but SMP did not start");
+		return 0;
+	}
+	if (pvk_smp_nr_online() < 2) {
+		guest_test_skip("one CPU online (%u possible)", pvk_smp_nr_possible());
+		return 0;
+	}
+	return pvk_smp_nr_online();
+}
+
+/*
+ * Runs fn(args[cpu]) on every online CPU at once (CPU 0 itself last,
+ * directly), and waits for all. 0, or the first run_on error.
+ */
+static int run_everywhere(void (*fn)(void *arg), void *args, size_t arg_size)
+{
+	static struct guest_smp_run runs[PVK_MAX_CPUS];
+	struct pvk_cpumask online;
+	unsigned int cpu;
+	int rc = 0, rc2;
+
+	pvk_smp_online_mask(&online);
+	pvk_for_each_cpu(cpu, &online) {
+		if (cpu == pvk_port_cpu_id())
+			continue;
+		rc2 = guest_smp_run_on_start(&runs[cpu], cpu, fn,
+					     (char *)args + cpu * arg_size);
+		if (rc2) {
+			pvk_cpumask_clear(&online, cpu);
+			if (!rc)
+				rc = rc2;
+		}
+	}
+	fn((char *)args + pvk_port_cpu_id() * arg_size);
+	pvk_for_each_cpu(cpu, &online) {
+		if (cpu == pvk_port_cpu_id())
+			continue;
+		rc2 = guest_smp_run_on_wait(&runs[cpu], RUN_TIMEOUT_NS);
+		if (rc2 && !rc)
+			rc = rc2;
+	}
+	return rc;
+}
+
+/* Every online CPU arrives before any leaves (bounded); false on time-out. */
+static unsigned int barrier_count;
+
+static bool barrier(unsigned int generation_target)
+{
+	uint64_t until = pvk_clock_ns() + BARRIER_TIMEOUT_NS;
+
+	__atomic_fetch_add(&barrier_count, 1, __ATOMIC_SEQ_CST);
+	while (__atomic_load_n(&barrier_count, __ATOMIC_SEQ_CST) < generation_target) {
+		if (pvk_clock_ns() > until)
+			return false;
+		__builtin_ia32_pause();
+	}
+	return true;
+}
+
+/* ---- smp_timer_per_cpu ------------------------------------------------ */
+
+struct timer_report {
+	unsigned int cpu;		/* where the work ran */
+	int set_rc, kit_rc;
+	uint64_t fired_before[PVK_MAX_CPUS], fired_after[PVK_MAX_CPUS];
+	unsigned int kit_fn_cpu;	/* where the kit's fn ran */
+	bool kit_fired;
+	bool host_seen;
+	int64_t host_late_ns;		/* seen after the deadline by */
+};
+
+static bool host_fired_here(void *arg)
+{
+	const struct timer_report *r = arg;
+
+	return pvk_time_timer_fired_cpu(r->cpu) > r->fired_before[r->cpu];
+}
+
+static void kit_fn(void *arg)
+{
+	struct timer_report *r = arg;
+
+	r->kit_fn_cpu = pvk_port_cpu_id();
+	PVK_WRITE_ONCE(r->kit_fired, true);
+}
+
+static bool kit_fired(void *arg)
+{
+	return PVK_READ_ONCE(((struct timer_report *)arg)->kit_fired);
+}
+
+static void timer_here(void *arg)
+{
+	struct timer_report *r = arg;
+	uint64_t deadline;
+
+	r->cpu = pvk_port_cpu_id();
+	for (unsigned int c = 0; c < PVK_MAX_CPUS; c++)
+		r->fired_before[c] = pvk_time_timer_fired_cpu(c);
+	deadline = pvk_clock_ns() + 2 * MS;
+	r->set_rc = pvk_time_timer_set(deadline);
+	r->host_seen = !r->set_rc &&
+		       guest_wait_until(host_fired_here, r, FIRE_TIMEOUT_NS) == 0;
+	r->host_late_ns = (int64_t)(pvk_clock_ns() - deadline);
+	for (unsigned int c = 0; c < PVK_MAX_CPUS; c++)
+		r->fired_after[c] = pvk_time_timer_fired_cpu(c);
+	/* The kit's own deadline (the flood hold-off's), briefly borrowed:
+	 * no flood is on during the test. */
+	r->kit_fn_cpu = PVK_MAX_CPUS;
+	r->kit_rc = pvk_time_kit_timer_set(pvk_clock_ns() + 1 * MS, kit_fn, r);
+	if (!r->kit_rc)
+		guest_wait_until(kit_fired, r, FIRE_TIMEOUT_NS);
+
+}
+
+PVK_GUEST_TEST(smp_timer_per_cpu)
+{
+	struct pvk_cpumask online;
+	unsigned int cpu;
+
+	if (!online_cpus())
+		return;
+	pvk_smp_online_mask(&online);
+	pvk_for_each_cpu(cpu, &online) {
+		static struct timer_report r;
+
+		r = (struct timer_report){ .cpu = PVK_MAX_CPUS };
+		PVK_CHECK_RC(guest_smp_run_on(cpu, timer_here, &r, RUN_TIMEOUT_NS), 0);
+		PVK_CHECK_EQ(r.cpu, cpu);
+		PVK_CHECK_RC(r.set_rc, 0);
+		PVK_CHECK(r.host_seen);
+		/* Its expiry was counted on it, and on no other CPU (nobody
+		 * else arms a one-shot while the test runs). */
+		for (unsigned int c = 0; c < PVK_MAX_CPUS; c++)
+			PVK_CHECK_EQ(r.fired_after[c] - r.fired_before[c], c == cpu ? 1 : 0);
+		PVK_CHECK_RC(r.kit_rc, 0);
+		PVK_CHECK(r.kit_fired);
+		PVK_CHECK_EQ(r.kit_fn_cpu, cpu);
+		guest_printf("smp: CPU %u: its one-shot fired on it, seen %lld us after the deadline; the kit's deadline's fn ran on CPU %u\n",
+			     cpu, (long long)(r.host_late_ns / 1000), r.kit_fn_cpu);
+	}
+}
+
+/* ---- smp_clock_agree -------------------------------------------------- */
+
+/* This CPU's own time, without the kit's cross-CPU maximum: on Xen its
+ * vcpu_info's record (pvclock), natively the TSC clock (which keeps the
+ * maximum too: then the gap printed is the maximum's). */
+static uint64_t raw_now(void)
+{
+#ifdef CONFIG_PVK_XEN_PV
+	if (!guest_native_boot) {
+		const struct pvk_vcpu_time_info *t =
+			&pvk_xen_vcpu_info(pvk_port_cpu_id())->time;
+		uint32_t version, lo, hi, mul;
+		uint64_t stamp, sys, tsc;
+		int8_t shift;
+
+		do {
+			version = PVK_READ_ONCE(t->version);
+			pvk_barrier();
+			stamp = PVK_READ_ONCE(t->tsc_timestamp);
+			sys = PVK_READ_ONCE(t->system_time);
+			mul = PVK_READ_ONCE(t->tsc_to_system_mul);
+			shift = PVK_READ_ONCE(t->tsc_shift);
+			__asm__ __volatile__("lfence; rdtsc" : "=a"(lo), "=d"(hi) :: "memory");
+			tsc = (uint64_t)hi << 32 | lo;
+			pvk_barrier();
+		} while ((version & 1) || version != PVK_READ_ONCE(t->version));
+		return sys + pvk_time_scale_delta(tsc - stamp, mul, shift);
+	}
+#endif
+	return pvk_clock_ns();
+}
+
+struct clock_read {
+	uint64_t raw, kit;
+	unsigned int cpu;
+};
+
+static void clock_here(void *arg)
+{
+	struct clock_read *c = arg;
+	unsigned long flags = pvk_irq_save();	/* no upcall between the two */
+
+	c->cpu = pvk_port_cpu_id();
+	c->raw = raw_now();
+	c->kit = pvk_clock_ns();
+	pvk_restore_fl(flags);
+}
+
+PVK_GUEST_TEST(smp_clock_agree)
+{
+	int64_t worst = 0, gap;
+	unsigned int worst_cpu = 0, cpu;
+	struct pvk_cpumask online;
+	uint64_t before, after;
+
+	if (!online_cpus())
+		return;
+	pvk_smp_online_mask(&online);
+	for (unsigned int round = 0; round < CLOCK_ROUNDS; round++) {
+		pvk_for_each_cpu(cpu, &online) {
+			struct clock_read c = { .cpu = PVK_MAX_CPUS };
+
+			if (cpu == 0)
+				continue;
+			before = pvk_clock_ns();
+			PVK_CHECK_RC(guest_smp_run_on(cpu, clock_here, &c, RUN_TIMEOUT_NS), 0);
+			after = pvk_clock_ns();
+			PVK_CHECK_EQ(c.cpu, cpu);
+			/* In sequence: CPU 0, then cpu, then CPU 0 again. */
+			PVK_CHECK_GE(c.kit, before);
+			PVK_CHECK_GE(after, c.kit);
+			/* cpu's own clock outside CPU 0's bracket: by how much. */
+			gap = 0;
+			if ((int64_t)(before - c.raw) > 0)
+				gap = (int64_t)(before - c.raw);
+			else if ((int64_t)(c.raw - after) > 0)
+				gap = (int64_t)(c.raw - after);
+			if (gap > worst) {
+				worst = gap;
+				worst_cpu = cpu;
+			}
+		}
+	}
+	guest_printf("smp: the CPUs' own clocks agree with CPU 0's within %lld ns (largest gap on CPU %u, %u rounds; bound %llu ns)\n",
+		     (long long)worst, worst_cpu, CLOCK_ROUNDS,
+		     (unsigned long long)CLOCK_BOUND_NS);
+	PVK_CHECK_LE(worst, (int64_t)CLOCK_BOUND_NS);
+}
+
+/* ---- smp_clock_concurrent --------------------------------------------- */
+
+static uint64_t clock_published;	/* the largest value any CPU returned */
+
+struct concurrent_report {
+	unsigned int backwards;		/* reads below what was published */
+	int64_t worst_ns;		/* by how much, at most */
+	uint64_t reads;
+	bool met;
+};
+
+static void clock_race_here(void *arg)
+{
+	struct concurrent_report *r = arg;
+
+	r->met = barrier(pvk_smp_nr_online());
+	for (unsigned int i = 0; i < CONCURRENT_READS; i++) {
+		uint64_t seen = __atomic_load_n(&clock_published, __ATOMIC_SEQ_CST);
+		uint64_t now = pvk_clock_ns();
+		uint64_t cur = seen;
+
+		r->reads++;
+		if ((int64_t)(seen - now) > 0) {
+			r->backwards++;
+			if ((int64_t)(seen - now) > r->worst_ns)
+				r->worst_ns = (int64_t)(seen - now);
+		}
+		while ((int64_t)(now - cur) > 0 &&
+		       !__atomic_compare_exchange_n(&clock_published, &cur, now, false,
+						    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+			;
+	}
+}
+
+PVK_GUEST_TEST(smp_clock_concurrent)
+{
+	static struct concurrent_report r[PVK_MAX_CPUS];
+	struct pvk_cpumask online;
+	unsigned int cpu, backwards = 0;
+	uint64_t reads = 0;
+	int64_t worst = 0;
+
+	if (!online_cpus())
+		return;
+	for (cpu = 0; cpu < PVK_MAX_CPUS; cpu++)
+		r[cpu] = (struct concurrent_report){ 0 };
+	__atomic_store_n(&barrier_count, 0, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&clock_published, 0, __ATOMIC_SEQ_CST);
+	PVK_CHECK_RC(run_everywhere(clock_race_here, r, sizeof(r[0])), 0);
+	pvk_smp_online_mask(&online);
+	pvk_for_each_cpu(cpu, &online) {
+		PVK_CHECK(r[cpu].met);
+		PVK_CHECK_EQ(r[cpu].reads, CONCURRENT_READS);
+		backwards += r[cpu].backwards;
+		reads += r[cpu].reads;
+		if (r[cpu].worst_ns > worst)
+			worst = r[cpu].worst_ns;
+	}
+	guest_printf("smp: %llu clock reads on %u CPUs at once: %u below a value already returned (worst by %lld ns)\n",
+		     (unsigned long long)reads, pvk_smp_nr_online(), backwards,
+		     (long long)worst);
+	PVK_CHECK_EQ(backwards, 0);
+}
+
+/* ---- smp_batches_all_cpus (Xen) ---------------------------------------- */
+
+struct batch_report {
+	unsigned int cpu;
+	int mc_rc, lazy_rc, map_rc;
+	unsigned int callbacks, callbacks_elsewhere, bad_results;
+	unsigned int pending_after;
+	uint64_t expect_version;
+	unsigned int pte_wrong;
+	bool met;
+};
+
+static void mc_done(void *ctx, long result)
+{
+	struct batch_report *r = ctx;
+
+	if (pvk_port_cpu_id() != r->cpu)
+		r->callbacks_elsewhere++;
+	if ((uint64_t)result != r->expect_version)
+		r->bad_results++;
+	r->callbacks++;
+}
+
+/* This CPU's pages: LAZY_PAGES at SMP_TIME_VA + cpu * 2 MiB. */
+static unsigned long cpu_va(unsigned int cpu, unsigned int i)
+{
+	return SMP_TIME_VA + cpu * (2UL << 20) + i * PVK_PAGE_SIZE;
+}
+
+static void *lazy_frames[PVK_MAX_CPUS][LAZY_PAGES];
+
+/* The L1 table that maps va (mapped), by a walk from the running L4. */
+static pvk_mfn_t l1_of(unsigned long va)
+{
+	pvk_mfn_t t = pvk_mmu_kernel_base();
+
+	for (unsigned int level = 4; level > 1; level--) {
+		const uint64_t *tv = guest_pfn_to_virt_or_null(pvk_mfn_to_pfn(t));
+		uint64_t e = tv ? PVK_READ_ONCE(tv[pvk_pt_index(va, level)]) : 0;
+
+		if (!(e & PVK_PTE_PRESENT))
+			return pvk_mfn(PVK_INVALID_RAW_FRAME);
+		t = pvk_pte_mfn(e);
+	}
+	return t;
+}
+
+static void batches_here(void *arg)
+{
+	struct batch_report *r = arg;
+	struct pvk_multicall_op op = {
+		.op = PVK_HYPERVISOR_xen_version,
+		.args = { PVK_XENVER_version, 0 },
+		.done = mc_done,
+		.ctx = r,
+	};
+	unsigned int cpu = pvk_port_cpu_id();
+	pvk_mfn_t table;
+	uint64_t flags;
+	int rc;
+
+	r->cpu = cpu;
+	r->met = barrier(pvk_smp_nr_online());
+	for (unsigned int round = 0; round < MC_ROUNDS && !r->mc_rc; round++) {
+		for (unsigned int i = 0; i < MC_PER_ROUND && !r->mc_rc; i++)
+			r->mc_rc = pvk_multicall_add(&op, NULL);
+		rc = pvk_multicall_flush(NULL);
+		if (rc && !r->mc_rc)
+			r->mc_rc = rc;
+	}
+	r->pending_after = pvk_multicall_pending();
+
+	/* The L1 that maps this CPU's pages (mapped by CPU 0 beforehand). */
+	table = l1_of(cpu_va(cpu, 0));
+	for (unsigned int round = 0; round < LAZY_ROUNDS && !r->lazy_rc; round++) {
+		flags = round & 1 ? PVK_PTE_KERNEL_RO : PVK_PTE_KERNEL_RW;
+		pvk_mmu_lazy_enter();
+		for (unsigned int i = 0; i < LAZY_PAGES; i++) {
+			pvk_mfn_t mfn = pvk_pfn_to_mfn(pvk_port_virt_to_pfn(lazy_frames[cpu][i]));
+
+			pvk_mmu_set_entry(table, pvk_pt_index(cpu_va(cpu, i), 1),
+					  pvk_pte(mfn, flags | PVK_PTE_NX));
+		}
+		r->lazy_rc = pvk_mmu_lazy_leave();
+		pvk_mmu_flush_tlb_local();
+	}
+	/* LAZY_ROUNDS is even: the last round wrote read-only entries. */
+	for (unsigned int i = 0; i < LAZY_PAGES; i++) {
+		uint64_t pte = pvk_mmu_lookup(cpu_va(cpu, i));
+
+		if ((pte & (PVK_PTE_PRESENT | PVK_PTE_RW)) != PVK_PTE_PRESENT ||
+		    pvk_mfn_raw(pvk_pte_mfn(pte)) !=
+		    pvk_mfn_raw(pvk_pfn_to_mfn(pvk_port_virt_to_pfn(lazy_frames[cpu][i]))))
+			r->pte_wrong++;
+	}
+}
+
+PVK_GUEST_TEST_XEN(smp_batches_all_cpus)
+{
+	static struct batch_report r[PVK_MAX_CPUS];
+	struct pvk_cpumask online;
+	unsigned int cpu;
+	long version;
+
+	if (!online_cpus())
+		return;
+	version = pvk_hyp_xen_version(PVK_XENVER_version, NULL);
+	pvk_smp_online_mask(&online);
+	/* Each CPU's pages mapped by CPU 0 first (the tables are shared). */
+	pvk_for_each_cpu(cpu, &online) {
+		r[cpu] = (struct batch_report){ .expect_version = (uint64_t)version };
+		for (unsigned int i = 0; i < LAZY_PAGES; i++) {
+			lazy_frames[cpu][i] = pvk_port_alloc_page();
+			PVK_CHECK(lazy_frames[cpu][i] != NULL);
+			if (!lazy_frames[cpu][i])
+				return;
+			PVK_CHECK_RC(pvk_mmu_map_range(cpu_va(cpu, i),
+						       pvk_port_virt_to_pfn(lazy_frames[cpu][i]),
+						       1, PVK_PTE_KERNEL_RW | PVK_PTE_NX), 0);
+		}
+	}
+	__atomic_store_n(&barrier_count, 0, __ATOMIC_SEQ_CST);
+	PVK_CHECK_RC(run_everywhere(batches_here, r, sizeof(r[0])), 0);
+	pvk_for_each_cpu(cpu, &online) {
+		PVK_CHECK_EQ(r[cpu].cpu, cpu);
+		PVK_CHECK(r[cpu].met);
+		PVK_CHECK_RC(r[cpu].mc_rc, 0);
+		PVK_CHECK_EQ(r[cpu].callbacks, MC_ROUNDS * MC_PER_ROUND);
+		PVK_CHECK_EQ(r[cpu].callbacks_elsewhere, 0);
+		PVK_CHECK_EQ(r[cpu].bad_results, 0);
+		PVK_CHECK_EQ(r[cpu].pending_after, 0);
+		PVK_CHECK_RC(r[cpu].lazy_rc, 0);
+		PVK_CHECK_EQ(r[cpu].pte_wrong, 0);
+		guest_printf("smp: CPU %u: %u multicall entries in %u rounds, %u lazy-MMU batches of %u PTEs, all applied\n",
+			     cpu, r[cpu].callbacks, MC_ROUNDS, LAZY_ROUNDS, LAZY_PAGES);
+		for (unsigned int i = 0; i < LAZY_PAGES; i++) {
+			PVK_CHECK_RC(pvk_mmu_unmap_range(cpu_va(cpu, i), 1), 0);
+			pvk_port_free_page(lazy_frames[cpu][i]);
+		}
+	}
+}
