@@ -10,6 +10,10 @@
  * init, another's by pvk_evtchn_cpu_prepare() before it starts, as Xen
  * drops the events of a vCPU without one) and its own place in its
  * queues; the event array is the domain's, grown under the bind lock.
+ * An event a CPU finds on its queue for a port the kit has bound to
+ * another vCPU since (events/cpu.c) is sent on: masked and unmasked, so
+ * that Xen links it on the port's vCPU; once per event, so that a record
+ * of Xen's that disagreed with ours could not bounce it for ever.
  *
  * Scan (on CPU n, its control block): take READY with an atomic
  * exchange, then for the highest
@@ -63,6 +67,7 @@ static struct pvk_evtchn_fifo_control_block *control[PVK_MAX_CPUS];
 static pvk_event_word_t *pages[MAX_PAGES];
 static unsigned int nr_pages;	/* pages Xen accepted: pages[0..nr_pages) */
 static bool warned_bad_queue;
+static bool warned_relink;
 /* Where each CPU is in each of its queues; 0: read head[q] from its
  * control block. Only that CPU (or pvk_evtchn_fifo_drain() once it is
  * down) touches its row. */
@@ -322,16 +327,38 @@ static void consume_one(unsigned int cpu, unsigned int q, uint32_t *ready,
 	if (!head)
 		*ready &= ~(1u << q);
 	q_head[cpu][q] = head;
-	if ((PVK_READ_ONCE(*w) & (W_PENDING | W_MASKED)) != W_PENDING)
-		return;
 	s = pvk_evtchn_slot(port);
-	if (s && PVK_READ_ONCE(s->cpu) != cpu)
-		relink(port);
-	else if (!drain)
+	if ((PVK_READ_ONCE(*w) & (W_PENDING | W_MASKED)) != W_PENDING) {
+		if (s && s->relinked && PVK_READ_ONCE(s->cpu) == cpu)
+			s->relinked = 0;	/* it arrived where it belongs */
+		return;
+	}
+	if (s && PVK_READ_ONCE(s->cpu) != cpu) {
+		/*
+		 * Once: should Xen link it here again, its record and ours
+		 * disagree (a kit bug), and sending it on would loop; it is
+		 * handled here then, and that is said once.
+		 */
+		if (!s->relinked) {
+			s->relinked = 1;
+			relink(port);
+			return;
+		}
+		s->relinked = 0;
+		if (!warned_relink) {
+			warned_relink = true;
+			pvk_err("evtchn: FIFO: port %u came back to vCPU %u's queue, the kit has it on vCPU %u: handled here (logged once)",
+				port, cpu, s->cpu);
+		}
+	} else if (s && s->relinked) {
+		s->relinked = 0;
+	}
+	if (!drain)
 		pvk_evtchn_handle_port(port, cpu);
 	else
-		/* Still cpu's (an IPI, a per-vCPU VIRQ): masked until it is
-		 * back, when its owner's unmask has Xen link it again. */
+		/* Still cpu's (an IPI, a per-vCPU VIRQ), or Xen's record
+		 * disagrees: masked until its owner's unmask has Xen link
+		 * it again. */
 		mask_fifo(port);
 }
 
