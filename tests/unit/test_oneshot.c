@@ -89,7 +89,6 @@ static struct {
 	uint64_t period, due;
 } tick;
 
-extern unsigned int unit_fake_cpu;	/* test_mmu_queue.c */
 static unsigned int host_fn_cpu;	/* where host_fn last ran */
 
 static void host_fn(void *arg)
