@@ -424,9 +424,14 @@ static int native_send_ipi(const struct pvk_cpumask *cpus)
 	return rc;
 }
 
+/*
+ * The va travels in the argument pointer's value itself, not through
+ * memory: a target that took the request late, after the caller's call
+ * timed out and its frame was reused, still flushes the right address.
+ */
 static void flush_here(void *arg)
 {
-	unsigned long va = *(const unsigned long *)arg;
+	unsigned long va = (unsigned long)arg;
 
 	if (va == PVK_TLB_FLUSH_ALL)
 		pvk_pvops.mmu.flush_tlb_local();
@@ -434,18 +439,26 @@ static void flush_here(void *arg)
 		pvk_pvops.mmu.flush_tlb_one(va);
 }
 
+/*
+ * Irqs off from the CPU id to the end: a caller in thread context moved
+ * to another CPU between the read and the flush would flush the wrong CPU
+ * locally and leave its old one out of the call.
+ */
 static int native_flush_tlb(const struct pvk_cpumask *cpus, unsigned long va)
 {
 	struct pvk_cpumask others = *cpus;
+	unsigned long flags = pvk_irq_save();
 	unsigned int self = pvk_port_cpu_id();
+	int rc = 0;
 
 	if (pvk_cpumask_test(cpus, self)) {
-		flush_here(&va);
+		flush_here((void *)va);
 		pvk_cpumask_clear(&others, self);
 	}
-	if (pvk_cpumask_empty(&others))
-		return 0;
-	return pvk_smp_call(&others, flush_here, &va, FLUSH_TIMEOUT_NS);
+	if (!pvk_cpumask_empty(&others))
+		rc = pvk_smp_call(&others, flush_here, (void *)va, FLUSH_TIMEOUT_NS);
+	pvk_restore_fl(flags);
+	return rc;
 }
 
 void pvk_native_ipi_interrupt(void)
