@@ -26,7 +26,8 @@
  * not begun (a CPU already running ignores it). One start at a time: the
  * trampoline's data and pvk_native_ap_params are single, so cpu_start
  * waits (bounded) until the new CPU has read them, and says how far it
- * got if it never does.
+ * got if it never does; then it INITs the CPU back to wait-for-SIPI
+ * before another start may change them (abandon()).
  */
 #include <pvkit/log.h>
 #include <pvkit/port.h>
@@ -67,6 +68,10 @@
 #define ICR_TIMEOUT_NS		(100 * MS)
 #define ARRIVE_TIMEOUT_NS	(PVK_SMP_START_TIMEOUT_NS / 2)
 #define FLUSH_TIMEOUT_NS	(2000 * MS)
+/* smp.arrived: the new CPU and a starter that gave up race with one CAS. */
+#define ARRIVE_WAITING		0
+#define ARRIVE_ARRIVED		1	/* the new CPU read the params: it goes on */
+#define ARRIVE_ABANDONED	2	/* the starter timed out: the CPU must not */
 /* Low memory the SIPI can name and that is RAM on a PC: below the EBDA/VGA. */
 #define LOW_LIMIT		0xa0000u
 
@@ -82,7 +87,7 @@ static struct {
 	uint32_t svr;		/* the boot CPU's, for new CPUs */
 	uint64_t xcr0;		/* the boot CPU's, if CR4.OSXSAVE */
 	int start_busy;		/* one start at a time */
-	int arrived;		/* the started CPU read the params */
+	int arrived;		/* ARRIVE_*: the started CPU's claim vs the starter's give-up */
 	bool halted[PVK_MAX_CPUS];
 } smp;
 
@@ -291,9 +296,25 @@ const struct pvk_smp_world pvk_native_smp_world = {
 	.is_down = native_world_is_down,
 };
 
-/* On the new CPU, on its stack, before the host's entry (irqs off). */
+static __pvk_noreturn void halt_forever(void)
+{
+	for (;;)
+		__asm__ __volatile__("cli; hlt" : : : "memory");
+}
+
+/*
+ * On the new CPU, on its stack, before the host's entry (irqs off). If
+ * its starter already gave up, it halts instead of running the host's
+ * entry: the starter INITs it next (native_cpu_start), and the stack may
+ * be the host's to free once that start returned.
+ */
 void pvk_native_ap_arrived(void)
 {
+	int waiting = ARRIVE_WAITING;
+
+	if (!__atomic_compare_exchange_n(&smp.arrived, &waiting, ARRIVE_ARRIVED, false,
+					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		halt_forever();
 	if (read_cr4() & CR4_OSXSAVE)
 		__asm__ __volatile__("xsetbv" : : "c"(0), "a"((uint32_t)smp.xcr0),
 				     "d"((uint32_t)(smp.xcr0 >> 32)));
@@ -301,7 +322,6 @@ void pvk_native_ap_arrived(void)
 	apic_write(APIC_SVR, smp.svr);
 	apic_write(APIC_TPR, 0);
 	PVK_WRITE_ONCE(*(volatile uint32_t *)(smp.low + TD_STAGE), STAGE_KIT);
-	__atomic_store_n(&smp.arrived, 1, __ATOMIC_RELEASE);
 }
 
 static const char *stage_name(uint32_t stage)
@@ -313,6 +333,36 @@ static const char *stage_name(uint32_t stage)
 	case STAGE_LONG: return "stopped in long mode on the temporary page tables";
 	default: return "stopped in the kit's code";
 	}
+}
+
+/*
+ * A start that failed leaves the CPU in a known state before the params
+ * may change: it may still be on its way through the trampoline (a slow
+ * SIPI) and would otherwise run the next start's entry on the next
+ * start's stack. The CAS tells a CPU that reaches pvk_native_ap_arrived()
+ * from now on to halt, and INIT (accepted before we return) puts it back
+ * into wait-for-SIPI wherever it is, so the next start begins clean. Then
+ * it is down, as after stop_self. False if the CPU won the race: it
+ * arrived between the timeout and the CAS, has read its params and goes
+ * on to the host's entry, so the start did succeed after all.
+ */
+static bool abandon(unsigned int cpu, uint32_t apic_id)
+{
+	int waiting = ARRIVE_WAITING;
+
+	if (!__atomic_compare_exchange_n(&smp.arrived, &waiting, ARRIVE_ABANDONED, false,
+					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+		pvk_warn("pvops native smp: CPU %u arrived just after the timeout: started", cpu);
+		return false;
+	}
+	if (icr_send(apic_id, ICR_INIT | ICR_ASSERT))
+		pvk_err("pvops native smp: CPU %u (APIC id %u) may still run the failed start's entry",
+			cpu, apic_id);
+	else
+		delay_ns(INIT_DELAY_NS);
+	__atomic_store_n(&smp.halted[cpu], true, __ATOMIC_RELEASE);
+	pvk_info("pvops native smp: CPU %u reset by INIT after its failed start: down", cpu);
+	return true;
 }
 
 static int native_cpu_start(unsigned int cpu, const struct pvk_cpu_boot *boot)
@@ -358,7 +408,7 @@ static int native_cpu_start(unsigned int cpu, const struct pvk_cpu_boot *boot)
 	*(volatile uint64_t *)(smp.low + TD_BOOT_CR3) = cr3;
 	stage = (volatile uint32_t *)(smp.low + TD_STAGE);
 	*stage = STAGE_NONE;
-	__atomic_store_n(&smp.arrived, 0, __ATOMIC_RELEASE);
+	__atomic_store_n(&smp.arrived, ARRIVE_WAITING, __ATOMIC_RELEASE);
 	__atomic_store_n(&smp.halted[cpu], false, __ATOMIC_RELEASE);
 
 	sipi = ICR_STARTUP | ICR_ASSERT | (smp.low_phys >> 12);
@@ -373,7 +423,7 @@ static int native_cpu_start(unsigned int cpu, const struct pvk_cpu_boot *boot)
 			rc = icr_send(apic_id, sipi);
 	}
 	t0 = pvk_native_clock_ns();
-	while (!rc && !__atomic_load_n(&smp.arrived, __ATOMIC_ACQUIRE)) {
+	while (!rc && __atomic_load_n(&smp.arrived, __ATOMIC_ACQUIRE) == ARRIVE_WAITING) {
 		if (pvk_native_clock_ns() - t0 > ARRIVE_TIMEOUT_NS) {
 			pvk_err("pvops native smp: CPU %u (APIC id %u) %s (stage %u) after %llu ms",
 				cpu, apic_id, stage_name(*stage), *stage,
@@ -382,8 +432,8 @@ static int native_cpu_start(unsigned int cpu, const struct pvk_cpu_boot *boot)
 		}
 		__asm__ __volatile__("pause");
 	}
-	/* After a timeout a late CPU may still read the params: the next
-	 * start's INIT resets it before they change meaning. */
+	if (rc == -PVK_XEN_ETIMEDOUT && !abandon(cpu, apic_id))
+		rc = 0;
 	__atomic_store_n(&smp.start_busy, 0, __ATOMIC_RELEASE);
 	return rc;
 }
