@@ -56,7 +56,9 @@
 #define EFER_SCE		(1ULL << 0)
 #define EFER_LME		(1ULL << 8)
 #define EFER_NXE		(1ULL << 11)
+#define CR4_LA57		(1UL << 12)
 #define CR4_OSXSAVE		(1UL << 18)
+#define MSR_PAT			0x277u
 
 #define PTE_P_RW		0x003ULL
 #define PTE_LARGE		0x080ULL
@@ -86,6 +88,8 @@ static struct {
 	uint8_t ipi_vector;
 	uint32_t svr;		/* the boot CPU's, for new CPUs */
 	uint64_t xcr0;		/* the boot CPU's, if CR4.OSXSAVE */
+	uint64_t pat;		/* the boot CPU's IA32_PAT, if it has one */
+	bool has_pat;
 	int start_busy;		/* one start at a time */
 	int arrived;		/* ARRIVE_*: the started CPU's claim vs the starter's give-up */
 	bool halted[PVK_MAX_CPUS];
@@ -233,6 +237,10 @@ int pvk_native_smp_init(const uint32_t *apic_ids, unsigned int n,
 			(void *)pvk_native_ap_start64);
 		return -PVK_XEN_EINVAL;
 	}
+	if (read_cr4() & CR4_LA57) {
+		pvk_err("pvops native smp: 5-level paging (CR4.LA57) is not supported: the trampoline builds 4-level tables and long mode cannot switch");
+		return -PVK_XEN_EINVAL;
+	}
 	if (pvk_read_msr_safe(MSR_EFER, &efer))
 		return -PVK_XEN_EIO;
 
@@ -271,6 +279,9 @@ int pvk_native_smp_init(const uint32_t *apic_ids, unsigned int n,
 		__asm__ __volatile__("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
 		smp.xcr0 = ((uint64_t)hi << 32) | lo;
 	}
+	/* Memory types must agree across CPUs (a host's write-combining PAT
+	 * entry would otherwise be write-back elsewhere). */
+	smp.has_pat = !pvk_read_msr_safe(MSR_PAT, &smp.pat);
 	smp.ready = true;
 	pvk_info("pvops native smp: %u CPUs (boot APIC id %u), trampoline at 0x%x, IPI vector %u",
 		 n, self, low_phys, ipi_vector);
@@ -318,6 +329,8 @@ void pvk_native_ap_arrived(void)
 	if (read_cr4() & CR4_OSXSAVE)
 		__asm__ __volatile__("xsetbv" : : "c"(0), "a"((uint32_t)smp.xcr0),
 				     "d"((uint32_t)(smp.xcr0 >> 32)));
+	if (smp.has_pat)
+		pvk_write_msr_safe(MSR_PAT, smp.pat);
 	/* After INIT the APIC is software-disabled: no fixed interrupts. */
 	apic_write(APIC_SVR, smp.svr);
 	apic_write(APIC_TPR, 0);
@@ -381,6 +394,11 @@ static int native_cpu_start(unsigned int cpu, const struct pvk_cpu_boot *boot)
 	if (!cpu || cpu >= smp.n || !boot || !boot->entry || (boot->stack_top & 15)) {
 		pvk_err("pvops native smp: cpu_start(%u): want CPU 1..%u, an entry, a 16-byte aligned stack",
 			cpu, smp.n - 1);
+		return -PVK_XEN_EINVAL;
+	}
+	if (read_cr4() & CR4_LA57) {
+		pvk_err("pvops native smp: cpu_start(%u) with 5-level paging (CR4.LA57): not supported",
+			cpu);
 		return -PVK_XEN_EINVAL;
 	}
 	if (cr3 >> 32) {
