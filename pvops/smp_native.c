@@ -289,7 +289,7 @@ int pvk_native_smp_init(const uint32_t *apic_ids, unsigned int n,
 }
 
 /* smp/'s native steps: the count we were given, and "down" = in the halt
- * loop of stop_self. The rest (the APIC of a new CPU) is done by
+ * loop of stop_self, or reset by INIT after a failed start (abandon()). The rest (the APIC of a new CPU) is done by
  * pvk_native_ap_arrived() before the host's entry. */
 static int native_world_init(unsigned int *nr)
 {
