@@ -152,9 +152,11 @@ int pvk_smp_cpu_start(unsigned int cpu, const struct pvk_cpu_boot *boot);
 
 /*
  * On the new CPU, first thing, irqs off: the per-CPU set-up that must run
- * on the CPU itself (natively its local APIC, its timer from the boot
- * CPU's calibration, its IDT; on Xen nothing Xen cannot do remotely but
- * the checks), then marks it online and releases pvk_smp_cpu_start().
+ * on the CPU itself (natively its APIC timer from the boot CPU's
+ * calibration: its IDT and local APIC were set up before the entry, by
+ * the trampoline and pvk_native_ap_arrived(); on Xen nothing Xen cannot
+ * do remotely but the checks), then marks it online and releases
+ * pvk_smp_cpu_start().
  * Returns with irqs still off: the host enables them when ready.
  */
 void pvk_smp_cpu_up_here(void);
@@ -207,7 +209,9 @@ int pvk_smp_send_ipi_mask(const struct pvk_cpumask *cpus, unsigned int kind);
  * -PVK_XEN_ETIMEDOUT after timeout_ns (logged with the CPUs that did not
  * answer). Callable with irqs off (not from an upcall/IPI handler): while
  * it waits it serves calls made to its own CPU, so two CPUs calling each
- * other cannot deadlock.
+ * other cannot deadlock. Natively the caller must not hold a lock another
+ * CPU may spin on with irqs off (every kit lock masks them): that CPU
+ * cannot take the IPI, and the call fails after the whole timeout.
  */
 int pvk_smp_call(const struct pvk_cpumask *cpus, void (*fn)(void *arg),
 		 void *arg, uint64_t timeout_ns);
@@ -219,8 +223,9 @@ int pvk_smp_call(const struct pvk_cpumask *cpus, void (*fn)(void *arg),
  * one) on each CPU of cpus that is online, the caller's included if in
  * cpus; returns once all are done. X: one MMUEXT_INVLPG_MULTI /
  * MMUEXT_TLB_FLUSH_MULTI with the mask as vcpumask. N: invlpg / cr3
- * reload locally and pvk_smp_call() for the others. Thread context or
- * irqs off (not from an upcall/IPI handler).
+ * reload locally and pvk_smp_call() for the others, so natively the same
+ * rule on locks the caller holds. Thread context or irqs off (not from an
+ * upcall/IPI handler).
  */
 #define PVK_TLB_FLUSH_ALL	(~0UL)
 int pvk_smp_flush_tlb(const struct pvk_cpumask *cpus, unsigned long va);
