@@ -250,7 +250,14 @@ static __pvk_noreturn void xen_stop_self(void)
 	rc = pvk_hyp_vcpu_op(PVK_VCPUOP_down, cpu, NULL);
 	if (rc)
 		pvk_port_panic("smp xen: VCPUOP_down on itself failed");
-	/* VCPUOP_up woke us: take the boot cpu_start left. */
+	/* VCPUOP_up woke us. Nothing reloaded %cr3: if the physical CPU
+	 * only idled since, Xen switches back lazily, and while we were
+	 * down the shootdowns left us out, so our TLB and paging-structure
+	 * caches may name page tables and frames freed meanwhile. Flush
+	 * them before anything else walks the page tables. */
+	if (pvk_mmu_flush_tlb_local())
+		pvk_port_panic("smp xen: restarted vCPU cannot flush its TLB");
+	/* Take the boot cpu_start left. */
 	__atomic_thread_fence(__ATOMIC_ACQUIRE);
 	b = restart[cpu];
 	if (pvk_hyp_set_segment_base(PVK_SEGBASE_GS_KERNEL, b.gs_base) ||

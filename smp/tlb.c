@@ -4,9 +4,12 @@
  *
  * The shootdown itself is the world's (pvops smp.flush_tlb: one
  * MMUEXT_*_MULTI on Xen, local flush plus pvk_smp_call() natively); this
- * file drops the offline CPUs from the set (a stopped CPU's TLB is
- * flushed when it starts again: Xen and INIT both start it with a new
- * %cr3 load) and counts.
+ * file drops the CPUs that cannot hold translations from the set and
+ * counts. A stopped CPU's TLB is flushed when it starts again: a first
+ * start loads %cr3 (VCPUOP_initialise's context, or the trampoline), a
+ * restart natively is INIT-SIPI-SIPI, and a restarted Xen vCPU (woken
+ * by VCPUOP_up inside its own VCPUOP_down, no %cr3 load if Xen switches
+ * back lazily) flushes its own TLB first thing in stop_self.
  */
 #include <pvkit/log.h>
 #include <pvkit/port.h>
