@@ -89,9 +89,9 @@ static bool wait_answers(uint64_t *todo, uint64_t deadline)
 int pvk_smp_call(const struct pvk_cpumask *cpus, void (*fn)(void *arg),
 		 void *arg, uint64_t timeout_ns)
 {
-	unsigned int self = pvk_port_cpu_id();
-	struct call_slot *s = &slots[self];
 	uint64_t deadline = pvk_clock_ns() + timeout_ns;
+	struct call_slot *s;
+	unsigned int self;
 	struct pvk_cpumask others;
 	unsigned long flags;
 	uint64_t late;
@@ -101,6 +101,10 @@ int pvk_smp_call(const struct pvk_cpumask *cpus, void (*fn)(void *arg),
 	if (!fn)
 		return -PVK_XEN_EINVAL;
 	flags = pvk_irq_save();
+	/* Our CPU only now: with irqs on the caller could still move, and
+	 * the slot and inbox bit must be this CPU's for the whole call. */
+	self = pvk_port_cpu_id();
+	s = &slots[self];
 	/* A target of our last, timed-out call may still be running it. */
 	if (!wait_answers(&s->todo, deadline)) {
 		log_unanswered("the previous call still runs there", s->todo, s->fn);

@@ -245,9 +245,10 @@ void pvk_smp_cpu_up_here(void)
 void pvk_smp_cpu_die_here(void)
 {
 	const struct pvk_smp_world *w = pvk_smp_world;
-	unsigned int cpu = pvk_port_cpu_id();
+	unsigned int cpu;
 
 	pvk_irq_disable();
+	cpu = pvk_port_cpu_id();	/* irqs off: no longer able to move */
 	if (cpu == 0 || cpu >= PVK_MAX_CPUS || !pvk_smp_cpu_online(cpu))
 		pvk_port_panic("smp: pvk_smp_cpu_die_here() on CPU 0 or on a CPU not online");
 	PVK_WRITE_ONCE(cpus[cpu].stage, STAGE_STOPPING);
