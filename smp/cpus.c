@@ -6,8 +6,12 @@
  * The online set is one word changed with atomics: a CPU sets its own bit
  * in pvk_smp_cpu_up_here() and clears it in pvk_smp_cpu_die_here(), so
  * senders of IPIs and calls see it without a lock. Starts are serialised
- * by start_lock (one start at a time; a start waits up to
- * PVK_SMP_START_TIMEOUT_NS), which also guards the per-CPU start state.
+ * by start_lock up to the issue of the start: the check that the CPU is
+ * neither online nor being started, its per-CPU set-up and the start
+ * itself. The wait for it to come up (up to PVK_SMP_START_TIMEOUT_NS) is
+ * outside the lock; meanwhile its stage (ISSUED, then UP) refuses a
+ * second start of it with -EBUSY. A start that timed out stays ISSUED
+ * (the CPU may still arrive): that CPU is not started again.
  */
 #include <pvkit/log.h>
 #include <pvkit/port.h>
@@ -160,7 +164,8 @@ int pvk_smp_cpu_start(unsigned int cpu, const struct pvk_cpu_boot *boot)
 	/* A CPU still on its way down must be down before it is woken:
 	 * STOPPED is set just before stop_self's VCPUOP_down, and Xen's
 	 * VCPUOP_up of a vCPU not yet down is a no-op (it would then go
-	 * down and stay there). */
+	 * down and stay there). Waited for outside the lock (it polls);
+	 * checked again under it. */
 	stage = PVK_READ_ONCE(cpus[cpu].stage);
 	if ((stage == STAGE_STOPPING || stage == STAGE_STOPPED) &&
 	    pvk_smp_cpu_wait_down(cpu, PVK_SMP_START_TIMEOUT_NS)) {
@@ -168,6 +173,22 @@ int pvk_smp_cpu_start(unsigned int cpu, const struct pvk_cpu_boot *boot)
 		return -PVK_XEN_EBUSY;
 	}
 	pvk_port_lock(&start_lock);
+	/* The check and the claim (ISSUED below) under one lock: of two
+	 * starts of one CPU only the first goes on; the other sees it
+	 * online, or being started (ISSUED, or UP before its online bit). */
+	rc = check_start(cpu, boot);
+	if (rc) {
+		pvk_port_unlock(&start_lock);
+		return rc;
+	}
+	stage = PVK_READ_ONCE(cpus[cpu].stage);
+	if (stage != STAGE_NEVER && stage != STAGE_PREPARED &&
+	    !(stage == STAGE_STOPPED && (!w || !w->is_down || w->is_down(cpu)))) {
+		pvk_port_unlock(&start_lock);
+		pvk_err("smp: CPU %u is being started or stopped (%s); not started again",
+			cpu, stage < PVK_ARRAY_SIZE(stage_names) ? stage_names[stage] : "?");
+		return -PVK_XEN_EBUSY;
+	}
 	if (w && w->prepare) {
 		rc = w->prepare(cpu);
 		if (rc) {

@@ -142,6 +142,9 @@ struct pvk_cpu_boot {
  * it through pvops smp.cpu_start, and waits (bounded:
  * PVK_SMP_START_TIMEOUT_NS) until it called pvk_smp_cpu_up_here().
  * -PVK_XEN_EINVAL: cpu is 0, not possible or already online;
+ * -PVK_XEN_EBUSY: another start of cpu is under way (or timed out: the
+ * CPU may still arrive, so it is not started again), or it is still
+ * going down;
  * -PVK_XEN_ETIMEDOUT: it never came up (logged: what it last did).
  * A CPU stopped with pvk_smp_cpu_die_here() may be started again (Xen:
  * VCPUOP_up only, the vCPU keeps its context; natively INIT-SIPI-SIPI);
