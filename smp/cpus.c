@@ -23,6 +23,10 @@
 
 const struct pvk_smp_world *pvk_smp_world;
 uint64_t pvk_smp_online = 1;		/* CPU 0 runs from the start */
+/* CPUs that may hold translations: set before a start is issued (the CPU
+ * walks the shared page tables before it is online), cleared only once
+ * it is seen down, under start_lock. What shootdowns flush. */
+uint64_t pvk_smp_translating = 1;
 
 /* Where a CPU is in its start, for the timeout's log. */
 enum start_stage {
@@ -122,6 +126,11 @@ void pvk_smp_online_mask(struct pvk_cpumask *out)
 	out->bits = pvk_smp_online_bits();
 }
 
+void pvk_smp_tlb_mask(struct pvk_cpumask *out)
+{
+	out->bits = __atomic_load_n(&pvk_smp_translating, __ATOMIC_ACQUIRE);
+}
+
 unsigned int pvk_smp_nr_online(void)
 {
 	struct pvk_cpumask m = { pvk_smp_online_bits() };
@@ -203,6 +212,9 @@ int pvk_smp_cpu_start(unsigned int cpu, const struct pvk_cpu_boot *boot)
 		pvk_err("smp: CPU %u: timer set-up failed: %d", cpu, rc);
 		return rc;
 	}
+	/* In the shootdowns' set before it can run: it walks the page
+	 * tables from its first instruction, long before it is online. */
+	__atomic_fetch_or(&pvk_smp_translating, 1ULL << cpu, __ATOMIC_SEQ_CST);
 	/* ISSUED before the op: the CPU may reach pvk_smp_cpu_up_here()
 	 * before the op returns (natively cpu_start waits for it to leave
 	 * the trampoline). */
@@ -297,8 +309,16 @@ int pvk_smp_cpu_wait_down(unsigned int cpu, uint64_t timeout_ns)
 	}
 	for (;;) {
 		if (__atomic_load_n(&cpus[cpu].stage, __ATOMIC_ACQUIRE) == STAGE_STOPPED &&
-		    (!w || !w->is_down || w->is_down(cpu)))
+		    (!w || !w->is_down || w->is_down(cpu))) {
+			/* Seen down: out of the shootdowns' set, unless a
+			 * start claimed it meanwhile (under the same lock). */
+			pvk_port_lock(&start_lock);
+			if (PVK_READ_ONCE(cpus[cpu].stage) == STAGE_STOPPED)
+				__atomic_fetch_and(&pvk_smp_translating, ~(1ULL << cpu),
+						   __ATOMIC_SEQ_CST);
+			pvk_port_unlock(&start_lock);
 			return 0;
+		}
 		if ((int64_t)(pvk_clock_ns() - deadline) > 0)
 			break;
 		pvk_smp_relax();

@@ -45,6 +45,7 @@ static inline void pvk_smp_count(uint64_t *counter)
 }
 /* Masks are one word: set operations as atomics on .bits. */
 extern uint64_t pvk_smp_online;
+extern uint64_t pvk_smp_translating;	/* pvk_smp_tlb_mask() */
 static inline uint64_t pvk_smp_online_bits(void)
 {
 	return __atomic_load_n(&pvk_smp_online, __ATOMIC_ACQUIRE);

@@ -180,6 +180,12 @@ int pvk_smp_cpu_wait_down(unsigned int cpu, uint64_t timeout_ns);
 bool pvk_smp_cpu_online(unsigned int cpu);
 void pvk_smp_online_mask(struct pvk_cpumask *out);
 unsigned int pvk_smp_nr_online(void);
+/* The CPUs that may hold translations of the shared page tables: the
+ * online ones, those being started (they walk the page tables before
+ * they are online) and stopped ones not yet seen down by
+ * pvk_smp_cpu_wait_down(). The set a shootdown or gather for "every
+ * CPU" must name. */
+void pvk_smp_tlb_mask(struct pvk_cpumask *out);
 
 /* ---- Inter-processor interrupts ------------------------------------- */
 
@@ -223,8 +229,8 @@ int pvk_smp_call(const struct pvk_cpumask *cpus, void (*fn)(void *arg),
 
 /*
  * Invalidates the translation of va (PVK_TLB_FLUSH_ALL: every non-global
- * one) on each CPU of cpus that is online, the caller's included if in
- * cpus; returns once all are done. X: one MMUEXT_INVLPG_MULTI /
+ * one) on each CPU of cpus that may hold translations (pvk_smp_tlb_mask()),
+ * the caller's included if in cpus; returns once all are done. X: one MMUEXT_INVLPG_MULTI /
  * MMUEXT_TLB_FLUSH_MULTI with the mask as vcpumask. N: invlpg / cr3
  * reload locally and pvk_smp_call() for the others, so natively the same
  * rule on locks the caller holds. Thread context or irqs off (not from an
