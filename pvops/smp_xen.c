@@ -249,7 +249,7 @@ static void fill_context(struct pvk_vcpu_guest_context *c, unsigned int cpu,
 	c->ctrlreg[3] = pvk_pvops.mmu.read_cr3();
 	c->gs_base_kernel = boot->gs_base;
 	/* Trap table and GDT: what this (the starting) vCPU loaded last. */
-	pvk_xen_cpu_fill_context(c);
+	pvk_xen_cpu_fill_context(c, cpu);
 	pvk_xen_callbacks_fill_context(c);
 }
 
