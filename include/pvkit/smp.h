@@ -28,6 +28,15 @@
  * page-update queues and lazy MMU mode, its IPI port, its counters.
  * Shared state (port table, grant table, xenstore, xenbus, console,
  * balloon) is under kit locks: callers on several CPUs at once are safe.
+ * A thread must not migrate to another CPU while it is inside a kit
+ * call or holds per-CPU kit state (lazy MMU mode, a multicall batch):
+ * kit calls made with irqs on need preemption or migration off, as
+ * Linux's per-CPU rules (port.h, pvk_port_cpu_id()).
+ *
+ * On Xen a started vCPU has no user page table (Xen's is per vCPU, and
+ * VCPUOP_initialise's context gives none): before it first returns to
+ * user mode the host calls pvk_mmu_new_user_baseptr() on it, or Xen
+ * crashes the domain at that iret.
  *
  * All functions return 0 or a negative Xen errno (PVK_XEN_E*) unless
  * said otherwise; a refusal is also logged with the reason.
@@ -171,6 +180,10 @@ void pvk_smp_cpu_up_here(void);
  * then stops the CPU: X: VCPUOP_down on itself; N: irqs off, halts until
  * the next INIT. Never returns: a later pvk_smp_cpu_start() begins at
  * that call's entry.
+ * The stack this is called on must stay mapped and unchanged until the
+ * CPU is down and started again: on Xen VCPUOP_down returns on it (a
+ * few words: the hypercall's return) before the vCPU moves to the kit's
+ * own wake stack and from there to the new boot's stack.
  */
 __pvk_noreturn void pvk_smp_cpu_die_here(void);
 /* Another CPU: waits (bounded) until cpu has stopped (X: VCPUOP_is_up
@@ -216,7 +229,11 @@ int pvk_smp_send_ipi_mask(const struct pvk_cpumask *cpus, unsigned int kind);
  * on the others and directly, irqs off, on the caller's own if it is in
  * cpus; returns when every one has returned from fn, or
  * -PVK_XEN_ETIMEDOUT after timeout_ns (logged with the CPUs that did not
- * answer). Callable with irqs off (not from an upcall/IPI handler): while
+ * answer). arg must stay valid until the call returns 0; after
+ * -PVK_XEN_ETIMEDOUT a target may still be running fn(arg): keep arg
+ * until this CPU's next pvk_smp_call() has returned without the "previous
+ * call still runs there" error.
+ * Callable with irqs off (not from an upcall/IPI handler): while
  * it waits it serves calls made to its own CPU, so two CPUs calling each
  * other cannot deadlock. Natively the caller must not hold a lock another
  * CPU may spin on with irqs off (every kit lock masks them): that CPU
