@@ -405,6 +405,69 @@ UNIT_TEST(smp_call_withdraws_a_cpu_gone_offline)
 	teardown();
 }
 
+/* Two starts of one CPU at once: the second, made while the first waits
+ * for the CPU, is refused (-EBUSY) and issues nothing; the first sees the
+ * CPU come up. */
+static unsigned int start_calls;
+static bool release_up;
+static int second_rc;
+
+static void *played_up(void *arg)
+{
+	unit_fake_cpu = (unsigned int)(unsigned long)arg;
+	while (!__atomic_load_n(&release_up, __ATOMIC_SEQ_CST))
+		sched_yield();
+	pvk_smp_cpu_up_here();
+	return NULL;
+}
+
+static int fake_cpu_start(unsigned int cpu, const struct pvk_cpu_boot *boot)
+{
+	pthread_t t;
+
+	(void)boot;
+	if (__atomic_fetch_add(&start_calls, 1, __ATOMIC_SEQ_CST) == 0) {
+		CHECK_EQ(pthread_create(&t, NULL, played_up, (void *)(unsigned long)cpu), 0);
+		pthread_detach(t);
+	}
+	return 0;
+}
+
+static void fake_entry(unsigned long arg)
+{
+	(void)arg;
+}
+
+static const struct pvk_cpu_boot fake_boot = { .entry = fake_entry, .stack_top = 0x10000 };
+
+static void *second_start(void *arg)
+{
+	(void)arg;
+	unit_fake_cpu = 1;
+	while (!__atomic_load_n(&start_calls, __ATOMIC_SEQ_CST))
+		sched_yield();
+	second_rc = pvk_smp_cpu_start(4, &fake_boot);
+	__atomic_store_n(&release_up, true, __ATOMIC_SEQ_CST);
+	return NULL;
+}
+
+UNIT_TEST(smp_second_start_of_a_cpu_is_refused)
+{
+	pthread_t t;
+	int rc;
+
+	setup(0x3);
+	pvk_pvops.smp.cpu_start = fake_cpu_start;
+	CHECK_EQ(pthread_create(&t, NULL, second_start, NULL), 0);
+	rc = pvk_smp_cpu_start(4, &fake_boot);
+	pthread_join(t, NULL);
+	CHECK_EQ(rc, 0);
+	CHECK_EQ(second_rc, -PVK_XEN_EBUSY);
+	CHECK_EQ(start_calls, 1);
+	CHECK(pvk_smp_cpu_online(4));
+	teardown();
+}
+
 /* ---- TLB flush and gather ---------------------------------------------- */
 
 static unsigned int freed, flushes_when_freed;
