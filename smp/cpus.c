@@ -198,6 +198,7 @@ int pvk_smp_cpu_start(unsigned int cpu, const struct pvk_cpu_boot *boot)
 			cpu, stage < PVK_ARRAY_SIZE(stage_names) ? stage_names[stage] : "?");
 		return -PVK_XEN_EBUSY;
 	}
+	pvk_smp_ipi_forget(cpu);
 	if (w && w->prepare) {
 		rc = w->prepare(cpu);
 		if (rc) {

@@ -51,6 +51,11 @@ static inline uint64_t pvk_smp_online_bits(void)
 	return __atomic_load_n(&pvk_smp_online, __ATOMIC_ACQUIRE);
 }
 
+/* ipi.c: before a start of cpu, drops (and counts) the host's kinds
+ * still pending from its last life: they were sent to a CPU that went
+ * away and must not run on the new one. */
+void pvk_smp_ipi_forget(unsigned int cpu);
+
 /* call.c: runs the calls other CPUs made to this one (IPI kind 0, and
  * pvk_smp_call()'s own wait). */
 void pvk_smp_call_serve(void);

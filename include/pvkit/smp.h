@@ -176,7 +176,8 @@ void pvk_smp_cpu_up_here(void);
 /*
  * On a CPU other than 0, thread context, when the host has moved its work
  * away: marks the CPU offline, moves the event channel ports bound to it
- * to CPU 0 (its IPI and VIRQ_TIMER ports stay, masked), stops its timer,
+ * to CPU 0 (its IPI and VIRQ_TIMER ports stay, masked; the host's IPI
+ * kinds still pending on it are dropped), stops its timer,
  * then stops the CPU: X: VCPUOP_down on itself; N: irqs off, halts until
  * the next INIT. Never returns: a later pvk_smp_cpu_start() begins at
  * that call's entry.
