@@ -31,10 +31,15 @@
 
 /* Xen reads the vcpumask of MMUEXT_*_MULTI as a bitmap of the domain's
  * max vCPUs: our words beyond PVK_MAX_CPUS stay 0. Domains with more
- * vCPUs than this are driven with their first PVK_MAX_CPUS only and the
- * mask would be too short: counting stops here and says so. */
+ * vCPUs than PVK_MAX_CPUS are driven with their first PVK_MAX_CPUS only;
+ * beyond XEN_MAX_COUNT the mask would be too short and init refuses
+ * (the kit then runs on one CPU, whose flushes are local). */
 #define XEN_MASK_WORDS	16
 #define XEN_MAX_COUNT	(XEN_MASK_WORDS * 64)
+
+/* The 64-bit PV hypervisor hole, which no guest va flush may name. */
+#define XEN_HOLE_START	0xffff800000000000UL
+#define XEN_HOLE_END	0xffff880000000000UL
 
 /* The stack a new or restarted vCPU begins on holds nothing: this sets
  * up the C call (return address slot, %rsp % 16 == 8 at entry) and traps
@@ -138,8 +143,14 @@ static int xen_smp_init(unsigned int *nr)
 		if (id && rc == 1 && id < PVK_MAX_CPUS)
 			pvk_warn("smp xen: vCPU %u is already up (not started by the kit)", id);
 	}
-	if (id == XEN_MAX_COUNT)
-		pvk_warn("smp xen: counted %u vCPUs and stopped", id);
+	if (id == XEN_MAX_COUNT) {
+		/* Xen reads a MULTI flush's vcpumask for all the domain's
+		 * vCPUs: ours is XEN_MASK_WORDS words, so more vCPUs would
+		 * make it read past it. */
+		pvk_err("smp xen: %u or more vCPUs: the kit's vcpumask covers %u only; one CPU",
+			id, XEN_MAX_COUNT);
+		return -PVK_XEN_E2BIG;
+	}
 	xen_vcpus = id ? id : 1;
 	*nr = xen_vcpus;
 	err = pvk_xen_vcpu_info_prepare(0);
@@ -334,8 +345,16 @@ static int xen_flush_tlb(const struct pvk_cpumask *cpus, unsigned long va)
 		if (rc)
 			return rc;
 	}
-	if (va != PVK_TLB_FLUSH_ALL)
+	if (va != PVK_TLB_FLUSH_ALL) {
+		/* Xen ignores (returns 0 for) an INVLPG_MULTI of a va that is
+		 * not a guest address: non-canonical or in its own hole. */
+		if ((unsigned long)((long)va >> 47) + 1 > 1 ||
+		    (va >= XEN_HOLE_START && va < XEN_HOLE_END)) {
+			pvk_err("smp xen: TLB flush of 0x%lx: not a guest address", va);
+			return -PVK_XEN_EINVAL;
+		}
 		op.arg1.linear_addr = va;
+	}
 	op.arg2.vcpumask = mask;
 	return (int)pvk_hyp_mmuext_op(&op, 1, NULL, PVK_DOMID_SELF);
 }

@@ -292,9 +292,10 @@ int pvk_tlb_gather_finish(struct pvk_tlb_gather *g);
  *   cpu_down: move the host's work off cpu, make it call
  *             pvk_smp_cpu_die_here() (an IPI of the host's), return; the
  *             kit then waits for it with pvk_smp_cpu_wait_down().
- * CPU 0 is never taken down (a request for it is logged and ignored).
- * A callback's error is logged with the CPU and the request; the kit
- * acts on the next change of the node.
+ * CPU 0 is never taken down (a request for it is logged once and
+ * ignored). A callback's error is logged with the CPU and the request;
+ * the kit tries again at the next pass, which any change under cpu/
+ * makes.
  */
 struct pvk_smp_hotplug_ops {
 	int (*cpu_up)(unsigned int cpu, void *arg);
