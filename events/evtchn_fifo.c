@@ -12,8 +12,9 @@
  * queues; the event array is the domain's, grown under the bind lock.
  * An event a CPU finds on its queue for a port the kit has bound to
  * another vCPU since (events/cpu.c) is sent on: masked and unmasked, so
- * that Xen links it on the port's vCPU; once per event, so that a record
- * of Xen's that disagreed with ours could not bounce it for ever.
+ * that Xen links it on the port's vCPU; sent on again only if the port
+ * moved meanwhile, so that a record of Xen's that disagreed with ours
+ * could not bounce it for ever (it is then handled where it landed).
  *
  * Scan (on CPU n, its control block): take READY with an atomic
  * exchange, then for the highest
@@ -310,6 +311,7 @@ static void consume_one(unsigned int cpu, unsigned int q, uint32_t *ready,
 	struct pvk_evtchn_slot *s;
 	pvk_event_word_t *w;
 	pvk_evtchn_port_t port;
+	unsigned int owner;
 
 	if (!head)
 		head = PVK_READ_ONCE(control[cpu]->head[q]);
@@ -328,30 +330,32 @@ static void consume_one(unsigned int cpu, unsigned int q, uint32_t *ready,
 		*ready &= ~(1u << q);
 	q_head[cpu][q] = head;
 	s = pvk_evtchn_slot(port);
-	if ((PVK_READ_ONCE(*w) & (W_PENDING | W_MASKED)) != W_PENDING) {
-		if (s && s->relinked && PVK_READ_ONCE(s->cpu) == cpu)
-			s->relinked = 0;	/* it arrived where it belongs */
+	owner = s ? PVK_READ_ONCE(s->cpu) : cpu;
+	if (owner == cpu && s && s->relink_to)
+		s->relink_to = 0;	/* it arrived where it belongs */
+	if ((PVK_READ_ONCE(*w) & (W_PENDING | W_MASKED)) != W_PENDING)
 		return;
-	}
-	if (s && PVK_READ_ONCE(s->cpu) != cpu) {
+	if (owner != cpu) {
 		/*
-		 * Once: should Xen link it here again, its record and ours
-		 * disagree (a kit bug), and sending it on would loop; it is
-		 * handled here then, and that is said once.
+		 * Sent on to where our record says. Sent on again when it
+		 * arrived where it was sent, or the record changed since (the
+		 * port moved meanwhile). Else Xen linked it on another vCPU
+		 * than our unchanged record says: a record that disagrees
+		 * with Xen's (or Xen's move done, ours not yet written) could
+		 * bounce it for ever, so it is handled here, said once.
 		 */
-		if (!s->relinked) {
-			s->relinked = 1;
+		if (!s->relink_to || s->relink_to == cpu + 1 ||
+		    s->relink_to != owner + 1) {
+			s->relink_to = (uint8_t)(owner + 1);
 			relink(port);
 			return;
 		}
-		s->relinked = 0;
 		if (!warned_relink) {
 			warned_relink = true;
-			pvk_err("evtchn: FIFO: port %u came back to vCPU %u's queue, the kit has it on vCPU %u: handled here (logged once)",
-				port, cpu, s->cpu);
+			pvk_warn("evtchn: FIFO: port %u sent on to vCPU %u came to vCPU %u's queue: handled here (logged once)",
+				 port, owner, cpu);
 		}
-	} else if (s && s->relinked) {
-		s->relinked = 0;
+		s->relink_to = 0;
 	}
 	if (!drain)
 		pvk_evtchn_handle_port(port, cpu);
