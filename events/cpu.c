@@ -74,7 +74,9 @@ int pvk_evtchn_bind_vcpu(pvk_evtchn_port_t port, unsigned int cpu)
 		pvk_err("evtchn: EVTCHNOP_bind_vcpu(port %u, vCPU %u) refused: %ld",
 			port, cpu, rc);
 	else
-		pvk_evtchn_wait_dispatch_end(port);
+		/* Moved; -ETIMEDOUT (logged) when its handler still runs on
+		 * the old CPU. */
+		rc = pvk_evtchn_wait_dispatch_end(port);
 	if (!was_masked)
 		pvk_evtchn_unmask(port);
 	return (int)rc;

@@ -150,11 +150,12 @@ out:
 }
 
 /* Bounded, like every wait of the kit: a handler that runs this long is
- * a bug of its own, logged; the caller then goes on. */
+ * a bug of its own, logged, and the caller is told (-ETIMEDOUT): the old
+ * handler's arg is still in use, so it must keep it. */
 #define DISPATCH_WAIT_NS	(1000ULL * 1000 * 1000)
 #define DISPATCH_WAIT_SPINS	(1UL << 28)	/* without a clock */
 
-void pvk_evtchn_wait_dispatch_end(pvk_evtchn_port_t port)
+int pvk_evtchn_wait_dispatch_end(pvk_evtchn_port_t port)
 {
 	unsigned int self = pvk_port_cpu_id();
 	uint64_t start = pvk_time_now_ns();
@@ -171,11 +172,12 @@ void pvk_evtchn_wait_dispatch_end(pvk_evtchn_port_t port)
 			if (++spins < DISPATCH_WAIT_SPINS &&
 			    (!start || pvk_time_now_ns() - start < DISPATCH_WAIT_NS))
 				continue;
-			pvk_err("evtchn: port %u: its handler still runs on CPU %u after 1 s: going on without waiting",
+			pvk_err("evtchn: port %u: its handler still runs on CPU %u after 1 s: the change is refused (-ETIMEDOUT), the old handler and arg stay",
 				port, cpu);
-			return;
+			return -PVK_XEN_ETIMEDOUT;
 		}
 	}
+	return 0;
 }
 
 /* Unmasks every port this CPU holds whose hold-off ended by due_by, then

@@ -153,8 +153,10 @@ void pvk_evtchn_fifo_drain(unsigned int cpu);
 
 /* Dispatch one pending port on CPU cpu, the calling one (dispatch.c). */
 void pvk_evtchn_handle_port(pvk_evtchn_port_t port, unsigned int cpu);
-/* Waits (bounded) until no CPU but the caller runs port's handler. */
-void pvk_evtchn_wait_dispatch_end(pvk_evtchn_port_t port);
+/* Waits (bounded) until no CPU but the caller runs port's handler: 0, or
+ * -PVK_XEN_ETIMEDOUT (logged) when one still runs it after 1 s: its arg
+ * is still in use then. */
+int pvk_evtchn_wait_dispatch_end(pvk_evtchn_port_t port);
 /* Ends a flood hold-off of s early (set_handler): 0 when none. */
 void pvk_evtchn_end_hold(struct pvk_evtchn_slot *s);
 /* Ends every hold-off cpu (going down) has; forgets its armed release. */
