@@ -29,7 +29,7 @@ struct pvk_evtchn_slot {
 	uint8_t cpu;		/* the vCPU Xen delivers it to */
 	uint8_t held_by;	/* the CPU whose kit timer releases it */
 	uint8_t flags;		/* PVK_EVTCHN_SLOT_* (bind lock) */
-	uint8_t unused;
+	uint8_t relink_to;	/* FIFO: sent on to this vCPU + 1, 0: not */
 };
 PVK_BUILD_BUG_ON(PVK_MAX_CPUS > 256);
 

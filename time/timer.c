@@ -91,8 +91,14 @@ static int cpu_timer_setup(unsigned int cpu, bool bind)
 		pvk_err("time: VCPUOP_stop_periodic_timer of vCPU %u failed: %ld", cpu, rc);
 		return (int)rc;
 	}
-	if (!bind || timer_bound[cpu])
+	if (!bind)
 		return 0;
+	if (timer_bound[cpu]) {
+		/* A restart: pvk_evtchn_cpu_dead() left the port masked for
+		 * its owner to unmask when the CPU is back. */
+		pvk_evtchn_unmask(timer_port[cpu]);
+		return 0;
+	}
 	rc = pvk_evtchn_bind_virq(PVK_VIRQ_TIMER, cpu, timer_event, NULL, &timer_port[cpu]);
 	if (rc) {
 		pvk_err("time: binding VIRQ_TIMER of vCPU %u failed: %ld", cpu, rc);

@@ -18,7 +18,7 @@
 
 #define TEST_OPTION	"pvkit.test="
 #define MAX_TESTS	32
-#define NAMES_SPACE	512
+#define NAMES_SPACE	PVK_MAX_GUEST_CMDLINE	/* the names cannot be longer than the line */
 
 static char names[NAMES_SPACE];	/* the names, each NUL-terminated */
 static const char *tests[MAX_TESTS];

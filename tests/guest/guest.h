@@ -26,6 +26,8 @@ __pvk_noreturn void guest_native_exit(unsigned int code);
 const char *guest_pvh_cmdline(unsigned long hvm_start_info);
 /* bench.c: the microbenchmarks of "make bench"; returns how many failed. */
 unsigned int guest_bench_run(void);
+/* bench.c: the SMP rows (4 CPUs, a boot of their own); how many failed. */
+unsigned int guest_bench_smp_run(void);
 /* bench.c: the kit's hypercalls so far, all numbers (0 natively). */
 uint64_t guest_hypercalls_made(void);
 /* Native: arms PIT channel 0 to interrupt once (vector 32) in 10 ms. */
@@ -263,7 +265,8 @@ void guest_smp_kick(const struct pvk_cpumask *cpus);
  * it in time (it never will). A fn that started is waited for (a CPU
  * stuck in it for 10 s more is a panic). On the caller's own CPU: runs at
  * once. fn must not use the PVK_CHECK macros (the test runs on CPU 0):
- * it records results in arg.
+ * it records results in arg. CPU 0 runs the tests and has no idle loop:
+ * work for it runs only while it waits in guest_smp_run_on*() itself.
  */
 int guest_smp_run_on(unsigned int cpu, void (*fn)(void *arg), void *arg,
 		     uint64_t timeout_ns);

@@ -13,6 +13,7 @@
 #include <pvkit/log.h>
 #include <pvkit/port.h>
 #include <pvkit/pvops.h>
+#include <pvkit/smp.h>
 #include <pvkit/xen/sched.h>
 
 #include "guest.h"
@@ -158,8 +159,9 @@ unsigned int guest_native_timer_irqs(void)
 }
 
 /* The port's page pool (page_alloc.c): as much as Xen guarantees a PV
- * guest after its start-of-day area, so the memory tests mean the same. */
-#define POOL_PAGES	144
+ * guest after its start-of-day area, so the memory tests mean the same,
+ * plus the other CPUs' stacks (smp.c: 4 pages and a guard each). */
+#define POOL_PAGES	(144 + (PVK_MAX_CPUS - 1) * 5)
 static uint8_t page_pool[POOL_PAGES * PVK_PAGE_SIZE] __attribute__((aligned(PVK_PAGE_SIZE)));
 
 __pvk_noreturn void guest_native_main(unsigned long hvm_start_info)
@@ -181,6 +183,10 @@ __pvk_noreturn void guest_native_main(unsigned long hvm_start_info)
 	guest_printf("pvkit-guest: booted natively (PVH entry), hvm_start_info at 0x%lx\n",
 		     hvm_start_info);
 	guest_printf("pvops: %s\n", pvk_pvops_name());
+	/* Every CPU ACPI lists (QEMU -smp), started through the kit's
+	 * INIT-SIPI-SIPI (smp.c, native_smp.c); their stacks come from the
+	 * pool's untouched end, hence before any test. */
+	guest_smp_start_all();
 	/* QEMU -append: pvkit.test= as on Xen (make bench); none: defaults. */
 	guest_cmdline_parse(guest_pvh_cmdline(hvm_start_info));
 	failed = guest_run_tests();

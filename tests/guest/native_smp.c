@@ -271,7 +271,8 @@ unsigned int guest_native_cpu_id(void)
 	unsigned int n = __atomic_load_n(&nr_cpus, __ATOMIC_ACQUIRE);
 	uint32_t id;
 
-	if (!n)
+	/* One CPU: no MMIO read, the single-CPU path stays as fast as before. */
+	if (n <= 1)
 		return 0;
 	id = lapic[APIC_ID_REG / 4] >> 24;
 	for (unsigned int i = 0; i < n; i++)

@@ -5,10 +5,15 @@
  * are online: with one CPU (guest-basic) they check CPU 0 alone, and the
  * cross-CPU wake says it needs a second CPU and checks the one-CPU case.
  *
+ *   smp_vcpu_set         Xen, explicit (guest-vcpu-set, first so that the
+ *                        others run after it): `xl vcpu-set` to 2, then
+ *                        back to 4; the guest follows, the online set
+ *                        matches, dom0's `xl list` agrees, run_on and IPIs
+ *                        reach every online CPU and the others refuse
  *   smp_cpus_running     every possible CPU is online and runs work
  *                        (guest_smp_run_on): each answers with its own
  *                        number and per-CPU area, through the guest's IPI
- *   smp_cpu_identity     pvk_port_cpu_id() is the same 100,000 times on
+ *   smp_identity_stable  pvk_port_cpu_id() is the same 100,000 times on
  *                        each CPU with upcalls coming and going; CPU 0's
  *                        area is still its own after the user-mode tests
  *                        (which run before: Xen keeps the kernel GS base
@@ -18,11 +23,9 @@
  *                        irqs are off inside the lock each time
  *   smp_wait_wake_cross  a waiter on CPU 0 woken by pvk_port_wake() from
  *                        CPU 2, then the reverse: the wait ends with 0 and
- *                        (Xen) the sleeper's CPU got the wake IPI
- *   smp_vcpu_set         Xen, explicit (guest-vcpu-set): `xl vcpu-set` to
- *                        2, then back to 4; the guest follows, the online
- *                        set matches, dom0's `xl list` agrees, run_on and
- *                        IPIs reach every online CPU and the others refuse
+ *                        (Xen) the sleeper's CPU got the wake IPI before it
+ *                        was back (without it only the wait's 100 ms poll
+ *                        slice would end the sleep; the time is printed)
  *
  * The functions run on other CPUs record what they saw; the checks are
  * made here on CPU 0 (the PVK_CHECK macros belong to the test's CPU).
@@ -79,292 +82,36 @@ static void report_here(void *arg)
 	r->at_ns = guest_now_ns();
 }
 
-PVK_GUEST_TEST(smp_cpus_running)
-{
-	struct guest_smp_cpu_stats before, after;
-	struct pvk_cpumask online;
-	unsigned int cpu;
-
-	if (!smp_online())
-		return;
-	pvk_smp_online_mask(&online);
-	for (cpu = 0; cpu < pvk_smp_nr_possible(); cpu++)
-		PVK_CHECK(pvk_cpumask_test(&online, cpu));
-	PVK_CHECK_EQ(pvk_smp_nr_online(), pvk_smp_nr_possible());
-	pvk_for_each_cpu(cpu, &online) {
-		struct report r = { .id = ~0u };
-		uint64_t t0;
-		int rc;
-
-		PVK_CHECK_RC(guest_smp_cpu_stats(cpu, &before), 0);
-		t0 = guest_now_ns();
-		rc = guest_smp_run_on(cpu, report_here, &r, RUN_TIMEOUT_NS);
-		PVK_CHECK_RC(rc, 0);
-		PVK_CHECK_RC(guest_smp_cpu_stats(cpu, &after), 0);
-		PVK_CHECK_EQ(r.id, cpu);
-		PVK_CHECK_EQ(r.area, guest_smp_area_of(cpu));
-		if (cpu) {
-			/* The work went through the queue and the run IPI. */
-			PVK_CHECK_EQ(after.runs, before.runs + 1);
-			PVK_CHECK_GE(after.run_ipis, before.run_ipis + 1);
-		}
-		guest_printf("smp: CPU %u ran the work %lld us after the request (run IPIs %llu)\n",
-			     cpu, (long long)(r.at_ns - t0) / 1000,
-			     (unsigned long long)after.run_ipis);
-	}
-	/* Out of range and offline targets are refused. */
-	PVK_CHECK_RC(guest_smp_run_on(PVK_MAX_CPUS, report_here, NULL, RUN_TIMEOUT_NS),
-		     -PVK_XEN_ENODEV);
-}
-
-/* ---- smp_cpu_identity ----------------------------------------------- */
-
-struct identity {
-	unsigned int cpu;		/* what the first read said */
-	unsigned int mismatches;
-	const void *area;
-};
-
-static void identity_here(void *arg)
-{
-	struct identity *id = arg;
-
-	id->cpu = pvk_port_cpu_id();
-	id->area = guest_smp_area();
-	for (unsigned int i = 0; i < IDENTITY_READS; i++) {
-		if (pvk_port_cpu_id() != id->cpu)
-			id->mismatches++;
-		/* Let upcalls (IPIs, timers) in now and then. */
-		if (!(i % 1000)) {
-			pvk_irq_disable();
-			pvk_irq_enable();
-		}
-	}
-}
-
-PVK_GUEST_TEST(smp_cpu_identity)
-{
-	struct pvk_cpumask online;
-	struct identity ids[PVK_MAX_CPUS];
-	struct guest_smp_run runs[PVK_MAX_CPUS];
-	unsigned int cpu;
-
-	if (!smp_online())
-		return;
-	/* The user-mode tests ran before this one on CPU 0. */
-	PVK_CHECK_EQ(pvk_port_cpu_id(), 0);
-	PVK_CHECK_EQ(guest_smp_area(), guest_smp_area_of(0));
-	memset(ids, 0, sizeof(ids));
-	pvk_smp_online_mask(&online);
-	/* All at once, so the CPUs' areas are in use together. */
-	pvk_for_each_cpu(cpu, &online)
-		if (cpu)
-			PVK_CHECK_RC(guest_smp_run_on_start(&runs[cpu], cpu, identity_here,
-							    &ids[cpu]), 0);
-	identity_here(&ids[0]);
-	pvk_for_each_cpu(cpu, &online)
-		if (cpu)
-			PVK_CHECK_RC(guest_smp_run_on_wait(&runs[cpu], RUN_TIMEOUT_NS), 0);
-	pvk_for_each_cpu(cpu, &online) {
-		PVK_CHECK_EQ(ids[cpu].cpu, cpu);
-		PVK_CHECK_EQ(ids[cpu].mismatches, 0);
-		PVK_CHECK_EQ(ids[cpu].area, guest_smp_area_of(cpu));
-	}
-	guest_printf("smp: %u CPUs each read their number %u times, always the same\n",
-		     pvk_smp_nr_online(), IDENTITY_READS);
-}
-
-/* ---- smp_lock_contended --------------------------------------------- */
-
-static struct {
-	struct pvk_lock lock;
-	bool go;
-	volatile uint64_t counter;
-	unsigned int irqs_on_inside[PVK_MAX_CPUS];
-	unsigned int rounds_done[PVK_MAX_CPUS];
-	bool started_late[PVK_MAX_CPUS];
-} contend;
-
-static void contend_here(void *arg)
-{
-	unsigned int me = pvk_port_cpu_id();
-	uint64_t t0 = guest_now_ns();
-
-	(void)arg;
-	/* Start together (bounded: the others may be slow to come). */
-	while (!__atomic_load_n(&contend.go, __ATOMIC_ACQUIRE)) {
-		if (guest_now_ns() - t0 > RUN_TIMEOUT_NS) {
-			contend.started_late[me] = true;
-			break;
-		}
-		__asm__ __volatile__("pause");
-	}
-	for (unsigned int i = 0; i < LOCK_ROUNDS; i++) {
-		uint64_t v;
-
-		pvk_port_lock(&contend.lock);
-		if (pvk_save_fl() & PVK_X86_EFLAGS_IF)
-			contend.irqs_on_inside[me]++;
-		/* Read, wait a little, write: without mutual exclusion two
-		 * CPUs here lose one of their increments. */
-		v = contend.counter;
-		__asm__ __volatile__("pause; pause; pause; pause");
-		contend.counter = v + 1;
-		pvk_port_unlock(&contend.lock);
-		contend.rounds_done[me]++;
-	}
-}
-
-PVK_GUEST_TEST(smp_lock_contended)
+/*
+ * fn(args + cpu * stride) on each CPU of cpus at once: started on the
+ * others, then go() (if any) and fn on CPU 0 here, then every other one
+ * waited for. Nothing is left queued or running on return (the requests
+ * live on this stack): the first error, or 0.
+ */
+static int run_on_each(const struct pvk_cpumask *cpus, void (*fn)(void *arg),
+		       void *args, size_t stride, void (*go)(void), uint64_t timeout_ns)
 {
 	struct guest_smp_run runs[PVK_MAX_CPUS];
-	struct pvk_cpumask online;
-	unsigned int cpu, n;
-	uint64_t t0, ns;
+	int rcs[PVK_MAX_CPUS] = { 0 }, first = 0;
+	unsigned int cpu;
 
-	if (!(n = smp_online()))
-		return;
-	memset(&contend, 0, sizeof(contend));
-	pvk_port_lock_init(&contend.lock);
-	pvk_smp_online_mask(&online);
-	pvk_for_each_cpu(cpu, &online)
+	pvk_for_each_cpu(cpu, cpus)
 		if (cpu)
-			PVK_CHECK_RC(guest_smp_run_on_start(&runs[cpu], cpu, contend_here, NULL), 0);
-	t0 = guest_now_ns();
-	__atomic_store_n(&contend.go, true, __ATOMIC_RELEASE);
-	contend_here(NULL);
-	pvk_for_each_cpu(cpu, &online)
-		if (cpu)
-			PVK_CHECK_RC(guest_smp_run_on_wait(&runs[cpu], 4 * RUN_TIMEOUT_NS), 0);
-	ns = guest_now_ns() - t0;
-	pvk_for_each_cpu(cpu, &online) {
-		PVK_CHECK_EQ(contend.rounds_done[cpu], LOCK_ROUNDS);
-		PVK_CHECK_EQ(contend.irqs_on_inside[cpu], 0);
-		PVK_CHECK(!contend.started_late[cpu]);
+			rcs[cpu] = guest_smp_run_on_start(&runs[cpu], cpu, fn,
+							  (char *)args + cpu * stride);
+	if (go)
+		go();
+	if (pvk_cpumask_test(cpus, 0))
+		fn(args);
+	pvk_for_each_cpu(cpu, cpus) {
+		if (cpu && !rcs[cpu])
+			rcs[cpu] = guest_smp_run_on_wait(&runs[cpu], timeout_ns);
+		if (rcs[cpu] && !first) {
+			first = rcs[cpu];
+			guest_printf("smp: CPU %u: run_on: %d\n", cpu, first);
+		}
 	}
-	PVK_CHECK_EQ(contend.counter, (uint64_t)n * LOCK_ROUNDS);
-	PVK_CHECK(!guest_lock_held(&contend.lock));
-	guest_printf("smp: %u CPUs took one lock %u times each: counter %llu, %llu ns per lock round\n",
-		     n, LOCK_ROUNDS, (unsigned long long)contend.counter,
-		     (unsigned long long)(ns / ((uint64_t)n * LOCK_ROUNDS)));
-}
-
-/* ---- smp_wait_wake_cross -------------------------------------------- */
-
-static struct {
-	struct pvk_wait w;
-	bool flag;
-	bool saw_sleeper;	/* the waker found the sleeper registered */
-	unsigned int sleeper;	/* its CPU */
-	int rc;
-	uint64_t woken_ns, back_ns;
-} ww;
-
-static bool ww_flag(void *arg)
-{
-	(void)arg;
-	return __atomic_load_n(&ww.flag, __ATOMIC_ACQUIRE);
-}
-
-/* Natively a wait polls and records no sleeper: nothing to wait for. */
-static bool sleeper_registered(unsigned int cpu)
-{
-	uint64_t t0 = guest_now_ns();
-
-	if (guest_native_boot)
-		return true;
-	while (!(guest_wait_sleepers(&ww.w) & (1ULL << cpu))) {
-		if (guest_now_ns() - t0 > WAKE_TIMEOUT_NS)
-			return false;
-		__asm__ __volatile__("pause");
-	}
-	return true;
-}
-
-static void ww_wake(void)
-{
-	ww.woken_ns = guest_now_ns();
-	__atomic_store_n(&ww.flag, true, __ATOMIC_RELEASE);
-	pvk_port_wake(&ww.w);
-}
-
-/* The waker, on another CPU than the sleeper. */
-static void waker_here(void *arg)
-{
-	(void)arg;
-	ww.saw_sleeper = sleeper_registered(ww.sleeper);
-	ww_wake();
-}
-
-/* The sleeper, on another CPU than the waker. */
-static void sleeper_here(void *arg)
-{
-	(void)arg;
-	ww.rc = pvk_port_wait_until(&ww.w, ww_flag, NULL, WAKE_TIMEOUT_NS);
-	ww.back_ns = guest_now_ns();
-}
-
-static void ww_reset(unsigned int sleeper)
-{
-	memset(&ww, 0, sizeof(ww));
-	pvk_port_wait_init(&ww.w);
-	ww.sleeper = sleeper;
-	ww.rc = 1;
-}
-
-PVK_GUEST_TEST(smp_wait_wake_cross)
-{
-	struct guest_smp_cpu_stats before, after;
-	struct guest_smp_run run;
-	unsigned int other;
-
-	if (!smp_online())
-		return;
-	/* CPU 2, or the highest online one if there are fewer. */
-	for (other = 2; other && !pvk_smp_cpu_online(other); other--)
-		;
-	if (!other) {
-		/* One CPU: a wake finds no sleeper elsewhere, sends nothing. */
-		ww_reset(0);
-		PVK_CHECK_RC(guest_smp_cpu_stats(0, &before), 0);
-		ww_wake();
-		PVK_CHECK_RC(pvk_port_wait_until(&ww.w, ww_flag, NULL, WAKE_TIMEOUT_NS), 0);
-		PVK_CHECK_RC(guest_smp_cpu_stats(0, &after), 0);
-		PVK_CHECK_EQ(after.wake_ipis, before.wake_ipis);
-		PVK_CHECK_EQ(guest_wait_sleepers(&ww.w), 0);
-		guest_printf("smp: one CPU online: the cross-CPU wake needs a second one\n");
-		return;
-	}
-
-	/* A waiter on CPU 0, the wake from the other CPU. */
-	ww_reset(0);
-	PVK_CHECK_RC(guest_smp_cpu_stats(0, &before), 0);
-	PVK_CHECK_RC(guest_smp_run_on_start(&run, other, waker_here, NULL), 0);
-	ww.rc = pvk_port_wait_until(&ww.w, ww_flag, NULL, WAKE_TIMEOUT_NS);
-	ww.back_ns = guest_now_ns();
-	PVK_CHECK_RC(guest_smp_run_on_wait(&run, RUN_TIMEOUT_NS), 0);
-	PVK_CHECK_RC(guest_smp_cpu_stats(0, &after), 0);
-	PVK_CHECK_RC(ww.rc, 0);
-	PVK_CHECK(ww.saw_sleeper);
-	if (!guest_native_boot)
-		PVK_CHECK_GT(after.wake_ipis, before.wake_ipis);
-	guest_printf("smp: waiter on CPU 0 woken from CPU %u: back %lld us after the wake\n",
-		     other, (long long)(ww.back_ns - ww.woken_ns) / 1000);
-
-	/* The reverse: the waiter on the other CPU, the wake from CPU 0. */
-	ww_reset(other);
-	PVK_CHECK_RC(guest_smp_cpu_stats(other, &before), 0);
-	PVK_CHECK_RC(guest_smp_run_on_start(&run, other, sleeper_here, NULL), 0);
-	ww.saw_sleeper = sleeper_registered(other);
-	ww_wake();
-	PVK_CHECK_RC(guest_smp_run_on_wait(&run, RUN_TIMEOUT_NS + WAKE_TIMEOUT_NS), 0);
-	PVK_CHECK_RC(guest_smp_cpu_stats(other, &after), 0);
-	PVK_CHECK_RC(ww.rc, 0);
-	PVK_CHECK(ww.saw_sleeper);
-	if (!guest_native_boot)
-		PVK_CHECK_GT(after.wake_ipis, before.wake_ipis);
-	guest_printf("smp: waiter on CPU %u woken from CPU 0: back %lld us after the wake\n",
-		     other, (long long)(ww.back_ns - ww.woken_ns) / 1000);
+	return first;
 }
 
 /* ---- smp_vcpu_set (guest-vcpu-set) ---------------------------------- */
@@ -444,4 +191,295 @@ PVK_GUEST_TEST_XEN_EXPLICIT(smp_vcpu_set)
 #else
 	PVK_SKIP("needs CONFIG_PVK_XENBUS");
 #endif
+}
+
+PVK_GUEST_TEST(smp_cpus_running)
+{
+	struct guest_smp_cpu_stats before, after;
+	struct pvk_cpumask online;
+	unsigned int cpu;
+
+	if (!smp_online())
+		return;
+	pvk_smp_online_mask(&online);
+	for (cpu = 0; cpu < pvk_smp_nr_possible(); cpu++)
+		PVK_CHECK(pvk_cpumask_test(&online, cpu));
+	PVK_CHECK_EQ(pvk_smp_nr_online(), pvk_smp_nr_possible());
+	pvk_for_each_cpu(cpu, &online) {
+		struct report r = { .id = ~0u };
+		uint64_t t0;
+		int rc;
+
+		PVK_CHECK_RC(guest_smp_cpu_stats(cpu, &before), 0);
+		t0 = guest_now_ns();
+		rc = guest_smp_run_on(cpu, report_here, &r, RUN_TIMEOUT_NS);
+		PVK_CHECK_RC(rc, 0);
+		PVK_CHECK_RC(guest_smp_cpu_stats(cpu, &after), 0);
+		PVK_CHECK_EQ(r.id, cpu);
+		PVK_CHECK_EQ(r.area, guest_smp_area_of(cpu));
+		if (cpu) {
+			/* The work went through the queue and the run IPI. */
+			PVK_CHECK_EQ(after.runs, before.runs + 1);
+			PVK_CHECK_GE(after.run_ipis, before.run_ipis + 1);
+		}
+		guest_printf("smp: CPU %u ran the work %lld us after the request (run IPIs %llu)\n",
+			     cpu, (long long)(r.at_ns - t0) / 1000,
+			     (unsigned long long)after.run_ipis);
+	}
+	/* Out of range and offline targets are refused. */
+	PVK_CHECK_RC(guest_smp_run_on(PVK_MAX_CPUS, report_here, NULL, RUN_TIMEOUT_NS),
+		     -PVK_XEN_ENODEV);
+}
+
+/* ---- smp_identity_stable ----------------------------------------------- */
+
+struct identity {
+	unsigned int cpu;		/* what the first read said */
+	unsigned int mismatches;
+	const void *area;
+};
+
+static void identity_here(void *arg)
+{
+	struct identity *id = arg;
+
+	id->cpu = pvk_port_cpu_id();
+	id->area = guest_smp_area();
+	for (unsigned int i = 0; i < IDENTITY_READS; i++) {
+		if (pvk_port_cpu_id() != id->cpu)
+			id->mismatches++;
+		/* Let upcalls (IPIs, timers) in now and then. */
+		if (!(i % 1000)) {
+			pvk_irq_disable();
+			pvk_irq_enable();
+		}
+	}
+}
+
+PVK_GUEST_TEST(smp_identity_stable)
+{
+	struct pvk_cpumask online;
+	struct identity ids[PVK_MAX_CPUS];
+	unsigned int cpu;
+
+	if (!smp_online())
+		return;
+	/* The user-mode tests ran before this one on CPU 0. */
+	PVK_CHECK_EQ(pvk_port_cpu_id(), 0);
+	PVK_CHECK_EQ(guest_smp_area(), guest_smp_area_of(0));
+	memset(ids, 0, sizeof(ids));
+	pvk_smp_online_mask(&online);
+	/* All at once, so the CPUs' areas are in use together. */
+	PVK_CHECK_RC(run_on_each(&online, identity_here, ids, sizeof(ids[0]), NULL,
+				 RUN_TIMEOUT_NS), 0);
+	pvk_for_each_cpu(cpu, &online) {
+		PVK_CHECK_EQ(ids[cpu].cpu, cpu);
+		PVK_CHECK_EQ(ids[cpu].mismatches, 0);
+		PVK_CHECK_EQ(ids[cpu].area, guest_smp_area_of(cpu));
+	}
+	guest_printf("smp: %u CPUs each read their number %u times, always the same\n",
+		     pvk_smp_nr_online(), IDENTITY_READS);
+}
+
+/* ---- smp_lock_contended --------------------------------------------- */
+
+static struct {
+	struct pvk_lock lock;
+	bool go;
+	volatile uint64_t counter;
+	unsigned int irqs_on_inside[PVK_MAX_CPUS];
+	unsigned int rounds_done[PVK_MAX_CPUS];
+	bool started_late[PVK_MAX_CPUS];
+	uint64_t t0;
+} contend;
+
+/* The others are queued: all start now. */
+static void contend_go(void)
+{
+	contend.t0 = guest_now_ns();
+	__atomic_store_n(&contend.go, true, __ATOMIC_RELEASE);
+}
+
+static void contend_here(void *arg)
+{
+	unsigned int me = pvk_port_cpu_id();
+	uint64_t t0 = guest_now_ns();
+
+	(void)arg;
+	/* Start together (bounded: the others may be slow to come). */
+	while (!__atomic_load_n(&contend.go, __ATOMIC_ACQUIRE)) {
+		if (guest_now_ns() - t0 > RUN_TIMEOUT_NS) {
+			contend.started_late[me] = true;
+			break;
+		}
+		__asm__ __volatile__("pause");
+	}
+	for (unsigned int i = 0; i < LOCK_ROUNDS; i++) {
+		uint64_t v;
+
+		pvk_port_lock(&contend.lock);
+		if (pvk_save_fl() & PVK_X86_EFLAGS_IF)
+			contend.irqs_on_inside[me]++;
+		/* Read, wait a little, write: without mutual exclusion two
+		 * CPUs here lose one of their increments. */
+		v = contend.counter;
+		__asm__ __volatile__("pause; pause; pause; pause");
+		contend.counter = v + 1;
+		pvk_port_unlock(&contend.lock);
+		contend.rounds_done[me]++;
+	}
+}
+
+PVK_GUEST_TEST(smp_lock_contended)
+{
+	struct pvk_cpumask online;
+	unsigned int cpu, n;
+	uint64_t ns;
+	int rc;
+
+	if (!(n = smp_online()))
+		return;
+	memset(&contend, 0, sizeof(contend));
+	pvk_port_lock_init(&contend.lock);
+	pvk_smp_online_mask(&online);
+	rc = run_on_each(&online, contend_here, NULL, 0, contend_go, 4 * RUN_TIMEOUT_NS);
+	ns = guest_now_ns() - contend.t0;
+	PVK_CHECK_RC(rc, 0);
+	pvk_for_each_cpu(cpu, &online) {
+		PVK_CHECK_EQ(contend.rounds_done[cpu], LOCK_ROUNDS);
+		PVK_CHECK_EQ(contend.irqs_on_inside[cpu], 0);
+		PVK_CHECK(!contend.started_late[cpu]);
+	}
+	PVK_CHECK_EQ(contend.counter, (uint64_t)n * LOCK_ROUNDS);
+	PVK_CHECK(!guest_lock_held(&contend.lock));
+	guest_printf("smp: %u CPUs took one lock %u times each: counter %llu, %llu ns per lock round\n",
+		     n, LOCK_ROUNDS, (unsigned long long)contend.counter,
+		     (unsigned long long)(ns / ((uint64_t)n * LOCK_ROUNDS)));
+}
+
+/* ---- smp_wait_wake_cross -------------------------------------------- */
+
+static struct {
+	struct pvk_wait w;
+	bool flag;
+	bool saw_sleeper;	/* the waker found the sleeper registered */
+	unsigned int sleeper;	/* its CPU */
+	int rc;
+	uint64_t woken_ns, back_ns;
+} ww;
+
+static bool ww_flag(void *arg)
+{
+	(void)arg;
+	return __atomic_load_n(&ww.flag, __ATOMIC_ACQUIRE);
+}
+
+/* Natively a wait polls and records no sleeper: nothing to wait for. */
+static bool sleeper_registered(unsigned int cpu)
+{
+	uint64_t t0 = guest_now_ns();
+
+	if (guest_native_boot)
+		return true;
+	while (!(guest_wait_sleepers(&ww.w) & (1ULL << cpu))) {
+		if (guest_now_ns() - t0 > WAKE_TIMEOUT_NS)
+			return false;
+		__asm__ __volatile__("pause");
+	}
+	return true;
+}
+
+static void ww_wake(void)
+{
+	ww.woken_ns = guest_now_ns();
+	__atomic_store_n(&ww.flag, true, __ATOMIC_RELEASE);
+	pvk_port_wake(&ww.w);
+}
+
+/* The waker, on another CPU than the sleeper. It returns only once the
+ * sleeper is back (bounded): the end of run_on IPIs the caller too, and
+ * that IPI must not be what ends the wait. */
+static void waker_here(void *arg)
+{
+	uint64_t t0;
+
+	(void)arg;
+	ww.saw_sleeper = sleeper_registered(ww.sleeper);
+	ww_wake();
+	t0 = guest_now_ns();
+	while (!__atomic_load_n(&ww.back_ns, __ATOMIC_ACQUIRE) &&
+	       guest_now_ns() - t0 < WAKE_TIMEOUT_NS)
+		__asm__ __volatile__("pause");
+}
+
+/* The sleeper, on another CPU than the waker. */
+static void sleeper_here(void *arg)
+{
+	(void)arg;
+	ww.rc = pvk_port_wait_until(&ww.w, ww_flag, NULL, WAKE_TIMEOUT_NS);
+	__atomic_store_n(&ww.back_ns, guest_now_ns(), __ATOMIC_RELEASE);
+}
+
+static void ww_reset(unsigned int sleeper)
+{
+	memset(&ww, 0, sizeof(ww));
+	pvk_port_wait_init(&ww.w);
+	ww.sleeper = sleeper;
+	ww.rc = 1;
+}
+
+PVK_GUEST_TEST(smp_wait_wake_cross)
+{
+	struct guest_smp_cpu_stats before, after;
+	struct guest_smp_run run;
+	unsigned int other;
+
+	if (!smp_online())
+		return;
+	/* CPU 2, or the highest online one if there are fewer. */
+	for (other = 2; other && !pvk_smp_cpu_online(other); other--)
+		;
+	if (!other) {
+		/* One CPU: a wake finds no sleeper elsewhere, sends nothing. */
+		ww_reset(0);
+		PVK_CHECK_RC(guest_smp_cpu_stats(0, &before), 0);
+		ww_wake();
+		PVK_CHECK_RC(pvk_port_wait_until(&ww.w, ww_flag, NULL, WAKE_TIMEOUT_NS), 0);
+		PVK_CHECK_RC(guest_smp_cpu_stats(0, &after), 0);
+		PVK_CHECK_EQ(after.wake_ipis, before.wake_ipis);
+		PVK_CHECK_EQ(guest_wait_sleepers(&ww.w), 0);
+		guest_printf("smp: one CPU online: the cross-CPU wake needs a second one\n");
+		return;
+	}
+
+	/* A waiter on CPU 0, the wake from the other CPU. */
+	ww_reset(0);
+	PVK_CHECK_RC(guest_smp_cpu_stats(0, &before), 0);
+	PVK_CHECK_RC(guest_smp_run_on_start(&run, other, waker_here, NULL), 0);
+	ww.rc = pvk_port_wait_until(&ww.w, ww_flag, NULL, WAKE_TIMEOUT_NS);
+	(void)guest_smp_cpu_stats(0, &after);	/* CPU 0: cannot fail */
+	__atomic_store_n(&ww.back_ns, guest_now_ns(), __ATOMIC_RELEASE);
+	/* No check may return before this: run lives on our stack. */
+	PVK_CHECK_RC(guest_smp_run_on_wait(&run, RUN_TIMEOUT_NS), 0);
+	PVK_CHECK_RC(ww.rc, 0);
+	PVK_CHECK(ww.saw_sleeper);
+	if (!guest_native_boot)
+		PVK_CHECK_GT(after.wake_ipis, before.wake_ipis);
+	guest_printf("smp: waiter on CPU 0 woken from CPU %u: back %lld us after the wake\n",
+		     other, (long long)(ww.back_ns - ww.woken_ns) / 1000);
+
+	/* The reverse: the waiter on the other CPU, the wake from CPU 0. */
+	ww_reset(other);
+	PVK_CHECK_RC(guest_smp_cpu_stats(other, &before), 0);
+	PVK_CHECK_RC(guest_smp_run_on_start(&run, other, sleeper_here, NULL), 0);
+	ww.saw_sleeper = sleeper_registered(other);
+	ww_wake();
+	PVK_CHECK_RC(guest_smp_run_on_wait(&run, RUN_TIMEOUT_NS + WAKE_TIMEOUT_NS), 0);
+	PVK_CHECK_RC(guest_smp_cpu_stats(other, &after), 0);
+	PVK_CHECK_RC(ww.rc, 0);
+	PVK_CHECK(ww.saw_sleeper);
+	if (!guest_native_boot)
+		PVK_CHECK_GT(after.wake_ipis, before.wake_ipis);
+	guest_printf("smp: waiter on CPU %u woken from CPU 0: back %lld us after the wake\n",
+		     other, (long long)(ww.back_ns - ww.woken_ns) / 1000);
 }

@@ -180,6 +180,42 @@ PVK_GUEST_TEST_XEN(smp_evtchn_ipi_port_pinned)
 }
 
 /*
+ * An event pending on CPU 0 (raised while CPU 0 has upcalls masked) when
+ * its port moves is delivered on the new CPU, once: 2-level, the move's
+ * unmask has Xen raise it there; FIFO, it is still linked on CPU 0's
+ * queue, and CPU 0's scan has Xen link it again on the new CPU's.
+ */
+PVK_GUEST_TEST_XEN(smp_evtchn_move_pending)
+{
+	struct pvk_cpumask online;
+	pvk_evtchn_port_t rx_port, tx_port;
+	static struct rx r;
+	unsigned long flags;
+	bool pending;
+	int send_rc, move_rc;
+	unsigned int to;
+
+	PVK_CHECK(smp_cpus(&online));
+	to = next_online(&online, 0);
+	PVK_CHECK_RC(open_pair(&r, &rx_port, &tx_port), 0);
+	flags = pvk_irq_save();
+	send_rc = pvk_evtchn_send(tx_port);
+	pending = pvk_evtchn_is_pending(rx_port);
+	move_rc = pvk_evtchn_bind_vcpu(rx_port, to);
+	pvk_restore_fl(flags);
+	PVK_CHECK_RC(send_rc, 0);
+	PVK_CHECK(pending);
+	PVK_CHECK_RC(move_rc, 0);
+	PVK_CHECK_RC(rx_wait(&r, 1), 0);
+	PVK_CHECK_EQ(r.last_cpu, to);
+	PVK_CHECK_EQ(r.calls, 1);
+	pvk_info("smp events: %s ABI: pending on CPU 0 while moved: handled on CPU %u",
+		 pvk_evtchn_abi_name(), r.last_cpu);
+	PVK_CHECK_RC(pvk_evtchn_close(tx_port), 0);
+	PVK_CHECK_RC(pvk_evtchn_close(rx_port), 0);
+}
+
+/*
  * One event at a time (the sender waits until the handler saw each one,
  * bounded), MOVE_EVENTS of them, while CPU 0 moves the port round the
  * online CPUs: an event pending during a move must be raised again on

@@ -3,7 +3,7 @@
  * both worlds, written for the native bring-up (pvops/smp_native.c) and
  * run natively with QEMU -smp 4 (tests/native/run.sh) as on Xen.
  *
- *   smp_cpu_identity  every possible CPU is online (natively: as many as
+ *   smp_call_identity  every possible CPU is online (natively: as many as
  *                     ACPI's MADT lists); pvk_smp_call() on all runs once
  *                     on each, and each answers pvk_port_cpu_id() with its
  *                     own number (natively: its local APIC id is the one
@@ -19,6 +19,9 @@
  *                     pvk_mmu_map_range() then update_va_mapping with no
  *                     flush. How many CPUs still read the old page before
  *                     the flush is printed (the TLB may or may not keep it).
+ *   smp_cpu_restart   the last online CPU stopped and started again answers
+ *                     a call with its number (natively: a second
+ *                     INIT-SIPI-SIPI of a CPU halted in stop_self)
  */
 #include <pvkit/log.h>
 #include <pvkit/mmu.h>
@@ -30,6 +33,7 @@
 #include <pvkit/xen/errno.h>
 #include <pvkit/xen/xen.h>
 
+#include "../guest.h"
 #include "../test.h"
 
 #define CALL_TIMEOUT_NS		(2ULL * 1000 * 1000 * 1000)
@@ -37,7 +41,7 @@
 /* The last IPI kind: the guest's own start at 1, tests use the top one. */
 #define TEST_IPI_KIND		(PVK_IPI_KINDS - 1)
 
-/* ---- smp_cpu_identity ------------------------------------------------ */
+/* ---- smp_call_identity ------------------------------------------------ */
 
 struct identity {
 	unsigned int runs[PVK_MAX_CPUS];	/* indexed by the answer */
@@ -56,7 +60,7 @@ static void report_identity(void *arg)
 		id->apic[cpu] = guest_native_apic_id();
 }
 
-PVK_GUEST_TEST(smp_cpu_identity)
+PVK_GUEST_TEST(smp_call_identity)
 {
 	static struct identity id;
 	struct pvk_cpumask online;
@@ -271,4 +275,45 @@ PVK_GUEST_TEST(smp_flush_set)
 	PVK_CHECK_RC(rc, 0);
 	PVK_CHECK_EQ(first_old, n);
 	PVK_CHECK_EQ(new_after, n);
+}
+
+/* ---- smp_cpu_restart --------------------------------------------------- */
+
+/*
+ * The last online CPU is stopped (natively: the halt loop of stop_self,
+ * the kit's "down" once it is there; on Xen VCPUOP_down) and started
+ * again (natively INIT-SIPI-SIPI into the trampoline once more), then runs
+ * a call and answers its number. With one CPU there is nothing to stop:
+ * the test checks that CPU 0 cannot be.
+ */
+PVK_GUEST_TEST(smp_cpu_restart)
+{
+	static struct identity id;
+	struct pvk_smp_stats before, after;
+	struct pvk_cpumask online, one;
+	unsigned int cpu = 0, c;
+
+	pvk_smp_online_mask(&online);
+	pvk_for_each_cpu(c, &online)
+		cpu = c;
+	if (cpu == 0) {
+		PVK_CHECK_RC(guest_smp_cpu_down(0), -PVK_XEN_EINVAL);
+		return;
+	}
+	PVK_CHECK_RC(pvk_smp_get_stats(cpu, &before), 0);
+	PVK_CHECK_RC(guest_smp_cpu_down(cpu), 0);
+	PVK_CHECK(!pvk_smp_cpu_online(cpu));
+	PVK_CHECK_RC(pvk_smp_send_ipi(cpu, TEST_IPI_KIND), -PVK_XEN_ENODEV);
+	PVK_CHECK_RC(guest_smp_cpu_up(cpu), 0);
+	PVK_CHECK(pvk_smp_cpu_online(cpu));
+	PVK_CHECK_RC(pvk_smp_get_stats(cpu, &after), 0);
+	PVK_CHECK_EQ(after.stops, before.stops + 1);
+	PVK_CHECK_EQ(after.starts, before.starts + 1);
+	__builtin_memset(&id, 0, sizeof(id));
+	one = pvk_cpumask_of(cpu);
+	PVK_CHECK_RC(pvk_smp_call(&one, report_identity, &id, CALL_TIMEOUT_NS), 0);
+	PVK_CHECK_EQ(id.runs[cpu], 1);
+	if (guest_native_boot)
+		PVK_CHECK_EQ(id.apic[cpu], guest_native_smp_apic_id_of(cpu));
+	guest_printf("smp: CPU %u stopped and started again (%s)\n", cpu, pvk_pvops_name());
 }
