@@ -8,7 +8,11 @@
  *   smp_core_ipi_round_trip   an IPI to each other online CPU, whose
  *                             handler answers with an IPI back: the
  *                             handler ran on the target, the answer on
- *                             CPU 0; an IPI to an offline CPU is refused
+ *                             CPU 0; an IPI to a possible but offline CPU
+ *                             must be refused, but no scenario runs it with
+ *                             one (guest-smp has 4 of 4 online, guest-vcpu-set
+ *                             runs it back at 4): the refusal is checked by
+ *                             smp_vcpu_set at 2 of 4
  *   smp_core_call_matrix      pvk_smp_call() of every online CPU to every
  *                             online CPU (from each CPU in turn, through
  *                             guest_smp_run_on): each fn ran once where it
