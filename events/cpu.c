@@ -119,4 +119,7 @@ void pvk_evtchn_cpu_dead(unsigned int cpu)
 	flags = pvk_irq_save();
 	pvk_evtchn_fifo_drain(cpu);
 	pvk_restore_fl(flags);
+	/* Its held ports (moved to CPU 0 above, still masked) are released
+	 * now: its kit timer that would have is gone. */
+	pvk_evtchn_release_cpu(cpu);
 }

@@ -216,6 +216,36 @@ static void release_until(unsigned int cpu, uint64_t due_by)
 		release_timer_arm(c, next);
 }
 
+/* cpu is going down: its kit timer is gone (pvk_time_cpu_dead()), so
+ * nobody would end its hold-offs. Each one ends now (the port, moved to
+ * CPU 0 by then, is unmasked if it still has a handler: a flood that goes
+ * on is held again there), and the CPU starts again with no release
+ * armed: a stale release_at would keep a later flood there from arming
+ * the timer. */
+void pvk_evtchn_release_cpu(unsigned int cpu)
+{
+	struct pvk_evtchn_cpu *c = &pvk_evtchn_cpus[cpu];
+
+	for (size_t pg = 0; pg < PVK_EVTCHN_SLOT_PAGES && PVK_READ_ONCE(c->nr_held); pg++) {
+		struct pvk_evtchn_slot *slots = PVK_READ_ONCE(pvk_evtchn_slot_pages[pg]);
+
+		if (!slots)
+			continue;
+		for (size_t i = 0; i < PVK_EVTCHN_SLOTS_PER_PAGE; i++) {
+			struct pvk_evtchn_slot *s = &slots[i];
+			uint64_t until = PVK_READ_ONCE(s->held_until);
+
+			if (!until || s->held_by != cpu || !take_hold(s, until))
+				continue;
+			c->stats.released++;
+			if (PVK_READ_ONCE(s->handler))
+				pvk_evtchn_unmask((pvk_evtchn_port_t)(pg * PVK_EVTCHN_SLOTS_PER_PAGE + i));
+		}
+	}
+	c->release_at = 0;
+	c->release_by_upcall = false;
+}
+
 /* The kit timer's expiry (upcall context, on the CPU that armed it). */
 static void release_held(void *arg)
 {

@@ -406,9 +406,14 @@ void pvk_evtchn_fifo_drain(unsigned int cpu)
 	cb = control[cpu];
 	if (!cb)
 		return;
+	/* Like the scan: the READY bits and our own cursors only. Xen
+	 * writes head[q] when it links onto an empty queue and never clears
+	 * it, so a queue without its READY bit may hold a stale head: a port
+	 * since moved and linked on another vCPU's queue, whose LINKED and
+	 * LINK we must not touch. */
 	ready = __atomic_exchange_n(&cb->ready, 0, __ATOMIC_SEQ_CST) & QUEUE_BITS;
 	for (unsigned int q = 0; q < PVK_EVTCHN_FIFO_MAX_QUEUES; q++)
-		if (q_head[cpu][q] || PVK_READ_ONCE(cb->head[q]))
+		if (q_head[cpu][q])
 			ready |= 1u << q;
 	while (ready && budget--)
 		consume_one(cpu, (unsigned int)__builtin_ctz(ready), &ready, true);

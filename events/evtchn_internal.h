@@ -157,6 +157,8 @@ void pvk_evtchn_handle_port(pvk_evtchn_port_t port, unsigned int cpu);
 void pvk_evtchn_wait_dispatch_end(pvk_evtchn_port_t port);
 /* Ends a flood hold-off of s early (set_handler): 0 when none. */
 void pvk_evtchn_end_hold(struct pvk_evtchn_slot *s);
+/* Ends every hold-off cpu (going down) has; forgets its armed release. */
+void pvk_evtchn_release_cpu(unsigned int cpu);
 /* Reset of the per-CPU dispatch state (init). */
 void pvk_evtchn_dispatch_reset(void);
 
