@@ -74,7 +74,9 @@ int pvk_evtchn_bind_vcpu(pvk_evtchn_port_t port, unsigned int cpu)
 		pvk_err("evtchn: EVTCHNOP_bind_vcpu(port %u, vCPU %u) refused: %ld",
 			port, cpu, rc);
 	else
-		pvk_evtchn_wait_dispatch_end(port);
+		/* Moved; -ETIMEDOUT (logged) when its handler still runs on
+		 * the old CPU. */
+		rc = pvk_evtchn_wait_dispatch_end(port);
 	if (!was_masked)
 		pvk_evtchn_unmask(port);
 	return (int)rc;
@@ -119,4 +121,7 @@ void pvk_evtchn_cpu_dead(unsigned int cpu)
 	flags = pvk_irq_save();
 	pvk_evtchn_fifo_drain(cpu);
 	pvk_restore_fl(flags);
+	/* Its held ports (moved to CPU 0 above, still masked) are released
+	 * now: its kit timer that would have is gone. */
+	pvk_evtchn_release_cpu(cpu);
 }

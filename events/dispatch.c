@@ -150,11 +150,12 @@ out:
 }
 
 /* Bounded, like every wait of the kit: a handler that runs this long is
- * a bug of its own, logged; the caller then goes on. */
+ * a bug of its own, logged, and the caller is told (-ETIMEDOUT): the old
+ * handler's arg is still in use, so it must keep it. */
 #define DISPATCH_WAIT_NS	(1000ULL * 1000 * 1000)
 #define DISPATCH_WAIT_SPINS	(1UL << 28)	/* without a clock */
 
-void pvk_evtchn_wait_dispatch_end(pvk_evtchn_port_t port)
+int pvk_evtchn_wait_dispatch_end(pvk_evtchn_port_t port)
 {
 	unsigned int self = pvk_port_cpu_id();
 	uint64_t start = pvk_time_now_ns();
@@ -171,11 +172,12 @@ void pvk_evtchn_wait_dispatch_end(pvk_evtchn_port_t port)
 			if (++spins < DISPATCH_WAIT_SPINS &&
 			    (!start || pvk_time_now_ns() - start < DISPATCH_WAIT_NS))
 				continue;
-			pvk_err("evtchn: port %u: its handler still runs on CPU %u after 1 s: going on without waiting",
+			pvk_err("evtchn: port %u: its handler still runs on CPU %u after 1 s: the change is refused (-ETIMEDOUT), the old handler and arg stay",
 				port, cpu);
-			return;
+			return -PVK_XEN_ETIMEDOUT;
 		}
 	}
+	return 0;
 }
 
 /* Unmasks every port this CPU holds whose hold-off ended by due_by, then
@@ -214,6 +216,36 @@ static void release_until(unsigned int cpu, uint64_t due_by)
 	}
 	if (next)
 		release_timer_arm(c, next);
+}
+
+/* cpu is going down: its kit timer is gone (pvk_time_cpu_dead()), so
+ * nobody would end its hold-offs. Each one ends now (the port, moved to
+ * CPU 0 by then, is unmasked if it still has a handler: a flood that goes
+ * on is held again there), and the CPU starts again with no release
+ * armed: a stale release_at would keep a later flood there from arming
+ * the timer. */
+void pvk_evtchn_release_cpu(unsigned int cpu)
+{
+	struct pvk_evtchn_cpu *c = &pvk_evtchn_cpus[cpu];
+
+	for (size_t pg = 0; pg < PVK_EVTCHN_SLOT_PAGES && PVK_READ_ONCE(c->nr_held); pg++) {
+		struct pvk_evtchn_slot *slots = PVK_READ_ONCE(pvk_evtchn_slot_pages[pg]);
+
+		if (!slots)
+			continue;
+		for (size_t i = 0; i < PVK_EVTCHN_SLOTS_PER_PAGE; i++) {
+			struct pvk_evtchn_slot *s = &slots[i];
+			uint64_t until = PVK_READ_ONCE(s->held_until);
+
+			if (!until || s->held_by != cpu || !take_hold(s, until))
+				continue;
+			c->stats.released++;
+			if (PVK_READ_ONCE(s->handler))
+				pvk_evtchn_unmask((pvk_evtchn_port_t)(pg * PVK_EVTCHN_SLOTS_PER_PAGE + i));
+		}
+	}
+	c->release_at = 0;
+	c->release_by_upcall = false;
 }
 
 /* The kit timer's expiry (upcall context, on the CPU that armed it). */

@@ -177,7 +177,17 @@ static void mark_bound(pvk_evtchn_port_t port, struct pvk_evtchn_slot *s,
  * once we return; only then is the new pair installed and the port
  * unmasked. The wait is outside the bind lock: the running handler may
  * itself bind or close ports.
+ *
+ * A wait that times out (a handler running for a second) refuses the
+ * change: the old handler is put back (its arg was never touched), the
+ * port unmasked again, and -ETIMEDOUT tells the caller the arg is still in
+ * use. Two changes of one port at once: the second may find the handler
+ * already cleared and install its pair while the first still waits; the
+ * first then finds a handler again where it left none, so it clears and
+ * waits once more before writing its own arg: a dispatch never pairs one
+ * caller's handler with the other's arg. The last to install wins.
  */
+#define SET_HANDLER_TRIES	8
 static int set_handler_on(pvk_evtchn_port_t port, pvk_evtchn_handler_t handler,
 			  void *arg, unsigned int cpu, uint8_t pinned)
 {
@@ -195,17 +205,37 @@ static int set_handler_on(pvk_evtchn_port_t port, pvk_evtchn_handler_t handler,
 			return rc;
 		s = pvk_evtchn_slot(port);
 	}
-	pvk_evtchn_mask(port);
-	if (!s)
+	if (!s) {
+		pvk_evtchn_mask(port);
 		return 0;	/* never had a handler: nothing to forget */
-	pvk_port_lock(&pvk_evtchn_bind_lock);
-	old = s->handler;
-	/* Masked, so no new dispatch; a running one is waited for below. */
-	PVK_WRITE_ONCE(s->handler, NULL);
-	pvk_port_unlock(&pvk_evtchn_bind_lock);
-	if (old)
-		pvk_evtchn_wait_dispatch_end(port);
-	pvk_port_lock(&pvk_evtchn_bind_lock);
+	}
+	for (unsigned int tries = 0;; tries++) {
+		pvk_evtchn_mask(port);
+		pvk_port_lock(&pvk_evtchn_bind_lock);
+		old = s->handler;
+		/* Masked, so no new dispatch; a running one is waited for
+		 * below. */
+		PVK_WRITE_ONCE(s->handler, NULL);
+		pvk_port_unlock(&pvk_evtchn_bind_lock);
+		if (old && pvk_evtchn_wait_dispatch_end(port)) {
+			pvk_port_lock(&pvk_evtchn_bind_lock);
+			if (!s->handler)
+				PVK_WRITE_ONCE(s->handler, old);
+			pvk_port_unlock(&pvk_evtchn_bind_lock);
+			pvk_evtchn_unmask(port);
+			return -PVK_XEN_ETIMEDOUT;
+		}
+		pvk_port_lock(&pvk_evtchn_bind_lock);
+		if (!s->handler)
+			break;		/* still ours to set: bind lock held */
+		/* Another change installed its pair meanwhile. */
+		pvk_port_unlock(&pvk_evtchn_bind_lock);
+		if (tries + 1 == SET_HANDLER_TRIES) {
+			pvk_err("evtchn: port %u: its handler changed %u times under one change: refused (-EBUSY)",
+				port, SET_HANDLER_TRIES);
+			return -PVK_XEN_EBUSY;
+		}
+	}
 	PVK_WRITE_ONCE(s->arg, arg);
 	s->spurious_run = 0;
 	pvk_evtchn_end_hold(s);

@@ -10,6 +10,11 @@
  * init, another's by pvk_evtchn_cpu_prepare() before it starts, as Xen
  * drops the events of a vCPU without one) and its own place in its
  * queues; the event array is the domain's, grown under the bind lock.
+ * An event a CPU finds on its queue for a port the kit has bound to
+ * another vCPU since (events/cpu.c) is sent on: masked and unmasked, so
+ * that Xen links it on the port's vCPU; sent on again only if the port
+ * moved meanwhile, so that a record of Xen's that disagreed with ours
+ * could not bounce it for ever (it is then handled where it landed).
  *
  * Scan (on CPU n, its control block): take READY with an atomic
  * exchange, then for the highest
@@ -63,6 +68,7 @@ static struct pvk_evtchn_fifo_control_block *control[PVK_MAX_CPUS];
 static pvk_event_word_t *pages[MAX_PAGES];
 static unsigned int nr_pages;	/* pages Xen accepted: pages[0..nr_pages) */
 static bool warned_bad_queue;
+static bool warned_relink;
 /* Where each CPU is in each of its queues; 0: read head[q] from its
  * control block. Only that CPU (or pvk_evtchn_fifo_drain() once it is
  * down) touches its row. */
@@ -305,6 +311,7 @@ static void consume_one(unsigned int cpu, unsigned int q, uint32_t *ready,
 	struct pvk_evtchn_slot *s;
 	pvk_event_word_t *w;
 	pvk_evtchn_port_t port;
+	unsigned int owner;
 
 	if (!head)
 		head = PVK_READ_ONCE(control[cpu]->head[q]);
@@ -322,16 +329,40 @@ static void consume_one(unsigned int cpu, unsigned int q, uint32_t *ready,
 	if (!head)
 		*ready &= ~(1u << q);
 	q_head[cpu][q] = head;
+	s = pvk_evtchn_slot(port);
+	owner = s ? PVK_READ_ONCE(s->cpu) : cpu;
+	if (owner == cpu && s && s->relink_to)
+		s->relink_to = 0;	/* it arrived where it belongs */
 	if ((PVK_READ_ONCE(*w) & (W_PENDING | W_MASKED)) != W_PENDING)
 		return;
-	s = pvk_evtchn_slot(port);
-	if (s && PVK_READ_ONCE(s->cpu) != cpu)
-		relink(port);
-	else if (!drain)
+	if (owner != cpu) {
+		/*
+		 * Sent on to where our record says. Sent on again when it
+		 * arrived where it was sent, or the record changed since (the
+		 * port moved meanwhile). Else Xen linked it on another vCPU
+		 * than our unchanged record says: a record that disagrees
+		 * with Xen's (or Xen's move done, ours not yet written) could
+		 * bounce it for ever, so it is handled here, said once.
+		 */
+		if (!s->relink_to || s->relink_to == cpu + 1 ||
+		    s->relink_to != owner + 1) {
+			s->relink_to = (uint8_t)(owner + 1);
+			relink(port);
+			return;
+		}
+		if (!warned_relink) {
+			warned_relink = true;
+			pvk_warn("evtchn: FIFO: port %u sent on to vCPU %u came to vCPU %u's queue: handled here (logged once)",
+				 port, owner, cpu);
+		}
+		s->relink_to = 0;
+	}
+	if (!drain)
 		pvk_evtchn_handle_port(port, cpu);
 	else
-		/* Still cpu's (an IPI, a per-vCPU VIRQ): masked until it is
-		 * back, when its owner's unmask has Xen link it again. */
+		/* Still cpu's (an IPI, a per-vCPU VIRQ), or Xen's record
+		 * disagrees: masked until its owner's unmask has Xen link
+		 * it again. */
 		mask_fifo(port);
 }
 
@@ -375,9 +406,14 @@ void pvk_evtchn_fifo_drain(unsigned int cpu)
 	cb = control[cpu];
 	if (!cb)
 		return;
+	/* Like the scan: the READY bits and our own cursors only. Xen
+	 * writes head[q] when it links onto an empty queue and never clears
+	 * it, so a queue without its READY bit may hold a stale head: a port
+	 * since moved and linked on another vCPU's queue, whose LINKED and
+	 * LINK we must not touch. */
 	ready = __atomic_exchange_n(&cb->ready, 0, __ATOMIC_SEQ_CST) & QUEUE_BITS;
 	for (unsigned int q = 0; q < PVK_EVTCHN_FIFO_MAX_QUEUES; q++)
-		if (q_head[cpu][q] || PVK_READ_ONCE(cb->head[q]))
+		if (q_head[cpu][q])
 			ready |= 1u << q;
 	while (ready && budget--)
 		consume_one(cpu, (unsigned int)__builtin_ctz(ready), &ready, true);

@@ -29,7 +29,7 @@ struct pvk_evtchn_slot {
 	uint8_t cpu;		/* the vCPU Xen delivers it to */
 	uint8_t held_by;	/* the CPU whose kit timer releases it */
 	uint8_t flags;		/* PVK_EVTCHN_SLOT_* (bind lock) */
-	uint8_t unused;
+	uint8_t relink_to;	/* FIFO: sent on to this vCPU + 1, 0: not */
 };
 PVK_BUILD_BUG_ON(PVK_MAX_CPUS > 256);
 
@@ -153,10 +153,14 @@ void pvk_evtchn_fifo_drain(unsigned int cpu);
 
 /* Dispatch one pending port on CPU cpu, the calling one (dispatch.c). */
 void pvk_evtchn_handle_port(pvk_evtchn_port_t port, unsigned int cpu);
-/* Waits (bounded) until no CPU but the caller runs port's handler. */
-void pvk_evtchn_wait_dispatch_end(pvk_evtchn_port_t port);
+/* Waits (bounded) until no CPU but the caller runs port's handler: 0, or
+ * -PVK_XEN_ETIMEDOUT (logged) when one still runs it after 1 s: its arg
+ * is still in use then. */
+int pvk_evtchn_wait_dispatch_end(pvk_evtchn_port_t port);
 /* Ends a flood hold-off of s early (set_handler): 0 when none. */
 void pvk_evtchn_end_hold(struct pvk_evtchn_slot *s);
+/* Ends every hold-off cpu (going down) has; forgets its armed release. */
+void pvk_evtchn_release_cpu(unsigned int cpu);
 /* Reset of the per-CPU dispatch state (init). */
 void pvk_evtchn_dispatch_reset(void);
 

@@ -352,7 +352,7 @@ static int free_tables(struct to_free *f)
 	/* Nonzero: the unhooks failed, Xen may still use them. */
 	int still_used = pvk_mmu_flush_queue(), rc, rc2;
 
-	pvk_smp_online_mask(&online);
+	pvk_smp_tlb_mask(&online);
 	pvk_tlb_gather_init(&gather, &online, free_table);
 	rc = still_used;
 	for (unsigned int i = 0; i < f->n; i++) {

@@ -114,7 +114,7 @@ int pvk_mmu_shootdown(unsigned long va)
 {
 	struct pvk_cpumask online;
 
-	pvk_smp_online_mask(&online);
+	pvk_smp_tlb_mask(&online);
 	if (online.bits == pvk_cpumask_of(pvk_port_cpu_id()).bits)
 		return va == PVK_TLB_FLUSH_ALL ? pvk_mmu_flush_tlb_local() :
 						 pvk_mmu_invlpg_local(va);
@@ -125,7 +125,7 @@ int pvk_mmu_shootdown_others(void)
 {
 	struct pvk_cpumask online;
 
-	pvk_smp_online_mask(&online);
+	pvk_smp_tlb_mask(&online);
 	if (online.bits == pvk_cpumask_of(pvk_port_cpu_id()).bits)
 		return 0;
 	return pvk_smp_flush_tlb(&online, PVK_TLB_FLUSH_ALL);

@@ -7,7 +7,8 @@
  * Xen keeps a trap table, GDT and kernel stack per vCPU; so does this
  * file (indexed by pvk_port_cpu_id()), and a vCPU started by
  * pvops/smp_xen.c begins with the trap table and GDT its starter loaded
- * last (pvk_xen_cpu_fill_context()).
+ * last, or inherited itself if it was started by the kit and never
+ * loaded its own (pvk_xen_cpu_fill_context()).
  */
 #include <pvkit/hypercall.h>
 #include <pvkit/log.h>
@@ -172,10 +173,20 @@ static int xen_load_gdt(void *table, unsigned int entries)
 	return rc;
 }
 
-void pvk_xen_cpu_fill_context(struct pvk_vcpu_guest_context *c)
+void pvk_xen_cpu_fill_context(struct pvk_vcpu_guest_context *c, unsigned int cpu)
 {
 	const struct xen_cpu_state *s = this_cpu();
+	struct xen_cpu_state *n = &cpu_state[cpu];
 
+	/* The new vCPU's record is what its context gives it, so that a
+	 * vCPU it starts in turn (a start from any online CPU) passes on
+	 * the same trap table and GDT, not an empty record. The TSS is the
+	 * host's per-CPU one: not inherited. */
+	if (n != s) {
+		__builtin_memcpy(n->trap_table, s->trap_table, sizeof(n->trap_table));
+		n->gdt_frame = s->gdt_frame;
+		n->gdt_entries = s->gdt_entries;
+	}
 	/* Xen's trap_ctxt is indexed by vector; the table set_trap_table
 	 * took is a list ended by a zero address. */
 	for (unsigned int i = 0; i < NR_VECTORS && s->trap_table[i].address; i++)

@@ -48,8 +48,8 @@ struct pvk_smp_world;
 extern const struct pvk_smp_world pvk_xen_smp_world;
 struct pvk_vcpu_guest_context;
 /* cpu_xen.c: a new vCPU's trap table and GDT: the calling vCPU's last
- * load_idt and load_gdt. */
-void pvk_xen_cpu_fill_context(struct pvk_vcpu_guest_context *c);
+ * load_idt and load_gdt (or what it inherited), recorded as cpu's too. */
+void pvk_xen_cpu_fill_context(struct pvk_vcpu_guest_context *c, unsigned int cpu);
 /* xen_callbacks.c: a new vCPU's event, failsafe and syscall callbacks. */
 void pvk_xen_callbacks_fill_context(struct pvk_vcpu_guest_context *c);
 

@@ -26,7 +26,8 @@
  * not begun (a CPU already running ignores it). One start at a time: the
  * trampoline's data and pvk_native_ap_params are single, so cpu_start
  * waits (bounded) until the new CPU has read them, and says how far it
- * got if it never does.
+ * got if it never does; then it INITs the CPU back to wait-for-SIPI
+ * before another start may change them (abandon()).
  */
 #include <pvkit/log.h>
 #include <pvkit/port.h>
@@ -55,7 +56,9 @@
 #define EFER_SCE		(1ULL << 0)
 #define EFER_LME		(1ULL << 8)
 #define EFER_NXE		(1ULL << 11)
+#define CR4_LA57		(1UL << 12)
 #define CR4_OSXSAVE		(1UL << 18)
+#define MSR_PAT			0x277u
 
 #define PTE_P_RW		0x003ULL
 #define PTE_LARGE		0x080ULL
@@ -67,6 +70,10 @@
 #define ICR_TIMEOUT_NS		(100 * MS)
 #define ARRIVE_TIMEOUT_NS	(PVK_SMP_START_TIMEOUT_NS / 2)
 #define FLUSH_TIMEOUT_NS	(2000 * MS)
+/* smp.arrived: the new CPU and a starter that gave up race with one CAS. */
+#define ARRIVE_WAITING		0
+#define ARRIVE_ARRIVED		1	/* the new CPU read the params: it goes on */
+#define ARRIVE_ABANDONED	2	/* the starter timed out: the CPU must not */
 /* Low memory the SIPI can name and that is RAM on a PC: below the EBDA/VGA. */
 #define LOW_LIMIT		0xa0000u
 
@@ -81,8 +88,10 @@ static struct {
 	uint8_t ipi_vector;
 	uint32_t svr;		/* the boot CPU's, for new CPUs */
 	uint64_t xcr0;		/* the boot CPU's, if CR4.OSXSAVE */
+	uint64_t pat;		/* the boot CPU's IA32_PAT, if it has one */
+	bool has_pat;
 	int start_busy;		/* one start at a time */
-	int arrived;		/* the started CPU read the params */
+	int arrived;		/* ARRIVE_*: the started CPU's claim vs the starter's give-up */
 	bool halted[PVK_MAX_CPUS];
 } smp;
 
@@ -178,7 +187,6 @@ static uint64_t read_seg(int which)
 int pvk_native_smp_init(const uint32_t *apic_ids, unsigned int n,
 			void *low_va, uint32_t low_phys, uint8_t ipi_vector)
 {
-	extern const uint32_t pvk_native_tramp32_off, pvk_native_tramp64_off;
 	size_t tramp_len = (size_t)(pvk_native_tramp_end - pvk_native_tramp_start);
 	uint8_t *low = low_va;
 	uint64_t efer, *pml4, *pdpt, *pd;
@@ -229,6 +237,10 @@ int pvk_native_smp_init(const uint32_t *apic_ids, unsigned int n,
 			(void *)pvk_native_ap_start64);
 		return -PVK_XEN_EINVAL;
 	}
+	if (read_cr4() & CR4_LA57) {
+		pvk_err("pvops native smp: 5-level paging (CR4.LA57) is not supported: the trampoline builds 4-level tables and long mode cannot switch");
+		return -PVK_XEN_EINVAL;
+	}
 	if (pvk_read_msr_safe(MSR_EFER, &efer))
 		return -PVK_XEN_EIO;
 
@@ -267,6 +279,9 @@ int pvk_native_smp_init(const uint32_t *apic_ids, unsigned int n,
 		__asm__ __volatile__("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
 		smp.xcr0 = ((uint64_t)hi << 32) | lo;
 	}
+	/* Memory types must agree across CPUs (a host's write-combining PAT
+	 * entry would otherwise be write-back elsewhere). */
+	smp.has_pat = !pvk_read_msr_safe(MSR_PAT, &smp.pat);
 	smp.ready = true;
 	pvk_info("pvops native smp: %u CPUs (boot APIC id %u), trampoline at 0x%x, IPI vector %u",
 		 n, self, low_phys, ipi_vector);
@@ -274,7 +289,7 @@ int pvk_native_smp_init(const uint32_t *apic_ids, unsigned int n,
 }
 
 /* smp/'s native steps: the count we were given, and "down" = in the halt
- * loop of stop_self. The rest (the APIC of a new CPU) is done by
+ * loop of stop_self, or reset by INIT after a failed start (abandon()). The rest (the APIC of a new CPU) is done by
  * pvk_native_ap_arrived() before the host's entry. */
 static int native_world_init(unsigned int *nr)
 {
@@ -292,17 +307,34 @@ const struct pvk_smp_world pvk_native_smp_world = {
 	.is_down = native_world_is_down,
 };
 
-/* On the new CPU, on its stack, before the host's entry (irqs off). */
+static __pvk_noreturn void halt_forever(void)
+{
+	for (;;)
+		__asm__ __volatile__("cli; hlt" : : : "memory");
+}
+
+/*
+ * On the new CPU, on its stack, before the host's entry (irqs off). If
+ * its starter already gave up, it halts instead of running the host's
+ * entry: the starter INITs it next (native_cpu_start), and the stack may
+ * be the host's to free once that start returned.
+ */
 void pvk_native_ap_arrived(void)
 {
+	int waiting = ARRIVE_WAITING;
+
+	if (!__atomic_compare_exchange_n(&smp.arrived, &waiting, ARRIVE_ARRIVED, false,
+					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		halt_forever();
 	if (read_cr4() & CR4_OSXSAVE)
 		__asm__ __volatile__("xsetbv" : : "c"(0), "a"((uint32_t)smp.xcr0),
 				     "d"((uint32_t)(smp.xcr0 >> 32)));
+	if (smp.has_pat)
+		pvk_write_msr_safe(MSR_PAT, smp.pat);
 	/* After INIT the APIC is software-disabled: no fixed interrupts. */
 	apic_write(APIC_SVR, smp.svr);
 	apic_write(APIC_TPR, 0);
 	PVK_WRITE_ONCE(*(volatile uint32_t *)(smp.low + TD_STAGE), STAGE_KIT);
-	__atomic_store_n(&smp.arrived, 1, __ATOMIC_RELEASE);
 }
 
 static const char *stage_name(uint32_t stage)
@@ -314,6 +346,36 @@ static const char *stage_name(uint32_t stage)
 	case STAGE_LONG: return "stopped in long mode on the temporary page tables";
 	default: return "stopped in the kit's code";
 	}
+}
+
+/*
+ * A start that failed leaves the CPU in a known state before the params
+ * may change: it may still be on its way through the trampoline (a slow
+ * SIPI) and would otherwise run the next start's entry on the next
+ * start's stack. The CAS tells a CPU that reaches pvk_native_ap_arrived()
+ * from now on to halt, and INIT (accepted before we return) puts it back
+ * into wait-for-SIPI wherever it is, so the next start begins clean. Then
+ * it is down, as after stop_self. False if the CPU won the race: it
+ * arrived between the timeout and the CAS, has read its params and goes
+ * on to the host's entry, so the start did succeed after all.
+ */
+static bool abandon(unsigned int cpu, uint32_t apic_id)
+{
+	int waiting = ARRIVE_WAITING;
+
+	if (!__atomic_compare_exchange_n(&smp.arrived, &waiting, ARRIVE_ABANDONED, false,
+					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+		pvk_warn("pvops native smp: CPU %u arrived just after the timeout: started", cpu);
+		return false;
+	}
+	if (icr_send(apic_id, ICR_INIT | ICR_ASSERT))
+		pvk_err("pvops native smp: CPU %u (APIC id %u) may still run the failed start's entry",
+			cpu, apic_id);
+	else
+		delay_ns(INIT_DELAY_NS);
+	__atomic_store_n(&smp.halted[cpu], true, __ATOMIC_RELEASE);
+	pvk_info("pvops native smp: CPU %u reset by INIT after its failed start: down", cpu);
+	return true;
 }
 
 static int native_cpu_start(unsigned int cpu, const struct pvk_cpu_boot *boot)
@@ -332,6 +394,11 @@ static int native_cpu_start(unsigned int cpu, const struct pvk_cpu_boot *boot)
 	if (!cpu || cpu >= smp.n || !boot || !boot->entry || (boot->stack_top & 15)) {
 		pvk_err("pvops native smp: cpu_start(%u): want CPU 1..%u, an entry, a 16-byte aligned stack",
 			cpu, smp.n - 1);
+		return -PVK_XEN_EINVAL;
+	}
+	if (read_cr4() & CR4_LA57) {
+		pvk_err("pvops native smp: cpu_start(%u) with 5-level paging (CR4.LA57): not supported",
+			cpu);
 		return -PVK_XEN_EINVAL;
 	}
 	if (cr3 >> 32) {
@@ -359,7 +426,7 @@ static int native_cpu_start(unsigned int cpu, const struct pvk_cpu_boot *boot)
 	*(volatile uint64_t *)(smp.low + TD_BOOT_CR3) = cr3;
 	stage = (volatile uint32_t *)(smp.low + TD_STAGE);
 	*stage = STAGE_NONE;
-	__atomic_store_n(&smp.arrived, 0, __ATOMIC_RELEASE);
+	__atomic_store_n(&smp.arrived, ARRIVE_WAITING, __ATOMIC_RELEASE);
 	__atomic_store_n(&smp.halted[cpu], false, __ATOMIC_RELEASE);
 
 	sipi = ICR_STARTUP | ICR_ASSERT | (smp.low_phys >> 12);
@@ -374,7 +441,7 @@ static int native_cpu_start(unsigned int cpu, const struct pvk_cpu_boot *boot)
 			rc = icr_send(apic_id, sipi);
 	}
 	t0 = pvk_native_clock_ns();
-	while (!rc && !__atomic_load_n(&smp.arrived, __ATOMIC_ACQUIRE)) {
+	while (!rc && __atomic_load_n(&smp.arrived, __ATOMIC_ACQUIRE) == ARRIVE_WAITING) {
 		if (pvk_native_clock_ns() - t0 > ARRIVE_TIMEOUT_NS) {
 			pvk_err("pvops native smp: CPU %u (APIC id %u) %s (stage %u) after %llu ms",
 				cpu, apic_id, stage_name(*stage), *stage,
@@ -383,6 +450,8 @@ static int native_cpu_start(unsigned int cpu, const struct pvk_cpu_boot *boot)
 		}
 		__asm__ __volatile__("pause");
 	}
+	if (rc == -PVK_XEN_ETIMEDOUT && !abandon(cpu, apic_id))
+		rc = 0;
 	__atomic_store_n(&smp.start_busy, 0, __ATOMIC_RELEASE);
 	return rc;
 }
@@ -423,9 +492,14 @@ static int native_send_ipi(const struct pvk_cpumask *cpus)
 	return rc;
 }
 
+/*
+ * The va travels in the argument pointer's value itself, not through
+ * memory: a target that took the request late, after the caller's call
+ * timed out and its frame was reused, still flushes the right address.
+ */
 static void flush_here(void *arg)
 {
-	unsigned long va = *(const unsigned long *)arg;
+	unsigned long va = (unsigned long)arg;
 
 	if (va == PVK_TLB_FLUSH_ALL)
 		pvk_pvops.mmu.flush_tlb_local();
@@ -433,18 +507,26 @@ static void flush_here(void *arg)
 		pvk_pvops.mmu.flush_tlb_one(va);
 }
 
+/*
+ * Irqs off from the CPU id to the end: a caller in thread context moved
+ * to another CPU between the read and the flush would flush the wrong CPU
+ * locally and leave its old one out of the call.
+ */
 static int native_flush_tlb(const struct pvk_cpumask *cpus, unsigned long va)
 {
 	struct pvk_cpumask others = *cpus;
+	unsigned long flags = pvk_irq_save();
 	unsigned int self = pvk_port_cpu_id();
+	int rc = 0;
 
 	if (pvk_cpumask_test(cpus, self)) {
-		flush_here(&va);
+		flush_here((void *)va);
 		pvk_cpumask_clear(&others, self);
 	}
-	if (pvk_cpumask_empty(&others))
-		return 0;
-	return pvk_smp_call(&others, flush_here, &va, FLUSH_TIMEOUT_NS);
+	if (!pvk_cpumask_empty(&others))
+		rc = pvk_smp_call(&others, flush_here, (void *)va, FLUSH_TIMEOUT_NS);
+	pvk_restore_fl(flags);
+	return rc;
 }
 
 void pvk_native_ipi_interrupt(void)

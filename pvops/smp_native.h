@@ -88,6 +88,8 @@ PVK_BUILD_BUG_ON(__builtin_offsetof(struct pvk_native_ap_params, arg) != AP_ARG)
 
 /* smp_trampoline.S */
 extern const uint8_t pvk_native_tramp_start[], pvk_native_tramp_end[];
+/* Offsets of the 32- and 64-bit parts in the copy (the far jumps' targets). */
+extern const uint32_t pvk_native_tramp32_off, pvk_native_tramp64_off;
 void pvk_native_ap_start64(void);
 extern struct pvk_native_ap_params pvk_native_ap_params;
 /* smp_native.c: called by pvk_native_ap_start64 on the new stack. */

@@ -17,10 +17,16 @@
  *   64-bit | jump to pvk_native_ap_start64, in the kit's image: mapped by
  *          | the copied slots, as it is on the boot CPU
  *
- * pvk_native_ap_start64 then leaves the temporary tables (boot CR4, CR3,
- * CR0), loads the boot CPU's GDT and IDT and segments, sets MSR_GS_BASE,
- * switches to the new stack, calls pvk_native_ap_arrived() (smp_native.c)
- * and calls the host's entry with its argument. Each stage writes its
+ * pvk_native_ap_start64 then takes the boot CPU's control registers in
+ * the order the SDM's checks allow: CR0 first (it clears INIT's CD/NW and
+ * sets WP, which CR4.CET requires), then CR4 (PCIDE may be set only while
+ * CR3's low 12 bits are 0: the temporary PML4's are), then CR3, which
+ * leaves the temporary tables. CR4.LA57 cannot change in long mode and
+ * the copy above reads a PML4, so a boot CPU with 5-level paging is
+ * refused in C before any start. It loads the boot CPU's GDT and IDT and
+ * segments, sets MSR_GS_BASE, switches to the new stack, calls
+ * pvk_native_ap_arrived() (smp_native.c: XCR0, IA32_PAT, the APIC) and
+ * calls the host's entry with its argument. Each stage writes its
  * number (smp_native.h) so that a CPU that never arrives is reported with
  * where it stopped.
  */
@@ -118,12 +124,12 @@ pvk_native_ap_start64:
 	movq	AP_STACK(%rbp), %r12
 	movq	AP_ENTRY(%rbp), %r13
 	movq	AP_ARG(%rbp), %r14
+	movq	AP_CR0(%rbp), %rax
+	movq	%rax, %cr0			/* before CR4: CET needs WP */
 	movq	AP_CR4(%rbp), %rax
-	movq	%rax, %cr4
+	movq	%rax, %cr4			/* before CR3: PCIDE needs CR3[11:0] = 0 */
 	movq	AP_CR3(%rbp), %rax
 	movq	%rax, %cr3			/* the low pages may be unmapped now */
-	movq	AP_CR0(%rbp), %rax
-	movq	%rax, %cr0
 	movq	%r12, %rsp			/* the new stack (boot tables) */
 	lgdt	AP_GDT(%rbp)
 	lidt	AP_IDT(%rbp)

@@ -8,8 +8,10 @@
  * A vCPU is initialised once: Xen refuses a second VCPUOP_initialise
  * (-EEXIST) and a stopped vCPU keeps its context. So a vCPU stops in
  * stop_self with VCPUOP_down on itself, and when VCPUOP_up wakes it, the
- * hypercall returns there and it jumps to the boot that cpu_start left in
- * restart[cpu]: that start's stack, GS base and entry.
+ * hypercall returns there, it flushes its TLB and goes to xen_cpu_wake()
+ * on its own wake stack, where its first start also begins: both take
+ * the boot that cpu_start left in restart[cpu] (that start's stack, GS
+ * base and entry).
  */
 #include <pvkit/events.h>
 #include <pvkit/hypercall.h>
@@ -29,10 +31,15 @@
 
 /* Xen reads the vcpumask of MMUEXT_*_MULTI as a bitmap of the domain's
  * max vCPUs: our words beyond PVK_MAX_CPUS stay 0. Domains with more
- * vCPUs than this are driven with their first PVK_MAX_CPUS only and the
- * mask would be too short: counting stops here and says so. */
+ * vCPUs than PVK_MAX_CPUS are driven with their first PVK_MAX_CPUS only;
+ * beyond XEN_MAX_COUNT the mask would be too short and init refuses
+ * (the kit then runs on one CPU, whose flushes are local). */
 #define XEN_MASK_WORDS	16
 #define XEN_MAX_COUNT	(XEN_MASK_WORDS * 64)
+
+/* The 64-bit PV hypervisor hole, which no guest va flush may name. */
+#define XEN_HOLE_START	0xffff800000000000UL
+#define XEN_HOLE_END	0xffff880000000000UL
 
 /* The stack a new or restarted vCPU begins on holds nothing: this sets
  * up the C call (return address slot, %rsp % 16 == 8 at entry) and traps
@@ -53,9 +60,42 @@ static pvk_evtchn_port_t ipi_port[PVK_MAX_CPUS];
 static uint64_t ipi_bound;			/* bit cpu: ipi_port[cpu] valid */
 static uint64_t initialised;			/* bit cpu: VCPUOP_initialise done */
 
-/* cpu_start's boot for a vCPU waiting in stop_self; written before
- * VCPUOP_up, read by that vCPU after its VCPUOP_down returns. */
+/* cpu_start's boot for the vCPU it wakes; written before every
+ * VCPUOP_up, read by that vCPU in xen_cpu_wake(). */
 static struct pvk_cpu_boot restart[PVK_MAX_CPUS];
+
+/* Each vCPU's own small stack for xen_cpu_wake(): the kit's, so that
+ * neither a first start nor a restart runs on a stack the host gave to
+ * an earlier start (it may have been freed). */
+#define WAKE_STACK	2048
+static uint8_t wake_stack[PVK_MAX_CPUS][WAKE_STACK] __attribute__((aligned(16)));
+
+static unsigned long wake_stack_top(unsigned int cpu)
+{
+	return (unsigned long)&wake_stack[cpu][WAKE_STACK];
+}
+
+/*
+ * Where every start of a vCPU begins, on its wake stack: the first one
+ * (VCPUOP_initialise's context points here) and each restart (stop_self
+ * comes here once VCPUOP_up woke it). It takes the boot of the start that
+ * woke it from restart[cpu], so a start that follows a failed VCPUOP_up
+ * still runs its own boot, not the one the context was made with.
+ */
+static __pvk_noreturn __attribute__((used)) void xen_cpu_wake(unsigned long cpu)
+{
+	struct pvk_cpu_boot b;
+
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	b = restart[cpu];
+	if (pvk_hyp_set_segment_base(PVK_SEGBASE_GS_KERNEL, b.gs_base) ||
+	    pvk_hyp_stack_switch(PVK_FLAT_KERNEL_SS, b.stack_top))
+		pvk_port_panic("smp xen: started vCPU cannot load its GS base or stack");
+	__asm__ __volatile__("movq %0, %%rsp\n\t"
+			     "jmp pvk_xen_cpu_entry"
+			     : : "r"(b.stack_top), "D"(b.arg), "S"(b.entry) : "memory");
+	__builtin_unreachable();
+}
 
 /* Big (5 KiB) and used under smp/'s start lock only: one for all. */
 static struct pvk_vcpu_guest_context start_ctx;
@@ -103,8 +143,14 @@ static int xen_smp_init(unsigned int *nr)
 		if (id && rc == 1 && id < PVK_MAX_CPUS)
 			pvk_warn("smp xen: vCPU %u is already up (not started by the kit)", id);
 	}
-	if (id == XEN_MAX_COUNT)
-		pvk_warn("smp xen: counted %u vCPUs and stopped", id);
+	if (id == XEN_MAX_COUNT) {
+		/* Xen reads a MULTI flush's vcpumask for all the domain's
+		 * vCPUs: ours is XEN_MASK_WORDS words, so more vCPUs would
+		 * make it read past it. */
+		pvk_err("smp xen: %u or more vCPUs: the kit's vcpumask covers %u only; one CPU",
+			id, XEN_MAX_COUNT);
+		return -PVK_XEN_E2BIG;
+	}
 	xen_vcpus = id ? id : 1;
 	*nr = xen_vcpus;
 	err = pvk_xen_vcpu_info_prepare(0);
@@ -188,17 +234,19 @@ const struct pvk_smp_world pvk_xen_smp_world = {
  * as descriptor pages. Not VGCF_online: Xen then leaves the vCPU down
  * until VCPUOP_up, the one way that also restarts it later.
  */
-static void fill_context(struct pvk_vcpu_guest_context *c, const struct pvk_cpu_boot *boot)
+static void fill_context(struct pvk_vcpu_guest_context *c, unsigned int cpu,
+			 const struct pvk_cpu_boot *boot)
 {
 	__builtin_memset(c, 0, sizeof(*c));
 	/* The failsafe and syscall callbacks mask events on entry on the
 	 * boot vCPU (CALLBACKF_mask_events); these flags say the same. */
 	c->flags = PVK_VGCF_in_kernel | PVK_VGCF_failsafe_disables_events |
 		   PVK_VGCF_syscall_disables_events;
-	c->user_regs.rip = (uint64_t)(unsigned long)pvk_xen_cpu_entry;
-	c->user_regs.rsp = boot->stack_top;
-	c->user_regs.rdi = boot->arg;
-	c->user_regs.rsi = (uint64_t)(unsigned long)boot->entry;
+	/* xen_cpu_wake(cpu) on its wake stack, as if called (%rsp % 16 ==
+	 * 8 at a function's entry); it takes the boot from restart[cpu]. */
+	c->user_regs.rip = (uint64_t)(unsigned long)xen_cpu_wake;
+	c->user_regs.rsp = wake_stack_top(cpu) - 8;
+	c->user_regs.rdi = cpu;
 	c->user_regs.cs = PVK_FLAT_KERNEL_CS;
 	c->user_regs.ss = PVK_FLAT_KERNEL_SS;
 	/* IF is Xen's business (it forces the real one on); the guest's
@@ -207,12 +255,12 @@ static void fill_context(struct pvk_vcpu_guest_context *c, const struct pvk_cpu_
 	 * boot vCPU of a domU. Bit 1 is the always-one flag. */
 	c->user_regs.rflags = 0x2;
 	c->kernel_ss = PVK_FLAT_KERNEL_SS;
-	c->kernel_sp = boot->stack_top;
+	c->kernel_sp = wake_stack_top(cpu);	/* xen_cpu_wake switches it */
 	/* Xen's cr3 format for 64-bit guests: the root's machine address. */
 	c->ctrlreg[3] = pvk_pvops.mmu.read_cr3();
 	c->gs_base_kernel = boot->gs_base;
 	/* Trap table and GDT: what this (the starting) vCPU loaded last. */
-	pvk_xen_cpu_fill_context(c);
+	pvk_xen_cpu_fill_context(c, cpu);
 	pvk_xen_callbacks_fill_context(c);
 }
 
@@ -220,12 +268,11 @@ static int xen_cpu_start(unsigned int cpu, const struct pvk_cpu_boot *boot)
 {
 	long rc;
 
-	if (initialised & (1ULL << cpu)) {
-		/* It waits in stop_self: give it the new boot, then wake it. */
-		restart[cpu] = *boot;
-		__atomic_thread_fence(__ATOMIC_RELEASE);
-	} else {
-		fill_context(&start_ctx, boot);
+	/* Its boot, taken by xen_cpu_wake() on either path. */
+	restart[cpu] = *boot;
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	if (!(initialised & (1ULL << cpu))) {
+		fill_context(&start_ctx, cpu, boot);
 		rc = pvk_hyp_vcpu_op(PVK_VCPUOP_initialise, cpu, &start_ctx);
 		if (rc) {
 			pvk_err("smp xen: VCPUOP_initialise(%u) failed: %ld (%s)%s", cpu, rc,
@@ -237,28 +284,31 @@ static int xen_cpu_start(unsigned int cpu, const struct pvk_cpu_boot *boot)
 	}
 	rc = pvk_hyp_vcpu_op(PVK_VCPUOP_up, cpu, NULL);
 	if (rc)
-		pvk_err("smp xen: VCPUOP_up(%u) failed: %ld (%s)", cpu, rc, pvk_xen_errno_name(rc));
+		pvk_err("smp xen: VCPUOP_up(%u) failed: %ld (%s); it stays initialised, never up: a next start wakes it with its own boot",
+			cpu, rc, pvk_xen_errno_name(rc));
 	return (int)rc;
 }
 
 static __pvk_noreturn void xen_stop_self(void)
 {
 	unsigned int cpu = pvk_port_cpu_id();
-	struct pvk_cpu_boot b;
 	long rc;
 
 	rc = pvk_hyp_vcpu_op(PVK_VCPUOP_down, cpu, NULL);
 	if (rc)
 		pvk_port_panic("smp xen: VCPUOP_down on itself failed");
-	/* VCPUOP_up woke us: take the boot cpu_start left. */
-	__atomic_thread_fence(__ATOMIC_ACQUIRE);
-	b = restart[cpu];
-	if (pvk_hyp_set_segment_base(PVK_SEGBASE_GS_KERNEL, b.gs_base) ||
-	    pvk_hyp_stack_switch(PVK_FLAT_KERNEL_SS, b.stack_top))
-		pvk_port_panic("smp xen: restarted vCPU cannot load its GS base or stack");
+	/* VCPUOP_up woke us. Nothing reloaded %cr3: if the physical CPU
+	 * only idled since, Xen switches back lazily, and while we were
+	 * down the shootdowns left us out, so our TLB and paging-structure
+	 * caches may name page tables and frames freed meanwhile. Flush
+	 * them before anything else walks the page tables. */
+	if (pvk_mmu_flush_tlb_local())
+		pvk_port_panic("smp xen: restarted vCPU cannot flush its TLB");
+	/* Off the dying thread's stack at once (the host may reuse it
+	 * once this CPU is started again): the kit's wake stack. */
 	__asm__ __volatile__("movq %0, %%rsp\n\t"
-			     "jmp pvk_xen_cpu_entry"
-			     : : "r"(b.stack_top), "D"(b.arg), "S"(b.entry) : "memory");
+			     "call xen_cpu_wake"
+			     : : "r"(wake_stack_top(cpu)), "D"((unsigned long)cpu) : "memory");
 	__builtin_unreachable();
 }
 
@@ -295,8 +345,16 @@ static int xen_flush_tlb(const struct pvk_cpumask *cpus, unsigned long va)
 		if (rc)
 			return rc;
 	}
-	if (va != PVK_TLB_FLUSH_ALL)
+	if (va != PVK_TLB_FLUSH_ALL) {
+		/* Xen ignores (returns 0 for) an INVLPG_MULTI of a va that is
+		 * not a guest address: non-canonical or in its own hole. */
+		if ((unsigned long)((long)va >> 47) + 1 > 1 ||
+		    (va >= XEN_HOLE_START && va < XEN_HOLE_END)) {
+			pvk_err("smp xen: TLB flush of 0x%lx: not a guest address", va);
+			return -PVK_XEN_EINVAL;
+		}
 		op.arg1.linear_addr = va;
+	}
 	op.arg2.vcpumask = mask;
 	return (int)pvk_hyp_mmuext_op(&op, 1, NULL, PVK_DOMID_SELF);
 }

@@ -16,6 +16,9 @@
 
 pvk_syscall_handler_t pvk_xen_syscall_handler;
 
+/* The boot vCPU has the failsafe callback: new vCPUs get it too. */
+static bool failsafe_registered;
+
 static int register_one(uint16_t type, const char *name, void (*entry)(void))
 {
 	struct pvk_callback_register cb = {
@@ -43,18 +46,23 @@ int pvk_xen_callbacks_register(pvk_syscall_handler_t handler)
 	rc = register_one(PVK_CALLBACKTYPE_syscall, "syscall", pvk_xen_syscall_entry);
 	if (rc)
 		return rc;
-	return register_one(PVK_CALLBACKTYPE_failsafe, "failsafe", pvk_xen_failsafe_entry);
+	rc = register_one(PVK_CALLBACKTYPE_failsafe, "failsafe", pvk_xen_failsafe_entry);
+	if (!rc)
+		PVK_WRITE_ONCE(failsafe_registered, true);
+	return rc;
 }
 
 /* The boot vCPU registered them with CALLBACKOP_register; a new vCPU gets
- * them in its VCPUOP_initialise context (smp_xen.c sets the matching
- * "disables events" flags). The syscall callback only if the host gave a
- * handler: without one a syscall from user mode is Xen's #GP, as on the
- * boot vCPU. */
+ * the same ones in its VCPUOP_initialise context (smp_xen.c sets the
+ * matching "disables events" flags): the failsafe callback if the boot
+ * vCPU registered it, the syscall callback if the host gave a handler
+ * (without one a syscall from user mode is Xen's #GP, as on the boot
+ * vCPU). */
 void pvk_xen_callbacks_fill_context(struct pvk_vcpu_guest_context *c)
 {
 	c->event_callback_eip = pvk_evtchn_upcall_address();
-	c->failsafe_callback_eip = (uint64_t)(unsigned long)pvk_xen_failsafe_entry;
+	if (PVK_READ_ONCE(failsafe_registered))
+		c->failsafe_callback_eip = (uint64_t)(unsigned long)pvk_xen_failsafe_entry;
 	if (pvk_xen_syscall_handler)
 		c->syscall_callback_eip = (uint64_t)(unsigned long)pvk_xen_syscall_entry;
 }

@@ -67,15 +67,39 @@ static void log_unanswered(const char *what, uint64_t todo, void (*fn)(void *))
 		(void *)fn, pvk_port_cpu_id(), what, list);
 }
 
-/* Polls until (*todo & mask) == 0, serving our own inbox; false on timeout. */
-static bool wait_answers(uint64_t *todo, uint64_t deadline)
+/* Withdraws self's request from cpu's inbox; true if it was still there
+ * (cpu never took it, so it will not run fn: its todo bit goes). A CPU
+ * that took it with its exchange runs fn and clears the bit itself. */
+static bool withdraw(struct call_slot *s, unsigned int self, unsigned int cpu)
+{
+	uint64_t was = __atomic_fetch_and(&inbox[cpu].callers, ~(1ULL << self),
+					  __ATOMIC_ACQ_REL);
+
+	if (!(was & (1ULL << self)))
+		return false;
+	__atomic_fetch_and(&s->todo, ~(1ULL << cpu), __ATOMIC_RELEASE);
+	return true;
+}
+
+/* Polls until s->todo is 0, serving our own inbox; false on timeout.
+ * A target that went offline meanwhile answered in its die_here if it
+ * took the request, else never will: that one is withdrawn, not waited
+ * for. */
+static bool wait_answers(struct call_slot *s, unsigned int self, uint64_t deadline)
 {
 	unsigned int spins = 0;
+	uint64_t todo;
 
-	while (__atomic_load_n(todo, __ATOMIC_ACQUIRE)) {
+	while ((todo = __atomic_load_n(&s->todo, __ATOMIC_ACQUIRE))) {
+		uint64_t gone = todo & ~pvk_smp_online_bits();
+
+		while (gone) {
+			withdraw(s, self, (unsigned int)__builtin_ctzll(gone));
+			gone &= gone - 1;
+		}
 		pvk_smp_call_serve();
 		if ((int64_t)(pvk_clock_ns() - deadline) > 0)
-			return !__atomic_load_n(todo, __ATOMIC_ACQUIRE);
+			return !__atomic_load_n(&s->todo, __ATOMIC_ACQUIRE);
 		/* Short answers come within a few microseconds: spin a while
 		 * before giving the physical CPU away. */
 		if (++spins > 64)
@@ -89,9 +113,9 @@ static bool wait_answers(uint64_t *todo, uint64_t deadline)
 int pvk_smp_call(const struct pvk_cpumask *cpus, void (*fn)(void *arg),
 		 void *arg, uint64_t timeout_ns)
 {
-	unsigned int self = pvk_port_cpu_id();
-	struct call_slot *s = &slots[self];
 	uint64_t deadline = pvk_clock_ns() + timeout_ns;
+	struct call_slot *s;
+	unsigned int self;
 	struct pvk_cpumask others;
 	unsigned long flags;
 	uint64_t late;
@@ -101,8 +125,12 @@ int pvk_smp_call(const struct pvk_cpumask *cpus, void (*fn)(void *arg),
 	if (!fn)
 		return -PVK_XEN_EINVAL;
 	flags = pvk_irq_save();
+	/* Our CPU only now: with irqs on the caller could still move, and
+	 * the slot and inbox bit must be this CPU's for the whole call. */
+	self = pvk_port_cpu_id();
+	s = &slots[self];
 	/* A target of our last, timed-out call may still be running it. */
-	if (!wait_answers(&s->todo, deadline)) {
+	if (!wait_answers(s, self, deadline)) {
 		log_unanswered("the previous call still runs there", s->todo, s->fn);
 		pvk_restore_fl(flags);
 		return -PVK_XEN_ETIMEDOUT;
@@ -115,23 +143,30 @@ int pvk_smp_call(const struct pvk_cpumask *cpus, void (*fn)(void *arg),
 		pvk_for_each_cpu(cpu, &others)
 			__atomic_fetch_or(&inbox[cpu].callers, 1ULL << self, __ATOMIC_SEQ_CST);
 		/* A CPU that went offline meanwhile answered in its die_here
-		 * or never took the bit: the wait below sorts it out. */
-		pvk_smp_send_ipi_mask(&others, PVK_IPI_KIT);
+		 * or never took the bit: the wait withdraws it. One the IPI
+		 * could not reach (offline by now) is withdrawn at once. */
+		if (pvk_smp_send_ipi_mask(&others, PVK_IPI_KIT))
+			pvk_for_each_cpu(cpu, &others)
+				if (!pvk_smp_cpu_online(cpu))
+					withdraw(s, self, cpu);
 	}
 	if (pvk_cpumask_test(cpus, self) && pvk_smp_cpu_online(self)) {
 		fn(arg);
 		pvk_smp_count(&pvk_smp_stats_of(self)->calls_served);
 	}
-	if (!pvk_cpumask_empty(&others) && !wait_answers(&s->todo, deadline)) {
+	if (!pvk_cpumask_empty(&others) && !wait_answers(s, self, deadline)) {
 		/* Withdraw from the CPUs that did not take the request yet;
-		 * those that took it finish it (the slot stays busy). */
-		late = __atomic_load_n(&s->todo, __ATOMIC_ACQUIRE);
-		pvk_for_each_cpu(cpu, &others) {
-			uint64_t was = __atomic_fetch_and(&inbox[cpu].callers, ~(1ULL << self),
-							  __ATOMIC_ACQ_REL);
-
-			if (was & (1ULL << self))
-				__atomic_fetch_and(&s->todo, ~(1ULL << cpu), __ATOMIC_RELEASE);
+		 * those that took it finish it (the slot stays busy). The
+		 * log names the CPUs withdrawn from and those still running
+		 * fn, not ones that answered after the deadline. */
+		late = 0;
+		pvk_for_each_cpu(cpu, &others)
+			if (withdraw(s, self, cpu))
+				late |= 1ULL << cpu;
+		late |= __atomic_load_n(&s->todo, __ATOMIC_ACQUIRE);
+		if (!late) {
+			pvk_restore_fl(flags);
+			return 0;	/* every one answered meanwhile */
 		}
 		log_unanswered("timed out", late, fn);
 		rc = -PVK_XEN_ETIMEDOUT;

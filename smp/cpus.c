@@ -6,8 +6,12 @@
  * The online set is one word changed with atomics: a CPU sets its own bit
  * in pvk_smp_cpu_up_here() and clears it in pvk_smp_cpu_die_here(), so
  * senders of IPIs and calls see it without a lock. Starts are serialised
- * by start_lock (one start at a time; a start waits up to
- * PVK_SMP_START_TIMEOUT_NS), which also guards the per-CPU start state.
+ * by start_lock up to the issue of the start: the check that the CPU is
+ * neither online nor being started, its per-CPU set-up and the start
+ * itself. The wait for it to come up (up to PVK_SMP_START_TIMEOUT_NS) is
+ * outside the lock; meanwhile its stage (ISSUED, then UP) refuses a
+ * second start of it with -EBUSY. A start that timed out stays ISSUED
+ * (the CPU may still arrive): that CPU is not started again.
  */
 #include <pvkit/log.h>
 #include <pvkit/port.h>
@@ -19,6 +23,10 @@
 
 const struct pvk_smp_world *pvk_smp_world;
 uint64_t pvk_smp_online = 1;		/* CPU 0 runs from the start */
+/* CPUs that may hold translations: set before a start is issued (the CPU
+ * walks the shared page tables before it is online), cleared only once
+ * it is seen down, under start_lock. What shootdowns flush. */
+uint64_t pvk_smp_translating = 1;
 
 /* Where a CPU is in its start, for the timeout's log. */
 enum start_stage {
@@ -118,6 +126,11 @@ void pvk_smp_online_mask(struct pvk_cpumask *out)
 	out->bits = pvk_smp_online_bits();
 }
 
+void pvk_smp_tlb_mask(struct pvk_cpumask *out)
+{
+	out->bits = __atomic_load_n(&pvk_smp_translating, __ATOMIC_ACQUIRE);
+}
+
 unsigned int pvk_smp_nr_online(void)
 {
 	struct pvk_cpumask m = { pvk_smp_online_bits() };
@@ -160,7 +173,8 @@ int pvk_smp_cpu_start(unsigned int cpu, const struct pvk_cpu_boot *boot)
 	/* A CPU still on its way down must be down before it is woken:
 	 * STOPPED is set just before stop_self's VCPUOP_down, and Xen's
 	 * VCPUOP_up of a vCPU not yet down is a no-op (it would then go
-	 * down and stay there). */
+	 * down and stay there). Waited for outside the lock (it polls);
+	 * checked again under it. */
 	stage = PVK_READ_ONCE(cpus[cpu].stage);
 	if ((stage == STAGE_STOPPING || stage == STAGE_STOPPED) &&
 	    pvk_smp_cpu_wait_down(cpu, PVK_SMP_START_TIMEOUT_NS)) {
@@ -168,6 +182,23 @@ int pvk_smp_cpu_start(unsigned int cpu, const struct pvk_cpu_boot *boot)
 		return -PVK_XEN_EBUSY;
 	}
 	pvk_port_lock(&start_lock);
+	/* The check and the claim (ISSUED below) under one lock: of two
+	 * starts of one CPU only the first goes on; the other sees it
+	 * online, or being started (ISSUED, or UP before its online bit). */
+	rc = check_start(cpu, boot);
+	if (rc) {
+		pvk_port_unlock(&start_lock);
+		return rc;
+	}
+	stage = PVK_READ_ONCE(cpus[cpu].stage);
+	if (stage != STAGE_NEVER && stage != STAGE_PREPARED &&
+	    !(stage == STAGE_STOPPED && (!w || !w->is_down || w->is_down(cpu)))) {
+		pvk_port_unlock(&start_lock);
+		pvk_err("smp: CPU %u is being started or stopped (%s); not started again",
+			cpu, stage < PVK_ARRAY_SIZE(stage_names) ? stage_names[stage] : "?");
+		return -PVK_XEN_EBUSY;
+	}
+	pvk_smp_ipi_forget(cpu);
 	if (w && w->prepare) {
 		rc = w->prepare(cpu);
 		if (rc) {
@@ -182,6 +213,9 @@ int pvk_smp_cpu_start(unsigned int cpu, const struct pvk_cpu_boot *boot)
 		pvk_err("smp: CPU %u: timer set-up failed: %d", cpu, rc);
 		return rc;
 	}
+	/* In the shootdowns' set before it can run: it walks the page
+	 * tables from its first instruction, long before it is online. */
+	__atomic_fetch_or(&pvk_smp_translating, 1ULL << cpu, __ATOMIC_SEQ_CST);
 	/* ISSUED before the op: the CPU may reach pvk_smp_cpu_up_here()
 	 * before the op returns (natively cpu_start waits for it to leave
 	 * the trampoline). */
@@ -245,9 +279,10 @@ void pvk_smp_cpu_up_here(void)
 void pvk_smp_cpu_die_here(void)
 {
 	const struct pvk_smp_world *w = pvk_smp_world;
-	unsigned int cpu = pvk_port_cpu_id();
+	unsigned int cpu;
 
 	pvk_irq_disable();
+	cpu = pvk_port_cpu_id();	/* irqs off: no longer able to move */
 	if (cpu == 0 || cpu >= PVK_MAX_CPUS || !pvk_smp_cpu_online(cpu))
 		pvk_port_panic("smp: pvk_smp_cpu_die_here() on CPU 0 or on a CPU not online");
 	PVK_WRITE_ONCE(cpus[cpu].stage, STAGE_STOPPING);
@@ -275,8 +310,16 @@ int pvk_smp_cpu_wait_down(unsigned int cpu, uint64_t timeout_ns)
 	}
 	for (;;) {
 		if (__atomic_load_n(&cpus[cpu].stage, __ATOMIC_ACQUIRE) == STAGE_STOPPED &&
-		    (!w || !w->is_down || w->is_down(cpu)))
+		    (!w || !w->is_down || w->is_down(cpu))) {
+			/* Seen down: out of the shootdowns' set, unless a
+			 * start claimed it meanwhile (under the same lock). */
+			pvk_port_lock(&start_lock);
+			if (PVK_READ_ONCE(cpus[cpu].stage) == STAGE_STOPPED)
+				__atomic_fetch_and(&pvk_smp_translating, ~(1ULL << cpu),
+						   __ATOMIC_SEQ_CST);
+			pvk_port_unlock(&start_lock);
 			return 0;
+		}
 		if ((int64_t)(pvk_clock_ns() - deadline) > 0)
 			break;
 		pvk_smp_relax();

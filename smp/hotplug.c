@@ -58,12 +58,20 @@ static int wanted(unsigned int cpu)
 	return -PVK_XEN_EINVAL;
 }
 
+/* A request to take CPU 0 down was logged; only the watch worker,
+ * one pass at a time, reads and writes it. */
+static bool cpu0_refused;
+
 static void follow(unsigned int cpu, bool up)
 {
 	int rc;
 
 	if (cpu == 0) {
-		pvk_warn("smp hotplug: the toolstack asks CPU 0 to go offline: CPU 0 stays");
+		/* Once per request, not on every pass (any change under
+		 * cpu/ makes one). */
+		if (!cpu0_refused)
+			pvk_warn("smp hotplug: the toolstack asks CPU 0 to go offline: CPU 0 stays");
+		cpu0_refused = true;
 		return;
 	}
 	pvk_info("smp hotplug: CPU %u %s", cpu, up ? "online" : "offline");
@@ -91,6 +99,8 @@ static void pass(void)
 	for (unsigned int cpu = 0; cpu < n; cpu++) {
 		int want = wanted(cpu);
 
+		if (cpu == 0 && want != 0)
+			cpu0_refused = false;	/* the request went away */
 		if (want < 0 || (want == 1) == pvk_smp_cpu_online(cpu))
 			continue;
 		follow(cpu, want == 1);

@@ -30,6 +30,8 @@ static struct {
 	uint32_t kinds;
 } __attribute__((aligned(64))) pending[PVK_MAX_CPUS];
 
+#define IPI_PASSES	4
+
 static struct ipi_handler handlers[PVK_IPI_KINDS];
 static uint64_t dropped[PVK_IPI_KINDS];		/* kinds without a handler */
 
@@ -40,8 +42,10 @@ int pvk_smp_set_ipi_handler(unsigned int kind, pvk_ipi_handler_t fn, void *arg)
 		return -PVK_XEN_EINVAL;
 	}
 	/* arg first, fn last with release; the receiver reads fn with
-	 * acquire, then arg. A handler replaced while an IPI of its kind is
-	 * being handled may run once with the old or the new pair. */
+	 * acquire, then arg: a new fn always sees its own arg. A handler
+	 * replaced while an IPI of its kind is being handled may run once
+	 * more with the old fn and the new arg: a host that changes arg
+	 * replaces the handler only while no IPI of that kind is sent. */
 	PVK_WRITE_ONCE(handlers[kind].arg, arg);
 	__atomic_store_n(&handlers[kind].fn, fn, __ATOMIC_RELEASE);
 	return 0;
@@ -98,7 +102,21 @@ void pvk_smp_ipi_received(void)
 	uint32_t kinds;
 
 	pvk_smp_count(&st->ipis_received);
-	while ((kinds = __atomic_exchange_n(&pending[cpu].kinds, 0, __ATOMIC_SEQ_CST))) {
+	/* A few passes, not until the word stays empty: under a steady
+	 * stream from other CPUs that would never end in interrupt context.
+	 * What is left raises a new IPI here, taken after this one. */
+	for (unsigned int pass = 0;; pass++) {
+		kinds = __atomic_exchange_n(&pending[cpu].kinds, 0, __ATOMIC_SEQ_CST);
+		if (!kinds)
+			break;
+		if (pass == IPI_PASSES) {
+			struct pvk_cpumask self = pvk_cpumask_of(cpu);
+
+			__atomic_fetch_or(&pending[cpu].kinds, kinds, __ATOMIC_SEQ_CST);
+			if (pvk_pvops.smp.send_ipi(&self))
+				continue;	/* cannot re-raise: run them now */
+			break;
+		}
 		for (unsigned int kind = 0; kind < PVK_IPI_KINDS; kind++) {
 			pvk_ipi_handler_t fn;
 
@@ -118,4 +136,13 @@ void pvk_smp_ipi_received(void)
 			}
 		}
 	}
+}
+
+void pvk_smp_ipi_forget(unsigned int cpu)
+{
+	uint32_t kinds = __atomic_exchange_n(&pending[cpu].kinds, 0, __ATOMIC_SEQ_CST);
+
+	for (unsigned int kind = 1; kind < PVK_IPI_KINDS; kind++)
+		if (kinds & (1U << kind))
+			pvk_smp_count(&dropped[kind]);
 }

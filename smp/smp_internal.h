@@ -45,10 +45,16 @@ static inline void pvk_smp_count(uint64_t *counter)
 }
 /* Masks are one word: set operations as atomics on .bits. */
 extern uint64_t pvk_smp_online;
+extern uint64_t pvk_smp_translating;	/* pvk_smp_tlb_mask() */
 static inline uint64_t pvk_smp_online_bits(void)
 {
 	return __atomic_load_n(&pvk_smp_online, __ATOMIC_ACQUIRE);
 }
+
+/* ipi.c: before a start of cpu, drops (and counts) the host's kinds
+ * still pending from its last life: they were sent to a CPU that went
+ * away and must not run on the new one. */
+void pvk_smp_ipi_forget(unsigned int cpu);
 
 /* call.c: runs the calls other CPUs made to this one (IPI kind 0, and
  * pvk_smp_call()'s own wait). */

@@ -4,9 +4,16 @@
  *
  * The shootdown itself is the world's (pvops smp.flush_tlb: one
  * MMUEXT_*_MULTI on Xen, local flush plus pvk_smp_call() natively); this
- * file drops the offline CPUs from the set (a stopped CPU's TLB is
- * flushed when it starts again: Xen and INIT both start it with a new
- * %cr3 load) and counts.
+ * file keeps only the CPUs that may hold translations
+ * (pvk_smp_tlb_mask(): online, being started, or stopped but not yet
+ * seen down; a CPU being started walks the page tables before it is
+ * online) and counts. On Xen a vCPU of the mask that is down costs
+ * nothing (Xen flushes the physical CPUs the named vCPUs last ran on);
+ * natively the call reaches online CPUs only. A stopped CPU's TLB is flushed when it starts again: a first
+ * start loads %cr3 (VCPUOP_initialise's context, or the trampoline), a
+ * restart natively is INIT-SIPI-SIPI, and a restarted Xen vCPU (woken
+ * by VCPUOP_up inside its own VCPUOP_down, no %cr3 load if Xen switches
+ * back lazily) flushes its own TLB first thing in stop_self.
  */
 #include <pvkit/log.h>
 #include <pvkit/port.h>
@@ -18,17 +25,19 @@
 
 int pvk_smp_flush_tlb(const struct pvk_cpumask *cpus, unsigned long va)
 {
-	struct pvk_cpumask online = { cpus->bits & pvk_smp_online_bits() };
+	struct pvk_cpumask set = {
+		cpus->bits & __atomic_load_n(&pvk_smp_translating, __ATOMIC_ACQUIRE)
+	};
 	int rc;
 
-	if (pvk_cpumask_empty(&online))
+	if (pvk_cpumask_empty(&set))
 		return 0;
 	pvk_smp_count(&pvk_smp_stats_of(pvk_port_cpu_id())->flushes);
-	rc = pvk_pvops.smp.flush_tlb(&online, va);
+	rc = pvk_pvops.smp.flush_tlb(&set, va);
 	if (rc)
 		pvk_err("smp: TLB flush of %s%lx on CPUs 0x%llx failed: %d",
 			va == PVK_TLB_FLUSH_ALL ? "all, not " : "", va,
-			(unsigned long long)online.bits, rc);
+			(unsigned long long)set.bits, rc);
 	return rc;
 }
 

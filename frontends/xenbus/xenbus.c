@@ -322,14 +322,20 @@ int pvk_xenbus_register_driver(struct pvk_xenbus_driver *drv)
 	return rc;
 }
 
-void pvk_xenbus_unregister_driver(struct pvk_xenbus_driver *drv)
+int pvk_xenbus_unregister_driver(struct pvk_xenbus_driver *drv)
 {
 	struct pvk_xenbus_device *d, *next;
+	int rc;
 
-	/* Not being able to wait is not a reason to leave a driver that is
-	 * going away on the list: proceed, logged by the wait. */
-	bool entered = !pvk_xs_worker_enter(WORKER_WAIT_NS);
-
+	/* The list is walked by the watch worker's callbacks on other CPUs:
+	 * without the worker role it is not changed. The driver then stays
+	 * registered and the caller must not free it. */
+	rc = pvk_xs_worker_enter(WORKER_WAIT_NS);
+	if (rc) {
+		pvk_err("xenbus: driver %s not unregistered: the watch worker is busy (%d); it stays registered",
+			drv && drv->devclass ? drv->devclass : "?", rc);
+		return rc;
+	}
 	for (d = devices; d; d = next) {
 		next = d->next;
 		if (d->drv == drv)
@@ -341,8 +347,8 @@ void pvk_xenbus_unregister_driver(struct pvk_xenbus_driver *drv)
 			break;
 		}
 	}
-	if (entered)
-		pvk_xs_worker_leave();
+	pvk_xs_worker_leave();
+	return 0;
 }
 
 struct switch_state {

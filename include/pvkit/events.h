@@ -94,6 +94,15 @@ int pvk_evtchn_alloc_unbound(pvk_domid_t remote_dom,
 /* A port the host got from elsewhere (start_info's console and xenstore). */
 int pvk_evtchn_set_handler(pvk_evtchn_port_t port,
 			   pvk_evtchn_handler_t handler, void *arg);
+/*
+ * Changing or removing a handler (set_handler, close) waits until no other
+ * CPU runs the old one, so its arg may be freed on return. That wait is
+ * bounded (1 s): -PVK_XEN_ETIMEDOUT (logged) means the old handler still
+ * ran, the change was not made, the old handler and arg stay in place:
+ * the arg is still in use, do not free it. Concurrent changes of one port
+ * never pair one caller's handler with another's arg (the last one wins;
+ * -PVK_XEN_EBUSY if the others keep changing it).
+ */
 
 /*
  * Several CPUs (pvkit/smp.h): a port is delivered to one vCPU, and its
@@ -106,7 +115,8 @@ int pvk_evtchn_set_handler(pvk_evtchn_port_t port,
  * port (EVTCHNOP_bind_vcpu; Xen refuses IPIs and per-vCPU VIRQs:
  * -PVK_XEN_EINVAL). A handler running on the old vCPU finishes there; from
  * the call's return on, events arrive on the new one. cpu must be online
- * (else -PVK_XEN_EINVAL).
+ * (else -PVK_XEN_EINVAL). -PVK_XEN_ETIMEDOUT: moved, but a handler still
+ * ran on the old vCPU after 1 s (logged).
  */
 int pvk_evtchn_bind_vcpu(pvk_evtchn_port_t port, unsigned int cpu);
 /* The vCPU port is delivered to; PVK_MAX_CPUS for a port not bound. */

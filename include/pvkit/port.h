@@ -86,6 +86,17 @@ void pvk_port_unlock(struct pvk_lock *lock);
  * (a per-CPU load). Until the host calls pvk_smp_init() only CPU 0 runs
  * kit code, so it may return 0 without looking; a CPU started with
  * pvk_smp_cpu_start() must answer correctly from its boot entry on.
+ *
+ * The kit reads this number and then uses that CPU's state (its
+ * vcpu_info, call slot, queues), so a thread must not move to another CPU
+ * while it is inside a kit call, nor between kit calls while it holds
+ * per-CPU kit state (lazy MMU mode from pvk_mmu_lazy_enter() to
+ * _leave(), a multicall batch from pvk_multicall_add() to its flush, a
+ * console write, a xenstore watch callback). Kit calls made with irqs on
+ * from a preemptible host therefore need preemption or migration off
+ * around them (Linux's rule for per-CPU data); with irqs off a thread
+ * cannot move. The irq ops do not pin themselves: that would put a
+ * preemption hook on their hot path.
  */
 unsigned int pvk_port_cpu_id(void);
 

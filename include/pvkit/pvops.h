@@ -207,8 +207,9 @@ struct pvk_pvops_smp {
 	/* Start cpu at boot (the kit's per-CPU state is ready). N: INIT-SIPI-
 	 * SIPI through the local APIC to the CPU's APIC id, into the kit's
 	 * real-mode trampoline (pvk_native_smp_init()), which enters long mode
-	 * on the boot CPU's %cr3, loads its GDT and IDT, MSR_GS_BASE =
-	 * boot->gs_base, and jumps to entry on the stack. X: first start:
+	 * and takes the calling CPU's CR0, CR4, %cr3, GDT, IDT and segment
+	 * selectors, MSR_GS_BASE = boot->gs_base, and jumps to entry on the
+	 * stack (what else is copied: pvk_native_smp_init()). X: first start:
 	 * VCPUOP_initialise with a full context (rip, rsp, rdi, flat kernel
 	 * selectors, the boot CPU's page tables and trap table, the kit's
 	 * event/failsafe/syscall callbacks, kernel_sp = stack_top,
@@ -284,7 +285,14 @@ void pvk_native_timer_interrupt(void);
  *   0xa0000 (checked: conventional memory), and the start reads the
  *   caller's page tables with paging off, so %cr3 must be below 4 GiB
  *   and the kit's code outside the lowest 512 GiB (PML4 slot 0 is the
- *   trampoline's identity map); each is refused with a message.
+ *   trampoline's identity map); each is refused with a message, as is
+ *   5-level paging (CR4.LA57).
+ * - A started CPU gets the caller of pvk_smp_cpu_start()'s CR0, CR4, %cr3,
+ *   GDT, IDT and selectors, and this (boot) CPU's EFER.LME/NXE/SCE, XCR0,
+ *   IA32_PAT and APIC SVR; MSR_GS_BASE is boot->gs_base. Not copied (the
+ *   host sets them on the new CPU if it uses them): EFER's other bits,
+ *   STAR/LSTAR/CSTAR/SFMASK, FS base, kernel GS base, TR, LDT, debug
+ *   registers; MTRRs are the firmware's.
  * - ipi_vector (>= 32): an IDT vector whose entry calls
  *   pvk_native_ipi_interrupt() (irqs off; it EOIs) and returns with iretq.
  *   The host loads the IDT with it on the boot CPU (load_idt); started

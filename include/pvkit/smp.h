@@ -28,6 +28,15 @@
  * page-update queues and lazy MMU mode, its IPI port, its counters.
  * Shared state (port table, grant table, xenstore, xenbus, console,
  * balloon) is under kit locks: callers on several CPUs at once are safe.
+ * A thread must not migrate to another CPU while it is inside a kit
+ * call or holds per-CPU kit state (lazy MMU mode, a multicall batch):
+ * kit calls made with irqs on need preemption or migration off, as
+ * Linux's per-CPU rules (port.h, pvk_port_cpu_id()).
+ *
+ * On Xen a started vCPU has no user page table (Xen's is per vCPU, and
+ * VCPUOP_initialise's context gives none): before it first returns to
+ * user mode the host calls pvk_mmu_new_user_baseptr() on it, or Xen
+ * crashes the domain at that iret.
  *
  * All functions return 0 or a negative Xen errno (PVK_XEN_E*) unless
  * said otherwise; a refusal is also logged with the reason.
@@ -142,6 +151,9 @@ struct pvk_cpu_boot {
  * it through pvops smp.cpu_start, and waits (bounded:
  * PVK_SMP_START_TIMEOUT_NS) until it called pvk_smp_cpu_up_here().
  * -PVK_XEN_EINVAL: cpu is 0, not possible or already online;
+ * -PVK_XEN_EBUSY: another start of cpu is under way (or timed out: the
+ * CPU may still arrive, so it is not started again), or it is still
+ * going down;
  * -PVK_XEN_ETIMEDOUT: it never came up (logged: what it last did).
  * A CPU stopped with pvk_smp_cpu_die_here() may be started again (Xen:
  * VCPUOP_up only, the vCPU keeps its context; natively INIT-SIPI-SIPI);
@@ -152,9 +164,11 @@ int pvk_smp_cpu_start(unsigned int cpu, const struct pvk_cpu_boot *boot);
 
 /*
  * On the new CPU, first thing, irqs off: the per-CPU set-up that must run
- * on the CPU itself (natively its local APIC, its timer from the boot
- * CPU's calibration, its IDT; on Xen nothing Xen cannot do remotely but
- * the checks), then marks it online and releases pvk_smp_cpu_start().
+ * on the CPU itself (natively its APIC timer from the boot CPU's
+ * calibration: its IDT and local APIC were set up before the entry, by
+ * the trampoline and pvk_native_ap_arrived(); on Xen nothing Xen cannot
+ * do remotely but the checks), then marks it online and releases
+ * pvk_smp_cpu_start().
  * Returns with irqs still off: the host enables them when ready.
  */
 void pvk_smp_cpu_up_here(void);
@@ -162,10 +176,15 @@ void pvk_smp_cpu_up_here(void);
 /*
  * On a CPU other than 0, thread context, when the host has moved its work
  * away: marks the CPU offline, moves the event channel ports bound to it
- * to CPU 0 (its IPI and VIRQ_TIMER ports stay, masked), stops its timer,
+ * to CPU 0 (its IPI and VIRQ_TIMER ports stay, masked; the host's IPI
+ * kinds still pending on it are dropped), stops its timer,
  * then stops the CPU: X: VCPUOP_down on itself; N: irqs off, halts until
  * the next INIT. Never returns: a later pvk_smp_cpu_start() begins at
  * that call's entry.
+ * The stack this is called on must stay mapped and unchanged until the
+ * CPU is down and started again: on Xen VCPUOP_down returns on it (a
+ * few words: the hypercall's return) before the vCPU moves to the kit's
+ * own wake stack and from there to the new boot's stack.
  */
 __pvk_noreturn void pvk_smp_cpu_die_here(void);
 /* Another CPU: waits (bounded) until cpu has stopped (X: VCPUOP_is_up
@@ -175,6 +194,12 @@ int pvk_smp_cpu_wait_down(unsigned int cpu, uint64_t timeout_ns);
 bool pvk_smp_cpu_online(unsigned int cpu);
 void pvk_smp_online_mask(struct pvk_cpumask *out);
 unsigned int pvk_smp_nr_online(void);
+/* The CPUs that may hold translations of the shared page tables: the
+ * online ones, those being started (they walk the page tables before
+ * they are online) and stopped ones not yet seen down by
+ * pvk_smp_cpu_wait_down(). The set a shootdown or gather for "every
+ * CPU" must name. */
+void pvk_smp_tlb_mask(struct pvk_cpumask *out);
 
 /* ---- Inter-processor interrupts ------------------------------------- */
 
@@ -205,9 +230,15 @@ int pvk_smp_send_ipi_mask(const struct pvk_cpumask *cpus, unsigned int kind);
  * on the others and directly, irqs off, on the caller's own if it is in
  * cpus; returns when every one has returned from fn, or
  * -PVK_XEN_ETIMEDOUT after timeout_ns (logged with the CPUs that did not
- * answer). Callable with irqs off (not from an upcall/IPI handler): while
+ * answer). arg must stay valid until the call returns 0; after
+ * -PVK_XEN_ETIMEDOUT a target may still be running fn(arg): keep arg
+ * until this CPU's next pvk_smp_call() has returned without the "previous
+ * call still runs there" error.
+ * Callable with irqs off (not from an upcall/IPI handler): while
  * it waits it serves calls made to its own CPU, so two CPUs calling each
- * other cannot deadlock.
+ * other cannot deadlock. Natively the caller must not hold a lock another
+ * CPU may spin on with irqs off (every kit lock masks them): that CPU
+ * cannot take the IPI, and the call fails after the whole timeout.
  */
 int pvk_smp_call(const struct pvk_cpumask *cpus, void (*fn)(void *arg),
 		 void *arg, uint64_t timeout_ns);
@@ -216,11 +247,12 @@ int pvk_smp_call(const struct pvk_cpumask *cpus, void (*fn)(void *arg),
 
 /*
  * Invalidates the translation of va (PVK_TLB_FLUSH_ALL: every non-global
- * one) on each CPU of cpus that is online, the caller's included if in
- * cpus; returns once all are done. X: one MMUEXT_INVLPG_MULTI /
+ * one) on each CPU of cpus that may hold translations (pvk_smp_tlb_mask()),
+ * the caller's included if in cpus; returns once all are done. X: one MMUEXT_INVLPG_MULTI /
  * MMUEXT_TLB_FLUSH_MULTI with the mask as vcpumask. N: invlpg / cr3
- * reload locally and pvk_smp_call() for the others. Thread context or
- * irqs off (not from an upcall/IPI handler).
+ * reload locally and pvk_smp_call() for the others, so natively the same
+ * rule on locks the caller holds. Thread context or irqs off (not from an
+ * upcall/IPI handler).
  */
 #define PVK_TLB_FLUSH_ALL	(~0UL)
 int pvk_smp_flush_tlb(const struct pvk_cpumask *cpus, unsigned long va);
@@ -260,9 +292,10 @@ int pvk_tlb_gather_finish(struct pvk_tlb_gather *g);
  *   cpu_down: move the host's work off cpu, make it call
  *             pvk_smp_cpu_die_here() (an IPI of the host's), return; the
  *             kit then waits for it with pvk_smp_cpu_wait_down().
- * CPU 0 is never taken down (a request for it is logged and ignored).
- * A callback's error is logged with the CPU and the request; the kit
- * acts on the next change of the node.
+ * CPU 0 is never taken down (a request for it is logged once and
+ * ignored). A callback's error is logged with the CPU and the request;
+ * the kit tries again at the next pass, which any change under cpu/
+ * makes.
  */
 struct pvk_smp_hotplug_ops {
 	int (*cpu_up)(unsigned int cpu, void *arg);

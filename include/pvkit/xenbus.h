@@ -73,7 +73,11 @@ struct pvk_xenbus_driver {
 /* Registers the driver, probes the devices of its class present now, and
  * (first time) watches device/ for hotplug. */
 int pvk_xenbus_register_driver(struct pvk_xenbus_driver *drv);
-void pvk_xenbus_unregister_driver(struct pvk_xenbus_driver *drv);
+/* Removes its devices and the driver. -PVK_XEN_ETIMEDOUT (logged) if the
+ * watch worker stayed busy (a callback on another CPU may be walking the
+ * devices): nothing changed, the driver stays registered and must not be
+ * freed. */
+int pvk_xenbus_unregister_driver(struct pvk_xenbus_driver *drv);
 
 /* Writes our state node, in a transaction that first checks the device's
  * directory still exists (-PVK_XEN_ENOENT once the toolstack removed it:

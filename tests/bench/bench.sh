@@ -1,8 +1,11 @@
 #!/bin/bash
 # tests/bench/bench.sh IMAGE OUTDIR - "make bench": the reference guest's
 # microbenchmarks (the explicit test "bench", tests/guest/bench.c) booted
-# natively under QEMU (PVH entry, pvkit.test=bench on -append) and on Xen
-# (the e2e harness, scenario bench), then one line per benchmark:
+# natively under QEMU (PVH entry, pvkit.test=bench on -append, -smp 1) and
+# on Xen (the e2e harness, scenario bench, 1 vCPU); the SMP rows (the
+# explicit test "bench_smp") in a second boot of each world with 4 CPUs
+# (QEMU -smp 4, scenario bench-smp), so that the one-CPU rows run on one
+# CPU as they did before SMP. Then one line per benchmark:
 #
 #   bench NAME native=VALUE xen=VALUE ratio=X.XX hypercalls/op=N
 #
@@ -50,26 +53,33 @@ root=$(cd "$here/../.." && pwd)
 ok=1
 xen_status=0
 
+native_run() {  # image test cpus log
+	timeout "${PVK_NATIVE_TIMEOUT:-300}" qemu-system-x86_64 -kernel "$1" \
+		-append "pvkit.test=$2" -m 128 -smp "$3" \
+		-display none -monitor none -serial stdio -no-reboot \
+		-device isa-debug-exit,iobase=0xf4,iosize=0x04 </dev/null 2>&1 |
+		tr -d '\r' >"$4"
+}
+
 run_both() {  # image outdir
 	local image=$1 out=$2 xen_out=${PVK_E2E_OUT:-$2/e2e}
 
 	native_log=$out/native.log
+	native_smp_log=$out/native-smp.log
 	xen_log=$xen_out/console.log
 	mkdir -p "$out"
 	[ -f "$image" ] || { echo "bench: no guest image $image (make guest)"; exit 1; }
 	sh "$root/scripts/install-deps.sh" e2e >/dev/null ||
 		{ echo "bench: cannot install qemu-system-x86"; exit 1; }
 
-	echo "bench: native run (QEMU, PVH entry) -> $native_log"
-	timeout "${PVK_NATIVE_TIMEOUT:-300}" qemu-system-x86_64 -kernel "$image" \
-		-append "pvkit.test=bench" -m 128 -smp 4 \
-		-display none -monitor none -serial stdio -no-reboot \
-		-device isa-debug-exit,iobase=0xf4,iosize=0x04 </dev/null 2>&1 |
-		tr -d '\r' >"$native_log"
+	echo "bench: native run (QEMU -smp 1, PVH entry) -> $native_log"
+	native_run "$image" bench 1 "$native_log"
+	echo "bench: native SMP run (QEMU -smp 4, PVH entry) -> $native_smp_log"
+	native_run "$image" bench_smp 4 "$native_smp_log"
 
-	echo "bench: Xen run (e2e harness, scenarios bench bench-blkfront bench-blkfront-linux bench-netfront bench-netfront-linux) -> $xen_log"
+	echo "bench: Xen run (e2e harness, scenarios bench bench-smp bench-blkfront bench-blkfront-linux bench-netfront bench-netfront-linux) -> $xen_log"
 	PVK_E2E_OUT=$xen_out "$root/tests/xen/e2e.sh" --guest "$image" check \
-		bench bench-blkfront bench-blkfront-linux bench-netfront bench-netfront-linux
+		bench bench-smp bench-blkfront bench-blkfront-linux bench-netfront bench-netfront-linux
 	xen_status=$?
 }
 
@@ -223,10 +233,11 @@ if [ "${1:-}" = --blk-table ]; then
 	exit 0
 fi
 if [ "${1:-}" = --table ]; then
-	[ $# -eq 3 ] || { echo "usage: $0 --table NATIVE_LOG XEN_LOG"; exit 2; }
-	native_log=$2 xen_log=$3
+	[ $# -eq 3 ] || [ $# -eq 4 ] ||
+		{ echo "usage: $0 --table NATIVE_LOG XEN_LOG [NATIVE_SMP_LOG]"; exit 2; }
+	native_log=$2 xen_log=$3 native_smp_log=${4:-}
 else
-	[ $# -eq 2 ] || { echo "usage: $0 IMAGE OUTDIR | --table NATIVE_LOG XEN_LOG"; exit 2; }
+	[ $# -eq 2 ] || { echo "usage: $0 IMAGE OUTDIR | --table NATIVE_LOG XEN_LOG [NATIVE_SMP_LOG]"; exit 2; }
 	run_both "$1" "$2"
 fi
 
@@ -236,8 +247,9 @@ raw() {  # log world
 	tr -d '\r' <"$1" | grep -ao "bench-raw .* $2 ps/op=.*" |
 		sed "s/^bench-raw \([^ ]*\) $2 /\1 /"
 }
-for side in native:"$native_log" xen:"$xen_log"; do
+for side in native:"$native_log" native-smp:"$native_smp_log" xen:"$xen_log"; do
 	world=${side%%:*} log=${side#*:}
+	[ "$world" = native-smp ] && [ -z "$log" ] && continue	# --table without it
 	if ! tr -d '\r' 2>/dev/null <"$log" | grep -aq "bench: done, 0 failed"; then
 		echo "bench: FAIL: the $world side did not complete its benchmarks (see $log)"
 		tr -d '\r' 2>/dev/null <"$log" | grep -a "bench-fail" | sed 's/^/bench:   /'
@@ -246,7 +258,7 @@ for side in native:"$native_log" xen:"$xen_log"; do
 done
 [ "$xen_status" -eq 0 ] || { echo "bench: FAIL: the Xen scenario failed (see above)"; ok=0; }
 
-native=$(raw "$native_log" native)
+native=$( { raw "$native_log" native; [ -z "$native_smp_log" ] || raw "$native_smp_log" native; } )
 xen=$(raw "$xen_log" xen)
 names=$( { echo "$native"; echo "$xen"; } | awk 'NF { print $1 }' | awk '!seen[$0]++')
 [ -n "$names" ] || { echo "bench: FAIL: no figures from either side"; exit 1; }
@@ -289,7 +301,10 @@ for n in $names; do
 done
 echo
 tr -d '\r' 2>/dev/null <"$xen_log" | grep -ao "bench-note .*" | sed 's/^bench-note /bench: xen: /'
-tr -d '\r' 2>/dev/null <"$native_log" | grep -ao "bench-note .*" | sed 's/^bench-note /bench: native: /'
+cat "$native_log" ${native_smp_log:+"$native_smp_log"} 2>/dev/null | tr -d '\r' |
+	grep -ao "bench-note .*" | sed 's/^bench-note /bench: native: /'
+echo "bench: ipi_roundtrip and tlb_shootdown_4cpu_* come from 4-CPU boots (scenario bench-smp," \
+	"QEMU -smp 4), every other row from 1-CPU boots (scenario bench, QEMU -smp 1)"
 echo "bench: native and Xen both run under QEMU TCG (no KVM): compare ratios, not absolutes"
 echo "bench: syscall_roundtrip = ring 3 -> kernel -> ring 3, a null syscall;" \
 	"pagefault_roundtrip = a ring-3 read of an unmapped page, the kernel maps the zero page, returns;" \

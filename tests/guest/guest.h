@@ -26,6 +26,8 @@ __pvk_noreturn void guest_native_exit(unsigned int code);
 const char *guest_pvh_cmdline(unsigned long hvm_start_info);
 /* bench.c: the microbenchmarks of "make bench"; returns how many failed. */
 unsigned int guest_bench_run(void);
+/* bench.c: the SMP rows (4 CPUs, a boot of their own); how many failed. */
+unsigned int guest_bench_smp_run(void);
 /* bench.c: the kit's hypercalls so far, all numbers (0 natively). */
 uint64_t guest_hypercalls_made(void);
 /* Native: arms PIT channel 0 to interrupt once (vector 32) in 10 ms. */

@@ -285,13 +285,20 @@ int guest_smp_run_on_wait(struct guest_smp_run *r, uint64_t timeout_ns)
 	if (r->state == RUN_QUEUED) {
 		struct guest_smp_run **pp = &c->run_head, *prev = NULL;
 
-		while (*pp != r) {
+		/*
+		 * die() marks what it empties under this lock, so a queued
+		 * request is in the queue; the walk stops at the end anyway,
+		 * and "not there" counts as already failed.
+		 */
+		while (*pp && *pp != r) {
 			prev = *pp;
 			pp = &(*pp)->next;
 		}
-		*pp = r->next;
-		if (c->run_tail == r)
-			c->run_tail = prev;
+		if (*pp) {
+			*pp = r->next;
+			if (c->run_tail == r)
+				c->run_tail = prev;
+		}
 		r->state = RUN_FAILED;
 	}
 	pvk_port_unlock(&c->run_lock);
@@ -325,19 +332,29 @@ int guest_smp_run_on(unsigned int cpu, void (*fn)(void *arg), void *arg,
 static __pvk_noreturn void die(struct guest_cpu *c)
 {
 	struct guest_smp_run *r, *next;
+	uint64_t callers = 0;
+	unsigned int cpu;
 
+	/*
+	 * Each request is marked failed under the lock: a caller taking its
+	 * request back after a timeout then sees RUN_FAILED, never a
+	 * RUN_QUEUED request missing from an emptied queue. Once marked, the
+	 * request may be gone (it lives on its caller's stack), so its
+	 * caller and next are read first; the wake-ups go out after the
+	 * unlock.
+	 */
 	pvk_port_lock(&c->run_lock);
 	c->accepting = false;
-	r = c->run_head;
+	for (r = c->run_head; r; r = next) {
+		next = r->next;
+		callers |= 1ULL << r->caller;
+		__atomic_store_n(&r->state, RUN_FAILED, __ATOMIC_RELEASE);
+	}
 	c->run_head = c->run_tail = NULL;
 	pvk_port_unlock(&c->run_lock);
-	for (; r; r = next) {
-		unsigned int caller = r->caller;
-
-		next = r->next;
-		__atomic_store_n(&r->state, RUN_FAILED, __ATOMIC_RELEASE);
-		(void)pvk_smp_send_ipi(caller, GUEST_IPI_WAKE);
-	}
+	for (cpu = 0; callers; cpu++, callers >>= 1)
+		if (callers & 1)
+			(void)pvk_smp_send_ipi(cpu, GUEST_IPI_WAKE);
 	PVK_WRITE_ONCE(c->die, false);
 	c->stats.stops++;
 	pvk_irq_disable();

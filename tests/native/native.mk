@@ -8,8 +8,10 @@
 #                       suite on COM1 (tests that need Xen SKIP with "needs
 #                       Xen") and exits QEMU through isa-debug-exit; each has
 #                       its verdict line "native -smp N: PASS|FAIL ..."
-#                       (run.sh: only "needs Xen" skips allowed, more than 10
-#                       passed, N of N CPUs online), and the last line adds
+#                       (run.sh: only "needs Xen" skips allowed, and with
+#                       -smp 1 those tests/xen/scenarios/one-cpu.skips names;
+#                       more than 10 passed, N of N CPUs online), and the
+#                       last line adds
 #                       both up: "N passed, N failed, N skipped".
 
 NATIVE_CPUS ?= 1 4

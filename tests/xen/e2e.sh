@@ -295,7 +295,11 @@ judge_core() {  # name
     esac
     # Skips: "test NAME: SKIP: REASON" is allowed only when ALLOW_SKIP has
     # the line "NAME: REASON" (an allowed skip that did not happen is fine).
-    allow=$(scn "$n" ALLOW_SKIP | sed 's/^[[:space:]]*//; s/[[:space:]]*$//')
+    # A scenario on one vCPU also allows the lines of one-cpu.skips (the
+    # SMP tests that need a second CPU), one list for every such scenario.
+    allow=$( { scn "$n" ALLOW_SKIP; echo
+               [ "$(scn "$n" VCPUS)" != 1 ] || grep -v "^#" "$HERE/scenarios/one-cpu.skips" || :; } |
+             sed 's/^[[:space:]]*//; s/[[:space:]]*$//')
     while IFS= read -r k; do
         [[ "$k" =~ ^test\ ([^ ]+):\ SKIP:\ (.*)$ ]] || continue
         nskip=$((nskip + 1))

@@ -171,6 +171,42 @@ $(endm $n poweroff '3 passed, 0 failed')
 "
 check $n PASS '^PASS skip-of-other-scenario'
 
+# --- one-CPU skips (scenarios/one-cpu.skips, for VCPUS=1 only) -------------
+# A test the list names, with its reason, may skip on one vCPU; the same
+# skip on 4 vCPUs fails, and so does an SMP test the list does not name
+# (a test that must run on CPU 0 alone), whatever its reason.
+one=$(grep -v '^#' "$HERE/scenarios/one-cpu.skips" | head -n1)
+if [ -n "$one" ]; then
+    n='one-cpu-listed-skip'
+    SCNF="$base
+VCPUS=1"
+    CON="$(con $n "test ${one%%: *}: SKIP: ${one#*: }" '4 passed, 0 failed, 1 skipped')
+"
+    MRK="$(begin $n)
+$(endm $n poweroff '4 passed, 0 failed, 1 skipped')
+"
+    check $n PASS '^PASS one-cpu-listed-skip'
+
+    n='one-cpu-listed-skip-on-4'
+    SCNF="$base
+VCPUS=4"
+    CON="$(con $n "test ${one%%: *}: SKIP: ${one#*: }" '4 passed, 0 failed, 1 skipped')
+"
+    MRK="$(begin $n)
+$(endm $n poweroff '4 passed, 0 failed, 1 skipped')
+"
+    check $n FAIL "^FAIL one-cpu-listed-skip-on-4: skip not allowed: ${one%%: *} "
+fi
+n='one-cpu-unlisted-skip'
+SCNF="$base
+VCPUS=1"
+CON="$(con $n 'test smp_not_in_the_list: SKIP: one CPU online' '4 passed, 0 failed, 1 skipped')
+"
+MRK="$(begin $n)
+$(endm $n poweroff '4 passed, 0 failed, 1 skipped')
+"
+check $n FAIL 'skip not allowed: smp_not_in_the_list \(one CPU online\)'
+
 # --- console regexes -----------------------------------------------------
 n='regex'
 SCNF="$base

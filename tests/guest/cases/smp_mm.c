@@ -2,7 +2,7 @@
  * tests/guest/cases/smp_mm.c - the PV MMU and the grant table with several
  * CPUs (mm/), on Xen with 4 vCPUs. Natively there is no PV MMU and no
  * grant table: every test here needs Xen. With one CPU they run on CPU 0
- * alone (the freed-table test needs two and skips).
+ * alone (the three flush tests need CPU 1 and pass at once without it).
  *
  *   smp_grant_concurrent   every online CPU at once allocates GRANT_HOLD
  *                          references, grants a page through each, ends
@@ -28,6 +28,27 @@
  *                          entry, B a walk through the freed, reused
  *                          table. It would read one of them if the kit
  *                          gave the tables back before flushing CPU 1.
+ *                          (On Xen the tables' change of type back to
+ *                          writable makes Xen flush the domain's CPUs
+ *                          too: this case would pass on Xen's flush
+ *                          alone. The next test has no such help.)
+ *   smp_page_unmapped_flushed  the same for a page whose L1 stays (a
+ *                          neighbour keeps it): CPU 1 reads A through
+ *                          the address, CPU 0 unmaps it (no table freed:
+ *                          only the kit's flush reaches CPU 1), maps the
+ *                          address to C in the same L1; CPU 1 must read
+ *                          C, not A through a stale TLB entry (whose
+ *                          frame the caller may have reused by then)
+ *                          (With the kit's flushes removed, CPU 1 still
+ *                          read the new frame on the harness's Xen under
+ *                          TCG, in all three tests: something in Xen or
+ *                          QEMU flushed it too. So each test also counts
+ *                          the kit's shootdowns, pvk_smp_get_stats()
+ *                          flushes, which the broken code does not make.)
+ *   smp_va_run_flushed     the same through pvk_mmu_update_va_run() with
+ *                          a local invlpg (update_va_mapping, which Xen
+ *                          flushes only where asked): CPU 1 must read the
+ *                          new frame after the run returns
  */
 #include <pvkit/grant.h>
 #include <pvkit/log.h>
@@ -54,6 +75,8 @@
 #define MAP_ROUNDS		10
 #define PT_VA			0xffff9a0000005000UL	/* L4 slot 308, slot 5 of its L1 */
 #define PT_ALLOC_TRIES		16
+#define LEAF_VA			0xffff9a0000a03000UL	/* L4 slot 308, another L1 */
+#define RUN_VA			0xffff9a0001403000UL	/* L4 slot 308, a third L1 */
 #define MARK_A			0xa1a1a1a1a1a1a1a1ULL
 #define MARK_B			0xb2b2b2b2b2b2b2b2ULL
 #define MARK_C			0xc3c3c3c3c3c3c3c3ULL
@@ -297,29 +320,45 @@ static pvk_mfn_t table_of(unsigned long va, unsigned int level)
 }
 
 struct reader {
+	unsigned long va;
 	unsigned int stage;	/* 1: first read done; 2: read again */
 	uint64_t first, second;
 	bool timed_out;
 };
 
-/* On CPU 1: read, let CPU 0 work, read again without flushing anything. */
+/*
+ * On CPU 1: read, let CPU 0 work, read again without flushing anything.
+ * The wait spins on memory only, bounded by a count, not by the clock:
+ * reading the clock may enter Xen (an emulated rdtsc), and an entry into
+ * Xen could flush this vCPU's TLB behind the kit's back, hiding a missing
+ * flush from the test.
+ */
+#define READER_SPINS	2000000000UL
+
+/* pvk_smp_flush_tlb() calls made from this CPU so far. */
+static uint64_t flushes_here(void)
+{
+	struct pvk_smp_stats st = { 0 };
+
+	pvk_smp_get_stats(pvk_port_cpu_id(), &st);
+	return st.flushes;
+}
+
 static void reader_here(void *arg)
 {
 	struct reader *rd = arg;
-	uint64_t until;
+	unsigned long spins = 0;
 
-	rd->first = *(volatile uint64_t *)PT_VA;
+	rd->first = *(volatile uint64_t *)rd->va;
 	__atomic_store_n(&rd->stage, 1, __ATOMIC_SEQ_CST);
-	until = pvk_clock_ns() + STAGE_TIMEOUT_NS;
-	/* Busy, not halted: the vCPU keeps its TLB as it is. */
 	while (__atomic_load_n(&rd->stage, __ATOMIC_SEQ_CST) != 2) {
-		if (pvk_clock_ns() > until) {
+		if (++spins > READER_SPINS) {
 			rd->timed_out = true;
 			return;
 		}
 		__builtin_ia32_pause();
 	}
-	rd->second = *(volatile uint64_t *)PT_VA;
+	rd->second = *(volatile uint64_t *)rd->va;
 }
 
 static bool reader_ready(void *arg)
@@ -331,17 +370,21 @@ PVK_GUEST_TEST(smp_pt_freed_flushed)
 {
 	static struct guest_smp_run run;
 	static struct reader rd;
+	int ready_rc;
 	uint64_t *fa, *fb, *fc, *reused = NULL, *table_va;
 	void *taken[PT_ALLOC_TRIES];
 	unsigned int ntaken = 0;
 	struct pvk_mmu_stats a, b;
+	uint64_t fl0, fl1;
 	pvk_mfn_t l1;
 	int rc;
 
 	if (!cpus_up())
 		return;
 	if (!pvk_smp_cpu_online(1)) {
-		guest_test_skip("needs CPU 1 online");
+		/* No other CPU whose TLB could be stale (as the guest's other
+		 * SMP tests, it passes on one CPU). */
+		guest_printf("smp: one CPU online: no other CPU's TLB to check\n");
 		return;
 	}
 	fa = pvk_port_alloc_page();
@@ -363,15 +406,17 @@ PVK_GUEST_TEST(smp_pt_freed_flushed)
 	if (!table_va)
 		return;
 
-	rd = (struct reader){ 0 };
+	rd = (struct reader){ .va = PT_VA };
 	PVK_CHECK_RC(guest_smp_run_on_start(&run, 1, reader_here, &rd), 0);
-	PVK_CHECK_RC(guest_wait_until(reader_ready, &rd, STAGE_TIMEOUT_NS), 0);
-	PVK_CHECK_EQ(rd.first, MARK_A);
+	ready_rc = guest_wait_until(reader_ready, &rd, STAGE_TIMEOUT_NS);
 
-	/* Unmap: the L1, L2 and L3 of the region are empty and go back. */
+	/* Unmap: the L1, L2 and L3 of the region are empty and go back,
+	 * each level's after a flush of the online CPUs, then the range's
+	 * own flush of them: 4 shootdowns. */
+	fl0 = flushes_here();
 	PVK_CHECK_RC(pvk_mmu_unmap_range(PT_VA, 1), 0);
+	fl1 = flushes_here();
 	pvk_mmu_stats_snapshot(&b);
-	PVK_CHECK_EQ(b.tables_freed - a.tables_freed, 3);
 	/* Take the L1 back (freed pages are reused first) and write into it
 	 * what a walk through it would take for the PTE of PT_VA. */
 	for (; ntaken < PT_ALLOC_TRIES && !reused; ntaken++) {
@@ -379,17 +424,22 @@ PVK_GUEST_TEST(smp_pt_freed_flushed)
 		if (taken[ntaken] == table_va)
 			reused = taken[ntaken];
 	}
-	PVK_CHECK(reused != NULL);
 	if (reused)
 		reused[pvk_pt_index(PT_VA, 1)] =
 			pvk_pte(pvk_pfn_to_mfn(pvk_port_virt_to_pfn(fb)), PVK_PTE_KERNEL_RW);
 	/* Map the address again, to C, through new tables. */
 	rc = pvk_mmu_map_range(PT_VA, pvk_port_virt_to_pfn(fc), 1, PVK_PTE_KERNEL_RW | PVK_PTE_NX);
-	PVK_CHECK_RC(rc, 0);
-	PVK_CHECK_NE(pvk_mfn_raw(table_of(PT_VA, 1)), pvk_mfn_raw(l1));
 
+	/* CPU 1 reads again before any check can end the test. */
 	__atomic_store_n(&rd.stage, 2, __ATOMIC_SEQ_CST);
 	PVK_CHECK_RC(guest_smp_run_on_wait(&run, RUN_TIMEOUT_NS), 0);
+	PVK_CHECK_RC(ready_rc, 0);
+	PVK_CHECK_EQ(rd.first, MARK_A);
+	PVK_CHECK_EQ(b.tables_freed - a.tables_freed, 3);
+	PVK_CHECK_EQ(fl1 - fl0, 4);
+	PVK_CHECK(reused != NULL);
+	PVK_CHECK_RC(rc, 0);
+	PVK_CHECK_NE(pvk_mfn_raw(table_of(PT_VA, 1)), pvk_mfn_raw(l1));
 	PVK_CHECK(!rd.timed_out);
 	guest_printf("smp: CPU 1 read 0x%llx through the address before CPU 0 freed its page tables and reused the L1, 0x%llx after it was mapped again (%s)\n",
 		     (unsigned long long)rd.first, (unsigned long long)rd.second,
@@ -403,5 +453,124 @@ PVK_GUEST_TEST(smp_pt_freed_flushed)
 		pvk_port_free_page(taken[i]);
 	pvk_port_free_page(fa);
 	pvk_port_free_page(fb);
+	pvk_port_free_page(fc);
+}
+
+PVK_GUEST_TEST(smp_page_unmapped_flushed)
+{
+	static struct guest_smp_run run;
+	static struct reader rd;
+	int ready_rc;
+	uint64_t *fa, *fc, *fn, fl0, fl1;
+	struct pvk_mmu_stats a, b;
+	int rc;
+
+	if (!cpus_up())
+		return;
+	if (!pvk_smp_cpu_online(1)) {
+		/* No other CPU whose TLB could be stale (as the guest's other
+		 * SMP tests, it passes on one CPU). */
+		guest_printf("smp: one CPU online: no other CPU's TLB to check\n");
+		return;
+	}
+	fa = pvk_port_alloc_page();
+	fc = pvk_port_alloc_page();
+	fn = pvk_port_alloc_page();
+	PVK_CHECK(fa && fc && fn);
+	if (!fa || !fc || !fn)
+		return;
+	fa[0] = MARK_A;
+	fc[0] = MARK_C;
+	PVK_CHECK_EQ(pvk_mmu_lookup(LEAF_VA), 0);
+	/* The neighbour keeps the L1 alive through the whole test. */
+	PVK_CHECK_RC(pvk_mmu_map_range(LEAF_VA + PVK_PAGE_SIZE, pvk_port_virt_to_pfn(fn), 1,
+				       PVK_PTE_KERNEL_RW | PVK_PTE_NX), 0);
+	PVK_CHECK_RC(pvk_mmu_map_range(LEAF_VA, pvk_port_virt_to_pfn(fa), 1,
+				       PVK_PTE_KERNEL_RW | PVK_PTE_NX), 0);
+
+	rd = (struct reader){ .va = LEAF_VA };
+	PVK_CHECK_RC(guest_smp_run_on_start(&run, 1, reader_here, &rd), 0);
+	ready_rc = guest_wait_until(reader_ready, &rd, STAGE_TIMEOUT_NS);
+
+	pvk_mmu_stats_snapshot(&a);
+	fl0 = flushes_here();
+	PVK_CHECK_RC(pvk_mmu_unmap_range(LEAF_VA, 1), 0);
+	fl1 = flushes_here();
+	pvk_mmu_stats_snapshot(&b);
+	rc = pvk_mmu_map_range(LEAF_VA, pvk_port_virt_to_pfn(fc), 1, PVK_PTE_KERNEL_RW | PVK_PTE_NX);
+
+	__atomic_store_n(&rd.stage, 2, __ATOMIC_SEQ_CST);
+	PVK_CHECK_RC(guest_smp_run_on_wait(&run, RUN_TIMEOUT_NS), 0);
+	PVK_CHECK_RC(ready_rc, 0);
+	PVK_CHECK_EQ(rd.first, MARK_A);
+	PVK_CHECK_RC(rc, 0);
+	PVK_CHECK_EQ(b.tables_freed, a.tables_freed);	/* no table changed type */
+	PVK_CHECK_EQ(fl1 - fl0, 1);	/* the range's shootdown of every CPU */
+	PVK_CHECK(!rd.timed_out);
+	guest_printf("smp: CPU 1 read 0x%llx through the address before CPU 0 unmapped it, 0x%llx after it was mapped to another frame (%s)\n",
+		     (unsigned long long)rd.first, (unsigned long long)rd.second,
+		     rd.second == MARK_C ? "the new mapping" :
+		     rd.second == MARK_A ? "a STALE TLB entry" : "?");
+	PVK_CHECK_EQ(rd.second, MARK_C);
+
+	PVK_CHECK_RC(pvk_mmu_unmap_range(LEAF_VA, 2), 0);
+	pvk_port_free_page(fa);
+	pvk_port_free_page(fc);
+	pvk_port_free_page(fn);
+}
+
+PVK_GUEST_TEST(smp_va_run_flushed)
+{
+	static struct guest_smp_run run;
+	static struct reader rd;
+	int ready_rc;
+	struct pvk_mmu_va_update u;
+	uint64_t *fa, *fc, fl0, fl1;
+	int rc;
+
+	if (!cpus_up())
+		return;
+	if (!pvk_smp_cpu_online(1)) {
+		/* No other CPU whose TLB could be stale (as the guest's other
+		 * SMP tests, it passes on one CPU). */
+		guest_printf("smp: one CPU online: no other CPU's TLB to check\n");
+		return;
+	}
+	fa = pvk_port_alloc_page();
+	fc = pvk_port_alloc_page();
+	PVK_CHECK(fa && fc);
+	if (!fa || !fc)
+		return;
+	fa[0] = MARK_A;
+	fc[0] = MARK_C;
+	PVK_CHECK_EQ(pvk_mmu_lookup(RUN_VA), 0);
+	PVK_CHECK_RC(pvk_mmu_map_range(RUN_VA, pvk_port_virt_to_pfn(fa), 1,
+				       PVK_PTE_KERNEL_RW | PVK_PTE_NX), 0);
+
+	rd = (struct reader){ .va = RUN_VA };
+	PVK_CHECK_RC(guest_smp_run_on_start(&run, 1, reader_here, &rd), 0);
+	ready_rc = guest_wait_until(reader_ready, &rd, STAGE_TIMEOUT_NS);
+
+	u.va = RUN_VA;
+	u.pte = pvk_pte(pvk_pfn_to_mfn(pvk_port_virt_to_pfn(fc)), PVK_PTE_KERNEL_RW | PVK_PTE_NX);
+	fl0 = flushes_here();
+	rc = pvk_mmu_update_va_run(&u, 1, PVK_UVMF_INVLPG | PVK_UVMF_LOCAL);
+	fl1 = flushes_here();
+
+	__atomic_store_n(&rd.stage, 2, __ATOMIC_SEQ_CST);
+	PVK_CHECK_RC(guest_smp_run_on_wait(&run, RUN_TIMEOUT_NS), 0);
+	PVK_CHECK_RC(ready_rc, 0);
+	PVK_CHECK_EQ(rd.first, MARK_A);
+	PVK_CHECK_RC(rc, 0);
+	PVK_CHECK_EQ(fl1 - fl0, 1);	/* the others' shootdown */
+	PVK_CHECK(!rd.timed_out);
+	guest_printf("smp: CPU 1 read 0x%llx through the address before CPU 0's update_va_mapping run, 0x%llx after it (%s)\n",
+		     (unsigned long long)rd.first, (unsigned long long)rd.second,
+		     rd.second == MARK_C ? "the new mapping" :
+		     rd.second == MARK_A ? "a STALE TLB entry" : "?");
+	PVK_CHECK_EQ(rd.second, MARK_C);
+
+	PVK_CHECK_RC(pvk_mmu_unmap_range(RUN_VA, 1), 0);
+	pvk_port_free_page(fa);
 	pvk_port_free_page(fc);
 }
