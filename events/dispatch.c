@@ -268,6 +268,8 @@ void pvk_evtchn_do_upcall(void)
 	if (!pvk_evtchn_si)
 		return;
 	cpu = pvk_port_cpu_id();
+	if (cpu >= PVK_MAX_CPUS)
+		pvk_port_panic("evtchn: upcall on a CPU beyond PVK_MAX_CPUS (pvk_port_cpu_id())");
 	c = &pvk_evtchn_cpus[cpu];
 	c->stats.upcalls++;
 	pvk_evtchn_abi->scan(cpu);

@@ -294,10 +294,21 @@ static void bad_queue(unsigned int cpu, const char *what, uint32_t value)
 
 /* A pending, unmasked event linked on a CPU's queue that is no longer
  * the port's (moved, or drained after the CPU went down): have Xen link
- * it on the port's vCPU (its unmask of a pending port does that). */
+ * it on the port's vCPU (its unmask of a pending port does that).
+ * EVTCHNOP_unmask clears MASKED whoever set it, so a mask another CPU
+ * set meanwhile would be undone: we leave the port masked when the slot
+ * says, after our mask, that someone else wants it so (set_handler()
+ * cleared its handler, or a flood hold). Narrowed, not closed: a change
+ * that masks after that look and clears the handler after our unmask can
+ * still see one event dispatched to no handler (left masked, dropped). */
 static void relink(pvk_evtchn_port_t port)
 {
+	struct pvk_evtchn_slot *s = pvk_evtchn_slot(port);
+
 	mask_fifo(port);
+	if (s && (!PVK_READ_ONCE(s->handler) ||
+		  __atomic_load_n(&s->held_until, __ATOMIC_SEQ_CST)))
+		return;
 	unmask_fifo(port);
 }
 

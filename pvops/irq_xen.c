@@ -63,7 +63,10 @@ struct pvk_vcpu_info *pvk_xen_vcpu_info(unsigned int cpu)
 
 struct pvk_vcpu_info *pvk_xen_vcpu(void)
 {
-	struct pvk_vcpu_info *v = vcpus[pvk_port_cpu_id()];
+	unsigned int cpu = pvk_port_cpu_id();
+	/* One compare: a host's id beyond the array panics below, not reads
+	 * past it. */
+	struct pvk_vcpu_info *v = cpu < PVK_MAX_CPUS ? vcpus[cpu] : NULL;
 
 	if (!v)
 		pvk_port_panic("pvops xen: irq op before pvk_pvops_xen_set_shared_info() (or on a CPU without vcpu_info)");
@@ -122,7 +125,9 @@ int pvk_xen_vcpu_info_prepare(unsigned int cpu)
 		return -PVK_XEN_ENODEV;
 	}
 	pvk_port_lock(&place_lock);
-	/* Xen refuses a second registration (-EINVAL): done is done. */
+	/* Xen refuses a second registration: -EINVAL up to 4.17 (Debian
+	 * 12's; map_vcpu_info: vcpu_info_mfn already set), -EBUSY from
+	 * 4.18 (map_guest_area). Done is done: never asked twice. */
 	if (!(placed & (1ULL << cpu)))
 		rc = place(cpu);
 	pvk_port_unlock(&place_lock);

@@ -214,6 +214,21 @@ static void flood_until_held(struct flood_result *r, uint64_t host_in_ns)
 	r->pending = pvk_evtchn_is_pending(rx_port);
 	r->calls_after_kick = rx.calls;
 	pvk_restore_fl(flags);
+	if (r->calls_after_kick != PVK_EVTCHN_FLOOD_LIMIT) {
+		/* Says which path ended the hold early, if one did. */
+		struct pvk_evtchn_stats now;
+		struct pvk_time_timer_stats t;
+
+		pvk_evtchn_get_stats(&now);
+		pvk_time_timer_get_stats(&t);
+		guest_printf("evtchn: flood: %u calls for %u kicks: floods +%llu, released +%llu, kit timer fired +%llu, said passed +%llu, expiries +%llu\n",
+			     r->calls_after_kick, r->sent,
+			     (unsigned long long)(now.floods - r->before.floods),
+			     (unsigned long long)(now.released - r->before.released),
+			     (unsigned long long)(t.kit_fired - r->timer_before.kit_fired),
+			     (unsigned long long)(t.hw_said_passed - r->timer_before.hw_said_passed),
+			     (unsigned long long)(t.expiries - r->timer_before.expiries));
+	}
 }
 
 /* Both owners' expiries seen: the port's release (its pending kick

@@ -354,3 +354,112 @@ PVK_GUEST_TEST_XEN(smp_evtchn_counters_add_up)
 		 pvk_evtchn_abi_name(), raised, pvk_cpumask_weight(&online),
 		 (unsigned long long)(total_after.dispatched - total_before.dispatched));
 }
+
+/*
+ * A flood held on a CPU that goes down is released (events/cpu.c ends the
+ * CPU's hold-offs: its kit timer, which would have, is gone), and after
+ * the CPU starts again a new flood there is released on time too (its
+ * stale release deadline forgotten). The flood is made on CPU n itself
+ * with upcalls off (send, then the upcall by hand, as events.c's flood
+ * tests do), and CPU n is taken down right after, inside the 10 ms
+ * hold-off if the down is quick; a release before the down is printed.
+ */
+struct flood_on {
+	pvk_evtchn_port_t rx, tx;
+	unsigned int sent;
+	bool masked;
+	int rc;
+};
+
+static bool rx_no_work(pvk_evtchn_port_t port, void *arg)
+{
+	rx_event(port, arg);
+	return false;
+}
+
+static void flood_fn(void *arg)
+{
+	struct flood_on *f = arg;
+	unsigned long flags = pvk_irq_save();
+
+	for (f->sent = 1; f->sent <= 4 * PVK_EVTCHN_FLOOD_LIMIT; f->sent++) {
+		f->rc = pvk_evtchn_send(f->tx);
+		if (f->rc)
+			break;
+		pvk_evtchn_do_upcall();
+		f->masked = pvk_evtchn_is_masked(f->rx);
+		if (f->masked)
+			break;
+	}
+	pvk_restore_fl(flags);
+}
+
+/* Floods f's pair on cpu; 0 when it is held there. */
+static int flood_on_cpu(struct flood_on *f, unsigned int cpu)
+{
+	int rc;
+
+	f->rc = 1;
+	f->masked = false;
+	rc = pvk_evtchn_bind_vcpu(f->rx, cpu);
+	if (rc)
+		return rc;
+	rc = guest_smp_run_on(cpu, flood_fn, f, RUN_NS);
+	if (rc)
+		return rc;
+	if (f->rc)
+		return f->rc;
+	return f->masked ? 0 : -1;
+}
+
+PVK_GUEST_TEST_XEN(smp_evtchn_held_cpu_down)
+{
+	struct pvk_evtchn_stats before, after;
+	struct pvk_cpumask online;
+	static struct rx r;
+	struct flood_on f;
+	unsigned int cpu = 0, c, calls;
+	bool masked_at_down;
+	int rc;
+
+	PVK_CHECK(smp_cpus(&online));
+	pvk_for_each_cpu(c, &online)
+		cpu = c;
+	if (!cpu)
+		PVK_SKIP("needs CPU 1 online");
+	memset(&f, 0, sizeof(f));
+	PVK_CHECK_RC(open_pair(&r, &f.rx, &f.tx), 0);
+	PVK_CHECK_RC(pvk_evtchn_set_handler(f.rx, rx_no_work, &r), 0);
+	PVK_CHECK_RC(pvk_evtchn_get_stats_cpu(cpu, &before), 0);
+	rc = flood_on_cpu(&f, cpu);
+	if (!rc)
+		rc = guest_smp_cpu_down(cpu);
+	masked_at_down = pvk_evtchn_is_masked(f.rx);
+	PVK_CHECK_RC(rc, 0);
+	PVK_CHECK_RC(pvk_evtchn_get_stats_cpu(cpu, &after), 0);
+	calls = r.calls;
+	guest_printf("smp events: %s ABI: flood held on CPU %u after %u kicks, CPU %u down: %s, port %s\n",
+		     pvk_evtchn_abi_name(), cpu, f.sent, cpu,
+		     after.released > before.released ? "its holds released" : "nothing released",
+		     masked_at_down ? "masked" : "unmasked");
+	PVK_CHECK_EQ(pvk_evtchn_port_cpu(f.rx), 0);
+	/* It works on CPU 0 now, without waiting for a timer that is gone. */
+	PVK_CHECK_RC(pvk_evtchn_send(f.tx), 0);
+	PVK_CHECK_RC(rx_wait(&r, calls + 1), 0);
+	PVK_CHECK_EQ(r.last_cpu, 0);
+
+	/* Started again: a flood there is released by its kit timer. */
+	PVK_CHECK_RC(guest_smp_cpu_up(cpu), 0);
+	PVK_CHECK_RC(pvk_evtchn_get_stats_cpu(cpu, &before), 0);
+	PVK_CHECK_RC(flood_on_cpu(&f, cpu), 0);
+	calls = r.calls;
+	PVK_CHECK_RC(pvk_evtchn_send(f.tx), 0);	/* stays pending while held */
+	PVK_CHECK_RC(rx_wait(&r, calls + 1), 0);
+	PVK_CHECK_EQ(r.last_cpu, cpu);
+	PVK_CHECK_RC(pvk_evtchn_get_stats_cpu(cpu, &after), 0);
+	PVK_CHECK_EQ(after.released, before.released + 1);
+	guest_printf("smp events: %s ABI: CPU %u started again: a new flood there released by its timer\n",
+		     pvk_evtchn_abi_name(), cpu);
+	PVK_CHECK_RC(pvk_evtchn_close(f.tx), 0);
+	PVK_CHECK_RC(pvk_evtchn_close(f.rx), 0);
+}
