@@ -13,11 +13,17 @@
  *   smp_cpus_running     every possible CPU is online and runs work
  *                        (guest_smp_run_on): each answers with its own
  *                        number and per-CPU area, through the guest's IPI
+ *                        (the area repeats the number: both come from
+ *                        the same GS base on Xen, and natively the area
+ *                        is found by the number; the independent evidence
+ *                        of identity is Xen's event binding in
+ *                        smp_events.c and the APIC id in smp_native.c)
  *   smp_identity_stable  pvk_port_cpu_id() is the same 100,000 times on
  *                        each CPU with upcalls coming and going; CPU 0's
  *                        area is still its own after the user-mode tests
  *                        (which run before: Xen keeps the kernel GS base
- *                        while user programs load %gs)
+ *                        while user programs load %gs); a regression guard
+ *                        against losing the GS base, not identity evidence
  *   smp_lock_contended   every online CPU adds to one counter under one
  *                        pvk_port_lock at once: the total is exact, and
  *                        irqs are off inside the lock each time
@@ -25,7 +31,11 @@
  *                        CPU 2, then the reverse: the wait ends with 0 and
  *                        (Xen) the sleeper's CPU got the wake IPI before it
  *                        was back (without it only the wait's 100 ms poll
- *                        slice would end the sleep; the time is printed)
+ *                        slice would end the sleep; the time is printed,
+ *                        and must not be negative: the two CPUs' clocks
+ *                        are read in order). Natively a wait polls and
+ *                        records no sleeper, so there it only checks that
+ *                        a flag stored on one CPU ends a wait on another
  *
  * The functions run on other CPUs record what they saw; the checks are
  * made here on CPU 0 (the PVK_CHECK macros belong to the test's CPU).
