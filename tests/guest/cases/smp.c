@@ -13,19 +13,30 @@
  *   smp_cpus_running     every possible CPU is online and runs work
  *                        (guest_smp_run_on): each answers with its own
  *                        number and per-CPU area, through the guest's IPI
+ *                        (the area repeats the number: both come from
+ *                        the same GS base on Xen, and natively the area
+ *                        is found by the number; the independent evidence
+ *                        of identity is Xen's event binding in
+ *                        smp_events.c and the APIC id in smp_native.c)
  *   smp_identity_stable  pvk_port_cpu_id() is the same 100,000 times on
  *                        each CPU with upcalls coming and going; CPU 0's
  *                        area is still its own after the user-mode tests
  *                        (which run before: Xen keeps the kernel GS base
- *                        while user programs load %gs)
+ *                        while user programs load %gs); a regression guard
+ *                        against losing the GS base, not identity evidence
  *   smp_lock_contended   every online CPU adds to one counter under one
  *                        pvk_port_lock at once: the total is exact, and
  *                        irqs are off inside the lock each time
  *   smp_wait_wake_cross  a waiter on CPU 0 woken by pvk_port_wake() from
  *                        CPU 2, then the reverse: the wait ends with 0 and
- *                        (Xen) the sleeper's CPU got the wake IPI before it
- *                        was back (without it only the wait's 100 ms poll
- *                        slice would end the sleep; the time is printed)
+ *                        (Xen) the sleeper's CPU gets the wake IPI (waited
+ *                        for, bounded: it may land just after the wait saw
+ *                        the flag; without it only the wait's 100 ms poll
+ *                        slice would end the sleep; the time is printed,
+ *                        and must not be negative: the two CPUs' clocks
+ *                        are read in order). Natively a wait polls and
+ *                        records no sleeper, so there it only checks that
+ *                        a flag stored on one CPU ends a wait on another
  *
  * The functions run on other CPUs record what they saw; the checks are
  * made here on CPU 0 (the PVK_CHECK macros belong to the test's CPU).
@@ -428,6 +439,29 @@ static void ww_reset(unsigned int sleeper)
 	ww.rc = 1;
 }
 
+/* The wake IPI may land after the wait already saw the flag (the sleeper
+ * tests the condition between registering and sleeping): wait, bounded,
+ * for cpu's wake count to pass before. Without the IPI it never does. */
+static struct {
+	unsigned int cpu;
+	uint64_t before;
+} ww_ipi;
+
+static bool ww_ipi_arrived(void *arg)
+{
+	struct guest_smp_cpu_stats now;
+
+	(void)arg;
+	return !guest_smp_cpu_stats(ww_ipi.cpu, &now) && now.wake_ipis > ww_ipi.before;
+}
+
+static bool wake_ipi_arrived(unsigned int cpu, uint64_t before)
+{
+	ww_ipi.cpu = cpu;
+	ww_ipi.before = before;
+	return guest_wait_until(ww_ipi_arrived, NULL, WAKE_TIMEOUT_NS) == 0;
+}
+
 PVK_GUEST_TEST(smp_wait_wake_cross)
 {
 	struct guest_smp_cpu_stats before, after;
@@ -464,7 +498,7 @@ PVK_GUEST_TEST(smp_wait_wake_cross)
 	PVK_CHECK_RC(ww.rc, 0);
 	PVK_CHECK(ww.saw_sleeper);
 	if (!guest_native_boot)
-		PVK_CHECK_GT(after.wake_ipis, before.wake_ipis);
+		PVK_CHECK(wake_ipi_arrived(0, before.wake_ipis));
 	guest_printf("smp: waiter on CPU 0 woken from CPU %u: back %lld us after the wake\n",
 		     other, (long long)(ww.back_ns - ww.woken_ns) / 1000);
 	/* Both clocks read in order across CPUs: a negative interval means
@@ -482,7 +516,7 @@ PVK_GUEST_TEST(smp_wait_wake_cross)
 	PVK_CHECK_RC(ww.rc, 0);
 	PVK_CHECK(ww.saw_sleeper);
 	if (!guest_native_boot)
-		PVK_CHECK_GT(after.wake_ipis, before.wake_ipis);
+		PVK_CHECK(wake_ipi_arrived(other, before.wake_ipis));
 	guest_printf("smp: waiter on CPU %u woken from CPU 0: back %lld us after the wake\n",
 		     other, (long long)(ww.back_ns - ww.woken_ns) / 1000);
 	/* Both clocks read in order across CPUs: a negative interval means
