@@ -284,12 +284,18 @@ PVK_GUEST_TEST_XEN(smp_evtchn_move_while_raised)
 	pvk_for_each_cpu(cpu, &online)
 		if (r.calls_on[cpu])
 			ran_on++;
-	pvk_info("smp events: %s ABI: %u events raised from CPU %u, %u handled, port moved %u times, handled on %u CPUs%s",
-		 pvk_evtchn_abi_name(), p.sent, sender, r.calls, moves, ran_on,
+	pvk_info("smp events: %s ABI: %u events raised from CPU %u, %u handled (%d more than raised), port moved %u times, handled on %u CPUs%s",
+		 pvk_evtchn_abi_name(), p.sent, sender, r.calls,
+		 (int)r.calls - (int)p.sent, moves, ran_on,
 		 p.lost_at ? " (an event was lost)" : "");
 	PVK_CHECK_RC(p.rc, 0);
 	PVK_CHECK_EQ(p.sent, MOVE_EVENTS);
-	PVK_CHECK_EQ(r.calls, p.sent);
+	/* None lost (the sender waited for each). A move may deliver one
+	 * event twice, where it was queued and where it was raised again
+	 * (seen once in 3000, FIFO): a spurious call, which event channel
+	 * handlers must tolerate anyway. At most one per move. */
+	PVK_CHECK((int)r.calls - (int)p.sent >= 0);
+	PVK_CHECK((int)r.calls - (int)p.sent <= (int)moves);
 	if (pvk_cpumask_weight(&online) > 1)
 		PVK_CHECK_GT(moves, 0);
 	PVK_CHECK_RC(pvk_evtchn_close(tx_port), 0);
