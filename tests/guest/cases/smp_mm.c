@@ -332,9 +332,10 @@ static pvk_mfn_t table_of(unsigned long va, unsigned int level)
 enum { PH_PRIME, PH_PROBE, PH_HOLD, PH_AFTER, PH_STOP, PH_N };
 
 #define READER_SPINS	2000000000UL
-#define PHASE_READS	20000		/* reads before CPU 0 moves on */
+#define PHASE_READS	64		/* reads before CPU 0 moves on: short, so that
+					 * nothing flushes CPU 1 meanwhile */
 #define FLUSH_ROUNDS	4		/* rounds with the proof, per test */
-#define FLUSH_TRIES	12		/* rounds tried at most */
+#define FLUSH_TRIES	40		/* rounds tried at most */
 #define MARK_P			0xd4d4d4d4d4d4d4d4ULL
 
 static struct {
