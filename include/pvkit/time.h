@@ -57,7 +57,9 @@ void pvk_time_wallclock(struct pvk_wallclock *out);
  * Per CPU: each CPU has its own one-shot (its vCPU's singleshot timer and
  * VIRQ_TIMER, its local APIC timer); pvk_time_timer_set()/_stop() act on
  * the calling CPU's, and fn runs on the CPU whose deadline expired.
- * Secondary CPUs get theirs from pvk_smp_cpu_start()/_up_here().
+ * Secondary CPUs get theirs from pvk_smp_cpu_start()/_up_here(); on Xen a
+ * pvk_time_timer_init() made after CPUs were started binds their VIRQ_TIMER
+ * too (not concurrently with a CPU being started).
  *
  * pvk_time_timer_init(): fn, if not NULL, is called in upcall context
  * (natively: from pvk_native_timer_interrupt(), irqs off) each time the
