@@ -366,8 +366,8 @@ PVK_GUEST_TEST(smp_clock_agree)
 	tsc1 = tsc_now();
 	/* The bound in TSC cycles, at the rate CPU 0 saw over the test. */
 	tsc_bound = (tsc1 - tsc0) / ((ns1 - ns0) / 1000 + 1) * (CLOCK_BOUND_NS / 1000);
-	guest_printf("smp: %u CPUs' own clocks against CPU 0's over %u handshakes each: largest skew %lld ns (CPU %u, negative: behind), narrowest bracket %lld ns; TSC read directly: largest skew %lld cycles (CPU %u, bound %llu cycles); bound %llu ns\n",
-		     measured, rounds, (long long)worst, worst_cpu, (long long)narrowest,
+	guest_printf("smp: %u CPUs' own clocks against CPU %u's over %u handshakes each: largest skew %lld ns (CPU %u, negative: behind), narrowest bracket %lld ns; TSC read directly: largest skew %lld cycles (CPU %u, bound %llu cycles); bound %llu ns\n",
+		     measured, pvk_port_cpu_id(), rounds, (long long)worst, worst_cpu, (long long)narrowest,
 		     (long long)tsc_worst, tsc_worst_cpu, (unsigned long long)tsc_bound,
 		     (unsigned long long)CLOCK_BOUND_NS);
 	PVK_CHECK_EQ(measured, pvk_cpumask_weight(&online) - 1);
