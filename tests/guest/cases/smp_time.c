@@ -338,11 +338,14 @@ PVK_GUEST_TEST(smp_clock_agree)
 			if (rc)
 				break;
 			off = outside(hs.here, before, after);
-			/* Printed: the offset from the bracket's midpoint (a
-			 * measurement, within half the bracket plus the skew). */
-			if (abs64((int64_t)(hs.here - before) - (int64_t)(after - before) / 2) > abs64(mid_worst))
-				mid_worst = (int64_t)(hs.here - before) - (int64_t)(after - before) / 2;
+
 			toff = outside(hs.tsc, tb, ta);
+			/* Printed: the offset from the narrowest bracket's
+			 * midpoint (a measurement, within half that bracket
+			 * plus the skew; wide brackets, a vCPU descheduled,
+			 * say nothing). */
+			if ((int64_t)(after - before) < narrowest)
+				mid_worst = (int64_t)(hs.here - before) - (int64_t)(after - before) / 2;
 			if ((int64_t)(after - before) < narrowest)
 				narrowest = (int64_t)(after - before);
 			if (abs64(off) > abs64(worst)) {
@@ -370,7 +373,7 @@ PVK_GUEST_TEST(smp_clock_agree)
 	tsc1 = tsc_now();
 	/* The bound in TSC cycles, at the rate CPU 0 saw over the test. */
 	tsc_bound = (tsc1 - tsc0) / ((ns1 - ns0) / 1000 + 1) * (CLOCK_BOUND_NS / 1000);
-	guest_printf("smp: %u CPUs' own clocks against CPU %u's over %u handshakes each: largest skew %lld ns (CPU %u, negative: behind), narrowest bracket %lld ns, largest offset from a bracket's midpoint %lld ns; TSC read directly: largest skew %lld cycles (CPU %u, bound %llu cycles); bound %llu ns\n",
+	guest_printf("smp: %u CPUs' own clocks against CPU %u's over %u handshakes each: largest skew %lld ns (CPU %u, negative: behind), narrowest bracket %lld ns, offset from its midpoint %lld ns; TSC read directly: largest skew %lld cycles (CPU %u, bound %llu cycles); bound %llu ns\n",
 		     measured, pvk_port_cpu_id(), rounds, (long long)worst, worst_cpu, (long long)narrowest, (long long)mid_worst,
 		     (long long)tsc_worst, tsc_worst_cpu, (unsigned long long)tsc_bound,
 		     (unsigned long long)CLOCK_BOUND_NS);
