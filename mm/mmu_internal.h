@@ -48,7 +48,7 @@ int pvk_mmu_shootdown(unsigned long va);
 int pvk_mmu_shootdown_others(void);
 
 /* The running L4's machine frame; where the kernel maps its frames. */
-extern pvk_mfn_t pvk_mmu_base_mfn;
+extern pvk_mfn_t pvk_mmu_base_mfn[PVK_MAX_CPUS];	/* per CPU (mmuext.c) */
 extern void *(*pvk_mmu_pfn_to_virt)(pvk_pfn_t pfn);
 
 #endif /* PVKIT_MM_MMU_INTERNAL_H */

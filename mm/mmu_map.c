@@ -102,7 +102,7 @@ static uint64_t *table_va(pvk_mfn_t mfn)
 static int walk_start(struct walk *w)
 {
 	*w = (struct walk){ 0 };
-	w->mfn[4] = pvk_mmu_base_mfn;
+	w->mfn[4] = pvk_mmu_kernel_base();	/* the calling CPU's */
 	w->va[4] = table_va(w->mfn[4]);
 	w->valid[4] = true;
 	return w->va[4] ? 0 : -PVK_XEN_EFAULT;

@@ -26,8 +26,9 @@
  * by that CPU with upcalls masked (pvk_irq_save()), so no lock: an event
  * handler on the same CPU cannot find a batch half-built, and no other CPU
  * ever reaches it. A batch is issued by the CPU that queued it. The last
- * refusal (pvk_mmu_last_error()) is one record for all CPUs: the latest
- * one, whichever CPU saw it.
+ * refusal (pvk_mmu_last_error()) is kept per CPU too: the calling CPU's
+ * latest, written only by it (one shared record was written field by
+ * field by any CPU: two refusals at once mixed).
  */
 #include <pvkit/hypercall.h>
 #include <pvkit/log.h>
@@ -59,7 +60,7 @@ struct cpu_queue {
 };
 
 static struct cpu_queue cpus[PVK_MAX_CPUS];
-static struct pvk_mmu_error last_error;
+static struct pvk_mmu_error last_error[PVK_MAX_CPUS];	/* each CPU's own */
 struct pvk_mmu_stats pvk_mmu_stats_cpu[PVK_MAX_CPUS];
 
 /* Masks upcalls; the calling CPU's queue (the caller stays on it). */
@@ -90,16 +91,18 @@ static void report(struct cpu_queue *q, unsigned int index, unsigned int count, 
 {
 	const struct pvk_mmu_update *u = &q->queue[index];
 	uint64_t maddr = u->ptr & ~(uint64_t)PVK_MMU_CMD_MASK;
+	/* The queue's own CPU (the caller): no other CPU writes this record. */
+	struct pvk_mmu_error *e = &last_error[q - cpus];
 
-	last_error.index = index;
-	last_error.count = count;
-	last_error.table = pvk_mfn(maddr >> PVK_PAGE_SHIFT);
-	last_error.slot = (maddr & (PVK_PAGE_SIZE - 1)) / 8;
-	last_error.val = u->val;
-	last_error.rc = rc;
+	e->index = index;
+	e->count = count;
+	e->table = pvk_mfn(maddr >> PVK_PAGE_SHIFT);
+	e->slot = (maddr & (PVK_PAGE_SIZE - 1)) / 8;
+	e->val = u->val;
+	e->rc = rc;
 	pvk_mmu_this_stats()->refused++;
 	pvk_err("mmu_update: Xen refused entry %u of %u: table mfn 0x%llx slot %u val 0x%llx cmd %u: error %ld",
-		index, count, (unsigned long long)(maddr >> PVK_PAGE_SHIFT), last_error.slot,
+		index, count, (unsigned long long)(maddr >> PVK_PAGE_SHIFT), e->slot,
 		(unsigned long long)u->val, (unsigned int)(u->ptr & PVK_MMU_CMD_MASK), rc);
 	if (index + 1 < count)
 		pvk_err("mmu_update: %u later entries of that batch were not applied",
@@ -287,7 +290,9 @@ bool pvk_mmu_lazy_active(void)
 
 const struct pvk_mmu_error *pvk_mmu_last_error(void)
 {
-	return &last_error;
+	unsigned int cpu = pvk_port_cpu_id();
+
+	return &last_error[cpu < PVK_MAX_CPUS ? cpu : 0];
 }
 
 void pvk_mmu_stats_snapshot(struct pvk_mmu_stats *out)

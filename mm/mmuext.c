@@ -18,7 +18,9 @@
 
 #include "mmu_internal.h"
 
-pvk_mfn_t pvk_mmu_base_mfn;
+/* Each CPU's running L4 (its own address space: read_cr3, new_baseptr);
+ * a started CPU takes its starter's (pvk_mmu_cpu_base_set()). */
+pvk_mfn_t pvk_mmu_base_mfn[PVK_MAX_CPUS];
 void *(*pvk_mmu_pfn_to_virt)(pvk_pfn_t pfn);
 
 void pvk_mmu_init(const struct pvk_start_info *si,
@@ -28,14 +30,31 @@ void pvk_mmu_init(const struct pvk_start_info *si,
 	pvk_mmu_queue_init();
 	pvk_mmu_map_init();
 	pvk_mmu_pfn_to_virt = pfn_to_virt;
-	pvk_mmu_base_mfn = pvk_pfn_to_mfn(pvk_port_virt_to_pfn((void *)si->pt_base));
-	if (pvk_pfn_raw(pvk_mfn_to_pfn(pvk_mmu_base_mfn)) == PVK_INVALID_RAW_FRAME)
+	pvk_mmu_base_mfn[0] = pvk_pfn_to_mfn(pvk_port_virt_to_pfn((void *)si->pt_base));
+	if (pvk_pfn_raw(pvk_mfn_to_pfn(pvk_mmu_base_mfn[0])) == PVK_INVALID_RAW_FRAME)
 		pvk_port_panic("pvk_mmu_init: start_info.pt_base is not one of our frames");
+	for (unsigned int cpu = 1; cpu < PVK_MAX_CPUS; cpu++)
+		pvk_mmu_base_mfn[cpu] = pvk_mmu_base_mfn[0];
+}
+
+static unsigned int this_cpu(void)
+{
+	unsigned int cpu = pvk_port_cpu_id();
+
+	if (cpu >= PVK_MAX_CPUS)
+		pvk_port_panic("mmu: pvk_port_cpu_id() beyond PVK_MAX_CPUS");
+	return cpu;
 }
 
 pvk_mfn_t pvk_mmu_kernel_base(void)
 {
-	return pvk_mmu_base_mfn;
+	return pvk_mmu_base_mfn[this_cpu()];
+}
+
+void pvk_mmu_cpu_base_set(unsigned int cpu, pvk_mfn_t l4)
+{
+	if (cpu < PVK_MAX_CPUS)
+		pvk_mmu_base_mfn[cpu] = l4;
 }
 
 static int ext(const char *what, uint32_t cmd, uint64_t arg1)
@@ -81,7 +100,7 @@ int pvk_mmu_new_baseptr(pvk_mfn_t l4)
 	int rc = ext("new_baseptr", PVK_MMUEXT_NEW_BASEPTR, pvk_mfn_raw(l4));
 
 	if (!rc)
-		pvk_mmu_base_mfn = l4;
+		pvk_mmu_base_mfn[this_cpu()] = l4;
 	return rc;
 }
 

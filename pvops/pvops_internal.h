@@ -24,6 +24,7 @@ extern const struct pvk_pvops_mmu pvk_native_mmu_ops;
 extern const struct pvk_pvops_time pvk_native_time_ops;
 void pvk_native_time_calibrate(void);
 uint64_t pvk_native_clock_ns(void);	/* time_native.c, for rtc_native.c's table */
+uint64_t pvk_native_clock_ns_here(void);	/* time_native.c, for clock_here.c */
 bool pvk_native_time_ready(void);	/* time_native.c: calibrated */
 volatile uint32_t *pvk_native_apic_mmio(void);	/* timer_native.c: NULL before init */
 /* smp_native.c: the smp group and smp/'s native steps. */

@@ -258,6 +258,7 @@ static void fill_context(struct pvk_vcpu_guest_context *c, unsigned int cpu,
 	c->kernel_sp = wake_stack_top(cpu);	/* xen_cpu_wake switches it */
 	/* Xen's cr3 format for 64-bit guests: the root's machine address. */
 	c->ctrlreg[3] = pvk_pvops.mmu.read_cr3();
+	pvk_mmu_cpu_base_set(cpu, pvk_mfn(c->ctrlreg[3] >> PVK_PAGE_SHIFT));	/* its own from now on */
 	c->gs_base_kernel = boot->gs_base;
 	/* Trap table and GDT: what this (the starting) vCPU loaded last. */
 	pvk_xen_cpu_fill_context(c, cpu);

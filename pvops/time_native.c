@@ -136,10 +136,17 @@ bool pvk_native_time_ready(void)
 	return ns_per_tsc_32 != 0;
 }
 
-uint64_t pvk_native_clock_ns(void)
+/* This CPU's TSC in ns: its own clock, no cross-CPU maximum. */
+uint64_t pvk_native_clock_ns_here(void)
 {
 	unsigned __int128 d = rdtsc() - tsc_base;
-	uint64_t now = (uint64_t)((d * ns_per_tsc_32) >> 32), last;
+
+	return (uint64_t)((d * ns_per_tsc_32) >> 32);
+}
+
+uint64_t pvk_native_clock_ns(void)
+{
+	uint64_t now = pvk_native_clock_ns_here(), last;
 
 	if (!PVK_READ_ONCE(pvk_time_many_cpus))
 		return now;

@@ -57,10 +57,11 @@ static inline uint64_t rdtsc_ordered(void)
 	return ((uint64_t)hi << 32) | lo;
 }
 
-uint64_t pvk_time_now_ns(void)
+/* This vCPU's record read now: its own clock, no cross-CPU maximum. */
+uint64_t pvk_time_now_ns_here(void)
 {
 	const struct pvk_vcpu_time_info *t;
-	uint64_t system_time, stamp, tsc, now, last;
+	uint64_t system_time, stamp, tsc;
 	uint32_t version, mul;
 	int8_t shift;
 	struct pvk_vcpu_info *vi;
@@ -80,8 +81,15 @@ uint64_t pvk_time_now_ns(void)
 		tsc = rdtsc_ordered();
 		pvk_barrier();
 	} while ((version & 1) || version != PVK_READ_ONCE(t->version));
+	return system_time + pvk_time_scale_delta(tsc - stamp, mul, shift);
+}
 
-	now = system_time + pvk_time_scale_delta(tsc - stamp, mul, shift);
+uint64_t pvk_time_now_ns(void)
+{
+	uint64_t now = pvk_time_now_ns_here(), last;
+
+	if (!time_si)
+		return 0;
 	last = __atomic_load_n(&last_ns, __ATOMIC_RELAXED);
 	do {
 		if (now <= last)

@@ -117,6 +117,11 @@ int pvk_time_xen_timer_attach(void)
 		return -PVK_XEN_ENODEV;
 	}
 	rc = cpu_timer_setup(0, true);
+	/* CPUs prepared before the host initialised its timer: their
+	 * VIRQ_TIMER was not bound then (a remote bind is allowed). */
+	for (unsigned int cpu = 1; cpu < PVK_MAX_CPUS && !rc; cpu++)
+		if (__atomic_load_n(&pvk_time_prepared_cpus, __ATOMIC_SEQ_CST) & (1ULL << cpu))
+			rc = cpu_timer_setup(cpu, true);
 	if (rc)
 		return rc;
 	pvk_time_timer_attach(&xen_singleshot);

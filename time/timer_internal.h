@@ -23,5 +23,10 @@ bool pvk_time_timer_host_ready(void);
 /* oneshot.c: cpu's deadlines dropped (its hardware stopped when cpu is the
  * caller's). */
 void pvk_time_timer_cpu_drop(unsigned int cpu);
+/* cpu.c: bit cpu set from pvk_time_cpu_prepare(cpu) until
+ * pvk_time_cpu_dead(cpu): the CPUs that run or are about to (not 0). The
+ * Xen timer's attach binds their VIRQ_TIMER when the host initialises its
+ * timer after they were prepared. */
+extern uint64_t pvk_time_prepared_cpus;
 
 #endif /* PVK_TIME_TIMER_INTERNAL_H */

@@ -88,8 +88,11 @@ struct pvk_mmu_stats {
 void pvk_mmu_init(const struct pvk_start_info *si,
 		  void *(*pfn_to_virt)(pvk_pfn_t pfn));
 
-/* The machine frame of the L4 the kernel is running on. */
+/* The machine frame of the L4 the calling CPU is running on (each CPU may
+ * run its own: pvk_mmu_new_baseptr() changes the caller's). */
 pvk_mfn_t pvk_mmu_kernel_base(void);
+/* cpu (about to be started) will run on l4: smp start-up, Xen. */
+void pvk_mmu_cpu_base_set(unsigned int cpu, pvk_mfn_t l4);
 
 /*
  * Set entry slot of page-table frame table to val. Outside lazy mode this
@@ -151,6 +154,11 @@ int pvk_mmu_update_va_run(const struct pvk_mmu_va_update *u, unsigned long n,
  * unmapped. Batched as in lazy mode; entries already queued in lazy mode
  * are issued first (the walk reads the tables), as for unmap.
  * 0 or a negative error (what was mapped before the error stays mapped).
+ * Several CPUs: map, unmap and lookup walk under one spin lock taken with
+ * upcalls masked and held for the whole range (its page allocations,
+ * batches and, for unmap, the TLB shootdown, which waits for the other
+ * CPUs): irqs stay off for a time that grows with n, so a host wanting
+ * short irq-off stretches maps and unmaps large ranges in pieces.
  */
 int pvk_mmu_map_range(unsigned long va, pvk_pfn_t first, unsigned long n,
 		      uint64_t flags);
@@ -222,6 +230,7 @@ void pvk_mmu_xen_flush_tlb_one(unsigned long va);
 void pvk_mmu_xen_flush_tlb_local(void);
 void pvk_mmu_xen_set_pte(uint64_t *ptep, uint64_t val);
 
+/* The calling CPU's latest refused update (each CPU keeps its own). */
 const struct pvk_mmu_error *pvk_mmu_last_error(void);
 void pvk_mmu_stats_snapshot(struct pvk_mmu_stats *out);
 

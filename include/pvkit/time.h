@@ -28,6 +28,16 @@ void pvk_time_init(struct pvk_shared_info *si);
  * CPU is never above one read later on another (the kit keeps the
  * largest value returned and never returns less). 0 before init. */
 uint64_t pvk_time_now_ns(void);
+/*
+ * For diagnostics and tests only: the calling CPU's own clock, without the
+ * cross-CPU maximum that makes pvk_clock_ns() monotonic across CPUs (Xen:
+ * this vCPU's pvclock record; native: this CPU's TSC scaled). It may go
+ * back a little, and differ between CPUs by their skew: that is what it
+ * shows. pvk_time_now_ns_here() is the Xen one; pvk_clock_ns_here() picks
+ * the running world's.
+ */
+uint64_t pvk_time_now_ns_here(void);
+uint64_t pvk_clock_ns_here(void);
 
 /* The pure pvclock arithmetic: tsc delta -> ns (shift, then 32.32 mul). */
 uint64_t pvk_time_scale_delta(uint64_t delta, uint32_t mul, int8_t shift);
@@ -47,7 +57,9 @@ void pvk_time_wallclock(struct pvk_wallclock *out);
  * Per CPU: each CPU has its own one-shot (its vCPU's singleshot timer and
  * VIRQ_TIMER, its local APIC timer); pvk_time_timer_set()/_stop() act on
  * the calling CPU's, and fn runs on the CPU whose deadline expired.
- * Secondary CPUs get theirs from pvk_smp_cpu_start()/_up_here().
+ * Secondary CPUs get theirs from pvk_smp_cpu_start()/_up_here(); on Xen a
+ * pvk_time_timer_init() made after CPUs were started binds their VIRQ_TIMER
+ * too (not concurrently with a CPU being started).
  *
  * pvk_time_timer_init(): fn, if not NULL, is called in upcall context
  * (natively: from pvk_native_timer_interrupt(), irqs off) each time the

@@ -317,3 +317,24 @@ UNIT_TEST(mmu_queue_per_cpu)
 	CHECK_EQ(xen.last[0].val, 6);
 	unit_fake_cpu = 0;
 }
+
+/* The last refusal is each CPU's own: CPU 1's refusal does not overwrite
+ * (or mix into) the record CPU 0 reads for its own. */
+UNIT_TEST(mmu_last_error_per_cpu)
+{
+	setup();
+	xen.refuse = 0;
+	xen.refuse_rc = -PVK_XEN_EINVAL;
+	CHECK_EQ(pvk_mmu_set_entry(pvk_mfn(0x400), 7, 0x70), -PVK_XEN_EINVAL);
+	CHECK_EQ(pvk_mmu_last_error()->val, 0x70);
+	unit_fake_cpu = 1;
+	xen.refuse = 0;
+	xen.refuse_rc = -PVK_XEN_EBUSY;
+	CHECK_EQ(pvk_mmu_set_entry(pvk_mfn(0x400), 9, 0x90), -PVK_XEN_EBUSY);
+	CHECK_EQ(pvk_mmu_last_error()->val, 0x90);
+	CHECK_EQ(pvk_mmu_last_error()->rc, -PVK_XEN_EBUSY);
+	unit_fake_cpu = 0;
+	CHECK_EQ(pvk_mmu_last_error()->val, 0x70);
+	CHECK_EQ(pvk_mmu_last_error()->slot, 7);
+	CHECK_EQ(pvk_mmu_last_error()->rc, -PVK_XEN_EINVAL);
+}
