@@ -273,7 +273,13 @@ void pvk_smp_cpu_up_here(void)
 	PVK_WRITE_ONCE(cpus[cpu].stage, STAGE_UP);
 	/* Release: everything set up above is visible to whoever sees the
 	 * bit (the starter, senders of IPIs). */
-	__atomic_fetch_or(&pvk_smp_online, 1ULL << cpu, __ATOMIC_RELEASE);
+	__atomic_fetch_or(&pvk_smp_online, 1ULL << cpu, __ATOMIC_SEQ_CST);
+	/* A shootdown that read the online set before our bit was in it
+	 * skipped us natively (its pvk_smp_call() reaches online CPUs only;
+	 * on Xen the translating mask covers us): whatever this CPU cached
+	 * since it loaded its page tables goes now, before the host runs on
+	 * it. Every later shootdown sees the bit. */
+	pvk_flush_tlb_local();
 }
 
 void pvk_smp_cpu_die_here(void)

@@ -379,9 +379,17 @@ void blkfront_queues_teardown(struct pvk_blkfront *dev)
 		struct blkfront_page *pool, *retired;
 		unsigned int kept, ring_kept = 0;
 
+		/* A port whose close failed (its handler, running on another
+		 * CPU, did not end in time) stays marked bound: the device is
+		 * then never released under it (pvk_blkfront_release). */
 		if (q->port_bound) {
-			pvk_evtchn_close(q->port);
-			q->port_bound = false;
+			int rc = pvk_evtchn_close(q->port);
+
+			if (rc)
+				pvk_err("blkfront: event channel %u not closed (%d): the device is kept, never released",
+					q->port, rc);
+			else
+				q->port_bound = false;
 		}
 		pvk_port_lock(&q->lock);
 		q->live = false;

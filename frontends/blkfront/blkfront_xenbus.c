@@ -443,6 +443,11 @@ int pvk_blkfront_release(struct pvk_blkfront *dev)
 	 * of it (not yet Closed, or it kept one): nothing may go. */
 	if (!removed || pvk_blkfront_grants_held(dev))
 		return -PVK_XEN_EBUSY;
+	/* Nor while a queue's event channel could not be closed: its
+	 * handler may still run on the queue (blkfront_queues_teardown). */
+	for (unsigned int i = 0; dev->queues && i < dev->nr_queues_set_up; i++)
+		if (dev->queues[i].port_bound)
+			return -PVK_XEN_EBUSY;
 	for (struct pvk_blkfront **pp = &devices; *pp; pp = &(*pp)->next) {
 		if (*pp == dev) {
 			*pp = dev->next;

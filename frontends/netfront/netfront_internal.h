@@ -276,6 +276,8 @@ int netfront_queues_setup(struct pvk_netfront *dev, unsigned int nr_queues,
 int netfront_queues_start(struct pvk_netfront *dev);
 /* Link down: transmits outstanding and future fail with status. */
 void netfront_queues_stop(struct pvk_netfront *dev, int status);
+/* True while a queue's port is still bound (a close that failed). */
+bool netfront_ports_bound(const struct pvk_netfront *dev);
 /* After the backend is Closed: end every grant, close the event channels,
  * keep what the backend would not let go; setup may run again. */
 void netfront_queues_teardown(struct pvk_netfront *dev);

@@ -284,6 +284,7 @@ int netfront_queues_setup(struct pvk_netfront *dev, unsigned int nr_queues,
 	}
 	for (unsigned int i = 0; i < NETFRONT_MAX_QUEUES; i++)
 		if (dev->queues[i].live || dev->queues[i].port_tx_bound ||
+		    dev->queues[i].port_rx_bound ||
 		    dev->queues[i].tx_granted || dev->queues[i].rx_granted)
 			return -PVK_XEN_EBUSY;	/* not torn down */
 	dev->info.nr_queues = nr_queues;
@@ -373,6 +374,25 @@ static bool ring_page_end(struct pvk_netfront *dev, bool *granted,
 	return true;
 }
 
+/* A port whose close failed: its handler may still run on q. */
+bool netfront_ports_bound(const struct pvk_netfront *dev)
+{
+	for (unsigned int i = 0; dev->queues && i < NETFRONT_MAX_QUEUES; i++)
+		if (dev->queues[i].port_tx_bound || dev->queues[i].port_rx_bound)
+			return true;
+	return false;
+}
+
+static int netfront_close_port(struct pvk_netfront *dev, pvk_evtchn_port_t port)
+{
+	int rc = pvk_evtchn_close(port);
+
+	if (rc)
+		pvk_err("netfront: %s: event channel %u not closed (%d): the device is kept, never released",
+			dev->name, port, rc);
+	return rc;
+}
+
 void netfront_queues_teardown(struct pvk_netfront *dev)
 {
 	unsigned int kept = 0;
@@ -382,14 +402,18 @@ void netfront_queues_teardown(struct pvk_netfront *dev)
 
 		pvk_port_lock(&q->lock);
 		q->live = false;
-		if (q->port_rx_bound) {
-			pvk_evtchn_close(q->port_rx);
+		pvk_port_unlock(&q->lock);
+		/* Closed outside the queue lock: pvk_evtchn_close() waits for
+		 * a handler of the port running on another CPU, and that
+		 * handler takes the lock (it finds the queue not live and
+		 * returns). A port whose close failed stays marked bound, so
+		 * the device is never released under a handler that may
+		 * still run (netfront_queues_setup() and release refuse). */
+		if (q->port_rx_bound && netfront_close_port(dev, q->port_rx) == 0)
 			q->port_rx_bound = false;
-		}
-		if (q->port_tx_bound) {
-			pvk_evtchn_close(q->port_tx);
+		if (q->port_tx_bound && netfront_close_port(dev, q->port_tx) == 0)
 			q->port_tx_bound = false;
-		}
+		pvk_port_lock(&q->lock);
 		for (unsigned int id = 0; q->txs && id < NETFRONT_RING_ENTS; id++) {
 			struct netfront_tx_slot *s = &q->txs[id];
 

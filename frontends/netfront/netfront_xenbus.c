@@ -412,8 +412,9 @@ int pvk_netfront_release(struct pvk_netfront *dev)
 	removed = dev->xdev == NULL && !dev->in_callback;
 	pvk_port_unlock(&dev->lock);
 	/* Still on xenbus, or inside one of its callbacks, or the backend
-	 * still maps a page of it: nothing may go. */
-	if (!removed || pvk_netfront_grants_held(dev))
+	 * still maps a page of it, or a port of it could not be closed (its
+	 * handler may still run): nothing may go. */
+	if (!removed || pvk_netfront_grants_held(dev) || netfront_ports_bound(dev))
 		return -PVK_XEN_EBUSY;
 	for (struct pvk_netfront **pp = &devices; *pp; pp = &(*pp)->next) {
 		if (*pp == dev) {

@@ -295,10 +295,15 @@ judge_core() {  # name
     esac
     # Skips: "test NAME: SKIP: REASON" is allowed only when ALLOW_SKIP has
     # the line "NAME: REASON" (an allowed skip that did not happen is fine).
-    # A scenario on one vCPU also allows the lines of one-cpu.skips (the
-    # SMP tests that need a second CPU), one list for every such scenario.
+    # A scenario on one vCPU (and no room for more: MAXVCPUS unset or 1)
+    # also allows the lines of one-cpu.skips (the SMP tests that need a
+    # second CPU), one list for every such scenario.
+    one_cpu=no
+    case "$(scn "$n" VCPUS):$(scn "$n" MAXVCPUS)" in
+    1: | 1:1) one_cpu=yes ;;
+    esac
     allow=$( { scn "$n" ALLOW_SKIP; echo
-               [ "$(scn "$n" VCPUS)" != 1 ] || grep -v "^#" "$HERE/scenarios/one-cpu.skips" || :; } |
+               [ "$one_cpu" = no ] || grep -v "^#" "$HERE/scenarios/one-cpu.skips" || :; } |
              sed 's/^[[:space:]]*//; s/[[:space:]]*$//')
     while IFS= read -r k; do
         [[ "$k" =~ ^test\ ([^ ]+):\ SKIP:\ (.*)$ ]] || continue
