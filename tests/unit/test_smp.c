@@ -75,6 +75,14 @@ static const struct pvk_smp_world fake_world = {
 static struct pvk_pvops saved;
 
 /* Other tests own pvk_pvops (test_oneshot.c): borrow and give back. */
+/* pvk_smp_cpu_up_here() flushes the new CPU's TLB after its online bit. */
+static unsigned int local_flushes;
+
+static void fake_flush_local(void)
+{
+	__atomic_fetch_add(&local_flushes, 1, __ATOMIC_SEQ_CST);
+}
+
 static void setup(uint64_t online)
 {
 	static bool init;
@@ -84,6 +92,7 @@ static void setup(uint64_t online)
 		pvk_pvops.name = "unit";
 	pvk_pvops.smp.send_ipi = fake_send_ipi;
 	pvk_pvops.smp.flush_tlb = fake_flush_tlb;
+	pvk_pvops.mmu.flush_tlb_local = fake_flush_local;
 	pvk_pvops.time.clock_ns = real_clock_ns;
 	pvk_smp_world = &fake_world;
 	unit_log_clear();
@@ -99,6 +108,7 @@ static void setup(uint64_t online)
 	sends = 0;
 	flush_calls = 0;
 	flush_rc = 0;
+	local_flushes = 0;
 	unit_fake_cpu = 0;
 }
 
@@ -421,15 +431,13 @@ static void *played_up(void *arg)
 	return NULL;
 }
 
+static pthread_t up_thread;
+
 static int fake_cpu_start(unsigned int cpu, const struct pvk_cpu_boot *boot)
 {
-	pthread_t t;
-
 	(void)boot;
-	if (__atomic_fetch_add(&start_calls, 1, __ATOMIC_SEQ_CST) == 0) {
-		CHECK_EQ(pthread_create(&t, NULL, played_up, (void *)(unsigned long)cpu), 0);
-		pthread_detach(t);
-	}
+	if (__atomic_fetch_add(&start_calls, 1, __ATOMIC_SEQ_CST) == 0)
+		CHECK_EQ(pthread_create(&up_thread, NULL, played_up, (void *)(unsigned long)cpu), 0);
 	return 0;
 }
 
@@ -461,10 +469,17 @@ UNIT_TEST(smp_second_start_of_a_cpu_is_refused)
 	CHECK_EQ(pthread_create(&t, NULL, second_start, NULL), 0);
 	rc = pvk_smp_cpu_start(4, &fake_boot);
 	pthread_join(t, NULL);
+	/* The started CPU's thread ends after its up_here (joined before the
+	 * table is given back: it still uses it after its online bit). */
+	if (start_calls)
+		pthread_join(up_thread, NULL);
 	CHECK_EQ(rc, 0);
 	CHECK_EQ(second_rc, -PVK_XEN_EBUSY);
 	CHECK_EQ(start_calls, 1);
 	CHECK(pvk_smp_cpu_online(4));
+	/* It flushed its own TLB once it was online (a shootdown made before
+	 * its bit skipped it natively). */
+	CHECK_EQ(local_flushes, 1);
 	teardown();
 }
 
