@@ -26,11 +26,12 @@ void pvk_linux_xenbus_leave(void);
  * no pointer to it. Linux unbinds each device; every unbind (this, a
  * device removed, a sysfs unbind) first closes a device still in use with
  * its backend as a detach does (Closing, then the driver follows the
- * backend to Closed, ending its grants; 5 s at most per device), then
- * calls the driver's remove. 0, or -ENOENT if no driver of devclass is
- * registered. Thread context, worker role not held.
+ * backend to Closed, ending its grants; here at most timeout_ns per
+ * device, 5 s for the other unbinds), then calls the driver's remove.
+ * 0, or -ENOENT if no driver of devclass is registered. Thread context,
+ * worker role not held.
  */
-int pvk_linux_xenbus_unregister_class(const char *devclass);
+int pvk_linux_xenbus_unregister_class(const char *devclass, uint64_t timeout_ns);
 
 /* Module start and end of pvk-xen.ko (xen_module.c). */
 int pvk_linux_xenbus_init(void);

@@ -47,6 +47,8 @@ struct pvk_linux_driver {
 	struct xenbus_device_id ids[2];
 	char name[32];
 	struct pvk_xenbus_driver *drv;
+	/* How long an unbind waits for a backend to close (per device). */
+	u64 close_timeout_ns;
 };
 
 /* A kit device and the Linux device it is. */
@@ -425,7 +427,7 @@ static void linux_otherend_changed(struct xenbus_device *ldev, enum xenbus_state
 	callback_done(entered);
 }
 
-/* How long an unbind waits for a backend to close (per device). */
+/* Unless the unregistering module says otherwise (sysfs unbind, removal). */
 #define CLOSE_TIMEOUT_NS	(5ULL * NSEC_PER_SEC)
 #define CLOSE_POLL_MS		20
 
@@ -447,9 +449,9 @@ static bool closed_with_backend(const struct pvk_xenbus_device *dev)
  * After the bound, what is still mapped stays granted: the driver reports
  * it and never frees those pages.
  */
-static void close_with_backend(struct pvk_xenbus_device *dev)
+static void close_with_backend(struct pvk_xenbus_device *dev, u64 timeout_ns)
 {
-	u64 end = ktime_get_ns() + CLOSE_TIMEOUT_NS;
+	u64 end = ktime_get_ns() + timeout_ns;
 
 	if (dev->state == PVK_XenbusStateInitialised || dev->state == PVK_XenbusStateConnected)
 		pvk_xenbus_switch_state(dev, PVK_XenbusStateClosing);
@@ -457,7 +459,7 @@ static void close_with_backend(struct pvk_xenbus_device *dev)
 		if (ktime_get_ns() >= end) {
 			pvk_err("xenbus: %s: backend still %s after %llu ms: unbinding anyway",
 				dev->nodename, pvk_xenbus_state_name(dev->otherend_state),
-				CLOSE_TIMEOUT_NS / NSEC_PER_MSEC);
+				timeout_ns / NSEC_PER_MSEC);
 			return;
 		}
 		msleep(CLOSE_POLL_MS);
@@ -477,7 +479,7 @@ static void linux_remove(struct xenbus_device *ldev)
 	if (!d)
 		return;
 	entered = callback_enter();
-	close_with_backend(&d->pdev);
+	close_with_backend(&d->pdev, READ_ONCE(linux_driver(ldev)->close_timeout_ns));
 	pvk_info("xenbus: %s removed", d->pdev.nodename);
 	if (d->pdev.drv->remove)
 		d->pdev.drv->remove(&d->pdev);
@@ -525,6 +527,7 @@ int pvk_xenbus_register_driver(struct pvk_xenbus_driver *drv)
 	}
 
 	ld->drv = drv;
+	ld->close_timeout_ns = CLOSE_TIMEOUT_NS;
 	snprintf(ld->name, sizeof(ld->name), "pvk-%s", drv->devclass);
 	strscpy(ld->ids[0].devicetype, drv->devclass, sizeof(ld->ids[0].devicetype));
 	ld->xdrv.name = ld->name;
@@ -585,18 +588,20 @@ int pvk_xenbus_unregister_driver(struct pvk_xenbus_driver *drv)
  * The frontends register their kit driver but have no call to unregister
  * it (a kernel never unloads them); a module exit calls this instead.
  * Linux unbinds each device, which closes it with its backend first
- * (linux_remove).
+ * (linux_remove), waiting up to timeout_ns for each.
  */
-int pvk_linux_xenbus_unregister_class(const char *devclass)
+int pvk_linux_xenbus_unregister_class(const char *devclass, uint64_t timeout_ns)
 {
-	struct pvk_xenbus_driver *drv = NULL;
+	struct pvk_linux_driver *ld = NULL;
 
 	mutex_lock(&registered_lock);
 	for (unsigned int slot = 0; slot < ARRAY_SIZE(registered); slot++)
 		if (registered[slot] && !strcmp(registered[slot]->drv->devclass, devclass))
-			drv = registered[slot]->drv;
+			ld = registered[slot];
+	if (ld)
+		WRITE_ONCE(ld->close_timeout_ns, timeout_ns);
 	mutex_unlock(&registered_lock);
-	return drv ? pvk_xenbus_unregister_driver(drv) : -PVK_XEN_ENOENT;
+	return ld ? pvk_xenbus_unregister_driver(ld->drv) : -PVK_XEN_ENOENT;
 }
 EXPORT_SYMBOL_GPL(pvk_linux_xenbus_unregister_class);
 
