@@ -243,7 +243,7 @@ static int bench_clock(void)
 	printf("bench-cpu-note clock_ns: clock_gettime %llu ps, the clock_gettime system call %llu ps: %s\n",
 	       (unsigned long long)lib_ps, (unsigned long long)sys_ps,
 	       lib_ps * 2 < sys_ps ? "the vDSO reads the clock in user space"
-			       : "no faster than the system call: the vDSO falls back to it");
+			       : "no faster than the system call: the vDSO falls back to it (Linux lets it read the pvclock only when Xen marks the TSC stable)");
 	printf("bench-raw clock_ns linux ps/op=%llu iters=%u\n", (unsigned long long)ps,
 	       CLOCK_ITERS);
 	return 0;
