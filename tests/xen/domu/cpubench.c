@@ -290,6 +290,8 @@ static int bench_switch(void)
 			return fail("cr3_switch", "pipe round trip");
 	ns = now_ns() - t0;
 	usage(&r1);
+	/* Closed first: a child still reading sees the end, not a hang. */
+	close(to_child[0]); close(to_child[1]); close(to_parent[0]); close(to_parent[1]);
 	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status))
 		return fail("cr3_switch", "the echoing child failed");
 	errno = 0;
@@ -302,7 +304,6 @@ static int bench_switch(void)
 	printf("bench-cpu-note cr3_switch: pipe ping-pong between two processes on CPU 0, %u round trips, the parent switched out %ld times (%ld in its read, %ld preempted); one switch = half a round trip (a write, a read, the scheduler, the CR3 load)\n",
 	       SWITCH_ROUNDS - 1, switches, r1.ru_nvcsw - r0.ru_nvcsw, r1.ru_nivcsw - r0.ru_nivcsw);
 	report("cr3_switch", ns, 2 * (uint64_t)(SWITCH_ROUNDS - 1));
-	close(to_child[0]); close(to_child[1]); close(to_parent[0]); close(to_parent[1]);
 	return 0;
 }
 
