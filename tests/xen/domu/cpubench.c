@@ -275,6 +275,10 @@ static int bench_switch(void)
 	if (pid < 0)
 		return fail("cr3_switch", "fork");
 	if (pid == 0) {	/* echo every byte back, then leave */
+		/* Only the parent's ends write to_child and read to_parent:
+		 * its close ends this child's reads, whatever happened. */
+		close(to_child[1]);
+		close(to_parent[0]);
 		for (unsigned int i = 0; i < SWITCH_ROUNDS; i++)
 			if (read(to_child[0], &byte, 1) != 1 || write(to_parent[1], &byte, 1) != 1)
 				_exit(1);
