@@ -77,7 +77,10 @@
 
 static int fail(const char *name, const char *what)
 {
-	printf("bench-cpu: FAIL %s: %s (%s)\n", name, what, strerror(errno));
+	if (errno)
+		printf("bench-cpu: FAIL %s: %s (%s)\n", name, what, strerror(errno));
+	else
+		printf("bench-cpu: FAIL %s: %s\n", name, what);
 	return 1;
 }
 
