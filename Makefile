@@ -200,10 +200,12 @@ check-e2e: guest
 	$(Q)tests/xen/e2e.sh check
 
 # The harness's judge on crafted console/marker logs (no QEMU): each verdict
-# it must give, PASS and FAIL (tests/xen/judge-test.sh).
+# it must give, PASS and FAIL (tests/xen/judge-test.sh); and make bench's
+# microbenchmark table on crafted logs (tests/bench/table-test.sh).
 .PHONY: check-harness
 check-harness:
 	$(Q)tests/xen/judge-test.sh
+	$(Q)tests/bench/table-test.sh
 
 .PHONY: sparse
 sparse: $(AUTOCONF_H) | deps-build

@@ -5,14 +5,17 @@
 #   make bench   build/pvkit-guest booted natively under QEMU (PVH entry)
 #                and on Xen (tests/xen harness, scenario bench), both with
 #                pvkit.test=bench; prints per benchmark
-#                "bench NAME native=... xen=... ratio=... hypercalls/op=...";
+#                "bench NAME native=... xen=... ratio=... hypercalls/op=...
+#                linux=... vs_linux=..." (linux: the same operation from a
+#                process of a Linux PV domU, scenario bench-cpu-linux);
 #                in the same Xen boot the block and network comparisons
 #                with Linux's frontends ("bench blkfront-CASE ...",
 #                "bench netfront-CASE pvkit=... linux=... ratio=...
 #                notify/pkt=...")
 #
 # Outputs in $(O)/bench (native.log; e2e/console.log for Xen, or
-# $PVK_E2E_OUT if set). The benchmarks: tests/guest/bench.c; block:
+# $PVK_E2E_OUT if set). The benchmarks: tests/guest/bench.c;
+# Linux's side of the microbenchmarks: tests/xen/domu/cpubench.c; block:
 # tests/guest/cases/bench_blk.c and tests/xen/domu/blkbench.c; network:
 # tests/guest/cases/bench_net.c and tests/xen/domu/netbench.c.
 

@@ -7,10 +7,14 @@
 # (QEMU -smp 4, scenario bench-smp), so that the one-CPU rows run on one
 # CPU as they did before SMP. Then one line per benchmark:
 #
-#   bench NAME native=VALUE xen=VALUE ratio=X.XX hypercalls/op=N
+#   bench NAME native=VALUE xen=VALUE ratio=X.XX hypercalls/op=N linux=VALUE vs_linux=X.XX
 #
 # VALUE is time per operation; ratio is xen/native; hypercalls/op is the
-# Xen side's (the kit's counters).
+# Xen side's (the kit's counters). linux is the same operation done by a
+# process of a Linux PV domU on the same Xen, same boot, 1 vCPU, same TSC
+# mode (scenario bench-cpu-linux, tests/xen/domu/cpubench.c), and vs_linux
+# is xen/linux: at or below 1.00 the kit is as fast as Linux; "-" for the
+# rows a process has no counterpart of (tests/bench/README.md).
 #
 # In the same Xen boot, the block benchmark (tests/bench/blkbench.h): the
 # kit's blkfront in the reference guest (scenario bench-blkfront) and
@@ -52,6 +56,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 ok=1
 xen_status=0
+table_only=
 
 native_run() {  # image test cpus log
 	timeout "${PVK_NATIVE_TIMEOUT:-300}" qemu-system-x86_64 -kernel "$1" \
@@ -77,9 +82,9 @@ run_both() {  # image outdir
 	echo "bench: native SMP run (QEMU -smp 4, PVH entry) -> $native_smp_log"
 	native_run "$image" bench_smp 4 "$native_smp_log"
 
-	echo "bench: Xen run (e2e harness, scenarios bench bench-smp bench-blkfront bench-blkfront-linux bench-netfront bench-netfront-linux) -> $xen_log"
+	echo "bench: Xen run (e2e harness, scenarios bench bench-cpu-linux bench-smp bench-blkfront bench-blkfront-linux bench-netfront bench-netfront-linux) -> $xen_log"
 	PVK_E2E_OUT=$xen_out "$root/tests/xen/e2e.sh" --guest "$image" check \
-		bench bench-smp bench-blkfront bench-blkfront-linux bench-netfront bench-netfront-linux
+		bench bench-cpu-linux bench-smp bench-blkfront bench-blkfront-linux bench-netfront bench-netfront-linux
 	xen_status=$?
 }
 
@@ -235,7 +240,7 @@ fi
 if [ "${1:-}" = --table ]; then
 	[ $# -eq 3 ] || [ $# -eq 4 ] ||
 		{ echo "usage: $0 --table NATIVE_LOG XEN_LOG [NATIVE_SMP_LOG]"; exit 2; }
-	native_log=$2 xen_log=$3 native_smp_log=${4:-}
+	native_log=$2 xen_log=$3 native_smp_log=${4:-} table_only=1
 else
 	[ $# -eq 2 ] || { echo "usage: $0 IMAGE OUTDIR | --table NATIVE_LOG XEN_LOG [NATIVE_SMP_LOG]"; exit 2; }
 	run_both "$1" "$2"
@@ -256,10 +261,20 @@ for side in native:"$native_log" native-smp:"$native_smp_log" xen:"$xen_log"; do
 		ok=0
 	fi
 done
+# Linux's side (bench-cpu-linux); --table on a log from before it existed
+# prints "-" without failing.
+if [ -z "${table_only:-}" ] || tr -d '\r' 2>/dev/null <"$xen_log" | grep -aq "bench-cpu"; then
+	if ! tr -d '\r' 2>/dev/null <"$xen_log" | grep -aq "bench-cpu: done"; then
+		echo "bench: FAIL: the Linux side (bench-cpu-linux) did not complete its benchmarks (see $xen_log)"
+		tr -d '\r' 2>/dev/null <"$xen_log" | grep -ao "bench-cpu: FAIL.*" | sed 's/^/bench:   /'
+		ok=0
+	fi
+fi
 [ "$xen_status" -eq 0 ] || { echo "bench: FAIL: the Xen scenario failed (see above)"; ok=0; }
 
 native=$( { raw "$native_log" native; [ -z "$native_smp_log" ] || raw "$native_smp_log" native; } )
 xen=$(raw "$xen_log" xen)
+linux=$(raw "$xen_log" linux)
 names=$( { echo "$native"; echo "$xen"; } | awk 'NF { print $1 }' | awk '!seen[$0]++')
 [ -n "$names" ] || { echo "bench: FAIL: no figures from either side"; exit 1; }
 
@@ -267,12 +282,13 @@ echo
 for n in $names; do
 	nl=$(echo "$native" | awk -v n="$n" '$1 == n' | head -n1)
 	xl=$(echo "$xen" | awk -v n="$n" '$1 == n' | head -n1)
+	ll=$(echo "$linux" | awk -v n="$n" '$1 == n' | head -n1)
 	if [ -z "$nl" ] || [ -z "$xl" ]; then
 		echo "bench $n: FAIL: no figure from the $([ -z "$nl" ] && echo native || echo Xen) side"
 		ok=0
 		continue
 	fi
-	awk -v n="$n" -v nl="$nl" -v xl="$xl" '
+	awk -v n="$n" -v nl="$nl" -v xl="$xl" -v ll="$ll" '
 	function field(line, key,   a, i, k) {
 		k = split(line, a, " ")
 		for (i = 2; i <= k; i++)
@@ -295,14 +311,18 @@ for n in $names; do
 	BEGIN {
 		np = field(nl, "ps/op"); xp = field(xl, "ps/op")
 		ratio = np > 0 ? sprintf("%.2f", xp / np) : "inf"
-		printf "bench %s native=%s xen=%s ratio=%s hypercalls/op=%s\n",
-		       n, t(np), t(xp), ratio, count(field(xl, "hc/op"))
+		lp = ll == "" ? -1 : field(ll, "ps/op")
+		lin = lp < 0 ? "linux=- vs_linux=-" : \
+		      sprintf("linux=%s vs_linux=%s", t(lp), lp > 0 ? sprintf("%.2f", xp / lp) : "inf")
+		printf "bench %s native=%s xen=%s ratio=%s hypercalls/op=%s %s\n",
+		       n, t(np), t(xp), ratio, count(field(xl, "hc/op")), lin
 	}'
 done
 echo
 tr -d '\r' 2>/dev/null <"$xen_log" | grep -ao "bench-note .*" | sed 's/^bench-note /bench: xen: /'
 cat "$native_log" ${native_smp_log:+"$native_smp_log"} 2>/dev/null | tr -d '\r' |
 	grep -ao "bench-note .*" | sed 's/^bench-note /bench: native: /'
+tr -d '\r' 2>/dev/null <"$xen_log" | grep -ao "bench-cpu-note .*" | sed 's/^bench-cpu-note /bench: linux: /'
 echo "bench: ipi_roundtrip and tlb_shootdown_4cpu_* come from 4-CPU boots (scenario bench-smp," \
 	"QEMU -smp 4), every other row from 1-CPU boots (scenario bench, QEMU -smp 1)"
 echo "bench: native and Xen both run under QEMU TCG (no KVM): compare ratios, not absolutes"
@@ -311,6 +331,13 @@ echo "bench: syscall_roundtrip = ring 3 -> kernel -> ring 3, a null syscall;" \
 	"on Xen their hypercalls/op include the HYPERVISOR_iret of the return"
 echo "bench: pte_update_x1000 = 1,000 PTE writes: natively plain stores through set_pte;" \
 	"on Xen building a 4096-page address space (pvk_mmu_map_range, tables included), per 1,000 entries"
+echo "bench: linux = the same operation from a process of Debian's kernel as a PV domU (scenario" \
+	"bench-cpu-linux, same Xen, boot, TSC mode, 1 vCPU); vs_linux = xen/linux, the goal is at or below 1.00:" \
+	"syscall_roundtrip = getppid; pagefault_roundtrip = a read of a fresh anonymous page (Linux maps its" \
+	"zero page); clock_ns = clock_gettime(CLOCK_MONOTONIC); cr3_switch = a switch between two processes" \
+	"(pipe ping-pong / 2); pte_update_x1000 = mprotect of populated pages, per 1,000 entries;" \
+	"fork_copy_1024p = fork of a process with 1,024 written pages + exit + wait; irq_save_restore and the" \
+	"SMP rows: none (see tests/bench/README.md)"
 echo
 blk_table "$xen_log" || ok=0
 echo "bench: blk: the kit's blkfront (reference guest) and Linux's xen-blkfront (Debian's kernel," \

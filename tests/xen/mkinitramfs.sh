@@ -5,7 +5,8 @@
 #   mkinitramfs.sh domu   -> build/xen-cache/domu-initrd.cpio (busybox +
 #                            netfront/blkfront + tests/xen/domu/init +
 #                            the block benchmark tests/xen/domu/blkbench.c,
-#                            the network one tests/xen/domu/netbench.c)
+#                            the network one tests/xen/domu/netbench.c,
+#                            the CPU/memory one tests/xen/domu/cpubench.c)
 # Both are cached and rebuilt only when their inputs change. The per-run cpio
 # (scripts, scenarios, guest images) is made by e2e.sh and appended to the
 # base: Linux unpacks concatenated newc archives in order.
@@ -133,7 +134,8 @@ build_base() {
 build_domu() {
     out=$CACHE/domu-initrd.cpio
     k=$(key "$HERE/domu/init" "$HERE/domu/blkbench.c" "$ROOT/tests/bench/blkbench.h" \
-        "$HERE/domu/netbench.c" "$ROOT/tests/bench/netbench.h" "$HERE/domu/domu-tool.h")
+        "$HERE/domu/netbench.c" "$ROOT/tests/bench/netbench.h" "$HERE/domu/domu-tool.h" \
+        "$HERE/domu/cpubench.c")
     if [ -f "$out" ] && [ "$(cat "$out.key" 2>/dev/null)" = "$k" ]; then
         log "domU initrd up to date"; return
     fi
@@ -148,6 +150,9 @@ build_domu() {
     # The network benchmark's Linux side, likewise.
     gcc -std=gnu11 -O2 -Wall -Wextra -Werror -static -s -o "$S/bin/netbench" \
         "$HERE/domu/netbench.c" || die "building tests/xen/domu/netbench.c failed"
+    # The one-CPU microbenchmarks' Linux side, likewise.
+    gcc -std=gnu11 -O2 -Wall -Wextra -Werror -static -s -o "$S/bin/cpubench" \
+        "$HERE/domu/cpubench.c" || die "building tests/xen/domu/cpubench.c failed"
     for f in $(modorder $DOMU_MODS | awk '!s[$0]++'); do
         mkdir -p "$S/lib/modules/$KVER/$(dirname "$f")"
         cp "$MODDIR/$f" "$S/lib/modules/$KVER/$f"
