@@ -5,6 +5,11 @@
 #ifndef PVKIT_PORT_LINUX_H
 #define PVKIT_PORT_LINUX_H
 
+/* Unregisters the kit driver of devclass ("vif", "vbd"): the glue
+ * modules cannot name the kit's driver structures (static in the
+ * frontends). 0, or the error of pvk_xenbus_unregister_driver(). */
+int pvk_linux_xenbus_unregister_class(const char *devclass);
+
 int pvk_linux_xenbus_init(void);
 void pvk_linux_xenbus_exit(void);
 void pvk_linux_events_exit(void);

@@ -4,6 +4,7 @@
  * call fails with -ENOSYS).
  */
 #include <linux/kernel.h>
+#include <linux/module.h>
 
 #include <pvkit/xenbus.h>
 #include <pvkit/xenstore.h>
@@ -52,6 +53,12 @@ int pvk_xs_wait_watches(uint64_t timeout_ns)
 {
 	return -PVK_XEN_ETIMEDOUT;
 }
+
+int pvk_linux_xenbus_unregister_class(const char *devclass)
+{
+	return 0;
+}
+EXPORT_SYMBOL_GPL(pvk_linux_xenbus_unregister_class);
 
 int pvk_linux_xenbus_init(void)
 {
