@@ -853,12 +853,15 @@ void pvk_lnet_exit(void)
 	if (rc)
 		pr_err("pvk-netfront: the vif driver would not unregister: %d\n", rc);
 	mutex_lock(&lnet_devices_lock);
+	/* release walks the kit's device list: as a xenbus callback would. */
+	pvk_linux_xenbus_enter();
 	list_for_each_entry(net, &lnet_devices, link) {
 		rc = pvk_netfront_release(net->kdev);
 		if (rc)
 			pr_err("pvk-netfront: vif %u: the kit refuses to release it (%d, %u grants still held): its memory is left allocated for good\n",
 			       net->id, rc, pvk_netfront_grants_held(net->kdev));
 	}
+	pvk_linux_xenbus_leave();
 	list_splice_init(&lnet_devices, &gone);
 	mutex_unlock(&lnet_devices_lock);
 	synchronize_rcu();
