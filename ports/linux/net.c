@@ -64,6 +64,9 @@
  * one gets a head of LNET_RX_HEAD bytes (all its headers) and pages. */
 #define LNET_RX_LINEAR_MAX	1600u
 #define LNET_RX_HEAD		256u
+/* At unload, how long the backends get to close (and unmap our pages)
+ * before the devices are unbound anyway. */
+#define LNET_CLOSE_TIMEOUT_NS	(10 * NSEC_PER_SEC)
 /* Transmit offloads the kit can be asked for; RXCSUM is ours alone. */
 #define LNET_TX_OFFLOADS	(NETIF_F_SG | NETIF_F_IP_CSUM | NETIF_F_IPV6_CSUM | \
 				 NETIF_F_TSO | NETIF_F_TSO6)
@@ -849,7 +852,7 @@ void pvk_lnet_exit(void)
 	mutex_unlock(&lnet_devices_lock);
 	/* The kit's devices leave xenbus: each ends its grants, and no hook
 	 * of ours runs after (their event channels are closed). */
-	rc = pvk_linux_xenbus_unregister_class("vif");
+	rc = pvk_linux_xenbus_unregister_class("vif", LNET_CLOSE_TIMEOUT_NS);
 	if (rc)
 		pr_err("pvk-netfront: the vif driver would not unregister: %d\n", rc);
 	mutex_lock(&lnet_devices_lock);
