@@ -82,11 +82,14 @@ EXPORT_SYMBOL_GPL(pvk_linux_xenbus_leave);
  * Around each callback of ours. A thread already holding the role (a
  * callback that makes Linux call another one synchronously) keeps it.
  */
+static struct task_struct *in_callback;	/* under worker */
+
 static bool callback_enter(void)
 {
 	if (worker_owner == current)
 		return false;
 	pvk_linux_xenbus_enter();
+	in_callback = current;
 	return true;
 }
 
@@ -94,8 +97,10 @@ static bool callback_enter(void)
 static void callback_done(bool entered)
 {
 	callbacks_ran++;
-	if (entered)
+	if (entered) {
+		in_callback = NULL;
 		pvk_linux_xenbus_leave();
+	}
 	wake_up_all(&callback_wq);
 }
 
@@ -134,6 +139,12 @@ int pvk_xs_wait_watches(uint64_t timeout_ns)
 	bool held = worker_owner == current;
 	unsigned long seen, ran;
 	u64 ticks = div64_u64(timeout_ns + NSEC_PER_SEC / HZ - 1, NSEC_PER_SEC / HZ);
+
+	/* Inside one of our callbacks on xenwatch no other can run (Linux
+	 * runs watch callbacks one after the other on that thread): this
+	 * only sleeps out its timeout, holding up every xenbus watch. */
+	if (held && in_callback == current)
+		pvk_warn("xenbus: waiting for watches inside a xenbus callback: none can run until it returns");
 
 	if (ticks >= MAX_SCHEDULE_TIMEOUT)
 		ticks = MAX_SCHEDULE_TIMEOUT - 1;
