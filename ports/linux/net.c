@@ -230,10 +230,12 @@ static netdev_tx_t lnet_start_xmit(struct sk_buff *skb, struct net_device *ndev)
 	bool more = netdev_xmit_more();
 	int rc;
 
-	if (unlikely(qi >= READ_ONCE(net->nr_queues)))
-		qi = 0;		/* a reconnect with fewer queues, until real_num follows */
 	q = &net->q[qi];
 	txq = netdev_get_tx_queue(ndev, qi);
+	/* A reconnect with fewer queues, until real_num follows: another
+	 * queue's pool is not ours to take (its xmit lock is not held). */
+	if (unlikely(qi >= READ_ONCE(net->nr_queues)))
+		return lnet_tx_drop(net, q, skb);
 	sh = skb_shinfo(skb);
 	/* The head and each page piece are one frag of the kit's each. */
 	if (sh->nr_frags + 1 > PVK_NET_MAX_FRAGS && skb_linearize(skb))
