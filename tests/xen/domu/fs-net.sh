@@ -22,6 +22,8 @@
 # N failed" counts them too.
 
 export PATH=/bin:/sbin
+# Debian's, not busybox's applets of the same name.
+MKE2FS=/sbin/mke2fs E2FSCK=/sbin/e2fsck NC=/bin/nc.openbsd
 NET_BYTES=$((4 * 1024 * 1024))
 FS_OK=no NET_OK=no
 
@@ -60,7 +62,7 @@ t_partition() {
 
 t_mkfs() {
     t=$(now)
-    mke2fs -q -t ext4 -L pvk-e2e /dev/xvda1 || return 1
+    $MKE2FS -q -t ext4 -L pvk-e2e /dev/xvda1 || return 1
     echo "mkfs: ext4 on xvda1 in $(since "$t") s"
 }
 
@@ -97,7 +99,7 @@ t_fs_reread() {
 }
 
 t_fsck() {
-    e2fsck -f -n /dev/xvda1
+    $E2FSCK -f -n /dev/xvda1
 }
 
 t_ping() {
@@ -113,8 +115,8 @@ t_tcp() {
     head -c $NET_BYTES /dev/urandom > /tmp/net-tx
     sum_tx=$(sha256sum < /tmp/net-tx | cut -d' ' -f1)
     echo "net-tx bytes $NET_BYTES sha256 $sum_tx"
-    timeout 90 nc.openbsd -l -N -p 5001 < /tmp/net-tx > /dev/null & out=$!
-    timeout 90 nc.openbsd -l -d -p 5002 > /tmp/net-rx & back=$!
+    timeout 90 $NC -l -N -p 5001 < /tmp/net-tx > /dev/null & out=$!
+    timeout 90 $NC -l -d -p 5002 > /tmp/net-rx & back=$!
     sleep 0.5
     t=$(now)
     echo "fs-net: ready for tcp (dom0: fetch from 10.0.0.2:5001, send back to 5002)"
@@ -130,7 +132,19 @@ t_rmmod() {
     ip link set eth0 down 2>/dev/null
     if [ "$DRIVERS" = pvk ]; then mods="pvk_netfront pvk_blkfront pvk_xen"
     else mods="xen_netfront xen_blkfront"; fi
-    for m in $mods; do rmmod "$m" || { echo "rmmod $m failed"; return 1; }; done
+    # A module still referenced refuses (EAGAIN) for a moment after its
+    # device went down: retry, bounded (10 s), and show what held it.
+    for m in $mods; do
+        i=0
+        until rmmod "$m" 2>/tmp/rmmod.err; do
+            i=$((i + 1))
+            [ $i -lt 20 ] || { echo "rmmod $m failed: $(cat /tmp/rmmod.err)" \
+                "(refcnt $(cat /sys/module/$m/refcnt 2>/dev/null)," \
+                "holders: $(ls /sys/module/$m/holders 2>/dev/null | tr '\n' ' '))"; return 1; }
+            sleep 0.5
+        done
+        [ $i -eq 0 ] || echo "rmmod $m: refused $i time(s) before it went"
+    done
     echo "rmmod: $mods unloaded; left: $(cut -d' ' -f1 /proc/modules | tr '\n' ' ')"
 }
 
