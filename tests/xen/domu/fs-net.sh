@@ -14,7 +14,8 @@
 # netcat: dom0 fetches NET_BYTES random bytes from port 5001 and sends what
 # it got back to port 5002 (ON_LINE rule on "fs-net: ready for tcp");
 # both sides print the sha256, the guest compares the round trip, dom0 the
-# way out. Then rmmod of the drivers. Last, dom0's checks of the disk image
+# way out. Then the devices are unbound from the frontends and the
+# frontends' modules removed (rmmod must succeed). Last, dom0's checks of the disk image
 # and of the grants (tests/xen/dom0/check-fs-net, ON_LINE rule on
 # "fs-net: ready for dom0 checks") come back typed on this console as
 # "dom0-check PASS|FAIL NAME: DETAIL" lines, ended by "dom0-checks-done";
@@ -130,20 +131,18 @@ t_tcp() {
 
 t_rmmod() {
     ip link set eth0 down 2>/dev/null
+    # Linux's xenbus holds a reference on a frontend's module while one of
+    # its devices is bound: unbind them first (the driver's remove, which
+    # closes the device and ends its grants), then unload.
+    for d in vif-0 vbd-51712; do
+        drv=$(basename "$(readlink "/sys/bus/xen/devices/$d/driver")")
+        echo "$d" > "/sys/bus/xen/drivers/$drv/unbind" || { echo "unbind $d from $drv failed"; return 1; }
+    done
     if [ "$DRIVERS" = pvk ]; then mods="pvk_netfront pvk_blkfront pvk_xen"
     else mods="xen_netfront xen_blkfront"; fi
-    # A module still referenced refuses (EAGAIN) for a moment after its
-    # device went down: retry, bounded (10 s), and show what held it.
     for m in $mods; do
-        i=0
-        until rmmod "$m" 2>/tmp/rmmod.err; do
-            i=$((i + 1))
-            [ $i -lt 20 ] || { echo "rmmod $m failed: $(cat /tmp/rmmod.err)" \
-                "(refcnt $(cat /sys/module/$m/refcnt 2>/dev/null)," \
-                "holders: $(ls /sys/module/$m/holders 2>/dev/null | tr '\n' ' '))"; return 1; }
-            sleep 0.5
-        done
-        [ $i -eq 0 ] || echo "rmmod $m: refused $i time(s) before it went"
+        rmmod "$m" || { echo "rmmod $m failed (refcnt $(cat /sys/module/$m/refcnt 2>/dev/null)," \
+                        "holders: $(ls /sys/module/$m/holders 2>/dev/null | tr '\n' ' '))"; return 1; }
     done
     echo "rmmod: $mods unloaded; left: $(cut -d' ' -f1 /proc/modules | tr '\n' ' ')"
 }
