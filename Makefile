@@ -4,6 +4,7 @@
 #   make defconfig | menuconfig | olddefconfig   configure (.config)
 #   make [V=1] [C=1]                             build build/libpvkit.a (C=1: also sparse)
 #   make guest                                   build the reference guest build/pvkit-guest
+#   make modules [KDIR=...]                      build the Linux modules into build/modules/
 #   make run                                     boot Xen + dom0 under QEMU and run the guest
 #   make check                                   every test suite; closing line "N passed, N failed"
 #
@@ -36,7 +37,7 @@ AUTOCONF_H := $(KCONFIG_OUT)/generated/autoconf.h
 KCONFIG_RUN = mkdir -p $(KCONFIG_OUT)/config $(KCONFIG_OUT)/generated && cd $(O) && srctree=$(srctree) KCONFIG_CONFIG=$(srctree)/.config
 KCONFIG_FILES := $(shell find $(srctree) -name Kconfig -not -path '$(srctree)/$(O)/*')
 
-no-config-targets := defconfig menuconfig olddefconfig savedefconfig clean distclean deps help
+no-config-targets := defconfig menuconfig olddefconfig savedefconfig clean distclean deps help modules
 
 .PHONY: all defconfig menuconfig olddefconfig savedefconfig deps-build
 all: $(O)/libpvkit.a
@@ -166,6 +167,29 @@ SPARSE_SRCS := $(PVK_SRCS)
 -include tests/bench/bench.mk
 -include tests/sparse/sparse.mk
 
+# ---------------------------------------------------------------------------
+# Linux modules (ports/linux/): pvk-xen.ko, pvk-blkfront.ko, pvk-netfront.ko,
+# built by Linux's own kbuild from the top Kbuild. KDIR defaults to the
+# headers of the kernel the harness boots (scripts/kernel-abi.sh; installed by
+# scripts/install-deps.sh modules). Linux 6.1 writes objects next to the
+# sources of M=, so M= is a shadow tree of symlinks under $(O)/modules/ and
+# the .ko files end there.
+# ---------------------------------------------------------------------------
+MODULES_DIR := $(O)/modules
+# Deferred: only `make modules` pays for the apt-cache lookup.
+KDIR ?= /usr/src/linux-headers-$(shell scripts/kernel-abi.sh)
+MODULES_SRC := Kbuild include lib frontends ports
+
+.PHONY: modules
+modules:
+	$(if $(filter file undefined,$(origin KDIR)),$(Q)scripts/install-deps.sh modules)
+	$(Q)test -f $(KDIR)/Makefile || { echo "make modules: no kernel headers in KDIR=$(KDIR)"; exit 1; }
+	$(Q)mkdir -p $(MODULES_DIR) && find $(MODULES_DIR) -type l -delete
+	$(Q)cp -rs $(addprefix $(srctree)/,$(MODULES_SRC)) $(MODULES_DIR)/
+	@# O= and C= of our command line mean something else to Linux's make.
+	$(Q)$(MAKE) -C $(KDIR) M=$(abspath $(MODULES_DIR)) O= C= $(if $(Q),,V=1) modules
+	$(Q)ls $(MODULES_DIR)/*.ko
+
 # The end-to-end harness boots Debian's Xen 4.17 and a Linux dom0 under QEMU
 # and runs the reference guest's scenarios with xl (tests/xen/README.md).
 .PHONY: run check-e2e
@@ -202,11 +226,11 @@ check:
 
 .PHONY: clean distclean help
 clean:
-	$(Q)rm -rf $(O)/lib $(O)/hypercall $(O)/pvops $(O)/mm $(O)/frontends $(O)/tests $(O)/libpvkit.a $(O)/pvkit-guest
+	$(Q)rm -rf $(O)/lib $(O)/hypercall $(O)/pvops $(O)/mm $(O)/frontends $(O)/tests $(O)/libpvkit.a $(O)/pvkit-guest $(O)/modules
 
 # distclean also drops the downloaded Debian packages of the end-to-end harness.
 distclean:
 	$(Q)rm -rf $(O) .config .config.old
 
 help:
-	@sed -n '2,11p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,12p' Makefile | sed 's/^# \{0,1\}//'

@@ -1,9 +1,18 @@
 #!/bin/sh
 # Installs, with apt-get, the Debian packages a make target needs and that are missing.
-# Usage: scripts/install-deps.sh GROUP...   (build, sparse, abi, e2e, fuzz)
+# Usage: scripts/install-deps.sh GROUP...   (build, sparse, abi, e2e, fuzz, modules, dkms)
 # Quiet and fast when everything is present; loud and failing when an install fails,
 # so a fresh Debian 12 machine gets what it needs and a broken one says why.
 set -eu
+
+here=$(cd "$(dirname "$0")" && pwd)
+
+# The harness kernel's release; a fresh machine may have no package lists yet.
+kernel_abi() {
+	"$here/kernel-abi.sh" 2>/dev/null && return
+	[ "$(id -u)" = 0 ] && apt-get update -qq >/dev/null 2>&1 || true
+	"$here/kernel-abi.sh" || exit 1
+}
 
 # group -> "command-or-path:package" pairs
 want() {
@@ -13,6 +22,10 @@ want() {
 	abi)    echo "/usr/include/xen/xen.h:libxen-dev gcc:gcc" ;;
 	e2e)    echo "qemu-system-x86_64:qemu-system-x86 cpio:cpio dpkg-deb:dpkg apt-get:apt gzip:gzip /sbin/depmod:kmod" ;;
 	fuzz)   echo "clang:clang /usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a:libclang-rt-14-dev" ;;
+	# make modules: the headers of the very kernel the harness boots (scripts/kernel-abi.sh).
+	modules) rel=$(kernel_abi)
+		echo "/usr/src/linux-headers-$rel/Makefile:linux-headers-$rel make:make modinfo:kmod" ;;
+	dkms)   echo "dkms:dkms" ;;
 	*) echo "install-deps: unknown group '$1'" >&2; exit 2 ;;
 	esac
 }

@@ -9,8 +9,7 @@
 #ifndef PVKIT_LOG_H
 #define PVKIT_LOG_H
 
-#include <stdarg.h>
-#include <pvkit/types.h>
+#include <pvkit/types.h>	/* also va_list, from the host's <stdarg.h> */
 
 enum pvk_log_level {
 	PVK_LOG_ERR,

@@ -9,9 +9,23 @@
 #ifndef PVKIT_TYPES_H
 #define PVKIT_TYPES_H
 
+/*
+ * The one host switch: built by Linux's kbuild (ports/linux/Kbuild defines
+ * PVK_HOST_LINUX) the kit takes its types from Linux, which has no
+ * <stdint.h> and builds with -nostdinc; everywhere else from the compiler.
+ */
+#ifdef PVK_HOST_LINUX
+#include <linux/types.h>
+#include <linux/stddef.h>	/* offsetof */
+#include <linux/limits.h>	/* SIZE_MAX */
+#include <linux/stdarg.h>
+#define UINT64_MAX U64_MAX	/* the <stdint.h> limits the kit uses */
+#else
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#endif
 
 #ifdef __CHECKER__
 #define __pvk_bitwise __attribute__((bitwise))

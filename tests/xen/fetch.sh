@@ -28,10 +28,10 @@ if ! apt-cache show busybox-static >/dev/null 2>&1; then
 fi
 
 # The dom0/domU kernel comes from the metapackage's current dependency so a
-# point release (new ABI number) does not break us.
-KPKG=$(apt-cache depends linux-image-amd64 2>/dev/null |
-       sed -n 's/^ *Depends: \(linux-image-[0-9].*-amd64\)$/\1/p' | head -n1)
-[ -n "$KPKG" ] || die "cannot resolve linux-image-amd64 dependency"
+# point release (new ABI number) does not break us (scripts/kernel-abi.sh, shared
+# with `make modules`, which builds against the same kernel's headers).
+KREL=$("$ROOT/scripts/kernel-abi.sh") || die "cannot resolve linux-image-amd64 dependency"
+KPKG=linux-image-$KREL
 
 ROOTS="xen-hypervisor-4.17-amd64 $KPKG busybox-static xen-utils-4.17
 xen-utils-common xenstore-utils libgcc-s1"
