@@ -1,10 +1,24 @@
 /*
- * ports/linux/port_linux.h - what the Linux port's files tell each other
- * (module start and end); the kit's own interfaces are in include/pvkit/.
+ * ports/linux/port_linux.h - what pvk-xen.ko offers the glue modules beyond
+ * the kit's interfaces (include/pvkit/), and what its files tell each other.
  */
 #ifndef PVKIT_PORT_LINUX_H
 #define PVKIT_PORT_LINUX_H
 
+/*
+ * The kit's xenbus callbacks (probe, otherend_changed, remove) run one at
+ * a time, from Linux's xenwatch thread or the registering thread. A glue
+ * module takes the same role around kit calls that read state those
+ * callbacks change (pvk_blkfront_wait_connected() walks the device list):
+ * no callback runs while it is held, except while pvk_xs_wait_watches()
+ * sleeps inside it, or while pvk_xenbus_register_driver() and
+ * _unregister_driver() wait for Linux (its bind and unbind call our
+ * callbacks from other threads). Thread context.
+ */
+void pvk_linux_xenbus_enter(void);
+void pvk_linux_xenbus_leave(void);
+
+/* Module start and end of pvk-xen.ko (xen_module.c). */
 int pvk_linux_xenbus_init(void);
 void pvk_linux_xenbus_exit(void);
 void pvk_linux_events_exit(void);

@@ -1,56 +1,519 @@
 /*
  * ports/linux/xenbus.c - pvkit/xenbus.h and the pvk_xs_* calls the
- * frontends use, on Linux's xenbus (SKELETON: not implemented yet, every
- * call fails with -ENOSYS).
+ * frontends use, on Linux's xenbus: driver registration, the device
+ * callbacks, our state node, the backend's features, our keys.
+ *
+ * Mapping. A kit driver becomes a Linux xenbus frontend driver named
+ * "pvk-<class>" (pvk-vbd, pvk-vif). Linux's driver core binds a device to
+ * one driver only, so ours get only the devices xen-blkfront/xen-netfront
+ * left (not loaded, blacklisted, or unbound through sysfs). Linux calls
+ * probe (from the registering thread, or its xenwatch thread for a device
+ * that appears later), otherend_changed (xenwatch, each time the backend
+ * writes its state node) and remove (device gone, or driver unregistered);
+ * each becomes the kit's callback of the same name, with the kit's
+ * meanings: the state is read and checked here, an unchanged one is
+ * otherend_rewritten, a changed one otherend_changed.
+ *
+ * The kit runs its xenbus callbacks one at a time (its "watch worker").
+ * Here a mutex gives the same guarantee across Linux's two calling
+ * threads. A glue module may take that role itself (pvk_linux_xenbus_enter)
+ * around kit calls that walk a frontend's device list; pvk_xs_wait_watches()
+ * called with it held lets callbacks run while it sleeps, as the kit's
+ * does by running them itself.
  */
 #include <linux/kernel.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/mutex.h>
+#include <linux/wait.h>
+#include <linux/sched.h>
+#include <linux/err.h>
+#include <xen/xenbus.h>
+#include <xen/interface/xen.h>
 
 #include <pvkit/xenbus.h>
 #include <pvkit/xenstore.h>
+#include <pvkit/log.h>
 #include <pvkit/xen/errno.h>
 
 #include "port_linux.h"
 
-int pvk_xenbus_register_driver(struct pvk_xenbus_driver *drv)
+/* A kit driver and the Linux driver standing for it. */
+struct pvk_linux_driver {
+	struct xenbus_driver xdrv;
+	struct xenbus_device_id ids[2];
+	char name[32];
+	struct pvk_xenbus_driver *drv;
+};
+
+/* A kit device and the Linux device it is. */
+struct pvk_linux_device {
+	struct pvk_xenbus_device pdev;
+	struct xenbus_device *ldev;
+};
+
+/* ---- The worker role --------------------------------------------------- */
+
+static DEFINE_MUTEX(worker);
+static struct task_struct *worker_owner;
+static unsigned long callbacks_ran;	/* under worker */
+static DECLARE_WAIT_QUEUE_HEAD(callback_wq);
+
+void pvk_linux_xenbus_enter(void)
 {
-	return -PVK_XEN_ENOSYS;
+	mutex_lock(&worker);
+	worker_owner = current;
+}
+EXPORT_SYMBOL_GPL(pvk_linux_xenbus_enter);
+
+void pvk_linux_xenbus_leave(void)
+{
+	worker_owner = NULL;
+	mutex_unlock(&worker);
+}
+EXPORT_SYMBOL_GPL(pvk_linux_xenbus_leave);
+
+/*
+ * Around each callback of ours. A thread already holding the role (a
+ * callback that makes Linux call another one synchronously) keeps it.
+ */
+static bool callback_enter(void)
+{
+	if (worker_owner == current)
+		return false;
+	pvk_linux_xenbus_enter();
+	return true;
 }
 
-int pvk_xenbus_unregister_driver(struct pvk_xenbus_driver *drv)
+/* A callback of ours finished: wake pvk_xs_wait_watches() sleepers. */
+static void callback_done(bool entered)
 {
+	callbacks_ran++;
+	if (entered)
+		pvk_linux_xenbus_leave();
+	wake_up_all(&callback_wq);
+}
+
+/*
+ * Linux's register/unregister wait for the xenwatch thread and for device
+ * locks that our callbacks hold while they wait for the role: a caller
+ * holding it gives it up meanwhile.
+ */
+static bool drop_role(void)
+{
+	if (worker_owner != current)
+		return false;
+	pvk_linux_xenbus_leave();
+	return true;
+}
+
+static void retake_role(bool dropped)
+{
+	if (dropped)
+		pvk_linux_xenbus_enter();
+}
+
+static bool ran_since(unsigned long seen)
+{
+	return READ_ONCE(callbacks_ran) != seen;
+}
+
+/*
+ * The kit's "wait until watch events came, and run them": on Linux the
+ * xenwatch thread runs them, so this sleeps (bounded) until one of our
+ * callbacks ran. Held by the caller, the worker role is given up for the
+ * sleep: what the caller checked before calling cannot change unseen.
+ */
+int pvk_xs_wait_watches(uint64_t timeout_ns)
+{
+	bool held = worker_owner == current;
+	unsigned long seen, ran;
+	u64 ticks = div64_u64(timeout_ns + NSEC_PER_SEC / HZ - 1, NSEC_PER_SEC / HZ);
+
+	if (ticks >= MAX_SCHEDULE_TIMEOUT)
+		ticks = MAX_SCHEDULE_TIMEOUT - 1;
+	seen = READ_ONCE(callbacks_ran);
+	if (held)
+		pvk_linux_xenbus_leave();
+	wait_event_timeout(callback_wq, ran_since(seen), (long)ticks);
+	if (held)
+		pvk_linux_xenbus_enter();
+	ran = READ_ONCE(callbacks_ran) - seen;
+	return ran ? (int)min_t(unsigned long, ran, INT_MAX) : -PVK_XEN_ETIMEDOUT;
+}
+
+/* ---- xenstore ------------------------------------------------------------ */
+
+static struct xenbus_transaction linux_xbt(pvk_xs_transaction_t t)
+{
+	/* Both are xenstored's transaction id. */
+	return (struct xenbus_transaction){ .id = t };
+}
+
+int pvk_xs_read(pvk_xs_transaction_t t, const char *path, char *buf, size_t size)
+{
+	unsigned int len;
+	char *val = xenbus_read(linux_xbt(t), path, "", &len);
+
+	if (IS_ERR(val))
+		return PTR_ERR(val);
+	if ((size_t)len + 1 > size) {
+		kfree(val);
+		return -PVK_XEN_E2BIG;
+	}
+	memcpy(buf, val, len);
+	buf[len] = '\0';
+	kfree(val);
+	return (int)len;
+}
+
+int pvk_xs_read_ulong(pvk_xs_transaction_t t, const char *path, unsigned long *out)
+{
+	char buf[24];
+	int rc = pvk_xs_read(t, path, buf, sizeof(buf));
+
+	return rc < 0 ? rc : pvk_xs_parse_ulong(buf, out);
+}
+
+/*
+ * fn inside a transaction, committed; a conflict (-EAGAIN at the end)
+ * starts over, PVK_XS_TRANSACTION_RETRIES times at most: a toolstack that
+ * keeps changing things cannot hold us forever.
+ */
+static int in_transaction(int (*fn)(struct xenbus_transaction t, void *arg), void *arg)
+{
+	struct xenbus_transaction t;
+	int rc;
+
+	for (unsigned int i = 0; i < PVK_XS_TRANSACTION_RETRIES; i++) {
+		rc = xenbus_transaction_start(&t);
+		if (rc)
+			return rc;
+		rc = fn(t, arg);
+		if (rc) {
+			xenbus_transaction_end(t, 1);
+			return rc;
+		}
+		rc = xenbus_transaction_end(t, 0);
+		if (rc != -EAGAIN)
+			return rc;
+	}
+	return -PVK_XEN_EAGAIN;
+}
+
+/* Whether our device's directory is still there: after the toolstack
+ * removed it, a plain write would create it again. */
+static int node_exists(struct xenbus_transaction t, const char *dir)
+{
+	unsigned int len;
+	char *val = xenbus_read(t, dir, "", &len);
+
+	if (IS_ERR(val))
+		return PTR_ERR(val);
+	kfree(val);
 	return 0;
+}
+
+/* ---- Our state, the backend's features, our keys ----------------------- */
+
+struct switch_state {
+	struct pvk_xenbus_device *dev;
+	char value[4];
+};
+
+static int switch_state_tx(struct xenbus_transaction t, void *arg)
+{
+	struct switch_state *ss = arg;
+	int rc = node_exists(t, ss->dev->nodename);
+
+	return rc ? rc : xenbus_write(t, ss->dev->nodename, "state", ss->value);
 }
 
 int pvk_xenbus_switch_state(struct pvk_xenbus_device *dev, enum pvk_xenbus_state state)
 {
-	return -PVK_XEN_ENOSYS;
+	struct pvk_linux_device *d = container_of(dev, struct pvk_linux_device, pdev);
+	struct switch_state ss = { .dev = dev };
+	int rc;
+
+	if (!pvk_xenbus_transition_ok(dev->state, state)) {
+		pvk_err("xenbus: %s: refusing %s -> %s", dev->nodename,
+			pvk_xenbus_state_name(dev->state), pvk_xenbus_state_name(state));
+		return -PVK_XEN_EINVAL;
+	}
+	if (state == dev->state)
+		return 0;
+	snprintf(ss.value, sizeof(ss.value), "%d", (int)state);
+	rc = in_transaction(switch_state_tx, &ss);
+	if (rc == -ENOENT) {
+		pvk_info("xenbus: %s is gone: state %s not written", dev->nodename,
+			 pvk_xenbus_state_name(state));
+		return rc;
+	}
+	if (rc) {
+		pvk_err("xenbus: %s: cannot write state %s: %d", dev->nodename,
+			pvk_xenbus_state_name(state), rc);
+		return rc;
+	}
+	dev->state = state;
+	/* Linux's xenbus reads it too (shutdown, unbind): keep it true. */
+	d->ldev->state = (enum xenbus_state)state;
+	return 0;
 }
 
 int pvk_xenbus_read_feature(struct pvk_xenbus_device *dev, const char *name,
 			    unsigned long def, unsigned long *out)
 {
-	return -PVK_XEN_ENOSYS;
+	char path[PVK_XENBUS_PATH_MAX + 64];
+	int rc;
+
+	if (snprintf(path, sizeof(path), "%s/%s", dev->otherend, name) >= sizeof(path))
+		return -PVK_XEN_ENAMETOOLONG;
+	rc = pvk_xs_read_ulong(PVK_XBT_NIL, path, out);
+	if (rc == -ENOENT) {
+		*out = def;
+		return 0;
+	}
+	return rc;
+}
+
+struct write_keys {
+	struct pvk_xenbus_device *dev;
+	const struct pvk_xenbus_kv *kv;
+	unsigned int n;
+};
+
+static int write_keys_tx(struct xenbus_transaction t, void *arg)
+{
+	struct write_keys *wk = arg;
+	const char *dir = wk->dev->nodename;
+	int rc = node_exists(t, dir);
+
+	for (unsigned int i = 0; !rc && i < wk->n; i++) {
+		if (wk->kv[i].value) {
+			rc = xenbus_write(t, dir, wk->kv[i].key, wk->kv[i].value);
+		} else {
+			rc = xenbus_rm(t, dir, wk->kv[i].key);
+			if (rc == -ENOENT)	/* nothing to remove */
+				rc = 0;
+		}
+	}
+	return rc;
 }
 
 int pvk_xenbus_write_keys(struct pvk_xenbus_device *dev,
 			  const struct pvk_xenbus_kv *kv, unsigned int n)
 {
-	return -PVK_XEN_ENOSYS;
+	struct write_keys wk = { .dev = dev, .kv = kv, .n = n };
+
+	return in_transaction(write_keys_tx, &wk);
 }
 
-int pvk_xs_read(pvk_xs_transaction_t t, const char *path, char *buf, size_t size)
+/* ---- Linux's callbacks, as the kit's ------------------------------------ */
+
+static struct pvk_linux_driver *linux_driver(struct xenbus_device *ldev)
 {
-	return -PVK_XEN_ENOSYS;
+	return container_of(to_xenbus_driver(ldev->dev.driver),
+			    struct pvk_linux_driver, xdrv);
 }
 
-int pvk_xs_read_ulong(pvk_xs_transaction_t t, const char *path, unsigned long *out)
+static int linux_probe(struct xenbus_device *ldev, const struct xenbus_device_id *id)
 {
-	return -PVK_XEN_ENOSYS;
+	struct pvk_linux_driver *ld = linux_driver(ldev);
+	struct pvk_linux_device *d;
+	struct pvk_xenbus_device *dev;
+	const char *slash;
+	bool entered;
+	int rc;
+
+	if (strlen(ldev->nodename) >= sizeof(dev->nodename) ||
+	    strlen(ldev->otherend) >= sizeof(dev->otherend) ||
+	    ldev->otherend_id < 0 || ldev->otherend_id >= DOMID_FIRST_RESERVED) {
+		pvk_err("xenbus: %s: backend %s (domain %d) refused", ldev->nodename,
+			ldev->otherend, ldev->otherend_id);
+		return -EINVAL;
+	}
+	d = kzalloc(sizeof(*d), GFP_KERNEL);
+	if (!d)
+		return -ENOMEM;
+	d->ldev = ldev;
+	dev = &d->pdev;
+	strscpy(dev->nodename, ldev->nodename, sizeof(dev->nodename));
+	strscpy(dev->otherend, ldev->otherend, sizeof(dev->otherend));
+	slash = strrchr(dev->nodename, '/');
+	dev->id = slash ? slash + 1 : dev->nodename;
+	dev->otherend_id = ldev->otherend_id;
+	dev->devclass = ld->drv->devclass;
+	dev->drv = ld->drv;
+	dev->state = PVK_XenbusStateInitialising;
+	dev->otherend_state = PVK_XenbusStateUnknown;
+
+	entered = callback_enter();
+	rc = ld->drv->probe(dev);
+	callback_done(entered);
+	if (rc) {
+		pvk_err("xenbus: %s: probe failed: %d", dev->nodename, rc);
+		kfree(d);
+		return rc;
+	}
+	dev_set_drvdata(&ldev->dev, d);
+	pvk_info("xenbus: %s: backend %s (domain %lu), driver %s", dev->nodename,
+		 dev->otherend, dev->otherend_id, ld->name);
+	return 0;
 }
 
-int pvk_xs_wait_watches(uint64_t timeout_ns)
+/*
+ * Linux passes the state it parsed leniently; the kit reads it itself and
+ * refuses what is not a state, as the kit's own xenbus does.
+ */
+static void linux_otherend_changed(struct xenbus_device *ldev, enum xenbus_state unused)
 {
-	return -PVK_XEN_ETIMEDOUT;
+	struct pvk_linux_device *d = dev_get_drvdata(&ldev->dev);
+	struct pvk_xenbus_device *dev;
+	char path[PVK_XENBUS_PATH_MAX + 8], value[8];
+	bool entered;
+	int state;
+
+	if (!d)
+		return;
+	dev = &d->pdev;
+	snprintf(path, sizeof(path), "%s/state", dev->otherend);
+	if (pvk_xs_read(PVK_XBT_NIL, path, value, sizeof(value)) < 0)
+		return;		/* not there yet, or being torn down */
+	state = pvk_xenbus_parse_state(value);
+	if (state < 0) {
+		pvk_warn("xenbus: %s: backend state \"%s\" is not a state", dev->nodename, value);
+		return;
+	}
+	entered = callback_enter();
+	if ((enum pvk_xenbus_state)state == dev->otherend_state) {
+		/* Written again with the same value: blkback's "read my other
+		 * keys again" (after an online resize). */
+		if (dev->drv->otherend_rewritten)
+			dev->drv->otherend_rewritten(dev, dev->otherend_state);
+	} else {
+		dev->otherend_state = (enum pvk_xenbus_state)state;
+		pvk_info("xenbus: %s: backend is %s", dev->nodename,
+			 pvk_xenbus_state_name(state));
+		if (dev->drv->otherend_changed)
+			dev->drv->otherend_changed(dev, dev->otherend_state);
+		else if (state == PVK_XenbusStateClosing || state == PVK_XenbusStateClosed)
+			pvk_xenbus_switch_state(dev, PVK_XenbusStateClosed);
+	}
+	callback_done(entered);
+}
+
+/* Linux has stopped the backend-state watch (and waited for a callback
+ * in flight) before calling this: nothing of the device runs after it. */
+static void linux_remove(struct xenbus_device *ldev)
+{
+	struct pvk_linux_device *d = dev_get_drvdata(&ldev->dev);
+	bool entered;
+
+	if (!d)
+		return;
+	pvk_info("xenbus: %s removed", d->pdev.nodename);
+	entered = callback_enter();
+	if (d->pdev.drv->remove)
+		d->pdev.drv->remove(&d->pdev);
+	callback_done(entered);
+	dev_set_drvdata(&ldev->dev, NULL);
+	kfree(d);
+}
+
+/* ---- Drivers --------------------------------------------------------------- */
+
+/* The kit drivers registered (two in practice: vbd, vif). */
+static struct pvk_linux_driver *registered[4];
+static DEFINE_MUTEX(registered_lock);
+
+int pvk_xenbus_register_driver(struct pvk_xenbus_driver *drv)
+{
+	struct pvk_linux_driver *ld;
+	unsigned int slot;
+	bool dropped;
+	int rc;
+
+	if (!drv || !drv->devclass || !drv->probe || !*drv->devclass ||
+	    strchr(drv->devclass, '/') ||
+	    strlen(drv->devclass) >= sizeof(ld->ids[0].devicetype))
+		return -PVK_XEN_EINVAL;
+	ld = kzalloc(sizeof(*ld), GFP_KERNEL);
+	if (!ld)
+		return -PVK_XEN_ENOMEM;
+	mutex_lock(&registered_lock);
+	for (slot = 0; slot < ARRAY_SIZE(registered); slot++)
+		if (registered[slot] && (registered[slot]->drv == drv ||
+		    !strcmp(registered[slot]->drv->devclass, drv->devclass)))
+			break;
+	if (slot == ARRAY_SIZE(registered))
+		for (slot = 0; slot < ARRAY_SIZE(registered) && registered[slot]; slot++)
+			;
+	rc = slot == ARRAY_SIZE(registered) ? -PVK_XEN_ENOSPC :
+	     registered[slot] ? -PVK_XEN_EEXIST : 0;
+	if (!rc)
+		registered[slot] = ld;
+	mutex_unlock(&registered_lock);
+	if (rc) {
+		kfree(ld);
+		return rc;
+	}
+
+	ld->drv = drv;
+	snprintf(ld->name, sizeof(ld->name), "pvk-%s", drv->devclass);
+	strscpy(ld->ids[0].devicetype, drv->devclass, sizeof(ld->ids[0].devicetype));
+	ld->xdrv.name = ld->name;
+	ld->xdrv.ids = ld->ids;
+	/* Not needed for boot: Linux does not wait for our devices. */
+	ld->xdrv.not_essential = true;
+	ld->xdrv.probe = linux_probe;
+	ld->xdrv.otherend_changed = linux_otherend_changed;
+	ld->xdrv.remove = linux_remove;
+	/*
+	 * pvk-xen owns the Linux driver. Linux holds its owner's module
+	 * reference while a device is bound: owned by pvk-blkfront, a bound
+	 * disk would make `rmmod pvk-blkfront` fail ("in use") instead of
+	 * unbinding and ending every grant; pvk-xen cannot go before the
+	 * modules that use it anyway.
+	 */
+	dropped = drop_role();
+	rc = xenbus_register_frontend(&ld->xdrv);
+	retake_role(dropped);
+	if (rc) {
+		pvk_err("xenbus: registering driver %s failed: %d", ld->name, rc);
+		mutex_lock(&registered_lock);
+		registered[slot] = NULL;
+		mutex_unlock(&registered_lock);
+		kfree(ld);
+		return rc;
+	}
+	return 0;
+}
+
+/* Linux removes each bound device (our remove) and waits for what runs. */
+int pvk_xenbus_unregister_driver(struct pvk_xenbus_driver *drv)
+{
+	struct pvk_linux_driver *ld = NULL;
+	unsigned int slot;
+	bool dropped;
+
+	mutex_lock(&registered_lock);
+	for (slot = 0; slot < ARRAY_SIZE(registered); slot++)
+		if (registered[slot] && registered[slot]->drv == drv)
+			ld = registered[slot];
+	mutex_unlock(&registered_lock);
+	if (!ld)
+		return -PVK_XEN_EINVAL;
+	dropped = drop_role();
+	xenbus_unregister_driver(&ld->xdrv);
+	retake_role(dropped);
+	mutex_lock(&registered_lock);
+	for (slot = 0; slot < ARRAY_SIZE(registered); slot++)
+		if (registered[slot] == ld)
+			registered[slot] = NULL;
+	mutex_unlock(&registered_lock);
+	kfree(ld);
+	return 0;
 }
 
 int pvk_linux_xenbus_init(void)
@@ -58,6 +521,10 @@ int pvk_linux_xenbus_init(void)
 	return 0;
 }
 
+/* A glue module that forgot to unregister cannot be unloaded before us
+ * (it uses our symbols): nothing can be left here. */
 void pvk_linux_xenbus_exit(void)
 {
+	for (unsigned int slot = 0; slot < ARRAY_SIZE(registered); slot++)
+		WARN_ON(registered[slot]);
 }
