@@ -18,12 +18,6 @@
 void pvk_linux_xenbus_enter(void);
 void pvk_linux_xenbus_leave(void);
 
-/* Unregisters the kit driver of devclass ("vbd", "vif"): the glue
- * modules cannot name the kit's driver structures (static in the
- * frontends). 0, -PVK_XEN_ENOENT if none is registered, or the error of
- * pvk_xenbus_unregister_driver(). */
-int pvk_linux_xenbus_unregister_class(const char *devclass);
-
 /* Module start and end of pvk-xen.ko (xen_module.c). */
 int pvk_linux_xenbus_init(void);
 void pvk_linux_xenbus_exit(void);

@@ -516,22 +516,6 @@ int pvk_xenbus_unregister_driver(struct pvk_xenbus_driver *drv)
 	return 0;
 }
 
-/* The glue modules cannot name the kit's driver structures (static in
- * the frontends): they unregister by class. */
-int pvk_linux_xenbus_unregister_class(const char *devclass)
-{
-	struct pvk_xenbus_driver *drv = NULL;
-	unsigned int slot;
-
-	mutex_lock(&registered_lock);
-	for (slot = 0; slot < ARRAY_SIZE(registered); slot++)
-		if (registered[slot] && !strcmp(registered[slot]->drv->devclass, devclass))
-			drv = registered[slot]->drv;
-	mutex_unlock(&registered_lock);
-	return drv ? pvk_xenbus_unregister_driver(drv) : -PVK_XEN_ENOENT;
-}
-EXPORT_SYMBOL_GPL(pvk_linux_xenbus_unregister_class);
-
 int pvk_linux_xenbus_init(void)
 {
 	return 0;
