@@ -37,13 +37,19 @@ struct pvk_linux_evtchn {
 static LIST_HEAD(bound_ports);
 static DEFINE_MUTEX(bound_lock);
 
+/*
+ * The irq is ours alone, so it was handled either way: IRQ_NONE would let
+ * Linux's "nobody cared" logic disable it for good, where the kit's rule
+ * (and Linux's own Xen drivers') is to slow a flooding port down, which
+ * the spurious EOI does.
+ */
 static irqreturn_t evtchn_irq(int irq, void *dev_id)
 {
 	struct pvk_linux_evtchn *e = dev_id;
 	bool work = e->handler(e->port, e->arg);
 
 	xen_irq_lateeoi(irq, work ? 0 : XEN_EOI_FLAG_SPURIOUS);
-	return work ? IRQ_HANDLED : IRQ_NONE;
+	return IRQ_HANDLED;
 }
 
 int pvk_evtchn_alloc_unbound(pvk_domid_t remote_dom, pvk_evtchn_handler_t handler,

@@ -11,6 +11,7 @@
  */
 #include <linux/kernel.h>
 #include <linux/atomic.h>
+#include <linux/mm.h>
 #include <xen/grant_table.h>
 #include <xen/page.h>
 
@@ -26,9 +27,14 @@ static atomic64_t granted, ended, end_busy, pages_kept;
 int pvk_grant_access_page(pvk_domid_t domid, const void *page, bool readonly,
 			  pvk_grant_ref_t *ref)
 {
-	/* page is a direct-map address: ours come from pvk_port_alloc_page(). */
-	int rc = gnttab_grant_foreign_access(domid, virt_to_gfn(page), readonly);
+	int rc;
 
+	/* A frame is found from a direct-map address only (ours come from
+	 * pvk_port_alloc_page()); a vmalloc or kmap address would grant
+	 * some other page. */
+	if (WARN_ON_ONCE(!virt_addr_valid(page) || offset_in_page(page)))
+		return -PVK_XEN_EINVAL;
+	rc = gnttab_grant_foreign_access(domid, virt_to_gfn(page), readonly);
 	if (rc < 0)
 		return rc;	/* -ENOSPC: out of references, as the kit says it */
 	*ref = rc;

@@ -5,6 +5,8 @@
 #ifndef PVKIT_PORT_LINUX_H
 #define PVKIT_PORT_LINUX_H
 
+#include <pvkit/types.h>
+
 /*
  * The kit's xenbus callbacks (probe, otherend_changed, remove) run one at
  * a time, from Linux's xenwatch thread or the registering thread. A glue
@@ -17,6 +19,17 @@
  */
 void pvk_linux_xenbus_enter(void);
 void pvk_linux_xenbus_leave(void);
+
+/*
+ * Unregisters the kit driver of devclass ("vbd", "vif") that a frontend's
+ * init registered (pvk_blkfront_init), for a glue module's exit, which has
+ * no pointer to it. Each device still connected is first closed as a
+ * detach closes it (Closing, then the driver follows the backend to
+ * Closed, ending its grants), waiting at most timeout_ns in all; then
+ * Linux unbinds each device (the driver's remove). 0, or -ENOENT if no
+ * driver of devclass is registered. Thread context, worker role not held.
+ */
+int pvk_linux_xenbus_unregister_class(const char *devclass, uint64_t timeout_ns);
 
 /* Module start and end of pvk-xen.ko (xen_module.c). */
 int pvk_linux_xenbus_init(void);

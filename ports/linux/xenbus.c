@@ -29,6 +29,8 @@
 #include <linux/wait.h>
 #include <linux/sched.h>
 #include <linux/err.h>
+#include <linux/list.h>
+#include <linux/timekeeping.h>
 #include <xen/xenbus.h>
 #include <xen/interface/xen.h>
 
@@ -45,12 +47,14 @@ struct pvk_linux_driver {
 	struct xenbus_device_id ids[2];
 	char name[32];
 	struct pvk_xenbus_driver *drv;
+	struct list_head devices;	/* bound to it; under the worker role */
 };
 
 /* A kit device and the Linux device it is. */
 struct pvk_linux_device {
 	struct pvk_xenbus_device pdev;
 	struct xenbus_device *ldev;
+	struct list_head link;		/* in its driver's devices */
 };
 
 /* ---- The worker role --------------------------------------------------- */
@@ -78,11 +82,14 @@ EXPORT_SYMBOL_GPL(pvk_linux_xenbus_leave);
  * Around each callback of ours. A thread already holding the role (a
  * callback that makes Linux call another one synchronously) keeps it.
  */
+static struct task_struct *in_callback;	/* under worker */
+
 static bool callback_enter(void)
 {
 	if (worker_owner == current)
 		return false;
 	pvk_linux_xenbus_enter();
+	in_callback = current;
 	return true;
 }
 
@@ -90,8 +97,10 @@ static bool callback_enter(void)
 static void callback_done(bool entered)
 {
 	callbacks_ran++;
-	if (entered)
+	if (entered) {
+		in_callback = NULL;
 		pvk_linux_xenbus_leave();
+	}
 	wake_up_all(&callback_wq);
 }
 
@@ -130,6 +139,12 @@ int pvk_xs_wait_watches(uint64_t timeout_ns)
 	bool held = worker_owner == current;
 	unsigned long seen, ran;
 	u64 ticks = div64_u64(timeout_ns + NSEC_PER_SEC / HZ - 1, NSEC_PER_SEC / HZ);
+
+	/* Inside one of our callbacks on xenwatch no other can run (Linux
+	 * runs watch callbacks one after the other on that thread): this
+	 * only sleeps out its timeout, holding up every xenbus watch. */
+	if (held && in_callback == current)
+		pvk_warn("xenbus: waiting for watches inside a xenbus callback: none can run until it returns");
 
 	if (ticks >= MAX_SCHEDULE_TIMEOUT)
 		ticks = MAX_SCHEDULE_TIMEOUT - 1;
@@ -350,13 +365,16 @@ static int linux_probe(struct xenbus_device *ldev, const struct xenbus_device_id
 
 	entered = callback_enter();
 	rc = ld->drv->probe(dev);
+	if (!rc) {
+		list_add_tail(&d->link, &ld->devices);
+		dev_set_drvdata(&ldev->dev, d);
+	}
 	callback_done(entered);
 	if (rc) {
 		pvk_err("xenbus: %s: probe failed: %d", dev->nodename, rc);
 		kfree(d);
 		return rc;
 	}
-	dev_set_drvdata(&ldev->dev, d);
 	pvk_info("xenbus: %s: backend %s (domain %lu), driver %s", dev->nodename,
 		 dev->otherend, dev->otherend_id, ld->name);
 	return 0;
@@ -416,8 +434,9 @@ static void linux_remove(struct xenbus_device *ldev)
 	entered = callback_enter();
 	if (d->pdev.drv->remove)
 		d->pdev.drv->remove(&d->pdev);
-	callback_done(entered);
+	list_del(&d->link);
 	dev_set_drvdata(&ldev->dev, NULL);
+	callback_done(entered);
 	kfree(d);
 }
 
@@ -460,6 +479,7 @@ int pvk_xenbus_register_driver(struct pvk_xenbus_driver *drv)
 	}
 
 	ld->drv = drv;
+	INIT_LIST_HEAD(&ld->devices);
 	snprintf(ld->name, sizeof(ld->name), "pvk-%s", drv->devclass);
 	strscpy(ld->ids[0].devicetype, drv->devclass, sizeof(ld->ids[0].devicetype));
 	ld->xdrv.name = ld->name;
@@ -515,6 +535,62 @@ int pvk_xenbus_unregister_driver(struct pvk_xenbus_driver *drv)
 	kfree(ld);
 	return 0;
 }
+
+/* Whether every device of ld is closed on the backend's side too. */
+static bool all_closed(struct pvk_linux_driver *ld)
+{
+	struct pvk_linux_device *d;
+
+	list_for_each_entry(d, &ld->devices, link)
+		if (d->pdev.otherend_state != PVK_XenbusStateClosed &&
+		    d->pdev.otherend_state != PVK_XenbusStateUnknown &&
+		    d->pdev.state != PVK_XenbusStateInitialising)
+			return false;
+	return true;
+}
+
+/*
+ * The frontends register their kit driver but have no call to unregister
+ * it (a kernel never unloads them); a module exit calls this instead.
+ * A device the backend still uses is first closed the way a detach closes
+ * it: we go Closing, the driver follows the backend through Closing to
+ * Closed (its otherend_changed), and only a Closed backend has unmapped
+ * our pages, so their grants can end. Bounded by timeout_ns; what is then
+ * still mapped stays granted (the driver reports it, never frees it).
+ */
+int pvk_linux_xenbus_unregister_class(const char *devclass, uint64_t timeout_ns)
+{
+	struct pvk_linux_driver *ld = NULL;
+	struct pvk_linux_device *d;
+	u64 end = ktime_get_ns() + timeout_ns;
+
+	mutex_lock(&registered_lock);
+	for (unsigned int slot = 0; slot < ARRAY_SIZE(registered); slot++)
+		if (registered[slot] && !strcmp(registered[slot]->drv->devclass, devclass))
+			ld = registered[slot];
+	mutex_unlock(&registered_lock);
+	if (!ld)
+		return -PVK_XEN_ENOENT;
+
+	pvk_linux_xenbus_enter();
+	list_for_each_entry(d, &ld->devices, link)
+		if (d->pdev.state == PVK_XenbusStateInitialised ||
+		    d->pdev.state == PVK_XenbusStateConnected)
+			pvk_xenbus_switch_state(&d->pdev, PVK_XenbusStateClosing);
+	while (!all_closed(ld)) {
+		u64 now = ktime_get_ns();
+
+		if (now >= end) {
+			pvk_err("xenbus: %s: a backend did not close within %llu ms: unbinding anyway",
+				ld->name, (unsigned long long)(timeout_ns / NSEC_PER_MSEC));
+			break;
+		}
+		pvk_xs_wait_watches(end - now);
+	}
+	pvk_linux_xenbus_leave();
+	return pvk_xenbus_unregister_driver(ld->drv);
+}
+EXPORT_SYMBOL_GPL(pvk_linux_xenbus_unregister_class);
 
 int pvk_linux_xenbus_init(void)
 {
