@@ -55,6 +55,9 @@
 /* After a removal, the kit's device is released once the kit lets it go:
  * tried every second for this many seconds (then at module exit). */
 #define RELEASE_TRIES		60
+/* At module exit, how long the backends get to close (the kit gives what
+ * is in flight 5 s of it). */
+#define CLOSE_TIMEOUT_NS	(10ULL * NSEC_PER_SEC)
 
 /* Per hardware queue (hctx->driver_data). */
 struct blk_hq {
@@ -445,6 +448,7 @@ free_hqs:
  */
 static void delete_disk(struct blk_disk *d)
 {
+	struct pvk_blkfront_stats st;
 	struct gendisk *gd;
 
 	mutex_lock(&disks_lock);
@@ -464,7 +468,10 @@ static void delete_disk(struct blk_disk *d)
 	d->gd = NULL;
 	d->minors_held = false;
 	mutex_unlock(&disks_lock);
-	pr_info("%s: deleted\n", d->name.name);
+	pvk_blkfront_get_stats(d->dev, &st);
+	pr_info("%s: deleted; it sent %llu requests (%llu pages, %llu indirect), %llu grants (%llu reused), %llu notifications (%llu received), %llu errors, %llu submits refused for back-pressure\n",
+		d->name.name, st.requests, st.segments, st.indirect, st.grants,
+		st.grants_reused, st.notify_sent, st.notify_recv, st.errors, st.eagain);
 }
 
 /* Frees the kit's devices of deleted disks that the kit lets go; final:
@@ -477,17 +484,21 @@ static unsigned int release_deleted(bool final)
 	int rc;
 
 	list_for_each_entry_safe(d, next, &disks, link) {
+		unsigned int vdev;
+
 		if (d->gd || (!d->dead && !final))
 			continue;
+		vdev = pvk_blkfront_info(d->dev)->vdev;	/* freed by a release */
 		rc = pvk_blkfront_release(d->dev);
 		if (rc && !final) {
 			held++;
 			continue;
 		}
-		if (rc)
+		if (!rc)
+			pr_info("%s: released (vbd %u)\n", d->name.name, vdev);
+		else
 			pr_err("%s (vbd %u): NOT released (%d): the backend still maps %u grants of it (or its event channel would not close); its pages stay allocated for good\n",
-			       d->name.name, pvk_blkfront_info(d->dev)->vdev, rc,
-			       pvk_blkfront_grants_held(d->dev));
+			       d->name.name, vdev, rc, pvk_blkfront_grants_held(d->dev));
 		list_del(&d->link);
 		kfree(d);
 	}
@@ -650,8 +661,10 @@ void pvk_linux_blk_exit(bool driver_registered)
 			break;
 		delete_disk(d);
 	}
-	/* The kit closes each device with its backend and tears it down. */
-	rc = driver_registered ? pvk_linux_xenbus_unregister_class("vbd") : 0;
+	/* Each device is closed with its backend (the kit ends its grants
+	 * once the backend is Closed), then unbound. */
+	rc = driver_registered ?
+		pvk_linux_xenbus_unregister_class("vbd", CLOSE_TIMEOUT_NS) : 0;
 	if (rc)
 		pr_err("the vbd driver would not unregister (%d): its devices stay\n", rc);
 	flush_workqueue(blk_wq);
