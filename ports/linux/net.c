@@ -1,0 +1,873 @@
+/*
+ * ports/linux/net.c - the Linux network driver of pvk-netfront.ko: each
+ * vif the kit's netfront (include/pvkit/netfront.h) negotiates becomes a
+ * net_device (ethN) with one NAPI context per queue.
+ *
+ * Contexts, as the Linux port runs the kit: the rx hook, a link-down and
+ * done() run in hard-irq context (the kit's event handlers) or inside our
+ * own calls of pvk_netfront_xmit() / pvk_netfront_poll() (softirq); added,
+ * link-up and removed run in the xenwatch thread (link-up only there: it
+ * follows the backend's Connected), or in rmmod's thread at module exit.
+ *
+ * Receive: the frame's pages are the kit's and valid only during the rx
+ * hook, so it is copied there into an skb (a linear one when small, else a
+ * head and whole pages), queued on its queue, and that queue's NAPI hands
+ * it to GRO in softirq context within its budget. When the queue runs dry
+ * the poll also calls pvk_netfront_poll(): answers the kit left for a poll
+ * (an event-context budget spent, a refill that failed) are taken there.
+ *
+ * Transmit: the kit copies the frame, so the skb is freed as soon as
+ * pvk_netfront_xmit() returns; only the request (struct pvk_net_tx) lives
+ * on, in a per-queue pool, until done(). A queue stops before the kit
+ * could refuse a frame for room (our count of ring slots in flight), and
+ * on a refusal all the same; done() wakes it, and the stop re-checks, so
+ * no wake-up is lost.
+ *
+ * The net_device is registered at the first link-up: the MAC, the number
+ * of queues and the offloads are known only once the kit negotiated. A
+ * reconnect keeps it (queues and offloads updated); the vif's removal
+ * unregisters it. The kit's device is released at module exit only: that
+ * is the one moment no xenbus callback of the kit runs beside us.
+ */
+#include <linux/etherdevice.h>
+#include <linux/ethtool.h>
+#include <linux/if_ether.h>
+#include <linux/in.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/kernel.h>
+#include <linux/list.h>
+#include <linux/llist.h>
+#include <linux/mm.h>
+#include <linux/mutex.h>
+#include <linux/netdevice.h>
+#include <linux/rcupdate.h>
+#include <linux/rtnetlink.h>
+#include <linux/skbuff.h>
+#include <linux/slab.h>
+#include <net/tcp.h>
+
+#include <pvkit/netfront.h>
+#include <pvkit/xen/errno.h>
+
+#include "net.h"
+#include "port_linux.h"
+
+/* netfront.queues= takes 1..8 (include/pvkit/netfront.h). */
+#define LNET_MAX_QUEUES		8
+/* The kit cuts a transmit frame into slots of one 4 KiB page each. */
+#define LNET_TX_SLOT		4096u
+/* Frames copied but not yet taken by NAPI, per queue: a bound on what an
+ * event storm can pin (64 KiB frames at worst). */
+#define LNET_RX_BACKLOG		512u
+/* A frame up to this size is copied whole into the skb's head; a larger
+ * one gets a head of LNET_RX_HEAD bytes (all its headers) and pages. */
+#define LNET_RX_LINEAR_MAX	1600u
+#define LNET_RX_HEAD		256u
+/* At unload, how long the backends get to close (and unmap our pages)
+ * before the devices are unbound anyway. */
+#define LNET_CLOSE_TIMEOUT_NS	(10 * NSEC_PER_SEC)
+/* Transmit offloads the kit can be asked for; RXCSUM is ours alone. */
+#define LNET_TX_OFFLOADS	(NETIF_F_SG | NETIF_F_IP_CSUM | NETIF_F_IPV6_CSUM | \
+				 NETIF_F_TSO | NETIF_F_TSO6)
+
+/* The largest received frame (65,535 bytes with sg) in pages after its head. */
+static_assert(DIV_ROUND_UP(65535 - LNET_RX_HEAD, PAGE_SIZE) <= MAX_SKB_FRAGS);
+/* A frame is at most the skb's head and its MAX_SKB_FRAGS pieces. */
+static_assert(MAX_SKB_FRAGS + 1 <= PVK_NET_MAX_FRAGS);
+
+struct lnet_queue;
+
+/* One frame handed to the kit, until its done(). */
+struct lnet_txreq {
+	struct pvk_net_tx tx;
+	struct lnet_queue *q;
+	unsigned int cost;		/* ring slots it takes, at most */
+	struct llist_node node;		/* in the pool while free */
+};
+
+struct lnet_queue {
+	struct lnet *net;
+	unsigned int index;
+	struct napi_struct napi;
+	struct sk_buff_head rxq;	/* copied frames, for the NAPI poll */
+	/* The transmit pool: done() (any context) gives requests back on
+	 * free; ndo_start_xmit (under this queue's xmit lock) takes them
+	 * from local, refilled from free at once. */
+	struct lnet_txreq *reqs;
+	struct llist_head free;
+	struct llist_node *local;
+	atomic_t ring_used;		/* slots of the frames in flight */
+	atomic_t completions;		/* done() calls: the stop's re-check */
+	bool more_pending;		/* a frame went with PVK_NET_TX_MORE */
+	/* What the kit's counters do not see. */
+	atomic_long_t rx_dropped;	/* no memory, backlog full, down */
+	atomic_long_t rx_length_errors;	/* shorter than an Ethernet header */
+	atomic_long_t rx_csum_errors;	/* a partial checksum we cannot place */
+	atomic_long_t tx_dropped;	/* refused by the kit, or unsendable */
+	atomic_long_t tx_errors;	/* done() with an error */
+};
+
+struct lnet {
+	struct list_head link;		/* lnet_devices (RCU for the hooks) */
+	struct net_device *ndev;
+	struct pvk_netfront *kdev;
+	unsigned int id;		/* device/vif/<id> */
+	/* Under rtnl; read locklessly by the hooks, which an unregister
+	 * waits for (synchronize_rcu) after clearing it. */
+	bool registered;
+	bool removed;			/* no registering any more */
+	unsigned int nr_queues;		/* queues with a pool (real_num) */
+	unsigned int tx_depth;		/* ring slots per queue */
+	unsigned int tx_max_cost;	/* slots of the largest frame */
+	netdev_features_t negotiated;	/* what fix_features lets through */
+	struct lnet_queue q[LNET_MAX_QUEUES];
+};
+
+/* Every struct lnet of ours: added from the xenwatch thread, freed only at
+ * module exit. The hooks look their device up under RCU. */
+static LIST_HEAD(lnet_devices);
+static DEFINE_MUTEX(lnet_devices_lock);
+
+static struct lnet *lnet_find(struct pvk_netfront *kdev)
+{
+	struct lnet *net, *found = NULL;
+
+	rcu_read_lock();
+	list_for_each_entry_rcu(net, &lnet_devices, link) {
+		if (net->kdev == kdev) {
+			found = net;
+			break;
+		}
+	}
+	rcu_read_unlock();
+	/* Never freed while the kit may call a hook of its device. */
+	return found;
+}
+
+/* ---- transmit ---------------------------------------------------------- */
+
+/* Whether the largest frame might not fit: the queue must stop. */
+static bool lnet_tx_full(const struct lnet *net, struct lnet_queue *q)
+{
+	return atomic_read(&q->ring_used) + net->tx_max_cost > net->tx_depth;
+}
+
+static struct lnet_txreq *lnet_tx_get(struct lnet_queue *q)
+{
+	struct llist_node *n = q->local;
+
+	if (!n)
+		n = llist_del_all(&q->free);
+	if (!n)
+		return NULL;
+	q->local = n->next;
+	return llist_entry(n, struct lnet_txreq, node);
+}
+
+static void lnet_tx_unget(struct lnet_queue *q, struct lnet_txreq *req)
+{
+	req->node.next = q->local;
+	q->local = &req->node;
+}
+
+/* The kit is done with a frame (event context, or inside one of our calls
+ * of the kit, or xenwatch when the link goes down). */
+static void lnet_tx_done(struct pvk_net_tx *tx, int status)
+{
+	struct lnet_txreq *req = container_of(tx, struct lnet_txreq, tx);
+	struct lnet_queue *q = req->q;
+	struct lnet *net = q->net;
+	struct netdev_queue *txq;
+
+	if (status)
+		atomic_long_inc(&q->tx_errors);
+	atomic_sub(req->cost, &q->ring_used);
+	llist_add(&req->node, &q->free);
+	atomic_inc(&q->completions);
+	/* Pairs with the barrier after a stop in ndo_start_xmit: either it
+	 * sees this room, or we see its stop. */
+	smp_mb__after_atomic();
+	rcu_read_lock();
+	if (READ_ONCE(net->registered)) {
+		txq = netdev_get_tx_queue(net->ndev, q->index);
+		if (netif_tx_queue_stopped(txq) && netif_running(net->ndev) &&
+		    netif_carrier_ok(net->ndev) && !lnet_tx_full(net, q))
+			netif_tx_wake_queue(txq);
+	}
+	rcu_read_unlock();
+}
+
+/* After a frame went with PVK_NET_TX_MORE, one that does not go must push
+ * the others: the stack sends nothing more to tell us. */
+static void lnet_tx_flush(struct lnet *net, struct lnet_queue *q)
+{
+	if (q->more_pending) {
+		q->more_pending = false;
+		pvk_netfront_kick(net->kdev, q->index);
+	}
+}
+
+static netdev_tx_t lnet_tx_drop(struct lnet *net, struct lnet_queue *q,
+				struct sk_buff *skb)
+{
+	atomic_long_inc(&q->tx_dropped);
+	lnet_tx_flush(net, q);
+	dev_kfree_skb_any(skb);
+	return NETDEV_TX_OK;
+}
+
+static netdev_tx_t lnet_start_xmit(struct sk_buff *skb, struct net_device *ndev)
+{
+	struct lnet *net = netdev_priv(ndev);
+	unsigned int qi = skb_get_queue_mapping(skb), nr = 0, comp;
+	struct pvk_net_frag frags[PVK_NET_MAX_FRAGS];
+	struct skb_shared_info *sh;
+	struct netdev_queue *txq;
+	struct lnet_txreq *req;
+	struct lnet_queue *q;
+	bool more = netdev_xmit_more();
+	int rc;
+
+	if (unlikely(qi >= READ_ONCE(net->nr_queues)))
+		qi = 0;		/* a reconnect with fewer queues, until real_num follows */
+	q = &net->q[qi];
+	txq = netdev_get_tx_queue(ndev, qi);
+	sh = skb_shinfo(skb);
+	/* The head and each page piece are one frag of the kit's each. */
+	if (sh->nr_frags + 1 > PVK_NET_MAX_FRAGS && skb_linearize(skb))
+		return lnet_tx_drop(net, q, skb);
+	req = lnet_tx_get(q);
+	if (unlikely(!req)) {
+		/* Every request in flight: done() gives one back and wakes. */
+		netif_tx_stop_queue(txq);
+		smp_mb();
+		if (!llist_empty(&q->free))
+			netif_tx_start_queue(txq);
+		lnet_tx_flush(net, q);
+		return NETDEV_TX_BUSY;
+	}
+	if (skb_headlen(skb))
+		frags[nr++] = (struct pvk_net_frag){ skb->data, skb_headlen(skb) };
+	for (unsigned int i = 0; i < sh->nr_frags; i++)
+		frags[nr++] = (struct pvk_net_frag){ skb_frag_address(&sh->frags[i]),
+						     skb_frag_size(&sh->frags[i]) };
+	req->tx = (struct pvk_net_tx){
+		.frags = frags,
+		.nr_frags = nr,
+		.queue = qi,
+		.gso_type = PVK_NET_GSO_NONE,
+		.done = lnet_tx_done,
+	};
+	if (skb->ip_summed == CHECKSUM_PARTIAL) {
+		req->tx.flags |= PVK_NET_TX_CSUM_PARTIAL;
+		req->tx.csum_start = (u16)skb_checksum_start_offset(skb);
+		req->tx.csum_offset = skb->csum_offset;
+	}
+	if (skb_is_gso(skb)) {
+		if (sh->gso_type & SKB_GSO_TCPV4) {
+			req->tx.gso_type = PVK_NET_GSO_TCPV4;
+		} else if (sh->gso_type & SKB_GSO_TCPV6) {
+			req->tx.gso_type = PVK_NET_GSO_TCPV6;
+		} else {
+			/* Not a feature of ours: the stack segments those. */
+			lnet_tx_unget(q, req);
+			return lnet_tx_drop(net, q, skb);
+		}
+		req->tx.gso_size = sh->gso_size;
+	}
+	if (more)
+		req->tx.flags |= PVK_NET_TX_MORE;
+	req->cost = DIV_ROUND_UP(skb->len, LNET_TX_SLOT) +
+		    (req->tx.gso_type != PVK_NET_GSO_NONE);
+	/* Counted before the call: done() may run before it returns. */
+	atomic_add(req->cost, &q->ring_used);
+	comp = atomic_read(&q->completions);
+	rc = pvk_netfront_xmit(net->kdev, &req->tx);
+	if (likely(!rc)) {
+		/* The kit copied the frame: the skb is ours to free. */
+		q->more_pending = more;
+		if (lnet_tx_full(net, q)) {
+			netif_tx_stop_queue(txq);
+			smp_mb();
+			if (!lnet_tx_full(net, q))
+				netif_tx_start_queue(txq);
+			else
+				lnet_tx_flush(net, q);	/* no next frame comes */
+		}
+		dev_consume_skb_any(skb);
+		return NETDEV_TX_OK;
+	}
+	atomic_sub(req->cost, &q->ring_used);
+	lnet_tx_unget(q, req);
+	if (rc == -PVK_XEN_EAGAIN && atomic_read(&q->ring_used) > 0) {
+		/* Refused for room (the kit pushed what was queued): the
+		 * stack keeps the skb and sends it again once woken. A done()
+		 * that ran since the call may have missed the stop. */
+		q->more_pending = false;
+		netif_tx_stop_queue(txq);
+		smp_mb();
+		if (atomic_read(&q->completions) != comp)
+			netif_tx_start_queue(txq);
+		return NETDEV_TX_BUSY;
+	}
+	/* Link down (-ENODEV), a broken device (-EIO), a frame the kit
+	 * would not take (what features_check let through: a bug), no
+	 * memory, or no room with nothing in flight to make any. */
+	if (rc != -PVK_XEN_ENODEV)
+		net_dbg_ratelimited("%s: transmit refused: %d (len %u, frags %u, csum %d, gso %d)\n",
+				    ndev->name, rc, skb->len, nr,
+				    skb->ip_summed == CHECKSUM_PARTIAL, skb_is_gso(skb));
+	return lnet_tx_drop(net, q, skb);
+}
+
+/* What the kit would refuse to offload (pvk_net_tx's CSUM_PARTIAL rules,
+ * netback's own parsing): TCP or UDP straight after an untagged Ethernet
+ * header, over IPv4 (no fragment) or IPv6 (no extension header). */
+static bool lnet_tx_csum_placeable(struct sk_buff *skb)
+{
+	unsigned int start = skb_checksum_start_offset(skb), l4;
+	__be16 proto_buf, *proto;
+	u8 buf[40], *ip, l4proto;
+
+	proto = skb_header_pointer(skb, 12, sizeof(proto_buf), &proto_buf);
+	if (!proto)
+		return false;
+	if (*proto == htons(ETH_P_IP)) {
+		ip = skb_header_pointer(skb, ETH_HLEN, sizeof(struct iphdr), buf);
+		if (!ip || ip[0] >> 4 != 4 || (ip[0] & 0xf) < 5 ||
+		    (get_unaligned_be16(ip + 6) & 0x3fff))
+			return false;
+		l4 = ETH_HLEN + (ip[0] & 0xf) * 4;
+		l4proto = ip[9];
+	} else if (*proto == htons(ETH_P_IPV6)) {
+		ip = skb_header_pointer(skb, ETH_HLEN, sizeof(struct ipv6hdr), buf);
+		if (!ip || ip[0] >> 4 != 6)
+			return false;
+		l4 = ETH_HLEN + sizeof(struct ipv6hdr);
+		l4proto = ip[6];
+	} else {
+		return false;
+	}
+	if (start != l4)
+		return false;
+	return (l4proto == IPPROTO_TCP && skb->csum_offset == offsetof(struct tcphdr, check)) ||
+	       (l4proto == IPPROTO_UDP && skb->csum_offset == offsetof(struct udphdr, check));
+}
+
+/* Per frame: offloads the kit would refuse are done by the stack instead. */
+static netdev_features_t lnet_features_check(struct sk_buff *skb, struct net_device *ndev,
+					     netdev_features_t features)
+{
+	if (skb->ip_summed == CHECKSUM_PARTIAL && !lnet_tx_csum_placeable(skb))
+		features &= ~(NETIF_F_CSUM_MASK | NETIF_F_GSO_MASK);
+	if (skb_is_gso(skb) && skb->len > ndev->mtu + ETH_HLEN &&
+	    skb->len > 65535)	/* the kit's max_frame with sg */
+		features &= ~NETIF_F_GSO_MASK;
+	return features;
+}
+
+/* The offloads the stack may use: what was negotiated (fix_features runs
+ * on registering and on each netdev_update_features). */
+static netdev_features_t lnet_fix_features(struct net_device *ndev,
+					   netdev_features_t features)
+{
+	struct lnet *net = netdev_priv(ndev);
+
+	return features & (net->negotiated | ~LNET_TX_OFFLOADS);
+}
+
+static void lnet_tx_timeout(struct net_device *ndev, unsigned int txqueue)
+{
+	struct lnet *net = netdev_priv(ndev);
+	struct lnet_queue *q = &net->q[txqueue < LNET_MAX_QUEUES ? txqueue : 0];
+
+	/* Answers the kit left for a poll free the room; then wake. */
+	netdev_warn(ndev, "transmit queue %u stuck (%d ring slots in flight): polling the kit\n",
+		    txqueue, atomic_read(&q->ring_used));
+	pvk_netfront_poll(net->kdev);
+	if (!lnet_tx_full(net, q) && netif_carrier_ok(ndev))
+		netif_tx_wake_queue(netdev_get_tx_queue(ndev, q->index));
+}
+
+/* ---- receive ----------------------------------------------------------- */
+
+/* Our notes on an skb between the rx hook and the NAPI poll. */
+struct lnet_rx_cb {
+	bool recalc_csum;	/* GSO without a partial checksum: redo it */
+};
+#define LNET_RX_CB(skb)	((struct lnet_rx_cb *)(skb)->cb)
+
+/* Reads a received frame's pieces in order. */
+struct lnet_rx_cursor {
+	const struct pvk_net_rx *f;
+	unsigned int i;
+	size_t off;
+};
+
+static void lnet_rx_copy(struct lnet_rx_cursor *c, void *dst, size_t n)
+{
+	while (n && c->i < c->f->nr_frags) {
+		const struct pvk_net_frag *p = &c->f->frags[c->i];
+		size_t k = min(n, p->len - c->off);
+
+		memcpy(dst, (const u8 *)p->buf + c->off, k);
+		dst += k;
+		n -= k;
+		c->off += k;
+		if (c->off == p->len) {
+			c->i++;
+			c->off = 0;
+		}
+	}
+}
+
+static struct sk_buff *lnet_rx_skb(struct lnet *net, struct lnet_queue *q,
+				   const struct pvk_net_rx *f)
+{
+	struct lnet_rx_cursor c = { .f = f };
+	size_t head = f->len <= LNET_RX_LINEAR_MAX ? f->len : LNET_RX_HEAD;
+	size_t rest = f->len - head;
+	struct sk_buff *skb;
+
+	/* NAPI's allocator needs bottom halves off (softirq, or inside our
+	 * xmit), never a hard irq. */
+	if (!in_hardirq() && !irqs_disabled() && in_softirq())
+		skb = napi_alloc_skb(&q->napi, head);
+	else
+		skb = netdev_alloc_skb_ip_align(net->ndev, head);
+	if (!skb)
+		return NULL;
+	lnet_rx_copy(&c, skb_put(skb, head), head);
+	for (int i = 0; rest; i++) {
+		size_t n = min_t(size_t, rest, PAGE_SIZE);
+		struct page *page = dev_alloc_page();
+
+		if (!page) {
+			kfree_skb(skb);
+			return NULL;
+		}
+		lnet_rx_copy(&c, page_address(page), n);
+		skb_add_rx_frag(skb, i, page, 0, n, PAGE_SIZE);
+		rest -= n;
+	}
+	return skb;
+}
+
+/* A frame arrived (event context, or inside pvk_netfront_poll()): copied
+ * now (its pages go back to the backend when we return), delivered by
+ * its queue's NAPI. */
+static void lnet_rx(struct pvk_netfront *kdev, const struct pvk_net_rx *f)
+{
+	struct lnet *net = lnet_find(kdev);
+	struct lnet_queue *q;
+	struct sk_buff *skb;
+
+	if (!net || f->queue >= LNET_MAX_QUEUES)
+		return;
+	q = &net->q[f->queue];
+	rcu_read_lock();
+	if (!READ_ONCE(net->registered) || !netif_running(net->ndev) ||
+	    skb_queue_len_lockless(&q->rxq) >= LNET_RX_BACKLOG) {
+		atomic_long_inc(&q->rx_dropped);
+		goto out;
+	}
+	if (f->len < ETH_HLEN) {
+		atomic_long_inc(&q->rx_length_errors);
+		goto out;
+	}
+	skb = lnet_rx_skb(net, q, f);
+	if (!skb) {
+		atomic_long_inc(&q->rx_dropped);
+		goto out;
+	}
+	LNET_RX_CB(skb)->recalc_csum = false;
+	if (f->csum == PVK_NET_CSUM_PARTIAL)
+		skb->ip_summed = CHECKSUM_PARTIAL;	/* placed in the poll */
+	else if (f->csum == PVK_NET_CSUM_VALID && (net->ndev->features & NETIF_F_RXCSUM))
+		skb->ip_summed = CHECKSUM_UNNECESSARY;
+	if (f->gso_type != PVK_NET_GSO_NONE) {
+		struct skb_shared_info *sh = skb_shinfo(skb);
+
+		sh->gso_size = f->gso_size;
+		/* The backend's word: the stack checks the headers. */
+		sh->gso_type = (f->gso_type == PVK_NET_GSO_TCPV4 ? SKB_GSO_TCPV4 : SKB_GSO_TCPV6) |
+			       SKB_GSO_DODGY;
+		sh->gso_segs = 0;
+		/* A GSO frame must be CHECKSUM_PARTIAL: a backend that did not
+		 * say so leaves a checksum to compute from scratch. */
+		if (skb->ip_summed != CHECKSUM_PARTIAL) {
+			skb->ip_summed = CHECKSUM_PARTIAL;
+			LNET_RX_CB(skb)->recalc_csum = true;
+		}
+	}
+	skb_record_rx_queue(skb, q->index);
+	skb_queue_tail(&q->rxq, skb);
+	napi_schedule(&q->napi);
+out:
+	rcu_read_unlock();
+}
+
+/* Hands up to budget copied frames to GRO. */
+static int lnet_rx_deliver(struct lnet *net, struct lnet_queue *q, int budget)
+{
+	struct sk_buff *skb;
+	int n = 0;
+
+	while (n < budget && (skb = skb_dequeue(&q->rxq))) {
+		n++;
+		skb->protocol = eth_type_trans(skb, net->ndev);
+		skb_reset_network_header(skb);
+		/* The checksum is blank: say where it goes (or fill the
+		 * pseudo-header in, recalc) so the stack can finish it. */
+		if (skb->ip_summed == CHECKSUM_PARTIAL &&
+		    skb_checksum_setup(skb, LNET_RX_CB(skb)->recalc_csum)) {
+			atomic_long_inc(&q->rx_csum_errors);
+			kfree_skb(skb);
+			continue;
+		}
+		napi_gro_receive(&q->napi, skb);
+	}
+	return n;
+}
+
+static int lnet_poll(struct napi_struct *napi, int budget)
+{
+	struct lnet_queue *q = container_of(napi, struct lnet_queue, napi);
+	struct lnet *net = q->net;
+	int done = lnet_rx_deliver(net, q, budget);
+
+	if (done < budget) {
+		/* Dry: what the kit left for a poll comes now (its rx hook
+		 * queues it), with transmit answers. */
+		pvk_netfront_poll(net->kdev);
+		done += lnet_rx_deliver(net, q, budget - done);
+		/* A frame queued after this is rescheduled by napi_schedule. */
+		if (done < budget)
+			napi_complete_done(napi, done);
+	}
+	return done;
+}
+
+/* ---- the net_device ---------------------------------------------------- */
+
+static int lnet_open(struct net_device *ndev)
+{
+	struct lnet *net = netdev_priv(ndev);
+
+	for (unsigned int i = 0; i < LNET_MAX_QUEUES; i++) {
+		skb_queue_purge(&net->q[i].rxq);	/* left from before the stop */
+		napi_enable(&net->q[i].napi);
+	}
+	if (netif_carrier_ok(ndev))
+		netif_tx_start_all_queues(ndev);
+	return 0;
+}
+
+static int lnet_stop(struct net_device *ndev)
+{
+	struct lnet *net = netdev_priv(ndev);
+
+	netif_tx_stop_all_queues(ndev);
+	for (unsigned int i = 0; i < LNET_MAX_QUEUES; i++) {
+		napi_disable(&net->q[i].napi);
+		skb_queue_purge(&net->q[i].rxq);
+	}
+	return 0;
+}
+
+static void lnet_get_stats64(struct net_device *ndev, struct rtnl_link_stats64 *st)
+{
+	struct lnet *net = netdev_priv(ndev);
+	struct pvk_netfront_stats ks;
+
+	pvk_netfront_get_stats(net->kdev, &ks);
+	st->rx_packets = ks.rx_packets;
+	st->rx_bytes = ks.rx_bytes;
+	st->tx_packets = ks.tx_packets;
+	st->tx_bytes = ks.tx_bytes;
+	st->rx_errors = ks.rx_drop_error + ks.rx_drop_toolong;
+	st->rx_length_errors = ks.rx_drop_toolong + ks.rx_drop_empty;
+	st->rx_dropped = ks.rx_drop_nobuf + ks.rx_drop_empty;
+	for (unsigned int i = 0; i < LNET_MAX_QUEUES; i++) {
+		struct lnet_queue *q = &net->q[i];
+		unsigned long len = atomic_long_read(&q->rx_length_errors);
+		unsigned long csum = atomic_long_read(&q->rx_csum_errors);
+
+		st->rx_dropped += atomic_long_read(&q->rx_dropped);
+		st->rx_length_errors += len;
+		st->rx_crc_errors += csum;
+		st->rx_errors += len + csum;
+		st->tx_dropped += atomic_long_read(&q->tx_dropped);
+		st->tx_errors += atomic_long_read(&q->tx_errors);
+	}
+}
+
+static const struct net_device_ops lnet_netdev_ops = {
+	.ndo_open = lnet_open,
+	.ndo_stop = lnet_stop,
+	.ndo_start_xmit = lnet_start_xmit,
+	.ndo_features_check = lnet_features_check,
+	.ndo_fix_features = lnet_fix_features,
+	.ndo_get_stats64 = lnet_get_stats64,
+	.ndo_tx_timeout = lnet_tx_timeout,
+	.ndo_validate_addr = eth_validate_addr,
+};
+
+static void lnet_get_drvinfo(struct net_device *ndev, struct ethtool_drvinfo *info)
+{
+	struct lnet *net = netdev_priv(ndev);
+
+	strscpy(info->driver, "pvk-vif", sizeof(info->driver));
+	snprintf(info->bus_info, sizeof(info->bus_info), "vif-%u", net->id);
+}
+
+static const struct ethtool_ops lnet_ethtool_ops = {
+	.get_drvinfo = lnet_get_drvinfo,
+	.get_link = ethtool_op_get_link,
+};
+
+/* ---- the kit's hooks ----------------------------------------------------- */
+
+/* A vif is negotiating (xenwatch): its net_device waits for the link. */
+static void lnet_added(struct pvk_netfront *kdev)
+{
+	unsigned int id = pvk_netfront_info(kdev)->id;
+	struct net_device *ndev;
+	struct lnet *net;
+
+	ndev = alloc_etherdev_mqs(sizeof(*net), LNET_MAX_QUEUES, LNET_MAX_QUEUES);
+	if (!ndev) {
+		pr_err("pvk-netfront: vif %u: no memory for its net_device: not usable\n", id);
+		return;
+	}
+	net = netdev_priv(ndev);
+	net->ndev = ndev;
+	net->kdev = kdev;
+	net->id = id;
+	for (unsigned int i = 0; i < LNET_MAX_QUEUES; i++) {
+		struct lnet_queue *q = &net->q[i];
+
+		q->net = net;
+		q->index = i;
+		skb_queue_head_init(&q->rxq);
+		init_llist_head(&q->free);
+		netif_napi_add(ndev, &q->napi, lnet_poll);
+	}
+	ndev->netdev_ops = &lnet_netdev_ops;
+	ndev->ethtool_ops = &lnet_ethtool_ops;
+	ndev->watchdog_timeo = 5 * HZ;
+	ndev->hw_features = LNET_TX_OFFLOADS | NETIF_F_RXCSUM;
+	ndev->features = ndev->hw_features;
+	/* Tagged frames: no checksum offload (the kit refuses it). */
+	ndev->vlan_features = NETIF_F_SG;
+	/* Off until the kit says the link is up. */
+	netif_carrier_off(ndev);
+	mutex_lock(&lnet_devices_lock);
+	list_add_tail_rcu(&net->link, &lnet_devices);
+	mutex_unlock(&lnet_devices_lock);
+}
+
+/* Each queue the kit negotiated gets its transmit pool (once). */
+static unsigned int lnet_alloc_pools(struct lnet *net, const struct pvk_netfront_info *info)
+{
+	unsigned int nq = clamp_t(unsigned int, info->nr_queues, 1, LNET_MAX_QUEUES);
+
+	for (unsigned int i = 0; i < nq; i++) {
+		struct lnet_queue *q = &net->q[i];
+
+		if (q->reqs)
+			continue;
+		q->reqs = kcalloc(info->tx_depth, sizeof(*q->reqs), GFP_KERNEL);
+		if (!q->reqs)
+			return i;
+		for (unsigned int k = 0; k < info->tx_depth; k++) {
+			q->reqs[k].q = q;
+			llist_add(&q->reqs[k].node, &q->free);
+		}
+	}
+	return nq;
+}
+
+static netdev_features_t lnet_negotiated(const struct pvk_netfront_info *info)
+{
+	netdev_features_t f = NETIF_F_RXCSUM;
+
+	if (info->sg)
+		f |= NETIF_F_SG;
+	if (info->csum_offload)
+		f |= NETIF_F_IP_CSUM;
+	if (info->ipv6_csum_offload)
+		f |= NETIF_F_IPV6_CSUM;
+	if (info->gso_tcpv4)
+		f |= NETIF_F_TSO;
+	if (info->gso_tcpv6)
+		f |= NETIF_F_TSO6;
+	return f;
+}
+
+/* The link is up (xenwatch thread): the first time the net_device is
+ * registered with what was negotiated; later (a reconnect) its queues and
+ * offloads follow the new negotiation. */
+static void lnet_link_up(struct lnet *net)
+{
+	const struct pvk_netfront_info *info = pvk_netfront_info(net->kdev);
+	struct net_device *ndev = net->ndev;
+	unsigned int nq = lnet_alloc_pools(net, info);
+	int rc;
+
+	if (!nq) {
+		pr_err("pvk-netfront: vif %u: no memory for the transmit requests: link left down\n",
+		       net->id);
+		return;
+	}
+	rtnl_lock();
+	if (net->removed)
+		goto out;
+	net->tx_depth = info->tx_depth;
+	net->tx_max_cost = DIV_ROUND_UP(info->max_frame, LNET_TX_SLOT) + 1;
+	net->negotiated = lnet_negotiated(info);
+	if (!net->registered) {
+		eth_hw_addr_set(ndev, info->mac);
+		ndev->min_mtu = ETH_MIN_MTU;
+		ndev->max_mtu = info->max_frame - ETH_HLEN;
+		/* Room for the headers within the kit's largest frame. */
+		netif_set_tso_max_size(ndev, info->max_frame - MAX_TCP_HEADER);
+		netif_set_real_num_tx_queues(ndev, nq);
+		netif_set_real_num_rx_queues(ndev, nq);
+		WRITE_ONCE(net->nr_queues, nq);
+		rc = register_netdevice(ndev);
+		if (rc) {
+			pr_err("pvk-netfront: vif %u: register_netdevice: %d: not usable\n",
+			       net->id, rc);
+			net->removed = true;
+			goto out;
+		}
+		WRITE_ONCE(net->registered, true);
+		netdev_info(ndev, "pvk-netfront vif %u: %pM, %u queue%s, sg %d tso %d/%d csum %d/%d\n",
+			    net->id, ndev->dev_addr, nq, nq == 1 ? "" : "s", info->sg,
+			    info->gso_tcpv4, info->gso_tcpv6, info->csum_offload,
+			    info->ipv6_csum_offload);
+	} else {
+		if (!ether_addr_equal(ndev->dev_addr, info->mac))
+			netdev_warn(ndev, "vif %u reconnected with mac %pM: %pM kept\n",
+				    net->id, info->mac, ndev->dev_addr);
+		if (nq != net->nr_queues &&
+		    (netif_set_real_num_tx_queues(ndev, nq) ||
+		     netif_set_real_num_rx_queues(ndev, nq)))
+			netdev_warn(ndev, "cannot follow the new number of queues %u\n", nq);
+		else
+			WRITE_ONCE(net->nr_queues, nq);
+		netdev_update_features(ndev);
+	}
+	netif_carrier_on(ndev);
+	if (netif_running(ndev))
+		netif_tx_wake_all_queues(ndev);
+out:
+	rtnl_unlock();
+}
+
+static void lnet_link(struct pvk_netfront *kdev, bool up)
+{
+	struct lnet *net = lnet_find(kdev);
+
+	if (!net)
+		return;
+	if (up) {
+		/* Only after the backend's Connected, in the xenwatch thread. */
+		if (!WARN_ON_ONCE(!in_task()))
+			lnet_link_up(net);
+		return;
+	}
+	/* Any context: no sleeping, no rtnl. */
+	rcu_read_lock();
+	if (READ_ONCE(net->registered)) {
+		netif_carrier_off(net->ndev);
+		netif_tx_stop_all_queues(net->ndev);
+	}
+	rcu_read_unlock();
+}
+
+/* No more ethN for net (thread context). */
+static void lnet_unregister(struct lnet *net)
+{
+	bool was;
+
+	rtnl_lock();
+	was = net->registered;
+	WRITE_ONCE(net->registered, false);
+	net->removed = true;
+	rtnl_unlock();
+	if (!was)
+		return;
+	/* Hooks that saw it registered (hard irq too) are over. */
+	synchronize_rcu();
+	unregister_netdev(net->ndev);
+}
+
+/* The vif is gone for good (xenwatch, or our module exit). */
+static void lnet_removed(struct pvk_netfront *kdev)
+{
+	struct lnet *net = lnet_find(kdev);
+
+	if (!net)
+		return;
+	if (READ_ONCE(net->registered))
+		netdev_info(net->ndev, "vif %u removed\n", net->id);
+	lnet_unregister(net);
+}
+
+static const struct pvk_netfront_hooks lnet_hooks = {
+	.added = lnet_added,
+	.link = lnet_link,
+	.rx = lnet_rx,
+	.removed = lnet_removed,
+};
+
+int pvk_lnet_init(void)
+{
+	return pvk_netfront_init(&lnet_hooks);
+}
+
+static void lnet_free(struct lnet *net)
+{
+	for (unsigned int i = 0; i < LNET_MAX_QUEUES; i++) {
+		skb_queue_purge(&net->q[i].rxq);
+		kfree(net->q[i].reqs);
+	}
+	free_netdev(net->ndev);
+}
+
+void pvk_lnet_exit(void)
+{
+	struct lnet *net, *tmp;
+	LIST_HEAD(gone);
+	int rc;
+
+	/* No ethN any more (a vif added meanwhile is unregistered by its
+	 * removed hook below). */
+	mutex_lock(&lnet_devices_lock);
+	list_for_each_entry(net, &lnet_devices, link)
+		lnet_unregister(net);
+	mutex_unlock(&lnet_devices_lock);
+	/* The kit's devices leave xenbus: each ends its grants, and no hook
+	 * of ours runs after (their event channels are closed). */
+	rc = pvk_linux_xenbus_unregister_class("vif", LNET_CLOSE_TIMEOUT_NS);
+	if (rc)
+		pr_err("pvk-netfront: the vif driver would not unregister: %d\n", rc);
+	mutex_lock(&lnet_devices_lock);
+	/* release walks the kit's device list: as a xenbus callback would. */
+	pvk_linux_xenbus_enter();
+	list_for_each_entry(net, &lnet_devices, link) {
+		rc = pvk_netfront_release(net->kdev);
+		if (rc)
+			pr_err("pvk-netfront: vif %u: the kit refuses to release it (%d, %u grants still held): its memory is left allocated for good\n",
+			       net->id, rc, pvk_netfront_grants_held(net->kdev));
+	}
+	pvk_linux_xenbus_leave();
+	list_splice_init(&lnet_devices, &gone);
+	mutex_unlock(&lnet_devices_lock);
+	synchronize_rcu();
+	list_for_each_entry_safe(net, tmp, &gone, link)
+		lnet_free(net);
+}
