@@ -171,9 +171,12 @@ elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN{printf "%.1f", b-a}'; }
 # or killed by a watchdog). Sets BOOT_FAIL, T_READY, T_TOTAL.
 boot() {  # stream(0/1) overall-timeout host-MiB
     local stream=$1 limit=$2 mem=$3 t0 dom0_args xen_args
-    xen_args="dom0_mem=768M,max:768M console=com1 com1=115200,8n1 loglvl=all guest_loglvl=all bootscrub=0"
+    xen_args="dom0_mem=768M,max:768M console=com1 com1=115200,8n1 loglvl=all guest_loglvl=all bootscrub=0 conring_size=1M"
     # bootscrub=0: scrubbing the machine's RAM under TCG competes with dom0
-    # for a while. dom0 keeps 768 MiB whatever the machine's size: the rest
+    # for a while. conring_size=1M: Xen's console ring (xl dmesg) holds a
+    # whole debug-key dump, e.g. the active grants of a domain with its
+    # disk's persistent grants mapped (dom0/check-fs-net reads one).
+    # dom0 keeps 768 MiB whatever the machine's size: the rest
     # is Xen's free memory, for the guests.
     dom0_args="console=hvc0 earlyprintk=xen rdinit=/init"
     [ -z "$DEBUG" ] || dom0_args="$dom0_args pvk.debug=1"
