@@ -24,7 +24,7 @@ want() {
 	fuzz)   echo "clang:clang /usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a:libclang-rt-14-dev" ;;
 	# make modules: the headers of the very kernel the harness boots (scripts/kernel-abi.sh).
 	modules) rel=$(kernel_abi)
-		echo "/usr/src/linux-headers-$rel/Makefile:linux-headers-$rel make:make modinfo:kmod" ;;
+		echo "/usr/src/linux-headers-$rel/Makefile:linux-headers-$rel make:make" ;;
 	dkms)   echo "dkms:dkms" ;;
 	*) echo "install-deps: unknown group '$1'" >&2; exit 2 ;;
 	esac
@@ -32,7 +32,8 @@ want() {
 
 missing=""
 for group in "$@"; do
-	for pair in $(want "$group"); do
+	pairs=$(want "$group") || exit 1
+	for pair in $pairs; do
 		what=${pair%%:*} pkg=${pair#*:}
 		case "$what" in
 		/*) [ -e "$what" ] && continue ;;

@@ -115,7 +115,7 @@ void pvk_port_lock_init(struct pvk_lock *lock)
 	l->flags = 0;
 }
 
-void pvk_port_lock(struct pvk_lock *lock)
+void pvk_port_lock(struct pvk_lock *lock) __acquires(lock)
 {
 	struct pvk_linux_lock *l = linux_lock(lock);
 	unsigned long flags;
@@ -125,7 +125,7 @@ void pvk_port_lock(struct pvk_lock *lock)
 	l->flags = flags;
 }
 
-void pvk_port_unlock(struct pvk_lock *lock)
+void pvk_port_unlock(struct pvk_lock *lock) __releases(lock)
 {
 	struct pvk_linux_lock *l = linux_lock(lock);
 

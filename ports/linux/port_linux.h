@@ -23,11 +23,13 @@ void pvk_linux_xenbus_leave(void);
 /*
  * Unregisters the kit driver of devclass ("vbd", "vif") that a frontend's
  * init registered (pvk_blkfront_init), for a glue module's exit, which has
- * no pointer to it. Each device still connected is first closed as a
- * detach closes it (Closing, then the driver follows the backend to
- * Closed, ending its grants), waiting at most timeout_ns in all; then
- * Linux unbinds each device (the driver's remove). 0, or -ENOENT if no
- * driver of devclass is registered. Thread context, worker role not held.
+ * no pointer to it. Linux unbinds each device; every unbind (this, a
+ * device removed, a sysfs unbind) first closes a device still in use with
+ * its backend as a detach does (Closing, then the driver follows the
+ * backend to Closed, ending its grants; here at most timeout_ns per
+ * device, 5 s for the other unbinds), then calls the driver's remove.
+ * 0, or -ENOENT if no driver of devclass is registered. Thread context,
+ * worker role not held.
  */
 int pvk_linux_xenbus_unregister_class(const char *devclass, uint64_t timeout_ns);
 

@@ -29,8 +29,8 @@
 #include <linux/wait.h>
 #include <linux/sched.h>
 #include <linux/err.h>
-#include <linux/list.h>
 #include <linux/timekeeping.h>
+#include <linux/delay.h>
 #include <xen/xenbus.h>
 #include <xen/interface/xen.h>
 
@@ -47,14 +47,14 @@ struct pvk_linux_driver {
 	struct xenbus_device_id ids[2];
 	char name[32];
 	struct pvk_xenbus_driver *drv;
-	struct list_head devices;	/* bound to it; under the worker role */
+	/* How long an unbind waits for a backend to close (per device). */
+	u64 close_timeout_ns;
 };
 
 /* A kit device and the Linux device it is. */
 struct pvk_linux_device {
 	struct pvk_xenbus_device pdev;
 	struct xenbus_device *ldev;
-	struct list_head link;		/* in its driver's devices */
 };
 
 /* ---- The worker role --------------------------------------------------- */
@@ -365,10 +365,8 @@ static int linux_probe(struct xenbus_device *ldev, const struct xenbus_device_id
 
 	entered = callback_enter();
 	rc = ld->drv->probe(dev);
-	if (!rc) {
-		list_add_tail(&d->link, &ld->devices);
+	if (!rc)
 		dev_set_drvdata(&ldev->dev, d);
-	}
 	callback_done(entered);
 	if (rc) {
 		pvk_err("xenbus: %s: probe failed: %d", dev->nodename, rc);
@@ -381,48 +379,98 @@ static int linux_probe(struct xenbus_device *ldev, const struct xenbus_device_id
 }
 
 /*
- * Linux passes the state it parsed leniently; the kit reads it itself and
- * refuses what is not a state, as the kit's own xenbus does.
+ * Reads the backend's state and hands it to the driver as the kit's xenbus
+ * does: a new state to otherend_changed, the same one written again to
+ * otherend_rewritten (when rewritten is true: a write was seen). Linux's
+ * own parse is lenient; this one refuses what is not a state. The read's
+ * error is returned (-ENOENT: the backend's directory is gone).
  */
-static void linux_otherend_changed(struct xenbus_device *ldev, enum xenbus_state unused)
+static int otherend_update(struct pvk_xenbus_device *dev, bool rewritten)
 {
-	struct pvk_linux_device *d = dev_get_drvdata(&ldev->dev);
-	struct pvk_xenbus_device *dev;
 	char path[PVK_XENBUS_PATH_MAX + 8], value[8];
-	bool entered;
-	int state;
+	int rc, state;
 
-	if (!d)
-		return;
-	dev = &d->pdev;
 	snprintf(path, sizeof(path), "%s/state", dev->otherend);
-	if (pvk_xs_read(PVK_XBT_NIL, path, value, sizeof(value)) < 0)
-		return;		/* not there yet, or being torn down */
+	rc = pvk_xs_read(PVK_XBT_NIL, path, value, sizeof(value));
+	if (rc < 0)
+		return rc;	/* not there yet, or being torn down */
 	state = pvk_xenbus_parse_state(value);
 	if (state < 0) {
 		pvk_warn("xenbus: %s: backend state \"%s\" is not a state", dev->nodename, value);
-		return;
+		return -PVK_XEN_EINVAL;
 	}
-	entered = callback_enter();
 	if ((enum pvk_xenbus_state)state == dev->otherend_state) {
 		/* Written again with the same value: blkback's "read my other
 		 * keys again" (after an online resize). */
-		if (dev->drv->otherend_rewritten)
+		if (rewritten && dev->drv->otherend_rewritten)
 			dev->drv->otherend_rewritten(dev, dev->otherend_state);
-	} else {
-		dev->otherend_state = (enum pvk_xenbus_state)state;
-		pvk_info("xenbus: %s: backend is %s", dev->nodename,
-			 pvk_xenbus_state_name(state));
-		if (dev->drv->otherend_changed)
-			dev->drv->otherend_changed(dev, dev->otherend_state);
-		else if (state == PVK_XenbusStateClosing || state == PVK_XenbusStateClosed)
-			pvk_xenbus_switch_state(dev, PVK_XenbusStateClosed);
+		return 0;
 	}
+	dev->otherend_state = (enum pvk_xenbus_state)state;
+	pvk_info("xenbus: %s: backend is %s", dev->nodename, pvk_xenbus_state_name(state));
+	if (dev->drv->otherend_changed)
+		dev->drv->otherend_changed(dev, dev->otherend_state);
+	else if (state == PVK_XenbusStateClosing || state == PVK_XenbusStateClosed)
+		pvk_xenbus_switch_state(dev, PVK_XenbusStateClosed);
+	return 0;
+}
+
+static void linux_otherend_changed(struct xenbus_device *ldev, enum xenbus_state unused)
+{
+	struct pvk_linux_device *d = dev_get_drvdata(&ldev->dev);
+	bool entered;
+
+	if (!d)
+		return;
+	entered = callback_enter();
+	otherend_update(&d->pdev, true);
 	callback_done(entered);
 }
 
+/* Unless the unregistering module says otherwise (sysfs unbind, removal). */
+#define CLOSE_TIMEOUT_NS	(5ULL * NSEC_PER_SEC)
+#define CLOSE_POLL_MS		20
+
+/* Nothing of ours is mapped: the backend is Closed or gone, or we never
+ * got past Initialising (no ring granted yet). */
+static bool closed_with_backend(const struct pvk_xenbus_device *dev)
+{
+	return dev->otherend_state == PVK_XenbusStateClosed ||
+	       dev->otherend_state == PVK_XenbusStateUnknown ||
+	       dev->state == PVK_XenbusStateInitialising;
+}
+
+/*
+ * Before the driver's remove, a device the backend still uses is closed
+ * the way a detach closes it: we go Closing, the driver follows the
+ * backend through Closing to Closed, and a Closed backend has unmapped our
+ * pages, so every grant can end. Linux has already stopped the state watch
+ * (it does before remove), so the backend's state is polled, bounded.
+ * After the bound, what is still mapped stays granted: the driver reports
+ * it and never frees those pages.
+ */
+static void close_with_backend(struct pvk_xenbus_device *dev, u64 timeout_ns)
+{
+	u64 end = ktime_get_ns() + timeout_ns;
+
+	if (dev->state == PVK_XenbusStateInitialised || dev->state == PVK_XenbusStateConnected)
+		pvk_xenbus_switch_state(dev, PVK_XenbusStateClosing);
+	while (!closed_with_backend(dev)) {
+		if (ktime_get_ns() >= end) {
+			pvk_err("xenbus: %s: backend still %s after %llu ms: unbinding anyway",
+				dev->nodename, pvk_xenbus_state_name(dev->otherend_state),
+				timeout_ns / NSEC_PER_MSEC);
+			return;
+		}
+		msleep(CLOSE_POLL_MS);
+		if (otherend_update(dev, false) == -ENOENT)
+			return;		/* the backend's directory is gone */
+	}
+}
+
 /* Linux has stopped the backend-state watch (and waited for a callback
- * in flight) before calling this: nothing of the device runs after it. */
+ * in flight) before calling this: nothing of the device runs after it.
+ * Called on every unbind: device gone, rmmod, sysfs unbind. */
 static void linux_remove(struct xenbus_device *ldev)
 {
 	struct pvk_linux_device *d = dev_get_drvdata(&ldev->dev);
@@ -430,11 +478,11 @@ static void linux_remove(struct xenbus_device *ldev)
 
 	if (!d)
 		return;
-	pvk_info("xenbus: %s removed", d->pdev.nodename);
 	entered = callback_enter();
+	close_with_backend(&d->pdev, READ_ONCE(linux_driver(ldev)->close_timeout_ns));
+	pvk_info("xenbus: %s removed", d->pdev.nodename);
 	if (d->pdev.drv->remove)
 		d->pdev.drv->remove(&d->pdev);
-	list_del(&d->link);
 	dev_set_drvdata(&ldev->dev, NULL);
 	callback_done(entered);
 	kfree(d);
@@ -479,7 +527,7 @@ int pvk_xenbus_register_driver(struct pvk_xenbus_driver *drv)
 	}
 
 	ld->drv = drv;
-	INIT_LIST_HEAD(&ld->devices);
+	ld->close_timeout_ns = CLOSE_TIMEOUT_NS;
 	snprintf(ld->name, sizeof(ld->name), "pvk-%s", drv->devclass);
 	strscpy(ld->ids[0].devicetype, drv->devclass, sizeof(ld->ids[0].devicetype));
 	ld->xdrv.name = ld->name;
@@ -536,59 +584,24 @@ int pvk_xenbus_unregister_driver(struct pvk_xenbus_driver *drv)
 	return 0;
 }
 
-/* Whether every device of ld is closed on the backend's side too. */
-static bool all_closed(struct pvk_linux_driver *ld)
-{
-	struct pvk_linux_device *d;
-
-	list_for_each_entry(d, &ld->devices, link)
-		if (d->pdev.otherend_state != PVK_XenbusStateClosed &&
-		    d->pdev.otherend_state != PVK_XenbusStateUnknown &&
-		    d->pdev.state != PVK_XenbusStateInitialising)
-			return false;
-	return true;
-}
-
 /*
  * The frontends register their kit driver but have no call to unregister
  * it (a kernel never unloads them); a module exit calls this instead.
- * A device the backend still uses is first closed the way a detach closes
- * it: we go Closing, the driver follows the backend through Closing to
- * Closed (its otherend_changed), and only a Closed backend has unmapped
- * our pages, so their grants can end. Bounded by timeout_ns; what is then
- * still mapped stays granted (the driver reports it, never frees it).
+ * Linux unbinds each device, which closes it with its backend first
+ * (linux_remove), waiting up to timeout_ns for each.
  */
 int pvk_linux_xenbus_unregister_class(const char *devclass, uint64_t timeout_ns)
 {
 	struct pvk_linux_driver *ld = NULL;
-	struct pvk_linux_device *d;
-	u64 end = ktime_get_ns() + timeout_ns;
 
 	mutex_lock(&registered_lock);
 	for (unsigned int slot = 0; slot < ARRAY_SIZE(registered); slot++)
 		if (registered[slot] && !strcmp(registered[slot]->drv->devclass, devclass))
 			ld = registered[slot];
+	if (ld)
+		WRITE_ONCE(ld->close_timeout_ns, timeout_ns);
 	mutex_unlock(&registered_lock);
-	if (!ld)
-		return -PVK_XEN_ENOENT;
-
-	pvk_linux_xenbus_enter();
-	list_for_each_entry(d, &ld->devices, link)
-		if (d->pdev.state == PVK_XenbusStateInitialised ||
-		    d->pdev.state == PVK_XenbusStateConnected)
-			pvk_xenbus_switch_state(&d->pdev, PVK_XenbusStateClosing);
-	while (!all_closed(ld)) {
-		u64 now = ktime_get_ns();
-
-		if (now >= end) {
-			pvk_err("xenbus: %s: a backend did not close within %llu ms: unbinding anyway",
-				ld->name, (unsigned long long)(timeout_ns / NSEC_PER_MSEC));
-			break;
-		}
-		pvk_xs_wait_watches(end - now);
-	}
-	pvk_linux_xenbus_leave();
-	return pvk_xenbus_unregister_driver(ld->drv);
+	return ld ? pvk_xenbus_unregister_driver(ld->drv) : -PVK_XEN_ENOENT;
 }
 EXPORT_SYMBOL_GPL(pvk_linux_xenbus_unregister_class);
 
