@@ -120,6 +120,7 @@ struct lnet {
 	unsigned int nr_queues;		/* queues with a pool (real_num) */
 	unsigned int tx_depth;		/* ring slots per queue */
 	unsigned int tx_max_cost;	/* slots of the largest frame */
+	size_t max_frame;		/* the kit's largest frame */
 	netdev_features_t negotiated;	/* what fix_features lets through */
 	struct lnet_queue q[LNET_MAX_QUEUES];
 };
@@ -229,10 +230,12 @@ static netdev_tx_t lnet_start_xmit(struct sk_buff *skb, struct net_device *ndev)
 	bool more = netdev_xmit_more();
 	int rc;
 
-	if (unlikely(qi >= READ_ONCE(net->nr_queues)))
-		qi = 0;		/* a reconnect with fewer queues, until real_num follows */
 	q = &net->q[qi];
 	txq = netdev_get_tx_queue(ndev, qi);
+	/* A reconnect with fewer queues, until real_num follows: another
+	 * queue's pool is not ours to take (its xmit lock is not held). */
+	if (unlikely(qi >= READ_ONCE(net->nr_queues)))
+		return lnet_tx_drop(net, q, skb);
 	sh = skb_shinfo(skb);
 	/* The head and each page piece are one frag of the kit's each. */
 	if (sh->nr_frags + 1 > PVK_NET_MAX_FRAGS && skb_linearize(skb))
@@ -359,10 +362,13 @@ static bool lnet_tx_csum_placeable(struct sk_buff *skb)
 static netdev_features_t lnet_features_check(struct sk_buff *skb, struct net_device *ndev,
 					     netdev_features_t features)
 {
+	struct lnet *net = netdev_priv(ndev);
+
 	if (skb->ip_summed == CHECKSUM_PARTIAL && !lnet_tx_csum_placeable(skb))
 		features &= ~(NETIF_F_CSUM_MASK | NETIF_F_GSO_MASK);
-	if (skb_is_gso(skb) && skb->len > ndev->mtu + ETH_HLEN &&
-	    skb->len > 65535)	/* the kit's max_frame with sg */
+	/* A GSO frame longer than the kit takes (a forwarded one): the
+	 * stack segments it. */
+	if (skb_is_gso(skb) && skb->len > READ_ONCE(net->max_frame))
 		features &= ~NETIF_F_GSO_MASK;
 	return features;
 }
@@ -726,6 +732,7 @@ static void lnet_link_up(struct lnet *net)
 		goto out;
 	net->tx_depth = info->tx_depth;
 	net->tx_max_cost = DIV_ROUND_UP(info->max_frame, LNET_TX_SLOT) + 1;
+	WRITE_ONCE(net->max_frame, info->max_frame);
 	net->negotiated = lnet_negotiated(info);
 	if (!net->registered) {
 		eth_hw_addr_set(ndev, info->mac);
