@@ -1,21 +1,79 @@
 /*
- * ports/linux/blk_module.c - pvk-blkfront.ko's module init (PLACEHOLDER from the
- * port skeleton: frontends/blkfront is linked in, nothing registers yet; the
- * c13-blk work replaces this file).
+ * ports/linux/blk_module.c - pvk-blkfront.ko's start and end: the kit's
+ * blkfront switches from the module parameter, the block driver (blk.c),
+ * then the kit's vbd driver, which Linux binds to the vbd devices that
+ * xen-blkfront left.
  */
-#include <linux/module.h>
+#define pr_fmt(fmt) "pvk-blkfront: " fmt
+
 #include <linux/init.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/string.h>
 
-static int __init pvk_blk_init(void)
+#include <pvkit/blkfront.h>
+
+#include "blk.h"
+
+static char *options;
+module_param(options, charp, 0444);
+MODULE_PARM_DESC(options,
+		 "the kit's blkfront switches, name=value,... (persistent, indirect, queues, ring_order, flush, barrier, discard; see include/pvkit/blkfront.h)");
+
+/* Each name=value to pvk_blkfront_option(); one it refuses fails the load
+ * (a switch silently ignored would test nothing). */
+static int apply_options(void)
 {
-	return 0;
+	char *copy, *rest, *item;
+	int rc = 0;
+
+	if (!options || !*options)
+		return 0;
+	copy = kstrdup(options, GFP_KERNEL);
+	if (!copy)
+		return -ENOMEM;
+	rest = copy;
+	while (!rc && (item = strsep(&rest, ",")) != NULL) {
+		char *value = strchr(item, '=');
+
+		if (!*item)
+			continue;
+		if (value)
+			*value++ = '\0';
+		rc = value ? pvk_blkfront_option(item, value) : -EINVAL;
+		if (rc)
+			pr_err("option \"%s\"%s%s refused: %d\n", item, value ? "=" : "",
+			       value ? value : " (no value)", rc);
+	}
+	kfree(copy);
+	return rc;
 }
 
-static void __exit pvk_blk_exit(void)
+static int __init pvk_blkfront_module_init(void)
 {
+	int rc = apply_options();
+
+	if (rc)
+		return rc;
+	rc = pvk_linux_blk_init();
+	if (rc)
+		return rc;
+	/* Linux probes the vbd devices present now (and waits a bounded
+	 * while for them to connect); the added hook creates their disks. */
+	rc = pvk_blkfront_init(&pvk_linux_blk_hooks);
+	if (rc) {
+		pr_err("registering the vbd driver failed: %d\n", rc);
+		pvk_linux_blk_exit(false);
+	}
+	return rc;
 }
 
-module_init(pvk_blk_init);
-module_exit(pvk_blk_exit);
+static void __exit pvk_blkfront_module_exit(void)
+{
+	pvk_linux_blk_exit(true);
+}
+
+module_init(pvk_blkfront_module_init);
+module_exit(pvk_blkfront_module_exit);
 MODULE_LICENSE("GPL");
-MODULE_DESCRIPTION("pvkit: PV blkfront (placeholder)");
+MODULE_DESCRIPTION("pvkit: the kit's PV block frontend as Linux block devices (xvd*)");

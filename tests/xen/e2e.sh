@@ -69,7 +69,7 @@ scn_file() {  # name
 # Read one variable of a scenario file (sourced in a subshell with defaults).
 # shellcheck disable=SC2034,SC1090  # variables are read back through eval
 scn() {  # name var
-    ( KERNEL=pvkit-guest RAMDISK='' MEMORY=64 VCPUS=1 MAXVCPUS='' VIFS=0 DISKS='' EXTRA='' XL_CONFIG='' CHECK=''
+    ( KERNEL=pvkit-guest RAMDISK='' RAMDISK_EXTRA='' MEMORY=64 VCPUS=1 MAXVCPUS='' VIFS=0 DISKS='' EXTRA='' XL_CONFIG='' CHECK=''
       TIMEOUT=60 EXPECT_END=poweroff EXPECT_SUMMARY=pass EXPECT_REGEX='' REJECT_REGEX=''
       ALLOW_SKIP='' EXPECT_JUDGE_FAIL='' HOST_MEMORY=$DEFAULT_HOST_MEMORY
       . "$(scn_file "$1")"; eval "printf '%s' \"\${$2}\"" )
@@ -107,13 +107,25 @@ prepare() {
     fi
 }
 
+# Host paths of a scenario's RAMDISK_EXTRA files (relative to the tree's
+# root unless absolute).
+ramdisk_extra() {  # name
+    local f
+    for f in $(scn "$1" RAMDISK_EXTRA); do
+        case "$f" in /*) echo "$f" ;; *) echo "$ROOT/$f" ;; esac
+    done
+}
 # The per-run cpio: dom0 scripts, scenario files, guest images. Appended to
-# the cached base so a new guest build never rebuilds the base.
+# the cached base so a new guest build never rebuilds the base. A scenario
+# with RAMDISK_EXTRA gets its own ramdisk, /pvk/ramdisk-NAME.cpio: its
+# RAMDISK with a cpio of those files (as /extra/BASENAME) appended (Linux
+# unpacks concatenated archives), e.g. the modules of "make modules".
 build_run_cpio() {  # scenarios...
     local S=$OUT/run.staging n img
     rm -rf "$S"; mkdir -p "$S/pvk/scenarios" "$S/pvk/guests" "$S/etc/xen/scripts"
     install -m 755 "$HERE/dom0/init" "$S/init"
     install -m 755 "$HERE/dom0/run-scenario" "$S/pvk/run-scenario"
+    install -m 755 "$HERE/dom0/check-fs-net" "$S/pvk/check-fs-net"
     install -m 755 "$HERE/dom0/vif-pvk" "$HERE/dom0/block-pvk" "$S/etc/xen/scripts/"
     cp "$CACHE/domu-initrd.cpio" "$S/pvk/"
     # dom0-side test tools (tests/xen/dom0-tools/), as /pvk/tools/.
@@ -124,6 +136,13 @@ build_run_cpio() {  # scenarios...
         cp "$(scn_file "$n")" "$S/pvk/scenarios/"
         img=$(guest_image "$n")
         [ -z "$img" ] || cp "$img" "$S/pvk/guests/$(basename "$(scn "$n" KERNEL)")"
+        if [ -n "$(scn "$n" RAMDISK_EXTRA)" ]; then
+            rm -rf "$OUT/extra.staging"; mkdir -p "$OUT/extra.staging/extra"
+            cp $(ramdisk_extra "$n") "$OUT/extra.staging/extra/"
+            (cd "$OUT/extra.staging" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) |
+                cat "$S/pvk/$(scn "$n" RAMDISK)" - > "$S/pvk/ramdisk-$n.cpio"
+            rm -rf "$OUT/extra.staging"
+        fi
         echo "$n" >> "$S/pvk/run-list"
     done
     (cd "$S" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) > "$OUT/run.cpio"
@@ -152,9 +171,12 @@ elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN{printf "%.1f", b-a}'; }
 # or killed by a watchdog). Sets BOOT_FAIL, T_READY, T_TOTAL.
 boot() {  # stream(0/1) overall-timeout host-MiB
     local stream=$1 limit=$2 mem=$3 t0 dom0_args xen_args
-    xen_args="dom0_mem=768M,max:768M console=com1 com1=115200,8n1 loglvl=all guest_loglvl=all bootscrub=0"
+    xen_args="dom0_mem=768M,max:768M console=com1 com1=115200,8n1 loglvl=all guest_loglvl=all bootscrub=0 conring_size=1M"
     # bootscrub=0: scrubbing the machine's RAM under TCG competes with dom0
-    # for a while. dom0 keeps 768 MiB whatever the machine's size: the rest
+    # for a while. conring_size=1M: Xen's console ring (xl dmesg) holds a
+    # whole debug-key dump, e.g. the active grants of a domain with its
+    # disk's persistent grants mapped (dom0/check-fs-net reads one).
+    # dom0 keeps 768 MiB whatever the machine's size: the rest
     # is Xen's free memory, for the guests.
     dom0_args="console=hvc0 earlyprintk=xen rdinit=/init"
     [ -z "$DEBUG" ] || dom0_args="$dom0_args pvk.debug=1"
@@ -391,6 +413,11 @@ main_run() {  # stream scenarios...
             echo "FAIL $n: guest image $img does not exist (build it first)"
             JUDGED[$n]=1; FAILED=$((FAILED + 1)); continue
         fi
+        for img in $(ramdisk_extra "$n"); do
+            [ -f "$img" ] && continue
+            echo "FAIL $n: ${img#"$ROOT"/} (RAMDISK_EXTRA) does not exist (build it first: make modules)"
+            JUDGED[$n]=1; FAILED=$((FAILED + 1)); continue 2
+        done
         runnable+=("$n")
     done
     # One QEMU boot per machine size (HOST_MEMORY) the scenarios ask for,

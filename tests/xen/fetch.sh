@@ -14,8 +14,11 @@ TREE=$CACHE/root
 log() { [ -n "${PVK_QUIET:-}" ] || echo "fetch: $*" >&2; }
 die() { echo "fetch: error: $*" >&2; exit 1; }
 
-# Fast path: the resolved set only changes when apt's lists do.
+# Fast path: the resolved set only changes when apt's lists do, or this
+# script (its package list) does: fetch-key holds the script's checksum.
+KEY=$(cksum < "$0")
 if [ -f "$CACHE/stamp" ] && [ -d "$TREE" ] && [ -f "$CACHE/kernel-package" ] &&
+   [ "$(cat "$CACHE/fetch-key" 2>/dev/null)" = "$KEY" ] &&
    [ -z "$(find /var/lib/apt/lists -maxdepth 1 -name '*Packages*' -newer "$CACHE/stamp")" ]; then
     log "cache up to date"
     exit 0
@@ -33,8 +36,10 @@ fi
 KREL=$("$ROOT/scripts/kernel-abi.sh") || die "cannot resolve linux-image-amd64 dependency"
 KPKG=linux-image-$KREL
 
+# e2fsprogs and netcat-openbsd: scenario linux-pvk-modules formats, checks
+# and reads an ext4 disk (in the domU and in dom0) and carries TCP both ways.
 ROOTS="xen-hypervisor-4.17-amd64 $KPKG busybox-static xen-utils-4.17
-xen-utils-common xenstore-utils libgcc-s1"
+xen-utils-common xenstore-utils libgcc-s1 e2fsprogs netcat-openbsd"
 
 # Closure over Depends/Pre-Depends, but only for shared-library packages:
 # the tools' other deps (python3, udev, ucf...) are not needed to run xl.
@@ -66,6 +71,7 @@ if [ -f "$CACHE/stamp" ] && [ "$(cat "$CACHE/stamp")" = "$WANT" ] && [ -d "$TREE
     log "cache up to date ($(echo "$WANT" | wc -l) packages)"
     echo "$KPKG" > "$CACHE/kernel-package"
     touch "$CACHE/stamp"
+    echo "$KEY" > "$CACHE/fetch-key"
     exit 0
 fi
 
@@ -87,4 +93,5 @@ done
 rm -rf "$TREE"; mv "$TREE.new" "$TREE"
 echo "$KPKG" > "$CACHE/kernel-package"
 echo "$WANT" > "$CACHE/stamp"
+echo "$KEY" > "$CACHE/fetch-key"
 log "done"

@@ -6,7 +6,9 @@
 #                            netfront/blkfront + tests/xen/domu/init +
 #                            the block benchmark tests/xen/domu/blkbench.c,
 #                            the network one tests/xen/domu/netbench.c,
-#                            the CPU/memory one tests/xen/domu/cpubench.c)
+#                            the CPU/memory one tests/xen/domu/cpubench.c,
+#                            tests/xen/domu/fs-net.sh with ext4's modules,
+#                            Debian's mke2fs/e2fsck and nc.openbsd)
 # Both are cached and rebuilt only when their inputs change. The per-run cpio
 # (scripts, scenarios, guest images) is made by e2e.sh and appended to the
 # base: Linux unpacks concatenated newc archives in order.
@@ -27,6 +29,17 @@ log() { [ -n "${PVK_QUIET:-}" ] || echo "mkinitramfs: $*" >&2; }
 DOM0_MODS="xen-evtchn xen-gntdev xen-gntalloc xen-privcmd xenfs xen-netback
 xen-blkback bridge loop"
 DOMU_MODS="xen-netfront xen-blkfront"
+# ext4 for the file-system checks of domu/fs-net.sh (loaded by it, not at
+# boot); ext4 asks for the crc32c hash by name (softdep), and without
+# modprobe nothing loads it on demand. The generic one: QEMU's CPU model
+# has no SSE4.2 for crc32c-intel.
+DOMU_FS_MODS="crc32c_generic ext4"
+# Debian's programs for the same checks: mke2fs and e2fsck in the domU,
+# e2fsck and debugfs in dom0 (which reads the guest's disk image), and
+# netcat (OpenBSD's: it half-closes after its input, so a transfer ends
+# cleanly; busybox's nc quits when its own stdin ends) on both sides.
+E2FS_DOMU="sbin/mke2fs sbin/e2fsck bin/nc.openbsd"
+E2FS_DOM0="sbin/e2fsck sbin/debugfs bin/nc.openbsd"
 
 # Print module paths (relative to $MODDIR) in load order, dependencies first.
 # Dependencies come from the .modinfo section (no kmod/depmod needed).
@@ -110,6 +123,7 @@ build_base() {
     copy_elf_closure "$S" $XB/xl $XB/xenstored $XB/xenconsoled $XB/xenctx \
         $XB/xen-init-dom0 $XB/libxl-save-helper usr/bin/xenstore \
         lib/x86_64-linux-gnu/libgcc_s.so.1 lib64/ld-linux-x86-64.so.2
+    copy_elf_closure "$S" $E2FS_DOM0
     # glibc dlopens libgcc_s at run time (pthread_cancel/unwind): already in.
     for t in read write ls list rm exists watch chmod; do
         ln -sf xenstore "$S/usr/bin/xenstore-$t"
@@ -135,7 +149,7 @@ build_domu() {
     out=$CACHE/domu-initrd.cpio
     k=$(key "$HERE/domu/init" "$HERE/domu/blkbench.c" "$ROOT/tests/bench/blkbench.h" \
         "$HERE/domu/netbench.c" "$ROOT/tests/bench/netbench.h" "$HERE/domu/domu-tool.h" \
-        "$HERE/domu/cpubench.c")
+        "$HERE/domu/cpubench.c" "$HERE/domu/fs-net.sh")
     if [ -f "$out" ] && [ "$(cat "$out.key" 2>/dev/null)" = "$k" ]; then
         log "domU initrd up to date"; return
     fi
@@ -158,6 +172,16 @@ build_domu() {
         cp "$MODDIR/$f" "$S/lib/modules/$KVER/$f"
         echo "/lib/modules/$KVER/$f"
     done > "$S/modules.list"
+    # The file-system and network checks (scenario linux-pvk-modules): the
+    # script, ext4's modules in load order, Debian's programs + libraries.
+    cp "$HERE/domu/fs-net.sh" "$S/fs-net.sh"
+    for f in $(modorder $DOMU_FS_MODS | awk '!s[$0]++'); do
+        mkdir -p "$S/lib/modules/$KVER/$(dirname "$f")"
+        cp "$MODDIR/$f" "$S/lib/modules/$KVER/$f"
+        echo "/lib/modules/$KVER/$f"
+    done > "$S/modules-fs.list"
+    copy_elf_closure "$S" $E2FS_DOMU lib64/ld-linux-x86-64.so.2
+    mkdir -p "$S/etc"; cp "$TREE/etc/mke2fs.conf" "$S/etc/mke2fs.conf"
     mkcpio "$S" "$out"
     rm -rf "$S"
     echo "$k" > "$out.key"
