@@ -10,6 +10,8 @@
  *
  * Per case one line (tests/bench/bench.sh pairs it with the kit's):
  *   bench-blk NAME linux ops=N bytes=B ns=T reqs=R irqs=I digest=D
+ * ("pvklinux" for "linux" when our modules are the frontends: see
+ * domu-tool.h, whose PVK_BENCH_IRQS then names their interrupts)
  * ns: CLOCK_MONOTONIC (Xen's clock in a PV domU) around the case;
  * reqs: requests the disk completed (/sys/block/DEV/stat, after the block
  * layer split or merged operations); irqs: events of the "blkif"
@@ -40,12 +42,17 @@ static int fail(const char *what)
 	return 1;
 }
 
-static bool is_blkif(const char *line)
+static bool is_linux_blkif(const char *line)
 {
 	return strstr(line, "blkif") != NULL;
 }
 
-/* Events of every "blkif" interrupt, all CPUs. */
+static bool is_blkif(const char *line)
+{
+	return irq_is_drivers(line, is_linux_blkif);
+}
+
+/* Events of every "blkif" interrupt (or our driver's), all CPUs. */
 static uint64_t blkif_irqs(void)
 {
 	return proc_irqs(is_blkif);
@@ -154,8 +161,8 @@ static int run_case(int fd, unsigned int ci, unsigned char *bufs)
 		}
 	}
 	t1 = now_ns();
-	printf("bench-blk %s linux ops=%u bytes=%llu ns=%llu reqs=%llu irqs=%llu digest=%016llx\n",
-	       c->name, c->ops, (unsigned long long)c->ops * c->bs,
+	printf("bench-blk %s %s ops=%u bytes=%llu ns=%llu reqs=%llu irqs=%llu digest=%016llx\n",
+	       c->name, bench_side(), c->ops, (unsigned long long)c->ops * c->bs,
 	       (unsigned long long)(t1 - t0), (unsigned long long)(disk_reqs() - r0),
 	       (unsigned long long)(blkif_irqs() - i0), (unsigned long long)digest);
 	fflush(stdout);

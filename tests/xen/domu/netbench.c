@@ -25,6 +25,8 @@
  *
  * Per case one line:
  *   bench-net CASE linux ops=N bytes=B ns=T irqs=I [lost=L dup=D]
+ * ("pvklinux" for "linux" when our modules are the frontends: see
+ * domu-tool.h)
  * ops: datagrams (UDP; received intact ones for rx) or 0 (TCP); bytes:
  * payload bytes; ns: CLOCK_MONOTONIC from the first to the last one sent
  * or received; irqs: events of the vif's interrupts (/proc/interrupts
@@ -69,9 +71,14 @@ static int fail(const char *c, const char *what)
 /* The vif's /proc/interrupts lines: its event channels are named after
  * the device ("eth0-q0-tx"), or after the template when they were bound
  * before the device got its name ("eth%d"). */
-static bool is_vif(const char *line)
+static bool is_linux_vif(const char *line)
 {
 	return strstr(line, " eth") || strstr(line, "vif");
+}
+
+static bool is_vif(const char *line)
+{
+	return irq_is_drivers(line, is_linux_vif);
 }
 
 /* Events of the vif's interrupts, all CPUs. */
@@ -116,7 +123,7 @@ static int bound_socket(int type, unsigned int port)
 static void report(const struct netb_case *c, uint64_t ops, uint64_t bytes,
 		   uint64_t ns, uint64_t irqs, const char *extra)
 {
-	printf("bench-net %s linux ops=%llu bytes=%llu ns=%llu irqs=%llu%s\n", c->name,
+	printf("bench-net %s %s ops=%llu bytes=%llu ns=%llu irqs=%llu%s\n", c->name, bench_side(),
 	       (unsigned long long)ops, (unsigned long long)bytes,
 	       (unsigned long long)ns, (unsigned long long)irqs, extra);
 }
