@@ -57,6 +57,14 @@ root=$(cd "$here/../.." && pwd)
 ok=1
 xen_status=0
 table_only=
+scenarios="bench bench-cpu-linux bench-smp bench-blkfront bench-blkfront-linux bench-blkfront-pvklinux bench-netfront bench-netfront-linux bench-netfront-pvklinux"
+
+# Whether the log is from a run that had the pvkit-in-linux side (scenario
+# bench-KIND-pvklinux): then its figures are required; an older log gets
+# "-" for them.
+had_pvklinux() {  # xen_log kind
+	tr -d '\r' 2>/dev/null <"$1" | grep -aq "bench-$2front-pvklinux\|bench-$2 [^ ]* pvklinux "
+}
 
 native_run() {  # image test cpus log
 	timeout "${PVK_NATIVE_TIMEOUT:-300}" qemu-system-x86_64 -kernel "$1" \
@@ -82,9 +90,9 @@ run_both() {  # image outdir
 	echo "bench: native SMP run (QEMU -smp 4, PVH entry) -> $native_smp_log"
 	native_run "$image" bench_smp 4 "$native_smp_log"
 
-	echo "bench: Xen run (e2e harness, scenarios bench bench-cpu-linux bench-smp bench-blkfront bench-blkfront-linux bench-netfront bench-netfront-linux) -> $xen_log"
-	PVK_E2E_OUT=$xen_out "$root/tests/xen/e2e.sh" --guest "$image" check \
-		bench bench-cpu-linux bench-smp bench-blkfront bench-blkfront-linux bench-netfront bench-netfront-linux
+	echo "bench: Xen run (e2e harness, scenarios $scenarios) -> $xen_log"
+	# shellcheck disable=SC2086 # a list of scenario names
+	PVK_E2E_OUT=$xen_out "$root/tests/xen/e2e.sh" --guest "$image" check $scenarios
 	xen_status=$?
 }
 
@@ -92,8 +100,9 @@ run_both() {  # image outdir
 blk_table() {  # xen_log
 	local log=$1 bad=0
 	tr -d '\r' 2>/dev/null <"$log" | grep -ao "bench-blk-note .*" | sed 's/^bench-blk-note /bench: blk: /'
-	tr -d '\r' 2>/dev/null <"$log" | grep -ao "bench-blk [^ ]* \(pvkit\|linux\) .*\|bench-blk: FAIL.*" |
-	awk '
+	had_pvklinux "$log" blk && want=1 || want=0
+	tr -d '\r' 2>/dev/null <"$log" | grep -ao "bench-blk [^ ]* \(pvkit\|linux\|pvklinux\) .*\|bench-blk: FAIL.*" |
+	awk -v want="$want" '
 	function field(line, key,   a, i, k) {
 		k = split(line, a, " ")
 		for (i = 4; i <= k; i++)
@@ -120,26 +129,35 @@ blk_table() {  # xen_log
 	}
 	END {
 		for (i = 1; i <= n; i++) {
-			c = order[i]; p = side[c, "pvkit"]; l = side[c, "linux"]
-			if (p == "" || l == "") {
+			c = order[i]; p = side[c, "pvkit"]; l = side[c, "linux"]; x = side[c, "pvklinux"]
+			if (p == "" || l == "" || (want && x == "")) {
 				printf "bench blkfront-%s: FAIL: no figure from the %s side\n", c,
-				       (p == "" ? "kit" : "Linux")
+				       (p == "" ? "kit" : l == "" ? "Linux" : "pvkit-in-linux")
 				fail = 1; continue
 			}
-			if (field(p, "digest") != field(l, "digest")) {
-				printf "bench blkfront-%s: FAIL: the sides did not issue the same requests (digest %s vs %s)\n",
-				       c, field(p, "digest"), field(l, "digest")
+			if (field(p, "digest") != field(l, "digest") || (x != "" && field(x, "digest") != field(l, "digest"))) {
+				printf "bench blkfront-%s: FAIL: the sides did not issue the same requests (digest %s vs %s vs %s)\n",
+				       c, field(p, "digest"), field(l, "digest"), (x == "" ? "-" : field(x, "digest"))
 				fail = 1; continue
 			}
 			pr = rate(p); lr = rate(l)
 			pq = field(p, "reqs") + 0; lq = field(l, "reqs") + 0
 			ops = field(p, "ops") + 0
-			printf "bench blkfront-%s pvkit=%.1f%s linux=%.1f%s ratio=%s grants/req=%s notify/req=%s irqs/req=%s reused/req=%s reqs/op=%s eagain/req=%s linux-irqs/req=%s linux-reqs/op=%s\n",
-			       c, pr, unit(p), lr, unit(l), (lr > 0 ? sprintf("%.2f", pr / lr) : "inf"),
+			if (x == "") {
+				xin = "-"; xratio = "-"; xtail = " in-linux-irqs/req=- in-linux-reqs/op=-"
+			} else {
+				xr = rate(x); xq = field(x, "reqs") + 0
+				xin = sprintf("%.1f%s", xr, unit(x))
+				xratio = lr > 0 ? sprintf("%.2f", xr / lr) : "inf"
+				xtail = sprintf(" in-linux-irqs/req=%s in-linux-reqs/op=%s",
+				                per(field(x, "irqs"), xq), per(xq, ops))
+			}
+			printf "bench blkfront-%s pvkit=%.1f%s linux=%.1f%s pvkit-in-linux=%s ratio=%s in-linux/linux=%s grants/req=%s notify/req=%s irqs/req=%s reused/req=%s reqs/op=%s eagain/req=%s linux-irqs/req=%s linux-reqs/op=%s%s\n",
+			       c, pr, unit(p), lr, unit(l), xin, (lr > 0 ? sprintf("%.2f", pr / lr) : "inf"), xratio,
 			       per(field(p, "grants"), pq), per(field(p, "notify"), pq),
 			       per(field(p, "irqs"), pq), per(field(p, "reused"), pq),
 			       per(pq, ops), per(field(p, "eagain"), pq),
-			       per(field(l, "irqs"), lq), per(lq, ops)
+			       per(field(l, "irqs"), lq), per(lq, ops), xtail
 		}
 		if (n == 0) { print "bench: blk: FAIL: no block figures from either side"; fail = 1 }
 		exit fail
@@ -149,11 +167,12 @@ blk_table() {  # xen_log
 
 # The network table from a Xen console log; 1 when a side lacks figures.
 net_table() {  # xen_log
-	local log=$1
+	local log=$1 want
 	tr -d '\r' 2>/dev/null <"$log" | grep -ao "bench-net-note .*" | sed 's/^bench-net-note /bench: net: /'
+	had_pvklinux "$log" net && want=1 || want=0
 	tr -d '\r' 2>/dev/null <"$log" |
-		grep -ao "bench-net [^ ]* \(pvkit\|linux\) .*\|bench-net: FAIL.*\|\[bench-netfront\(-linux\)\?:dom0\] bench-net-dom0 [^ ]* [a-z]*: .*" |
-	awk '
+		grep -ao "bench-net [^ ]* \(pvkit\|linux\|pvklinux\) .*\|bench-net: FAIL.*\|\[bench-netfront\(-linux\|-pvklinux\)\?:dom0\] bench-net-dom0 [^ ]* [a-z]*: .*" |
+	awk -v want="$want" '
 	function field(line, key,   a, i, k) {
 		k = split(line, a, " ")
 		for (i = 4; i <= k; i++)
@@ -168,7 +187,7 @@ net_table() {  # xen_log
 	/^bench-net: FAIL/ { print "bench: net: " $0; fail = 1; next }
 	/bench-net-dom0/ {
 		# dom0 sink lines of tx cases: what arrived, per side.
-		sd = ($0 ~ /^\[bench-netfront-linux:/) ? "linux" : "pvkit"
+		sd = ($0 ~ /^\[bench-netfront-linux:/) ? "linux" : ($0 ~ /^\[bench-netfront-pvklinux:/) ? "pvklinux" : "pvkit"
 		sub(/^.*bench-net-dom0 /, "")
 		if ($3 == "sent" && $4 ~ /^[0-9]+$/) {	# rx: dom0 source, the offered rate
 			ns = $0; sub(/^.* ns=/, "", ns); ns += 0
@@ -187,18 +206,37 @@ net_table() {  # xen_log
 		if (!($2 in seen)) { seen[$2] = 1; order[++n] = $2 }
 		if ($4 != "skipped:") side[$2, $3] = $0
 	}
+	# The pvkit-in-linux figure and in-linux/linux of a case, against
+	# the Linux side rate lr (fmt: "pps" or "MB/s").
+	function xval(x, fmt) {
+		if (x == "") return "-"
+		return fmt == "pps" ? rate(pps(x)) : sprintf("%.1fMB/s", mbs(x))
+	}
+	function xratio(x, lr, fmt) {
+		if (x == "") return "-"
+		return lr > 0 ? sprintf("%.2f", (fmt == "pps" ? pps(x) : mbs(x)) / lr) : "inf"
+	}
+	function orate(c, sd) { return (c, sd) in offered ? rate(offered[c, sd]) : "-" }
+	function odash(v) { return v == "" ? "-" : v }
 	END {
 		for (i = 1; i <= n; i++) {
-			c = order[i]; p = side[c, "pvkit"]; l = side[c, "linux"]
-			if (c ~ /^tcp-/) {
+			c = order[i]; p = side[c, "pvkit"]; l = side[c, "linux"]; x = side[c, "pvklinux"]
+			if (want && x == "" && l != "") {
+				printf "bench netfront-%s: FAIL: no figure from the pvkit-in-linux side\n", c
+				fail = 1; continue
+			}
+			if (c ~ /^tcp-/) {	# no TCP in the reference guest
 				if (l != "")
-					printf "bench: net: linux only (no TCP in the reference guest): %s %.1fMB/s irqs/MB=%s\n",
-					       c, mbs(l), per(field(l, "irqs"), field(l, "bytes") / 1e6)
+					printf "bench netfront-%s pvkit=- linux=%.1fMB/s pvkit-in-linux=%s ratio=- in-linux/linux=%s linux-irqs/MB=%s in-linux-irqs/MB=%s\n",
+					       c, mbs(l), xval(x, "MB/s"), xratio(x, mbs(l), "MB/s"),
+					       per(field(l, "irqs"), field(l, "bytes") / 1e6),
+					       (x == "" ? "-" : per(field(x, "irqs"), field(x, "bytes") / 1e6))
 				continue
 			}
 			if (p == "" && (c in skip)) {
-				printf "bench netfront-%s pvkit=- linux=%s ratio=- (kit side not run: %s) linux-MB/s=%.1f linux-irqs/pkt=%s\n",
-				       c, (l == "" ? "-" : rate(pps(l))), skip[c], (l == "" ? 0 : mbs(l)),
+				printf "bench netfront-%s pvkit=- linux=%s pvkit-in-linux=%s ratio=- in-linux/linux=%s (kit side not run: %s) linux-MB/s=%.1f linux-irqs/pkt=%s\n",
+				       c, (l == "" ? "-" : rate(pps(l))), xval(x, "pps"), xratio(x, (l == "" ? 0 : pps(l)), "pps"),
+				       skip[c], (l == "" ? 0 : mbs(l)),
 				       (l == "" ? "-" : per(field(l, "irqs"), field(l, "ops")))
 				continue
 			}
@@ -208,19 +246,21 @@ net_table() {  # xen_log
 				fail = 1; continue
 			}
 			pr = pps(p); lr = pps(l); po = field(p, "ops") + 0; lo = field(l, "ops") + 0
+			xo = x == "" ? 0 : field(x, "ops") + 0
 			extra = ""
-			if (field(p, "lost") != "" || field(l, "lost") != "")
-				extra = sprintf(" lost=%s/%s", field(p, "lost"), field(l, "lost"))
-			if ((c, "pvkit") in offered || (c, "linux") in offered)
-				extra = extra sprintf(" offered=%s/%s", rate(offered[c, "pvkit"]), rate(offered[c, "linux"]))
-			if ((c, "pvkit") in dlost || (c, "linux") in dlost)
-				extra = extra sprintf(" dom0-lost=%s/%s", dlost[c, "pvkit"], dlost[c, "linux"])
-			printf "bench netfront-%s pvkit=%s linux=%s ratio=%s notify/pkt=%s pvkit-MB/s=%.1f linux-MB/s=%.1f sent/pkt=%s irqs/pkt=%s grants/pkt=%s eagain/pkt=%s linux-irqs/pkt=%s%s\n",
-			       c, rate(pr), rate(lr), (lr > 0 ? sprintf("%.2f", pr / lr) : "inf"),
+			if (field(p, "lost") != "" || field(l, "lost") != "" || field(x, "lost") != "")
+				extra = sprintf(" lost=%s/%s/%s", odash(field(p, "lost")), odash(field(l, "lost")), odash(field(x, "lost")))
+			if ((c, "pvkit") in offered || (c, "linux") in offered || (c, "pvklinux") in offered)
+				extra = extra sprintf(" offered=%s/%s/%s", orate(c, "pvkit"), orate(c, "linux"), orate(c, "pvklinux"))
+			if ((c, "pvkit") in dlost || (c, "linux") in dlost || (c, "pvklinux") in dlost)
+				extra = extra sprintf(" dom0-lost=%s/%s/%s", odash(dlost[c, "pvkit"]), odash(dlost[c, "linux"]), odash(dlost[c, "pvklinux"]))
+			printf "bench netfront-%s pvkit=%s linux=%s pvkit-in-linux=%s ratio=%s in-linux/linux=%s notify/pkt=%s pvkit-MB/s=%.1f linux-MB/s=%.1f in-linux-MB/s=%s sent/pkt=%s irqs/pkt=%s grants/pkt=%s eagain/pkt=%s linux-irqs/pkt=%s in-linux-irqs/pkt=%s%s\n",
+			       c, rate(pr), rate(lr), xval(x, "pps"), (lr > 0 ? sprintf("%.2f", pr / lr) : "inf"), xratio(x, lr, "pps"),
 			       per(field(p, "notify") + field(p, "irqs"), po), mbs(p), mbs(l),
+			       (x == "" ? "-" : sprintf("%.1f", mbs(x))),
 			       per(field(p, "notify"), po), per(field(p, "irqs"), po),
 			       per(field(p, "grants"), po), per(field(p, "eagain"), po),
-			       per(field(l, "irqs"), lo), extra
+			       per(field(l, "irqs"), lo), (x == "" ? "-" : per(field(x, "irqs"), xo)), extra
 		}
 		if (n == 0) { print "bench: net: FAIL: no network figures from either side"; fail = 1 }
 		exit fail
