@@ -1,11 +1,18 @@
 #!/bin/bash
-# tests/bench/table-test.sh - host-side test of bench.sh's microbenchmark
-# table, no QEMU: crafted native and Xen console logs (the guest's and the
-# Linux domU's bench-raw lines, as dom0 relays them) go through
+# tests/bench/table-test.sh - host-side test of bench.sh's tables, no
+# QEMU: crafted native and Xen console logs (the guest's and the Linux
+# domU's bench-raw lines, as dom0 relays them) go through
 # `bench.sh --table`, and the rows must carry the right linux= and
 # vs_linux= figures, "-" where Linux has none, and a Linux side that did
-# not finish must fail the table. Run by `make check-harness`; ends with
-# "N passed, N failed".
+# not finish must fail the table. Then the block and network tables
+# (`--blk-table`, `--net-table`) on crafted lines of three sides, the kit's
+# guest (pvkit), Linux's frontends (linux) and our modules in Linux
+# (pvklinux, scenarios bench-*front-pvklinux): each side's figure must land
+# in its own field (pvkit=, linux=, pvkit-in-linux=, in-linux/linux= and
+# the per-side counts; every side has different figures, so a mix-up
+# shows), a missing or differing pvkit-in-linux side must fail, and a log
+# from before that side existed prints "-". Run by `make check-harness`;
+# ends with "N passed, N failed".
 set -u
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -59,6 +66,65 @@ grep -v 'bench-cpu' "$T/xen.log" > "$T/xen-old.log"
 out=$("$HERE/bench.sh" --table "$T/native.log" "$T/xen-old.log" 2>&1)
 expect old-log-dash '^bench syscall_roundtrip .* linux=- vs_linux=-$'
 reject old-log-no-failure 'Linux side \(bench-cpu-linux\)'
+
+# Block: three sides of two cases; 1000, 500 and 1250 IOPS on rand-read.
+printf '%s\r\n' \
+	'[bench-blkfront] bench-blk rand-read-4k-qd1 pvkit ops=1000 bytes=4096000 ns=1000000000 reqs=1000 irqs=900 digest=00aa grants=0 reused=1000 notify=800 segs=1000 eagain=0' \
+	'[bench-blkfront] bench-blk seq-read-1m pvkit ops=100 bytes=104857600 ns=1000000000 reqs=100 irqs=100 digest=00bb grants=0 reused=100 notify=100 segs=100 eagain=0' \
+	'[bench-blkfront-linux] bench-blk-note linux: xen_blkfront.max_queues=1' \
+	'[bench-blkfront-linux] bench-blk rand-read-4k-qd1 linux ops=1000 bytes=4096000 ns=2000000000 reqs=1000 irqs=1000 digest=00aa' \
+	'[bench-blkfront-linux] bench-blk seq-read-1m linux ops=100 bytes=104857600 ns=2000000000 reqs=800 irqs=400 digest=00bb' \
+	'[dom0] scenario-begin bench-blkfront-pvklinux t=1.00' \
+	'[bench-blkfront-pvklinux] bench-blk-note pvklinux: pvk_blkfront.options=' \
+	'[bench-blkfront-pvklinux] bench-blk rand-read-4k-qd1 pvklinux ops=1000 bytes=4096000 ns=800000000 reqs=1000 irqs=500 digest=00aa' \
+	'[bench-blkfront-pvklinux] bench-blk seq-read-1m pvklinux ops=100 bytes=104857600 ns=4000000000 reqs=200 irqs=50 digest=00bb' \
+	> "$T/blk.log"
+out=$("$HERE/bench.sh" --blk-table "$T/blk.log" 2>&1)
+expect blk-in-linux-iops '^bench blkfront-rand-read-4k-qd1 pvkit=1000\.0IOPS linux=500\.0IOPS pvkit-in-linux=1250\.0IOPS ratio=2\.00 in-linux/linux=2\.50 grants/req=0\.00 notify/req=0\.80 irqs/req=0\.90 .* linux-irqs/req=1\.00 linux-reqs/op=1\.00 in-linux-irqs/req=0\.50 in-linux-reqs/op=1\.00$'
+expect blk-in-linux-mibs '^bench blkfront-seq-read-1m pvkit=100\.0MiB/s linux=50\.0MiB/s pvkit-in-linux=25\.0MiB/s ratio=2\.00 in-linux/linux=0\.50 .* linux-irqs/req=0\.50 linux-reqs/op=8\.00 in-linux-irqs/req=0\.25 in-linux-reqs/op=2\.00$'
+expect blk-in-linux-note '^bench: blk: pvklinux: pvk_blkfront\.options=$'
+reject blk-three-sides-ok 'FAIL'
+
+grep -v 'seq-read-1m pvklinux' "$T/blk.log" > "$T/blk-missing.log"
+out=$("$HERE/bench.sh" --blk-table "$T/blk-missing.log" 2>&1)
+expect blk-in-linux-missing '^bench blkfront-seq-read-1m: FAIL: no figure from the pvkit-in-linux side$'
+
+sed 's/\(seq-read-1m pvklinux .*digest=\)00bb/\100cc/' "$T/blk.log" > "$T/blk-digest.log"
+out=$("$HERE/bench.sh" --blk-table "$T/blk-digest.log" 2>&1)
+expect blk-in-linux-digest '^bench blkfront-seq-read-1m: FAIL: the sides did not issue the same requests \(digest 00bb vs 00bb vs 00cc\)$'
+
+grep -v 'pvklinux' "$T/blk.log" > "$T/blk-old.log"
+out=$("$HERE/bench.sh" --blk-table "$T/blk-old.log" 2>&1)
+expect blk-old-log-dash '^bench blkfront-rand-read-4k-qd1 pvkit=1000\.0IOPS linux=500\.0IOPS pvkit-in-linux=- ratio=2\.00 in-linux/linux=- .* in-linux-irqs/req=- in-linux-reqs/op=-$'
+reject blk-old-log-no-failure 'FAIL'
+
+# Network: udp-rx-64 of three sides (1,000, 500 and 2,000 datagrams/s;
+# dom0 offered each a different rate) and tcp-tx of the two Linux ones.
+printf '%s\r\n' \
+	'[bench-netfront:dom0] bench-net-dom0 udp-rx-64 ok: sent 1000 datagrams of 22 bytes at max bytes=22000 ns=1000000000' \
+	'[bench-netfront] bench-net udp-rx-64 pvkit ops=1000 bytes=22000 ns=1000000000 irqs=300 notify=0 grants=1000 eagain=0 lost=0 dup=0' \
+	'[bench-netfront-linux:dom0] bench-net-dom0 udp-rx-64 ok: sent 1000 datagrams of 22 bytes at max bytes=22000 ns=500000000' \
+	'[bench-netfront-linux] bench-net udp-rx-64 linux ops=500 bytes=11000 ns=1000000000 irqs=50 lost=500 dup=0' \
+	'[bench-netfront-linux] bench-net tcp-tx linux ops=0 bytes=100000000 ns=1000000000 irqs=2000' \
+	'[bench-netfront-pvklinux:dom0] bench-net-dom0 udp-rx-64 ok: sent 3000 datagrams of 22 bytes at max bytes=66000 ns=1000000000' \
+	'[bench-netfront-pvklinux] bench-net-note pvklinux: eth0 mtu=1500 tx-queues=1 irqs="pvkit pvkit "' \
+	'[bench-netfront-pvklinux] bench-net udp-rx-64 pvklinux ops=2000 bytes=44000 ns=1000000000 irqs=500 lost=100 dup=0' \
+	'[bench-netfront-pvklinux] bench-net tcp-tx pvklinux ops=0 bytes=50000000 ns=1000000000 irqs=400' \
+	> "$T/net.log"
+out=$("$HERE/bench.sh" --net-table "$T/net.log" 2>&1)
+expect net-in-linux-pps '^bench netfront-udp-rx-64 pvkit=1\.0kpps linux=500pps pvkit-in-linux=2\.0kpps ratio=2\.00 in-linux/linux=4\.00 notify/pkt=0\.300 pvkit-MB/s=0\.0 linux-MB/s=0\.0 in-linux-MB/s=0\.0 .* linux-irqs/pkt=0\.100 in-linux-irqs/pkt=0\.250 lost=0/500/100 offered=1\.0kpps/2\.0kpps/3\.0kpps$'
+expect net-in-linux-tcp '^bench netfront-tcp-tx pvkit=- linux=100\.0MB/s pvkit-in-linux=50\.0MB/s ratio=- in-linux/linux=0\.50 linux-irqs/MB=20\.000 in-linux-irqs/MB=8\.000$'
+expect net-in-linux-note '^bench: net: pvklinux: eth0 mtu=1500'
+reject net-three-sides-ok 'FAIL'
+
+grep -v 'tcp-tx pvklinux' "$T/net.log" > "$T/net-missing.log"
+out=$("$HERE/bench.sh" --net-table "$T/net-missing.log" 2>&1)
+expect net-in-linux-missing '^bench netfront-tcp-tx: FAIL: no figure from the pvkit-in-linux side$'
+
+grep -v 'pvklinux' "$T/net.log" > "$T/net-old.log"
+out=$("$HERE/bench.sh" --net-table "$T/net-old.log" 2>&1)
+expect net-old-log-dash '^bench netfront-udp-rx-64 pvkit=1\.0kpps linux=500pps pvkit-in-linux=- ratio=2\.00 in-linux/linux=- .* in-linux-irqs/pkt=- lost=0/500/- offered=1\.0kpps/2\.0kpps/-$'
+reject net-old-log-no-failure 'FAIL'
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
