@@ -41,6 +41,14 @@
 # is pvkit/linux; notify/pkt is the kit's events sent and received per
 # packet; see tests/bench/README.md for the rest of the line.
 #
+# Both workloads also run through our Linux modules (pvk-blkfront.ko,
+# pvk-netfront.ko) inside the same Debian kernel as Linux's side (scenarios
+# bench-blkfront-pvklinux, bench-netfront-pvklinux: only the driver
+# differs; their lines say "pvklinux"): every blkfront-* and netfront-* row
+# gets pvkit-in-linux=V and in-linux/linux=X.XX (goal: at or above 1.00)
+# and that side's counts (in-linux-irqs/...). When the log has that side,
+# a case without its figure fails; an older log prints "-".
+#
 # Timings are reported, never judged: this fails only when a side did not
 # produce its figures (a side did not boot, a benchmarked operation failed,
 # a benchmark is missing on a side, the two block sides did not issue the
@@ -385,7 +393,10 @@ echo "bench: blk: the kit's blkfront (reference guest) and Linux's xen-blkfront 
 	"ratio = pvkit/linux throughput; grants/req, notify/req (sent), irqs/req (received)," \
 	"reused/req (persistent grants), eagain/req (submits refused: queue full) are the kit's" \
 	"per ring request; linux-irqs/req from its blkif" \
-	"interrupts; reqs/op = ring requests per operation on each side"
+	"interrupts; reqs/op = ring requests per operation on each side;" \
+	"pvkit-in-linux = our pvk-blkfront.ko in the same Debian kernel as linux (scenario" \
+	"bench-blkfront-pvklinux), in-linux/linux its throughput over linux's (goal: at or above 1.00)," \
+	"in-linux-irqs/req from its interrupts (pvk-vbd*, or pvkit)"
 echo
 net_table "$xen_log" || ok=0
 echo "bench: net: the kit's netfront (reference guest, 10.0.0.4) and Linux's xen-netfront (Debian's" \
@@ -397,6 +408,9 @@ echo "bench: net: the kit's netfront (reference guest, 10.0.0.4) and Linux's xen
 	"kit's; linux-irqs/pkt from its vif interrupts; lost = of the rx case's datagrams, not received;" \
 	"offered = the rate dom0's source sent them at (as fast as it could: an rx figure near it with" \
 	"lost=0 is the source's limit, not the guest's); dom0-lost = of a tx case's, not received by" \
-	"dom0's sink; pvkit/linux each"
+	"dom0's sink; pvkit/linux/pvkit-in-linux each; pvkit-in-linux = our pvk-netfront.ko in the" \
+	"same Debian kernel as linux (scenario bench-netfront-pvklinux, 10.0.0.2), in-linux/linux its" \
+	"rate over linux's (goal: at or above 1.00), in-linux-irqs/pkt from its interrupts (pvk-vif*," \
+	"or pvkit); tcp rows: MB/s of Linux's TCP stream (the reference guest has no TCP)"
 [ "$ok" = 1 ] || { echo "bench: FAIL: a side did not produce its figures"; exit 1; }
 echo "bench: done"
