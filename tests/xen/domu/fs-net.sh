@@ -161,7 +161,13 @@ t_rmmod() {
     echo "rmmod: $mods unloaded; left: $(cut -d' ' -f1 /proc/modules | tr '\n' ' ')"
     # What our modules said on the way out (the kit's log; not judged
     # here: dom0 checks the grants itself).
-    [ "$DRIVERS" = linux ] || dmesg | grep -i pvk | tail -n 12 | sed 's/^/rmmod: log: /'
+    [ "$DRIVERS" = linux ] && return 0
+    dmesg | grep -i pvk | tail -n 12 | sed 's/^/rmmod: log: /'
+    # An unbind is no backend restart: the driver must not go Initialising
+    # again on its way out (the backend would wait for a reconnect).
+    n=$(dmesg | grep -c 'still online: reconnecting')
+    echo "rmmod: reconnects attempted while unloading: $n"
+    [ "$n" -eq 0 ]
 }
 
 # Ours only: loaded again after the rmmod, the same devices must connect
@@ -177,6 +183,7 @@ t_reload() {
         return 1
     fi
     echo "reload: xvda1 and eth0 back in $(since "$t") s"
+    dmesg | grep -E 'starting over|after our (Closed|Initialising)' | sed 's/^/reload: log: /'
     f=/d1/d2/f9.bin
     want=$(awk -v p=".$f" '$2 == p {print $1}' /tmp/sums)
     mount -t ext4 -o ro /dev/xvda1 /mnt || return 1
