@@ -165,9 +165,9 @@ t_rmmod() {
     dmesg | grep -i pvk | tail -n 12 | sed 's/^/rmmod: log: /'
     # An unbind is no backend restart: the driver must not go Initialising
     # again on its way out (the backend would wait for a reconnect).
-    n=$(dmesg | grep -c 'still online: reconnecting')
-    echo "rmmod: reconnects attempted while unloading: $n"
-    [ "$n" -eq 0 ]
+    nrec=$(dmesg | grep -c "still online: reconnecting")
+    echo "rmmod: reconnects attempted while unloading: $nrec"
+    [ "$nrec" -eq 0 ]
 }
 
 # Ours only: loaded again after the rmmod, the same devices must connect
