@@ -8,6 +8,9 @@
  * handler that found no work reports the event as spurious, so a backend
  * that floods us is throttled by Linux. The kit's handler runs as the
  * Linux hard-irq handler: that is the kit's "event handler context".
+ * The kit's call has no name for the irq: it is named after the xenbus
+ * device whose callback allocates it, and renamed with its queue once the
+ * driver publishes it (port_linux.h).
  */
 #include <linux/kernel.h>
 #include <linux/slab.h>

@@ -12,7 +12,10 @@
  * writes its state node) and remove (device gone, or driver unregistered);
  * each becomes the kit's callback of the same name, with the kit's
  * meanings: the state is read and checked here, an unchanged one is
- * otherend_rewritten, a changed one otherend_changed.
+ * otherend_rewritten, a changed one otherend_changed. A device this
+ * domain used before starts its handshake over at probe (the kit's
+ * drivers expect a new one), and an unbound device is told it is going
+ * (no reconnect); the glue hears of every kit device that leaves xenbus.
  *
  * The kit runs its xenbus callbacks one at a time (its "watch worker").
  * Here a mutex gives the same guarantee across Linux's two calling
