@@ -507,10 +507,14 @@ static unsigned int release_deleted(bool final)
 
 static void release_work_fn(struct work_struct *w)
 {
+	/* A release walks the kit's device list, which a probe (xenwatch)
+	 * changes: in the worker role, as a xenbus callback would. */
+	pvk_linux_xenbus_enter();
 	mutex_lock(&disks_lock);
 	if (release_deleted(false) && !exiting && ++release_tries < RELEASE_TRIES)
 		queue_delayed_work(blk_wq, &release_work, HZ);
 	mutex_unlock(&disks_lock);
+	pvk_linux_xenbus_leave();
 }
 
 static void delete_work_fn(struct work_struct *w)
@@ -618,6 +622,45 @@ static void blk_removed(struct pvk_blkfront *dev)
 	mutex_unlock(&disks_lock);
 }
 
+/*
+ * A kit device left xenbus (pvk-xen's hook, worker role held, after the
+ * kit's remove). One the added hook never saw (it never connected) is
+ * listed now, as a disk without a gendisk, and released like the others:
+ * at once if the kit lets it go, else by the retries or at module exit.
+ */
+static void blk_left(void *priv)
+{
+	struct pvk_blkfront *dev = priv;
+	unsigned int vdev = pvk_blkfront_info(dev)->vdev;
+	struct blk_disk *d;
+
+	mutex_lock(&disks_lock);
+	if (find_disk(dev)) {
+		mutex_unlock(&disks_lock);
+		return;
+	}
+	if (!pvk_blkfront_release(dev)) {
+		mutex_unlock(&disks_lock);
+		pr_info("vbd %u (never connected): released\n", vdev);
+		return;
+	}
+	d = kzalloc(sizeof(*d), GFP_KERNEL);
+	if (!d) {
+		mutex_unlock(&disks_lock);
+		pr_err("vbd %u (never connected): NOT released (the backend still maps %u grants of it), and no memory to try again: its pages stay allocated for good\n",
+		       vdev, pvk_blkfront_grants_held(dev));
+		return;
+	}
+	d->dev = dev;
+	d->dead = true;
+	INIT_WORK(&d->delete_work, delete_work_fn);
+	snprintf(d->name.name, sizeof(d->name.name), "vbd-%u", vdev);
+	list_add_tail(&d->link, &disks);
+	if (!exiting)
+		mod_delayed_work(blk_wq, &release_work, HZ);
+	mutex_unlock(&disks_lock);
+}
+
 const struct pvk_blkfront_hooks pvk_linux_blk_hooks = {
 	.added = blk_added,
 	.resized = blk_resized,
@@ -628,6 +671,8 @@ const struct pvk_blkfront_hooks pvk_linux_blk_hooks = {
 
 int pvk_linux_blk_init(void)
 {
+	int rc;
+
 	blk_wq = alloc_workqueue("pvk-blkfront", WQ_MEM_RECLAIM, 0);
 	if (!blk_wq)
 		return -ENOMEM;
@@ -636,7 +681,12 @@ int pvk_linux_blk_init(void)
 		destroy_workqueue(blk_wq);
 		return blk_major;
 	}
-	return 0;
+	rc = pvk_linux_xenbus_set_left_hook("vbd", blk_left);
+	if (rc) {
+		unregister_blkdev(blk_major, BLK_MAJOR_NAME);
+		destroy_workqueue(blk_wq);
+	}
+	return rc;
 }
 
 void pvk_linux_blk_exit(bool driver_registered)
@@ -668,9 +718,12 @@ void pvk_linux_blk_exit(bool driver_registered)
 	if (rc)
 		pr_err("the vbd driver would not unregister (%d): its devices stay\n", rc);
 	flush_workqueue(blk_wq);
+	pvk_linux_xenbus_set_left_hook("vbd", NULL);
+	pvk_linux_xenbus_enter();
 	mutex_lock(&disks_lock);
 	release_deleted(true);
 	mutex_unlock(&disks_lock);
+	pvk_linux_xenbus_leave();
 	unregister_blkdev(blk_major, BLK_MAJOR_NAME);
 	destroy_workqueue(blk_wq);
 }

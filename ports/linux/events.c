@@ -8,12 +8,16 @@
  * handler that found no work reports the event as spurious, so a backend
  * that floods us is throttled by Linux. The kit's handler runs as the
  * Linux hard-irq handler: that is the kit's "event handler context".
+ * The kit's call has no name for the irq: it is named after the xenbus
+ * device whose callback allocates it, and renamed with its queue once the
+ * driver publishes it (port_linux.h).
  */
 #include <linux/kernel.h>
 #include <linux/slab.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/interrupt.h>
+#include <linux/string.h>
 #include <xen/events.h>
 #include <xen/interface/event_channel.h>
 #include <asm/xen/hypercall.h>
@@ -31,6 +35,8 @@ struct pvk_linux_evtchn {
 	int irq;
 	pvk_evtchn_handler_t handler;
 	void *arg;
+	/* The irq's name (Linux keeps this pointer): see port_linux.h. */
+	char name[PVK_LINUX_IRQ_NAME_MAX];
 };
 
 /* Binding and closing sleep (request_irq, free_irq): a mutex guards the list. */
@@ -75,8 +81,9 @@ int pvk_evtchn_alloc_unbound(pvk_domid_t remote_dom, pvk_evtchn_handler_t handle
 	e->port = op.port;
 	e->handler = handler;
 	e->arg = arg;
+	pvk_linux_xenbus_irq_name(e->name, sizeof(e->name));
 	/* The handler may run as soon as this returns: e is complete. */
-	rc = bind_evtchn_to_irqhandler_lateeoi(op.port, evtchn_irq, 0, "pvkit", e);
+	rc = bind_evtchn_to_irqhandler_lateeoi(op.port, evtchn_irq, 0, e->name, e);
 	if (rc < 0) {
 		pvk_err("evtchn: binding port %u to an irq failed (%d)", op.port, rc);
 		close_op.port = op.port;
@@ -90,6 +97,27 @@ int pvk_evtchn_alloc_unbound(pvk_domid_t remote_dom, pvk_evtchn_handler_t handle
 	mutex_unlock(&bound_lock);
 	*port = op.port;
 	return 0;
+}
+
+/*
+ * The final name, once the driver published the port (xenbus.c). Linux
+ * reads the name through the pointer it was given, without our lock: the
+ * new one is written in place, its last byte always NUL, so a reader of
+ * /proc/interrupts at that moment sees at worst a mix of the two names,
+ * never past the buffer. (/proc/irq/N/ keeps the directory named at bind.)
+ */
+void pvk_linux_evtchn_rename(unsigned int port, const char *name)
+{
+	struct pvk_linux_evtchn *e;
+
+	mutex_lock(&bound_lock);
+	list_for_each_entry(e, &bound_ports, link) {
+		if (e->port == port) {
+			strscpy(e->name, name, sizeof(e->name));
+			break;
+		}
+	}
+	mutex_unlock(&bound_lock);
 }
 
 int pvk_evtchn_send(pvk_evtchn_port_t port)

@@ -831,9 +831,37 @@ static const struct pvk_netfront_hooks lnet_hooks = {
 	.removed = lnet_removed,
 };
 
+/*
+ * A kit device left xenbus (pvk-xen's hook, worker role held, after the
+ * kit's remove). One without a net_device of ours (its alloc failed) is
+ * released here, as nothing else would; the others go at module exit.
+ */
+static void lnet_left(void *priv)
+{
+	struct pvk_netfront *kdev = priv;
+	unsigned int id = pvk_netfront_info(kdev)->id;
+	int rc;
+
+	if (lnet_find(kdev))
+		return;
+	rc = pvk_netfront_release(kdev);
+	if (rc)
+		pr_err("pvk-netfront: vif %u (no net_device): the kit refuses to release it (%d, %u grants still held): its memory is left allocated for good\n",
+		       id, rc, pvk_netfront_grants_held(kdev));
+	else
+		pr_info("pvk-netfront: vif %u (no net_device): released\n", id);
+}
+
 int pvk_lnet_init(void)
 {
-	return pvk_netfront_init(&lnet_hooks);
+	int rc = pvk_linux_xenbus_set_left_hook("vif", lnet_left);
+
+	if (rc)
+		return rc;
+	rc = pvk_netfront_init(&lnet_hooks);
+	if (rc)
+		pvk_linux_xenbus_set_left_hook("vif", NULL);
+	return rc;
 }
 
 static void lnet_free(struct lnet *net)
@@ -862,6 +890,7 @@ void pvk_lnet_exit(void)
 	rc = pvk_linux_xenbus_unregister_class("vif", LNET_CLOSE_TIMEOUT_NS);
 	if (rc)
 		pr_err("pvk-netfront: the vif driver would not unregister: %d\n", rc);
+	pvk_linux_xenbus_set_left_hook("vif", NULL);
 	mutex_lock(&lnet_devices_lock);
 	/* release walks the kit's device list: as a xenbus callback would. */
 	pvk_linux_xenbus_enter();

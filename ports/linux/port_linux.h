@@ -33,6 +33,28 @@ void pvk_linux_xenbus_leave(void);
  */
 int pvk_linux_xenbus_unregister_class(const char *devclass, uint64_t timeout_ns);
 
+/*
+ * A glue module's hook, run after the kit driver of devclass removed a
+ * device (every unbind: device gone, rmmod, sysfs unbind), with the kit
+ * device its probe set (pvk_xenbus_device.priv: a struct pvk_blkfront or
+ * pvk_netfront), in the worker role: the kit cannot list its devices, and
+ * one that never connected never reached another hook, so this is where
+ * the glue learns of every kit device it must release. NULL clears it.
+ * 0, -EINVAL (class name too long), -ENOSPC (table full).
+ */
+int pvk_linux_xenbus_set_left_hook(const char *devclass, void (*left)(void *priv));
+
+/*
+ * Irq names (/proc/interrupts). A port allocated inside one of our xenbus
+ * callbacks is bound as "pvk-vbd-51712" or "pvk-vif0" (the device whose
+ * callback runs; "pvk" outside one); once the driver publishes it under
+ * an event-channel key the name becomes the final "pvk-vbd-51712-q0",
+ * "pvk-vif0-q1-tx" (xenbus.c reads the key, events.c renames).
+ */
+#define PVK_LINUX_IRQ_NAME_MAX	32
+void pvk_linux_xenbus_irq_name(char *buf, size_t size);
+void pvk_linux_evtchn_rename(unsigned int port, const char *name);
+
 /* Module start and end of pvk-xen.ko (xen_module.c). */
 int pvk_linux_xenbus_init(void);
 void pvk_linux_xenbus_exit(void);

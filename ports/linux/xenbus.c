@@ -12,7 +12,10 @@
  * writes its state node) and remove (device gone, or driver unregistered);
  * each becomes the kit's callback of the same name, with the kit's
  * meanings: the state is read and checked here, an unchanged one is
- * otherend_rewritten, a changed one otherend_changed.
+ * otherend_rewritten, a changed one otherend_changed. A device this
+ * domain used before starts its handshake over at probe (the kit's
+ * drivers expect a new one), and an unbound device is told it is going
+ * (no reconnect); the glue hears of every kit device that leaves xenbus.
  *
  * The kit runs its xenbus callbacks one at a time (its "watch worker").
  * Here a mutex gives the same guarantee across Linux's two calling
@@ -26,6 +29,8 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/mutex.h>
+#include <linux/spinlock.h>
+#include <linux/jiffies.h>
 #include <linux/wait.h>
 #include <linux/sched.h>
 #include <linux/err.h>
@@ -55,6 +60,8 @@ struct pvk_linux_driver {
 struct pvk_linux_device {
 	struct pvk_xenbus_device pdev;
 	struct xenbus_device *ldev;
+	/* Being unbound (linux_remove): see pvk_xenbus_read_feature(). */
+	bool unbinding;
 };
 
 /* ---- The worker role --------------------------------------------------- */
@@ -91,6 +98,30 @@ static bool callback_enter(void)
 	pvk_linux_xenbus_enter();
 	in_callback = current;
 	return true;
+}
+
+/*
+ * The device whose callback runs now, under the worker role (saved and
+ * restored around each: pvk_xs_wait_watches() lets other callbacks run
+ * inside one). The event channels a driver allocates are named after it.
+ */
+static struct pvk_linux_device *callback_device;
+
+/* "pvk-vbd-51712", "pvk-vif0": the device's part of its irq names. */
+static void irq_name_base(const struct pvk_xenbus_device *dev, char *buf, size_t size)
+{
+	snprintf(buf, size, "pvk-%s%s%s", dev->devclass,
+		 strcmp(dev->devclass, "vif") ? "-" : "", dev->id);
+}
+
+void pvk_linux_xenbus_irq_name(char *buf, size_t size)
+{
+	struct pvk_linux_device *d = worker_owner == current ? callback_device : NULL;
+
+	if (d)
+		irq_name_base(&d->pdev, buf, size);
+	else
+		strscpy(buf, "pvk", size);
 }
 
 /* A callback of ours finished: wake pvk_xs_wait_watches() sleepers. */
@@ -233,22 +264,30 @@ static int node_exists(struct xenbus_transaction t, const char *dir)
 /* ---- Our state, the backend's features, our keys ----------------------- */
 
 struct switch_state {
-	struct pvk_xenbus_device *dev;
+	const char *dir;
 	char value[4];
 };
 
 static int switch_state_tx(struct xenbus_transaction t, void *arg)
 {
 	struct switch_state *ss = arg;
-	int rc = node_exists(t, ss->dev->nodename);
+	int rc = node_exists(t, ss->dir);
 
-	return rc ? rc : xenbus_write(t, ss->dev->nodename, "state", ss->value);
+	return rc ? rc : xenbus_write(t, ss->dir, "state", ss->value);
+}
+
+/* Our state node of dir, written unless the directory is gone. */
+static int write_state(const char *dir, enum pvk_xenbus_state state)
+{
+	struct switch_state ss = { .dir = dir };
+
+	snprintf(ss.value, sizeof(ss.value), "%d", (int)state);
+	return in_transaction(switch_state_tx, &ss);
 }
 
 int pvk_xenbus_switch_state(struct pvk_xenbus_device *dev, enum pvk_xenbus_state state)
 {
 	struct pvk_linux_device *d = container_of(dev, struct pvk_linux_device, pdev);
-	struct switch_state ss = { .dev = dev };
 	int rc;
 
 	if (!pvk_xenbus_transition_ok(dev->state, state)) {
@@ -258,8 +297,7 @@ int pvk_xenbus_switch_state(struct pvk_xenbus_device *dev, enum pvk_xenbus_state
 	}
 	if (state == dev->state)
 		return 0;
-	snprintf(ss.value, sizeof(ss.value), "%d", (int)state);
-	rc = in_transaction(switch_state_tx, &ss);
+	rc = write_state(dev->nodename, state);
 	if (rc == -ENOENT) {
 		pvk_info("xenbus: %s is gone: state %s not written", dev->nodename,
 			 pvk_xenbus_state_name(state));
@@ -279,9 +317,23 @@ int pvk_xenbus_switch_state(struct pvk_xenbus_device *dev, enum pvk_xenbus_state
 int pvk_xenbus_read_feature(struct pvk_xenbus_device *dev, const char *name,
 			    unsigned long def, unsigned long *out)
 {
+	struct pvk_linux_device *d = container_of(dev, struct pvk_linux_device, pdev);
 	char path[PVK_XENBUS_PATH_MAX + 64];
 	int rc;
 
+	/*
+	 * The backend's "online" tells a frontend whether the device stays
+	 * (reconnect after the backend closed) or is being detached (wait
+	 * for the removal). A device we unbind (rmmod, sysfs unbind) is
+	 * being removed from the driver's point of view, whatever the
+	 * toolstack says: the driver must not go Initialising again right
+	 * before its remove (the backend would prepare a reconnect that
+	 * nobody makes).
+	 */
+	if (d->unbinding && !strcmp(name, "online")) {
+		*out = 0;
+		return 0;
+	}
 	if (snprintf(path, sizeof(path), "%s/%s", dev->otherend, name) >= sizeof(path))
 		return -PVK_XEN_ENAMETOOLONG;
 	rc = pvk_xs_read_ulong(PVK_XBT_NIL, path, out);
@@ -316,12 +368,54 @@ static int write_keys_tx(struct xenbus_transaction t, void *arg)
 	return rc;
 }
 
+/*
+ * The event channels a driver publishes get their final irq names here:
+ * the key says which queue and direction a port serves, in the protocol's
+ * own words ("event-channel", "event-channel-tx"/"-rx", under "queue-N/"
+ * with several queues). Named "pvk-vbd-51712-q0", "pvk-vif0-q1-tx": the
+ * name given at allocation (pvk_linux_xenbus_irq_name()) plus "-qN" and
+ * the direction. Ports that are not ours are left alone.
+ */
+static void name_event_channels(struct pvk_xenbus_device *dev,
+				const struct pvk_xenbus_kv *kv, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++) {
+		const char *key = kv[i].key, *dir;
+		unsigned int queue = 0, port;
+		char name[PVK_LINUX_IRQ_NAME_MAX];
+		size_t len;
+		int used = 0;
+
+		if (!kv[i].value)
+			continue;
+		if (sscanf(key, "queue-%u/%n", &queue, &used) == 1 && used)
+			key += used;
+		if (!strcmp(key, "event-channel"))
+			dir = "";
+		else if (!strcmp(key, "event-channel-tx"))
+			dir = "-tx";
+		else if (!strcmp(key, "event-channel-rx"))
+			dir = "-rx";
+		else
+			continue;
+		if (kstrtouint(kv[i].value, 10, &port))
+			continue;
+		irq_name_base(dev, name, sizeof(name));
+		len = strlen(name);
+		snprintf(name + len, sizeof(name) - len, "-q%u%s", queue, dir);
+		pvk_linux_evtchn_rename(port, name);
+	}
+}
+
 int pvk_xenbus_write_keys(struct pvk_xenbus_device *dev,
 			  const struct pvk_xenbus_kv *kv, unsigned int n)
 {
 	struct write_keys wk = { .dev = dev, .kv = kv, .n = n };
+	int rc = in_transaction(write_keys_tx, &wk);
 
-	return in_transaction(write_keys_tx, &wk);
+	if (!rc)
+		name_event_channels(dev, kv, n);
+	return rc;
 }
 
 /* ---- Linux's callbacks, as the kit's ------------------------------------ */
@@ -332,10 +426,83 @@ static struct pvk_linux_driver *linux_driver(struct xenbus_device *ldev)
 			    struct pvk_linux_driver, xdrv);
 }
 
+/* How long a device used before gets to start over at probe, per step. */
+#define RESTART_TIMEOUT_MS	5000
+#define RESTART_POLL_MS		20
+
+static bool backend_ready_for_restart(int state)
+{
+	return state == XenbusStateClosed || state == XenbusStateInitWait ||
+	       state == XenbusStateUnknown;	/* absent: its removal follows */
+}
+
+static bool backend_left_closed(int state)
+{
+	return state != XenbusStateClosed;
+}
+
+/* Polls the backend's state (no watch is set yet), bounded. */
+static int wait_backend(struct xenbus_device *ldev, bool (*ok)(int state))
+{
+	unsigned long end = jiffies + msecs_to_jiffies(RESTART_TIMEOUT_MS);
+	int state;
+
+	while (!ok(state = xenbus_read_driver_state(ldev->otherend)) &&
+	       time_before(jiffies, end))
+		msleep(RESTART_POLL_MS);
+	return state;
+}
+
+/*
+ * The kit's drivers expect what its own xenbus gives them: a new device,
+ * ours Initialising and the backend not past InitWait. On Linux the
+ * device may have been used before by this domain (our module unloaded
+ * and loaded again, or another driver unbound): Linux wrote our Closed at
+ * that unbind and the backend followed to Closed, where it stays. Nobody
+ * else writes our state back (Linux keeps the device as it was), so here
+ * the handshake starts over as a detach-and-reattach would: we close if
+ * we are not Closed, wait (bounded) for the backend to close, go
+ * Initialising ("prepare for reconnect" to blkback and netback), and wait
+ * (bounded) for the backend to leave Closed, so the driver's first look
+ * at it is InitWait, not the last connection's Closed. A backend that
+ * does not follow is logged; the driver then sees what it says.
+ */
+static int start_over_if_used(struct xenbus_device *ldev)
+{
+	int ours = xenbus_read_driver_state(ldev->nodename);
+	int theirs = xenbus_read_driver_state(ldev->otherend);
+	int rc;
+
+	if (ours == XenbusStateInitialising &&
+	    (theirs == XenbusStateUnknown || theirs == XenbusStateInitialising ||
+	     theirs == XenbusStateInitWait))
+		return 0;	/* a new device */
+	pvk_info("xenbus: %s: used before (we are %s, the backend %s): starting over",
+		 ldev->nodename, pvk_xenbus_state_name(ours), pvk_xenbus_state_name(theirs));
+	if (ours != XenbusStateClosed) {
+		rc = write_state(ldev->nodename, PVK_XenbusStateClosed);
+		if (rc)
+			return rc;
+	}
+	theirs = wait_backend(ldev, backend_ready_for_restart);
+	if (!backend_ready_for_restart(theirs))
+		pvk_warn("xenbus: %s: backend still %s %u ms after our Closed: going Initialising anyway",
+			 ldev->nodename, pvk_xenbus_state_name(theirs), RESTART_TIMEOUT_MS);
+	rc = write_state(ldev->nodename, PVK_XenbusStateInitialising);
+	if (rc)
+		return rc;
+	ldev->state = XenbusStateInitialising;
+	theirs = wait_backend(ldev, backend_left_closed);
+	if (theirs == XenbusStateClosed)
+		pvk_warn("xenbus: %s: backend still Closed %u ms after our Initialising: it does not prepare for a reconnect",
+			 ldev->nodename, RESTART_TIMEOUT_MS);
+	return 0;
+}
+
 static int linux_probe(struct xenbus_device *ldev, const struct xenbus_device_id *id)
 {
 	struct pvk_linux_driver *ld = linux_driver(ldev);
-	struct pvk_linux_device *d;
+	struct pvk_linux_device *d, *saved;
 	struct pvk_xenbus_device *dev;
 	const char *slash;
 	bool entered;
@@ -347,6 +514,11 @@ static int linux_probe(struct xenbus_device *ldev, const struct xenbus_device_id
 		pvk_err("xenbus: %s: backend %s (domain %d) refused", ldev->nodename,
 			ldev->otherend, ldev->otherend_id);
 		return -EINVAL;
+	}
+	rc = start_over_if_used(ldev);
+	if (rc) {
+		pvk_err("xenbus: %s: cannot start over: %d", ldev->nodename, rc);
+		return rc;
 	}
 	d = kzalloc(sizeof(*d), GFP_KERNEL);
 	if (!d)
@@ -364,9 +536,12 @@ static int linux_probe(struct xenbus_device *ldev, const struct xenbus_device_id
 	dev->otherend_state = PVK_XenbusStateUnknown;
 
 	entered = callback_enter();
+	saved = callback_device;
+	callback_device = d;
 	rc = ld->drv->probe(dev);
 	if (!rc)
 		dev_set_drvdata(&ldev->dev, d);
+	callback_device = saved;
 	callback_done(entered);
 	if (rc) {
 		pvk_err("xenbus: %s: probe failed: %d", dev->nodename, rc);
@@ -417,14 +592,73 @@ static int otherend_update(struct pvk_xenbus_device *dev, bool rewritten)
 
 static void linux_otherend_changed(struct xenbus_device *ldev, enum xenbus_state unused)
 {
-	struct pvk_linux_device *d = dev_get_drvdata(&ldev->dev);
+	struct pvk_linux_device *d = dev_get_drvdata(&ldev->dev), *saved;
 	bool entered;
 
 	if (!d)
 		return;
 	entered = callback_enter();
+	saved = callback_device;
+	callback_device = d;
 	otherend_update(&d->pdev, true);
+	callback_device = saved;
 	callback_done(entered);
+}
+
+/* ---- Devices leaving xenbus ---------------------------------------------- */
+
+/*
+ * Per class, the glue module's hook for "a kit device left xenbus": the
+ * kit has no call listing its devices, and a device that never connected
+ * never reached a hook of the glue's own, so without this nobody would
+ * release it.
+ */
+struct left_hook {
+	char devclass[16];
+	void (*left)(void *priv);
+};
+static struct left_hook left_hooks[4];
+static DEFINE_SPINLOCK(left_hooks_lock);
+
+int pvk_linux_xenbus_set_left_hook(const char *devclass, void (*left)(void *priv))
+{
+	struct left_hook *free_slot = NULL, *h;
+	int rc = 0;
+
+	if (strlen(devclass) >= sizeof(left_hooks[0].devclass))
+		return -EINVAL;
+	spin_lock(&left_hooks_lock);
+	for (h = left_hooks; h < left_hooks + ARRAY_SIZE(left_hooks); h++) {
+		if (!strcmp(h->devclass, devclass))
+			break;
+		if (!h->devclass[0] && !free_slot)
+			free_slot = h;
+	}
+	if (h == left_hooks + ARRAY_SIZE(left_hooks))
+		h = free_slot;
+	if (!h) {
+		rc = -ENOSPC;
+	} else if (left) {
+		strscpy(h->devclass, devclass, sizeof(h->devclass));
+		h->left = left;
+	} else {
+		memset(h, 0, sizeof(*h));
+	}
+	spin_unlock(&left_hooks_lock);
+	return rc;
+}
+EXPORT_SYMBOL_GPL(pvk_linux_xenbus_set_left_hook);
+
+static void (*left_hook(const char *devclass))(void *priv)
+{
+	void (*left)(void *priv) = NULL;
+
+	spin_lock(&left_hooks_lock);
+	for (unsigned int i = 0; i < ARRAY_SIZE(left_hooks); i++)
+		if (left_hooks[i].devclass[0] && !strcmp(left_hooks[i].devclass, devclass))
+			left = left_hooks[i].left;
+	spin_unlock(&left_hooks_lock);
+	return left;
 }
 
 /* Unless the unregistering module says otherwise (sysfs unbind, removal). */
@@ -473,17 +707,33 @@ static void close_with_backend(struct pvk_xenbus_device *dev, u64 timeout_ns)
  * Called on every unbind: device gone, rmmod, sysfs unbind. */
 static void linux_remove(struct xenbus_device *ldev)
 {
-	struct pvk_linux_device *d = dev_get_drvdata(&ldev->dev);
+	struct pvk_linux_device *d = dev_get_drvdata(&ldev->dev), *saved;
+	void (*left)(void *priv);
+	void *priv;
 	bool entered;
 
 	if (!d)
 		return;
 	entered = callback_enter();
+	saved = callback_device;
+	callback_device = d;
+	/* From here the driver is told the device is going (no reconnect):
+	 * a "backend closed, offline" line of the driver's is this. */
+	d->unbinding = true;
+	pvk_info("xenbus: %s: unbinding (we are %s, the backend %s): closing without reconnect",
+		 d->pdev.nodename, pvk_xenbus_state_name(d->pdev.state),
+		 pvk_xenbus_state_name(d->pdev.otherend_state));
 	close_with_backend(&d->pdev, READ_ONCE(linux_driver(ldev)->close_timeout_ns));
 	pvk_info("xenbus: %s removed", d->pdev.nodename);
+	/* The driver's device, as its probe set it (its remove may clear it). */
+	priv = d->pdev.priv;
 	if (d->pdev.drv->remove)
 		d->pdev.drv->remove(&d->pdev);
+	left = left_hook(d->pdev.devclass);
+	if (left && priv)
+		left(priv);
 	dev_set_drvdata(&ldev->dev, NULL);
+	callback_device = saved;
 	callback_done(entered);
 	kfree(d);
 }
