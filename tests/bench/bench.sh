@@ -7,14 +7,17 @@
 # (QEMU -smp 4, scenario bench-smp), so that the one-CPU rows run on one
 # CPU as they did before SMP. Then one line per benchmark:
 #
-#   bench NAME native=VALUE xen=VALUE ratio=X.XX hypercalls/op=N linux=VALUE vs_linux=X.XX
+#   bench NAME native=VALUE xen=VALUE ratio=X.XX hypercalls/op=N linux=VALUE vs_linux=X.XX[~ linux-op=OP]
 #
 # VALUE is time per operation; ratio is xen/native; hypercalls/op is the
 # Xen side's (the kit's counters). linux is the same operation done by a
 # process of a Linux PV domU on the same Xen, same boot, 1 vCPU, same TSC
 # mode (scenario bench-cpu-linux, tests/xen/domu/cpubench.c), and vs_linux
 # is xen/linux: at or below 1.00 the kit is as fast as Linux; "-" for the
-# rows a process has no counterpart of (tests/bench/README.md).
+# rows a process has no counterpart of (tests/bench/README.md). A row where
+# Linux cannot do the guest's operation from a process and did OP instead
+# (cr3_switch, pte_update_x1000, clock_ns through the system call) gets
+# "~ linux-op=OP": its vs_linux compares unequal work.
 #
 # In the same Xen boot, the block benchmark (tests/bench/blkbench.h): the
 # kit's blkfront in the reference guest (scenario bench-blkfront) and
