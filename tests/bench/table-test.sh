@@ -3,8 +3,11 @@
 # QEMU: crafted native and Xen console logs (the guest's and the Linux
 # domU's bench-raw lines, as dom0 relays them) go through
 # `bench.sh --table`, and the rows must carry the right linux= and
-# vs_linux= figures, "-" where Linux has none, and a Linux side that did
-# not finish must fail the table. Then the block and network tables
+# vs_linux= figures, "-" where Linux has none, rows where Linux did
+# another operation must be marked (vs_linux=R~ linux-op=OP, from bench.sh's
+# list or the line's op=; a clock read through the vDSO is not), and a
+# Linux side that did not finish, or whose scenario began but never
+# booted, must fail the table. Then the block and network tables
 # (`--blk-table`, `--net-table`) on crafted lines of three sides, the kit's
 # guest (pvkit), Linux's frontends (linux) and our modules in Linux
 # (pvklinux, scenarios bench-*front-pvklinux): each side's figure must land
@@ -43,11 +46,21 @@ expect() {
 printf '%s\n' 'bench: native, pvops native' \
 	'bench-raw syscall_roundtrip native ps/op=100000 hc/op=0 iters=40000' \
 	'bench-raw irq_save_restore native ps/op=20000 hc/op=0 iters=100000' \
+	'bench-raw cr3_switch native ps/op=1000000 hc/op=0 iters=4000' \
+	'bench-raw pte_update_x1000 native ps/op=10000000 hc/op=0 iters=4096' \
+	'bench-raw clock_ns native ps/op=20000 hc/op=0 iters=100000' \
 	'bench: done, 0 failed' > "$T/native.log"
 printf '%s\r\n' '[bench] bench-raw syscall_roundtrip xen ps/op=15000000 hc/op=1000 iters=40000' \
 	'[bench] bench-raw irq_save_restore xen ps/op=7000 hc/op=0 iters=100000' \
+	'[bench] bench-raw cr3_switch xen ps/op=10000000 hc/op=1000 iters=4000' \
+	'[bench] bench-raw pte_update_x1000 xen ps/op=1500000000 hc/op=2186 iters=4116' \
+	'[bench] bench-raw clock_ns xen ps/op=60000 hc/op=0 iters=100000' \
 	'[bench] bench: done, 0 failed' \
+	'[dom0] scenario-begin bench-cpu-linux t=11.83' \
 	'[bench-cpu-linux] bench-raw syscall_roundtrip linux ps/op=20000000 iters=40000' \
+	'[bench-cpu-linux] bench-raw cr3_switch linux ps/op=80000000 iters=3998 op=pipe-pingpong/2' \
+	'[bench-cpu-linux] bench-raw pte_update_x1000 linux ps/op=1000000000 iters=65536' \
+	'[bench-cpu-linux] bench-raw clock_ns linux ps/op=15000000 iters=100000 op=clock_gettime-syscall' \
 	'[bench-cpu-linux] bench-cpu-note clock_ns: clocksource xen' \
 	'[bench-cpu-linux] bench-cpu: done' > "$T/xen.log"
 
@@ -56,10 +69,27 @@ expect linux-figure '^bench syscall_roundtrip native=100\.0ns xen=15\.0us ratio=
 expect no-linux-figure '^bench irq_save_restore .* hypercalls/op=0 linux=- vs_linux=-$'
 expect linux-note '^bench: linux: clock_ns: clocksource xen$'
 reject linux-finished 'Linux side \(bench-cpu-linux\)'
+# Not the same operation: marked, the op named by the line or by the list.
+expect unlike-marked-op '^bench cr3_switch .* linux=80\.0us vs_linux=0\.12~ linux-op=pipe-pingpong/2$'
+expect unlike-marked-list '^bench pte_update_x1000 .* linux=1\.0ms vs_linux=1\.50~ linux-op=mprotect$'
+expect unlike-marked-clock '^bench clock_ns .* linux=15\.0us vs_linux=0\.00~ linux-op=clock_gettime-syscall$'
+expect unlike-legend '^bench: vs_linux=R~ linux-op=OP: NOT the same operation'
+reject like-unmarked '^bench (syscall_roundtrip|irq_save_restore) .*(~|linux-op=)'
+
+# A clock read through the vDSO is the guest's work: not marked.
+sed 's/op=clock_gettime-syscall/op=vdso/; s/clock_ns linux ps\/op=15000000/clock_ns linux ps\/op=30000/' \
+	"$T/xen.log" > "$T/xen-vdso.log"
+out=$("$HERE/bench.sh" --table "$T/native.log" "$T/xen-vdso.log" 2>&1)
+expect vdso-unmarked '^bench clock_ns .* linux=30\.0ns vs_linux=2\.00$'
 
 grep -v 'bench-cpu: done' "$T/xen.log" > "$T/xen-unfinished.log"
 out=$("$HERE/bench.sh" --table "$T/native.log" "$T/xen-unfinished.log" 2>&1)
 expect linux-unfinished '^bench: FAIL: the Linux side \(bench-cpu-linux\) did not complete'
+
+# The scenario began but Linux never printed a line: a failure, not "-".
+grep -v '^\[bench-cpu-linux\]' "$T/xen.log" > "$T/xen-unbooted.log"
+out=$("$HERE/bench.sh" --table "$T/native.log" "$T/xen-unbooted.log" 2>&1)
+expect linux-unbooted '^bench: FAIL: the Linux side \(bench-cpu-linux\) did not complete'
 
 # A log from before the Linux side existed: "-", no failure for it.
 grep -v 'bench-cpu' "$T/xen.log" > "$T/xen-old.log"
