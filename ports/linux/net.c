@@ -15,13 +15,21 @@
  * it to GRO in softirq context within its budget. When the queue runs dry
  * the poll also calls pvk_netfront_poll(): answers the kit left for a poll
  * (an event-context budget spent, a refill that failed) are taken there.
+ * Such work gets no event, so a poll must come without one: the rx hook
+ * schedules NAPI even when it drops the frame, and while the device is
+ * open a timer schedules queue 0's NAPI every LNET_POLL_PERIOD (a refill
+ * that failed with no frame delivered leaves nothing else to retry it:
+ * netback, short of buffers, sends no more events). The copy runs in
+ * the hard irq; what it may pin is bounded per queue in frames and bytes.
  *
  * Transmit: the kit copies the frame, so the skb is freed as soon as
  * pvk_netfront_xmit() returns; only the request (struct pvk_net_tx) lives
  * on, in a per-queue pool, until done(). A queue stops before the kit
  * could refuse a frame for room (our count of ring slots in flight), and
  * on a refusal all the same; done() wakes it, and the stop re-checks, so
- * no wake-up is lost.
+ * no wake-up is lost. Each stop kicks the kit first: it pushes what waits
+ * and takes the answers an event's budget left (no event comes for them,
+ * and a stopped queue sends nothing that would).
  *
  * The net_device is registered at the first link-up: the MAC, the number
  * of queues and the offloads are known only once the kit negotiated. A
@@ -32,6 +40,7 @@
 #include <linux/etherdevice.h>
 #include <linux/ethtool.h>
 #include <linux/if_ether.h>
+#include <linux/if_vlan.h>
 #include <linux/in.h>
 #include <linux/ip.h>
 #include <linux/ipv6.h>
@@ -57,9 +66,15 @@
 #define LNET_MAX_QUEUES		8
 /* The kit cuts a transmit frame into slots of one 4 KiB page each. */
 #define LNET_TX_SLOT		4096u
-/* Frames copied but not yet taken by NAPI, per queue: a bound on what an
- * event storm can pin (64 KiB frames at worst). */
+/* Frames copied but not yet taken by NAPI, per queue, and their bytes
+ * (truesize): a bound on what an event storm can pin and on the copying
+ * one hard irq does (the kit's own budget bounds the frames per event).
+ * A NAPI budget of 64 full 64 KiB frames is 4 MiB: 1 MiB leaves NAPI
+ * about 16 of those per run, or all 512 MTU-sized frames. */
 #define LNET_RX_BACKLOG		512u
+#define LNET_RX_BACKLOG_BYTES	(1u << 20)
+/* While open, how often NAPI polls the kit without an event. */
+#define LNET_POLL_PERIOD	(HZ / 10)
 /* A frame up to this size is copied whole into the skb's head; a larger
  * one gets a head of LNET_RX_HEAD bytes (all its headers) and pages. */
 #define LNET_RX_LINEAR_MAX	1600u
@@ -91,6 +106,7 @@ struct lnet_queue {
 	unsigned int index;
 	struct napi_struct napi;
 	struct sk_buff_head rxq;	/* copied frames, for the NAPI poll */
+	atomic_t rxq_bytes;		/* their truesize */
 	/* The transmit pool: done() (any context) gives requests back on
 	 * free; ndo_start_xmit (under this queue's xmit lock) takes them
 	 * from local, refilled from free at once. */
@@ -122,6 +138,7 @@ struct lnet {
 	unsigned int tx_max_cost;	/* slots of the largest frame */
 	size_t max_frame;		/* the kit's largest frame */
 	netdev_features_t negotiated;	/* what fix_features lets through */
+	struct timer_list poll_timer;	/* while open: see LNET_POLL_PERIOD */
 	struct lnet_queue q[LNET_MAX_QUEUES];
 };
 
@@ -209,6 +226,33 @@ static void lnet_tx_flush(struct lnet *net, struct lnet_queue *q)
 	}
 }
 
+/* Stops the queue (its xmit lock held) until done() makes room, unless
+ * room is there after all. The kick pushes frames queued with MORE and
+ * takes answers an event's budget left for a poll: those done()s come
+ * with no event, and while the queue is stopped nothing else asks. The
+ * barrier pairs with done()'s: either it sees the stop, or the re-check
+ * sees its room. */
+static void lnet_tx_stop(struct lnet *net, struct lnet_queue *q,
+			 struct netdev_queue *txq, bool (*has_room)(struct lnet *, struct lnet_queue *))
+{
+	netif_tx_stop_queue(txq);
+	smp_mb();
+	q->more_pending = false;
+	pvk_netfront_kick(net->kdev, q->index);
+	if (has_room(net, q))
+		netif_tx_start_queue(txq);
+}
+
+static bool lnet_tx_has_room(struct lnet *net, struct lnet_queue *q)
+{
+	return !lnet_tx_full(net, q);
+}
+
+static bool lnet_tx_has_req(struct lnet *net, struct lnet_queue *q)
+{
+	return !llist_empty(&q->free);
+}
+
 static netdev_tx_t lnet_tx_drop(struct lnet *net, struct lnet_queue *q,
 				struct sk_buff *skb)
 {
@@ -233,9 +277,22 @@ static netdev_tx_t lnet_start_xmit(struct sk_buff *skb, struct net_device *ndev)
 	q = &net->q[qi];
 	txq = netdev_get_tx_queue(ndev, qi);
 	/* A reconnect with fewer queues, until real_num follows: another
-	 * queue's pool is not ours to take (its xmit lock is not held). */
-	if (unlikely(qi >= READ_ONCE(net->nr_queues)))
+	 * queue's pool, and its kit queue (the index is taken modulo), are
+	 * not ours to touch (their xmit lock is not held). */
+	if (unlikely(qi >= READ_ONCE(net->nr_queues))) {
+		atomic_long_inc(&q->tx_dropped);
+		dev_kfree_skb_any(skb);
+		return NETDEV_TX_OK;
+	}
+	/* Longer than the kit takes: a tagged frame at full MTU without sg
+	 * (max_mtu leaves room for a tag only with sg), or a reconnect that
+	 * lost sg while a larger MTU was in use. */
+	if (unlikely(skb->len > READ_ONCE(net->max_frame) && !skb_is_gso(skb))) {
+		net_warn_ratelimited("%s: frame of %u bytes dropped: the vif takes %zu at most (a VLAN over it needs an MTU %zu lower)\n",
+				     ndev->name, skb->len, READ_ONCE(net->max_frame),
+				     (size_t)VLAN_HLEN);
 		return lnet_tx_drop(net, q, skb);
+	}
 	sh = skb_shinfo(skb);
 	/* The head and each page piece are one frag of the kit's each. */
 	if (sh->nr_frags + 1 > PVK_NET_MAX_FRAGS && skb_linearize(skb))
@@ -243,11 +300,7 @@ static netdev_tx_t lnet_start_xmit(struct sk_buff *skb, struct net_device *ndev)
 	req = lnet_tx_get(q);
 	if (unlikely(!req)) {
 		/* Every request in flight: done() gives one back and wakes. */
-		netif_tx_stop_queue(txq);
-		smp_mb();
-		if (!llist_empty(&q->free))
-			netif_tx_start_queue(txq);
-		lnet_tx_flush(net, q);
+		lnet_tx_stop(net, q, txq, lnet_tx_has_req);
 		return NETDEV_TX_BUSY;
 	}
 	if (skb_headlen(skb))
@@ -283,33 +336,39 @@ static netdev_tx_t lnet_start_xmit(struct sk_buff *skb, struct net_device *ndev)
 		req->tx.flags |= PVK_NET_TX_MORE;
 	req->cost = DIV_ROUND_UP(skb->len, LNET_TX_SLOT) +
 		    (req->tx.gso_type != PVK_NET_GSO_NONE);
-	/* Counted before the call: done() may run before it returns. */
-	atomic_add(req->cost, &q->ring_used);
-	comp = atomic_read(&q->completions);
-	rc = pvk_netfront_xmit(net->kdev, &req->tx);
-	if (likely(!rc)) {
-		/* The kit copied the frame: the skb is ours to free. */
-		q->more_pending = more;
-		if (lnet_tx_full(net, q)) {
-			netif_tx_stop_queue(txq);
-			smp_mb();
-			if (!lnet_tx_full(net, q))
-				netif_tx_start_queue(txq);
-			else
-				lnet_tx_flush(net, q);	/* no next frame comes */
+	for (int tries = 0;; tries++) {
+		/* Counted before the call: done() may run before it returns. */
+		atomic_add(req->cost, &q->ring_used);
+		comp = atomic_read(&q->completions);
+		rc = pvk_netfront_xmit(net->kdev, &req->tx);
+		if (likely(!rc)) {
+			/* The kit copied the frame: the skb is ours to free. */
+			q->more_pending = more;
+			if (lnet_tx_full(net, q))
+				lnet_tx_stop(net, q, txq, lnet_tx_has_room);
+			dev_consume_skb_any(skb);
+			return NETDEV_TX_OK;
 		}
-		dev_consume_skb_any(skb);
-		return NETDEV_TX_OK;
+		atomic_sub(req->cost, &q->ring_used);
+		/* Refused for room: the kit pushed what was queued and took
+		 * the answers waiting. If that freed frames (done() ran during
+		 * the call), there may be room now: once more at once. */
+		if (rc != -PVK_XEN_EAGAIN || tries ||
+		    atomic_read(&q->completions) == comp)
+			break;
 	}
-	atomic_sub(req->cost, &q->ring_used);
 	lnet_tx_unget(q, req);
-	if (rc == -PVK_XEN_EAGAIN && atomic_read(&q->ring_used) > 0) {
-		/* Refused for room (the kit pushed what was queued): the
-		 * stack keeps the skb and sends it again once woken. A done()
-		 * that ran since the call may have missed the stop. */
-		q->more_pending = false;
+	if (rc == -PVK_XEN_EAGAIN &&
+	    (atomic_read(&q->ring_used) > 0 || atomic_read(&q->completions) != comp)) {
+		/* Frames in flight will make room: the stack keeps the skb
+		 * and sends it again once done() woke the queue. Our count
+		 * may see room the kit does not (it refused): only a done()
+		 * since the call restarts the queue now, else a refusal would
+		 * be retried in a loop. */
 		netif_tx_stop_queue(txq);
 		smp_mb();
+		q->more_pending = false;
+		pvk_netfront_kick(net->kdev, q->index);
 		if (atomic_read(&q->completions) != comp)
 			netif_tx_start_queue(txq);
 		return NETDEV_TX_BUSY;
@@ -318,7 +377,7 @@ static netdev_tx_t lnet_start_xmit(struct sk_buff *skb, struct net_device *ndev)
 	 * would not take (what features_check let through: a bug), no
 	 * memory, or no room with nothing in flight to make any. */
 	if (rc != -PVK_XEN_ENODEV)
-		net_dbg_ratelimited("%s: transmit refused: %d (len %u, frags %u, csum %d, gso %d)\n",
+		net_warn_ratelimited("%s: transmit refused: %d (len %u, frags %u, csum %d, gso %d)\n",
 				    ndev->name, rc, skb->len, nr,
 				    skb->ip_summed == CHECKSUM_PARTIAL, skb_is_gso(skb));
 	return lnet_tx_drop(net, q, skb);
@@ -473,19 +532,27 @@ static void lnet_rx(struct pvk_netfront *kdev, const struct pvk_net_rx *f)
 		return;
 	q = &net->q[f->queue];
 	rcu_read_lock();
-	if (!READ_ONCE(net->registered) || !netif_running(net->ndev) ||
-	    skb_queue_len_lockless(&q->rxq) >= LNET_RX_BACKLOG) {
+	if (!READ_ONCE(net->registered) || !netif_running(net->ndev)) {
 		atomic_long_inc(&q->rx_dropped);
 		goto out;
+	}
+	/* NAPI is behind (it runs, the backlog says so): drop rather than
+	 * copy and pin more in this hard irq. */
+	if (skb_queue_len_lockless(&q->rxq) >= LNET_RX_BACKLOG ||
+	    atomic_read(&q->rxq_bytes) >= LNET_RX_BACKLOG_BYTES) {
+		atomic_long_inc(&q->rx_dropped);
+		goto poll;
 	}
 	if (f->len < ETH_HLEN) {
 		atomic_long_inc(&q->rx_length_errors);
-		goto out;
+		goto poll;
 	}
 	skb = lnet_rx_skb(net, q, f);
 	if (!skb) {
+		/* No memory: the kit's refill may have failed alike; the
+		 * poll retries it (no event would). */
 		atomic_long_inc(&q->rx_dropped);
-		goto out;
+		goto poll;
 	}
 	LNET_RX_CB(skb)->recalc_csum = false;
 	if (f->csum == PVK_NET_CSUM_PARTIAL)
@@ -507,11 +574,34 @@ static void lnet_rx(struct pvk_netfront *kdev, const struct pvk_net_rx *f)
 			LNET_RX_CB(skb)->recalc_csum = true;
 		}
 	}
-	skb_record_rx_queue(skb, q->index);
+	/* A reconnect whose real_num_rx_queues could not follow: RPS warns
+	 * for a queue above it. */
+	if (q->index < net->ndev->real_num_rx_queues)
+		skb_record_rx_queue(skb, q->index);
+	atomic_add(skb->truesize, &q->rxq_bytes);
 	skb_queue_tail(&q->rxq, skb);
+poll:
+	/* Also after a drop: what the kit left for a poll gets no event. */
 	napi_schedule(&q->napi);
 out:
 	rcu_read_unlock();
+}
+
+static struct sk_buff *lnet_rx_dequeue(struct lnet_queue *q)
+{
+	struct sk_buff *skb = skb_dequeue(&q->rxq);
+
+	if (skb)
+		atomic_sub(skb->truesize, &q->rxq_bytes);
+	return skb;
+}
+
+static void lnet_rx_purge(struct lnet_queue *q)
+{
+	struct sk_buff *skb;
+
+	while ((skb = lnet_rx_dequeue(q)))
+		kfree_skb(skb);
 }
 
 /* Hands up to budget copied frames to GRO. */
@@ -520,7 +610,7 @@ static int lnet_rx_deliver(struct lnet *net, struct lnet_queue *q, int budget)
 	struct sk_buff *skb;
 	int n = 0;
 
-	while (n < budget && (skb = skb_dequeue(&q->rxq))) {
+	while (n < budget && (skb = lnet_rx_dequeue(q))) {
 		n++;
 		skb->protocol = eth_type_trans(skb, net->ndev);
 		skb_reset_network_header(skb);
@@ -557,16 +647,35 @@ static int lnet_poll(struct napi_struct *napi, int budget)
 
 /* ---- the net_device ---------------------------------------------------- */
 
+/* While open: queue 0's NAPI polls the kit (every queue) now and then.
+ * A failed refill leaves no buffer to fill and netback then sends no
+ * event: this is what retries it. */
+static void lnet_poll_timer(struct timer_list *t)
+{
+	struct lnet *net = from_timer(net, t, poll_timer);
+
+	if (!netif_running(net->ndev))
+		return;		/* lnet_stop's del_timer_sync ends it */
+	napi_schedule(&net->q[0].napi);
+	mod_timer(&net->poll_timer, jiffies + LNET_POLL_PERIOD);
+}
+
 static int lnet_open(struct net_device *ndev)
 {
 	struct lnet *net = netdev_priv(ndev);
 
+	/* netif_running() is already true: the rx hook may queue frames
+	 * from here on, and schedules NAPI only if it is enabled. */
 	for (unsigned int i = 0; i < LNET_MAX_QUEUES; i++) {
-		skb_queue_purge(&net->q[i].rxq);	/* left from before the stop */
+		lnet_rx_purge(&net->q[i]);	/* left from before the stop */
 		napi_enable(&net->q[i].napi);
 	}
+	for (unsigned int i = 0; i < LNET_MAX_QUEUES; i++)
+		if (!skb_queue_empty_lockless(&net->q[i].rxq))
+			napi_schedule(&net->q[i].napi);
 	if (netif_carrier_ok(ndev))
 		netif_tx_start_all_queues(ndev);
+	mod_timer(&net->poll_timer, jiffies + LNET_POLL_PERIOD);
 	return 0;
 }
 
@@ -574,10 +683,12 @@ static int lnet_stop(struct net_device *ndev)
 {
 	struct lnet *net = netdev_priv(ndev);
 
+	/* netif_running() is false already: the timer does not rearm. */
+	del_timer_sync(&net->poll_timer);
 	netif_tx_stop_all_queues(ndev);
 	for (unsigned int i = 0; i < LNET_MAX_QUEUES; i++) {
 		napi_disable(&net->q[i].napi);
-		skb_queue_purge(&net->q[i].rxq);
+		lnet_rx_purge(&net->q[i]);
 	}
 	return 0;
 }
@@ -592,9 +703,9 @@ static void lnet_get_stats64(struct net_device *ndev, struct rtnl_link_stats64 *
 	st->rx_bytes = ks.rx_bytes;
 	st->tx_packets = ks.tx_packets;
 	st->tx_bytes = ks.tx_bytes;
-	st->rx_errors = ks.rx_drop_error + ks.rx_drop_toolong;
+	st->rx_errors = ks.rx_drop_error + ks.rx_drop_toolong + ks.rx_drop_empty;
 	st->rx_length_errors = ks.rx_drop_toolong + ks.rx_drop_empty;
-	st->rx_dropped = ks.rx_drop_nobuf + ks.rx_drop_empty;
+	st->rx_dropped = ks.rx_drop_nobuf;
 	for (unsigned int i = 0; i < LNET_MAX_QUEUES; i++) {
 		struct lnet_queue *q = &net->q[i];
 		unsigned long len = atomic_long_read(&q->rx_length_errors);
@@ -602,7 +713,7 @@ static void lnet_get_stats64(struct net_device *ndev, struct rtnl_link_stats64 *
 
 		st->rx_dropped += atomic_long_read(&q->rx_dropped);
 		st->rx_length_errors += len;
-		st->rx_crc_errors += csum;
+		/* A bad checksum offload request, not an FCS error. */
 		st->rx_errors += len + csum;
 		st->tx_dropped += atomic_long_read(&q->tx_dropped);
 		st->tx_errors += atomic_long_read(&q->tx_errors);
@@ -657,9 +768,11 @@ static void lnet_added(struct pvk_netfront *kdev)
 		q->net = net;
 		q->index = i;
 		skb_queue_head_init(&q->rxq);
+		atomic_set(&q->rxq_bytes, 0);
 		init_llist_head(&q->free);
 		netif_napi_add(ndev, &q->napi, lnet_poll);
 	}
+	timer_setup(&net->poll_timer, lnet_poll_timer, 0);
 	ndev->netdev_ops = &lnet_netdev_ops;
 	ndev->ethtool_ops = &lnet_ethtool_ops;
 	ndev->watchdog_timeo = 5 * HZ;
@@ -712,6 +825,15 @@ static netdev_features_t lnet_negotiated(const struct pvk_netfront_info *info)
 	return f;
 }
 
+/* With sg a frame over a VLAN at full MTU (MTU + 18 bytes) fits within
+ * the kit's largest frame. Without sg (1,514 bytes) the untagged MTU
+ * stays Ethernet's 1,500: a tagged full-size frame is refused in xmit,
+ * with a warning saying the VLAN's MTU must be 4 bytes lower. */
+static unsigned int lnet_max_mtu(const struct pvk_netfront_info *info)
+{
+	return info->sg ? info->max_frame - VLAN_ETH_HLEN : info->max_frame - ETH_HLEN;
+}
+
 /* The link is up (xenwatch thread): the first time the net_device is
  * registered with what was negotiated; later (a reconnect) its queues and
  * offloads follow the new negotiation. */
@@ -737,7 +859,7 @@ static void lnet_link_up(struct lnet *net)
 	if (!net->registered) {
 		eth_hw_addr_set(ndev, info->mac);
 		ndev->min_mtu = ETH_MIN_MTU;
-		ndev->max_mtu = info->max_frame - ETH_HLEN;
+		ndev->max_mtu = lnet_max_mtu(info);
 		/* Room for the headers within the kit's largest frame. */
 		netif_set_tso_max_size(ndev, info->max_frame - MAX_TCP_HEADER);
 		netif_set_real_num_tx_queues(ndev, nq);
@@ -765,6 +887,17 @@ static void lnet_link_up(struct lnet *net)
 			netdev_warn(ndev, "cannot follow the new number of queues %u\n", nq);
 		else
 			WRITE_ONCE(net->nr_queues, nq);
+		/* sg may have gone: the MTU in use must still fit. */
+		ndev->max_mtu = lnet_max_mtu(info);
+		netif_set_tso_max_size(ndev, info->max_frame - MAX_TCP_HEADER);
+		if (ndev->mtu > ndev->max_mtu) {
+			netdev_warn(ndev, "vif %u reconnected taking %zu-byte frames: MTU %u lowered to %u\n",
+				    net->id, info->max_frame, ndev->mtu, ndev->max_mtu);
+			rc = dev_set_mtu(ndev, ndev->max_mtu);
+			if (rc)
+				netdev_warn(ndev, "cannot lower the MTU: %d: larger frames are dropped\n",
+					    rc);
+		}
 		netdev_update_features(ndev);
 	}
 	netif_carrier_on(ndev);
@@ -867,7 +1000,7 @@ int pvk_lnet_init(void)
 static void lnet_free(struct lnet *net)
 {
 	for (unsigned int i = 0; i < LNET_MAX_QUEUES; i++) {
-		skb_queue_purge(&net->q[i].rxq);
+		lnet_rx_purge(&net->q[i]);
 		kfree(net->q[i].reqs);
 	}
 	free_netdev(net->ndev);
@@ -880,7 +1013,10 @@ void pvk_lnet_exit(void)
 	int rc;
 
 	/* No ethN any more (a vif added meanwhile is unregistered by its
-	 * removed hook below). */
+	 * removed hook below). This takes lnet_devices_lock before the
+	 * xenbus role (enter below), where xenwatch's added hook takes them
+	 * the other way round: safe only because the vif driver is
+	 * unregistered before the role is taken here. */
 	mutex_lock(&lnet_devices_lock);
 	list_for_each_entry(net, &lnet_devices, link)
 		lnet_unregister(net);
