@@ -758,6 +758,21 @@ int pvk_xenbus_register_driver(struct pvk_xenbus_driver *drv)
 	ld = kzalloc(sizeof(*ld), GFP_KERNEL);
 	if (!ld)
 		return -PVK_XEN_ENOMEM;
+	/* Complete before it is published: the other users of registered[]
+	 * read ld->drv under registered_lock, whose release orders these
+	 * stores before the slot's. */
+	ld->drv = drv;
+	ld->close_timeout_ns = CLOSE_TIMEOUT_NS;
+	snprintf(ld->name, sizeof(ld->name), "pvk-%s", drv->devclass);
+	strscpy(ld->ids[0].devicetype, drv->devclass, sizeof(ld->ids[0].devicetype));
+	ld->xdrv.name = ld->name;
+	ld->xdrv.ids = ld->ids;
+	/* Not needed for boot: Linux does not wait for our devices. */
+	ld->xdrv.not_essential = true;
+	ld->xdrv.probe = linux_probe;
+	ld->xdrv.otherend_changed = linux_otherend_changed;
+	ld->xdrv.remove = linux_remove;
+
 	mutex_lock(&registered_lock);
 	for (slot = 0; slot < ARRAY_SIZE(registered); slot++)
 		if (registered[slot] && (registered[slot]->drv == drv ||
@@ -776,17 +791,6 @@ int pvk_xenbus_register_driver(struct pvk_xenbus_driver *drv)
 		return rc;
 	}
 
-	ld->drv = drv;
-	ld->close_timeout_ns = CLOSE_TIMEOUT_NS;
-	snprintf(ld->name, sizeof(ld->name), "pvk-%s", drv->devclass);
-	strscpy(ld->ids[0].devicetype, drv->devclass, sizeof(ld->ids[0].devicetype));
-	ld->xdrv.name = ld->name;
-	ld->xdrv.ids = ld->ids;
-	/* Not needed for boot: Linux does not wait for our devices. */
-	ld->xdrv.not_essential = true;
-	ld->xdrv.probe = linux_probe;
-	ld->xdrv.otherend_changed = linux_otherend_changed;
-	ld->xdrv.remove = linux_remove;
 	/*
 	 * pvk-xen owns the Linux driver. Linux holds its owner's module
 	 * reference while a device is bound: owned by pvk-blkfront, a bound
