@@ -155,21 +155,31 @@ void pvk_port_wait_init(struct pvk_wait *w)
 }
 
 /*
+ * Jiffies round up, so a wait is never shorter than asked; the division
+ * comes first, so a timeout near UINT64_MAX ("as long as it takes", e.g.
+ * a deadline of UINT64_MAX minus now) stays long instead of wrapping to 0.
+ * Capped below MAX_SCHEDULE_TIMEOUT, which would mean "no bound".
+ */
+long pvk_linux_timeout_ticks(uint64_t timeout_ns)
+{
+	u64 rem, ticks = div64_u64_rem(timeout_ns, NSEC_PER_SEC / HZ, &rem);
+
+	ticks += rem != 0;
+	return ticks >= MAX_SCHEDULE_TIMEOUT ? MAX_SCHEDULE_TIMEOUT - 1 : (long)ticks;
+}
+
+/*
  * wait_event_timeout() checks cond before sleeping and after every wake,
- * so a wake that came first is not lost. Jiffies round up: the wait is
- * never shorter than asked.
+ * so a wake that came first is not lost.
  */
 int pvk_port_wait_until(struct pvk_wait *w, bool (*cond)(void *arg), void *arg,
 			uint64_t timeout_ns)
 {
-	u64 ticks = div64_u64(timeout_ns + NSEC_PER_SEC / HZ - 1, NSEC_PER_SEC / HZ);
 	long left;
 
 	if (cond(arg))
 		return 0;
-	if (ticks >= MAX_SCHEDULE_TIMEOUT)
-		ticks = MAX_SCHEDULE_TIMEOUT - 1;
-	left = wait_event_timeout(*linux_wait(w), cond(arg), (long)ticks);
+	left = wait_event_timeout(*linux_wait(w), cond(arg), pvk_linux_timeout_ticks(timeout_ns));
 	return left ? 0 : -PVK_XEN_ETIMEDOUT;
 }
 

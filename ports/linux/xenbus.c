@@ -22,7 +22,8 @@
  * threads. A glue module may take that role itself (pvk_linux_xenbus_enter)
  * around kit calls that walk a frontend's device list; pvk_xs_wait_watches()
  * called with it held lets callbacks run while it sleeps, as the kit's
- * does by running them itself.
+ * does by running them itself (but not when called from inside one of our
+ * callbacks: there the role is kept, see pvk_xs_wait_watches()).
  */
 #include <linux/kernel.h>
 #include <linux/module.h>
@@ -90,6 +91,8 @@ EXPORT_SYMBOL_GPL(pvk_linux_xenbus_leave);
  * callback that makes Linux call another one synchronously) keeps it.
  */
 static struct task_struct *in_callback;	/* under worker */
+/* pvk_xs_wait_watches() inside this callback said so once. */
+static bool in_callback_warned;		/* under worker */
 
 static bool callback_enter(void)
 {
@@ -97,6 +100,7 @@ static bool callback_enter(void)
 		return false;
 	pvk_linux_xenbus_enter();
 	in_callback = current;
+	in_callback_warned = false;
 	return true;
 }
 
@@ -162,27 +166,36 @@ static bool ran_since(unsigned long seen)
 /*
  * The kit's "wait until watch events came, and run them": on Linux the
  * xenwatch thread runs them, so this sleeps (bounded) until one of our
- * callbacks ran. Held by the caller, the worker role is given up for the
- * sleep: what the caller checked before calling cannot change unseen.
+ * callbacks ran. Held by a glue module (pvk_linux_xenbus_enter), the
+ * worker role is given up for the sleep, as the kit's own wait lets the
+ * callbacks run: what the caller checked before calling may change.
+ *
+ * Inside one of our callbacks the role is kept: giving it up there would
+ * let remove (rmmod, sysfs unbind) or a probe from a registering thread
+ * run a kit callback beside the one that called us, and the kit's
+ * callbacks run one at a time. So nothing of ours can run meanwhile (on
+ * xenwatch nothing else could anyway: Linux runs watch callbacks one after
+ * the other there): this sleeps out its timeout and reports it, holding
+ * up every xenbus watch for that long. The kit's drivers do not do this.
  */
 int pvk_xs_wait_watches(uint64_t timeout_ns)
 {
 	bool held = worker_owner == current;
+	long ticks = pvk_linux_timeout_ticks(timeout_ns);
 	unsigned long seen, ran;
-	u64 ticks = div64_u64(timeout_ns + NSEC_PER_SEC / HZ - 1, NSEC_PER_SEC / HZ);
 
-	/* Inside one of our callbacks on xenwatch no other can run (Linux
-	 * runs watch callbacks one after the other on that thread): this
-	 * only sleeps out its timeout, holding up every xenbus watch. */
-	if (held && in_callback == current)
-		pvk_warn("xenbus: waiting for watches inside a xenbus callback: none can run until it returns");
-
-	if (ticks >= MAX_SCHEDULE_TIMEOUT)
-		ticks = MAX_SCHEDULE_TIMEOUT - 1;
+	if (held && in_callback == current) {
+		if (!in_callback_warned) {
+			in_callback_warned = true;
+			pvk_warn("xenbus: waiting for watches inside a xenbus callback: none can run until it returns");
+		}
+		schedule_timeout_uninterruptible(ticks);
+		return -PVK_XEN_ETIMEDOUT;
+	}
 	seen = READ_ONCE(callbacks_ran);
 	if (held)
 		pvk_linux_xenbus_leave();
-	wait_event_timeout(callback_wq, ran_since(seen), (long)ticks);
+	wait_event_timeout(callback_wq, ran_since(seen), ticks);
 	if (held)
 		pvk_linux_xenbus_enter();
 	ran = READ_ONCE(callbacks_ran) - seen;
