@@ -94,22 +94,44 @@ static struct task_struct *in_callback;	/* under worker */
 /* pvk_xs_wait_watches() inside this callback said so once. */
 static bool in_callback_warned;		/* under worker */
 
-static bool callback_enter(void)
-{
-	if (worker_owner == current)
-		return false;
-	pvk_linux_xenbus_enter();
-	in_callback = current;
-	in_callback_warned = false;
-	return true;
-}
-
 /*
  * The device whose callback runs now, under the worker role (saved and
- * restored around each: pvk_xs_wait_watches() lets other callbacks run
- * inside one). The event channels a driver allocates are named after it.
+ * restored around each: a callback may make Linux call another one
+ * synchronously). The event channels a driver allocates are named after it.
  */
 static struct pvk_linux_device *callback_device;
+
+/* What callback_begin() changed, for callback_end() to undo. */
+struct callback_scope {
+	bool entered;
+	struct pvk_linux_device *saved;
+};
+
+static struct callback_scope callback_begin(struct pvk_linux_device *d)
+{
+	struct callback_scope scope = { .entered = worker_owner != current };
+
+	if (scope.entered) {
+		pvk_linux_xenbus_enter();
+		in_callback = current;
+		in_callback_warned = false;
+	}
+	scope.saved = callback_device;
+	callback_device = d;
+	return scope;
+}
+
+/* A callback of ours finished: wake pvk_xs_wait_watches() sleepers. */
+static void callback_end(struct callback_scope scope)
+{
+	callback_device = scope.saved;
+	callbacks_ran++;
+	if (scope.entered) {
+		in_callback = NULL;
+		pvk_linux_xenbus_leave();
+	}
+	wake_up_all(&callback_wq);
+}
 
 /* "pvk-vbd-51712", "pvk-vif0": the device's part of its irq names. */
 static void irq_name_base(const struct pvk_xenbus_device *dev, char *buf, size_t size)
@@ -126,17 +148,6 @@ void pvk_linux_xenbus_irq_name(char *buf, size_t size)
 		irq_name_base(&d->pdev, buf, size);
 	else
 		strscpy(buf, "pvk", size);
-}
-
-/* A callback of ours finished: wake pvk_xs_wait_watches() sleepers. */
-static void callback_done(bool entered)
-{
-	callbacks_ran++;
-	if (entered) {
-		in_callback = NULL;
-		pvk_linux_xenbus_leave();
-	}
-	wake_up_all(&callback_wq);
 }
 
 /*
@@ -515,10 +526,10 @@ static int start_over_if_used(struct xenbus_device *ldev)
 static int linux_probe(struct xenbus_device *ldev, const struct xenbus_device_id *id)
 {
 	struct pvk_linux_driver *ld = linux_driver(ldev);
-	struct pvk_linux_device *d, *saved;
+	struct pvk_linux_device *d;
 	struct pvk_xenbus_device *dev;
+	struct callback_scope scope;
 	const char *slash;
-	bool entered;
 	int rc;
 
 	if (strlen(ldev->nodename) >= sizeof(dev->nodename) ||
@@ -548,14 +559,11 @@ static int linux_probe(struct xenbus_device *ldev, const struct xenbus_device_id
 	dev->state = PVK_XenbusStateInitialising;
 	dev->otherend_state = PVK_XenbusStateUnknown;
 
-	entered = callback_enter();
-	saved = callback_device;
-	callback_device = d;
+	scope = callback_begin(d);
 	rc = ld->drv->probe(dev);
 	if (!rc)
 		dev_set_drvdata(&ldev->dev, d);
-	callback_device = saved;
-	callback_done(entered);
+	callback_end(scope);
 	if (rc) {
 		pvk_err("xenbus: %s: probe failed: %d", dev->nodename, rc);
 		kfree(d);
@@ -605,17 +613,14 @@ static int otherend_update(struct pvk_xenbus_device *dev, bool rewritten)
 
 static void linux_otherend_changed(struct xenbus_device *ldev, enum xenbus_state unused)
 {
-	struct pvk_linux_device *d = dev_get_drvdata(&ldev->dev), *saved;
-	bool entered;
+	struct pvk_linux_device *d = dev_get_drvdata(&ldev->dev);
+	struct callback_scope scope;
 
 	if (!d)
 		return;
-	entered = callback_enter();
-	saved = callback_device;
-	callback_device = d;
+	scope = callback_begin(d);
 	otherend_update(&d->pdev, true);
-	callback_device = saved;
-	callback_done(entered);
+	callback_end(scope);
 }
 
 /* ---- Devices leaving xenbus ---------------------------------------------- */
@@ -720,16 +725,14 @@ static void close_with_backend(struct pvk_xenbus_device *dev, u64 timeout_ns)
  * Called on every unbind: device gone, rmmod, sysfs unbind. */
 static void linux_remove(struct xenbus_device *ldev)
 {
-	struct pvk_linux_device *d = dev_get_drvdata(&ldev->dev), *saved;
+	struct pvk_linux_device *d = dev_get_drvdata(&ldev->dev);
+	struct callback_scope scope;
 	void (*left)(void *priv);
 	void *priv;
-	bool entered;
 
 	if (!d)
 		return;
-	entered = callback_enter();
-	saved = callback_device;
-	callback_device = d;
+	scope = callback_begin(d);
 	/* From here the driver is told the device is going (no reconnect):
 	 * a "backend closed, offline" line of the driver's is this. */
 	d->unbinding = true;
@@ -746,8 +749,7 @@ static void linux_remove(struct xenbus_device *ldev)
 	if (left && priv)
 		left(priv);
 	dev_set_drvdata(&ldev->dev, NULL);
-	callback_device = saved;
-	callback_done(entered);
+	callback_end(scope);
 	kfree(d);
 }
 
