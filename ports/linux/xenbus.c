@@ -301,7 +301,7 @@ static int switch_state_tx(struct xenbus_transaction t, void *arg)
 }
 
 /* Our state node of dir, written unless the directory is gone. */
-static int write_state(const char *dir, enum pvk_xenbus_state state)
+static int write_state_node(const char *dir, enum pvk_xenbus_state state)
 {
 	struct switch_state ss = { .dir = dir };
 
@@ -309,41 +309,27 @@ static int write_state(const char *dir, enum pvk_xenbus_state state)
 	return in_transaction(switch_state_tx, &ss);
 }
 
-int pvk_xenbus_switch_state(struct pvk_xenbus_device *dev, enum pvk_xenbus_state state)
+static int write_state(struct pvk_xenbus_device *dev, enum pvk_xenbus_state state)
 {
 	struct pvk_linux_device *d = container_of(dev, struct pvk_linux_device, pdev);
-	int rc;
+	int rc = write_state_node(dev->nodename, state);
 
-	if (!pvk_xenbus_transition_ok(dev->state, state)) {
-		pvk_err("xenbus: %s: refusing %s -> %s", dev->nodename,
-			pvk_xenbus_state_name(dev->state), pvk_xenbus_state_name(state));
-		return -PVK_XEN_EINVAL;
-	}
-	if (state == dev->state)
-		return 0;
-	rc = write_state(dev->nodename, state);
-	if (rc == -ENOENT) {
-		pvk_info("xenbus: %s is gone: state %s not written", dev->nodename,
-			 pvk_xenbus_state_name(state));
-		return rc;
-	}
-	if (rc) {
-		pvk_err("xenbus: %s: cannot write state %s: %d", dev->nodename,
-			pvk_xenbus_state_name(state), rc);
-		return rc;
-	}
-	dev->state = state;
 	/* Linux's xenbus reads it too (shutdown, unbind): keep it true. */
-	d->ldev->state = (enum xenbus_state)state;
-	return 0;
+	if (!rc)
+		d->ldev->state = (enum xenbus_state)state;
+	return rc;
+}
+
+/* The kit's rules and messages (xenbus_state.c) around our write. */
+int pvk_xenbus_switch_state(struct pvk_xenbus_device *dev, enum pvk_xenbus_state state)
+{
+	return pvk_xenbus_switch_state_by(dev, state, write_state);
 }
 
 int pvk_xenbus_read_feature(struct pvk_xenbus_device *dev, const char *name,
 			    unsigned long def, unsigned long *out)
 {
 	struct pvk_linux_device *d = container_of(dev, struct pvk_linux_device, pdev);
-	char path[PVK_XENBUS_PATH_MAX + 64];
-	int rc;
 
 	/*
 	 * The backend's "online" tells a frontend whether the device stays
@@ -358,14 +344,7 @@ int pvk_xenbus_read_feature(struct pvk_xenbus_device *dev, const char *name,
 		*out = 0;
 		return 0;
 	}
-	if (snprintf(path, sizeof(path), "%s/%s", dev->otherend, name) >= sizeof(path))
-		return -PVK_XEN_ENAMETOOLONG;
-	rc = pvk_xs_read_ulong(PVK_XBT_NIL, path, out);
-	if (rc == -ENOENT) {
-		*out = def;
-		return 0;
-	}
-	return rc;
+	return pvk_xenbus_read_otherend_ulong(dev, name, def, out);
 }
 
 struct write_keys {
@@ -504,7 +483,7 @@ static int start_over_if_used(struct xenbus_device *ldev)
 	pvk_info("xenbus: %s: used before (we are %s, the backend %s): starting over",
 		 ldev->nodename, pvk_xenbus_state_name(ours), pvk_xenbus_state_name(theirs));
 	if (ours != XenbusStateClosed) {
-		rc = write_state(ldev->nodename, PVK_XenbusStateClosed);
+		rc = write_state_node(ldev->nodename, PVK_XenbusStateClosed);
 		if (rc)
 			return rc;
 	}
@@ -512,7 +491,7 @@ static int start_over_if_used(struct xenbus_device *ldev)
 	if (!backend_ready_for_restart(theirs))
 		pvk_warn("xenbus: %s: backend still %s %u ms after our Closed: going Initialising anyway",
 			 ldev->nodename, pvk_xenbus_state_name(theirs), RESTART_TIMEOUT_MS);
-	rc = write_state(ldev->nodename, PVK_XenbusStateInitialising);
+	rc = write_state_node(ldev->nodename, PVK_XenbusStateInitialising);
 	if (rc)
 		return rc;
 	ldev->state = XenbusStateInitialising;
