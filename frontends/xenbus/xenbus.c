@@ -370,54 +370,30 @@ static int switch_state_tx(pvk_xs_transaction_t t, void *arg)
 	return pvk_xs_write(t, ss->path, ss->value);
 }
 
-int pvk_xenbus_switch_state(struct pvk_xenbus_device *dev,
-			    enum pvk_xenbus_state state)
+static int write_state(struct pvk_xenbus_device *dev, enum pvk_xenbus_state state)
 {
 	char path[PVK_XENBUS_PATH_MAX + 8];
 	struct switch_state ss = { .dev = dev, .path = path };
-	int rc;
+	int rc = path_join(path, sizeof(path), dev->nodename, "state");
 
-	if (!pvk_xenbus_transition_ok(dev->state, state)) {
-		pvk_err("xenbus: %s: refusing %s -> %s", dev->nodename,
-			pvk_xenbus_state_name(dev->state), pvk_xenbus_state_name(state));
-		return -PVK_XEN_EINVAL;
-	}
-	if (state == dev->state)
-		return 0;
-	rc = path_join(path, sizeof(path), dev->nodename, "state");
 	if (rc)
 		return rc;
 	pvk_snprintf(ss.value, sizeof(ss.value), "%d", (int)state);
 	/* Retried (bounded) when the toolstack changed things meanwhile. */
-	rc = pvk_xs_transaction(switch_state_tx, &ss, NULL);
-	if (rc == -PVK_XEN_ENOENT) {
-		pvk_info("xenbus: %s is gone: state %s not written", dev->nodename,
-			 pvk_xenbus_state_name(state));
-		return rc;
-	}
-	if (rc) {
-		pvk_err("xenbus: %s: cannot write state %s: %d", dev->nodename,
-			pvk_xenbus_state_name(state), rc);
-		return rc;
-	}
-	dev->state = state;
-	return 0;
+	return pvk_xs_transaction(switch_state_tx, &ss, NULL);
+}
+
+/* The rules and messages are shared with the other hosts' xenbus. */
+int pvk_xenbus_switch_state(struct pvk_xenbus_device *dev,
+			    enum pvk_xenbus_state state)
+{
+	return pvk_xenbus_switch_state_by(dev, state, write_state);
 }
 
 int pvk_xenbus_read_feature(struct pvk_xenbus_device *dev, const char *name,
 			    unsigned long def, unsigned long *out)
 {
-	char path[PVK_XENBUS_PATH_MAX + 64];
-	int rc = path_join(path, sizeof(path), dev->otherend, name);
-
-	if (rc)
-		return rc;
-	rc = pvk_xs_read_ulong(PVK_XBT_NIL, path, out);
-	if (rc == -PVK_XEN_ENOENT) {
-		*out = def;
-		return 0;
-	}
-	return rc;
+	return pvk_xenbus_read_otherend_ulong(dev, name, def, out);
 }
 
 struct write_keys {

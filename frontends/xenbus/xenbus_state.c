@@ -9,7 +9,13 @@
  * after the backend restarted). Reconfiguring/Reconfigured are backend
  * states in practice; the frontend only passes through them from
  * Connected.
+ *
+ * Also the rules of a state switch around the node's write, for every
+ * host's xenbus (the kit's own, the Linux port's): one place says what is
+ * refused, what is not written again and what each outcome logs.
  */
+#include <pvkit/log.h>
+#include <pvkit/xen/errno.h>
 #include <pvkit/xenbus.h>
 
 #define S(x)	(1u << PVK_XenbusState##x)
@@ -52,4 +58,32 @@ int pvk_xenbus_parse_state(const char *value)
 	if (value[0] >= '0' && value[0] <= '0' + PVK_XenbusStateReconfigured && value[1] == '\0')
 		return value[0] - '0';
 	return -1;
+}
+
+int pvk_xenbus_switch_state_by(struct pvk_xenbus_device *dev, enum pvk_xenbus_state state,
+			       int (*write_state)(struct pvk_xenbus_device *dev,
+						  enum pvk_xenbus_state state))
+{
+	int rc;
+
+	if (!pvk_xenbus_transition_ok(dev->state, state)) {
+		pvk_err("xenbus: %s: refusing %s -> %s", dev->nodename,
+			pvk_xenbus_state_name(dev->state), pvk_xenbus_state_name(state));
+		return -PVK_XEN_EINVAL;
+	}
+	if (state == dev->state)
+		return 0;
+	rc = write_state(dev, state);
+	if (rc == -PVK_XEN_ENOENT) {
+		pvk_info("xenbus: %s is gone: state %s not written", dev->nodename,
+			 pvk_xenbus_state_name(state));
+		return rc;
+	}
+	if (rc) {
+		pvk_err("xenbus: %s: cannot write state %s: %d", dev->nodename,
+			pvk_xenbus_state_name(state), rc);
+		return rc;
+	}
+	dev->state = state;
+	return 0;
 }

@@ -94,9 +94,24 @@ const char *pvk_xenbus_state_name(unsigned long state);
 /* Pure: a xenstore state value to a state; -1 unless "0".."8". */
 int pvk_xenbus_parse_state(const char *value);
 
+/*
+ * For a host's xenbus (the kit's own, the Linux port's): the whole of
+ * pvk_xenbus_switch_state() but the write. Refuses what the state machine
+ * forbids, writes nothing for an unchanged state, calls write_state to
+ * write the node otherwise, logs its failure (-PVK_XEN_ENOENT: the
+ * device's directory is gone) and updates dev->state on success.
+ */
+int pvk_xenbus_switch_state_by(struct pvk_xenbus_device *dev, enum pvk_xenbus_state state,
+			       int (*write_state)(struct pvk_xenbus_device *dev,
+						  enum pvk_xenbus_state state));
+
 /* The backend feature otherend/name as a number, def if absent. */
 int pvk_xenbus_read_feature(struct pvk_xenbus_device *dev, const char *name,
 			    unsigned long def, unsigned long *out);
+/* What pvk_xenbus_read_feature() reads, for a host's xenbus to share:
+ * the key name of the backend's directory as a number, def if absent. */
+int pvk_xenbus_read_otherend_ulong(const struct pvk_xenbus_device *dev, const char *name,
+				   unsigned long def, unsigned long *out);
 
 /* Writes n keys under our nodename in one transaction (retried on
  * conflict); a NULL value removes that key (absent already: fine). Our

@@ -11,6 +11,12 @@
  * The kit's call has no name for the irq: it is named after the xenbus
  * device whose callback allocates it, and renamed with its queue once the
  * driver publishes it (port_linux.h).
+ *
+ * Unlike the kit's own (port.h: any kit call may run with irqs off unless
+ * its comment says otherwise), pvk_evtchn_alloc_unbound() and _close()
+ * here sleep (GFP_KERNEL, request_irq, free_irq): thread context only.
+ * The frontends call them from their xenbus callbacks and release paths,
+ * which are thread context on Linux.
  */
 #include <linux/kernel.h>
 #include <linux/slab.h>
@@ -62,7 +68,6 @@ int pvk_evtchn_alloc_unbound(pvk_domid_t remote_dom, pvk_evtchn_handler_t handle
 			     void *arg, pvk_evtchn_port_t *port)
 {
 	struct evtchn_alloc_unbound op = { .dom = DOMID_SELF, .remote_dom = remote_dom };
-	struct evtchn_close close_op;
 	struct pvk_linux_evtchn *e;
 	int rc;
 
@@ -82,16 +87,33 @@ int pvk_evtchn_alloc_unbound(pvk_domid_t remote_dom, pvk_evtchn_handler_t handle
 	e->handler = handler;
 	e->arg = arg;
 	pvk_linux_xenbus_irq_name(e->name, sizeof(e->name));
-	/* The handler may run as soon as this returns: e is complete. */
-	rc = bind_evtchn_to_irqhandler_lateeoi(op.port, evtchn_irq, 0, e->name, e);
+	/*
+	 * Two steps, so we know who closes the port on failure. A failed
+	 * bind may already have closed it (Linux does when its irq record
+	 * cannot be set up) or not (no irq left): closing it again could
+	 * close a number another driver was given meanwhile, so the port
+	 * is left alone, at worst one unbound port reserved until the
+	 * domain ends. Once bound, Linux owns the port: undoing the bind
+	 * (evtchn_put of a binding made counted, the one exported undo
+	 * without a handler) closes it, once.
+	 */
+	rc = bind_evtchn_to_irq_lateeoi(op.port);
 	if (rc < 0) {
-		pvk_err("evtchn: binding port %u to an irq failed (%d)", op.port, rc);
-		close_op.port = op.port;
-		HYPERVISOR_event_channel_op(EVTCHNOP_close, &close_op);
+		pvk_err("evtchn: binding port %u to an irq failed (%d): port left to Linux",
+			op.port, rc);
 		kfree(e);
 		return rc;
 	}
 	e->irq = rc;
+	/* The handler may run as soon as this returns: e is complete. */
+	rc = request_irq(e->irq, evtchn_irq, 0, e->name, e);
+	if (rc) {
+		pvk_err("evtchn: request_irq for port %u (irq %d) failed (%d)", op.port, e->irq, rc);
+		if (!WARN_ON(evtchn_make_refcounted(op.port)))
+			evtchn_put(op.port);
+		kfree(e);
+		return rc;
+	}
 	mutex_lock(&bound_lock);
 	list_add(&e->link, &bound_ports);
 	mutex_unlock(&bound_lock);

@@ -16,7 +16,7 @@
 #include <linux/timekeeping.h>
 #include <linux/smp.h>
 #include <linux/string.h>
-#include <linux/build_bug.h>
+#include <linux/build_bug.h>	/* static_assert */
 
 #include <pvkit/port.h>
 #include <pvkit/time.h>
@@ -99,11 +99,24 @@ struct pvk_linux_lock {
 	unsigned long flags;
 };
 
+/*
+ * The kit keeps its locks and wait queues in its own storage (port.h), and
+ * a Linux spinlock_t and wait_queue_head_t live there. A kernel with lock
+ * debugging (CONFIG_DEBUG_SPINLOCK, lockdep's CONFIG_DEBUG_LOCK_ALLOC)
+ * makes them bigger than that storage; such a kernel is refused at build
+ * time, with this reason. A pointer to a kmalloc'd lock instead would need
+ * an allocation in pvk_port_lock_init(), which may run with irqs off and
+ * cannot fail, and a free the kit has no call for: every lock would leak.
+ */
+static_assert(sizeof(struct pvk_linux_lock) <= sizeof(struct pvk_lock) &&
+	      __alignof__(struct pvk_linux_lock) <= __alignof__(struct pvk_lock),
+	      "pvk-xen: this kernel's spinlock_t does not fit struct pvk_lock (lock debugging on?): build against a kernel without CONFIG_DEBUG_SPINLOCK/CONFIG_DEBUG_LOCK_ALLOC");
+static_assert(sizeof(wait_queue_head_t) <= sizeof(struct pvk_wait) &&
+	      __alignof__(wait_queue_head_t) <= __alignof__(struct pvk_wait),
+	      "pvk-xen: this kernel's wait_queue_head_t does not fit struct pvk_wait (lock debugging on?): build against a kernel without CONFIG_DEBUG_SPINLOCK/CONFIG_DEBUG_LOCK_ALLOC");
+
 static struct pvk_linux_lock *linux_lock(struct pvk_lock *lock)
 {
-	/* A debug kernel (lockdep) has a bigger spinlock_t: it must still fit. */
-	BUILD_BUG_ON(sizeof(struct pvk_linux_lock) > sizeof(struct pvk_lock));
-	BUILD_BUG_ON(__alignof__(struct pvk_linux_lock) > __alignof__(struct pvk_lock));
 	return (struct pvk_linux_lock *)lock;
 }
 
@@ -144,8 +157,6 @@ unsigned int pvk_port_cpu_id(void)
 
 static wait_queue_head_t *linux_wait(struct pvk_wait *w)
 {
-	BUILD_BUG_ON(sizeof(wait_queue_head_t) > sizeof(struct pvk_wait));
-	BUILD_BUG_ON(__alignof__(wait_queue_head_t) > __alignof__(struct pvk_wait));
 	return (wait_queue_head_t *)w;
 }
 
@@ -155,21 +166,31 @@ void pvk_port_wait_init(struct pvk_wait *w)
 }
 
 /*
+ * Jiffies round up, so a wait is never shorter than asked; the division
+ * comes first, so a timeout near UINT64_MAX ("as long as it takes", e.g.
+ * a deadline of UINT64_MAX minus now) stays long instead of wrapping to 0.
+ * Capped below MAX_SCHEDULE_TIMEOUT, which would mean "no bound".
+ */
+long pvk_linux_timeout_ticks(uint64_t timeout_ns)
+{
+	u64 rem, ticks = div64_u64_rem(timeout_ns, NSEC_PER_SEC / HZ, &rem);
+
+	ticks += rem != 0;
+	return ticks >= MAX_SCHEDULE_TIMEOUT ? MAX_SCHEDULE_TIMEOUT - 1 : (long)ticks;
+}
+
+/*
  * wait_event_timeout() checks cond before sleeping and after every wake,
- * so a wake that came first is not lost. Jiffies round up: the wait is
- * never shorter than asked.
+ * so a wake that came first is not lost.
  */
 int pvk_port_wait_until(struct pvk_wait *w, bool (*cond)(void *arg), void *arg,
 			uint64_t timeout_ns)
 {
-	u64 ticks = div64_u64(timeout_ns + NSEC_PER_SEC / HZ - 1, NSEC_PER_SEC / HZ);
 	long left;
 
 	if (cond(arg))
 		return 0;
-	if (ticks >= MAX_SCHEDULE_TIMEOUT)
-		ticks = MAX_SCHEDULE_TIMEOUT - 1;
-	left = wait_event_timeout(*linux_wait(w), cond(arg), (long)ticks);
+	left = wait_event_timeout(*linux_wait(w), cond(arg), pvk_linux_timeout_ticks(timeout_ns));
 	return left ? 0 : -PVK_XEN_ETIMEDOUT;
 }
 

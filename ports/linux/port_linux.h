@@ -13,7 +13,8 @@
  * module takes the same role around kit calls that read state those
  * callbacks change (pvk_blkfront_wait_connected() walks the device list):
  * no callback runs while it is held, except while pvk_xs_wait_watches()
- * sleeps inside it, or while pvk_xenbus_register_driver() and
+ * sleeps inside it (called by the holder; called from inside a callback
+ * it keeps the role), or while pvk_xenbus_register_driver() and
  * _unregister_driver() wait for Linux (its bind and unbind call our
  * callbacks from other threads). Thread context.
  */
@@ -54,6 +55,10 @@ int pvk_linux_xenbus_set_left_hook(const char *devclass, void (*left)(void *priv
 #define PVK_LINUX_IRQ_NAME_MAX	32
 void pvk_linux_xenbus_irq_name(char *buf, size_t size);
 void pvk_linux_evtchn_rename(unsigned int port, const char *name);
+
+/* A kit timeout as a Linux sleep's jiffies: rounded up, never 0 for a
+ * non-zero timeout, never wrapping, capped below MAX_SCHEDULE_TIMEOUT. */
+long pvk_linux_timeout_ticks(uint64_t timeout_ns);
 
 /* Module start and end of pvk-xen.ko (xen_module.c). */
 int pvk_linux_xenbus_init(void);

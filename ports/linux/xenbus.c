@@ -22,7 +22,8 @@
  * threads. A glue module may take that role itself (pvk_linux_xenbus_enter)
  * around kit calls that walk a frontend's device list; pvk_xs_wait_watches()
  * called with it held lets callbacks run while it sleeps, as the kit's
- * does by running them itself.
+ * does by running them itself (but not when called from inside one of our
+ * callbacks: there the role is kept, see pvk_xs_wait_watches()).
  */
 #include <linux/kernel.h>
 #include <linux/module.h>
@@ -90,22 +91,47 @@ EXPORT_SYMBOL_GPL(pvk_linux_xenbus_leave);
  * callback that makes Linux call another one synchronously) keeps it.
  */
 static struct task_struct *in_callback;	/* under worker */
-
-static bool callback_enter(void)
-{
-	if (worker_owner == current)
-		return false;
-	pvk_linux_xenbus_enter();
-	in_callback = current;
-	return true;
-}
+/* pvk_xs_wait_watches() inside this callback said so once. */
+static bool in_callback_warned;		/* under worker */
 
 /*
  * The device whose callback runs now, under the worker role (saved and
- * restored around each: pvk_xs_wait_watches() lets other callbacks run
- * inside one). The event channels a driver allocates are named after it.
+ * restored around each: a callback may make Linux call another one
+ * synchronously). The event channels a driver allocates are named after it.
  */
 static struct pvk_linux_device *callback_device;
+
+/* What callback_begin() changed, for callback_end() to undo. */
+struct callback_scope {
+	bool entered;
+	struct pvk_linux_device *saved;
+};
+
+static struct callback_scope callback_begin(struct pvk_linux_device *d)
+{
+	struct callback_scope scope = { .entered = worker_owner != current };
+
+	if (scope.entered) {
+		pvk_linux_xenbus_enter();
+		in_callback = current;
+		in_callback_warned = false;
+	}
+	scope.saved = callback_device;
+	callback_device = d;
+	return scope;
+}
+
+/* A callback of ours finished: wake pvk_xs_wait_watches() sleepers. */
+static void callback_end(struct callback_scope scope)
+{
+	callback_device = scope.saved;
+	callbacks_ran++;
+	if (scope.entered) {
+		in_callback = NULL;
+		pvk_linux_xenbus_leave();
+	}
+	wake_up_all(&callback_wq);
+}
 
 /* "pvk-vbd-51712", "pvk-vif0": the device's part of its irq names. */
 static void irq_name_base(const struct pvk_xenbus_device *dev, char *buf, size_t size)
@@ -122,17 +148,6 @@ void pvk_linux_xenbus_irq_name(char *buf, size_t size)
 		irq_name_base(&d->pdev, buf, size);
 	else
 		strscpy(buf, "pvk", size);
-}
-
-/* A callback of ours finished: wake pvk_xs_wait_watches() sleepers. */
-static void callback_done(bool entered)
-{
-	callbacks_ran++;
-	if (entered) {
-		in_callback = NULL;
-		pvk_linux_xenbus_leave();
-	}
-	wake_up_all(&callback_wq);
 }
 
 /*
@@ -162,27 +177,36 @@ static bool ran_since(unsigned long seen)
 /*
  * The kit's "wait until watch events came, and run them": on Linux the
  * xenwatch thread runs them, so this sleeps (bounded) until one of our
- * callbacks ran. Held by the caller, the worker role is given up for the
- * sleep: what the caller checked before calling cannot change unseen.
+ * callbacks ran. Held by a glue module (pvk_linux_xenbus_enter), the
+ * worker role is given up for the sleep, as the kit's own wait lets the
+ * callbacks run: what the caller checked before calling may change.
+ *
+ * Inside one of our callbacks the role is kept: giving it up there would
+ * let remove (rmmod, sysfs unbind) or a probe from a registering thread
+ * run a kit callback beside the one that called us, and the kit's
+ * callbacks run one at a time. So nothing of ours can run meanwhile (on
+ * xenwatch nothing else could anyway: Linux runs watch callbacks one after
+ * the other there): this sleeps out its timeout and reports it, holding
+ * up every xenbus watch for that long. The kit's drivers do not do this.
  */
 int pvk_xs_wait_watches(uint64_t timeout_ns)
 {
 	bool held = worker_owner == current;
+	long ticks = pvk_linux_timeout_ticks(timeout_ns);
 	unsigned long seen, ran;
-	u64 ticks = div64_u64(timeout_ns + NSEC_PER_SEC / HZ - 1, NSEC_PER_SEC / HZ);
 
-	/* Inside one of our callbacks on xenwatch no other can run (Linux
-	 * runs watch callbacks one after the other on that thread): this
-	 * only sleeps out its timeout, holding up every xenbus watch. */
-	if (held && in_callback == current)
-		pvk_warn("xenbus: waiting for watches inside a xenbus callback: none can run until it returns");
-
-	if (ticks >= MAX_SCHEDULE_TIMEOUT)
-		ticks = MAX_SCHEDULE_TIMEOUT - 1;
+	if (held && in_callback == current) {
+		if (!in_callback_warned) {
+			in_callback_warned = true;
+			pvk_warn("xenbus: waiting for watches inside a xenbus callback: none can run until it returns");
+		}
+		schedule_timeout_uninterruptible(ticks);
+		return -PVK_XEN_ETIMEDOUT;
+	}
 	seen = READ_ONCE(callbacks_ran);
 	if (held)
 		pvk_linux_xenbus_leave();
-	wait_event_timeout(callback_wq, ran_since(seen), (long)ticks);
+	wait_event_timeout(callback_wq, ran_since(seen), ticks);
 	if (held)
 		pvk_linux_xenbus_enter();
 	ran = READ_ONCE(callbacks_ran) - seen;
@@ -277,7 +301,7 @@ static int switch_state_tx(struct xenbus_transaction t, void *arg)
 }
 
 /* Our state node of dir, written unless the directory is gone. */
-static int write_state(const char *dir, enum pvk_xenbus_state state)
+static int write_state_node(const char *dir, enum pvk_xenbus_state state)
 {
 	struct switch_state ss = { .dir = dir };
 
@@ -285,41 +309,27 @@ static int write_state(const char *dir, enum pvk_xenbus_state state)
 	return in_transaction(switch_state_tx, &ss);
 }
 
-int pvk_xenbus_switch_state(struct pvk_xenbus_device *dev, enum pvk_xenbus_state state)
+static int write_state(struct pvk_xenbus_device *dev, enum pvk_xenbus_state state)
 {
 	struct pvk_linux_device *d = container_of(dev, struct pvk_linux_device, pdev);
-	int rc;
+	int rc = write_state_node(dev->nodename, state);
 
-	if (!pvk_xenbus_transition_ok(dev->state, state)) {
-		pvk_err("xenbus: %s: refusing %s -> %s", dev->nodename,
-			pvk_xenbus_state_name(dev->state), pvk_xenbus_state_name(state));
-		return -PVK_XEN_EINVAL;
-	}
-	if (state == dev->state)
-		return 0;
-	rc = write_state(dev->nodename, state);
-	if (rc == -ENOENT) {
-		pvk_info("xenbus: %s is gone: state %s not written", dev->nodename,
-			 pvk_xenbus_state_name(state));
-		return rc;
-	}
-	if (rc) {
-		pvk_err("xenbus: %s: cannot write state %s: %d", dev->nodename,
-			pvk_xenbus_state_name(state), rc);
-		return rc;
-	}
-	dev->state = state;
 	/* Linux's xenbus reads it too (shutdown, unbind): keep it true. */
-	d->ldev->state = (enum xenbus_state)state;
-	return 0;
+	if (!rc)
+		d->ldev->state = (enum xenbus_state)state;
+	return rc;
+}
+
+/* The kit's rules and messages (xenbus_state.c) around our write. */
+int pvk_xenbus_switch_state(struct pvk_xenbus_device *dev, enum pvk_xenbus_state state)
+{
+	return pvk_xenbus_switch_state_by(dev, state, write_state);
 }
 
 int pvk_xenbus_read_feature(struct pvk_xenbus_device *dev, const char *name,
 			    unsigned long def, unsigned long *out)
 {
 	struct pvk_linux_device *d = container_of(dev, struct pvk_linux_device, pdev);
-	char path[PVK_XENBUS_PATH_MAX + 64];
-	int rc;
 
 	/*
 	 * The backend's "online" tells a frontend whether the device stays
@@ -334,14 +344,7 @@ int pvk_xenbus_read_feature(struct pvk_xenbus_device *dev, const char *name,
 		*out = 0;
 		return 0;
 	}
-	if (snprintf(path, sizeof(path), "%s/%s", dev->otherend, name) >= sizeof(path))
-		return -PVK_XEN_ENAMETOOLONG;
-	rc = pvk_xs_read_ulong(PVK_XBT_NIL, path, out);
-	if (rc == -ENOENT) {
-		*out = def;
-		return 0;
-	}
-	return rc;
+	return pvk_xenbus_read_otherend_ulong(dev, name, def, out);
 }
 
 struct write_keys {
@@ -480,7 +483,7 @@ static int start_over_if_used(struct xenbus_device *ldev)
 	pvk_info("xenbus: %s: used before (we are %s, the backend %s): starting over",
 		 ldev->nodename, pvk_xenbus_state_name(ours), pvk_xenbus_state_name(theirs));
 	if (ours != XenbusStateClosed) {
-		rc = write_state(ldev->nodename, PVK_XenbusStateClosed);
+		rc = write_state_node(ldev->nodename, PVK_XenbusStateClosed);
 		if (rc)
 			return rc;
 	}
@@ -488,7 +491,7 @@ static int start_over_if_used(struct xenbus_device *ldev)
 	if (!backend_ready_for_restart(theirs))
 		pvk_warn("xenbus: %s: backend still %s %u ms after our Closed: going Initialising anyway",
 			 ldev->nodename, pvk_xenbus_state_name(theirs), RESTART_TIMEOUT_MS);
-	rc = write_state(ldev->nodename, PVK_XenbusStateInitialising);
+	rc = write_state_node(ldev->nodename, PVK_XenbusStateInitialising);
 	if (rc)
 		return rc;
 	ldev->state = XenbusStateInitialising;
@@ -502,10 +505,10 @@ static int start_over_if_used(struct xenbus_device *ldev)
 static int linux_probe(struct xenbus_device *ldev, const struct xenbus_device_id *id)
 {
 	struct pvk_linux_driver *ld = linux_driver(ldev);
-	struct pvk_linux_device *d, *saved;
+	struct pvk_linux_device *d;
 	struct pvk_xenbus_device *dev;
+	struct callback_scope scope;
 	const char *slash;
-	bool entered;
 	int rc;
 
 	if (strlen(ldev->nodename) >= sizeof(dev->nodename) ||
@@ -535,14 +538,11 @@ static int linux_probe(struct xenbus_device *ldev, const struct xenbus_device_id
 	dev->state = PVK_XenbusStateInitialising;
 	dev->otherend_state = PVK_XenbusStateUnknown;
 
-	entered = callback_enter();
-	saved = callback_device;
-	callback_device = d;
+	scope = callback_begin(d);
 	rc = ld->drv->probe(dev);
 	if (!rc)
 		dev_set_drvdata(&ldev->dev, d);
-	callback_device = saved;
-	callback_done(entered);
+	callback_end(scope);
 	if (rc) {
 		pvk_err("xenbus: %s: probe failed: %d", dev->nodename, rc);
 		kfree(d);
@@ -592,17 +592,14 @@ static int otherend_update(struct pvk_xenbus_device *dev, bool rewritten)
 
 static void linux_otherend_changed(struct xenbus_device *ldev, enum xenbus_state unused)
 {
-	struct pvk_linux_device *d = dev_get_drvdata(&ldev->dev), *saved;
-	bool entered;
+	struct pvk_linux_device *d = dev_get_drvdata(&ldev->dev);
+	struct callback_scope scope;
 
 	if (!d)
 		return;
-	entered = callback_enter();
-	saved = callback_device;
-	callback_device = d;
+	scope = callback_begin(d);
 	otherend_update(&d->pdev, true);
-	callback_device = saved;
-	callback_done(entered);
+	callback_end(scope);
 }
 
 /* ---- Devices leaving xenbus ---------------------------------------------- */
@@ -707,16 +704,14 @@ static void close_with_backend(struct pvk_xenbus_device *dev, u64 timeout_ns)
  * Called on every unbind: device gone, rmmod, sysfs unbind. */
 static void linux_remove(struct xenbus_device *ldev)
 {
-	struct pvk_linux_device *d = dev_get_drvdata(&ldev->dev), *saved;
+	struct pvk_linux_device *d = dev_get_drvdata(&ldev->dev);
+	struct callback_scope scope;
 	void (*left)(void *priv);
 	void *priv;
-	bool entered;
 
 	if (!d)
 		return;
-	entered = callback_enter();
-	saved = callback_device;
-	callback_device = d;
+	scope = callback_begin(d);
 	/* From here the driver is told the device is going (no reconnect):
 	 * a "backend closed, offline" line of the driver's is this. */
 	d->unbinding = true;
@@ -733,8 +728,7 @@ static void linux_remove(struct xenbus_device *ldev)
 	if (left && priv)
 		left(priv);
 	dev_set_drvdata(&ldev->dev, NULL);
-	callback_device = saved;
-	callback_done(entered);
+	callback_end(scope);
 	kfree(d);
 }
 
@@ -758,6 +752,21 @@ int pvk_xenbus_register_driver(struct pvk_xenbus_driver *drv)
 	ld = kzalloc(sizeof(*ld), GFP_KERNEL);
 	if (!ld)
 		return -PVK_XEN_ENOMEM;
+	/* Complete before it is published: the other users of registered[]
+	 * read ld->drv under registered_lock, whose release orders these
+	 * stores before the slot's. */
+	ld->drv = drv;
+	ld->close_timeout_ns = CLOSE_TIMEOUT_NS;
+	snprintf(ld->name, sizeof(ld->name), "pvk-%s", drv->devclass);
+	strscpy(ld->ids[0].devicetype, drv->devclass, sizeof(ld->ids[0].devicetype));
+	ld->xdrv.name = ld->name;
+	ld->xdrv.ids = ld->ids;
+	/* Not needed for boot: Linux does not wait for our devices. */
+	ld->xdrv.not_essential = true;
+	ld->xdrv.probe = linux_probe;
+	ld->xdrv.otherend_changed = linux_otherend_changed;
+	ld->xdrv.remove = linux_remove;
+
 	mutex_lock(&registered_lock);
 	for (slot = 0; slot < ARRAY_SIZE(registered); slot++)
 		if (registered[slot] && (registered[slot]->drv == drv ||
@@ -776,17 +785,6 @@ int pvk_xenbus_register_driver(struct pvk_xenbus_driver *drv)
 		return rc;
 	}
 
-	ld->drv = drv;
-	ld->close_timeout_ns = CLOSE_TIMEOUT_NS;
-	snprintf(ld->name, sizeof(ld->name), "pvk-%s", drv->devclass);
-	strscpy(ld->ids[0].devicetype, drv->devclass, sizeof(ld->ids[0].devicetype));
-	ld->xdrv.name = ld->name;
-	ld->xdrv.ids = ld->ids;
-	/* Not needed for boot: Linux does not wait for our devices. */
-	ld->xdrv.not_essential = true;
-	ld->xdrv.probe = linux_probe;
-	ld->xdrv.otherend_changed = linux_otherend_changed;
-	ld->xdrv.remove = linux_remove;
 	/*
 	 * pvk-xen owns the Linux driver. Linux holds its owner's module
 	 * reference while a device is bound: owned by pvk-blkfront, a bound

@@ -12,7 +12,8 @@ UNIT_BIN := $(UNIT_OUT)/unit-tests
 # Kit files whose logic is pure enough to run on the host.
 UNIT_KIT_SRCS := lib/format.c lib/log.c hypercall/multicall_queue.c \
 	frontends/xenbus/xs_ring.c frontends/xenbus/xs_reply.c \
-	frontends/xenbus/xenbus_state.c frontends/xenbus/xs_parse.c time/clock.c \
+	frontends/xenbus/xenbus_state.c frontends/xenbus/xenbus_feature.c \
+	frontends/xenbus/xs_parse.c time/clock.c \
 	hypercall/names.c hypercall/stats.c hypercall/trace.c mm/mmu_queue.c \
 	time/oneshot.c time/cpu.c frontends/console/cons_ring.c \
 	frontends/blkfront/blkfront_ring.c frontends/blkfront/blkfront_queue.c \
