@@ -309,7 +309,7 @@ static void probe_work_fn(struct work_struct *w)
 		if (pvk_blkfront_broken(d->dev))
 			pr_err("%s: the backend left a request unanswered, then a test read for %llu s: disk broken, all its I/O fails from now on\n",
 			       d->name.name, PROBE_TIMEOUT_NS / NSEC_PER_SEC);
-		else
+		else if (rc != -PVK_XEN_ENODEV)	/* not gone meanwhile */
 			pr_warn("%s: the backend is slow but answers (test read: %d); still waiting\n",
 				d->name.name, rc);
 	}
