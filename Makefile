@@ -170,24 +170,30 @@ SPARSE_SRCS := $(PVK_SRCS)
 # ---------------------------------------------------------------------------
 # Linux modules (ports/linux/): pvk-xen.ko, pvk-blkfront.ko, pvk-netfront.ko,
 # built by Linux's own kbuild from the top Kbuild. KDIR defaults to the
-# headers of the kernel the harness boots (scripts/kernel-abi.sh; installed by
-# scripts/install-deps.sh modules). Linux 6.1 writes objects next to the
-# sources of M=, so M= is a shadow tree of symlinks under $(O)/modules/ and
-# the .ko files end there.
+# headers of the kernel the harness boots: scripts/install-deps.sh modules
+# installs them (refreshing apt's package lists if a fresh machine has none),
+# and only then does scripts/kernel-abi.sh name them, in the recipe's shell
+# (a make variable would be expanded before the recipe's first line runs).
+# Linux 6.1 writes objects next to the sources of M=, so M= is a shadow tree
+# of symlinks under $(O)/modules/ and the .ko files end there. PVK_WERROR=1:
+# our own build tolerates no warning (DKMS's rebuilds for later kernels and
+# compilers do not set it).
 # ---------------------------------------------------------------------------
 MODULES_DIR := $(O)/modules
-# Deferred: only `make modules` pays for the apt-cache lookup.
-KDIR ?= /usr/src/linux-headers-$(shell scripts/kernel-abi.sh)
 MODULES_SRC := Kbuild include lib frontends ports
 
 .PHONY: modules
 modules:
-	$(if $(filter file undefined,$(origin KDIR)),$(Q)scripts/install-deps.sh modules)
-	$(Q)test -f $(KDIR)/Makefile || { echo "make modules: no kernel headers in KDIR=$(KDIR)"; exit 1; }
-	$(Q)mkdir -p $(MODULES_DIR) && find $(MODULES_DIR) -type l -delete
-	$(Q)cp -rs $(addprefix $(srctree)/,$(MODULES_SRC)) $(MODULES_DIR)/
-	@# O= and C= of our command line mean something else to Linux's make.
-	$(Q)$(MAKE) -C $(KDIR) M=$(abspath $(MODULES_DIR)) O= C= $(if $(Q),,V=1) modules
+	$(Q)kdir='$(KDIR)'; \
+	if [ -z "$$kdir" ]; then \
+		scripts/install-deps.sh modules && \
+		kdir=/usr/src/linux-headers-$$(scripts/kernel-abi.sh) || exit 1; \
+	fi; \
+	test -f "$$kdir/Makefile" || { echo "make modules: no kernel headers in KDIR=$$kdir"; exit 1; }; \
+	mkdir -p $(MODULES_DIR) && find $(MODULES_DIR) -type l -delete && \
+	cp -rs $(addprefix $(srctree)/,$(MODULES_SRC)) $(MODULES_DIR)/ && \
+	$(MAKE) -C "$$kdir" M=$(abspath $(MODULES_DIR)) O= C= PVK_WERROR=1 $(if $(Q),,V=1) modules
+	@# (O= and C= of our command line mean something else to Linux's make.)
 	$(Q)ls $(MODULES_DIR)/*.ko
 
 # The end-to-end harness boots Debian's Xen 4.17 and a Linux dom0 under QEMU

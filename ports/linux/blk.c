@@ -55,9 +55,13 @@
 /* After a removal, the kit's device is released once the kit lets it go:
  * tried every second for this many seconds (then at module exit). */
 #define RELEASE_TRIES		60
-/* At module exit, how long the backends get to close (the kit gives what
+/* At module exit, how long each backend gets to close (the kit gives what
  * is in flight 5 s of it). */
 #define CLOSE_TIMEOUT_NS	(10ULL * NSEC_PER_SEC)
+/* A request unanswered for the block layer's timeout (30 s) makes us send
+ * the backend one read of its first sector: unanswered this long, the
+ * backend is taken for dead (see blk_timeout()). */
+#define PROBE_TIMEOUT_NS	(10ULL * NSEC_PER_SEC)
 
 /* Per hardware queue (hctx->driver_data). */
 struct blk_hq {
@@ -85,6 +89,8 @@ struct blk_disk {
 	struct blk_hq *hqs;
 	unsigned int max_pieces;	/* pieces a request's seg[] holds */
 	struct work_struct delete_work;
+	struct work_struct probe_work;	/* see blk_timeout() */
+	atomic_t probing;		/* probe_work queued or running */
 };
 
 static int blk_major;
@@ -283,17 +289,49 @@ static void blk_commit_rqs(struct blk_mq_hw_ctx *hctx)
 }
 
 /*
+ * Whether the backend still answers: one read of the first sector, bounded
+ * (PROBE_TIMEOUT_NS, waiting for a slot included). Unanswered, the kit
+ * marks the device broken and fails every request it holds (their grants
+ * end; a late answer lands nowhere), so nothing waits on the backend for
+ * ever: not the users, not del_gendisk() at a detach or at rmmod.
+ */
+static void probe_work_fn(struct work_struct *w)
+{
+	struct blk_disk *d = container_of(w, struct blk_disk, probe_work);
+	unsigned int size = pvk_blkfront_info(d->dev)->sector_size;
+	void *buf = kmalloc(size, GFP_NOIO);
+	int rc;
+
+	if (buf) {
+		rc = pvk_blkfront_rw_sync(d->dev, PVK_BLK_READ, 0, buf, size,
+					  PROBE_TIMEOUT_NS);
+		kfree(buf);
+		if (pvk_blkfront_broken(d->dev))
+			pr_err("%s: the backend left a request unanswered, then a test read for %llu s: disk broken, all its I/O fails from now on\n",
+			       d->name.name, PROBE_TIMEOUT_NS / NSEC_PER_SEC);
+		else if (rc != -PVK_XEN_ENODEV)	/* not gone meanwhile */
+			pr_warn("%s: the backend is slow but answers (test read: %d); still waiting\n",
+				d->name.name, rc);
+	}
+	/* No memory: the next timeout tries again. */
+	atomic_set(&d->probing, 0);
+}
+
+/*
  * A request unanswered for the block layer's timeout. The kit holds it
- * (the backend may still answer into it), and the kit's interface has no
- * way to take it back: say so, and wait on.
+ * (the backend may still answer into it) and cannot hand it back on its
+ * own; so we ask the backend whether it still answers (probe_work_fn(),
+ * in thread context: it sleeps) and wait on meanwhile.
  */
 static enum blk_eh_timer_return blk_timeout(struct request *rq)
 {
 	struct blk_disk *d = rq->q->queuedata;
 
-	pr_warn_ratelimited("%s: request (op %u, sector %llu) unanswered for %u s; the backend holds it, still waiting\n",
+	pr_warn_ratelimited("%s: request (op %u, sector %llu) unanswered for %u s; the backend holds it, testing whether it still answers\n",
 			    d->name.name, req_op(rq), (unsigned long long)blk_rq_pos(rq),
 			    rq->timeout / HZ);
+	if (!atomic_xchg(&d->probing, 1))
+		queue_work(blk_wq, &d->probe_work);
 	return BLK_EH_RESET_TIMER;
 }
 
@@ -342,8 +380,8 @@ static struct blk_disk *find_disk(struct pvk_blkfront *dev)
 	return NULL;
 }
 
-/* Whether another disk holds one of name's minors. Under disks_lock. */
-static bool minors_taken(const struct pvk_linux_blk_name *name)
+/* The disk holding one of name's minors, or NULL. Under disks_lock. */
+static struct blk_disk *minors_holder(const struct pvk_linux_blk_name *name)
 {
 	struct blk_disk *d;
 
@@ -351,8 +389,8 @@ static bool minors_taken(const struct pvk_linux_blk_name *name)
 		if (d->minors_held &&
 		    name->first_minor < d->name.first_minor + d->name.minors &&
 		    d->name.first_minor < name->first_minor + name->minors)
-			return true;
-	return false;
+			return d;
+	return NULL;
 }
 
 static void set_limits(struct request_queue *q, const struct pvk_blkfront_info *info)
@@ -460,22 +498,29 @@ static void delete_disk(struct blk_disk *d)
 	/* Waits for the requests in flight (the kit answers or fails each)
 	 * and leaves the queue failing any new one. */
 	del_gendisk(gd);
+	/* No request left to time out: no probe queued after this one. */
+	cancel_work_sync(&d->probe_work);
 	blk_mq_free_tag_set(&d->tags);
 	put_disk(gd);
 	kfree(d->hqs);
-	mutex_lock(&disks_lock);
-	d->hqs = NULL;
-	d->gd = NULL;
-	d->minors_held = false;
-	mutex_unlock(&disks_lock);
+	/* Before gd is cleared: from then on a release may free d->dev and d
+	 * at any moment (release_deleted()). */
 	pvk_blkfront_get_stats(d->dev, &st);
 	pr_info("%s: deleted; it sent %llu requests (%llu pages, %llu indirect), %llu grants (%llu reused), %llu notifications (%llu received), %llu errors, %llu submits refused for back-pressure\n",
 		d->name.name, st.requests, st.segments, st.indirect, st.grants,
 		st.grants_reused, st.notify_sent, st.notify_recv, st.errors, st.eagain);
+	mutex_lock(&disks_lock);
+	d->hqs = NULL;
+	d->minors_held = false;
+	d->gd = NULL;		/* the last access to d */
+	mutex_unlock(&disks_lock);
 }
 
 /* Frees the kit's devices of deleted disks that the kit lets go; final:
- * also those it refuses, loudly (module exit). Under disks_lock.
+ * also those it refuses, loudly (module exit). A release unlinks the
+ * device from the kit's list, which the kit's probe changes from xenwatch:
+ * called in the kit's worker role (pvk_linux_xenbus_enter, taken before
+ * disks_lock, the order xenwatch's hooks take them in), then disks_lock.
  * Returns how many are still held. */
 static unsigned int release_deleted(bool final)
 {
@@ -534,7 +579,7 @@ static void delete_work_fn(struct work_struct *w)
 static void blk_added(struct pvk_blkfront *dev)
 {
 	const struct pvk_blkfront_info *info = pvk_blkfront_info(dev);
-	struct blk_disk *d;
+	struct blk_disk *d, *old;
 	int rc;
 
 	d = kzalloc(sizeof(*d), GFP_KERNEL);
@@ -544,6 +589,7 @@ static void blk_added(struct pvk_blkfront *dev)
 	}
 	d->dev = dev;
 	INIT_WORK(&d->delete_work, delete_work_fn);
+	INIT_WORK(&d->probe_work, probe_work_fn);
 	if (pvk_linux_blk_name(info->vdev, &d->name)) {
 		pr_err("vbd %u: not a disk number Linux names (use xvd names): no disk\n",
 		       info->vdev);
@@ -559,7 +605,22 @@ static void blk_added(struct pvk_blkfront *dev)
 		mutex_unlock(&disks_lock);
 		return;
 	}
-	if (minors_taken(&d->name)) {
+	/* The same vdev detached a moment ago and attached again: its old
+	 * disk's deletion is queued or under way (it is dead: its I/O fails
+	 * at once, nothing there waits for xenwatch). Waited for, so the new
+	 * disk gets the name. The old one cannot be freed meanwhile: that
+	 * takes the worker role, which this hook holds. */
+	old = minors_holder(&d->name);
+	if (old && old->dead) {
+		mutex_unlock(&disks_lock);
+		flush_work(&old->delete_work);
+		mutex_lock(&disks_lock);
+		if (exiting) {
+			mutex_unlock(&disks_lock);
+			return;
+		}
+	}
+	if (minors_holder(&d->name)) {
 		pr_err("%s (vbd %u): its minors %u..%u belong to another disk: no disk\n",
 		       d->name.name, info->vdev, d->name.first_minor,
 		       d->name.first_minor + d->name.minors - 1);

@@ -6,7 +6,9 @@
  */
 #define pr_fmt(fmt) "pvk-blkfront: " fmt
 
+#include <linux/cpumask.h>
 #include <linux/init.h>
+#include <linux/minmax.h>
 #include <linux/module.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -49,10 +51,27 @@ static int apply_options(void)
 	return rc;
 }
 
+/*
+ * Linux makes at most one hardware queue per possible CPU; rings beyond
+ * that would be negotiated and granted but never used. Unless the options
+ * name a count, ask for the kit's default (4) or the CPUs, the fewer.
+ */
+static int cap_queues(void)
+{
+	char n[12];
+
+	if (options && strstr(options, "queues="))
+		return 0;
+	snprintf(n, sizeof(n), "%u", min(4U, nr_cpu_ids));
+	return pvk_blkfront_option("queues", n);
+}
+
 static int __init pvk_blkfront_module_init(void)
 {
-	int rc = apply_options();
+	int rc = cap_queues();
 
+	if (!rc)
+		rc = apply_options();
 	if (rc)
 		return rc;
 	rc = pvk_linux_blk_init();
