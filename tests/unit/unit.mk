@@ -4,7 +4,9 @@
 # ordinary hosted C with AddressSanitizer and UBSan, against the fixed test
 # configuration tests/unit/config.h (not .config). Everything lands in
 # build/tests/unit/; the runner prints one line per test and ends with
-# "unit: N passed, N failed".
+# "unit: N passed, N failed". Each test runs in a child of its own, killed
+# after UNIT_TEST_TIMEOUT seconds (default 10): a crash or a hang fails that
+# test by name and never hangs `make check` (runner.c).
 
 UNIT_OUT := $(O)/tests/unit
 UNIT_BIN := $(UNIT_OUT)/unit-tests
