@@ -219,9 +219,9 @@ static void release_until(unsigned int cpu, uint64_t due_by)
 }
 
 /* cpu is going down: its kit timer is gone (pvk_time_cpu_dead()), so
- * nobody would end its hold-offs. Each one ends now (the port, moved to
- * CPU 0 by then, is unmasked if it still has a handler: a flood that goes
- * on is held again there), and the CPU starts again with no release
+ * nobody would end its hold-offs. Each one ends now (a port moved to
+ * CPU 0 by then is unmasked if it still has a handler: a flood that goes
+ * on is held again there; a port pinned to cpu stays masked), and the CPU starts again with no release
  * armed: a stale release_at would keep a later flood there from arming
  * the timer. */
 void pvk_evtchn_release_cpu(unsigned int cpu)
@@ -240,7 +240,11 @@ void pvk_evtchn_release_cpu(unsigned int cpu)
 			if (!until || s->held_by != cpu || !take_hold(s, until))
 				continue;
 			c->stats.released++;
-			if (PVK_READ_ONCE(s->handler))
+			/* Its IPI port and per-vCPU VIRQs stay with it,
+			 * masked until it is back (events/cpu.c): their
+			 * owner unmasks them then. */
+			if (PVK_READ_ONCE(s->handler) &&
+			    !(PVK_READ_ONCE(s->flags) & PVK_EVTCHN_SLOT_PINNED))
 				pvk_evtchn_unmask((pvk_evtchn_port_t)(pg * PVK_EVTCHN_SLOTS_PER_PAGE + i));
 		}
 	}
