@@ -180,6 +180,16 @@ int pvk_evtchn_wait_dispatch_end(pvk_evtchn_port_t port)
 	return 0;
 }
 
+bool pvk_evtchn_dispatched(pvk_evtchn_port_t port)
+{
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	for (unsigned int cpu = 0; cpu < PVK_MAX_CPUS; cpu++)
+		if (__atomic_load_n(&pvk_evtchn_cpus[cpu].dispatching,
+				    __ATOMIC_ACQUIRE) == port)
+			return true;
+	return false;
+}
+
 /* Unmasks every port this CPU holds whose hold-off ended by due_by, then
  * arms its kit timer for the earliest hold-off left. */
 static void release_until(unsigned int cpu, uint64_t due_by)

@@ -212,8 +212,13 @@ static int set_handler_on(pvk_evtchn_port_t port, pvk_evtchn_handler_t handler,
 		return 0;	/* never had a handler: nothing to forget */
 	}
 	/* Whether someone else (the host, a flood hold) wants it masked:
-	 * a refused change must not undo that. */
-	was_masked = pvk_evtchn_abi->test_and_mask(port);
+	 * a refused change must not undo that. A mask that is a running
+	 * dispatch's does not count: that dispatch unmasks only if it still
+	 * finds its handler, which it may not when it ends before the old
+	 * handler is put back (handle_port() stores `dispatching` before
+	 * it masks, so its mask seen here comes with the port named). */
+	was_masked = pvk_evtchn_abi->test_and_mask(port) &&
+		     !pvk_evtchn_dispatched(port);
 	for (unsigned int tries = 0;; tries++) {
 		pvk_evtchn_mask(port);
 		pvk_port_lock(&pvk_evtchn_bind_lock);
