@@ -10,9 +10,24 @@
  * the FIFO ABI has a control block and queues per vCPU.
  *
  * Moving a port follows Linux's rebind: mask it (remembering whether it
- * was masked), EVTCHNOP_bind_vcpu, update the record, wait until a
- * handler still running on the old CPU has finished, and unmask it if it
- * was unmasked. That unmask is what re-raises an event that was pending
+ * was masked), EVTCHNOP_bind_vcpu, update the record, wait until the old
+ * CPU can no longer start its handler (below), wait until a handler still
+ * running anywhere has finished, and unmask it if it was unmasked.
+ *
+ * Waiting for `dispatching` alone is not enough: the old CPU's scan may
+ * have read the port as pending, unmasked and its own just before the
+ * move, and be about to dispatch it without having named it yet. The
+ * mover has that CPU run an empty function (pvk_smp_call(), an IPI that
+ * is itself an event there): scans and handlers run with upcalls masked,
+ * and the IPI became pending after the move's mask and record change,
+ * so by the time it is handled there the scan that saw the old state has
+ * dispatched the port (handlers run one at a time) or will see the new
+ * state (2-level: the scan reads a word's pending bits before its mask
+ * and owner bits, so a word read with the IPI pending is read with the
+ * port masked; FIFO: the IPI is linked after the move, consumed after
+ * the port's older entry). A caller on the old CPU itself runs it
+ * directly: no scan of its own is in progress; an old CPU that is
+ * offline runs no scan either. That unmask is what re-raises an event that was pending
  * during the move on the new CPU: 2-level, the old CPU's selector bit no
  * longer names it for anyone, so a port pending there is raised by
  * EVTCHNOP_unmask on the new one; FIFO, an event still linked on the old
@@ -37,10 +52,37 @@ unsigned int pvk_evtchn_port_cpu(pvk_evtchn_port_t port)
 	return PVK_READ_ONCE(s->cpu);
 }
 
+static void upcall_boundary(void *arg)
+{
+	(void)arg;	/* running at all is the point (see the top) */
+}
+
+/* Same bound as the wait for a running handler (dispatch.c). */
+#define BOUNDARY_WAIT_NS	(1000ULL * 1000 * 1000)
+
+/* Returns once CPU from has taken its upcalls since the move (see the
+ * top); -ETIMEDOUT (logged) when it did not answer in 1 s. */
+static int wait_upcall_boundary(pvk_evtchn_port_t port, unsigned int from)
+{
+	struct pvk_cpumask old = pvk_cpumask_of(from);
+	int rc;
+
+	/* Offline (pvk_evtchn_cpu_dead() runs on it, irqs off): no scan.
+	 * One going offline meanwhile is left out by the call itself. */
+	if (!pvk_smp_cpu_online(from))
+		return 0;
+	rc = pvk_smp_call(&old, upcall_boundary, NULL, BOUNDARY_WAIT_NS);
+	if (rc)
+		pvk_err("evtchn: port %u moved, but its old vCPU %u did not take its upcalls for 1 s (%d): it may still dispatch the port once",
+			port, from, rc);
+	return rc;
+}
+
 int pvk_evtchn_bind_vcpu(pvk_evtchn_port_t port, unsigned int cpu)
 {
 	struct pvk_evtchn_bind_vcpu op = { .port = port, .vcpu = cpu };
 	struct pvk_evtchn_slot *s = pvk_evtchn_slot(port);
+	unsigned int from = 0;
 	bool was_masked;
 	long rc;
 
@@ -66,17 +108,21 @@ int pvk_evtchn_bind_vcpu(pvk_evtchn_port_t port, unsigned int cpu)
 	was_masked = pvk_evtchn_abi->test_and_mask(port);
 	rc = pvk_hyp_event_channel_op(PVK_EVTCHNOP_bind_vcpu, &op);
 	if (!rc) {
-		pvk_evtchn_abi->moved(port, s->cpu, cpu);
+		from = s->cpu;
+		pvk_evtchn_abi->moved(port, from, cpu);
 		PVK_WRITE_ONCE(s->cpu, (uint8_t)cpu);
 	}
 	pvk_port_unlock(&pvk_evtchn_bind_lock);
-	if (rc)
+	if (rc) {
 		pvk_err("evtchn: EVTCHNOP_bind_vcpu(port %u, vCPU %u) refused: %ld",
 			port, cpu, rc);
-	else
-		/* Moved; -ETIMEDOUT (logged) when its handler still runs on
-		 * the old CPU. */
-		rc = pvk_evtchn_wait_dispatch_end(port);
+	} else {
+		/* Moved; -ETIMEDOUT (logged) when the old CPU did not take
+		 * its upcalls, or a handler still runs, after 1 s. */
+		rc = wait_upcall_boundary(port, from);
+		if (!rc)
+			rc = pvk_evtchn_wait_dispatch_end(port);
+	}
 	if (!was_masked)
 		pvk_evtchn_unmask(port);
 	return (int)rc;

@@ -139,9 +139,14 @@ static void scan_2l(unsigned int cpu)
 			pvk_xen_ulong_t pend;
 
 			sel &= sel - 1;
-			pend = PVK_READ_ONCE(si->evtchn_pending[w]) &
-			       ~PVK_READ_ONCE(si->evtchn_mask[w]) &
-			       PVK_READ_ONCE(mine[w]);
+			/* Pending first, then mask and owner: a word read with
+			 * an event pending that came after a port's move
+			 * (pvk_evtchn_bind_vcpu()'s IPI to the old CPU) is
+			 * read with that port masked, so the IPI is never
+			 * handled before a port the move took away. */
+			pend = __atomic_load_n(&si->evtchn_pending[w], __ATOMIC_ACQUIRE);
+			pend &= ~PVK_READ_ONCE(si->evtchn_mask[w]);
+			pend &= PVK_READ_ONCE(mine[w]);
 			while (pend) {
 				unsigned int b = (unsigned int)__builtin_ctzll(pend);
 

@@ -114,9 +114,12 @@ int pvk_evtchn_set_handler(pvk_evtchn_port_t port,
  * pvk_evtchn_bind_vcpu() moves an interdomain, unbound or global-VIRQ
  * port (EVTCHNOP_bind_vcpu; Xen refuses IPIs and per-vCPU VIRQs:
  * -PVK_XEN_EINVAL). A handler running on the old vCPU finishes there; from
- * the call's return on, events arrive on the new one. cpu must be online
- * (else -PVK_XEN_EINVAL). -PVK_XEN_ETIMEDOUT: moved, but a handler still
- * ran on the old vCPU after 1 s (logged).
+ * the call's return on, events arrive on the new one, and the old vCPU
+ * does not start the handler again (the call waits until it took its
+ * upcalls once: pvk_smp_call()). Thread context or irqs off, not from an
+ * event handler (as pvk_smp_call()). cpu must be online (else
+ * -PVK_XEN_EINVAL). -PVK_XEN_ETIMEDOUT: moved, but the old vCPU did not
+ * take its upcalls, or a handler still ran, after 1 s (logged).
  */
 int pvk_evtchn_bind_vcpu(pvk_evtchn_port_t port, unsigned int cpu);
 /* The vCPU port is delivered to; PVK_MAX_CPUS for a port not bound. */

@@ -227,6 +227,71 @@ UNIT_TEST(smp_ipi_kinds_coalesce_and_skip_offline)
 	teardown();
 }
 
+/* A host kind whose handler sends itself again: a steady stream. */
+static unsigned int stream_runs, stream_left;
+
+static void stream_handler(unsigned int kind, void *arg)
+{
+	(void)arg;
+	stream_runs++;
+	if (stream_left && stream_left--)
+		pvk_smp_send_ipi(pvk_port_cpu_id(), kind);
+}
+
+static int failing_send_ipi(const struct pvk_cpumask *cpus)
+{
+	fake_send_ipi(cpus);
+	return -PVK_XEN_EIO;
+}
+
+/* One IPI runs a kind a bounded number of times under a steady stream,
+ * even when it cannot re-raise itself for what is left (review N2: the
+ * failed re-raise used to loop for good). */
+UNIT_TEST(smp_ipi_stream_bounded_when_reraise_fails)
+{
+	setup(0x3);
+	pvk_pvops.smp.send_ipi = failing_send_ipi;
+	CHECK_EQ(pvk_smp_set_ipi_handler(3, stream_handler, NULL), 0);
+	stream_runs = 0;
+	stream_left = 100;
+	unit_fake_cpu = 1;
+	CHECK_EQ(pvk_smp_send_ipi(1, 3), -PVK_XEN_EIO);	/* the bit is set */
+	unit_log_clear();
+	pvk_smp_ipi_received();
+	/* IPI_PASSES (4) passes, and the last one run once more. */
+	CHECK_EQ(stream_runs, 5);
+	CHECK(stream_left > 90);
+	pvk_smp_set_ipi_handler(3, NULL, NULL);
+	stream_left = 0;
+	pvk_smp_ipi_forget(1);
+	teardown();
+}
+
+/* A restart drops the host's kinds sent to the CPU's last life, and keeps
+ * the kit's (review N3: a caller's request in the inbox must still be
+ * looked at). */
+UNIT_TEST(smp_ipi_forget_keeps_the_kit_kind)
+{
+	struct pvk_smp_stats before, after;
+
+	setup(0x5);	/* CPUs 0 and 2 */
+	handler_runs = 0;
+	CHECK_EQ(pvk_smp_set_ipi_handler(4, host_handler, NULL), 0);
+	CHECK_EQ(pvk_smp_send_ipi(2, 4), 0);
+	CHECK_EQ(pvk_smp_send_ipi(2, PVK_IPI_KIT), 0);
+	pvk_smp_online = 0x1;		/* CPU 2 went down and ... */
+	pvk_smp_ipi_forget(2);		/* ... is started again */
+	pvk_smp_online = 0x5;
+	CHECK_EQ(pvk_smp_get_stats(2, &before), 0);
+	unit_fake_cpu = 2;
+	pvk_smp_ipi_received();
+	CHECK_EQ(pvk_smp_get_stats(2, &after), 0);
+	CHECK_EQ(handler_runs, 0);	/* the host's kind was dropped */
+	CHECK_EQ(after.ipi_kinds_run - before.ipi_kinds_run, 1);	/* the kit's ran */
+	pvk_smp_set_ipi_handler(4, NULL, NULL);
+	teardown();
+}
+
 /* ---- pvk_smp_call() with played CPUs ----------------------------------- */
 
 struct played_cpu {
