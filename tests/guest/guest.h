@@ -292,6 +292,10 @@ int guest_smp_cpu_down(unsigned int cpu);
 int guest_smp_cpu_up_late(unsigned int cpu);
 void guest_smp_late_release(void);
 unsigned int guest_smp_late_arrivals(void);
+/* Overwrites the stack of cpu, which must be offline and seen down (the
+ * kit says the host may free it then): a CPU that still used it would
+ * return through garbage. */
+int guest_smp_stack_poison(unsigned int cpu);
 /* The per-CPU area: this CPU's as %gs says (Xen) / of cpu. */
 const void *guest_smp_area(void);
 const void *guest_smp_area_of(unsigned int cpu);

@@ -474,6 +474,19 @@ static int cpu_up(unsigned int cpu, void *arg)
 	return cpu_up_at(cpu, cpu_entry);
 }
 
+int guest_smp_stack_poison(unsigned int cpu)
+{
+	struct guest_cpu *c;
+
+	if (cpu == 0 || cpu >= PVK_MAX_CPUS || !cpus[cpu].stack_top || pvk_smp_cpu_online(cpu))
+		return -PVK_XEN_EINVAL;
+	c = &cpus[cpu];
+	/* Non-canonical as an address: a return through it faults. */
+	__builtin_memset((void *)(c->stack_top - STACK_PAGES * PVK_PAGE_SIZE), 0xa5,
+			 STACK_PAGES * PVK_PAGE_SIZE);
+	return 0;
+}
+
 int guest_smp_cpu_up_late(unsigned int cpu)
 {
 	__atomic_store_n(&late_go, false, __ATOMIC_RELEASE);

@@ -10,6 +10,11 @@
  *                       wake stack, VCPUOP_down): pvk_smp_cpu_wait_down()
  *                       sees it down, it never shows online, and a
  *                       normal start then brings it back to run work.
+ *                       Each time the CPU is seen down (after its stop,
+ *                       after the late arrival) its stack is overwritten
+ *                       first, as smp.h allows: a CPU that went on using
+ *                       it (Xen: VCPUOP_down returning on the dying
+ *                       stack) would return through garbage and fault.
  *                       With one CPU: a start of a CPU that is not
  *                       possible is refused.
  */
@@ -64,6 +69,8 @@ PVK_GUEST_TEST(smp_cpu_start_late)
 		return;
 	}
 	PVK_CHECK_RC(guest_smp_cpu_down(cpu), 0);
+	/* Seen down: the stack it died on is ours again (smp.h). */
+	PVK_CHECK_RC(guest_smp_stack_poison(cpu), 0);
 	PVK_CHECK_RC(pvk_smp_get_stats(cpu, &before), 0);
 	arrived = guest_smp_late_arrivals();
 	t0 = pvk_clock_ns();
@@ -87,6 +94,8 @@ PVK_GUEST_TEST(smp_cpu_start_late)
 	PVK_CHECK(!online_after);
 	PVK_CHECK_RC(pvk_smp_get_stats(cpu, &after), 0);
 	PVK_CHECK_EQ(after.starts, before.starts);
+	/* Seen down: the timed-out start's boot stack is ours again. */
+	PVK_CHECK_RC(guest_smp_stack_poison(cpu), 0);
 	/* A normal start wakes it with the new boot. */
 	PVK_CHECK_RC(guest_smp_cpu_up(cpu), 0);
 	PVK_CHECK(pvk_smp_cpu_online(cpu));
