@@ -250,29 +250,30 @@ int pvk_smp_cpu_start(unsigned int cpu, const struct pvk_cpu_boot *boot)
 	 * relax gives the physical CPU to the vCPU we wait for. */
 	deadline = pvk_clock_ns() + PVK_SMP_START_TIMEOUT_NS;
 	while (!pvk_smp_cpu_online(cpu)) {
-		if ((int64_t)(pvk_clock_ns() - deadline) > 0 && !claimed) {
-			stage = STAGE_ISSUED;
-			if (__atomic_compare_exchange_n(&cpus[cpu].stage, &stage, STAGE_TIMEDOUT,
-							false, __ATOMIC_ACQ_REL,
-							__ATOMIC_ACQUIRE)) {
-				pvk_err("smp: CPU %u did not come up within %llu ms: %s; if it still arrives, it stops",
-					cpu,
-					(unsigned long long)(PVK_SMP_START_TIMEOUT_NS / 1000000),
-					stage_names[STAGE_ISSUED]);
-				return -PVK_XEN_ETIMEDOUT;
-			}
-			/* It won: in pvk_smp_cpu_up_here(), committed to
-			 * going online (its own set-up, then the bit). */
-			claimed = true;
-			deadline = pvk_clock_ns() + PVK_SMP_START_TIMEOUT_NS;
-		} else if ((int64_t)(pvk_clock_ns() - deadline) > 0) {
+		/* One clock read per look: the deadline is passed or not. */
+		if ((int64_t)(pvk_clock_ns() - deadline) <= 0) {
+			pvk_smp_relax();
+			continue;
+		}
+		if (claimed) {
 			/* Still not online, but it cannot turn back: the
 			 * start did happen, only late. */
 			pvk_warn("smp: CPU %u claimed its start but is not online %llu ms later",
 				 cpu, (unsigned long long)(PVK_SMP_START_TIMEOUT_NS / 1000000));
 			return 0;
 		}
-		pvk_smp_relax();
+		stage = STAGE_ISSUED;
+		if (__atomic_compare_exchange_n(&cpus[cpu].stage, &stage, STAGE_TIMEDOUT, false,
+						__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+			pvk_err("smp: CPU %u did not come up within %llu ms: %s; if it still arrives, it stops",
+				cpu, (unsigned long long)(PVK_SMP_START_TIMEOUT_NS / 1000000),
+				stage_names[STAGE_ISSUED]);
+			return -PVK_XEN_ETIMEDOUT;
+		}
+		/* It won: in pvk_smp_cpu_up_here(), committed to going online
+		 * (its own set-up, then the bit). */
+		claimed = true;
+		deadline = pvk_clock_ns() + PVK_SMP_START_TIMEOUT_NS;
 	}
 	return 0;
 }
