@@ -486,14 +486,17 @@ UNIT_TEST(smp_second_start_of_a_cpu_is_refused)
 /* A start that timed out, and its CPU arriving afterwards: the CPU stops
  * itself in pvk_smp_cpu_up_here() instead of going online (it lost the
  * stage to the starter's give-up), is then seen down, and the next start
- * brings it up. The clock runs fast: the 5 s timeout passes at once. */
+ * brings it up. The clock runs fast: the 5 s timeout passes at once; its
+ * step divides the timeout an odd number of times, so one read lands
+ * exactly on the deadline (a wait that read the clock twice per look
+ * passed it between the reads and skipped the give-up). */
 static uint64_t fast_ns;
 static unsigned int stop_selfs;
 static bool late_returned;
 
 static uint64_t fast_clock_ns(void)
 {
-	return __atomic_add_fetch(&fast_ns, 100 * MS, __ATOMIC_SEQ_CST);
+	return __atomic_add_fetch(&fast_ns, 200 * MS, __ATOMIC_SEQ_CST);
 }
 
 static __pvk_noreturn void fake_stop_self(void)
