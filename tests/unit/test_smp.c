@@ -548,6 +548,86 @@ UNIT_TEST(smp_second_start_of_a_cpu_is_refused)
 	teardown();
 }
 
+/* A start that timed out, and its CPU arriving afterwards: the CPU stops
+ * itself in pvk_smp_cpu_up_here() instead of going online (it lost the
+ * stage to the starter's give-up), is then seen down, and the next start
+ * brings it up. The clock runs fast: the 5 s timeout passes at once; its
+ * step divides the timeout an odd number of times, so one read lands
+ * exactly on the deadline (a wait that read the clock twice per look
+ * passed it between the reads and skipped the give-up). */
+static uint64_t fast_ns;
+static unsigned int stop_selfs;
+static bool late_returned;
+
+static uint64_t fast_clock_ns(void)
+{
+	return __atomic_add_fetch(&fast_ns, 200 * MS, __ATOMIC_SEQ_CST);
+}
+
+static __pvk_noreturn void fake_stop_self(void)
+{
+	__atomic_fetch_add(&stop_selfs, 1, __ATOMIC_SEQ_CST);
+	pthread_exit(NULL);
+}
+
+static int never_arrives(unsigned int cpu, const struct pvk_cpu_boot *boot)
+{
+	(void)cpu;
+	(void)boot;
+	__atomic_fetch_add(&start_calls, 1, __ATOMIC_SEQ_CST);
+	return 0;
+}
+
+static void *arrives_late(void *arg)
+{
+	unit_fake_cpu = (unsigned int)(unsigned long)arg;
+	pvk_smp_cpu_up_here();
+	__atomic_store_n(&late_returned, true, __ATOMIC_SEQ_CST);
+	return NULL;
+}
+
+UNIT_TEST(smp_late_cpu_after_timeout_stops_itself)
+{
+	pthread_t t;
+
+	setup(0x3);
+	pvk_pvops.smp.cpu_start = never_arrives;
+	pvk_pvops.smp.stop_self = fake_stop_self;
+	pvk_pvops.time.clock_ns = fast_clock_ns;
+	start_calls = 0;
+	stop_selfs = 0;
+	late_returned = false;
+	CHECK_EQ(pvk_smp_cpu_start(5, &fake_boot), -PVK_XEN_ETIMEDOUT);
+	CHECK(unit_log_has("CPU 5 did not come up"));
+	CHECK(!pvk_smp_cpu_online(5));
+	CHECK(pvk_smp_translating & (1ULL << 5));	/* it may run: still flushed */
+	/* It may still arrive: not started again meanwhile (the wait for it
+	 * to be down times out first). */
+	CHECK_EQ(pvk_smp_cpu_start(5, &fake_boot), -PVK_XEN_EBUSY);
+	CHECK_EQ(start_calls, 1);
+	/* It arrives now: stopped, never online. */
+	CHECK_EQ(pthread_create(&t, NULL, arrives_late, (void *)5UL), 0);
+	pthread_join(t, NULL);
+	CHECK_EQ(stop_selfs, 1);
+	CHECK(!late_returned);
+	CHECK(!pvk_smp_cpu_online(5));
+	CHECK(unit_log_has("CPU 5 arrived after its start timed out"));
+	CHECK_EQ(local_flushes, 0);
+	CHECK_EQ(pvk_smp_cpu_wait_down(5, 1000 * MS), 0);
+	CHECK(!(pvk_smp_translating & (1ULL << 5)));
+	/* The next start wakes it as after any stop. */
+	pvk_pvops.smp.cpu_start = fake_cpu_start;
+	pvk_pvops.time.clock_ns = real_clock_ns;
+	start_calls = 0;
+	release_up = true;
+	CHECK_EQ(pvk_smp_cpu_start(5, &fake_boot), 0);
+	if (start_calls)
+		pthread_join(up_thread, NULL);
+	CHECK_EQ(start_calls, 1);
+	CHECK(pvk_smp_cpu_online(5));
+	teardown();
+}
+
 /* ---- TLB flush and gather ---------------------------------------------- */
 
 static unsigned int freed, flushes_when_freed;
