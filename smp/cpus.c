@@ -328,6 +328,10 @@ void pvk_smp_cpu_up_here(void)
 	 * since it loaded its page tables goes now, before the host runs on
 	 * it. Every later shootdown sees the bit. */
 	pvk_flush_tlb_local();
+	/* A caller whose IPI found us offline, but who saw us online again
+	 * before it could withdraw, waits for an answer no IPI will bring:
+	 * serve what the inbox already holds. */
+	pvk_smp_call_serve();
 }
 
 void pvk_smp_cpu_die_here(void)
