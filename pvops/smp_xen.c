@@ -17,6 +17,7 @@
  */
 #include <pvkit/events.h>
 #include <pvkit/hypercall.h>
+#include <pvkit/hypercall_stats.h>
 #include <pvkit/log.h>
 #include <pvkit/mmu.h>
 #include <pvkit/port.h>
@@ -303,13 +304,30 @@ static int xen_cpu_start(unsigned int cpu, const struct pvk_cpu_boot *boot)
  * while we were down the shootdowns left us out, so our TLB and
  * paging-structure caches may name page tables and frames freed
  * meanwhile. They are flushed before anything else walks the page
- * tables; only the kit's own stack and code were touched until then.
+ * tables.
+ *
+ * The rule from the wake-up until xen_cpu_wake() has loaded the new
+ * boot's GS base: nothing of the host's is touched. %gs still holds the
+ * base this vCPU went down with, which for a CPU that arrived after its
+ * start timed out is that start's gs_base: smp.h lets the host free it
+ * once the CPU is seen down. So no pvk_port_cpu_id(), no irq save (it
+ * finds the vcpu_info by CPU id), no MMU queue (per CPU, by id), no log
+ * (the host's): both calls are the raw hypercalls, not the wrappers,
+ * whose CONFIG_PVK_TRACE line goes through the host's log, and the
+ * kit's own counters are bumped by hand. Only the kit's wake stack,
+ * code and globals (restart[], the counters) are used. The failure
+ * branches panic through the host: the vCPU is lost then anyway.
  */
-static __pvk_noreturn __attribute__((used)) void xen_cpu_park(unsigned long cpu)
+static __pvk_noreturn void xen_cpu_park(unsigned long cpu)
 {
-	if (pvk_hyp_vcpu_op(PVK_VCPUOP_down, (unsigned int)cpu, NULL))
+	struct pvk_mmuext_op flush = { .cmd = PVK_MMUEXT_TLB_FLUSH_LOCAL };
+
+	pvk_hypercall_account(PVK_HYPERVISOR_vcpu_op);
+	if (pvk_hypercall3(PVK_HYPERVISOR_vcpu_op, PVK_VCPUOP_down, cpu, 0))
 		pvk_port_panic("smp xen: VCPUOP_down on itself failed");
-	if (pvk_mmu_flush_tlb_local())
+	pvk_hypercall_account(PVK_HYPERVISOR_mmuext_op);
+	if (pvk_hypercall4(PVK_HYPERVISOR_mmuext_op, (unsigned long)&flush, 1, 0,
+			   PVK_DOMID_SELF))
 		pvk_port_panic("smp xen: restarted vCPU cannot flush its TLB");
 	xen_cpu_wake(cpu);
 }
@@ -321,9 +339,12 @@ static __pvk_noreturn void xen_stop_self(void)
 {
 	unsigned int cpu = pvk_port_cpu_id();
 
+	/* Its address as an operand, not its name in the asm: a static
+	 * function may be renamed (LTO's .lto_priv) or dropped. */
 	__asm__ __volatile__("movq %0, %%rsp\n\t"
-			     "call xen_cpu_park"
-			     : : "r"(wake_stack_top(cpu)), "D"((unsigned long)cpu) : "memory");
+			     "call *%1"
+			     : : "r"(wake_stack_top(cpu)), "r"(xen_cpu_park),
+			       "D"((unsigned long)cpu) : "memory");
 	__builtin_unreachable();
 }
 

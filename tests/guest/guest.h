@@ -296,6 +296,10 @@ unsigned int guest_smp_late_arrivals(void);
  * kit says the host may free it then): a CPU that still used it would
  * return through garbage. */
 int guest_smp_stack_poison(unsigned int cpu);
+/* Overwrites the per-CPU area (GS base) the late start gave cpu, which
+ * must be seen down: a CPU that read it later finds a CPU number far past
+ * any CPU. */
+int guest_smp_late_area_poison(unsigned int cpu);
 /* The per-CPU area: this CPU's as %gs says (Xen) / of cpu. */
 const void *guest_smp_area(void);
 const void *guest_smp_area_of(unsigned int cpu);

@@ -431,7 +431,12 @@ void guest_smp_reserve_stacks(void)
  * A late start, for the test of a start that timed out: the entry holds
  * back before its first kit call until the test lets it go (bounded), as
  * a vCPU Xen runs too late, so that the kit's start times out first.
+ * On Xen it runs with a per-CPU area of its own (late_area[cpu], a copy
+ * of the CPU's: same number), which the test overwrites once the CPU is
+ * seen down, as smp.h allows: a restarted vCPU that read it before
+ * loading the next start's GS base would find garbage there.
  */
+static struct guest_cpu late_area[PVK_MAX_CPUS];
 #define LATE_MAX_NS	(30ULL * 1000 * 1000 * 1000)
 static bool late_go;
 static unsigned int late_arrivals;
@@ -451,7 +456,8 @@ static __pvk_noreturn void cpu_entry_late(unsigned long arg)
 	cpu_entry(arg);
 }
 
-static int cpu_up_at(unsigned int cpu, void (*entry)(unsigned long arg))
+static int cpu_up_at(unsigned int cpu, void (*entry)(unsigned long arg),
+		     struct guest_cpu *area)
 {
 	struct guest_cpu *c = &cpus[cpu];
 	struct pvk_cpu_boot boot = { .entry = entry, .arg = cpu };
@@ -463,7 +469,7 @@ static int cpu_up_at(unsigned int cpu, void (*entry)(unsigned long arg))
 	if (rc)
 		return rc;
 	boot.stack_top = c->stack_top;
-	boot.gs_base = guest_native_boot ? 0 : (unsigned long)c;
+	boot.gs_base = guest_native_boot ? 0 : (unsigned long)area;
 	PVK_WRITE_ONCE(c->die, false);
 	return pvk_smp_cpu_start(cpu, &boot);
 }
@@ -471,7 +477,7 @@ static int cpu_up_at(unsigned int cpu, void (*entry)(unsigned long arg))
 static int cpu_up(unsigned int cpu, void *arg)
 {
 	(void)arg;
-	return cpu_up_at(cpu, cpu_entry);
+	return cpu_up_at(cpu, cpu_entry, &cpus[cpu]);
 }
 
 int guest_smp_stack_poison(unsigned int cpu)
@@ -487,10 +493,24 @@ int guest_smp_stack_poison(unsigned int cpu)
 	return 0;
 }
 
+int guest_smp_late_area_poison(unsigned int cpu)
+{
+	if (cpu == 0 || cpu >= PVK_MAX_CPUS || pvk_smp_cpu_online(cpu))
+		return -PVK_XEN_EINVAL;
+	/* Its number becomes 0xa5a5a5a5: far past any CPU. */
+	__builtin_memset(&late_area[cpu], 0xa5, sizeof(late_area[cpu]));
+	return 0;
+}
+
 int guest_smp_cpu_up_late(unsigned int cpu)
 {
+	if (cpu == 0 || cpu >= PVK_MAX_CPUS)
+		return -PVK_XEN_EINVAL;
 	__atomic_store_n(&late_go, false, __ATOMIC_RELEASE);
-	return cpu_up_at(cpu, cpu_entry_late);
+	__builtin_memset(&late_area[cpu], 0, sizeof(late_area[cpu]));
+	late_area[cpu].cpu = cpu;
+	late_area[cpu].self = &late_area[cpu];
+	return cpu_up_at(cpu, cpu_entry_late, &late_area[cpu]);
 }
 
 void guest_smp_late_release(void)

@@ -15,6 +15,10 @@
  *                       first, as smp.h allows: a CPU that went on using
  *                       it (Xen: VCPUOP_down returning on the dying
  *                       stack) would return through garbage and fault.
+ *                       On Xen the late start also has a per-CPU area (GS
+ *                       base) of its own, overwritten once the CPU is seen
+ *                       down: the restarted vCPU must not read it (its CPU
+ *                       number) before loading the new start's GS base.
  *                       With one CPU: a start of a CPU that is not
  *                       possible is refused.
  */
@@ -94,8 +98,10 @@ PVK_GUEST_TEST(smp_cpu_start_late)
 	PVK_CHECK(!online_after);
 	PVK_CHECK_RC(pvk_smp_get_stats(cpu, &after), 0);
 	PVK_CHECK_EQ(after.starts, before.starts);
-	/* Seen down: the timed-out start's boot stack is ours again. */
+	/* Seen down: the timed-out start's boot stack and per-CPU area are
+	 * ours again. */
 	PVK_CHECK_RC(guest_smp_stack_poison(cpu), 0);
+	PVK_CHECK_RC(guest_smp_late_area_poison(cpu), 0);
 	/* A normal start wakes it with the new boot. */
 	PVK_CHECK_RC(guest_smp_cpu_up(cpu), 0);
 	PVK_CHECK(pvk_smp_cpu_online(cpu));
