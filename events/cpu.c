@@ -19,15 +19,28 @@
  * move, and be about to dispatch it without having named it yet. The
  * mover has that CPU run an empty function (pvk_smp_call(), an IPI that
  * is itself an event there): scans and handlers run with upcalls masked,
- * and the IPI became pending after the move's mask and record change,
- * so by the time it is handled there the scan that saw the old state has
- * dispatched the port (handlers run one at a time) or will see the new
- * state (2-level: the scan reads a word's pending bits before its mask
- * and owner bits, so a word read with the IPI pending is read with the
- * port masked; FIFO: the IPI is linked after the move, consumed after
- * the port's older entry). A caller on the old CPU itself runs it
- * directly: no scan of its own is in progress; an old CPU that is
- * offline runs no scan either. That unmask is what re-raises an event that was pending
+ * one handler at a time, so by the time the call is served there, a
+ * dispatch of the port that scan had already begun is over (or still
+ * running: the wait for `dispatching` that follows covers it), and every
+ * later dispatch decision there sees the new state. 2-level: the scan
+ * checks each port's owner and mask bits again right before dispatching
+ * it, after any earlier handler of the same snapshot ran, so a port moved
+ * by a call served from that snapshot (even through an IPI event that was
+ * already pending before the move, which the mover's send does not make
+ * any newer) is seen gone. FIFO: the owner is read for each event
+ * consumed. A caller on the old CPU itself runs the call directly: no
+ * scan of its own is in progress (the move is refused from a handler:
+ * -EINVAL); an old CPU that is offline runs no scan either.
+ *
+ * The target must be online, checked under the bind lock; a CPU going
+ * down clears its online bit first and then, in pvk_evtchn_cpu_dead(),
+ * reads each port's vCPU under that same lock, so a move to it either
+ * sees it offline (refused) or is seen by that scan (moved back to 0).
+ *
+ * A timeout leaves the port masked: its handler may still run on the old
+ * vCPU, and an unmask would let the new one run it at the same time.
+ *
+ * The final unmask is what re-raises an event that was pending
  * during the move on the new CPU: 2-level, the old CPU's selector bit no
  * longer names it for anyone, so a port pending there is raised by
  * EVTCHNOP_unmask on the new one; FIFO, an event still linked on the old
@@ -83,14 +96,31 @@ int pvk_evtchn_bind_vcpu(pvk_evtchn_port_t port, unsigned int cpu)
 	struct pvk_evtchn_bind_vcpu op = { .port = port, .vcpu = cpu };
 	struct pvk_evtchn_slot *s = pvk_evtchn_slot(port);
 	unsigned int from = 0;
-	bool was_masked;
+	bool was_masked, in_handler;
+	unsigned long flags;
 	long rc;
 
 	if (!pvk_evtchn_si)
 		return -PVK_XEN_ENODEV;
 	if (port >= pvk_evtchn_abi->nr_ports || cpu >= PVK_MAX_CPUS || !s)
 		return -PVK_XEN_EINVAL;
+	/* Not from a handler (see the top): the boundary call would find
+	 * this CPU's scan in progress. Irqs off for the look, so that the
+	 * CPU read is the one whose state is read. */
+	flags = pvk_irq_save();
+	in_handler = PVK_READ_ONCE(pvk_evtchn_cpus[pvk_port_cpu_id()].dispatching) != PVK_EVTCHN_NONE;
+	pvk_restore_fl(flags);
+	if (in_handler) {
+		pvk_err("evtchn: port %u: pvk_evtchn_bind_vcpu() from an event handler", port);
+		return -PVK_XEN_EINVAL;
+	}
 	pvk_port_lock(&pvk_evtchn_bind_lock);
+	/* Under the lock that pvk_evtchn_cpu_dead() reads each port's vCPU
+	 * with (see the top). */
+	if (!pvk_smp_cpu_online(cpu)) {
+		pvk_port_unlock(&pvk_evtchn_bind_lock);
+		return -PVK_XEN_EINVAL;
+	}
 	if (!(s->flags & PVK_EVTCHN_SLOT_BOUND)) {
 		pvk_port_unlock(&pvk_evtchn_bind_lock);
 		return -PVK_XEN_EINVAL;
@@ -118,10 +148,19 @@ int pvk_evtchn_bind_vcpu(pvk_evtchn_port_t port, unsigned int cpu)
 			port, cpu, rc);
 	} else {
 		/* Moved; -ETIMEDOUT (logged) when the old CPU did not take
-		 * its upcalls, or a handler still runs, after 1 s. */
-		rc = wait_upcall_boundary(port, from);
-		if (!rc)
-			rc = pvk_evtchn_wait_dispatch_end(port);
+		 * its upcalls, or a handler still runs, after 1 s: then the
+		 * port stays masked (see the top). A running handler is
+		 * waited for in either case. */
+		int boundary = wait_upcall_boundary(port, from);
+		int running = pvk_evtchn_wait_dispatch_end(port);
+
+		rc = boundary ? boundary : running;
+		if (rc) {
+			if (!was_masked)
+				pvk_err("evtchn: port %u left masked after its move to vCPU %u (%ld): unmask it once its old vCPU answers",
+					port, cpu, rc);
+			return (int)rc;
+		}
 	}
 	if (!was_masked)
 		pvk_evtchn_unmask(port);
@@ -152,8 +191,18 @@ void pvk_evtchn_cpu_dead(unsigned int cpu)
 			pvk_evtchn_port_t port = (pvk_evtchn_port_t)(pg * PVK_EVTCHN_SLOTS_PER_PAGE + i);
 			struct pvk_evtchn_slot *s = &slots[i];
 			uint8_t f = PVK_READ_ONCE(s->flags);
+			bool here;
 
-			if (!(f & PVK_EVTCHN_SLOT_BOUND) || PVK_READ_ONCE(s->cpu) != cpu)
+			if (!(f & PVK_EVTCHN_SLOT_BOUND))
+				continue;
+			/* Under the bind lock, after our online bit went: a
+			 * move to us either is seen here or saw us offline
+			 * (see the top). */
+			pvk_port_lock(&pvk_evtchn_bind_lock);
+			f = s->flags;
+			here = (f & PVK_EVTCHN_SLOT_BOUND) && s->cpu == cpu;
+			pvk_port_unlock(&pvk_evtchn_bind_lock);
+			if (!here)
 				continue;
 			if (f & PVK_EVTCHN_SLOT_PINNED)
 				/* Stays with cpu, masked until it is back

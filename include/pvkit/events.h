@@ -117,9 +117,13 @@ int pvk_evtchn_set_handler(pvk_evtchn_port_t port,
  * the call's return on, events arrive on the new one, and the old vCPU
  * does not start the handler again (the call waits until it took its
  * upcalls once: pvk_smp_call()). Thread context or irqs off, not from an
- * event handler (as pvk_smp_call()). cpu must be online (else
- * -PVK_XEN_EINVAL). -PVK_XEN_ETIMEDOUT: moved, but the old vCPU did not
- * take its upcalls, or a handler still ran, after 1 s (logged).
+ * event handler (-PVK_XEN_EINVAL), and as pvk_smp_call(): not holding a
+ * lock another CPU may spin on with irqs off (the old vCPU must take its
+ * upcalls). cpu must be online (else -PVK_XEN_EINVAL; a CPU going down
+ * meanwhile moves the port back to vCPU 0). -PVK_XEN_ETIMEDOUT (logged):
+ * moved, but the old vCPU did not take its upcalls, or a handler still
+ * ran, after 1 s; the port is then left masked, as its handler may still
+ * run there: unmask it (pvk_evtchn_unmask()) once that is over.
  */
 int pvk_evtchn_bind_vcpu(pvk_evtchn_port_t port, unsigned int cpu);
 /* The vCPU port is delivered to; PVK_MAX_CPUS for a port not bound. */

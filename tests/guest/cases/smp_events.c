@@ -449,6 +449,10 @@ PVK_GUEST_TEST_XEN(smp_evtchn_held_cpu_down)
 		     after.released > before.released ? "its holds released" : "nothing released",
 		     masked_at_down ? "masked" : "unmasked");
 	PVK_CHECK_EQ(pvk_evtchn_port_cpu(f.rx), 0);
+	/* A move to the CPU that is down is refused (it would be stranded
+	 * there: nothing moves it back). */
+	PVK_CHECK_RC(pvk_evtchn_bind_vcpu(f.rx, cpu), -PVK_XEN_EINVAL);
+	PVK_CHECK_EQ(pvk_evtchn_port_cpu(f.rx), 0);
 	/* It works on CPU 0 now, without waiting for a timer that is gone. */
 	PVK_CHECK_RC(pvk_evtchn_send(f.tx), 0);
 	PVK_CHECK_RC(rx_wait(&r, calls + 1), 0);
