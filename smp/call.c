@@ -54,6 +54,11 @@ void pvk_smp_call_serve(void)
 	}
 }
 
+bool pvk_smp_call_waiting(unsigned int cpu)
+{
+	return __atomic_load_n(&inbox[cpu].callers, __ATOMIC_SEQ_CST) != 0;
+}
+
 static void log_unanswered(const char *what, uint64_t todo, void (*fn)(void *))
 {
 	char list[PVK_MAX_CPUS * 4 + 1];

@@ -329,9 +329,15 @@ void pvk_smp_cpu_up_here(void)
 	 * it. Every later shootdown sees the bit. */
 	pvk_flush_tlb_local();
 	/* A caller whose IPI found us offline, but who saw us online again
-	 * before it could withdraw, waits for an answer no IPI will bring:
-	 * serve what the inbox already holds. */
-	pvk_smp_call_serve();
+	 * before it could withdraw, waits for an answer no IPI will bring
+	 * (its request is in the inbox before our online bit: seen here).
+	 * Not served here, before the host has set this CPU up: the kit's
+	 * IPI is raised on ourselves instead (our IPI is open, irqs are
+	 * off), so fn runs in IPI context once the host enables irqs, as
+	 * smp.h says. */
+	if (pvk_smp_call_waiting(cpu) && pvk_smp_send_ipi(cpu, PVK_IPI_KIT))
+		pvk_err("smp: CPU %u: calls wait in its inbox but its own IPI cannot be raised: they wait for the next IPI here",
+			cpu);
 }
 
 void pvk_smp_cpu_die_here(void)
