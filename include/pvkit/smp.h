@@ -178,7 +178,7 @@ int pvk_smp_cpu_start(unsigned int cpu, const struct pvk_cpu_boot *boot);
  * do remotely but the checks), then marks it online and releases
  * pvk_smp_cpu_start().
  * Returns with irqs still off: the host enables them when ready. It runs
- * no host code but pvk_port_*: pvk_smp_call() functions already waiting
+ * no IPI handler or call function: pvk_smp_call() functions already waiting
  * for this CPU are left pending (its IPI raised on itself), so they run
  * in IPI context once the host enables irqs, as any other.
  */
