@@ -270,8 +270,13 @@ int pvk_smp_cpu_start(unsigned int cpu, const struct pvk_cpu_boot *boot)
 				stage_names[STAGE_ISSUED]);
 			return -PVK_XEN_ETIMEDOUT;
 		}
-		/* It won: in pvk_smp_cpu_up_here(), committed to going online
-		 * (its own set-up, then the bit). */
+		/* It won: it left ISSUED only through its claim in
+		 * pvk_smp_cpu_up_here(). Still UP: committed to going online
+		 * (its own set-up, then the bit), wait for that. Past UP: it
+		 * went online and is already going down again between two
+		 * looks: the start did happen. */
+		if (stage != STAGE_UP)
+			return 0;
 		claimed = true;
 		deadline = pvk_clock_ns() + PVK_SMP_START_TIMEOUT_NS;
 	}
@@ -279,11 +284,18 @@ int pvk_smp_cpu_start(unsigned int cpu, const struct pvk_cpu_boot *boot)
 }
 
 /* A CPU that arrived after its starter gave up: not online, stopped as
- * after die_here (but with nothing of it to undo: it set nothing up).
- * Its translating bit stays until it is seen down. */
+ * after die_here. It set nothing up itself, but the start's prepare did
+ * (its timer, its IPI port open): undone as die_here does, so that it
+ * waits down with its ports masked like any stopped CPU. Its
+ * translating bit stays until it is seen down. */
 static __pvk_noreturn void park_late(unsigned int cpu)
 {
+	const struct pvk_smp_world *w = pvk_smp_world;
+
 	pvk_warn("smp: CPU %u arrived after its start timed out: stopped, not online", cpu);
+	pvk_time_cpu_dead(cpu);
+	if (w && w->dead)
+		w->dead(cpu);
 	__atomic_store_n(&cpus[cpu].stage, STAGE_STOPPED, __ATOMIC_RELEASE);
 	pvk_pvops.smp.stop_self();
 }

@@ -586,11 +586,29 @@ static void *arrives_late(void *arg)
 	return NULL;
 }
 
+static unsigned int dead_calls;
+
+static void count_dead(unsigned int cpu)
+{
+	(void)cpu;
+	__atomic_fetch_add(&dead_calls, 1, __ATOMIC_SEQ_CST);
+}
+
+/* fake_world with a dead(): the late CPU undoes its prepare as a stop
+ * does (review r3 N7: its IPI port masked while it waits down). */
+static const struct pvk_smp_world dead_world = {
+	.init = fake_init,
+	.relax = fake_relax,
+	.dead = count_dead,
+};
+
 UNIT_TEST(smp_late_cpu_after_timeout_stops_itself)
 {
 	pthread_t t;
 
 	setup(0x3);
+	pvk_smp_world = &dead_world;
+	dead_calls = 0;
 	pvk_pvops.smp.cpu_start = never_arrives;
 	pvk_pvops.smp.stop_self = fake_stop_self;
 	pvk_pvops.time.clock_ns = fast_clock_ns;
@@ -609,6 +627,7 @@ UNIT_TEST(smp_late_cpu_after_timeout_stops_itself)
 	CHECK_EQ(pthread_create(&t, NULL, arrives_late, (void *)5UL), 0);
 	pthread_join(t, NULL);
 	CHECK_EQ(stop_selfs, 1);
+	CHECK_EQ(dead_calls, 1);
 	CHECK(!late_returned);
 	CHECK(!pvk_smp_cpu_online(5));
 	CHECK(unit_log_has("CPU 5 arrived after its start timed out"));
@@ -625,6 +644,58 @@ UNIT_TEST(smp_late_cpu_after_timeout_stops_itself)
 		pthread_join(up_thread, NULL);
 	CHECK_EQ(start_calls, 1);
 	CHECK(pvk_smp_cpu_online(5));
+	teardown();
+}
+
+/* A CPU that came up and went down again between two looks of its
+ * starter (review r3 N1): the start happened, it returns 0 at once, not
+ * after a second timeout with "claimed its start but is not online". The
+ * fast clock passes the deadline at the first looks. */
+static void noop_irq(void)
+{
+}
+
+static void *up_and_down(void *arg)
+{
+	unit_fake_cpu = (unsigned int)(unsigned long)arg;
+	pvk_smp_cpu_up_here();
+	pvk_smp_cpu_die_here();		/* fake_stop_self ends the thread */
+	return NULL;
+}
+
+static int starts_up_and_down(unsigned int cpu, const struct pvk_cpu_boot *boot)
+{
+	pthread_t t;
+
+	(void)boot;
+	__atomic_fetch_add(&start_calls, 1, __ATOMIC_SEQ_CST);
+	CHECK_EQ(pthread_create(&t, NULL, up_and_down, (void *)(unsigned long)cpu), 0);
+	pthread_join(t, NULL);
+	return 0;
+}
+
+UNIT_TEST(smp_start_of_a_cpu_up_and_down_between_looks)
+{
+	uint64_t clock_before;
+
+	setup(0x3);
+	if (!pvk_pvops.irq.irq_disable)
+		pvk_pvops.irq.irq_disable = noop_irq;
+	pvk_pvops.smp.cpu_start = starts_up_and_down;
+	pvk_pvops.smp.stop_self = fake_stop_self;
+	pvk_pvops.time.clock_ns = fast_clock_ns;
+	start_calls = 0;
+	stop_selfs = 0;
+	clock_before = __atomic_load_n(&fast_ns, __ATOMIC_SEQ_CST);
+	CHECK_EQ(pvk_smp_cpu_start(6, &fake_boot), 0);
+	CHECK_EQ(start_calls, 1);
+	CHECK_EQ(stop_selfs, 1);
+	CHECK(!pvk_smp_cpu_online(6));
+	CHECK(!unit_log_has("claimed its start"));
+	/* One timeout's worth of looks (25 at 200 ms), not two. */
+	CHECK((__atomic_load_n(&fast_ns, __ATOMIC_SEQ_CST) - clock_before) / MS <
+	      PVK_SMP_START_TIMEOUT_NS / MS + 2000);
+	CHECK_EQ(pvk_smp_cpu_wait_down(6, 1000 * MS), 0);
 	teardown();
 }
 
