@@ -194,7 +194,7 @@ static int set_handler_on(pvk_evtchn_port_t port, pvk_evtchn_handler_t handler,
 {
 	struct pvk_evtchn_slot *s;
 	pvk_evtchn_handler_t old;
-	bool was_masked;
+	bool was_masked, dispatched;
 	int rc = check_port(port);
 
 	if (rc)
@@ -216,9 +216,13 @@ static int set_handler_on(pvk_evtchn_port_t port, pvk_evtchn_handler_t handler,
 	 * dispatch's does not count: that dispatch unmasks only if it still
 	 * finds its handler, which it may not when it ends before the old
 	 * handler is put back (handle_port() stores `dispatching` before
-	 * it masks, so its mask seen here comes with the port named). */
-	was_masked = pvk_evtchn_abi->test_and_mask(port) &&
-		     !pvk_evtchn_dispatched(port);
+	 * it masks, so its mask seen here comes with the port named).
+	 * Named before or after the mask is read: a dispatch that ends
+	 * (unmask, then `dispatching` cleared) between the two reads is
+	 * seen by the first, one that starts between them by the second. */
+	dispatched = pvk_evtchn_dispatched(port);
+	was_masked = pvk_evtchn_abi->test_and_mask(port);
+	was_masked = was_masked && !dispatched && !pvk_evtchn_dispatched(port);
 	for (unsigned int tries = 0;; tries++) {
 		pvk_evtchn_mask(port);
 		pvk_port_lock(&pvk_evtchn_bind_lock);
