@@ -699,6 +699,93 @@ UNIT_TEST(smp_start_of_a_cpu_up_and_down_between_looks)
 	teardown();
 }
 
+/* A call waiting in a CPU's inbox when the CPU comes up (its caller saw
+ * it online before it went down and up again): pvk_smp_cpu_up_here() does
+ * not run fn (the host has not set the CPU up yet, irqs are off) but
+ * raises the kit's IPI on the CPU itself; fn runs when that IPI is taken
+ * (review r3 S1). The caller (CPU 1) is held in its relax meanwhile, so
+ * it does not withdraw from CPU 2 while CPU 2 is down. */
+static bool hold_caller, caller_held;
+static int held_call_rc;
+
+static void holding_relax(void)
+{
+	if (unit_fake_cpu == 1) {
+		__atomic_store_n(&caller_held, true, __ATOMIC_SEQ_CST);
+		while (__atomic_load_n(&hold_caller, __ATOMIC_SEQ_CST))
+			sched_yield();
+	}
+	sched_yield();
+}
+
+static const struct pvk_smp_world holding_world = {
+	.init = fake_init,
+	.relax = holding_relax,
+};
+
+static void *held_caller(void *arg)
+{
+	struct pvk_cpumask to2 = { 1ULL << 2 };
+
+	(void)arg;
+	unit_fake_cpu = 1;
+	held_call_rc = pvk_smp_call(&to2, record_cpu, NULL, 5000 * MS);
+	return NULL;
+}
+
+static void *just_up(void *arg)
+{
+	unit_fake_cpu = (unsigned int)(unsigned long)arg;
+	pvk_smp_cpu_up_here();
+	return NULL;
+}
+
+static int starts_just_up(unsigned int cpu, const struct pvk_cpu_boot *boot)
+{
+	pthread_t t;
+
+	(void)boot;
+	CHECK_EQ(pthread_create(&t, NULL, just_up, (void *)(unsigned long)cpu), 0);
+	pthread_join(t, NULL);
+	return 0;
+}
+
+UNIT_TEST(smp_up_here_leaves_waiting_calls_to_its_ipi)
+{
+	pthread_t caller;
+
+	setup(0x7);	/* CPU 2 online, but nobody plays it */
+	pvk_smp_world = &holding_world;
+	pvk_pvops.smp.cpu_start = starts_just_up;
+	ran_on = 0;
+	fn_runs = 0;
+	hold_caller = true;
+	caller_held = false;
+	CHECK_EQ(pthread_create(&caller, NULL, held_caller, NULL), 0);
+	while (!__atomic_load_n(&caller_held, __ATOMIC_SEQ_CST))
+		sched_yield();
+	CHECK(pvk_smp_call_waiting(2));
+	/* CPU 2 goes down (its die_here came before the request) and is
+	 * started again. */
+	__atomic_fetch_and(&pvk_smp_online, ~(1ULL << 2), __ATOMIC_SEQ_CST);
+	__atomic_fetch_and(&pvk_smp_translating, ~(1ULL << 2), __ATOMIC_SEQ_CST);
+	__atomic_store_n(&raised[2], 0, __ATOMIC_SEQ_CST);
+	CHECK_EQ(pvk_smp_cpu_start(2, &fake_boot), 0);
+	CHECK(pvk_smp_cpu_online(2));
+	CHECK_EQ(__atomic_load_n(&fn_runs, __ATOMIC_SEQ_CST), 0);	/* not in up_here */
+	CHECK_EQ(__atomic_load_n(&raised[2], __ATOMIC_SEQ_CST), 1);	/* its own IPI */
+	/* CPU 2 takes that IPI (the host enabled its irqs). */
+	__atomic_store_n(&hold_caller, false, __ATOMIC_SEQ_CST);
+	unit_fake_cpu = 2;
+	pvk_smp_ipi_received();
+	unit_fake_cpu = 0;
+	pthread_join(caller, NULL);
+	CHECK_EQ(held_call_rc, 0);
+	CHECK_EQ(fn_runs, 1);
+	CHECK_EQ(ran_on, 1ULL << 2);
+	teardown();
+}
+
 /* ---- TLB flush and gather ---------------------------------------------- */
 
 static unsigned int freed, flushes_when_freed;
