@@ -121,8 +121,8 @@ int pvk_evtchn_set_handler(pvk_evtchn_port_t port,
  * lock another CPU may spin on with irqs off (the old vCPU must take its
  * upcalls). cpu must be online (else -PVK_XEN_EINVAL; a CPU going down
  * meanwhile moves the port back to vCPU 0). -PVK_XEN_ETIMEDOUT (logged):
- * moved, but the old vCPU did not take its upcalls, or a handler still
- * ran, after 1 s; the port is then left masked, as its handler may still
+ * moved (in Xen), but the old vCPU did not take its upcalls in 10 s (a
+ * warning is logged after 1 s), or a handler still ran after 1 s; the port is then left masked, as its handler may still
  * run there: unmask it (pvk_evtchn_unmask()) once that is over.
  */
 int pvk_evtchn_bind_vcpu(pvk_evtchn_port_t port, unsigned int cpu);
