@@ -45,7 +45,10 @@
  * longer names it for anyone, so a port pending there is raised by
  * EVTCHNOP_unmask on the new one; FIFO, an event still linked on the old
  * CPU's queue is found there by that CPU's scan, which sees that the port
- * is no longer its own and has Xen link it again on the new one.
+ * is no longer its own and has Xen link it again on the new one. A port
+ * that was masked at the start (by its old CPU's dispatch, say) and is
+ * unmasked and pending by the end is raised again through Xen
+ * (redeliver() below).
  */
 #include <pvkit/hypercall.h>
 #include <pvkit/log.h>
@@ -92,6 +95,35 @@ static int wait_upcall_boundary(pvk_evtchn_port_t port, unsigned int from)
 		pvk_err("evtchn: port %u moved to its new vCPU in Xen, but its old vCPU %u did not take its upcalls for 10 s (%d): it may still dispatch the port once",
 			port, from, rc);
 	return rc;
+}
+
+/*
+ * A port that was masked when the move began is left for its masker to
+ * unmask. That masker may be the old CPU's dispatch of the port: its
+ * 2-level unmask read the port as still its own just before the move and
+ * cleared the mask locally, raising the pending event in its own
+ * selector, where its next scan skips it (no longer its own), and Xen
+ * does not raise a port that is pending already: the event would wait
+ * for the next move. So once the old CPU can no longer dispatch it, a
+ * port found unmasked and pending is masked again and unmasked through
+ * Xen, which raises it on the vCPU it is bound to now. Exactly once: a
+ * dispatch on the new CPU that got in first cleared the pending bit (then
+ * Xen raises nothing) or finds it masked and leaves it to Xen's raise;
+ * one that masked it meanwhile (test_and_mask true) unmasks it itself,
+ * on its own CPU's path, which is right by now. FIFO has no such local
+ * raise (a pending port is always unmasked through Xen, and an event
+ * linked on the old CPU's queue is moved by that CPU's scan): there this
+ * is a harmless extra unmask.
+ */
+static void redeliver(pvk_evtchn_port_t port)
+{
+	struct pvk_evtchn_unmask op = { .port = port };
+
+	if (pvk_evtchn_abi->is_masked(port) || !pvk_evtchn_abi->is_pending(port))
+		return;
+	if (pvk_evtchn_abi->test_and_mask(port))
+		return;
+	pvk_hyp_event_channel_op(PVK_EVTCHNOP_unmask, &op);
 }
 
 int pvk_evtchn_bind_vcpu(pvk_evtchn_port_t port, unsigned int cpu)
@@ -167,6 +199,8 @@ int pvk_evtchn_bind_vcpu(pvk_evtchn_port_t port, unsigned int cpu)
 	}
 	if (!was_masked)
 		pvk_evtchn_unmask(port);
+	else if (!rc)
+		redeliver(port);
 	return (int)rc;
 }
 
