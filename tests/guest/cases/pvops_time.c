@@ -14,13 +14,10 @@
  * or replaced deadline never fires. How late a timer is gets printed, and
  * what the hardware did for it (expiries, idle ones), not asserted.
  */
-#include <pvkit/events.h>
 #include <pvkit/hypercall.h>
-#include <pvkit/port.h>
 #include <pvkit/pvops.h>
 #include <pvkit/time.h>
 #include <pvkit/xen/errno.h>
-#include <pvkit/xen/event_channel.h>
 #include <pvkit/xen/vcpu.h>
 
 #include "../test.h"
@@ -62,8 +59,7 @@ PVK_GUEST_TEST(pvops_clock)
  *
  * On Xen: Xen's singleshot timer is armed (directly, VCPUOP_set_singleshot_
  * timer) for now + XEN_WINDOW_NS and the guest spins, upcalls masked and
- * never blocking, until Xen marks vCPU 0's VIRQ_TIMER port pending (the
- * port itself: another event, or another CPU's timer, is not it): Xen fires
+ * never blocking, until Xen marks the VIRQ_TIMER upcall pending: Xen fires
  * it when its own system time reaches the deadline. Xen refreshes the
  * vCPU's pvclock record on its own schedule (under TCG with dom0 busy,
  * every few ms to ~250 ms); between refreshes the kit's clock is its own
@@ -72,7 +68,7 @@ PVK_GUEST_TEST(pvops_clock)
  * unchanged) must measure within [RATE_LO, RATE_HI] of XEN_WINDOW_NS: Xen
  * does not fire early, so below is a slow clock (2x slow reads at most
  * half), above a fast one (2x fast reads at least twice). Windows with a
- * refresh are retried, up to XEN_TRIES, until
+ * refresh, or ended by another event, are retried, up to XEN_TRIES, until
  * XEN_CLEAN_WANTED clean ones were measured; at least one must be. The
  * kit's own one-shot (time/oneshot.c) is not the instrument: it re-arms
  * an expiry its clock calls early, so a slow clock would look right.
@@ -163,71 +159,45 @@ static long xen_singleshot(uint64_t deadline_ns)
 }
 
 /*
- * vCPU 0's VIRQ_TIMER port, found by EVTCHNOP_status (time/ keeps it to
- * itself): Xen marks it pending when its singleshot timer fires, and
- * only then (the kit stops the periodic timer), so it tells the timer
- * from any other event of vCPU 0. The upcall flag alone does not, and
- * the timer counters are summed over every CPU: with SMP another event
- * plus another CPU's VIRQ_TIMER in the same window passed for the timer
- * (22 ms measured for a 40 ms one-shot).
+ * One window: upcalls masked, Xen's timer armed for now + XEN_WINDOW_NS,
+ * spin until Xen marks an upcall pending. *elapsed is the kit's clock from
+ * arming to then. 1 if it was the timer's VIRQ (the kit's upcall, run when
+ * upcalls come back on, counted a hardware expiry) and the pvclock record
+ * was not refreshed meanwhile; 0 to retry; a negative error: -ETIMEDOUT if
+ * no upcall came in SPIN_MAX_NS (a kit clock far off Xen's puts the
+ * deadline out of reach; retrying that would only run into the scenario's
+ * timeout, 5 s a try).
  */
-static int timer_port_of_vcpu0(pvk_evtchn_port_t *port)
+static int xen_window(uint64_t *elapsed, uint64_t *deadline)
 {
-	for (pvk_evtchn_port_t p = 1; p < 4096; p++) {
-		struct pvk_evtchn_status st = { .dom = PVK_DOMID_SELF, .port = p };
-
-		if (pvk_hyp_event_channel_op(PVK_EVTCHNOP_status, &st))
-			break;	/* past the domain's ports */
-		if (st.status == PVK_EVTCHNSTAT_virq && st.u.virq == PVK_VIRQ_TIMER &&
-		    st.vcpu == 0) {
-			*port = p;
-			return 0;
-		}
-	}
-	return -PVK_XEN_ENOENT;
-}
-
-/*
- * One window, on vCPU 0 with upcalls masked: Xen's timer armed for now +
- * XEN_WINDOW_NS, spin until Xen marks vCPU 0's VIRQ_TIMER port pending.
- * *elapsed is the kit's clock from arming to then. 1 if the pvclock
- * record was not refreshed meanwhile; 0 to retry (refreshed, or the port
- * was pending before the arming); a negative error: -ETIMEDOUT if the
- * port was not raised in SPIN_MAX_NS (a kit clock far off Xen's puts the
- * deadline out of reach; retrying that would only run into the
- * scenario's timeout, 5 s a try).
- */
-static int xen_window(pvk_evtchn_port_t timer, uint64_t *elapsed, uint64_t *deadline)
-{
+	struct pvk_vcpu_info *v = guest_vcpu0();
+	struct pvk_time_timer_stats a, b;
 	unsigned long flags;
 	uint64_t t0, t1;
 	uint32_t v0, v1;
-	bool pending, stale;
+	bool pending;
 	long rc;
 
+	pvk_time_timer_get_stats(&a);
 	flags = pvk_irq_save();
-	if (pvk_port_cpu_id() != 0) {
-		pvk_restore_fl(flags);
-		return -PVK_XEN_EINVAL;	/* the test runs on CPU 0 */
-	}
-	stale = pvk_evtchn_is_pending(timer);
 	v0 = xen_record_version();
 	t0 = pvk_clock_ns();
 	*deadline = t0 + XEN_WINDOW_NS;
 	rc = xen_singleshot(*deadline);
 	do {
 		t1 = pvk_clock_ns();
-		pending = pvk_evtchn_is_pending(timer);
-	} while (!rc && !stale && !pending && t1 - t0 < SPIN_MAX_NS);
+		pending = PVK_READ_ONCE(v->evtchn_upcall_pending);
+	} while (!rc && !pending && t1 - t0 < SPIN_MAX_NS);
 	v1 = xen_record_version();
 	pvk_restore_fl(flags);	/* the pending upcall runs here */
+	pvk_time_timer_get_stats(&b);
 	*elapsed = t1 - t0;
 	if (rc)
 		return (int)rc;
-	if (stale)
-		return 0;
 	if (!pending)
 		return -PVK_XEN_ETIMEDOUT;	/* Xen never fired: not a retry */
+	if (b.expiries == a.expiries)
+		return 0;	/* another event: not the timer */
 	return v0 == v1;
 }
 
@@ -235,9 +205,7 @@ static void clock_rate_xen(void)
 {
 	unsigned int clean = 0, tries = 0;
 	uint64_t lo = ~0ULL, hi = 0, all_lo = ~0ULL, all_hi = 0;
-	pvk_evtchn_port_t timer = 0;
 
-	PVK_CHECK_RC(timer_port_of_vcpu0(&timer), 0);
 	guest_timer_prepare();
 	PVK_CHECK_RC(pvk_timer_stop(), 0);	/* the kit's one-shot stays idle */
 	while (tries < XEN_TRIES && clean < XEN_CLEAN_WANTED) {
@@ -245,7 +213,7 @@ static void clock_rate_xen(void)
 		int rc;
 
 		tries++;
-		rc = xen_window(timer, &elapsed, &deadline);
+		rc = xen_window(&elapsed, &deadline);
 		if (rc == -PVK_XEN_ETIMEDOUT)
 			PVK_FAIL("Xen's %llu ms one-shot did not fire in %llu ms of the kit's clock",
 				 (unsigned long long)(XEN_WINDOW_NS / MS),
