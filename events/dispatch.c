@@ -180,6 +180,16 @@ int pvk_evtchn_wait_dispatch_end(pvk_evtchn_port_t port)
 	return 0;
 }
 
+bool pvk_evtchn_dispatched(pvk_evtchn_port_t port)
+{
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	for (unsigned int cpu = 0; cpu < PVK_MAX_CPUS; cpu++)
+		if (__atomic_load_n(&pvk_evtchn_cpus[cpu].dispatching,
+				    __ATOMIC_ACQUIRE) == port)
+			return true;
+	return false;
+}
+
 /* Unmasks every port this CPU holds whose hold-off ended by due_by, then
  * arms its kit timer for the earliest hold-off left. */
 static void release_until(unsigned int cpu, uint64_t due_by)
@@ -219,9 +229,9 @@ static void release_until(unsigned int cpu, uint64_t due_by)
 }
 
 /* cpu is going down: its kit timer is gone (pvk_time_cpu_dead()), so
- * nobody would end its hold-offs. Each one ends now (the port, moved to
- * CPU 0 by then, is unmasked if it still has a handler: a flood that goes
- * on is held again there), and the CPU starts again with no release
+ * nobody would end its hold-offs. Each one ends now (a port moved to
+ * CPU 0 by then is unmasked if it still has a handler: a flood that goes
+ * on is held again there; a port pinned to cpu stays masked), and the CPU starts again with no release
  * armed: a stale release_at would keep a later flood there from arming
  * the timer. */
 void pvk_evtchn_release_cpu(unsigned int cpu)
@@ -240,7 +250,11 @@ void pvk_evtchn_release_cpu(unsigned int cpu)
 			if (!until || s->held_by != cpu || !take_hold(s, until))
 				continue;
 			c->stats.released++;
-			if (PVK_READ_ONCE(s->handler))
+			/* Its IPI port and per-vCPU VIRQs stay with it,
+			 * masked until it is back (events/cpu.c): their
+			 * owner unmasks them then. */
+			if (PVK_READ_ONCE(s->handler) &&
+			    !(PVK_READ_ONCE(s->flags) & PVK_EVTCHN_SLOT_PINNED))
 				pvk_evtchn_unmask((pvk_evtchn_port_t)(pg * PVK_EVTCHN_SLOTS_PER_PAGE + i));
 		}
 	}

@@ -180,7 +180,8 @@ static void mark_bound(pvk_evtchn_port_t port, struct pvk_evtchn_slot *s,
  *
  * A wait that times out (a handler running for a second) refuses the
  * change: the old handler is put back (its arg was never touched), the
- * port unmasked again, and -ETIMEDOUT tells the caller the arg is still in
+ * port unmasked again if it was unmasked before and is not held as
+ * flooding, and -ETIMEDOUT tells the caller the arg is still in
  * use. Two changes of one port at once: the second may find the handler
  * already cleared and install its pair while the first still waits; the
  * first then finds a handler again where it left none, so it clears and
@@ -193,6 +194,7 @@ static int set_handler_on(pvk_evtchn_port_t port, pvk_evtchn_handler_t handler,
 {
 	struct pvk_evtchn_slot *s;
 	pvk_evtchn_handler_t old;
+	bool was_masked, dispatched;
 	int rc = check_port(port);
 
 	if (rc)
@@ -209,6 +211,18 @@ static int set_handler_on(pvk_evtchn_port_t port, pvk_evtchn_handler_t handler,
 		pvk_evtchn_mask(port);
 		return 0;	/* never had a handler: nothing to forget */
 	}
+	/* Whether someone else (the host, a flood hold) wants it masked:
+	 * a refused change must not undo that. A mask that is a running
+	 * dispatch's does not count: that dispatch unmasks only if it still
+	 * finds its handler, which it may not when it ends before the old
+	 * handler is put back (handle_port() stores `dispatching` before
+	 * it masks, so its mask seen here comes with the port named).
+	 * Named before or after the mask is read: a dispatch that ends
+	 * (unmask, then `dispatching` cleared) between the two reads is
+	 * seen by the first, one that starts between them by the second. */
+	dispatched = pvk_evtchn_dispatched(port);
+	was_masked = pvk_evtchn_abi->test_and_mask(port);
+	was_masked = was_masked && !dispatched && !pvk_evtchn_dispatched(port);
 	for (unsigned int tries = 0;; tries++) {
 		pvk_evtchn_mask(port);
 		pvk_port_lock(&pvk_evtchn_bind_lock);
@@ -222,7 +236,11 @@ static int set_handler_on(pvk_evtchn_port_t port, pvk_evtchn_handler_t handler,
 			if (!s->handler)
 				PVK_WRITE_ONCE(s->handler, old);
 			pvk_port_unlock(&pvk_evtchn_bind_lock);
-			pvk_evtchn_unmask(port);
+			/* As relink() does: not during a flood hold-off (its
+			 * release unmasks), not if it was masked before. */
+			if (!was_masked &&
+			    !__atomic_load_n(&s->held_until, __ATOMIC_SEQ_CST))
+				pvk_evtchn_unmask(port);
 			return -PVK_XEN_ETIMEDOUT;
 		}
 		pvk_port_lock(&pvk_evtchn_bind_lock);

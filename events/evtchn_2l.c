@@ -139,13 +139,25 @@ static void scan_2l(unsigned int cpu)
 			pvk_xen_ulong_t pend;
 
 			sel &= sel - 1;
-			pend = PVK_READ_ONCE(si->evtchn_pending[w]) &
-			       ~PVK_READ_ONCE(si->evtchn_mask[w]) &
-			       PVK_READ_ONCE(mine[w]);
+			/* The word's snapshot is only a filter: each port is
+			 * checked again (owner, then mask) right before its
+			 * dispatch, as Linux re-reads its active set per port.
+			 * A handler run from this snapshot (an IPI: a
+			 * pvk_evtchn_bind_vcpu() boundary served by it) may
+			 * have moved a later port of the word away meanwhile;
+			 * the re-check comes after it, so the moved port is
+			 * seen gone. Two loads per dispatched port only. */
+			pend = __atomic_load_n(&si->evtchn_pending[w], __ATOMIC_ACQUIRE);
+			pend &= ~PVK_READ_ONCE(si->evtchn_mask[w]);
+			pend &= PVK_READ_ONCE(mine[w]);
 			while (pend) {
 				unsigned int b = (unsigned int)__builtin_ctzll(pend);
+				pvk_xen_ulong_t bit = (pvk_xen_ulong_t)1 << b;
 
 				pend &= pend - 1;
+				if (!(__atomic_load_n(&mine[w], __ATOMIC_ACQUIRE) & bit) ||
+				    (PVK_READ_ONCE(si->evtchn_mask[w]) & bit))
+					continue;
 				pvk_evtchn_handle_port(w * PVK_EVTCHN_BITS + b, cpu);
 			}
 		}

@@ -157,6 +157,9 @@ void pvk_evtchn_handle_port(pvk_evtchn_port_t port, unsigned int cpu);
  * -PVK_XEN_ETIMEDOUT (logged) when one still runs it after 1 s: its arg
  * is still in use then. */
 int pvk_evtchn_wait_dispatch_end(pvk_evtchn_port_t port);
+/* Whether some CPU (the caller's included) is dispatching port now: its
+ * mask is then the dispatch's, which unmasks it again when it is done. */
+bool pvk_evtchn_dispatched(pvk_evtchn_port_t port);
 /* Ends a flood hold-off of s early (set_handler): 0 when none. */
 void pvk_evtchn_end_hold(struct pvk_evtchn_slot *s);
 /* Ends every hold-off cpu (going down) has; forgets its armed release. */

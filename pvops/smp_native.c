@@ -384,6 +384,7 @@ static int native_cpu_start(unsigned int cpu, const struct pvk_cpu_boot *boot)
 	volatile uint32_t *stage;
 	unsigned long cr3 = read_cr3();
 	uint32_t apic_id, sipi;
+	bool sipi_tried = false;
 	uint64_t t0;
 	int rc;
 
@@ -433,6 +434,9 @@ static int native_cpu_start(unsigned int cpu, const struct pvk_cpu_boot *boot)
 	rc = icr_send(apic_id, ICR_INIT | ICR_ASSERT);
 	if (!rc) {
 		delay_ns(INIT_DELAY_NS);
+		/* From here the CPU may run the entry whatever fails next (a
+		 * SIPI whose send "failed" may still be delivered late). */
+		sipi_tried = true;
 		rc = icr_send(apic_id, sipi);
 	}
 	if (!rc) {
@@ -450,7 +454,11 @@ static int native_cpu_start(unsigned int cpu, const struct pvk_cpu_boot *boot)
 		}
 		__asm__ __volatile__("pause");
 	}
-	if (rc == -PVK_XEN_ETIMEDOUT && !abandon(cpu, apic_id))
+	/* Every failure once a SIPI may have gone out, not only the
+	 * timeout: the caller is told the start failed and may free the
+	 * boot stack, so the CPU must be taken back (INIT) unless it
+	 * already arrived (then the start went through after all). */
+	if (rc && sipi_tried && !abandon(cpu, apic_id))
 		rc = 0;
 	__atomic_store_n(&smp.start_busy, 0, __ATOMIC_RELEASE);
 	return rc;

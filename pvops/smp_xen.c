@@ -7,14 +7,17 @@
  *
  * A vCPU is initialised once: Xen refuses a second VCPUOP_initialise
  * (-EEXIST) and a stopped vCPU keeps its context. So a vCPU stops in
- * stop_self with VCPUOP_down on itself, and when VCPUOP_up wakes it, the
- * hypercall returns there, it flushes its TLB and goes to xen_cpu_wake()
- * on its own wake stack, where its first start also begins: both take
- * the boot that cpu_start left in restart[cpu] (that start's stack, GS
- * base and entry).
+ * stop_self, which first moves to the vCPU's own wake stack and there
+ * does VCPUOP_down on itself (xen_cpu_park()); when VCPUOP_up wakes it,
+ * the hypercall returns on that stack, it flushes its TLB and goes to
+ * xen_cpu_wake(), where its first start also begins: both take the boot
+ * that cpu_start left in restart[cpu] (that start's stack, GS base and
+ * entry). The dying thread's stack is left before the vCPU goes down,
+ * so the host may free it once the vCPU is seen down.
  */
 #include <pvkit/events.h>
 #include <pvkit/hypercall.h>
+#include <pvkit/hypercall_stats.h>
 #include <pvkit/log.h>
 #include <pvkit/mmu.h>
 #include <pvkit/port.h>
@@ -32,8 +35,9 @@
 /* Xen reads the vcpumask of MMUEXT_*_MULTI as a bitmap of the domain's
  * max vCPUs: our words beyond PVK_MAX_CPUS stay 0. Domains with more
  * vCPUs than PVK_MAX_CPUS are driven with their first PVK_MAX_CPUS only;
- * beyond XEN_MAX_COUNT the mask would be too short and init refuses
- * (the kit then runs on one CPU, whose flushes are local). */
+ * beyond XEN_MAX_COUNT (exactly that many still fit) the mask would be
+ * too short and init refuses (the kit then runs on one CPU, whose
+ * flushes are local). */
 #define XEN_MASK_WORDS	16
 #define XEN_MAX_COUNT	(XEN_MASK_WORDS * 64)
 
@@ -64,10 +68,13 @@ static uint64_t initialised;			/* bit cpu: VCPUOP_initialise done */
  * VCPUOP_up, read by that vCPU in xen_cpu_wake(). */
 static struct pvk_cpu_boot restart[PVK_MAX_CPUS];
 
-/* Each vCPU's own small stack for xen_cpu_wake(): the kit's, so that
- * neither a first start nor a restart runs on a stack the host gave to
- * an earlier start (it may have been freed). */
-#define WAKE_STACK	2048
+/* Each vCPU's own stack for going down and coming back (xen_cpu_park(),
+ * xen_cpu_wake()): the kit's, so that neither a first start nor a
+ * restart runs on a stack the host gave to an earlier start (it may have
+ * been freed). Idle while the vCPU is online. 4 KiB: besides the
+ * hypercalls, the failure paths run pvk_port_panic() on it (the host's
+ * panic and log formatting). */
+#define WAKE_STACK	4096
 static uint8_t wake_stack[PVK_MAX_CPUS][WAKE_STACK] __attribute__((aligned(16)));
 
 static unsigned long wake_stack_top(unsigned int cpu)
@@ -77,8 +84,8 @@ static unsigned long wake_stack_top(unsigned int cpu)
 
 /*
  * Where every start of a vCPU begins, on its wake stack: the first one
- * (VCPUOP_initialise's context points here) and each restart (stop_self
- * comes here once VCPUOP_up woke it). It takes the boot of the start that
+ * (VCPUOP_initialise's context points here) and each restart
+ * (xen_cpu_park() comes here once VCPUOP_up woke it). It takes the boot of the start that
  * woke it from restart[cpu], so a start that follows a failed VCPUOP_up
  * still runs its own boot, not the one the context was made with.
  */
@@ -132,7 +139,7 @@ static int xen_smp_init(unsigned int *nr)
 
 	/* VCPUOP_is_up answers 0 or 1 for each vCPU the domain has
 	 * (max_vcpus of its config) and -ENOENT past the last. */
-	for (id = 0; id < XEN_MAX_COUNT; id++) {
+	for (id = 0; id <= XEN_MAX_COUNT; id++) {
 		rc = pvk_hyp_vcpu_op(PVK_VCPUOP_is_up, id, NULL);
 		if (rc == -PVK_XEN_ENOENT)
 			break;
@@ -143,12 +150,12 @@ static int xen_smp_init(unsigned int *nr)
 		if (id && rc == 1 && id < PVK_MAX_CPUS)
 			pvk_warn("smp xen: vCPU %u is already up (not started by the kit)", id);
 	}
-	if (id == XEN_MAX_COUNT) {
+	if (id > XEN_MAX_COUNT) {
 		/* Xen reads a MULTI flush's vcpumask for all the domain's
 		 * vCPUs: ours is XEN_MASK_WORDS words, so more vCPUs would
-		 * make it read past it. */
-		pvk_err("smp xen: %u or more vCPUs: the kit's vcpumask covers %u only; one CPU",
-			id, XEN_MAX_COUNT);
+		 * make it read past it (XEN_MAX_COUNT of them still fit). */
+		pvk_err("smp xen: more than %u vCPUs: the kit's vcpumask covers %u only; one CPU",
+			XEN_MAX_COUNT, XEN_MAX_COUNT);
 		return -PVK_XEN_E2BIG;
 	}
 	xen_vcpus = id ? id : 1;
@@ -290,26 +297,54 @@ static int xen_cpu_start(unsigned int cpu, const struct pvk_cpu_boot *boot)
 	return (int)rc;
 }
 
+/*
+ * On the vCPU's wake stack (xen_stop_self() moved there): down, and when
+ * VCPUOP_up wakes it, the hypercall returns here. Nothing reloaded %cr3:
+ * if the physical CPU only idled since, Xen switches back lazily, and
+ * while we were down the shootdowns left us out, so our TLB and
+ * paging-structure caches may name page tables and frames freed
+ * meanwhile. They are flushed before anything else walks the page
+ * tables.
+ *
+ * The rule from the wake-up until xen_cpu_wake() has loaded the new
+ * boot's GS base: nothing of the host's is touched. %gs still holds the
+ * base this vCPU went down with, which for a CPU that arrived after its
+ * start timed out is that start's gs_base: smp.h lets the host free it
+ * once the CPU is seen down. So no pvk_port_cpu_id(), no irq save (it
+ * finds the vcpu_info by CPU id), no MMU queue (per CPU, by id), no log
+ * (the host's): both calls are the raw hypercalls, not the wrappers,
+ * whose CONFIG_PVK_TRACE line goes through the host's log, and the
+ * kit's own counters are bumped by hand. Only the kit's wake stack,
+ * code and globals (restart[], the counters) are used. The failure
+ * branches panic through the host: the vCPU is lost then anyway.
+ */
+static __pvk_noreturn void xen_cpu_park(unsigned long cpu)
+{
+	struct pvk_mmuext_op flush = { .cmd = PVK_MMUEXT_TLB_FLUSH_LOCAL };
+
+	pvk_hypercall_account(PVK_HYPERVISOR_vcpu_op);
+	if (pvk_hypercall3(PVK_HYPERVISOR_vcpu_op, PVK_VCPUOP_down, cpu, 0))
+		pvk_port_panic("smp xen: VCPUOP_down on itself failed");
+	pvk_hypercall_account(PVK_HYPERVISOR_mmuext_op);
+	if (pvk_hypercall4(PVK_HYPERVISOR_mmuext_op, (unsigned long)&flush, 1, 0,
+			   PVK_DOMID_SELF))
+		pvk_port_panic("smp xen: restarted vCPU cannot flush its TLB");
+	xen_cpu_wake(cpu);
+}
+
+/* Off the dying thread's stack before going down: once the vCPU is down
+ * (VCPUOP_is_up says 0, what pvk_smp_cpu_wait_down() waits for) it never
+ * touches that stack again, and the host may free it. */
 static __pvk_noreturn void xen_stop_self(void)
 {
 	unsigned int cpu = pvk_port_cpu_id();
-	long rc;
 
-	rc = pvk_hyp_vcpu_op(PVK_VCPUOP_down, cpu, NULL);
-	if (rc)
-		pvk_port_panic("smp xen: VCPUOP_down on itself failed");
-	/* VCPUOP_up woke us. Nothing reloaded %cr3: if the physical CPU
-	 * only idled since, Xen switches back lazily, and while we were
-	 * down the shootdowns left us out, so our TLB and paging-structure
-	 * caches may name page tables and frames freed meanwhile. Flush
-	 * them before anything else walks the page tables. */
-	if (pvk_mmu_flush_tlb_local())
-		pvk_port_panic("smp xen: restarted vCPU cannot flush its TLB");
-	/* Off the dying thread's stack at once (the host may reuse it
-	 * once this CPU is started again): the kit's wake stack. */
+	/* Its address as an operand, not its name in the asm: a static
+	 * function may be renamed (LTO's .lto_priv) or dropped. */
 	__asm__ __volatile__("movq %0, %%rsp\n\t"
-			     "call xen_cpu_wake"
-			     : : "r"(wake_stack_top(cpu)), "D"((unsigned long)cpu) : "memory");
+			     "call *%1"
+			     : : "r"(wake_stack_top(cpu)), "r"(xen_cpu_park),
+			       "D"((unsigned long)cpu) : "memory");
 	__builtin_unreachable();
 }
 

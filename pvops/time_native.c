@@ -29,6 +29,7 @@
 #include <pvkit/port.h>
 #include <pvkit/time.h>
 
+#include "../time/clock_max.h"
 #include "pvops_internal.h"
 
 #define PIT_HZ			1193182u
@@ -146,15 +147,9 @@ uint64_t pvk_native_clock_ns_here(void)
 
 uint64_t pvk_native_clock_ns(void)
 {
-	uint64_t now = pvk_native_clock_ns_here(), last;
+	uint64_t now = pvk_native_clock_ns_here();
 
 	if (!PVK_READ_ONCE(pvk_time_many_cpus))
 		return now;
-	last = __atomic_load_n(&last_ns, __ATOMIC_RELAXED);
-	do {
-		if (now <= last)
-			return last;
-	} while (!__atomic_compare_exchange_n(&last_ns, &last, now, false,
-					      __ATOMIC_RELAXED, __ATOMIC_RELAXED));
-	return now;
+	return pvk_clock_max(&last_ns, now);
 }

@@ -16,6 +16,11 @@
  * slot busy: the caller's next pvk_smp_call() first waits for it (and
  * fails if it is still running), so a slot is never rewritten under a CPU
  * that may still read it.
+ *
+ * A call whose bound is longer than CALL_SLOW_NS logs a warning (once)
+ * when its targets have not answered by then: on an overcommitted host a
+ * target vCPU may simply not be run for that long, which is worth seeing
+ * but not yet a failure.
  */
 #include <pvkit/log.h>
 #include <pvkit/port.h>
@@ -54,17 +59,39 @@ void pvk_smp_call_serve(void)
 	}
 }
 
-static void log_unanswered(const char *what, uint64_t todo, void (*fn)(void *))
+bool pvk_smp_call_waiting(unsigned int cpu)
 {
-	char list[PVK_MAX_CPUS * 4 + 1];
+	return __atomic_load_n(&inbox[cpu].callers, __ATOMIC_SEQ_CST) != 0;
+}
+
+/* "1,3" for the CPUs of todo. */
+static void cpu_list(char *list, size_t size, uint64_t todo)
+{
 	size_t n = 0;
 
 	list[0] = '\0';
-	for (unsigned int cpu = 0; cpu < PVK_MAX_CPUS && n + 4 < sizeof(list); cpu++)
+	for (unsigned int cpu = 0; cpu < PVK_MAX_CPUS && n + 4 < size; cpu++)
 		if (todo & (1ULL << cpu))
-			n += (size_t)pvk_snprintf(list + n, sizeof(list) - n, "%s%u", n ? "," : "", cpu);
+			n += (size_t)pvk_snprintf(list + n, size - n, "%s%u", n ? "," : "", cpu);
+}
+
+static void log_unanswered(const char *what, uint64_t todo, void (*fn)(void *))
+{
+	char list[PVK_MAX_CPUS * 4 + 1];
+
+	cpu_list(list, sizeof(list), todo);
 	pvk_err("smp: call of %p from CPU %u: %s: CPUs %s did not answer",
 		(void *)fn, pvk_port_cpu_id(), what, list);
+}
+
+static void log_late(uint64_t todo, void (*fn)(void *), uint64_t left_ns)
+{
+	char list[PVK_MAX_CPUS * 4 + 1];
+
+	cpu_list(list, sizeof(list), todo);
+	pvk_warn("smp: call of %p from CPU %u: CPUs %s have not answered in 1 s (not run by the host?): waiting %llu ms more",
+		 (void *)fn, pvk_port_cpu_id(), list,
+		 (unsigned long long)(left_ns / 1000000));
 }
 
 /* Withdraws self's request from cpu's inbox; true if it was still there
@@ -81,14 +108,19 @@ static bool withdraw(struct call_slot *s, unsigned int self, unsigned int cpu)
 	return true;
 }
 
+/* A call not answered after this long is logged once (see the top). */
+#define CALL_SLOW_NS	(1000ULL * 1000 * 1000)
+
 /* Polls until s->todo is 0, serving our own inbox; false on timeout.
+ * slow (0: never) is when to warn that fn's targets are late.
  * A target that went offline meanwhile answered in its die_here if it
  * took the request, else never will: that one is withdrawn, not waited
  * for. */
-static bool wait_answers(struct call_slot *s, unsigned int self, uint64_t deadline)
+static bool wait_answers(struct call_slot *s, unsigned int self, uint64_t deadline,
+			 uint64_t slow)
 {
 	unsigned int spins = 0;
-	uint64_t todo;
+	uint64_t todo, now;
 
 	while ((todo = __atomic_load_n(&s->todo, __ATOMIC_ACQUIRE))) {
 		uint64_t gone = todo & ~pvk_smp_online_bits();
@@ -98,8 +130,13 @@ static bool wait_answers(struct call_slot *s, unsigned int self, uint64_t deadli
 			gone &= gone - 1;
 		}
 		pvk_smp_call_serve();
-		if ((int64_t)(pvk_clock_ns() - deadline) > 0)
+		now = pvk_clock_ns();
+		if ((int64_t)(now - deadline) > 0)
 			return !__atomic_load_n(&s->todo, __ATOMIC_ACQUIRE);
+		if (slow && (int64_t)(now - slow) > 0) {
+			slow = 0;
+			log_late(todo, s->fn, deadline - now);
+		}
 		/* Short answers come within a few microseconds: spin a while
 		 * before giving the physical CPU away. */
 		if (++spins > 64)
@@ -113,7 +150,7 @@ static bool wait_answers(struct call_slot *s, unsigned int self, uint64_t deadli
 int pvk_smp_call(const struct pvk_cpumask *cpus, void (*fn)(void *arg),
 		 void *arg, uint64_t timeout_ns)
 {
-	uint64_t deadline = pvk_clock_ns() + timeout_ns;
+	uint64_t start = pvk_clock_ns(), deadline = start + timeout_ns;
 	struct call_slot *s;
 	unsigned int self;
 	struct pvk_cpumask others;
@@ -130,7 +167,7 @@ int pvk_smp_call(const struct pvk_cpumask *cpus, void (*fn)(void *arg),
 	self = pvk_port_cpu_id();
 	s = &slots[self];
 	/* A target of our last, timed-out call may still be running it. */
-	if (!wait_answers(s, self, deadline)) {
+	if (!wait_answers(s, self, deadline, 0)) {
 		log_unanswered("the previous call still runs there", s->todo, s->fn);
 		pvk_restore_fl(flags);
 		return -PVK_XEN_ETIMEDOUT;
@@ -154,7 +191,9 @@ int pvk_smp_call(const struct pvk_cpumask *cpus, void (*fn)(void *arg),
 		fn(arg);
 		pvk_smp_count(&pvk_smp_stats_of(self)->calls_served);
 	}
-	if (!pvk_cpumask_empty(&others) && !wait_answers(s, self, deadline)) {
+	if (!pvk_cpumask_empty(&others) &&
+	    !wait_answers(s, self, deadline,
+			  timeout_ns > CALL_SLOW_NS ? start + CALL_SLOW_NS : 0)) {
 		/* Withdraw from the CPUs that did not take the request yet;
 		 * those that took it finish it (the slot stays busy). The
 		 * log names the CPUs withdrawn from and those still running

@@ -10,8 +10,15 @@
  * neither online nor being started, its per-CPU set-up and the start
  * itself. The wait for it to come up (up to PVK_SMP_START_TIMEOUT_NS) is
  * outside the lock; meanwhile its stage (ISSUED, then UP) refuses a
- * second start of it with -EBUSY. A start that timed out stays ISSUED
- * (the CPU may still arrive): that CPU is not started again.
+ * second start of it with -EBUSY.
+ *
+ * The new CPU and a starter that gives up race for the stage with one
+ * CAS each: the CPU's ISSUED -> UP in pvk_smp_cpu_up_here(), the
+ * starter's ISSUED -> TIMEDOUT at its deadline. A CPU that arrives after
+ * the starter gave up never goes online: it marks itself STOPPED and
+ * stops (pvops stop_self), so the host's boot stack is free once it is
+ * seen down, and the next start wakes it with a new boot as after any
+ * stop.
  */
 #include <pvkit/log.h>
 #include <pvkit/port.h>
@@ -36,6 +43,7 @@ enum start_stage {
 	STAGE_UP,		/* it called pvk_smp_cpu_up_here() */
 	STAGE_STOPPING,		/* it called pvk_smp_cpu_die_here() */
 	STAGE_STOPPED,		/* it entered stop_self */
+	STAGE_TIMEDOUT,		/* the starter gave up while ISSUED */
 };
 
 static const char *const stage_names[] = {
@@ -45,6 +53,7 @@ static const char *const stage_names[] = {
 	[STAGE_UP] = "up",
 	[STAGE_STOPPING] = "stopping",
 	[STAGE_STOPPED] = "stopped",
+	[STAGE_TIMEDOUT] = "its start timed out; it may still arrive (and then stops)",
 };
 
 struct smp_cpu {
@@ -165,6 +174,7 @@ int pvk_smp_cpu_start(unsigned int cpu, const struct pvk_cpu_boot *boot)
 	const struct pvk_smp_world *w = pvk_smp_world;
 	uint64_t deadline;
 	unsigned int stage;
+	bool claimed = false;
 	int rc;
 
 	rc = check_start(cpu, boot);
@@ -173,12 +183,14 @@ int pvk_smp_cpu_start(unsigned int cpu, const struct pvk_cpu_boot *boot)
 	/* A CPU still on its way down must be down before it is woken:
 	 * STOPPED is set just before stop_self's VCPUOP_down, and Xen's
 	 * VCPUOP_up of a vCPU not yet down is a no-op (it would then go
-	 * down and stay there). Waited for outside the lock (it polls);
-	 * checked again under it. */
+	 * down and stay there). The same for one whose last start timed
+	 * out: if it arrives, it stops. Waited for outside the lock (it
+	 * polls); checked again under it. */
 	stage = PVK_READ_ONCE(cpus[cpu].stage);
-	if ((stage == STAGE_STOPPING || stage == STAGE_STOPPED) &&
+	if ((stage == STAGE_STOPPING || stage == STAGE_STOPPED || stage == STAGE_TIMEDOUT) &&
 	    pvk_smp_cpu_wait_down(cpu, PVK_SMP_START_TIMEOUT_NS)) {
-		pvk_err("smp: CPU %u is still going down; not started", cpu);
+		pvk_err("smp: CPU %u is still going down (or may still arrive from a start that timed out); not started",
+			cpu);
 		return -PVK_XEN_EBUSY;
 	}
 	pvk_port_lock(&start_lock);
@@ -222,7 +234,11 @@ int pvk_smp_cpu_start(unsigned int cpu, const struct pvk_cpu_boot *boot)
 	__atomic_store_n(&cpus[cpu].stage, STAGE_ISSUED, __ATOMIC_RELEASE);
 	rc = pvk_pvops.smp.cpu_start(cpu, boot);
 	if (rc) {
+		/* Not issued (or taken back: natively abandon()'s INIT), so
+		 * it runs nothing and caches nothing of ours: out of the
+		 * shootdowns' set again, as smp.h defines it. */
 		PVK_WRITE_ONCE(cpus[cpu].stage, STAGE_PREPARED);
+		__atomic_fetch_and(&pvk_smp_translating, ~(1ULL << cpu), __ATOMIC_SEQ_CST);
 		pvk_port_unlock(&start_lock);
 		pvk_err("smp: CPU %u: %s start failed: %d", cpu, pvk_pvops_name(), rc);
 		return rc;
@@ -234,25 +250,70 @@ int pvk_smp_cpu_start(unsigned int cpu, const struct pvk_cpu_boot *boot)
 	 * relax gives the physical CPU to the vCPU we wait for. */
 	deadline = pvk_clock_ns() + PVK_SMP_START_TIMEOUT_NS;
 	while (!pvk_smp_cpu_online(cpu)) {
-		if ((int64_t)(pvk_clock_ns() - deadline) > 0) {
-			stage = PVK_READ_ONCE(cpus[cpu].stage);
-			pvk_err("smp: CPU %u did not come up within %llu ms: %s",
+		/* One clock read per look: the deadline is passed or not. */
+		if ((int64_t)(pvk_clock_ns() - deadline) <= 0) {
+			pvk_smp_relax();
+			continue;
+		}
+		if (claimed) {
+			/* Still not online, but it cannot turn back: the
+			 * start did happen, only late. */
+			pvk_warn("smp: CPU %u claimed its start but is not online %llu ms later",
+				 cpu, (unsigned long long)(PVK_SMP_START_TIMEOUT_NS / 1000000));
+			return 0;
+		}
+		stage = STAGE_ISSUED;
+		if (__atomic_compare_exchange_n(&cpus[cpu].stage, &stage, STAGE_TIMEDOUT, false,
+						__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+			pvk_err("smp: CPU %u did not come up within %llu ms: %s; if it still arrives, it stops",
 				cpu, (unsigned long long)(PVK_SMP_START_TIMEOUT_NS / 1000000),
-				stage < PVK_ARRAY_SIZE(stage_names) ? stage_names[stage] : "?");
+				stage_names[STAGE_ISSUED]);
 			return -PVK_XEN_ETIMEDOUT;
 		}
-		pvk_smp_relax();
+		/* It won: it left ISSUED only through its claim in
+		 * pvk_smp_cpu_up_here(). Still UP: committed to going online
+		 * (its own set-up, then the bit), wait for that. Past UP: it
+		 * went online and is already going down again between two
+		 * looks: the start did happen. */
+		if (stage != STAGE_UP)
+			return 0;
+		claimed = true;
+		deadline = pvk_clock_ns() + PVK_SMP_START_TIMEOUT_NS;
 	}
 	return 0;
+}
+
+/* A CPU that arrived after its starter gave up: not online, stopped as
+ * after die_here. It set nothing up itself, but the start's prepare did
+ * (its timer, its IPI port open): undone as die_here does, so that it
+ * waits down with its ports masked like any stopped CPU. Its
+ * translating bit stays until it is seen down. */
+static __pvk_noreturn void park_late(unsigned int cpu)
+{
+	const struct pvk_smp_world *w = pvk_smp_world;
+
+	pvk_warn("smp: CPU %u arrived after its start timed out: stopped, not online", cpu);
+	pvk_time_cpu_dead(cpu);
+	if (w && w->dead)
+		w->dead(cpu);
+	__atomic_store_n(&cpus[cpu].stage, STAGE_STOPPED, __ATOMIC_RELEASE);
+	pvk_pvops.smp.stop_self();
 }
 
 void pvk_smp_cpu_up_here(void)
 {
 	const struct pvk_smp_world *w = pvk_smp_world;
 	unsigned int cpu = pvk_port_cpu_id();
+	unsigned int stage = STAGE_ISSUED;
 	int rc;
 
-	if (cpu == 0 || cpu >= PVK_MAX_CPUS || PVK_READ_ONCE(cpus[cpu].stage) != STAGE_ISSUED) {
+	/* The claim, against the starter's give-up (TIMEDOUT): from here
+	 * on this CPU goes online, whatever the starter's clock says. */
+	if (cpu == 0 || cpu >= PVK_MAX_CPUS ||
+	    !__atomic_compare_exchange_n(&cpus[cpu].stage, &stage, STAGE_UP, false,
+					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+		if (cpu && cpu < PVK_MAX_CPUS && stage == STAGE_TIMEDOUT)
+			park_late(cpu);
 		pvk_err("smp: pvk_smp_cpu_up_here() on CPU %u, which was not being started (pvk_port_cpu_id() wrong?)",
 			cpu);
 		pvk_port_panic("smp: pvk_smp_cpu_up_here() on a CPU not being started");
@@ -270,7 +331,6 @@ void pvk_smp_cpu_up_here(void)
 		pvk_port_panic("smp: a started CPU cannot set up its timer");
 	}
 	pvk_smp_count(&cpus[cpu].stats.starts);
-	PVK_WRITE_ONCE(cpus[cpu].stage, STAGE_UP);
 	/* Release: everything set up above is visible to whoever sees the
 	 * bit (the starter, senders of IPIs). */
 	__atomic_fetch_or(&pvk_smp_online, 1ULL << cpu, __ATOMIC_SEQ_CST);
@@ -280,6 +340,16 @@ void pvk_smp_cpu_up_here(void)
 	 * since it loaded its page tables goes now, before the host runs on
 	 * it. Every later shootdown sees the bit. */
 	pvk_flush_tlb_local();
+	/* A caller whose IPI found us offline, but who saw us online again
+	 * before it could withdraw, waits for an answer no IPI will bring
+	 * (its request is in the inbox before our online bit: seen here).
+	 * Not served here, before the host has set this CPU up: the kit's
+	 * IPI is raised on ourselves instead (our IPI is open, irqs are
+	 * off), so fn runs in IPI context once the host enables irqs, as
+	 * smp.h says. */
+	if (pvk_smp_call_waiting(cpu) && pvk_smp_send_ipi(cpu, PVK_IPI_KIT))
+		pvk_err("smp: CPU %u: calls wait in its inbox but its own IPI cannot be raised: they wait for the next IPI here",
+			cpu);
 }
 
 void pvk_smp_cpu_die_here(void)
@@ -315,8 +385,13 @@ int pvk_smp_cpu_wait_down(unsigned int cpu, uint64_t timeout_ns)
 		return -PVK_XEN_EINVAL;
 	}
 	for (;;) {
-		if (__atomic_load_n(&cpus[cpu].stage, __ATOMIC_ACQUIRE) == STAGE_STOPPED &&
-		    (!w || !w->is_down || w->is_down(cpu))) {
+		unsigned int stage = __atomic_load_n(&cpus[cpu].stage, __ATOMIC_ACQUIRE);
+
+		/* Never started, or its start failed before it ran (the op
+		 * failed: natively abandon() INITs it): nothing runs there. */
+		if (stage == STAGE_NEVER || stage == STAGE_PREPARED)
+			return 0;
+		if (stage == STAGE_STOPPED && (!w || !w->is_down || w->is_down(cpu))) {
 			/* Seen down: out of the shootdowns' set, unless a
 			 * start claimed it meanwhile (under the same lock). */
 			pvk_port_lock(&start_lock);

@@ -105,7 +105,7 @@ void pvk_smp_ipi_received(void)
 	/* A few passes, not until the word stays empty: under a steady
 	 * stream from other CPUs that would never end in interrupt context.
 	 * What is left raises a new IPI here, taken after this one. */
-	for (unsigned int pass = 0;; pass++) {
+	for (unsigned int pass = 0; pass <= IPI_PASSES; pass++) {
 		kinds = __atomic_exchange_n(&pending[cpu].kinds, 0, __ATOMIC_SEQ_CST);
 		if (!kinds)
 			break;
@@ -113,9 +113,13 @@ void pvk_smp_ipi_received(void)
 			struct pvk_cpumask self = pvk_cpumask_of(cpu);
 
 			__atomic_fetch_or(&pending[cpu].kinds, kinds, __ATOMIC_SEQ_CST);
-			if (pvk_pvops.smp.send_ipi(&self))
-				continue;	/* cannot re-raise: run them now */
-			break;
+			if (!pvk_pvops.smp.send_ipi(&self))
+				break;
+			/* Cannot re-raise: run what was left once more (the
+			 * last pass, so that a steady stream cannot keep us
+			 * here); what comes after waits for the next IPI. */
+			kinds = __atomic_exchange_n(&pending[cpu].kinds, 0,
+						    __ATOMIC_SEQ_CST);
 		}
 		for (unsigned int kind = 0; kind < PVK_IPI_KINDS; kind++) {
 			pvk_ipi_handler_t fn;
@@ -138,9 +142,14 @@ void pvk_smp_ipi_received(void)
 	}
 }
 
+/* cpu is being started again: the host's kinds sent to it while it was
+ * down are dropped (counted). The kit's kind stays: it only says "look
+ * at your call inbox", which a caller may have filled for the CPU as it
+ * went down and came back, and serving an empty inbox costs nothing. */
 void pvk_smp_ipi_forget(unsigned int cpu)
 {
-	uint32_t kinds = __atomic_exchange_n(&pending[cpu].kinds, 0, __ATOMIC_SEQ_CST);
+	uint32_t kinds = __atomic_fetch_and(&pending[cpu].kinds, 1U << PVK_IPI_KIT,
+					    __ATOMIC_SEQ_CST);
 
 	for (unsigned int kind = 1; kind < PVK_IPI_KINDS; kind++)
 		if (kinds & (1U << kind))

@@ -59,5 +59,7 @@ void pvk_smp_ipi_forget(unsigned int cpu);
 /* call.c: runs the calls other CPUs made to this one (IPI kind 0, and
  * pvk_smp_call()'s own wait). */
 void pvk_smp_call_serve(void);
+/* call.c: whether calls wait in cpu's inbox. */
+bool pvk_smp_call_waiting(unsigned int cpu);
 
 #endif /* PVK_SMP_INTERNAL_H */

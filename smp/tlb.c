@@ -28,11 +28,15 @@ int pvk_smp_flush_tlb(const struct pvk_cpumask *cpus, unsigned long va)
 	struct pvk_cpumask set = {
 		cpus->bits & __atomic_load_n(&pvk_smp_translating, __ATOMIC_ACQUIRE)
 	};
+	unsigned long flags;
 	int rc;
 
 	if (pvk_cpumask_empty(&set))
 		return 0;
+	/* Irqs off: counted on the CPU the caller is on, not one it left. */
+	flags = pvk_irq_save();
 	pvk_smp_count(&pvk_smp_stats_of(pvk_port_cpu_id())->flushes);
+	pvk_restore_fl(flags);
 	rc = pvk_pvops.smp.flush_tlb(&set, va);
 	if (rc)
 		pvk_err("smp: TLB flush of %s%lx on CPUs 0x%llx failed: %d",

@@ -31,6 +31,8 @@
 #include <pvkit/time.h>
 #include <pvkit/xen/xen.h>
 
+#include "clock_max.h"
+
 static struct pvk_shared_info *time_si;
 static uint64_t last_ns;
 
@@ -86,17 +88,11 @@ uint64_t pvk_time_now_ns_here(void)
 
 uint64_t pvk_time_now_ns(void)
 {
-	uint64_t now = pvk_time_now_ns_here(), last;
+	uint64_t now = pvk_time_now_ns_here();
 
 	if (!time_si)
 		return 0;
-	last = __atomic_load_n(&last_ns, __ATOMIC_RELAXED);
-	do {
-		if (now <= last)
-			return last;
-	} while (!__atomic_compare_exchange_n(&last_ns, &last, now, false,
-					      __ATOMIC_RELAXED, __ATOMIC_RELAXED));
-	return now;
+	return pvk_clock_max(&last_ns, now);
 }
 
 void pvk_time_wallclock(struct pvk_wallclock *out)

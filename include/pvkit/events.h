@@ -114,9 +114,16 @@ int pvk_evtchn_set_handler(pvk_evtchn_port_t port,
  * pvk_evtchn_bind_vcpu() moves an interdomain, unbound or global-VIRQ
  * port (EVTCHNOP_bind_vcpu; Xen refuses IPIs and per-vCPU VIRQs:
  * -PVK_XEN_EINVAL). A handler running on the old vCPU finishes there; from
- * the call's return on, events arrive on the new one. cpu must be online
- * (else -PVK_XEN_EINVAL). -PVK_XEN_ETIMEDOUT: moved, but a handler still
- * ran on the old vCPU after 1 s (logged).
+ * the call's return on, events arrive on the new one, and the old vCPU
+ * does not start the handler again (the call waits until it took its
+ * upcalls once: pvk_smp_call()). Thread context or irqs off, not from an
+ * event handler (-PVK_XEN_EINVAL), and as pvk_smp_call(): not holding a
+ * lock another CPU may spin on with irqs off (the old vCPU must take its
+ * upcalls). cpu must be online (else -PVK_XEN_EINVAL; a CPU going down
+ * meanwhile moves the port back to vCPU 0). -PVK_XEN_ETIMEDOUT (logged):
+ * moved (in Xen), but the old vCPU did not take its upcalls in 10 s (a
+ * warning is logged after 1 s), or a handler still ran after 1 s; the port is then left masked, as its handler may still
+ * run there: unmask it (pvk_evtchn_unmask()) once that is over.
  */
 int pvk_evtchn_bind_vcpu(pvk_evtchn_port_t port, unsigned int cpu);
 /* The vCPU port is delivered to; PVK_MAX_CPUS for a port not bound. */

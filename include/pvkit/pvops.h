@@ -209,17 +209,20 @@ struct pvk_pvops_smp {
 	 * real-mode trampoline (pvk_native_smp_init()), which enters long mode
 	 * and takes the calling CPU's CR0, CR4, %cr3, GDT, IDT and segment
 	 * selectors, MSR_GS_BASE = boot->gs_base, and jumps to entry on the
-	 * stack (what else is copied: pvk_native_smp_init()). X: first start:
-	 * VCPUOP_initialise with a full context (rip, rsp, rdi, flat kernel
-	 * selectors, the boot CPU's page tables and trap table, the kit's
-	 * event/failsafe/syscall callbacks, kernel_sp = stack_top,
-	 * gs_base_kernel), then VCPUOP_up; a vCPU stopped with stop_self:
-	 * VCPUOP_up only (it resumes in stop_self, which jumps to the new
-	 * boot). Returns once the start was issued, not reached. */
+	 * stack (what else is copied: pvk_native_smp_init()). X: the boot is
+	 * left for the vCPU to take; first start: VCPUOP_initialise with a
+	 * full context (flat kernel selectors, the starting CPU's page tables,
+	 * trap table and GDT, the kit's event/failsafe/syscall callbacks,
+	 * gs_base_kernel, and rip/rsp/kernel_sp on the kit's own per-vCPU wake
+	 * stack), then VCPUOP_up; a vCPU stopped with stop_self (or whose
+	 * VCPUOP_up failed): VCPUOP_up only. Either way it begins on its wake
+	 * stack, loads the boot's GS base and kernel stack and jumps to entry
+	 * on stack_top. Returns once the start was issued, not reached. */
 	int (*cpu_start)(unsigned int cpu, const struct pvk_cpu_boot *boot);
-	/* The calling CPU stops (irqs off). N: halts until INIT. X:
-	 * VCPUOP_down on itself; when VCPUOP_up wakes it, it continues at the
-	 * entry of the cpu_start that woke it. */
+	/* The calling CPU stops (irqs off). N: halts until INIT. X: moves to
+	 * its wake stack, VCPUOP_down on itself; when VCPUOP_up wakes it, it
+	 * flushes its TLB (the shootdowns left it out while it was down) and
+	 * continues at the entry of the cpu_start that woke it. */
 	void (*stop_self)(void) __attribute__((noreturn));
 	/* Raise the kit's IPI on each CPU of cpus (the kinds were set by the
 	 * caller). N: a fixed IPI of the vector given to pvk_native_smp_init()

@@ -151,10 +151,18 @@ struct pvk_cpu_boot {
  * it through pvops smp.cpu_start, and waits (bounded:
  * PVK_SMP_START_TIMEOUT_NS) until it called pvk_smp_cpu_up_here().
  * -PVK_XEN_EINVAL: cpu is 0, not possible or already online;
- * -PVK_XEN_EBUSY: another start of cpu is under way (or timed out: the
- * CPU may still arrive, so it is not started again), or it is still
- * going down;
- * -PVK_XEN_ETIMEDOUT: it never came up (logged: what it last did).
+ * -PVK_XEN_EBUSY: another start of cpu is under way, or cpu is still
+ * going down, or its last start timed out and it has not been seen down
+ * since (this start waited for that, bounded, first);
+ * -PVK_XEN_ETIMEDOUT: it did not reach pvk_smp_cpu_up_here() in time
+ * (logged), and this start will never make it online: if it gets there
+ * later (a slow vCPU; natively one that runs the entry), it stops itself
+ * instead (as pvk_smp_cpu_die_here() does, but with nothing to undo).
+ * Until then it may be running boot->entry: keep boot's stack and what
+ * boot->gs_base points at until pvk_smp_cpu_wait_down(cpu) has returned
+ * 0 (at once if the start was taken back before the CPU ran: natively
+ * INIT). Any later start also waits for that and then wakes it with its
+ * own boot, as after a stop.
  * A CPU stopped with pvk_smp_cpu_die_here() may be started again (Xen:
  * VCPUOP_up only, the vCPU keeps its context; natively INIT-SIPI-SIPI);
  * it begins at the new boot's entry either way.
@@ -169,7 +177,10 @@ int pvk_smp_cpu_start(unsigned int cpu, const struct pvk_cpu_boot *boot);
  * the trampoline and pvk_native_ap_arrived(); on Xen nothing Xen cannot
  * do remotely but the checks), then marks it online and releases
  * pvk_smp_cpu_start().
- * Returns with irqs still off: the host enables them when ready.
+ * Returns with irqs still off: the host enables them when ready. It runs
+ * no IPI handler or call function: pvk_smp_call() functions already waiting
+ * for this CPU are left pending (its IPI raised on itself), so they run
+ * in IPI context once the host enables irqs, as any other.
  */
 void pvk_smp_cpu_up_here(void);
 
@@ -178,17 +189,19 @@ void pvk_smp_cpu_up_here(void);
  * away: marks the CPU offline, moves the event channel ports bound to it
  * to CPU 0 (its IPI and VIRQ_TIMER ports stay, masked; the host's IPI
  * kinds still pending on it are dropped), stops its timer,
- * then stops the CPU: X: VCPUOP_down on itself; N: irqs off, halts until
- * the next INIT. Never returns: a later pvk_smp_cpu_start() begins at
- * that call's entry.
- * The stack this is called on must stay mapped and unchanged until the
- * CPU is down and started again: on Xen VCPUOP_down returns on it (a
- * few words: the hypercall's return) before the vCPU moves to the kit's
- * own wake stack and from there to the new boot's stack.
+ * then stops the CPU: X: moves to the kit's own per-vCPU stack, then
+ * VCPUOP_down on itself; N: irqs off, halts until the next INIT. Never
+ * returns: a later pvk_smp_cpu_start() begins at that call's entry.
+ * The stack this was called on (and the boot stack of a start that timed
+ * out) is the host's again once pvk_smp_cpu_wait_down(cpu) has returned
+ * 0: on Xen the vCPU left it before it went down. Natively the CPU halts
+ * on it with irqs off, where only an NMI would push a frame: a host that
+ * frees it gives NMIs a stack of their own (an IST entry).
  */
 __pvk_noreturn void pvk_smp_cpu_die_here(void);
 /* Another CPU: waits (bounded) until cpu has stopped (X: VCPUOP_is_up
- * says 0; N: it reached its halt). */
+ * says 0; N: it reached its halt). 0 at once for a CPU never started or
+ * whose last start failed before it ran. */
 int pvk_smp_cpu_wait_down(unsigned int cpu, uint64_t timeout_ns);
 
 bool pvk_smp_cpu_online(unsigned int cpu);
@@ -228,9 +241,15 @@ int pvk_smp_send_ipi_mask(const struct pvk_cpumask *cpus, unsigned int kind);
 /*
  * Runs fn(arg) once on each online CPU of cpus, in IPI context (irqs off)
  * on the others and directly, irqs off, on the caller's own if it is in
- * cpus; returns when every one has returned from fn, or
+ * cpus; returns 0 when every one has returned from fn, or
  * -PVK_XEN_ETIMEDOUT after timeout_ns (logged with the CPUs that did not
- * answer). arg must stay valid until the call returns 0; after
+ * answer). CPUs offline at the call are skipped. A target that goes
+ * offline during the call (pvk_smp_cpu_die_here()) runs fn there if it
+ * took the request before it stopped; else it is dropped from the call
+ * and does not run fn (or runs it once started again, if that is soon
+ * enough), and 0 is still returned: fn that must reach every CPU that
+ * comes back (per-CPU settings) is also run by the host's start path.
+ * arg must stay valid until the call returns 0; after
  * -PVK_XEN_ETIMEDOUT a target may still be running fn(arg): keep arg
  * until this CPU's next pvk_smp_call() has returned without the "previous
  * call still runs there" error.

@@ -286,6 +286,20 @@ int guest_smp_run_on_wait(struct guest_smp_run *r, uint64_t timeout_ns);
  * wait (bounded) until it is down. */
 int guest_smp_cpu_up(unsigned int cpu);
 int guest_smp_cpu_down(unsigned int cpu);
+/* A start whose entry holds back before pvk_smp_cpu_up_here() until
+ * guest_smp_late_release() (bounded), so the kit's start times out; the
+ * entries that got past the hold so far. */
+int guest_smp_cpu_up_late(unsigned int cpu);
+void guest_smp_late_release(void);
+unsigned int guest_smp_late_arrivals(void);
+/* Overwrites the stack of cpu, which must be offline and seen down (the
+ * kit says the host may free it then): a CPU that still used it would
+ * return through garbage. */
+int guest_smp_stack_poison(unsigned int cpu);
+/* Overwrites the per-CPU area (GS base) the late start gave cpu, which
+ * must be seen down: a CPU that read it later finds a CPU number far past
+ * any CPU. */
+int guest_smp_late_area_poison(unsigned int cpu);
 /* The per-CPU area: this CPU's as %gs says (Xen) / of cpu. */
 const void *guest_smp_area(void);
 const void *guest_smp_area_of(unsigned int cpu);

@@ -48,6 +48,7 @@
 #include <pvkit/smp.h>
 #include <pvkit/time.h>
 #include <pvkit/xen/errno.h>
+#include <pvkit/xen/sched.h>
 #include <pvkit/xen/vcpu.h>
 
 #include "guest.h"
@@ -273,6 +274,8 @@ int guest_smp_run_on_wait(struct guest_smp_run *r, uint64_t timeout_ns)
 {
 	struct guest_cpu *c;
 	unsigned long off = 0;
+	unsigned int state;
+	bool taken = false;
 	const char *fn;
 
 	if (r->state == RUN_FAILED)
@@ -282,7 +285,8 @@ int guest_smp_run_on_wait(struct guest_smp_run *r, uint64_t timeout_ns)
 	/* Not finished: take it back unless it started. */
 	c = &cpus[r->cpu];
 	pvk_port_lock(&c->run_lock);
-	if (r->state == RUN_QUEUED) {
+	state = r->state;
+	if (state == RUN_QUEUED) {
 		struct guest_smp_run **pp = &c->run_head, *prev = NULL;
 
 		/*
@@ -300,13 +304,17 @@ int guest_smp_run_on_wait(struct guest_smp_run *r, uint64_t timeout_ns)
 				c->run_tail = prev;
 		}
 		r->state = RUN_FAILED;
+		taken = true;
 	}
 	pvk_port_unlock(&c->run_lock);
-	if (r->state == RUN_FAILED) {
+	if (taken) {
 		guest_printf("smp: run_on: CPU %u did not start the work in %llu ms\n",
 			     r->cpu, (unsigned long long)(timeout_ns / 1000000));
 		return -PVK_XEN_ETIMEDOUT;
 	}
+	/* die() failed it just after our deadline: the CPU went down. */
+	if (state == RUN_FAILED)
+		return -PVK_XEN_ENODEV;
 	if (wait_served(r, pvk_time_now_ns() + RUN_STUCK_NS))
 		return 0;
 	fn = guest_symbol((unsigned long)r->fn, &off);
@@ -419,22 +427,100 @@ void guest_smp_reserve_stacks(void)
 	}
 }
 
-static int cpu_up(unsigned int cpu, void *arg)
+/*
+ * A late start, for the test of a start that timed out: the entry holds
+ * back before its first kit call until the test lets it go (bounded), as
+ * a vCPU Xen runs too late, so that the kit's start times out first.
+ * On Xen it runs with a per-CPU area of its own (late_area[cpu], a copy
+ * of the CPU's: same number), which the test overwrites once the CPU is
+ * seen down, as smp.h allows: a restarted vCPU that read it before
+ * loading the next start's GS base would find garbage there.
+ */
+static struct guest_cpu late_area[PVK_MAX_CPUS];
+#define LATE_MAX_NS	(30ULL * 1000 * 1000 * 1000)
+static bool late_go;
+static unsigned int late_arrivals;
+
+static __pvk_noreturn void cpu_entry_late(unsigned long arg)
+{
+	uint64_t until = pvk_clock_ns() + LATE_MAX_NS;
+
+	while (!__atomic_load_n(&late_go, __ATOMIC_ACQUIRE) &&
+	       (int64_t)(pvk_clock_ns() - until) < 0) {
+		if (guest_native_boot)
+			__asm__ __volatile__("pause" ::: "memory");
+		else	/* the starter may need this physical CPU */
+			pvk_hyp_sched_op(PVK_SCHEDOP_yield, NULL);
+	}
+	__atomic_fetch_add(&late_arrivals, 1, __ATOMIC_RELEASE);
+	cpu_entry(arg);
+}
+
+static int cpu_up_at(unsigned int cpu, void (*entry)(unsigned long arg),
+		     struct guest_cpu *area)
 {
 	struct guest_cpu *c = &cpus[cpu];
-	struct pvk_cpu_boot boot = { .entry = cpu_entry, .arg = cpu };
+	struct pvk_cpu_boot boot = { .entry = entry, .arg = cpu };
 	int rc;
 
-	(void)arg;
 	if (cpu == 0 || cpu >= PVK_MAX_CPUS)
 		return -PVK_XEN_EINVAL;
 	rc = cpu_stack(c);
 	if (rc)
 		return rc;
 	boot.stack_top = c->stack_top;
-	boot.gs_base = guest_native_boot ? 0 : (unsigned long)c;
+	boot.gs_base = guest_native_boot ? 0 : (unsigned long)area;
 	PVK_WRITE_ONCE(c->die, false);
 	return pvk_smp_cpu_start(cpu, &boot);
+}
+
+static int cpu_up(unsigned int cpu, void *arg)
+{
+	(void)arg;
+	return cpu_up_at(cpu, cpu_entry, &cpus[cpu]);
+}
+
+int guest_smp_stack_poison(unsigned int cpu)
+{
+	struct guest_cpu *c;
+
+	if (cpu == 0 || cpu >= PVK_MAX_CPUS || !cpus[cpu].stack_top || pvk_smp_cpu_online(cpu))
+		return -PVK_XEN_EINVAL;
+	c = &cpus[cpu];
+	/* Non-canonical as an address: a return through it faults. */
+	__builtin_memset((void *)(c->stack_top - STACK_PAGES * PVK_PAGE_SIZE), 0xa5,
+			 STACK_PAGES * PVK_PAGE_SIZE);
+	return 0;
+}
+
+int guest_smp_late_area_poison(unsigned int cpu)
+{
+	if (cpu == 0 || cpu >= PVK_MAX_CPUS || pvk_smp_cpu_online(cpu))
+		return -PVK_XEN_EINVAL;
+	/* Its number becomes 0xa5a5a5a5: far past any CPU. */
+	__builtin_memset(&late_area[cpu], 0xa5, sizeof(late_area[cpu]));
+	return 0;
+}
+
+int guest_smp_cpu_up_late(unsigned int cpu)
+{
+	if (cpu == 0 || cpu >= PVK_MAX_CPUS)
+		return -PVK_XEN_EINVAL;
+	__atomic_store_n(&late_go, false, __ATOMIC_RELEASE);
+	__builtin_memset(&late_area[cpu], 0, sizeof(late_area[cpu]));
+	late_area[cpu].cpu = cpu;
+	late_area[cpu].self = &late_area[cpu];
+	return cpu_up_at(cpu, cpu_entry_late, &late_area[cpu]);
+}
+
+void guest_smp_late_release(void)
+{
+	__atomic_store_n(&late_go, true, __ATOMIC_RELEASE);
+}
+
+unsigned int guest_smp_late_arrivals(void)
+{
+	return __atomic_load_n(&late_arrivals, __ATOMIC_ACQUIRE);
 }
 
 static int cpu_down(unsigned int cpu, void *arg)

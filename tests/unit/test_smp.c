@@ -227,6 +227,71 @@ UNIT_TEST(smp_ipi_kinds_coalesce_and_skip_offline)
 	teardown();
 }
 
+/* A host kind whose handler sends itself again: a steady stream. */
+static unsigned int stream_runs, stream_left;
+
+static void stream_handler(unsigned int kind, void *arg)
+{
+	(void)arg;
+	stream_runs++;
+	if (stream_left && stream_left--)
+		pvk_smp_send_ipi(pvk_port_cpu_id(), kind);
+}
+
+static int failing_send_ipi(const struct pvk_cpumask *cpus)
+{
+	fake_send_ipi(cpus);
+	return -PVK_XEN_EIO;
+}
+
+/* One IPI runs a kind a bounded number of times under a steady stream,
+ * even when it cannot re-raise itself for what is left (review N2: the
+ * failed re-raise used to loop for good). */
+UNIT_TEST(smp_ipi_stream_bounded_when_reraise_fails)
+{
+	setup(0x3);
+	pvk_pvops.smp.send_ipi = failing_send_ipi;
+	CHECK_EQ(pvk_smp_set_ipi_handler(3, stream_handler, NULL), 0);
+	stream_runs = 0;
+	stream_left = 100;
+	unit_fake_cpu = 1;
+	CHECK_EQ(pvk_smp_send_ipi(1, 3), -PVK_XEN_EIO);	/* the bit is set */
+	unit_log_clear();
+	pvk_smp_ipi_received();
+	/* IPI_PASSES (4) passes, and the last one run once more. */
+	CHECK_EQ(stream_runs, 5);
+	CHECK(stream_left > 90);
+	pvk_smp_set_ipi_handler(3, NULL, NULL);
+	stream_left = 0;
+	pvk_smp_ipi_forget(1);
+	teardown();
+}
+
+/* A restart drops the host's kinds sent to the CPU's last life, and keeps
+ * the kit's (review N3: a caller's request in the inbox must still be
+ * looked at). */
+UNIT_TEST(smp_ipi_forget_keeps_the_kit_kind)
+{
+	struct pvk_smp_stats before, after;
+
+	setup(0x5);	/* CPUs 0 and 2 */
+	handler_runs = 0;
+	CHECK_EQ(pvk_smp_set_ipi_handler(4, host_handler, NULL), 0);
+	CHECK_EQ(pvk_smp_send_ipi(2, 4), 0);
+	CHECK_EQ(pvk_smp_send_ipi(2, PVK_IPI_KIT), 0);
+	pvk_smp_online = 0x1;		/* CPU 2 went down and ... */
+	pvk_smp_ipi_forget(2);		/* ... is started again */
+	pvk_smp_online = 0x5;
+	CHECK_EQ(pvk_smp_get_stats(2, &before), 0);
+	unit_fake_cpu = 2;
+	pvk_smp_ipi_received();
+	CHECK_EQ(pvk_smp_get_stats(2, &after), 0);
+	CHECK_EQ(handler_runs, 0);	/* the host's kind was dropped */
+	CHECK_EQ(after.ipi_kinds_run - before.ipi_kinds_run, 1);	/* the kit's ran */
+	pvk_smp_set_ipi_handler(4, NULL, NULL);
+	teardown();
+}
+
 /* ---- pvk_smp_call() with played CPUs ----------------------------------- */
 
 struct played_cpu {
@@ -480,6 +545,244 @@ UNIT_TEST(smp_second_start_of_a_cpu_is_refused)
 	/* It flushed its own TLB once it was online (a shootdown made before
 	 * its bit skipped it natively). */
 	CHECK_EQ(local_flushes, 1);
+	teardown();
+}
+
+/* A start that timed out, and its CPU arriving afterwards: the CPU stops
+ * itself in pvk_smp_cpu_up_here() instead of going online (it lost the
+ * stage to the starter's give-up), is then seen down, and the next start
+ * brings it up. The clock runs fast: the 5 s timeout passes at once; its
+ * step divides the timeout an odd number of times, so one read lands
+ * exactly on the deadline (a wait that read the clock twice per look
+ * passed it between the reads and skipped the give-up). */
+static uint64_t fast_ns;
+static unsigned int stop_selfs;
+static bool late_returned;
+
+static uint64_t fast_clock_ns(void)
+{
+	return __atomic_add_fetch(&fast_ns, 200 * MS, __ATOMIC_SEQ_CST);
+}
+
+static __pvk_noreturn void fake_stop_self(void)
+{
+	__atomic_fetch_add(&stop_selfs, 1, __ATOMIC_SEQ_CST);
+	pthread_exit(NULL);
+}
+
+static int never_arrives(unsigned int cpu, const struct pvk_cpu_boot *boot)
+{
+	(void)cpu;
+	(void)boot;
+	__atomic_fetch_add(&start_calls, 1, __ATOMIC_SEQ_CST);
+	return 0;
+}
+
+static void *arrives_late(void *arg)
+{
+	unit_fake_cpu = (unsigned int)(unsigned long)arg;
+	pvk_smp_cpu_up_here();
+	__atomic_store_n(&late_returned, true, __ATOMIC_SEQ_CST);
+	return NULL;
+}
+
+static unsigned int dead_calls;
+
+static void count_dead(unsigned int cpu)
+{
+	(void)cpu;
+	__atomic_fetch_add(&dead_calls, 1, __ATOMIC_SEQ_CST);
+}
+
+/* fake_world with a dead(): the late CPU undoes its prepare as a stop
+ * does (review r3 N7: its IPI port masked while it waits down). */
+static const struct pvk_smp_world dead_world = {
+	.init = fake_init,
+	.relax = fake_relax,
+	.dead = count_dead,
+};
+
+UNIT_TEST(smp_late_cpu_after_timeout_stops_itself)
+{
+	pthread_t t;
+
+	setup(0x3);
+	pvk_smp_world = &dead_world;
+	dead_calls = 0;
+	pvk_pvops.smp.cpu_start = never_arrives;
+	pvk_pvops.smp.stop_self = fake_stop_self;
+	pvk_pvops.time.clock_ns = fast_clock_ns;
+	start_calls = 0;
+	stop_selfs = 0;
+	late_returned = false;
+	CHECK_EQ(pvk_smp_cpu_start(5, &fake_boot), -PVK_XEN_ETIMEDOUT);
+	CHECK(unit_log_has("CPU 5 did not come up"));
+	CHECK(!pvk_smp_cpu_online(5));
+	CHECK(pvk_smp_translating & (1ULL << 5));	/* it may run: still flushed */
+	/* It may still arrive: not started again meanwhile (the wait for it
+	 * to be down times out first). */
+	CHECK_EQ(pvk_smp_cpu_start(5, &fake_boot), -PVK_XEN_EBUSY);
+	CHECK_EQ(start_calls, 1);
+	/* It arrives now: stopped, never online. */
+	CHECK_EQ(pthread_create(&t, NULL, arrives_late, (void *)5UL), 0);
+	pthread_join(t, NULL);
+	CHECK_EQ(stop_selfs, 1);
+	CHECK_EQ(dead_calls, 1);
+	CHECK(!late_returned);
+	CHECK(!pvk_smp_cpu_online(5));
+	CHECK(unit_log_has("CPU 5 arrived after its start timed out"));
+	CHECK_EQ(local_flushes, 0);
+	CHECK_EQ(pvk_smp_cpu_wait_down(5, 1000 * MS), 0);
+	CHECK(!(pvk_smp_translating & (1ULL << 5)));
+	/* The next start wakes it as after any stop. */
+	pvk_pvops.smp.cpu_start = fake_cpu_start;
+	pvk_pvops.time.clock_ns = real_clock_ns;
+	start_calls = 0;
+	release_up = true;
+	CHECK_EQ(pvk_smp_cpu_start(5, &fake_boot), 0);
+	if (start_calls)
+		pthread_join(up_thread, NULL);
+	CHECK_EQ(start_calls, 1);
+	CHECK(pvk_smp_cpu_online(5));
+	teardown();
+}
+
+/* A CPU that came up and went down again between two looks of its
+ * starter (review r3 N1): the start happened, it returns 0 at once, not
+ * after a second timeout with "claimed its start but is not online". The
+ * fast clock passes the deadline at the first looks. */
+static void noop_irq(void)
+{
+}
+
+static void *up_and_down(void *arg)
+{
+	unit_fake_cpu = (unsigned int)(unsigned long)arg;
+	pvk_smp_cpu_up_here();
+	pvk_smp_cpu_die_here();		/* fake_stop_self ends the thread */
+	return NULL;
+}
+
+static int starts_up_and_down(unsigned int cpu, const struct pvk_cpu_boot *boot)
+{
+	pthread_t t;
+
+	(void)boot;
+	__atomic_fetch_add(&start_calls, 1, __ATOMIC_SEQ_CST);
+	CHECK_EQ(pthread_create(&t, NULL, up_and_down, (void *)(unsigned long)cpu), 0);
+	pthread_join(t, NULL);
+	return 0;
+}
+
+UNIT_TEST(smp_start_of_a_cpu_up_and_down_between_looks)
+{
+	uint64_t clock_before;
+
+	setup(0x3);
+	if (!pvk_pvops.irq.irq_disable)
+		pvk_pvops.irq.irq_disable = noop_irq;
+	pvk_pvops.smp.cpu_start = starts_up_and_down;
+	pvk_pvops.smp.stop_self = fake_stop_self;
+	pvk_pvops.time.clock_ns = fast_clock_ns;
+	start_calls = 0;
+	stop_selfs = 0;
+	clock_before = __atomic_load_n(&fast_ns, __ATOMIC_SEQ_CST);
+	CHECK_EQ(pvk_smp_cpu_start(6, &fake_boot), 0);
+	CHECK_EQ(start_calls, 1);
+	CHECK_EQ(stop_selfs, 1);
+	CHECK(!pvk_smp_cpu_online(6));
+	CHECK(!unit_log_has("claimed its start"));
+	/* One timeout's worth of looks (25 at 200 ms), not two. */
+	CHECK((__atomic_load_n(&fast_ns, __ATOMIC_SEQ_CST) - clock_before) / MS <
+	      PVK_SMP_START_TIMEOUT_NS / MS + 2000);
+	CHECK_EQ(pvk_smp_cpu_wait_down(6, 1000 * MS), 0);
+	teardown();
+}
+
+/* A call waiting in a CPU's inbox when the CPU comes up (its caller saw
+ * it online before it went down and up again): pvk_smp_cpu_up_here() does
+ * not run fn (the host has not set the CPU up yet, irqs are off) but
+ * raises the kit's IPI on the CPU itself; fn runs when that IPI is taken
+ * (review r3 S1). The caller (CPU 1) is held in its relax meanwhile, so
+ * it does not withdraw from CPU 2 while CPU 2 is down. */
+static bool hold_caller, caller_held;
+static int held_call_rc;
+
+static void holding_relax(void)
+{
+	if (unit_fake_cpu == 1) {
+		__atomic_store_n(&caller_held, true, __ATOMIC_SEQ_CST);
+		while (__atomic_load_n(&hold_caller, __ATOMIC_SEQ_CST))
+			sched_yield();
+	}
+	sched_yield();
+}
+
+static const struct pvk_smp_world holding_world = {
+	.init = fake_init,
+	.relax = holding_relax,
+};
+
+static void *held_caller(void *arg)
+{
+	struct pvk_cpumask to2 = { 1ULL << 2 };
+
+	(void)arg;
+	unit_fake_cpu = 1;
+	held_call_rc = pvk_smp_call(&to2, record_cpu, NULL, 5000 * MS);
+	return NULL;
+}
+
+static void *just_up(void *arg)
+{
+	unit_fake_cpu = (unsigned int)(unsigned long)arg;
+	pvk_smp_cpu_up_here();
+	return NULL;
+}
+
+static int starts_just_up(unsigned int cpu, const struct pvk_cpu_boot *boot)
+{
+	pthread_t t;
+
+	(void)boot;
+	CHECK_EQ(pthread_create(&t, NULL, just_up, (void *)(unsigned long)cpu), 0);
+	pthread_join(t, NULL);
+	return 0;
+}
+
+UNIT_TEST(smp_up_here_leaves_waiting_calls_to_its_ipi)
+{
+	pthread_t caller;
+
+	setup(0x7);	/* CPU 2 online, but nobody plays it */
+	pvk_smp_world = &holding_world;
+	pvk_pvops.smp.cpu_start = starts_just_up;
+	ran_on = 0;
+	fn_runs = 0;
+	hold_caller = true;
+	caller_held = false;
+	CHECK_EQ(pthread_create(&caller, NULL, held_caller, NULL), 0);
+	while (!__atomic_load_n(&caller_held, __ATOMIC_SEQ_CST))
+		sched_yield();
+	CHECK(pvk_smp_call_waiting(2));
+	/* CPU 2 goes down (its die_here came before the request) and is
+	 * started again. */
+	__atomic_fetch_and(&pvk_smp_online, ~(1ULL << 2), __ATOMIC_SEQ_CST);
+	__atomic_fetch_and(&pvk_smp_translating, ~(1ULL << 2), __ATOMIC_SEQ_CST);
+	__atomic_store_n(&raised[2], 0, __ATOMIC_SEQ_CST);
+	CHECK_EQ(pvk_smp_cpu_start(2, &fake_boot), 0);
+	CHECK(pvk_smp_cpu_online(2));
+	CHECK_EQ(__atomic_load_n(&fn_runs, __ATOMIC_SEQ_CST), 0);	/* not in up_here */
+	CHECK_EQ(__atomic_load_n(&raised[2], __ATOMIC_SEQ_CST), 1);	/* its own IPI */
+	/* CPU 2 takes that IPI (the host enabled its irqs). */
+	__atomic_store_n(&hold_caller, false, __ATOMIC_SEQ_CST);
+	unit_fake_cpu = 2;
+	pvk_smp_ipi_received();
+	unit_fake_cpu = 0;
+	pthread_join(caller, NULL);
+	CHECK_EQ(held_call_rc, 0);
+	CHECK_EQ(fn_runs, 1);
+	CHECK_EQ(ran_on, 1ULL << 2);
 	teardown();
 }
 

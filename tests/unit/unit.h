@@ -12,8 +12,10 @@
  * is adding that block and nothing else. Checks record a failure and go on,
  * so one run shows every broken case (the first few of each test are
  * printed with file:line). Each test prints one line, "PASS name" or
- * "FAIL name (N failed checks)"; the runner ends with "N passed, N failed"
- * and exits non-zero if any test failed.
+ * "FAIL name (why)"; the runner ends with "N passed, N failed" and exits
+ * non-zero if any test failed. Each test runs in a child process of its
+ * own, bounded in time (runner.c): a crash or a hang in a test, in any of
+ * its threads, fails that test and the rest still run.
  *
  * These tests cover pure logic only (ring arithmetic, the printf core, the
  * multicall queue): anything that needs Xen is tested on Xen, by the

@@ -4,7 +4,9 @@
 # ordinary hosted C with AddressSanitizer and UBSan, against the fixed test
 # configuration tests/unit/config.h (not .config). Everything lands in
 # build/tests/unit/; the runner prints one line per test and ends with
-# "unit: N passed, N failed".
+# "unit: N passed, N failed". Each test runs in a child of its own, killed
+# after UNIT_TEST_TIMEOUT seconds (default 10): a crash or a hang fails that
+# test by name and never hangs `make check` (runner.c).
 
 UNIT_OUT := $(O)/tests/unit
 UNIT_BIN := $(UNIT_OUT)/unit-tests
@@ -49,7 +51,18 @@ $(UNIT_BIN): $(UNIT_OBJS)
 -include tests/fuzz/fuzz.mk
 
 .PHONY: check-unit
+# First the runner's self-test (test_runner.c), quietly: it must give its
+# verdict on a test that left a process holding the result pipe, within
+# 10 s (the process holds it 15 s). Its own "unit:" line is not printed,
+# so scripts/check.sh counts the suite's only.
 check-unit: $(UNIT_BIN) | deps-build check-fuzz
+	$(Q)out=$$(ASAN_OPTIONS=detect_leaks=0 timeout 10 $(UNIT_BIN) runner_selftest_orphan_holds_pipe 2>&1); \
+	rc=$$?; \
+	if [ $$rc -ne 1 ] || ! printf '%s\n' "$$out" | \
+	   grep -q '^FAIL runner_selftest_orphan_holds_pipe (crashed: exited with status 3'; then \
+		printf 'unit runner self-test failed (status %s, 124: it hung):\n%s\n' "$$rc" "$$out"; \
+		exit 1; \
+	fi
 	$(Q)ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 $(UNIT_BIN)
 
 # `make C=1` checks the unit tests with sparse too. They are hosted C (stdio,

@@ -319,11 +319,17 @@ judge_core() {  # name
     # the line "NAME: REASON" (an allowed skip that did not happen is fine).
     # A scenario on one vCPU (and no room for more: MAXVCPUS unset or 1)
     # also allows the lines of one-cpu.skips (the SMP tests that need a
-    # second CPU), one list for every such scenario.
+    # second CPU), one list for every such scenario. XL_CONFIG goes into
+    # the domain's config after VCPUS and MAXVCPUS, so a vcpus or maxvcpus
+    # there (anywhere: xl also takes `a = 1; b = 2`) could bring CPUs up
+    # behind them: then no list (a false match only loses the list).
     one_cpu=no
     case "$(scn "$n" VCPUS):$(scn "$n" MAXVCPUS)" in
     1: | 1:1) one_cpu=yes ;;
     esac
+    if scn "$n" XL_CONFIG | grep -Eq '(^|[^[:alnum:]_])(max)?vcpus[[:space:]]*='; then
+        one_cpu=no
+    fi
     allow=$( { scn "$n" ALLOW_SKIP; echo
                [ "$one_cpu" = no ] || grep -v "^#" "$HERE/scenarios/one-cpu.skips" || :; } |
              sed 's/^[[:space:]]*//; s/[[:space:]]*$//')

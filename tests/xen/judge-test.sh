@@ -196,6 +196,27 @@ VCPUS=4"
 $(endm $n poweroff '4 passed, 0 failed, 1 skipped')
 "
     check $n FAIL "^FAIL one-cpu-listed-skip-on-4: skip not allowed: ${one%%: *} "
+
+    # One vCPU at start but room for more (MAXVCPUS, or a vcpus/maxvcpus
+    # in XL_CONFIG, which xl reads after them): no list. An XL_CONFIG
+    # that sets neither keeps it.
+    for c in 'maxvcpus:MAXVCPUS=4' "xl-maxvcpus:XL_CONFIG='maxvcpus = 4'" \
+             "xl-vcpus:XL_CONFIG='tsc_mode = \"native\"; vcpus=2'" \
+             "xl-other:XL_CONFIG='max_event_channels = 4096'"; do
+        n="one-cpu-listed-skip-${c%%:*}"
+        SCNF="$base
+VCPUS=1
+${c#*:}"
+        CON="$(con "$n" "test ${one%%: *}: SKIP: ${one#*: }" '4 passed, 0 failed, 1 skipped')
+"
+        MRK="$(begin "$n")
+$(endm "$n" poweroff '4 passed, 0 failed, 1 skipped')
+"
+        case $n in
+            *-xl-other) check "$n" PASS "^PASS $n" ;;
+            *) check "$n" FAIL "^FAIL $n: skip not allowed: ${one%%: *} " ;;
+        esac
+    done
 fi
 n='one-cpu-unlisted-skip'
 SCNF="$base

@@ -52,29 +52,13 @@
 #endif
 
 #include "../test.h"
+#include "smp_helpers.h"
 
 #define RUN_TIMEOUT_NS		(5ULL * 1000 * 1000 * 1000)
 #define IDENTITY_READS		100000
 #define LOCK_ROUNDS		20000
 #define WAKE_TIMEOUT_NS		(5ULL * 1000 * 1000 * 1000)
 #define HOTPLUG_TIMEOUT_NS	(60ULL * 1000 * 1000 * 1000)
-
-/*
- * SMP up (on Xen it comes with events), or a skip with the reason. Returns
- * the number of online CPUs, 0 after a skip or a failure.
- */
-static unsigned int smp_online(void)
-{
-	guest_timer_prepare();	/* Xen: guest_events_enable() starts the CPUs */
-	if (!guest_smp_started()) {
-		if (guest_native_boot)
-			guest_test_skip("the native boot did not start SMP");
-		else
-			guest_test_fail(__FILE__, __LINE__, "events are on but SMP did not start");
-		return 0;
-	}
-	return pvk_smp_nr_online();
-}
 
 /* ---- smp_cpus_running ----------------------------------------------- */
 
@@ -91,38 +75,6 @@ static void report_here(void *arg)
 	r->id = pvk_port_cpu_id();
 	r->area = guest_smp_area();
 	r->at_ns = guest_now_ns();
-}
-
-/*
- * fn(args + cpu * stride) on each CPU of cpus at once: started on the
- * others, then go() (if any) and fn on CPU 0 here, then every other one
- * waited for. Nothing is left queued or running on return (the requests
- * live on this stack): the first error, or 0.
- */
-static int run_on_each(const struct pvk_cpumask *cpus, void (*fn)(void *arg),
-		       void *args, size_t stride, void (*go)(void), uint64_t timeout_ns)
-{
-	struct guest_smp_run runs[PVK_MAX_CPUS];
-	int rcs[PVK_MAX_CPUS] = { 0 }, first = 0;
-	unsigned int cpu;
-
-	pvk_for_each_cpu(cpu, cpus)
-		if (cpu)
-			rcs[cpu] = guest_smp_run_on_start(&runs[cpu], cpu, fn,
-							  (char *)args + cpu * stride);
-	if (go)
-		go();
-	if (pvk_cpumask_test(cpus, 0))
-		fn(args);
-	pvk_for_each_cpu(cpu, cpus) {
-		if (cpu && !rcs[cpu])
-			rcs[cpu] = guest_smp_run_on_wait(&runs[cpu], timeout_ns);
-		if (rcs[cpu] && !first) {
-			first = rcs[cpu];
-			guest_printf("smp: CPU %u: run_on: %d\n", cpu, first);
-		}
-	}
-	return first;
 }
 
 /* ---- smp_vcpu_set (guest-vcpu-set) ---------------------------------- */
@@ -167,34 +119,37 @@ static void check_online_set(unsigned int want)
 	PVK_CHECK_EQ(answer[0], (char)('0' + want));
 	PVK_CHECK_EQ(answer[1], '\0');
 }
+
+/* Asks dom0 (through the console) for xl vcpu-set want, follows it, checks
+ * the online set. */
+static void follow_vcpu_set(unsigned int want)
+{
+	uint64_t changes = pvk_smp_hotplug_changes();
+
+	guest_printf("smp: ready for xl vcpu-set %u\n", want);
+	PVK_CHECK_EQ(follow_until(want), want);
+	PVK_CHECK_GT(pvk_smp_hotplug_changes(), changes);
+	PVK_CHECK_CALL(check_online_set(want));
+}
 #endif
 
 PVK_GUEST_TEST_XEN_EXPLICIT(smp_vcpu_set)
 {
 #ifdef CONFIG_PVK_XENBUS
 	struct guest_smp_cpu_stats s2, s3;
-	uint64_t changes;
 	unsigned int n;
 
-	if (!(n = smp_online()))
+	if (!(n = smp_case_online()))
 		return;
 	PVK_CHECK_EQ(n, 4);	/* guest-vcpu-set: maxvcpus = vcpus = 4 */
-	changes = pvk_smp_hotplug_changes();
 
-	guest_printf("smp: ready for xl vcpu-set 2\n");
-	PVK_CHECK_EQ(follow_until(2), 2);
-	PVK_CHECK_GT(pvk_smp_hotplug_changes(), changes);
-	PVK_CHECK_CALL(check_online_set(2));
+	PVK_CHECK_CALL(follow_vcpu_set(2));
 	PVK_CHECK_RC(guest_smp_cpu_stats(2, &s2), 0);
 	PVK_CHECK_RC(guest_smp_cpu_stats(3, &s3), 0);
 	PVK_CHECK_EQ(s2.stops, 1);
 	PVK_CHECK_EQ(s3.stops, 1);
 
-	changes = pvk_smp_hotplug_changes();
-	guest_printf("smp: ready for xl vcpu-set 4\n");
-	PVK_CHECK_EQ(follow_until(4), 4);
-	PVK_CHECK_GT(pvk_smp_hotplug_changes(), changes);
-	PVK_CHECK_CALL(check_online_set(4));
+	PVK_CHECK_CALL(follow_vcpu_set(4));
 	PVK_CHECK_RC(guest_smp_cpu_stats(2, &s2), 0);
 	PVK_CHECK_RC(guest_smp_cpu_stats(3, &s3), 0);
 	PVK_CHECK_EQ(s2.starts, 2);	/* boot, then after vcpu-set 4 */
@@ -210,7 +165,7 @@ PVK_GUEST_TEST(smp_cpus_running)
 	struct pvk_cpumask online;
 	unsigned int cpu;
 
-	if (!smp_online())
+	if (!smp_case_online())
 		return;
 	pvk_smp_online_mask(&online);
 	for (cpu = 0; cpu < pvk_smp_nr_possible(); cpu++)
@@ -273,7 +228,7 @@ PVK_GUEST_TEST(smp_identity_stable)
 	struct identity ids[PVK_MAX_CPUS];
 	unsigned int cpu;
 
-	if (!smp_online())
+	if (!smp_case_online())
 		return;
 	/* The user-mode tests ran before this one on CPU 0. */
 	PVK_CHECK_EQ(pvk_port_cpu_id(), 0);
@@ -281,8 +236,8 @@ PVK_GUEST_TEST(smp_identity_stable)
 	memset(ids, 0, sizeof(ids));
 	pvk_smp_online_mask(&online);
 	/* All at once, so the CPUs' areas are in use together. */
-	PVK_CHECK_RC(run_on_each(&online, identity_here, ids, sizeof(ids[0]), NULL,
-				 RUN_TIMEOUT_NS), 0);
+	PVK_CHECK_RC(smp_case_run_everywhere(identity_here, ids, sizeof(ids[0]), RUN_TIMEOUT_NS),
+		     0);
 	pvk_for_each_cpu(cpu, &online) {
 		PVK_CHECK_EQ(ids[cpu].cpu, cpu);
 		PVK_CHECK_EQ(ids[cpu].mismatches, 0);
@@ -348,12 +303,12 @@ PVK_GUEST_TEST(smp_lock_contended)
 	uint64_t ns;
 	int rc;
 
-	if (!(n = smp_online()))
+	if (!(n = smp_case_online()))
 		return;
 	memset(&contend, 0, sizeof(contend));
 	pvk_port_lock_init(&contend.lock);
 	pvk_smp_online_mask(&online);
-	rc = run_on_each(&online, contend_here, NULL, 0, contend_go, 4 * RUN_TIMEOUT_NS);
+	rc = smp_case_run_on_each(&online, contend_here, NULL, 0, contend_go, 4 * RUN_TIMEOUT_NS);
 	ns = guest_now_ns() - contend.t0;
 	PVK_CHECK_RC(rc, 0);
 	pvk_for_each_cpu(cpu, &online) {
@@ -468,7 +423,7 @@ PVK_GUEST_TEST(smp_wait_wake_cross)
 	struct guest_smp_run run;
 	unsigned int other;
 
-	if (!smp_online())
+	if (!smp_case_online())
 		return;
 	/* CPU 2, or the highest online one if there are fewer. */
 	for (other = 2; other && !pvk_smp_cpu_online(other); other--)

@@ -53,6 +53,7 @@
 
 #define PVK_GUEST_XEN_ONLY_FILE	/* every test here needs Xen */
 #include "../test.h"
+#include "smp_helpers.h"
 
 #define MS			(1000ULL * 1000)
 #define RUN_TIMEOUT_NS		(30ULL * 1000 * MS)
@@ -72,61 +73,6 @@
 #define MARK_B			0xb2b2b2b2b2b2b2b2ULL
 #define MARK_C			0xc3c3c3c3c3c3c3c3ULL
 
-/* SMP up (it comes with events on Xen); the number of online CPUs. */
-static unsigned int cpus_up(void)
-{
-	guest_events_enable();
-	if (!guest_smp_started()) {
-		guest_test_fail(__FILE__, __LINE__, "events are on but SMP did not start");
-		return 0;
-	}
-	return pvk_smp_nr_online();
-}
-
-/* fn(args[cpu]) on every online CPU at once, CPU 0 (the caller) directly. */
-static int run_everywhere(void (*fn)(void *arg), void *args, size_t arg_size)
-{
-	static struct guest_smp_run runs[PVK_MAX_CPUS];
-	struct pvk_cpumask online;
-	unsigned int cpu, self = pvk_port_cpu_id();
-	int rc = 0, rc2;
-
-	pvk_smp_online_mask(&online);
-	pvk_for_each_cpu(cpu, &online) {
-		if (cpu == self)
-			continue;
-		rc2 = guest_smp_run_on_start(&runs[cpu], cpu, fn, (char *)args + cpu * arg_size);
-		if (rc2) {
-			pvk_cpumask_clear(&online, cpu);
-			rc = rc ? rc : rc2;
-		}
-	}
-	fn((char *)args + self * arg_size);
-	pvk_for_each_cpu(cpu, &online) {
-		if (cpu == self)
-			continue;
-		rc2 = guest_smp_run_on_wait(&runs[cpu], RUN_TIMEOUT_NS);
-		rc = rc ? rc : rc2;
-	}
-	return rc;
-}
-
-/* All online CPUs arrive before any goes on (bounded). */
-static unsigned int arrived;
-
-static bool all_arrive(void)
-{
-	uint64_t until = pvk_clock_ns() + STAGE_TIMEOUT_NS;
-
-	__atomic_fetch_add(&arrived, 1, __ATOMIC_SEQ_CST);
-	while (__atomic_load_n(&arrived, __ATOMIC_SEQ_CST) < pvk_smp_nr_online()) {
-		if (pvk_clock_ns() > until)
-			return false;
-		__builtin_ia32_pause();
-	}
-	return true;
-}
-
 /* ---- smp_grant_concurrent --------------------------------------------- */
 
 #define REFS_MAX	(GRANT_FRAMES * 512)
@@ -144,7 +90,7 @@ static void grant_here(void *arg)
 	struct grant_report *r = arg;
 	pvk_grant_ref_t refs[GRANT_HOLD];
 
-	r->met = all_arrive();
+	r->met = smp_case_meet(STAGE_TIMEOUT_NS);
 	for (unsigned int round = 0; round < GRANT_ROUNDS; round++) {
 		unsigned int n = 0;
 
@@ -179,7 +125,7 @@ PVK_GUEST_TEST(smp_grant_concurrent)
 	struct pvk_cpumask online;
 	unsigned int cpu, n, allocs = 0;
 
-	if (!(n = cpus_up()))
+	if (!(n = smp_case_online()))
 		return;
 	pvk_grant_stats_snapshot(&a);
 	if (a.refs_total == 0) {
@@ -193,8 +139,7 @@ PVK_GUEST_TEST(smp_grant_concurrent)
 		r[cpu] = (struct grant_report){ .page = pvk_port_alloc_page() };
 		PVK_CHECK(r[cpu].page != NULL);
 	}
-	__atomic_store_n(&arrived, 0, __ATOMIC_SEQ_CST);
-	PVK_CHECK_RC(run_everywhere(grant_here, r, sizeof(r[0])), 0);
+	PVK_CHECK_RC(smp_case_run_everywhere(grant_here, r, sizeof(r[0]), RUN_TIMEOUT_NS), 0);
 	pvk_grant_stats_snapshot(&b);
 	pvk_for_each_cpu(cpu, &online) {
 		PVK_CHECK(r[cpu].met);
@@ -234,7 +179,7 @@ static void map_here(void *arg)
 	struct map_report *r = arg;
 	unsigned int cpu = pvk_port_cpu_id();
 
-	r->met = all_arrive();
+	r->met = smp_case_meet(STAGE_TIMEOUT_NS);
 	for (unsigned int round = 0; round < MAP_ROUNDS && !r->map_rc && !r->unmap_rc; round++) {
 		for (unsigned int i = 0; i < MAP_PAGES && !r->map_rc; i++)
 			r->map_rc = pvk_mmu_map_range(map_va(cpu, i),
@@ -255,7 +200,7 @@ PVK_GUEST_TEST(smp_map_concurrent)
 	struct pvk_cpumask online;
 	unsigned int cpu, n;
 
-	if (!(n = cpus_up()))
+	if (!(n = smp_case_online()))
 		return;
 	pvk_smp_online_mask(&online);
 	pvk_for_each_cpu(cpu, &online) {
@@ -270,8 +215,7 @@ PVK_GUEST_TEST(smp_map_concurrent)
 	}
 	PVK_CHECK_EQ(pvk_mmu_lookup(MAP_VA), 0);
 	pvk_mmu_stats_snapshot(&a);
-	__atomic_store_n(&arrived, 0, __ATOMIC_SEQ_CST);
-	PVK_CHECK_RC(run_everywhere(map_here, r, sizeof(r[0])), 0);
+	PVK_CHECK_RC(smp_case_run_everywhere(map_here, r, sizeof(r[0]), RUN_TIMEOUT_NS), 0);
 	pvk_mmu_stats_snapshot(&b);
 	pvk_for_each_cpu(cpu, &online) {
 		PVK_CHECK(r[cpu].met);
@@ -293,22 +237,6 @@ PVK_GUEST_TEST(smp_map_concurrent)
 }
 
 /* ---- smp_pt_freed_flushed --------------------------------------------- */
-
-/* The table of level that maps va (present), by a walk from the L4. */
-static pvk_mfn_t table_of(unsigned long va, unsigned int level)
-{
-	pvk_mfn_t t = pvk_mmu_kernel_base();
-
-	for (unsigned int l = 4; l > level; l--) {
-		const uint64_t *tv = guest_pfn_to_virt_or_null(pvk_mfn_to_pfn(t));
-		uint64_t e = tv ? PVK_READ_ONCE(tv[pvk_pt_index(va, l)]) : 0;
-
-		if (!(e & PVK_PTE_PRESENT))
-			return pvk_mfn(PVK_INVALID_RAW_FRAME);
-		t = pvk_pte_mfn(e);
-	}
-	return t;
-}
 
 /*
  * The flush tests. A reader on CPU 1 spins reading the address (so that
@@ -408,19 +336,22 @@ static uint64_t flushes_here(void)
 	return st.flushes;
 }
 
-/* What the test does in PH_HOLD: the kit's operation on va (its old
- * frame is fa), then the reuse of the old frame, then va mapped to fc. */
-enum flush_kind { FK_TABLES, FK_PAGE, FK_VA_RUN };
-
+/*
+ * A flush test. Its op is what CPU 0 does in PH_HOLD: the kit's operation
+ * on va (whose old frame is fa), then the old frame reused for other data,
+ * then va mapped to fc; 0 or an error, and *reused tells whether the old
+ * frame was taken back and overwritten (op_tables: the freed L1).
+ */
 struct flush_test {
 	const char *name;
-	enum flush_kind kind;
+	int (*op)(struct flush_test *t, bool *reused);
 	unsigned long va;
+	bool neighbour;		/* a page mapped next to va keeps its L1 */
 	uint64_t *fa, *fp, *fc;
 	/* Results over the rounds. */
 	unsigned int tried, proved, wrong, no_reuse;
-	int rc;
 	uint64_t first_wrong;
+	struct pvk_mmu_stats before, after;	/* around the rounds */
 };
 
 static int point_to(unsigned long va, const void *frame, unsigned long flags)
@@ -434,9 +365,8 @@ static int point_to(unsigned long va, const void *frame, unsigned long flags)
 	return pvk_mmu_update_va_run(&u, 1, flags);
 }
 
-/* PH_HOLD's work: returns 0 or an error; *reused tells whether the old
- * frame was taken back and overwritten (FK_TABLES: the freed L1). */
-static int kit_operation(struct flush_test *t, bool *reused)
+/* Unmaps va, the region's last page: its L1, L2 and L3 are freed. */
+static int op_tables(struct flush_test *t, bool *reused)
 {
 	void *taken[PT_ALLOC_TRIES];
 	unsigned int ntaken = 0;
@@ -444,76 +374,88 @@ static int kit_operation(struct flush_test *t, bool *reused)
 	int rc;
 
 	*reused = false;
-	switch (t->kind) {
-	case FK_TABLES:
-		table_va = guest_pfn_to_virt_or_null(pvk_mfn_to_pfn(table_of(t->va, 1)));
-		rc = pvk_mmu_unmap_range(t->va, 1);	/* frees its L1, L2, L3 */
-		if (rc || !table_va)
-			return rc ? rc : -PVK_XEN_EINVAL;
-		/* Take the L1 back (freed pages are reused first) and write
-		 * into it what a walk through it would take for va's PTE. */
-		for (; ntaken < PT_ALLOC_TRIES && !*reused; ntaken++) {
-			taken[ntaken] = pvk_port_alloc_page();
-			if (taken[ntaken] == table_va) {
-				table_va[pvk_pt_index(t->va, 1)] = pvk_pte(
-					pvk_pfn_to_mfn(pvk_port_virt_to_pfn(t->fa)),
-					PVK_PTE_KERNEL_RW);
-				*reused = true;
-			}
-		}
-		t->fa[0] = MARK_B;	/* and the old frame's data too */
-		rc = pvk_mmu_map_range(t->va, pvk_port_virt_to_pfn(t->fc), 1,
-				       PVK_PTE_KERNEL_RW | PVK_PTE_NX);
-		for (unsigned int i = 0; i < ntaken; i++)
-			if (taken[i] != table_va || !*reused)
-				pvk_port_free_page(taken[i]);
-		/* The reused L1 stays taken until the reader has read: it
-		 * is freed in the round's cleanup (kept in t->fp's slot 1). */
-		if (*reused)
-			t->fp[1] = (uint64_t)(unsigned long)table_va;
-		return rc;
-	case FK_PAGE:
-		rc = pvk_mmu_unmap_range(t->va, 1);	/* its L1 stays */
-		if (!rc) {
-			t->fa[0] = MARK_B;	/* the caller reuses the frame */
-			*reused = true;
-			rc = pvk_mmu_map_range(t->va, pvk_port_virt_to_pfn(t->fc), 1,
-					       PVK_PTE_KERNEL_RW | PVK_PTE_NX);
-		}
-		return rc;
-	case FK_VA_RUN:
-		rc = point_to(t->va, t->fc, PVK_UVMF_INVLPG | PVK_UVMF_LOCAL);
-		if (!rc) {
-			t->fa[0] = MARK_B;
+	table_va = guest_pfn_to_virt_or_null(pvk_mfn_to_pfn(smp_case_table_of(t->va, 1)));
+	rc = pvk_mmu_unmap_range(t->va, 1);
+	if (rc || !table_va)
+		return rc ? rc : -PVK_XEN_EINVAL;
+	/* Take the L1 back (freed pages are reused first) and write into it
+	 * what a walk through it would take for va's PTE. */
+	for (; ntaken < PT_ALLOC_TRIES && !*reused; ntaken++) {
+		taken[ntaken] = pvk_port_alloc_page();
+		if (taken[ntaken] == table_va) {
+			table_va[pvk_pt_index(t->va, 1)] = pvk_pte(
+				pvk_pfn_to_mfn(pvk_port_virt_to_pfn(t->fa)),
+				PVK_PTE_KERNEL_RW);
 			*reused = true;
 		}
-		return rc;
 	}
-	return -PVK_XEN_EINVAL;
+	t->fa[0] = MARK_B;	/* and the old frame's data too */
+	rc = pvk_mmu_map_range(t->va, pvk_port_virt_to_pfn(t->fc), 1,
+			       PVK_PTE_KERNEL_RW | PVK_PTE_NX);
+	for (unsigned int i = 0; i < ntaken; i++)
+		if (taken[i] != table_va || !*reused)
+			pvk_port_free_page(taken[i]);
+	/* The reused L1 stays taken until the reader has read: it is freed
+	 * in the round's cleanup (kept in t->fp's slot 1). */
+	if (*reused)
+		t->fp[1] = (uint64_t)(unsigned long)table_va;
+	return rc;
 }
 
-/* One round; returns 0 or an error (then the test stops). */
-static int flush_round(struct flush_test *t)
+/* Unmaps va; its L1 stays (the neighbour): no table changes type. */
+static int op_page(struct flush_test *t, bool *reused)
+{
+	int rc = pvk_mmu_unmap_range(t->va, 1);
+
+	*reused = false;
+	if (rc)
+		return rc;
+	t->fa[0] = MARK_B;
+	*reused = true;
+	return pvk_mmu_map_range(t->va, pvk_port_virt_to_pfn(t->fc), 1,
+				 PVK_PTE_KERNEL_RW | PVK_PTE_NX);
+}
+
+/* Points va at fc with an update_va_mapping run and a local invlpg. */
+static int op_va_run(struct flush_test *t, bool *reused)
+{
+	int rc = point_to(t->va, t->fc, PVK_UVMF_INVLPG | PVK_UVMF_LOCAL);
+
+	*reused = !rc;
+	if (!rc)
+		t->fa[0] = MARK_B;
+	return rc;
+}
+
+/* Counts a round that ran: proved, the proof of the old entry held;
+ * wrong, reads of va after the operation other than MARK_C (first). */
+static void round_count(struct flush_test *t, bool reused, bool proved,
+			uint64_t wrong, uint64_t first)
+{
+	t->tried++;
+	if (!reused)
+		t->no_reuse++;
+	if (!proved)
+		return;
+	t->proved++;
+	if (wrong && !t->wrong++)
+		t->first_wrong = first;
+}
+
+/* A round's middle with CPU 1 reading: 0 or an error. */
+static int reader_round(struct flush_test *t)
 {
 	static struct guest_smp_run run;
 	bool reused = false, proved;
 	uint64_t fl0, fl1;
 	int rc, wrc;
 
-	t->fa[0] = MARK_A;
-	t->fp[0] = MARK_P;
-	t->fp[1] = 0;
-	t->fc[0] = MARK_C;
-	rc = pvk_mmu_map_range(t->va, pvk_port_virt_to_pfn(t->fa), 1,
-			       PVK_PTE_KERNEL_RW | PVK_PTE_NX);
-	if (rc)
-		return rc;
 	__builtin_memset(&rd, 0, sizeof(rd));
 	rd.va = t->va;
 	rd.phase = PH_PRIME;
 	rc = guest_smp_run_on_start(&run, 1, reader_here, NULL);
 	if (rc)
-		goto unmap;
+		return rc;
 	if (!spin_until(phase_read))
 		rc = -PVK_XEN_ETIMEDOUT;
 	if (!rc)
@@ -531,7 +473,7 @@ static int flush_round(struct flush_test *t)
 	proved = !rc && rd.last[PH_PRIME] == MARK_A && rd.last[PH_PROBE] == MARK_A;
 	fl0 = flushes_here();
 	if (!rc)
-		rc = kit_operation(t, &reused);
+		rc = t->op(t, &reused);
 	fl1 = flushes_here();
 	if (!rc) {
 		__atomic_store_n(&rd.phase, PH_AFTER, __ATOMIC_RELEASE);
@@ -544,49 +486,111 @@ static int flush_round(struct flush_test *t)
 	rc = rc ? rc : wrc;
 	if (!rc && rd.timed_out)
 		rc = -PVK_XEN_ETIMEDOUT;
-	t->tried++;
-	if (!rc && !reused)
-		t->no_reuse++;
-	if (!rc && proved) {
-		t->proved++;
-		if (rd.wrong_after) {
-			if (!t->wrong++)
-				t->first_wrong = rd.first_wrong;
-			guest_printf("smp: %s: CPU 1 read 0x%llx (%s) %llu times after the kit's operation (%llu flushes made)\n",
-				     t->name, (unsigned long long)rd.first_wrong,
-				     rd.first_wrong == MARK_B ? "old data through the REUSED frame" :
-				     rd.first_wrong == MARK_A ? "a STALE entry" :
-				     rd.first_wrong == MARK_P ? "a STALE entry (the probe's)" : "?",
-				     (unsigned long long)rd.wrong_after,
-				     (unsigned long long)(fl1 - fl0));
-		}
+	if (!rc)
+		round_count(t, reused, proved, rd.wrong_after, rd.first_wrong);
+	if (!rc && proved && rd.wrong_after)
+		guest_printf("smp: %s: CPU 1 read 0x%llx (%s) %llu times after the kit's operation (%llu flushes made)\n",
+			     t->name, (unsigned long long)rd.first_wrong,
+			     rd.first_wrong == MARK_B ? "old data through the REUSED frame" :
+			     rd.first_wrong == MARK_A ? "a STALE entry" :
+			     rd.first_wrong == MARK_P ? "a STALE entry (the probe's)" : "?",
+			     (unsigned long long)rd.wrong_after,
+			     (unsigned long long)(fl1 - fl0));
+	return rc;
+}
+
+/* A round's middle on one CPU: no other TLB. CPU 0 reads fa through va,
+ * runs the kit's operation and must read fc afterwards (its own
+ * flushes). 0 or an error. */
+static int one_cpu_round(struct flush_test *t)
+{
+	bool reused = false;
+	uint64_t before = *(volatile uint64_t *)t->va, after;
+	int rc = t->op(t, &reused);
+
+	if (!rc) {
+		after = *(volatile uint64_t *)t->va;
+		round_count(t, reused, before == MARK_A, after != MARK_C, after);
 	}
-unmap:
-	wrc = pvk_mmu_unmap_range(t->va, 1);
+	return rc;
+}
+
+/*
+ * One round: the marks written and va mapped to fa, then middle (which
+ * runs t->op), then va unmapped and the L1 op_tables took back freed. 0
+ * or an error (then the test stops).
+ */
+static int flush_round(struct flush_test *t, int (*middle)(struct flush_test *t))
+{
+	int rc, urc;
+
+	t->fa[0] = MARK_A;
+	t->fp[0] = MARK_P;
+	t->fp[1] = 0;
+	t->fc[0] = MARK_C;
+	rc = pvk_mmu_map_range(t->va, pvk_port_virt_to_pfn(t->fa), 1,
+			       PVK_PTE_KERNEL_RW | PVK_PTE_NX);
+	if (rc)
+		return rc;
+	rc = middle(t);
+	urc = pvk_mmu_unmap_range(t->va, 1);
 	if (t->fp[1])
 		pvk_port_free_page((void *)(unsigned long)t->fp[1]);
 	t->fp[1] = 0;
-	return rc ? rc : wrc;
+	return rc ? rc : urc;
 }
 
-static void flush_test(struct flush_test *t)
+/*
+ * The rounds of t (with CPU 1 reading, or CPU 0 alone), until
+ * FLUSH_ROUNDS proved or FLUSH_TRIES tried, then the verdict. The MMU's
+ * counters are kept around the rounds (t->before, t->after) for the
+ * test's own checks.
+ */
+static void run_flush_test(struct flush_test *t)
 {
-	int rc = 0;
+	int (*middle)(struct flush_test *t);
+	void *pages[4] = { NULL };	/* fa, fp, fc, the neighbour's */
+	unsigned int npages = t->neighbour ? 4 : 3;
+	bool two, have = true, neighbour_mapped = false;
+	int rc = 0, urc;
 
-	t->fa = pvk_port_alloc_page();
-	t->fp = pvk_port_alloc_page();
-	t->fc = pvk_port_alloc_page();
-	PVK_CHECK(t->fa && t->fp && t->fc);
-	if (!t->fa || !t->fp || !t->fc)
+	if (!smp_case_online())
 		return;
-	PVK_CHECK_EQ(pvk_mmu_lookup(t->va), 0);
-	while (!rc && t->proved < FLUSH_ROUNDS && t->tried < FLUSH_TRIES)
-		rc = flush_round(t);
-	guest_printf("smp: %s: %u rounds, CPU 1's TLB proven to hold the old entry before the kit's operation in %u, read other than the new mapping afterwards in %u\n",
-		     t->name, t->tried, t->proved, t->wrong);
-	pvk_port_free_page(t->fa);
-	pvk_port_free_page(t->fp);
-	pvk_port_free_page(t->fc);
+	two = pvk_smp_cpu_online(1);
+	middle = two ? reader_round : one_cpu_round;
+	for (unsigned int i = 0; i < npages; i++)
+		have &= (pages[i] = pvk_port_alloc_page()) != NULL;
+	t->fa = pages[0];
+	t->fp = pages[1];
+	t->fc = pages[2];
+	/* The neighbour keeps va's L1 alive through the whole test: no
+	 * table changes type, so Xen flushes nothing by itself. */
+	if (have && t->neighbour) {
+		rc = pvk_mmu_map_range(t->va + PVK_PAGE_SIZE, pvk_port_virt_to_pfn(pages[3]), 1,
+				       PVK_PTE_KERNEL_RW | PVK_PTE_NX);
+		neighbour_mapped = !rc;
+	}
+	if (have && !rc && pvk_mmu_lookup(t->va)) {
+		guest_printf("smp: %s: 0x%lx is mapped already\n", t->name, t->va);
+		rc = -PVK_XEN_EEXIST;
+	}
+	if (have && !rc) {
+		pvk_mmu_stats_snapshot(&t->before);
+		while (!rc && t->proved < FLUSH_ROUNDS && t->tried < FLUSH_TRIES)
+			rc = flush_round(t, middle);
+		pvk_mmu_stats_snapshot(&t->after);
+		guest_printf("smp: %s: %u rounds, %s proven to hold the old entry before the kit's operation in %u, read other than the new mapping afterwards in %u\n",
+			     t->name, t->tried, two ? "CPU 1's TLB" : "one CPU: CPU 0's TLB",
+			     t->proved, t->wrong);
+	}
+	if (neighbour_mapped) {
+		urc = pvk_mmu_unmap_range(t->va + PVK_PAGE_SIZE, 1);
+		rc = rc ? rc : urc;
+	}
+	for (unsigned int i = 0; i < npages; i++)
+		if (pages[i])
+			pvk_port_free_page(pages[i]);
+	PVK_CHECK(have);
 	PVK_CHECK_RC(rc, 0);
 	PVK_CHECK_EQ(t->no_reuse, 0);
 	PVK_CHECK_EQ(t->wrong, 0);
@@ -594,93 +598,31 @@ static void flush_test(struct flush_test *t)
 		guest_test_fail(__FILE__, __LINE__, "could not prove the TLB held the entry");
 }
 
-/* One CPU: no other TLB; the kit's operations run on CPU 0 alone and
- * CPU 0 reads the new mapping afterwards (its own flushes). */
-static void flush_test_one_cpu(struct flush_test *t)
-{
-	bool reused;
-
-	t->fa = pvk_port_alloc_page();
-	t->fp = pvk_port_alloc_page();
-	t->fc = pvk_port_alloc_page();
-	PVK_CHECK(t->fa && t->fp && t->fc);
-	if (!t->fa || !t->fp || !t->fc)
-		return;
-	t->fa[0] = MARK_A;
-	t->fp[1] = 0;
-	t->fc[0] = MARK_C;
-	PVK_CHECK_RC(pvk_mmu_map_range(t->va, pvk_port_virt_to_pfn(t->fa), 1,
-				       PVK_PTE_KERNEL_RW | PVK_PTE_NX), 0);
-	PVK_CHECK_EQ(*(volatile uint64_t *)t->va, MARK_A);
-	PVK_CHECK_RC(kit_operation(t, &reused), 0);
-	PVK_CHECK(reused);
-	PVK_CHECK_EQ(*(volatile uint64_t *)t->va, MARK_C);
-	PVK_CHECK_RC(pvk_mmu_unmap_range(t->va, 1), 0);
-	if (t->fp[1])
-		pvk_port_free_page((void *)(unsigned long)t->fp[1]);
-	pvk_port_free_page(t->fa);
-	pvk_port_free_page(t->fp);
-	pvk_port_free_page(t->fc);
-	guest_printf("smp: %s: one CPU: CPU 0 read the new mapping after the kit's operation\n",
-		     t->name);
-}
-
-static void run_flush_test(struct flush_test *t)
-{
-	if (!cpus_up())
-		return;
-	if (pvk_smp_cpu_online(1))
-		flush_test(t);
-	else
-		flush_test_one_cpu(t);
-}
-
 PVK_GUEST_TEST(smp_pt_freed_flushed)
 {
-	struct flush_test t = { .name = "page tables freed", .kind = FK_TABLES, .va = PT_VA };
-	struct pvk_mmu_stats a, b;
+	struct flush_test t = { .name = "page tables freed", .op = op_tables, .va = PT_VA };
 
-	pvk_mmu_stats_snapshot(&a);
 	run_flush_test(&t);
-	pvk_mmu_stats_snapshot(&b);
 	/* Each round freed the region's L1, L2 and L3 twice (the
 	 * operation and the round's cleanup). */
-	PVK_CHECK_EQ(b.tables_freed - a.tables_freed, b.tables_added - a.tables_added);
-	PVK_CHECK(b.tables_freed - a.tables_freed >= 3);
+	PVK_CHECK_EQ(t.after.tables_freed - t.before.tables_freed,
+		     t.after.tables_added - t.before.tables_added);
+	PVK_CHECK(t.after.tables_freed - t.before.tables_freed >= 3);
 }
 
 PVK_GUEST_TEST(smp_page_unmapped_flushed)
 {
-	struct flush_test t = { .name = "page unmapped", .kind = FK_PAGE, .va = LEAF_VA };
-	uint64_t *fn = pvk_port_alloc_page();
-	struct pvk_mmu_stats a, b;
+	struct flush_test t = { .name = "page unmapped", .op = op_page, .va = LEAF_VA,
+				.neighbour = true };
 
-	PVK_CHECK(fn != NULL);
-	if (!fn)
-		return;
-	/* The neighbour keeps the L1 alive through the whole test: no
-	 * table changes type, so Xen flushes nothing by itself. */
-	PVK_CHECK_RC(pvk_mmu_map_range(LEAF_VA + PVK_PAGE_SIZE, pvk_port_virt_to_pfn(fn), 1,
-				       PVK_PTE_KERNEL_RW | PVK_PTE_NX), 0);
-	pvk_mmu_stats_snapshot(&a);
 	run_flush_test(&t);
-	pvk_mmu_stats_snapshot(&b);
-	PVK_CHECK_RC(pvk_mmu_unmap_range(LEAF_VA + PVK_PAGE_SIZE, 1), 0);
-	pvk_port_free_page(fn);
-	PVK_CHECK_EQ(b.tables_freed, a.tables_freed);	/* no table changed type */
+	PVK_CHECK_EQ(t.after.tables_freed, t.before.tables_freed);	/* no table changed type */
 }
 
 PVK_GUEST_TEST(smp_va_run_flushed)
 {
-	struct flush_test t = { .name = "update_va_mapping run", .kind = FK_VA_RUN, .va = RUN_VA };
-	uint64_t *fn = pvk_port_alloc_page();
+	struct flush_test t = { .name = "update_va_mapping run", .op = op_va_run, .va = RUN_VA,
+				.neighbour = true };
 
-	PVK_CHECK(fn != NULL);
-	if (!fn)
-		return;
-	PVK_CHECK_RC(pvk_mmu_map_range(RUN_VA + PVK_PAGE_SIZE, pvk_port_virt_to_pfn(fn), 1,
-				       PVK_PTE_KERNEL_RW | PVK_PTE_NX), 0);
 	run_flush_test(&t);
-	PVK_CHECK_RC(pvk_mmu_unmap_range(RUN_VA + PVK_PAGE_SIZE, 1), 0);
-	pvk_port_free_page(fn);
 }

@@ -47,6 +47,7 @@
 #include <pvkit/xen/xen.h>
 
 #include "../test.h"
+#include "smp_helpers.h"
 
 #define MS			(1000ULL * 1000)
 #define RUN_TIMEOUT_NS		(10ULL * 1000 * MS)
@@ -60,71 +61,6 @@
 #define LAZY_PAGES		16
 #define LAZY_ROUNDS		20
 #define SMP_TIME_VA		0xffff990000000000UL	/* L4 slot 306, per CPU 2 MiB */
-
-static unsigned int online_cpus(void)
-{
-	guest_timer_prepare();	/* Xen: guest_events_enable() starts the CPUs */
-	if (!guest_smp_started()) {
-		if (guest_native_boot)
-			guest_test_skip("the native boot did not start SMP");
-		else
-			guest_test_fail(__FILE__, __LINE__, "events are on but SMP did not start");
-		return 0;
-	}
-	/* One CPU: the tests run on CPU 0 alone (as the guest's other SMP
-	 * tests do). */
-	return pvk_smp_nr_online();
-}
-
-/*
- * Runs fn(args[cpu]) on every online CPU at once (CPU 0 itself last,
- * directly), and waits for all. 0, or the first run_on error.
- */
-static int run_everywhere(void (*fn)(void *arg), void *args, size_t arg_size)
-{
-	static struct guest_smp_run runs[PVK_MAX_CPUS];
-	struct pvk_cpumask online;
-	unsigned int cpu;
-	int rc = 0, rc2;
-
-	pvk_smp_online_mask(&online);
-	pvk_for_each_cpu(cpu, &online) {
-		if (cpu == pvk_port_cpu_id())
-			continue;
-		rc2 = guest_smp_run_on_start(&runs[cpu], cpu, fn,
-					     (char *)args + cpu * arg_size);
-		if (rc2) {
-			pvk_cpumask_clear(&online, cpu);
-			if (!rc)
-				rc = rc2;
-		}
-	}
-	fn((char *)args + pvk_port_cpu_id() * arg_size);
-	pvk_for_each_cpu(cpu, &online) {
-		if (cpu == pvk_port_cpu_id())
-			continue;
-		rc2 = guest_smp_run_on_wait(&runs[cpu], RUN_TIMEOUT_NS);
-		if (rc2 && !rc)
-			rc = rc2;
-	}
-	return rc;
-}
-
-/* Every online CPU arrives before any leaves (bounded); false on time-out. */
-static unsigned int barrier_count;
-
-static bool barrier(unsigned int generation_target)
-{
-	uint64_t until = pvk_clock_ns() + BARRIER_TIMEOUT_NS;
-
-	__atomic_fetch_add(&barrier_count, 1, __ATOMIC_SEQ_CST);
-	while (__atomic_load_n(&barrier_count, __ATOMIC_SEQ_CST) < generation_target) {
-		if (pvk_clock_ns() > until)
-			return false;
-		__builtin_ia32_pause();
-	}
-	return true;
-}
 
 /* ---- smp_timer_per_cpu ------------------------------------------------ */
 
@@ -187,7 +123,7 @@ PVK_GUEST_TEST(smp_timer_per_cpu)
 	struct pvk_cpumask online;
 	unsigned int cpu;
 
-	if (!online_cpus())
+	if (!smp_case_online())
 		return;
 	pvk_smp_online_mask(&online);
 	pvk_for_each_cpu(cpu, &online) {
@@ -286,7 +222,7 @@ PVK_GUEST_TEST(smp_clock_agree)
 	uint64_t ns0, tsc0, ns1, tsc1, tsc_bound;
 	unsigned int kit_back = 0;
 
-	if (!online_cpus())
+	if (!smp_case_online())
 		return;
 	pvk_smp_online_mask(&online);
 	ns0 = pvk_clock_ns_here();
@@ -401,7 +337,7 @@ static void clock_race_here(void *arg)
 {
 	struct concurrent_report *r = arg;
 
-	r->met = barrier(pvk_smp_nr_online());
+	r->met = smp_case_meet(BARRIER_TIMEOUT_NS);
 	for (unsigned int i = 0; i < CONCURRENT_READS; i++) {
 		uint64_t seen = __atomic_load_n(&clock_published, __ATOMIC_SEQ_CST);
 		uint64_t now = pvk_clock_ns();
@@ -428,13 +364,12 @@ PVK_GUEST_TEST(smp_clock_concurrent)
 	uint64_t reads = 0;
 	int64_t worst = 0;
 
-	if (!online_cpus())
+	if (!smp_case_online())
 		return;
 	for (cpu = 0; cpu < PVK_MAX_CPUS; cpu++)
 		r[cpu] = (struct concurrent_report){ 0 };
-	__atomic_store_n(&barrier_count, 0, __ATOMIC_SEQ_CST);
 	__atomic_store_n(&clock_published, 0, __ATOMIC_SEQ_CST);
-	PVK_CHECK_RC(run_everywhere(clock_race_here, r, sizeof(r[0])), 0);
+	PVK_CHECK_RC(smp_case_run_everywhere(clock_race_here, r, sizeof(r[0]), RUN_TIMEOUT_NS), 0);
 	pvk_smp_online_mask(&online);
 	pvk_for_each_cpu(cpu, &online) {
 		PVK_CHECK(r[cpu].met);
@@ -481,22 +416,6 @@ static unsigned long cpu_va(unsigned int cpu, unsigned int i)
 
 static void *lazy_frames[PVK_MAX_CPUS][LAZY_PAGES];
 
-/* The L1 table that maps va (mapped), by a walk from the running L4. */
-static pvk_mfn_t l1_of(unsigned long va)
-{
-	pvk_mfn_t t = pvk_mmu_kernel_base();
-
-	for (unsigned int level = 4; level > 1; level--) {
-		const uint64_t *tv = guest_pfn_to_virt_or_null(pvk_mfn_to_pfn(t));
-		uint64_t e = tv ? PVK_READ_ONCE(tv[pvk_pt_index(va, level)]) : 0;
-
-		if (!(e & PVK_PTE_PRESENT))
-			return pvk_mfn(PVK_INVALID_RAW_FRAME);
-		t = pvk_pte_mfn(e);
-	}
-	return t;
-}
-
 static void batches_here(void *arg)
 {
 	struct batch_report *r = arg;
@@ -512,7 +431,7 @@ static void batches_here(void *arg)
 	int rc;
 
 	r->cpu = cpu;
-	r->met = barrier(pvk_smp_nr_online());
+	r->met = smp_case_meet(BARRIER_TIMEOUT_NS);
 	for (unsigned int round = 0; round < MC_ROUNDS && !r->mc_rc; round++) {
 		for (unsigned int i = 0; i < MC_PER_ROUND && !r->mc_rc; i++)
 			r->mc_rc = pvk_multicall_add(&op, NULL);
@@ -523,7 +442,7 @@ static void batches_here(void *arg)
 	r->pending_after = pvk_multicall_pending();
 
 	/* The L1 that maps this CPU's pages (mapped by CPU 0 beforehand). */
-	table = l1_of(cpu_va(cpu, 0));
+	table = smp_case_table_of(cpu_va(cpu, 0), 1);
 	for (unsigned int round = 0; round < LAZY_ROUNDS && !r->lazy_rc; round++) {
 		flags = round & 1 ? PVK_PTE_KERNEL_RO : PVK_PTE_KERNEL_RW;
 		pvk_mmu_lazy_enter();
@@ -554,7 +473,7 @@ PVK_GUEST_TEST_XEN(smp_batches_all_cpus)
 	unsigned int cpu;
 	long version;
 
-	if (!online_cpus())
+	if (!smp_case_online())
 		return;
 	version = pvk_hyp_xen_version(PVK_XENVER_version, NULL);
 	pvk_smp_online_mask(&online);
@@ -571,8 +490,7 @@ PVK_GUEST_TEST_XEN(smp_batches_all_cpus)
 						       1, PVK_PTE_KERNEL_RW | PVK_PTE_NX), 0);
 		}
 	}
-	__atomic_store_n(&barrier_count, 0, __ATOMIC_SEQ_CST);
-	PVK_CHECK_RC(run_everywhere(batches_here, r, sizeof(r[0])), 0);
+	PVK_CHECK_RC(smp_case_run_everywhere(batches_here, r, sizeof(r[0]), RUN_TIMEOUT_NS), 0);
 	pvk_for_each_cpu(cpu, &online) {
 		PVK_CHECK_EQ(r[cpu].cpu, cpu);
 		PVK_CHECK(r[cpu].met);
