@@ -62,6 +62,11 @@
  * the backend one read of its first sector: unanswered this long, the
  * backend is taken for dead (see blk_timeout()). */
 #define PROBE_TIMEOUT_NS	(10ULL * NSEC_PER_SEC)
+/* A request still unanswered after this many block-layer timeouts (90 s)
+ * breaks the disk even if the backend answers test reads: a backend that
+ * dropped one request, or whose other queue is stuck, must not hold it
+ * (and del_gendisk() at a detach or rmmod) for ever. */
+#define STUCK_TIMEOUTS		3
 
 /* Per hardware queue (hctx->driver_data). */
 struct blk_hq {
@@ -73,6 +78,7 @@ struct blk_hq {
 struct blk_cmd {
 	struct pvk_blk_req req;
 	blk_status_t status;
+	unsigned int timeouts;		/* block-layer timeouts while the kit held it */
 	struct pvk_blk_seg seg[];	/* the disk's max_pieces */
 };
 
@@ -91,6 +97,7 @@ struct blk_disk {
 	struct work_struct delete_work;
 	struct work_struct probe_work;	/* see blk_timeout() */
 	atomic_t probing;		/* probe_work queued or running */
+	atomic_t give_up;		/* a request hit STUCK_TIMEOUTS: break */
 };
 
 static int blk_major;
@@ -99,6 +106,10 @@ static DEFINE_MUTEX(disks_lock);	/* the list, and each disk's fields */
 static bool exiting;			/* under disks_lock: no new disk */
 static struct workqueue_struct *blk_wq;
 static void release_work_fn(struct work_struct *w);
+/* On system_wq, not blk_wq: it waits for the worker role, which xenwatch
+ * may hold while it waits on blk_wq's items (a re-attach's flush of
+ * delete_work, a partition scan needing probe_work); on blk_wq's one
+ * rescuer under memory pressure those would queue behind it: deadlock. */
 static DECLARE_DELAYED_WORK(release_work, release_work_fn);
 static unsigned int release_tries;	/* under disks_lock */
 
@@ -246,6 +257,7 @@ static blk_status_t blk_queue_rq(struct blk_mq_hw_ctx *hctx,
 	st = build(d, rq, cmd, hctx->queue_num, bd->last);
 	if (st)
 		return st;
+	cmd->timeouts = 0;
 	blk_mq_start_request(rq);
 	/* Read before the submit (acquire: not after the kit's checks):
 	 * a completion after a refusal changes it. */
@@ -292,20 +304,37 @@ static void blk_commit_rqs(struct blk_mq_hw_ctx *hctx)
  * Whether the backend still answers: one read of the first sector, bounded
  * (PROBE_TIMEOUT_NS, waiting for a slot included). Unanswered, the kit
  * marks the device broken and fails every request it holds (their grants
- * end; a late answer lands nowhere), so nothing waits on the backend for
- * ever: not the users, not del_gendisk() at a detach or at rmmod.
+ * end; a late answer lands nowhere). The kit's sync read runs on its queue
+ * 0 only, so a stuck request on another queue, or one the backend dropped
+ * while it answers the rest, is bounded by STUCK_TIMEOUTS instead: then the
+ * disk is broken the same way (a sync read given no time to be answered).
+ * So nothing waits on the backend for ever: not the users, not
+ * del_gendisk() at a detach or at rmmod.
  */
 static void probe_work_fn(struct work_struct *w)
 {
 	struct blk_disk *d = container_of(w, struct blk_disk, probe_work);
 	unsigned int size = pvk_blkfront_info(d->dev)->sector_size;
+	bool was_broken = pvk_blkfront_broken(d->dev);
+	bool give_up = atomic_xchg(&d->give_up, 0);
 	void *buf = kmalloc(size, GFP_NOIO);
-	int rc;
+	int rc, tries;
 
-	if (buf) {
+	if (!buf)
+		goto out;	/* no memory: the next timeout tries again */
+	if (give_up && !was_broken) {
+		/* No time given: the kit breaks the device (it fails every
+		 * request it holds) unless this read is answered at once. */
+		for (tries = 0; tries < 3 && !pvk_blkfront_broken(d->dev); tries++)
+			if (pvk_blkfront_rw_sync(d->dev, PVK_BLK_READ, 0, buf, size, 0) ==
+			    -PVK_XEN_ENODEV)
+				break;	/* gone meanwhile: its requests failed */
+		if (pvk_blkfront_broken(d->dev))
+			pr_err("%s: the backend left a request unanswered for %u block-layer timeouts: disk broken, all its I/O fails from now on\n",
+			       d->name.name, STUCK_TIMEOUTS);
+	} else if (!was_broken) {
 		rc = pvk_blkfront_rw_sync(d->dev, PVK_BLK_READ, 0, buf, size,
 					  PROBE_TIMEOUT_NS);
-		kfree(buf);
 		if (pvk_blkfront_broken(d->dev))
 			pr_err("%s: the backend left a request unanswered, then a test read for %llu s: disk broken, all its I/O fails from now on\n",
 			       d->name.name, PROBE_TIMEOUT_NS / NSEC_PER_SEC);
@@ -313,23 +342,37 @@ static void probe_work_fn(struct work_struct *w)
 			pr_warn("%s: the backend is slow but answers (test read: %d); still waiting\n",
 				d->name.name, rc);
 	}
-	/* No memory: the next timeout tries again. */
+	kfree(buf);
+out:
 	atomic_set(&d->probing, 0);
 }
 
 /*
- * A request unanswered for the block layer's timeout. The kit holds it
- * (the backend may still answer into it) and cannot hand it back on its
- * own; so we ask the backend whether it still answers (probe_work_fn(),
- * in thread context: it sleeps) and wait on meanwhile.
+ * A request unanswered for the block layer's timeout. First we collect
+ * answers already in the rings (one whose event was lost). The kit still
+ * holds the request (the backend may answer into it) and cannot hand it
+ * back on its own; so we ask the backend whether it still answers
+ * (probe_work_fn(), in thread context: it sleeps) and wait on meanwhile,
+ * at most STUCK_TIMEOUTS times for the same request.
  */
 static enum blk_eh_timer_return blk_timeout(struct request *rq)
 {
 	struct blk_disk *d = rq->q->queuedata;
+	struct blk_cmd *cmd = blk_mq_rq_to_pdu(rq);
 
-	pr_warn_ratelimited("%s: request (op %u, sector %llu) unanswered for %u s; the backend holds it, testing whether it still answers\n",
+	/* Process context (blk-mq's timeout work, which holds a reference
+	 * on rq): the kit's done() may complete rq in here. */
+	pvk_blkfront_poll(d->dev);
+	if (blk_mq_rq_state(rq) != MQ_RQ_IN_FLIGHT) {
+		pr_warn_ratelimited("%s: request (op %u) was answered but its event was lost; completed by polling\n",
+				    d->name.name, req_op(rq));
+		return BLK_EH_DONE;
+	}
+	pr_warn_ratelimited("%s: request (op %u, sector %llu, queue %u) unanswered for %u s (%u times); the backend holds it, testing whether it still answers\n",
 			    d->name.name, req_op(rq), (unsigned long long)blk_rq_pos(rq),
-			    rq->timeout / HZ);
+			    cmd->req.queue, rq->timeout / HZ, cmd->timeouts + 1);
+	if (++cmd->timeouts >= STUCK_TIMEOUTS)
+		atomic_set(&d->give_up, 1);
 	if (!atomic_xchg(&d->probing, 1))
 		queue_work(blk_wq, &d->probe_work);
 	return BLK_EH_RESET_TIMER;
@@ -557,7 +600,7 @@ static void release_work_fn(struct work_struct *w)
 	pvk_linux_xenbus_enter();
 	mutex_lock(&disks_lock);
 	if (release_deleted(false) && !exiting && ++release_tries < RELEASE_TRIES)
-		queue_delayed_work(blk_wq, &release_work, HZ);
+		queue_delayed_work(system_wq, &release_work, HZ);
 	mutex_unlock(&disks_lock);
 	pvk_linux_xenbus_leave();
 }
@@ -570,7 +613,7 @@ static void delete_work_fn(struct work_struct *w)
 	mutex_lock(&disks_lock);
 	release_tries = 0;
 	if (!exiting)
-		mod_delayed_work(blk_wq, &release_work, 0);
+		mod_delayed_work(system_wq, &release_work, 0);
 	mutex_unlock(&disks_lock);
 }
 
@@ -677,7 +720,7 @@ static void blk_removed(struct pvk_blkfront *dev)
 			if (!exiting)
 				queue_work(blk_wq, &d->delete_work);
 		} else if (!exiting) {
-			mod_delayed_work(blk_wq, &release_work, 0);
+			mod_delayed_work(system_wq, &release_work, 0);
 		}
 	}
 	mutex_unlock(&disks_lock);
@@ -718,7 +761,7 @@ static void blk_left(void *priv)
 	snprintf(d->name.name, sizeof(d->name.name), "vbd-%u", vdev);
 	list_add_tail(&d->link, &disks);
 	if (!exiting)
-		mod_delayed_work(blk_wq, &release_work, HZ);
+		mod_delayed_work(system_wq, &release_work, HZ);
 	mutex_unlock(&disks_lock);
 }
 
