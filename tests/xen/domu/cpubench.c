@@ -336,19 +336,32 @@ static int bench_switch(void)
 	return 0;
 }
 
+/* ---- pages for pte_update_x1000 and fork_copy_1024p ------------------- */
+
+/* A private anonymous mapping of len bytes in 4 KiB pages (no huge page),
+ * each page written once so every entry is present; NULL if mmap failed. */
+static char *map_written_pages(size_t len)
+{
+	char *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return NULL;
+	madvise(p, len, MADV_NOHUGEPAGE);
+	for (size_t i = 0; i < len; i += PAGE)
+		p[i] = 1;
+	return p;
+}
+
 /* ---- pte_update_x1000 -------------------------------------------------- */
 
 static int bench_pte(void)
 {
 	size_t len = (size_t)PTE_PAGES * PAGE;
-	char *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *p = map_written_pages(len);
 	uint64_t t0, ns;
 
-	if (p == MAP_FAILED)
+	if (!p)
 		return fail("pte_update_x1000", "mmap");
-	madvise(p, len, MADV_NOHUGEPAGE);
-	for (size_t i = 0; i < len; i += PAGE)
-		p[i] = 1;		/* every entry present */
 	t0 = now_ns();
 	for (unsigned int r = 0; r < PTE_ROUNDS; r++)
 		if (mprotect(p, len, (r & 1) ? PROT_READ | PROT_WRITE : PROT_READ))
@@ -393,14 +406,11 @@ static uint64_t time_forks(volatile char *pages, bool write_all)
 static int bench_fork(void)
 {
 	size_t len = (size_t)FORK_PAGES * PAGE;
-	char *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *p = map_written_pages(len);
 	uint64_t plain_ns, copy_ns;
 
-	if (p == MAP_FAILED)
+	if (!p)
 		return fail("fork_copy_1024p", "mmap");
-	madvise(p, len, MADV_NOHUGEPAGE);
-	for (size_t i = 0; i < len; i += PAGE)
-		p[i] = 1;
 	plain_ns = time_forks(p, false);
 	copy_ns = plain_ns ? time_forks(p, true) : 0;
 	munmap(p, len);
