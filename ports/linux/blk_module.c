@@ -10,12 +10,12 @@
 #include <linux/init.h>
 #include <linux/minmax.h>
 #include <linux/module.h>
-#include <linux/slab.h>
 #include <linux/string.h>
 
 #include <pvkit/blkfront.h>
 
 #include "blk.h"
+#include "port_linux.h"
 
 static char *options;
 module_param(options, charp, 0444);
@@ -26,29 +26,7 @@ MODULE_PARM_DESC(options,
  * (a switch silently ignored would test nothing). */
 static int apply_options(void)
 {
-	char *copy, *rest, *item;
-	int rc = 0;
-
-	if (!options || !*options)
-		return 0;
-	copy = kstrdup(options, GFP_KERNEL);
-	if (!copy)
-		return -ENOMEM;
-	rest = copy;
-	while (!rc && (item = strsep(&rest, ",")) != NULL) {
-		char *value = strchr(item, '=');
-
-		if (!*item)
-			continue;
-		if (value)
-			*value++ = '\0';
-		rc = value ? pvk_blkfront_option(item, value) : -EINVAL;
-		if (rc)
-			pr_err("option \"%s\"%s%s refused: %d\n", item, value ? "=" : "",
-			       value ? value : " (no value)", rc);
-	}
-	kfree(copy);
-	return rc;
+	return pvk_linux_apply_options("pvk-blkfront", options, ",", pvk_blkfront_option);
 }
 
 /*

@@ -11,41 +11,21 @@
 #include <linux/init.h>
 #include <linux/kernel.h>
 #include <linux/module.h>
-#include <linux/slab.h>
-#include <linux/string.h>
 #include <xen/xen.h>
 
 #include <pvkit/netfront.h>
 
 #include "net.h"
+#include "port_linux.h"
 
 static char *options = "";
 module_param(options, charp, 0444);
 MODULE_PARM_DESC(options, "netfront switches, name=value separated by commas: sg gso_tcpv4 gso_tcpv6 csum ipv6_csum split_evtchn trusted queues rx_buffers");
 
+/* Each name=value to pvk_netfront_option(); one it refuses fails the load. */
 static int __init apply_options(void)
 {
-	char *copy, *rest, *item;
-	int rc = 0;
-
-	copy = kstrdup(options, GFP_KERNEL);
-	if (!copy)
-		return -ENOMEM;
-	rest = copy;
-	while (!rc && (item = strsep(&rest, ", "))) {
-		char *value = strchr(item, '=');
-
-		if (!*item)
-			continue;
-		if (value)
-			*value++ = '\0';
-		rc = value ? pvk_netfront_option(item, value) : -EINVAL;
-		if (rc)
-			pr_err("pvk-netfront: option \"%s%s%s\" refused: %d\n", item,
-			       value ? "=" : "", value ? value : "", rc);
-	}
-	kfree(copy);
-	return rc;
+	return pvk_linux_apply_options("pvk-netfront", options, ", ", pvk_netfront_option);
 }
 
 static int __init pvk_netfront_module_init(void)

@@ -60,6 +60,17 @@ void pvk_linux_evtchn_rename(unsigned int port, const char *name);
  * non-zero timeout, never wrapping, capped below MAX_SCHEDULE_TIMEOUT. */
 long pvk_linux_timeout_ticks(uint64_t timeout_ns);
 
+/*
+ * Hands each name=value of options (pairs split at any of separators;
+ * empty ones skipped) to apply, the frontend's switch call, in order; the
+ * first refused (or a name without "=value": -EINVAL) is logged under the
+ * module's name and returned, so a switch silently ignored never passes
+ * for one applied. 0 for NULL or "". Thread context (it allocates).
+ */
+int pvk_linux_apply_options(const char *module, const char *options,
+			    const char *separators,
+			    int (*apply)(const char *name, const char *value));
+
 /* Module start and end of pvk-xen.ko (xen_module.c). */
 int pvk_linux_xenbus_init(void);
 void pvk_linux_xenbus_exit(void);

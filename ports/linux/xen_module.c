@@ -51,6 +51,8 @@ EXPORT_SYMBOL_GPL(pvk_xenbus_write_keys);
 EXPORT_SYMBOL_GPL(pvk_xs_read);
 EXPORT_SYMBOL_GPL(pvk_xs_read_ulong);
 EXPORT_SYMBOL_GPL(pvk_xs_wait_watches);
+/* options.c */
+EXPORT_SYMBOL_GPL(pvk_linux_apply_options);
 /* The pure kit files: lib/format.c, lib/log.c, frontends/xenbus/. */
 EXPORT_SYMBOL_GPL(pvk_vsnprintf);
 EXPORT_SYMBOL_GPL(pvk_snprintf);
