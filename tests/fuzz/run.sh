@@ -1,6 +1,8 @@
 #!/bin/sh
 # tests/fuzz/run.sh OUTDIR SECONDS TARGET... - runs each libFuzzer target for
-# SECONDS on its corpus in OUTDIR/corpus-TARGET, one PASS/FAIL line each,
+# SECONDS on its corpus in OUTDIR/corpus-TARGET (and the hand-made inputs
+# of tests/fuzz/seeds/TARGET, if any), one PASS/FAIL line each with its
+# executions per second,
 # then "fuzz: N passed, N failed"; exits non-zero on any failure (a crash,
 # a sanitizer report or a failed assertion; the input is kept as
 # OUTDIR/crash-TARGET-*).
@@ -11,10 +13,13 @@ pass=0 fail=0
 for t in "$@"; do
 	mkdir -p "$out/corpus-$t"
 	log=$out/$t.log
-	if "$out/$t" -max_total_time="$secs" -max_len=8192 \
-		-artifact_prefix="$out/crash-$t-" "$out/corpus-$t" > "$log" 2>&1; then
+	seeds=$(dirname "$0")/seeds/$t
+	[ -d "$seeds" ] || seeds=
+	if "$out/$t" -max_total_time="$secs" -max_len=8192 -print_final_stats=1 \
+		-artifact_prefix="$out/crash-$t-" "$out/corpus-$t" $seeds > "$log" 2>&1; then
 		runs=$(grep -o 'Done [0-9]* runs' "$log" | tail -1 | cut -d' ' -f2)
-		echo "PASS $t (${runs:-?} runs in $secs s, corpus $(ls "$out/corpus-$t" | wc -l) inputs)"
+		rate=$(grep -o 'stat::average_exec_per_sec: *[0-9]*' "$log" | tail -1 | grep -o '[0-9]*$')
+		echo "PASS $t (${runs:-?} runs in $secs s, ${rate:-?}/s, corpus $(ls "$out/corpus-$t" | wc -l) inputs)"
 		pass=$((pass + 1))
 	else
 		echo "FAIL $t: see $log"

@@ -1,0 +1,85 @@
+/*
+ * tests/fuzz/fuzz_kit.h - the host stand-ins the frontend fuzzers link
+ * the kit's frontend sources against: what touches Xen (grant table,
+ * event channels, the clock) and port.h's memory, locks and waits, kept
+ * so that the kit's promises about them can be checked. Log capture and
+ * panic come from tests/unit/port.c (unit_log_has, unit_log_clear).
+ *
+ * Every page and heap block is tracked: freeing a page whose grant is
+ * still live, granting a page twice at once, ending a grant never given
+ * (or twice), freeing what was never allocated, taking a lock already
+ * held: each aborts at once (assert). The played backend maps grants
+ * (fuzz_grant_map): ending a mapped grant is refused with -EBUSY, as Xen
+ * does.
+ */
+#ifndef FUZZ_KIT_H
+#define FUZZ_KIT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <pvkit/events.h>
+#include <pvkit/grant.h>
+
+#define FUZZ_MAX_REFS	4096
+
+/* A fresh state: no page, grant, port or lock hook (after free_all). */
+void fuzz_kit_reset(void);
+/* Frees every page and heap block still allocated (kept ones too). */
+void fuzz_kit_free_all(void);
+/* Pages and heap blocks allocated and not yet freed. */
+unsigned int fuzz_pages_allocated(void);
+unsigned int fuzz_blocks_allocated(void);
+
+/* Grants. */
+unsigned int fuzz_grants_live(void);
+bool fuzz_grant_live(pvk_grant_ref_t ref);
+void *fuzz_grant_page(pvk_grant_ref_t ref);	/* NULL unless live */
+bool fuzz_grant_readonly(pvk_grant_ref_t ref);
+/* The backend maps (or lets go of) a live grant; false if not live. */
+bool fuzz_grant_map(pvk_grant_ref_t ref, bool mapped);
+bool fuzz_grant_mapped(pvk_grant_ref_t ref);
+unsigned int fuzz_grants_mapped(void);
+void fuzz_grant_unmap_all(void);
+/* The next grant calls fail (-ENOSPC) while set. */
+void fuzz_grants_refused(bool refuse);
+/* Whether page (any address inside it) is live-granted / allocated. */
+bool fuzz_page_granted(const void *addr);
+bool fuzz_page_allocated(const void *addr);
+
+/* Event channels: runs port's handler; false if none. */
+bool fuzz_event(pvk_evtchn_port_t port);
+unsigned int fuzz_sends(void);
+
+/* Called on each pvk_port_lock() (a backend acting "meanwhile"). */
+extern void (*fuzz_lock_hook)(void);
+/* Kit locks held now (callbacks to the host must see 0). */
+unsigned int fuzz_locks_held(void);
+
+/* Input bytes, read in order; 0 once exhausted. */
+struct fuzz_in {
+	const uint8_t *p;
+	size_t n, i;
+};
+static inline bool fuzz_more(const struct fuzz_in *in)
+{
+	return in->i < in->n;
+}
+static inline uint8_t fuzz_u8(struct fuzz_in *in)
+{
+	return in->i < in->n ? in->p[in->i++] : 0;
+}
+static inline uint16_t fuzz_u16(struct fuzz_in *in)
+{
+	uint16_t v = fuzz_u8(in);
+
+	return (uint16_t)(v | fuzz_u8(in) << 8);
+}
+static inline uint32_t fuzz_u32(struct fuzz_in *in)
+{
+	uint32_t v = fuzz_u16(in);
+
+	return v | (uint32_t)fuzz_u16(in) << 16;
+}
+
+#endif /* FUZZ_KIT_H */

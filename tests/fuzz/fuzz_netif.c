@@ -1,0 +1,1038 @@
+/*
+ * tests/fuzz/fuzz_netif.c - libFuzzer target: a hostile netback against
+ * the kit's netfront response consumers, transmit (netfront_tx.c) and
+ * receive (netfront_rx.c), with netfront_queue.c and netfront_options.c,
+ * compiled unchanged; host stand-ins in fuzz_kit.c.
+ *
+ * The first bytes choose the vif (queues, split event channels, the
+ * features we receive and send: sg, gso, checksum offload; trusted;
+ * receive buffers posted; "chaos" mode); the rest is a script of
+ * backend actions: the host sends a frame through the real transmit
+ * path (one slot or an sg chain, a GSO frame with its extra-info slot,
+ * batched with MORE), the backend writes a transmit response (any id,
+ * any status, NULL for an extra slot) or a receive response (any
+ * buffer id, offset, size, flags: chains with more_data, extra-info
+ * slots after the first, GSO extras, checksum flags), sets either
+ * rsp_prod to anything, maps or lets go of a grant, answers correctly,
+ * fires an event (tx, rx or the shared one), polls, kicks. In chaos
+ * mode the backend also acts at the frontend's lock calls, and done()
+ * and the rx hook send again and poll from inside.
+ *
+ * Checked (assert, abort): each frame completes at most once, only one
+ * the host sent, never with a kit lock held; the frames the rx hook gets
+ * lie in pages of ours whose grants have ended, within the page, at most
+ * PVK_NET_MAX_FRAGS pieces and 65,535 bytes; slot ids on the ring are in
+ * the table and not outstanding; rsp_cons never passes what was pushed;
+ * buffer and slot states agree with the grant table (a posted buffer is
+ * granted, a free one is not); no page freed or granted twice while
+ * granted (fuzz_kit.c); the device's grant count is the table's. Outside
+ * chaos mode each event is checked exactly against the protocol: every
+ * transmit completes when all its slots are answered, with -EIO if one
+ * failed; every receive chain is delivered (pieces, checksum state, GSO)
+ * or dropped as the protocol says, its buffers posted again; the
+ * frontend asks for the next events; the first lie (a producer beyond
+ * what was pushed; an id not outstanding or of another ring slot, an
+ * unknown status, flags not negotiated or out of place, a frame past its
+ * page, a chain longer than a frame, a bad or repeated extra-info slot,
+ * a page kept mapped after its answer) disables the device with a log
+ * line naming it, the link goes down and every transmit fails with -EIO;
+ * no valid backend ever disables it. At the end the vif closes as
+ * netfront's detach does, then as the unit does: grants, pages.
+ */
+#include <assert.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <pvkit/xen/errno.h>
+
+#include "frontends/netfront/netfront_internal.h"
+#include "tests/unit/unit.h"
+#include "fuzz_kit.h"
+
+#define NQ		2
+#define ENTS		NETFRONT_RING_ENTS
+#define MAX_TX		256
+#define MAX_REASONS	8
+
+struct txrec {
+	struct pvk_net_tx tx;
+	struct pvk_net_frag frag;
+	enum { FREE, OUT, DONE } state;
+	int status;
+	unsigned int q;
+	bool resend;			/* chaos: sends another from done() */
+	unsigned int nslots, left;
+	uint16_t id[NETFRONT_MAX_TX_SLOTS];
+	pvk_grant_ref_t ref[NETFRONT_MAX_TX_SLOTS];
+	void *page[NETFRONT_MAX_TX_SLOTS];
+	bool failed;
+};
+
+/* The backend's view of one queue. */
+struct backq {
+	/* Transmit: the frame of each slot id, and whether pushed (sent)
+	 * and not answered; the kind of each ring slot (id, or extra). */
+	int tx_of[ENTS];
+	bool sent[ENTS];
+	uint16_t tx_kind[ENTS];		/* NETFRONT_NO_ID: an extra slot */
+	uint32_t tx_seen;		/* pushed requests learnt up to */
+	unsigned int nulls_due;
+	uint32_t tx_back, rx_back;	/* responses written (producers) */
+	/* Receive: the buffer posted at each ring slot, posted buffers
+	 * (pushed, not answered), their grants. */
+	uint16_t rx_id_at[ENTS];
+	bool posted[ENTS];
+	pvk_grant_ref_t rx_ref[ENTS];
+	void *rx_page[ENTS];
+	uint32_t rx_seen;
+	/* The chain being assembled, as the protocol makes it. */
+	struct {
+		bool active, extra_due, more, drop;
+		uint16_t flags;
+		unsigned int slots, nr, bytes;
+		uint32_t extras;
+		enum pvk_net_gso gso;
+		uint16_t gso_size;
+		struct netfront_rx_piece piece[PVK_NET_MAX_FRAGS];
+	} chain;
+};
+
+/* A frame as the rx hook saw it, or as the protocol says it comes. */
+struct frame {
+	unsigned int nr;
+	const void *buf[PVK_NET_MAX_FRAGS];
+	size_t len[PVK_NET_MAX_FRAGS];
+	enum pvk_net_csum csum;
+	enum pvk_net_gso gso;
+	uint16_t gso_size;
+};
+
+static struct pvk_netfront *nd;
+static struct txrec txr[MAX_TX];
+static struct backq bq[NQ];
+static struct fuzz_in in;
+static bool chaos;
+static int trace = -1;
+static uint8_t frame_buf[NETFRONT_MAX_FRAME_SG];
+static struct {
+	unsigned int n;
+	int rec[2 * MAX_TX];
+} seen_tx;
+static struct {
+	unsigned int n;
+	struct frame f[ENTS];
+} seen_rx;
+static unsigned int link_downs;
+
+static void sync_pushed(void);
+static void xmit_one(void);
+static void check_ids(void);
+
+/* ---- the host's hooks ---- */
+
+static void on_link(struct pvk_netfront *dev, bool up)
+{
+	(void)dev;
+	assert(fuzz_locks_held() == 0);
+	link_downs += !up;
+}
+
+static void on_rx(struct pvk_netfront *dev, const struct pvk_net_rx *f)
+{
+	size_t total = 0;
+	struct frame *s = &seen_rx.f[seen_rx.n % ENTS];
+
+	(void)dev;
+	assert(fuzz_locks_held() == 0);
+	assert(f->nr_frags >= 1 && f->nr_frags <= PVK_NET_MAX_FRAGS);
+	memset(s, 0, sizeof(*s));
+	for (unsigned int i = 0; i < f->nr_frags; i++) {
+		const uint8_t *b = f->frags[i].buf;
+
+		/* In a page of ours, within it, the backend's grant ended:
+		 * it can no longer write what the host reads. */
+		assert(f->frags[i].len && f->frags[i].len <= 4096);
+		assert(fuzz_page_allocated(b) && fuzz_page_allocated(b + f->frags[i].len - 1));
+		assert(((uintptr_t)b & ~4095ul) == ((uintptr_t)(b + f->frags[i].len - 1) & ~4095ul));
+		assert(!fuzz_page_granted(b));
+		s->buf[i] = b;
+		s->len[i] = f->frags[i].len;
+		total += f->frags[i].len;
+		(void)*(volatile const uint8_t *)(b + f->frags[i].len - 1);
+	}
+	assert(total == f->len && total <= NETFRONT_MAX_FRAME_SG);
+	s->nr = f->nr_frags;
+	s->csum = f->csum;
+	s->gso = f->gso_type;
+	s->gso_size = f->gso_size;
+	seen_rx.n++;
+	if (chaos) {
+		uint8_t a = fuzz_u8(&in);
+
+		if (a & 1)
+			xmit_one();
+		if (a & 2)
+			pvk_netfront_poll(nd);	/* nested: left to this pass */
+	}
+}
+
+static const struct pvk_netfront_hooks hooks = { .link = on_link, .rx = on_rx };
+
+static struct txrec *rec_of(struct pvk_net_tx *tx)
+{
+	struct txrec *r = (struct txrec *)((char *)tx - offsetof(struct txrec, tx));
+
+	assert(r >= txr && r < txr + MAX_TX);
+	return r;
+}
+
+static void tx_done(struct pvk_net_tx *tx, int status)
+{
+	struct txrec *r = rec_of(tx);
+
+	assert(fuzz_locks_held() == 0);
+	assert(r->state == OUT);
+	assert(status == 0 || status == -PVK_XEN_EIO || status == -PVK_XEN_ENODEV);
+	r->state = DONE;
+	r->status = status;
+	for (unsigned int k = 0; k < r->nslots; k++) {
+		struct backq *b = &bq[r->q];
+
+		if (b->tx_of[r->id[k]] == r - txr) {
+			b->tx_of[r->id[k]] = -1;
+			b->sent[r->id[k]] = false;
+		}
+	}
+	if (seen_tx.n < sizeof(seen_tx.rec) / sizeof(seen_tx.rec[0]))
+		seen_tx.rec[seen_tx.n++] = (int)(r - txr);
+	if (r->resend)
+		xmit_one();
+}
+
+/* ---- the host sends ---- */
+
+/* An Ethernet + IPv4/IPv6 + TCP frame of len bytes (csum_start 34/54). */
+static void make_frame(size_t len, bool v6)
+{
+	memset(frame_buf, 0x5a, len);
+	frame_buf[12] = v6 ? 0x86 : 0x08;
+	frame_buf[13] = v6 ? 0xdd : 0x00;
+	if (v6) {
+		frame_buf[14] = 0x60;
+		frame_buf[14 + 6] = 6;
+	} else {
+		frame_buf[14] = 0x45;
+		frame_buf[14 + 6] = 0;
+		frame_buf[14 + 7] = 0;
+		frame_buf[14 + 9] = 6;
+	}
+}
+
+/* The requests the frontend pushed since we last looked, as netback
+ * reads them: ids of slots (in the table, not outstanding), extra slots;
+ * receive buffers posted. */
+static void sync_pushed(void)
+{
+	for (unsigned int qi = 0; qi < nd->info.nr_queues; qi++) {
+		struct netfront_queue *q = &nd->queues[qi];
+		struct backq *b = &bq[qi];
+
+		for (; b->tx_seen != q->tx_pushed; b->tx_seen++) {
+			uint16_t k = b->tx_kind[b->tx_seen % ENTS];
+
+			if (k == NETFRONT_NO_ID) {
+				b->nulls_due++;
+			} else {
+				assert(k < ENTS && b->tx_of[k] >= 0 && (chaos || !b->sent[k]));
+				b->sent[k] = true;
+			}
+		}
+		for (; b->rx_seen != q->rx_pushed; b->rx_seen++) {
+			struct pvk_netif_rx_request rq;
+
+			PVK_RING_COPY_REQUEST(&q->rx, b->rx_seen, &rq);
+			if (chaos) {
+				/* The backend may have written over the
+				 * request meanwhile, and the model does not
+				 * follow answers: the frontend's own record. */
+				rq.id = q->rx_ring_id[b->rx_seen % ENTS];
+				rq.gref = q->rxb[rq.id].gref;
+			}
+			assert(rq.id < ENTS && (chaos || !b->posted[rq.id]) &&
+			       fuzz_grant_live(rq.gref));
+			b->rx_id_at[b->rx_seen % ENTS] = rq.id;
+			b->posted[rq.id] = true;
+			b->rx_ref[rq.id] = rq.gref;
+			b->rx_page[rq.id] = fuzz_grant_page(rq.gref);
+		}
+	}
+}
+
+static void xmit_one(void)
+{
+	uint8_t a = fuzz_u8(&in), l = fuzz_u8(&in);
+	struct txrec *r = NULL;
+	struct netfront_queue *q;
+	struct backq *b;
+	size_t len = nd->info.sg && (a & 0x80) ? 14 + (size_t)l * 256 : 14 + (size_t)l * 5;
+	bool v6 = a & 0x10, gso = a & 0x20, csum = gso || (a & 0x40);
+	uint32_t prod;
+	int rc;
+
+	for (unsigned int i = 0; i < MAX_TX && !r; i++)
+		if (txr[i].state == FREE)
+			r = &txr[i];
+	if (!r)
+		return;
+	if (len < 74)
+		len = 74;
+	memset(r, 0, sizeof(*r));
+	make_frame(len, v6);
+	r->frag = (struct pvk_net_frag){ frame_buf, len };
+	r->tx.frags = &r->frag;
+	r->tx.nr_frags = 1;
+	r->tx.flags = (csum ? PVK_NET_TX_CSUM_PARTIAL : 0) | (a & 8 ? PVK_NET_TX_MORE : 0);
+	r->tx.csum_start = v6 ? 54 : 34;
+	r->tx.csum_offset = 16;
+	r->tx.gso_type = gso ? (v6 ? PVK_NET_GSO_TCPV6 : PVK_NET_GSO_TCPV4) : PVK_NET_GSO_NONE;
+	r->tx.gso_size = gso ? 1 + l : 0;
+	r->tx.queue = a & 1;
+	r->tx.done = tx_done;
+	r->resend = chaos && (a & 6) == 6;
+	r->q = r->tx.queue % nd->info.nr_queues;
+	q = &nd->queues[r->q];
+	b = &bq[r->q];
+	prod = q->tx.req_prod_pvt;
+	r->state = OUT;
+	rc = pvk_netfront_xmit(nd, &r->tx);
+	if (rc) {
+		assert(r->state == OUT);
+		r->state = FREE;
+		assert(rc == -PVK_XEN_EAGAIN || rc == -PVK_XEN_EIO || rc == -PVK_XEN_ENODEV ||
+		       rc == -PVK_XEN_EINVAL || rc == -PVK_XEN_EOPNOTSUPP ||
+		       rc == -PVK_XEN_ENOMEM);
+		assert(q->tx.req_prod_pvt == prod);
+		sync_pushed();
+		return;
+	}
+	/* Learn its slots from the ring: a data slot per page, the extra
+	 * slot after the first with GSO. */
+	r->nslots = netfront_tx_slots(len);
+	assert(q->tx.req_prod_pvt - prod == r->nslots + gso);
+	for (uint32_t i = prod, k = 0; i != q->tx.req_prod_pvt; i++) {
+		struct pvk_netif_tx_request rq;
+
+		if (gso && i == prod + 1) {
+			b->tx_kind[i % ENTS] = NETFRONT_NO_ID;
+			continue;
+		}
+		PVK_RING_COPY_REQUEST(&q->tx, i, &rq);
+		if (chaos) {
+			/* Perhaps written over meanwhile (see sync_pushed). */
+			rq.id = q->tx_ring_id[i % ENTS];
+			rq.gref = q->txs[rq.id].gref;
+			rq.flags = k + 1 < r->nslots ? PVK_NETTXF_more_data : 0;
+		}
+		assert(rq.id < ENTS && b->tx_of[rq.id] < 0);
+		assert(fuzz_grant_live(rq.gref) && fuzz_grant_readonly(rq.gref));
+		assert(!!(rq.flags & PVK_NETTXF_more_data) == (k + 1 < r->nslots));
+		r->id[k] = rq.id;
+		r->ref[k] = rq.gref;
+		r->page[k] = fuzz_grant_page(rq.gref);
+		b->tx_of[rq.id] = (int)(r - txr);
+		b->tx_kind[i % ENTS] = rq.id;
+		k++;
+	}
+	r->left = r->nslots;
+	sync_pushed();
+}
+
+/* ---- the backend ---- */
+
+static unsigned int pick_q(void)
+{
+	return fuzz_u8(&in) % nd->info.nr_queues;
+}
+
+static void put_tx(unsigned int qi, uint32_t idx, uint16_t id, int16_t st)
+{
+	struct netfront_queue *q = &nd->queues[qi];
+	struct pvk_netif_tx_response *rsp = PVK_RING_GET_RESPONSE(&q->tx, idx);
+
+	rsp->id = id;
+	rsp->status = st;
+}
+
+static void put_rx(unsigned int qi, uint32_t idx, const struct pvk_netif_rx_response *r)
+{
+	struct netfront_queue *q = &nd->queues[qi];
+
+	*PVK_RING_GET_RESPONSE(&q->rx, idx) = *r;
+}
+
+/* A sent slot id of queue qi by rank, or any id. */
+static uint16_t pick_tx_id(unsigned int qi, uint8_t sel)
+{
+	unsigned int n = sel & 0x7f;
+
+	if (sel & 0x80)
+		return fuzz_u16(&in);
+	for (unsigned int pass = 0; pass < 2; pass++)
+		for (unsigned int id = 0; id < ENTS; id++)
+			if (bq[qi].sent[id] && n-- == 0)
+				return (uint16_t)id;
+	return fuzz_u8(&in);
+}
+
+static void write_tx(void)
+{
+	unsigned int qi = pick_q();
+	struct netfront_queue *q = &nd->queues[qi];
+	uint8_t sel = fuzz_u8(&in), how = fuzz_u8(&in);
+	uint16_t id = pick_tx_id(qi, sel);
+	int16_t st = (int16_t[]){ 0, 0, 0, -1, -2, 1, 1, 0 }[how & 7];
+
+	if ((how & 0x18) == 0x18)
+		st = (int16_t)fuzz_u16(&in);
+	if (how & 0x40) {
+		put_tx(qi, q->tx.rsp_cons + (how >> 5 & 1), id, st);
+		return;
+	}
+	put_tx(qi, bq[qi].tx_back++, id, st);
+	if (how & 0x20)
+		PVK_WRITE_ONCE(q->tx.sring->rsp_prod, bq[qi].tx_back);
+}
+
+/* A posted buffer id (by rank), or any. */
+static uint16_t pick_rx_id(unsigned int qi, uint8_t sel)
+{
+	unsigned int n = sel & 0x7f;
+
+	if (sel & 0x80)
+		return fuzz_u16(&in);
+	for (unsigned int pass = 0; pass < 2; pass++)
+		for (unsigned int id = 0; id < ENTS; id++)
+			if (bq[qi].posted[id] && n-- == 0)
+				return (uint16_t)id;
+	return fuzz_u8(&in);
+}
+
+/* A receive response at the producer: for the buffer posted at that
+ * slot (as netback) or any; data written into the page. */
+static void write_rx(void)
+{
+	unsigned int qi = pick_q();
+	struct netfront_queue *q = &nd->queues[qi];
+	struct backq *b = &bq[qi];
+	uint8_t sel = fuzz_u8(&in), how = fuzz_u8(&in), fl = fuzz_u8(&in), sz = fuzz_u8(&in);
+	uint32_t idx = b->rx_back;
+	struct pvk_netif_rx_response r = { 0 };
+
+	if (how & 0x80) {
+		/* An extra-info slot. */
+		struct pvk_netif_extra_info ex = { 0 };
+
+		ex.type = how & 0x40 ? fuzz_u8(&in) : PVK_XEN_NETIF_EXTRA_TYPE_GSO + (how & 3) % 4;
+		ex.flags = fl & 0x81;
+		ex.u.gso.type = (uint8_t)(sz & 3);
+		ex.u.gso.size = (uint16_t)(sz >> 2) * 9;
+		memcpy(&r, &ex, sizeof(r));
+	} else {
+		r.id = sel & 0x80 ? pick_rx_id(qi, sel) : b->rx_id_at[idx % ENTS];
+		r.flags = fl & 0x3f;
+		r.offset = how & 0x40 ? fuzz_u16(&in) : (uint16_t)(how & 0x3f) * 2;
+		r.status = how & 0x20 && (how & 1) ? (int16_t)fuzz_u16(&in) :
+			(int16_t)(sz * 17 % 4096);
+		if (r.id < ENTS && b->posted[r.id] && r.status > 0) {
+			uint8_t *p = b->rx_page[r.id];
+			unsigned int end = r.offset + (unsigned int)r.status;
+
+			/* The payload: an IPv4 or IPv6 header as GSO wants. */
+			if (end <= 4096) {
+				memset(p + r.offset, 0x33, (size_t)r.status);
+				if (r.status >= 14) {
+					p[r.offset + 12] = fl & 0x40 ? 0x86 : 0x08;
+					p[r.offset + 13] = fl & 0x40 ? 0xdd : 0x00;
+				}
+			}
+		}
+	}
+	put_rx(qi, b->rx_back++, &r);
+	if (!(fl & 0x80))
+		PVK_WRITE_ONCE(q->rx.sring->rsp_prod, b->rx_back);
+}
+
+static void set_prod(void)
+{
+	unsigned int qi = pick_q();
+	struct netfront_queue *q = &nd->queues[qi];
+	uint8_t how = fuzz_u8(&in);
+	bool rx = how & 0x80;
+	uint32_t *p = rx ? &q->rx.sring->rsp_prod : &q->tx.sring->rsp_prod, v;
+	uint32_t cons = rx ? q->rx.rsp_cons : q->tx.rsp_cons;
+	uint32_t pushed = rx ? q->rx_pushed : q->tx_pushed;
+
+	switch (how & 7) {
+	case 0: v = rx ? bq[qi].rx_back : bq[qi].tx_back; break;
+	case 1: v = *p + (how >> 3 & 7); break;
+	case 2: v = *p - 1 - (how >> 3 & 7); break;
+	case 3: v = pushed + 1 + (how >> 3 & 7); break;
+	case 4: v = *p + ENTS + (how >> 3 & 7); break;
+	case 5: v = fuzz_u32(&in); break;
+	case 6: v = cons + (how >> 3 & 7); break;
+	default: v = pushed; break;
+	}
+	PVK_WRITE_ONCE(*p, v);
+	if (rx)
+		bq[qi].rx_back = v;
+	else
+		bq[qi].tx_back = v;
+}
+
+static void map_grant(void)
+{
+	unsigned int qi = pick_q();
+	uint8_t sel = fuzz_u8(&in), which = fuzz_u8(&in);
+
+	if (sel == 0xff) {
+		fuzz_grant_unmap_all();
+	} else if (sel & 0x80) {
+		uint16_t id = pick_rx_id(qi, sel & 0x7f);
+
+		if (id < ENTS && bq[qi].posted[id])
+			fuzz_grant_map(bq[qi].rx_ref[id], !(which & 0x80));
+	} else {
+		uint16_t id = pick_tx_id(qi, sel & 0x7f);
+
+		if (id < ENTS && bq[qi].tx_of[id] >= 0) {
+			struct txrec *r = &txr[bq[qi].tx_of[id]];
+
+			fuzz_grant_map(r->ref[which % r->nslots], !(which & 0x80));
+		}
+	}
+}
+
+/* A correct netback: answers up to n sent transmit slots (NULL for the
+ * extra slots) in ring order, and fills up to n posted buffers with
+ * small frames, in ring order. */
+static void serve(void)
+{
+	unsigned int qi = pick_q();
+	struct netfront_queue *q = &nd->queues[qi];
+	struct backq *b = &bq[qi];
+	uint8_t n = 1 + fuzz_u8(&in) % 16;
+	unsigned int nt = n, nr = n;
+
+	b->tx_back = q->tx.sring->rsp_prod;
+	b->rx_back = q->rx.sring->rsp_prod;
+	/* Each pushed request not answered yet, in ring order. */
+	for (uint32_t i = b->tx_back; nt && i != q->tx_pushed; i++, nt--) {
+		uint16_t k = b->tx_kind[i % ENTS];
+
+		if ((uint32_t)(q->tx_pushed - b->tx_back) > ENTS)
+			break;
+		if (k != NETFRONT_NO_ID && b->tx_of[k] >= 0) {
+			struct txrec *r = &txr[b->tx_of[k]];
+
+			for (unsigned int s = 0; s < r->nslots; s++)
+				fuzz_grant_map(r->ref[s], false);
+		}
+		put_tx(qi, b->tx_back++, k == NETFRONT_NO_ID ? 0 : k,
+		       k == NETFRONT_NO_ID ? PVK_NETIF_RSP_NULL : PVK_NETIF_RSP_OKAY);
+	}
+	PVK_WRITE_ONCE(q->tx.sring->rsp_prod, b->tx_back);
+	for (uint32_t i = b->rx_back; nr && i != q->rx_pushed; i++, nr--) {
+		uint16_t id = b->rx_id_at[i % ENTS];
+		struct pvk_netif_rx_response r = { .id = id, .status = 60 };
+
+		if ((uint32_t)(q->rx_pushed - b->rx_back) > ENTS || !b->posted[id])
+			break;
+		fuzz_grant_map(b->rx_ref[id], false);
+		memset(b->rx_page[id], 0x42, 60);
+		put_rx(qi, b->rx_back++, &r);
+	}
+	PVK_WRITE_ONCE(q->rx.sring->rsp_prod, b->rx_back);
+}
+
+/* ---- the exact checks of one event ---- */
+
+struct reasons {
+	unsigned int n;
+	const char *why[MAX_REASONS];
+};
+
+static void add(struct reasons *rs, bool cond, const char *why)
+{
+	if (cond && rs->n < MAX_REASONS)
+		rs->why[rs->n++] = why;
+}
+
+struct tx_expect {
+	bool quiet;
+	struct reasons lie;
+	uint32_t consumed;
+	unsigned int n;
+	struct { int rec, status; } done[MAX_TX];
+};
+
+static void expect_tx(unsigned int qi, struct tx_expect *e)
+{
+	struct netfront_queue *q = &nd->queues[qi];
+	struct backq *b = &bq[qi];
+	uint32_t c = q->tx.rsp_cons, p = q->tx.sring->rsp_prod;
+
+	memset(e, 0, sizeof(*e));
+	e->quiet = nd->broken || !q->live || nd->gone;
+	if (e->quiet)
+		return;
+	if ((uint32_t)(p - c) > (uint32_t)(q->tx_pushed - c)) {
+		add(&e->lie, true, "produced more transmit responses than requests pushed");
+		return;
+	}
+	/* The model moves with the walk (the frontend must move alike). */
+	for (uint32_t j = c; j != p; j++) {
+		struct pvk_netif_tx_response rsp;
+		struct txrec *r;
+		bool kept = false;
+		int ri;
+
+		PVK_RING_COPY_RESPONSE(&q->tx, j, &rsp);
+		e->consumed++;
+		if (rsp.status == PVK_NETIF_RSP_NULL) {
+			add(&e->lie, !b->nulls_due, "answered an extra-info slot never sent");
+			if (e->lie.n)
+				return;
+			b->nulls_due--;
+			continue;
+		}
+		add(&e->lie, rsp.id >= ENTS || !b->sent[rsp.id],
+		    "answered a transmit not outstanding");
+		add(&e->lie, rsp.status != 0 && rsp.status != -1 && rsp.status != -2,
+		    "sent an unknown transmit status");
+		if (e->lie.n)
+			return;
+		b->sent[rsp.id] = false;
+		ri = b->tx_of[rsp.id];
+		r = &txr[ri];
+		for (unsigned int s = 0; s < r->nslots; s++)
+			if (r->id[s] == rsp.id)
+				kept = fuzz_grant_mapped(r->ref[s]);
+		if (rsp.status != PVK_NETIF_RSP_OKAY)
+			r->failed = true;
+		assert(r->left);
+		if (--r->left == 0) {
+			e->done[e->n].rec = ri;
+			e->done[e->n++].status = r->failed ? -PVK_XEN_EIO : 0;
+		}
+		/* Kept mapped: disabled, but this answer counted. */
+		add(&e->lie, kept, "kept a transmit page mapped after answering");
+		if (e->lie.n)
+			return;
+	}
+}
+
+struct rx_expect {
+	bool quiet;
+	struct reasons lie;
+	uint32_t consumed;
+	unsigned int n;
+	struct frame f[ENTS];
+};
+
+/* The ethertype of a frame's first piece, past one VLAN tag. */
+static unsigned int ethertype(const uint8_t *p, size_t len)
+{
+	unsigned int t;
+
+	if (len < 14)
+		return 0;
+	t = (unsigned int)p[12] << 8 | p[13];
+	if (t == 0x8100 || t == 0x88a8)
+		t = len >= 18 ? (unsigned int)p[16] << 8 | p[17] : 0;
+	return t;
+}
+
+/* Walks the responses as the protocol reads them; the model's chain and
+ * posted buffers are updated (the frontend must do the same). */
+static void expect_rx(unsigned int qi, struct rx_expect *e)
+{
+	struct netfront_queue *q = &nd->queues[qi];
+	struct backq *b = &bq[qi];
+	const struct netfront_rx_features *rx = &nd->rxf;
+	uint32_t c = q->rx.rsp_cons, p = q->rx.sring->rsp_prod;
+
+	memset(e, 0, sizeof(*e));
+	e->quiet = nd->broken || !q->live || nd->gone;
+	if (e->quiet)
+		return;
+	if ((uint32_t)(p - c) > (uint32_t)(q->rx_pushed - c)) {
+		add(&e->lie, true, "produced more receive responses than buffers posted");
+		return;
+	}
+	for (uint32_t j = c; j != p; j++) {
+		struct pvk_netif_rx_response rsp;
+		uint16_t at = b->rx_id_at[j % ENTS];
+		__typeof__(b->chain) *ch = &b->chain;
+
+		PVK_RING_COPY_RESPONSE(&q->rx, j, &rsp);
+		e->consumed++;
+		if (ch->extra_due) {
+			struct pvk_netif_extra_info ex;
+
+			memcpy(&ex, &rsp, sizeof(ex));
+			add(&e->lie, ex.type == 0 || ex.type >= 5 || (ex.flags & ~1),
+			    "sent an unknown extra-info slot");
+			if (!e->lie.n && ex.type == PVK_XEN_NETIF_EXTRA_TYPE_GSO) {
+				add(&e->lie, !((ex.u.gso.type == 1 && rx->gso_tcpv4) ||
+					       (ex.u.gso.type == 2 && rx->gso_tcpv6)),
+				    "sent a GSO type not negotiated");
+				add(&e->lie, !e->lie.n && !ex.u.gso.size, "sent a GSO frame of MSS 0");
+			}
+			add(&e->lie, !e->lie.n && (ch->extras & (1u << ex.type)),
+			    "sent one extra-info type twice in a frame");
+			add(&e->lie, !e->lie.n && !b->posted[at],
+			    "put an extra-info slot over a buffer already answered");
+			add(&e->lie, !e->lie.n && fuzz_grant_mapped(b->rx_ref[at]),
+			    "kept a receive page mapped after filling it");
+			if (e->lie.n)
+				return;
+			ch->extras |= 1u << ex.type;
+			b->posted[at] = false;
+			if (ex.type == PVK_XEN_NETIF_EXTRA_TYPE_GSO) {
+				ch->gso = ex.u.gso.type == 1 ? PVK_NET_GSO_TCPV4 : PVK_NET_GSO_TCPV6;
+				ch->gso_size = ex.u.gso.size;
+			}
+			ch->extra_due = ex.flags & 1;
+		} else {
+			bool first = !ch->active;
+			uint16_t f = rsp.flags;
+
+			add(&e->lie, rsp.id >= ENTS || !b->posted[rsp.id],
+			    "answered a receive buffer not posted");
+			add(&e->lie, (f & ~0x1fu) || (f & PVK_NETRXF_gso_prefix) ||
+			    ((f & PVK_NETRXF_more_data) && !rx->sg) ||
+			    ((f & PVK_NETRXF_extra_info) && !rx->gso_tcpv4 && !rx->gso_tcpv6) ||
+			    ((f & PVK_NETRXF_csum_blank) && !rx->csum && !rx->ipv6_csum),
+			    "set receive flags not negotiated");
+			add(&e->lie, !first && (f & PVK_NETRXF_extra_info),
+			    "set extra-info past a frame's first slot");
+			add(&e->lie, !first && (f & (PVK_NETRXF_csum_blank | PVK_NETRXF_data_validated)),
+			    "set checksum flags past a frame's first slot");
+			add(&e->lie, rsp.status < -2, "sent an unknown receive status");
+			add(&e->lie, rsp.status > 0 && rsp.offset + (unsigned int)rsp.status > 4096,
+			    "placed a frame beyond its page");
+			add(&e->lie, rsp.id != at, "answered a receive slot with another slot's buffer");
+			add(&e->lie, ch->slots >= PVK_NET_MAX_FRAGS,
+			    "sent a receive chain of more slots than a frame has");
+			add(&e->lie, rsp.id < ENTS && b->posted[rsp.id] &&
+			    fuzz_grant_mapped(b->rx_ref[rsp.id]),
+			    "kept a receive page mapped after filling it");
+			if (e->lie.n)
+				return;
+			b->posted[rsp.id] = false;
+			if (first) {
+				ch->active = true;
+				ch->flags = f;
+				ch->extra_due = f & PVK_NETRXF_extra_info;
+			}
+			ch->more = f & PVK_NETRXF_more_data;
+			ch->slots++;
+			if (rsp.status < 0 || ch->bytes + (unsigned int)(rsp.status > 0 ? rsp.status : 0) >
+			    NETFRONT_MAX_FRAME_SG)
+				ch->drop = true;
+			if (!ch->drop && rsp.status > 0) {
+				ch->piece[ch->nr++] = (struct netfront_rx_piece){
+					rsp.id, rsp.offset, (uint16_t)rsp.status };
+				ch->bytes += (unsigned int)rsp.status;
+			}
+		}
+		if (!ch->extra_due && !ch->more) {
+			struct frame *fr = &e->f[e->n];
+			bool drop = ch->drop || !ch->bytes;
+
+			memset(fr, 0, sizeof(*fr));
+			for (unsigned int i = 0; i < ch->nr; i++) {
+				fr->buf[i] = (uint8_t *)b->rx_page[ch->piece[i].id] + ch->piece[i].offset;
+				fr->len[i] = ch->piece[i].len;
+			}
+			if (!drop && ch->gso != PVK_NET_GSO_NONE &&
+			    (ch->gso_size > ch->bytes ||
+			     ethertype(fr->buf[0], fr->len[0]) !=
+			     (ch->gso == PVK_NET_GSO_TCPV4 ? 0x0800u : 0x86ddu)))
+				drop = true;
+			if (!drop) {
+				fr->nr = ch->nr;
+				fr->csum = ch->flags & PVK_NETRXF_csum_blank ? PVK_NET_CSUM_PARTIAL :
+					ch->flags & PVK_NETRXF_data_validated ? PVK_NET_CSUM_VALID :
+					PVK_NET_CSUM_NONE;
+				fr->gso = ch->gso;
+				fr->gso_size = ch->gso_size;
+				e->n++;
+			}
+			memset(ch, 0, sizeof(*ch));
+		}
+	}
+}
+
+static bool log_names(const struct reasons *rs)
+{
+	for (unsigned int i = 0; i < rs->n; i++)
+		if (unit_log_has(rs->why[i]))
+			return true;
+	return false;
+}
+
+static unsigned int outstanding_tx(void)
+{
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < MAX_TX; i++)
+		n += txr[i].state == OUT;
+	return n;
+}
+
+/* One event: kind 0 the shared port (or tx when split), 1 rx, 2 poll. */
+static void event(void)
+{
+	unsigned int qi = pick_q(), kind = fuzz_u8(&in) % 3;
+	struct netfront_queue *q = &nd->queues[qi];
+	static struct tx_expect te;
+	static struct rx_expect re;
+	bool do_tx, do_rx;
+	uint32_t tc = q->tx.rsp_cons, rc = q->rx.rsp_cons;
+	bool lie, was_broken = nd->broken;
+
+	/* A poll runs every queue: one queue's walk is all we check (with
+	 * two, outside chaos, it is an rx event instead). */
+	if (kind == 2 && nd->info.nr_queues > 1 && !chaos)
+		kind = 1;
+	do_tx = kind != 1 || !nd->info.split_evtchn;
+	do_rx = kind != 0 || !nd->info.split_evtchn;
+	if (!chaos) {
+		if (do_tx)
+			expect_tx(qi, &te);
+		else
+			memset(&te, 0, sizeof(te)), te.quiet = true;
+		if (do_rx && !te.lie.n)
+			expect_rx(qi, &re);
+		else
+			memset(&re, 0, sizeof(re)), re.quiet = true;
+	}
+	seen_tx.n = seen_rx.n = 0;
+	if (kind == 2)
+		pvk_netfront_poll(nd);
+	else
+		fuzz_event(kind == 1 ? q->port_rx : q->port_tx);
+	sync_pushed();
+	check_ids();
+	if (trace)
+		fprintf(stderr, "event q%u kind %u: tx cons %u->%u lie %s, %u done; rx cons %u->%u lie %s, %u frames (saw %u); broken %d\n",
+			qi, kind, tc, q->tx.rsp_cons, te.lie.n ? te.lie.why[0] : "-", te.n,
+			rc, q->rx.rsp_cons, re.lie.n ? re.lie.why[0] : "-", re.n, seen_rx.n,
+			nd->broken);
+	if (chaos)
+		return;
+	if (was_broken) {
+		/* Disabled: the rings are not read again. */
+		assert(nd->broken && q->tx.rsp_cons == tc && q->rx.rsp_cons == rc);
+		assert(seen_tx.n == 0 && seen_rx.n == 0);
+		return;
+	}
+	lie = te.lie.n || re.lie.n;
+	if (!te.quiet) {
+		assert(q->tx.rsp_cons == tc + te.consumed);
+		assert(seen_tx.n >= te.n);
+		for (unsigned int i = 0; i < te.n; i++) {
+			assert(seen_tx.rec[i] == te.done[i].rec);
+			assert(txr[te.done[i].rec].status == te.done[i].status);
+		}
+	}
+	if (!re.quiet) {
+		assert(q->rx.rsp_cons == rc + re.consumed);
+		assert(seen_rx.n == re.n);
+		for (unsigned int i = 0; i < re.n; i++) {
+			const struct frame *a = &seen_rx.f[i], *x = &re.f[i];
+
+			assert(a->nr == x->nr && a->csum == x->csum && a->gso == x->gso &&
+			       a->gso_size == x->gso_size);
+			for (unsigned int k = 0; k < a->nr; k++)
+				assert(a->buf[k] == x->buf[k] && a->len[k] == x->len[k]);
+		}
+	}
+	if (lie) {
+		assert(nd->broken && !nd->info.link_up);
+		assert(log_names(te.lie.n ? &te.lie : &re.lie));
+		assert(outstanding_tx() == 0);
+		return;
+	}
+	assert(!nd->broken);
+	if (!te.quiet) {
+		assert(seen_tx.n == te.n);
+		assert(q->tx.sring->rsp_event == q->tx.rsp_cons + 1);
+	}
+	if (!re.quiet) {
+		/* Asked for the next event; every buffer not held by an
+		 * unfinished chain posted again and pushed. */
+		assert(q->rx.sring->rsp_event == q->rx.rsp_cons + 1);
+		assert(q->rx.req_prod_pvt == q->rx_pushed);
+		assert(q->rx_pushed - q->rx.rsp_cons + bq[qi].chain.nr == nd->info.rx_buffers);
+	}
+}
+
+/* ---- chaos, invariants, setup, close ---- */
+
+static unsigned int chaos_countdown;
+
+static void meanwhile(void)
+{
+	if (!chaos_countdown || --chaos_countdown)
+		return;
+	chaos_countdown = 1 + fuzz_u8(&in) % 16;
+	switch (fuzz_u8(&in) % 5) {
+	case 0: set_prod(); break;
+	case 1: write_tx(); break;
+	case 2: write_rx(); break;
+	case 3: map_grant(); break;
+	default: serve(); break;
+	}
+}
+
+/* Buffer and slot states against the grant table (after events, at the
+ * close: a walk of every id). */
+static void check_ids(void)
+{
+	for (unsigned int qi = 0; qi < nd->info.nr_queues; qi++) {
+		struct netfront_queue *q = &nd->queues[qi];
+
+		for (unsigned int id = 0; id < ENTS; id++) {
+			const struct netfront_rx_buf *rb = &q->rxb[id];
+			const struct netfront_tx_slot *s = &q->txs[id];
+
+			/* Posted and kept buffers are granted; others not. */
+			if (rb->posted || rb->kept)
+				assert(fuzz_grant_live(rb->gref) && fuzz_grant_page(rb->gref) == rb->page);
+			else if (rb->page)
+				assert(!fuzz_page_granted(rb->page));
+			if (s->granted)
+				assert(fuzz_grant_live(s->gref) &&
+				       fuzz_grant_page(s->gref) == q->tx_bounce[id]);
+			else if (q->tx_bounce[id])
+				assert(!fuzz_page_granted(q->tx_bounce[id]));
+		}
+		for (unsigned int k = 0; k < q->tx_free_count; k++) {
+			uint16_t id = q->tx_free[(q->tx_free_head + k) % ENTS];
+
+			assert(id < ENTS && !q->txs[id].granted && !q->txs[id].kept);
+		}
+	}
+}
+
+static void check_always(void)
+{
+	assert(fuzz_locks_held() == 0);
+	assert(nd->grants_live == fuzz_grants_live());
+	if (nd->broken)
+		assert(outstanding_tx() == 0 && !nd->info.link_up &&
+		       unit_log_has("device disabled"));
+	for (unsigned int qi = 0; qi < nd->info.nr_queues; qi++) {
+		struct netfront_queue *q = &nd->queues[qi];
+
+		assert((uint32_t)(q->tx.req_prod_pvt - q->tx.rsp_cons) <= ENTS);
+		assert((uint32_t)(q->rx.req_prod_pvt - q->rx.rsp_cons) <= ENTS);
+		assert((uint32_t)(q->tx_pushed - q->tx.rsp_cons) <= ENTS);
+	}
+}
+
+static void setup(void)
+{
+	uint8_t cfg = fuzz_u8(&in), feats = fuzz_u8(&in), bufs = fuzz_u8(&in);
+
+	fuzz_kit_reset();
+	unit_log_clear();
+	memset(txr, 0, sizeof(txr));
+	memset(bq, 0, sizeof(bq));
+	for (unsigned int qi = 0; qi < NQ; qi++)
+		for (unsigned int i = 0; i < ENTS; i++)
+			bq[qi].tx_of[i] = -1;
+	link_downs = 0;
+	chaos = cfg & 0x80;
+	chaos_countdown = chaos ? 1 + (cfg >> 3 & 15) : 0;
+	nd = calloc(1, sizeof(*nd));
+	assert(nd);
+	strcpy(nd->name, "device/vif/0");
+	/* Few buffers mostly (each input posts them all: the cost of a
+	 * run), the whole ring at times. */
+	netfront_opts.rx_buffers = bufs >= 0xf0 ? ENTS : 1 + bufs % 40;
+	netfront_hooks = &hooks;
+	assert(netfront_queues_setup(nd, 1 + (cfg & 1), cfg & 2) == 0);
+	nd->info.sg = feats & 1;
+	nd->info.gso_tcpv4 = (feats & 1) && (feats & 2);
+	nd->info.gso_tcpv6 = (feats & 1) && (feats & 4);
+	nd->info.csum_offload = feats & 8 || nd->info.gso_tcpv4;
+	nd->info.ipv6_csum_offload = feats & 16 || nd->info.gso_tcpv6;
+	nd->info.trusted = feats & 32;
+	/* What we receive is negotiated on its own (the switches). */
+	nd->rxf = (struct netfront_rx_features){
+		.sg = feats & 0x40, .gso_tcpv4 = feats & 0x80, .gso_tcpv6 = cfg & 0x40,
+		.csum = cfg & 0x20, .ipv6_csum = cfg & 0x10 };
+	assert(netfront_queues_start(nd) == 0);
+	netfront_set_link(nd, true);
+	sync_pushed();
+	if (chaos)
+		fuzz_lock_hook = meanwhile;
+}
+
+/* netfront's detach: link down, outstanding frames fail, teardown once
+ * the backend is Closed, the queues freed once no grant is live. */
+static void close_vif(void)
+{
+	bool keep = fuzz_u8(&in) & 1;
+
+	fuzz_lock_hook = NULL;
+	check_ids();
+	netfront_queues_stop(nd, -PVK_XEN_ENODEV);
+	netfront_set_link(nd, false);
+	assert(outstanding_tx() == 0);
+	if (!keep)
+		fuzz_grant_unmap_all();
+	netfront_queues_teardown(nd);
+	assert(fuzz_grants_live() == fuzz_grants_mapped());
+	assert(nd->grants_live == fuzz_grants_live());
+	if (!fuzz_grants_live()) {
+		netfront_queues_free(nd);
+		assert(fuzz_pages_allocated() == 0 && fuzz_blocks_allocated() == 0);
+	}
+	free(nd);
+	nd = NULL;
+	netfront_hooks = NULL;
+	fuzz_kit_reset();
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	in = (struct fuzz_in){ .p = data, .n = size };
+	if (trace < 0)
+		trace = getenv("FUZZ_TRACE") != NULL;
+	setup();
+	for (unsigned int steps = 0; fuzz_more(&in) && steps < 2000; steps++) {
+		for (unsigned int i = 0; i < MAX_TX; i++)
+			if (txr[i].state == DONE)
+				txr[i].state = FREE;
+		switch (fuzz_u8(&in) % 9) {
+		case 0: case 1: xmit_one(); break;
+		case 2: write_tx(); break;
+		case 3: write_rx(); break;
+		case 4: set_prod(); break;
+		case 5: event(); break;
+		case 6: map_grant(); break;
+		case 7: serve(); break;
+		default:
+			pvk_netfront_kick(nd, fuzz_u8(&in));
+			sync_pushed();
+			break;
+		}
+		check_always();
+	}
+	close_vif();
+	return 0;
+}
