@@ -65,6 +65,7 @@ static uint8_t data_buf[MAX_PAGES_REQ * 4096];
 static struct pvk_blkfront *dev;
 static struct fuzz_in in;
 static bool chaos;
+static bool keep_at_close;	/* the backend keeps its maps when Closed */
 static int trace = -1;		/* FUZZ_TRACE set: one line per event */
 /* The backend's view: outstanding request of each id, per queue. */
 static int out[BLKFRONT_MAX_QUEUES][BLKFRONT_MAX_DEPTH];
@@ -479,6 +480,7 @@ static void setup(void)
 	memset(back_prod, 0, sizeof(back_prod));
 	chaos = cfg & 0x80;
 	chaos_countdown = chaos ? 1 + cfg2 % 16 : 0;
+	keep_at_close = cfg2 & 0x80;
 	dev = calloc(1, sizeof(*dev));
 	assert(dev);
 	strcpy(dev->name, "device/vbd/51712");
@@ -503,14 +505,12 @@ static void setup(void)
 /* blkfront's close (blkfront_close, then Closed: teardown, release). */
 static void close_device(void)
 {
-	bool keep = fuzz_u8(&in) & 1;
-
 	fuzz_lock_hook = NULL;
 	dev->connected = false;
 	dev->gone = true;
 	blkfront_fail_all(dev, -PVK_XEN_ENODEV);
 	assert(outstanding_recs() == 0);
-	if (!keep)
+	if (!keep_at_close)
 		fuzz_grant_unmap_all();
 	blkfront_queues_teardown(dev);
 	/* Every grant ended but those the backend still maps. */

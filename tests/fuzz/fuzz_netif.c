@@ -112,6 +112,7 @@ static struct txrec txr[MAX_TX];
 static struct backq bq[NQ];
 static struct fuzz_in in;
 static bool chaos;
+static bool keep_at_close;	/* the backend keeps its maps when Closed */
 static int trace = -1;
 static uint8_t frame_buf[NETFRONT_MAX_FRAME_SG];
 static struct {
@@ -957,6 +958,7 @@ static void setup(void)
 	link_downs = 0;
 	chaos = cfg & 0x80;
 	chaos_countdown = chaos ? 1 + (cfg >> 3 & 15) : 0;
+	keep_at_close = cfg & 4;
 	nd = calloc(1, sizeof(*nd));
 	assert(nd);
 	strcpy(nd->name, "device/vif/0");
@@ -986,14 +988,12 @@ static void setup(void)
  * the backend is Closed, the queues freed once no grant is live. */
 static void close_vif(void)
 {
-	bool keep = fuzz_u8(&in) & 1;
-
 	fuzz_lock_hook = NULL;
 	check_ids();
 	netfront_queues_stop(nd, -PVK_XEN_ENODEV);
 	netfront_set_link(nd, false);
 	assert(outstanding_tx() == 0);
-	if (!keep)
+	if (!keep_at_close)
 		fuzz_grant_unmap_all();
 	netfront_queues_teardown(nd);
 	assert(fuzz_grants_live() == fuzz_grants_mapped());
