@@ -12,7 +12,8 @@
  * batched with MORE), the backend writes a transmit response (any id,
  * any status, NULL for an extra slot) or a receive response (any
  * buffer id, offset, size, flags: chains with more_data, extra-info
- * slots after the first, GSO extras, checksum flags), sets either
+ * slots after the first, GSO extras, checksum flags) or a whole chain
+ * of up to 24 slots, sets either
  * rsp_prod to anything, maps or lets go of a grant, answers correctly,
  * fires an event (tx, rx or the shared one), polls, kicks. In chaos
  * mode the backend also acts at the frontend's lock calls, and done()
@@ -465,6 +466,31 @@ static void write_rx(void)
 	put_rx(qi, b->rx_back++, &r);
 	if (!(fl & 0x80))
 		PVK_WRITE_ONCE(q->rx.sring->rsp_prod, b->rx_back);
+}
+
+/* A whole receive chain at once: k data slots for the buffers posted
+ * there, more_data on all but the last (k past 18 is a lie). */
+static void write_chain(void)
+{
+	unsigned int qi = pick_q();
+	struct netfront_queue *q = &nd->queues[qi];
+	struct backq *b = &bq[qi];
+	unsigned int k = 1 + fuzz_u8(&in) % 24;
+	uint8_t fl = fuzz_u8(&in), sz = fuzz_u8(&in);
+
+	for (unsigned int i = 0; i < k; i++) {
+		struct pvk_netif_rx_response r = {
+			.id = b->rx_id_at[b->rx_back % ENTS],
+			.flags = (uint16_t)((i + 1 < k ? PVK_NETRXF_more_data : 0) |
+					    (i == 0 ? fl & 3 : 0)),
+			.status = (int16_t)(sz * 16),
+		};
+
+		if (r.id < ENTS && b->posted[r.id] && r.status)
+			memset(b->rx_page[r.id], 0x44, (size_t)r.status);
+		put_rx(qi, b->rx_back++, &r);
+	}
+	PVK_WRITE_ONCE(q->rx.sring->rsp_prod, b->rx_back);
 }
 
 static void set_prod(void)
@@ -1022,7 +1048,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (unsigned int i = 0; i < MAX_TX; i++)
 			if (txr[i].state == DONE)
 				txr[i].state = FREE;
-		switch (fuzz_u8(&in) % 9) {
+		switch (fuzz_u8(&in) % 10) {
 		case 0: case 1: xmit_one(); break;
 		case 2: write_tx(); break;
 		case 3: write_rx(); break;
@@ -1030,10 +1056,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case 5: event(); break;
 		case 6: map_grant(); break;
 		case 7: serve(); break;
-		default:
+		case 8:
 			pvk_netfront_kick(nd, fuzz_u8(&in));
 			sync_pushed();
 			break;
+		default: write_chain(); break;
 		}
 		check_always();
 	}
