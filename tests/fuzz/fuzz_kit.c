@@ -37,8 +37,10 @@ static void *pages[MAX_PAGES];
 static unsigned int nr_pages;
 
 /* Freed pages wait here, poisoned (a use after free is still caught),
- * and are reused oldest first: allocating pages afresh for every input
- * cost more than the rest of it. */
+ * and are reused oldest first once CACHE_SLACK wait: allocating pages
+ * afresh for every input cost more than the rest of it, and a malloc
+ * never freed in an input makes libFuzzer scan for leaks after it. */
+#define CACHE_SLACK	64
 #define CACHE_PAGES	(2 * MAX_PAGES)
 static void *cache[CACHE_PAGES];
 static unsigned int cache_head, cache_count;
@@ -47,7 +49,7 @@ static void *page_get(void)
 {
 	void *p;
 
-	if (cache_count < CACHE_PAGES / 2) {
+	if (cache_count <= CACHE_SLACK) {
 		p = aligned_alloc(PAGE, PAGE);
 		assert(p);
 	} else {
