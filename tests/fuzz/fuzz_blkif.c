@@ -353,7 +353,10 @@ static unsigned int outstanding_recs(void)
 	return n;
 }
 
-/* One event on q, checked against the protocol (not in chaos mode). */
+/* One event on q, checked against the protocol (not in chaos mode).
+ * The lies are named by the words of blkfront's log line for them
+ * (blkfront_check_response, blkfront_process): reworded there, they are
+ * to be reworded here. */
 static void event(void)
 {
 	struct blkfront_queue *q = pick_queue();

@@ -585,7 +585,11 @@ static void serve(void)
 	PVK_WRITE_ONCE(q->rx.sring->rsp_prod, b->rx_back);
 }
 
-/* ---- the exact checks of one event ---- */
+/* ---- the exact checks of one event ----
+ * A lie's reasons are the words of netfront's log line for each defect
+ * the response has (netfront_check_*, the chain and index checks): the
+ * log must name one of them. Reworded there, they are to be reworded
+ * here. */
 
 struct reasons {
 	unsigned int n;
