@@ -10,7 +10,8 @@
  * MORE), the backend writes a response at a ring slot of its choosing
  * (an outstanding id or any id, the right operation or not, any
  * status), sets rsp_prod to anything (ahead, back, far beyond), maps or
- * lets go of a request's grant, answers correctly, fires an event. In
+ * lets go of a request's grant (or a ring page's, or the one given
+ * last), answers correctly, fires an event; grants run out. In
  * chaos mode the backend also acts while the frontend runs (at its lock
  * calls): rsp_prod and the entry at rsp_cons changed between two reads.
  *
@@ -297,6 +298,16 @@ static void map_grant(void)
 		fuzz_grant_unmap_all();
 		return;
 	}
+	if (sel == 0xfe) {
+		/* A ring page: kept mapped past the close, it must stay. */
+		fuzz_grant_map(q->ring_ref[which % q->ring_granted], !(which & 0x80));
+		return;
+	}
+	if (sel == 0xfd) {
+		/* The grant given last: perhaps of a request not yet sent. */
+		fuzz_grant_map(fuzz_last_ref(), true);
+		return;
+	}
 	pick_id(q->index, sel & 0x3f, &rec);
 	if (rec >= 0 && recs[rec].nref)
 		fuzz_grant_map(recs[rec].ref[which % recs[rec].nref], !(which & 0x80));
@@ -440,6 +451,18 @@ static void event(void)
 	}
 }
 
+/* The grant table runs out: every grant refused for a while, or the
+ * n-th from now (a request half granted). */
+static void grants_trouble(void)
+{
+	uint8_t b = fuzz_u8(&in);
+
+	if (b & 0x80)
+		fuzz_grants_refused(b & 1);
+	else
+		fuzz_grant_fail_in(b & 31);
+}
+
 /* Chaos: the backend acts while the frontend runs. */
 static unsigned int chaos_countdown;
 
@@ -448,10 +471,11 @@ static void meanwhile(void)
 	if (!chaos_countdown || --chaos_countdown)
 		return;
 	chaos_countdown = fuzz_u8(&in) % 16;
-	switch (fuzz_u8(&in) % 4) {
+	switch (fuzz_u8(&in) % 5) {
 	case 0: set_rsp_prod(); break;
 	case 1: write_response(); break;
 	case 2: map_grant(); break;
+	case 3: fuzz_grant_map(fuzz_last_ref(), true); break;
 	default: serve(); break;
 	}
 }
@@ -540,14 +564,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (unsigned int i = 0; i < MAX_RECS; i++)
 			if (recs[i].state == DONE)
 				recs[i].state = FREE;
-		switch (fuzz_u8(&in) % 8) {
+		switch (fuzz_u8(&in) % 9) {
 		case 0: case 1: submit_one(); break;
 		case 2: write_response(); break;
 		case 3: set_rsp_prod(); break;
 		case 4: event(); break;
 		case 5: map_grant(); break;
 		case 6: serve(); break;
-		default: pvk_blkfront_kick(dev, fuzz_u8(&in)); break;
+		case 7: pvk_blkfront_kick(dev, fuzz_u8(&in)); break;
+		default: grants_trouble(); break;
 		}
 		check_always();
 	}

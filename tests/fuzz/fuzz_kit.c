@@ -76,7 +76,8 @@ static struct {
 	void *page;
 	bool live, readonly, mapped;
 } refs[FUZZ_MAX_REFS];
-static unsigned int next_ref, live_refs;
+static unsigned int next_ref, live_refs, fail_in;
+static pvk_grant_ref_t last_ref;
 static bool refuse;
 
 static struct {
@@ -244,7 +245,7 @@ int pvk_grant_access_page(pvk_domid_t domid, const void *page, bool readonly,
 	 * backend twice at once is a page reused while it may map it). */
 	assert(e && e->page == (uintptr_t)page);
 	assert(e->grants == 0);
-	if (refuse)
+	if (refuse || (fail_in && --fail_in == 0))
 		return -PVK_XEN_ENOSPC;
 	for (unsigned int i = 0; i < FUZZ_MAX_REFS; i++) {
 		unsigned int r = (next_ref + i) % FUZZ_MAX_REFS;
@@ -258,7 +259,7 @@ int pvk_grant_access_page(pvk_domid_t domid, const void *page, bool readonly,
 		next_ref = r + 1;
 		live_refs++;
 		e->grants++;
-		*ref = r;
+		*ref = last_ref = r;
 		return 0;
 	}
 	return -PVK_XEN_ENOSPC;
@@ -343,6 +344,16 @@ void fuzz_grant_unmap_all(void)
 void fuzz_grants_refused(bool on)
 {
 	refuse = on;
+}
+
+void fuzz_grant_fail_in(unsigned int n)
+{
+	fail_in = n;
+}
+
+pvk_grant_ref_t fuzz_last_ref(void)
+{
+	return last_ref;
 }
 
 bool fuzz_page_granted(const void *addr)
@@ -430,6 +441,8 @@ void fuzz_kit_reset(void)
 	next_ref = 8;
 	live_refs = 0;
 	refuse = false;
+	fail_in = 0;
+	last_ref = 0;
 	memset(ports, 0, sizeof(ports));
 	nr_ports = sends = 0;
 	locks_held = 0;

@@ -43,6 +43,10 @@ unsigned int fuzz_grants_mapped(void);
 void fuzz_grant_unmap_all(void);
 /* The next grant calls fail (-ENOSPC) while set. */
 void fuzz_grants_refused(bool refuse);
+/* The next n - 1 grants succeed, the n-th fails (-ENOSPC); 0: off. */
+void fuzz_grant_fail_in(unsigned int n);
+/* The grant given last (0 if none yet). */
+pvk_grant_ref_t fuzz_last_ref(void);
 /* Whether page (any address inside it) is live-granted / allocated. */
 bool fuzz_page_granted(const void *addr);
 bool fuzz_page_allocated(const void *addr);

@@ -14,8 +14,9 @@
  * buffer id, offset, size, flags: chains with more_data, extra-info
  * slots after the first, GSO extras, checksum flags) or a whole chain
  * of up to 24 slots, sets either
- * rsp_prod to anything, maps or lets go of a grant, answers correctly,
- * fires an event (tx, rx or the shared one), polls, kicks. In chaos
+ * rsp_prod to anything, maps or lets go of a grant (or the one given
+ * last), answers correctly, fires an event (tx, rx or the shared one),
+ * polls, kicks; grants run out (refills retried). In chaos
  * mode the backend also acts at the frontend's lock calls, and done()
  * and the rx hook send again and poll from inside.
  *
@@ -114,6 +115,7 @@ static struct backq bq[NQ];
 static struct fuzz_in in;
 static bool chaos;
 static bool keep_at_close;	/* the backend keeps its maps when Closed */
+static bool grants_short;	/* grants were refused in this input */
 static int trace = -1;
 static uint8_t frame_buf[NETFRONT_MAX_FRAME_SG];
 static struct {
@@ -527,6 +529,9 @@ static void map_grant(void)
 
 	if (sel == 0xff) {
 		fuzz_grant_unmap_all();
+	} else if (sel == 0xfe) {
+		/* The grant given last: perhaps a slot never sent. */
+		fuzz_grant_map(fuzz_last_ref(), true);
 	} else if (sel & 0x80) {
 		uint16_t id = pick_rx_id(qi, sel & 0x7f);
 
@@ -910,8 +915,23 @@ static void event(void)
 		 * unfinished chain posted again and pushed. */
 		assert(q->rx.sring->rsp_event == q->rx.rsp_cons + 1);
 		assert(q->rx.req_prod_pvt == q->rx_pushed);
-		assert(q->rx_pushed - q->rx.rsp_cons + bq[qi].chain.nr == nd->info.rx_buffers);
+		if (!grants_short)
+			assert(q->rx_pushed - q->rx.rsp_cons + bq[qi].chain.nr ==
+			       nd->info.rx_buffers);
 	}
+}
+
+/* The grant table runs out: every grant refused for a while (refills
+ * fail, to be retried), or the n-th from now (a frame half granted). */
+static void grants_trouble(void)
+{
+	uint8_t b = fuzz_u8(&in);
+
+	grants_short = true;
+	if (b & 0x80)
+		fuzz_grants_refused(b & 1);
+	else
+		fuzz_grant_fail_in(b & 31);
 }
 
 /* ---- chaos, invariants, setup, close ---- */
@@ -923,11 +943,12 @@ static void meanwhile(void)
 	if (!chaos_countdown || --chaos_countdown)
 		return;
 	chaos_countdown = 1 + fuzz_u8(&in) % 16;
-	switch (fuzz_u8(&in) % 5) {
+	switch (fuzz_u8(&in) % 6) {
 	case 0: set_prod(); break;
 	case 1: write_tx(); break;
 	case 2: write_rx(); break;
 	case 3: map_grant(); break;
+	case 4: fuzz_grant_map(fuzz_last_ref(), true); break;
 	default: serve(); break;
 	}
 }
@@ -993,6 +1014,7 @@ static void setup(void)
 	chaos = cfg & 0x80;
 	chaos_countdown = chaos ? 1 + (cfg >> 3 & 15) : 0;
 	keep_at_close = cfg & 4;
+	grants_short = false;
 	nd = calloc(1, sizeof(*nd));
 	assert(nd);
 	strcpy(nd->name, "device/vif/0");
@@ -1052,7 +1074,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (unsigned int i = 0; i < MAX_TX; i++)
 			if (txr[i].state == DONE)
 				txr[i].state = FREE;
-		switch (fuzz_u8(&in) % 10) {
+		switch (fuzz_u8(&in) % 11) {
 		case 0: case 1: xmit_one(); break;
 		case 2: write_tx(); break;
 		case 3: write_rx(); break;
@@ -1064,7 +1086,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			pvk_netfront_kick(nd, fuzz_u8(&in));
 			sync_pushed();
 			break;
-		default: write_chain(); break;
+		case 9: write_chain(); break;
+		default: grants_trouble(); break;
 		}
 		check_always();
 	}
