@@ -250,6 +250,15 @@ static void tx_rollback_locked(struct netfront_queue *q, const uint16_t *ids,
 			       ids[0], q->index);
 }
 
+/* Whether a frame of q waits for its answers (its head holds it). Locked. */
+static bool tx_in_flight_locked(const struct netfront_queue *q)
+{
+	for (unsigned int id = 0; id < NETFRONT_RING_ENTS; id++)
+		if (q->txs[id].tx)
+			return true;
+	return false;
+}
+
 int pvk_netfront_xmit(struct pvk_netfront *dev, struct pvk_net_tx *tx)
 {
 	struct netfront_queue *q;
@@ -311,6 +320,11 @@ int pvk_netfront_xmit(struct pvk_netfront *dev, struct pvk_net_tx *tx)
 		}
 		if (rc) {
 			tx_rollback_locked(q, ids, k);
+			/* Out of grant references: a status the host knows.
+			 * Frames in flight give theirs back as they complete
+			 * (wait, then try again), else it is a lack. */
+			if (rc == -PVK_XEN_ENOSPC)
+				rc = tx_in_flight_locked(q) ? -PVK_XEN_EAGAIN : -PVK_XEN_ENOMEM;
 			goto out;
 		}
 		netfront_grants_add(dev, 1);

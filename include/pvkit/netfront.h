@@ -68,8 +68,10 @@
  * connected), -PVK_XEN_EINVAL (a frame shorter than an Ethernet header or
  * longer than info->max_frame, more pieces than PVK_NET_MAX_FRAGS, a bad
  * csum_start/csum_offset, gso_size 0), -PVK_XEN_EOPNOTSUPP (offload not
- * negotiated), -PVK_XEN_EAGAIN (transmit ring full: wait for completions,
- * pvk_netfront_wait_tx(), then try again), -PVK_XEN_ENOMEM.
+ * negotiated), -PVK_XEN_EAGAIN (transmit ring full, or no grant reference
+ * free while frames of the queue are in flight: wait for completions,
+ * pvk_netfront_wait_tx(), then try again), -PVK_XEN_ENOMEM (no memory,
+ * or no grant reference free and nothing in flight).
  */
 #ifndef PVKIT_NETFRONT_H
 #define PVKIT_NETFRONT_H

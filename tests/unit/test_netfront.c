@@ -1470,7 +1470,7 @@ UNIT_TEST(netfront_tx_rollback_keeps_mapped_slot)
 	live = nd->grants_live;
 	unit_fake_grant_map_on_grant(true);
 	unit_fake_grant_fail_in(2);
-	CHECK_EQ(pvk_netfront_xmit(nd, &a), -PVK_XEN_ENOSPC);
+	CHECK_EQ(pvk_netfront_xmit(nd, &a), -PVK_XEN_ENOMEM);
 	unit_fake_grant_map_on_grant(false);
 	CHECK(q->txs[first].kept);
 	CHECK_EQ(q->tx_free_count, NETFRONT_RING_ENTS - 1);
@@ -1482,6 +1482,34 @@ UNIT_TEST(netfront_tx_rollback_keeps_mapped_slot)
 	CHECK_EQ(dones, 0);
 	/* The backend lets go once Closed: the retry at teardown ends it. */
 	unit_fake_grant_mapped(q->txs[first].gref, false);
+	nf_down();
+}
+
+/* No grant reference free: a status the host knows. -EAGAIN while a
+ * frame is in flight (its completion gives grants back), -ENOMEM with
+ * none; nothing queued either way, the device fine. (Found by
+ * fuzz_netif: the grant table's -ENOSPC came out of xmit as it was.) */
+UNIT_TEST(netfront_tx_out_of_grants_is_eagain_or_enomem)
+{
+	struct pvk_net_frag fr = { pattern, 60 };
+	struct pvk_net_tx a = { .frags = &fr, .nr_frags = 1, .done = tx_done };
+	struct pvk_net_tx b = a;
+
+	fill_pattern(57);
+	nf_up(ALL_FEATS);
+	unit_fake_grants_refused(true);
+	CHECK_EQ(pvk_netfront_xmit(nd, &a), -PVK_XEN_ENOMEM);
+	unit_fake_grants_refused(false);
+	CHECK_EQ(pvk_netfront_xmit(nd, &a), 0);
+	unit_fake_grants_refused(true);
+	CHECK_EQ(pvk_netfront_xmit(nd, &b), -PVK_XEN_EAGAIN);
+	unit_fake_grants_refused(false);
+	CHECK_EQ(back_tx_pending(0), 1);
+	CHECK(!nd->broken);
+	back_tx_rsp(0, back_tx_req(0).id, PVK_NETIF_RSP_OKAY);
+	pvk_netfront_poll(nd);
+	CHECK_EQ(dones, 1);
+	CHECK_EQ(pvk_netfront_xmit(nd, &b), 0);
 	nf_down();
 }
 
