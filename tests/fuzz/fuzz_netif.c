@@ -271,7 +271,7 @@ static void sync_pushed(void)
 			b->rx_id_at[b->rx_seen % ENTS] = rq.id;
 			b->posted[rq.id] = true;
 			b->rx_ref[rq.id] = rq.gref;
-			b->rx_page[rq.id] = fuzz_grant_page(rq.gref);
+			b->rx_page[rq.id] = chaos ? q->rxb[rq.id].page : fuzz_grant_page(rq.gref);
 		}
 	}
 }
@@ -451,7 +451,7 @@ static void write_rx(void)
 		r.offset = how & 0x40 ? fuzz_u16(&in) : (uint16_t)(how & 0x3f) * 2;
 		r.status = how & 0x20 && (how & 1) ? (int16_t)fuzz_u16(&in) :
 			(int16_t)(sz * 17 % 4096);
-		if (r.id < ENTS && b->posted[r.id] && r.status > 0) {
+		if (r.id < ENTS && b->posted[r.id] && b->rx_page[r.id] && r.status > 0) {
 			uint8_t *p = b->rx_page[r.id];
 			unsigned int end = r.offset + (unsigned int)r.status;
 
@@ -488,7 +488,7 @@ static void write_chain(void)
 			.status = (int16_t)(sz * 16),
 		};
 
-		if (r.id < ENTS && b->posted[r.id] && r.status)
+		if (r.id < ENTS && b->posted[r.id] && b->rx_page[r.id] && r.status)
 			memset(b->rx_page[r.id], 0x44, (size_t)r.status);
 		put_rx(qi, b->rx_back++, &r);
 	}
@@ -584,7 +584,8 @@ static void serve(void)
 		if ((uint32_t)(q->rx_pushed - b->rx_back) > ENTS || !b->posted[id])
 			break;
 		fuzz_grant_map(b->rx_ref[id], false);
-		memset(b->rx_page[id], 0x42, 60);
+		if (b->rx_page[id])
+			memset(b->rx_page[id], 0x42, 60);
 		put_rx(qi, b->rx_back++, &r);
 	}
 	PVK_WRITE_ONCE(q->rx.sring->rsp_prod, b->rx_back);
