@@ -48,7 +48,8 @@ $(FUZZ_OUT)/fuzz_xs_ring: $(fuzz_xs_ring_SRCS) frontends/xenbus/xs_proto.h
 
 fuzz_blkif_SRCS := tests/fuzz/fuzz_blkif.c frontends/blkfront/blkfront_queue.c \
 	frontends/blkfront/blkfront_request.c frontends/blkfront/blkfront_ring.c
-fuzz_netif_SRCS := tests/fuzz/fuzz_netif.c frontends/netfront/netfront_queue.c \
+fuzz_netif_SRCS := tests/fuzz/fuzz_netif.c tests/fuzz/fuzz_netif_expect.c \
+	frontends/netfront/netfront_queue.c \
 	frontends/netfront/netfront_tx.c frontends/netfront/netfront_rx.c \
 	frontends/netfront/netfront_options.c frontends/xenbus/xs_parse.c
 
@@ -60,7 +61,7 @@ $(FUZZ_OUT)/fuzz_blkif: $(fuzz_blkif_SRCS) $(FUZZ_HOST_OBJS) tests/fuzz/fuzz_kit
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) $(fuzz_blkif_SRCS) $(FUZZ_HOST_OBJS) -o $@
 
 $(FUZZ_OUT)/fuzz_netif: $(fuzz_netif_SRCS) $(FUZZ_HOST_OBJS) tests/fuzz/fuzz_kit.h \
-		frontends/netfront/netfront_internal.h
+		tests/fuzz/fuzz_netif.h frontends/netfront/netfront_internal.h
 	@mkdir -p $(@D)
 	$(Q)scripts/install-deps.sh fuzz
 	$(call quiet_echo,FUZZCC,$@)

@@ -2,7 +2,8 @@
  * tests/fuzz/fuzz_netif.c - libFuzzer target: a hostile netback against
  * the kit's netfront response consumers, transmit (netfront_tx.c) and
  * receive (netfront_rx.c), with netfront_queue.c and netfront_options.c,
- * compiled unchanged; host stand-ins in fuzz_kit.c.
+ * compiled unchanged; host stand-ins in fuzz_kit.c; the protocol's
+ * verdict on each event in fuzz_netif_expect.c.
  *
  * The first bytes choose the vif (queues, split event channels, the
  * features we receive and send: sg, gso, checksum offload; trusted;
@@ -47,71 +48,13 @@
 #include <string.h>
 #include <pvkit/xen/errno.h>
 
-#include "frontends/netfront/netfront_internal.h"
 #include "tests/unit/unit.h"
 #include "fuzz_kit.h"
+#include "fuzz_netif.h"
 
-#define NQ		2
-#define ENTS		NETFRONT_RING_ENTS
-#define MAX_TX		256
-#define MAX_REASONS	8
-
-struct txrec {
-	struct pvk_net_tx tx;
-	struct pvk_net_frag frag;
-	enum { FREE, OUT, DONE } state;
-	int status;
-	unsigned int q;
-	bool resend;			/* chaos: sends another from done() */
-	unsigned int nslots, left;
-	uint16_t id[NETFRONT_MAX_TX_SLOTS];
-	pvk_grant_ref_t ref[NETFRONT_MAX_TX_SLOTS];
-	void *page[NETFRONT_MAX_TX_SLOTS];
-	bool failed;
-};
-
-/* The backend's view of one queue. */
-struct backq {
-	/* Transmit: the frame of each slot id, and whether pushed (sent)
-	 * and not answered; the kind of each ring slot (id, or extra). */
-	int tx_of[ENTS];
-	bool sent[ENTS];
-	uint16_t tx_kind[ENTS];		/* NETFRONT_NO_ID: an extra slot */
-	uint32_t tx_seen;		/* pushed requests learnt up to */
-	unsigned int nulls_due;
-	uint32_t tx_back, rx_back;	/* responses written (producers) */
-	/* Receive: the buffer posted at each ring slot, posted buffers
-	 * (pushed, not answered), their grants. */
-	uint16_t rx_id_at[ENTS];
-	bool posted[ENTS];
-	pvk_grant_ref_t rx_ref[ENTS];
-	void *rx_page[ENTS];
-	uint32_t rx_seen;
-	/* The chain being assembled, as the protocol makes it. */
-	struct {
-		bool active, extra_due, more, drop;
-		uint16_t flags;
-		unsigned int slots, nr, bytes;
-		uint32_t extras;
-		enum pvk_net_gso gso;
-		uint16_t gso_size;
-		struct netfront_rx_piece piece[PVK_NET_MAX_FRAGS];
-	} chain;
-};
-
-/* A frame as the rx hook saw it, or as the protocol says it comes. */
-struct frame {
-	unsigned int nr;
-	const void *buf[PVK_NET_MAX_FRAGS];
-	size_t len[PVK_NET_MAX_FRAGS];
-	enum pvk_net_csum csum;
-	enum pvk_net_gso gso;
-	uint16_t gso_size;
-};
-
-static struct pvk_netfront *nd;
-static struct txrec txr[MAX_TX];
-static struct backq bq[NQ];
+struct pvk_netfront *nd;
+struct txrec txr[MAX_TX];
+struct backq bq[NQ];
 static struct fuzz_in in;
 static bool chaos;
 static bool keep_at_close;	/* the backend keeps its maps when Closed */
@@ -591,230 +534,6 @@ static void serve(void)
 	PVK_WRITE_ONCE(q->rx.sring->rsp_prod, b->rx_back);
 }
 
-/* ---- the exact checks of one event ----
- * A lie's reasons are the words of netfront's log line for each defect
- * the response has (netfront_check_*, the chain and index checks): the
- * log must name one of them. Reworded there, they are to be reworded
- * here. */
-
-struct reasons {
-	unsigned int n;
-	const char *why[MAX_REASONS];
-};
-
-static void add(struct reasons *rs, bool cond, const char *why)
-{
-	if (cond && rs->n < MAX_REASONS)
-		rs->why[rs->n++] = why;
-}
-
-struct tx_expect {
-	bool quiet;
-	struct reasons lie;
-	uint32_t consumed;
-	unsigned int n;
-	struct { int rec, status; } done[MAX_TX];
-};
-
-static void expect_tx(unsigned int qi, struct tx_expect *e)
-{
-	struct netfront_queue *q = &nd->queues[qi];
-	struct backq *b = &bq[qi];
-	uint32_t c = q->tx.rsp_cons, p = q->tx.sring->rsp_prod;
-
-	memset(e, 0, sizeof(*e));
-	e->quiet = nd->broken || !q->live || nd->gone;
-	if (e->quiet)
-		return;
-	if ((uint32_t)(p - c) > (uint32_t)(q->tx_pushed - c)) {
-		add(&e->lie, true, "produced more transmit responses than requests pushed");
-		return;
-	}
-	/* The model moves with the walk (the frontend must move alike). */
-	for (uint32_t j = c; j != p; j++) {
-		struct pvk_netif_tx_response rsp;
-		struct txrec *r;
-		bool kept = false;
-		int ri;
-
-		PVK_RING_COPY_RESPONSE(&q->tx, j, &rsp);
-		e->consumed++;
-		if (rsp.status == PVK_NETIF_RSP_NULL) {
-			add(&e->lie, !b->nulls_due, "answered an extra-info slot never sent");
-			if (e->lie.n)
-				return;
-			b->nulls_due--;
-			continue;
-		}
-		add(&e->lie, rsp.id >= ENTS || !b->sent[rsp.id],
-		    "answered a transmit not outstanding");
-		add(&e->lie, rsp.status != 0 && rsp.status != -1 && rsp.status != -2,
-		    "sent an unknown transmit status");
-		if (e->lie.n)
-			return;
-		b->sent[rsp.id] = false;
-		ri = b->tx_of[rsp.id];
-		r = &txr[ri];
-		for (unsigned int s = 0; s < r->nslots; s++)
-			if (r->id[s] == rsp.id)
-				kept = fuzz_grant_mapped(r->ref[s]);
-		if (rsp.status != PVK_NETIF_RSP_OKAY)
-			r->failed = true;
-		assert(r->left);
-		if (--r->left == 0) {
-			e->done[e->n].rec = ri;
-			e->done[e->n++].status = r->failed ? -PVK_XEN_EIO : 0;
-		}
-		/* Kept mapped: disabled, but this answer counted. */
-		add(&e->lie, kept, "kept a transmit page mapped after answering");
-		if (e->lie.n)
-			return;
-	}
-}
-
-struct rx_expect {
-	bool quiet;
-	struct reasons lie;
-	uint32_t consumed;
-	unsigned int n;
-	struct frame f[ENTS];
-};
-
-/* The ethertype of a frame's first piece, past one VLAN tag. */
-static unsigned int ethertype(const uint8_t *p, size_t len)
-{
-	unsigned int t;
-
-	if (len < 14)
-		return 0;
-	t = (unsigned int)p[12] << 8 | p[13];
-	if (t == 0x8100 || t == 0x88a8)
-		t = len >= 18 ? (unsigned int)p[16] << 8 | p[17] : 0;
-	return t;
-}
-
-/* Walks the responses as the protocol reads them; the model's chain and
- * posted buffers are updated (the frontend must do the same). */
-static void expect_rx(unsigned int qi, struct rx_expect *e)
-{
-	struct netfront_queue *q = &nd->queues[qi];
-	struct backq *b = &bq[qi];
-	const struct netfront_rx_features *rx = &nd->rxf;
-	uint32_t c = q->rx.rsp_cons, p = q->rx.sring->rsp_prod;
-
-	memset(e, 0, sizeof(*e));
-	e->quiet = nd->broken || !q->live || nd->gone;
-	if (e->quiet)
-		return;
-	if ((uint32_t)(p - c) > (uint32_t)(q->rx_pushed - c)) {
-		add(&e->lie, true, "produced more receive responses than buffers posted");
-		return;
-	}
-	for (uint32_t j = c; j != p; j++) {
-		struct pvk_netif_rx_response rsp;
-		uint16_t at = b->rx_id_at[j % ENTS];
-		__typeof__(b->chain) *ch = &b->chain;
-
-		PVK_RING_COPY_RESPONSE(&q->rx, j, &rsp);
-		e->consumed++;
-		if (ch->extra_due) {
-			struct pvk_netif_extra_info ex;
-
-			memcpy(&ex, &rsp, sizeof(ex));
-			add(&e->lie, ex.type == 0 || ex.type >= 5 || (ex.flags & ~1),
-			    "sent an unknown extra-info slot");
-			if (!e->lie.n && ex.type == PVK_XEN_NETIF_EXTRA_TYPE_GSO) {
-				add(&e->lie, !((ex.u.gso.type == 1 && rx->gso_tcpv4) ||
-					       (ex.u.gso.type == 2 && rx->gso_tcpv6)),
-				    "sent a GSO type not negotiated");
-				add(&e->lie, !e->lie.n && !ex.u.gso.size, "sent a GSO frame of MSS 0");
-			}
-			add(&e->lie, !e->lie.n && (ch->extras & (1u << ex.type)),
-			    "sent one extra-info type twice in a frame");
-			add(&e->lie, !e->lie.n && !b->posted[at],
-			    "put an extra-info slot over a buffer already answered");
-			add(&e->lie, !e->lie.n && fuzz_grant_mapped(b->rx_ref[at]),
-			    "kept a receive page mapped after filling it");
-			if (e->lie.n)
-				return;
-			ch->extras |= 1u << ex.type;
-			b->posted[at] = false;
-			if (ex.type == PVK_XEN_NETIF_EXTRA_TYPE_GSO) {
-				ch->gso = ex.u.gso.type == 1 ? PVK_NET_GSO_TCPV4 : PVK_NET_GSO_TCPV6;
-				ch->gso_size = ex.u.gso.size;
-			}
-			ch->extra_due = ex.flags & 1;
-		} else {
-			bool first = !ch->active;
-			uint16_t f = rsp.flags;
-
-			add(&e->lie, rsp.id >= ENTS || !b->posted[rsp.id],
-			    "answered a receive buffer not posted");
-			add(&e->lie, (f & ~0x1fu) || (f & PVK_NETRXF_gso_prefix) ||
-			    ((f & PVK_NETRXF_more_data) && !rx->sg) ||
-			    ((f & PVK_NETRXF_extra_info) && !rx->gso_tcpv4 && !rx->gso_tcpv6) ||
-			    ((f & PVK_NETRXF_csum_blank) && !rx->csum && !rx->ipv6_csum),
-			    "set receive flags not negotiated");
-			add(&e->lie, !first && (f & PVK_NETRXF_extra_info),
-			    "set extra-info past a frame's first slot");
-			add(&e->lie, !first && (f & (PVK_NETRXF_csum_blank | PVK_NETRXF_data_validated)),
-			    "set checksum flags past a frame's first slot");
-			add(&e->lie, rsp.status < -2, "sent an unknown receive status");
-			add(&e->lie, rsp.status > 0 && rsp.offset + (unsigned int)rsp.status > 4096,
-			    "placed a frame beyond its page");
-			add(&e->lie, rsp.id != at, "answered a receive slot with another slot's buffer");
-			add(&e->lie, ch->slots >= PVK_NET_MAX_FRAGS,
-			    "sent a receive chain of more slots than a frame has");
-			add(&e->lie, rsp.id < ENTS && b->posted[rsp.id] &&
-			    fuzz_grant_mapped(b->rx_ref[rsp.id]),
-			    "kept a receive page mapped after filling it");
-			if (e->lie.n)
-				return;
-			b->posted[rsp.id] = false;
-			if (first) {
-				ch->active = true;
-				ch->flags = f;
-				ch->extra_due = f & PVK_NETRXF_extra_info;
-			}
-			ch->more = f & PVK_NETRXF_more_data;
-			ch->slots++;
-			if (rsp.status < 0 || ch->bytes + (unsigned int)(rsp.status > 0 ? rsp.status : 0) >
-			    NETFRONT_MAX_FRAME_SG)
-				ch->drop = true;
-			if (!ch->drop && rsp.status > 0) {
-				ch->piece[ch->nr++] = (struct netfront_rx_piece){
-					rsp.id, rsp.offset, (uint16_t)rsp.status };
-				ch->bytes += (unsigned int)rsp.status;
-			}
-		}
-		if (!ch->extra_due && !ch->more) {
-			struct frame *fr = &e->f[e->n];
-			bool drop = ch->drop || !ch->bytes;
-
-			memset(fr, 0, sizeof(*fr));
-			for (unsigned int i = 0; i < ch->nr; i++) {
-				fr->buf[i] = (uint8_t *)b->rx_page[ch->piece[i].id] + ch->piece[i].offset;
-				fr->len[i] = ch->piece[i].len;
-			}
-			if (!drop && ch->gso != PVK_NET_GSO_NONE &&
-			    (ch->gso_size > ch->bytes ||
-			     ethertype(fr->buf[0], fr->len[0]) !=
-			     (ch->gso == PVK_NET_GSO_TCPV4 ? 0x0800u : 0x86ddu)))
-				drop = true;
-			if (!drop) {
-				fr->nr = ch->nr;
-				fr->csum = ch->flags & PVK_NETRXF_csum_blank ? PVK_NET_CSUM_PARTIAL :
-					ch->flags & PVK_NETRXF_data_validated ? PVK_NET_CSUM_VALID :
-					PVK_NET_CSUM_NONE;
-				fr->gso = ch->gso;
-				fr->gso_size = ch->gso_size;
-				e->n++;
-			}
-			memset(ch, 0, sizeof(*ch));
-		}
-	}
-}
-
 static bool log_names(const struct reasons *rs)
 {
 	for (unsigned int i = 0; i < rs->n; i++)
@@ -851,11 +570,11 @@ static void event(void)
 	do_rx = kind != 0 || !nd->info.split_evtchn;
 	if (!chaos) {
 		if (do_tx)
-			expect_tx(qi, &te);
+			netif_expect_tx(qi, &te);
 		else
 			memset(&te, 0, sizeof(te)), te.quiet = true;
 		if (do_rx && !te.lie.n)
-			expect_rx(qi, &re);
+			netif_expect_rx(qi, &re);
 		else
 			memset(&re, 0, sizeof(re)), re.quiet = true;
 	}
