@@ -122,6 +122,12 @@ struct lnet_queue {
 	atomic_long_t rx_csum_errors;	/* a partial checksum we cannot place */
 	atomic_long_t tx_dropped;	/* refused by the kit, or unsendable */
 	atomic_long_t tx_errors;	/* done() with an error */
+	/* Where receive time goes (logged when the net_device goes). */
+	atomic_long_t rx_hook_frames;	/* frames the kit's rx hook gave us */
+	atomic_long_t rx_hook_hardirq;	/* of them, in hard-irq context */
+	atomic_long_t rx_copied;	/* bytes copied out of the kit's pages */
+	atomic_long_t napi_polls;	/* lnet_poll calls */
+	atomic_long_t napi_frames;	/* frames they handed to GRO */
 };
 
 struct lnet {
@@ -547,6 +553,10 @@ static void lnet_rx(struct pvk_netfront *kdev, const struct pvk_net_rx *f)
 		atomic_long_inc(&q->rx_length_errors);
 		goto poll;
 	}
+	atomic_long_inc(&q->rx_hook_frames);
+	if (in_hardirq())
+		atomic_long_inc(&q->rx_hook_hardirq);
+	atomic_long_add(f->len, &q->rx_copied);
 	skb = lnet_rx_skb(net, q, f);
 	if (!skb) {
 		/* No memory: the kit's refill may have failed alike; the
@@ -633,6 +643,7 @@ static int lnet_poll(struct napi_struct *napi, int budget)
 	struct lnet *net = q->net;
 	int done = lnet_rx_deliver(net, q, budget);
 
+	atomic_long_inc(&q->napi_polls);
 	if (done < budget) {
 		/* Dry: what the kit left for a poll comes now (its rx hook
 		 * queues it), with transmit answers. */
@@ -642,6 +653,7 @@ static int lnet_poll(struct napi_struct *napi, int budget)
 		if (done < budget)
 			napi_complete_done(napi, done);
 	}
+	atomic_long_add(done, &q->napi_frames);
 	return done;
 }
 
@@ -928,6 +940,28 @@ static void lnet_link(struct pvk_netfront *kdev, bool up)
 	rcu_read_unlock();
 }
 
+/* What the receive path did over the device's life (bench notes). */
+static void lnet_log_totals(struct lnet *net)
+{
+	unsigned long frames = 0, hardirq = 0, copied = 0, polls = 0, pframes = 0;
+	struct pvk_netfront_stats ks;
+
+	for (unsigned int i = 0; i < LNET_MAX_QUEUES; i++) {
+		struct lnet_queue *q = &net->q[i];
+
+		frames += atomic_long_read(&q->rx_hook_frames);
+		hardirq += atomic_long_read(&q->rx_hook_hardirq);
+		copied += atomic_long_read(&q->rx_copied);
+		polls += atomic_long_read(&q->napi_polls);
+		pframes += atomic_long_read(&q->napi_frames);
+	}
+	pvk_netfront_get_stats(net->kdev, &ks);
+	netdev_info(net->ndev, "rx totals: %lu frames from the kit (%lu in hard irq), %lu bytes copied, %lu NAPI polls (%lu frames, %lu.%02lu a poll); kit: %llu rx %llu tx packets, %llu events received, %llu sent, %llu grants, drops nobuf %llu error %llu\n",
+		    frames, hardirq, copied, polls, pframes, polls ? pframes / polls : 0,
+		    polls ? pframes * 100 / polls % 100 : 0, ks.rx_packets, ks.tx_packets,
+		    ks.notify_recv, ks.notify_sent, ks.grants, ks.rx_drop_nobuf, ks.rx_drop_error);
+}
+
 /* No more ethN for net (thread context). */
 static void lnet_unregister(struct lnet *net)
 {
@@ -940,6 +974,7 @@ static void lnet_unregister(struct lnet *net)
 	rtnl_unlock();
 	if (!was)
 		return;
+	lnet_log_totals(net);
 	/* Hooks that saw it registered (hard irq too) are over. */
 	synchronize_rcu();
 	unregister_netdev(net->ndev);
