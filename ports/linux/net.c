@@ -127,6 +127,8 @@ struct lnet_queue {
 	atomic_long_t rx_hook_frames;	/* frames the kit's rx hook gave us */
 	atomic_long_t rx_copied;	/* bytes copied out of the kit's pages */
 	atomic_long_t rx_lent;		/* pages of the kit's handed up instead */
+	atomic_long_t rx_truesize;	/* memory of the skbs handed to GRO */
+	atomic_long_t rx_skb_bytes;	/* and the bytes they carry */
 	atomic_long_t napi_polls;	/* lnet_poll calls */
 	atomic_long_t napi_frames;	/* frames they handed to GRO */
 };
@@ -634,6 +636,8 @@ static void lnet_rx(struct pvk_netfront *kdev, const struct pvk_net_rx *f)
 	 * for a queue above it. */
 	if (q->index < net->ndev->real_num_rx_queues)
 		skb_record_rx_queue(skb, q->index);
+	atomic_long_add(skb->truesize, &q->rx_truesize);
+	atomic_long_add(skb->len, &q->rx_skb_bytes);
 	napi_gro_receive(&q->napi, skb);
 }
 
@@ -963,6 +967,7 @@ static void lnet_link(struct pvk_netfront *kdev, bool up)
 static void lnet_log_totals(struct lnet *net)
 {
 	unsigned long frames = 0, lent = 0, copied = 0, polls = 0, pframes = 0, drops = 0;
+	unsigned long truesize = 0, bytes = 0;
 	struct pvk_netfront_stats ks;
 
 	for (unsigned int i = 0; i < LNET_MAX_QUEUES; i++) {
@@ -973,14 +978,16 @@ static void lnet_log_totals(struct lnet *net)
 		copied += atomic_long_read(&q->rx_copied);
 		polls += atomic_long_read(&q->napi_polls);
 		pframes += atomic_long_read(&q->napi_frames);
+		truesize += atomic_long_read(&q->rx_truesize);
+		bytes += atomic_long_read(&q->rx_skb_bytes);
 		drops += atomic_long_read(&q->rx_dropped) +
 			 atomic_long_read(&q->rx_length_errors) +
 			 atomic_long_read(&q->rx_csum_errors);
 	}
 	pvk_netfront_get_stats(net->kdev, &ks);
-	netdev_info(net->ndev, "rx totals: %lu frames from the kit, %lu pages lent up, %lu bytes copied, %lu NAPI polls (%lu frames, %lu.%02lu a poll), %lu dropped here; kit: %llu rx %llu tx packets, %llu events received, %llu sent, %llu grants, drops nobuf %llu error %llu\n",
+	netdev_info(net->ndev, "rx totals: %lu frames from the kit, %lu pages lent up, %lu bytes copied, %lu NAPI polls (%lu frames, %lu.%02lu a poll), %lu dropped here, skbs of %lu bytes in %lu of memory; kit: %llu rx %llu tx packets, %llu events received, %llu sent, %llu grants, drops nobuf %llu error %llu\n",
 		    frames, lent, copied, polls, pframes, polls ? pframes / polls : 0,
-		    polls ? pframes * 100 / polls % 100 : 0, drops, ks.rx_packets, ks.tx_packets,
+		    polls ? pframes * 100 / polls % 100 : 0, drops, bytes, truesize, ks.rx_packets, ks.tx_packets,
 		    ks.notify_recv, ks.notify_sent, ks.grants, ks.rx_drop_nobuf, ks.rx_drop_error);
 }
 
