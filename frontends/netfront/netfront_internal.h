@@ -13,6 +13,8 @@
  *   netfront_queue.c      queue setup, start, stop, teardown; events; link
  *   netfront_tx.c         transmit: checks, slot cutting, bounce, completion
  *   netfront_rx.c         receive: posting, chains, extras, checks, refill
+ *   netfront_rx_host.c    receive driven by the host: its polls with a
+ *                         budget, pages it takes in place of a copy
  */
 #ifndef PVKIT_NETFRONT_INTERNAL_H
 #define PVKIT_NETFRONT_INTERNAL_H
@@ -233,6 +235,10 @@ struct netfront_queue {
 	uint16_t *rx_ring_id;			/* ring slot -> buffer posted there */
 	unsigned int rx_posted;
 	struct netfront_rx_chain chain;
+	/* The frame the rx hook holds now, and the buffer of each piece
+	 * (pvk_netfront_rx_take_page swaps that buffer's page). */
+	const struct pvk_net_rx *rx_frame;
+	uint16_t rx_frame_ids[PVK_NET_MAX_FRAGS];
 	struct pvk_netfront_stats stats;
 };
 
@@ -336,5 +342,17 @@ void netfront_rx_refill_locked(struct netfront_queue *q);
  * whether any was there. A call while the queue's rx already runs (from
  * its rx hook, or an event during a poll) leaves the work to it. */
 bool netfront_rx_process(struct netfront_queue *q);
+/* The same, stopping once max_frames frames were taken (delivered or
+ * dropped) without asking for the next event: returns the frames taken;
+ * *found says whether any response was there. */
+unsigned int netfront_rx_process_budget(struct netfront_queue *q, unsigned int max_frames,
+					bool *found);
+
+/* netfront_rx_host.c (the host-driven receive: pvk_netfront_rx_poll,
+ * pvk_netfront_rx_take_page) */
+/* Where the kit would consume q's receive responses itself: it does, or,
+ * when the host drives receive (hooks->rx_ready), tells the host if q has
+ * work. Whether q had work. */
+bool netfront_rx_kick(struct netfront_queue *q);
 
 #endif /* PVKIT_NETFRONT_INTERNAL_H */

@@ -103,7 +103,7 @@ static bool queue_process(struct netfront_queue *q, bool tx, bool rx)
 	if (tx)
 		found |= netfront_tx_process(q);
 	if (rx)
-		found |= netfront_rx_process(q);
+		found |= netfront_rx_kick(q);
 	netfront_broken_stop(q->dev);
 	return found;
 }
@@ -144,7 +144,7 @@ void netfront_queue_catch_up(struct netfront_queue *q)
 	if (tx)
 		netfront_tx_process(q);
 	if (rx)
-		netfront_rx_process(q);
+		netfront_rx_kick(q);
 	netfront_broken_stop(q->dev);
 }
 

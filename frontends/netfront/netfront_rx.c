@@ -305,6 +305,10 @@ static void rx_deliver_locked(struct netfront_queue *q)
 		frame.queue = q->index;
 		q->stats.rx_packets++;
 		q->stats.rx_bytes += c.bytes;
+		/* For pvk_netfront_rx_take_page, while the hook runs. */
+		q->rx_frame = &frame;
+		for (unsigned int i = 0; i < c.nr; i++)
+			q->rx_frame_ids[i] = c.piece[i].id;
 		/* Unlocked: the hook may send or poll. rx_running keeps a
 		 * nested rx of this queue out; the queue array stays for
 		 * the device's life. */
@@ -312,6 +316,7 @@ static void rx_deliver_locked(struct netfront_queue *q)
 		if (netfront_hooks && netfront_hooks->rx)
 			netfront_hooks->rx(dev, &frame);
 		pvk_port_lock(&q->lock);
+		q->rx_frame = NULL;
 	}
 	/* Recycle: the same pages go back to the backend. */
 	for (unsigned int i = 0; i < c.nr; i++)
@@ -344,9 +349,18 @@ static bool rx_ready_locked(struct netfront_queue *q, uint32_t *n)
  * marked due for the next poll, kick or wait. */
 bool netfront_rx_process(struct netfront_queue *q)
 {
+	bool found;
+
+	netfront_rx_process_budget(q, ~0u, &found);
+	return found;
+}
+
+unsigned int netfront_rx_process_budget(struct netfront_queue *q, unsigned int max_frames,
+					bool *found_out)
+{
 	struct pvk_netfront *dev = q->dev;
 	bool notify = false, found = false;
-	unsigned int budget = NETFRONT_PROCESS_BUDGET;
+	unsigned int budget = NETFRONT_PROCESS_BUDGET, frames = 0;
 
 	pvk_port_lock(&q->lock);
 	if (q->rx_running) {
@@ -354,7 +368,8 @@ bool netfront_rx_process(struct netfront_queue *q)
 		 * call goes round once more; frames stay in order. */
 		q->rx_again = true;
 		pvk_port_unlock(&q->lock);
-		return true;
+		*found_out = true;
+		return 0;
 	}
 	q->rx_running = true;
 	q->rx_due = false;
@@ -370,6 +385,9 @@ bool netfront_rx_process(struct netfront_queue *q)
 			bool ok;
 
 			if (PVK_READ_ONCE(dev->broken) || !q->live)
+				break;
+			/* The host's budget: it polls again (no event asked). */
+			if (frames >= max_frames)
 				break;
 			if (!budget) {
 				q->rx_due = true;
@@ -401,14 +419,17 @@ bool netfront_rx_process(struct netfront_queue *q)
 			}
 			if (!ok)
 				break;
-			if (!c->extra_due && !c->more)
+			if (!c->extra_due && !c->more) {
 				rx_deliver_locked(q);
+				frames++;
+			}
 		}
 		if (q->rx_again && budget)
 			budget--;
 		else if (q->rx_again)
 			q->rx_due = true;
-	} while (q->rx_again && !q->rx_due && !PVK_READ_ONCE(dev->broken) && q->live);
+	} while (q->rx_again && !q->rx_due && frames < max_frames &&
+		 !PVK_READ_ONCE(dev->broken) && q->live);
 	q->rx_running = false;
 	/* The refill, pushed once. */
 	if (q->live && !PVK_READ_ONCE(dev->broken))
@@ -416,5 +437,6 @@ bool netfront_rx_process(struct netfront_queue *q)
 	pvk_port_unlock(&q->lock);
 	if (notify)
 		pvk_evtchn_send(q->port_rx);
-	return found;
+	*found_out = found;
+	return frames;
 }

@@ -224,6 +224,18 @@ struct pvk_netfront_hooks {
 	void (*link)(struct pvk_netfront *dev, bool up);
 	void (*rx)(struct pvk_netfront *dev, const struct pvk_net_rx *frame);
 	void (*removed)(struct pvk_netfront *dev);
+	/* Optional: the host drives receive itself (a NAPI-style poll).
+	 * When set, the kit never consumes receive responses on its own:
+	 * where it would (an rx event, pvk_netfront_poll(), _kick(),
+	 * _wait_tx(), a refused xmit) it calls rx_ready(dev, queue) instead,
+	 * only when that queue has work (responses waiting, or work a budget
+	 * or a failed refill left), in event context or inside those calls;
+	 * the host then calls pvk_netfront_rx_poll() for the queue (from one
+	 * context at a time per queue) until it returns less than its
+	 * budget, and rx runs only inside those calls. While the host polls,
+	 * no rx event is asked for: one is armed again only when a poll
+	 * finds the ring empty. */
+	void (*rx_ready)(struct pvk_netfront *dev, unsigned int queue);
 };
 
 /*
@@ -260,6 +272,35 @@ int pvk_netfront_xmit(struct pvk_netfront *dev, struct pvk_net_tx *tx);
 void pvk_netfront_kick(struct pvk_netfront *dev, unsigned int queue);
 /* Processes responses now, on every queue (a host polling). */
 void pvk_netfront_poll(struct pvk_netfront *dev);
+/*
+ * With hooks->rx_ready: consumes queue's receive responses, delivering
+ * up to budget frames (hooks->rx, inside this call; dropped frames count
+ * too), and posts their buffers again with at most one notification.
+ * Returns the frames taken: less than budget means the ring was empty
+ * and the rx event is armed again (the host may stop polling; the next
+ * frame calls rx_ready); budget (or more work than it allowed) means
+ * poll again. 0 for a queue out of range, not connected or broken.
+ */
+unsigned int pvk_netfront_rx_poll(struct pvk_netfront *dev, unsigned int queue,
+				  unsigned int budget);
+
+/*
+ * Only inside hooks->rx, for the frame it was given: the page holding
+ * piece i (frames[i].buf lies within it) becomes the host's, and fresh,
+ * a page of the host's, takes its place among the queue's receive
+ * buffers: no copy. The taken page is no longer granted (the backend
+ * cannot reach it) and stays valid after rx returns; the host frees it
+ * as it frees pages of pvk_port_alloc_page(). fresh must be such a page
+ * too (the kit frees it with pvk_port_free_page() at release) and is
+ * the kit's from this call on; the kit zeroes it before granting it
+ * unless the backend is trusted (no data of the host's reaches an
+ * untrusted backend). Returns the taken page (its start), or NULL if
+ * nothing changed hands (not inside rx for this frame, i out of range,
+ * the piece's page taken already, fresh NULL): fresh stays the host's.
+ */
+void *pvk_netfront_rx_take_page(struct pvk_netfront *dev, const struct pvk_net_rx *frame,
+				unsigned int i, void *fresh);
+
 /* Waits (bounded) until queue has room for a frame of info->max_frame
  * (so a frame sent next is never refused for room). Thread context. */
 int pvk_netfront_wait_tx(struct pvk_netfront *dev, unsigned int queue,

@@ -3,24 +3,27 @@
  * vif the kit's netfront (include/pvkit/netfront.h) negotiates becomes a
  * net_device (ethN) with one NAPI context per queue.
  *
- * Contexts, as the Linux port runs the kit: the rx hook, a link-down and
- * done() run in hard-irq context (the kit's event handlers) or inside our
- * own calls of pvk_netfront_xmit() / pvk_netfront_poll() (softirq); added,
- * link-up and removed run in the xenwatch thread (link-up only there: it
- * follows the backend's Connected), or in rmmod's thread at module exit.
+ * Contexts, as the Linux port runs the kit: a link-down and done() run in
+ * hard-irq context (the kit's event handlers) or inside our own calls of
+ * the kit (softirq, or a thread); the rx hook only inside
+ * pvk_netfront_rx_poll() of a queue's NAPI poll (softirq); added, link-up
+ * and removed in the xenwatch thread (link-up only there: it follows the
+ * backend's Connected), or in rmmod's thread at module exit.
  *
- * Receive: the frame's pages are the kit's and valid only during the rx
- * hook, so it is copied there into an skb (a linear one when small, else a
- * head and whole pages), queued on its queue, and that queue's NAPI hands
- * it to GRO in softirq context within its budget. When the queue runs dry
- * the poll also calls pvk_netfront_poll(): answers the kit left for a poll
- * (an event-context budget spent, a refill that failed) are taken there.
- * Such work gets no event, so a poll must come without one: the rx hook
- * schedules NAPI even when it drops the frame, and while the device is
- * open a timer schedules queue 0's NAPI every LNET_POLL_PERIOD (a refill
- * that failed with no frame delivered leaves nothing else to retry it:
- * netback, short of buffers, sends no more events). The copy runs in
- * the hard irq; what it may pin is bounded per queue in frames and bytes.
+ * Receive is driven by NAPI, as Linux's own drivers do: the kit's rx event
+ * (hooks->rx_ready) only schedules the queue's NAPI; its poll takes up to
+ * its budget of frames with pvk_netfront_rx_poll(), which asks for the
+ * next event only once the ring is empty, and refills the ring with one
+ * notification a poll at most. Each frame is handed to GRO in the hook.
+ * A frame of at most LNET_RX_COPY_MAX bytes is copied into the skb's head;
+ * a larger one is not copied: its headers are pulled into the head and the
+ * kit's pages become the skb's (pvk_netfront_rx_take_page), a fresh page
+ * of ours taking each one's place on the ring. Work that gets no event
+ * (a refill that failed: netback, short of buffers, sends none) is found
+ * by a timer polling the kit while the device is open: every
+ * LNET_POLL_PERIOD while polls find work, backing off to LNET_POLL_IDLE
+ * when they find none. While it is down, frames wait on the rings (NAPI is off) and are
+ * taken at the next open.
  *
  * Transmit: the kit copies the frame, so the skb is freed as soon as
  * pvk_netfront_xmit() returns; only the request (struct pvk_net_tx) lives
@@ -34,8 +37,9 @@
  * The net_device is registered at the first link-up: the MAC, the number
  * of queues and the offloads are known only once the kit negotiated. A
  * reconnect keeps it (queues and offloads updated); the vif's removal
- * unregisters it. The kit's device is released at module exit only: that
- * is the one moment no xenbus callback of the kit runs beside us.
+ * unregisters it, and once the kit's device left xenbus (closed with the
+ * backend) a work item releases the kit's device and frees the
+ * net_device (lnet_release_work); module exit releases what is left.
  */
 #include <linux/etherdevice.h>
 #include <linux/ethtool.h>
@@ -66,19 +70,16 @@
 #define LNET_MAX_QUEUES		8
 /* The kit cuts a transmit frame into slots of one 4 KiB page each. */
 #define LNET_TX_SLOT		4096u
-/* Frames copied but not yet taken by NAPI, per queue, and their bytes
- * (truesize): a bound on what an event storm can pin and on the copying
- * one hard irq does (the kit's own budget bounds the frames per event).
- * A NAPI budget of 64 full 64 KiB frames is 4 MiB: 1 MiB leaves NAPI
- * about 16 of those per run, or all 512 MTU-sized frames. */
-#define LNET_RX_BACKLOG		512u
-#define LNET_RX_BACKLOG_BYTES	(1u << 20)
-/* While open, how often NAPI polls the kit without an event. */
+/* While open, how often the kit is polled without an event. */
 #define LNET_POLL_PERIOD	(HZ / 10)
-/* A frame up to this size is copied whole into the skb's head; a larger
- * one gets a head of LNET_RX_HEAD bytes (all its headers) and pages. */
-#define LNET_RX_LINEAR_MAX	1600u
-#define LNET_RX_HEAD		256u
+/* ... and at most, once polls found no work (the period doubles each). */
+#define LNET_POLL_IDLE		HZ
+/* A frame up to this size is copied whole into the skb's head (a page
+ * for it would cost more than the copy); a larger one gets a head of
+ * LNET_RX_PULL bytes of its first piece (its headers) and the kit's pages
+ * themselves, or copied pages when it has more pieces than an skb takes. */
+#define LNET_RX_COPY_MAX	256u
+#define LNET_RX_PULL		256u
 /* At unload, how long the backends get to close (and unmap our pages)
  * before the devices are unbound anyway. */
 #define LNET_CLOSE_TIMEOUT_NS	(10 * NSEC_PER_SEC)
@@ -87,7 +88,9 @@
 				 NETIF_F_TSO | NETIF_F_TSO6)
 
 /* The largest received frame (65,535 bytes with sg) in pages after its head. */
-static_assert(DIV_ROUND_UP(65535 - LNET_RX_HEAD, PAGE_SIZE) <= MAX_SKB_FRAGS);
+static_assert(DIV_ROUND_UP(65535 - LNET_RX_PULL, PAGE_SIZE) <= MAX_SKB_FRAGS);
+/* The kit's pages are the host's pages (pvk_netfront_rx_take_page). */
+static_assert(PAGE_SIZE == 4096);
 /* A frame is at most the skb's head and its MAX_SKB_FRAGS pieces. */
 static_assert(MAX_SKB_FRAGS + 1 <= PVK_NET_MAX_FRAGS);
 
@@ -105,8 +108,6 @@ struct lnet_queue {
 	struct lnet *net;
 	unsigned int index;
 	struct napi_struct napi;
-	struct sk_buff_head rxq;	/* copied frames, for the NAPI poll */
-	atomic_t rxq_bytes;		/* their truesize */
 	/* The transmit pool: done() (any context) gives requests back on
 	 * free; ndo_start_xmit (under this queue's xmit lock) takes them
 	 * from local, refilled from free at once. */
@@ -122,6 +123,14 @@ struct lnet_queue {
 	atomic_long_t rx_csum_errors;	/* a partial checksum we cannot place */
 	atomic_long_t tx_dropped;	/* refused by the kit, or unsendable */
 	atomic_long_t tx_errors;	/* done() with an error */
+	/* Where receive time goes (logged when the net_device goes). */
+	atomic_long_t rx_hook_frames;	/* frames the kit's rx hook gave us */
+	atomic_long_t rx_copied;	/* bytes copied out of the kit's pages */
+	atomic_long_t rx_lent;		/* pages of the kit's handed up instead */
+	atomic_long_t rx_truesize;	/* memory of the skbs handed to GRO */
+	atomic_long_t rx_skb_bytes;	/* and the bytes they carry */
+	atomic_long_t napi_polls;	/* lnet_poll calls */
+	atomic_long_t napi_frames;	/* frames they handed to GRO */
 };
 
 struct lnet {
@@ -139,13 +148,23 @@ struct lnet {
 	size_t max_frame;		/* the kit's largest frame */
 	netdev_features_t negotiated;	/* what fix_features lets through */
 	struct timer_list poll_timer;	/* while open: see LNET_POLL_PERIOD */
+	unsigned long poll_period;	/* the timer's next period (jiffies) */
+	bool poll_found;		/* lnet_rx_ready ran since the timer's poll */
+	/* The vif left xenbus: lnet_release_work frees it all. */
+	struct work_struct release_work;
 	struct lnet_queue q[LNET_MAX_QUEUES];
 };
 
-/* Every struct lnet of ours: added from the xenwatch thread, freed only at
- * module exit. The hooks look their device up under RCU. */
+/* Every struct lnet of ours: added from the xenwatch thread, freed by its
+ * release work once its vif left xenbus, or at module exit. The hooks
+ * look their device up under RCU. */
 static LIST_HEAD(lnet_devices);
 static DEFINE_MUTEX(lnet_devices_lock);
+/* Module exit has begun (under lnet_devices_lock): the release works
+ * leave every device to it. */
+static bool lnet_exiting;
+/* The release works; module exit drains it before freeing what is left. */
+static struct workqueue_struct *lnet_wq;
 
 static struct lnet *lnet_find(struct pvk_netfront *kdev)
 {
@@ -457,12 +476,6 @@ static void lnet_tx_timeout(struct net_device *ndev, unsigned int txqueue)
 
 /* ---- receive ----------------------------------------------------------- */
 
-/* Our notes on an skb between the rx hook and the NAPI poll. */
-struct lnet_rx_cb {
-	bool recalc_csum;	/* GSO without a partial checksum: redo it */
-};
-#define LNET_RX_CB(skb)	((struct lnet_rx_cb *)(skb)->cb)
-
 /* Reads a received frame's pieces in order. */
 struct lnet_rx_cursor {
 	const struct pvk_net_rx *f;
@@ -487,20 +500,15 @@ static void lnet_rx_copy(struct lnet_rx_cursor *c, void *dst, size_t n)
 	}
 }
 
-static struct sk_buff *lnet_rx_skb(struct lnet *net, struct lnet_queue *q,
-				   const struct pvk_net_rx *f)
+/* A copy of the whole frame: a small one into the skb's head, one of more
+ * pieces than an skb takes into a head and pages. */
+static struct sk_buff *lnet_rx_skb_copy(struct lnet_queue *q, const struct pvk_net_rx *f)
 {
 	struct lnet_rx_cursor c = { .f = f };
-	size_t head = f->len <= LNET_RX_LINEAR_MAX ? f->len : LNET_RX_HEAD;
+	size_t head = f->len <= LNET_RX_COPY_MAX ? f->len : LNET_RX_PULL;
 	size_t rest = f->len - head;
-	struct sk_buff *skb;
+	struct sk_buff *skb = napi_alloc_skb(&q->napi, head);
 
-	/* NAPI's allocator needs bottom halves off (softirq, or inside our
-	 * xmit), never a hard irq. */
-	if (!in_hardirq() && !irqs_disabled() && in_softirq())
-		skb = napi_alloc_skb(&q->napi, head);
-	else
-		skb = netdev_alloc_skb_ip_align(net->ndev, head);
 	if (!skb)
 		return NULL;
 	lnet_rx_copy(&c, skb_put(skb, head), head);
@@ -516,12 +524,55 @@ static struct sk_buff *lnet_rx_skb(struct lnet *net, struct lnet_queue *q,
 		skb_add_rx_frag(skb, i, page, 0, n, PAGE_SIZE);
 		rest -= n;
 	}
+	atomic_long_add(f->len, &q->rx_copied);
 	return skb;
 }
 
-/* A frame arrived (event context, or inside pvk_netfront_poll()): copied
- * now (its pages go back to the backend when we return), delivered by
- * its queue's NAPI. */
+/* No copy: the headers (up to LNET_RX_PULL bytes of the first piece) go
+ * into the skb's head, and each piece's page becomes the skb's, the kit
+ * taking a fresh page of ours in its place (pvk_netfront_rx_take_page).
+ * The stack frees the pages with the skb. */
+static struct sk_buff *lnet_rx_skb_lend(struct lnet *net, struct lnet_queue *q,
+					const struct pvk_net_rx *f)
+{
+	size_t pull = min_t(size_t, f->frags[0].len, LNET_RX_PULL);
+	struct sk_buff *skb = napi_alloc_skb(&q->napi, pull);
+	unsigned int nr = 0;
+
+	if (!skb)
+		return NULL;
+	skb_put_data(skb, f->frags[0].buf, pull);
+	for (unsigned int i = 0; i < f->nr_frags; i++) {
+		size_t skip = i ? 0 : pull, len = f->frags[i].len - skip;
+		struct page *fresh;
+		void *taken;
+
+		if (!len)
+			continue;	/* all of it in the head: the kit keeps it */
+		/* Not from the emergency reserves: it stays on the ring. */
+		fresh = alloc_page(GFP_ATOMIC | __GFP_NOWARN);
+		if (!fresh)
+			goto fail;
+		taken = pvk_netfront_rx_take_page(net->kdev, f, i, page_address(fresh));
+		if (!taken) {
+			/* Not ours to have (cannot happen inside rx): */
+			__free_page(fresh);
+			goto fail;
+		}
+		skb_add_rx_frag(skb, nr++, virt_to_page(taken),
+				(const u8 *)f->frags[i].buf + skip - (const u8 *)taken, len,
+				PAGE_SIZE);
+		atomic_long_inc(&q->rx_lent);
+	}
+	atomic_long_add(pull, &q->rx_copied);
+	return skb;
+fail:
+	kfree_skb(skb);		/* with the pages taken so far */
+	return NULL;
+}
+
+/* A frame arrived: inside pvk_netfront_rx_poll() of its queue's NAPI poll
+ * (softirq), never from the event (the kit calls lnet_rx_ready there). */
 static void lnet_rx(struct pvk_netfront *kdev, const struct pvk_net_rx *f)
 {
 	struct lnet *net = lnet_find(kdev);
@@ -531,34 +582,34 @@ static void lnet_rx(struct pvk_netfront *kdev, const struct pvk_net_rx *f)
 	if (!net || f->queue >= LNET_MAX_QUEUES)
 		return;
 	q = &net->q[f->queue];
-	rcu_read_lock();
+	atomic_long_inc(&q->rx_hook_frames);
+	if (WARN_ON_ONCE(in_hardirq() || !in_softirq())) {
+		atomic_long_inc(&q->rx_dropped);
+		return;
+	}
 	if (!READ_ONCE(net->registered) || !netif_running(net->ndev)) {
 		atomic_long_inc(&q->rx_dropped);
-		goto out;
-	}
-	/* NAPI is behind (it runs, the backlog says so): drop rather than
-	 * copy and pin more in this hard irq. */
-	if (skb_queue_len_lockless(&q->rxq) >= LNET_RX_BACKLOG ||
-	    atomic_read(&q->rxq_bytes) >= LNET_RX_BACKLOG_BYTES) {
-		atomic_long_inc(&q->rx_dropped);
-		goto poll;
+		return;
 	}
 	if (f->len < ETH_HLEN) {
 		atomic_long_inc(&q->rx_length_errors);
-		goto poll;
+		return;
 	}
-	skb = lnet_rx_skb(net, q, f);
+	if (f->len <= LNET_RX_COPY_MAX || f->nr_frags > MAX_SKB_FRAGS)
+		skb = lnet_rx_skb_copy(q, f);
+	else
+		skb = lnet_rx_skb_lend(net, q, f);
 	if (!skb) {
-		/* No memory: the kit's refill may have failed alike; the
-		 * poll retries it (no event would). */
+		/* No memory: the kit posts its pages again as they were. */
 		atomic_long_inc(&q->rx_dropped);
-		goto poll;
+		return;
 	}
-	LNET_RX_CB(skb)->recalc_csum = false;
 	if (f->csum == PVK_NET_CSUM_PARTIAL)
-		skb->ip_summed = CHECKSUM_PARTIAL;	/* placed in the poll */
+		skb->ip_summed = CHECKSUM_PARTIAL;	/* placed below */
 	else if (f->csum == PVK_NET_CSUM_VALID && (net->ndev->features & NETIF_F_RXCSUM))
 		skb->ip_summed = CHECKSUM_UNNECESSARY;
+	skb->protocol = eth_type_trans(skb, net->ndev);
+	skb_reset_network_header(skb);
 	if (f->gso_type != PVK_NET_GSO_NONE) {
 		struct skb_shared_info *sh = skb_shinfo(skb);
 
@@ -567,115 +618,98 @@ static void lnet_rx(struct pvk_netfront *kdev, const struct pvk_net_rx *f)
 		sh->gso_type = (f->gso_type == PVK_NET_GSO_TCPV4 ? SKB_GSO_TCPV4 : SKB_GSO_TCPV6) |
 			       SKB_GSO_DODGY;
 		sh->gso_segs = 0;
-		/* A GSO frame must be CHECKSUM_PARTIAL: a backend that did not
-		 * say so leaves a checksum to compute from scratch. */
-		if (skb->ip_summed != CHECKSUM_PARTIAL) {
-			skb->ip_summed = CHECKSUM_PARTIAL;
-			LNET_RX_CB(skb)->recalc_csum = true;
+	}
+	/* The checksum is blank: say where it goes so the stack can finish
+	 * it. A GSO frame must be CHECKSUM_PARTIAL: one the backend did not
+	 * say so of gets its pseudo-header sum computed (recalculate). */
+	if (skb->ip_summed == CHECKSUM_PARTIAL || skb_is_gso(skb)) {
+		bool recalc = skb->ip_summed != CHECKSUM_PARTIAL;
+
+		skb->ip_summed = CHECKSUM_PARTIAL;
+		if (skb_checksum_setup(skb, recalc)) {
+			atomic_long_inc(&q->rx_csum_errors);
+			kfree_skb(skb);
+			return;
 		}
 	}
 	/* A reconnect whose real_num_rx_queues could not follow: RPS warns
 	 * for a queue above it. */
 	if (q->index < net->ndev->real_num_rx_queues)
 		skb_record_rx_queue(skb, q->index);
-	atomic_add(skb->truesize, &q->rxq_bytes);
-	skb_queue_tail(&q->rxq, skb);
-poll:
-	/* Also after a drop: what the kit left for a poll gets no event. */
-	napi_schedule(&q->napi);
-out:
-	rcu_read_unlock();
+	atomic_long_add(skb->truesize, &q->rx_truesize);
+	atomic_long_add(skb->len, &q->rx_skb_bytes);
+	napi_gro_receive(&q->napi, skb);
 }
 
-static struct sk_buff *lnet_rx_dequeue(struct lnet_queue *q)
+/* The kit says a queue has receive work (hard irq, or inside one of our
+ * calls of the kit): its NAPI takes it. One not enabled (the device down)
+ * takes it at open. */
+static void lnet_rx_ready(struct pvk_netfront *kdev, unsigned int queue)
 {
-	struct sk_buff *skb = skb_dequeue(&q->rxq);
+	struct lnet *net = lnet_find(kdev);
 
-	if (skb)
-		atomic_sub(skb->truesize, &q->rxq_bytes);
-	return skb;
-}
-
-static void lnet_rx_purge(struct lnet_queue *q)
-{
-	struct sk_buff *skb;
-
-	while ((skb = lnet_rx_dequeue(q)))
-		kfree_skb(skb);
-}
-
-/* Hands up to budget copied frames to GRO. */
-static int lnet_rx_deliver(struct lnet *net, struct lnet_queue *q, int budget)
-{
-	struct sk_buff *skb;
-	int n = 0;
-
-	while (n < budget && (skb = lnet_rx_dequeue(q))) {
-		n++;
-		skb->protocol = eth_type_trans(skb, net->ndev);
-		skb_reset_network_header(skb);
-		/* The checksum is blank: say where it goes (or fill the
-		 * pseudo-header in, recalc) so the stack can finish it. */
-		if (skb->ip_summed == CHECKSUM_PARTIAL &&
-		    skb_checksum_setup(skb, LNET_RX_CB(skb)->recalc_csum)) {
-			atomic_long_inc(&q->rx_csum_errors);
-			kfree_skb(skb);
-			continue;
-		}
-		napi_gro_receive(&q->napi, skb);
-	}
-	return n;
+	if (!net || queue >= LNET_MAX_QUEUES)
+		return;
+	if (!READ_ONCE(net->poll_found))
+		WRITE_ONCE(net->poll_found, true);
+	napi_schedule(&net->q[queue].napi);
 }
 
 static int lnet_poll(struct napi_struct *napi, int budget)
 {
 	struct lnet_queue *q = container_of(napi, struct lnet_queue, napi);
 	struct lnet *net = q->net;
-	int done = lnet_rx_deliver(net, q, budget);
+	unsigned int done = pvk_netfront_rx_poll(net->kdev, q->index, budget);
 
-	if (done < budget) {
-		/* Dry: what the kit left for a poll comes now (its rx hook
-		 * queues it), with transmit answers. */
-		pvk_netfront_poll(net->kdev);
-		done += lnet_rx_deliver(net, q, budget - done);
-		/* A frame queued after this is rescheduled by napi_schedule. */
-		if (done < budget)
-			napi_complete_done(napi, done);
-	}
+	atomic_long_inc(&q->napi_polls);
+	atomic_long_add(done, &q->napi_frames);
+	if (done >= budget)
+		return budget;
+	/* The ring was empty and the kit armed its event: a frame after
+	 * this calls lnet_rx_ready (NAPI's missed-schedule bit covers one
+	 * that comes before the completion). */
+	napi_complete_done(napi, done);
 	return done;
 }
 
 /* ---- the net_device ---------------------------------------------------- */
 
-/* While open: queue 0's NAPI polls the kit (every queue) now and then.
- * A failed refill leaves no buffer to fill and netback then sends no
- * event: this is what retries it. */
+/* While open: the kit is polled now and then. A failed refill leaves no
+ * buffer to fill and netback then sends no event, and what a budget left
+ * gets none either: the poll takes transmit answers and calls
+ * lnet_rx_ready for a queue with receive work (a refill due is some). */
 static void lnet_poll_timer(struct timer_list *t)
 {
 	struct lnet *net = from_timer(net, t, poll_timer);
 
 	if (!netif_running(net->ndev))
 		return;		/* lnet_stop's del_timer_sync ends it */
-	napi_schedule(&net->q[0].napi);
-	mod_timer(&net->poll_timer, jiffies + LNET_POLL_PERIOD);
+	WRITE_ONCE(net->poll_found, false);
+	pvk_netfront_poll(net->kdev);
+	/* Work found (lnet_rx_ready ran: a refill due, say): soon again;
+	 * none: less often, down to LNET_POLL_IDLE. */
+	if (READ_ONCE(net->poll_found))
+		net->poll_period = LNET_POLL_PERIOD;
+	else
+		net->poll_period = min_t(unsigned long, net->poll_period * 2, LNET_POLL_IDLE);
+	mod_timer(&net->poll_timer, jiffies + net->poll_period);
 }
 
 static int lnet_open(struct net_device *ndev)
 {
 	struct lnet *net = netdev_priv(ndev);
 
-	/* netif_running() is already true: the rx hook may queue frames
-	 * from here on, and schedules NAPI only if it is enabled. */
-	for (unsigned int i = 0; i < LNET_MAX_QUEUES; i++) {
-		lnet_rx_purge(&net->q[i]);	/* left from before the stop */
-		napi_enable(&net->q[i].napi);
-	}
+	/* netif_running() is already true: frames are taken from here on.
+	 * What waited on the rings while NAPI was off (lnet_rx_ready could
+	 * not schedule it) is taken now. */
 	for (unsigned int i = 0; i < LNET_MAX_QUEUES; i++)
-		if (!skb_queue_empty_lockless(&net->q[i].rxq))
-			napi_schedule(&net->q[i].napi);
+		napi_enable(&net->q[i].napi);
+	for (unsigned int i = 0; i < LNET_MAX_QUEUES; i++)
+		napi_schedule(&net->q[i].napi);
 	if (netif_carrier_ok(ndev))
 		netif_tx_start_all_queues(ndev);
-	mod_timer(&net->poll_timer, jiffies + LNET_POLL_PERIOD);
+	net->poll_period = LNET_POLL_PERIOD;
+	mod_timer(&net->poll_timer, jiffies + net->poll_period);
 	return 0;
 }
 
@@ -686,10 +720,10 @@ static int lnet_stop(struct net_device *ndev)
 	/* netif_running() is false already: the timer does not rearm. */
 	del_timer_sync(&net->poll_timer);
 	netif_tx_stop_all_queues(ndev);
-	for (unsigned int i = 0; i < LNET_MAX_QUEUES; i++) {
+	/* Frames arriving while down wait on the rings (netback holds
+	 * them, then drops): nothing of ours is pinned. */
+	for (unsigned int i = 0; i < LNET_MAX_QUEUES; i++)
 		napi_disable(&net->q[i].napi);
-		lnet_rx_purge(&net->q[i]);
-	}
 	return 0;
 }
 
@@ -746,6 +780,8 @@ static const struct ethtool_ops lnet_ethtool_ops = {
 
 /* ---- the kit's hooks ----------------------------------------------------- */
 
+static void lnet_release_work(struct work_struct *work);
+
 /* A vif is negotiating (xenwatch): its net_device waits for the link. */
 static void lnet_added(struct pvk_netfront *kdev)
 {
@@ -767,12 +803,11 @@ static void lnet_added(struct pvk_netfront *kdev)
 
 		q->net = net;
 		q->index = i;
-		skb_queue_head_init(&q->rxq);
-		atomic_set(&q->rxq_bytes, 0);
 		init_llist_head(&q->free);
 		netif_napi_add(ndev, &q->napi, lnet_poll);
 	}
 	timer_setup(&net->poll_timer, lnet_poll_timer, 0);
+	INIT_WORK(&net->release_work, lnet_release_work);
 	ndev->netdev_ops = &lnet_netdev_ops;
 	ndev->ethtool_ops = &lnet_ethtool_ops;
 	ndev->watchdog_timeo = 5 * HZ;
@@ -928,6 +963,34 @@ static void lnet_link(struct pvk_netfront *kdev, bool up)
 	rcu_read_unlock();
 }
 
+/* What the receive path did over the device's life (bench notes). */
+static void lnet_log_totals(struct lnet *net)
+{
+	unsigned long frames = 0, lent = 0, copied = 0, polls = 0, pframes = 0, drops = 0;
+	unsigned long truesize = 0, bytes = 0;
+	struct pvk_netfront_stats ks;
+
+	for (unsigned int i = 0; i < LNET_MAX_QUEUES; i++) {
+		struct lnet_queue *q = &net->q[i];
+
+		frames += atomic_long_read(&q->rx_hook_frames);
+		lent += atomic_long_read(&q->rx_lent);
+		copied += atomic_long_read(&q->rx_copied);
+		polls += atomic_long_read(&q->napi_polls);
+		pframes += atomic_long_read(&q->napi_frames);
+		truesize += atomic_long_read(&q->rx_truesize);
+		bytes += atomic_long_read(&q->rx_skb_bytes);
+		drops += atomic_long_read(&q->rx_dropped) +
+			 atomic_long_read(&q->rx_length_errors) +
+			 atomic_long_read(&q->rx_csum_errors);
+	}
+	pvk_netfront_get_stats(net->kdev, &ks);
+	netdev_info(net->ndev, "rx totals: %lu frames from the kit, %lu pages lent up, %lu bytes copied, %lu NAPI polls (%lu frames, %lu.%02lu a poll), %lu dropped here, skbs of %lu bytes in %lu of memory; kit: %llu rx %llu tx packets, %llu events received, %llu sent, %llu grants, drops nobuf %llu error %llu\n",
+		    frames, lent, copied, polls, pframes, polls ? pframes / polls : 0,
+		    polls ? pframes * 100 / polls % 100 : 0, drops, bytes, truesize, ks.rx_packets, ks.tx_packets,
+		    ks.notify_recv, ks.notify_sent, ks.grants, ks.rx_drop_nobuf, ks.rx_drop_error);
+}
+
 /* No more ethN for net (thread context). */
 static void lnet_unregister(struct lnet *net)
 {
@@ -940,6 +1003,7 @@ static void lnet_unregister(struct lnet *net)
 	rtnl_unlock();
 	if (!was)
 		return;
+	lnet_log_totals(net);
 	/* Hooks that saw it registered (hard irq too) are over. */
 	synchronize_rcu();
 	unregister_netdev(net->ndev);
@@ -962,21 +1026,77 @@ static const struct pvk_netfront_hooks lnet_hooks = {
 	.link = lnet_link,
 	.rx = lnet_rx,
 	.removed = lnet_removed,
+	.rx_ready = lnet_rx_ready,
 };
+
+static void lnet_free(struct lnet *net)
+{
+	for (unsigned int i = 0; i < LNET_MAX_QUEUES; i++)
+		kfree(net->q[i].reqs);
+	free_netdev(net->ndev);
+}
+
+/*
+ * A detached vif's net_device and kit device go (system thread, after
+ * lnet_left): unregistered (the removed hook did, unless it never ran),
+ * the kit's device released, then ours freed. The xenbus role, taken
+ * before lnet_devices_lock as the added hook takes them, keeps every kit
+ * callback out while the kit frees its device and ours leaves the list:
+ * a vif attached again meanwhile (a new kit device, perhaps at the same
+ * address) is added only after, so lnet_find never takes it for this one.
+ * Module exit drains these works first; one that runs after exit began
+ * leaves its device to the exit.
+ */
+static void lnet_release_work(struct work_struct *work)
+{
+	struct lnet *net = container_of(work, struct lnet, release_work);
+	bool released = false;
+	int rc = 0;
+
+	lnet_unregister(net);
+	pvk_linux_xenbus_enter();
+	mutex_lock(&lnet_devices_lock);
+	if (!lnet_exiting) {
+		rc = pvk_netfront_release(net->kdev);
+		if (!rc) {
+			list_del_rcu(&net->link);
+			released = true;
+		}
+	}
+	mutex_unlock(&lnet_devices_lock);
+	pvk_linux_xenbus_leave();
+	if (rc)
+		pr_err("pvk-netfront: vif %u: the kit refuses to release it (%d, %u grants still held): left until unload\n",
+		       net->id, rc, pvk_netfront_grants_held(net->kdev));
+	if (!released)
+		return;
+	/* A hook that found it before list_del_rcu is over. */
+	synchronize_rcu();
+	pr_info("pvk-netfront: vif %u: detached, its net_device freed\n", net->id);
+	lnet_free(net);
+}
 
 /*
  * A kit device left xenbus (pvk-xen's hook, worker role held, after the
- * kit's remove). One without a net_device of ours (its alloc failed) is
- * released here, as nothing else would; the others go at module exit.
+ * kit's remove, which unregistered its ethN). Its release, which may wait
+ * for ethN's last user, goes to a work item. One without a net_device of
+ * ours (its alloc failed) is released here, as nothing else would.
  */
 static void lnet_left(void *priv)
 {
 	struct pvk_netfront *kdev = priv;
 	unsigned int id = pvk_netfront_info(kdev)->id;
+	struct lnet *net;
 	int rc;
 
-	if (lnet_find(kdev))
+	net = lnet_find(kdev);
+	if (net) {
+		mutex_lock(&lnet_devices_lock);
+		if (!lnet_exiting)
+			queue_work(lnet_wq, &net->release_work);
+		mutex_unlock(&lnet_devices_lock);
 		return;
+	}
 	rc = pvk_netfront_release(kdev);
 	if (rc)
 		pr_err("pvk-netfront: vif %u (no net_device): the kit refuses to release it (%d, %u grants still held): its memory is left allocated for good\n",
@@ -987,23 +1107,20 @@ static void lnet_left(void *priv)
 
 int pvk_lnet_init(void)
 {
-	int rc = pvk_linux_xenbus_set_left_hook("vif", lnet_left);
+	int rc;
 
-	if (rc)
-		return rc;
-	rc = pvk_netfront_init(&lnet_hooks);
-	if (rc)
-		pvk_linux_xenbus_set_left_hook("vif", NULL);
-	return rc;
-}
-
-static void lnet_free(struct lnet *net)
-{
-	for (unsigned int i = 0; i < LNET_MAX_QUEUES; i++) {
-		lnet_rx_purge(&net->q[i]);
-		kfree(net->q[i].reqs);
+	lnet_wq = alloc_workqueue("pvk-netfront", 0, 0);
+	if (!lnet_wq)
+		return -ENOMEM;
+	rc = pvk_linux_xenbus_set_left_hook("vif", lnet_left);
+	if (!rc) {
+		rc = pvk_netfront_init(&lnet_hooks);
+		if (rc)
+			pvk_linux_xenbus_set_left_hook("vif", NULL);
 	}
-	free_netdev(net->ndev);
+	if (rc)
+		destroy_workqueue(lnet_wq);
+	return rc;
 }
 
 void pvk_lnet_exit(void)
@@ -1018,6 +1135,7 @@ void pvk_lnet_exit(void)
 	 * the other way round: safe only because the vif driver is
 	 * unregistered before the role is taken here. */
 	mutex_lock(&lnet_devices_lock);
+	lnet_exiting = true;
 	list_for_each_entry(net, &lnet_devices, link)
 		lnet_unregister(net);
 	mutex_unlock(&lnet_devices_lock);
@@ -1027,6 +1145,10 @@ void pvk_lnet_exit(void)
 	if (rc)
 		pr_err("pvk-netfront: the vif driver would not unregister: %d\n", rc);
 	pvk_linux_xenbus_set_left_hook("vif", NULL);
+	/* Release works queued before lnet_exiting (they take the xenbus role
+	 * before lnet_devices_lock, below the other way round) are over, and
+	 * none freed a device still listed. */
+	destroy_workqueue(lnet_wq);
 	mutex_lock(&lnet_devices_lock);
 	/* release walks the kit's device list: as a xenbus callback would. */
 	pvk_linux_xenbus_enter();

@@ -11,6 +11,7 @@
 #include <linux/init.h>
 #include <linux/kernel.h>
 #include <linux/module.h>
+#include <linux/string.h>
 #include <xen/xen.h>
 
 #include <pvkit/netfront.h>
@@ -22,10 +23,39 @@ static char *options = "";
 module_param(options, charp, 0444);
 MODULE_PARM_DESC(options, "netfront switches, name=value separated by commas: sg gso_tcpv4 gso_tcpv6 csum ipv6_csum split_evtchn trusted queues rx_buffers");
 
+/* The kit's default number of queues (netfront.h: queues=). */
+#define LNET_KIT_DEFAULT_QUEUES	2U
+
+/* Whether the options named a number of queues. */
+static bool queues_given __initdata;
+
+static int __init apply_one(const char *name, const char *value)
+{
+	if (!strcmp(name, "queues"))
+		queues_given = true;
+	return pvk_netfront_option(name, value);
+}
+
 /* Each name=value to pvk_netfront_option(); one it refuses fails the load. */
 static int __init apply_options(void)
 {
-	return pvk_linux_apply_options("pvk-netfront", options, ", ", pvk_netfront_option);
+	return pvk_linux_apply_options("pvk-netfront", options, ", ", apply_one);
+}
+
+/*
+ * One queue per CPU at most, as Linux's own netfront: on fewer CPUs than
+ * the kit's default, extra queues only add rings, events and NAPI
+ * contexts on the same CPU (and a flow the backend moves between them
+ * arrives out of order). Unless the options name a count.
+ */
+static int __init cap_queues(void)
+{
+	char n[12];
+
+	if (queues_given || nr_cpu_ids >= LNET_KIT_DEFAULT_QUEUES)
+		return 0;
+	snprintf(n, sizeof(n), "%u", nr_cpu_ids);
+	return pvk_netfront_option("queues", n);
 }
 
 static int __init pvk_netfront_module_init(void)
@@ -35,6 +65,8 @@ static int __init pvk_netfront_module_init(void)
 	if (!xen_domain())
 		return -ENODEV;
 	rc = apply_options();
+	if (!rc)
+		rc = cap_queues();
 	if (rc)
 		return rc;
 	return pvk_lnet_init();

@@ -1757,6 +1757,163 @@ UNIT_TEST(netfront_rx_hook_never_nests)
 	nf_down();
 }
 
+/* ---- Receive driven by the host (netfront_rx_host.c) -------------------- */
+
+static unsigned int rx_ready_calls, rx_ready_queue;
+
+static void on_rx_ready(struct pvk_netfront *dev, unsigned int queue)
+{
+	(void)dev;
+	rx_ready_calls++;
+	rx_ready_queue = queue;
+}
+
+static const struct pvk_netfront_hooks polled_hooks = {
+	.link = on_link, .rx = on_rx, .rx_ready = on_rx_ready,
+};
+
+/* With rx_ready the kit never consumes on its own: it says which queue
+ * has work, and the host's polls take at most their budget, asking for
+ * the next event only when the ring is empty. */
+UNIT_TEST(netfront_rx_host_polls_within_budget)
+{
+	struct netfront_queue *q;
+	struct pvk_netif_rx_sring *s;
+	uint64_t sent0;
+
+	fill_pattern(71);
+	nf_up_with(2, true, NO_FEATS, 256);
+	netfront_hooks = &polled_hooks;
+	rx_ready_calls = 0;
+	q = &nd->queues[1];
+	s = (struct pvk_netif_rx_sring *)q->rx_page;
+	/* Nothing waiting: not told. */
+	pvk_netfront_poll(nd);
+	CHECK_EQ(rx_ready_calls, 0);
+	for (unsigned int i = 0; i < 5; i++)
+		back_rx_frame(1, pattern, 100 + i, 0);
+	back_rx_push(1);
+	/* The event (and a host's poll) only tell: nothing is consumed. */
+	CHECK(unit_fake_event(q->port_rx));
+	pvk_netfront_poll(nd);
+	CHECK_EQ(rx_ready_calls, 2);
+	CHECK_EQ(rx_ready_queue, 1);
+	CHECK_EQ(frames_seen, 0);
+	CHECK_EQ(q->rx.rsp_cons, 0);
+	/* Polls of 2: full twice, no event asked for meanwhile. */
+	sent0 = q->stats.notify_sent;
+	CHECK_EQ(pvk_netfront_rx_poll(nd, 1, 2), 2);
+	CHECK_EQ(frames_seen, 2);
+	CHECK_EQ(seen_frame.len, 101);
+	CHECK_EQ(s->rsp_event, 1);		/* as set up: not moved */
+	CHECK_EQ(pvk_netfront_rx_poll(nd, 1, 2), 2);
+	CHECK_EQ(frames_seen, 4);
+	CHECK_EQ(s->rsp_event, 1);
+	/* The last: fewer than the budget, the event armed again. */
+	CHECK_EQ(pvk_netfront_rx_poll(nd, 1, 2), 1);
+	CHECK_EQ(frames_seen, 5);
+	CHECK_EQ(seen_frame.len, 104);
+	CHECK_EQ(s->rsp_event, 6);
+	/* Each buffer posted again, pushed once a poll at most. */
+	CHECK_EQ(q->rx_posted, 256);
+	CHECK(q->stats.notify_sent - sent0 <= 3);
+	/* Empty: 0, nothing told. */
+	rx_ready_calls = 0;
+	CHECK_EQ(pvk_netfront_rx_poll(nd, 1, 2), 0);
+	pvk_netfront_poll(nd);
+	CHECK_EQ(rx_ready_calls, 0);
+	/* Out of range, a zero budget: nothing. */
+	CHECK_EQ(pvk_netfront_rx_poll(nd, 2, 64), 0);
+	back_rx_frame(1, pattern, 60, 0);
+	back_rx_push(1);
+	CHECK_EQ(pvk_netfront_rx_poll(nd, 1, 0), 0);
+	CHECK_EQ(frames_seen, 5);
+	/* Queue 0 untouched throughout. */
+	CHECK_EQ(nd->queues[0].rx.rsp_cons, 0);
+	CHECK(!nd->broken);
+	nf_down();
+}
+
+/* What the rx hook below does with the frame's pages. */
+static void *fresh_pages[PVK_NET_MAX_FRAGS], *taken_pages[PVK_NET_MAX_FRAGS];
+static unsigned int take_mask;
+static const struct pvk_net_rx *last_rx_frame;
+
+static void on_rx_take(struct pvk_netfront *dev, const struct pvk_net_rx *f)
+{
+	on_rx(dev, f);
+	last_rx_frame = f;
+	for (unsigned int i = 0; i < f->nr_frags; i++)
+		if (take_mask & (1u << i)) {
+			taken_pages[i] = pvk_netfront_rx_take_page(dev, f, i, fresh_pages[i]);
+			/* The same piece again: nothing more to take. */
+			if (taken_pages[i])
+				CHECK(!pvk_netfront_rx_take_page(dev, f, i, fresh_pages[i]));
+		}
+}
+
+static const struct pvk_netfront_hooks take_hooks = {
+	.link = on_link, .rx = on_rx_take, .rx_ready = on_rx_ready,
+};
+
+/* The host takes a frame's pages instead of copying: they stay whole
+ * after the hook, no longer granted; its fresh pages take their place
+ * on the ring, zeroed unless the backend is trusted. */
+static void rx_take_case(bool trusted)
+{
+	struct feats f = ALL_FEATS;
+	struct netfront_queue *q;
+	void *old[3];
+	unsigned int ids[3];
+
+	fill_pattern(trusted ? 73 : 79);
+	f.trusted = trusted;
+	nf_up(f);
+	netfront_hooks = &take_hooks;
+	q = &nd->queues[0];
+	for (unsigned int i = 0; i < 3; i++) {
+		fresh_pages[i] = malloc(NETFRONT_PAGE);
+		memset(fresh_pages[i], 0xa5, NETFRONT_PAGE);
+		taken_pages[i] = NULL;
+		ids[i] = q->rx_ring_id[PVK_RING_SLOT(&q->rx, q->rx.rsp_cons + i)];
+		old[i] = q->rxb[ids[i]].page;
+	}
+	take_mask = 1u << 0 | 1u << 2;		/* pieces 0 and 2, not 1 */
+	back_rx_frame(0, pattern, 9000, 0);
+	back_rx_push(0);
+	CHECK_EQ(pvk_netfront_rx_poll(nd, 0, 64), 1);
+	CHECK_EQ(frames_seen, 1);
+	CHECK(taken_pages[0] == old[0] && taken_pages[2] == old[2] && !taken_pages[1]);
+	/* The taken pages hold the frame still, and are not granted. */
+	CHECK(memcmp(taken_pages[0], pattern, 4096) == 0);
+	CHECK(memcmp(taken_pages[2], pattern + 8192, 808) == 0);
+	/* The fresh ones are posted in their place (the other kept its own). */
+	CHECK(q->rxb[ids[0]].page == fresh_pages[0] && q->rxb[ids[0]].posted);
+	CHECK(q->rxb[ids[2]].page == fresh_pages[2] && q->rxb[ids[2]].posted);
+	CHECK(q->rxb[ids[1]].page == old[1] && q->rxb[ids[1]].posted);
+	CHECK_EQ(q->rx_posted, 256);
+	/* No data of the host's for an untrusted backend. */
+	CHECK_EQ(((uint8_t *)fresh_pages[0])[100], trusted ? 0xa5 : 0);
+	CHECK_EQ(((uint8_t *)fresh_pages[2])[4095], trusted ? 0xa5 : 0);
+	/* Outside the hook, or a frame that is not the one: nothing. */
+	CHECK(!pvk_netfront_rx_take_page(nd, last_rx_frame, 1, fresh_pages[1]));
+	CHECK(!pvk_netfront_rx_take_page(nd, &seen_frame, 1, fresh_pages[1]));
+	CHECK(q->rxb[ids[1]].page == old[1]);
+	CHECK_EQ(nd->grants_live, 2 + 256);	/* the rings and the posted buffers */
+	CHECK(!nd->broken);
+	free(taken_pages[0]);
+	free(taken_pages[2]);
+	free(fresh_pages[1]);
+	take_mask = 0;
+	nf_down();		/* frees the fresh pages with the queue's */
+}
+
+UNIT_TEST(netfront_rx_host_takes_pages)
+{
+	rx_take_case(false);
+	rx_take_case(true);
+}
+
 /* A broken device never comes up, whoever reports the backend Connected. */
 UNIT_TEST(netfront_link_never_up_when_broken)
 {

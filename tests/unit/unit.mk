@@ -22,7 +22,8 @@ UNIT_KIT_SRCS := lib/format.c lib/log.c hypercall/multicall_queue.c \
 	frontends/blkfront/blkfront_request.c frontends/blkfront/blkfront_options.c \
 	frontends/blkfront/blkfront_xenbus.c \
 	frontends/netfront/netfront_queue.c frontends/netfront/netfront_tx.c \
-	frontends/netfront/netfront_rx.c frontends/netfront/netfront_options.c \
+	frontends/netfront/netfront_rx.c frontends/netfront/netfront_rx_host.c \
+	frontends/netfront/netfront_options.c \
 	frontends/netfront/netfront_negotiate.c frontends/netfront/netfront_xenbus.c \
 	ports/linux/blk_name.c \
 	smp/cpus.c smp/ipi.c smp/call.c smp/tlb.c
