@@ -253,6 +253,15 @@ void pvk_blkfront_poll(struct pvk_blkfront *dev)
 		blkfront_process(&dev->queues[i]);
 }
 
+void pvk_blkfront_poll_queue(struct pvk_blkfront *dev, unsigned int queue)
+{
+	unsigned int n = PVK_READ_ONCE(dev->info.nr_queues);
+
+	/* The same queue as a submit with this number would use. */
+	if (dev->queues && n && queue % n < dev->nr_queues_set_up)
+		blkfront_process(&dev->queues[queue % n]);
+}
+
 bool blkfront_push_locked(struct blkfront_queue *q)
 {
 	bool notify;

@@ -186,12 +186,24 @@ void pvk_blkfront_kick(struct pvk_blkfront *dev, unsigned int queue);
  * masked). */
 void pvk_blkfront_poll(struct pvk_blkfront *dev);
 
+/* Processes one queue's responses now (queue modulo nr_queues), the
+ * others left alone: a host whose request on that queue went unanswered
+ * too long collects an answer whose event was lost. */
+void pvk_blkfront_poll_queue(struct pvk_blkfront *dev, unsigned int queue);
+
 /* One request on queue 0, waited for (at most timeout_ns; then the device
  * is marked broken and the request failed). Returns its status. Thread
  * context. */
 int pvk_blkfront_rw_sync(struct pvk_blkfront *dev, enum pvk_blk_op op,
 			 uint64_t sector, void *buf, size_t len,
 			 uint64_t timeout_ns);
+/* The same on the given queue (modulo nr_queues): whether that queue's
+ * ring still answers. Unanswered in time, the whole device is broken (a
+ * backend that lets one queue hang is not trusted with the others) and
+ * every request it holds, on any queue, fails. */
+int pvk_blkfront_rw_sync_queue(struct pvk_blkfront *dev, unsigned int queue,
+			       enum pvk_blk_op op, uint64_t sector, void *buf,
+			       size_t len, uint64_t timeout_ns);
 
 /* Waits (bounded) until queue (modulo nr_queues) can take a request: a
  * free slot, and, if the last refusal was for want of pages or grants,

@@ -1742,6 +1742,61 @@ UNIT_TEST(blkfront_resize_only_on_a_new_valid_size)
 	CHECK_EQ(xb.removed, 1);
 }
 
+/* An answer on queue qi whose event is lost: on the ring, no handler. */
+static void backend_respond_silently_q(unsigned int qi, uint64_t id, uint8_t op)
+{
+	struct pvk_blkif_response rsp = { .id = id, .operation = op,
+					  .status = PVK_BLKIF_RSP_OKAY };
+
+	blkfront_ring_put_response(ring_pages(qi), back[qi].nr_ents, back[qi].rsp_prod_pvt, &rsp);
+	back[qi].rsp_prod_pvt++;
+	PVK_RING_PUSH_RESPONSES(&back[qi]);
+}
+
+/* The Linux port's request timeout polls the request's own queue, then
+ * test-reads on it: pvk_blkfront_poll_queue collects that queue's answers
+ * (lost events) and no other's; pvk_blkfront_rw_sync_queue sends on the
+ * queue it is given and, unanswered, breaks the whole device, failing
+ * what the other queue holds too. */
+UNIT_TEST(blkfront_poll_and_test_read_one_queue)
+{
+	struct pvk_blk_req r0, r1;
+	struct result s0, s1;
+	struct pvk_blkif_request rq0, rq1;
+	uint8_t sector[512];
+
+	CHECK_EQ(xb_bring_up(blkback_keys, NULL), PVK_XenbusStateConnected);
+	CHECK_EQ(dev->info.nr_queues, 2);
+	CHECK_EQ(submit(&r0, &s0, PVK_BLK_READ, 0, buf, 512), 0);
+	memset(&s1, 0, sizeof(s1));
+	r1 = (struct pvk_blk_req){ .op = PVK_BLK_READ, .sector = 8, .buf = buf + 4096,
+				   .len = 512, .queue = 1, .done = on_done, .arg = &s1 };
+	CHECK_EQ(pvk_blkfront_submit(dev, &r1), 0);
+	CHECK(backend_take_q(0, &rq0));
+	CHECK(backend_take_q(1, &rq1));
+	backend_respond_silently_q(0, rq0.id, PVK_BLKIF_OP_READ);
+	backend_respond_silently_q(1, rq1.id, PVK_BLKIF_OP_READ);
+	pvk_blkfront_poll_queue(dev, 1);
+	CHECK_EQ(s1.calls, 1);
+	CHECK_EQ(s1.status, 0);
+	CHECK_EQ(s0.calls, 0);			/* queue 0 not looked at */
+	pvk_blkfront_poll_queue(dev, 2);	/* 2 modulo 2: queue 0 */
+	CHECK_EQ(s0.calls, 1);
+	CHECK_EQ(s0.status, 0);
+
+	/* Something outstanding on queue 0; a test read on queue 1 that is
+	 * not answered in time (this test's wait returns at once). */
+	CHECK_EQ(submit(&r0, &s0, PVK_BLK_READ, 0, buf, 512), 0);
+	CHECK_EQ(pvk_blkfront_rw_sync_queue(dev, 1, PVK_BLK_READ, 0, sector, 512, 1000),
+		 -PVK_XEN_EIO);
+	CHECK(backend_take_q(1, &rq1));		/* it went to queue 1 */
+	CHECK(pvk_blkfront_broken(dev));
+	CHECK(unit_log_has("did not answer in time (queue, timeout ms) (1, "));
+	CHECK_EQ(s0.calls, 1);			/* queue 0's request failed too */
+	CHECK_EQ(s0.status, -PVK_XEN_EIO);
+	xb_close_and_free();
+}
+
 UNIT_TEST(blkfront_closing_with_io_in_flight_then_flapping)
 {
 	struct pvk_blk_req req;
