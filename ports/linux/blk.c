@@ -64,7 +64,7 @@
 #define PROBE_TIMEOUT_NS	(10ULL * NSEC_PER_SEC)
 /* A request still unanswered after this many block-layer timeouts (90 s)
  * breaks the disk even if the backend answers test reads: a backend that
- * dropped one request, or whose other queue is stuck, must not hold it
+ * dropped one request while its queue answers the rest must not hold it
  * (and del_gendisk() at a detach or rmmod) for ever. */
 #define STUCK_TIMEOUTS		3
 
