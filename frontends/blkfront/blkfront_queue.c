@@ -143,6 +143,15 @@ void blkfront_break(struct pvk_blkfront *dev, const char *why,
 	pvk_port_wake(&dev->wait);
 }
 
+void pvk_blkfront_break(struct pvk_blkfront *dev, const char *why)
+{
+	if (!__atomic_exchange_n(&dev->broken, true, __ATOMIC_SEQ_CST))
+		pvk_err("blkfront: %s: the host gave up on the backend: %s: device broken, its I/O fails from now on",
+			dev->name, why);
+	fail_queues(dev, -PVK_XEN_EIO);
+	pvk_port_wake(&dev->wait);
+}
+
 const char *blkfront_check_response(const struct blkfront_queue *q,
 				    const struct pvk_blkif_response *rsp)
 {

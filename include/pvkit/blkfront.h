@@ -217,6 +217,12 @@ void pvk_blkfront_get_stats(const struct pvk_blkfront *dev,
 int pvk_blkfront_get_queue_stats(const struct pvk_blkfront *dev,
 				 unsigned int queue,
 				 struct pvk_blkfront_stats *out);
+/* Marks the device broken for the host's reason (logged with it), as a
+ * misbehaving backend would: every request it holds, on every queue,
+ * fails with -PVK_XEN_EIO, and so does every later one. For a host that
+ * judged the backend dead (a request unanswered too long). Thread or
+ * process context. */
+void pvk_blkfront_break(struct pvk_blkfront *dev, const char *why);
 /* Whether the device was marked broken (a misbehaving backend). */
 bool pvk_blkfront_broken(const struct pvk_blkfront *dev);
 /* Grants the device holds now (rings, persistent and in-flight pages). */

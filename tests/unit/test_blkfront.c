@@ -1797,6 +1797,30 @@ UNIT_TEST(blkfront_poll_and_test_read_one_queue)
 	xb_close_and_free();
 }
 
+/* The host's give-up: its reason logged, every queue's requests failed,
+ * later ones refused. */
+UNIT_TEST(blkfront_host_break_fails_every_queue)
+{
+	struct pvk_blk_req r0, r1;
+	struct result s0, s1;
+
+	CHECK_EQ(xb_bring_up(blkback_keys, NULL), PVK_XenbusStateConnected);
+	CHECK_EQ(submit(&r0, &s0, PVK_BLK_READ, 0, buf, 512), 0);
+	memset(&s1, 0, sizeof(s1));
+	r1 = (struct pvk_blk_req){ .op = PVK_BLK_WRITE, .sector = 8, .buf = buf + 4096,
+				   .len = 512, .queue = 1, .done = on_done, .arg = &s1 };
+	CHECK_EQ(pvk_blkfront_submit(dev, &r1), 0);
+	pvk_blkfront_break(dev, "a request unanswered for 3 timeouts");
+	CHECK(pvk_blkfront_broken(dev));
+	CHECK(unit_log_has("the host gave up on the backend: a request unanswered for 3 timeouts"));
+	CHECK_EQ(s0.calls, 1);
+	CHECK_EQ(s0.status, -PVK_XEN_EIO);
+	CHECK_EQ(s1.calls, 1);
+	CHECK_EQ(s1.status, -PVK_XEN_EIO);
+	CHECK_EQ(submit(&r0, &s0, PVK_BLK_READ, 0, buf, 512), -PVK_XEN_EIO);
+	xb_close_and_free();
+}
+
 UNIT_TEST(blkfront_closing_with_io_in_flight_then_flapping)
 {
 	struct pvk_blk_req req;
