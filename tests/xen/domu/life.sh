@@ -243,12 +243,15 @@ t_rmmod_blk_heavy() {
     rm -f /tmp/h0 /tmp/h1
     echo "heavy-sum xvda 32 4 $H0"
     echo "heavy-sum xvdb 8 4 $H1"
+    logged=$(dmesg | wc -l)
     rmmod_bounded pvk_blkfront; rc=$?
+    released=$(dmesg | tail -n +$((logged + 1)) | grep -cE 'xvd[ab]: released \(vbd 517(12|28)\)')
     echo "rmmod-blk-heavy: writers (dd $r0 $r1) and rmmod pvk_blkfront (status $rc) in $(since "$t") s;" \
         "disks left: $(ls /sys/block | grep xvd | tr '\n' ' ')"
     pvk_log rmmod-blk-heavy 'deleted; it sent|released|NOT released'
+    echo "rmmod-blk-heavy: disks released by the unload: $released of 2"
     [ $r0 -eq 0 ] && [ $r1 -eq 0 ] && [ $rc -eq 0 ] && [ ! -e /sys/module/pvk_blkfront ] &&
-        [ "$(dmesg | grep -c 'released (vbd 517[12][28])')" -ge 2 ]
+        [ "$released" = 2 ]
 }
 
 # options= refused when bad, loudly: the load fails and the log names it.
