@@ -1415,6 +1415,7 @@ static struct {
 	struct pvk_xenbus_device xd;
 	const char *const *keys;	/* name, value, ..., NULL */
 	unsigned int bad_transitions, keys_written;
+	unsigned int keys_removed, layout_keys_removed;	/* NULL values */
 	unsigned int added, resized, removed;
 	uint64_t old_sectors;
 	void (*on_wait)(void);		/* what a watch delivers meanwhile */
@@ -1457,8 +1458,16 @@ int pvk_xenbus_write_keys(struct pvk_xenbus_device *d, const struct pvk_xenbus_k
 {
 	if (unit_fake_is_vif(d))
 		return unit_vif_write_keys(d, kv, n);
-	(void)kv;
-	xb.keys_written += n;
+	for (unsigned int i = 0; i < n; i++) {
+		if (kv[i].value) {
+			xb.keys_written++;
+		} else {
+			xb.keys_removed++;
+			if (!strcmp(kv[i].key, "multi-queue-num-queues") ||
+			    !strcmp(kv[i].key, "ring-page-order") || !strcmp(kv[i].key, "queue-0"))
+				xb.layout_keys_removed++;
+		}
+	}
 	return 0;
 }
 
@@ -1507,6 +1516,7 @@ static enum pvk_xenbus_state xb_bring_up(const char *const *ring_keys,
 	CHECK(xb.drv != NULL);
 	memset(&xb.xd, 0, sizeof(xb.xd));
 	xb.bad_transitions = xb.keys_written = 0;
+	xb.keys_removed = xb.layout_keys_removed = 0;
 	xb.added = xb.resized = xb.removed = 0;
 	strcpy(xb.xd.nodename, "device/vbd/51712");
 	xb.xd.id = xb.xd.nodename + strlen("device/vbd/");
@@ -1559,7 +1569,35 @@ UNIT_TEST(blkfront_negotiates_what_blkback_offers)
 	CHECK_EQ(kit.live, 2 * 16);		/* the rings */
 	/* protocol, persistent, order, queues; per queue 16 refs + port */
 	CHECK_EQ(xb.keys_written, 4 + 2 * 17);
+	/* What a single-page, single-queue connection before would have left:
+	 * event-channel, ring-ref, ring-ref0..15 (the layout's own keys are
+	 * rewritten, not removed). */
+	CHECK_EQ(xb.keys_removed, 1 + 1 + 16);
+	CHECK_EQ(xb.layout_keys_removed, 0);
 	xb_close_and_free();
+}
+
+/* Reloaded with one queue and one ring page after a multi-queue,
+ * multi-page connection: the old layout's keys are removed before ours
+ * are written (seen on Xen: blkback took the stale
+ * multi-queue-num-queues and mapped old refs). */
+UNIT_TEST(blkfront_single_queue_removes_the_multi_queue_keys)
+{
+	unsigned int queues = blkfront_opts.queues, order = blkfront_opts.ring_order;
+
+	blkfront_opts.queues = 1;
+	blkfront_opts.ring_order = 0;
+	CHECK_EQ(xb_bring_up(blkback_keys, NULL), PVK_XenbusStateConnected);
+	CHECK_EQ(pvk_blkfront_info(dev)->nr_queues, 1);
+	CHECK_EQ(pvk_blkfront_info(dev)->ring_pages, 1);
+	/* ring-page-order, multi-queue-num-queues, queue-0..7, ring-ref0..15 */
+	CHECK_EQ(xb.keys_removed, 1 + 1 + 8 + 16);
+	CHECK_EQ(xb.layout_keys_removed, 3);
+	/* protocol, persistent; ring-ref, event-channel */
+	CHECK_EQ(xb.keys_written, 2 + 2);
+	xb_close_and_free();
+	blkfront_opts.queues = queues;
+	blkfront_opts.ring_order = order;
 }
 
 UNIT_TEST(blkfront_absurd_ring_offers_only_lower_what_it_asks)
