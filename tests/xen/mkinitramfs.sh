@@ -30,10 +30,6 @@ log() { [ -n "${PVK_QUIET:-}" ] || echo "mkinitramfs: $*" >&2; }
 DOM0_MODS="xen-evtchn xen-gntdev xen-gntalloc xen-privcmd xenfs xen-netback
 xen-blkback bridge loop"
 DOMU_MODS="xen-netfront xen-blkfront"
-# ext4 in dom0 too, not loaded at boot: tests/xen/dom0/check-life mounts a
-# small file system there and freezes it (fsfreeze) to stall a backend's
-# writes (/pvk/modules-fs.dom0 lists them in load order).
-DOM0_FS_MODS="crc32c_generic ext4"
 # ext4 for the file-system checks of domu/fs-net.sh (loaded by it, not at
 # boot); ext4 asks for the crc32c hash by name (softdep), and without
 # modprobe nothing loads it on demand. The generic one: QEMU's CPU model
@@ -141,11 +137,6 @@ build_base() {
         cp "$MODDIR/$f" "$S/lib/modules/$KVER/$f"
         echo "/lib/modules/$KVER/$f"
     done > "$S/pvk/modules.dom0"
-    for f in $(modorder $DOM0_FS_MODS | awk '!s[$0]++'); do
-        mkdir -p "$S/lib/modules/$KVER/$(dirname "$f")"
-        cp "$MODDIR/$f" "$S/lib/modules/$KVER/$f"
-        echo "/lib/modules/$KVER/$f"
-    done > "$S/pvk/modules-fs.dom0"
     # The Debian kernel doubles as the Linux domU kernel. Its bzImage payload
     # is xz, which libxenguest decodes slowly under TCG (~10 s per domain);
     # re-packed as gzip'd ELF, zlib loads it in ~5 s.

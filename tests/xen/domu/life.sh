@@ -283,37 +283,6 @@ t_options() {
         [ "$a" = "$H0" ] && [ "$b" = "$H1" ]
 }
 
-# A backend that stops answering (dom0 freezes the file system holding
-# xvdc's file): the block layer's timeout (lowered to 3 s) must end the
-# request with an error through the driver's timeout handler (it polls
-# the request's queue, then tests that queue or, after 3 timeouts, gives
-# up: review 13-d D1), never leave it hanging: the writer gets EIO, the
-# log says the disk broke. dom0 then unfreezes and detaches xvdc; the
-# final grant checks cover its grants.
-t_stall_ready() {
-    wait_for /dev/xvdc 50 || return 1
-    echo 3000 > /sys/block/xvdc/queue/io_timeout || return 1
-    head -c 4096 /dev/urandom > /tmp/s
-    dd if=/tmp/s of=/dev/xvdc bs=4096 oflag=direct 2>/dev/null || return 1
-    echo "stall: xvdc bound to $(basename "$(readlink /sys/bus/xen/devices/vbd-51744/driver)")," \
-        "io_timeout $(cat /sys/block/xvdc/queue/io_timeout) ms, a first write answered"
-}
-t_stall() {
-    t=$(now)
-    dd if=/tmp/s of=/dev/xvdc bs=4096 seek=1 oflag=direct 2>/dev/null & p=$!
-    i=0
-    while kill -0 $p 2>/dev/null && [ $i -lt 300 ]; do sleep 0.2; i=$((i + 1)); done
-    if kill -0 $p 2>/dev/null; then
-        echo "stall: the write still hangs after $(since "$t") s"; rc=0
-    else
-        wait $p; rc=$?
-        echo "stall: the write ended with status $rc after $(since "$t") s"
-    fi
-    pvk_log stall 'xvdc'
-    [ $rc -ne 0 ] && dmesg | grep -q 'xvdc: request (op 1, sector 8, queue 0) unanswered for 3 s' &&
-        dmesg | grep -q 'xvdc: .*disk broken, all its I/O fails from now on'
-}
-
 t_rmmod_all() {
     for m in pvk_blkfront pvk_xen; do
         rmmod_bounded $m || { echo "rmmod $m failed"; return 1; }
@@ -356,11 +325,6 @@ check rmmod-blk-heavy t_rmmod_blk_heavy
 check options-bad t_options_bad
 check options t_options
 dom0_step queues-options "xvda's keys with options=queues=1,ring_order=0"
-dom0_step stall-attach "xl block-attach xvdc, on a file system dom0 can freeze"
-check stall-ready t_stall_ready
-dom0_step stall-freeze "fsfreeze xvdc's file system"
-check stall t_stall
-dom0_step stall-thaw "unfreeze, xl block-detach xvdc"
 check rmmod-all t_rmmod_all
 dom0_step final "the images' last writes, no grant left"
 check dmesg-clean t_dmesg_clean
