@@ -30,18 +30,23 @@ want() {
 	esac
 }
 
-missing=""
-for group in "$@"; do
-	pairs=$(want "$group") || exit 1
-	for pair in $pairs; do
-		what=${pair%%:*} pkg=${pair#*:}
-		case "$what" in
-		/*) [ -e "$what" ] && continue ;;
-		*) command -v "$what" >/dev/null 2>&1 && continue ;;
-		esac
-		case " $missing " in *" $pkg "*) ;; *) missing="$missing $pkg" ;; esac
+# The packages of the groups asked for that are missing, in $missing.
+find_missing() {
+	missing=""
+	for group in "$@"; do
+		pairs=$(want "$group") || exit 1
+		for pair in $pairs; do
+			what=${pair%%:*} pkg=${pair#*:}
+			case "$what" in
+			/*) [ -e "$what" ] && continue ;;
+			*) command -v "$what" >/dev/null 2>&1 && continue ;;
+			esac
+			case " $missing " in *" $pkg "*) ;; *) missing="$missing $pkg" ;; esac
+		done
 	done
-done
+}
+
+find_missing "$@"
 [ -z "$missing" ] && exit 0
 
 echo "  DEPS    installing:$missing" >&2
@@ -50,8 +55,11 @@ if [ "$(id -u)" != 0 ]; then
 	exit 1
 fi
 export DEBIAN_FRONTEND=noninteractive
-# The package lists may be missing (fresh machine) or stale: refresh once, then install.
+# The package lists may be missing (fresh machine) or stale: refresh once, then look again
+# (stale lists name an old kernel ABI, whose headers the archive may no longer have).
 apt-get update -qq >/dev/null || { echo "install-deps: apt-get update failed" >&2; exit 1; }
+find_missing "$@"
+[ -z "$missing" ] && exit 0
 # shellcheck disable=SC2086
 apt-get install -y -qq --no-install-recommends $missing >/dev/null ||
 	{ echo "install-deps: apt-get install$missing failed" >&2; exit 1; }

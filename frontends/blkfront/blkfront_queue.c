@@ -143,6 +143,15 @@ void blkfront_break(struct pvk_blkfront *dev, const char *why,
 	pvk_port_wake(&dev->wait);
 }
 
+void pvk_blkfront_break(struct pvk_blkfront *dev, const char *why)
+{
+	if (!__atomic_exchange_n(&dev->broken, true, __ATOMIC_SEQ_CST))
+		pvk_err("blkfront: %s: the host gave up on the backend: %s: device broken, its I/O fails from now on",
+			dev->name, why);
+	fail_queues(dev, -PVK_XEN_EIO);
+	pvk_port_wake(&dev->wait);
+}
+
 const char *blkfront_check_response(const struct blkfront_queue *q,
 				    const struct pvk_blkif_response *rsp)
 {
@@ -251,6 +260,15 @@ void pvk_blkfront_poll(struct pvk_blkfront *dev)
 {
 	for (unsigned int i = 0; dev->queues && i < dev->nr_queues_set_up; i++)
 		blkfront_process(&dev->queues[i]);
+}
+
+void pvk_blkfront_poll_queue(struct pvk_blkfront *dev, unsigned int queue)
+{
+	unsigned int n = PVK_READ_ONCE(dev->info.nr_queues);
+
+	/* The same queue as a submit with this number would use. */
+	if (dev->queues && n && queue % n < dev->nr_queues_set_up)
+		blkfront_process(&dev->queues[queue % n]);
 }
 
 bool blkfront_push_locked(struct blkfront_queue *q)

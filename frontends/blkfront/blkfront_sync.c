@@ -1,7 +1,8 @@
 /*
  * frontends/blkfront/blkfront_sync.c - the bounded waits a simple host
- * uses: for a free slot on a queue, and for one whole request
- * (pvk_blkfront_rw_sync). A backend that does not answer in time is no
+ * uses: for a free slot on a queue, and for one whole request on a given
+ * queue (pvk_blkfront_rw_sync_queue; a host's test whether that queue
+ * still answers). A backend that does not answer in time is no
  * longer trusted: the device is marked broken and its I/O failed, so a
  * late answer can never land in memory that was given back.
  */
@@ -72,9 +73,16 @@ int pvk_blkfront_rw_sync(struct pvk_blkfront *dev, enum pvk_blk_op op,
 			 uint64_t sector, void *buf, size_t len,
 			 uint64_t timeout_ns)
 {
+	return pvk_blkfront_rw_sync_queue(dev, 0, op, sector, buf, len, timeout_ns);
+}
+
+int pvk_blkfront_rw_sync_queue(struct pvk_blkfront *dev, unsigned int queue,
+			       enum pvk_blk_op op, uint64_t sector, void *buf,
+			       size_t len, uint64_t timeout_ns)
+{
 	struct sync_req sr = {
 		.req = { .op = op, .sector = sector, .buf = buf, .len = len,
-			 .done = sync_done },
+			 .queue = queue, .done = sync_done },
 	};
 	/* One deadline for the whole call, as the header promises: waiting
 	 * for a slot (perhaps more than once, other submitters racing us)
@@ -85,9 +93,9 @@ int pvk_blkfront_rw_sync(struct pvk_blkfront *dev, enum pvk_blk_op op,
 
 	sr.req.arg = &sr;
 	while ((rc = pvk_blkfront_submit(dev, &sr.req)) == -PVK_XEN_EAGAIN) {
-		if (pvk_blkfront_wait_slot(dev, 0, time_left(deadline))) {
+		if (pvk_blkfront_wait_slot(dev, queue, time_left(deadline))) {
 			blkfront_break(dev, "backend did not free a slot in time (queue, timeout ms)",
-				       0, timeout_ns / 1000000);
+				       queue, timeout_ns / 1000000);
 			return -PVK_XEN_EIO;
 		}
 	}
@@ -96,6 +104,6 @@ int pvk_blkfront_rw_sync(struct pvk_blkfront *dev, enum pvk_blk_op op,
 	if (pvk_port_wait_until(&dev->wait, sync_finished, &sr, time_left(deadline)))
 		/* Fails sr too: its callback has run when this returns. */
 		blkfront_break(dev, "backend did not answer in time (queue, timeout ms)",
-			       0, timeout_ns / 1000000);
+			       queue, timeout_ns / 1000000);
 	return sr.status;
 }

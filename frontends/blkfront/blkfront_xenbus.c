@@ -107,6 +107,49 @@ static void add_key(struct keyset *ks, const char *prefix, const char *key,
 	ks->kv[i].value = ks->val[i];
 }
 
+/* A key to remove (absent already: fine). */
+static void add_removal(struct keyset *ks, const char *key, unsigned int num, bool numbered)
+{
+	add_key(ks, "", key, num, numbered, "");
+	ks->kv[ks->n - 1].value = NULL;
+}
+
+/*
+ * The keys of another layout that an earlier connection of this device
+ * may have left (the driver reloaded with other options: fewer queues, a
+ * smaller ring), removed before we publish ours: the backend reads
+ * multi-queue-num-queues and ring-page-order first and would take the old
+ * ones, and the old ring refs with them. Seen on Xen: a reload with
+ * queues=1,ring_order=0 left multi-queue-num-queues=2 and blkback mapped
+ * the old queue-N refs.
+ */
+static int remove_stale(struct pvk_blkfront *dev, unsigned int order, unsigned int nq)
+{
+	struct keyset ks;
+	int rc;
+
+	ks.n = 0;
+	if (!order)
+		add_removal(&ks, "ring-page-order", 0, false);
+	if (nq <= 1) {
+		add_removal(&ks, "multi-queue-num-queues", 0, false);
+		for (unsigned int i = 0; i < BLKFRONT_MAX_QUEUES; i++)
+			add_removal(&ks, "queue-", i, true);
+	} else {
+		add_removal(&ks, "event-channel", 0, false);
+	}
+	rc = pvk_xenbus_write_keys(dev->xdev, ks.kv, ks.n);
+	if (rc)
+		return rc;
+	ks.n = 0;
+	if (nq > 1 || order)
+		add_removal(&ks, "ring-ref", 0, false);
+	if (nq > 1 || !order)
+		for (unsigned int j = 0; j < BLKFRONT_MAX_RING_PAGES; j++)
+			add_removal(&ks, "ring-ref", j, true);
+	return ks.n ? pvk_xenbus_write_keys(dev->xdev, ks.kv, ks.n) : 0;
+}
+
 static int publish(struct pvk_blkfront *dev, unsigned int order)
 {
 	unsigned int nq = dev->info.nr_queues;
@@ -114,6 +157,9 @@ static int publish(struct pvk_blkfront *dev, unsigned int order)
 	char num[12];
 	int rc;
 
+	rc = remove_stale(dev, order, nq);
+	if (rc)
+		return rc;
 	ks.n = 0;
 	add_key(&ks, "", "protocol", 0, false, "x86_64-abi");
 	add_key(&ks, "", "feature-persistent", 0, false, blkfront_opts.persistent ? "1" : "0");

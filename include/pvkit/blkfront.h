@@ -186,12 +186,24 @@ void pvk_blkfront_kick(struct pvk_blkfront *dev, unsigned int queue);
  * masked). */
 void pvk_blkfront_poll(struct pvk_blkfront *dev);
 
+/* Processes one queue's responses now (queue modulo nr_queues), the
+ * others left alone: a host whose request on that queue went unanswered
+ * too long collects an answer whose event was lost. */
+void pvk_blkfront_poll_queue(struct pvk_blkfront *dev, unsigned int queue);
+
 /* One request on queue 0, waited for (at most timeout_ns; then the device
  * is marked broken and the request failed). Returns its status. Thread
  * context. */
 int pvk_blkfront_rw_sync(struct pvk_blkfront *dev, enum pvk_blk_op op,
 			 uint64_t sector, void *buf, size_t len,
 			 uint64_t timeout_ns);
+/* The same on the given queue (modulo nr_queues): whether that queue's
+ * ring still answers. Unanswered in time, the whole device is broken (a
+ * backend that lets one queue hang is not trusted with the others) and
+ * every request it holds, on any queue, fails. */
+int pvk_blkfront_rw_sync_queue(struct pvk_blkfront *dev, unsigned int queue,
+			       enum pvk_blk_op op, uint64_t sector, void *buf,
+			       size_t len, uint64_t timeout_ns);
 
 /* Waits (bounded) until queue (modulo nr_queues) can take a request: a
  * free slot, and, if the last refusal was for want of pages or grants,
@@ -205,6 +217,12 @@ void pvk_blkfront_get_stats(const struct pvk_blkfront *dev,
 int pvk_blkfront_get_queue_stats(const struct pvk_blkfront *dev,
 				 unsigned int queue,
 				 struct pvk_blkfront_stats *out);
+/* Marks the device broken for the host's reason (logged with it), as a
+ * misbehaving backend would: every request it holds, on every queue,
+ * fails with -PVK_XEN_EIO, and so does every later one. For a host that
+ * judged the backend dead (a request unanswered too long). Thread or
+ * process context. */
+void pvk_blkfront_break(struct pvk_blkfront *dev, const char *why);
 /* Whether the device was marked broken (a misbehaving backend). */
 bool pvk_blkfront_broken(const struct pvk_blkfront *dev);
 /* Grants the device holds now (rings, persistent and in-flight pages). */

@@ -59,12 +59,12 @@
  * is in flight 5 s of it). */
 #define CLOSE_TIMEOUT_NS	(10ULL * NSEC_PER_SEC)
 /* A request unanswered for the block layer's timeout (30 s) makes us send
- * the backend one read of its first sector: unanswered this long, the
- * backend is taken for dead (see blk_timeout()). */
+ * the backend one read of its first sector on the request's own queue:
+ * unanswered this long, the backend is taken for dead (see blk_timeout()). */
 #define PROBE_TIMEOUT_NS	(10ULL * NSEC_PER_SEC)
 /* A request still unanswered after this many block-layer timeouts (90 s)
  * breaks the disk even if the backend answers test reads: a backend that
- * dropped one request, or whose other queue is stuck, must not hold it
+ * dropped one request while its queue answers the rest must not hold it
  * (and del_gendisk() at a detach or rmmod) for ever. */
 #define STUCK_TIMEOUTS		3
 
@@ -97,7 +97,11 @@ struct blk_disk {
 	struct work_struct delete_work;
 	struct work_struct probe_work;	/* see blk_timeout() */
 	atomic_t probing;		/* probe_work queued or running */
-	atomic_t give_up;		/* a request hit STUCK_TIMEOUTS: break */
+	/* Bit q: a request on queue q timed out: test-read on q (the kit has
+	 * at most 8 queues); give_up: one there hit STUCK_TIMEOUTS: break. */
+	unsigned long probe_queues;
+	unsigned long give_up;
+	u64 responses_seen;	/* the kit's count at the last timeout */
 };
 
 static int blk_major;
@@ -300,79 +304,138 @@ static void blk_commit_rqs(struct blk_mq_hw_ctx *hctx)
 	pvk_blkfront_kick(d->dev, hctx->queue_num);
 }
 
+/* Whether a request on queue q is still in flight after STUCK_TIMEOUTS
+ * timeouts (it may have been answered since its timeout said so). */
+struct stuck_look {
+	unsigned int queue;
+	bool found;
+};
+
+static bool stuck_request(struct request *rq, void *data)
+{
+	struct stuck_look *l = data;
+	struct blk_cmd *cmd = blk_mq_rq_to_pdu(rq);
+
+	if (rq->mq_hctx->queue_num == l->queue &&
+	    blk_mq_rq_state(rq) == MQ_RQ_IN_FLIGHT &&
+	    READ_ONCE(cmd->timeouts) >= STUCK_TIMEOUTS) {
+		l->found = true;
+		return false;
+	}
+	return true;
+}
+
 /*
- * Whether the backend still answers: one read of the first sector, bounded
- * (PROBE_TIMEOUT_NS, waiting for a slot included). Unanswered, the kit
- * marks the device broken and fails every request it holds (their grants
- * end; a late answer lands nowhere). The kit's sync read runs on its queue
- * 0 only, so a stuck request on another queue, or one the backend dropped
- * while it answers the rest, is bounded by STUCK_TIMEOUTS instead: then the
- * disk is broken the same way (a sync read given no time to be answered).
- * So nothing waits on the backend for ever: not the users, not
- * del_gendisk() at a detach or at rmmod.
+ * Whether queue q of the backend still answers: one read of the first
+ * sector on that queue, bounded (PROBE_TIMEOUT_NS, waiting for a slot
+ * included). Unanswered, the kit marks the device broken and fails every
+ * request it holds, on every queue (their grants end; a late answer lands
+ * nowhere). A request the backend dropped while it answers the rest is
+ * bounded by STUCK_TIMEOUTS instead: if it is still in flight then, the
+ * disk is broken the same way (pvk_blkfront_break). So nothing waits on
+ * the backend for ever: not the users, not del_gendisk() at a detach or at
+ * rmmod.
  */
+static void probe_queue(struct blk_disk *d, unsigned int q, bool give_up,
+			void *buf, unsigned int size)
+{
+	struct stuck_look look = { .queue = q };
+	char why[96];
+	int rc;
+
+	if (give_up) {
+		/* Deletion cancels this work before it frees the tags. */
+		blk_mq_tagset_busy_iter(&d->tags, stuck_request, &look);
+		if (!look.found)
+			return;	/* answered since its last timeout */
+		snprintf(why, sizeof(why),
+			 "a request on queue %u unanswered for %u block-layer timeouts",
+			 q, STUCK_TIMEOUTS);
+		pvk_blkfront_break(d->dev, why);
+		pr_err("%s: %s: disk broken, all its I/O fails from now on\n", d->name.name, why);
+		return;
+	}
+	rc = pvk_blkfront_rw_sync_queue(d->dev, q, PVK_BLK_READ, 0, buf, size,
+					PROBE_TIMEOUT_NS);
+	if (pvk_blkfront_broken(d->dev))
+		pr_err("%s: the backend left a request on queue %u unanswered, then a test read there for %llu s: disk broken, all its I/O fails from now on\n",
+		       d->name.name, q, PROBE_TIMEOUT_NS / NSEC_PER_SEC);
+	else if (rc != -PVK_XEN_ENODEV)	/* not gone meanwhile */
+		pr_warn("%s: the backend is slow but answers on queue %u (test read: %d); still waiting\n",
+			d->name.name, q, rc);
+}
+
 static void probe_work_fn(struct work_struct *w)
 {
 	struct blk_disk *d = container_of(w, struct blk_disk, probe_work);
 	unsigned int size = pvk_blkfront_info(d->dev)->sector_size;
-	bool was_broken = pvk_blkfront_broken(d->dev);
-	bool give_up = atomic_xchg(&d->give_up, 0);
-	void *buf = kmalloc(size, GFP_NOIO);
-	int rc, tries;
+	unsigned long queues;
+	void *buf;
+	unsigned int q;
 
-	if (!buf)
-		goto out;	/* no memory: the next timeout tries again */
-	if (give_up && !was_broken) {
-		/* No time given: the kit breaks the device (it fails every
-		 * request it holds) unless this read is answered at once. */
-		for (tries = 0; tries < 3 && !pvk_blkfront_broken(d->dev); tries++)
-			if (pvk_blkfront_rw_sync(d->dev, PVK_BLK_READ, 0, buf, size, 0) ==
-			    -PVK_XEN_ENODEV)
-				break;	/* gone meanwhile: its requests failed */
-		if (pvk_blkfront_broken(d->dev))
-			pr_err("%s: the backend left a request unanswered for %u block-layer timeouts: disk broken, all its I/O fails from now on\n",
-			       d->name.name, STUCK_TIMEOUTS);
-	} else if (!was_broken) {
-		rc = pvk_blkfront_rw_sync(d->dev, PVK_BLK_READ, 0, buf, size,
-					  PROBE_TIMEOUT_NS);
-		if (pvk_blkfront_broken(d->dev))
-			pr_err("%s: the backend left a request unanswered, then a test read for %llu s: disk broken, all its I/O fails from now on\n",
-			       d->name.name, PROBE_TIMEOUT_NS / NSEC_PER_SEC);
-		else if (rc != -PVK_XEN_ENODEV)	/* not gone meanwhile */
-			pr_warn("%s: the backend is slow but answers (test read: %d); still waiting\n",
-				d->name.name, rc);
+	for (;;) {
+		queues = xchg(&d->probe_queues, 0);
+		buf = queues ? kmalloc(size, GFP_NOIO) : NULL;
+		/* No memory: the next timeout tries again (its give_up bit
+		 * is kept for it). */
+		for_each_set_bit(q, &queues, BITS_PER_LONG) {
+			if (!buf || pvk_blkfront_broken(d->dev))
+				break;
+			probe_queue(d, q, test_and_clear_bit(q, &d->give_up), buf, size);
+		}
+		kfree(buf);
+		atomic_set(&d->probing, 0);
+		/* A timeout that set its bit after our xchg but saw probing
+		 * still set queued nothing: take it now. */
+		smp_mb__after_atomic();
+		if (!READ_ONCE(d->probe_queues) || atomic_xchg(&d->probing, 1))
+			break;
 	}
-	kfree(buf);
-out:
-	atomic_set(&d->probing, 0);
 }
 
 /*
  * A request unanswered for the block layer's timeout. First we collect
- * answers already in the rings (one whose event was lost). The kit still
- * holds the request (the backend may answer into it) and cannot hand it
- * back on its own; so we ask the backend whether it still answers
- * (probe_work_fn(), in thread context: it sleeps) and wait on meanwhile,
- * at most STUCK_TIMEOUTS times for the same request.
+ * answers already in its queue's ring (one whose event was lost). The kit
+ * still holds the request (the backend may answer into it) and cannot hand
+ * it back on its own. A backend that answered other requests since the
+ * disk's last timeout is alive, only slow or saturated: we wait on. One
+ * that answered nothing is asked whether this queue still answers
+ * (probe_work_fn(), in thread context: it sleeps). Either way, at most
+ * STUCK_TIMEOUTS times for the same request.
  */
 static enum blk_eh_timer_return blk_timeout(struct request *rq)
 {
 	struct blk_disk *d = rq->q->queuedata;
 	struct blk_cmd *cmd = blk_mq_rq_to_pdu(rq);
+	unsigned int q = rq->mq_hctx->queue_num;	/* = cmd->req.queue */
+	struct pvk_blkfront_stats st;
+	bool progress;
 
 	/* Process context (blk-mq's timeout work, which holds a reference
-	 * on rq): the kit's done() may complete rq in here. */
-	pvk_blkfront_poll(d->dev);
+	 * on rq and runs one at a time per disk): the kit's done() may
+	 * complete rq in here. */
+	pvk_blkfront_poll_queue(d->dev, q);
 	if (blk_mq_rq_state(rq) != MQ_RQ_IN_FLIGHT) {
-		pr_warn_ratelimited("%s: request (op %u) was answered but its event was lost; completed by polling\n",
-				    d->name.name, req_op(rq));
+		pr_warn_ratelimited("%s: request (op %u, queue %u) answered meanwhile (its event late or lost); completed by polling\n",
+				    d->name.name, req_op(rq), q);
 		return BLK_EH_DONE;
 	}
-	pr_warn_ratelimited("%s: request (op %u, sector %llu, queue %u) unanswered for %u s (%u times); the backend holds it, testing whether it still answers\n",
+	pvk_blkfront_get_stats(d->dev, &st);
+	progress = st.responses != d->responses_seen;
+	d->responses_seen = st.responses;
+	pr_warn_ratelimited("%s: request (op %u, sector %llu, queue %u) unanswered for %u s (%u times); %s\n",
 			    d->name.name, req_op(rq), (unsigned long long)blk_rq_pos(rq),
-			    cmd->req.queue, rq->timeout / HZ, cmd->timeouts + 1);
+			    q, rq->timeout / HZ, cmd->timeouts + 1,
+			    progress ? "the backend answers others: waiting on" :
+			    "testing whether that queue still answers");
+	/* give_up first: a probe of q that takes its bit sees it. */
 	if (++cmd->timeouts >= STUCK_TIMEOUTS)
-		atomic_set(&d->give_up, 1);
+		set_bit(q, &d->give_up);
+	else if (progress)
+		return BLK_EH_RESET_TIMER;
+	smp_mb__before_atomic();
+	set_bit(q, &d->probe_queues);
+	smp_mb__after_atomic();	/* the bit before the look: see probe_work_fn() */
 	if (!atomic_xchg(&d->probing, 1))
 		queue_work(blk_wq, &d->probe_work);
 	return BLK_EH_RESET_TIMER;

@@ -38,7 +38,7 @@ static int cap_queues(void)
 {
 	char n[12];
 
-	if (options && strstr(options, "queues="))
+	if (pvk_linux_option_named(options, ",", "queues"))
 		return 0;
 	snprintf(n, sizeof(n), "%u", min(4U, nr_cpu_ids));
 	return pvk_blkfront_option("queues", n);

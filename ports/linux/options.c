@@ -37,3 +37,19 @@ int pvk_linux_apply_options(const char *module, const char *options,
 	kfree(copy);
 	return rc;
 }
+
+bool pvk_linux_option_named(const char *options, const char *separators,
+			    const char *name)
+{
+	size_t n = strlen(name);
+
+	while (options && *options) {
+		size_t len = strcspn(options, separators);
+
+		if (len > n && options[n] == '=' && !strncmp(options, name, n))
+			return true;
+		options += len;
+		options += strspn(options, separators);
+	}
+	return false;
+}

@@ -70,6 +70,9 @@ long pvk_linux_timeout_ticks(uint64_t timeout_ns);
 int pvk_linux_apply_options(const char *module, const char *options,
 			    const char *separators,
 			    int (*apply)(const char *name, const char *value));
+/* Whether options names the switch name (an item "name=..."). */
+bool pvk_linux_option_named(const char *options, const char *separators,
+			    const char *name);
 
 /* Module start and end of pvk-xen.ko (xen_module.c). */
 int pvk_linux_xenbus_init(void);

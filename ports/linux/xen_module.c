@@ -53,6 +53,7 @@ EXPORT_SYMBOL_GPL(pvk_xs_read_ulong);
 EXPORT_SYMBOL_GPL(pvk_xs_wait_watches);
 /* options.c */
 EXPORT_SYMBOL_GPL(pvk_linux_apply_options);
+EXPORT_SYMBOL_GPL(pvk_linux_option_named);
 /* The pure kit files: lib/format.c, lib/log.c, frontends/xenbus/. */
 EXPORT_SYMBOL_GPL(pvk_vsnprintf);
 EXPORT_SYMBOL_GPL(pvk_snprintf);

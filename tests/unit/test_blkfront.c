@@ -1415,6 +1415,7 @@ static struct {
 	struct pvk_xenbus_device xd;
 	const char *const *keys;	/* name, value, ..., NULL */
 	unsigned int bad_transitions, keys_written;
+	unsigned int keys_removed, layout_keys_removed;	/* NULL values */
 	unsigned int added, resized, removed;
 	uint64_t old_sectors;
 	void (*on_wait)(void);		/* what a watch delivers meanwhile */
@@ -1457,8 +1458,16 @@ int pvk_xenbus_write_keys(struct pvk_xenbus_device *d, const struct pvk_xenbus_k
 {
 	if (unit_fake_is_vif(d))
 		return unit_vif_write_keys(d, kv, n);
-	(void)kv;
-	xb.keys_written += n;
+	for (unsigned int i = 0; i < n; i++) {
+		if (kv[i].value) {
+			xb.keys_written++;
+		} else {
+			xb.keys_removed++;
+			if (!strcmp(kv[i].key, "multi-queue-num-queues") ||
+			    !strcmp(kv[i].key, "ring-page-order") || !strcmp(kv[i].key, "queue-0"))
+				xb.layout_keys_removed++;
+		}
+	}
 	return 0;
 }
 
@@ -1507,6 +1516,7 @@ static enum pvk_xenbus_state xb_bring_up(const char *const *ring_keys,
 	CHECK(xb.drv != NULL);
 	memset(&xb.xd, 0, sizeof(xb.xd));
 	xb.bad_transitions = xb.keys_written = 0;
+	xb.keys_removed = xb.layout_keys_removed = 0;
 	xb.added = xb.resized = xb.removed = 0;
 	strcpy(xb.xd.nodename, "device/vbd/51712");
 	xb.xd.id = xb.xd.nodename + strlen("device/vbd/");
@@ -1559,7 +1569,35 @@ UNIT_TEST(blkfront_negotiates_what_blkback_offers)
 	CHECK_EQ(kit.live, 2 * 16);		/* the rings */
 	/* protocol, persistent, order, queues; per queue 16 refs + port */
 	CHECK_EQ(xb.keys_written, 4 + 2 * 17);
+	/* What a single-page, single-queue connection before would have left:
+	 * event-channel, ring-ref, ring-ref0..15 (the layout's own keys are
+	 * rewritten, not removed). */
+	CHECK_EQ(xb.keys_removed, 1 + 1 + 16);
+	CHECK_EQ(xb.layout_keys_removed, 0);
 	xb_close_and_free();
+}
+
+/* Reloaded with one queue and one ring page after a multi-queue,
+ * multi-page connection: the old layout's keys are removed before ours
+ * are written (seen on Xen: blkback took the stale
+ * multi-queue-num-queues and mapped old refs). */
+UNIT_TEST(blkfront_single_queue_removes_the_multi_queue_keys)
+{
+	unsigned int queues = blkfront_opts.queues, order = blkfront_opts.ring_order;
+
+	blkfront_opts.queues = 1;
+	blkfront_opts.ring_order = 0;
+	CHECK_EQ(xb_bring_up(blkback_keys, NULL), PVK_XenbusStateConnected);
+	CHECK_EQ(pvk_blkfront_info(dev)->nr_queues, 1);
+	CHECK_EQ(pvk_blkfront_info(dev)->ring_pages, 1);
+	/* ring-page-order, multi-queue-num-queues, queue-0..7, ring-ref0..15 */
+	CHECK_EQ(xb.keys_removed, 1 + 1 + 8 + 16);
+	CHECK_EQ(xb.layout_keys_removed, 3);
+	/* protocol, persistent; ring-ref, event-channel */
+	CHECK_EQ(xb.keys_written, 2 + 2);
+	xb_close_and_free();
+	blkfront_opts.queues = queues;
+	blkfront_opts.ring_order = order;
 }
 
 UNIT_TEST(blkfront_absurd_ring_offers_only_lower_what_it_asks)
@@ -1740,6 +1778,85 @@ UNIT_TEST(blkfront_resize_only_on_a_new_valid_size)
 	CHECK_EQ(xb.added, 1);
 	xb_close_and_free();
 	CHECK_EQ(xb.removed, 1);
+}
+
+/* An answer on queue qi whose event is lost: on the ring, no handler. */
+static void backend_respond_silently_q(unsigned int qi, uint64_t id, uint8_t op)
+{
+	struct pvk_blkif_response rsp = { .id = id, .operation = op,
+					  .status = PVK_BLKIF_RSP_OKAY };
+
+	blkfront_ring_put_response(ring_pages(qi), back[qi].nr_ents, back[qi].rsp_prod_pvt, &rsp);
+	back[qi].rsp_prod_pvt++;
+	PVK_RING_PUSH_RESPONSES(&back[qi]);
+}
+
+/* The Linux port's request timeout polls the request's own queue, then
+ * test-reads on it: pvk_blkfront_poll_queue collects that queue's answers
+ * (lost events) and no other's; pvk_blkfront_rw_sync_queue sends on the
+ * queue it is given and, unanswered, breaks the whole device, failing
+ * what the other queue holds too. */
+UNIT_TEST(blkfront_poll_and_test_read_one_queue)
+{
+	struct pvk_blk_req r0, r1;
+	struct result s0, s1;
+	struct pvk_blkif_request rq0, rq1;
+	uint8_t sector[512];
+
+	CHECK_EQ(xb_bring_up(blkback_keys, NULL), PVK_XenbusStateConnected);
+	CHECK_EQ(dev->info.nr_queues, 2);
+	CHECK_EQ(submit(&r0, &s0, PVK_BLK_READ, 0, buf, 512), 0);
+	memset(&s1, 0, sizeof(s1));
+	r1 = (struct pvk_blk_req){ .op = PVK_BLK_READ, .sector = 8, .buf = buf + 4096,
+				   .len = 512, .queue = 1, .done = on_done, .arg = &s1 };
+	CHECK_EQ(pvk_blkfront_submit(dev, &r1), 0);
+	CHECK(backend_take_q(0, &rq0));
+	CHECK(backend_take_q(1, &rq1));
+	backend_respond_silently_q(0, rq0.id, PVK_BLKIF_OP_READ);
+	backend_respond_silently_q(1, rq1.id, PVK_BLKIF_OP_READ);
+	pvk_blkfront_poll_queue(dev, 1);
+	CHECK_EQ(s1.calls, 1);
+	CHECK_EQ(s1.status, 0);
+	CHECK_EQ(s0.calls, 0);			/* queue 0 not looked at */
+	pvk_blkfront_poll_queue(dev, 2);	/* 2 modulo 2: queue 0 */
+	CHECK_EQ(s0.calls, 1);
+	CHECK_EQ(s0.status, 0);
+
+	/* Something outstanding on queue 0; a test read on queue 1 that is
+	 * not answered in time (this test's wait returns at once). */
+	CHECK_EQ(submit(&r0, &s0, PVK_BLK_READ, 0, buf, 512), 0);
+	CHECK_EQ(pvk_blkfront_rw_sync_queue(dev, 1, PVK_BLK_READ, 0, sector, 512, 1000),
+		 -PVK_XEN_EIO);
+	CHECK(backend_take_q(1, &rq1));		/* it went to queue 1 */
+	CHECK(pvk_blkfront_broken(dev));
+	CHECK(unit_log_has("did not answer in time (queue, timeout ms) (1, "));
+	CHECK_EQ(s0.calls, 1);			/* queue 0's request failed too */
+	CHECK_EQ(s0.status, -PVK_XEN_EIO);
+	xb_close_and_free();
+}
+
+/* The host's give-up: its reason logged, every queue's requests failed,
+ * later ones refused. */
+UNIT_TEST(blkfront_host_break_fails_every_queue)
+{
+	struct pvk_blk_req r0, r1;
+	struct result s0, s1;
+
+	CHECK_EQ(xb_bring_up(blkback_keys, NULL), PVK_XenbusStateConnected);
+	CHECK_EQ(submit(&r0, &s0, PVK_BLK_READ, 0, buf, 512), 0);
+	memset(&s1, 0, sizeof(s1));
+	r1 = (struct pvk_blk_req){ .op = PVK_BLK_WRITE, .sector = 8, .buf = buf + 4096,
+				   .len = 512, .queue = 1, .done = on_done, .arg = &s1 };
+	CHECK_EQ(pvk_blkfront_submit(dev, &r1), 0);
+	pvk_blkfront_break(dev, "a request unanswered for 3 timeouts");
+	CHECK(pvk_blkfront_broken(dev));
+	CHECK(unit_log_has("the host gave up on the backend: a request unanswered for 3 timeouts"));
+	CHECK_EQ(s0.calls, 1);
+	CHECK_EQ(s0.status, -PVK_XEN_EIO);
+	CHECK_EQ(s1.calls, 1);
+	CHECK_EQ(s1.status, -PVK_XEN_EIO);
+	CHECK_EQ(submit(&r0, &s0, PVK_BLK_READ, 0, buf, 512), -PVK_XEN_EIO);
+	xb_close_and_free();
 }
 
 UNIT_TEST(blkfront_closing_with_io_in_flight_then_flapping)

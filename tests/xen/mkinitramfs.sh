@@ -8,6 +8,7 @@
 #                            the network one tests/xen/domu/netbench.c,
 #                            the CPU/memory one tests/xen/domu/cpubench.c,
 #                            tests/xen/domu/fs-net.sh with ext4's modules,
+#                            tests/xen/domu/life.sh,
 #                            Debian's mke2fs/e2fsck and nc.openbsd)
 # Both are cached and rebuilt only when their inputs change. The per-run cpio
 # (scripts, scenarios, guest images) is made by e2e.sh and appended to the
@@ -149,7 +150,7 @@ build_domu() {
     out=$CACHE/domu-initrd.cpio
     k=$(key "$HERE/domu/init" "$HERE/domu/blkbench.c" "$ROOT/tests/bench/blkbench.h" \
         "$HERE/domu/netbench.c" "$ROOT/tests/bench/netbench.h" "$HERE/domu/domu-tool.h" \
-        "$HERE/domu/cpubench.c" "$HERE/domu/fs-net.sh")
+        "$HERE/domu/cpubench.c" "$HERE/domu/fs-net.sh" "$HERE/domu/life.sh")
     if [ -f "$out" ] && [ "$(cat "$out.key" 2>/dev/null)" = "$k" ]; then
         log "domU initrd up to date"; return
     fi
@@ -175,6 +176,8 @@ build_domu() {
     # The file-system and network checks (scenario linux-pvk-modules): the
     # script, ext4's modules in load order, Debian's programs + libraries.
     cp "$HERE/domu/fs-net.sh" "$S/fs-net.sh"
+    # Our modules through hotplug and unload (scenario linux-pvk-modules-life).
+    cp "$HERE/domu/life.sh" "$S/life.sh"
     for f in $(modorder $DOMU_FS_MODS | awk '!s[$0]++'); do
         mkdir -p "$S/lib/modules/$KVER/$(dirname "$f")"
         cp "$MODDIR/$f" "$S/lib/modules/$KVER/$f"
