@@ -203,7 +203,7 @@ static unsigned int ping_vif0(uint16_t seq)
 
 /* grant-kept: pages from the allocator, zeroed by it; dom0 writes into
  * the page it kept meanwhile. How many ever show the pattern. */
-static unsigned int kept_page_check(unsigned int id, char *answer, size_t size)
+static void kept_page_check(unsigned int id, char *answer, size_t size, unsigned int *seenp)
 {
 	static void *pages[KEPT_PAGES];
 	unsigned int got = 0, seen = 0;
@@ -231,8 +231,8 @@ static unsigned int kept_page_check(unsigned int id, char *answer, size_t size)
 		pvk_port_free_page(pages[i]);
 	guest_printf("hostile-net: grant-kept: %u pages taken from the allocator after the release, %u show dom0's writes\n",
 		     got, seen);
+	*seenp = seen;
 	PVK_CHECK(got > 0);
-	return seen;
 }
 
 static void hostile_net_run(const struct hn_attack *a, unsigned int id)
@@ -301,7 +301,7 @@ static void hostile_net_run(const struct hn_attack *a, unsigned int id)
 	held_after = pvk_netfront_grants_held(dev);
 	rel = pvk_netfront_release(dev);
 	if (a->kept)
-		kept_seen = kept_page_check(id, path, sizeof(path));
+		PVK_CHECK_CALL(kept_page_check(id, path, sizeof(path), &kept_seen));
 
 	guest_printf("hostile-net: %s: vif %u %s; held transmits %u of %u done (status %d), new transmit %d; rx %llu frames, drops %llu/%llu/%llu, events %llu; vif 0 ping %u of 2; dom0: \"%s\"; grants held %u, release %d\n",
 		     a->name, id, broke ? "disabled" : verdict_none, held_done, HELD, held_status,
