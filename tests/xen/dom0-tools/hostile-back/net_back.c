@@ -47,6 +47,30 @@ void net_tell_guest(struct net_back *nb, const char *name, const char *fmt, ...)
 		hb_log(nb->d, "cannot write %s", path);
 }
 
+/* The frontend's state polled every 50 ms until it is in mask, bounded:
+ * the state reached, or -1. (No xenstore watch: on dom0, after
+ * hb_wait_fe_state's xs_watch every later request of the handle failed.) */
+static int wait_fe(struct net_back *nb, unsigned int mask, unsigned int ms)
+{
+	uint64_t end = hb_now_ms() + hb_left_ms(nb->d, ms);
+	int s, last = -2;
+
+	for (;;) {
+		s = hb_fe_state(nb->d);
+		if (s != last)
+			hb_log(nb->d, "frontend state %s", hb_state_name(s));
+		last = s;
+		if (s >= 0 && (mask & (1u << s)))
+			return s;
+		if (hb_now_ms() >= end) {
+			hb_log(nb->d, "frontend state still %s after the wait: gave up",
+			       hb_state_name(s));
+			return -1;
+		}
+		hb_sleep_ms(nb->d, 50);
+	}
+}
+
 static bool read_key(struct net_back *nb, const char *key, unsigned long *v)
 {
 	if (hb_read_ulong(nb->d, HB_FE, key, v) == 0)
@@ -85,7 +109,7 @@ int net_connect(struct net_back *nb)
 		 nb->guest_mac[5]);
 	if (hb_create_device(d, fe, be) || hb_set_state(d, XenbusStateInitWait))
 		return -1;
-	if (hb_wait_fe_state(d, 1u << XenbusStateConnected, CONNECT_MS) != XenbusStateConnected) {
+	if (wait_fe(nb, 1u << XenbusStateConnected, CONNECT_MS) != XenbusStateConnected) {
 		hb_log(d, "the guest did not connect");
 		return -1;
 	}
@@ -421,7 +445,7 @@ int net_close(struct net_back *nb)
 	refs_active(nb, true);
 	hb_write(d, HB_BE, "online", "0");
 	hb_set_state(d, XenbusStateClosing);
-	st = hb_wait_fe_state(d, 1u << XenbusStateClosed, CLOSE_MS);
+	st = wait_fe(nb, 1u << XenbusStateClosed, CLOSE_MS);
 	hb_log(d, "frontend %s after our Closing", hb_state_name(st));
 	if (nb->tx_sring)
 		hb_unmap(d, nb->tx_sring, 1);
