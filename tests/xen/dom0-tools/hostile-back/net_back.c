@@ -107,6 +107,11 @@ int net_connect(struct net_back *nb)
 	snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", nb->guest_mac[0],
 		 nb->guest_mac[1], nb->guest_mac[2], nb->guest_mac[3], nb->guest_mac[4],
 		 nb->guest_mac[5]);
+	/* Not under /local/domain/0/backend/vif: dom0's own netback watches
+	 * that directory and took the device over (its features appeared in
+	 * our area). The frontend follows its "backend" key wherever it is. */
+	snprintf(d->be, sizeof(d->be), "/local/domain/0/hostile-back/vif/%u/%u", d->domid,
+		 d->devid);
 	if (hb_create_device(d, fe, be) || hb_set_state(d, XenbusStateInitWait))
 		return -1;
 	if (wait_fe(nb, 1u << XenbusStateConnected, CONNECT_MS) != XenbusStateConnected) {
