@@ -51,6 +51,7 @@ fuzz_blkif_SRCS := tests/fuzz/fuzz_blkif.c frontends/blkfront/blkfront_queue.c \
 fuzz_netif_SRCS := tests/fuzz/fuzz_netif.c tests/fuzz/fuzz_netif_expect.c \
 	frontends/netfront/netfront_queue.c \
 	frontends/netfront/netfront_tx.c frontends/netfront/netfront_rx.c \
+	frontends/netfront/netfront_rx_host.c \
 	frontends/netfront/netfront_options.c frontends/xenbus/xs_parse.c
 
 $(FUZZ_OUT)/fuzz_blkif: $(fuzz_blkif_SRCS) $(FUZZ_HOST_OBJS) tests/fuzz/fuzz_kit.h \
