@@ -166,7 +166,14 @@ int pvk_blkfront_option(const char *name, const char *value);
 /* Registers the vbd driver with xenbus (once; later calls return 0). */
 int pvk_blkfront_init(const struct pvk_blkfront_hooks *hooks);
 
-/* Waits (bounded, running xenstore watches) until disk vdev is connected. */
+/*
+ * Waits (bounded, running xenstore watches) until disk vdev is connected.
+ * -PVK_XEN_ETIMEDOUT when it is not by then. A disk of that number whose
+ * backend never connected it (stuck in InitWait, say) is then given up:
+ * logged, closed toward the backend, its grants ended (but a page the
+ * backend maps); *out is that device (the host may release it once the
+ * toolstack removed it), or NULL when there was none.
+ */
 int pvk_blkfront_wait_connected(unsigned int vdev, uint64_t timeout_ns,
 				struct pvk_blkfront **out);
 

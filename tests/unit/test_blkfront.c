@@ -16,6 +16,7 @@
  * grants kept (not claimed lost) when the device closes with I/O in flight.
  */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <pvkit/time.h>
 #include <pvkit/xen/errno.h>
@@ -1592,16 +1593,25 @@ UNIT_TEST(blkfront_ring_keys_not_numbers_close_the_device)
 		CHECK_EQ(xb_bring_up(bad[k], NULL), PVK_XenbusStateClosed);
 		CHECK_EQ(xb.added, 0);
 		CHECK_EQ(kit.live, 0);		/* nothing was shared */
-		CHECK(unit_log_has("cannot set up the rings"));
+		CHECK(unit_log_has("backend's ring offer unreadable: device refused"));
 		CHECK_EQ(xb.bad_transitions, 0);
 	}
+}
+
+/* The refusal's line ("badly: <key> ...") names key. */
+static bool named_in_refusal(const char *key)
+{
+	char want[80];
+
+	snprintf(want, sizeof(want), "badly: %s", key);
+	return unit_log_has(want);
 }
 
 UNIT_TEST(blkfront_bad_disk_descriptions_close_the_device)
 {
 	/* Each replaces or adds one key of blkback's: the disk is refused,
 	 * our state Closed, the host never hears of it, I/O is refused. */
-	static const char *const bad[][4] = {
+	static const char *const bad[][6] = {
 		{ "sectors", "0" },
 		{ "sectors", "36028797018963968" },	/* 2^55: bytes overflow */
 		{ "sectors", "18446744073709551615" },
@@ -1612,8 +1622,9 @@ UNIT_TEST(blkfront_bad_disk_descriptions_close_the_device)
 		{ "sector-size", "256" },
 		{ "sector-size", "8192", "physical-sector-size", "8192" },
 		/* 8191 sectors are not whole 4,096-byte ones */
-		{ "sector-size", "4096", "sectors", "8191" },
-		{ "sector-size", "4096" },		/* physical below it */
+		{ "sectors", "8191", "sector-size", "4096", "physical-sector-size", "4096" },
+		/* physical (blkback's 512) below it */
+		{ "physical-sector-size", "512", "sector-size", "4096" },
 		{ "physical-sector-size", "131072" },
 		{ "physical-sector-size", "1536" },
 		{ "info", "65536" },
@@ -1641,15 +1652,22 @@ UNIT_TEST(blkfront_bad_disk_descriptions_close_the_device)
 
 		for (const char *const *p = blkback_keys; *p; p += 2) {
 			keys[n++] = p[0];
-			keys[n++] = !strcmp(p[0], bad[k][0]) ? bad[k][1] :
-				    bad[k][2] && !strcmp(p[0], bad[k][2]) ? bad[k][3] : p[1];
+			keys[n++] = p[1];
+			for (unsigned int j = 0; j < 6 && bad[k][j]; j += 2)
+				if (!strcmp(p[0], bad[k][j]))
+					keys[n - 1] = bad[k][j + 1];
 		}
 		keys[n] = NULL;
+		unit_log_clear();
 		CHECK_EQ(xb_bring_up(blkback_keys, keys), PVK_XenbusStateClosed);
 		if (xb.xd.state != PVK_XenbusStateClosed)
 			unit_fail(__FILE__, __LINE__, "%s=%s accepted", bad[k][0], bad[k][1]);
 		CHECK_EQ(xb.added, 0);
 		CHECK(unit_log_has("backend describes the disk badly"));
+		/* The message names the key that was wrong: the row's first. */
+		if (!named_in_refusal(bad[k][0]))
+			unit_fail(__FILE__, __LINE__, "%s=%s refused without naming it: %s",
+				  bad[k][0], bad[k][1], unit_log());
 		CHECK(!dev->connected);
 		CHECK(submit(&req, &res, PVK_BLK_READ, 0, buf, 512) < 0);
 		CHECK_EQ(res.calls, 0);
