@@ -219,7 +219,8 @@ static int xvda_reads(void)
 	return pvk_blkfront_rw_sync(xvda, PVK_BLK_READ, 0, io_buf, 512, 10 * SEC_NS);
 }
 
-PVK_GUEST_TEST_XEN_EXPLICIT(hostile_xs)
+/* The disk Linux serves, and the kit's drivers: before any attack. */
+PVK_GUEST_TEST_XEN_EXPLICIT(hostile_xs_setup)
 {
 	struct pvk_grant_stats gs;
 
@@ -231,80 +232,184 @@ PVK_GUEST_TEST_XEN_EXPLICIT(hostile_xs)
 	PVK_CHECK_RC(pvk_blkfront_init(NULL), 0);
 	PVK_CHECK_RC(pvk_netfront_init(&vif_hooks), 0);
 	PVK_CHECK_RC(pvk_blkfront_wait_connected(XVDA, CONNECT_NS, &xvda), 0);
+}
 
-	for (unsigned int i = 0; i < PVK_ARRAY_SIZE(attacks); i++) {
-		const struct attack *a = &attacks[i];
-		struct pvk_blkfront *bd = NULL;
-		struct pvk_netfront *nd = NULL;
-		uint64_t t0 = pvk_time_now_ns();
-		char outcome[96] = "";
-		long dom0, held;
-		int rc;
+/* One attack, start to end (a test of its own per attack, below, so one
+ * that fails leaves the others to run and say their outcome). */
+static void run_attack(const struct attack *a)
+{
+	struct pvk_blkfront *bd = NULL;
+	struct pvk_netfront *nd = NULL;
+	uint64_t t0 = pvk_time_now_ns();
+	char outcome[96] = "";
+	long dom0, held;
+	int rc;
 
-		guest_printf("hostile-xs: ready for %s\n", a->name);
-		/* The device appears (dom0 creates it), then the attack. */
-		switch (a->kind) {
-		case K_INITWAIT:
-			rc = a->vif ? pvk_netfront_wait_connected(a->id, GIVE_UP_NS, &nd)
-				    : pvk_blkfront_wait_connected(a->id, GIVE_UP_NS, &bd);
-			PVK_CHECK_RC(rc, -PVK_XEN_ETIMEDOUT);
-			/* Only a device that had appeared was given up. */
-			PVK_CHECK_RC(wait_fe(a, PVK_XenbusStateClosed, CONNECT_NS), 0);
-			if (a->vif)
-				nd = a->id < MAX_VIF ? vifs[a->id] : NULL;
-			PVK_CHECK(a->vif ? nd != NULL : bd != NULL);
-			pvk_snprintf(outcome, sizeof(outcome), "given up after %llu ms",
-				     (unsigned long long)((pvk_time_now_ns() - t0) / MS));
-			break;
-		case K_FLAP:
-		case K_REMOVE:
-			rc = a->vif ? pvk_netfront_wait_connected(a->id, CONNECT_NS, &nd)
-				    : pvk_blkfront_wait_connected(a->id, CONNECT_NS, &bd);
-			PVK_CHECK_RC(rc, 0);
-			PVK_CHECK_RC(start_io(a, bd, nd), 0);
-			tell_dom0("hostile-go", a);
-			PVK_CHECK_RC(wait_io(DOM0_NS), 0);
-			/* The backend never answered it: failed, not completed. */
-			PVK_CHECK_LT(io_status, 0);
-			PVK_CHECK_RC(wait_fe(a, PVK_XenbusStateClosed, DOM0_NS), 0);
-			pvk_snprintf(outcome, sizeof(outcome), "request in flight failed with %d, device closed",
-				     io_status);
-			break;
-		case K_REFUSED:
-			PVK_CHECK_RC(wait_fe(a, PVK_XenbusStateClosed, CONNECT_NS), 0);
-			if (a->vif) {
-				nd = a->id < MAX_VIF ? vifs[a->id] : NULL;
-				PVK_CHECK(nd != NULL);
-				PVK_CHECK(!pvk_netfront_info(nd)->link_up);
-			}
-			pvk_snprintf(outcome, sizeof(outcome), "refused (our state Closed) after %llu ms",
-				     (unsigned long long)((pvk_time_now_ns() - t0) / MS));
-			break;
-		case K_CAPPED:
-			rc = a->vif ? pvk_netfront_wait_connected(a->id, CONNECT_NS, &nd)
-				    : pvk_blkfront_wait_connected(a->id, CONNECT_NS, &bd);
-			PVK_CHECK_RC(rc, 0);
-			pvk_snprintf(outcome, sizeof(outcome), "connected with %u queue(s), %u ring page(s)",
-				     a->vif ? pvk_netfront_info(nd)->nr_queues
-					    : pvk_blkfront_info(bd)->nr_queues,
-				     a->vif ? 1 : pvk_blkfront_info(bd)->ring_pages);
-			tell_dom0("hostile-close", a);
-			break;
+	if (!xvda)
+		PVK_FAIL("hostile_xs_setup did not run or failed");
+	guest_printf("hostile-xs: ready for %s\n", a->name);
+	/* The device appears (dom0 creates it), then the attack. */
+	switch (a->kind) {
+	case K_INITWAIT:
+		rc = a->vif ? pvk_netfront_wait_connected(a->id, GIVE_UP_NS, &nd)
+			    : pvk_blkfront_wait_connected(a->id, GIVE_UP_NS, &bd);
+		PVK_CHECK_RC(rc, -PVK_XEN_ETIMEDOUT);
+		/* Only a device that had appeared was given up. */
+		PVK_CHECK_RC(wait_fe(a, PVK_XenbusStateClosed, CONNECT_NS), 0);
+		if (a->vif)
+			nd = a->id < MAX_VIF ? vifs[a->id] : NULL;
+		PVK_CHECK(a->vif ? nd != NULL : bd != NULL);
+		pvk_snprintf(outcome, sizeof(outcome), "given up after %llu ms",
+			     (unsigned long long)((pvk_time_now_ns() - t0) / MS));
+		break;
+	case K_FLAP:
+	case K_REMOVE:
+		rc = a->vif ? pvk_netfront_wait_connected(a->id, CONNECT_NS, &nd)
+			    : pvk_blkfront_wait_connected(a->id, CONNECT_NS, &bd);
+		PVK_CHECK_RC(rc, 0);
+		PVK_CHECK_RC(start_io(a, bd, nd), 0);
+		tell_dom0("hostile-go", a);
+		PVK_CHECK_RC(wait_io(DOM0_NS), 0);
+		/* The backend never answered it: failed, not completed. */
+		PVK_CHECK_LT(io_status, 0);
+		PVK_CHECK_RC(wait_fe(a, PVK_XenbusStateClosed, DOM0_NS), 0);
+		pvk_snprintf(outcome, sizeof(outcome), "request in flight failed with %d, device closed",
+			     io_status);
+		break;
+	case K_REFUSED:
+		PVK_CHECK_RC(wait_fe(a, PVK_XenbusStateClosed, CONNECT_NS), 0);
+		if (a->vif) {
+			nd = a->id < MAX_VIF ? vifs[a->id] : NULL;
+			PVK_CHECK(nd != NULL);
+			PVK_CHECK(!pvk_netfront_info(nd)->link_up);
 		}
-		/* dom0's toolstack part removes the device; we give it back. */
-		PVK_CHECK_RC(wait_fe(a, -1, DOM0_NS), 0);
-		PVK_CHECK_RC(release(a, bd, nd), 0);
-		if (a->vif && a->id < MAX_VIF)
-			vifs[a->id] = NULL;
-		PVK_CHECK_RC(xvda_reads(), 0);
-		held = (long)pvk_blkfront_grants_held(xvda);
-		dom0 = dom0_grants(a);
-		guest_printf("hostile-xs: %s: %s; xvda reads; grants to dom0 %ld, xvda holds %ld\n",
-			     a->name, outcome, dom0, held);
-		/* Nothing of the attacked device is left granted. */
-		PVK_CHECK_EQ(dom0, held);
+		pvk_snprintf(outcome, sizeof(outcome), "refused (our state Closed) after %llu ms",
+			     (unsigned long long)((pvk_time_now_ns() - t0) / MS));
+		break;
+	case K_CAPPED:
+		rc = a->vif ? pvk_netfront_wait_connected(a->id, CONNECT_NS, &nd)
+			    : pvk_blkfront_wait_connected(a->id, CONNECT_NS, &bd);
+		PVK_CHECK_RC(rc, 0);
+		pvk_snprintf(outcome, sizeof(outcome), "connected with %u queue(s), %u ring page(s)",
+			     a->vif ? pvk_netfront_info(nd)->nr_queues
+				    : pvk_blkfront_info(bd)->nr_queues,
+			     a->vif ? 1 : pvk_blkfront_info(bd)->ring_pages);
+		tell_dom0("hostile-close", a);
+		break;
 	}
-	guest_printf("hostile-xs: all %u attacks done\n", (unsigned int)PVK_ARRAY_SIZE(attacks));
+	/* dom0's toolstack part removes the device; we give it back. */
+	PVK_CHECK_RC(wait_fe(a, -1, DOM0_NS), 0);
+	PVK_CHECK_RC(release(a, bd, nd), 0);
+	if (a->vif && a->id < MAX_VIF)
+		vifs[a->id] = NULL;
+	PVK_CHECK_RC(xvda_reads(), 0);
+	held = (long)pvk_blkfront_grants_held(xvda);
+	dom0 = dom0_grants(a);
+	guest_printf("hostile-xs: %s: %s; xvda reads; grants to dom0 %ld, xvda holds %ld\n",
+		     a->name, outcome, dom0, held);
+	/* Nothing of the attacked device is left granted. */
+	PVK_CHECK_EQ(dom0, held);
+}
+
+PVK_GUEST_TEST_XEN_EXPLICIT(hostile_xs_vbd_initwait)
+{
+	PVK_CHECK_CALL(run_attack(&attacks[0]));
+}
+
+PVK_GUEST_TEST_XEN_EXPLICIT(hostile_xs_vbd_flap)
+{
+	PVK_CHECK_CALL(run_attack(&attacks[1]));
+}
+
+PVK_GUEST_TEST_XEN_EXPLICIT(hostile_xs_vbd_remove)
+{
+	PVK_CHECK_CALL(run_attack(&attacks[2]));
+}
+
+PVK_GUEST_TEST_XEN_EXPLICIT(hostile_xs_vbd_sectors_abc)
+{
+	PVK_CHECK_CALL(run_attack(&attacks[3]));
+}
+
+PVK_GUEST_TEST_XEN_EXPLICIT(hostile_xs_vbd_sector_size_garbage)
+{
+	PVK_CHECK_CALL(run_attack(&attacks[4]));
+}
+
+PVK_GUEST_TEST_XEN_EXPLICIT(hostile_xs_vbd_indirect_minus_1)
+{
+	PVK_CHECK_CALL(run_attack(&attacks[5]));
+}
+
+PVK_GUEST_TEST_XEN_EXPLICIT(hostile_xs_vbd_queues_4294967295)
+{
+	PVK_CHECK_CALL(run_attack(&attacks[6]));
+}
+
+PVK_GUEST_TEST_XEN_EXPLICIT(hostile_xs_vbd_queues_minus_1)
+{
+	PVK_CHECK_CALL(run_attack(&attacks[7]));
+}
+
+PVK_GUEST_TEST_XEN_EXPLICIT(hostile_xs_vbd_sectors_overflow)
+{
+	PVK_CHECK_CALL(run_attack(&attacks[8]));
+}
+
+PVK_GUEST_TEST_XEN_EXPLICIT(hostile_xs_vbd_ring_order_absurd)
+{
+	PVK_CHECK_CALL(run_attack(&attacks[9]));
+}
+
+PVK_GUEST_TEST_XEN_EXPLICIT(hostile_xs_vbd_sectors_missing)
+{
+	PVK_CHECK_CALL(run_attack(&attacks[10]));
+}
+
+PVK_GUEST_TEST_XEN_EXPLICIT(hostile_xs_vif_initwait)
+{
+	PVK_CHECK_CALL(run_attack(&attacks[11]));
+}
+
+PVK_GUEST_TEST_XEN_EXPLICIT(hostile_xs_vif_flap)
+{
+	PVK_CHECK_CALL(run_attack(&attacks[12]));
+}
+
+PVK_GUEST_TEST_XEN_EXPLICIT(hostile_xs_vif_remove)
+{
+	PVK_CHECK_CALL(run_attack(&attacks[13]));
+}
+
+PVK_GUEST_TEST_XEN_EXPLICIT(hostile_xs_vif_queues_minus_1)
+{
+	PVK_CHECK_CALL(run_attack(&attacks[14]));
+}
+
+PVK_GUEST_TEST_XEN_EXPLICIT(hostile_xs_vif_queues_4294967295)
+{
+	PVK_CHECK_CALL(run_attack(&attacks[15]));
+}
+
+PVK_GUEST_TEST_XEN_EXPLICIT(hostile_xs_vif_queues_0)
+{
+	PVK_CHECK_CALL(run_attack(&attacks[16]));
+}
+
+PVK_GUEST_TEST_XEN_EXPLICIT(hostile_xs_vif_rx_copy_missing)
+{
+	PVK_CHECK_CALL(run_attack(&attacks[17]));
+}
+
+PVK_GUEST_TEST_XEN_EXPLICIT(hostile_xs_vif_sg_garbage)
+{
+	PVK_CHECK_CALL(run_attack(&attacks[18]));
+}
+
+/* The end: dom0 shows the tool's logs when it sees this line. */
+PVK_GUEST_TEST_XEN_EXPLICIT(hostile_xs_done)
+{
+	guest_printf("hostile-xs: all %u attacks run\n", (unsigned int)PVK_ARRAY_SIZE(attacks));
 }
 
 #endif
