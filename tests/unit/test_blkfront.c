@@ -1543,6 +1543,46 @@ static void xb_close_and_free(void)
 	teardown();
 }
 
+/* A backend that never leaves InitWait: the host's bounded wait gives
+ * the disk up (logged, Closed, every grant ended) and hands it back. */
+UNIT_TEST(blkfront_wait_connected_gives_up_a_disk_never_connected)
+{
+	struct pvk_blkfront *d = NULL;
+
+	memset(&kit, 0, sizeof(kit));
+	kit.next = 8;
+	if (!xb.drv)
+		CHECK_EQ(pvk_blkfront_init(&xb_hooks), 0);
+	memset(&xb.xd, 0, sizeof(xb.xd));
+	xb.bad_transitions = xb.added = 0;
+	strcpy(xb.xd.nodename, "device/vbd/51712");
+	xb.xd.id = xb.xd.nodename + strlen("device/vbd/");
+	strcpy(xb.xd.otherend, "backend/vbd/0/51712");
+	xb.xd.state = PVK_XenbusStateInitialising;
+	CHECK_EQ(xb.drv->probe(&xb.xd), 0);
+	dev = xb.xd.priv;
+	dev_of_driver = true;
+	xb.keys = blkback_keys;
+	xb.xd.otherend_state = PVK_XenbusStateInitWait;
+	xb.drv->otherend_changed(&xb.xd, PVK_XenbusStateInitWait);
+	CHECK_EQ(xb.xd.state, PVK_XenbusStateInitialised);
+	CHECK(kit.live > 0);
+	remember_pages();
+	unit_log_clear();
+	CHECK_EQ(pvk_blkfront_wait_connected(51712, 0, &d), -PVK_XEN_ETIMEDOUT);
+	CHECK(d == dev);
+	CHECK(unit_log_has("backend still InitWait after"));
+	CHECK(unit_log_has("giving up: device closed"));
+	CHECK_EQ(xb.xd.state, PVK_XenbusStateClosed);
+	CHECK_EQ(kit.live, 0);
+	CHECK_EQ(pvk_blkfront_grants_held(dev), 0);
+	CHECK_EQ(xb.added, 0);
+	/* Given up once: a second wait finds nothing left to give up. */
+	CHECK_EQ(pvk_blkfront_wait_connected(51712, 0, &d), -PVK_XEN_ETIMEDOUT);
+	CHECK(d == NULL);
+	xb_close_and_free();
+}
+
 UNIT_TEST(blkfront_negotiates_what_blkback_offers)
 {
 	const struct pvk_blkfront_info *i;
