@@ -213,7 +213,10 @@ int hb_wait_fe_state(struct hb_dev *d, unsigned int mask, unsigned int ms)
 			s = -1;
 			break;
 		}
-		poll(&p, 1, (int)(end - now));
+		/* In slices: an event that came in while hb_fe_state() waited
+		 * for its reply is queued by libxenstore, not left on the fd,
+		 * so poll() alone would sleep through it to the timeout. */
+		poll(&p, 1, end - now < 100 ? (int)(end - now) : 100);
 	}
 	xs_unwatch(d->xs, path, WATCH_TOKEN);
 	return s;
