@@ -265,7 +265,7 @@ static void attack_part(struct pvk_blkfront *dev, unsigned int vdev, struct outc
 	for (unsigned int i = 0; i < NREQ; i++) {
 		struct ctx *c = &ctxs[i];
 		bool write = i % 2 == 0;
-		uint64_t sector = 2048 + (uint64_t)i * 1024;
+		uint64_t sector = 2048 + (uint64_t)i * 512;
 		int rc;
 
 		c->req = (struct pvk_blk_req){

@@ -6,7 +6,9 @@
  *
  *   - the device: its frontend and backend xenstore areas created and
  *     removed as a toolstack (libxl) would, with their permissions;
- *   - xenstore reads, writes and state waits, every wait bounded;
+ *   - xenstore reads, writes and state waits, every wait bounded (polled:
+ *     libxenstore's watch thread is not usable in a static binary, see
+ *     hb_xs.c; do not call xs_watch on d->xs);
  *   - grant mapping of the frontend's refs (libxengnttab);
  *   - the interdomain event channel (libxenevtchn), waits bounded;
  *   - the attack table: each file registers its modes with HB_ATTACKS();
@@ -115,7 +117,7 @@ int hb_read_ulong(struct hb_dev *d, enum hb_area a, const char *node, unsigned l
 int hb_set_state(struct hb_dev *d, enum xenbus_state s);	/* backend state */
 /* The frontend's state, or -1 when unreadable. */
 int hb_fe_state(struct hb_dev *d);
-/* Waits (xenstore watch, bounded by ms and the deadline) until the
+/* Waits (polling, bounded by ms and the deadline) until the
  * frontend's state is one of the bits of mask (1u << XenbusStateX).
  * Returns the state reached, or -1 on timeout / the node gone. */
 int hb_wait_fe_state(struct hb_dev *d, unsigned int mask, unsigned int ms);
