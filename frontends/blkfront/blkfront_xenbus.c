@@ -506,7 +506,12 @@ int pvk_blkfront_release(struct pvk_blkfront *dev)
 	/* Still on xenbus, or removed by watches run inside one of its
 	 * callbacks that has yet to return, or the backend still maps a page
 	 * of it (not yet Closed, or it kept one): nothing may go. */
-	if (!removed || pvk_blkfront_grants_held(dev))
+	if (!removed)
+		return -PVK_XEN_EBUSY;
+	/* A page the backend kept mapped at teardown may be free by now. */
+	if (pvk_blkfront_grants_held(dev))
+		blkfront_queues_retry_kept(dev);
+	if (pvk_blkfront_grants_held(dev))
 		return -PVK_XEN_EBUSY;
 	/* Nor while a queue's event channel could not be closed: its
 	 * handler may still run on the queue (blkfront_queues_teardown). */

@@ -221,8 +221,9 @@ unsigned int pvk_blkfront_grants_held(const struct pvk_blkfront *dev);
  * with it: no submit or wait on it running or to come). -PVK_XEN_EBUSY,
  * and nothing freed, while it is still on xenbus, or a callback of it is
  * under way (watches run inside it removed it), or a grant of it is live
- * (the backend is not yet Closed, or kept a page mapped: then the device
- * stays for good, as its pages must). Without it a detached disk's
+ * (the backend is not yet Closed, or kept a page mapped: each call tries
+ * again to end those grants, and the device stays, as its pages must,
+ * until the backend has let go of every one). Without it a detached disk's
  * structure, queues and slot pages stay allocated. */
 int pvk_blkfront_release(struct pvk_blkfront *dev);
 
