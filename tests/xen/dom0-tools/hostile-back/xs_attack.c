@@ -22,7 +22,8 @@
  * Closed, both areas removed. The exchange with the guest's test
  * (tests/guest/cases/hostile_xs.c), under its data/ directory:
  *   data/hostile-go-<devid>      (flap, remove) I/O is in flight: attack now
- *   data/hostile-close-<devid>   (a connected device) the guest is done
+ *   data/hostile-close-<devid>   (flap, remove, a connected device) the
+ *                                guest is done (it saw its request fail)
  *   data/hostile-count-<devid>   count the guest's grants to dom0 now
  *   data/hostile-grants-<devid>  our answer: "grants-to-dom0: N"
  */
@@ -251,7 +252,10 @@ static int xs_run(struct hb_dev *d)
 			break;
 		}
 		if (r.mode == XS_FLAP) {
+			/* It ends Connected: only the frontend itself can fail
+			 * the request now; the guest says when it has seen it. */
 			flap(&r);
+			guest_says(d, "hostile-close", GUEST_TURN_MS);
 			break;
 		}
 		be_gone = xs_rm(d->xs, XBT_NULL, d->be);
@@ -260,6 +264,7 @@ static int xs_run(struct hb_dev *d)
 		s = hb_wait_fe_state(d, 1u << XenbusStateClosed, CLOSE_MS);
 		hb_log(d, "frontend %s", s == XenbusStateClosed ? "took it as the end (Closed)" :
 		       "did not close");
+		guest_says(d, "hostile-close", GUEST_TURN_MS);
 		break;
 	case XS_VALUE:
 		s = connect(&r, false);
