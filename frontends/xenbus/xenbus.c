@@ -251,12 +251,15 @@ static void otherend_update(struct pvk_xenbus_device *dev)
 
 	if (dev->removed)
 		return;		/* removed meanwhile: its driver let it go */
-	if (rc == -PVK_XEN_ENOENT && dev->otherend_state != PVK_XenbusStateUnknown &&
+	if ((rc == -PVK_XEN_ENOENT || rc == -PVK_XEN_EACCES) &&
+	    dev->otherend_state != PVK_XenbusStateUnknown &&
 	    dev->otherend_state != PVK_XenbusStateClosed) {
 		/* The backend's nodes were deleted under a live device (a
 		 * toolstack's detach closes it first): no backend is left to
-		 * talk to. Taken as Closed, so the driver stops I/O and lets
-		 * its pages go (a grant still mapped stays, never reused). */
+		 * talk to. (xenstored answers EACCES, not ENOENT, for a node
+		 * gone under a parent we may not read.) Taken as Closed, so
+		 * the driver stops I/O and lets its pages go (a grant still
+		 * mapped stays, never reused). */
 		pvk_err("xenbus: %s: backend's state node %s is gone while it was %s: taken as Closed",
 			dev->nodename, dev->otherend_state_path,
 			pvk_xenbus_state_name(dev->otherend_state));

@@ -82,7 +82,10 @@ static const struct attack attacks[] = {
 
 static struct pvk_wait xs_wait;
 static struct pvk_netfront *vifs[MAX_VIF];
+static bool vif_was_up[MAX_VIF];
 static struct pvk_blkfront *xvda;
+static unsigned int vbd_connected[32];	/* vdevs the added hook heard of */
+static unsigned int nr_vbd_connected;
 
 static void vif_added(struct pvk_netfront *dev)
 {
@@ -92,7 +95,34 @@ static void vif_added(struct pvk_netfront *dev)
 		vifs[id] = dev;
 }
 
-static const struct pvk_netfront_hooks vif_hooks = { .added = vif_added };
+static void vif_link(struct pvk_netfront *dev, bool up)
+{
+	unsigned int id = pvk_netfront_info(dev)->id;
+
+	if (up && id < MAX_VIF)
+		vif_was_up[id] = true;
+}
+
+static const struct pvk_netfront_hooks vif_hooks = { .added = vif_added, .link = vif_link };
+
+/* blkfront tells the host of a disk only once it is connected. */
+static void vbd_added(struct pvk_blkfront *dev)
+{
+	if (nr_vbd_connected < PVK_ARRAY_SIZE(vbd_connected))
+		vbd_connected[nr_vbd_connected++] = pvk_blkfront_info(dev)->vdev;
+}
+
+static const struct pvk_blkfront_hooks vbd_hooks = { .added = vbd_added };
+
+static bool ever_connected(const struct attack *a)
+{
+	if (a->vif)
+		return a->id < MAX_VIF && vif_was_up[a->id];
+	for (unsigned int i = 0; i < nr_vbd_connected; i++)
+		if (vbd_connected[i] == a->id)
+			return true;
+	return false;
+}
 
 /* Our device node's state: -1 once the node is gone. */
 static int fe_state(const struct attack *a)
@@ -106,12 +136,23 @@ static int fe_state(const struct attack *a)
 	return (int)s;
 }
 
-/* Runs watches until the node's state is want (-1: gone); bounded. */
+/* Runs watches until the node's state is want (-1: gone; -2: there, in
+ * any state; -3: Closed or gone, as dom0's detach may follow our Closed
+ * within a blink); bounded. */
+static bool fe_is(int s, int want)
+{
+	if (want == -2)
+		return s >= 0;
+	if (want == -3)
+		return s == -1 || s == PVK_XenbusStateClosed;
+	return s == want;
+}
+
 static int wait_fe(const struct attack *a, int want, uint64_t timeout_ns)
 {
 	uint64_t end = pvk_time_now_ns() + timeout_ns;
 
-	while (fe_state(a) != want) {
+	while (!fe_is(fe_state(a), want)) {
 		if (pvk_time_now_ns() >= end)
 			return -PVK_XEN_ETIMEDOUT;
 		pvk_xs_wait_watches(SEC_NS / 10);
@@ -230,7 +271,7 @@ PVK_GUEST_TEST_XEN_EXPLICIT(hostile_xs_setup)
 	pvk_grant_stats_snapshot(&gs);
 	if (gs.refs_total == 0)
 		PVK_CHECK_RC(pvk_grant_init(GRANT_VA, GRANT_FRAMES), 0);
-	PVK_CHECK_RC(pvk_blkfront_init(NULL), 0);
+	PVK_CHECK_RC(pvk_blkfront_init(&vbd_hooks), 0);
 	PVK_CHECK_RC(pvk_netfront_init(&vif_hooks), 0);
 	PVK_CHECK_RC(pvk_blkfront_wait_connected(XVDA, CONNECT_NS, &xvda), 0);
 }
@@ -249,14 +290,17 @@ static void run_attack(const struct attack *a)
 	if (!xvda)
 		PVK_FAIL("hostile_xs_setup did not run or failed");
 	guest_printf("hostile-xs: ready for %s\n", a->name);
-	/* The device appears (dom0 creates it), then the attack. */
+	/* The device appears (dom0 creates it), then the attack; the
+	 * bounds below run from its appearance. */
+	PVK_CHECK_RC(wait_fe(a, -2, DOM0_NS), 0);
+	t0 = pvk_time_now_ns();
 	switch (a->kind) {
 	case K_INITWAIT:
 		rc = a->vif ? pvk_netfront_wait_connected(a->id, GIVE_UP_NS, &nd)
 			    : pvk_blkfront_wait_connected(a->id, GIVE_UP_NS, &bd);
 		PVK_CHECK_RC(rc, -PVK_XEN_ETIMEDOUT);
-		/* Only a device that had appeared was given up. */
-		PVK_CHECK_RC(wait_fe(a, PVK_XenbusStateClosed, CONNECT_NS), 0);
+		/* Given up: Closed (then removed by dom0's detach). */
+		PVK_CHECK_RC(wait_fe(a, -3, CONNECT_NS), 0);
 		if (a->vif)
 			nd = a->id < MAX_VIF ? vifs[a->id] : NULL;
 		PVK_CHECK(a->vif ? nd != NULL : bd != NULL);
@@ -281,11 +325,12 @@ static void run_attack(const struct attack *a)
 			     io_status);
 		break;
 	case K_REFUSED:
-		PVK_CHECK_RC(wait_fe(a, PVK_XenbusStateClosed, CONNECT_NS), 0);
+		PVK_CHECK_RC(wait_fe(a, -3, CONNECT_NS), 0);
+		/* Refused: never connected (no added hook, no link up). */
+		PVK_CHECK(!ever_connected(a));
 		if (a->vif) {
 			nd = a->id < MAX_VIF ? vifs[a->id] : NULL;
 			PVK_CHECK(nd != NULL);
-			PVK_CHECK(!pvk_netfront_info(nd)->link_up);
 		}
 		pvk_snprintf(outcome, sizeof(outcome), "refused (our state Closed) after %llu ms",
 			     (unsigned long long)((pvk_time_now_ns() - t0) / MS));
