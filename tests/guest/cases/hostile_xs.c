@@ -332,6 +332,7 @@ static void run_attack(const struct attack *a)
 			nd = a->id < MAX_VIF ? vifs[a->id] : NULL;
 			PVK_CHECK(nd != NULL);
 		}
+		tell_dom0("hostile-close", a);
 		pvk_snprintf(outcome, sizeof(outcome), "refused (our state Closed) after %llu ms",
 			     (unsigned long long)((pvk_time_now_ns() - t0) / MS));
 		break;

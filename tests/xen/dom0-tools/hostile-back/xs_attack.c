@@ -22,8 +22,8 @@
  * Closed, both areas removed. The exchange with the guest's test
  * (tests/guest/cases/hostile_xs.c), under its data/ directory:
  *   data/hostile-go-<devid>      (flap, remove) I/O is in flight: attack now
- *   data/hostile-close-<devid>   (flap, remove, a connected device) the
- *                                guest is done (it saw its request fail)
+ *   data/hostile-close-<devid>   the guest is done looking (flap, remove:
+ *                                it saw its request fail; xs-value)
  *   data/hostile-count-<devid>   count the guest's grants to dom0 now
  *   data/hostile-grants-<devid>  our answer: "grants-to-dom0: N"
  */
@@ -274,6 +274,8 @@ static int xs_run(struct hb_dev *d)
 		} else {
 			hb_log(d, "frontend refused the device (%s)",
 			       s < 0 ? "went quiet" : hb_state_name(s));
+			/* Left as it is until the guest has looked. */
+			guest_says(d, "hostile-close", GUEST_TURN_MS);
 		}
 		break;
 	}
