@@ -167,6 +167,8 @@ int blkfront_queues_setup(struct pvk_blkfront *dev, unsigned int nr_queues,
  * frees what it can; what the backend still maps is kept and logged. */
 void blkfront_queues_teardown(struct pvk_blkfront *dev);
 void blkfront_queues_free(struct pvk_blkfront *dev);
+/* After teardown: ends the grants of kept pages the backend let go since. */
+void blkfront_queues_retry_kept(struct pvk_blkfront *dev);
 /* Once torn down (the backend is Closed): ends the grants of what a submit
  * that lost the race with teardown put on the retired list, as teardown
  * would have. Unlocked. */

@@ -437,6 +437,32 @@ void blkfront_queues_teardown(struct pvk_blkfront *dev)
 	}
 }
 
+/* After teardown: tries again to end the grants of pages the backend had
+ * kept mapped (a data page on a retired list, a ring page left in
+ * ring_page[]); those it has let go since are freed, the rest stay. */
+void blkfront_queues_retry_kept(struct pvk_blkfront *dev)
+{
+	for (unsigned int i = 0; dev->queues && i < dev->nr_queues_set_up; i++) {
+		struct blkfront_queue *q = &dev->queues[i];
+		unsigned int ring_ended = 0;
+
+		if (PVK_READ_ONCE(q->live))
+			continue;
+		blkfront_end_retired_if_down(q);
+		for (unsigned int j = 0; j < q->ring_granted && j < BLKFRONT_MAX_RING_PAGES; j++) {
+			if (!q->ring_page[j] || pvk_grant_end_access(q->ring_ref[j]))
+				continue;
+			__atomic_fetch_sub(&dev->grants_live, 1, __ATOMIC_RELAXED);
+			pvk_port_free_page(q->ring_page[j]);
+			q->ring_page[j] = NULL;
+			ring_ended++;
+		}
+		if (ring_ended)
+			pvk_info("blkfront: %s: queue %u: the backend let go of %u kept ring page(s): grants ended",
+				 dev->name, i, ring_ended);
+	}
+}
+
 /* Frees what the queues keep after teardown: slot and descriptor pages,
  * the array. Only when no grant of the device is live any more (so no
  * page on a retired list is still mapped, and the lists are empty). */

@@ -191,6 +191,20 @@ static int publish(struct pvk_blkfront *dev, unsigned int order)
 	return rc;
 }
 
+/* Offers no backend could mean: warned about (the smaller of ours and
+ * its is used either way). */
+#define OFFER_ABSURD_ORDER	16
+#define OFFER_ABSURD_QUEUES	1024
+
+/* The device is not used: told Closed; the grants end when the backend
+ * is Closed too (it may have seen the keys), or when the bounded wait
+ * gives up on it (a page it maps stays granted). */
+static void give_up(struct pvk_blkfront *dev)
+{
+	dev->gone = true;
+	pvk_xenbus_switch_state(dev->xdev, PVK_XenbusStateClosed);
+}
+
 /* Backend in InitWait: share the rings and tell it where they are. */
 static void blkfront_initialise(struct pvk_blkfront *dev)
 {
@@ -204,40 +218,62 @@ static void blkfront_initialise(struct pvk_blkfront *dev)
 	rc = pvk_xenbus_read_feature(xdev, "max-ring-page-order", 0, &max_order);
 	if (!rc)
 		rc = pvk_xenbus_read_feature(xdev, "multi-queue-max-queues", 1, &max_queues);
-	if (!rc) {
-		/* What it offers only ever lowers what we ask for. */
-		order = min_u(blkfront_opts.ring_order, max_order);
-		nq = min_u(blkfront_opts.queues, max_queues ? max_queues : 1);
-		rc = blkfront_queues_setup(dev, nq, 1u << order);
+	if (rc) {
+		/* xenbus logged which key and what text. */
+		pvk_err("blkfront: %s: backend's ring offer unreadable: device refused",
+			xdev->nodename);
+		give_up(dev);
+		return;
 	}
+	/* What it offers only ever lowers what we ask for; an offer past
+	 * anything real is said, and changes nothing. */
+	if (max_order > OFFER_ABSURD_ORDER || max_queues > OFFER_ABSURD_QUEUES)
+		pvk_warn("blkfront: %s: backend offers max-ring-page-order %lu, multi-queue-max-queues %lu: absurd, at most ours used (%u, %u)",
+			 xdev->nodename, max_order, max_queues, blkfront_opts.ring_order,
+			 blkfront_opts.queues);
+	order = min_u(blkfront_opts.ring_order, max_order);
+	nq = min_u(blkfront_opts.queues, max_queues ? max_queues : 1);
+	rc = blkfront_queues_setup(dev, nq, 1u << order);
 	if (!rc)
 		rc = publish(dev, order);
 	if (!rc)
 		rc = pvk_xenbus_switch_state(xdev, PVK_XenbusStateInitialised);
 	if (rc) {
 		pvk_err("blkfront: %s: cannot set up the rings: %d", xdev->nodename, rc);
-		dev->gone = true;
-		/* The backend may have seen the keys: it is told Closed and
-		 * the grants end only when it is Closed too. */
-		pvk_xenbus_switch_state(xdev, PVK_XenbusStateClosed);
+		give_up(dev);
 	}
 }
 
-/* The disk's size, checked against its sector size. */
+/* Why the backend's description of the disk is refused: the message. */
+struct refusal {
+	char why[112];
+};
+
+/* The disk's size (512-byte units, as blkif counts it), checked against
+ * its sector size: whole logical sectors, and bytes that fit in 64 bits. */
 static int read_sectors(struct pvk_xenbus_device *xdev, unsigned int ssize,
-			uint64_t *out)
+			uint64_t *out, struct refusal *r)
 {
 	unsigned long sectors;
 	int rc = pvk_xenbus_read_feature(xdev, "sectors", 0, &sectors);
 
-	if (rc)
+	if (rc) {
+		pvk_snprintf(r->why, sizeof(r->why), "sectors unreadable (%d)", rc);
 		return rc;
-	/* Whole logical sectors, and bytes that fit in 64 bits. */
-	if (sectors == 0 || sectors % (ssize / BLKFRONT_SECT) ||
-	    sectors > UINT64_MAX / BLKFRONT_SECT)
-		return -PVK_XEN_EINVAL;
-	*out = sectors;
-	return 0;
+	}
+	if (sectors == 0)
+		pvk_snprintf(r->why, sizeof(r->why), "sectors missing or 0");
+	else if (sectors > UINT64_MAX / BLKFRONT_SECT)
+		pvk_snprintf(r->why, sizeof(r->why),
+			     "sectors %lu: the size in bytes overflows 64 bits", sectors);
+	else if (sectors % (ssize / BLKFRONT_SECT))
+		pvk_snprintf(r->why, sizeof(r->why),
+			     "sectors %lu: not whole %u-byte sectors", sectors, ssize);
+	else {
+		*out = sectors;
+		return 0;
+	}
+	return -PVK_XEN_EINVAL;
 }
 
 struct backend_says {
@@ -246,7 +282,13 @@ struct backend_says {
 	uint64_t sectors;
 };
 
-static int read_backend(struct pvk_xenbus_device *xdev, struct backend_says *b)
+static bool pow2_in(unsigned long v, unsigned long lo, unsigned long hi)
+{
+	return v >= lo && v <= hi && !(v & (v - 1));
+}
+
+static int read_backend(struct pvk_xenbus_device *xdev, struct backend_says *b,
+			struct refusal *r)
 {
 	static const struct {
 		const char *key;
@@ -266,22 +308,42 @@ static int read_backend(struct pvk_xenbus_device *xdev, struct backend_says *b)
 		{ "discard-alignment", 0, __builtin_offsetof(struct backend_says, align) },
 		{ "discard-secure", 0, __builtin_offsetof(struct backend_says, secure) },
 	};
+	const char *flag = NULL;
 	int rc;
 
 	for (unsigned int i = 0; i < PVK_ARRAY_SIZE(keys); i++) {
 		rc = pvk_xenbus_read_feature(xdev, keys[i].key, keys[i].def,
 					     (unsigned long *)((char *)b + keys[i].off));
-		if (rc)
+		if (rc) {
+			/* xenbus logged the text it found. */
+			pvk_snprintf(r->why, sizeof(r->why), "%s unreadable (%d)", keys[i].key, rc);
 			return rc;
+		}
 	}
 	if (!b->pssize)
 		b->pssize = b->ssize;
-	if (b->ssize < 512 || b->ssize > 4096 || (b->ssize & (b->ssize - 1)) ||
-	    b->pssize < b->ssize || b->pssize > 65536 || (b->pssize & (b->pssize - 1)) ||
-	    b->info > 0xffff || b->flush > 1 || b->barrier > 1 || b->persistent > 1 ||
-	    b->discard > 1)
-		return -PVK_XEN_EINVAL;
-	return read_sectors(xdev, (unsigned int)b->ssize, &b->sectors);
+	if (b->flush > 1)
+		flag = "feature-flush-cache";
+	else if (b->barrier > 1)
+		flag = "feature-barrier";
+	else if (b->persistent > 1)
+		flag = "feature-persistent";
+	else if (b->discard > 1)
+		flag = "feature-discard";
+	if (!pow2_in(b->ssize, 512, 4096))
+		pvk_snprintf(r->why, sizeof(r->why),
+			     "sector-size %lu: not a power of two in 512..4096", b->ssize);
+	else if (!pow2_in(b->pssize, b->ssize, 65536))
+		pvk_snprintf(r->why, sizeof(r->why),
+			     "physical-sector-size %lu: not a power of two in %lu..65536",
+			     b->pssize, b->ssize);
+	else if (b->info > 0xffff)
+		pvk_snprintf(r->why, sizeof(r->why), "info 0x%lx: more than 16 bits", b->info);
+	else if (flag)
+		pvk_snprintf(r->why, sizeof(r->why), "%s: not 0 or 1", flag);
+	else
+		return read_sectors(xdev, (unsigned int)b->ssize, &b->sectors, r);
+	return -PVK_XEN_EINVAL;
 }
 
 /* Discard limits that make sense: 512-byte multiples, the alignment
@@ -316,16 +378,17 @@ static void blkfront_connect(struct pvk_blkfront *dev)
 {
 	struct pvk_xenbus_device *xdev = dev->xdev;
 	struct backend_says b;
+	struct refusal r;
 	unsigned int ind;
 	int rc;
 
 	if (xdev->state != PVK_XenbusStateInitialised || dev->gone)
 		return;
-	rc = read_backend(xdev, &b);
+	rc = read_backend(xdev, &b, &r);
 	if (rc) {
-		pvk_err("blkfront: %s: backend describes the disk badly: %d", dev->name, rc);
-		dev->gone = true;
-		pvk_xenbus_switch_state(xdev, PVK_XenbusStateClosed);
+		pvk_err("blkfront: %s: backend describes the disk badly: %s: device refused",
+			dev->name, r.why);
+		give_up(dev);
 		return;
 	}
 	if (b.discard && !discard_sane(&b)) {
@@ -370,13 +433,15 @@ static void blkfront_connect(struct pvk_blkfront *dev)
 static void blkfront_resize(struct pvk_blkfront *dev)
 {
 	uint64_t sectors, old;
+	struct refusal r;
 	int rc;
 
 	if (!dev->connected || dev->gone || !dev->xdev)
 		return;
-	rc = read_sectors(dev->xdev, dev->info.sector_size, &sectors);
+	rc = read_sectors(dev->xdev, dev->info.sector_size, &sectors, &r);
 	if (rc) {
-		pvk_err("blkfront: %s: backend gives a bad new size (%d): size kept", dev->name, rc);
+		pvk_err("blkfront: %s: backend gives a bad new size: %s: size kept", dev->name,
+			r.why);
 		return;
 	}
 	pvk_port_lock(&dev->lock);
@@ -487,7 +552,12 @@ int pvk_blkfront_release(struct pvk_blkfront *dev)
 	/* Still on xenbus, or removed by watches run inside one of its
 	 * callbacks that has yet to return, or the backend still maps a page
 	 * of it (not yet Closed, or it kept one): nothing may go. */
-	if (!removed || pvk_blkfront_grants_held(dev))
+	if (!removed)
+		return -PVK_XEN_EBUSY;
+	/* A page the backend kept mapped at teardown may be free by now. */
+	if (pvk_blkfront_grants_held(dev))
+		blkfront_queues_retry_kept(dev);
+	if (pvk_blkfront_grants_held(dev))
 		return -PVK_XEN_EBUSY;
 	/* Nor while a queue's event channel could not be closed: its
 	 * handler may still run on the queue (blkfront_queues_teardown). */
@@ -534,6 +604,36 @@ static struct pvk_blkfront *find_connected(unsigned int vdev)
 	return NULL;
 }
 
+/* A disk of that number still on xenbus and not given up yet. */
+static struct pvk_blkfront *find_negotiating(unsigned int vdev)
+{
+	for (struct pvk_blkfront *d = devices; d; d = d->next)
+		if (d->info.vdev == vdev && d->xdev && !d->gone)
+			return d;
+	return NULL;
+}
+
+/*
+ * The bounded wait ran out while the backend never connected the disk (it
+ * stayed in InitWait, or went quiet half-way): the device is given up,
+ * not left half-negotiated. No I/O was ever accepted on it; it goes
+ * Closed toward the backend and its grants end now (a page the backend
+ * maps stays granted, never reused; the toolstack's removal tries again).
+ */
+static void give_up_waiting(struct pvk_blkfront *dev, uint64_t waited_ns)
+{
+	struct pvk_xenbus_device *xdev = dev->xdev;
+
+	pvk_err("blkfront: %s: backend still %s after %llu ms (we are %s): giving up: device closed",
+		dev->name, pvk_xenbus_state_name(xdev->otherend_state),
+		(unsigned long long)(waited_ns / 1000000), pvk_xenbus_state_name(xdev->state));
+	dev->in_callback++;
+	blkfront_close(dev, false);
+	pvk_xenbus_switch_state(xdev, PVK_XenbusStateClosed);
+	blkfront_queues_teardown(dev);
+	dev->in_callback--;
+}
+
 int pvk_blkfront_wait_connected(unsigned int vdev, uint64_t timeout_ns,
 				struct pvk_blkfront **out)
 {
@@ -544,8 +644,12 @@ int pvk_blkfront_wait_connected(unsigned int vdev, uint64_t timeout_ns,
 	while (!(*out = find_connected(vdev))) {
 		uint64_t now = pvk_time_now_ns();
 
-		if (now >= deadline)
+		if (now >= deadline) {
+			*out = find_negotiating(vdev);
+			if (*out)
+				give_up_waiting(*out, now - start);
 			return -PVK_XEN_ETIMEDOUT;
+		}
 		pvk_xs_wait_watches(deadline - now);
 	}
 	return 0;

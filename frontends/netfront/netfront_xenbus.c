@@ -464,11 +464,41 @@ static bool link_is_up(void *arg)
 	return false;
 }
 
+/*
+ * The bounded wait ran out and the link of vif id never came up while the
+ * device is still on xenbus, neither broken nor given up: its backend
+ * never connected (stuck in InitWait, or quiet half-way). The device is
+ * given up, not left half-negotiated: closed toward the backend, its
+ * grants ended now (a page the backend maps stays granted, never reused;
+ * the toolstack's removal tries again), no reconnect.
+ */
+static void give_up_waiting(unsigned int id, uint64_t waited_ns)
+{
+	for (struct pvk_netfront *d = devices; d; d = d->next) {
+		struct pvk_xenbus_device *xdev = d->xdev;
+
+		if (d->info.id != id || !xdev || d->gone || d->broken || d->in_callback ||
+		    d->info.link_up)
+			continue;
+		pvk_err("netfront: %s: backend still %s after %llu ms (we are %s): giving up: device closed",
+			d->name, pvk_xenbus_state_name(xdev->otherend_state),
+			(unsigned long long)(waited_ns / 1000000),
+			pvk_xenbus_state_name(xdev->state));
+		d->in_callback++;
+		d->gone = true;
+		netfront_closing(d, xdev);
+		netfront_queues_teardown(d);
+		d->in_callback--;
+		pvk_port_wake(&d->wait);
+	}
+}
+
 int pvk_netfront_wait_connected(unsigned int id, uint64_t timeout_ns,
 				struct pvk_netfront **out)
 {
 	struct wait_arg w = { .id = id, .found = NULL };
-	uint64_t end = pvk_time_now_ns() + timeout_ns;
+	uint64_t start = pvk_time_now_ns();
+	uint64_t end = start + timeout_ns < start ? UINT64_MAX : start + timeout_ns;
 
 	/* xenstore watches run while we wait: that is what connects it. */
 	for (;;) {
@@ -481,8 +511,10 @@ int pvk_netfront_wait_connected(unsigned int id, uint64_t timeout_ns,
 		if (link_is_up(&w))
 			break;
 		now = pvk_time_now_ns();
-		if (now >= end)
+		if (now >= end) {
+			give_up_waiting(id, now - start);
 			return -PVK_XEN_ETIMEDOUT;
+		}
 		pvk_xs_wait_watches(end - now < 100000000ULL ? end - now : 100000000ULL);
 	}
 	if (!w.found->info.link_up)

@@ -247,11 +247,26 @@ static void otherend_update(struct pvk_xenbus_device *dev)
 {
 	char value[8];
 	int state;
+	int rc = pvk_xs_read(PVK_XBT_NIL, dev->otherend_state_path, value, sizeof(value));
 
-	if (pvk_xs_read(PVK_XBT_NIL, dev->otherend_state_path, value, sizeof(value)) < 0)
-		return;		/* not there yet, or being torn down */
 	if (dev->removed)
 		return;		/* removed meanwhile: its driver let it go */
+	if ((rc == -PVK_XEN_ENOENT || rc == -PVK_XEN_EACCES) &&
+	    dev->otherend_state != PVK_XenbusStateUnknown &&
+	    dev->otherend_state != PVK_XenbusStateClosed) {
+		/* The backend's nodes were deleted under a live device (a
+		 * toolstack's detach closes it first): no backend is left to
+		 * talk to. (xenstored answers EACCES, not ENOENT, for a node
+		 * gone under a parent we may not read.) Taken as Closed, so
+		 * the driver stops I/O and lets its pages go (a grant still
+		 * mapped stays, never reused). */
+		pvk_err("xenbus: %s: backend's state node %s is gone while it was %s: taken as Closed",
+			dev->nodename, dev->otherend_state_path,
+			pvk_xenbus_state_name(dev->otherend_state));
+		pvk_snprintf(value, sizeof(value), "%d", (int)PVK_XenbusStateClosed);
+	} else if (rc < 0) {
+		return;		/* not there yet, or being torn down */
+	}
 	state = pvk_xenbus_parse_state(value);
 	if (state < 0) {
 		pvk_warn("xenbus: %s: backend state \"%s\" is not a state", dev->nodename, value);

@@ -3,6 +3,11 @@
  * keys (pvk_xenbus_read_otherend_ulong): a number under the backend's
  * directory, an absent key meaning the default. Alone in its file so each
  * host's xenbus (the kit's own, the Linux port's) uses the same rule.
+ *
+ * The backend is not trusted: a value that is not a plain decimal number
+ * in range ("-1", "512abc", "0x200", past 2^64) is refused here, and the
+ * refusal is logged once, naming the key and the text found, so a driver
+ * that then gives up the device needs to say no more than that.
  */
 #include <pvkit/log.h>
 #include <pvkit/xen/errno.h>
@@ -22,6 +27,19 @@ int pvk_xenbus_read_otherend_ulong(const struct pvk_xenbus_device *dev, const ch
 	if (rc == -PVK_XEN_ENOENT) {
 		*out = def;
 		return 0;
+	}
+	if (rc == -PVK_XEN_EINVAL || rc == -PVK_XEN_ERANGE) {
+		/* Read again for the words of the message only. */
+		char text[32];
+
+		if (pvk_xs_read(PVK_XBT_NIL, path, text, sizeof(text)) < 0)
+			pvk_snprintf(text, sizeof(text), "?");
+		pvk_err("xenbus: %s: backend's %s is \"%s\": %s", dev->nodename, name, text,
+			rc == -PVK_XEN_ERANGE ? "out of range" : "not a decimal number");
+	} else if (rc == -PVK_XEN_E2BIG) {
+		pvk_err("xenbus: %s: backend's %s is too long to be a number", dev->nodename, name);
+	} else if (rc) {
+		pvk_err("xenbus: %s: backend's %s unreadable: %d", dev->nodename, name, rc);
 	}
 	return rc;
 }

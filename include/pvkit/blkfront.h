@@ -166,7 +166,14 @@ int pvk_blkfront_option(const char *name, const char *value);
 /* Registers the vbd driver with xenbus (once; later calls return 0). */
 int pvk_blkfront_init(const struct pvk_blkfront_hooks *hooks);
 
-/* Waits (bounded, running xenstore watches) until disk vdev is connected. */
+/*
+ * Waits (bounded, running xenstore watches) until disk vdev is connected.
+ * -PVK_XEN_ETIMEDOUT when it is not by then. A disk of that number whose
+ * backend never connected it (stuck in InitWait, say) is then given up:
+ * logged, closed toward the backend, its grants ended (but a page the
+ * backend maps); *out is that device (the host may release it once the
+ * toolstack removed it), or NULL when there was none.
+ */
 int pvk_blkfront_wait_connected(unsigned int vdev, uint64_t timeout_ns,
 				struct pvk_blkfront **out);
 
@@ -232,8 +239,9 @@ unsigned int pvk_blkfront_grants_held(const struct pvk_blkfront *dev);
  * with it: no submit or wait on it running or to come). -PVK_XEN_EBUSY,
  * and nothing freed, while it is still on xenbus, or a callback of it is
  * under way (watches run inside it removed it), or a grant of it is live
- * (the backend is not yet Closed, or kept a page mapped: then the device
- * stays for good, as its pages must). Without it a detached disk's
+ * (the backend is not yet Closed, or kept a page mapped: each call tries
+ * again to end those grants, and the device stays, as its pages must,
+ * until the backend has let go of every one). Without it a detached disk's
  * structure, queues and slot pages stay allocated. */
 int pvk_blkfront_release(struct pvk_blkfront *dev);
 

@@ -259,7 +259,13 @@ int pvk_netfront_option(const char *name, const char *value);
 /* Registers the vif driver with xenbus (once; later calls return 0). */
 int pvk_netfront_init(const struct pvk_netfront_hooks *hooks);
 
-/* Waits (bounded, running xenstore watches) until vif id has its link up. */
+/*
+ * Waits (bounded, running xenstore watches) until vif id has its link up.
+ * -PVK_XEN_ETIMEDOUT when it is not by then: a vif of that id whose
+ * backend never connected it (stuck in InitWait, say) is then given up
+ * (logged, closed toward the backend, grants ended but a page the backend
+ * maps, no reconnect; it stays until removed, as a disabled device does).
+ */
 int pvk_netfront_wait_connected(unsigned int id, uint64_t timeout_ns,
 				struct pvk_netfront **out);
 

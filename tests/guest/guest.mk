@@ -38,9 +38,10 @@ GUEST_SRCS += cases/upcall_reentry.c
 # Every SMP test file, cases/smp*.c (smp.c first, then the others by name).
 GUEST_SRCS += $(patsubst $(GUEST_DIR)/%,%,$(sort $(wildcard $(GUEST_DIR)/cases/smp*.c)))
 GUEST_SRCS += cases/netfront.c cases/netfront_life.c cases/netfront_offload.c
-GUEST_SRCS += cases/blkfront_io.c cases/blkfront_ops.c cases/blkfront.c cases/blkfront_life.c cases/bench_blk.c
+GUEST_SRCS += cases/blkfront_io.c cases/blkfront_ops.c cases/blkfront.c cases/blkfront_life.c cases/hostile_blk.c cases/bench_blk.c
 GUEST_SRCS += cases/bench_net.c
 GUEST_SRCS += cases/hostile_net.c
+GUEST_SRCS += cases/hostile_xs.c
 GUEST_SRCS += bench.c cases/bench.c
 
 GUEST_OBJS := $(addprefix $(GUEST_OUT)/,$(addsuffix .o,$(basename $(GUEST_SRCS))))

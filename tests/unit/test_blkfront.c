@@ -16,6 +16,7 @@
  * grants kept (not claimed lost) when the device closes with I/O in flight.
  */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <pvkit/time.h>
 #include <pvkit/xen/errno.h>
@@ -1552,6 +1553,46 @@ static void xb_close_and_free(void)
 	teardown();
 }
 
+/* A backend that never leaves InitWait: the host's bounded wait gives
+ * the disk up (logged, Closed, every grant ended) and hands it back. */
+UNIT_TEST(blkfront_wait_connected_gives_up_a_disk_never_connected)
+{
+	struct pvk_blkfront *d = NULL;
+
+	memset(&kit, 0, sizeof(kit));
+	kit.next = 8;
+	if (!xb.drv)
+		CHECK_EQ(pvk_blkfront_init(&xb_hooks), 0);
+	memset(&xb.xd, 0, sizeof(xb.xd));
+	xb.bad_transitions = xb.added = 0;
+	strcpy(xb.xd.nodename, "device/vbd/51712");
+	xb.xd.id = xb.xd.nodename + strlen("device/vbd/");
+	strcpy(xb.xd.otherend, "backend/vbd/0/51712");
+	xb.xd.state = PVK_XenbusStateInitialising;
+	CHECK_EQ(xb.drv->probe(&xb.xd), 0);
+	dev = xb.xd.priv;
+	dev_of_driver = true;
+	xb.keys = blkback_keys;
+	xb.xd.otherend_state = PVK_XenbusStateInitWait;
+	xb.drv->otherend_changed(&xb.xd, PVK_XenbusStateInitWait);
+	CHECK_EQ(xb.xd.state, PVK_XenbusStateInitialised);
+	CHECK(kit.live > 0);
+	remember_pages();
+	unit_log_clear();
+	CHECK_EQ(pvk_blkfront_wait_connected(51712, 0, &d), -PVK_XEN_ETIMEDOUT);
+	CHECK(d == dev);
+	CHECK(unit_log_has("backend still InitWait after"));
+	CHECK(unit_log_has("giving up: device closed"));
+	CHECK_EQ(xb.xd.state, PVK_XenbusStateClosed);
+	CHECK_EQ(kit.live, 0);
+	CHECK_EQ(pvk_blkfront_grants_held(dev), 0);
+	CHECK_EQ(xb.added, 0);
+	/* Given up once: a second wait finds nothing left to give up. */
+	CHECK_EQ(pvk_blkfront_wait_connected(51712, 0, &d), -PVK_XEN_ETIMEDOUT);
+	CHECK(d == NULL);
+	xb_close_and_free();
+}
+
 UNIT_TEST(blkfront_negotiates_what_blkback_offers)
 {
 	const struct pvk_blkfront_info *i;
@@ -1630,16 +1671,25 @@ UNIT_TEST(blkfront_ring_keys_not_numbers_close_the_device)
 		CHECK_EQ(xb_bring_up(bad[k], NULL), PVK_XenbusStateClosed);
 		CHECK_EQ(xb.added, 0);
 		CHECK_EQ(kit.live, 0);		/* nothing was shared */
-		CHECK(unit_log_has("cannot set up the rings"));
+		CHECK(unit_log_has("backend's ring offer unreadable: device refused"));
 		CHECK_EQ(xb.bad_transitions, 0);
 	}
+}
+
+/* The refusal's line ("badly: <key> ...") names key. */
+static bool named_in_refusal(const char *key)
+{
+	char want[80];
+
+	snprintf(want, sizeof(want), "badly: %s", key);
+	return unit_log_has(want);
 }
 
 UNIT_TEST(blkfront_bad_disk_descriptions_close_the_device)
 {
 	/* Each replaces or adds one key of blkback's: the disk is refused,
 	 * our state Closed, the host never hears of it, I/O is refused. */
-	static const char *const bad[][4] = {
+	static const char *const bad[][6] = {
 		{ "sectors", "0" },
 		{ "sectors", "36028797018963968" },	/* 2^55: bytes overflow */
 		{ "sectors", "18446744073709551615" },
@@ -1650,8 +1700,9 @@ UNIT_TEST(blkfront_bad_disk_descriptions_close_the_device)
 		{ "sector-size", "256" },
 		{ "sector-size", "8192", "physical-sector-size", "8192" },
 		/* 8191 sectors are not whole 4,096-byte ones */
-		{ "sector-size", "4096", "sectors", "8191" },
-		{ "sector-size", "4096" },		/* physical below it */
+		{ "sectors", "8191", "sector-size", "4096", "physical-sector-size", "4096" },
+		/* physical (blkback's 512) below it */
+		{ "physical-sector-size", "512", "sector-size", "4096" },
 		{ "physical-sector-size", "131072" },
 		{ "physical-sector-size", "1536" },
 		{ "info", "65536" },
@@ -1679,15 +1730,22 @@ UNIT_TEST(blkfront_bad_disk_descriptions_close_the_device)
 
 		for (const char *const *p = blkback_keys; *p; p += 2) {
 			keys[n++] = p[0];
-			keys[n++] = !strcmp(p[0], bad[k][0]) ? bad[k][1] :
-				    bad[k][2] && !strcmp(p[0], bad[k][2]) ? bad[k][3] : p[1];
+			keys[n++] = p[1];
+			for (unsigned int j = 0; j < 6 && bad[k][j]; j += 2)
+				if (!strcmp(p[0], bad[k][j]))
+					keys[n - 1] = bad[k][j + 1];
 		}
 		keys[n] = NULL;
+		unit_log_clear();
 		CHECK_EQ(xb_bring_up(blkback_keys, keys), PVK_XenbusStateClosed);
 		if (xb.xd.state != PVK_XenbusStateClosed)
 			unit_fail(__FILE__, __LINE__, "%s=%s accepted", bad[k][0], bad[k][1]);
 		CHECK_EQ(xb.added, 0);
 		CHECK(unit_log_has("backend describes the disk badly"));
+		/* The message names the key that was wrong: the row's first. */
+		if (!named_in_refusal(bad[k][0]))
+			unit_fail(__FILE__, __LINE__, "%s=%s refused without naming it: %s",
+				  bad[k][0], bad[k][1], unit_log());
 		CHECK(!dev->connected);
 		CHECK(submit(&req, &res, PVK_BLK_READ, 0, buf, 512) < 0);
 		CHECK_EQ(res.calls, 0);

@@ -861,6 +861,48 @@ UNIT_TEST(netfront_vif_reconnect_removes_the_old_layout)
 	vb_remove_release();
 }
 
+/* A backend that never connects: the host's bounded wait gives the vif up
+ * (logged, Closed, every grant ended, no reconnect at its Closed). */
+UNIT_TEST(netfront_vif_wait_gives_up_a_backend_never_connected)
+{
+	struct pvk_netfront *got = NULL;
+
+	unit_fake_kit_reset();
+	netfront_opts = all_on;
+	if (!vb.drv)
+		CHECK_EQ(pvk_netfront_init(&vb_hooks), 0);
+	netfront_hooks = &vb_hooks;
+	memset(&vb.xd, 0, sizeof(vb.xd));
+	memset(vb.used, 0, sizeof(vb.used));
+	vb.offer = netback_offer;
+	vb.online = 1;
+	vb.online_rc = vb.write_rc = 0;
+	vb.node_gone = false;
+	vb.mac = "00:16:3e:00:00:0b";
+	vb.link_ups = vb.link_downs = vb.removed = vb.bad_transitions = 0;
+	strcpy(vb.xd.nodename, "device/vif/0");
+	vb.xd.id = vb.xd.nodename + strlen("device/vif/");
+	strcpy(vb.xd.otherend, "backend/vif/0/0");
+	vb.xd.state = PVK_XenbusStateInitialising;
+	CHECK_EQ(vb.drv->probe(&vb.xd), 0);
+	vb_dev = vb.xd.priv;
+	backend(PVK_XenbusStateInitWait);
+	CHECK_EQ(vb.xd.state, PVK_XenbusStateConnected);
+	CHECK(pvk_netfront_grants_held(vb_dev) > 0);
+	unit_log_clear();
+	CHECK_EQ(pvk_netfront_wait_connected(0, 0, &got), -PVK_XEN_ETIMEDOUT);
+	CHECK(unit_log_has("backend still InitWait after"));
+	CHECK(unit_log_has("giving up: device closed"));
+	CHECK_EQ(vb.xd.state, PVK_XenbusStateClosed);
+	CHECK_EQ(pvk_netfront_grants_held(vb_dev), 0);
+	CHECK_EQ(unit_fake_grants_live(), 0);
+	/* Its Closed (online still 1) brings no reconnect. */
+	backend(PVK_XenbusStateClosed);
+	CHECK_EQ(vb.xd.state, PVK_XenbusStateClosed);
+	CHECK_EQ(vb.link_ups, 0);
+	vb_remove_release();
+}
+
 UNIT_TEST(netfront_vif_wait_skips_a_removed_device)
 {
 	struct pvk_netfront *old, *got = NULL;

@@ -6,7 +6,9 @@
  *
  *   - the device: its frontend and backend xenstore areas created and
  *     removed as a toolstack (libxl) would, with their permissions;
- *   - xenstore reads, writes and state waits, every wait bounded;
+ *   - xenstore reads, writes and state waits, every wait bounded (polled:
+ *     libxenstore's watch thread is not usable in a static binary, see
+ *     hb_xs.c; do not call xs_watch on d->xs);
  *   - grant mapping of the frontend's refs (libxengnttab);
  *   - the interdomain event channel (libxenevtchn), waits bounded;
  *   - the attack table: each file registers its modes with HB_ATTACKS();
@@ -30,6 +32,10 @@
 #include <xen/io/xenbus.h>
 
 #define HB_PAGE_SIZE	4096u
+/* The backend areas live in /local/domain/0/HB_BACKEND_DIR/<type>/<domid>/
+ * <devid>, laid out as libxl lays out backend/<type>/...: a device made
+ * under backend/ is taken over by dom0's own blkback or netback. */
+#define HB_BACKEND_DIR	"pvk-hostile-back"
 #define HB_MAX_OPTS	16
 
 /* Exit codes of the tool. */
@@ -47,7 +53,7 @@ struct hb_dev {
 	unsigned int devid;		/* vbd: virtual-device number; vif: handle */
 	const struct hb_attack *attack;
 	char fe[128];			/* /local/domain/<domid>/device/<type>/<devid> */
-	char be[128];			/* /local/domain/0/backend/<type>/<domid>/<devid> */
+	char be[128];			/* /local/domain/0/HB_BACKEND_DIR/<type>/<domid>/<devid> */
 	struct xs_handle *xs;
 	xengnttab_handle *gt;
 	xenevtchn_handle *xe;
@@ -115,7 +121,7 @@ int hb_read_ulong(struct hb_dev *d, enum hb_area a, const char *node, unsigned l
 int hb_set_state(struct hb_dev *d, enum xenbus_state s);	/* backend state */
 /* The frontend's state, or -1 when unreadable. */
 int hb_fe_state(struct hb_dev *d);
-/* Waits (xenstore watch, bounded by ms and the deadline) until the
+/* Waits (polling, bounded by ms and the deadline) until the
  * frontend's state is one of the bits of mask (1u << XenbusStateX).
  * Returns the state reached, or -1 on timeout / the node gone. */
 int hb_wait_fe_state(struct hb_dev *d, unsigned int mask, unsigned int ms);
