@@ -32,6 +32,10 @@
 #include <xen/io/xenbus.h>
 
 #define HB_PAGE_SIZE	4096u
+/* The backend areas live in /local/domain/0/HB_BACKEND_DIR/<type>/<domid>/
+ * <devid>, laid out as libxl lays out backend/<type>/...: a device made
+ * under backend/ is taken over by dom0's own blkback or netback. */
+#define HB_BACKEND_DIR	"pvk-hostile-back"
 #define HB_MAX_OPTS	16
 
 /* Exit codes of the tool. */
@@ -49,7 +53,7 @@ struct hb_dev {
 	unsigned int devid;		/* vbd: virtual-device number; vif: handle */
 	const struct hb_attack *attack;
 	char fe[128];			/* /local/domain/<domid>/device/<type>/<devid> */
-	char be[128];			/* /local/domain/0/backend/<type>/<domid>/<devid> */
+	char be[128];			/* /local/domain/0/HB_BACKEND_DIR/<type>/<domid>/<devid> */
 	struct xs_handle *xs;
 	xengnttab_handle *gt;
 	xenevtchn_handle *xe;

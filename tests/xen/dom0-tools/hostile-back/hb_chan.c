@@ -19,7 +19,12 @@ int hb_open(struct hb_dev *d, const char *type, unsigned int domid, unsigned int
 	d->start_ms = hb_now_ms();
 	d->deadline_ms = d->start_ms + (uint64_t)max_seconds * 1000;
 	snprintf(d->fe, sizeof(d->fe), "/local/domain/%u/device/%s/%u", domid, type, devid);
-	snprintf(d->be, sizeof(d->be), "/local/domain/0/backend/%s/%u/%u", type, domid, devid);
+	/* Not under backend/: dom0's Linux blkback and netback watch
+	 * backend/vbd and backend/vif and take over any device made there
+	 * (blkback wrote its own features into ours and mapped the ring).
+	 * The frontend finds the area through its backend node wherever it is. */
+	snprintf(d->be, sizeof(d->be), "/local/domain/0/" HB_BACKEND_DIR "/%s/%u/%u", type, domid,
+		 devid);
 	d->xs = xs_open(0);
 	d->gt = xengnttab_open(NULL, 0);
 	d->xe = xenevtchn_open(NULL, 0);
