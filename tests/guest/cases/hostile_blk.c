@@ -254,7 +254,7 @@ static void xvda_round(struct outcome *o, unsigned int round)
 		o->xvda_bad++;
 }
 
-/* Submits the eight (the first one the large, indirect one), keeps xvda
+/* Submits the eight (the first one the large, indirect read), keeps xvda
  * busy until all eight ended or the bound passed. */
 static void attack_part(struct pvk_blkfront *dev, unsigned int vdev, struct outcome *o)
 {
@@ -264,9 +264,11 @@ static void attack_part(struct pvk_blkfront *dev, unsigned int vdev, struct outc
 	__builtin_memset(ctxs, 0, sizeof(ctxs));
 	for (unsigned int i = 0; i < NREQ; i++) {
 		struct ctx *c = &ctxs[i];
-		bool write = i % 2 == 0;
+		bool write = i % 2 == 1;
 		/* Writes to fresh sectors; reads of what the served part wrote
-		 * (its 256 KiB at sector 1024), so their data can be checked. */
+		 * (its 256 KiB at sector 1024), so their data can be checked.
+		 * The first, the one attacked, is the 256 KiB read: its pages
+		 * are granted writable (grant-keep writes into them). */
 		uint64_t sector = write ? 2048 + (uint64_t)i * 512 : 1024 + (uint64_t)i * 8;
 		int rc;
 
