@@ -1,7 +1,8 @@
 /*
  * tests/xen/dom0-tools/hostile-back/blk_attack.c - the block attacks: the
  * table of modes for vbd, and the run that serves the device and, from
- * its (--opt after=N, default 4)th request on, misbehaves once in the
+ * its (--opt after=N, default 4)th request on (grant-keep: the first read
+ * from then, whose pages are granted writable), misbehaves once in the
  * chosen way. After the attack nothing more is answered (the frontend
  * must fail what is outstanding by itself), except for "none" and
  * "event-flood", which keep serving. Then the close, and the grant count
