@@ -254,7 +254,7 @@ static void xvda_round(struct outcome *o, unsigned int round)
 		o->xvda_bad++;
 }
 
-/* Submits the eight (the first one the large, indirect one), keeps xvda
+/* Submits the eight (the first one the large, indirect read), keeps xvda
  * busy until all eight ended or the bound passed. */
 static void attack_part(struct pvk_blkfront *dev, unsigned int vdev, struct outcome *o)
 {
@@ -264,8 +264,12 @@ static void attack_part(struct pvk_blkfront *dev, unsigned int vdev, struct outc
 	__builtin_memset(ctxs, 0, sizeof(ctxs));
 	for (unsigned int i = 0; i < NREQ; i++) {
 		struct ctx *c = &ctxs[i];
-		bool write = i % 2 == 0;
-		uint64_t sector = 2048 + (uint64_t)i * 512;
+		bool write = i % 2 == 1;
+		/* Writes to fresh sectors; reads of what the served part wrote
+		 * (its 256 KiB at sector 1024), so their data can be checked.
+		 * The first, the one attacked, is the 256 KiB read: its pages
+		 * are granted writable (grant-keep writes into them). */
+		uint64_t sector = write ? 2048 + (uint64_t)i * 512 : 1024 + (uint64_t)i * 8;
 		int rc;
 
 		c->req = (struct pvk_blk_req){
@@ -317,6 +321,32 @@ static void attack_part(struct pvk_blkfront *dev, unsigned int vdev, struct outc
 	}
 }
 
+/* event-flood: the tool floods for 2 s after answering the first of the
+ * eight, so the hold may come after they all ended. The guest keeps
+ * working on xvda until the event code held the port (bounded), then the
+ * flooded device must still serve a read. Returns that read's status. */
+static int flood_part(struct pvk_blkfront *dev, unsigned int vdev,
+		      const struct pvk_evtchn_stats *ev0, struct outcome *o)
+{
+	uint64_t deadline = pvk_time_now_ns() + WAIT_NS;
+	struct pvk_evtchn_stats ev;
+	unsigned int round = 100;
+	int rc;
+
+	for (;;) {
+		pvk_evtchn_get_stats(&ev);
+		if (ev.floods > ev0->floods || pvk_time_now_ns() >= deadline)
+			break;
+		xvda_round(o, round++);
+		pvk_xs_wait_watches(SEC_NS / 20);
+	}
+	__builtin_memset(small_buf[0], 0, SMALL);
+	rc = pvk_blkfront_rw_sync(dev, PVK_BLK_READ, 8, small_buf[0], SMALL, WAIT_NS);
+	if (!rc && !same(small_buf[0], SMALL, vdev, 8))
+		o->bad_data = true;
+	return rc;
+}
+
 /* "grants-to-dom0: N" at the end of s; -1 if absent. */
 static long dom0_count(const char *s)
 {
@@ -350,9 +380,14 @@ static int guest_says(const char *what, unsigned int vdev)
 static int dom0_says(const char *what, unsigned int vdev, char *buf, size_t size)
 {
 	char name[48];
+	int rc;
 
 	pvk_snprintf(name, sizeof(name), "%s-%u", what, vdev);
-	return guest_dom0_answer("hostile-blk", name, buf, size, WAIT_NS);
+	buf[0] = 0;
+	rc = guest_dom0_answer("hostile-blk", name, buf, size, WAIT_NS);
+	if (rc)
+		buf[0] = 0;	/* no stale answer is ever parsed */
+	return rc;
 }
 
 /* Bounded: the device holds no grant any more (0), or -ETIMEDOUT. */
@@ -434,7 +469,7 @@ static void run_attack(const char *attack, enum expect expect)
 	struct pvk_blkfront *dev;
 	char answer[160];
 	long dom0 = -1, dom0_kept = -1;
-	int served, rc, marked = 0, grants_rc, released;
+	int served, rc, marked = 0, grants_rc, released, after_flood = 0;
 	bool broken;
 
 	next_vdev += 16;
@@ -450,6 +485,8 @@ static void run_attack(const char *attack, enum expect expect)
 	served = served_part(dev, vdev);
 	pvk_evtchn_get_stats(&ev0);
 	attack_part(dev, vdev, &o);
+	if (expect == FLOODED)
+		after_flood = flood_part(dev, vdev, &ev0, &o);
 	pvk_evtchn_get_stats(&ev1);
 	broken = pvk_blkfront_broken(dev);
 
@@ -475,12 +512,13 @@ static void run_attack(const char *attack, enum expect expect)
 	    !dom0_says("hostile-grants", vdev, answer, sizeof(answer)))
 		dom0 = dom0_count(answer);
 
-	guest_printf("hostile-blk: %s: %s; served part %d; device broken %s; %u requests: %u ok, %u -EIO, %u -ENODEV, %u other, %u hung, %u answered twice%s; floods held %llu; xvda %u rounds ok, %u bad; grants left %u, release %d; dom0 counts %ld, xvda holds %u\n",
+	guest_printf("hostile-blk: %s: %s; served part %d; device broken %s; %u requests: %u ok, %u -EIO, %u -ENODEV, %u other, %u hung, %u answered twice%s; floods held %llu, a read after them %d; xvda %u rounds ok, %u bad; grants left %u, release %d; dom0 counts %ld, xvda holds %u\n",
 		     attack,
-		     o.hung || o.twice || o.other || o.xvda_bad || served || o.bad_data ? "FAILED" :
-		     "handled", served, broken ? "yes" : "no", o.submitted, o.ok, o.eio, o.enodev,
-		     o.other, o.hung, o.twice, o.bad_data ? ", BAD DATA" : "",
-		     (unsigned long long)(ev1.floods - ev0.floods), o.xvda_ok, o.xvda_bad,
+		     o.hung || o.twice || o.other || o.xvda_bad || served || o.bad_data ||
+		     after_flood ? "FAILED" : "handled", served, broken ? "yes" : "no",
+		     o.submitted, o.ok, o.eio, o.enodev, o.other, o.hung, o.twice,
+		     o.bad_data ? ", BAD DATA" : "", (unsigned long long)(ev1.floods - ev0.floods),
+		     after_flood, o.xvda_ok, o.xvda_bad,
 		     left, released, dom0, pvk_blkfront_grants_held(xvda));
 	if (expect == KEPT)
 		guest_printf("hostile-blk: %s: %u grants kept while dom0 mapped them (dom0 counted %ld, xvda holding %u); %d of %d fresh pages showed the dom0 marker\n",
@@ -502,6 +540,7 @@ static void run_attack(const char *attack, enum expect expect)
 		PVK_CHECK_EQ(o.ok, NREQ);
 		if (expect == FLOODED)
 			PVK_CHECK_GT(ev1.floods - ev0.floods, 0);
+		PVK_CHECK_RC(after_flood, 0);
 		break;
 	case BROKEN:
 		PVK_CHECK(broken);

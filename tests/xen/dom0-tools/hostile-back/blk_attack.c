@@ -1,7 +1,8 @@
 /*
  * tests/xen/dom0-tools/hostile-back/blk_attack.c - the block attacks: the
  * table of modes for vbd, and the run that serves the device and, from
- * its (--opt after=N, default 4)th request on, misbehaves once in the
+ * its (--opt after=N, default 4)th request on (grant-keep: the first read
+ * from then, whose pages are granted writable), misbehaves once in the
  * chosen way. After the attack nothing more is answered (the frontend
  * must fail what is outstanding by itself), except for "none" and
  * "event-flood", which keep serving. Then the close, and the grant count
@@ -147,6 +148,15 @@ static void attack(struct hb_blk *b, const blkif_request_t *rq)
 	hb_blk_push(b, b->rsp_prod_pvt);
 }
 
+/* grant-keep keeps a read's pages: granted writable, so dom0 can write
+ * its marker into them (a write's are read-only to us). */
+static bool is_read(const blkif_request_t *rq)
+{
+	return rq->operation == BLKIF_OP_READ ||
+	       (rq->operation == BLKIF_OP_INDIRECT &&
+		((const struct blkif_request_indirect *)rq)->indirect_op == BLKIF_OP_READ);
+}
+
 /* Until the guest asks for the close (or the frontend leaves). */
 static int serve(struct hb_blk *b)
 {
@@ -160,7 +170,8 @@ static int serve(struct hb_blk *b)
 		while ((rc = hb_blk_next_request(b, &rq)) == 1) {
 			blkif_response_t rsp;
 
-			if (b->mode != BLK_NONE && !b->attacked && b->served + b->refused >= b->after) {
+			if (b->mode != BLK_NONE && !b->attacked && b->served + b->refused >= b->after &&
+			    (b->mode != BLK_GRANT_KEEP || is_read(&rq))) {
 				attack(b, &rq);
 				answering = b->mode == BLK_EVENT_FLOOD;
 				if (b->mode == BLK_GRANT_KEEP)
