@@ -207,6 +207,10 @@ struct netfront_queue {
 	void *tx_page, *rx_page;
 	pvk_grant_ref_t tx_ref, rx_ref;
 	bool tx_granted, rx_granted;
+	/* A ring page the backend still mapped at teardown (tx, rx): its
+	 * grant is tried again at release (netfront_queues_retry_kept). */
+	void *kept_ring_page[2];
+	pvk_grant_ref_t kept_ring_ref[2];
 	/* Equal unless the event channels are split (tx, rx). */
 	pvk_evtchn_port_t port_tx, port_rx;
 	bool port_tx_bound, port_rx_bound;
@@ -287,6 +291,9 @@ bool netfront_ports_bound(const struct pvk_netfront *dev);
 /* After the backend is Closed: end every grant, close the event channels,
  * keep what the backend would not let go; setup may run again. */
 void netfront_queues_teardown(struct pvk_netfront *dev);
+/* After teardown: ends the grants of kept pages (ring pages, transmit
+ * and receive buffers) the backend has let go of since. */
+void netfront_queues_retry_kept(struct pvk_netfront *dev);
 /* Frees the queues and every page of theirs the backend did not keep
  * (after teardown, once no grant of the device is live: release only;
  * a reconnect keeps the array, which the host may still be using). */

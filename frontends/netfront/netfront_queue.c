@@ -360,18 +360,64 @@ void netfront_queues_stop(struct pvk_netfront *dev, int status)
 	pvk_port_wake(&dev->wait);
 }
 
-/* Ends the grant of a ring page; one the backend keeps is left to it for
- * good (the next setup takes a new page). True if kept. */
-static bool ring_page_end(struct pvk_netfront *dev, bool *granted,
-			  pvk_grant_ref_t ref, void **page)
+/* Ends the grant of a ring page (which = 0 tx, 1 rx); one the backend
+ * keeps is set aside in kept_ring_page[which] to be tried again at
+ * release (the next setup takes a new page). If a page of an earlier
+ * connection is already set aside there, the new one stays granted for
+ * good. True if kept. */
+static bool ring_page_end(struct netfront_queue *q, unsigned int which,
+			  bool *granted, pvk_grant_ref_t ref, void **page)
 {
 	if (!*granted)
 		return false;
 	*granted = false;
-	if (netfront_end_grant(dev, ref))
+	if (netfront_end_grant(q->dev, ref))
 		return false;
+	if (!q->kept_ring_page[which]) {
+		q->kept_ring_page[which] = *page;
+		q->kept_ring_ref[which] = ref;
+	}
 	*page = NULL;
 	return true;
+}
+
+void netfront_queues_retry_kept(struct pvk_netfront *dev)
+{
+	unsigned int ended = 0;
+
+	for (unsigned int i = 0; dev->queues && i < NETFRONT_MAX_QUEUES; i++) {
+		struct netfront_queue *q = &dev->queues[i];
+
+		pvk_port_lock(&q->lock);
+		for (unsigned int w = 0; w < 2; w++) {
+			if (!q->kept_ring_page[w] || !netfront_end_grant(dev, q->kept_ring_ref[w]))
+				continue;
+			pvk_port_free_page(q->kept_ring_page[w]);
+			q->kept_ring_page[w] = NULL;
+			ended++;
+		}
+		for (unsigned int id = 0; q->txs && id < NETFRONT_RING_ENTS; id++) {
+			struct netfront_tx_slot *s = &q->txs[id];
+
+			if (s->kept && s->granted && netfront_end_grant(dev, s->gref)) {
+				s->granted = false;
+				s->kept = false;
+				ended++;
+			}
+		}
+		for (unsigned int id = 0; q->rxb && id < NETFRONT_RING_ENTS; id++) {
+			struct netfront_rx_buf *b = &q->rxb[id];
+
+			if (b->kept && netfront_end_grant(dev, b->gref)) {
+				b->kept = false;
+				ended++;
+			}
+		}
+		pvk_port_unlock(&q->lock);
+	}
+	if (ended)
+		pvk_info("netfront: %s: the backend let go of %u kept page(s): grants ended",
+			 dev->name, ended);
 }
 
 /* A port whose close failed: its handler may still run on q. */
@@ -456,12 +502,12 @@ void netfront_queues_teardown(struct pvk_netfront *dev)
 		__builtin_memset(&q->chain, 0, sizeof(q->chain));
 		q->tx_nulls_due = 0;
 		q->tx_unpushed = false;
-		kept += ring_page_end(dev, &q->tx_granted, q->tx_ref, &q->tx_page);
-		kept += ring_page_end(dev, &q->rx_granted, q->rx_ref, &q->rx_page);
+		kept += ring_page_end(q, 0, &q->tx_granted, q->tx_ref, &q->tx_page);
+		kept += ring_page_end(q, 1, &q->rx_granted, q->rx_ref, &q->rx_page);
 		pvk_port_unlock(&q->lock);
 	}
 	if (kept)
-		pvk_err("netfront: %s: the backend still maps %u pages after Closed: kept for good",
+		pvk_err("netfront: %s: the backend still maps %u pages after Closed: kept until it lets go",
 			dev->name, kept);
 }
 

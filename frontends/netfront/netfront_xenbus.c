@@ -414,7 +414,12 @@ int pvk_netfront_release(struct pvk_netfront *dev)
 	/* Still on xenbus, or inside one of its callbacks, or the backend
 	 * still maps a page of it, or a port of it could not be closed (its
 	 * handler may still run): nothing may go. */
-	if (!removed || pvk_netfront_grants_held(dev) || netfront_ports_bound(dev))
+	if (!removed)
+		return -PVK_XEN_EBUSY;
+	/* A page the backend kept mapped at teardown may be free by now. */
+	if (pvk_netfront_grants_held(dev))
+		netfront_queues_retry_kept(dev);
+	if (pvk_netfront_grants_held(dev) || netfront_ports_bound(dev))
 		return -PVK_XEN_EBUSY;
 	for (struct pvk_netfront **pp = &devices; *pp; pp = &(*pp)->next) {
 		if (*pp == dev) {
