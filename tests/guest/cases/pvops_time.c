@@ -69,7 +69,12 @@ PVK_GUEST_TEST(pvops_clock)
  * does not fire early, so below is a slow clock (2x slow reads at most
  * half), above a fast one (2x fast reads at least twice). Windows with a
  * refresh, or ended by another event, are retried, up to XEN_TRIES, until
- * XEN_CLEAN_WANTED clean ones were measured; at least one must be. The
+ * XEN_CLEAN_WANTED clean ones were measured in bounds; XEN_CLEAN_WANTED
+ * clean ones out of bounds fail (a wrong scale puts every window out; one
+ * window ended early by Xen, seen once in a full run at 252 us of 40 ms,
+ * does not). A deadline Xen finds already past (-ETIME, the kit's clock
+ * behind Xen's system time by more than the window under TCG) is retried
+ * and counted. The
  * kit's own one-shot (time/oneshot.c) is not the instrument: it re-arms
  * an expiry its clock calls early, so a slow clock would look right.
  */
@@ -153,7 +158,10 @@ static uint32_t xen_record_version(void)
  * one-shot, which would re-arm on an expiry its own clock calls early). */
 static long xen_singleshot(uint64_t deadline_ns)
 {
-	struct pvk_vcpu_set_singleshot_timer t = { .timeout_abs_ns = deadline_ns };
+	struct pvk_vcpu_set_singleshot_timer t = {
+		.timeout_abs_ns = deadline_ns,
+		.flags = PVK_VCPU_SSHOTTMR_future,
+	};
 
 	return pvk_hyp_vcpu_op(PVK_VCPUOP_set_singleshot_timer, 0, &t);
 }
@@ -193,7 +201,7 @@ static int xen_window(uint64_t *elapsed, uint64_t *deadline)
 	pvk_time_timer_get_stats(&b);
 	*elapsed = t1 - t0;
 	if (rc)
-		return (int)rc;
+		return (int)rc;	/* -ETIME: Xen's time is already past it */
 	if (!pending)
 		return -PVK_XEN_ETIMEDOUT;	/* Xen never fired: not a retry */
 	if (b.expiries == a.expiries)
@@ -203,12 +211,12 @@ static int xen_window(uint64_t *elapsed, uint64_t *deadline)
 
 static void clock_rate_xen(void)
 {
-	unsigned int clean = 0, tries = 0;
+	unsigned int clean = 0, tries = 0, out = 0, behind = 0;
 	uint64_t lo = ~0ULL, hi = 0, all_lo = ~0ULL, all_hi = 0;
 
 	guest_timer_prepare();
 	PVK_CHECK_RC(pvk_timer_stop(), 0);	/* the kit's one-shot stays idle */
-	while (tries < XEN_TRIES && clean < XEN_CLEAN_WANTED) {
+	while (tries < XEN_TRIES && clean < XEN_CLEAN_WANTED && out < XEN_CLEAN_WANTED) {
 		uint64_t elapsed, deadline;
 		int rc;
 
@@ -218,29 +226,40 @@ static void clock_rate_xen(void)
 			PVK_FAIL("Xen's %llu ms one-shot did not fire in %llu ms of the kit's clock",
 				 (unsigned long long)(XEN_WINDOW_NS / MS),
 				 (unsigned long long)(elapsed / MS));
+		if (rc == -PVK_XEN_ETIME) {
+			behind++;
+			continue;
+		}
 		PVK_CHECK_RC_GE(rc, 0);
 		all_lo = elapsed < all_lo ? elapsed : all_lo;
 		all_hi = elapsed > all_hi ? elapsed : all_hi;
 		if (!rc)
 			continue;	/* refreshed, or not the timer */
+		if (!rate_in_bounds(elapsed, XEN_WINDOW_NS)) {
+			out++;
+			guest_printf("pvops: clock rate: the kit's clock measured %llu ns for Xen's %llu ns one-shot (allowed %u/%u..%u/%u): %u of %u out of bounds\n",
+				     (unsigned long long)elapsed,
+				     (unsigned long long)XEN_WINDOW_NS,
+				     RATE_LO_NUM, RATE_LO_DEN, RATE_HI_NUM, RATE_HI_DEN,
+				     out, XEN_CLEAN_WANTED);
+			continue;
+		}
 		clean++;
 		lo = elapsed < lo ? elapsed : lo;
 		hi = elapsed > hi ? elapsed : hi;
-		if (!rate_in_bounds(elapsed, XEN_WINDOW_NS))
-			PVK_FAIL("the kit's clock measured %llu ns for Xen's %llu ns one-shot (allowed %u/%u..%u/%u)",
-				 (unsigned long long)elapsed,
-				 (unsigned long long)XEN_WINDOW_NS,
-				 RATE_LO_NUM, RATE_LO_DEN, RATE_HI_NUM, RATE_HI_DEN);
 	}
+	if (out >= XEN_CLEAN_WANTED)
+		PVK_FAIL("the kit's clock measured Xen's %llu ms one-shot out of bounds in %u windows (%u in bounds)",
+			 (unsigned long long)(XEN_WINDOW_NS / MS), out, clean);
 	PVK_CHECK_RC(pvk_timer_stop(), 0);	/* Xen's timer too */
 	if (!clean)
 		PVK_FAIL("no window of %u without a pvclock refresh (with: %llu..%llu us)",
 			 tries, (unsigned long long)(all_lo / 1000),
 			 (unsigned long long)(all_hi / 1000));
-	guest_printf("pvops: clock rate: Xen's %llu ms one-shot measured %llu..%llu us by the kit's clock in %u windows without a pvclock refresh (%u tried, all %llu..%llu us)\n",
+	guest_printf("pvops: clock rate: Xen's %llu ms one-shot measured %llu..%llu us by the kit's clock in %u windows without a pvclock refresh (%u out of bounds, %u found past by Xen, %u tried, all %llu..%llu us)\n",
 		     (unsigned long long)(XEN_WINDOW_NS / MS),
 		     (unsigned long long)(lo / 1000), (unsigned long long)(hi / 1000),
-		     clean, tries, (unsigned long long)(all_lo / 1000),
+		     clean, out, behind, tries, (unsigned long long)(all_lo / 1000),
 		     (unsigned long long)(all_hi / 1000));
 }
 
