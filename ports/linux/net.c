@@ -608,6 +608,14 @@ static void lnet_rx(struct pvk_netfront *kdev, const struct pvk_net_rx *f)
 		skb->ip_summed = CHECKSUM_PARTIAL;	/* placed below */
 	else if (f->csum == PVK_NET_CSUM_VALID && (net->ndev->features & NETIF_F_RXCSUM))
 		skb->ip_summed = CHECKSUM_UNNECESSARY;
+	/* The backend chooses the pieces: a first piece shorter than the
+	 * Ethernet header leaves the header across pieces, and
+	 * eth_type_trans() reads it from the skb's head only. */
+	if (!pskb_may_pull(skb, ETH_HLEN)) {
+		kfree_skb(skb);
+		atomic_long_inc(&q->rx_length_errors);
+		return;
+	}
 	skb->protocol = eth_type_trans(skb, net->ndev);
 	skb_reset_network_header(skb);
 	if (f->gso_type != PVK_NET_GSO_NONE) {
