@@ -101,7 +101,13 @@ struct blk_disk {
 	 * at most 8 queues); give_up: one there hit STUCK_TIMEOUTS: break. */
 	unsigned long probe_queues;
 	unsigned long give_up;
-	u64 responses_seen;	/* the kit's count at the last timeout */
+	/* The kit's response count at the last two timeout sweeps: the
+	 * baseline moves once per half timeout period, so every request of
+	 * one sweep (blk-mq's timeout work runs them back to back) is
+	 * compared with the count of the sweep before, not with the one a
+	 * millisecond earlier. Only blk_timeout() (one at a time per disk). */
+	u64 responses_seen, responses_before;
+	unsigned long responses_seen_at;
 };
 
 static int blk_major;
@@ -398,7 +404,7 @@ static void probe_work_fn(struct work_struct *w)
  * answers already in its queue's ring (one whose event was lost). The kit
  * still holds the request (the backend may answer into it) and cannot hand
  * it back on its own. A backend that answered other requests since the
- * disk's last timeout is alive, only slow or saturated: we wait on. One
+ * disk's previous timeout sweep is alive, only slow or saturated: we wait on. One
  * that answered nothing is asked whether this queue still answers
  * (probe_work_fn(), in thread context: it sleeps). Either way, at most
  * STUCK_TIMEOUTS times for the same request.
@@ -421,8 +427,13 @@ static enum blk_eh_timer_return blk_timeout(struct request *rq)
 		return BLK_EH_DONE;
 	}
 	pvk_blkfront_get_stats(d->dev, &st);
-	progress = st.responses != d->responses_seen;
-	d->responses_seen = st.responses;
+	if (!d->responses_seen_at ||
+	    time_after(jiffies, d->responses_seen_at + rq->timeout / 2)) {
+		d->responses_before = d->responses_seen;
+		d->responses_seen = st.responses;
+		d->responses_seen_at = jiffies;
+	}
+	progress = st.responses != d->responses_before;
 	pr_warn_ratelimited("%s: request (op %u, sector %llu, queue %u) unanswered for %u s (%u times); %s\n",
 			    d->name.name, req_op(rq), (unsigned long long)blk_rq_pos(rq),
 			    q, rq->timeout / HZ, cmd->timeouts + 1,
