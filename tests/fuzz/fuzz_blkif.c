@@ -67,7 +67,7 @@ static struct pvk_blkfront *dev;
 static struct fuzz_in in;
 static bool chaos;
 static bool keep_at_close;	/* the backend keeps its maps when Closed */
-static int trace = -1;		/* FUZZ_TRACE set: one line per event */
+static bool trace;		/* FUZZ_TRACE set: one line per event */
 /* The backend's view: outstanding request of each id, per queue. */
 static int out[BLKFRONT_MAX_QUEUES][BLKFRONT_MAX_DEPTH];
 static uint32_t back_prod[BLKFRONT_MAX_QUEUES];	/* responses written */
@@ -206,9 +206,7 @@ static void submit_one(void)
 		/* Refused: nothing on the ring, done() never runs. */
 		assert(r->state == OUT);
 		r->state = FREE;
-		assert(rc == -PVK_XEN_EAGAIN || rc == -PVK_XEN_EIO || rc == -PVK_XEN_ENODEV ||
-		       rc == -PVK_XEN_EINVAL || rc == -PVK_XEN_EOPNOTSUPP ||
-		       rc == -PVK_XEN_ENOMEM);
+		assert(fuzz_refusal_ok(rc));
 		assert(q->ring.req_prod_pvt == prod);
 		return;
 	}
@@ -451,18 +449,6 @@ static void event(void)
 	}
 }
 
-/* The grant table runs out: every grant refused for a while, or the
- * n-th from now (a request half granted). */
-static void grants_trouble(void)
-{
-	uint8_t b = fuzz_u8(&in);
-
-	if (b & 0x80)
-		fuzz_grants_refused(b & 1);
-	else
-		fuzz_grant_fail_in(b & 31);
-}
-
 /* Chaos: the backend acts while the frontend runs. */
 static unsigned int chaos_countdown;
 
@@ -483,8 +469,7 @@ static void meanwhile(void)
 /* After every action: what holds whatever the backend did. */
 static void check_always(void)
 {
-	assert(fuzz_locks_held() == 0);
-	assert(dev->grants_live == fuzz_grants_live());
+	fuzz_check_kit(dev->grants_live);
 	if (dev->broken)
 		assert(outstanding_recs() == 0 && unit_log_has("device broken"));
 	for (unsigned int i = 0; i < dev->info.nr_queues; i++) {
@@ -540,12 +525,9 @@ static void close_device(void)
 	if (!keep_at_close)
 		fuzz_grant_unmap_all();
 	blkfront_queues_teardown(dev);
-	/* Every grant ended but those the backend still maps. */
-	assert(fuzz_grants_live() == fuzz_grants_mapped());
-	assert(dev->grants_live == fuzz_grants_live());
-	if (!fuzz_grants_live()) {
+	if (fuzz_teardown_checked(dev->grants_live)) {
 		blkfront_queues_free(dev);
-		assert(fuzz_pages_allocated() == 0 && fuzz_blocks_allocated() == 0);
+		fuzz_check_all_freed();
 	}
 	free(dev);
 	dev = NULL;
@@ -557,8 +539,7 @@ static void close_device(void)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	in = (struct fuzz_in){ .p = data, .n = size };
-	if (trace < 0)
-		trace = getenv("FUZZ_TRACE") != NULL;
+	trace = fuzz_trace_wanted();
 	setup();
 	for (unsigned int steps = 0; fuzz_more(&in) && steps < 2000; steps++) {
 		for (unsigned int i = 0; i < MAX_RECS; i++)
@@ -572,7 +553,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case 5: map_grant(); break;
 		case 6: serve(); break;
 		case 7: pvk_blkfront_kick(dev, fuzz_u8(&in)); break;
-		default: grants_trouble(); break;
+		default: fuzz_grants_trouble(&in); break;
 		}
 		check_always();
 	}

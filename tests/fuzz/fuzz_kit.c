@@ -448,3 +448,48 @@ void fuzz_kit_reset(void)
 	locks_held = 0;
 	fuzz_lock_hook = NULL;
 }
+
+/* ---- what the frontend fuzzers' scripts share ---- */
+
+bool fuzz_trace_wanted(void)
+{
+	static int wanted = -1;
+
+	if (wanted < 0)
+		wanted = getenv("FUZZ_TRACE") != NULL;
+	return wanted;
+}
+
+bool fuzz_refusal_ok(int rc)
+{
+	return rc == -PVK_XEN_EAGAIN || rc == -PVK_XEN_EIO || rc == -PVK_XEN_ENODEV ||
+	       rc == -PVK_XEN_EINVAL || rc == -PVK_XEN_EOPNOTSUPP || rc == -PVK_XEN_ENOMEM;
+}
+
+void fuzz_grants_trouble(struct fuzz_in *in)
+{
+	uint8_t b = fuzz_u8(in);
+
+	if (b & 0x80)
+		fuzz_grants_refused(b & 1);
+	else
+		fuzz_grant_fail_in(b & 31);
+}
+
+void fuzz_check_kit(unsigned int dev_grants_live)
+{
+	assert(fuzz_locks_held() == 0);
+	assert(dev_grants_live == fuzz_grants_live());
+}
+
+bool fuzz_teardown_checked(unsigned int dev_grants_live)
+{
+	assert(fuzz_grants_live() == fuzz_grants_mapped());
+	assert(dev_grants_live == fuzz_grants_live());
+	return fuzz_grants_live() == 0;
+}
+
+void fuzz_check_all_freed(void)
+{
+	assert(fuzz_pages_allocated() == 0 && fuzz_blocks_allocated() == 0);
+}

@@ -86,4 +86,22 @@ static inline uint32_t fuzz_u32(struct fuzz_in *in)
 	return v | (uint32_t)fuzz_u16(in) << 16;
 }
 
+/* What the frontend fuzzers' scripts share (asserts abort). */
+/* Whether FUZZ_TRACE is set: one line per event. */
+bool fuzz_trace_wanted(void);
+/* A submit the frontend refused gave one of the errors it may give. */
+bool fuzz_refusal_ok(int rc);
+/* The grant table runs out (one input byte): every grant refused for a
+ * while, or the n-th from now (a request half granted). */
+void fuzz_grants_trouble(struct fuzz_in *in);
+/* After every action: no kit lock held, and the device's grant count
+ * (dev_grants_live) is the grant table's. */
+void fuzz_check_kit(unsigned int dev_grants_live);
+/* The close, after the device's teardown: every grant ended but those
+ * the backend still maps, the device's count agreeing. True when no
+ * grant is live: the device's pages may be freed, then
+ * fuzz_check_all_freed() (no page or heap block left). */
+bool fuzz_teardown_checked(unsigned int dev_grants_live);
+void fuzz_check_all_freed(void);
+
 #endif /* FUZZ_KIT_H */

@@ -59,7 +59,7 @@ static struct fuzz_in in;
 static bool chaos;
 static bool keep_at_close;	/* the backend keeps its maps when Closed */
 static bool grants_short;	/* grants were refused in this input */
-static int trace = -1;
+static bool trace;
 static uint8_t frame_buf[NETFRONT_MAX_FRAME_SG];
 static struct {
 	unsigned int n;
@@ -259,9 +259,7 @@ static void xmit_one(void)
 	if (rc) {
 		assert(r->state == OUT);
 		r->state = FREE;
-		assert(rc == -PVK_XEN_EAGAIN || rc == -PVK_XEN_EIO || rc == -PVK_XEN_ENODEV ||
-		       rc == -PVK_XEN_EINVAL || rc == -PVK_XEN_EOPNOTSUPP ||
-		       rc == -PVK_XEN_ENOMEM);
+		assert(fuzz_refusal_ok(rc));
 		assert(q->tx.req_prod_pvt == prod);
 		sync_pushed();
 		return;
@@ -645,13 +643,8 @@ static void event(void)
  * fail, to be retried), or the n-th from now (a frame half granted). */
 static void grants_trouble(void)
 {
-	uint8_t b = fuzz_u8(&in);
-
 	grants_short = true;
-	if (b & 0x80)
-		fuzz_grants_refused(b & 1);
-	else
-		fuzz_grant_fail_in(b & 31);
+	fuzz_grants_trouble(&in);
 }
 
 /* ---- chaos, invariants, setup, close ---- */
@@ -705,8 +698,7 @@ static void check_ids(void)
 
 static void check_always(void)
 {
-	assert(fuzz_locks_held() == 0);
-	assert(nd->grants_live == fuzz_grants_live());
+	fuzz_check_kit(nd->grants_live);
 	if (nd->broken)
 		assert(outstanding_tx() == 0 && !nd->info.link_up &&
 		       unit_log_has("device disabled"));
@@ -772,11 +764,9 @@ static void close_vif(void)
 	if (!keep_at_close)
 		fuzz_grant_unmap_all();
 	netfront_queues_teardown(nd);
-	assert(fuzz_grants_live() == fuzz_grants_mapped());
-	assert(nd->grants_live == fuzz_grants_live());
-	if (!fuzz_grants_live()) {
+	if (fuzz_teardown_checked(nd->grants_live)) {
 		netfront_queues_free(nd);
-		assert(fuzz_pages_allocated() == 0 && fuzz_blocks_allocated() == 0);
+		fuzz_check_all_freed();
 	}
 	free(nd);
 	nd = NULL;
@@ -787,8 +777,7 @@ static void close_vif(void)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	in = (struct fuzz_in){ .p = data, .n = size };
-	if (trace < 0)
-		trace = getenv("FUZZ_TRACE") != NULL;
+	trace = fuzz_trace_wanted();
 	setup();
 	for (unsigned int steps = 0; fuzz_more(&in) && steps < 2000; steps++) {
 		for (unsigned int i = 0; i < MAX_TX; i++)
