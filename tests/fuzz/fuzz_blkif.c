@@ -449,15 +449,10 @@ static void event(void)
 	}
 }
 
-/* Chaos: the backend acts while the frontend runs. */
-static unsigned int chaos_countdown;
-
-static void meanwhile(void)
+/* Chaos: what the backend does while the frontend runs. */
+static void meanwhile(uint8_t action)
 {
-	if (!chaos_countdown || --chaos_countdown)
-		return;
-	chaos_countdown = fuzz_u8(&in) % 16;
-	switch (fuzz_u8(&in) % 5) {
+	switch (action % 5) {
 	case 0: set_rsp_prod(); break;
 	case 1: write_response(); break;
 	case 2: map_grant(); break;
@@ -491,7 +486,6 @@ static void setup(void)
 	memset(out, 0xff, sizeof(out));
 	memset(back_prod, 0, sizeof(back_prod));
 	chaos = cfg & 0x80;
-	chaos_countdown = chaos ? 1 + cfg2 % 16 : 0;
 	keep_at_close = cfg2 & 0x80;
 	dev = calloc(1, sizeof(*dev));
 	assert(dev);
@@ -511,7 +505,7 @@ static void setup(void)
 	dev->info.max_bytes = (size_t)dev->info.max_segments * 4096;
 	dev->connected = true;
 	if (chaos)
-		fuzz_lock_hook = meanwhile;
+		fuzz_chaos_start(&in, 1 + cfg2 % 16, 0, meanwhile);
 }
 
 /* blkfront's close (blkfront_close, then Closed: teardown, release). */
@@ -536,27 +530,37 @@ static void close_device(void)
 	fuzz_kit_reset();
 }
 
+/* The requests completed since the last action are free again. */
+static void reap(void)
+{
+	for (unsigned int i = 0; i < MAX_RECS; i++)
+		if (recs[i].state == DONE)
+			recs[i].state = FREE;
+}
+
+/* One backend (or host) action. */
+static void act(uint8_t action)
+{
+	switch (action % 9) {
+	case 0: case 1: submit_one(); break;
+	case 2: write_response(); break;
+	case 3: set_rsp_prod(); break;
+	case 4: event(); break;
+	case 5: map_grant(); break;
+	case 6: serve(); break;
+	case 7: pvk_blkfront_kick(dev, fuzz_u8(&in)); break;
+	default: fuzz_grants_trouble(&in); break;
+	}
+}
+
+static const struct fuzz_script script = {
+	.setup = setup, .reap = reap, .act = act, .check = check_always,
+	.close = close_device,
+};
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	in = (struct fuzz_in){ .p = data, .n = size };
 	trace = fuzz_trace_wanted();
-	setup();
-	for (unsigned int steps = 0; fuzz_more(&in) && steps < 2000; steps++) {
-		for (unsigned int i = 0; i < MAX_RECS; i++)
-			if (recs[i].state == DONE)
-				recs[i].state = FREE;
-		switch (fuzz_u8(&in) % 9) {
-		case 0: case 1: submit_one(); break;
-		case 2: write_response(); break;
-		case 3: set_rsp_prod(); break;
-		case 4: event(); break;
-		case 5: map_grant(); break;
-		case 6: serve(); break;
-		case 7: pvk_blkfront_kick(dev, fuzz_u8(&in)); break;
-		default: fuzz_grants_trouble(&in); break;
-		}
-		check_always();
-	}
-	close_device();
+	fuzz_run(&in, data, size, &script);
 	return 0;
 }

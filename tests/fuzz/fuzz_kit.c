@@ -451,6 +451,43 @@ void fuzz_kit_reset(void)
 
 /* ---- what the frontend fuzzers' scripts share ---- */
 
+void fuzz_run(struct fuzz_in *in, const uint8_t *data, size_t size,
+	      const struct fuzz_script *s)
+{
+	*in = (struct fuzz_in){ .p = data, .n = size };
+	s->setup();
+	for (unsigned int steps = 0; fuzz_more(in) && steps < FUZZ_MAX_STEPS; steps++) {
+		s->reap();
+		s->act(fuzz_u8(in));
+		s->check();
+	}
+	s->close();
+}
+
+static struct {
+	struct fuzz_in *in;
+	unsigned int countdown, gap;
+	void (*act)(uint8_t action);
+} chaos;
+
+static void chaos_tick(void)
+{
+	if (!chaos.countdown || --chaos.countdown)
+		return;
+	chaos.countdown = chaos.gap + fuzz_u8(chaos.in) % 16;
+	chaos.act(fuzz_u8(chaos.in));
+}
+
+void fuzz_chaos_start(struct fuzz_in *in, unsigned int first, unsigned int gap,
+		      void (*act)(uint8_t action))
+{
+	chaos.in = in;
+	chaos.countdown = first;
+	chaos.gap = gap;
+	chaos.act = act;
+	fuzz_lock_hook = chaos_tick;
+}
+
 bool fuzz_trace_wanted(void)
 {
 	static int wanted = -1;

@@ -87,6 +87,25 @@ static inline uint32_t fuzz_u32(struct fuzz_in *in)
 }
 
 /* What the frontend fuzzers' scripts share (asserts abort). */
+/* One input as a script (LLVMFuzzerTestOneInput): setup(), then, while
+ * input is left (FUZZ_MAX_STEPS at most), reap() what completed, act()
+ * on the next byte, check() the invariants; then close(). */
+#define FUZZ_MAX_STEPS	2000
+struct fuzz_script {
+	void (*setup)(void);
+	void (*reap)(void);
+	void (*act)(uint8_t action);
+	void (*check)(void);
+	void (*close)(void);
+};
+void fuzz_run(struct fuzz_in *in, const uint8_t *data, size_t size,
+	      const struct fuzz_script *s);
+/* Chaos: the backend acts while the frontend runs. act(next byte) runs
+ * at a kit lock call (fuzz_lock_hook) once first calls counted down,
+ * then again after gap + (next byte % 16) more; a count of 0 stops it.
+ * Off with fuzz_lock_hook = NULL (or fuzz_kit_reset). */
+void fuzz_chaos_start(struct fuzz_in *in, unsigned int first, unsigned int gap,
+		      void (*act)(uint8_t action));
 /* Whether FUZZ_TRACE is set: one line per event. */
 bool fuzz_trace_wanted(void);
 /* A submit the frontend refused gave one of the errors it may give. */

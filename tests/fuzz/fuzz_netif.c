@@ -649,14 +649,10 @@ static void grants_trouble(void)
 
 /* ---- chaos, invariants, setup, close ---- */
 
-static unsigned int chaos_countdown;
-
-static void meanwhile(void)
+/* Chaos: what the backend does while the frontend runs. */
+static void meanwhile(uint8_t action)
 {
-	if (!chaos_countdown || --chaos_countdown)
-		return;
-	chaos_countdown = 1 + fuzz_u8(&in) % 16;
-	switch (fuzz_u8(&in) % 6) {
+	switch (action % 6) {
 	case 0: set_prod(); break;
 	case 1: write_tx(); break;
 	case 2: write_rx(); break;
@@ -724,7 +720,6 @@ static void setup(void)
 			bq[qi].tx_of[i] = -1;
 	link_downs = 0;
 	chaos = cfg & 0x80;
-	chaos_countdown = chaos ? 1 + (cfg >> 3 & 15) : 0;
 	keep_at_close = cfg & 4;
 	grants_short = false;
 	nd = calloc(1, sizeof(*nd));
@@ -749,7 +744,7 @@ static void setup(void)
 	netfront_set_link(nd, true);
 	sync_pushed();
 	if (chaos)
-		fuzz_lock_hook = meanwhile;
+		fuzz_chaos_start(&in, 1 + (cfg >> 3 & 15), 1, meanwhile);
 }
 
 /* netfront's detach: link down, outstanding frames fail, teardown once
@@ -774,32 +769,42 @@ static void close_vif(void)
 	fuzz_kit_reset();
 }
 
+/* The transmits completed since the last action are free again. */
+static void reap(void)
+{
+	for (unsigned int i = 0; i < MAX_TX; i++)
+		if (txr[i].state == DONE)
+			txr[i].state = FREE;
+}
+
+/* One backend (or host) action. */
+static void act(uint8_t action)
+{
+	switch (action % 11) {
+	case 0: case 1: xmit_one(); break;
+	case 2: write_tx(); break;
+	case 3: write_rx(); break;
+	case 4: set_prod(); break;
+	case 5: event(); break;
+	case 6: map_grant(); break;
+	case 7: serve(); break;
+	case 8:
+		pvk_netfront_kick(nd, fuzz_u8(&in));
+		sync_pushed();
+		break;
+	case 9: write_chain(); break;
+	default: grants_trouble(); break;
+	}
+}
+
+static const struct fuzz_script script = {
+	.setup = setup, .reap = reap, .act = act, .check = check_always,
+	.close = close_vif,
+};
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	in = (struct fuzz_in){ .p = data, .n = size };
 	trace = fuzz_trace_wanted();
-	setup();
-	for (unsigned int steps = 0; fuzz_more(&in) && steps < 2000; steps++) {
-		for (unsigned int i = 0; i < MAX_TX; i++)
-			if (txr[i].state == DONE)
-				txr[i].state = FREE;
-		switch (fuzz_u8(&in) % 11) {
-		case 0: case 1: xmit_one(); break;
-		case 2: write_tx(); break;
-		case 3: write_rx(); break;
-		case 4: set_prod(); break;
-		case 5: event(); break;
-		case 6: map_grant(); break;
-		case 7: serve(); break;
-		case 8:
-			pvk_netfront_kick(nd, fuzz_u8(&in));
-			sync_pushed();
-			break;
-		case 9: write_chain(); break;
-		default: grants_trouble(); break;
-		}
-		check_always();
-	}
-	close_vif();
+	fuzz_run(&in, data, size, &script);
 	return 0;
 }
