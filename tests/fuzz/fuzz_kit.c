@@ -4,7 +4,8 @@
  * backend can map, event channels whose handlers the fuzzer runs, locks
  * that must not nest, waits that do not wait, a clock that ticks a
  * millisecond per read. Single-threaded: "meanwhile" is fuzz_lock_hook
- * and the host callbacks.
+ * and the host callbacks. Also what the fuzzers' scripts share: the
+ * runner of one input, the chaos countdown, the common checks.
  */
 #include <assert.h>
 #include <sanitizer/asan_interface.h>

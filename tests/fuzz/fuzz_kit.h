@@ -10,7 +10,8 @@
  * (or twice), freeing what was never allocated, taking a lock already
  * held: each aborts at once (assert). The played backend maps grants
  * (fuzz_grant_map): ending a mapped grant is refused with -EBUSY, as Xen
- * does.
+ * does. The scripts' common parts live here too (fuzz_run, chaos,
+ * the refusal, grant and close checks).
  */
 #ifndef FUZZ_KIT_H
 #define FUZZ_KIT_H
