@@ -67,7 +67,7 @@ static struct pvk_blkfront *dev;
 static struct fuzz_in in;
 static bool chaos;
 static bool keep_at_close;	/* the backend keeps its maps when Closed */
-static int trace = -1;		/* FUZZ_TRACE set: one line per event */
+static bool trace;		/* FUZZ_TRACE set: one line per event */
 /* The backend's view: outstanding request of each id, per queue. */
 static int out[BLKFRONT_MAX_QUEUES][BLKFRONT_MAX_DEPTH];
 static uint32_t back_prod[BLKFRONT_MAX_QUEUES];	/* responses written */
@@ -206,9 +206,7 @@ static void submit_one(void)
 		/* Refused: nothing on the ring, done() never runs. */
 		assert(r->state == OUT);
 		r->state = FREE;
-		assert(rc == -PVK_XEN_EAGAIN || rc == -PVK_XEN_EIO || rc == -PVK_XEN_ENODEV ||
-		       rc == -PVK_XEN_EINVAL || rc == -PVK_XEN_EOPNOTSUPP ||
-		       rc == -PVK_XEN_ENOMEM);
+		assert(fuzz_refusal_ok(rc));
 		assert(q->ring.req_prod_pvt == prod);
 		return;
 	}
@@ -451,27 +449,10 @@ static void event(void)
 	}
 }
 
-/* The grant table runs out: every grant refused for a while, or the
- * n-th from now (a request half granted). */
-static void grants_trouble(void)
+/* Chaos: what the backend does while the frontend runs. */
+static void meanwhile(uint8_t action)
 {
-	uint8_t b = fuzz_u8(&in);
-
-	if (b & 0x80)
-		fuzz_grants_refused(b & 1);
-	else
-		fuzz_grant_fail_in(b & 31);
-}
-
-/* Chaos: the backend acts while the frontend runs. */
-static unsigned int chaos_countdown;
-
-static void meanwhile(void)
-{
-	if (!chaos_countdown || --chaos_countdown)
-		return;
-	chaos_countdown = fuzz_u8(&in) % 16;
-	switch (fuzz_u8(&in) % 5) {
+	switch (action % 5) {
 	case 0: set_rsp_prod(); break;
 	case 1: write_response(); break;
 	case 2: map_grant(); break;
@@ -483,8 +464,7 @@ static void meanwhile(void)
 /* After every action: what holds whatever the backend did. */
 static void check_always(void)
 {
-	assert(fuzz_locks_held() == 0);
-	assert(dev->grants_live == fuzz_grants_live());
+	fuzz_check_kit(dev->grants_live);
 	if (dev->broken)
 		assert(outstanding_recs() == 0 && unit_log_has("device broken"));
 	for (unsigned int i = 0; i < dev->info.nr_queues; i++) {
@@ -506,7 +486,6 @@ static void setup(void)
 	memset(out, 0xff, sizeof(out));
 	memset(back_prod, 0, sizeof(back_prod));
 	chaos = cfg & 0x80;
-	chaos_countdown = chaos ? 1 + cfg2 % 16 : 0;
 	keep_at_close = cfg2 & 0x80;
 	dev = calloc(1, sizeof(*dev));
 	assert(dev);
@@ -526,7 +505,7 @@ static void setup(void)
 	dev->info.max_bytes = (size_t)dev->info.max_segments * 4096;
 	dev->connected = true;
 	if (chaos)
-		fuzz_lock_hook = meanwhile;
+		fuzz_chaos_start(&in, 1 + cfg2 % 16, 0, meanwhile);
 }
 
 /* blkfront's close (blkfront_close, then Closed: teardown, release). */
@@ -540,12 +519,9 @@ static void close_device(void)
 	if (!keep_at_close)
 		fuzz_grant_unmap_all();
 	blkfront_queues_teardown(dev);
-	/* Every grant ended but those the backend still maps. */
-	assert(fuzz_grants_live() == fuzz_grants_mapped());
-	assert(dev->grants_live == fuzz_grants_live());
-	if (!fuzz_grants_live()) {
+	if (fuzz_teardown_checked(dev->grants_live)) {
 		blkfront_queues_free(dev);
-		assert(fuzz_pages_allocated() == 0 && fuzz_blocks_allocated() == 0);
+		fuzz_check_all_freed();
 	}
 	free(dev);
 	dev = NULL;
@@ -554,28 +530,37 @@ static void close_device(void)
 	fuzz_kit_reset();
 }
 
+/* The requests completed since the last action are free again. */
+static void reap(void)
+{
+	for (unsigned int i = 0; i < MAX_RECS; i++)
+		if (recs[i].state == DONE)
+			recs[i].state = FREE;
+}
+
+/* One backend (or host) action. */
+static void act(uint8_t action)
+{
+	switch (action % 9) {
+	case 0: case 1: submit_one(); break;
+	case 2: write_response(); break;
+	case 3: set_rsp_prod(); break;
+	case 4: event(); break;
+	case 5: map_grant(); break;
+	case 6: serve(); break;
+	case 7: pvk_blkfront_kick(dev, fuzz_u8(&in)); break;
+	default: fuzz_grants_trouble(&in); break;
+	}
+}
+
+static const struct fuzz_script script = {
+	.setup = setup, .reap = reap, .act = act, .check = check_always,
+	.close = close_device,
+};
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	in = (struct fuzz_in){ .p = data, .n = size };
-	if (trace < 0)
-		trace = getenv("FUZZ_TRACE") != NULL;
-	setup();
-	for (unsigned int steps = 0; fuzz_more(&in) && steps < 2000; steps++) {
-		for (unsigned int i = 0; i < MAX_RECS; i++)
-			if (recs[i].state == DONE)
-				recs[i].state = FREE;
-		switch (fuzz_u8(&in) % 9) {
-		case 0: case 1: submit_one(); break;
-		case 2: write_response(); break;
-		case 3: set_rsp_prod(); break;
-		case 4: event(); break;
-		case 5: map_grant(); break;
-		case 6: serve(); break;
-		case 7: pvk_blkfront_kick(dev, fuzz_u8(&in)); break;
-		default: grants_trouble(); break;
-		}
-		check_always();
-	}
-	close_device();
+	trace = fuzz_trace_wanted();
+	fuzz_run(&in, data, size, &script);
 	return 0;
 }

@@ -4,7 +4,8 @@
  * backend can map, event channels whose handlers the fuzzer runs, locks
  * that must not nest, waits that do not wait, a clock that ticks a
  * millisecond per read. Single-threaded: "meanwhile" is fuzz_lock_hook
- * and the host callbacks.
+ * and the host callbacks. Also what the fuzzers' scripts share: the
+ * runner of one input, the chaos countdown, the common checks.
  */
 #include <assert.h>
 #include <sanitizer/asan_interface.h>
@@ -447,4 +448,86 @@ void fuzz_kit_reset(void)
 	nr_ports = sends = 0;
 	locks_held = 0;
 	fuzz_lock_hook = NULL;
+}
+
+/* ---- what the frontend fuzzers' scripts share ---- */
+
+void fuzz_run(struct fuzz_in *in, const uint8_t *data, size_t size,
+	      const struct fuzz_script *s)
+{
+	*in = (struct fuzz_in){ .p = data, .n = size };
+	s->setup();
+	for (unsigned int steps = 0; fuzz_more(in) && steps < FUZZ_MAX_STEPS; steps++) {
+		s->reap();
+		s->act(fuzz_u8(in));
+		s->check();
+	}
+	s->close();
+}
+
+static struct {
+	struct fuzz_in *in;
+	unsigned int countdown, gap;
+	void (*act)(uint8_t action);
+} chaos;
+
+static void chaos_tick(void)
+{
+	if (!chaos.countdown || --chaos.countdown)
+		return;
+	chaos.countdown = chaos.gap + fuzz_u8(chaos.in) % 16;
+	chaos.act(fuzz_u8(chaos.in));
+}
+
+void fuzz_chaos_start(struct fuzz_in *in, unsigned int first, unsigned int gap,
+		      void (*act)(uint8_t action))
+{
+	chaos.in = in;
+	chaos.countdown = first;
+	chaos.gap = gap;
+	chaos.act = act;
+	fuzz_lock_hook = chaos_tick;
+}
+
+bool fuzz_trace_wanted(void)
+{
+	static int wanted = -1;
+
+	if (wanted < 0)
+		wanted = getenv("FUZZ_TRACE") != NULL;
+	return wanted;
+}
+
+bool fuzz_refusal_ok(int rc)
+{
+	return rc == -PVK_XEN_EAGAIN || rc == -PVK_XEN_EIO || rc == -PVK_XEN_ENODEV ||
+	       rc == -PVK_XEN_EINVAL || rc == -PVK_XEN_EOPNOTSUPP || rc == -PVK_XEN_ENOMEM;
+}
+
+void fuzz_grants_trouble(struct fuzz_in *in)
+{
+	uint8_t b = fuzz_u8(in);
+
+	if (b & 0x80)
+		fuzz_grants_refused(b & 1);
+	else
+		fuzz_grant_fail_in(b & 31);
+}
+
+void fuzz_check_kit(unsigned int dev_grants_live)
+{
+	assert(fuzz_locks_held() == 0);
+	assert(dev_grants_live == fuzz_grants_live());
+}
+
+bool fuzz_teardown_checked(unsigned int dev_grants_live)
+{
+	assert(fuzz_grants_live() == fuzz_grants_mapped());
+	assert(dev_grants_live == fuzz_grants_live());
+	return fuzz_grants_live() == 0;
+}
+
+void fuzz_check_all_freed(void)
+{
+	assert(fuzz_pages_allocated() == 0 && fuzz_blocks_allocated() == 0);
 }

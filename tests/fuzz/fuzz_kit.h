@@ -10,7 +10,8 @@
  * (or twice), freeing what was never allocated, taking a lock already
  * held: each aborts at once (assert). The played backend maps grants
  * (fuzz_grant_map): ending a mapped grant is refused with -EBUSY, as Xen
- * does.
+ * does. The scripts' common parts live here too (fuzz_run, chaos,
+ * the refusal, grant and close checks).
  */
 #ifndef FUZZ_KIT_H
 #define FUZZ_KIT_H
@@ -85,5 +86,42 @@ static inline uint32_t fuzz_u32(struct fuzz_in *in)
 
 	return v | (uint32_t)fuzz_u16(in) << 16;
 }
+
+/* What the frontend fuzzers' scripts share (asserts abort). */
+/* One input as a script (LLVMFuzzerTestOneInput): setup(), then, while
+ * input is left (FUZZ_MAX_STEPS at most), reap() what completed, act()
+ * on the next byte, check() the invariants; then close(). */
+#define FUZZ_MAX_STEPS	2000
+struct fuzz_script {
+	void (*setup)(void);
+	void (*reap)(void);
+	void (*act)(uint8_t action);
+	void (*check)(void);
+	void (*close)(void);
+};
+void fuzz_run(struct fuzz_in *in, const uint8_t *data, size_t size,
+	      const struct fuzz_script *s);
+/* Chaos: the backend acts while the frontend runs. act(next byte) runs
+ * at a kit lock call (fuzz_lock_hook) once first calls counted down,
+ * then again after gap + (next byte % 16) more; a count of 0 stops it.
+ * Off with fuzz_lock_hook = NULL (or fuzz_kit_reset). */
+void fuzz_chaos_start(struct fuzz_in *in, unsigned int first, unsigned int gap,
+		      void (*act)(uint8_t action));
+/* Whether FUZZ_TRACE is set: one line per event. */
+bool fuzz_trace_wanted(void);
+/* A submit the frontend refused gave one of the errors it may give. */
+bool fuzz_refusal_ok(int rc);
+/* The grant table runs out (one input byte): every grant refused for a
+ * while, or the n-th from now (a request half granted). */
+void fuzz_grants_trouble(struct fuzz_in *in);
+/* After every action: no kit lock held, and the device's grant count
+ * (dev_grants_live) is the grant table's. */
+void fuzz_check_kit(unsigned int dev_grants_live);
+/* The close, after the device's teardown: every grant ended but those
+ * the backend still maps, the device's count agreeing. True when no
+ * grant is live: the device's pages may be freed, then
+ * fuzz_check_all_freed() (no page or heap block left). */
+bool fuzz_teardown_checked(unsigned int dev_grants_live);
+void fuzz_check_all_freed(void);
 
 #endif /* FUZZ_KIT_H */

@@ -59,7 +59,7 @@ static struct fuzz_in in;
 static bool chaos;
 static bool keep_at_close;	/* the backend keeps its maps when Closed */
 static bool grants_short;	/* grants were refused in this input */
-static int trace = -1;
+static bool trace;
 static uint8_t frame_buf[NETFRONT_MAX_FRAME_SG];
 static struct {
 	unsigned int n;
@@ -259,9 +259,7 @@ static void xmit_one(void)
 	if (rc) {
 		assert(r->state == OUT);
 		r->state = FREE;
-		assert(rc == -PVK_XEN_EAGAIN || rc == -PVK_XEN_EIO || rc == -PVK_XEN_ENODEV ||
-		       rc == -PVK_XEN_EINVAL || rc == -PVK_XEN_EOPNOTSUPP ||
-		       rc == -PVK_XEN_ENOMEM);
+		assert(fuzz_refusal_ok(rc));
 		assert(q->tx.req_prod_pvt == prod);
 		sync_pushed();
 		return;
@@ -645,25 +643,16 @@ static void event(void)
  * fail, to be retried), or the n-th from now (a frame half granted). */
 static void grants_trouble(void)
 {
-	uint8_t b = fuzz_u8(&in);
-
 	grants_short = true;
-	if (b & 0x80)
-		fuzz_grants_refused(b & 1);
-	else
-		fuzz_grant_fail_in(b & 31);
+	fuzz_grants_trouble(&in);
 }
 
 /* ---- chaos, invariants, setup, close ---- */
 
-static unsigned int chaos_countdown;
-
-static void meanwhile(void)
+/* Chaos: what the backend does while the frontend runs. */
+static void meanwhile(uint8_t action)
 {
-	if (!chaos_countdown || --chaos_countdown)
-		return;
-	chaos_countdown = 1 + fuzz_u8(&in) % 16;
-	switch (fuzz_u8(&in) % 6) {
+	switch (action % 6) {
 	case 0: set_prod(); break;
 	case 1: write_tx(); break;
 	case 2: write_rx(); break;
@@ -705,8 +694,7 @@ static void check_ids(void)
 
 static void check_always(void)
 {
-	assert(fuzz_locks_held() == 0);
-	assert(nd->grants_live == fuzz_grants_live());
+	fuzz_check_kit(nd->grants_live);
 	if (nd->broken)
 		assert(outstanding_tx() == 0 && !nd->info.link_up &&
 		       unit_log_has("device disabled"));
@@ -732,7 +720,6 @@ static void setup(void)
 			bq[qi].tx_of[i] = -1;
 	link_downs = 0;
 	chaos = cfg & 0x80;
-	chaos_countdown = chaos ? 1 + (cfg >> 3 & 15) : 0;
 	keep_at_close = cfg & 4;
 	grants_short = false;
 	nd = calloc(1, sizeof(*nd));
@@ -757,7 +744,7 @@ static void setup(void)
 	netfront_set_link(nd, true);
 	sync_pushed();
 	if (chaos)
-		fuzz_lock_hook = meanwhile;
+		fuzz_chaos_start(&in, 1 + (cfg >> 3 & 15), 1, meanwhile);
 }
 
 /* netfront's detach: link down, outstanding frames fail, teardown once
@@ -772,11 +759,9 @@ static void close_vif(void)
 	if (!keep_at_close)
 		fuzz_grant_unmap_all();
 	netfront_queues_teardown(nd);
-	assert(fuzz_grants_live() == fuzz_grants_mapped());
-	assert(nd->grants_live == fuzz_grants_live());
-	if (!fuzz_grants_live()) {
+	if (fuzz_teardown_checked(nd->grants_live)) {
 		netfront_queues_free(nd);
-		assert(fuzz_pages_allocated() == 0 && fuzz_blocks_allocated() == 0);
+		fuzz_check_all_freed();
 	}
 	free(nd);
 	nd = NULL;
@@ -784,33 +769,42 @@ static void close_vif(void)
 	fuzz_kit_reset();
 }
 
+/* The transmits completed since the last action are free again. */
+static void reap(void)
+{
+	for (unsigned int i = 0; i < MAX_TX; i++)
+		if (txr[i].state == DONE)
+			txr[i].state = FREE;
+}
+
+/* One backend (or host) action. */
+static void act(uint8_t action)
+{
+	switch (action % 11) {
+	case 0: case 1: xmit_one(); break;
+	case 2: write_tx(); break;
+	case 3: write_rx(); break;
+	case 4: set_prod(); break;
+	case 5: event(); break;
+	case 6: map_grant(); break;
+	case 7: serve(); break;
+	case 8:
+		pvk_netfront_kick(nd, fuzz_u8(&in));
+		sync_pushed();
+		break;
+	case 9: write_chain(); break;
+	default: grants_trouble(); break;
+	}
+}
+
+static const struct fuzz_script script = {
+	.setup = setup, .reap = reap, .act = act, .check = check_always,
+	.close = close_vif,
+};
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	in = (struct fuzz_in){ .p = data, .n = size };
-	if (trace < 0)
-		trace = getenv("FUZZ_TRACE") != NULL;
-	setup();
-	for (unsigned int steps = 0; fuzz_more(&in) && steps < 2000; steps++) {
-		for (unsigned int i = 0; i < MAX_TX; i++)
-			if (txr[i].state == DONE)
-				txr[i].state = FREE;
-		switch (fuzz_u8(&in) % 11) {
-		case 0: case 1: xmit_one(); break;
-		case 2: write_tx(); break;
-		case 3: write_rx(); break;
-		case 4: set_prod(); break;
-		case 5: event(); break;
-		case 6: map_grant(); break;
-		case 7: serve(); break;
-		case 8:
-			pvk_netfront_kick(nd, fuzz_u8(&in));
-			sync_pushed();
-			break;
-		case 9: write_chain(); break;
-		default: grants_trouble(); break;
-		}
-		check_always();
-	}
-	close_vif();
+	trace = fuzz_trace_wanted();
+	fuzz_run(&in, data, size, &script);
 	return 0;
 }

@@ -23,6 +23,7 @@
 #include "frontends/blkfront/blkfront_internal.h"
 #include "fake_kit.h"
 #include "unit.h"
+#include "unit_xenbus.h"
 
 /* ---- The kit interfaces blkfront uses, played by the test ------------- */
 
@@ -1507,26 +1508,26 @@ static const char *const blkback_keys[] = {
 /* A new device probed, the backend in InitWait with keys, then Connected
  * with disk (keys the Connected step reads; NULL: the same). Returns our
  * state after it. */
-static enum pvk_xenbus_state xb_bring_up(const char *const *ring_keys,
-					 const char *const *disk_keys)
+/* A fresh kit and disk, probed by the driver (still Initialising). */
+static void xb_probe(void)
 {
 	memset(&kit, 0, sizeof(kit));
 	kit.next = 8;
 	if (!xb.drv)
 		CHECK_EQ(pvk_blkfront_init(&xb_hooks), 0);
 	CHECK(xb.drv != NULL);
-	memset(&xb.xd, 0, sizeof(xb.xd));
 	xb.bad_transitions = xb.keys_written = 0;
 	xb.keys_removed = xb.layout_keys_removed = 0;
 	xb.added = xb.resized = xb.removed = 0;
-	strcpy(xb.xd.nodename, "device/vbd/51712");
-	xb.xd.id = xb.xd.nodename + strlen("device/vbd/");
-	strcpy(xb.xd.otherend, "backend/vbd/0/51712");
-	xb.xd.state = PVK_XenbusStateInitialising;
-	CHECK_EQ(xb.drv->probe(&xb.xd), 0);
-	dev = xb.xd.priv;
+	dev = unit_xenbus_probe(&xb.xd, xb.drv, "device/vbd/51712", "backend/vbd/0/51712");
 	dev_of_driver = true;
 	CHECK(dev != NULL);
+}
+
+static enum pvk_xenbus_state xb_bring_up(const char *const *ring_keys,
+					 const char *const *disk_keys)
+{
+	xb_probe();
 	unit_log_clear();
 	xb.keys = ring_keys;
 	xb.drv->otherend_changed(&xb.xd, PVK_XenbusStateInitWait);
@@ -1559,19 +1560,7 @@ UNIT_TEST(blkfront_wait_connected_gives_up_a_disk_never_connected)
 {
 	struct pvk_blkfront *d = NULL;
 
-	memset(&kit, 0, sizeof(kit));
-	kit.next = 8;
-	if (!xb.drv)
-		CHECK_EQ(pvk_blkfront_init(&xb_hooks), 0);
-	memset(&xb.xd, 0, sizeof(xb.xd));
-	xb.bad_transitions = xb.added = 0;
-	strcpy(xb.xd.nodename, "device/vbd/51712");
-	xb.xd.id = xb.xd.nodename + strlen("device/vbd/");
-	strcpy(xb.xd.otherend, "backend/vbd/0/51712");
-	xb.xd.state = PVK_XenbusStateInitialising;
-	CHECK_EQ(xb.drv->probe(&xb.xd), 0);
-	dev = xb.xd.priv;
-	dev_of_driver = true;
+	xb_probe();
 	xb.keys = blkback_keys;
 	xb.xd.otherend_state = PVK_XenbusStateInitWait;
 	xb.drv->otherend_changed(&xb.xd, PVK_XenbusStateInitWait);
@@ -2078,13 +2067,7 @@ UNIT_TEST(blkfront_wait_connected_with_the_largest_timeout_waits)
 	xb.drv->otherend_changed(&xb.xd, PVK_XenbusStateClosed);
 	CHECK_EQ(kit.live, 0);
 	teardown();
-	memset(&xb.xd, 0, sizeof(xb.xd));
-	strcpy(xb.xd.nodename, "device/vbd/51712");
-	xb.xd.id = xb.xd.nodename + strlen("device/vbd/");
-	strcpy(xb.xd.otherend, "backend/vbd/0/51712");
-	xb.xd.state = PVK_XenbusStateInitialising;
-	CHECK_EQ(xb.drv->probe(&xb.xd), 0);
-	dev = xb.xd.priv;
+	dev = unit_xenbus_probe(&xb.xd, xb.drv, "device/vbd/51712", "backend/vbd/0/51712");
 	xb.keys = blkback_keys;
 	xb.drv->otherend_changed(&xb.xd, PVK_XenbusStateInitWait);
 	CHECK_EQ(xb.xd.state, PVK_XenbusStateInitialised);

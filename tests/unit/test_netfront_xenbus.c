@@ -20,6 +20,7 @@
 #include "frontends/netfront/netfront_internal.h"
 #include "fake_kit.h"
 #include "unit.h"
+#include "unit_xenbus.h"
 
 static const struct netfront_options all_on = {
 	.sg = true, .gso_tcpv4 = true, .gso_tcpv6 = true, .csum = true,
@@ -540,8 +541,8 @@ static void backend(enum pvk_xenbus_state st)
 	vb.drv->otherend_changed(&vb.xd, st);
 }
 
-/* A vif probed, netback in InitWait then Connected: the link is up. */
-static void vb_up(const char *mac)
+/* A fresh kit and vif (mac offered), probed by the driver. */
+static void vb_probe(const char *mac)
 {
 	unit_fake_kit_reset();
 	netfront_opts = all_on;
@@ -549,7 +550,6 @@ static void vb_up(const char *mac)
 		CHECK_EQ(pvk_netfront_init(&vb_hooks), 0);
 	netfront_hooks = &vb_hooks;
 	CHECK(vb.drv != NULL);
-	memset(&vb.xd, 0, sizeof(vb.xd));
 	memset(vb.used, 0, sizeof(vb.used));
 	vb.offer = netback_offer;
 	vb.online = 1;
@@ -557,13 +557,14 @@ static void vb_up(const char *mac)
 	vb.node_gone = false;
 	vb.mac = mac;
 	vb.link_ups = vb.link_downs = vb.removed = vb.bad_transitions = 0;
-	strcpy(vb.xd.nodename, "device/vif/0");
-	vb.xd.id = vb.xd.nodename + strlen("device/vif/");
-	strcpy(vb.xd.otherend, "backend/vif/0/0");
-	vb.xd.state = PVK_XenbusStateInitialising;
-	CHECK_EQ(vb.drv->probe(&vb.xd), 0);
-	vb_dev = vb.xd.priv;
+	vb_dev = unit_xenbus_probe(&vb.xd, vb.drv, "device/vif/0", "backend/vif/0/0");
 	CHECK(vb_dev != NULL);
+}
+
+/* A vif probed, netback in InitWait then Connected: the link is up. */
+static void vb_up(const char *mac)
+{
+	vb_probe(mac);
 	unit_log_clear();
 	backend(PVK_XenbusStateInitWait);
 	if (vb.xd.state == PVK_XenbusStateConnected)
@@ -867,25 +868,7 @@ UNIT_TEST(netfront_vif_wait_gives_up_a_backend_never_connected)
 {
 	struct pvk_netfront *got = NULL;
 
-	unit_fake_kit_reset();
-	netfront_opts = all_on;
-	if (!vb.drv)
-		CHECK_EQ(pvk_netfront_init(&vb_hooks), 0);
-	netfront_hooks = &vb_hooks;
-	memset(&vb.xd, 0, sizeof(vb.xd));
-	memset(vb.used, 0, sizeof(vb.used));
-	vb.offer = netback_offer;
-	vb.online = 1;
-	vb.online_rc = vb.write_rc = 0;
-	vb.node_gone = false;
-	vb.mac = "00:16:3e:00:00:0b";
-	vb.link_ups = vb.link_downs = vb.removed = vb.bad_transitions = 0;
-	strcpy(vb.xd.nodename, "device/vif/0");
-	vb.xd.id = vb.xd.nodename + strlen("device/vif/");
-	strcpy(vb.xd.otherend, "backend/vif/0/0");
-	vb.xd.state = PVK_XenbusStateInitialising;
-	CHECK_EQ(vb.drv->probe(&vb.xd), 0);
-	vb_dev = vb.xd.priv;
+	vb_probe("00:16:3e:00:00:0b");
 	backend(PVK_XenbusStateInitWait);
 	CHECK_EQ(vb.xd.state, PVK_XenbusStateConnected);
 	CHECK(pvk_netfront_grants_held(vb_dev) > 0);

@@ -45,6 +45,7 @@
 
 #define PVK_GUEST_XEN_ONLY_FILE
 #include "../test.h"
+#include "blk_async.h"
 
 #ifdef CONFIG_PVK_BLKFRONT
 
@@ -141,21 +142,6 @@ static const struct pvk_blkfront_hooks life_hooks = {
 #define SEEN_B	(&seen[1])
 #define SEEN_C	(&seen[2])
 
-/* Runs watches (where the hooks are called) until *counter is nonzero. */
-static int wait_hook(const unsigned int *counter, uint64_t timeout_ns)
-{
-	uint64_t deadline = pvk_time_now_ns() + timeout_ns;
-
-	while (!PVK_READ_ONCE(*counter)) {
-		uint64_t now = pvk_time_now_ns();
-
-		if (now >= deadline)
-			return -PVK_XEN_ETIMEDOUT;
-		pvk_xs_wait_watches(deadline - now < SEC_NS / 5 ? deadline - now : SEC_NS / 5);
-	}
-	return 0;
-}
-
 /*
  * Runs watches until dev holds no grant (bounded): the kit may learn of
  * the removal while the backend still maps the ring, and ends those grants
@@ -181,29 +167,12 @@ static int dom0_answer(const char *name, char *buf, size_t size)
 
 /* ---- an asynchronous engine: up to NCTX requests over a sector range ---- */
 
-struct ctx {
-	struct pvk_blk_req req;
-	bool busy, done;
-	int status;
-	unsigned int completions;	/* done() calls for this request */
-};
-
 static uint8_t bufs[NCTX][CTX_BYTES] __attribute__((aligned(4096)));
-static struct ctx ctxs[NCTX];
+static struct blk_async ctxs[NCTX];
 
 struct run_counts {
 	unsigned long submitted, ok, enodev, other, doubled, refused;
 };
-
-static void ctx_done(struct pvk_blk_req *req, int status)
-{
-	struct ctx *c = req->arg;
-
-	c->status = status;
-	c->completions++;
-	PVK_WRITE_ONCE(c->done, true);
-	pvk_port_wake(&life_wait);
-}
 
 static bool any_done(void *arg)
 {
@@ -218,7 +187,7 @@ static bool any_done(void *arg)
 static void reap(struct run_counts *n)
 {
 	for (unsigned int i = 0; i < NCTX; i++) {
-		struct ctx *c = &ctxs[i];
+		struct blk_async *c = &ctxs[i];
 		const uint8_t *p = c->req.buf;
 		uint64_t base = c->req.sector * 512;
 
@@ -295,7 +264,7 @@ static int run_range(struct pvk_blkfront *dev, enum pvk_blk_op op, uint64_t from
 	__builtin_memset(n, 0, sizeof(*n));
 	__builtin_memset(ctxs, 0, sizeof(ctxs));
 	for (;;) {
-		struct ctx *c = NULL;
+		struct blk_async *c = NULL;
 
 		reap(n);
 		if (stop ? PVK_READ_ONCE(*stop) || !submitting : pos >= to)
@@ -322,9 +291,10 @@ static int run_range(struct pvk_blkfront *dev, enum pvk_blk_op op, uint64_t from
 				s = max_s;	/* no indirect descriptors: 11 pages */
 			if (s > to - pos)
 				s = (unsigned int)(to - pos);
+			c->wake = &life_wait;
 			c->req = (struct pvk_blk_req){
 				.op = op, .sector = pos, .buf = buf, .len = s * 512u,
-				.done = ctx_done, .arg = c, .queue = i,
+				.done = blk_async_done, .arg = c, .queue = i,
 			};
 			if (op == PVK_BLK_WRITE)
 				for (size_t j = 0; j < c->req.len; j++)

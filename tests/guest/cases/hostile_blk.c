@@ -39,6 +39,7 @@
 
 #define PVK_GUEST_XEN_ONLY_FILE
 #include "../test.h"
+#include "blk_async.h"
 
 #ifdef CONFIG_PVK_BLKFRONT
 
@@ -109,21 +110,6 @@ static const struct pvk_blkfront_hooks hb_hooks = {
 	.added = hook_added,
 	.removed = hook_removed,
 };
-
-/* Runs watches (where the hooks are called) until *counter is nonzero. */
-static int wait_hook(const unsigned int *counter, uint64_t timeout_ns)
-{
-	uint64_t deadline = pvk_time_now_ns() + timeout_ns;
-
-	while (!PVK_READ_ONCE(*counter)) {
-		uint64_t now = pvk_time_now_ns();
-
-		if (now >= deadline)
-			return -PVK_XEN_ETIMEDOUT;
-		pvk_xs_wait_watches(deadline - now < SEC_NS / 5 ? deadline - now : SEC_NS / 5);
-	}
-	return 0;
-}
 
 static int setup(void)
 {
@@ -202,24 +188,7 @@ static int served_part(struct pvk_blkfront *dev, unsigned int vdev)
 
 /* ---- the eight requests the attack meets ---- */
 
-struct ctx {
-	struct pvk_blk_req req;
-	bool done;
-	int status;
-	unsigned int completions;
-};
-
-static struct ctx ctxs[NREQ];
-
-static void ctx_done(struct pvk_blk_req *req, int status)
-{
-	struct ctx *c = req->arg;
-
-	c->status = status;
-	c->completions++;
-	PVK_WRITE_ONCE(c->done, true);
-	pvk_port_wake(&hb_wait);
-}
+static struct blk_async ctxs[NREQ];
 
 static bool all_done(void *arg)
 {
@@ -263,7 +232,7 @@ static void attack_part(struct pvk_blkfront *dev, unsigned int vdev, struct outc
 
 	__builtin_memset(ctxs, 0, sizeof(ctxs));
 	for (unsigned int i = 0; i < NREQ; i++) {
-		struct ctx *c = &ctxs[i];
+		struct blk_async *c = &ctxs[i];
 		bool write = i % 2 == 1;
 		/* Writes to fresh sectors; reads of what the served part wrote
 		 * (its 256 KiB at sector 1024), so their data can be checked.
@@ -272,11 +241,12 @@ static void attack_part(struct pvk_blkfront *dev, unsigned int vdev, struct outc
 		uint64_t sector = write ? 2048 + (uint64_t)i * 512 : 1024 + (uint64_t)i * 8;
 		int rc;
 
+		c->wake = &hb_wait;
 		c->req = (struct pvk_blk_req){
 			.op = write ? PVK_BLK_WRITE : PVK_BLK_READ, .sector = sector,
 			.buf = i ? small_buf[i] : big_buf, .len = i ? SMALL : BIG,
 			.flags = i + 1 < NREQ ? PVK_BLK_REQ_MORE : 0,
-			.done = ctx_done, .arg = c,
+			.done = blk_async_done, .arg = c,
 		};
 		if (write)
 			fill(c->req.buf, c->req.len, vdev, sector);
@@ -299,7 +269,7 @@ static void attack_part(struct pvk_blkfront *dev, unsigned int vdev, struct outc
 	}
 	xvda_round(o, round);	/* at least one round, after the attack too */
 	for (unsigned int i = 0; i < NREQ; i++) {
-		struct ctx *c = &ctxs[i];
+		struct blk_async *c = &ctxs[i];
 
 		if (!PVK_READ_ONCE(c->done)) {
 			o->hung++;

@@ -9,7 +9,7 @@
 # installed on the host if missing) so dom0's initramfs needs none of their
 # libraries (the network tools use none, and a static link takes only what
 # is used). Rebuilt only when a source or a shared header (grant-map.h,
-# grant-scan.h, net-tool.h, tests/bench/netbench.h, hostile-back/*.h) is
+# grant-scan.h, inet-csum.h, net-tool.h, tests/bench/netbench.h, hostile-back/*.h) is
 # newer than the binary.
 set -eu
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -18,7 +18,7 @@ mkdir -p "$DEST"
 "$HERE/../../../scripts/install-deps.sh" abi >&2
 LIBS="-lxenstore -lxenctrl -lxenforeignmemory -lxencall -lxendevicemodel -lxenevtchn
 	-lxengnttab -lxentoollog -lxentoolcore"
-SHARED="$HERE/grant-map.h $HERE/grant-scan.h $HERE/net-tool.h $HERE/../../bench/netbench.h"
+SHARED="$HERE/grant-map.h $HERE/grant-scan.h $HERE/inet-csum.h $HERE/net-tool.h $HERE/../../bench/netbench.h"
 # up_to_date BIN FILE...: BIN exists and is newer than every FILE.
 up_to_date() {
 	target=$1

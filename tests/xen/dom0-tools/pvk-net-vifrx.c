@@ -38,6 +38,7 @@
 #include <unistd.h>
 
 #include "../../bench/netbench.h"
+#include "inet-csum.h"
 #include "net-tool.h"
 
 #define IDLE_MS		5000
@@ -45,29 +46,6 @@
 
 static uint8_t pat[2 * NETB_PAT_LEN];
 static uint8_t frame[65536 + 64];
-
-static unsigned int get16(const uint8_t *p)
-{
-	return (unsigned int)p[0] << 8 | p[1];
-}
-
-static uint32_t sum16(uint32_t s, const uint8_t *p, size_t len)
-{
-	for (size_t i = 0; i + 1 < len; i += 2)
-		s += get16(p + i);
-	if (len & 1)
-		s += (uint32_t)p[len - 1] << 8;
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return s;
-}
-
-static uint16_t fold(uint32_t s)
-{
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return (uint16_t)~s;
-}
 
 static unsigned long nbad;
 
@@ -186,7 +164,7 @@ int main(int argc, char **argv)
 			bad("IP length does not match the frame", len);
 			continue;
 		}
-		if (fold(sum16(0, frame + 14, ihl)) != 0) {
+		if (csum_fold(csum_add(0, frame + 14, ihl)) != 0) {
 			bad("IP header checksum wrong", len);
 			continue;
 		}
@@ -199,7 +177,7 @@ int main(int argc, char **argv)
 		if (aux->tp_status & TP_STATUS_CSUMNOTREADY) {
 			/* The field holds the pseudo-header sum: summing the
 			 * UDP header and data over it gives the checksum. */
-			uint16_t c = fold(sum16(0, u, ulen));
+			uint16_t c = csum_fold(csum_add(0, u, ulen));
 
 			if (!c)
 				c = 0xffff;	/* 0 would mean none */
@@ -208,10 +186,10 @@ int main(int argc, char **argv)
 			partial++;
 		}
 		{
-			uint32_t s = sum16(0, frame + 26, 8);	/* addresses */
+			uint32_t s = csum_add(0, frame + 26, 8);	/* addresses */
 
 			s += IPPROTO_UDP + (uint32_t)ulen;
-			if (get16(u + 6) == 0 || fold(sum16(s, u, ulen)) != 0) {
+			if (get16(u + 6) == 0 || csum_fold(csum_add(s, u, ulen)) != 0) {
 				bad(aux->tp_status & TP_STATUS_CSUMNOTREADY ?
 				    "UDP checksum wrong once completed" : "UDP checksum wrong", len);
 				continue;

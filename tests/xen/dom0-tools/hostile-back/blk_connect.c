@@ -160,15 +160,11 @@ int hb_blk_wait_guest_node(struct hb_blk *b, const char *name, unsigned int ms)
 
 void hb_blk_answer(struct hb_blk *b, const char *name, const char *fmt, ...)
 {
-	char path[128], val[256];
+	char node[96];
 	va_list ap;
 
+	snprintf(node, sizeof(node), "%s-%u", name, b->d->devid);
 	va_start(ap, fmt);
-	vsnprintf(val, sizeof(val), fmt, ap);
+	hb_tell_guest_v(b->d, node, fmt, ap);
 	va_end(ap);
-	guest_path(b, name, path, sizeof(path));
-	if (!xs_write(b->d->xs, XBT_NULL, path, val, (unsigned int)strlen(val)))
-		hb_log(b->d, "cannot write %s", path);
-	else
-		hb_log(b->d, "told the guest %s \"%s\"", path, val);
 }

@@ -22,6 +22,7 @@
 #ifndef PVK_HOSTILE_BACK_HB_H
 #define PVK_HOSTILE_BACK_HB_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -115,6 +116,10 @@ void hb_remove_device(struct hb_dev *d);
 int hb_write(struct hb_dev *d, enum hb_area a, const char *node, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 int hb_rm(struct hb_dev *d, enum hb_area a, const char *node);
+/* Writes the guest's own data/<node> (formatted), where its test cases
+ * wait for our answers; logs what was written or that it could not be. */
+void hb_tell_guest_v(struct hb_dev *d, const char *node, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
 char *hb_read(struct hb_dev *d, enum hb_area a, const char *node);	/* free() it */
 /* Reads an unsigned number; -1 when missing or malformed (logged). */
 int hb_read_ulong(struct hb_dev *d, enum hb_area a, const char *node, unsigned long *out);

@@ -119,6 +119,18 @@ int hb_write(struct hb_dev *d, enum hb_area a, const char *node, const char *fmt
 	return put(d, XBT_NULL, area_path(d, a), node, val) ? 0 : -1;
 }
 
+void hb_tell_guest_v(struct hb_dev *d, const char *node, const char *fmt, va_list ap)
+{
+	char path[128], val[256];
+
+	vsnprintf(val, sizeof(val), fmt, ap);
+	snprintf(path, sizeof(path), "/local/domain/%u/data/%s", d->domid, node);
+	if (!xs_write(d->xs, XBT_NULL, path, val, (unsigned int)strlen(val)))
+		hb_log(d, "cannot write %s", path);
+	else
+		hb_log(d, "told the guest %s \"%s\"", path, val);
+}
+
 int hb_rm(struct hb_dev *d, enum hb_area a, const char *node)
 {
 	char path[256];

@@ -36,15 +36,11 @@ void net_note_ref(struct net_back *nb, uint32_t ref)
 
 void net_tell_guest(struct net_back *nb, const char *name, const char *fmt, ...)
 {
-	char path[128], val[256];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(val, sizeof(val), fmt, ap);
+	hb_tell_guest_v(nb->d, name, fmt, ap);
 	va_end(ap);
-	snprintf(path, sizeof(path), "/local/domain/%u/data/%s", nb->d->domid, name);
-	if (!xs_write(nb->d->xs, XBT_NULL, path, val, (unsigned int)strlen(val)))
-		hb_log(nb->d, "cannot write %s", path);
 }
 
 /* The frontend's state polled every 50 ms until it is in mask, bounded:

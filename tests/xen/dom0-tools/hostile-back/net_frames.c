@@ -7,6 +7,7 @@
  */
 #include <string.h>
 #include "net.h"
+#include "../inet-csum.h"
 
 #define ETH_P_IP	0x0800u
 #define ETH_P_ARP	0x0806u
@@ -17,27 +18,6 @@ static void put16(uint8_t *p, unsigned int v)
 {
 	p[0] = (uint8_t)(v >> 8);
 	p[1] = (uint8_t)v;
-}
-
-static unsigned int get16(const uint8_t *p)
-{
-	return (unsigned int)p[0] << 8 | p[1];
-}
-
-static uint32_t csum_add(uint32_t sum, const uint8_t *p, size_t len)
-{
-	for (size_t i = 0; i + 1 < len; i += 2)
-		sum += get16(p + i);
-	if (len & 1)
-		sum += (uint32_t)p[len - 1] << 8;
-	return sum;
-}
-
-static uint16_t csum_fold(uint32_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
 }
 
 static void eth_header(const struct net_back *nb, uint8_t *f, const uint8_t *dst,
