@@ -435,6 +435,35 @@ static long refs_active(struct net_back *nb, bool record)
 	return s.active;
 }
 
+/* The receive buffers the guest posted and we never took: their refs are
+ * looked up at the close too, not only those we consumed (a teardown that
+ * leaks a posted buffer's grant is what the close must show). The
+ * producer is read once and bounded by the ring; each request's gref is
+ * copied once. Transmit slots are not walked: an extra-info slot has no
+ * gref, and the held transmits were all consumed (and noted). */
+static void note_posted_rx(struct net_back *nb)
+{
+	RING_IDX prod, n;
+
+	if (!nb->rx_sring)
+		return;
+	prod = nb->rx.sring->req_prod;
+	__sync_synchronize();
+	n = prod - nb->rx.req_cons;
+	if (n > RING_SIZE(&nb->rx)) {
+		hb_log(nb->d, "rx req_prod %u is more than a ring ahead of %u: posted buffers not looked up",
+		       prod, nb->rx.req_cons);
+		return;
+	}
+	for (RING_IDX i = 0; i < n; i++) {
+		netif_rx_request_t rq;
+
+		memcpy(&rq, RING_GET_REQUEST(&nb->rx, nb->rx.req_cons + i), sizeof(rq));
+		net_note_ref(nb, rq.gref);
+	}
+	hb_log(nb->d, "%u posted receive buffers we never took: their refs are looked up too", n);
+}
+
 int net_close(struct net_back *nb)
 {
 	struct hb_dev *d = nb->d;
@@ -443,6 +472,7 @@ int net_close(struct net_back *nb)
 	char name[48];
 	int st;
 
+	note_posted_rx(nb);
 	refs_active(nb, true);
 	hb_write(d, HB_BE, "online", "0");
 	hb_set_state(d, XenbusStateClosing);
