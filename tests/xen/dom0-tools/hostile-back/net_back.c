@@ -106,7 +106,7 @@ int net_connect(struct net_back *nb)
 	/* Not under /local/domain/0/backend/vif: dom0's own netback watches
 	 * that directory and took the device over (its features appeared in
 	 * our area). The frontend follows its "backend" key wherever it is. */
-	snprintf(d->be, sizeof(d->be), "/local/domain/0/hostile-back/vif/%u/%u", d->domid,
+	snprintf(d->be, sizeof(d->be), "/local/domain/0/" HB_BACKEND_DIR "/vif/%u/%u", d->domid,
 		 d->devid);
 	if (hb_create_device(d, fe, be) || hb_set_state(d, XenbusStateInitWait))
 		return -1;
