@@ -18,22 +18,21 @@ int pvk_xenbus_read_otherend_ulong(const struct pvk_xenbus_device *dev, const ch
 				   unsigned long def, unsigned long *out)
 {
 	char path[PVK_XENBUS_PATH_MAX + 64];
+	char text[24];	/* as pvk_xs_read_ulong(): longer is not a number */
 	int n = pvk_snprintf(path, sizeof(path), "%s/%s", dev->otherend, name);
 	int rc;
 
 	if (n < 0 || (size_t)n >= sizeof(path))
 		return -PVK_XEN_ENAMETOOLONG;
-	rc = pvk_xs_read_ulong(PVK_XBT_NIL, path, out);
+	/* Read once: the text parsed is the text the message shows. */
+	rc = pvk_xs_read(PVK_XBT_NIL, path, text, sizeof(text));
+	if (rc >= 0)
+		rc = pvk_xs_parse_ulong(text, out);
 	if (rc == -PVK_XEN_ENOENT) {
 		*out = def;
 		return 0;
 	}
 	if (rc == -PVK_XEN_EINVAL || rc == -PVK_XEN_ERANGE) {
-		/* Read again for the words of the message only. */
-		char text[32];
-
-		if (pvk_xs_read(PVK_XBT_NIL, path, text, sizeof(text)) < 0)
-			pvk_snprintf(text, sizeof(text), "?");
 		pvk_err("xenbus: %s: backend's %s is \"%s\": %s", dev->nodename, name, text,
 			rc == -PVK_XEN_ERANGE ? "out of range" : "not a decimal number");
 	} else if (rc == -PVK_XEN_E2BIG) {
