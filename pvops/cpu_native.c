@@ -4,6 +4,7 @@
  */
 #include <pvkit/log.h>
 #include <pvkit/port.h>
+#include <pvkit/pv_lint.h>
 #include <pvkit/smp.h>
 #include <pvkit/xen/errno.h>
 
@@ -47,12 +48,14 @@ static unsigned long native_read_cr0(void)
 {
 	unsigned long v;
 
+	PVK_NATIVE_ONLY(native_read_cr0);
 	__asm__ __volatile__("mov %%cr0, %0" : "=r"(v));
 	return v;
 }
 
 static int native_write_cr0(unsigned long v)
 {
+	PVK_NATIVE_ONLY(native_write_cr0);
 	__asm__ __volatile__("mov %0, %%cr0" : : "r"(v) : "memory");
 	return 0;
 }
@@ -61,12 +64,14 @@ static unsigned long native_read_cr4(void)
 {
 	unsigned long v;
 
+	PVK_NATIVE_ONLY(native_read_cr4);
 	__asm__ __volatile__("mov %%cr4, %0" : "=r"(v));
 	return v;
 }
 
 static int native_write_cr4(unsigned long v)
 {
+	PVK_NATIVE_ONLY(native_write_cr4);
 	__asm__ __volatile__("mov %0, %%cr4" : : "r"(v) : "memory");
 	return 0;
 }
@@ -84,6 +89,7 @@ static int native_load_idt(const struct pvk_trap_desc *traps, unsigned int count
 	struct desc_ptr ptr = { .limit = sizeof(idt) - 1, .base = (uint64_t)(unsigned long)idt };
 	uint16_t cs = read_cs();
 
+	PVK_NATIVE_ONLY(native_load_idt);
 	if (count > IDT_ENTRIES)
 		return -PVK_XEN_EINVAL;
 	__builtin_memset(idt, 0, sizeof(idt));
@@ -107,6 +113,7 @@ static int native_load_gdt(void *table, unsigned int entries)
 	struct desc_ptr ptr = { .limit = (uint16_t)(entries * 8 - 1),
 				.base = (uint64_t)(unsigned long)table };
 
+	PVK_NATIVE_ONLY(native_load_gdt);
 	if (!entries || entries > PVK_PAGE_SIZE / 8 || ((unsigned long)table & (PVK_PAGE_SIZE - 1)))
 		return -PVK_XEN_EINVAL;
 	__asm__ __volatile__("lgdt %0" : : "m"(ptr) : "memory");
@@ -143,6 +150,7 @@ static int write_system_desc(unsigned int selector, unsigned long base,
 	struct desc_ptr gdt;
 	uint64_t *slot;
 
+	PVK_NATIVE_ONLY(write_system_desc);
 	__asm__ __volatile__("sgdt %0" : "=m"(gdt));
 	if (!(selector & ~7u) || (selector & 7u) || (selector + 16u) > gdt.limit + 1u) {
 		pvk_err("pvops native: selector 0x%x does not name two entries of the loaded GDT (limit 0x%x)",
@@ -162,6 +170,7 @@ static int native_load_ldt(unsigned int selector, void *ldt, unsigned int entrie
 {
 	int rc;
 
+	PVK_NATIVE_ONLY(native_load_ldt);
 	if (!entries) {
 		__asm__ __volatile__("lldt %w0" : : "r"(0) : "memory");
 		return 0;
@@ -186,6 +195,7 @@ static int native_load_tr(unsigned int selector, struct pvk_tss *tss)
 	unsigned int cpu = pvk_port_cpu_id();
 	int rc;
 
+	PVK_NATIVE_ONLY(native_load_tr);
 	if (cpu >= PVK_MAX_CPUS)
 		return -PVK_XEN_EINVAL;
 	tss->iomap_base = sizeof(*tss);		/* past the limit: no bitmap */
@@ -219,6 +229,7 @@ static int native_set_iopl(unsigned int iopl)
 {
 	unsigned long fl;
 
+	PVK_NATIVE_ONLY(native_set_iopl);
 	if (iopl > 3)
 		return -PVK_XEN_EINVAL;
 	__asm__ __volatile__("pushfq; popq %0" : "=r"(fl));
@@ -229,22 +240,26 @@ static int native_set_iopl(unsigned int iopl)
 
 static void native_wbinvd(void)
 {
+	PVK_NATIVE_ONLY(native_wbinvd);
 	__asm__ __volatile__("wbinvd" : : : "memory");
 }
 
 static void native_halt(void)
 {
+	PVK_NATIVE_ONLY(native_halt);
 	__asm__ __volatile__("hlt" : : : "memory");
 }
 
 /* sti holds off interrupts for one instruction: none slips in before hlt. */
 static void native_safe_halt(void)
 {
+	PVK_NATIVE_ONLY(native_safe_halt);
 	__asm__ __volatile__("sti; hlt" : : : "memory");
 }
 
 static void native_io_delay(void)
 {
+	PVK_NATIVE_ONLY(native_io_delay);
 	pvk_outb(0x80, 0);
 }
 

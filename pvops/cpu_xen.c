@@ -16,6 +16,7 @@
 #include <pvkit/port.h>
 #include <pvkit/smp.h>
 #include <pvkit/frame.h>
+#include <pvkit/pv_lint.h>
 #include <pvkit/xen/errno.h>
 #include <pvkit/xen/physdev.h>
 #include <pvkit/xen/sched.h>
@@ -43,6 +44,7 @@ static unsigned long xen_read_cr0(void)
 {
 	unsigned long v;
 
+	PVK_XEN_EMULATED(xen_read_cr0);
 	__asm__ __volatile__("mov %%cr0, %0" : "=r"(v));
 	return v;
 }
@@ -52,6 +54,7 @@ static int xen_write_cr0(unsigned long val)
 	unsigned long cur = xen_read_cr0();
 	long rc;
 
+	PVK_XEN_EMULATED(xen_write_cr0);
 	if ((cur ^ val) & ~PVK_X86_CR0_TS) {
 		pvk_err("pvops xen: write_cr0 0x%lx refused: a PV guest may change only CR0.TS (CR0 is 0x%lx)",
 			val, cur);
@@ -68,6 +71,7 @@ static unsigned long xen_read_cr4(void)
 {
 	unsigned long v;
 
+	PVK_XEN_EMULATED(xen_read_cr4);
 	__asm__ __volatile__("mov %%cr4, %0" : "=r"(v));
 	return v;
 }
@@ -76,6 +80,7 @@ static int xen_write_cr4(unsigned long val)
 {
 	unsigned long cur = xen_read_cr4();
 
+	PVK_XEN_EMULATED(xen_write_cr4);
 	if (val == cur)
 		return 0;
 	pvk_err("pvops xen: write_cr4 0x%lx refused: Xen owns CR4 (CR4 is 0x%lx)", val, cur);
@@ -277,6 +282,7 @@ static int xen_set_iopl(unsigned int iopl)
 /* Emulated: Xen flushes the caches if the domain may, else ignores it. */
 static void xen_wbinvd(void)
 {
+	PVK_XEN_EMULATED(xen_wbinvd);
 	__asm__ __volatile__("wbinvd" : : : "memory");
 }
 

@@ -2,12 +2,15 @@
  * pvops/mmu_native.c - the MMU ops on bare hardware: control registers,
  * invlpg, plain page-table stores.
  */
+#include <pvkit/pv_lint.h>
+
 #include "pvops_internal.h"
 
 static unsigned long native_read_cr2(void)
 {
 	unsigned long v;
 
+	PVK_NATIVE_ONLY(native_read_cr2);
 	__asm__ __volatile__("mov %%cr2, %0" : "=r"(v));
 	return v;
 }
@@ -16,23 +19,27 @@ static unsigned long native_read_cr3(void)
 {
 	unsigned long v;
 
+	PVK_NATIVE_ONLY(native_read_cr3);
 	__asm__ __volatile__("mov %%cr3, %0" : "=r"(v));
 	return v;
 }
 
 static void native_write_cr3(unsigned long v)
 {
+	PVK_NATIVE_ONLY(native_write_cr3);
 	__asm__ __volatile__("mov %0, %%cr3" : : "r"(v) : "memory");
 }
 
 static void native_flush_tlb_one(unsigned long va)
 {
+	PVK_NATIVE_ONLY(native_flush_tlb_one);
 	__asm__ __volatile__("invlpg (%0)" : : "r"(va) : "memory");
 }
 
 /* Reloading CR3 drops every non-global translation. */
 static void native_flush_tlb_local(void)
 {
+	PVK_NATIVE_ONLY(native_flush_tlb_local);
 	native_write_cr3(native_read_cr3());
 }
 

@@ -10,6 +10,7 @@
  * function, so its ret works). Natively the CPU raises #GP for an unknown
  * MSR; on Xen the PV emulator does the same for MSRs it does not offer.
  */
+#include <pvkit/pv_lint.h>
 #include <pvkit/xen/errno.h>
 
 	.text
@@ -30,6 +31,8 @@ pvk_pvops_rdmsr_safe:
 	movl	$-PVK_XEN_EIO, %eax
 	ret
 	.size	pvk_pvops_rdmsr_safe, . - pvk_pvops_rdmsr_safe
+	/* Both worlds: on Xen the PV emulator serves (or refuses) the MSR. */
+	PVK_XEN_EMULATED(pvk_pvops_rdmsr_safe)
 
 	.globl	pvk_pvops_wrmsr_safe
 	.type	pvk_pvops_wrmsr_safe, @function
@@ -46,6 +49,7 @@ pvk_pvops_wrmsr_safe:
 	movl	$-PVK_XEN_EIO, %eax
 	ret
 	.size	pvk_pvops_wrmsr_safe, . - pvk_pvops_wrmsr_safe
+	PVK_XEN_EMULATED(pvk_pvops_wrmsr_safe)
 
 	/* struct pvk_fixup { insn, resume } pairs (fixup.c). */
 	.section .rodata

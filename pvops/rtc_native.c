@@ -9,6 +9,7 @@
  * Resolution is one second; nsec is 0.
  */
 #include <pvkit/port.h>
+#include <pvkit/pv_lint.h>
 #include <pvkit/time.h>
 
 #include "pvops_internal.h"
@@ -35,6 +36,7 @@ struct rtc_time {
 
 static unsigned int cmos_read(uint8_t reg)
 {
+	PVK_NATIVE_ONLY(cmos_read);
 	pvk_outb(CMOS_INDEX, reg);
 	return pvk_inb(CMOS_DATA);
 }
@@ -43,6 +45,7 @@ static void rtc_read_raw(struct rtc_time *t)
 {
 	unsigned long polls = 0;
 
+	PVK_NATIVE_ONLY(rtc_read_raw);
 	while (cmos_read(RTC_STATUS_A) & STATUS_A_UIP)
 		if (++polls > RTC_MAX_POLLS)
 			pvk_port_panic("pvops native: RTC update never finishes (no RTC?)");
@@ -78,6 +81,7 @@ static void native_wallclock(struct pvk_wallclock *out)
 	struct rtc_time a, b;
 	unsigned int status_b = cmos_read(RTC_STATUS_B), pm;
 
+	PVK_NATIVE_ONLY(native_wallclock);
 	rtc_read_raw(&b);
 	do {
 		a = b;

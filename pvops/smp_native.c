@@ -31,6 +31,7 @@
  */
 #include <pvkit/log.h>
 #include <pvkit/port.h>
+#include <pvkit/pv_lint.h>
 #include <pvkit/pvops.h>
 #include <pvkit/smp.h>
 #include <pvkit/xen/errno.h>
@@ -152,6 +153,7 @@ static unsigned long read_cr0(void)
 {
 	unsigned long v;
 
+	PVK_NATIVE_ONLY(read_cr0);
 	__asm__ __volatile__("mov %%cr0, %0" : "=r"(v));
 	return v;
 }
@@ -160,6 +162,7 @@ static unsigned long read_cr3(void)
 {
 	unsigned long v;
 
+	PVK_NATIVE_ONLY(read_cr3);
 	__asm__ __volatile__("mov %%cr3, %0" : "=r"(v));
 	return v;
 }
@@ -168,6 +171,7 @@ static unsigned long read_cr4(void)
 {
 	unsigned long v;
 
+	PVK_NATIVE_ONLY(read_cr4);
 	__asm__ __volatile__("mov %%cr4, %0" : "=r"(v));
 	return v;
 }
@@ -192,6 +196,7 @@ int pvk_native_smp_init(const uint32_t *apic_ids, unsigned int n,
 	uint64_t efer, *pml4, *pdpt, *pd;
 	uint32_t self;
 
+	PVK_NATIVE_ONLY(pvk_native_smp_init);
 	if (smp.ready)
 		return -PVK_XEN_EBUSY;
 	if (!pvk_native_apic_mmio()) {
@@ -309,6 +314,7 @@ const struct pvk_smp_world pvk_native_smp_world = {
 
 static __pvk_noreturn void halt_forever(void)
 {
+	PVK_NATIVE_ONLY(halt_forever);
 	for (;;)
 		__asm__ __volatile__("cli; hlt" : : : "memory");
 }
@@ -323,6 +329,7 @@ void pvk_native_ap_arrived(void)
 {
 	int waiting = ARRIVE_WAITING;
 
+	PVK_NATIVE_ONLY(pvk_native_ap_arrived);
 	if (!__atomic_compare_exchange_n(&smp.arrived, &waiting, ARRIVE_ARRIVED, false,
 					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
 		halt_forever();
@@ -388,6 +395,7 @@ static int native_cpu_start(unsigned int cpu, const struct pvk_cpu_boot *boot)
 	uint64_t t0;
 	int rc;
 
+	PVK_NATIVE_ONLY(native_cpu_start);
 	if (!smp.ready) {
 		pvk_err("pvops native smp: cpu_start(%u) before pvk_native_smp_init()", cpu);
 		return -PVK_XEN_EINVAL;
@@ -468,6 +476,7 @@ static __pvk_noreturn void native_stop_self(void)
 {
 	unsigned int cpu = pvk_port_cpu_id();
 
+	PVK_NATIVE_ONLY(native_stop_self);
 	__asm__ __volatile__("cli" : : : "memory");
 	if (cpu < PVK_MAX_CPUS)
 		__atomic_store_n(&smp.halted[cpu], true, __ATOMIC_RELEASE);

@@ -31,6 +31,7 @@
  * where it stopped.
  */
 #include "smp_native.h"
+#include <pvkit/pv_lint.h>
 
 #define CR0_PE		0x00000001
 #define CR0_PG		0x80000000
@@ -155,3 +156,4 @@ pvk_native_ap_start64:
 	call	*%r13
 	ud2					/* entry does not return */
 	.size	pvk_native_ap_start64, . - pvk_native_ap_start64
+	PVK_NATIVE_ONLY(pvk_native_ap_start64)

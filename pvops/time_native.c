@@ -27,6 +27,7 @@
  */
 #include <pvkit/log.h>
 #include <pvkit/port.h>
+#include <pvkit/pv_lint.h>
 #include <pvkit/time.h>
 
 #include "../time/clock_max.h"
@@ -63,6 +64,7 @@ static uint16_t pit_ch2_read(void)
 {
 	uint8_t lo, hi;
 
+	PVK_NATIVE_ONLY(pit_ch2_read);
 	pvk_outb(PIT_MODE, PIT_LATCH_CH2);
 	lo = pvk_inb(PIT_CH2);
 	hi = pvk_inb(PIT_CH2);
@@ -79,6 +81,7 @@ static void sample(struct sample *s)
 {
 	uint64_t best = ~0ULL;
 
+	PVK_NATIVE_ONLY(sample);
 	*s = (struct sample){ 0 };
 	for (int i = 0; i < SAMPLE_TRIES; i++) {
 		uint64_t a = rdtsc(), b;
@@ -99,6 +102,7 @@ static uint64_t measure_khz(void)
 	struct sample s0, s1;
 	unsigned long polls = 0;
 
+	PVK_NATIVE_ONLY(measure_khz);
 	pvk_outb(PORT_SPEAKER, (pvk_inb(PORT_SPEAKER) & ~SPEAKER_DATA) | SPEAKER_GATE2);
 	pvk_outb(PIT_MODE, PIT_MODE_CH2_LOHI_M0);
 	pvk_outb(PIT_CH2, 0xff);
@@ -122,6 +126,7 @@ void pvk_native_time_calibrate(void)
 {
 	uint64_t khz = 0;
 
+	PVK_NATIVE_ONLY(pvk_native_time_calibrate);
 	for (int i = 0; i < WINDOW_TRIES && !khz; i++)
 		khz = measure_khz();
 	if (!khz)

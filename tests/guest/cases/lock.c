@@ -11,6 +11,7 @@
  * the PIC between tests, so enabling for a moment is as safe.
  */
 #include <pvkit/port.h>
+#include <pvkit/pv_lint.h>
 #include <pvkit/pvops.h>
 
 #include "../test.h"
@@ -19,6 +20,7 @@ static bool irqs_on(void)
 {
 	unsigned long fl;
 
+	PVK_NATIVE_ONLY(irqs_on);
 	__asm__ __volatile__("pushfq; popq %0" : "=r"(fl));
 	return fl & PVK_X86_EFLAGS_IF;
 }

@@ -8,6 +8,7 @@
 #include <pvkit/hypercall.h>
 #include <pvkit/mmu.h>
 #include <pvkit/port.h>
+#include <pvkit/pv_lint.h>
 #include <pvkit/pvops.h>
 #include <pvkit/xen/errno.h>
 #include <pvkit/xen/version.h>
@@ -182,6 +183,7 @@ static void pvops_gdt_native(void)
 	bool code, empty, filled;
 	int rc_load, rc_write, rc_bad, rc_back;
 
+	PVK_NATIVE_ONLY(pvops_gdt_native);
 	__asm__ __volatile__("sgdt %0" : "=m"(saved));
 	rc_load = pvk_load_gdt(native_gdt, 4);
 	code = lar(0x08, &ar);
@@ -233,6 +235,7 @@ static unsigned long rflags(void)
 {
 	unsigned long fl;
 
+	PVK_NATIVE_ONLY(rflags);
 	__asm__ __volatile__("pushfq; popq %0" : "=r"(fl));
 	return fl;
 }

@@ -5,6 +5,7 @@
  */
 #include <pvkit/events.h>
 #include <pvkit/hypercall.h>
+#include <pvkit/pv_lint.h>
 #include <pvkit/pvops.h>
 #include <pvkit/time.h>
 #include <pvkit/xen/vcpu.h>
@@ -18,6 +19,7 @@ static unsigned long rflags(void)
 {
 	unsigned long fl;
 
+	PVK_NATIVE_ONLY(rflags);
 	__asm__ __volatile__("pushfq; popq %0" : "=r"(fl));
 	return fl;
 }

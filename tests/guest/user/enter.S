@@ -20,6 +20,7 @@
  * them, drops that stack and returns code from guest_user_enter*.
  */
 #include <pvkit/hypercall.h>
+#include <pvkit/pv_lint.h>
 #include <pvkit/xen/arch-x86.h>
 #include <pvkit/xen/xen.h>
 
@@ -81,6 +82,7 @@ guest_user_enter_native:
 	CLEAR_REGS
 	iretq
 	.size	guest_user_enter_native, . - guest_user_enter_native
+	PVK_NATIVE_ONLY(guest_user_enter_native)
 
 	.globl	guest_user_leave
 	.type	guest_user_leave, @function
