@@ -166,6 +166,7 @@ SPARSE_SRCS := $(PVK_SRCS)
 -include tests/native/native.mk
 -include tests/bench/bench.mk
 -include tests/sparse/sparse.mk
+-include tests/lint/lint.mk
 
 # ---------------------------------------------------------------------------
 # Linux modules (ports/linux/): pvk-xen.ko, pvk-blkfront.ko, pvk-netfront.ko,

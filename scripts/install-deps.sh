@@ -1,6 +1,6 @@
 #!/bin/sh
 # Installs, with apt-get, the Debian packages a make target needs and that are missing.
-# Usage: scripts/install-deps.sh GROUP...   (build, sparse, abi, e2e, fuzz, modules, dkms)
+# Usage: scripts/install-deps.sh GROUP...   (build, sparse, abi, e2e, fuzz, modules, dkms, lint)
 # Quiet and fast when everything is present; loud and failing when an install fails,
 # so a fresh Debian 12 machine gets what it needs and a broken one says why.
 set -eu
@@ -26,6 +26,8 @@ want() {
 	modules) rel=$(kernel_abi)
 		echo "/usr/src/linux-headers-$rel/Makefile:linux-headers-$rel make:make" ;;
 	dkms)   echo "dkms:dkms" ;;
+	# scripts/pv-lint: objdump and addr2line, python3 (standard library only).
+	lint)   echo "objdump:binutils addr2line:binutils python3:python3 gcc:gcc ld:binutils" ;;
 	*) echo "install-deps: unknown group '$1'" >&2; exit 2 ;;
 	esac
 }
