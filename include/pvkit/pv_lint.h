@@ -16,11 +16,13 @@
  *	PVK_XEN_EMULATED(fn);	fn runs on Xen too; its privileged instructions
  *				are meant to trap into Xen's emulator (CR0/CR4
  *				reads, wbinvd, rdmsr/wrmsr, a test of the trap)
- * The mark covers fn's whole symbol and the parts GCC splits off it
- * (fn.cold, fn.part.N, fn.constprop.N, fn.isra.N). A copy of fn inlined
- * into another function is NOT covered: pv-lint reports it in its caller,
- * so mark fn noinline or mark the caller. Taking fn's address keeps an
- * out-of-line fn in the image.
+ * The mark covers fn's whole symbol, the parts GCC splits off it (fn.cold,
+ * fn.part.N, fn.constprop.N, fn.isra.N) and, where the image has debug
+ * info (-g), fn's copies inlined into other functions: the mark says fn is
+ * only ever called natively, wherever its code ends up. Without debug info
+ * an inlined copy is reported in its caller: mark the caller too. Taking
+ * fn's address ("i"; the kernel must be built non-PIC, as x86-64 kernels
+ * are) keeps an out-of-line fn in the image.
  *
  * In assembly (.S, through the C preprocessor), anywhere in the file:
  *	PVK_NATIVE_ONLY(sym)		the symbol sym (its .size, else up to the
