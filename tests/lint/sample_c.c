@@ -43,3 +43,18 @@ void c_inlined_stray(void)
 {
 	unmarked_helper();
 }
+
+/* A static function whose name another file's static function shares
+ * (sample_c2.c): the mark covers this one only. */
+void c_twin(void);
+
+static __attribute__((noinline)) void twin(void)
+{
+	PVK_NATIVE_ONLY(twin);
+	__asm__ __volatile__("hlt");
+}
+
+void c_twin(void)
+{
+	twin();
+}
