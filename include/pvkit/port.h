@@ -155,10 +155,11 @@ void pvk_port_wake(struct pvk_wait *w);
  * pvk_mmu_map_range() refuses a va that lies inside a superpage
  * (-EINVAL, mm/mmu_map.c table_for()).
  *
- * Upcalls masked. Every port function above but pvk_port_wait_until() may
- * be called with upcalls masked, pvk_port_alloc_page() and
- * pvk_port_malloc() included, and the kit does so from event handlers and
- * under its spin locks: netfront's receive refill takes a page and a
+ * Upcalls masked. Every port function above may be called with upcalls
+ * masked (pvk_port_wait_until() only from thread context with no kit lock
+ * held), pvk_port_alloc_page() and pvk_port_malloc() included, and the
+ * kit allocates so from event handlers and under its spin locks:
+ * netfront's receive refill takes a page and a
  * grant reference under its queue lock in the event handler; a grant
  * reference may grow the table (below); pvk_mmu_map_range() takes page
  * tables under its map lock. A host whose allocator may sleep keeps an
@@ -200,9 +201,12 @@ void pvk_port_wake(struct pvk_wait *w);
  *    bytes: a longer request is refused before it is sent and a reply
  *    longer than the caller's buffer says -E2BIG
  *    (frontends/xenbus/xenstore.c); a reply header claiming more from
- *    xenstored breaks the connection (xs_ring.c). The ring is 1,024 bytes
+ *    xenstored gives the connection up: every later call says -EIO
+ *    (xs_ring.c). The ring is 1,024 bytes
  *    each way; queued watch events at most PVK_XS_WATCH_QUEUE_BYTES; a
- *    xenbus device path at most PVK_XENBUS_PATH_MAX (128) bytes.
+ *    xenbus device's paths at most PVK_XENBUS_PATH_MAX (128) bytes (a
+ *    device with longer ones is refused, frontends/xenbus/xenbus.c
+ *    read_device()).
  *  - Disks (blkfront): up to 8 queues, rings of up to 16 pages
  *    (ring_order 4), up to 256 indirect segments per request
  *    (pvk_blkfront_option() refuses more, blkfront_options.c).
