@@ -2,7 +2,11 @@
  * mm/grant_table.c - the v1 grant table: setup, granting access, ending it.
  *
  * The table lives in frames Xen owns and shares with us; setup_table
- * returns their machine frames and we map them like any other frame.
+ * returns their machine frames and we map them like any other frame, in a
+ * window of PVK_GRANT_WINDOW_FRAMES pages from the host's va. It grows
+ * (grant_ref.c decides when) by asking setup_table for one frame more:
+ * Xen extends the table, keeps the frames it had and returns them all;
+ * only the new one is mapped.
  * Each entry is { flags, domid, frame }: Xen only looks at an entry whose
  * flags say GTF_permit_access, so the flags are written last (after a
  * barrier) when granting, and cleared with a compare-and-exchange when
@@ -23,24 +27,17 @@
 #define ENTRIES_PER_FRAME (PVK_PAGE_SIZE / sizeof(struct pvk_grant_entry_v1))
 
 static struct pvk_grant_entry_v1 *table;
+static unsigned long table_va;
+static unsigned int max_frames, xen_max_frames;
 struct pvk_grant_stats pvk_grant_stats;
 
+/* Xen's frames of a table of nr_frames (setup_table grows it to that). */
 static int setup(unsigned int nr_frames, pvk_mfn_t *mfns)
 {
-	struct pvk_gnttab_query_size q = { .dom = PVK_DOMID_SELF };
 	struct pvk_gnttab_setup_table st = { .dom = PVK_DOMID_SELF };
 	pvk_xen_pfn_t *frames;
 	long rc;
 
-	rc = pvk_hyp_grant_table_op(PVK_GNTTABOP_query_size, &q, 1);
-	if (rc || q.status != PVK_GNTST_okay) {
-		pvk_err("grant: query_size failed: rc %ld status %d", rc, q.status);
-		return rc ? (int)rc : -PVK_XEN_EIO;
-	}
-	if (nr_frames > q.max_nr_frames) {
-		pvk_err("grant: %u frames asked, Xen allows %u", nr_frames, q.max_nr_frames);
-		return -PVK_XEN_EINVAL;
-	}
 	frames = pvk_port_malloc(nr_frames * sizeof(*frames));
 	if (!frames)
 		return -PVK_XEN_ENOMEM;
@@ -59,27 +56,74 @@ static int setup(unsigned int nr_frames, pvk_mfn_t *mfns)
 	return 0;
 }
 
+/*
+ * Makes the table `to` frames long and maps frames from .. to - 1 at their
+ * place in the window. Mapped by the time it returns even inside a lazy
+ * MMU section (an upcall may have interrupted one): pvk_mmu_map_mfns()
+ * only queues its entries there, so the queue is issued here.
+ */
+static int map_table(unsigned int from, unsigned int to)
+{
+	pvk_mfn_t *mfns = pvk_port_malloc(to * sizeof(*mfns));
+	int rc;
+
+	if (!mfns)
+		return -PVK_XEN_ENOMEM;
+	rc = setup(to, mfns);
+	if (!rc)
+		rc = pvk_mmu_map_mfns(table_va + from * PVK_PAGE_SIZE, mfns + from, to - from,
+				      PVK_PTE_KERNEL_RW | PVK_PTE_NX);
+	if (!rc)
+		rc = pvk_mmu_flush_queue();
+	pvk_port_free(mfns);
+	return rc;
+}
+
+/* grant_ref.c's growth hook: one frame more. */
+static int grow(uint32_t old_entries, uint32_t new_entries)
+{
+	unsigned int from = old_entries / ENTRIES_PER_FRAME;
+	unsigned int to = new_entries / ENTRIES_PER_FRAME;
+	int rc = map_table(from, to);
+
+	if (!rc)
+		pvk_info("grant: table grown from %u to %u frames (at most %u)", from, to,
+			 max_frames);
+	return rc;
+}
+
 int pvk_grant_init(unsigned long va, unsigned int nr_frames)
 {
-	pvk_mfn_t *mfns;
+	struct pvk_gnttab_query_size q = { .dom = PVK_DOMID_SELF };
+	long hrc;
 	int rc;
 
 	if (table || !nr_frames)
 		return -PVK_XEN_EINVAL;
-	mfns = pvk_port_malloc(nr_frames * sizeof(*mfns));
-	if (!mfns)
-		return -PVK_XEN_ENOMEM;
-	rc = setup(nr_frames, mfns);
-	if (!rc)
-		rc = pvk_mmu_map_mfns(va, mfns, nr_frames,
-				      PVK_PTE_KERNEL_RW | PVK_PTE_NX);
-	pvk_port_free(mfns);
+	hrc = pvk_hyp_grant_table_op(PVK_GNTTABOP_query_size, &q, 1);
+	if (hrc || q.status != PVK_GNTST_okay) {
+		pvk_err("grant: query_size failed: rc %ld status %d", hrc, q.status);
+		return hrc ? (int)hrc : -PVK_XEN_EIO;
+	}
+	xen_max_frames = q.max_nr_frames;
+	max_frames = xen_max_frames < PVK_GRANT_WINDOW_FRAMES ? xen_max_frames :
+		     PVK_GRANT_WINDOW_FRAMES;
+	if (nr_frames > max_frames) {
+		pvk_err("grant: %u frames asked, the table may have %u (Xen allows %u, the window holds %u)",
+			nr_frames, max_frames, xen_max_frames, PVK_GRANT_WINDOW_FRAMES);
+		return -PVK_XEN_EINVAL;
+	}
+	table_va = va;
+	rc = map_table(0, nr_frames);
 	if (rc)
 		return rc;
-	rc = pvk_grant_refs_init(nr_frames * ENTRIES_PER_FRAME);
+	rc = pvk_grant_refs_init(nr_frames * ENTRIES_PER_FRAME, ENTRIES_PER_FRAME,
+				 max_frames * ENTRIES_PER_FRAME, grow);
 	if (rc)
 		return rc;
 	table = (struct pvk_grant_entry_v1 *)va;
+	pvk_info("grant: table of %u frames at 0x%lx, grows on demand up to %u (Xen allows %u, the window holds %u)",
+		 nr_frames, va, max_frames, xen_max_frames, PVK_GRANT_WINDOW_FRAMES);
 	return 0;
 }
 
@@ -156,5 +200,8 @@ int pvk_grant_end_access_page(pvk_grant_ref_t ref, void *page)
 void pvk_grant_stats_snapshot(struct pvk_grant_stats *out)
 {
 	*out = pvk_grant_stats;
-	pvk_grant_refs_count(&out->refs_total, &out->refs_free);
+	pvk_grant_refs_stats(out);
+	out->frames = out->refs_total ?
+		      (out->refs_total + PVK_GNTTAB_NR_RESERVED_ENTRIES) / ENTRIES_PER_FRAME : 0;
+	out->max_frames = max_frames;
 }

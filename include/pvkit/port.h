@@ -131,4 +131,89 @@ int pvk_port_wait_until(struct pvk_wait *w, bool (*cond)(void *arg),
 			void *arg, uint64_t timeout_ns);
 void pvk_port_wake(struct pvk_wait *w);
 
+/* ---- Limits ------------------------------------------------------------
+ *
+ * What a kernel on the kit cannot have, in one place, with the function
+ * that enforces each limit where the kit does. On Xen, x86-64 PV.
+ *
+ * Virtual address space.
+ *  - Xen owns L4 slots 256-271 (0xffff800000000000-0xffff87ffffffffff) of
+ *    every address space; its read-only M2P is at the start
+ *    (PVK_MACH2PHYS_VIRT_START.._END, pvkit/xen/arch-x86.h). The kernel
+ *    has the rest of the upper half (the reference guest maps memory from
+ *    0xffff880000000000 and links in the top 2 GiB), user space the lower
+ *    half, in its own top-level table. The kit refuses a TLB flush of a va
+ *    in Xen's slots (-EINVAL, pvops/smp_xen.c xen_flush_tlb()); a
+ *    pvk_mmu_map_range() there fails: the walk finds Xen's table, no page
+ *    of ours (-EFAULT, mm/mmu_map.c table_va()), or Xen refuses the entry.
+ *  - At boot Xen maps only the start-of-day area (pvkit/mmu.h, "Boot").
+ *  - The kit takes from the kernel one window of its own: the grant
+ *    table's PVK_GRANT_WINDOW_FRAMES pages (1 MiB) at pvk_grant_init()'s va.
+ *
+ * Large pages: none in PV page tables. Xen refuses PSE in a PV guest's L2
+ * and L3 entries, so the kernel's direct map is 4 KiB pages on Xen;
+ * pvk_mmu_map_range() refuses a va that lies inside a superpage
+ * (-EINVAL, mm/mmu_map.c table_for()).
+ *
+ * Upcalls masked. Every port function above may be called with upcalls
+ * masked (pvk_port_wait_until() only from thread context with no kit lock
+ * held), pvk_port_alloc_page() and pvk_port_malloc() included, and the
+ * kit allocates so from event handlers and under its spin locks:
+ * netfront's receive refill takes a page and a
+ * grant reference under its queue lock in the event handler; a grant
+ * reference may grow the table (below); pvk_mmu_map_range() takes page
+ * tables under its map lock. A host whose allocator may sleep keeps an
+ * atomic pool for these; NULL is a failure the kit reports, never a
+ * retry. Nothing of the kit sleeps with upcalls masked: what waits
+ * (xenstore and xenbus calls, pvk_time_sleep_ns(), synchronous block
+ * I/O, the balloon's work) is for thread context with no spin lock held.
+ *
+ * Grant table (v1, pvkit/grant.h). 512 references per 4 KiB frame, the
+ * first 8 the toolstack's. pvk_grant_init() sets up nr_frames; when every
+ * reference is in use pvk_grant_alloc() grows the table by one frame
+ * (GNTTABOP_setup_table; the frame mapped in the window; a page for the
+ * free list per 1,024 references), with upcalls masked, from any context
+ * that may allocate a reference except under pvk_mmu's own lock. It
+ * grows up to the smaller of Xen's maximum for the domain
+ * (GNTTABOP_query_size: xl's max_grant_frames, 64 frames = 32,760
+ * references by default) and the window, never shrinks, and past that
+ * says -ENOSPC, logged once (mm/grant_ref.c grow_and_alloc()). A frame
+ * number above 32 bits cannot be granted (pvk_grant_access() panics).
+ *
+ * p2m (pvkit/p2m.h). It covers start_info.nr_pages at boot (the list Xen
+ * built, 8 bytes per page) and grows by pvk_p2m_extend(), one page of
+ * 512 entries per 2 MiB of new pseudo-physical memory, which the balloon
+ * calls before it populates pfns past the boot size (maxmem > memory).
+ * At most PVK_P2M_MAX_PFNS pfns, 512 GiB (what one frame-list-list page
+ * publishes): pvk_p2m_init() panics for a domain booted larger,
+ * pvk_p2m_extend() says -ENOSPC beyond. Lookups beyond the p2m give
+ * PVK_INVALID_RAW_FRAME, pvk_p2m_set() beyond it panics (mm/p2m.c).
+ * pvk_p2m_extend() takes no lock: one caller at a time (the balloon's).
+ *
+ * Others.
+ *  - Event channels: 4,096 ports (2-level) or 131,072 (FIFO), or fewer by
+ *    the domain's max_event_channels (1,023 by default with xl): a bind
+ *    beyond says -ENOSPC, logged (events/evtchn.c bound()).
+ *  - CPUs: PVK_MAX_CPUS (CONFIG_PVK_NR_CPUS, 8 by default, 64 at most); a
+ *    domain with more vCPUs runs on its first PVK_MAX_CPUS
+ *    (pvops/smp_xen.c).
+ *  - Xenstore: one message carries at most PVK_XENSTORE_PAYLOAD_MAX (4,096)
+ *    bytes: a longer request is refused before it is sent and a reply
+ *    longer than the caller's buffer says -E2BIG
+ *    (frontends/xenbus/xenstore.c); a reply header claiming more from
+ *    xenstored gives the connection up: every later call says -EIO
+ *    (xs_ring.c). The ring is 1,024 bytes
+ *    each way; queued watch events at most PVK_XS_WATCH_QUEUE_BYTES; a
+ *    xenbus device's paths at most PVK_XENBUS_PATH_MAX (128) bytes (a
+ *    device with longer ones is refused, frontends/xenbus/xenbus.c
+ *    read_device()).
+ *  - Disks (blkfront): up to 8 queues, rings of up to 16 pages
+ *    (ring_order 4), up to 256 indirect segments per request
+ *    (pvk_blkfront_option() refuses more, blkfront_options.c).
+ *  - NICs (netfront): up to 8 queues, a one-page ring of 256 entries each
+ *    way, a frame of up to 1,514 bytes (65,535 with feature-sg) in up to
+ *    PVK_NET_MAX_FRAGS (18) pieces (pvk_netfront_xmit() refuses more:
+ *    -EINVAL, netfront_tx.c netfront_tx_check()).
+ */
+
 #endif /* PVKIT_PORT_H */

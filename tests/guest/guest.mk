@@ -29,7 +29,8 @@ GUEST_SRCS := head.S entry.S notes.S pvh.S entry_native.S native.c \
 	cases/xenbus.c cases/console_input.c cases/control.c \
 	cases/fault.c cases/framework.c cases/checks.c
 
-GUEST_SRCS += cases/mm_p2m.c cases/mm_pagetables.c cases/mm_balloon.c cases/grant_table.c
+GUEST_SRCS += cases/mm_p2m.c cases/mm_pagetables.c cases/mm_balloon.c cases/grant_table.c \
+	cases/grant_grow.c
 GUEST_SRCS += user/enter.S user/program.S user/syscall_native.S user/cpu.c user/uspace.c \
 	user/run.c cases/usermode.c
 GUEST_SRCS += cases/mm_va_run.c

@@ -4,8 +4,9 @@
  *
  *   grant_setup        setup_table + mapping: the entries the toolstack
  *                      seeded (xenstore, console) read back as expected
- *   grant_refs         every reference can be allocated once, then ENOSPC,
- *                      and all come back
+ *   grant_refs         every reference of the first frames can be
+ *                      allocated once, none reserved, and all come back
+ *                      (past them the table grows: grant_grow.c)
  *   grant_still_mapped we map our own grant (as a backend would): ending the
  *                      access is refused while mapped and the page is kept
  *                      (XSA-396); after the unmap it ends and frees
@@ -26,12 +27,11 @@
 
 #define PVK_GUEST_XEN_ONLY_FILE	/* every test here needs Xen */
 #include "../test.h"
+#include "grant_dom0.h"
 
-#define GRANT_VA	0xffff968000000000UL	/* L4 slot 301: the table */
-#define GRANT_FRAMES	4
 #define MAP_VA		0xffff970000000000UL	/* L4 slot 302: test mappings */
 
-static bool grant_ready;
+bool grant_ready;	/* grant_setup passed: grant_grow.c reads it too */
 
 PVK_GUEST_TEST(grant_setup)
 {
@@ -57,7 +57,6 @@ PVK_GUEST_TEST(grant_refs)
 {
 	static pvk_grant_ref_t refs[GRANT_FRAMES * 512];
 	struct pvk_grant_stats st;
-	pvk_grant_ref_t extra;
 	uint32_t n = 0;
 
 	if (!grant_ready)
@@ -66,7 +65,6 @@ PVK_GUEST_TEST(grant_refs)
 	while (n < st.refs_total && !pvk_grant_alloc(&refs[n]))
 		n++;
 	PVK_CHECK_EQ(n, st.refs_total);
-	PVK_CHECK_RC(pvk_grant_alloc(&extra), -PVK_XEN_ENOSPC);
 	for (uint32_t i = 0; i < n; i++) {
 		PVK_CHECK_GE(refs[i], PVK_GNTTAB_NR_RESERVED_ENTRIES);
 		pvk_grant_free(refs[i]);
@@ -135,54 +133,6 @@ PVK_GUEST_TEST(grant_still_mapped)
 	PVK_CHECK_RC(pvk_hyp_grant_table_op(PVK_GNTTABOP_map_grant_ref, &map, 1), 0);
 	PVK_CHECK(map.status != PVK_GNTST_okay);
 	PVK_CHECK_RC(pvk_mmu_unmap_range(MAP_VA, 2), 0);
-}
-
-/* Polls xenstore until path exists (dom0 writes it) or timeout_s passes. */
-static int wait_value(const char *path, char *buf, size_t size, unsigned int timeout_s)
-{
-	int len = -1;
-
-	for (unsigned int i = 0; i < timeout_s * 20; i++) {
-		len = pvk_xs_read(PVK_XBT_NIL, path, buf, size);
-		if (len >= 0)
-			return len;
-		pvk_time_sleep_ns(50 * 1000 * 1000ULL);
-	}
-	return len;
-}
-
-/* A page granted to dom0, and what dom0 answered about it. */
-struct dom0_offer {
-	char text[64];		/* what the page says */
-	char got[128];		/* dom0's reply */
-	pvk_grant_ref_t ref;
-	char *page;
-};
-
-/*
- * Grants a fresh page to dom0 (read-write), writes "<label>, ref N" into
- * it, publishes the reference under ref_key and waits (bounded) for dom0's
- * reply under reply_key, which must be "<reply_prefix><the page's text>".
- * Fails the current test through PVK_CHECK: call with PVK_CHECK_CALL.
- */
-static void offer_to_dom0(struct dom0_offer *o, const char *label, const char *ref_key,
-			  const char *reply_key, const char *reply_prefix)
-{
-	char want[96], num[16];
-
-	o->page = pvk_port_alloc_page();
-	PVK_CHECK(o->page);
-	PVK_CHECK_RC(pvk_grant_access_page(0, o->page, true, &o->ref), 0);
-	pvk_snprintf(o->text, sizeof(o->text), "%s, ref %u", label, o->ref);
-	memcpy(o->page, o->text, strlen(o->text) + 1);
-	pvk_snprintf(num, sizeof(num), "%u", o->ref);
-	PVK_CHECK_RC(pvk_xs_write(PVK_XBT_NIL, ref_key, num), 0);
-	guest_printf("grant: %s %u published for dom0\n", ref_key, o->ref);
-	PVK_CHECK_RC_GE(wait_value(reply_key, o->got, sizeof(o->got), 60), 0);
-	guest_printf("grant: dom0 says \"%s\"\n", o->got);
-	pvk_snprintf(want, sizeof(want), "%s%s", reply_prefix, o->text);
-	PVK_CHECK_EQ(strlen(o->got), strlen(want));
-	PVK_CHECK(!memcmp(o->got, want, strlen(want)));
 }
 
 /*
