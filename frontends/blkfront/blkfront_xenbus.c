@@ -604,14 +604,17 @@ static struct pvk_blkfront *find_connected(unsigned int vdev)
 	return NULL;
 }
 
-/* A disk of that number still on xenbus and not given up yet. */
+/* A disk of that number still on xenbus, not connected, not given up. */
 static struct pvk_blkfront *find_negotiating(unsigned int vdev)
 {
 	for (struct pvk_blkfront *d = devices; d; d = d->next)
-		if (d->info.vdev == vdev && d->xdev && !d->gone)
+		if (d->info.vdev == vdev && d->xdev && !d->gone && !PVK_READ_ONCE(d->connected))
 			return d;
 	return NULL;
 }
+
+/* How long a give-up waits for another CPU's callbacks to return. */
+#define ROLE_WAIT_NS	PVK_XS_TIMEOUT_NS
 
 /*
  * The bounded wait ran out while the backend never connected the disk (it
@@ -619,19 +622,44 @@ static struct pvk_blkfront *find_negotiating(unsigned int vdev)
  * not left half-negotiated. No I/O was ever accepted on it; it goes
  * Closed toward the backend and its grants end now (a page the backend
  * maps stays granted, never reused; the toolstack's removal tries again).
+ *
+ * This runs from the host's thread, and the device's callbacks run on
+ * the watch worker, maybe another CPU: a Connected arriving just as the
+ * bound runs out would connect the disk (and tell the host) beside a
+ * teardown that frees its rings. So the give-up takes the worker role,
+ * then looks again: a disk connected meanwhile is returned as connected;
+ * one given up, removed, or inside a callback of its own (the host waits
+ * from a hook that callback called) is left as it is.
  */
-static void give_up_waiting(struct pvk_blkfront *dev, uint64_t waited_ns)
+static int give_up_waiting(unsigned int vdev, uint64_t waited_ns, struct pvk_blkfront **out)
 {
-	struct pvk_xenbus_device *xdev = dev->xdev;
+	struct pvk_blkfront *dev;
+	int rc = -PVK_XEN_ETIMEDOUT;
 
-	pvk_err("blkfront: %s: backend still %s after %llu ms (we are %s): giving up: device closed",
-		dev->name, pvk_xenbus_state_name(xdev->otherend_state),
-		(unsigned long long)(waited_ns / 1000000), pvk_xenbus_state_name(xdev->state));
-	dev->in_callback++;
-	blkfront_close(dev, false);
-	pvk_xenbus_switch_state(xdev, PVK_XenbusStateClosed);
-	blkfront_queues_teardown(dev);
-	dev->in_callback--;
+	*out = NULL;
+	if (pvk_xenbus_worker_enter(ROLE_WAIT_NS))
+		return rc;	/* logged; nothing changed, the host may wait again */
+	*out = find_connected(vdev);
+	if (*out) {
+		rc = 0;
+	} else if ((dev = find_negotiating(vdev)) && !dev->in_callback) {
+		struct pvk_xenbus_device *xdev = dev->xdev;
+
+		pvk_err("blkfront: %s: backend still %s after %llu ms (we are %s): giving up: device closed",
+			dev->name, pvk_xenbus_state_name(xdev->otherend_state),
+			(unsigned long long)(waited_ns / 1000000),
+			pvk_xenbus_state_name(xdev->state));
+		/* Watches run inside the state write's wait (nested, in this
+		 * role): a removal there must not free dev under us. */
+		dev->in_callback++;
+		blkfront_close(dev, false);
+		pvk_xenbus_switch_state(xdev, PVK_XenbusStateClosed);
+		blkfront_queues_teardown(dev);
+		dev->in_callback--;
+		*out = dev;
+	}
+	pvk_xenbus_worker_leave();
+	return rc;
 }
 
 int pvk_blkfront_wait_connected(unsigned int vdev, uint64_t timeout_ns,
@@ -644,12 +672,8 @@ int pvk_blkfront_wait_connected(unsigned int vdev, uint64_t timeout_ns,
 	while (!(*out = find_connected(vdev))) {
 		uint64_t now = pvk_time_now_ns();
 
-		if (now >= deadline) {
-			*out = find_negotiating(vdev);
-			if (*out)
-				give_up_waiting(*out, now - start);
-			return -PVK_XEN_ETIMEDOUT;
-		}
+		if (now >= deadline)
+			return give_up_waiting(vdev, now - start, out);
 		pvk_xs_wait_watches(deadline - now);
 	}
 	return 0;

@@ -366,6 +366,17 @@ int pvk_xenbus_unregister_driver(struct pvk_xenbus_driver *drv)
 	return 0;
 }
 
+/* The frontends' way in to the role (pvkit/xenbus.h): xs_watch.c's. */
+int pvk_xenbus_worker_enter(uint64_t timeout_ns)
+{
+	return pvk_xs_worker_enter(timeout_ns);
+}
+
+void pvk_xenbus_worker_leave(void)
+{
+	pvk_xs_worker_leave();
+}
+
 struct switch_state {
 	struct pvk_xenbus_device *dev;
 	const char *path;

@@ -48,6 +48,8 @@ EXPORT_SYMBOL_GPL(pvk_xenbus_unregister_driver);
 EXPORT_SYMBOL_GPL(pvk_xenbus_switch_state);
 EXPORT_SYMBOL_GPL(pvk_xenbus_read_feature);
 EXPORT_SYMBOL_GPL(pvk_xenbus_write_keys);
+EXPORT_SYMBOL_GPL(pvk_xenbus_worker_enter);
+EXPORT_SYMBOL_GPL(pvk_xenbus_worker_leave);
 EXPORT_SYMBOL_GPL(pvk_xs_read);
 EXPORT_SYMBOL_GPL(pvk_xs_read_ulong);
 EXPORT_SYMBOL_GPL(pvk_xs_wait_watches);

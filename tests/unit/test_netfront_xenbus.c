@@ -886,6 +886,65 @@ UNIT_TEST(netfront_vif_wait_gives_up_a_backend_never_connected)
 	vb_remove_release();
 }
 
+/*
+ * Review s8 #2, the vif: netback's Connected is being delivered by the
+ * watch worker on another CPU as the host's bounded wait runs out. The
+ * give-up takes the worker role, so that delivery (posting the receive
+ * buffers, link up) finishes first and the give-up finds the link up,
+ * instead of tearing the queues down beside it. Played as in
+ * test_blkfront.c (fake_kit.h).
+ */
+static void vb_connected_elsewhere(void)
+{
+	backend(PVK_XenbusStateConnected);
+}
+
+UNIT_TEST(netfront_vif_wait_give_up_waits_for_a_connect_on_the_worker)
+{
+	struct pvk_netfront *got = NULL;
+
+	vb_probe("00:16:3e:00:00:0c");
+	backend(PVK_XenbusStateInitWait);
+	CHECK_EQ(vb.xd.state, PVK_XenbusStateConnected);
+	unit_log_clear();
+	unit_fake_worker_elsewhere(vb_connected_elsewhere);
+	CHECK_EQ(pvk_netfront_wait_connected(0, 0, &got), 0);
+	CHECK(got == vb_dev);
+	CHECK(!unit_log_has("giving up"));
+	CHECK(pvk_netfront_info(vb_dev)->link_up);
+	CHECK_EQ(vb.link_ups, 1);
+	CHECK_EQ(vb.link_downs, 0);
+	CHECK(!vb_dev->gone);
+	CHECK(pvk_netfront_grants_held(vb_dev) > 0);
+	CHECK_EQ(unit_fake_worker_depth(), 0);
+	vb.online = 0;
+	backend(PVK_XenbusStateClosed);
+	vb_remove_release();
+}
+
+/* A broken vif is closed toward the backend by the host's calls only in
+ * the role: without it, it waits for the next call. */
+UNIT_TEST(netfront_vif_broken_device_closes_only_in_the_role)
+{
+	struct pvk_netfront *other;
+
+	vb_up("00:16:3e:00:00:0d");
+	netfront_break(vb_dev, "misbehaved", 1, 2);
+	unit_fake_worker_busy(true);
+	CHECK_EQ(pvk_netfront_wait_connected(7, 0, &other), -PVK_XEN_ETIMEDOUT);
+	unit_fake_worker_busy(false);
+	CHECK_EQ(vb.xd.state, PVK_XenbusStateConnected);
+	CHECK(!unit_log_has("broken: closing toward the backend"));
+	CHECK_EQ(pvk_netfront_wait_connected(7, 0, &other), -PVK_XEN_ETIMEDOUT);
+	CHECK(unit_log_has("broken: closing toward the backend"));
+	CHECK_EQ(vb.xd.state, PVK_XenbusStateClosed);
+	CHECK_EQ(unit_fake_worker_depth(), 0);
+	backend(PVK_XenbusStateClosing);
+	backend(PVK_XenbusStateClosed);
+	CHECK_EQ(unit_fake_grants_live(), 0);
+	vb_remove_release();
+}
+
 UNIT_TEST(netfront_vif_wait_skips_a_removed_device)
 {
 	struct pvk_netfront *old, *got = NULL;
