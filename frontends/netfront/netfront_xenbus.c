@@ -48,9 +48,13 @@ static int read_mac(struct pvk_netfront *dev)
 		return rc;
 	}
 	rc = netfront_parse_mac(val, dev->info.mac, &why);
-	if (rc)
-		pvk_err("netfront: %s: mac \"%s\" refused: %s", dev->name, val,
+	if (rc) {
+		char shown[PVK_XENBUS_PRINTABLE_SIZE(sizeof(val))];
+
+		pvk_err("netfront: %s: mac \"%s\" refused: %s", dev->name,
+			pvk_xenbus_printable(shown, sizeof(shown), val),
 			why ? why : "not aa:bb:cc:dd:ee:ff");
+	}
 	return rc;
 }
 

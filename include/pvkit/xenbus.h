@@ -111,6 +111,18 @@ const char *pvk_xenbus_state_name(unsigned long state);
 int pvk_xenbus_parse_state(const char *value);
 
 /*
+ * Pure: a value read from xenstore (bytes a backend or the toolstack
+ * chose), made safe to log: printable ASCII is kept; a backslash, a double
+ * quote and every other byte become \xNN, so no control character or
+ * escape sequence reaches the console and a quoted value stays one. Cut at
+ * the last whole character that fits out (size bytes, NUL included); a
+ * buffer of PVK_XENBUS_PRINTABLE_SIZE(n) holds any n-byte value. Log the
+ * very text that was judged (read once), never a second read. Returns out.
+ */
+#define PVK_XENBUS_PRINTABLE_SIZE(n)	(4 * (n) + 1)
+const char *pvk_xenbus_printable(char *out, size_t size, const char *value);
+
+/*
  * For a host's xenbus (the kit's own, the Linux port's): the whole of
  * pvk_xenbus_switch_state() but the write. Refuses what the state machine
  * forbids, writes nothing for an unchanged state, calls write_state to

@@ -61,6 +61,7 @@ EXPORT_SYMBOL_GPL(pvk_vsnprintf);
 EXPORT_SYMBOL_GPL(pvk_snprintf);
 EXPORT_SYMBOL_GPL(pvk_log);
 EXPORT_SYMBOL_GPL(pvk_xs_parse_ulong);
+EXPORT_SYMBOL_GPL(pvk_xenbus_printable);
 EXPORT_SYMBOL_GPL(pvk_xenbus_state_name);
 EXPORT_SYMBOL_GPL(pvk_xenbus_transition_ok);
 EXPORT_SYMBOL_GPL(pvk_xenbus_parse_state);

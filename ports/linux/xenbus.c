@@ -608,7 +608,10 @@ static int otherend_update(struct pvk_xenbus_device *dev, bool rewritten)
 		return rc;	/* not there yet, or being torn down */
 	state = pvk_xenbus_parse_state(value);
 	if (state < 0) {
-		pvk_warn("xenbus: %s: backend state \"%s\" is not a state", dev->nodename, value);
+		char shown[PVK_XENBUS_PRINTABLE_SIZE(sizeof(value))];
+
+		pvk_warn("xenbus: %s: backend state \"%s\" is not a state", dev->nodename,
+			 pvk_xenbus_printable(shown, sizeof(shown), value));
 		return -PVK_XEN_EINVAL;
 	}
 	if ((enum pvk_xenbus_state)state == dev->otherend_state) {

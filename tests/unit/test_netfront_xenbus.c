@@ -500,9 +500,22 @@ int unit_vif_write_keys(struct pvk_xenbus_device *d, const struct pvk_xenbus_kv 
 	return 0;
 }
 
+/* One more node a test sets (a backend's key), its reads counted. */
+static struct {
+	const char *path, *value;
+	unsigned int reads;
+} xs_key;
+
 int pvk_xs_read(pvk_xs_transaction_t t, const char *path, char *buf, size_t size)
 {
 	(void)t;
+	if (xs_key.path && !strcmp(path, xs_key.path)) {
+		xs_key.reads++;
+		if (strlen(xs_key.value) >= size)
+			return -PVK_XEN_E2BIG;
+		strcpy(buf, xs_key.value);
+		return (int)strlen(buf);
+	}
 	if (!strcmp(path, "device/vif/0/mac") && vb.mac && !vb.node_gone) {
 		snprintf(buf, size, "%s", vb.mac);
 		return (int)strlen(buf);
@@ -991,4 +1004,32 @@ UNIT_TEST(netfront_vif_rx_checks_follow_what_we_wrote)
 	vb.online = 0;
 	backend(PVK_XenbusStateClosed);
 	vb_remove_release();
+}
+
+/* Review s8 #11: a backend's malformed number is read once and the text
+ * parsed is the text logged (a second read could show another), escaped:
+ * no control character of the backend's reaches the console. */
+UNIT_TEST(xenbus_feature_logs_the_text_it_parsed_escaped)
+{
+	struct pvk_xenbus_device xd = { .nodename = "device/vif/9",
+					.otherend = "backend/vif/0/9" };
+	unsigned long v = 7;
+
+	xs_key.path = "backend/vif/0/9/feature-sg";
+	xs_key.value = "1\x1b[2J\n";
+	xs_key.reads = 0;
+	unit_log_clear();
+	CHECK_EQ(pvk_xenbus_read_otherend_ulong(&xd, "feature-sg", 0, &v), -PVK_XEN_EINVAL);
+	CHECK_EQ(xs_key.reads, 1);
+	CHECK(unit_log_has("device/vif/9: backend's feature-sg is \"1\\x1b[2J\\x0a\": not a decimal number"));
+	CHECK(strchr(unit_log(), '\x1b') == NULL);
+	CHECK_EQ(v, 7);
+	xs_key.value = "99999999999999999999999";
+	CHECK_EQ(pvk_xenbus_read_otherend_ulong(&xd, "feature-sg", 0, &v), -PVK_XEN_ERANGE);
+	CHECK_EQ(xs_key.reads, 2);
+	CHECK(unit_log_has("feature-sg is \"99999999999999999999999\": out of range"));
+	xs_key.value = "1";
+	CHECK_EQ(pvk_xenbus_read_otherend_ulong(&xd, "feature-sg", 0, &v), 0);
+	CHECK_EQ(v, 1);
+	xs_key.path = NULL;
 }
