@@ -83,11 +83,25 @@ static unsigned int min_u(unsigned long a, unsigned long b)
 
 /* Keys written in one transaction: the top-level ones, or one queue's
  * ring-ref(s) and event-channel. The backend reads them only once we are
- * Initialised, so several transactions before that are as good as one. */
-#define MAX_KEYS	(BLKFRONT_MAX_RING_PAGES + 1)
+ * Initialised, so several transactions before that are as good as one.
+ * The largest batches, each checked against MAX_KEYS at build time:
+ * one queue's refs and port; the old layout's removals (ring-page-order,
+ * multi-queue-num-queues and every queue-N; ring-ref and every
+ * ring-refN); the top-level keys (protocol, feature-persistent,
+ * ring-page-order, multi-queue-num-queues). */
+#define MAX_KEYS		(BLKFRONT_MAX_RING_PAGES + 1)
+#define QUEUE_KEYS		(BLKFRONT_MAX_RING_PAGES + 1)
+#define STALE_LAYOUT_KEYS	(2 + BLKFRONT_MAX_QUEUES)
+#define STALE_RING_KEYS		(1 + BLKFRONT_MAX_RING_PAGES)
+#define TOP_KEYS		4
+PVK_BUILD_BUG_ON(QUEUE_KEYS > MAX_KEYS);
+PVK_BUILD_BUG_ON(STALE_LAYOUT_KEYS > MAX_KEYS);
+PVK_BUILD_BUG_ON(STALE_RING_KEYS > MAX_KEYS);
+PVK_BUILD_BUG_ON(TOP_KEYS > MAX_KEYS);
 
 struct keyset {
 	unsigned int n;
+	bool overflow;		/* a key did not fit: nothing is written */
 	struct pvk_xenbus_kv kv[MAX_KEYS];
 	char key[MAX_KEYS][24];
 	char val[MAX_KEYS][12];
@@ -96,8 +110,15 @@ struct keyset {
 static void add_key(struct keyset *ks, const char *prefix, const char *key,
 		    unsigned int num, bool numbered, const char *val)
 {
-	unsigned int i = ks->n++;
+	unsigned int i = ks->n;
 
+	/* The build checks above make this unreachable; a batch grown
+	 * past them fails the write instead of the stack. */
+	if (i >= MAX_KEYS) {
+		ks->overflow = true;
+		return;
+	}
+	ks->n++;
 	if (numbered)
 		pvk_snprintf(ks->key[i], sizeof(ks->key[i]), "%s%s%u", prefix, key, num);
 	else
@@ -111,7 +132,24 @@ static void add_key(struct keyset *ks, const char *prefix, const char *key,
 static void add_removal(struct keyset *ks, const char *key, unsigned int num, bool numbered)
 {
 	add_key(ks, "", key, num, numbered, "");
-	ks->kv[ks->n - 1].value = NULL;
+	if (!ks->overflow)
+		ks->kv[ks->n - 1].value = NULL;
+}
+
+static void keyset_start(struct keyset *ks)
+{
+	ks->n = 0;
+	ks->overflow = false;
+}
+
+static int write_keyset(struct pvk_blkfront *dev, const struct keyset *ks)
+{
+	if (ks->overflow) {
+		pvk_err("blkfront: %s: more than %u keys in one batch: none written (a kit bug)",
+			dev->name, (unsigned int)MAX_KEYS);
+		return -PVK_XEN_ENOSPC;
+	}
+	return ks->n ? pvk_xenbus_write_keys(dev->xdev, ks->kv, ks->n) : 0;
 }
 
 /*
@@ -128,7 +166,7 @@ static int remove_stale(struct pvk_blkfront *dev, unsigned int order, unsigned i
 	struct keyset ks;
 	int rc;
 
-	ks.n = 0;
+	keyset_start(&ks);
 	if (!order)
 		add_removal(&ks, "ring-page-order", 0, false);
 	if (nq <= 1) {
@@ -138,16 +176,16 @@ static int remove_stale(struct pvk_blkfront *dev, unsigned int order, unsigned i
 	} else {
 		add_removal(&ks, "event-channel", 0, false);
 	}
-	rc = pvk_xenbus_write_keys(dev->xdev, ks.kv, ks.n);
+	rc = write_keyset(dev, &ks);
 	if (rc)
 		return rc;
-	ks.n = 0;
+	keyset_start(&ks);
 	if (nq > 1 || order)
 		add_removal(&ks, "ring-ref", 0, false);
 	if (nq > 1 || !order)
 		for (unsigned int j = 0; j < BLKFRONT_MAX_RING_PAGES; j++)
 			add_removal(&ks, "ring-ref", j, true);
-	return ks.n ? pvk_xenbus_write_keys(dev->xdev, ks.kv, ks.n) : 0;
+	return write_keyset(dev, &ks);
 }
 
 static int publish(struct pvk_blkfront *dev, unsigned int order)
@@ -160,7 +198,7 @@ static int publish(struct pvk_blkfront *dev, unsigned int order)
 	rc = remove_stale(dev, order, nq);
 	if (rc)
 		return rc;
-	ks.n = 0;
+	keyset_start(&ks);
 	add_key(&ks, "", "protocol", 0, false, "x86_64-abi");
 	add_key(&ks, "", "feature-persistent", 0, false, blkfront_opts.persistent ? "1" : "0");
 	if (order) {
@@ -171,7 +209,7 @@ static int publish(struct pvk_blkfront *dev, unsigned int order)
 		pvk_snprintf(num, sizeof(num), "%u", nq);
 		add_key(&ks, "", "multi-queue-num-queues", 0, false, num);
 	}
-	rc = pvk_xenbus_write_keys(dev->xdev, ks.kv, ks.n);
+	rc = write_keyset(dev, &ks);
 	for (unsigned int i = 0; !rc && i < nq; i++) {
 		struct blkfront_queue *q = &dev->queues[i];
 		char prefix[12] = "";
@@ -179,14 +217,14 @@ static int publish(struct pvk_blkfront *dev, unsigned int order)
 		/* One queue: the keys of old, at the top; else queue-N/. */
 		if (nq > 1)
 			pvk_snprintf(prefix, sizeof(prefix), "queue-%u/", i);
-		ks.n = 0;
+		keyset_start(&ks);
 		for (unsigned int j = 0; j < dev->info.ring_pages; j++) {
 			pvk_snprintf(num, sizeof(num), "%u", q->ring_ref[j]);
 			add_key(&ks, prefix, "ring-ref", j, order > 0, num);
 		}
 		pvk_snprintf(num, sizeof(num), "%u", q->port);
 		add_key(&ks, prefix, "event-channel", 0, false, num);
-		rc = pvk_xenbus_write_keys(dev->xdev, ks.kv, ks.n);
+		rc = write_keyset(dev, &ks);
 	}
 	return rc;
 }
