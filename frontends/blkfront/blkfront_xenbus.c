@@ -83,11 +83,25 @@ static unsigned int min_u(unsigned long a, unsigned long b)
 
 /* Keys written in one transaction: the top-level ones, or one queue's
  * ring-ref(s) and event-channel. The backend reads them only once we are
- * Initialised, so several transactions before that are as good as one. */
-#define MAX_KEYS	(BLKFRONT_MAX_RING_PAGES + 1)
+ * Initialised, so several transactions before that are as good as one.
+ * The largest batches, each checked against MAX_KEYS at build time:
+ * one queue's refs and port; the old layout's removals (ring-page-order,
+ * multi-queue-num-queues and every queue-N; ring-ref and every
+ * ring-refN); the top-level keys (protocol, feature-persistent,
+ * ring-page-order, multi-queue-num-queues). */
+#define MAX_KEYS		(BLKFRONT_MAX_RING_PAGES + 1)
+#define QUEUE_KEYS		(BLKFRONT_MAX_RING_PAGES + 1)
+#define STALE_LAYOUT_KEYS	(2 + BLKFRONT_MAX_QUEUES)
+#define STALE_RING_KEYS		(1 + BLKFRONT_MAX_RING_PAGES)
+#define TOP_KEYS		4
+PVK_BUILD_BUG_ON(QUEUE_KEYS > MAX_KEYS);
+PVK_BUILD_BUG_ON(STALE_LAYOUT_KEYS > MAX_KEYS);
+PVK_BUILD_BUG_ON(STALE_RING_KEYS > MAX_KEYS);
+PVK_BUILD_BUG_ON(TOP_KEYS > MAX_KEYS);
 
 struct keyset {
 	unsigned int n;
+	bool overflow;		/* a key did not fit: nothing is written */
 	struct pvk_xenbus_kv kv[MAX_KEYS];
 	char key[MAX_KEYS][24];
 	char val[MAX_KEYS][12];
@@ -96,8 +110,15 @@ struct keyset {
 static void add_key(struct keyset *ks, const char *prefix, const char *key,
 		    unsigned int num, bool numbered, const char *val)
 {
-	unsigned int i = ks->n++;
+	unsigned int i = ks->n;
 
+	/* The build checks above make this unreachable; a batch grown
+	 * past them fails the write instead of the stack. */
+	if (i >= MAX_KEYS) {
+		ks->overflow = true;
+		return;
+	}
+	ks->n++;
 	if (numbered)
 		pvk_snprintf(ks->key[i], sizeof(ks->key[i]), "%s%s%u", prefix, key, num);
 	else
@@ -111,7 +132,24 @@ static void add_key(struct keyset *ks, const char *prefix, const char *key,
 static void add_removal(struct keyset *ks, const char *key, unsigned int num, bool numbered)
 {
 	add_key(ks, "", key, num, numbered, "");
-	ks->kv[ks->n - 1].value = NULL;
+	if (!ks->overflow)
+		ks->kv[ks->n - 1].value = NULL;
+}
+
+static void keyset_start(struct keyset *ks)
+{
+	ks->n = 0;
+	ks->overflow = false;
+}
+
+static int write_keyset(struct pvk_blkfront *dev, const struct keyset *ks)
+{
+	if (ks->overflow) {
+		pvk_err("blkfront: %s: more than %u keys in one batch: none written (a kit bug)",
+			dev->name, (unsigned int)MAX_KEYS);
+		return -PVK_XEN_ENOSPC;
+	}
+	return ks->n ? pvk_xenbus_write_keys(dev->xdev, ks->kv, ks->n) : 0;
 }
 
 /*
@@ -128,7 +166,7 @@ static int remove_stale(struct pvk_blkfront *dev, unsigned int order, unsigned i
 	struct keyset ks;
 	int rc;
 
-	ks.n = 0;
+	keyset_start(&ks);
 	if (!order)
 		add_removal(&ks, "ring-page-order", 0, false);
 	if (nq <= 1) {
@@ -138,16 +176,16 @@ static int remove_stale(struct pvk_blkfront *dev, unsigned int order, unsigned i
 	} else {
 		add_removal(&ks, "event-channel", 0, false);
 	}
-	rc = pvk_xenbus_write_keys(dev->xdev, ks.kv, ks.n);
+	rc = write_keyset(dev, &ks);
 	if (rc)
 		return rc;
-	ks.n = 0;
+	keyset_start(&ks);
 	if (nq > 1 || order)
 		add_removal(&ks, "ring-ref", 0, false);
 	if (nq > 1 || !order)
 		for (unsigned int j = 0; j < BLKFRONT_MAX_RING_PAGES; j++)
 			add_removal(&ks, "ring-ref", j, true);
-	return ks.n ? pvk_xenbus_write_keys(dev->xdev, ks.kv, ks.n) : 0;
+	return write_keyset(dev, &ks);
 }
 
 static int publish(struct pvk_blkfront *dev, unsigned int order)
@@ -160,7 +198,7 @@ static int publish(struct pvk_blkfront *dev, unsigned int order)
 	rc = remove_stale(dev, order, nq);
 	if (rc)
 		return rc;
-	ks.n = 0;
+	keyset_start(&ks);
 	add_key(&ks, "", "protocol", 0, false, "x86_64-abi");
 	add_key(&ks, "", "feature-persistent", 0, false, blkfront_opts.persistent ? "1" : "0");
 	if (order) {
@@ -171,7 +209,7 @@ static int publish(struct pvk_blkfront *dev, unsigned int order)
 		pvk_snprintf(num, sizeof(num), "%u", nq);
 		add_key(&ks, "", "multi-queue-num-queues", 0, false, num);
 	}
-	rc = pvk_xenbus_write_keys(dev->xdev, ks.kv, ks.n);
+	rc = write_keyset(dev, &ks);
 	for (unsigned int i = 0; !rc && i < nq; i++) {
 		struct blkfront_queue *q = &dev->queues[i];
 		char prefix[12] = "";
@@ -179,14 +217,14 @@ static int publish(struct pvk_blkfront *dev, unsigned int order)
 		/* One queue: the keys of old, at the top; else queue-N/. */
 		if (nq > 1)
 			pvk_snprintf(prefix, sizeof(prefix), "queue-%u/", i);
-		ks.n = 0;
+		keyset_start(&ks);
 		for (unsigned int j = 0; j < dev->info.ring_pages; j++) {
 			pvk_snprintf(num, sizeof(num), "%u", q->ring_ref[j]);
 			add_key(&ks, prefix, "ring-ref", j, order > 0, num);
 		}
 		pvk_snprintf(num, sizeof(num), "%u", q->port);
 		add_key(&ks, prefix, "event-channel", 0, false, num);
-		rc = pvk_xenbus_write_keys(dev->xdev, ks.kv, ks.n);
+		rc = write_keyset(dev, &ks);
 	}
 	return rc;
 }
@@ -604,14 +642,17 @@ static struct pvk_blkfront *find_connected(unsigned int vdev)
 	return NULL;
 }
 
-/* A disk of that number still on xenbus and not given up yet. */
+/* A disk of that number still on xenbus, not connected, not given up. */
 static struct pvk_blkfront *find_negotiating(unsigned int vdev)
 {
 	for (struct pvk_blkfront *d = devices; d; d = d->next)
-		if (d->info.vdev == vdev && d->xdev && !d->gone)
+		if (d->info.vdev == vdev && d->xdev && !d->gone && !PVK_READ_ONCE(d->connected))
 			return d;
 	return NULL;
 }
+
+/* How long a give-up waits for another CPU's callbacks to return. */
+#define ROLE_WAIT_NS	PVK_XS_TIMEOUT_NS
 
 /*
  * The bounded wait ran out while the backend never connected the disk (it
@@ -619,19 +660,44 @@ static struct pvk_blkfront *find_negotiating(unsigned int vdev)
  * not left half-negotiated. No I/O was ever accepted on it; it goes
  * Closed toward the backend and its grants end now (a page the backend
  * maps stays granted, never reused; the toolstack's removal tries again).
+ *
+ * This runs from the host's thread, and the device's callbacks run on
+ * the watch worker, maybe another CPU: a Connected arriving just as the
+ * bound runs out would connect the disk (and tell the host) beside a
+ * teardown that frees its rings. So the give-up takes the worker role,
+ * then looks again: a disk connected meanwhile is returned as connected;
+ * one given up, removed, or inside a callback of its own (the host waits
+ * from a hook that callback called) is left as it is.
  */
-static void give_up_waiting(struct pvk_blkfront *dev, uint64_t waited_ns)
+static int give_up_waiting(unsigned int vdev, uint64_t waited_ns, struct pvk_blkfront **out)
 {
-	struct pvk_xenbus_device *xdev = dev->xdev;
+	struct pvk_blkfront *dev;
+	int rc = -PVK_XEN_ETIMEDOUT;
 
-	pvk_err("blkfront: %s: backend still %s after %llu ms (we are %s): giving up: device closed",
-		dev->name, pvk_xenbus_state_name(xdev->otherend_state),
-		(unsigned long long)(waited_ns / 1000000), pvk_xenbus_state_name(xdev->state));
-	dev->in_callback++;
-	blkfront_close(dev, false);
-	pvk_xenbus_switch_state(xdev, PVK_XenbusStateClosed);
-	blkfront_queues_teardown(dev);
-	dev->in_callback--;
+	*out = NULL;
+	if (pvk_xenbus_worker_enter(ROLE_WAIT_NS))
+		return rc;	/* logged; nothing changed, the host may wait again */
+	*out = find_connected(vdev);
+	if (*out) {
+		rc = 0;
+	} else if ((dev = find_negotiating(vdev)) && !dev->in_callback) {
+		struct pvk_xenbus_device *xdev = dev->xdev;
+
+		pvk_err("blkfront: %s: backend still %s after %llu ms (we are %s): giving up: device closed",
+			dev->name, pvk_xenbus_state_name(xdev->otherend_state),
+			(unsigned long long)(waited_ns / 1000000),
+			pvk_xenbus_state_name(xdev->state));
+		/* Watches run inside the state write's wait (nested, in this
+		 * role): a removal there must not free dev under us. */
+		dev->in_callback++;
+		blkfront_close(dev, false);
+		pvk_xenbus_switch_state(xdev, PVK_XenbusStateClosed);
+		blkfront_queues_teardown(dev);
+		dev->in_callback--;
+		*out = dev;
+	}
+	pvk_xenbus_worker_leave();
+	return rc;
 }
 
 int pvk_blkfront_wait_connected(unsigned int vdev, uint64_t timeout_ns,
@@ -644,12 +710,8 @@ int pvk_blkfront_wait_connected(unsigned int vdev, uint64_t timeout_ns,
 	while (!(*out = find_connected(vdev))) {
 		uint64_t now = pvk_time_now_ns();
 
-		if (now >= deadline) {
-			*out = find_negotiating(vdev);
-			if (*out)
-				give_up_waiting(*out, now - start);
-			return -PVK_XEN_ETIMEDOUT;
-		}
+		if (now >= deadline)
+			return give_up_waiting(vdev, now - start, out);
 		pvk_xs_wait_watches(deadline - now);
 	}
 	return 0;

@@ -11,6 +11,7 @@
 #include <pvkit/log.h>
 #include <pvkit/xen/errno.h>
 #include <pvkit/xen/sched.h>
+#include <pvkit/xenbus.h>
 #include <pvkit/xenstore.h>
 
 static pvk_control_handler_t control_handler;
@@ -93,10 +94,13 @@ static void shutdown_changed(struct pvk_xs_watch *w, const char *path)
 		return;
 	req = pvk_control_parse_shutdown(tk.value);
 	if (req < 0) {
-		pvk_warn("control: unknown shutdown request \"%s\" ignored", tk.value);
+		char shown[PVK_XENBUS_PRINTABLE_SIZE(sizeof(tk.value))];
+
+		pvk_warn("control: unknown shutdown request \"%s\" ignored",
+			 pvk_xenbus_printable(shown, sizeof(shown), tk.value));
 		return;
 	}
-	pvk_info("control: shutdown request \"%s\"", tk.value);
+	pvk_info("control: shutdown request \"%s\"", tk.value);	/* a known word */
 	if (req == PVK_CONTROL_SUSPEND)
 		pvk_warn("control: suspend is not supported yet");
 	control_handler((enum pvk_control_request)req, 0, control_arg);
@@ -105,12 +109,14 @@ static void shutdown_changed(struct pvk_xs_watch *w, const char *path)
 static void sysrq_changed(struct pvk_xs_watch *w, const char *path)
 {
 	struct take tk = { .node = "control/sysrq" };
+	char shown[PVK_XENBUS_PRINTABLE_SIZE(1)];
 
 	(void)w;
 	(void)path;
 	if (!take(&tk))
 		return;
-	pvk_info("control: sysrq '%c'", tk.value[0]);
+	tk.value[1] = '\0';	/* the key is its first byte */
+	pvk_info("control: sysrq '%s'", pvk_xenbus_printable(shown, sizeof(shown), tk.value));
 	control_handler(PVK_CONTROL_SYSRQ, tk.value[0], control_arg);
 }
 

@@ -87,6 +87,16 @@ void *pvk_netfront_rx_take_page(struct pvk_netfront *dev, const struct pvk_net_r
 		}
 	}
 	pvk_port_unlock(&q->lock);
+	/*
+	 * Zeroed after the unlock, though b->page already names it: nothing
+	 * can grant, post or free it before this returns. b->held keeps the
+	 * buffer out of the refill, and out of a queue setup or teardown
+	 * while the hook runs (rx_running); the one repost of this buffer
+	 * is rx_deliver_locked's (netfront_rx.c), on this thread, after the
+	 * hook has returned; its page is freed only by release, never beside
+	 * a running hook. (Zeroing first would wipe a page the host keeps
+	 * when the take is refused.)
+	 */
 	if (taken && !PVK_READ_ONCE(dev->info.trusted))
 		__builtin_memset(fresh, 0, NETFRONT_PAGE);
 	return taken;

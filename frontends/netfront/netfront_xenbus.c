@@ -48,9 +48,13 @@ static int read_mac(struct pvk_netfront *dev)
 		return rc;
 	}
 	rc = netfront_parse_mac(val, dev->info.mac, &why);
-	if (rc)
-		pvk_err("netfront: %s: mac \"%s\" refused: %s", dev->name, val,
+	if (rc) {
+		char shown[PVK_XENBUS_PRINTABLE_SIZE(sizeof(val))];
+
+		pvk_err("netfront: %s: mac \"%s\" refused: %s", dev->name,
+			pvk_xenbus_printable(shown, sizeof(shown), val),
 			why ? why : "not aa:bb:cc:dd:ee:ff");
+	}
 	return rc;
 }
 
@@ -402,12 +406,43 @@ static void netfront_remove(struct pvk_xenbus_device *xdev)
 	pvk_port_wake(&dev->wait);
 }
 
+/* How long a host's call waits for another CPU's callbacks to return. */
+#define ROLE_WAIT_NS	PVK_XS_TIMEOUT_NS
+
+/*
+ * Closing a broken device from a host's call (wait_connected, release)
+ * changes what the device's callbacks change, and they run on the watch
+ * worker, maybe another CPU: the role is taken first and the device looked
+ * at again inside (broken_closed may have been set by a callback
+ * meanwhile). A device inside a callback of its own (the host called
+ * from a hook that callback ran) is left for its next callback or the
+ * host's next call.
+ */
+static bool needs_close(const struct pvk_netfront *dev)
+{
+	return dev->xdev && PVK_READ_ONCE(dev->broken) && !dev->broken_closed;
+}
+
+/* only: that device, else every one. */
+static void close_broken_from_host(struct pvk_netfront *only)
+{
+	bool any = false;
+
+	for (struct pvk_netfront *d = devices; d && !any; d = d->next)
+		any = (!only || d == only) && needs_close(d);
+	if (!any || pvk_xenbus_worker_enter(ROLE_WAIT_NS))
+		return;		/* nothing to do, or tried at the next call */
+	for (struct pvk_netfront *d = devices; d; d = d->next)
+		if ((!only || d == only) && !d->in_callback)
+			close_if_broken(d);
+	pvk_xenbus_worker_leave();
+}
+
 int pvk_netfront_release(struct pvk_netfront *dev)
 {
 	bool removed;
 
-	if (!dev->in_callback)
-		close_if_broken(dev);
+	close_broken_from_host(dev);
 	pvk_port_lock(&dev->lock);
 	removed = dev->xdev == NULL && !dev->in_callback;
 	pvk_port_unlock(&dev->lock);
@@ -476,19 +511,35 @@ static bool link_is_up(void *arg)
  * given up, not left half-negotiated: closed toward the backend, its
  * grants ended now (a page the backend maps stays granted, never reused;
  * the toolstack's removal tries again), no reconnect.
+ *
+ * Inside the watch worker role, as close_broken_from_host: a Connected
+ * delivered on another CPU just as the bound ran out would post the
+ * receive buffers and bring the link up beside a teardown of the queues.
+ * Inside, the device is looked at again: one whose link came up meanwhile
+ * is the answer (0).
  */
-static void give_up_waiting(unsigned int id, uint64_t waited_ns)
+static int give_up_waiting(struct wait_arg *w, uint64_t waited_ns)
 {
+	int rc = -PVK_XEN_ETIMEDOUT;
+
+	if (pvk_xenbus_worker_enter(ROLE_WAIT_NS))
+		return rc;	/* logged; nothing changed, the host may wait again */
+	if (link_is_up(w)) {
+		rc = 0;
+		goto out;
+	}
 	for (struct pvk_netfront *d = devices; d; d = d->next) {
 		struct pvk_xenbus_device *xdev = d->xdev;
 
-		if (d->info.id != id || !xdev || d->gone || d->broken || d->in_callback ||
+		if (d->info.id != w->id || !xdev || d->gone || d->broken || d->in_callback ||
 		    d->info.link_up)
 			continue;
 		pvk_err("netfront: %s: backend still %s after %llu ms (we are %s): giving up: device closed",
 			d->name, pvk_xenbus_state_name(xdev->otherend_state),
 			(unsigned long long)(waited_ns / 1000000),
 			pvk_xenbus_state_name(xdev->state));
+		/* Watches run inside the state write's wait (nested, in this
+		 * role): a removal there must not free d under us. */
 		d->in_callback++;
 		d->gone = true;
 		netfront_closing(d, xdev);
@@ -496,6 +547,9 @@ static void give_up_waiting(unsigned int id, uint64_t waited_ns)
 		d->in_callback--;
 		pvk_port_wake(&d->wait);
 	}
+out:
+	pvk_xenbus_worker_leave();
+	return rc;
 }
 
 int pvk_netfront_wait_connected(unsigned int id, uint64_t timeout_ns,
@@ -510,15 +564,16 @@ int pvk_netfront_wait_connected(unsigned int id, uint64_t timeout_ns,
 		uint64_t now;
 
 		/* Thread context: a device broken meanwhile closes here. */
-		for (struct pvk_netfront *d = devices; d; d = d->next)
-			if (!d->in_callback)
-				close_if_broken(d);
+		close_broken_from_host(NULL);
 		if (link_is_up(&w))
 			break;
 		now = pvk_time_now_ns();
 		if (now >= end) {
-			give_up_waiting(id, now - start);
-			return -PVK_XEN_ETIMEDOUT;
+			int rc = give_up_waiting(&w, now - start);
+
+			if (rc)
+				return rc;
+			break;
 		}
 		pvk_xs_wait_watches(end - now < 100000000ULL ? end - now : 100000000ULL);
 	}

@@ -93,6 +93,18 @@ static void remove_device(struct pvk_xenbus_device *dev)
 	put_device(dev);
 }
 
+/* What xenstored accepts in a path: a backend path of anything else
+ * names no node (and is never logged raw). */
+static bool path_chars_ok(const char *p)
+{
+	for (; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9') || *p == '-' || *p == '/' || *p == '_' ||
+		      *p == '@'))
+			return false;
+	return true;
+}
+
 /* Reads what the toolstack wrote about a device; 0 when all is sane. */
 static int read_device(struct pvk_xenbus_device *dev)
 {
@@ -104,7 +116,7 @@ static int read_device(struct pvk_xenbus_device *dev)
 		rc = pvk_xs_read(PVK_XBT_NIL, path, dev->otherend, sizeof(dev->otherend));
 	if (rc < 0)
 		return rc;
-	if (dev->otherend[0] != '/')
+	if (dev->otherend[0] != '/' || !path_chars_ok(dev->otherend))
 		return -PVK_XEN_EINVAL;
 	rc = path_join(path, sizeof(path), dev->nodename, "backend-id");
 	if (!rc)
@@ -269,7 +281,10 @@ static void otherend_update(struct pvk_xenbus_device *dev)
 	}
 	state = pvk_xenbus_parse_state(value);
 	if (state < 0) {
-		pvk_warn("xenbus: %s: backend state \"%s\" is not a state", dev->nodename, value);
+		char shown[PVK_XENBUS_PRINTABLE_SIZE(sizeof(value))];
+
+		pvk_warn("xenbus: %s: backend state \"%s\" is not a state", dev->nodename,
+			 pvk_xenbus_printable(shown, sizeof(shown), value));
 		return;
 	}
 	if ((enum pvk_xenbus_state)state == dev->otherend_state) {
@@ -364,6 +379,17 @@ int pvk_xenbus_unregister_driver(struct pvk_xenbus_driver *drv)
 	}
 	pvk_xs_worker_leave();
 	return 0;
+}
+
+/* The frontends' way in to the role (pvkit/xenbus.h): xs_watch.c's. */
+int pvk_xenbus_worker_enter(uint64_t timeout_ns)
+{
+	return pvk_xs_worker_enter(timeout_ns);
+}
+
+void pvk_xenbus_worker_leave(void)
+{
+	pvk_xs_worker_leave();
 }
 
 struct switch_state {

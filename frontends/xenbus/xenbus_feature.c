@@ -6,7 +6,8 @@
  *
  * The backend is not trusted: a value that is not a plain decimal number
  * in range ("-1", "512abc", "0x200", past 2^64) is refused here, and the
- * refusal is logged once, naming the key and the text found, so a driver
+ * refusal is logged once, naming the key and the text parsed (escaped:
+ * pvk_xenbus_printable), so a driver
  * that then gives up the device needs to say no more than that.
  */
 #include <pvkit/log.h>
@@ -33,7 +34,10 @@ int pvk_xenbus_read_otherend_ulong(const struct pvk_xenbus_device *dev, const ch
 		return 0;
 	}
 	if (rc == -PVK_XEN_EINVAL || rc == -PVK_XEN_ERANGE) {
-		pvk_err("xenbus: %s: backend's %s is \"%s\": %s", dev->nodename, name, text,
+		char shown[PVK_XENBUS_PRINTABLE_SIZE(sizeof(text))];
+
+		pvk_err("xenbus: %s: backend's %s is \"%s\": %s", dev->nodename, name,
+			pvk_xenbus_printable(shown, sizeof(shown), text),
 			rc == -PVK_XEN_ERANGE ? "out of range" : "not a decimal number");
 	} else if (rc == -PVK_XEN_E2BIG) {
 		pvk_err("xenbus: %s: backend's %s is too long to be a number", dev->nodename, name);

@@ -172,7 +172,15 @@ int pvk_blkfront_init(const struct pvk_blkfront_hooks *hooks);
  * backend never connected it (stuck in InitWait, say) is then given up:
  * logged, closed toward the backend, its grants ended (but a page the
  * backend maps); *out is that device (the host may release it once the
- * toolstack removed it), or NULL when there was none.
+ * toolstack removed it), or NULL when none was given up.
+ *
+ * The give-up changes the device as its xenbus callbacks do, so it runs
+ * in the watch worker role (pvk_xenbus_worker_enter(), taken here, at
+ * most PVK_XS_TIMEOUT_NS: the callbacks of another CPU return first) and
+ * decides there: a disk connected meanwhile is returned (0); nothing is
+ * given up when the role could not be had (logged) or when the disk's own
+ * callback is running (the host waits from a hook that callback called).
+ * Any thread may call it, holding the role or not.
  */
 int pvk_blkfront_wait_connected(unsigned int vdev, uint64_t timeout_ns,
 				struct pvk_blkfront **out);

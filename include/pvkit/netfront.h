@@ -265,6 +265,15 @@ int pvk_netfront_init(const struct pvk_netfront_hooks *hooks);
  * backend never connected it (stuck in InitWait, say) is then given up
  * (logged, closed toward the backend, grants ended but a page the backend
  * maps, no reconnect; it stays until removed, as a disabled device does).
+ *
+ * The give-up, and closing a broken device (here and in
+ * pvk_netfront_release()), change the device as its xenbus callbacks do,
+ * so they run in the watch worker role (pvk_xenbus_worker_enter(), taken
+ * here, at most PVK_XS_TIMEOUT_NS: the callbacks of another CPU return
+ * first) and decide there: a link that came up meanwhile is returned (0);
+ * nothing is given up when the role could not be had (logged) or when the
+ * vif's own callback is running (the host waits from a hook that callback
+ * called). Any thread may call it, holding the role or not.
  */
 int pvk_netfront_wait_connected(unsigned int id, uint64_t timeout_ns,
 				struct pvk_netfront **out);

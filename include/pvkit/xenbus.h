@@ -79,6 +79,22 @@ int pvk_xenbus_register_driver(struct pvk_xenbus_driver *drv);
  * freed. */
 int pvk_xenbus_unregister_driver(struct pvk_xenbus_driver *drv);
 
+/*
+ * The watch worker role. Every xenbus callback of every driver runs in
+ * it, and one CPU (one thread on a host with threads) holds it at a
+ * time, so a driver's state has one user at a time. A frontend's call
+ * made from a host's thread, not from a callback, that changes a device
+ * the callbacks also change (the wait_connected give-up, closing a broken
+ * vif) takes the role around that change: enter waits at most
+ * timeout_ns while another CPU delivers (-PVK_XEN_ETIMEDOUT, logged:
+ * nothing may be changed then) and nests on the holder (a callback's, or
+ * a host's that already holds it); each successful enter is paired with
+ * one leave. What the caller saw before it entered may have changed:
+ * look again inside. Thread context.
+ */
+int pvk_xenbus_worker_enter(uint64_t timeout_ns);
+void pvk_xenbus_worker_leave(void);
+
 /* Writes our state node, in a transaction that first checks the device's
  * directory still exists (-PVK_XEN_ENOENT once the toolstack removed it:
  * the node is not created again); refuses transitions the state machine
@@ -93,6 +109,18 @@ bool pvk_xenbus_transition_ok(enum pvk_xenbus_state from,
 const char *pvk_xenbus_state_name(unsigned long state);
 /* Pure: a xenstore state value to a state; -1 unless "0".."8". */
 int pvk_xenbus_parse_state(const char *value);
+
+/*
+ * Pure: a value read from xenstore (bytes a backend or the toolstack
+ * chose), made safe to log: printable ASCII is kept; a backslash, a double
+ * quote and every other byte become \xNN, so no control character or
+ * escape sequence reaches the console and a quoted value stays one. Cut at
+ * the last whole character that fits out (size bytes, NUL included); a
+ * buffer of PVK_XENBUS_PRINTABLE_SIZE(n) holds any n-byte value. Log the
+ * very text that was judged (read once), never a second read. Returns out.
+ */
+#define PVK_XENBUS_PRINTABLE_SIZE(n)	(4 * (n) + 1)
+const char *pvk_xenbus_printable(char *out, size_t size, const char *value);
 
 /*
  * For a host's xenbus (the kit's own, the Linux port's): the whole of

@@ -87,6 +87,43 @@ void pvk_linux_xenbus_leave(void)
 EXPORT_SYMBOL_GPL(pvk_linux_xenbus_leave);
 
 /*
+ * pvkit/xenbus.h's role calls, for the kit's frontends (their
+ * wait_connected give-up, a broken vif's close): the same mutex, nesting
+ * on a thread that holds it already (a glue module's, or one of our
+ * callbacks), and bounded as the kit's is. `kit_nested` is under worker.
+ */
+static unsigned int kit_nested;
+
+int pvk_xenbus_worker_enter(uint64_t timeout_ns)
+{
+	unsigned long end = jiffies + pvk_linux_timeout_ticks(timeout_ns);
+
+	if (worker_owner == current) {
+		kit_nested++;
+		return 0;
+	}
+	while (!mutex_trylock(&worker)) {
+		if (time_after(jiffies, end)) {
+			pvk_err("xenbus: waited %llu ms for the worker role",
+				(unsigned long long)(timeout_ns / 1000000));
+			return -PVK_XEN_ETIMEDOUT;
+		}
+		msleep(10);
+	}
+	worker_owner = current;
+	return 0;
+}
+
+void pvk_xenbus_worker_leave(void)
+{
+	if (kit_nested) {
+		kit_nested--;
+		return;
+	}
+	pvk_linux_xenbus_leave();
+}
+
+/*
  * Around each callback of ours. A thread already holding the role (a
  * callback that makes Linux call another one synchronously) keeps it.
  */
@@ -571,7 +608,10 @@ static int otherend_update(struct pvk_xenbus_device *dev, bool rewritten)
 		return rc;	/* not there yet, or being torn down */
 	state = pvk_xenbus_parse_state(value);
 	if (state < 0) {
-		pvk_warn("xenbus: %s: backend state \"%s\" is not a state", dev->nodename, value);
+		char shown[PVK_XENBUS_PRINTABLE_SIZE(sizeof(value))];
+
+		pvk_warn("xenbus: %s: backend state \"%s\" is not a state", dev->nodename,
+			 pvk_xenbus_printable(shown, sizeof(shown), value));
 		return -PVK_XEN_EINVAL;
 	}
 	if ((enum pvk_xenbus_state)state == dev->otherend_state) {

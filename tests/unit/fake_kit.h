@@ -38,6 +38,18 @@ int unit_vif_write_keys(struct pvk_xenbus_device *d, const struct pvk_xenbus_kv 
 			unsigned int n);
 int unit_vif_register_driver(struct pvk_xenbus_driver *drv);
 
+/*
+ * The played watch worker role (test_blkfront.c). deliver is a xenbus
+ * callback under way on another CPU, which holds the role until it has
+ * run: it runs when the code under test asks for the role, or earlier,
+ * at the first line that code logs while it does not hold the role (a
+ * moment the other CPU may run beside it). Busy: every enter times out.
+ */
+void unit_fake_worker_elsewhere(void (*deliver)(void));
+void unit_fake_worker_busy(bool busy);
+/* Enters not left yet (0 after every kit call). */
+unsigned int unit_fake_worker_depth(void);
+
 /* test_xenbus_keys.c's played xenstore: whether path is a node there. */
 bool unit_xs_node_exists(const char *path);
 

@@ -1490,6 +1490,63 @@ int pvk_xs_wait_watches(uint64_t timeout_ns)
 	return 0;
 }
 
+static struct {
+	unsigned int depth;
+	void (*elsewhere)(void);
+	bool busy;
+} role;
+
+static void run_elsewhere(void)
+{
+	void (*deliver)(void) = role.elsewhere;
+
+	role.elsewhere = NULL;
+	unit_log_hook = NULL;
+	if (deliver)
+		deliver();
+}
+
+static void log_outside_role(void)
+{
+	if (!role.depth)
+		run_elsewhere();
+}
+
+void unit_fake_worker_elsewhere(void (*deliver)(void))
+{
+	CHECK(unit_log_hook == NULL);
+	role.elsewhere = deliver;
+	unit_log_hook = log_outside_role;
+}
+
+void unit_fake_worker_busy(bool busy)
+{
+	role.busy = busy;
+}
+
+unsigned int unit_fake_worker_depth(void)
+{
+	return role.depth;
+}
+
+int pvk_xenbus_worker_enter(uint64_t timeout_ns)
+{
+	(void)timeout_ns;
+	if (role.busy)
+		return -PVK_XEN_ETIMEDOUT;
+	/* The other CPU's callback returns, then the role is ours. */
+	if (!role.depth)
+		run_elsewhere();
+	role.depth++;
+	return 0;
+}
+
+void pvk_xenbus_worker_leave(void)
+{
+	CHECK(role.depth > 0);
+	role.depth--;
+}
+
 static void xb_added(struct pvk_blkfront *d) { (void)d; xb.added++; }
 static void xb_resized(struct pvk_blkfront *d, uint64_t old) { (void)d; xb.resized++; xb.old_sectors = old; }
 static void xb_removed(struct pvk_blkfront *d) { (void)d; xb.removed++; }
@@ -1579,6 +1636,96 @@ UNIT_TEST(blkfront_wait_connected_gives_up_a_disk_never_connected)
 	/* Given up once: a second wait finds nothing left to give up. */
 	CHECK_EQ(pvk_blkfront_wait_connected(51712, 0, &d), -PVK_XEN_ETIMEDOUT);
 	CHECK(d == NULL);
+	xb_close_and_free();
+}
+
+/*
+ * Review s8 #2: the backend's Connected is being delivered by the watch
+ * worker on another CPU just as the host's bounded wait runs out. The
+ * give-up must not tear the rings down beside that connect (which tells
+ * the host the disk is there): it takes the worker role, so the connect
+ * finishes first, and then finds the disk connected. Played: the
+ * delivery runs at the waiting thread's first log line outside the role,
+ * or when it asks for the role.
+ */
+static void xb_connected_elsewhere(void)
+{
+	xb.keys = blkback_keys;
+	xb.xd.otherend_state = PVK_XenbusStateConnected;
+	xb.drv->otherend_changed(&xb.xd, PVK_XenbusStateConnected);
+}
+
+UNIT_TEST(blkfront_wait_connected_give_up_waits_for_a_connect_on_the_worker)
+{
+	struct pvk_blkfront *d = NULL;
+
+	xb_probe();
+	xb.keys = blkback_keys;
+	xb.xd.otherend_state = PVK_XenbusStateInitWait;
+	xb.drv->otherend_changed(&xb.xd, PVK_XenbusStateInitWait);
+	CHECK_EQ(xb.xd.state, PVK_XenbusStateInitialised);
+	unit_log_clear();
+	unit_fake_worker_elsewhere(xb_connected_elsewhere);
+	CHECK_EQ(pvk_blkfront_wait_connected(51712, 0, &d), 0);
+	CHECK(d == dev);
+	CHECK_EQ(xb.added, 1);
+	CHECK(!unit_log_has("giving up"));
+	CHECK(dev->connected && !dev->gone);
+	CHECK_EQ(xb.xd.state, PVK_XenbusStateConnected);
+	CHECK(kit.live > 0);			/* the rings, still shared */
+	CHECK_EQ(unit_fake_worker_depth(), 0);
+	xb_close_and_free();
+}
+
+/* The role cannot be had (another CPU's callbacks run on): nothing is
+ * given up, nothing changed; the next wait gives it up. */
+UNIT_TEST(blkfront_wait_connected_gives_up_nothing_without_the_role)
+{
+	struct pvk_blkfront *d = dev;
+
+	xb_probe();
+	xb.keys = blkback_keys;
+	xb.xd.otherend_state = PVK_XenbusStateInitWait;
+	xb.drv->otherend_changed(&xb.xd, PVK_XenbusStateInitWait);
+	unit_fake_worker_busy(true);
+	CHECK_EQ(pvk_blkfront_wait_connected(51712, 0, &d), -PVK_XEN_ETIMEDOUT);
+	unit_fake_worker_busy(false);
+	CHECK(d == NULL);
+	CHECK_EQ(xb.xd.state, PVK_XenbusStateInitialised);
+	CHECK(kit.live > 0);
+	remember_pages();
+	CHECK_EQ(pvk_blkfront_wait_connected(51712, 0, &d), -PVK_XEN_ETIMEDOUT);
+	CHECK(d == dev);
+	CHECK_EQ(xb.xd.state, PVK_XenbusStateClosed);
+	CHECK_EQ(kit.live, 0);
+	CHECK_EQ(unit_fake_worker_depth(), 0);
+	xb_close_and_free();
+}
+
+/* The host waits from inside a callback of the disk (a hook it called,
+ * here while the Initialised write waits): the give-up leaves the device
+ * to that callback. */
+static int nested_wait_rc;
+static struct pvk_blkfront *nested_wait_out;
+
+static void wait_inside_callback(void)
+{
+	nested_wait_out = dev;
+	nested_wait_rc = pvk_blkfront_wait_connected(51712, 0, &nested_wait_out);
+}
+
+UNIT_TEST(blkfront_wait_connected_inside_a_callback_gives_nothing_up)
+{
+	xb_probe();
+	xb.keys = blkback_keys;
+	xb.on_switch = wait_inside_callback;
+	xb.drv->otherend_changed(&xb.xd, PVK_XenbusStateInitWait);
+	CHECK_EQ(nested_wait_rc, -PVK_XEN_ETIMEDOUT);
+	CHECK(nested_wait_out == NULL);
+	CHECK(!unit_log_has("giving up"));
+	CHECK_EQ(xb.xd.state, PVK_XenbusStateInitialised);
+	CHECK(kit.live > 0);
+	CHECK_EQ(unit_fake_worker_depth(), 0);
 	xb_close_and_free();
 }
 

@@ -11,6 +11,8 @@
 #define pvk_xenbus_switch_state		xbk_switch_state
 #define pvk_xenbus_read_feature		xbk_read_feature
 #define pvk_xenbus_write_keys		xbk_write_keys
+#define pvk_xenbus_worker_enter		xbk_worker_enter
+#define pvk_xenbus_worker_leave		xbk_worker_leave
 #include "frontends/xenbus/xenbus.c"
 
 #include <stdio.h>

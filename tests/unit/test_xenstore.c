@@ -11,6 +11,7 @@
  */
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include <pvkit/time.h>
 #include <pvkit/xen/errno.h>
 #include "frontends/xenbus/xs_proto.h"
@@ -401,4 +402,37 @@ UNIT_TEST(xenbus_state_machine_table)
 	CHECK_EQ(pvk_xenbus_parse_state("6"), 6);
 	CHECK_EQ(pvk_xenbus_parse_state("06"), -1);
 	CHECK_EQ(pvk_xenbus_parse_state("x"), -1);
+}
+
+/* ---- frontends/xenbus/xs_parse.c: backend text made safe to log ---------- */
+
+UNIT_TEST(xenbus_printable_escapes_what_a_backend_may_write)
+{
+	char out[PVK_XENBUS_PRINTABLE_SIZE(32)];
+
+	CHECK_STR(pvk_xenbus_printable(out, sizeof(out), "512x -1 ok"), "512x -1 ok");
+	/* An ANSI "clear screen", a newline faking a log line, a bell. */
+	CHECK_STR(pvk_xenbus_printable(out, sizeof(out), "1\x1b[2J\nblkfront: ok\a"),
+		  "1\\x1b[2J\\x0ablkfront: ok\\x07");
+	/* The escape character itself and a quote: the quoted text stays one. */
+	CHECK_STR(pvk_xenbus_printable(out, sizeof(out), "a\\b\"c"), "a\\x5cb\\x22c");
+	/* DEL and bytes past ASCII (a UTF-8 sequence, a bare 0xff). */
+	CHECK_STR(pvk_xenbus_printable(out, sizeof(out), "\x7f\xc3\xa9\xff"),
+		  "\\x7f\\xc3\\xa9\\xff");
+	/* Every byte escaped still fits the size the header gives. */
+	{
+		char all[32], big[PVK_XENBUS_PRINTABLE_SIZE(sizeof(all) - 1)];
+
+		memset(all, 0x01, sizeof(all) - 1);
+		all[sizeof(all) - 1] = '\0';
+		CHECK_EQ(strlen(pvk_xenbus_printable(big, sizeof(big), all)), 4 * (sizeof(all) - 1));
+	}
+	/* Too small: cut before a whole character that does not fit, never
+	 * half an escape, always terminated. */
+	CHECK_STR(pvk_xenbus_printable(out, 6, "ab\x1b" "cd"), "ab");
+	CHECK_STR(pvk_xenbus_printable(out, 7, "ab\x1b" "cd"), "ab\\x1b");
+	CHECK_STR(pvk_xenbus_printable(out, 1, "abc"), "");
+	out[0] = 'z';
+	pvk_xenbus_printable(out, 0, "abc");
+	CHECK_EQ(out[0], 'z');
 }
