@@ -163,10 +163,12 @@ ifindexes() { cat /sys/class/net/eth*/ifindex 2>/dev/null | sort -n | tr '\n' ' 
 # go (pvk-netfront's release work tries again with a back-off): "detached
 # ... (released at try N)" with N > 1, the refusal logged once.
 t_vif_gone() {
-    i=0
+    # 20 s: the tries at 0, 1, 3, 7 and 15 s after the removal.
+    end=$(($(cut -d. -f1 /proc/uptime) + 20))
     while { [ -e /sys/bus/xen/devices/vif-0 ] ||
-            ! dmesg | grep -q 'pvk-netfront: vif 0: detached'; } && [ $i -lt 100 ]; do
-        sleep 0.2; i=$((i + 1))
+            ! dmesg | grep -q 'pvk-netfront: vif 0: detached'; } &&
+          [ "$(cut -d. -f1 /proc/uptime)" -lt $end ]; do
+        sleep 0.5
     done
     pvk_log vif-gone 'vif/0|vif0|vif 0|eth0'
     echo "vif-gone: xen devices $(ls /sys/bus/xen/devices/ | tr '\n' ' '); interfaces $(ls /sys/class/net | tr '\n' ' ')"
