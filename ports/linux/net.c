@@ -38,8 +38,14 @@
  * of queues and the offloads are known only once the kit negotiated. A
  * reconnect keeps it (queues and offloads updated); the vif's removal
  * unregisters it, and once the kit's device left xenbus (closed with the
- * backend) a work item releases the kit's device and frees the
- * net_device (lnet_release_work); module exit releases what is left.
+ * backend) a delayed work item releases the kit's device and frees the
+ * net_device (lnet_release_work). The kit refuses (-EBUSY) while the
+ * backend still maps a page of the vif (a slow backend, or one that
+ * never lets go): the work then tries again after 1 s, the wait doubling
+ * up to LNET_RELEASE_MAX_DELAY, for as long as the module is loaded; only
+ * the first refusal is logged, and the release that follows says after
+ * how many tries. Module exit cancels these works and releases what is
+ * left once (a device still refused then stays allocated for good).
  */
 #include <linux/etherdevice.h>
 #include <linux/ethtool.h>
@@ -83,6 +89,12 @@
 /* At unload, how long the backends get to close (and unmap our pages)
  * before the devices are unbound anyway. */
 #define LNET_CLOSE_TIMEOUT_NS	(10 * NSEC_PER_SEC)
+/* A detached vif's release, refused while the backend still maps a page
+ * of it, is tried again after LNET_RELEASE_FIRST_DELAY, the wait doubling
+ * up to LNET_RELEASE_MAX_DELAY: a backend that lets go late (seconds) is
+ * met soon, one that never does costs a try a minute. */
+#define LNET_RELEASE_FIRST_DELAY	HZ
+#define LNET_RELEASE_MAX_DELAY		(60 * HZ)
 /* Transmit offloads the kit can be asked for; RXCSUM is ours alone. */
 #define LNET_TX_OFFLOADS	(NETIF_F_SG | NETIF_F_IP_CSUM | NETIF_F_IPV6_CSUM | \
 				 NETIF_F_TSO | NETIF_F_TSO6)
@@ -150,8 +162,12 @@ struct lnet {
 	struct timer_list poll_timer;	/* while open: see LNET_POLL_PERIOD */
 	unsigned long poll_period;	/* the timer's next period (jiffies) */
 	bool poll_found;		/* lnet_rx_ready ran since the timer's poll */
-	/* The vif left xenbus: lnet_release_work frees it all. */
-	struct work_struct release_work;
+	/* The vif left xenbus: lnet_release_work frees it all, trying
+	 * again while the kit refuses (under lnet_devices_lock: the tries
+	 * so far and the next wait). */
+	struct delayed_work release_work;
+	unsigned int release_tries;
+	unsigned long release_delay;
 	struct lnet_queue q[LNET_MAX_QUEUES];
 };
 
@@ -815,7 +831,7 @@ static void lnet_added(struct pvk_netfront *kdev)
 		netif_napi_add(ndev, &q->napi, lnet_poll);
 	}
 	timer_setup(&net->poll_timer, lnet_poll_timer, 0);
-	INIT_WORK(&net->release_work, lnet_release_work);
+	INIT_DELAYED_WORK(&net->release_work, lnet_release_work);
 	ndev->netdev_ops = &lnet_netdev_ops;
 	ndev->ethtool_ops = &lnet_ethtool_ops;
 	ndev->watchdog_timeo = 5 * HZ;
@@ -1052,12 +1068,18 @@ static void lnet_free(struct lnet *net)
  * callback out while the kit frees its device and ours leaves the list:
  * a vif attached again meanwhile (a new kit device, perhaps at the same
  * address) is added only after, so lnet_find never takes it for this one.
- * Module exit drains these works first; one that runs after exit began
- * leaves its device to the exit.
+ * While the backend still maps a page of it (-EBUSY) the work queues
+ * itself again, LNET_RELEASE_FIRST_DELAY then doubling up to
+ * LNET_RELEASE_MAX_DELAY, logging the first refusal only; under
+ * lnet_devices_lock and only before module exit began, so exit's
+ * cancel_delayed_work_sync leaves none queued. One that runs after exit
+ * began leaves its device to the exit.
  */
 static void lnet_release_work(struct work_struct *work)
 {
-	struct lnet *net = container_of(work, struct lnet, release_work);
+	struct lnet *net = container_of(to_delayed_work(work), struct lnet, release_work);
+	unsigned long retry_in = 0;
+	unsigned int tries = 0;
 	bool released = false;
 	int rc = 0;
 
@@ -1066,21 +1088,31 @@ static void lnet_release_work(struct work_struct *work)
 	mutex_lock(&lnet_devices_lock);
 	if (!lnet_exiting) {
 		rc = pvk_netfront_release(net->kdev);
+		tries = ++net->release_tries;
 		if (!rc) {
 			list_del_rcu(&net->link);
 			released = true;
+		} else if (rc == -PVK_XEN_EBUSY) {
+			retry_in = net->release_delay;
+			net->release_delay = min(2 * retry_in, (unsigned long)LNET_RELEASE_MAX_DELAY);
+			queue_delayed_work(lnet_wq, &net->release_work, retry_in);
 		}
 	}
 	mutex_unlock(&lnet_devices_lock);
 	pvk_linux_xenbus_leave();
-	if (rc)
+	if (rc && retry_in && tries == 1)
+		pr_err("pvk-netfront: vif %u: the kit refuses to release it (%d, %u grants still held): trying again after %u ms, the wait doubling up to %u s, until unload\n",
+		       net->id, rc, pvk_netfront_grants_held(net->kdev), jiffies_to_msecs(retry_in),
+		       jiffies_to_msecs(LNET_RELEASE_MAX_DELAY) / 1000);
+	else if (rc && !retry_in)
 		pr_err("pvk-netfront: vif %u: the kit refuses to release it (%d, %u grants still held): left until unload\n",
 		       net->id, rc, pvk_netfront_grants_held(net->kdev));
 	if (!released)
 		return;
 	/* A hook that found it before list_del_rcu is over. */
 	synchronize_rcu();
-	pr_info("pvk-netfront: vif %u: detached, its net_device freed\n", net->id);
+	pr_info("pvk-netfront: vif %u: detached, its net_device freed (released at try %u)\n",
+		net->id, tries);
 	lnet_free(net);
 }
 
@@ -1100,8 +1132,11 @@ static void lnet_left(void *priv)
 	net = lnet_find(kdev);
 	if (net) {
 		mutex_lock(&lnet_devices_lock);
-		if (!lnet_exiting)
-			queue_work(lnet_wq, &net->release_work);
+		if (!lnet_exiting) {
+			net->release_tries = 0;
+			net->release_delay = LNET_RELEASE_FIRST_DELAY;
+			queue_delayed_work(lnet_wq, &net->release_work, 0);
+		}
 		mutex_unlock(&lnet_devices_lock);
 		return;
 	}
@@ -1154,8 +1189,15 @@ void pvk_lnet_exit(void)
 		pr_err("pvk-netfront: the vif driver would not unregister: %d\n", rc);
 	pvk_linux_xenbus_set_left_hook("vif", NULL);
 	/* Release works queued before lnet_exiting (they take the xenbus role
-	 * before lnet_devices_lock, below the other way round) are over, and
-	 * none freed a device still listed. */
+	 * before lnet_devices_lock, below the other way round) are cancelled
+	 * or over, and none freed a device still listed: none queues itself
+	 * again now (lnet_exiting), and the list changes no more (no vif
+	 * driver, and a work that runs now leaves its device listed), so it
+	 * is walked without the lock, which a running work takes. A work that
+	 * released its device before exit began is off the list: the
+	 * workqueue's destruction waits for it. */
+	list_for_each_entry(net, &lnet_devices, link)
+		cancel_delayed_work_sync(&net->release_work);
 	destroy_workqueue(lnet_wq);
 	mutex_lock(&lnet_devices_lock);
 	/* release walks the kit's device list: as a xenbus callback would. */
