@@ -1,27 +1,8 @@
 /*
  * tests/guest/entry.S - exception entry stubs for the trap table (traps.c).
  *
- * A 64-bit PV kernel runs in ring 3, so exceptions reach it through Xen,
- * which builds this frame on the kernel stack (the current one in kernel
- * mode; from user mode, the stack of the last stack_switch):
- *
- *   offset | with error code     | without error code
- *   -------+---------------------+--------------------
- *    +0x00 | %rcx                | %rcx                <- %rsp on entry
- *    +0x08 | %r11                | %r11
- *    +0x10 | error code          | %rip
- *    +0x18 | %rip                | %cs
- *    +0x20 | %cs                 | %rflags
- *    +0x28 | %rflags             | %rsp (interrupted)
- *    +0x30 | %rsp (interrupted)  | %ss
- *    +0x38 | %ss                 |
- *
- * Above %rcx/%r11 it is the hardware exception frame, except that in the
- * %cs slot Xen shows the guest kernel's selector with RPL 0 (3 means user
- * mode) and stores the interrupted event upcall mask in bits 32-39, and
- * RFLAGS.IF is the inverse of that mask. Xen adds %rcx and %r11 because the hypercall page's SYSCALL
- * clobbers them, so the values the interrupted code had are on the stack
- * and the handler restores them first.
+ * Xen's PV exception frame and its %rcx/%r11 are described in
+ * pvkit/asm/xen_entry.h, whose PVK_XEN_TRAP_ENTRY takes them back.
  *
  * Each stub restores %rcx/%r11, pushes a 0 in place of a missing error
  * code and the vector number; guest_trap_common then pushes the general
@@ -43,20 +24,11 @@
  * guest_trap() either fixes the exception up (a #GP of one of the kit's
  * safe instructions: pvk_pvops_fixup() moves the saved RIP) and
  * returns, or reports it and crashes the domain. On return the registers
- * are restored from the (possibly changed) frame and we leave through
- * HYPERVISOR_iret, which wants, above the three registers its stub pushes:
- *
- *   offset | contents
- *   -------+-------------------------------------------------------------
- *    +0x00 | flags (0: not returning from a syscall)  <- error code slot
- *    +0x08 | rip, cs, rflags, rsp, ss                  (Xen's, as above)
- *
- * so dropping the vector and overwriting the error code with 0 is enough.
- * Xen takes the event upcall mask to restore from RFLAGS.IF.
+ * are restored from the (possibly changed) frame, the vector is dropped
+ * and PVK_XEN_TRAP_RETURN leaves through HYPERVISOR_iret.
  */
 #include <pvkit/asm/frame.h>
-#include <pvkit/hypercall.h>
-#include <pvkit/xen/xen.h>
+#include <pvkit/asm/xen_entry.h>
 
 /* The saved %cs in struct guest_regs: above vector, error code and %rip. */
 #define REGS_CS		(PVK_REGS_SIZE + 0x18)
@@ -68,8 +40,7 @@
 .macro TRAP_NOERR vec
 	.type guest_trap_\vec, @function
 guest_trap_\vec:
-	popq	%rcx
-	popq	%r11
+	PVK_XEN_TRAP_ENTRY
 	pushq	$0
 	pushq	$\vec
 	jmp	guest_trap_common
@@ -80,8 +51,7 @@ guest_trap_\vec:
 .macro TRAP_ERR vec
 	.type guest_trap_\vec, @function
 guest_trap_\vec:
-	popq	%rcx
-	popq	%r11
+	PVK_XEN_TRAP_ENTRY
 	pushq	$\vec
 	jmp	guest_trap_common
 	.size guest_trap_\vec, . - guest_trap_\vec
@@ -128,8 +98,7 @@ guest_trap_common:
 	PVK_CALL_ALIGNED guest_trap_dispatch, %rbx
 	PVK_RESTORE_ALL_REGS
 	addq	$8, %rsp		/* vector */
-	movq	$0, (%rsp)		/* error code slot -> iret flags */
-	jmp	pvk_hypercall_page + PVK_HYPERCALL_SLOT(PVK_HYPERVISOR_iret)
+	PVK_XEN_TRAP_RETURN
 	.size guest_trap_common, . - guest_trap_common
 
 /*

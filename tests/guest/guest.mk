@@ -74,10 +74,10 @@ $(GUEST_OUT)/%.o: $(GUEST_DIR)/%.S $(AUTOCONF_H)
 	$(call quiet_echo,AS,$@)
 	$(Q)$(CC) $(KIT_CPPFLAGS) $(KIT_CFLAGS) $(KIT_AFLAGS) $(DEPFLAGS) -c $< -o $@
 
-$(GUEST_OUT)/guest.lds: $(GUEST_DIR)/guest.lds.S $(GUEST_DIR)/layout.h
+$(GUEST_OUT)/guest.lds: $(GUEST_DIR)/guest.lds.S $(GUEST_DIR)/layout.h include/pvkit/pvkit.lds.h
 	@mkdir -p $(@D)
 	$(call quiet_echo,LDS,$@)
-	$(Q)$(CC) -E -P -undef -x c -D__ASSEMBLY__ -I$(GUEST_DIR) $< -o $@
+	$(Q)$(CC) -E -P -undef -x c -D__ASSEMBLY__ -I$(GUEST_DIR) -Iinclude $< -o $@
 
 # Link 1: empty symbol table.
 $(GUEST_OUT)/symtab-empty.S: $(GUEST_DIR)/gen-symtab.sh
