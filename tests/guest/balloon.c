@@ -4,9 +4,10 @@
  *
  * Started once, as soon as xenstore is up (guest_events_enable()), and
  * settled there (the registration event read). The watch on memory/target
- * only schedules background work (wait.c) from the xenstore event
- * handler; pvk_balloon_work() - reading the target, releasing or
- * populating frames - runs in the guest's idle time.
+ * only schedules the kit's background work (pvk_port_schedule_work(),
+ * wait.c) from the xenstore event handler; pvk_balloon_work() - reading
+ * the target, releasing or populating frames - runs in the guest's idle
+ * time.
  *
  * Going down, the frames are pages of the page allocator
  * (pvk_port_alloc_page): nothing uses them. Their 1:1 mapping is removed
@@ -103,17 +104,9 @@ static void give_frames(const pvk_pfn_t *pfns, unsigned long n)
 	}
 }
 
-static struct guest_work balloon_work = { .fn = pvk_balloon_work };
-
-static void kick(void)
-{
-	guest_work_schedule(&balloon_work);
-}
-
 static const struct pvk_balloon_host balloon_host = {
 	.take_frames = take_frames,
 	.give_frames = give_frames,
-	.kick = kick,
 };
 
 static bool settled(void *arg)

@@ -314,16 +314,12 @@ struct guest_smp_cpu_stats {
 int guest_smp_cpu_stats(unsigned int cpu, struct guest_smp_cpu_stats *out);
 
 /* ---- wait.c: the guest's background work ------------------------------ */
-/* Work that must not run in an event handler. fn returns true to be run
- * again. Scheduled from any context (twice before it runs = once); runs
- * in the idle time of pvk_port_wait_until(), never inside itself. */
-struct guest_work {
-	bool (*fn)(void);
-	bool pending;
-	struct guest_work *next;
-};
+/* The kit's (pvk_port_schedule_work(), port.h) and the tests': runs in the
+ * idle time of CPU 0's pvk_port_wait_until(), never inside itself. */
 void guest_work_init(void);	/* boot, before any event handler */
-void guest_work_schedule(struct guest_work *work);
+/* Tests that reason about queued xenstore events hold it meanwhile
+ * (nests; what is scheduled meanwhile runs after the last release). */
+void guest_work_hold(bool hold);
 struct pvk_wait;
 /* The CPUs now sleeping in pvk_port_wait_until(w) (bit n: CPU n). */
 uint64_t guest_wait_sleepers(struct pvk_wait *w);
