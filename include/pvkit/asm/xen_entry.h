@@ -34,6 +34,13 @@
  * restored, writes 0 there and jumps to the iret hypercall. Xen takes the
  * upcall mask to restore from RFLAGS.IF.
  *
+ * PVK_XEN_TRAP_STUBS makes the 32 exception stubs at once: each takes
+ * %rcx/%r11 back, pushes a 0 where the CPU pushes no error code, then the
+ * vector, and jumps to the host's common code (which so always finds
+ * vector and error code above its saved registers); and a table of their
+ * addresses by vector in .rodata, for the pvk_trap_desc array that
+ * pvk_load_idt() takes.
+ *
  * The kit's own entries (events/upcall.S, pvops/xen_syscall.S) do the
  * same; pvkit/asm/frame.h saves the registers in between.
  */
@@ -42,6 +49,10 @@
 
 #include <pvkit/hypercall.h>
 #include <pvkit/xen/xen.h>
+
+/* Exception vectors whose CPU frame has an error code (bit n: vector n):
+ * #DF, #TS, #NP, #SS, #GP, #PF, #AC, #CP, #VC, #SX. */
+#define PVK_X86_ERROR_CODE_VECTORS	0x60227d00
 
 #ifdef __ASSEMBLY__
 
@@ -53,6 +64,34 @@
 .macro PVK_XEN_TRAP_RETURN
 	movq	$0, (%rsp)		/* error code slot -> iret flags */
 	jmp	pvk_hypercall_page + PVK_HYPERCALL_SLOT(PVK_HYPERVISOR_iret)
+.endm
+
+.macro PVK_XEN_TRAP_STUB prefix, vec, common
+	.type	\prefix\vec, @function
+\prefix\vec:
+	PVK_XEN_TRAP_ENTRY
+	.if	((PVK_X86_ERROR_CODE_VECTORS >> \vec) & 1) == 0
+	pushq	$0
+	.endif
+	pushq	$\vec
+	jmp	\common
+	.size	\prefix\vec, . - \prefix\vec
+.endm
+
+/* Stubs \prefix0 ... \prefix31 here, and \table (global, .rodata). */
+.macro PVK_XEN_TRAP_STUBS prefix, common, table
+	.irp	vec, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+	PVK_XEN_TRAP_STUB \prefix, \vec, \common
+	.endr
+	.pushsection .rodata
+	.balign	8
+	.globl	\table
+\table:
+	.irp	vec, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+	.quad	\prefix\vec
+	.endr
+	.size	\table, . - \table
+	.popsection
 .endm
 
 #endif /* __ASSEMBLY__ */
