@@ -75,7 +75,7 @@ __pvk_noreturn void guest_native_exit(unsigned int code)
 /*
  * An interrupt to wake halt()/safe_halt(): PIT channel 0, one-shot, through
  * the legacy PIC remapped to vector 32 with only IRQ 0 unmasked. The IDT
- * is the exception vectors of guest_traps_init_native() plus this one.
+ * is the exception vectors of guest_trap_table() plus this one.
  */
 #define PIC1_CMD	0x20
 #define PIC1_DATA	0x21
