@@ -291,12 +291,25 @@ bool pvk_balloon_settled(void)
 	       (stuck || pvk_balloon_pages() == target);
 }
 
+/* The host's background work (port.h) runs the driver unless the host
+ * kicks its own thread. */
+static bool balloon_work_fn(struct pvk_work *work)
+{
+	(void)work;
+	return pvk_balloon_work();
+}
+
+static struct pvk_work balloon_work = { .fn = balloon_work_fn };
+
 /* Event context, watch lock held: only record and kick. */
 static void target_changed(struct pvk_xs_watch *w)
 {
 	(void)w;
 	PVK_WRITE_ONCE(target_stale, true);
-	host->kick();
+	if (host->kick)
+		host->kick();
+	else
+		pvk_port_schedule_work(&balloon_work);
 }
 
 int pvk_balloon_driver_start(const struct pvk_balloon_host *h)
@@ -305,7 +318,7 @@ int pvk_balloon_driver_start(const struct pvk_balloon_host *h)
 
 	if (host)
 		return -PVK_XEN_EEXIST;
-	if (!h || !h->take_frames || !h->give_frames || !h->kick)
+	if (!h || !h->take_frames || !h->give_frames)
 		return -PVK_XEN_EINVAL;
 	frontier = pvk_p2m_nr_pages();
 	target = frontier;

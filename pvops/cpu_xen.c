@@ -295,13 +295,15 @@ static void xen_safe_halt(void)
 		pvk_port_panic("pvops xen: SCHEDOP_block failed");
 }
 
-/* Upcalls masked is hlt with IF clear: nothing can wake us, so the vCPU
- * goes down, as Linux does. */
+/* Upcalls masked is hlt with IF clear: nothing could ever wake this vCPU.
+ * Natively that is a CPU silently gone; here it is said, with the way
+ * out, and the domain crashes where the toolstack sees it. */
 static void xen_halt(void)
 {
 	if (PVK_READ_ONCE(pvk_xen_vcpu()->evtchn_upcall_mask)) {
-		pvk_hyp_vcpu_op(PVK_VCPUOP_down, pvk_port_cpu_id(), NULL);
-		pvk_port_panic("pvops xen: halt with upcalls masked: VCPUOP_down returned");
+		pvk_err("pvops xen: halt on CPU %u with upcalls masked: nothing could wake it (hlt with IF clear); an idle loop wants pvk_safe_halt() or pvk_idle_until(), a CPU that stops pvk_smp_cpu_die_here()",
+			pvk_port_cpu_id());
+		pvk_port_panic("pvops xen: halt with upcalls masked");
 	}
 	xen_safe_halt();
 }

@@ -2,8 +2,9 @@
  * time/oneshot.c - the one-shot timer's owners on the vCPU's one hardware
  * timer, and the expiry path both worlds run.
  *
- * Two owners want the one-shot: the host (pvk_time_timer_set(), the pvops
- * timer_set op) and the kit (events/dispatch.c ends a flood hold-off). Each
+ * Three owners want the one-shot: the host (pvk_time_timer_set(), the pvops
+ * timer_set op), the kit (events/dispatch.c ends a flood hold-off) and
+ * an idle CPU's wake-up (pvk_idle_until(), time/idle.c). Each
  * keeps its own deadline here; the hardware (Xen's singleshot timer,
  * time/timer.c, or the local APIC's, pvops/timer_native.c) is armed for the
  * earlier one. On expiry every deadline already passed is delivered to its
@@ -51,8 +52,9 @@
 
 #include "timer_internal.h"
 
-/* Owners: the host's (index HOST) and the kit's (KIT). */
-enum { HOST, KIT, NR_OWNERS };
+/* Owners: the host's (index HOST), the kit's (KIT) and pvk_idle_until()'s
+ * (IDLE: no fn, its expiry only ends the halt). */
+enum { HOST, KIT, IDLE, NR_OWNERS };
 
 struct owner {
 	bool armed;
@@ -125,7 +127,7 @@ static void deliver(struct cpu_timer *c, uint64_t due_by)
 {
 	for (unsigned int i = 0; i < NR_OWNERS; i++) {
 		struct owner *o = &c->owner[i];
-		void (*fn)(void *arg) = i == HOST ? host_fn : c->kit_fn;
+		void (*fn)(void *arg) = i == HOST ? host_fn : i == KIT ? c->kit_fn : NULL;
 		void *arg = i == HOST ? host_arg : c->kit_arg;
 
 		if (!o->armed || o->deadline > due_by)
@@ -133,8 +135,10 @@ static void deliver(struct cpu_timer *c, uint64_t due_by)
 		o->armed = false;	/* before fn: it may arm again */
 		if (i == HOST)
 			c->stats.host_fired++;
-		else
+		else if (i == KIT)
 			c->stats.kit_fired++;
+		else
+			c->stats.idle_fired++;
 		if (fn)
 			fn(arg);
 	}
@@ -143,7 +147,7 @@ static void deliver(struct cpu_timer *c, uint64_t due_by)
 void pvk_time_timer_expired(void)
 {
 	struct cpu_timer *c = this_cpu();
-	uint64_t fired_before = c->stats.host_fired + c->stats.kit_fired;
+	uint64_t fired_before = c->stats.host_fired + c->stats.kit_fired + c->stats.idle_fired;
 	struct owner *e;
 	int rc;
 
@@ -163,7 +167,7 @@ void pvk_time_timer_expired(void)
 			rc = program(c);
 		}
 	}
-	if (c->stats.host_fired + c->stats.kit_fired == fired_before)
+	if (c->stats.host_fired + c->stats.kit_fired + c->stats.idle_fired == fired_before)
 		c->stats.idle_expiries++;
 	if (rc < 0)
 		pvk_err("time: re-arming the %s one-shot of CPU %u failed: %d", hw->name,
@@ -243,6 +247,13 @@ int pvk_time_kit_timer_set(uint64_t deadline_ns, void (*fn)(void *arg), void *ar
 	return owner_set(KIT, true, deadline_ns, fn, arg);
 }
 
+int pvk_time_idle_timer_set(bool armed, uint64_t deadline_ns)
+{
+	if (!host_ready)
+		return -PVK_XEN_ENODEV;
+	return owner_set(IDLE, armed, deadline_ns, NULL, NULL);
+}
+
 void pvk_time_timer_cpu_drop(unsigned int cpu)
 {
 	unsigned long flags;
@@ -254,6 +265,7 @@ void pvk_time_timer_cpu_drop(unsigned int cpu)
 	c = &cpus[cpu];
 	c->owner[HOST].armed = false;
 	c->owner[KIT].armed = false;
+	c->owner[IDLE].armed = false;
 	if (hw && cpu == pvk_port_cpu_id())
 		program(c);	/* stops this CPU's hardware */
 	else
@@ -286,5 +298,6 @@ void pvk_time_timer_get_stats(struct pvk_time_timer_stats *out)
 		out->hw_said_passed += PVK_READ_ONCE(s->hw_said_passed);
 		out->host_fired += PVK_READ_ONCE(s->host_fired);
 		out->kit_fired += PVK_READ_ONCE(s->kit_fired);
+		out->idle_fired += PVK_READ_ONCE(s->idle_fired);
 	}
 }

@@ -76,6 +76,7 @@ static struct pvk_xs_watch *watches;
 static uint64_t next_watch_id = 1;
 static struct pvk_lock watch_lock;
 static bool watch_lock_ready;
+static uint64_t delivered;	/* callbacks run, for pvk_xs_wait_watches() */
 
 /* One delivery in progress (on run_watches' stack). */
 struct delivery {
@@ -192,12 +193,31 @@ static void overflow(struct pvk_xs_watch *w, const char *path)
 	w->owe_reread = true;
 }
 
+/* Background work (see the top): true asks the host to try again later. */
+static bool watch_work_fn(struct pvk_work *work)
+{
+	bool held;
+
+	(void)work;
+	lock_init_once();
+	pvk_port_lock(&watch_lock);
+	held = worker != NO_WORKER;
+	pvk_port_unlock(&watch_lock);
+	if (held)
+		return true;
+	pvk_xs_run_watches();
+	return false;
+}
+
+static struct pvk_work watch_work = { .fn = watch_work_fn };
+
 void pvk_xs_watch_event(const char *body, uint32_t len)
 {
 	const char *path = pvk_xs_string_at(body, len, PVK_XS_WATCH_PATH);
 	const char *token = pvk_xs_string_at(body, len, PVK_XS_WATCH_TOKEN);
 	struct queued_hdr h;
 	struct pvk_xs_watch *w;
+	bool to_deliver = false;
 
 	lock_init_once();
 	pvk_port_lock(&watch_lock);
@@ -213,6 +233,7 @@ void pvk_xs_watch_event(const char *body, uint32_t len)
 	}
 	h.id = w->id;
 	h.len = (uint32_t)__builtin_strlen(path);
+	to_deliver = true;
 	if (sizeof(h) + h.len > PVK_XS_WATCH_QUEUE_BYTES - q_used) {
 		overflow(w, path);
 		goto out;
@@ -221,6 +242,8 @@ void pvk_xs_watch_event(const char *body, uint32_t len)
 	q_put(path, h.len);
 out:
 	pvk_port_unlock(&watch_lock);
+	if (to_deliver)
+		pvk_port_schedule_work(&watch_work);
 	pvk_port_wake(&pvk_xs_waitq);
 }
 
@@ -448,6 +471,7 @@ int pvk_xs_run_watches(void)
 			w->rereading = outer_reread;
 			w->running--;
 		}
+		delivered++;
 		pvk_port_unlock(&watch_lock);
 		pvk_port_wake(&unwatch_waitq);
 		if (buf != small)
@@ -462,12 +486,17 @@ int pvk_xs_run_watches(void)
 	return ran;
 }
 
+/* arg: the count of callbacks delivered when the wait began. */
 static bool queued(void *arg)
 {
+	const uint64_t *since = arg;
 	bool any;
 
-	(void)arg;
 	pvk_port_lock(&watch_lock);
+	if (delivered != *since) {
+		pvk_port_unlock(&watch_lock);
+		return true;	/* delivered meanwhile (background work) */
+	}
 	any = q_used != 0;
 	for (struct pvk_xs_watch *w = watches; w && !any; w = w->next)
 		any = w->owe_reread;
@@ -480,11 +509,19 @@ static bool queued(void *arg)
 
 int pvk_xs_wait_watches(uint64_t timeout_ns)
 {
+	uint64_t since, now;
 	int rc;
 
 	lock_init_once();
-	rc = pvk_port_wait_until(&pvk_xs_waitq, queued, NULL, timeout_ns);
+	pvk_port_lock(&watch_lock);
+	since = delivered;
+	pvk_port_unlock(&watch_lock);
+	rc = pvk_port_wait_until(&pvk_xs_waitq, queued, &since, timeout_ns);
 	if (rc)
 		return rc;
-	return pvk_xs_run_watches();
+	pvk_xs_run_watches();
+	pvk_port_lock(&watch_lock);
+	now = delivered;
+	pvk_port_unlock(&watch_lock);
+	return (int)(now - since);
 }

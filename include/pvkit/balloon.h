@@ -54,9 +54,11 @@ void pvk_balloon_stats_snapshot(struct pvk_balloon_stats *out);
  * memory), give_frames also brings pfns the kernel never had: from
  * start_info.nr_pages up, each run in increasing order, never mapped
  * before (the kernel needs page tables for them: pvk_mmu_map_range). Both
- * in thread context, n <= PVK_BALLOON_CHUNK. kick: in
- * event context, the target changed: arrange for pvk_balloon_work() to run
- * soon in thread context (a worker thread, the idle loop); must not sleep.
+ * in thread context, n <= PVK_BALLOON_CHUNK. kick: NULL, and the kit
+ * runs pvk_balloon_work() as background work (pvk_port_schedule_work(),
+ * port.h), again while it returns true; or, for a host with a thread of
+ * its own for it: in event context, the target changed: arrange for
+ * pvk_balloon_work() to run soon in thread context; must not sleep.
  */
 struct pvk_balloon_host {
 	unsigned long (*take_frames)(pvk_pfn_t *pfns, unsigned long n);

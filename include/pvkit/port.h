@@ -131,6 +131,39 @@ int pvk_port_wait_until(struct pvk_wait *w, bool (*cond)(void *arg),
 			void *arg, uint64_t timeout_ns);
 void pvk_port_wake(struct pvk_wait *w);
 
+/* ---- Background work ------------------------------------------------- */
+
+/*
+ * Work the kit must not do in an event handler, because it waits or takes
+ * long: delivering xenstore watch callbacks (xenbus probing and hotplug,
+ * backend state changes, domain control), following the balloon target.
+ * The kit's event handlers hand it to the host here, so nothing depends on
+ * the host calling a polling function: what a kernel runs in a worker
+ * thread (Linux: a workqueue, xenwatch).
+ *
+ * pvk_port_schedule_work(work) asks the host to call work->fn(work) soon
+ * in thread context: upcalls enabled, no kit lock held, free to sleep in
+ * pvk_port_wait_until(), not nested inside another kit call (a host
+ * without threads runs it from its idle loop or from the waits of code
+ * that holds no kit state). It is called from event handlers and any
+ * other context, with kit locks held and upcalls masked, and must not
+ * sleep or call the kit. A work already scheduled and not yet started is
+ * not queued twice; one scheduled while its fn runs runs once more after.
+ * One fn call per work at a time. fn returns true when it could not
+ * finish (another CPU holds what it needs): call it again later, after a
+ * short pause (a millisecond), not in a tight loop. The storage is the
+ * host's, like struct pvk_lock; the kit sets fn and zeroes the rest once.
+ * Needed with CONFIG_PVK_XENBUS (the kit's xenstore client and balloon
+ * driver); the Linux port uses Linux's xenbus and has no call to it.
+ */
+#define PVK_PORT_WORK_WORDS 4
+struct pvk_work {
+	bool (*fn)(struct pvk_work *work);
+	unsigned long opaque[PVK_PORT_WORK_WORDS];
+};
+
+void pvk_port_schedule_work(struct pvk_work *work);
+
 /* ---- Limits ------------------------------------------------------------
  *
  * What a kernel on the kit cannot have, in one place, with the function

@@ -135,8 +135,9 @@ struct pvk_pvops_cpu {
 	 * the domain may, else ignores it). */
 	void (*wbinvd)(void);
 	/* Stop until the next interrupt, with irqs as they are. N: hlt (with
-	 * irqs off: forever). X: irqs on: SCHEDOP_block; irqs off: the vCPU
-	 * goes down for good (VCPUOP_down), like hlt without IF. */
+	 * irqs off: forever). X: irqs on: SCHEDOP_block; irqs off: a panic
+	 * naming the mistake (nothing could wake the vCPU), not a vCPU taken
+	 * down in silence. An idle loop wants safe_halt or pvk_idle_until(). */
 	void (*halt)(void);
 	/* Enable irqs and stop until one arrives, without the race of enabling
 	 * first. N: sti; hlt. X: SCHEDOP_block, which unmasks event upcalls

@@ -88,6 +88,7 @@ struct pvk_time_timer_stats {
 				 * before our clock did (Xen runs ahead of pvclock) */
 	uint64_t host_fired;	/* = pvk_time_timer_fired() */
 	uint64_t kit_fired;	/* the kit's own deadlines delivered */
+	uint64_t idle_fired;	/* pvk_idle_until() deadlines that ended a halt */
 };
 void pvk_time_timer_get_stats(struct pvk_time_timer_stats *out);
 
@@ -121,6 +122,24 @@ void pvk_time_timer_expired(void);
  * like the host's, in upcall context. Needs the timer attached (on Xen:
  * the host's pvk_time_timer_init()); -PVK_XEN_ENODEV otherwise. */
 int pvk_time_kit_timer_set(uint64_t deadline_ns, void (*fn)(void *arg), void *arg);
+
+/* pvk_idle_until()'s deadline on the calling CPU (irqs off). */
+int pvk_time_idle_timer_set(bool armed, uint64_t deadline_ns);
+
+/*
+ * The idle op: the calling CPU stops until an event (Xen) or interrupt
+ * (native) arrives or clock_ns() reaches deadline_ns, whichever is first,
+ * without the lost wake-up of "enable, then halt". Call it with irqs off,
+ * after finding no work; the handlers of what arrived have run when it
+ * returns, with irqs off again. A deadline in the past returns at once;
+ * PVK_IDLE_FOREVER waits for an event only. It borrows the CPU's one-shot
+ * (a third deadline next to the host's and the kit's: neither is
+ * disturbed), so it needs pvk_time_timer_init(): -PVK_XEN_ENODEV before.
+ * Returns 0 or the timer's error; -PVK_XEN_EINVAL with irqs on (a halt
+ * could then miss the wake-up the caller checked for).
+ */
+#define PVK_IDLE_FOREVER	(~0ULL)
+int pvk_idle_until(uint64_t deadline_ns);
 
 /*
  * Sleeps until system time >= now + ns (SCHEDOP_poll with a timeout; the

@@ -113,10 +113,12 @@ struct pvk_xs_watch {
 
 int pvk_xs_watch(struct pvk_xs_watch *w);
 int pvk_xs_unwatch(struct pvk_xs_watch *w);
-/* Delivers queued watch events; returns how many. */
+/* Delivers queued watch events; returns how many. The host's background
+ * work (port.h) does it too, so calling it is never required. */
 int pvk_xs_run_watches(void);
 /* Waits (bounded) until at least one watch event is queued, then runs
- * them; returns how many ran, or -PVK_XEN_ETIMEDOUT. */
+ * them; returns how many callbacks were delivered since the call (here or
+ * by background work), or -PVK_XEN_ETIMEDOUT when none was. */
 int pvk_xs_wait_watches(uint64_t timeout_ns);
 
 struct pvk_xs_stats {

@@ -2,11 +2,12 @@
  * tests/guest/balloon.c - the guest's balloon driver: the kit's
  * (pvkit/balloon.h) following memory/target with this guest's pages.
  *
- * Started once, as soon as xenstore is up (guest_events_enable()), and
- * settled there (the registration event read). The watch on memory/target
- * only schedules background work (wait.c) from the xenstore event
- * handler; pvk_balloon_work() - reading the target, releasing or
- * populating frames - runs in the guest's idle time.
+ * Started by the kit's boot (guest_boot_config.balloon, boot.c) as soon
+ * as xenstore is up, and settled there (the registration event read). The watch on memory/target
+ * only schedules the kit's background work (pvk_port_schedule_work(),
+ * wait.c) from the xenstore event handler; pvk_balloon_work() - reading
+ * the target, releasing or populating frames - runs in the guest's idle
+ * time.
  *
  * Going down, the frames are pages of the page allocator
  * (pvk_port_alloc_page): nothing uses them. Their 1:1 mapping is removed
@@ -29,7 +30,6 @@
 #ifdef CONFIG_PVK_XENBUS
 
 #define UVM_FLAGS	(PVK_UVMF_INVLPG | PVK_UVMF_LOCAL)
-#define START_TIMEOUT_NS	(10ULL * 1000 * 1000 * 1000)
 
 static struct pvk_mmu_va_update run[PVK_BALLOON_CHUNK];
 static unsigned long lent;	/* taken and not given back */
@@ -103,42 +103,10 @@ static void give_frames(const pvk_pfn_t *pfns, unsigned long n)
 	}
 }
 
-static struct guest_work balloon_work = { .fn = pvk_balloon_work };
-
-static void kick(void)
-{
-	guest_work_schedule(&balloon_work);
-}
-
-static const struct pvk_balloon_host balloon_host = {
+const struct pvk_balloon_host guest_balloon_host = {
 	.take_frames = take_frames,
 	.give_frames = give_frames,
-	.kick = kick,
 };
-
-static bool settled(void *arg)
-{
-	(void)arg;
-	return pvk_balloon_settled();
-}
-
-/* Waits for the watch's registration event and the first read of the
- * target here, where the caller expects xenstore traffic, rather than in
- * whatever wait comes next. */
-void guest_balloon_start(void)
-{
-	struct pvk_wait w;
-	int rc = pvk_balloon_driver_start(&balloon_host);
-
-	if (!rc) {
-		pvk_port_wait_init(&w);
-		rc = pvk_port_wait_until(&w, settled, NULL, START_TIMEOUT_NS);
-	}
-	if (rc) {
-		guest_printf("balloon: the driver did not start: %d\n", rc);
-		pvk_port_panic("cannot start the balloon driver");
-	}
-}
 
 unsigned long guest_balloon_lent_pages(void)
 {

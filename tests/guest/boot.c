@@ -1,81 +1,93 @@
 /*
- * tests/guest/boot.c - guest_main(): from Xen's entry to the tests and out.
+ * tests/guest/boot.c - guest_main(): from Xen's entry through the kit's
+ * boot call to the tests and out.
  *
- * The order is what each step needs from the ones before:
- *   1. the hypercall page must have been filled by Xen (no output without it);
- *   2. trap table, so any later fault prints a report; CPU 0's per-CPU area
- *      (its GS base, smp.c: pvk_port_cpu_id() reads it from here on);
- *   3. start_info magic, or we are not a 64-bit PV guest of Xen 3.0+ ABI;
- *   4. shared_info (event mask, time), the start-of-day area, the console
- *      ring: from here on output goes to the ring the harness captures;
- *   5. the page allocator and the kit's multicall batcher, then the rest of
- *      the domain's memory mapped and given to the allocator (its page
- *      tables come from the allocator; above 2 GiB in a second window,
- *      bootmem.c), then the command line, the tests and the shutdown.
- * The other vCPUs start with events (guest_events_enable(), events.c): the
- * first test that needs them, so the early tests still see the boot state.
+ * pvk_xen_boot() keeps the kit's order (pvkit/boot.h); the guest gives it
+ * its trap stubs, the per-CPU area (smp.c), its start-of-day area and
+ * 1:1 map (bootmem.c), and its memory: the page allocator, the rest of
+ * the domain mapped (page tables from the allocator; above 2 GiB in a
+ * second window) and the other vCPUs' stacks taken while pages are still
+ * consecutive. It stops before upcalls are unmasked (events_later): the
+ * early tests check the boot state, and guest_events_enable() (events.c)
+ * finishes the boot at the first test that needs events.
  */
-#include <pvkit/hypercall.h>
-#include <pvkit/mmu.h>
-#include <pvkit/multicall.h>
+#include <pvkit/boot.h>
+#include <pvkit/events.h>
 #include <pvkit/port.h>
 #include <pvkit/pvops.h>
-#include <pvkit/time.h>
 #include <pvkit/xen/sched.h>
 
 #include "guest.h"
 #include "user/user.h"
 
-#define START_INFO_MAGIC "xen-3.0-x86_64"
-
 const struct pvk_start_info *guest_start_info;
 uint64_t guest_boot_ns;
 
-static void check_magic(const struct pvk_start_info *si)
-{
-	static const char msg[] =
-		"pvkit-guest: start_info magic is not \"" START_INFO_MAGIC "\": "
-		"not a 64-bit PV guest of the Xen 3.0+ ABI\n";
+static unsigned long boot_stack_top;
+static uint64_t map_ns;
+static struct pvk_trap_desc traps[GUEST_NR_EXCEPTIONS];
 
-	if (!memcmp(si->magic, START_INFO_MAGIC, sizeof(START_INFO_MAGIC)))
-		return;
-	/* Nothing else is known to work yet: say it on Xen's console. */
-	guest_console_io_write(msg, sizeof(msg) - 1);
-	guest_crash_now();
+static void early(void *arg)
+{
+	(void)arg;
+	guest_smp_early_init();
 }
 
-__pvk_noreturn void guest_main(const struct pvk_start_info *si,
-			       unsigned long boot_stack_top)
+static void boot_area(const struct pvk_start_info *si, void *arg)
 {
-	unsigned long nr_scratch;
-	uint64_t map_ns;
-	pvk_pfn_t scratch;
-	unsigned int failed;
-
-	/* Without a filled hypercall page we cannot even report that. */
-	if (!pvk_hypercall_page_filled())
-		guest_crash_hard();
-	pvk_pvops_select_xen(NULL);	/* irq ops wait for shared_info */
-	guest_traps_init();
-	guest_smp_early_init();
-	check_magic(si);
-	guest_start_info = si;
-
-	guest_shared_info_map(si);
-	pvk_pvops_xen_set_shared_info(guest_shared_info);
-	pvk_time_init(guest_shared_info);	/* guest_now_ns() is the pvops clock */
-	guest_boot_ns = guest_now_ns();
+	(void)arg;
+	guest_shared_info = pvk_xen_shared_info();
+	guest_boot_ns = guest_now_ns();	/* the pvops clock runs from here */
 	guest_bootmem_init(si, boot_stack_top);
-	pvk_mmu_init(si, guest_pfn_to_virt_or_null);
-	guest_console_init(si);
+}
+
+static void memory(const struct pvk_start_info *si, void *arg)
+{
+	(void)si;
+	(void)arg;
 	guest_page_alloc_init(guest_free_start, guest_free_end);
-	pvk_multicall_init();
 	guest_work_init();
 	map_ns = guest_now_ns();
 	guest_bootmem_map_rest();
 	map_ns = guest_now_ns() - map_ns;
 	guest_smp_reserve_stacks();	/* before anyone takes pages apart */
-	guest_events_init();	/* FIFO event pages come from the page allocator */
+}
+
+static void cpus_start(void *arg)
+{
+	(void)arg;
+	guest_smp_start_all();
+}
+
+struct pvk_boot_config guest_boot_config = {
+	.traps = traps,
+	.nr_traps = GUEST_NR_EXCEPTIONS,
+	.early = early,
+	.boot_area = boot_area,
+	.memory = memory,
+	.cpus_start = cpus_start,
+	.pfn_to_virt = guest_pfn_to_virt_or_null,
+	.events_later = true,
+	.console_rx = guest_console_input,
+#ifdef CONFIG_PVK_XENBUS
+	.balloon = &guest_balloon_host,
+#endif
+};
+
+__pvk_noreturn void guest_main(const struct pvk_start_info *si, unsigned long bootstack)
+{
+	unsigned long nr_scratch;
+	pvk_pfn_t scratch;
+	unsigned int failed;
+
+	boot_stack_top = bootstack;
+	guest_start_info = si;
+	guest_trap_table(false, traps);
+	/* "pvkit.evtchn=2l" on the command line: keep the 2-level ABI (the
+	 * guest-2level scenario runs every test that way). */
+	if (guest_strstr((const char *)si->cmd_line, "pvkit.evtchn=2l"))
+		guest_boot_config.evtchn_flags = PVK_EVTCHN_NO_FIFO;
+	pvk_xen_boot(si, &guest_boot_config);
 	guest_user_init();	/* syscall and failsafe callbacks (user/run.c) */
 
 	guest_printf("pvkit-guest: booted as a Xen PV guest, start_info %p\n", (void *)si);

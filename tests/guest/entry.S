@@ -1,38 +1,20 @@
 /*
  * tests/guest/entry.S - exception entry stubs for the trap table (traps.c).
  *
- * A 64-bit PV kernel runs in ring 3, so exceptions reach it through Xen,
- * which builds this frame on the kernel stack (the current one in kernel
- * mode; from user mode, the stack of the last stack_switch):
+ * Xen's PV exception frame and its %rcx/%r11 are described in
+ * pvkit/asm/xen_entry.h, whose PVK_XEN_TRAP_ENTRY takes them back.
  *
- *   offset | with error code     | without error code
- *   -------+---------------------+--------------------
- *    +0x00 | %rcx                | %rcx                <- %rsp on entry
- *    +0x08 | %r11                | %r11
- *    +0x10 | error code          | %rip
- *    +0x18 | %rip                | %cs
- *    +0x20 | %cs                 | %rflags
- *    +0x28 | %rflags             | %rsp (interrupted)
- *    +0x30 | %rsp (interrupted)  | %ss
- *    +0x38 | %ss                 |
- *
- * Above %rcx/%r11 it is the hardware exception frame, except that in the
- * %cs slot Xen shows the guest kernel's selector with RPL 0 (3 means user
- * mode) and stores the interrupted event upcall mask in bits 32-39, and
- * RFLAGS.IF is the inverse of that mask. Xen adds %rcx and %r11 because the hypercall page's SYSCALL
- * clobbers them, so the values the interrupted code had are on the stack
- * and the handler restores them first.
- *
- * Each stub restores %rcx/%r11, pushes a 0 in place of a missing error
- * code and the vector number; guest_trap_common then pushes the general
- * registers, so the stack holds struct guest_regs (guest.h):
+ * Each stub (PVK_XEN_TRAP_STUBS) restores %rcx/%r11, pushes a 0 in place
+ * of a missing error code and the vector number; guest_trap_common then
+ * pushes the general registers, so the stack holds struct guest_regs
+ * (guest.h):
  *
  *   offset | contents
  *   -------+-------------------------------------------------------------
  *    +0x00 | r15 ... rax: PVK_SAVE_ALL_REGS (the table in pvkit/asm/frame.h)
  *    +0x78 | vector
  *    +0x80 | error code (0 if the exception has none)
- *    +0x88 | rip, cs, rflags, rsp, ss (from Xen, as above)
+ *    +0x88 | rip, cs, rflags, rsp, ss (Xen's frame, pvkit/asm/xen_entry.h)
  *
  * and calls guest_trap_dispatch() below, which entry_native.S's stubs
  * share: an exception from user mode (RPL 3 in the saved %cs; Xen then
@@ -43,20 +25,11 @@
  * guest_trap() either fixes the exception up (a #GP of one of the kit's
  * safe instructions: pvk_pvops_fixup() moves the saved RIP) and
  * returns, or reports it and crashes the domain. On return the registers
- * are restored from the (possibly changed) frame and we leave through
- * HYPERVISOR_iret, which wants, above the three registers its stub pushes:
- *
- *   offset | contents
- *   -------+-------------------------------------------------------------
- *    +0x00 | flags (0: not returning from a syscall)  <- error code slot
- *    +0x08 | rip, cs, rflags, rsp, ss                  (Xen's, as above)
- *
- * so dropping the vector and overwriting the error code with 0 is enough.
- * Xen takes the event upcall mask to restore from RFLAGS.IF.
+ * are restored from the (possibly changed) frame, the vector is dropped
+ * and PVK_XEN_TRAP_RETURN leaves through HYPERVISOR_iret.
  */
 #include <pvkit/asm/frame.h>
-#include <pvkit/hypercall.h>
-#include <pvkit/xen/xen.h>
+#include <pvkit/asm/xen_entry.h>
 
 /* The saved %cs in struct guest_regs: above vector, error code and %rip. */
 #define REGS_CS		(PVK_REGS_SIZE + 0x18)
@@ -64,61 +37,8 @@
 	.text
 	.code64
 
-/* Stub for a vector whose exception pushes no error code. */
-.macro TRAP_NOERR vec
-	.type guest_trap_\vec, @function
-guest_trap_\vec:
-	popq	%rcx
-	popq	%r11
-	pushq	$0
-	pushq	$\vec
-	jmp	guest_trap_common
-	.size guest_trap_\vec, . - guest_trap_\vec
-.endm
-
-/* Stub for a vector whose exception pushes an error code. */
-.macro TRAP_ERR vec
-	.type guest_trap_\vec, @function
-guest_trap_\vec:
-	popq	%rcx
-	popq	%r11
-	pushq	$\vec
-	jmp	guest_trap_common
-	.size guest_trap_\vec, . - guest_trap_\vec
-.endm
-
-	TRAP_NOERR 0	/* #DE */
-	TRAP_NOERR 1	/* #DB */
-	TRAP_NOERR 2	/* NMI (Xen delivers NMIs through a callback instead) */
-	TRAP_NOERR 3	/* #BP */
-	TRAP_NOERR 4	/* #OF */
-	TRAP_NOERR 5	/* #BR */
-	TRAP_NOERR 6	/* #UD */
-	TRAP_NOERR 7	/* #NM */
-	TRAP_ERR   8	/* #DF */
-	TRAP_NOERR 9	/* coprocessor segment overrun */
-	TRAP_ERR   10	/* #TS */
-	TRAP_ERR   11	/* #NP */
-	TRAP_ERR   12	/* #SS */
-	TRAP_ERR   13	/* #GP */
-	TRAP_ERR   14	/* #PF */
-	TRAP_NOERR 15	/* reserved */
-	TRAP_NOERR 16	/* #MF */
-	TRAP_ERR   17	/* #AC */
-	TRAP_NOERR 18	/* #MC */
-	TRAP_NOERR 19	/* #XM */
-	TRAP_NOERR 20	/* #VE */
-	TRAP_ERR   21	/* #CP */
-	TRAP_NOERR 22
-	TRAP_NOERR 23
-	TRAP_NOERR 24
-	TRAP_NOERR 25
-	TRAP_NOERR 26
-	TRAP_NOERR 27
-	TRAP_NOERR 28	/* #HV */
-	TRAP_ERR   29	/* #VC */
-	TRAP_ERR   30	/* #SX */
-	TRAP_NOERR 31
+/* guest_trap_0 ... guest_trap_31 and their table guest_trap_stubs (traps.c). */
+	PVK_XEN_TRAP_STUBS guest_trap_, guest_trap_common, guest_trap_stubs
 
 	.type guest_trap_common, @function
 guest_trap_common:
@@ -128,8 +48,7 @@ guest_trap_common:
 	PVK_CALL_ALIGNED guest_trap_dispatch, %rbx
 	PVK_RESTORE_ALL_REGS
 	addq	$8, %rsp		/* vector */
-	movq	$0, (%rsp)		/* error code slot -> iret flags */
-	jmp	pvk_hypercall_page + PVK_HYPERCALL_SLOT(PVK_HYPERVISOR_iret)
+	PVK_XEN_TRAP_RETURN
 	.size guest_trap_common, . - guest_trap_common
 
 /*
@@ -145,13 +64,3 @@ guest_trap_dispatch:
 	jnz	guest_user_trap		/* user/run.c: returns when resolved */
 	jmp	guest_trap		/* returns only when fixed up */
 	.size guest_trap_dispatch, . - guest_trap_dispatch
-
-	/* Stub addresses by vector, for the trap table. */
-	.section .rodata
-	.balign 8
-	.globl guest_trap_stubs
-guest_trap_stubs:
-	.irp vec, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
-	.quad	guest_trap_\vec
-	.endr
-	.size guest_trap_stubs, . - guest_trap_stubs

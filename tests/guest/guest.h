@@ -104,9 +104,12 @@ void *guest_pfn_to_virt_or_null(pvk_pfn_t pfn);
  * of the page allocator for the mm tests (bootmem.c says how many). */
 void guest_unmapped_pfns(pvk_pfn_t *first, unsigned long *count);
 
+/* ---- boot.c: the kit's boot call -------------------------------------- */
+/* What guest_main() gives pvk_xen_boot(); events.c finishes with it. */
+extern struct pvk_boot_config guest_boot_config;
+
 /* ---- shared_info.c: the shared info page ------------------------------ */
-void guest_shared_info_map(const struct pvk_start_info *si);
-/* NULL until guest_shared_info_map() ran. */
+/* pvk_xen_shared_info(); NULL until the kit's boot mapped it. */
 extern struct pvk_shared_info *guest_shared_info;
 struct pvk_vcpu_info *guest_vcpu0(void);
 
@@ -126,13 +129,14 @@ struct pvk_trap_desc;
 #define GUEST_NATIVE_TIMER_TRAPS	2
 /* Fills GUEST_NATIVE_TIMER_TRAPS IDT entries (timer, spurious). */
 unsigned int guest_native_timer_traps(struct pvk_trap_desc *traps);
-/* Maps the APIC page and sets up the kit's timer; panics if it cannot. */
-void guest_native_timer_init(void);
+/* pvk_native_boot()'s hook: maps the APIC page uncached, returns where. */
+void *guest_native_map_lapic(uint64_t phys, void *arg);
+#define GUEST_NATIVE_TIMER_VECTOR	0xf0
+#define GUEST_NATIVE_SPURIOUS_VECTOR	0xff
 /* The APIC timer's initial count register (what the kit armed last). */
 uint32_t guest_native_lapic_initial_count(void);
 
 /* ---- console.c: the PV console ---------------------------------------- */
-void guest_console_init(const struct pvk_start_info *si);
 void guest_console_write(const char *text, size_t len);
 /* Waits (bounded) until the backend consumed everything; false on timeout. */
 bool guest_console_flush(void);
@@ -154,9 +158,10 @@ int guest_dom0_answer(const char *who, const char *name, char *buf, size_t size,
 		      uint64_t timeout_ns);
 
 /* ---- traps.c / fault.c: exceptions ------------------------------------ */
-void guest_traps_init(void);
-/* Native boot: the same vectors, entry_native.S's stubs, a real IDT. */
-void guest_traps_init_native(void);
+#define GUEST_NR_EXCEPTIONS	32
+/* The 32 exception vectors with entry.S's stubs, or natively
+ * entry_native.S's. */
+void guest_trap_table(bool native, struct pvk_trap_desc *traps);
 /* Register layout built by entry.S; see the table there. */
 struct guest_regs {
 	uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
@@ -224,11 +229,9 @@ size_t strlen(const char *s);
 char *guest_strstr(const char *haystack, const char *needle);
 int guest_strncmp(const char *a, const char *b, size_t n);
 
-/* ---- events.c: the kit's event channels and time (issue 6) ------------ */
-/* Boot: kit event channels and time initialised, upcall entry registered,
- * upcalls still masked. */
-void guest_events_init(void);
-/* Idempotent: binds VIRQ_TIMER and unmasks upcalls for the rest of the run. */
+/* ---- events.c: the second half of the kit's boot ---------------------- */
+/* Idempotent: pvk_xen_boot_events(): VIRQ_TIMER bound, xenstore, console
+ * driver, upcalls unmasked, CPUs and balloon started. */
 void guest_events_enable(void);
 bool guest_events_enabled(void);
 
@@ -314,24 +317,20 @@ struct guest_smp_cpu_stats {
 int guest_smp_cpu_stats(unsigned int cpu, struct guest_smp_cpu_stats *out);
 
 /* ---- wait.c: the guest's background work ------------------------------ */
-/* Work that must not run in an event handler. fn returns true to be run
- * again. Scheduled from any context (twice before it runs = once); runs
- * in the idle time of pvk_port_wait_until(), never inside itself. */
-struct guest_work {
-	bool (*fn)(void);
-	bool pending;
-	struct guest_work *next;
-};
+/* The kit's (pvk_port_schedule_work(), port.h) and the tests': runs in the
+ * idle time of CPU 0's pvk_port_wait_until(), never inside itself. */
 void guest_work_init(void);	/* boot, before any event handler */
-void guest_work_schedule(struct guest_work *work);
+/* Tests that reason about queued xenstore events hold it meanwhile
+ * (nests; what is scheduled meanwhile runs after the last release). */
+void guest_work_hold(bool hold);
 struct pvk_wait;
 /* The CPUs now sleeping in pvk_port_wait_until(w) (bit n: CPU n). */
 uint64_t guest_wait_sleepers(struct pvk_wait *w);
 
 /* ---- balloon.c: the balloon driver (CONFIG_PVK_XENBUS) ---------------- */
-/* Called once xenstore is up (guest_events_enable()): follows memory/target
- * from then on, with pages from the page allocator. */
-void guest_balloon_start(void);
+/* For pvk_xen_boot(): the driver follows memory/target once xenstore is up
+ * (guest_events_enable()), with pages from the page allocator. */
+extern const struct pvk_balloon_host guest_balloon_host;
 /* Frames the driver has now handed to Xen (0 before it started). */
 unsigned long guest_balloon_lent_pages(void);
 /* pfns past the boot size the driver populated and the guest added. */

@@ -13,6 +13,7 @@
  * .text may change size between the two links, .text and the notes may not,
  * so the symbol table goes after them and only code symbols are in it.
  */
+#include <pvkit/pvkit.lds.h>
 #include "layout.h"
 
 #define PHYS(sec) AT(ADDR(sec) - PVK_GUEST_VIRT_BASE + PVK_GUEST_LOAD_PHYS)
@@ -39,14 +40,14 @@ SECTIONS
 	.text : PHYS(.text) {
 		__text_start = .;
 		*(.text.head)
-		*(.text.pvk_hypercall_page)
+		PVK_LDS_HYPERCALL_PAGE
 		*(.text .text.*)
 		__text_end = .;
 	} :text
 
 	/* Xen's loader finds these through the PT_NOTE program header. */
 	.note : PHYS(.note) {
-		*(.note.Xen)
+		PVK_LDS_XEN_NOTES
 	} :text :note
 
 	.rodata : PHYS(.rodata) {

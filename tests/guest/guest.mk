@@ -35,7 +35,7 @@ GUEST_SRCS += user/enter.S user/program.S user/syscall_native.S user/cpu.c user/
 	user/run.c cases/usermode.c
 GUEST_SRCS += cases/mm_va_run.c
 GUEST_SRCS += native_smp.c
-GUEST_SRCS += cases/upcall_reentry.c
+GUEST_SRCS += cases/upcall_reentry.c cases/idle.c
 # Every SMP test file, cases/smp*.c (smp.c first, then the others by name).
 GUEST_SRCS += $(patsubst $(GUEST_DIR)/%,%,$(sort $(wildcard $(GUEST_DIR)/cases/smp*.c)))
 GUEST_SRCS += cases/netfront.c cases/netfront_life.c cases/netfront_offload.c
@@ -75,10 +75,10 @@ $(GUEST_OUT)/%.o: $(GUEST_DIR)/%.S $(AUTOCONF_H)
 	$(call quiet_echo,AS,$@)
 	$(Q)$(CC) $(KIT_CPPFLAGS) $(KIT_CFLAGS) $(KIT_AFLAGS) $(DEPFLAGS) -c $< -o $@
 
-$(GUEST_OUT)/guest.lds: $(GUEST_DIR)/guest.lds.S $(GUEST_DIR)/layout.h
+$(GUEST_OUT)/guest.lds: $(GUEST_DIR)/guest.lds.S $(GUEST_DIR)/layout.h include/pvkit/pvkit.lds.h
 	@mkdir -p $(@D)
 	$(call quiet_echo,LDS,$@)
-	$(Q)$(CC) -E -P -undef -x c -D__ASSEMBLY__ -I$(GUEST_DIR) $< -o $@
+	$(Q)$(CC) -E -P -undef -x c -D__ASSEMBLY__ -I$(GUEST_DIR) -Iinclude $< -o $@
 
 # Link 1: empty symbol table.
 $(GUEST_OUT)/symtab-empty.S: $(GUEST_DIR)/gen-symtab.sh

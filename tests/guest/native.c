@@ -4,12 +4,15 @@
  * (test.c, cases/: tests declared as needing Xen report "SKIP: needs
  * Xen") and leave QEMU through its isa-debug-exit device.
  *
- * What the suite needs from the machine is set up here: an IDT with the
- * exception stubs and one timer interrupt (PIT channel 0 through the
- * legacy PIC) for the halt tests, the IPI vector of the kit's native SMP
- * (native_smp.c), a page pool in .bss for the port's
- * page allocator, and user mode's GDT, TSS and SYSCALL MSRs (user/cpu.c).
+ * pvk_native_boot() keeps the kit's order (pvkit/boot.h); the guest
+ * gives it an IDT with the exception stubs, one timer interrupt (PIT
+ * channel 0 through the legacy PIC) for the halt tests, the local APIC
+ * timer's vectors and the IPI vector of the kit's native SMP
+ * (native_smp.c), the APIC page's mapping (native_timer.c), a page pool in
+ * .bss for the port's page allocator, user mode's GDT, TSS and SYSCALL
+ * MSRs (user/cpu.c) and its CPUs.
  */
+#include <pvkit/boot.h>
 #include <pvkit/log.h>
 #include <pvkit/port.h>
 #include <pvkit/pvops.h>
@@ -72,7 +75,7 @@ __pvk_noreturn void guest_native_exit(unsigned int code)
 /*
  * An interrupt to wake halt()/safe_halt(): PIT channel 0, one-shot, through
  * the legacy PIC remapped to vector 32 with only IRQ 0 unmasked. The IDT
- * is the exception vectors of guest_traps_init_native() plus this one.
+ * is the exception vectors of guest_trap_table() plus this one.
  */
 #define PIC1_CMD	0x20
 #define PIC1_DATA	0x21
@@ -84,7 +87,6 @@ __pvk_noreturn void guest_native_exit(unsigned int code)
 #define PIT_MODE	0x43
 #define PIT_10MS	11932u		/* 1193182 Hz / 100 */
 
-extern const unsigned long guest_native_trap_stubs[32];
 void guest_nirq_timer(void);
 void guest_native_timer_irq(void);
 
@@ -96,28 +98,25 @@ void guest_native_timer_irq(void)
 	outb(PIC1_CMD, PIC_EOI);
 }
 
-static void native_idt_with_timer(void)
-{
-	static struct pvk_trap_desc traps[34 + GUEST_NATIVE_TIMER_TRAPS];
-	unsigned int n;
+/* The exception vectors, the PIT's, the local APIC timer's two and the
+ * kit's IPIs (native_smp.c); every CPU shares this IDT. */
+static struct pvk_trap_desc traps[GUEST_NR_EXCEPTIONS + 2 + GUEST_NATIVE_TIMER_TRAPS];
 
-	for (unsigned int v = 0; v < 32; v++)
-		traps[v] = (struct pvk_trap_desc){
-			.vector = (uint8_t)v, .dpl = (v == 3 || v == 4) ? 3 : 0,
-			.mask_irqs = true, .handler = guest_native_trap_stubs[v],
-		};
-	traps[32] = (struct pvk_trap_desc){
+static unsigned int native_traps(void)
+{
+	unsigned int n = GUEST_NR_EXCEPTIONS;
+
+	guest_trap_table(true, traps);
+	traps[n++] = (struct pvk_trap_desc){
 		.vector = IRQ_VECTOR, .mask_irqs = true,
 		.handler = (unsigned long)guest_nirq_timer,
 	};
-	n = 33 + guest_native_timer_traps(&traps[33]);
-	/* The kit's IPIs (native_smp.c); every CPU shares this IDT. */
+	n += guest_native_timer_traps(&traps[n]);
 	traps[n++] = (struct pvk_trap_desc){
 		.vector = GUEST_NATIVE_IPI_VECTOR, .mask_irqs = true,
 		.handler = (unsigned long)guest_nirq_ipi,
 	};
-	if (pvk_load_idt(traps, n))
-		pvk_port_panic("native: load_idt refused the exception, timer and IPI vectors");
+	return n;
 }
 
 static void pic_init(void)
@@ -164,29 +163,54 @@ unsigned int guest_native_timer_irqs(void)
 #define POOL_PAGES	(144 + (PVK_MAX_CPUS - 1) * 5)
 static uint8_t page_pool[POOL_PAGES * PVK_PAGE_SIZE] __attribute__((aligned(PVK_PAGE_SIZE)));
 
+static void early(void *arg)
+{
+	(void)arg;
+	guest_boot_ns = guest_now_ns();
+	pic_init();
+}
+
+static void memory(const struct pvk_start_info *si, void *arg)
+{
+	(void)si;
+	(void)arg;
+	guest_page_alloc_init((unsigned long)page_pool,
+			      (unsigned long)page_pool + sizeof(page_pool));
+	/* GDT with user segments, TSS, SYSCALL (user/cpu.c): before the
+	 * other CPUs, which start on the boot CPU's GDT. */
+	guest_user_init();
+}
+
+/* Every CPU ACPI lists (QEMU -smp), started through the kit's
+ * INIT-SIPI-SIPI (smp.c, native_smp.c); their stacks come from the pool's
+ * untouched end, hence before any test. */
+static void cpus_start(void *arg)
+{
+	(void)arg;
+	guest_smp_start_all();
+}
+
 __pvk_noreturn void guest_native_main(unsigned long hvm_start_info)
 {
+	struct pvk_boot_config cfg = {
+		.traps = traps,
+		.nr_traps = native_traps(),
+		.early = early,
+		.memory = memory,
+		.cpus_start = cpus_start,
+		.native_map_lapic = guest_native_map_lapic,
+		.native_timer_vector = GUEST_NATIVE_TIMER_VECTOR,
+		.native_spurious_vector = GUEST_NATIVE_SPURIOUS_VECTOR,
+	};
 	unsigned int failed;
 
 	guest_native_boot = true;
 	guest_native_hvm_start_info = hvm_start_info;
 	serial_init();
-	pvk_pvops_select_native();
-	guest_boot_ns = guest_now_ns();
-	guest_traps_init_native();
-	native_idt_with_timer();
-	pic_init();
-	guest_native_timer_init();	/* the local APIC one-shot: native_timer.c */
-	guest_page_alloc_init((unsigned long)page_pool,
-			      (unsigned long)page_pool + sizeof(page_pool));
-	guest_user_init();	/* GDT with user segments, TSS, SYSCALL (user/cpu.c) */
+	pvk_native_boot(&cfg);
 	guest_printf("pvkit-guest: booted natively (PVH entry), hvm_start_info at 0x%lx\n",
 		     hvm_start_info);
 	guest_printf("pvops: %s\n", pvk_pvops_name());
-	/* Every CPU ACPI lists (QEMU -smp), started through the kit's
-	 * INIT-SIPI-SIPI (smp.c, native_smp.c); their stacks come from the
-	 * pool's untouched end, hence before any test. */
-	guest_smp_start_all();
 	/* QEMU -append: pvkit.test= as on Xen (make bench); none: defaults. */
 	guest_cmdline_parse(guest_pvh_cmdline(hvm_start_info));
 	failed = guest_run_tests();

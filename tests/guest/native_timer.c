@@ -15,8 +15,10 @@
 
 #include "guest.h"
 
-#define LAPIC_TIMER_VECTOR	0xf0	/* above the PIC's 32-47 */
-#define LAPIC_SPURIOUS_VECTOR	0xff	/* low nibble 0xf: old CPUs force it */
+/* Above the PIC's 32-47; the spurious one's low nibble 0xf: old CPUs
+ * force it. */
+#define LAPIC_TIMER_VECTOR	GUEST_NATIVE_TIMER_VECTOR
+#define LAPIC_SPURIOUS_VECTOR	GUEST_NATIVE_SPURIOUS_VECTOR
 #define PTE_PRESENT		0x001ULL
 #define PTE_RW			0x002ULL
 #define PTE_PWT			0x008ULL
@@ -75,17 +77,12 @@ unsigned int guest_native_timer_traps(struct pvk_trap_desc *traps)
 	return GUEST_NATIVE_TIMER_TRAPS;
 }
 
-void guest_native_timer_init(void)
+/* pvk_native_boot() probes the APIC, calls this, then starts the timer. */
+void *guest_native_map_lapic(uint64_t phys, void *arg)
 {
-	uint64_t phys;
-
-	if (pvk_native_timer_probe(&phys))
-		pvk_port_panic("native timer: no usable local APIC");
+	(void)arg;
 	lapic = map_uncached(phys);
-	if (pvk_native_timer_init((void *)lapic, LAPIC_TIMER_VECTOR, LAPIC_SPURIOUS_VECTOR))
-		pvk_port_panic("native timer: pvk_native_timer_init failed");
-	if (pvk_time_timer_init(NULL, NULL))
-		pvk_port_panic("native timer: pvk_time_timer_init failed");
+	return (void *)lapic;
 }
 
 uint32_t guest_native_lapic_initial_count(void)

@@ -1,9 +1,10 @@
 /*
  * tests/guest/traps.c - the trap table: where exceptions are delivered.
  *
- * The kit's load_idt op installs it: on Xen as HYPERVISOR_set_trap_table
- * (a PV guest has no IDT of its own), natively as a real IDT. We cover
- * all 32 exception vectors with the stubs of entry.S.
+ * The kit's boot call loads it (pvk_load_idt(): on Xen as
+ * HYPERVISOR_set_trap_table, a PV guest having no IDT of its own; natively
+ * as a real IDT). All 32 exception vectors go to the stubs of entry.S
+ * (Xen's frame) or entry_native.S (the CPU's).
  *
  * dpl is the privilege needed to raise the vector with a software INT n.
  * Xen counts a PV kernel as ring 1 here, so DPL 0 vectors cannot be raised
@@ -12,41 +13,20 @@
  * upcalls are masked on delivery, as an interrupt gate clears IF.
  */
 #include <pvkit/pvops.h>
-#include <pvkit/port.h>
 
 #include "guest.h"
 
-#define NR_EXCEPTIONS		32
+extern const unsigned long guest_trap_stubs[GUEST_NR_EXCEPTIONS];
+extern const unsigned long guest_native_trap_stubs[GUEST_NR_EXCEPTIONS];
 
-extern const unsigned long guest_trap_stubs[NR_EXCEPTIONS];
-extern const unsigned long guest_native_trap_stubs[NR_EXCEPTIONS];
-
-static struct pvk_trap_desc traps[NR_EXCEPTIONS];
-
-/* stubs: entry.S's for Xen's frame, entry_native.S's for the CPU's. */
-static void traps_install(const unsigned long *stubs)
+void guest_trap_table(bool native, struct pvk_trap_desc *traps)
 {
-	int rc;
+	const unsigned long *stubs = native ? guest_native_trap_stubs : guest_trap_stubs;
 
-	for (unsigned int v = 0; v < NR_EXCEPTIONS; v++) {
+	for (unsigned int v = 0; v < GUEST_NR_EXCEPTIONS; v++) {
 		traps[v].vector = (uint8_t)v;
 		traps[v].dpl = (v == PVK_TRAP_int3 || v == PVK_TRAP_overflow) ? 3 : 0;
 		traps[v].mask_irqs = true;
 		traps[v].handler = stubs[v];
 	}
-	rc = pvk_load_idt(traps, NR_EXCEPTIONS);
-	if (rc) {
-		guest_printf("traps: load_idt failed: %d\n", rc);
-		pvk_port_panic("cannot install the trap table");
-	}
-}
-
-void guest_traps_init(void)
-{
-	traps_install(guest_trap_stubs);
-}
-
-void guest_traps_init_native(void)
-{
-	traps_install(guest_native_trap_stubs);
 }

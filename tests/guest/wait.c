@@ -29,10 +29,10 @@
  * condition with interrupts on, bounded by the clock, and wakes need no
  * IPI.
  *
- * Background work (guest_work_schedule()) is what a kernel would run in a
- * worker thread: drivers' work that must not run in an event handler
- * because it sleeps or takes long (the balloon driver, balloon.c). Event
- * handlers schedule it; CPU 0's idle time - its waits - runs it, in the
+ * Background work (pvk_port_schedule_work(), port.h) is what a kernel would
+ * run in a worker thread: the kit's work that must not run in an event
+ * handler because it sleeps or takes long (watch callbacks, the balloon
+ * driver). Event handlers schedule it; CPU 0's idle time - its waits - runs it, in the
  * waiter's context, before each test of the wait's condition (so a wait
  * that the work itself satisfies ends without sleeping). Only CPU 0 runs
  * it: the items were written for one worker, and CPU 0 is the CPU that
@@ -56,9 +56,22 @@
 #define POLL_SLICE_NS	(100ULL * 1000 * 1000)
 #define RETRY_SLICE_NS	(1ULL * 1000 * 1000)
 
-static struct guest_work *work_list;	/* pending, newest first */
+/* The host's part of struct pvk_work. */
+struct work_state {
+	struct pvk_work *next;
+	bool pending;
+};
+PVK_BUILD_BUG_ON(sizeof(struct work_state) > sizeof(((struct pvk_work *)0)->opaque));
+
+static struct pvk_work *work_list;	/* pending, newest first */
 static struct pvk_lock work_lock;
 static bool work_lock_ready, in_work;
+static unsigned int work_held;
+
+static struct work_state *state(struct pvk_work *w)
+{
+	return (struct work_state *)w->opaque;
+}
 
 struct guest_wait {
 	uint32_t magic;
@@ -105,16 +118,23 @@ uint64_t guest_wait_sleepers(struct pvk_wait *w)
 	return __atomic_load_n(&guest_wait(w)->sleepers, __ATOMIC_RELAXED);
 }
 
-void guest_work_schedule(struct guest_work *work)
+void pvk_port_schedule_work(struct pvk_work *work)
 {
 	if (!work_lock_ready)
-		pvk_port_panic("guest_work_schedule before guest_work_init()");
+		pvk_port_panic("pvk_port_schedule_work before guest_work_init()");
 	pvk_port_lock(&work_lock);
-	if (!work->pending) {
-		work->pending = true;
-		work->next = work_list;
+	if (!state(work)->pending) {
+		state(work)->pending = true;
+		state(work)->next = work_list;
 		work_list = work;
 	}
+	pvk_port_unlock(&work_lock);
+}
+
+void guest_work_hold(bool hold)
+{
+	pvk_port_lock(&work_lock);
+	work_held += hold ? 1 : -1U;
 	pvk_port_unlock(&work_lock);
 }
 
@@ -126,7 +146,8 @@ void guest_work_init(void)
 
 static bool work_pending(void)
 {
-	return !in_work && PVK_READ_ONCE(work_list) && pvk_port_cpu_id() == 0;
+	return !in_work && !PVK_READ_ONCE(work_held) && PVK_READ_ONCE(work_list) &&
+	       pvk_port_cpu_id() == 0;
 }
 
 /*
@@ -136,7 +157,7 @@ static bool work_pending(void)
  */
 static void run_background_work(void)
 {
-	struct guest_work *list, *w;
+	struct pvk_work *list, *w;
 
 	if (!work_pending())
 		return;
@@ -148,11 +169,11 @@ static void run_background_work(void)
 	while (list) {
 		pvk_port_lock(&work_lock);
 		w = list;
-		list = w->next;
-		w->pending = false;
+		list = state(w)->next;
+		state(w)->pending = false;
 		pvk_port_unlock(&work_lock);
-		if (w->fn())
-			guest_work_schedule(w);
+		if (w->fn(w))
+			pvk_port_schedule_work(w);
 	}
 	in_work = false;
 }

@@ -51,6 +51,8 @@ void *pvk_port_alloc_page(void)
 static unsigned long stub_take(pvk_pfn_t *pfns, unsigned long n) { (void)pfns; (void)n; return 0; }
 static void stub_give(const pvk_pfn_t *pfns, unsigned long n) { (void)pfns; calls.given += n; }
 static void stub_kick(void) {}
+/* Unused with a kick of its own; balloon_target.c links against it. */
+void pvk_port_schedule_work(struct pvk_work *w) { (void)w; }
 static const struct pvk_balloon_host stub_host = { stub_take, stub_give, stub_kick };
 
 /* A driver state of `front` pfns with the given ones ballooned out. */

@@ -1,0 +1,29 @@
+/*
+ * pvkit/pvkit.lds.h - what a host's linker script must place for the kit,
+ * as C preprocessor macros for a linker script run through cpp.
+ *
+ *   PVK_LDS_HYPERCALL_PAGE  inside the host's .text output section: the
+ *                           hypercall page (hypercall/page.S), a page of
+ *                           code Xen fills before the first instruction
+ *                           runs (page-aligned by its own .balign);
+ *   PVK_LDS_XEN_NOTES       inside an output section the host assigns to a
+ *                           PT_NOTE program header (and to a loadable
+ *                           segment, as Xen's loader does not care and
+ *                           some tools do): the ELF notes Xen's builder
+ *                           reads (pvkit/asm/elfnote.h, hypercall/page.S).
+ *
+ * Example (tests/guest/guest.lds.S):
+ *
+ *   PHDRS { text PT_LOAD FLAGS(5); note PT_NOTE FLAGS(4); ... }
+ *   .text : { *(.text.head) PVK_LDS_HYPERCALL_PAGE *(.text .text.*) } :text
+ *   .note : { PVK_LDS_XEN_NOTES } :text :note
+ *
+ * KEEP: the notes are never referenced, so --gc-sections would drop them.
+ */
+#ifndef PVKIT_PVKIT_LDS_H
+#define PVKIT_PVKIT_LDS_H
+
+#define PVK_LDS_HYPERCALL_PAGE	KEEP(*(.text.pvk_hypercall_page))
+#define PVK_LDS_XEN_NOTES	KEEP(*(.note.Xen))
+
+#endif /* PVKIT_PVKIT_LDS_H */
