@@ -201,7 +201,9 @@ void pvk_port_unlock(struct pvk_lock *lock)
 {
 	assert(lock->opaque[0] == 1);
 	lock->opaque[0] = 0;
-	locks_held--;
+	/* A pass is over: the ring's indexes may be read afresh. */
+	if (--locks_held == 0)
+		fuzz_read_once_pass_over();
 }
 
 unsigned int fuzz_locks_held(void)
@@ -448,6 +450,7 @@ void fuzz_kit_reset(void)
 	nr_ports = sends = 0;
 	locks_held = 0;
 	fuzz_lock_hook = NULL;
+	fuzz_read_once_reset();
 }
 
 /* ---- what the frontend fuzzers' scripts share ---- */

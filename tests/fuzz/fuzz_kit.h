@@ -124,4 +124,10 @@ void fuzz_check_kit(unsigned int dev_grants_live);
 bool fuzz_teardown_checked(unsigned int dev_grants_live);
 void fuzz_check_all_freed(void);
 
+/* fuzz_read_once.c: the ring read hooks' state (kept per pass, per
+ * input), and how many reads they saw. */
+void fuzz_read_once_pass_over(void);
+void fuzz_read_once_reset(void);
+unsigned long long fuzz_read_once_reads(void);
+
 #endif /* FUZZ_KIT_H */
