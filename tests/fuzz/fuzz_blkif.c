@@ -30,7 +30,10 @@
  * naming it, and every outstanding request fails with -EIO; no valid
  * backend ever breaks it. At the end the device closes as blkfront's
  * close does: everything outstanding fails, teardown ends every grant
- * the backend does not map, and with none mapped every page is freed.
+ * the backend does not map, and with none mapped every page is freed;
+ * with some mapped, blkfront_queues_retry_kept ends nothing until the
+ * backend lets go of one, then ends that one's grant and frees no other
+ * page, until none is left and every page is freed.
  */
 #include <assert.h>
 #include <stdio.h>
@@ -508,7 +511,18 @@ static void setup(void)
 		fuzz_chaos_start(&in, 1 + cfg2 % 16, 0, meanwhile);
 }
 
-/* blkfront's close (blkfront_close, then Closed: teardown, release). */
+static void retry_kept(void)
+{
+	blkfront_queues_retry_kept(dev);
+}
+
+static unsigned int dev_grants(void)
+{
+	return dev->grants_live;
+}
+
+/* blkfront's close (blkfront_close, then Closed: teardown, release; with
+ * pages kept, release again each time the backend lets go of one). */
 static void close_device(void)
 {
 	fuzz_lock_hook = NULL;
@@ -519,10 +533,10 @@ static void close_device(void)
 	if (!keep_at_close)
 		fuzz_grant_unmap_all();
 	blkfront_queues_teardown(dev);
-	if (fuzz_teardown_checked(dev->grants_live)) {
-		blkfront_queues_free(dev);
-		fuzz_check_all_freed();
-	}
+	if (!fuzz_teardown_checked(dev->grants_live))
+		fuzz_retry_kept(&in, retry_kept, dev_grants);
+	blkfront_queues_free(dev);
+	fuzz_check_all_freed();
 	free(dev);
 	dev = NULL;
 	for (unsigned int i = 0; i < MAX_RECS; i++)

@@ -41,6 +41,10 @@ bool fuzz_grant_readonly(pvk_grant_ref_t ref);
 bool fuzz_grant_map(pvk_grant_ref_t ref, bool mapped);
 bool fuzz_grant_mapped(pvk_grant_ref_t ref);
 unsigned int fuzz_grants_mapped(void);
+/* The n-th (mod their count) live mapped grant; 0 if none. */
+pvk_grant_ref_t fuzz_grant_mapped_nth(unsigned int n);
+/* Called with each page as it is granted (before the grant is given). */
+extern void (*fuzz_grant_hook)(const void *page);
 void fuzz_grant_unmap_all(void);
 /* The next grant calls fail (-ENOSPC) while set. */
 void fuzz_grants_refused(bool refuse);
@@ -122,6 +126,12 @@ void fuzz_check_kit(unsigned int dev_grants_live);
  * grant is live: the device's pages may be freed, then
  * fuzz_check_all_freed() (no page or heap block left). */
 bool fuzz_teardown_checked(unsigned int dev_grants_live);
+/* Then, while grants are kept: retry (the device's retry_kept) changes
+ * nothing until the backend lets go; then the backend lets go of one
+ * (input byte), and retry ends its grant and of all pages frees at most
+ * that one; until none is kept. */
+void fuzz_retry_kept(struct fuzz_in *in, void (*retry)(void),
+		     unsigned int (*dev_grants_live)(void));
 void fuzz_check_all_freed(void);
 
 /* fuzz_read_once.c: the ring read hooks' state (kept per pass, per
