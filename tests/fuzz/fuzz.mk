@@ -13,6 +13,10 @@
 # of fuzz_kit.c (grants, event channels, pages, locks) and
 # tests/unit/port.c (log, panic); those are built without coverage
 # feedback (only the kit and the script interpreters guide the fuzzer).
+# The frontends are built with PVK_RING_READ_HOOKS: every read of what the
+# backend writes on a ring (indexes, responses) is counted by
+# fuzz_read_once.c, and one read twice for one use is a finding;
+# shared-reads.sh (run first by run.sh) checks they read it no other way.
 # The corpus grows in build/tests/fuzz/corpus-<target>/ (not in git),
 # from the hand-made inputs in tests/fuzz/seeds/<target>/; run.sh prints
 # the verdicts.

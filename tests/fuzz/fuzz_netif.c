@@ -7,7 +7,11 @@
  *
  * The first bytes choose the vif (queues, split event channels, the
  * features we receive and send: sg, gso, checksum offload; trusted;
- * receive buffers posted; "chaos" mode); the rest is a script of
+ * receive buffers posted; "chaos" mode; the host driving receive, as
+ * Linux's NAPI does: hooks->rx_ready, then pvk_netfront_rx_poll with
+ * budgets from the input until one returns less, the rx hook taking
+ * pages with pvk_netfront_rx_take_page for dirty pages of its own); the
+ * rest is a script of
  * backend actions: the host sends a frame through the real transmit
  * path (one slot or an sg chain, a GSO frame with its extra-info slot,
  * batched with MORE), the backend writes a transmit response (any id,
@@ -39,8 +43,16 @@
  * page, a chain longer than a frame, a bad or repeated extra-info slot,
  * a page kept mapped after its answer) disables the device with a log
  * line naming it, the link goes down and every transmit fails with -EIO;
- * no valid backend ever disables it. At the end the vif closes as
- * netfront's detach does, then as the unit does: grants, pages.
+ * no valid backend ever disables it. With the host driving receive: a
+ * poll delivers at most its budget; a taken page is the piece's own,
+ * its grant ended, never granted again nor freed by the kit (the host
+ * frees it a step later); the fresh page is zeroed before it is granted
+ * (unless trusted); no work is lost: after a poll under its budget the
+ * rx event is asked for at rsp_cons + 1 (or rx_ready was told again),
+ * and outside chaos the producer was reached. At the end the vif closes
+ * as netfront's detach does, then as the unit does: grants, pages; with
+ * pages kept, retry_kept each time the backend lets go of one
+ * (fuzz_retry_kept).
  */
 #include <assert.h>
 #include <stdio.h>

@@ -140,9 +140,9 @@ void pvk_ring_hook_index(const volatile pvk_ring_idx_t *index, pvk_ring_idx_t st
 void pvk_ring_hook_event_asked(const volatile pvk_ring_idx_t *event);
 void pvk_ring_hook_entry(const volatile void *sring, pvk_ring_idx_t idx);
 #else
-#define pvk_ring_hook_index(index, step)	((void)0)
-#define pvk_ring_hook_event_asked(event)	((void)0)
-#define pvk_ring_hook_entry(sring, idx)		((void)0)
+#define pvk_ring_hook_index(index, step)	((void)(index), (void)(step))
+#define pvk_ring_hook_event_asked(event)	((void)(event))
+#define pvk_ring_hook_entry(sring, idx)		((void)(sring), (void)(idx))
 #endif
 
 /* One read of an index the other side writes; step: where the reader
