@@ -131,9 +131,9 @@ struct pvk_##name##_back_ring {							\
  * pvk_ring_read_index() and PVK_RING_COPY_RESPONSE(), after asking for an
  * event through pvk_ring_ask_event(). Empty here; the fuzzers build with
  * PVK_RING_READ_HOOKS and define the hooks to check each read
- * (tests/fuzz/fuzz_read_once.c): an index read twice for one use (the
- * same consumer position, no event asked for in between), an entry
- * read twice, fails.
+ * (tests/fuzz/fuzz_read_once.c): an index read again at the position
+ * where a read of it found work (no event asked for in between), an
+ * entry read twice, fails.
  */
 #ifdef PVK_RING_READ_HOOKS
 void pvk_ring_hook_index(const volatile pvk_ring_idx_t *index, pvk_ring_idx_t step);
