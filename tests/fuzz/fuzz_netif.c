@@ -105,7 +105,7 @@ static void on_link(struct pvk_netfront *dev, bool up)
 	link_downs += !up;
 }
 
-static bool all_zero(const void *page)
+FUZZ_NO_COVERAGE static bool all_zero(const void *page)
 {
 	static const uint8_t zero[4096];
 
@@ -114,7 +114,7 @@ static bool all_zero(const void *page)
 
 /* The host's pages taken from frames are freed by it (a step later):
  * never by the kit, and never granted again (on_grant). */
-static void host_free_taken(void)
+FUZZ_NO_COVERAGE static void host_free_taken(void)
 {
 	for (unsigned int i = 0; i < taken.n; i++) {
 		assert(fuzz_page_allocated(taken.page[i]) && !fuzz_page_granted(taken.page[i]));
@@ -125,7 +125,7 @@ static void host_free_taken(void)
 
 /* Every grant: never of a page the host took; a fresh page the host gave
  * holds none of the host's data by then, unless the backend is trusted. */
-static void on_grant(const void *page)
+FUZZ_NO_COVERAGE static void on_grant(const void *page)
 {
 	for (unsigned int i = 0; i < taken.n; i++)
 		assert(taken.page[i] != page);
@@ -306,7 +306,7 @@ static void make_frame(size_t len, bool v6)
 /* The requests the frontend pushed since we last looked, as netback
  * reads them: ids of slots (in the table, not outstanding), extra slots;
  * receive buffers posted. */
-static void sync_pushed(void)
+FUZZ_NO_COVERAGE static void sync_pushed(void)
 {
 	for (unsigned int qi = 0; qi < nd->info.nr_queues; qi++) {
 		struct netfront_queue *q = &nd->queues[qi];
@@ -448,7 +448,7 @@ static void put_rx(unsigned int qi, uint32_t idx, const struct pvk_netif_rx_resp
 }
 
 /* A sent slot id of queue qi by rank, or any id. */
-static uint16_t pick_tx_id(unsigned int qi, uint8_t sel)
+FUZZ_NO_COVERAGE static uint16_t pick_tx_id(unsigned int qi, uint8_t sel)
 {
 	unsigned int n = sel & 0x7f;
 
@@ -491,7 +491,7 @@ static uint8_t *backend_page(const struct backq *b, uint16_t id)
 }
 
 /* A posted buffer id (by rank), or any. */
-static uint16_t pick_rx_id(unsigned int qi, uint8_t sel)
+FUZZ_NO_COVERAGE static uint16_t pick_rx_id(unsigned int qi, uint8_t sel)
 {
 	unsigned int n = sel & 0x7f;
 
@@ -670,7 +670,7 @@ static void serve(void)
 	PVK_WRITE_ONCE(q->rx.sring->rsp_prod, b->rx_back);
 }
 
-static bool log_names(const struct reasons *rs)
+FUZZ_NO_COVERAGE static bool log_names(const struct reasons *rs)
 {
 	for (unsigned int i = 0; i < rs->n; i++)
 		if (unit_log_has(rs->why[i]))
@@ -678,7 +678,7 @@ static bool log_names(const struct reasons *rs)
 	return false;
 }
 
-static unsigned int outstanding_tx(void)
+FUZZ_NO_COVERAGE static unsigned int outstanding_tx(void)
 {
 	unsigned int n = 0;
 
@@ -807,7 +807,7 @@ static void meanwhile(uint8_t action)
 
 /* Buffer and slot states against the grant table (after events, at the
  * close: a walk of every id). */
-static void check_ids(void)
+FUZZ_NO_COVERAGE static void check_ids(void)
 {
 	for (unsigned int qi = 0; qi < nd->info.nr_queues; qi++) {
 		struct netfront_queue *q = &nd->queues[qi];
@@ -835,7 +835,7 @@ static void check_ids(void)
 	}
 }
 
-static void check_always(void)
+FUZZ_NO_COVERAGE static void check_always(void)
 {
 	fuzz_check_kit(nd->grants_live);
 	if (nd->broken)
@@ -928,7 +928,7 @@ static void close_vif(void)
 }
 
 /* The transmits completed since the last action are free again. */
-static void reap(void)
+FUZZ_NO_COVERAGE static void reap(void)
 {
 	for (unsigned int i = 0; i < MAX_TX; i++)
 		if (txr[i].state == DONE)
