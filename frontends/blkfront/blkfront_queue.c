@@ -180,6 +180,21 @@ static int map_status(int16_t st)
 	}
 }
 
+/* Responses ready, validated: the backend's producer read once. False:
+ * it claims more than are outstanding (the device is broken). Locked. */
+static bool responses_ready_locked(struct blkfront_queue *q, uint32_t *n)
+{
+	struct pvk_blkif_front_ring *r = &q->ring;
+	pvk_ring_idx_t prod;
+
+	if (pvk_ring_unconsumed_seen(&r->sring->rsp_prod, r->rsp_cons,
+				     r->req_prod_pvt - r->rsp_cons, n, &prod))
+		return true;
+	blkfront_break_locked(q, "produced more responses than requests outstanding (rsp_prod, req_prod)",
+			      prod, r->req_prod_pvt);
+	return false;
+}
+
 bool blkfront_process(struct blkfront_queue *q)
 {
 	struct pvk_blkfront *dev = q->dev;
@@ -189,27 +204,24 @@ bool blkfront_process(struct blkfront_queue *q)
 
 	for (;;) {
 		uint32_t n;
+		bool ok;
 
 		pvk_port_lock(&q->lock);
 		if (PVK_READ_ONCE(dev->broken) || !q->live || PVK_READ_ONCE(dev->gone)) {
 			pvk_port_unlock(&q->lock);
 			break;
 		}
-		if (!PVK_RING_UNCONSUMED_RESPONSES(r, &n)) {
-			blkfront_break_locked(q, "produced more responses than requests outstanding (rsp_prod, req_prod)",
-					      PVK_READ_ONCE(r->sring->rsp_prod), r->req_prod_pvt);
+		ok = responses_ready_locked(q, &n);
+		if (ok && !n) {
+			/* Ask for an event at the next response, then look
+			 * again (that read is used): one produced meanwhile
+			 * would wait for ever. */
+			pvk_ring_ask_event(&r->sring->rsp_event, r->rsp_cons);
+			ok = responses_ready_locked(q, &n);
+		}
+		if (!ok || !n) {
 			pvk_port_unlock(&q->lock);
 			break;
-		}
-		if (!n) {
-			/* Ask for an event at the next response, then look
-			 * again: one produced meanwhile would wait for ever. */
-			bool more = PVK_RING_FINAL_CHECK_FOR_RESPONSES(r);
-
-			pvk_port_unlock(&q->lock);
-			if (!more)
-				break;
-			continue;
 		}
 		if (n > DONE_BATCH)
 			n = DONE_BATCH;
@@ -217,6 +229,8 @@ bool blkfront_process(struct blkfront_queue *q)
 			struct pvk_blkif_response rsp;
 			const char *bad;
 
+			/* One copy, checked and used. */
+			pvk_ring_hook_entry(r->sring, r->rsp_cons);
 			blkfront_ring_get_response(q->ring_page, r->nr_ents, r->rsp_cons, &rsp);
 			r->rsp_cons++;
 			found = true;

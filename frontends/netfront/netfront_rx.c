@@ -330,11 +330,13 @@ static void rx_deliver_locked(struct netfront_queue *q)
  * it claims more than we posted (the device is broken). Locked. */
 static bool rx_ready_locked(struct netfront_queue *q, uint32_t *n)
 {
-	if (pvk_ring_unconsumed(&q->rx.sring->rsp_prod, q->rx.rsp_cons,
-				q->rx_pushed - q->rx.rsp_cons, n))
+	pvk_ring_idx_t prod;
+
+	if (pvk_ring_unconsumed_seen(&q->rx.sring->rsp_prod, q->rx.rsp_cons,
+				     q->rx_pushed - q->rx.rsp_cons, n, &prod))
 		return true;
 	netfront_break(q->dev, "produced more receive responses than buffers posted (rsp_prod, req_prod)",
-		       PVK_READ_ONCE(q->rx.sring->rsp_prod), q->rx_pushed);
+		       prod, q->rx_pushed);
 	return false;
 }
 
@@ -398,8 +400,7 @@ unsigned int netfront_rx_process_budget(struct netfront_queue *q, unsigned int m
 				break;
 			if (!n) {
 				/* Ask for the next one, then look once more. */
-				PVK_WRITE_ONCE(q->rx.sring->rsp_event, q->rx.rsp_cons + 1);
-				pvk_ring_mb();
+				pvk_ring_ask_event(&q->rx.sring->rsp_event, q->rx.rsp_cons);
 				if (!rx_ready_locked(q, &n) || !n)
 					break;	/* a chain not finished waits here */
 			}

@@ -415,11 +415,13 @@ void pvk_netfront_kick(struct pvk_netfront *dev, unsigned int queue)
  * False: it claims more than we pushed (the device is broken). Locked. */
 static bool tx_ready_locked(struct netfront_queue *q, uint32_t *n)
 {
-	if (pvk_ring_unconsumed(&q->tx.sring->rsp_prod, q->tx.rsp_cons,
-				q->tx_pushed - q->tx.rsp_cons, n))
+	pvk_ring_idx_t prod;
+
+	if (pvk_ring_unconsumed_seen(&q->tx.sring->rsp_prod, q->tx.rsp_cons,
+				     q->tx_pushed - q->tx.rsp_cons, n, &prod))
 		return true;
 	netfront_break(q->dev, "produced more transmit responses than requests pushed (rsp_prod, req_prod)",
-		       PVK_READ_ONCE(q->tx.sring->rsp_prod), q->tx_pushed);
+		       prod, q->tx_pushed);
 	return false;
 }
 
@@ -459,8 +461,7 @@ bool netfront_tx_process(struct netfront_queue *q)
 		}
 		if (!n) {
 			/* Ask for the next one, then look once more. */
-			PVK_WRITE_ONCE(q->tx.sring->rsp_event, q->tx.rsp_cons + 1);
-			pvk_ring_mb();
+			pvk_ring_ask_event(&q->tx.sring->rsp_event, q->tx.rsp_cons);
 			if (!tx_ready_locked(q, &n) || !n) {
 				pvk_port_unlock(&q->lock);
 				break;

@@ -13,6 +13,10 @@
 # of fuzz_kit.c (grants, event channels, pages, locks) and
 # tests/unit/port.c (log, panic); those are built without coverage
 # feedback (only the kit and the script interpreters guide the fuzzer).
+# The frontends are built with PVK_RING_READ_HOOKS: every read of what the
+# backend writes on a ring (indexes, responses) is counted by
+# fuzz_read_once.c, and one read twice for one use is a finding;
+# shared-reads.sh (run first by run.sh) checks they read it no other way.
 # The corpus grows in build/tests/fuzz/corpus-<target>/ (not in git),
 # from the hand-made inputs in tests/fuzz/seeds/<target>/; run.sh prints
 # the verdicts.
@@ -24,11 +28,13 @@ FUZZ_SECONDS ?= 60
 FUZZ_CHECK_SECONDS ?= 10
 FUZZ_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-	-I$(srctree)/include -I$(srctree) -include $(srctree)/tests/unit/config.h
+	-I$(srctree)/include -I$(srctree) -include $(srctree)/tests/unit/config.h \
+	-DPVK_RING_READ_HOOKS
 # The stand-ins: sanitized, no coverage feedback.
 FUZZ_HOST_CFLAGS := $(filter-out -fsanitize=fuzzer%,$(FUZZ_CFLAGS)) \
 	-fsanitize=address,undefined
-FUZZ_HOST_SRCS := tests/fuzz/fuzz_kit.c tests/unit/port.c lib/log.c lib/format.c
+FUZZ_HOST_SRCS := tests/fuzz/fuzz_kit.c tests/fuzz/fuzz_read_once.c tests/unit/port.c \
+	lib/log.c lib/format.c
 FUZZ_HOST_OBJS := $(patsubst %.c,$(FUZZ_OUT)/host/%.o,$(FUZZ_HOST_SRCS))
 
 $(FUZZ_OUT)/host/%.o: %.c tests/fuzz/fuzz_kit.h tests/unit/config.h

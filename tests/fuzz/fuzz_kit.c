@@ -99,6 +99,7 @@ const char *__asan_default_options(void)
 static unsigned int locks_held;
 static uint64_t clock_ns;
 void (*fuzz_lock_hook)(void);
+void (*fuzz_grant_hook)(const void *page);
 
 static unsigned int slot_of(uintptr_t page)
 {
@@ -201,7 +202,9 @@ void pvk_port_unlock(struct pvk_lock *lock)
 {
 	assert(lock->opaque[0] == 1);
 	lock->opaque[0] = 0;
-	locks_held--;
+	/* A pass is over: the ring's indexes may be read afresh. */
+	if (--locks_held == 0)
+		fuzz_read_once_pass_over();
 }
 
 unsigned int fuzz_locks_held(void)
@@ -246,6 +249,8 @@ int pvk_grant_access_page(pvk_domid_t domid, const void *page, bool readonly,
 	 * backend twice at once is a page reused while it may map it). */
 	assert(e && e->page == (uintptr_t)page);
 	assert(e->grants == 0);
+	if (fuzz_grant_hook)
+		fuzz_grant_hook(page);
 	if (refuse || (fail_in && --fail_in == 0))
 		return -PVK_XEN_ENOSPC;
 	for (unsigned int i = 0; i < FUZZ_MAX_REFS; i++) {
@@ -334,6 +339,19 @@ unsigned int fuzz_grants_mapped(void)
 	for (unsigned int r = 0; r < FUZZ_MAX_REFS; r++)
 		n += refs[r].live && refs[r].mapped;
 	return n;
+}
+
+pvk_grant_ref_t fuzz_grant_mapped_nth(unsigned int n)
+{
+	unsigned int count = fuzz_grants_mapped();
+
+	if (!count)
+		return 0;
+	n %= count;
+	for (unsigned int r = 0; r < FUZZ_MAX_REFS; r++)
+		if (refs[r].live && refs[r].mapped && n-- == 0)
+			return r;
+	return 0;
 }
 
 void fuzz_grant_unmap_all(void)
@@ -448,6 +466,8 @@ void fuzz_kit_reset(void)
 	nr_ports = sends = 0;
 	locks_held = 0;
 	fuzz_lock_hook = NULL;
+	fuzz_grant_hook = NULL;
+	fuzz_read_once_reset();
 }
 
 /* ---- what the frontend fuzzers' scripts share ---- */
@@ -525,6 +545,34 @@ bool fuzz_teardown_checked(unsigned int dev_grants_live)
 	assert(fuzz_grants_live() == fuzz_grants_mapped());
 	assert(dev_grants_live == fuzz_grants_live());
 	return fuzz_grants_live() == 0;
+}
+
+void fuzz_retry_kept(struct fuzz_in *in, void (*retry)(void),
+		     unsigned int (*dev_grants_live)(void))
+{
+	unsigned int pages = fuzz_pages_allocated(), live = fuzz_grants_live();
+
+	/* Nothing let go: nothing ended, nothing freed. */
+	retry();
+	assert(fuzz_grants_live() == live && fuzz_pages_allocated() == pages);
+	assert(dev_grants_live() == live);
+	while (fuzz_grants_live()) {
+		pvk_grant_ref_t ref = fuzz_grant_mapped_nth(fuzz_u8(in));
+		void *page = fuzz_grant_page(ref);
+
+		assert(ref && page && fuzz_grants_live() == fuzz_grants_mapped());
+		fuzz_grant_map(ref, false);
+		live = fuzz_grants_live();
+		pages = fuzz_pages_allocated();
+		retry();
+		/* Its grant ended; the others kept; the device counts so. */
+		assert(!fuzz_grant_live(ref) && fuzz_grants_live() == live - 1);
+		assert(fuzz_grants_live() == fuzz_grants_mapped());
+		assert(dev_grants_live() == fuzz_grants_live());
+		/* Freed now (a ring or data page), or at the free: no other. */
+		assert(fuzz_pages_allocated() == pages ||
+		       (fuzz_pages_allocated() == pages - 1 && !fuzz_page_allocated(page)));
+	}
 }
 
 void fuzz_check_all_freed(void)

@@ -24,6 +24,11 @@
 
 #define FUZZ_MAX_REFS	4096
 
+/* On the scripts' checks and bookkeeping loops (walks of every slot,
+ * record or id): they guide nothing, and their comparisons, traced for
+ * coverage, were most of an execution's time. */
+#define FUZZ_NO_COVERAGE __attribute__((no_sanitize("coverage")))
+
 /* A fresh state: no page, grant, port or lock hook (after free_all). */
 void fuzz_kit_reset(void);
 /* Frees every page and heap block still allocated (kept ones too). */
@@ -41,6 +46,10 @@ bool fuzz_grant_readonly(pvk_grant_ref_t ref);
 bool fuzz_grant_map(pvk_grant_ref_t ref, bool mapped);
 bool fuzz_grant_mapped(pvk_grant_ref_t ref);
 unsigned int fuzz_grants_mapped(void);
+/* The n-th (mod their count) live mapped grant; 0 if none. */
+pvk_grant_ref_t fuzz_grant_mapped_nth(unsigned int n);
+/* Called with each page as it is granted (before the grant is given). */
+extern void (*fuzz_grant_hook)(const void *page);
 void fuzz_grant_unmap_all(void);
 /* The next grant calls fail (-ENOSPC) while set. */
 void fuzz_grants_refused(bool refuse);
@@ -122,6 +131,18 @@ void fuzz_check_kit(unsigned int dev_grants_live);
  * grant is live: the device's pages may be freed, then
  * fuzz_check_all_freed() (no page or heap block left). */
 bool fuzz_teardown_checked(unsigned int dev_grants_live);
+/* Then, while grants are kept: retry (the device's retry_kept) changes
+ * nothing until the backend lets go; then the backend lets go of one
+ * (input byte), and retry ends its grant and of all pages frees at most
+ * that one; until none is kept. */
+void fuzz_retry_kept(struct fuzz_in *in, void (*retry)(void),
+		     unsigned int (*dev_grants_live)(void));
 void fuzz_check_all_freed(void);
+
+/* fuzz_read_once.c: the ring read hooks' state (kept per pass, per
+ * input), and how many reads they saw. */
+void fuzz_read_once_pass_over(void);
+void fuzz_read_once_reset(void);
+unsigned long long fuzz_read_once_reads(void);
 
 #endif /* FUZZ_KIT_H */

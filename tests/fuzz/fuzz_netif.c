@@ -7,7 +7,11 @@
  *
  * The first bytes choose the vif (queues, split event channels, the
  * features we receive and send: sg, gso, checksum offload; trusted;
- * receive buffers posted; "chaos" mode); the rest is a script of
+ * receive buffers posted; "chaos" mode; the host driving receive, as
+ * Linux's NAPI does: hooks->rx_ready, then pvk_netfront_rx_poll with
+ * budgets from the input until one returns less, the rx hook taking
+ * pages with pvk_netfront_rx_take_page for dirty pages of its own); the
+ * rest is a script of
  * backend actions: the host sends a frame through the real transmit
  * path (one slot or an sg chain, a GSO frame with its extra-info slot,
  * batched with MORE), the backend writes a transmit response (any id,
@@ -39,8 +43,16 @@
  * page, a chain longer than a frame, a bad or repeated extra-info slot,
  * a page kept mapped after its answer) disables the device with a log
  * line naming it, the link goes down and every transmit fails with -EIO;
- * no valid backend ever disables it. At the end the vif closes as
- * netfront's detach does, then as the unit does: grants, pages.
+ * no valid backend ever disables it. With the host driving receive: a
+ * poll delivers at most its budget; a taken page is the piece's own,
+ * its grant ended, never granted again nor freed by the kit (the host
+ * frees it a step later); the fresh page is zeroed before it is granted
+ * (unless trusted); no work is lost: after a poll under its budget the
+ * rx event is asked for at rsp_cons + 1 (or rx_ready was told again),
+ * and outside chaos the producer was reached. At the end the vif closes
+ * as netfront's detach does, then as the unit does: grants, pages; with
+ * pages kept, retry_kept each time the backend lets go of one
+ * (fuzz_retry_kept).
  */
 #include <assert.h>
 #include <stdio.h>
@@ -70,6 +82,15 @@ static struct {
 	struct frame f[ENTS];
 } seen_rx;
 static unsigned int link_downs;
+/* The host drives receive (hooks->rx_ready, pvk_netfront_rx_poll) and
+ * takes pages (pvk_netfront_rx_take_page), as Linux's NAPI does. */
+static bool host_rx;
+static bool ready[NQ];		/* rx_ready told, not polled yet */
+#define MAX_HELD	1024
+static struct {
+	unsigned int n;
+	void *page[MAX_HELD];
+} taken, fresh;			/* the host's now; the kit's, not granted yet */
 
 static void sync_pushed(void);
 static void xmit_one(void);
@@ -82,6 +103,107 @@ static void on_link(struct pvk_netfront *dev, bool up)
 	(void)dev;
 	assert(fuzz_locks_held() == 0);
 	link_downs += !up;
+}
+
+FUZZ_NO_COVERAGE static bool all_zero(const void *page)
+{
+	static const uint8_t zero[4096];
+
+	return memcmp(page, zero, sizeof(zero)) == 0;
+}
+
+/* The host's pages taken from frames are freed by it (a step later):
+ * never by the kit, and never granted again (on_grant). */
+FUZZ_NO_COVERAGE static void host_free_taken(void)
+{
+	for (unsigned int i = 0; i < taken.n; i++) {
+		assert(fuzz_page_allocated(taken.page[i]) && !fuzz_page_granted(taken.page[i]));
+		pvk_port_free_page(taken.page[i]);
+	}
+	taken.n = 0;
+}
+
+/* Every grant: never of a page the host took; a fresh page the host gave
+ * holds none of the host's data by then, unless the backend is trusted. */
+FUZZ_NO_COVERAGE static void on_grant(const void *page)
+{
+	for (unsigned int i = 0; i < taken.n; i++)
+		assert(taken.page[i] != page);
+	for (unsigned int i = 0; i < fresh.n; i++) {
+		if (fresh.page[i] != page)
+			continue;
+		assert(nd->info.trusted || all_zero(page));
+		fresh.page[i] = fresh.page[--fresh.n];
+		break;
+	}
+}
+
+/* In the rx hook: the host takes some of the frame's pages (input bits),
+ * giving a page of its own, dirty, for each; one taken twice is refused. */
+static void take_pages(const struct pvk_net_rx *f)
+{
+	uint8_t which = fuzz_u8(&in), again = fuzz_u8(&in);
+
+	for (unsigned int i = 0; i < f->nr_frags; i++) {
+		uintptr_t piece_page = (uintptr_t)f->frags[i].buf & ~4095ul;
+		void *page, *got;
+
+		if (!(which >> (i % 8) & 1) || taken.n == MAX_HELD || fresh.n == MAX_HELD)
+			continue;
+		page = pvk_port_alloc_page();
+		memset(page, 0xee, 4096);
+		got = pvk_netfront_rx_take_page(nd, f, i, page);
+		/* The piece's own page, its grant ended, the host's now. */
+		assert(got && (uintptr_t)got == piece_page && !fuzz_page_granted(got));
+		assert(nd->info.trusted || all_zero(page));
+		taken.page[taken.n++] = got;
+		fresh.page[fresh.n++] = page;
+		if (again >> (i % 8) & 1) {
+			void *spare = pvk_port_alloc_page();
+
+			assert(!pvk_netfront_rx_take_page(nd, f, i, spare));
+			pvk_port_free_page(spare);
+		}
+	}
+}
+
+static void on_rx_ready(struct pvk_netfront *dev, unsigned int queue)
+{
+	(void)dev;
+	assert(fuzz_locks_held() == 0);
+	assert(host_rx && queue < nd->info.nr_queues);
+	ready[queue] = true;
+}
+
+/* The host's poll of queue qi (NAPI): rx_poll with a budget from the
+ * input, again while it returns the budget. Then no work is lost: the
+ * ring was left empty with the event asked for, or rx_ready was told
+ * again. Outside chaos the polls end, the producer reached. */
+static void host_poll(unsigned int qi)
+{
+	struct netfront_queue *q = &nd->queues[qi];
+
+	ready[qi] = false;
+	for (unsigned int polls = 0;; polls++) {
+		unsigned int budget = 1 + fuzz_u8(&in) % 64, before = seen_rx.n, got;
+
+		if (polls == 4 * ENTS) {
+			/* A backend answering at every lock can keep us
+			 * here; a quiet one never does. */
+			assert(chaos);
+			return;
+		}
+		got = pvk_netfront_rx_poll(nd, qi, budget);
+		assert(got <= budget);
+		/* Frames delivered within the budget (drops count too). */
+		assert(chaos || seen_rx.n - before <= got);
+		if (got < budget)
+			break;
+	}
+	if (nd->broken || !q->live)
+		return;
+	assert(q->rx.sring->rsp_event == q->rx.rsp_cons + 1 || ready[qi]);
+	assert(chaos || q->rx.sring->rsp_prod == q->rx.rsp_cons);
 }
 
 static void on_rx(struct pvk_netfront *dev, const struct pvk_net_rx *f)
@@ -113,6 +235,8 @@ static void on_rx(struct pvk_netfront *dev, const struct pvk_net_rx *f)
 	s->gso = f->gso_type;
 	s->gso_size = f->gso_size;
 	seen_rx.n++;
+	if (host_rx)
+		take_pages(f);
 	if (chaos) {
 		uint8_t a = fuzz_u8(&in);
 
@@ -120,10 +244,14 @@ static void on_rx(struct pvk_netfront *dev, const struct pvk_net_rx *f)
 			xmit_one();
 		if (a & 2)
 			pvk_netfront_poll(nd);	/* nested: left to this pass */
+		if (host_rx && (a & 4))
+			pvk_netfront_rx_poll(nd, a >> 3 & 1, 1 + (a >> 4));
 	}
 }
 
 static const struct pvk_netfront_hooks hooks = { .link = on_link, .rx = on_rx };
+static const struct pvk_netfront_hooks hooks_host_rx = {
+	.link = on_link, .rx = on_rx, .rx_ready = on_rx_ready };
 
 static struct txrec *rec_of(struct pvk_net_tx *tx)
 {
@@ -178,7 +306,7 @@ static void make_frame(size_t len, bool v6)
 /* The requests the frontend pushed since we last looked, as netback
  * reads them: ids of slots (in the table, not outstanding), extra slots;
  * receive buffers posted. */
-static void sync_pushed(void)
+FUZZ_NO_COVERAGE static void sync_pushed(void)
 {
 	for (unsigned int qi = 0; qi < nd->info.nr_queues; qi++) {
 		struct netfront_queue *q = &nd->queues[qi];
@@ -320,7 +448,7 @@ static void put_rx(unsigned int qi, uint32_t idx, const struct pvk_netif_rx_resp
 }
 
 /* A sent slot id of queue qi by rank, or any id. */
-static uint16_t pick_tx_id(unsigned int qi, uint8_t sel)
+FUZZ_NO_COVERAGE static uint16_t pick_tx_id(unsigned int qi, uint8_t sel)
 {
 	unsigned int n = sel & 0x7f;
 
@@ -352,8 +480,18 @@ static void write_tx(void)
 		PVK_WRITE_ONCE(q->tx.sring->rsp_prod, bq[qi].tx_back);
 }
 
+/* The page of posted buffer id as the backend reaches it: through its
+ * grant, while that is live (the host may have taken and freed a page the
+ * backend's view in chaos still names). */
+static uint8_t *backend_page(const struct backq *b, uint16_t id)
+{
+	void *p = fuzz_grant_page(b->rx_ref[id]);
+
+	return p && p == b->rx_page[id] ? p : NULL;
+}
+
 /* A posted buffer id (by rank), or any. */
-static uint16_t pick_rx_id(unsigned int qi, uint8_t sel)
+FUZZ_NO_COVERAGE static uint16_t pick_rx_id(unsigned int qi, uint8_t sel)
 {
 	unsigned int n = sel & 0x7f;
 
@@ -392,8 +530,8 @@ static void write_rx(void)
 		r.offset = how & 0x40 ? fuzz_u16(&in) : (uint16_t)(how & 0x3f) * 2;
 		r.status = how & 0x20 && (how & 1) ? (int16_t)fuzz_u16(&in) :
 			(int16_t)(sz * 17 % 4096);
-		if (r.id < ENTS && b->posted[r.id] && b->rx_page[r.id] && r.status > 0) {
-			uint8_t *p = b->rx_page[r.id];
+		if (r.id < ENTS && b->posted[r.id] && backend_page(b, r.id) && r.status > 0) {
+			uint8_t *p = backend_page(b, r.id);
 			unsigned int end = r.offset + (unsigned int)r.status;
 
 			/* The payload: an IPv4 or IPv6 header as GSO wants. */
@@ -429,8 +567,8 @@ static void write_chain(void)
 			.status = (int16_t)(sz * 16),
 		};
 
-		if (r.id < ENTS && b->posted[r.id] && b->rx_page[r.id] && r.status)
-			memset(b->rx_page[r.id], 0x44, (size_t)r.status);
+		if (r.id < ENTS && b->posted[r.id] && backend_page(b, r.id) && r.status)
+			memset(backend_page(b, r.id), 0x44, (size_t)r.status);
 		put_rx(qi, b->rx_back++, &r);
 	}
 	PVK_WRITE_ONCE(q->rx.sring->rsp_prod, b->rx_back);
@@ -525,14 +663,14 @@ static void serve(void)
 		if ((uint32_t)(q->rx_pushed - b->rx_back) > ENTS || !b->posted[id])
 			break;
 		fuzz_grant_map(b->rx_ref[id], false);
-		if (b->rx_page[id])
-			memset(b->rx_page[id], 0x42, 60);
+		if (backend_page(b, id))
+			memset(backend_page(b, id), 0x42, 60);
 		put_rx(qi, b->rx_back++, &r);
 	}
 	PVK_WRITE_ONCE(q->rx.sring->rsp_prod, b->rx_back);
 }
 
-static bool log_names(const struct reasons *rs)
+FUZZ_NO_COVERAGE static bool log_names(const struct reasons *rs)
 {
 	for (unsigned int i = 0; i < rs->n; i++)
 		if (unit_log_has(rs->why[i]))
@@ -540,7 +678,7 @@ static bool log_names(const struct reasons *rs)
 	return false;
 }
 
-static unsigned int outstanding_tx(void)
+FUZZ_NO_COVERAGE static unsigned int outstanding_tx(void)
 {
 	unsigned int n = 0;
 
@@ -581,6 +719,11 @@ static void event(void)
 		pvk_netfront_poll(nd);
 	else
 		fuzz_event(kind == 1 ? q->port_rx : q->port_tx);
+	/* The host polls what it was told of (outside chaos, the queue
+	 * checked, when its receive side ran). */
+	for (unsigned int i = 0; host_rx && i < nd->info.nr_queues; i++)
+		if (ready[i] && (chaos || (i == qi && do_rx)))
+			host_poll(i);
 	sync_pushed();
 	check_ids();
 	if (trace)
@@ -664,7 +807,7 @@ static void meanwhile(uint8_t action)
 
 /* Buffer and slot states against the grant table (after events, at the
  * close: a walk of every id). */
-static void check_ids(void)
+FUZZ_NO_COVERAGE static void check_ids(void)
 {
 	for (unsigned int qi = 0; qi < nd->info.nr_queues; qi++) {
 		struct netfront_queue *q = &nd->queues[qi];
@@ -692,7 +835,7 @@ static void check_ids(void)
 	}
 }
 
-static void check_always(void)
+FUZZ_NO_COVERAGE static void check_always(void)
 {
 	fuzz_check_kit(nd->grants_live);
 	if (nd->broken)
@@ -727,8 +870,11 @@ static void setup(void)
 	strcpy(nd->name, "device/vif/0");
 	/* Few buffers mostly (each input posts them all: the cost of a
 	 * run), the whole ring at times. */
-	netfront_opts.rx_buffers = bufs >= 0xf0 ? ENTS : 1 + bufs % 40;
-	netfront_hooks = &hooks;
+	netfront_opts.rx_buffers = bufs >= 0xf0 ? ENTS : 1 + (bufs & 0x3f) % 40;
+	host_rx = bufs & 0x40;
+	memset(ready, 0, sizeof(ready));
+	taken.n = fresh.n = 0;
+	netfront_hooks = host_rx ? &hooks_host_rx : &hooks;
 	assert(netfront_queues_setup(nd, 1 + (cfg & 1), cfg & 2) == 0);
 	nd->info.sg = feats & 1;
 	nd->info.gso_tcpv4 = (feats & 1) && (feats & 2);
@@ -740,11 +886,22 @@ static void setup(void)
 	nd->rxf = (struct netfront_rx_features){
 		.sg = feats & 0x40, .gso_tcpv4 = feats & 0x80, .gso_tcpv6 = cfg & 0x40,
 		.csum = cfg & 0x20, .ipv6_csum = cfg & 0x10 };
+	fuzz_grant_hook = on_grant;
 	assert(netfront_queues_start(nd) == 0);
 	netfront_set_link(nd, true);
 	sync_pushed();
 	if (chaos)
 		fuzz_chaos_start(&in, 1 + (cfg >> 3 & 15), 1, meanwhile);
+}
+
+static void retry_kept(void)
+{
+	netfront_queues_retry_kept(nd);
+}
+
+static unsigned int dev_grants(void)
+{
+	return nd->grants_live;
 }
 
 /* netfront's detach: link down, outstanding frames fail, teardown once
@@ -759,10 +916,11 @@ static void close_vif(void)
 	if (!keep_at_close)
 		fuzz_grant_unmap_all();
 	netfront_queues_teardown(nd);
-	if (fuzz_teardown_checked(nd->grants_live)) {
-		netfront_queues_free(nd);
-		fuzz_check_all_freed();
-	}
+	if (!fuzz_teardown_checked(nd->grants_live))
+		fuzz_retry_kept(&in, retry_kept, dev_grants);
+	netfront_queues_free(nd);
+	host_free_taken();
+	fuzz_check_all_freed();
 	free(nd);
 	nd = NULL;
 	netfront_hooks = NULL;
@@ -770,11 +928,12 @@ static void close_vif(void)
 }
 
 /* The transmits completed since the last action are free again. */
-static void reap(void)
+FUZZ_NO_COVERAGE static void reap(void)
 {
 	for (unsigned int i = 0; i < MAX_TX; i++)
 		if (txr[i].state == DONE)
 			txr[i].state = FREE;
+	host_free_taken();
 }
 
 /* One backend (or host) action. */
@@ -795,6 +954,10 @@ static void act(uint8_t action)
 	case 9: write_chain(); break;
 	default: grants_trouble(); break;
 	}
+	/* In chaos the host polls whatever it was told of. */
+	for (unsigned int i = 0; host_rx && chaos && i < nd->info.nr_queues; i++)
+		if (ready[i])
+			host_poll(i);
 }
 
 static const struct fuzz_script script = {

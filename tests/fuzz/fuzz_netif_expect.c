@@ -45,7 +45,7 @@ void netif_expect_tx(unsigned int qi, struct tx_expect *e)
 		bool kept = false;
 		int ri;
 
-		PVK_RING_COPY_RESPONSE(&q->tx, j, &rsp);
+		rsp = *PVK_RING_GET_RESPONSE(&q->tx, j);	/* the model's read: not hooked */
 		e->consumed++;
 		if (rsp.status == PVK_NETIF_RSP_NULL) {
 			add(&e->lie, !b->nulls_due, "answered an extra-info slot never sent");
@@ -115,7 +115,7 @@ void netif_expect_rx(unsigned int qi, struct rx_expect *e)
 		uint16_t at = b->rx_id_at[j % ENTS];
 		__typeof__(b->chain) *ch = &b->chain;
 
-		PVK_RING_COPY_RESPONSE(&q->rx, j, &rsp);
+		rsp = *PVK_RING_GET_RESPONSE(&q->rx, j);	/* the model's read: not hooked */
 		e->consumed++;
 		if (ch->extra_due) {
 			struct pvk_netif_extra_info ex;

@@ -126,6 +126,44 @@ struct pvk_##name##_back_ring {							\
 /* ---- functions on raw indices: all the logic is here ---- */
 
 /*
+ * What the other side writes (its producer, the event index it asks us
+ * to notify at, the entries it produced) is read once per use: through
+ * pvk_ring_read_index() and PVK_RING_COPY_RESPONSE(), after asking for an
+ * event through pvk_ring_ask_event(). Empty here; the fuzzers build with
+ * PVK_RING_READ_HOOKS and define the hooks to check each read
+ * (tests/fuzz/fuzz_read_once.c): an index read again at the position
+ * where a read of it found work (no event asked for in between), an
+ * entry read twice, fails.
+ */
+#ifdef PVK_RING_READ_HOOKS
+void pvk_ring_hook_index(const volatile pvk_ring_idx_t *index, pvk_ring_idx_t step);
+void pvk_ring_hook_event_asked(const volatile pvk_ring_idx_t *event);
+void pvk_ring_hook_entry(const volatile void *sring, pvk_ring_idx_t idx);
+#else
+#define pvk_ring_hook_index(index, step)	((void)(index), (void)(step))
+#define pvk_ring_hook_event_asked(event)	((void)(event))
+#define pvk_ring_hook_entry(sring, idx)		((void)(sring), (void)(idx))
+#endif
+
+/* One read of an index the other side writes; step: where the reader
+ * stands (its consumer index, or the producer it publishes). */
+static inline pvk_ring_idx_t pvk_ring_read_index(const pvk_ring_idx_t *index,
+						 pvk_ring_idx_t step)
+{
+	pvk_ring_hook_index(index, step);
+	return PVK_READ_ONCE(*index);
+}
+
+/* The consumer asks for an event at the entry after cons; full barrier
+ * before its next read of the producer. */
+static inline void pvk_ring_ask_event(pvk_ring_idx_t *event, pvk_ring_idx_t cons)
+{
+	PVK_WRITE_ONCE(*event, cons + 1);
+	pvk_ring_mb();
+	pvk_ring_hook_event_asked(event);
+}
+
+/*
  * A fresh shared ring: nothing produced; each side wants a notification
  * for the first entry (event = 1 means "when prod becomes 1"). The
  * PVK_SHARED_RING_INIT macro also zeroes pvt and pad.
@@ -158,17 +196,30 @@ static inline uint32_t pvk_ring_free_slots(uint32_t nr_ents,
  * caller must stop trusting the ring rather than read past it. On true,
  * entries up to prod may be read (acquire barrier included).
  */
-static inline bool pvk_ring_unconsumed(const pvk_ring_idx_t *shared_prod,
-				       pvk_ring_idx_t cons, uint32_t limit,
-				       uint32_t *count)
+static inline bool pvk_ring_unconsumed_seen(const pvk_ring_idx_t *shared_prod,
+					    pvk_ring_idx_t cons, uint32_t limit,
+					    uint32_t *count, pvk_ring_idx_t *seen)
 {
-	pvk_ring_idx_t n = (pvk_ring_idx_t)(PVK_READ_ONCE(*shared_prod) - cons);
+	pvk_ring_idx_t prod = pvk_ring_read_index(shared_prod, cons);
+	pvk_ring_idx_t n = (pvk_ring_idx_t)(prod - cons);
 
+	*seen = prod;
 	if (n > limit)
 		return false;
 	pvk_ring_rmb();
 	*count = n;
 	return true;
+}
+
+/* The same; *seen is the producer read, for the log of a refused one
+ * (read again, it may say something else). */
+static inline bool pvk_ring_unconsumed(const pvk_ring_idx_t *shared_prod,
+				       pvk_ring_idx_t cons, uint32_t limit,
+				       uint32_t *count)
+{
+	pvk_ring_idx_t seen;
+
+	return pvk_ring_unconsumed_seen(shared_prod, cons, limit, count, &seen);
 }
 
 /*
@@ -186,7 +237,7 @@ static inline bool pvk_ring_push_from(pvk_ring_idx_t *shared_prod,
 	pvk_ring_wmb();			/* entries before the index */
 	PVK_WRITE_ONCE(*shared_prod, new_prod);
 	pvk_ring_mb();			/* index before reading the event */
-	event = PVK_READ_ONCE(*shared_event);
+	event = pvk_ring_read_index(shared_event, new_prod);
 	return (pvk_ring_idx_t)(new_prod - event) <
 	       (pvk_ring_idx_t)(new_prod - old_prod);
 }
@@ -199,7 +250,7 @@ static inline bool pvk_ring_push(pvk_ring_idx_t *shared_prod,
 				 pvk_ring_idx_t new_prod)
 {
 	return pvk_ring_push_from(shared_prod, shared_event,
-				  PVK_READ_ONCE(*shared_prod), new_prod);
+				  pvk_ring_read_index(shared_prod, new_prod), new_prod);
 }
 
 /* Publish entries without asking about notification. */
@@ -220,11 +271,10 @@ static inline bool pvk_ring_final_check(const pvk_ring_idx_t *shared_prod,
 					pvk_ring_idx_t *shared_event,
 					pvk_ring_idx_t cons)
 {
-	if (PVK_READ_ONCE(*shared_prod) != cons)
+	if (pvk_ring_read_index(shared_prod, cons) != cons)
 		return true;
-	PVK_WRITE_ONCE(*shared_event, cons + 1);
-	pvk_ring_mb();			/* event before re-reading prod */
-	return PVK_READ_ONCE(*shared_prod) != cons;
+	pvk_ring_ask_event(shared_event, cons);	/* before re-reading prod */
+	return pvk_ring_read_index(shared_prod, cons) != cons;
 }
 
 /* ---- adapters from typed rings (r: front or back ring, s: sring) ---- */
@@ -275,9 +325,11 @@ static inline bool pvk_ring_final_check(const pvk_ring_idx_t *shared_prod,
 #define PVK_RING_COPY_REQUEST(r, idx, dest)				\
 	(*(dest) = *(const volatile __typeof__(*(dest)) *)		\
 		    PVK_RING_GET_REQUEST(r, idx))
-#define PVK_RING_COPY_RESPONSE(r, idx, dest)				\
-	(*(dest) = *(const volatile __typeof__(*(dest)) *)		\
-		    PVK_RING_GET_RESPONSE(r, idx))
+#define PVK_RING_COPY_RESPONSE(r, idx, dest) do {			\
+	pvk_ring_hook_entry((r)->sring, (idx));				\
+	*(dest) = *(const volatile __typeof__(*(dest)) *)		\
+		   PVK_RING_GET_RESPONSE(r, idx);			\
+} while (0)
 
 /* Frontend side. */
 #define PVK_RING_FREE_REQUESTS(r)					\
