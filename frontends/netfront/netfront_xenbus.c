@@ -464,13 +464,18 @@ static void close_broken_in_role(struct pvk_netfront *only)
 
 /* From a host's call, not in the role: closes what broke, every device
  * (the wait loop's turns). Looked at first under the lock, so the role
- * is only asked for when there is something to close. */
-static void close_broken_from_host(void)
+ * is only asked for when there is something to close. False when the
+ * role could not be had (logged): the caller asks no more this call, so
+ * its wait grows by one role wait at most. */
+static bool close_broken_from_host(void)
 {
-	if (!any_needs_close(NULL) || pvk_xenbus_worker_enter(ROLE_WAIT_NS))
-		return;		/* nothing to do, or tried at the next call */
+	if (!any_needs_close(NULL))
+		return true;
+	if (pvk_xenbus_worker_enter(ROLE_WAIT_NS))
+		return false;	/* tried again at the host's next call */
 	close_broken_in_role(NULL);
 	pvk_xenbus_worker_leave();
+	return true;
 }
 
 /* In the role: what pvk_netfront_release() decides and does. */
@@ -634,6 +639,7 @@ int pvk_netfront_wait_connected(unsigned int id, uint64_t timeout_ns,
 				struct pvk_netfront **out)
 {
 	struct wait_arg w = { .id = id, .found = NULL };
+	bool may_close = true;
 	uint64_t start = pvk_time_now_ns();
 	uint64_t end = start + timeout_ns < start ? UINT64_MAX : start + timeout_ns;
 
@@ -642,7 +648,8 @@ int pvk_netfront_wait_connected(unsigned int id, uint64_t timeout_ns,
 		uint64_t now;
 
 		/* Thread context: a device broken meanwhile closes here. */
-		close_broken_from_host();
+		if (may_close)
+			may_close = close_broken_from_host();
 		if (link_is_up(&w))
 			break;
 		now = pvk_time_now_ns();
