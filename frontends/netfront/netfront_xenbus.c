@@ -433,9 +433,9 @@ static bool needs_close(const struct pvk_netfront *dev)
 	return dev->xdev && PVK_READ_ONCE(dev->broken) && !dev->broken_closed;
 }
 
-/* Without the role (under devices_lock): whether any device (only: that
- * one) waits to be closed. */
-static bool any_needs_close(const struct pvk_netfront *only)
+/* Without the role (under devices_lock): whether any device waits to be
+ * closed. */
+static bool any_needs_close(void)
 {
 	bool any = false;
 
@@ -443,7 +443,7 @@ static bool any_needs_close(const struct pvk_netfront *only)
 		return false;	/* not registered: no device yet */
 	pvk_port_lock(&devices_lock);
 	for (struct pvk_netfront *d = devices; d && !any; d = d->next)
-		any = (!only || d == only) && needs_close(d);
+		any = needs_close(d);
 	pvk_port_unlock(&devices_lock);
 	return any;
 }
@@ -469,7 +469,7 @@ static void close_broken_in_role(struct pvk_netfront *only)
  * its wait grows by one role wait at most. */
 static bool close_broken_from_host(void)
 {
-	if (!any_needs_close(NULL))
+	if (!any_needs_close())
 		return true;
 	if (pvk_xenbus_worker_enter(ROLE_WAIT_NS))
 		return false;	/* tried again at the host's next call */
