@@ -415,6 +415,7 @@ static struct {
 	char key[VB_KEYS][40], val[VB_KEYS][16];	/* our directory */
 	bool used[VB_KEYS];
 	unsigned int link_ups, link_downs, removed, bad_transitions;
+	void (*on_switch)(void);		/* watches run in a state write's wait */
 } vb;
 
 static const char *const netback_offer[] = {
@@ -455,6 +456,12 @@ int unit_vif_switch_state(struct pvk_xenbus_device *d, enum pvk_xenbus_state s)
 	}
 	if (vb.node_gone)
 		return -PVK_XEN_ENOENT;
+	if (vb.on_switch) {
+		void (*f)(void) = vb.on_switch;
+
+		vb.on_switch = NULL;
+		f();
+	}
 	d->state = s;
 	return 0;
 }
@@ -930,6 +937,38 @@ UNIT_TEST(netfront_vif_wait_give_up_waits_for_a_connect_on_the_worker)
 	CHECK(!vb_dev->gone);
 	CHECK(pvk_netfront_grants_held(vb_dev) > 0);
 	CHECK_EQ(unit_fake_worker_depth(), 0);
+	vb.online = 0;
+	backend(PVK_XenbusStateClosed);
+	vb_remove_release();
+}
+
+/* Review s9-14 #11: the host waits from inside a callback of the vif (a
+ * hook it called, here while the Connected write waits): the give-up
+ * leaves the vif to that callback. */
+static int vb_nested_wait_rc;
+static struct pvk_netfront *vb_nested_wait_out;
+
+static void vb_wait_inside_callback(void)
+{
+	vb_nested_wait_out = NULL;
+	vb_nested_wait_rc = pvk_netfront_wait_connected(0, 0, &vb_nested_wait_out);
+}
+
+UNIT_TEST(netfront_vif_wait_inside_a_callback_gives_nothing_up)
+{
+	vb_probe("00:16:3e:00:00:14");
+	unit_log_clear();
+	vb.on_switch = vb_wait_inside_callback;
+	backend(PVK_XenbusStateInitWait);
+	CHECK_EQ(vb_nested_wait_rc, -PVK_XEN_ETIMEDOUT);
+	CHECK(vb_nested_wait_out == NULL);
+	CHECK(!unit_log_has("giving up"));
+	CHECK(!vb_dev->gone);
+	CHECK_EQ(vb.xd.state, PVK_XenbusStateConnected);
+	CHECK(pvk_netfront_grants_held(vb_dev) > 0);
+	CHECK_EQ(unit_fake_worker_depth(), 0);
+	backend(PVK_XenbusStateConnected);
+	CHECK(pvk_netfront_info(vb_dev)->link_up);
 	vb.online = 0;
 	backend(PVK_XenbusStateClosed);
 	vb_remove_release();
