@@ -27,9 +27,20 @@
 /* How long a closing backend gets to answer what is in flight. */
 #define DRAIN_NS	(5ULL * 1000 * 1000 * 1000)
 
+/*
+ * The device list. Probe (a xenbus callback) links into it and release
+ * unlinks from it, both in the watch worker role and under devices_lock;
+ * so a holder of the role may walk it as it is, and anyone else (the
+ * wait_connected loop, on a host's thread) walks it under the lock.
+ */
 static struct pvk_blkfront *devices;
-static bool registered;
+static struct pvk_lock devices_lock;
+static bool registered, devices_lock_ready;
 static const struct pvk_blkfront_hooks *hooks;
+
+/* How long a host's call (release, the give-up) waits for another CPU's
+ * callbacks to return before it takes the role. */
+#define ROLE_WAIT_NS	PVK_XS_TIMEOUT_NS
 
 /* The device id is the virtual device number: all digits, in range. */
 static int parse_vdev(const char *id, unsigned int *out)
@@ -61,8 +72,10 @@ static int blkfront_probe(struct pvk_xenbus_device *xdev)
 	dev->backend = (pvk_domid_t)xdev->otherend_id;
 	dev->info.vdev = vdev;
 	xdev->priv = dev;
+	pvk_port_lock(&devices_lock);
 	dev->next = devices;
 	devices = dev;
+	pvk_port_unlock(&devices_lock);
 	return 0;
 }
 
@@ -580,7 +593,8 @@ static void blkfront_remove(struct pvk_xenbus_device *xdev)
 	pvk_port_unlock(&dev->lock);
 }
 
-int pvk_blkfront_release(struct pvk_blkfront *dev)
+/* In the role: what pvk_blkfront_release() decides and does. */
+static int release_in_role(struct pvk_blkfront *dev)
 {
 	bool removed;
 
@@ -602,15 +616,35 @@ int pvk_blkfront_release(struct pvk_blkfront *dev)
 	for (unsigned int i = 0; dev->queues && i < dev->nr_queues_set_up; i++)
 		if (dev->queues[i].port_bound)
 			return -PVK_XEN_EBUSY;
+	pvk_port_lock(&devices_lock);
 	for (struct pvk_blkfront **pp = &devices; *pp; pp = &(*pp)->next) {
 		if (*pp == dev) {
 			*pp = dev->next;
 			break;
 		}
 	}
+	pvk_port_unlock(&devices_lock);
 	blkfront_queues_free(dev);
 	pvk_port_free(dev);
 	return 0;
+}
+
+/*
+ * A host's thread, not a callback: the device's callbacks (a removal's
+ * teardown, a hot-plugged disk's probe linking into the list) run on the
+ * watch worker, maybe another CPU, so the whole decision is made in the
+ * role. When it cannot be had, -PVK_XEN_EBUSY: nothing changed, try
+ * again, as for any other refusal.
+ */
+int pvk_blkfront_release(struct pvk_blkfront *dev)
+{
+	int rc;
+
+	if (pvk_xenbus_worker_enter(ROLE_WAIT_NS))
+		return -PVK_XEN_EBUSY;	/* logged */
+	rc = release_in_role(dev);
+	pvk_xenbus_worker_leave();
+	return rc;
 }
 
 static struct pvk_xenbus_driver blkfront_driver = {
@@ -627,6 +661,10 @@ int pvk_blkfront_init(const struct pvk_blkfront_hooks *h)
 
 	if (registered)
 		return 0;
+	if (!devices_lock_ready) {
+		pvk_port_lock_init(&devices_lock);
+		devices_lock_ready = true;
+	}
 	hooks = h;
 	rc = pvk_xenbus_register_driver(&blkfront_driver);
 	if (!rc)
@@ -634,15 +672,23 @@ int pvk_blkfront_init(const struct pvk_blkfront_hooks *h)
 	return rc;
 }
 
+/* With or without the role (under devices_lock). */
 static struct pvk_blkfront *find_connected(unsigned int vdev)
 {
-	for (struct pvk_blkfront *d = devices; d; d = d->next)
-		if (d->info.vdev == vdev && d->connected && !d->gone)
-			return d;
-	return NULL;
+	struct pvk_blkfront *found = NULL;
+
+	if (!devices_lock_ready)
+		return NULL;	/* not registered: no device yet */
+	pvk_port_lock(&devices_lock);
+	for (struct pvk_blkfront *d = devices; d && !found; d = d->next)
+		if (d->info.vdev == vdev && PVK_READ_ONCE(d->connected) && !PVK_READ_ONCE(d->gone))
+			found = d;
+	pvk_port_unlock(&devices_lock);
+	return found;
 }
 
-/* A disk of that number still on xenbus, not connected, not given up. */
+/* In the role: a disk of that number still on xenbus, not connected,
+ * not given up. */
 static struct pvk_blkfront *find_negotiating(unsigned int vdev)
 {
 	for (struct pvk_blkfront *d = devices; d; d = d->next)
@@ -650,9 +696,6 @@ static struct pvk_blkfront *find_negotiating(unsigned int vdev)
 			return d;
 	return NULL;
 }
-
-/* How long a give-up waits for another CPU's callbacks to return. */
-#define ROLE_WAIT_NS	PVK_XS_TIMEOUT_NS
 
 /*
  * The bounded wait ran out while the backend never connected the disk (it

@@ -31,8 +31,19 @@
 
 #include "netfront_internal.h"
 
+/*
+ * The device list. Probe (a xenbus callback) links into it and release
+ * unlinks from it, both in the watch worker role and under devices_lock;
+ * so a holder of the role may walk it as it is, and anyone else (the
+ * wait_connected loop, on a host's thread) walks it under the lock.
+ */
 static struct pvk_netfront *devices;
-static bool registered;
+static struct pvk_lock devices_lock;
+static bool registered, devices_lock_ready;
+
+/* How long a host's call (release, the give-up, closing a broken device)
+ * waits for another CPU's callbacks to return before it takes the role. */
+#define ROLE_WAIT_NS	PVK_XS_TIMEOUT_NS
 
 
 static int read_mac(struct pvk_netfront *dev)
@@ -77,8 +88,10 @@ static int netfront_probe(struct pvk_xenbus_device *xdev)
 	dev->info.id = (unsigned int)id;
 	dev->info.max_frame = NETFRONT_MAX_FRAME;
 	xdev->priv = dev;
+	pvk_port_lock(&devices_lock);
 	dev->next = devices;
 	devices = dev;
+	pvk_port_unlock(&devices_lock);
 	if (netfront_hooks && netfront_hooks->added)
 		netfront_hooks->added(dev);
 	return 0;
@@ -406,9 +419,6 @@ static void netfront_remove(struct pvk_xenbus_device *xdev)
 	pvk_port_wake(&dev->wait);
 }
 
-/* How long a host's call waits for another CPU's callbacks to return. */
-#define ROLE_WAIT_NS	PVK_XS_TIMEOUT_NS
-
 /*
  * Closing a broken device from a host's call (wait_connected, release)
  * changes what the device's callbacks change, and they run on the watch
@@ -423,26 +433,57 @@ static bool needs_close(const struct pvk_netfront *dev)
 	return dev->xdev && PVK_READ_ONCE(dev->broken) && !dev->broken_closed;
 }
 
-/* only: that device, else every one. */
-static void close_broken_from_host(struct pvk_netfront *only)
+/* Without the role (under devices_lock): whether any device waits to be
+ * closed. */
+static bool any_needs_close(void)
 {
 	bool any = false;
 
+	if (!devices_lock_ready)
+		return false;	/* not registered: no device yet */
+	pvk_port_lock(&devices_lock);
 	for (struct pvk_netfront *d = devices; d && !any; d = d->next)
-		any = (!only || d == only) && needs_close(d);
-	if (!any || pvk_xenbus_worker_enter(ROLE_WAIT_NS))
-		return;		/* nothing to do, or tried at the next call */
-	for (struct pvk_netfront *d = devices; d; d = d->next)
-		if ((!only || d == only) && !d->in_callback)
-			close_if_broken(d);
-	pvk_xenbus_worker_leave();
+		any = needs_close(d);
+	pvk_port_unlock(&devices_lock);
+	return any;
 }
 
-int pvk_netfront_release(struct pvk_netfront *dev)
+/* In the role. only: that device, else every one. */
+static void close_broken_in_role(struct pvk_netfront *only)
+{
+	for (struct pvk_netfront *d = devices; d; d = d->next) {
+		if ((only && d != only) || d->in_callback)
+			continue;
+		/* Watches run inside the state write's wait (nested, in this
+		 * role): a removal and release there must not free d. */
+		d->in_callback++;
+		close_if_broken(d);
+		d->in_callback--;
+	}
+}
+
+/* From a host's call, not in the role: closes what broke, every device
+ * (the wait loop's turns). Looked at first under the lock, so the role
+ * is only asked for when there is something to close. False when the
+ * role could not be had (logged): the caller asks no more this call, so
+ * its wait grows by one role wait at most. */
+static bool close_broken_from_host(void)
+{
+	if (!any_needs_close())
+		return true;
+	if (pvk_xenbus_worker_enter(ROLE_WAIT_NS))
+		return false;	/* tried again at the host's next call */
+	close_broken_in_role(NULL);
+	pvk_xenbus_worker_leave();
+	return true;
+}
+
+/* In the role: what pvk_netfront_release() decides and does. */
+static int release_in_role(struct pvk_netfront *dev)
 {
 	bool removed;
 
-	close_broken_from_host(dev);
+	close_broken_in_role(dev);
 	pvk_port_lock(&dev->lock);
 	removed = dev->xdev == NULL && !dev->in_callback;
 	pvk_port_unlock(&dev->lock);
@@ -456,15 +497,35 @@ int pvk_netfront_release(struct pvk_netfront *dev)
 		netfront_queues_retry_kept(dev);
 	if (pvk_netfront_grants_held(dev) || netfront_ports_bound(dev))
 		return -PVK_XEN_EBUSY;
+	pvk_port_lock(&devices_lock);
 	for (struct pvk_netfront **pp = &devices; *pp; pp = &(*pp)->next) {
 		if (*pp == dev) {
 			*pp = dev->next;
 			break;
 		}
 	}
+	pvk_port_unlock(&devices_lock);
 	netfront_queues_free(dev);
 	pvk_port_free(dev);
 	return 0;
+}
+
+/*
+ * A host's thread, not a callback: the device's callbacks (a removal's
+ * teardown, a hot-plugged vif's probe linking into the list) run on the
+ * watch worker, maybe another CPU, so the whole decision is made in the
+ * role. When it cannot be had, -PVK_XEN_EBUSY: nothing changed, try
+ * again, as for any other refusal.
+ */
+int pvk_netfront_release(struct pvk_netfront *dev)
+{
+	int rc;
+
+	if (pvk_xenbus_worker_enter(ROLE_WAIT_NS))
+		return -PVK_XEN_EBUSY;	/* logged */
+	rc = release_in_role(dev);
+	pvk_xenbus_worker_leave();
+	return rc;
 }
 
 static struct pvk_xenbus_driver netfront_driver = {
@@ -479,6 +540,10 @@ int pvk_netfront_init(const struct pvk_netfront_hooks *hooks)
 {
 	if (registered)
 		return 0;
+	if (!devices_lock_ready) {
+		pvk_port_lock_init(&devices_lock);
+		devices_lock_ready = true;
+	}
 	netfront_hooks = hooks;
 	registered = true;
 	return pvk_xenbus_register_driver(&netfront_driver);
@@ -487,21 +552,39 @@ int pvk_netfront_init(const struct pvk_netfront_hooks *hooks)
 struct wait_arg {
 	unsigned int id;
 	struct pvk_netfront *found;
+	int rc;		/* found's: 0 link up, -EIO broken, -ENODEV gone */
 };
 
+/*
+ * With or without the role (under devices_lock): whether vif id's wait is
+ * over (link up, broken or given up), its answer decided here, where the
+ * device cannot be released under us.
+ */
 static bool link_is_up(void *arg)
 {
 	struct wait_arg *w = arg;
 
+	if (!devices_lock_ready)
+		return false;	/* not registered: no device yet */
+	pvk_port_lock(&devices_lock);
+	w->found = NULL;
 	/* A removed device (no xdev) of the same id may still be listed,
 	 * not yet released: a re-attached vif is another device. */
-	for (struct pvk_netfront *d = devices; d; d = d->next)
-		if (d->info.id == w->id && d->xdev &&
-		    (d->info.link_up || d->broken || d->gone)) {
-			w->found = d;
-			return true;
-		}
-	return false;
+	for (struct pvk_netfront *d = devices; d && !w->found; d = d->next) {
+		if (d->info.id != w->id || !PVK_READ_ONCE(d->xdev))
+			continue;
+		if (PVK_READ_ONCE(d->info.link_up))
+			w->rc = 0;
+		else if (PVK_READ_ONCE(d->broken))
+			w->rc = -PVK_XEN_EIO;
+		else if (PVK_READ_ONCE(d->gone))
+			w->rc = -PVK_XEN_ENODEV;
+		else
+			continue;
+		w->found = d;
+	}
+	pvk_port_unlock(&devices_lock);
+	return w->found != NULL;
 }
 
 /*
@@ -556,6 +639,7 @@ int pvk_netfront_wait_connected(unsigned int id, uint64_t timeout_ns,
 				struct pvk_netfront **out)
 {
 	struct wait_arg w = { .id = id, .found = NULL };
+	bool may_close = true;
 	uint64_t start = pvk_time_now_ns();
 	uint64_t end = start + timeout_ns < start ? UINT64_MAX : start + timeout_ns;
 
@@ -564,7 +648,8 @@ int pvk_netfront_wait_connected(unsigned int id, uint64_t timeout_ns,
 		uint64_t now;
 
 		/* Thread context: a device broken meanwhile closes here. */
-		close_broken_from_host(NULL);
+		if (may_close)
+			may_close = close_broken_from_host();
 		if (link_is_up(&w))
 			break;
 		now = pvk_time_now_ns();
@@ -577,8 +662,8 @@ int pvk_netfront_wait_connected(unsigned int id, uint64_t timeout_ns,
 		}
 		pvk_xs_wait_watches(end - now < 100000000ULL ? end - now : 100000000ULL);
 	}
-	if (!w.found->info.link_up)
-		return w.found->broken ? -PVK_XEN_EIO : -PVK_XEN_ENODEV;
+	if (w.rc)
+		return w.rc;
 	*out = w.found;
 	return 0;
 }

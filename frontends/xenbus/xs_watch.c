@@ -58,6 +58,8 @@
  * its device-list work (pvk_xs_worker_enter()), so a driver registered
  * on one CPU and a hotplug scan in a callback on another do not meet. A
  * host's thread must not move to another CPU inside a watch callback.
+ * The role is keyed by CPU, not thread: two threads of one CPU would
+ * share it (pvkit/xenbus.h says what a host with threads does).
  */
 #include <pvkit/log.h>
 #include <pvkit/smp.h>

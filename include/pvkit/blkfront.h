@@ -180,7 +180,15 @@ int pvk_blkfront_init(const struct pvk_blkfront_hooks *hooks);
  * decides there: a disk connected meanwhile is returned (0); nothing is
  * given up when the role could not be had (logged) or when the disk's own
  * callback is running (the host waits from a hook that callback called).
- * Any thread may call it, holding the role or not.
+ * Any thread may call it, holding the role or not (on a host with several
+ * threads per CPU: see pvk_xenbus_worker_enter()).
+ *
+ * How long it takes, at most: timeout_ns; plus the watch callbacks it
+ * runs meanwhile (it delivers them, and each is bounded by its own
+ * waits); plus, once timeout_ns has run out, PVK_XS_TIMEOUT_NS waiting
+ * for the role and the give-up's Closed write (xenstore requests, each
+ * bounded by PVK_XS_TIMEOUT_NS, retried on conflict a bounded number of
+ * times). The host calls again to give up a disk the role kept it from.
  */
 int pvk_blkfront_wait_connected(unsigned int vdev, uint64_t timeout_ns,
 				struct pvk_blkfront **out);
@@ -250,7 +258,12 @@ unsigned int pvk_blkfront_grants_held(const struct pvk_blkfront *dev);
  * (the backend is not yet Closed, or kept a page mapped: each call tries
  * again to end those grants, and the device stays, as its pages must,
  * until the backend has let go of every one). Without it a detached disk's
- * structure, queues and slot pages stay allocated. */
+ * structure, queues and slot pages stay allocated.
+ * It unlinks the device from the list a hot-plugged disk's probe links
+ * into, so it decides in the watch worker role (taken here; nested when
+ * called from a hook inside a callback): -PVK_XEN_EBUSY too, nothing
+ * changed, when that role could not be had within PVK_XS_TIMEOUT_NS
+ * (logged). Every -PVK_XEN_EBUSY means "call again later". */
 int pvk_blkfront_release(struct pvk_blkfront *dev);
 
 #endif /* PVKIT_BLKFRONT_H */

@@ -273,7 +273,17 @@ int pvk_netfront_init(const struct pvk_netfront_hooks *hooks);
  * first) and decide there: a link that came up meanwhile is returned (0);
  * nothing is given up when the role could not be had (logged) or when the
  * vif's own callback is running (the host waits from a hook that callback
- * called). Any thread may call it, holding the role or not.
+ * called). Any thread may call it, holding the role or not (on a host with
+ * several threads per CPU: see pvk_xenbus_worker_enter()).
+ *
+ * How long it takes, at most: timeout_ns; plus the watch callbacks it
+ * runs meanwhile (it delivers them, and each is bounded by its own
+ * waits); plus twice PVK_XS_TIMEOUT_NS waiting for the role (once to
+ * close a broken vif: a call asks for it for that once at most; once for
+ * the give-up when timeout_ns has run out), and the closes' state writes
+ * (xenstore requests, each bounded by PVK_XS_TIMEOUT_NS, retried on
+ * conflict a bounded number of times). The host calls again to close or
+ * give up what the role kept it from.
  */
 int pvk_netfront_wait_connected(unsigned int id, uint64_t timeout_ns,
 				struct pvk_netfront **out);
@@ -337,7 +347,12 @@ unsigned int pvk_netfront_grants_held(const struct pvk_netfront *dev);
  * under way, or a grant of it is live (the backend is not yet Closed, or
  * kept a page mapped: each call tries again to end the grants of pages
  * kept at teardown, and frees the device once the backend has let go of
- * them all; until then the device and those pages stay, as they must). */
+ * them all; until then the device and those pages stay, as they must).
+ * It unlinks the device from the list a hot-plugged vif's probe links
+ * into, so it decides in the watch worker role (taken here; nested when
+ * called from a hook inside a callback): -PVK_XEN_EBUSY too, nothing
+ * changed, when that role could not be had within PVK_XS_TIMEOUT_NS
+ * (logged). Every -PVK_XEN_EBUSY means "call again later". */
 int pvk_netfront_release(struct pvk_netfront *dev);
 
 #endif /* PVKIT_NETFRONT_H */

@@ -81,16 +81,25 @@ int pvk_xenbus_unregister_driver(struct pvk_xenbus_driver *drv);
 
 /*
  * The watch worker role. Every xenbus callback of every driver runs in
- * it, and one CPU (one thread on a host with threads) holds it at a
- * time, so a driver's state has one user at a time. A frontend's call
- * made from a host's thread, not from a callback, that changes a device
- * the callbacks also change (the wait_connected give-up, closing a broken
- * vif) takes the role around that change: enter waits at most
- * timeout_ns while another CPU delivers (-PVK_XEN_ETIMEDOUT, logged:
- * nothing may be changed then) and nests on the holder (a callback's, or
- * a host's that already holds it); each successful enter is paired with
- * one leave. What the caller saw before it entered may have changed:
- * look again inside. Thread context.
+ * it, and one holder has it at a time, so a driver's state has one user
+ * at a time. A frontend's call made from a host's thread, not from a
+ * callback, that changes a device the callbacks also change (release,
+ * the wait_connected give-up, closing a broken vif) takes the role around
+ * that change: enter waits at most timeout_ns while another holder
+ * delivers (-PVK_XEN_ETIMEDOUT, logged: nothing may be changed then) and
+ * nests on the holder (a callback's, or a host's that already holds it);
+ * each successful enter is paired with one leave. What the caller saw
+ * before it entered may have changed: look again inside. Thread context.
+ *
+ * The holder, for the kit's own xenbus (frontends/xenbus/), is a CPU
+ * (pvk_port_cpu_id()), not a thread: a second thread on the holder's CPU
+ * would nest in the role, not wait for it, and run beside the first. So
+ * on a host with several threads per CPU, either the host brings its own
+ * xenbus whose role is held by a thread (as ports/linux does, on a
+ * mutex), or it makes every call that may take the role (the frontends'
+ * wait_connected and release, pvk_xs_run_watches() and
+ * pvk_xs_wait_watches(), driver registration) from one thread per CPU,
+ * which does not move to another CPU while it holds the role.
  */
 int pvk_xenbus_worker_enter(uint64_t timeout_ns);
 void pvk_xenbus_worker_leave(void);

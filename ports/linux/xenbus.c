@@ -88,9 +88,12 @@ EXPORT_SYMBOL_GPL(pvk_linux_xenbus_leave);
 
 /*
  * pvkit/xenbus.h's role calls, for the kit's frontends (their
- * wait_connected give-up, a broken vif's close): the same mutex, nesting
- * on a thread that holds it already (a glue module's, or one of our
- * callbacks), and bounded as the kit's is. `kit_nested` is under worker.
+ * wait_connected give-up, a broken vif's close, release): the same mutex,
+ * nesting on a thread that holds it already (a glue module's, or one of
+ * our callbacks), and bounded as the kit's is. `kit_nested` counts the
+ * holder's nested enters, under worker: pvk_xs_wait_watches() saves it
+ * and sets it to 0 while it gives the mutex up, so another thread's
+ * enter/leave pair meanwhile starts from 0 and really unlocks.
  */
 static unsigned int kit_nested;
 
@@ -116,6 +119,9 @@ int pvk_xenbus_worker_enter(uint64_t timeout_ns)
 
 void pvk_xenbus_worker_leave(void)
 {
+	/* Only the holder leaves: anything else would eat its count or
+	 * unlock a mutex another thread holds. */
+	WARN_ON_ONCE(worker_owner != current);
 	if (kit_nested) {
 		kit_nested--;
 		return;
@@ -190,20 +196,34 @@ void pvk_linux_xenbus_irq_name(char *buf, size_t size)
 /*
  * Linux's register/unregister wait for the xenwatch thread and for device
  * locks that our callbacks hold while they wait for the role: a caller
- * holding it gives it up meanwhile.
+ * holding it gives it up meanwhile (pvk_xs_wait_watches() too, for its
+ * sleep). Its nested kit enters are set aside while it does, and given
+ * back with the role: another thread's enter/leave pair meanwhile must
+ * start from 0, or its leave would take one of ours and never unlock.
  */
-static bool drop_role(void)
+struct role_drop {
+	bool dropped;
+	unsigned int nested;	/* kit_nested, set aside */
+};
+
+static struct role_drop drop_role(void)
 {
-	if (worker_owner != current)
-		return false;
-	pvk_linux_xenbus_leave();
-	return true;
+	struct role_drop d = { .dropped = worker_owner == current };
+
+	if (d.dropped) {
+		d.nested = kit_nested;
+		kit_nested = 0;
+		pvk_linux_xenbus_leave();
+	}
+	return d;
 }
 
-static void retake_role(bool dropped)
+static void retake_role(struct role_drop d)
 {
-	if (dropped)
+	if (d.dropped) {
 		pvk_linux_xenbus_enter();
+		kit_nested = d.nested;
+	}
 }
 
 static bool ran_since(unsigned long seen)
@@ -231,6 +251,7 @@ int pvk_xs_wait_watches(uint64_t timeout_ns)
 	bool held = worker_owner == current;
 	long ticks = pvk_linux_timeout_ticks(timeout_ns);
 	unsigned long seen, ran;
+	struct role_drop dropped;
 
 	if (held && in_callback == current) {
 		if (!in_callback_warned) {
@@ -241,11 +262,9 @@ int pvk_xs_wait_watches(uint64_t timeout_ns)
 		return -PVK_XEN_ETIMEDOUT;
 	}
 	seen = READ_ONCE(callbacks_ran);
-	if (held)
-		pvk_linux_xenbus_leave();
+	dropped = drop_role();
 	wait_event_timeout(callback_wq, ran_since(seen), ticks);
-	if (held)
-		pvk_linux_xenbus_enter();
+	retake_role(dropped);
 	ran = READ_ONCE(callbacks_ran) - seen;
 	return ran ? (int)min_t(unsigned long, ran, INT_MAX) : -PVK_XEN_ETIMEDOUT;
 }
@@ -782,7 +801,7 @@ int pvk_xenbus_register_driver(struct pvk_xenbus_driver *drv)
 {
 	struct pvk_linux_driver *ld;
 	unsigned int slot;
-	bool dropped;
+	struct role_drop dropped;
 	int rc;
 
 	if (!drv || !drv->devclass || !drv->probe || !*drv->devclass ||
@@ -851,7 +870,7 @@ int pvk_xenbus_unregister_driver(struct pvk_xenbus_driver *drv)
 {
 	struct pvk_linux_driver *ld = NULL;
 	unsigned int slot;
-	bool dropped;
+	struct role_drop dropped;
 
 	mutex_lock(&registered_lock);
 	for (slot = 0; slot < ARRAY_SIZE(registered); slot++)

@@ -39,13 +39,28 @@ int unit_vif_write_keys(struct pvk_xenbus_device *d, const struct pvk_xenbus_kv 
 int unit_vif_register_driver(struct pvk_xenbus_driver *drv);
 
 /*
- * The played watch worker role (test_blkfront.c). deliver is a xenbus
- * callback under way on another CPU, which holds the role until it has
- * run: it runs when the code under test asks for the role, or earlier,
- * at the first line that code logs while it does not hold the role (a
- * moment the other CPU may run beside it). Busy: every enter times out.
+ * The played watch worker role (test_blkfront.c). A moment another CPU
+ * may run beside the code under test: a line logged or a grant ended
+ * while that code does not hold the role.
+ *
+ * elsewhere: deliver is a xenbus callback under way on another CPU, which
+ * holds the role until it has run: it runs when the code under test asks
+ * for the role, or earlier, at such a moment.
+ * later: deliver is a callback that arrives on another CPU once the code
+ * under test has entered the role (after it looked): it runs at the
+ * first such moment after that enter, else when the test runs it
+ * (run_later, false if it already ran): a code that leaves the role
+ * before it has finished meets it half-way.
+ * watch_free: freed_beside says whether ptr was freed while an elsewhere
+ * callback was still under way (a device unlinked from a list that
+ * callback may be changing).
+ * Busy: every enter times out.
  */
 void unit_fake_worker_elsewhere(void (*deliver)(void));
+void unit_fake_worker_later(void (*deliver)(void));
+bool unit_fake_worker_run_later(void);
+void unit_fake_worker_watch_free(const void *ptr);
+bool unit_fake_worker_freed_beside(void);
 void unit_fake_worker_busy(bool busy);
 /* Enters not left yet (0 after every kit call). */
 unsigned int unit_fake_worker_depth(void);

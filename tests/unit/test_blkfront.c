@@ -46,8 +46,16 @@ static struct {
 	unsigned int ports;
 } kit;
 
+/* The played watch worker role (below) watches these. */
+static void role_note_free(const void *ptr);
+static void role_outside_moment(void);
+
 void *pvk_port_malloc(size_t size) { return malloc(size); }
-void pvk_port_free(void *ptr) { free(ptr); }
+void pvk_port_free(void *ptr)
+{
+	role_note_free(ptr);
+	free(ptr);
+}
 void pvk_port_wait_init(struct pvk_wait *w) { (void)w; }
 void pvk_port_wake(struct pvk_wait *w) { (void)w; }
 /* Nothing runs behind the caller's back here: a false condition stays so. */
@@ -92,6 +100,7 @@ int pvk_grant_access_page(pvk_domid_t domid, const void *page, bool readonly,
 
 int pvk_grant_end_access(pvk_grant_ref_t ref)
 {
+	role_outside_moment();
 	if (ref >= MAX_REFS || !kit.page[ref])
 		unit_fail(__FILE__, __LINE__, "ending grant %u never given", ref);
 	if (kit.mapped[ref])
@@ -1492,8 +1501,12 @@ int pvk_xs_wait_watches(uint64_t timeout_ns)
 
 static struct {
 	unsigned int depth;
-	void (*elsewhere)(void);
+	void (*elsewhere)(void);	/* under way on another CPU now */
+	void (*later)(void);		/* arrives once the code entered */
+	bool later_due;
 	bool busy;
+	const void *watched;		/* see unit_fake_worker_watch_free */
+	bool watched_freed_beside;
 } role;
 
 static void run_elsewhere(void)
@@ -1501,22 +1514,74 @@ static void run_elsewhere(void)
 	void (*deliver)(void) = role.elsewhere;
 
 	role.elsewhere = NULL;
-	unit_log_hook = NULL;
+	if (!role.later)
+		unit_log_hook = NULL;
 	if (deliver)
 		deliver();
 }
 
-static void log_outside_role(void)
+static void run_later(void)
 {
-	if (!role.depth)
+	void (*deliver)(void) = role.later;
+
+	role.later = NULL;
+	role.later_due = false;
+	if (!role.elsewhere)
+		unit_log_hook = NULL;
+	if (deliver)
+		deliver();
+}
+
+/* A log line, a grant ended: a moment another CPU may run beside the
+ * code under test, unless that code holds the role. */
+static void role_outside_moment(void)
+{
+	if (role.depth)
+		return;
+	if (role.elsewhere)
 		run_elsewhere();
+	else if (role.later && role.later_due)
+		run_later();
+}
+
+static void role_note_free(const void *ptr)
+{
+	if (ptr && ptr == role.watched && role.elsewhere)
+		role.watched_freed_beside = true;
 }
 
 void unit_fake_worker_elsewhere(void (*deliver)(void))
 {
 	CHECK(unit_log_hook == NULL);
 	role.elsewhere = deliver;
-	unit_log_hook = log_outside_role;
+	unit_log_hook = role_outside_moment;
+}
+
+void unit_fake_worker_later(void (*deliver)(void))
+{
+	CHECK(unit_log_hook == NULL);
+	role.later = deliver;
+	role.later_due = false;
+	unit_log_hook = role_outside_moment;
+}
+
+bool unit_fake_worker_run_later(void)
+{
+	if (!role.later)
+		return false;
+	run_later();
+	return true;
+}
+
+void unit_fake_worker_watch_free(const void *ptr)
+{
+	role.watched = ptr;
+	role.watched_freed_beside = false;
+}
+
+bool unit_fake_worker_freed_beside(void)
+{
+	return role.watched_freed_beside;
 }
 
 void unit_fake_worker_busy(bool busy)
@@ -1535,8 +1600,11 @@ int pvk_xenbus_worker_enter(uint64_t timeout_ns)
 	if (role.busy)
 		return -PVK_XEN_ETIMEDOUT;
 	/* The other CPU's callback returns, then the role is ours. */
-	if (!role.depth)
+	if (!role.depth) {
 		run_elsewhere();
+		if (role.later)
+			role.later_due = true;
+	}
 	role.depth++;
 	return 0;
 }
@@ -1727,6 +1795,97 @@ UNIT_TEST(blkfront_wait_connected_inside_a_callback_gives_nothing_up)
 	CHECK(kit.live > 0);
 	CHECK_EQ(unit_fake_worker_depth(), 0);
 	xb_close_and_free();
+}
+
+/*
+ * Review s9-14 #7: a Connected that arrives on another CPU once the
+ * give-up has looked (it found the disk still negotiating) must find the
+ * disk given up, not connect it beside the teardown: the give-up holds
+ * the role until its teardown is over. Played: the delivery runs at the
+ * first line logged or grant ended outside the role after the give-up
+ * entered it, else after the wait returned.
+ */
+UNIT_TEST(blkfront_wait_connected_give_up_holds_the_role_through_the_teardown)
+{
+	struct pvk_blkfront *d = NULL;
+
+	xb_probe();
+	xb.keys = blkback_keys;
+	xb.xd.otherend_state = PVK_XenbusStateInitWait;
+	xb.drv->otherend_changed(&xb.xd, PVK_XenbusStateInitWait);
+	CHECK_EQ(xb.xd.state, PVK_XenbusStateInitialised);
+	remember_pages();
+	unit_log_clear();
+	unit_fake_worker_later(xb_connected_elsewhere);
+	CHECK_EQ(pvk_blkfront_wait_connected(51712, 0, &d), -PVK_XEN_ETIMEDOUT);
+	CHECK(d == dev);
+	unit_fake_worker_run_later();
+	CHECK(unit_log_has("giving up: device closed"));
+	CHECK_EQ(xb.added, 0);
+	CHECK(!dev->connected && dev->gone);
+	CHECK_EQ(xb.xd.state, PVK_XenbusStateClosed);
+	CHECK_EQ(kit.live, 0);
+	CHECK_EQ(unit_fake_worker_depth(), 0);
+	xb_close_and_free();
+}
+
+/*
+ * Review s9-14 #1: the host releases a removed disk while the watch
+ * worker on another CPU probes a hot-plugged one, which links it into the
+ * device list that release unlinks from. Release takes the role, so that
+ * probe is over before the list is touched, and the list keeps both
+ * changes: the new disk listed beside the one that stays, the released
+ * one gone (a walk that met it would read freed memory: ASan). Played:
+ * the probe is under way elsewhere; the released device must not be
+ * freed (unlinked just before) while it is.
+ */
+static struct pvk_xenbus_device xb_hot_xd, xb_stays_xd;
+static struct pvk_blkfront *xb_hot;
+
+static void xb_hotplug_elsewhere(void)
+{
+	xb_hot = unit_xenbus_probe(&xb_hot_xd, xb.drv, "device/vbd/51744", "backend/vbd/0/51744");
+}
+
+UNIT_TEST(blkfront_release_waits_for_a_probe_on_the_worker)
+{
+	struct pvk_blkfront *stays, *released, *d = NULL;
+
+	xb_probe();
+	released = dev;
+	stays = unit_xenbus_probe(&xb_stays_xd, xb.drv, "device/vbd/51728",
+				  "backend/vbd/0/51728");
+	xb.drv->remove(&xb.xd);
+	unit_log_clear();
+	unit_fake_worker_watch_free(released);
+	unit_fake_worker_elsewhere(xb_hotplug_elsewhere);
+	CHECK_EQ(pvk_blkfront_release(released), 0);
+	CHECK(!unit_fake_worker_freed_beside());
+	CHECK(xb_hot != NULL);
+	CHECK_EQ(unit_fake_worker_depth(), 0);
+	/* Each listed device is found by its number (and given up, as
+	 * none connected); the released one is not. */
+	CHECK_EQ(pvk_blkfront_wait_connected(51744, 0, &d), -PVK_XEN_ETIMEDOUT);
+	CHECK(d == xb_hot);
+	CHECK_EQ(pvk_blkfront_wait_connected(51728, 0, &d), -PVK_XEN_ETIMEDOUT);
+	CHECK(d == stays);
+	CHECK_EQ(pvk_blkfront_wait_connected(51712, 0, &d), -PVK_XEN_ETIMEDOUT);
+	CHECK(d == NULL);
+}
+
+/* The role cannot be had: release changes nothing and says "try again". */
+UNIT_TEST(blkfront_release_without_the_role_is_busy)
+{
+	struct pvk_blkfront *released;
+
+	xb_probe();
+	released = dev;
+	xb.drv->remove(&xb.xd);
+	unit_fake_worker_busy(true);
+	CHECK_EQ(pvk_blkfront_release(released), -PVK_XEN_EBUSY);
+	unit_fake_worker_busy(false);
+	CHECK_EQ(pvk_blkfront_release(released), 0);
+	CHECK_EQ(unit_fake_worker_depth(), 0);
 }
 
 UNIT_TEST(blkfront_negotiates_what_blkback_offers)

@@ -415,6 +415,7 @@ static struct {
 	char key[VB_KEYS][40], val[VB_KEYS][16];	/* our directory */
 	bool used[VB_KEYS];
 	unsigned int link_ups, link_downs, removed, bad_transitions;
+	void (*on_switch)(void);		/* watches run in a state write's wait */
 } vb;
 
 static const char *const netback_offer[] = {
@@ -455,6 +456,12 @@ int unit_vif_switch_state(struct pvk_xenbus_device *d, enum pvk_xenbus_state s)
 	}
 	if (vb.node_gone)
 		return -PVK_XEN_ENOENT;
+	if (vb.on_switch) {
+		void (*f)(void) = vb.on_switch;
+
+		vb.on_switch = NULL;
+		f();
+	}
 	d->state = s;
 	return 0;
 }
@@ -933,6 +940,119 @@ UNIT_TEST(netfront_vif_wait_give_up_waits_for_a_connect_on_the_worker)
 	vb.online = 0;
 	backend(PVK_XenbusStateClosed);
 	vb_remove_release();
+}
+
+/* Review s9-14 #11: the host waits from inside a callback of the vif (a
+ * hook it called, here while the Connected write waits): the give-up
+ * leaves the vif to that callback. */
+static int vb_nested_wait_rc;
+static struct pvk_netfront *vb_nested_wait_out;
+
+static void vb_wait_inside_callback(void)
+{
+	vb_nested_wait_out = NULL;
+	vb_nested_wait_rc = pvk_netfront_wait_connected(0, 0, &vb_nested_wait_out);
+}
+
+UNIT_TEST(netfront_vif_wait_inside_a_callback_gives_nothing_up)
+{
+	vb_probe("00:16:3e:00:00:14");
+	unit_log_clear();
+	vb.on_switch = vb_wait_inside_callback;
+	backend(PVK_XenbusStateInitWait);
+	CHECK_EQ(vb_nested_wait_rc, -PVK_XEN_ETIMEDOUT);
+	CHECK(vb_nested_wait_out == NULL);
+	CHECK(!unit_log_has("giving up"));
+	CHECK(!vb_dev->gone);
+	CHECK_EQ(vb.xd.state, PVK_XenbusStateConnected);
+	CHECK(pvk_netfront_grants_held(vb_dev) > 0);
+	CHECK_EQ(unit_fake_worker_depth(), 0);
+	backend(PVK_XenbusStateConnected);
+	CHECK(pvk_netfront_info(vb_dev)->link_up);
+	vb.online = 0;
+	backend(PVK_XenbusStateClosed);
+	vb_remove_release();
+}
+
+/* Review s9-14 #7, the vif: netback's Connected arriving on another CPU
+ * once the give-up has looked finds the vif given up (no buffers posted,
+ * no link up beside the teardown): the role is held to its end. */
+UNIT_TEST(netfront_vif_wait_give_up_holds_the_role_through_the_teardown)
+{
+	struct pvk_netfront *got = NULL;
+
+	vb_probe("00:16:3e:00:00:10");
+	backend(PVK_XenbusStateInitWait);
+	CHECK_EQ(vb.xd.state, PVK_XenbusStateConnected);
+	unit_log_clear();
+	unit_fake_worker_later(vb_connected_elsewhere);
+	CHECK_EQ(pvk_netfront_wait_connected(0, 0, &got), -PVK_XEN_ETIMEDOUT);
+	unit_fake_worker_run_later();
+	CHECK(unit_log_has("giving up: device closed"));
+	CHECK_EQ(vb.link_ups, 0);
+	CHECK(!pvk_netfront_info(vb_dev)->link_up);
+	CHECK(vb_dev->gone);
+	CHECK_EQ(vb.xd.state, PVK_XenbusStateClosed);
+	CHECK_EQ(pvk_netfront_grants_held(vb_dev), 0);
+	CHECK_EQ(unit_fake_grants_live(), 0);
+	CHECK_EQ(unit_fake_worker_depth(), 0);
+	vb_remove_release();
+}
+
+/*
+ * Review s9-14 #1, the vif: the host releases a removed vif while the
+ * watch worker on another CPU probes vif 0 attached again, linking it
+ * into the list release unlinks from. Release takes the role: the probe
+ * is over before the list is touched, the new vif is listed (and comes
+ * up), the released one is gone (a walk meeting it would read freed
+ * memory: ASan). Played as in test_blkfront.c.
+ */
+static void vb_attached_elsewhere(void)
+{
+	vb_up("00:16:3e:00:00:12");
+}
+
+UNIT_TEST(netfront_vif_release_waits_for_a_probe_on_the_worker)
+{
+	struct pvk_netfront *old, *got = NULL;
+
+	vb_up("00:16:3e:00:00:11");
+	old = vb_dev;
+	vb.online = 0;
+	backend(PVK_XenbusStateClosed);
+	vb.drv->remove(&vb.xd);
+	vb_free_pages(old);
+	unit_log_clear();
+	unit_fake_worker_watch_free(old);
+	unit_fake_worker_elsewhere(vb_attached_elsewhere);
+	CHECK_EQ(pvk_netfront_release(old), 0);
+	CHECK(!unit_fake_worker_freed_beside());
+	CHECK(vb_dev != old);
+	CHECK_EQ(unit_fake_worker_depth(), 0);
+	CHECK_EQ(pvk_netfront_wait_connected(0, 0, &got), 0);
+	CHECK(got == vb_dev);
+	CHECK_EQ(pvk_netfront_wait_connected(1, 0, &got), -PVK_XEN_ETIMEDOUT);
+	vb.online = 0;
+	backend(PVK_XenbusStateClosed);
+	vb_remove_release();
+}
+
+/* The role cannot be had: release changes nothing, "try again". */
+UNIT_TEST(netfront_vif_release_without_the_role_is_busy)
+{
+	struct pvk_netfront *d;
+
+	vb_up("00:16:3e:00:00:13");
+	d = vb_dev;
+	vb.online = 0;
+	backend(PVK_XenbusStateClosed);
+	vb.drv->remove(&vb.xd);
+	vb_free_pages(d);
+	unit_fake_worker_busy(true);
+	CHECK_EQ(pvk_netfront_release(d), -PVK_XEN_EBUSY);
+	unit_fake_worker_busy(false);
+	CHECK_EQ(pvk_netfront_release(d), 0);
+	CHECK_EQ(unit_fake_worker_depth(), 0);
 }
 
 /* A broken vif is closed toward the backend by the host's calls only in
