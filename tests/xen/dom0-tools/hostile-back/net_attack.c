@@ -201,7 +201,11 @@ static void on_held(struct net_back *nb)
 }
 
 /* grant-kept: after Closed, our write into the page we kept, again and
- * again, each followed by the count in data/hostile-net-kept-N. */
+ * again, each followed by the count in data/hostile-net-kept-N, until the
+ * guest says it has looked at its pages (data/hostile-net-kept-checked-N),
+ * or KEPT_WRITE_MS. Then the page is
+ * unmapped and the guest told so (data/hostile-net-unmapped-N): its
+ * release, refused while we map the page, must now succeed. */
 static void kept_writes(struct net_back *nb)
 {
 	char name[48];
@@ -214,11 +218,15 @@ static void kept_writes(struct net_back *nb)
 			       sizeof(NET_KEPT_PATTERN) - 1);
 		n++;
 		net_tell_guest(nb, name, "written %u times into ref %u", n, nb->kept_ref);
+		if (net_guest_said(nb, "kept-checked"))
+			break;
 		hb_sleep_ms(nb->d, 200);
 	}
 	hb_log(nb->d, "wrote the pattern %u times into the kept page (ref %u)", n, nb->kept_ref);
 	hb_unmap(nb->d, nb->kept_page, 1);
 	nb->kept_page = NULL;
+	snprintf(name, sizeof(name), "hostile-net-unmapped-%u", nb->d->devid);
+	net_tell_guest(nb, name, "unmapped ref %u after %u writes", nb->kept_ref, n);
 }
 
 static int net_run(struct hb_dev *d)

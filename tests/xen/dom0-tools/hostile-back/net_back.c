@@ -27,11 +27,23 @@
 
 void net_note_ref(struct net_back *nb, uint32_t ref)
 {
-	for (unsigned int i = 0; i < nb->nr_refs; i++)
-		if (nb->refs[i] == ref)
+	unsigned int i = 0;
+
+	while (i < nb->nr_refs && nb->refs[i] != ref)
+		i++;
+	if (i == nb->nr_refs) {
+		if (nb->nr_refs == NET_MAX_REFS)
 			return;
-	if (nb->nr_refs < NET_MAX_REFS)
 		nb->refs[nb->nr_refs++] = ref;
+		nb->frames[i] = NET_NO_FRAME;
+		nb->pending[i] = false;
+	}
+	/* Seen again: the guest may have granted it with another page
+	 * since (a ref freed by one slot is the next one's). */
+	if (!nb->pending[i]) {
+		nb->pending[i] = true;
+		nb->nr_pending++;
+	}
 }
 
 void net_tell_guest(struct net_back *nb, const char *name, const char *fmt, ...)
@@ -142,6 +154,7 @@ void net_tx_push(struct net_back *nb)
 {
 	int notify;
 
+	net_record_refs(nb);	/* before the guest may end them */
 	RING_PUSH_RESPONSES_AND_CHECK_NOTIFY(&nb->tx, notify);
 	(void)notify;
 	hb_notify(nb->d);	/* always: a lost event would stall the test */
@@ -151,6 +164,7 @@ void net_rx_push(struct net_back *nb)
 {
 	int notify;
 
+	net_record_refs(nb);
 	RING_PUSH_RESPONSES_AND_CHECK_NOTIFY(&nb->rx, notify);
 	(void)notify;
 	hb_notify(nb->d);
@@ -353,14 +367,14 @@ static void rx_traffic(struct net_back *nb, unsigned int turn)
 	net_rx_send(nb, f, len);
 }
 
-static bool detach_asked(struct net_back *nb)
+bool net_guest_said(struct net_back *nb, const char *what)
 {
 	char path[128];
 	unsigned int len;
 	char *v;
 
-	snprintf(path, sizeof(path), "/local/domain/%u/data/hostile-net-detach-%u",
-		 nb->d->domid, nb->d->devid);
+	snprintf(path, sizeof(path), "/local/domain/%u/data/hostile-net-%s-%u", nb->d->domid,
+		 what, nb->d->devid);
 	v = xs_read(nb->d->xs, XBT_NULL, path, &len);
 	free(v);
 	return v != NULL;
@@ -389,7 +403,7 @@ int net_serve(struct net_back *nb, void (*on_held)(struct net_back *nb))
 		if (turn % 5)
 			continue;
 		st = hb_fe_state(d);
-		if (detach_asked(nb) || st != XenbusStateConnected) {
+		if (net_guest_said(nb, "detach") || st != XenbusStateConnected) {
 			hb_log(d, "the guest asks for the detach (frontend %s)", hb_state_name(st));
 			return 0;
 		}
@@ -397,10 +411,20 @@ int net_serve(struct net_back *nb, void (*on_held)(struct net_back *nb))
 	return -1;
 }
 
+enum ref_scan_mode { SCAN_PENDING, SCAN_CLOSE, SCAN_COUNT };
+
+#define SHOWN_MAX	4
+
 struct ref_scan {
 	struct net_back *nb;
-	bool record;
+	enum ref_scan_mode mode;
 	unsigned int active;
+	/* SCAN_COUNT: refs the close-time record (the old check) would
+	 * have counted: the guest granted them to dom0 again with a page
+	 * that is not the one it gave this vif. */
+	unsigned int miscounted;
+	uint32_t shown_ref[SHOWN_MAX], shown_frame[SHOWN_MAX];
+	unsigned int nr_shown;
 };
 
 static void visit(void *ctx, unsigned long ref, const grant_entry_v1_t *e, int reserved)
@@ -413,26 +437,65 @@ static void visit(void *ctx, unsigned long ref, const grant_entry_v1_t *e, int r
 	for (unsigned int i = 0; i < nb->nr_refs; i++) {
 		if (nb->refs[i] != ref)
 			continue;
-		if (s->record)
-			nb->frames[i] = e->frame;
-		else if (nb->frames[i] == e->frame)
-			s->active++;	/* the same page still granted to dom0 */
+		switch (s->mode) {
+		case SCAN_PENDING:
+			if (nb->pending[i])
+				nb->frames[i] = e->frame;
+			break;
+		case SCAN_CLOSE:
+			nb->close_frames[i] = e->frame;
+			break;
+		case SCAN_COUNT:
+			if (nb->frames[i] != NET_NO_FRAME && nb->frames[i] == e->frame) {
+				/* The same page still granted to dom0. */
+				if (s->nr_shown < SHOWN_MAX) {
+					s->shown_ref[s->nr_shown] = (uint32_t)ref;
+					s->shown_frame[s->nr_shown++] = e->frame;
+				}
+				s->active++;
+			} else if (nb->close_frames[i] == e->frame) {
+				s->miscounted++;
+			}
+			break;
+		}
 	}
 }
 
-/* Of the refs seen, how many still grant dom0 the same page; -1: error. */
-static long refs_active(struct net_back *nb, bool record)
+/* One read of the guest's grant table from dom0 in mode; -1: error. */
+static long scan_refs(struct net_back *nb, struct ref_scan *s, enum ref_scan_mode mode,
+		      unsigned long *total)
 {
-	struct ref_scan s = { .nb = nb, .record = record };
 	struct grant_scan g;
 
-	if (record)
-		memset(nb->frames, 0xff, sizeof(nb->frames));
-	if (grant_scan_domain(nb->d->domid, &g, visit, &s)) {
+	memset(s, 0, sizeof(*s));
+	s->nb = nb;
+	s->mode = mode;
+	if (grant_scan_domain(nb->d->domid, &g, visit, s)) {
 		hb_log(nb->d, "grant scan failed: %s", g.error);
 		return -1;
 	}
-	return s.active;
+	if (total)
+		*total = g.count;
+	return s->active;
+}
+
+void net_record_refs(struct net_back *nb)
+{
+	struct ref_scan s;
+	uint64_t t0;
+
+	if (!nb->nr_pending)
+		return;
+	t0 = hb_now_ms();
+	for (unsigned int i = 0; i < nb->nr_refs; i++)
+		if (nb->pending[i])
+			nb->frames[i] = NET_NO_FRAME;
+	scan_refs(nb, &s, SCAN_PENDING, NULL);
+	for (unsigned int i = 0; i < nb->nr_refs; i++)
+		nb->pending[i] = false;
+	nb->nr_pending = 0;
+	nb->scans++;
+	nb->scan_ms += hb_now_ms() - t0;
 }
 
 /* The receive buffers the guest posted and we never took: their refs are
@@ -467,13 +530,29 @@ static void note_posted_rx(struct net_back *nb)
 int net_close(struct net_back *nb)
 {
 	struct hb_dev *d = nb->d;
-	unsigned int want = nb->kept_page ? 1 : 0;
+	unsigned int want = nb->kept_page ? 1 : 0, reused = 0;
+	unsigned long total = 0;
+	struct ref_scan s;
 	long active = -1;
-	char name[48];
+	char name[48], still[160] = "";
+	size_t at = 0;
 	int st;
 
 	note_posted_rx(nb);
-	refs_active(nb, true);
+	net_record_refs(nb);
+	hb_log(d, "%lu reads of the guest's grant table while serving took %llu ms in all",
+	       nb->scans, (unsigned long long)nb->scan_ms);
+	memset(nb->close_frames, 0xff, sizeof(nb->close_frames));
+	scan_refs(nb, &s, SCAN_CLOSE, NULL);
+	for (unsigned int i = 0; i < nb->nr_refs; i++)
+		if (nb->close_frames[i] != NET_NO_FRAME && nb->close_frames[i] != nb->frames[i]) {
+			reused++;
+			if (reused <= 4)
+				hb_log(d, "ref %u: the guest gave it to us with frame %#x; now it grants dom0 frame %#x (granted again, for another device): not this vif's",
+				       nb->refs[i], nb->frames[i], nb->close_frames[i]);
+		}
+	hb_log(d, "%u of the %u refs the guest gave us grant dom0 another page now", reused,
+	       nb->nr_refs);
 	hb_write(d, HB_BE, "online", "0");
 	hb_set_state(d, XenbusStateClosing);
 	st = wait_fe(nb, 1u << XenbusStateClosed, CLOSE_MS);
@@ -486,15 +565,23 @@ int net_close(struct net_back *nb)
 	hb_set_state(d, XenbusStateClosed);
 	/* The guest ends its grants when it sees Closed: bounded wait. */
 	for (unsigned int t = 0; t < SETTLE_MS / 100 && !hb_expired(d); t++) {
-		active = refs_active(nb, false);
+		active = scan_refs(nb, &s, SCAN_COUNT, &total);
 		if (active >= 0 && (unsigned long)active <= want)
 			break;
 		hb_sleep_ms(d, 100);
 	}
-	hb_log(d, "after Closed: %ld of the %u refs the guest gave us still grant dom0 their page",
-	       active, nb->nr_refs);
+	hb_log(d, "after Closed: %ld of the %u refs the guest gave us still grant dom0 their page; the guest grants dom0 %lu pages in all; %u refs granted again for another device (the close-time record would have counted them)",
+	       active, nb->nr_refs, total, s.miscounted);
+	for (unsigned int k = 0; k < s.nr_shown && at < sizeof(still) - 32; k++) {
+		hb_log(d, "still active: ref %u, frame %#x", s.shown_ref[k], s.shown_frame[k]);
+		at += (size_t)snprintf(still + at, sizeof(still) - at, "%s ref %u frame %#x",
+				       k ? "," : " (", s.shown_ref[k], s.shown_frame[k]);
+	}
+	if (s.nr_shown)
+		snprintf(still + at, sizeof(still) - at, ")");
 	hb_remove_device(d);
 	snprintf(name, sizeof(name), "hostile-net-%u", d->devid);
-	net_tell_guest(nb, name, "grants-active: %ld of %u refs", active, nb->nr_refs);
+	net_tell_guest(nb, name, "grants-active: %ld of %u refs%s; dom0 total %lu", active,
+		       nb->nr_refs, still, total);
 	return active >= 0 && (unsigned long)active <= want ? 0 : -1;
 }
