@@ -502,8 +502,7 @@ void net_record_refs(struct net_back *nb)
  * looked up at the close too, not only those we consumed (a teardown that
  * leaks a posted buffer's grant is what the close must show). The
  * producer is read once and bounded by the ring; each request's gref is
- * copied once. Transmit slots are not walked: an extra-info slot has no
- * gref, and the held transmits were all consumed (and noted). */
+ * copied once. */
 static void note_posted_rx(struct net_back *nb)
 {
 	RING_IDX prod, n;
@@ -527,6 +526,35 @@ static void note_posted_rx(struct net_back *nb)
 	hb_log(nb->d, "%u posted receive buffers we never took: their refs are looked up too", n);
 }
 
+/* The same for the transmits the guest pushed and we never consumed (we
+ * stopped serving, or it sent them since our last turn): the slot after
+ * one flagged extra_info is an extra-info slot, with no gref. */
+static void note_pushed_tx(struct net_back *nb)
+{
+	RING_IDX prod, n;
+	bool extra = false;
+
+	if (!nb->tx_sring)
+		return;
+	prod = nb->tx.sring->req_prod;
+	__sync_synchronize();
+	n = prod - nb->tx.req_cons;
+	if (n > RING_SIZE(&nb->tx)) {
+		hb_log(nb->d, "tx req_prod %u is more than a ring ahead of %u: pushed slots not looked up",
+		       prod, nb->tx.req_cons);
+		return;
+	}
+	for (RING_IDX i = 0; i < n; i++) {
+		netif_tx_request_t rq;
+
+		memcpy(&rq, RING_GET_REQUEST(&nb->tx, nb->tx.req_cons + i), sizeof(rq));
+		if (!extra)
+			net_note_ref(nb, rq.gref);
+		extra = !extra && (rq.flags & NETTXF_extra_info);
+	}
+	hb_log(nb->d, "%u pushed transmit slots we never consumed: their refs are looked up too", n);
+}
+
 int net_close(struct net_back *nb)
 {
 	struct hb_dev *d = nb->d;
@@ -539,6 +567,7 @@ int net_close(struct net_back *nb)
 	int st;
 
 	note_posted_rx(nb);
+	note_pushed_tx(nb);
 	net_record_refs(nb);
 	hb_log(d, "%lu reads of the guest's grant table while serving took %llu ms in all",
 	       nb->scans, (unsigned long long)nb->scan_ms);
@@ -574,8 +603,8 @@ int net_close(struct net_back *nb)
 	       active, nb->nr_refs, total, s.miscounted);
 	for (unsigned int k = 0; k < s.nr_shown && at < sizeof(still) - 32; k++) {
 		hb_log(d, "still active: ref %u, frame %#x", s.shown_ref[k], s.shown_frame[k]);
-		at += (size_t)snprintf(still + at, sizeof(still) - at, "%s ref %u frame %#x",
-				       k ? "," : " (", s.shown_ref[k], s.shown_frame[k]);
+		at += (size_t)snprintf(still + at, sizeof(still) - at, "%sref %u frame %#x",
+				       k ? ", " : " (", s.shown_ref[k], s.shown_frame[k]);
 	}
 	if (s.nr_shown)
 		snprintf(still + at, sizeof(still) - at, ")");
