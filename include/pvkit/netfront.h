@@ -326,9 +326,9 @@ unsigned int pvk_netfront_grants_held(const struct pvk_netfront *dev);
  * with it: no xmit or wait on it running or to come). -PVK_XEN_EBUSY,
  * and nothing freed, while it is still on xenbus, or a callback of it is
  * under way, or a grant of it is live (the backend is not yet Closed, or
- * kept a page mapped: each call tries again to end the grants of pages
- * kept at teardown, and frees the device once the backend has let go of
- * them all; until then the device and those pages stay, as they must). */
+ * kept a page mapped: each call tries again to end those grants, and the
+ * device stays, as its pages must, until the backend has let go of every
+ * one; then the call that finds them all ended frees it). */
 int pvk_netfront_release(struct pvk_netfront *dev);
 
 #endif /* PVKIT_NETFRONT_H */
