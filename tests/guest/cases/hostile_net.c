@@ -193,6 +193,16 @@ static bool hn_broken(void *arg)
 	return pvk_netfront_broken(arg);
 }
 
+/* event-flood: whether a port was held masked as flooding since *arg. */
+static bool hn_flood_held(void *arg)
+{
+	const struct pvk_evtchn_stats *ev0 = arg;
+	struct pvk_evtchn_stats ev;
+
+	pvk_evtchn_get_stats(&ev);
+	return ev.floods > ev0->floods;
+}
+
 /* Two echo requests to dom0 on vif 0: how many came back exact. */
 static unsigned int ping_vif0(uint16_t seq)
 {
@@ -283,6 +293,8 @@ static void hostile_net_run(const struct hn_attack *a, unsigned int id)
 	pvk_xs_rm(PVK_XBT_NIL, path);
 	pvk_snprintf(path, sizeof(path), "data/hostile-net-unmapped-%u", id);
 	pvk_xs_rm(PVK_XBT_NIL, path);
+	pvk_snprintf(path, sizeof(path), "data/hostile-net-flood-held-%u", id);
+	pvk_xs_rm(PVK_XBT_NIL, path);
 	t0 = pvk_time_now_ns();
 	guest_printf("hostile-net: ready for %s on vif %u\n", a->name, id);
 	PVK_CHECK_RC(pvk_netfront_wait_connected(id, WAIT_NS, &dev), 0);
@@ -307,6 +319,13 @@ static void hostile_net_run(const struct hn_attack *a, unsigned int id)
 	pvk_evtchn_get_stats(&ev0);
 	for (unsigned int i = NORMAL; i < NORMAL + HELD; i++)
 		PVK_CHECK_RC(hn_send(dev, i, 1), 0);
+	if (a->flood) {
+		/* Until the port was held off (or the wait ends); then the
+		 * tool stops flooding and answers the held frames. */
+		guest_wait_until(hn_flood_held, &ev0, WAIT_NS);
+		pvk_snprintf(path, sizeof(path), "data/hostile-net-flood-held-%u", id);
+		PVK_CHECK_RC(pvk_xs_write(PVK_XBT_NIL, path, "1"), 0);
+	}
 	if (a->breaks)
 		rc = guest_wait_until(hn_broken, dev, WAIT_NS);
 	else
