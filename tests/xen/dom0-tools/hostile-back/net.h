@@ -63,6 +63,7 @@ struct net_back {
 	uint32_t close_frames[NET_MAX_REFS];
 	bool pending[NET_MAX_REFS];	/* noted, frame not read yet */
 	unsigned int nr_refs, nr_pending;
+	unsigned int record_failed;	/* reads that failed: no count */
 	unsigned long scans;		/* grant-table reads while serving */
 	uint64_t scan_ms;
 	/* grant-kept: one receive page left mapped after Closed. */

@@ -7,7 +7,9 @@
  * slots answered NETIF_RSP_NULL) and answered OKAY, and frames of ours
  * put into the buffers it posted (whole pages, NETRXF_more_data); and the
  * toolstack's detach, after which the refs the guest gave us are looked
- * up in its grant table, read from dom0.
+ * up in its grant table, read from dom0: each must no longer grant the
+ * page it granted while it was surely this vif's (read at each push,
+ * before the guest may see the answer and end it).
  *
  * Each request is copied once from the ring before use; our own indexes
  * (req_cons, rsp_prod_pvt) are ours, never read back from shared memory.
@@ -490,7 +492,10 @@ void net_record_refs(struct net_back *nb)
 	for (unsigned int i = 0; i < nb->nr_refs; i++)
 		if (nb->pending[i])
 			nb->frames[i] = NET_NO_FRAME;
-	scan_refs(nb, &s, SCAN_PENDING, NULL);
+	/* A failed read leaves refs unrecorded, never counted: the close
+	 * then reports no count at all (-1), which fails the check. */
+	if (scan_refs(nb, &s, SCAN_PENDING, NULL) < 0)
+		nb->record_failed++;
 	for (unsigned int i = 0; i < nb->nr_refs; i++)
 		nb->pending[i] = false;
 	nb->nr_pending = 0;
@@ -569,8 +574,8 @@ int net_close(struct net_back *nb)
 	note_posted_rx(nb);
 	note_pushed_tx(nb);
 	net_record_refs(nb);
-	hb_log(d, "%lu reads of the guest's grant table while serving took %llu ms in all",
-	       nb->scans, (unsigned long long)nb->scan_ms);
+	hb_log(d, "%lu reads of the guest's grant table while serving took %llu ms in all (%u failed)",
+	       nb->scans, (unsigned long long)nb->scan_ms, nb->record_failed);
 	memset(nb->close_frames, 0xff, sizeof(nb->close_frames));
 	scan_refs(nb, &s, SCAN_CLOSE, NULL);
 	for (unsigned int i = 0; i < nb->nr_refs; i++)
@@ -593,7 +598,7 @@ int net_close(struct net_back *nb)
 	nb->tx_sring = nb->rx_sring = NULL;
 	hb_set_state(d, XenbusStateClosed);
 	/* The guest ends its grants when it sees Closed: bounded wait. */
-	for (unsigned int t = 0; t < SETTLE_MS / 100 && !hb_expired(d); t++) {
+	for (unsigned int t = 0; t < SETTLE_MS / 100 && !hb_expired(d) && !nb->record_failed; t++) {
 		active = scan_refs(nb, &s, SCAN_COUNT, &total);
 		if (active >= 0 && (unsigned long)active <= want)
 			break;
