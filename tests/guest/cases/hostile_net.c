@@ -361,7 +361,10 @@ static void hostile_net_run(const struct hn_attack *a, unsigned int id)
 	rel = pvk_netfront_release(dev);
 	if (a->kept) {
 		PVK_CHECK_CALL(kept_page_check(id, path, sizeof(path), &kept_seen));
-		PVK_CHECK_CALL(kept_release(id, dev, &rel_unmapped, &tries));
+		/* Only a device still there (a release that wrongly freed
+		 * it already fails the check of rel below). */
+		if (rel == -PVK_XEN_EBUSY)
+			PVK_CHECK_CALL(kept_release(id, dev, &rel_unmapped, &tries));
 	}
 
 	guest_printf("hostile-net: %s: vif %u %s; held transmits %u of %u done (status %d), new transmit %d; rx %llu frames, drops %llu/%llu/%llu, events %llu, floods held %llu; vif 0 ping %u of 2, holds %u; dom0: \"%s\"; grants held %u, release %d\n",
