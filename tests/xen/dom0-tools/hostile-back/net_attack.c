@@ -79,6 +79,28 @@ static bool rx_extra(struct net_back *nb, uint8_t type, uint8_t flags)
 	return true;
 }
 
+/* Before moving a producer back: waits (bounded, 3 s) until the guest
+ * has consumed every response pushed (it asks for the next one:
+ * rsp_event one past them). Otherwise the index moved back may still be
+ * at or past what it consumed, which is no lie it can see (run 3 of
+ * session 9: rx moved back to 30 while the guest had taken 30 of 32). */
+static void wait_consumed(struct net_back *nb, bool tx)
+{
+	RING_IDX want = (tx ? nb->tx.rsp_prod_pvt : nb->rx.rsp_prod_pvt) + 1, ev = 0;
+	uint64_t t0 = hb_now_ms();
+
+	while (hb_now_ms() - t0 < 3000) {
+		ev = tx ? nb->tx.sring->rsp_event : nb->rx.sring->rsp_event;
+		__sync_synchronize();
+		if (ev == want)
+			break;
+		hb_sleep_ms(nb->d, 10);
+	}
+	hb_log(nb->d, "%s: the guest's rsp_event %u (%s after %llu ms)", tx ? "tx" : "rx", ev,
+	       ev == want ? "all consumed" : "NOT all consumed",
+	       (unsigned long long)(hb_now_ms() - t0));
+}
+
 /* The producer index written as given, not as RING_PUSH would. */
 static void set_rsp_prod(struct net_back *nb, bool tx, RING_IDX prod)
 {
@@ -157,6 +179,7 @@ static void on_held(struct net_back *nb)
 		set_rsp_prod(nb, true, nb->tx.rsp_prod_pvt + 1000);
 		break;
 	case M_TX_RSP_BACK:
+		wait_consumed(nb, true);
 		set_rsp_prod(nb, true, nb->tx.rsp_prod_pvt - 3);
 		break;
 	case M_RX_UNKNOWN_ID:
@@ -206,6 +229,7 @@ static void on_held(struct net_back *nb)
 		set_rsp_prod(nb, false, nb->rx.rsp_prod_pvt + 1000);
 		break;
 	case M_RX_RSP_BACK:
+		wait_consumed(nb, false);
 		set_rsp_prod(nb, false, nb->rx.rsp_prod_pvt - 2);
 		break;
 	case M_RX_RSP_WRAP:
