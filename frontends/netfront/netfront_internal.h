@@ -198,6 +198,16 @@ struct netfront_rx_chain {
 	struct netfront_rx_piece piece[PVK_NET_MAX_FRAGS];
 };
 
+/* A ring page set aside at teardown because the backend still mapped
+ * it. The link is not kept in the page itself (as blkfront's retired
+ * list keeps it in its page descriptors): the backend maps a ring page
+ * writable and could rewrite a link stored there. */
+struct netfront_kept_ring {
+	struct netfront_kept_ring *next;
+	void *page;
+	pvk_grant_ref_t ref;
+};
+
 struct netfront_queue {
 	struct pvk_netfront *dev;
 	unsigned int index;
@@ -207,10 +217,10 @@ struct netfront_queue {
 	void *tx_page, *rx_page;
 	pvk_grant_ref_t tx_ref, rx_ref;
 	bool tx_granted, rx_granted;
-	/* A ring page the backend still mapped at teardown (tx, rx): its
-	 * grant is tried again at release (netfront_queues_retry_kept). */
-	void *kept_ring_page[2];
-	pvk_grant_ref_t kept_ring_ref[2];
+	/* Ring pages the backend still mapped at teardown, of this and
+	 * earlier connections: their grants are tried again at release
+	 * (netfront_queues_retry_kept). */
+	struct netfront_kept_ring *kept_rings;
 	/* Equal unless the event channels are split (tx, rx). */
 	pvk_evtchn_port_t port_tx, port_rx;
 	bool port_tx_bound, port_rx_bound;

@@ -360,22 +360,31 @@ void netfront_queues_stop(struct pvk_netfront *dev, int status)
 	pvk_port_wake(&dev->wait);
 }
 
-/* Ends the grant of a ring page (which = 0 tx, 1 rx); one the backend
- * keeps is set aside in kept_ring_page[which] to be tried again at
- * release (the next setup takes a new page). If a page of an earlier
- * connection is already set aside there, the new one stays granted for
- * good. True if kept. */
-static bool ring_page_end(struct netfront_queue *q, unsigned int which,
-			  bool *granted, pvk_grant_ref_t ref, void **page)
+/* Ends the grant of a ring page; one the backend keeps is put on the
+ * queue's kept_rings list, to be tried again at release, however many
+ * connections kept theirs (the next setup takes a new page). True if
+ * kept. Locked. */
+static bool ring_page_end(struct netfront_queue *q, bool *granted, pvk_grant_ref_t ref,
+			  void **page)
 {
+	struct netfront_kept_ring *k;
+
 	if (!*granted)
 		return false;
 	*granted = false;
 	if (netfront_end_grant(q->dev, ref))
 		return false;
-	if (!q->kept_ring_page[which]) {
-		q->kept_ring_page[which] = *page;
-		q->kept_ring_ref[which] = ref;
+	k = pvk_port_malloc(sizeof(*k));
+	if (k) {
+		k->page = *page;
+		k->ref = ref;
+		k->next = q->kept_rings;
+		q->kept_rings = k;
+	} else {
+		/* Still counted in grants_live: the device is never
+		 * released, and the page never freed. */
+		pvk_err("netfront: %s: no memory to track kept ring page (ref %u): it stays granted for good",
+			q->dev->name, ref);
 	}
 	*page = NULL;
 	return true;
@@ -387,13 +396,17 @@ void netfront_queues_retry_kept(struct pvk_netfront *dev)
 
 	for (unsigned int i = 0; dev->queues && i < NETFRONT_MAX_QUEUES; i++) {
 		struct netfront_queue *q = &dev->queues[i];
+		struct netfront_kept_ring **pp = &q->kept_rings, *k;
 
 		pvk_port_lock(&q->lock);
-		for (unsigned int w = 0; w < 2; w++) {
-			if (!q->kept_ring_page[w] || !netfront_end_grant(dev, q->kept_ring_ref[w]))
+		while ((k = *pp)) {
+			if (!netfront_end_grant(dev, k->ref)) {
+				pp = &k->next;
 				continue;
-			pvk_port_free_page(q->kept_ring_page[w]);
-			q->kept_ring_page[w] = NULL;
+			}
+			*pp = k->next;
+			pvk_port_free_page(k->page);
+			pvk_port_free(k);
 			ended++;
 		}
 		for (unsigned int id = 0; q->txs && id < NETFRONT_RING_ENTS; id++) {
@@ -502,8 +515,8 @@ void netfront_queues_teardown(struct pvk_netfront *dev)
 		__builtin_memset(&q->chain, 0, sizeof(q->chain));
 		q->tx_nulls_due = 0;
 		q->tx_unpushed = false;
-		kept += ring_page_end(q, 0, &q->tx_granted, q->tx_ref, &q->tx_page);
-		kept += ring_page_end(q, 1, &q->rx_granted, q->rx_ref, &q->rx_page);
+		kept += ring_page_end(q, &q->tx_granted, q->tx_ref, &q->tx_page);
+		kept += ring_page_end(q, &q->rx_granted, q->rx_ref, &q->rx_page);
 		pvk_port_unlock(&q->lock);
 	}
 	if (kept)
@@ -518,6 +531,14 @@ void netfront_queues_free(struct pvk_netfront *dev)
 	for (unsigned int i = 0; i < NETFRONT_MAX_QUEUES; i++) {
 		struct netfront_queue *q = &dev->queues[i];
 
+		/* Only the records: a page still on the list is granted (the
+		 * release refuses then; a caller that frees anyway leaves the
+		 * backend's page alone). */
+		for (struct netfront_kept_ring *k = q->kept_rings, *n; k; k = n) {
+			n = k->next;
+			pvk_port_free(k);
+		}
+		q->kept_rings = NULL;
 		for (unsigned int id = 0; q->tx_bounce && id < NETFRONT_RING_ENTS; id++)
 			if (q->tx_bounce[id] && !(q->txs && q->txs[id].kept))
 				pvk_port_free_page(q->tx_bounce[id]);

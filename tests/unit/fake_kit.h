@@ -20,6 +20,9 @@ void unit_fake_grant_fail_in(int n);
 void unit_fake_grant_map_on_grant(bool on);
 /* Pages given to the played pvk_port_free_page() (which only counts). */
 unsigned int unit_fake_pages_freed(void);
+/* When set, also called with each page given to it (test_netfront_xenbus.c
+ * frees them there and checks which the kit gave back). */
+extern void (*unit_fake_page_freed_hook)(void *page);
 /* Every grant refused (ENOSPC) until called again with false. */
 void unit_fake_grants_refused(bool refuse);
 unsigned int unit_fake_grants_live(void);

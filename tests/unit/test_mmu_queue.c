@@ -67,10 +67,14 @@ long pvk_hyp_update_va_mapping(unsigned long va, uint64_t pte, unsigned long fla
 	return xen.uvm_rc;
 }
 
+void (*unit_fake_page_freed_hook)(void *page);
+
 void pvk_port_free_page(void *page)
 {
 	xen.freed++;
 	xen.freed_page = page;
+	if (unit_fake_page_freed_hook)
+		unit_fake_page_freed_hook(page);
 }
 
 /* For test_netfront.c (fake_kit.h): pages handed back so far. */

@@ -704,6 +704,107 @@ UNIT_TEST(netfront_vif_rebind_with_rings_mapped_closes_first)
 	vb_remove_release();
 }
 
+/* ---- pages the backend kept at teardown, let go later ---- */
+
+/* The pages the played pvk_port_free_page() was given while recording
+ * (freed here for real). */
+static void *vk_freed[4 * NETFRONT_MAX_QUEUES * (NETFRONT_RING_ENTS + 8)];
+static unsigned int vk_nr_freed;
+
+static void vk_record_free(void *page)
+{
+	CHECK(vk_nr_freed < sizeof(vk_freed) / sizeof(vk_freed[0]));
+	vk_freed[vk_nr_freed++] = page;
+	free(page);
+}
+
+static unsigned int vk_times_freed(const void *page)
+{
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < vk_nr_freed; i++)
+		n += vk_freed[i] == page;
+	return n;
+}
+
+/* Every page of d's queues (rings, receive pages, bounce pages, the pages
+ * slots and buffers live in), added to pages[*n]. */
+static void vk_collect(struct pvk_netfront *d, void **pages, unsigned int *n)
+{
+	for (unsigned int i = 0; d->queues && i < NETFRONT_MAX_QUEUES; i++) {
+		struct netfront_queue *q = &d->queues[i];
+		void *meta[] = { q->tx_page, q->rx_page, q->txs, q->rxb, q->tx_bounce,
+				 q->rx_ring_id };
+
+		for (unsigned int k = 0; k < sizeof(meta) / sizeof(meta[0]); k++)
+			if (meta[k])
+				pages[(*n)++] = meta[k];
+		for (unsigned int id = 0; q->rxb && id < NETFRONT_RING_ENTS; id++)
+			if (q->rxb[id].page)
+				pages[(*n)++] = q->rxb[id].page;
+		for (unsigned int id = 0; q->tx_bounce && id < NETFRONT_RING_ENTS; id++)
+			if (q->tx_bounce[id])
+				pages[(*n)++] = q->tx_bounce[id];
+	}
+}
+
+/* After the successful release: each page collected freed exactly once,
+ * and nothing else freed. */
+static void vk_check_all_freed_once(void *const *pages, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++)
+		CHECK_EQ(vk_times_freed(pages[i]), 1);
+	CHECK_EQ(vk_nr_freed, n);
+	unit_fake_page_freed_hook = NULL;
+	vb_dev = NULL;
+}
+
+static void *vk_pages[sizeof(vk_freed) / sizeof(vk_freed[0])];
+
+/* Review s8 #12: netback keeps both ring pages and one posted receive
+ * page mapped past Closed. The device is removed; its release is refused
+ * (nothing freed) until the backend lets go; then one release ends the
+ * three grants (netfront_queues_retry_kept) and frees every page once. */
+UNIT_TEST(netfront_vif_release_retries_pages_kept_at_teardown)
+{
+	struct pvk_netfront *d;
+	struct netfront_queue *q;
+	pvk_grant_ref_t kept[3];
+	unsigned int n = 0;
+
+	vb_up("00:16:3e:00:00:0c");
+	d = vb_dev;
+	q = &d->queues[0];
+	vk_nr_freed = 0;
+	unit_fake_page_freed_hook = vk_record_free;
+	vk_collect(d, vk_pages, &n);
+	kept[0] = q->tx_ref;
+	kept[1] = q->rx_ref;
+	kept[2] = q->rxb[q->rx_ring_id[0]].gref;
+	for (unsigned int k = 0; k < 3; k++)
+		unit_fake_grant_mapped(kept[k], true);
+	/* The toolstack's detach; the backend keeps the three mapped. */
+	vb.online = 0;
+	backend(PVK_XenbusStateClosing);
+	backend(PVK_XenbusStateClosed);
+	CHECK(unit_log_has("the backend still maps 3 pages after Closed"));
+	vb.drv->remove(&vb.xd);
+	CHECK_EQ(vb.removed, 1);
+	CHECK_EQ(pvk_netfront_grants_held(d), 3);
+	CHECK_EQ(unit_fake_grants_live(), 3);
+	CHECK_EQ(pvk_netfront_release(d), -PVK_XEN_EBUSY);
+	CHECK_EQ(pvk_netfront_release(d), -PVK_XEN_EBUSY);
+	CHECK_EQ(vk_nr_freed, 0);		/* nothing freed while mapped */
+	CHECK_EQ(unit_fake_grants_live(), 3);
+	/* It unmaps them: the next release ends them and frees it all. */
+	for (unsigned int k = 0; k < 3; k++)
+		unit_fake_grant_mapped(kept[k], false);
+	CHECK_EQ(pvk_netfront_release(d), 0);
+	CHECK(unit_log_has("the backend let go of 3 kept page(s): grants ended"));
+	CHECK_EQ(unit_fake_grants_live(), 0);
+	vk_check_all_freed_once(vk_pages, n);
+}
+
 UNIT_TEST(netfront_vif_rebind_seen_as_connected_again_closes_first)
 {
 	vb_up("00:16:3e:00:00:0b");

@@ -24,6 +24,7 @@
 #define NET_HELD		4	/* held frames the guest sends */
 #define NET_MAX_REFS		2048
 #define NET_MAX_FRAME		65536
+#define NET_NO_FRAME		0xffffffffu
 /* Written again and again into the page grant-kept keeps (the guest looks
  * for it at every 64-byte step of its pages). */
 #define NET_KEPT_PATTERN	"pvk-hostile-back wrote this after Closed"
@@ -50,9 +51,21 @@ struct net_back {
 	bool triggered;			/* on_held ran */
 	bool stopped;			/* no more serving: the attack is out */
 	/* Every ref the guest gave us (rings, requests), and its frame as
-	 * the guest's table said while the vif was up. */
+	 * the guest's table said while the ref was surely this vif's: read
+	 * before we answer the request that carried it (net_record_refs, at
+	 * each push), as the guest may end it once answered and grant the
+	 * ref again for another device (its allocator is a stack: vif 0's
+	 * next refill takes it). NET_NO_FRAME: not granted to dom0 then. */
 	uint32_t refs[NET_MAX_REFS], frames[NET_MAX_REFS];
-	unsigned int nr_refs;
+	/* The frame each ref grants at the close, before the detach: what
+	 * was compared once (only shown now, with the refs it would have
+	 * miscounted). */
+	uint32_t close_frames[NET_MAX_REFS];
+	bool pending[NET_MAX_REFS];	/* noted, frame not read yet */
+	unsigned int nr_refs, nr_pending;
+	unsigned int record_failed;	/* reads that failed: no count */
+	unsigned long scans;		/* grant-table reads while serving */
+	uint64_t scan_ms;
 	/* grant-kept: one receive page left mapped after Closed. */
 	void *kept_page;
 	uint32_t kept_ref;
@@ -83,10 +96,16 @@ void net_tx_push(struct net_back *nb);
  * unmap, Closed), counts the refs still active, removes the nodes and
  * tells the guest "grants-active: N of M refs" (data/hostile-net-N). */
 int net_close(struct net_back *nb);
+/* Whether the guest wrote its data/hostile-net-WHAT-<devid>. */
+bool net_guest_said(struct net_back *nb, const char *what);
 /* Writes the guest's data/NAME. */
 void net_tell_guest(struct net_back *nb, const char *name, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* Notes ref as one the guest gave this vif now (its frame is read at the
+ * next push, before the request is answered). */
 void net_note_ref(struct net_back *nb, uint32_t ref);
+/* Reads from dom0 the frame of every ref noted since the last call. */
+void net_record_refs(struct net_back *nb);
 
 /* net_frames.c: frames from us (my_mac, my_ip) to the guest; the length. */
 size_t net_frame_arp_request(const struct net_back *nb, uint8_t *f);

@@ -7,7 +7,9 @@
  * slots answered NETIF_RSP_NULL) and answered OKAY, and frames of ours
  * put into the buffers it posted (whole pages, NETRXF_more_data); and the
  * toolstack's detach, after which the refs the guest gave us are looked
- * up in its grant table, read from dom0.
+ * up in its grant table, read from dom0: each must no longer grant the
+ * page it granted while it was surely this vif's (read at each push,
+ * before the guest may see the answer and end it).
  *
  * Each request is copied once from the ring before use; our own indexes
  * (req_cons, rsp_prod_pvt) are ours, never read back from shared memory.
@@ -27,11 +29,23 @@
 
 void net_note_ref(struct net_back *nb, uint32_t ref)
 {
-	for (unsigned int i = 0; i < nb->nr_refs; i++)
-		if (nb->refs[i] == ref)
+	unsigned int i = 0;
+
+	while (i < nb->nr_refs && nb->refs[i] != ref)
+		i++;
+	if (i == nb->nr_refs) {
+		if (nb->nr_refs == NET_MAX_REFS)
 			return;
-	if (nb->nr_refs < NET_MAX_REFS)
 		nb->refs[nb->nr_refs++] = ref;
+		nb->frames[i] = NET_NO_FRAME;
+		nb->pending[i] = false;
+	}
+	/* Seen again: the guest may have granted it with another page
+	 * since (a ref freed by one slot is the next one's). */
+	if (!nb->pending[i]) {
+		nb->pending[i] = true;
+		nb->nr_pending++;
+	}
 }
 
 void net_tell_guest(struct net_back *nb, const char *name, const char *fmt, ...)
@@ -142,6 +156,7 @@ void net_tx_push(struct net_back *nb)
 {
 	int notify;
 
+	net_record_refs(nb);	/* before the guest may end them */
 	RING_PUSH_RESPONSES_AND_CHECK_NOTIFY(&nb->tx, notify);
 	(void)notify;
 	hb_notify(nb->d);	/* always: a lost event would stall the test */
@@ -151,6 +166,7 @@ void net_rx_push(struct net_back *nb)
 {
 	int notify;
 
+	net_record_refs(nb);
 	RING_PUSH_RESPONSES_AND_CHECK_NOTIFY(&nb->rx, notify);
 	(void)notify;
 	hb_notify(nb->d);
@@ -353,14 +369,14 @@ static void rx_traffic(struct net_back *nb, unsigned int turn)
 	net_rx_send(nb, f, len);
 }
 
-static bool detach_asked(struct net_back *nb)
+bool net_guest_said(struct net_back *nb, const char *what)
 {
 	char path[128];
 	unsigned int len;
 	char *v;
 
-	snprintf(path, sizeof(path), "/local/domain/%u/data/hostile-net-detach-%u",
-		 nb->d->domid, nb->d->devid);
+	snprintf(path, sizeof(path), "/local/domain/%u/data/hostile-net-%s-%u", nb->d->domid,
+		 what, nb->d->devid);
 	v = xs_read(nb->d->xs, XBT_NULL, path, &len);
 	free(v);
 	return v != NULL;
@@ -389,7 +405,7 @@ int net_serve(struct net_back *nb, void (*on_held)(struct net_back *nb))
 		if (turn % 5)
 			continue;
 		st = hb_fe_state(d);
-		if (detach_asked(nb) || st != XenbusStateConnected) {
+		if (net_guest_said(nb, "detach") || st != XenbusStateConnected) {
 			hb_log(d, "the guest asks for the detach (frontend %s)", hb_state_name(st));
 			return 0;
 		}
@@ -397,10 +413,20 @@ int net_serve(struct net_back *nb, void (*on_held)(struct net_back *nb))
 	return -1;
 }
 
+enum ref_scan_mode { SCAN_PENDING, SCAN_CLOSE, SCAN_COUNT };
+
+#define SHOWN_MAX	4
+
 struct ref_scan {
 	struct net_back *nb;
-	bool record;
+	enum ref_scan_mode mode;
 	unsigned int active;
+	/* SCAN_COUNT: refs the close-time record (the old check) would
+	 * have counted: the guest granted them to dom0 again with a page
+	 * that is not the one it gave this vif. */
+	unsigned int miscounted;
+	uint32_t shown_ref[SHOWN_MAX], shown_frame[SHOWN_MAX];
+	unsigned int nr_shown;
 };
 
 static void visit(void *ctx, unsigned long ref, const grant_entry_v1_t *e, int reserved)
@@ -413,34 +439,75 @@ static void visit(void *ctx, unsigned long ref, const grant_entry_v1_t *e, int r
 	for (unsigned int i = 0; i < nb->nr_refs; i++) {
 		if (nb->refs[i] != ref)
 			continue;
-		if (s->record)
-			nb->frames[i] = e->frame;
-		else if (nb->frames[i] == e->frame)
-			s->active++;	/* the same page still granted to dom0 */
+		switch (s->mode) {
+		case SCAN_PENDING:
+			if (nb->pending[i])
+				nb->frames[i] = e->frame;
+			break;
+		case SCAN_CLOSE:
+			nb->close_frames[i] = e->frame;
+			break;
+		case SCAN_COUNT:
+			if (nb->frames[i] != NET_NO_FRAME && nb->frames[i] == e->frame) {
+				/* The same page still granted to dom0. */
+				if (s->nr_shown < SHOWN_MAX) {
+					s->shown_ref[s->nr_shown] = (uint32_t)ref;
+					s->shown_frame[s->nr_shown++] = e->frame;
+				}
+				s->active++;
+			} else if (nb->close_frames[i] == e->frame) {
+				s->miscounted++;
+			}
+			break;
+		}
 	}
 }
 
-/* Of the refs seen, how many still grant dom0 the same page; -1: error. */
-static long refs_active(struct net_back *nb, bool record)
+/* One read of the guest's grant table from dom0 in mode; -1: error. */
+static long scan_refs(struct net_back *nb, struct ref_scan *s, enum ref_scan_mode mode,
+		      unsigned long *total)
 {
-	struct ref_scan s = { .nb = nb, .record = record };
 	struct grant_scan g;
 
-	if (record)
-		memset(nb->frames, 0xff, sizeof(nb->frames));
-	if (grant_scan_domain(nb->d->domid, &g, visit, &s)) {
+	memset(s, 0, sizeof(*s));
+	s->nb = nb;
+	s->mode = mode;
+	if (grant_scan_domain(nb->d->domid, &g, visit, s)) {
 		hb_log(nb->d, "grant scan failed: %s", g.error);
 		return -1;
 	}
-	return s.active;
+	if (total)
+		*total = g.count;
+	return s->active;
+}
+
+void net_record_refs(struct net_back *nb)
+{
+	struct ref_scan s;
+	uint64_t t0;
+
+	if (!nb->nr_pending)
+		return;
+	t0 = hb_now_ms();
+	for (unsigned int i = 0; i < nb->nr_refs; i++)
+		if (nb->pending[i])
+			nb->frames[i] = NET_NO_FRAME;
+	/* A failed read leaves refs unrecorded, never counted: the close
+	 * then reports no count at all (-1), which fails the check. */
+	if (scan_refs(nb, &s, SCAN_PENDING, NULL) < 0)
+		nb->record_failed++;
+	for (unsigned int i = 0; i < nb->nr_refs; i++)
+		nb->pending[i] = false;
+	nb->nr_pending = 0;
+	nb->scans++;
+	nb->scan_ms += hb_now_ms() - t0;
 }
 
 /* The receive buffers the guest posted and we never took: their refs are
  * looked up at the close too, not only those we consumed (a teardown that
  * leaks a posted buffer's grant is what the close must show). The
  * producer is read once and bounded by the ring; each request's gref is
- * copied once. Transmit slots are not walked: an extra-info slot has no
- * gref, and the held transmits were all consumed (and noted). */
+ * copied once. */
 static void note_posted_rx(struct net_back *nb)
 {
 	RING_IDX prod, n;
@@ -464,16 +531,62 @@ static void note_posted_rx(struct net_back *nb)
 	hb_log(nb->d, "%u posted receive buffers we never took: their refs are looked up too", n);
 }
 
+/* The same for the transmits the guest pushed and we never consumed (we
+ * stopped serving, or it sent them since our last turn): the slot after
+ * one flagged extra_info is an extra-info slot, with no gref. */
+static void note_pushed_tx(struct net_back *nb)
+{
+	RING_IDX prod, n;
+	bool extra = false;
+
+	if (!nb->tx_sring)
+		return;
+	prod = nb->tx.sring->req_prod;
+	__sync_synchronize();
+	n = prod - nb->tx.req_cons;
+	if (n > RING_SIZE(&nb->tx)) {
+		hb_log(nb->d, "tx req_prod %u is more than a ring ahead of %u: pushed slots not looked up",
+		       prod, nb->tx.req_cons);
+		return;
+	}
+	for (RING_IDX i = 0; i < n; i++) {
+		netif_tx_request_t rq;
+
+		memcpy(&rq, RING_GET_REQUEST(&nb->tx, nb->tx.req_cons + i), sizeof(rq));
+		if (!extra)
+			net_note_ref(nb, rq.gref);
+		extra = !extra && (rq.flags & NETTXF_extra_info);
+	}
+	hb_log(nb->d, "%u pushed transmit slots we never consumed: their refs are looked up too", n);
+}
+
 int net_close(struct net_back *nb)
 {
 	struct hb_dev *d = nb->d;
-	unsigned int want = nb->kept_page ? 1 : 0;
+	unsigned int want = nb->kept_page ? 1 : 0, reused = 0;
+	unsigned long total = 0;
+	struct ref_scan s;
 	long active = -1;
-	char name[48];
+	char name[48], still[160] = "";
+	size_t at = 0;
 	int st;
 
 	note_posted_rx(nb);
-	refs_active(nb, true);
+	note_pushed_tx(nb);
+	net_record_refs(nb);
+	hb_log(d, "%lu reads of the guest's grant table while serving took %llu ms in all (%u failed)",
+	       nb->scans, (unsigned long long)nb->scan_ms, nb->record_failed);
+	memset(nb->close_frames, 0xff, sizeof(nb->close_frames));
+	scan_refs(nb, &s, SCAN_CLOSE, NULL);
+	for (unsigned int i = 0; i < nb->nr_refs; i++)
+		if (nb->close_frames[i] != NET_NO_FRAME && nb->close_frames[i] != nb->frames[i]) {
+			reused++;
+			if (reused <= 4)
+				hb_log(d, "ref %u: the guest gave it to us with frame %#x; now it grants dom0 frame %#x (granted again, for another device): not this vif's",
+				       nb->refs[i], nb->frames[i], nb->close_frames[i]);
+		}
+	hb_log(d, "%u of the %u refs the guest gave us grant dom0 another page now", reused,
+	       nb->nr_refs);
 	hb_write(d, HB_BE, "online", "0");
 	hb_set_state(d, XenbusStateClosing);
 	st = wait_fe(nb, 1u << XenbusStateClosed, CLOSE_MS);
@@ -485,16 +598,24 @@ int net_close(struct net_back *nb)
 	nb->tx_sring = nb->rx_sring = NULL;
 	hb_set_state(d, XenbusStateClosed);
 	/* The guest ends its grants when it sees Closed: bounded wait. */
-	for (unsigned int t = 0; t < SETTLE_MS / 100 && !hb_expired(d); t++) {
-		active = refs_active(nb, false);
+	for (unsigned int t = 0; t < SETTLE_MS / 100 && !hb_expired(d) && !nb->record_failed; t++) {
+		active = scan_refs(nb, &s, SCAN_COUNT, &total);
 		if (active >= 0 && (unsigned long)active <= want)
 			break;
 		hb_sleep_ms(d, 100);
 	}
-	hb_log(d, "after Closed: %ld of the %u refs the guest gave us still grant dom0 their page",
-	       active, nb->nr_refs);
+	hb_log(d, "after Closed: %ld of the %u refs the guest gave us still grant dom0 their page; the guest grants dom0 %lu pages in all; %u refs granted again for another device (the close-time record would have counted them)",
+	       active, nb->nr_refs, total, s.miscounted);
+	for (unsigned int k = 0; k < s.nr_shown && at < sizeof(still) - 32; k++) {
+		hb_log(d, "still active: ref %u, frame %#x", s.shown_ref[k], s.shown_frame[k]);
+		at += (size_t)snprintf(still + at, sizeof(still) - at, "%sref %u frame %#x",
+				       k ? ", " : " (", s.shown_ref[k], s.shown_frame[k]);
+	}
+	if (s.nr_shown)
+		snprintf(still + at, sizeof(still) - at, ")");
 	hb_remove_device(d);
 	snprintf(name, sizeof(name), "hostile-net-%u", d->devid);
-	net_tell_guest(nb, name, "grants-active: %ld of %u refs", active, nb->nr_refs);
+	net_tell_guest(nb, name, "grants-active: %ld of %u refs%s; dom0 total %lu", active,
+		       nb->nr_refs, still, total);
 	return active >= 0 && (unsigned long)active <= want ? 0 : -1;
 }
