@@ -122,6 +122,7 @@ static void release_work_fn(struct work_struct *w);
  * rescuer under memory pressure those would queue behind it: deadlock. */
 static DECLARE_DELAYED_WORK(release_work, release_work_fn);
 static unsigned int release_tries;	/* under disks_lock */
+static unsigned int io_timeout_ms;	/* module parameter; 0: the block layer's */
 
 /* ---- Status ------------------------------------------------------------ */
 
@@ -578,6 +579,8 @@ static int create_disk(struct blk_disk *d, const struct pvk_blkfront_info *info)
 		gd->flags |= GENHD_FL_REMOVABLE;
 	strscpy(gd->disk_name, d->name.name, DISK_NAME_LEN);
 	set_limits(gd->queue, info);
+	if (io_timeout_ms)
+		blk_queue_rq_timeout(gd->queue, msecs_to_jiffies(io_timeout_ms));
 	set_capacity(gd, READ_ONCE(info->sectors));
 	set_disk_ro(gd, info->vdisk_info & PVK_VDISK_READONLY);
 	rc = device_add_disk(NULL, gd, NULL);
@@ -847,10 +850,11 @@ const struct pvk_blkfront_hooks pvk_linux_blk_hooks = {
 
 /* ---- Module ------------------------------------------------------------ */
 
-int pvk_linux_blk_init(void)
+int pvk_linux_blk_init(unsigned int io_timeout)
 {
 	int rc;
 
+	io_timeout_ms = io_timeout;
 	blk_wq = alloc_workqueue("pvk-blkfront", WQ_MEM_RECLAIM, 0);
 	if (!blk_wq)
 		return -ENOMEM;
