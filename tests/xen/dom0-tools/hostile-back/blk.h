@@ -54,6 +54,7 @@ struct hb_blk {
 	enum hb_blk_mode mode;
 	/* The ring, mapped contiguously. */
 	blkif_sring_t *sring;
+	unsigned long max_ring_order;	/* offered (--opt ring-order) */
 	unsigned int ring_pages;
 	uint32_t ring_refs[1u << HB_BLK_MAX_RING_ORDER];
 	uint32_t nr_ents;

@@ -39,9 +39,9 @@ static int read_ring(struct hb_blk *b)
 	order_node = hb_read(d, HB_FE, "ring-page-order");
 	free(order_node);
 	if (order_node &&
-	    (hb_read_ulong(d, HB_FE, "ring-page-order", &order) || order > HB_BLK_MAX_RING_ORDER)) {
-		hb_log(d, "frontend ring-page-order %lu: at most %u offered", order,
-		       HB_BLK_MAX_RING_ORDER);
+	    (hb_read_ulong(d, HB_FE, "ring-page-order", &order) || order > b->max_ring_order)) {
+		hb_log(d, "frontend ring-page-order %lu: at most %lu offered", order,
+		       b->max_ring_order);
 		return -1;
 	}
 	b->ring_pages = 1u << order;
@@ -83,7 +83,11 @@ int hb_blk_connect(struct hb_blk *b)
 	};
 	int s;
 
-	snprintf(order, sizeof(order), "%u", HB_BLK_MAX_RING_ORDER);
+	/* --opt ring-order=N offers less (a ring of 32 << N entries). */
+	b->max_ring_order = hb_opt_ulong(d, "ring-order", HB_BLK_MAX_RING_ORDER);
+	if (b->max_ring_order > HB_BLK_MAX_RING_ORDER)
+		b->max_ring_order = HB_BLK_MAX_RING_ORDER;
+	snprintf(order, sizeof(order), "%lu", b->max_ring_order);
 	snprintf(ind, sizeof(ind), "%u", HB_BLK_MAX_INDIRECT);
 	if (hb_create_device(d, NULL, be) || hb_set_state(d, XenbusStateInitWait))
 		return -1;
