@@ -5,13 +5,13 @@
 # pvk-xen.ko and pvk-blkfront.ko (Linux's xen-blkfront never loaded), the
 # request timeout lowered to 3 s (io_timeout=3000), and the disk paths a
 # request timeout takes proven against backends that misbehave on purpose.
-# xvda (dom0's blkback) must keep working throughout. Then for each stall
-# of pvk-hostile-back (dom0 serves a fresh vbd per case; each stalls from
-# the first I/O at sector 4096, so the partition scan at the attach is
-# served):
+# xvda (dom0's blkback) must keep working throughout. dom0 serves four
+# fresh vbds at once, one per stall of pvk-hostile-back, each stalling from
+# the first I/O at sector 4096 (so the partition scan at the attach is
+# served), and the four cases run side by side:
 #   silent     a 4 KiB write there: the disk is given up (the driver's
 #              test read is not answered either), the write ends with an
-#              I/O error, the log says why
+#              I/O error, the log says why, a later read fails at once
 #   drop-one   the same write dropped, while the test reads are answered:
 #              the disk is given up after 3 timeouts, the write ends with
 #              an I/O error, never hangs
@@ -22,9 +22,9 @@
 #              entries, one answered every 2 s with the rest held (the ring
 #              full) for 8 answers: waited for far longer than 3 timeouts,
 #              and still the disk is not broken and the data reads back
-# After each, dom0 closes the device and counts the guest's grants to dom0
-# (as many as before the attach: xvda's ring alone, persistent grants
-# off); the guest sees the disk go and its kit device released. Finally
+# Then dom0 closes the four and counts the guest's grants to dom0: as many
+# as before the attach (xvda's ring alone, persistent grants off); the
+# guest sees each disk go and its kit device released. Finally
 # pvk-blkfront is unloaded and dom0 counts no grant left; the kernel log
 # has no WARNING, BUG or Oops.
 #
@@ -113,26 +113,50 @@ t_xvda() {
     [ "$r" = 0 ] && [ "$a" = "$b" ]
 }
 
-# Attaches the case's vbd through dom0 and waits for its disk.
-attach() {  # mode vbd disk
-    dom0_step "attach-$1" "vbd $2 served by pvk-hostile-back --attack $1" || return 1
-    if ! wait_for /sys/block/$3 100; then
-        echo "$1: no $3 after 20 s; xenbus: $(ls /sys/bus/xen/devices/)"
-        klog "$1" "$3|vbd/$2|vbd $2"
-        return 1
-    fi
-    echo "$1: $3 up, $(cat /sys/block/$3/size) sectors, io_timeout $(cat /sys/block/$3/queue/io_timeout) ms"
+# The four stalled disks: mode vbd disk.
+CASES='silent 51728 xvdb
+drop-one 51744 xvdc
+no-notify 51760 xvdd
+slow 51776 xvde'
+
+t_disks_up() {
+    echo "$CASES" | { ok=0
+        while read -r mode vbd disk; do
+            if wait_for /sys/block/$disk 100; then
+                echo "$mode: $disk up, $(cat /sys/block/$disk/size) sectors, io_timeout $(cat /sys/block/$disk/queue/io_timeout) ms"
+            else
+                echo "$mode: no $disk after 20 s; xenbus: $(ls /sys/bus/xen/devices/)"
+                klog "$mode" "$disk|vbd/$vbd|vbd $vbd"
+                ok=1
+            fi
+        done
+        return $ok; }
 }
 
-# dom0 closes the vbd and counts grants; the disk goes, the kit lets go.
-detach() {  # mode vbd disk
-    dom0_step "close-$1" "vbd $2 closed by dom0" || true
+# Each disk, after dom0 closed it: gone, and the kit let its device go.
+t_released() {  # vbd disk
     i=0
-    while { [ -e /sys/block/$3 ] || ! dmesg | grep -q "$3: released (vbd $2)"; } && [ $i -lt 75 ]; do
+    while { [ -e /sys/block/$2 ] || ! dmesg | grep -q "$2: released (vbd $1)"; } && [ $i -lt 75 ]; do
         sleep 0.2; i=$((i + 1))
     done
-    klog "$1" "$3: (deleted|released|NOT)"
-    [ ! -e /sys/block/$3 ] && dmesg | grep -q "$3: released (vbd $2)"
+    klog "$2" "$2: (deleted|released|NOT)"
+    [ ! -e /sys/block/$2 ] && dmesg | grep -q "$2: released (vbd $1)"
+}
+
+# The cases' I/O side by side: each in the background, its output and
+# status kept, shown once all ended (each bounds its own waits).
+run_bg() {  # name function
+    ( "$2" > /tmp/bg-$1.out 2>&1; echo $? > /tmp/bg-$1.rc ) &
+}
+wait_bg() {  # names...: bounded, 100 s
+    i=0
+    for b in "$@"; do
+        while [ ! -s /tmp/bg-$b.rc ] && [ $i -lt 500 ]; do sleep 0.2; i=$((i + 1)); done
+    done
+}
+bg_result() {  # name
+    cat /tmp/bg-$1.out
+    [ "$(cat /tmp/bg-$1.rc 2>/dev/null)" = 0 ]
 }
 
 broken() {  # disk: the driver gave it up
@@ -141,10 +165,10 @@ broken() {  # disk: the driver gave it up
 
 # One 4 KiB direct write at the stall sector, bounded; prints how it ended.
 stall_write() {  # mode disk secs
-    head -c 4096 /dev/urandom > /tmp/w
+    head -c 4096 /dev/urandom > /tmp/w-$1
     t=$(now)
-    bounded $(($3 + 5)) /tmp/wo timeout "$3" dd if=/tmp/w of=/dev/$2 bs=4096 seek=$STALL_BLOCK count=1 oflag=direct
-    echo "$1: 4 KiB write at sector $((STALL_BLOCK * 8)): rc $RC after $(since "$t") s: $(tr '\n' ' ' < /tmp/wo)"
+    bounded $(($3 + 5)) /tmp/wo-$1 timeout "$3" dd if=/tmp/w-$1 of=/dev/$2 bs=4096 seek=$STALL_BLOCK count=1 oflag=direct
+    echo "$1: 4 KiB write at sector $((STALL_BLOCK * 8)): rc $RC after $(since "$t") s: $(tr '\n' ' ' < /tmp/wo-$1)"
 }
 io_error() {  # disk: the kernel failed a request of it with an I/O error
     dmesg | grep -aq "I/O error, dev $1, "
@@ -159,7 +183,7 @@ t_silent_broken() {
     broken xvdb || return 1
     # Given up: a later read fails at once, it does not wait for a timeout.
     t=$(now)
-    bounded 10 /tmp/ro dd if=/dev/xvdb of=/dev/null bs=4096 count=1 iflag=direct
+    bounded 10 /tmp/ro-silent dd if=/dev/xvdb of=/dev/null bs=4096 count=1 iflag=direct
     echo "silent: a later read of sector 0: rc $RC after $(since "$t") s"
     [ "$RC" != hung ] && [ "$RC" != 0 ]
 }
@@ -174,8 +198,8 @@ t_no_notify_io() {
     stall_write no-notify xvdd 40
     [ "$RC" = 0 ] || return 1
     t=$(now)
-    bounded 45 /tmp/ro timeout 40 dd if=/dev/xvdd of=/tmp/r bs=4096 skip=$STALL_BLOCK count=1 iflag=direct
-    a=$(sum < /tmp/w) b=$(sum < /tmp/r 2>/dev/null)
+    bounded 45 /tmp/ro-no-notify timeout 40 dd if=/dev/xvdd of=/tmp/r-no-notify bs=4096 skip=$STALL_BLOCK count=1 iflag=direct
+    a=$(sum < /tmp/w-no-notify) b=$(sum < /tmp/r-no-notify 2>/dev/null)
     echo "no-notify: read back: rc $RC after $(since "$t") s; sums $a $b"
     klog no-notify 'xvdd|vbd/51760'
     [ "$RC" = 0 ] && [ "$a" = "$b" ]
@@ -202,8 +226,8 @@ t_slow_not_broken() {
     [ "$waits" -ge 1 ] && ! broken xvde
 }
 t_slow_data() {
-    bounded 35 /tmp/ro timeout 30 dd if=/dev/xvde of=/tmp/r bs=${SLOW_KIB}k skip=$((STALL_BLOCK * 4 / SLOW_KIB)) count=1 iflag=direct
-    a=$(sum < /tmp/s) b=$(sum < /tmp/r 2>/dev/null)
+    bounded 35 /tmp/ro-slow timeout 30 dd if=/dev/xvde of=/tmp/r-slow bs=${SLOW_KIB}k skip=$((STALL_BLOCK * 4 / SLOW_KIB)) count=1 iflag=direct
+    a=$(sum < /tmp/s) b=$(sum < /tmp/r-slow 2>/dev/null)
     echo "slow: read back rc $RC, sums $a $b"
     [ "$RC" = 0 ] && [ "$a" = "$b" ]
 }
@@ -222,34 +246,32 @@ echo "blk-timeout: kernel $(uname -r) up"
 check load t_load
 check xvda t_xvda
 
-if attach silent 51728 xvdb; then
-    check silent-io-error t_silent_io
+if dom0_step attach "vbds 51728, 51744, 51760, 51776: pvk-hostile-back silent, drop-one, no-notify, slow" &&
+    check disks-up t_disks_up; then
+    t=$(now)
+    run_bg silent t_silent_io
+    run_bg drop-one t_drop_io
+    run_bg no-notify t_no_notify_io
+    run_bg slow t_slow_io
+    wait_bg silent drop-one no-notify slow
+    echo "blk-timeout: the four cases' I/O ended after $(since "$t") s"
+    check silent-io-error bg_result silent
     check silent-broken t_silent_broken
-fi
-check xvda-after-silent t_xvda
-check silent-released detach silent 51728 xvdb
-
-if attach drop-one 51744 xvdc; then
-    check drop-one-io-error t_drop_io
+    check drop-one-io-error bg_result drop-one
     check drop-one-broken broken xvdc
-fi
-check xvda-after-drop-one t_xvda
-check drop-one-released detach drop-one 51744 xvdc
-
-if attach no-notify 51760 xvdd; then
-    check no-notify-io t_no_notify_io
+    check no-notify-io bg_result no-notify
     check no-notify-polled t_no_notify_polled
-fi
-check xvda-after-no-notify t_xvda
-check no-notify-released detach no-notify 51760 xvdd
-
-if attach slow 51776 xvde; then
-    check slow-io t_slow_io
+    check slow-io bg_result slow
     check slow-not-broken t_slow_not_broken
     check slow-data t_slow_data
 fi
-check xvda-after-slow t_xvda
-check slow-released detach slow 51776 xvde
+check xvda-after t_xvda
+dom0_step close "the four vbds closed by dom0"
+echo "$CASES" | while read -r mode vbd disk; do
+    check "$mode-released" t_released "$vbd" "$disk"
+done > /tmp/released
+cat /tmp/released
+pass=$((pass + $(grep -c '^PASS' /tmp/released))) fail=$((fail + $(grep -c '^FAIL' /tmp/released)))
 
 check rmmod t_rmmod
 dom0_step final "no grant of ours left to dom0"
