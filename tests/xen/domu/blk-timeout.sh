@@ -233,8 +233,9 @@ t_slow_data() {
 }
 
 t_rmmod() {
+    t=$(now)
     bounded 30 /tmp/mo rmmod pvk_blkfront
-    echo "rmmod pvk_blkfront: rc $RC $(cat /tmp/mo)"
+    echo "rmmod pvk_blkfront: rc $RC after $(since "$t") s $(cat /tmp/mo)"
     [ "$RC" = 0 ] && rmmod pvk_xen && [ ! -e /sys/block/xvda ]
 }
 t_dmesg_clean() {
@@ -267,10 +268,12 @@ if dom0_step attach "vbds 51728, 51744, 51760, 51776: pvk-hostile-back silent, d
 fi
 check xvda-after t_xvda
 dom0_step close "the four vbds closed by dom0"
+t=$(now)
 echo "$CASES" | while read -r mode vbd disk; do
     check "$mode-released" t_released "$vbd" "$disk"
 done > /tmp/released
 cat /tmp/released
+echo "blk-timeout: the four disks went in $(since "$t") s"
 pass=$((pass + $(grep -c '^PASS' /tmp/released))) fail=$((fail + $(grep -c '^FAIL' /tmp/released)))
 
 check rmmod t_rmmod
