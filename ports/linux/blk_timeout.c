@@ -123,7 +123,7 @@ static void probe_queue(struct blk_disk *d, unsigned int q)
 	unsigned int since = atomic_read(&hq->completions);
 	struct blk_probe *p;
 	char why[128];
-	bool answered = false;
+	bool answered;
 	int rc;
 
 	p = kzalloc(struct_size(p, data, size), GFP_NOIO);
@@ -137,10 +137,11 @@ static void probe_queue(struct blk_disk *d, unsigned int q)
 	p->req.arg = p;
 	init_waitqueue_head(&p->wq);
 	rc = probe_send(d, q, p, since, end);
-	while (!rc && !(answered = smp_load_acquire(&p->answered)) && !queue_moved(hq, since) &&
+	while (!rc && !smp_load_acquire(&p->answered) && !queue_moved(hq, since) &&
 	       !pvk_blkfront_broken(d->dev) && time_before(jiffies, end))
 		wait_event_timeout(p->wq, smp_load_acquire(&p->answered),
 				   min_t(unsigned long, PROBE_LOOK, end - jiffies));
+	answered = !rc && smp_load_acquire(&p->answered);
 	if (pvk_blkfront_broken(d->dev) || (rc && rc != -PVK_XEN_EAGAIN)) {
 		/* Broken meanwhile (said where), or gone. */
 	} else if (answered) {
