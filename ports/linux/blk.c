@@ -26,6 +26,12 @@
  * queue; the next completion on it starts it again. A completion counter
  * read before the submit closes the window between the refusal and the
  * stop: a completion in it is seen by the submitter, or sees the stop.
+ *
+ * Timeouts. A request unanswered for the disk's io_timeout (the block
+ * layer's 30 s, or the io_timeout module parameter) is judged by
+ * blk_timeout.c: an answer whose event was lost is collected, a backend
+ * that keeps answering is waited for, a dead one or one that passed over
+ * a request is given up (the disk broken, its I/O failed).
  */
 #define pr_fmt(fmt) "pvk-blkfront: " fmt
 
@@ -43,7 +49,7 @@
 #include <pvkit/xen/errno.h>
 
 #include "blk.h"
-#include "blk_name.h"
+#include "blk_disk.h"
 #include "port_linux.h"
 
 /* The kit is handed page_address() of bio pages: every page must have one. */
@@ -58,70 +64,21 @@
 /* At module exit, how long each backend gets to close (the kit gives what
  * is in flight 5 s of it). */
 #define CLOSE_TIMEOUT_NS	(10ULL * NSEC_PER_SEC)
-/* A request unanswered for the block layer's timeout (30 s) makes us send
- * the backend one read of its first sector on the request's own queue:
- * unanswered this long, the backend is taken for dead (see blk_timeout()). */
-#define PROBE_TIMEOUT_NS	(10ULL * NSEC_PER_SEC)
-/* A request still unanswered after this many block-layer timeouts (90 s)
- * breaks the disk even if the backend answers test reads: a backend that
- * dropped one request while its queue answers the rest must not hold it
- * (and del_gendisk() at a detach or rmmod) for ever. */
-#define STUCK_TIMEOUTS		3
-
-/* Per hardware queue (hctx->driver_data). */
-struct blk_hq {
-	atomic_t completions;	/* requests completed; see blk_queue_rq() */
-	atomic_t inflight;	/* submitted to the kit, not yet completed */
-};
-
-/* Per request (blk_mq_rq_to_pdu): what the kit holds until done(). */
-struct blk_cmd {
-	struct pvk_blk_req req;
-	blk_status_t status;
-	unsigned int timeouts;		/* block-layer timeouts while the kit held it */
-	struct pvk_blk_seg seg[];	/* the disk's max_pieces */
-};
-
-struct blk_disk {
-	struct list_head link;		/* on disks, under disks_lock */
-	struct pvk_blkfront *dev;
-	struct pvk_linux_blk_name name;
-	bool minors_held;		/* name's minors are this disk's */
-	bool dead;			/* the kit removed the device */
-	bool deleting;			/* delete_disk() took it */
-	/* NULL before the disk exists and once it is deleted. */
-	struct gendisk *gd;
-	struct blk_mq_tag_set tags;
-	struct blk_hq *hqs;
-	unsigned int max_pieces;	/* pieces a request's seg[] holds */
-	struct work_struct delete_work;
-	struct work_struct probe_work;	/* see blk_timeout() */
-	atomic_t probing;		/* probe_work queued or running */
-	/* Bit q: a request on queue q timed out: test-read on q (the kit has
-	 * at most 8 queues); give_up: one there hit STUCK_TIMEOUTS: break. */
-	unsigned long probe_queues;
-	unsigned long give_up;
-	/* The kit's response count at the last two timeout sweeps: the
-	 * baseline moves once per half timeout period, so every request of
-	 * one sweep (blk-mq's timeout work runs them back to back) is
-	 * compared with the count of the sweep before, not with the one a
-	 * millisecond earlier. Only blk_timeout() (one at a time per disk). */
-	u64 responses_seen, responses_before;
-	unsigned long responses_seen_at;
-};
 
 static int blk_major;
 static LIST_HEAD(disks);
 static DEFINE_MUTEX(disks_lock);	/* the list, and each disk's fields */
 static bool exiting;			/* under disks_lock: no new disk */
-static struct workqueue_struct *blk_wq;
+struct workqueue_struct *pvk_linux_blk_wq;
 static void release_work_fn(struct work_struct *w);
-/* On system_wq, not blk_wq: it waits for the worker role, which xenwatch
- * may hold while it waits on blk_wq's items (a re-attach's flush of
- * delete_work, a partition scan needing probe_work); on blk_wq's one
- * rescuer under memory pressure those would queue behind it: deadlock. */
+/* On system_wq, not pvk_linux_blk_wq: it waits for the worker role, which
+ * xenwatch may hold while it waits on pvk_linux_blk_wq's items (a
+ * re-attach's flush of delete_work, a partition scan needing probe_work);
+ * on that queue's one rescuer under memory pressure those would queue
+ * behind it: deadlock. */
 static DECLARE_DELAYED_WORK(release_work, release_work_fn);
 static unsigned int release_tries;	/* under disks_lock */
+static unsigned int io_timeout_ms;	/* module parameter; 0: the block layer's */
 
 /* ---- Status ------------------------------------------------------------ */
 
@@ -157,8 +114,12 @@ static void blk_done(struct pvk_blk_req *req, int status)
 	struct blk_hq *hq = hctx->driver_data;
 
 	cmd->status = blk_status(status);
-	atomic_dec(&hq->inflight);
+	/* Counted before it leaves inflight: a sender that counts it among
+	 * its elders (blk_queue_rq()) counts its completion too, or had it
+	 * in its baseline. */
 	atomic_inc(&hq->completions);
+	smp_mb__after_atomic();
+	atomic_dec(&hq->inflight);
 	/* The count before the look at the stop bit: pairs with the barrier
 	 * after blk_queue_rq()'s stop. */
 	smp_mb__after_atomic();
@@ -269,10 +230,13 @@ static blk_status_t blk_queue_rq(struct blk_mq_hw_ctx *hctx,
 		return st;
 	cmd->timeouts = 0;
 	blk_mq_start_request(rq);
-	/* Read before the submit (acquire: not after the kit's checks):
-	 * a completion after a refusal changes it. */
-	completed = atomic_read_acquire(&hq->completions);
-	atomic_inc(&hq->inflight);
+	/* Its elders, then the completions (fully ordered after the count:
+	 * see blk_done()), for its timeouts (blk_timeout.c). The
+	 * completions are read before the submit: a completion after a
+	 * refusal changes them. */
+	cmd->ahead = atomic_inc_return(&hq->inflight) - 1;
+	completed = atomic_read(&hq->completions);
+	cmd->completions_at_send = cmd->completions_seen = completed;
 	rc = pvk_blkfront_submit(d->dev, &cmd->req);
 	if (!rc)
 		return BLK_STS_OK;
@@ -310,148 +274,6 @@ static void blk_commit_rqs(struct blk_mq_hw_ctx *hctx)
 	pvk_blkfront_kick(d->dev, hctx->queue_num);
 }
 
-/* Whether a request on queue q is still in flight after STUCK_TIMEOUTS
- * timeouts (it may have been answered since its timeout said so). */
-struct stuck_look {
-	unsigned int queue;
-	bool found;
-};
-
-static bool stuck_request(struct request *rq, void *data)
-{
-	struct stuck_look *l = data;
-	struct blk_cmd *cmd = blk_mq_rq_to_pdu(rq);
-
-	if (rq->mq_hctx->queue_num == l->queue &&
-	    blk_mq_rq_state(rq) == MQ_RQ_IN_FLIGHT &&
-	    READ_ONCE(cmd->timeouts) >= STUCK_TIMEOUTS) {
-		l->found = true;
-		return false;
-	}
-	return true;
-}
-
-/*
- * Whether queue q of the backend still answers: one read of the first
- * sector on that queue, bounded (PROBE_TIMEOUT_NS, waiting for a slot
- * included). Unanswered, the kit marks the device broken and fails every
- * request it holds, on every queue (their grants end; a late answer lands
- * nowhere). A request the backend dropped while it answers the rest is
- * bounded by STUCK_TIMEOUTS instead: if it is still in flight then, the
- * disk is broken the same way (pvk_blkfront_break). So nothing waits on
- * the backend for ever: not the users, not del_gendisk() at a detach or at
- * rmmod.
- */
-static void probe_queue(struct blk_disk *d, unsigned int q, bool give_up,
-			void *buf, unsigned int size)
-{
-	struct stuck_look look = { .queue = q };
-	char why[96];
-	int rc;
-
-	if (give_up) {
-		/* Deletion cancels this work before it frees the tags. */
-		blk_mq_tagset_busy_iter(&d->tags, stuck_request, &look);
-		if (!look.found)
-			return;	/* answered since its last timeout */
-		snprintf(why, sizeof(why),
-			 "a request on queue %u unanswered for %u block-layer timeouts",
-			 q, STUCK_TIMEOUTS);
-		pvk_blkfront_break(d->dev, why);
-		pr_err("%s: %s: disk broken, all its I/O fails from now on\n", d->name.name, why);
-		return;
-	}
-	rc = pvk_blkfront_rw_sync_queue(d->dev, q, PVK_BLK_READ, 0, buf, size,
-					PROBE_TIMEOUT_NS);
-	if (pvk_blkfront_broken(d->dev))
-		pr_err("%s: the backend left a request on queue %u unanswered, then a test read there for %llu s: disk broken, all its I/O fails from now on\n",
-		       d->name.name, q, PROBE_TIMEOUT_NS / NSEC_PER_SEC);
-	else if (rc != -PVK_XEN_ENODEV)	/* not gone meanwhile */
-		pr_warn("%s: the backend is slow but answers on queue %u (test read: %d); still waiting\n",
-			d->name.name, q, rc);
-}
-
-static void probe_work_fn(struct work_struct *w)
-{
-	struct blk_disk *d = container_of(w, struct blk_disk, probe_work);
-	unsigned int size = pvk_blkfront_info(d->dev)->sector_size;
-	unsigned long queues;
-	void *buf;
-	unsigned int q;
-
-	for (;;) {
-		queues = xchg(&d->probe_queues, 0);
-		buf = queues ? kmalloc(size, GFP_NOIO) : NULL;
-		/* No memory: the next timeout tries again (its give_up bit
-		 * is kept for it). */
-		for_each_set_bit(q, &queues, BITS_PER_LONG) {
-			if (!buf || pvk_blkfront_broken(d->dev))
-				break;
-			probe_queue(d, q, test_and_clear_bit(q, &d->give_up), buf, size);
-		}
-		kfree(buf);
-		atomic_set(&d->probing, 0);
-		/* A timeout that set its bit after our xchg but saw probing
-		 * still set queued nothing: take it now. */
-		smp_mb__after_atomic();
-		if (!READ_ONCE(d->probe_queues) || atomic_xchg(&d->probing, 1))
-			break;
-	}
-}
-
-/*
- * A request unanswered for the block layer's timeout. First we collect
- * answers already in its queue's ring (one whose event was lost). The kit
- * still holds the request (the backend may answer into it) and cannot hand
- * it back on its own. A backend that answered other requests since the
- * disk's previous timeout sweep is alive, only slow or saturated: we wait on. One
- * that answered nothing is asked whether this queue still answers
- * (probe_work_fn(), in thread context: it sleeps). Either way, at most
- * STUCK_TIMEOUTS times for the same request.
- */
-static enum blk_eh_timer_return blk_timeout(struct request *rq)
-{
-	struct blk_disk *d = rq->q->queuedata;
-	struct blk_cmd *cmd = blk_mq_rq_to_pdu(rq);
-	unsigned int q = rq->mq_hctx->queue_num;	/* = cmd->req.queue */
-	struct pvk_blkfront_stats st;
-	bool progress;
-
-	/* Process context (blk-mq's timeout work, which holds a reference
-	 * on rq and runs one at a time per disk): the kit's done() may
-	 * complete rq in here. */
-	pvk_blkfront_poll_queue(d->dev, q);
-	if (blk_mq_rq_state(rq) != MQ_RQ_IN_FLIGHT) {
-		pr_warn_ratelimited("%s: request (op %u, queue %u) answered meanwhile (its event late or lost); completed by polling\n",
-				    d->name.name, req_op(rq), q);
-		return BLK_EH_DONE;
-	}
-	pvk_blkfront_get_stats(d->dev, &st);
-	if (!d->responses_seen_at ||
-	    time_after(jiffies, d->responses_seen_at + rq->timeout / 2)) {
-		d->responses_before = d->responses_seen;
-		d->responses_seen = st.responses;
-		d->responses_seen_at = jiffies;
-	}
-	progress = st.responses != d->responses_before;
-	pr_warn_ratelimited("%s: request (op %u, sector %llu, queue %u) unanswered for %u s (%u times); %s\n",
-			    d->name.name, req_op(rq), (unsigned long long)blk_rq_pos(rq),
-			    q, rq->timeout / HZ, cmd->timeouts + 1,
-			    progress ? "the backend answers others: waiting on" :
-			    "testing whether that queue still answers");
-	/* give_up first: a probe of q that takes its bit sees it. */
-	if (++cmd->timeouts >= STUCK_TIMEOUTS)
-		set_bit(q, &d->give_up);
-	else if (progress)
-		return BLK_EH_RESET_TIMER;
-	smp_mb__before_atomic();
-	set_bit(q, &d->probe_queues);
-	smp_mb__after_atomic();	/* the bit before the look: see probe_work_fn() */
-	if (!atomic_xchg(&d->probing, 1))
-		queue_work(blk_wq, &d->probe_work);
-	return BLK_EH_RESET_TIMER;
-}
-
 static int blk_init_hctx(struct blk_mq_hw_ctx *hctx, void *data, unsigned int index)
 {
 	struct blk_disk *d = data;
@@ -464,7 +286,7 @@ static const struct blk_mq_ops blk_mq_ops = {
 	.queue_rq = blk_queue_rq,
 	.commit_rqs = blk_commit_rqs,
 	.complete = blk_complete,
-	.timeout = blk_timeout,
+	.timeout = pvk_linux_blk_timeout,
 	.init_hctx = blk_init_hctx,
 };
 
@@ -578,6 +400,8 @@ static int create_disk(struct blk_disk *d, const struct pvk_blkfront_info *info)
 		gd->flags |= GENHD_FL_REMOVABLE;
 	strscpy(gd->disk_name, d->name.name, DISK_NAME_LEN);
 	set_limits(gd->queue, info);
+	if (io_timeout_ms)
+		blk_queue_rq_timeout(gd->queue, msecs_to_jiffies(io_timeout_ms));
 	set_capacity(gd, READ_ONCE(info->sectors));
 	set_disk_ro(gd, info->vdisk_info & PVK_VDISK_READONLY);
 	rc = device_add_disk(NULL, gd, NULL);
@@ -706,7 +530,7 @@ static void blk_added(struct pvk_blkfront *dev)
 	}
 	d->dev = dev;
 	INIT_WORK(&d->delete_work, delete_work_fn);
-	INIT_WORK(&d->probe_work, probe_work_fn);
+	INIT_WORK(&d->probe_work, pvk_linux_blk_probe_work);
 	if (pvk_linux_blk_name(info->vdev, &d->name)) {
 		pr_err("vbd %u: not a disk number Linux names (use xvd names): no disk\n",
 		       info->vdev);
@@ -792,7 +616,7 @@ static void blk_removed(struct pvk_blkfront *dev)
 			blk_mark_disk_dead(d->gd);
 			blk_mq_start_stopped_hw_queues(d->gd->queue, true);
 			if (!exiting)
-				queue_work(blk_wq, &d->delete_work);
+				queue_work(pvk_linux_blk_wq, &d->delete_work);
 		} else if (!exiting) {
 			mod_delayed_work(system_wq, &release_work, 0);
 		}
@@ -847,22 +671,23 @@ const struct pvk_blkfront_hooks pvk_linux_blk_hooks = {
 
 /* ---- Module ------------------------------------------------------------ */
 
-int pvk_linux_blk_init(void)
+int pvk_linux_blk_init(unsigned int io_timeout)
 {
 	int rc;
 
-	blk_wq = alloc_workqueue("pvk-blkfront", WQ_MEM_RECLAIM, 0);
-	if (!blk_wq)
+	io_timeout_ms = io_timeout;
+	pvk_linux_blk_wq = alloc_workqueue("pvk-blkfront", WQ_MEM_RECLAIM, 0);
+	if (!pvk_linux_blk_wq)
 		return -ENOMEM;
 	blk_major = register_blkdev(0, BLK_MAJOR_NAME);
 	if (blk_major < 0) {
-		destroy_workqueue(blk_wq);
+		destroy_workqueue(pvk_linux_blk_wq);
 		return blk_major;
 	}
 	rc = pvk_linux_xenbus_set_left_hook("vbd", blk_left);
 	if (rc) {
 		unregister_blkdev(blk_major, BLK_MAJOR_NAME);
-		destroy_workqueue(blk_wq);
+		destroy_workqueue(pvk_linux_blk_wq);
 	}
 	return rc;
 }
@@ -876,7 +701,7 @@ void pvk_linux_blk_exit(bool driver_registered)
 	exiting = true;		/* no disk created, no work queued from now */
 	mutex_unlock(&disks_lock);
 	cancel_delayed_work_sync(&release_work);
-	flush_workqueue(blk_wq);
+	flush_workqueue(pvk_linux_blk_wq);
 	/* Nothing has them open (they hold this module): deleting them
 	 * while their devices still work writes back whatever is cached. */
 	for (;;) {
@@ -895,7 +720,7 @@ void pvk_linux_blk_exit(bool driver_registered)
 		pvk_linux_xenbus_unregister_class("vbd", CLOSE_TIMEOUT_NS) : 0;
 	if (rc)
 		pr_err("the vbd driver would not unregister (%d): its devices stay\n", rc);
-	flush_workqueue(blk_wq);
+	flush_workqueue(pvk_linux_blk_wq);
 	pvk_linux_xenbus_set_left_hook("vbd", NULL);
 	pvk_linux_xenbus_enter();
 	mutex_lock(&disks_lock);
@@ -903,5 +728,5 @@ void pvk_linux_blk_exit(bool driver_registered)
 	mutex_unlock(&disks_lock);
 	pvk_linux_xenbus_leave();
 	unregister_blkdev(blk_major, BLK_MAJOR_NAME);
-	destroy_workqueue(blk_wq);
+	destroy_workqueue(pvk_linux_blk_wq);
 }

@@ -12,8 +12,10 @@
 /* The kit's hooks: they create, resize and delete the gendisks. */
 extern const struct pvk_blkfront_hooks pvk_linux_blk_hooks;
 
-/* Before pvk_blkfront_init(): the block major and the driver's work queue. */
-int pvk_linux_blk_init(void);
+/* Before pvk_blkfront_init(): the block major and the driver's work queue.
+ * io_timeout_ms: each disk's request timeout from its creation on (its
+ * partition scan included); 0 keeps the block layer's. */
+int pvk_linux_blk_init(unsigned int io_timeout_ms);
 
 /*
  * Module exit, after a successful pvk_linux_blk_init(): every gendisk

@@ -22,6 +22,11 @@ module_param(options, charp, 0444);
 MODULE_PARM_DESC(options,
 		 "the kit's blkfront switches, name=value,... (persistent, indirect, queues, ring_order, flush, barrier, discard; see include/pvkit/blkfront.h)");
 
+static unsigned int io_timeout;
+module_param(io_timeout, uint, 0444);
+MODULE_PARM_DESC(io_timeout,
+		 "each new disk's request timeout in ms (0: the block layer's, 30 s); /sys/block/xvdX/queue/io_timeout changes one disk's");
+
 /* Each name=value to pvk_blkfront_option(); one it refuses fails the load
  * (a switch silently ignored would test nothing). */
 static int apply_options(void)
@@ -52,7 +57,7 @@ static int __init pvk_blkfront_module_init(void)
 		rc = apply_options();
 	if (rc)
 		return rc;
-	rc = pvk_linux_blk_init();
+	rc = pvk_linux_blk_init(io_timeout);
 	if (rc)
 		return rc;
 	/* Linux probes the vbd devices present now (and waits a bounded

@@ -742,6 +742,7 @@ static bool closed_with_backend(const struct pvk_xenbus_device *dev)
 static void close_with_backend(struct pvk_xenbus_device *dev, u64 timeout_ns)
 {
 	u64 end = ktime_get_ns() + timeout_ns;
+	int rc;
 
 	if (dev->state == PVK_XenbusStateInitialised || dev->state == PVK_XenbusStateConnected)
 		pvk_xenbus_switch_state(dev, PVK_XenbusStateClosing);
@@ -753,8 +754,11 @@ static void close_with_backend(struct pvk_xenbus_device *dev, u64 timeout_ns)
 			return;
 		}
 		msleep(CLOSE_POLL_MS);
-		if (otherend_update(dev, false) == -ENOENT)
-			return;		/* the backend's directory is gone */
+		rc = otherend_update(dev, false);
+		/* The backend's directory is gone (xenstored says EACCES when
+		 * the nearest node left is one we may not read). */
+		if (rc == -ENOENT || rc == -EACCES)
+			return;
 	}
 }
 

@@ -3,7 +3,9 @@
  * pvk-hostile-back: a blkif backend (blk_connect.c: the xenbus handshake
  * and the close; blk_serve.c: requests read, checked and served from
  * memory or a dom0 file) and its attacks (blk_attack.c: how the responses,
- * the ring indexes, the event channel and the grants are abused).
+ * the ring indexes, the event channel and the grants are abused;
+ * blk_stall.c: a backend that stops answering, drops one request, answers
+ * without events, or answers slowly with the ring full).
  *
  * The exchange with the guest's test (tests/guest/cases/hostile_blk*.c),
  * through the guest's own data/ directory in xenstore:
@@ -13,6 +15,8 @@
  *   data/hostile-release-<devid>  (grant-keep) let the kept pages go
  *   data/hostile-count-<devid>    count the guest's grants to dom0 now
  *   data/hostile-grants-<devid>   our answer: "grants-to-dom0: N"
+ * A Linux guest with no xenstore tool of its own has dom0 write its nodes
+ * (tests/xen/dom0/check-blk-timeout).
  */
 #ifndef PVK_HOSTILE_BACK_BLK_H
 #define PVK_HOSTILE_BACK_BLK_H
@@ -38,6 +42,11 @@ enum hb_blk_mode {
 	BLK_RSP_FLIP,		/* rsp_prod and a response's id flipping */
 	BLK_EVENT_FLOOD,	/* events with nothing on the ring */
 	BLK_GRANT_KEEP,		/* pages kept mapped past the close */
+	/* Stalls (blk_stall.c), from the trigger (--opt from-sector=S) on: */
+	BLK_SILENT,		/* requests taken, never answered */
+	BLK_DROP_ONE,		/* one request never answered, the rest are */
+	BLK_NO_NOTIFY,		/* answered, never an event */
+	BLK_SLOW,		/* one answer every --opt slow-ms, the rest held */
 };
 
 struct hb_blk {
@@ -45,6 +54,7 @@ struct hb_blk {
 	enum hb_blk_mode mode;
 	/* The ring, mapped contiguously. */
 	blkif_sring_t *sring;
+	unsigned long max_ring_order;	/* offered (--opt ring-order) */
 	unsigned int ring_pages;
 	uint32_t ring_refs[1u << HB_BLK_MAX_RING_ORDER];
 	uint32_t nr_ents;
@@ -62,8 +72,15 @@ struct hb_blk {
 	unsigned int kept_data_pages;
 };
 
+/* blk_attack.c: a vbd served by serve (the attack's loop) from the
+ * handshake to the guest's grant count. */
+int hb_blk_run(struct hb_dev *d, int (*serve)(struct hb_blk *b));
+
 /* blk_connect.c */
 int hb_blk_connect(struct hb_blk *b);
+/* Whether to stop serving: the guest asked for the close, or the frontend
+ * left Connected (looked at every 100 ms; logged). */
+bool hb_blk_stop_asked(struct hb_blk *b, uint64_t *next_look);
 /* Closes from our side: Closing, the frontend Closed, the ring let go
  * (unless keep_ring), Closed. */
 void hb_blk_close(struct hb_blk *b, bool keep_ring, bool skip_closing);
@@ -84,5 +101,7 @@ void hb_blk_do_request(struct hb_blk *b, const blkif_request_t *rq, blkif_respon
 void hb_blk_put_response(struct hb_blk *b, const blkif_response_t *rsp);
 /* Publishes rsp_prod = prod and notifies. */
 void hb_blk_push(struct hb_blk *b, RING_IDX prod);
+/* Publishes rsp_prod = prod without an event. */
+void hb_blk_publish(struct hb_blk *b, RING_IDX prod);
 
 #endif

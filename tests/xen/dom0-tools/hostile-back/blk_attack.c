@@ -6,7 +6,8 @@
  * chosen way. After the attack nothing more is answered (the frontend
  * must fail what is outstanding by itself), except for "none" and
  * "event-flood", which keep serving. Then the close, and the grant count
- * the guest asks for (blk.h lists the exchange).
+ * the guest asks for (blk.h lists the exchange). hb_blk_run() is that
+ * life around a serving loop, shared with the stalls (blk_stall.c).
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -142,6 +143,10 @@ static void attack(struct hb_blk *b, const blkif_request_t *rq)
 		       (unsigned long long)rq->id);
 		return;
 	case BLK_NONE:
+	case BLK_SILENT:	/* the stalls have their own loop (blk_stall.c) */
+	case BLK_DROP_ONE:
+	case BLK_NO_NOTIFY:
+	case BLK_SLOW:
 		break;
 	}
 	hb_blk_put_response(b, &rsp);
@@ -186,25 +191,8 @@ static int serve(struct hb_blk *b)
 		}
 		if (rc < 0)
 			answering = false;
-		if (hb_now_ms() >= next_look) {
-			int s = hb_fe_state(b->d);
-			char path[128], *v;
-			unsigned int len;
-
-			snprintf(path, sizeof(path), "/local/domain/%u/data/hostile-close-%u",
-				 b->d->domid, b->d->devid);
-			v = xs_read(b->d->xs, XBT_NULL, path, &len);
-			free(v);
-			if (v) {
-				hb_log(b->d, "guest asks for the close");
-				return 0;
-			}
-			if (s != XenbusStateConnected) {
-				hb_log(b->d, "frontend left Connected: %s", hb_state_name(s));
-				return 0;
-			}
-			next_look = hb_now_ms() + WAIT_SLICE_MS;
-		}
+		if (hb_blk_stop_asked(b, &next_look))
+			return 0;
 		if (hb_expired(b->d))
 			return -1;
 		hb_evtchn_wait(b->d, WAIT_SLICE_MS);
@@ -268,7 +256,7 @@ static int open_disk(struct hb_blk *b)
 	return b->mem ? 0 : -1;
 }
 
-static int blk_run(struct hb_dev *d)
+int hb_blk_run(struct hb_dev *d, int (*serve)(struct hb_blk *b))
 {
 	struct hb_blk b = { .d = d, .mode = (enum hb_blk_mode)d->attack->mode };
 	long n;
@@ -298,6 +286,11 @@ static int blk_run(struct hb_dev *d)
 	if (b.fd >= 0)
 		close(b.fd);
 	return rc ? HB_EXIT_FAIL : HB_EXIT_OK;
+}
+
+static int blk_run(struct hb_dev *d)
+{
+	return hb_blk_run(d, serve);
 }
 
 static const struct hb_attack blk_attacks[] = {

@@ -16,6 +16,7 @@
 
 #define HANDSHAKE_MS	20000	/* the guest's xenbus answers within this */
 #define CLOSE_MS	10000
+#define LOOK_MS		100	/* how often a serving loop looks at xenstore */
 
 static int read_ring(struct hb_blk *b)
 {
@@ -38,9 +39,9 @@ static int read_ring(struct hb_blk *b)
 	order_node = hb_read(d, HB_FE, "ring-page-order");
 	free(order_node);
 	if (order_node &&
-	    (hb_read_ulong(d, HB_FE, "ring-page-order", &order) || order > HB_BLK_MAX_RING_ORDER)) {
-		hb_log(d, "frontend ring-page-order %lu: at most %u offered", order,
-		       HB_BLK_MAX_RING_ORDER);
+	    (hb_read_ulong(d, HB_FE, "ring-page-order", &order) || order > b->max_ring_order)) {
+		hb_log(d, "frontend ring-page-order %lu: at most %lu offered", order,
+		       b->max_ring_order);
 		return -1;
 	}
 	b->ring_pages = 1u << order;
@@ -82,7 +83,11 @@ int hb_blk_connect(struct hb_blk *b)
 	};
 	int s;
 
-	snprintf(order, sizeof(order), "%u", HB_BLK_MAX_RING_ORDER);
+	/* --opt ring-order=N offers less (a ring of 32 << N entries). */
+	b->max_ring_order = hb_opt_ulong(d, "ring-order", HB_BLK_MAX_RING_ORDER);
+	if (b->max_ring_order > HB_BLK_MAX_RING_ORDER)
+		b->max_ring_order = HB_BLK_MAX_RING_ORDER;
+	snprintf(order, sizeof(order), "%lu", b->max_ring_order);
 	snprintf(ind, sizeof(ind), "%u", HB_BLK_MAX_INDIRECT);
 	if (hb_create_device(d, NULL, be) || hb_set_state(d, XenbusStateInitWait))
 		return -1;
@@ -128,6 +133,31 @@ void hb_blk_close(struct hb_blk *b, bool keep_ring, bool skip_closing)
 	}
 	hb_set_state(d, XenbusStateClosed);
 	hb_wait_fe_state(d, 1u << XenbusStateClosed, CLOSE_MS);
+}
+
+bool hb_blk_stop_asked(struct hb_blk *b, uint64_t *next_look)
+{
+	char path[128], *v;
+	unsigned int len;
+	int s;
+
+	if (hb_now_ms() < *next_look)
+		return false;
+	*next_look = hb_now_ms() + LOOK_MS;
+	s = hb_fe_state(b->d);
+	snprintf(path, sizeof(path), "/local/domain/%u/data/hostile-close-%u", b->d->domid,
+		 b->d->devid);
+	v = xs_read(b->d->xs, XBT_NULL, path, &len);
+	free(v);
+	if (v) {
+		hb_log(b->d, "guest asks for the close");
+		return true;
+	}
+	if (s != XenbusStateConnected) {
+		hb_log(b->d, "frontend left Connected: %s", hb_state_name(s));
+		return true;
+	}
+	return false;
 }
 
 static void guest_path(const struct hb_blk *b, const char *name, char *path, size_t n)

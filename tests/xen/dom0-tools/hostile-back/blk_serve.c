@@ -195,10 +195,15 @@ void hb_blk_put_response(struct hb_blk *b, const blkif_response_t *rsp)
 	b->rsp_prod_pvt++;
 }
 
-void hb_blk_push(struct hb_blk *b, RING_IDX prod)
+void hb_blk_publish(struct hb_blk *b, RING_IDX prod)
 {
 	__sync_synchronize();	/* the entries before the index */
 	((volatile blkif_sring_t *)b->sring)->rsp_prod = prod;
 	__sync_synchronize();
+}
+
+void hb_blk_push(struct hb_blk *b, RING_IDX prod)
+{
+	hb_blk_publish(b, prod);
 	hb_notify(b->d);
 }
