@@ -37,7 +37,7 @@ bool netfront_rx_kick(struct netfront_queue *q)
 	}
 	work = q->live && !PVK_READ_ONCE(q->dev->broken) &&
 	       (q->rx_due || q->rx_refill_due ||
-		pvk_ring_read_index(&q->rx.sring->rsp_prod, q->rx.rsp_cons) != q->rx.rsp_cons);
+		pvk_ring_has_unconsumed(&q->rx.sring->rsp_prod, q->rx.rsp_cons));
 	pvk_port_unlock(&q->lock);
 	if (work)
 		netfront_hooks->rx_ready(q->dev, q->index);

@@ -5,17 +5,19 @@
 # executions per second,
 # then "fuzz: N passed, N failed"; exits non-zero on any failure (a crash,
 # a sanitizer report or a failed assertion; the input is kept as
-# OUTDIR/crash-TARGET-*). First shared-reads.sh: the frontends read the
+# OUTDIR/crash-TARGET-*). First shared-reads.sh (after its self-test): the frontends read the
 # backend's ring only through the hooks whose reads the targets count.
 set -u
 out=$1 secs=$2
 shift 2
 pass=0 fail=0
-if "$(dirname "$0")/shared-reads.sh"; then
-	pass=$((pass + 1))
-else
-	fail=$((fail + 1))
-fi
+for check in shared-reads-selftest.sh shared-reads.sh; do
+	if "$(dirname "$0")/$check"; then
+		pass=$((pass + 1))
+	else
+		fail=$((fail + 1))
+	fi
+done
 for t in "$@"; do
 	mkdir -p "$out/corpus-$t"
 	log=$out/$t.log

@@ -5,7 +5,9 @@
 # writes on a ring only through those hooked calls. Every line of their
 # sources naming a shared index (rsp_prod, req_event, rsp_event), the
 # shared ring (sring) or a response slot must be one of them: the
-# producer read and checked (pvk_ring_unconsumed_seen, pvk_ring_read_index),
+# producer read and checked (pvk_ring_unconsumed_seen), or only compared
+# with the consumer (pvk_ring_has_unconsumed: a yes or no, never a count;
+# a bare pvk_ring_read_index of a producer is a finding),
 # an event asked for (pvk_ring_ask_event), a response copied once
 # (PVK_RING_COPY_RESPONSE; blkfront's copy right after
 # pvk_ring_hook_entry), or the ring's setup. Comments and strings are
@@ -19,7 +21,7 @@ bad=$(for f in "$src"/frontends/blkfront/*.c "$src"/frontends/netfront/*.c; do
 	awk -v f="${f#"$src"/}" '
 		/rsp_prod|req_event|rsp_event|sring|GET_RESPONSE|ring_get_response/ {
 			ok = /pvk_ring_unconsumed_seen\(&[a-z_.>-]*sring->rsp_prod,/ ||
-			     /pvk_ring_read_index\(&[a-z_.>-]*sring->rsp_prod,/ ||
+			     /pvk_ring_has_unconsumed\(&[a-z_.>-]*sring->rsp_prod,/ ||
 			     /pvk_ring_ask_event\(&[a-z_.>-]*sring->rsp_event,/ ||
 			     /pvk_ring_hook_entry\([a-z_.>-]*sring,/ ||
 			     /PVK_(SHARED|FRONT)_RING_INIT\(/ ||

@@ -154,6 +154,16 @@ static inline pvk_ring_idx_t pvk_ring_read_index(const pvk_ring_idx_t *index,
 	return PVK_READ_ONCE(*index);
 }
 
+/* Whether the other side has produced past cons: one read of its index,
+ * and only a yes or no, so the value read cannot be used as a count or a
+ * bound (that takes pvk_ring_unconsumed(), which checks it). For a cheap
+ * "is there work" look; the frontends read a producer raw nowhere else. */
+static inline bool pvk_ring_has_unconsumed(const pvk_ring_idx_t *shared_prod,
+					   pvk_ring_idx_t cons)
+{
+	return pvk_ring_read_index(shared_prod, cons) != cons;
+}
+
 /* The consumer asks for an event at the entry after cons; full barrier
  * before its next read of the producer. */
 static inline void pvk_ring_ask_event(pvk_ring_idx_t *event, pvk_ring_idx_t cons)
