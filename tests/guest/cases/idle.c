@@ -16,7 +16,16 @@
 #define IDLE_NS		(20 * MS)
 #define BACKSTOP_NS	(1000 * MS)
 
-PVK_GUEST_TEST(idle_until_deadline)
+/*
+ * One try: idle until IDLE_NS from now with the backstop armed. *fired:
+ * whether the idle op's own expiry was counted. Another event can end the
+ * last halt just past the deadline before the expiry is delivered (a
+ * loaded host delays Xen's timer by milliseconds): the loop then ends on
+ * the clock and the expiry is dropped, uncounted. That is a race, not a
+ * fault, so the caller tries again; an idle op that never arms its
+ * deadline loses every try.
+ */
+static void idle_try(unsigned int attempt, bool *fired)
 {
 	struct pvk_time_timer_stats before, after;
 	uint64_t t0, deadline, woke;
@@ -24,7 +33,6 @@ PVK_GUEST_TEST(idle_until_deadline)
 	unsigned long fl, fl_after;
 	int rc = 0;
 
-	guest_timer_prepare();
 	fl = pvk_irq_save();
 	pvk_time_timer_get_stats(&before);
 	t0 = pvk_clock_ns();
@@ -40,16 +48,30 @@ PVK_GUEST_TEST(idle_until_deadline)
 	pvk_time_timer_get_stats(&after);
 	pvk_time_timer_stop();
 	pvk_restore_fl(fl);
-	guest_printf("idle: %u idle(s), woke %llu us after a %llu us deadline, idle expiries %llu, host expiries %llu\n",
-		     idles, (unsigned long long)((woke - t0) / 1000),
+	guest_printf("idle: try %u: %u idle(s), woke %llu us after a %llu us deadline, idle expiries %llu, host expiries %llu\n",
+		     attempt, idles, (unsigned long long)((woke - t0) / 1000),
 		     (unsigned long long)(IDLE_NS / 1000),
 		     (unsigned long long)(after.idle_fired - before.idle_fired),
 		     (unsigned long long)(after.host_fired - before.host_fired));
 	PVK_CHECK_RC(rc, 0);
 	PVK_CHECK_EQ(fl_after, 0);		/* back with irqs off */
 	PVK_CHECK_GE(woke, deadline);
-	PVK_CHECK_GE(after.idle_fired - before.idle_fired, 1);
 	PVK_CHECK_EQ(after.host_fired - before.host_fired, 0);	/* not the backstop */
+	*fired = after.idle_fired - before.idle_fired >= 1;
+}
+
+#define IDLE_TRIES	3
+
+PVK_GUEST_TEST(idle_until_deadline)
+{
+	unsigned int attempt;
+	bool fired = false;
+
+	guest_timer_prepare();
+	for (attempt = 1; attempt <= IDLE_TRIES && !fired; attempt++)
+		PVK_CHECK_CALL(idle_try(attempt, &fired));
+	if (!fired)
+		PVK_FAIL("the idle op's deadline never ended a halt in %u tries", IDLE_TRIES);
 }
 
 /* With irqs on, a halt could miss the wake-up the caller checked for. */
