@@ -1,7 +1,12 @@
 /*
- * events/callback.c - tells Xen where event upcalls land (upcall.S): the
- * calling vCPU with CALLBACKOP_register; other vCPUs get the same address
- * in the context they start with (pvk_evtchn_upcall_address()).
+ * events/callback.c - tells Xen where event upcalls land: the calling vCPU
+ * with CALLBACKOP_register; other vCPUs get the same address in the
+ * context they start with (pvk_evtchn_upcall_address()).
+ *
+ * The kit's own entry (upcall.S) unless the host named one of its own
+ * first (pvk_evtchn_set_upcall_entry(): a kernel with its own interrupt
+ * entry code that calls pvk_evtchn_do_upcall() itself). One address for
+ * every vCPU, so it is set once, before the first registration.
  */
 #include <pvkit/events.h>
 #include <pvkit/hypercall.h>
@@ -10,9 +15,16 @@
 
 void pvk_evtchn_upcall_entry(void);
 
+static unsigned long upcall_entry;
+
+void pvk_evtchn_set_upcall_entry(void (*entry)(void))
+{
+	upcall_entry = (unsigned long)entry;
+}
+
 unsigned long pvk_evtchn_upcall_address(void)
 {
-	return (unsigned long)pvk_evtchn_upcall_entry;
+	return upcall_entry ? upcall_entry : (unsigned long)pvk_evtchn_upcall_entry;
 }
 
 int pvk_evtchn_register_upcall(void)

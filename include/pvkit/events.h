@@ -3,8 +3,9 @@
  * upcall that dispatches pending ports to their handlers.
  *
  * Event channels are the PV guest's interrupt controller. The kit keeps one
- * handler per local port; Xen's event callback (events/upcall.S) calls
- * pvk_evtchn_do_upcall(), which finds the pending, unmasked ports and runs
+ * handler per local port; Xen's event callback (events/upcall.S, which
+ * hands the host its frame on the way out: pvk_port_irq_exit(), port.h)
+ * calls pvk_evtchn_do_upcall(), which finds the pending, unmasked ports and runs
  * their handlers with that port masked (the "EOI" is the unmask after the
  * handler returns). A handler reports whether it found work: a port whose
  * handler keeps finding none is a flood from a misbehaving peer and is held
@@ -69,11 +70,21 @@ const char *pvk_evtchn_abi_name(void);
 unsigned int pvk_evtchn_nr_ports(void);
 
 /*
- * Registers events/upcall.S as this vCPU's event callback
- * (CALLBACKOP_register, type event). Until the host clears
+ * Registers events/upcall.S (or the host's entry, below) as this vCPU's
+ * event callback (CALLBACKOP_register, type event). Until the host clears
  * vcpu_info->evtchn_upcall_mask, no upcall is delivered.
  */
 int pvk_evtchn_register_upcall(void);
+
+/*
+ * For a host with its own interrupt entry code (pvkit/port.h, "Interrupt
+ * exit", says what that entry must do): its entry becomes the event
+ * callback of every vCPU instead of events/upcall.S. Call it before
+ * pvk_evtchn_register_upcall() (pvk_xen_boot() step 7: from cfg->early
+ * or before pvk_xen_boot()) and before any other vCPU is started; NULL
+ * goes back to the kit's entry.
+ */
+void pvk_evtchn_set_upcall_entry(void (*entry)(void));
 
 /* Binding: each allocates a local port, installs handler (may be NULL:
  * then the port is left masked and only polled), and unmasks the port
@@ -141,9 +152,11 @@ int pvk_evtchn_close(pvk_evtchn_port_t port);
  * (closed for a port that is free). */
 int pvk_evtchn_status(pvk_evtchn_port_t port, uint32_t *status);
 
-/* Called by events/upcall.S with upcalls masked, on the CPU that took the
- * upcall (it handles that CPU's ports); also callable by a host that polls
- * with upcalls masked. pvk_evtchn_get_stats() sums every CPU's counters. */
+/* The dispatch: called by events/upcall.S with upcalls masked, on the CPU
+ * that took the upcall (it handles that CPU's ports), before the host's
+ * pvk_port_irq_exit(); called the same way by a host's own entry code
+ * (port.h, "Interrupt exit"), and callable by a host that polls with
+ * upcalls masked. pvk_evtchn_get_stats() sums every CPU's counters. */
 void pvk_evtchn_do_upcall(void);
 
 void pvk_evtchn_get_stats(struct pvk_evtchn_stats *out);

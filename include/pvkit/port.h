@@ -16,6 +16,7 @@
 #define PVKIT_PORT_H
 
 #include <pvkit/frame.h>
+#include <pvkit/regs.h>
 #include <pvkit/types.h>
 
 /* ---- Memory ---------------------------------------------------------- */
@@ -163,6 +164,52 @@ struct pvk_work {
 };
 
 void pvk_port_schedule_work(struct pvk_work *work);
+
+/* ---- Interrupt exit --------------------------------------------------- */
+
+/*
+ * Called by the kit on the way out of every interrupt it takes for the
+ * host: the event upcall (Xen, events/upcall.S), the native interrupt
+ * entries built with PVK_NATIVE_IRQ_STUB (pvkit/asm/native_entry.h: the
+ * local APIC timer, the kit's IPI, any vector the host routes through
+ * it), and the trap stubs whose common code is PVK_XEN_TRAP_COMMON
+ * (pvkit/asm/xen_entry.h) or PVK_NATIVE_TRAP_COMMON, after the host's
+ * handler. It is where a kernel reschedules on a timer tick, and, when
+ * pvk_regs_from_user(regs), delivers signals before the return to user
+ * mode (Linux's irqentry_exit(), Mini-OS's do_hypervisor_callback(regs)).
+ *
+ * regs is the frame that will be restored (struct pvk_regs, pvkit/regs.h;
+ * vector says which entry: an exception's number, PVK_REGS_VECTOR_UPCALL,
+ * PVK_REGS_VECTOR_IRQ(n)); event upcalls (natively: interrupts) are
+ * masked. The host may change it: every general register, rip, rsp, and
+ * cs/ss/rflags, for example to resume another thread by writing that
+ * thread's saved frame over it (a return to user mode takes a user cs/ss;
+ * on Xen the iret hypercall switches page tables on RPL 3 and takes the
+ * upcall mask from RFLAGS.IF, natively iretq does it all). Or it switches
+ * stacks and comes back later, with the same frame to restore. It must
+ * return with upcalls masked again if it unmasked them (events/upcall.S,
+ * "the critical region"). An empty function is a valid hook.
+ *
+ * A host with its own entry code (Linux's, any kernel that already has
+ * its irq entry and exit) does not use the kit's entries; it calls the
+ * dispatch from its own:
+ *  - Xen: pvk_evtchn_set_upcall_entry(its entry) before
+ *    pvk_evtchn_register_upcall() (pvk_xen_boot() step 7; cfg->early is
+ *    early enough) and before starting other vCPUs. Its entry gets Xen's
+ *    frame (%rcx, %r11, then rip/cs/rflags/rsp/ss; pvkit/asm/xen_entry.h:
+ *    PVK_XEN_TRAP_ENTRY takes the two back), saves what its C code
+ *    clobbers, calls pvk_evtchn_do_upcall() (no argument; it handles the
+ *    calling CPU's pending ports) with upcalls still masked as Xen left
+ *    them, does its own exit work, and leaves through HYPERVISOR_iret
+ *    (PVK_XEN_TRAP_RETURN), with no window between an unmask and that
+ *    iret (events/upcall.S).
+ *  - Native: the kit's handlers are plain functions for its IDT entries:
+ *    pvk_native_timer_interrupt() and pvk_native_ipi_interrupt()
+ *    (pvkit/pvops.h), interrupts off, each EOIs itself.
+ * Such a host still links the kit's upcall entry (events/upcall.S is in
+ * libpvkit), so it defines this hook, empty: nothing calls it then.
+ */
+void pvk_port_irq_exit(struct pvk_regs *regs);
 
 /* ---- Limits ------------------------------------------------------------
  *

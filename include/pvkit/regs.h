@@ -33,6 +33,17 @@ PVK_ALL_REGS_LAYOUT_CHECK(struct pvk_regs, vector);
 #define PVK_REGS_VECTOR_UPCALL	0x100ULL
 #define PVK_REGS_VECTOR_IRQ(n)	(0x200ULL + (n))
 
+/* The assembly side's names for the same frame (pvkit/asm/frame.h). */
+PVK_BUILD_BUG_ON(offsetof(struct pvk_regs, error_code) != PVK_REGS_ERROR_CODE);
+PVK_BUILD_BUG_ON(offsetof(struct pvk_regs, rip) != PVK_REGS_RIP);
+PVK_BUILD_BUG_ON(offsetof(struct pvk_regs, cs) != PVK_REGS_CS);
+PVK_BUILD_BUG_ON(offsetof(struct pvk_regs, rflags) != PVK_REGS_RFLAGS);
+PVK_BUILD_BUG_ON(offsetof(struct pvk_regs, rsp) != PVK_REGS_RSP);
+PVK_BUILD_BUG_ON(offsetof(struct pvk_regs, ss) != PVK_REGS_SS);
+PVK_BUILD_BUG_ON(sizeof(struct pvk_regs) != PVK_REGS_FRAME_SIZE);
+PVK_BUILD_BUG_ON(PVK_REGS_VECTOR_UPCALL != PVK_REGS_VECTOR_UPCALL_NUM);
+PVK_BUILD_BUG_ON(PVK_REGS_VECTOR_IRQ(0) != PVK_REGS_VECTOR_IRQ_BASE);
+
 /* The interrupted code ran in user mode (RPL 3 in the saved %cs). */
 static inline bool pvk_regs_from_user(const struct pvk_regs *r)
 {

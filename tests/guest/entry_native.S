@@ -15,14 +15,20 @@
  *    +0x28 | %ss                 |
  *
  * Each stub pushes a 0 in place of a missing error code and the vector,
- * then the common part pushes the registers (PVK_SAVE_ALL_REGS): the same
- * struct guest_regs as entry.S builds (the table there), and calls the
- * same guest_trap_dispatch() (entry.S), so guest_trap()/guest_fault() and
- * guest_user_trap() serve both worlds. An exception from user mode goes
- * to guest_user_trap() (user/run.c: maps a page or kills the program). A
- * fixed-up or resolved exception returns with iretq.
+ * then the common part (PVK_NATIVE_TRAP_COMMON, pvkit/asm/native_entry.h)
+ * pushes the registers: the same struct guest_regs (= struct pvk_regs)
+ * as entry.S builds (the table there), calls the same
+ * guest_trap_dispatch() (entry.S), so guest_trap()/guest_fault() and
+ * guest_user_trap() serve both worlds, then the host hook
+ * pvk_port_irq_exit() (irq_exit.c) with that frame. An exception from
+ * user mode goes to guest_user_trap() (user/run.c: maps a page or kills
+ * the program). A fixed-up or resolved exception returns with iretq.
+ *
+ * The PIT's and the kit's IPI interrupts are PVK_NATIVE_IRQ_STUBs: the
+ * same frame (vector PVK_REGS_VECTOR_IRQ(n)), their handler, the hook.
  */
 #include <pvkit/asm/frame.h>
+#include <pvkit/asm/native_entry.h>
 
 	.text
 	.code64
@@ -51,16 +57,7 @@ guest_ntrap_\vec:
 	NTRAP_ERR \vec
 	.endr
 
-	.type guest_ntrap_common, @function
-guest_ntrap_common:
-	PVK_SAVE_ALL_REGS
-	movq	%rsp, %rdi		/* struct guest_regs * */
-	cld				/* the C ABI wants DF clear; the interrupted code may have set it */
-	PVK_CALL_ALIGNED guest_trap_dispatch, %rbx
-	PVK_RESTORE_ALL_REGS
-	addq	$16, %rsp		/* vector, error code */
-	iretq
-	.size guest_ntrap_common, . - guest_ntrap_common
+	PVK_NATIVE_TRAP_COMMON guest_ntrap_common, guest_trap_dispatch
 
 	.section .rodata
 	.balign 8
@@ -71,33 +68,12 @@ guest_native_trap_stubs:
 	.endr
 	.size guest_native_trap_stubs, . - guest_native_trap_stubs
 
-	/*
-	 * IRQ 0 (PIT) after native.c remapped the PIC to vector 32: no error
-	 * code, so the CPU's five words leave %rsp 8 mod 16; the nine words of
-	 * PVK_SAVE_CALLER_REGS make the call aligned. Only the C ABI's
-	 * caller-saved registers need saving.
-	 */
-	.text
-	.globl	guest_nirq_timer
-	.type	guest_nirq_timer, @function
-guest_nirq_timer:
-	PVK_SAVE_CALLER_REGS
-	call	guest_native_timer_irq
-	PVK_RESTORE_CALLER_REGS
-	iretq
-	.size	guest_nirq_timer, . - guest_nirq_timer
+	/* IRQ 0 (PIT), after native.c remapped the PIC to vector 32. */
+	PVK_NATIVE_IRQ_STUB guest_nirq_timer, 32, guest_native_timer_irq
 
 	/*
-	 * The kit's IPI vector (GUEST_NATIVE_IPI_VECTOR, native_smp.c): like
-	 * the timer's, an interrupt gate without error code; the kit's
-	 * pvk_native_ipi_interrupt() EOIs and runs the pending IPI kinds.
+	 * The kit's IPI vector (GUEST_NATIVE_IPI_VECTOR, 0xf8: guest.h,
+	 * checked in native_timer.c); pvk_native_ipi_interrupt() EOIs and runs
+	 * the pending IPI kinds.
 	 */
-	.globl	guest_nirq_ipi
-	.type	guest_nirq_ipi, @function
-guest_nirq_ipi:
-	PVK_SAVE_CALLER_REGS
-	cld
-	call	pvk_native_ipi_interrupt
-	PVK_RESTORE_CALLER_REGS
-	iretq
-	.size	guest_nirq_ipi, . - guest_nirq_ipi
+	PVK_NATIVE_IRQ_STUB guest_nirq_ipi, 0xf8, pvk_native_ipi_interrupt

@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <pvkit/asm/frame.h>
 #include <pvkit/frame.h>
+#include <pvkit/regs.h>
 #include <pvkit/types.h>
 #include <pvkit/xen/xen.h>
 
@@ -210,6 +211,17 @@ size_t guest_pages_free(void);
 void *guest_pages_alloc_contig(unsigned int n);
 size_t guest_pages_total(void);
 size_t guest_heap_free_bytes(void);
+
+/* ---- irq_exit.c: pvk_port_irq_exit(), the hook on every interrupt exit -- */
+/* Called last by the hook when set, on every CPU, with the frame. */
+extern void (*guest_irq_exit_fn)(struct pvk_regs *regs);
+struct guest_irq_exit_stats {
+	uint64_t upcalls, irqs, traps;	/* hook calls by entry kind */
+	uint64_t to_user;		/* ... returning to user mode */
+	uint64_t unmasked;		/* ... with upcalls/interrupts on: a bug */
+};
+/* Summed over every CPU. */
+void guest_irq_exit_stats(struct guest_irq_exit_stats *out);
 
 /* ---- lock.c: pvk_port_lock() and friends ------------------------------ */
 struct pvk_lock;

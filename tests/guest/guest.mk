@@ -36,6 +36,7 @@ GUEST_SRCS += user/enter.S user/program.S user/syscall_native.S user/cpu.c user/
 GUEST_SRCS += cases/mm_va_run.c
 GUEST_SRCS += native_smp.c
 GUEST_SRCS += cases/upcall_reentry.c cases/idle.c
+GUEST_SRCS += irq_exit.c cases/irq_exit_spin.S cases/irq_exit.c
 # Every SMP test file, cases/smp*.c (smp.c first, then the others by name).
 GUEST_SRCS += $(patsubst $(GUEST_DIR)/%,%,$(sort $(wildcard $(GUEST_DIR)/cases/smp*.c)))
 GUEST_SRCS += cases/netfront.c cases/netfront_life.c cases/netfront_offload.c

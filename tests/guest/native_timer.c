@@ -28,6 +28,11 @@
 #define LARGE_PAGE		(1ULL << 21)
 #define LAPIC_TIMER_INITIAL	0x380
 
+/* native_timer_entry.S and entry_native.S give the stubs these vectors'
+ * numbers (the frame's PVK_REGS_VECTOR_IRQ(n)) as plain numbers. */
+PVK_BUILD_BUG_ON(GUEST_NATIVE_TIMER_VECTOR != 0xf0);
+PVK_BUILD_BUG_ON(GUEST_NATIVE_IPI_VECTOR != 0xf8);
+
 void guest_nirq_lapic_timer(void);
 void guest_nirq_lapic_spurious(void);
 

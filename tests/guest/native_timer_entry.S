@@ -4,29 +4,23 @@
  * pvk_native_timer_interrupt() (EOI, then the one-shot expiry), and the
  * spurious-interrupt vector, which must return without an EOI.
  *
- * Interrupt gates, no error code: the CPU aligns %rsp to 16 and pushes five
- * words (%rip, %cs, %rflags, %rsp, %ss), leaving it 8 mod 16; the nine
- * caller-saved registers of PVK_SAVE_CALLER_REGS (pvkit/asm/frame.h) bring
- * it back to 0 mod 16 for the call. The callee-saved ones are the C code's
- * to keep.
+ * The timer's entry is the kit's PVK_NATIVE_IRQ_STUB
+ * (pvkit/asm/native_entry.h): struct pvk_regs on the stack, the handler,
+ * then the guest's pvk_port_irq_exit() (irq_exit.c), where a tick may
+ * switch to another context (cases/irq_exit.c), and iretq from the frame
+ * as the hook left it. Vector 0xf0 is GUEST_NATIVE_TIMER_VECTOR (guest.h,
+ * checked in native_timer.c). A spurious interrupt is no interrupt of the
+ * host's: it returns at once, no hook.
  */
-#include <pvkit/asm/frame.h>
+#include <pvkit/asm/native_entry.h>
+#include <pvkit/pv_lint.h>
+
+	PVK_NATIVE_IRQ_STUB guest_nirq_lapic_timer, 0xf0, pvk_native_timer_interrupt
 
 	.text
-	.code64
-
-	.globl	guest_nirq_lapic_timer
-	.type	guest_nirq_lapic_timer, @function
-guest_nirq_lapic_timer:
-	PVK_SAVE_CALLER_REGS
-	cld
-	call	pvk_native_timer_interrupt
-	PVK_RESTORE_CALLER_REGS
-	iretq
-	.size	guest_nirq_lapic_timer, . - guest_nirq_lapic_timer
-
 	.globl	guest_nirq_lapic_spurious
 	.type	guest_nirq_lapic_spurious, @function
 guest_nirq_lapic_spurious:
 	iretq
 	.size	guest_nirq_lapic_spurious, . - guest_nirq_lapic_spurious
+	PVK_NATIVE_ONLY(guest_nirq_lapic_spurious)

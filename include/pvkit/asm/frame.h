@@ -65,6 +65,25 @@
 #define PVK_REGS_RAX	0x70
 #define PVK_REGS_SIZE	0x78
 
+/*
+ * The rest of struct pvk_regs (pvkit/regs.h) above them, as the kit's
+ * entries lay it out: vector, error code, then the hardware frame. For
+ * entry code that reads or changes a field (a host's own entry that tests
+ * RPL 3 in the saved %cs, say).
+ */
+#define PVK_REGS_VECTOR		0x78
+#define PVK_REGS_ERROR_CODE	0x80
+#define PVK_REGS_RIP		0x88
+#define PVK_REGS_CS		0x90
+#define PVK_REGS_RFLAGS		0x98
+#define PVK_REGS_RSP		0xa0
+#define PVK_REGS_SS		0xa8
+#define PVK_REGS_FRAME_SIZE	0xb0
+/* The vector numbers of what is no exception, for assembly (pvkit/regs.h
+ * has them for C): the event upcall, native interrupt n at BASE + n. */
+#define PVK_REGS_VECTOR_UPCALL_NUM	0x100
+#define PVK_REGS_VECTOR_IRQ_BASE	0x200
+
 #ifdef __ASSEMBLY__
 
 .macro PVK_SAVE_ALL_REGS

@@ -41,12 +41,26 @@
  * addresses by vector in .rodata, for the pvk_trap_desc array that
  * pvk_load_idt() takes.
  *
+ * PVK_XEN_TRAP_COMMON name, handler is such common code, for a host that
+ * has nothing of its own to add: it saves the general registers
+ * (PVK_SAVE_ALL_REGS), so that struct pvk_regs (pvkit/regs.h) lies at
+ * %rsp, calls handler(struct pvk_regs *), then the host's
+ * pvk_port_irq_exit(regs) (pvkit/port.h: the way out of every trap, where
+ * a kernel reschedules or delivers signals before a return to user mode),
+ * restores every register from the frame as the two left it and returns
+ * through PVK_XEN_TRAP_RETURN. The hook must run with upcalls masked:
+ * with pvk_trap_desc.mask_irqs set (the reference guest's choice) Xen
+ * masks them on delivery; a host that lets a handler unmask them masks
+ * them again before it returns.
+ *
  * The kit's own entries (events/upcall.S, pvops/xen_syscall.S) do the
- * same; pvkit/asm/frame.h saves the registers in between.
+ * same; pvkit/asm/frame.h saves the registers in between. Natively,
+ * pvkit/asm/native_entry.h has the same shapes for the IDT.
  */
 #ifndef PVKIT_ASM_XEN_ENTRY_H
 #define PVKIT_ASM_XEN_ENTRY_H
 
+#include <pvkit/asm/frame.h>
 #include <pvkit/hypercall.h>
 #include <pvkit/xen/xen.h>
 
@@ -76,6 +90,22 @@
 	pushq	$\vec
 	jmp	\common
 	.size	\prefix\vec, . - \prefix\vec
+.endm
+
+/* \name: the common code the stubs jump to (see the top of the file). */
+.macro PVK_XEN_TRAP_COMMON name:req, handler:req
+	.type	\name, @function
+\name:
+	PVK_SAVE_ALL_REGS
+	cld				/* the C ABI wants DF clear */
+	movq	%rsp, %rdi		/* struct pvk_regs * */
+	PVK_CALL_ALIGNED \handler, %rbx
+	movq	%rsp, %rdi
+	PVK_CALL_ALIGNED pvk_port_irq_exit, %rbx
+	PVK_RESTORE_ALL_REGS
+	addq	$8, %rsp		/* vector */
+	PVK_XEN_TRAP_RETURN
+	.size	\name, . - \name
 .endm
 
 /* Stubs \prefix0 ... \prefix31 here, and \table (global, .rodata). */
