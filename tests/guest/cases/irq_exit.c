@@ -23,12 +23,19 @@
  * afterwards), or when the entry loses a register (the masks). The bound
  * is on A's turns against the clock (SPIN_BOUND_NS), never a timing
  * asserted: a slow host only takes longer.
+ *
+ * irq_exit_user_trap: the way out of a trap taken in user mode passes the
+ * hook too (where a kernel delivers signals): user/program.S's program
+ * makes two demand-zero page faults, and the hook must see exactly those
+ * two frames from ring 3 (#PF, a rip in the program's code), with the
+ * faults resolved and the program ending as it should.
  */
 #include <pvkit/port.h>
 #include <pvkit/pvops.h>
 #include <pvkit/time.h>
 
 #include "../test.h"
+#include "../user/user.h"
 
 #define SWITCHES	4			/* A->B, B->A, A->B, B->A */
 #define TICK_NS		(1000ULL * 1000)	/* 1 ms */
@@ -175,5 +182,42 @@ PVK_GUEST_TEST(irq_exit_preempt)
 	PVK_CHECK_EQ(user_ticks, 0);
 	/* The hook ran on the ticks, always with upcalls/interrupts off. */
 	PVK_CHECK_GE(after.upcalls + after.irqs, before.upcalls + before.irqs + SWITCHES);
+	PVK_CHECK_EQ(after.unmasked, before.unmasked);
+}
+
+static unsigned int user_pf_frames, user_other_frames;
+
+static void watch_user(struct pvk_regs *r)
+{
+	if (!pvk_regs_from_user(r))
+		return;
+	if (r->vector == PVK_TRAP_page_fault && r->rip >= USER_CODE_VA &&
+	    r->rip < USER_CODE_VA + (unsigned long)(guest_user_blob_end - guest_user_blob))
+		user_pf_frames++;
+	else
+		user_other_frames++;
+}
+
+PVK_GUEST_TEST(irq_exit_user_trap)
+{
+	static struct guest_user_result res;
+	struct guest_irq_exit_stats before, after;
+	int rc;
+
+	user_pf_frames = user_other_frames = 0;
+	PVK_CHECK_RC(guest_uspace_create(), 0);
+	guest_irq_exit_stats(&before);
+	PVK_WRITE_ONCE(guest_irq_exit_fn, watch_user);
+	rc = guest_user_run(guest_user_main, &res);
+	PVK_WRITE_ONCE(guest_irq_exit_fn, NULL);
+	guest_irq_exit_stats(&after);
+	PVK_CHECK_RC(guest_uspace_destroy(), 0);
+	PVK_CHECK_RC(rc, 0);
+	guest_printf("irq_exit: user program: %u faults resolved, the hook saw %u #PF frames from ring 3 (%u other ring-3 frames)\n",
+		     res.faults, user_pf_frames, user_other_frames);
+	PVK_CHECK_EQ(res.exit_code, USER_EXIT_OK);
+	PVK_CHECK_EQ(res.faults, 2);
+	PVK_CHECK_EQ(user_pf_frames, res.faults);
+	PVK_CHECK_GE(after.to_user - before.to_user, res.faults);
 	PVK_CHECK_EQ(after.unmasked, before.unmasked);
 }
