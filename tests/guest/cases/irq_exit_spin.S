@@ -9,9 +9,10 @@
  * word per register, in PVK_SAVE_ALL_REGS order: r15 first), then for
  * ever: compares every register with its value, recording a mismatch as
  * bit n of the context's mask (n: the register's word), without changing
- * any register; calls the context's step function in C with every
- * register saved around the call (the C code may clobber what it likes);
- * stops when the context's stop byte is set. A tick may come anywhere in
+ * any register; every INNER_TURNS such rounds (a count in memory) calls
+ * the context's step function in C with every register saved around the
+ * call (the C code may clobber what it likes); stops when the context's
+ * stop byte is set. A tick may come anywhere in
  * there, the C call included.
  *
  * guest_irqx_spin_a is called from C (it keeps the callee-saved registers
@@ -21,9 +22,16 @@
  */
 #include <pvkit/asm/frame.h>
 
+/* Checks between two calls of the step function: the checks, which touch
+ * no register, are nearly all of each context's time, so a tick almost
+ * always lands among them and a register the entry loses shows at the
+ * next compare (a tick inside the C call would hide a lost caller-saved
+ * one: the loop restores those itself). */
+#define INNER_TURNS	4096
+
 /* Stack at entry: 8 mod 16 (after a call); six pushes keep it so; the
  * fifteen of PVK_SAVE_ALL_REGS make it 0 mod 16 for the call. */
-.macro SPIN name, pattern, bad, step, stop
+.macro SPIN name, pattern, bad, step, stop, inner
 	.text
 	.globl	\name
 	.type	\name, @function
@@ -65,6 +73,9 @@
 	CHECK	\pattern, \bad, %rcx, PVK_REGS_RCX
 	CHECK	\pattern, \bad, %rbx, PVK_REGS_RBX
 	CHECK	\pattern, \bad, %rax, PVK_REGS_RAX
+	subl	$1, \inner(%rip)	/* memory and flags only */
+	jnz	1b
+	movl	$INNER_TURNS, \inner(%rip)
 	PVK_SAVE_ALL_REGS
 	cld
 	call	\step
@@ -89,5 +100,10 @@
 2:
 .endm
 
-	SPIN guest_irqx_spin_a, guest_irqx_pattern_a, guest_irqx_bad_a, guest_irqx_step_a, guest_irqx_stop_a
-	SPIN guest_irqx_spin_b, guest_irqx_pattern_b, guest_irqx_bad_b, guest_irqx_step_b, guest_irqx_stop_b
+	.data
+	.balign	4
+inner_a:	.long	INNER_TURNS
+inner_b:	.long	INNER_TURNS
+
+	SPIN guest_irqx_spin_a, guest_irqx_pattern_a, guest_irqx_bad_a, guest_irqx_step_a, guest_irqx_stop_a, inner_a
+	SPIN guest_irqx_spin_b, guest_irqx_pattern_b, guest_irqx_bad_b, guest_irqx_step_b, guest_irqx_stop_b, inner_b
