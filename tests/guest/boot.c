@@ -78,6 +78,12 @@ const struct guest_world guest_xen_world = {
 	.user_enter = guest_user_enter,
 	.user_before_run = nothing,
 	.user_after_run = guest_xen_user_after_run,
+	.bench_pte = guest_xen_bench_pte,
+	.bench_fork = guest_xen_bench_fork,
+	.user_return_hypercalls = 1,
+	.bench_clock_note = guest_bench_note_xen_tsc,
+	.bench_set_pte_how = "one mmu_update",
+	.bench_user_return_how = "HYPERVISOR_iret",
 };
 const struct guest_world *guest_world = &guest_xen_world;
 

@@ -65,6 +65,17 @@ struct guest_world {
 	long (*user_enter)(unsigned long rip, unsigned long rsp);
 	void (*user_before_run)(void);
 	int (*user_after_run)(void);
+	/* bench.c: the world's own PTE and fork-copy benchmarks; hypercalls
+	 * per return to user mode the kit's counters miss (Xen's
+	 * HYPERVISOR_iret: a jump into the hypercall page); the world's note
+	 * on its clock; how a PTE write and a return to user mode are done,
+	 * for the notes. */
+	bool (*bench_pte)(void);
+	bool (*bench_fork)(void);
+	unsigned int user_return_hypercalls;
+	void (*bench_clock_note)(void);
+	const char *bench_set_pte_how;
+	const char *bench_user_return_how;
 };
 extern const struct guest_world *guest_world;
 extern const struct guest_world guest_xen_world;	/* boot.c */
@@ -76,6 +87,11 @@ int guest_xen_wait_until(struct pvk_wait *w, bool (*cond)(void *arg), void *arg,
 			 uint64_t timeout_ns);			/* wait.c */
 int guest_native_wait_until(struct pvk_wait *w, bool (*cond)(void *arg), void *arg,
 			    uint64_t timeout_ns);
+bool guest_xen_bench_pte(void);				/* bench.c */
+bool guest_xen_bench_fork(void);
+void guest_bench_note_xen_tsc(void);
+bool guest_native_bench_pte(void);
+bool guest_native_bench_fork(void);
 /* Where the kernel maps pfn (guest_world's 1:1 map), NULL if it does not
  * (an invalid pfn included). */
 void *guest_pfn_to_virt_any(pvk_pfn_t pfn);

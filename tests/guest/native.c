@@ -150,6 +150,12 @@ static const struct guest_world native_world = {
 	.user_enter = guest_user_enter_native,
 	.user_before_run = guest_native_user_before_run,
 	.user_after_run = guest_native_user_after_run,
+	.bench_pte = guest_native_bench_pte,
+	.bench_fork = guest_native_bench_fork,
+	.user_return_hypercalls = 0,
+	.bench_clock_note = nothing,
+	.bench_set_pte_how = "one PTE store",
+	.bench_user_return_how = "iretq",
 };
 
 /* QEMU exits with status (code << 1) | 1; without the device we stop. */
