@@ -101,11 +101,11 @@ PVK_GUEST_TEST(mmu_pte_roundtrip)
 	PVK_CHECK_EQ(pvk_pfn_raw(pvk_pte_pfn(e | PVK_PTE_DIRTY)), pvk_pfn_raw(pfn));
 }
 
-enum { L3, L2, L1, KTOP, UTOP, NR_TABLES };
+enum { L1, L2, L3, KTOP, UTOP, NR_TABLES };	/* allocation order */
 
 static unsigned int level_of(unsigned int t)
 {
-	return t == L3 ? 3 : t == L2 ? 2 : t == L1 ? 1 : 4;
+	return t < KTOP ? t + 1 : 4;
 }
 
 /* What was seen while the new tables were active. */
