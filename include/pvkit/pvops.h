@@ -189,8 +189,10 @@ struct pvk_pvops_mmu {
 	 * make_pte: the entry mapping pfn (the host's own frame number, as
 	 * pvk_port_virt_to_pfn gives it) with flags (PVK_PTE_*, pvkit/mmu.h).
 	 * N: pfn << 12 | flags (pfns are physical frames). X: the p2m's
-	 * machine frame of pfn << 12 | flags. pte_pfn: the inverse, the pfn an
-	 * entry maps (flags ignored). N: the frame bits. X: the M2P's pfn of
+	 * machine frame of pfn << 12 | flags; a pfn without a machine frame
+	 * (beyond the p2m, ballooned out) panics naming it rather than making
+	 * an entry for whatever frame garbage names. pte_pfn: the inverse,
+	 * the pfn an entry maps (flags ignored). N: the frame bits. X: the M2P's pfn of
 	 * the machine frame, PVK_INVALID_RAW_FRAME when the frame is not ours
 	 * (a foreign or granted one: the p2m does not map it back).
 	 * Host: never shifts frame numbers into entries or out of them itself:
@@ -232,7 +234,8 @@ struct pvk_pvops_mmu {
 	 * the op first copies kernel_top's kernel half (slots 256-511) into
 	 * user_top (plain stores), then loads user_top's physical address in
 	 * %cr3; with NULL, kernel_top's. Both flush the non-global TLB.
-	 * Returns 0 or Xen's refusal (logged; the old tops stay).
+	 * Returns 0 or Xen's refusal (logged; Xen stops at the refused
+	 * operation: a refused user top leaves the new kernel top in place).
 	 * Host: keeps kernel mappings the user tables must carry natively
 	 * (e.g. its own low-half ones) in the user top's tables itself; a
 	 * kernel-half top entry written while a user top is active reaches
