@@ -109,6 +109,38 @@ int pvk_mmu_new_user_baseptr(pvk_mfn_t l4)
 	return ext("new_user_baseptr", PVK_MMUEXT_NEW_USER_BASEPTR, pvk_mfn_raw(l4));
 }
 
+/*
+ * Both base pointers in one hypercall (activate_mm): Xen applies the two
+ * operations in order and stops at the first it refuses, so done says
+ * which one took; the kernel one is recorded only when it did.
+ */
+int pvk_mmu_new_baseptrs(pvk_mfn_t kernel_l4, pvk_mfn_t user_l4)
+{
+	struct pvk_mmuext_op op[2] = {
+		{ .cmd = PVK_MMUEXT_NEW_BASEPTR, .arg1.mfn = pvk_mfn_raw(kernel_l4) },
+		{ .cmd = PVK_MMUEXT_NEW_USER_BASEPTR, .arg1.mfn = pvk_mfn_raw(user_l4) },
+	};
+	unsigned int done = 0;
+	long rc;
+
+	rc = pvk_mmu_flush_queue();
+	if (rc)
+		return (int)rc;
+	rc = pvk_hyp_mmuext_op(op, 2, &done, PVK_DOMID_SELF);
+	if (done >= 1)
+		pvk_mmu_base_mfn[this_cpu()] = kernel_l4;
+	if (rc || done != 2) {
+		if (!rc)
+			rc = -PVK_XEN_EIO;
+		pvk_err("mmuext_op: Xen refused %s (kernel L4 mfn 0x%llx, user L4 mfn 0x%llx): error %ld",
+			done ? "new_user_baseptr" : "new_baseptr",
+			(unsigned long long)pvk_mfn_raw(kernel_l4),
+			(unsigned long long)pvk_mfn_raw(user_l4), rc);
+		return (int)rc;
+	}
+	return 0;
+}
+
 int pvk_mmu_flush_tlb_local(void)
 {
 	return ext("tlb_flush_local", PVK_MMUEXT_TLB_FLUSH_LOCAL, 0);

@@ -153,6 +153,41 @@ void pvk_missing_mmu_set_pte(__pvk_unused uint64_t *ptep, __pvk_unused uint64_t 
 	pvk_pvops_missing("mmu.set_pte");
 }
 
+uint64_t pvk_missing_mmu_make_pte(__pvk_unused pvk_pfn_t pfn, __pvk_unused uint64_t flags)
+{
+	pvk_pvops_missing("mmu.make_pte");
+}
+
+pvk_pfn_t pvk_missing_mmu_pte_pfn(__pvk_unused uint64_t pte)
+{
+	pvk_pvops_missing("mmu.pte_pfn");
+}
+
+int pvk_missing_mmu_alloc_pt(__pvk_unused unsigned int level, __pvk_unused void *table)
+{
+	pvk_pvops_missing("mmu.alloc_pt");
+}
+
+int pvk_missing_mmu_release_pt(__pvk_unused unsigned int level, __pvk_unused void *table)
+{
+	pvk_pvops_missing("mmu.release_pt");
+}
+
+int pvk_missing_mmu_activate_mm(__pvk_unused void *kernel_top, __pvk_unused void *user_top)
+{
+	pvk_pvops_missing("mmu.activate_mm");
+}
+
+void pvk_missing_mmu_lazy_enter(void)
+{
+	pvk_pvops_missing("mmu.lazy_enter");
+}
+
+int pvk_missing_mmu_lazy_leave(void)
+{
+	pvk_pvops_missing("mmu.lazy_leave");
+}
+
 uint64_t pvk_missing_time_clock_ns(void)
 {
 	pvk_pvops_missing("time.clock_ns");

@@ -35,6 +35,13 @@ void pvk_missing_mmu_write_cr3(unsigned long val);
 void pvk_missing_mmu_flush_tlb_one(unsigned long va);
 void pvk_missing_mmu_flush_tlb_local(void);
 void pvk_missing_mmu_set_pte(uint64_t *ptep, uint64_t val);
+uint64_t pvk_missing_mmu_make_pte(pvk_pfn_t pfn, uint64_t flags);
+pvk_pfn_t pvk_missing_mmu_pte_pfn(uint64_t pte);
+int pvk_missing_mmu_alloc_pt(unsigned int level, void *table);
+int pvk_missing_mmu_release_pt(unsigned int level, void *table);
+int pvk_missing_mmu_activate_mm(void *kernel_top, void *user_top);
+void pvk_missing_mmu_lazy_enter(void);
+int pvk_missing_mmu_lazy_leave(void);
 uint64_t pvk_missing_time_clock_ns(void);
 int pvk_missing_time_timer_set(uint64_t deadline_ns);
 int pvk_missing_time_timer_stop(void);
@@ -79,6 +86,13 @@ int pvk_missing_smp_flush_tlb(const struct pvk_cpumask *cpus, unsigned long va);
 		.flush_tlb_one = pvk_missing_mmu_flush_tlb_one, \
 		.flush_tlb_local = pvk_missing_mmu_flush_tlb_local, \
 		.set_pte = pvk_missing_mmu_set_pte, \
+		.make_pte = pvk_missing_mmu_make_pte, \
+		.pte_pfn = pvk_missing_mmu_pte_pfn, \
+		.alloc_pt = pvk_missing_mmu_alloc_pt, \
+		.release_pt = pvk_missing_mmu_release_pt, \
+		.activate_mm = pvk_missing_mmu_activate_mm, \
+		.lazy_enter = pvk_missing_mmu_lazy_enter, \
+		.lazy_leave = pvk_missing_mmu_lazy_leave, \
 	}, \
 	.time = { \
 		.clock_ns = pvk_missing_time_clock_ns, \

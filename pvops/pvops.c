@@ -72,6 +72,13 @@ void pvk_pvops_select_xen(struct pvk_shared_info *shared)
 		.flush_tlb_one = pvk_mmu_xen_flush_tlb_one,
 		.flush_tlb_local = pvk_mmu_xen_flush_tlb_local,
 		.set_pte = pvk_mmu_xen_set_pte,
+		.make_pte = pvk_mmu_xen_make_pte,
+		.pte_pfn = pvk_mmu_xen_pte_pfn,
+		.alloc_pt = pvk_mmu_xen_alloc_pt,
+		.release_pt = pvk_mmu_xen_release_pt,
+		.activate_mm = pvk_mmu_xen_activate_mm,
+		.lazy_enter = pvk_mmu_xen_lazy_enter,
+		.lazy_leave = pvk_mmu_xen_lazy_leave,
 	};
 	pvk_pvops.time = pvk_xen_time_ops;
 	pvk_pvops.smp = pvk_xen_smp_ops;

@@ -119,6 +119,8 @@ int pvk_mmu_pin(unsigned int level, pvk_mfn_t table);
 int pvk_mmu_unpin(pvk_mfn_t table);
 int pvk_mmu_new_baseptr(pvk_mfn_t l4);
 int pvk_mmu_new_user_baseptr(pvk_mfn_t l4);	/* 0: no user page tables */
+/* Both in one mmuext_op (kernel first); user_l4 0: no user page tables. */
+int pvk_mmu_new_baseptrs(pvk_mfn_t kernel_l4, pvk_mfn_t user_l4);
 int pvk_mmu_flush_tlb_local(void);
 int pvk_mmu_flush_tlb_all(void);
 int pvk_mmu_invlpg_local(unsigned long va);
@@ -229,6 +231,13 @@ void pvk_mmu_xen_write_cr3(unsigned long val);
 void pvk_mmu_xen_flush_tlb_one(unsigned long va);
 void pvk_mmu_xen_flush_tlb_local(void);
 void pvk_mmu_xen_set_pte(uint64_t *ptep, uint64_t val);
+uint64_t pvk_mmu_xen_make_pte(pvk_pfn_t pfn, uint64_t flags);
+pvk_pfn_t pvk_mmu_xen_pte_pfn(uint64_t pte);
+int pvk_mmu_xen_alloc_pt(unsigned int level, void *table);
+int pvk_mmu_xen_release_pt(unsigned int level, void *table);
+int pvk_mmu_xen_activate_mm(void *kernel_top, void *user_top);
+void pvk_mmu_xen_lazy_enter(void);
+int pvk_mmu_xen_lazy_leave(void);
 
 /* The calling CPU's latest refused update (each CPU keeps its own). */
 const struct pvk_mmu_error *pvk_mmu_last_error(void);

@@ -16,6 +16,7 @@
 #ifndef PVKIT_PVOPS_H
 #define PVKIT_PVOPS_H
 
+#include <pvkit/frame.h>
 #include <pvkit/types.h>
 
 struct pvk_shared_info;
@@ -179,6 +180,81 @@ struct pvk_pvops_mmu {
 	 * and panics. Host: page tables are read-only on Xen: every write goes
 	 * through here. */
 	void (*set_pte)(uint64_t *ptep, uint64_t val);
+
+	/*
+	 * What a kernel's page-table code needs to be the same code in both
+	 * worlds (a table here is the kernel's pointer to one page-table
+	 * page, level 1 = L1 ... 4 = L4; a "top" is an L4).
+	 *
+	 * make_pte: the entry mapping pfn (the host's own frame number, as
+	 * pvk_port_virt_to_pfn gives it) with flags (PVK_PTE_*, pvkit/mmu.h).
+	 * N: pfn << 12 | flags (pfns are physical frames). X: the p2m's
+	 * machine frame of pfn << 12 | flags; a pfn without a machine frame
+	 * (beyond the p2m, ballooned out) panics naming it rather than making
+	 * an entry for whatever frame garbage names. pte_pfn: the inverse,
+	 * the pfn an entry maps (flags ignored). N: the frame bits. X: the M2P's pfn of
+	 * the machine frame, PVK_INVALID_RAW_FRAME when the frame is not ours
+	 * (a foreign or granted one: the p2m does not map it back).
+	 * Host: never shifts frame numbers into entries or out of them itself:
+	 * on Xen an entry holds a machine frame, never a pfn.
+	 */
+	uint64_t (*make_pte)(pvk_pfn_t pfn, uint64_t flags);
+	pvk_pfn_t (*pte_pfn)(uint64_t pte);
+	/*
+	 * alloc_pt: table (a zeroed or filled page of the host's, level
+	 * 1..4) becomes a page table; called after the host filled it with
+	 * plain stores (entries from make_pte) and before it is hooked into
+	 * a table above it or, for level 4, before activate. N: nothing, 0.
+	 * X: the kernel's mapping of the page made read-only (Xen refuses a
+	 * page table that still has a writable mapping); level 4 is also
+	 * pinned (MMUEXT_PIN_L4_TABLE), which makes Xen validate the whole
+	 * tree under it and keep it typed while pinned. release_pt: the
+	 * reverse, after the table is unhooked from every table above it
+	 * and, for level 4, no CPU runs on it (activate another first).
+	 * N: nothing, 0. X: level 4 unpinned (MMUEXT_UNPIN_TABLE), then the
+	 * page made writable again. Either returns 0 or Xen's refusal
+	 * (logged; a refused alloc_pt left the page as it was, a refused
+	 * release_pt leaves the page a table: do not reuse it).
+	 * Host: between the two, every write to the table goes through
+	 * set_pte (on Xen the page is read-only); pages it gives to
+	 * pvk_port_free_page() were released first. A table of the kit's
+	 * own (pvk_mmu_map_range) is the kit's business: no hooks for it.
+	 */
+	int (*alloc_pt)(unsigned int level, void *table);
+	int (*release_pt)(unsigned int level, void *table);
+	/*
+	 * activate_mm: the calling CPU runs on kernel_top (an alloc_pt'd
+	 * level-4 table, or the boot one) and, in user mode, user_top (an
+	 * alloc_pt'd L4 holding the user half, slots 0-255; NULL: no user
+	 * address space). X: 64-bit PV has two base pointers: one
+	 * mmuext_op of two operations, MMUEXT_NEW_BASEPTR kernel_top and
+	 * MMUEXT_NEW_USER_BASEPTR user_top (0 for NULL); Xen switches
+	 * between them on every kernel entry and exit, so user mode never
+	 * sees the kernel half. N: the CPU has one %cr3: with a user_top,
+	 * the op first copies kernel_top's kernel half (slots 256-511) into
+	 * user_top (plain stores), then loads user_top's physical address in
+	 * %cr3; with NULL, kernel_top's. Both flush the non-global TLB.
+	 * Returns 0 or Xen's refusal (logged; Xen stops at the refused
+	 * operation: a refused user top leaves the new kernel top in place).
+	 * Host: keeps kernel mappings the user tables must carry natively
+	 * (e.g. its own low-half ones) in the user top's tables itself; a
+	 * kernel-half top entry written while a user top is active reaches
+	 * that user top natively at its next activate_mm (activate again);
+	 * no %cr3 write or base pointer of its own for user address spaces.
+	 */
+	int (*activate_mm)(void *kernel_top, void *user_top);
+	/*
+	 * Lazy MMU mode on the calling CPU: set_pte writes between enter and
+	 * leave may be batched; leave applies them all and returns 0 or the
+	 * first refusal. Not nestable. N: nothing (stores are immediate),
+	 * leave returns 0. X: pvk_mmu_lazy_enter()/leave(): the kit's queue
+	 * (mm/mmu_queue.c), CONFIG_PVK_MMU_UPDATE_BATCH entries per
+	 * mmu_update. Host: reads no entry it wrote in lazy mode before
+	 * leave (on Xen it may not be in memory yet) and does not block or
+	 * move to another CPU between the two.
+	 */
+	void (*lazy_enter)(void);
+	int (*lazy_leave)(void);
 };
 
 struct pvk_pvops_time {
@@ -369,6 +445,17 @@ static inline void pvk_write_cr3(unsigned long v) { pvk_pvops.mmu.write_cr3(v); 
 static inline void pvk_flush_tlb_one(unsigned long va) { pvk_pvops.mmu.flush_tlb_one(va); }
 static inline void pvk_flush_tlb_local(void) { pvk_pvops.mmu.flush_tlb_local(); }
 static inline void pvk_set_pte(uint64_t *ptep, uint64_t v) { pvk_pvops.mmu.set_pte(ptep, v); }
+static inline uint64_t pvk_make_pte(pvk_pfn_t pfn, uint64_t flags)
+{ return pvk_pvops.mmu.make_pte(pfn, flags); }
+static inline pvk_pfn_t pvk_pte_pfn(uint64_t pte) { return pvk_pvops.mmu.pte_pfn(pte); }
+static inline int pvk_alloc_pt(unsigned int level, void *table)
+{ return pvk_pvops.mmu.alloc_pt(level, table); }
+static inline int pvk_release_pt(unsigned int level, void *table)
+{ return pvk_pvops.mmu.release_pt(level, table); }
+static inline int pvk_activate_mm(void *kernel_top, void *user_top)
+{ return pvk_pvops.mmu.activate_mm(kernel_top, user_top); }
+static inline void pvk_lazy_mmu_enter(void) { pvk_pvops.mmu.lazy_enter(); }
+static inline int pvk_lazy_mmu_leave(void) { return pvk_pvops.mmu.lazy_leave(); }
 
 static inline uint64_t pvk_clock_ns(void) { return pvk_pvops.time.clock_ns(); }
 static inline int pvk_timer_set(uint64_t deadline_ns)

@@ -19,11 +19,14 @@
  * their loop: the same programs, address space and handlers as the
  * usermode tests, in both worlds.
  *
- * The world-specific parts are the two address-space primitives: a second
- * L4 to switch to, and building page tables for N pages. On Xen the kit's
- * PV MMU does it (pinned, read-only tables, batched mmu_update); natively
+ * A second L4 to switch to is the same code in both worlds (the pvops
+ * alloc_pt / release_pt, write_cr3 with make_pte's frame). The
+ * world-specific parts are building page tables for N pages, the two
+ * benchmarks guest_world names (boot.c, native.c): on Xen the kit's PV
+ * MMU does it (pinned, read-only tables, batched mmu_update); natively
  * plain stores through the pvops set_pte into static tables, the way a
- * native kernel builds them.
+ * native kernel builds them. The world also says what the kit's counters
+ * miss (Xen's HYPERVISOR_iret) and adds its notes.
  */
 #include <pvkit/hypercall_stats.h>
 #include <pvkit/mmu.h>
@@ -66,7 +69,7 @@ uint64_t guest_hypercalls_made(void)
 
 static const char *world(void)
 {
-	return guest_native_boot ? "native" : "xen";
+	return guest_world->name;
 }
 
 static void report(const char *name, uint64_t ns, uint64_t hc, uint64_t ops)
@@ -103,7 +106,7 @@ static bool bench_irq(void)
 #define XEN_CPUID_BASE		0x40000000u
 #define XEN_CPUID_TIME		(XEN_CPUID_BASE + 3)
 
-static void note_xen_tsc(void)
+void guest_bench_note_xen_tsc(void)
 {
 	struct pvk_cpuid_regs r;
 
@@ -133,8 +136,7 @@ static bool bench_clock(void)
 	}
 	t1 = pvk_clock_ns();
 	report("clock_ns", t1 - t0, guest_hypercalls_made() - h0, CLOCK_ITERS);
-	if (!guest_native_boot)
-		note_xen_tsc();
+	guest_world->bench_clock_note();
 	return true;
 }
 
@@ -173,8 +175,7 @@ static bool bench_user(const char *name, const char *entry, unsigned int runs,
 		ns += res.mark_ns[1] - res.mark_ns[0];
 		hc += res.mark_hc[1] - res.mark_hc[0];
 	}
-	if (!guest_native_boot)
-		hc += ops;
+	hc += ops * guest_world->user_return_hypercalls;
 	report(name, ns, hc, ops);
 	return true;
 }
@@ -190,14 +191,14 @@ static bool bench_fault(void)
 	bool ok = bench_user("pagefault_roundtrip", guest_user_bench_fault, FAULT_RUNS,
 			     USER_ZERO_PAGES);
 
-	if (ok && !guest_native_boot)
-		guest_printf("bench-note pagefault_roundtrip: a ring-3 read of an unmapped page; the kernel maps the shared zero page read-only (one mmu_update) and returns (HYPERVISOR_iret)\n");
+	if (ok)
+		guest_printf("bench-note pagefault_roundtrip: a ring-3 read of an unmapped page; the kernel maps the shared zero page read-only (%s) and returns (%s)\n",
+			     guest_world->bench_set_pte_how, guest_world->bench_user_return_how);
 	return ok;
 }
 
 /* ---- Native address-space primitives ---------------------------------- */
 
-static uint64_t native_l4b[PVK_PT_ENTRIES] __attribute__((aligned(PVK_PAGE_SIZE)));
 static uint64_t native_l3[PVK_PT_ENTRIES] __attribute__((aligned(PVK_PAGE_SIZE)));
 static uint64_t native_l2[PVK_PT_ENTRIES] __attribute__((aligned(PVK_PAGE_SIZE)));
 static uint64_t native_l1[PTE_PAGES / PVK_PT_ENTRIES][PVK_PT_ENTRIES]
@@ -235,38 +236,34 @@ static void native_unmap(void)
 
 /* ---- Address-space switch --------------------------------------------- */
 
-static pvk_mfn_t mfn_of(const void *va)
-{
-	return pvk_pfn_to_mfn(pvk_port_virt_to_pfn(va));
-}
+/* Xen's own L4 slots: never copied (Xen fills them in an L4 it
+ * validates; natively the guest leaves them empty). */
+#define XEN_SLOT_FIRST	256
+#define XEN_SLOT_LAST	271
 
-/* A second L4 with the kernel's mappings; its CR3 value in *cr3. On Xen a
- * copy of the guest slots, read-only and pinned. */
+/* A second L4 with the kernel's mappings (a copy of the running one), a
+ * page table to the pvops (on Xen read-only and pinned); its CR3 value in
+ * *cr3 (make_pte's frame: machine on Xen, physical natively). */
 static uint64_t *second_l4(unsigned long *cr3)
 {
-	const uint64_t *cur;
+	const uint64_t *cur = guest_pfn_to_virt_any(pvk_pte_pfn(pvk_read_cr3()));
 	uint64_t *l4;
 
-	if (guest_native_boot) {
-		cur = native_current_l4();
-		for (unsigned int i = 0; i < PVK_PT_ENTRIES; i++)
-			native_l4b[i] = cur[i];
-		*cr3 = guest_image_phys(native_l4b);
-		return native_l4b;
-	}
-	cur = (const uint64_t *)guest_start_info->pt_base;
+	if (!cur)
+		return NULL;
 	l4 = pvk_port_alloc_page();
 	if (!l4)
 		return NULL;
+	memset(l4, 0, PVK_PAGE_SIZE);
 	for (unsigned int i = 0; i < PVK_PT_ENTRIES; i++) {
-		if (i < 256 || i > 271)		/* Xen fills its own slots */
+		if (i < XEN_SLOT_FIRST || i > XEN_SLOT_LAST)
 			l4[i] = cur[i];
 	}
-	if (pvk_mmu_make_readonly(l4) || pvk_mmu_pin(4, mfn_of(l4))) {
+	if (pvk_alloc_pt(4, l4)) {
 		pvk_port_free_page(l4);
 		return NULL;
 	}
-	*cr3 = pvk_mfn_raw(mfn_of(l4)) << 12;
+	*cr3 = pvk_make_pte(pvk_port_virt_to_pfn(l4), 0);
 	return l4;
 }
 
@@ -289,11 +286,7 @@ static bool bench_cr3(void)
 	}
 	t1 = pvk_clock_ns();
 	report("cr3_switch", t1 - t0, guest_hypercalls_made() - h0, 2 * CR3_ITERS);
-	if (guest_native_boot)
-		return true;
-	rc = pvk_mmu_unpin(mfn_of(l4));
-	if (!rc)
-		rc = pvk_mmu_make_writable(l4);
+	rc = pvk_release_pt(4, l4);
 	if (rc) {
 		fail("cr3_switch", "cannot release the second L4", rc);
 		return false;
@@ -306,23 +299,34 @@ static bool bench_cr3(void)
 
 static bool bench_pte(void)
 {
+	return guest_world->bench_pte();
+}
+
+/* native.c's world: 1,000 stores at a time through set_pte, into the
+ * static L1s of native_map(). */
+bool guest_native_bench_pte(void)
+{
+	uint64_t t0, t1;
+
+	t0 = pvk_clock_ns();
+	for (unsigned int r = 0; r < PTE_NATIVE_ITERS; r++)
+		for (unsigned int i = 0; i < 1000; i++)
+			pvk_set_pte(&native_l1[i / PVK_PT_ENTRIES][i % PVK_PT_ENTRIES],
+				    ((uint64_t)(r * 1000 + i) << 12) | PVK_PTE_KERNEL_RW);
+	t1 = pvk_clock_ns();
+	report("pte_update_x1000", t1 - t0, 0, PTE_NATIVE_ITERS);
+	return true;
+}
+
+/* boot.c's world: build a PTE_PAGES address space, tables and all. */
+bool guest_xen_bench_pte(void)
+{
 	struct pvk_mmu_stats s0, s1;
 	uint64_t h0, t0, t1, mu, uvm, ext;
 	unsigned long avail;
 	pvk_pfn_t first;
 	int rc;
 
-	if (guest_native_boot) {
-		t0 = pvk_clock_ns();
-		for (unsigned int r = 0; r < PTE_NATIVE_ITERS; r++)
-			for (unsigned int i = 0; i < 1000; i++)
-				pvk_set_pte(&native_l1[i / PVK_PT_ENTRIES][i % PVK_PT_ENTRIES],
-					    ((uint64_t)(r * 1000 + i) << 12) | PVK_PTE_KERNEL_RW);
-		t1 = pvk_clock_ns();
-		report("pte_update_x1000", t1 - t0, 0, PTE_NATIVE_ITERS);
-		return true;
-	}
-	/* Xen: build a PTE_PAGES address space, tables and all. */
 	guest_unmapped_pfns(&first, &avail);
 	if (avail < PTE_PAGES) {
 		fail("pte_update_x1000", "not enough unmapped frames", (long)avail);
@@ -366,29 +370,40 @@ static bool bench_pte(void)
 
 static bool bench_fork(void)
 {
+	return guest_world->bench_fork();
+}
+
+/* native.c's world. */
+bool guest_native_bench_fork(void)
+{
+	uint64_t ns = 0, hc = 0, t0, h0;
+	const char *src;
+
+	/* Source: identity-mapped RAM; copy: frames right after it. */
+	src = (const char *)NATIVE_FORK_SRC_PHYS;
+	for (unsigned int r = 0; r < FORK_ITERS; r++) {
+		h0 = guest_hypercalls_made();
+		t0 = pvk_clock_ns();
+		native_map(NATIVE_FORK_SRC_PHYS + FORK_PAGES * PVK_PAGE_SIZE, FORK_PAGES);
+		memcpy((void *)BENCH_VA, src, FORK_PAGES * PVK_PAGE_SIZE);
+		ns += pvk_clock_ns() - t0;
+		hc += guest_hypercalls_made() - h0;
+		native_unmap();
+	}
+	report("fork_copy_1024p", ns, hc, FORK_ITERS);
+	return true;
+}
+
+/* boot.c's world: the source is the first FORK_PAGES unmapped frames,
+ * mapped above the copy's range; the copy gets the next FORK_PAGES. */
+bool guest_xen_bench_fork(void)
+{
 	uint64_t ns = 0, hc = 0, t0, h0;
 	unsigned long avail;
 	const char *src;
 	pvk_pfn_t first;
 	int rc;
 
-	if (guest_native_boot) {
-		/* Source: identity-mapped RAM; copy: frames right after it. */
-		src = (const char *)NATIVE_FORK_SRC_PHYS;
-		for (unsigned int r = 0; r < FORK_ITERS; r++) {
-			h0 = guest_hypercalls_made();
-			t0 = pvk_clock_ns();
-			native_map(NATIVE_FORK_SRC_PHYS + FORK_PAGES * PVK_PAGE_SIZE, FORK_PAGES);
-			memcpy((void *)BENCH_VA, src, FORK_PAGES * PVK_PAGE_SIZE);
-			ns += pvk_clock_ns() - t0;
-			hc += guest_hypercalls_made() - h0;
-			native_unmap();
-		}
-		report("fork_copy_1024p", ns, hc, FORK_ITERS);
-		return true;
-	}
-	/* Xen: the source is the first FORK_PAGES unmapped frames, mapped
-	 * above the copy's range; the copy gets the next FORK_PAGES. */
 	guest_unmapped_pfns(&first, &avail);
 	if (avail < 2 * FORK_PAGES) {
 		fail("fork_copy_1024p", "not enough unmapped frames", (long)avail);

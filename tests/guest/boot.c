@@ -13,6 +13,8 @@
  */
 #include <pvkit/boot.h>
 #include <pvkit/events.h>
+#include <pvkit/hypercall.h>
+#include <pvkit/mmu.h>
 #include <pvkit/port.h>
 #include <pvkit/pvops.h>
 #include <pvkit/xen/sched.h>
@@ -22,6 +24,68 @@
 
 const struct pvk_start_info *guest_start_info;
 uint64_t guest_boot_ns;
+
+/*
+ * The Xen PV world (guest.h): what the rest of the guest does differently
+ * here, chosen once, in this entry point. In place from the first
+ * instruction, so no code can run before it is set.
+ */
+static void nothing(void)
+{
+}
+
+static bool shared_info_known(void)
+{
+	return guest_shared_info != NULL;
+}
+
+static unsigned int cpu_zero(void)
+{
+	return 0;
+}
+
+static int guard_readonly(void *va)
+{
+	/* A 1:1 page of ours that no other CPU has used yet: the local
+	 * invlpg of make_readonly is enough. */
+	return pvk_mmu_make_readonly(va);
+}
+
+static void yield(void)
+{
+	pvk_hyp_sched_op(PVK_SCHEDOP_yield, NULL);
+}
+
+const struct guest_world guest_xen_world = {
+	.name = "xen",
+	.console_write = pvk_xen_console_write,
+	.console_flush = pvk_xen_console_flush,
+	.stop = guest_xen_stop,
+	.crash_now = guest_xen_crash_now,
+	.crash_hard = guest_xen_crash_hard,
+	.wait_until = guest_xen_wait_until,
+	.timer_prepare = guest_events_enable,
+	.irq_ops_ready = shared_info_known,
+	.virt_to_pfn = guest_xen_virt_to_pfn,
+	.pfn_to_virt = guest_pfn_to_virt_or_null,
+	.smp_prepare = nothing,
+	.early_cpu_id = cpu_zero,
+	.guard_page = guard_readonly,
+	.cpu_relax = yield,
+	.gs_is_cpu_area = true,
+	.vcpu_hotplug = true,
+	.user_init = guest_xen_user_init,
+	.user_enter = guest_user_enter,
+	.user_before_run = nothing,
+	.user_after_run = guest_xen_user_after_run,
+	.bench_pte = guest_xen_bench_pte,
+	.bench_fork = guest_xen_bench_fork,
+	.user_return_hypercalls = 1,
+	.bench_clock_note = guest_bench_note_xen_tsc,
+	.bench_set_pte_how = "one mmu_update",
+	.bench_user_return_how = "HYPERVISOR_iret",
+};
+const struct guest_world *guest_world = &guest_xen_world;
 
 static unsigned long boot_stack_top;
 static uint64_t map_ns;

@@ -181,7 +181,20 @@ bool guest_virt_is_mapped(unsigned long va, size_t len)
 	return (last < boot_mapped) || (first >= nr_pages && last < new_end);
 }
 
+/* The world's 1:1 map (boot.c: the one below, native.c: the image's). */
 pvk_pfn_t pvk_port_virt_to_pfn(const void *va)
+{
+	return guest_world->virt_to_pfn(va);
+}
+
+void *guest_pfn_to_virt_any(pvk_pfn_t pfn)
+{
+	if (pvk_pfn_raw(pfn) == PVK_INVALID_RAW_FRAME)
+		return NULL;
+	return guest_world->pfn_to_virt(pfn);
+}
+
+pvk_pfn_t guest_xen_virt_to_pfn(const void *va)
 {
 	unsigned long pfn = va_pfn((unsigned long)va);
 

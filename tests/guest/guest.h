@@ -16,8 +16,90 @@
 
 #include "layout.h"
 
+/*
+ * ---- boot.c, native.c: the world, known to the two entry points only ---
+ *
+ * The guest's own code has no "if native" branch: what differs between a
+ * Xen PV boot and a native one is either a pvops call (pvkit/pvops.h) or
+ * one of these hooks, which the entry point sets before anything else
+ * (boot.c's guest_xen_world is the one in place from the first
+ * instruction; native.c switches to its own first thing).
+ */
+struct pvk_wait;
+struct guest_world {
+	const char *name;			/* "xen" or "native" */
+	/* console.c: the guest's output, and draining it before a stop. */
+	void (*console_write)(const char *text, size_t len);
+	bool (*console_flush)(void);
+	/* shutdown.c: stop with a PVK_SHUTDOWN_* reason (poweroff = all
+	 * passed; the console drained first); crash without draining it (a
+	 * panic's way out); a crash that needs no working hypercall. */
+	__pvk_noreturn void (*stop)(unsigned int reason);
+	__pvk_noreturn void (*crash_now)(void);
+	__pvk_noreturn void (*crash_hard)(void);
+	/* wait.c, time.c: the port's bounded wait, and what a timer test
+	 * needs started before its first wait. */
+	int (*wait_until)(struct pvk_wait *w, bool (*cond)(void *arg), void *arg,
+			  uint64_t timeout_ns);
+	void (*timer_prepare)(void);
+	/* lock.c: the irq ops can be called (Xen: shared_info known). */
+	bool (*irq_ops_ready)(void);
+	/* bootmem.c, native.c: the 1:1 map. virt_to_pfn panics outside it,
+	 * pfn_to_virt gives NULL (pfns: pseudo-physical on Xen, physical
+	 * natively, as the pvops make_pte wants them). */
+	pvk_pfn_t (*virt_to_pfn)(const void *va);
+	void *(*pfn_to_virt)(pvk_pfn_t pfn);
+	/* smp.c: before pvk_smp_init(); the CPU number before %gs is set
+	 * up; a guard page below a CPU stack (0 or error); what a CPU does
+	 * while it spins; whether a started CPU's GS base is its guest_cpu
+	 * area; whether the toolstack's vCPU hotplug is followed. */
+	void (*smp_prepare)(void);
+	unsigned int (*early_cpu_id)(void);
+	int (*guard_page)(void *va);
+	void (*cpu_relax)(void);
+	bool gs_is_cpu_area;
+	bool vcpu_hotplug;
+	/* user/: the user-mode CPU set-up at boot (callbacks or GDT, TSS,
+	 * SYSCALL MSRs), entering ring 3 (returns the exit code), and the
+	 * segment registers before and after a run (0 or error). */
+	void (*user_init)(void);
+	long (*user_enter)(unsigned long rip, unsigned long rsp);
+	void (*user_before_run)(void);
+	int (*user_after_run)(void);
+	/* bench.c: the world's own PTE and fork-copy benchmarks; hypercalls
+	 * per return to user mode the kit's counters miss (Xen's
+	 * HYPERVISOR_iret: a jump into the hypercall page); the world's note
+	 * on its clock; how a PTE write and a return to user mode are done,
+	 * for the notes. */
+	bool (*bench_pte)(void);
+	bool (*bench_fork)(void);
+	unsigned int user_return_hypercalls;
+	void (*bench_clock_note)(void);
+	const char *bench_set_pte_how;
+	const char *bench_user_return_how;
+};
+extern const struct guest_world *guest_world;
+extern const struct guest_world guest_xen_world;	/* boot.c */
+/* The pieces the two worlds are made of, where they live. */
+__pvk_noreturn void guest_xen_stop(unsigned int reason);	/* shutdown.c */
+__pvk_noreturn void guest_xen_crash_now(void);
+__pvk_noreturn void guest_xen_crash_hard(void);
+int guest_xen_wait_until(struct pvk_wait *w, bool (*cond)(void *arg), void *arg,
+			 uint64_t timeout_ns);			/* wait.c */
+int guest_native_wait_until(struct pvk_wait *w, bool (*cond)(void *arg), void *arg,
+			    uint64_t timeout_ns);
+bool guest_xen_bench_pte(void);				/* bench.c */
+bool guest_xen_bench_fork(void);
+void guest_bench_note_xen_tsc(void);
+bool guest_native_bench_pte(void);
+bool guest_native_bench_fork(void);
+/* Where the kernel maps pfn (guest_world's 1:1 map), NULL if it does not
+ * (an invalid pfn included). */
+void *guest_pfn_to_virt_any(pvk_pfn_t pfn);
+
 /* ---- native.c, pvh.S: the same image booted without Xen (PVH) -------- */
-/* True after a native boot: output goes to COM1, shutdown exits QEMU. */
+/* True after a native boot. For test logic only (test.c, cases/: which
+ * world a check expects); the guest's own code asks guest_world. */
 extern bool guest_native_boot;
 __pvk_noreturn void guest_native_main(unsigned long hvm_start_info);
 void guest_serial_write(const char *text, size_t len);
@@ -101,6 +183,8 @@ pvk_pfn_t guest_mfn_to_pfn(pvk_mfn_t mfn);
 void *guest_mfn_to_virt(pvk_mfn_t mfn, const char *what);
 /* For the kit's PV MMU: the start-of-day address of pfn, NULL beyond it. */
 void *guest_pfn_to_virt_or_null(pvk_pfn_t pfn);
+/* pvk_port_virt_to_pfn() on Xen (boot.c's world). */
+pvk_pfn_t guest_xen_virt_to_pfn(const void *va);
 /* The scratch window: the top frames of the domain, left unmapped and out
  * of the page allocator for the mm tests (bootmem.c says how many). */
 void guest_unmapped_pfns(pvk_pfn_t *first, unsigned long *count);

@@ -33,7 +33,7 @@ GUEST_SRCS += cases/mm_p2m.c cases/mm_pagetables.c cases/mm_balloon.c cases/gran
 	cases/grant_grow.c
 GUEST_SRCS += user/enter.S user/program.S user/syscall_native.S user/cpu.c user/uspace.c \
 	user/run.c cases/usermode.c
-GUEST_SRCS += cases/mm_va_run.c
+GUEST_SRCS += cases/mm_va_run.c cases/mm_pvops_mmu.c
 GUEST_SRCS += native_smp.c
 GUEST_SRCS += cases/upcall_reentry.c cases/idle.c
 GUEST_SRCS += irq_exit.c cases/irq_exit_spin.S cases/irq_exit.c

@@ -70,10 +70,10 @@ void pvk_port_lock_init(struct pvk_lock *lock)
 	l->owner = NO_OWNER;
 }
 
-/* The irq ops work (Xen: shared_info known to them; natively always). */
+/* The irq ops work (the world says: Xen once shared_info is known). */
 static bool irq_ops_ready(void)
 {
-	return guest_native_boot || guest_shared_info;
+	return guest_world->irq_ops_ready();
 }
 
 static __pvk_noreturn void lock_panic(const char *what, const struct guest_lock *l,

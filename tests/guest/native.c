@@ -64,6 +64,100 @@ void guest_serial_write(const char *text, size_t len)
 	}
 }
 
+/* ---- the native world (guest.h), chosen first thing in guest_native_main */
+
+static __pvk_noreturn void stop(unsigned int reason)
+{
+	guest_native_exit(reason == PVK_SHUTDOWN_poweroff ? 0 : 1);
+}
+
+static __pvk_noreturn void crash(void)
+{
+	guest_native_exit(1);
+}
+
+static bool yes(void)
+{
+	return true;
+}
+
+static void nothing(void)
+{
+}
+
+/* The image is the 1:1 map natively: physical LOAD_PHYS up at VIRT_BASE
+ * (layout.h); its .bss holds the page pool and the kernel's page tables. */
+static bool in_image(unsigned long phys)
+{
+	return phys >= PVK_GUEST_LOAD_PHYS &&
+	       phys - PVK_GUEST_LOAD_PHYS < (unsigned long)__image_end - PVK_GUEST_VIRT_BASE;
+}
+
+static pvk_pfn_t image_virt_to_pfn(const void *va)
+{
+	unsigned long phys = guest_image_phys(va);
+
+	if ((unsigned long)va < PVK_GUEST_VIRT_BASE || !in_image(phys))
+		pvk_port_panic("pvk_port_virt_to_pfn: address outside the image");
+	return pvk_pfn(phys >> PVK_PAGE_SHIFT);
+}
+
+static void *image_pfn_to_virt(pvk_pfn_t pfn)
+{
+	unsigned long phys = pvk_pfn_raw(pfn) << PVK_PAGE_SHIFT;
+
+	if (pvk_pfn_raw(pfn) >= (1UL << (64 - PVK_PAGE_SHIFT)) || !in_image(phys))
+		return NULL;
+	return (void *)(phys - PVK_GUEST_LOAD_PHYS + PVK_GUEST_VIRT_BASE);
+}
+
+static void smp_prepare(void)
+{
+	(void)guest_native_smp_init();	/* it says why when CPUs are missing */
+}
+
+/* The native 1:1 map is 2 MiB pages (pvh.S): no 4 KiB guard below a CPU
+ * stack. */
+static int no_guard(__pvk_unused void *va)
+{
+	return 0;
+}
+
+static void pause(void)
+{
+	__asm__ __volatile__("pause" ::: "memory");
+}
+
+static const struct guest_world native_world = {
+	.name = "native",
+	.console_write = guest_serial_write,
+	.console_flush = yes,
+	.stop = stop,
+	.crash_now = crash,
+	.crash_hard = crash,
+	.wait_until = guest_native_wait_until,
+	.timer_prepare = nothing,
+	.irq_ops_ready = yes,
+	.virt_to_pfn = image_virt_to_pfn,
+	.pfn_to_virt = image_pfn_to_virt,
+	.smp_prepare = smp_prepare,
+	.early_cpu_id = guest_native_cpu_id,
+	.guard_page = no_guard,
+	.cpu_relax = pause,
+	.gs_is_cpu_area = false,
+	.vcpu_hotplug = false,
+	.user_init = guest_native_user_init,
+	.user_enter = guest_user_enter_native,
+	.user_before_run = guest_native_user_before_run,
+	.user_after_run = guest_native_user_after_run,
+	.bench_pte = guest_native_bench_pte,
+	.bench_fork = guest_native_bench_fork,
+	.user_return_hypercalls = 0,
+	.bench_clock_note = nothing,
+	.bench_set_pte_how = "one PTE store",
+	.bench_user_return_how = "iretq",
+};
+
 /* QEMU exits with status (code << 1) | 1; without the device we stop. */
 __pvk_noreturn void guest_native_exit(unsigned int code)
 {
@@ -204,7 +298,8 @@ __pvk_noreturn void guest_native_main(unsigned long hvm_start_info)
 	};
 	unsigned int failed;
 
-	guest_native_boot = true;
+	guest_world = &native_world;
+	guest_native_boot = true;	/* for test logic (test.c, cases/) only */
 	guest_native_hvm_start_info = hvm_start_info;
 	serial_init();
 	pvk_native_boot(&cfg);

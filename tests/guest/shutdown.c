@@ -14,8 +14,12 @@
 
 __pvk_noreturn void guest_crash_hard(void)
 {
-	if (guest_native_boot)
-		guest_native_exit(1);
+	guest_world->crash_hard();
+}
+
+/* Xen's: boot.c's world. */
+__pvk_noreturn void guest_xen_crash_hard(void)
+{
 	/*
 	 * For when hypercalls themselves are broken. With %rsp = 0 Xen cannot
 	 * write the exception frame for the ud2 onto our stack, and Xen
@@ -27,29 +31,37 @@ __pvk_noreturn void guest_crash_hard(void)
 
 __pvk_noreturn void guest_crash_now(void)
 {
+	guest_world->crash_now();
+}
+
+/* Xen's (boot.c's world): no console drain, the way out of a panic. */
+__pvk_noreturn void guest_xen_crash_now(void)
+{
 	struct pvk_sched_shutdown arg = { .reason = PVK_SHUTDOWN_crash };
 
-	if (guest_native_boot)
-		guest_native_exit(1);
 	pvk_hyp_sched_op(PVK_SCHEDOP_shutdown, &arg);
-	guest_crash_hard();	/* still running: the hypercall failed */
+	guest_xen_crash_hard();	/* still running: the hypercall failed */
 }
 
 __pvk_noreturn void guest_shutdown(unsigned int reason)
+{
+	guest_world->stop(reason);
+}
+
+/* Xen's stop (boot.c's world); natively native.c's: QEMU's isa-debug-exit. */
+__pvk_noreturn void guest_xen_stop(unsigned int reason)
 {
 	static const char lost[] =
 		"pvkit-guest: console backend did not drain the ring; output may be lost\n";
 	struct pvk_sched_shutdown arg = { .reason = reason };
 	long rc;
 
-	if (guest_native_boot)	/* native.c: QEMU's isa-debug-exit */
-		guest_native_exit(reason == PVK_SHUTDOWN_poweroff ? 0 : 1);
 	if (!guest_console_flush())
 		guest_console_io_write(lost, sizeof(lost) - 1);
 	rc = pvk_hyp_sched_op(PVK_SCHEDOP_shutdown, &arg);
 	/* SCHEDOP_shutdown does not return when it succeeds. */
 	guest_printf("pvkit-guest: SCHEDOP_shutdown(%u) returned %ld\n", reason, rc);
-	guest_crash_now();
+	guest_xen_crash_now();
 }
 
 __pvk_noreturn void pvk_port_panic(const char *msg)

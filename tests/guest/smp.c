@@ -84,7 +84,7 @@ unsigned int pvk_port_cpu_id(void)
 		__asm__ __volatile__("movl %%gs:0, %0" : "=r"(id));
 		return id;
 	}
-	return guest_native_boot ? guest_native_cpu_id() : 0;
+	return guest_world->early_cpu_id();
 }
 
 static struct guest_cpu *this_cpu(void)
@@ -410,7 +410,7 @@ static int cpu_stack(struct guest_cpu *c)
 		return -PVK_XEN_ENOMEM;
 	/* The lowest page is the guard. A 1:1 page of ours that no other
 	 * CPU has used yet: the local invlpg of make_readonly is enough. */
-	if (!guest_native_boot && pvk_mmu_make_readonly(base))
+	if (guest_world->guard_page(base))
 		guest_printf("smp: CPU %u: no guard page below its stack\n", c->cpu);
 	c->stack_top = (unsigned long)base + (STACK_PAGES + 1) * PVK_PAGE_SIZE;
 	return 0;
@@ -447,10 +447,7 @@ static __pvk_noreturn void cpu_entry_late(unsigned long arg)
 
 	while (!__atomic_load_n(&late_go, __ATOMIC_ACQUIRE) &&
 	       (int64_t)(pvk_clock_ns() - until) < 0) {
-		if (guest_native_boot)
-			__asm__ __volatile__("pause" ::: "memory");
-		else	/* the starter may need this physical CPU */
-			pvk_hyp_sched_op(PVK_SCHEDOP_yield, NULL);
+		guest_world->cpu_relax();	/* on Xen a yield: the starter may need this physical CPU */
 	}
 	__atomic_fetch_add(&late_arrivals, 1, __ATOMIC_RELEASE);
 	cpu_entry(arg);
@@ -469,7 +466,7 @@ static int cpu_up_at(unsigned int cpu, void (*entry)(unsigned long arg),
 	if (rc)
 		return rc;
 	boot.stack_top = c->stack_top;
-	boot.gs_base = guest_native_boot ? 0 : (unsigned long)area;
+	boot.gs_base = guest_world->gs_is_cpu_area ? (unsigned long)area : 0;
 	PVK_WRITE_ONCE(c->die, false);
 	return pvk_smp_cpu_start(cpu, &boot);
 }
@@ -560,8 +557,7 @@ void guest_smp_start_all(void)
 	if (tried)
 		return;
 	tried = true;
-	if (guest_native_boot)
-		guest_native_smp_init();
+	guest_world->smp_prepare();
 	for (unsigned int i = 0; i < PVK_MAX_CPUS; i++) {
 		cpus[i].cpu = i;
 		cpus[i].self = &cpus[i];
@@ -578,7 +574,7 @@ void guest_smp_start_all(void)
 	PVK_WRITE_ONCE(smp_started, true);
 #ifdef CONFIG_PVK_XENBUS
 	/* The toolstack says which vCPUs are online (cpu/N/availability). */
-	if (!guest_native_boot && pvk_smp_nr_possible() > 1) {
+	if (guest_world->vcpu_hotplug && pvk_smp_nr_possible() > 1) {
 		rc = pvk_smp_hotplug_start(&hotplug_ops);
 		if (rc)
 			guest_printf("smp: hotplug watch: %d; starting every CPU\n", rc);

@@ -36,31 +36,14 @@ uint64_t guest_now_ns(void)
  */
 void guest_timer_prepare(void)
 {
-	if (!guest_native_boot)
-		guest_events_enable();
+	guest_world->timer_prepare();
 }
 
+/* The port's wait (wait.c: the world's). */
 int guest_wait_until(bool (*cond)(void *arg), void *arg, uint64_t timeout_ns)
 {
 	struct pvk_wait w;
-	uint64_t deadline;
-	unsigned long flags;
-	int rc = -PVK_XEN_ETIMEDOUT;
 
-	if (!guest_native_boot) {
-		pvk_port_wait_init(&w);
-		return pvk_port_wait_until(&w, cond, arg, timeout_ns);
-	}
-	deadline = pvk_clock_ns() + timeout_ns;
-	flags = pvk_save_fl();
-	pvk_irq_enable();
-	do {
-		if (cond(arg)) {
-			rc = 0;
-			break;
-		}
-		__builtin_ia32_pause();
-	} while (pvk_clock_ns() < deadline);
-	pvk_restore_fl(flags);
-	return rc;
+	pvk_port_wait_init(&w);
+	return pvk_port_wait_until(&w, cond, arg, timeout_ns);
 }

@@ -178,11 +178,13 @@ static void run_background_work(void)
 	in_work = false;
 }
 
-/* Natively: poll cond with interrupts on (see the top). */
-static int wait_native(bool (*cond)(void *arg), void *arg, uint64_t timeout_ns)
+/* Natively (native.c's world): poll cond with interrupts on (see the top),
+ * bounded by the pvops clock (pvk_time_now_ns() is Xen's pvclock: 0 here). */
+int guest_native_wait_until(__pvk_unused struct pvk_wait *w, bool (*cond)(void *arg),
+			    void *arg, uint64_t timeout_ns)
 {
 	unsigned long flags = pvk_save_fl();
-	uint64_t deadline = pvk_time_now_ns() + timeout_ns;
+	uint64_t deadline = pvk_clock_ns() + timeout_ns;
 	int rc = -PVK_XEN_ETIMEDOUT;
 
 	pvk_irq_enable();
@@ -193,7 +195,7 @@ static int wait_native(bool (*cond)(void *arg), void *arg, uint64_t timeout_ns)
 			break;
 		}
 		pvk_irq_enable();
-		if (pvk_time_now_ns() >= deadline)
+		if (pvk_clock_ns() >= deadline)
 			break;
 		__asm__ __volatile__("pause" ::: "memory");
 	}
@@ -204,6 +206,13 @@ static int wait_native(bool (*cond)(void *arg), void *arg, uint64_t timeout_ns)
 int pvk_port_wait_until(struct pvk_wait *w, bool (*cond)(void *arg),
 			void *arg, uint64_t timeout_ns)
 {
+	return guest_world->wait_until(w, cond, arg, timeout_ns);
+}
+
+/* On Xen (boot.c's world). */
+int guest_xen_wait_until(struct pvk_wait *w, bool (*cond)(void *arg),
+			 void *arg, uint64_t timeout_ns)
+{
 	struct guest_wait *gw = guest_wait(w);
 	unsigned int cpu = pvk_port_cpu_id();
 	uint64_t bit = 1ULL << cpu;
@@ -213,8 +222,6 @@ int pvk_port_wait_until(struct pvk_wait *w, bool (*cond)(void *arg),
 	struct pvk_sched_poll poll = { .ports = NULL, .nr_ports = 0 };
 	int rc;
 
-	if (guest_native_boot)
-		return wait_native(cond, arg, timeout_ns);
 	if (!guest_events_enabled())
 		pvk_port_panic("pvk_port_wait_until before guest_events_enable()");
 	v = pvk_xen_vcpu_info(cpu);

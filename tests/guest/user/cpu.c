@@ -68,8 +68,9 @@ static void check(int rc, const char *what)
 	}
 }
 
-/* Same kernel selectors as pvh.S's GDT, so nothing needs reloading. */
-static void native_init(void)
+/* native.c's world: same kernel selectors as pvh.S's GDT, so nothing
+ * needs reloading. */
+void guest_native_user_init(void)
 {
 	struct pvk_cpuid_regs r;
 	uint64_t efer;
@@ -101,12 +102,17 @@ struct pvk_tss *guest_user_boot_tss(void)
 	return &boot_tss;
 }
 
+/* boot.c's world: the kit's syscall callback; a PV guest's PTEs may
+ * always carry NX (Xen runs it with EFER.NXE on). */
+void guest_xen_user_init(void)
+{
+	check(pvk_xen_callbacks_register(guest_user_syscall), "callback registration");
+	guest_user_nx = true;
+}
+
 void guest_user_init(void)
 {
-	if (guest_native_boot)
-		native_init();
-	else
-		check(pvk_xen_callbacks_register(guest_user_syscall), "callback registration");
+	guest_world->user_init();
 	boot_tss.rsp0 = (unsigned long)user_entry_stack + sizeof(user_entry_stack);
 	check(guest_user_load_tss(&boot_tss), "load_tr");
 }

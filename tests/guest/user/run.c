@@ -65,7 +65,7 @@ static uint64_t sys_probe(uint64_t i)
 	cur->probe_cr3 = pvk_read_cr3();
 	if (i >= USER_PROBES || !(va = guest_user_probe_va[i]))
 		return 0;
-	if (guest_native_boot && !guest_native_cr3_maps(va))
+	if (!guest_cr3_maps(va))
 		return USER_PROBE_UNMAPPED;
 	return PVK_READ_ONCE(*(const uint64_t *)va);
 }
@@ -154,15 +154,27 @@ void guest_user_trap(struct guest_regs *r)
  * null it so that no later return to user mode reloads a stale one (on Xen
  * that would end in the failsafe callback); the kernel uses no %gs.
  * Natively an exception from ring 3 left %ss null (legal in ring 0, but
- * the kernel's own selector is plainer to debug): load it again.
+ * the kernel's own selector is plainer to debug): load it again. Each
+ * world's half is its user_after_run (boot.c, native.c).
  */
-static int segments_after_run(void)
+int guest_xen_user_after_run(void)
 {
-	if (!guest_native_boot)
-		return (int)pvk_hyp_set_segment_base(PVK_SEGBASE_GS_USER_SEL, 0);
+	return (int)pvk_hyp_set_segment_base(PVK_SEGBASE_GS_USER_SEL, 0);
+}
+
+int guest_native_user_after_run(void)
+{
 	__asm__ __volatile__("movl %0, %%gs; movl %1, %%ss"
 			     : : "r"(0), "r"(GUEST_SEL_KERNEL_DS) : "memory");
 	return 0;
+}
+
+/* Natively an iret to ring 3 nulls a data segment register holding a
+ * kernel selector, and with it the %fs base: null them first (native.c's
+ * user_before_run; on Xen nothing). */
+void guest_native_user_before_run(void)
+{
+	__asm__ __volatile__("movl %0, %%fs; movl %0, %%gs" : : "r"(0));
 }
 
 int guest_user_run(const char *entry, struct guest_user_result *res)
@@ -180,25 +192,25 @@ int guest_user_run(const char *entry, struct guest_user_result *res)
 		return -PVK_XEN_EINVAL;
 	tls[0] = USER_FS_MAGIC;
 	tls[1] = 0;
-	/* Natively an iret to ring 3 nulls a data segment register holding
-	 * a kernel selector, and with it the %fs base: null them first. */
-	if (guest_native_boot)
-		__asm__ __volatile__("movl %0, %%fs; movl %0, %%gs" : : "r"(0));
+	guest_world->user_before_run();
 	rc = pvk_write_msr_safe(PVK_MSR_FS_BASE, USER_TLS_VA);
 	if (rc)
 		return rc;
 
 	flags = pvk_save_fl();
+	rc = guest_uspace_activate();
+	if (rc) {
+		pvk_restore_fl(flags);
+		return rc;
+	}
 	cur = res;
-	guest_uspace_activate();
-	if (guest_native_boot)
-		res->exit_code = guest_user_enter_native(rip, USER_STACK_TOP);
-	else
-		res->exit_code = guest_user_enter(rip, USER_STACK_TOP);
-	guest_uspace_deactivate();
+	res->exit_code = guest_world->user_enter(rip, USER_STACK_TOP);
 	cur = NULL;
+	rc = guest_uspace_deactivate();
 	pvk_restore_fl(flags);
-	rc = segments_after_run();
+	if (rc)
+		return rc;
+	rc = guest_world->user_after_run();
 	if (rc)
 		return rc;
 	return pvk_write_msr_safe(PVK_MSR_FS_BASE, 0);

@@ -98,21 +98,29 @@ int guest_user_load_tss(struct pvk_tss *tss);
 struct pvk_tss *guest_user_boot_tss(void);
 /* The TSS loaded last (syscall_native.S reads its rsp0). */
 extern struct pvk_tss *guest_user_cur_tss;
-/* Native: EFER.NXE is on (the CPU has NX), so PTEs may carry NX. */
+/* PTEs may carry NX (Xen: always; natively EFER.NXE is on). */
 extern bool guest_user_nx;
+/* The worlds' halves of the user set-up (boot.c, native.c: guest_world). */
+void guest_xen_user_init(void);
+void guest_native_user_init(void);
+int guest_xen_user_after_run(void);
+int guest_native_user_after_run(void);
+void guest_native_user_before_run(void);
 
 /* ---- uspace.c: the address space ------------------------------------ */
-/* Builds it (code copied, TLS and stack mapped; on Xen the tables pinned
- * and the user base pointer set). 0 or a negative error (everything
- * undone). */
+/* Builds it (code copied, TLS and stack mapped, the tables given to the
+ * pvops alloc_pt: on Xen read-only and the L4 pinned). 0 or a negative
+ * error (everything undone). */
 int guest_uspace_create(void);
-/* Frees it (on Xen: user base pointer 0, unpinned first). 0 or error. */
+/* Frees it (deactivated, the tables given to release_pt first). 0 or
+ * error. */
 int guest_uspace_destroy(void);
-/* Around a program run: natively switch CR3 to the user tables and back
- * (the pvops write_cr3); on Xen nothing (Xen switches on every kernel
- * entry and exit). */
-void guest_uspace_activate(void);
-void guest_uspace_deactivate(void);
+/* Around a program run: the pvops activate_mm with the user top (natively
+ * CR3 on the user tables, which carry the kernel half; on Xen the user
+ * base pointer, Xen switching on every kernel entry and exit), then with
+ * none. 0 or the op's error. */
+int guest_uspace_activate(void);
+int guest_uspace_deactivate(void);
 /* Maps a zeroed page at the demand-zero address va; 0 or error. */
 int guest_uspace_demand_map(unsigned long va);
 /* Maps the shared zero page read-only at va in the zero-page area. */
@@ -127,16 +135,16 @@ unsigned int guest_uspace_frames(void);
  * map it to (they must not for the program's code). */
 bool guest_uspace_kernel_maps(unsigned long va);
 /*
- * Native: how the kernel changes an entry of its own L4 while a program's
- * address space exists (a new top-level slot for a kernel mapping):
- * written in the kernel's L4 and in the live user L4, whose other slots are
- * the kernel's (uspace.c). The user's slot is refused (-EINVAL); -ENODEV on
- * Xen, where the kernel's L4 is never the user's.
+ * How the kernel changes a kernel-half entry (slot 256-511) of its own L4
+ * while a program's address space exists (a new top-level slot for a
+ * kernel mapping): set_pte on the kernel's L4, then, when the space is
+ * active, activate_mm again so that natively the user L4 carries it too.
+ * Other slots: -EINVAL.
  */
 int guest_kernel_l4_set(unsigned int slot, uint64_t entry);
-/* Native: whether the page tables CR3 now names map va (kernel or user,
- * large pages too). */
-bool guest_native_cr3_maps(unsigned long va);
+/* Whether the page tables %cr3 now names map va (natively the user's
+ * while a program runs, on Xen the kernel's; large pages too). */
+bool guest_cr3_maps(unsigned long va);
 
 /* ---- run.c: running a program ------------------------------------------ */
 struct guest_user_result {

@@ -1,54 +1,45 @@
 /*
  * tests/guest/user/uspace.c - the user address space (layout in user.h):
  * four tables of our own (L4, L3, L2, L1) on the path to the program's
- * pages, in both worlds.
+ * pages, the same code in both worlds through the pvops MMU group
+ * (pvkit/pvops.h): entries from make_pte, tables given to alloc_pt once
+ * filled and to release_pt before they are freed, the space switched to
+ * and from with activate_mm, every later entry written with set_pte.
  *
- * Xen: they are a separate L4. Xen runs user mode on the L4 given with
- * MMUEXT_NEW_USER_BASEPTR and kernel mode on the kernel's, switching on
- * every kernel entry and exit, so the kernel half is simply absent from
- * user mode. The four table frames are filled while still writable, made
- * read-only in the kernel's mapping (Xen refuses writable page tables),
- * and pinned as one L4, which validates the whole tree. From then on
- * every change (a demand-zero page) is an mmu_update on the pinned L1
- * through the kit's PV MMU. Teardown reverses it: user base pointer 0,
- * unpin (Xen drops its type references on the whole tree), tables
- * writable again, every frame freed.
+ * What the ops do underneath (their comments say it in full):
+ *
+ * Xen: the user top is a separate L4. Xen runs user mode on the L4 given
+ * with MMUEXT_NEW_USER_BASEPTR and kernel mode on the kernel's, switching
+ * on every kernel entry and exit, so the kernel half is simply absent
+ * from user mode. alloc_pt makes the filled tables read-only (Xen refuses
+ * writable page tables) and pins the L4, which validates the whole tree;
+ * from then on every change (a demand-zero page) is an mmu_update through
+ * the kit's PV MMU. release_pt reverses it (unpin, writable again).
  *
  * Native: the CPU has one CR3, and the kernel must stay mapped while the
  * program's syscalls and exceptions run, including what the kernel maps
- * after the program started. The kernel half is therefore shared, not
- * copied: every L4 entry of the user L4 but the program's slot 0 is the
- * kernel's, pointing at the kernel's own L3 tables, so a kernel mapping
- * made later under any of them (below the image's L3, or any other
- * kernel-half table) is there for the program at once: it is the same
- * table. What the CPU cannot share is the L4 page itself: a new kernel L4
- * entry made while a program's address space exists must reach the user
- * L4 too, so it goes through guest_kernel_l4_set(), which writes both (the
- * way a kernel keeps its top-level kernel entries in every address space).
- * One written directly while no program's space exists (bench.c's native
- * slot) is picked up by guest_uspace_create(), and guest_uspace_activate()
- * copies them all again; one written directly while a space exists is
- * missed by the program until its next activation.
- * The low half (L4 slot 0) is the program's. The kernel's boot-time
- * mappings there (pvh.S's identity map, the APIC page, both made before
- * any program) are carried into the program's L3 and L2 on the path to
- * its window; the kernel makes no later mapping in the low half (it would
- * not reach a running program: kernel mappings go in the kernel half).
- * The kernel's entries lack the user bit, so user mode cannot use them.
- * guest_uspace_activate() switches CR3 with the pvops write_cr3; entries
- * change with plain stores through the pvops set_pte, and a new entry
- * needs no TLB flush (the CPU caches no translation for a not-present
- * entry). Machine frames are physical frames: the page pool is in the
- * image, at LOAD_PHYS.
+ * after the program started. activate_mm copies the kernel half of the
+ * kernel's L4 (slots 256-511, which point at the kernel's own L3 tables)
+ * into the user L4 and loads it, so a kernel mapping made later under any
+ * of those tables is there for the program at once: it is the same table.
+ * A new kernel L4 entry made while a program's space exists goes through
+ * guest_kernel_l4_set(), which writes it and activates the space again
+ * when it is active (the way a kernel keeps its top-level kernel entries
+ * in every address space).
  *
- * On Xen none of this arises: the kernel never runs on the user L4. Xen
- * switches to the kernel's base pointer on every entry to kernel mode
- * (syscall, exception, event) and back to the user's on the way out, so
- * the kernel sees its own, current tables, and the user L4 holds only the
- * program (Xen itself keeps its own slots in both).
+ * The low half (L4 slot 0) is the program's. The kernel's boot-time
+ * mappings there (natively pvh.S's identity map and the APIC page, made
+ * before any program) are carried into the program's L3 and L2 on the path
+ * to its window; the kernel makes no later mapping in the low half (it
+ * would not reach a running program). On Xen the kernel maps nothing in
+ * the low half (layout.h), so there is nothing to carry. The kernel's
+ * entries lack the user bit natively, so user mode cannot use them.
+ *
+ * Frames: the entries name the host's pfns (pvk_port_virt_to_pfn, through
+ * make_pte), and an entry read back names one through pte_pfn; where the
+ * kernel maps a pfn is guest_pfn_to_virt_any() (the world's 1:1 map).
  */
 #include <pvkit/mmu.h>
-#include <pvkit/p2m.h>
 #include <pvkit/port.h>
 #include <pvkit/pvops.h>
 #include <pvkit/xen/errno.h>
@@ -62,48 +53,43 @@
 
 enum { T_L4, T_L3, T_L2, T_L1, NR_TABLES };
 
+static unsigned int level_of(unsigned int t)
+{
+	return 4 - t;
+}
+
 static struct {
 	bool live;
-	uint64_t *table[NR_TABLES];	/* kernel mappings (read-only on Xen once pinned) */
+	bool active;			/* activate_mm'd with the user top */
+	uint64_t *table[NR_TABLES];	/* kernel mappings (read-only on Xen once allocated) */
+	unsigned int nr_alloc;		/* tables given to alloc_pt, from T_L1 up */
 	void *code, *tls, *stack, *zero;
 	void *demand[USER_DEMAND_PAGES];
-	unsigned long kernel_cr3;	/* native, while the user tables are active */
-	uint64_t *kernel_l4;		/* native: the kernel's L4, while live */
+	uint64_t *kernel_top;		/* the kernel's L4, while live */
 } us;
 
-static pvk_mfn_t frame_of(const void *va)
+/* The entry mapping one of our pages with flags. */
+static uint64_t entry_for(const void *page, uint64_t flags)
 {
-	if (guest_native_boot)
-		return pvk_mfn(guest_image_phys(va) >> PVK_PAGE_SHIFT);
-	return pvk_pfn_to_mfn(pvk_port_virt_to_pfn(va));
+	return pvk_make_pte(pvk_port_virt_to_pfn(page), flags);
 }
 
-/* Where the kernel maps a frame of ours, NULL if it is not one. */
-static void *frame_virt(pvk_mfn_t mfn)
+/* Where the kernel maps the frame entry e names, NULL if not ours. */
+static void *entry_virt(uint64_t e)
 {
-	unsigned long phys = pvk_mfn_raw(mfn) << PVK_PAGE_SHIFT;
-
-	if (!guest_native_boot)
-		return guest_pfn_to_virt_or_null(pvk_mfn_to_pfn(mfn));
-	if (phys < PVK_GUEST_LOAD_PHYS ||
-	    phys - PVK_GUEST_LOAD_PHYS >= (unsigned long)__image_end - PVK_GUEST_VIRT_BASE)
-		return NULL;
-	return (void *)(phys - PVK_GUEST_LOAD_PHYS + PVK_GUEST_VIRT_BASE);
+	return guest_pfn_to_virt_any(pvk_pte_pfn(e));
 }
 
-/* Natively NX is a reserved bit unless cpu.c could turn EFER.NXE on. */
+/* NX is a reserved bit natively unless cpu.c could turn EFER.NXE on
+ * (guest_user_nx: set by the world's user set-up). */
 static uint64_t data_flags(uint64_t flags)
 {
-	return flags | (guest_native_boot && !guest_user_nx ? 0 : PVK_PTE_NX);
+	return flags | (guest_user_nx ? PVK_PTE_NX : 0);
 }
 
-static int set_entry(unsigned int t, unsigned int slot, uint64_t val)
+static void set_entry(unsigned int t, unsigned int slot, uint64_t val)
 {
-	if (guest_native_boot) {
-		pvk_set_pte(&us.table[t][slot], val);
-		return 0;
-	}
-	return pvk_mmu_set_entry(frame_of(us.table[t]), slot, val);
+	pvk_set_pte(&us.table[t][slot], val);
 }
 
 static void *zeroed_page(void)
@@ -132,19 +118,21 @@ static void free_data_pages(void)
 		free_page_if(&us.demand[i]);
 }
 
-/* Tables writable again (they are unpinned or were never pinned) and freed. */
-static int free_tables(unsigned int nr_readonly)
+/* Tables released (those alloc_pt took, top first: on Xen the unpin drops
+ * the type references of the whole tree before the pages are made
+ * writable) and freed. */
+static int free_tables(void)
 {
 	int rc = 0, r;
 
 	for (unsigned int t = 0; t < NR_TABLES; t++) {
 		if (!us.table[t])
 			continue;
-		if (t < nr_readonly) {
-			r = pvk_mmu_make_writable(us.table[t]);
+		if (NR_TABLES - t <= us.nr_alloc) {
+			r = pvk_release_pt(level_of(t), us.table[t]);
 			if (r) {
-				/* Still a page table to Xen: leak it, loudly. */
-				guest_printf("user: table %u cannot be made writable: %d\n", t, r);
+				/* Still a page table: leak it, loudly. */
+				guest_printf("user: table %u cannot be released: %d\n", t, r);
 				rc = rc ? rc : r;
 				us.table[t] = NULL;
 				continue;
@@ -153,60 +141,49 @@ static int free_tables(unsigned int nr_readonly)
 		pvk_port_free_page(us.table[t]);
 		us.table[t] = NULL;
 	}
+	us.nr_alloc = 0;
 	return rc;
 }
 
-/* Native: the kernel's L4 (CR3 while no program runs). */
-static uint64_t *native_kernel_l4(void)
+/* The kernel's L4: the table %cr3 names while no program's space is
+ * active (on Xen always: read_cr3 is the kernel base pointer). */
+static uint64_t *kernel_l4(void)
 {
-	unsigned long cr3 = us.kernel_cr3 ? us.kernel_cr3 : pvk_read_cr3();
-
-	return frame_virt(pvk_pte_mfn(cr3));
+	return us.active ? us.kernel_top : entry_virt(pvk_read_cr3());
 }
 
-/* Native: the program's L3 and L2 start as the kernel's low-half tables on
- * the path to its window (boot-time mappings: see the top). */
+/* The program's L3 and L2 start as the kernel's low-half tables on the
+ * path to its window (boot-time mappings: see the top). */
 static void copy_kernel_low_path(void)
 {
-	const uint64_t *k = us.kernel_l4;
+	const uint64_t *k = us.kernel_top;
 	uint64_t e;
 
 	for (unsigned int level = 4; level > 1 && k; level--) {
 		e = k[pvk_pt_index(USER_CODE_VA, level)];
-		k = (e & PVK_PTE_PRESENT) && !(e & PVK_PTE_PSE) ? frame_virt(pvk_pte_mfn(e)) : NULL;
+		k = (e & PVK_PTE_PRESENT) && !(e & PVK_PTE_PSE) ? entry_virt(e) : NULL;
 		if (k && level > 2)
 			memcpy(us.table[5 - level], k, PVK_PAGE_SIZE);
 	}
-}
-
-/* Native: every L4 entry but the program's is the kernel's. */
-static void share_kernel_l4(void)
-{
-	for (unsigned int slot = 0; slot < PVK_PT_ENTRIES; slot++)
-		if (slot != USER_L4_SLOT)
-			pvk_set_pte(&us.table[T_L4][slot], PVK_READ_ONCE(us.kernel_l4[slot]));
 }
 
 int guest_kernel_l4_set(unsigned int slot, uint64_t entry)
 {
 	uint64_t *k;
 
-	if (!guest_native_boot)
-		return -PVK_XEN_ENODEV;
-	if (slot >= PVK_PT_ENTRIES || slot == USER_L4_SLOT)
-		return -PVK_XEN_EINVAL;
-	k = native_kernel_l4();
+	if (slot < PVK_PT_ENTRIES / 2 || slot >= PVK_PT_ENTRIES)
+		return -PVK_XEN_EINVAL;	/* the kernel half only */
+	k = kernel_l4();
 	if (!k)
 		return -PVK_XEN_EFAULT;
 	pvk_set_pte(&k[slot], entry);
-	if (us.live)
-		pvk_set_pte(&us.table[T_L4][slot], entry);
-	return 0;
+	/* An active user top gets the kernel half again (activate_mm). */
+	return us.active ? pvk_activate_mm(us.kernel_top, us.table[T_L4]) : 0;
 }
 
-bool guest_native_cr3_maps(unsigned long va)
+bool guest_cr3_maps(unsigned long va)
 {
-	const uint64_t *table = frame_virt(pvk_pte_mfn(pvk_read_cr3()));
+	const uint64_t *table = entry_virt(pvk_read_cr3());
 
 	for (unsigned int level = 4; level >= 1 && table; level--) {
 		uint64_t e = table[pvk_pt_index(va, level)];
@@ -215,33 +192,13 @@ bool guest_native_cr3_maps(unsigned long va)
 			return false;
 		if (level == 1 || (level < 4 && (e & PVK_PTE_PSE)))
 			return true;
-		table = frame_virt(pvk_pte_mfn(e));
+		table = entry_virt(e);
 	}
 	return false;
 }
 
-/* Xen: read-only, pinned, the user base pointer. */
-static int xen_install(unsigned int *ro)
-{
-	int rc;
-
-	for (*ro = 0; *ro < NR_TABLES; (*ro)++) {
-		rc = pvk_mmu_make_readonly(us.table[*ro]);
-		if (rc)
-			return rc;
-	}
-	rc = pvk_mmu_pin(4, frame_of(us.table[T_L4]));
-	if (rc)
-		return rc;
-	rc = pvk_mmu_new_user_baseptr(frame_of(us.table[T_L4]));
-	if (rc)
-		pvk_mmu_unpin(frame_of(us.table[T_L4]));
-	return rc;
-}
-
 int guest_uspace_create(void)
 {
-	unsigned int ro = 0;
 	int rc = -PVK_XEN_ENOMEM;
 	uint64_t *l1;
 
@@ -257,24 +214,24 @@ int guest_uspace_create(void)
 		goto undo;
 	memcpy(us.code, guest_user_blob, (size_t)(guest_user_blob_end - guest_user_blob));
 
-	if (guest_native_boot) {
-		us.kernel_l4 = native_kernel_l4();
-		rc = -PVK_XEN_EFAULT;
-		if (!us.kernel_l4)
-			goto undo;
-		share_kernel_l4();
-		copy_kernel_low_path();
-	}
-	us.table[T_L4][pvk_pt_index(USER_CODE_VA, 4)] = pvk_pte(frame_of(us.table[T_L3]), PVK_PTE_TABLE);
-	us.table[T_L3][pvk_pt_index(USER_CODE_VA, 3)] = pvk_pte(frame_of(us.table[T_L2]), PVK_PTE_TABLE);
-	us.table[T_L2][pvk_pt_index(USER_CODE_VA, 2)] = pvk_pte(frame_of(us.table[T_L1]), PVK_PTE_TABLE);
+	us.kernel_top = kernel_l4();
+	rc = -PVK_XEN_EFAULT;
+	if (!us.kernel_top)
+		goto undo;
+	copy_kernel_low_path();
+	/* Filled with plain stores while the pages are ordinary ones. */
+	us.table[T_L4][pvk_pt_index(USER_CODE_VA, 4)] = entry_for(us.table[T_L3], PVK_PTE_TABLE);
+	us.table[T_L3][pvk_pt_index(USER_CODE_VA, 3)] = entry_for(us.table[T_L2], PVK_PTE_TABLE);
+	us.table[T_L2][pvk_pt_index(USER_CODE_VA, 2)] = entry_for(us.table[T_L1], PVK_PTE_TABLE);
 	l1 = us.table[T_L1];
-	l1[pvk_pt_index(USER_CODE_VA, 1)] = pvk_pte(frame_of(us.code), USER_PTE_RO);
-	l1[pvk_pt_index(USER_TLS_VA, 1)] = pvk_pte(frame_of(us.tls), data_flags(USER_PTE_RW));
-	l1[pvk_pt_index(USER_STACK_VA, 1)] = pvk_pte(frame_of(us.stack), data_flags(USER_PTE_RW));
+	l1[pvk_pt_index(USER_CODE_VA, 1)] = entry_for(us.code, USER_PTE_RO);
+	l1[pvk_pt_index(USER_TLS_VA, 1)] = entry_for(us.tls, data_flags(USER_PTE_RW));
+	l1[pvk_pt_index(USER_STACK_VA, 1)] = entry_for(us.stack, data_flags(USER_PTE_RW));
 
-	if (!guest_native_boot) {
-		rc = xen_install(&ro);
+	/* Page tables from the bottom up: the top last (on Xen its pin
+	 * validates the tree below, already read-only). */
+	for (unsigned int t = NR_TABLES; t-- > 0; us.nr_alloc++) {
+		rc = pvk_alloc_pt(level_of(t), us.table[t]);
 		if (rc)
 			goto undo;
 	}
@@ -284,7 +241,8 @@ int guest_uspace_create(void)
 undo:
 	guest_printf("user: address space setup failed: %d\n", rc);
 	free_data_pages();
-	free_tables(ro);
+	free_tables();
+	us.kernel_top = NULL;
 	return rc;
 }
 
@@ -294,64 +252,56 @@ int guest_uspace_destroy(void)
 
 	if (!us.live)
 		return -PVK_XEN_EINVAL;
-	guest_uspace_deactivate();
-	if (guest_native_boot) {
-		us.live = false;
-		us.kernel_l4 = NULL;
-		free_tables(0);
-		free_data_pages();
-		return 0;
-	}
-	rc = pvk_mmu_new_user_baseptr(pvk_mfn(0));
-	if (rc) {
-		guest_printf("user: clearing the user base pointer failed: %d\n", rc);
+	rc = guest_uspace_deactivate();
+	if (rc)
 		return rc;
-	}
-	rc = pvk_mmu_unpin(frame_of(us.table[T_L4]));
-	if (rc) {
-		guest_printf("user: unpinning the user L4 failed: %d\n", rc);
-		return rc;
-	}
 	us.live = false;
-	rc = free_tables(NR_TABLES);
-	/* The data pages are no longer mapped anywhere Xen counts. */
+	us.kernel_top = NULL;
+	rc = free_tables();
+	/* The data pages are no longer mapped anywhere (Xen counts none). */
 	free_data_pages();
 	return rc;
 }
 
-void guest_uspace_activate(void)
+int guest_uspace_activate(void)
 {
-	if (!guest_native_boot || !us.live || us.kernel_cr3)
-		return;
-	share_kernel_l4();	/* guest_kernel_l4_set() keeps them after this */
-	us.kernel_cr3 = pvk_read_cr3();
-	pvk_write_cr3(pvk_mfn_raw(frame_of(us.table[T_L4])) << PVK_PAGE_SHIFT);
+	int rc;
+
+	if (!us.live)
+		return -PVK_XEN_EINVAL;
+	if (us.active)
+		return 0;
+	rc = pvk_activate_mm(us.kernel_top, us.table[T_L4]);
+	if (rc)
+		guest_printf("user: activating the address space failed: %d\n", rc);
+	us.active = !rc;
+	return rc;
 }
 
-void guest_uspace_deactivate(void)
+int guest_uspace_deactivate(void)
 {
-	if (!us.kernel_cr3)
-		return;
-	pvk_write_cr3(us.kernel_cr3);
-	us.kernel_cr3 = 0;
+	int rc;
+
+	if (!us.active)
+		return 0;
+	rc = pvk_activate_mm(us.kernel_top, NULL);
+	if (rc)
+		guest_printf("user: back to the kernel's tables alone failed: %d\n", rc);
+	us.active = rc != 0;
+	return rc;
 }
 
 int guest_uspace_demand_map(unsigned long va)
 {
 	unsigned int i = (unsigned int)((va - USER_DEMAND_VA) / PVK_PAGE_SIZE);
 	void *page;
-	int rc;
 
 	if (!us.live || va < USER_DEMAND_VA || i >= USER_DEMAND_PAGES || us.demand[i])
 		return -PVK_XEN_EINVAL;
 	page = zeroed_page();
 	if (!page)
 		return -PVK_XEN_ENOMEM;
-	rc = set_entry(T_L1, pvk_pt_index(va, 1), pvk_pte(frame_of(page), data_flags(USER_PTE_RW)));
-	if (rc) {
-		pvk_port_free_page(page);
-		return rc;
-	}
+	set_entry(T_L1, pvk_pt_index(va, 1), entry_for(page, data_flags(USER_PTE_RW)));
 	us.demand[i] = page;
 	return 0;
 }
@@ -362,8 +312,8 @@ int guest_uspace_zero_map(unsigned long va)
 		return -PVK_XEN_EINVAL;
 	if (!us.zero && !(us.zero = zeroed_page()))
 		return -PVK_XEN_ENOMEM;
-	return set_entry(T_L1, pvk_pt_index(va, 1),
-			 pvk_pte(frame_of(us.zero), data_flags(USER_PTE_RO)));
+	set_entry(T_L1, pvk_pt_index(va, 1), entry_for(us.zero, data_flags(USER_PTE_RO)));
+	return 0;
 }
 
 /* The user tables' last-level entry for va, as the CPU walks them for a
@@ -383,7 +333,7 @@ static uint64_t user_leaf(unsigned long va)
 		if (!(e & PVK_PTE_PRESENT) || !(e & PVK_PTE_USER) || (e & PVK_PTE_PSE))
 			return 0;
 		if (level > 1)
-			table = frame_virt(pvk_pte_mfn(e));
+			table = entry_virt(e);
 	}
 	return e;
 }
@@ -396,7 +346,7 @@ void *guest_uspace_ptr(unsigned long va, size_t len)
 	if (len > PVK_PAGE_SIZE - (va & (PVK_PAGE_SIZE - 1)))
 		return NULL;
 	e = user_leaf(va);
-	page = e ? frame_virt(pvk_pte_mfn(e)) : NULL;
+	page = e ? entry_virt(e) : NULL;
 	return page ? page + (va & (PVK_PAGE_SIZE - 1)) : NULL;
 }
 
@@ -412,33 +362,28 @@ unsigned int guest_uspace_frames(void)
 	return n;
 }
 
-/* Native: the kernel's tables (CR3 while no program runs), large pages
- * included; the physical frame behind va or 0. */
-static uint64_t native_kernel_frame(unsigned long va)
+/* The kernel's tables (kernel_l4()), large pages included: the pfn
+ * behind va, or PVK_INVALID_RAW_FRAME. */
+static uint64_t kernel_pfn(unsigned long va)
 {
-	const uint64_t *table = frame_virt(pvk_pte_mfn(pvk_read_cr3()));
+	const uint64_t *table = kernel_l4();
 	uint64_t e;
 
 	for (unsigned int level = 4; level >= 1 && table; level--) {
 		e = table[pvk_pt_index(va, level)];
 		if (!(e & PVK_PTE_PRESENT))
-			return 0;
+			break;
 		if (level == 1 || (level < 4 && (e & PVK_PTE_PSE)))
-			return ((e & PVK_PTE_MFN_MASK & ~(LARGE(level) - 1)) +
-				(va & (LARGE(level) - 1))) >> PVK_PAGE_SHIFT;
-		table = frame_virt(pvk_pte_mfn(e));
+			return pvk_pfn_raw(pvk_pte_pfn(e & ~((LARGE(level) - 1) & PVK_PTE_MFN_MASK))) +
+			       ((va & (LARGE(level) - 1)) >> PVK_PAGE_SHIFT);
+		table = entry_virt(e);
 	}
-	return 0;
+	return PVK_INVALID_RAW_FRAME;
 }
 
 bool guest_uspace_kernel_maps(unsigned long va)
 {
-	uint64_t user = user_leaf(va), kernel;
+	uint64_t user = user_leaf(va);
 
-	if (!user)
-		return false;
-	if (guest_native_boot)
-		return native_kernel_frame(va) == pvk_mfn_raw(pvk_pte_mfn(user));
-	kernel = pvk_mmu_lookup(va);
-	return kernel && pvk_mfn_eq(pvk_pte_mfn(kernel), pvk_pte_mfn(user));
+	return user && kernel_pfn(va) == pvk_pfn_raw(pvk_pte_pfn(user));
 }
