@@ -1,16 +1,18 @@
 /*
  * examples/minimal/boot.c - the minimal kernel's boot in each world: the
- * boot call's config (trap table, timer and control callbacks, the local
- * APIC's mapping), what a native kernel sets up for ring 3 (GDT, TSS,
+ * boot call's config (trap table, the timer and control callbacks, the
+ * local APIC's mapping), what a native kernel sets up for ring 3 (GDT, TSS,
  * SYSCALL MSRs, the 8259s masked), the trap handler, and the way to ring 3.
  */
 #include <pvkit/boot.h>
+#include <pvkit/control.h>
 #include <pvkit/hypercall.h>
 #include <pvkit/mmu.h>
 #include <pvkit/port.h>
 #include <pvkit/pv_lint.h>
 #include <pvkit/pvops.h>
 #include <pvkit/pvops_callbacks.h>
+#include <pvkit/time.h>
 #include <pvkit/xen/arch-x86.h>
 #include "minimal.h"
 
@@ -18,6 +20,7 @@
 #define MSR_LSTAR	0xc0000082u
 #define MSR_SFMASK	0xc0000084u
 
+volatile int minimal_control_request = -1;
 static struct pvk_trap_desc traps[34];
 static struct pvk_tss tss;
 
@@ -39,6 +42,21 @@ void minimal_trap(struct pvk_regs *regs)
 	}
 }
 
+static void tick(void *arg)
+{
+	(void)arg;
+	minimal_timer_ticks++;
+	pvk_time_timer_set(pvk_clock_ns() + TICK_NS);
+}
+
+/* Thread context (background work): only noted here. */
+static void control(enum pvk_control_request req, char key, void *arg)
+{
+	(void)key, (void)arg;
+	if (req == PVK_CONTROL_POWEROFF)
+		minimal_control_request = req;
+}
+
 /* The APIC's page: a 2 MiB uncached page in head.S's last slot. */
 static void *map_lapic(uint64_t phys, void *arg)
 {
@@ -57,8 +75,8 @@ static void *pfn_to_virt(pvk_pfn_t pfn)
 
 static struct pvk_boot_config config = {
 	.traps = traps,
-	.timer_fn = minimal_tick,
-	.control = minimal_control,
+	.timer_fn = tick,
+	.control = control,
 	.pfn_to_virt = pfn_to_virt,
 	.native_map_lapic = map_lapic,
 	.native_timer_vector = VEC_TIMER,

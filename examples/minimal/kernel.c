@@ -4,7 +4,6 @@
  * program and serves its two system calls, and powers off when `xl
  * shutdown` asks (natively, once the program exited).
  */
-#include <pvkit/control.h>
 #include <pvkit/port.h>
 #include <pvkit/pvops.h>
 #include <pvkit/pvops_callbacks.h>
@@ -12,25 +11,7 @@
 #include <pvkit/xenstore.h>
 #include "minimal.h"
 
-#define TICK_NS (10 * 1000 * 1000ULL)
-
-static volatile int control_request = -1;
 static long user_write_result = -1;
-
-void minimal_tick(void *arg)
-{
-	(void)arg;
-	minimal_timer_ticks++;
-	pvk_time_timer_set(pvk_clock_ns() + TICK_NS);
-}
-
-/* Thread context (background work): only noted here. */
-void minimal_control(enum pvk_control_request req, char key, void *arg)
-{
-	(void)key, (void)arg;
-	if (req == PVK_CONTROL_POWEROFF)
-		control_request = req;
-}
 
 /* Runs background work and idles until cond holds or ns have passed. */
 static bool idle_until(bool (*cond)(void), uint64_t ns)
@@ -47,7 +28,7 @@ static bool idle_until(bool (*cond)(void), uint64_t ns)
 }
 
 static bool ten_ticks(void) { return minimal_timer_ticks >= 10; }
-static bool asked_to_stop(void) { return control_request >= 0; }
+static bool asked_to_stop(void) { return minimal_control_request >= 0; }
 
 /* Where the kernel goes on after the program's exit call. */
 static __pvk_noreturn void after_user(long code)

@@ -4,6 +4,12 @@
  */
 #include <pvkit/types.h>
 
+void *memset(void *d, int c, size_t n);
+void *memmove(void *d, const void *s, size_t n);
+void *memcpy(void *d, const void *s, size_t n);
+int memcmp(const void *a, const void *b, size_t n);
+size_t strlen(const char *s);
+
 void *memset(void *d, int c, size_t n)
 {
 	for (size_t i = 0; i < n; i++)

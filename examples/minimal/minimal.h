@@ -14,12 +14,6 @@
  * hook already. Without this define the hook's count alone must be > 0.
  */
 #define MINIMAL_HOOK_PENDING 1
-/* The hook's contract (pvkit/port.h once s10-irqexit lands; a second,
- * identical declaration is harmless). */
-#ifndef __ASSEMBLY__
-struct pvk_regs;
-void pvk_port_irq_exit(struct pvk_regs *regs);
-#endif
 
 /* Linked in the top 2 GiB (the kit is -mcmodel=kernel); pfn 0 here on Xen
  * (VIRT_BASE) and physical 0 natively (our page tables). */
@@ -46,13 +40,15 @@ void pvk_port_irq_exit(struct pvk_regs *regs);
 
 #ifndef __ASSEMBLY__
 #include <pvkit/regs.h>
-#include <pvkit/types.h>
+
+/* The interrupt-exit hook's contract: pvkit/port.h's once s10-irqexit
+ * lands (a second, identical declaration is harmless). */
+void pvk_port_irq_exit(struct pvk_regs *regs);
 
 extern bool minimal_on_xen;
 extern volatile unsigned long minimal_hook_ticks, minimal_timer_ticks;
 
 struct pvk_syscall_regs;
-enum pvk_control_request;
 
 /* libc.c */
 void *memset(void *d, int c, size_t n);
@@ -60,19 +56,19 @@ void *memset(void *d, int c, size_t n);
 void minimal_printf(const char *fmt, ...) __pvk_printf(1, 2);
 void minimal_run_work(void);
 __pvk_noreturn void minimal_poweroff(int code);
-/* boot.c */
+/* boot.c: the timer's period; a poweroff request, -1 until one comes */
+#define TICK_NS (10 * 1000 * 1000ULL)
+extern volatile int minimal_control_request;
 void minimal_trap(struct pvk_regs *regs);
 __pvk_noreturn void minimal_enter_user(unsigned long rip, unsigned long rsp);
 /* kernel.c */
 __pvk_noreturn void minimal_run(void);
-void minimal_tick(void *arg);
-void minimal_control(enum pvk_control_request req, char key, void *arg);
 void minimal_syscall(struct pvk_syscall_regs *r);
 
 /* entry.S and head.S */
 extern const unsigned long minimal_xtrap_table[32], minimal_ntrap_table[34];
 extern char minimal_gdt[], minimal_pd[], minimal_stack_top[];
-extern char minimal_user_main[], minimal_user_stack_top[], _end[];
+extern char minimal_user_main[], minimal_user_stack_top[];
 void minimal_native_syscall(void);
 __pvk_noreturn void minimal_native_enter_user(unsigned long rip, unsigned long rsp);
 

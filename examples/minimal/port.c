@@ -58,19 +58,17 @@ void *pvk_port_malloc(size_t size)
 	unsigned long n = (size + 16 + PVK_PAGE_SIZE - 1) / PVK_PAGE_SIZE;
 	unsigned long *p = alloc_pages(n);
 
-	if (!p)
-		return NULL;
-	p[0] = n;
-	return p + 2;
+	if (p)
+		p[0] = n;
+	return p ? p + 2 : NULL;
 }
 
 void pvk_port_free(void *ptr)
 {
-	unsigned long *p = (unsigned long *)ptr - 2, n = p[0];
+	unsigned long *p = (unsigned long *)ptr - 2;
 
-	if (ptr)
-		for (unsigned long i = 0; i < n; i++)
-			pvk_port_free_page((char *)p + i * PVK_PAGE_SIZE);
+	for (unsigned long i = 0; ptr && i < p[0]; i++)
+		pvk_port_free_page((char *)p + i * PVK_PAGE_SIZE);
 }
 
 /* Image and pool are pfn (va - KBASE) / 4 KiB in both worlds. */
@@ -176,8 +174,9 @@ int pvk_port_wait_until(struct pvk_wait *w, bool (*cond)(void *arg), void *arg,
 	return rc;
 }
 
-/* Background work: a FIFO of works (opaque[0] next, opaque[1] queued). */
-static struct pvk_work *work_head, *work_tail;
+/* Background work: a stack of works (opaque[0] next, opaque[1] queued);
+ * the order among different works does not matter. */
+static struct pvk_work *works;
 
 void pvk_port_schedule_work(struct pvk_work *work)
 {
@@ -185,12 +184,8 @@ void pvk_port_schedule_work(struct pvk_work *work)
 
 	if (!work->opaque[1]) {
 		work->opaque[1] = 1;
-		work->opaque[0] = 0;
-		if (work_tail)
-			work_tail->opaque[0] = (unsigned long)work;
-		else
-			work_head = work;
-		work_tail = work;
+		work->opaque[0] = (unsigned long)works;
+		works = work;
 	}
 	pvk_restore_fl(flags);
 }
@@ -200,12 +195,10 @@ void minimal_run_work(void)
 {
 	for (;;) {
 		unsigned long flags = pvk_irq_save();
-		struct pvk_work *work = work_head;
+		struct pvk_work *work = works;
 
 		if (work) {
-			work_head = (struct pvk_work *)work->opaque[0];
-			if (!work_head)
-				work_tail = NULL;
+			works = (struct pvk_work *)work->opaque[0];
 			work->opaque[1] = 0;
 		}
 		pvk_restore_fl(flags);
