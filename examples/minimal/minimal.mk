@@ -46,4 +46,9 @@ check-minimal: minimal
 # Scenario minimal-xen boots build/pvkit-minimal.
 check-e2e: minimal
 
+.PHONY: clean-minimal
+clean: clean-minimal
+clean-minimal:
+	$(Q)rm -rf $(MINIMAL_OUT) $(O)/pvkit-minimal $(O)/native-minimal
+
 SPARSE_SRCS += $(wildcard $(MINIMAL_DIR)/*.c)
