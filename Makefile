@@ -169,6 +169,11 @@ SPARSE_SRCS := $(PVK_SRCS)
 -include tests/lint/lint.mk
 
 # ---------------------------------------------------------------------------
+# The minimal kernel on the kit (examples/minimal/): make minimal, check-minimal
+# ---------------------------------------------------------------------------
+-include examples/minimal/minimal.mk
+
+# ---------------------------------------------------------------------------
 # Linux modules (ports/linux/): pvk-xen.ko, pvk-blkfront.ko, pvk-netfront.ko,
 # built by Linux's own kbuild from the top Kbuild. KDIR defaults to the
 # headers of the kernel the harness boots: scripts/install-deps.sh modules

@@ -3,7 +3,7 @@
 # "N passed, N failed[, N skipped]" into one closing line for `make check`.
 # A suite that fails without printing such a line counts as one failure.
 set -u
-suites=${*:-unit sparse-neg abi native harness lint e2e}
+suites=${*:-unit sparse-neg abi native minimal harness lint e2e}
 total_pass=0 total_fail=0 total_skip=0 bad=""
 log=$(mktemp)
 trap 'rm -f "$log" "$log.rc"' EXIT
