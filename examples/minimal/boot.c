@@ -24,16 +24,13 @@ volatile int minimal_control_request = -1;
 static struct pvk_trap_desc traps[34];
 static struct pvk_tss tss;
 
-/* Exceptions are fatal but for the kit's safe MSR accesses; natively the
- * local APIC's vectors come here too. */
+/* Exceptions are fatal but for the kit's safe MSR accesses (the timer's
+ * vector has the kit's own stub, entry.S). */
 void minimal_trap(struct pvk_regs *regs)
 {
 	unsigned long fixup = pvk_pvops_fixup(regs->rip);
 
-	if (regs->vector == PVK_REGS_VECTOR_IRQ(VEC_TIMER)) {
-		pvk_native_timer_interrupt();
-		pvk_port_irq_exit(regs);	/* what the kit's stub macro will do */
-	} else if (regs->vector == 13 && fixup) {
+	if (regs->vector == 13 && fixup) {
 		regs->rip = fixup;
 	} else if (regs->vector < 32) {
 		minimal_printf("minimal: trap %lu error %#lx at %#lx", (unsigned long)regs->vector,

@@ -7,21 +7,18 @@
  */
 #include <pvkit/asm/frame.h>
 #include <pvkit/asm/xen_entry.h>
+#include <pvkit/asm/native_entry.h>
 #include <pvkit/pv_lint.h>
 #include "minimal.h"
 
 	.text
-	/* Xen: the kit's 32 stubs; ours is only what they jump to. */
+	/* Xen: the kit's 32 stubs and their common part (which also calls
+	 * the interrupt-exit hook on the way out). */
 	PVK_XEN_TRAP_STUBS minimal_xtrap, minimal_xtrap_common, minimal_xtrap_table
-minimal_xtrap_common:
-	PVK_SAVE_ALL_REGS
-	movq	%rsp, %rdi
-	PVK_CALL_ALIGNED minimal_trap, %rbx
-	PVK_RESTORE_ALL_REGS
-	addq	$8, %rsp			/* vector: %rsp at the error code */
-	PVK_XEN_TRAP_RETURN
+	PVK_XEN_TRAP_COMMON minimal_xtrap_common, minimal_trap
 
-	/* Native: the same frame; vectors 32, 33 are the APIC's two. */
+	/* Native: the same frame. Vector 32 is the APIC timer's, through the
+	 * kit's stub (handler, then the hook); 33 the spurious vector. */
 	.macro	NSTUB vec, code
 minimal_ntrap\vec:
 	.if	((PVK_X86_ERROR_CODE_VECTORS >> \vec) & 1) == 0 || \vec > 31
@@ -33,18 +30,9 @@ minimal_ntrap\vec:
 	.irp	vec, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
 	NSTUB	\vec, \vec
 	.endr
-	NSTUB	32, (0x200 + VEC_TIMER)	/* PVK_REGS_VECTOR_IRQ(): regs.h is C only */
-	NSTUB	33, (0x200 + VEC_SPURIOUS)
-minimal_ntrap_common:
-	cld
-	PVK_SAVE_ALL_REGS
-	movq	%rsp, %rdi
-	PVK_CALL_ALIGNED minimal_trap, %rbx
-	PVK_RESTORE_ALL_REGS
-	addq	$16, %rsp			/* vector, error code */
-PVK_NATIVE_ONLY_BEGIN
-	iretq
-PVK_NATIVE_ONLY_END
+	NSTUB	33, (PVK_REGS_VECTOR_IRQ_BASE + VEC_SPURIOUS)
+	PVK_NATIVE_TRAP_COMMON minimal_ntrap_common, minimal_trap
+	PVK_NATIVE_IRQ_STUB minimal_ntrap32, VEC_TIMER, pvk_native_timer_interrupt
 
 	.section .rodata
 	.balign	8

@@ -7,14 +7,6 @@
 #ifndef MINIMAL_H
 #define MINIMAL_H
 
-/*
- * ==== MINIMAL_HOOK_PENDING: remove at integration with s10-irqexit ====
- * Until the kit calls pvk_port_irq_exit() on Xen's upcall, the tick check
- * also accepts the timer callback's count. Natively our own stub calls the
- * hook already. Without this define the hook's count alone must be > 0.
- */
-#define MINIMAL_HOOK_PENDING 1
-
 /* Linked in the top 2 GiB (the kit is -mcmodel=kernel); pfn 0 here on Xen
  * (VIRT_BASE) and physical 0 natively (our page tables). */
 #define KBASE		0xffffffff80000000
