@@ -209,7 +209,8 @@ t_drop_io() {
 t_scan_given_up() {
     i=0
     while ! dmesg | grep -aq 'xvdf: vbd 51792, ' && [ $i -lt 150 ]; do sleep 0.2; i=$((i + 1)); done
-    klog scan 'xvdf|vbd/51792'
+    # The lines that tell (the scan's read errors would crowd them out).
+    klog scan 'xvdf: (.*disk broken|vbd 51792, |unable to read partition table)'
     dmesg | grep -aq 'xvdf: vbd 51792, ' && broken xvdf || return 1
     t=$(now)
     bounded 10 /tmp/ro-scan dd if=/dev/xvdf of=/dev/null bs=4096 count=1 iflag=direct
