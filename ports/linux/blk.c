@@ -70,12 +70,15 @@ static LIST_HEAD(disks);
 static DEFINE_MUTEX(disks_lock);	/* the list, and each disk's fields */
 static bool exiting;			/* under disks_lock: no new disk */
 struct workqueue_struct *pvk_linux_blk_wq;
+struct workqueue_struct *pvk_linux_blk_probe_wq;
 static void release_work_fn(struct work_struct *w);
-/* On system_wq, not pvk_linux_blk_wq: it waits for the worker role, which
- * xenwatch may hold while it waits on pvk_linux_blk_wq's items (a
- * re-attach's flush of delete_work, a partition scan needing probe_work);
- * on that queue's one rescuer under memory pressure those would queue
- * behind it: deadlock. */
+/* On system_wq, not our queues: it waits for the worker role, which
+ * xenwatch may hold while it waits on their items (a re-attach's flush of
+ * delete_work, a partition scan needing probe_work); on a queue's one
+ * rescuer under memory pressure those would queue behind it: deadlock.
+ * For the same reason probe_work has a queue of its own: a delete_work
+ * on the rescuer waits for disks_lock, which xenwatch holds through a
+ * partition scan that only a probe_work can end. */
 static DECLARE_DELAYED_WORK(release_work, release_work_fn);
 static unsigned int release_tries;	/* under disks_lock */
 static unsigned int io_timeout_ms;	/* module parameter; 0: the block layer's */
@@ -229,6 +232,7 @@ static blk_status_t blk_queue_rq(struct blk_mq_hw_ctx *hctx,
 	if (st)
 		return st;
 	cmd->timeouts = 0;
+	cmd->stuck = false;
 	blk_mq_start_request(rq);
 	/* Its elders, then the completions (fully ordered after the count:
 	 * see blk_done()), for its timeouts (blk_timeout.c). The
@@ -679,16 +683,24 @@ int pvk_linux_blk_init(unsigned int io_timeout)
 	pvk_linux_blk_wq = alloc_workqueue("pvk-blkfront", WQ_MEM_RECLAIM, 0);
 	if (!pvk_linux_blk_wq)
 		return -ENOMEM;
+	pvk_linux_blk_probe_wq = alloc_workqueue("pvk-blkfront-probe", WQ_MEM_RECLAIM, 0);
+	if (!pvk_linux_blk_probe_wq) {
+		rc = -ENOMEM;
+		goto free_wq;
+	}
 	blk_major = register_blkdev(0, BLK_MAJOR_NAME);
 	if (blk_major < 0) {
-		destroy_workqueue(pvk_linux_blk_wq);
-		return blk_major;
+		rc = blk_major;
+		goto free_probe_wq;
 	}
 	rc = pvk_linux_xenbus_set_left_hook("vbd", blk_left);
-	if (rc) {
-		unregister_blkdev(blk_major, BLK_MAJOR_NAME);
-		destroy_workqueue(pvk_linux_blk_wq);
-	}
+	if (!rc)
+		return 0;
+	unregister_blkdev(blk_major, BLK_MAJOR_NAME);
+free_probe_wq:
+	destroy_workqueue(pvk_linux_blk_probe_wq);
+free_wq:
+	destroy_workqueue(pvk_linux_blk_wq);
 	return rc;
 }
 
@@ -728,5 +740,7 @@ void pvk_linux_blk_exit(bool driver_registered)
 	mutex_unlock(&disks_lock);
 	pvk_linux_xenbus_leave();
 	unregister_blkdev(blk_major, BLK_MAJOR_NAME);
+	/* Every disk is deleted, which cancelled its probe_work. */
+	destroy_workqueue(pvk_linux_blk_probe_wq);
 	destroy_workqueue(pvk_linux_blk_wq);
 }

@@ -23,6 +23,14 @@ struct blk_hq {
 	 * blk_queue_rq() and blk_timeout.c. */
 	atomic_t completions;
 	atomic_t inflight;	/* submitted to the kit, not yet completed */
+	/* blk_timeout.c. The timeout (jiffies) of the last request that
+	 * asked for a test of this queue: how long the test waits (set
+	 * before the ask; never the gendisk's, which does not exist yet
+	 * while device_add_disk() scans the partitions). The test reads'
+	 * numbers: the last sent, and the last the backend answered while
+	 * its tester waited (written by the probe work alone). */
+	unsigned long probe_bound;
+	unsigned int probes_sent, probe_answered;
 };
 
 /* Per request (blk_mq_rq_to_pdu): what the kit holds until done(). */
@@ -32,10 +40,14 @@ struct blk_cmd {
 	/* For its timeouts (blk_timeout.c): block-layer timeouts while the
 	 * kit held it; its queue's requests in flight when it was sent (its
 	 * elders), and the queue's completions then and at its last
-	 * timeout. */
+	 * timeout; the queue's last test read number at its first timeout
+	 * (every later one was sent after it); judged stuck (passed over)
+	 * by its last timeout. */
 	unsigned int timeouts;
 	unsigned int ahead;
 	unsigned int completions_at_send, completions_seen;
+	unsigned int probes_before;
+	bool stuck;
 	struct pvk_blk_seg seg[];	/* the disk's max_pieces */
 };
 
@@ -61,8 +73,11 @@ struct blk_disk {
 	unsigned long give_up;
 };
 
-/* The driver's work queue (blk.c): deletions and the timeouts' tests. */
+/* The driver's work queues (blk.c): deletions; the timeouts' tests (on
+ * their own: a deletion waiting for disks_lock on the reclaim rescuer
+ * must not hold up the test that ends a partition scan holding it). */
 extern struct workqueue_struct *pvk_linux_blk_wq;
+extern struct workqueue_struct *pvk_linux_blk_probe_wq;
 
 /* blk_timeout.c: blk-mq's .timeout, and the work item it queues. */
 enum blk_eh_timer_return pvk_linux_blk_timeout(struct request *rq);

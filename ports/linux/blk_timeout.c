@@ -13,9 +13,12 @@
  *     back, and a backend saturated by slow I/O answers far less often
  *     than that;
  *  3. after STUCK_TIMEOUTS periods the request is stuck if requests sent
- *     after it were answered before it (its queue answered more since it
- *     was sent than it had elders then): the backend passed it over, the
- *     disk is broken (pvk_blkfront_break);
+ *     after it were answered before it: its queue answered more since it
+ *     was sent than it had elders then (one per CPU allowed for, as CPUs
+ *     sending at once may miss one another), or a test read sent after
+ *     its first timeout was answered (counted apart, no allowance: it
+ *     was sent after the request by construction). The backend passed it
+ *     over, the disk is broken (pvk_blkfront_break);
  *  4. otherwise, with progress, the backend works through its queue (slow
  *     or saturated, not dead): we wait on, for as long as it keeps
  *     answering in order;
@@ -24,15 +27,22 @@
  *     timeout nothing on that queue is answered (the read or anything
  *     else), the backend is taken for dead and the disk broken. A full
  *     ring is no sign of death: an answer to anything in it frees a slot
- *     and counts as one. An answered test read was sent after the request:
- *     it counts towards passing it over.
+ *     and counts as one. A test read sent after the request's first
+ *     timeout and answered passes it over (3.).
  * A broken disk fails every request the kit holds with an I/O error, and
  * every later one, for good; the grants of requests the backend may still
  * map are not ended by force (the kit keeps their pages). So nothing waits
  * on a backend for ever: a silent one is given up after two timeouts, one
- * that drops a request after STUCK_TIMEOUTS (each test read it answers
- * passes the request over), a slow one is waited for as long as it
- * answers something every timeout, in order.
+ * that drops a request after STUCK_TIMEOUTS even on an idle queue (the
+ * test read sent at its first timeout is answered: passed over; its
+ * second timeout sees that answer as progress, its third gives it up),
+ * a slow one is waited for as long as it answers something every
+ * timeout, in order.
+ *
+ * None of this touches the gendisk: a disk's first request is the
+ * partition scan that device_add_disk() runs (in xenwatch, the worker
+ * role and disks_lock held) before the gendisk is d->gd; its timeouts
+ * must end it like any other's.
  */
 #define pr_fmt(fmt) "pvk-blkfront: " fmt
 
@@ -90,6 +100,7 @@ static int probe_send(struct blk_disk *d, unsigned int q, struct blk_probe *p,
 		      unsigned int since, unsigned long end)
 {
 	struct blk_hq *hq = &d->hqs[q];
+	unsigned long now;
 	int rc;
 
 	for (;;) {
@@ -99,8 +110,9 @@ static int probe_send(struct blk_disk *d, unsigned int q, struct blk_probe *p,
 		if (rc != -PVK_XEN_EAGAIN)
 			break;
 		refcount_set(&p->refs, 1);	/* not sent: no done() */
-		if (queue_moved(hq, since) || !time_before(jiffies, end) ||
-		    pvk_blkfront_wait_slot(d->dev, q, jiffies_to_nsecs(end - jiffies)))
+		now = jiffies;		/* once: the check and the rest agree */
+		if (queue_moved(hq, since) || !time_before(now, end) ||
+		    pvk_blkfront_wait_slot(d->dev, q, jiffies_to_nsecs(end - now)))
 			break;
 	}
 	if (rc && rc != -PVK_XEN_EAGAIN)
@@ -118,9 +130,12 @@ static void probe_queue(struct blk_disk *d, unsigned int q)
 {
 	struct blk_hq *hq = &d->hqs[q];
 	unsigned int size = pvk_blkfront_info(d->dev)->sector_size;
-	unsigned long bound = READ_ONCE(d->gd->queue->rq_timeout);
+	/* The asking request's timeout (set before its bit): never the
+	 * gendisk's, which a partition scan's request may have none of. */
+	unsigned long bound = READ_ONCE(hq->probe_bound);
 	unsigned long end = jiffies + bound;
 	unsigned int since = atomic_read(&hq->completions);
+	unsigned int seq;
 	struct blk_probe *p;
 	char why[128];
 	bool answered;
@@ -136,15 +151,27 @@ static void probe_queue(struct blk_disk *d, unsigned int q)
 	p->req.done = probe_done;
 	p->req.arg = p;
 	init_waitqueue_head(&p->wq);
+	/* Numbered before it is sent: a request whose first timeout saw the
+	 * number before this one was sent before this read (see
+	 * pvk_linux_blk_timeout()). Only this work writes it. */
+	seq = hq->probes_sent + 1;
+	WRITE_ONCE(hq->probes_sent, seq);
+	smp_mb();	/* the number before the send */
 	rc = probe_send(d, q, p, since, end);
 	while (!rc && !smp_load_acquire(&p->answered) && !queue_moved(hq, since) &&
 	       !pvk_blkfront_broken(d->dev) && time_before(jiffies, end))
 		wait_event_timeout(p->wq, smp_load_acquire(&p->answered),
 				   min_t(unsigned long, PROBE_LOOK, end - jiffies));
 	answered = !rc && smp_load_acquire(&p->answered);
-	if (pvk_blkfront_broken(d->dev) || (rc && rc != -PVK_XEN_EAGAIN)) {
-		/* Broken meanwhile (said where), or gone. */
+	if (pvk_blkfront_broken(d->dev) || (rc && rc != -PVK_XEN_EAGAIN) ||
+	    (answered && p->status == -PVK_XEN_ENODEV)) {
+		/* Broken meanwhile (said where), or gone (the read failed by
+		 * the kit as the disk closed: no answer of the backend). */
 	} else if (answered) {
+		/* The answer before the count that makes it progress: a
+		 * timeout that sees the progress sees the answer. */
+		WRITE_ONCE(hq->probe_answered, seq);
+		smp_mb__before_atomic();
 		atomic_inc(&hq->completions);	/* an answer on q: progress */
 		pr_warn("%s: queue %u answers (a test read: %d): its request waits on\n",
 			d->name.name, q, p->status);
@@ -162,11 +189,12 @@ static void probe_queue(struct blk_disk *d, unsigned int q)
 	probe_put(p);
 }
 
-/* Whether a request on queue q is still in flight after STUCK_TIMEOUTS
- * timeouts (it may have been answered since its timeout said so). */
+/* Whether a request on queue q that its timeout judged stuck is still in
+ * flight (it may have been answered since its timeout said so). */
 struct stuck_look {
 	unsigned int queue;
 	bool found;
+	unsigned int timeouts;
 };
 
 static bool stuck_request(struct request *rq, void *data)
@@ -175,9 +203,9 @@ static bool stuck_request(struct request *rq, void *data)
 	struct blk_cmd *cmd = blk_mq_rq_to_pdu(rq);
 
 	if (rq->mq_hctx->queue_num == l->queue &&
-	    blk_mq_rq_state(rq) == MQ_RQ_IN_FLIGHT &&
-	    READ_ONCE(cmd->timeouts) >= STUCK_TIMEOUTS) {
+	    blk_mq_rq_state(rq) == MQ_RQ_IN_FLIGHT && READ_ONCE(cmd->stuck)) {
 		l->found = true;
+		l->timeouts = READ_ONCE(cmd->timeouts);
 		return false;
 	}
 	return true;
@@ -192,8 +220,9 @@ static void give_up_queue(struct blk_disk *d, unsigned int q)
 	blk_mq_tagset_busy_iter(&d->tags, stuck_request, &look);
 	if (!look.found)
 		return;	/* answered since */
+	/* The count is the request's own: how long the give-up took. */
 	snprintf(why, sizeof(why), "a request on queue %u stuck for %u block-layer timeouts", q,
-		 STUCK_TIMEOUTS);
+		 look.timeouts);
 	pvk_blkfront_break(d->dev, why);
 	pr_err("%s: %s: disk broken, all its I/O fails from now on\n", d->name.name, why);
 }
@@ -230,7 +259,7 @@ enum blk_eh_timer_return pvk_linux_blk_timeout(struct request *rq)
 	struct blk_hq *hq = rq->mq_hctx->driver_data;
 	unsigned int q = rq->mq_hctx->queue_num;	/* = cmd->req.queue */
 	unsigned int now, since_sent;
-	bool progress, overtaken, stuck;
+	bool progress, overtaken, probe_passed, stuck;
 	const char *what;
 
 	/* blk-mq's timeout work holds a reference on rq and runs one at a
@@ -241,7 +270,15 @@ enum blk_eh_timer_return pvk_linux_blk_timeout(struct request *rq)
 				    d->name.name, req_op(rq), q);
 		return BLK_EH_DONE;
 	}
+	/* The test this timeout may ask for waits as long as rq did. */
+	WRITE_ONCE(hq->probe_bound, rq->timeout);
+	/* At the first timeout: every test read numbered later is sent
+	 * after rq (rq's queue_rq submitted it right after arming the
+	 * deadline that has now passed). */
+	if (!cmd->timeouts)
+		cmd->probes_before = READ_ONCE(hq->probes_sent);
 	now = atomic_read(&hq->completions);
+	smp_rmb();	/* the count, then the answer it may stand for */
 	progress = now != cmd->completions_seen;
 	cmd->completions_seen = now;
 	since_sent = now - cmd->completions_at_send;
@@ -249,11 +286,16 @@ enum blk_eh_timer_return pvk_linux_blk_timeout(struct request *rq)
 	 * sending on one queue at once may miss one another in ahead (see
 	 * blk_queue_rq()): one each is allowed for. */
 	overtaken = since_sent > cmd->ahead + nr_cpu_ids - 1;
-	/* The count before the give-up bit: the work's look (stuck_request)
-	 * must see it. */
+	/* A test read sent after it was answered while it was not: passed
+	 * over for certain (no allowance). On an idle queue it is the only
+	 * thing that can pass it over. */
+	probe_passed = (int)(READ_ONCE(hq->probe_answered) - cmd->probes_before) > 0;
 	WRITE_ONCE(cmd->timeouts, cmd->timeouts + 1);
-	stuck = cmd->timeouts >= STUCK_TIMEOUTS && overtaken;
+	stuck = cmd->timeouts >= STUCK_TIMEOUTS && (overtaken || probe_passed);
 	if (stuck) {
+		/* The mark before the give-up bit: the work's look
+		 * (stuck_request) must see it. */
+		WRITE_ONCE(cmd->stuck, true);
 		smp_mb__before_atomic();
 		set_bit(q, &d->give_up);
 	}
@@ -270,6 +312,6 @@ enum blk_eh_timer_return pvk_linux_blk_timeout(struct request *rq)
 	set_bit(q, &d->probe_queues);
 	smp_mb__after_atomic();	/* the bit before the look: see pvk_linux_blk_probe_work() */
 	if (!atomic_xchg(&d->probing, 1))
-		queue_work(pvk_linux_blk_wq, &d->probe_work);
+		queue_work(pvk_linux_blk_probe_wq, &d->probe_work);
 	return BLK_EH_RESET_TIMER;
 }

@@ -23,7 +23,8 @@
  * around kit calls that walk a frontend's device list; pvk_xs_wait_watches()
  * called with it held lets callbacks run while it sleeps, as the kit's
  * does by running them itself (but not when called from inside one of our
- * callbacks: there the role is kept, see pvk_xs_wait_watches()).
+ * callbacks: there the role is kept, see pvk_xs_wait_watches()). Taking
+ * the role back after that sleep is not bounded (retake_role()).
  */
 #include <linux/kernel.h>
 #include <linux/module.h>
@@ -68,20 +69,29 @@ struct pvk_linux_device {
 /* ---- The worker role --------------------------------------------------- */
 
 static DEFINE_MUTEX(worker);
+/* Written by the holder alone (under worker), read by any thread asking
+ * whether it is the holder: only the holder can find itself there, but
+ * the reads race with the writes, hence READ_ONCE/WRITE_ONCE (role_held). */
 static struct task_struct *worker_owner;
+
 static unsigned long callbacks_ran;	/* under worker */
 static DECLARE_WAIT_QUEUE_HEAD(callback_wq);
+
+static bool role_held(void)
+{
+	return READ_ONCE(worker_owner) == current;
+}
 
 void pvk_linux_xenbus_enter(void)
 {
 	mutex_lock(&worker);
-	worker_owner = current;
+	WRITE_ONCE(worker_owner, current);
 }
 EXPORT_SYMBOL_GPL(pvk_linux_xenbus_enter);
 
 void pvk_linux_xenbus_leave(void)
 {
-	worker_owner = NULL;
+	WRITE_ONCE(worker_owner, NULL);
 	mutex_unlock(&worker);
 }
 EXPORT_SYMBOL_GPL(pvk_linux_xenbus_leave);
@@ -101,7 +111,7 @@ int pvk_xenbus_worker_enter(uint64_t timeout_ns)
 {
 	unsigned long end = jiffies + pvk_linux_timeout_ticks(timeout_ns);
 
-	if (worker_owner == current) {
+	if (role_held()) {
 		kit_nested++;
 		return 0;
 	}
@@ -113,7 +123,7 @@ int pvk_xenbus_worker_enter(uint64_t timeout_ns)
 		}
 		msleep(10);
 	}
-	worker_owner = current;
+	WRITE_ONCE(worker_owner, current);
 	return 0;
 }
 
@@ -121,7 +131,7 @@ void pvk_xenbus_worker_leave(void)
 {
 	/* Only the holder leaves: anything else would eat its count or
 	 * unlock a mutex another thread holds. */
-	WARN_ON_ONCE(worker_owner != current);
+	WARN_ON_ONCE(!role_held());
 	if (kit_nested) {
 		kit_nested--;
 		return;
@@ -152,7 +162,7 @@ struct callback_scope {
 
 static struct callback_scope callback_begin(struct pvk_linux_device *d)
 {
-	struct callback_scope scope = { .entered = worker_owner != current };
+	struct callback_scope scope = { .entered = !role_held() };
 
 	if (scope.entered) {
 		pvk_linux_xenbus_enter();
@@ -185,7 +195,7 @@ static void irq_name_base(const struct pvk_xenbus_device *dev, char *buf, size_t
 
 void pvk_linux_xenbus_irq_name(char *buf, size_t size)
 {
-	struct pvk_linux_device *d = worker_owner == current ? callback_device : NULL;
+	struct pvk_linux_device *d = role_held() ? callback_device : NULL;
 
 	if (d)
 		irq_name_base(&d->pdev, buf, size);
@@ -208,7 +218,7 @@ struct role_drop {
 
 static struct role_drop drop_role(void)
 {
-	struct role_drop d = { .dropped = worker_owner == current };
+	struct role_drop d = { .dropped = role_held() };
 
 	if (d.dropped) {
 		d.nested = kit_nested;
@@ -218,6 +228,17 @@ static struct role_drop drop_role(void)
 	return d;
 }
 
+/*
+ * Not bounded: mutex_lock waits for as long as whoever took the role
+ * meanwhile holds it, a callback of ours included (blk_added's partition
+ * scan on a disk whose backend stopped answering holds it until the
+ * disk's timeouts give the disk up, about 2 x io_timeout; a re-attach's
+ * flush of the old disk's deletion for as long as that takes). So the
+ * bound of pvk_xenbus_worker_enter() covers the enter only: a holder's
+ * pvk_xs_wait_watches() may overrun its timeout by that much. A bounded
+ * retake would not help: the caller changes state the callbacks change
+ * when this returns, and has no way to hear that the role was lost.
+ */
 static void retake_role(struct role_drop d)
 {
 	if (d.dropped) {
@@ -236,7 +257,9 @@ static bool ran_since(unsigned long seen)
  * xenwatch thread runs them, so this sleeps (bounded) until one of our
  * callbacks ran. Held by a glue module (pvk_linux_xenbus_enter), the
  * worker role is given up for the sleep, as the kit's own wait lets the
- * callbacks run: what the caller checked before calling may change.
+ * callbacks run: what the caller checked before calling may change. The
+ * role is taken back without a bound (retake_role()): the return may
+ * come later than timeout_ns, by as long as a callback holds the role.
  *
  * Inside one of our callbacks the role is kept: giving it up there would
  * let remove (rmmod, sysfs unbind) or a probe from a registering thread
@@ -248,7 +271,7 @@ static bool ran_since(unsigned long seen)
  */
 int pvk_xs_wait_watches(uint64_t timeout_ns)
 {
-	bool held = worker_owner == current;
+	bool held = role_held();
 	long ticks = pvk_linux_timeout_ticks(timeout_ns);
 	unsigned long seen, ran;
 	struct role_drop dropped;

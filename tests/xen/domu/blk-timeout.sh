@@ -22,7 +22,13 @@
 #              entries, one answered every 2 s with the rest held (the ring
 #              full) for 8 answers: waited for far longer than 3 timeouts,
 #              and still the disk is not broken and the data reads back
-# Then dom0 closes the four and counts the guest's grants to dom0: as many
+# and a fifth vbd, silent from sector 0 on (dom0 starts it with the four):
+#   scan       the partition scan, which Linux runs in xenwatch inside
+#              the attach, stalls: the disk is given up (its test read not
+#              answered), the attach returns (the driver says the disk is
+#              up), a later read fails at once; the other disks, attached
+#              behind it in xenwatch, and the later steps go on
+# Then dom0 closes the five and counts the guest's grants to dom0: as many
 # as before the attach (xvda's ring alone, persistent grants off); the
 # guest sees each disk go and its kit device released. Finally
 # pvk-blkfront is unloaded and dom0 counts no grant left; the kernel log
@@ -113,11 +119,12 @@ t_xvda() {
     [ "$r" = 0 ] && [ "$a" = "$b" ]
 }
 
-# The four stalled disks: mode vbd disk.
+# The stalled disks: mode vbd disk.
 CASES='silent 51728 xvdb
 drop-one 51744 xvdc
 no-notify 51760 xvdd
-slow 51776 xvde'
+slow 51776 xvde
+scan 51792 xvdf'
 
 t_disks_up() {
     echo "$CASES" | { ok=0
@@ -190,8 +197,25 @@ t_silent_broken() {
 
 t_drop_io() {
     stall_write drop-one xvdc 60
+    # A note, not a verdict (the scenario pins the number of timeouts).
+    echo "drop-one: note: given up after $(since "$t") s (README: about 3 x io_timeout, $IO_TIMEOUT_MS ms)"
     klog drop-one 'xvdc|vbd/51744'
     [ "$RC" != hung ] && [ "$RC" != 0 ] && io_error xvdc
+}
+
+# The scan case: the attach (device_add_disk, its partition scan inside)
+# returned, which the driver says once the disk is up, and the disk was
+# given up on its own timeouts; a later read fails at once.
+t_scan_given_up() {
+    i=0
+    while ! dmesg | grep -aq 'xvdf: vbd 51792, ' && [ $i -lt 150 ]; do sleep 0.2; i=$((i + 1)); done
+    # The lines that tell (the scan's read errors would crowd them out).
+    klog scan 'xvdf: (.*disk broken|vbd 51792, |unable to read partition table)'
+    dmesg | grep -aq 'xvdf: vbd 51792, ' && broken xvdf || return 1
+    t=$(now)
+    bounded 10 /tmp/ro-scan dd if=/dev/xvdf of=/dev/null bs=4096 count=1 iflag=direct
+    echo "scan: a read of sector 0 after the give-up: rc $RC after $(since "$t") s"
+    [ "$RC" != hung ] && [ "$RC" != 0 ]
 }
 
 t_no_notify_io() {
@@ -236,7 +260,10 @@ t_rmmod() {
     t=$(now)
     bounded 30 /tmp/mo rmmod pvk_blkfront
     echo "rmmod pvk_blkfront: rc $RC after $(since "$t") s $(cat /tmp/mo)"
-    [ "$RC" = 0 ] && rmmod pvk_xen && [ ! -e /sys/block/xvda ]
+    [ "$RC" = 0 ] || return 1
+    bounded 30 /tmp/mo rmmod pvk_xen
+    echo "rmmod pvk_xen: rc $RC $(cat /tmp/mo)"
+    [ "$RC" = 0 ] && [ ! -e /sys/block/xvda ]
 }
 t_dmesg_clean() {
     dmesg | grep -aE 'WARNING|BUG|Oops' | sed 's/^/dmesg: /' | head -n 20
@@ -247,8 +274,9 @@ echo "blk-timeout: kernel $(uname -r) up"
 check load t_load
 check xvda t_xvda
 
-if dom0_step attach "vbds 51728, 51744, 51760, 51776: pvk-hostile-back silent, drop-one, no-notify, slow" &&
+if dom0_step attach "vbds 51728, 51744, 51760, 51776, 51792: pvk-hostile-back silent, drop-one, no-notify, slow, silent from sector 0" &&
     check disks-up t_disks_up; then
+    check scan-given-up t_scan_given_up
     t=$(now)
     run_bg silent t_silent_io
     run_bg drop-one t_drop_io
@@ -267,13 +295,13 @@ if dom0_step attach "vbds 51728, 51744, 51760, 51776: pvk-hostile-back silent, d
     check slow-data t_slow_data
 fi
 check xvda-after t_xvda
-dom0_step close "the four vbds closed by dom0"
+dom0_step close "the five vbds closed by dom0"
 t=$(now)
 echo "$CASES" | while read -r mode vbd disk; do
     check "$mode-released" t_released "$vbd" "$disk"
 done > /tmp/released
 cat /tmp/released
-echo "blk-timeout: the four disks went in $(since "$t") s"
+echo "blk-timeout: the five disks went in $(since "$t") s"
 pass=$((pass + $(grep -c '^PASS' /tmp/released))) fail=$((fail + $(grep -c '^FAIL' /tmp/released)))
 
 check rmmod t_rmmod
