@@ -11,15 +11,34 @@
 #include <pvkit/events.h>
 #include <pvkit/hypercall.h>
 #include <pvkit/log.h>
+#include <pvkit/pvops.h>
+#include <pvkit/xen/errno.h>
 #include <pvkit/xen/callback.h>
 
 void pvk_evtchn_upcall_entry(void);
 
 static unsigned long upcall_entry;
+static bool upcall_registered;
 
-void pvk_evtchn_set_upcall_entry(void (*entry)(void))
+/* Refused once the entry was registered: vCPU 0 would keep the old one
+ * and only vCPUs started later take the new one. */
+int pvk_evtchn_set_upcall_entry(void (*entry)(void))
 {
+	if (upcall_registered) {
+		pvk_err("evtchn: upcall entry changed after it was registered");
+		return -PVK_XEN_EBUSY;
+	}
 	upcall_entry = (unsigned long)entry;
+	return 0;
+}
+
+/* PVK_XEN_TRAP_COMMON's step between the handler and the host's hook:
+ * the hook runs with upcalls masked even behind a trap gate that left
+ * them unmasked (pvk_trap_desc.mask_irqs false); the iret hypercall
+ * takes the mask back from the frame's RFLAGS.IF. */
+void pvk_trap_mask_for_exit(void)
+{
+	pvk_irq_disable();
 }
 
 unsigned long pvk_evtchn_upcall_address(void)
@@ -37,5 +56,7 @@ int pvk_evtchn_register_upcall(void)
 
 	if (rc)
 		pvk_err("evtchn: CALLBACKOP_register(event) failed: %ld", rc);
+	else
+		upcall_registered = true;
 	return (int)rc;
 }

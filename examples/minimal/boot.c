@@ -133,6 +133,7 @@ void minimal_enter_user(unsigned long rip, unsigned long rsp)
 		minimal_native_enter_user(rip, rsp);
 	/* Xen: user mode on the kernel's own page table (all of a PV
 	 * kernel's pages are user-accessible), left by HYPERVISOR_iret. */
-	pvk_mmu_new_user_baseptr(pvk_mmu_kernel_base());
+	if (pvk_mmu_new_user_baseptr(pvk_mmu_kernel_base()))
+		pvk_port_panic("user page table refused");
 	pvk_hyp_iret(&ctx);
 }

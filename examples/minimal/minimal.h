@@ -33,10 +33,6 @@
 #ifndef __ASSEMBLY__
 #include <pvkit/regs.h>
 
-/* The interrupt-exit hook's contract: pvkit/port.h's once s10-irqexit
- * lands (a second, identical declaration is harmless). */
-void pvk_port_irq_exit(struct pvk_regs *regs);
-
 extern bool minimal_on_xen;
 extern volatile unsigned long minimal_hook_ticks, minimal_timer_ticks;
 

@@ -87,10 +87,11 @@ static void com1_write(const char *text, size_t len)
 	PVK_NATIVE_ONLY(com1_write);
 	for (size_t i = 0; i < len; i++) {
 		uint8_t lsr;
+		unsigned int spins = 100000;	/* a stuck UART must not hide a panic */
 
 		do	/* until the transmitter holding register is empty */
 			__asm__ __volatile__("inb %1, %0" : "=a"(lsr) : "Nd"((uint16_t)0x3fd));
-		while (!(lsr & 0x20));
+		while (!(lsr & 0x20) && --spins);
 		__asm__ __volatile__("outb %0, %1" : : "a"(text[i]), "Nd"((uint16_t)0x3f8));
 	}
 }

@@ -82,9 +82,13 @@ int pvk_evtchn_register_upcall(void);
  * callback of every vCPU instead of events/upcall.S. Call it before
  * pvk_evtchn_register_upcall() (pvk_xen_boot() step 7: from cfg->early
  * or before pvk_xen_boot()) and before any other vCPU is started; NULL
- * goes back to the kit's entry.
+ * goes back to the kit's entry. After the registration: -PVK_XEN_EBUSY,
+ * nothing changed (vCPU 0 would keep the old entry).
  */
-void pvk_evtchn_set_upcall_entry(void (*entry)(void));
+int pvk_evtchn_set_upcall_entry(void (*entry)(void));
+/* PVK_XEN_TRAP_COMMON calls it between the handler and the hook: masks
+ * upcalls on this vCPU (the frame's RFLAGS.IF decides at the iret). */
+void pvk_trap_mask_for_exit(void);
 
 /* Binding: each allocates a local port, installs handler (may be NULL:
  * then the port is left masked and only polled), and unmasks the port

@@ -197,7 +197,9 @@ void pvk_port_schedule_work(struct pvk_work *work);
  *    pvk_evtchn_register_upcall() (pvk_xen_boot() step 7; cfg->early is
  *    early enough) and before starting other vCPUs. Its entry gets Xen's
  *    frame (%rcx, %r11, then rip/cs/rflags/rsp/ss; pvkit/asm/xen_entry.h:
- *    PVK_XEN_TRAP_ENTRY takes the two back), saves what its C code
+ *    PVK_XEN_TRAP_ENTRY takes the two back, then it pushes a 0: the
+ *    slot PVK_XEN_TRAP_RETURN fills with the iret flags, as the error
+ *    code of an exception, above the saved %rip), saves what its C code
  *    clobbers, calls pvk_evtchn_do_upcall() (no argument; it handles the
  *    calling CPU's pending ports) with upcalls still masked as Xen left
  *    them, does its own exit work, and leaves through HYPERVISOR_iret

@@ -48,10 +48,11 @@
  * pvk_port_irq_exit(regs) (pvkit/port.h: the way out of every trap, where
  * a kernel reschedules or delivers signals before a return to user mode),
  * restores every register from the frame as the two left it and returns
- * through PVK_XEN_TRAP_RETURN. The hook must run with upcalls masked:
- * with pvk_trap_desc.mask_irqs set (the reference guest's choice) Xen
- * masks them on delivery; a host that lets a handler unmask them masks
- * them again before it returns.
+ * through PVK_XEN_TRAP_RETURN. The hook runs with upcalls masked: the
+ * macro masks them after the handler (pvk_trap_mask_for_exit(), events.h),
+ * since a trap gate without pvk_trap_desc.mask_irqs leaves them as they
+ * were; the iret hypercall takes the mask back from the frame's
+ * RFLAGS.IF.
  *
  * The kit's own entries (events/upcall.S, pvops/xen_syscall.S) do the
  * same; pvkit/asm/frame.h saves the registers in between. Natively,
@@ -100,6 +101,7 @@
 	cld				/* the C ABI wants DF clear */
 	movq	%rsp, %rdi		/* struct pvk_regs * */
 	PVK_CALL_ALIGNED \handler, %rbx
+	PVK_CALL_ALIGNED pvk_trap_mask_for_exit, %rbx	/* the hook runs masked */
 	movq	%rsp, %rdi
 	PVK_CALL_ALIGNED pvk_port_irq_exit, %rbx
 	PVK_RESTORE_ALL_REGS
