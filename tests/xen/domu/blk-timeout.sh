@@ -38,7 +38,8 @@
 # "blk-timeout: ready for STEP:" line (an ON_LINE rule); dom0 types its
 # results on this console ("dom0-check PASS|FAIL NAME: DETAIL", then
 # "dom0-done STEP"), read here with echo off and counted as this guest's
-# own PASS/FAIL lines. Every I/O is bounded (a hang is reported as one, by
+# own PASS/FAIL lines (dom0_step(), domu/dom0-step.sh, appended by the
+# scenario's RAMDISK_EXTRA as this script is). Every I/O is bounded (a hang is reported as one, by
 # name, and the checks go on).
 /bin/busybox --install -s /bin
 export PATH=/bin:/sbin
@@ -68,20 +69,8 @@ klog() {  # prefix ERE: our kernel log lines matching
     dmesg | grep -aE "$2" | sed "s/^\[[ 0-9.]*\] //; s/^/$1: log: /" | tail -n 14
 }
 
-dom0_step() {  # step description
-    echo "blk-timeout: ready for $1: $2 (t=$(now) s)"
-    rc=0
-    while IFS= read -r -t 60 l; do
-        l=$(printf '%s' "$l" | tr -d '\r')
-        case "$l" in
-            "dom0-check PASS "*) echo "PASS dom0-${l#dom0-check PASS }"; pass=$((pass + 1)) ;;
-            "dom0-check FAIL "*) echo "FAIL dom0-${l#dom0-check FAIL }"; fail=$((fail + 1)); rc=1 ;;
-            "dom0-done $1") return $rc ;;
-        esac
-    done
-    echo "FAIL dom0-$1: no answer from dom0 within 60 s"; fail=$((fail + 1))
-    return 1
-}
+STEP_TAG=blk-timeout
+. /extra/dom0-step.sh
 
 # Runs a command in the background, bounded: RC is its exit code, or
 # "hung" when it still runs after SECS (an uninterruptible direct I/O

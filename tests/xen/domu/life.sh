@@ -6,8 +6,10 @@
 # hot-attached, written (dom0 checks the file), detached unmounted (gone,
 # no grant of it left, dom0 checks) and attached again (the data is
 # there); the vif detached while up and a new one attached (a new ethN,
-# TCP both ways); pvk-netfront unloaded under a TCP stream, pvk-blkfront
-# right after heavy writes from both vCPUs; the options= parameter refused
+# TCP both ways); pvk-netfront unloaded under a TCP stream; pvk-blkfront's
+# unload refused while direct writes from both vCPUs are in flight (an
+# open disk holds the module), then done right after buffered writes
+# (written back by their last close); the options= parameter refused
 # when bad, and taking effect when good (dom0 sees one queue and one ring
 # page in xenstore); the writes read back; everything unloaded, dom0 finds
 # no grant left; no WARNING, BUG or Oops in the kernel log.
@@ -16,7 +18,8 @@
 # "life: ready for STEP: ..." line (an ON_LINE rule); dom0 types its
 # results on this console ("dom0-check PASS|FAIL NAME: DETAIL", then
 # "dom0-done STEP"), read here with echo off and counted as this guest's
-# own PASS/FAIL lines; the guest goes on once dom0 is done.
+# own PASS/FAIL lines; the guest goes on once dom0 is done (dom0_step(),
+# domu/dom0-step.sh, appended by the scenario's RAMDISK_EXTRA).
 
 export PATH=/bin:/sbin
 NC=/bin/nc.openbsd
@@ -27,20 +30,8 @@ now() { cut -d' ' -f1 /proc/uptime; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN{printf "%.1f", b - a}'; }
 sum() { sha256sum | cut -d' ' -f1; }
 
-dom0_step() {  # step description
-    echo "life: ready for $1: $2 (t=$(now) s)"
-    rc=0
-    while IFS= read -r -t 60 l; do
-        l=$(printf '%s' "$l" | tr -d '\r')
-        case "$l" in
-            "dom0-check PASS "*) echo "PASS dom0-${l#dom0-check PASS }"; pass=$((pass + 1)) ;;
-            "dom0-check FAIL "*) echo "FAIL dom0-${l#dom0-check FAIL }"; fail=$((fail + 1)); rc=1 ;;
-            "dom0-done $1") return $rc ;;
-        esac
-    done
-    echo "FAIL dom0-$1: no answer from dom0 within 60 s"; fail=$((fail + 1))
-    return 1
-}
+STEP_TAG=life
+. /extra/dom0-step.sh
 
 # An irq's count summed over the CPUs, by its name (0: none).
 irq_count() {
@@ -241,11 +232,60 @@ t_rmmod_net_busy() {
     [ $rc -eq 0 ] && [ ! -e /sys/module/pvk_netfront ] && [ ! -e "/sys/class/net/$NEW" ]
 }
 
-# pvk-blkfront unloaded right after heavy writes (buffered, one writer per
-# vCPU, 2 MiB to each disk): the unload must write them back first; the
-# sums go to dom0 ("heavy-sum DEV MIB_OFFSET MIB SHA") and are read back
-# after the reload.
-t_rmmod_blk_heavy() {
+# Requests of both disks in flight now ("reads writes" of each disk's
+# inflight, summed): what the block layer has sent to the driver and not
+# had answered.
+inflight() {
+    cat /sys/block/xvda/inflight /sys/block/xvdb/inflight 2>/dev/null |
+        awk '{ n += $1 + $2 } END { print n + 0 }'
+}
+
+# rmmod pvk_blkfront while writes are in flight: direct writers on each
+# vCPU, 4 MiB in 4 KiB requests to each disk (xvda at 40 MiB, xvdb at
+# 16 MiB); once a request is seen in flight (polled, 10 s at most) the
+# unload is tried. A disk open for I/O holds the module (the block layer
+# takes a reference at the open), so Linux refuses it at once: the module
+# and both disks stay, the writers were still running after the refusal,
+# and their writes end well and read back ("heavy-sum" lines: dom0
+# checks the images too). The unload with I/O in flight is never reached:
+# this is why.
+t_rmmod_blk_busy() {
+    head -c 4194304 /dev/urandom > /tmp/h0 && head -c 4194304 /dev/urandom > /tmp/h1 || return 1
+    B0=$(sum < /tmp/h0) B1=$(sum < /tmp/h1)
+    taskset -c 0 dd if=/tmp/h0 of=/dev/xvda bs=4k seek=10240 oflag=direct 2>/dev/null & p0=$!
+    taskset -c 1 dd if=/tmp/h1 of=/dev/xvdb bs=4k seek=4096 oflag=direct 2>/dev/null & p1=$!
+    i=0 seen=0
+    while [ $i -lt 500 ] && kill -0 $p0 2>/dev/null; do
+        seen=$(inflight)
+        [ "$seen" -gt 0 ] && break
+        sleep 0.02; i=$((i + 1))
+    done
+    refs=$(cat /sys/module/pvk_blkfront/refcnt)
+    rmmod pvk_blkfront 2>/tmp/rmmod-err; rc=$?
+    after=$(inflight)
+    kill -0 $p0 2>/dev/null && kill -0 $p1 2>/dev/null && running=both || running="not both"
+    state=$(cat /sys/module/pvk_blkfront/initstate 2>/dev/null)
+    echo "rmmod-blk-busy: requests in flight before the rmmod $seen (module refcnt $refs), after it $after;" \
+        "rmmod status $rc ($(tr '\n' ' ' < /tmp/rmmod-err)); writers running after it: $running; module ${state:-gone}"
+    wait $p0; r0=$?; wait $p1; r1=$?
+    s0=$(dd if=/dev/xvda bs=4k skip=10240 count=1024 iflag=direct 2>/dev/null | sum)
+    s1=$(dd if=/dev/xvdb bs=4k skip=4096 count=1024 iflag=direct 2>/dev/null | sum)
+    rm -f /tmp/h0 /tmp/h1 /tmp/rmmod-err
+    echo "heavy-sum xvda 40 4 $B0"
+    echo "heavy-sum xvdb 16 4 $B1"
+    echo "rmmod-blk-busy: writers dd $r0 $r1; read back $s0 $s1, written $B0 $B1"
+    [ "$seen" -gt 0 ] && [ $rc -ne 0 ] && [ "$running" = both ] && [ "$state" = live ] &&
+        [ -e /sys/block/xvda ] && [ -e /sys/block/xvdb ] &&
+        [ $r0 -eq 0 ] && [ $r1 -eq 0 ] && [ "$s0" = "$B0" ] && [ "$s1" = "$B1" ]
+}
+
+# pvk-blkfront unloaded right after buffered writes (one writer per vCPU,
+# 2 MiB to each disk). The writers' dirty pages are written back by the
+# disk's last close (dd's), before the rmmod starts: no request is in
+# flight then (checked), and the unload must delete and release both
+# disks. The sums go to dom0 ("heavy-sum DEV MIB_OFFSET MIB SHA") and are
+# read back after the reload.
+t_rmmod_blk_after_writes() {
     head -c 2097152 /dev/urandom > /tmp/h0 && head -c 2097152 /dev/urandom > /tmp/h1 || return 1
     H0=$(sum < /tmp/h0) H1=$(sum < /tmp/h1)
     t=$(now)
@@ -256,14 +296,17 @@ t_rmmod_blk_heavy() {
     echo "heavy-sum xvda 32 2 $H0"
     echo "heavy-sum xvdb 8 2 $H1"
     logged=$(dmesg | wc -l)
+    at=$(inflight)
+    echo "rmmod-blk-after-writes: at the rmmod: requests in flight $at;" \
+        "$(grep -E '^(Dirty|Writeback):' /proc/meminfo | tr -s ' ' | tr '\n' ' ')"
     rmmod_bounded pvk_blkfront; rc=$?
     released=$(dmesg | tail -n +$((logged + 1)) | grep -cE 'xvd[ab]: released \(vbd 517(12|28)\)')
-    echo "rmmod-blk-heavy: writers (dd $r0 $r1) and rmmod pvk_blkfront (status $rc) in $(since "$t") s;" \
+    echo "rmmod-blk-after-writes: writers (dd $r0 $r1) and rmmod pvk_blkfront (status $rc) in $(since "$t") s;" \
         "disks left: $(ls /sys/block | grep xvd | tr '\n' ' ')"
-    pvk_log rmmod-blk-heavy 'deleted; it sent|released|NOT released'
-    echo "rmmod-blk-heavy: disks released by the unload: $released of 2"
-    [ $r0 -eq 0 ] && [ $r1 -eq 0 ] && [ $rc -eq 0 ] && [ ! -e /sys/module/pvk_blkfront ] &&
-        [ "$released" = 2 ]
+    pvk_log rmmod-blk-after-writes 'deleted; it sent|released|NOT released'
+    echo "rmmod-blk-after-writes: disks released by the unload: $released of 2"
+    [ $r0 -eq 0 ] && [ $r1 -eq 0 ] && [ "$at" = 0 ] && [ $rc -eq 0 ] &&
+        [ ! -e /sys/module/pvk_blkfront ] && [ "$released" = 2 ]
 }
 
 # options= refused when bad, loudly: the load fails and the log names it.
@@ -333,7 +376,8 @@ dom0_step net-attach "xl network-attach a new vif"
 check new-eth t_new_eth
 check tcp t_tcp
 check rmmod-net-busy t_rmmod_net_busy
-check rmmod-blk-heavy t_rmmod_blk_heavy
+check rmmod-blk-busy t_rmmod_blk_busy
+check rmmod-blk-after-writes t_rmmod_blk_after_writes
 check options-bad t_options_bad
 check options t_options
 dom0_step queues-options "xvda's keys with options=queues=1,ring_order=0"
