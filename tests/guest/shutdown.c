@@ -60,6 +60,6 @@ __pvk_noreturn void pvk_port_panic(const char *msg)
 		guest_crash_now();
 	panicking = true;
 	guest_printf("PANIC: %s\n", msg);
-	guest_backtrace("PANIC:", (unsigned long)__builtin_frame_address(0));
+	guest_crash_report(NULL, msg);
 	guest_shutdown(PVK_SHUTDOWN_crash);
 }
