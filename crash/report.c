@@ -270,21 +270,25 @@ static void say_hypercalls(unsigned int cpu)
 		say("CPU %u is beyond the kit's CPUs: no hypercall record", cpu);
 		return;
 	}
+	/* "call #n": the CPU's count of calls, so a refusal long before the
+	 * crash (a boot-time probe) is told from the call just made. */
 	if (call.seq == 0) {
 		say("last hypercall on CPU %u: none yet", cpu);
 	} else {
 		format_call(buf, sizeof(buf), &call);
 		if (call.returned)
-			say("last hypercall on CPU %u: %s = %ld", cpu, buf, call.result);
+			say("last hypercall on CPU %u, call #%lu: %s = %ld", cpu,
+			    call.seq, buf, call.result);
 		else
-			say("last hypercall on CPU %u: %s: had not returned", cpu, buf);
+			say("last hypercall on CPU %u, call #%lu: %s: had not returned",
+			    cpu, call.seq, buf);
 	}
 	if (!refused.returned) {
 		say("last refused hypercall on CPU %u: none", cpu);
 	} else {
 		format_call(buf, sizeof(buf), &refused);
-		say("last refused hypercall on CPU %u: %s%s = %ld (%s)", cpu,
-		    refused.in_multicall ? "multicall entry " : "", buf,
+		say("last refused hypercall on CPU %u, call #%lu: %s%s = %ld (%s)", cpu,
+		    refused.seq, refused.in_multicall ? "multicall entry " : "", buf,
 		    refused.result, errname(refused.result));
 	}
 	mmu = pvk_mmu_last_error();
