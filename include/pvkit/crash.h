@@ -20,7 +20,8 @@
  *    pointer ends the call trace instead of faulting the report. Without
  *    it the trace only follows frames within PVK_CRASH_STACK_SPAN above
  *    the stack pointer of the crash, which a stack smaller than that with
- *    an unmapped page above it can still fault on.
+ *    an unmapped page above it can still fault on, and the stack dump
+ *    trusts the stack pointer itself.
  *
  * The kernel must be built with frame pointers (-fno-omit-frame-pointer)
  * for the call trace to go past the faulting function.
