@@ -7,9 +7,9 @@
 #                      (decoded fault report, crash)
 #
 # The guest is linked twice: the first link has an empty symbol table,
-# the kit's scripts/pvk-symtab turns that link's code symbols into the table
-# of the second (see the script and guest.lds.S), and the result is checked to have the
-# same code addresses as the table says.
+# the kit's scripts/pvk-symtab turns that link's code symbols into the
+# table of the second (see the script and guest.lds.S), and the result is
+# checked to have the same code addresses as the table says.
 
 GUEST_DIR := tests/guest
 GUEST_OUT := $(O)/tests/guest
