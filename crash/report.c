@@ -50,7 +50,7 @@ static void __pvk_printf(1, 2) say(const char *fmt, ...)
 	if (n > (int)sizeof(line) - 2)
 		n = sizeof(line) - 2;
 	line[n++] = '\n';
-	pvk_port_log_write(line, (size_t)n);
+	pvk_log_write(line, (size_t)n);	/* its hypercalls are not "the last" */
 }
 
 static const char *const exception_name[32] = {
@@ -260,66 +260,82 @@ static const char *errname(long rc)
 	return name ? name : "not a Xen error code";
 }
 
-static void say_hypercalls(unsigned int cpu)
-{
+/* What the kit knew when the report began: read before the report's own
+ * lines go to the console, whose writing makes hypercalls too. */
+struct kit_state {
+	bool have_records;
 	struct pvk_hypercall_record call, refused;
-	const struct pvk_mmu_error *mmu;
+	struct pvk_mmu_error mmu;
+	struct pvk_hypercall_stats hs;
+	struct pvk_mmu_stats ms;
+	struct pvk_evtchn_stats es;
+};
+
+static void capture(struct kit_state *st, unsigned int cpu)
+{
+	st->have_records = pvk_hypercall_last(cpu, &st->call, &st->refused);
+	st->mmu = *pvk_mmu_last_error();
+	pvk_hypercall_stats_snapshot(&st->hs);
+	pvk_mmu_stats_snapshot(&st->ms);
+	pvk_evtchn_get_stats(&st->es);
+}
+
+static void say_hypercalls(const struct kit_state *st, unsigned int cpu)
+{
+	const struct pvk_hypercall_record *call = &st->call, *refused = &st->refused;
+	const struct pvk_mmu_error *mmu = &st->mmu;
 	char buf[128];
 
-	if (!pvk_hypercall_last(cpu, &call, &refused)) {
+	if (!st->have_records) {
 		say("CPU %u is beyond the kit's CPUs: no hypercall record", cpu);
 		return;
 	}
 	/* "call #n": the CPU's count of calls, so a refusal long before the
 	 * crash (a boot-time probe) is told from the call just made. */
-	if (call.seq == 0) {
+	if (call->seq == 0) {
 		say("last hypercall on CPU %u: none yet", cpu);
 	} else {
-		format_call(buf, sizeof(buf), &call);
-		if (call.returned)
+		format_call(buf, sizeof(buf), call);
+		if (call->returned)
 			say("last hypercall on CPU %u, call #%lu: %s = %ld", cpu,
-			    call.seq, buf, call.result);
+			    call->seq, buf, call->result);
 		else
 			say("last hypercall on CPU %u, call #%lu: %s: had not returned",
-			    cpu, call.seq, buf);
+			    cpu, call->seq, buf);
 	}
-	if (!refused.returned) {
+	if (!refused->returned) {
 		say("last refused hypercall on CPU %u: none", cpu);
 	} else {
-		format_call(buf, sizeof(buf), &refused);
+		format_call(buf, sizeof(buf), refused);
 		say("last refused hypercall on CPU %u, call #%lu: %s%s = %ld (%s)", cpu,
-		    refused.seq, refused.in_multicall ? "multicall entry " : "", buf,
-		    refused.result, errname(refused.result));
+		    refused->seq, refused->in_multicall ? "multicall entry " : "", buf,
+		    refused->result, errname(refused->result));
 	}
-	mmu = pvk_mmu_last_error();
 	if (mmu->rc)
 		say("last refused page-table update on this CPU: entry %u of %u, table mfn 0x%llx slot %u val 0x%016llx = %ld (%s)",
 		    mmu->index, mmu->count, (unsigned long long)pvk_mfn_raw(mmu->table),
 		    mmu->slot, (unsigned long long)mmu->val, mmu->rc, errname(mmu->rc));
 }
 
-static void say_counters(void)
+static void say_counters(const struct kit_state *st)
 {
-	struct pvk_hypercall_stats hs;
-	struct pvk_mmu_stats ms;
-	struct pvk_evtchn_stats es;
+	const struct pvk_hypercall_stats *hs = &st->hs;
 	uint64_t total = 0;
 	char buf[LINE_MAX - sizeof(PREFIX)];
 	size_t len = 0;
 
-	pvk_hypercall_stats_snapshot(&hs);
 	for (unsigned int nr = 0; nr < PVK_HYPERCALL_SLOTS; nr++)
-		total += hs.calls[nr];
+		total += hs->calls[nr];
 	say("hypercalls since boot: %llu", (unsigned long long)total);
 	/* The ones made, by name, as many to a line as fit. */
 	for (unsigned int nr = 0; nr < PVK_HYPERCALL_SLOTS; nr++) {
 		char one[48];
 		int n;
 
-		if (!hs.calls[nr])
+		if (!hs->calls[nr])
 			continue;
 		n = pvk_snprintf(one, sizeof(one), " %s %llu", pvk_hypercall_name(nr),
-				 (unsigned long long)hs.calls[nr]);
+				 (unsigned long long)hs->calls[nr]);
 		if (len && len + (size_t)n >= sizeof(buf)) {
 			say(" %s", buf);
 			len = 0;
@@ -328,27 +344,34 @@ static void say_counters(void)
 	}
 	if (len)
 		say(" %s", buf);
-	pvk_mmu_stats_snapshot(&ms);
-	pvk_evtchn_get_stats(&es);
 	say("multicalls %llu (%llu entries, %llu refused); page-table updates %llu (%llu refused); upcalls %llu, event handler calls %llu",
-	    (unsigned long long)hs.multicalls, (unsigned long long)hs.multicall_entries,
-	    (unsigned long long)hs.multicall_entry_errors, (unsigned long long)ms.updates,
-	    (unsigned long long)ms.refused, (unsigned long long)es.upcalls,
-	    (unsigned long long)es.dispatched);
+	    (unsigned long long)hs->multicalls, (unsigned long long)hs->multicall_entries,
+	    (unsigned long long)hs->multicall_entry_errors,
+	    (unsigned long long)st->ms.updates, (unsigned long long)st->ms.refused,
+	    (unsigned long long)st->es.upcalls, (unsigned long long)st->es.dispatched);
 #ifdef CONFIG_PVK_TRACE
 	say("hypercall trace: on (CONFIG_PVK_TRACE): the calls before this are in the log");
 #else
 	say("hypercall trace: off (CONFIG_PVK_TRACE=y logs every call)");
 #endif
 }
+
+#else
+struct kit_state {
+	char none;
+};
+
+static void capture(struct kit_state *st __pvk_unused, unsigned int cpu __pvk_unused)
+{
+}
 #endif /* CONFIG_PVK_XEN_PV */
 
-static void say_kit_state(unsigned int cpu)
+static void say_kit_state(const struct kit_state *st __pvk_unused, unsigned int cpu)
 {
 #ifdef CONFIG_PVK_XEN_PV
 	if (on_xen()) {
-		say_hypercalls(cpu);
-		say_counters();
+		say_hypercalls(st, cpu);
+		say_counters(st);
 		return;
 	}
 #endif
@@ -360,6 +383,7 @@ void pvk_crash_report(const struct pvk_regs *regs, const char *why)
 	unsigned int cpu = pvk_port_cpu_id();
 	unsigned int *depth = cpu < PVK_MAX_CPUS ? &reporting[cpu] : &reporting[0];
 	bool (*can)(unsigned long, size_t) = PVK_READ_ONCE(readable);
+	struct kit_state st;
 	unsigned long sp;
 
 	if (++*depth > 1) {
@@ -367,6 +391,7 @@ void pvk_crash_report(const struct pvk_regs *regs, const char *why)
 		--*depth;
 		return;
 	}
+	capture(&st, cpu);	/* before our own lines make hypercalls */
 	say("%s on CPU %u (pvops %s)", why ? why : "crash", cpu, pvk_pvops_name());
 	if (regs) {
 		say_where(regs);
@@ -383,7 +408,7 @@ void pvk_crash_report(const struct pvk_regs *regs, const char *why)
 		say("call trace:");
 		say_trace(sp, sp, can);
 	}
-	say_kit_state(cpu);
+	say_kit_state(&st, cpu);
 	say("end of report");
 	--*depth;
 }

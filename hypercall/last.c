@@ -10,8 +10,14 @@
  * An upcall can interrupt a call between its note and its result and make
  * calls of its own: the token (the call's seq) keeps the outer result from
  * being written over the inner call's record.
+ *
+ * Calls made while the CPU writes a log line (the host's console kicking
+ * its backend, waiting for ring space) are not noted: otherwise the last
+ * hypercall before a crash would nearly always be the console's, for the
+ * error line that came just before it. Their refusals still are.
  */
 #include <pvkit/hypercall_stats.h>
+#include <pvkit/log.h>
 #include <pvkit/port.h>
 #include <pvkit/smp.h>
 
@@ -47,7 +53,7 @@ unsigned long pvk_hypercall_note_call(unsigned int nr, const unsigned long *args
 {
 	struct cpu_last *l = mine();
 
-	if (!l)
+	if (!l || pvk_log_writing())
 		return 0;
 	l->call.returned = false;
 	l->call.in_multicall = false;
@@ -76,7 +82,7 @@ void pvk_hypercall_note_result(unsigned long token, unsigned int nr,
 	l->refused.result = result;
 	l->refused.returned = true;
 	l->refused.in_multicall = false;
-	l->refused.seq = token;
+	l->refused.seq = token ? token : l->call.seq;	/* not noted: while logging */
 }
 
 void pvk_hypercall_note_refused_entry(unsigned int nr, const unsigned long *args,

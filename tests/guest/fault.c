@@ -5,11 +5,11 @@
  * guest_trap() (called by entry.S with the saved registers) first lets
  * the kit fix up a #GP of one of its safe instructions (pvk_pvops_fixup():
  * a safe MSR access that Xen or the CPU refused) and returns to resume
- * there. Every other exception is fatal: guest_fault() prints one "FAULT"
- * line, has the kit print its report (pvkit/crash.h: the exception, RIP
- * as symbol+offset, CR2 for page faults, registers, stack, call trace,
- * the last hypercall and Xen's last refusal, the counters) and crashes
- * the domain. pvk_port_panic() (shutdown.c) ends the same way.
+ * there. Every other exception is fatal: guest_fault() has the kit print
+ * its report (pvkit/crash.h: the exception, RIP as symbol+offset, CR2 for
+ * page faults, registers, stack, call trace, the last hypercall and Xen's
+ * last refusal, the counters), prints one "FAULT" line and crashes the
+ * domain. pvk_port_panic() (shutdown.c) ends the same way.
  *
  * The kit is given the guest's symbol table and its notion of readable
  * memory (its boot stack, or anything mapped in the 1:1 map, which holds
@@ -28,8 +28,8 @@
 
 static unsigned int fault_depth;
 
-/* Called after the first report line when set: lets a test (cases/fault.c)
- * make the report itself fault, to prove the recursion guard. */
+/* Called before the report when set: lets a test (cases/fault.c) make the
+ * report fault, to prove the recursion guard. */
 void (*guest_fault_report_hook)(void);
 
 /* The kit's check before it reads a frame or the stack: our boot stack,
@@ -69,12 +69,13 @@ __pvk_noreturn void guest_fault(struct pvk_regs *r)
 		guest_crash_hard();
 	}
 
-	guest_printf("FAULT: unhandled exception %llu at 0x%016llx: the kit's report follows\n",
-		     (unsigned long long)r->vector, (unsigned long long)r->rip);
 	if (guest_fault_report_hook)
 		guest_fault_report_hook();
+	/* The report first: a line of ours before it would make console
+	 * hypercalls, and the report's "last hypercall" would be those. */
 	guest_crash_report(r, "unhandled exception in the guest kernel");
-	guest_printf("FAULT: crashing the domain\n");
+	guest_printf("FAULT: unhandled exception %llu at 0x%016llx: crashing the domain\n",
+		     (unsigned long long)r->vector, (unsigned long long)r->rip);
 	guest_shutdown(PVK_SHUTDOWN_crash);
 }
 

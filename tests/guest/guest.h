@@ -169,7 +169,7 @@ void guest_trap_table(bool native, struct pvk_trap_desc *traps);
 __pvk_noreturn void guest_fault(struct pvk_regs *regs);
 /* entry.S's C handler: fixes up safe-instruction #GPs, else guest_fault(). */
 void guest_trap(struct pvk_regs *regs);
-/* Test hook: called during the fault report when set (fault.c). */
+/* Test hook: called just before the fault report when set (fault.c). */
 extern void (*guest_fault_report_hook)(void);
 /* The kit's crash report (pvkit/crash.h) with the guest's symbols and
  * readable-memory check registered; regs NULL from a panic. */

@@ -12,6 +12,7 @@
 #include <pvkit/crash.h>
 #include <pvkit/hypercall.h>
 #include <pvkit/hypercall_stats.h>
+#include <pvkit/log.h>
 #include <pvkit/smp.h>
 #include <pvkit/xen/errno.h>
 #include "crash/crash_internal.h"
@@ -240,5 +241,35 @@ UNIT_TEST(crash_last_hypercall_and_refusal)
 	/* Another CPU's records are its own. */
 	pvk_hypercall_last(2, &call, &refused);
 	CHECK(call.nr != PVK_HYPERVISOR_event_channel_op || call.seq == 0);
+	unit_fake_cpu = 0;
+}
+
+static unsigned long token_while_logging;
+static void call_while_logging(void)
+{
+	const unsigned long a[] = { 0 };
+
+	token_while_logging = pvk_hypercall_note_call(PVK_HYPERVISOR_console_io, a, 1);
+}
+
+UNIT_TEST(crash_calls_made_while_logging_are_not_the_last)
+{
+	const unsigned long a[] = { 5 };
+	struct pvk_hypercall_record call;
+	unsigned long t;
+
+	unit_fake_cpu = 4;
+	t = pvk_hypercall_note_call(PVK_HYPERVISOR_mmuext_op, a, 1);
+	pvk_hypercall_note_result(t, PVK_HYPERVISOR_mmuext_op, a, 1, 0);
+	/* The host's console makes a hypercall to write a kit log line. */
+	unit_log_hook = call_while_logging;
+	pvk_err("a line whose writing makes a hypercall");
+	unit_log_hook = NULL;
+	CHECK_EQ(token_while_logging, 0);
+	CHECK(!pvk_log_writing());
+	pvk_hypercall_last(4, &call, NULL);
+	CHECK_EQ(call.nr, PVK_HYPERVISOR_mmuext_op);
+	CHECK_EQ(call.seq, t);
+	CHECK(call.returned);
 	unit_fake_cpu = 0;
 }
