@@ -5,10 +5,11 @@
  * Everything a porter needs before reaching for a debugger, in the order
  * they read it: why and where, the registers, the stack and call trace,
  * then what the kit knows and Xen does not print: the CPU's last hypercall
- * and the last one Xen refused, and the counters. Lines go straight to
- * pvk_port_log_write(), formatted on the stack: no lock, no allocation,
- * nothing that could wait. Every memory read through a pointer taken from
- * the crashed state is checked first (crash/backtrace.c).
+ * and the last one Xen refused, and the counters (all read when the report
+ * begins, before its own lines make console hypercalls). Lines go to
+ * pvk_log_write(), formatted on the stack: no lock, no allocation, nothing
+ * that could wait. Every memory read through a pointer taken from the
+ * crashed state is checked first (crash/backtrace.c).
  */
 #include <pvkit/crash.h>
 #include <pvkit/log.h>
@@ -26,7 +27,7 @@
 #include "crash_internal.h"
 
 #define PREFIX		"pvkit: crash: "
-#define LINE_MAX	200
+#define CRASH_LINE_MAX	200
 #define STACK_WORDS	16
 
 static bool (*readable)(unsigned long va, size_t len);
@@ -40,7 +41,7 @@ void pvk_crash_set_readable(bool (*fn)(unsigned long va, size_t len))
 
 static void __pvk_printf(1, 2) say(const char *fmt, ...)
 {
-	char line[LINE_MAX];
+	char line[CRASH_LINE_MAX];
 	va_list ap;
 	int n = pvk_snprintf(line, sizeof(line), "%s", PREFIX);
 
@@ -321,7 +322,7 @@ static void say_counters(const struct kit_state *st)
 {
 	const struct pvk_hypercall_stats *hs = &st->hs;
 	uint64_t total = 0;
-	char buf[LINE_MAX - sizeof(PREFIX)];
+	char buf[CRASH_LINE_MAX - sizeof(PREFIX)];
 	size_t len = 0;
 
 	for (unsigned int nr = 0; nr < PVK_HYPERCALL_SLOTS; nr++)
