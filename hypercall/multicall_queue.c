@@ -136,6 +136,23 @@ static void describe(struct pvk_multicall_failure *fail,
 		fail->args[a] = (unsigned long)q->entries[index].args[a];
 }
 
+/* The first failed entry is this CPU's latest refusal, for a crash report
+ * (the multicall itself returned 0, so its wrapper did not see one). */
+static void note_refused(const struct pvk_multicall_queue *q, unsigned int i,
+			 long result)
+{
+	const struct pvk_multicall_entry *e = &q->entries[i];
+	unsigned long args[PVK_MULTICALL_MAX_ARGS];
+	unsigned int op = (unsigned int)e->op;
+	unsigned int nargs = pvk_hypercall_nargs(op);
+
+	if (nargs > PVK_MULTICALL_MAX_ARGS)
+		nargs = PVK_MULTICALL_MAX_ARGS;
+	for (unsigned int a = 0; a < nargs; a++)
+		args[a] = (unsigned long)e->args[a];
+	pvk_hypercall_note_refused_entry(op, args, nargs, result);
+}
+
 int pvk_multicall_queue_flush(struct pvk_multicall_queue *q,
 			      struct pvk_multicall_failure *fail)
 {
@@ -170,6 +187,8 @@ int pvk_multicall_queue_flush(struct pvk_multicall_queue *q,
 	}
 	if (failed)
 		pvk_hypercall_account_entry_errors(failed);
+	if (failed && status == 0)
+		note_refused(q, first, err);
 	if (status != 0) {
 		/* The batch as a whole failed: that is the error to act on. */
 		err = pvk_hypercall_failed(status) ? status : -PVK_XEN_EIO;

@@ -1,11 +1,11 @@
 /*
  * hypercall/wrappers.c - the typed pvk_hyp_*() wrappers of pvkit/hypercall.h.
  *
- * Every wrapper is the same three steps: count the call, make it through
- * the hypercall page, trace it (CONFIG_PVK_TRACE). The HYPn() macros spell
- * those steps out once per argument count; the arguments are kept in an
- * array so the trace sees them as they went in (Xen may clobber the
- * argument registers).
+ * Every wrapper is the same steps: count the call, note it as this CPU's
+ * latest (for a crash report), make it through the hypercall page, note
+ * its result, trace it (CONFIG_PVK_TRACE). HYP_CALL() spells them out once;
+ * the arguments are kept in an array so the record and the trace see them
+ * as they went in (Xen may clobber the argument registers).
  */
 #include <pvkit/hypercall.h>
 #include <pvkit/hypercall_stats.h>
@@ -16,42 +16,40 @@
 
 #define HYP_NR(name) PVK_HYPERVISOR_##name
 
+/* The steps around the call itself, for __a[0 .. n - 1]: count, note it
+ * for a crash report (hypercall/last.c), call, note the result, trace. */
+#define HYP_CALL(name, n, call) ({					\
+	long __rc;							\
+	unsigned long __tok;						\
+	pvk_hypercall_account(HYP_NR(name));				\
+	__tok = pvk_hypercall_note_call(HYP_NR(name), __a, n);		\
+	__rc = (call);							\
+	pvk_hypercall_note_result(__tok, HYP_NR(name), __a, n, __rc);	\
+	pvk_hypercall_trace(HYP_NR(name), __a, n, __rc);		\
+	__rc;								\
+})
+
 #define HYP1(name, a1) ({						\
 	unsigned long __a[] = { (unsigned long)(a1) };			\
-	long __rc;							\
-	pvk_hypercall_account(HYP_NR(name));				\
-	__rc = pvk_hypercall1(HYP_NR(name), __a[0]);			\
-	pvk_hypercall_trace(HYP_NR(name), __a, 1, __rc);		\
-	__rc;								\
+	HYP_CALL(name, 1, pvk_hypercall1(HYP_NR(name), __a[0]));	\
 })
 
 #define HYP2(name, a1, a2) ({						\
 	unsigned long __a[] = { (unsigned long)(a1), (unsigned long)(a2) }; \
-	long __rc;							\
-	pvk_hypercall_account(HYP_NR(name));				\
-	__rc = pvk_hypercall2(HYP_NR(name), __a[0], __a[1]);		\
-	pvk_hypercall_trace(HYP_NR(name), __a, 2, __rc);		\
-	__rc;								\
+	HYP_CALL(name, 2, pvk_hypercall2(HYP_NR(name), __a[0], __a[1])); \
 })
 
 #define HYP3(name, a1, a2, a3) ({					\
 	unsigned long __a[] = { (unsigned long)(a1), (unsigned long)(a2), \
 				(unsigned long)(a3) };			\
-	long __rc;							\
-	pvk_hypercall_account(HYP_NR(name));				\
-	__rc = pvk_hypercall3(HYP_NR(name), __a[0], __a[1], __a[2]);	\
-	pvk_hypercall_trace(HYP_NR(name), __a, 3, __rc);		\
-	__rc;								\
+	HYP_CALL(name, 3, pvk_hypercall3(HYP_NR(name), __a[0], __a[1], __a[2])); \
 })
 
 #define HYP4(name, a1, a2, a3, a4) ({					\
 	unsigned long __a[] = { (unsigned long)(a1), (unsigned long)(a2), \
 				(unsigned long)(a3), (unsigned long)(a4) }; \
-	long __rc;							\
-	pvk_hypercall_account(HYP_NR(name));				\
-	__rc = pvk_hypercall4(HYP_NR(name), __a[0], __a[1], __a[2], __a[3]); \
-	pvk_hypercall_trace(HYP_NR(name), __a, 4, __rc);		\
-	__rc;								\
+	HYP_CALL(name, 4, pvk_hypercall4(HYP_NR(name), __a[0], __a[1],	\
+					 __a[2], __a[3]));		\
 })
 
 /* ---- CPU state ----------------------------------------------------------- */
@@ -121,6 +119,7 @@ void pvk_hyp_iret(const struct pvk_iret_context *ctx)
 			      ctx->ss, ctx->flags };
 
 	pvk_hypercall_account(PVK_HYPERVISOR_iret);
+	pvk_hypercall_note_call(PVK_HYPERVISOR_iret, a, PVK_ARRAY_SIZE(a));
 	/* iret takes no register arguments; trace the frame instead. */
 	pvk_hypercall_trace_enter(PVK_HYPERVISOR_iret, a, PVK_ARRAY_SIZE(a));
 	pvk_hypercall_iret_enter(ctx);

@@ -46,4 +46,42 @@ void pvk_hypercall_account_multicall(unsigned int entries);
 /* Count `n` multicall entries that Xen reported as failed. */
 void pvk_hypercall_account_entry_errors(unsigned int n);
 
+/* ---- The last call and the last refusal, per CPU ----------------------- */
+
+/*
+ * What a crash report says about Xen: the calling CPU's latest hypercall
+ * (noted before it enters Xen, so one that never came back still shows)
+ * and its latest one Xen refused (a wrapper's error result, or the first
+ * failed entry of a multicall batch). Each CPU writes only its own
+ * records, with plain stores: a reader on another CPU, or an upcall that
+ * interrupted the writer, may see a half-written one. seq counts the
+ * CPU's noted calls; 0 means no call yet.
+ */
+#define PVK_HYPERCALL_RECORD_ARGS 6
+struct pvk_hypercall_record {
+	unsigned long seq;
+	unsigned int nr;			/* PVK_HYPERVISOR_* */
+	unsigned int nargs;			/* args[] used */
+	unsigned long args[PVK_HYPERCALL_RECORD_ARGS];
+	long result;				/* valid when returned */
+	bool returned;				/* the call came back from Xen */
+	bool in_multicall;			/* an entry of a multicall batch */
+};
+
+/* Copies CPU cpu's latest call and latest refusal (seq 0: none); false for
+ * a cpu >= PVK_MAX_CPUS. Meant for reports, any context. */
+bool pvk_hypercall_last(unsigned int cpu, struct pvk_hypercall_record *call,
+			struct pvk_hypercall_record *refused);
+
+/* Used by the wrappers: note the call before it enters Xen, returning a
+ * token for pvk_hypercall_note_result() after it returned. */
+unsigned long pvk_hypercall_note_call(unsigned int nr, const unsigned long *args,
+				      unsigned int nargs);
+void pvk_hypercall_note_result(unsigned long token, unsigned int nr,
+			       const unsigned long *args, unsigned int nargs,
+			       long result);
+/* Used by the multicall batcher: entry op of a batch failed with result. */
+void pvk_hypercall_note_refused_entry(unsigned int nr, const unsigned long *args,
+				      unsigned int nargs, long result);
+
 #endif /* PVKIT_HYPERCALL_STATS_H */

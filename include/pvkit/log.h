@@ -26,6 +26,13 @@ int pvk_snprintf(char *buf, size_t size, const char *fmt, ...) __pvk_printf(3, 4
 /* One log line: "pvkit: <message>\n". Lines longer than 255 bytes are cut. */
 void pvk_log(enum pvk_log_level level, const char *fmt, ...) __pvk_printf(2, 3);
 
+/* A finished line (ending in '\n') to pvk_port_log_write(), with the
+ * calling CPU marked as logging meanwhile; pvk_log_writing() tells whether
+ * it is (the hypercalls a console makes are then not recorded as the
+ * CPU's last, pvkit/hypercall_stats.h). */
+void pvk_log_write(const char *text, size_t len);
+bool pvk_log_writing(void);
+
 #define pvk_err(...)  pvk_log(PVK_LOG_ERR, __VA_ARGS__)
 #define pvk_warn(...) pvk_log(PVK_LOG_WARN, __VA_ARGS__)
 #define pvk_info(...) pvk_log(PVK_LOG_INFO, __VA_ARGS__)

@@ -10,7 +10,11 @@
  *                           PT_NOTE program header (and to a loadable
  *                           segment, as Xen's loader does not care and
  *                           some tools do): the ELF notes Xen's builder
- *                           reads (pvkit/asm/elfnote.h, hypercall/page.S).
+ *                           reads (pvkit/asm/elfnote.h, hypercall/page.S);
+ *   PVK_LDS_SYMTAB          last in a read-only output section placed after
+ *                           all code: the symbol table scripts/pvk-symtab
+ *                           makes for the crash report (pvkit/crash.h),
+ *                           whose size differs between the two links.
  *
  * Example (tests/guest/guest.lds.S):
  *
@@ -25,5 +29,6 @@
 
 #define PVK_LDS_HYPERCALL_PAGE	KEEP(*(.text.pvk_hypercall_page))
 #define PVK_LDS_XEN_NOTES	KEEP(*(.note.Xen))
+#define PVK_LDS_SYMTAB		. = ALIGN(8); KEEP(*(.pvk_symtab))
 
 #endif /* PVKIT_PVKIT_LDS_H */

@@ -247,23 +247,22 @@ int guest_dom0_answer(const char *who, const char *name, char *buf, size_t size,
 /* The 32 exception vectors with entry.S's stubs, or natively
  * entry_native.S's. */
 void guest_trap_table(bool native, struct pvk_trap_desc *traps);
-/* Register layout built by entry.S; see the table there. */
-struct guest_regs {
-	uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
-	uint64_t rbp, rdi, rsi, rdx, rcx, rbx, rax;
-	uint64_t vector, error_code;
-	uint64_t rip, cs, rflags, rsp, ss;	/* pushed by Xen */
-};
-PVK_ALL_REGS_LAYOUT_CHECK(struct guest_regs, vector);
-__pvk_noreturn void guest_fault(struct guest_regs *regs);
+/* The register frame entry.S builds is the kit's (pvkit/regs.h);
+ * guest_regs is its old name here. */
+#define guest_regs pvk_regs
+__pvk_noreturn void guest_fault(struct pvk_regs *regs);
 /* entry.S's C handler: fixes up safe-instruction #GPs, else guest_fault(). */
-void guest_trap(struct guest_regs *regs);
-/* Test hook: called during the fault report when set (fault.c). */
+void guest_trap(struct pvk_regs *regs);
+/* Test hook: called just before the fault report when set (fault.c). */
 extern void (*guest_fault_report_hook)(void);
-/* Prints "<prefix> #n 0xaddr <symbol+off>" lines walking %rbp frames. */
-void guest_backtrace(const char *prefix, unsigned long rbp);
+/* The kit's crash report (pvkit/crash.h) with the guest's symbols and
+ * readable-memory check registered; regs NULL from a panic. */
+void guest_crash_report(const struct pvk_regs *regs, const char *why);
 
 /* ---- symbols.c: the embedded symbol table ----------------------------- */
+struct pvk_symtab;
+/* Made by scripts/pvk-symtab (guest.mk); for pvk_crash_set_symbols(). */
+const struct pvk_symtab *guest_symtab(void);
 /* Name of the function containing addr, NULL if unknown; *offset set. */
 const char *guest_symbol(unsigned long addr, unsigned long *offset);
 

@@ -9,7 +9,7 @@
  * loader subtracts XEN_ELFNOTE_PADDR_OFFSET = PVK_GUEST_LOAD_PHYS to get
  * the pseudo-physical address (layout.h).
  *
- * Order matters for the symbol table (see gen-symtab.sh): everything after
+ * Order matters for the symbol table (see scripts/pvk-symtab): everything after
  * .text may change size between the two links, .text and the notes may not,
  * so the symbol table goes after them and only code symbols are in it.
  */
@@ -58,8 +58,7 @@ SECTIONS
 		KEEP(*(.pvk_guest_tests))
 		__stop_pvk_guest_tests = .;
 		/* Last in the segment: its size differs between the two links. */
-		. = ALIGN(8);
-		KEEP(*(.pvk_guest_symtab))
+		PVK_LDS_SYMTAB
 	} :text
 
 	. = ALIGN(4096);

@@ -7,9 +7,9 @@
 #                      (decoded fault report, crash)
 #
 # The guest is linked twice: the first link has an empty symbol table,
-# gen-symtab.sh turns that link's code symbols into the table of the second
-# (see gen-symtab.sh and guest.lds.S), and the result is checked to have the
-# same code addresses as the table says.
+# the kit's scripts/pvk-symtab turns that link's code symbols into the
+# table of the second (see the script and guest.lds.S), and the result is
+# checked to have the same code addresses as the table says.
 
 GUEST_DIR := tests/guest
 GUEST_OUT := $(O)/tests/guest
@@ -81,8 +81,12 @@ $(GUEST_OUT)/guest.lds: $(GUEST_DIR)/guest.lds.S $(GUEST_DIR)/layout.h include/p
 	$(call quiet_echo,LDS,$@)
 	$(Q)$(CC) -E -P -undef -x c -D__ASSEMBLY__ -I$(GUEST_DIR) -Iinclude $< -o $@
 
-# Link 1: empty symbol table.
-$(GUEST_OUT)/symtab-empty.S: $(GUEST_DIR)/gen-symtab.sh
+# Link 1: empty symbol table. Link 2: the code symbols of link 1, up to the
+# end of .text (guest.lds.S).
+GUEST_SYMTAB := scripts/pvk-symtab
+GUEST_SYMTAB_ARGS := --end __text_end
+
+$(GUEST_OUT)/symtab-empty.S: $(GUEST_SYMTAB)
 	@mkdir -p $(@D)
 	$(Q)sh $< > $@
 
@@ -91,10 +95,9 @@ $(GUEST_OUT)/pvkit-guest.1: $(GUEST_OBJS) $(GUEST_OUT)/symtab-empty.o $(O)/libpv
 	$(call quiet_echo,LD,$@)
 	$(Q)$(call guest_link,$@,$(GUEST_OUT)/symtab-empty.o)
 
-# Link 2: the code symbols of link 1.
-$(GUEST_OUT)/symtab.S: $(GUEST_OUT)/pvkit-guest.1 $(GUEST_DIR)/gen-symtab.sh
+$(GUEST_OUT)/symtab.S: $(GUEST_OUT)/pvkit-guest.1 $(GUEST_SYMTAB)
 	$(call quiet_echo,SYMTAB,$@)
-	$(Q)sh $(GUEST_DIR)/gen-symtab.sh $< > $@
+	$(Q)sh $(GUEST_SYMTAB) $(GUEST_SYMTAB_ARGS) $< > $@
 
 $(GUEST_OUT)/symtab-empty.o $(GUEST_OUT)/symtab.o: %.o: %.S
 	$(call quiet_echo,AS,$@)
@@ -103,7 +106,7 @@ $(GUEST_OUT)/symtab-empty.o $(GUEST_OUT)/symtab.o: %.o: %.S
 $(O)/pvkit-guest: $(GUEST_OBJS) $(GUEST_OUT)/symtab.o $(O)/libpvkit.a $(GUEST_OUT)/guest.lds
 	$(call quiet_echo,LD,$@)
 	$(Q)$(call guest_link,$@.tmp,$(GUEST_OUT)/symtab.o)
-	$(Q)sh $(GUEST_DIR)/gen-symtab.sh $@.tmp | cmp -s - $(GUEST_OUT)/symtab.S || \
+	$(Q)sh $(GUEST_SYMTAB) $(GUEST_SYMTAB_ARGS) $@.tmp | cmp -s - $(GUEST_OUT)/symtab.S || \
 		{ echo "guest: code addresses differ between the two links (guest.lds.S order?)"; \
 		  rm -f $@.tmp; exit 1; }
 	$(Q)mv $@.tmp $@

@@ -71,7 +71,7 @@ __pvk_noreturn void pvk_port_panic(const char *msg)
 	if (panicking)		/* panic while printing the panic: just stop */
 		guest_crash_now();
 	panicking = true;
+	guest_crash_report(NULL, msg);	/* first: see fault.c */
 	guest_printf("PANIC: %s\n", msg);
-	guest_backtrace("PANIC:", (unsigned long)__builtin_frame_address(0));
 	guest_shutdown(PVK_SHUTDOWN_crash);
 }

@@ -11,6 +11,16 @@
 #include <pvkit/port.h>
 #include "unit.h"
 
+/* The CPU the kit code under test runs on (per-CPU tests switch it;
+ * test_smp.c's threads each play one, so it is per thread). Here, not in
+ * a test file, because lib/log.c asks it too (the fuzzers link this file). */
+__thread unsigned int unit_fake_cpu;
+
+unsigned int pvk_port_cpu_id(void)
+{
+	return unit_fake_cpu;
+}
+
 static char log_buf[64 * 1024];
 static size_t log_len;
 static unsigned int log_count;

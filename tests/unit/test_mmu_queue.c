@@ -83,15 +83,6 @@ unsigned int unit_fake_pages_freed(void)
 	return xen.freed;
 }
 
-/* The CPU the kit code under test runs on (per-CPU tests switch it;
- * test_smp.c's threads each play one, so it is per thread). */
-__thread unsigned int unit_fake_cpu;
-
-unsigned int pvk_port_cpu_id(void)
-{
-	return unit_fake_cpu;
-}
-
 void pvk_port_lock_init(struct pvk_lock *lock)
 {
 	(void)lock;

@@ -81,7 +81,7 @@ bool unit_log_has(const char *needle);
 /* How many lines the kit logged since the current test started. */
 unsigned int unit_log_lines(void);
 void unit_log_clear(void);
-/* The CPU the calling test thread plays: pvk_port_cpu_id() (test_mmu_queue.c). */
+/* The CPU the calling test thread plays: pvk_port_cpu_id() (port.c). */
 extern __thread unsigned int unit_fake_cpu;
 /* When set, called from inside every log write (after the line is kept):
  * lets a test act like a host whose console makes hypercalls. */

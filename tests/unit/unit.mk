@@ -12,7 +12,8 @@ UNIT_OUT := $(O)/tests/unit
 UNIT_BIN := $(UNIT_OUT)/unit-tests
 
 # Kit files whose logic is pure enough to run on the host.
-UNIT_KIT_SRCS := lib/format.c lib/log.c hypercall/multicall_queue.c \
+UNIT_KIT_SRCS := lib/format.c lib/log.c hypercall/multicall_queue.c hypercall/last.c \
+	crash/symbols.c crash/backtrace.c \
 	frontends/xenbus/xs_ring.c frontends/xenbus/xs_reply.c \
 	frontends/xenbus/xenbus_state.c frontends/xenbus/xenbus_feature.c \
 	frontends/xenbus/xs_parse.c time/clock.c \
