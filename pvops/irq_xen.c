@@ -18,6 +18,10 @@
  * legacy slots, has its 64 bytes at offset cpu * 64. The irq ops find
  * theirs with pvk_port_cpu_id() and one index: no lock, no atomic, as
  * fast as the single-vCPU kit was.
+ *
+ * The ops' sites are patched to direct calls of thunks here (bottom of the
+ * file; pvkit/pvops_patch.h): the thunk keeps the registers the site's
+ * contract keeps, then calls the op itself, not through the table.
  */
 #include <pvkit/hypercall.h>
 #include <pvkit/log.h>
@@ -29,6 +33,7 @@
 #include <pvkit/xen/xen.h>
 
 #include "pvops_internal.h"
+#include "patch.h"
 
 /* One page holds the registered vcpu_info of every CPU the kit can have. */
 PVK_BUILD_BUG_ON(PVK_MAX_CPUS * sizeof(struct pvk_vcpu_info) > PVK_PAGE_SIZE);
@@ -175,3 +180,37 @@ const struct pvk_pvops_irq pvk_xen_irq_ops = {
 	.irq_disable = xen_irq_disable,
 	.irq_enable = xen_irq_enable,
 };
+
+/* The Xen ops' thunks: only the text the asm adds to another section;
+ * this function is never called. */
+__attribute__((used)) static void xen_thunks(void)
+{
+	__asm__(PVK_PVOPS_THUNK_RET("pvk_xen_thunk_save_fl", "call %c0")
+		PVK_PVOPS_THUNK_VOID("pvk_xen_thunk_restore_fl", "call %c1")
+		PVK_PVOPS_THUNK_VOID("pvk_xen_thunk_irq_disable", "call %c2")
+		PVK_PVOPS_THUNK_VOID("pvk_xen_thunk_irq_enable", "call %c3")
+		: : "i"(xen_save_fl), "i"(xen_restore_fl), "i"(xen_irq_disable),
+		    "i"(xen_irq_enable));
+}
+
+const struct pvk_pvops_patch_world *pvk_xen_irq_patch(void)
+{
+	/* Direct calls: the thunks keep every register but the result's, so
+	 * they change at most what each site allows (%rax for save_fl). */
+	static const struct pvk_pvops_patch_world w = {
+		.name = "xen",
+		.op = {
+			[PVK_PVOPS_OP_SAVE_FL] = { .call = pvk_xen_thunk_save_fl,
+						   .clobbers = PVK_PVOPS_CLOBBER_RAX |
+							       PVK_PVOPS_CLOBBER_CC },
+			[PVK_PVOPS_OP_RESTORE_FL] = { .call = pvk_xen_thunk_restore_fl,
+						      .clobbers = PVK_PVOPS_CLOBBER_CC },
+			[PVK_PVOPS_OP_IRQ_DISABLE] = { .call = pvk_xen_thunk_irq_disable,
+						       .clobbers = PVK_PVOPS_CLOBBER_CC },
+			[PVK_PVOPS_OP_IRQ_ENABLE] = { .call = pvk_xen_thunk_irq_enable,
+						      .clobbers = PVK_PVOPS_CLOBBER_CC },
+		},
+	};
+
+	return &w;
+}
