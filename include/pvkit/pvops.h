@@ -156,7 +156,15 @@ struct pvk_pvops_irq {
 	 * X: irq_enable (and restore_fl enabling) checks
 	 * evtchn_upcall_pending and forces the pending upcall with a cheap
 	 * hypercall, since Xen only delivers on its way back to the guest.
-	 * Host: no cli/sti/popf of IF; never writes the upcall mask. */
+	 * Host: no cli/sti/popf of IF; never writes the upcall mask.
+	 * The pvk_*() calls of this group are patch sites (pvkit/
+	 * pvops_patch.h): selection rewrites them, natively into these
+	 * instructions inline, on Xen into direct calls of the Xen ops. For
+	 * that the host links PVK_LDS_PVOPS_SITES (pvkit/pvkit.lds.h), builds
+	 * with -mno-red-zone and no SSE, has its text writable at selection
+	 * and selects on the boot CPU, irqs off, before starting any other.
+	 * Calling these pointers directly skips the patching (an indirect
+	 * call, and on Xen the same op). */
 	unsigned long (*save_fl)(void);
 	void (*restore_fl)(unsigned long flags);
 	void (*irq_disable)(void);

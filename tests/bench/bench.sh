@@ -52,6 +52,16 @@
 # and that side's counts (in-linux-irqs/...). When the log has that side,
 # a case without its figure fails; an older log prints "-".
 #
+# The rows of two ways of doing one operation in the same boot (the
+# guest's bench-vs lines): issue 15's irq save+disable+restore through the
+# patched pvops sites against the bare instructions natively, and against
+# the unpatched sites in each world:
+#
+#   bench irq_patched_vs_bare native patched=VALUE bare=VALUE ratio=X.XX
+#   bench irq_patched_vs_unpatched WORLD patched=VALUE unpatched=VALUE ratio=X.XX
+#
+# (goal of the first: 1.00 within noise; a native log without it fails).
+#
 # Timings are reported, never judged: this fails only when a side did not
 # produce its figures (a side did not boot, a benchmarked operation failed,
 # a benchmark is missing on a side, the two block sides did not issue the

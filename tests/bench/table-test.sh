@@ -7,7 +7,9 @@
 # another operation must be marked (vs_linux=R~ linux-op=OP, from bench.sh's
 # list or the line's op=; a clock read through the vDSO is not), and a
 # Linux side that did not finish, or whose scenario began but never
-# booted, must fail the table. Then the block and network tables
+# booted, must fail the table; the bench-vs rows (issue 15: patched irq
+# sites vs the bare instructions, vs unpatched) get their own lines, and a
+# native log without irq_patched_vs_bare fails. Then the block and network tables
 # (`--blk-table`, `--net-table`) on crafted lines of three sides, the kit's
 # guest (pvkit), Linux's frontends (linux) and our modules in Linux
 # (pvklinux, scenarios bench-*front-pvklinux): each side's figure must land

@@ -104,12 +104,14 @@ PVK_GUEST_TEST(pvops_patch_sites)
 /* ---- Registers each path keeps ----------------------------------------- */
 
 #define PAT(r)	(0x5a5a000000000000UL | ((unsigned long)(r) << 8) | 0xa5)
+#define RAX_BIT	0x100u
 
 /*
  * One call with rcx, rdx, rsi, rdi, r8-r11 loaded with patterns, given as
  * asm text (a site, or a call of a thunk); returns a bit per register
- * changed (rcx = bit 0 ... r11 = bit 7); rdi is restore_fl's flags, so
- * the caller passes the current ones in it.
+ * changed (rcx = bit 0 ... r11 = bit 7, rax = bit 8: only save_fl may
+ * change it, its result); rdi is restore_fl's flags, so the caller passes
+ * the ones it wants restored in it.
  */
 #define KEEPS(insn, ret, flags, ...)					\
 	do {								\
@@ -118,7 +120,7 @@ PVK_GUEST_TEST(pvops_patch_sites)
 		register unsigned long r10_ __asm__("r10") = PAT(10);	\
 		register unsigned long r11_ __asm__("r11") = PAT(11);	\
 		unsigned long c_ = PAT(1), d_ = PAT(2), s_ = PAT(3), di_ = (flags); \
-		unsigned long a_ = 0;					\
+		unsigned long a_ = PAT(0);				\
 									\
 		__asm__ __volatile__(insn				\
 				     : "+a"(a_), "+c"(c_), "+d"(d_), "+S"(s_), \
@@ -129,7 +131,8 @@ PVK_GUEST_TEST(pvops_patch_sites)
 		(ret) = (c_ != PAT(1)) | (d_ != PAT(2)) << 1 |		\
 			(s_ != PAT(3)) << 2 | (di_ != (flags)) << 3 |	\
 			(r8_ != PAT(8)) << 4 | (r9_ != PAT(9)) << 5 |	\
-			(r10_ != PAT(10)) << 6 | (r11_ != PAT(11)) << 7; \
+			(r10_ != PAT(10)) << 6 | (r11_ != PAT(11)) << 7 | \
+			(a_ != PAT(0)) << 8;				\
 	} while (0)
 
 /* The four ops through patched sites of their own (recorded like any
@@ -148,7 +151,7 @@ static unsigned int keeps_sites(unsigned long flags)
 	      PVK_PVOPS_SITE_ARGS(PVK_PVOPS_OP_IRQ_ENABLE, PVK_PVOPS_CLOBBER_CC));
 	KEEPS(PVK_PVOPS_SITE("pvk_pvops_thunk_restore_fl"), d, flags,
 	      PVK_PVOPS_SITE_ARGS(PVK_PVOPS_OP_RESTORE_FL, PVK_PVOPS_CLOBBER_CC));
-	return a | b | c | d;
+	return (a & ~RAX_BIT) | b | c | d;
 }
 
 #define KEEPS_CALL(thunk, ret, flags) KEEPS("call " thunk, ret, flags, "i"(0))
@@ -161,7 +164,7 @@ static unsigned int keeps_table_thunks(unsigned long flags)
 	KEEPS_CALL("pvk_pvops_thunk_irq_disable", b, flags);
 	KEEPS_CALL("pvk_pvops_thunk_irq_enable", c, flags);
 	KEEPS_CALL("pvk_pvops_thunk_restore_fl", d, flags);
-	return a | b | c | d;
+	return (a & ~RAX_BIT) | b | c | d;
 }
 
 static unsigned int keeps_xen_thunks(unsigned long flags)
@@ -172,7 +175,7 @@ static unsigned int keeps_xen_thunks(unsigned long flags)
 	KEEPS_CALL("pvk_xen_thunk_irq_disable", b, flags);
 	KEEPS_CALL("pvk_xen_thunk_irq_enable", c, flags);
 	KEEPS_CALL("pvk_xen_thunk_restore_fl", d, flags);
-	return a | b | c | d;
+	return (a & ~RAX_BIT) | b | c | d;
 }
 
 /* Each ends with irqs as they were: disable, enable, restore(flags). */
