@@ -35,10 +35,13 @@
  *   C op does: a popf of save_fl's result (IF or 0) would also clear IOPL
  *   (which set_iopl keeps in RFLAGS natively), AC and the rest.
  * - Xen (pvk_pvops_select_xen()): the call is redirected to the Xen op's
- *   own thunk (pvops/irq_xen.c: the same register saving, then a direct
- *   call of the op): the indirect call through the table is gone.
- *   (The op needs the calling CPU's vcpu_info, which only the host's
- *   pvk_port_cpu_id() can find: no inline byte sequence on Xen.)
+ *   own thunk (pvops/irq_xen.c), so the indirect call through the table
+ *   is gone. While CPU 0 is the only CPU that may run kernel code, the
+ *   thunk does the op in a few instructions on CPU 0's vcpu_info (the
+ *   upcall mask byte); otherwise it saves as the table's thunk does and
+ *   calls the C op directly, which finds the calling CPU's vcpu_info
+ *   through the host's pvk_port_cpu_id() (hence no inline bytes at the
+ *   site on Xen).
  *
  * What the host must give (checked where the kit can):
  * - Kernel C built non-PIC (-mcmodel=kernel), with -mno-red-zone (the
