@@ -18,6 +18,11 @@
  * legacy slots, has its 64 bytes at offset cpu * 64. The irq ops find
  * theirs with pvk_port_cpu_id() and one index: no lock, no atomic, as
  * fast as the single-vCPU kit was.
+ *
+ * The ops' sites are patched to direct calls of thunks here (bottom of the
+ * file; pvkit/pvops_patch.h), which keep the registers the site's
+ * contract keeps: with one CPU running, the op in a few instructions;
+ * else a direct call of the op itself, not through the table.
  */
 #include <pvkit/hypercall.h>
 #include <pvkit/log.h>
@@ -29,6 +34,8 @@
 #include <pvkit/xen/xen.h>
 
 #include "pvops_internal.h"
+#include "patch.h"
+#include "../smp/smp_internal.h"
 
 /* One page holds the registered vcpu_info of every CPU the kit can have. */
 PVK_BUILD_BUG_ON(PVK_MAX_CPUS * sizeof(struct pvk_vcpu_info) > PVK_PAGE_SIZE);
@@ -175,3 +182,110 @@ const struct pvk_pvops_irq pvk_xen_irq_ops = {
 	.irq_disable = xen_irq_disable,
 	.irq_enable = xen_irq_enable,
 };
+
+/*
+ * The Xen ops' thunks, where the patched sites call. While CPU 0 is the
+ * only CPU that may run kernel code (pvk_smp_translating is bit 0 alone:
+ * a CPU's bit is set before it is started and cleared only once it is
+ * seen down, so a CPU that reads 1 there is CPU 0), the thunk does the op
+ * in a few instructions on vcpus[0], keeping every register but the
+ * result (save_fl: %rax) and the arithmetic flags. Otherwise, or without
+ * a vcpu_info yet (the op's panic), or to force a pending upcall on
+ * enable, it jumps to the slow thunk: every caller-clobbered register
+ * saved and a direct call of the C op above, which finds the calling
+ * CPU's vcpu_info with pvk_port_cpu_id(). Only the text the asm adds to
+ * another section; this function is never called.
+ */
+#define XEN_FAST_VCPU(slow)						\
+	"cmpq $1, %c[translating](%%rip)\n\t"				\
+	"jne " slow "\n\t"						\
+	"movq %c[vcpus](%%rip), %%rax\n\t"				\
+	"testq %%rax, %%rax\n\t"					\
+	"jz " slow "\n\t"
+
+__attribute__((used)) static void xen_thunks(void)
+{
+	__asm__(PVK_PVOPS_THUNK_RET("pvk_xen_thunk_save_fl_slow", "call %c[save_fl]")
+		PVK_PVOPS_THUNK_VOID("pvk_xen_thunk_irq_disable_slow", "call %c[disable]")
+		PVK_PVOPS_THUNK_VOID("pvk_xen_thunk_irq_enable_slow", "call %c[enable]")
+		".pushsection .text.pvk_pvops_thunks, \"ax\", @progbits\n\t"
+		/* mask ? 0 : IF; mov keeps the flags of the cmpb. */
+		".balign 16\n\t"
+		".globl pvk_xen_thunk_save_fl\n\t"
+		".type pvk_xen_thunk_save_fl, @function\n"
+		"pvk_xen_thunk_save_fl:\n\t"
+		XEN_FAST_VCPU("pvk_xen_thunk_save_fl_slow")
+		"cmpb $0, %c[mask](%%rax)\n\t"
+		"movl $0, %%eax\n\t"
+		"jne 1f\n\t"
+		"movl $%c[if_flag], %%eax\n"
+		"1:\tret\n\t"
+		".size pvk_xen_thunk_save_fl, . - pvk_xen_thunk_save_fl\n\t"
+		/* mask = 1; %rax kept. */
+		".balign 16\n\t"
+		".globl pvk_xen_thunk_irq_disable\n\t"
+		".type pvk_xen_thunk_irq_disable, @function\n"
+		"pvk_xen_thunk_irq_disable:\n\t"
+		"pushq %%rax\n\t"
+		XEN_FAST_VCPU("2f")
+		"movb $1, %c[mask](%%rax)\n\t"
+		"popq %%rax\n\t"
+		"ret\n"
+		"2:\tpopq %%rax\n\t"
+		"jmp pvk_xen_thunk_irq_disable_slow\n\t"
+		".size pvk_xen_thunk_irq_disable, . - pvk_xen_thunk_irq_disable\n\t"
+		/* mask = 0, then an upcall already pending needs the C op's
+		 * hypercall (which unmasks again, harmlessly); %rax kept. */
+		".balign 16\n\t"
+		".globl pvk_xen_thunk_irq_enable\n\t"
+		".type pvk_xen_thunk_irq_enable, @function\n"
+		"pvk_xen_thunk_irq_enable:\n\t"
+		"pushq %%rax\n\t"
+		XEN_FAST_VCPU("3f")
+		"movb $0, %c[mask](%%rax)\n\t"
+		"cmpb $0, %c[pending](%%rax)\n\t"
+		"jne 3f\n\t"
+		"popq %%rax\n\t"
+		"ret\n"
+		"3:\tpopq %%rax\n\t"
+		"jmp pvk_xen_thunk_irq_enable_slow\n\t"
+		".size pvk_xen_thunk_irq_enable, . - pvk_xen_thunk_irq_enable\n\t"
+		/* IF in %rdi (kept): enable, else disable. */
+		".balign 16\n\t"
+		".globl pvk_xen_thunk_restore_fl\n\t"
+		".type pvk_xen_thunk_restore_fl, @function\n"
+		"pvk_xen_thunk_restore_fl:\n\t"
+		"testl $%c[if_flag], %%edi\n\t"
+		"jnz pvk_xen_thunk_irq_enable\n\t"
+		"jmp pvk_xen_thunk_irq_disable\n\t"
+		".size pvk_xen_thunk_restore_fl, . - pvk_xen_thunk_restore_fl\n\t"
+		".popsection"
+		: : [save_fl] "i"(xen_save_fl), [disable] "i"(xen_irq_disable),
+		    [enable] "i"(xen_irq_enable), [translating] "i"(&pvk_smp_translating),
+		    [vcpus] "i"(vcpus),
+		    [mask] "i"(__builtin_offsetof(struct pvk_vcpu_info, evtchn_upcall_mask)),
+		    [pending] "i"(__builtin_offsetof(struct pvk_vcpu_info, evtchn_upcall_pending)),
+		    [if_flag] "i"(PVK_X86_EFLAGS_IF));
+}
+
+const struct pvk_pvops_patch_world *pvk_xen_irq_patch(void)
+{
+	/* Direct calls: the thunks keep every register but the result's, so
+	 * they change at most what each site allows (%rax for save_fl). */
+	static const struct pvk_pvops_patch_world w = {
+		.name = "xen",
+		.op = {
+			[PVK_PVOPS_OP_SAVE_FL] = { .call = pvk_xen_thunk_save_fl,
+						   .clobbers = PVK_PVOPS_CLOBBER_RAX |
+							       PVK_PVOPS_CLOBBER_CC },
+			[PVK_PVOPS_OP_RESTORE_FL] = { .call = pvk_xen_thunk_restore_fl,
+						      .clobbers = PVK_PVOPS_CLOBBER_CC },
+			[PVK_PVOPS_OP_IRQ_DISABLE] = { .call = pvk_xen_thunk_irq_disable,
+						       .clobbers = PVK_PVOPS_CLOBBER_CC },
+			[PVK_PVOPS_OP_IRQ_ENABLE] = { .call = pvk_xen_thunk_irq_enable,
+						      .clobbers = PVK_PVOPS_CLOBBER_CC },
+		},
+	};
+
+	return &w;
+}

@@ -5,7 +5,9 @@
  * an op used before selection is a clear error, not a jump to address 0.
  * Selection copies the groups of one world in; a slot a world lacks keeps
  * its panicking op (missing.c). Selecting twice is a host bug: the ops of
- * the two worlds keep different state and cannot be mixed.
+ * the two worlds keep different state and cannot be mixed (and the irq
+ * ops' call sites, rewritten for the first world by patch.c, would refuse
+ * a second rewrite).
  */
 #include <pvkit/log.h>
 #include <pvkit/mmu.h>
@@ -13,6 +15,7 @@
 #include <pvkit/xen/xen.h>
 
 #include "pvops_internal.h"
+#include "patch.h"
 #include "../smp/smp_internal.h"
 
 struct pvk_pvops pvk_pvops = PVK_PVOPS_MISSING_INIT("none");
@@ -43,6 +46,8 @@ void pvk_pvops_select_native(void)
 	check_first_selection("native");
 	pvk_pvops.cpu = pvk_native_cpu_ops;
 	pvk_pvops.irq = pvk_native_irq_ops;
+	/* The irq sites become the bare instructions (patch.c). */
+	pvk_pvops_patch_sites(pvk_native_irq_patch());
 	pvk_pvops.mmu = pvk_native_mmu_ops;
 	pvk_native_time_calibrate();
 	pvk_pvops.time = pvk_native_time_ops;
@@ -64,6 +69,8 @@ void pvk_pvops_select_xen(struct pvk_shared_info *shared)
 	check_first_selection("xen");
 	pvk_pvops.cpu = pvk_xen_cpu_ops;
 	pvk_pvops.irq = pvk_xen_irq_ops;
+	/* The irq sites become direct calls of the Xen ops (patch.c). */
+	pvk_pvops_patch_sites(pvk_xen_irq_patch());
 	pvk_pvops.mmu = (struct pvk_pvops_mmu){
 		.read_cr2 = pvk_xen_read_cr2,
 		/* mm/mmu_pvops.c: the PV MMU (mmu_update, mmuext_op). */

@@ -15,14 +15,26 @@
  *                           all code: the symbol table scripts/pvk-symtab
  *                           makes for the crash report (pvkit/crash.h),
  *                           whose size differs between the two links.
+ *   PVK_LDS_PVOPS_SITES     inside a read-only data output section (the
+ *                           host's .rodata): the records of the irq ops'
+ *                           patch sites, between the symbols
+ *                           pvk_pvops_sites_start and pvk_pvops_sites_end
+ *                           (pvkit/pvops_patch.h). The kit patches the
+ *                           sites in the kernel text at pvops selection:
+ *                           the text must be writable then, through the
+ *                           mapping the kernel runs on (on Xen PV the
+ *                           domain builder maps the image writable; natively
+ *                           the host's page tables); protect it afterwards.
  *
  * Example (tests/guest/guest.lds.S):
  *
  *   PHDRS { text PT_LOAD FLAGS(5); note PT_NOTE FLAGS(4); ... }
  *   .text : { *(.text.head) PVK_LDS_HYPERCALL_PAGE *(.text .text.*) } :text
  *   .note : { PVK_LDS_XEN_NOTES } :text :note
+ *   .rodata : { *(.rodata .rodata.*) PVK_LDS_PVOPS_SITES } :text
  *
- * KEEP: the notes are never referenced, so --gc-sections would drop them.
+ * KEEP: the notes and site records are never referenced by name, so
+ * --gc-sections would drop them.
  */
 #ifndef PVKIT_PVKIT_LDS_H
 #define PVKIT_PVKIT_LDS_H
@@ -30,5 +42,10 @@
 #define PVK_LDS_HYPERCALL_PAGE	KEEP(*(.text.pvk_hypercall_page))
 #define PVK_LDS_XEN_NOTES	KEEP(*(.note.Xen))
 #define PVK_LDS_SYMTAB		. = ALIGN(8); KEEP(*(.pvk_symtab))
+#define PVK_LDS_PVOPS_SITES						\
+	. = ALIGN(8);							\
+	pvk_pvops_sites_start = .;					\
+	KEEP(*(.pvk_pvops_sites))					\
+	pvk_pvops_sites_end = .;
 
 #endif /* PVKIT_PVKIT_LDS_H */

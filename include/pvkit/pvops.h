@@ -18,6 +18,7 @@
 
 #include <pvkit/frame.h>
 #include <pvkit/types.h>
+#include <pvkit/pvops_patch.h>
 
 struct pvk_shared_info;
 struct pvk_wallclock;
@@ -156,7 +157,15 @@ struct pvk_pvops_irq {
 	 * X: irq_enable (and restore_fl enabling) checks
 	 * evtchn_upcall_pending and forces the pending upcall with a cheap
 	 * hypercall, since Xen only delivers on its way back to the guest.
-	 * Host: no cli/sti/popf of IF; never writes the upcall mask. */
+	 * Host: no cli/sti/popf of IF; never writes the upcall mask.
+	 * The pvk_*() calls of this group are patch sites (pvkit/
+	 * pvops_patch.h): selection rewrites them, natively into these
+	 * instructions inline, on Xen into direct calls of the Xen ops. For
+	 * that the host links PVK_LDS_PVOPS_SITES (pvkit/pvkit.lds.h), builds
+	 * with -mno-red-zone and no SSE, has its text writable at selection
+	 * and selects on the boot CPU, irqs off, before starting any other.
+	 * Calling these pointers directly skips the patching (an indirect
+	 * call, and on Xen the same op). */
 	unsigned long (*save_fl)(void);
 	void (*restore_fl)(unsigned long flags);
 	void (*irq_disable)(void);
@@ -426,10 +435,54 @@ static inline void pvk_halt(void) { pvk_pvops.cpu.halt(); }
 static inline void pvk_safe_halt(void) { pvk_pvops.cpu.safe_halt(); }
 static inline void pvk_io_delay(void) { pvk_pvops.cpu.io_delay(); }
 
+/*
+ * The irq ops are called from patch sites (pvkit/pvops_patch.h): natively
+ * each becomes the bare instructions at selection, on Xen a direct call.
+ * A hosted build (__STDC_HOSTED__: the kit's unit tests) and Linux's
+ * modules, which have no patcher, call through the table as C.
+ */
+#if __STDC_HOSTED__ || defined(PVK_HOST_LINUX) || defined(PVK_PVOPS_NO_PATCH)
 static inline unsigned long pvk_save_fl(void) { return pvk_pvops.irq.save_fl(); }
 static inline void pvk_restore_fl(unsigned long f) { pvk_pvops.irq.restore_fl(f); }
 static inline void pvk_irq_disable(void) { pvk_pvops.irq.irq_disable(); }
 static inline void pvk_irq_enable(void) { pvk_pvops.irq.irq_enable(); }
+#else
+/* Returns in %rax; may change the arithmetic flags. */
+static inline unsigned long pvk_save_fl(void)
+{
+	unsigned long f;
+
+	__asm__ __volatile__(PVK_PVOPS_SITE("pvk_pvops_thunk_save_fl")
+			     : "=a"(f)
+			     : PVK_PVOPS_SITE_ARGS(PVK_PVOPS_OP_SAVE_FL,
+						   PVK_PVOPS_CLOBBER_RAX | PVK_PVOPS_CLOBBER_CC)
+			     : "cc", "memory");
+	return f;
+}
+
+/* Takes the flags in %rdi, which it keeps; may change the arithmetic flags. */
+static inline void pvk_restore_fl(unsigned long f)
+{
+	__asm__ __volatile__(PVK_PVOPS_SITE("pvk_pvops_thunk_restore_fl")
+			     : : "D"(f),
+			       PVK_PVOPS_SITE_ARGS(PVK_PVOPS_OP_RESTORE_FL, PVK_PVOPS_CLOBBER_CC)
+			     : "cc", "memory");
+}
+
+static inline void pvk_irq_disable(void)
+{
+	__asm__ __volatile__(PVK_PVOPS_SITE("pvk_pvops_thunk_irq_disable")
+			     : : PVK_PVOPS_SITE_ARGS(PVK_PVOPS_OP_IRQ_DISABLE, PVK_PVOPS_CLOBBER_CC)
+			     : "cc", "memory");
+}
+
+static inline void pvk_irq_enable(void)
+{
+	__asm__ __volatile__(PVK_PVOPS_SITE("pvk_pvops_thunk_irq_enable")
+			     : : PVK_PVOPS_SITE_ARGS(PVK_PVOPS_OP_IRQ_ENABLE, PVK_PVOPS_CLOBBER_CC)
+			     : "cc", "memory");
+}
+#endif
 /* save_fl() then irq_disable(): the usual start of a critical section. */
 static inline unsigned long pvk_irq_save(void)
 {

@@ -7,7 +7,9 @@
 # another operation must be marked (vs_linux=R~ linux-op=OP, from bench.sh's
 # list or the line's op=; a clock read through the vDSO is not), and a
 # Linux side that did not finish, or whose scenario began but never
-# booted, must fail the table. Then the block and network tables
+# booted, must fail the table; the bench-vs rows (issue 15: patched irq
+# sites vs the bare instructions, vs unpatched) get their own lines, and a
+# native log without irq_patched_vs_bare fails. Then the block and network tables
 # (`--blk-table`, `--net-table`) on crafted lines of three sides, the kit's
 # guest (pvkit), Linux's frontends (linux) and our modules in Linux
 # (pvklinux, scenarios bench-*front-pvklinux): each side's figure must land
@@ -49,12 +51,15 @@ printf '%s\n' 'bench: native, pvops native' \
 	'bench-raw cr3_switch native ps/op=1000000 hc/op=0 iters=4000' \
 	'bench-raw pte_update_x1000 native ps/op=10000000 hc/op=0 iters=4096' \
 	'bench-raw clock_ns native ps/op=20000 hc/op=0 iters=100000' \
+	'bench-vs irq_patched_vs_bare native ps/op=3000 base-ps/op=3200 iters=100000 rounds=5' \
+	'bench-vs irq_patched_vs_unpatched native ps/op=3000 base-ps/op=30000 iters=100000 rounds=5' \
 	'bench: done, 0 failed' > "$T/native.log"
 printf '%s\r\n' '[bench] bench-raw syscall_roundtrip xen ps/op=15000000 hc/op=1000 iters=40000' \
 	'[bench] bench-raw irq_save_restore xen ps/op=7000 hc/op=0 iters=100000' \
 	'[bench] bench-raw cr3_switch xen ps/op=10000000 hc/op=1000 iters=4000' \
 	'[bench] bench-raw pte_update_x1000 xen ps/op=1500000000 hc/op=2186 iters=4116' \
 	'[bench] bench-raw clock_ns xen ps/op=60000 hc/op=0 iters=100000' \
+	'[bench] bench-vs irq_patched_vs_unpatched xen ps/op=80000 base-ps/op=100000 iters=100000 rounds=5' \
 	'[bench] bench: done, 0 failed' \
 	'[dom0] scenario-begin bench-cpu-linux t=11.83' \
 	'[bench-cpu-linux] bench-raw syscall_roundtrip linux ps/op=20000000 iters=40000' \
@@ -76,6 +81,17 @@ expect unlike-marked-clock '^bench clock_ns .* linux=15\.0us vs_linux=0\.00~ lin
 expect unlike-legend '^bench: vs_linux=R~ linux-op=OP: NOT the same operation'
 reject like-unmarked '^bench (syscall_roundtrip|irq_save_restore) .*(~|linux-op=)'
 
+# Issue 15's rows: one side each, against the baseline of the same boot.
+expect vs-bare '^bench irq_patched_vs_bare native patched=3\.0ns bare=3\.2ns ratio=0\.94$'
+expect vs-unpatched-native '^bench irq_patched_vs_unpatched native patched=3\.0ns unpatched=30\.0ns ratio=0\.10$'
+expect vs-unpatched-xen '^bench irq_patched_vs_unpatched xen patched=80\.0ns unpatched=100\.0ns ratio=0\.80$'
+reject vs-present 'irq_patched_vs_bare: FAIL'
+reject vs-not-in-main-table '^bench irq_patched_vs_[a-z]* native=.* xen='
+grep -v 'irq_patched_vs_bare' "$T/native.log" > "$T/native-novs.log"
+out=$("$HERE/bench.sh" --table "$T/native-novs.log" "$T/xen.log" 2>&1)
+expect vs-bare-missing '^bench irq_patched_vs_bare: FAIL: no figure from the native side$'
+
+out=$("$HERE/bench.sh" --table "$T/native.log" "$T/xen.log" 2>&1)
 # A clock read through the vDSO is the guest's work: not marked.
 sed 's/op=clock_gettime-syscall/op=vdso/; s/clock_ns linux ps\/op=15000000/clock_ns linux ps\/op=30000/' \
 	"$T/xen.log" > "$T/xen-vdso.log"

@@ -12,7 +12,13 @@
  * P is picoseconds per operation, H is thousandths of a hypercall per
  * operation (the kit's counters, pvkit/hypercall_stats.h); integers, so
  * the guest needs no floating point. Nothing here judges a timing: a
- * benchmark fails only when an operation it times fails.
+ * benchmark fails only when an operation it times fails. A row that
+ * compares two ways of doing one operation in the same boot (issue 15's
+ * patched irq sites against the bare instructions) prints
+ *
+ *   bench-vs NAME_vs_BASE WORLD ps/op=P base-ps/op=B iters=N rounds=R
+ *
+ * which bench.sh shows on its own, as the ratio P/B of that world.
  *
  * The ring-3 round trips (syscall, page fault) run the benchmark programs
  * of user/program.S, which mark the clock with a syscall before and after
@@ -32,7 +38,9 @@
 #include <pvkit/mmu.h>
 #include <pvkit/p2m.h>
 #include <pvkit/port.h>
+#include <pvkit/pv_lint.h>
 #include <pvkit/pvops.h>
+#include <pvkit/pvops_patch.h>
 #include <pvkit/smp.h>
 #include <pvkit/xen/errno.h>
 
@@ -95,6 +103,119 @@ static bool bench_irq(void)
 	}
 	t1 = pvk_clock_ns();
 	report("irq_save_restore", t1 - t0, guest_hypercalls_made() - h0, IRQ_ITERS);
+	return true;
+}
+
+/*
+ * Issue 15's row: the irq sites as patched (natively the bare instructions
+ * padded with NOPs, on Xen a direct call of the Xen op's thunk) against,
+ * in the same boot, natively the same instructions written inline (what a
+ * kernel without pvops would run), and in both worlds the unpatched path
+ * (a call of the table's thunk, which calls the op through the table: what
+ * every site runs before patching), and the table called from C (what the
+ * kit's irq calls were before they had sites). The loops run in turns, ROUNDS
+ * times, and each reports its fastest round: the least disturbed one (a
+ * host interrupt or another QEMU thread only ever adds time).
+ */
+#define VS_ROUNDS	5u
+
+static uint64_t irq_loop_sites(void)
+{
+	uint64_t t0 = pvk_clock_ns();
+
+	for (unsigned int i = 0; i < IRQ_ITERS; i++) {
+		unsigned long flags = pvk_irq_save();
+
+		pvk_restore_fl(flags);
+	}
+	return pvk_clock_ns() - t0;
+}
+
+/* The native templates' instructions (pvkit/pvops_patch.h), inline. */
+__attribute__((noinline)) static uint64_t irq_loop_bare(void)
+{
+	uint64_t t0;
+
+	PVK_NATIVE_ONLY(irq_loop_bare);
+	t0 = pvk_clock_ns();
+	for (unsigned int i = 0; i < IRQ_ITERS; i++) {
+		unsigned long flags;
+
+		__asm__ __volatile__("pushfq; popq %0; andl $0x200, %k0; cli"
+				     : "=r"(flags) : : "cc", "memory");
+		__asm__ __volatile__("btl $9, %k0; jnc 1f; sti; jmp 2f; 1: cli; 2:"
+				     : : "r"(flags) : "cc", "memory");
+	}
+	return pvk_clock_ns() - t0;
+}
+
+/* The unpatched sites: the same calls of the table's thunks, in asm that
+ * has no site record, so no selection rewrote them. */
+static uint64_t irq_loop_unpatched(void)
+{
+	uint64_t t0 = pvk_clock_ns();
+
+	for (unsigned int i = 0; i < IRQ_ITERS; i++) {
+		unsigned long flags;
+
+		__asm__ __volatile__("call pvk_pvops_thunk_save_fl" : "=a"(flags) : : "cc", "memory");
+		__asm__ __volatile__("call pvk_pvops_thunk_irq_disable" : : : "cc", "memory");
+		__asm__ __volatile__("call pvk_pvops_thunk_restore_fl" : : "D"(flags) : "cc", "memory");
+	}
+	return pvk_clock_ns() - t0;
+}
+
+/* The table called from C, as every pvk_*() irq call was before the
+ * sites: an indirect call with the C ABI's clobbers, no thunk. */
+static uint64_t irq_loop_table(void)
+{
+	uint64_t t0 = pvk_clock_ns();
+
+	for (unsigned int i = 0; i < IRQ_ITERS; i++) {
+		unsigned long flags = pvk_pvops.irq.save_fl();
+
+		pvk_pvops.irq.irq_disable();
+		pvk_pvops.irq.restore_fl(flags);
+	}
+	return pvk_clock_ns() - t0;
+}
+
+static uint64_t min_ns(uint64_t a, uint64_t b)
+{
+	return a < b ? a : b;
+}
+
+static void report_vs(const char *name, uint64_t ns, uint64_t base_ns)
+{
+	guest_printf("bench-vs %s %s ps/op=%llu base-ps/op=%llu iters=%u rounds=%u\n", name,
+		     world(), (unsigned long long)(ns * 1000 / IRQ_ITERS),
+		     (unsigned long long)(base_ns * 1000 / IRQ_ITERS), IRQ_ITERS, VS_ROUNDS);
+}
+
+static bool bench_irq_patched(void)
+{
+	uint64_t sites = ~0ULL, bare = ~0ULL, unpatched = ~0ULL, table = ~0ULL;
+	uint64_t h0 = guest_hypercalls_made();
+	struct pvk_pvops_patch_stats st;
+
+	pvk_pvops_patch_stats(&st);
+	if (!st.world || st.patched != st.sites) {
+		fail("irq_patched", "the irq sites were not all patched", (long)st.patched);
+		return false;
+	}
+	for (unsigned int r = 0; r < VS_ROUNDS; r++) {
+		sites = min_ns(sites, irq_loop_sites());
+		if (guest_native_boot)
+			bare = min_ns(bare, irq_loop_bare());
+		unpatched = min_ns(unpatched, irq_loop_unpatched());
+		table = min_ns(table, irq_loop_table());
+	}
+	if (guest_native_boot)
+		report_vs("irq_patched_vs_bare", sites, bare);
+	report_vs("irq_patched_vs_unpatched", sites, unpatched);
+	report_vs("irq_patched_vs_table", sites, table);
+	guest_printf("bench-note irq_patched: %u sites patched for %s; %llu hypercalls in the loops\n",
+		     st.patched, st.world, (unsigned long long)(guest_hypercalls_made() - h0));
 	return true;
 }
 
@@ -545,8 +666,8 @@ static bool bench_shoot_all(void)
 unsigned int guest_bench_run(void)
 {
 	bool (*const benches[])(void) = {
-		bench_syscall, bench_fault, bench_irq, bench_clock, bench_cr3, bench_pte,
-		bench_fork,
+		bench_syscall, bench_fault, bench_irq, bench_irq_patched, bench_clock, bench_cr3,
+		bench_pte, bench_fork,
 	};
 	unsigned int failed = 0;
 

@@ -52,6 +52,8 @@ SECTIONS
 
 	.rodata : PHYS(.rodata) {
 		*(.rodata .rodata.*)
+		/* The irq ops' patch sites, rewritten at pvops selection. */
+		PVK_LDS_PVOPS_SITES
 		/* The in-guest tests, in link order (test.h). */
 		. = ALIGN(8);
 		__start_pvk_guest_tests = .;
