@@ -20,7 +20,7 @@ SECTIONS {
 	.text : AT(ADDR(.text) - KBASE) {
 		*(.text.head) PVK_LDS_HYPERCALL_PAGE *(.text .text.*)
 	} :image
-	.rodata : AT(ADDR(.rodata) - KBASE) { *(.rodata .rodata.*) } :image
+	.rodata : AT(ADDR(.rodata) - KBASE) { *(.rodata .rodata.*) PVK_LDS_PVOPS_SITES } :image
 	.note : AT(ADDR(.note) - KBASE) { PVK_LDS_XEN_NOTES } :image :note
 	.data : AT(ADDR(.data) - KBASE) { *(.data .data.*) } :image
 	.bss : AT(ADDR(.bss) - KBASE) { *(.bss .bss.*) *(COMMON) } :image
