@@ -222,8 +222,10 @@ struct pvk_pvops_mmu {
 	 * and, for level 4, no CPU runs on it (activate another first).
 	 * N: nothing, 0. X: level 4 unpinned (MMUEXT_UNPIN_TABLE), then the
 	 * page made writable again. Either returns 0 or Xen's refusal
-	 * (logged; a refused alloc_pt left the page as it was, a refused
-	 * release_pt leaves the page a table: do not reuse it).
+	 * (logged; a refused alloc_pt left the page as it was unless the log
+	 * says it was left read-only, when undoing a refused level-4 pin was
+	 * refused too; a refused release_pt leaves the page a table: do not
+	 * reuse either).
 	 * Host: between the two, every write to the table goes through
 	 * set_pte (on Xen the page is read-only); pages it gives to
 	 * pvk_port_free_page() were released first. A table of the kit's

@@ -195,10 +195,13 @@ PVK_GUEST_TEST(mmu_address_space)
 
 	flags = pvk_irq_save();
 	s.activate = pvk_activate_mm(t[KTOP], t[UTOP]);
-	if (!s.activate) {
+	if (!s.activate)
 		while_active(t, data, &s);
+	/* Back to the boot tables even after a refusal: a refused user top
+	 * leaves the new kernel top in place, and the tables are released
+	 * below. */
+	if (!s.activate || pvk_read_cr3() != boot_cr3)
 		s.back = pvk_activate_mm(boot_top, NULL);
-	}
 	pvk_restore_fl(flags);
 
 release:
