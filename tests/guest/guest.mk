@@ -43,6 +43,8 @@ GUEST_SRCS += cases/blkfront_io.c cases/blkfront_ops.c cases/blkfront.c cases/bl
 GUEST_SRCS += cases/bench_net.c
 GUEST_SRCS += cases/hostile_net.c
 GUEST_SRCS += cases/hostile_xs.c
+# xl save / restore / save -c (explicit: scenarios guest-save-*).
+GUEST_SRCS += cases/suspend.c
 GUEST_SRCS += bench.c cases/bench.c
 
 GUEST_OBJS := $(addprefix $(GUEST_OUT)/,$(addsuffix .o,$(basename $(GUEST_SRCS))))
