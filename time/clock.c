@@ -50,6 +50,8 @@ static uint64_t suspended_at;
 void pvk_time_init(struct pvk_shared_info *si)
 {
 	time_si = si;
+	rebase_ns = 0;		/* a boot: Xen's time is ours */
+	suspended_at = 0;
 }
 
 uint64_t pvk_time_scale_delta(uint64_t delta, uint32_t mul, int8_t shift)

@@ -249,4 +249,13 @@ void pvk_port_schedule_work(struct pvk_work *work);
  *    -EINVAL, netfront_tx.c netfront_tx_check()).
  */
 
+/* ---- Suspend and resume ---------------------------------------------- */
+
+/*
+ * Not a port function: a host that wants `xl save` answered registers two
+ * callbacks, before (quiesce) and after (resumed in a new domain, or
+ * cancelled), with pvk_suspend_init(); the contract is
+ * include/pvkit/suspend.h.
+ */
+
 #endif /* PVKIT_PORT_H */
