@@ -57,10 +57,17 @@ int pvk_suspend_init(const struct pvk_suspend_host *h)
 {
 	int rc;
 
-	if (!h || !h->start_info)
+	if (!h || !h->start_info || !pvk_xen_shared_info())
 		return -PVK_XEN_EINVAL;
 	if (registered)
 		return -PVK_XEN_EBUSY;
+	/* The toolstack reads the p2m tree as the save starts, before it
+	 * asks us to suspend: it is published now, kept current as the p2m
+	 * grows (mm/p2m_frame_list.c). */
+	if (!pvk_p2m_published() && (rc = pvk_p2m_publish(pvk_xen_shared_info()))) {
+		pvk_err("suspend: cannot publish the p2m frame lists: %d", rc);
+		return rc;
+	}
 	host = *h;
 	registered = true;
 	/* libxl makes the node writable for us; a toolstack that does not
@@ -279,9 +286,10 @@ int pvk_suspend(void)
 	for (struct pvk_suspend_part *p = parts; p; p = p->next)
 		if (p->quiesce)
 			p->quiesce(p->arg);
-	/* 4 (before masking: publishing may allocate pages) */
-	if (!pvk_p2m_published() && (rc = pvk_p2m_publish(s)))
-		step_failed("publishing the p2m frame lists the toolstack reads", rc);
+	/* 4: published since pvk_suspend_init(), current as the p2m grew */
+	if (!pvk_p2m_published())
+		step_failed("the p2m frame lists the toolstack reads are not published",
+			    -PVK_XEN_ENODEV);
 	si_mfn = pvk_mfn_raw(pvk_pfn_to_mfn(pvk_port_virt_to_pfn(si)));
 	pvk_info("suspend: suspending (start_info mfn 0x%llx)", (unsigned long long)si_mfn);
 	/* 3 */

@@ -30,7 +30,8 @@
  *   2. the registered parts told to quiesce (pvk_suspend_register(): the
  *      frontends' hook; blkfront and netfront register nothing yet);
  *   3. upcalls masked, the console drained, the kit's clock noted;
- *   4. the p2m frame lists the toolstack reads checked published;
+ *   4. the p2m frame lists the toolstack reads checked published (by
+ *      pvk_suspend_init(): the toolstack reads them before it asks);
  *   5. what the toolstack must not find in our page tables unmapped:
  *      Xen's grant table frames and shared_info (its page gets back the
  *      frame that backs it in our memory);
@@ -73,8 +74,10 @@ struct pvk_suspend_host {
 	void *arg;
 };
 
-/* Registers the host's callbacks (once; -EBUSY after) and tells the
- * toolstack we answer suspend (control/feature-suspend). Needs xenstore. */
+/* Registers the host's callbacks (once; -EBUSY after), publishes the p2m
+ * frame lists in shared_info (pvk_p2m_publish(): the toolstack reads them
+ * as the save starts) and tells the toolstack we answer suspend
+ * (control/feature-suspend). Needs xenstore. */
 int pvk_suspend_init(const struct pvk_suspend_host *host);
 bool pvk_suspend_available(void);
 
