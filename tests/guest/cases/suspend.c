@@ -38,7 +38,7 @@
 #ifdef CONFIG_PVK_XENBUS
 
 #define MS			(1000ULL * 1000)
-#define SUSPEND_WAIT_NS		(240ULL * 1000 * MS)
+#define SUSPEND_WAIT_NS		(120ULL * 1000 * MS)
 #define HEARTBEAT_NS		(500ULL * MS)
 #define WATCH_WAIT_NS		(60ULL * 1000 * MS)
 
