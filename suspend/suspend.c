@@ -45,6 +45,7 @@ struct saved_frames {
 	uint64_t store_mfn, console_mfn;
 	pvk_pfn_t store_pfn, console_pfn;
 	uint64_t shared_info;
+	pvk_pfn_t l4_pfn;	/* CPU 0's running L4 */
 };
 
 static __pvk_noreturn void step_failed(const char *step, long rc)
@@ -204,6 +205,9 @@ static void resume_new_domain(struct pvk_start_info *si, struct pvk_shared_info 
 	long rc;
 
 	map_shared_info(s, si->shared_info);
+	/* The MMU walks from its note of the L4 we run on, a machine frame:
+	 * the toolstack put our L4 (same pfn) in a new one. */
+	pvk_mmu_cpu_base_set(0, pvk_pfn_to_mfn(f->l4_pfn));
 	replace_vcpu_info(s);
 	pvk_time_rebase();
 	stats.last_after_ns = pvk_time_now_ns();
@@ -300,6 +304,7 @@ int pvk_suspend(void)
 	if (rc)
 		step_failed("unmapping the grant table", rc);
 	canonicalise(si, &f);
+	f.l4_pfn = pvk_mfn_to_pfn(pvk_mmu_kernel_base());
 	pvk_time_suspend();
 	stats.last_before_ns = pvk_time_now_ns();
 	unmap_shared_info(s);

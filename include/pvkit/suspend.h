@@ -40,7 +40,8 @@
  *   7. SCHEDOP_shutdown(SHUTDOWN_suspend) with start_info's mfn as the
  *      third argument (%rdx), as xen/include/public/sched.h asks of a PV
  *      guest. It returns 0 in a new domain, 1 when cancelled.
- * Resumed in a new domain: shared_info mapped again from start_info,
+ * Resumed in a new domain: shared_info mapped again from start_info, the
+ * MMU's note of the L4 we run on turned into its new machine frame,
  * vCPU 0's vcpu_info registered again (if the kit had moved it), the
  * clock re-based (pvk_time_resume(): never behind what it said before),
  * the p2m frame lists rebuilt with the new mfns and published again, the
