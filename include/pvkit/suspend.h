@@ -53,6 +53,12 @@
  * xenbus re-reads its devices), the parts told, then after().
  * Cancelled: shared_info and the grant table mapped again at the same
  * frames, start_info's frames back to mfns, upcalls unmasked, after().
+ *
+ * Not yet: other CPUs online across the suspend (refused), and a vCPU
+ * started before a restore and offline across it cannot be started again
+ * in the new domain (the toolstack does not save an offline vCPU, the kit
+ * still counts it initialised and its vcpu_info placed: VCPUOP_up fails,
+ * logged); the frontends' reconnect (they register no part yet).
  */
 #ifndef PVKIT_SUSPEND_H
 #define PVKIT_SUSPEND_H

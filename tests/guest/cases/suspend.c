@@ -44,6 +44,7 @@
 
 static char after_value[128];
 static unsigned int after_events;
+static unsigned int cycle;	/* this boot's suspends asked for, from 1 */
 
 static void on_after_write(struct pvk_xs_watch *w, const char *path)
 {
@@ -141,7 +142,8 @@ static void one_suspend(enum pvk_suspend_result want)
 	PVK_CHECK(pvk_xs_read(PVK_XBT_NIL, "name", name, sizeof(name)) > 0);
 	guest_printf("suspend: this is %s before the suspend\n", name);
 	before = guest_suspends_done();
-	guest_printf("suspend: ready for xl save (dom0: save it now)\n");
+	cycle++;
+	guest_printf("suspend: ready for xl save #%u (dom0: save it now)\n", cycle);
 	PVK_CHECK_RC(beat_until_suspended(&b, before), 0);
 
 	/* What the kit did, by its own account and by our clock. */
@@ -188,7 +190,8 @@ static void one_suspend(enum pvk_suspend_result want)
 	PVK_CHECK(pvk_time_now_ns() > t_after);
 
 	/* A watch of before the suspend hears dom0's write of after it. */
-	guest_printf("suspend: ready for a watch write (dom0: write data/after-resume now)\n");
+	guest_printf("suspend: ready for a watch write #%u (dom0: write data/after-resume now)\n",
+		     cycle);
 	PVK_CHECK_RC(wait_after_value(), 0);
 	guest_printf("suspend: watch fired after the resume, value \"%s\"\n", after_value);
 	PVK_CHECK_STR_CONTAINS(after_value, "hello-after-resume");
@@ -199,6 +202,13 @@ static void one_suspend(enum pvk_suspend_result want)
 }
 
 PVK_GUEST_TEST_XEN_EXPLICIT(suspend_save_restore)
+{
+	one_suspend(PVK_SUSPEND_RESUMED);
+}
+
+/* A second save and restore in the same run (guest-save-restore-twice):
+ * everything the first resume set up again is set up once more. */
+PVK_GUEST_TEST_XEN_EXPLICIT(suspend_save_restore_again)
 {
 	one_suspend(PVK_SUSPEND_RESUMED);
 }
