@@ -136,6 +136,9 @@ static void one_suspend(enum pvk_suspend_result want)
 	PVK_CHECK_RC(pvk_grant_end_access(ref), 0);
 	after_value[0] = '\0';
 	after_events = 0;
+	/* An earlier cycle's write must not count for this one. */
+	rc = pvk_xs_rm(PVK_XBT_NIL, "data/after-resume");
+	PVK_CHECK(rc == 0 || rc == -PVK_XEN_ENOENT);
 	PVK_CHECK_RC(pvk_xs_watch(&w), 0);
 	pvk_xs_run_watches();	/* the registration event: node absent */
 	PVK_CHECK(!after_value_seen());
