@@ -59,6 +59,12 @@ void pvk_xen_console_early_init(void *r, uint32_t port)
 	console_port = port;
 }
 
+/* A resume in a new domain (suspend/): the same ring, a new port. */
+void pvk_xen_console_early_set_port(uint32_t port)
+{
+	console_port = port;
+}
+
 bool pvk_xen_console_ring_ready(void)
 {
 	return ring && !ring_stalled;

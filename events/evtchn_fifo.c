@@ -456,3 +456,56 @@ const struct pvk_evtchn_abi pvk_evtchn_fifo = {
 	.cpu_prepare = cpu_prepare_fifo,
 	.scan = scan_fifo,
 };
+
+/*
+ * Resumed in a new domain (suspend/): Xen starts it on the 2-level ABI
+ * with no port bound. Our control blocks and event array pages are kept
+ * (they are our memory, now at other machine frames): each is cleared
+ * (no port exists, so every word is MASKED and nothing linked) and given
+ * to Xen again, vCPU 0's block first (that switches the domain to FIFO),
+ * then every array page in its old order, so that port n's word is where
+ * it was. Upcalls are masked on every CPU meanwhile.
+ */
+int pvk_evtchn_fifo_resume(void)
+{
+	struct pvk_evtchn_init_control ic = { .offset = 0 };
+	struct pvk_evtchn_expand_array ea;
+	unsigned int had = nr_pages;
+	long rc;
+
+	for (unsigned int cpu = 0; cpu < PVK_MAX_CPUS; cpu++) {
+		struct pvk_evtchn_fifo_control_block *cb = control[cpu];
+
+		if (!cb)
+			continue;
+		__builtin_memset(cb, 0, PVK_PAGE_SIZE);
+		for (unsigned int q = 0; q < PVK_EVTCHN_FIFO_MAX_QUEUES; q++)
+			q_head[cpu][q] = 0;
+		if (cpu)	/* only vCPU 0 runs now; others would be
+				 * prepared again before they start */
+			continue;
+		ic.control_gfn = page_gfn(cb);
+		ic.vcpu = cpu;
+		rc = pvk_hyp_event_channel_op(PVK_EVTCHNOP_init_control, &ic);
+		if (rc) {
+			pvk_err("evtchn: resume: FIFO control block of vCPU %u refused: %ld",
+				cpu, rc);
+			return (int)rc;
+		}
+	}
+	for (unsigned int cpu = 1; cpu < PVK_MAX_CPUS; cpu++)
+		PVK_WRITE_ONCE(control[cpu], NULL);	/* prepare anew */
+	nr_pages = 0;
+	for (unsigned int i = 0; i < had; i++) {
+		for (size_t w = 0; w < WORDS_PER_PAGE; w++)
+			PVK_WRITE_ONCE(pages[i][w], W_MASKED);
+		ea.array_gfn = page_gfn(pages[i]);
+		rc = pvk_hyp_event_channel_op(PVK_EVTCHNOP_expand_array, &ea);
+		if (rc) {
+			pvk_err("evtchn: resume: FIFO event array page %u refused: %ld", i, rc);
+			return (int)rc;
+		}
+		nr_pages = i + 1;
+	}
+	return 0;
+}

@@ -150,6 +150,9 @@ void pvk_evtchn_2l_reset_cpus(void);
 /* FIFO: drain the queues of cpu, which is down: what is linked there is
  * raised again on the vCPU each port is bound to now. */
 void pvk_evtchn_fifo_drain(unsigned int cpu);
+/* FIFO after a resume in a new domain (evtchn_resume.c): the blocks and
+ * array pages given to Xen again, cleared. */
+int pvk_evtchn_fifo_resume(void);
 
 /* Dispatch one pending port on CPU cpu, the calling one (dispatch.c). */
 void pvk_evtchn_handle_port(pvk_evtchn_port_t port, unsigned int cpu);

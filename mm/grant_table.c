@@ -197,6 +197,45 @@ int pvk_grant_end_access_page(pvk_grant_ref_t ref, void *page)
 	return 0;
 }
 
+/*
+ * Suspend (suspend/): the toolstack saves our page tables and refuses an
+ * entry naming a frame that is not ours, which the table's frames are
+ * (Xen's): they are unmapped before the suspend hypercall and mapped
+ * again after it, from setup_table. Cancelled, Xen kept the table and
+ * its entries, the same frames come back. In a new domain the table is a
+ * new one of as many frames, empty but for the toolstack's reserved
+ * entries: what we had granted is gone, and the frontends grant again
+ * when they reconnect.
+ */
+static unsigned int frames_mapped(void)
+{
+	struct pvk_grant_stats st;
+
+	pvk_grant_stats_snapshot(&st);
+	return st.frames;
+}
+
+int pvk_grant_suspend(void)
+{
+	unsigned int n;
+	int rc;
+
+	if (!table)
+		return 0;
+	n = frames_mapped();
+	rc = pvk_mmu_unmap_range(table_va, n);
+	if (!rc)
+		rc = pvk_mmu_flush_queue();
+	return rc;
+}
+
+int pvk_grant_resume(void)
+{
+	if (!table)
+		return 0;
+	return map_table(0, frames_mapped());
+}
+
 void pvk_grant_stats_snapshot(struct pvk_grant_stats *out)
 {
 	*out = pvk_grant_stats;

@@ -96,3 +96,34 @@ int pvk_p2m_publish(struct pvk_shared_info *shinfo)
 	shared = shinfo;
 	return 0;
 }
+
+bool pvk_p2m_published(void)
+{
+	return shared != NULL;
+}
+
+/*
+ * After a resume in a new domain (suspend/): the toolstack wrote the new
+ * mfns into the leaves (it found them through this tree as it saved us)
+ * but not into the tree itself, whose pages are plain memory of ours
+ * holding the old domain's mfns; and the new shared_info names no tree
+ * (the toolstack clears the field). Every leaf and mid page is named
+ * again by its new mfn, then the tree is published in the new page.
+ */
+int pvk_p2m_republish(struct pvk_shared_info *shinfo)
+{
+	unsigned long leaves = pvk_p2m_nr_leaves();
+	int rc = 0;
+
+	if (!shared)
+		return -PVK_XEN_ENODEV;
+	for (unsigned long l = 0; l < leaves && !rc; l++)
+		rc = name_leaf(l, pvk_p2m_leaf_mfn(l));
+	if (rc)
+		return rc;
+	PVK_WRITE_ONCE(shinfo->arch.max_pfn, pvk_p2m_nr_pages());
+	pvk_barrier();
+	PVK_WRITE_ONCE(shinfo->arch.pfn_to_mfn_frame_list_list, mfn_of(top));
+	shared = shinfo;
+	return 0;
+}

@@ -401,3 +401,17 @@ const struct pvk_pvops_smp pvk_xen_smp_ops = {
 	.send_ipi = xen_send_ipi,
 	.flush_tlb = xen_flush_tlb,
 };
+
+/*
+ * After a resume in a new domain (suspend/, CPU 0, upcalls masked): Xen
+ * bound no IPI port for us. CPU 0's is bound again when it had one; the
+ * other CPUs were offline across the suspend and forget theirs, so that
+ * their next start binds new ones.
+ */
+int pvk_xen_smp_resume(void)
+{
+	bool had = ipi_bound & 1;
+
+	__atomic_store_n(&ipi_bound, 0, __ATOMIC_RELEASE);
+	return had ? bind_ipi(0) : 0;
+}

@@ -25,6 +25,14 @@
  *
  * The wall clock (shared_info wc_*) is the Unix time at system time 0,
  * under its own version counter; adding system time gives "now".
+ *
+ * Across a resume in a new domain (suspend/) Xen's system time is the new
+ * host's: on the same host it went on while we were saved, on another it
+ * may be far behind. The kit's clock is Xen's plus `rebase_ns`, set by
+ * pvk_time_resume() so that the clock goes on from where it was when the
+ * guest stopped and never goes back; what the kit gives Xen (timer
+ * deadlines, poll timeouts) is turned back with pvk_time_to_xen_ns().
+ * On the same host rebase_ns stays 0.
  */
 #include <pvkit/port.h>
 #include <pvkit/smp.h>
@@ -35,10 +43,15 @@
 
 static struct pvk_shared_info *time_si;
 static uint64_t last_ns;
+/* Written only by pvk_time_resume(), with every other CPU stopped. */
+static uint64_t rebase_ns;
+static uint64_t suspended_at;
 
 void pvk_time_init(struct pvk_shared_info *si)
 {
 	time_si = si;
+	rebase_ns = 0;		/* a boot: Xen's time is ours */
+	suspended_at = 0;
 }
 
 uint64_t pvk_time_scale_delta(uint64_t delta, uint32_t mul, int8_t shift)
@@ -59,8 +72,8 @@ static inline uint64_t rdtsc_ordered(void)
 	return ((uint64_t)hi << 32) | lo;
 }
 
-/* This vCPU's record read now: its own clock, no cross-CPU maximum. */
-uint64_t pvk_time_now_ns_here(void)
+/* Xen's system time from this vCPU's record, without the rebase. */
+static uint64_t xen_now_here(void)
 {
 	const struct pvk_vcpu_time_info *t;
 	uint64_t system_time, stamp, tsc;
@@ -84,6 +97,38 @@ uint64_t pvk_time_now_ns_here(void)
 		pvk_barrier();
 	} while ((version & 1) || version != PVK_READ_ONCE(t->version));
 	return system_time + pvk_time_scale_delta(tsc - stamp, mul, shift);
+}
+
+/* This vCPU's record read now: its own clock, no cross-CPU maximum. */
+uint64_t pvk_time_now_ns_here(void)
+{
+	if (!time_si)
+		return 0;
+	return xen_now_here() + PVK_READ_ONCE(rebase_ns);
+}
+
+uint64_t pvk_time_to_xen_ns(uint64_t kit_ns)
+{
+	uint64_t r = PVK_READ_ONCE(rebase_ns);
+
+	return kit_ns > r ? kit_ns - r : 0;
+}
+
+void pvk_time_suspend(void)
+{
+	suspended_at = pvk_time_now_ns();
+}
+
+uint64_t pvk_time_rebase(void)
+{
+	uint64_t xen = xen_now_here();
+
+	/* The largest value handed out is what must not be undercut. */
+	if (suspended_at < PVK_READ_ONCE(last_ns))
+		suspended_at = PVK_READ_ONCE(last_ns);
+	if (xen + rebase_ns < suspended_at)
+		PVK_WRITE_ONCE(rebase_ns, suspended_at - xen);
+	return rebase_ns;
 }
 
 uint64_t pvk_time_now_ns(void)

@@ -193,6 +193,19 @@ static int owner_set(unsigned int which, bool armed, uint64_t deadline,
 	return rc;
 }
 
+int pvk_time_timer_reprogram(void)
+{
+	unsigned long flags;
+	int rc;
+
+	if (!hw)
+		return 0;
+	flags = pvk_irq_save();
+	rc = program(this_cpu());
+	pvk_restore_fl(flags);
+	return rc;
+}
+
 int pvk_time_timer_init(void (*fn)(void *arg), void *arg)
 {
 	int rc;

@@ -58,7 +58,7 @@ static bool timer_event(pvk_evtchn_port_t port, void *arg)
 static int xen_arm(uint64_t deadline_ns, bool ask_if_passed)
 {
 	struct pvk_vcpu_set_singleshot_timer t = {
-		.timeout_abs_ns = deadline_ns,
+		.timeout_abs_ns = pvk_time_to_xen_ns(deadline_ns),
 		.flags = ask_if_passed ? PVK_VCPU_SSHOTTMR_future : 0,
 	};
 	long rc = pvk_hyp_vcpu_op(PVK_VCPUOP_set_singleshot_timer,
@@ -144,10 +144,25 @@ int pvk_time_sleep_ns(uint64_t ns)
 	if (!pvk_time_now_ns())
 		return -PVK_XEN_ENODEV;
 	while (pvk_time_now_ns() < deadline) {
-		poll.timeout = deadline;
+		poll.timeout = pvk_time_to_xen_ns(deadline);
 		rc = (int)pvk_hyp_sched_op(PVK_SCHEDOP_poll, &poll);
 		if (rc)
 			return rc;
 	}
 	return 0;
+}
+
+/*
+ * After a resume in a new domain (suspend/): no port is bound, vCPU 0 has
+ * Xen's periodic timer again and no singleshot one. VIRQ_TIMER is bound
+ * again for vCPU 0; the other vCPUs' records are forgotten, so that their
+ * next start binds theirs (they were offline across the suspend).
+ */
+int pvk_time_xen_timer_resume(void)
+{
+	for (unsigned int cpu = 0; cpu < PVK_MAX_CPUS; cpu++)
+		timer_bound[cpu] = false;
+	if (!pvk_time_timer_hw())
+		return 0;	/* the host never attached the timer */
+	return cpu_timer_setup(0, true);
 }

@@ -29,4 +29,11 @@ void pvk_time_timer_cpu_drop(unsigned int cpu);
  * timer after they were prepared. */
 extern uint64_t pvk_time_prepared_cpus;
 
+/* timer.c, after a resume in a new domain: vCPU 0's VIRQ_TIMER bound
+ * again, the others' forgotten. */
+int pvk_time_xen_timer_resume(void);
+/* oneshot.c: the calling CPU's hardware armed again for its earliest
+ * deadline (after a resume). */
+int pvk_time_timer_reprogram(void);
+
 #endif /* PVK_TIME_TIMER_INTERNAL_H */

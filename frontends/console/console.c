@@ -182,6 +182,23 @@ int pvk_console_init(struct pvk_xencons_interface *ring, pvk_evtchn_port_t port,
 	return pvk_evtchn_set_handler(port, input_event, NULL);
 }
 
+/*
+ * After a resume in a new domain (suspend/, upcalls masked): the ring is
+ * ours still (same pfn, drained before the suspend), xenconsoled of the new
+ * domain reads it from where out_cons is; only the port is new. The old
+ * port's record is gone with the port table, so it is not touched.
+ */
+int pvk_console_resume(pvk_evtchn_port_t port)
+{
+	if (!cons_ring)
+		return -PVK_XEN_ENODEV;
+	cons_port = port;
+	in_cons = PVK_READ_ONCE(cons_ring->in_cons);
+	in_head = 0;
+	in_count = 0;
+	return pvk_evtchn_set_handler(port, input_event, NULL);
+}
+
 bool pvk_console_ready(void)
 {
 	return PVK_READ_ONCE(cons_ring) && !PVK_READ_ONCE(disabled);

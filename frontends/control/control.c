@@ -9,6 +9,7 @@
  */
 #include <pvkit/control.h>
 #include <pvkit/log.h>
+#include <pvkit/suspend.h>
 #include <pvkit/xen/errno.h>
 #include <pvkit/xen/sched.h>
 #include <pvkit/xenbus.h>
@@ -101,8 +102,13 @@ static void shutdown_changed(struct pvk_xs_watch *w, const char *path)
 		return;
 	}
 	pvk_info("control: shutdown request \"%s\"", tk.value);	/* a known word */
+	/* The kit answers suspend itself once the host registered for it
+	 * (pvkit/suspend.h), right here in thread context; else the host's
+	 * handler hears of it and may refuse. */
+	if (req == PVK_CONTROL_SUSPEND && pvk_suspend_request())
+		return;
 	if (req == PVK_CONTROL_SUSPEND)
-		pvk_warn("control: suspend is not supported yet");
+		pvk_warn("control: suspend refused: the host did not register for it (pvk_suspend_init)");
 	control_handler((enum pvk_control_request)req, 0, control_arg);
 }
 

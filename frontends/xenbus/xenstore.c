@@ -248,6 +248,48 @@ int pvk_xs_init(struct pvk_xenstore_domain_interface *ring,
 	return rc;
 }
 
+/*
+ * After a resume in a new domain (suspend/, CPU 0, upcalls masked): the
+ * ring stays at its pfn, xenstored is a new connection on a new port, and
+ * nothing it had for us survived. Responses still in the ring belong to
+ * the old connection and are skipped (an unfinished one too); a request
+ * the old xenstored never answered never will be answered, so each is
+ * failed with -EAGAIN and counted (the suspend runs from a watch callback
+ * with none of its own outstanding). Then the new port gets our handler.
+ */
+int pvk_xs_resume(pvk_evtchn_port_t port, uint64_t *lost)
+{
+	struct pvk_xenstore_domain_interface *intf = conn.intf;
+	uint32_t rsp_prod;
+	int rc;
+
+	*lost = 0;
+	if (!xs_up || !intf)
+		return -PVK_XEN_ENODEV;
+	pvk_port_lock(&xs_lock);
+	for (struct xs_req *r = pending; r; r = r->next) {
+		if (!r->done) {
+			r->rc = -PVK_XEN_EAGAIN;
+			r->done = true;
+			(*lost)++;
+		}
+	}
+	tx_head = tx_tail = NULL;
+	rsp_prod = PVK_READ_ONCE(intf->rsp_prod);
+	PVK_WRITE_ONCE(intf->rsp_cons, rsp_prod);
+	pvk_barrier();
+	rc = pvk_xs_conn_init(&conn, intf);
+	xs_port = port;
+	pvk_port_unlock(&xs_lock);
+	pvk_port_wake(&pvk_xs_waitq);
+	if (rc) {
+		pvk_err("xenstore: resume: ring indices inconsistent (req_prod 0x%x req_cons 0x%x)",
+			PVK_READ_ONCE(intf->req_prod), PVK_READ_ONCE(intf->req_cons));
+		return rc;
+	}
+	return pvk_evtchn_set_handler(port, xs_event, NULL);
+}
+
 static bool req_done(void *arg)
 {
 	const struct xs_req *r = arg;

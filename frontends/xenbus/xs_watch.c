@@ -63,6 +63,7 @@
  */
 #include <pvkit/log.h>
 #include <pvkit/smp.h>
+#include <pvkit/xenbus.h>
 #include <pvkit/xen/errno.h>
 
 #include "xs_client.h"
@@ -304,6 +305,43 @@ int pvk_xs_watch(struct pvk_xs_watch *w)
 	if (rc)
 		unlink_watch(w);	/* xenstored has no such watch */
 	return rc;
+}
+
+/*
+ * After a resume in a new domain: xenstored forgot every watch of ours.
+ * Each listed one is registered again with its token, so events keep
+ * finding it, and fires once as at registration: its callback re-reads
+ * (the balloon its target, xenbus its devices). Thread context; the list
+ * does not change meanwhile (one CPU runs, inside the suspend), but it is
+ * walked one entry per lock hold all the same, as a request may not be
+ * made under the lock. Returns how many failed (each logged).
+ */
+int pvk_xs_rewatch_all(void)
+{
+	int failed = 0;
+
+	lock_init_once();
+	for (unsigned int i = 0;; i++) {
+		struct pvk_xs_watch *w;
+		unsigned int n = 0;
+		int rc;
+
+		pvk_port_lock(&watch_lock);
+		for (w = watches; w && n < i; w = w->next)
+			n++;
+		pvk_port_unlock(&watch_lock);
+		if (!w)
+			break;
+		rc = watch_op(PVK_XS_WATCH, w);
+		if (rc) {
+			char shown[PVK_XENBUS_PRINTABLE_SIZE(64)];
+
+			pvk_err("xenstore: resume: watch on %s not registered again: %d",
+				pvk_xenbus_printable(shown, sizeof(shown), w->path), rc);
+			failed++;
+		}
+	}
+	return failed;
 }
 
 static bool not_running(void *arg)

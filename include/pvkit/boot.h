@@ -124,5 +124,7 @@ uint32_t pvk_xen_console_ring_prod(void);
 uint32_t pvk_xen_console_ring_cons(void);
 /* Step 5 by hand: the ring and port of start_info's console.domU. */
 void pvk_xen_console_early_init(void *ring, uint32_t port);
+/* After a resume in a new domain (suspend/): start_info's new port. */
+void pvk_xen_console_early_set_port(uint32_t port);
 
 #endif /* PVKIT_BOOT_H */

@@ -62,6 +62,9 @@ int pvk_console_init(struct pvk_xencons_interface *ring, pvk_evtchn_port_t port,
 		     void (*rx)(void *arg), void *arg);
 /* Initialised, and not disabled. */
 bool pvk_console_ready(void);
+/* suspend/, after a resume in a new domain: start_info's new port for
+ * the same ring (upcalls masked). */
+int pvk_console_resume(pvk_evtchn_port_t port);
 
 /* Writes len bytes; returns how many went into the ring (len unless the
  * backend stalled, or 0 before init, when disabled, or nested too deep). */

@@ -8,8 +8,9 @@
  * hands it to the host kernel's handler, in thread context (from
  * pvk_xs_run_watches()). The host then does its orderly shutdown and ends
  * with SCHEDOP_shutdown and the matching reason, so `xl list` shows why
- * the domain ended. Suspend ("suspend") needs save/restore, which the
- * kit does not have yet: it is acknowledged, logged and reported as
+ * the domain ended. Suspend ("suspend") is carried out by the kit
+ * (pvkit/suspend.h) when the host registered with pvk_suspend_init();
+ * otherwise it is acknowledged, logged and reported as
  * PVK_CONTROL_SUSPEND for the host to refuse.
  */
 #ifndef PVKIT_CONTROL_H
@@ -20,7 +21,7 @@
 enum pvk_control_request {
 	PVK_CONTROL_POWEROFF,	/* "poweroff" or "halt" */
 	PVK_CONTROL_REBOOT,	/* "reboot" */
-	PVK_CONTROL_SUSPEND,	/* "suspend" (not supported yet) */
+	PVK_CONTROL_SUSPEND,	/* "suspend" without pvk_suspend_init() */
 	PVK_CONTROL_SYSRQ,	/* control/sysrq: key in the call */
 };
 

@@ -181,4 +181,8 @@ struct pvk_evtchn_fifo_control_block *pvk_evtchn_fifo_control_cpu(unsigned int c
  * from pvk_evtchn_register_upcall(). */
 unsigned long pvk_evtchn_upcall_address(void);
 
+/* After a resume in a new domain (suspend/, upcalls masked): every port
+ * forgotten, FIFO's pages given to Xen again; the owners bind anew. */
+int pvk_evtchn_resume(void);
+
 #endif /* PVKIT_EVENTS_H */

@@ -88,4 +88,10 @@ bool pvk_grant_in_use(pvk_grant_ref_t ref);
 
 void pvk_grant_stats_snapshot(struct pvk_grant_stats *out);
 
+/* suspend/: the table's frames unmapped before the suspend hypercall
+ * (the toolstack refuses page tables naming Xen's frames), mapped again
+ * after it (a new domain: a new, empty table of as many frames). */
+int pvk_grant_suspend(void);
+int pvk_grant_resume(void);
+
 #endif /* PVKIT_GRANT_H */

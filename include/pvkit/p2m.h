@@ -74,6 +74,11 @@ void pvk_p2m_set(pvk_pfn_t pfn, pvk_mfn_t mfn);
  * pfn_to_mfn_frame_list_list that save/restore reads), kept up to date as
  * the p2m grows. Once; 0 or a negative PVK_XEN_E* error. */
 int pvk_p2m_publish(struct pvk_shared_info *shinfo);
+bool pvk_p2m_published(void);
+/* suspend/, after a resume in a new domain: the tree named again with the
+ * new mfns (the toolstack rewrote the leaves) and published in shinfo,
+ * the new shared_info. -PVK_XEN_ENODEV when it was never published. */
+int pvk_p2m_republish(struct pvk_shared_info *shinfo);
 
 /* For a PV guest, the frame Xen and backends know ours by (grants, rings). */
 static inline pvk_gfn_t pvk_pfn_to_gfn(pvk_pfn_t pfn)

@@ -298,4 +298,13 @@ void pvk_port_irq_exit(struct pvk_regs *regs);
  *    -EINVAL, netfront_tx.c netfront_tx_check()).
  */
 
+/* ---- Suspend and resume ---------------------------------------------- */
+
+/*
+ * Not a port function: a host that wants `xl save` answered registers two
+ * callbacks, before (quiesce) and after (resumed in a new domain, or
+ * cancelled), with pvk_suspend_init(); the contract is
+ * include/pvkit/suspend.h.
+ */
+
 #endif /* PVKIT_PORT_H */

@@ -345,6 +345,9 @@ int pvk_smp_get_stats(unsigned int cpu, struct pvk_smp_stats *out);
 /* pvops/irq_xen.c: cpu's vcpu_info placed in a kit page with
  * VCPUOP_register_vcpu_info; the irq ops of cpu use it from then on. */
 int pvk_xen_vcpu_info_prepare(unsigned int cpu);
+/* pvops/smp_xen.c, after a resume in a new domain: CPU 0's IPI port bound
+ * again, the others' forgotten. */
+int pvk_xen_smp_resume(void);
 struct pvk_vcpu_info;
 /* The vcpu_info cpu uses (shared_info's slot before registration). */
 struct pvk_vcpu_info *pvk_xen_vcpu_info(unsigned int cpu);

@@ -150,4 +150,21 @@ int pvk_idle_until(uint64_t deadline_ns);
  */
 int pvk_time_sleep_ns(uint64_t ns);
 
+/*
+ * Suspend and resume (pvkit/suspend.h; the kit's suspend/ calls these).
+ * The kit's clock is Xen's system time plus a rebase, 0 until a resume in
+ * a new domain finds Xen's time behind what the clock said when the guest
+ * stopped. A host that hands Xen a time of the kit's clock itself (a
+ * SCHEDOP_poll timeout, a singleshot deadline) turns it into Xen's with
+ * pvk_time_to_xen_ns().
+ */
+uint64_t pvk_time_to_xen_ns(uint64_t kit_ns);
+/* Notes the clock just before the suspend hypercall. */
+void pvk_time_suspend(void);
+/* After it: the rebase set so the clock is not behind the note (returns
+ * the rebase); in a new domain also vCPU 0's VIRQ_TIMER bound again and
+ * its one-shot armed again (0 or the failing step's error). */
+uint64_t pvk_time_rebase(void);
+int pvk_time_resume(bool new_domain);
+
 #endif /* PVKIT_TIME_H */

@@ -133,4 +133,14 @@ struct pvk_xs_stats {
 };
 void pvk_xs_get_stats(struct pvk_xs_stats *out);
 
+/* ---- between the kit's parts: after a resume in a new domain ------ */
+
+/* suspend/: the connection started over on the ring's new port (the ring
+ * page stays at its pfn); requests still outstanding failed with -EAGAIN,
+ * counted in *lost. CPU 0, upcalls masked. */
+int pvk_xs_resume(pvk_evtchn_port_t port, uint64_t *lost);
+/* suspend/: every watch registered again (thread context, irqs on);
+ * returns how many failed. */
+int pvk_xs_rewatch_all(void);
+
 #endif /* PVKIT_XENSTORE_H */

@@ -6,10 +6,17 @@
  * (boot.c), so the closing "N passed, M failed" line is printed first and
  * the harness sees both it and xl's shutdown reason. Sysrq 'd' (or any
  * key) dumps the kit's event and xenstore counters.
+ *
+ * Suspend: the guest registers with the kit (pvkit/suspend.h), so `xl
+ * save` is answered by the kit from the control watch. The guest has
+ * nothing to quiesce (its only thread is the one that runs the watch
+ * callback; other CPUs must be offline, which the kit checks); its after
+ * callback counts the outcomes for cases/suspend.c.
  */
 #include <pvkit/control.h>
 #include <pvkit/events.h>
 #include <pvkit/port.h>
+#include <pvkit/suspend.h>
 #include <pvkit/xenstore.h>
 
 #include "guest.h"
@@ -20,6 +27,33 @@ static char last_sysrq;
 #ifdef CONFIG_PVK_XENBUS
 
 static bool control_up;
+static unsigned int suspends_done;
+static int last_suspend_result = -1;
+
+static int on_suspend_before(void *arg)
+{
+	(void)arg;
+	guest_printf("suspend: host agrees (nothing to quiesce)\n");
+	return 0;
+}
+
+static void on_suspend_after(enum pvk_suspend_result result, void *arg)
+{
+	(void)arg;
+	PVK_WRITE_ONCE(last_suspend_result, (int)result);
+	PVK_WRITE_ONCE(suspends_done, suspends_done + 1);
+}
+
+unsigned int guest_suspends_done(void)
+{
+	return PVK_READ_ONCE(suspends_done);
+}
+
+int guest_last_suspend_result(void)
+{
+	return PVK_READ_ONCE(last_suspend_result);
+}
+
 static void dump_state(void)
 {
 	struct pvk_evtchn_stats e;
@@ -46,7 +80,8 @@ static void on_control(enum pvk_control_request req, char key, void *arg)
 		return;
 	}
 	if (req == PVK_CONTROL_SUSPEND) {
-		guest_printf("control: suspend refused (no save/restore yet)\n");
+		/* Only without a registration (pvk_suspend_init() failed). */
+		guest_printf("control: suspend refused (not registered)\n");
 		return;
 	}
 	requested = (int)req;
@@ -59,6 +94,18 @@ void guest_control_enable(void)
 		return;
 	if (pvk_control_init(on_control, NULL))
 		pvk_port_panic("cannot start domain control");
+	{
+		/* The start_info page is ours and writable; the kit keeps it
+		 * const elsewhere. The suspend sequence writes its ring frames. */
+		struct pvk_suspend_host host = {
+			.start_info = (struct pvk_start_info *)(uintptr_t)guest_start_info,
+			.before = on_suspend_before,
+			.after = on_suspend_after,
+		};
+
+		if (pvk_suspend_init(&host))
+			pvk_port_panic("cannot register for suspend");
+	}
 	control_up = true;
 }
 

@@ -451,6 +451,10 @@ int guest_control_requested(void);
 char guest_control_last_sysrq(void);
 /* After the tests: shut down as the toolstack asked, if it did. */
 void guest_control_shutdown_if_requested(void);
+/* Suspends the kit carried out (its after callback), and the last one's
+ * enum pvk_suspend_result (-1: none yet). */
+unsigned int guest_suspends_done(void);
+int guest_last_suspend_result(void);
 
 /* Linker-script symbols. */
 extern char __image_start[], __image_end[], __text_start[], __text_end[];

@@ -77,3 +77,52 @@ UNIT_TEST(clock_monotonic_across_cpus)
 	fake_vcpu[0] = fake_vcpu[1] = NULL;
 	pvk_time_init(NULL);
 }
+
+/*
+ * A resume on a host whose system time is behind the one we were saved
+ * on (time/clock.c's rebase, called by suspend/): the clock goes on from
+ * what it said before the suspend, never back, and runs with Xen's again;
+ * what the kit gives Xen is turned back into Xen's time. Above every
+ * other test's values, so the shared maximum cannot hide a missing rebase.
+ */
+#define LATER (1ULL << 61)
+
+UNIT_TEST(clock_rebased_after_resume_behind)
+{
+	uint64_t before, after;
+
+	pvk_time_init(&si);
+	fake_vcpu[0] = &placed[0];
+	unit_fake_cpu = 0;
+	set_time(&placed[0], LATER + 5000000);
+	before = pvk_time_now_ns();
+	pvk_time_suspend();
+	/* The new host's Xen: 4 ms behind. */
+	set_time(&placed[0], LATER + 1000000);
+	CHECK_EQ(pvk_time_rebase(), 4000000);
+	after = pvk_time_now_ns_here();	/* this vCPU's own, no maximum */
+	CHECK_EQ(after, before);
+	CHECK_EQ(pvk_time_to_xen_ns(after + 1000), LATER + 1000000 + 1000);
+	set_time(&placed[0], LATER + 1000250);
+	CHECK_EQ(pvk_time_now_ns_here(), before + 250);
+	/* A second rebase with time gone on changes nothing. */
+	CHECK_EQ(pvk_time_rebase(), 4000000);
+	fake_vcpu[0] = NULL;
+	pvk_time_init(NULL);
+	CHECK_EQ(pvk_time_to_xen_ns(123), 123);
+}
+
+/* The same host (Xen's time went on while we were saved): no rebase. */
+UNIT_TEST(clock_not_rebased_when_xen_went_on)
+{
+	pvk_time_init(&si);
+	fake_vcpu[0] = &placed[0];
+	unit_fake_cpu = 0;
+	set_time(&placed[0], LATER + 9000000);
+	pvk_time_suspend();
+	set_time(&placed[0], LATER + 12000000);
+	CHECK_EQ(pvk_time_rebase(), 0);
+	CHECK_EQ(pvk_time_now_ns_here(), LATER + 12000000);
+	fake_vcpu[0] = NULL;
+	pvk_time_init(NULL);
+}

@@ -128,6 +128,7 @@ build_run_cpio() {  # scenarios...
     install -m 755 "$HERE/dom0/check-fs-net" "$S/pvk/check-fs-net"
     install -m 755 "$HERE/dom0/check-life" "$S/pvk/check-life"
     install -m 755 "$HERE/dom0/check-blk-timeout" "$S/pvk/check-blk-timeout"
+    install -m 755 "$HERE/dom0/save-restore" "$S/pvk/save-restore"
     install -m 755 "$HERE/dom0/vif-pvk" "$HERE/dom0/block-pvk" "$S/etc/xen/scripts/"
     cp "$CACHE/domu-initrd.cpio" "$S/pvk/"
     # dom0-side test tools (tests/xen/dom0-tools/), as /pvk/tools/.

@@ -1,0 +1,134 @@
+/*
+ * pvkit/suspend.h - suspend and resume of the whole guest: `xl save`,
+ * `xl restore`, `xl save -c` (checkpoint), and the PV ABI behind them.
+ *
+ * The toolstack asks by writing "suspend" to control/shutdown. The kit
+ * (frontends/control) takes the request and, when the host registered
+ * with pvk_suspend_init(), runs pvk_suspend() from that watch callback
+ * (thread context, the xenstore watch worker). Without a registration the
+ * request is refused as before: logged, and the host's control handler
+ * told PVK_CONTROL_SUSPEND.
+ *
+ * The host's part, two callbacks:
+ *   before(arg)  thread context, irqs on. Quiesce the kernel: stop its
+ *                scheduler's other CPUs or simply agree. Nonzero refuses
+ *                the suspend (the kit logs it; the domain goes on).
+ *                After it returns the kit runs with upcalls masked on
+ *                CPU 0 until after() is called.
+ *   after(result, arg)
+ *                thread context, irqs on again, every kit part back:
+ *                PVK_SUSPEND_RESUMED (a new domain: devices must
+ *                reconnect, the host's own event channels are gone) or
+ *                PVK_SUSPEND_CANCELLED (the same domain goes on, as after
+ *                `xl save -c`: nothing was lost).
+ *
+ * The kit's ordered sequence (suspend/suspend.c; each step that Xen or
+ * the toolstack refuses panics with the step's name, since a half
+ * suspended kernel cannot go on):
+ *   1. before(); other CPUs must be offline (SMP suspend: not yet, the
+ *      request is refused while more than one CPU is online);
+ *   2. the registered parts told to quiesce (pvk_suspend_register(): the
+ *      frontends' hook; blkfront and netfront register nothing yet);
+ *   3. upcalls masked, the console drained, the kit's clock noted;
+ *   4. the p2m frame lists the toolstack reads checked published (by
+ *      pvk_suspend_init(): the toolstack reads them before it asks);
+ *   5. what the toolstack must not find in our page tables unmapped:
+ *      Xen's grant table frames and shared_info (its page gets back the
+ *      frame that backs it in our memory);
+ *   6. start_info's store and console frames turned into pfns (the
+ *      toolstack turns them back into the new domain's mfns);
+ *   7. SCHEDOP_shutdown(SHUTDOWN_suspend) with start_info's mfn as the
+ *      third argument (%rdx), as xen/include/public/sched.h asks of a PV
+ *      guest. It returns 0 in a new domain, 1 when cancelled.
+ * Resumed in a new domain: shared_info mapped again from start_info, the
+ * MMU's note of the L4 we run on turned into its new machine frame,
+ * vCPU 0's vcpu_info registered again (if the kit had moved it), the
+ * clock re-based (pvk_time_resume(): never behind what it said before),
+ * the p2m frame lists rebuilt with the new mfns and published again, the
+ * event channel table reset (FIFO control block and event array given to
+ * Xen again), VIRQ_TIMER and CPU 0's IPI bound again, the grant table
+ * mapped again, xenstore and the console on start_info's new ports (the
+ * rings stay at their pfns), upcalls unmasked, every xenstore watch
+ * registered again (each fires once: the balloon re-reads its target,
+ * xenbus re-reads its devices), the parts told, then after().
+ * Cancelled: shared_info and the grant table mapped again at the same
+ * frames, start_info's frames back to mfns, upcalls unmasked, after().
+ *
+ * Not yet: other CPUs online across the suspend (refused), and a vCPU
+ * started before a restore and offline across it cannot be started again
+ * in the new domain (the toolstack does not save an offline vCPU, the kit
+ * still counts it initialised and its vcpu_info placed: VCPUOP_up fails,
+ * logged); the frontends' reconnect (they register no part yet).
+ */
+#ifndef PVKIT_SUSPEND_H
+#define PVKIT_SUSPEND_H
+
+#include <pvkit/types.h>
+
+struct pvk_start_info;
+
+enum pvk_suspend_result {
+	PVK_SUSPEND_RESUMED = 0,	/* in a new domain */
+	PVK_SUSPEND_CANCELLED = 1,	/* the same domain goes on */
+};
+
+struct pvk_suspend_host {
+	/* The host's start_info (what Xen passed at boot; the kit writes
+	 * its store and console frames around the hypercall). */
+	struct pvk_start_info *start_info;
+	int (*before)(void *arg);
+	void (*after)(enum pvk_suspend_result result, void *arg);
+	void *arg;
+};
+
+/* Registers the host's callbacks (once; -EBUSY after), publishes the p2m
+ * frame lists in shared_info (pvk_p2m_publish(): the toolstack reads them
+ * as the save starts) and tells the toolstack we answer suspend
+ * (control/feature-suspend). Needs xenstore. */
+int pvk_suspend_init(const struct pvk_suspend_host *host);
+bool pvk_suspend_available(void);
+
+/*
+ * The whole sequence above; thread context, irqs on, CPU 0, not inside
+ * a xenstore request. Returns PVK_SUSPEND_RESUMED or
+ * PVK_SUSPEND_CANCELLED, or a negative errno when it did not suspend:
+ * -ENODEV (no host registered), -EBUSY (other CPUs online), the host's
+ * refusal.
+ */
+int pvk_suspend(void);
+
+/*
+ * A part of the kit (a frontend) that must act around a suspend: quiesce
+ * before it (keep in-flight requests; irqs on), resume after it (in a new
+ * domain: reconnect; cancelled: go on). Static storage; registered once.
+ */
+struct pvk_suspend_part {
+	const char *name;
+	void (*quiesce)(void *arg);
+	void (*resume)(enum pvk_suspend_result result, void *arg);
+	void *arg;
+	struct pvk_suspend_part *next;	/* the kit's */
+};
+int pvk_suspend_register(struct pvk_suspend_part *part);
+
+struct pvk_suspend_stats {
+	uint64_t suspends;		/* hypercalls made */
+	uint64_t resumed;		/* ... that returned in a new domain */
+	uint64_t cancelled;		/* ... that returned cancelled */
+	uint64_t refused;		/* requests not carried out */
+	/* The last one, by the kit's clock: from just before the hypercall
+	 * to just after it (the time the guest did not run, as far as its
+	 * clock can tell). */
+	uint64_t last_downtime_ns;
+	uint64_t last_before_ns, last_after_ns;
+	uint64_t lost_xs_requests;	/* xenstore requests failed by a resume */
+};
+void pvk_suspend_get_stats(struct pvk_suspend_stats *out);
+
+/* ---- between the kit's parts (hosts do not call these) ------------- */
+
+/* frontends/control: "suspend" arrived. True when the kit handled it
+ * (pvk_suspend() ran or was refused by it); false: no host registered. */
+bool pvk_suspend_request(void);
+
+#endif /* PVKIT_SUSPEND_H */

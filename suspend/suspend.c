@@ -1,0 +1,361 @@
+/*
+ * suspend/suspend.c - pvk_suspend(): the whole guest saved by the toolstack
+ * and resumed, in a new domain or (cancelled, checkpoint) in the same one.
+ * The order and its reasons are in pvkit/suspend.h; this file owns the
+ * sequence, the host's registration and the parts' hooks. The pieces of
+ * state each part keeps are that part's (events/, time/, mm/, xenbus,
+ * console, pvops' vCPU state); the two pages only the sequence touches,
+ * shared_info and vCPU 0's vcpu_info, are here.
+ *
+ * Facts from Xen's public sched.h and the toolstack's PV restore (read,
+ * not copied): the suspend hypercall's third argument is start_info's
+ * mfn; the saved image must hold start_info's store and console frames as
+ * pfns, which the restore turns into the new domain's mfns and writes
+ * next to the new ports and the new shared_info's machine address; the
+ * new shared_info names no p2m tree; event channels, the grant table,
+ * xenstore watches and a moved vcpu_info do not survive. Everything the
+ * save reads in our page tables must be our own memory.
+ */
+#include <pvkit/boot.h>
+#include <pvkit/console.h>
+#include <pvkit/events.h>
+#include <pvkit/grant.h>
+#include <pvkit/hypercall.h>
+#include <pvkit/log.h>
+#include <pvkit/mmu.h>
+#include <pvkit/p2m.h>
+#include <pvkit/port.h>
+#include <pvkit/pvops.h>
+#include <pvkit/smp.h>
+#include <pvkit/suspend.h>
+#include <pvkit/time.h>
+#include <pvkit/xen/errno.h>
+#include <pvkit/xen/sched.h>
+#include <pvkit/xen/vcpu.h>
+#include <pvkit/xen/xen.h>
+#include <pvkit/xenstore.h>
+
+static struct pvk_suspend_host host;
+static bool registered;
+static struct pvk_suspend_part *parts;
+static struct pvk_suspend_stats stats;
+
+/* The frames start_info names, as they were before the hypercall. */
+struct saved_frames {
+	uint64_t store_mfn, console_mfn;
+	pvk_pfn_t store_pfn, console_pfn;
+	uint64_t shared_info;
+	pvk_pfn_t l4_pfn;	/* CPU 0's running L4 */
+};
+
+static __pvk_noreturn void step_failed(const char *step, long rc)
+{
+	pvk_err("suspend: %s failed: %ld", step, rc);
+	pvk_port_panic("pvkit suspend: a step failed (the line above names it)");
+}
+
+int pvk_suspend_init(const struct pvk_suspend_host *h)
+{
+	int rc;
+
+	if (!h || !h->start_info || !pvk_xen_shared_info())
+		return -PVK_XEN_EINVAL;
+	if (registered)
+		return -PVK_XEN_EBUSY;
+	/* The toolstack reads the p2m tree as the save starts, before it
+	 * asks us to suspend: it is published now, kept current as the p2m
+	 * grows (mm/p2m_frame_list.c). */
+	if (!pvk_p2m_published() && (rc = pvk_p2m_publish(pvk_xen_shared_info()))) {
+		pvk_err("suspend: cannot publish the p2m frame lists: %d", rc);
+		return rc;
+	}
+	host = *h;
+	registered = true;
+	/* libxl makes the node writable for us; a toolstack that does not
+	 * still asks through control/shutdown. */
+	rc = pvk_xs_write(PVK_XBT_NIL, "control/feature-suspend", "1");
+	if (rc)
+		pvk_warn("suspend: cannot write control/feature-suspend: %d", rc);
+	return 0;
+}
+
+bool pvk_suspend_available(void)
+{
+	return registered;
+}
+
+int pvk_suspend_register(struct pvk_suspend_part *part)
+{
+	if (!part || !part->name)
+		return -PVK_XEN_EINVAL;
+	for (struct pvk_suspend_part *p = parts; p; p = p->next)
+		if (p == part)
+			return -PVK_XEN_EEXIST;
+	part->next = parts;
+	parts = part;
+	return 0;
+}
+
+void pvk_suspend_get_stats(struct pvk_suspend_stats *out)
+{
+	*out = stats;
+}
+
+/* va's page now shows machine address maddr. */
+static long map_at(void *va, uint64_t maddr)
+{
+	uint64_t pte = (maddr & PVK_PTE_MFN_MASK) | PVK_PTE_KERNEL_RW | PVK_PTE_NX;
+
+	return pvk_hyp_update_va_mapping((unsigned long)va, pte,
+					 PVK_UVMF_INVLPG | PVK_UVMF_LOCAL);
+}
+
+/*
+ * shared_info is Xen's frame, which the save refuses to find in our page
+ * tables: the kit's page gets back the frame of ours behind it (the one
+ * shared_info displaced at boot). Upcalls stay masked in it too, for the
+ * irq ops that may still read vCPU 0's legacy slot there.
+ */
+static void unmap_shared_info(struct pvk_shared_info *s)
+{
+	pvk_mfn_t own = pvk_pfn_to_mfn(pvk_port_virt_to_pfn(s));
+	long rc = map_at(s, pvk_mfn_raw(own) << PVK_PAGE_SHIFT);
+
+	if (rc)
+		step_failed("giving shared_info's page its own frame back (update_va_mapping)", rc);
+	PVK_WRITE_ONCE(s->vcpu_info[0].evtchn_upcall_mask, 1);
+}
+
+static void map_shared_info(struct pvk_shared_info *s, uint64_t maddr)
+{
+	long rc = map_at(s, maddr);
+
+	if (rc)
+		step_failed("mapping shared_info again (update_va_mapping)", rc);
+	PVK_WRITE_ONCE(s->vcpu_info[0].evtchn_upcall_mask, 1);
+}
+
+/*
+ * A vcpu_info the kit moved (pvops/irq_xen.c) is forgotten by the new
+ * domain, whose Xen writes vCPU 0's time and pending bits in shared_info's
+ * slot again: the same page of ours (its new mfn) is registered again.
+ * Xen copies the slot's state over, so the slot is masked first.
+ */
+static void replace_vcpu_info(struct pvk_shared_info *s)
+{
+	struct pvk_vcpu_info *vi = pvk_xen_vcpu_info(0);
+	struct pvk_vcpu_register_vcpu_info info;
+	uintptr_t page;
+	long rc;
+
+	if (!vi || vi == &s->vcpu_info[0])
+		return;		/* never moved */
+	page = (uintptr_t)vi & ~(uintptr_t)(PVK_PAGE_SIZE - 1);
+	info.mfn = pvk_mfn_raw(pvk_pfn_to_mfn(pvk_port_virt_to_pfn((void *)page)));
+	info.offset = (uint32_t)((uintptr_t)vi - page);
+	info.rsvd = 0;
+	PVK_WRITE_ONCE(s->vcpu_info[0].evtchn_upcall_mask, 1);
+	rc = pvk_hyp_vcpu_op(PVK_VCPUOP_register_vcpu_info, 0, &info);
+	if (rc)
+		step_failed("registering vCPU 0's vcpu_info again (VCPUOP_register_vcpu_info)", rc);
+	PVK_WRITE_ONCE(vi->evtchn_upcall_mask, 1);
+}
+
+/* A ring's pfn, checked to be a frame of ours. */
+static pvk_pfn_t ring_pfn(uint64_t mfn, const char *what)
+{
+	pvk_pfn_t pfn = pvk_mfn_to_pfn(pvk_mfn(mfn));
+
+	if (pvk_pfn_raw(pfn) >= pvk_p2m_nr_pages() ||
+	    !pvk_mfn_eq(pvk_pfn_to_mfn(pfn), pvk_mfn(mfn)))
+		step_failed(what, -PVK_XEN_EINVAL);
+	return pfn;
+}
+
+/* Step 6: the save wants start_info's ring frames as pfns. */
+static void canonicalise(struct pvk_start_info *si, struct saved_frames *f)
+{
+	f->store_mfn = si->store_mfn;
+	f->console_mfn = si->console.domU.mfn;
+	f->shared_info = si->shared_info;
+	f->store_pfn = ring_pfn(f->store_mfn, "start_info's xenstore frame is not ours");
+	f->console_pfn = ring_pfn(f->console_mfn, "start_info's console frame is not ours");
+	si->store_mfn = pvk_pfn_raw(f->store_pfn);
+	si->console.domU.mfn = pvk_pfn_raw(f->console_pfn);
+}
+
+static void check_ring_moved(uint64_t mfn, pvk_pfn_t was, const char *what)
+{
+	pvk_pfn_t pfn = pvk_mfn_to_pfn(pvk_mfn(mfn));
+
+	/* The rings stay mapped where they were: only the same pfn will do. */
+	if (pvk_pfn_raw(pfn) != pvk_pfn_raw(was) ||
+	    !pvk_mfn_eq(pvk_pfn_to_mfn(pfn), pvk_mfn(mfn))) {
+		pvk_err("suspend: %s: new mfn 0x%llx is pfn 0x%llx, it was pfn 0x%llx",
+			what, (unsigned long long)mfn, (unsigned long long)pvk_pfn_raw(pfn),
+			(unsigned long long)pvk_pfn_raw(was));
+		step_failed(what, -PVK_XEN_EINVAL);
+	}
+}
+
+/* Everything of the kit's that a new domain lost, CPU 0, upcalls masked. */
+static void resume_new_domain(struct pvk_start_info *si, struct pvk_shared_info *s,
+			      const struct saved_frames *f)
+{
+	long rc;
+
+	map_shared_info(s, si->shared_info);
+	/* The MMU walks from its note of the L4 we run on, a machine frame:
+	 * the toolstack put our L4 (same pfn) in a new one. */
+	pvk_mmu_cpu_base_set(0, pvk_pfn_to_mfn(f->l4_pfn));
+	replace_vcpu_info(s);
+	pvk_time_rebase();
+	stats.last_after_ns = pvk_time_now_ns();
+	rc = pvk_p2m_republish(s);
+	if (rc)
+		step_failed("publishing the p2m frame lists in the new shared_info", rc);
+	rc = pvk_evtchn_resume();
+	if (rc)
+		step_failed("event channels (the port table; FIFO control block and array)", rc);
+	rc = pvk_time_resume(true);
+	if (rc)
+		step_failed("the one-shot timer (VIRQ_TIMER bound again)", rc);
+	rc = pvk_xen_smp_resume();
+	if (rc)
+		step_failed("CPU 0's IPI port (EVTCHNOP_bind_ipi)", rc);
+	rc = pvk_grant_resume();
+	if (rc)
+		step_failed("mapping the new grant table (GNTTABOP_setup_table)", rc);
+	check_ring_moved(si->store_mfn, f->store_pfn, "the xenstore ring of the new start_info");
+	check_ring_moved(si->console.domU.mfn, f->console_pfn,
+			 "the console ring of the new start_info");
+	rc = pvk_xs_resume(si->store_evtchn, &stats.lost_xs_requests);
+	if (rc)
+		step_failed("xenstore on the new port of start_info", rc);
+	/* The early writer kicks the port while no driver owns the ring. */
+	pvk_xen_console_early_set_port(si->console.domU.evtchn);
+#ifdef CONFIG_PVK_CONSOLE
+	rc = pvk_console_resume(si->console.domU.evtchn);
+	if (rc)
+		step_failed("the console on the new port of start_info", rc);
+#endif
+}
+
+static void resume_cancelled(struct pvk_start_info *si, struct pvk_shared_info *s,
+			     const struct saved_frames *f)
+{
+	long rc;
+
+	si->store_mfn = f->store_mfn;
+	si->console.domU.mfn = f->console_mfn;
+	map_shared_info(s, f->shared_info);
+	pvk_time_rebase();
+	stats.last_after_ns = pvk_time_now_ns();
+	rc = pvk_time_resume(false);
+	if (rc)
+		step_failed("the clock after a cancelled suspend", rc);
+	rc = pvk_grant_resume();
+	if (rc)
+		step_failed("mapping the grant table again (GNTTABOP_setup_table)", rc);
+}
+
+int pvk_suspend(void)
+{
+	struct pvk_start_info *si = host.start_info;
+	struct pvk_shared_info *s = pvk_xen_shared_info();
+	struct pvk_sched_shutdown arg = { .reason = PVK_SHUTDOWN_suspend };
+	struct saved_frames f;
+	enum pvk_suspend_result result;
+	unsigned long flags;
+	uint64_t si_mfn;
+	long rc;
+
+	if (!registered || !s) {
+		stats.refused++;
+		return -PVK_XEN_ENODEV;
+	}
+	/* 1 */
+	if (pvk_smp_nr_online() > 1) {
+		pvk_err("suspend: refused: %u CPUs online, the kit suspends with CPU 0 alone (take the others offline first)",
+			pvk_smp_nr_online());
+		stats.refused++;
+		return -PVK_XEN_EBUSY;
+	}
+	if (host.before && (rc = host.before(host.arg))) {
+		pvk_err("suspend: refused by the host: %ld", rc);
+		stats.refused++;
+		return (int)rc;
+	}
+	/* 2 */
+	for (struct pvk_suspend_part *p = parts; p; p = p->next)
+		if (p->quiesce)
+			p->quiesce(p->arg);
+	/* 4: published since pvk_suspend_init(), current as the p2m grew */
+	if (!pvk_p2m_published())
+		step_failed("the p2m frame lists the toolstack reads are not published",
+			    -PVK_XEN_ENODEV);
+	si_mfn = pvk_mfn_raw(pvk_pfn_to_mfn(pvk_port_virt_to_pfn(si)));
+	pvk_info("suspend: suspending (start_info mfn 0x%llx)", (unsigned long long)si_mfn);
+	/* 3 */
+	flags = pvk_irq_save();
+	pvk_xen_console_flush();
+	/* 5 */
+	rc = pvk_grant_suspend();
+	if (rc)
+		step_failed("unmapping the grant table", rc);
+	canonicalise(si, &f);
+	f.l4_pfn = pvk_mfn_to_pfn(pvk_mmu_kernel_base());
+	pvk_time_suspend();
+	stats.last_before_ns = pvk_time_now_ns();
+	unmap_shared_info(s);
+	/* 7: the one hypercall that needs %rdx, made here rather than
+	 * through a wrapper of hypercall/. */
+	stats.suspends++;
+	rc = pvk_hypercall3(PVK_HYPERVISOR_sched_op, PVK_SCHEDOP_shutdown, &arg, si_mfn);
+	if (rc == 0) {
+		result = PVK_SUSPEND_RESUMED;
+		resume_new_domain(si, s, &f);
+		stats.resumed++;
+	} else {
+		/* 1: cancelled or checkpointed. Anything else is Xen refusing:
+		 * nothing was saved, the domain is ours as before. */
+		result = PVK_SUSPEND_CANCELLED;
+		resume_cancelled(si, s, &f);
+		stats.cancelled++;
+	}
+	stats.last_downtime_ns = stats.last_after_ns - stats.last_before_ns;
+	pvk_restore_fl(flags);
+	if (rc < 0)
+		pvk_err("suspend: SCHEDOP_shutdown(SHUTDOWN_suspend) refused by Xen: %ld; going on in this domain",
+			rc);
+	if (result == PVK_SUSPEND_RESUMED) {
+		int failed = pvk_xs_rewatch_all();
+
+		if (failed)
+			step_failed("registering the xenstore watches again", failed);
+		if (stats.lost_xs_requests)
+			pvk_warn("suspend: %llu xenstore requests were lost with the old domain (failed with EAGAIN)",
+				 (unsigned long long)stats.lost_xs_requests);
+	}
+	pvk_info("suspend: %s after %llu us by the kit's clock",
+		 result == PVK_SUSPEND_RESUMED ? "resumed in a new domain" : "cancelled, same domain",
+		 (unsigned long long)(stats.last_downtime_ns / 1000));
+	for (struct pvk_suspend_part *p = parts; p; p = p->next)
+		if (p->resume)
+			p->resume(result, p->arg);
+	if (host.after)
+		host.after(result, host.arg);
+	return (int)result;
+}
+
+bool pvk_suspend_request(void)
+{
+	int rc;
+
+	if (!registered)
+		return false;
+	rc = pvk_suspend();
+	if (rc < 0)
+		pvk_err("suspend: not carried out: %d", rc);
+	return true;
+}
