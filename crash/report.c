@@ -31,8 +31,11 @@
 #define STACK_WORDS	16
 
 static bool (*readable)(unsigned long va, size_t len);
-/* Reports running on each CPU: a fault inside one must not start another. */
-static unsigned int reporting[PVK_MAX_CPUS];
+/* Reports running, all CPUs together: a fault inside one must not start
+ * another, and the count is taken before anything that could fault (even
+ * pvk_port_cpu_id() with a bad GS base). A second CPU's crash while one
+ * report runs gets one line. */
+static unsigned int reporting;
 
 void pvk_crash_set_readable(bool (*fn)(unsigned long va, size_t len))
 {
@@ -165,13 +168,15 @@ static bool cr2_readable(void)
 	return true;
 }
 
-static void say_page_fault(const struct pvk_regs *r)
+/* cr2 was read before the report's first line: a fault in the host's
+ * console or in an upcall handler meanwhile would change it. */
+static void say_page_fault(const struct pvk_regs *r, bool have_cr2, unsigned long cr2_value)
 {
 	uint64_t e = r->error_code;
 	char cr2[24] = "unknown";
 
-	if (cr2_readable())
-		pvk_snprintf(cr2, sizeof(cr2), "0x%016lx", pvk_read_cr2());
+	if (have_cr2)
+		pvk_snprintf(cr2, sizeof(cr2), "0x%016lx", cr2_value);
 	say("CR2 %s (%s, %s access, %s mode%s%s)", cr2,
 	    e & 1 ? "protection violation" : "page not present",
 	    e & 16 ? "instruction fetch" : e & 2 ? "write" : "read",
@@ -381,23 +386,33 @@ static void say_kit_state(const struct kit_state *st __pvk_unused, unsigned int 
 
 void pvk_crash_report(const struct pvk_regs *regs, const char *why)
 {
-	unsigned int cpu = pvk_port_cpu_id();
-	unsigned int *depth = cpu < PVK_MAX_CPUS ? &reporting[cpu] : &reporting[0];
+	unsigned int depth = __atomic_add_fetch(&reporting, 1, __ATOMIC_ACQ_REL);
 	bool (*can)(unsigned long, size_t) = PVK_READ_ONCE(readable);
+	bool have_cr2 = false;
+	unsigned long cr2 = 0, sp;
 	struct kit_state st;
-	unsigned long sp;
+	unsigned int cpu;
 
-	if (++*depth > 1) {
-		say("the crash report itself failed on CPU %u: %s", cpu, why ? why : "");
-		--*depth;
+	if (depth > 1) {
+		/* One line, and only one level down: if that line faults too
+		 * (the console is what broke), the next level is silent. */
+		if (depth == 2)
+			say("the crash report itself failed, or another CPU's runs: %s",
+			    why ? why : "");
+		__atomic_sub_fetch(&reporting, 1, __ATOMIC_ACQ_REL);
 		return;
+	}
+	cpu = pvk_port_cpu_id();
+	if (regs && regs->vector == PVK_TRAP_page_fault && cr2_readable()) {
+		cr2 = pvk_read_cr2();
+		have_cr2 = true;
 	}
 	capture(&st, cpu);	/* before our own lines make hypercalls */
 	say("%s on CPU %u (pvops %s)", why ? why : "crash", cpu, pvk_pvops_name());
 	if (regs) {
 		say_where(regs);
 		if (regs->vector == PVK_TRAP_page_fault)
-			say_page_fault(regs);
+			say_page_fault(regs, have_cr2, cr2);
 		say_registers(regs);
 		say_stack(regs->rsp, can);
 		say("call trace:");
@@ -411,7 +426,7 @@ void pvk_crash_report(const struct pvk_regs *regs, const char *why)
 	}
 	say_kit_state(&st, cpu);
 	say("end of report");
-	--*depth;
+	__atomic_sub_fetch(&reporting, 1, __ATOMIC_ACQ_REL);
 }
 
 void pvk_crash_backtrace(unsigned long rbp)

@@ -95,8 +95,13 @@ static __pvk_noreturn __attribute__((used)) void xen_cpu_wake(unsigned long cpu)
 
 	__atomic_thread_fence(__ATOMIC_ACQUIRE);
 	b = restart[cpu];
-	if (pvk_hyp_set_segment_base(PVK_SEGBASE_GS_KERNEL, b.gs_base) ||
-	    pvk_hyp_stack_switch(PVK_FLAT_KERNEL_SS, b.stack_top))
+	/* Raw calls, as in xen_cpu_park(): the wrappers note each call in a
+	 * per-CPU record found with pvk_port_cpu_id(), which reads the GS
+	 * base these two calls are loading (review s10-15b #1). */
+	pvk_hypercall_account(PVK_HYPERVISOR_set_segment_base);
+	pvk_hypercall_account(PVK_HYPERVISOR_stack_switch);
+	if (pvk_hypercall2(PVK_HYPERVISOR_set_segment_base, PVK_SEGBASE_GS_KERNEL, b.gs_base) ||
+	    pvk_hypercall2(PVK_HYPERVISOR_stack_switch, PVK_FLAT_KERNEL_SS, b.stack_top))
 		pvk_port_panic("smp xen: started vCPU cannot load its GS base or stack");
 	__asm__ __volatile__("movq %0, %%rsp\n\t"
 			     "jmp pvk_xen_cpu_entry"

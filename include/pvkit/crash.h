@@ -71,9 +71,11 @@ const char *pvk_crash_symbol(unsigned long addr, unsigned long *offset);
  * the trace then starts at the caller). why: one line of the host's, e.g.
  * "unhandled exception in the kernel" or the panic message. Returns when
  * done: the host then stops (on Xen, SCHEDOP_shutdown with
- * SHUTDOWN_crash, so `on_crash` applies). A fault while reporting that
- * re-enters it on the same CPU prints one line and returns at once. Any
- * context, upcalls masked or not; takes no lock and allocates nothing.
+ * SHUTDOWN_crash, so `on_crash` applies). One report runs at a time, on
+ * all CPUs together: a call while one runs (a fault inside the report,
+ * or another CPU's crash) prints one line and returns at once, and a
+ * fault inside that line returns silently. Any context, upcalls masked
+ * or not; takes no lock and allocates nothing.
  */
 void pvk_crash_report(const struct pvk_regs *regs, const char *why);
 
