@@ -274,17 +274,20 @@ int pvk_suspend(void)
 		stats.refused++;
 		return -PVK_XEN_ENODEV;
 	}
-	/* 1 */
-	if (pvk_smp_nr_online() > 1) {
-		pvk_err("suspend: refused: %u CPUs online, the kit suspends with CPU 0 alone (take the others offline first)",
-			pvk_smp_nr_online());
-		stats.refused++;
-		return -PVK_XEN_EBUSY;
-	}
+	/* 1: the host first, which may take the other CPUs offline
+	 * (review s10-16 #1), then the kit's own rule */
 	if (host.before && (rc = host.before(host.arg))) {
 		pvk_err("suspend: refused by the host: %ld", rc);
 		stats.refused++;
 		return (int)rc;
+	}
+	if (pvk_smp_nr_online() > 1) {
+		pvk_err("suspend: refused: %u CPUs online, the kit suspends with CPU 0 alone (take the others offline first)",
+			pvk_smp_nr_online());
+		stats.refused++;
+		if (host.after)
+			host.after(PVK_SUSPEND_CANCELLED, host.arg);
+		return -PVK_XEN_EBUSY;
 	}
 	/* 2 */
 	for (struct pvk_suspend_part *p = parts; p; p = p->next)

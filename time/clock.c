@@ -158,7 +158,10 @@ void pvk_time_wallclock(struct pvk_wallclock *out)
 		pvk_barrier();
 	} while ((version & 1) || version != PVK_READ_ONCE(time_si->wc_version));
 
-	ns = (uint64_t)nsec + pvk_time_now_ns();
+	/* Xen's wc is the host's boot in wall time: add the host's system
+	 * time, not the kit's (re-based after a resume on another host, which
+	 * would put the wall clock ahead by the rebase; review s10-16 #2). */
+	ns = (uint64_t)nsec + pvk_time_to_xen_ns(pvk_time_now_ns());
 	out->sec = ((uint64_t)sec_hi << 32 | sec) + ns / PVK_NSEC_PER_SEC;
 	out->nsec = (uint32_t)(ns % PVK_NSEC_PER_SEC);
 }

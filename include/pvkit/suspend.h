@@ -25,8 +25,10 @@
  * The kit's ordered sequence (suspend/suspend.c; each step that Xen or
  * the toolstack refuses panics with the step's name, since a half
  * suspended kernel cannot go on):
- *   1. before(); other CPUs must be offline (SMP suspend: not yet, the
- *      request is refused while more than one CPU is online);
+ *   1. before() (it may take the other CPUs offline); then other CPUs
+ *      must be offline (SMP suspend: not yet, the request is refused
+ *      while more than one CPU is online, and after(CANCELLED) undoes
+ *      what before() did);
  *   2. the registered parts told to quiesce (pvk_suspend_register(): the
  *      frontends' hook; blkfront and netfront register nothing yet);
  *   3. upcalls masked, the console drained, the kit's clock noted;
