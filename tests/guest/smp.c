@@ -529,9 +529,21 @@ static int cpu_down(unsigned int cpu, void *arg)
 	return pvk_smp_send_ipi(cpu, GUEST_IPI_RUN);
 }
 
+/* Up and taking work: the kit counts the CPU online in
+ * pvk_smp_cpu_up_here(), a moment before cpu_entry() accepts runs, and a
+ * caller's guest_smp_run_on() in that moment would be refused (seen
+ * natively with 4 CPUs). Bounded on the kit's clock source. */
 int guest_smp_cpu_up(unsigned int cpu)
 {
-	return cpu_up(cpu, NULL);
+	int rc = cpu_up(cpu, NULL);
+	uint64_t t0 = pvk_clock_ns();
+
+	while (!rc && !__atomic_load_n(&cpus[cpu].accepting, __ATOMIC_ACQUIRE)) {
+		if (pvk_clock_ns() - t0 > PVK_SMP_START_TIMEOUT_NS)
+			return -PVK_XEN_ETIMEDOUT;
+		__asm__ __volatile__("pause" ::: "memory");
+	}
+	return rc;
 }
 
 int guest_smp_cpu_down(unsigned int cpu)
