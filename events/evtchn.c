@@ -37,21 +37,27 @@ static int check_port(pvk_evtchn_port_t port)
 	return 0;
 }
 
-int pvk_evtchn_init(struct pvk_shared_info *si, unsigned int flags)
+/* Every port masked in si and every handler forgotten (the pages stay for
+ * the ports to come): at init, and at resume in a new domain. */
+void pvk_evtchn_forget_all(struct pvk_shared_info *si)
 {
-	if (!si)
-		return -PVK_XEN_EINVAL;
-	pvk_port_lock_init(&pvk_evtchn_bind_lock);
-	pvk_evtchn_si = si;
 	for (size_t i = 0; i < PVK_ARRAY_SIZE(si->evtchn_mask); i++)
 		PVK_WRITE_ONCE(si->evtchn_mask[i], ~(pvk_xen_ulong_t)0);
-	/* Forget every handler; the pages stay for the ports to come. */
 	for (size_t i = 0; i < PVK_EVTCHN_SLOT_PAGES; i++) {
 		if (pvk_evtchn_slot_pages[i])
 			__builtin_memset(pvk_evtchn_slot_pages[i], 0, PVK_PAGE_SIZE);
 	}
 	pvk_evtchn_dispatch_reset();
 	pvk_evtchn_2l_reset_cpus();
+}
+
+int pvk_evtchn_init(struct pvk_shared_info *si, unsigned int flags)
+{
+	if (!si)
+		return -PVK_XEN_EINVAL;
+	pvk_port_lock_init(&pvk_evtchn_bind_lock);
+	pvk_evtchn_si = si;
+	pvk_evtchn_forget_all(si);
 	pvk_evtchn_abi = &pvk_evtchn_2l;
 #ifdef CONFIG_PVK_EVTCHN_FIFO
 	if (!(flags & PVK_EVTCHN_NO_FIFO) && !pvk_evtchn_fifo_init())

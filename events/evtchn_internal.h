@@ -169,5 +169,7 @@ void pvk_evtchn_end_hold(struct pvk_evtchn_slot *s);
 void pvk_evtchn_release_cpu(unsigned int cpu);
 /* Reset of the per-CPU dispatch state (init). */
 void pvk_evtchn_dispatch_reset(void);
+/* evtchn.c: every port of si masked, every handler forgotten (init, resume). */
+void pvk_evtchn_forget_all(struct pvk_shared_info *si);
 
 #endif /* PVK_EVENTS_INTERNAL_H */

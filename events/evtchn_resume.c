@@ -25,14 +25,7 @@ int pvk_evtchn_resume(void)
 		return -PVK_XEN_ENODEV;
 	/* The toolstack masked every port of the new shared_info already;
 	 * we do not rely on it. */
-	for (size_t i = 0; i < PVK_ARRAY_SIZE(si->evtchn_mask); i++)
-		PVK_WRITE_ONCE(si->evtchn_mask[i], ~(pvk_xen_ulong_t)0);
-	for (size_t i = 0; i < PVK_EVTCHN_SLOT_PAGES; i++) {
-		if (pvk_evtchn_slot_pages[i])
-			__builtin_memset(pvk_evtchn_slot_pages[i], 0, PVK_PAGE_SIZE);
-	}
-	pvk_evtchn_dispatch_reset();
-	pvk_evtchn_2l_reset_cpus();
+	pvk_evtchn_forget_all(si);
 #ifdef CONFIG_PVK_EVTCHN_FIFO
 	if (pvk_evtchn_abi == &pvk_evtchn_fifo)
 		return pvk_evtchn_fifo_resume();
