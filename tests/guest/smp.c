@@ -248,7 +248,8 @@ static bool run_finished(void *arg)
 	       PVK_READ_ONCE(this_cpu()->run_head);
 }
 
-/* Waits for r, serving this CPU's own queue; true if r finished. */
+/* Waits for r, serving this CPU's own queue; true if r finished. The
+ * deadline is on the pvops clock (pvk_time_now_ns() is 0 natively). */
 static bool wait_served(struct guest_smp_run *r, uint64_t deadline)
 {
 	struct pvk_wait w;
@@ -262,7 +263,7 @@ static bool wait_served(struct guest_smp_run *r, uint64_t deadline)
 		state = __atomic_load_n(&r->state, __ATOMIC_ACQUIRE);
 		if (state == RUN_DONE || state == RUN_FAILED)
 			return true;
-		now = pvk_time_now_ns();
+		now = pvk_clock_ns();
 		if (now >= deadline)
 			return false;
 		/* Woken by the server's GUEST_IPI_WAKE (or work for us). */
@@ -280,7 +281,7 @@ int guest_smp_run_on_wait(struct guest_smp_run *r, uint64_t timeout_ns)
 
 	if (r->state == RUN_FAILED)
 		return -PVK_XEN_ENODEV;
-	if (wait_served(r, pvk_time_now_ns() + timeout_ns))
+	if (wait_served(r, pvk_clock_ns() + timeout_ns))
 		return r->state == RUN_DONE ? 0 : -PVK_XEN_ENODEV;
 	/* Not finished: take it back unless it started. */
 	c = &cpus[r->cpu];
@@ -315,7 +316,7 @@ int guest_smp_run_on_wait(struct guest_smp_run *r, uint64_t timeout_ns)
 	/* die() failed it just after our deadline: the CPU went down. */
 	if (state == RUN_FAILED)
 		return -PVK_XEN_ENODEV;
-	if (wait_served(r, pvk_time_now_ns() + RUN_STUCK_NS))
+	if (wait_served(r, pvk_clock_ns() + RUN_STUCK_NS))
 		return 0;
 	fn = guest_symbol((unsigned long)r->fn, &off);
 	guest_printf("smp: CPU %u is stuck in %s+0x%lx (run_on from CPU %u)\n",
