@@ -27,7 +27,7 @@
 #include "crash_internal.h"
 
 #define PREFIX		"pvkit: crash: "
-#define CRASH_LINE_MAX	200
+#define CRASH_LINE_MAX	200	/* the counters' lines (pvk_log_vline() cuts at 255) */
 #define STACK_WORDS	16
 
 static bool (*readable)(unsigned long va, size_t len);
@@ -44,17 +44,11 @@ void pvk_crash_set_readable(bool (*fn)(unsigned long va, size_t len))
 
 static void __pvk_printf(1, 2) say(const char *fmt, ...)
 {
-	char line[CRASH_LINE_MAX];
 	va_list ap;
-	int n = pvk_snprintf(line, sizeof(line), "%s", PREFIX);
 
 	va_start(ap, fmt);
-	n += pvk_vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
+	pvk_log_vline("crash: ", fmt, ap);	/* its hypercalls are not "the last" */
 	va_end(ap);
-	if (n > (int)sizeof(line) - 2)
-		n = sizeof(line) - 2;
-	line[n++] = '\n';
-	pvk_log_write(line, (size_t)n);	/* its hypercalls are not "the last" */
 }
 
 static const char *const exception_name[32] = {

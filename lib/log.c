@@ -45,19 +45,24 @@ bool pvk_log_writing(void)
 	return cpu < PVK_MAX_CPUS && PVK_READ_ONCE(writing[cpu]);
 }
 
-void pvk_log(enum pvk_log_level level, const char *fmt, ...)
+void pvk_log_vline(const char *tag, const char *fmt, va_list ap)
 {
 	char line[PVK_LOG_LINE_MAX];
-	va_list ap;
 	int n;
 
-	n = pvk_snprintf(line, sizeof(line), "pvkit: %s",
-			 level < PVK_ARRAY_SIZE(level_tag) ? level_tag[level] : "");
-	va_start(ap, fmt);
+	n = pvk_snprintf(line, sizeof(line), "pvkit: %s", tag);
 	n += pvk_vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
-	va_end(ap);
 	if (n > (int)sizeof(line) - 2)
 		n = sizeof(line) - 2;
 	line[n++] = '\n';
 	pvk_log_write(line, (size_t)n);
+}
+
+void pvk_log(enum pvk_log_level level, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	pvk_log_vline(level < PVK_ARRAY_SIZE(level_tag) ? level_tag[level] : "", fmt, ap);
+	va_end(ap);
 }

@@ -32,6 +32,9 @@ void pvk_log(enum pvk_log_level level, const char *fmt, ...) __pvk_printf(2, 3);
  * CPU's last, pvkit/hypercall_stats.h). */
 void pvk_log_write(const char *text, size_t len);
 bool pvk_log_writing(void);
+/* pvk_log()'s line with a tag of the caller's ("pvkit: <tag><message>\n",
+ * cut at 255 bytes), e.g. the crash report's "crash: ". */
+void pvk_log_vline(const char *tag, const char *fmt, va_list ap) __pvk_printf(2, 0);
 
 #define pvk_err(...)  pvk_log(PVK_LOG_ERR, __VA_ARGS__)
 #define pvk_warn(...) pvk_log(PVK_LOG_WARN, __VA_ARGS__)
