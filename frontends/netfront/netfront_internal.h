@@ -15,6 +15,8 @@
  *   netfront_rx.c         receive: posting, chains, extras, checks, refill
  *   netfront_rx_host.c    receive driven by the host: its polls with a
  *                         budget, pages it takes in place of a copy
+ *   netfront_suspend.c    xl save/restore: quiesce, reconnect to the new
+ *                         backend, resend, the gratuitous ARP
  */
 #ifndef PVKIT_NETFRONT_INTERNAL_H
 #define PVKIT_NETFRONT_INTERNAL_H
@@ -159,6 +161,9 @@ struct netfront_tx_slot {
 	uint8_t sent : 1;		/* pushed to the backend, not answered */
 	uint8_t kept : 1;		/* the backend would not let go: never reused */
 	uint8_t failed : 1;		/* head: a slot was answered with an error */
+	/* Of a frame the old backend had not answered when the domain was
+	 * saved: its page holds the data until the resend copied it. */
+	uint8_t replay : 1;
 };
 #define NETFRONT_NO_ID		0xffffu
 /* A receive buffer: its id is its index. */
@@ -233,6 +238,11 @@ struct netfront_queue {
 	unsigned int tx_free_head, tx_free_count;
 	uint16_t tx_next[NETFRONT_RING_ENTS];	/* next slot of the frame, or NO_ID */
 	uint16_t tx_ring_id[NETFRONT_RING_ENTS]; /* ring slot -> slot id (NO_ID: extra) */
+	uint16_t tx_len[NETFRONT_RING_ENTS];	/* head: the frame's bytes (ours) */
+	/* After a resume: heads of the frames to send again, oldest first
+	 * (netfront_suspend.c). */
+	uint16_t replay[NETFRONT_RING_ENTS];
+	unsigned int replay_n;
 	unsigned int tx_nulls_due;		/* pushed extra-info slots not yet answered */
 	bool tx_unpushed;
 	/* What we published (private: the shared req_prod is the backend's
@@ -277,6 +287,19 @@ struct pvk_netfront {
 	bool broken_closed;			/* Closed written for the broken device */
 	unsigned int in_callback;		/* a xenbus callback of ours runs */
 	unsigned int grants_live;
+	/* Suspend (netfront_suspend.c): quiesced, transmits refused with
+	 * -EAGAIN until the connection after it is up (or the device goes). */
+	bool suspended;
+	bool resuming;				/* reconnecting after a resume */
+	uint8_t mac_before[PVK_NET_ETH_ALEN];	/* checked on the new backend */
+	bool announce;				/* the host gave an IPv4 address */
+	uint8_t announce_ip[4];
+	uint8_t garp[60];			/* the gratuitous ARP frame */
+	struct pvk_net_frag garp_frag;
+	struct pvk_net_tx garp_tx;
+	bool garp_busy;				/* garp_tx not yet done() */
+	uint64_t resume_ns;			/* resume() ran, kit's clock */
+	struct pvk_netfront_resume_stats rs;
 	struct pvk_netfront *next;
 };
 
@@ -321,7 +344,26 @@ void netfront_grants_add(struct pvk_netfront *dev, int n);
  * still maps it (the page must then stay out of use for good). */
 bool netfront_end_grant(struct pvk_netfront *dev, pvk_grant_ref_t ref);
 
+/* netfront_xenbus.c: the device list (in the watch worker role). */
+struct pvk_netfront *netfront_devices(void);
+
+/* netfront_suspend.c */
+/* Registers netfront's suspend part (pvk_netfront_init). */
+int netfront_suspend_register(void);
+/* The backend is Connected after a resume: resend, announce, let the
+ * host transmit again. Thread context, after netfront_queues_start. */
+void netfront_resume_connected(struct pvk_netfront *dev);
+/* The device closes or goes before its reconnect finished: the frames
+ * kept for the resend complete with status, transmits are no longer
+ * refused with -EAGAIN (the link's own state answers). */
+void netfront_resume_abandon(struct pvk_netfront *dev, int status);
+
 /* netfront_tx.c */
+/* pvk_netfront_xmit() with the frame's bytes taken from data (same
+ * length and flags as tx) and done() called on tx; resend: the frame was
+ * kept across a resume (the device's suspended state does not refuse it). */
+int netfront_xmit(struct pvk_netfront *dev, const struct pvk_net_tx *data,
+		  struct pvk_net_tx *tx, bool resend);
 /* A frame the host asks to send, against what was negotiated: 0 and its
  * length, or -PVK_XEN_EINVAL / -PVK_XEN_EOPNOTSUPP. Pure. */
 int netfront_tx_check(const struct pvk_netfront_info *info,

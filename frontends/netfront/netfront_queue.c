@@ -205,8 +205,9 @@ static int queue_setup(struct netfront_queue *q, bool split)
 	for (unsigned int i = 0; i < NETFRONT_RING_ENTS; i++) {
 		struct netfront_tx_slot *s = &q->txs[i];
 
-		if (s->kept)
-			continue;	/* the backend may still read it */
+		if (s->kept || s->replay)
+			continue;	/* the backend may still read it; or a
+					 * frame to send again holds it */
 		s->tx = NULL;
 		s->granted = false;
 		s->sent = false;
@@ -573,6 +574,10 @@ static bool tx_space(struct netfront_queue *q)
 	unsigned int slots = netfront_tx_slots(info->max_frame);
 	unsigned int ring = slots + (info->gso_tcpv4 || info->gso_tcpv6);
 
+	/* Suspended: no room until the device takes frames again. */
+	if (PVK_READ_ONCE(q->dev->suspended) && !PVK_READ_ONCE(q->dev->broken) &&
+	    !PVK_READ_ONCE(q->dev->gone))
+		return false;
 	return !q->live || PVK_READ_ONCE(q->dev->broken) ||
 	       (PVK_READ_ONCE(q->tx_free_count) >= slots &&
 		PVK_RING_FREE_REQUESTS(&q->tx) >= ring);

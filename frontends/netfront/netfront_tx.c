@@ -261,6 +261,16 @@ static bool tx_in_flight_locked(const struct netfront_queue *q)
 
 int pvk_netfront_xmit(struct pvk_netfront *dev, struct pvk_net_tx *tx)
 {
+	if (!dev || !tx)
+		return -PVK_XEN_EINVAL;
+	return netfront_xmit(dev, tx, tx, false);
+}
+
+/* data: the frame's bytes and what they are (tx's own, or, for a resend,
+ * pages of ours with tx's flags); tx: whose done() runs. */
+int netfront_xmit(struct pvk_netfront *dev, const struct pvk_net_tx *data,
+		  struct pvk_net_tx *tx, bool resend)
+{
 	struct netfront_queue *q;
 	struct netfront_tx_slot *h;
 	bool notify = false, gso;
@@ -269,9 +279,7 @@ int pvk_netfront_xmit(struct pvk_netfront *dev, struct pvk_net_tx *tx)
 	size_t len;
 	int rc;
 
-	if (!dev || !tx)
-		return -PVK_XEN_EINVAL;
-	rc = netfront_tx_check(&dev->info, tx, &len);
+	rc = netfront_tx_check(&dev->info, data, &len);
 	if (rc)
 		return rc;
 	if (PVK_READ_ONCE(dev->broken))
@@ -280,11 +288,17 @@ int pvk_netfront_xmit(struct pvk_netfront *dev, struct pvk_net_tx *tx)
 	nq = PVK_READ_ONCE(dev->info.nr_queues);
 	if (!PVK_READ_ONCE(dev->queues) || !nq)
 		return -PVK_XEN_ENODEV;
-	gso = tx->gso_type != PVK_NET_GSO_NONE;
+	gso = data->gso_type != PVK_NET_GSO_NONE;
 	nslots = netfront_tx_slots(len);
 	ring_need = nslots + gso;
-	q = &dev->queues[tx->queue % nq];
+	q = &dev->queues[data->queue % nq];
 	pvk_port_lock(&q->lock);
+	/* Quiesced for a suspend: the host keeps its frame and tries again
+	 * (netfront_suspend.c); what was queued before stays queued. */
+	if (!resend && PVK_READ_ONCE(dev->suspended)) {
+		rc = -PVK_XEN_EAGAIN;
+		goto out;
+	}
 	if (!q->live || PVK_READ_ONCE(dev->gone)) {
 		rc = -PVK_XEN_ENODEV;
 		goto out;
@@ -292,7 +306,7 @@ int pvk_netfront_xmit(struct pvk_netfront *dev, struct pvk_net_tx *tx)
 	/* Again, now that the queue is live under its lock: the first
 	 * check may have read what a reconnect was changing (the start
 	 * sets the negotiated info before a queue goes live). */
-	rc = netfront_tx_check(&dev->info, tx, &len);
+	rc = netfront_tx_check(&dev->info, data, &len);
 	if (rc)
 		goto out;
 	if (q->tx_free_count < nslots || PVK_RING_FREE_REQUESTS(&q->tx) < ring_need) {
@@ -312,7 +326,7 @@ int pvk_netfront_xmit(struct pvk_netfront *dev, struct pvk_net_tx *tx)
 		if (!page && !(page = q->tx_bounce[id] = pvk_port_alloc_page())) {
 			rc = -PVK_XEN_ENOMEM;
 		} else {
-			copy_out(tx, from, page, n);
+			copy_out(data, from, page, n);
 			/* Untrusted backend: it sees this frame, nothing else. */
 			if (!dev->info.trusted)
 				__builtin_memset(page + n, 0, NETFRONT_PAGE - n);
@@ -336,6 +350,7 @@ int pvk_netfront_xmit(struct pvk_netfront *dev, struct pvk_net_tx *tx)
 	h = &q->txs[ids[0]];
 	h->tx = tx;
 	h->left = (uint8_t)nslots;
+	q->tx_len[ids[0]] = (uint16_t)len;
 	h->failed = false;
 	for (unsigned int k = 0; k < nslots; k++) {
 		struct netfront_tx_slot *s = &q->txs[ids[k]];
@@ -350,7 +365,7 @@ int pvk_netfront_xmit(struct pvk_netfront *dev, struct pvk_net_tx *tx)
 		q->tx_ring_id[PVK_RING_SLOT(&q->tx, q->tx.req_prod_pvt)] = ids[k];
 		if (k + 1 < nslots)
 			flags |= PVK_NETTXF_more_data;
-		if (k == 0 && (tx->flags & PVK_NET_TX_CSUM_PARTIAL))
+		if (k == 0 && (data->flags & PVK_NET_TX_CSUM_PARTIAL))
 			flags |= PVK_NETTXF_csum_blank | PVK_NETTXF_data_validated;
 		if (k == 0 && gso)
 			flags |= PVK_NETTXF_extra_info;
@@ -370,8 +385,8 @@ int pvk_netfront_xmit(struct pvk_netfront *dev, struct pvk_net_tx *tx)
 			__builtin_memset(ex, 0, sizeof(*ex));
 			ex->type = PVK_XEN_NETIF_EXTRA_TYPE_GSO;
 			ex->flags = 0;
-			ex->u.gso.size = tx->gso_size;
-			ex->u.gso.type = tx->gso_type == PVK_NET_GSO_TCPV4 ?
+			ex->u.gso.size = data->gso_size;
+			ex->u.gso.type = data->gso_type == PVK_NET_GSO_TCPV4 ?
 				PVK_XEN_NETIF_GSO_TYPE_TCPV4 : PVK_XEN_NETIF_GSO_TYPE_TCPV6;
 			q->tx_ring_id[PVK_RING_SLOT(&q->tx, q->tx.req_prod_pvt)] = NETFRONT_NO_ID;
 			q->tx.req_prod_pvt++;
@@ -380,7 +395,7 @@ int pvk_netfront_xmit(struct pvk_netfront *dev, struct pvk_net_tx *tx)
 	q->tx_unpushed = true;
 	q->stats.tx_packets++;
 	q->stats.tx_bytes += len;
-	if (!(tx->flags & PVK_NET_TX_MORE))
+	if (!(data->flags & PVK_NET_TX_MORE))
 		netfront_tx_push_locked(q, &notify);
 	rc = 0;
 out:

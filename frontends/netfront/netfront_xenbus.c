@@ -196,6 +196,21 @@ static void netfront_initialise(struct pvk_netfront *dev, struct pvk_xenbus_devi
 			 dev->name, offer.max_queues, NETFRONT_QUEUES_ABSURD);
 	if (!rc)
 		rc = read_mac(dev);
+	if (!rc && dev->resuming &&
+	    __builtin_memcmp(dev->mac_before, dev->info.mac, PVK_NET_ETH_ALEN)) {
+		/* The host's stack and its peers know the old one: a device
+		 * under another MAC is not the same device. */
+		const uint8_t *m = dev->mac_before;
+
+		pvk_err("netfront: %s: after the resume the mac is not %02x:%02x:%02x:%02x:%02x:%02x any more: device disabled",
+			dev->name, m[0], m[1], m[2], m[3], m[4], m[5]);
+		__builtin_memcpy(dev->info.mac, dev->mac_before, PVK_NET_ETH_ALEN);
+		dev->gone = true;
+		pvk_xenbus_switch_state(xdev, PVK_XenbusStateClosed);
+		netfront_resume_abandon(dev, -PVK_XEN_ENODEV);
+		netfront_set_link(dev, false);
+		return;
+	}
 	if (!rc)
 		rc = netfront_queues_setup(dev, dev->info.nr_queues, dev->info.split_evtchn);
 	if (!rc)
@@ -223,8 +238,10 @@ static void netfront_initialise(struct pvk_netfront *dev, struct pvk_xenbus_devi
  * of our pages stay valid until it is Closed. */
 static void netfront_closing(struct pvk_netfront *dev, struct pvk_xenbus_device *xdev)
 {
-	/* Transmits fail first: a host told "down" sees -ENODEV at once. */
+	/* Transmits fail first: a host told "down" sees -ENODEV at once
+	 * (and those kept for a resend after a resume). */
 	netfront_queues_stop(dev, -PVK_XEN_ENODEV);
+	netfront_resume_abandon(dev, -PVK_XEN_ENODEV);
 	/* Closed before the host hears: the toolstack's detach waits for
 	 * it, and a link hook may wait (run watches) for what follows. */
 	if (xdev->state != PVK_XenbusStateClosed)
@@ -249,6 +266,8 @@ static void netfront_connected(struct pvk_netfront *dev, struct pvk_xenbus_devic
 		return;
 	}
 	dev->attempts = 0;
+	if (dev->resuming)
+		netfront_resume_connected(dev);
 	netfront_set_link(dev, true);
 }
 
@@ -407,6 +426,7 @@ static void netfront_remove(struct pvk_xenbus_device *xdev)
 	dev->in_callback++;
 	dev->gone = true;
 	netfront_queues_stop(dev, -PVK_XEN_ENODEV);
+	netfront_resume_abandon(dev, -PVK_XEN_ENODEV);
 	netfront_set_link(dev, false);
 	/* What the backend still maps stays granted (and its page kept). */
 	netfront_queues_teardown(dev);
@@ -538,6 +558,8 @@ static struct pvk_xenbus_driver netfront_driver = {
 
 int pvk_netfront_init(const struct pvk_netfront_hooks *hooks)
 {
+	int rc;
+
 	if (registered)
 		return 0;
 	if (!devices_lock_ready) {
@@ -546,6 +568,9 @@ int pvk_netfront_init(const struct pvk_netfront_hooks *hooks)
 	}
 	netfront_hooks = hooks;
 	registered = true;
+	rc = netfront_suspend_register();
+	if (rc)
+		pvk_warn("netfront: no suspend part (%d): a save/restore will not reconnect", rc);
 	return pvk_xenbus_register_driver(&netfront_driver);
 }
 
@@ -671,6 +696,13 @@ int pvk_netfront_wait_connected(unsigned int id, uint64_t timeout_ns,
 const struct pvk_netfront_info *pvk_netfront_info(const struct pvk_netfront *dev)
 {
 	return &dev->info;
+}
+
+/* For netfront_suspend.c: the device list, walked in the watch worker
+ * role (its resume runs there). */
+struct pvk_netfront *netfront_devices(void)
+{
+	return devices;
 }
 
 bool pvk_netfront_broken(const struct pvk_netfront *dev)

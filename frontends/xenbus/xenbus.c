@@ -431,6 +431,43 @@ int pvk_xenbus_switch_state(struct pvk_xenbus_device *dev,
 	return pvk_xenbus_switch_state_by(dev, state, write_state);
 }
 
+/* ---- after a resume in a new domain (pvkit/xenbus.h) ---- */
+
+int pvk_xenbus_resume_device(struct pvk_xenbus_device *dev)
+{
+	struct pvk_xenbus_device fresh;
+	int rc;
+
+	/* No request before this: the old backend's state is no news. */
+	dev->otherend_state = PVK_XenbusStateUnknown;
+	dev->state = PVK_XenbusStateInitialising;
+	/* Read into a copy: a half-read must not leave the watch's path
+	 * (dev's own buffer) changed under it. */
+	__builtin_memcpy(fresh.nodename, dev->nodename, sizeof(fresh.nodename));
+	rc = read_device(&fresh);
+	if (rc) {
+		pvk_err("xenbus: %s: resume: backend nodes unreadable: %d", dev->nodename, rc);
+		return rc;
+	}
+	rc = pvk_xs_unwatch(&dev->otherend_watch);
+	if (rc && rc != -PVK_XEN_ENOENT)
+		pvk_warn("xenbus: %s: resume: old backend watch: %d", dev->nodename, rc);
+	__builtin_memcpy(dev->otherend, fresh.otherend, sizeof(dev->otherend));
+	dev->otherend_id = fresh.otherend_id;
+	__builtin_memcpy(dev->otherend_state_path, fresh.otherend_state_path,
+			 sizeof(dev->otherend_state_path));
+	pvk_info("xenbus: %s: resume: backend %s (domain %lu)", dev->nodename,
+		 dev->otherend, dev->otherend_id);
+	rc = write_state(dev, PVK_XenbusStateInitialising);
+	if (rc)
+		pvk_warn("xenbus: %s: resume: writing Initialising: %d", dev->nodename, rc);
+	rc = pvk_xs_watch(&dev->otherend_watch);
+	if (rc)
+		pvk_err("xenbus: %s: resume: cannot watch %s: %d", dev->nodename,
+			dev->otherend_state_path, rc);
+	return rc;
+}
+
 int pvk_xenbus_read_feature(struct pvk_xenbus_device *dev, const char *name,
 			    unsigned long def, unsigned long *out)
 {

@@ -341,6 +341,52 @@ bool pvk_netfront_broken(const struct pvk_netfront *dev);
 /* Grants the device holds now (rings, posted and in-flight pages). */
 unsigned int pvk_netfront_grants_held(const struct pvk_netfront *dev);
 
+/*
+ * Suspend and resume (`xl save`, `xl restore`, `xl save -c`; pvkit/suspend.h).
+ * netfront takes part by itself (pvk_netfront_init registers its part):
+ *  - before the suspend every transmit is refused with -PVK_XEN_EAGAIN
+ *    (nothing queued: the host keeps its frame and tries again, as for a
+ *    full ring) and pvk_netfront_wait_tx() waits (bounded) until the
+ *    device takes frames again; frames already queued stay queued;
+ *  - resumed in a new domain: the old ports and grants died with the old
+ *    domain (forgotten, never closed or ended); receive pages posted to
+ *    the old backend are ours again; the device reconnects to the new
+ *    backend through xenbus (new rings, its features and queue count read
+ *    again; a MAC other than before disables the device, logged). Once it
+ *    is Connected, every frame the old backend had not answered is sent
+ *    again, in its order, on queue tx->queue modulo the new count (a frame
+ *    answered is never sent again; one the old backend took but whose
+ *    answer we never read is sent twice: a duplicate the network allows,
+ *    counted in resent). A frame the new connection cannot take (a
+ *    feature gone, no room with fewer queues) completes with the refusal
+ *    xmit would give (-PVK_XEN_ENODEV for no room). Then, when the host
+ *    gave an address, a gratuitous ARP (request, sender and target both
+ *    the address, from our MAC, to broadcast) so bridges and switches
+ *    learn where we are now. The link hook is not told anything across a
+ *    reconnect that succeeds (info->link_up is false meanwhile); one that
+ *    fails takes the link down as any close does;
+ *  - cancelled (`xl save -c`): the same backend goes on; frames queued are
+ *    pushed and transmits taken again.
+ * Under ports/linux the part is not registered (Linux's own xenbus resumes
+ * its devices; the glue does not forward that yet).
+ */
+struct pvk_netfront_resume_stats {
+	uint64_t resumes;		/* resumed in a new domain */
+	uint64_t cancelled;
+	uint64_t resent;		/* frames sent again on a new backend */
+	uint64_t resend_failed;		/* ... that it refused */
+	uint64_t garp_sent, garp_failed;	/* gratuitous ARPs queued, refused */
+	/* The last resume, by the kit's clock: from netfront's resume() to
+	 * the link back up (new backend Connected, buffers posted, frames
+	 * resent, ARP queued); 0 until then. */
+	uint64_t last_reconnect_ns;
+};
+void pvk_netfront_get_resume_stats(const struct pvk_netfront *dev,
+				   struct pvk_netfront_resume_stats *out);
+/* The IPv4 address the gratuitous ARP after a resume announces (the kit
+ * knows no address of its own); NULL: none, nothing is announced. */
+void pvk_netfront_set_announce_ipv4(struct pvk_netfront *dev, const uint8_t *ip);
+
 /* Frees a removed device (after its removed hook ran and the host is done
  * with it: no xmit or wait on it running or to come). -PVK_XEN_EBUSY,
  * and nothing freed, while it is still on xenbus, or a callback of it is

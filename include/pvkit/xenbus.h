@@ -111,6 +111,20 @@ void pvk_xenbus_worker_leave(void);
 int pvk_xenbus_switch_state(struct pvk_xenbus_device *dev,
 			    enum pvk_xenbus_state state);
 
+/*
+ * After a resume in a new domain (pvkit/suspend.h), from a frontend's
+ * suspend part (thread context, the watch worker): the old backend died
+ * with the old domain and the toolstack made a new one, and wrote our
+ * device's nodes afresh (state Initialising). The device forgets the
+ * backend's state first (Unknown, before any xenstore request, so an event
+ * of the old watch delivered meanwhile reads nothing), reads "backend" and
+ * "backend-id" again, moves the state watch to the new backend (it fires
+ * once: the driver's otherend_changed brings the handshake) and takes our
+ * own state as Initialising, written again. 0, or the failed step's error
+ * (logged): the watch then stays on the path it had.
+ */
+int pvk_xenbus_resume_device(struct pvk_xenbus_device *dev);
+
 /* Pure: may a frontend go from `from` to `to`? */
 bool pvk_xenbus_transition_ok(enum pvk_xenbus_state from,
 			      enum pvk_xenbus_state to);

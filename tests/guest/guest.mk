@@ -47,6 +47,8 @@ GUEST_SRCS += cases/hostile_xs.c
 GUEST_SRCS += cases/pvops_patch.c
 # xl save / restore / save -c (explicit: scenarios guest-save-*).
 GUEST_SRCS += cases/suspend.c
+# netfront across xl save/restore with traffic (scenario guest-save-net).
+GUEST_SRCS += cases/suspend_net.c
 GUEST_SRCS += bench.c cases/bench.c
 
 GUEST_OBJS := $(addprefix $(GUEST_OUT)/,$(addsuffix .o,$(basename $(GUEST_SRCS))))

@@ -179,6 +179,8 @@ static int xmit(struct nst_if *nif, const uint8_t *frame, size_t len,
 		.frags = fr, .nr_frags = cut(fr, frame, len, opts),
 		.queue = q, .done = pool_done, .arg = nif,
 	};
+	if (opts && opts->more)
+		tx->flags |= PVK_NET_TX_MORE;
 	if (csum_offset) {
 		tx->flags |= PVK_NET_TX_CSUM_PARTIAL;
 		tx->csum_start = csum_start;

@@ -92,6 +92,9 @@ struct nst_tx_opts {
 	size_t first_piece;	/* >0: the first piece is this long */
 	bool csum_partial;	/* leave the UDP checksum to the backend */
 	bool no_udp_csum;	/* UDP checksum 0 (none, IPv4 allows it) */
+	bool more;		/* PVK_NET_TX_MORE: queued, not pushed to the
+				 * backend (the next send without it, or
+				 * pvk_netfront_kick(), pushes) */
 };
 
 /* Attaches dev with address ip and UDP echo on echo_port (0: none). The

@@ -26,6 +26,7 @@ UNIT_KIT_SRCS := lib/format.c lib/log.c hypercall/multicall_queue.c hypercall/la
 	frontends/netfront/netfront_rx.c frontends/netfront/netfront_rx_host.c \
 	frontends/netfront/netfront_options.c \
 	frontends/netfront/netfront_negotiate.c frontends/netfront/netfront_xenbus.c \
+	frontends/netfront/netfront_suspend.c \
 	ports/linux/blk_name.c \
 	smp/cpus.c smp/ipi.c smp/call.c smp/tlb.c
 UNIT_TEST_SRCS := $(sort $(wildcard tests/unit/*.c))

@@ -1,0 +1,424 @@
+/*
+ * frontends/netfront/netfront_suspend.c - netfront across `xl save` /
+ * `xl restore` / `xl save -c`: its suspend part (pvkit/suspend.h), the
+ * reconnect to the new backend, the resend of what the old one had not
+ * answered, and the gratuitous ARP that tells bridges where we are now.
+ *
+ * quiesce: every device is marked suspended; from then on the host's
+ * transmits are refused with -EAGAIN (its frame stays its own; it waits
+ * with pvk_netfront_wait_tx() or tries again), nothing already queued is
+ * failed or dropped.
+ *
+ * resume, new domain. The old domain's event channels and grants are
+ * gone with it, and so is its backend. First, for every device and with
+ * no xenstore request in between (an event of the old backend's watch
+ * must find nothing to act on): its ports are forgotten without a close
+ * (the kit's event table was reset: closing a number now could close
+ * someone else's new port), its grant refs dropped without end_access (the
+ * new grant table is empty; nobody maps anything), every page the old
+ * backend held (receive buffers, kept pages, kept ring pages) is ours
+ * again, and each frame not answered is put on its queue's replay list,
+ * oldest first, its slots and their bounce pages (which hold its bytes:
+ * the host's buffers were free once xmit returned) kept out of use. The
+ * link is taken down silently (the host hears nothing of a reconnect that
+ * succeeds). Then each device is moved to the new backend
+ * (pvk_xenbus_resume_device) and left to the state machine: no wait here,
+ * this runs on the watch worker that delivers the callbacks. When the new
+ * backend is Connected and the receive buffers are posted
+ * (netfront_resume_connected): the replay lists are sent through the
+ * ordinary transmit path with each frame's own flags, queue tx->queue
+ * modulo the new count (a backend with fewer features or queues refuses
+ * what it cannot take: that frame completes with the refusal), the kept
+ * slots go back to their free lists, the gratuitous ARP is queued, and
+ * transmits are taken again.
+ *
+ * Which frames: those whose done() has not run. A frame answered OK was
+ * taken by the old backend and is never sent again. One the old backend
+ * took but whose answer was not read before the suspend is sent again:
+ * the network sees it twice, as it may for any frame (counted in resent).
+ *
+ * The address to announce: the kit has none; the host gives it
+ * (pvk_netfront_set_announce_ipv4). Without one nothing is announced.
+ *
+ * resume, cancelled: the same backend with the same rings; frames queued
+ * meanwhile are pushed, both rings looked at, transmits taken again.
+ *
+ * Under ports/linux nothing is registered (Linux's xenbus runs its own
+ * resume of devices, which the glue does not forward yet): the part is
+ * compiled out.
+ */
+#include <pvkit/log.h>
+#include <pvkit/suspend.h>
+#include <pvkit/time.h>
+#include <pvkit/xen/errno.h>
+
+#include "netfront_internal.h"
+
+void pvk_netfront_get_resume_stats(const struct pvk_netfront *dev,
+				   struct pvk_netfront_resume_stats *out)
+{
+	*out = dev->rs;
+}
+
+void pvk_netfront_set_announce_ipv4(struct pvk_netfront *dev, const uint8_t *ip)
+{
+	pvk_port_lock(&dev->lock);
+	dev->announce = ip != NULL;
+	if (ip)
+		__builtin_memcpy(dev->announce_ip, ip, 4);
+	pvk_port_unlock(&dev->lock);
+}
+
+/* The frames kept for a resend complete with status (thread context, no
+ * lock held); the device takes transmits again (its link and queues
+ * answer for themselves). */
+void netfront_resume_abandon(struct pvk_netfront *dev, int status)
+{
+	bool was = dev->suspended || dev->resuming;
+
+	for (unsigned int i = 0; dev->queues && i < NETFRONT_MAX_QUEUES; i++) {
+		struct netfront_queue *q = &dev->queues[i];
+
+		for (unsigned int r = 0;; r++) {
+			struct pvk_net_tx *tx = NULL;
+
+			pvk_port_lock(&q->lock);
+			if (r >= q->replay_n) {
+				q->replay_n = 0;
+				pvk_port_unlock(&q->lock);
+				break;
+			}
+			for (uint16_t k = q->replay[r], n = 0;
+			     k != NETFRONT_NO_ID && n < NETFRONT_MAX_TX_SLOTS;
+			     k = q->tx_next[k], n++)
+				q->txs[k].replay = false;
+			tx = q->txs[q->replay[r]].tx;
+			q->txs[q->replay[r]].tx = NULL;
+			pvk_port_unlock(&q->lock);
+			if (tx)
+				tx->done(tx, status);
+		}
+	}
+	dev->resuming = false;
+	PVK_WRITE_ONCE(dev->suspended, false);
+	if (was)
+		pvk_port_wake(&dev->wait);
+}
+
+#ifndef PVK_HOST_LINUX	/* the part itself (see the top) */
+
+/* ---- quiesce ---- */
+
+static void netfront_quiesce(void *arg)
+{
+	(void)arg;
+	for (struct pvk_netfront *dev = netfront_devices(); dev; dev = dev->next) {
+		PVK_WRITE_ONCE(dev->suspended, true);
+		/* A transmit under way on a queue finishes before we go on. */
+		for (unsigned int i = 0; dev->queues && i < NETFRONT_MAX_QUEUES; i++) {
+			pvk_port_lock(&dev->queues[i].lock);
+			pvk_port_unlock(&dev->queues[i].lock);
+		}
+	}
+}
+
+/* ---- resumed in a new domain ---- */
+
+/* Head id's frame goes on q's replay list (once), its slots kept. Locked. */
+static void replay_add_locked(struct netfront_queue *q, uint16_t id)
+{
+	unsigned int n = netfront_tx_slots(q->tx_len[id]);
+	uint16_t k = id;
+
+	if (q->txs[id].replay || q->replay_n >= NETFRONT_RING_ENTS)
+		return;
+	for (unsigned int j = 0; j < n && k != NETFRONT_NO_ID; j++, k = q->tx_next[k])
+		q->txs[k].replay = true;
+	q->replay[q->replay_n++] = id;
+}
+
+/* Everything of the old connection, forgotten (no xenstore request). */
+static void forget_old_domain(struct pvk_netfront *dev)
+{
+	unsigned int frames = 0;
+
+	dev->resume_ns = pvk_time_now_ns();
+	dev->rs.resumes++;
+	dev->rs.last_reconnect_ns = 0;
+	__builtin_memcpy(dev->mac_before, dev->info.mac, PVK_NET_ETH_ALEN);
+	pvk_port_lock(&dev->lock);
+	/* Silently: link_told stays what the host heard (see the top). */
+	dev->info.link_up = false;
+	pvk_port_unlock(&dev->lock);
+	for (unsigned int i = 0; dev->queues && i < NETFRONT_MAX_QUEUES; i++) {
+		struct netfront_queue *q = &dev->queues[i];
+		struct netfront_kept_ring *k, *next;
+		uint32_t from = q->tx.rsp_cons, to = q->tx.req_prod_pvt;
+
+		pvk_port_lock(&q->lock);
+		q->live = false;
+		q->port_tx_bound = q->port_rx_bound = false;
+		q->tx_granted = q->rx_granted = false;
+		k = q->kept_rings;
+		q->kept_rings = NULL;
+		if (q->txs) {
+			/* Oldest first: the ring's own order (our private
+			 * indices), then any head it did not show. */
+			for (uint32_t n = 0; from != to && n < NETFRONT_RING_ENTS; from++, n++) {
+				uint16_t id = q->tx_ring_id[PVK_RING_SLOT(&q->tx, from)];
+
+				if (id < NETFRONT_RING_ENTS && q->txs[id].tx && q->txs[id].head == id)
+					replay_add_locked(q, id);
+			}
+			for (uint16_t id = 0; id < NETFRONT_RING_ENTS; id++)
+				if (q->txs[id].tx && q->txs[id].head == id)
+					replay_add_locked(q, id);
+			for (unsigned int id = 0; id < NETFRONT_RING_ENTS; id++) {
+				q->txs[id].granted = false;
+				q->txs[id].sent = false;
+				q->txs[id].kept = false;
+			}
+			frames += q->replay_n;
+		}
+		for (unsigned int id = 0; q->rxb && id < NETFRONT_RING_ENTS; id++) {
+			q->rxb[id].posted = false;
+			q->rxb[id].kept = false;
+			if (!q->rx_running)
+				q->rxb[id].held = false;	/* else its pass's */
+		}
+		q->rx_posted = 0;
+		__builtin_memset(&q->chain, 0, sizeof(q->chain));
+		q->tx_nulls_due = 0;
+		q->tx_unpushed = false;
+		q->tx_due = q->rx_due = false;
+		q->rx_refill_due = false;
+		pvk_port_unlock(&q->lock);
+		/* Pages the old backend would not let go of: ours again. */
+		for (; k; k = next) {
+			next = k->next;
+			if (k->page)
+				pvk_port_free_page(k->page);
+			pvk_port_free(k);
+		}
+	}
+	__atomic_store_n(&dev->grants_live, 0, __ATOMIC_RELAXED);
+	pvk_info("netfront: %s: resumed in a new domain: old ports and grants forgotten, %u frame(s) kept to send again",
+		 dev->name, frames);
+}
+
+static void netfront_resume(enum pvk_suspend_result result, void *arg)
+{
+	(void)arg;
+	if (result == PVK_SUSPEND_CANCELLED) {
+		for (struct pvk_netfront *dev = netfront_devices(); dev; dev = dev->next) {
+			unsigned int nq = dev->info.nr_queues;
+
+			if (!dev->suspended)
+				continue;
+			dev->rs.cancelled++;
+			PVK_WRITE_ONCE(dev->suspended, false);
+			/* Frames queued meanwhile go; an event the backend
+			 * sent while upcalls were masked is taken now. */
+			for (unsigned int i = 0; dev->queues && i < nq; i++) {
+				struct netfront_queue *q = &dev->queues[i];
+				bool live;
+
+				pvk_port_lock(&q->lock);
+				live = q->live;
+				pvk_port_unlock(&q->lock);
+				if (!live)
+					continue;
+				pvk_netfront_kick(dev, i);
+				pvk_evtchn_send(q->port_rx);
+			}
+			if (dev->queues)
+				pvk_netfront_poll(dev);
+			pvk_port_wake(&dev->wait);
+		}
+		return;
+	}
+	/* Every device first, before any xenstore request (see the top). */
+	for (struct pvk_netfront *dev = netfront_devices(); dev; dev = dev->next)
+		forget_old_domain(dev);
+	for (struct pvk_netfront *dev = netfront_devices(); dev; dev = dev->next) {
+		struct pvk_xenbus_device *xdev = dev->xdev;
+		int rc;
+
+		if (!xdev || dev->gone || dev->broken) {
+			netfront_resume_abandon(dev, dev->broken ? -PVK_XEN_EIO : -PVK_XEN_ENODEV);
+			continue;
+		}
+		dev->resuming = true;
+		dev->attempts = 0;
+		dev->in_callback++;
+		rc = pvk_xenbus_resume_device(xdev);
+		dev->in_callback--;
+		if (rc) {
+			pvk_err("netfront: %s: cannot follow the new backend (%d): device closed",
+				dev->name, rc);
+			dev->gone = true;
+			netfront_resume_abandon(dev, -PVK_XEN_ENODEV);
+			netfront_set_link(dev, false);
+			continue;
+		}
+		dev->backend = (pvk_domid_t)xdev->otherend_id;
+		/* The state watch fires: InitWait brings the handshake,
+		 * Connected netfront_resume_connected(). */
+	}
+}
+
+#endif /* !PVK_HOST_LINUX */
+
+/* ---- the new backend is Connected ---- */
+
+static void garp_done(struct pvk_net_tx *tx, int status)
+{
+	struct pvk_netfront *dev = tx->arg;
+
+	if (status)
+		dev->rs.garp_failed++;
+	PVK_WRITE_ONCE(dev->garp_busy, false);
+}
+
+/* An ARP request for our own address from our own MAC to everyone: what
+ * a bridge learns our port from, and what tells neighbours the address
+ * is still ours (RFC 5227's announcement). */
+static void announce(struct pvk_netfront *dev)
+{
+	uint8_t *f = dev->garp;
+	int rc;
+
+	if (!dev->announce || dev->garp_busy)
+		return;
+	__builtin_memset(f, 0, sizeof(dev->garp));
+	__builtin_memset(f, 0xff, PVK_NET_ETH_ALEN);
+	__builtin_memcpy(f + 6, dev->info.mac, PVK_NET_ETH_ALEN);
+	f[12] = 0x08, f[13] = 0x06;		/* ARP */
+	f[15] = 1;				/* Ethernet */
+	f[16] = 0x08, f[17] = 0x00;		/* IPv4 */
+	f[18] = PVK_NET_ETH_ALEN, f[19] = 4;
+	f[21] = 1;				/* request */
+	__builtin_memcpy(f + 22, dev->info.mac, PVK_NET_ETH_ALEN);
+	__builtin_memcpy(f + 28, dev->announce_ip, 4);
+	__builtin_memcpy(f + 38, dev->announce_ip, 4);
+	dev->garp_frag.buf = f;
+	dev->garp_frag.len = sizeof(dev->garp);
+	__builtin_memset(&dev->garp_tx, 0, sizeof(dev->garp_tx));
+	dev->garp_tx.frags = &dev->garp_frag;
+	dev->garp_tx.nr_frags = 1;
+	dev->garp_tx.done = garp_done;
+	dev->garp_tx.arg = dev;
+	dev->garp_busy = true;
+	rc = netfront_xmit(dev, &dev->garp_tx, &dev->garp_tx, true);
+	if (rc) {
+		dev->garp_busy = false;
+		dev->rs.garp_failed++;
+		pvk_err("netfront: %s: gratuitous ARP refused: %d", dev->name, rc);
+		return;
+	}
+	dev->rs.garp_sent++;
+}
+
+/* Sends q's replay list again on the new connection. */
+static void resend_queue(struct pvk_netfront *dev, struct netfront_queue *q, unsigned int nq)
+{
+	for (unsigned int r = 0;; r++) {
+		struct pvk_net_frag frags[NETFRONT_MAX_TX_SLOTS];
+		struct pvk_net_tx shadow, *tx;
+		unsigned int n = 0;
+		uint16_t head, k;
+		size_t len;
+		int rc;
+
+		pvk_port_lock(&q->lock);
+		if (r >= q->replay_n) {
+			q->replay_n = 0;
+			pvk_port_unlock(&q->lock);
+			return;
+		}
+		head = q->replay[r];
+		tx = q->txs[head].tx;
+		/* The new head owns it from here; this one only lends its
+		 * bytes (its slots stay out of use until copied). */
+		q->txs[head].tx = NULL;
+		len = q->tx_len[head];
+		for (k = head; k != NETFRONT_NO_ID && n < NETFRONT_MAX_TX_SLOTS; k = q->tx_next[k], n++) {
+			size_t from = (size_t)n * NETFRONT_PAGE;
+
+			if (from >= len)
+				break;
+			frags[n].buf = q->tx_bounce[k];
+			frags[n].len = len - from < NETFRONT_PAGE ? len - from : NETFRONT_PAGE;
+		}
+		pvk_port_unlock(&q->lock);
+		if (tx) {
+			shadow = *tx;
+			shadow.frags = frags;
+			shadow.nr_frags = n;
+			shadow.flags |= PVK_NET_TX_MORE;	/* one kick per queue after */
+			rc = netfront_xmit(dev, &shadow, tx, true);
+			if (rc) {
+				dev->rs.resend_failed++;
+				pvk_err("netfront: %s: a frame kept across the resume was refused by the new connection: %d",
+					dev->name, rc);
+				tx->done(tx, rc == -PVK_XEN_EAGAIN ? -PVK_XEN_ENODEV : rc);
+			} else {
+				dev->rs.resent++;
+			}
+		}
+		/* Copied (or failed): its slots are free again. */
+		pvk_port_lock(&q->lock);
+		n = 0;
+		for (k = head; k != NETFRONT_NO_ID && n < NETFRONT_MAX_TX_SLOTS; k = q->tx_next[k], n++) {
+			if (!q->txs[k].replay)
+				break;
+			q->txs[k].replay = false;
+			if (q->index < nq) {
+				q->tx_free[(q->tx_free_head + q->tx_free_count) % NETFRONT_RING_ENTS] = k;
+				q->tx_free_count++;
+			}
+		}
+		pvk_port_unlock(&q->lock);
+	}
+}
+
+void netfront_resume_connected(struct pvk_netfront *dev)
+{
+	unsigned int nq = dev->info.nr_queues;
+	uint64_t resent = dev->rs.resent, failed = dev->rs.resend_failed;
+
+	for (unsigned int i = 0; dev->queues && i < NETFRONT_MAX_QUEUES; i++)
+		resend_queue(dev, &dev->queues[i], nq);
+	announce(dev);
+	for (unsigned int i = 0; i < nq; i++)
+		pvk_netfront_kick(dev, i);
+	dev->resuming = false;
+	dev->rs.last_reconnect_ns = pvk_time_now_ns() - dev->resume_ns;
+	PVK_WRITE_ONCE(dev->suspended, false);
+	pvk_info("netfront: %s: reconnected after the resume in %llu us: %llu frame(s) sent again, %llu refused; gratuitous ARP %s",
+		 dev->name, (unsigned long long)(dev->rs.last_reconnect_ns / 1000),
+		 (unsigned long long)(dev->rs.resent - resent),
+		 (unsigned long long)(dev->rs.resend_failed - failed),
+		 dev->announce ? "queued" : "not sent (no address given)");
+	pvk_port_wake(&dev->wait);
+}
+
+#ifdef PVK_HOST_LINUX
+int netfront_suspend_register(void)
+{
+	return 0;	/* see the top: not on Linux yet */
+}
+#else
+static struct pvk_suspend_part netfront_part = {
+	.name = "netfront",
+	.quiesce = netfront_quiesce,
+	.resume = netfront_resume,
+};
+
+int netfront_suspend_register(void)
+{
+	int rc = pvk_suspend_register(&netfront_part);
+
+	return rc == -PVK_XEN_EEXIST ? 0 : rc;
+}
+#endif
