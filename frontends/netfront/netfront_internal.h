@@ -350,6 +350,10 @@ struct pvk_netfront *netfront_devices(void);
 /* netfront_suspend.c */
 /* Registers netfront's suspend part (pvk_netfront_init). */
 int netfront_suspend_register(void);
+/* Resumed in a new domain: the old connection forgotten (ports, grants,
+ * pages the old backend held), frames not answered put on their queues'
+ * replay lists, the link down without telling the host. No xenstore. */
+void netfront_resume_forget(struct pvk_netfront *dev);
 /* The backend is Connected after a resume: resend, announce, let the
  * host transmit again. Thread context, after netfront_queues_start. */
 void netfront_resume_connected(struct pvk_netfront *dev);

@@ -138,7 +138,7 @@ static void replay_add_locked(struct netfront_queue *q, uint16_t id)
 }
 
 /* Everything of the old connection, forgotten (no xenstore request). */
-static void forget_old_domain(struct pvk_netfront *dev)
+void netfront_resume_forget(struct pvk_netfront *dev)
 {
 	unsigned int frames = 0;
 
@@ -153,9 +153,11 @@ static void forget_old_domain(struct pvk_netfront *dev)
 	for (unsigned int i = 0; dev->queues && i < NETFRONT_MAX_QUEUES; i++) {
 		struct netfront_queue *q = &dev->queues[i];
 		struct netfront_kept_ring *k, *next;
-		uint32_t from = q->tx.rsp_cons, to = q->tx.req_prod_pvt;
+		uint32_t from, to;
 
 		pvk_port_lock(&q->lock);
+		from = q->tx.rsp_cons;
+		to = q->tx.req_prod_pvt;
 		q->live = false;
 		q->port_tx_bound = q->port_rx_bound = false;
 		q->tx_granted = q->rx_granted = false;
@@ -239,7 +241,7 @@ static void netfront_resume(enum pvk_suspend_result result, void *arg)
 	}
 	/* Every device first, before any xenstore request (see the top). */
 	for (struct pvk_netfront *dev = netfront_devices(); dev; dev = dev->next)
-		forget_old_domain(dev);
+		netfront_resume_forget(dev);
 	for (struct pvk_netfront *dev = netfront_devices(); dev; dev = dev->next) {
 		struct pvk_xenbus_device *xdev = dev->xdev;
 		int rc;

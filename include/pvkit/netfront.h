@@ -69,7 +69,8 @@
  * longer than info->max_frame, more pieces than PVK_NET_MAX_FRAGS, a bad
  * csum_start/csum_offset, gso_size 0), -PVK_XEN_EOPNOTSUPP (offload not
  * negotiated), -PVK_XEN_EAGAIN (transmit ring full, or no grant reference
- * free while frames of the queue are in flight: wait for completions,
+ * free while frames of the queue are in flight, or the guest suspending or
+ * reconnecting after a resume: wait for completions,
  * pvk_netfront_wait_tx(), then try again), -PVK_XEN_ENOMEM (no memory,
  * or no grant reference free and nothing in flight).
  */

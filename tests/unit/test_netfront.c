@@ -2291,3 +2291,98 @@ UNIT_TEST(netfront_push_ignores_backend_written_req_prod)
 	CHECK_EQ(s->req_prod, q->tx_pushed);
 	nf_down();
 }
+
+/* ---- xl save / restore (netfront_suspend.c) ---- */
+
+/*
+ * Suspended: the host's transmit is refused with -EAGAIN, nothing queued.
+ * Resumed in a new domain: A (answered OK) is never sent again; B (a
+ * three-slot chain, pushed, not answered), C (pushed, not answered) and D
+ * (queued with MORE, never pushed) go to the new backend in that order,
+ * byte for byte, with no grant of the old connection counted; then the
+ * gratuitous ARP for the address the host gave. Each frame completes
+ * once, OK.
+ */
+UNIT_TEST(netfront_resume_resends_unanswered_in_order_then_arp)
+{
+	static const uint8_t ip[4] = { 10, 0, 0, 3 };
+	static const size_t lens[4] = { 100, 9000, 200, 300 };
+	struct pvk_net_frag fr[4];
+	struct pvk_net_tx tx[4], refused = { .frags = fr, .nr_frags = 1, .done = never_done };
+	struct pvk_netif_tx_request first;
+	struct pvk_netif_extra_info ex;
+	struct pvk_netfront_resume_stats rs;
+	uint16_t ids[NETFRONT_MAX_TX_SLOTS + 1];
+	size_t len, off = 0;
+	bool extra;
+
+	fill_pattern(11);
+	nf_up(ALL_FEATS);
+	memcpy(nd->info.mac, "\x00\x16\x3e\x01\x02\x03", 6);
+	pvk_netfront_set_announce_ipv4(nd, ip);
+	for (unsigned int i = 0; i < 4; i++) {
+		fr[i] = (struct pvk_net_frag){ pattern + off, lens[i] };
+		off += lens[i];
+		tx[i] = (struct pvk_net_tx){ .frags = &fr[i], .nr_frags = 1, .done = tx_done,
+					     .flags = i == 3 ? PVK_NET_TX_MORE : 0 };
+		CHECK_EQ(pvk_netfront_xmit(nd, &tx[i]), 0);
+	}
+	/* The backend takes A and answers it, takes B and C, answers none. */
+	CHECK_EQ(back_tx_pending(0), 1 + 3 + 1);
+	CHECK_EQ(back_tx_frame(0, got, &len, ids, &first, &ex, &extra), 1);
+	back_tx_rsp(0, ids[0], PVK_NETIF_RSP_OKAY);
+	pvk_netfront_poll(nd);
+	CHECK_EQ(dones, 1);
+	CHECK(last_done_tx == &tx[0]);
+
+	nd->suspended = true;
+	fr[0].len = 60;
+	CHECK_EQ(pvk_netfront_xmit(nd, &refused), -PVK_XEN_EAGAIN);
+
+	netfront_resume_forget(nd);
+	CHECK_EQ(nd->grants_live, 0);
+	CHECK(!nd->info.link_up);
+	CHECK(!nd->queues[0].port_tx_bound && !nd->queues[0].live);
+	CHECK_EQ(nd->queues[0].replay_n, 3);
+	CHECK_EQ(link_downs, 0);	/* the host hears nothing */
+	nd->resuming = true;
+	/* The new connection: setup, start, then the resend. */
+	CHECK_EQ(netfront_queues_setup(nd, 1, false), 0);
+	CHECK_EQ(netfront_queues_start(nd), 0);
+	PVK_BACK_RING_INIT(&btx[0], (struct pvk_netif_tx_sring *)nd->queues[0].tx_page,
+			   NETFRONT_PAGE);
+	netfront_resume_connected(nd);
+	CHECK(!nd->suspended && !nd->resuming);
+	CHECK_EQ(dones, 1);
+	off = lens[0];
+	for (unsigned int i = 1; i < 4; i++) {
+		unsigned int n = back_tx_frame(0, got, &len, ids, &first, &ex, &extra);
+
+		CHECK_EQ(len, lens[i]);
+		CHECK(memcmp(got, pattern + off, lens[i]) == 0);
+		off += lens[i];
+		for (unsigned int k = 0; k < n; k++)
+			back_tx_rsp(0, ids[k], PVK_NETIF_RSP_OKAY);
+	}
+	/* The announcement: ARP request, our MAC, sender = target = ip. */
+	CHECK_EQ(back_tx_frame(0, got, &len, ids, &first, &ex, &extra), 1);
+	CHECK_EQ(len, 60);
+	CHECK(memcmp(got, "\xff\xff\xff\xff\xff\xff\x00\x16\x3e\x01\x02\x03\x08\x06", 14) == 0);
+	CHECK_EQ(got[21], 1);
+	CHECK(memcmp(got + 28, ip, 4) == 0 && memcmp(got + 38, ip, 4) == 0);
+	back_tx_rsp(0, ids[0], PVK_NETIF_RSP_OKAY);
+	CHECK_EQ(back_tx_pending(0), 0);
+	pvk_netfront_poll(nd);
+	CHECK_EQ(dones, 4);
+	CHECK_EQ(last_done_status, 0);
+	pvk_netfront_get_resume_stats(nd, &rs);
+	CHECK_EQ(rs.resumes, 1);
+	CHECK_EQ(rs.resent, 3);
+	CHECK_EQ(rs.resend_failed, 0);
+	CHECK_EQ(rs.garp_sent, 1);
+	CHECK_EQ(rs.garp_failed, 0);
+	CHECK(!nd->garp_busy);
+	/* Every slot is free again: a full ring's worth can be queued. */
+	CHECK_EQ(nd->queues[0].tx_free_count, NETFRONT_RING_ENTS);
+	nf_down();
+}
