@@ -71,6 +71,7 @@
 #define PORT_IN		5400u	/* dom0's sender -> the guest's sink */
 #define PORT_OUT	5401u	/* the guest -> dom0's receiver */
 #define PORT_STOP	5402u	/* dom0's sender's own port: STOP */
+#define PORT_NOTE	5403u	/* dom0's receiver says it listens */
 #define GRANT_VA	0xffff968000000000UL	/* as cases/grant_table.c */
 #define GRANT_FRAMES	8
 
@@ -133,6 +134,15 @@ static struct pvk_suspend_part part = {
 	.quiesce = burst_quiesce,
 	.resume = mark_resume,
 };
+
+/* A UDP datagram from dom0 to our port (the frame as netstack queues it). */
+static bool is_note(const uint8_t *f, size_t len, void *arg)
+{
+	(void)arg;
+	return len >= 42 && f[12] == 8 && f[13] == 0 && f[23] == 17 &&
+	       !memcmp(f + 26, dom0_ip, 4) && f[36] == PORT_NOTE >> 8 &&
+	       f[37] == (PORT_NOTE & 0xff);
+}
 
 /* The number after key in s, or -1. */
 static long long num_after(const char *s, const char *key)
@@ -231,6 +241,14 @@ PVK_GUEST_TEST_XEN_EXPLICIT(suspend_net)
 	before = guest_suspends_done();
 	guest_printf("suspend_net: vif 0 up, mac %02x:%02x:%02x:%02x:%02x:%02x, %u queue(s); ready for streams and xl save\n",
 		     m[0], m[1], m[2], m[3], m[4], m[5], info->nr_queues);
+	/* Our stream starts once dom0's receiver listens (nothing lost to a
+	 * port not yet bound); dom0's own stream has started already. */
+	{
+		size_t len;
+
+		if (!nst_wait_frame(&nif, is_note, NULL, &len, NULL, DOM0_WAIT_NS / 3))
+			PVK_FAIL("dom0's receiver did not say ready (UDP to port %u)", PORT_NOTE);
+	}
 
 	/* Both streams until AFTER_NS after the resume (and AFTER_MIN sent
 	 * after it); the suspend happens inside one of the waits. */

@@ -5,9 +5,12 @@
  * tests/bench/netbench.h's (sequence number, length, header check,
  * pattern); what is missing or duplicated is listed by number.
  *
- *   pvk-net-seq recv PORT SECONDS
+ *   pvk-net-seq recv PORT SECONDS [NOTIFY_HOST NOTIFY_PORT]
  *     Receives on PORT until the sender's "END n" datagram (n: how many
- *     it sent, numbers 0..n-1) and 1 s more, or SECONDS in all. A silence
+ *     it sent, numbers 0..n-1) and 1 s more, or SECONDS in all. With
+ *     NOTIFY_*, sends "ready" there once it listens (three times, 100 ms
+ *     apart: the first may go before ARP has an answer), so the sender
+ *     starts with nothing lost to a port not yet bound. A silence
  *     of any length is no end (the sender was away). Prints one line:
  *       recv: received R of N, missing M [list], duplicated D [list], bad B
  *     (N: the END's count, "?" without one; lists as ranges a-b, the first
@@ -56,7 +59,7 @@ static uint8_t buf[65536];
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: pvk-net-seq recv PORT SECONDS\n"
+	fprintf(stderr, "usage: pvk-net-seq recv PORT SECONDS [NOTIFY_HOST NOTIFY_PORT]\n"
 		"       pvk-net-seq send HOST PORT RATE MAX SECONDS STOPPORT\n"
 		"       pvk-net-seq arp IFACE IP SECONDS\n");
 	return 2;
@@ -107,8 +110,8 @@ static bool twice(uint8_t c)
 
 static int recv_mode(int argc, char **argv)
 {
-	long long port, secs;
-	struct sockaddr_in sa = { .sin_family = AF_INET };
+	long long port, secs, nport = 0;
+	struct sockaddr_in sa = { .sin_family = AF_INET }, na = { .sin_family = AF_INET };
 	uint8_t *count;
 	uint64_t t_end, t_stop = 0;
 	uint32_t top = 0;	/* 1 + the highest number seen */
@@ -117,12 +120,16 @@ static int recv_mode(int argc, char **argv)
 	char miss_s[LIST_MAX], dup_s[LIST_MAX], total_s[48];
 	int fd, one = 1, rcvbuf = 8 << 20;
 
-	if (argc != 4)
+	if (argc != 4 && argc != 6)
 		return usage();
 	port = arg_num(argv[2], 1, 65535);
 	secs = arg_num(argv[3], 1, 3600);
 	if (port < 0 || secs < 0)
 		return usage();
+	if (argc == 6 && ((nport = arg_num(argv[5], 1, 65535)) < 0 ||
+			  inet_pton(AF_INET, argv[4], &na.sin_addr) != 1))
+		return usage();
+	na.sin_port = htons((uint16_t)nport);
 	count = calloc(MAX_SEQ, 1);
 	netb_fill_pattern(pat);
 	fd = socket(AF_INET, SOCK_DGRAM, 0);
@@ -137,6 +144,11 @@ static int recv_mode(int argc, char **argv)
 	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa))) {
 		printf("recv: fail: bind port %lld: %s\n", port, strerror(errno));
 		return 1;
+	}
+	for (int i = 0; nport && i < 3; i++) {
+		if (sendto(fd, "ready", 5, 0, (struct sockaddr *)&na, sizeof(na)) != 5)
+			fprintf(stderr, "pvk-net-seq: notify: %s\n", strerror(errno));
+		usleep(100000);
 	}
 	t_end = now_ns() + (uint64_t)secs * 1000000000u;
 	for (;;) {
