@@ -388,6 +388,7 @@ void netfront_resume_connected(struct pvk_netfront *dev)
 {
 	unsigned int nq = dev->info.nr_queues;
 	uint64_t resent = dev->rs.resent, failed = dev->rs.resend_failed;
+	uint64_t garps = dev->rs.garp_sent;
 
 	for (unsigned int i = 0; dev->queues && i < NETFRONT_MAX_QUEUES; i++)
 		resend_queue(dev, &dev->queues[i], nq);
@@ -401,7 +402,8 @@ void netfront_resume_connected(struct pvk_netfront *dev)
 		 dev->name, (unsigned long long)(dev->rs.last_reconnect_ns / 1000),
 		 (unsigned long long)(dev->rs.resent - resent),
 		 (unsigned long long)(dev->rs.resend_failed - failed),
-		 dev->announce ? "queued" : "not sent (no address given)");
+		 dev->rs.garp_sent != garps ? "queued" :
+		 dev->announce ? "refused" : "not sent (no address given)");
 	pvk_port_wake(&dev->wait);
 }
 
