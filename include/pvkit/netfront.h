@@ -138,7 +138,9 @@ struct pvk_net_tx {
 	 * after a failure that broke the device, or refused for room,
 	 * which takes answers waiting), pvk_netfront_wait_connected() and
 	 * pvk_netfront_release() (they may close a broken device), or in
-	 * xenstore-watch context when the device closes (-PVK_XEN_ENODEV).
+	 * xenstore-watch context when the device closes (-PVK_XEN_ENODEV)
+	 * or reconnects after a resume (answers taken then, or a frame the
+	 * new connection refused: see "Suspend and resume" below).
 	 * Never with a kit lock held: it may send again. */
 	void (*done)(struct pvk_net_tx *tx, int status);
 	void *arg;			/* the host's */
