@@ -14,8 +14,9 @@
  * no xenstore request in between (an event of the old backend's watch
  * must find nothing to act on): its ports are forgotten without a close
  * (the kit's event table was reset: closing a number now could close
- * someone else's new port), its grant refs dropped without end_access (the
- * new grant table is empty; nobody maps anything), every page the old
+ * someone else's new port), its grant refs given back to the kit's
+ * allocator without waiting for the old backend (the new grant table is
+ * empty: ending an entry there frees the ref at once), every page the old
  * backend held (receive buffers, kept pages, kept ring pages) is ours
  * again, and each frame not answered is put on its queue's replay list,
  * oldest first, its slots and their bounce pages (which hold its bytes:
@@ -137,6 +138,19 @@ static void replay_add_locked(struct netfront_queue *q, uint16_t id)
 	q->replay[q->replay_n++] = id;
 }
 
+/*
+ * A ref of the old domain's table, given back to the kit's allocator. Its
+ * entry in the new, empty table was never written, so ending it finds
+ * nobody mapping it: it is freed at once, nothing waited for and nothing
+ * of the old backend asked (its table and its mappings are gone).
+ */
+static void drop_ref(pvk_grant_ref_t ref)
+{
+	if (pvk_grant_end_access(ref))
+		pvk_warn("netfront: grant ref %u of the old domain busy in the new table: left allocated",
+			 ref);
+}
+
 /* Everything of the old connection, forgotten (no xenstore request). */
 void netfront_resume_forget(struct pvk_netfront *dev)
 {
@@ -160,9 +174,16 @@ void netfront_resume_forget(struct pvk_netfront *dev)
 		to = q->tx.req_prod_pvt;
 		q->live = false;
 		q->port_tx_bound = q->port_rx_bound = false;
+		/* Each ref back to the kit's allocator (drop_ref). */
+		if (q->tx_granted)
+			drop_ref(q->tx_ref);
+		if (q->rx_granted)
+			drop_ref(q->rx_ref);
 		q->tx_granted = q->rx_granted = false;
 		k = q->kept_rings;
 		q->kept_rings = NULL;
+		for (struct netfront_kept_ring *r = k; r; r = r->next)
+			drop_ref(r->ref);
 		if (q->txs) {
 			/* Oldest first: the ring's own order (our private
 			 * indices), then any head it did not show. */
@@ -176,6 +197,8 @@ void netfront_resume_forget(struct pvk_netfront *dev)
 				if (q->txs[id].tx && q->txs[id].head == id)
 					replay_add_locked(q, id);
 			for (unsigned int id = 0; id < NETFRONT_RING_ENTS; id++) {
+				if (q->txs[id].granted)
+					drop_ref(q->txs[id].gref);
 				q->txs[id].granted = false;
 				q->txs[id].sent = false;
 				q->txs[id].kept = false;
@@ -183,6 +206,8 @@ void netfront_resume_forget(struct pvk_netfront *dev)
 			frames += q->replay_n;
 		}
 		for (unsigned int id = 0; q->rxb && id < NETFRONT_RING_ENTS; id++) {
+			if (q->rxb[id].posted || q->rxb[id].kept)
+				drop_ref(q->rxb[id].gref);
 			q->rxb[id].posted = false;
 			q->rxb[id].kept = false;
 			if (!q->rx_running)

@@ -18,3 +18,4 @@ __attribute__((weak)) int pvk_xenbus_resume_device(struct pvk_xenbus_device *dev
 	(void)dev;
 	return -PVK_XEN_ENOSYS;
 }
+

@@ -2341,6 +2341,8 @@ UNIT_TEST(netfront_resume_resends_unanswered_in_order_then_arp)
 
 	netfront_resume_forget(nd);
 	CHECK_EQ(nd->grants_live, 0);
+	/* Every ref given back to the allocator (none leaks per resume). */
+	CHECK_EQ(unit_fake_grants_live(), 0);
 	CHECK(!nd->info.link_up);
 	CHECK(!nd->queues[0].port_tx_bound && !nd->queues[0].live);
 	CHECK_EQ(nd->queues[0].replay_n, 3);

@@ -36,7 +36,9 @@
  *    the resume (the stream goes on), none twice, none bad;
  *  - dom0's bridge saw a gratuitous ARP for 10.0.0.3 from our MAC, and
  *    the kit counted one sent;
- *  - the kit resumed once, in a new domain.
+ *  - the kit resumed once, in a new domain; once idle again, the vif holds
+ *    as many grants as before the save and no other ref is in use (the
+ *    old domain's refs went back to the allocator).
  * suspend_net_checkpoint (scenario guest-save-net-checkpoint): the same
  * with `xl save -c`: the same backend goes on, so nothing is resent (the 8
  * unpushed are pushed at the resume: dom0 still receives every number,
@@ -227,6 +229,7 @@ static void run(enum pvk_suspend_result want)
 	unsigned long miss, outside = 0, after_n = 0;
 	bool have_before = false, have_after = false;
 	int rc, drain_rc;
+	unsigned int held0, held1, others0, others1;
 
 	guest_events_enable();
 	guest_control_enable();
@@ -242,6 +245,11 @@ static void run(enum pvk_suspend_result want)
 	pvk_netfront_set_announce_ipv4(nf, our_ip);
 	PVK_CHECK_RC(nst_resolve(&nif, dom0_ip, mac, 5 * SEC_NS), 0);
 	PVK_CHECK_RC(pvk_suspend_register(&part), 0);
+	/* Idle and connected: what the kit's grant allocator has handed out
+	 * beyond what the vif holds (rings, posted buffers). */
+	pvk_grant_stats_snapshot(&gs);
+	held0 = pvk_netfront_grants_held(nf);
+	others0 = gs.refs_total - gs.refs_free - held0;
 	memset(nif.seq_seen, 0, sizeof(nif.seq_seen));
 	c0 = nif.c;
 	m = info->mac;
@@ -291,6 +299,9 @@ static void run(enum pvk_suspend_result want)
 		pvk_xs_wait_watches(2 * MS);
 	}
 	drain_rc = nst_tx_drain(5 * SEC_NS);
+	pvk_grant_stats_snapshot(&gs);
+	held1 = pvk_netfront_grants_held(nf);
+	others1 = gs.refs_total - gs.refs_free - held1;
 	/* dom0's sender stops; what is on its way arrives; then the count. */
 	for (int i = 0; i < 3; i++)
 		nst_udp_send(&nif, dom0_ip, PORT_IN, PORT_STOP, "STOP", 4, NULL);
@@ -326,6 +337,8 @@ static void run(enum pvk_suspend_result want)
 		     (unsigned long long)(t_link ? (t_link - t_resume) / MS : 0),
 		     (unsigned long long)(t_first_rx ? (t_first_rx - t_resume) / MS : 0),
 		     (unsigned long long)(t_first_tx ? (t_first_tx - t_resume) / MS : 0));
+	guest_printf("suspend_net: grants: the vif holds %u (before the save %u); other refs in use %u (before %u)\n",
+		     held1, held0, others1, others0);
 	guest_printf("suspend_net: guest->dom0: sent %u (burst at the quiesce: %u-%u, %u pushed, %u queued unpushed; %u refused), %u after the resume; transmits completed ok %lu, with an error %lu, drain %d\n",
 		     seq_out, burst_first, burst_first + BURST - 1, BURST / 2, BURST / 2,
 		     burst_refused, seq_out - seq_at_resume, nif.c.tx_done_ok - c0.tx_done_ok,
@@ -364,6 +377,8 @@ static void run(enum pvk_suspend_result want)
 		ckpt ? "one suspend, cancelled (the same domain)" :
 		"one suspend, resumed in a new domain");
 	verdict(quiesced && burst_refused == 0, "the burst at the quiesce was taken");
+	verdict(others1 == others0 && held1 == held0,
+		"grant refs in use back to where they were (none of the old domain's leaked)");
 	if (ckpt)
 		verdict(rs.resent == 0, "nothing resent to the same backend");
 	else
