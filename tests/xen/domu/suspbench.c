@@ -194,13 +194,14 @@ static void fmt_us(char *s, size_t size, uint64_t done, uint64_t from)
 /* Samples until the kernel suspended and resumed: 0, or -1 past the bound. */
 static int wait_suspend(uint64_t *slept, uint64_t *gap, uint64_t *resumed)
 {
-	uint64_t b0 = clk(CLOCK_BOOTTIME), m0 = clk(CLOCK_MONOTONIC);
-	uint64_t off0 = b0 - m0, prev = b0;
+	uint64_t b0 = clk(CLOCK_BOOTTIME), prev = b0;
+	int64_t off0 = (int64_t)(b0 - clk(CLOCK_MONOTONIC));
 	struct timespec ts = { 0, SAMPLE_NS };
 
 	*gap = 0;
 	for (;;) {
-		uint64_t b, m, off;
+		uint64_t b, m;
+		int64_t off;
 
 		clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, NULL);
 		b = clk(CLOCK_BOOTTIME);
@@ -208,11 +209,11 @@ static int wait_suspend(uint64_t *slept, uint64_t *gap, uint64_t *resumed)
 		if (b - prev > *gap)
 			*gap = b - prev;
 		prev = b;
-		/* m is read after b: b - m can only shrink by the reads'
-		 * spacing, never grow by it. */
-		off = b - m;
-		if (off > off0 + SLEPT_MIN_NS) {
-			*slept = off - off0;
+		/* m is read after b, so b - m is a little below the clocks'
+		 * true offset (negative before any suspend): never above. */
+		off = (int64_t)(b - m);
+		if (off > off0 + (int64_t)SLEPT_MIN_NS) {
+			*slept = (uint64_t)(off - off0);
 			*resumed = b;
 			return 0;
 		}
