@@ -62,6 +62,18 @@
 #
 # (goal of the first: 1.00 within noise; a native log without it fails).
 #
+# And the suspend rows (issue 16): the kit's guest (scenario
+# bench-suspend, tests/guest/cases/bench_suspend.c) and a Linux PV domU
+# (bench-suspend-linux, tests/xen/domu/suspbench.c) each saved and
+# restored by dom0 three times; medians, ours/linux as ratio:
+#
+#   bench suspend_downtime_ms ours=MS linux=MS ratio=X.XX cycles=N,N save/restore_ms=...
+#   bench reconnect_blk_ms ours=MS|lost linux=MS|lost ratio=X.XX|- back=K/N,K/N
+#
+# (and suspend_gap_ms, suspend_kernel_ms, reconnect_net_ms; what each
+# measures on each side: suspend_table below, tests/bench/README.md). A
+# device not back within 20 s is "lost": a figure, not a failure.
+#
 # Timings are reported, never judged: this fails only when a side did not
 # produce its figures (a side did not boot, a benchmarked operation failed,
 # a benchmark is missing on a side, the two block sides did not issue the
@@ -71,6 +83,7 @@
 #   bench.sh --table NATIVE_LOG XEN_LOG   only the tables, from earlier logs
 #   bench.sh --blk-table XEN_LOG          only the block table
 #   bench.sh --net-table XEN_LOG          only the network table
+#   bench.sh --suspend-table XEN_LOG      only the suspend rows
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -600,7 +613,7 @@ if [ -z "${table_only:-}" ] ||
 	echo
 	suspend_table "$xen_log" || ok=0
 	echo "bench: suspend: ours = the reference guest (scenario bench-suspend), linux = Debian's kernel as" \
-		"a PV domU (bench-suspend-linux), same boot, 128 MiB, 1 vCPU, one disk and one vif each, 3 xl save +" \
+		"a PV domU (bench-suspend-linux), same boot, 64 MiB, 1 vCPU, one disk and one vif each, 3 xl save +" \
 		"xl restore cycles each, medians; ratio = ours/linux (below 1.00: ours is back sooner);" \
 		"suspend_downtime_ms = dom0's xl save start to xl restore's return (save/restore_ms: the two" \
 		"steps, ours,linux); suspend_gap_ms = the time the guest's own code did not run, by its clock" \
