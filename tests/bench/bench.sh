@@ -613,7 +613,7 @@ if [ -z "${table_only:-}" ] ||
 	echo
 	suspend_table "$xen_log" || ok=0
 	echo "bench: suspend: ours = the reference guest (scenario bench-suspend), linux = Debian's kernel as" \
-		"a PV domU (bench-suspend-linux), same boot, 64 MiB, 1 vCPU, one disk and one vif each, 3 xl save +" \
+		"a PV domU (bench-suspend-linux), same boot, 128 MiB, 1 vCPU, one disk and one vif each, 3 xl save +" \
 		"xl restore cycles each, medians; ratio = ours/linux (below 1.00: ours is back sooner);" \
 		"suspend_downtime_ms = dom0's xl save start to xl restore's return (save/restore_ms: the two" \
 		"steps, ours,linux); suspend_gap_ms = the time the guest's own code did not run, by its clock" \
