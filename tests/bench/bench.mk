@@ -13,13 +13,20 @@
 #                "bench netfront-CASE pvkit=... linux=... ratio=...
 #                notify/pkt=...") and through our Linux modules
 #                (pvk-blkfront.ko, pvk-netfront.ko of "make modules") in
-#                the same Debian kernel as Linux's side, pvkit-in-linux=...
+#                the same Debian kernel as Linux's side, pvkit-in-linux=...;
+#                and the suspend rows (issue 16): xl save + xl restore
+#                downtime and each device's reconnect time, the kit's
+#                guest (scenario bench-suspend) and a Linux PV domU
+#                (bench-suspend-linux), "bench suspend_downtime_ms
+#                ours=... linux=... ratio=...", "bench reconnect_blk_ms
+#                ours=...|lost ..."
 #
 # Outputs in $(O)/bench (native.log; e2e/console.log for Xen, or
 # $PVK_E2E_OUT if set). The benchmarks: tests/guest/bench.c;
 # Linux's side of the microbenchmarks: tests/xen/domu/cpubench.c; block:
 # tests/guest/cases/bench_blk.c and tests/xen/domu/blkbench.c; network:
-# tests/guest/cases/bench_net.c and tests/xen/domu/netbench.c.
+# tests/guest/cases/bench_net.c and tests/xen/domu/netbench.c; suspend:
+# tests/guest/cases/bench_suspend.c and tests/xen/domu/suspbench.c.
 
 .PHONY: bench
 # Scenarios bench-*front-pvklinux boot our Linux modules: built first; a

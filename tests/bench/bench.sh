@@ -62,6 +62,18 @@
 #
 # (goal of the first: 1.00 within noise; a native log without it fails).
 #
+# And the suspend rows (issue 16): the kit's guest (scenario
+# bench-suspend, tests/guest/cases/bench_suspend.c) and a Linux PV domU
+# (bench-suspend-linux, tests/xen/domu/suspbench.c) each saved and
+# restored by dom0 three times; medians, ours/linux as ratio:
+#
+#   bench suspend_downtime_ms ours=MS linux=MS ratio=X.XX cycles=N,N save/restore_ms=...
+#   bench reconnect_blk_ms ours=MS|lost linux=MS|lost ratio=X.XX|- back=K/N,K/N
+#
+# (and suspend_gap_ms, suspend_kernel_ms, reconnect_net_ms; what each
+# measures on each side: suspend_table below, tests/bench/README.md). A
+# device not back within 20 s is "lost": a figure, not a failure.
+#
 # Timings are reported, never judged: this fails only when a side did not
 # produce its figures (a side did not boot, a benchmarked operation failed,
 # a benchmark is missing on a side, the two block sides did not issue the
@@ -71,6 +83,7 @@
 #   bench.sh --table NATIVE_LOG XEN_LOG   only the tables, from earlier logs
 #   bench.sh --blk-table XEN_LOG          only the block table
 #   bench.sh --net-table XEN_LOG          only the network table
+#   bench.sh --suspend-table XEN_LOG      only the suspend rows
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -78,7 +91,7 @@ root=$(cd "$here/../.." && pwd)
 ok=1
 xen_status=0
 table_only=
-scenarios="bench bench-cpu-linux bench-smp bench-blkfront bench-blkfront-linux bench-blkfront-pvklinux bench-netfront bench-netfront-linux bench-netfront-pvklinux"
+scenarios="bench bench-cpu-linux bench-smp bench-blkfront bench-blkfront-linux bench-blkfront-pvklinux bench-netfront bench-netfront-linux bench-netfront-pvklinux bench-suspend bench-suspend-linux"
 
 # Whether the log is from a run that had the pvkit-in-linux side (scenario
 # bench-KIND-pvklinux): then its figures are required; an older log gets
@@ -288,6 +301,114 @@ net_table() {  # xen_log
 	}'
 }
 
+# The suspend rows from a Xen console log (scenarios bench-suspend and
+# bench-suspend-linux); 1 when a side lacks a figure. Per side and cycle
+# the guest's line "bench-suspend SIDE cycle=K result=R kernel_us=D
+# gap_us=G blk_us=B|lost net_us=N|lost" and dom0's lines of
+# tests/xen/dom0/save-restore ("[SCENARIO:dom0] save-restore: xl save
+# took X ms", "... xl restore took Y ms; ...", "... dom0 downtime Z ms");
+# each row the median over a side's cycles, ours/linux as ratio. A device
+# that did not come back within the side's bound is "lost" (a figure: the
+# row says ours=lost, or counts the cycles it came back in); a field
+# missing or not a number, a side without cycles or without its "done", or
+# dom0's times missing for a side fail the row.
+suspend_table() {  # xen_log
+	tr -d '\r' 2>/dev/null <"$1" |
+		grep -ao "bench-suspend-note .*" | sed 's/^bench-suspend-note /bench: suspend: /'
+	tr -d '\r' 2>/dev/null <"$1" |
+		grep -ao "bench-suspend \(pvkit\|linux\) cycle=.*\|bench-suspend: \(pvkit\|linux\) done\|bench-suspend\( linux\)\?: FAIL.*\|\[bench-suspend\(-linux\)\?:dom0\] save-restore: .*" |
+	awk '
+	function field(line, key,   a, i, k) {
+		k = split(line, a, " ")
+		for (i = 3; i <= k; i++)
+			if (index(a[i], key "=") == 1)
+				return substr(a[i], length(key) + 2)
+		return ""
+	}
+	function num(v) { return v ~ /^[0-9]+$/ }
+	# The median of the n values v[side, row, 1..n] (sorted here).
+	function median(sd, r, n,   i, j, t, x) {
+		for (i = 1; i <= n; i++) x[i] = val[sd, r, i]
+		for (i = 2; i <= n; i++)
+			for (j = i; j > 1 && x[j - 1] > x[j]; j--) { t = x[j]; x[j] = x[j - 1]; x[j - 1] = t }
+		return n % 2 ? x[(n + 1) / 2] : (x[n / 2] + x[n / 2 + 1]) / 2
+	}
+	function ms(us) { return sprintf("%.1f", us / 1000) }
+	/save-restore: FAIL/ { print "bench: suspend: " $0; fail = 1; next }
+	/^bench-suspend.*FAIL/ { print "bench: suspend: " $0; fail = 1; next }
+	/:dom0\] save-restore: / {
+		sd = ($0 ~ /^\[bench-suspend-linux:/) ? "linux" : "pvkit"
+		if ($0 ~ /xl save took [0-9]+ ms/) { v = $0; sub(/^.*xl save took /, "", v); add(sd, "save", v + 0) }
+		if ($0 ~ /xl restore took [0-9]+ ms/) { v = $0; sub(/^.*xl restore took /, "", v); add(sd, "restore", v + 0) }
+		if ($0 ~ /dom0 downtime [0-9]+ ms/) { v = $0; sub(/^.*dom0 downtime /, "", v); add(sd, "dom0", (v + 0) * 1000) }
+		next
+	}
+	/^bench-suspend: [a-z]+ done/ { done[$2] = 1; next }
+	{
+		sd = $2; cycles[sd]++
+		n_rows = split("kernel gap blk net", rows, " ")
+		for (i = 1; i <= n_rows; i++) {
+			v = field($0, rows[i] "_us")
+			if (num(v)) add(sd, rows[i], v + 0)
+			else if (v == "lost" && (rows[i] == "blk" || rows[i] == "net")) lost[sd, rows[i]]++
+			else bad[sd, rows[i]] = bad[sd, rows[i]] sprintf(" cycle %s: %s_us=%s", field($0, "cycle"), rows[i], (v == "" ? "(none)" : v))
+		}
+	}
+	function add(sd, r, v) { val[sd, r, ++cnt[sd, r]] = v }
+	# One row; kind: "time" (every cycle must have a number) or "device"
+	# (a cycle may say lost).
+	function row(name, r, kind, extra,   sd, i, fig, miss, s, ok) {
+		ok = 1
+		split("pvkit linux", sides, " ")
+		for (i = 1; i <= 2; i++) {
+			sd = sides[i]
+			if (!cycles[sd]) { miss = miss (miss ? ", " : "") (sd == "pvkit" ? "the kit" : "Linux") " (no cycles)"; continue }
+			if ((sd, r) in bad) { miss = miss (miss ? ", " : "") (sd == "pvkit" ? "the kit" : "Linux") ":" bad[sd, r]; continue }
+			if (r == "dom0" && cnt[sd, r] != cycles[sd]) {
+				miss = miss (miss ? ", " : "") (sd == "pvkit" ? "the kit" : "Linux") sprintf(" (dom0 times for %d of %d cycles)", cnt[sd, r] + 0, cycles[sd])
+				continue
+			}
+			if (kind == "time" && cnt[sd, r] + lost[sd, r] != cycles[sd]) { miss = miss (miss ? ", " : "") sd; continue }
+			fig[sd] = cnt[sd, r] ? median(sd, r, cnt[sd, r]) : -1
+		}
+		if (miss != "") {
+			printf "bench %s: FAIL: no figure from %s\n", name, miss
+			fail = 1
+			return
+		}
+		s = sprintf("bench %s ours=%s linux=%s ratio=%s", name,
+		            (fig["pvkit"] < 0 ? "lost" : ms(fig["pvkit"])), (fig["linux"] < 0 ? "lost" : ms(fig["linux"])),
+		            (fig["pvkit"] < 0 || fig["linux"] <= 0 ? "-" : sprintf("%.2f", fig["pvkit"] / fig["linux"])))
+		if (kind == "device")
+			s = s sprintf(" back=%d/%d,%d/%d", cnt["pvkit", r], cycles["pvkit"], cnt["linux", r], cycles["linux"])
+		else
+			s = s sprintf(" cycles=%d,%d", cycles["pvkit"], cycles["linux"])
+		print s extra
+	}
+	function split_ms(sd) {
+		return (cnt[sd, "save"] ? sprintf("%.0f", median(sd, "save", cnt[sd, "save"])) : "-") "/" \
+		       (cnt[sd, "restore"] ? sprintf("%.0f", median(sd, "restore", cnt[sd, "restore"])) : "-")
+	}
+	END {
+		if (!cycles["pvkit"] && !cycles["linux"]) { print "bench: suspend: FAIL: no suspend figures from either side"; exit 1 }
+		for (sd in cycles)
+			if (!done[sd]) { printf "bench: suspend: FAIL: the %s side did not finish its cycles\n", sd; fail = 1 }
+		for (sd in done)
+			if (!cycles[sd]) { printf "bench: suspend: FAIL: the %s side finished with no cycles\n", sd; fail = 1 }
+		row("suspend_downtime_ms", "dom0", "time", " save/restore_ms=" split_ms("pvkit") "," split_ms("linux"))
+		row("suspend_gap_ms", "gap", "time", "")
+		row("suspend_kernel_ms", "kernel", "time", "")
+		row("reconnect_blk_ms", "blk", "device", "")
+		row("reconnect_net_ms", "net", "device", "")
+		exit fail
+	}'
+}
+
+if [ "${1:-}" = --suspend-table ]; then
+	[ $# -eq 2 ] || { echo "usage: $0 --suspend-table XEN_LOG"; exit 2; }
+	suspend_table "$2" || { echo "bench: FAIL: a suspend side did not produce its figures"; exit 1; }
+	exit 0
+fi
 if [ "${1:-}" = --net-table ]; then
 	[ $# -eq 2 ] || { echo "usage: $0 --net-table XEN_LOG"; exit 2; }
 	net_table "$2" || { echo "bench: FAIL: a network side did not produce its figures"; exit 1; }
@@ -486,5 +607,23 @@ echo "bench: net: the kit's netfront (reference guest, 10.0.0.4) and Linux's xen
 	"same Debian kernel as linux (scenario bench-netfront-pvklinux, 10.0.0.2), in-linux/linux its" \
 	"rate over linux's (goal: at or above 1.00), in-linux-irqs/pkt from its interrupts (pvk-vif*," \
 	"or pvkit); tcp rows: MB/s of Linux's TCP stream (the reference guest has no TCP)"
+# The suspend rows; --table on a log from before them leaves them out.
+if [ -z "${table_only:-}" ] ||
+	tr -d '\r' 2>/dev/null <"$xen_log" | grep -aq "scenario-begin bench-suspend\|bench-suspend "; then
+	echo
+	suspend_table "$xen_log" || ok=0
+	echo "bench: suspend: ours = the reference guest (scenario bench-suspend), linux = Debian's kernel as" \
+		"a PV domU (bench-suspend-linux), same boot, 128 MiB, 1 vCPU, one disk and one vif each, 3 xl save +" \
+		"xl restore cycles each, medians; ratio = ours/linux (below 1.00: ours is back sooner);" \
+		"suspend_downtime_ms = dom0's xl save start to xl restore's return (save/restore_ms: the two" \
+		"steps, ours,linux); suspend_gap_ms = the time the guest's own code did not run, by its clock" \
+		"(ours: the host's before() to after() callback; linux: the largest step of CLOCK_BOOTTIME in a" \
+		"process sampling it every 1 ms); suspend_kernel_ms = the kernel's own measure around the" \
+		"hypercall (ours: pvk_suspend_stats.last_downtime_ns; linux: the growth of BOOTTIME - MONOTONIC," \
+		"the sleep its timekeeping injected); reconnect_blk_ms / reconnect_net_ms = from the guest" \
+		"running again (ours: after(); linux: the process's first sample after the gap) to a 4 KiB read" \
+		"of xvda answered / an ICMP echo to dom0 answered, the two probes side by side; lost = not back" \
+		"within 20 s; back = cycles it came back in, ours,linux (tests/bench/README.md)"
+fi
 [ "$ok" = 1 ] || { echo "bench: FAIL: a side did not produce its figures"; exit 1; }
 echo "bench: done"

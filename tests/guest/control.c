@@ -17,6 +17,7 @@
 #include <pvkit/events.h>
 #include <pvkit/port.h>
 #include <pvkit/suspend.h>
+#include <pvkit/time.h>
 #include <pvkit/xenstore.h>
 
 #include "guest.h"
@@ -29,19 +30,30 @@ static char last_sysrq;
 static bool control_up;
 static unsigned int suspends_done;
 static int last_suspend_result = -1;
+/* The kit's clock as before() and after() began (make bench's suspend
+ * rows: the host's gap, and the reconnect times counted from after()). */
+static uint64_t before_ns, after_ns;
 
 static int on_suspend_before(void *arg)
 {
 	(void)arg;
 	guest_printf("suspend: host agrees (nothing to quiesce)\n");
+	PVK_WRITE_ONCE(before_ns, pvk_time_now_ns());
 	return 0;
 }
 
 static void on_suspend_after(enum pvk_suspend_result result, void *arg)
 {
 	(void)arg;
+	PVK_WRITE_ONCE(after_ns, pvk_time_now_ns());
 	PVK_WRITE_ONCE(last_suspend_result, (int)result);
 	PVK_WRITE_ONCE(suspends_done, suspends_done + 1);
+}
+
+void guest_last_suspend_times(uint64_t *before, uint64_t *after)
+{
+	*before = PVK_READ_ONCE(before_ns);
+	*after = PVK_READ_ONCE(after_ns);
 }
 
 unsigned int guest_suspends_done(void)

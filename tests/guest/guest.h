@@ -455,6 +455,9 @@ void guest_control_shutdown_if_requested(void);
  * enum pvk_suspend_result (-1: none yet). */
 unsigned int guest_suspends_done(void);
 int guest_last_suspend_result(void);
+/* The kit's clock (pvk_time_now_ns) as the host's before() and after()
+ * callbacks of the last suspend began (0 before any). */
+void guest_last_suspend_times(uint64_t *before, uint64_t *after);
 
 /* Linker-script symbols. */
 extern char __image_start[], __image_end[], __text_start[], __text_end[];

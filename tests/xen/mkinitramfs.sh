@@ -150,7 +150,8 @@ build_domu() {
     out=$CACHE/domu-initrd.cpio
     k=$(key "$HERE/domu/init" "$HERE/domu/blkbench.c" "$ROOT/tests/bench/blkbench.h" \
         "$HERE/domu/netbench.c" "$ROOT/tests/bench/netbench.h" "$HERE/domu/domu-tool.h" \
-        "$HERE/domu/cpubench.c" "$HERE/domu/fs-net.sh" "$HERE/domu/life.sh")
+        "$HERE/domu/cpubench.c" "$HERE/domu/fs-net.sh" "$HERE/domu/life.sh" \
+        "$HERE/domu/suspbench.c")
     if [ -f "$out" ] && [ "$(cat "$out.key" 2>/dev/null)" = "$k" ]; then
         log "domU initrd up to date"; return
     fi
@@ -168,6 +169,9 @@ build_domu() {
     # The one-CPU microbenchmarks' Linux side, likewise.
     gcc -std=gnu11 -O2 -Wall -Wextra -Werror -static -s -o "$S/bin/cpubench" \
         "$HERE/domu/cpubench.c" || die "building tests/xen/domu/cpubench.c failed"
+    # The suspend rows' Linux side, likewise.
+    gcc -std=gnu11 -O2 -Wall -Wextra -Werror -static -s -o "$S/bin/suspbench" \
+        "$HERE/domu/suspbench.c" -lpthread || die "building tests/xen/domu/suspbench.c failed"
     for f in $(modorder $DOMU_MODS | awk '!s[$0]++'); do
         mkdir -p "$S/lib/modules/$KVER/$(dirname "$f")"
         cp "$MODDIR/$f" "$S/lib/modules/$KVER/$f"
