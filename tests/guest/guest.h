@@ -455,6 +455,8 @@ void guest_control_shutdown_if_requested(void);
  * enum pvk_suspend_result (-1: none yet). */
 unsigned int guest_suspends_done(void);
 int guest_last_suspend_result(void);
+/* CPUs the suspend's after callback could not start again, in all. */
+unsigned int guest_suspend_cpus_not_back(void);
 
 /* Linker-script symbols. */
 extern char __image_start[], __image_end[], __text_start[], __text_end[];

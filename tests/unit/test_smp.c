@@ -861,3 +861,96 @@ UNIT_TEST(smp_gather_frees_only_after_a_flush)
 	CHECK_EQ(g.nr, 0);
 	teardown();
 }
+
+/* ---- Suspend: every other CPU down, no start until the resume ---------- */
+
+static unsigned int forgotten;
+
+static void count_forget(unsigned int cpu)
+{
+	(void)cpu;
+	__atomic_fetch_add(&forgotten, 1, __ATOMIC_SEQ_CST);
+}
+
+static const struct pvk_smp_world forget_world = {
+	.init = fake_init,
+	.relax = fake_relax,
+	.forget = count_forget,
+};
+
+static void *dies(void *arg)
+{
+	unit_fake_cpu = (unsigned int)(unsigned long)arg;
+	pvk_smp_cpu_die_here();		/* fake_stop_self ends the thread */
+	return NULL;
+}
+
+static int begin_on_cpu1_rc;
+
+static void *begins_on_cpu1(void *arg)
+{
+	(void)arg;
+	unit_fake_cpu = 1;
+	begin_on_cpu1_rc = pvk_smp_suspend_begin();
+	return NULL;
+}
+
+UNIT_TEST(smp_suspend_needs_every_other_cpu_down)
+{
+	pthread_t t;
+
+	/* Every secondary CPU online (whatever earlier tests left), then
+	 * each stops itself: a known start. */
+	setup(0xff);
+	pvk_smp_world = &forget_world;
+	if (!pvk_pvops.irq.irq_disable)
+		pvk_pvops.irq.irq_disable = noop_irq;
+	pvk_pvops.smp.stop_self = fake_stop_self;
+	pvk_pvops.smp.cpu_start = fake_cpu_start;
+	for (unsigned long cpu = 1; cpu < PVK_MAX_CPUS; cpu++) {
+		CHECK_EQ(pthread_create(&t, NULL, dies, (void *)cpu), 0);
+		pthread_join(t, NULL);
+	}
+	/* CPU 3 started again: refused, named. */
+	start_calls = 0;
+	release_up = true;
+	CHECK_EQ(pvk_smp_cpu_start(3, &fake_boot), 0);
+	if (start_calls)
+		pthread_join(up_thread, NULL);
+	CHECK(pvk_smp_cpu_online(3));
+	CHECK_EQ(pvk_smp_suspend_begin(), -PVK_XEN_EBUSY);
+	CHECK(unit_log_has("CPU 3 is not down (up)"));
+	CHECK_EQ(pthread_create(&t, NULL, dies, (void *)3UL), 0);
+	pthread_join(t, NULL);
+	/* Not on CPU 0: refused. */
+	CHECK_EQ(pthread_create(&t, NULL, begins_on_cpu1, NULL), 0);
+	pthread_join(t, NULL);
+	CHECK_EQ(begin_on_cpu1_rc, -PVK_XEN_EINVAL);
+	/* All down: granted; a start and a second suspend are refused. */
+	CHECK_EQ(pvk_smp_suspend_begin(), 0);
+	CHECK_EQ(pvk_smp_translating, 1);
+	start_calls = 0;
+	release_up = true;
+	unit_log_clear();
+	CHECK_EQ(pvk_smp_cpu_start(3, &fake_boot), -PVK_XEN_EBUSY);
+	CHECK(unit_log_has("the guest is suspending"));
+	CHECK_EQ(start_calls, 0);
+	CHECK_EQ(pvk_smp_suspend_begin(), -PVK_XEN_EBUSY);
+	/* Cancelled: nothing forgotten, starts allowed again. */
+	forgotten = 0;
+	pvk_smp_suspend_end(false);
+	CHECK_EQ(forgotten, 0);
+	/* A new domain: each CPU that was started is forgotten, once. */
+	CHECK_EQ(pvk_smp_suspend_begin(), 0);
+	pvk_smp_suspend_end(true);
+	CHECK_EQ(forgotten, PVK_MAX_CPUS - 1);
+	CHECK_EQ(pvk_smp_suspend_begin(), 0);
+	pvk_smp_suspend_end(true);
+	CHECK_EQ(forgotten, PVK_MAX_CPUS - 1);	/* "never started" now */
+	CHECK_EQ(pvk_smp_cpu_start(3, &fake_boot), 0);
+	if (start_calls)
+		pthread_join(up_thread, NULL);
+	CHECK_EQ(start_calls, 1);
+	CHECK(pvk_smp_cpu_online(3));
+	teardown();
+}
