@@ -243,6 +243,8 @@ static void xen_smp_relax(void)
 static void xen_smp_forget(unsigned int cpu)
 {
 	initialised &= ~(1ULL << cpu);
+	/* pvk_xen_smp_resume() cleared every bit already; again here so
+	 * that forget() alone leaves nothing of cpu (a second line). */
 	__atomic_fetch_and(&ipi_bound, ~(1ULL << cpu), __ATOMIC_RELEASE);
 	pvk_xen_vcpu_info_forget(cpu);
 }

@@ -276,6 +276,15 @@ int pvk_suspend(void)
 		stats.refused++;
 		return -PVK_XEN_ENODEV;
 	}
+	/* Before the host's before(), which suspend.h promises runs on CPU
+	 * 0 and which takes "every other CPU" down from here (review s11-smp
+	 * S2); pvk_smp_suspend_begin() checks it again. */
+	if (pvk_port_cpu_id() != 0) {
+		pvk_err("suspend: refused: asked on CPU %u; the kit suspends on CPU 0",
+			pvk_port_cpu_id());
+		stats.refused++;
+		return -PVK_XEN_EINVAL;
+	}
 	if (__atomic_exchange_n(&busy, true, __ATOMIC_ACQ_REL)) {
 		pvk_err("suspend: refused: a suspend is already under way");
 		stats.refused++;

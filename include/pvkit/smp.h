@@ -374,10 +374,12 @@ void pvk_time_cpu_dead(unsigned int cpu);
  * the start lock, which then refuses every pvk_smp_cpu_start() until
  * _end; -PVK_XEN_EBUSY (logged with the CPU and where it is) otherwise,
  * or while another suspend holds it. _end(new_domain): in a new domain
- * every CPU but 0 that was ever started is made "never started" again
- * (the toolstack saved no vCPU that was down: the new domain has them
- * uninitialised, with no vcpu_info, control block or port), so its next
- * start initialises it again; then starts are allowed again.
+ * every CPU but 0 is made "never started" again and its world's
+ * forget() is called (the toolstack saved no vCPU that was down: the
+ * new domain has them uninitialised, with no vcpu_info, control block
+ * or port; forget() runs for a never-started CPU too, whose first
+ * prepare may have failed part-way), so its next start initialises it
+ * again; then starts are allowed again.
  */
 int pvk_smp_suspend_begin(void);
 void pvk_smp_suspend_end(bool new_domain);

@@ -110,9 +110,12 @@ bool pvk_suspend_available(void);
  * The whole sequence above; thread context, irqs on, CPU 0, not inside
  * a xenstore request. Returns PVK_SUSPEND_RESUMED or
  * PVK_SUSPEND_CANCELLED, or a negative errno when it did not suspend:
- * -ENODEV (no host registered), -EBUSY (another CPU not down after
- * before(), or a suspend already under way), -EINVAL (not on CPU 0),
- * the host's refusal.
+ * -ENODEV (no host registered), -EINVAL (not on CPU 0: checked before
+ * before(), which is then not called, nor after()), -EBUSY (a suspend
+ * already under way, also from inside before(), a part's hook or
+ * after(): neither callback is called for it; or another CPU not down
+ * after before(): then after(CANCELLED)), the host's refusal (no
+ * after()).
  */
 int pvk_suspend(void);
 

@@ -69,6 +69,10 @@ static int on_suspend_before(void *arg)
 			/* Refused: what was taken down comes back (the kit
 			 * calls no after() for the host's own refusal). */
 			guest_printf("suspend: CPU %u did not go down: %d; refusing\n", cpu, rc);
+			/* Already on its way down (too late to take the
+			 * request back): started again with the others. */
+			if (!pvk_smp_cpu_online(cpu))
+				pvk_cpumask_set(&suspend_downed, cpu);
 			cpus_up_again();
 			return rc;
 		}

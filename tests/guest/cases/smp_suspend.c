@@ -21,7 +21,14 @@
  *                       (that CPU's expiry count goes up); a grant is
  *                       written and ended in the new table; and the
  *                       four counts equal the ones noted before the
- *                       first cycle. One line a cycle with the counts,
+ *                       first cycle. Before the first cycle CPU 0
+ *                       loads a GDT page of its own through
+ *                       pvk_load_gdt() (any real kernel does), so that
+ *                       every restart passes a GDT frame to
+ *                       VCPUOP_initialise; each CPU's run checks it
+ *                       sees that table's entry (a frame of the old
+ *                       domain would fail the start or show another
+ *                       page, review s11-smp M1). One line a cycle with the counts,
  *                       the downtime by the guest's clock (the kit's,
  *                       across the hypercall) and dom0's (xl save's
  *                       start to xl restore's return, which the script
@@ -57,6 +64,11 @@
 #define FIRE_TIMEOUT_NS		(2ULL * 1000 * MS)
 #define IPI_TIMEOUT_NS		(2ULL * 1000 * MS)
 #define DOM0_RESULT_S		30
+/* Present, DPL 3, writable data: visible to lar at CPL 3 (our kernel's
+ * ring on Xen) in entry 1, selector 0x0b. */
+#define GDT_DATA_DPL3		0x00cff2000000ffffULL
+#define GDT_SEL			0x0bUL
+#define GDT_ENTRIES		4
 /* Ports below this are looked at: the guest binds a dozen. */
 #define PORT_SCAN		256
 
@@ -104,7 +116,18 @@ struct on_cpu {
 	int set_rc;
 	uint64_t fired_before, fired_after;
 	bool fired;
+	bool gdt_seen;		/* our GDT page's entry, as loaded on CPU 0 */
 };
+
+/* lar: the access rights of a selector, if this CPL may see it. */
+static bool gdt_entry_seen(void)
+{
+	unsigned long ar;
+	bool ok;
+
+	__asm__ __volatile__("lar %2, %0; setz %1" : "=r"(ar), "=qm"(ok) : "r"(GDT_SEL) : "cc");
+	return ok && (ar & 0xfe00) == 0xf200;
+}
 
 static bool fired_here(void *arg)
 {
@@ -119,6 +142,7 @@ static void work_here(void *arg)
 	struct on_cpu *r = arg;
 
 	r->cpu = pvk_port_cpu_id();
+	r->gdt_seen = gdt_entry_seen();
 	r->fired_before = pvk_time_timer_fired_cpu(r->cpu);
 	r->set_rc = pvk_time_timer_set(pvk_clock_ns() + 2 * MS);
 	r->fired = !r->set_rc && guest_wait_until(fired_here, r, FIRE_TIMEOUT_NS) == 0;
@@ -165,6 +189,7 @@ PVK_GUEST_TEST_XEN_EXPLICIT(suspend_smp_cycles)
 	unsigned int want, cpu;
 	struct pvk_cpumask online;
 	pvk_grant_ref_t ref;
+	uint64_t *gdt;
 	void *page;
 	int rc;
 
@@ -181,6 +206,13 @@ PVK_GUEST_TEST_XEN_EXPLICIT(suspend_smp_cycles)
 	/* The first grant takes the kit's free-list page: before the note. */
 	PVK_CHECK_RC(pvk_grant_access_page(0, page, true, &ref), 0);
 	PVK_CHECK_RC(pvk_grant_end_access(ref), 0);
+	/* CPU 0's own GDT (the page stays it for the rest of the run; our
+	 * selectors are Xen's): the restarts below pass it on. */
+	gdt = pvk_port_alloc_page();
+	PVK_CHECK(gdt != NULL);
+	gdt[1] = GDT_DATA_DPL3;
+	PVK_CHECK_RC(pvk_load_gdt(gdt, GDT_ENTRIES), 0);
+	PVK_CHECK(gdt_entry_seen());
 	take_counts(&base);
 	print_counts("before the first cycle", &base);
 	PVK_CHECK_GE(base.ports_ipi, want);	/* one IPI port per CPU */
@@ -214,6 +246,8 @@ PVK_GUEST_TEST_XEN_EXPLICIT(suspend_smp_cycles)
 			PVK_CHECK_RC(r->set_rc, 0);
 			if (!r->fired)
 				PVK_FAIL("cycle %u: CPU %u's one-shot did not fire on it", n, cpu);
+			if (!r->gdt_seen)
+				PVK_FAIL("cycle %u: CPU %u does not see the GDT CPU 0 loaded", n, cpu);
 		}
 		/* A grant in the new table, written and ended. */
 		PVK_CHECK_RC(pvk_grant_access_page(0, page, true, &ref), 0);
