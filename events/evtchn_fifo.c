@@ -64,6 +64,9 @@
 
 /* Each CPU's control block, NULL until Xen accepted it. */
 static struct pvk_evtchn_fifo_control_block *control[PVK_MAX_CPUS];
+/* A CPU's block that a new domain's Xen does not know (after a resume,
+ * until the CPU is prepared again): kept and given again, not leaked. */
+static struct pvk_evtchn_fifo_control_block *spare[PVK_MAX_CPUS];
 /* Entered before Xen gets the page, cleared if it refuses it. */
 static pvk_event_word_t *pages[MAX_PAGES];
 static unsigned int nr_pages;	/* pages Xen accepted: pages[0..nr_pages) */
@@ -119,7 +122,8 @@ static int expand(void)
 	return 0;
 }
 
-/* Gives Xen cpu's control block (a fresh page); bind lock held or at
+/* Gives Xen cpu's control block: a new page, or the one it had before a
+ * resume in a new domain (spare[], cleared here); bind lock held or at
  * init. */
 static int init_control(unsigned int cpu)
 {
@@ -127,7 +131,12 @@ static int init_control(unsigned int cpu)
 	struct pvk_evtchn_fifo_control_block *cb;
 	long rc;
 
-	cb = pvk_port_alloc_page();
+	cb = spare[cpu];
+	spare[cpu] = NULL;
+	if (cb)
+		__builtin_memset(cb, 0, PVK_PAGE_SIZE);
+	else
+		cb = pvk_port_alloc_page();
 	if (!cb)
 		return -PVK_XEN_ENOMEM;
 	op.control_gfn = page_gfn(cb);
@@ -460,11 +469,13 @@ const struct pvk_evtchn_abi pvk_evtchn_fifo = {
 /*
  * Resumed in a new domain (suspend/): Xen starts it on the 2-level ABI
  * with no port bound. Our control blocks and event array pages are kept
- * (they are our memory, now at other machine frames): each is cleared
- * (no port exists, so every word is MASKED and nothing linked) and given
- * to Xen again, vCPU 0's block first (that switches the domain to FIFO),
- * then every array page in its old order, so that port n's word is where
- * it was. Upcalls are masked on every CPU meanwhile.
+ * (they are our memory, now at other machine frames): vCPU 0's block is
+ * cleared and given to Xen again first (that switches the domain to
+ * FIFO), the other CPUs' blocks are kept as spares that their next
+ * prepare clears and gives to Xen (only vCPU 0 runs now), then every
+ * array page, all MASKED (no port exists), in its old order, so that
+ * port n's word is where it was. Upcalls are masked on every CPU
+ * meanwhile.
  */
 int pvk_evtchn_fifo_resume(void)
 {
@@ -478,12 +489,13 @@ int pvk_evtchn_fifo_resume(void)
 
 		if (!cb)
 			continue;
-		__builtin_memset(cb, 0, PVK_PAGE_SIZE);
 		for (unsigned int q = 0; q < PVK_EVTCHN_FIFO_MAX_QUEUES; q++)
 			q_head[cpu][q] = 0;
-		if (cpu)	/* only vCPU 0 runs now; others would be
-				 * prepared again before they start */
+		if (cpu)	/* only vCPU 0 runs now; the others' blocks
+				 * are cleared by init_control() at their
+				 * next prepare */
 			continue;
+		__builtin_memset(cb, 0, PVK_PAGE_SIZE);
 		ic.control_gfn = page_gfn(cb);
 		ic.vcpu = cpu;
 		rc = pvk_hyp_event_channel_op(PVK_EVTCHNOP_init_control, &ic);
@@ -493,8 +505,14 @@ int pvk_evtchn_fifo_resume(void)
 			return (int)rc;
 		}
 	}
-	for (unsigned int cpu = 1; cpu < PVK_MAX_CPUS; cpu++)
-		PVK_WRITE_ONCE(control[cpu], NULL);	/* prepare anew */
+	/* Prepared anew before they start, with the same pages: a page
+	 * per CPU and resume was lost here before (session 11's ten cycles
+	 * with 4 vCPUs counted 3 fewer free pages each). */
+	for (unsigned int cpu = 1; cpu < PVK_MAX_CPUS; cpu++) {
+		if (control[cpu])
+			spare[cpu] = control[cpu];
+		PVK_WRITE_ONCE(control[cpu], NULL);
+	}
 	nr_pages = 0;
 	for (unsigned int i = 0; i < had; i++) {
 		for (size_t w = 0; w < WORDS_PER_PAGE; w++)

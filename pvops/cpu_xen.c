@@ -111,7 +111,10 @@ static int xen_write_msr_safe(uint32_t msr, uint64_t val)
 /* What each vCPU loaded last: a new vCPU inherits its starter's. */
 struct xen_cpu_state {
 	struct pvk_trap_info trap_table[NR_VECTORS + 1];	/* + terminator */
-	pvk_mfn_t gdt_frame;
+	/* By pfn, translated at each use: a resume in a new domain gives
+	 * every page another machine frame, and a CPU started after it
+	 * must get the GDT's new one (review s11-smp M1). */
+	pvk_pfn_t gdt_pfn;
 	unsigned int gdt_entries;	/* 0: Xen's flat selectors only */
 	/* The TSS of the last load_tr: Xen has the real one; this is the
 	 * host's record of rsp0, kept current by stack_switch. */
@@ -172,7 +175,7 @@ static int xen_load_gdt(void *table, unsigned int entries)
 	frame = mfn_of(table);
 	rc = (int)pvk_hyp_set_gdt(&frame, entries);
 	if (!rc) {
-		this_cpu()->gdt_frame = frame;
+		this_cpu()->gdt_pfn = pvk_port_virt_to_pfn(table);
 		this_cpu()->gdt_entries = entries;
 	}
 	return rc;
@@ -189,7 +192,7 @@ void pvk_xen_cpu_fill_context(struct pvk_vcpu_guest_context *c, unsigned int cpu
 	 * host's per-CPU one: not inherited. */
 	if (n != s) {
 		__builtin_memcpy(n->trap_table, s->trap_table, sizeof(n->trap_table));
-		n->gdt_frame = s->gdt_frame;
+		n->gdt_pfn = s->gdt_pfn;
 		n->gdt_entries = s->gdt_entries;
 	}
 	/* Xen's trap_ctxt is indexed by vector; the table set_trap_table
@@ -197,7 +200,7 @@ void pvk_xen_cpu_fill_context(struct pvk_vcpu_guest_context *c, unsigned int cpu
 	for (unsigned int i = 0; i < NR_VECTORS && s->trap_table[i].address; i++)
 		c->trap_ctxt[s->trap_table[i].vector] = s->trap_table[i];
 	if (s->gdt_entries) {
-		c->gdt_frames[0] = pvk_mfn_raw(s->gdt_frame);
+		c->gdt_frames[0] = pvk_mfn_raw(pvk_port_pfn_to_mfn(s->gdt_pfn));
 		c->gdt_ents = s->gdt_entries;
 	}
 }

@@ -43,6 +43,7 @@ PVK_BUILD_BUG_ON(PVK_MAX_CPUS * sizeof(struct pvk_vcpu_info) > PVK_PAGE_SIZE);
 static struct pvk_vcpu_info *vcpus[PVK_MAX_CPUS];
 static struct pvk_vcpu_info *placed_page;	/* the kit page, once */
 static uint64_t placed;				/* bit cpu: registered */
+static struct pvk_shared_info *legacy_page;	/* its slots, for forget */
 /* Serialises prepare (page allocation, a registration per CPU). */
 static struct pvk_lock place_lock;
 static bool place_lock_ready;
@@ -53,6 +54,7 @@ void pvk_xen_set_shared_info_vcpus(struct pvk_shared_info *shared)
 		pvk_port_lock_init(&place_lock);
 		place_lock_ready = true;
 	}
+	legacy_page = shared;
 	for (unsigned int cpu = 0; cpu < PVK_MAX_CPUS; cpu++) {
 		/* A CPU whose vcpu_info Xen moved keeps it there: Xen no
 		 * longer updates the legacy slot. */
@@ -139,6 +141,20 @@ int pvk_xen_vcpu_info_prepare(unsigned int cpu)
 		rc = place(cpu);
 	pvk_port_unlock(&place_lock);
 	return rc;
+}
+
+void pvk_xen_vcpu_info_forget(unsigned int cpu)
+{
+	if (cpu == 0 || cpu >= PVK_MAX_CPUS || !place_lock_ready)
+		return;
+	pvk_port_lock(&place_lock);
+	/* The new domain's Xen has no registration for it: back to the
+	 * legacy slot (or none), as before its first prepare. Its slot in
+	 * the kit page stays its own and is registered again. */
+	placed &= ~(1ULL << cpu);
+	PVK_WRITE_ONCE(vcpus[cpu], legacy_page && cpu < PVK_XEN_LEGACY_MAX_VCPUS ?
+				   &legacy_page->vcpu_info[cpu] : NULL);
+	pvk_port_unlock(&place_lock);
 }
 
 static unsigned long xen_save_fl(void)

@@ -42,6 +42,10 @@ struct pvk_vcpu_info *pvk_xen_vcpu(void);
 /* irq_xen.c: each CPU not registered elsewhere uses shared's legacy slot
  * (NULL: none until shared_info is given). */
 void pvk_xen_set_shared_info_vcpus(struct pvk_shared_info *shared);
+/* irq_xen.c, after a resume in a new domain: cpu (not 0, down) has no
+ * registered vcpu_info there; its next pvk_xen_vcpu_info_prepare()
+ * registers it again. */
+void pvk_xen_vcpu_info_forget(unsigned int cpu);
 unsigned long pvk_xen_read_cr2(void);
 /* smp_xen.c: the smp group and smp/'s Xen steps. */
 extern const struct pvk_pvops_smp pvk_xen_smp_ops;

@@ -6,14 +6,16 @@
  * IPI ports, and TLB shootdowns as one MMUEXT_*_MULTI.
  *
  * A vCPU is initialised once: Xen refuses a second VCPUOP_initialise
- * (-EEXIST) and a stopped vCPU keeps its context. So a vCPU stops in
- * stop_self, which first moves to the vCPU's own wake stack and there
- * does VCPUOP_down on itself (xen_cpu_park()); when VCPUOP_up wakes it,
- * the hypercall returns on that stack, it flushes its TLB and goes to
- * xen_cpu_wake(), where its first start also begins: both take the boot
- * that cpu_start left in restart[cpu] (that start's stack, GS base and
- * entry). The dying thread's stack is left before the vCPU goes down,
- * so the host may free it once the vCPU is seen down.
+ * (-EEXIST) and a stopped vCPU keeps its context (but for a resume in a
+ * new domain, where a vCPU that was down is uninitialised again:
+ * xen_smp_forget()). So a vCPU stops in stop_self, which first moves to
+ * the vCPU's own wake stack and there does VCPUOP_down on itself
+ * (xen_cpu_park()); when VCPUOP_up wakes it, the hypercall returns on
+ * that stack, it flushes its TLB and goes to xen_cpu_wake(), where its
+ * first start also begins: both take the boot that cpu_start left in
+ * restart[cpu] (that start's stack, GS base and entry). The dying
+ * thread's stack is left before the vCPU goes down, so the host may free
+ * it once the vCPU is seen down.
  */
 #include <pvkit/events.h>
 #include <pvkit/hypercall.h>
@@ -230,6 +232,23 @@ static void xen_smp_relax(void)
 	pvk_hyp_sched_op(PVK_SCHEDOP_yield, NULL);
 }
 
+/*
+ * After a resume in a new domain (smp/'s pvk_smp_suspend_end(), cpu down
+ * across it): the toolstack saved no vCPU that was down, so the new
+ * domain has cpu uninitialised, without a registered vcpu_info or an IPI
+ * port (the time and events parts forgot their own state of it in their
+ * resume). Its next start initialises it again (VCPUOP_initialise with a
+ * fresh context: VCPUOP_up alone is refused for an uninitialised vCPU).
+ */
+static void xen_smp_forget(unsigned int cpu)
+{
+	initialised &= ~(1ULL << cpu);
+	/* pvk_xen_smp_resume() cleared every bit already; again here so
+	 * that forget() alone leaves nothing of cpu (a second line). */
+	__atomic_fetch_and(&ipi_bound, ~(1ULL << cpu), __ATOMIC_RELEASE);
+	pvk_xen_vcpu_info_forget(cpu);
+}
+
 const struct pvk_smp_world pvk_xen_smp_world = {
 	.init = xen_smp_init,
 	.prepare = xen_smp_prepare,
@@ -237,6 +256,7 @@ const struct pvk_smp_world pvk_xen_smp_world = {
 	.dead = xen_smp_dead,
 	.is_down = xen_smp_is_down,
 	.relax = xen_smp_relax,
+	.forget = xen_smp_forget,
 };
 
 /*

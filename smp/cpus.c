@@ -19,6 +19,19 @@
  * stops (pvops stop_self), so the host's boot stack is free once it is
  * seen down, and the next start wakes it with a new boot as after any
  * stop.
+ *
+ * Suspend (suspend/, pvk_smp_suspend_begin()/_end()): the kit suspends
+ * with CPU 0 alone. Under start_lock every other CPU is checked down
+ * (never started, or stopped and seen down) and a flag set that refuses
+ * every start until the resume is over, so no CPU can come up between
+ * the check and the hypercall. In a new domain the vCPUs that were down
+ * do not exist as we left them (the toolstack saves only the vCPUs that
+ * are up; the others are uninitialised there), so each CPU is made
+ * "never started" again, and the world forgets its per-CPU state with
+ * Xen (forget(), for every CPU but 0 whatever its stage: a first prepare
+ * that failed part-way may have left some of it, review s11-smp S1): its
+ * next start sets it up from scratch. Cancelled, nothing was lost: a stopped CPU is started
+ * again as after any stop.
  */
 #include <pvkit/log.h>
 #include <pvkit/port.h>
@@ -65,6 +78,7 @@ static struct smp_cpu cpus[PVK_MAX_CPUS];
 static unsigned int nr_possible = 1;
 static bool initialised;
 static struct pvk_lock start_lock;
+static bool suspending;			/* under start_lock: starts refused */
 
 bool pvk_smp_initialised(void)
 {
@@ -180,6 +194,13 @@ int pvk_smp_cpu_start(unsigned int cpu, const struct pvk_cpu_boot *boot)
 	rc = check_start(cpu, boot);
 	if (rc)
 		return rc;
+	/* Refused at once rather than after the wait below (checked
+	 * again under the lock). */
+	if (PVK_READ_ONCE(suspending)) {
+		pvk_err("smp: CPU %u not started: the guest is suspending (start it again after the resume)",
+			cpu);
+		return -PVK_XEN_EBUSY;
+	}
 	/* A CPU still on its way down must be down before it is woken:
 	 * STOPPED is set just before stop_self's VCPUOP_down, and Xen's
 	 * VCPUOP_up of a vCPU not yet down is a no-op (it would then go
@@ -201,6 +222,12 @@ int pvk_smp_cpu_start(unsigned int cpu, const struct pvk_cpu_boot *boot)
 	if (rc) {
 		pvk_port_unlock(&start_lock);
 		return rc;
+	}
+	if (suspending) {
+		pvk_port_unlock(&start_lock);
+		pvk_err("smp: CPU %u not started: the guest is suspending (start it again after the resume)",
+			cpu);
+		return -PVK_XEN_EBUSY;
 	}
 	stage = PVK_READ_ONCE(cpus[cpu].stage);
 	if (stage != STAGE_NEVER && stage != STAGE_PREPARED &&
@@ -409,6 +436,99 @@ int pvk_smp_cpu_wait_down(unsigned int cpu, uint64_t timeout_ns)
 		(unsigned long long)(timeout_ns / 1000000),
 		stage_names[PVK_READ_ONCE(cpus[cpu].stage) % PVK_ARRAY_SIZE(stage_names)]);
 	return -PVK_XEN_ETIMEDOUT;
+}
+
+/* A secondary CPU that is down for good: nothing of the kit runs there
+ * and nothing will until a start, which suspending refuses. start_lock
+ * held. */
+static bool down_for_suspend(const struct pvk_smp_world *w, unsigned int cpu,
+			     unsigned int stage)
+{
+	if (stage == STAGE_NEVER || stage == STAGE_PREPARED)
+		return true;
+	return stage == STAGE_STOPPED && (!w || !w->is_down || w->is_down(cpu));
+}
+
+int pvk_smp_suspend_begin(void)
+{
+	const struct pvk_smp_world *w = pvk_smp_world;
+	unsigned int self = pvk_port_cpu_id();
+	unsigned int cpu, n;
+	uint64_t deadline;
+
+	if (self != 0) {
+		pvk_err("smp: suspend asked on CPU %u: the kit suspends on CPU 0 only", self);
+		return -PVK_XEN_EINVAL;
+	}
+	/* CPU 0 alone: no start can be issued before pvk_smp_init(), and
+	 * the host does not initialise smp while it suspends (no flag is
+	 * set here: the start lock is not ours to use yet). */
+	if (!initialised)
+		return 0;
+	n = PVK_READ_ONCE(nr_possible);
+	/* A CPU on its way down (or whose start timed out and may still
+	 * arrive, then stop) is waited for, bounded, outside the lock as in
+	 * a start; checked again under it. One deadline for them all: this
+	 * runs in the host's control path. */
+	deadline = pvk_clock_ns() + PVK_SMP_START_TIMEOUT_NS;
+	for (cpu = 1; cpu < n; cpu++) {
+		unsigned int stage = PVK_READ_ONCE(cpus[cpu].stage);
+		int64_t left = (int64_t)(deadline - pvk_clock_ns());
+
+		if (stage == STAGE_STOPPING || stage == STAGE_STOPPED || stage == STAGE_TIMEDOUT)
+			(void)pvk_smp_cpu_wait_down(cpu, left > 0 ? (uint64_t)left : 0);
+	}
+	pvk_port_lock(&start_lock);
+	if (suspending) {
+		pvk_port_unlock(&start_lock);
+		pvk_err("smp: a suspend is already under way");
+		return -PVK_XEN_EBUSY;
+	}
+	for (cpu = 1; cpu < n; cpu++) {
+		unsigned int stage = PVK_READ_ONCE(cpus[cpu].stage);
+
+		if (!down_for_suspend(w, cpu, stage)) {
+			pvk_port_unlock(&start_lock);
+			pvk_err("smp: suspend refused: CPU %u is not down (%s%s); the host's before() takes every CPU but 0 offline",
+				cpu, stage < PVK_ARRAY_SIZE(stage_names) ? stage_names[stage] : "?",
+				stage == STAGE_STOPPED ? ", but Xen says it still runs" : "");
+			return -PVK_XEN_EBUSY;
+		}
+		/* Seen down: out of the shootdowns' set (as wait_down). */
+		__atomic_fetch_and(&pvk_smp_translating, ~(1ULL << cpu), __ATOMIC_SEQ_CST);
+	}
+	suspending = true;
+	pvk_port_unlock(&start_lock);
+	return 0;
+}
+
+void pvk_smp_suspend_end(bool new_domain)
+{
+	const struct pvk_smp_world *w = pvk_smp_world;
+	unsigned int n, forgotten = 0;
+
+	if (!initialised)
+		return;
+	n = PVK_READ_ONCE(nr_possible);
+	pvk_port_lock(&start_lock);
+	for (unsigned int cpu = 1; new_domain && cpu < n; cpu++) {
+		/* Uninitialised in the new domain: set up from scratch at its
+		 * next start (VCPUOP_initialise, vcpu_info, event state).
+		 * Forgotten even if never started: its first prepare may have
+		 * failed part-way (stage still NEVER) after registering some
+		 * of it; forget() of nothing is harmless. */
+		if (w && w->forget)
+			w->forget(cpu);
+		if (PVK_READ_ONCE(cpus[cpu].stage) == STAGE_NEVER)
+			continue;
+		__atomic_store_n(&cpus[cpu].stage, STAGE_NEVER, __ATOMIC_RELEASE);
+		forgotten++;
+	}
+	suspending = false;
+	pvk_port_unlock(&start_lock);
+	if (forgotten)
+		pvk_info("smp: resumed in a new domain: %u CPU%s to be set up again at their next start",
+			 forgotten, forgotten == 1 ? "" : "s");
 }
 
 int pvk_smp_get_stats(unsigned int cpu, struct pvk_smp_stats *out)

@@ -30,6 +30,13 @@ struct pvk_smp_world {
 	/* Polled waits (start, calls, wait_down) call this between looks:
 	 * lets a vCPU we wait for have the physical CPU. NULL: pause. */
 	void (*relax)(void);
+	/* After a resume in a new domain (pvk_smp_suspend_end()), for each
+	 * CPU but 0, started or not (a first prepare may have failed
+	 * part-way): the new domain does not know it (uninitialised, no
+	 * vcpu_info, no ports): forget the per-CPU state the world keeps
+	 * with Xen so that the next prepare and start set it up again.
+	 * Harmless for a CPU with nothing to forget. start_lock held. */
+	void (*forget)(unsigned int cpu);
 };
 extern const struct pvk_smp_world *pvk_smp_world;
 

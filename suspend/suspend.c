@@ -39,6 +39,8 @@ static struct pvk_suspend_host host;
 static bool registered;
 static struct pvk_suspend_part *parts;
 static struct pvk_suspend_stats stats;
+/* A suspend is under way (review s10-16 #3): a second one is refused. */
+static bool busy;
 
 /* The frames start_info names, as they were before the hypercall. */
 struct saved_frames {
@@ -274,20 +276,39 @@ int pvk_suspend(void)
 		stats.refused++;
 		return -PVK_XEN_ENODEV;
 	}
+	/* Before the host's before(), which suspend.h promises runs on CPU
+	 * 0 and which takes "every other CPU" down from here (review s11-smp
+	 * S2); pvk_smp_suspend_begin() checks it again. */
+	if (pvk_port_cpu_id() != 0) {
+		pvk_err("suspend: refused: asked on CPU %u; the kit suspends on CPU 0",
+			pvk_port_cpu_id());
+		stats.refused++;
+		return -PVK_XEN_EINVAL;
+	}
+	if (__atomic_exchange_n(&busy, true, __ATOMIC_ACQ_REL)) {
+		pvk_err("suspend: refused: a suspend is already under way");
+		stats.refused++;
+		return -PVK_XEN_EBUSY;
+	}
 	/* 1: the host first, which may take the other CPUs offline
 	 * (review s10-16 #1), then the kit's own rule */
 	if (host.before && (rc = host.before(host.arg))) {
 		pvk_err("suspend: refused by the host: %ld", rc);
 		stats.refused++;
+		__atomic_store_n(&busy, false, __ATOMIC_RELEASE);
 		return (int)rc;
 	}
-	if (pvk_smp_nr_online() > 1) {
-		pvk_err("suspend: refused: %u CPUs online, the kit suspends with CPU 0 alone (take the others offline first)",
-			pvk_smp_nr_online());
+	/* Every CPU but this one, CPU 0, down, and none started until the
+	 * resume is over (smp/: checked and held under its start lock). */
+	rc = pvk_smp_suspend_begin();
+	if (rc) {
+		pvk_err("suspend: refused: the kit suspends on CPU 0 with every other CPU down (%ld)",
+			rc);
 		stats.refused++;
 		if (host.after)
 			host.after(PVK_SUSPEND_CANCELLED, host.arg);
-		return -PVK_XEN_EBUSY;
+		__atomic_store_n(&busy, false, __ATOMIC_RELEASE);
+		return (int)rc;
 	}
 	/* 2 */
 	for (struct pvk_suspend_part *p = parts; p; p = p->next)
@@ -343,11 +364,15 @@ int pvk_suspend(void)
 	pvk_info("suspend: %s after %llu us by the kit's clock",
 		 result == PVK_SUSPEND_RESUMED ? "resumed in a new domain" : "cancelled, same domain",
 		 (unsigned long long)(stats.last_downtime_ns / 1000));
+	/* New domain: the other CPUs are set up from scratch at their next
+	 * start; either way they may be started again from here on. */
+	pvk_smp_suspend_end(result == PVK_SUSPEND_RESUMED);
 	for (struct pvk_suspend_part *p = parts; p; p = p->next)
 		if (p->resume)
 			p->resume(result, p->arg);
 	if (host.after)
 		host.after(result, host.arg);
+	__atomic_store_n(&busy, false, __ATOMIC_RELEASE);
 	return (int)result;
 }
 

@@ -153,7 +153,9 @@ struct pvk_cpu_boot {
  * -PVK_XEN_EINVAL: cpu is 0, not possible or already online;
  * -PVK_XEN_EBUSY: another start of cpu is under way, or cpu is still
  * going down, or its last start timed out and it has not been seen down
- * since (this start waited for that, bounded, first);
+ * since (this start waited for that, bounded, first), or the guest is
+ * suspending (pvkit/suspend.h: from the kit's check that the other CPUs
+ * are down until the resume is over; the host's after() starts them);
  * -PVK_XEN_ETIMEDOUT: it did not reach pvk_smp_cpu_up_here() in time
  * (logged), and this start will never make it online: if it gets there
  * later (a slow vCPU; natively one that runs the entry), it stops itself
@@ -365,6 +367,22 @@ int pvk_time_cpu_prepare(unsigned int cpu);
 int pvk_time_cpu_up_here(void);
 /* time/: cpu going offline: its deadlines dropped, its timer stopped. */
 void pvk_time_cpu_dead(unsigned int cpu);
+/*
+ * suspend/, around the suspend hypercall. _begin: on CPU 0 (else
+ * -PVK_XEN_EINVAL), every other CPU down (never started, or stopped and
+ * seen down; one on its way down is waited for, bounded), checked under
+ * the start lock, which then refuses every pvk_smp_cpu_start() until
+ * _end; -PVK_XEN_EBUSY (logged with the CPU and where it is) otherwise,
+ * or while another suspend holds it. _end(new_domain): in a new domain
+ * every CPU but 0 is made "never started" again and its world's
+ * forget() is called (the toolstack saved no vCPU that was down: the
+ * new domain has them uninitialised, with no vcpu_info, control block
+ * or port; forget() runs for a never-started CPU too, whose first
+ * prepare may have failed part-way), so its next start initialises it
+ * again; then starts are allowed again.
+ */
+int pvk_smp_suspend_begin(void);
+void pvk_smp_suspend_end(bool new_domain);
 /* smp/ipi.c: the IPI arrived on this CPU (X: the IPI port's handler;
  * N: pvk_native_ipi_interrupt()): runs the pending kinds' handlers. */
 void pvk_smp_ipi_received(void);

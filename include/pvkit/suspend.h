@@ -10,9 +10,11 @@
  * told PVK_CONTROL_SUSPEND.
  *
  * The host's part, two callbacks:
- *   before(arg)  thread context, irqs on. Quiesce the kernel: stop its
- *                scheduler's other CPUs or simply agree. Nonzero refuses
- *                the suspend (the kit logs it; the domain goes on).
+ *   before(arg)  thread context, irqs on, CPU 0. Quiesce the kernel:
+ *                take every other CPU offline through the kit (its
+ *                scheduler's work moved away first) or simply agree.
+ *                Nonzero refuses the suspend (the kit logs it; the
+ *                domain goes on).
  *                After it returns the kit runs with upcalls masked on
  *                CPU 0 until after() is called.
  *   after(result, arg)
@@ -25,10 +27,14 @@
  * The kit's ordered sequence (suspend/suspend.c; each step that Xen or
  * the toolstack refuses panics with the step's name, since a half
  * suspended kernel cannot go on):
- *   1. before() (it may take the other CPUs offline); then other CPUs
- *      must be offline (SMP suspend: not yet, the request is refused
- *      while more than one CPU is online, and after(CANCELLED) undoes
- *      what before() did);
+ *   1. before() (it takes the other CPUs offline: pvkit/smp.h's
+ *      pvk_smp_cpu_die_here() on each); then, under smp's start lock,
+ *      the kit checks that it runs on CPU 0 and every other CPU is down
+ *      (never started, or stopped and seen down by Xen; one still on
+ *      its way down is waited for, bounded), and refuses every CPU
+ *      start until the resume is over. A CPU not down refuses the
+ *      suspend (-EBUSY, the CPU named in the log), and after(CANCELLED)
+ *      undoes what before() did;
  *   2. the registered parts told to quiesce (pvk_suspend_register(): the
  *      frontends' hook, walked newest first; netfront registers one,
  *      frontends/netfront/netfront_suspend.c; blkfront nothing yet);
@@ -43,6 +49,17 @@
  *   7. SCHEDOP_shutdown(SHUTDOWN_suspend) with start_info's mfn as the
  *      third argument (%rdx), as xen/include/public/sched.h asks of a PV
  *      guest. It returns 0 in a new domain, 1 when cancelled.
+ *
+ * Why offline and not parked online: the toolstack saves only the vCPUs
+ * that are up, and a vCPU saved running kit code would need its
+ * vcpu_info, ports and control block re-registered under it (Linux's
+ * xen_vcpu_restore); taken down through the kit there is nothing of it
+ * to save and one path for both outcomes: the new domain has it
+ * uninitialised, so the kit forgets it (smp.h, pvk_smp_suspend_end())
+ * and its next start initialises it again (VCPUOP_initialise, its
+ * vcpu_info, FIFO control block, VIRQ_TIMER and IPI port); cancelled, it
+ * is down in the same domain and VCPUOP_up wakes it as after any stop.
+ *
  * Resumed in a new domain: shared_info mapped again from start_info, the
  * MMU's note of the L4 we run on turned into its new machine frame,
  * vCPU 0's vcpu_info registered again (if the kit had moved it), the
@@ -57,11 +74,10 @@
  * Cancelled: shared_info and the grant table mapped again at the same
  * frames, start_info's frames back to mfns, upcalls unmasked, after().
  *
- * Not yet: other CPUs online across the suspend (refused), and a vCPU
- * started before a restore and offline across it cannot be started again
- * in the new domain (the toolstack does not save an offline vCPU, the kit
- * still counts it initialised and its vcpu_info placed: VCPUOP_up fails,
- * logged); blkfront's reconnect (it registers no part yet).
+ * Either way CPU starts are allowed again before the parts' resume, and
+ * the host's after() starts its CPUs again.
+ *
+ * Not yet: blkfront's reconnect (it registers no part yet).
  */
 #ifndef PVKIT_SUSPEND_H
 #define PVKIT_SUSPEND_H
@@ -95,8 +111,12 @@ bool pvk_suspend_available(void);
  * The whole sequence above; thread context, irqs on, CPU 0, not inside
  * a xenstore request. Returns PVK_SUSPEND_RESUMED or
  * PVK_SUSPEND_CANCELLED, or a negative errno when it did not suspend:
- * -ENODEV (no host registered), -EBUSY (other CPUs online), the host's
- * refusal.
+ * -ENODEV (no host registered), -EINVAL (not on CPU 0: checked before
+ * before(), which is then not called, nor after()), -EBUSY (a suspend
+ * already under way, also from inside before(), a part's hook or
+ * after(): neither callback is called for it; or another CPU not down
+ * after before(): then after(CANCELLED)), the host's refusal (no
+ * after()).
  */
 int pvk_suspend(void);
 

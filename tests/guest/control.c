@@ -8,14 +8,18 @@
  * key) dumps the kit's event and xenstore counters.
  *
  * Suspend: the guest registers with the kit (pvkit/suspend.h), so `xl
- * save` is answered by the kit from the control watch. The guest has
- * nothing to quiesce (its only thread is the one that runs the watch
- * callback; other CPUs must be offline, which the kit checks); its after
- * callback counts the outcomes for cases/suspend.c.
+ * save` is answered by the kit from the control watch. Its only thread is
+ * the one that runs the watch callback; its before callback takes every
+ * other CPU offline through the kit (guest_smp_cpu_down(): the CPU's
+ * queued work failed, pvk_smp_cpu_die_here(), waited down), as the kit
+ * suspends with CPU 0 alone, and its after callback starts them again
+ * (in a new domain the kit initialises them from scratch) and counts the
+ * outcomes for cases/suspend.c and cases/smp_suspend.c.
  */
 #include <pvkit/control.h>
 #include <pvkit/events.h>
 #include <pvkit/port.h>
+#include <pvkit/smp.h>
 #include <pvkit/suspend.h>
 #include <pvkit/time.h>
 #include <pvkit/xenstore.h>
@@ -33,19 +37,68 @@ static int last_suspend_result = -1;
 /* The kit's clock as before() and after() began (make bench's suspend
  * rows: the host's gap, and the reconnect times counted from after()). */
 static uint64_t before_ns, after_ns;
+static struct pvk_cpumask suspend_downed;	/* before() took them down */
+static unsigned int suspend_cpus_not_back;	/* after() could not start */
+
+/* Starts again what before() took down; the failures are counted. */
+static unsigned int cpus_up_again(void)
+{
+	unsigned int cpu, failed = 0;
+
+	pvk_for_each_cpu(cpu, &suspend_downed) {
+		int rc = guest_smp_cpu_up(cpu);
+
+		if (rc) {
+			guest_printf("suspend: CPU %u not started again: %d\n", cpu, rc);
+			failed++;
+		}
+	}
+	suspend_downed = PVK_CPUMASK_NONE;
+	return failed;
+}
 
 static int on_suspend_before(void *arg)
 {
+	struct pvk_cpumask online;
+	unsigned int cpu;
+
 	(void)arg;
-	guest_printf("suspend: host agrees (nothing to quiesce)\n");
 	PVK_WRITE_ONCE(before_ns, pvk_time_now_ns());
+	suspend_downed = PVK_CPUMASK_NONE;
+	pvk_smp_online_mask(&online);
+	pvk_cpumask_clear(&online, 0);
+	pvk_for_each_cpu(cpu, &online) {
+		int rc = guest_smp_cpu_down(cpu);
+
+		if (rc) {
+			/* Refused: what was taken down comes back (the kit
+			 * calls no after() for the host's own refusal). */
+			guest_printf("suspend: CPU %u did not go down: %d; refusing\n", cpu, rc);
+			/* Already on its way down (too late to take the
+			 * request back): started again with the others. */
+			if (!pvk_smp_cpu_online(cpu))
+				pvk_cpumask_set(&suspend_downed, cpu);
+			cpus_up_again();
+			return rc;
+		}
+		pvk_cpumask_set(&suspend_downed, cpu);
+	}
+	guest_printf("suspend: host agrees, %u other CPU%s taken offline\n",
+		     pvk_cpumask_weight(&suspend_downed),
+		     pvk_cpumask_weight(&suspend_downed) == 1 ? "" : "s");
 	return 0;
 }
 
 static void on_suspend_after(enum pvk_suspend_result result, void *arg)
 {
+	unsigned int n = pvk_cpumask_weight(&suspend_downed), failed;
+
 	(void)arg;
 	PVK_WRITE_ONCE(after_ns, pvk_time_now_ns());
+	failed = cpus_up_again();
+	if (n)
+		guest_printf("suspend: host started %u of %u CPUs again\n", n - failed, n);
+	PVK_WRITE_ONCE(suspend_cpus_not_back, suspend_cpus_not_back + failed);
 	PVK_WRITE_ONCE(last_suspend_result, (int)result);
 	PVK_WRITE_ONCE(suspends_done, suspends_done + 1);
 }
@@ -54,6 +107,11 @@ void guest_last_suspend_times(uint64_t *before, uint64_t *after)
 {
 	*before = PVK_READ_ONCE(before_ns);
 	*after = PVK_READ_ONCE(after_ns);
+}
+
+unsigned int guest_suspend_cpus_not_back(void)
+{
+	return PVK_READ_ONCE(suspend_cpus_not_back);
 }
 
 unsigned int guest_suspends_done(void)

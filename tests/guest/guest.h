@@ -458,6 +458,8 @@ int guest_last_suspend_result(void);
 /* The kit's clock (pvk_time_now_ns) as the host's before() and after()
  * callbacks of the last suspend began (0 before any). */
 void guest_last_suspend_times(uint64_t *before, uint64_t *after);
+/* CPUs the suspend's after callback could not start again, in all. */
+unsigned int guest_suspend_cpus_not_back(void);
 
 /* Linker-script symbols. */
 extern char __image_start[], __image_end[], __text_start[], __text_end[];

@@ -551,7 +551,15 @@ int guest_smp_cpu_down(unsigned int cpu)
 {
 	int rc = cpu_down(cpu, NULL);
 
-	return rc ? rc : pvk_smp_cpu_wait_down(cpu, PVK_SMP_START_TIMEOUT_NS);
+	if (rc)
+		return rc;
+	rc = pvk_smp_cpu_wait_down(cpu, PVK_SMP_START_TIMEOUT_NS);
+	/* Not down in time: the request taken back, so that a CPU still up
+	 * stays up rather than leave later behind its caller's back (one
+	 * already on its way down goes down all the same: then offline). */
+	if (rc)
+		PVK_WRITE_ONCE(cpus[cpu].die, false);
+	return rc;
 }
 
 #ifdef CONFIG_PVK_XENBUS

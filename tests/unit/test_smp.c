@@ -861,3 +861,156 @@ UNIT_TEST(smp_gather_frees_only_after_a_flush)
 	CHECK_EQ(g.nr, 0);
 	teardown();
 }
+
+/* ---- Suspend: every other CPU down, no start until the resume ---------- */
+
+static unsigned int forgotten;
+
+static void count_forget(unsigned int cpu)
+{
+	(void)cpu;
+	__atomic_fetch_add(&forgotten, 1, __ATOMIC_SEQ_CST);
+}
+
+static const struct pvk_smp_world forget_world = {
+	.init = fake_init,
+	.relax = fake_relax,
+	.forget = count_forget,
+};
+
+static void *dies(void *arg)
+{
+	unit_fake_cpu = (unsigned int)(unsigned long)arg;
+	pvk_smp_cpu_die_here();		/* fake_stop_self ends the thread */
+	return NULL;
+}
+
+static int begin_on_cpu1_rc;
+
+static void *begins_on_cpu1(void *arg)
+{
+	(void)arg;
+	unit_fake_cpu = 1;
+	begin_on_cpu1_rc = pvk_smp_suspend_begin();
+	return NULL;
+}
+
+UNIT_TEST(smp_suspend_needs_every_other_cpu_down)
+{
+	pthread_t t;
+
+	/* Every secondary CPU online (whatever earlier tests left), then
+	 * each stops itself: a known start. */
+	setup(0xff);
+	pvk_smp_world = &forget_world;
+	if (!pvk_pvops.irq.irq_disable)
+		pvk_pvops.irq.irq_disable = noop_irq;
+	pvk_pvops.smp.stop_self = fake_stop_self;
+	pvk_pvops.smp.cpu_start = fake_cpu_start;
+	for (unsigned long cpu = 1; cpu < PVK_MAX_CPUS; cpu++) {
+		CHECK_EQ(pthread_create(&t, NULL, dies, (void *)cpu), 0);
+		pthread_join(t, NULL);
+	}
+	/* CPU 3 started again: refused, named. */
+	start_calls = 0;
+	release_up = true;
+	CHECK_EQ(pvk_smp_cpu_start(3, &fake_boot), 0);
+	if (start_calls)
+		pthread_join(up_thread, NULL);
+	CHECK(pvk_smp_cpu_online(3));
+	CHECK_EQ(pvk_smp_suspend_begin(), -PVK_XEN_EBUSY);
+	CHECK(unit_log_has("CPU 3 is not down (up)"));
+	CHECK_EQ(pthread_create(&t, NULL, dies, (void *)3UL), 0);
+	pthread_join(t, NULL);
+	/* Not on CPU 0: refused. */
+	CHECK_EQ(pthread_create(&t, NULL, begins_on_cpu1, NULL), 0);
+	pthread_join(t, NULL);
+	CHECK_EQ(begin_on_cpu1_rc, -PVK_XEN_EINVAL);
+	/* All down: granted; a start and a second suspend are refused. */
+	CHECK_EQ(pvk_smp_suspend_begin(), 0);
+	CHECK_EQ(pvk_smp_translating, 1);
+	start_calls = 0;
+	release_up = true;
+	unit_log_clear();
+	CHECK_EQ(pvk_smp_cpu_start(3, &fake_boot), -PVK_XEN_EBUSY);
+	CHECK(unit_log_has("the guest is suspending"));
+	CHECK_EQ(start_calls, 0);
+	CHECK_EQ(pvk_smp_suspend_begin(), -PVK_XEN_EBUSY);
+	/* Cancelled: nothing forgotten, starts allowed again. */
+	forgotten = 0;
+	pvk_smp_suspend_end(false);
+	CHECK_EQ(forgotten, 0);
+	/* A new domain: each CPU that was started is forgotten, once. */
+	CHECK_EQ(pvk_smp_suspend_begin(), 0);
+	pvk_smp_suspend_end(true);
+	CHECK_EQ(forgotten, PVK_MAX_CPUS - 1);
+	/* "Never started" now, and forgotten again all the same (S1). */
+	CHECK_EQ(pvk_smp_suspend_begin(), 0);
+	pvk_smp_suspend_end(true);
+	CHECK_EQ(forgotten, 2 * (PVK_MAX_CPUS - 1));
+	CHECK_EQ(pvk_smp_cpu_start(3, &fake_boot), 0);
+	if (start_calls)
+		pthread_join(up_thread, NULL);
+	CHECK_EQ(start_calls, 1);
+	CHECK(pvk_smp_cpu_online(3));
+	teardown();
+}
+
+/* A first start whose prepare failed after registering part of the
+ * CPU's state with Xen (stage still "never started"): a new domain must
+ * forget that CPU too (review s11-smp S1). */
+static uint64_t forgotten_set;
+
+static int prepare_fails(unsigned int cpu)
+{
+	(void)cpu;
+	return -PVK_XEN_ENOMEM;
+}
+
+static void note_forget(unsigned int cpu)
+{
+	__atomic_fetch_or(&forgotten_set, 1ULL << cpu, __ATOMIC_SEQ_CST);
+}
+
+static const struct pvk_smp_world half_prepared_world = {
+	.init = fake_init,
+	.prepare = prepare_fails,
+	.relax = fake_relax,
+	.forget = note_forget,
+};
+
+UNIT_TEST(smp_suspend_forgets_a_cpu_whose_prepare_failed)
+{
+	pthread_t t;
+
+	setup(0xff);
+	pvk_smp_world = &half_prepared_world;
+	if (!pvk_pvops.irq.irq_disable)
+		pvk_pvops.irq.irq_disable = noop_irq;
+	pvk_pvops.smp.stop_self = fake_stop_self;
+	pvk_pvops.smp.cpu_start = fake_cpu_start;
+	for (unsigned long cpu = 1; cpu < PVK_MAX_CPUS; cpu++) {
+		CHECK_EQ(pthread_create(&t, NULL, dies, (void *)cpu), 0);
+		pthread_join(t, NULL);
+	}
+	/* One new domain: every CPU back to "never started". */
+	CHECK_EQ(pvk_smp_suspend_begin(), 0);
+	pvk_smp_suspend_end(true);
+	/* CPU 2's first start: its prepare fails, nothing issued. */
+	start_calls = 0;
+	CHECK_EQ(pvk_smp_cpu_start(2, &fake_boot), -PVK_XEN_ENOMEM);
+	CHECK_EQ(start_calls, 0);
+	CHECK(!pvk_smp_cpu_online(2));
+	/* Another new domain: CPU 2 is forgotten, as is every other one. */
+	forgotten_set = 0;
+	CHECK_EQ(pvk_smp_suspend_begin(), 0);
+	pvk_smp_suspend_end(true);
+	CHECK(forgotten_set & (1ULL << 2));
+	CHECK_EQ(forgotten_set, ((PVK_MAX_CPUS >= 64 ? 0 : 1ULL << PVK_MAX_CPUS) - 1) & ~1ULL);
+	/* A cancelled suspend forgets nothing. */
+	forgotten_set = 0;
+	CHECK_EQ(pvk_smp_suspend_begin(), 0);
+	pvk_smp_suspend_end(false);
+	CHECK_EQ(forgotten_set, 0);
+	teardown();
+}

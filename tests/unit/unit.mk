@@ -28,7 +28,8 @@ UNIT_KIT_SRCS := lib/format.c lib/log.c hypercall/multicall_queue.c hypercall/la
 	frontends/netfront/netfront_negotiate.c frontends/netfront/netfront_xenbus.c \
 	frontends/netfront/netfront_suspend.c \
 	ports/linux/blk_name.c \
-	smp/cpus.c smp/ipi.c smp/call.c smp/tlb.c
+	smp/cpus.c smp/ipi.c smp/call.c smp/tlb.c \
+	suspend/suspend.c
 UNIT_TEST_SRCS := $(sort $(wildcard tests/unit/*.c))
 
 UNIT_CPPFLAGS := -I$(srctree)/include -I$(srctree) \

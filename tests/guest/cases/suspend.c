@@ -11,7 +11,8 @@
  * finds itself: the outcome is the one the scenario asked for, the
  * clock did not go back (the kit's and this vCPU's own reading, against
  * what the kit noted just before the hypercall) and still runs, xenstore
- * answers on the new ring (the domain's name and id), a watch registered
+ * answers on the new ring (the domain's name and id), every CPU the
+ * guest's before() took down is online again and runs work, a watch registered
  * before the suspend fires for a write of dom0's after it, and the
  * suite goes on to a clean poweroff. The downtime by the guest's clock
  * is printed (never asserted: the harness's host is shared and slow), and
@@ -27,6 +28,7 @@
 
 #include <pvkit/log.h>
 #include <pvkit/port.h>
+#include <pvkit/smp.h>
 #include <pvkit/suspend.h>
 #include <pvkit/time.h>
 #include <pvkit/xen/errno.h>
@@ -41,6 +43,7 @@
 #define SUSPEND_WAIT_NS		(120ULL * 1000 * MS)
 #define HEARTBEAT_NS		(500ULL * MS)
 #define WATCH_WAIT_NS		(60ULL * 1000 * MS)
+#define RUN_TIMEOUT_NS		(10ULL * 1000 * MS)
 
 static char after_value[128];
 static unsigned int after_events;
@@ -54,6 +57,11 @@ static void on_after_write(struct pvk_xs_watch *w, const char *path)
 	if (pvk_xs_read(PVK_XBT_NIL, "data/after-resume", after_value,
 			sizeof(after_value)) < 0)
 		after_value[0] = '\0';
+}
+
+static void note_cpu(void *arg)
+{
+	*(unsigned int *)arg = pvk_port_cpu_id();
 }
 
 struct beat {
@@ -119,7 +127,7 @@ static void one_suspend(enum pvk_suspend_result want)
 	struct pvk_suspend_stats st;
 	struct beat b = { 0, 0 };
 	char name[64], domid[16];
-	unsigned int before;
+	unsigned int before, cpus_before;
 	uint64_t t_after, here, beat_gap;
 	int result, rc;
 	pvk_grant_ref_t ref;
@@ -145,6 +153,7 @@ static void one_suspend(enum pvk_suspend_result want)
 	PVK_CHECK(pvk_xs_read(PVK_XBT_NIL, "name", name, sizeof(name)) > 0);
 	guest_printf("suspend: this is %s before the suspend\n", name);
 	before = guest_suspends_done();
+	cpus_before = pvk_smp_nr_online();
 	cycle++;
 	guest_printf("suspend: ready for xl save #%u (dom0: save it now)\n", cycle);
 	PVK_CHECK_RC(beat_until_suspended(&b, before), 0);
@@ -184,6 +193,22 @@ static void one_suspend(enum pvk_suspend_result want)
 	PVK_CHECK_RC(pvk_grant_access_page(0, page, true, &ref), 0);
 	PVK_CHECK(!pvk_grant_in_use(ref));
 	PVK_CHECK_RC(pvk_grant_end_access_page(ref, page), 0);
+
+	/* The CPUs the guest's before() took down are back (with VCPUS=2:
+	 * guest-save-checkpoint, where Xen kept the stopped vCPU, and its
+	 * copy, a new domain that initialised it anew), each running work. */
+	PVK_CHECK_EQ(guest_suspend_cpus_not_back(), 0u);
+	PVK_CHECK_EQ(pvk_smp_nr_online(), cpus_before);
+	for (unsigned int cpu = 0; cpu < PVK_MAX_CPUS; cpu++) {
+		unsigned int ran_on = PVK_MAX_CPUS;
+
+		if (!pvk_smp_cpu_online(cpu))
+			continue;
+		PVK_CHECK_RC(guest_smp_run_on(cpu, note_cpu, &ran_on, RUN_TIMEOUT_NS), 0);
+		PVK_CHECK_EQ(ran_on, cpu);
+	}
+	guest_printf("suspend: %u CPU%s online again, each ran work\n", cpus_before,
+		     cpus_before == 1 ? "" : "s");
 
 	/* The clock still runs: two heartbeats a wait apart. */
 	b.count++;

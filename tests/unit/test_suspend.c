@@ -1,0 +1,181 @@
+/*
+ * tests/unit/test_suspend.c - pvk_suspend()'s refusals (suspend/suspend.c):
+ * which of the host's callbacks run when the suspend does not happen, and
+ * that every refusal lets the next suspend in (its busy flag released).
+ *
+ * Only the paths that end before the first step that touches Xen run
+ * here; the kit parts suspend.c calls on the way to the hypercall and
+ * after it are stand-ins that fail the test if reached (a refusal that
+ * went on would reach them). smp/cpus.c is the real one: its own
+ * suspend flag, held by the test, is the refusal of
+ * pvk_smp_suspend_begin() (a CPU left up refuses through the same
+ * return; test_smp.c covers which CPUs refuse). The whole sequence runs
+ * on Xen (tests/guest/cases/suspend.c, smp_suspend.c).
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <pvkit/boot.h>
+#include <pvkit/console.h>
+#include <pvkit/events.h>
+#include <pvkit/grant.h>
+#include <pvkit/hypercall.h>
+#include <pvkit/mmu.h>
+#include <pvkit/p2m.h>
+#include <pvkit/port.h>
+#include <pvkit/pvops.h>
+#include <pvkit/smp.h>
+#include <pvkit/suspend.h>
+#include <pvkit/time.h>
+#include <pvkit/xen/errno.h>
+#include <pvkit/xenstore.h>
+#include "unit.h"
+
+/* ---- Stand-ins: the kit parts of the real sequence ------------------ */
+
+static __attribute__((noreturn)) void reached(const char *what)
+{
+	fprintf(stderr, "unit: suspend went on to %s after a refusal\n", what);
+	abort();
+}
+
+static struct pvk_shared_info shared;
+uint8_t pvk_hypercall_page[PVK_HYPERCALL_SLOTS * PVK_HYPERCALL_SLOT_SIZE];
+
+struct pvk_shared_info *pvk_xen_shared_info(void) { return &shared; }
+/* Published: pvk_suspend_init() publishes nothing. */
+bool pvk_p2m_published(void) { return true; }
+int pvk_p2m_publish(struct pvk_shared_info *s) { (void)s; reached("p2m publish"); }
+int pvk_p2m_republish(struct pvk_shared_info *s) { (void)s; reached("p2m republish"); }
+int pvk_evtchn_resume(void) { reached("events resume"); }
+int pvk_grant_resume(void) { reached("grant resume"); }
+int pvk_grant_suspend(void) { reached("grant suspend"); }
+long pvk_hyp_vcpu_op(int cmd, unsigned int vcpu, void *arg)
+{
+	(void)cmd; (void)vcpu; (void)arg;
+	reached("a vcpu op");
+}
+pvk_pfn_t pvk_mfn_to_pfn(pvk_mfn_t mfn) { (void)mfn; reached("mfn_to_pfn"); }
+pvk_mfn_t pvk_pfn_to_mfn(pvk_pfn_t pfn) { (void)pfn; reached("pfn_to_mfn"); }
+pvk_pfn_t pvk_port_virt_to_pfn(const void *va) { (void)va; reached("virt_to_pfn"); }
+void pvk_mmu_cpu_base_set(unsigned int cpu, pvk_mfn_t l4)
+{
+	(void)cpu; (void)l4;
+	reached("the MMU's base");
+}
+pvk_mfn_t pvk_mmu_kernel_base(void) { reached("the MMU's base"); }
+int pvk_time_resume(bool new_domain) { (void)new_domain; reached("time resume"); }
+void pvk_xen_console_early_set_port(uint32_t port) { (void)port; reached("console port"); }
+bool pvk_xen_console_flush(void) { reached("console flush"); }
+int pvk_xen_smp_resume(void) { reached("smp resume"); }
+int pvk_xs_resume(pvk_evtchn_port_t port, uint64_t *lost)
+{
+	(void)port; (void)lost;
+	reached("xenstore resume");
+}
+int pvk_xs_rewatch_all(void) { reached("xenstore watches"); }
+
+/* ---- The host ------------------------------------------------------- */
+
+static struct {
+	unsigned int befores, afters;
+	enum pvk_suspend_result last_after;
+	int before_rc;		/* what before() answers */
+	bool reenter;		/* before() calls pvk_suspend() itself */
+	int reentered_rc;
+} h;
+
+static int host_before(void *arg)
+{
+	(void)arg;
+	h.befores++;
+	if (h.reenter)
+		h.reentered_rc = pvk_suspend();
+	return h.before_rc;
+}
+
+static void host_after(enum pvk_suspend_result result, void *arg)
+{
+	(void)arg;
+	h.afters++;
+	h.last_after = result;
+}
+
+static uint64_t fake_clock_ns(void)
+{
+	return 0;
+}
+
+static int cpu1_rc;
+
+static void *suspends_on_cpu1(void *arg)
+{
+	(void)arg;
+	unit_fake_cpu = 1;
+	cpu1_rc = pvk_suspend();
+	return NULL;
+}
+
+UNIT_TEST(suspend_refusals_call_the_right_callbacks_and_release)
+{
+	static struct pvk_start_info *si = (struct pvk_start_info *)&shared;
+	const struct pvk_suspend_host host = {
+		.start_info = si, .before = host_before, .after = host_after,
+	};
+	struct pvk_suspend_stats st;
+	pthread_t t;
+
+	if (!pvk_pvops.name)
+		pvk_pvops.name = "unit";
+	pvk_pvops.time.clock_ns = fake_clock_ns;
+	unit_fake_cpu = 0;
+	/* No host yet: refused, nothing called. */
+	CHECK_EQ(pvk_suspend(), -PVK_XEN_ENODEV);
+	CHECK_EQ(pvk_suspend_init(&host), 0);
+	CHECK_EQ(pvk_smp_init(), 0);
+
+	/* Not on CPU 0: refused before before() (S2), no after(). */
+	CHECK_EQ(pthread_create(&t, NULL, suspends_on_cpu1, NULL), 0);
+	pthread_join(t, NULL);
+	CHECK_EQ(cpu1_rc, -PVK_XEN_EINVAL);
+	CHECK_EQ(h.befores, 0);
+	CHECK_EQ(h.afters, 0);
+
+	/* The host refuses: its errno, no after(). */
+	h.before_rc = -PVK_XEN_EAGAIN;
+	CHECK_EQ(pvk_suspend(), -PVK_XEN_EAGAIN);
+	CHECK_EQ(h.befores, 1);
+	CHECK_EQ(h.afters, 0);
+
+	/* A second suspend from inside the first (before()): -EBUSY, and
+	 * neither callback runs for it. */
+	h.reenter = true;
+	unit_log_clear();
+	CHECK_EQ(pvk_suspend(), -PVK_XEN_EAGAIN);
+	CHECK_EQ(h.reentered_rc, -PVK_XEN_EBUSY);
+	CHECK(unit_log_has("a suspend is already under way"));
+	CHECK_EQ(h.befores, 2);
+	CHECK_EQ(h.afters, 0);
+	h.reenter = false;
+
+	/* before() agrees, pvk_smp_suspend_begin() refuses (smp's suspend
+	 * flag held here): after(CANCELLED) once, undoing before(). */
+	h.before_rc = 0;
+	CHECK_EQ(pvk_smp_suspend_begin(), 0);
+	CHECK_EQ(pvk_suspend(), -PVK_XEN_EBUSY);
+	CHECK_EQ(h.befores, 3);
+	CHECK_EQ(h.afters, 1);
+	CHECK_EQ(h.last_after, PVK_SUSPEND_CANCELLED);
+
+	/* Released: the next one gets past the busy flag to before() and
+	 * to smp again (refused there once more, as it still holds). */
+	CHECK_EQ(pvk_suspend(), -PVK_XEN_EBUSY);
+	CHECK_EQ(h.befores, 4);
+	CHECK_EQ(h.afters, 2);
+	pvk_smp_suspend_end(false);
+	pvk_suspend_get_stats(&st);
+	/* ENODEV, CPU 1, host, re-entry and its host's, smp twice */
+	CHECK_EQ(st.refused, 7);
+	CHECK_EQ(st.suspends, 0);
+}
