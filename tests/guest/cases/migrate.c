@@ -15,7 +15,13 @@
  * one (and a table not sent again would name an older one than its page).
  * The rest is the save/restore cycle (suspend_cycle.h): the domain's id
  * changed, xenstore answers on the new ring, a watch of before fires for
- * dom0's write of after, the clock never went back. This file links first
+ * dom0's write of after, the clock never went back. Where Xen refuses
+ * log-dirty mode to PV domains (built without shadow paging, as the
+ * reference Xen of tests/xen is) xl migrate fails before it asks the
+ * guest anything, dom0 moves the guest by stop-and-copy under migration's
+ * names instead and says so (live=no-pv-logdirty): every check above still
+ * runs, and the test ends in a skip naming why, never in a pass. This file
+ * links first
  * among the tests (tests/guest/guest.mk), so the tests the scenario names
  * after it run in the migrated domain.
  */
