@@ -39,9 +39,9 @@
 /* 2 MiB of the 32 MiB guest, rewritten 16 pages at a time with a 10 ms
  * wait between: all of them about three times a second, several times
  * per log-dirty round under TCG (the first alone sends 8,192 pages), so
- * each round finds pages to send again, while the vCPU still leaves the
- * host's CPUs to dom0's copy (at 32 pages every 2 ms dom0's stop-and-copy
- * took twice as long). */
+ * each round finds pages to send again, with few enough wake-ups to
+ * leave the shared host's CPUs to dom0's copy (the ON_LINE rule that
+ * moves the guest has 30 s). */
 #define DIRTY_PAGES	512
 #define DIRTY_PER_STEP	16
 #define DIRTY_WAIT_NS	(10 * MS)
