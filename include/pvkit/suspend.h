@@ -74,6 +74,21 @@
  * Cancelled: shared_info and the grant table mapped again at the same
  * frames, start_info's frames back to mfns, upcalls unmasked, after().
  *
+ * Live migration (`xl migrate`) ends with this same sequence: the
+ * toolstack copies the memory while the guest runs, Xen's log-dirty mode
+ * telling it which pages to send again, and asks for the suspend for the
+ * last round. Nothing more is asked of the guest (the toolstack's PV save,
+ * read, not copied): a page table it reads while the guest runs that
+ * names a frame not in the p2m (the grant table, shared_info) is only put
+ * off to the paused round, by which step 5 has unmapped those; the p2m
+ * frame lists are read once, as the save starts (so the p2m must not
+ * change during a migration: no ballooning then). Xen gives log-dirty mode
+ * to a PV domain only with shadow paging built in (without it the enable
+ * fails with EOPNOTSUPP before the guest is asked anything): the reference
+ * Xen of tests/xen (Debian's 4.17) has none, so the live rounds are not
+ * proven there (scenario guest-migrate says so and moves the guest by
+ * stop-and-copy).
+ *
  * Either way CPU starts are allowed again before the parts' resume, and
  * the host's after() starts its CPUs again.
  *

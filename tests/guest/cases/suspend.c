@@ -11,7 +11,8 @@
  * finds itself: the outcome is the one the scenario asked for, the
  * clock did not go back (the kit's and this vCPU's own reading, against
  * what the kit noted just before the hypercall) and still runs, xenstore
- * answers on the new ring (the domain's name and id), every CPU the
+ * answers on the new ring (the domain's name and id; the id changed in a
+ * new domain and did not after a cancelled suspend), every CPU the
  * guest's before() took down is online again and runs work, a watch registered
  * before the suspend fires for a write of dom0's after it, and the
  * suite goes on to a clean poweroff. The downtime by the guest's clock
@@ -20,6 +21,9 @@
  * also carries dom0's verdict on the second copy it restored from the
  * image ("copy=resumed": the copy said it resumed in a new domain and
  * read its own name), which the original checks.
+ *
+ * The cycle is suspend_cycle() (suspend_cycle.h), also run by
+ * cases/migrate.c with the guest dirtying memory while it waits.
  *
  * Each wait is bounded; a wait whose clock stopped is bounded by the
  * harness's TIMEOUT.
@@ -36,6 +40,7 @@
 
 #include "../test.h"
 #include "grant_dom0.h"
+#include "suspend_cycle.h"
 
 #ifdef CONFIG_PVK_XENBUS
 
@@ -64,34 +69,48 @@ static void note_cpu(void *arg)
 	*(unsigned int *)arg = pvk_port_cpu_id();
 }
 
+static bool after_value_seen(void)
+{
+	return after_value[0] != '\0';
+}
+
 struct beat {
 	uint64_t count, last_ns;
 };
 
 /* Heartbeats until the kit's after callback counted one more suspend;
- * -ETIMEDOUT past the bound. */
-static int beat_until_suspended(struct beat *b, unsigned int before)
+ * -ETIMEDOUT past the bound. With c->busy, the wait is cut into slices of
+ * c->busy_wait_ns with busy() run between them (the guest works while
+ * the toolstack copies it); the heartbeat still comes every HEARTBEAT_NS. */
+static int beat_until_suspended(struct beat *b, unsigned int before,
+				const struct suspend_cycle *c)
 {
 	uint64_t deadline = pvk_time_now_ns() + SUSPEND_WAIT_NS;
+	uint64_t next_beat = 0;
 
 	while (guest_suspends_done() == before) {
 		uint64_t now = pvk_time_now_ns();
 
 		if (now >= deadline)
 			return -PVK_XEN_ETIMEDOUT;
-		b->count++;
-		b->last_ns = now;
-		guest_printf("suspend: heartbeat %llu t=%llu ms\n",
-			     (unsigned long long)b->count, (unsigned long long)(now / MS));
+		/* dom0 writes its value before any suspend only when it gave
+		 * up (a migration refused): no use waiting for it. */
+		if (after_value_seen())
+			return -PVK_XEN_ECONNREFUSED;
+		if (now >= next_beat) {
+			b->count++;
+			b->last_ns = now;
+			next_beat = now + HEARTBEAT_NS;
+			guest_printf("suspend: heartbeat %llu t=%llu ms\n",
+				     (unsigned long long)b->count,
+				     (unsigned long long)(now / MS));
+		}
+		if (c->busy)
+			c->busy(c->arg);
 		/* Runs the watch callbacks: the suspend happens in here. */
-		pvk_xs_wait_watches(HEARTBEAT_NS);
+		pvk_xs_wait_watches(c->busy ? c->busy_wait_ns : HEARTBEAT_NS);
 	}
 	return 0;
-}
-
-static bool after_value_seen(void)
-{
-	return after_value[0] != '\0';
 }
 
 static int wait_after_value(void)
@@ -116,13 +135,15 @@ static bool name_ends_with(const char *name, const char *tail)
 }
 
 /*
- * One suspend, then the checks. want: the outcome this domain must see;
- * a domain whose name ends in "-copy" is the checkpoint's second copy
- * (dom0 restored it from the image `xl save -c` left) and must see
- * itself resumed in a new domain.
+ * One suspend, then the checks (suspend_cycle.h). c->want: the outcome
+ * this domain must see; a domain whose name ends in "-copy" is the
+ * checkpoint's second copy (dom0 restored it from the image `xl save -c`
+ * left) and must see itself resumed in a new domain.
  */
-static void one_suspend(enum pvk_suspend_result want)
+void suspend_cycle(const struct suspend_cycle *c)
 {
+	enum pvk_suspend_result want = c->want;
+	char domid_before[16];
 	static struct pvk_xs_watch w = { .path = "data/after-resume", .cb = on_after_write };
 	struct pvk_suspend_stats st;
 	struct beat b = { 0, 0 };
@@ -151,12 +172,20 @@ static void one_suspend(enum pvk_suspend_result want)
 	pvk_xs_run_watches();	/* the registration event: node absent */
 	PVK_CHECK(!after_value_seen());
 	PVK_CHECK(pvk_xs_read(PVK_XBT_NIL, "name", name, sizeof(name)) > 0);
-	guest_printf("suspend: this is %s before the suspend\n", name);
+	PVK_CHECK(pvk_xs_read(PVK_XBT_NIL, "domid", domid_before, sizeof(domid_before)) > 0);
+	guest_printf("suspend: this is %s domid %s before the suspend\n", name, domid_before);
 	before = guest_suspends_done();
 	cpus_before = pvk_smp_nr_online();
 	cycle++;
-	guest_printf("suspend: ready for xl save #%u (dom0: save it now)\n", cycle);
-	PVK_CHECK_RC(beat_until_suspended(&b, before), 0);
+	guest_printf("suspend: ready for %s #%u (dom0: %s now)\n",
+		     c->what ? c->what : "xl save", cycle, c->what ? "do it" : "save it");
+	rc = beat_until_suspended(&b, before, c);
+	if (rc == -PVK_XEN_ECONNREFUSED) {
+		guest_printf("suspend: dom0 gave up before any suspend: \"%s\"\n", after_value);
+		PVK_CHECK_RC(pvk_xs_unwatch(&w), 0);
+		PVK_FAIL("dom0 did not suspend the guest (its value above says why)");
+	}
+	PVK_CHECK_RC(rc, 0);
 
 	/* What the kit did, by its own account and by our clock. */
 	result = guest_last_suspend_result();
@@ -188,6 +217,11 @@ static void one_suspend(enum pvk_suspend_result want)
 	if (name_ends_with(name, "-copy"))
 		want = PVK_SUSPEND_RESUMED;
 	PVK_CHECK_EQ(result, (int)want);
+	/* A new domain has a new id; a cancelled suspend kept ours. */
+	if (result == PVK_SUSPEND_RESUMED)
+		PVK_CHECK(guest_strncmp(domid, domid_before, sizeof(domid)) != 0);
+	else
+		PVK_CHECK(guest_strncmp(domid, domid_before, sizeof(domid)) == 0);
 	PVK_CHECK_EQ(st.lost_xs_requests, 0);
 	/* The grant table is mapped again: an entry written and ended. */
 	PVK_CHECK_RC(pvk_grant_access_page(0, page, true, &ref), 0);
@@ -229,21 +263,32 @@ static void one_suspend(enum pvk_suspend_result want)
 	PVK_CHECK_RC(pvk_xs_unwatch(&w), 0);
 }
 
+const char *suspend_cycle_dom0_value(void)
+{
+	return after_value;
+}
+
 PVK_GUEST_TEST_XEN_EXPLICIT(suspend_save_restore)
 {
-	one_suspend(PVK_SUSPEND_RESUMED);
+	static const struct suspend_cycle c = { .want = PVK_SUSPEND_RESUMED };
+
+	suspend_cycle(&c);
 }
 
 /* A second save and restore in the same run (guest-save-restore-twice):
  * everything the first resume set up again is set up once more. */
 PVK_GUEST_TEST_XEN_EXPLICIT(suspend_save_restore_again)
 {
-	one_suspend(PVK_SUSPEND_RESUMED);
+	static const struct suspend_cycle c = { .want = PVK_SUSPEND_RESUMED };
+
+	suspend_cycle(&c);
 }
 
 PVK_GUEST_TEST_XEN_EXPLICIT(suspend_checkpoint)
 {
-	one_suspend(PVK_SUSPEND_CANCELLED);
+	static const struct suspend_cycle c = { .want = PVK_SUSPEND_CANCELLED };
+
+	suspend_cycle(&c);
 }
 
 #endif /* CONFIG_PVK_XENBUS */
