@@ -30,7 +30,7 @@
  *      while more than one CPU is online, and after(CANCELLED) undoes
  *      what before() did);
  *   2. the registered parts told to quiesce (pvk_suspend_register(): the
- *      frontends' hook; blkfront and netfront register nothing yet);
+ *      frontends' hook; blkfront registers one, netfront nothing yet);
  *   3. upcalls masked, the console drained, the kit's clock noted;
  *   4. the p2m frame lists the toolstack reads checked published (by
  *      pvk_suspend_init(): the toolstack reads them before it asks);
@@ -60,7 +60,7 @@
  * started before a restore and offline across it cannot be started again
  * in the new domain (the toolstack does not save an offline vCPU, the kit
  * still counts it initialised and its vcpu_info placed: VCPUOP_up fails,
- * logged); the frontends' reconnect (they register no part yet).
+ * logged); netfront's reconnect (it registers no part yet).
  */
 #ifndef PVKIT_SUSPEND_H
 #define PVKIT_SUSPEND_H

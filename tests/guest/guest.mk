@@ -46,7 +46,7 @@ GUEST_SRCS += cases/hostile_net.c
 GUEST_SRCS += cases/hostile_xs.c
 GUEST_SRCS += cases/pvops_patch.c
 # xl save / restore / save -c (explicit: scenarios guest-save-*).
-GUEST_SRCS += cases/suspend.c
+GUEST_SRCS += cases/suspend.c cases/suspend_blk.c
 GUEST_SRCS += bench.c cases/bench.c
 
 GUEST_OBJS := $(addprefix $(GUEST_OUT)/,$(addsuffix .o,$(basename $(GUEST_SRCS))))

@@ -18,6 +18,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <pvkit/suspend.h>
 #include <pvkit/time.h>
 #include <pvkit/xen/errno.h>
 #include "frontends/blkfront/blkfront_internal.h"
@@ -1479,6 +1480,25 @@ int pvk_xenbus_write_keys(struct pvk_xenbus_device *d, const struct pvk_xenbus_k
 				xb.layout_keys_removed++;
 		}
 	}
+	return 0;
+}
+
+/* Suspend (blkfront_suspend.c): the part is kept, for a test to play a
+ * resume with; the device's move to a new backend only counted. */
+static struct pvk_suspend_part *suspend_part;
+static unsigned int device_resumes;
+
+int pvk_suspend_register(struct pvk_suspend_part *part)
+{
+	suspend_part = part;
+	return 0;
+}
+
+int pvk_xenbus_device_resume(struct pvk_xenbus_device *d)
+{
+	d->state = PVK_XenbusStateInitialising;
+	d->otherend_state = PVK_XenbusStateUnknown;
+	device_resumes++;
 	return 0;
 }
 
