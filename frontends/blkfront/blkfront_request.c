@@ -249,7 +249,6 @@ bool blkfront_data_op(enum pvk_blk_op op)
 {
 	return op == PVK_BLK_READ || op == PVK_BLK_WRITE || op == PVK_BLK_WRITE_BARRIER;
 }
-#define data_op blkfront_data_op
 
 /* Largest data a request of op can carry: barriers go direct only. */
 size_t blkfront_max_bytes(const struct pvk_blkfront *dev, enum pvk_blk_op op)
@@ -258,16 +257,15 @@ size_t blkfront_max_bytes(const struct pvk_blkfront *dev, enum pvk_blk_op op)
 		return (size_t)PVK_BLKIF_MAX_SEGMENTS_PER_REQUEST * PAGE;
 	return dev->info.max_bytes;
 }
-#define max_bytes blkfront_max_bytes
 
 bool pvk_blkfront_fits(const struct pvk_blkfront *dev, const struct pvk_blk_req *req)
 {
 	size_t total;
 
-	if (!data_op(req->op))
+	if (!blkfront_data_op(req->op))
 		return true;
 	total = blkfront_req_bytes(req);
-	return total && total <= max_bytes(dev, req->op);
+	return total && total <= blkfront_max_bytes(dev, req->op);
 }
 
 /* 0 and *len (data or discard bytes), or the status for the host. */
@@ -312,7 +310,7 @@ static int check_request(struct pvk_blkfront *dev, const struct pvk_blk_req *req
 		/* fall through */
 	case PVK_BLK_READ:
 		*len = blkfront_req_bytes(req);
-		if (*len > max_bytes(dev, req->op))
+		if (*len > blkfront_max_bytes(dev, req->op))
 			return -PVK_XEN_EINVAL;
 		break;
 	default:
@@ -443,7 +441,7 @@ static int prepare(struct blkfront_queue *q, struct blkfront_slot *s,
 	unsigned int i = 0;
 	int rc;
 
-	if (!data_op(s->req->op))
+	if (!blkfront_data_op(s->req->op))
 		return 0;	/* flush, discard: no pages */
 	if (write)
 		copy_pieces(s, true);
@@ -593,7 +591,7 @@ int blkfront_issue(struct pvk_blkfront *dev, struct pvk_blk_req *req, size_t off
 
 	if (!dev->queues || !dev->info.nr_queues)
 		return -PVK_XEN_ENODEV;
-	if (data_op(req->op)) {
+	if (blkfront_data_op(req->op)) {
 		nr_data = (unsigned int)((len + PAGE - 1) / PAGE);
 		nr_ind = blkfront_indirect_pages(nr_data);
 		if (nr_ind && !dev->info.indirect_segments)
