@@ -725,11 +725,13 @@ static struct pvk_blkfront *find_connected(unsigned int vdev)
 }
 
 /* In the role: a disk of that number still on xenbus, not connected,
- * not given up. */
+ * not given up; not one reconnecting after a resume (its backend did
+ * connect it: its own waits bound that). */
 static struct pvk_blkfront *find_negotiating(unsigned int vdev)
 {
 	for (struct pvk_blkfront *d = devices; d; d = d->next)
-		if (d->info.vdev == vdev && d->xdev && !d->gone && !PVK_READ_ONCE(d->connected))
+		if (d->info.vdev == vdev && d->xdev && !d->gone && !d->resuming &&
+		    !PVK_READ_ONCE(d->connected))
 			return d;
 	return NULL;
 }
