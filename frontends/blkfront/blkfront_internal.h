@@ -10,6 +10,8 @@
  *   blkfront_queue.c    queue setup/teardown, events, checked responses
  *   blkfront_request.c  request building, page pool, indirect, submit
  *   blkfront_sync.c     the bounded waits: rw_sync, wait_slot
+ *   blkfront_suspend.c  suspend and resume: quiesce, forget the old rings,
+ *                       requeue (split again) what was in flight
  */
 #ifndef PVKIT_BLKFRONT_INTERNAL_H
 #define PVKIT_BLKFRONT_INTERNAL_H
@@ -72,9 +74,28 @@ struct blkfront_desc_page {
 	struct blkfront_page d[(BLKFRONT_PAGE - 8) / sizeof(struct blkfront_page)];
 };
 
+/*
+ * A host request requeued after a resume in pieces (the new backend
+ * carries fewer pages per request): done() runs once every piece is over,
+ * with the first error. Its pieces all go to the one queue the request
+ * names, whose lock guards it.
+ */
+struct blkfront_split {
+	struct pvk_blk_req *req;
+	unsigned int left;			/* pieces not yet over */
+	int status;				/* the first error, or 0 */
+};
+
 /* One outstanding request: its ring id is the slot's id. */
 struct blkfront_slot {
 	struct pvk_blk_req *req;
+	/* What it carries of req: bytes off..off+len of its data (0 and
+	 * all of it unless requeued in pieces after a resume), and the
+	 * piece's split (NULL: done() runs when this slot is over). */
+	size_t off;
+	struct blkfront_split *split;
+	uint64_t seq;				/* the device's issue order */
+	bool replayed;				/* requeued after a resume */
 	struct blkfront_page *data;		/* data pages, in order */
 	struct blkfront_page *ind;		/* indirect pages, in order */
 	size_t len;				/* data bytes, packed from page 0 */
@@ -125,6 +146,21 @@ struct blkfront_queue {
 	struct pvk_blkfront_stats stats;
 };
 
+/* Requests of before a resume, in issue order, waiting to be requeued:
+ * a piece (bytes off..off+len) of a host request, with its split. Never
+ * more than every slot of every queue. */
+struct blkfront_replay {
+	struct pvk_blk_req *req;
+	struct blkfront_split *split;
+	size_t off, len;
+	uint64_t seq;
+};
+#define BLKFRONT_REPLAY_PER_PAGE	(BLKFRONT_PAGE / sizeof(struct blkfront_replay))
+#define BLKFRONT_REPLAY_PAGES \
+	((BLKFRONT_MAX_QUEUES * BLKFRONT_MAX_DEPTH + BLKFRONT_REPLAY_PER_PAGE - 1) / \
+	 BLKFRONT_REPLAY_PER_PAGE)
+struct blkfront_replay_page;
+
 struct pvk_blkfront {
 	struct pvk_xenbus_device *xdev;		/* NULL once removed */
 	char name[32];				/* "device/vbd/51712", for logs */
@@ -144,6 +180,23 @@ struct pvk_blkfront {
 	 * remove it inside one, which still uses it after. Release waits. */
 	unsigned int in_callback;
 	struct pvk_blkfront *next;
+	/* Suspend and resume (blkfront_suspend.c). quiesced: nothing new
+	 * goes on a ring (host submits say -EAGAIN, their waits wait) from
+	 * the part's quiesce until the resume is over. resuming: a new
+	 * domain's reconnect is under way: the requests of before wait in
+	 * replay (issue order) to be requeued once the backend is
+	 * Connected. */
+	bool quiesced;
+	bool resuming;
+	uint64_t seq;				/* next slot's issue number */
+	struct blkfront_replay_page *replay[BLKFRONT_REPLAY_PAGES];
+	unsigned int replay_n;			/* entries in replay[] */
+	uint64_t resume_t0;			/* the resume's start, guest clock */
+	struct pvk_blkfront_resume_stats rstats;
+};
+
+struct blkfront_replay_page {
+	struct blkfront_replay e[BLKFRONT_REPLAY_PER_PAGE];
 };
 
 /* blkfront_ring.c: entries of a ring over separate pages (pure). */
@@ -159,6 +212,11 @@ void blkfront_ring_put_response(void *const *pages, uint32_t nr_ents,
 uint32_t blkfront_ring_entries(unsigned int nr_pages);
 
 /* blkfront_queue.c */
+/* A piece of a request is over with status (the queue's lock held): true
+ * when the host's done() is now due, with *status its final one (a split's
+ * first error); the split is freed then. Counts a requeued one. */
+bool blkfront_piece_over_locked(struct pvk_blkfront *dev, struct blkfront_split *split,
+				bool replayed, int *status);
 /* Allocates and grants the rings, binds the event channels: nr_queues
  * queues of ring_pages pages each (depth from the ring size). */
 int blkfront_queues_setup(struct pvk_blkfront *dev, unsigned int nr_queues,
@@ -191,6 +249,19 @@ bool blkfront_push_locked(struct blkfront_queue *q);
 void blkfront_notify(struct blkfront_queue *q);
 
 /* blkfront_request.c */
+/*
+ * Puts bytes off..off+len of req's data (all of a flush or discard) on its
+ * queue's ring as one request: the body of pvk_blkfront_submit() after its
+ * checks. split: the piece's (NULL for a whole request). replay: a request
+ * of before a resume, which goes on while the device is quiesced, is
+ * pushed at once and is counted when it completes. Same returns as submit.
+ */
+int blkfront_issue(struct pvk_blkfront *dev, struct pvk_blk_req *req, size_t off,
+		   size_t len, struct blkfront_split *split, bool replay);
+/* The most bytes one ring request of op carries on dev now. */
+size_t blkfront_max_bytes(const struct pvk_blkfront *dev, enum pvk_blk_op op);
+/* Whether op carries data pages (read, write, write barrier). */
+bool blkfront_data_op(enum pvk_blk_op op);
 /* Returns the slot's pages to the pool (ending per-request grants); false
  * if the backend still maps one (that page is kept out of use). Locked. */
 bool blkfront_release_pages(struct blkfront_queue *q, struct blkfront_slot *s);
@@ -223,5 +294,21 @@ static inline struct blkfront_queue *blkfront_queue_of(struct pvk_blkfront *dev,
 {
 	return &dev->queues[queue % dev->info.nr_queues];
 }
+
+/* blkfront_xenbus.c: the device list, for the suspend part (in the watch
+ * worker role, where the list has one user). */
+struct pvk_blkfront *blkfront_devices(void);
+/* Marks the device unusable toward the backend (Closed), as a refusal. */
+void blkfront_give_up(struct pvk_blkfront *dev);
+
+/* blkfront_suspend.c */
+/* Registers the suspend part (once; pvk_blkfront_init()). */
+void blkfront_suspend_register(void);
+/* Backend Connected again after a resume (blkfront_connect, thread
+ * context, the watch worker): requeues what was in flight, in order,
+ * split again to what the new backend carries; ends the resume. */
+void blkfront_replay_all(struct pvk_blkfront *dev);
+/* Ends every request waiting in the replay list with status. */
+void blkfront_replay_fail(struct pvk_blkfront *dev, int status);
 
 #endif /* PVKIT_BLKFRONT_INTERNAL_H */

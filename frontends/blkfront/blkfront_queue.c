@@ -49,6 +49,27 @@ static void move_pages(struct blkfront_page *chain, struct blkfront_page **to)
 	}
 }
 
+bool blkfront_piece_over_locked(struct pvk_blkfront *dev, struct blkfront_split *split,
+				bool replayed, int *status)
+{
+	struct pvk_blkfront_resume_stats *rs = &dev->rstats;
+
+	if (split) {
+		if (*status && !split->status)
+			split->status = *status;
+		if (--split->left)
+			return false;	/* other pieces still out */
+		*status = split->status;
+		pvk_port_free(split);
+	}
+	if (replayed) {
+		__atomic_fetch_add(&rs->completed, 1, __ATOMIC_RELAXED);
+		if (*status)
+			__atomic_fetch_add(&rs->failed, 1, __ATOMIC_RELAXED);
+	}
+	return true;
+}
+
 /* The slot's request is over: status to its callback (on dl), pages back
  * to the pool. With end_grants false (the backend may still be using
  * them: the device is closing or broken), the pages are retired instead,
@@ -57,6 +78,7 @@ static void finish_slot_locked(struct blkfront_queue *q, struct blkfront_slot *s
 			       int status, bool end_grants, struct done_list *dl)
 {
 	struct pvk_blk_req *req = s->req;
+	bool due;
 
 	q->starved = false;	/* pages, or at least a slot, come free */
 	if (end_grants) {
@@ -77,8 +99,11 @@ static void finish_slot_locked(struct blkfront_queue *q, struct blkfront_slot *s
 	s->data = s->ind = NULL;
 	s->nr_data = 0;
 	s->sent = false;
+	due = blkfront_piece_over_locked(q->dev, s->split, s->replayed, &status);
 	blkfront_put_slot(q, s);
 	q->outstanding--;
+	if (!due)
+		return;
 	dl->e[dl->n].req = req;
 	dl->e[dl->n].status = status;
 	dl->n++;

@@ -77,7 +77,8 @@ unsigned int blkfront_indirect_pages(unsigned int nr_data)
 			      BLKFRONT_SEGS_PER_INDIRECT_PAGE);
 }
 
-/* Copies between the request's pieces and the slot's data pages. */
+/* Copies between the slot's part of the request's pieces (bytes off to
+ * off + len of its data) and the slot's data pages. */
 static void copy_pieces(const struct blkfront_slot *s, bool to_pages)
 {
 	struct pvk_blk_seg one;
@@ -85,11 +86,19 @@ static void copy_pieces(const struct blkfront_slot *s, bool to_pages)
 	const struct pvk_blk_seg *p = req_pieces(s->req, &one, &n);
 	struct blkfront_page *pg = s->data;
 	size_t off = 0;		/* in pg */
+	size_t skip = s->off, left = s->len;
 
-	for (unsigned int i = 0; i < n; i++) {
+	for (unsigned int i = 0; i < n && left; i++) {
 		uint8_t *b = p[i].buf;
+		size_t done = 0;
 
-		for (size_t done = 0; done < p[i].len;) {
+		if (skip >= p[i].len) {
+			skip -= p[i].len;
+			continue;
+		}
+		done = skip;
+		skip = 0;
+		while (done < p[i].len && left) {
 			size_t k = PAGE - off;
 
 			if (off == PAGE) {
@@ -99,12 +108,15 @@ static void copy_pieces(const struct blkfront_slot *s, bool to_pages)
 			}
 			if (k > p[i].len - done)
 				k = p[i].len - done;
+			if (k > left)
+				k = left;
 			if (to_pages)
 				__builtin_memcpy((uint8_t *)pg->va + off, b + done, k);
 			else
 				__builtin_memcpy(b + done, (uint8_t *)pg->va + off, k);
 			done += k;
 			off += k;
+			left -= k;
 		}
 	}
 }
@@ -134,6 +146,9 @@ void blkfront_put_slot(struct blkfront_queue *q, struct blkfront_slot *s)
 
 	s->in_use = false;
 	s->req = NULL;
+	s->split = NULL;
+	s->off = 0;
+	s->replayed = false;
 	q->free_ids[(q->free_head + q->free_count) % depth] = s->id;
 	q->free_count++;
 }
@@ -230,13 +245,13 @@ bool blkfront_release_pages(struct blkfront_queue *q, struct blkfront_slot *s)
 
 /* ---- Checks ------------------------------------------------------------- */
 
-static bool data_op(enum pvk_blk_op op)
+bool blkfront_data_op(enum pvk_blk_op op)
 {
 	return op == PVK_BLK_READ || op == PVK_BLK_WRITE || op == PVK_BLK_WRITE_BARRIER;
 }
 
 /* Largest data a request of op can carry: barriers go direct only. */
-static size_t max_bytes(const struct pvk_blkfront *dev, enum pvk_blk_op op)
+size_t blkfront_max_bytes(const struct pvk_blkfront *dev, enum pvk_blk_op op)
 {
 	if (op == PVK_BLK_WRITE_BARRIER)
 		return (size_t)PVK_BLKIF_MAX_SEGMENTS_PER_REQUEST * PAGE;
@@ -247,10 +262,10 @@ bool pvk_blkfront_fits(const struct pvk_blkfront *dev, const struct pvk_blk_req 
 {
 	size_t total;
 
-	if (!data_op(req->op))
+	if (!blkfront_data_op(req->op))
 		return true;
 	total = blkfront_req_bytes(req);
-	return total && total <= max_bytes(dev, req->op);
+	return total && total <= blkfront_max_bytes(dev, req->op);
 }
 
 /* 0 and *len (data or discard bytes), or the status for the host. */
@@ -295,7 +310,7 @@ static int check_request(struct pvk_blkfront *dev, const struct pvk_blk_req *req
 		/* fall through */
 	case PVK_BLK_READ:
 		*len = blkfront_req_bytes(req);
-		if (*len > max_bytes(dev, req->op))
+		if (*len > blkfront_max_bytes(dev, req->op))
 			return -PVK_XEN_EINVAL;
 		break;
 	default:
@@ -426,7 +441,7 @@ static int prepare(struct blkfront_queue *q, struct blkfront_slot *s,
 	unsigned int i = 0;
 	int rc;
 
-	if (!data_op(s->req->op))
+	if (!blkfront_data_op(s->req->op))
 		return 0;	/* flush, discard: no pages */
 	if (write)
 		copy_pieces(s, true);
@@ -509,7 +524,7 @@ static void build(struct blkfront_queue *q, struct blkfront_slot *s, uint64_t id
 		ind->indirect_op = ring_op(req->op);
 		ind->nr_segments = (uint16_t)s->nr_data;
 		ind->id = id;
-		ind->sector_number = req->sector;
+		ind->sector_number = req->sector + s->off / SECT;
 		ind->handle = handle;
 		for (struct blkfront_page *ip = s->ind; ip; ip = ip->next)
 			ind->indirect_grefs[j++] = ip->gref;
@@ -519,7 +534,7 @@ static void build(struct blkfront_queue *q, struct blkfront_slot *s, uint64_t id
 	rq->nr_segments = (uint8_t)s->nr_data;
 	rq->handle = handle;
 	rq->id = id;
-	rq->sector_number = req->op == PVK_BLK_FLUSH ? 0 : req->sector;
+	rq->sector_number = req->op == PVK_BLK_FLUSH ? 0 : req->sector + s->off / SECT;
 	{
 		unsigned int i = 0;
 
@@ -562,7 +577,8 @@ static int undo_locked(struct blkfront_queue *q, struct blkfront_slot *s, int rc
 	return rc;
 }
 
-static int submit(struct pvk_blkfront *dev, struct pvk_blk_req *req)
+int blkfront_issue(struct pvk_blkfront *dev, struct pvk_blk_req *req, size_t off,
+		   size_t len, struct blkfront_split *split, bool replay)
 {
 	struct pvk_blkfront_stats st = { 0 };
 	struct blkfront_page *chain = NULL;
@@ -571,14 +587,11 @@ static int submit(struct pvk_blkfront *dev, struct pvk_blk_req *req)
 	struct blkfront_slot *s;
 	unsigned int nr_data = 0, nr_ind = 0, to_alloc = 0;
 	bool notify = false;
-	size_t len;
-	int rc = check_request(dev, req, &len);
+	int rc = 0;
 
-	if (rc)
-		return rc;
 	if (!dev->queues || !dev->info.nr_queues)
 		return -PVK_XEN_ENODEV;
-	if (data_op(req->op)) {
+	if (blkfront_data_op(req->op)) {
 		nr_data = (unsigned int)((len + PAGE - 1) / PAGE);
 		nr_ind = blkfront_indirect_pages(nr_data);
 		if (nr_ind && !dev->info.indirect_segments)
@@ -588,6 +601,8 @@ static int submit(struct pvk_blkfront *dev, struct pvk_blk_req *req)
 	pvk_port_lock(&q->lock);
 	if (PVK_READ_ONCE(dev->broken))
 		rc = -PVK_XEN_EIO;
+	else if (!replay && PVK_READ_ONCE(dev->quiesced))
+		rc = -PVK_XEN_EAGAIN;	/* a suspend: wait_slot waits it out */
 	else if (!PVK_READ_ONCE(dev->connected) || !q->live)
 		rc = -PVK_XEN_ENODEV;
 	else if (!(s = blkfront_take_slot(q)))
@@ -610,7 +625,11 @@ static int submit(struct pvk_blkfront *dev, struct pvk_blk_req *req)
 	}
 	s->in_use = true;
 	s->req = req;
+	s->off = off;
 	s->len = len;
+	s->split = split;
+	s->replayed = replay;
+	s->seq = __atomic_fetch_add(&dev->seq, 1, __ATOMIC_RELAXED);
 	s->nr_data = nr_data;
 	q->outstanding++;
 	pvk_port_unlock(&q->lock);
@@ -668,12 +687,26 @@ static int submit(struct pvk_blkfront *dev, struct pvk_blk_req *req)
 	q->stats.indirect += nr_ind ? 1 : 0;
 	q->stats.grants += st.grants;
 	q->stats.grants_reused += st.grants_reused;
-	if (!(req->flags & PVK_BLK_REQ_MORE))
+	if (replay || !(req->flags & PVK_BLK_REQ_MORE))
 		notify = blkfront_push_locked(q);
 	pvk_port_unlock(&q->lock);
 	if (notify)
 		blkfront_notify(q);
 	return 0;
+}
+
+static int submit(struct pvk_blkfront *dev, struct pvk_blk_req *req)
+{
+	size_t len;
+	int rc = check_request(dev, req, &len);
+
+	if (rc)
+		return rc;
+	/* Suspended, or reconnecting after a resume (the queues may be
+	 * gone): the host waits (wait_slot) and submits again. */
+	if (PVK_READ_ONCE(dev->quiesced))
+		return -PVK_XEN_EAGAIN;
+	return blkfront_issue(dev, req, 0, len, NULL, false);
 }
 
 int pvk_blkfront_submit(struct pvk_blkfront *dev, struct pvk_blk_req *req)
@@ -698,7 +731,9 @@ void pvk_blkfront_kick(struct pvk_blkfront *dev, unsigned int queue)
 		return;
 	q = blkfront_queue_of(dev, queue);
 	pvk_port_lock(&q->lock);
-	notify = q->live && blkfront_push_locked(q);
+	/* Quiesced: nothing more reaches the old backend (what it was not
+	 * told of is requeued after a resume, or pushed when cancelled). */
+	notify = q->live && !PVK_READ_ONCE(dev->quiesced) && blkfront_push_locked(q);
 	pvk_port_unlock(&q->lock);
 	if (notify)
 		blkfront_notify(q);

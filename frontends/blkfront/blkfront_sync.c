@@ -16,12 +16,29 @@ struct slot_wait {
 	struct blkfront_queue *q;
 };
 
+static uint64_t time_left(uint64_t deadline)
+{
+	uint64_t now = pvk_time_now_ns();
+
+	return now < deadline ? deadline - now : 0;
+}
+
+/* Suspended or reconnecting: until the device is back, or given up. */
+static bool device_back(void *arg)
+{
+	struct pvk_blkfront *dev = arg;
+
+	return !PVK_READ_ONCE(dev->quiesced) || PVK_READ_ONCE(dev->broken) ||
+	       PVK_READ_ONCE(dev->gone);
+}
+
 static bool slot_free(void *arg)
 {
 	struct slot_wait *w = arg;
 	bool ok;
 
-	if (PVK_READ_ONCE(w->dev->broken) || !PVK_READ_ONCE(w->dev->connected))
+	if (PVK_READ_ONCE(w->dev->broken) || PVK_READ_ONCE(w->dev->quiesced) ||
+	    !PVK_READ_ONCE(w->dev->connected))
 		return true;
 	pvk_port_lock(&w->q->lock);
 	ok = w->q->outstanding < w->dev->info.depth && !PVK_RING_FULL(&w->q->ring) &&
@@ -34,13 +51,23 @@ int pvk_blkfront_wait_slot(struct pvk_blkfront *dev, unsigned int queue,
 			   uint64_t timeout_ns)
 {
 	struct slot_wait w = { .dev = dev };
+	uint64_t start = pvk_time_now_ns();
+	uint64_t deadline = start + timeout_ns < start ? UINT64_MAX : start + timeout_ns;
+	int rc;
 
+	/* A suspend or the reconnect after it first (the queues may be
+	 * gone and come back others), then a slot on the queue of now. */
+	if (PVK_READ_ONCE(dev->quiesced)) {
+		rc = pvk_port_wait_until(&dev->wait, device_back, dev, timeout_ns);
+		if (rc)
+			return rc;
+	}
 	if (!dev->queues || !dev->info.nr_queues)
 		return 0;	/* the next submit says why */
 	w.q = blkfront_queue_of(dev, queue);
 	/* Whatever is queued must reach the backend, or nothing frees. */
 	pvk_blkfront_kick(dev, queue);
-	return pvk_port_wait_until(&dev->wait, slot_free, &w, timeout_ns);
+	return pvk_port_wait_until(&dev->wait, slot_free, &w, time_left(deadline));
 }
 
 struct sync_req {
@@ -60,13 +87,6 @@ static void sync_done(struct pvk_blk_req *req, int status)
 static bool sync_finished(void *arg)
 {
 	return PVK_READ_ONCE(((struct sync_req *)arg)->done);
-}
-
-static uint64_t time_left(uint64_t deadline)
-{
-	uint64_t now = pvk_time_now_ns();
-
-	return now < deadline ? deadline - now : 0;
 }
 
 int pvk_blkfront_rw_sync(struct pvk_blkfront *dev, enum pvk_blk_op op,

@@ -16,7 +16,10 @@
  * online resize. When it closes, in-flight I/O gets a bounded chance to
  * complete, the rest fails with -PVK_XEN_ENODEV, we go Closed, and once
  * the backend is Closed (it maps nothing of ours any more) every grant is
- * ended and the pages freed.
+ * ended and the pages freed. After a resume in a new domain
+ * (blkfront_suspend.c) the same negotiation runs with the new backend, the
+ * disk must be the one of before, and what was in flight is requeued
+ * before the host's submits are taken again.
  */
 #include <pvkit/log.h>
 #include <pvkit/time.h>
@@ -256,6 +259,16 @@ static void give_up(struct pvk_blkfront *dev)
 	pvk_xenbus_switch_state(dev->xdev, PVK_XenbusStateClosed);
 }
 
+void blkfront_give_up(struct pvk_blkfront *dev)
+{
+	give_up(dev);
+}
+
+struct pvk_blkfront *blkfront_devices(void)
+{
+	return devices;
+}
+
 /* Backend in InitWait: share the rings and tell it where they are. */
 static void blkfront_initialise(struct pvk_blkfront *dev)
 {
@@ -447,6 +460,17 @@ static void blkfront_connect(struct pvk_blkfront *dev)
 			 dev->name, b.gran, b.align, b.secure);
 		b.discard = 0;
 	}
+	/* After a resume: the same disk, or none. Requests of before name
+	 * its sectors in its sector size; another disk would get them. */
+	if (dev->resuming && dev->connected_once && (b.sectors != dev->info.sectors ||
+			      b.ssize != dev->info.sector_size)) {
+		pvk_err("blkfront: %s: the disk changed across the restore (%llu sectors of %u bytes, now %llu of %lu): device refused, its requests fail",
+			dev->name, (unsigned long long)dev->info.sectors, dev->info.sector_size,
+			(unsigned long long)b.sectors, b.ssize);
+		give_up(dev);
+		blkfront_replay_fail(dev, -PVK_XEN_EIO);
+		return;
+	}
 	/* Indirect only pays beyond what a direct request carries. */
 	ind = min_u(blkfront_opts.indirect, b.indirect);
 	if (ind <= PVK_BLKIF_MAX_SEGMENTS_PER_REQUEST)
@@ -473,9 +497,17 @@ static void blkfront_connect(struct pvk_blkfront *dev)
 		return;
 	pvk_port_lock(&dev->lock);
 	dev->connected = true;
-	dev->connected_once = true;
 	pvk_port_unlock(&dev->lock);
 	log_connected(dev);
+	/* After a resume the requests of before go first, then the host's
+	 * own again; a disk the host knows is not announced twice. */
+	if (dev->resuming)
+		blkfront_replay_all(dev);
+	if (dev->connected_once)
+		return;
+	pvk_port_lock(&dev->lock);
+	dev->connected_once = true;
+	pvk_port_unlock(&dev->lock);
 	if (hooks && hooks->added)
 		hooks->added(dev);
 }
@@ -529,6 +561,9 @@ static void blkfront_close(struct pvk_blkfront *dev, bool wait)
 		pvk_port_wait_until(&dev->wait, drained, dev, DRAIN_NS);
 	dev->gone = true;
 	blkfront_fail_all(dev, -PVK_XEN_ENODEV);
+	/* Closed while reconnecting after a resume: what waited to be
+	 * requeued fails too, and the host's waits end. */
+	blkfront_replay_fail(dev, -PVK_XEN_ENODEV);
 }
 
 static void blkfront_backend_changed(struct pvk_xenbus_device *xdev,
@@ -667,8 +702,10 @@ int pvk_blkfront_init(const struct pvk_blkfront_hooks *h)
 	}
 	hooks = h;
 	rc = pvk_xenbus_register_driver(&blkfront_driver);
-	if (!rc)
+	if (!rc) {
 		registered = true;
+		blkfront_suspend_register();
+	}
 	return rc;
 }
 
@@ -688,11 +725,13 @@ static struct pvk_blkfront *find_connected(unsigned int vdev)
 }
 
 /* In the role: a disk of that number still on xenbus, not connected,
- * not given up. */
+ * not given up; not one reconnecting after a resume (its backend did
+ * connect it: its own waits bound that). */
 static struct pvk_blkfront *find_negotiating(unsigned int vdev)
 {
 	for (struct pvk_blkfront *d = devices; d; d = d->next)
-		if (d->info.vdev == vdev && d->xdev && !d->gone && !PVK_READ_ONCE(d->connected))
+		if (d->info.vdev == vdev && d->xdev && !d->gone && !d->resuming &&
+		    !PVK_READ_ONCE(d->connected))
 			return d;
 	return NULL;
 }

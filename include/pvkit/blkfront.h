@@ -137,6 +137,40 @@ struct pvk_blkfront_stats {
 };
 
 /*
+ * Suspend and resume (`xl save`, `xl restore`, `xl save -c`; see
+ * pvkit/suspend.h): blkfront takes part by itself once pvk_blkfront_init()
+ * ran. As the suspend starts, nothing new goes on a ring: submit says
+ * -PVK_XEN_EAGAIN and pvk_blkfront_wait_slot() waits (bounded, its own
+ * timeout) until the device is back; requests in flight stay the host's
+ * and are not failed. Resumed in a new domain (a new backend), the device
+ * reconnects through xenbus, learns the new backend's features again
+ * (queues, ring, indirect segments, persistent grants, flush, barrier,
+ * discard) and requeues every request of before that had not completed,
+ * in the order it was issued, split again into as many ring requests as
+ * the new backend needs (done() runs once, when all of them are over, with
+ * the first error); info changes to the new backend's (a host splitting
+ * by info->max_bytes reads it again). A write the old backend had done but
+ * whose answer was lost is written again: the same data to the same
+ * sectors, harmless on a disk. A disk whose size or sector size changed
+ * across the restore is refused (logged): its requests fail with
+ * -PVK_XEN_EIO, the rest of the guest goes on. Cancelled (a checkpoint):
+ * the same backend and rings go on. Not for the Linux modules
+ * (ports/linux), where Linux's xenbus owns suspend.
+ */
+struct pvk_blkfront_resume_stats {
+	uint64_t resumes;		/* reconnects begun in a new domain */
+	uint64_t cancelled;		/* suspends that were cancelled */
+	uint64_t requeued;		/* requests (pieces) of before requeued */
+	uint64_t split;			/* of them, split again */
+	uint64_t pieces;		/* ring requests the requeued ones made */
+	uint64_t completed;		/* requeued host requests done() ran for */
+	uint64_t failed;		/* ... of them with an error */
+	uint64_t last_reconnect_ns;	/* resume to Connected again, guest clock */
+};
+void pvk_blkfront_get_resume_stats(const struct pvk_blkfront *dev,
+				   struct pvk_blkfront_resume_stats *out);
+
+/*
  * Host hooks (all optional), called from xenstore-watch context:
  * added      a disk is connected and usable (at boot or hot-attached)
  * resized    the backend changed the disk's size (info already updated)
@@ -198,7 +232,8 @@ const struct pvk_blkfront_info *pvk_blkfront_info(const struct pvk_blkfront *dev
 bool pvk_blkfront_fits(const struct pvk_blkfront *dev, const struct pvk_blk_req *req);
 
 /* 0: queued, done() will run. Else nothing was queued and done() will
- * not run: -PVK_XEN_EAGAIN (queue full), or a status as above. */
+ * not run: -PVK_XEN_EAGAIN (queue full, or a suspend or the reconnect
+ * after it under way), or a status as above. */
 int pvk_blkfront_submit(struct pvk_blkfront *dev, struct pvk_blk_req *req);
 
 /* Pushes requests queued with PVK_BLK_REQ_MORE on queue (modulo
@@ -230,7 +265,8 @@ int pvk_blkfront_rw_sync_queue(struct pvk_blkfront *dev, unsigned int queue,
 
 /* Waits (bounded) until queue (modulo nr_queues) can take a request: a
  * free slot, and, if the last refusal was for want of pages or grants,
- * one of the requests outstanding then completed. */
+ * one of the requests outstanding then completed; during a suspend and
+ * the reconnect after it, until the device is back. */
 int pvk_blkfront_wait_slot(struct pvk_blkfront *dev, unsigned int queue,
 			   uint64_t timeout_ns);
 

@@ -36,8 +36,8 @@
  *      suspend (-EBUSY, the CPU named in the log), and after(CANCELLED)
  *      undoes what before() did;
  *   2. the registered parts told to quiesce (pvk_suspend_register(): the
- *      frontends' hook, walked newest first; netfront registers one,
- *      frontends/netfront/netfront_suspend.c; blkfront nothing yet);
+ *      frontends' hook, walked newest first: blkfront and netfront each
+ *      register one, frontends/*/..._suspend.c);
  *   3. upcalls masked, the console drained, the kit's clock noted;
  *   4. the p2m frame lists the toolstack reads checked published (by
  *      pvk_suspend_init(): the toolstack reads them before it asks);
@@ -92,7 +92,7 @@
  * Either way CPU starts are allowed again before the parts' resume, and
  * the host's after() starts its CPUs again.
  *
- * Not yet: blkfront's reconnect (it registers no part yet).
+ * Not yet: the frontends' suspend with the Linux modules (ports/linux).
  */
 #ifndef PVKIT_SUSPEND_H
 #define PVKIT_SUSPEND_H

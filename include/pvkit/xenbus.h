@@ -174,4 +174,17 @@ struct pvk_xenbus_kv {
 int pvk_xenbus_write_keys(struct pvk_xenbus_device *dev,
 			  const struct pvk_xenbus_kv *kv, unsigned int n);
 
+/*
+ * After a resume in a new domain (a frontend's suspend part, thread
+ * context): the toolstack wrote the device's directory anew, with the new
+ * backend's path (the domain id in it changed) and our state Initialising.
+ * Reads backend and backend-id again, sets dev->state to Initialising and
+ * the backend's to Unknown, and moves the watch to the new backend's state
+ * node: it fires once, and otherend_changed follows the new backend from
+ * there (InitWait: connect as at boot). The old watch's events are
+ * dropped. 0, or the error (logged): the device is then not watched.
+ * -PVK_XEN_EOPNOTSUPP on a host whose own xenbus does suspend (Linux).
+ */
+int pvk_xenbus_device_resume(struct pvk_xenbus_device *dev);
+
 #endif /* PVKIT_XENBUS_H */

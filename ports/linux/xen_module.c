@@ -13,6 +13,7 @@
 #include <pvkit/log.h>
 #include <pvkit/events.h>
 #include <pvkit/grant.h>
+#include <pvkit/suspend.h>
 #include <pvkit/xenbus.h>
 #include <pvkit/xenstore.h>
 
@@ -53,6 +54,8 @@ EXPORT_SYMBOL_GPL(pvk_xenbus_worker_leave);
 EXPORT_SYMBOL_GPL(pvk_xs_read);
 EXPORT_SYMBOL_GPL(pvk_xs_read_ulong);
 EXPORT_SYMBOL_GPL(pvk_xs_wait_watches);
+EXPORT_SYMBOL_GPL(pvk_suspend_register);
+EXPORT_SYMBOL_GPL(pvk_xenbus_device_resume);
 /* options.c */
 EXPORT_SYMBOL_GPL(pvk_linux_apply_options);
 EXPORT_SYMBOL_GPL(pvk_linux_option_named);

@@ -41,6 +41,7 @@
 #include <xen/xenbus.h>
 #include <xen/interface/xen.h>
 
+#include <pvkit/suspend.h>
 #include <pvkit/xenbus.h>
 #include <pvkit/xenstore.h>
 #include <pvkit/log.h>
@@ -950,4 +951,25 @@ void pvk_linux_xenbus_exit(void)
 {
 	for (unsigned int slot = 0; slot < ARRAY_SIZE(registered); slot++)
 		WARN_ON(registered[slot]);
+}
+
+/*
+ * Suspend and resume. In a Linux domU the kernel's own xenbus owns `xl
+ * save`/`xl restore` (its .suspend/.resume of each driver); the kit's
+ * sequence (suspend/) is not built here, and the kit's drivers register no
+ * Linux .resume yet (README, "For distribution maintainers": save and
+ * migration not supported with these modules). A frontend's part is
+ * refused with -EOPNOTSUPP, which the frontends take as "the host does
+ * it": nothing of theirs runs around a suspend.
+ */
+int pvk_suspend_register(struct pvk_suspend_part *part)
+{
+	(void)part;
+	return -PVK_XEN_EOPNOTSUPP;
+}
+
+int pvk_xenbus_device_resume(struct pvk_xenbus_device *dev)
+{
+	(void)dev;
+	return -PVK_XEN_EOPNOTSUPP;
 }

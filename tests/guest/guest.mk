@@ -48,7 +48,7 @@ GUEST_SRCS += cases/hostile_net.c
 GUEST_SRCS += cases/hostile_xs.c
 GUEST_SRCS += cases/pvops_patch.c
 # xl save / restore / save -c (explicit: scenarios guest-save-*).
-GUEST_SRCS += cases/suspend.c cases/bench_suspend.c
+GUEST_SRCS += cases/suspend.c cases/bench_suspend.c cases/suspend_blk.c
 # netfront across xl save/restore with traffic (scenario guest-save-net).
 GUEST_SRCS += cases/suspend_net.c
 GUEST_SRCS += bench.c cases/bench.c

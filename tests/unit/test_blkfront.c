@@ -18,6 +18,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <pvkit/suspend.h>
 #include <pvkit/time.h>
 #include <pvkit/xen/errno.h>
 #include "frontends/blkfront/blkfront_internal.h"
@@ -1482,6 +1483,25 @@ int pvk_xenbus_write_keys(struct pvk_xenbus_device *d, const struct pvk_xenbus_k
 	return 0;
 }
 
+/* Suspend (blkfront_suspend.c): the part is kept, for a test to play a
+ * resume with; the device's move to a new backend only counted. */
+static struct pvk_suspend_part *suspend_part;
+static unsigned int device_resumes;
+
+int pvk_suspend_register(struct pvk_suspend_part *part)
+{
+	suspend_part = part;
+	return 0;
+}
+
+int pvk_xenbus_device_resume(struct pvk_xenbus_device *d)
+{
+	d->state = PVK_XenbusStateInitialising;
+	d->otherend_state = PVK_XenbusStateUnknown;
+	device_resumes++;
+	return 0;
+}
+
 int pvk_xenbus_register_driver(struct pvk_xenbus_driver *drv)
 {
 	if (!strcmp(drv->devclass, "vif"))
@@ -2387,5 +2407,215 @@ UNIT_TEST(blkfront_wait_connected_with_the_largest_timeout_waits)
 	CHECK_EQ(pvk_blkfront_wait_connected(4242, 0, &d), -PVK_XEN_ETIMEDOUT);
 	CHECK(d == NULL);
 	pvk_time_init(NULL);
+	xb_close_and_free();
+}
+
+/* ---- Suspend and resume (blkfront_suspend.c) ---------------------------- */
+
+/* What the backend offers after the restore in these tests: one queue,
+ * one ring page, no indirect descriptors, no persistent grants. */
+static const char *const small_keys[] = {
+	"max-ring-page-order", "0", "multi-queue-max-queues", "1",
+	"sectors", "8192", "sector-size", "512", "physical-sector-size", "512",
+	"info", "0", "feature-flush-cache", "1", NULL,
+};
+
+/* The same, but another disk. */
+static const char *const other_disk_keys[] = {
+	"max-ring-page-order", "0", "multi-queue-max-queues", "1",
+	"sectors", "4096", "sector-size", "512", NULL,
+};
+
+static void free_given_page(void *page)
+{
+	free(page);
+}
+
+/*
+ * Resumed in a new domain: the part runs (the pages it lets go are freed
+ * here: the played page free only counts), the old ports must not have
+ * been closed (they are not ours any more), then the kit's event table is
+ * played reset, as suspend/ did before the parts ran.
+ */
+static void play_new_domain(void)
+{
+	unsigned int resumes = device_resumes;
+
+	unit_fake_page_freed_hook = free_given_page;
+	suspend_part->resume(PVK_SUSPEND_RESUMED, suspend_part->arg);
+	unit_fake_page_freed_hook = NULL;
+	CHECK_EQ(device_resumes, resumes + 1);
+	for (unsigned int i = 0; i < kit.ports; i++)
+		CHECK(kit.handler[i] != NULL);
+	memset(kit.handler, 0, sizeof(kit.handler));
+	kit.ports = 0;
+	/* Every grant of before ended at once, nothing waited for. */
+	CHECK_EQ(kit.live, 0);
+	CHECK_EQ(pvk_blkfront_grants_held(dev), 0);
+	CHECK(dev->queues == NULL);
+	CHECK_EQ(xb.xd.state, PVK_XenbusStateInitialising);
+}
+
+/* The new backend: InitWait with keys, our rings attached, Connected. */
+static void play_reconnect(const char *const *keys)
+{
+	xb.keys = keys;
+	xb.xd.otherend_state = PVK_XenbusStateInitWait;
+	xb.drv->otherend_changed(&xb.xd, PVK_XenbusStateInitWait);
+	CHECK_EQ(xb.xd.state, PVK_XenbusStateInitialised);
+	for (unsigned int i = 0; i < dev->info.nr_queues; i++) {
+		memset(&back[i], 0, sizeof(back[i]));
+		PVK_BACK_RING_ATTACH(&back[i], (struct pvk_blkif_sring *)dev->queues[i].ring_page[0],
+				     0, (size_t)dev->info.ring_pages * 4096);
+	}
+	xb.xd.otherend_state = PVK_XenbusStateConnected;
+	/* The replay list's pages go back as it ends. */
+	unit_fake_page_freed_hook = free_given_page;
+	xb.drv->otherend_changed(&xb.xd, PVK_XenbusStateConnected);
+	unit_fake_page_freed_hook = NULL;
+}
+
+struct held {
+	struct pvk_blk_req req;
+	struct result res;
+};
+
+static int submit_q(struct held *h, enum pvk_blk_op op, uint64_t sector, void *b,
+		    size_t len, unsigned int queue)
+{
+	memset(&h->res, 0, sizeof(h->res));
+	h->req = (struct pvk_blk_req){ .op = op, .sector = sector, .buf = b, .len = len,
+				       .queue = queue, .done = on_done, .arg = &h->res };
+	return pvk_blkfront_submit(dev, &h->req);
+}
+
+/* Four requests in flight, the backend answering none: a 200-page write
+ * (indirect) on queue 1, a write and a read on queue 0, then a write over
+ * the first one's first page on queue 1 (issued after it: it must land
+ * after it again). One request answered before, never issued again. */
+static void in_flight(struct held *h)
+{
+	struct pvk_blk_req done_req;
+	struct result done_res;
+
+	for (size_t i = 0; i < 200 * 4096; i++)
+		buf[i] = (uint8_t)(i * 13 + 1);
+	for (size_t i = 0; i < 4096; i++)
+		back_buf[i] = (uint8_t)(i * 7 + 3);
+	memset(disk, 0, sizeof(disk));
+	for (size_t i = 0; i < 8 * 512; i++)
+		disk[3000 * 512 + i] = (uint8_t)(i + 9);
+	CHECK_EQ(submit(&done_req, &done_res, PVK_BLK_WRITE, 3500, back_buf, 512), 0);
+	CHECK_EQ(backend_serve_q(0), 1);
+	CHECK_EQ(done_res.calls, 1);
+	CHECK_EQ(submit_q(&h[0], PVK_BLK_WRITE, 0, buf, 200 * 4096, 1), 0);
+	CHECK_EQ(submit_q(&h[1], PVK_BLK_WRITE, 2000, buf + 4096, 3 * 4096, 0), 0);
+	CHECK_EQ(submit_q(&h[2], PVK_BLK_READ, 3000, back_buf + 8192, 4096, 0), 0);
+	CHECK_EQ(submit_q(&h[3], PVK_BLK_WRITE, 0, back_buf, 4096, 1), 0);
+}
+
+/*
+ * A restore: the four requests in flight are requeued on the new backend
+ * (one queue, no indirect descriptors) in the order they were issued, the
+ * 200-page write split again into 19 requests of at most 11 pages; each
+ * host request completes once, the disk holds what a backend serving them
+ * in order holds (the later write over the first page on top), the read
+ * reads the disk, and the one answered before is not issued again.
+ */
+UNIT_TEST(blkfront_resume_requeues_in_order_and_splits_again)
+{
+	struct pvk_blkfront_resume_stats rs;
+	struct held h[4], late;
+
+	CHECK_EQ(xb_bring_up(blkback_keys, NULL), PVK_XenbusStateConnected);
+	CHECK(suspend_part != NULL);
+	CHECK_EQ(dev->info.nr_queues, 2);
+	CHECK_EQ(dev->info.indirect_segments, 256);
+	in_flight(h);
+	suspend_part->quiesce(suspend_part->arg);
+	/* Quiesced: nothing more on the ring; the host waits, bounded. */
+	CHECK_EQ(submit_q(&late, PVK_BLK_READ, 100, back_buf, 512, 0), -PVK_XEN_EAGAIN);
+	play_new_domain();
+	for (unsigned int i = 0; i < 4; i++)
+		CHECK_EQ(h[i].res.calls, 0);
+	CHECK_EQ(submit_q(&late, PVK_BLK_READ, 100, back_buf, 512, 0), -PVK_XEN_EAGAIN);
+	play_reconnect(small_keys);
+	CHECK_EQ(xb.xd.state, PVK_XenbusStateConnected);
+	CHECK_EQ(dev->info.nr_queues, 1);
+	CHECK_EQ(dev->info.indirect_segments, 0);
+	CHECK_EQ(xb.added, 1);	/* told once, at boot */
+	CHECK_EQ(backend_serve_q(0), 19 + 3);
+	for (unsigned int i = 0; i < 4; i++) {
+		CHECK_EQ(h[i].res.calls, 1);
+		CHECK_EQ(h[i].res.status, 0);
+	}
+	CHECK(memcmp(disk, back_buf, 4096) == 0);
+	CHECK(memcmp(disk + 4096, buf + 4096, 199 * 4096) == 0);
+	CHECK(memcmp(disk + 2000 * 512, buf + 4096, 3 * 4096) == 0);
+	CHECK(memcmp(back_buf + 8192, disk + 3000 * 512, 4096) == 0);
+	pvk_blkfront_get_resume_stats(dev, &rs);
+	CHECK_EQ(rs.resumes, 1);
+	CHECK_EQ(rs.requeued, 4);
+	CHECK_EQ(rs.split, 1);
+	CHECK_EQ(rs.pieces, 22);
+	CHECK_EQ(rs.completed, 4);
+	CHECK_EQ(rs.failed, 0);
+	/* The host's own submits are taken again. */
+	CHECK_EQ(submit_q(&late, PVK_BLK_READ, 100, back_buf, 512, 3), 0);
+	CHECK_EQ(backend_serve_q(0), 1);
+	CHECK_EQ(late.res.calls, 1);
+	xb_close_and_free();
+}
+
+/* A restore onto another disk (its size changed): refused, said, every
+ * request of before fails once with EIO, the host's waits end. */
+UNIT_TEST(blkfront_resume_onto_another_disk_fails_its_requests)
+{
+	struct held h[4], late;
+
+	CHECK_EQ(xb_bring_up(blkback_keys, NULL), PVK_XenbusStateConnected);
+	in_flight(h);
+	suspend_part->quiesce(suspend_part->arg);
+	play_new_domain();
+	unit_log_clear();
+	play_reconnect(other_disk_keys);
+	CHECK(unit_log_has("the disk changed across the restore"));
+	CHECK_EQ(xb.xd.state, PVK_XenbusStateClosed);
+	for (unsigned int i = 0; i < 4; i++) {
+		CHECK_EQ(h[i].res.calls, 1);
+		CHECK_EQ(h[i].res.status, -PVK_XEN_EIO);
+	}
+	CHECK_EQ(submit_q(&late, PVK_BLK_READ, 100, back_buf, 512, 0), -PVK_XEN_ENODEV);
+	xb_close_and_free();
+}
+
+/* Cancelled (`xl save -c`): the same rings; what was queued unpushed
+ * meanwhile reaches the backend, nothing is issued twice. */
+UNIT_TEST(blkfront_resume_cancelled_goes_on_on_the_same_rings)
+{
+	struct pvk_blkfront_resume_stats rs;
+	struct held a, b;
+
+	CHECK_EQ(xb_bring_up(blkback_keys, NULL), PVK_XenbusStateConnected);
+	memset(&a.res, 0, sizeof(a.res));
+	a.req = (struct pvk_blk_req){ .op = PVK_BLK_WRITE, .sector = 8, .buf = buf, .len = 4096,
+				      .flags = PVK_BLK_REQ_MORE, .done = on_done, .arg = &a.res };
+	CHECK_EQ(pvk_blkfront_submit(dev, &a.req), 0);
+	suspend_part->quiesce(suspend_part->arg);
+	pvk_blkfront_kick(dev, 0);	/* quiesced: pushes nothing */
+	CHECK_EQ(backend_serve_q(0), 0);
+	CHECK_EQ(submit_q(&b, PVK_BLK_READ, 8, back_buf, 512, 0), -PVK_XEN_EAGAIN);
+	suspend_part->resume(PVK_SUSPEND_CANCELLED, suspend_part->arg);
+	CHECK_EQ(device_resumes, device_resumes);
+	CHECK_EQ(backend_serve_q(0), 1);
+	CHECK_EQ(a.res.calls, 1);
+	CHECK_EQ(a.res.status, 0);
+	CHECK_EQ(submit_q(&b, PVK_BLK_READ, 8, back_buf, 512, 0), 0);
+	CHECK_EQ(backend_serve_q(0), 1);
+	CHECK_EQ(b.res.calls, 1);
+	CHECK(memcmp(back_buf, buf, 512) == 0);
+	pvk_blkfront_get_resume_stats(dev, &rs);
+	CHECK_EQ(rs.cancelled, 1);
+	CHECK_EQ(rs.requeued, 0);
 	xb_close_and_free();
 }

@@ -13,6 +13,7 @@
 #define pvk_xenbus_write_keys		xbk_write_keys
 #define pvk_xenbus_worker_enter		xbk_worker_enter
 #define pvk_xenbus_worker_leave		xbk_worker_leave
+#define pvk_xenbus_device_resume	xbk_device_resume
 #include "frontends/xenbus/xenbus.c"
 
 #include <stdio.h>

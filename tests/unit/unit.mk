@@ -22,6 +22,7 @@ UNIT_KIT_SRCS := lib/format.c lib/log.c hypercall/multicall_queue.c hypercall/la
 	frontends/blkfront/blkfront_ring.c frontends/blkfront/blkfront_queue.c \
 	frontends/blkfront/blkfront_request.c frontends/blkfront/blkfront_options.c \
 	frontends/blkfront/blkfront_xenbus.c frontends/blkfront/blkfront_sync.c \
+	frontends/blkfront/blkfront_suspend.c \
 	frontends/netfront/netfront_queue.c frontends/netfront/netfront_tx.c \
 	frontends/netfront/netfront_rx.c frontends/netfront/netfront_rx_host.c \
 	frontends/netfront/netfront_options.c \

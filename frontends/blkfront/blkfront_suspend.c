@@ -1,0 +1,472 @@
+/*
+ * frontends/blkfront/blkfront_suspend.c - blkfront across `xl save`,
+ * `xl restore` and `xl save -c`: its suspend part (pvkit/suspend.h), the
+ * list of requests kept across a resume, and their requeueing.
+ *
+ * quiesce (thread context, the watch worker, before upcalls are masked):
+ * every device stops putting requests on its rings: host submits say
+ * -EAGAIN and pvk_blkfront_wait_slot() waits (bounded by the host's
+ * timeout) until the device is back; a kick pushes nothing more. What is
+ * in flight stays as it is, each slot the record needed to issue it again
+ * (the shadow): the host's request (sectors, direction and buffers, the
+ * host's until done() runs), the part of its data the slot carries, its
+ * split and its issue number. Nothing is failed.
+ *
+ * resume, new domain: the rings, grants and ports of before went with the
+ * old domain, and the old backend with them. Each device forgets them: its
+ * event channels without closing them (the kit's table was reset; the
+ * numbers may already be someone else's), its grants ended at once (the new
+ * table is empty: nothing maps them, nobody to wait for), persistent ones
+ * too, and its pages freed. The requests in flight are listed in the
+ * order they were issued; xenbus moves to the new backend, and when it is
+ * Connected (blkfront_connect: features read again, the disk checked to be
+ * the same) they are requeued first, in that order, each split again to
+ * what the new backend carries per request (fewer segments, no indirect
+ * descriptors), before the host's own submits are taken again. The host's
+ * done() runs once per request, when its last piece is over, with the
+ * first error.
+ *
+ * Replaying is correct for a block device because every request is
+ * idempotent: a read reads the same sectors again, a write writes the same
+ * data to the same sectors again (the host's buffer is the host's until
+ * done() ran, so it still holds that data). A write the old backend had
+ * done, but whose answer we never took, is written twice with the same
+ * bytes: the disk ends the same. Order is kept per queue as the ring had
+ * it, and a flush or barrier issued after writes is requeued after them.
+ *
+ * resume, cancelled (`xl save -c`, or Xen refused): the same domain, the
+ * same backend, the same rings: whatever was held back is pushed and the
+ * device goes on.
+ *
+ * The backend stays untrusted: the new one is negotiated with as at boot,
+ * every check of blkfront_xenbus.c and blkfront_queue.c applies to it.
+ *
+ * Assumed: one CPU across the suspend (the kit refuses it otherwise) and
+ * no submit under way when the part runs (a submit never waits, and the
+ * part runs from the watch worker, outside any submit).
+ */
+#include <pvkit/log.h>
+#include <pvkit/suspend.h>
+#include <pvkit/time.h>
+#include <pvkit/xen/errno.h>
+
+#include "blkfront_internal.h"
+
+/* How long the requeueing waits for room on a queue of the new backend. */
+#define REPLAY_WAIT_NS	(30ULL * 1000 * 1000 * 1000)
+
+/* ---- the replay list ---------------------------------------------------- */
+
+static struct blkfront_replay *entry_at(struct pvk_blkfront *dev, unsigned int i)
+{
+	return &dev->replay[i / BLKFRONT_REPLAY_PER_PAGE]->e[i % BLKFRONT_REPLAY_PER_PAGE];
+}
+
+/* Appends e, keeping the list in issue order (slots come in id order,
+ * nearly the issue order: the insertion moves few). -ENOMEM without room. */
+static int replay_add(struct pvk_blkfront *dev, const struct blkfront_replay *e)
+{
+	unsigned int i = dev->replay_n, page = i / BLKFRONT_REPLAY_PER_PAGE;
+
+	if (page >= BLKFRONT_REPLAY_PAGES)
+		return -PVK_XEN_ENOSPC;
+	if (!dev->replay[page] && !(dev->replay[page] = pvk_port_alloc_page()))
+		return -PVK_XEN_ENOMEM;
+	dev->replay_n++;
+	for (; i && entry_at(dev, i - 1)->seq > e->seq; i--)
+		*entry_at(dev, i) = *entry_at(dev, i - 1);
+	*entry_at(dev, i) = *e;
+	return 0;
+}
+
+static void replay_clear(struct pvk_blkfront *dev)
+{
+	for (unsigned int p = 0; p < BLKFRONT_REPLAY_PAGES; p++) {
+		if (dev->replay[p])
+			pvk_port_free_page(dev->replay[p]);
+		dev->replay[p] = NULL;
+	}
+	dev->replay_n = 0;
+}
+
+/* A listed piece is over without reaching a ring: counted as its slot's
+ * would be, done() if it was the request's last. */
+static void end_piece(struct pvk_blkfront *dev, const struct blkfront_replay *e, int status)
+{
+	struct blkfront_queue *q = NULL;
+	bool due;
+
+	/* A split's other pieces may be on the new rings: their lock. */
+	if (dev->queues && dev->info.nr_queues)
+		q = blkfront_queue_of(dev, e->req->queue);
+	if (q)
+		pvk_port_lock(&q->lock);
+	due = blkfront_piece_over_locked(dev, e->split, true, &status);
+	if (q)
+		pvk_port_unlock(&q->lock);
+	if (due)
+		e->req->done(e->req, status);
+}
+
+/* The device is back for the host (requeued, or given up). */
+static void resume_over(struct pvk_blkfront *dev)
+{
+	pvk_port_lock(&dev->lock);
+	dev->resuming = false;
+	dev->quiesced = false;
+	pvk_port_unlock(&dev->lock);
+	pvk_port_wake(&dev->wait);
+}
+
+void blkfront_replay_fail(struct pvk_blkfront *dev, int status)
+{
+	unsigned int n = dev->replay_n;
+
+	if (!dev->resuming)
+		return;
+	if (n)
+		pvk_err("blkfront: %s: %u requests of before the restore fail with %d",
+			dev->name, n, status);
+	for (unsigned int i = 0; i < n; i++)
+		end_piece(dev, entry_at(dev, i), status);
+	replay_clear(dev);
+	resume_over(dev);
+}
+
+/* ---- forgetting the old domain's rings ----------------------------------- */
+
+/* Ends the grants of a chain at once and frees its pages; returns how
+ * many the (new, empty) table unexpectedly says are mapped: kept. */
+static unsigned int forget_chain(struct blkfront_queue *q, struct blkfront_page *p)
+{
+	unsigned int kept = 0;
+
+	for (struct blkfront_page *n; p; p = n) {
+		n = p->next;
+		if (!blkfront_page_end(q, p))
+			kept++;
+	}
+	return kept;
+}
+
+/*
+ * Every ring, page, grant and port of the device's queues, of the old
+ * domain, let go without a word to the old backend (gone). The queue
+ * structures go too; the new backend gets new ones.
+ */
+static void forget_queues(struct pvk_blkfront *dev)
+{
+	unsigned int kept = 0;
+
+	for (unsigned int i = 0; dev->queues && i < dev->nr_queues_set_up; i++) {
+		struct blkfront_queue *q = &dev->queues[i];
+		struct blkfront_page *pool, *retired;
+
+		pvk_port_lock(&q->lock);
+		q->live = false;
+		/* The kit's event table was reset: the number is not ours
+		 * any more, never closed or notified. */
+		q->port_bound = false;
+		pool = q->pool;
+		retired = q->retired;
+		q->pool = q->retired = NULL;
+		pvk_port_unlock(&q->lock);
+		for (unsigned int id = 0; q->slot_page[0] && id < dev->info.depth; id++) {
+			struct blkfront_slot *s = blkfront_slot(q, id);
+
+			kept += forget_chain(q, s->data) + forget_chain(q, s->ind);
+			s->data = s->ind = NULL;
+		}
+		kept += forget_chain(q, pool) + forget_chain(q, retired);
+		for (unsigned int j = 0; j < BLKFRONT_MAX_RING_PAGES; j++) {
+			if (!q->ring_page[j])
+				continue;
+			if (j < q->ring_granted) {
+				if (pvk_grant_end_access(q->ring_ref[j])) {
+					kept++;
+					continue;
+				}
+				__atomic_fetch_sub(&dev->grants_live, 1, __ATOMIC_RELAXED);
+			}
+			pvk_port_free_page(q->ring_page[j]);
+			q->ring_page[j] = NULL;
+		}
+	}
+	if (kept) {
+		/* Cannot be (the table is new); a page of ours is then
+		 * somebody's: keep the queues and their pages, never reuse. */
+		pvk_err("blkfront: %s: %u grants of before the restore still mapped in the new table: pages kept",
+			dev->name, kept);
+		return;
+	}
+	blkfront_queues_free(dev);
+	dev->nr_queues_set_up = 0;
+	dev->info.nr_queues = 0;
+}
+
+/* ---- the part ------------------------------------------------------------ */
+
+static void blkfront_quiesce(void *arg)
+{
+	(void)arg;
+	for (struct pvk_blkfront *dev = blkfront_devices(); dev; dev = dev->next) {
+		unsigned int out = 0;
+
+		pvk_port_lock(&dev->lock);
+		dev->quiesced = true;
+		pvk_port_unlock(&dev->lock);
+		for (unsigned int i = 0; dev->queues && i < dev->nr_queues_set_up; i++)
+			out += PVK_READ_ONCE(dev->queues[i].outstanding);
+		if (dev->xdev && !dev->gone)
+			pvk_info("blkfront: %s: quiesced for the suspend, %u requests in flight kept",
+				 dev->name, out);
+	}
+}
+
+/* The same backend goes on: push what was held back, take what came. */
+static void resume_cancelled(struct pvk_blkfront *dev)
+{
+	__atomic_fetch_add(&dev->rstats.cancelled, 1, __ATOMIC_RELAXED);
+	pvk_port_lock(&dev->lock);
+	dev->quiesced = false;
+	pvk_port_unlock(&dev->lock);
+	for (unsigned int i = 0; dev->queues && i < dev->nr_queues_set_up; i++) {
+		pvk_blkfront_kick(dev, i);
+		blkfront_process(&dev->queues[i]);
+	}
+	pvk_port_wake(&dev->wait);
+}
+
+/* A new domain: list what was in flight, forget the old rings, reconnect. */
+static void resume_new_domain(struct pvk_blkfront *dev)
+{
+	unsigned int lost = 0;
+	int rc;
+
+	if (!dev->xdev || dev->gone) {
+		/* Closed or removed: nothing to requeue or reconnect; what it
+		 * still held (pages the old backend kept) can go now. */
+		forget_queues(dev);
+		resume_over(dev);
+		return;
+	}
+	__atomic_fetch_add(&dev->rstats.resumes, 1, __ATOMIC_RELAXED);
+	dev->resume_t0 = pvk_time_now_ns();
+	pvk_port_lock(&dev->lock);
+	dev->connected = false;
+	dev->resuming = true;
+	pvk_port_unlock(&dev->lock);
+	for (unsigned int i = 0; dev->queues && i < dev->nr_queues_set_up; i++) {
+		struct blkfront_queue *q = &dev->queues[i];
+
+		for (unsigned int id = 0; q->slot_page[0] && id < dev->info.depth; id++) {
+			struct blkfront_slot *s = blkfront_slot(q, id);
+			struct blkfront_replay e;
+
+			if (!s->sent)
+				continue;
+			e = (struct blkfront_replay){ .req = s->req, .split = s->split,
+						      .off = s->off, .len = s->len, .seq = s->seq };
+			s->sent = false;
+			if (replay_add(dev, &e)) {
+				/* No page to list it: it fails, said below. */
+				lost++;
+				end_piece(dev, &e, -PVK_XEN_EIO);
+			}
+		}
+	}
+	forget_queues(dev);
+	pvk_info("blkfront: %s: resumed in a new domain: %u requests of before to requeue%s; reconnecting",
+		 dev->name, dev->replay_n, lost ? " (some could not be listed: failed)" : "");
+	if (lost)
+		pvk_err("blkfront: %s: %u requests in flight failed: no memory to list them",
+			dev->name, lost);
+	rc = pvk_xenbus_device_resume(dev->xdev);
+	if (rc) {
+		pvk_err("blkfront: %s: cannot follow the new backend (%d): device closed",
+			dev->name, rc);
+		dev->gone = true;
+		blkfront_replay_fail(dev, -PVK_XEN_ENODEV);
+	}
+}
+
+static void blkfront_resume(enum pvk_suspend_result result, void *arg)
+{
+	(void)arg;
+	for (struct pvk_blkfront *dev = blkfront_devices(); dev; dev = dev->next) {
+		if (result == PVK_SUSPEND_CANCELLED)
+			resume_cancelled(dev);
+		else
+			resume_new_domain(dev);
+	}
+}
+
+static struct pvk_suspend_part part = {
+	.name = "blkfront",
+	.quiesce = blkfront_quiesce,
+	.resume = blkfront_resume,
+};
+
+void blkfront_suspend_register(void)
+{
+	static bool done;
+	int rc;
+
+	if (done)
+		return;
+	done = true;
+	rc = pvk_suspend_register(&part);
+	/* A host whose own xenbus does suspend (Linux) says so. */
+	if (rc && rc != -PVK_XEN_EOPNOTSUPP)
+		pvk_warn("blkfront: cannot take part in suspend and resume: %d", rc);
+}
+
+/* ---- requeueing on the new backend --------------------------------------- */
+
+/* What the new backend refuses of a request the old one took. */
+static int still_possible(const struct pvk_blkfront *dev, const struct pvk_blk_req *req)
+{
+	bool ro = dev->info.vdisk_info & PVK_VDISK_READONLY;
+
+	switch (req->op) {
+	case PVK_BLK_FLUSH:
+		return dev->info.flush ? 0 : -PVK_XEN_EOPNOTSUPP;
+	case PVK_BLK_DISCARD:
+		if (ro)
+			return -PVK_XEN_EROFS;
+		if (!dev->info.discard ||
+		    ((req->flags & PVK_BLK_REQ_SECURE) && !dev->info.discard_secure))
+			return -PVK_XEN_EOPNOTSUPP;
+		return 0;
+	case PVK_BLK_WRITE_BARRIER:
+		if (!dev->info.barrier)
+			return -PVK_XEN_EOPNOTSUPP;
+		/* fall through */
+	case PVK_BLK_WRITE:
+		return ro ? -PVK_XEN_EROFS : 0;
+	default:
+		return 0;
+	}
+}
+
+struct room_wait {
+	struct pvk_blkfront *dev;
+	struct blkfront_queue *q;
+};
+
+/* Room on q for one more request (a slot, and pages unless starved), or
+ * the device is gone or broken. */
+static bool room(void *arg)
+{
+	struct room_wait *w = arg;
+	bool ok;
+
+	if (PVK_READ_ONCE(w->dev->broken) || PVK_READ_ONCE(w->dev->gone))
+		return true;
+	pvk_port_lock(&w->q->lock);
+	ok = w->q->outstanding < w->dev->info.depth && !PVK_RING_FULL(&w->q->ring) &&
+	     !w->q->starved;
+	pvk_port_unlock(&w->q->lock);
+	return ok;
+}
+
+/* One piece on its queue, waiting (bounded) for room; 0 or its status. */
+static int issue_piece(struct pvk_blkfront *dev, struct pvk_blk_req *req, size_t off,
+		       size_t len, struct blkfront_split *split)
+{
+	struct room_wait w = { .dev = dev, .q = blkfront_queue_of(dev, req->queue) };
+	int rc;
+
+	while ((rc = blkfront_issue(dev, req, off, len, split, true)) == -PVK_XEN_EAGAIN) {
+		if (pvk_port_wait_until(&dev->wait, room, &w, REPLAY_WAIT_NS)) {
+			blkfront_break(dev, "backend did not free a slot for the requeued requests (queue, timeout s)",
+				       w.q->index, REPLAY_WAIT_NS / 1000000000ULL);
+			return -PVK_XEN_EIO;
+		}
+	}
+	return rc;
+}
+
+/* Entry e on the new backend, split as it needs; 0 or the status that
+ * ended the rest of it. */
+static int requeue(struct pvk_blkfront *dev, struct blkfront_replay *e)
+{
+	size_t max = blkfront_data_op(e->req->op) ? blkfront_max_bytes(dev, e->req->op) : 0;
+	unsigned int pieces = 1;
+	struct blkfront_queue *q = blkfront_queue_of(dev, e->req->queue);
+	int rc = still_possible(dev, e->req);
+
+	if (rc)
+		return rc;
+	if (max && e->len > max)
+		pieces = (unsigned int)((e->len + max - 1) / max);
+	if (pieces > 1) {
+		if (!e->split) {
+			e->split = pvk_port_malloc(sizeof(*e->split));
+			if (!e->split)
+				return -PVK_XEN_EIO;	/* logged by the caller */
+			*e->split = (struct blkfront_split){ .req = e->req, .left = 1 };
+		}
+		/* This piece becomes pieces: counted before any is out. */
+		pvk_port_lock(&q->lock);
+		e->split->left += pieces - 1;
+		pvk_port_unlock(&q->lock);
+		__atomic_fetch_add(&dev->rstats.split, 1, __ATOMIC_RELAXED);
+	} else {
+		max = e->len;
+	}
+	for (unsigned int k = 0; k < pieces; k++) {
+		size_t off = (size_t)k * max;
+		size_t len = e->len - off < max ? e->len - off : max;
+
+		rc = issue_piece(dev, e->req, e->off + off, len, e->split);
+		if (rc) {
+			/* This piece and those not yet issued end here. */
+			for (unsigned int j = k; j < pieces; j++)
+				end_piece(dev, e, rc);
+			return 0;
+		}
+		__atomic_fetch_add(&dev->rstats.pieces, 1, __ATOMIC_RELAXED);
+	}
+	return 0;
+}
+
+void blkfront_replay_all(struct pvk_blkfront *dev)
+{
+	unsigned int n = dev->replay_n;
+	uint64_t t = pvk_time_now_ns();
+	struct pvk_blkfront_resume_stats before = dev->rstats;
+
+	dev->rstats.last_reconnect_ns = t - dev->resume_t0;
+	for (unsigned int i = 0; i < n; i++) {
+		struct blkfront_replay *e = entry_at(dev, i);
+		int rc = PVK_READ_ONCE(dev->broken) ? -PVK_XEN_EIO :
+			 PVK_READ_ONCE(dev->gone) ? -PVK_XEN_ENODEV : requeue(dev, e);
+
+		__atomic_fetch_add(&dev->rstats.requeued, 1, __ATOMIC_RELAXED);
+		if (rc)
+			end_piece(dev, e, rc);
+	}
+	replay_clear(dev);
+	pvk_info("blkfront: %s: connected again %llu ms after the resume: %u requests requeued, %llu split again, %llu ring requests",
+		 dev->name, (unsigned long long)(dev->rstats.last_reconnect_ns / 1000000), n,
+		 (unsigned long long)(dev->rstats.split - before.split),
+		 (unsigned long long)(dev->rstats.pieces - before.pieces));
+	resume_over(dev);
+}
+
+void pvk_blkfront_get_resume_stats(const struct pvk_blkfront *dev,
+				   struct pvk_blkfront_resume_stats *out)
+{
+	struct pvk_blkfront_resume_stats s;
+
+	s.resumes = __atomic_load_n(&dev->rstats.resumes, __ATOMIC_RELAXED);
+	s.cancelled = __atomic_load_n(&dev->rstats.cancelled, __ATOMIC_RELAXED);
+	s.requeued = __atomic_load_n(&dev->rstats.requeued, __ATOMIC_RELAXED);
+	s.split = __atomic_load_n(&dev->rstats.split, __ATOMIC_RELAXED);
+	s.pieces = __atomic_load_n(&dev->rstats.pieces, __ATOMIC_RELAXED);
+	s.completed = __atomic_load_n(&dev->rstats.completed, __ATOMIC_RELAXED);
+	s.failed = __atomic_load_n(&dev->rstats.failed, __ATOMIC_RELAXED);
+	s.last_reconnect_ns = dev->rstats.last_reconnect_ns;
+	*out = s;
+}
