@@ -37,7 +37,7 @@
  *      undoes what before() did;
  *   2. the registered parts told to quiesce (pvk_suspend_register(): the
  *      frontends' hook, walked newest first: blkfront and netfront each
- *      register one, frontends/*/..._suspend.c);
+ *      register one, blkfront_suspend.c and netfront_suspend.c);
  *   3. upcalls masked, the console drained, the kit's clock noted;
  *   4. the p2m frame lists the toolstack reads checked published (by
  *      pvk_suspend_init(): the toolstack reads them before it asks);

@@ -47,7 +47,7 @@ $(UNIT_OUT)/%.o: %.c tests/unit/config.h
 
 $(UNIT_BIN): $(UNIT_OBJS)
 	$(call quiet_echo,HOSTLD,$@)
-	$(Q)$(CC) $(UNIT_CFLAGS) $^ -o $@
+	$(Q)$(CC) $(UNIT_CFLAGS) -Wl,--wrap=pvk_suspend_register $^ -o $@
 
 -include $(UNIT_OBJS:.o=.d)
 
