@@ -64,6 +64,9 @@
 
 /* Each CPU's control block, NULL until Xen accepted it. */
 static struct pvk_evtchn_fifo_control_block *control[PVK_MAX_CPUS];
+/* A CPU's block of before a resume in a new domain, kept for its next
+ * init_control (review s10-16 #8: a page per CPU per restore otherwise). */
+static struct pvk_evtchn_fifo_control_block *spare[PVK_MAX_CPUS];
 /* Entered before Xen gets the page, cleared if it refuses it. */
 static pvk_event_word_t *pages[MAX_PAGES];
 static unsigned int nr_pages;	/* pages Xen accepted: pages[0..nr_pages) */
@@ -127,9 +130,13 @@ static int init_control(unsigned int cpu)
 	struct pvk_evtchn_fifo_control_block *cb;
 	long rc;
 
-	cb = pvk_port_alloc_page();
+	cb = spare[cpu];
+	spare[cpu] = NULL;
+	if (!cb)
+		cb = pvk_port_alloc_page();
 	if (!cb)
 		return -PVK_XEN_ENOMEM;
+	__builtin_memset(cb, 0, PVK_PAGE_SIZE);
 	op.control_gfn = page_gfn(cb);
 	op.offset = 0;
 	for (unsigned int q = 0; q < PVK_EVTCHN_FIFO_MAX_QUEUES; q++)
@@ -493,8 +500,12 @@ int pvk_evtchn_fifo_resume(void)
 			return (int)rc;
 		}
 	}
-	for (unsigned int cpu = 1; cpu < PVK_MAX_CPUS; cpu++)
-		PVK_WRITE_ONCE(control[cpu], NULL);	/* prepare anew */
+	for (unsigned int cpu = 1; cpu < PVK_MAX_CPUS; cpu++) {
+		/* prepare anew, on the same page */
+		if (control[cpu])
+			spare[cpu] = control[cpu];
+		PVK_WRITE_ONCE(control[cpu], NULL);
+	}
 	nr_pages = 0;
 	for (unsigned int i = 0; i < had; i++) {
 		for (size_t w = 0; w < WORDS_PER_PAGE; w++)
