@@ -319,7 +319,8 @@ static void unqueue(struct xs_req *r)
 static bool quiet(void *arg)
 {
 	(void)arg;
-	return !PVK_READ_ONCE(nr_unanswered) && !PVK_READ_ONCE(txns.nr_open);
+	return PVK_READ_ONCE(conn.dead) ||
+	       (!PVK_READ_ONCE(nr_unanswered) && !PVK_READ_ONCE(txns.nr_open));
 }
 
 /* The send queue's head is a message begun and not finished. */
@@ -399,7 +400,7 @@ void pvk_xs_suspend_cancel(void)
 int pvk_xs_resume(pvk_evtchn_port_t port, uint64_t *lost)
 {
 	struct pvk_xenstore_domain_interface *intf = conn.intf;
-	struct pvk_xs_pass pass;
+	struct pvk_xs_pass pass = { 0 };
 	uint32_t rsp_prod, req_prod, req_cons, skipped;
 	unsigned int stale, replayed = 0;
 	int rc;

@@ -15,10 +15,12 @@
  *  - the outcome is the one the scenario asked for;
  *  - xenstore answers on the new ring (the domain's name and id);
  *  - the transactions: every one that returned 0 was applied exactly
- *    once (the counter equals their number, after a few more on the new
- *    ring), none failed but with EIO, and only the one open at a resume
- *    in a new domain may (the old -EAGAIN made pvk_xs_transaction() run
- *    a committed one twice; a transaction of before sent to the new
+ *    once (the counter equals their number at each heartbeat and after
+ *    a few more on the new ring; a new domain has a new home in
+ *    xenstore, so there the count starts over from the resume), none
+ *    failed but with EIO, and only the one open at a resume in a new
+ *    domain may (the old -EAGAIN made pvk_xs_transaction() run a
+ *    committed one twice; a transaction of before sent to the new
  *    xenstored fails with ENOENT): cancelled, none failed;
  *  - VIRQ_DEBUG, bound before the suspend after an unbound port (which
  *    nobody binds again), is bound again by the kit in a new domain
@@ -101,6 +103,8 @@ static bool dbg_event(pvk_evtchn_port_t port, void *arg)
 struct txn_load {
 	uint64_t committed, eio, other;
 	int other_rc;
+	uint64_t mismatches;	/* heartbeats whose counter read != committed */
+	uint64_t base;		/* committed in an old domain's store */
 };
 
 static int incr(pvk_xs_transaction_t t, void *arg)
@@ -148,6 +152,14 @@ static int beat_until_suspended(struct beat *b, unsigned int before, struct txn_
 		if (now >= deadline)
 			return -PVK_XEN_ETIMEDOUT;
 		if (now >= next_beat) {
+			unsigned long v;
+
+			/* Before the suspend the store is this domain's: each
+			 * committed transaction counted once (a read that a
+			 * resume in a new domain ends finds no node). */
+			if (!pvk_xs_read_ulong(PVK_XBT_NIL, COUNTER, &v) &&
+			    v != l->committed - l->base)
+				l->mismatches++;
 			b->count++;
 			b->last_ns = now;
 			next_beat = now + HEARTBEAT_NS;
@@ -286,7 +298,7 @@ static void one_suspend(enum pvk_suspend_result want)
 	static struct pvk_xs_watch w = { .path = "data/after-resume", .cb = on_after_write };
 	struct pvk_suspend_stats st;
 	struct beat b = { 0, 0 };
-	struct txn_load load = { 0, 0, 0, 0 };
+	struct txn_load load = { 0, 0, 0, 0, 0, 0 };
 	char name[64], domid[16];
 	unsigned int before, dbg_seen;
 	uint64_t t_after, here, beat_gap;
@@ -362,15 +374,25 @@ static void one_suspend(enum pvk_suspend_result want)
 	PVK_CHECK(!pvk_grant_in_use(ref));
 	PVK_CHECK_RC(pvk_grant_end_access_page(ref, page), 0);
 
-	/* The transactions: a few more on the new ring, then the count. */
+	/* The transactions. A new domain has a new home in xenstore: the
+	 * counter of before went with the old domain (its commits were
+	 * checked at each heartbeat), and counting starts over. Then a few
+	 * more on the new ring, and the count. */
+	if (result == PVK_SUSPEND_RESUMED) {
+		PVK_CHECK_RC(pvk_xs_read_ulong(PVK_XBT_NIL, COUNTER, &counter), -PVK_XEN_ENOENT);
+		load.base = load.committed;
+		PVK_CHECK_RC(pvk_xs_write(PVK_XBT_NIL, COUNTER, "0"), 0);
+	}
 	for (unsigned int i = 0; i < TXN_AFTER; i++)
 		txn_once(&load);
 	PVK_CHECK_RC(pvk_xs_read_ulong(PVK_XBT_NIL, COUNTER, &counter), 0);
-	guest_printf("suspend: %llu transactions committed, counter %lu; %llu failed with EIO, %llu otherwise (last %d)\n",
+	guest_printf("suspend: %llu transactions committed, counter %lu (%llu committed in the old domain's store, %llu heartbeats' counters wrong); %llu failed with EIO, %llu otherwise (last %d)\n",
 		     (unsigned long long)load.committed, counter,
+		     (unsigned long long)load.base, (unsigned long long)load.mismatches,
 		     (unsigned long long)load.eio, (unsigned long long)load.other,
 		     load.other_rc);
-	PVK_CHECK_EQ(counter, load.committed);
+	PVK_CHECK_EQ(counter, load.committed - load.base);
+	PVK_CHECK_EQ(load.mismatches, 0);
 	PVK_CHECK_EQ(load.other, 0);
 	PVK_CHECK_LE(load.eio, result == PVK_SUSPEND_RESUMED ? 1 : 0);
 
