@@ -63,7 +63,7 @@
 #define MS			(1000ULL * 1000)
 #define SUSPEND_WAIT_NS		(120ULL * 1000 * MS)
 #define HEARTBEAT_NS		(500ULL * MS)
-#define TXN_GAP_NS		(20ULL * MS)
+#define TXN_GAP_NS		(100ULL * MS)	/* light on xenstored: xl save uses it too */
 #define WATCH_WAIT_NS		(60ULL * 1000 * MS)
 #define VIRQ_WAIT_NS		(30ULL * 1000 * MS)
 #define TXN_AFTER		5	/* transactions on the new ring */
