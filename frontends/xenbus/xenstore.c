@@ -64,6 +64,7 @@ struct xs_req {
 	int rc;
 	bool done;
 	int txn_slot;			/* TRANSACTION_START: its xs_txn slot */
+	unsigned int cpu;		/* the caller's */
 	struct xs_req *next_tx;		/* send queue */
 	struct xs_req *next;		/* pending list */
 };
@@ -316,11 +317,41 @@ static void unqueue(struct xs_req *r)
 	}
 }
 
+/*
+ * Open transactions the quiesce can wait for (xs_lock held): not one with
+ * a call still in progress on the CPU that runs the suspend. That call is
+ * beneath us (the suspend runs from the watch worker, background work of
+ * a xenstore wait), so its transaction cannot end before we return;
+ * waiting would only cost the whole bound. (A host whose threads share a
+ * CPU may have a preempted thread there instead: its transaction then
+ * fails with EIO in a new domain, as one that outlives the bound does.)
+ */
+static unsigned int open_elsewhere(void)
+{
+	unsigned int self = pvk_port_cpu_id(), n = 0;
+
+	for (unsigned int i = 0; i < PVK_XS_MAX_TXNS; i++) {
+		bool beneath = false;
+
+		if (txns.slot[i].state != PVK_XS_TXN_OPEN)
+			continue;
+		for (struct xs_req *r = pending; r && !beneath; r = r->next)
+			beneath = r->cpu == self &&
+				  (r->hdr.tx_id == txns.slot[i].id || r->txn_slot == (int)i);
+		n += !beneath;
+	}
+	return n;
+}
+
 static bool quiet(void *arg)
 {
+	bool q;
+
 	(void)arg;
-	return PVK_READ_ONCE(conn.dead) ||
-	       (!PVK_READ_ONCE(nr_unanswered) && !PVK_READ_ONCE(txns.nr_open));
+	pvk_port_lock(&xs_lock);
+	q = conn.dead || (!nr_unanswered && !open_elsewhere());
+	pvk_port_unlock(&xs_lock);
+	return q;
 }
 
 /* The send queue's head is a message begun and not finished. */
@@ -347,7 +378,7 @@ static bool whole(void *arg)
 
 int pvk_xs_suspend(uint64_t timeout_ns)
 {
-	unsigned int unanswered, open;
+	unsigned int unanswered, open, beneath;
 	int rc;
 
 	if (!xs_up)
@@ -360,11 +391,15 @@ int pvk_xs_suspend(uint64_t timeout_ns)
 	pvk_port_lock(&xs_lock);
 	unanswered = nr_unanswered;
 	open = txns.nr_open;
+	beneath = open - open_elsewhere();
 	frozen = true;
 	pvk_port_unlock(&xs_lock);
 	if (rc)
 		pvk_warn("xenstore: suspend: gave up waiting after %llu ms: %u requests unanswered, %u transactions open (in a new domain they fail with EIO)",
 			 (unsigned long long)(timeout_ns / 1000000), unanswered, open);
+	else if (beneath)
+		pvk_info("xenstore: suspend: %u transactions open by a call the suspend runs inside of (in a new domain they fail with EIO)",
+			 beneath);
 	if (pvk_port_wait_until(&pvk_xs_waitq, whole, NULL, FINISH_NS)) {
 		pvk_err("xenstore: suspend: a request is half written in the ring and xenstored does not take the rest: suspend refused");
 		pvk_xs_suspend_cancel();
@@ -566,6 +601,7 @@ int pvk_xs_request(uint32_t type, pvk_xs_transaction_t t,
 	do {
 		r.hdr.req_id = next_req_id++;
 	} while (!r.hdr.req_id || id_in_use(r.hdr.req_id));
+	r.cpu = pvk_port_cpu_id();
 	r.next = pending;
 	pending = &r;
 	nr_unanswered++;

@@ -167,6 +167,10 @@ static int beat_until_suspended(struct beat *b, unsigned int before, struct txn_
 				     (unsigned long long)b->count, (unsigned long long)(now / MS),
 				     (unsigned long long)l->committed);
 		}
+		/* The heartbeat's read may have run the suspend: a new
+		 * domain has no counter node. */
+		if (guest_suspends_done() != before)
+			break;
 		/* The suspend happens in here: watch callbacks run only as
 		 * background work of a xenstore wait, and the sleep runs
 		 * none. */
