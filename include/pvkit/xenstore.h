@@ -144,8 +144,9 @@ void pvk_xs_get_stats(struct pvk_xs_stats *out);
  * suspend/, before upcalls are masked (thread context, irqs on): new
  * calls wait (at most PVK_XS_HOLD_NS) until the suspend is over; then
  * waits, at most timeout_ns (logged when it gives up), until every
- * request queued has its answer and no transaction is open; then no new
- * message is started. 0, or -PVK_XEN_EBUSY when a message stays half
+ * request queued has its answer and no transaction is open (but one with
+ * a call in progress on this CPU, beneath the suspend, which cannot end
+ * before it: logged); then no new message is started. 0, or -PVK_XEN_EBUSY when a message stays half
  * written in the ring (xenstored stopped reading): the suspend must be
  * refused, the hold is lifted again.
  */
