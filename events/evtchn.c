@@ -38,17 +38,52 @@ static int check_port(pvk_evtchn_port_t port)
 }
 
 /* Every port masked in si and every handler forgotten (the pages stay for
- * the ports to come): at init, and at resume in a new domain. */
-void pvk_evtchn_forget_all(struct pvk_shared_info *si)
+ * the ports to come): at init, and at resume in a new domain, where each
+ * port that was ours keeps only the mark that its number is stale. */
+void pvk_evtchn_forget_all(struct pvk_shared_info *si, bool resume)
 {
 	for (size_t i = 0; i < PVK_ARRAY_SIZE(si->evtchn_mask); i++)
 		PVK_WRITE_ONCE(si->evtchn_mask[i], ~(pvk_xen_ulong_t)0);
 	for (size_t i = 0; i < PVK_EVTCHN_SLOT_PAGES; i++) {
-		if (pvk_evtchn_slot_pages[i])
-			__builtin_memset(pvk_evtchn_slot_pages[i], 0, PVK_PAGE_SIZE);
+		struct pvk_evtchn_slot *page = pvk_evtchn_slot_pages[i];
+
+		if (!page)
+			continue;
+		for (size_t j = 0; j < PVK_EVTCHN_SLOTS_PER_PAGE; j++) {
+			bool ours = page[j].flags &
+				    (PVK_EVTCHN_SLOT_BOUND | PVK_EVTCHN_SLOT_STALE);
+
+			__builtin_memset(&page[j], 0, sizeof(page[j]));
+			if (resume && ours)
+				page[j].flags = PVK_EVTCHN_SLOT_STALE;
+		}
 	}
 	pvk_evtchn_dispatch_reset();
 	pvk_evtchn_2l_reset_cpus();
+}
+
+/*
+ * A port number of before a resume in a new domain that no bind gave us
+ * again (events.h, "After a resume"): refused, so that it never acts on
+ * whatever the new domain may bind under that number later. Logged (the
+ * first few: an owner that kept its old number usually keeps using it).
+ */
+static unsigned int stale_refusals;
+
+static int check_live(pvk_evtchn_port_t port, const char *what)
+{
+	struct pvk_evtchn_slot *s;
+	int rc = check_port(port);
+
+	if (rc)
+		return rc;
+	s = pvk_evtchn_slot(port);
+	if (!s || !(PVK_READ_ONCE(s->flags) & PVK_EVTCHN_SLOT_STALE))
+		return 0;
+	if (__atomic_fetch_add(&stale_refusals, 1, __ATOMIC_RELAXED) < 16)
+		pvk_err("evtchn: %s of port %u refused (EBADF): its number is of before the resume in this new domain and nothing bound it again",
+			what, port);
+	return -PVK_XEN_EBADF;
 }
 
 int pvk_evtchn_init(struct pvk_shared_info *si, unsigned int flags)
@@ -57,7 +92,7 @@ int pvk_evtchn_init(struct pvk_shared_info *si, unsigned int flags)
 		return -PVK_XEN_EINVAL;
 	pvk_port_lock_init(&pvk_evtchn_bind_lock);
 	pvk_evtchn_si = si;
-	pvk_evtchn_forget_all(si);
+	pvk_evtchn_forget_all(si, false);
 	pvk_evtchn_abi = &pvk_evtchn_2l;
 #ifdef CONFIG_PVK_EVTCHN_FIFO
 	if (!(flags & PVK_EVTCHN_NO_FIFO) && !pvk_evtchn_fifo_init())
@@ -88,7 +123,7 @@ void pvk_evtchn_mask(pvk_evtchn_port_t port)
 
 void pvk_evtchn_unmask(pvk_evtchn_port_t port)
 {
-	if (!check_port(port))
+	if (!check_live(port, "unmask"))
 		pvk_evtchn_abi->unmask(port);
 }
 
@@ -111,7 +146,7 @@ bool pvk_evtchn_is_masked(pvk_evtchn_port_t port)
 int pvk_evtchn_send(pvk_evtchn_port_t port)
 {
 	struct pvk_evtchn_send op = { .port = port };
-	int rc = check_port(port);
+	int rc = check_live(port, "send");
 
 	if (rc)
 		return rc;
@@ -201,7 +236,7 @@ static int set_handler_on(pvk_evtchn_port_t port, pvk_evtchn_handler_t handler,
 	struct pvk_evtchn_slot *s;
 	pvk_evtchn_handler_t old;
 	bool was_masked, dispatched;
-	int rc = check_port(port);
+	int rc = check_live(port, handler ? "set_handler" : "close or set_handler(NULL)");
 
 	if (rc)
 		return rc;
@@ -338,8 +373,11 @@ int pvk_evtchn_bind_virq(unsigned int virq, unsigned int vcpu,
 	rc = pvk_hyp_event_channel_op(PVK_EVTCHNOP_bind_virq, &op);
 	/* Xen binds global VIRQs to vCPU 0 only: one elsewhere is per vCPU
 	 * and cannot move. */
-	return bound(rc, op.port, handler, arg, port, "bind_virq", vcpu,
-		     vcpu ? PVK_EVTCHN_SLOT_PINNED : 0);
+	rc = bound(rc, op.port, handler, arg, port, "bind_virq", vcpu,
+		   vcpu ? PVK_EVTCHN_SLOT_PINNED : 0);
+	if (!rc)
+		pvk_evtchn_rebind_note(PVK_EVTCHN_REBIND_VIRQ, virq, vcpu, handler, arg, *port);
+	return (int)rc;
 }
 
 int pvk_evtchn_bind_ipi(unsigned int vcpu, pvk_evtchn_handler_t handler,
@@ -353,8 +391,11 @@ int pvk_evtchn_bind_ipi(unsigned int vcpu, pvk_evtchn_handler_t handler,
 	if (vcpu >= PVK_MAX_CPUS)
 		return -PVK_XEN_EINVAL;
 	rc = pvk_hyp_event_channel_op(PVK_EVTCHNOP_bind_ipi, &op);
-	return bound(rc, op.port, handler, arg, port, "bind_ipi", vcpu,
-		     PVK_EVTCHN_SLOT_PINNED);
+	rc = bound(rc, op.port, handler, arg, port, "bind_ipi", vcpu,
+		   PVK_EVTCHN_SLOT_PINNED);
+	if (!rc)
+		pvk_evtchn_rebind_note(PVK_EVTCHN_REBIND_IPI, 0, vcpu, handler, arg, *port);
+	return (int)rc;
 }
 
 int pvk_evtchn_bind_interdomain(pvk_domid_t remote_dom,
@@ -413,6 +454,8 @@ int pvk_evtchn_close(pvk_evtchn_port_t port)
 		s->flags = 0;
 		pvk_port_unlock(&pvk_evtchn_bind_lock);
 	}
+	if (!rc)
+		pvk_evtchn_rebind_forget(port);
 	return rc;
 }
 

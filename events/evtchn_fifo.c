@@ -139,6 +139,7 @@ static int init_control(unsigned int cpu)
 		cb = pvk_port_alloc_page();
 	if (!cb)
 		return -PVK_XEN_ENOMEM;
+	__builtin_memset(cb, 0, PVK_PAGE_SIZE);
 	op.control_gfn = page_gfn(cb);
 	op.offset = 0;
 	for (unsigned int q = 0; q < PVK_EVTCHN_FIFO_MAX_QUEUES; q++)

@@ -20,6 +20,9 @@
 #define PVK_EVTCHN_SLOT_BOUND	(1u << 0)	/* ours (bound or given) */
 #define PVK_EVTCHN_SLOT_PINNED	(1u << 1)	/* IPI / per-vCPU VIRQ: Xen
 						 * refuses to move it */
+#define PVK_EVTCHN_SLOT_STALE	(1u << 2)	/* bound before the last resume
+						 * in a new domain, not bound
+						 * again since (events.h) */
 
 struct pvk_evtchn_slot {
 	pvk_evtchn_handler_t handler;
@@ -169,7 +172,19 @@ void pvk_evtchn_end_hold(struct pvk_evtchn_slot *s);
 void pvk_evtchn_release_cpu(unsigned int cpu);
 /* Reset of the per-CPU dispatch state (init). */
 void pvk_evtchn_dispatch_reset(void);
-/* evtchn.c: every port of si masked, every handler forgotten (init, resume). */
-void pvk_evtchn_forget_all(struct pvk_shared_info *si);
+/* evtchn.c: every port of si masked, every handler forgotten (init,
+ * resume); resume: the ports that were ours are marked stale. */
+void pvk_evtchn_forget_all(struct pvk_shared_info *si, bool resume);
+
+/* evtchn_resume.c: the VIRQs and IPIs bound through the kit, to bind
+ * again after a resume in a new domain. kind: */
+#define PVK_EVTCHN_REBIND_VIRQ	1
+#define PVK_EVTCHN_REBIND_IPI	2
+/* A bind succeeded (thread context, bind lock not held). */
+void pvk_evtchn_rebind_note(uint8_t kind, unsigned int virq, unsigned int vcpu,
+			    pvk_evtchn_handler_t handler, void *arg,
+			    pvk_evtchn_port_t port);
+/* port was closed. */
+void pvk_evtchn_rebind_forget(pvk_evtchn_port_t port);
 
 #endif /* PVK_EVENTS_INTERNAL_H */

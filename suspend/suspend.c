@@ -207,6 +207,9 @@ static void resume_new_domain(struct pvk_start_info *si, struct pvk_shared_info 
 	long rc;
 
 	map_shared_info(s, si->shared_info);
+	/* First, so that a log line or panic of any later step reaches the
+	 * new console (review s10-16 #9); the ring is at its pfn still. */
+	pvk_xen_console_early_set_port(si->console.domU.evtchn);
 	/* The MMU walks from its note of the L4 we run on, a machine frame:
 	 * the toolstack put our L4 (same pfn) in a new one. */
 	pvk_mmu_cpu_base_set(0, pvk_pfn_to_mfn(f->l4_pfn));
@@ -216,7 +219,11 @@ static void resume_new_domain(struct pvk_start_info *si, struct pvk_shared_info 
 	rc = pvk_p2m_republish(s);
 	if (rc)
 		step_failed("publishing the p2m frame lists in the new shared_info", rc);
-	rc = pvk_evtchn_resume();
+	{
+		const pvk_evtchn_port_t given[] = { si->store_evtchn, si->console.domU.evtchn };
+
+		rc = pvk_evtchn_resume(given, PVK_ARRAY_SIZE(given));
+	}
 	if (rc)
 		step_failed("event channels (the port table; FIFO control block and array)", rc);
 	rc = pvk_time_resume(true);
@@ -225,6 +232,9 @@ static void resume_new_domain(struct pvk_start_info *si, struct pvk_shared_info 
 	rc = pvk_xen_smp_resume();
 	if (rc)
 		step_failed("CPU 0's IPI port (EVTCHNOP_bind_ipi)", rc);
+	/* The host's VIRQs and IPIs (pvkit/events.h, "After a resume"):
+	 * a failure is logged by events/ and is the host's to see. */
+	pvk_evtchn_rebind_all();
 	rc = pvk_grant_resume();
 	if (rc)
 		step_failed("mapping the new grant table (GNTTABOP_setup_table)", rc);
@@ -234,8 +244,6 @@ static void resume_new_domain(struct pvk_start_info *si, struct pvk_shared_info 
 	rc = pvk_xs_resume(si->store_evtchn, &stats.lost_xs_requests);
 	if (rc)
 		step_failed("xenstore on the new port of start_info", rc);
-	/* The early writer kicks the port while no driver owns the ring. */
-	pvk_xen_console_early_set_port(si->console.domU.evtchn);
 #ifdef CONFIG_PVK_CONSOLE
 	rc = pvk_console_resume(si->console.domU.evtchn);
 	if (rc)
@@ -295,8 +303,10 @@ int pvk_suspend(void)
 	if (host.before && (rc = host.before(host.arg))) {
 		pvk_err("suspend: refused by the host: %ld", rc);
 		stats.refused++;
+		/* "Nonzero refuses": a positive one must not read as
+		 * PVK_SUSPEND_CANCELLED (review s10-16 #10). */
 		__atomic_store_n(&busy, false, __ATOMIC_RELEASE);
-		return (int)rc;
+		return rc > 0 ? -PVK_XEN_EBUSY : (int)rc;
 	}
 	/* Every CPU but this one, CPU 0, down, and none started until the
 	 * resume is over (smp/: checked and held under its start lock). */
@@ -314,6 +324,20 @@ int pvk_suspend(void)
 	for (struct pvk_suspend_part *p = parts; p; p = p->next)
 		if (p->quiesce)
 			p->quiesce(p->arg);
+	/* 2b: xenstore answers what it has and starts nothing new
+	 * (review s10-16 #4); a message it cannot finish refuses. */
+	if (pvk_xs_suspend(PVK_XS_SUSPEND_WAIT_NS)) {
+		pvk_err("suspend: refused: xenstore cannot be quiesced");
+		stats.refused++;
+		pvk_smp_suspend_end(false);	/* CPU starts allowed again */
+		for (struct pvk_suspend_part *p = parts; p; p = p->next)
+			if (p->resume)
+				p->resume(PVK_SUSPEND_CANCELLED, p->arg);
+		if (host.after)
+			host.after(PVK_SUSPEND_CANCELLED, host.arg);
+		__atomic_store_n(&busy, false, __ATOMIC_RELEASE);
+		return -PVK_XEN_EBUSY;
+	}
 	/* 4: published since pvk_suspend_init(), current as the p2m grew */
 	if (!pvk_p2m_published())
 		step_failed("the p2m frame lists the toolstack reads are not published",
@@ -349,6 +373,8 @@ int pvk_suspend(void)
 	}
 	stats.last_downtime_ns = stats.last_after_ns - stats.last_before_ns;
 	pvk_restore_fl(flags);
+	if (result == PVK_SUSPEND_CANCELLED)
+		pvk_xs_suspend_cancel();	/* the held requests go on */
 	if (rc < 0)
 		pvk_err("suspend: SCHEDOP_shutdown(SHUTDOWN_suspend) refused by Xen: %ld; going on in this domain",
 			rc);
@@ -358,7 +384,7 @@ int pvk_suspend(void)
 		if (failed)
 			step_failed("registering the xenstore watches again", failed);
 		if (stats.lost_xs_requests)
-			pvk_warn("suspend: %llu xenstore requests were lost with the old domain (failed with EAGAIN)",
+			pvk_warn("suspend: %llu xenstore requests were lost with the old domain (failed with EIO)",
 				 (unsigned long long)stats.lost_xs_requests);
 	}
 	pvk_info("suspend: %s after %llu us by the kit's clock",

@@ -40,12 +40,14 @@
 #include <pvkit/xen/xen.h>
 
 #include "clock_max.h"
+#include "timer_internal.h"
 
 static struct pvk_shared_info *time_si;
 static uint64_t last_ns;
 /* Written only by pvk_time_resume(), with every other CPU stopped. */
 static uint64_t rebase_ns;
 static uint64_t suspended_at;
+static uint64_t rebase_at_suspend;	/* what the rebase was then */
 
 void pvk_time_init(struct pvk_shared_info *si)
 {
@@ -117,6 +119,7 @@ uint64_t pvk_time_to_xen_ns(uint64_t kit_ns)
 void pvk_time_suspend(void)
 {
 	suspended_at = pvk_time_now_ns();
+	rebase_at_suspend = PVK_READ_ONCE(rebase_ns);
 }
 
 uint64_t pvk_time_rebase(void)
@@ -164,4 +167,11 @@ void pvk_time_wallclock(struct pvk_wallclock *out)
 	ns = (uint64_t)nsec + pvk_time_to_xen_ns(pvk_time_now_ns());
 	out->sec = ((uint64_t)sec_hi << 32 | sec) + ns / PVK_NSEC_PER_SEC;
 	out->nsec = (uint32_t)(ns % PVK_NSEC_PER_SEC);
+}
+
+uint64_t pvk_time_rebase_raised(void)
+{
+	uint64_t r = PVK_READ_ONCE(rebase_ns);
+
+	return r > rebase_at_suspend ? r - rebase_at_suspend : 0;
 }

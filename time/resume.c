@@ -17,11 +17,14 @@
 int pvk_time_resume(bool new_domain)
 {
 	uint64_t rebase = pvk_time_rebase();
+	uint64_t raised = pvk_time_rebase_raised();
 	int rc;
 
-	if (rebase)
-		pvk_info("time: Xen's clock is behind ours after the resume: ours runs %llu ns ahead of it",
-			 (unsigned long long)rebase);
+	/* Only news: a rebase of an earlier resume stays (it never goes
+	 * back) and would be reported again at every later one. */
+	if (raised)
+		pvk_info("time: Xen's clock is behind ours after the resume: ours now runs %llu ns ahead of it (%llu ns more)",
+			 (unsigned long long)rebase, (unsigned long long)raised);
 	if (!new_domain)
 		return 0;
 	rc = pvk_time_xen_timer_resume();

@@ -1,6 +1,7 @@
 /*
  * time/timer_internal.h - between oneshot.c (the owners) and timer.c
- * (Xen's singleshot timer). Not part of the kit's API.
+ * (Xen's singleshot timer), and clock.c's note for resume.c. Not part of
+ * the kit's API.
  */
 #ifndef PVK_TIME_TIMER_INTERNAL_H
 #define PVK_TIME_TIMER_INTERNAL_H
@@ -35,5 +36,10 @@ int pvk_time_xen_timer_resume(void);
 /* oneshot.c: the calling CPU's hardware armed again for its earliest
  * deadline (after a resume). */
 int pvk_time_timer_reprogram(void);
+
+/* clock.c: how much the last resume raised the rebase (0: Xen's clock
+ * was not behind; review s10-16 #14: a rebase of an earlier resume is no
+ * news). */
+uint64_t pvk_time_rebase_raised(void);
 
 #endif /* PVK_TIME_TIMER_INTERNAL_H */

@@ -186,16 +186,16 @@ int pvk_console_init(struct pvk_xencons_interface *ring, pvk_evtchn_port_t port,
  * After a resume in a new domain (suspend/, upcalls masked): the ring is
  * ours still (same pfn, drained before the suspend), xenconsoled of the new
  * domain reads it from where out_cons is; only the port is new. The old
- * port's record is gone with the port table, so it is not touched.
+ * port's record is gone with the port table, so it is not touched. Our
+ * in_cons is kept, not read back from the ring (whose copy is only
+ * written, above; review s10-16 #13), and so is the input taken and not
+ * yet read by the host: none of it is lost.
  */
 int pvk_console_resume(pvk_evtchn_port_t port)
 {
 	if (!cons_ring)
 		return -PVK_XEN_ENODEV;
 	cons_port = port;
-	in_cons = PVK_READ_ONCE(cons_ring->in_cons);
-	in_head = 0;
-	in_count = 0;
 	return pvk_evtchn_set_handler(port, input_event, NULL);
 }
 

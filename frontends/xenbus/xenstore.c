@@ -28,12 +28,30 @@
  * range several times in a row) gives the connection up: every waiting
  * and later call fails with -PVK_XEN_EIO instead of trusting a ring in an
  * unknown state, and the guest runs on without xenstore.
+ *
+ * Suspend (suspend/ calls pvk_xs_suspend() before it masks upcalls, as
+ * Linux's xs_suspend does the same job): from then on a new call waits
+ * before it queues anything (`held`); the requests already queued go on
+ * and the quiesce waits, bounded, until each has its answer and every
+ * transaction (xs_txn.c) has ended. Then no new message is started in the
+ * ring (`frozen`), and one half written must be finished in a short bound
+ * or the suspend is refused: a message is in the ring whole before the
+ * suspend or not started, never cut. Cancelled, everything goes on as it
+ * was. In a new domain (pvk_xs_resume()) the answers the old xenstored
+ * left in the ring are still delivered; what the old xenstored took and
+ * never answered fails with -PVK_XEN_EIO (not -EAGAIN: a commit may have
+ * been applied, a retry would apply it twice), and so does anything of a
+ * transaction of before (the new xenstored does not know its id); the
+ * requests never started go out on the new ring. A caller whose wait a
+ * suspend interrupted waits its full timeout again: the downtime is not
+ * its reply's fault.
  */
 #include <pvkit/events.h>
 #include <pvkit/log.h>
 #include <pvkit/xen/errno.h>
 
 #include "xs_client.h"
+#include "xs_txn.h"
 
 struct xs_req {
 	struct pvk_xsd_sockmsg hdr;
@@ -45,6 +63,8 @@ struct xs_req {
 	size_t out_size;
 	int rc;
 	bool done;
+	int txn_slot;			/* TRANSACTION_START: its xs_txn slot */
+	unsigned int cpu;		/* the caller's */
 	struct xs_req *next_tx;		/* send queue */
 	struct xs_req *next;		/* pending list */
 };
@@ -57,9 +77,27 @@ static uint32_t next_req_id = 1;
 static struct xs_req *pending;
 static unsigned int nr_pending;
 static struct xs_req *tx_head, *tx_tail;
+static struct pvk_xs_txns txns;
+/* Requests queued and not done (the quiesce waits for 0). */
+static unsigned int nr_unanswered;
+/* A suspend is under way: new calls wait before they queue (held); no
+ * new message is started in the ring (frozen). */
+static bool held, frozen;
+/* Suspends begun: a wait that one interrupted starts over. */
+static uint64_t suspend_gen;
 
 struct pvk_xs_stats pvk_xs_counters;
 struct pvk_wait pvk_xs_waitq;
+
+/* r's result (xs_lock held): its caller may go. */
+static void finish(struct xs_req *r, int rc)
+{
+	if (r->done)
+		return;
+	r->rc = rc;
+	r->done = true;
+	nr_unanswered--;
+}
 
 /* Called with xs_lock held. */
 static void die(const char *why)
@@ -71,12 +109,8 @@ static void die(const char *why)
 		given_up = true;
 	}
 	conn.dead = true;
-	for (struct xs_req *r = pending; r; r = r->next) {
-		if (!r->done) {
-			r->rc = -PVK_XEN_EIO;
-			r->done = true;
-		}
-	}
+	for (struct xs_req *r = pending; r; r = r->next)
+		finish(r, -PVK_XEN_EIO);
 	pvk_port_wake(&pvk_xs_waitq);
 }
 
@@ -129,8 +163,12 @@ static void pump(void)
 		return;
 	}
 	while (tx_head) {
-		uint32_t room = pvk_xs_req_room(&conn);
+		uint32_t room;
 
+		/* A suspend is near: only a message begun is finished. */
+		if (frozen && !tx_head->sent)
+			break;
+		room = pvk_xs_req_room(&conn);
 		if (!room)
 			break;
 		wrote += put_some(tx_head, room);
@@ -164,8 +202,19 @@ static void complete(struct xs_req *r, const struct pvk_xs_rx *rx)
 		else
 			__builtin_memcpy(r->out, rx->body, rx->hdr.len + 1);
 	}
-	r->rc = rc ? rc : (int)rx->hdr.len;
-	r->done = true;
+	/* The transactions the client knows open (xs_txn.c): an end's
+	 * reply of any kind closes its id in xenstored. */
+	if (r->hdr.type == PVK_XS_TRANSACTION_START) {
+		unsigned long id;
+
+		if (!rc && !pvk_xs_parse_ulong(rx->body, &id) && id && id <= UINT32_MAX)
+			pvk_xs_txn_started(&txns, r->txn_slot, (uint32_t)id);
+		else
+			pvk_xs_txn_unreserve(&txns, r->txn_slot);
+	} else if (r->hdr.type == PVK_XS_TRANSACTION_END) {
+		pvk_xs_txn_ended(&txns, r->hdr.tx_id);
+	}
+	finish(r, rc ? rc : (int)rx->hdr.len);
 }
 
 /* One whole message from xenstored (xs_lock held). */
@@ -232,6 +281,8 @@ int pvk_xs_init(struct pvk_xenstore_domain_interface *ring,
 	xs_port = port;
 	pending = NULL;
 	tx_head = tx_tail = NULL;
+	nr_unanswered = 0;
+	pvk_xs_txns_init(&txns);
 	rc = pvk_xs_conn_init(&conn, ring);
 	if (rc) {
 		pvk_err("xenstore: ring indices inconsistent at start: not using xenstore");
@@ -248,67 +299,11 @@ int pvk_xs_init(struct pvk_xenstore_domain_interface *ring,
 	return rc;
 }
 
-/*
- * After a resume in a new domain (suspend/, CPU 0, upcalls masked): the
- * ring stays at its pfn, xenstored is a new connection on a new port, and
- * nothing it had for us survived. Responses still in the ring belong to
- * the old connection and are skipped (an unfinished one too); a request
- * the old xenstored never answered never will be answered, so each is
- * failed with -EAGAIN and counted (the suspend runs from a watch callback
- * with none of its own outstanding). Then the new port gets our handler.
- */
-int pvk_xs_resume(pvk_evtchn_port_t port, uint64_t *lost)
-{
-	struct pvk_xenstore_domain_interface *intf = conn.intf;
-	uint32_t rsp_prod;
-	int rc;
-
-	*lost = 0;
-	if (!xs_up || !intf)
-		return -PVK_XEN_ENODEV;
-	pvk_port_lock(&xs_lock);
-	for (struct xs_req *r = pending; r; r = r->next) {
-		if (!r->done) {
-			r->rc = -PVK_XEN_EAGAIN;
-			r->done = true;
-			(*lost)++;
-		}
-	}
-	tx_head = tx_tail = NULL;
-	rsp_prod = PVK_READ_ONCE(intf->rsp_prod);
-	PVK_WRITE_ONCE(intf->rsp_cons, rsp_prod);
-	pvk_barrier();
-	rc = pvk_xs_conn_init(&conn, intf);
-	xs_port = port;
-	pvk_port_unlock(&xs_lock);
-	pvk_port_wake(&pvk_xs_waitq);
-	if (rc) {
-		pvk_err("xenstore: resume: ring indices inconsistent (req_prod 0x%x req_cons 0x%x)",
-			PVK_READ_ONCE(intf->req_prod), PVK_READ_ONCE(intf->req_cons));
-		return rc;
-	}
-	return pvk_evtchn_set_handler(port, xs_event, NULL);
-}
-
-static bool req_done(void *arg)
-{
-	const struct xs_req *r = arg;
-
-	return PVK_READ_ONCE(r->done);
-}
-
-/* Takes r off both lists (xs_lock held). */
-static void unlink_req(struct xs_req *r)
+/* Takes r off the send queue only (xs_lock held). */
+static void unqueue(struct xs_req *r)
 {
 	struct xs_req *prev = NULL;
 
-	for (struct xs_req **p = &pending; *p; p = &(*p)->next) {
-		if (*p == r) {
-			*p = r->next;
-			nr_pending--;
-			break;
-		}
-	}
 	for (struct xs_req *q = tx_head; q; prev = q, q = q->next_tx) {
 		if (q != r)
 			continue;
@@ -320,6 +315,224 @@ static void unlink_req(struct xs_req *r)
 			tx_tail = prev;
 		break;
 	}
+}
+
+/*
+ * Open transactions the quiesce can wait for (xs_lock held): not one with
+ * a call still in progress on the CPU that runs the suspend. That call is
+ * beneath us (the suspend runs from the watch worker, background work of
+ * a xenstore wait), so its transaction cannot end before we return;
+ * waiting would only cost the whole bound. (A host whose threads share a
+ * CPU may have a preempted thread there instead: its transaction then
+ * fails with EIO in a new domain, as one that outlives the bound does.)
+ */
+static unsigned int open_elsewhere(void)
+{
+	unsigned int self = pvk_port_cpu_id(), n = 0;
+
+	for (unsigned int i = 0; i < PVK_XS_MAX_TXNS; i++) {
+		bool beneath = false;
+
+		if (txns.slot[i].state != PVK_XS_TXN_OPEN)
+			continue;
+		for (struct xs_req *r = pending; r && !beneath; r = r->next)
+			beneath = r->cpu == self &&
+				  (r->hdr.tx_id == txns.slot[i].id || r->txn_slot == (int)i);
+		n += !beneath;
+	}
+	return n;
+}
+
+static bool quiet(void *arg)
+{
+	bool q;
+
+	(void)arg;
+	pvk_port_lock(&xs_lock);
+	q = conn.dead || (!nr_unanswered && !open_elsewhere());
+	pvk_port_unlock(&xs_lock);
+	return q;
+}
+
+/* The send queue's head is a message begun and not finished. */
+static bool half_sent(void)
+{
+	struct xs_req *h = PVK_READ_ONCE(tx_head);
+
+	return h && h->sent && h->sent < msg_len(h);
+}
+
+static bool whole(void *arg)
+{
+	bool cut;
+
+	(void)arg;
+	pvk_port_lock(&xs_lock);
+	cut = half_sent() && !conn.dead;
+	pvk_port_unlock(&xs_lock);
+	return !cut;
+}
+
+/* The bound for a half-written message's rest once nothing new starts. */
+#define FINISH_NS	(1000ULL * 1000 * 1000)
+
+int pvk_xs_suspend(uint64_t timeout_ns)
+{
+	unsigned int unanswered, open, beneath;
+	int rc;
+
+	if (!xs_up)
+		return 0;
+	pvk_port_lock(&xs_lock);
+	held = true;
+	suspend_gen++;
+	pvk_port_unlock(&xs_lock);
+	rc = pvk_port_wait_until(&pvk_xs_waitq, quiet, NULL, timeout_ns);
+	pvk_port_lock(&xs_lock);
+	unanswered = nr_unanswered;
+	open = txns.nr_open;
+	beneath = open - open_elsewhere();
+	frozen = true;
+	pvk_port_unlock(&xs_lock);
+	if (rc)
+		pvk_warn("xenstore: suspend: gave up waiting after %llu ms: %u requests unanswered, %u transactions open (in a new domain they fail with EIO)",
+			 (unsigned long long)(timeout_ns / 1000000), unanswered, open);
+	else if (beneath)
+		pvk_info("xenstore: suspend: %u transactions open by a call the suspend runs inside of (in a new domain they fail with EIO)",
+			 beneath);
+	if (pvk_port_wait_until(&pvk_xs_waitq, whole, NULL, FINISH_NS)) {
+		pvk_err("xenstore: suspend: a request is half written in the ring and xenstored does not take the rest: suspend refused");
+		pvk_xs_suspend_cancel();
+		return -PVK_XEN_EBUSY;
+	}
+	return 0;
+}
+
+void pvk_xs_suspend_cancel(void)
+{
+	if (!xs_up)
+		return;
+	pvk_port_lock(&xs_lock);
+	held = false;
+	frozen = false;
+	pump();
+	pvk_port_unlock(&xs_lock);
+	pvk_port_wake(&pvk_xs_waitq);
+}
+
+/*
+ * After a resume in a new domain (suspend/, CPU 0, upcalls masked): the
+ * ring stays at its pfn, xenstored is a new connection on a new port.
+ * First the old connection's last answers, still in the ring (the old
+ * xenstored wrote them after upcalls were masked; the saved page kept
+ * them), are delivered as the event handler would have. Then what is
+ * left of the old connection fails with -PVK_XEN_EIO: requests the old
+ * xenstored had (some bytes in the ring) and no answer, requests queued
+ * in a transaction of before; the transactions of before turn stale.
+ * Requests never started stay queued and go out on the new ring, once
+ * the new port has our handler.
+ */
+int pvk_xs_resume(pvk_evtchn_port_t port, uint64_t *lost)
+{
+	struct pvk_xenstore_domain_interface *intf = conn.intf;
+	struct pvk_xs_pass pass = { 0 };
+	uint32_t rsp_prod, req_prod, req_cons, skipped;
+	unsigned int stale, replayed = 0;
+	int rc;
+
+	*lost = 0;
+	if (!xs_up || !intf)
+		return -PVK_XEN_ENODEV;
+	pvk_port_lock(&xs_lock);
+	if (!conn.dead && pvk_xs_service(&conn, deliver, NULL, &pass) < 0)
+		pvk_warn("xenstore: resume: the old xenstored's last answers are not readable: dropped");
+	if (pass.messages)
+		pvk_info("xenstore: resume: %u messages of the old xenstored delivered",
+			 pass.messages);
+	stale = pvk_xs_txn_forget(&txns);
+	for (struct xs_req *r = pending; r; r = r->next) {
+		if (r->done)
+			continue;
+		if (r->sent) {
+			unqueue(r);	/* a half one cannot be (frozen) */
+			finish(r, -PVK_XEN_EIO);
+			(*lost)++;
+		} else if (pvk_xs_txn_check(&txns, r->hdr.tx_id, false)) {
+			unqueue(r);
+			finish(r, -PVK_XEN_EIO);
+			(*lost)++;
+		} else {
+			replayed++;
+		}
+	}
+	/* The old connection's unread rest (indices read once each). */
+	req_prod = PVK_READ_ONCE(intf->req_prod);
+	req_cons = PVK_READ_ONCE(intf->req_cons);
+	rsp_prod = PVK_READ_ONCE(intf->rsp_prod);
+	skipped = rsp_prod - PVK_READ_ONCE(intf->rsp_cons);
+	PVK_WRITE_ONCE(intf->rsp_cons, rsp_prod);
+	pvk_barrier();
+	rc = pvk_xs_conn_init(&conn, intf);
+	xs_port = port;
+	held = false;
+	frozen = false;
+	pvk_port_unlock(&xs_lock);
+	pvk_port_wake(&pvk_xs_waitq);
+	if (*lost)
+		pvk_err("xenstore: resume: %llu requests of the old connection failed with EIO (never answered, or in a transaction of before)",
+			(unsigned long long)*lost);
+	if (stale)
+		pvk_warn("xenstore: resume: %u transactions of before are gone: their requests fail with EIO",
+			 stale);
+	if (req_prod != req_cons)
+		pvk_err("xenstore: resume: %u request bytes the old xenstored never read are in the ring (the new one may carry them out)",
+			req_prod - req_cons);
+	if (skipped)
+		pvk_warn("xenstore: resume: %u bytes of the old xenstored's answers skipped", skipped);
+	if (replayed)
+		pvk_info("xenstore: resume: %u requests queued during the suspend go out on the new ring",
+			 replayed);
+	if (rc) {
+		pvk_err("xenstore: resume: ring indices inconsistent (req_prod 0x%x req_cons 0x%x)",
+			req_prod, req_cons);
+		return rc;
+	}
+	rc = pvk_evtchn_set_handler(port, xs_event, NULL);
+	pvk_port_lock(&xs_lock);
+	pump();
+	pvk_port_unlock(&xs_lock);
+	return rc;
+}
+
+static bool req_done(void *arg)
+{
+	const struct xs_req *r = arg;
+
+	return PVK_READ_ONCE(r->done);
+}
+
+/* Takes r off both lists (xs_lock held); a start given up frees its
+ * transaction slot (no-op once the transaction opened). */
+static void unlink_req(struct xs_req *r)
+{
+	for (struct xs_req **p = &pending; *p; p = &(*p)->next) {
+		if (*p == r) {
+			*p = r->next;
+			nr_pending--;
+			break;
+		}
+	}
+	unqueue(r);
+	if (!r->done)
+		nr_unanswered--;
+	if (r->hdr.type == PVK_XS_TRANSACTION_START)
+		pvk_xs_txn_unreserve(&txns, r->txn_slot);
+}
+
+static bool not_held(void *arg)
+{
+	(void)arg;
+	return !PVK_READ_ONCE(held);
 }
 
 static bool id_in_use(uint32_t id)
@@ -338,6 +551,7 @@ int pvk_xs_request(uint32_t type, pvk_xs_transaction_t t,
 		.hdr = { .type = type, .tx_id = t },
 		.parts = parts, .lens = lens, .nr = nr,
 		.out = out, .out_size = out_size,
+		.txn_slot = -1,
 	};
 	int rc;
 
@@ -349,16 +563,48 @@ int pvk_xs_request(uint32_t type, pvk_xs_transaction_t t,
 		return -PVK_XEN_E2BIG;
 
 	pvk_port_lock(&xs_lock);
+	/* A suspend is under way: this request goes out after it (on the
+	 * new ring if the domain is new). */
+	while (held) {
+		pvk_port_unlock(&xs_lock);
+		rc = pvk_port_wait_until(&pvk_xs_waitq, not_held, NULL, PVK_XS_HOLD_NS);
+		pvk_port_lock(&xs_lock);
+		if (rc && held) {
+			pvk_port_unlock(&xs_lock);
+			pvk_err("xenstore: a request waited %llu s for a suspend to end: %d",
+				(unsigned long long)(PVK_XS_HOLD_NS / 1000000000ULL), rc);
+			return rc;
+		}
+	}
 	if (conn.dead) {
 		pvk_port_unlock(&xs_lock);
 		return -PVK_XEN_EIO;
+	}
+	/* A transaction of before a resume in a new domain: never sent. */
+	rc = pvk_xs_txn_check(&txns, t, type == PVK_XS_TRANSACTION_END);
+	if (rc) {
+		pvk_port_unlock(&xs_lock);
+		pvk_warn("xenstore: transaction %u was opened before the resume in this new domain: request %u refused (EIO)",
+			 t, type);
+		return rc;
+	}
+	if (type == PVK_XS_TRANSACTION_START) {
+		r.txn_slot = pvk_xs_txn_reserve(&txns);
+		if (r.txn_slot < 0) {
+			pvk_port_unlock(&xs_lock);
+			pvk_err("xenstore: more than %u transactions open at once: refused",
+				PVK_XS_MAX_TXNS);
+			return r.txn_slot;
+		}
 	}
 	/* 0 is never used; an id still pending (after 2^32 requests) neither. */
 	do {
 		r.hdr.req_id = next_req_id++;
 	} while (!r.hdr.req_id || id_in_use(r.hdr.req_id));
+	r.cpu = pvk_port_cpu_id();
 	r.next = pending;
 	pending = &r;
+	nr_unanswered++;
 	if (++nr_pending > pvk_xs_counters.max_outstanding)
 		pvk_xs_counters.max_outstanding = nr_pending;
 	if (tx_tail)
@@ -370,7 +616,16 @@ int pvk_xs_request(uint32_t type, pvk_xs_transaction_t t,
 	pump();
 	pvk_port_unlock(&xs_lock);
 
-	rc = pvk_port_wait_until(&pvk_xs_waitq, req_done, &r, PVK_XS_TIMEOUT_NS);
+	/* A suspend during the wait (the kit's clock jumps over its
+	 * downtime) gives the request its whole bound again. */
+	for (;;) {
+		uint64_t gen = PVK_READ_ONCE(suspend_gen);
+
+		rc = pvk_port_wait_until(&pvk_xs_waitq, req_done, &r, PVK_XS_TIMEOUT_NS);
+		if (rc != -PVK_XEN_ETIMEDOUT || PVK_READ_ONCE(r.done) ||
+		    PVK_READ_ONCE(suspend_gen) == gen)
+			break;
+	}
 
 	pvk_port_lock(&xs_lock);
 	if (!r.done && r.sent && r.sent < msg_len(&r)) {

@@ -156,6 +156,38 @@ int pvk_evtchn_close(pvk_evtchn_port_t port);
  * (closed for a port that is free). */
 int pvk_evtchn_status(pvk_evtchn_port_t port, uint32_t *status);
 
+/*
+ * After a resume in a new domain (pvkit/suspend.h): every port of before
+ * is gone with the old domain, and the new one hands out numbers that
+ * may be the old ones. The rules:
+ *  - The VIRQs and IPIs bound through pvk_evtchn_bind_virq() and
+ *    pvk_evtchn_bind_ipi() on vCPU 0, and not closed, are bound again by
+ *    the kit before the parts' resume() and the host's after(), with the
+ *    same virq, vCPU, handler and arg (a global VIRQ moved with
+ *    pvk_evtchn_bind_vcpu() comes back on vCPU 0). Their handlers run
+ *    with the new number as `port`. The owner finds the new number of an
+ *    old one with pvk_evtchn_resumed_port() (in after() or a part's
+ *    resume()), and must not bind the same VIRQ again (Xen refuses it:
+ *    EEXIST). Those of other vCPUs (down across the suspend) are dropped:
+ *    their owner binds them again when it starts that vCPU.
+ *  - Interdomain and unbound ports (the frontends') are not bound again:
+ *    their owners forget the old numbers without closing them and
+ *    reconnect.
+ *  - A number of before that no bind or the toolstack gave out again is
+ *    stale: pvk_evtchn_close(), pvk_evtchn_set_handler(),
+ *    pvk_evtchn_unmask() and pvk_evtchn_send() on it are refused with
+ *    -PVK_XEN_EBADF (unmask: nothing done) and logged, so it never acts
+ *    on a port the new domain binds under that number later. A number
+ *    that a new bind did give out again is that new port's: the kit
+ *    cannot tell an owner's stale copy from it, so owners must forget
+ *    their old numbers (the rule above) before they bind anything.
+ * Cancelled (the same domain goes on): nothing changes.
+ */
+/* 0 and *now: old was the number, before the last resume in a new
+ * domain, of a VIRQ or IPI the kit bound again as *now. -PVK_XEN_ENOENT:
+ * not one of those. */
+int pvk_evtchn_resumed_port(pvk_evtchn_port_t old, pvk_evtchn_port_t *now);
+
 /* The dispatch: called by events/upcall.S with upcalls masked, on the CPU
  * that took the upcall (it handles that CPU's ports), before the host's
  * pvk_port_irq_exit(); called the same way by a host's own entry code
@@ -182,7 +214,13 @@ struct pvk_evtchn_fifo_control_block *pvk_evtchn_fifo_control_cpu(unsigned int c
 unsigned long pvk_evtchn_upcall_address(void);
 
 /* After a resume in a new domain (suspend/, upcalls masked): every port
- * forgotten, FIFO's pages given to Xen again; the owners bind anew. */
-int pvk_evtchn_resume(void);
+ * forgotten and its number marked stale, except given[0..nr_given) (the
+ * toolstack's ports of the new start_info); FIFO's pages given to Xen
+ * again; the VIRQs and IPIs of vCPU 0 due to be bound again. The kit's
+ * parts then bind theirs, then pvk_evtchn_rebind_all(). */
+int pvk_evtchn_resume(const pvk_evtchn_port_t *given, unsigned int nr_given);
+/* suspend/, after the kit's parts: binds every VIRQ and IPI still due;
+ * returns how many failed (each logged). */
+int pvk_evtchn_rebind_all(void);
 
 #endif /* PVKIT_EVENTS_H */

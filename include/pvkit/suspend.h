@@ -10,6 +10,7 @@
  * told PVK_CONTROL_SUSPEND.
  *
  * The host's part, two callbacks:
+<<<<<<< HEAD
  *   before(arg)  thread context, irqs on, CPU 0. Quiesce the kernel:
  *                take every other CPU offline through the kit (its
  *                scheduler's work moved away first) or simply agree.
@@ -17,12 +18,26 @@
  *                domain goes on).
  *                After it returns the kit runs with upcalls masked on
  *                CPU 0 until after() is called.
+=======
+ *   before(arg)  thread context, irqs on. Quiesce the kernel: stop its
+ *                scheduler's other CPUs or simply agree. Nonzero refuses
+ *                the suspend (the kit logs it; the domain goes on;
+ *                pvk_suspend() returns it, a positive value as
+ *                -PVK_XEN_EBUSY). After it returns the kit's parts
+ *                quiesce, irqs still on (steps 2, 2b); then upcalls are
+ *                masked on CPU 0 from step 3 until the kit's own resume
+ *                is done, and unmasked again before the xenstore watches
+ *                are registered again, the parts are told and after()
+ *                runs (review s10-16 #11).
+>>>>>>> s11-core
  *   after(result, arg)
  *                thread context, irqs on again, every kit part back:
  *                PVK_SUSPEND_RESUMED (a new domain: devices must
- *                reconnect, the host's own event channels are gone) or
- *                PVK_SUSPEND_CANCELLED (the same domain goes on, as after
- *                `xl save -c`: nothing was lost).
+ *                reconnect; the host's interdomain and unbound event
+ *                channels are gone, its VIRQs and IPIs of vCPU 0 bound
+ *                again under new numbers: pvkit/events.h, "After a
+ *                resume") or PVK_SUSPEND_CANCELLED (the same domain goes
+ *                on, as after `xl save -c`: nothing was lost).
  *
  * The kit's ordered sequence (suspend/suspend.c; each step that Xen or
  * the toolstack refuses panics with the step's name, since a half
@@ -36,8 +51,18 @@
  *      suspend (-EBUSY, the CPU named in the log), and after(CANCELLED)
  *      undoes what before() did;
  *   2. the registered parts told to quiesce (pvk_suspend_register(): the
+<<<<<<< HEAD
  *      frontends' hook, walked newest first: blkfront and netfront each
  *      register one, blkfront_suspend.c and netfront_suspend.c);
+=======
+ *      frontends' hook; blkfront and netfront register nothing yet);
+ *   2b. xenstore quiesced (pvk_xs_suspend(), pvkit/xenstore.h): new
+ *      requests held until the resume, the outstanding ones answered and
+ *      open transactions ended (bounded: PVK_XS_SUSPEND_WAIT_NS, logged
+ *      when it gives up), nothing new started in the ring; a message it
+ *      cannot finish refuses the suspend (parts resume(CANCELLED),
+ *      after(CANCELLED), -PVK_XEN_EBUSY);
+>>>>>>> s11-core
  *   3. upcalls masked, the console drained, the kit's clock noted;
  *   4. the p2m frame lists the toolstack reads checked published (by
  *      pvk_suspend_init(): the toolstack reads them before it asks);
@@ -61,18 +86,25 @@
  * is down in the same domain and VCPUOP_up wakes it as after any stop.
  *
  * Resumed in a new domain: shared_info mapped again from start_info, the
- * MMU's note of the L4 we run on turned into its new machine frame,
+ * early console on start_info's new port (so a later step's log line or
+ * panic reaches it), the MMU's note of the L4 we run on turned into its
+ * new machine frame,
  * vCPU 0's vcpu_info registered again (if the kit had moved it), the
  * clock re-based (pvk_time_resume(): never behind what it said before),
  * the p2m frame lists rebuilt with the new mfns and published again, the
  * event channel table reset (FIFO control block and event array given to
- * Xen again), VIRQ_TIMER and CPU 0's IPI bound again, the grant table
- * mapped again, xenstore and the console on start_info's new ports (the
- * rings stay at their pfns), upcalls unmasked, every xenstore watch
+ * Xen again; every old port number stale), VIRQ_TIMER and CPU 0's IPI
+ * bound again, then every other VIRQ and IPI of vCPU 0 the kit had bound
+ * (pvk_evtchn_rebind_all()), the grant table mapped again, xenstore and
+ * the console on start_info's new ports (the rings stay at their pfns;
+ * xenstore's last answers delivered, what the old xenstored never
+ * answered failed with EIO, the held requests sent), upcalls unmasked,
+ * every xenstore watch
  * registered again (each fires once: the balloon re-reads its target,
  * xenbus re-reads its devices), the parts told, then after().
  * Cancelled: shared_info and the grant table mapped again at the same
- * frames, start_info's frames back to mfns, upcalls unmasked, after().
+ * frames, start_info's frames back to mfns, upcalls unmasked, xenstore's
+ * held requests sent, after().
  *
  * Live migration (`xl migrate`) ends with this same sequence: the
  * toolstack copies the memory while the guest runs, Xen's log-dirty mode
@@ -159,7 +191,10 @@ struct pvk_suspend_stats {
 	 * clock can tell). */
 	uint64_t last_downtime_ns;
 	uint64_t last_before_ns, last_after_ns;
-	uint64_t lost_xs_requests;	/* xenstore requests failed by a resume */
+	/* xenstore requests failed (EIO) by the last resume in a new
+	 * domain: taken by the old xenstored and never answered, or in a
+	 * transaction of before. */
+	uint64_t lost_xs_requests;
 };
 void pvk_suspend_get_stats(struct pvk_suspend_stats *out);
 

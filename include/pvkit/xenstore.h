@@ -22,6 +22,11 @@
 #include <pvkit/xen/io/xs_wire.h>
 
 #define PVK_XS_TIMEOUT_NS	(5ULL * 1000 * 1000 * 1000)
+/* A call made while a suspend is under way waits at most this long for it
+ * to end before it is queued (pvk_xs_suspend()). */
+#define PVK_XS_HOLD_NS		(60ULL * 1000 * 1000 * 1000)
+/* How long the suspend waits for answers and open transactions. */
+#define PVK_XS_SUSPEND_WAIT_NS	(5ULL * 1000 * 1000 * 1000)
 /* pvk_xs_transaction() gives up after this many EAGAIN conflicts. */
 #define PVK_XS_TRANSACTION_RETRIES	16
 /* Bytes of queued watch events (each: 16 bytes and its path). An event
@@ -133,11 +138,28 @@ struct pvk_xs_stats {
 };
 void pvk_xs_get_stats(struct pvk_xs_stats *out);
 
-/* ---- between the kit's parts: after a resume in a new domain ------ */
+/* ---- between the kit's parts: around a suspend --------------------- */
 
-/* suspend/: the connection started over on the ring's new port (the ring
- * page stays at its pfn); requests still outstanding failed with -EAGAIN,
- * counted in *lost. CPU 0, upcalls masked. */
+/*
+ * suspend/, before upcalls are masked (thread context, irqs on): new
+ * calls wait (at most PVK_XS_HOLD_NS) until the suspend is over; then
+ * waits, at most timeout_ns (logged when it gives up), until every
+ * request queued has its answer and no transaction is open (but one with
+ * a call in progress on this CPU, beneath the suspend, which cannot end
+ * before it: logged); then no new message is started. 0, or -PVK_XEN_EBUSY when a message stays half
+ * written in the ring (xenstored stopped reading): the suspend must be
+ * refused, the hold is lifted again.
+ */
+int pvk_xs_suspend(uint64_t timeout_ns);
+/* The suspend was refused or cancelled (same domain): everything goes on,
+ * nothing was lost. */
+void pvk_xs_suspend_cancel(void);
+/* suspend/, after a resume in a new domain (CPU 0, upcalls masked): the
+ * old xenstored's last answers in the ring delivered; what it took and
+ * never answered, and what belongs to a transaction of before, failed
+ * with -PVK_XEN_EIO (not retried by pvk_xs_transaction()) and counted in
+ * *lost, logged; transactions of before refused from now on (EIO); the
+ * requests queued during the suspend sent on the new port's ring. */
 int pvk_xs_resume(pvk_evtchn_port_t port, uint64_t *lost);
 /* suspend/: every watch registered again (thread context, irqs on);
  * returns how many failed. */

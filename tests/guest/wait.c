@@ -228,7 +228,7 @@ int guest_xen_wait_until(struct pvk_wait *w, bool (*cond)(void *arg),
 	flags = pvk_save_fl();
 	deadline = pvk_time_now_ns() + timeout_ns;
 	for (;;) {
-		uint64_t now;
+		uint64_t now, wake;
 
 		run_background_work();
 		PVK_WRITE_ONCE(v->evtchn_upcall_mask, 1);
@@ -249,9 +249,13 @@ int guest_xen_wait_until(struct pvk_wait *w, bool (*cond)(void *arg),
 		 * upcall is what the poll does anyway. */
 		PVK_WRITE_ONCE(v->evtchn_upcall_mask, 0);
 		pvk_barrier();
-		poll.timeout = now + (work_pending() ? RETRY_SLICE_NS : POLL_SLICE_NS);
-		if (poll.timeout > deadline)
-			poll.timeout = deadline;
+		wake = now + (work_pending() ? RETRY_SLICE_NS : POLL_SLICE_NS);
+		if (wake > deadline)
+			wake = deadline;
+		/* Xen's clock, not the kit's: after a resume whose rebase is
+		 * R, the kit's time is R ahead of Xen's, and a timeout in the
+		 * kit's would fire R late (review s10-16 #7). */
+		poll.timeout = pvk_time_to_xen_ns(wake);
 		rc = (int)pvk_hyp_sched_op(PVK_SCHEDOP_poll, &poll);
 		if (rc)
 			break;

@@ -16,7 +16,7 @@ UNIT_KIT_SRCS := lib/format.c lib/log.c hypercall/multicall_queue.c hypercall/la
 	crash/symbols.c crash/backtrace.c \
 	frontends/xenbus/xs_ring.c frontends/xenbus/xs_reply.c \
 	frontends/xenbus/xenbus_state.c frontends/xenbus/xenbus_feature.c \
-	frontends/xenbus/xs_parse.c time/clock.c \
+	frontends/xenbus/xs_parse.c frontends/xenbus/xs_txn.c time/clock.c \
 	hypercall/names.c hypercall/stats.c hypercall/trace.c mm/mmu_queue.c \
 	time/oneshot.c time/cpu.c frontends/console/cons_ring.c \
 	frontends/blkfront/blkfront_ring.c frontends/blkfront/blkfront_queue.c \
