@@ -48,7 +48,25 @@ struct pvk_shared_info *pvk_xen_shared_info(void) { return &shared; }
 bool pvk_p2m_published(void) { return true; }
 int pvk_p2m_publish(struct pvk_shared_info *s) { (void)s; reached("p2m publish"); }
 int pvk_p2m_republish(struct pvk_shared_info *s) { (void)s; reached("p2m republish"); }
-int pvk_evtchn_resume(void) { reached("events resume"); }
+int pvk_evtchn_resume(const pvk_evtchn_port_t *given, unsigned int nr_given)
+{
+	(void)given; (void)nr_given;
+	reached("events resume");
+}
+int pvk_evtchn_rebind_all(void) { reached("events rebind"); }
+/* xenstore's quiesce: what it answers (its own refusal releases what it
+ * held, xenstore.c). */
+static int xs_suspend_rc;
+static unsigned int xs_suspends;
+int pvk_xs_suspend(uint64_t timeout_ns)
+{
+	(void)timeout_ns;
+	xs_suspends++;
+	if (!xs_suspend_rc)
+		reached("past xenstore's quiesce");
+	return xs_suspend_rc;
+}
+void pvk_xs_suspend_cancel(void) { reached("xenstore cancel"); }
 int pvk_grant_resume(void) { reached("grant resume"); }
 int pvk_grant_suspend(void) { reached("grant suspend"); }
 long pvk_hyp_vcpu_op(int cmd, unsigned int vcpu, void *arg)
@@ -174,8 +192,28 @@ UNIT_TEST(suspend_refusals_call_the_right_callbacks_and_release)
 	CHECK_EQ(h.befores, 4);
 	CHECK_EQ(h.afters, 2);
 	pvk_smp_suspend_end(false);
+
+	/* A positive refusal by the host is -EBUSY, never a result. */
+	h.before_rc = 1;
+	CHECK_EQ(pvk_suspend(), -PVK_XEN_EBUSY);
+	CHECK_EQ(h.afters, 2);
+	h.before_rc = 0;
+
+	/* xenstore cannot be quiesced: after(CANCELLED), CPU starts allowed
+	 * again (a second one would be refused by smp's flag otherwise),
+	 * busy released. */
+	xs_suspend_rc = -PVK_XEN_EBUSY;
+	CHECK_EQ(pvk_suspend(), -PVK_XEN_EBUSY);
+	CHECK_EQ(xs_suspends, 1);
+	CHECK_EQ(h.afters, 3);
+	CHECK_EQ(h.last_after, PVK_SUSPEND_CANCELLED);
+	CHECK_EQ(pvk_smp_suspend_begin(), 0);	/* smp's flag was released */
+	pvk_smp_suspend_end(false);
+	CHECK_EQ(pvk_suspend(), -PVK_XEN_EBUSY);	/* and busy too */
+	CHECK_EQ(xs_suspends, 2);
 	pvk_suspend_get_stats(&st);
-	/* ENODEV, CPU 1, host, re-entry and its host's, smp twice */
-	CHECK_EQ(st.refused, 7);
+	/* ENODEV, CPU 1, host, re-entry and its host's, smp twice, the
+	 * positive one, xenstore twice */
+	CHECK_EQ(st.refused, 10);
 	CHECK_EQ(st.suspends, 0);
 }
