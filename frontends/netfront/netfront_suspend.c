@@ -274,7 +274,7 @@ void netfront_resume_forget(struct pvk_netfront *dev)
 	/* The saved ring's answers first, while the slots are as the old
 	 * backend left them (see the top). */
 	for (unsigned int i = 0; dev->queues && i < NETFRONT_MAX_QUEUES; i++)
-		dev->rs.answered_saved += netfront_tx_drain_saved(&dev->queues[i]);
+		netfront_tx_drain_saved(&dev->queues[i]);	/* counts them */
 	pvk_port_lock(&dev->lock);
 	/* Silently: link_told stays what the host heard (see the top). */
 	dev->info.link_up = false;
@@ -564,6 +564,9 @@ static void resend_queue(struct pvk_netfront *dev, struct netfront_queue *q, uns
 			pvk_port_unlock(&q->lock);
 			continue;
 		}
+		/* Counted before it can be answered (a done() hook tells a
+		 * resent frame by it); taken back if it fails. */
+		dev->rs.resent++;
 		if (q->index < nq && tx->queue % nq == q->index) {
 			/* In place: its own slots, nothing copied. */
 			q->txs[head].tx = NULL;
@@ -574,6 +577,7 @@ static void resend_queue(struct pvk_netfront *dev, struct netfront_queue *q, uns
 				/* No ring room yet: the new backend's answers
 				 * make it; this frame is tried again. */
 				q->txs[head].tx = tx;
+				dev->rs.resent--;
 				pvk_port_unlock(&q->lock);
 				if ((int64_t)(pvk_time_now_ns() -
 					      (dev->resume_ns + PVK_NETFRONT_RESUME_TIMEOUT_NS)) < 0) {
@@ -597,12 +601,11 @@ static void resend_queue(struct pvk_netfront *dev, struct netfront_queue *q, uns
 			pvk_port_unlock(&q->lock);
 		}
 		if (rc) {
+			dev->rs.resent--;
 			dev->rs.resend_failed++;
 			pvk_err("netfront: %s: a frame kept across the resume was refused by the new connection: %d",
 				dev->name, rc);
 			tx->done(tx, rc);
-		} else {
-			dev->rs.resent++;
 		}
 	}
 }
