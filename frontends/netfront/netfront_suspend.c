@@ -253,17 +253,21 @@ static void replay_add_locked(struct netfront_queue *q, uint16_t id)
  * nobody mapping it: it is freed at once, nothing waited for and nothing
  * of the old backend asked (its table and its mappings are gone).
  */
+static unsigned int drop_failed;	/* refs left allocated by drop_ref */
+
 static void drop_ref(pvk_grant_ref_t ref)
 {
-	if (pvk_grant_end_access(ref))
+	if (pvk_grant_end_access(ref)) {
+		drop_failed++;
 		pvk_warn("netfront: grant ref %u of the old domain busy in the new table: left allocated",
 			 ref);
+	}
 }
 
 /* Everything of the old connection, forgotten (no xenstore request). */
 void netfront_resume_forget(struct pvk_netfront *dev)
 {
-	unsigned int frames = 0;
+	unsigned int frames = 0, failed0 = drop_failed;
 
 	dev->resume_ns = pvk_time_now_ns();
 	dev->rs.resumes++;
@@ -349,7 +353,8 @@ void netfront_resume_forget(struct pvk_netfront *dev)
 			pvk_port_free(k);
 		}
 	}
-	__atomic_store_n(&dev->grants_live, 0, __ATOMIC_RELAXED);
+	/* A ref left allocated stays counted (pvk_netfront_grants_held). */
+	__atomic_store_n(&dev->grants_live, drop_failed - failed0, __ATOMIC_RELAXED);
 	pvk_info("netfront: %s: resumed in a new domain: old ports and grants forgotten, %u frame(s) kept to send again",
 		 dev->name, frames);
 }
@@ -410,10 +415,16 @@ static void garp_done(struct pvk_net_tx *tx, int status)
  * is still ours (RFC 5227's announcement). */
 static void announce(struct pvk_netfront *dev)
 {
-	uint8_t *f = dev->garp;
+	uint8_t *f = dev->garp, ip[4];
+	bool on;
 	int rc;
 
-	if (!dev->announce || dev->garp_busy)
+	/* Both under the lock the host writes them under: no torn address. */
+	pvk_port_lock(&dev->lock);
+	on = dev->announce;
+	__builtin_memcpy(ip, dev->announce_ip, 4);
+	pvk_port_unlock(&dev->lock);
+	if (!on || dev->garp_busy)
 		return;
 	__builtin_memset(f, 0, sizeof(dev->garp));
 	__builtin_memset(f, 0xff, PVK_NET_ETH_ALEN);
@@ -424,8 +435,8 @@ static void announce(struct pvk_netfront *dev)
 	f[18] = PVK_NET_ETH_ALEN, f[19] = 4;
 	f[21] = 1;				/* request */
 	__builtin_memcpy(f + 22, dev->info.mac, PVK_NET_ETH_ALEN);
-	__builtin_memcpy(f + 28, dev->announce_ip, 4);
-	__builtin_memcpy(f + 38, dev->announce_ip, 4);
+	__builtin_memcpy(f + 28, ip, 4);
+	__builtin_memcpy(f + 38, ip, 4);
 	dev->garp_frag.buf = f;
 	dev->garp_frag.len = sizeof(dev->garp);
 	__builtin_memset(&dev->garp_tx, 0, sizeof(dev->garp_tx));
