@@ -2632,3 +2632,71 @@ UNIT_TEST(netfront_resume_reconnect_is_bounded)
 	CHECK_EQ(nd->queues[0].tx_free_count, NETFRONT_RING_ENTS);
 	nf_down();
 }
+
+/* Two queues before the save, one after: A (queue 0) is resent in place,
+ * B (queue 1, gone) copied to queue 0 after it; each completes once. */
+UNIT_TEST(netfront_resume_two_queues_to_one)
+{
+	struct pvk_net_frag fr[2] = { { pattern, 80 }, { pattern + 80, 90 } };
+	struct pvk_net_tx tx[2] = {
+		{ .frags = &fr[0], .nr_frags = 1, .done = tx_done, .queue = 0 },
+		{ .frags = &fr[1], .nr_frags = 1, .done = tx_done, .queue = 1 },
+	};
+	struct pvk_netif_tx_request first;
+	struct pvk_netif_extra_info ex;
+	struct pvk_netfront_resume_stats rs;
+	uint16_t ids[NETFRONT_MAX_TX_SLOTS + 1];
+	size_t len;
+	bool extra;
+
+	fill_pattern(13);
+	nf_up_with(2, false, NO_FEATS, 256);
+	for (unsigned int i = 0; i < 2; i++)
+		CHECK_EQ(pvk_netfront_xmit(nd, &tx[i]), 0);
+	netfront_quiesce_one(nd);
+	netfront_resume_forget(nd);
+	CHECK_EQ(nd->queues[0].replay_n + nd->queues[1].replay_n, 2);
+	nf_reconnect(1);
+	CHECK_EQ(nd->info.nr_queues, 1);
+	pvk_netfront_get_resume_stats(nd, &rs);
+	CHECK_EQ(rs.resent, 2);
+	CHECK_EQ(rs.resend_failed, 0);
+	for (unsigned int i = 0; i < 2; i++) {
+		CHECK_EQ(back_tx_frame(0, got, &len, ids, &first, &ex, &extra), 1);
+		CHECK_EQ(len, fr[i].len);
+		CHECK(memcmp(got, fr[i].buf, fr[i].len) == 0);
+		back_tx_rsp(0, ids[0], PVK_NETIF_RSP_OKAY);
+	}
+	pvk_netfront_poll(nd);
+	CHECK_EQ(dones, 2);
+	CHECK_EQ(last_done_status, 0);
+	CHECK_EQ(nd->queues[0].tx_free_count, NETFRONT_RING_ENTS);
+	nf_down();
+}
+
+/* The new backend offers no sg: a kept 9000-byte chain completes once with
+ * the refusal, its slots free again, none leaked. */
+UNIT_TEST(netfront_resume_feature_gone_refuses_once)
+{
+	struct pvk_net_frag fr = { pattern, 9000 };
+	struct pvk_net_tx tx = { .frags = &fr, .nr_frags = 1, .done = tx_done };
+	struct pvk_netfront_resume_stats rs;
+
+	fill_pattern(17);
+	nf_up(ALL_FEATS);
+	CHECK_EQ(pvk_netfront_xmit(nd, &tx), 0);
+	netfront_quiesce_one(nd);
+	netfront_resume_forget(nd);
+	nd->info.sg = false;
+	nd->info.max_frame = PVK_NET_ETH_HLEN + 1500;
+	nf_reconnect(1);
+	CHECK_EQ(dones, 1);
+	CHECK(last_done_tx == &tx);
+	CHECK(last_done_status != 0);
+	pvk_netfront_get_resume_stats(nd, &rs);
+	CHECK_EQ(rs.resent, 0);
+	CHECK_EQ(rs.resend_failed, 1);
+	CHECK_EQ(back_tx_pending(0), 0);
+	CHECK_EQ(nd->queues[0].tx_free_count, NETFRONT_RING_ENTS);
+	nf_down();
+}
