@@ -230,6 +230,9 @@ struct netfront_queue {
 	pvk_evtchn_port_t port_tx, port_rx;
 	bool port_tx_bound, port_rx_bound;
 	bool live;				/* rings up and backend Connected */
+	/* Quiesced for a suspend: live was true and is false until the
+	 * resume (nothing touches the rings or notifies the ports). */
+	bool frozen;
 	/* Slots, buffers and bounce-page pointers live in whole pages (the
 	 * kit's heap is for small control structures). */
 	struct netfront_tx_slot *txs;		/* NETFRONT_RING_ENTS */
@@ -292,6 +295,9 @@ struct pvk_netfront {
 	bool suspended;
 	bool resuming;				/* reconnecting after a resume */
 	uint8_t mac_before[PVK_NET_ETH_ALEN];	/* checked on the new backend */
+	bool mac_known;				/* info.mac was read once */
+	bool mac_before_known;			/* mac_before is one read */
+	bool resume_gave_up;			/* the reconnect took too long */
 	bool announce;				/* the host gave an IPv4 address */
 	uint8_t announce_ip[4];
 	uint8_t garp[60];			/* the gratuitous ARP frame */
@@ -374,6 +380,17 @@ int netfront_tx_check(const struct pvk_netfront_info *info,
 		      const struct pvk_net_tx *tx, size_t *len);
 /* Slots a frame of len bytes is cut into (whole pages, packed). */
 unsigned int netfront_tx_slots(size_t len);
+/* Across a resume: the saved ring's answers taken (frames completed), and
+ * a kept frame written again in place (netfront_tx.c). */
+unsigned int netfront_tx_drain_saved(struct netfront_queue *q);
+int netfront_tx_requeue_locked(struct netfront_queue *q, uint16_t head,
+			       struct pvk_net_tx *tx);
+/* Gives up a reconnect after a resume that took too long (suspend.c):
+ * called by the host's xmit and wait_tx. */
+void netfront_resume_check_deadline(struct pvk_netfront *dev);
+/* One device's quiesce, and its resume cancelled (suspend.c). */
+void netfront_quiesce_one(struct pvk_netfront *dev);
+void netfront_cancelled_one(struct pvk_netfront *dev);
 /* The checks of one response, pure: NULL or the complaint. */
 const char *netfront_check_tx_response(const struct netfront_queue *q,
 				       const struct pvk_netif_tx_response *rsp);

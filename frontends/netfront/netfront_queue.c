@@ -601,6 +601,7 @@ int pvk_netfront_wait_tx(struct pvk_netfront *dev, unsigned int queue,
 
 	if (!PVK_READ_ONCE(dev->queues) || !nq)
 		return -PVK_XEN_ENODEV;
+	netfront_resume_check_deadline(dev);
 	q = &dev->queues[queue % nq];
 	/* Responses a budget left (tx_due) get no event: taken here, and
 	 * again if the wait ends for them, until the deadline. */

@@ -7,7 +7,11 @@
  * quiesce: every device is marked suspended; from then on the host's
  * transmits are refused with -EAGAIN (its frame stays its own; it waits
  * with pvk_netfront_wait_tx() or tries again), nothing already queued is
- * failed or dropped.
+ * failed or dropped. Each live queue is taken out of service (frozen:
+ * live false under its lock), so no kick, poll, wait_tx or catch-up reads
+ * a ring or notifies a port until the resume: in a new domain the old
+ * port numbers may by then be someone else's (the event table was reset
+ * and the watch worker runs xenstore round-trips before our resume).
  *
  * resume, new domain. The old domain's event channels and grants are
  * gone with it, and so is its backend. First, for every device and with
@@ -18,7 +22,10 @@
  * allocator without waiting for the old backend (the new grant table is
  * empty: ending an entry there frees the ref at once), every page the old
  * backend held (receive buffers, kept pages, kept ring pages) is ours
- * again, and each frame not answered is put on its queue's replay list,
+ * again (frames received in them are dropped), the answers the old
+ * backend wrote in the saved tx ring (our page, granted to nobody now)
+ * are taken like any answer (read once, checked, the frame completed),
+ * and each frame still not answered is put on its queue's replay list,
  * oldest first, its slots and their bounce pages (which hold its bytes:
  * the host's buffers were free once xmit returned) kept out of use. The
  * link is taken down silently (the host hears nothing of a reconnect that
@@ -26,23 +33,34 @@
  * (pvk_xenbus_resume_device) and left to the state machine: no wait here,
  * this runs on the watch worker that delivers the callbacks. When the new
  * backend is Connected and the receive buffers are posted
- * (netfront_resume_connected): the replay lists are sent through the
- * ordinary transmit path with each frame's own flags, queue tx->queue
- * modulo the new count (a backend with fewer features or queues refuses
- * what it cannot take: that frame completes with the refusal), the kept
- * slots go back to their free lists, the gratuitous ARP is queued, and
- * transmits are taken again.
+ * (netfront_resume_connected): each replay list is written again in
+ * place (same slots, pages granted afresh, checked against the new
+ * backend's features) when its queue still exists, so a full ring of
+ * unanswered frames loses none; a frame of a queue that is gone is
+ * copied through the ordinary transmit path to queue tx->queue modulo
+ * the new count, waiting (bounded) for room. A frame the new backend
+ * cannot take (a feature gone) completes with the refusal. Then the
+ * gratuitous ARP is queued, and transmits are taken again.
  *
- * Which frames: those whose done() has not run. A frame answered OK was
- * taken by the old backend and is never sent again. One the old backend
- * took but whose answer was not read before the suspend is sent again:
- * the network sees it twice, as it may for any frame (counted in resent).
+ * Which frames: those whose done() has not run once the saved ring's
+ * answers are taken. A frame answered (its answer written before the
+ * save) is never sent again. One the old backend took but whose answer
+ * was not written before the save is sent again: the network sees it
+ * twice, as it may for any frame (counted in resent).
+ *
+ * Bounded: a reconnect not done PVK_NETFRONT_RESUME_TIMEOUT_NS after the
+ * resume is given up on when the host next transmits or waits: the kept
+ * frames complete with -ENODEV, the link hook hears down, it is logged;
+ * the reconnect itself goes on and brings the link up if it ends.
  *
  * The address to announce: the kit has none; the host gives it
  * (pvk_netfront_set_announce_ipv4). Without one nothing is announced.
  *
- * resume, cancelled: the same backend with the same rings; frames queued
- * meanwhile are pushed, both rings looked at, transmits taken again.
+ * resume, cancelled: the same backend with the same rings; the frozen
+ * queues are live again, frames queued meanwhile pushed, both rings
+ * looked at, transmits taken again. A device still reconnecting after an
+ * earlier resume stays suspended: its reconnect goes on and ends it (the
+ * host must not overtake the frames it will resend).
  *
  * Under ports/linux nothing is registered (Linux's xenbus runs its own
  * resume of devices, which the glue does not forward yet): the part is
@@ -71,11 +89,10 @@ void pvk_netfront_set_announce_ipv4(struct pvk_netfront *dev, const uint8_t *ip)
 }
 
 /* The frames kept for a resend complete with status (thread context, no
- * lock held); the device takes transmits again (its link and queues
- * answer for themselves). */
-void netfront_resume_abandon(struct pvk_netfront *dev, int status)
+ * lock held). Each exactly once: its tx is taken out under the lock. */
+static unsigned int fail_replays(struct pvk_netfront *dev, int status)
 {
-	bool was = dev->suspended || dev->resuming;
+	unsigned int failed = 0;
 
 	for (unsigned int i = 0; dev->queues && i < NETFRONT_MAX_QUEUES; i++) {
 		struct netfront_queue *q = &dev->queues[i];
@@ -89,16 +106,36 @@ void netfront_resume_abandon(struct pvk_netfront *dev, int status)
 				pvk_port_unlock(&q->lock);
 				break;
 			}
-			for (uint16_t k = q->replay[r], n = 0;
-			     k != NETFRONT_NO_ID && n < NETFRONT_MAX_TX_SLOTS;
-			     k = q->tx_next[k], n++)
-				q->txs[k].replay = false;
 			tx = q->txs[q->replay[r]].tx;
 			q->txs[q->replay[r]].tx = NULL;
+			/* Its slots stay out of use (a resend under way
+			 * may still read their pages): the next setup
+			 * frees them (netfront_queue.c). */
 			pvk_port_unlock(&q->lock);
-			if (tx)
+			if (tx) {
+				failed++;
 				tx->done(tx, status);
+			}
 		}
+	}
+	return failed;
+}
+
+/* The kept frames complete with status; the device takes transmits
+ * again (its link and queues answer for themselves). */
+void netfront_resume_abandon(struct pvk_netfront *dev, int status)
+{
+	bool was = dev->suspended || dev->resuming;
+
+	fail_replays(dev, status);
+	for (unsigned int i = 0; dev->queues && i < NETFRONT_MAX_QUEUES; i++) {
+		struct netfront_queue *q = &dev->queues[i];
+
+		pvk_port_lock(&q->lock);
+		for (unsigned int id = 0; q->txs && id < NETFRONT_RING_ENTS; id++)
+			q->txs[id].replay = false;
+		q->frozen = false;
+		pvk_port_unlock(&q->lock);
 	}
 	dev->resuming = false;
 	PVK_WRITE_ONCE(dev->suspended, false);
@@ -106,22 +143,94 @@ void netfront_resume_abandon(struct pvk_netfront *dev, int status)
 		pvk_port_wake(&dev->wait);
 }
 
-#ifndef PVK_HOST_LINUX	/* the part itself (see the top) */
+/* A reconnect after a resume still not done at its deadline: the host
+ * is not left with -EAGAIN and a link it believes up. Once. */
+void netfront_resume_check_deadline(struct pvk_netfront *dev)
+{
+	unsigned int failed;
+
+	if (!PVK_READ_ONCE(dev->resuming) || !PVK_READ_ONCE(dev->suspended) ||
+	    (int64_t)(pvk_time_now_ns() - (dev->resume_ns + PVK_NETFRONT_RESUME_TIMEOUT_NS)) < 0 ||
+	    __atomic_exchange_n(&dev->resume_gave_up, true, __ATOMIC_ACQ_REL))
+		return;
+	failed = fail_replays(dev, -PVK_XEN_ENODEV);
+	dev->rs.gave_up++;
+	dev->rs.resend_failed += failed;
+	PVK_WRITE_ONCE(dev->suspended, false);
+	pvk_err("netfront: %s: not reconnected %llu s after the resume: link down, %u kept frame(s) failed; the reconnect goes on",
+		dev->name, (unsigned long long)(PVK_NETFRONT_RESUME_TIMEOUT_NS / 1000000000ULL),
+		failed);
+	netfront_set_link(dev, false);
+	pvk_port_wake(&dev->wait);
+}
 
 /* ---- quiesce ---- */
+
+void netfront_quiesce_one(struct pvk_netfront *dev)
+{
+	PVK_WRITE_ONCE(dev->suspended, true);
+	/* A transmit under way on a queue finishes before we go on; then
+	 * the queue is out of service (see the top). */
+	for (unsigned int i = 0; dev->queues && i < NETFRONT_MAX_QUEUES; i++) {
+		struct netfront_queue *q = &dev->queues[i];
+
+		pvk_port_lock(&q->lock);
+		if (q->live) {
+			q->frozen = true;
+			q->live = false;
+		}
+		pvk_port_unlock(&q->lock);
+	}
+}
+
+void netfront_cancelled_one(struct pvk_netfront *dev)
+{
+	unsigned int nq = dev->info.nr_queues;
+
+	if (!dev->suspended)
+		return;
+	dev->rs.cancelled++;
+	/* Back in service, as the quiesce found them. */
+	for (unsigned int i = 0; dev->queues && i < NETFRONT_MAX_QUEUES; i++) {
+		struct netfront_queue *q = &dev->queues[i];
+
+		pvk_port_lock(&q->lock);
+		if (q->frozen)
+			q->live = true;
+		q->frozen = false;
+		pvk_port_unlock(&q->lock);
+	}
+	/* Reconnecting after an earlier resume: it goes on and ends the
+	 * suspended state after its resend. */
+	if (dev->resuming)
+		return;
+	PVK_WRITE_ONCE(dev->suspended, false);
+	/* Frames queued meanwhile go; a receive answer written while
+	 * upcalls were masked is taken by the poll. */
+	for (unsigned int i = 0; dev->queues && i < nq; i++) {
+		struct netfront_queue *q = &dev->queues[i];
+		bool live;
+
+		pvk_port_lock(&q->lock);
+		live = q->live;
+		pvk_port_unlock(&q->lock);
+		if (live)
+			pvk_netfront_kick(dev, i);
+	}
+	if (dev->queues)
+		pvk_netfront_poll(dev);
+	pvk_port_wake(&dev->wait);
+}
+
+#ifndef PVK_HOST_LINUX	/* the part itself (see the top) */
 
 static void netfront_quiesce(void *arg)
 {
 	(void)arg;
-	for (struct pvk_netfront *dev = netfront_devices(); dev; dev = dev->next) {
-		PVK_WRITE_ONCE(dev->suspended, true);
-		/* A transmit under way on a queue finishes before we go on. */
-		for (unsigned int i = 0; dev->queues && i < NETFRONT_MAX_QUEUES; i++) {
-			pvk_port_lock(&dev->queues[i].lock);
-			pvk_port_unlock(&dev->queues[i].lock);
-		}
-	}
+	for (struct pvk_netfront *dev = netfront_devices(); dev; dev = dev->next)
+		netfront_quiesce_one(dev);
 }
+
 
 /* ---- resumed in a new domain ---- */
 
@@ -144,22 +253,32 @@ static void replay_add_locked(struct netfront_queue *q, uint16_t id)
  * nobody mapping it: it is freed at once, nothing waited for and nothing
  * of the old backend asked (its table and its mappings are gone).
  */
+static unsigned int drop_failed;	/* refs left allocated by drop_ref */
+
 static void drop_ref(pvk_grant_ref_t ref)
 {
-	if (pvk_grant_end_access(ref))
+	if (pvk_grant_end_access(ref)) {
+		drop_failed++;
 		pvk_warn("netfront: grant ref %u of the old domain busy in the new table: left allocated",
 			 ref);
+	}
 }
 
 /* Everything of the old connection, forgotten (no xenstore request). */
 void netfront_resume_forget(struct pvk_netfront *dev)
 {
-	unsigned int frames = 0;
+	unsigned int frames = 0, failed0 = drop_failed;
 
 	dev->resume_ns = pvk_time_now_ns();
 	dev->rs.resumes++;
 	dev->rs.last_reconnect_ns = 0;
+	dev->resume_gave_up = false;
 	__builtin_memcpy(dev->mac_before, dev->info.mac, PVK_NET_ETH_ALEN);
+	dev->mac_before_known = dev->mac_known;	/* never read: nothing to compare */
+	/* The saved ring's answers first, while the slots are as the old
+	 * backend left them (see the top). */
+	for (unsigned int i = 0; dev->queues && i < NETFRONT_MAX_QUEUES; i++)
+		netfront_tx_drain_saved(&dev->queues[i]);	/* counts them */
 	pvk_port_lock(&dev->lock);
 	/* Silently: link_told stays what the host heard (see the top). */
 	dev->info.link_up = false;
@@ -173,6 +292,7 @@ void netfront_resume_forget(struct pvk_netfront *dev)
 		from = q->tx.rsp_cons;
 		to = q->tx.req_prod_pvt;
 		q->live = false;
+		q->frozen = false;
 		q->port_tx_bound = q->port_rx_bound = false;
 		/* Each ref back to the kit's allocator (drop_ref). */
 		if (q->tx_granted)
@@ -186,12 +306,17 @@ void netfront_resume_forget(struct pvk_netfront *dev)
 			drop_ref(r->ref);
 		if (q->txs) {
 			/* Oldest first: the ring's own order (our private
-			 * indices), then any head it did not show. */
+			 * indices; a frame by the first of its slots still
+			 * there, head answered or not), then any head it did
+			 * not show. */
 			for (uint32_t n = 0; from != to && n < NETFRONT_RING_ENTS; from++, n++) {
-				uint16_t id = q->tx_ring_id[PVK_RING_SLOT(&q->tx, from)];
+				uint16_t id = q->tx_ring_id[PVK_RING_SLOT(&q->tx, from)], h;
 
-				if (id < NETFRONT_RING_ENTS && q->txs[id].tx && q->txs[id].head == id)
-					replay_add_locked(q, id);
+				if (id >= NETFRONT_RING_ENTS)
+					continue;
+				h = q->txs[id].head;
+				if (h < NETFRONT_RING_ENTS && q->txs[h].tx && q->txs[h].head == h)
+					replay_add_locked(q, h);
 			}
 			for (uint16_t id = 0; id < NETFRONT_RING_ENTS; id++)
 				if (q->txs[id].tx && q->txs[id].head == id)
@@ -228,7 +353,8 @@ void netfront_resume_forget(struct pvk_netfront *dev)
 			pvk_port_free(k);
 		}
 	}
-	__atomic_store_n(&dev->grants_live, 0, __ATOMIC_RELAXED);
+	/* A ref left allocated stays counted (pvk_netfront_grants_held). */
+	__atomic_store_n(&dev->grants_live, drop_failed - failed0, __ATOMIC_RELAXED);
 	pvk_info("netfront: %s: resumed in a new domain: old ports and grants forgotten, %u frame(s) kept to send again",
 		 dev->name, frames);
 }
@@ -237,31 +363,8 @@ static void netfront_resume(enum pvk_suspend_result result, void *arg)
 {
 	(void)arg;
 	if (result == PVK_SUSPEND_CANCELLED) {
-		for (struct pvk_netfront *dev = netfront_devices(); dev; dev = dev->next) {
-			unsigned int nq = dev->info.nr_queues;
-
-			if (!dev->suspended)
-				continue;
-			dev->rs.cancelled++;
-			PVK_WRITE_ONCE(dev->suspended, false);
-			/* Frames queued meanwhile go; an event the backend
-			 * sent while upcalls were masked is taken now. */
-			for (unsigned int i = 0; dev->queues && i < nq; i++) {
-				struct netfront_queue *q = &dev->queues[i];
-				bool live;
-
-				pvk_port_lock(&q->lock);
-				live = q->live;
-				pvk_port_unlock(&q->lock);
-				if (!live)
-					continue;
-				pvk_netfront_kick(dev, i);
-				pvk_evtchn_send(q->port_rx);
-			}
-			if (dev->queues)
-				pvk_netfront_poll(dev);
-			pvk_port_wake(&dev->wait);
-		}
+		for (struct pvk_netfront *dev = netfront_devices(); dev; dev = dev->next)
+			netfront_cancelled_one(dev);
 		return;
 	}
 	/* Every device first, before any xenstore request (see the top). */
@@ -312,10 +415,16 @@ static void garp_done(struct pvk_net_tx *tx, int status)
  * is still ours (RFC 5227's announcement). */
 static void announce(struct pvk_netfront *dev)
 {
-	uint8_t *f = dev->garp;
+	uint8_t *f = dev->garp, ip[4];
+	bool on;
 	int rc;
 
-	if (!dev->announce || dev->garp_busy)
+	/* Both under the lock the host writes them under: no torn address. */
+	pvk_port_lock(&dev->lock);
+	on = dev->announce;
+	__builtin_memcpy(ip, dev->announce_ip, 4);
+	pvk_port_unlock(&dev->lock);
+	if (!on || dev->garp_busy)
 		return;
 	__builtin_memset(f, 0, sizeof(dev->garp));
 	__builtin_memset(f, 0xff, PVK_NET_ETH_ALEN);
@@ -326,8 +435,8 @@ static void announce(struct pvk_netfront *dev)
 	f[18] = PVK_NET_ETH_ALEN, f[19] = 4;
 	f[21] = 1;				/* request */
 	__builtin_memcpy(f + 22, dev->info.mac, PVK_NET_ETH_ALEN);
-	__builtin_memcpy(f + 28, dev->announce_ip, 4);
-	__builtin_memcpy(f + 38, dev->announce_ip, 4);
+	__builtin_memcpy(f + 28, ip, 4);
+	__builtin_memcpy(f + 38, ip, 4);
 	dev->garp_frag.buf = f;
 	dev->garp_frag.len = sizeof(dev->garp);
 	__builtin_memset(&dev->garp_tx, 0, sizeof(dev->garp_tx));
@@ -346,66 +455,169 @@ static void announce(struct pvk_netfront *dev)
 	dev->rs.garp_sent++;
 }
 
-/* Sends q's replay list again on the new connection. */
+/* Room on q for a frame of nslots (ring: ring entries), or nothing more
+ * to wait for. */
+struct room {
+	struct netfront_queue *q;
+	unsigned int nslots, ring;
+};
+
+static bool has_room(void *arg)
+{
+	const struct room *r = arg;
+	struct netfront_queue *q = r->q;
+
+	return !PVK_READ_ONCE(q->live) || PVK_READ_ONCE(q->dev->broken) ||
+	       (PVK_READ_ONCE(q->tx_free_count) >= r->nslots &&
+		PVK_RING_FREE_REQUESTS(&q->tx) >= r->ring) || PVK_READ_ONCE(q->tx_due);
+}
+
+/* Waits for the new backend's answers to make room on q, bounded by the
+ * resume's deadline. Pushes what waits first (it is what frees room). */
+static void wait_room(struct pvk_netfront *dev, struct netfront_queue *q,
+		      unsigned int nslots, unsigned int ring)
+{
+	struct room r = { q, nslots, ring };
+	uint64_t end = dev->resume_ns + PVK_NETFRONT_RESUME_TIMEOUT_NS, now;
+	bool notify = false;
+
+	pvk_port_lock(&q->lock);
+	if (q->live)
+		netfront_tx_push_locked(q, &notify);
+	pvk_port_unlock(&q->lock);
+	if (notify)
+		pvk_evtchn_send(q->port_tx);
+	netfront_tx_process(q);
+	now = pvk_time_now_ns();
+	if ((int64_t)(end - now) > 0)
+		pvk_port_wait_until(&dev->wait, has_room, &r, end - now);
+	netfront_tx_process(q);
+}
+
+/* Gives the slots of the frame at head back (their queue exists), or
+ * keeps them out of use (it does not). Locked. */
+static void replay_slots_free_locked(struct netfront_queue *q, uint16_t head, unsigned int nq)
+{
+	unsigned int n = 0;
+
+	for (uint16_t k = head; k != NETFRONT_NO_ID && n < NETFRONT_MAX_TX_SLOTS;
+	     k = q->tx_next[k], n++) {
+		if (!q->txs[k].replay)
+			break;
+		q->txs[k].replay = false;
+		if (q->index < nq) {
+			q->tx_free[(q->tx_free_head + q->tx_free_count) % NETFRONT_RING_ENTS] = k;
+			q->tx_free_count++;
+		}
+	}
+}
+
+/* The copy path: a frame whose queue is gone goes to tx->queue modulo
+ * the new count through the ordinary transmit, waiting (bounded) for
+ * room there. Its slots lend their pages only. */
+static int resend_copy(struct pvk_netfront *dev, struct netfront_queue *q,
+		       uint16_t head, struct pvk_net_tx *tx, unsigned int nq)
+{
+	struct pvk_net_frag frags[NETFRONT_MAX_TX_SLOTS];
+	struct pvk_net_tx shadow = *tx;
+	unsigned int n = 0;
+	size_t len;
+	int rc;
+
+	pvk_port_lock(&q->lock);
+	len = q->tx_len[head];
+	for (uint16_t k = head; k != NETFRONT_NO_ID && n < NETFRONT_MAX_TX_SLOTS &&
+	     (size_t)n * NETFRONT_PAGE < len; k = q->tx_next[k], n++) {
+		size_t from = (size_t)n * NETFRONT_PAGE;
+
+		frags[n].buf = q->tx_bounce[k];
+		frags[n].len = len - from < NETFRONT_PAGE ? len - from : NETFRONT_PAGE;
+	}
+	pvk_port_unlock(&q->lock);
+	shadow.frags = frags;
+	shadow.nr_frags = n;
+	shadow.flags |= PVK_NET_TX_MORE;	/* one kick per queue after */
+	for (;;) {
+		struct netfront_queue *to = &dev->queues[tx->queue % nq];
+
+		rc = netfront_xmit(dev, &shadow, tx, true);
+		if (rc != -PVK_XEN_EAGAIN ||
+		    (int64_t)(pvk_time_now_ns() - (dev->resume_ns + PVK_NETFRONT_RESUME_TIMEOUT_NS)) >= 0)
+			break;
+		wait_room(dev, to, n, n + (tx->gso_type != PVK_NET_GSO_NONE));
+	}
+	return rc == -PVK_XEN_EAGAIN ? -PVK_XEN_ENODEV : rc;
+}
+
+/* Sends q's replay list again on the new connection (see the top). */
 static void resend_queue(struct pvk_netfront *dev, struct netfront_queue *q, unsigned int nq)
 {
 	for (unsigned int r = 0;; r++) {
-		struct pvk_net_frag frags[NETFRONT_MAX_TX_SLOTS];
-		struct pvk_net_tx shadow, *tx;
-		unsigned int n = 0;
-		uint16_t head, k;
-		size_t len;
+		struct pvk_net_tx *tx;
+		uint16_t head;
 		int rc;
 
 		pvk_port_lock(&q->lock);
 		if (r >= q->replay_n) {
+			/* Slots of frames failed meanwhile (a deadline):
+			 * back to the free list. */
+			for (uint16_t id = 0; q->txs && id < NETFRONT_RING_ENTS; id++)
+				if (q->txs[id].replay && !q->txs[q->txs[id].head].tx)
+					replay_slots_free_locked(q, id, nq);
 			q->replay_n = 0;
 			pvk_port_unlock(&q->lock);
 			return;
 		}
 		head = q->replay[r];
 		tx = q->txs[head].tx;
-		/* The new head owns it from here; this one only lends its
-		 * bytes (its slots stay out of use until copied). */
-		q->txs[head].tx = NULL;
-		len = q->tx_len[head];
-		for (k = head; k != NETFRONT_NO_ID && n < NETFRONT_MAX_TX_SLOTS; k = q->tx_next[k], n++) {
-			size_t from = (size_t)n * NETFRONT_PAGE;
-
-			if (from >= len)
-				break;
-			frags[n].buf = q->tx_bounce[k];
-			frags[n].len = len - from < NETFRONT_PAGE ? len - from : NETFRONT_PAGE;
+		if (!tx) {
+			replay_slots_free_locked(q, head, nq);
+			pvk_port_unlock(&q->lock);
+			continue;
 		}
-		pvk_port_unlock(&q->lock);
-		if (tx) {
-			shadow = *tx;
-			shadow.frags = frags;
-			shadow.nr_frags = n;
-			shadow.flags |= PVK_NET_TX_MORE;	/* one kick per queue after */
-			rc = netfront_xmit(dev, &shadow, tx, true);
-			if (rc) {
-				dev->rs.resend_failed++;
-				pvk_err("netfront: %s: a frame kept across the resume was refused by the new connection: %d",
-					dev->name, rc);
-				tx->done(tx, rc == -PVK_XEN_EAGAIN ? -PVK_XEN_ENODEV : rc);
-			} else {
-				dev->rs.resent++;
+		/* Counted before it can be answered (a done() hook tells a
+		 * resent frame by it); taken back if it fails. */
+		dev->rs.resent++;
+		if (q->index < nq && tx->queue % nq == q->index) {
+			/* In place: its own slots, nothing copied. */
+			q->txs[head].tx = NULL;
+			rc = netfront_tx_requeue_locked(q, head, tx);
+			if (rc == -PVK_XEN_EAGAIN && (!q->live || PVK_READ_ONCE(dev->broken)))
+				rc = -PVK_XEN_ENODEV;	/* the connection went again */
+			if (rc == -PVK_XEN_EAGAIN) {
+				/* No ring room yet: the new backend's answers
+				 * make it; this frame is tried again. */
+				q->txs[head].tx = tx;
+				dev->rs.resent--;
+				pvk_port_unlock(&q->lock);
+				if ((int64_t)(pvk_time_now_ns() -
+					      (dev->resume_ns + PVK_NETFRONT_RESUME_TIMEOUT_NS)) < 0) {
+					wait_room(dev, q, 0, netfront_tx_slots(q->tx_len[head]) + 1);
+					r--;
+					continue;
+				}
+				pvk_port_lock(&q->lock);
+				q->txs[head].tx = NULL;
+				rc = -PVK_XEN_ENODEV;
 			}
+			if (rc)
+				replay_slots_free_locked(q, head, nq);
+			pvk_port_unlock(&q->lock);
+		} else {
+			q->txs[head].tx = NULL;
+			pvk_port_unlock(&q->lock);
+			rc = resend_copy(dev, q, head, tx, nq);
+			pvk_port_lock(&q->lock);
+			replay_slots_free_locked(q, head, nq);
+			pvk_port_unlock(&q->lock);
 		}
-		/* Copied (or failed): its slots are free again. */
-		pvk_port_lock(&q->lock);
-		n = 0;
-		for (k = head; k != NETFRONT_NO_ID && n < NETFRONT_MAX_TX_SLOTS; k = q->tx_next[k], n++) {
-			if (!q->txs[k].replay)
-				break;
-			q->txs[k].replay = false;
-			if (q->index < nq) {
-				q->tx_free[(q->tx_free_head + q->tx_free_count) % NETFRONT_RING_ENTS] = k;
-				q->tx_free_count++;
-			}
+		if (rc) {
+			dev->rs.resent--;
+			dev->rs.resend_failed++;
+			pvk_err("netfront: %s: a frame kept across the resume was refused by the new connection: %d",
+				dev->name, rc);
+			tx->done(tx, rc);
 		}
-		pvk_port_unlock(&q->lock);
 	}
 }
 

@@ -259,10 +259,67 @@ static bool tx_in_flight_locked(const struct netfront_queue *q)
 	return false;
 }
 
+/* Writes the requests of a frame whose slots ids[0..nslots) are granted
+ * (their bounce pages hold its bytes) at req_prod_pvt: the head holds tx
+ * until every slot is answered. The caller checked the room. Locked. */
+static void tx_write_locked(struct netfront_queue *q, const uint16_t *ids,
+			    unsigned int nslots, size_t len,
+			    const struct pvk_net_tx *data, struct pvk_net_tx *tx)
+{
+	bool gso = data->gso_type != PVK_NET_GSO_NONE;
+	struct netfront_tx_slot *h = &q->txs[ids[0]];
+
+	h->tx = tx;
+	h->left = (uint8_t)nslots;
+	q->tx_len[ids[0]] = (uint16_t)len;
+	h->failed = false;
+	for (unsigned int k = 0; k < nslots; k++) {
+		struct netfront_tx_slot *s = &q->txs[ids[k]];
+		struct pvk_netif_tx_request *rq;
+		size_t from = (size_t)k * NETFRONT_PAGE;
+		uint16_t flags = 0;
+
+		s->head = ids[0];
+		s->granted = true;
+		s->sent = false;		/* until pushed */
+		q->tx_next[ids[k]] = k + 1 < nslots ? ids[k + 1] : NETFRONT_NO_ID;
+		q->tx_ring_id[PVK_RING_SLOT(&q->tx, q->tx.req_prod_pvt)] = ids[k];
+		if (k + 1 < nslots)
+			flags |= PVK_NETTXF_more_data;
+		if (k == 0 && (data->flags & PVK_NET_TX_CSUM_PARTIAL))
+			flags |= PVK_NETTXF_csum_blank | PVK_NETTXF_data_validated;
+		if (k == 0 && gso)
+			flags |= PVK_NETTXF_extra_info;
+		rq = PVK_RING_GET_REQUEST(&q->tx, q->tx.req_prod_pvt);
+		rq->gref = s->gref;
+		rq->offset = 0;
+		rq->flags = flags;
+		rq->id = ids[k];
+		/* The first slot says the whole frame's length. */
+		rq->size = (uint16_t)(k == 0 ? len :
+				      (len - from < NETFRONT_PAGE ? len - from : NETFRONT_PAGE));
+		q->tx.req_prod_pvt++;
+		if (k == 0 && gso) {
+			struct pvk_netif_extra_info *ex = (struct pvk_netif_extra_info *)
+				PVK_RING_GET_REQUEST(&q->tx, q->tx.req_prod_pvt);
+
+			__builtin_memset(ex, 0, sizeof(*ex));
+			ex->type = PVK_XEN_NETIF_EXTRA_TYPE_GSO;
+			ex->flags = 0;
+			ex->u.gso.size = data->gso_size;
+			ex->u.gso.type = data->gso_type == PVK_NET_GSO_TCPV4 ?
+				PVK_XEN_NETIF_GSO_TYPE_TCPV4 : PVK_XEN_NETIF_GSO_TYPE_TCPV6;
+			q->tx_ring_id[PVK_RING_SLOT(&q->tx, q->tx.req_prod_pvt)] = NETFRONT_NO_ID;
+			q->tx.req_prod_pvt++;
+		}
+	}
+}
+
 int pvk_netfront_xmit(struct pvk_netfront *dev, struct pvk_net_tx *tx)
 {
 	if (!dev || !tx)
 		return -PVK_XEN_EINVAL;
+	netfront_resume_check_deadline(dev);
 	return netfront_xmit(dev, tx, tx, false);
 }
 
@@ -272,7 +329,6 @@ int netfront_xmit(struct pvk_netfront *dev, const struct pvk_net_tx *data,
 		  struct pvk_net_tx *tx, bool resend)
 {
 	struct netfront_queue *q;
-	struct netfront_tx_slot *h;
 	bool notify = false, gso;
 	unsigned int nslots, ring_need, nq;
 	uint16_t ids[NETFRONT_MAX_TX_SLOTS] = { 0 };
@@ -347,54 +403,12 @@ int netfront_xmit(struct pvk_netfront *dev, const struct pvk_net_tx *data,
 	}
 	q->tx_free_head = (q->tx_free_head + nslots) % NETFRONT_RING_ENTS;
 	q->tx_free_count -= nslots;
-	h = &q->txs[ids[0]];
-	h->tx = tx;
-	h->left = (uint8_t)nslots;
-	q->tx_len[ids[0]] = (uint16_t)len;
-	h->failed = false;
-	for (unsigned int k = 0; k < nslots; k++) {
-		struct netfront_tx_slot *s = &q->txs[ids[k]];
-		struct pvk_netif_tx_request *rq;
-		size_t from = (size_t)k * NETFRONT_PAGE;
-		uint16_t flags = 0;
-
-		s->head = ids[0];
-		s->granted = true;
-		s->sent = false;		/* until pushed */
-		q->tx_next[ids[k]] = k + 1 < nslots ? ids[k + 1] : NETFRONT_NO_ID;
-		q->tx_ring_id[PVK_RING_SLOT(&q->tx, q->tx.req_prod_pvt)] = ids[k];
-		if (k + 1 < nslots)
-			flags |= PVK_NETTXF_more_data;
-		if (k == 0 && (data->flags & PVK_NET_TX_CSUM_PARTIAL))
-			flags |= PVK_NETTXF_csum_blank | PVK_NETTXF_data_validated;
-		if (k == 0 && gso)
-			flags |= PVK_NETTXF_extra_info;
-		rq = PVK_RING_GET_REQUEST(&q->tx, q->tx.req_prod_pvt);
-		rq->gref = s->gref;
-		rq->offset = 0;
-		rq->flags = flags;
-		rq->id = ids[k];
-		/* The first slot says the whole frame's length. */
-		rq->size = (uint16_t)(k == 0 ? len :
-				      (len - from < NETFRONT_PAGE ? len - from : NETFRONT_PAGE));
-		q->tx.req_prod_pvt++;
-		if (k == 0 && gso) {
-			struct pvk_netif_extra_info *ex = (struct pvk_netif_extra_info *)
-				PVK_RING_GET_REQUEST(&q->tx, q->tx.req_prod_pvt);
-
-			__builtin_memset(ex, 0, sizeof(*ex));
-			ex->type = PVK_XEN_NETIF_EXTRA_TYPE_GSO;
-			ex->flags = 0;
-			ex->u.gso.size = data->gso_size;
-			ex->u.gso.type = data->gso_type == PVK_NET_GSO_TCPV4 ?
-				PVK_XEN_NETIF_GSO_TYPE_TCPV4 : PVK_XEN_NETIF_GSO_TYPE_TCPV6;
-			q->tx_ring_id[PVK_RING_SLOT(&q->tx, q->tx.req_prod_pvt)] = NETFRONT_NO_ID;
-			q->tx.req_prod_pvt++;
-		}
-	}
+	tx_write_locked(q, ids, nslots, len, data, tx);
 	q->tx_unpushed = true;
-	q->stats.tx_packets++;
-	q->stats.tx_bytes += len;
+	if (!resend) {		/* a resend was counted the first time */
+		q->stats.tx_packets++;
+		q->stats.tx_bytes += len;
+	}
 	if (!(data->flags & PVK_NET_TX_MORE))
 		netfront_tx_push_locked(q, &notify);
 	rc = 0;
@@ -406,6 +420,127 @@ out:
 		netfront_queue_catch_up(q);	/* what a budget left frees room */
 	netfront_broken_stop(dev);	/* the rollback may have broken it */
 	return rc;
+}
+
+/* ---- across a resume (netfront_suspend.c) ---- */
+
+/*
+ * The answers the old backend wrote into the saved tx ring (our page, no
+ * longer granted in the new domain: nobody writes it any more) before the
+ * domain was saved: each read once, checked, its frame completed. A frame
+ * answered there was taken and is never sent again. One at a time, done()
+ * unlocked; bounded by what we pushed. An answer that fails the checks
+ * ends the walk: the rest counts as unanswered (the old backend is gone,
+ * nothing to break). Returns the frames completed.
+ */
+unsigned int netfront_tx_drain_saved(struct netfront_queue *q)
+{
+	unsigned int completed = 0;
+
+	for (unsigned int steps = 0; steps < NETFRONT_RING_ENTS; steps++) {
+		struct pvk_netif_tx_response rsp;
+		struct pvk_net_tx *done = NULL;
+		pvk_ring_idx_t prod;
+		const char *bad;
+		uint32_t n;
+		int st = 0;
+
+		pvk_port_lock(&q->lock);
+		if (!q->txs || !q->tx_page ||
+		    !pvk_ring_unconsumed_seen(&q->tx.sring->rsp_prod, q->tx.rsp_cons,
+					      q->tx_pushed - q->tx.rsp_cons, &n, &prod) || !n) {
+			pvk_port_unlock(&q->lock);
+			break;
+		}
+		PVK_RING_COPY_RESPONSE(&q->tx, q->tx.rsp_cons, &rsp);
+		bad = netfront_check_tx_response(q, &rsp);
+		if (bad) {
+			pvk_port_unlock(&q->lock);
+			pvk_warn("netfront: %s: the saved tx ring %s: %u, %d; the rest is sent again",
+				 q->dev->name, bad, rsp.id, rsp.status);
+			break;
+		}
+		q->tx.rsp_cons++;
+		if (rsp.status == PVK_NETIF_RSP_NULL) {
+			q->tx_nulls_due--;
+			pvk_port_unlock(&q->lock);
+			continue;
+		}
+		tx_finish_locked(q, rsp.id, rsp.status == PVK_NETIF_RSP_OKAY, &done, &st);
+		pvk_port_unlock(&q->lock);
+		if (done) {
+			/* Counted first: a done() hook telling a frame the
+			 * old backend answered from one resent sees it. */
+			completed++;
+			q->dev->rs.answered_saved++;
+			done->done(done, st);
+		}
+	}
+	return completed;
+}
+
+/*
+ * The frame at head (kept across a resume: its slots' bounce pages hold
+ * its bytes) written again into q's new ring with the same slots: each
+ * page granted afresh to the new backend, checked against what it
+ * offers. No copy, no free slot needed. 0; -PVK_XEN_EAGAIN: no ring room
+ * yet; else the refusal (its slots still the caller's). Locked.
+ */
+int netfront_tx_requeue_locked(struct netfront_queue *q, uint16_t head,
+			       struct pvk_net_tx *tx)
+{
+	struct pvk_net_frag frags[NETFRONT_MAX_TX_SLOTS];
+	uint16_t ids[NETFRONT_MAX_TX_SLOTS];
+	struct pvk_net_tx shadow = *tx;
+	size_t len = q->tx_len[head], got;
+	unsigned int n = 0, need;
+	int rc;
+
+	for (uint16_t k = head; k != NETFRONT_NO_ID && n < NETFRONT_MAX_TX_SLOTS &&
+	     (size_t)n * NETFRONT_PAGE < len; k = q->tx_next[k], n++) {
+		size_t from = (size_t)n * NETFRONT_PAGE;
+
+		ids[n] = k;
+		frags[n].buf = q->tx_bounce[k];
+		frags[n].len = len - from < NETFRONT_PAGE ? len - from : NETFRONT_PAGE;
+	}
+	shadow.frags = frags;
+	shadow.nr_frags = n;
+	if (n != netfront_tx_slots(len))
+		return -PVK_XEN_EIO;
+	if ((rc = netfront_tx_check(&q->dev->info, &shadow, &got)))
+		return rc;
+	need = n + (shadow.gso_type != PVK_NET_GSO_NONE);
+	if (PVK_RING_FREE_REQUESTS(&q->tx) < need)
+		return -PVK_XEN_EAGAIN;
+	for (unsigned int k = 0; k < n; k++) {
+		rc = pvk_grant_access_page(q->dev->backend, q->tx_bounce[ids[k]], true,
+					   &q->txs[ids[k]].gref);
+		if (rc) {
+			bool kept = false;
+
+			while (k--) {
+				if (netfront_end_grant(q->dev, q->txs[ids[k]].gref)) {
+					q->stats.grants--;
+					continue;
+				}
+				q->txs[ids[k]].granted = true;
+				q->txs[ids[k]].kept = true;
+				kept = true;
+			}
+			if (kept)
+				netfront_break(q->dev, "mapped a transmit page never sent (slot, queue)",
+					       ids[0], q->index);
+			return rc;
+		}
+		netfront_grants_add(q->dev, 1);
+		q->stats.grants++;
+	}
+	tx_write_locked(q, ids, n, len, &shadow, tx);
+	for (unsigned int k = 0; k < n; k++)
+		q->txs[ids[k]].replay = false;
+	q->tx_unpushed = true;
+	return 0;
 }
 
 void pvk_netfront_kick(struct pvk_netfront *dev, unsigned int queue)

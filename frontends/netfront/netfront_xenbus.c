@@ -66,6 +66,8 @@ static int read_mac(struct pvk_netfront *dev)
 			pvk_xenbus_printable(shown, sizeof(shown), val),
 			why ? why : "not aa:bb:cc:dd:ee:ff");
 	}
+	if (!rc)
+		dev->mac_known = true;
 	return rc;
 }
 
@@ -196,7 +198,9 @@ static void netfront_initialise(struct pvk_netfront *dev, struct pvk_xenbus_devi
 			 dev->name, offer.max_queues, NETFRONT_QUEUES_ABSURD);
 	if (!rc)
 		rc = read_mac(dev);
-	if (!rc && dev->resuming &&
+	/* A MAC never read before the save (the device had not got that
+	 * far) is not "changed": the one read now is taken. */
+	if (!rc && dev->resuming && dev->mac_before_known &&
 	    __builtin_memcmp(dev->mac_before, dev->info.mac, PVK_NET_ETH_ALEN)) {
 		/* The host's stack and its peers know the old one: a device
 		 * under another MAC is not the same device. */

@@ -351,33 +351,49 @@ unsigned int pvk_netfront_grants_held(const struct pvk_netfront *dev);
  *    (nothing queued: the host keeps its frame and tries again, as for a
  *    full ring) and pvk_netfront_wait_tx() waits (bounded) until the
  *    device takes frames again; frames already queued stay queued;
+ *  - quiesced: the queues are out of service until the resume: no kick,
+ *    poll, wait_tx or transmit touches the rings or notifies a port;
  *  - resumed in a new domain: the old ports and grants died with the old
  *    domain (forgotten, never closed or ended); receive pages posted to
- *    the old backend are ours again; the device reconnects to the new
- *    backend through xenbus (new rings, its features and queue count read
- *    again; a MAC other than before disables the device, logged). Once it
- *    is Connected, every frame the old backend had not answered is sent
- *    again, in its order, on queue tx->queue modulo the new count (a frame
- *    answered is never sent again; one the old backend took but whose
- *    answer we never read is sent twice: a duplicate the network allows,
+ *    the old backend are ours again (frames in them are dropped); the
+ *    answers the old backend wrote into the saved transmit ring before
+ *    the save are read (each once, checked): those frames complete with
+ *    their status and are never sent again. The device reconnects to the
+ *    new backend through xenbus (new rings, its features and queue count
+ *    read again; a MAC other than the one read before disables the
+ *    device, logged). Once it is Connected, every frame whose answer was
+ *    not written before the save is sent again, in its order, in place
+ *    (its own slots and pages, granted afresh) when its queue still
+ *    exists, else copied to queue tx->queue modulo the new count, waiting
+ *    (bounded) for room (one the old backend took whose answer it had
+ *    not written yet is sent twice: a duplicate the network allows,
  *    counted in resent). A frame the new connection cannot take (a
- *    feature gone, no room with fewer queues) completes with the refusal
- *    xmit would give (-PVK_XEN_ENODEV for no room). Then, when the host
- *    gave an address, a gratuitous ARP (request, sender and target both
- *    the address, from our MAC, to broadcast) so bridges and switches
- *    learn where we are now. The link hook is not told anything across a
- *    reconnect that succeeds (info->link_up is false meanwhile); one that
- *    fails takes the link down as any close does;
+ *    feature gone) completes with the refusal xmit would give. Then,
+ *    when the host gave an address, a gratuitous ARP (request, sender
+ *    and target both the address, from our MAC, to broadcast) so bridges
+ *    and switches learn where we are now. The link hook is not told
+ *    anything across a reconnect that succeeds (info->link_up is false
+ *    meanwhile); one that fails takes the link down as any close does.
+ *    A reconnect not done PVK_NETFRONT_RESUME_TIMEOUT_NS after the resume
+ *    (seen by the host's xmit or wait_tx) is given up on: the kept frames
+ *    complete with -PVK_XEN_ENODEV, the link hook is told down, it is
+ *    logged, transmits answer -PVK_XEN_ENODEV until the reconnect (which
+ *    goes on) brings the link up;
  *  - cancelled (`xl save -c`): the same backend goes on; frames queued are
  *    pushed and transmits taken again.
  * Under ports/linux the part is not registered (Linux's own xenbus resumes
  * its devices; the glue does not forward that yet).
  */
+#define PVK_NETFRONT_RESUME_TIMEOUT_NS	(30ULL * 1000 * 1000 * 1000)
 struct pvk_netfront_resume_stats {
 	uint64_t resumes;		/* resumed in a new domain */
 	uint64_t cancelled;
 	uint64_t resent;		/* frames sent again on a new backend */
 	uint64_t resend_failed;		/* ... that it refused */
+	/* Frames whose answer the old backend had written in the saved
+	 * ring: completed at the resume, not sent again. */
+	uint64_t answered_saved;
+	uint64_t gave_up;		/* reconnects past the deadline */
 	uint64_t garp_sent, garp_failed;	/* gratuitous ARPs queued, refused */
 	/* The last resume, by the kit's clock: from netfront's resume() to
 	 * the link back up (new backend Connected, buffers posted, frames

@@ -86,6 +86,7 @@ const uint8_t *nst_pattern(void)
 #define TXS	256
 static struct pvk_net_tx txs[TXS];
 static uint8_t tx_busy[TXS];
+static uint32_t tx_tag[TXS];		/* the opts' tag of each send */
 static unsigned int tx_next;
 static struct pvk_wait tx_wait;
 static bool tx_wait_ready;
@@ -98,6 +99,8 @@ static void pool_done(struct pvk_net_tx *tx, int status)
 		nif->c.tx_done_ok++;
 	else
 		nif->c.tx_done_err++;
+	if (nif->tx_done_tag)
+		nif->tx_done_tag(tx_tag[tx - txs], status);
 	__atomic_store_n(&tx_busy[tx - txs], 0, __ATOMIC_RELEASE);
 	pvk_port_wake(&tx_wait);
 }
@@ -179,6 +182,7 @@ static int xmit(struct nst_if *nif, const uint8_t *frame, size_t len,
 		.frags = fr, .nr_frags = cut(fr, frame, len, opts),
 		.queue = q, .done = pool_done, .arg = nif,
 	};
+	tx_tag[tx - txs] = opts ? opts->tag : 0;
 	if (opts && opts->more)
 		tx->flags |= PVK_NET_TX_MORE;
 	if (csum_offset) {

@@ -74,6 +74,9 @@ struct nst_if {
 	uint8_t peer_ip[4], peer_mac[PVK_NET_ETH_ALEN];
 	bool peer_known;
 	struct nst_counts c;
+	/* When set: called as each of its sends completes (any context),
+	 * with the opts' tag and the driver's status. */
+	void (*tx_done_tag)(uint32_t tag, int status);
 	/* Receive queue (frames not consumed by the responder). */
 	unsigned int q_head, q_tail;
 	size_t q_len[NST_RXQ];
@@ -95,6 +98,7 @@ struct nst_tx_opts {
 	bool more;		/* PVK_NET_TX_MORE: queued, not pushed to the
 				 * backend (the next send without it, or
 				 * pvk_netfront_kick(), pushes) */
+	uint32_t tag;		/* given back to nst_if.tx_done_tag */
 };
 
 /* Attaches dev with address ip and UDP echo on echo_port (0: none). The

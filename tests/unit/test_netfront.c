@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <pvkit/time.h>
 #include <pvkit/xen/errno.h>
 
 #include "frontends/netfront/netfront_internal.h"
@@ -2335,7 +2336,7 @@ UNIT_TEST(netfront_resume_resends_unanswered_in_order_then_arp)
 	CHECK_EQ(dones, 1);
 	CHECK(last_done_tx == &tx[0]);
 
-	nd->suspended = true;
+	netfront_quiesce_one(nd);
 	fr[0].len = 60;
 	CHECK_EQ(pvk_netfront_xmit(nd, &refused), -PVK_XEN_EAGAIN);
 
@@ -2385,6 +2386,317 @@ UNIT_TEST(netfront_resume_resends_unanswered_in_order_then_arp)
 	CHECK_EQ(rs.garp_failed, 0);
 	CHECK(!nd->garp_busy);
 	/* Every slot is free again: a full ring's worth can be queued. */
+	CHECK_EQ(nd->queues[0].tx_free_count, NETFRONT_RING_ENTS);
+	nf_down();
+}
+
+/* The new connection after a resume, as netfront_connected() makes it. */
+static void nf_reconnect(unsigned int nq)
+{
+	nd->resuming = true;
+	CHECK_EQ(netfront_queues_setup(nd, nq, false), 0);
+	CHECK_EQ(netfront_queues_start(nd), 0);
+	for (unsigned int i = 0; i < nq; i++) {
+		PVK_BACK_RING_INIT(&btx[i], (struct pvk_netif_tx_sring *)nd->queues[i].tx_page,
+				   NETFRONT_PAGE);
+		PVK_BACK_RING_INIT(&brx[i], (struct pvk_netif_rx_sring *)nd->queues[i].rx_page,
+				   NETFRONT_PAGE);
+	}
+	netfront_resume_connected(nd);
+	CHECK(!nd->suspended && !nd->resuming);
+}
+
+/*
+ * The old backend answered A (OK) and B (dropped) in the saved ring after
+ * the quiesce (upcalls masked: never read), took C and did not answer it.
+ * Quiesced, a poll reads nothing; the resume reads those answers once: A
+ * and B complete with their status and are never sent again; only C is.
+ */
+UNIT_TEST(netfront_resume_takes_saved_answers_and_never_resends_them)
+{
+	struct pvk_net_frag fr[3];
+	struct pvk_net_tx tx[3];
+	struct pvk_netif_tx_request first;
+	struct pvk_netif_extra_info ex;
+	struct pvk_netfront_resume_stats rs;
+	uint16_t ids[NETFRONT_MAX_TX_SLOTS + 1];
+	size_t len;
+	bool extra;
+
+	fill_pattern(21);
+	nf_up(NO_FEATS);
+	for (unsigned int i = 0; i < 3; i++) {
+		fr[i] = (struct pvk_net_frag){ pattern + 100 * i, 100 };
+		tx[i] = (struct pvk_net_tx){ .frags = &fr[i], .nr_frags = 1, .done = tx_done };
+		CHECK_EQ(pvk_netfront_xmit(nd, &tx[i]), 0);
+	}
+	netfront_quiesce_one(nd);
+	for (unsigned int i = 0; i < 3; i++) {
+		CHECK_EQ(back_tx_frame(0, got, &len, ids, &first, &ex, &extra), 1);
+		if (i < 2)
+			back_tx_rsp(0, ids[0], i ? PVK_NETIF_RSP_DROPPED : PVK_NETIF_RSP_OKAY);
+	}
+	pvk_netfront_poll(nd);
+	CHECK_EQ(dones, 0);		/* quiesced: the rings are not read */
+	netfront_resume_forget(nd);
+	CHECK_EQ(dones, 2);
+	CHECK(last_done_tx == &tx[1]);
+	CHECK_EQ(last_done_status, -PVK_XEN_EIO);
+	CHECK_EQ(nd->queues[0].replay_n, 1);
+	CHECK_EQ(unit_fake_grants_live(), 0);
+	CHECK(!nd->mac_before_known);	/* never read: not compared */
+	nf_reconnect(1);
+	CHECK_EQ(back_tx_pending(0), 1);
+	CHECK_EQ(back_tx_frame(0, got, &len, ids, &first, &ex, &extra), 1);
+	CHECK_EQ(len, 100);
+	CHECK(memcmp(got, pattern + 200, 100) == 0);
+	back_tx_rsp(0, ids[0], PVK_NETIF_RSP_OKAY);
+	pvk_netfront_poll(nd);
+	CHECK_EQ(dones, 3);
+	CHECK(last_done_tx == &tx[2]);
+	CHECK_EQ(last_done_status, 0);
+	pvk_netfront_get_resume_stats(nd, &rs);
+	CHECK_EQ(rs.answered_saved, 2);
+	CHECK_EQ(rs.resent, 1);
+	CHECK_EQ(nd->queues[0].tx_free_count, NETFRONT_RING_ENTS);
+	nf_down();
+}
+
+/*
+ * Quiesced: a kick with a frame queued (MORE), a poll with a receive
+ * answer waiting, a wait_tx: none touches a ring or notifies a port.
+ * Cancelled: the frame is pushed, the answer taken. A device still
+ * reconnecting after an earlier resume stays suspended when cancelled.
+ */
+UNIT_TEST(netfront_quiesce_touches_no_ring_until_cancelled)
+{
+	struct pvk_net_frag fr = { pattern, 60 };
+	struct pvk_net_tx tx = { .frags = &fr, .nr_frags = 1, .done = tx_done,
+				 .flags = PVK_NET_TX_MORE };
+	struct pvk_net_tx refused = { .frags = &fr, .nr_frags = 1, .done = never_done };
+	struct netfront_queue *q;
+	struct pvk_netif_tx_sring *s;
+	uint64_t sent;
+	uint32_t prod, cons;
+
+	fill_pattern(5);
+	nf_up(NO_FEATS);
+	q = &nd->queues[0];
+	s = q->tx_page;
+	CHECK_EQ(pvk_netfront_xmit(nd, &tx), 0);
+	netfront_quiesce_one(nd);
+	back_rx_slot(0, pattern, 60, 0);
+	PVK_RING_PUSH_RESPONSES(&brx[0]);
+	prod = s->req_prod;
+	cons = q->rx.rsp_cons;
+	sent = q->stats.notify_sent;
+	pvk_netfront_kick(nd, 0);
+	pvk_netfront_poll(nd);
+	(void)pvk_netfront_wait_tx(nd, 0, 0);
+	CHECK_EQ(pvk_netfront_xmit(nd, &refused), -PVK_XEN_EAGAIN);
+	CHECK_EQ(s->req_prod, prod);
+	CHECK_EQ(q->rx.rsp_cons, cons);
+	CHECK_EQ(q->stats.notify_sent, sent);
+	CHECK_EQ(frames_seen, 0);
+	netfront_cancelled_one(nd);
+	CHECK(!nd->suspended && q->live);
+	CHECK_EQ(s->req_prod, prod + 1);
+	CHECK_EQ(frames_seen, 1);
+	/* Reconnecting after an earlier resume: stays suspended. */
+	nd->resuming = true;
+	netfront_quiesce_one(nd);
+	netfront_cancelled_one(nd);
+	CHECK(nd->suspended && q->live);
+	nd->resuming = false;
+	nd->suspended = false;
+	nf_down();
+}
+
+/* A full ring of unanswered frames across a resume: every one is sent
+ * again, in order, none refused (in place: no free slot needed). */
+UNIT_TEST(netfront_resume_full_ring_loses_no_frame)
+{
+	static struct pvk_net_frag fr[NETFRONT_RING_ENTS];
+	static struct pvk_net_tx tx[NETFRONT_RING_ENTS];
+	struct pvk_net_tx refused = { .frags = fr, .nr_frags = 1, .done = never_done };
+	struct pvk_netif_tx_request first;
+	struct pvk_netif_extra_info ex;
+	struct pvk_netfront_resume_stats rs;
+	uint16_t ids[NETFRONT_MAX_TX_SLOTS + 1];
+	size_t len;
+	bool extra;
+
+	fill_pattern(77);
+	nf_up(NO_FEATS);
+	for (unsigned int i = 0; i < NETFRONT_RING_ENTS; i++) {
+		fr[i] = (struct pvk_net_frag){ pattern + i, 60 };
+		tx[i] = (struct pvk_net_tx){ .frags = &fr[i], .nr_frags = 1, .done = tx_done };
+		CHECK_EQ(pvk_netfront_xmit(nd, &tx[i]), 0);
+	}
+	CHECK_EQ(pvk_netfront_xmit(nd, &refused), -PVK_XEN_EAGAIN);
+	netfront_quiesce_one(nd);
+	netfront_resume_forget(nd);
+	CHECK_EQ(nd->queues[0].replay_n, NETFRONT_RING_ENTS);
+	nf_reconnect(1);
+	CHECK_EQ(dones, 0);
+	pvk_netfront_get_resume_stats(nd, &rs);
+	CHECK_EQ(rs.resend_failed, 0);
+	CHECK_EQ(rs.resent, NETFRONT_RING_ENTS);
+	for (unsigned int i = 0; i < NETFRONT_RING_ENTS; i++) {
+		CHECK_EQ(back_tx_frame(0, got, &len, ids, &first, &ex, &extra), 1);
+		CHECK_EQ(len, 60);
+		CHECK(memcmp(got, pattern + i, 60) == 0);
+		back_tx_rsp(0, ids[0], PVK_NETIF_RSP_OKAY);
+	}
+	pvk_netfront_poll(nd);
+	CHECK_EQ(dones, NETFRONT_RING_ENTS);
+	CHECK_EQ(last_done_status, 0);
+	CHECK_EQ(nd->queues[0].tx_free_count, NETFRONT_RING_ENTS);
+	nf_down();
+}
+
+/* B (three slots) had its first slot answered and read, not the others;
+ * C and D were not answered: the replay is B, C, D (oldest first). */
+UNIT_TEST(netfront_resume_partly_answered_frame_keeps_its_place)
+{
+	static const size_t lens[3] = { 9000, 100, 200 };
+	struct pvk_net_frag fr[3];
+	struct pvk_net_tx tx[3];
+	struct pvk_netif_tx_request first;
+	struct pvk_netif_extra_info ex;
+	uint16_t ids[NETFRONT_MAX_TX_SLOTS + 1];
+	struct netfront_queue *q;
+	size_t len;
+	bool extra;
+
+	fill_pattern(9);
+	nf_up(ALL_FEATS);
+	q = &nd->queues[0];
+	for (unsigned int i = 0; i < 3; i++) {
+		fr[i] = (struct pvk_net_frag){ pattern, lens[i] };
+		tx[i] = (struct pvk_net_tx){ .frags = &fr[i], .nr_frags = 1, .done = tx_done };
+		CHECK_EQ(pvk_netfront_xmit(nd, &tx[i]), 0);
+	}
+	CHECK_EQ(back_tx_frame(0, got, &len, ids, &first, &ex, &extra), 3);
+	back_tx_rsp(0, ids[0], PVK_NETIF_RSP_OKAY);
+	pvk_netfront_poll(nd);
+	CHECK_EQ(dones, 0);
+	netfront_quiesce_one(nd);
+	netfront_resume_forget(nd);
+	CHECK_EQ(q->replay_n, 3);
+	for (unsigned int i = 0; i < 3; i++)
+		CHECK(q->txs[q->replay[i]].tx == &tx[i]);
+	nf_reconnect(1);
+	for (unsigned int i = 0; i < 3; i++) {
+		unsigned int n = back_tx_frame(0, got, &len, ids, &first, &ex, &extra);
+
+		CHECK_EQ(len, lens[i]);
+		for (unsigned int k = 0; k < n; k++)
+			back_tx_rsp(0, ids[k], PVK_NETIF_RSP_OKAY);
+	}
+	pvk_netfront_poll(nd);
+	CHECK_EQ(dones, 3);
+	CHECK_EQ(q->tx_free_count, NETFRONT_RING_ENTS);
+	nf_down();
+}
+
+/* A reconnect past its deadline: the host's next transmit gives it up:
+ * the kept frame completes with -ENODEV, the link hook hears down; a late
+ * reconnect then sends nothing old and every slot is free again. */
+UNIT_TEST(netfront_resume_reconnect_is_bounded)
+{
+	struct pvk_net_frag fr = { pattern, 60 };
+	struct pvk_net_tx tx = { .frags = &fr, .nr_frags = 1, .done = tx_done };
+	struct pvk_net_tx refused = { .frags = &fr, .nr_frags = 1, .done = never_done };
+	struct pvk_netfront_resume_stats rs;
+
+	fill_pattern(3);
+	nf_up(NO_FEATS);
+	CHECK_EQ(pvk_netfront_xmit(nd, &tx), 0);
+	netfront_quiesce_one(nd);
+	netfront_resume_forget(nd);
+	nd->resuming = true;
+	CHECK_EQ(pvk_netfront_xmit(nd, &refused), -PVK_XEN_EAGAIN);
+	CHECK_EQ(dones, 0);
+	nd->resume_ns = pvk_time_now_ns() - PVK_NETFRONT_RESUME_TIMEOUT_NS - 1;
+	CHECK_EQ(pvk_netfront_xmit(nd, &refused), -PVK_XEN_ENODEV);
+	CHECK_EQ(dones, 1);
+	CHECK(last_done_tx == &tx);
+	CHECK_EQ(last_done_status, -PVK_XEN_ENODEV);
+	CHECK_EQ(link_downs, 1);
+	pvk_netfront_get_resume_stats(nd, &rs);
+	CHECK_EQ(rs.gave_up, 1);
+	nf_reconnect(1);
+	CHECK_EQ(back_tx_pending(0), 0);
+	CHECK_EQ(dones, 1);
+	CHECK_EQ(nd->queues[0].tx_free_count, NETFRONT_RING_ENTS);
+	nf_down();
+}
+
+/* Two queues before the save, one after: A (queue 0) is resent in place,
+ * B (queue 1, gone) copied to queue 0 after it; each completes once. */
+UNIT_TEST(netfront_resume_two_queues_to_one)
+{
+	struct pvk_net_frag fr[2] = { { pattern, 80 }, { pattern + 80, 90 } };
+	struct pvk_net_tx tx[2] = {
+		{ .frags = &fr[0], .nr_frags = 1, .done = tx_done, .queue = 0 },
+		{ .frags = &fr[1], .nr_frags = 1, .done = tx_done, .queue = 1 },
+	};
+	struct pvk_netif_tx_request first;
+	struct pvk_netif_extra_info ex;
+	struct pvk_netfront_resume_stats rs;
+	uint16_t ids[NETFRONT_MAX_TX_SLOTS + 1];
+	size_t len;
+	bool extra;
+
+	fill_pattern(13);
+	nf_up_with(2, false, NO_FEATS, 256);
+	for (unsigned int i = 0; i < 2; i++)
+		CHECK_EQ(pvk_netfront_xmit(nd, &tx[i]), 0);
+	netfront_quiesce_one(nd);
+	netfront_resume_forget(nd);
+	CHECK_EQ(nd->queues[0].replay_n + nd->queues[1].replay_n, 2);
+	nf_reconnect(1);
+	CHECK_EQ(nd->info.nr_queues, 1);
+	pvk_netfront_get_resume_stats(nd, &rs);
+	CHECK_EQ(rs.resent, 2);
+	CHECK_EQ(rs.resend_failed, 0);
+	for (unsigned int i = 0; i < 2; i++) {
+		CHECK_EQ(back_tx_frame(0, got, &len, ids, &first, &ex, &extra), 1);
+		CHECK_EQ(len, fr[i].len);
+		CHECK(memcmp(got, fr[i].buf, fr[i].len) == 0);
+		back_tx_rsp(0, ids[0], PVK_NETIF_RSP_OKAY);
+	}
+	pvk_netfront_poll(nd);
+	CHECK_EQ(dones, 2);
+	CHECK_EQ(last_done_status, 0);
+	CHECK_EQ(nd->queues[0].tx_free_count, NETFRONT_RING_ENTS);
+	nf_down();
+}
+
+/* The new backend offers no sg: a kept 9000-byte chain completes once with
+ * the refusal, its slots free again, none leaked. */
+UNIT_TEST(netfront_resume_feature_gone_refuses_once)
+{
+	struct pvk_net_frag fr = { pattern, 9000 };
+	struct pvk_net_tx tx = { .frags = &fr, .nr_frags = 1, .done = tx_done };
+	struct pvk_netfront_resume_stats rs;
+
+	fill_pattern(17);
+	nf_up(ALL_FEATS);
+	CHECK_EQ(pvk_netfront_xmit(nd, &tx), 0);
+	netfront_quiesce_one(nd);
+	netfront_resume_forget(nd);
+	nd->info.sg = false;
+	nd->info.max_frame = PVK_NET_ETH_HLEN + 1500;
+	nf_reconnect(1);
+	CHECK_EQ(dones, 1);
+	CHECK(last_done_tx == &tx);
+	CHECK(last_done_status != 0);
+	pvk_netfront_get_resume_stats(nd, &rs);
+	CHECK_EQ(rs.resent, 0);
+	CHECK_EQ(rs.resend_failed, 1);
+	CHECK_EQ(back_tx_pending(0), 0);
 	CHECK_EQ(nd->queues[0].tx_free_count, NETFRONT_RING_ENTS);
 	nf_down();
 }

@@ -26,14 +26,21 @@
  * The criteria (what UDP allows and what the kit promises):
  *  - guest -> dom0: dom0 received every number the guest sent (the kit
  *    queues nothing it loses: what the old backend had not answered is
- *    sent again), duplicated at most as many as the kit says it resent,
- *    nothing bad; every transmit completed OK; the kit resent at least
- *    the 8 never pushed;
+ *    sent again), nothing bad; every transmit completed OK; the kit
+ *    resent at least the 8 never pushed; the numbers dom0 got twice are
+ *    only frames the kit resent unanswered: none whose transmit the old
+ *    backend answered OK (before the resume, or in the saved ring, which
+ *    the kit reads before resending: told apart by rs.resent still 0),
+ *    none of the 8 never pushed, at most resent - 8 of them; the kit read
+ *    as many answers from the saved rings as the test counts there at the
+ *    resume (white box: netfront_internal.h);
  *  - dom0 -> guest: datagrams sent while the guest was away are lost (no
  *    vif to deliver them to): the numbers missing must all lie after the
  *    highest one received before the resume and before the lowest one
- *    received after it (one window, named), at least one arrived after
- *    the resume (the stream goes on), none twice, none bad;
+ *    received after it (one window, named) no longer than dom0's sender
+ *    ran while the guest was away (dom0's downtime, an upper bound) and
+ *    the kit reconnected (its clock), plus 1 s; at least one arrived
+ *    after the resume (the stream goes on), none twice, none bad;
  *  - dom0's bridge saw a gratuitous ARP for 10.0.0.3 from our MAC, and
  *    the kit counted one sent;
  *  - the kit resumed once, in a new domain; once idle again, the vif holds
@@ -42,7 +49,7 @@
  * suspend_net_checkpoint (scenario guest-save-net-checkpoint): the same
  * with `xl save -c`: the same backend goes on, so nothing is resent (the 8
  * unpushed are pushed at the resume: dom0 still receives every number,
- * none twice) and no ARP is sent.
+ * none twice: the scenario checks dom0's list) and no ARP is sent.
  * Every outcome is printed before the verdict. Times (resume to link
  * back up by the kit's clock, to the first datagram received, to the
  * first transmit answered) are printed, never asserted.
@@ -61,6 +68,8 @@
 #include "../test.h"
 #include "../netstack.h"
 #include "../../bench/netbench.h"
+/* White box: the saved transmit ring's unread answers (mark_resume). */
+#include "../../../frontends/netfront/netfront_internal.h"
 
 #if defined(CONFIG_PVK_NETFRONT) && defined(CONFIG_PVK_XENBUS)
 
@@ -72,6 +81,7 @@
 #define AFTER_MIN	100u		/* datagrams sent after it, at least */
 #define DOM0_WAIT_NS	(90 * SEC_NS)
 #define PERIOD_NS	(10 * MS)	/* 100 datagrams a second */
+#define PERIOD_MS	10u
 #define DGRAM		200u
 #define BURST		16u
 #define PORT_IN		5400u	/* dom0's sender -> the guest's sink */
@@ -96,6 +106,24 @@ static bool resumed;
 static uint64_t t_resume;
 static unsigned long sink_at_resume, ok_at_resume;
 static uint8_t seen_before[NST_SEQS];	/* received before the resume */
+/* Numbers whose transmit the old backend answered OK: completed before
+ * the resume, or by the kit reading the saved ring (before it resent
+ * anything: rs.resent still 0). None of them may reach dom0 twice. */
+static uint8_t done_old[NST_SEQS];
+/* Answers the old backend wrote in the saved tx rings, unread at the
+ * resume (counted from the rings themselves, before netfront's resume). */
+static unsigned int saved_answers;
+
+static void seq_done(uint32_t tag, int status)
+{
+	struct pvk_netfront_resume_stats rs;
+
+	if (!tag || tag > NST_SEQS || status)
+		return;
+	pvk_netfront_get_resume_stats(nf, &rs);
+	if (!resumed || rs.resent == 0)
+		done_old[tag - 1] = 1;
+}
 
 static const struct pvk_netfront_hooks hooks = {
 	.rx = nst_rx_hook,
@@ -103,7 +131,7 @@ static const struct pvk_netfront_hooks hooks = {
 
 static int send_seq(uint32_t seq, bool more)
 {
-	struct nst_tx_opts o = { .queue = seq % info->nr_queues, .more = more };
+	struct nst_tx_opts o = { .queue = seq % info->nr_queues, .more = more, .tag = seq + 1 };
 
 	netb_udp_fill(dgram, DGRAM, seq, nst_pattern());
 	return nst_udp_send(&nif, dom0_ip, PORT_OUT, PORT_OUT, dgram, DGRAM, &o);
@@ -132,6 +160,14 @@ static void mark_resume(enum pvk_suspend_result result, void *arg)
 	memcpy(seen_before, nif.seq_seen, sizeof(seen_before));
 	sink_at_resume = nif.c.udp_sink;
 	ok_at_resume = nif.c.tx_done_ok;
+	saved_answers = 0;
+	for (unsigned int i = 0; nf->queues && i < info->nr_queues; i++) {
+		struct netfront_queue *q = &nf->queues[i];
+		uint32_t prod = PVK_READ_ONCE(q->tx.sring->rsp_prod);
+
+		if (prod - q->tx.rsp_cons <= q->tx_pushed - q->tx.rsp_cons)
+			saved_answers += prod - q->tx.rsp_cons;
+	}
 	resumed = true;
 }
 
@@ -202,6 +238,38 @@ static unsigned long missing_ranges(char *out, size_t size, uint32_t n)
 	return count;
 }
 
+/* The numbers in dom0's "duplicated D [a-b,c]": whether one is in
+ * [lo, hi] or marked in bad[]; the first such into *which. */
+static bool dup_hits(const char *recv, uint32_t lo, uint32_t hi, const uint8_t *bad,
+		     long long *which)
+{
+	const char *s = recv;
+
+	for (; *s && memcmp(s, "duplicated ", 11); s++)
+		;
+	for (; *s && *s != '['; s++)
+		;
+	while (*s && *s != ']') {
+		uint32_t a = 0, b;
+
+		s++;
+		if (*s < '0' || *s > '9')
+			continue;
+		for (; *s >= '0' && *s <= '9'; s++)
+			a = a * 10 + (uint32_t)(*s - '0');
+		b = a;
+		if (*s == '-')
+			for (b = 0, s++; *s >= '0' && *s <= '9'; s++)
+				b = b * 10 + (uint32_t)(*s - '0');
+		for (uint32_t n = a; n <= b && n - a < NST_SEQS; n++)
+			if ((n >= lo && n <= hi) || (bad && n < NST_SEQS && bad[n])) {
+				*which = n;
+				return true;
+			}
+	}
+	return false;
+}
+
 static unsigned int failures;
 
 static void verdict(bool ok, const char *what)
@@ -218,7 +286,9 @@ static void run(enum pvk_suspend_result want)
 	struct pvk_grant_stats gs;
 	struct pvk_netfront_resume_stats rs;
 	struct nst_counts c0;
-	char send_a[256], recv_a[640], arp_a[256], ranges[256], want_arp[96];
+	char send_a[256], recv_a[640], arp_a[256], ranges[256], want_arp[96], down_a[96];
+	long long dup_which = -1, down_ms;
+	unsigned long window = 0, window_max = 0;
 	uint8_t mac[PVK_NET_ETH_ALEN];
 	const uint8_t *m;
 	unsigned int before, refused = 0;
@@ -236,6 +306,7 @@ static void run(enum pvk_suspend_result want)
 	pvk_grant_stats_snapshot(&gs);
 	if (gs.refs_total == 0)
 		PVK_CHECK_RC(pvk_grant_init(GRANT_VA, GRANT_FRAMES), 0);
+	nif.tx_done_tag = seq_done;
 	PVK_CHECK_RC(pvk_netfront_init(&hooks), 0);
 	PVK_CHECK_RC(pvk_netfront_wait_connected(0, CONNECT_NS, &nf), 0);
 	info = pvk_netfront_info(nf);
@@ -325,6 +396,9 @@ static void run(enum pvk_suspend_result want)
 	if (!ckpt)
 		PVK_CHECK_RC(guest_dom0_answer("suspend_net", "garp", arp_a, sizeof(arp_a),
 					       DOM0_WAIT_NS), 0);
+	PVK_CHECK_RC(guest_dom0_answer("suspend_net", "downtime", down_a, sizeof(down_a),
+				       DOM0_WAIT_NS), 0);
+	down_ms = num_after(down_a, "dom0-downtime-ms=");
 	pvk_netfront_get_resume_stats(nf, &rs);
 
 	/* ---- what happened ---- */
@@ -366,6 +440,16 @@ static void run(enum pvk_suspend_result want)
 	for (uint32_t i = 0; i < cap; i++)
 		if (!nif.seq_seen[i] && ((have_before && i < hb) || !have_after || i > fa))
 			outside++;
+	/* dom0 -> guest: what was lost lies in one window, no longer than
+	 * dom0's sender ran while the guest was away (dom0's downtime, an
+	 * upper bound) and the kit reconnected (its clock), 1 s of slack. */
+	if (have_before && have_after && fa > hb)
+		window = fa - hb - 1;
+	window_max = (unsigned long)((down_ms < 0 ? 0 : (unsigned long long)down_ms) +
+				     rs.last_reconnect_ns / MS + 1000) / PERIOD_MS;
+	guest_printf("suspend_net: kit: answers read from the saved ring %llu (the ring held %u unread), gave up %llu; dom0 downtime %lld ms; loss window %lu of at most %lu\n",
+		     (unsigned long long)rs.answered_saved, saved_answers,
+		     (unsigned long long)rs.gave_up, down_ms, window, window_max);
 	guest_printf("suspend_net: dom0->guest: dom0 sent %u, received %lu (%lu after the resume), missing %lu [%s], window: after %u (highest before the resume) and before %u (lowest after it), missing outside it %lu, duplicated %lu, bad %lu\n",
 		     sent_in, nif.c.udp_sink - c0.udp_sink, after_n, miss, ranges,
 		     have_before ? hb : 0, have_after ? fa : 0, outside,
@@ -379,21 +463,30 @@ static void run(enum pvk_suspend_result want)
 	verdict(quiesced && burst_refused == 0, "the burst at the quiesce was taken");
 	verdict(others1 == others0 && held1 == held0,
 		"grant refs in use back to where they were (none of the old domain's leaked)");
-	if (ckpt)
-		verdict(rs.resent == 0, "nothing resent to the same backend");
-	else
+	if (!ckpt) {
 		verdict(rs.resent >= BURST / 2,
 			"the kit resent at least the 8 frames never pushed");
+		verdict(rs.answered_saved == saved_answers,
+			"the kit took every answer the old backend wrote before the save");
+	}
 	verdict(drain_rc == 0 && nif.c.tx_done_err == c0.tx_done_err,
 		"every transmit completed, none with an error");
 	verdict(d_total == (long long)seq_out && d_missing == 0,
 		"dom0 received every number the guest sent");
-	verdict(d_dup >= 0 && (unsigned long long)d_dup <= rs.resent,
-		"dom0's duplicates are no more than the kit's resent frames");
+	dup_hits(recv_a, ckpt ? 1 : burst_first + BURST / 2,
+		 ckpt ? 0 : burst_first + BURST - 1, done_old, &dup_which);
+	verdict(d_dup >= 0 && dup_which < 0 &&
+		(ckpt ? d_dup == 0 : (unsigned long long)d_dup + BURST / 2 <= rs.resent),
+		"dom0's duplicates are only frames the kit resent unanswered (none answered before, none never pushed)");
+	if (dup_which >= 0)
+		guest_printf("suspend_net: dom0 got %lld twice: answered by the old backend or never pushed\n",
+			     dup_which);
 	verdict(d_bad == 0, "dom0 received nothing bad");
 	verdict(d_sent > 0 && (uint32_t)d_sent <= NST_SEQS && have_after,
 		"dom0's stream went on after the resume");
 	verdict(outside == 0, "dom0->guest losses only in the window around the suspend");
+	verdict(down_ms > 0 && window <= window_max,
+		"dom0->guest loss window no longer than the guest was away (dom0) and reconnecting");
 	verdict(nif.c.seq_dup == c0.seq_dup && nif.c.udp_sink_bad == c0.udp_sink_bad &&
 		nif.c.seq_over == c0.seq_over,
 		"dom0->guest: nothing duplicated, bad or out of range");
