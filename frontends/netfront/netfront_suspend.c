@@ -30,7 +30,7 @@
  * the host's buffers were free once xmit returned) kept out of use. The
  * link is taken down silently (the host hears nothing of a reconnect that
  * succeeds). Then each device is moved to the new backend
- * (pvk_xenbus_resume_device) and left to the state machine: no wait here,
+ * (pvk_xenbus_device_resume) and left to the state machine: no wait here,
  * this runs on the watch worker that delivers the callbacks. When the new
  * backend is Connected and the receive buffers are posted
  * (netfront_resume_connected): each replay list is written again in
@@ -381,7 +381,7 @@ static void netfront_resume(enum pvk_suspend_result result, void *arg)
 		dev->resuming = true;
 		dev->attempts = 0;
 		dev->in_callback++;
-		rc = pvk_xenbus_resume_device(xdev);
+		rc = pvk_xenbus_device_resume(xdev);
 		dev->in_callback--;
 		if (rc) {
 			pvk_err("netfront: %s: cannot follow the new backend (%d): device closed",

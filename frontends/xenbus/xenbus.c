@@ -433,7 +433,7 @@ int pvk_xenbus_switch_state(struct pvk_xenbus_device *dev,
 
 /* ---- after a resume in a new domain (pvkit/xenbus.h) ---- */
 
-int pvk_xenbus_resume_device(struct pvk_xenbus_device *dev)
+int pvk_xenbus_device_resume(struct pvk_xenbus_device *dev)
 {
 	struct pvk_xenbus_device fresh;
 	int rc;
@@ -511,39 +511,4 @@ int pvk_xenbus_write_keys(struct pvk_xenbus_device *dev,
 	struct write_keys wk = { .dev = dev, .kv = kv, .n = n };
 
 	return pvk_xs_transaction(write_keys_tx, &wk, NULL);
-}
-
-/* ---- After a resume in a new domain (pvkit/suspend.h) ---------------- */
-
-int pvk_xenbus_device_resume(struct pvk_xenbus_device *dev)
-{
-	int rc;
-
-	/* The watch of the old path (registered again by the resume, its
-	 * first event queued): a new registration gets a new token, and the
-	 * old one's events are dropped, so the driver never reads the old
-	 * backend's path (gone: "taken as Closed"). */
-	rc = pvk_xs_unwatch(&dev->otherend_watch);
-	if (rc && rc != -PVK_XEN_ENOENT) {
-		pvk_err("xenbus: %s: resume: the old backend's watch not removed: %d",
-			dev->nodename, rc);
-		return rc;
-	}
-	rc = read_device(dev);
-	if (rc) {
-		pvk_err("xenbus: %s: resume: the new backend's path unreadable: %d",
-			dev->nodename, rc);
-		return rc;
-	}
-	dev->state = PVK_XenbusStateInitialising;
-	dev->otherend_state = PVK_XenbusStateUnknown;
-	rc = pvk_xs_watch(&dev->otherend_watch);
-	if (rc) {
-		pvk_err("xenbus: %s: resume: cannot watch %s: %d", dev->nodename,
-			dev->otherend_state_path, rc);
-		return rc;
-	}
-	pvk_info("xenbus: %s: resumed: backend %s (domain %lu)", dev->nodename,
-		 dev->otherend, dev->otherend_id);
-	return 0;
 }

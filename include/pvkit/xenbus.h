@@ -122,8 +122,10 @@ int pvk_xenbus_switch_state(struct pvk_xenbus_device *dev,
  * once: the driver's otherend_changed brings the handshake) and takes our
  * own state as Initialising, written again. 0, or the failed step's error
  * (logged): the watch then stays on the path it had.
+ * -PVK_XEN_EOPNOTSUPP on a host whose own xenbus does suspend (Linux:
+ * ports/linux).
  */
-int pvk_xenbus_resume_device(struct pvk_xenbus_device *dev);
+int pvk_xenbus_device_resume(struct pvk_xenbus_device *dev);
 
 /* Pure: may a frontend go from `from` to `to`? */
 bool pvk_xenbus_transition_ok(enum pvk_xenbus_state from,
@@ -173,18 +175,5 @@ struct pvk_xenbus_kv {
 };
 int pvk_xenbus_write_keys(struct pvk_xenbus_device *dev,
 			  const struct pvk_xenbus_kv *kv, unsigned int n);
-
-/*
- * After a resume in a new domain (a frontend's suspend part, thread
- * context): the toolstack wrote the device's directory anew, with the new
- * backend's path (the domain id in it changed) and our state Initialising.
- * Reads backend and backend-id again, sets dev->state to Initialising and
- * the backend's to Unknown, and moves the watch to the new backend's state
- * node: it fires once, and otherend_changed follows the new backend from
- * there (InitWait: connect as at boot). The old watch's events are
- * dropped. 0, or the error (logged): the device is then not watched.
- * -PVK_XEN_EOPNOTSUPP on a host whose own xenbus does suspend (Linux).
- */
-int pvk_xenbus_device_resume(struct pvk_xenbus_device *dev);
 
 #endif /* PVKIT_XENBUS_H */

@@ -13,7 +13,7 @@ __attribute__((weak)) int pvk_suspend_register(struct pvk_suspend_part *part)
 	return part ? 0 : -PVK_XEN_EINVAL;
 }
 
-__attribute__((weak)) int pvk_xenbus_resume_device(struct pvk_xenbus_device *dev)
+__attribute__((weak)) int pvk_xenbus_device_resume(struct pvk_xenbus_device *dev)
 {
 	(void)dev;
 	return -PVK_XEN_ENOSYS;
