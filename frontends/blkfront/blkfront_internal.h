@@ -191,6 +191,7 @@ struct pvk_blkfront {
 	bool quiesced;
 	bool resuming;
 	unsigned int issuing;			/* blkfront_issue()s under way (atomic) */
+	unsigned int suspends;			/* quiesces so far (atomic): host waits */
 	unsigned int replay_next;		/* first entry not yet taken (dev->lock) */
 	uint64_t seq;				/* next slot's issue number */
 	struct blkfront_replay_page *replay[BLKFRONT_REPLAY_PAGES];

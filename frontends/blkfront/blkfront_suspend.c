@@ -260,6 +260,8 @@ static void blkfront_quiesce(void *arg)
 		pvk_port_lock(&dev->lock);
 		dev->quiesced = true;
 		pvk_port_unlock(&dev->lock);
+		/* A host wait this falls inside gets its timeout again. */
+		__atomic_fetch_add(&dev->suspends, 1, __ATOMIC_RELEASE);
 		/* Waiters for a slot wait for the device instead. */
 		pvk_port_wake(&dev->wait);
 		for (unsigned int i = 0; dev->queues && i < dev->nr_queues_set_up; i++)

@@ -20,6 +20,30 @@ struct slot_wait {
 /* How long a break may take to end a request a requeue holds. */
 #define BREAK_END_WAIT_NS	(5ULL * 1000 * 1000 * 1000)
 
+/*
+ * A wait that a suspend fell inside counts the domain's downtime and the
+ * reconnect on the guest's clock: a host timeout shorter than that would
+ * break a disk whose backend did nothing wrong. So a wait that ran out
+ * after a suspend began during it gets its whole timeout once more, from
+ * now (once per suspend: still bounded). True when that is the case.
+ */
+static bool suspended_meanwhile(struct pvk_blkfront *dev, unsigned int *gen)
+{
+	unsigned int now = __atomic_load_n(&dev->suspends, __ATOMIC_ACQUIRE);
+
+	if (now == *gen)
+		return false;
+	*gen = now;
+	return true;
+}
+
+static uint64_t deadline_from_now(uint64_t timeout_ns)
+{
+	uint64_t start = pvk_time_now_ns();
+
+	return start + timeout_ns < start ? UINT64_MAX : start + timeout_ns;
+}
+
 static uint64_t time_left(uint64_t deadline)
 {
 	uint64_t now = pvk_time_now_ns();
@@ -59,8 +83,8 @@ int pvk_blkfront_wait_slot(struct pvk_blkfront *dev, unsigned int queue,
 			   uint64_t timeout_ns)
 {
 	struct slot_wait w = { .dev = dev, .queue = queue };
-	uint64_t start = pvk_time_now_ns();
-	uint64_t deadline = start + timeout_ns < start ? UINT64_MAX : start + timeout_ns;
+	unsigned int gen = __atomic_load_n(&dev->suspends, __ATOMIC_ACQUIRE);
+	uint64_t deadline = deadline_from_now(timeout_ns);
 	int rc;
 
 	/* A suspend or the reconnect after it first (the queues may be
@@ -74,7 +98,10 @@ int pvk_blkfront_wait_slot(struct pvk_blkfront *dev, unsigned int queue,
 		return 0;	/* the next submit says why */
 	/* Whatever is queued must reach the backend, or nothing frees. */
 	pvk_blkfront_kick(dev, queue);
-	return pvk_port_wait_until(&dev->wait, slot_free, &w, time_left(deadline));
+	rc = pvk_port_wait_until(&dev->wait, slot_free, &w, time_left(deadline));
+	if (rc && suspended_meanwhile(dev, &gen))
+		rc = pvk_port_wait_until(&dev->wait, slot_free, &w, timeout_ns);
+	return rc;
 }
 
 struct sync_req {
@@ -114,13 +141,17 @@ int pvk_blkfront_rw_sync_queue(struct pvk_blkfront *dev, unsigned int queue,
 	/* One deadline for the whole call, as the header promises: waiting
 	 * for a slot (perhaps more than once, other submitters racing us)
 	 * and then for the answer share timeout_ns. */
-	uint64_t start = pvk_time_now_ns();
-	uint64_t deadline = start + timeout_ns < start ? UINT64_MAX : start + timeout_ns;
+	unsigned int gen = __atomic_load_n(&dev->suspends, __ATOMIC_ACQUIRE);
+	uint64_t deadline = deadline_from_now(timeout_ns);
 	int rc;
 
 	sr.req.arg = &sr;
 	while ((rc = pvk_blkfront_submit(dev, &sr.req)) == -PVK_XEN_EAGAIN) {
 		if (pvk_blkfront_wait_slot(dev, queue, time_left(deadline))) {
+			if (suspended_meanwhile(dev, &gen)) {
+				deadline = deadline_from_now(timeout_ns);
+				continue;
+			}
 			blkfront_break(dev, "backend did not free a slot in time (queue, timeout ms)",
 				       queue, timeout_ns / 1000000);
 			return -PVK_XEN_EIO;
@@ -128,7 +159,11 @@ int pvk_blkfront_rw_sync_queue(struct pvk_blkfront *dev, unsigned int queue,
 	}
 	if (rc)
 		return rc;
-	if (pvk_port_wait_until(&dev->wait, sync_finished, &sr, time_left(deadline))) {
+	while (pvk_port_wait_until(&dev->wait, sync_finished, &sr, time_left(deadline))) {
+		if (suspended_meanwhile(dev, &gen)) {
+			deadline = deadline_from_now(timeout_ns);
+			continue;
+		}
 		/* Fails sr too, on a ring or in the list of requests of
 		 * before a restore: its callback has run when this returns
 		 * (sr lives on this stack). A requeue under way in the watch
@@ -140,6 +175,7 @@ int pvk_blkfront_rw_sync_queue(struct pvk_blkfront *dev, unsigned int queue,
 				dev->name, (unsigned long long)(BREAK_END_WAIT_NS / 1000000));
 			return -PVK_XEN_EIO;
 		}
+		break;
 	}
 	return sr.status;
 }
