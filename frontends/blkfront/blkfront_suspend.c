@@ -6,8 +6,11 @@
  * quiesce (thread context, the watch worker, before upcalls are masked):
  * every device stops putting requests on its rings: host submits say
  * -EAGAIN and pvk_blkfront_wait_slot() waits (bounded by the host's
- * timeout) until the device is back; a kick pushes nothing more. What is
- * in flight stays as it is, each slot the record needed to issue it again
+ * timeout) until the device is back; a kick pushes nothing more, and
+ * nothing reads the rings' answers or notifies their ports until the
+ * resume (blkfront_rings_frozen): an answer the saved image holds proves
+ * nothing about its data page, and a port number of before may be
+ * another's in a new domain. What is in flight stays as it is, each slot the record needed to issue it again
  * (the shadow): the host's request (sectors, direction and buffers, the
  * host's until done() runs), the part of its data the slot carries, its
  * split and its issue number. Nothing is failed.
@@ -17,7 +20,8 @@
  * event channels without closing them (the kit's table was reset; the
  * numbers may already be someone else's), its grants ended at once (the new
  * table is empty: nothing maps them, nobody to wait for), persistent ones
- * too, and its pages freed. The requests in flight are listed in the
+ * too, and its pages freed; the queue structures stay, reset in place (a
+ * host thread may hold one). The requests in flight are listed in the
  * order they were issued; xenbus moves to the new backend, and when it is
  * Connected (blkfront_connect: features read again, the disk checked to be
  * the same) they are requeued first, in that order, each split again to
@@ -31,8 +35,9 @@
  * data to the same sectors again (the host's buffer is the host's until
  * done() ran, so it still holds that data). A write the old backend had
  * done, but whose answer we never took, is written twice with the same
- * bytes: the disk ends the same. Order is kept per queue as the ring had
- * it, and a flush or barrier issued after writes is requeued after them.
+ * bytes: the disk ends the same. They are issued again in the order
+ * they were first issued (a backend orders nothing within a ring, so
+ * this is the order of issue, not of completion).
  *
  * resume, cancelled (`xl save -c`, or Xen refused): the same domain, the
  * same backend, the same rings: whatever was held back is pushed and the
@@ -41,9 +46,13 @@
  * The backend stays untrusted: the new one is negotiated with as at boot,
  * every check of blkfront_xenbus.c and blkfront_queue.c applies to it.
  *
- * Assumed: one CPU across the suspend (the kit refuses it otherwise) and
- * no submit under way when the part runs (a submit never waits, and the
- * part runs from the watch worker, outside any submit).
+ * A reconnect that fails (the new backend refused, xenbus lost), or a
+ * host's break meanwhile, fails every request of before once with an
+ * error; the host's waits bound it.
+ *
+ * Assumed: one CPU across the suspend (the kit refuses it otherwise). A
+ * submit a host preempted between its two locked sections is waited for
+ * (bounded) before the rings are forgotten.
  */
 #include <pvkit/log.h>
 #include <pvkit/suspend.h>
