@@ -168,7 +168,9 @@ struct pvk_blkfront {
 	struct pvk_lock lock;			/* info, state flags */
 	struct pvk_blkfront_info info;
 	struct pvk_wait wait;			/* completions, state changes */
-	struct blkfront_queue *queues;		/* info.nr_queues of them */
+	/* BLKFRONT_MAX_QUEUES, the first info.nr_queues in use; never freed
+	 * before pvk_blkfront_release (blkfront_queues_setup). */
+	struct blkfront_queue *queues;
 	unsigned int nr_queues_set_up;
 	bool connected;				/* I/O may be submitted */
 	bool broken;				/* the backend misbehaved */
@@ -188,6 +190,9 @@ struct pvk_blkfront {
 	 * Connected. */
 	bool quiesced;
 	bool resuming;
+	unsigned int issuing;			/* blkfront_issue()s under way (atomic) */
+	unsigned int suspends;			/* quiesces so far (atomic): host waits */
+	unsigned int replay_next;		/* first entry not yet taken (dev->lock) */
 	uint64_t seq;				/* next slot's issue number */
 	struct blkfront_replay_page *replay[BLKFRONT_REPLAY_PAGES];
 	unsigned int replay_n;			/* entries in replay[] */
@@ -225,6 +230,9 @@ int blkfront_queues_setup(struct pvk_blkfront *dev, unsigned int nr_queues,
  * frees what it can; what the backend still maps is kept and logged. */
 void blkfront_queues_teardown(struct pvk_blkfront *dev);
 void blkfront_queues_free(struct pvk_blkfront *dev);
+/* Its rings forgotten (a new domain): the queue as new, in place, with
+ * its lock, descriptors and (zeroed) slot pages kept. q->lock held. */
+void blkfront_queue_reset_locked(struct blkfront_queue *q);
 /* After teardown: ends the grants of kept pages the backend let go since. */
 void blkfront_queues_retry_kept(struct pvk_blkfront *dev);
 /* Once torn down (the backend is Closed): ends the grants of what a submit
@@ -289,10 +297,25 @@ static inline struct blkfront_slot *blkfront_slot(const struct blkfront_queue *q
 	return &q->slot_page[id / BLKFRONT_SLOTS_PER_PAGE][id % BLKFRONT_SLOTS_PER_PAGE];
 }
 
+/* The queue a host's number names: the count read once (0 while a
+ * reconnect sets them up: queue 0, not live; the array is always
+ * BLKFRONT_MAX_QUEUES long). */
 static inline struct blkfront_queue *blkfront_queue_of(struct pvk_blkfront *dev,
 							unsigned int queue)
 {
-	return &dev->queues[queue % dev->info.nr_queues];
+	unsigned int n = __atomic_load_n(&dev->info.nr_queues, __ATOMIC_ACQUIRE);
+
+	return &dev->queues[n ? queue % n : 0];
+}
+
+/* After the quiesce and until the part's resume starts the reconnect,
+ * the rings are those of a domain that may be dead: nothing reads their
+ * answers or notifies their ports (a saved answer proves nothing about
+ * its data page; a port number may be another's). During the reconnect
+ * (resuming) only the new rings are live. */
+static inline bool blkfront_rings_frozen(const struct pvk_blkfront *dev)
+{
+	return PVK_READ_ONCE(dev->quiesced) && !PVK_READ_ONCE(dev->resuming);
 }
 
 /* blkfront_xenbus.c: the device list, for the suspend part (in the watch

@@ -165,6 +165,8 @@ void blkfront_break(struct pvk_blkfront *dev, const char *why,
 		pvk_err("blkfront: %s: %s (%llu, %llu): device broken, its I/O fails from now on",
 			dev->name, why, v1, v2);
 	fail_queues(dev, -PVK_XEN_EIO);
+	/* And the requests of before a restore not yet requeued. */
+	blkfront_replay_fail(dev, -PVK_XEN_EIO);
 	pvk_port_wake(&dev->wait);
 }
 
@@ -174,6 +176,8 @@ void pvk_blkfront_break(struct pvk_blkfront *dev, const char *why)
 		pvk_err("blkfront: %s: the host gave up on the backend: %s: device broken, its I/O fails from now on",
 			dev->name, why);
 	fail_queues(dev, -PVK_XEN_EIO);
+	/* And the requests of before a restore not yet requeued. */
+	blkfront_replay_fail(dev, -PVK_XEN_EIO);
 	pvk_port_wake(&dev->wait);
 }
 
@@ -232,7 +236,8 @@ bool blkfront_process(struct blkfront_queue *q)
 		bool ok;
 
 		pvk_port_lock(&q->lock);
-		if (PVK_READ_ONCE(dev->broken) || !q->live || PVK_READ_ONCE(dev->gone)) {
+		if (PVK_READ_ONCE(dev->broken) || !q->live || PVK_READ_ONCE(dev->gone) ||
+		    blkfront_rings_frozen(dev)) {
 			pvk_port_unlock(&q->lock);
 			break;
 		}
@@ -325,7 +330,12 @@ bool blkfront_push_locked(struct blkfront_queue *q)
 
 void blkfront_notify(struct blkfront_queue *q)
 {
-	pvk_evtchn_send(q->port);
+	/* Never a port of a dead domain: after the quiesce the number may
+	 * be another's once the domain is restored (the part's resume
+	 * clears live and port_bound, under the lock, before anything). */
+	if (PVK_READ_ONCE(q->live) && PVK_READ_ONCE(q->port_bound) &&
+	    !blkfront_rings_frozen(q->dev))
+		pvk_evtchn_send(q->port);
 }
 
 static int queue_setup(struct blkfront_queue *q, unsigned int ring_pages)
@@ -340,8 +350,9 @@ static int queue_setup(struct blkfront_queue *q, unsigned int ring_pages)
 	PVK_SHARED_RING_INIT((struct pvk_blkif_sring *)q->ring_page[0]);
 	PVK_FRONT_RING_INIT(&q->ring, (struct pvk_blkif_sring *)q->ring_page[0],
 			    (size_t)ring_pages * BLKFRONT_PAGE);
+	/* Kept zeroed across a resume (blkfront_queue_reset_locked). */
 	for (unsigned int i = 0; i * BLKFRONT_SLOTS_PER_PAGE < depth; i++)
-		if (!(q->slot_page[i] = pvk_port_alloc_page()))	/* zeroed */
+		if (!q->slot_page[i] && !(q->slot_page[i] = pvk_port_alloc_page()))
 			return -PVK_XEN_ENOMEM;
 	for (unsigned int i = 0; i < depth; i++) {
 		blkfront_slot(q, i)->id = (uint16_t)i;
@@ -364,34 +375,72 @@ static int queue_setup(struct blkfront_queue *q, unsigned int ring_pages)
 	return 0;
 }
 
+/*
+ * The queue array holds BLKFRONT_MAX_QUEUES and lives as long as the
+ * device: a host thread may hold a queue's address across a resume (a
+ * waiter in pvk_blkfront_wait_slot, a submit between its two locked
+ * sections), so a reconnect to a backend with other limits resets the
+ * queues in place (blkfront_queue_reset) and never frees the array. Every
+ * lock is set up once, before the array is published.
+ */
 int blkfront_queues_setup(struct pvk_blkfront *dev, unsigned int nr_queues,
 			  unsigned int ring_pages)
 {
 	uint32_t ents = blkfront_ring_entries(ring_pages);
+	unsigned int depth = ents < BLKFRONT_MAX_DEPTH ? ents : BLKFRONT_MAX_DEPTH;
 
 	if (!nr_queues || nr_queues > BLKFRONT_MAX_QUEUES || !ring_pages ||
-	    ring_pages > BLKFRONT_MAX_RING_PAGES || !ents || dev->queues)
+	    ring_pages > BLKFRONT_MAX_RING_PAGES || !ents || dev->nr_queues_set_up)
 		return -PVK_XEN_EINVAL;
-	dev->queues = pvk_port_malloc(nr_queues * sizeof(*dev->queues));
-	if (!dev->queues)
-		return -PVK_XEN_ENOMEM;
-	__builtin_memset(dev->queues, 0, nr_queues * sizeof(*dev->queues));
-	dev->info.nr_queues = nr_queues;
+	if (!dev->queues) {
+		struct blkfront_queue *qs = pvk_port_malloc(BLKFRONT_MAX_QUEUES * sizeof(*qs));
+
+		if (!qs)
+			return -PVK_XEN_ENOMEM;
+		__builtin_memset(qs, 0, BLKFRONT_MAX_QUEUES * sizeof(*qs));
+		for (unsigned int i = 0; i < BLKFRONT_MAX_QUEUES; i++) {
+			qs[i].dev = dev;
+			qs[i].index = i;
+			pvk_port_lock_init(&qs[i].lock);
+		}
+		__atomic_store_n(&dev->queues, qs, __ATOMIC_RELEASE);
+	}
+	pvk_port_lock(&dev->lock);
 	dev->info.ring_pages = ring_pages;
-	dev->info.depth = ents < BLKFRONT_MAX_DEPTH ? ents : BLKFRONT_MAX_DEPTH;
+	dev->info.depth = depth;
+	pvk_port_unlock(&dev->lock);
 	for (unsigned int i = 0; i < nr_queues; i++) {
-		struct blkfront_queue *q = &dev->queues[i];
 		int rc;
 
-		q->dev = dev;
-		q->index = i;
-		pvk_port_lock_init(&q->lock);
+		/* Counted first: a failure half-way tears this one down too. */
 		dev->nr_queues_set_up = i + 1;
-		rc = queue_setup(q, ring_pages);
+		rc = queue_setup(&dev->queues[i], ring_pages);
 		if (rc)
 			return rc;
 	}
+	/* Set up before a submit's modulo can name them. */
+	__atomic_store_n(&dev->info.nr_queues, nr_queues, __ATOMIC_RELEASE);
 	return 0;
+}
+
+void blkfront_queue_reset_locked(struct blkfront_queue *q)
+{
+	struct blkfront_desc_page *desc = q->desc_pages;
+	struct blkfront_page *spare = q->spare;
+	struct blkfront_slot *slots[BLKFRONT_SLOT_PAGES];
+	char *from = (char *)&q->ring;
+
+	/* Descriptors and slot pages are kept (the slots zeroed); the rest
+	 * is as new. The lock, dev and index are never touched. */
+	__builtin_memcpy(slots, q->slot_page, sizeof(slots));
+	__builtin_memset(from, 0, sizeof(*q) - (size_t)(from - (char *)q));
+	q->desc_pages = desc;
+	q->spare = spare;
+	for (unsigned int j = 0; j < BLKFRONT_SLOT_PAGES; j++) {
+		q->slot_page[j] = slots[j];
+		if (slots[j])
+			__builtin_memset(slots[j], 0, BLKFRONT_PAGE);
+	}
 }
 
 /* Ends the grants of a list of pages and frees them; a page the backend
@@ -507,7 +556,9 @@ void blkfront_queues_retry_kept(struct pvk_blkfront *dev)
  * page on a retired list is still mapped, and the lists are empty). */
 void blkfront_queues_free(struct pvk_blkfront *dev)
 {
-	for (unsigned int i = 0; dev->queues && i < dev->nr_queues_set_up; i++) {
+	/* Every queue of the array: one used before a resume may hold
+	 * pages although fewer are set up now. */
+	for (unsigned int i = 0; dev->queues && i < BLKFRONT_MAX_QUEUES; i++) {
 		struct blkfront_queue *q = &dev->queues[i];
 
 		for (unsigned int j = 0; j < BLKFRONT_SLOT_PAGES; j++)

@@ -577,8 +577,8 @@ static int undo_locked(struct blkfront_queue *q, struct blkfront_slot *s, int rc
 	return rc;
 }
 
-int blkfront_issue(struct pvk_blkfront *dev, struct pvk_blk_req *req, size_t off,
-		   size_t len, struct blkfront_split *split, bool replay)
+static int issue(struct pvk_blkfront *dev, struct pvk_blk_req *req, size_t off,
+		 size_t len, struct blkfront_split *split, bool replay)
 {
 	struct pvk_blkfront_stats st = { 0 };
 	struct blkfront_page *chain = NULL;
@@ -615,8 +615,10 @@ int blkfront_issue(struct pvk_blkfront *dev, struct pvk_blk_req *req, size_t off
 		if (rc == -PVK_XEN_EAGAIN) {
 			q->stats.eagain++;
 			/* The host will wait for a slot: what is queued must
-			 * reach the backend first. */
-			notify = blkfront_push_locked(q);
+			 * reach the backend first (not a ring of a domain
+			 * that may be dead: after a quiesce, nothing). */
+			if (replay || !PVK_READ_ONCE(dev->quiesced))
+				notify = blkfront_push_locked(q);
 		}
 		pvk_port_unlock(&q->lock);
 		if (notify)
@@ -646,6 +648,8 @@ int blkfront_issue(struct pvk_blkfront *dev, struct pvk_blk_req *req, size_t off
 	pvk_port_lock(&q->lock);
 	if (!rc && PVK_READ_ONCE(dev->broken))
 		rc = -PVK_XEN_EIO;
+	else if (!rc && !replay && PVK_READ_ONCE(dev->quiesced))
+		rc = -PVK_XEN_EAGAIN;	/* quiesced meanwhile: not on the ring */
 	else if (!rc && (!PVK_READ_ONCE(dev->connected) || !q->live))
 		rc = -PVK_XEN_ENODEV;
 	if (rc) {
@@ -695,6 +699,26 @@ int blkfront_issue(struct pvk_blkfront *dev, struct pvk_blk_req *req, size_t off
 	return 0;
 }
 
+/*
+ * Counted while under way: between its two locked sections a submit uses
+ * its queue and slot unlocked, and a host may preempt it there across a
+ * whole suspend. The part's resume waits (bounded) for none to be under
+ * way before it forgets the rings (blkfront_suspend.c); the second
+ * section sees the quiesce and gives the slot back.
+ */
+int blkfront_issue(struct pvk_blkfront *dev, struct pvk_blk_req *req, size_t off,
+		   size_t len, struct blkfront_split *split, bool replay)
+{
+	int rc;
+
+	__atomic_fetch_add(&dev->issuing, 1, __ATOMIC_SEQ_CST);
+	rc = issue(dev, req, off, len, split, replay);
+	__atomic_fetch_sub(&dev->issuing, 1, __ATOMIC_SEQ_CST);
+	if (PVK_READ_ONCE(dev->quiesced))
+		pvk_port_wake(&dev->wait);
+	return rc;
+}
+
 static int submit(struct pvk_blkfront *dev, struct pvk_blk_req *req)
 {
 	size_t len;
@@ -702,8 +726,14 @@ static int submit(struct pvk_blkfront *dev, struct pvk_blk_req *req)
 
 	if (rc)
 		return rc;
-	/* Suspended, or reconnecting after a resume (the queues may be
-	 * gone): the host waits (wait_slot) and submits again. */
+	/* Given up or broken: said at once, even while resuming (a host
+	 * looping on -EAGAIN would never end). */
+	if (PVK_READ_ONCE(dev->broken))
+		return -PVK_XEN_EIO;
+	if (PVK_READ_ONCE(dev->gone))
+		return -PVK_XEN_ENODEV;
+	/* Suspended, or reconnecting after a resume (the queues are reset):
+	 * the host waits (wait_slot) and submits again. */
 	if (PVK_READ_ONCE(dev->quiesced))
 		return -PVK_XEN_EAGAIN;
 	return blkfront_issue(dev, req, 0, len, NULL, false);
@@ -727,7 +757,7 @@ void pvk_blkfront_kick(struct pvk_blkfront *dev, unsigned int queue)
 	struct blkfront_queue *q;
 	bool notify;
 
-	if (!dev->queues || !dev->info.nr_queues)
+	if (!dev->queues)
 		return;
 	q = blkfront_queue_of(dev, queue);
 	pvk_port_lock(&q->lock);

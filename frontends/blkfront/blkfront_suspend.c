@@ -6,8 +6,11 @@
  * quiesce (thread context, the watch worker, before upcalls are masked):
  * every device stops putting requests on its rings: host submits say
  * -EAGAIN and pvk_blkfront_wait_slot() waits (bounded by the host's
- * timeout) until the device is back; a kick pushes nothing more. What is
- * in flight stays as it is, each slot the record needed to issue it again
+ * timeout) until the device is back; a kick pushes nothing more, and
+ * nothing reads the rings' answers or notifies their ports until the
+ * resume (blkfront_rings_frozen): an answer the saved image holds proves
+ * nothing about its data page, and a port number of before may be
+ * another's in a new domain. What is in flight stays as it is, each slot the record needed to issue it again
  * (the shadow): the host's request (sectors, direction and buffers, the
  * host's until done() runs), the part of its data the slot carries, its
  * split and its issue number. Nothing is failed.
@@ -17,7 +20,8 @@
  * event channels without closing them (the kit's table was reset; the
  * numbers may already be someone else's), its grants ended at once (the new
  * table is empty: nothing maps them, nobody to wait for), persistent ones
- * too, and its pages freed. The requests in flight are listed in the
+ * too, and its pages freed; the queue structures stay, reset in place (a
+ * host thread may hold one). The requests in flight are listed in the
  * order they were issued; xenbus moves to the new backend, and when it is
  * Connected (blkfront_connect: features read again, the disk checked to be
  * the same) they are requeued first, in that order, each split again to
@@ -31,8 +35,9 @@
  * data to the same sectors again (the host's buffer is the host's until
  * done() ran, so it still holds that data). A write the old backend had
  * done, but whose answer we never took, is written twice with the same
- * bytes: the disk ends the same. Order is kept per queue as the ring had
- * it, and a flush or barrier issued after writes is requeued after them.
+ * bytes: the disk ends the same. They are issued again in the order
+ * they were first issued (a backend orders nothing within a ring, so
+ * this is the order of issue, not of completion).
  *
  * resume, cancelled (`xl save -c`, or Xen refused): the same domain, the
  * same backend, the same rings: whatever was held back is pushed and the
@@ -41,9 +46,13 @@
  * The backend stays untrusted: the new one is negotiated with as at boot,
  * every check of blkfront_xenbus.c and blkfront_queue.c applies to it.
  *
- * Assumed: one CPU across the suspend (the kit refuses it otherwise) and
- * no submit under way when the part runs (a submit never waits, and the
- * part runs from the watch worker, outside any submit).
+ * A reconnect that fails (the new backend refused, xenbus lost), or a
+ * host's break meanwhile, fails every request of before once with an
+ * error; the host's waits bound it.
+ *
+ * Assumed: one CPU across the suspend (the kit refuses it otherwise). A
+ * submit a host preempted between its two locked sections is waited for
+ * (bounded) before the rings are forgotten.
  */
 #include <pvkit/log.h>
 #include <pvkit/suspend.h>
@@ -79,14 +88,40 @@ static int replay_add(struct pvk_blkfront *dev, const struct blkfront_replay *e)
 	return 0;
 }
 
-static void replay_clear(struct pvk_blkfront *dev)
+/* Takes the next entry not yet requeued or failed, a copy (dev->lock:
+ * the watch worker requeues while a host's break may fail the rest; each
+ * entry is taken once). False when none is left: the list is emptied. */
+static bool replay_take(struct pvk_blkfront *dev, struct blkfront_replay *out)
 {
-	for (unsigned int p = 0; p < BLKFRONT_REPLAY_PAGES; p++) {
-		if (dev->replay[p])
-			pvk_port_free_page(dev->replay[p]);
-		dev->replay[p] = NULL;
+	struct blkfront_replay_page *pages[BLKFRONT_REPLAY_PAGES];
+	bool got = false;
+
+	pvk_port_lock(&dev->lock);
+	if (dev->replay_next < dev->replay_n) {
+		*out = *entry_at(dev, dev->replay_next++);
+		got = true;
 	}
-	dev->replay_n = 0;
+	__builtin_memcpy(pages, dev->replay, sizeof(pages));
+	if (!got) {
+		__builtin_memset(dev->replay, 0, sizeof(dev->replay));
+		dev->replay_n = dev->replay_next = 0;
+	}
+	pvk_port_unlock(&dev->lock);
+	if (!got)
+		for (unsigned int p = 0; p < BLKFRONT_REPLAY_PAGES; p++)
+			if (pages[p])
+				pvk_port_free_page(pages[p]);
+	return got;
+}
+
+static unsigned int replay_left(struct pvk_blkfront *dev)
+{
+	unsigned int n;
+
+	pvk_port_lock(&dev->lock);
+	n = dev->replay_n - dev->replay_next;
+	pvk_port_unlock(&dev->lock);
+	return n;
 }
 
 /* A listed piece is over without reaching a ring: counted as its slot's
@@ -104,8 +139,10 @@ static void end_piece(struct pvk_blkfront *dev, const struct blkfront_replay *e,
 	due = blkfront_piece_over_locked(dev, e->split, true, &status);
 	if (q)
 		pvk_port_unlock(&q->lock);
-	if (due)
+	if (due) {
 		e->req->done(e->req, status);
+		pvk_port_wake(&dev->wait);
+	}
 }
 
 /* The device is back for the host (requeued, or given up). */
@@ -120,16 +157,17 @@ static void resume_over(struct pvk_blkfront *dev)
 
 void blkfront_replay_fail(struct pvk_blkfront *dev, int status)
 {
-	unsigned int n = dev->replay_n;
+	unsigned int n;
+	struct blkfront_replay e;
 
-	if (!dev->resuming)
+	if (!PVK_READ_ONCE(dev->resuming))
 		return;
+	n = replay_left(dev);
 	if (n)
 		pvk_err("blkfront: %s: %u requests of before the restore fail with %d",
 			dev->name, n, status);
-	for (unsigned int i = 0; i < n; i++)
-		end_piece(dev, entry_at(dev, i), status);
-	replay_clear(dev);
+	while (replay_take(dev, &e))
+		end_piece(dev, &e, status);
 	resume_over(dev);
 }
 
@@ -152,15 +190,19 @@ static unsigned int forget_chain(struct blkfront_queue *q, struct blkfront_page 
 /*
  * Every ring, page, grant and port of the device's queues, of the old
  * domain, let go without a word to the old backend (gone). The queue
- * structures go too; the new backend gets new ones.
+ * structures stay where they are (a host thread may hold one), reset in
+ * place for the new backend. False if a grant of before is still mapped
+ * in the new table (cannot be): then that queue is kept as it is, never
+ * reused, and the device must not reconnect.
  */
-static void forget_queues(struct pvk_blkfront *dev)
+static bool forget_queues(struct pvk_blkfront *dev)
 {
-	unsigned int kept = 0;
+	unsigned int kept = 0, n = dev->nr_queues_set_up;
 
-	for (unsigned int i = 0; dev->queues && i < dev->nr_queues_set_up; i++) {
+	for (unsigned int i = 0; dev->queues && i < n; i++) {
 		struct blkfront_queue *q = &dev->queues[i];
 		struct blkfront_page *pool, *retired;
+		unsigned int kept_q = 0;
 
 		pvk_port_lock(&q->lock);
 		q->live = false;
@@ -174,16 +216,16 @@ static void forget_queues(struct pvk_blkfront *dev)
 		for (unsigned int id = 0; q->slot_page[0] && id < dev->info.depth; id++) {
 			struct blkfront_slot *s = blkfront_slot(q, id);
 
-			kept += forget_chain(q, s->data) + forget_chain(q, s->ind);
+			kept_q += forget_chain(q, s->data) + forget_chain(q, s->ind);
 			s->data = s->ind = NULL;
 		}
-		kept += forget_chain(q, pool) + forget_chain(q, retired);
+		kept_q += forget_chain(q, pool) + forget_chain(q, retired);
 		for (unsigned int j = 0; j < BLKFRONT_MAX_RING_PAGES; j++) {
 			if (!q->ring_page[j])
 				continue;
 			if (j < q->ring_granted) {
 				if (pvk_grant_end_access(q->ring_ref[j])) {
-					kept++;
+					kept_q++;
 					continue;
 				}
 				__atomic_fetch_sub(&dev->grants_live, 1, __ATOMIC_RELAXED);
@@ -191,18 +233,30 @@ static void forget_queues(struct pvk_blkfront *dev)
 			pvk_port_free_page(q->ring_page[j]);
 			q->ring_page[j] = NULL;
 		}
+		kept += kept_q;
+		if (kept_q)
+			continue;
+		pvk_port_lock(&q->lock);
+		blkfront_queue_reset_locked(q);
+		pvk_port_unlock(&q->lock);
 	}
 	if (kept) {
-		/* Cannot be (the table is new); a page of ours is then
-		 * somebody's: keep the queues and their pages, never reuse. */
-		pvk_err("blkfront: %s: %u grants of before the restore still mapped in the new table: pages kept",
+		/* Pages whose grants would not end are lost (never reused). */
+		pvk_err("blkfront: %s: %u grants of before the restore still mapped in the new table: their pages are never reused, the device is not reconnected",
 			dev->name, kept);
-		return;
+		return false;
 	}
-	blkfront_queues_free(dev);
 	dev->nr_queues_set_up = 0;
-	dev->info.nr_queues = 0;
+	return true;
 }
+
+static bool none_issuing(void *arg)
+{
+	return !__atomic_load_n(&((struct pvk_blkfront *)arg)->issuing, __ATOMIC_SEQ_CST);
+}
+
+/* How long the resume waits for a submit preempted half-way to finish. */
+#define ISSUING_WAIT_NS	(1000ULL * 1000 * 1000)
 
 /* ---- the part ------------------------------------------------------------ */
 
@@ -215,6 +269,10 @@ static void blkfront_quiesce(void *arg)
 		pvk_port_lock(&dev->lock);
 		dev->quiesced = true;
 		pvk_port_unlock(&dev->lock);
+		/* A host wait this falls inside gets its timeout again. */
+		__atomic_fetch_add(&dev->suspends, 1, __ATOMIC_RELEASE);
+		/* Waiters for a slot wait for the device instead. */
+		pvk_port_wake(&dev->wait);
 		for (unsigned int i = 0; dev->queues && i < dev->nr_queues_set_up; i++)
 			out += PVK_READ_ONCE(dev->queues[i].outstanding);
 		if (dev->xdev && !dev->gone)
@@ -227,6 +285,11 @@ static void blkfront_quiesce(void *arg)
 static void resume_cancelled(struct pvk_blkfront *dev)
 {
 	__atomic_fetch_add(&dev->rstats.cancelled, 1, __ATOMIC_RELAXED);
+	/* Still reconnecting after an earlier restore: its rings are not up
+	 * yet; it stays quiesced until the reconnect is over (requeued
+	 * first, then the host's). */
+	if (PVK_READ_ONCE(dev->resuming))
+		return;
 	pvk_port_lock(&dev->lock);
 	dev->quiesced = false;
 	pvk_port_unlock(&dev->lock);
@@ -241,8 +304,27 @@ static void resume_cancelled(struct pvk_blkfront *dev)
 static void resume_new_domain(struct pvk_blkfront *dev)
 {
 	unsigned int lost = 0;
+	bool forgot;
 	int rc;
 
+	/* A submit preempted between its locked sections still uses its
+	 * queue: it sees the quiesce and gives its slot back first. */
+	if (pvk_port_wait_until(&dev->wait, none_issuing, dev, ISSUING_WAIT_NS)) {
+		pvk_err("blkfront: %s: a submit still under way %llu ms after the resume: device broken, its rings kept",
+			dev->name, (unsigned long long)(ISSUING_WAIT_NS / 1000000));
+		PVK_WRITE_ONCE(dev->broken, true);
+		/* Nothing of the old rings can be used: fail what they held
+		 * (their grants stay, never reused). */
+		for (unsigned int i = 0; dev->queues && i < dev->nr_queues_set_up; i++) {
+			pvk_port_lock(&dev->queues[i].lock);
+			dev->queues[i].live = false;
+			dev->queues[i].port_bound = false;
+			pvk_port_unlock(&dev->queues[i].lock);
+		}
+		blkfront_fail_all(dev, -PVK_XEN_EIO);
+		resume_over(dev);
+		return;
+	}
 	if (!dev->xdev || dev->gone) {
 		/* Closed or removed: nothing to requeue or reconnect; what it
 		 * still held (pages the old backend kept) can go now. */
@@ -252,9 +334,18 @@ static void resume_new_domain(struct pvk_blkfront *dev)
 	}
 	__atomic_fetch_add(&dev->rstats.resumes, 1, __ATOMIC_RELAXED);
 	dev->resume_t0 = pvk_time_now_ns();
+	/* Before anything is listed, no poll may take an answer of the old
+	 * rings (rings_frozen holds until resuming is set, below). */
+	for (unsigned int i = 0; dev->queues && i < dev->nr_queues_set_up; i++) {
+		struct blkfront_queue *q = &dev->queues[i];
+
+		pvk_port_lock(&q->lock);
+		q->live = false;
+		q->port_bound = false;
+		pvk_port_unlock(&q->lock);
+	}
 	pvk_port_lock(&dev->lock);
 	dev->connected = false;
-	dev->resuming = true;
 	pvk_port_unlock(&dev->lock);
 	for (unsigned int i = 0; dev->queues && i < dev->nr_queues_set_up; i++) {
 		struct blkfront_queue *q = &dev->queues[i];
@@ -263,11 +354,15 @@ static void resume_new_domain(struct pvk_blkfront *dev)
 			struct blkfront_slot *s = blkfront_slot(q, id);
 			struct blkfront_replay e;
 
-			if (!s->sent)
+			pvk_port_lock(&q->lock);
+			if (!s->sent) {
+				pvk_port_unlock(&q->lock);
 				continue;
+			}
 			e = (struct blkfront_replay){ .req = s->req, .split = s->split,
 						      .off = s->off, .len = s->len, .seq = s->seq };
 			s->sent = false;
+			pvk_port_unlock(&q->lock);
 			if (replay_add(dev, &e)) {
 				/* No page to list it: it fails, said below. */
 				lost++;
@@ -275,19 +370,35 @@ static void resume_new_domain(struct pvk_blkfront *dev)
 			}
 		}
 	}
-	forget_queues(dev);
+	forgot = forget_queues(dev);
+	pvk_port_lock(&dev->lock);
+	dev->resuming = true;
+	pvk_port_unlock(&dev->lock);
 	pvk_info("blkfront: %s: resumed in a new domain: %u requests of before to requeue%s; reconnecting",
-		 dev->name, dev->replay_n, lost ? " (some could not be listed: failed)" : "");
+		 dev->name, replay_left(dev), lost ? " (some could not be listed: failed)" : "");
 	if (lost)
 		pvk_err("blkfront: %s: %u requests in flight failed: no memory to list them",
 			dev->name, lost);
+	if (!forgot || PVK_READ_ONCE(dev->broken)) {
+		/* Broken by the host meanwhile (its wait ran out), or rings
+		 * that cannot be reused: nothing is requeued. */
+		PVK_WRITE_ONCE(dev->broken, true);
+		blkfront_replay_fail(dev, -PVK_XEN_EIO);
+		return;
+	}
 	rc = pvk_xenbus_device_resume(dev->xdev);
 	if (rc) {
 		pvk_err("blkfront: %s: cannot follow the new backend (%d): device closed",
 			dev->name, rc);
 		dev->gone = true;
 		blkfront_replay_fail(dev, -PVK_XEN_ENODEV);
+		return;
 	}
+	/* The new backend may live in another domain (a driver domain of
+	 * the target host): every grant and channel from now on is its. */
+	pvk_port_lock(&dev->lock);
+	dev->backend = (pvk_domid_t)dev->xdev->otherend_id;
+	pvk_port_unlock(&dev->lock);
 }
 
 static void blkfront_resume(enum pvk_suspend_result result, void *arg)
@@ -433,21 +544,21 @@ static int requeue(struct pvk_blkfront *dev, struct blkfront_replay *e)
 
 void blkfront_replay_all(struct pvk_blkfront *dev)
 {
-	unsigned int n = dev->replay_n;
+	unsigned int n = 0;
 	uint64_t t = pvk_time_now_ns();
 	struct pvk_blkfront_resume_stats before = dev->rstats;
+	struct blkfront_replay e;
 
 	dev->rstats.last_reconnect_ns = t - dev->resume_t0;
-	for (unsigned int i = 0; i < n; i++) {
-		struct blkfront_replay *e = entry_at(dev, i);
+	while (replay_take(dev, &e)) {
 		int rc = PVK_READ_ONCE(dev->broken) ? -PVK_XEN_EIO :
-			 PVK_READ_ONCE(dev->gone) ? -PVK_XEN_ENODEV : requeue(dev, e);
+			 PVK_READ_ONCE(dev->gone) ? -PVK_XEN_ENODEV : requeue(dev, &e);
 
+		n++;
 		__atomic_fetch_add(&dev->rstats.requeued, 1, __ATOMIC_RELAXED);
 		if (rc)
-			end_piece(dev, e, rc);
+			end_piece(dev, &e, rc);
 	}
-	replay_clear(dev);
 	pvk_info("blkfront: %s: connected again %llu ms after the resume: %u requests requeued, %llu split again, %llu ring requests",
 		 dev->name, (unsigned long long)(dev->rstats.last_reconnect_ns / 1000000), n,
 		 (unsigned long long)(dev->rstats.split - before.split),

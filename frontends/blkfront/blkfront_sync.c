@@ -6,6 +6,7 @@
  * longer trusted: the device is marked broken and its I/O failed, so a
  * late answer can never land in memory that was given back.
  */
+#include <pvkit/log.h>
 #include <pvkit/time.h>
 #include <pvkit/xen/errno.h>
 
@@ -13,8 +14,35 @@
 
 struct slot_wait {
 	struct pvk_blkfront *dev;
-	struct blkfront_queue *q;
+	unsigned int queue;		/* the host's number */
 };
+
+/* How long a break may take to end a request a requeue holds. */
+#define BREAK_END_WAIT_NS	(5ULL * 1000 * 1000 * 1000)
+
+/*
+ * A wait that a suspend fell inside counts the domain's downtime and the
+ * reconnect on the guest's clock: a host timeout shorter than that would
+ * break a disk whose backend did nothing wrong. So a wait that ran out
+ * after a suspend began during it gets its whole timeout once more, from
+ * now (once per suspend: still bounded). True when that is the case.
+ */
+static bool suspended_meanwhile(struct pvk_blkfront *dev, unsigned int *gen)
+{
+	unsigned int now = __atomic_load_n(&dev->suspends, __ATOMIC_ACQUIRE);
+
+	if (now == *gen)
+		return false;
+	*gen = now;
+	return true;
+}
+
+static uint64_t deadline_from_now(uint64_t timeout_ns)
+{
+	uint64_t start = pvk_time_now_ns();
+
+	return start + timeout_ns < start ? UINT64_MAX : start + timeout_ns;
+}
 
 static uint64_t time_left(uint64_t deadline)
 {
@@ -35,24 +63,28 @@ static bool device_back(void *arg)
 static bool slot_free(void *arg)
 {
 	struct slot_wait *w = arg;
+	struct blkfront_queue *q;
 	bool ok;
 
 	if (PVK_READ_ONCE(w->dev->broken) || PVK_READ_ONCE(w->dev->quiesced) ||
 	    !PVK_READ_ONCE(w->dev->connected))
 		return true;
-	pvk_port_lock(&w->q->lock);
-	ok = w->q->outstanding < w->dev->info.depth && !PVK_RING_FULL(&w->q->ring) &&
-	     !w->q->starved;
-	pvk_port_unlock(&w->q->lock);
+	/* The queue of now (a resume may have changed how many there are;
+	 * the array stays): one not live lets the submit say why. */
+	q = blkfront_queue_of(w->dev, w->queue);
+	pvk_port_lock(&q->lock);
+	ok = !q->live || (q->outstanding < w->dev->info.depth && !PVK_RING_FULL(&q->ring) &&
+			  !q->starved);
+	pvk_port_unlock(&q->lock);
 	return ok;
 }
 
 int pvk_blkfront_wait_slot(struct pvk_blkfront *dev, unsigned int queue,
 			   uint64_t timeout_ns)
 {
-	struct slot_wait w = { .dev = dev };
-	uint64_t start = pvk_time_now_ns();
-	uint64_t deadline = start + timeout_ns < start ? UINT64_MAX : start + timeout_ns;
+	struct slot_wait w = { .dev = dev, .queue = queue };
+	unsigned int gen = __atomic_load_n(&dev->suspends, __ATOMIC_ACQUIRE);
+	uint64_t deadline = deadline_from_now(timeout_ns);
 	int rc;
 
 	/* A suspend or the reconnect after it first (the queues may be
@@ -62,12 +94,14 @@ int pvk_blkfront_wait_slot(struct pvk_blkfront *dev, unsigned int queue,
 		if (rc)
 			return rc;
 	}
-	if (!dev->queues || !dev->info.nr_queues)
+	if (!dev->queues || !PVK_READ_ONCE(dev->info.nr_queues))
 		return 0;	/* the next submit says why */
-	w.q = blkfront_queue_of(dev, queue);
 	/* Whatever is queued must reach the backend, or nothing frees. */
 	pvk_blkfront_kick(dev, queue);
-	return pvk_port_wait_until(&dev->wait, slot_free, &w, time_left(deadline));
+	rc = pvk_port_wait_until(&dev->wait, slot_free, &w, time_left(deadline));
+	if (rc && suspended_meanwhile(dev, &gen))
+		rc = pvk_port_wait_until(&dev->wait, slot_free, &w, timeout_ns);
+	return rc;
 }
 
 struct sync_req {
@@ -107,13 +141,17 @@ int pvk_blkfront_rw_sync_queue(struct pvk_blkfront *dev, unsigned int queue,
 	/* One deadline for the whole call, as the header promises: waiting
 	 * for a slot (perhaps more than once, other submitters racing us)
 	 * and then for the answer share timeout_ns. */
-	uint64_t start = pvk_time_now_ns();
-	uint64_t deadline = start + timeout_ns < start ? UINT64_MAX : start + timeout_ns;
+	unsigned int gen = __atomic_load_n(&dev->suspends, __ATOMIC_ACQUIRE);
+	uint64_t deadline = deadline_from_now(timeout_ns);
 	int rc;
 
 	sr.req.arg = &sr;
 	while ((rc = pvk_blkfront_submit(dev, &sr.req)) == -PVK_XEN_EAGAIN) {
 		if (pvk_blkfront_wait_slot(dev, queue, time_left(deadline))) {
+			if (suspended_meanwhile(dev, &gen)) {
+				deadline = deadline_from_now(timeout_ns);
+				continue;
+			}
 			blkfront_break(dev, "backend did not free a slot in time (queue, timeout ms)",
 				       queue, timeout_ns / 1000000);
 			return -PVK_XEN_EIO;
@@ -121,9 +159,23 @@ int pvk_blkfront_rw_sync_queue(struct pvk_blkfront *dev, unsigned int queue,
 	}
 	if (rc)
 		return rc;
-	if (pvk_port_wait_until(&dev->wait, sync_finished, &sr, time_left(deadline)))
-		/* Fails sr too: its callback has run when this returns. */
+	while (pvk_port_wait_until(&dev->wait, sync_finished, &sr, time_left(deadline))) {
+		if (suspended_meanwhile(dev, &gen)) {
+			deadline = deadline_from_now(timeout_ns);
+			continue;
+		}
+		/* Fails sr too, on a ring or in the list of requests of
+		 * before a restore: its callback has run when this returns
+		 * (sr lives on this stack). A requeue under way in the watch
+		 * worker sees the break and ends it: waited for, bounded. */
 		blkfront_break(dev, "backend did not answer in time (queue, timeout ms)",
 			       queue, timeout_ns / 1000000);
+		if (pvk_port_wait_until(&dev->wait, sync_finished, &sr, BREAK_END_WAIT_NS)) {
+			pvk_err("blkfront: %s: a request still not ended %llu ms after the break: its buffer and record are lost to the device",
+				dev->name, (unsigned long long)(BREAK_END_WAIT_NS / 1000000));
+			return -PVK_XEN_EIO;
+		}
+		break;
+	}
 	return sr.status;
 }

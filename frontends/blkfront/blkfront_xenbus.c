@@ -257,6 +257,13 @@ static void give_up(struct pvk_blkfront *dev)
 {
 	dev->gone = true;
 	pvk_xenbus_switch_state(dev->xdev, PVK_XenbusStateClosed);
+	/* Reconnecting after a restore: the requests of before fail (EIO),
+	 * each host request's done() once, and the device is back to the
+	 * host, given up (its submits say -ENODEV). */
+	if (PVK_READ_ONCE(dev->resuming))
+		pvk_err("blkfront: %s: the new backend was refused after the restore: device closed",
+			dev->name);
+	blkfront_replay_fail(dev, -PVK_XEN_EIO);
 }
 
 void blkfront_give_up(struct pvk_blkfront *dev)
@@ -468,7 +475,6 @@ static void blkfront_connect(struct pvk_blkfront *dev)
 			dev->name, (unsigned long long)dev->info.sectors, dev->info.sector_size,
 			(unsigned long long)b.sectors, b.ssize);
 		give_up(dev);
-		blkfront_replay_fail(dev, -PVK_XEN_EIO);
 		return;
 	}
 	/* Indirect only pays beyond what a direct request carries. */
@@ -493,8 +499,14 @@ static void blkfront_connect(struct pvk_blkfront *dev)
 	dev->info.max_bytes = (size_t)dev->info.max_segments * BLKFRONT_PAGE;
 	pvk_port_unlock(&dev->lock);
 	rc = pvk_xenbus_switch_state(xdev, PVK_XenbusStateConnected);
-	if (rc)
+	if (rc) {
+		if (dev->resuming) {
+			pvk_err("blkfront: %s: cannot say Connected to the new backend (%d)",
+				dev->name, rc);
+			give_up(dev);
+		}
 		return;
+	}
 	pvk_port_lock(&dev->lock);
 	dev->connected = true;
 	pvk_port_unlock(&dev->lock);

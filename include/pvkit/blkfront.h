@@ -153,9 +153,17 @@ struct pvk_blkfront_stats {
  * whose answer was lost is written again: the same data to the same
  * sectors, harmless on a disk. A disk whose size or sector size changed
  * across the restore is refused (logged): its requests fail with
- * -PVK_XEN_EIO, the rest of the guest goes on. Cancelled (a checkpoint):
- * the same backend and rings go on. Not for the Linux modules
- * (ports/linux), where Linux's xenbus owns suspend.
+ * -PVK_XEN_EIO, the rest of the guest goes on; so does a new backend
+ * refused for any other reason (then submits say -PVK_XEN_ENODEV), and a
+ * host's break (pvk_blkfront_break, a timeout of rw_sync) during the
+ * reconnect fails them with -PVK_XEN_EIO at once. The reconnect is
+ * bounded by the host's waits: wait_slot returns its timeout while the
+ * device is not back. A wait of rw_sync or wait_slot that a suspend fell
+ * inside gets its whole timeout again from when it ran out (the
+ * downtime is not counted against the backend). While reconnecting,
+ * info->nr_queues keeps its old value until the new queues are up.
+ * Cancelled (a checkpoint): the same backend and rings go on. Not for the
+ * Linux modules (ports/linux), where Linux's xenbus owns suspend.
  */
 struct pvk_blkfront_resume_stats {
 	uint64_t resumes;		/* reconnects begun in a new domain */

@@ -42,6 +42,8 @@ static struct {
 	void (*on_grant)(void);		/* runs first in the next grant (once): a
 					 * second submitter meanwhile */
 	void *last_page;		/* the page granted last */
+	pvk_domid_t grant_domid;	/* the domain of the last grant */
+	pvk_domid_t port_domid;		/* of the last unbound channel */
 	pvk_evtchn_handler_t handler[FAKE_PORTS];
 	void *arg[FAKE_PORTS];
 	unsigned int ports;
@@ -59,19 +61,29 @@ void pvk_port_free(void *ptr)
 }
 void pvk_port_wait_init(struct pvk_wait *w) { (void)w; }
 void pvk_port_wake(struct pvk_wait *w) { (void)w; }
-/* Nothing runs behind the caller's back here: a false condition stays so. */
+/* Nothing runs behind the caller's back here: a false condition stays so;
+ * except what a test plays inside the next wait (once): another thread's
+ * work while the caller sleeps (a whole suspend and resume, say). */
+static void (*during_next_wait)(void);
+
 int pvk_port_wait_until(struct pvk_wait *w, bool (*cond)(void *arg), void *arg,
 			uint64_t timeout_ns)
 {
 	(void)w;
 	(void)timeout_ns;
+	if (during_next_wait) {
+		void (*f)(void) = during_next_wait;
+
+		during_next_wait = NULL;
+		f();
+	}
 	return cond(arg) ? 0 : -PVK_XEN_ETIMEDOUT;
 }
 
 int pvk_grant_access_page(pvk_domid_t domid, const void *page, bool readonly,
 			  pvk_grant_ref_t *ref)
 {
-	(void)domid;
+	kit.grant_domid = domid;
 	if (kit.on_grant) {
 		void (*f)(void) = kit.on_grant;
 
@@ -121,7 +133,7 @@ int pvk_grant_end_access_page(pvk_grant_ref_t ref, void *page)
 int pvk_evtchn_alloc_unbound(pvk_domid_t remote_dom, pvk_evtchn_handler_t handler,
 			     void *arg, pvk_evtchn_port_t *port)
 {
-	(void)remote_dom;
+	kit.port_domid = remote_dom;
 	if (kit.ports >= FAKE_PORTS)
 		return -PVK_XEN_ENOSPC;
 	kit.handler[kit.ports] = handler;
@@ -1490,6 +1502,7 @@ int pvk_xenbus_write_keys(struct pvk_xenbus_device *d, const struct pvk_xenbus_k
  * made for real. */
 static struct pvk_suspend_part *suspend_part;
 static unsigned int device_resumes;
+static unsigned int resume_backend_id;	/* non-zero: the new backend's domain */
 
 int __real_pvk_suspend_register(struct pvk_suspend_part *part);
 int __wrap_pvk_suspend_register(struct pvk_suspend_part *part);
@@ -1504,6 +1517,8 @@ int pvk_xenbus_device_resume(struct pvk_xenbus_device *d)
 {
 	d->state = PVK_XenbusStateInitialising;
 	d->otherend_state = PVK_XenbusStateUnknown;
+	if (resume_backend_id)
+		d->otherend_id = resume_backend_id;
 	device_resumes++;
 	return 0;
 }
@@ -2458,7 +2473,11 @@ static void play_new_domain(void)
 	/* Every grant of before ended at once, nothing waited for. */
 	CHECK_EQ(kit.live, 0);
 	CHECK_EQ(pvk_blkfront_grants_held(dev), 0);
-	CHECK(dev->queues == NULL);
+	/* The queues stay where they were (a host may hold one), as new. */
+	CHECK(dev->queues != NULL);
+	CHECK_EQ(dev->nr_queues_set_up, 0);
+	for (unsigned int i = 0; i < BLKFRONT_MAX_QUEUES; i++)
+		CHECK(!dev->queues[i].live && !dev->queues[i].port_bound);
 	CHECK_EQ(xb.xd.state, PVK_XenbusStateInitialising);
 }
 
@@ -2601,6 +2620,7 @@ UNIT_TEST(blkfront_resume_cancelled_goes_on_on_the_same_rings)
 {
 	struct pvk_blkfront_resume_stats rs;
 	struct held a, b;
+	unsigned int resumes;
 
 	CHECK_EQ(xb_bring_up(blkback_keys, NULL), PVK_XenbusStateConnected);
 	memset(&a.res, 0, sizeof(a.res));
@@ -2611,8 +2631,9 @@ UNIT_TEST(blkfront_resume_cancelled_goes_on_on_the_same_rings)
 	pvk_blkfront_kick(dev, 0);	/* quiesced: pushes nothing */
 	CHECK_EQ(backend_serve_q(0), 0);
 	CHECK_EQ(submit_q(&b, PVK_BLK_READ, 8, back_buf, 512, 0), -PVK_XEN_EAGAIN);
+	resumes = device_resumes;
 	suspend_part->resume(PVK_SUSPEND_CANCELLED, suspend_part->arg);
-	CHECK_EQ(device_resumes, device_resumes);
+	CHECK_EQ(device_resumes, resumes);
 	CHECK_EQ(backend_serve_q(0), 1);
 	CHECK_EQ(a.res.calls, 1);
 	CHECK_EQ(a.res.status, 0);
@@ -2623,5 +2644,162 @@ UNIT_TEST(blkfront_resume_cancelled_goes_on_on_the_same_rings)
 	pvk_blkfront_get_resume_stats(dev, &rs);
 	CHECK_EQ(rs.cancelled, 1);
 	CHECK_EQ(rs.requeued, 0);
+	xb_close_and_free();
+}
+
+/*
+ * An answer the old backend left in the saved ring proves nothing about
+ * its data page (the save may have copied the ring after the answer and
+ * the page before the data): after the quiesce nothing takes it, not a
+ * host's poll, and nothing is notified on the old ports; the read is
+ * issued again and returns the new backend's data. A cancelled suspend
+ * during the reconnect leaves the device waiting for it.
+ */
+UNIT_TEST(blkfront_resume_does_not_take_answers_left_in_the_old_ring)
+{
+	struct held r, late;
+	unsigned int sends;
+
+	CHECK_EQ(xb_bring_up(blkback_keys, NULL), PVK_XenbusStateConnected);
+	memset(disk, 0, sizeof(disk));
+	memset(disk + 100 * 512, 0xa1, 4096);
+	memset(back_buf, 0, 4096);
+	CHECK_EQ(submit_q(&r, PVK_BLK_READ, 100, back_buf, 4096, 0), 0);
+	suspend_part->quiesce(suspend_part->arg);
+	sends = kit.sends;
+	/* The old backend answers, its event comes: nothing taken. */
+	CHECK_EQ(backend_serve_q(0), 1);
+	pvk_blkfront_poll(dev);
+	pvk_blkfront_poll_queue(dev, 0);
+	CHECK_EQ(r.res.calls, 0);
+	CHECK_EQ(submit_q(&late, PVK_BLK_READ, 8, back_buf + 8192, 512, 0), -PVK_XEN_EAGAIN);
+	pvk_blkfront_kick(dev, 0);
+	CHECK_EQ(kit.sends, sends);
+	memset(disk + 100 * 512, 0xb2, 4096);
+	play_new_domain();
+	CHECK_EQ(kit.sends, sends);
+	pvk_blkfront_poll(dev);
+	CHECK_EQ(r.res.calls, 0);
+	/* Another suspend, cancelled, while the reconnect is under way. */
+	suspend_part->quiesce(suspend_part->arg);
+	suspend_part->resume(PVK_SUSPEND_CANCELLED, suspend_part->arg);
+	CHECK_EQ(submit_q(&late, PVK_BLK_READ, 8, back_buf + 8192, 512, 0), -PVK_XEN_EAGAIN);
+	play_reconnect(small_keys);
+	CHECK_EQ(backend_serve_q(0), 1);
+	CHECK_EQ(r.res.calls, 1);
+	CHECK_EQ(r.res.status, 0);
+	for (size_t i = 0; i < 4096; i++)
+		if (back_buf[i] != 0xb2) {
+			CHECK_EQ(back_buf[i], 0xb2);
+			break;
+		}
+	xb_close_and_free();
+}
+
+/* A whole save and restore, played while a host thread sleeps. */
+static void suspend_and_restore(void)
+{
+	suspend_part->quiesce(suspend_part->arg);
+	play_new_domain();
+	play_reconnect(small_keys);
+}
+
+/*
+ * A host thread waits for a slot on queue 1 of two; a restore happens
+ * meanwhile and the new backend offers one queue. The waiter wakes on the
+ * device of now (the queue array is not freed under it: ASan says so if
+ * it is), and its submit goes to the one queue there is.
+ */
+UNIT_TEST(blkfront_resume_under_a_waiter_keeps_its_queue)
+{
+	struct held r;
+
+	CHECK_EQ(xb_bring_up(blkback_keys, NULL), PVK_XenbusStateConnected);
+	CHECK_EQ(dev->info.nr_queues, 2);
+	during_next_wait = suspend_and_restore;
+	CHECK_EQ(pvk_blkfront_wait_slot(dev, 1, 1000000000ULL), 0);
+	CHECK(during_next_wait == NULL);
+	CHECK_EQ(dev->info.nr_queues, 1);
+	CHECK_EQ(submit_q(&r, PVK_BLK_READ, 8, back_buf, 512, 1), 0);
+	CHECK_EQ(backend_serve_q(0), 1);
+	CHECK_EQ(r.res.calls, 1);
+	xb_close_and_free();
+}
+
+static void suspend_only(void)
+{
+	suspend_part->quiesce(suspend_part->arg);
+	play_new_domain();
+}
+
+/*
+ * rw_sync's wait runs out while its request waits, listed, for the new
+ * backend: the break fails it (its done() has run when rw_sync returns,
+ * its record is on rw_sync's stack), never a success for a read that
+ * never ran.
+ */
+UNIT_TEST(blkfront_resume_rw_sync_timeout_fails_the_listed_request)
+{
+	CHECK_EQ(xb_bring_up(blkback_keys, NULL), PVK_XenbusStateConnected);
+	during_next_wait = suspend_only;
+	CHECK_EQ(pvk_blkfront_rw_sync(dev, PVK_BLK_READ, 8, back_buf, 512, 1000000ULL),
+		 -PVK_XEN_EIO);
+	CHECK(dev->broken);
+	CHECK(!dev->quiesced && !dev->resuming);
+	play_reconnect(small_keys);
+	CHECK_EQ(backend_serve_q(0), 0);	/* nothing requeued */
+	xb_close_and_free();
+}
+
+/* The new backend lives in another domain: every ring, page and channel
+ * of the reconnect is granted or offered to it, none to the old one. */
+UNIT_TEST(blkfront_resume_grants_to_the_new_backend_domain)
+{
+	struct held r;
+
+	CHECK_EQ(xb_bring_up(blkback_keys, NULL), PVK_XenbusStateConnected);
+	CHECK_EQ(kit.grant_domid, 0);
+	CHECK_EQ(submit_q(&r, PVK_BLK_READ, 8, back_buf, 4096, 0), 0);
+	suspend_part->quiesce(suspend_part->arg);
+	resume_backend_id = 7;
+	play_new_domain();
+	resume_backend_id = 0;
+	kit.grant_domid = kit.port_domid = 0;
+	play_reconnect(small_keys);
+	CHECK_EQ(kit.grant_domid, 7);
+	CHECK_EQ(kit.port_domid, 7);
+	CHECK_EQ(backend_serve_q(0), 1);
+	CHECK_EQ(r.res.calls, 1);
+	CHECK_EQ(kit.grant_domid, 7);	/* the replayed read's page too */
+	xb_close_and_free();
+	xb.xd.otherend_id = 0;
+}
+
+static const char *const bad_sector_keys[] = {
+	"max-ring-page-order", "0", "multi-queue-max-queues", "1",
+	"sectors", "8192", "sector-size", "3", NULL,
+};
+
+/* The new backend describes the disk badly: given up, every request of
+ * before fails once with EIO, and the host hears -ENODEV at once (not
+ * -EAGAIN for ever). */
+UNIT_TEST(blkfront_resume_refused_backend_fails_the_requests_once)
+{
+	struct held h[4], late;
+
+	CHECK_EQ(xb_bring_up(blkback_keys, NULL), PVK_XenbusStateConnected);
+	in_flight(h);
+	suspend_part->quiesce(suspend_part->arg);
+	play_new_domain();
+	unit_log_clear();
+	play_reconnect(bad_sector_keys);
+	CHECK(unit_log_has("backend describes the disk badly"));
+	CHECK_EQ(xb.xd.state, PVK_XenbusStateClosed);
+	for (unsigned int i = 0; i < 4; i++) {
+		CHECK_EQ(h[i].res.calls, 1);
+		CHECK_EQ(h[i].res.status, -PVK_XEN_EIO);
+	}
+	CHECK(!dev->quiesced && !dev->resuming);
+	CHECK_EQ(submit_q(&late, PVK_BLK_READ, 100, back_buf, 512, 0), -PVK_XEN_ENODEV);
 	xb_close_and_free();
 }

@@ -84,6 +84,7 @@ struct sctx {
 	struct pvk_blk_seg sg[HELD_PAGES];
 	bool busy, done;
 	int status;
+	unsigned int calls;		/* done()s since submitted: must be 1 */
 	uint8_t inv;			/* 0xff: the inverse pattern */
 };
 
@@ -102,10 +103,16 @@ static uint64_t rnd(void)
 	return seed * 0x2545f4914f6cdd1dULL;
 }
 
+/* done() on a request not in flight (a second one after finish()). */
+static unsigned int stray_done;
+
 static void ctx_done(struct pvk_blk_req *req, int status)
 {
 	struct sctx *c = req->arg;
 
+	if (!PVK_READ_ONCE(c->busy))
+		__atomic_fetch_add(&stray_done, 1, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&c->calls, 1, __ATOMIC_RELAXED);
 	c->status = status;
 	PVK_WRITE_ONCE(c->done, true);
 	pvk_port_wake(&done_wait);
@@ -142,6 +149,11 @@ static int finish(struct sctx *c)
 	uint64_t base = c->req.sector * 512;
 
 	c->busy = false;
+	if (PVK_READ_ONCE(c->calls) != 1) {
+		guest_printf("blk-suspend: request at sector %llu: done() ran %u times\n",
+			     (unsigned long long)c->req.sector, PVK_READ_ONCE(c->calls));
+		return -PVK_XEN_EIO;
+	}
 	if (c->status) {
 		guest_printf("blk-suspend: %s of %u pieces at sector %llu failed: %d\n",
 			     c->req.op == PVK_BLK_READ ? "read" : "write", c->req.nr_sg,
@@ -222,6 +234,7 @@ static int pass(enum pvk_blk_op op, uint64_t from, uint64_t to, uint8_t inv,
 				for (unsigned int i = 0; i < c->req.nr_sg; i++)
 					__builtin_memset(c->sg[i].buf, 0xee, c->sg[i].len);
 			c->done = false;
+			c->calls = 0;
 			c->busy = true;
 			rc = pvk_blkfront_submit(disk.dev, &c->req);
 			if (rc == 0) {
@@ -264,6 +277,7 @@ static int hold(uint64_t at, unsigned int n, size_t each)
 		lay_out(c, &held_pages[i * (each / PAGE)], each);
 		fill(c, at + i * each, 0);
 		c->done = false;
+		c->calls = 0;
 		c->busy = true;
 		rc = pvk_blkfront_submit(disk.dev, &c->req);
 		if (rc) {
@@ -352,9 +366,12 @@ static void cycle(unsigned int k, enum pvk_suspend_result want, uint64_t hfrom,
 		guest_printf("blk-suspend: cycle %u: held writes not all answered in 90 s\n", k);
 	PVK_CHECK_RC(rc, 0);
 	for (unsigned int i = 0; i < n; i++) {
+		PVK_CHECK_EQ(PVK_READ_ONCE(sctx[NSTREAM + i].calls), 1);
 		sctx[NSTREAM + i].busy = false;
 		PVK_CHECK_RC(sctx[NSTREAM + i].status, 0);
 	}
+	/* No done() for a request not in flight (twice for one before). */
+	PVK_CHECK_EQ(PVK_READ_ONCE(stray_done), 0);
 	pvk_blkfront_get_resume_stats(disk.dev, &r1);
 	guest_printf("blk-suspend: cycle %u: %s; stream %u passes, %lu writes, %lu reads; requeued %llu, split again %llu into %llu ring requests, completed %llu, failed %llu; reconnect %llu ms by the guest's clock\n",
 		     k, want == PVK_SUSPEND_CANCELLED ? "cancelled, same backend" :
@@ -464,6 +481,9 @@ PVK_GUEST_TEST_XEN_EXPLICIT(suspend_blk)
 	PVK_CHECK_RC(verify(0, size), 0);
 	guest_printf("blk-suspend: the whole disk read back: ok; grants held by the disk %u (%lld in all, %lld before it)\n",
 		     pvk_blkfront_grants_held(disk.dev), (long long)grants_live(), (long long)live0);
+	/* Every grant of before a restore was ended (none leaked): all the
+	 * kit holds beyond what it held before the disk is the disk's. */
+	PVK_CHECK_EQ(grants_live(), live0 + (int64_t)pvk_blkfront_grants_held(disk.dev));
 	PVK_CHECK_CALL(dom0_check());
 }
 
