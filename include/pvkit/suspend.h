@@ -41,9 +41,11 @@
  *   2b. xenstore quiesced (pvk_xs_suspend(), pvkit/xenstore.h): new
  *      requests held until the resume, the outstanding ones answered and
  *      open transactions ended (bounded: PVK_XS_SUSPEND_WAIT_NS, logged
- *      when it gives up), nothing new started in the ring; a message it
- *      cannot finish refuses the suspend (parts resume(CANCELLED),
- *      after(CANCELLED), -PVK_XEN_EBUSY);
+ *      when it gives up: requests read and not answered then fail with
+ *      EIO in a new domain although they may have been carried out),
+ *      nothing new started in the ring; a message it cannot finish, or
+ *      bytes xenstored does not read, refuse the suspend (parts
+ *      resume(CANCELLED), after(CANCELLED), -PVK_XEN_EBUSY);
  *   3. upcalls masked, the console drained, the kit's clock noted;
  *   4. the p2m frame lists the toolstack reads checked published (by
  *      pvk_suspend_init(): the toolstack reads them before it asks);
