@@ -445,7 +445,7 @@ int pvk_xs_resume(pvk_evtchn_port_t port, uint64_t *lost)
 {
 	struct pvk_xenstore_domain_interface *intf = conn.intf;
 	struct pvk_xs_pass pass = { 0 };
-	uint32_t rsp_prod, req_prod, req_cons, skipped;
+	uint32_t rsp_prod, req_prod, req_cons, skipped, judged_prod, judged_cons;
 	unsigned int stale, replayed = 0;
 	int rc;
 
@@ -483,6 +483,9 @@ int pvk_xs_resume(pvk_evtchn_port_t port, uint64_t *lost)
 	PVK_WRITE_ONCE(intf->rsp_cons, rsp_prod);
 	pvk_barrier();
 	rc = pvk_xs_conn_init(&conn, intf);
+	/* The values conn_init judged (it reads them again), for the log. */
+	judged_prod = conn.req_prod;
+	judged_cons = conn.req_acked;
 	xs_port = port;
 	held = false;
 	frozen = false;
@@ -503,8 +506,8 @@ int pvk_xs_resume(pvk_evtchn_port_t port, uint64_t *lost)
 		pvk_info("xenstore: resume: %u requests queued during the suspend go out on the new ring",
 			 replayed);
 	if (rc) {
-		pvk_err("xenstore: resume: ring indices inconsistent (req_prod 0x%x req_cons 0x%x)",
-			req_prod, req_cons);
+		pvk_err("xenstore: resume: ring indices inconsistent (req_prod 0x%x req_cons 0x%x, or the response pair)",
+			judged_prod, judged_cons);
 		return rc;
 	}
 	rc = pvk_evtchn_set_handler(port, xs_event, NULL);
