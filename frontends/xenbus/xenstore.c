@@ -437,7 +437,8 @@ void pvk_xs_suspend_cancel(void)
  * them), are delivered as the event handler would have. Then what is
  * left of the old connection fails with -PVK_XEN_EIO: requests the old
  * xenstored had (some bytes in the ring) and no answer, requests queued
- * in a transaction of before; the transactions of before turn stale.
+ * in a transaction of before; the transactions of before are forgotten
+ * (xs_txn.c: their handles name nothing from now on).
  * Requests never started stay queued and go out on the new ring, once
  * the new port has our handler.
  */
