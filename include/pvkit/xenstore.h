@@ -160,7 +160,11 @@ void pvk_xs_get_stats(struct pvk_xs_stats *out);
  * A wait that gave up goes on with requests xenstored read and did not
  * answer, and transactions open: in a new domain their callers get
  * -PVK_XEN_EIO, which then means "unknown": the old xenstored may have
- * carried the request out (a commit too).
+ * carried the request out (a commit too). A transaction is seen as
+ * beneath the suspend only through a call in it (its id) pending on this
+ * CPU: a body that makes a PVK_XBT_NIL call, or waits otherwise, when the
+ * suspend runs inside it costs the whole wait, and the transaction fails
+ * with EIO in a new domain all the same.
  */
 int pvk_xs_suspend(uint64_t timeout_ns);
 /* The suspend was refused or cancelled (same domain): everything goes on,
