@@ -55,8 +55,18 @@ void pvk_evtchn_rebind_note(uint8_t kind, unsigned int virq, unsigned int vcpu,
 			    pvk_evtchn_port_t port)
 {
 	struct rebind *free = NULL;
+	struct pvk_evtchn_slot *s = pvk_evtchn_slot(port);
 
 	pvk_port_lock(&pvk_evtchn_bind_lock);
+	/* bound() dropped the bind lock: another CPU may have closed the
+	 * port since (its close cleared the handler, then the flags, then
+	 * forgot the record). A record of a closed port would bind its VIRQ
+	 * again at the next resume with a handler its owner may have freed. */
+	if (!s || !(s->flags & PVK_EVTCHN_SLOT_BOUND) || s->handler != handler ||
+	    s->arg != arg) {
+		pvk_port_unlock(&pvk_evtchn_bind_lock);
+		return;
+	}
 	for (unsigned int i = 0; i < MAX_REBIND; i++) {
 		struct rebind *r = &records[i];
 

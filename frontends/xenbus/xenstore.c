@@ -64,6 +64,7 @@ struct xs_req {
 	int rc;
 	bool done;
 	int txn_slot;			/* TRANSACTION_START: its xs_txn slot */
+	uint32_t txn_handle;		/* START: the new one's; else the caller's */
 	unsigned int cpu;		/* the caller's */
 	struct xs_req *next_tx;		/* send queue */
 	struct xs_req *next;		/* pending list */
@@ -212,7 +213,7 @@ static void complete(struct xs_req *r, const struct pvk_xs_rx *rx)
 		else
 			pvk_xs_txn_unreserve(&txns, r->txn_slot);
 	} else if (r->hdr.type == PVK_XS_TRANSACTION_END) {
-		pvk_xs_txn_ended(&txns, r->hdr.tx_id);
+		pvk_xs_txn_ended(&txns, r->txn_handle);
 	}
 	finish(r, rc ? rc : (int)rx->hdr.len);
 }
@@ -362,13 +363,21 @@ static bool half_sent(void)
 	return h && h->sent && h->sent < msg_len(h);
 }
 
+/*
+ * Nothing the old xenstored might still carry out behind our back: no
+ * message half written, and every byte we wrote read by xenstored. Bytes
+ * left unread would be read by the new xenstored, which keeps the ring's
+ * indices (xs_ring.c), maybe before the guest runs: their caller would
+ * hear EIO ("not done") for a request that is then done.
+ */
 static bool whole(void *arg)
 {
 	bool cut;
 
 	(void)arg;
 	pvk_port_lock(&xs_lock);
-	cut = half_sent() && !conn.dead;
+	cut = !conn.dead && (half_sent() || pvk_xs_req_ack(&conn) < 0 ||
+			     conn.req_acked != conn.req_prod);
 	pvk_port_unlock(&xs_lock);
 	return !cut;
 }
@@ -395,13 +404,13 @@ int pvk_xs_suspend(uint64_t timeout_ns)
 	frozen = true;
 	pvk_port_unlock(&xs_lock);
 	if (rc)
-		pvk_warn("xenstore: suspend: gave up waiting after %llu ms: %u requests unanswered, %u transactions open (in a new domain they fail with EIO)",
+		pvk_warn("xenstore: suspend: gave up waiting after %llu ms: %u requests unanswered, %u transactions open (in a new domain they fail with EIO, although one xenstored read may have been carried out)",
 			 (unsigned long long)(timeout_ns / 1000000), unanswered, open);
 	else if (beneath)
 		pvk_info("xenstore: suspend: %u transactions open by a call the suspend runs inside of (in a new domain they fail with EIO)",
 			 beneath);
 	if (pvk_port_wait_until(&pvk_xs_waitq, whole, NULL, FINISH_NS)) {
-		pvk_err("xenstore: suspend: a request is half written in the ring and xenstored does not take the rest: suspend refused");
+		pvk_err("xenstore: suspend: requests in the ring that xenstored has not read (or one half written): the new xenstored could carry them out after their callers were told EIO: suspend refused");
 		pvk_xs_suspend_cancel();
 		return -PVK_XEN_EBUSY;
 	}
@@ -428,7 +437,8 @@ void pvk_xs_suspend_cancel(void)
  * them), are delivered as the event handler would have. Then what is
  * left of the old connection fails with -PVK_XEN_EIO: requests the old
  * xenstored had (some bytes in the ring) and no answer, requests queued
- * in a transaction of before; the transactions of before turn stale.
+ * in a transaction of before; the transactions of before are forgotten
+ * (xs_txn.c: their handles name nothing from now on).
  * Requests never started stay queued and go out on the new ring, once
  * the new port has our handler.
  */
@@ -436,7 +446,7 @@ int pvk_xs_resume(pvk_evtchn_port_t port, uint64_t *lost)
 {
 	struct pvk_xenstore_domain_interface *intf = conn.intf;
 	struct pvk_xs_pass pass = { 0 };
-	uint32_t rsp_prod, req_prod, req_cons, skipped;
+	uint32_t rsp_prod, req_prod, req_cons, skipped, judged_prod, judged_cons;
 	unsigned int stale, replayed = 0;
 	int rc;
 
@@ -457,7 +467,8 @@ int pvk_xs_resume(pvk_evtchn_port_t port, uint64_t *lost)
 			unqueue(r);	/* a half one cannot be (frozen) */
 			finish(r, -PVK_XEN_EIO);
 			(*lost)++;
-		} else if (pvk_xs_txn_check(&txns, r->hdr.tx_id, false)) {
+		} else if (r->hdr.tx_id) {
+			/* Every transaction is of before: not sent, ever. */
 			unqueue(r);
 			finish(r, -PVK_XEN_EIO);
 			(*lost)++;
@@ -473,6 +484,9 @@ int pvk_xs_resume(pvk_evtchn_port_t port, uint64_t *lost)
 	PVK_WRITE_ONCE(intf->rsp_cons, rsp_prod);
 	pvk_barrier();
 	rc = pvk_xs_conn_init(&conn, intf);
+	/* The values conn_init judged (it reads them again), for the log. */
+	judged_prod = conn.req_prod;
+	judged_cons = conn.req_acked;
 	xs_port = port;
 	held = false;
 	frozen = false;
@@ -485,7 +499,7 @@ int pvk_xs_resume(pvk_evtchn_port_t port, uint64_t *lost)
 		pvk_warn("xenstore: resume: %u transactions of before are gone: their requests fail with EIO",
 			 stale);
 	if (req_prod != req_cons)
-		pvk_err("xenstore: resume: %u request bytes the old xenstored never read are in the ring (the new one may carry them out)",
+		pvk_err("xenstore: resume: %u request bytes the old xenstored never read are in the ring: the new one may carry them out, although their callers were told EIO",
 			req_prod - req_cons);
 	if (skipped)
 		pvk_warn("xenstore: resume: %u bytes of the old xenstored's answers skipped", skipped);
@@ -493,8 +507,8 @@ int pvk_xs_resume(pvk_evtchn_port_t port, uint64_t *lost)
 		pvk_info("xenstore: resume: %u requests queued during the suspend go out on the new ring",
 			 replayed);
 	if (rc) {
-		pvk_err("xenstore: resume: ring indices inconsistent (req_prod 0x%x req_cons 0x%x)",
-			req_prod, req_cons);
+		pvk_err("xenstore: resume: ring indices inconsistent (req_prod 0x%x req_cons 0x%x, or the response pair)",
+			judged_prod, judged_cons);
 		return rc;
 	}
 	rc = pvk_evtchn_set_handler(port, xs_event, NULL);
@@ -548,10 +562,10 @@ int pvk_xs_request(uint32_t type, pvk_xs_transaction_t t,
 		   unsigned int nr, char *out, size_t out_size)
 {
 	struct xs_req r = {
-		.hdr = { .type = type, .tx_id = t },
+		.hdr = { .type = type },
 		.parts = parts, .lens = lens, .nr = nr,
 		.out = out, .out_size = out_size,
-		.txn_slot = -1,
+		.txn_slot = -1, .txn_handle = t,
 	};
 	int rc;
 
@@ -580,16 +594,18 @@ int pvk_xs_request(uint32_t type, pvk_xs_transaction_t t,
 		pvk_port_unlock(&xs_lock);
 		return -PVK_XEN_EIO;
 	}
-	/* A transaction of before a resume in a new domain: never sent. */
-	rc = pvk_xs_txn_check(&txns, t, type == PVK_XS_TRANSACTION_END);
+	/* The caller's handle to xenstored's id, now: a handle of a
+	 * transaction of before a resume in a new domain matches none, even
+	 * if the new xenstored gave its id out again. */
+	rc = pvk_xs_txn_lookup(&txns, t, &r.hdr.tx_id);
 	if (rc) {
 		pvk_port_unlock(&xs_lock);
-		pvk_warn("xenstore: transaction %u was opened before the resume in this new domain: request %u refused (EIO)",
+		pvk_warn("xenstore: transaction 0x%x is not open (ended, or opened before a resume in a new domain): request %u refused (EIO)",
 			 t, type);
 		return rc;
 	}
 	if (type == PVK_XS_TRANSACTION_START) {
-		r.txn_slot = pvk_xs_txn_reserve(&txns);
+		r.txn_slot = pvk_xs_txn_reserve(&txns, &r.txn_handle);
 		if (r.txn_slot < 0) {
 			pvk_port_unlock(&xs_lock);
 			pvk_err("xenstore: more than %u transactions open at once: refused",
@@ -635,6 +651,9 @@ int pvk_xs_request(uint32_t type, pvk_xs_transaction_t t,
 	unlink_req(&r);
 	/* A late reply to a timed-out request is then counted as stray. */
 	pvk_port_unlock(&xs_lock);
+	/* A start's caller gets the kit's handle, never xenstored's id. */
+	if (r.done && r.rc >= 0 && type == PVK_XS_TRANSACTION_START)
+		return pvk_snprintf(out, out_size, "%u", r.txn_handle);
 	if (r.done)
 		return r.rc;
 	return rc ? rc : -PVK_XEN_EIO;

@@ -114,6 +114,10 @@ int pvk_xs_error_to_errno(const char *name, uint32_t len);
  * Checks a reply to a request of type `sent`: an XS_ERROR reply gives its
  * errno, a reply of another type than `sent` is -PVK_XEN_EIO. 0 when good.
  */
+/* A WATCH request's result for the watch: EEXIST is success, since the
+ * token is this registration's alone (a held registration and the
+ * resume's rewatch may both send it to a new xenstored). */
+int pvk_xs_watch_reply_ok(int rc);
 int pvk_xs_reply_check(const struct pvk_xsd_sockmsg *hdr, const char *body,
 		       uint32_t sent);
 

@@ -65,3 +65,10 @@ const char *pvk_xs_string_at(const char *body, uint32_t len, unsigned int index)
 	}
 	return body + i;
 }
+
+int pvk_xs_watch_reply_ok(int rc)
+{
+	/* Our tokens are unique per registration: xenstored has exactly
+	 * this watch already (the resume's rewatch sent it first). */
+	return rc == -PVK_XEN_EEXIST ? 0 : rc;
+}

@@ -3,20 +3,24 @@
  * open, and what a resume in a new domain makes of them.
  *
  * A transaction id is xenstored's, per connection: after a resume in a
- * new domain the new connection knows none of the old ids, and may hand
- * the same numbers out again to new transactions. A request in an old
- * transaction must then never reach the new xenstored (it would fail
- * with ENOENT at best, or act inside someone else's transaction); the
- * client fails it with -PVK_XEN_EIO, which pvk_xs_transaction() does not
- * retry, since the transaction was never committed. So every transaction
- * is tracked here from its start request to its end: a slot is reserved
- * when TRANSACTION_START is queued (a start that finds no slot is refused
- * before it reaches xenstored: nothing to leak), filled with the id when
- * the reply comes, freed when the end's reply comes (whatever it says:
- * xenstored forgets the id either way) or the start fails. The suspend's
- * quiesce waits until none is open. A resume in a new domain turns every
- * open one stale; the stale ids' requests are refused, and their end is
- * refused and frees the slot.
+ * new domain the new connection knows none of the old ids, and hands the
+ * same small numbers out again to new transactions. A request in an old
+ * transaction must then never reach the new xenstored, even when its id
+ * is now another transaction's (it would act inside that one: a stale
+ * end would commit someone else's work). So callers never hold
+ * xenstored's id: pvk_xs_transaction_t is the kit's handle, the slot and
+ * the number of its reservation, and the client maps it to the id just
+ * before it queues a request. A slot is reserved when TRANSACTION_START
+ * is queued (a start that finds no slot is refused before it reaches
+ * xenstored: nothing to leak), filled with the id when the reply comes,
+ * freed when the end's reply comes (whatever it says: xenstored forgets
+ * the id either way) or the start fails. The suspend's quiesce waits
+ * until none is open. A resume in a new domain frees every open slot at
+ * once: its handle then matches no slot (a slot taken again has another
+ * reservation number), so the old transaction's requests and its end
+ * are refused with -PVK_XEN_EIO, which pvk_xs_transaction() does not
+ * retry, since it was never committed, and no slot waits for an end
+ * that may never come (an end in flight at the resume fails too).
  *
  * Pure (no lock, no Xen): xenstore.c calls it under xs_lock, the host unit
  * tests call it directly.
@@ -30,31 +34,36 @@ void pvk_xs_txns_init(struct pvk_xs_txns *t)
 	for (unsigned int i = 0; i < PVK_XS_MAX_TXNS; i++) {
 		t->slot[i].state = PVK_XS_TXN_FREE;
 		t->slot[i].id = 0;
+		t->slot[i].handle = 0;
 	}
 	t->nr_open = 0;
+	t->seq = 0;
 }
 
-int pvk_xs_txn_reserve(struct pvk_xs_txns *t)
+int pvk_xs_txn_reserve(struct pvk_xs_txns *t, uint32_t *handle)
 {
 	for (unsigned int i = 0; i < PVK_XS_MAX_TXNS; i++) {
 		if (t->slot[i].state == PVK_XS_TXN_FREE) {
 			t->slot[i].state = PVK_XS_TXN_STARTING;
 			t->slot[i].id = 0;
+			t->seq++;
+			t->slot[i].handle = (t->seq << PVK_XS_TXN_SLOT_BITS) | (i + 1);
+			*handle = t->slot[i].handle;
 			return (int)i;
 		}
 	}
 	return -PVK_XEN_ENOSPC;
 }
 
-/* A stale slot stays stale until its owner ends it: its id is the old
- * domain's and may come back for a new transaction, which must not be
- * refused; lookups that want the new one find the open slot first. */
-static int find(const struct pvk_xs_txns *t, uint32_t id, uint8_t state)
+/* The slot of an open transaction's handle, or -1. */
+static int find(const struct pvk_xs_txns *t, uint32_t handle)
 {
-	for (unsigned int i = 0; i < PVK_XS_MAX_TXNS; i++)
-		if (t->slot[i].state == state && t->slot[i].id == id)
-			return (int)i;
-	return -1;
+	uint32_t i = (handle & ((1u << PVK_XS_TXN_SLOT_BITS) - 1)) - 1;
+
+	if (!handle || i >= PVK_XS_MAX_TXNS ||
+	    t->slot[i].state != PVK_XS_TXN_OPEN || t->slot[i].handle != handle)
+		return -1;
+	return (int)i;
 }
 
 void pvk_xs_txn_started(struct pvk_xs_txns *t, int slot, uint32_t id)
@@ -74,9 +83,9 @@ void pvk_xs_txn_unreserve(struct pvk_xs_txns *t, int slot)
 		t->slot[slot].state = PVK_XS_TXN_FREE;
 }
 
-void pvk_xs_txn_ended(struct pvk_xs_txns *t, uint32_t id)
+void pvk_xs_txn_ended(struct pvk_xs_txns *t, uint32_t handle)
 {
-	int i = find(t, id, PVK_XS_TXN_OPEN);
+	int i = find(t, handle);
 
 	if (i < 0)
 		return;
@@ -84,18 +93,18 @@ void pvk_xs_txn_ended(struct pvk_xs_txns *t, uint32_t id)
 	t->nr_open--;
 }
 
-int pvk_xs_txn_check(struct pvk_xs_txns *t, uint32_t id, bool end)
+int pvk_xs_txn_lookup(const struct pvk_xs_txns *t, uint32_t handle, uint32_t *id)
 {
 	int i;
 
-	if (!id || find(t, id, PVK_XS_TXN_OPEN) >= 0)
+	*id = 0;
+	if (handle == 0)
 		return 0;
-	i = find(t, id, PVK_XS_TXN_STALE);
+	i = find(t, handle);
 	if (i < 0)
-		return 0;	/* not ours to judge: xenstored answers */
-	if (end)
-		t->slot[i].state = PVK_XS_TXN_FREE;
-	return -PVK_XEN_EIO;
+		return -PVK_XEN_EIO;
+	*id = t->slot[i].id;
+	return 0;
 }
 
 unsigned int pvk_xs_txn_forget(struct pvk_xs_txns *t)
@@ -104,7 +113,7 @@ unsigned int pvk_xs_txn_forget(struct pvk_xs_txns *t)
 
 	for (unsigned int i = 0; i < PVK_XS_MAX_TXNS; i++) {
 		if (t->slot[i].state == PVK_XS_TXN_OPEN) {
-			t->slot[i].state = PVK_XS_TXN_STALE;
+			t->slot[i].state = PVK_XS_TXN_FREE;
 			n++;
 		}
 	}

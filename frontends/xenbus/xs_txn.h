@@ -9,38 +9,46 @@
 
 /* More than xenstored lets one connection open (its quota is about 10). */
 #define PVK_XS_MAX_TXNS		32
+/* A caller's transaction handle: (reservation number << 6) | (slot + 1),
+ * never 0 (PVK_XBT_NIL). */
+#define PVK_XS_TXN_SLOT_BITS	6
 
 enum {
 	PVK_XS_TXN_FREE = 0,
 	PVK_XS_TXN_STARTING,	/* start request queued or sent, no reply */
 	PVK_XS_TXN_OPEN,	/* id known, no end reply yet */
-	PVK_XS_TXN_STALE,	/* open before a resume in a new domain */
 };
 
 struct pvk_xs_txns {
 	struct {
-		uint32_t id;
+		uint32_t id;		/* xenstored's, once OPEN */
+		uint32_t handle;	/* the caller's, from the reserve on */
 		uint8_t state;
 	} slot[PVK_XS_MAX_TXNS];
 	unsigned int nr_open;	/* slots OPEN */
+	uint32_t seq;		/* reservations made (wraps) */
 };
 
 void pvk_xs_txns_init(struct pvk_xs_txns *t);
 /* A slot for a start about to be queued; -PVK_XEN_ENOSPC when all are
- * taken. */
-int pvk_xs_txn_reserve(struct pvk_xs_txns *t);
+ * taken. *handle gets the caller's handle for it, unique among the last
+ * 2^26 reservations. */
+int pvk_xs_txn_reserve(struct pvk_xs_txns *t, uint32_t *handle);
 /* The start's reply gave id: the transaction is open. */
 void pvk_xs_txn_started(struct pvk_xs_txns *t, int slot, uint32_t id);
 /* The start failed or was given up: the slot is free again (no-op once
  * started). */
 void pvk_xs_txn_unreserve(struct pvk_xs_txns *t, int slot);
-/* The end's reply came (any result): xenstored forgot id. */
-void pvk_xs_txn_ended(struct pvk_xs_txns *t, uint32_t id);
-/* May a request in transaction id go to xenstored? 0, or -PVK_XEN_EIO for
- * an id open before a resume in a new domain (end: the slot is freed). */
-int pvk_xs_txn_check(struct pvk_xs_txns *t, uint32_t id, bool end);
-/* A resume in a new domain: every open transaction stale; returns how
- * many. */
+/* The end's reply came (any result): xenstored forgot the transaction of
+ * handle. */
+void pvk_xs_txn_ended(struct pvk_xs_txns *t, uint32_t handle);
+/* May a request in the transaction of handle go to xenstored? 0 and *id
+ * its xenstored id (0 for PVK_XBT_NIL), or -PVK_XEN_EIO: a handle of no
+ * open transaction (ended, never started, or open before a resume in a
+ * new domain), whatever ids xenstored hands out now. */
+int pvk_xs_txn_lookup(const struct pvk_xs_txns *t, uint32_t handle, uint32_t *id);
+/* A resume in a new domain: every transaction of before is gone, its slot
+ * free (its handle matches nothing again); returns how many were open. */
 unsigned int pvk_xs_txn_forget(struct pvk_xs_txns *t);
 
 #endif /* PVK_XS_TXN_H */

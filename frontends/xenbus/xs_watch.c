@@ -297,11 +297,18 @@ int pvk_xs_watch(struct pvk_xs_watch *w)
 	w->missed = 0;
 	w->owe_reread = false;
 	w->running = 0;
+	w->registering = true;
 	pvk_snprintf(w->token, sizeof(w->token), "pvk%llx", (unsigned long long)w->id);
 	w->next = watches;
 	watches = w;
 	pvk_port_unlock(&watch_lock);
-	rc = watch_op(PVK_XS_WATCH, w);
+	/* A suspend may hold this request across a resume in a new domain,
+	 * whose rewatch may have sent this very watch first: EEXIST for our
+	 * token (unique to this registration) means it is registered. */
+	rc = pvk_xs_watch_reply_ok(watch_op(PVK_XS_WATCH, w));
+	pvk_port_lock(&watch_lock);
+	w->registering = false;
+	pvk_port_unlock(&watch_lock);
 	if (rc)
 		unlink_watch(w);	/* xenstored has no such watch */
 	return rc;
@@ -314,7 +321,10 @@ int pvk_xs_watch(struct pvk_xs_watch *w)
  * (the balloon its target, xenbus its devices). Thread context; the list
  * does not change meanwhile (one CPU runs, inside the suspend), but it is
  * walked one entry per lock hold all the same, as a request may not be
- * made under the lock. Returns how many failed (each logged).
+ * made under the lock. A watch whose own registration is still under
+ * way (held by the suspend, or its reply not in) is left to it: it goes
+ * to the new xenstored, or fails and unlinks the watch, and sending it
+ * twice would get EEXIST. Returns how many failed (each logged).
  */
 int pvk_xs_rewatch_all(void)
 {
@@ -326,13 +336,19 @@ int pvk_xs_rewatch_all(void)
 		unsigned int n = 0;
 		int rc;
 
+		bool own;
+
 		pvk_port_lock(&watch_lock);
 		for (w = watches; w && n < i; w = w->next)
 			n++;
+		own = w && w->registering;
 		pvk_port_unlock(&watch_lock);
 		if (!w)
 			break;
-		rc = watch_op(PVK_XS_WATCH, w);
+		if (own)
+			continue;
+		/* EEXIST: its held registration went first. */
+		rc = pvk_xs_watch_reply_ok(watch_op(PVK_XS_WATCH, w));
 		if (rc) {
 			char shown[PVK_XENBUS_PRINTABLE_SIZE(64)];
 

@@ -179,8 +179,12 @@ int pvk_evtchn_status(pvk_evtchn_port_t port, uint32_t *status);
  *    -PVK_XEN_EBADF (unmask: nothing done) and logged, so it never acts
  *    on a port the new domain binds under that number later. A number
  *    that a new bind did give out again is that new port's: the kit
- *    cannot tell an owner's stale copy from it, so owners must forget
- *    their old numbers (the rule above) before they bind anything.
+ *    cannot tell an owner's stale copy from it. So every owner forgets
+ *    its old numbers in its part's resume() or in after(), before it uses
+ *    any port (close, send, unmask, set_handler or a new bind): the kit's
+ *    own re-binding above may already have handed an old number to
+ *    another port, and a number the kit re-bound is reported only
+ *    through pvk_evtchn_resumed_port(), never by the number itself.
  * Cancelled (the same domain goes on): nothing changes.
  */
 /* 0 and *now: old was the number, before the last resume in a new

@@ -10,26 +10,17 @@
  * told PVK_CONTROL_SUSPEND.
  *
  * The host's part, two callbacks:
-<<<<<<< HEAD
  *   before(arg)  thread context, irqs on, CPU 0. Quiesce the kernel:
  *                take every other CPU offline through the kit (its
  *                scheduler's work moved away first) or simply agree.
  *                Nonzero refuses the suspend (the kit logs it; the
- *                domain goes on).
- *                After it returns the kit runs with upcalls masked on
- *                CPU 0 until after() is called.
-=======
- *   before(arg)  thread context, irqs on. Quiesce the kernel: stop its
- *                scheduler's other CPUs or simply agree. Nonzero refuses
- *                the suspend (the kit logs it; the domain goes on;
- *                pvk_suspend() returns it, a positive value as
- *                -PVK_XEN_EBUSY). After it returns the kit's parts
- *                quiesce, irqs still on (steps 2, 2b); then upcalls are
- *                masked on CPU 0 from step 3 until the kit's own resume
- *                is done, and unmasked again before the xenstore watches
- *                are registered again, the parts are told and after()
- *                runs (review s10-16 #11).
->>>>>>> s11-core
+ *                domain goes on; pvk_suspend() returns it, a positive
+ *                value as -PVK_XEN_EBUSY). After it returns the kit's
+ *                parts quiesce, irqs still on (steps 2, 2b); then upcalls
+ *                are masked on CPU 0 from step 3 until the kit's own
+ *                resume is done, and unmasked again before the xenstore
+ *                watches are registered again, the parts are told and
+ *                after() runs.
  *   after(result, arg)
  *                thread context, irqs on again, every kit part back:
  *                PVK_SUSPEND_RESUMED (a new domain: devices must
@@ -51,18 +42,16 @@
  *      suspend (-EBUSY, the CPU named in the log), and after(CANCELLED)
  *      undoes what before() did;
  *   2. the registered parts told to quiesce (pvk_suspend_register(): the
-<<<<<<< HEAD
  *      frontends' hook, walked newest first: blkfront and netfront each
  *      register one, blkfront_suspend.c and netfront_suspend.c);
-=======
- *      frontends' hook; blkfront and netfront register nothing yet);
  *   2b. xenstore quiesced (pvk_xs_suspend(), pvkit/xenstore.h): new
  *      requests held until the resume, the outstanding ones answered and
  *      open transactions ended (bounded: PVK_XS_SUSPEND_WAIT_NS, logged
- *      when it gives up), nothing new started in the ring; a message it
- *      cannot finish refuses the suspend (parts resume(CANCELLED),
- *      after(CANCELLED), -PVK_XEN_EBUSY);
->>>>>>> s11-core
+ *      when it gives up: requests read and not answered then fail with
+ *      EIO in a new domain although they may have been carried out),
+ *      nothing new started in the ring; a message it cannot finish, or
+ *      bytes xenstored does not read, refuse the suspend (parts
+ *      resume(CANCELLED), after(CANCELLED), -PVK_XEN_EBUSY);
  *   3. upcalls masked, the console drained, the kit's clock noted;
  *   4. the p2m frame lists the toolstack reads checked published (by
  *      pvk_suspend_init(): the toolstack reads them before it asks);

@@ -33,6 +33,11 @@
  * that does not fit is counted and its watch gets a re-read callback. */
 #define PVK_XS_WATCH_QUEUE_BYTES	8192
 
+/* Opaque. With the kit's client (frontends/xenbus) it is the kit's handle
+ * of a transaction, not xenstored's id: it names one transaction only,
+ * and after a resume in a new domain an old handle names none (its
+ * requests fail with -PVK_XEN_EIO), whatever ids the new xenstored hands
+ * out. (ports/linux passes Linux's own transaction id.) */
 typedef uint32_t pvk_xs_transaction_t;
 #define PVK_XBT_NIL	((pvk_xs_transaction_t)0)
 
@@ -113,6 +118,7 @@ struct pvk_xs_watch {
 	uint64_t id;			/* this registration's number */
 	bool owe_reread;		/* a missed-events callback is due */
 	unsigned int running;		/* callbacks of w in progress */
+	bool registering;		/* its WATCH request is not answered yet */
 	char token[24];
 };
 
@@ -146,9 +152,19 @@ void pvk_xs_get_stats(struct pvk_xs_stats *out);
  * waits, at most timeout_ns (logged when it gives up), until every
  * request queued has its answer and no transaction is open (but one with
  * a call in progress on this CPU, beneath the suspend, which cannot end
- * before it: logged); then no new message is started. 0, or -PVK_XEN_EBUSY when a message stays half
- * written in the ring (xenstored stopped reading): the suspend must be
- * refused, the hold is lifted again.
+ * before it: logged); then no new message is started. 0, or
+ * -PVK_XEN_EBUSY when a message stays half written or bytes we wrote stay
+ * unread in the ring for a second (xenstored stopped reading: the new
+ * xenstored would read them, after their callers were told EIO): the
+ * suspend must be refused, the hold is lifted again.
+ * A wait that gave up goes on with requests xenstored read and did not
+ * answer, and transactions open: in a new domain their callers get
+ * -PVK_XEN_EIO, which then means "unknown": the old xenstored may have
+ * carried the request out (a commit too). A transaction is seen as
+ * beneath the suspend only through a call in it (its id) pending on this
+ * CPU: a body that makes a PVK_XBT_NIL call, or waits otherwise, when the
+ * suspend runs inside it costs the whole wait, and the transaction fails
+ * with EIO in a new domain all the same.
  */
 int pvk_xs_suspend(uint64_t timeout_ns);
 /* The suspend was refused or cancelled (same domain): everything goes on,

@@ -8,6 +8,16 @@
 #include "unit.h"
 
 static struct pvk_xs_txns t;
+static uint32_t h;
+
+/* The xenstored id a handle maps to now, or the lookup's error. */
+static long id_of(uint32_t handle)
+{
+	uint32_t id;
+	int rc = pvk_xs_txn_lookup(&t, handle, &id);
+
+	return rc ? rc : (long)id;
+}
 
 /* Start, reply, end: counted open only between the reply and the end. */
 UNIT_TEST(xs_txn_open_between_start_reply_and_end)
@@ -15,22 +25,27 @@ UNIT_TEST(xs_txn_open_between_start_reply_and_end)
 	int slot;
 
 	pvk_xs_txns_init(&t);
-	slot = pvk_xs_txn_reserve(&t);
+	slot = pvk_xs_txn_reserve(&t, &h);
 	CHECK(slot >= 0);
+	CHECK(h != 0);
 	CHECK_EQ(t.nr_open, 0);
+	CHECK_EQ(id_of(h), -PVK_XEN_EIO);	/* no id yet */
 	pvk_xs_txn_started(&t, slot, 7);
 	CHECK_EQ(t.nr_open, 1);
-	CHECK_EQ(pvk_xs_txn_check(&t, 7, false), 0);
-	pvk_xs_txn_ended(&t, 7);
+	CHECK_EQ(id_of(h), 7);
+	CHECK_EQ(id_of(0), 0);			/* no transaction */
+	pvk_xs_txn_ended(&t, h);
 	CHECK_EQ(t.nr_open, 0);
-	/* A second end's reply (or one of an id never seen) changes nothing. */
-	pvk_xs_txn_ended(&t, 7);
+	CHECK_EQ(id_of(h), -PVK_XEN_EIO);	/* ended: names nothing */
+	/* A second end's reply (or one of a handle never given) changes
+	 * nothing. */
+	pvk_xs_txn_ended(&t, h);
 	pvk_xs_txn_ended(&t, 99);
 	CHECK_EQ(t.nr_open, 0);
 	/* The slot is free again: every slot can be taken once more. */
 	for (unsigned int i = 0; i < PVK_XS_MAX_TXNS; i++)
-		CHECK(pvk_xs_txn_reserve(&t) >= 0);
-	CHECK_EQ(pvk_xs_txn_reserve(&t), -PVK_XEN_ENOSPC);
+		CHECK(pvk_xs_txn_reserve(&t, &h) >= 0);
+	CHECK_EQ(pvk_xs_txn_reserve(&t, &h), -PVK_XEN_ENOSPC);
 }
 
 /* A start that failed or was given up frees its slot, once opened not. */
@@ -40,14 +55,14 @@ UNIT_TEST(xs_txn_unreserve)
 
 	pvk_xs_txns_init(&t);
 	for (unsigned int i = 0; i < PVK_XS_MAX_TXNS; i++)
-		CHECK(pvk_xs_txn_reserve(&t) >= 0);
+		CHECK(pvk_xs_txn_reserve(&t, &h) >= 0);
 	pvk_xs_txn_unreserve(&t, 3);
-	a = pvk_xs_txn_reserve(&t);
+	a = pvk_xs_txn_reserve(&t, &h);
 	CHECK_EQ(a, 3);
 	pvk_xs_txn_started(&t, a, 12);
 	pvk_xs_txn_unreserve(&t, a);		/* the owner's unlink: no-op now */
 	CHECK_EQ(t.nr_open, 1);
-	CHECK_EQ(pvk_xs_txn_reserve(&t), -PVK_XEN_ENOSPC);
+	CHECK_EQ(pvk_xs_txn_reserve(&t, &h), -PVK_XEN_ENOSPC);
 	b = -1;
 	pvk_xs_txn_unreserve(&t, b);		/* out of range: ignored */
 	pvk_xs_txn_unreserve(&t, PVK_XS_MAX_TXNS);
@@ -56,56 +71,81 @@ UNIT_TEST(xs_txn_unreserve)
 }
 
 /*
- * The review's sequence: a transaction open at the suspend, resumed in a
- * new domain. Its requests and its end are refused with EIO (never the
- * EAGAIN that pvk_xs_transaction() retries); the new xenstored hands the
- * same id out again to a new transaction, which is not refused.
+ * Review s11-core #2: a transaction open at the suspend, resumed in a
+ * new domain, whose new xenstored hands the same id out again to a new
+ * transaction. The old handle's requests and its end are refused with
+ * EIO (never the EAGAIN that pvk_xs_transaction() retries) and never
+ * reach the new transaction; the new handle maps to the reused id.
  */
-UNIT_TEST(xs_txn_stale_after_resume)
+UNIT_TEST(xs_txn_stale_handle_never_maps_to_a_reused_id)
 {
+	uint32_t old, mid, fresh;
 	int slot, s2;
 
 	pvk_xs_txns_init(&t);
-	slot = pvk_xs_txn_reserve(&t);
-	pvk_xs_txn_started(&t, slot, 4);
-	s2 = pvk_xs_txn_reserve(&t);	/* a start still in flight */
+	slot = pvk_xs_txn_reserve(&t, &old);
+	pvk_xs_txn_started(&t, slot, 3);
+	s2 = pvk_xs_txn_reserve(&t, &mid);	/* a start still queued */
 	CHECK_EQ(pvk_xs_txn_forget(&t), 1);
 	CHECK_EQ(t.nr_open, 0);		/* the quiesce has nothing to wait for */
-	CHECK_EQ(pvk_xs_txn_check(&t, 4, false), -PVK_XEN_EIO);
-	CHECK_EQ(pvk_xs_txn_check(&t, 4, false), -PVK_XEN_EIO);
-	/* Transaction 0 is no transaction; an id never ours is xenstored's
-	 * to judge. */
-	CHECK_EQ(pvk_xs_txn_check(&t, 0, false), 0);
-	CHECK_EQ(pvk_xs_txn_check(&t, 5, false), 0);
-	/* The start in flight went out on the new ring and got id 4. */
-	pvk_xs_txn_started(&t, s2, 4);
-	CHECK_EQ(pvk_xs_txn_check(&t, 4, false), 0);
-	/* The new one's end closes the new one, not the stale one. */
-	pvk_xs_txn_ended(&t, 4);
-	CHECK_EQ(t.nr_open, 0);
-	CHECK_EQ(pvk_xs_txn_check(&t, 4, false), -PVK_XEN_EIO);
-	/* The stale one's end is refused and frees its slot. */
-	CHECK_EQ(pvk_xs_txn_check(&t, 4, true), -PVK_XEN_EIO);
-	CHECK_EQ(pvk_xs_txn_check(&t, 4, false), 0);
-	for (unsigned int i = 0; i < PVK_XS_MAX_TXNS; i++)
-		CHECK(pvk_xs_txn_reserve(&t) >= 0);
+	/* The queued start went out on the new ring and got id 3. */
+	pvk_xs_txn_started(&t, s2, 3);
+	CHECK_EQ(id_of(mid), 3);
+	CHECK_EQ(id_of(old), -PVK_XEN_EIO);
+	/* Another start takes the old one's slot and gets id 3 too (a
+	 * xenstored of another connection): still not the old handle's. */
+	CHECK_EQ(pvk_xs_txn_reserve(&t, &fresh), slot);
+	pvk_xs_txn_started(&t, slot, 3);
+	CHECK(fresh != old);
+	CHECK_EQ(id_of(fresh), 3);
+	CHECK_EQ(id_of(old), -PVK_XEN_EIO);
+	/* The old one's end reply (none can come, but) closes nothing. */
+	pvk_xs_txn_ended(&t, old);
+	CHECK_EQ(t.nr_open, 2);
+	/* Handles a caller made up: a slot out of range, slot bits 0. */
+	CHECK_EQ(id_of(0x3f), -PVK_XEN_EIO);
+	CHECK_EQ(id_of(1u << PVK_XS_TXN_SLOT_BITS), -PVK_XEN_EIO);
 }
 
-/* Two resumes: a transaction of the first stays stale through the
- * second, one opened between them turns stale too. */
+/*
+ * Review s11-core #5: every resume finds an end in flight (sent, or
+ * queued, and failed with EIO by the resume: its owner never sends
+ * another). No slot is lost: after 33 such resumes (more than the slots)
+ * a transaction still starts, and all slots are free.
+ */
+UNIT_TEST(xs_txn_ends_in_flight_at_resumes_leak_no_slot)
+{
+	pvk_xs_txns_init(&t);
+	for (unsigned int n = 0; n < PVK_XS_MAX_TXNS + 1; n++) {
+		int slot = pvk_xs_txn_reserve(&t, &h);
+
+		CHECK(slot >= 0);
+		pvk_xs_txn_started(&t, slot, n + 1);
+		/* Its END is in flight; the resume fails it, no reply. */
+		CHECK_EQ(pvk_xs_txn_forget(&t), 1);
+		CHECK_EQ(id_of(h), -PVK_XEN_EIO);
+	}
+	for (unsigned int i = 0; i < PVK_XS_MAX_TXNS; i++)
+		CHECK(pvk_xs_txn_reserve(&t, &h) >= 0);
+}
+
+/* Two resumes: a transaction of the first stays refused through the
+ * second, one opened between them is refused too. */
 UNIT_TEST(xs_txn_two_resumes)
 {
+	uint32_t ha, hb;
 	int a, b;
 
 	pvk_xs_txns_init(&t);
-	a = pvk_xs_txn_reserve(&t);
+	a = pvk_xs_txn_reserve(&t, &ha);
 	pvk_xs_txn_started(&t, a, 1);
 	CHECK_EQ(pvk_xs_txn_forget(&t), 1);
-	b = pvk_xs_txn_reserve(&t);
-	pvk_xs_txn_started(&t, b, 2);
+	b = pvk_xs_txn_reserve(&t, &hb);
+	pvk_xs_txn_started(&t, b, 1);
 	CHECK_EQ(t.nr_open, 1);
+	CHECK_EQ(id_of(hb), 1);
 	CHECK_EQ(pvk_xs_txn_forget(&t), 1);
-	CHECK_EQ(pvk_xs_txn_check(&t, 1, false), -PVK_XEN_EIO);
-	CHECK_EQ(pvk_xs_txn_check(&t, 2, false), -PVK_XEN_EIO);
+	CHECK_EQ(id_of(ha), -PVK_XEN_EIO);
+	CHECK_EQ(id_of(hb), -PVK_XEN_EIO);
 	CHECK_EQ(t.nr_open, 0);
 }
