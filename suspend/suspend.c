@@ -33,6 +33,7 @@
 #include <pvkit/xen/sched.h>
 #include <pvkit/xen/vcpu.h>
 #include <pvkit/xen/xen.h>
+#include <pvkit/xenbus.h>
 #include <pvkit/xenstore.h>
 
 static struct pvk_suspend_host host;
@@ -41,6 +42,8 @@ static struct pvk_suspend_part *parts;
 static struct pvk_suspend_stats stats;
 /* A suspend is under way (review s10-16 #3): a second one is refused. */
 static bool busy;
+/* A host's own call waits this long for the xenbus worker role. */
+#define WORKER_WAIT_NS	(10ULL * 1000 * 1000 * 1000)
 
 /* The frames start_info names, as they were before the hypercall. */
 struct saved_frames {
@@ -269,15 +272,12 @@ static void resume_cancelled(struct pvk_start_info *si, struct pvk_shared_info *
 		step_failed("mapping the grant table again (GNTTABOP_setup_table)", rc);
 }
 
+static long suspend_sequence(struct pvk_start_info *si, struct pvk_shared_info *s);
+
 int pvk_suspend(void)
 {
 	struct pvk_start_info *si = host.start_info;
 	struct pvk_shared_info *s = pvk_xen_shared_info();
-	struct pvk_sched_shutdown arg = { .reason = PVK_SHUTDOWN_suspend };
-	struct saved_frames f;
-	enum pvk_suspend_result result;
-	unsigned long flags;
-	uint64_t si_mfn;
 	long rc;
 
 	if (!registered || !s) {
@@ -298,6 +298,36 @@ int pvk_suspend(void)
 		stats.refused++;
 		return -PVK_XEN_EBUSY;
 	}
+	/* The xenbus watch-worker role for the whole sequence (review
+	 * s11-int #1): the watches registered again at a resume fire at
+	 * once, and each frontend must forget its old backend (its part's
+	 * resume) before any callback of its runs. From the control watch
+	 * the caller holds the role already and this nests; a host calling
+	 * pvk_suspend() itself waits for it here. */
+	rc = pvk_xenbus_worker_enter(WORKER_WAIT_NS);
+	if (rc) {
+		pvk_err("suspend: refused: the xenbus worker role is busy: %ld", rc);
+		stats.refused++;
+		__atomic_store_n(&busy, false, __ATOMIC_RELEASE);
+		return (int)rc;
+	}
+	rc = suspend_sequence(si, s);
+	pvk_xenbus_worker_leave();
+	__atomic_store_n(&busy, false, __ATOMIC_RELEASE);
+	return (int)rc;
+}
+
+/* pvk_suspend()'s steps, once it may run: CPU 0, not re-entered, the
+ * worker role held. */
+static long suspend_sequence(struct pvk_start_info *si, struct pvk_shared_info *s)
+{
+	struct pvk_sched_shutdown arg = { .reason = PVK_SHUTDOWN_suspend };
+	struct saved_frames f;
+	enum pvk_suspend_result result;
+	unsigned long flags;
+	uint64_t si_mfn;
+	long rc;
+
 	/* 1: the host first, which may take the other CPUs offline
 	 * (review s10-16 #1), then the kit's own rule */
 	if (host.before && (rc = host.before(host.arg))) {
@@ -305,8 +335,7 @@ int pvk_suspend(void)
 		stats.refused++;
 		/* "Nonzero refuses": a positive one must not read as
 		 * PVK_SUSPEND_CANCELLED (review s10-16 #10). */
-		__atomic_store_n(&busy, false, __ATOMIC_RELEASE);
-		return rc > 0 ? -PVK_XEN_EBUSY : (int)rc;
+		return rc > 0 ? -PVK_XEN_EBUSY : rc;
 	}
 	/* Every CPU but this one, CPU 0, down, and none started until the
 	 * resume is over (smp/: checked and held under its start lock). */
@@ -317,8 +346,7 @@ int pvk_suspend(void)
 		stats.refused++;
 		if (host.after)
 			host.after(PVK_SUSPEND_CANCELLED, host.arg);
-		__atomic_store_n(&busy, false, __ATOMIC_RELEASE);
-		return (int)rc;
+		return rc;
 	}
 	/* 2 */
 	for (struct pvk_suspend_part *p = parts; p; p = p->next)
@@ -335,7 +363,6 @@ int pvk_suspend(void)
 				p->resume(PVK_SUSPEND_CANCELLED, p->arg);
 		if (host.after)
 			host.after(PVK_SUSPEND_CANCELLED, host.arg);
-		__atomic_store_n(&busy, false, __ATOMIC_RELEASE);
 		return -PVK_XEN_EBUSY;
 	}
 	/* 4: published since pvk_suspend_init(), current as the p2m grew */
@@ -398,8 +425,7 @@ int pvk_suspend(void)
 			p->resume(result, p->arg);
 	if (host.after)
 		host.after(result, host.arg);
-	__atomic_store_n(&busy, false, __ATOMIC_RELEASE);
-	return (int)result;
+	return (long)result;
 }
 
 bool pvk_suspend_request(void)

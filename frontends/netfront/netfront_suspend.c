@@ -14,9 +14,10 @@
  * and the watch worker runs xenstore round-trips before our resume).
  *
  * resume, new domain. The old domain's event channels and grants are
- * gone with it, and so is its backend. First, for every device and with
- * no xenstore request in between (an event of the old backend's watch
- * must find nothing to act on): its ports are forgotten without a close
+ * gone with it, and so is its backend. First, for every device (no
+ * watch callback runs before this: pvk_suspend() holds the xenbus worker
+ * role for the whole sequence, so an event of the old backend's watch
+ * comes after and finds nothing to act on): its ports are forgotten without a close
  * (the kit's event table was reset: closing a number now could close
  * someone else's new port), its grant refs given back to the kit's
  * allocator without waiting for the old backend (the new grant table is
@@ -201,8 +202,10 @@ void netfront_cancelled_one(struct pvk_netfront *dev)
 		pvk_port_unlock(&q->lock);
 	}
 	/* Reconnecting after an earlier resume: it goes on and ends the
-	 * suspended state after its resend. */
-	if (dev->resuming)
+	 * suspended state after its resend; unless that reconnect was given
+	 * up at its deadline (which fires once): then the host must get the
+	 * documented -ENODEV, not -EAGAIN for good (review s11-int #2). */
+	if (dev->resuming && !PVK_READ_ONCE(dev->resume_gave_up))
 		return;
 	PVK_WRITE_ONCE(dev->suspended, false);
 	/* Frames queued meanwhile go; a receive answer written while
