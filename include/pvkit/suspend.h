@@ -153,6 +153,10 @@ bool pvk_suspend_available(void);
  * after(): neither callback is called for it; or another CPU not down
  * after before(): then after(CANCELLED)), the host's refusal (no
  * after()).
+ * -ETIMEDOUT: the xenbus worker role, which the sequence holds so that
+ * no xenbus callback runs before the parts' resume, kept 10 s by another
+ * holder (no callback is called). From the control watch (the kit's own
+ * call) the role is already held and this nests.
  */
 int pvk_suspend(void);
 
