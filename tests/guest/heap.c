@@ -1,20 +1,24 @@
 /*
  * tests/guest/heap.c - pvk_port_malloc() / pvk_port_free(): a small heap.
  *
- * A fixed 64 KiB arena in .bss cut into blocks, each a 16-byte header
+ * A fixed 256 KiB arena in .bss cut into blocks, each a 16-byte header
  * followed by its payload; the blocks tile the arena with no gaps. malloc
  * takes the first free block that fits and splits off the rest; free marks
  * the block free and merges neighbouring free blocks. Headers carry a
  * magic number so a bad or double free panics with a clear message instead
  * of corrupting the list. The kit only allocates small control structures
  * (pages come from page_alloc.c), so first fit over a short list is enough.
+ * 256 KiB since session 11: a disk's queue array is sized for the most
+ * queues (8 x about 1 KiB, kept from its probe to its release so a resume
+ * never reallocates it under a waiter) and a vif's for 8 queues of about
+ * 3 KiB; hostile-xs holds a dozen of them at once, past 64 KiB.
  * One lock around each call: every CPU allocates.
  */
 #include <pvkit/port.h>
 
 #include "guest.h"
 
-#define HEAP_SIZE	(64 * 1024)
+#define HEAP_SIZE	(256 * 1024)
 #define HEAP_ALIGN	16
 #define BLOCK_FREE	0x46524545u	/* "FREE" */
 #define BLOCK_USED	0x55534544u	/* "USED" */
