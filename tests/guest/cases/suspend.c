@@ -499,15 +499,6 @@ PVK_GUEST_TEST_XEN_EXPLICIT(suspend_save_restore)
 	suspend_cycle(&c);
 }
 
-/* A second save and restore in the same run (guest-save-restore-twice):
- * everything the first resume set up again is set up once more. */
-PVK_GUEST_TEST_XEN_EXPLICIT(suspend_save_restore_again)
-{
-	static const struct suspend_cycle c = { .want = PVK_SUSPEND_RESUMED };
-
-	suspend_cycle(&c);
-}
-
 PVK_GUEST_TEST_XEN_EXPLICIT(suspend_checkpoint)
 {
 	static const struct suspend_cycle c = { .want = PVK_SUSPEND_CANCELLED };
