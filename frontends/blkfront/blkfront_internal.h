@@ -268,6 +268,12 @@ int blkfront_issue(struct pvk_blkfront *dev, struct pvk_blk_req *req, size_t off
 		   size_t len, struct blkfront_split *split, bool replay);
 /* The most bytes one ring request of op carries on dev now. */
 size_t blkfront_max_bytes(const struct pvk_blkfront *dev, enum pvk_blk_op op);
+/* What dev offers for req's op, vdisk_info as the caller read it: 0,
+ * -EROFS (a write or discard on a read-only disk) or -EOPNOTSUPP (flush,
+ * barrier or discard not negotiated); other ops 0. Used at submit and
+ * again for each request replayed on a new backend after a resume. */
+int blkfront_op_offered(const struct pvk_blkfront *dev, const struct pvk_blk_req *req,
+			unsigned int vdisk_info);
 /* Whether op carries data pages (read, write, write barrier). */
 bool blkfront_data_op(enum pvk_blk_op op);
 /* Returns the slot's pages to the pool (ending per-request grants); false

@@ -268,23 +268,11 @@ bool pvk_blkfront_fits(const struct pvk_blkfront *dev, const struct pvk_blk_req 
 	return total && total <= blkfront_max_bytes(dev, req->op);
 }
 
-/* 0 and *len (data or discard bytes), or the status for the host. */
-static int check_request(struct pvk_blkfront *dev, const struct pvk_blk_req *req,
-			 size_t *len)
+int blkfront_op_offered(const struct pvk_blkfront *dev, const struct pvk_blk_req *req,
+			unsigned int vdisk_info)
 {
-	unsigned int ss, vinfo;
-	uint64_t sectors;
-	bool ro;
+	bool ro = vdisk_info & PVK_VDISK_READONLY;
 
-	if (!req->done)
-		return -PVK_XEN_EINVAL;
-	pvk_port_lock(&dev->lock);
-	ss = dev->info.sector_size;
-	sectors = dev->info.sectors;
-	vinfo = dev->info.vdisk_info;
-	pvk_port_unlock(&dev->lock);
-	ro = vinfo & PVK_VDISK_READONLY;
-	*len = 0;
 	switch (req->op) {
 	case PVK_BLK_FLUSH:
 		return dev->info.flush ? 0 : -PVK_XEN_EOPNOTSUPP;
@@ -296,18 +284,47 @@ static int check_request(struct pvk_blkfront *dev, const struct pvk_blk_req *req
 		if (!dev->info.discard ||
 		    ((req->flags & PVK_BLK_REQ_SECURE) && !dev->info.discard_secure))
 			return -PVK_XEN_EOPNOTSUPP;
-		if (req->flags & ~(PVK_BLK_REQ_SECURE | PVK_BLK_REQ_MORE))
-			return -PVK_XEN_EINVAL;
-		*len = req->len;
-		break;
+		return 0;
 	case PVK_BLK_WRITE_BARRIER:
 		if (!dev->info.barrier)
 			return -PVK_XEN_EOPNOTSUPP;
 		/* fall through */
 	case PVK_BLK_WRITE:
-		if (ro)
-			return -PVK_XEN_EROFS;
-		/* fall through */
+		return ro ? -PVK_XEN_EROFS : 0;
+	default:
+		return 0;
+	}
+}
+
+/* 0 and *len (data or discard bytes), or the status for the host. */
+static int check_request(struct pvk_blkfront *dev, const struct pvk_blk_req *req,
+			 size_t *len)
+{
+	unsigned int ss, vinfo;
+	uint64_t sectors;
+	int rc;
+
+	if (!req->done)
+		return -PVK_XEN_EINVAL;
+	pvk_port_lock(&dev->lock);
+	ss = dev->info.sector_size;
+	sectors = dev->info.sectors;
+	vinfo = dev->info.vdisk_info;
+	pvk_port_unlock(&dev->lock);
+	*len = 0;
+	rc = blkfront_op_offered(dev, req, vinfo);
+	if (rc)
+		return rc;
+	switch (req->op) {
+	case PVK_BLK_FLUSH:
+		return 0;
+	case PVK_BLK_DISCARD:
+		if (req->flags & ~(PVK_BLK_REQ_SECURE | PVK_BLK_REQ_MORE))
+			return -PVK_XEN_EINVAL;
+		*len = req->len;
+		break;
+	case PVK_BLK_WRITE_BARRIER:
+	case PVK_BLK_WRITE:
 	case PVK_BLK_READ:
 		*len = blkfront_req_bytes(req);
 		if (*len > blkfront_max_bytes(dev, req->op))

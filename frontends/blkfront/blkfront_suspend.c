@@ -434,32 +434,6 @@ void blkfront_suspend_register(void)
 
 /* ---- requeueing on the new backend --------------------------------------- */
 
-/* What the new backend refuses of a request the old one took. */
-static int still_possible(const struct pvk_blkfront *dev, const struct pvk_blk_req *req)
-{
-	bool ro = dev->info.vdisk_info & PVK_VDISK_READONLY;
-
-	switch (req->op) {
-	case PVK_BLK_FLUSH:
-		return dev->info.flush ? 0 : -PVK_XEN_EOPNOTSUPP;
-	case PVK_BLK_DISCARD:
-		if (ro)
-			return -PVK_XEN_EROFS;
-		if (!dev->info.discard ||
-		    ((req->flags & PVK_BLK_REQ_SECURE) && !dev->info.discard_secure))
-			return -PVK_XEN_EOPNOTSUPP;
-		return 0;
-	case PVK_BLK_WRITE_BARRIER:
-		if (!dev->info.barrier)
-			return -PVK_XEN_EOPNOTSUPP;
-		/* fall through */
-	case PVK_BLK_WRITE:
-		return ro ? -PVK_XEN_EROFS : 0;
-	default:
-		return 0;
-	}
-}
-
 struct room_wait {
 	struct pvk_blkfront *dev;
 	struct blkfront_queue *q;
@@ -505,7 +479,8 @@ static int requeue(struct pvk_blkfront *dev, struct blkfront_replay *e)
 	size_t max = blkfront_data_op(e->req->op) ? blkfront_max_bytes(dev, e->req->op) : 0;
 	unsigned int pieces = 1;
 	struct blkfront_queue *q = blkfront_queue_of(dev, e->req->queue);
-	int rc = still_possible(dev, e->req);
+	/* What the new backend refuses of a request the old one took. */
+	int rc = blkfront_op_offered(dev, e->req, dev->info.vdisk_info);
 
 	if (rc)
 		return rc;

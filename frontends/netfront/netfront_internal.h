@@ -401,6 +401,8 @@ bool netfront_tx_process(struct netfront_queue *q);
  * backend), unless a call of the same ring runs already (then it does). */
 void netfront_queue_catch_up(struct netfront_queue *q);
 void netfront_tx_push_locked(struct netfront_queue *q, bool *notify);
+/* Pushes what a live queue holds and notifies if the backend asked. */
+void netfront_tx_push(struct netfront_queue *q);
 
 /* netfront_rx.c */
 /* The checks of one data response, pure: NULL or the complaint. first:

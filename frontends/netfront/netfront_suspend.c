@@ -482,14 +482,8 @@ static void wait_room(struct pvk_netfront *dev, struct netfront_queue *q,
 {
 	struct room r = { q, nslots, ring };
 	uint64_t end = dev->resume_ns + PVK_NETFRONT_RESUME_TIMEOUT_NS, now;
-	bool notify = false;
 
-	pvk_port_lock(&q->lock);
-	if (q->live)
-		netfront_tx_push_locked(q, &notify);
-	pvk_port_unlock(&q->lock);
-	if (notify)
-		pvk_evtchn_send(q->port_tx);
+	netfront_tx_push(q);
 	netfront_tx_process(q);
 	now = pvk_time_now_ns();
 	if ((int64_t)(end - now) > 0)

@@ -543,21 +543,27 @@ int netfront_tx_requeue_locked(struct netfront_queue *q, uint16_t head,
 	return 0;
 }
 
-void pvk_netfront_kick(struct pvk_netfront *dev, unsigned int queue)
+void netfront_tx_push(struct netfront_queue *q)
 {
-	unsigned int nq = PVK_READ_ONCE(dev->info.nr_queues);
-	struct netfront_queue *q;
 	bool notify = false;
 
-	if (!PVK_READ_ONCE(dev->queues) || !nq)
-		return;
-	q = &dev->queues[queue % nq];
 	pvk_port_lock(&q->lock);
 	if (q->live)
 		netfront_tx_push_locked(q, &notify);
 	pvk_port_unlock(&q->lock);
 	if (notify)
 		pvk_evtchn_send(q->port_tx);
+}
+
+void pvk_netfront_kick(struct pvk_netfront *dev, unsigned int queue)
+{
+	unsigned int nq = PVK_READ_ONCE(dev->info.nr_queues);
+	struct netfront_queue *q;
+
+	if (!PVK_READ_ONCE(dev->queues) || !nq)
+		return;
+	q = &dev->queues[queue % nq];
+	netfront_tx_push(q);
 	netfront_queue_catch_up(q);
 }
 
