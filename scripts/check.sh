@@ -8,10 +8,15 @@ total_pass=0 total_fail=0 total_skip=0 bad=""
 log=$(mktemp)
 trap 'rm -f "$log" "$log.rc"' EXIT
 
+times=""
 for s in $suites; do
 	echo "==== check-$s"
+	t0=$(date +%s)
 	{ make --no-print-directory "check-$s" 2>&1; echo $? >"$log.rc"; } | tee "$log"
 	rc=$(cat "$log.rc")
+	# Each suite's wall time, printed at the end: make check must stay
+	# under 20 minutes, and this says where the time goes.
+	times="$times check-$s $(( $(date +%s) - t0 ))s"
 	line=$(grep -E '^([A-Za-z-]+: )?[0-9]+ passed, [0-9]+ failed(, [0-9]+ skipped)?$' "$log" | tail -n 1)
 	if [ -z "$line" ]; then
 		echo "check-$s: no summary line"
@@ -29,6 +34,7 @@ for s in $suites; do
 done
 
 echo "===="
+echo "time:$times"
 [ -n "$bad" ] && echo "failing suites:$bad"
 if [ "$total_skip" -ne 0 ]; then
 	echo "$total_pass passed, $total_fail failed, $total_skip skipped"
