@@ -171,19 +171,22 @@ static unsigned int deadlines_on;	/* devices with deadline_on (role) */
 static void deadline_kick(void)
 {
 }
+
+static int deadline_set(uint64_t at)
+{
+	(void)at;
+	return -PVK_XEN_ENODEV;
+}
+
+static void deadline_stop(void)
+{
+}
 #else
 static struct pvk_work deadline_work = { .fn = netfront_deadline_work };
 
 static void deadline_kick(void)
 {
 	pvk_port_schedule_work(&deadline_work);
-}
-#endif
-
-static bool deadline_due(const struct pvk_netfront *dev, uint64_t now)
-{
-	return PVK_READ_ONCE(dev->resuming) && PVK_READ_ONCE(dev->suspended) &&
-	       (int64_t)(now - (dev->resume_ns + PVK_NETFRONT_RESUME_TIMEOUT_NS)) >= 0;
 }
 
 /* Arms the kit's slow one-shot for at (pvk_time_now_ns() time; the timer
@@ -196,6 +199,19 @@ static int deadline_set(uint64_t at)
 	return pvk_time_kit_deadline_set(pvk_clock_ns() + left, netfront_deadline_fired, NULL);
 }
 
+static void deadline_stop(void)
+{
+	pvk_time_kit_deadline_stop();
+}
+#endif
+
+static bool deadline_due(const struct pvk_netfront *dev, uint64_t now)
+{
+	return PVK_READ_ONCE(dev->resuming) && PVK_READ_ONCE(dev->suspended) &&
+	       (int64_t)(now - (dev->resume_ns + PVK_NETFRONT_RESUME_TIMEOUT_NS)) >= 0;
+}
+
+#ifndef PVK_HOST_LINUX	/* only a resume arms it */
 /* dev's deadline goes to the timer (forget, before the reconnect). */
 static void deadline_arm(struct pvk_netfront *dev)
 {
@@ -208,6 +224,7 @@ static void deadline_arm(struct pvk_netfront *dev)
 	deadlines_on++;
 	dev->rs.deadline_armed++;
 }
+#endif
 
 /* dev's deadline is not wanted any more (the reconnect reached Connected,
  * or the device goes): the timer's work passes it over. Role. */
@@ -220,7 +237,7 @@ static void deadline_cancel(struct pvk_netfront *dev)
 	/* The last one: this CPU's timer stops (one armed on another CPU
 	 * fires and finds nothing). */
 	if (!--deadlines_on)
-		pvk_time_kit_deadline_stop();
+		deadline_stop();
 }
 
 /* A reconnect after a resume still not done at its deadline: the host
