@@ -2826,3 +2826,33 @@ UNIT_TEST(netfront_resume_deadline_host_call_defers_to_the_timer)
 	nf_reconnect(1);
 	nf_down();
 }
+
+/* The device goes while it reconnects: its deadline is cancelled with the
+ * kept frame's -ENODEV, and a firing after gives nothing up again. */
+UNIT_TEST(netfront_resume_deadline_cancelled_by_a_removal)
+{
+	struct pvk_net_frag fr = { pattern, 60 };
+	struct pvk_net_tx tx = { .frags = &fr, .nr_frags = 1, .done = tx_done };
+	struct pvk_netfront_resume_stats rs;
+
+	deadline_timer_on();
+	fill_pattern(8);
+	nf_up(NO_FEATS);
+	CHECK_EQ(pvk_netfront_xmit(nd, &tx), 0);
+	netfront_quiesce_one(nd);
+	netfront_resume_forget(nd);
+	nd->resuming = true;
+	netfront_resume_abandon(nd, -PVK_XEN_ENODEV);
+	CHECK_EQ(dones, 1);
+	CHECK_EQ(last_done_status, -PVK_XEN_ENODEV);
+	pvk_netfront_get_resume_stats(nd, &rs);
+	CHECK_EQ(rs.deadline_cancelled, 1);
+	nd->resume_ns = pvk_time_now_ns() - PVK_NETFRONT_RESUME_TIMEOUT_NS - 1;
+	nd->resuming = nd->suspended = true;
+	CHECK_EQ(netfront_deadline_run(nd), 0);
+	nd->resuming = nd->suspended = false;
+	CHECK_EQ(dones, 1);
+	pvk_netfront_get_resume_stats(nd, &rs);
+	CHECK_EQ(rs.gave_up, 0);
+	nf_down();
+}
