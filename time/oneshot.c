@@ -2,9 +2,11 @@
  * time/oneshot.c - the one-shot timer's owners on the vCPU's one hardware
  * timer, and the expiry path both worlds run.
  *
- * Three owners want the one-shot: the host (pvk_time_timer_set(), the pvops
- * timer_set op), the kit (events/dispatch.c ends a flood hold-off) and
- * an idle CPU's wake-up (pvk_idle_until(), time/idle.c). Each
+ * Four owners want the one-shot: the host (pvk_time_timer_set(), the pvops
+ * timer_set op), the kit (events/dispatch.c ends a flood hold-off), the
+ * kit's slow deadline (netfront gives up a reconnect after a resume,
+ * pvk_time_kit_deadline_set()) and an idle CPU's wake-up
+ * (pvk_idle_until(), time/idle.c). Each
  * keeps its own deadline here; the hardware (Xen's singleshot timer,
  * time/timer.c, or the local APIC's, pvops/timer_native.c) is armed for the
  * earlier one. On expiry every deadline already passed is delivered to its
@@ -41,7 +43,10 @@
  * off (pvk_irq_save(), or the expiry path, which already runs so), so no
  * lock is needed; other CPUs only read the counters (word-sized loads).
  * The host's fn and arg are one for all CPUs (set once at init); the
- * kit's fn and arg are per CPU (the flood hold-off of that CPU's events).
+ * kit's fn and arg are per CPU (the flood hold-off of that CPU's events),
+ * and so are the slow deadline's (armed where its owner ran; a stop
+ * disarms the calling CPU's only, so its owner's fn must find out for
+ * itself whether it is still wanted).
  */
 #include <pvkit/log.h>
 #include <pvkit/port.h>
@@ -52,9 +57,10 @@
 
 #include "timer_internal.h"
 
-/* Owners: the host's (index HOST), the kit's (KIT) and pvk_idle_until()'s
- * (IDLE: no fn, its expiry only ends the halt). */
-enum { HOST, KIT, IDLE, NR_OWNERS };
+/* Owners: the host's (index HOST), the kit's (KIT), the kit's slow
+ * deadline (SLOW) and pvk_idle_until()'s (IDLE: no fn, its expiry only
+ * ends the halt). */
+enum { HOST, KIT, SLOW, IDLE, NR_OWNERS };
 
 struct owner {
 	bool armed;
@@ -66,6 +72,8 @@ struct cpu_timer {
 	struct owner owner[NR_OWNERS];
 	void (*kit_fn)(void *arg);
 	void *kit_arg;
+	void (*slow_fn)(void *arg);
+	void *slow_arg;
 	/* What program() last armed the hardware for; forgotten at each
 	 * expiry. */
 	bool hw_armed;
@@ -127,15 +135,16 @@ static void deliver(struct cpu_timer *c, uint64_t due_by)
 {
 	for (unsigned int i = 0; i < NR_OWNERS; i++) {
 		struct owner *o = &c->owner[i];
-		void (*fn)(void *arg) = i == HOST ? host_fn : i == KIT ? c->kit_fn : NULL;
-		void *arg = i == HOST ? host_arg : c->kit_arg;
+		void (*fn)(void *arg) = i == HOST ? host_fn : i == KIT ? c->kit_fn :
+					i == SLOW ? c->slow_fn : NULL;
+		void *arg = i == HOST ? host_arg : i == SLOW ? c->slow_arg : c->kit_arg;
 
 		if (!o->armed || o->deadline > due_by)
 			continue;
 		o->armed = false;	/* before fn: it may arm again */
 		if (i == HOST)
 			c->stats.host_fired++;
-		else if (i == KIT)
+		else if (i == KIT || i == SLOW)
 			c->stats.kit_fired++;
 		else
 			c->stats.idle_fired++;
@@ -174,7 +183,8 @@ void pvk_time_timer_expired(void)
 			pvk_port_cpu_id(), rc);
 }
 
-/* Sets owner `which` of the calling CPU; with kit_fn for the kit's. */
+/* Sets owner `which` of the calling CPU; with kit_fn for the kit's two
+ * (a stop of the slow one keeps its fn: nothing calls it unarmed). */
 static int owner_set(unsigned int which, bool armed, uint64_t deadline,
 		     void (*kit_fn)(void *arg), void *kit_arg)
 {
@@ -185,6 +195,9 @@ static int owner_set(unsigned int which, bool armed, uint64_t deadline,
 	if (which == KIT) {
 		c->kit_fn = kit_fn;
 		c->kit_arg = kit_arg;
+	} else if (which == SLOW && armed) {
+		c->slow_fn = kit_fn;
+		c->slow_arg = kit_arg;
 	}
 	c->owner[which].armed = armed;
 	c->owner[which].deadline = deadline;
@@ -260,6 +273,20 @@ int pvk_time_kit_timer_set(uint64_t deadline_ns, void (*fn)(void *arg), void *ar
 	return owner_set(KIT, true, deadline_ns, fn, arg);
 }
 
+int pvk_time_kit_deadline_set(uint64_t deadline_ns, void (*fn)(void *arg), void *arg)
+{
+	if (!hw)
+		return -PVK_XEN_ENODEV;
+	return owner_set(SLOW, true, deadline_ns, fn, arg);
+}
+
+int pvk_time_kit_deadline_stop(void)
+{
+	if (!hw)
+		return -PVK_XEN_ENODEV;
+	return owner_set(SLOW, false, 0, NULL, NULL);
+}
+
 int pvk_time_idle_timer_set(bool armed, uint64_t deadline_ns)
 {
 	if (!host_ready)
@@ -278,6 +305,7 @@ void pvk_time_timer_cpu_drop(unsigned int cpu)
 	c = &cpus[cpu];
 	c->owner[HOST].armed = false;
 	c->owner[KIT].armed = false;
+	c->owner[SLOW].armed = false;
 	c->owner[IDLE].armed = false;
 	if (hw && cpu == pvk_port_cpu_id())
 		program(c);	/* stops this CPU's hardware */

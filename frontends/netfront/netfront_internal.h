@@ -298,6 +298,7 @@ struct pvk_netfront {
 	bool mac_known;				/* info.mac was read once */
 	bool mac_before_known;			/* mac_before is one read */
 	bool resume_gave_up;			/* the reconnect took too long */
+	bool deadline_on;			/* its give-up is the timer's (netfront_suspend.c) */
 	bool announce;				/* the host gave an IPv4 address */
 	uint8_t announce_ip[4];
 	uint8_t garp[60];			/* the gratuitous ARP frame */
@@ -388,6 +389,14 @@ int netfront_tx_requeue_locked(struct netfront_queue *q, uint16_t head,
 /* Gives up a reconnect after a resume that took too long (suspend.c):
  * called by the host's xmit and wait_tx. */
 void netfront_resume_check_deadline(struct pvk_netfront *dev);
+/* The reconnect deadline's own timer (netfront_suspend.c): its fn, as the
+ * kit's slow one-shot calls it (upcall context), and the work that fn
+ * schedules (thread context); the unit tests call both as the kit would. */
+void netfront_deadline_fired(void *arg);
+bool netfront_deadline_work(struct pvk_work *work);
+/* The work's pass, in the role (-PVK_XEN_EBUSY: not had): only, or every
+ * device when NULL. */
+int netfront_deadline_run(struct pvk_netfront *only);
 /* One device's quiesce, and its resume cancelled (suspend.c). */
 void netfront_quiesce_one(struct pvk_netfront *dev);
 void netfront_cancelled_one(struct pvk_netfront *dev);

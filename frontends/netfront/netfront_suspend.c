@@ -50,9 +50,22 @@
  * twice, as it may for any frame (counted in resent).
  *
  * Bounded: a reconnect not done PVK_NETFRONT_RESUME_TIMEOUT_NS after the
- * resume is given up on when the host next transmits or waits: the kept
- * frames complete with -ENODEV, the link hook hears down, it is logged;
- * the reconnect itself goes on and brings the link up if it ends.
+ * resume is given up on: the kept frames complete with -ENODEV, the link
+ * hook hears down, it is logged; the reconnect itself goes on and brings
+ * the link up if it ends. The deadline fires by itself (a guest that
+ * sends nothing must hear it too): it is put on the kit's slow one-shot
+ * (pvk_time_kit_deadline_set), whose fn, in upcall context, only
+ * schedules a work; that work takes the watch worker role, the one the
+ * reconnect runs in (netfront_resume_connected() is called from the
+ * backend's state watch), and gives up each device still due. So the
+ * give-up and the reconnect's end never cross: the reconnect reaching
+ * Connected first disarms its device's deadline (deadline_on) and the
+ * work finds nothing; the work first, and the reconnect only brings the
+ * link up after it. A removal disarms too. One kit deadline serves every
+ * device (they resume together): a firing re-arms for the earliest left.
+ * Without the timer (not attached: the host made no
+ * pvk_time_timer_init()) the host's next xmit or wait_tx gives up, as
+ * before; with it, those only ask the work to run early.
  *
  * The address to announce: the kit has none; the host gives it
  * (pvk_netfront_set_announce_ipv4). Without one nothing is announced.
@@ -68,6 +81,7 @@
  * compiled out.
  */
 #include <pvkit/log.h>
+#include <pvkit/pvops.h>
 #include <pvkit/suspend.h>
 #include <pvkit/time.h>
 #include <pvkit/xen/errno.h>
@@ -122,8 +136,11 @@ static unsigned int fail_replays(struct pvk_netfront *dev, int status)
 	return failed;
 }
 
+static void deadline_cancel(struct pvk_netfront *dev);
+
 /* The kept frames complete with status; the device takes transmits
- * again (its link and queues answer for themselves). */
+ * again (its link and queues answer for themselves); its deadline is not
+ * wanted any more. */
 void netfront_resume_abandon(struct pvk_netfront *dev, int status)
 {
 	bool was = dev->suspended || dev->resuming;
@@ -138,21 +155,98 @@ void netfront_resume_abandon(struct pvk_netfront *dev, int status)
 		q->frozen = false;
 		pvk_port_unlock(&q->lock);
 	}
+	deadline_cancel(dev);
 	dev->resuming = false;
 	PVK_WRITE_ONCE(dev->suspended, false);
 	if (was)
 		pvk_port_wake(&dev->wait);
 }
 
+/* ---- the deadline ---- */
+
+static unsigned int deadlines_on;	/* devices with deadline_on (role) */
+
+#ifdef PVK_HOST_LINUX
+/* No resume there (see the top): nothing is ever armed. */
+static void deadline_kick(void)
+{
+}
+
+static int deadline_set(uint64_t at)
+{
+	(void)at;
+	return -PVK_XEN_ENODEV;
+}
+
+static void deadline_stop(void)
+{
+}
+#else
+static struct pvk_work deadline_work = { .fn = netfront_deadline_work };
+
+static void deadline_kick(void)
+{
+	pvk_port_schedule_work(&deadline_work);
+}
+
+/* Arms the kit's slow one-shot for at (pvk_time_now_ns() time; the timer
+ * counts in pvk_clock_ns(), so what is left is carried over). */
+static int deadline_set(uint64_t at)
+{
+	uint64_t now = pvk_time_now_ns();
+	uint64_t left = (int64_t)(at - now) > 0 ? at - now : 0;
+
+	return pvk_time_kit_deadline_set(pvk_clock_ns() + left, netfront_deadline_fired, NULL);
+}
+
+static void deadline_stop(void)
+{
+	pvk_time_kit_deadline_stop();
+}
+#endif
+
+static bool deadline_due(const struct pvk_netfront *dev, uint64_t now)
+{
+	return PVK_READ_ONCE(dev->resuming) && PVK_READ_ONCE(dev->suspended) &&
+	       (int64_t)(now - (dev->resume_ns + PVK_NETFRONT_RESUME_TIMEOUT_NS)) >= 0;
+}
+
+#ifndef PVK_HOST_LINUX	/* only a resume arms it */
+/* dev's deadline goes to the timer (forget, before the reconnect). */
+static void deadline_arm(struct pvk_netfront *dev)
+{
+	if (dev->deadline_on)
+		deadlines_on--;
+	dev->deadline_on = false;
+	if (deadline_set(dev->resume_ns + PVK_NETFRONT_RESUME_TIMEOUT_NS))
+		return;		/* no timer: the host's calls give up */
+	dev->deadline_on = true;
+	deadlines_on++;
+	dev->rs.deadline_armed++;
+}
+#endif
+
+/* dev's deadline is not wanted any more (the reconnect reached Connected,
+ * or the device goes): the timer's work passes it over. Role. */
+static void deadline_cancel(struct pvk_netfront *dev)
+{
+	if (!dev->deadline_on)
+		return;
+	dev->deadline_on = false;
+	dev->rs.deadline_cancelled++;
+	/* The last one: this CPU's timer stops (one armed on another CPU
+	 * fires and finds nothing). */
+	if (!--deadlines_on)
+		deadline_stop();
+}
+
 /* A reconnect after a resume still not done at its deadline: the host
  * is not left with -EAGAIN and a link it believes up. Once. */
-void netfront_resume_check_deadline(struct pvk_netfront *dev)
+static void give_up(struct pvk_netfront *dev)
 {
 	unsigned int failed;
 
-	if (!PVK_READ_ONCE(dev->resuming) || !PVK_READ_ONCE(dev->suspended) ||
-	    (int64_t)(pvk_time_now_ns() - (dev->resume_ns + PVK_NETFRONT_RESUME_TIMEOUT_NS)) < 0 ||
-	    __atomic_exchange_n(&dev->resume_gave_up, true, __ATOMIC_ACQ_REL))
+	if (__atomic_exchange_n(&dev->resume_gave_up, true, __ATOMIC_ACQ_REL))
 		return;
 	failed = fail_replays(dev, -PVK_XEN_ENODEV);
 	dev->rs.gave_up++;
@@ -163,6 +257,64 @@ void netfront_resume_check_deadline(struct pvk_netfront *dev)
 		failed);
 	netfront_set_link(dev, false);
 	pvk_port_wake(&dev->wait);
+}
+
+/* From the host's xmit and wait_tx (any context). */
+void netfront_resume_check_deadline(struct pvk_netfront *dev)
+{
+	if (!deadline_due(dev, pvk_time_now_ns()))
+		return;
+	if (PVK_READ_ONCE(dev->deadline_on)) {
+		/* Its timer's work gives up, in the role (see the top). */
+		deadline_kick();
+		return;
+	}
+	give_up(dev);
+}
+
+void netfront_deadline_fired(void *arg)
+{
+	(void)arg;
+	deadline_kick();
+}
+
+int netfront_deadline_run(struct pvk_netfront *only)
+{
+	uint64_t now, next = 0;
+	bool left = false;
+
+	/* A try (0: not logged): the role's holder may be the reconnect
+	 * itself; the work is called again after a pause (port.h). */
+	if (pvk_xenbus_worker_enter(0))
+		return -PVK_XEN_EBUSY;
+	now = pvk_time_now_ns();
+	for (struct pvk_netfront *dev = only ? only : netfront_devices(); dev;
+	     dev = only ? NULL : dev->next) {
+		uint64_t at = dev->resume_ns + PVK_NETFRONT_RESUME_TIMEOUT_NS;
+
+		if (!dev->deadline_on)
+			continue;
+		if (deadline_due(dev, now)) {
+			dev->deadline_on = false;
+			deadlines_on--;
+			give_up(dev);
+		} else if (!PVK_READ_ONCE(dev->resuming)) {
+			deadline_cancel(dev);	/* ended without Connected */
+		} else if (!left || (int64_t)(at - next) < 0) {
+			next = at;
+			left = true;
+		}
+	}
+	if (left && deadline_set(next))
+		pvk_warn("netfront: the reconnect deadline could not be armed again: the host's next transmit gives up");
+	pvk_xenbus_worker_leave();
+	return 0;
+}
+
+bool netfront_deadline_work(struct pvk_work *work)
+{
+	(void)work;
+	return netfront_deadline_run(NULL) != 0;
 }
 
 /* ---- quiesce ---- */
@@ -276,6 +428,7 @@ void netfront_resume_forget(struct pvk_netfront *dev)
 	dev->rs.resumes++;
 	dev->rs.last_reconnect_ns = 0;
 	dev->resume_gave_up = false;
+	deadline_arm(dev);
 	__builtin_memcpy(dev->mac_before, dev->info.mac, PVK_NET_ETH_ALEN);
 	dev->mac_before_known = dev->mac_known;	/* never read: nothing to compare */
 	/* The saved ring's answers first, while the slots are as the old
@@ -624,6 +777,9 @@ void netfront_resume_connected(struct pvk_netfront *dev)
 	uint64_t resent = dev->rs.resent, failed = dev->rs.resend_failed;
 	uint64_t garps = dev->rs.garp_sent;
 
+	/* Connected first: the deadline's work passes it over from here
+	 * (the resend keeps its own bound, the same deadline). */
+	deadline_cancel(dev);
 	for (unsigned int i = 0; dev->queues && i < NETFRONT_MAX_QUEUES; i++)
 		resend_queue(dev, &dev->queues[i], nq);
 	announce(dev);

@@ -599,6 +599,9 @@ int pvk_xs_request(uint32_t type, pvk_xs_transaction_t t,
 	 * if the new xenstored gave its id out again. */
 	rc = pvk_xs_txn_lookup(&txns, t, &r.hdr.tx_id);
 	if (rc) {
+		/* Its caller is done with a forgotten handle (xs_txn.c). */
+		if (type == PVK_XS_TRANSACTION_END)
+			pvk_xs_txn_retire(&txns, t);
 		pvk_port_unlock(&xs_lock);
 		pvk_warn("xenstore: transaction 0x%x is not open (ended, or opened before a resume in a new domain): request %u refused (EIO)",
 			 t, type);

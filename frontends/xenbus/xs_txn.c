@@ -22,6 +22,17 @@
  * retry, since it was never committed, and no slot waits for an end
  * that may never come (an end in flight at the resume fails too).
  *
+ * Wrap: the reservation number has 26 bits in a handle, so after 2^26
+ * reservations a slot's handle repeats. A handle in a slot (STARTING or
+ * OPEN) cannot be handed out again (its slot is not free), but a handle
+ * the resume forgot can: its caller still holds it and will send its
+ * requests and its end, which, once the number came round, would act in
+ * the new transaction of that handle. So forget() remembers each handle
+ * it frees (the latest PVK_XS_TXN_STALE of them: more than the slots,
+ * so two resumes in a row lose none) and reserve() skips a number
+ * that would give one of them; a remembered handle is let go when its
+ * end is refused (pvk_xs_txn_retire(): its caller is done with it).
+ *
  * Pure (no lock, no Xen): xenstore.c calls it under xs_lock, the host unit
  * tests call it directly.
  */
@@ -38,19 +49,37 @@ void pvk_xs_txns_init(struct pvk_xs_txns *t)
 	}
 	t->nr_open = 0;
 	t->seq = 0;
+	for (unsigned int k = 0; k < PVK_XS_TXN_STALE; k++)
+		t->stale[k] = 0;
+	t->stale_next = 0;
+}
+
+static bool is_stale(const struct pvk_xs_txns *t, uint32_t handle)
+{
+	for (unsigned int k = 0; k < PVK_XS_TXN_STALE; k++)
+		if (t->stale[k] == handle)
+			return true;
+	return false;
 }
 
 int pvk_xs_txn_reserve(struct pvk_xs_txns *t, uint32_t *handle)
 {
 	for (unsigned int i = 0; i < PVK_XS_MAX_TXNS; i++) {
-		if (t->slot[i].state == PVK_XS_TXN_FREE) {
-			t->slot[i].state = PVK_XS_TXN_STARTING;
-			t->slot[i].id = 0;
+		uint32_t h;
+
+		if (t->slot[i].state != PVK_XS_TXN_FREE)
+			continue;
+		/* Each number gives slot i another handle: at most
+		 * PVK_XS_TXN_STALE are skipped. */
+		do {
 			t->seq++;
-			t->slot[i].handle = (t->seq << PVK_XS_TXN_SLOT_BITS) | (i + 1);
-			*handle = t->slot[i].handle;
-			return (int)i;
-		}
+			h = (t->seq << PVK_XS_TXN_SLOT_BITS) | (i + 1);
+		} while (is_stale(t, h));
+		t->slot[i].state = PVK_XS_TXN_STARTING;
+		t->slot[i].id = 0;
+		t->slot[i].handle = h;
+		*handle = h;
+		return (int)i;
 	}
 	return -PVK_XEN_ENOSPC;
 }
@@ -114,9 +143,18 @@ unsigned int pvk_xs_txn_forget(struct pvk_xs_txns *t)
 	for (unsigned int i = 0; i < PVK_XS_MAX_TXNS; i++) {
 		if (t->slot[i].state == PVK_XS_TXN_OPEN) {
 			t->slot[i].state = PVK_XS_TXN_FREE;
+			t->stale[t->stale_next] = t->slot[i].handle;
+			t->stale_next = (t->stale_next + 1) % PVK_XS_TXN_STALE;
 			n++;
 		}
 	}
 	t->nr_open = 0;
 	return n;
+}
+
+void pvk_xs_txn_retire(struct pvk_xs_txns *t, uint32_t handle)
+{
+	for (unsigned int k = 0; handle && k < PVK_XS_TXN_STALE; k++)
+		if (t->stale[k] == handle)
+			t->stale[k] = 0;
 }

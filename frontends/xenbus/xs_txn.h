@@ -12,6 +12,9 @@
 /* A caller's transaction handle: (reservation number << 6) | (slot + 1),
  * never 0 (PVK_XBT_NIL). */
 #define PVK_XS_TXN_SLOT_BITS	6
+/* Handles of transactions a resume forgot whose callers may still use
+ * them (xs_txn.c: not handed out again), the latest ones. */
+#define PVK_XS_TXN_STALE	(2 * PVK_XS_MAX_TXNS)
 
 enum {
 	PVK_XS_TXN_FREE = 0,
@@ -27,12 +30,15 @@ struct pvk_xs_txns {
 	} slot[PVK_XS_MAX_TXNS];
 	unsigned int nr_open;	/* slots OPEN */
 	uint32_t seq;		/* reservations made (wraps) */
+	uint32_t stale[PVK_XS_TXN_STALE];	/* 0: none */
+	unsigned int stale_next;		/* the oldest, replaced next */
 };
 
 void pvk_xs_txns_init(struct pvk_xs_txns *t);
 /* A slot for a start about to be queued; -PVK_XEN_ENOSPC when all are
- * taken. *handle gets the caller's handle for it, unique among the last
- * 2^26 reservations. */
+ * taken. *handle gets the caller's handle for it: none in use (an open
+ * one's, or a forgotten one's not yet retired), none of the last 2^26
+ * reservations. */
 int pvk_xs_txn_reserve(struct pvk_xs_txns *t, uint32_t *handle);
 /* The start's reply gave id: the transaction is open. */
 void pvk_xs_txn_started(struct pvk_xs_txns *t, int slot, uint32_t id);
@@ -50,5 +56,8 @@ int pvk_xs_txn_lookup(const struct pvk_xs_txns *t, uint32_t handle, uint32_t *id
 /* A resume in a new domain: every transaction of before is gone, its slot
  * free (its handle matches nothing again); returns how many were open. */
 unsigned int pvk_xs_txn_forget(struct pvk_xs_txns *t);
+/* The caller of a forgotten transaction is done with its handle (its end
+ * was refused): the handle may be handed out again after a wrap. */
+void pvk_xs_txn_retire(struct pvk_xs_txns *t, uint32_t handle);
 
 #endif /* PVK_XS_TXN_H */

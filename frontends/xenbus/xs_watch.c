@@ -438,7 +438,8 @@ int pvk_xs_worker_enter(uint64_t timeout_ns)
 
 	lock_init_once();
 	rc = pvk_port_wait_until(&worker_waitq, try_enter, NULL, timeout_ns);
-	if (rc)
+	/* 0 is a try (its caller comes again later): not worth a line. */
+	if (rc && timeout_ns)
 		pvk_err("xenstore: CPU %u waited %llu ms for the watch worker role (CPU %u has it)",
 			pvk_port_cpu_id(), (unsigned long long)(timeout_ns / 1000000),
 			PVK_READ_ONCE(worker));

@@ -375,7 +375,8 @@ unsigned int pvk_netfront_grants_held(const struct pvk_netfront *dev);
  *    anything across a reconnect that succeeds (info->link_up is false
  *    meanwhile); one that fails takes the link down as any close does.
  *    A reconnect not done PVK_NETFRONT_RESUME_TIMEOUT_NS after the resume
- *    (seen by the host's xmit or wait_tx) is given up on: the kept frames
+ *    (seen by a timer of the kit's, or without one by the host's xmit or
+ *    wait_tx) is given up on: the kept frames
  *    complete with -PVK_XEN_ENODEV, the link hook is told down, it is
  *    logged, transmits answer -PVK_XEN_ENODEV until the reconnect (which
  *    goes on) brings the link up;
@@ -399,6 +400,10 @@ struct pvk_netfront_resume_stats {
 	 * the link back up (new backend Connected, buffers posted, frames
 	 * resent, ARP queued); 0 until then. */
 	uint64_t last_reconnect_ns;
+	/* Resumes whose deadline was put on the kit's timer (it then fires
+	 * by itself: no host call needed), and those the reconnect ended (or
+	 * the device's removal) before it fired. */
+	uint64_t deadline_armed, deadline_cancelled;
 };
 void pvk_netfront_get_resume_stats(const struct pvk_netfront *dev,
 				   struct pvk_netfront_resume_stats *out);

@@ -122,6 +122,13 @@ void pvk_time_timer_expired(void);
  * like the host's, in upcall context. Needs the timer attached (on Xen:
  * the host's pvk_time_timer_init()); -PVK_XEN_ENODEV otherwise. */
 int pvk_time_kit_timer_set(uint64_t deadline_ns, void (*fn)(void *arg), void *arg);
+/* The kit's slow deadline, a second one beside it (one owner: netfront
+ * gives up a reconnect after a resume, frontends/netfront/netfront_suspend.c).
+ * On the calling CPU, like the one above; _stop() disarms the calling
+ * CPU's only (one armed on another CPU still fires: its fn must tell
+ * whether it is still wanted). -PVK_XEN_ENODEV without the timer. */
+int pvk_time_kit_deadline_set(uint64_t deadline_ns, void (*fn)(void *arg), void *arg);
+int pvk_time_kit_deadline_stop(void);
 
 /* pvk_idle_until()'s deadline on the calling CPU (irqs off). */
 int pvk_time_idle_timer_set(bool armed, uint64_t deadline_ns);

@@ -23,6 +23,7 @@
 #include <pvkit/xen/errno.h>
 
 #include "frontends/netfront/netfront_internal.h"
+#include "time/timer_internal.h"
 #include "fake_kit.h"
 #include "unit.h"
 
@@ -2698,5 +2699,160 @@ UNIT_TEST(netfront_resume_feature_gone_refuses_once)
 	CHECK_EQ(rs.resend_failed, 1);
 	CHECK_EQ(back_tx_pending(0), 0);
 	CHECK_EQ(nd->queues[0].tx_free_count, NETFRONT_RING_ENTS);
+	nf_down();
+}
+
+/* ---- the reconnect deadline's own timer ---- */
+
+/* The kit's timer, attached to test_oneshot.c's recording hardware (each
+ * test is a process of its own: attached once). */
+static void deadline_timer_on(void)
+{
+	CHECK_EQ(pvk_time_xen_timer_attach(), 0);
+}
+
+/* Nothing transmitted or waited for after the save: the deadline gives up
+ * by itself, through the timer's fn and its work (as the kit calls them),
+ * once and only once past the deadline; a late reconnect sends nothing
+ * old. */
+UNIT_TEST(netfront_resume_deadline_fires_by_itself)
+{
+	struct pvk_net_frag fr = { pattern, 60 };
+	struct pvk_net_tx tx = { .frags = &fr, .nr_frags = 1, .done = tx_done };
+	struct pvk_netfront_resume_stats rs;
+
+	deadline_timer_on();
+	fill_pattern(5);
+	nf_up(NO_FEATS);
+	CHECK_EQ(pvk_netfront_xmit(nd, &tx), 0);
+	netfront_quiesce_one(nd);
+	netfront_resume_forget(nd);
+	nd->resuming = true;
+	pvk_netfront_get_resume_stats(nd, &rs);
+	CHECK_EQ(rs.deadline_armed, 1);		/* on the timer, not on the host */
+	/* Fired early (an earlier deadline's firing): nothing due. */
+	netfront_deadline_fired(NULL);
+	CHECK_EQ(netfront_deadline_run(nd), 0);
+	CHECK_EQ(dones, 0);
+	CHECK_EQ(link_downs, 0);
+	CHECK_EQ(unit_fake_worker_depth(), 0);
+	/* Past it: the work alone gives up (no xmit, no wait_tx). */
+	nd->resume_ns = pvk_time_now_ns() - PVK_NETFRONT_RESUME_TIMEOUT_NS - 1;
+	CHECK_EQ(netfront_deadline_run(nd), 0);
+	CHECK_EQ(dones, 1);
+	CHECK(last_done_tx == &tx);
+	CHECK_EQ(last_done_status, -PVK_XEN_ENODEV);
+	CHECK_EQ(link_downs, 1);
+	CHECK(!nd->suspended);
+	/* Once: a second firing, a host call, find it done. */
+	CHECK_EQ(netfront_deadline_run(nd), 0);
+	netfront_resume_check_deadline(nd);
+	CHECK_EQ(dones, 1);
+	pvk_netfront_get_resume_stats(nd, &rs);
+	CHECK_EQ(rs.gave_up, 1);
+	CHECK_EQ(rs.deadline_cancelled, 0);
+	nf_reconnect(1);
+	CHECK_EQ(back_tx_pending(0), 0);
+	CHECK_EQ(dones, 1);
+	CHECK_EQ(nd->queues[0].tx_free_count, NETFRONT_RING_ENTS);
+	nf_down();
+}
+
+/* The reconnect reaches Connected first: its deadline is cancelled, and a
+ * firing after (the timer of another CPU, a late work) gives nothing up:
+ * the resent frame completes once, with the new backend's answer. */
+UNIT_TEST(netfront_resume_deadline_cancelled_by_the_reconnect)
+{
+	struct pvk_net_frag fr = { pattern, 60 };
+	struct pvk_net_tx tx = { .frags = &fr, .nr_frags = 1, .done = tx_done };
+	struct pvk_netfront_resume_stats rs;
+	struct pvk_netif_tx_request first;
+	struct pvk_netif_extra_info ex;
+	uint16_t ids[NETFRONT_MAX_TX_SLOTS + 1];
+	size_t len;
+	bool extra;
+
+	deadline_timer_on();
+	fill_pattern(6);
+	nf_up(NO_FEATS);
+	CHECK_EQ(pvk_netfront_xmit(nd, &tx), 0);
+	netfront_quiesce_one(nd);
+	netfront_resume_forget(nd);
+	nf_reconnect(1);
+	pvk_netfront_get_resume_stats(nd, &rs);
+	CHECK_EQ(rs.deadline_armed, 1);
+	CHECK_EQ(rs.deadline_cancelled, 1);
+	CHECK(!nd->deadline_on);
+	/* Overdue by the clock, and a resume's state again (as if the reconnect
+	 * raced): the cancelled deadline still gives nothing up. */
+	nd->resume_ns = pvk_time_now_ns() - PVK_NETFRONT_RESUME_TIMEOUT_NS - 1;
+	nd->resuming = nd->suspended = true;
+	CHECK_EQ(netfront_deadline_run(nd), 0);
+	nd->resuming = nd->suspended = false;
+	CHECK_EQ(dones, 0);
+	CHECK_EQ(link_downs, 0);
+	CHECK_EQ(back_tx_frame(0, got, &len, ids, &first, &ex, &extra), 1);
+	back_tx_rsp(0, ids[0], PVK_NETIF_RSP_OKAY);
+	pvk_netfront_poll(nd);
+	CHECK_EQ(dones, 1);
+	CHECK_EQ(last_done_status, 0);
+	pvk_netfront_get_resume_stats(nd, &rs);
+	CHECK_EQ(rs.gave_up, 0);
+	nf_down();
+}
+
+/* With the timer armed, a host call past the deadline leaves the give-up
+ * to the timer's work (it runs in the reconnect's role): -EAGAIN until
+ * then, nothing completed from the host's call. */
+UNIT_TEST(netfront_resume_deadline_host_call_defers_to_the_timer)
+{
+	struct pvk_net_frag fr = { pattern, 60 };
+	struct pvk_net_tx tx = { .frags = &fr, .nr_frags = 1, .done = tx_done };
+	struct pvk_net_tx refused = { .frags = &fr, .nr_frags = 1, .done = never_done };
+
+	deadline_timer_on();
+	fill_pattern(7);
+	nf_up(NO_FEATS);
+	CHECK_EQ(pvk_netfront_xmit(nd, &tx), 0);
+	netfront_quiesce_one(nd);
+	netfront_resume_forget(nd);
+	nd->resuming = true;
+	nd->resume_ns = pvk_time_now_ns() - PVK_NETFRONT_RESUME_TIMEOUT_NS - 1;
+	CHECK_EQ(pvk_netfront_xmit(nd, &refused), -PVK_XEN_EAGAIN);
+	CHECK_EQ(dones, 0);
+	CHECK_EQ(netfront_deadline_run(nd), 0);
+	CHECK_EQ(dones, 1);
+	CHECK_EQ(pvk_netfront_xmit(nd, &refused), -PVK_XEN_ENODEV);
+	nf_reconnect(1);
+	nf_down();
+}
+
+/* The device goes while it reconnects: its deadline is cancelled with the
+ * kept frame's -ENODEV, and a firing after gives nothing up again. */
+UNIT_TEST(netfront_resume_deadline_cancelled_by_a_removal)
+{
+	struct pvk_net_frag fr = { pattern, 60 };
+	struct pvk_net_tx tx = { .frags = &fr, .nr_frags = 1, .done = tx_done };
+	struct pvk_netfront_resume_stats rs;
+
+	deadline_timer_on();
+	fill_pattern(8);
+	nf_up(NO_FEATS);
+	CHECK_EQ(pvk_netfront_xmit(nd, &tx), 0);
+	netfront_quiesce_one(nd);
+	netfront_resume_forget(nd);
+	nd->resuming = true;
+	netfront_resume_abandon(nd, -PVK_XEN_ENODEV);
+	CHECK_EQ(dones, 1);
+	CHECK_EQ(last_done_status, -PVK_XEN_ENODEV);
+	pvk_netfront_get_resume_stats(nd, &rs);
+	CHECK_EQ(rs.deadline_cancelled, 1);
+	nd->resume_ns = pvk_time_now_ns() - PVK_NETFRONT_RESUME_TIMEOUT_NS - 1;
+	nd->resuming = nd->suspended = true;
+	CHECK_EQ(netfront_deadline_run(nd), 0);
+	nd->resuming = nd->suspended = false;
+	CHECK_EQ(dones, 1);
+	pvk_netfront_get_resume_stats(nd, &rs);
+	CHECK_EQ(rs.gave_up, 0);
 	nf_down();
 }

@@ -253,3 +253,40 @@ UNIT_TEST(oneshot_cpu_dead_drops_its_deadlines)
 	pvk_time_timer_expired();
 	CHECK_EQ(tick.calls, 1);
 }
+
+/* The kit's slow deadline beside its flood one: each its own fn and arg,
+ * neither replacing the other; a stop takes only the slow one off. */
+static unsigned int slow_calls;
+static void *slow_arg_seen;
+
+static void slow_fn(void *arg)
+{
+	slow_calls++;
+	slow_arg_seen = arg;
+}
+
+UNIT_TEST(oneshot_slow_deadline_is_an_owner_of_its_own)
+{
+	static int token;
+
+	setup();
+	slow_calls = 0;
+	CHECK_EQ(pvk_time_kit_timer_set(now + 4 * MS, kit_fn, NULL), 0);
+	CHECK_EQ(pvk_time_kit_deadline_set(now + 2 * MS, slow_fn, &token), 0);
+	CHECK_EQ(hw.deadline, now + 2 * MS);
+	now += 2 * MS;
+	pvk_time_timer_expired();
+	CHECK_EQ(slow_calls, 1);
+	CHECK(slow_arg_seen == &token);
+	CHECK_EQ(kit_calls, 0);
+	CHECK_EQ(hw.deadline, now + 2 * MS);	/* the flood one still armed */
+	/* Armed again, then stopped: the flood one alone fires. */
+	CHECK_EQ(pvk_time_kit_deadline_set(now + 1 * MS, slow_fn, &token), 0);
+	CHECK_EQ(hw.deadline, now + 1 * MS);
+	CHECK_EQ(pvk_time_kit_deadline_stop(), 0);
+	CHECK_EQ(hw.deadline, now + 2 * MS);
+	now += 2 * MS;
+	pvk_time_timer_expired();
+	CHECK_EQ(kit_calls, 1);
+	CHECK_EQ(slow_calls, 1);
+}

@@ -149,3 +149,65 @@ UNIT_TEST(xs_txn_two_resumes)
 	CHECK_EQ(id_of(hb), -PVK_XEN_EIO);
 	CHECK_EQ(t.nr_open, 0);
 }
+
+/*
+ * The handle's reservation number wraps after 2^26 reservations. A handle
+ * a resume forgot is still its caller's (its requests and its end come):
+ * when the number comes round to it, its slot gets another handle, so
+ * the old caller's requests never act in the new transaction. Once its
+ * end was refused (retired), the number may give it again.
+ */
+UNIT_TEST(xs_txn_wrap_never_hands_out_a_handle_in_use)
+{
+	uint32_t old, fresh, other, again;
+	int slot;
+
+	pvk_xs_txns_init(&t);
+	slot = pvk_xs_txn_reserve(&t, &old);
+	pvk_xs_txn_started(&t, slot, 5);
+	CHECK_EQ(pvk_xs_txn_forget(&t), 1);	/* a resume: old is stale */
+	/* 2^26 - 1 reservations later (elsewhere): the next number gives
+	 * slot `slot` the old handle's bits. */
+	t.seq += (1u << (32 - PVK_XS_TXN_SLOT_BITS)) - 1;
+	CHECK_EQ(pvk_xs_txn_reserve(&t, &fresh), slot);
+	pvk_xs_txn_started(&t, slot, 5);
+	CHECK(fresh != old);
+	CHECK_EQ(id_of(old), -PVK_XEN_EIO);
+	CHECK_EQ(id_of(fresh), 5);
+	/* A live handle is never given to another slot either. */
+	CHECK(pvk_xs_txn_reserve(&t, &other) != slot);
+	CHECK(other != fresh);
+	/* The old caller's end is refused: retired; the slot, free again
+	 * and the number wound back round, may give it again. */
+	pvk_xs_txn_retire(&t, old);
+	pvk_xs_txn_ended(&t, fresh);
+	t.seq = (old >> PVK_XS_TXN_SLOT_BITS) - 1;
+	CHECK_EQ(pvk_xs_txn_reserve(&t, &again), slot);
+	CHECK_EQ(again, old);
+}
+
+/* More forgotten handles than slots (two resumes in a row with every slot
+ * open): each stays remembered, none handed out at the wrap. */
+UNIT_TEST(xs_txn_wrap_two_resumes_every_slot)
+{
+	uint32_t h[2][PVK_XS_MAX_TXNS], got;
+
+	pvk_xs_txns_init(&t);
+	for (unsigned int r = 0; r < 2; r++) {
+		for (unsigned int i = 0; i < PVK_XS_MAX_TXNS; i++) {
+			int slot = pvk_xs_txn_reserve(&t, &h[r][i]);
+
+			CHECK(slot >= 0);
+			pvk_xs_txn_started(&t, slot, i + 1);
+		}
+		CHECK_EQ(pvk_xs_txn_forget(&t), PVK_XS_MAX_TXNS);
+	}
+	/* Wind the number back to the first resume's first handle. */
+	t.seq = (h[0][0] >> PVK_XS_TXN_SLOT_BITS) - 1 + (1u << (32 - PVK_XS_TXN_SLOT_BITS));
+	for (unsigned int i = 0; i < PVK_XS_MAX_TXNS; i++) {
+		CHECK(pvk_xs_txn_reserve(&t, &got) >= 0);
+		for (unsigned int r = 0; r < 2; r++)
+			for (unsigned int k = 0; k < PVK_XS_MAX_TXNS; k++)
+				CHECK(got != h[r][k]);
+	}
+}

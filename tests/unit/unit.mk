@@ -33,23 +33,47 @@ UNIT_KIT_SRCS := lib/format.c lib/log.c hypercall/multicall_queue.c hypercall/la
 	suspend/suspend.c
 UNIT_TEST_SRCS := $(sort $(wildcard tests/unit/*.c))
 
+# An island: kit files whose exported functions other tests of this binary
+# play (xenstore.c and xs_watch.c: the watch worker role, pvk_xs_watch(),
+# the suspend calls), linked with their own tests and stand-ins into one
+# object whose every symbol of its own is then made local. The island's
+# calls bind inside it; the rest of the binary keeps its played versions;
+# what the island leaves undefined (the ring code, xs_txn.c, the log) is
+# the binary's. tests/unit/xs_island/test_xs_suspend.c says more.
+UNIT_ISLAND_SRCS := frontends/xenbus/xenstore.c frontends/xenbus/xs_watch.c \
+	$(sort $(wildcard tests/unit/xs_island/*.c))
+UNIT_ISLAND_OBJ := $(UNIT_OUT)/xs_island.o
+
 UNIT_CPPFLAGS := -I$(srctree)/include -I$(srctree) \
 	-include $(srctree)/tests/unit/config.h
 UNIT_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror \
 	-fsanitize=address,undefined -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer
 UNIT_OBJS := $(patsubst %.c,$(UNIT_OUT)/%.o,$(UNIT_KIT_SRCS) $(UNIT_TEST_SRCS))
+UNIT_ISLAND_PARTS := $(patsubst %.c,$(UNIT_OUT)/island/%.o,$(UNIT_ISLAND_SRCS))
 
 $(UNIT_OUT)/%.o: %.c tests/unit/config.h
 	@mkdir -p $(@D)
 	$(call quiet_echo,HOSTCC,$@)
 	$(Q)$(CC) $(UNIT_CPPFLAGS) $(UNIT_CFLAGS) $(DEPFLAGS) -c $< -o $@
 
-$(UNIT_BIN): $(UNIT_OBJS)
+$(UNIT_OUT)/island/%.o: %.c tests/unit/config.h
+	@mkdir -p $(@D)
+	$(call quiet_echo,HOSTCC,$@)
+	$(Q)$(CC) $(UNIT_CPPFLAGS) $(UNIT_CFLAGS) $(DEPFLAGS) -c $< -o $@
+
+# -G with a name no symbol has: every defined symbol local, none left out.
+$(UNIT_ISLAND_OBJ): $(UNIT_ISLAND_PARTS)
+	$(call quiet_echo,HOSTLD,$@)
+	$(Q)$(CC) -r -nostdlib $^ -o $@.tmp
+	$(Q)objcopy -G unit_island_keeps_no_symbol $@.tmp $@
+	$(Q)rm -f $@.tmp
+
+$(UNIT_BIN): $(UNIT_OBJS) $(UNIT_ISLAND_OBJ)
 	$(call quiet_echo,HOSTLD,$@)
 	$(Q)$(CC) $(UNIT_CFLAGS) -Wl,--wrap=pvk_suspend_register $^ -o $@
 
--include $(UNIT_OBJS:.o=.d)
+-include $(UNIT_OBJS:.o=.d) $(UNIT_ISLAND_PARTS:.o=.d)
 
 # The bounded libFuzzer run (tests/fuzz/fuzz.mk, 10 s per target) goes
 # first, so `make check` covers it and this suite's closing line stays last.
@@ -80,7 +104,7 @@ UNIT_SPARSE_FLAGS := -D__CHECKER__ -Wsparse-error -Wbitwise \
 .PHONY: sparse-unit
 sparse-unit: | deps-build
 	$(Q)scripts/install-deps.sh sparse
-	$(Q)fail=0; for f in $(UNIT_TEST_SRCS); do \
+	$(Q)fail=0; for f in $(UNIT_TEST_SRCS) $(filter tests/%,$(UNIT_ISLAND_SRCS)); do \
 		$(if $(Q),printf '  %-7s %s\n' CHECK $$f;) \
 		sparse $(UNIT_SPARSE_FLAGS) $$f || fail=1; \
 	done; \

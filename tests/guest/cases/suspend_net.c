@@ -447,9 +447,10 @@ static void run(enum pvk_suspend_result want)
 		window = fa - hb - 1;
 	window_max = (unsigned long)((down_ms < 0 ? 0 : (unsigned long long)down_ms) +
 				     rs.last_reconnect_ns / MS + 1000) / PERIOD_MS;
-	guest_printf("suspend_net: kit: answers read from the saved ring %llu (the ring held %u unread), gave up %llu; dom0 downtime %lld ms; loss window %lu of at most %lu\n",
+	guest_printf("suspend_net: kit: answers read from the saved ring %llu (the ring held %u unread), gave up %llu (deadline armed %llu, cancelled %llu); dom0 downtime %lld ms; loss window %lu of at most %lu\n",
 		     (unsigned long long)rs.answered_saved, saved_answers,
-		     (unsigned long long)rs.gave_up, down_ms, window, window_max);
+		     (unsigned long long)rs.gave_up, (unsigned long long)rs.deadline_armed,
+		     (unsigned long long)rs.deadline_cancelled, down_ms, window, window_max);
 	guest_printf("suspend_net: dom0->guest: dom0 sent %u, received %lu (%lu after the resume), missing %lu [%s], window: after %u (highest before the resume) and before %u (lowest after it), missing outside it %lu, duplicated %lu, bad %lu\n",
 		     sent_in, nif.c.udp_sink - c0.udp_sink, after_n, miss, ranges,
 		     have_before ? hb : 0, have_after ? fa : 0, outside,
@@ -468,6 +469,12 @@ static void run(enum pvk_suspend_result want)
 			"the kit resent at least the 8 frames never pushed");
 		verdict(rs.answered_saved == saved_answers,
 			"the kit took every answer the old backend wrote before the save");
+		/* The deadline fires by itself, on the kit's timer: armed at
+		 * the resume, cancelled by the reconnect (never given up). */
+		verdict(rs.deadline_armed == 1 && rs.deadline_cancelled == 1 && rs.gave_up == 0,
+			"the reconnect deadline was on the kit's timer and the reconnect cancelled it");
+	} else {
+		verdict(rs.deadline_armed == 0, "no reconnect deadline after a checkpoint");
 	}
 	verdict(drain_rc == 0 && nif.c.tx_done_err == c0.tx_done_err,
 		"every transmit completed, none with an error");

@@ -1,0 +1,279 @@
+/*
+ * tests/unit/xs_island/test_xs_suspend.c - the xenstore client's suspend
+ * (frontends/xenbus/xenstore.c, xs_watch.c) on a ring in host memory,
+ * with xenstored played by the waits.
+ *
+ * Those two files own state other unit tests play (the watch worker
+ * role, pvk_xs_watch(), pvk_xs_suspend() ...), so they cannot join the
+ * unit binary as they are: unit.mk links them with this file into one
+ * object whose own symbols are all made local (an island), so the rest
+ * of the binary keeps its played versions and this file's stand-ins
+ * (the port's waits and locks, the event channel) serve the island only.
+ * What the island needs from the kit otherwise (the ring code, xs_txn.c,
+ * the log) is the binary's real one.
+ *
+ * The played xenstored runs inside the waits, one step per turn, until
+ * the condition holds or a bound of turns has passed (no clock: a wait
+ * "times out" after that many turns). Each step reads whole requests
+ * from the request ring (when it reads at all), records them, answers
+ * "OK" (when it answers) and raises the event (when it does), as the
+ * real one does through our port. A test may give a wait one action to
+ * run instead of a step (hook): a suspend or a resume arriving while a
+ * caller waits, as suspend/ runs them from the watch worker.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <pvkit/events.h>
+#include <pvkit/xen/errno.h>
+#include "frontends/xenbus/xs_client.h"
+#include "tests/unit/unit.h"
+
+/* ---- stand-ins, island only ------------------------------------------- */
+
+static struct pvk_xenstore_domain_interface ring;
+static pvk_evtchn_handler_t handler;
+static void *handler_arg;
+static pvk_evtchn_port_t handler_port;
+static unsigned int kicks;
+
+static struct {
+	bool reads, answers, events;
+	bool swallow;	/* reads the bytes of a message not whole yet too */
+} peer;
+
+static void (*hook)(void);	/* the next wait's turn runs it, once */
+
+#define TURNS	64
+
+struct seen_msg {
+	uint32_t type;
+	char body[64];
+};
+static struct seen_msg seen[64];
+static unsigned int nr_seen;
+
+int pvk_evtchn_set_handler(pvk_evtchn_port_t port, pvk_evtchn_handler_t fn, void *arg)
+{
+	handler_port = port;
+	handler = fn;
+	handler_arg = arg;
+	return 0;
+}
+
+int pvk_evtchn_send(pvk_evtchn_port_t port)
+{
+	(void)port;
+	kicks++;
+	return 0;
+}
+
+void pvk_port_lock_init(struct pvk_lock *l) { (void)l; }
+void pvk_port_lock(struct pvk_lock *l) { (void)l; }
+void pvk_port_unlock(struct pvk_lock *l) { (void)l; }
+void pvk_port_wait_init(struct pvk_wait *w) { (void)w; }
+void pvk_port_wake(struct pvk_wait *w) { (void)w; }
+void pvk_port_schedule_work(struct pvk_work *w) { (void)w; }
+void *pvk_port_malloc(size_t n) { return malloc(n); }
+void pvk_port_free(void *p) { free(p); }
+
+static void ring_get(uint32_t at, void *dst, uint32_t len)
+{
+	for (uint32_t i = 0; i < len; i++)
+		((char *)dst)[i] = ring.req[PVK_MASK_XENSTORE_IDX(at + i)];
+}
+
+static void rsp_put(const void *src, uint32_t len)
+{
+	for (uint32_t i = 0; i < len; i++)
+		ring.rsp[PVK_MASK_XENSTORE_IDX(ring.rsp_prod + i)] = ((const char *)src)[i];
+	ring.rsp_prod += len;
+}
+
+/* One turn of the played xenstored. */
+static void peer_step(void)
+{
+	uint32_t cons = ring.req_cons;
+
+	while (peer.reads && ring.req_prod - cons >= sizeof(struct pvk_xsd_sockmsg)) {
+		struct pvk_xsd_sockmsg h, r;
+		struct seen_msg *m = &seen[nr_seen < 64 ? nr_seen : 63];
+
+		ring_get(cons, &h, sizeof(h));
+		if (ring.req_prod - cons < sizeof(h) + h.len) {
+			if (peer.swallow)
+				cons = ring.req_prod;
+			break;
+		}
+		m->type = h.type;
+		memset(m->body, 0, sizeof(m->body));
+		ring_get(cons + sizeof(h), m->body,
+			 h.len < sizeof(m->body) - 1 ? h.len : sizeof(m->body) - 1);
+		nr_seen += nr_seen < 64;
+		cons += sizeof(h) + h.len;
+		if (peer.answers) {
+			r = h;
+			r.len = 3;
+			rsp_put(&r, sizeof(r));
+			rsp_put("OK", 3);
+		}
+	}
+	ring.req_cons = cons;
+	if (peer.events && handler)
+		handler(handler_port, handler_arg);
+}
+
+int pvk_port_wait_until(struct pvk_wait *w, bool (*cond)(void *arg), void *arg,
+			uint64_t timeout_ns)
+{
+	(void)w;
+	(void)timeout_ns;
+	for (unsigned int t = 0; t < TURNS; t++) {
+		if (cond(arg))
+			return 0;
+		if (hook) {
+			void (*h)(void) = hook;
+
+			hook = NULL;
+			h();
+			continue;
+		}
+		peer_step();
+	}
+	return cond(arg) ? 0 : -PVK_XEN_ETIMEDOUT;
+}
+
+/* ---- helpers ----------------------------------------------------------- */
+
+static void island_up(void)
+{
+	memset(&ring, 0, sizeof(ring));
+	peer.reads = peer.answers = peer.events = true;
+	peer.swallow = false;
+	nr_seen = 0;
+	hook = NULL;
+	unit_log_clear();
+	CHECK_EQ(pvk_xs_init(&ring, 5), 0);
+}
+
+/* WATCH requests xenstored got for token. */
+static unsigned int watches_sent(const char *token)
+{
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < nr_seen; i++) {
+		const char *tok = seen[i].body + strlen(seen[i].body) + 1;
+
+		n += seen[i].type == PVK_XS_WATCH && strcmp(tok, token) == 0;
+	}
+	return n;
+}
+
+static void cb(struct pvk_xs_watch *w, const char *path)
+{
+	(void)w;
+	(void)path;
+}
+
+static int rewatch_failed = -1;
+
+/* suspend/'s resume in a new domain, as it runs while a caller waits. */
+static void resume_now(void)
+{
+	uint64_t lost;
+
+	CHECK_EQ(pvk_xs_resume(6, &lost), 0);
+	CHECK_EQ(lost, 0);
+	rewatch_failed = pvk_xs_rewatch_all();
+}
+
+static int suspend_rc = 1;
+
+static void suspend_now(void)
+{
+	suspend_rc = pvk_xs_suspend(1);
+}
+
+static int read_key(const char *key, char *out, size_t size)
+{
+	const char *parts[] = { key };
+	uint32_t lens[] = { (uint32_t)strlen(key) + 1 };
+
+	return pvk_xs_request(PVK_XS_READ, PVK_XBT_NIL, parts, lens, 1, out, size);
+}
+
+/* ---- tests ------------------------------------------------------------- */
+
+/*
+ * A watch registered while the suspend holds requests: its WATCH waits,
+ * the resume in a new domain registers every listed watch again but
+ * leaves this one to its own request (which then goes to the new
+ * xenstored): one WATCH for it, never two. The watch of before is sent
+ * again, once.
+ */
+UNIT_TEST(xs_suspend_held_watch_is_sent_once)
+{
+	static struct pvk_xs_watch before = { .path = "backend", .cb = cb };
+	static struct pvk_xs_watch held = { .path = "device", .cb = cb };
+
+	island_up();
+	CHECK_EQ(pvk_xs_watch(&before), 0);
+	CHECK_EQ(watches_sent(before.token), 1);
+	CHECK_EQ(pvk_xs_suspend(1), 0);
+	hook = resume_now;	/* arrives while held's WATCH waits */
+	CHECK_EQ(pvk_xs_watch(&held), 0);
+	CHECK(hook == NULL);	/* the resume ran inside that wait */
+	CHECK_EQ(rewatch_failed, 0);
+	CHECK_EQ(watches_sent(before.token), 2);
+	CHECK_EQ(watches_sent(held.token), 1);
+}
+
+/*
+ * The suspend arrives while a request sits in the ring unread (xenstored
+ * asleep): the new xenstored would read it after its caller heard EIO, so
+ * the suspend is refused, and what it held goes on. Read but not
+ * answered, the same request lets the suspend through.
+ */
+UNIT_TEST(xs_suspend_refused_while_request_bytes_unread)
+{
+	char out[8];
+
+	island_up();
+	peer.reads = false;
+	hook = suspend_now;
+	CHECK_EQ(read_key("a", out, sizeof(out)), -PVK_XEN_ETIMEDOUT);
+	CHECK_EQ(suspend_rc, -PVK_XEN_EBUSY);
+	CHECK(unit_log_has("suspend refused"));
+	/* Not held any more: a request goes through. */
+	peer.reads = true;
+	CHECK_EQ(read_key("b", out, sizeof(out)), 3);
+
+	/* Read, not answered: nothing left for a new xenstored to read. */
+	peer.answers = false;
+	suspend_rc = 1;
+	hook = suspend_now;
+	CHECK_EQ(read_key("c", out, sizeof(out)), -PVK_XEN_ETIMEDOUT);
+	CHECK_EQ(suspend_rc, 0);
+	pvk_xs_suspend_cancel();
+}
+
+/*
+ * A message half written (bigger than the ring, xenstored read what was
+ * there but raised no event, so the rest never went): the suspend cannot
+ * wait it out and is refused; a message is never cut by a suspend.
+ */
+UNIT_TEST(xs_suspend_refused_with_a_message_half_written)
+{
+	static char big[2000];
+	const char *parts[] = { big };
+	uint32_t lens[] = { sizeof(big) };
+
+	island_up();
+	memset(big, 'k', sizeof(big) - 1);
+	peer.events = false;
+	peer.swallow = true;
+	hook = suspend_now;
+	CHECK(pvk_xs_request(PVK_XS_WRITE, PVK_XBT_NIL, parts, lens, 1, NULL, 0) < 0);
+	CHECK_EQ(ring.req_cons, ring.req_prod);	/* all it wrote was read */
+	CHECK_EQ(suspend_rc, -PVK_XEN_EBUSY);
+	CHECK(unit_log_has("suspend refused"));
+}
