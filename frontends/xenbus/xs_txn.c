@@ -120,3 +120,8 @@ unsigned int pvk_xs_txn_forget(struct pvk_xs_txns *t)
 	t->nr_open = 0;
 	return n;
 }
+
+bool pvk_xs_txn_passes_hold(const struct pvk_xs_txns *t, uint32_t handle, bool start)
+{
+	return !start && find(t, handle) >= 0;
+}

@@ -50,5 +50,11 @@ int pvk_xs_txn_lookup(const struct pvk_xs_txns *t, uint32_t handle, uint32_t *id
 /* A resume in a new domain: every transaction of before is gone, its slot
  * free (its handle matches nothing again); returns how many were open. */
 unsigned int pvk_xs_txn_forget(struct pvk_xs_txns *t);
+/* A suspend's quiesce holds new requests but waits for the open
+ * transactions to end: may a request of handle (start: a
+ * TRANSACTION_START) go past that hold? Only one of a transaction open
+ * now (its own requests and its end), never a start nor one outside any
+ * transaction (review s12 S2). */
+bool pvk_xs_txn_passes_hold(const struct pvk_xs_txns *t, uint32_t handle, bool start);
 
 #endif /* PVK_XS_TXN_H */

@@ -45,8 +45,10 @@
  *      frontends' hook, walked newest first: blkfront and netfront each
  *      register one, blkfront_suspend.c and netfront_suspend.c);
  *   2b. xenstore quiesced (pvk_xs_suspend(), pvkit/xenstore.h): new
- *      requests held until the resume, the outstanding ones answered and
- *      open transactions ended (bounded: PVK_XS_SUSPEND_WAIT_NS, logged
+ *      requests held until the resume (but those of a transaction open
+ *      then: its requests and its end go on, so that it can end), the
+ *      outstanding ones answered and open transactions ended (bounded:
+ *      PVK_XS_SUSPEND_WAIT_NS, logged
  *      when it gives up: requests read and not answered then fail with
  *      EIO in a new domain although they may have been carried out),
  *      nothing new started in the ring; a message it cannot finish, or
