@@ -89,6 +89,8 @@ static unsigned int nr_unanswered;
 static bool held, frozen;
 /* Suspends begun: a wait that one interrupted starts over. */
 static uint64_t suspend_gen;
+/* Resumes in a new domain (xs_watch.c: a WATCH that spanned one). */
+static uint64_t resume_gen;
 
 struct pvk_xs_stats pvk_xs_counters;
 struct pvk_wait pvk_xs_waitq;
@@ -493,6 +495,7 @@ int pvk_xs_resume(pvk_evtchn_port_t port, uint64_t *lost)
 	xs_port = port;
 	held = false;
 	frozen = false;
+	PVK_WRITE_ONCE(resume_gen, resume_gen + 1);
 	pvk_port_unlock(&xs_lock);
 	pvk_port_wake(&pvk_xs_waitq);
 	if (*lost)
@@ -661,6 +664,11 @@ int pvk_xs_request(uint32_t type, pvk_xs_transaction_t t,
 	if (r.done)
 		return r.rc;
 	return rc ? rc : -PVK_XEN_EIO;
+}
+
+uint64_t pvk_xs_resumes(void)
+{
+	return PVK_READ_ONCE(resume_gen);
 }
 
 void pvk_xs_get_stats(struct pvk_xs_stats *out)
