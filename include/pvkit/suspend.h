@@ -195,6 +195,14 @@ void pvk_suspend_get_stats(struct pvk_suspend_stats *out);
 
 /* ---- between the kit's parts (hosts do not call these) ------------- */
 
+/* The time the registered parts have spent quiesced, summed over every
+ * suspend so far (kit clock, from their quiesce to the end of their
+ * resume; refused and cancelled ones too). A frontend's bounded host wait
+ * moves its deadline on by what this grew during the wait (blkfront's
+ * rw_sync): the downtime is no backend's fault, and periodic checkpoints
+ * extend the wait only by what they took. Any context. */
+uint64_t pvk_suspend_parts_out_ns(void);
+
 /* frontends/control: "suspend" arrived. True when the kit handled it
  * (pvk_suspend() ran or was refused by it); false: no host registered. */
 bool pvk_suspend_request(void);

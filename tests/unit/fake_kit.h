@@ -71,4 +71,10 @@ unsigned int unit_fake_worker_depth(void);
 /* test_xenbus_keys.c's played xenstore: whether path is a node there. */
 bool unit_xs_node_exists(const char *path);
 
+/* test_suspend.c's stand-in of xenstore's quiesce in pvk_suspend(): when
+ * set, called there and its answer is the quiesce's (nonzero: the suspend
+ * is refused after the parts quiesced, and they resume(CANCELLED), the
+ * one path past the parts the unit tests can run). */
+extern int (*unit_suspend_xs_hook)(void);
+
 #endif /* UNIT_FAKE_KIT_H */

@@ -30,6 +30,7 @@
 #include <pvkit/time.h>
 #include <pvkit/xen/errno.h>
 #include <pvkit/xenstore.h>
+#include "fake_kit.h"
 #include "unit.h"
 
 /* ---- Stand-ins: the kit parts of the real sequence ------------------ */
@@ -58,10 +59,13 @@ int pvk_evtchn_rebind_all(void) { reached("events rebind"); }
  * held, xenstore.c). */
 static int xs_suspend_rc;
 static unsigned int xs_suspends;
+int (*unit_suspend_xs_hook)(void);
 int pvk_xs_suspend(uint64_t timeout_ns)
 {
 	(void)timeout_ns;
 	xs_suspends++;
+	if (unit_suspend_xs_hook)
+		xs_suspend_rc = unit_suspend_xs_hook();
 	if (!xs_suspend_rc)
 		reached("past xenstore's quiesce");
 	return xs_suspend_rc;
