@@ -2633,6 +2633,41 @@ UNIT_TEST(netfront_resume_reconnect_is_bounded)
 	nf_down();
 }
 
+/*
+ * Review s11-int #2 (s12 S4): a reconnect given up at its deadline goes
+ * on in the background; a checkpoint then (quiesce, cancelled) must not
+ * leave the device suspended for good: the host hears the documented
+ * -ENODEV of a device without its queues, never -EAGAIN for ever.
+ */
+UNIT_TEST(netfront_cancel_after_a_given_up_reconnect_is_not_suspended)
+{
+	struct pvk_net_frag fr = { pattern, 60 };
+	struct pvk_net_tx tx = { .frags = &fr, .nr_frags = 1, .done = tx_done };
+	struct pvk_net_tx refused = { .frags = &fr, .nr_frags = 1, .done = never_done };
+	struct pvk_netfront_resume_stats rs;
+
+	fill_pattern(4);
+	nf_up(NO_FEATS);
+	CHECK_EQ(pvk_netfront_xmit(nd, &tx), 0);
+	netfront_quiesce_one(nd);
+	netfront_resume_forget(nd);
+	nd->resuming = true;
+	nd->resume_ns = pvk_time_now_ns() - PVK_NETFRONT_RESUME_TIMEOUT_NS - 1;
+	CHECK_EQ(pvk_netfront_xmit(nd, &refused), -PVK_XEN_ENODEV);
+	pvk_netfront_get_resume_stats(nd, &rs);
+	CHECK_EQ(rs.gave_up, 1);
+	CHECK(nd->resuming && !nd->suspended);
+	/* A checkpoint while the reconnect still goes on. */
+	netfront_quiesce_one(nd);
+	CHECK(nd->suspended);
+	netfront_cancelled_one(nd);
+	CHECK(!nd->suspended);
+	CHECK_EQ(pvk_netfront_xmit(nd, &refused), -PVK_XEN_ENODEV);
+	nf_reconnect(1);
+	CHECK_EQ(nd->queues[0].tx_free_count, NETFRONT_RING_ENTS);
+	nf_down();
+}
+
 /* Two queues before the save, one after: A (queue 0) is resent in place,
  * B (queue 1, gone) copied to queue 0 after it; each completes once. */
 UNIT_TEST(netfront_resume_two_queues_to_one)
