@@ -138,9 +138,9 @@ void netfront_queue_catch_up(struct netfront_queue *q)
 		netfront_rx_refill_locked(q);
 		netfront_rx_push_locked(q, &notify);
 	}
-	pvk_port_unlock(&q->lock);
 	if (notify)
-		pvk_evtchn_send(q->port_rx);
+		pvk_evtchn_send(q->port_rx);	/* live: this domain's port */
+	pvk_port_unlock(&q->lock);
 	if (tx)
 		netfront_tx_process(q);
 	if (rx)
@@ -328,8 +328,8 @@ int netfront_queues_start(struct pvk_netfront *dev)
 		 * once told, whatever req_event says. */
 		if (!notify)
 			q->stats.notify_sent++;
-		pvk_port_unlock(&q->lock);
 		pvk_evtchn_send(q->port_rx);
+		pvk_port_unlock(&q->lock);
 	}
 	return rc;
 }

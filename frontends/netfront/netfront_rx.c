@@ -435,9 +435,9 @@ unsigned int netfront_rx_process_budget(struct netfront_queue *q, unsigned int m
 	/* The refill, pushed once. */
 	if (q->live && !PVK_READ_ONCE(dev->broken))
 		netfront_rx_push_locked(q, &notify);
-	pvk_port_unlock(&q->lock);
 	if (notify)
-		pvk_evtchn_send(q->port_rx);
+		pvk_evtchn_send(q->port_rx);	/* live: this domain's port */
+	pvk_port_unlock(&q->lock);
 	*found_out = found;
 	return frames;
 }

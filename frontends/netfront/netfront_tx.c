@@ -413,9 +413,13 @@ int netfront_xmit(struct pvk_netfront *dev, const struct pvk_net_tx *data,
 		netfront_tx_push_locked(q, &notify);
 	rc = 0;
 out:
-	pvk_port_unlock(&q->lock);
+	/* Under the lock, which saw the queue live: the port is this
+	 * domain's (a suspend takes the queue out of service under it, and
+	 * a thread preempted past the unlock would notify an old number;
+	 * review s12 N1). */
 	if (notify)
 		pvk_evtchn_send(q->port_tx);
+	pvk_port_unlock(&q->lock);
 	if (rc == -PVK_XEN_EAGAIN)
 		netfront_queue_catch_up(q);	/* what a budget left frees room */
 	netfront_broken_stop(dev);	/* the rollback may have broken it */
@@ -550,9 +554,9 @@ void netfront_tx_push(struct netfront_queue *q)
 	pvk_port_lock(&q->lock);
 	if (q->live)
 		netfront_tx_push_locked(q, &notify);
-	pvk_port_unlock(&q->lock);
 	if (notify)
-		pvk_evtchn_send(q->port_tx);
+		pvk_evtchn_send(q->port_tx);	/* live: this domain's port */
+	pvk_port_unlock(&q->lock);
 }
 
 void pvk_netfront_kick(struct pvk_netfront *dev, unsigned int queue)

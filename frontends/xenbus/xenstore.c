@@ -33,7 +33,10 @@
  * Linux's xs_suspend does the same job): from then on a new call waits
  * before it queues anything (`held`); the requests already queued go on
  * and the quiesce waits, bounded, until each has its answer and every
- * transaction (xs_txn.c) has ended. Then no new message is started in the
+ * transaction (xs_txn.c) has ended. A transaction open when the hold
+ * began must be able to end: its requests and its end pass the hold (a
+ * start never does; as Linux lets requests in while transactions are
+ * open). Then no new message is started in the
  * ring (`frozen`), and one half written must be finished in a short bound
  * or the suspend is refused: a message is in the ring whole before the
  * suspend or not started, never cut. Cancelled, everything goes on as it
@@ -86,6 +89,8 @@ static unsigned int nr_unanswered;
 static bool held, frozen;
 /* Suspends begun: a wait that one interrupted starts over. */
 static uint64_t suspend_gen;
+/* Resumes in a new domain (xs_watch.c: a WATCH that spanned one). */
+static uint64_t resume_gen;
 
 struct pvk_xs_stats pvk_xs_counters;
 struct pvk_wait pvk_xs_waitq;
@@ -490,6 +495,7 @@ int pvk_xs_resume(pvk_evtchn_port_t port, uint64_t *lost)
 	xs_port = port;
 	held = false;
 	frozen = false;
+	PVK_WRITE_ONCE(resume_gen, resume_gen + 1);
 	pvk_port_unlock(&xs_lock);
 	pvk_port_wake(&pvk_xs_waitq);
 	if (*lost)
@@ -578,8 +584,9 @@ int pvk_xs_request(uint32_t type, pvk_xs_transaction_t t,
 
 	pvk_port_lock(&xs_lock);
 	/* A suspend is under way: this request goes out after it (on the
-	 * new ring if the domain is new). */
-	while (held) {
+	 * new ring if the domain is new); unless it is of a transaction open
+	 * now, which the quiesce waits to end (review s12 S2). */
+	while (held && !pvk_xs_txn_passes_hold(&txns, t, type == PVK_XS_TRANSACTION_START)) {
 		pvk_port_unlock(&xs_lock);
 		rc = pvk_port_wait_until(&pvk_xs_waitq, not_held, NULL, PVK_XS_HOLD_NS);
 		pvk_port_lock(&xs_lock);
@@ -660,6 +667,11 @@ int pvk_xs_request(uint32_t type, pvk_xs_transaction_t t,
 	if (r.done)
 		return r.rc;
 	return rc ? rc : -PVK_XEN_EIO;
+}
+
+uint64_t pvk_xs_resumes(void)
+{
+	return PVK_READ_ONCE(resume_gen);
 }
 
 void pvk_xs_get_stats(struct pvk_xs_stats *out)

@@ -17,6 +17,9 @@ int pvk_xs_request(uint32_t type, pvk_xs_transaction_t t,
 		   const char *const *parts, const uint32_t *lens,
 		   unsigned int nr, char *out, size_t out_size);
 
+/* xenstore.c: resumes in a new domain so far (pvk_xs_resume()). */
+uint64_t pvk_xs_resumes(void);
+
 /* xs_watch.c: a watch event arrived (upcall context): queue a copy. */
 void pvk_xs_watch_event(const char *body, uint32_t len);
 

@@ -158,3 +158,8 @@ void pvk_xs_txn_retire(struct pvk_xs_txns *t, uint32_t handle)
 		if (t->stale[k] == handle)
 			t->stale[k] = 0;
 }
+
+bool pvk_xs_txn_passes_hold(const struct pvk_xs_txns *t, uint32_t handle, bool start)
+{
+	return !start && find(t, handle) >= 0;
+}

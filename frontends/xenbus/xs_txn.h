@@ -59,5 +59,11 @@ unsigned int pvk_xs_txn_forget(struct pvk_xs_txns *t);
 /* The caller of a forgotten transaction is done with its handle (its end
  * was refused): the handle may be handed out again after a wrap. */
 void pvk_xs_txn_retire(struct pvk_xs_txns *t, uint32_t handle);
+/* A suspend's quiesce holds new requests but waits for the open
+ * transactions to end: may a request of handle (start: a
+ * TRANSACTION_START) go past that hold? Only one of a transaction open
+ * now (its own requests and its end), never a start nor one outside any
+ * transaction (review s12 S2). */
+bool pvk_xs_txn_passes_hold(const struct pvk_xs_txns *t, uint32_t handle, bool start);
 
 #endif /* PVK_XS_TXN_H */

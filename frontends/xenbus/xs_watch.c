@@ -280,6 +280,7 @@ static bool unlink_watch(struct pvk_xs_watch *w)
 
 int pvk_xs_watch(struct pvk_xs_watch *w)
 {
+	uint64_t resumes;
 	int rc;
 
 	if (!w || !w->path || !w->cb == !w->notify)
@@ -301,11 +302,17 @@ int pvk_xs_watch(struct pvk_xs_watch *w)
 	pvk_snprintf(w->token, sizeof(w->token), "pvk%llx", (unsigned long long)w->id);
 	w->next = watches;
 	watches = w;
+	resumes = pvk_xs_resumes();
 	pvk_port_unlock(&watch_lock);
-	/* A suspend may hold this request across a resume in a new domain,
-	 * whose rewatch may have sent this very watch first: EEXIST for our
-	 * token (unique to this registration) means it is registered. */
+	/* A resume in a new domain during this call re-registers every
+	 * listed watch, this one too (pvk_xs_rewatch_all()): our request
+	 * then reaches the new xenstored after it (EEXIST for our token,
+	 * unique to this registration: registered), or was taken by the old
+	 * one and failed (EIO: the rewatch sent it all the same), or was
+	 * answered by the old one (the rewatch sent it again). */
 	rc = pvk_xs_watch_reply_ok(watch_op(PVK_XS_WATCH, w));
+	if (rc == -PVK_XEN_EIO && pvk_xs_resumes() != resumes)
+		rc = 0;
 	pvk_port_lock(&watch_lock);
 	w->registering = false;
 	pvk_port_unlock(&watch_lock);
@@ -322,9 +329,13 @@ int pvk_xs_watch(struct pvk_xs_watch *w)
  * does not change meanwhile (one CPU runs, inside the suspend), but it is
  * walked one entry per lock hold all the same, as a request may not be
  * made under the lock. A watch whose own registration is still under
- * way (held by the suspend, or its reply not in) is left to it: it goes
- * to the new xenstored, or fails and unlinks the watch, and sending it
- * twice would get EEXIST. Returns how many failed (each logged).
+ * way is sent too (review s12 S1): its reply may have come from the old
+ * xenstored already, and only this call reaches the new one then; when
+ * the registration's own request goes to the new xenstored as well, the
+ * second of the two gets EEXIST, which is success (the token is this
+ * registration's alone); when the old xenstored took it and never
+ * answered, its EIO counts as registered (pvk_xs_watch()). Returns how
+ * many failed (each logged).
  */
 int pvk_xs_rewatch_all(void)
 {
@@ -336,17 +347,12 @@ int pvk_xs_rewatch_all(void)
 		unsigned int n = 0;
 		int rc;
 
-		bool own;
-
 		pvk_port_lock(&watch_lock);
 		for (w = watches; w && n < i; w = w->next)
 			n++;
-		own = w && w->registering;
 		pvk_port_unlock(&watch_lock);
 		if (!w)
 			break;
-		if (own)
-			continue;
 		/* EEXIST: its held registration went first. */
 		rc = pvk_xs_watch_reply_ok(watch_op(PVK_XS_WATCH, w));
 		if (rc) {

@@ -158,9 +158,12 @@ struct pvk_blkfront_stats {
  * host's break (pvk_blkfront_break, a timeout of rw_sync) during the
  * reconnect fails them with -PVK_XEN_EIO at once. The reconnect is
  * bounded by the host's waits: wait_slot returns its timeout while the
- * device is not back. A wait of rw_sync or wait_slot that a suspend fell
+ * device is not back. A wait of wait_slot that a suspend fell
  * inside gets its whole timeout again from when it ran out (the
- * downtime is not counted against the backend). While reconnecting,
+ * downtime is not counted against the backend); rw_sync's deadline
+ * moves on by the time the suspends took (pvkit/suspend.h,
+ * pvk_suspend_parts_out_ns()) and, once, by a reconnect still under way
+ * when it passes: bounded under periodic checkpoints. While reconnecting,
  * info->nr_queues keeps its old value until the new queues are up.
  * Cancelled (a checkpoint): the same backend and rings go on. Not for the
  * Linux modules (ports/linux), where Linux's xenbus owns suspend.
@@ -257,9 +260,12 @@ void pvk_blkfront_poll(struct pvk_blkfront *dev);
  * too long collects an answer whose event was lost. */
 void pvk_blkfront_poll_queue(struct pvk_blkfront *dev, unsigned int queue);
 
-/* One request on queue 0, waited for (at most timeout_ns; then the device
- * is marked broken and the request failed). Returns its status. Thread
- * context. */
+/* One request on queue 0, waited for (at most timeout_ns, plus the time
+ * suspends took meanwhile (see "Suspend and resume" above); then the
+ * device is marked broken and the request failed). Returns its status, or
+ * -PVK_XEN_ENOMEM (no memory for its record, on the heap so that a piece
+ * the break could not end never writes into a returned call's frame).
+ * Thread context. */
 int pvk_blkfront_rw_sync(struct pvk_blkfront *dev, enum pvk_blk_op op,
 			 uint64_t sector, void *buf, size_t len,
 			 uint64_t timeout_ns);

@@ -22,7 +22,14 @@
  *                watches are registered again, the parts are told and
  *                after() runs.
  *   after(result, arg)
- *                thread context, irqs on again, every kit part back:
+ *                thread context, irqs on again, every kit part back,
+ *                the xenbus worker role still held (see pvk_suspend()):
+ *                no watch callback is run by background work before
+ *                pvk_suspend() returns, so a wait in after() for what a
+ *                callback does (a disk or vif reconnecting) waits its
+ *                whole timeout unless it runs the callbacks itself
+ *                (pvk_xs_wait_watches(), as pvk_blkfront_wait_connected()
+ *                does). Then:
  *                PVK_SUSPEND_RESUMED (a new domain: devices must
  *                reconnect; the host's interdomain and unbound event
  *                channels are gone, its VIRQs and IPIs of vCPU 0 bound
@@ -45,8 +52,10 @@
  *      frontends' hook, walked newest first: blkfront and netfront each
  *      register one, blkfront_suspend.c and netfront_suspend.c);
  *   2b. xenstore quiesced (pvk_xs_suspend(), pvkit/xenstore.h): new
- *      requests held until the resume, the outstanding ones answered and
- *      open transactions ended (bounded: PVK_XS_SUSPEND_WAIT_NS, logged
+ *      requests held until the resume (but those of a transaction open
+ *      then: its requests and its end go on, so that it can end), the
+ *      outstanding ones answered and open transactions ended (bounded:
+ *      PVK_XS_SUSPEND_WAIT_NS, logged
  *      when it gives up: requests read and not answered then fail with
  *      EIO in a new domain although they may have been carried out),
  *      nothing new started in the ring; a message it cannot finish, or
@@ -90,10 +99,16 @@
  * answered failed with EIO, the held requests sent), upcalls unmasked,
  * every xenstore watch
  * registered again (each fires once: the balloon re-reads its target,
- * xenbus re-reads its devices), the parts told, then after().
+ * xenbus re-reads its devices; one xenstored refuses is logged by its
+ * path and its owner hears no more of it, the guest goes on), CPU starts
+ * allowed again (pvk_smp_suspend_end(true)), the parts told
+ * (resume(RESUMED)), then after().
  * Cancelled: shared_info and the grant table mapped again at the same
  * frames, start_info's frames back to mfns, upcalls unmasked, xenstore's
- * held requests sent, after().
+ * held requests sent, CPU starts allowed again (pvk_smp_suspend_end(false)),
+ * the parts told (resume(CANCELLED)), after(). The parts' resume and
+ * after() run with the xenbus worker role held: no xenbus callback runs
+ * before they return (but those they run themselves).
  *
  * Live migration (`xl migrate`) ends with this same sequence: the
  * toolstack copies the memory while the guest runs, Xen's log-dirty mode
@@ -163,7 +178,10 @@ int pvk_suspend(void);
 /*
  * A part of the kit (a frontend) that must act around a suspend: quiesce
  * before it (keep in-flight requests; irqs on), resume after it (in a new
- * domain: reconnect; cancelled: go on). Static storage; registered once.
+ * domain: reconnect; cancelled: go on). resume runs in thread context
+ * with the xenbus worker role held, before after(): it must not wait for
+ * its own xenbus watch callbacks, which run after pvk_suspend() returns.
+ * Static storage; registered once.
  */
 struct pvk_suspend_part {
 	const char *name;
@@ -192,6 +210,14 @@ struct pvk_suspend_stats {
 void pvk_suspend_get_stats(struct pvk_suspend_stats *out);
 
 /* ---- between the kit's parts (hosts do not call these) ------------- */
+
+/* The time the registered parts have spent quiesced, summed over every
+ * suspend so far (kit clock, from their quiesce to the end of their
+ * resume; refused and cancelled ones too). A frontend's bounded host wait
+ * moves its deadline on by what this grew during the wait (blkfront's
+ * rw_sync): the downtime is no backend's fault, and periodic checkpoints
+ * extend the wait only by what they took. Any context. */
+uint64_t pvk_suspend_parts_out_ns(void);
 
 /* frontends/control: "suspend" arrived. True when the kit handled it
  * (pvk_suspend() ran or was refused by it); false: no host registered. */

@@ -148,7 +148,9 @@ void pvk_xs_get_stats(struct pvk_xs_stats *out);
 
 /*
  * suspend/, before upcalls are masked (thread context, irqs on): new
- * calls wait (at most PVK_XS_HOLD_NS) until the suspend is over; then
+ * calls wait (at most PVK_XS_HOLD_NS) until the suspend is over, except
+ * those of a transaction open now (its requests and its end go on, so
+ * it can end; a TRANSACTION_START waits); then
  * waits, at most timeout_ns (logged when it gives up), until every
  * request queued has its answer and no transaction is open (but one with
  * a call in progress on this CPU, beneath the suspend, which cannot end

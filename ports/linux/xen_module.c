@@ -55,6 +55,7 @@ EXPORT_SYMBOL_GPL(pvk_xs_read);
 EXPORT_SYMBOL_GPL(pvk_xs_read_ulong);
 EXPORT_SYMBOL_GPL(pvk_xs_wait_watches);
 EXPORT_SYMBOL_GPL(pvk_suspend_register);
+EXPORT_SYMBOL_GPL(pvk_suspend_parts_out_ns);
 EXPORT_SYMBOL_GPL(pvk_xenbus_device_resume);
 /* options.c */
 EXPORT_SYMBOL_GPL(pvk_linux_apply_options);

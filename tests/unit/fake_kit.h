@@ -71,4 +71,17 @@ unsigned int unit_fake_worker_depth(void);
 /* test_xenbus_keys.c's played xenstore: whether path is a node there. */
 bool unit_xs_node_exists(const char *path);
 
+/* Event channel sends so far (test_blkfront.c's played pvk_evtchn_send). */
+unsigned int unit_fake_sends(void);
+/* test_mmu_queue.c's played lock: when set, run (once, then cleared) as
+ * the next lock is given back: another thread's work in the moment a
+ * thread preempted right after an unlock does not run. */
+extern void (*unit_fake_unlock_hook)(void);
+
+/* test_suspend.c's stand-in of xenstore's quiesce in pvk_suspend(): when
+ * set, called there and its answer is the quiesce's (nonzero: the suspend
+ * is refused after the parts quiesced, and they resume(CANCELLED), the
+ * one path past the parts the unit tests can run). */
+extern int (*unit_suspend_xs_hook)(void);
+
 #endif /* UNIT_FAKE_KIT_H */

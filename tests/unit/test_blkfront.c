@@ -18,6 +18,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <pvkit/smp.h>
 #include <pvkit/suspend.h>
 #include <pvkit/time.h>
 #include <pvkit/xen/errno.h>
@@ -147,6 +148,11 @@ int pvk_evtchn_send(pvk_evtchn_port_t port)
 	(void)port;
 	kit.sends++;
 	return 0;
+}
+
+unsigned int unit_fake_sends(void)
+{
+	return kit.sends;
 }
 
 int pvk_evtchn_close(pvk_evtchn_port_t port)
@@ -2801,5 +2807,82 @@ UNIT_TEST(blkfront_resume_refused_backend_fails_the_requests_once)
 	}
 	CHECK(!dev->quiesced && !dev->resuming);
 	CHECK_EQ(submit_q(&late, PVK_BLK_READ, 100, back_buf, 512, 0), -PVK_XEN_ENODEV);
+	xb_close_and_free();
+}
+
+/* ---- rw_sync's deadline across suspends (review s12 S3, N4) ------------ */
+
+static struct pvk_shared_info ck_si;	/* the clock these tests move */
+static unsigned int checkpoints;
+
+static void clock_advance(uint64_t ns)
+{
+	ck_si.vcpu_info[0].time.version += 2;
+	ck_si.vcpu_info[0].time.system_time += ns;
+}
+
+/* xenstore's quiesce inside pvk_suspend(): the parts are quiesced now;
+ * 50 ms pass (the checkpoint's downtime), then the suspend goes no
+ * further, and the parts resume(CANCELLED), as after `xl save -c`. */
+static int checkpoint_downtime(void)
+{
+	clock_advance(50ULL * 1000 * 1000);
+	return -PVK_XEN_EBUSY;
+}
+
+/* In each of rw_sync's waits: the guest runs 100 ms, the backend says
+ * nothing, and a checkpoint comes (at most 100 of them). */
+static void periodic_checkpoint(void)
+{
+	clock_advance(100ULL * 1000 * 1000);
+	checkpoints++;
+	CHECK_EQ(pvk_suspend(), -PVK_XEN_EBUSY);
+	if (checkpoints < 100)
+		during_next_wait = periodic_checkpoint;
+}
+
+static void suspend_host_up(void)
+{
+	static uint64_t start_info[512];
+	static const struct pvk_suspend_host host = {
+		.start_info = (struct pvk_start_info *)start_info,
+	};
+
+	memset(&ck_si, 0, sizeof(ck_si));
+	ck_si.vcpu_info[0].time.system_time = 1000000000ULL;
+	pvk_time_init(&ck_si);
+	CHECK_EQ(pvk_suspend_init(&host), 0);
+	CHECK_EQ(pvk_smp_init(), 0);
+	unit_suspend_xs_hook = checkpoint_downtime;
+	checkpoints = 0;
+}
+
+/*
+ * A backend that never answers, under periodic checkpoints (Remus, `xl
+ * save -c` every 150 ms here): rw_sync still gives up, once the backend
+ * had its timeout of the time the guest ran: each checkpoint's 50 ms of
+ * downtime moves the 1 s deadline on, nothing more. Restarting the whole
+ * timeout at each suspend never ended (100 checkpoints here, then one
+ * more timeout); not moving it at all broke the disk at the first.
+ */
+UNIT_TEST(blkfront_rw_sync_ends_under_periodic_checkpoints)
+{
+	struct pvk_suspend_stats st;
+
+	CHECK_EQ(xb_bring_up(blkback_keys, NULL), PVK_XenbusStateConnected);
+	suspend_host_up();
+	during_next_wait = periodic_checkpoint;
+	CHECK_EQ(pvk_blkfront_rw_sync(dev, PVK_BLK_READ, 8, back_buf, 512, 1000000000ULL),
+		 -PVK_XEN_EIO);
+	during_next_wait = NULL;
+	/* 150 ms a cycle, 50 of them not the backend's: 1 s of running
+	 * time is ten cycles. */
+	CHECK(checkpoints >= 9 && checkpoints <= 11);
+	CHECK(dev->broken);
+	CHECK_EQ(pvk_suspend_parts_out_ns(), checkpoints * 50ULL * 1000 * 1000);
+	pvk_suspend_get_stats(&st);
+	CHECK_EQ(st.suspends, 0);	/* none reached Xen: played */
+	unit_suspend_xs_hook = NULL;
+	pvk_time_init(NULL);
 	xb_close_and_free();
 }

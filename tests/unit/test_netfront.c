@@ -2634,6 +2634,105 @@ UNIT_TEST(netfront_resume_reconnect_is_bounded)
 	nf_down();
 }
 
+/*
+ * Review s11-int #2 (s12 S4): a reconnect given up at its deadline goes
+ * on in the background; a checkpoint then (quiesce, cancelled) must not
+ * leave the device suspended for good: the host hears the documented
+ * -ENODEV of a device without its queues, never -EAGAIN for ever.
+ */
+UNIT_TEST(netfront_cancel_after_a_given_up_reconnect_is_not_suspended)
+{
+	struct pvk_net_frag fr = { pattern, 60 };
+	struct pvk_net_tx tx = { .frags = &fr, .nr_frags = 1, .done = tx_done };
+	struct pvk_net_tx refused = { .frags = &fr, .nr_frags = 1, .done = never_done };
+	struct pvk_netfront_resume_stats rs;
+
+	fill_pattern(4);
+	nf_up(NO_FEATS);
+	CHECK_EQ(pvk_netfront_xmit(nd, &tx), 0);
+	netfront_quiesce_one(nd);
+	netfront_resume_forget(nd);
+	nd->resuming = true;
+	nd->resume_ns = pvk_time_now_ns() - PVK_NETFRONT_RESUME_TIMEOUT_NS - 1;
+	CHECK_EQ(pvk_netfront_xmit(nd, &refused), -PVK_XEN_ENODEV);
+	pvk_netfront_get_resume_stats(nd, &rs);
+	CHECK_EQ(rs.gave_up, 1);
+	CHECK(nd->resuming && !nd->suspended);
+	/* A checkpoint while the reconnect still goes on. */
+	netfront_quiesce_one(nd);
+	CHECK(nd->suspended);
+	netfront_cancelled_one(nd);
+	CHECK(!nd->suspended);
+	CHECK_EQ(pvk_netfront_xmit(nd, &refused), -PVK_XEN_ENODEV);
+	nf_reconnect(1);
+	CHECK_EQ(nd->queues[0].tx_free_count, NETFRONT_RING_ENTS);
+	nf_down();
+}
+
+/* A whole suspend and resume in a new domain, played in the moment after
+ * a lock is given back; the sends made by then. */
+static unsigned int sends_after_suspend;
+
+static void suspend_after_unlock(void)
+{
+	netfront_quiesce_one(nd);
+	netfront_resume_forget(nd);
+	sends_after_suspend = unit_fake_sends();
+}
+
+/*
+ * Review s12 N1: a host thread preempted right after a transmit, a kick
+ * or a receive pass gives its queue's lock back, across a whole suspend
+ * and resume in a new domain: it must not then notify the port number it
+ * read (now another port's, or none). The notify goes under the lock that
+ * saw the queue live.
+ */
+UNIT_TEST(netfront_notify_never_reaches_a_port_of_an_old_domain)
+{
+	struct pvk_net_frag fr = { pattern, 60 };
+	struct pvk_net_tx tx[2] = {
+		{ .frags = &fr, .nr_frags = 1, .done = tx_done },
+		{ .frags = &fr, .nr_frags = 1, .done = tx_done, .flags = PVK_NET_TX_MORE },
+	};
+	struct pvk_netif_tx_request first;
+	struct pvk_netif_extra_info ex;
+	uint16_t ids[NETFRONT_MAX_TX_SLOTS + 1];
+	unsigned int sends;
+	size_t len;
+	bool extra;
+
+	fill_pattern(6);
+	nf_up(NO_FEATS);
+	/* A transmit that notifies. */
+	sends = unit_fake_sends();
+	unit_fake_unlock_hook = suspend_after_unlock;
+	CHECK_EQ(pvk_netfront_xmit(nd, &tx[0]), 0);
+	CHECK(unit_fake_unlock_hook == NULL);		/* it ran */
+	CHECK_EQ(sends_after_suspend, sends + 1);	/* told before */
+	CHECK_EQ(unit_fake_sends(), sends_after_suspend);	/* never after */
+	nf_reconnect(1);
+	CHECK_EQ(back_tx_frame(0, got, &len, ids, &first, &ex, &extra), 1);
+	back_tx_rsp(0, ids[0], PVK_NETIF_RSP_OKAY);
+	pvk_netfront_poll(nd);
+	CHECK_EQ(dones, 1);
+	/* A kick of a frame queued with MORE. */
+	CHECK_EQ(pvk_netfront_xmit(nd, &tx[1]), 0);
+	/* The backend asks to be told of this very request. */
+	nd->queues[0].tx.sring->req_event = nd->queues[0].tx.req_prod_pvt;
+	sends = unit_fake_sends();
+	unit_fake_unlock_hook = suspend_after_unlock;
+	pvk_netfront_kick(nd, 0);
+	CHECK(unit_fake_unlock_hook == NULL);
+	CHECK_EQ(sends_after_suspend, sends + 1);
+	CHECK_EQ(unit_fake_sends(), sends_after_suspend);
+	nf_reconnect(1);
+	CHECK_EQ(back_tx_frame(0, got, &len, ids, &first, &ex, &extra), 1);
+	back_tx_rsp(0, ids[0], PVK_NETIF_RSP_OKAY);
+	pvk_netfront_poll(nd);
+	CHECK_EQ(dones, 2);
+	nf_down();
+}
+
 /* Two queues before the save, one after: A (queue 0) is resent in place,
  * B (queue 1, gone) copied to queue 0 after it; each completes once. */
 UNIT_TEST(netfront_resume_two_queues_to_one)

@@ -29,7 +29,9 @@
 #include <pvkit/suspend.h>
 #include <pvkit/time.h>
 #include <pvkit/xen/errno.h>
+#include <pvkit/xenbus.h>
 #include <pvkit/xenstore.h>
+#include "fake_kit.h"
 #include "unit.h"
 
 /* ---- Stand-ins: the kit parts of the real sequence ------------------ */
@@ -58,10 +60,13 @@ int pvk_evtchn_rebind_all(void) { reached("events rebind"); }
  * held, xenstore.c). */
 static int xs_suspend_rc;
 static unsigned int xs_suspends;
+int (*unit_suspend_xs_hook)(void);
 int pvk_xs_suspend(uint64_t timeout_ns)
 {
 	(void)timeout_ns;
 	xs_suspends++;
+	if (unit_suspend_xs_hook)
+		xs_suspend_rc = unit_suspend_xs_hook();
 	if (!xs_suspend_rc)
 		reached("past xenstore's quiesce");
 	return xs_suspend_rc;
@@ -216,4 +221,71 @@ UNIT_TEST(suspend_refusals_call_the_right_callbacks_and_release)
 	 * positive one, xenstore twice */
 	CHECK_EQ(st.refused, 10);
 	CHECK_EQ(st.suspends, 0);
+}
+
+/* ---- The xenbus worker role across the sequence (review s11-int #1) --- */
+
+static struct {
+	bool callback_ran;		/* the queued watch callback */
+	bool ran_before_resume;		/* ... when the part's resume ran */
+	unsigned int resumes;
+} role_seen;
+
+static void queued_watch_callback(void)
+{
+	role_seen.callback_ran = true;
+}
+
+/* A watch event arrives while the part quiesces: its callback is queued
+ * for the worker, which another CPU or background work would run as soon
+ * as the role is free (the played role of test_blkfront.c: at the next
+ * moment the code under test does not hold it). */
+static void part_quiesce(void *arg)
+{
+	(void)arg;
+	unit_fake_worker_elsewhere(queued_watch_callback);
+}
+
+static void part_resume(enum pvk_suspend_result result, void *arg)
+{
+	(void)arg;
+	(void)result;
+	role_seen.resumes++;
+	role_seen.ran_before_resume = role_seen.callback_ran;
+}
+
+/*
+ * A host calls pvk_suspend() itself, from no watch callback: the sequence
+ * takes the xenbus worker role, so no watch callback runs before the
+ * parts have resumed (a frontend must forget its old backend before any
+ * callback of its runs). Played on the refusal after the parts quiesced
+ * (xenstore's quiesce refuses), the one path past the parts the unit
+ * tests reach: the parts resume(CANCELLED) with the role still held.
+ */
+UNIT_TEST(suspend_outside_a_callback_holds_watch_callbacks_until_the_parts_resumed)
+{
+	static struct pvk_start_info *si = (struct pvk_start_info *)&shared;
+	static struct pvk_suspend_part part = {
+		.name = "role-test", .quiesce = part_quiesce, .resume = part_resume,
+	};
+	const struct pvk_suspend_host host = { .start_info = si, .after = host_after };
+
+	if (!pvk_pvops.name)
+		pvk_pvops.name = "unit";
+	pvk_pvops.time.clock_ns = fake_clock_ns;
+	unit_fake_cpu = 0;
+	CHECK_EQ(pvk_suspend_init(&host), 0);
+	CHECK_EQ(pvk_smp_init(), 0);
+	CHECK_EQ(pvk_suspend_register(&part), 0);
+	xs_suspend_rc = -PVK_XEN_EBUSY;
+	CHECK_EQ(unit_fake_worker_depth(), 0);		/* not in a callback */
+	CHECK_EQ(pvk_suspend(), -PVK_XEN_EBUSY);
+	CHECK_EQ(role_seen.resumes, 1);
+	CHECK(!role_seen.ran_before_resume);
+	CHECK_EQ(h.afters, 1);
+	CHECK_EQ(unit_fake_worker_depth(), 0);		/* given back */
+	/* Delivered once the role is free. */
+	CHECK_EQ(pvk_xenbus_worker_enter(0), 0);
+	pvk_xenbus_worker_leave();
+	CHECK(role_seen.callback_ran);
 }

@@ -436,16 +436,3 @@ UNIT_TEST(xenbus_printable_escapes_what_a_backend_may_write)
 	pvk_xenbus_printable(out, 0, "abc");
 	CHECK_EQ(out[0], 'z');
 }
-
-/* Review s11-core #4: a WATCH held across a resume and the rewatch both
- * reach the new xenstored; the second's EEXIST is success (the token is
- * that registration's alone), so neither the rewatch fails the resume
- * nor the held caller unlinks a watch xenstored keeps. */
-UNIT_TEST(xs_watch_reply_eexist_is_registered)
-{
-	CHECK_EQ(pvk_xs_watch_reply_ok(-PVK_XEN_EEXIST), 0);
-	CHECK_EQ(pvk_xs_watch_reply_ok(0), 0);
-	CHECK_EQ(pvk_xs_watch_reply_ok(-PVK_XEN_EIO), -PVK_XEN_EIO);
-	CHECK_EQ(pvk_xs_watch_reply_ok(-PVK_XEN_ENOENT), -PVK_XEN_ENOENT);
-	CHECK_EQ(pvk_xs_watch_reply_ok(-PVK_XEN_EACCES), -PVK_XEN_EACCES);
-}

@@ -211,3 +211,37 @@ UNIT_TEST(xs_txn_wrap_two_resumes_every_slot)
 				CHECK(got != h[r][k]);
 	}
 }
+
+/*
+ * Review s12 S2: the suspend's quiesce holds new xenstore requests and
+ * waits for the open transactions to end; a transaction open when the
+ * hold began must get its requests and its end past the hold, or it can
+ * never end and the quiesce always waits its whole bound. A start never
+ * passes (nothing new opens), nor a request outside any transaction, nor
+ * a handle of a transaction not open (still starting, ended, of before a
+ * resume, or another reservation of the same slot).
+ */
+UNIT_TEST(xs_txn_open_transaction_passes_the_suspend_hold)
+{
+	uint32_t other;
+	int slot;
+
+	pvk_xs_txns_init(&t);
+	slot = pvk_xs_txn_reserve(&t, &h);
+	CHECK(!pvk_xs_txn_passes_hold(&t, h, false));	/* still starting */
+	pvk_xs_txn_started(&t, slot, 9);
+	CHECK(pvk_xs_txn_passes_hold(&t, h, false));	/* a write, its end */
+	CHECK(!pvk_xs_txn_passes_hold(&t, h, true));	/* a start */
+	CHECK(!pvk_xs_txn_passes_hold(&t, 0, false));
+	CHECK(!pvk_xs_txn_passes_hold(&t, 0, true));
+	other = h + (1u << PVK_XS_TXN_SLOT_BITS);	/* same slot, later seq */
+	CHECK(!pvk_xs_txn_passes_hold(&t, other, false));
+	pvk_xs_txn_ended(&t, h);
+	CHECK(!pvk_xs_txn_passes_hold(&t, h, false));	/* ended */
+	/* Open across a resume in a new domain: forgotten, held again. */
+	slot = pvk_xs_txn_reserve(&t, &h);
+	pvk_xs_txn_started(&t, slot, 3);
+	CHECK(pvk_xs_txn_passes_hold(&t, h, false));
+	CHECK_EQ(pvk_xs_txn_forget(&t), 1);
+	CHECK(!pvk_xs_txn_passes_hold(&t, h, false));
+}
