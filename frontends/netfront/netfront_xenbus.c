@@ -158,7 +158,9 @@ static int publish(struct pvk_netfront *dev, struct pvk_xenbus_device *xdev)
 		qk[i].port_rx = dev->queues[i].port_rx;
 	}
 	netfront_build_keys(&keys, &dev->info, &dev->rxf, qk);
-	return pvk_xenbus_write_keys(xdev, keys.kv, keys.n);
+	/* The keys and our Connected in one transaction (the backend maps
+	 * the rings once it sees Connected, and finds the keys with it). */
+	return pvk_xenbus_publish(xdev, keys.kv, keys.n, PVK_XenbusStateConnected);
 }
 
 static void log_negotiated(const struct pvk_netfront *dev)
@@ -219,8 +221,6 @@ static void netfront_initialise(struct pvk_netfront *dev, struct pvk_xenbus_devi
 		rc = netfront_queues_setup(dev, dev->info.nr_queues, dev->info.split_evtchn);
 	if (!rc)
 		rc = publish(dev, xdev);
-	if (!rc)
-		rc = pvk_xenbus_switch_state(xdev, PVK_XenbusStateConnected);
 	if (rc == -PVK_XEN_ENOENT && pvk_xenbus_switch_state(xdev, PVK_XenbusStateClosed) ==
 	    -PVK_XEN_ENOENT) {
 		/* Our node is gone: the removal follows. */

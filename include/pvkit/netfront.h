@@ -399,6 +399,10 @@ struct pvk_netfront_resume_stats {
 	 * the link back up (new backend Connected, buffers posted, frames
 	 * resent, ARP queued); 0 until then. */
 	uint64_t last_reconnect_ns;
+	/* The same end, from the suspend hypercall's return (kit clock),
+	 * and the xenstore requests the reconnect made (pvkit/xenbus.h). */
+	uint64_t last_from_hypercall_ns;
+	uint64_t last_xs_requests;
 };
 void pvk_netfront_get_resume_stats(const struct pvk_netfront *dev,
 				   struct pvk_netfront_resume_stats *out);

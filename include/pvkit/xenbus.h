@@ -46,6 +46,13 @@ struct pvk_xenbus_device {
 	bool seen;				/* rescan bookkeeping */
 	bool removed;				/* gone: freed when not busy */
 	unsigned int busy;			/* kit callbacks using it */
+	/* A reconnect after a resume in a new domain, measured (kit clock):
+	 * from the suspend hypercall's return to our Connected, and the
+	 * xenstore requests the device's own calls made meanwhile. */
+	bool resume_timing;			/* since device_resume, until Connected */
+	uint64_t resume_t0_ns;			/* the hypercall's return */
+	uint64_t resume_xs_requests;		/* counted so far / in the last one */
+	uint64_t resume_connected_ns;		/* the last one, from resume_t0_ns */
 };
 
 struct pvk_xenbus_driver {
@@ -127,6 +134,17 @@ int pvk_xenbus_switch_state(struct pvk_xenbus_device *dev,
  */
 int pvk_xenbus_device_resume(struct pvk_xenbus_device *dev);
 
+/*
+ * After pvk_xenbus_device_resume() (the frontend has taken the new
+ * backend's domain): the backend's state read now and acted on as a watch
+ * event would be (otherend_changed), instead of waiting for the watch's
+ * round trip; a backend already in InitWait is answered from the resume
+ * itself (what Linux's frontends do from their resume callbacks). The
+ * watch's own first event then finds the same state (otherend_rewritten).
+ * Nothing on a host whose own xenbus does suspend.
+ */
+void pvk_xenbus_otherend_poll(struct pvk_xenbus_device *dev);
+
 /* Pure: may a frontend go from `from` to `to`? */
 bool pvk_xenbus_transition_ok(enum pvk_xenbus_state from,
 			      enum pvk_xenbus_state to);
@@ -175,5 +193,16 @@ struct pvk_xenbus_kv {
 };
 int pvk_xenbus_write_keys(struct pvk_xenbus_device *dev,
 			  const struct pvk_xenbus_kv *kv, unsigned int n);
+/*
+ * The same keys and our state switched to `state`, all in ONE transaction
+ * (the backend sees the keys and the state together): a negotiation's
+ * whole publication. A removal costs a request only when its key's first
+ * component is in our node's listing (read once in the transaction: keys
+ * of an earlier layout are still removed, absent ones cost nothing).
+ * The transition is checked first (-PVK_XEN_EINVAL); dev->state follows
+ * on success; -PVK_XEN_ENOENT once our node is gone (nothing written).
+ */
+int pvk_xenbus_publish(struct pvk_xenbus_device *dev, const struct pvk_xenbus_kv *kv,
+		       unsigned int n, enum pvk_xenbus_state state);
 
 #endif /* PVKIT_XENBUS_H */

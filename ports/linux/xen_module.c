@@ -56,6 +56,8 @@ EXPORT_SYMBOL_GPL(pvk_xs_read_ulong);
 EXPORT_SYMBOL_GPL(pvk_xs_wait_watches);
 EXPORT_SYMBOL_GPL(pvk_suspend_register);
 EXPORT_SYMBOL_GPL(pvk_xenbus_device_resume);
+EXPORT_SYMBOL_GPL(pvk_xenbus_otherend_poll);
+EXPORT_SYMBOL_GPL(pvk_xenbus_publish);
 /* options.c */
 EXPORT_SYMBOL_GPL(pvk_linux_apply_options);
 EXPORT_SYMBOL_GPL(pvk_linux_option_named);
