@@ -8,7 +8,8 @@
  * min(ours, its) queues of rings, and publish in one transaction
  * ring-ref (ring-page-order and ring-refN for multi-page rings),
  * event-channel (under queue-N/ with multi-queue-num-queues when more than
- * one queue), protocol and feature-persistent; then Initialised. When it
+ * one queue), protocol and feature-persistent, and Initialised with them
+ * (pvk_xenbus_publish: one round of requests, as Linux's blkfront). When it
  * is Connected we read the disk (sectors, sector-size,
  * physical-sector-size, info) and its features (persistent, indirect
  * segments, flush, barrier, discard and its limits), check them, and go

@@ -6,7 +6,7 @@
  * When the backend waits (InitWait) we read what it offers and our own
  * "trusted" key, decide with the host's switches what to use
  * (netfront_negotiate.c), read the MAC from our "mac" key, set up the
- * queues, publish every key in one transaction, then go Connected
+ * queues, and publish every key and our Connected in one transaction
  * (netback connects when the frontend is Connected). When the backend is
  * Connected too, the receive buffers are posted and the link is up.
  *
