@@ -271,9 +271,14 @@ static void blkfront_initialise(struct pvk_blkfront *dev)
 		give_up(dev);
 		return;
 	}
-	rc = pvk_xenbus_read_feature(xdev, "max-ring-page-order", 0, &max_order);
-	if (!rc)
-		rc = pvk_xenbus_read_feature(xdev, "multi-queue-max-queues", 1, &max_queues);
+	{
+		const struct pvk_xenbus_feature f[] = {
+			{ "max-ring-page-order", 0, &max_order },
+			{ "multi-queue-max-queues", 1, &max_queues },
+		};
+
+		rc = pvk_xenbus_read_features(xdev, f, PVK_ARRAY_SIZE(f), NULL);
+	}
 	if (rc) {
 		/* xenbus logged which key and what text. */
 		pvk_err("blkfront: %s: backend's ring offer unreadable: device refused",
@@ -362,17 +367,21 @@ static int read_backend(struct pvk_xenbus_device *xdev, struct backend_says *b,
 		{ "discard-alignment", 0, __builtin_offsetof(struct backend_says, align) },
 		{ "discard-secure", 0, __builtin_offsetof(struct backend_says, secure) },
 	};
+	struct pvk_xenbus_feature f[PVK_ARRAY_SIZE(keys)];
+	unsigned int bad = PVK_ARRAY_SIZE(keys);
 	const char *flag = NULL;
 	int rc;
 
-	for (unsigned int i = 0; i < PVK_ARRAY_SIZE(keys); i++) {
-		rc = pvk_xenbus_read_feature(xdev, keys[i].key, keys[i].def,
-					     (unsigned long *)((char *)b + keys[i].off));
-		if (rc) {
-			/* xenbus logged the text it found. */
-			pvk_snprintf(r->why, sizeof(r->why), "%s unreadable (%d)", keys[i].key, rc);
-			return rc;
-		}
+	/* All in one round trip; each text still read once and checked. */
+	for (unsigned int i = 0; i < PVK_ARRAY_SIZE(keys); i++)
+		f[i] = (struct pvk_xenbus_feature){ keys[i].key, keys[i].def,
+						    (unsigned long *)((char *)b + keys[i].off) };
+	rc = pvk_xenbus_read_features(xdev, f, PVK_ARRAY_SIZE(f), &bad);
+	if (rc) {
+		/* xenbus logged the text it found. */
+		pvk_snprintf(r->why, sizeof(r->why), "%s unreadable (%d)",
+			     bad < PVK_ARRAY_SIZE(keys) ? keys[bad].key : "?", rc);
+		return rc;
 	}
 	if (!b->pssize)
 		b->pssize = b->ssize;

@@ -121,17 +121,21 @@ static int read_offer(struct pvk_netfront *dev, struct pvk_xenbus_device *xdev,
 		{ "multi-queue-max-queues", 1,
 		  __builtin_offsetof(struct netfront_offer, max_queues) },
 	};
+	struct pvk_xenbus_feature f[PVK_ARRAY_SIZE(keys)];
+	unsigned int bad = PVK_ARRAY_SIZE(keys);
 	char path[PVK_XENBUS_PATH_MAX + 16];
 	int rc;
 
-	for (unsigned int i = 0; i < PVK_ARRAY_SIZE(keys); i++) {
-		rc = pvk_xenbus_read_feature(xdev, keys[i].key, keys[i].def,
-					     (unsigned long *)((char *)b + keys[i].off));
-		if (rc) {
-			pvk_err("netfront: %s: backend's %s unreadable or not a number: %d",
-				dev->name, keys[i].key, rc);
-			return rc;
-		}
+	/* All in one round trip; each text still read once and checked
+	 * (xenbus logs which key and the text it found). */
+	for (unsigned int i = 0; i < PVK_ARRAY_SIZE(keys); i++)
+		f[i] = (struct pvk_xenbus_feature){ keys[i].key, keys[i].def,
+						    (unsigned long *)((char *)b + keys[i].off) };
+	rc = pvk_xenbus_read_features(xdev, f, PVK_ARRAY_SIZE(f), &bad);
+	if (rc) {
+		pvk_err("netfront: %s: backend's %s unreadable or not a number: %d",
+			dev->name, bad < PVK_ARRAY_SIZE(keys) ? keys[bad].key : "?", rc);
+		return rc;
 	}
 	pvk_snprintf(path, sizeof(path), "%s/trusted", xdev->nodename);
 	rc = pvk_xs_read_ulong(PVK_XBT_NIL, path, &b->trusted);

@@ -557,6 +557,13 @@ int pvk_xenbus_read_feature(struct pvk_xenbus_device *dev, const char *name,
 	return pvk_xenbus_read_otherend_ulong(dev, name, def, out);
 }
 
+int pvk_xenbus_read_features(struct pvk_xenbus_device *dev,
+			     const struct pvk_xenbus_feature *f, unsigned int n,
+			     unsigned int *bad)
+{
+	return pvk_xenbus_read_otherend_many(dev, f, n, bad);
+}
+
 struct write_keys {
 	struct pvk_xenbus_device *dev;
 	const struct pvk_xenbus_kv *kv;

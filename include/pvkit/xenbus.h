@@ -179,6 +179,25 @@ int pvk_xenbus_switch_state_by(struct pvk_xenbus_device *dev, enum pvk_xenbus_st
 /* The backend feature otherend/name as a number, def if absent. */
 int pvk_xenbus_read_feature(struct pvk_xenbus_device *dev, const char *name,
 			    unsigned long def, unsigned long *out);
+/* Several backend features at once: f[i].out = otherend/f[i].name as a
+ * number, f[i].def if absent; in order, the first refusal returned (as
+ * pvk_xenbus_read_feature would, logged) and its index in *bad (if not
+ * NULL), later ones left unread. The kit's xenstore client asks for them
+ * all in one round trip. */
+struct pvk_xenbus_feature {
+	const char *name;
+	unsigned long def;
+	unsigned long *out;
+};
+int pvk_xenbus_read_features(struct pvk_xenbus_device *dev,
+			     const struct pvk_xenbus_feature *f, unsigned int n,
+			     unsigned int *bad);
+/* The text a number may have (as pvk_xs_read_ulong(): longer is not). */
+#define PVK_XENBUS_NUMBER_TEXT	24
+/* What pvk_xenbus_read_features() does on the kit's xenstore client. */
+int pvk_xenbus_read_otherend_many(const struct pvk_xenbus_device *dev,
+				  const struct pvk_xenbus_feature *f, unsigned int n,
+				  unsigned int *bad);
 /* What pvk_xenbus_read_feature() reads, for a host's xenbus to share:
  * the key name of the backend's directory as a number, def if absent. */
 int pvk_xenbus_read_otherend_ulong(const struct pvk_xenbus_device *dev, const char *name,

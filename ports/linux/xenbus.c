@@ -501,6 +501,21 @@ int pvk_xenbus_write_keys(struct pvk_xenbus_device *dev,
 	return rc;
 }
 
+/* One read after another here (the boot's path only). */
+int pvk_xenbus_read_features(struct pvk_xenbus_device *dev,
+			     const struct pvk_xenbus_feature *f, unsigned int n,
+			     unsigned int *bad)
+{
+	int rc = 0;
+
+	for (unsigned int i = 0; i < n && !rc; i++) {
+		rc = pvk_xenbus_read_feature(dev, f[i].name, f[i].def, f[i].out);
+		if (rc && bad)
+			*bad = i;
+	}
+	return rc;
+}
+
 /* The keys, then the state: two transactions here (Linux's frontends
  * reconnect through Linux's own xenbus; this is only the boot's path). */
 int pvk_xenbus_publish(struct pvk_xenbus_device *dev, const struct pvk_xenbus_kv *kv,

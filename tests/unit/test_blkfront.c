@@ -1459,6 +1459,20 @@ int pvk_xenbus_read_feature(struct pvk_xenbus_device *d, const char *name,
 	return 0;
 }
 
+/* Several at once: as the kit's, one after another here. */
+int pvk_xenbus_read_features(struct pvk_xenbus_device *d, const struct pvk_xenbus_feature *f,
+			     unsigned int n, unsigned int *bad)
+{
+	int rc = 0;
+
+	for (unsigned int i = 0; i < n && !rc; i++) {
+		rc = pvk_xenbus_read_feature(d, f[i].name, f[i].def, f[i].out);
+		if (rc && bad)
+			*bad = i;
+	}
+	return rc;
+}
+
 int pvk_xenbus_switch_state(struct pvk_xenbus_device *d, enum pvk_xenbus_state s)
 {
 	if (unit_fake_is_vif(d))

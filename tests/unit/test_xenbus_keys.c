@@ -18,6 +18,7 @@
 #define pvk_xenbus_device_resume	xbk_device_resume
 #define pvk_xenbus_otherend_poll	xbk_otherend_poll
 #define pvk_xenbus_publish		xbk_publish
+#define pvk_xenbus_read_features	xbk_read_features
 #include "frontends/xenbus/xenbus.c"
 
 #include <stdio.h>
