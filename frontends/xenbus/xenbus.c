@@ -609,6 +609,8 @@ struct publish {
 	unsigned int n;
 	char state[4];
 	char *listing;		/* its own: a scan may run in our waits */
+	struct pvk_xs_write_req *w;		/* n + 1 (the state) */
+	char (*path)[PVK_XENBUS_PATH_MAX + 64];	/* n + 1 */
 };
 
 /* Is name's first path component among the listing's n names? */
@@ -627,31 +629,33 @@ static bool listed(const char *names, int n, const char *name)
 static int publish_tx(pvk_xs_transaction_t t, void *arg)
 {
 	struct publish *p = arg;
-	char path[PVK_XENBUS_PATH_MAX + 64];
 	/* The listing doubles as switch_state_tx's probe: ENOENT once the
 	 * toolstack removed our node, which our writes must not create
 	 * again. A listing too long to hold: every removal is made. */
 	int n = pvk_xs_directory(t, p->dev->nodename, p->listing, PVK_XENSTORE_PAYLOAD_MAX + 1);
-	int rc;
+	unsigned int k = 0;
+	int rc = 0;
 
 	if (n < 0 && n != -PVK_XEN_E2BIG)
 		return n;
-	for (unsigned int i = 0; i < p->n; i++) {
-		if (!p->kv[i].value && n >= 0 && !listed(p->listing, n, p->kv[i].key))
+	/* Every write and removal sent together (xenstored carries them out
+	 * in order), the state last. */
+	for (unsigned int i = 0; i <= p->n && !rc; i++) {
+		const char *key = i < p->n ? p->kv[i].key : "state";
+		const char *value = i < p->n ? p->kv[i].value : p->state;
+
+		if (!value && n >= 0 && !listed(p->listing, n, key))
 			continue;	/* absent: nothing to remove */
-		rc = path_join(path, sizeof(path), p->dev->nodename, p->kv[i].key);
-		if (!rc && p->kv[i].value)
-			rc = pvk_xs_write(t, path, p->kv[i].value);
-		else if (!rc) {
-			rc = pvk_xs_rm(t, path);
-			if (rc == -PVK_XEN_ENOENT)
-				rc = 0;
-		}
-		if (rc)
-			return rc;
+		rc = path_join(p->path[k], sizeof(p->path[k]), p->dev->nodename, key);
+		p->w[k++] = (struct pvk_xs_write_req){ .path = p->path[k - 1], .value = value };
 	}
-	rc = path_join(path, sizeof(path), p->dev->nodename, "state");
-	return rc ? rc : pvk_xs_write(t, path, p->state);
+	if (rc)
+		return rc;
+	pvk_xs_write_many(t, p->w, k);
+	for (unsigned int i = 0; i < k; i++)
+		if (p->w[i].rc && !(p->w[i].rc == -PVK_XEN_ENOENT && !p->w[i].value))
+			return p->w[i].rc;	/* a removal of nothing is fine */
+	return 0;
 }
 
 int pvk_xenbus_publish(struct pvk_xenbus_device *dev, const struct pvk_xenbus_kv *kv,
@@ -666,11 +670,17 @@ int pvk_xenbus_publish(struct pvk_xenbus_device *dev, const struct pvk_xenbus_kv
 		return -PVK_XEN_EINVAL;
 	}
 	p.listing = pvk_port_malloc(PVK_XENSTORE_PAYLOAD_MAX + 1);
-	if (!p.listing)
-		return -PVK_XEN_ENOMEM;
-	pvk_snprintf(p.state, sizeof(p.state), "%d", (int)state);
-	rc = pvk_xs_transaction(publish_tx, &p, NULL);
+	p.w = pvk_port_malloc((n + 1) * sizeof(*p.w));
+	p.path = pvk_port_malloc((n + 1) * sizeof(*p.path));
+	if (p.listing && p.w && p.path) {
+		pvk_snprintf(p.state, sizeof(p.state), "%d", (int)state);
+		rc = pvk_xs_transaction(publish_tx, &p, NULL);
+	} else {
+		rc = -PVK_XEN_ENOMEM;
+	}
 	pvk_port_free(p.listing);
+	pvk_port_free(p.w);
+	pvk_port_free(p.path);
 	if (rc == -PVK_XEN_ENOENT) {
 		pvk_info("xenbus: %s is gone: state %s not written", dev->nodename,
 			 pvk_xenbus_state_name(state));

@@ -59,6 +59,15 @@ struct pvk_xs_read_req {
 	int rc;
 };
 void pvk_xs_read_many(pvk_xs_transaction_t t, struct pvk_xs_read_req *r, unsigned int n);
+/* The same for writes (value NULL: remove the node): each w[i].rc as
+ * pvk_xs_write() / pvk_xs_rm() would have returned; xenstored carries
+ * them out in order. */
+struct pvk_xs_write_req {
+	const char *path;
+	const char *value;
+	int rc;
+};
+void pvk_xs_write_many(pvk_xs_transaction_t t, struct pvk_xs_write_req *w, unsigned int n);
 int pvk_xs_write(pvk_xs_transaction_t t, const char *path, const char *value);
 int pvk_xs_mkdir(pvk_xs_transaction_t t, const char *path);
 int pvk_xs_rm(pvk_xs_transaction_t t, const char *path);

@@ -113,6 +113,13 @@ void pvk_xs_worker_leave(void)
 {
 }
 
+/* Several at once: one after another here (xenstored's order). */
+void pvk_xs_write_many(pvk_xs_transaction_t t, struct pvk_xs_write_req *w, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++)
+		w[i].rc = w[i].value ? pvk_xs_write(t, w[i].path, w[i].value) : pvk_xs_rm(t, w[i].path);
+}
+
 /* xenstore.c's counters (xenbus.c counts a reconnect's requests). */
 struct pvk_xs_stats pvk_xs_counters;
 
