@@ -316,6 +316,17 @@ static void otherend_update(struct pvk_xenbus_device *dev)
 			 pvk_xenbus_printable(shown, sizeof(shown), value));
 		return;
 	}
+	if ((enum pvk_xenbus_state)state == dev->otherend_state && dev->otherend_extra_events &&
+	    !dev->otherend_reread) {
+		/* The watch set at a resume fires once by itself (queued at
+		 * its setting, delivered after the resume acted on the
+		 * state): n writes bring n + 1 events, each reading the state
+		 * of its delivery, so one reading repeats a state seen with no
+		 * write behind it. The first such repeat is that one, not a
+		 * rewrite (netfront would take it for netback rebound). */
+		dev->otherend_extra_events--;
+		return;
+	}
 	if ((enum pvk_xenbus_state)state == dev->otherend_state) {
 		/* Written again with the same value: how blkback says "read
 		 * my other keys again" (after an online resize). */
@@ -517,6 +528,8 @@ static int device_resume(struct pvk_xenbus_device *dev)
 	if (rc)
 		pvk_err("xenbus: %s: resume: cannot watch %s: %d", dev->nodename,
 			dev->otherend_state_path, rc);
+	else
+		dev->otherend_extra_events = 1;
 	return rc;
 }
 

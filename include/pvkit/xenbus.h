@@ -49,6 +49,10 @@ struct pvk_xenbus_device {
 	/* A reconnect after a resume in a new domain, measured (kit clock):
 	 * from the suspend hypercall's return to our Connected, and the
 	 * xenstore requests the device's own calls made meanwhile. */
+	/* The watch's own first firing after a resume, not yet absorbed:
+	 * the resume acted on the state already (otherend_poll), so one
+	 * event reads a state seen before without any write behind it. */
+	unsigned int otherend_extra_events;
 	bool resume_timing;			/* since device_resume, until Connected */
 	uint64_t resume_t0_ns;			/* the hypercall's return */
 	uint64_t resume_xs_requests;		/* counted so far / in the last one */
