@@ -572,10 +572,10 @@ void blkfront_replay_all(struct pvk_blkfront *dev)
 
 	dev->rstats.last_reconnect_ns = t - dev->resume_t0;
 	if (dev->xdev) {
-		/* xenbus measured from the hypercall's return; its count ends. */
+		/* xenbus measured from the hypercall's return; its count ends
+		 * with this callback (get_resume_stats reads it). */
 		dev->rstats.last_from_hypercall_ns = t - dev->xdev->resume_t0_ns;
-		dev->rstats.last_xs_requests = dev->xdev->resume_xs_requests;
-		dev->xdev->resume_timing = false;
+		dev->xdev->resume_done = true;
 	}
 	while (replay_take(dev, &e)) {
 		int rc = PVK_READ_ONCE(dev->broken) ? -PVK_XEN_EIO :
@@ -586,9 +586,8 @@ void blkfront_replay_all(struct pvk_blkfront *dev)
 		if (rc)
 			end_piece(dev, &e, rc);
 	}
-	pvk_info("blkfront: %s: connected again %llu us after the hypercall, %llu xenstore requests",
-		 dev->name, (unsigned long long)(dev->rstats.last_from_hypercall_ns / 1000),
-		 (unsigned long long)dev->rstats.last_xs_requests);
+	pvk_info("blkfront: %s: connected again %llu us after the hypercall",
+		 dev->name, (unsigned long long)(dev->rstats.last_from_hypercall_ns / 1000));
 	pvk_info("blkfront: %s: connected again %llu ms after the resume: %u requests requeued, %llu split again, %llu ring requests",
 		 dev->name, (unsigned long long)(dev->rstats.last_reconnect_ns / 1000000), n,
 		 (unsigned long long)(dev->rstats.split - before.split),
@@ -611,6 +610,10 @@ void pvk_blkfront_get_resume_stats(const struct pvk_blkfront *dev,
 	s.last_reconnect_ns = dev->rstats.last_reconnect_ns;
 	s.gave_up = __atomic_load_n(&dev->rstats.gave_up, __ATOMIC_RELAXED);
 	s.last_from_hypercall_ns = dev->rstats.last_from_hypercall_ns;
-	s.last_xs_requests = dev->rstats.last_xs_requests;
+	/* xenbus's count of the last reconnect (it ends with the callback
+	 * that connected the disk). */
+	pvk_port_lock((struct pvk_lock *)&dev->lock);
+	s.last_xs_requests = dev->xdev ? PVK_READ_ONCE(dev->xdev->resume_xs_requests) : 0;
+	pvk_port_unlock((struct pvk_lock *)&dev->lock);
 	*out = s;
 }

@@ -67,8 +67,14 @@ static uint64_t count_begin(void)
 
 static void count_end(struct pvk_xenbus_device *dev, uint64_t start)
 {
-	if (--counting_depth == 0 && dev->resume_timing)
-		dev->resume_xs_requests += PVK_READ_ONCE(pvk_xs_counters.requests) - start;
+	if (--counting_depth || !dev->resume_timing)
+		return;
+	dev->resume_xs_requests += PVK_READ_ONCE(pvk_xs_counters.requests) - start;
+	if (dev->resume_done) {
+		dev->resume_timing = false;
+		pvk_info("xenbus: %s: reconnected after the resume: %llu xenstore requests",
+			 dev->nodename, (unsigned long long)dev->resume_xs_requests);
+	}
 }
 
 /* Microseconds since the hypercall returned, for the log lines. */
@@ -544,6 +550,7 @@ int pvk_xenbus_device_resume(struct pvk_xenbus_device *dev)
 	dev->resume_t0_ns = st.last_after_ns ? st.last_after_ns : pvk_time_now_ns();
 	dev->resume_xs_requests = 0;
 	dev->resume_connected_ns = 0;
+	dev->resume_done = false;
 	dev->resume_timing = true;
 	n = count_begin();
 	rc = device_resume(dev);

@@ -53,7 +53,9 @@ struct pvk_xenbus_device {
 	 * the resume acted on the state already (otherend_poll), so one
 	 * event reads a state seen before without any write behind it. */
 	unsigned int otherend_extra_events;
-	bool resume_timing;			/* since device_resume, until Connected */
+	bool resume_timing;			/* since device_resume, until done */
+	bool resume_done;			/* the driver is back: the count ends
+						 * with the callback that said so */
 	uint64_t resume_t0_ns;			/* the hypercall's return */
 	uint64_t resume_xs_requests;		/* counted so far / in the last one */
 	uint64_t resume_connected_ns;		/* the last one, from resume_t0_ns */
