@@ -295,6 +295,10 @@ static void blkfront_initialise(struct pvk_blkfront *dev)
 	order = min_u(blkfront_opts.ring_order, max_order);
 	nq = min_u(blkfront_opts.queues, max_queues ? max_queues : 1);
 	rc = blkfront_queues_setup(dev, nq, 1u << order);
+	if (!rc && xdev->resume_timing)
+		/* Where a reconnect's time goes (xenbus stamps the rest). */
+		pvk_info("blkfront: %s: rings set up (+%llu us after the resume)", dev->name,
+			 (unsigned long long)((pvk_time_now_ns() - xdev->resume_t0_ns) / 1000));
 	if (!rc)
 		rc = publish(dev, order);
 	if (rc) {

@@ -223,6 +223,10 @@ static void netfront_initialise(struct pvk_netfront *dev, struct pvk_xenbus_devi
 	}
 	if (!rc)
 		rc = netfront_queues_setup(dev, dev->info.nr_queues, dev->info.split_evtchn);
+	if (!rc && xdev->resume_timing)
+		/* Where a reconnect's time goes (xenbus stamps the rest). */
+		pvk_info("netfront: %s: queues set up (+%llu us after the resume)", dev->name,
+			 (unsigned long long)((pvk_time_now_ns() - xdev->resume_t0_ns) / 1000));
 	if (!rc)
 		rc = publish(dev, xdev);
 	if (rc == -PVK_XEN_ENOENT && pvk_xenbus_switch_state(xdev, PVK_XenbusStateClosed) ==
