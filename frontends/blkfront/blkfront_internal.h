@@ -197,6 +197,7 @@ struct pvk_blkfront {
 	struct blkfront_replay_page *replay[BLKFRONT_REPLAY_PAGES];
 	unsigned int replay_n;			/* entries in replay[] */
 	uint64_t resume_t0;			/* the resume's start, guest clock */
+	bool resume_gave_up;			/* its deadline passed (atomic, once) */
 	struct pvk_blkfront_resume_stats rstats;
 };
 
@@ -339,5 +340,11 @@ void blkfront_suspend_register(void);
 void blkfront_replay_all(struct pvk_blkfront *dev);
 /* Ends every request waiting in the replay list with status. */
 void blkfront_replay_fail(struct pvk_blkfront *dev, int status);
+/* A reconnect after a resume bounded (blkfront_suspend.c): past
+ * PVK_BLKFRONT_RESUME_TIMEOUT_NS since it began, the device is broken and
+ * what it kept fails with -PVK_XEN_ENODEV. Any thread; cheap when not
+ * due. The time left until then (0: due or not reconnecting). */
+void blkfront_resume_check_deadline(struct pvk_blkfront *dev);
+uint64_t blkfront_resume_deadline_left(struct pvk_blkfront *dev);
 
 #endif /* PVKIT_BLKFRONT_INTERNAL_H */

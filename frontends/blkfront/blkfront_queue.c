@@ -302,6 +302,7 @@ static bool queue_event(pvk_evtchn_port_t port, void *arg)
 
 void pvk_blkfront_poll(struct pvk_blkfront *dev)
 {
+	blkfront_resume_check_deadline(dev);
 	for (unsigned int i = 0; dev->queues && i < dev->nr_queues_set_up; i++)
 		blkfront_process(&dev->queues[i]);
 }

@@ -48,7 +48,19 @@
  *
  * A reconnect that fails (the new backend refused, xenbus lost), or a
  * host's break meanwhile, fails every request of before once with an
- * error; the host's waits bound it.
+ * error. Bounded by the host's waits and by its own deadline
+ * (PVK_BLKFRONT_RESUME_TIMEOUT_NS, 30 s as netfront's): past it the
+ * device is broken, what it kept fails with -PVK_XEN_ENODEV, and a new
+ * backend that shows up later is told Closed. No timer: the deadline is
+ * looked at by the host's submit, poll and wait_slot (which waits no
+ * longer than it) and by the device's backend-state callbacks.
+ *
+ * Fast: the resume itself moves the device to the new backend and, when
+ * that backend already waits (InitWait: xl restore set it up before the
+ * domain ran), publishes the new rings and Initialised at once, one
+ * transaction, without waiting for the watch's round trip
+ * (pvk_xenbus_otherend_poll); the backend then connects while the other
+ * devices are resumed.
  *
  * Assumed: one CPU across the suspend (the kit refuses it otherwise). A
  * submit a host preempted between its two locked sections is waited for
@@ -169,6 +181,35 @@ void blkfront_replay_fail(struct pvk_blkfront *dev, int status)
 	while (replay_take(dev, &e))
 		end_piece(dev, &e, status);
 	resume_over(dev);
+}
+
+/* ---- the reconnect's deadline ------------------------------------------ */
+
+uint64_t blkfront_resume_deadline_left(struct pvk_blkfront *dev)
+{
+	int64_t left;
+
+	if (!PVK_READ_ONCE(dev->resuming) || __atomic_load_n(&dev->resume_gave_up, __ATOMIC_ACQUIRE))
+		return 0;
+	left = (int64_t)(PVK_READ_ONCE(dev->resume_t0) + PVK_BLKFRONT_RESUME_TIMEOUT_NS -
+			 pvk_time_now_ns());
+	return left > 0 ? (uint64_t)left : 0;
+}
+
+void blkfront_resume_check_deadline(struct pvk_blkfront *dev)
+{
+	if (!PVK_READ_ONCE(dev->resuming) || blkfront_resume_deadline_left(dev) ||
+	    __atomic_exchange_n(&dev->resume_gave_up, true, __ATOMIC_ACQ_REL))
+		return;
+	/* Broken first: a requeue the watch worker is doing stops, and a
+	 * backend that connects later is told Closed (blkfront_xenbus.c). */
+	__atomic_store_n(&dev->broken, true, __ATOMIC_SEQ_CST);
+	__atomic_fetch_add(&dev->rstats.gave_up, 1, __ATOMIC_RELAXED);
+	pvk_err("blkfront: %s: not connected again %llu s after the resume (backend %s): device broken, the %u requests it kept fail with %d",
+		dev->name, PVK_BLKFRONT_RESUME_TIMEOUT_NS / 1000000000ULL,
+		dev->xdev ? pvk_xenbus_state_name(dev->xdev->otherend_state) : "gone",
+		replay_left(dev), -PVK_XEN_ENODEV);
+	blkfront_replay_fail(dev, -PVK_XEN_ENODEV);
 }
 
 /* ---- forgetting the old domain's rings ----------------------------------- */
@@ -334,6 +375,7 @@ static void resume_new_domain(struct pvk_blkfront *dev)
 	}
 	__atomic_fetch_add(&dev->rstats.resumes, 1, __ATOMIC_RELAXED);
 	dev->resume_t0 = pvk_time_now_ns();
+	__atomic_store_n(&dev->resume_gave_up, false, __ATOMIC_RELEASE);
 	/* Before anything is listed, no poll may take an answer of the old
 	 * rings (rings_frozen holds until resuming is set, below). */
 	for (unsigned int i = 0; dev->queues && i < dev->nr_queues_set_up; i++) {
@@ -399,6 +441,10 @@ static void resume_new_domain(struct pvk_blkfront *dev)
 	pvk_port_lock(&dev->lock);
 	dev->backend = (pvk_domid_t)dev->xdev->otherend_id;
 	pvk_port_unlock(&dev->lock);
+	/* Its state now, not at the watch's event: a backend waiting
+	 * already gets our rings from here (the handshake's callbacks run
+	 * as from the watch; the device may be removed in there). */
+	pvk_xenbus_otherend_poll(dev->xdev);
 }
 
 static void blkfront_resume(enum pvk_suspend_result result, void *arg)
@@ -525,6 +571,12 @@ void blkfront_replay_all(struct pvk_blkfront *dev)
 	struct blkfront_replay e;
 
 	dev->rstats.last_reconnect_ns = t - dev->resume_t0;
+	if (dev->xdev) {
+		/* xenbus measured from the hypercall's return; its count ends
+		 * with this callback (get_resume_stats reads it). */
+		dev->rstats.last_from_hypercall_ns = t - dev->xdev->resume_t0_ns;
+		dev->xdev->resume_done = true;
+	}
 	while (replay_take(dev, &e)) {
 		int rc = PVK_READ_ONCE(dev->broken) ? -PVK_XEN_EIO :
 			 PVK_READ_ONCE(dev->gone) ? -PVK_XEN_ENODEV : requeue(dev, &e);
@@ -534,6 +586,8 @@ void blkfront_replay_all(struct pvk_blkfront *dev)
 		if (rc)
 			end_piece(dev, &e, rc);
 	}
+	pvk_info("blkfront: %s: connected again %llu us after the hypercall",
+		 dev->name, (unsigned long long)(dev->rstats.last_from_hypercall_ns / 1000));
 	pvk_info("blkfront: %s: connected again %llu ms after the resume: %u requests requeued, %llu split again, %llu ring requests",
 		 dev->name, (unsigned long long)(dev->rstats.last_reconnect_ns / 1000000), n,
 		 (unsigned long long)(dev->rstats.split - before.split),
@@ -554,5 +608,12 @@ void pvk_blkfront_get_resume_stats(const struct pvk_blkfront *dev,
 	s.completed = __atomic_load_n(&dev->rstats.completed, __ATOMIC_RELAXED);
 	s.failed = __atomic_load_n(&dev->rstats.failed, __ATOMIC_RELAXED);
 	s.last_reconnect_ns = dev->rstats.last_reconnect_ns;
+	s.gave_up = __atomic_load_n(&dev->rstats.gave_up, __ATOMIC_RELAXED);
+	s.last_from_hypercall_ns = dev->rstats.last_from_hypercall_ns;
+	/* xenbus's count of the last reconnect (it ends with the callback
+	 * that connected the disk). */
+	pvk_port_lock((struct pvk_lock *)&dev->lock);
+	s.last_xs_requests = dev->xdev ? PVK_READ_ONCE(dev->xdev->resume_xs_requests) : 0;
+	pvk_port_unlock((struct pvk_lock *)&dev->lock);
 	*out = s;
 }

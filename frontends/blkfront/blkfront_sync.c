@@ -91,7 +91,21 @@ int pvk_blkfront_wait_slot(struct pvk_blkfront *dev, unsigned int queue,
 	/* A suspend or the reconnect after it first (the queues may be
 	 * gone and come back others), then a slot on the queue of now. */
 	if (PVK_READ_ONCE(dev->quiesced)) {
-		rc = pvk_port_wait_until(&dev->wait, device_back, dev, timeout_ns);
+		/* No longer than the reconnect's own deadline: past it the
+		 * device is given up (broken) and the wait is over. */
+		uint64_t left = blkfront_resume_deadline_left(dev);
+		bool capped = left && left < timeout_ns;
+
+		rc = pvk_port_wait_until(&dev->wait, device_back, dev,
+					 capped ? left : timeout_ns);
+		if (rc && capped) {
+			blkfront_resume_check_deadline(dev);
+			if (!device_back(dev))
+				rc = pvk_port_wait_until(&dev->wait, device_back, dev,
+							 timeout_ns - left);
+			else
+				rc = 0;
+		}
 		if (rc)
 			return rc;
 	}

@@ -8,7 +8,8 @@
  * min(ours, its) queues of rings, and publish in one transaction
  * ring-ref (ring-page-order and ring-refN for multi-page rings),
  * event-channel (under queue-N/ with multi-queue-num-queues when more than
- * one queue), protocol and feature-persistent; then Initialised. When it
+ * one queue), protocol and feature-persistent, and Initialised with them
+ * (pvk_xenbus_publish: one round of requests, as Linux's blkfront). When it
  * is Connected we read the disk (sectors, sector-size,
  * physical-sector-size, info) and its features (persistent, indirect
  * segments, flush, barrier, discard and its limits), check them, and go
@@ -97,23 +98,20 @@ static unsigned int min_u(unsigned long a, unsigned long b)
 	return (unsigned int)(a < b ? a : b);
 }
 
-/* Keys written in one transaction: the top-level ones, or one queue's
- * ring-ref(s) and event-channel. The backend reads them only once we are
- * Initialised, so several transactions before that are as good as one.
- * The largest batches, each checked against MAX_KEYS at build time:
- * one queue's refs and port; the old layout's removals (ring-page-order,
- * multi-queue-num-queues and every queue-N; ring-ref and every
- * ring-refN); the top-level keys (protocol, feature-persistent,
- * ring-page-order, multi-queue-num-queues). */
-#define MAX_KEYS		(BLKFRONT_MAX_RING_PAGES + 1)
+/* Every key of a connection, and the removals of another layout's, are
+ * written with our Initialised in ONE transaction (pvk_xenbus_publish:
+ * the backend sees them together, and a removal of a key that is not
+ * there costs nothing). The most there can be: the old layout's removals
+ * (ring-page-order, multi-queue-num-queues and every queue-N; ring-ref
+ * and every ring-refN), the top-level keys (protocol, feature-persistent,
+ * ring-page-order, multi-queue-num-queues) and each queue's refs and
+ * port. Allocated per publication (some 9 KiB: not on the stack). */
 #define QUEUE_KEYS		(BLKFRONT_MAX_RING_PAGES + 1)
 #define STALE_LAYOUT_KEYS	(2 + BLKFRONT_MAX_QUEUES)
 #define STALE_RING_KEYS		(1 + BLKFRONT_MAX_RING_PAGES)
 #define TOP_KEYS		4
-PVK_BUILD_BUG_ON(QUEUE_KEYS > MAX_KEYS);
-PVK_BUILD_BUG_ON(STALE_LAYOUT_KEYS > MAX_KEYS);
-PVK_BUILD_BUG_ON(STALE_RING_KEYS > MAX_KEYS);
-PVK_BUILD_BUG_ON(TOP_KEYS > MAX_KEYS);
+#define MAX_KEYS		(STALE_LAYOUT_KEYS + STALE_RING_KEYS + TOP_KEYS + \
+				 BLKFRONT_MAX_QUEUES * QUEUE_KEYS)
 
 struct keyset {
 	unsigned int n;
@@ -128,8 +126,8 @@ static void add_key(struct keyset *ks, const char *prefix, const char *key,
 {
 	unsigned int i = ks->n;
 
-	/* The build checks above make this unreachable; a batch grown
-	 * past them fails the write instead of the stack. */
+	/* MAX_KEYS counts the most a publication adds; a batch grown past
+	 * it fails the write instead of the memory. */
 	if (i >= MAX_KEYS) {
 		ks->overflow = true;
 		return;
@@ -152,22 +150,6 @@ static void add_removal(struct keyset *ks, const char *key, unsigned int num, bo
 		ks->kv[ks->n - 1].value = NULL;
 }
 
-static void keyset_start(struct keyset *ks)
-{
-	ks->n = 0;
-	ks->overflow = false;
-}
-
-static int write_keyset(struct pvk_blkfront *dev, const struct keyset *ks)
-{
-	if (ks->overflow) {
-		pvk_err("blkfront: %s: more than %u keys in one batch: none written (a kit bug)",
-			dev->name, (unsigned int)MAX_KEYS);
-		return -PVK_XEN_ENOSPC;
-	}
-	return ks->n ? pvk_xenbus_write_keys(dev->xdev, ks->kv, ks->n) : 0;
-}
-
 /*
  * The keys of another layout that an earlier connection of this device
  * may have left (the driver reloaded with other options: fewer queues, a
@@ -177,71 +159,69 @@ static int write_keyset(struct pvk_blkfront *dev, const struct keyset *ks)
  * queues=1,ring_order=0 left multi-queue-num-queues=2 and blkback mapped
  * the old queue-N refs.
  */
-static int remove_stale(struct pvk_blkfront *dev, unsigned int order, unsigned int nq)
+static void add_stale(struct keyset *ks, unsigned int order, unsigned int nq)
 {
-	struct keyset ks;
-	int rc;
-
-	keyset_start(&ks);
 	if (!order)
-		add_removal(&ks, "ring-page-order", 0, false);
+		add_removal(ks, "ring-page-order", 0, false);
 	if (nq <= 1) {
-		add_removal(&ks, "multi-queue-num-queues", 0, false);
+		add_removal(ks, "multi-queue-num-queues", 0, false);
 		for (unsigned int i = 0; i < BLKFRONT_MAX_QUEUES; i++)
-			add_removal(&ks, "queue-", i, true);
+			add_removal(ks, "queue-", i, true);
 	} else {
-		add_removal(&ks, "event-channel", 0, false);
+		add_removal(ks, "event-channel", 0, false);
 	}
-	rc = write_keyset(dev, &ks);
-	if (rc)
-		return rc;
-	keyset_start(&ks);
 	if (nq > 1 || order)
-		add_removal(&ks, "ring-ref", 0, false);
+		add_removal(ks, "ring-ref", 0, false);
 	if (nq > 1 || !order)
 		for (unsigned int j = 0; j < BLKFRONT_MAX_RING_PAGES; j++)
-			add_removal(&ks, "ring-ref", j, true);
-	return write_keyset(dev, &ks);
+			add_removal(ks, "ring-ref", j, true);
 }
 
+/* Our keys and Initialised, one transaction. */
 static int publish(struct pvk_blkfront *dev, unsigned int order)
 {
 	unsigned int nq = dev->info.nr_queues;
-	struct keyset ks;
+	struct keyset *ks = pvk_port_malloc(sizeof(*ks));
 	char num[12];
 	int rc;
 
-	rc = remove_stale(dev, order, nq);
-	if (rc)
-		return rc;
-	keyset_start(&ks);
-	add_key(&ks, "", "protocol", 0, false, "x86_64-abi");
-	add_key(&ks, "", "feature-persistent", 0, false, blkfront_opts.persistent ? "1" : "0");
+	if (!ks)
+		return -PVK_XEN_ENOMEM;
+	ks->n = 0;
+	ks->overflow = false;
+	add_stale(ks, order, nq);
+	add_key(ks, "", "protocol", 0, false, "x86_64-abi");
+	add_key(ks, "", "feature-persistent", 0, false, blkfront_opts.persistent ? "1" : "0");
 	if (order) {
 		pvk_snprintf(num, sizeof(num), "%u", order);
-		add_key(&ks, "", "ring-page-order", 0, false, num);
+		add_key(ks, "", "ring-page-order", 0, false, num);
 	}
 	if (nq > 1) {
 		pvk_snprintf(num, sizeof(num), "%u", nq);
-		add_key(&ks, "", "multi-queue-num-queues", 0, false, num);
+		add_key(ks, "", "multi-queue-num-queues", 0, false, num);
 	}
-	rc = write_keyset(dev, &ks);
-	for (unsigned int i = 0; !rc && i < nq; i++) {
+	for (unsigned int i = 0; i < nq; i++) {
 		struct blkfront_queue *q = &dev->queues[i];
 		char prefix[12] = "";
 
 		/* One queue: the keys of old, at the top; else queue-N/. */
 		if (nq > 1)
 			pvk_snprintf(prefix, sizeof(prefix), "queue-%u/", i);
-		keyset_start(&ks);
 		for (unsigned int j = 0; j < dev->info.ring_pages; j++) {
 			pvk_snprintf(num, sizeof(num), "%u", q->ring_ref[j]);
-			add_key(&ks, prefix, "ring-ref", j, order > 0, num);
+			add_key(ks, prefix, "ring-ref", j, order > 0, num);
 		}
 		pvk_snprintf(num, sizeof(num), "%u", q->port);
-		add_key(&ks, prefix, "event-channel", 0, false, num);
-		rc = write_keyset(dev, &ks);
+		add_key(ks, prefix, "event-channel", 0, false, num);
 	}
+	if (ks->overflow) {
+		pvk_err("blkfront: %s: more than %u keys to publish: none written (a kit bug)",
+			dev->name, (unsigned int)MAX_KEYS);
+		rc = -PVK_XEN_ENOSPC;
+	} else {
+		rc = pvk_xenbus_publish(dev->xdev, ks->kv, ks->n, PVK_XenbusStateInitialised);
+	}
+	pvk_port_free(ks);
 	return rc;
 }
 
@@ -286,9 +266,19 @@ static void blkfront_initialise(struct pvk_blkfront *dev)
 
 	if (xdev->state != PVK_XenbusStateInitialising || dev->gone)
 		return;
-	rc = pvk_xenbus_read_feature(xdev, "max-ring-page-order", 0, &max_order);
-	if (!rc)
-		rc = pvk_xenbus_read_feature(xdev, "multi-queue-max-queues", 1, &max_queues);
+	if (__atomic_load_n(&dev->resume_gave_up, __ATOMIC_ACQUIRE)) {
+		/* Its reconnect ran past its deadline: no new rings. */
+		give_up(dev);
+		return;
+	}
+	{
+		const struct pvk_xenbus_feature f[] = {
+			{ "max-ring-page-order", 0, &max_order },
+			{ "multi-queue-max-queues", 1, &max_queues },
+		};
+
+		rc = pvk_xenbus_read_features(xdev, f, PVK_ARRAY_SIZE(f), NULL);
+	}
 	if (rc) {
 		/* xenbus logged which key and what text. */
 		pvk_err("blkfront: %s: backend's ring offer unreadable: device refused",
@@ -305,10 +295,12 @@ static void blkfront_initialise(struct pvk_blkfront *dev)
 	order = min_u(blkfront_opts.ring_order, max_order);
 	nq = min_u(blkfront_opts.queues, max_queues ? max_queues : 1);
 	rc = blkfront_queues_setup(dev, nq, 1u << order);
+	if (!rc && xdev->resume_timing)
+		/* Where a reconnect's time goes (xenbus stamps the rest). */
+		pvk_info("blkfront: %s: rings set up (+%llu us after the resume)", dev->name,
+			 (unsigned long long)((pvk_time_now_ns() - xdev->resume_t0_ns) / 1000));
 	if (!rc)
 		rc = publish(dev, order);
-	if (!rc)
-		rc = pvk_xenbus_switch_state(xdev, PVK_XenbusStateInitialised);
 	if (rc) {
 		pvk_err("blkfront: %s: cannot set up the rings: %d", xdev->nodename, rc);
 		give_up(dev);
@@ -379,17 +371,21 @@ static int read_backend(struct pvk_xenbus_device *xdev, struct backend_says *b,
 		{ "discard-alignment", 0, __builtin_offsetof(struct backend_says, align) },
 		{ "discard-secure", 0, __builtin_offsetof(struct backend_says, secure) },
 	};
+	struct pvk_xenbus_feature f[PVK_ARRAY_SIZE(keys)];
+	unsigned int bad = PVK_ARRAY_SIZE(keys);
 	const char *flag = NULL;
 	int rc;
 
-	for (unsigned int i = 0; i < PVK_ARRAY_SIZE(keys); i++) {
-		rc = pvk_xenbus_read_feature(xdev, keys[i].key, keys[i].def,
-					     (unsigned long *)((char *)b + keys[i].off));
-		if (rc) {
-			/* xenbus logged the text it found. */
-			pvk_snprintf(r->why, sizeof(r->why), "%s unreadable (%d)", keys[i].key, rc);
-			return rc;
-		}
+	/* All in one round trip; each text still read once and checked. */
+	for (unsigned int i = 0; i < PVK_ARRAY_SIZE(keys); i++)
+		f[i] = (struct pvk_xenbus_feature){ keys[i].key, keys[i].def,
+						    (unsigned long *)((char *)b + keys[i].off) };
+	rc = pvk_xenbus_read_features(xdev, f, PVK_ARRAY_SIZE(f), &bad);
+	if (rc) {
+		/* xenbus logged the text it found. */
+		pvk_snprintf(r->why, sizeof(r->why), "%s unreadable (%d)",
+			     bad < PVK_ARRAY_SIZE(keys) ? keys[bad].key : "?", rc);
+		return rc;
 	}
 	if (!b->pssize)
 		b->pssize = b->ssize;
@@ -455,6 +451,11 @@ static void blkfront_connect(struct pvk_blkfront *dev)
 
 	if (xdev->state != PVK_XenbusStateInitialised || dev->gone)
 		return;
+	if (__atomic_load_n(&dev->resume_gave_up, __ATOMIC_ACQUIRE)) {
+		/* Its reconnect's deadline passed meanwhile: told Closed. */
+		give_up(dev);
+		return;
+	}
 	rc = read_backend(xdev, &b, &r);
 	if (rc) {
 		pvk_err("blkfront: %s: backend describes the disk badly: %s: device refused",
@@ -584,6 +585,7 @@ static void blkfront_backend_changed(struct pvk_xenbus_device *xdev,
 	struct pvk_blkfront *dev = xdev->priv;
 
 	dev->in_callback++;
+	blkfront_resume_check_deadline(dev);
 	switch (s) {
 	case PVK_XenbusStateInitWait:
 		blkfront_initialise(dev);

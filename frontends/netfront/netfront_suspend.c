@@ -92,6 +92,14 @@ void pvk_netfront_get_resume_stats(const struct pvk_netfront *dev,
 				   struct pvk_netfront_resume_stats *out)
 {
 	*out = dev->rs;
+	/* xenbus's count of the last reconnect (it ends with the callback
+	 * that brought the link up). */
+	{
+		struct pvk_xenbus_device *xdev = PVK_READ_ONCE(dev->xdev);
+
+		if (xdev)
+			out->last_xs_requests = PVK_READ_ONCE(xdev->resume_xs_requests);
+	}
 }
 
 void pvk_netfront_set_announce_ipv4(struct pvk_netfront *dev, const uint8_t *ip)
@@ -548,8 +556,11 @@ static void netfront_resume(enum pvk_suspend_result result, void *arg)
 			continue;
 		}
 		dev->backend = (pvk_domid_t)xdev->otherend_id;
-		/* The state watch fires: InitWait brings the handshake,
-		 * Connected netfront_resume_connected(). */
+		/* The backend's state now rather than at the watch's event:
+		 * one already in InitWait gets our rings from here (as
+		 * Linux's netfront does from its resume); the watch then
+		 * brings Connected, and netfront_resume_connected(). */
+		pvk_xenbus_otherend_poll(xdev);
 	}
 }
 
@@ -787,6 +798,12 @@ void netfront_resume_connected(struct pvk_netfront *dev)
 		pvk_netfront_kick(dev, i);
 	dev->resuming = false;
 	dev->rs.last_reconnect_ns = pvk_time_now_ns() - dev->resume_ns;
+	if (dev->xdev) {
+		/* xenbus measured from the hypercall's return; its count ends
+		 * with this callback (get_resume_stats reads it). */
+		dev->rs.last_from_hypercall_ns = pvk_time_now_ns() - dev->xdev->resume_t0_ns;
+		dev->xdev->resume_done = true;
+	}
 	PVK_WRITE_ONCE(dev->suspended, false);
 	pvk_info("netfront: %s: reconnected after the resume in %llu us: %llu frame(s) sent again, %llu refused; gratuitous ARP %s",
 		 dev->name, (unsigned long long)(dev->rs.last_reconnect_ns / 1000),
@@ -794,6 +811,8 @@ void netfront_resume_connected(struct pvk_netfront *dev)
 		 (unsigned long long)(dev->rs.resend_failed - failed),
 		 dev->rs.garp_sent != garps ? "queued" :
 		 dev->announce ? "refused" : "not sent (no address given)");
+	pvk_info("netfront: %s: reconnected %llu us after the hypercall",
+		 dev->name, (unsigned long long)(dev->rs.last_from_hypercall_ns / 1000));
 	pvk_port_wake(&dev->wait);
 }
 

@@ -6,7 +6,7 @@
  * When the backend waits (InitWait) we read what it offers and our own
  * "trusted" key, decide with the host's switches what to use
  * (netfront_negotiate.c), read the MAC from our "mac" key, set up the
- * queues, publish every key in one transaction, then go Connected
+ * queues, and publish every key and our Connected in one transaction
  * (netback connects when the frontend is Connected). When the backend is
  * Connected too, the receive buffers are posted and the link is up.
  *
@@ -121,17 +121,21 @@ static int read_offer(struct pvk_netfront *dev, struct pvk_xenbus_device *xdev,
 		{ "multi-queue-max-queues", 1,
 		  __builtin_offsetof(struct netfront_offer, max_queues) },
 	};
+	struct pvk_xenbus_feature f[PVK_ARRAY_SIZE(keys)];
+	unsigned int bad = PVK_ARRAY_SIZE(keys);
 	char path[PVK_XENBUS_PATH_MAX + 16];
 	int rc;
 
-	for (unsigned int i = 0; i < PVK_ARRAY_SIZE(keys); i++) {
-		rc = pvk_xenbus_read_feature(xdev, keys[i].key, keys[i].def,
-					     (unsigned long *)((char *)b + keys[i].off));
-		if (rc) {
-			pvk_err("netfront: %s: backend's %s unreadable or not a number: %d",
-				dev->name, keys[i].key, rc);
-			return rc;
-		}
+	/* All in one round trip; each text still read once and checked
+	 * (xenbus logs which key and the text it found). */
+	for (unsigned int i = 0; i < PVK_ARRAY_SIZE(keys); i++)
+		f[i] = (struct pvk_xenbus_feature){ keys[i].key, keys[i].def,
+						    (unsigned long *)((char *)b + keys[i].off) };
+	rc = pvk_xenbus_read_features(xdev, f, PVK_ARRAY_SIZE(f), &bad);
+	if (rc) {
+		pvk_err("netfront: %s: backend's %s unreadable or not a number: %d",
+			dev->name, bad < PVK_ARRAY_SIZE(keys) ? keys[bad].key : "?", rc);
+		return rc;
 	}
 	pvk_snprintf(path, sizeof(path), "%s/trusted", xdev->nodename);
 	rc = pvk_xs_read_ulong(PVK_XBT_NIL, path, &b->trusted);
@@ -158,7 +162,9 @@ static int publish(struct pvk_netfront *dev, struct pvk_xenbus_device *xdev)
 		qk[i].port_rx = dev->queues[i].port_rx;
 	}
 	netfront_build_keys(&keys, &dev->info, &dev->rxf, qk);
-	return pvk_xenbus_write_keys(xdev, keys.kv, keys.n);
+	/* The keys and our Connected in one transaction (the backend maps
+	 * the rings once it sees Connected, and finds the keys with it). */
+	return pvk_xenbus_publish(xdev, keys.kv, keys.n, PVK_XenbusStateConnected);
 }
 
 static void log_negotiated(const struct pvk_netfront *dev)
@@ -217,10 +223,12 @@ static void netfront_initialise(struct pvk_netfront *dev, struct pvk_xenbus_devi
 	}
 	if (!rc)
 		rc = netfront_queues_setup(dev, dev->info.nr_queues, dev->info.split_evtchn);
+	if (!rc && xdev->resume_timing)
+		/* Where a reconnect's time goes (xenbus stamps the rest). */
+		pvk_info("netfront: %s: queues set up (+%llu us after the resume)", dev->name,
+			 (unsigned long long)((pvk_time_now_ns() - xdev->resume_t0_ns) / 1000));
 	if (!rc)
 		rc = publish(dev, xdev);
-	if (!rc)
-		rc = pvk_xenbus_switch_state(xdev, PVK_XenbusStateConnected);
 	if (rc == -PVK_XEN_ENOENT && pvk_xenbus_switch_state(xdev, PVK_XenbusStateClosed) ==
 	    -PVK_XEN_ENOENT) {
 		/* Our node is gone: the removal follows. */

@@ -19,6 +19,8 @@
  */
 #include <pvkit/log.h>
 #include <pvkit/port.h>
+#include <pvkit/suspend.h>
+#include <pvkit/time.h>
 #include <pvkit/xen/errno.h>
 #include <pvkit/xenbus.h>
 
@@ -47,6 +49,39 @@ static int path_join(char *out, size_t size, const char *a, const char *b)
 }
 
 static void otherend_changed(struct pvk_xs_watch *w, const char *path);
+
+/*
+ * A reconnect after a resume, measured: the xenstore requests made while
+ * the kit works for one device (its resume, its backend-state callbacks
+ * and what its driver does in them) are added to that device's count.
+ * Callbacks nested inside another's xenstore wait count for the outer
+ * device (depth): one CPU runs them, the watch worker.
+ */
+static unsigned int counting_depth;
+
+static uint64_t count_begin(void)
+{
+	counting_depth++;
+	return PVK_READ_ONCE(pvk_xs_counters.requests);
+}
+
+static void count_end(struct pvk_xenbus_device *dev, uint64_t start)
+{
+	if (--counting_depth || !dev->resume_timing)
+		return;
+	dev->resume_xs_requests += PVK_READ_ONCE(pvk_xs_counters.requests) - start;
+	if (dev->resume_done) {
+		dev->resume_timing = false;
+		pvk_info("xenbus: %s: reconnected after the resume: %llu xenstore requests",
+			 dev->nodename, (unsigned long long)dev->resume_xs_requests);
+	}
+}
+
+/* Microseconds since the hypercall returned, for the log lines. */
+static unsigned long long since_resume_us(const struct pvk_xenbus_device *dev)
+{
+	return (unsigned long long)((pvk_time_now_ns() - dev->resume_t0_ns) / 1000);
+}
 
 static struct pvk_xenbus_device *find_device(const char *devclass, const char *id)
 {
@@ -287,6 +322,17 @@ static void otherend_update(struct pvk_xenbus_device *dev)
 			 pvk_xenbus_printable(shown, sizeof(shown), value));
 		return;
 	}
+	if ((enum pvk_xenbus_state)state == dev->otherend_state && dev->otherend_extra_events &&
+	    !dev->otherend_reread) {
+		/* The watch set at a resume fires once by itself (queued at
+		 * its setting, delivered after the resume acted on the
+		 * state): n writes bring n + 1 events, each reading the state
+		 * of its delivery, so one reading repeats a state seen with no
+		 * write behind it. The first such repeat is that one, not a
+		 * rewrite (netfront would take it for netback rebound). */
+		dev->otherend_extra_events--;
+		return;
+	}
 	if ((enum pvk_xenbus_state)state == dev->otherend_state) {
 		/* Written again with the same value: how blkback says "read
 		 * my other keys again" (after an online resize). */
@@ -295,7 +341,13 @@ static void otherend_update(struct pvk_xenbus_device *dev)
 		return;
 	}
 	dev->otherend_state = (enum pvk_xenbus_state)state;
-	pvk_info("xenbus: %s: backend is %s", dev->nodename, pvk_xenbus_state_name(state));
+	if (dev->resume_timing)
+		pvk_info("xenbus: %s: backend is %s (+%llu us after the resume, %llu xenstore requests)",
+			 dev->nodename, pvk_xenbus_state_name(state), since_resume_us(dev),
+			 (unsigned long long)dev->resume_xs_requests);
+	else
+		pvk_info("xenbus: %s: backend is %s", dev->nodename,
+			 pvk_xenbus_state_name(state));
 	if (dev->drv->otherend_changed) {
 		dev->drv->otherend_changed(dev, dev->otherend_state);
 		return;
@@ -308,12 +360,15 @@ static void otherend_update(struct pvk_xenbus_device *dev)
 static void otherend_changed(struct pvk_xs_watch *w, const char *path)
 {
 	struct pvk_xenbus_device *dev = w->arg;
+	uint64_t n;
 
 	(void)path;
 	dev->busy++;
+	n = count_begin();
 	dev->otherend_reread = w->rereading;
 	otherend_update(dev);
 	dev->otherend_reread = false;
+	count_end(dev, n);
 	put_device(dev);
 }
 
@@ -433,7 +488,19 @@ int pvk_xenbus_switch_state(struct pvk_xenbus_device *dev,
 
 /* ---- after a resume in a new domain (pvkit/xenbus.h) ---- */
 
-int pvk_xenbus_device_resume(struct pvk_xenbus_device *dev)
+/* Our state node says Initialising already (the toolstack wrote our
+ * nodes afresh): nothing to write. One read instead of a transaction. */
+static bool says_initialising(struct pvk_xenbus_device *dev)
+{
+	char path[PVK_XENBUS_PATH_MAX + 8], value[8];
+
+	if (path_join(path, sizeof(path), dev->nodename, "state") ||
+	    pvk_xs_read(PVK_XBT_NIL, path, value, sizeof(value)) < 0)
+		return false;
+	return pvk_xenbus_parse_state(value) == PVK_XenbusStateInitialising;
+}
+
+static int device_resume(struct pvk_xenbus_device *dev)
 {
 	struct pvk_xenbus_device fresh;
 	int rc;
@@ -456,22 +523,65 @@ int pvk_xenbus_device_resume(struct pvk_xenbus_device *dev)
 	dev->otherend_id = fresh.otherend_id;
 	__builtin_memcpy(dev->otherend_state_path, fresh.otherend_state_path,
 			 sizeof(dev->otherend_state_path));
-	pvk_info("xenbus: %s: resume: backend %s (domain %lu)", dev->nodename,
-		 dev->otherend, dev->otherend_id);
-	rc = write_state(dev, PVK_XenbusStateInitialising);
-	if (rc)
-		pvk_warn("xenbus: %s: resume: writing Initialising: %d", dev->nodename, rc);
+	pvk_info("xenbus: %s: resume: backend %s (domain %lu), +%llu us after the resume",
+		 dev->nodename, dev->otherend, dev->otherend_id, since_resume_us(dev));
+	if (!says_initialising(dev)) {
+		rc = write_state(dev, PVK_XenbusStateInitialising);
+		if (rc)
+			pvk_warn("xenbus: %s: resume: writing Initialising: %d", dev->nodename, rc);
+	}
 	rc = pvk_xs_watch(&dev->otherend_watch);
 	if (rc)
 		pvk_err("xenbus: %s: resume: cannot watch %s: %d", dev->nodename,
 			dev->otherend_state_path, rc);
+	else
+		dev->otherend_extra_events = 1;
 	return rc;
+}
+
+int pvk_xenbus_device_resume(struct pvk_xenbus_device *dev)
+{
+	struct pvk_suspend_stats st;
+	uint64_t n;
+	int rc;
+
+	/* The reconnect's clock starts where the guest's code ran again. */
+	pvk_suspend_get_stats(&st);
+	dev->resume_t0_ns = st.last_after_ns ? st.last_after_ns : pvk_time_now_ns();
+	dev->resume_xs_requests = 0;
+	dev->resume_connected_ns = 0;
+	dev->resume_done = false;
+	dev->resume_timing = true;
+	n = count_begin();
+	rc = device_resume(dev);
+	count_end(dev, n);
+	return rc;
+}
+
+void pvk_xenbus_otherend_poll(struct pvk_xenbus_device *dev)
+{
+	uint64_t n;
+
+	if (dev->removed)
+		return;
+	dev->busy++;
+	n = count_begin();
+	otherend_update(dev);
+	count_end(dev, n);
+	put_device(dev);
 }
 
 int pvk_xenbus_read_feature(struct pvk_xenbus_device *dev, const char *name,
 			    unsigned long def, unsigned long *out)
 {
 	return pvk_xenbus_read_otherend_ulong(dev, name, def, out);
+}
+
+int pvk_xenbus_read_features(struct pvk_xenbus_device *dev,
+			     const struct pvk_xenbus_feature *f, unsigned int n,
+			     unsigned int *bad)
+{
+	return pvk_xenbus_read_otherend_many(dev, f, n, bad);
 }
 
 struct write_keys {
@@ -511,4 +621,100 @@ int pvk_xenbus_write_keys(struct pvk_xenbus_device *dev,
 	struct write_keys wk = { .dev = dev, .kv = kv, .n = n };
 
 	return pvk_xs_transaction(write_keys_tx, &wk, NULL);
+}
+
+struct publish {
+	struct pvk_xenbus_device *dev;
+	const struct pvk_xenbus_kv *kv;
+	unsigned int n;
+	char state[4];
+	char *listing;		/* its own: a scan may run in our waits */
+	struct pvk_xs_write_req *w;		/* n + 1 (the state) */
+	char (*path)[PVK_XENBUS_PATH_MAX + 64];	/* n + 1 */
+};
+
+/* Is name's first path component among the listing's n names? */
+static bool listed(const char *names, int n, const char *name)
+{
+	size_t len = 0;
+
+	while (name[len] && name[len] != '/')
+		len++;
+	for (int i = 0; i < n; i++, names += __builtin_strlen(names) + 1)
+		if (__builtin_strlen(names) == len && !__builtin_memcmp(names, name, len))
+			return true;
+	return false;
+}
+
+static int publish_tx(pvk_xs_transaction_t t, void *arg)
+{
+	struct publish *p = arg;
+	/* The listing doubles as switch_state_tx's probe: ENOENT once the
+	 * toolstack removed our node, which our writes must not create
+	 * again. A listing too long to hold: every removal is made. */
+	int n = pvk_xs_directory(t, p->dev->nodename, p->listing, PVK_XENSTORE_PAYLOAD_MAX + 1);
+	unsigned int k = 0;
+	int rc = 0;
+
+	if (n < 0 && n != -PVK_XEN_E2BIG)
+		return n;
+	/* Every write and removal sent together (xenstored carries them out
+	 * in order), the state last. */
+	for (unsigned int i = 0; i <= p->n && !rc; i++) {
+		const char *key = i < p->n ? p->kv[i].key : "state";
+		const char *value = i < p->n ? p->kv[i].value : p->state;
+
+		if (!value && n >= 0 && !listed(p->listing, n, key))
+			continue;	/* absent: nothing to remove */
+		rc = path_join(p->path[k], sizeof(p->path[k]), p->dev->nodename, key);
+		p->w[k++] = (struct pvk_xs_write_req){ .path = p->path[k - 1], .value = value };
+	}
+	if (rc)
+		return rc;
+	pvk_xs_write_many(t, p->w, k);
+	for (unsigned int i = 0; i < k; i++)
+		if (p->w[i].rc && !(p->w[i].rc == -PVK_XEN_ENOENT && !p->w[i].value))
+			return p->w[i].rc;	/* a removal of nothing is fine */
+	return 0;
+}
+
+int pvk_xenbus_publish(struct pvk_xenbus_device *dev, const struct pvk_xenbus_kv *kv,
+		       unsigned int n, enum pvk_xenbus_state state)
+{
+	struct publish p = { .dev = dev, .kv = kv, .n = n };
+	int rc;
+
+	if (!pvk_xenbus_transition_ok(dev->state, state)) {
+		pvk_err("xenbus: %s: refusing %s -> %s", dev->nodename,
+			pvk_xenbus_state_name(dev->state), pvk_xenbus_state_name(state));
+		return -PVK_XEN_EINVAL;
+	}
+	p.listing = pvk_port_malloc(PVK_XENSTORE_PAYLOAD_MAX + 1);
+	p.w = pvk_port_malloc((n + 1) * sizeof(*p.w));
+	p.path = pvk_port_malloc((n + 1) * sizeof(*p.path));
+	if (p.listing && p.w && p.path) {
+		pvk_snprintf(p.state, sizeof(p.state), "%d", (int)state);
+		rc = pvk_xs_transaction(publish_tx, &p, NULL);
+	} else {
+		rc = -PVK_XEN_ENOMEM;
+	}
+	pvk_port_free(p.listing);
+	pvk_port_free(p.w);
+	pvk_port_free(p.path);
+	if (rc == -PVK_XEN_ENOENT) {
+		pvk_info("xenbus: %s is gone: state %s not written", dev->nodename,
+			 pvk_xenbus_state_name(state));
+		return rc;
+	}
+	if (rc) {
+		pvk_err("xenbus: %s: cannot publish its keys and state %s: %d", dev->nodename,
+			pvk_xenbus_state_name(state), rc);
+		return rc;
+	}
+	dev->state = state;
+	if (dev->resume_timing)
+		pvk_info("xenbus: %s: %s, keys published (+%llu us after the resume, %llu xenstore requests)",
+			 dev->nodename, pvk_xenbus_state_name(state), since_resume_us(dev),
+			 (unsigned long long)dev->resume_xs_requests);
+	return 0;
 }

@@ -563,30 +563,24 @@ static bool id_in_use(uint32_t id)
 	return false;
 }
 
-int pvk_xs_request(uint32_t type, pvk_xs_transaction_t t,
-		   const char *const *parts, const uint32_t *lens,
-		   unsigned int nr, char *out, size_t out_size)
+/* r queued for sending (its fields set but the header's id): 0, or why
+ * not (then it is on no list). */
+static int req_queue(struct xs_req *r, pvk_xs_transaction_t t)
 {
-	struct xs_req r = {
-		.hdr = { .type = type },
-		.parts = parts, .lens = lens, .nr = nr,
-		.out = out, .out_size = out_size,
-		.txn_slot = -1, .txn_handle = t,
-	};
 	int rc;
 
 	if (!xs_up)
 		return -PVK_XEN_ENODEV;
-	for (unsigned int i = 0; i < nr; i++)
-		r.hdr.len += lens[i];
-	if (r.hdr.len > PVK_XENSTORE_PAYLOAD_MAX)
+	for (unsigned int i = 0; i < r->nr; i++)
+		r->hdr.len += r->lens[i];
+	if (r->hdr.len > PVK_XENSTORE_PAYLOAD_MAX)
 		return -PVK_XEN_E2BIG;
 
 	pvk_port_lock(&xs_lock);
 	/* A suspend is under way: this request goes out after it (on the
 	 * new ring if the domain is new); unless it is of a transaction open
 	 * now, which the quiesce waits to end (review s12 S2). */
-	while (held && !pvk_xs_txn_passes_hold(&txns, t, type == PVK_XS_TRANSACTION_START)) {
+	while (held && !pvk_xs_txn_passes_hold(&txns, t, r->hdr.type == PVK_XS_TRANSACTION_START)) {
 		pvk_port_unlock(&xs_lock);
 		rc = pvk_port_wait_until(&pvk_xs_waitq, not_held, NULL, PVK_XS_HOLD_NS);
 		pvk_port_lock(&xs_lock);
@@ -604,74 +598,126 @@ int pvk_xs_request(uint32_t type, pvk_xs_transaction_t t,
 	/* The caller's handle to xenstored's id, now: a handle of a
 	 * transaction of before a resume in a new domain matches none, even
 	 * if the new xenstored gave its id out again. */
-	rc = pvk_xs_txn_lookup(&txns, t, &r.hdr.tx_id);
+	rc = pvk_xs_txn_lookup(&txns, t, &r->hdr.tx_id);
 	if (rc) {
 		/* Its caller is done with a forgotten handle (xs_txn.c). */
-		if (type == PVK_XS_TRANSACTION_END)
+		if (r->hdr.type == PVK_XS_TRANSACTION_END)
 			pvk_xs_txn_retire(&txns, t);
 		pvk_port_unlock(&xs_lock);
 		pvk_warn("xenstore: transaction 0x%x is not open (ended, or opened before a resume in a new domain): request %u refused (EIO)",
-			 t, type);
+			 t, r->hdr.type);
 		return rc;
 	}
-	if (type == PVK_XS_TRANSACTION_START) {
-		r.txn_slot = pvk_xs_txn_reserve(&txns, &r.txn_handle);
-		if (r.txn_slot < 0) {
+	if (r->hdr.type == PVK_XS_TRANSACTION_START) {
+		r->txn_slot = pvk_xs_txn_reserve(&txns, &r->txn_handle);
+		if (r->txn_slot < 0) {
 			pvk_port_unlock(&xs_lock);
 			pvk_err("xenstore: more than %u transactions open at once: refused",
 				PVK_XS_MAX_TXNS);
-			return r.txn_slot;
+			return r->txn_slot;
 		}
 	}
 	/* 0 is never used; an id still pending (after 2^32 requests) neither. */
 	do {
-		r.hdr.req_id = next_req_id++;
-	} while (!r.hdr.req_id || id_in_use(r.hdr.req_id));
-	r.cpu = pvk_port_cpu_id();
-	r.next = pending;
-	pending = &r;
+		r->hdr.req_id = next_req_id++;
+	} while (!r->hdr.req_id || id_in_use(r->hdr.req_id));
+	r->cpu = pvk_port_cpu_id();
+	r->next = pending;
+	pending = r;
 	nr_unanswered++;
 	if (++nr_pending > pvk_xs_counters.max_outstanding)
 		pvk_xs_counters.max_outstanding = nr_pending;
 	if (tx_tail)
-		tx_tail->next_tx = &r;
+		tx_tail->next_tx = r;
 	else
-		tx_head = &r;
-	tx_tail = &r;
+		tx_head = r;
+	tx_tail = r;
 	pvk_xs_counters.requests++;
 	pump();
 	pvk_port_unlock(&xs_lock);
+	return 0;
+}
+
+/* Waits (bounded) for a queued r's reply and takes it off the lists. */
+static int req_wait(struct xs_req *r)
+{
+	int rc;
 
 	/* A suspend during the wait (the kit's clock jumps over its
 	 * downtime) gives the request its whole bound again. */
 	for (;;) {
 		uint64_t gen = PVK_READ_ONCE(suspend_gen);
 
-		rc = pvk_port_wait_until(&pvk_xs_waitq, req_done, &r, PVK_XS_TIMEOUT_NS);
-		if (rc != -PVK_XEN_ETIMEDOUT || PVK_READ_ONCE(r.done) ||
+		rc = pvk_port_wait_until(&pvk_xs_waitq, req_done, r, PVK_XS_TIMEOUT_NS);
+		if (rc != -PVK_XEN_ETIMEDOUT || PVK_READ_ONCE(r->done) ||
 		    PVK_READ_ONCE(suspend_gen) == gen)
 			break;
 	}
 
 	pvk_port_lock(&xs_lock);
-	if (!r.done && r.sent && r.sent < msg_len(&r)) {
+	if (!r->done && r->sent && r->sent < msg_len(r)) {
 		/* Half a message in the ring: the stream is lost. */
 		die("request ring not drained in time");
 	}
-	unlink_req(&r);
+	unlink_req(r);
 	/* A late reply to a timed-out request is then counted as stray. */
 	pvk_port_unlock(&xs_lock);
 	/* A start's caller gets the kit's handle, never xenstored's id. */
-	if (r.done && r.rc >= 0 && type == PVK_XS_TRANSACTION_START)
-		return pvk_snprintf(out, out_size, "%u", r.txn_handle);
-	if (r.done)
-		return r.rc;
+	if (r->done && r->rc >= 0 && r->hdr.type == PVK_XS_TRANSACTION_START)
+		return pvk_snprintf(r->out, r->out_size, "%u", r->txn_handle);
+	if (r->done)
+		return r->rc;
 	return rc ? rc : -PVK_XEN_EIO;
 }
 
 uint64_t pvk_xs_resumes(void)
 {
 	return PVK_READ_ONCE(resume_gen);
+}
+
+int pvk_xs_request(uint32_t type, pvk_xs_transaction_t t,
+		   const char *const *parts, const uint32_t *lens,
+		   unsigned int nr, char *out, size_t out_size)
+{
+	struct xs_req r = {
+		.hdr = { .type = type },
+		.parts = parts, .lens = lens, .nr = nr,
+		.out = out, .out_size = out_size,
+		.txn_slot = -1, .txn_handle = t,
+	};
+	int rc = req_queue(&r, t);
+
+	return rc ? rc : req_wait(&r);
+}
+
+/*
+ * Several requests sent together, then every reply waited for: one round
+ * trip with xenstored instead of one each (it answers a connection's
+ * requests in order). Each m[i].rc is what pvk_xs_request() would have
+ * returned for it alone; each wait is bounded as its own.
+ */
+void pvk_xs_request_many(struct pvk_xs_many *m, unsigned int n)
+{
+	struct xs_req r[PVK_XS_MANY_MAX];
+
+	if (n > PVK_XS_MANY_MAX) {
+		for (unsigned int i = 0; i < n; i++)
+			m[i].rc = -PVK_XEN_E2BIG;
+		return;
+	}
+	for (unsigned int i = 0; i < n; i++) {
+		r[i] = (struct xs_req){
+			.hdr = { .type = m[i].type },
+			.parts = m[i].parts, .lens = m[i].lens, .nr = m[i].nr,
+			.out = m[i].out, .out_size = m[i].out_size,
+			.txn_slot = -1, .txn_handle = m[i].t,
+		};
+		m[i].rc = req_queue(&r[i], m[i].t);
+		m[i].queued = !m[i].rc;
+	}
+	for (unsigned int i = 0; i < n; i++)
+		if (m[i].queued)
+			m[i].rc = req_wait(&r[i]);
 }
 
 void pvk_xs_get_stats(struct pvk_xs_stats *out)

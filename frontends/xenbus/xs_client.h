@@ -20,6 +20,22 @@ int pvk_xs_request(uint32_t type, pvk_xs_transaction_t t,
 /* xenstore.c: resumes in a new domain so far (pvk_xs_resume()). */
 uint64_t pvk_xs_resumes(void);
 
+/* Several requests (no transaction start among them) sent together,
+ * then each reply waited for: one round trip instead of n. */
+#define PVK_XS_MANY_MAX	16
+struct pvk_xs_many {
+	uint32_t type;
+	pvk_xs_transaction_t t;
+	const char *const *parts;
+	const uint32_t *lens;
+	unsigned int nr;
+	char *out;
+	size_t out_size;
+	int rc;			/* as pvk_xs_request() for it alone */
+	bool queued;		/* private */
+};
+void pvk_xs_request_many(struct pvk_xs_many *m, unsigned int n);
+
 /* xs_watch.c: a watch event arrived (upcall context): queue a copy. */
 void pvk_xs_watch_event(const char *body, uint32_t len);
 

@@ -42,6 +42,68 @@ int pvk_xs_read(pvk_xs_transaction_t t, const char *path, char *buf, size_t size
 	return path_op(PVK_XS_READ, t, path, buf, size);
 }
 
+void pvk_xs_read_many(pvk_xs_transaction_t t, struct pvk_xs_read_req *r, unsigned int n)
+{
+	struct pvk_xs_many m[PVK_XS_MANY_MAX];
+	const char *parts[PVK_XS_MANY_MAX][1];
+	uint32_t lens[PVK_XS_MANY_MAX][1];
+
+	while (n) {
+		unsigned int k = n < PVK_XS_MANY_MAX ? n : PVK_XS_MANY_MAX, nm = 0;
+		unsigned int idx[PVK_XS_MANY_MAX];
+
+		for (unsigned int i = 0; i < k; i++) {
+			r[i].rc = path_check(r[i].path);
+			if (r[i].rc)
+				continue;
+			parts[nm][0] = r[i].path;
+			lens[nm][0] = LEN(r[i].path) + 1;
+			m[nm] = (struct pvk_xs_many){
+				.type = PVK_XS_READ, .t = t, .parts = parts[nm], .lens = lens[nm],
+				.nr = 1, .out = r[i].buf, .out_size = r[i].size,
+			};
+			idx[nm++] = i;
+		}
+		pvk_xs_request_many(m, nm);
+		for (unsigned int j = 0; j < nm; j++)
+			r[idx[j]].rc = m[j].rc;
+		r += k;
+		n -= k;
+	}
+}
+
+void pvk_xs_write_many(pvk_xs_transaction_t t, struct pvk_xs_write_req *w, unsigned int n)
+{
+	struct pvk_xs_many m[PVK_XS_MANY_MAX];
+	const char *parts[PVK_XS_MANY_MAX][2];
+	uint32_t lens[PVK_XS_MANY_MAX][2];
+
+	while (n) {
+		unsigned int k = n < PVK_XS_MANY_MAX ? n : PVK_XS_MANY_MAX, nm = 0;
+		unsigned int idx[PVK_XS_MANY_MAX];
+
+		for (unsigned int i = 0; i < k; i++) {
+			w[i].rc = path_check(w[i].path);
+			if (w[i].rc)
+				continue;
+			parts[nm][0] = w[i].path;
+			lens[nm][0] = LEN(w[i].path) + 1;
+			parts[nm][1] = w[i].value;
+			lens[nm][1] = w[i].value ? LEN(w[i].value) : 0;
+			m[nm] = (struct pvk_xs_many){
+				.type = w[i].value ? PVK_XS_WRITE : PVK_XS_RM, .t = t,
+				.parts = parts[nm], .lens = lens[nm], .nr = w[i].value ? 2 : 1,
+			};
+			idx[nm++] = i;
+		}
+		pvk_xs_request_many(m, nm);
+		for (unsigned int j = 0; j < nm; j++)
+			w[idx[j]].rc = m[j].rc < 0 ? m[j].rc : 0;
+		w += k;
+		n -= k;
+	}
+}
+
 int pvk_xs_write(pvk_xs_transaction_t t, const char *path, const char *value)
 {
 	const char *parts[] = { path, value };

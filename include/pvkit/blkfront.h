@@ -157,8 +157,12 @@ struct pvk_blkfront_stats {
  * refused for any other reason (then submits say -PVK_XEN_ENODEV), and a
  * host's break (pvk_blkfront_break, a timeout of rw_sync) during the
  * reconnect fails them with -PVK_XEN_EIO at once. The reconnect is
- * bounded by the host's waits: wait_slot returns its timeout while the
- * device is not back. A wait of wait_slot that a suspend fell
+ * bounded by the host's waits (wait_slot returns its timeout while the
+ * device is not back) and by its own deadline: not Connected again
+ * PVK_BLKFRONT_RESUME_TIMEOUT_NS after the resume, the device is marked
+ * broken (logged), every request it kept fails with -PVK_XEN_ENODEV and
+ * later submits say -PVK_XEN_EIO; seen at the host's next submit, poll or
+ * wait_slot, or at the backend's next change. A wait of wait_slot that a suspend fell
  * inside gets its whole timeout again from when it ran out (the
  * downtime is not counted against the backend); rw_sync's deadline
  * moves on by the time the suspends took (pvkit/suspend.h,
@@ -168,6 +172,7 @@ struct pvk_blkfront_stats {
  * Cancelled (a checkpoint): the same backend and rings go on. Not for the
  * Linux modules (ports/linux), where Linux's xenbus owns suspend.
  */
+#define PVK_BLKFRONT_RESUME_TIMEOUT_NS	(30ULL * 1000 * 1000 * 1000)
 struct pvk_blkfront_resume_stats {
 	uint64_t resumes;		/* reconnects begun in a new domain */
 	uint64_t cancelled;		/* suspends that were cancelled */
@@ -177,6 +182,12 @@ struct pvk_blkfront_resume_stats {
 	uint64_t completed;		/* requeued host requests done() ran for */
 	uint64_t failed;		/* ... of them with an error */
 	uint64_t last_reconnect_ns;	/* resume to Connected again, guest clock */
+	uint64_t gave_up;		/* reconnects past their deadline: broken */
+	/* The last reconnect: from the suspend hypercall's return (kit
+	 * clock) to Connected again, and the xenstore requests the device's
+	 * reconnect made (pvkit/xenbus.h). */
+	uint64_t last_from_hypercall_ns;
+	uint64_t last_xs_requests;
 };
 void pvk_blkfront_get_resume_stats(const struct pvk_blkfront *dev,
 				   struct pvk_blkfront_resume_stats *out);

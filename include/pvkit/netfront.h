@@ -404,6 +404,10 @@ struct pvk_netfront_resume_stats {
 	 * by itself: no host call needed), and those the reconnect ended (or
 	 * the device's removal) before it fired. */
 	uint64_t deadline_armed, deadline_cancelled;
+	/* The same end, from the suspend hypercall's return (kit clock),
+	 * and the xenstore requests the reconnect made (pvkit/xenbus.h). */
+	uint64_t last_from_hypercall_ns;
+	uint64_t last_xs_requests;
 };
 void pvk_netfront_get_resume_stats(const struct pvk_netfront *dev,
 				   struct pvk_netfront_resume_stats *out);

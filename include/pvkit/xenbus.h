@@ -46,6 +46,19 @@ struct pvk_xenbus_device {
 	bool seen;				/* rescan bookkeeping */
 	bool removed;				/* gone: freed when not busy */
 	unsigned int busy;			/* kit callbacks using it */
+	/* A reconnect after a resume in a new domain, measured (kit clock):
+	 * from the suspend hypercall's return to our Connected, and the
+	 * xenstore requests the device's own calls made meanwhile. */
+	/* The watch's own first firing after a resume, not yet absorbed:
+	 * the resume acted on the state already (otherend_poll), so one
+	 * event reads a state seen before without any write behind it. */
+	unsigned int otherend_extra_events;
+	bool resume_timing;			/* since device_resume, until done */
+	bool resume_done;			/* the driver is back: the count ends
+						 * with the callback that said so */
+	uint64_t resume_t0_ns;			/* the hypercall's return */
+	uint64_t resume_xs_requests;		/* counted so far / in the last one */
+	uint64_t resume_connected_ns;		/* the last one, from resume_t0_ns */
 };
 
 struct pvk_xenbus_driver {
@@ -127,6 +140,17 @@ int pvk_xenbus_switch_state(struct pvk_xenbus_device *dev,
  */
 int pvk_xenbus_device_resume(struct pvk_xenbus_device *dev);
 
+/*
+ * After pvk_xenbus_device_resume() (the frontend has taken the new
+ * backend's domain): the backend's state read now and acted on as a watch
+ * event would be (otherend_changed), instead of waiting for the watch's
+ * round trip; a backend already in InitWait is answered from the resume
+ * itself (what Linux's frontends do from their resume callbacks). The
+ * watch's own first event then finds the same state (otherend_rewritten).
+ * Nothing on a host whose own xenbus does suspend.
+ */
+void pvk_xenbus_otherend_poll(struct pvk_xenbus_device *dev);
+
 /* Pure: may a frontend go from `from` to `to`? */
 bool pvk_xenbus_transition_ok(enum pvk_xenbus_state from,
 			      enum pvk_xenbus_state to);
@@ -161,6 +185,25 @@ int pvk_xenbus_switch_state_by(struct pvk_xenbus_device *dev, enum pvk_xenbus_st
 /* The backend feature otherend/name as a number, def if absent. */
 int pvk_xenbus_read_feature(struct pvk_xenbus_device *dev, const char *name,
 			    unsigned long def, unsigned long *out);
+/* Several backend features at once: f[i].out = otherend/f[i].name as a
+ * number, f[i].def if absent; in order, the first refusal returned (as
+ * pvk_xenbus_read_feature would, logged) and its index in *bad (if not
+ * NULL), later ones left unread. The kit's xenstore client asks for them
+ * all in one round trip. */
+struct pvk_xenbus_feature {
+	const char *name;
+	unsigned long def;
+	unsigned long *out;
+};
+int pvk_xenbus_read_features(struct pvk_xenbus_device *dev,
+			     const struct pvk_xenbus_feature *f, unsigned int n,
+			     unsigned int *bad);
+/* The text a number may have (as pvk_xs_read_ulong(): longer is not). */
+#define PVK_XENBUS_NUMBER_TEXT	24
+/* What pvk_xenbus_read_features() does on the kit's xenstore client. */
+int pvk_xenbus_read_otherend_many(const struct pvk_xenbus_device *dev,
+				  const struct pvk_xenbus_feature *f, unsigned int n,
+				  unsigned int *bad);
 /* What pvk_xenbus_read_feature() reads, for a host's xenbus to share:
  * the key name of the backend's directory as a number, def if absent. */
 int pvk_xenbus_read_otherend_ulong(const struct pvk_xenbus_device *dev, const char *name,
@@ -175,5 +218,16 @@ struct pvk_xenbus_kv {
 };
 int pvk_xenbus_write_keys(struct pvk_xenbus_device *dev,
 			  const struct pvk_xenbus_kv *kv, unsigned int n);
+/*
+ * The same keys and our state switched to `state`, all in ONE transaction
+ * (the backend sees the keys and the state together): a negotiation's
+ * whole publication. A removal costs a request only when its key's first
+ * component is in our node's listing (read once in the transaction: keys
+ * of an earlier layout are still removed, absent ones cost nothing).
+ * The transition is checked first (-PVK_XEN_EINVAL); dev->state follows
+ * on success; -PVK_XEN_ENOENT once our node is gone (nothing written).
+ */
+int pvk_xenbus_publish(struct pvk_xenbus_device *dev, const struct pvk_xenbus_kv *kv,
+		       unsigned int n, enum pvk_xenbus_state state);
 
 #endif /* PVKIT_XENBUS_H */

@@ -49,6 +49,25 @@ int pvk_xs_init(struct pvk_xenstore_domain_interface *ring,
 /* Value of path into buf (NUL-terminated); returns its length. A value
  * that does not fit is -PVK_XEN_E2BIG. */
 int pvk_xs_read(pvk_xs_transaction_t t, const char *path, char *buf, size_t size);
+/* n reads sent together, then every answer waited for: one round trip
+ * with xenstored instead of n (each bounded as pvk_xs_read's); each
+ * r[i].rc is what pvk_xs_read() would have returned for it. */
+struct pvk_xs_read_req {
+	const char *path;
+	char *buf;
+	size_t size;
+	int rc;
+};
+void pvk_xs_read_many(pvk_xs_transaction_t t, struct pvk_xs_read_req *r, unsigned int n);
+/* The same for writes (value NULL: remove the node): each w[i].rc as
+ * pvk_xs_write() / pvk_xs_rm() would have returned; xenstored carries
+ * them out in order. */
+struct pvk_xs_write_req {
+	const char *path;
+	const char *value;
+	int rc;
+};
+void pvk_xs_write_many(pvk_xs_transaction_t t, struct pvk_xs_write_req *w, unsigned int n);
 int pvk_xs_write(pvk_xs_transaction_t t, const char *path, const char *value);
 int pvk_xs_mkdir(pvk_xs_transaction_t t, const char *path);
 int pvk_xs_rm(pvk_xs_transaction_t t, const char *path);

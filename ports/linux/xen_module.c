@@ -57,6 +57,9 @@ EXPORT_SYMBOL_GPL(pvk_xs_wait_watches);
 EXPORT_SYMBOL_GPL(pvk_suspend_register);
 EXPORT_SYMBOL_GPL(pvk_suspend_parts_out_ns);
 EXPORT_SYMBOL_GPL(pvk_xenbus_device_resume);
+EXPORT_SYMBOL_GPL(pvk_xenbus_otherend_poll);
+EXPORT_SYMBOL_GPL(pvk_xenbus_publish);
+EXPORT_SYMBOL_GPL(pvk_xenbus_read_features);
 /* options.c */
 EXPORT_SYMBOL_GPL(pvk_linux_apply_options);
 EXPORT_SYMBOL_GPL(pvk_linux_option_named);

@@ -501,6 +501,34 @@ int pvk_xenbus_write_keys(struct pvk_xenbus_device *dev,
 	return rc;
 }
 
+/* One read after another here (the boot's path only). */
+int pvk_xenbus_read_features(struct pvk_xenbus_device *dev,
+			     const struct pvk_xenbus_feature *f, unsigned int n,
+			     unsigned int *bad)
+{
+	int rc = 0;
+
+	for (unsigned int i = 0; i < n && !rc; i++) {
+		rc = pvk_xenbus_read_feature(dev, f[i].name, f[i].def, f[i].out);
+		if (rc && bad)
+			*bad = i;
+	}
+	return rc;
+}
+
+/* The keys, then the state: two transactions here (Linux's frontends
+ * reconnect through Linux's own xenbus; this is only the boot's path). */
+int pvk_xenbus_publish(struct pvk_xenbus_device *dev, const struct pvk_xenbus_kv *kv,
+		       unsigned int n, enum pvk_xenbus_state state)
+{
+	int rc;
+
+	if (!pvk_xenbus_transition_ok(dev->state, state))
+		return pvk_xenbus_switch_state(dev, state);	/* refused, logged */
+	rc = pvk_xenbus_write_keys(dev, kv, n);
+	return rc ? rc : pvk_xenbus_switch_state(dev, state);
+}
+
 /* ---- Linux's callbacks, as the kit's ------------------------------------ */
 
 static struct pvk_linux_driver *linux_driver(struct xenbus_device *ldev)
@@ -979,4 +1007,9 @@ int pvk_xenbus_device_resume(struct pvk_xenbus_device *dev)
 {
 	(void)dev;
 	return -PVK_XEN_EOPNOTSUPP;
+}
+
+void pvk_xenbus_otherend_poll(struct pvk_xenbus_device *dev)
+{
+	(void)dev;	/* never after a resume here: see above */
 }

@@ -54,6 +54,12 @@ void blkfront_replay_fail(struct pvk_blkfront *dev, int status)
 	(void)status;
 }
 
+/* Nor a reconnect whose deadline could pass. */
+void blkfront_resume_check_deadline(struct pvk_blkfront *dev)
+{
+	(void)dev;
+}
+
 #define MAX_RECS	128
 #define MAX_PAGES_REQ	24		/* > 11: indirect; one indirect page */
 #define SECTORS		(1u << 20)

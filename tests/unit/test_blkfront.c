@@ -1465,6 +1465,20 @@ int pvk_xenbus_read_feature(struct pvk_xenbus_device *d, const char *name,
 	return 0;
 }
 
+/* Several at once: as the kit's, one after another here. */
+int pvk_xenbus_read_features(struct pvk_xenbus_device *d, const struct pvk_xenbus_feature *f,
+			     unsigned int n, unsigned int *bad)
+{
+	int rc = 0;
+
+	for (unsigned int i = 0; i < n && !rc; i++) {
+		rc = pvk_xenbus_read_feature(d, f[i].name, f[i].def, f[i].out);
+		if (rc && bad)
+			*bad = i;
+	}
+	return rc;
+}
+
 int pvk_xenbus_switch_state(struct pvk_xenbus_device *d, enum pvk_xenbus_state s)
 {
 	if (unit_fake_is_vif(d))
@@ -1499,6 +1513,31 @@ int pvk_xenbus_write_keys(struct pvk_xenbus_device *d, const struct pvk_xenbus_k
 		}
 	}
 	return 0;
+}
+
+/* The keys, then the state, as the kit's xenbus does in one transaction
+ * (nothing here can come between the two). */
+int pvk_xenbus_publish(struct pvk_xenbus_device *d, const struct pvk_xenbus_kv *kv,
+		       unsigned int n, enum pvk_xenbus_state s)
+{
+	int rc;
+
+	if (!pvk_xenbus_transition_ok(d->state, s))
+		return pvk_xenbus_switch_state(d, s);	/* refused, counted */
+	rc = pvk_xenbus_write_keys(d, kv, n);
+	return rc ? rc : pvk_xenbus_switch_state(d, s);
+}
+
+/* The backend's state looked at from a resume: a test that wants it
+ * delivers it itself (xb.on_poll), else nothing is seen yet. */
+static void (*on_poll)(struct pvk_xenbus_device *d);
+static unsigned int polls;
+
+void pvk_xenbus_otherend_poll(struct pvk_xenbus_device *d)
+{
+	polls++;
+	if (on_poll)
+		on_poll(d);
 }
 
 /* Suspend (blkfront_suspend.c): blkfront's part is kept, for a test to
@@ -2754,6 +2793,57 @@ UNIT_TEST(blkfront_resume_rw_sync_timeout_fails_the_listed_request)
 	CHECK(!dev->quiesced && !dev->resuming);
 	play_reconnect(small_keys);
 	CHECK_EQ(backend_serve_q(0), 0);	/* nothing requeued */
+	xb_close_and_free();
+}
+
+/*
+ * The reconnect after a restore has a deadline of its own: the new
+ * backend never gets to InitWait, PVK_BLKFRONT_RESUME_TIMEOUT_NS pass
+ * (played: the resume's start moved back by that much), and the host's
+ * next submit finds the device given up: broken, said in the log, each
+ * request it kept done once with -ENODEV; the host's submits say EIO. A
+ * backend that shows up after that gets no rings: it is told Closed.
+ */
+UNIT_TEST(blkfront_resume_deadline_breaks_the_device_and_fails_kept_requests)
+{
+	struct pvk_blkfront_resume_stats rs;
+	struct held h[4], late;
+
+	CHECK_EQ(xb_bring_up(blkback_keys, NULL), PVK_XenbusStateConnected);
+	in_flight(h);
+	suspend_part->quiesce(suspend_part->arg);
+	play_new_domain();
+	CHECK(dev->resuming);
+	/* Not due yet: the host waits, nothing fails. */
+	CHECK_EQ(submit_q(&late, PVK_BLK_READ, 100, back_buf, 512, 0), -PVK_XEN_EAGAIN);
+	for (unsigned int i = 0; i < 4; i++)
+		CHECK_EQ(h[i].res.calls, 0);
+	CHECK(blkfront_resume_deadline_left(dev) > 0);
+	dev->resume_t0 -= PVK_BLKFRONT_RESUME_TIMEOUT_NS;
+	CHECK_EQ(blkfront_resume_deadline_left(dev), 0);
+	unit_log_clear();
+	CHECK_EQ(submit_q(&late, PVK_BLK_READ, 100, back_buf, 512, 0), -PVK_XEN_EIO);
+	CHECK(unit_log_has("not connected again 30 s after the resume"));
+	CHECK(dev->broken);
+	CHECK(!dev->quiesced && !dev->resuming);
+	for (unsigned int i = 0; i < 4; i++) {
+		CHECK_EQ(h[i].res.calls, 1);
+		CHECK_EQ(h[i].res.status, -PVK_XEN_ENODEV);
+	}
+	pvk_blkfront_get_resume_stats(dev, &rs);
+	CHECK_EQ(rs.gave_up, 1);
+	/* Once: a poll after it changes nothing. */
+	pvk_blkfront_poll(dev);
+	pvk_blkfront_get_resume_stats(dev, &rs);
+	CHECK_EQ(rs.gave_up, 1);
+	/* The backend comes late: no rings for it, Closed. */
+	xb.keys = small_keys;
+	xb.xd.otherend_state = PVK_XenbusStateInitWait;
+	xb.drv->otherend_changed(&xb.xd, PVK_XenbusStateInitWait);
+	CHECK_EQ(xb.xd.state, PVK_XenbusStateClosed);
+	CHECK_EQ(kit.live, 0);
+	for (unsigned int i = 0; i < 4; i++)
+		CHECK_EQ(h[i].res.calls, 1);
 	xb_close_and_free();
 }
 

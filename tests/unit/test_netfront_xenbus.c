@@ -536,6 +536,13 @@ int pvk_xs_read(pvk_xs_transaction_t t, const char *path, char *buf, size_t size
 	return -PVK_XEN_ENOENT;
 }
 
+/* The same store, several reads at once (xenbus_feature.c's batch). */
+void pvk_xs_read_many(pvk_xs_transaction_t t, struct pvk_xs_read_req *r, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++)
+		r[i].rc = pvk_xs_read(t, r[i].path, r[i].buf, r[i].size);
+}
+
 static void vb_link(struct pvk_netfront *d, bool up)
 {
 	(void)d;
@@ -1252,5 +1259,38 @@ UNIT_TEST(xenbus_feature_logs_the_text_it_parsed_escaped)
 	xs_key.value = "1";
 	CHECK_EQ(pvk_xenbus_read_otherend_ulong(&xd, "feature-sg", 0, &v), 0);
 	CHECK_EQ(v, 1);
+	xs_key.path = NULL;
+}
+
+/* Several features in one batch (pvk_xenbus_read_otherend_many): the
+ * absent ones take their default, each text is read once, and the first
+ * refusal is returned with its index and logged as a single read's would
+ * be; the ones after it are left as they were. */
+UNIT_TEST(xenbus_features_read_together_refuse_as_one_by_one)
+{
+	struct pvk_xenbus_device xd = { .nodename = "device/vif/9",
+					.otherend = "backend/vif/0/9" };
+	unsigned long a = 7, b = 7, c = 7;
+	const struct pvk_xenbus_feature f[] = {
+		{ "feature-rx-copy", 5, &a }, { "feature-sg", 0, &b }, { "feature-gso-tcpv4", 3, &c },
+	};
+	unsigned int bad = 99;
+
+	xs_key.path = "backend/vif/0/9/feature-sg";
+	xs_key.value = "0x1";
+	xs_key.reads = 0;
+	unit_log_clear();
+	CHECK_EQ(pvk_xenbus_read_otherend_many(&xd, f, 3, &bad), -PVK_XEN_EINVAL);
+	CHECK_EQ(bad, 1);
+	CHECK_EQ(xs_key.reads, 1);
+	CHECK(unit_log_has("device/vif/9: backend's feature-sg is \"0x1\": not a decimal number"));
+	CHECK_EQ(a, 5);
+	CHECK_EQ(c, 7);
+	xs_key.value = "1";
+	CHECK_EQ(pvk_xenbus_read_otherend_many(&xd, f, 3, &bad), 0);
+	CHECK_EQ(xs_key.reads, 2);
+	CHECK_EQ(a, 5);
+	CHECK_EQ(b, 1);
+	CHECK_EQ(c, 3);
 	xs_key.path = NULL;
 }

@@ -3,6 +3,8 @@
  * (frontends/xenbus/xenbus.c) against a xenstore played here: keys
  * written and removed (a NULL value) in one transaction, and a device
  * node deleted meanwhile (a detach) not created again by the writes.
+ * Also pvk_xenbus_publish: keys, removals and our state in one
+ * transaction, a removal made only for a key our node lists.
  * The file is included with its exported names changed, so that the
  * xenbus the other tests play stays theirs.
  */
@@ -14,6 +16,9 @@
 #define pvk_xenbus_worker_enter		xbk_worker_enter
 #define pvk_xenbus_worker_leave		xbk_worker_leave
 #define pvk_xenbus_device_resume	xbk_device_resume
+#define pvk_xenbus_otherend_poll	xbk_otherend_poll
+#define pvk_xenbus_publish		xbk_publish
+#define pvk_xenbus_read_features	xbk_read_features
 #include "frontends/xenbus/xenbus.c"
 
 #include <stdio.h>
@@ -26,7 +31,7 @@
 static struct {
 	char key[XS_KEYS][64], val[XS_KEYS][16];
 	bool used[XS_KEYS];
-	unsigned int writes, rms;
+	unsigned int writes, rms, dirs;
 } xs;
 
 static int xs_find(const char *path)
@@ -108,13 +113,47 @@ void pvk_xs_worker_leave(void)
 {
 }
 
+/* Several at once: one after another here (xenstored's order). */
+void pvk_xs_write_many(pvk_xs_transaction_t t, struct pvk_xs_write_req *w, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++)
+		w[i].rc = w[i].value ? pvk_xs_write(t, w[i].path, w[i].value) : pvk_xs_rm(t, w[i].path);
+}
+
+/* xenstore.c's counters (xenbus.c counts a reconnect's requests). */
+struct pvk_xs_stats pvk_xs_counters;
+
+/* The names directly under path, each once; ENOENT when it is absent. */
 int pvk_xs_directory(pvk_xs_transaction_t t, const char *path, char *buf, size_t size)
 {
+	size_t l = strlen(path), used = 0;
+	int n = 0;
+
 	(void)t;
-	(void)path;
-	(void)buf;
-	(void)size;
-	return 0;
+	xs.dirs++;
+	if (!unit_xs_node_exists(path))
+		return -PVK_XEN_ENOENT;
+	for (int i = 0; i < XS_KEYS; i++) {
+		const char *name = xs.key[i] + l + 1;
+		size_t nl = 0;
+		bool dup = false;
+
+		if (!xs.used[i] || strncmp(xs.key[i], path, l) || xs.key[i][l] != '/')
+			continue;
+		while (name[nl] && name[nl] != '/')
+			nl++;
+		for (size_t o = 0; o < used && !dup; o += strlen(buf + o) + 1)
+			dup = strlen(buf + o) == nl && !strncmp(buf + o, name, nl);
+		if (dup)
+			continue;
+		if (used + nl + 1 > size)
+			return -PVK_XEN_E2BIG;
+		memcpy(buf + used, name, nl);
+		buf[used + nl] = '\0';
+		used += nl + 1;
+		n++;
+	}
+	return n;
 }
 
 static struct pvk_xenbus_device kd = { .nodename = "device/vbd/9" };
@@ -148,4 +187,65 @@ UNIT_TEST(xenbus_write_keys_do_not_recreate_a_deleted_node)
 	CHECK_EQ(xbk_write_keys(&kd, kv, 1), -PVK_XEN_ENOENT);
 	CHECK_EQ(xs.writes, 0);
 	CHECK(!unit_xs_node_exists("device/vbd/9"));
+}
+
+/* One transaction: our keys and Initialised written, removals asked of
+ * xenstore only for what the node lists (the old layout's queue-1 and
+ * event-channel-tx), none for the absent (queue-2, ring-page-order). */
+UNIT_TEST(xenbus_publish_writes_keys_and_state_removes_only_what_is_there)
+{
+	const struct pvk_xenbus_kv kv[] = {
+		{ "queue-1", NULL }, { "event-channel-tx", NULL }, { "queue-2", NULL },
+		{ "ring-page-order", NULL }, { "queue-1/event-channel", NULL },
+		{ "ring-ref", "8" }, { "event-channel", "5" },
+	};
+	int i;
+
+	memset(&xs, 0, sizeof(xs));
+	pvk_xs_write(0, "device/vbd/9/state", "1");
+	pvk_xs_write(0, "device/vbd/9/queue-1/ring-ref", "9");
+	pvk_xs_write(0, "device/vbd/9/event-channel-tx", "6");
+	xs.writes = 0;
+	kd.state = PVK_XenbusStateInitialising;
+	CHECK_EQ(xbk_publish(&kd, kv, 7, PVK_XenbusStateInitialised), 0);
+	CHECK_EQ(kd.state, PVK_XenbusStateInitialised);
+	CHECK_EQ(xs.dirs, 1);
+	CHECK_EQ(xs.writes, 3);
+	/* queue-1 (and queue-1/event-channel under it, listed as queue-1:
+	 * its removal finds nothing left, which is fine) and
+	 * event-channel-tx; never queue-2 or ring-page-order. */
+	CHECK_EQ(xs.rms, 3);
+	CHECK(xs_find("device/vbd/9/queue-1/ring-ref") < 0);
+	CHECK(xs_find("device/vbd/9/event-channel-tx") < 0);
+	CHECK(xs_find("device/vbd/9/ring-ref") >= 0);
+	i = xs_find("device/vbd/9/state");
+	CHECK(i >= 0);
+	CHECK(i >= 0 && !strcmp(xs.val[i], "3"));
+}
+
+/* Our node deleted (a detach): nothing written, the state stays ours. */
+UNIT_TEST(xenbus_publish_does_not_recreate_a_deleted_node)
+{
+	const struct pvk_xenbus_kv kv[] = { { "ring-ref", "8" } };
+
+	memset(&xs, 0, sizeof(xs));
+	kd.state = PVK_XenbusStateInitialising;
+	CHECK_EQ(xbk_publish(&kd, kv, 1, PVK_XenbusStateInitialised), -PVK_XEN_ENOENT);
+	CHECK_EQ(xs.writes, 0);
+	CHECK_EQ(kd.state, PVK_XenbusStateInitialising);
+	CHECK(!unit_xs_node_exists("device/vbd/9"));
+}
+
+/* A transition the state machine forbids: refused before any request. */
+UNIT_TEST(xenbus_publish_refuses_a_forbidden_transition)
+{
+	const struct pvk_xenbus_kv kv[] = { { "ring-ref", "8" } };
+
+	memset(&xs, 0, sizeof(xs));
+	pvk_xs_write(0, "device/vbd/9/state", "6");
+	xs.writes = 0;
+	kd.state = PVK_XenbusStateClosed;
+	CHECK_EQ(xbk_publish(&kd, kv, 1, PVK_XenbusStateInitialised), -PVK_XEN_EINVAL);
+	CHECK_EQ(xs.writes + xs.dirs, 0);
+	kd.state = PVK_XenbusStateInitialising;
 }
