@@ -2,7 +2,7 @@
 # peers (clang, ASan + UBSan).
 #
 #   make fuzz          each target for FUZZ_SECONDS (default 60) from the seed corpus
-#   make check-fuzz    each target for 10 s: a bounded run with the suite's
+#   make check-fuzz    each target for 5 s: a bounded run with the suite's
 #                      closing line "fuzz: N passed, N failed"
 #
 # Targets: fuzz_xs_ring (xenstore ring consumer + reply checks);
@@ -25,7 +25,7 @@ FUZZ_OUT := $(O)/tests/fuzz
 FUZZ_CC := clang
 FUZZ_TARGETS := fuzz_xs_ring fuzz_blkif fuzz_netif
 FUZZ_SECONDS ?= 60
-FUZZ_CHECK_SECONDS ?= 10
+FUZZ_CHECK_SECONDS ?= 5
 FUZZ_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	-I$(srctree)/include -I$(srctree) -include $(srctree)/tests/unit/config.h \
