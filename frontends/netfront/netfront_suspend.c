@@ -158,6 +158,7 @@ void netfront_resume_abandon(struct pvk_netfront *dev, int status)
 	deadline_cancel(dev);
 	dev->resuming = false;
 	PVK_WRITE_ONCE(dev->suspended, false);
+	PVK_WRITE_ONCE(dev->deadline_timer, false);	/* this resume is over */
 	if (was)
 		pvk_port_wake(&dev->wait);
 }
@@ -217,10 +218,15 @@ static void deadline_arm(struct pvk_netfront *dev)
 {
 	if (dev->deadline_on)
 		deadlines_on--;
-	dev->deadline_on = false;
+	PVK_WRITE_ONCE(dev->deadline_on, false);
+	PVK_WRITE_ONCE(dev->deadline_timer, false);
 	if (deadline_set(dev->resume_ns + PVK_NETFRONT_RESUME_TIMEOUT_NS))
 		return;		/* no timer: the host's calls give up */
-	dev->deadline_on = true;
+	PVK_WRITE_ONCE(dev->deadline_on, true);
+	/* Until this resume ends (Connected's end, or abandon), even once
+	 * deadline_on is cleared: a host's call past the deadline then only
+	 * kicks the work, never gives up beside the reconnect. */
+	PVK_WRITE_ONCE(dev->deadline_timer, true);
 	deadlines_on++;
 	dev->rs.deadline_armed++;
 }
@@ -232,7 +238,7 @@ static void deadline_cancel(struct pvk_netfront *dev)
 {
 	if (!dev->deadline_on)
 		return;
-	dev->deadline_on = false;
+	PVK_WRITE_ONCE(dev->deadline_on, false);
 	dev->rs.deadline_cancelled++;
 	/* The last one: this CPU's timer stops (one armed on another CPU
 	 * fires and finds nothing). */
@@ -245,8 +251,19 @@ static void deadline_cancel(struct pvk_netfront *dev)
 static void give_up(struct pvk_netfront *dev)
 {
 	unsigned int failed;
+	bool won;
 
-	if (__atomic_exchange_n(&dev->resume_gave_up, true, __ATOMIC_ACQ_REL))
+	/* One decides (see resume_connected): the link goes down under the
+	 * same lock, so a Connected that loses brings it up after, and the
+	 * hook is told what link_up is then, never a stale down. */
+	pvk_port_lock(&dev->lock);
+	won = !dev->resume_gave_up && !dev->resume_connected;
+	if (won) {
+		dev->resume_gave_up = true;
+		dev->info.link_up = false;
+	}
+	pvk_port_unlock(&dev->lock);
+	if (!won)
 		return;
 	failed = fail_replays(dev, -PVK_XEN_ENODEV);
 	dev->rs.gave_up++;
@@ -255,7 +272,7 @@ static void give_up(struct pvk_netfront *dev)
 	pvk_err("netfront: %s: not reconnected %llu s after the resume: link down, %u kept frame(s) failed; the reconnect goes on",
 		dev->name, (unsigned long long)(PVK_NETFRONT_RESUME_TIMEOUT_NS / 1000000000ULL),
 		failed);
-	netfront_set_link(dev, false);
+	netfront_tell_link(dev);
 	pvk_port_wake(&dev->wait);
 }
 
@@ -264,7 +281,7 @@ void netfront_resume_check_deadline(struct pvk_netfront *dev)
 {
 	if (!deadline_due(dev, pvk_time_now_ns()))
 		return;
-	if (PVK_READ_ONCE(dev->deadline_on)) {
+	if (PVK_READ_ONCE(dev->deadline_timer)) {
 		/* Its timer's work gives up, in the role (see the top). */
 		deadline_kick();
 		return;
@@ -278,15 +295,57 @@ void netfront_deadline_fired(void *arg)
 	deadline_kick();
 }
 
+/* The role was busy at a try: the next try on the timer, after a backoff
+ * that doubles from 1 ms to 1 s (never a spin), logged once when it has
+ * lasted ROLE_BUSY_LOG_NS; counted. */
+#define ROLE_BUSY_FIRST_NS	1000000ULL
+#define ROLE_BUSY_MAX_NS	1000000000ULL
+#define ROLE_BUSY_LOG_NS	(5 * 1000000000ULL)
+
+static uint64_t busy_since, busy_backoff;
+static bool busy_logged;
+uint64_t netfront_deadline_busy_tries;
+
+static int deadline_busy(void)
+{
+	uint64_t now = pvk_time_now_ns();
+
+	netfront_deadline_busy_tries++;
+	if (!busy_backoff) {
+		busy_since = now;
+		busy_backoff = ROLE_BUSY_FIRST_NS;
+	} else if (busy_backoff < ROLE_BUSY_MAX_NS) {
+		busy_backoff *= 2;
+	}
+	if (!busy_logged && now - busy_since >= ROLE_BUSY_LOG_NS) {
+		busy_logged = true;
+		pvk_warn("netfront: the reconnect deadline's work has found the watch worker role held for %llu ms: trying again every %llu ms at most",
+			 (unsigned long long)((now - busy_since) / 1000000),
+			 (unsigned long long)(ROLE_BUSY_MAX_NS / 1000000));
+	}
+	/* On the timer (fired: the work again). Without one, the port's own
+	 * pause between calls of a work not finished (port.h). */
+	if (!deadline_set(now + busy_backoff))
+		return 1;
+	return -PVK_XEN_EBUSY;
+}
+
 int netfront_deadline_run(struct pvk_netfront *only)
 {
 	uint64_t now, next = 0;
 	bool left = false;
 
-	/* A try (0: not logged): the role's holder may be the reconnect
-	 * itself; the work is called again after a pause (port.h). */
+	/* A try that takes the role only when nobody holds it, not even this
+	 * CPU (0: pvkit/xenbus.h): the holder may be the reconnect itself,
+	 * or a host's change (a pvk_suspend(), a release) whose wait runs
+	 * this work; it must not act in the middle of it. */
 	if (pvk_xenbus_worker_enter(0))
-		return -PVK_XEN_EBUSY;
+		return deadline_busy();
+	if (busy_logged)
+		pvk_info("netfront: the reconnect deadline's work has the role after %llu ms",
+			 (unsigned long long)((pvk_time_now_ns() - busy_since) / 1000000));
+	busy_backoff = 0;
+	busy_logged = false;
 	now = pvk_time_now_ns();
 	for (struct pvk_netfront *dev = only ? only : netfront_devices(); dev;
 	     dev = only ? NULL : dev->next) {
@@ -295,10 +354,15 @@ int netfront_deadline_run(struct pvk_netfront *only)
 		if (!dev->deadline_on)
 			continue;
 		if (deadline_due(dev, now)) {
-			dev->deadline_on = false;
+			PVK_WRITE_ONCE(dev->deadline_on, false);
 			deadlines_on--;
+			/* The host's hooks run (tx done, link): a removal and
+			 * release in there must not free dev under this loop
+			 * (as close_broken_in_role). */
+			dev->in_callback++;
 			give_up(dev);
-		} else if (!PVK_READ_ONCE(dev->resuming)) {
+			dev->in_callback--;
+		} else if (!PVK_READ_ONCE(dev->resuming) && !PVK_READ_ONCE(dev->suspended)) {
 			deadline_cancel(dev);	/* ended without Connected */
 		} else if (!left || (int64_t)(at - next) < 0) {
 			next = at;
@@ -314,7 +378,8 @@ int netfront_deadline_run(struct pvk_netfront *only)
 bool netfront_deadline_work(struct pvk_work *work)
 {
 	(void)work;
-	return netfront_deadline_run(NULL) != 0;
+	/* 1: the role was busy and the retry is on the timer: finished. */
+	return netfront_deadline_run(NULL) < 0;
 }
 
 /* ---- quiesce ---- */
@@ -428,6 +493,7 @@ void netfront_resume_forget(struct pvk_netfront *dev)
 	dev->rs.resumes++;
 	dev->rs.last_reconnect_ns = 0;
 	dev->resume_gave_up = false;
+	dev->resume_connected = false;
 	deadline_arm(dev);
 	__builtin_memcpy(dev->mac_before, dev->info.mac, PVK_NET_ETH_ALEN);
 	dev->mac_before_known = dev->mac_known;	/* never read: nothing to compare */
@@ -780,6 +846,13 @@ void netfront_resume_connected(struct pvk_netfront *dev)
 	/* Connected first: the deadline's work passes it over from here
 	 * (the resend keeps its own bound, the same deadline). */
 	deadline_cancel(dev);
+	/* One decides (see give_up): from here a give-up does nothing. One
+	 * that came first has failed the kept frames: the resend only gives
+	 * their slots back. */
+	pvk_port_lock(&dev->lock);
+	if (!dev->resume_gave_up)
+		dev->resume_connected = true;
+	pvk_port_unlock(&dev->lock);
 	for (unsigned int i = 0; dev->queues && i < NETFRONT_MAX_QUEUES; i++)
 		resend_queue(dev, &dev->queues[i], nq);
 	announce(dev);
@@ -788,6 +861,7 @@ void netfront_resume_connected(struct pvk_netfront *dev)
 	dev->resuming = false;
 	dev->rs.last_reconnect_ns = pvk_time_now_ns() - dev->resume_ns;
 	PVK_WRITE_ONCE(dev->suspended, false);
+	PVK_WRITE_ONCE(dev->deadline_timer, false);	/* this resume is over */
 	pvk_info("netfront: %s: reconnected after the resume in %llu us: %llu frame(s) sent again, %llu refused; gratuitous ARP %s",
 		 dev->name, (unsigned long long)(dev->rs.last_reconnect_ns / 1000),
 		 (unsigned long long)(dev->rs.resent - resent),
