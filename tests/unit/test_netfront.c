@@ -2875,9 +2875,10 @@ UNIT_TEST(netfront_resume_deadline_host_call_mid_resend_gives_nothing_up)
 	netfront_quiesce_one(nd);
 	netfront_resume_forget(nd);
 	nd->resuming = true;
-	/* What Connected's first step leaves (its cancel, its decision). */
+	/* What Connected's cancel leaves (the timer's work passes it over);
+	 * its decision not taken yet: only deadline_timer keeps the host's
+	 * call from giving up. */
 	nd->deadline_on = false;
-	nd->resume_connected = true;
 	nd->resume_ns = pvk_time_now_ns() - PVK_NETFRONT_RESUME_TIMEOUT_NS - 1;
 	CHECK_EQ(pvk_netfront_xmit(nd, &refused), -PVK_XEN_EAGAIN);
 	CHECK_EQ(dones, 0);
