@@ -277,3 +277,22 @@ UNIT_TEST(xs_suspend_refused_with_a_message_half_written)
 	CHECK_EQ(suspend_rc, -PVK_XEN_EBUSY);
 	CHECK(unit_log_has("suspend refused"));
 }
+
+/*
+ * The role's try (timeout 0, for background work run inside waits): it
+ * takes the role only when nobody holds it, this CPU included, where a
+ * bounded enter nests on this CPU's holder (review s12-harden S1).
+ */
+UNIT_TEST(xs_worker_try_never_nests_on_a_holder)
+{
+	island_up();
+	CHECK_EQ(pvk_xs_worker_enter(0), 0);
+	pvk_xs_worker_leave();
+	CHECK_EQ(pvk_xs_worker_enter(1000000000ULL), 0);	/* a holder */
+	CHECK_EQ(pvk_xs_worker_enter(0), -PVK_XEN_EBUSY);
+	CHECK_EQ(pvk_xs_worker_enter(1000000000ULL), 0);	/* nests */
+	pvk_xs_worker_leave();
+	pvk_xs_worker_leave();
+	CHECK_EQ(pvk_xs_worker_enter(0), 0);			/* free again */
+	pvk_xs_worker_leave();
+}
