@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <pvkit/pvops.h>
 #include <pvkit/time.h>
 #include <pvkit/xen/errno.h>
 
@@ -3014,6 +3015,57 @@ UNIT_TEST(netfront_resume_deadline_refuses_inside_a_holder)
 	CHECK_EQ(dones, 0);
 	CHECK_EQ(link_downs, 0);
 	pvk_xenbus_worker_leave();
+	CHECK_EQ(netfront_deadline_run(nd), 0);
+	CHECK_EQ(dones, 1);
+	CHECK_EQ(link_downs, 1);
+	nf_down();
+}
+
+/* Review s12-harden S2: the timer itself. The resume arms the kit's slow
+ * one-shot for the deadline (clock now + 30 s: nothing has moved); the
+ * hardware's expiry at that time calls the fn, which schedules the
+ * deadline work; that work, the role busy, asks for a retry on the timer
+ * (armed again, a backoff ahead), finished (no spin); the role free, the
+ * device is given up. */
+UNIT_TEST(netfront_resume_deadline_timer_armed_and_reaches_the_work)
+{
+	struct pvk_net_frag fr = { pattern, 60 };
+	struct pvk_net_tx tx = { .frags = &fr, .nr_frags = 1, .done = tx_done };
+	unsigned int arms, works;
+	struct pvk_work *w;
+
+	deadline_timer_on();
+	fill_pattern(14);
+	nf_up(NO_FEATS);
+	CHECK_EQ(pvk_netfront_xmit(nd, &tx), 0);
+	netfront_quiesce_one(nd);
+	arms = unit_fake_timer_arms();
+	netfront_resume_forget(nd);
+	nd->resuming = true;
+	CHECK_EQ(unit_fake_timer_arms(), arms + 1);
+	CHECK_EQ(unit_fake_timer_deadline(), pvk_clock_ns() + PVK_NETFRONT_RESUME_TIMEOUT_NS);
+	/* The hardware fires at that time: the fn schedules the work. */
+	works = unit_fake_works_scheduled;
+	unit_fake_clock_advance(PVK_NETFRONT_RESUME_TIMEOUT_NS);
+	pvk_time_timer_expired();
+	CHECK_EQ(unit_fake_works_scheduled, works + 1);
+	w = unit_fake_work_last;
+	CHECK(w != NULL && w->fn == netfront_deadline_work);
+	/* Role busy (another CPU): finished, the retry on the timer. */
+	unit_fake_worker_busy(true);
+	arms = unit_fake_timer_arms();
+	CHECK(!w->fn(w));
+	unit_fake_worker_busy(false);
+	CHECK_EQ(unit_fake_timer_arms(), arms + 1);
+	CHECK_EQ(unit_fake_timer_deadline(), pvk_clock_ns() + 1000000);
+	CHECK_EQ(dones, 0);
+	/* The retry's expiry schedules the work again; it gives nd up (the
+	 * kit's own clock, pvk_time_now_ns(), stands still here: moved by
+	 * hand). */
+	unit_fake_clock_advance(1000000);
+	pvk_time_timer_expired();
+	CHECK_EQ(unit_fake_works_scheduled, works + 2);
+	nd->resume_ns = pvk_time_now_ns() - PVK_NETFRONT_RESUME_TIMEOUT_NS - 1;
 	CHECK_EQ(netfront_deadline_run(nd), 0);
 	CHECK_EQ(dones, 1);
 	CHECK_EQ(link_downs, 1);
