@@ -57,15 +57,27 @@
  * (pvk_time_kit_deadline_set), whose fn, in upcall context, only
  * schedules a work; that work takes the watch worker role, the one the
  * reconnect runs in (netfront_resume_connected() is called from the
- * backend's state watch), and gives up each device still due. So the
- * give-up and the reconnect's end never cross: the reconnect reaching
- * Connected first disarms its device's deadline (deadline_on) and the
- * work finds nothing; the work first, and the reconnect only brings the
- * link up after it. A removal disarms too. One kit deadline serves every
- * device (they resume together): a firing re-arms for the earliest left.
- * Without the timer (not attached: the host made no
- * pvk_time_timer_init()) the host's next xmit or wait_tx gives up, as
- * before; with it, those only ask the work to run early.
+ * backend's state watch), and gives up each device still due. The work
+ * takes the role only when nobody holds it, this CPU included (it may
+ * run inside the wait of a pvk_suspend() or a host's release: it must not
+ * act in the middle of that change); refused, it puts its next try on
+ * the same timer, 1 ms to 1 s ahead (logged once after 5 s), never a spin.
+ * Once a resume's deadline is on the timer (deadline_timer, until that
+ * resume ends: Connected's end or an abandon), the give-up is the work's
+ * alone: the host's xmit or wait_tx past it only kick the work, even
+ * after Connected has disarmed it (deadline_on) and is still resending.
+ * And the two ends of a resume exclude each other: the give-up and
+ * Connected's completion each decide under dev->lock (resume_gave_up,
+ * resume_connected); the one that comes second does nothing of its own
+ * (a Connected that lost resends nothing, only frees the slots of the
+ * failed frames). The give-up's link-down is made under that lock and
+ * the hook is told link_up as it is then, so a later up is never
+ * overwritten. The work marks the device in use around the give-up (the
+ * host's hooks may remove and release it: not freed under the loop). A
+ * removal disarms too. One kit deadline serves every device (they resume
+ * together): a firing re-arms for the earliest left. Without the timer
+ * (not attached: the host made no pvk_time_timer_init()) the host's next
+ * xmit or wait_tx gives up, still exclusive with Connected.
  *
  * The address to announce: the kit has none; the host gives it
  * (pvk_netfront_set_announce_ipv4). Without one nothing is announced.
@@ -216,8 +228,12 @@ static bool deadline_due(const struct pvk_netfront *dev, uint64_t now)
 /* dev's deadline goes to the timer (forget, before the reconnect). */
 static void deadline_arm(struct pvk_netfront *dev)
 {
-	if (dev->deadline_on)
+	if (dev->deadline_on) {
+		/* A second resume's arm replaces it: counted cancelled, so
+		 * armed == cancelled + gave_up once no resume is under way. */
 		deadlines_on--;
+		dev->rs.deadline_cancelled++;
+	}
 	PVK_WRITE_ONCE(dev->deadline_on, false);
 	PVK_WRITE_ONCE(dev->deadline_timer, false);
 	if (deadline_set(dev->resume_ns + PVK_NETFRONT_RESUME_TIMEOUT_NS))
@@ -240,8 +256,9 @@ static void deadline_cancel(struct pvk_netfront *dev)
 		return;
 	PVK_WRITE_ONCE(dev->deadline_on, false);
 	dev->rs.deadline_cancelled++;
-	/* The last one: this CPU's timer stops (one armed on another CPU
-	 * fires and finds nothing). */
+	/* The last one: the timer stops on this CPU only; the arm was
+	 * usually made on another (pvk_suspend()'s, CPU 0), whose firing
+	 * then schedules a work that finds nothing to do. */
 	if (!--deadlines_on)
 		deadline_stop();
 }
