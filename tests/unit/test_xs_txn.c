@@ -202,13 +202,20 @@ UNIT_TEST(xs_txn_wrap_two_resumes_every_slot)
 		}
 		CHECK_EQ(pvk_xs_txn_forget(&t), PVK_XS_MAX_TXNS);
 	}
-	/* Wind the number back to the first resume's first handle. */
-	t.seq = (h[0][0] >> PVK_XS_TXN_SLOT_BITS) - 1 + (1u << (32 - PVK_XS_TXN_SLOT_BITS));
-	for (unsigned int i = 0; i < PVK_XS_MAX_TXNS; i++) {
-		CHECK(pvk_xs_txn_reserve(&t, &got) >= 0);
-		for (unsigned int r = 0; r < 2; r++)
-			for (unsigned int k = 0; k < PVK_XS_MAX_TXNS; k++)
-				CHECK(got != h[r][k]);
+	/* For each forgotten handle, the number wound so that the next
+	 * reservation of its slot would give exactly it (review s12-harden
+	 * NIT 6: every one approached, not only the first). */
+	for (unsigned int r = 0; r < 2; r++) {
+		for (unsigned int i = 0; i < PVK_XS_MAX_TXNS; i++) {
+			t.seq = (h[r][i] >> PVK_XS_TXN_SLOT_BITS) - 1 +
+				(1u << (32 - PVK_XS_TXN_SLOT_BITS));
+			CHECK_EQ(pvk_xs_txn_reserve(&t, &got), (int)i);
+			for (unsigned int q = 0; q < 2; q++)
+				for (unsigned int k = 0; k < PVK_XS_MAX_TXNS; k++)
+					CHECK(got != h[q][k]);
+		}
+		for (unsigned int i = 0; i < PVK_XS_MAX_TXNS; i++)
+			pvk_xs_txn_unreserve(&t, (int)i);
 	}
 }
 
