@@ -20,6 +20,12 @@
  * real one does through our port. A test may give a wait one action to
  * run instead of a step (hook): a suspend or a resume arriving while a
  * caller waits, as suspend/ runs them from the watch worker.
+ *
+ * What the island cannot catch: its pvk_port_wait_until() counts turns
+ * and ignores timeout_ns, and its locks do nothing (one thread), so a
+ * wrong bound or a lock mistake in xenstore.c or xs_watch.c passes here.
+ * unit.mk checks that every kit call the island leaves open binds to a
+ * real kit object, never to another test's played version.
  */
 #include <stdlib.h>
 #include <string.h>
