@@ -297,7 +297,12 @@ struct pvk_netfront {
 	uint8_t mac_before[PVK_NET_ETH_ALEN];	/* checked on the new backend */
 	bool mac_known;				/* info.mac was read once */
 	bool mac_before_known;			/* mac_before is one read */
+	/* How this resume ended, decided once under lock: the give-up or
+	 * Connected's completion, whichever comes first; the other does
+	 * nothing of its own (netfront_suspend.c). */
 	bool resume_gave_up;			/* the reconnect took too long */
+	bool resume_connected;			/* Connected came first */
+	bool deadline_timer;			/* the give-up is the timer work's alone */
 	bool deadline_on;			/* its give-up is the timer's (netfront_suspend.c) */
 	bool announce;				/* the host gave an IPv4 address */
 	uint8_t announce_ip[4];
@@ -340,6 +345,7 @@ void netfront_queues_retry_kept(struct pvk_netfront *dev);
 void netfront_queues_free(struct pvk_netfront *dev);
 /* The link's state, told to the host's link hook on each change. */
 void netfront_set_link(struct pvk_netfront *dev, bool up);
+void netfront_tell_link(struct pvk_netfront *dev);
 /* Marks the device broken (once, logged), the link down. */
 void netfront_break(struct pvk_netfront *dev, const char *why,
 		    long long v1, long long v2);
@@ -394,9 +400,12 @@ void netfront_resume_check_deadline(struct pvk_netfront *dev);
  * schedules (thread context); the unit tests call both as the kit would. */
 void netfront_deadline_fired(void *arg);
 bool netfront_deadline_work(struct pvk_work *work);
-/* The work's pass, in the role (-PVK_XEN_EBUSY: not had): only, or every
- * device when NULL. */
+/* The work's pass, in the role, taken only when nobody holds it: only,
+ * or every device when NULL. 0 done; the role held: 1 when the retry is
+ * on the timer (backoff), -PVK_XEN_EBUSY when the work must be called
+ * again by the port. */
 int netfront_deadline_run(struct pvk_netfront *only);
+extern uint64_t netfront_deadline_busy_tries;	/* tries that found the role held */
 /* One device's quiesce, and its resume cancelled (suspend.c). */
 void netfront_quiesce_one(struct pvk_netfront *dev);
 void netfront_cancelled_one(struct pvk_netfront *dev);

@@ -43,6 +43,8 @@ bool netfront_end_grant(struct pvk_netfront *dev, pvk_grant_ref_t ref)
  * teller at a time (a call nested in the hook, e.g. an upcall breaking
  * the device, only changes the state): the hook's calls never overlap,
  * and the last one it gets is the state. */
+static void tell_link_locked(struct pvk_netfront *dev);
+
 void netfront_set_link(struct pvk_netfront *dev, bool up)
 {
 	pvk_port_lock(&dev->lock);
@@ -52,6 +54,20 @@ void netfront_set_link(struct pvk_netfront *dev, bool up)
 		dev->info.link_up = up;
 		pvk_info("netfront: %s: link %s", dev->name, up ? "up" : "down");
 	}
+	tell_link_locked(dev);
+}
+
+/* The hook hears link_up as it is now, whoever set it (a give-up that set
+ * it down under the lock must not overwrite a later up). */
+void netfront_tell_link(struct pvk_netfront *dev)
+{
+	pvk_port_lock(&dev->lock);
+	tell_link_locked(dev);
+}
+
+/* dev->lock held; released here. */
+static void tell_link_locked(struct pvk_netfront *dev)
+{
 	if (dev->link_telling) {
 		pvk_port_unlock(&dev->lock);
 		pvk_port_wake(&dev->wait);

@@ -57,15 +57,27 @@
  * (pvk_time_kit_deadline_set), whose fn, in upcall context, only
  * schedules a work; that work takes the watch worker role, the one the
  * reconnect runs in (netfront_resume_connected() is called from the
- * backend's state watch), and gives up each device still due. So the
- * give-up and the reconnect's end never cross: the reconnect reaching
- * Connected first disarms its device's deadline (deadline_on) and the
- * work finds nothing; the work first, and the reconnect only brings the
- * link up after it. A removal disarms too. One kit deadline serves every
- * device (they resume together): a firing re-arms for the earliest left.
- * Without the timer (not attached: the host made no
- * pvk_time_timer_init()) the host's next xmit or wait_tx gives up, as
- * before; with it, those only ask the work to run early.
+ * backend's state watch), and gives up each device still due. The work
+ * takes the role only when nobody holds it, this CPU included (it may
+ * run inside the wait of a pvk_suspend() or a host's release: it must not
+ * act in the middle of that change); refused, it puts its next try on
+ * the same timer, 1 ms to 1 s ahead (logged once after 5 s), never a spin.
+ * Once a resume's deadline is on the timer (deadline_timer, until that
+ * resume ends: Connected's end or an abandon), the give-up is the work's
+ * alone: the host's xmit or wait_tx past it only kick the work, even
+ * after Connected has disarmed it (deadline_on) and is still resending.
+ * And the two ends of a resume exclude each other: the give-up and
+ * Connected's completion each decide under dev->lock (resume_gave_up,
+ * resume_connected); the one that comes second does nothing of its own
+ * (a Connected that lost resends nothing, only frees the slots of the
+ * failed frames). The give-up's link-down is made under that lock and
+ * the hook is told link_up as it is then, so a later up is never
+ * overwritten. The work marks the device in use around the give-up (the
+ * host's hooks may remove and release it: not freed under the loop). A
+ * removal disarms too. One kit deadline serves every device (they resume
+ * together): a firing re-arms for the earliest left. Without the timer
+ * (not attached: the host made no pvk_time_timer_init()) the host's next
+ * xmit or wait_tx gives up, still exclusive with Connected.
  *
  * The address to announce: the kit has none; the host gives it
  * (pvk_netfront_set_announce_ipv4). Without one nothing is announced.
@@ -166,6 +178,7 @@ void netfront_resume_abandon(struct pvk_netfront *dev, int status)
 	deadline_cancel(dev);
 	dev->resuming = false;
 	PVK_WRITE_ONCE(dev->suspended, false);
+	PVK_WRITE_ONCE(dev->deadline_timer, false);	/* this resume is over */
 	if (was)
 		pvk_port_wake(&dev->wait);
 }
@@ -223,12 +236,21 @@ static bool deadline_due(const struct pvk_netfront *dev, uint64_t now)
 /* dev's deadline goes to the timer (forget, before the reconnect). */
 static void deadline_arm(struct pvk_netfront *dev)
 {
-	if (dev->deadline_on)
+	if (dev->deadline_on) {
+		/* A second resume's arm replaces it: counted cancelled, so
+		 * armed == cancelled + gave_up once no resume is under way. */
 		deadlines_on--;
-	dev->deadline_on = false;
+		dev->rs.deadline_cancelled++;
+	}
+	PVK_WRITE_ONCE(dev->deadline_on, false);
+	PVK_WRITE_ONCE(dev->deadline_timer, false);
 	if (deadline_set(dev->resume_ns + PVK_NETFRONT_RESUME_TIMEOUT_NS))
 		return;		/* no timer: the host's calls give up */
-	dev->deadline_on = true;
+	PVK_WRITE_ONCE(dev->deadline_on, true);
+	/* Until this resume ends (Connected's end, or abandon), even once
+	 * deadline_on is cleared: a host's call past the deadline then only
+	 * kicks the work, never gives up beside the reconnect. */
+	PVK_WRITE_ONCE(dev->deadline_timer, true);
 	deadlines_on++;
 	dev->rs.deadline_armed++;
 }
@@ -240,10 +262,11 @@ static void deadline_cancel(struct pvk_netfront *dev)
 {
 	if (!dev->deadline_on)
 		return;
-	dev->deadline_on = false;
+	PVK_WRITE_ONCE(dev->deadline_on, false);
 	dev->rs.deadline_cancelled++;
-	/* The last one: this CPU's timer stops (one armed on another CPU
-	 * fires and finds nothing). */
+	/* The last one: the timer stops on this CPU only; the arm was
+	 * usually made on another (pvk_suspend()'s, CPU 0), whose firing
+	 * then schedules a work that finds nothing to do. */
 	if (!--deadlines_on)
 		deadline_stop();
 }
@@ -253,8 +276,19 @@ static void deadline_cancel(struct pvk_netfront *dev)
 static void give_up(struct pvk_netfront *dev)
 {
 	unsigned int failed;
+	bool won;
 
-	if (__atomic_exchange_n(&dev->resume_gave_up, true, __ATOMIC_ACQ_REL))
+	/* One decides (see resume_connected): the link goes down under the
+	 * same lock, so a Connected that loses brings it up after, and the
+	 * hook is told what link_up is then, never a stale down. */
+	pvk_port_lock(&dev->lock);
+	won = !dev->resume_gave_up && !dev->resume_connected;
+	if (won) {
+		dev->resume_gave_up = true;
+		dev->info.link_up = false;
+	}
+	pvk_port_unlock(&dev->lock);
+	if (!won)
 		return;
 	failed = fail_replays(dev, -PVK_XEN_ENODEV);
 	dev->rs.gave_up++;
@@ -263,7 +297,7 @@ static void give_up(struct pvk_netfront *dev)
 	pvk_err("netfront: %s: not reconnected %llu s after the resume: link down, %u kept frame(s) failed; the reconnect goes on",
 		dev->name, (unsigned long long)(PVK_NETFRONT_RESUME_TIMEOUT_NS / 1000000000ULL),
 		failed);
-	netfront_set_link(dev, false);
+	netfront_tell_link(dev);
 	pvk_port_wake(&dev->wait);
 }
 
@@ -272,7 +306,7 @@ void netfront_resume_check_deadline(struct pvk_netfront *dev)
 {
 	if (!deadline_due(dev, pvk_time_now_ns()))
 		return;
-	if (PVK_READ_ONCE(dev->deadline_on)) {
+	if (PVK_READ_ONCE(dev->deadline_timer)) {
 		/* Its timer's work gives up, in the role (see the top). */
 		deadline_kick();
 		return;
@@ -286,15 +320,57 @@ void netfront_deadline_fired(void *arg)
 	deadline_kick();
 }
 
+/* The role was busy at a try: the next try on the timer, after a backoff
+ * that doubles from 1 ms to 1 s (never a spin), logged once when it has
+ * lasted ROLE_BUSY_LOG_NS; counted. */
+#define ROLE_BUSY_FIRST_NS	1000000ULL
+#define ROLE_BUSY_MAX_NS	1000000000ULL
+#define ROLE_BUSY_LOG_NS	(5 * 1000000000ULL)
+
+static uint64_t busy_since, busy_backoff;
+static bool busy_logged;
+uint64_t netfront_deadline_busy_tries;
+
+static int deadline_busy(void)
+{
+	uint64_t now = pvk_time_now_ns();
+
+	netfront_deadline_busy_tries++;
+	if (!busy_backoff) {
+		busy_since = now;
+		busy_backoff = ROLE_BUSY_FIRST_NS;
+	} else if (busy_backoff < ROLE_BUSY_MAX_NS) {
+		busy_backoff *= 2;
+	}
+	if (!busy_logged && now - busy_since >= ROLE_BUSY_LOG_NS) {
+		busy_logged = true;
+		pvk_warn("netfront: the reconnect deadline's work has found the watch worker role held for %llu ms: trying again every %llu ms at most",
+			 (unsigned long long)((now - busy_since) / 1000000),
+			 (unsigned long long)(ROLE_BUSY_MAX_NS / 1000000));
+	}
+	/* On the timer (fired: the work again). Without one, the port's own
+	 * pause between calls of a work not finished (port.h). */
+	if (!deadline_set(now + busy_backoff))
+		return 1;
+	return -PVK_XEN_EBUSY;
+}
+
 int netfront_deadline_run(struct pvk_netfront *only)
 {
 	uint64_t now, next = 0;
 	bool left = false;
 
-	/* A try (0: not logged): the role's holder may be the reconnect
-	 * itself; the work is called again after a pause (port.h). */
+	/* A try that takes the role only when nobody holds it, not even this
+	 * CPU (0: pvkit/xenbus.h): the holder may be the reconnect itself,
+	 * or a host's change (a pvk_suspend(), a release) whose wait runs
+	 * this work; it must not act in the middle of it. */
 	if (pvk_xenbus_worker_enter(0))
-		return -PVK_XEN_EBUSY;
+		return deadline_busy();
+	if (busy_logged)
+		pvk_info("netfront: the reconnect deadline's work has the role after %llu ms",
+			 (unsigned long long)((pvk_time_now_ns() - busy_since) / 1000000));
+	busy_backoff = 0;
+	busy_logged = false;
 	now = pvk_time_now_ns();
 	for (struct pvk_netfront *dev = only ? only : netfront_devices(); dev;
 	     dev = only ? NULL : dev->next) {
@@ -303,10 +379,15 @@ int netfront_deadline_run(struct pvk_netfront *only)
 		if (!dev->deadline_on)
 			continue;
 		if (deadline_due(dev, now)) {
-			dev->deadline_on = false;
+			PVK_WRITE_ONCE(dev->deadline_on, false);
 			deadlines_on--;
+			/* The host's hooks run (tx done, link): a removal and
+			 * release in there must not free dev under this loop
+			 * (as close_broken_in_role). */
+			dev->in_callback++;
 			give_up(dev);
-		} else if (!PVK_READ_ONCE(dev->resuming)) {
+			dev->in_callback--;
+		} else if (!PVK_READ_ONCE(dev->resuming) && !PVK_READ_ONCE(dev->suspended)) {
 			deadline_cancel(dev);	/* ended without Connected */
 		} else if (!left || (int64_t)(at - next) < 0) {
 			next = at;
@@ -322,7 +403,8 @@ int netfront_deadline_run(struct pvk_netfront *only)
 bool netfront_deadline_work(struct pvk_work *work)
 {
 	(void)work;
-	return netfront_deadline_run(NULL) != 0;
+	/* 1: the role was busy and the retry is on the timer: finished. */
+	return netfront_deadline_run(NULL) < 0;
 }
 
 /* ---- quiesce ---- */
@@ -436,6 +518,7 @@ void netfront_resume_forget(struct pvk_netfront *dev)
 	dev->rs.resumes++;
 	dev->rs.last_reconnect_ns = 0;
 	dev->resume_gave_up = false;
+	dev->resume_connected = false;
 	deadline_arm(dev);
 	__builtin_memcpy(dev->mac_before, dev->info.mac, PVK_NET_ETH_ALEN);
 	dev->mac_before_known = dev->mac_known;	/* never read: nothing to compare */
@@ -791,6 +874,13 @@ void netfront_resume_connected(struct pvk_netfront *dev)
 	/* Connected first: the deadline's work passes it over from here
 	 * (the resend keeps its own bound, the same deadline). */
 	deadline_cancel(dev);
+	/* One decides (see give_up): from here a give-up does nothing. One
+	 * that came first has failed the kept frames: the resend only gives
+	 * their slots back. */
+	pvk_port_lock(&dev->lock);
+	if (!dev->resume_gave_up)
+		dev->resume_connected = true;
+	pvk_port_unlock(&dev->lock);
 	for (unsigned int i = 0; dev->queues && i < NETFRONT_MAX_QUEUES; i++)
 		resend_queue(dev, &dev->queues[i], nq);
 	announce(dev);
@@ -805,6 +895,7 @@ void netfront_resume_connected(struct pvk_netfront *dev)
 		dev->xdev->resume_done = true;
 	}
 	PVK_WRITE_ONCE(dev->suspended, false);
+	PVK_WRITE_ONCE(dev->deadline_timer, false);	/* this resume is over */
 	pvk_info("netfront: %s: reconnected after the resume in %llu us: %llu frame(s) sent again, %llu refused; gratuitous ARP %s",
 		 dev->name, (unsigned long long)(dev->rs.last_reconnect_ns / 1000),
 		 (unsigned long long)(dev->rs.resent - resent),

@@ -452,7 +452,7 @@ int pvk_xs_resume(pvk_evtchn_port_t port, uint64_t *lost)
 	struct pvk_xenstore_domain_interface *intf = conn.intf;
 	struct pvk_xs_pass pass = { 0 };
 	uint32_t rsp_prod, req_prod, req_cons, skipped, judged_prod, judged_cons;
-	unsigned int stale, replayed = 0;
+	unsigned int stale, evicted, replayed = 0;
 	int rc;
 
 	*lost = 0;
@@ -464,17 +464,23 @@ int pvk_xs_resume(pvk_evtchn_port_t port, uint64_t *lost)
 	if (pass.messages)
 		pvk_info("xenstore: resume: %u messages of the old xenstored delivered",
 			 pass.messages);
+	evicted = txns.stale_evicted;
 	stale = pvk_xs_txn_forget(&txns);
+	if (txns.stale_evicted != evicted)
+		pvk_warn("xenstore: resume: %u forgotten transaction handle(s) dropped unretired (the list of %u is full): after a wrap they may be handed out again",
+			 txns.stale_evicted - evicted, (unsigned int)PVK_XS_TXN_STALE);
 	for (struct xs_req *r = pending; r; r = r->next) {
 		if (r->done)
 			continue;
-		if (r->sent) {
-			unqueue(r);	/* a half one cannot be (frozen) */
-			finish(r, -PVK_XEN_EIO);
-			(*lost)++;
-		} else if (r->hdr.tx_id) {
-			/* Every transaction is of before: not sent, ever. */
+		if (r->sent || r->hdr.tx_id) {
+			/* Sent: a half one cannot be (frozen). Not sent, in a
+			 * transaction: every transaction is of before, not
+			 * sent, ever. */
 			unqueue(r);
+			/* An end failed here is its caller's last word on
+			 * that handle (xs_txn.c). */
+			if (r->hdr.type == PVK_XS_TRANSACTION_END)
+				pvk_xs_txn_retire(&txns, r->txn_handle);
 			finish(r, -PVK_XEN_EIO);
 			(*lost)++;
 		} else {
@@ -585,6 +591,8 @@ static int req_queue(struct xs_req *r, pvk_xs_transaction_t t)
 		rc = pvk_port_wait_until(&pvk_xs_waitq, not_held, NULL, PVK_XS_HOLD_NS);
 		pvk_port_lock(&xs_lock);
 		if (rc && held) {
+			if (r->hdr.type == PVK_XS_TRANSACTION_END)
+				pvk_xs_txn_retire(&txns, t);	/* its last word */
 			pvk_port_unlock(&xs_lock);
 			pvk_err("xenstore: a request waited %llu s for a suspend to end: %d",
 				(unsigned long long)(PVK_XS_HOLD_NS / 1000000000ULL), rc);
@@ -592,6 +600,8 @@ static int req_queue(struct xs_req *r, pvk_xs_transaction_t t)
 		}
 	}
 	if (conn.dead) {
+		if (r->hdr.type == PVK_XS_TRANSACTION_END)
+			pvk_xs_txn_retire(&txns, t);	/* its last word */
 		pvk_port_unlock(&xs_lock);
 		return -PVK_XEN_EIO;
 	}

@@ -42,7 +42,9 @@ void pvk_xs_watch_event(const char *body, uint32_t len);
 /* xs_watch.c: the watch worker role (one CPU delivers callbacks at a
  * time), for work that must not run beside callbacks: waits (bounded)
  * while another CPU has it; nests on the same CPU. timeout_ns 0: a
- * try, its failure not logged (netfront's deadline work comes again). */
+ * try that takes the role only when nobody holds it, not even this CPU
+ * (no nesting), -PVK_XEN_EBUSY otherwise, not logged (netfront's
+ * deadline work comes again). */
 int pvk_xs_worker_enter(uint64_t timeout_ns);
 void pvk_xs_worker_leave(void);
 

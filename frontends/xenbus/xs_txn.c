@@ -28,10 +28,15 @@
  * the resume forgot can: its caller still holds it and will send its
  * requests and its end, which, once the number came round, would act in
  * the new transaction of that handle. So forget() remembers each handle
- * it frees (the latest PVK_XS_TXN_STALE of them: more than the slots,
- * so two resumes in a row lose none) and reserve() skips a number
- * that would give one of them; a remembered handle is let go when its
- * end is refused (pvk_xs_txn_retire(): its caller is done with it).
+ * it frees and reserve() skips a number that would give one of them; a
+ * remembered handle is let go when its caller is done with it
+ * (pvk_xs_txn_retire(): its end was refused, or failed by the resume, or
+ * refused before the lookup). The list holds PVK_XS_TXN_STALE (more
+ * than the slots, so two resumes in a row lose none); a handle goes into
+ * an empty entry, and only when every entry holds one not yet retired
+ * (callers that never end theirs) is the oldest written dropped, counted
+ * in stale_evicted and logged by the resume: only then may a handle in a
+ * caller's hands be handed out again, after a wrap.
  *
  * Pure (no lock, no Xen): xenstore.c calls it under xs_lock, the host unit
  * tests call it directly.
@@ -52,6 +57,7 @@ void pvk_xs_txns_init(struct pvk_xs_txns *t)
 	for (unsigned int k = 0; k < PVK_XS_TXN_STALE; k++)
 		t->stale[k] = 0;
 	t->stale_next = 0;
+	t->stale_evicted = 0;
 }
 
 static bool is_stale(const struct pvk_xs_txns *t, uint32_t handle)
@@ -136,6 +142,22 @@ int pvk_xs_txn_lookup(const struct pvk_xs_txns *t, uint32_t handle, uint32_t *id
 	return 0;
 }
 
+/* An empty entry first; only a full list drops one not yet retired (the
+ * oldest written, round robin), counted: that handle may then come round
+ * again after a wrap (the caller logs it). */
+static void remember(struct pvk_xs_txns *t, uint32_t handle)
+{
+	for (unsigned int k = 0; k < PVK_XS_TXN_STALE; k++) {
+		if (!t->stale[k]) {
+			t->stale[k] = handle;
+			return;
+		}
+	}
+	t->stale[t->stale_next] = handle;
+	t->stale_next = (t->stale_next + 1) % PVK_XS_TXN_STALE;
+	t->stale_evicted++;
+}
+
 unsigned int pvk_xs_txn_forget(struct pvk_xs_txns *t)
 {
 	unsigned int n = 0;
@@ -143,8 +165,7 @@ unsigned int pvk_xs_txn_forget(struct pvk_xs_txns *t)
 	for (unsigned int i = 0; i < PVK_XS_MAX_TXNS; i++) {
 		if (t->slot[i].state == PVK_XS_TXN_OPEN) {
 			t->slot[i].state = PVK_XS_TXN_FREE;
-			t->stale[t->stale_next] = t->slot[i].handle;
-			t->stale_next = (t->stale_next + 1) % PVK_XS_TXN_STALE;
+			remember(t, t->slot[i].handle);
 			n++;
 		}
 	}

@@ -31,14 +31,15 @@ struct pvk_xs_txns {
 	unsigned int nr_open;	/* slots OPEN */
 	uint32_t seq;		/* reservations made (wraps) */
 	uint32_t stale[PVK_XS_TXN_STALE];	/* 0: none */
-	unsigned int stale_next;		/* the oldest, replaced next */
+	unsigned int stale_next;		/* replaced next when full */
+	unsigned int stale_evicted;		/* dropped unretired (full list) */
 };
 
 void pvk_xs_txns_init(struct pvk_xs_txns *t);
 /* A slot for a start about to be queued; -PVK_XEN_ENOSPC when all are
  * taken. *handle gets the caller's handle for it: none in use (an open
- * one's, or a forgotten one's not yet retired), none of the last 2^26
- * reservations. */
+ * one's, or a forgotten one's not yet retired, unless the forgotten list
+ * overflowed: stale_evicted), none of the last 2^26 reservations. */
 int pvk_xs_txn_reserve(struct pvk_xs_txns *t, uint32_t *handle);
 /* The start's reply gave id: the transaction is open. */
 void pvk_xs_txn_started(struct pvk_xs_txns *t, int slot, uint32_t id);

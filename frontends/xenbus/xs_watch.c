@@ -438,14 +438,31 @@ static bool try_enter(void *arg)
 	return in;
 }
 
+/* timeout 0: the role only when nobody has it, not even this CPU (a
+ * background work run inside a holder's wait must not act in the middle
+ * of that holder's change, as watch_work_fn refuses); never waits. */
+static int try_free(void)
+{
+	int rc = 0;
+
+	pvk_port_lock(&watch_lock);
+	if (worker != NO_WORKER)
+		rc = -PVK_XEN_EBUSY;
+	else
+		(void)worker_enter_locked();
+	pvk_port_unlock(&watch_lock);
+	return rc;
+}
+
 int pvk_xs_worker_enter(uint64_t timeout_ns)
 {
 	int rc;
 
 	lock_init_once();
+	if (!timeout_ns)
+		return try_free();
 	rc = pvk_port_wait_until(&worker_waitq, try_enter, NULL, timeout_ns);
-	/* 0 is a try (its caller comes again later): not worth a line. */
-	if (rc && timeout_ns)
+	if (rc)
 		pvk_err("xenstore: CPU %u waited %llu ms for the watch worker role (CPU %u has it)",
 			pvk_port_cpu_id(), (unsigned long long)(timeout_ns / 1000000),
 			PVK_READ_ONCE(worker));

@@ -103,6 +103,9 @@ int pvk_xenbus_unregister_driver(struct pvk_xenbus_driver *drv);
  * nests on the holder (a callback's, or a host's that already holds it);
  * each successful enter is paired with one leave. What the caller saw
  * before it entered may have changed: look again inside. Thread context.
+ * timeout_ns 0 is a try for background work: the role only when nobody
+ * holds it, not even this CPU or thread (no nesting on a holder whose
+ * wait runs the work), never waits, -PVK_XEN_EBUSY not logged.
  *
  * The holder, for the kit's own xenbus (frontends/xenbus/), is a CPU
  * (pvk_port_cpu_id()), not a thread: a second thread on the holder's CPU

@@ -112,6 +112,13 @@ int pvk_xenbus_worker_enter(uint64_t timeout_ns)
 {
 	unsigned long end = jiffies + pvk_linux_timeout_ticks(timeout_ns);
 
+	/* 0: a try, no nesting, no wait, no line (pvkit/xenbus.h). */
+	if (!timeout_ns) {
+		if (role_held() || !mutex_trylock(&worker))
+			return -PVK_XEN_EBUSY;
+		WRITE_ONCE(worker_owner, current);
+		return 0;
+	}
 	if (role_held()) {
 		kit_nested++;
 		return 0;

@@ -13,6 +13,13 @@
 #include <pvkit/xenbus.h>
 
 void unit_fake_kit_reset(void);
+/* test_oneshot.c's recording timer hardware and clock. */
+uint64_t unit_fake_timer_deadline(void);
+unsigned int unit_fake_timer_arms(void);
+void unit_fake_clock_advance(uint64_t ns);
+/* test_balloon_scan.c's pvk_port_schedule_work() records the last work. */
+extern struct pvk_work *unit_fake_work_last;
+extern unsigned int unit_fake_works_scheduled;
 void unit_fake_grant_mapped(pvk_grant_ref_t ref, bool mapped);
 /* The next n - 1 grants succeed, the n-th fails (-PVK_XEN_ENOSPC); 0: off. */
 void unit_fake_grant_fail_in(int n);

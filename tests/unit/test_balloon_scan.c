@@ -13,6 +13,7 @@
 #include <stdlib.h>
 
 #include "mm/balloon_target.c"
+#include "fake_kit.h"
 #include "unit.h"
 
 static struct {
@@ -52,7 +53,15 @@ static unsigned long stub_take(pvk_pfn_t *pfns, unsigned long n) { (void)pfns; (
 static void stub_give(const pvk_pfn_t *pfns, unsigned long n) { (void)pfns; calls.given += n; }
 static void stub_kick(void) {}
 /* Unused with a kick of its own; balloon_target.c links against it. */
-void pvk_port_schedule_work(struct pvk_work *w) { (void)w; }
+/* Records only (fake_kit.h): a test runs the work itself. */
+struct pvk_work *unit_fake_work_last;
+unsigned int unit_fake_works_scheduled;
+
+void pvk_port_schedule_work(struct pvk_work *w)
+{
+	unit_fake_work_last = w;
+	unit_fake_works_scheduled++;
+}
 static const struct pvk_balloon_host stub_host = { stub_take, stub_give, stub_kick };
 
 /* A driver state of `front` pfns with the given ones ballooned out. */

@@ -1682,9 +1682,11 @@ unsigned int unit_fake_worker_depth(void)
 
 int pvk_xenbus_worker_enter(uint64_t timeout_ns)
 {
-	(void)timeout_ns;
 	if (role.busy)
-		return -PVK_XEN_ETIMEDOUT;
+		return timeout_ns ? -PVK_XEN_ETIMEDOUT : -PVK_XEN_EBUSY;
+	/* 0: a try that never nests on a holder (pvkit/xenbus.h). */
+	if (!timeout_ns && role.depth)
+		return -PVK_XEN_EBUSY;
 	/* The other CPU's callback returns, then the role is ours. */
 	if (!role.depth) {
 		run_elsewhere();

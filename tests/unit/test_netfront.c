@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <pvkit/pvops.h>
 #include <pvkit/time.h>
 #include <pvkit/xen/errno.h>
 
@@ -2953,5 +2954,222 @@ UNIT_TEST(netfront_resume_deadline_cancelled_by_a_removal)
 	CHECK_EQ(dones, 1);
 	pvk_netfront_get_resume_stats(nd, &rs);
 	CHECK_EQ(rs.gave_up, 0);
+	nf_down();
+}
+
+/* Review s12-harden M1: Connected has cancelled the deadline (deadline_on
+ * false) and is still resending (resuming and suspended true) when the
+ * deadline passes: a host's xmit on another CPU must not give up beside
+ * it (no role): -EAGAIN, nothing completed, the link untouched. */
+UNIT_TEST(netfront_resume_deadline_host_call_mid_resend_gives_nothing_up)
+{
+	struct pvk_net_frag fr = { pattern, 60 };
+	struct pvk_net_tx tx = { .frags = &fr, .nr_frags = 1, .done = tx_done };
+	struct pvk_net_tx refused = { .frags = &fr, .nr_frags = 1, .done = never_done };
+	struct pvk_netfront_resume_stats rs;
+
+	deadline_timer_on();
+	fill_pattern(9);
+	nf_up(NO_FEATS);
+	CHECK_EQ(pvk_netfront_xmit(nd, &tx), 0);
+	netfront_quiesce_one(nd);
+	netfront_resume_forget(nd);
+	nd->resuming = true;
+	/* What Connected's cancel leaves (the timer's work passes it over);
+	 * its decision not taken yet: only deadline_timer keeps the host's
+	 * call from giving up. */
+	nd->deadline_on = false;
+	nd->resume_ns = pvk_time_now_ns() - PVK_NETFRONT_RESUME_TIMEOUT_NS - 1;
+	CHECK_EQ(pvk_netfront_xmit(nd, &refused), -PVK_XEN_EAGAIN);
+	CHECK_EQ(dones, 0);
+	CHECK_EQ(link_downs, 0);
+	CHECK(nd->suspended);
+	pvk_netfront_get_resume_stats(nd, &rs);
+	CHECK_EQ(rs.gave_up, 0);
+	nf_down();
+}
+
+/* Without a timer (the host's calls give up): Connected decided first,
+ * so a host call past the deadline, mid-resend, loses and does nothing. */
+UNIT_TEST(netfront_resume_give_up_loses_to_connected_without_timer)
+{
+	struct pvk_net_frag fr = { pattern, 60 };
+	struct pvk_net_tx tx = { .frags = &fr, .nr_frags = 1, .done = tx_done };
+	struct pvk_net_tx refused = { .frags = &fr, .nr_frags = 1, .done = never_done };
+	struct pvk_netfront_resume_stats rs;
+
+	fill_pattern(10);
+	nf_up(NO_FEATS);
+	CHECK_EQ(pvk_netfront_xmit(nd, &tx), 0);
+	netfront_quiesce_one(nd);
+	netfront_resume_forget(nd);
+	CHECK(!nd->deadline_timer);		/* no timer attached */
+	nd->resuming = true;
+	nd->resume_connected = true;		/* Connected's decision */
+	nd->resume_ns = pvk_time_now_ns() - PVK_NETFRONT_RESUME_TIMEOUT_NS - 1;
+	CHECK_EQ(pvk_netfront_xmit(nd, &refused), -PVK_XEN_EAGAIN);
+	CHECK_EQ(dones, 0);
+	CHECK_EQ(link_downs, 0);
+	pvk_netfront_get_resume_stats(nd, &rs);
+	CHECK_EQ(rs.gave_up, 0);
+	nf_down();
+}
+
+/* The give-up decides first; Connected (another CPU: its decision lost)
+ * brings the link up while the give-up is still failing the kept frames
+ * (played in the frame's done()): the link ends up, told up last, never
+ * left down on the working device. */
+static void done_then_link_up(struct pvk_net_tx *tx, int status)
+{
+	tx_done(tx, status);
+	netfront_set_link(nd, true);		/* netfront_connected's last step */
+}
+
+UNIT_TEST(netfront_resume_give_up_then_connected_leaves_link_up)
+{
+	struct pvk_net_frag fr = { pattern, 60 };
+	struct pvk_net_tx tx = { .frags = &fr, .nr_frags = 1, .done = done_then_link_up };
+
+	deadline_timer_on();
+	fill_pattern(11);
+	nf_up(NO_FEATS);
+	CHECK_EQ(pvk_netfront_xmit(nd, &tx), 0);
+	netfront_quiesce_one(nd);
+	netfront_resume_forget(nd);
+	nd->resuming = true;
+	nd->resume_ns = pvk_time_now_ns() - PVK_NETFRONT_RESUME_TIMEOUT_NS - 1;
+	CHECK_EQ(netfront_deadline_run(nd), 0);
+	CHECK_EQ(dones, 1);
+	CHECK(nd->resume_gave_up);
+	CHECK(nd->info.link_up);
+	CHECK(nd->link_told);
+	nf_reconnect(1);
+	CHECK(!nd->resume_connected);		/* lost: it did nothing of its own */
+	nf_down();
+}
+
+/* Review s12-harden M2: the work gives a device up and the host's link
+ * hook removes and releases it right there. The device is in use (as in
+ * a callback): the release is refused, nothing freed under the loop (ASan
+ * would catch a use after free); released after. */
+static int hook_release_rc = 1;
+
+static void on_link_release(struct pvk_netfront *dev, bool up)
+{
+	if (up)
+		return;
+	link_downs++;
+	netfront_queues_stop(dev, -PVK_XEN_ENODEV);
+	netfront_queues_teardown(dev);
+	hook_release_rc = pvk_netfront_release(dev);
+}
+
+static const struct pvk_netfront_hooks release_hooks = { .link = on_link_release };
+
+UNIT_TEST(netfront_resume_deadline_give_up_hook_cannot_free_the_device)
+{
+	struct pvk_net_frag fr = { pattern, 60 };
+	struct pvk_net_tx tx = { .frags = &fr, .nr_frags = 1, .done = tx_done };
+
+	deadline_timer_on();
+	fill_pattern(12);
+	nf_up(NO_FEATS);
+	CHECK(nd->xdev == NULL);		/* as after a removal */
+	CHECK_EQ(pvk_netfront_xmit(nd, &tx), 0);
+	netfront_quiesce_one(nd);
+	netfront_resume_forget(nd);
+	nd->resuming = true;
+	nd->resume_ns = pvk_time_now_ns() - PVK_NETFRONT_RESUME_TIMEOUT_NS - 1;
+	netfront_hooks = &release_hooks;
+	CHECK_EQ(netfront_deadline_run(nd), 0);
+	CHECK_EQ(link_downs, 1);
+	CHECK_EQ(hook_release_rc, -PVK_XEN_EBUSY);
+	CHECK_EQ(nd->in_callback, 0);
+	netfront_hooks = &hooks;
+	nf_down();
+}
+
+/* Review s12-harden S1: the work runs inside the wait of another holder
+ * of the role on this CPU (a pvk_suspend(), a release): it refuses, gives
+ * nothing up in the middle of that holder's change, and puts its next try
+ * on the timer (a backoff, not a spin); once the role is free it acts. */
+UNIT_TEST(netfront_resume_deadline_refuses_inside_a_holder)
+{
+	struct pvk_net_frag fr = { pattern, 60 };
+	struct pvk_net_tx tx = { .frags = &fr, .nr_frags = 1, .done = tx_done };
+	uint64_t tries = netfront_deadline_busy_tries;
+
+	deadline_timer_on();
+	fill_pattern(13);
+	nf_up(NO_FEATS);
+	CHECK_EQ(pvk_netfront_xmit(nd, &tx), 0);
+	netfront_quiesce_one(nd);
+	netfront_resume_forget(nd);
+	nd->resuming = true;
+	nd->resume_ns = pvk_time_now_ns() - PVK_NETFRONT_RESUME_TIMEOUT_NS - 1;
+	CHECK_EQ(pvk_xenbus_worker_enter(1000000000ULL), 0);	/* the holder */
+	CHECK_EQ(netfront_deadline_run(nd), 1);	/* retry on the timer */
+	CHECK(!netfront_deadline_work(NULL));		/* so the work is done */
+	CHECK_EQ(netfront_deadline_busy_tries - tries, 2);
+	CHECK_EQ(dones, 0);
+	CHECK_EQ(link_downs, 0);
+	pvk_xenbus_worker_leave();
+	CHECK_EQ(netfront_deadline_run(nd), 0);
+	CHECK_EQ(dones, 1);
+	CHECK_EQ(link_downs, 1);
+	nf_down();
+}
+
+/* Review s12-harden S2: the timer itself. The resume arms the kit's slow
+ * one-shot for the deadline (clock now + 30 s: nothing has moved); the
+ * hardware's expiry at that time calls the fn, which schedules the
+ * deadline work; that work, the role busy, asks for a retry on the timer
+ * (armed again, a backoff ahead), finished (no spin); the role free, the
+ * device is given up. */
+UNIT_TEST(netfront_resume_deadline_timer_armed_and_reaches_the_work)
+{
+	struct pvk_net_frag fr = { pattern, 60 };
+	struct pvk_net_tx tx = { .frags = &fr, .nr_frags = 1, .done = tx_done };
+	unsigned int arms, works;
+	struct pvk_work *w;
+
+	deadline_timer_on();
+	fill_pattern(14);
+	nf_up(NO_FEATS);
+	CHECK_EQ(pvk_netfront_xmit(nd, &tx), 0);
+	netfront_quiesce_one(nd);
+	arms = unit_fake_timer_arms();
+	/* The timer's clock (pvk_clock_ns()) apart from the kit's time
+	 * (pvk_time_now_ns()), as after a rebase: the arm must carry over. */
+	unit_fake_clock_advance(5000000000ULL);
+	netfront_resume_forget(nd);
+	nd->resuming = true;
+	CHECK_EQ(unit_fake_timer_arms(), arms + 1);
+	CHECK_EQ(unit_fake_timer_deadline(), pvk_clock_ns() + PVK_NETFRONT_RESUME_TIMEOUT_NS);
+	/* The hardware fires at that time: the fn schedules the work. */
+	works = unit_fake_works_scheduled;
+	unit_fake_clock_advance(PVK_NETFRONT_RESUME_TIMEOUT_NS);
+	pvk_time_timer_expired();
+	CHECK_EQ(unit_fake_works_scheduled, works + 1);
+	w = unit_fake_work_last;
+	CHECK(w != NULL && w->fn == netfront_deadline_work);
+	/* Role busy (another CPU): finished, the retry on the timer. */
+	unit_fake_worker_busy(true);
+	arms = unit_fake_timer_arms();
+	CHECK(!w->fn(w));
+	unit_fake_worker_busy(false);
+	CHECK_EQ(unit_fake_timer_arms(), arms + 1);
+	CHECK_EQ(unit_fake_timer_deadline(), pvk_clock_ns() + 1000000);
+	CHECK_EQ(dones, 0);
+	/* The retry's expiry schedules the work again; it gives nd up (the
+	 * kit's own clock, pvk_time_now_ns(), stands still here: moved by
+	 * hand). */
+	unit_fake_clock_advance(1000000);
+	pvk_time_timer_expired();
+	CHECK_EQ(unit_fake_works_scheduled, works + 2);
+	nd->resume_ns = pvk_time_now_ns() - PVK_NETFRONT_RESUME_TIMEOUT_NS - 1;
+	CHECK_EQ(netfront_deadline_run(nd), 0);
+	CHECK_EQ(dones, 1);
+	CHECK_EQ(link_downs, 1);
 	nf_down();
 }

@@ -13,6 +13,7 @@
 #include <pvkit/time.h>
 #include <pvkit/xen/errno.h>
 #include "time/timer_internal.h"
+#include "fake_kit.h"
 #include "unit.h"
 
 #define MS 1000000ULL
@@ -51,6 +52,23 @@ static const struct pvk_time_hw fake_hw = {
 	.arm = fake_arm,
 	.stop = fake_stop,
 };
+
+/* For other tests of this binary (fake_kit.h): what the hardware holds,
+ * and the clock moved on. */
+uint64_t unit_fake_timer_deadline(void)
+{
+	return hw.deadline;
+}
+
+unsigned int unit_fake_timer_arms(void)
+{
+	return hw.arms;
+}
+
+void unit_fake_clock_advance(uint64_t ns)
+{
+	now += ns;
+}
 
 int pvk_time_xen_timer_attach(void)
 {

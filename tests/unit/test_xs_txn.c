@@ -202,13 +202,20 @@ UNIT_TEST(xs_txn_wrap_two_resumes_every_slot)
 		}
 		CHECK_EQ(pvk_xs_txn_forget(&t), PVK_XS_MAX_TXNS);
 	}
-	/* Wind the number back to the first resume's first handle. */
-	t.seq = (h[0][0] >> PVK_XS_TXN_SLOT_BITS) - 1 + (1u << (32 - PVK_XS_TXN_SLOT_BITS));
-	for (unsigned int i = 0; i < PVK_XS_MAX_TXNS; i++) {
-		CHECK(pvk_xs_txn_reserve(&t, &got) >= 0);
-		for (unsigned int r = 0; r < 2; r++)
-			for (unsigned int k = 0; k < PVK_XS_MAX_TXNS; k++)
-				CHECK(got != h[r][k]);
+	/* For each forgotten handle, the number wound so that the next
+	 * reservation of its slot would give exactly it (review s12-harden
+	 * NIT 6: every one approached, not only the first). */
+	for (unsigned int r = 0; r < 2; r++) {
+		for (unsigned int i = 0; i < PVK_XS_MAX_TXNS; i++) {
+			t.seq = (h[r][i] >> PVK_XS_TXN_SLOT_BITS) - 1 +
+				(1u << (32 - PVK_XS_TXN_SLOT_BITS));
+			CHECK_EQ(pvk_xs_txn_reserve(&t, &got), (int)i);
+			for (unsigned int q = 0; q < 2; q++)
+				for (unsigned int k = 0; k < PVK_XS_MAX_TXNS; k++)
+					CHECK(got != h[q][k]);
+		}
+		for (unsigned int i = 0; i < PVK_XS_MAX_TXNS; i++)
+			pvk_xs_txn_unreserve(&t, (int)i);
 	}
 }
 
@@ -244,4 +251,47 @@ UNIT_TEST(xs_txn_open_transaction_passes_the_suspend_hold)
 	CHECK(pvk_xs_txn_passes_hold(&t, h, false));
 	CHECK_EQ(pvk_xs_txn_forget(&t), 1);
 	CHECK(!pvk_xs_txn_passes_hold(&t, h, false));
+}
+
+/* Review s12-harden S3: one forgotten handle its caller still holds, then
+ * many more forgotten and retired (resumes in a row, their callers done):
+ * it stays remembered (the retired ones' entries are taken first), so at
+ * the wrap its slot gets another handle; nothing was dropped unretired. */
+UNIT_TEST(xs_txn_unretired_handle_outlives_retired_ones)
+{
+	uint32_t keep, x, got;
+	int slot;
+
+	pvk_xs_txns_init(&t);
+	slot = pvk_xs_txn_reserve(&t, &keep);
+	pvk_xs_txn_started(&t, slot, 5);
+	CHECK_EQ(pvk_xs_txn_forget(&t), 1);
+	for (unsigned int n = 0; n < 2 * PVK_XS_TXN_STALE; n++) {
+		int s = pvk_xs_txn_reserve(&t, &x);
+
+		CHECK(s >= 0);
+		pvk_xs_txn_started(&t, s, 6);
+		CHECK_EQ(pvk_xs_txn_forget(&t), 1);
+		pvk_xs_txn_retire(&t, x);
+	}
+	CHECK_EQ(t.stale_evicted, 0);
+	t.seq = (keep >> PVK_XS_TXN_SLOT_BITS) - 1 + (1u << (32 - PVK_XS_TXN_SLOT_BITS));
+	CHECK_EQ(pvk_xs_txn_reserve(&t, &got), slot);
+	CHECK(got != keep);
+}
+
+/* Only a list full of unretired handles drops one, and counts it. */
+UNIT_TEST(xs_txn_full_forgotten_list_counts_the_drop)
+{
+	uint32_t x;
+
+	pvk_xs_txns_init(&t);
+	for (unsigned int n = 0; n <= PVK_XS_TXN_STALE; n++) {
+		int s = pvk_xs_txn_reserve(&t, &x);
+
+		CHECK(s >= 0);
+		pvk_xs_txn_started(&t, s, 7);
+		CHECK_EQ(pvk_xs_txn_forget(&t), 1);
+	}
+	CHECK_EQ(t.stale_evicted, 1);
 }

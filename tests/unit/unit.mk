@@ -63,11 +63,23 @@ $(UNIT_OUT)/island/%.o: %.c tests/unit/config.h
 	$(Q)$(CC) $(UNIT_CPPFLAGS) $(UNIT_CFLAGS) $(DEPFLAGS) -c $< -o $@
 
 # -G with a name no symbol has: every defined symbol local, none left out.
-$(UNIT_ISLAND_OBJ): $(UNIT_ISLAND_PARTS)
+# Then every kit symbol (pvk_) the island leaves undefined must be defined
+# by a real kit object (or the unit port, tests/unit/port.c), never only
+# by a test's played version: the island tests the real calls.
+UNIT_ISLAND_PROVIDERS := $(patsubst %.c,$(UNIT_OUT)/%.o,$(UNIT_KIT_SRCS) tests/unit/port.c)
+
+$(UNIT_ISLAND_OBJ): $(UNIT_ISLAND_PARTS) | $(UNIT_ISLAND_PROVIDERS)
 	$(call quiet_echo,HOSTLD,$@)
 	$(Q)$(CC) -r -nostdlib $^ -o $@.tmp
 	$(Q)objcopy -G unit_island_keeps_no_symbol $@.tmp $@
 	$(Q)rm -f $@.tmp
+	$(Q)def=$$(nm --defined-only $(UNIT_ISLAND_PROVIDERS) | awk 'NF == 3 && $$2 ~ /[TDBR]/ { print $$3 }'); \
+	bad=; for s in $$(nm -u $@ | awk '$$2 ~ /^pvk_/ { print $$2 }'); do \
+		printf '%s\n' "$$def" | grep -qx "$$s" || bad="$$bad $$s"; \
+	done; \
+	if [ -n "$$bad" ]; then \
+		echo "unit island: played, not the kit's:$$bad" >&2; rm -f $@; exit 1; \
+	fi
 
 $(UNIT_BIN): $(UNIT_OBJS) $(UNIT_ISLAND_OBJ)
 	$(call quiet_echo,HOSTLD,$@)

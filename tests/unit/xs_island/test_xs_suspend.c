@@ -20,6 +20,12 @@
  * real one does through our port. A test may give a wait one action to
  * run instead of a step (hook): a suspend or a resume arriving while a
  * caller waits, as suspend/ runs them from the watch worker.
+ *
+ * What the island cannot catch: its pvk_port_wait_until() counts turns
+ * and ignores timeout_ns, and its locks do nothing (one thread), so a
+ * wrong bound or a lock mistake in xenstore.c or xs_watch.c passes here.
+ * unit.mk checks that every kit call the island leaves open binds to a
+ * real kit object, never to another test's played version.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -277,4 +283,23 @@ UNIT_TEST(xs_suspend_refused_with_a_message_half_written)
 	CHECK_EQ(ring.req_cons, ring.req_prod);	/* all it wrote was read */
 	CHECK_EQ(suspend_rc, -PVK_XEN_EBUSY);
 	CHECK(unit_log_has("suspend refused"));
+}
+
+/*
+ * The role's try (timeout 0, for background work run inside waits): it
+ * takes the role only when nobody holds it, this CPU included, where a
+ * bounded enter nests on this CPU's holder (review s12-harden S1).
+ */
+UNIT_TEST(xs_worker_try_never_nests_on_a_holder)
+{
+	island_up();
+	CHECK_EQ(pvk_xs_worker_enter(0), 0);
+	pvk_xs_worker_leave();
+	CHECK_EQ(pvk_xs_worker_enter(1000000000ULL), 0);	/* a holder */
+	CHECK_EQ(pvk_xs_worker_enter(0), -PVK_XEN_EBUSY);
+	CHECK_EQ(pvk_xs_worker_enter(1000000000ULL), 0);	/* nests */
+	pvk_xs_worker_leave();
+	pvk_xs_worker_leave();
+	CHECK_EQ(pvk_xs_worker_enter(0), 0);			/* free again */
+	pvk_xs_worker_leave();
 }
