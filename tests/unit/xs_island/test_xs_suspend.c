@@ -42,6 +42,10 @@ static struct {
 } peer;
 
 static void (*hook)(void);	/* the next wait's turn runs it, once */
+/* Runs once when a wait's condition has held, before the wait returns:
+ * another thread of the same CPU that runs between the condition and
+ * what its waiter does next (a host whose threads share a CPU). */
+static void (*after)(void);
 
 #define TURNS	64
 
@@ -110,7 +114,12 @@ static void peer_step(void)
 			 h.len < sizeof(m->body) - 1 ? h.len : sizeof(m->body) - 1);
 		nr_seen += nr_seen < 64;
 		cons += sizeof(h) + h.len;
-		if (peer.answers) {
+		if (peer.answers && h.type == PVK_XS_TRANSACTION_START) {
+			r = h;
+			r.len = 2;
+			rsp_put(&r, sizeof(r));
+			rsp_put("7", 2);	/* xenstored's transaction id */
+		} else if (peer.answers) {
 			r = h;
 			r.len = 3;
 			rsp_put(&r, sizeof(r));
@@ -128,8 +137,15 @@ int pvk_port_wait_until(struct pvk_wait *w, bool (*cond)(void *arg), void *arg,
 	(void)w;
 	(void)timeout_ns;
 	for (unsigned int t = 0; t < TURNS; t++) {
-		if (cond(arg))
+		if (cond(arg)) {
+			if (after) {
+				void (*a)(void) = after;
+
+				after = NULL;
+				a();
+			}
 			return 0;
+		}
 		if (hook) {
 			void (*h)(void) = hook;
 
@@ -151,6 +167,7 @@ static void island_up(void)
 	peer.swallow = false;
 	nr_seen = 0;
 	hook = NULL;
+	after = NULL;
 	unit_log_clear();
 	CHECK_EQ(pvk_xs_init(&ring, 5), 0);
 }
@@ -199,6 +216,50 @@ static int read_key(const char *key, char *out, size_t size)
 	uint32_t lens[] = { (uint32_t)strlen(key) + 1 };
 
 	return pvk_xs_request(PVK_XS_READ, PVK_XBT_NIL, parts, lens, 1, out, size);
+}
+
+/* Messages of a type xenstored got. */
+static unsigned int sent_of(uint32_t type)
+{
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < nr_seen; i++)
+		n += seen[i].type == type;
+	return n;
+}
+
+static int txn_start(pvk_xs_transaction_t *t)
+{
+	const char *parts[] = { "" };
+	uint32_t lens[] = { 1 };
+	char buf[24];
+	unsigned long h;
+	int rc;
+
+	rc = pvk_xs_request(PVK_XS_TRANSACTION_START, PVK_XBT_NIL, parts, lens, 1,
+			    buf, sizeof(buf));
+	if (rc < 0)
+		return rc;
+	if (pvk_xs_parse_ulong(buf, &h))
+		return -PVK_XEN_EIO;
+	*t = (pvk_xs_transaction_t)h;
+	return 0;
+}
+
+static int txn_write(pvk_xs_transaction_t t, const char *key)
+{
+	const char *parts[] = { key, "v" };
+	uint32_t lens[] = { (uint32_t)strlen(key) + 1, 1 };
+
+	return pvk_xs_request(PVK_XS_WRITE, t, parts, lens, 2, NULL, 0);
+}
+
+static int txn_end(pvk_xs_transaction_t t)
+{
+	const char *parts[] = { "T" };
+	uint32_t lens[] = { 2 };
+
+	return pvk_xs_request(PVK_XS_TRANSACTION_END, t, parts, lens, 1, NULL, 0);
 }
 
 /* ---- tests ------------------------------------------------------------- */
@@ -277,4 +338,71 @@ UNIT_TEST(xs_suspend_refused_with_a_message_half_written)
 	CHECK_EQ(ring.req_cons, ring.req_prod);	/* all it wrote was read */
 	CHECK_EQ(suspend_rc, -PVK_XEN_EBUSY);
 	CHECK(unit_log_has("suspend refused"));
+}
+
+/*
+ * Review s12 S2's wiring (s12-revfix SF-4): the quiesce waits for a
+ * transaction open elsewhere, and that transaction's requests pass the
+ * hold: its WRITE and END go through while the suspend waits, and the
+ * suspend is then quiet in time. A new START waits for the suspend.
+ */
+static pvk_xs_transaction_t open_t;
+static int w_rc = 1, e_rc = 1, s_rc = 1;
+
+static void txn_finishes(void)
+{
+	pvk_xs_transaction_t t2;
+
+	w_rc = txn_write(open_t, "k");
+	e_rc = txn_end(open_t);
+	s_rc = txn_start(&t2);
+}
+
+UNIT_TEST(xs_suspend_open_transaction_ends_through_the_hold)
+{
+	island_up();
+	CHECK_EQ(txn_start(&open_t), 0);
+	hook = txn_finishes;	/* runs inside the quiesce's wait */
+	CHECK_EQ(pvk_xs_suspend(1), 0);
+	CHECK(hook == NULL);
+	CHECK_EQ(w_rc, 3);
+	CHECK_EQ(e_rc, 3);
+	CHECK(!unit_log_has("gave up waiting"));
+	CHECK(s_rc < 0);	/* a START waits for the suspend */
+	CHECK_EQ(sent_of(PVK_XS_TRANSACTION_START), 1);
+	CHECK_EQ(sent_of(PVK_XS_TRANSACTION_END), 1);
+	pvk_xs_suspend_cancel();
+}
+
+/*
+ * s12-revfix SF-1: the quiesce counts a transaction as beneath while its
+ * WRITE is answered but its caller has not run yet; if that caller's END
+ * runs between "quiet" and the freeze (another thread of this CPU), the
+ * END must stay queued, unsent: the old xenstored must not commit what
+ * a new domain will report as EIO.
+ */
+static void end_now(void)
+{
+	e_rc = txn_end(open_t);
+}
+
+static void suspend_then_end(void)
+{
+	after = end_now;	/* between the quiesce's "quiet" and its return */
+	suspend_rc = pvk_xs_suspend(1);
+}
+
+UNIT_TEST(xs_suspend_end_after_quiet_is_not_sent)
+{
+	island_up();
+	CHECK_EQ(txn_start(&open_t), 0);
+	hook = suspend_then_end;	/* while the transaction's WRITE waits */
+	e_rc = 1;
+	suspend_rc = 1;
+	CHECK_EQ(txn_write(open_t, "k"), 3);
+	CHECK(after == NULL);		/* the END ran */
+	CHECK_EQ(suspend_rc, 0);
+	CHECK(e_rc < 0);		/* it waited (the played wait gives up) */
+	CHECK_EQ(sent_of(PVK_XS_TRANSACTION_END), 0);
+	pvk_xs_suspend_cancel();
 }
