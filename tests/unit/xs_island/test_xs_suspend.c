@@ -39,6 +39,7 @@ static unsigned int kicks;
 static struct {
 	bool reads, answers, events;
 	bool swallow;	/* reads the bytes of a message not whole yet too */
+	bool refuse_watch;	/* answers a WATCH with ENOSPC (its quota) */
 } peer;
 
 static void (*hook)(void);	/* the next wait's turn runs it, once */
@@ -114,7 +115,13 @@ static void peer_step(void)
 			 h.len < sizeof(m->body) - 1 ? h.len : sizeof(m->body) - 1);
 		nr_seen += nr_seen < 64;
 		cons += sizeof(h) + h.len;
-		if (peer.answers && h.type == PVK_XS_TRANSACTION_START) {
+		if (peer.answers && peer.refuse_watch && h.type == PVK_XS_WATCH) {
+			r = h;
+			r.type = PVK_XS_ERROR;
+			r.len = sizeof("ENOSPC");
+			rsp_put(&r, sizeof(r));
+			rsp_put("ENOSPC", sizeof("ENOSPC"));
+		} else if (peer.answers && h.type == PVK_XS_TRANSACTION_START) {
 			r = h;
 			r.len = 2;
 			rsp_put(&r, sizeof(r));
@@ -165,6 +172,7 @@ static void island_up(void)
 	memset(&ring, 0, sizeof(ring));
 	peer.reads = peer.answers = peer.events = true;
 	peer.swallow = false;
+	peer.refuse_watch = false;
 	nr_seen = 0;
 	hook = NULL;
 	after = NULL;
@@ -405,4 +413,38 @@ UNIT_TEST(xs_suspend_end_after_quiet_is_not_sent)
 	CHECK(e_rc < 0);		/* it waited (the played wait gives up) */
 	CHECK_EQ(sent_of(PVK_XS_TRANSACTION_END), 0);
 	pvk_xs_suspend_cancel();
+}
+
+/*
+ * s12-revfix SF-2(a): a registration the old xenstored took and never
+ * answered fails with EIO at the resume; the resume's rewatch of it is
+ * refused by the new xenstored (ENOSPC): the call must say so, not 0, and
+ * the watch is unlisted (a later resume sends nothing for it).
+ */
+static uint64_t lost_at_resume;
+
+static void suspend_then_refusing_resume(void)
+{
+	CHECK_EQ(pvk_xs_suspend(1), 0);	/* gives up on the unanswered WATCH */
+	peer.answers = true;
+	peer.refuse_watch = true;
+	CHECK_EQ(pvk_xs_resume(6, &lost_at_resume), 0);
+	rewatch_failed = pvk_xs_rewatch_all();
+}
+
+UNIT_TEST(xs_suspend_eio_registration_whose_rewatch_failed_fails)
+{
+	static struct pvk_xs_watch w = { .path = "device", .cb = cb };
+
+	island_up();
+	peer.answers = false;	/* the old xenstored reads it, never answers */
+	hook = suspend_then_refusing_resume;
+	CHECK(pvk_xs_watch(&w) < 0);
+	CHECK(hook == NULL);
+	CHECK_EQ(rewatch_failed, 1);
+	CHECK_EQ(watches_sent(w.token), 2);	/* its own and the rewatch's */
+	/* Unlisted: the next rewatch sends nothing for it. */
+	peer.refuse_watch = false;
+	CHECK_EQ(pvk_xs_rewatch_all(), 0);
+	CHECK_EQ(watches_sent(w.token), 2);
 }
