@@ -42,8 +42,17 @@ static struct pvk_suspend_part *parts;
 static struct pvk_suspend_stats stats;
 /* A suspend is under way (review s10-16 #3): a second one is refused. */
 static bool busy;
-/* The time the parts spent quiesced, all suspends (atomic; kit clock). */
-static uint64_t parts_out_ns;
+/*
+ * The time the parts spent quiesced, all suspends, the one in progress
+ * included (review s12-revfix SF-3: a host thread that judges a deadline
+ * between the hypercall's clock jump and the parts' resume must see the
+ * jump counted). One atomic word, so a reader never pairs a total with
+ * the wrong start: bit 0 clear, the rest is the total; bit 0 set, a
+ * suspend is in progress and the rest is its quiesce time minus the
+ * total before it (never negative: the total is made of spans before
+ * that time), so total + (now - quiesce) = now - that.
+ */
+static uint64_t parts_out_word;
 /* A host's own call waits this long for the xenbus worker role. */
 #define WORKER_WAIT_NS	(10ULL * 1000 * 1000 * 1000)
 
@@ -108,19 +117,39 @@ void pvk_suspend_get_stats(struct pvk_suspend_stats *out)
 	*out = stats;
 }
 
+static uint64_t parts_out_at(uint64_t w, uint64_t now)
+{
+	if (!(w & 1))
+		return w >> 1;
+	return now > (w >> 1) ? now - (w >> 1) : 0;
+}
+
 uint64_t pvk_suspend_parts_out_ns(void)
 {
-	return __atomic_load_n(&parts_out_ns, __ATOMIC_ACQUIRE);
+	uint64_t w = __atomic_load_n(&parts_out_word, __ATOMIC_ACQUIRE);
+
+	return parts_out_at(w, pvk_time_now_ns());
+}
+
+/* The parts quiesce now: from here the time counts as theirs (one
+ * suspend at a time, `busy`: this thread is the only writer). */
+static uint64_t parts_out(void)
+{
+	uint64_t now = pvk_time_now_ns();
+	uint64_t total = __atomic_load_n(&parts_out_word, __ATOMIC_RELAXED) >> 1;
+
+	__atomic_store_n(&parts_out_word, ((now - total) << 1) | 1, __ATOMIC_RELEASE);
+	return now;
 }
 
 /* The parts are back (their resume returned): the time since their
- * quiesce is added, for the host waits that must not count it. */
-static void parts_back(uint64_t since)
+ * quiesce stays added, for the host waits that must not count it. */
+static void parts_back(void)
 {
-	uint64_t now = pvk_time_now_ns();
+	uint64_t w = __atomic_load_n(&parts_out_word, __ATOMIC_RELAXED);
 
-	if (now > since)
-		__atomic_fetch_add(&parts_out_ns, now - since, __ATOMIC_RELEASE);
+	__atomic_store_n(&parts_out_word, parts_out_at(w, pvk_time_now_ns()) << 1,
+			 __ATOMIC_RELEASE);
 }
 
 /* va's page now shows machine address maddr. */
@@ -342,7 +371,7 @@ static long suspend_sequence(struct pvk_start_info *si, struct pvk_shared_info *
 	struct saved_frames f;
 	enum pvk_suspend_result result;
 	unsigned long flags;
-	uint64_t si_mfn, parts_since;
+	uint64_t si_mfn;
 	long rc;
 
 	/* 1: the host first, which may take the other CPUs offline
@@ -366,7 +395,7 @@ static long suspend_sequence(struct pvk_start_info *si, struct pvk_shared_info *
 		return rc;
 	}
 	/* 2 */
-	parts_since = pvk_time_now_ns();
+	(void)parts_out();
 	for (struct pvk_suspend_part *p = parts; p; p = p->next)
 		if (p->quiesce)
 			p->quiesce(p->arg);
@@ -379,7 +408,7 @@ static long suspend_sequence(struct pvk_start_info *si, struct pvk_shared_info *
 		for (struct pvk_suspend_part *p = parts; p; p = p->next)
 			if (p->resume)
 				p->resume(PVK_SUSPEND_CANCELLED, p->arg);
-		parts_back(parts_since);
+		parts_back();
 		if (host.after)
 			host.after(PVK_SUSPEND_CANCELLED, host.arg);
 		return -PVK_XEN_EBUSY;
@@ -446,7 +475,7 @@ static long suspend_sequence(struct pvk_start_info *si, struct pvk_shared_info *
 	for (struct pvk_suspend_part *p = parts; p; p = p->next)
 		if (p->resume)
 			p->resume(result, p->arg);
-	parts_back(parts_since);
+	parts_back();
 	if (host.after)
 		host.after(result, host.arg);
 	return (long)result;

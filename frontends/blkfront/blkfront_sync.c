@@ -185,11 +185,18 @@ static bool deadline_moved(struct pvk_blkfront *dev, struct sync_deadline *d)
 		moved = true;
 	}
 	if (!d->reconnect_waited && !device_back(dev)) {
-		uint64_t t0 = pvk_time_now_ns();
+		uint64_t t0 = pvk_time_now_ns(), waited, grew;
 
 		d->reconnect_waited = true;
 		(void)pvk_port_wait_until(&dev->wait, device_back, dev, d->timeout_ns);
-		d->at = add_sat(d->at, pvk_time_now_ns() - t0);
+		/* Read again (review s12-revfix SF-3): the suspend may have
+		 * gone on meanwhile (its clock jump among it). The two spans
+		 * overlap: the deadline moves by the longer. */
+		waited = pvk_time_now_ns() - t0;
+		out = pvk_suspend_parts_out_ns();
+		grew = out - d->out_seen;
+		d->out_seen = out;
+		d->at = add_sat(d->at, grew > waited ? grew : waited);
 		moved = true;
 	}
 	return moved && time_left(d->at);

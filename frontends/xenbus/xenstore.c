@@ -349,6 +349,13 @@ static unsigned int open_elsewhere(void)
 	return n;
 }
 
+/*
+ * Quiet decides and freezes in one xs_lock hold (review s12-revfix SF-1):
+ * a request of an open transaction passes the hold, so between a "quiet"
+ * seen here and a `frozen` set after the wait, a transaction counted as
+ * beneath could send its END into the ring; xenstored could commit it
+ * and the new domain would tell its caller EIO ("not done").
+ */
 static bool quiet(void *arg)
 {
 	bool q;
@@ -356,6 +363,8 @@ static bool quiet(void *arg)
 	(void)arg;
 	pvk_port_lock(&xs_lock);
 	q = conn.dead || (!nr_unanswered && !open_elsewhere());
+	if (q)
+		frozen = true;
 	pvk_port_unlock(&xs_lock);
 	return q;
 }
@@ -406,7 +415,7 @@ int pvk_xs_suspend(uint64_t timeout_ns)
 	unanswered = nr_unanswered;
 	open = txns.nr_open;
 	beneath = open - open_elsewhere();
-	frozen = true;
+	frozen = true;	/* the timeout path; quiet() froze already otherwise */
 	pvk_port_unlock(&xs_lock);
 	if (rc)
 		pvk_warn("xenstore: suspend: gave up waiting after %llu ms: %u requests unanswered, %u transactions open (in a new domain they fail with EIO, although one xenstored read may have been carried out)",

@@ -262,20 +262,45 @@ static int watch_op(uint32_t type, struct pvk_xs_watch *w)
 	return rc < 0 ? rc : 0;
 }
 
-static bool unlink_watch(struct pvk_xs_watch *w)
+/* Takes w off the list (watch_lock held); false when it was not on it. */
+static bool unlink_locked(struct pvk_xs_watch *w)
 {
-	bool found = false;
-
-	pvk_port_lock(&watch_lock);
 	for (struct pvk_xs_watch **p = &watches; *p; p = &(*p)->next) {
 		if (*p == w) {
 			*p = w->next;
-			found = true;
-			break;
+			return true;
 		}
 	}
+	return false;
+}
+
+static bool not_rewatching(void *arg)
+{
+	struct pvk_xs_watch *w = arg;
+	bool idle;
+
+	pvk_port_lock(&watch_lock);
+	idle = !w->rewatching;
 	pvk_port_unlock(&watch_lock);
-	return found;
+	return idle;
+}
+
+/*
+ * watch_lock held, and held again on return: waits (bounded) until no
+ * rewatch is sending w's WATCH. Non-zero when one still is. (A host
+ * whose threads share a CPU; on the reference port the rewatch runs
+ * beneath the caller's wait and is done when that wait returns.)
+ */
+static int wait_rewatch_locked(struct pvk_xs_watch *w)
+{
+	int rc;
+
+	if (!w->rewatching)
+		return 0;
+	pvk_port_unlock(&watch_lock);
+	rc = pvk_port_wait_until(&unwatch_waitq, not_rewatching, w, PVK_XS_TIMEOUT_NS);
+	pvk_port_lock(&watch_lock);
+	return rc && w->rewatching ? rc : 0;
 }
 
 int pvk_xs_watch(struct pvk_xs_watch *w)
@@ -299,6 +324,8 @@ int pvk_xs_watch(struct pvk_xs_watch *w)
 	w->owe_reread = false;
 	w->running = 0;
 	w->registering = true;
+	w->rewatching = false;
+	w->rewatch_rc = 1;
 	pvk_snprintf(w->token, sizeof(w->token), "pvk%llx", (unsigned long long)w->id);
 	w->next = watches;
 	watches = w;
@@ -308,16 +335,30 @@ int pvk_xs_watch(struct pvk_xs_watch *w)
 	 * listed watch, this one too (pvk_xs_rewatch_all()): our request
 	 * then reaches the new xenstored after it (EEXIST for our token,
 	 * unique to this registration: registered), or was taken by the old
-	 * one and failed (EIO: the rewatch sent it all the same), or was
-	 * answered by the old one (the rewatch sent it again). */
+	 * one and failed (EIO), or was answered by the old one (the rewatch
+	 * sent it again). What the new xenstored has is then the rewatch's
+	 * result for w (review s12-revfix SF-2): an error of ours after a
+	 * rewatch that registered w is success (unlinking would leave
+	 * xenstored a watch nobody lists), and our EIO after a rewatch that
+	 * failed, or before one reached w, is a failure. */
 	rc = pvk_xs_watch_reply_ok(watch_op(PVK_XS_WATCH, w));
-	if (rc == -PVK_XEN_EIO && pvk_xs_resumes() != resumes)
-		rc = 0;
 	pvk_port_lock(&watch_lock);
+	if (rc && pvk_xs_resumes() != resumes && wait_rewatch_locked(w)) {
+		pvk_port_unlock(&watch_lock);
+		pvk_warn("xenstore: watch on %s: a resume's rewatch of it still under way after %llu ms: left listed",
+			 w->path, (unsigned long long)(PVK_XS_TIMEOUT_NS / 1000000));
+		pvk_port_lock(&watch_lock);
+		rc = 0;	/* the rewatch still uses w: it must stay */
+	} else if (rc && pvk_xs_resumes() != resumes && w->rewatch_rc != 1) {
+		if (!w->rewatch_rc)
+			rc = 0;
+		else if (rc == -PVK_XEN_EIO)
+			rc = w->rewatch_rc;
+	}
 	w->registering = false;
-	pvk_port_unlock(&watch_lock);
 	if (rc)
-		unlink_watch(w);	/* xenstored has no such watch */
+		unlink_locked(w);	/* xenstored has no such watch */
+	pvk_port_unlock(&watch_lock);
 	return rc;
 }
 
@@ -326,16 +367,17 @@ int pvk_xs_watch(struct pvk_xs_watch *w)
  * Each listed one is registered again with its token, so events keep
  * finding it, and fires once as at registration: its callback re-reads
  * (the balloon its target, xenbus its devices). Thread context; the list
- * does not change meanwhile (one CPU runs, inside the suspend), but it is
- * walked one entry per lock hold all the same, as a request may not be
- * made under the lock. A watch whose own registration is still under
+ * is walked one entry per lock hold, as a request may not be made under
+ * the lock; the entry being sent is marked (rewatching), so a caller
+ * that would unlink it waits for its WATCH's reply first (on a host whose
+ * threads share a CPU the list can change meanwhile). A watch whose own registration is still under
  * way is sent too (review s12 S1): its reply may have come from the old
  * xenstored already, and only this call reaches the new one then; when
  * the registration's own request goes to the new xenstored as well, the
  * second of the two gets EEXIST, which is success (the token is this
- * registration's alone); when the old xenstored took it and never
- * answered, its EIO counts as registered (pvk_xs_watch()). Returns how
- * many failed (each logged).
+ * registration's alone); the result is recorded for that registration
+ * (rewatch_rc), whose call then reports it when its own request failed
+ * (pvk_xs_watch()). Returns how many failed (each logged).
  */
 int pvk_xs_rewatch_all(void)
 {
@@ -350,11 +392,23 @@ int pvk_xs_rewatch_all(void)
 		pvk_port_lock(&watch_lock);
 		for (w = watches; w && n < i; w = w->next)
 			n++;
+		/* Marked under the lock (review s12-revfix SF-2): a caller
+		 * that would unlink w (its registration failing, an unwatch)
+		 * waits for this WATCH first, so w is neither freed under us
+		 * nor left registered in xenstored and unlisted. */
+		if (w)
+			w->rewatching = true;
 		pvk_port_unlock(&watch_lock);
 		if (!w)
 			break;
 		/* EEXIST: its held registration went first. */
 		rc = pvk_xs_watch_reply_ok(watch_op(PVK_XS_WATCH, w));
+		pvk_port_lock(&watch_lock);
+		if (w->registering)
+			w->rewatch_rc = rc;
+		w->rewatching = false;
+		pvk_port_unlock(&watch_lock);
+		pvk_port_wake(&unwatch_waitq);
 		if (rc) {
 			char shown[PVK_XENBUS_PRINTABLE_SIZE(64)];
 
@@ -403,8 +457,23 @@ int pvk_xs_unwatch(struct pvk_xs_watch *w)
 {
 	int rc, wait_rc = 0;
 
-	if (!w || !unlink_watch(w))
+	if (!w)
 		return -PVK_XEN_ENOENT;
+	lock_init_once();
+	pvk_port_lock(&watch_lock);
+	/* A resume's rewatch sending w's WATCH: after ours, its WATCH would
+	 * leave xenstored a watch nobody lists (review s12-revfix SF-2). */
+	if (wait_rewatch_locked(w)) {
+		pvk_port_unlock(&watch_lock);
+		pvk_warn("xenstore: unwatch %s: a resume's rewatch of it still under way after %llu ms; the watch must not be freed",
+			 w->path, (unsigned long long)(PVK_XS_TIMEOUT_NS / 1000000));
+		return -PVK_XEN_EBUSY;
+	}
+	if (!unlink_locked(w)) {
+		pvk_port_unlock(&watch_lock);
+		return -PVK_XEN_ENOENT;
+	}
+	pvk_port_unlock(&watch_lock);
 	/* From here no event of w is delivered: its number is unknown. */
 	rc = watch_op(PVK_XS_UNWATCH, w);
 	/* ENOENT: the watch failed to register in the first place. */

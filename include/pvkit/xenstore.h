@@ -137,7 +137,11 @@ struct pvk_xs_watch {
 	uint64_t id;			/* this registration's number */
 	bool owe_reread;		/* a missed-events callback is due */
 	unsigned int running;		/* callbacks of w in progress */
-	bool registering;		/* its WATCH request is not answered yet */
+	/* A pvk_xs_watch() call for it is in progress: a rewatch meanwhile
+	 * records its result for that call (rewatch_rc). */
+	bool registering;
+	bool rewatching;		/* a resume's rewatch is sending its WATCH */
+	int rewatch_rc;			/* that rewatch's result; 1: none yet */
 	char token[24];
 };
 

@@ -2978,3 +2978,39 @@ UNIT_TEST(blkfront_rw_sync_ends_under_periodic_checkpoints)
 	pvk_time_init(NULL);
 	xb_close_and_free();
 }
+
+/*
+ * review s12-revfix SF-3: a host thread that judges rw_sync's deadline
+ * while a suspend is still in progress (after the hypercall's clock jump,
+ * before the parts resumed: the suspend thread waits there, for xenstore
+ * and the parts' reconnects) must see that suspend counted, from its
+ * quiesce: a 5 s downtime against a 1 s timeout would otherwise break a
+ * healthy disk. Read inside the suspend, after 5 s of played downtime.
+ */
+static uint64_t out_inside;
+
+static int long_downtime(void)
+{
+	clock_advance(5ULL * 1000 * 1000 * 1000);
+	out_inside = pvk_suspend_parts_out_ns();
+	return -PVK_XEN_EBUSY;
+}
+
+UNIT_TEST(blkfront_suspend_in_progress_counts_for_the_deadline)
+{
+	uint64_t before;
+
+	CHECK_EQ(xb_bring_up(blkback_keys, NULL), PVK_XenbusStateConnected);
+	suspend_host_up();
+	unit_suspend_xs_hook = long_downtime;
+	before = pvk_suspend_parts_out_ns();
+	out_inside = 0;
+	CHECK_EQ(pvk_suspend(), -PVK_XEN_EBUSY);
+	CHECK_EQ(out_inside - before, 5ULL * 1000 * 1000 * 1000);
+	/* Once back, the same 5 s stay counted, and no more. */
+	clock_advance(1000);
+	CHECK_EQ(pvk_suspend_parts_out_ns() - before, 5ULL * 1000 * 1000 * 1000);
+	unit_suspend_xs_hook = NULL;
+	pvk_time_init(NULL);
+	xb_close_and_free();
+}

@@ -2681,6 +2681,19 @@ static void suspend_after_unlock(void)
 	sends_after_suspend = unit_fake_sends();
 }
 
+/* The same once the receive refill was pushed (review s12-revfix SF-4):
+ * a pass gives its lock back more than once (a delivery goes unlocked). */
+static uint32_t rx_pushed_before;
+
+static void suspend_after_rx_push(void)
+{
+	if (nd->queues[0].rx_pushed == rx_pushed_before) {
+		unit_fake_unlock_hook = suspend_after_rx_push;
+		return;
+	}
+	suspend_after_unlock();
+}
+
 /*
  * Review s12 N1: a host thread preempted right after a transmit, a kick
  * or a receive pass gives its queue's lock back, across a whole suspend
@@ -2731,6 +2744,19 @@ UNIT_TEST(netfront_notify_never_reaches_a_port_of_an_old_domain)
 	back_tx_rsp(0, ids[0], PVK_NETIF_RSP_OKAY);
 	pvk_netfront_poll(nd);
 	CHECK_EQ(dones, 2);
+	/* A receive pass whose refill the backend asked to be told of. */
+	back_rx_frame(0, pattern, 60, 0);
+	back_rx_push(0);
+	nd->queues[0].rx.sring->req_event = nd->queues[0].rx.req_prod_pvt + 1;
+	rx_pushed_before = nd->queues[0].rx_pushed;
+	sends = unit_fake_sends();
+	unit_fake_unlock_hook = suspend_after_rx_push;
+	pvk_netfront_poll(nd);
+	CHECK(unit_fake_unlock_hook == NULL);
+	CHECK_EQ(sends_after_suspend, sends + 1);
+	CHECK_EQ(unit_fake_sends(), sends_after_suspend);
+	unit_fake_unlock_hook = NULL;
+	nf_reconnect(1);
 	nf_down();
 }
 

@@ -45,9 +45,14 @@ static unsigned int kicks;
 static struct {
 	bool reads, answers, events;
 	bool swallow;	/* reads the bytes of a message not whole yet too */
+	bool refuse_watch;	/* answers a WATCH with ENOSPC (its quota) */
 } peer;
 
 static void (*hook)(void);	/* the next wait's turn runs it, once */
+/* Runs once when a wait's condition has held, before the wait returns:
+ * another thread of the same CPU that runs between the condition and
+ * what its waiter does next (a host whose threads share a CPU). */
+static void (*after)(void);
 
 #define TURNS	64
 
@@ -116,7 +121,18 @@ static void peer_step(void)
 			 h.len < sizeof(m->body) - 1 ? h.len : sizeof(m->body) - 1);
 		nr_seen += nr_seen < 64;
 		cons += sizeof(h) + h.len;
-		if (peer.answers) {
+		if (peer.answers && peer.refuse_watch && h.type == PVK_XS_WATCH) {
+			r = h;
+			r.type = PVK_XS_ERROR;
+			r.len = sizeof("ENOSPC");
+			rsp_put(&r, sizeof(r));
+			rsp_put("ENOSPC", sizeof("ENOSPC"));
+		} else if (peer.answers && h.type == PVK_XS_TRANSACTION_START) {
+			r = h;
+			r.len = 2;
+			rsp_put(&r, sizeof(r));
+			rsp_put("7", 2);	/* xenstored's transaction id */
+		} else if (peer.answers) {
 			r = h;
 			r.len = 3;
 			rsp_put(&r, sizeof(r));
@@ -134,8 +150,15 @@ int pvk_port_wait_until(struct pvk_wait *w, bool (*cond)(void *arg), void *arg,
 	(void)w;
 	(void)timeout_ns;
 	for (unsigned int t = 0; t < TURNS; t++) {
-		if (cond(arg))
+		if (cond(arg)) {
+			if (after) {
+				void (*a)(void) = after;
+
+				after = NULL;
+				a();
+			}
 			return 0;
+		}
 		if (hook) {
 			void (*h)(void) = hook;
 
@@ -155,8 +178,10 @@ static void island_up(void)
 	memset(&ring, 0, sizeof(ring));
 	peer.reads = peer.answers = peer.events = true;
 	peer.swallow = false;
+	peer.refuse_watch = false;
 	nr_seen = 0;
 	hook = NULL;
+	after = NULL;
 	unit_log_clear();
 	CHECK_EQ(pvk_xs_init(&ring, 5), 0);
 }
@@ -205,6 +230,50 @@ static int read_key(const char *key, char *out, size_t size)
 	uint32_t lens[] = { (uint32_t)strlen(key) + 1 };
 
 	return pvk_xs_request(PVK_XS_READ, PVK_XBT_NIL, parts, lens, 1, out, size);
+}
+
+/* Messages of a type xenstored got. */
+static unsigned int sent_of(uint32_t type)
+{
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < nr_seen; i++)
+		n += seen[i].type == type;
+	return n;
+}
+
+static int txn_start(pvk_xs_transaction_t *t)
+{
+	const char *parts[] = { "" };
+	uint32_t lens[] = { 1 };
+	char buf[24];
+	unsigned long h;
+	int rc;
+
+	rc = pvk_xs_request(PVK_XS_TRANSACTION_START, PVK_XBT_NIL, parts, lens, 1,
+			    buf, sizeof(buf));
+	if (rc < 0)
+		return rc;
+	if (pvk_xs_parse_ulong(buf, &h))
+		return -PVK_XEN_EIO;
+	*t = (pvk_xs_transaction_t)h;
+	return 0;
+}
+
+static int txn_write(pvk_xs_transaction_t t, const char *key)
+{
+	const char *parts[] = { key, "v" };
+	uint32_t lens[] = { (uint32_t)strlen(key) + 1, 1 };
+
+	return pvk_xs_request(PVK_XS_WRITE, t, parts, lens, 2, NULL, 0);
+}
+
+static int txn_end(pvk_xs_transaction_t t)
+{
+	const char *parts[] = { "T" };
+	uint32_t lens[] = { 2 };
+
+	return pvk_xs_request(PVK_XS_TRANSACTION_END, t, parts, lens, 1, NULL, 0);
 }
 
 /* ---- tests ------------------------------------------------------------- */
@@ -302,4 +371,105 @@ UNIT_TEST(xs_worker_try_never_nests_on_a_holder)
 	pvk_xs_worker_leave();
 	CHECK_EQ(pvk_xs_worker_enter(0), 0);			/* free again */
 	pvk_xs_worker_leave();
+}
+
+/*
+ * Review s12 S2's wiring (s12-revfix SF-4): the quiesce waits for a
+ * transaction open elsewhere, and that transaction's requests pass the
+ * hold: its WRITE and END go through while the suspend waits, and the
+ * suspend is then quiet in time. A new START waits for the suspend.
+ */
+static pvk_xs_transaction_t open_t;
+static int w_rc = 1, e_rc = 1, s_rc = 1;
+
+static void txn_finishes(void)
+{
+	pvk_xs_transaction_t t2;
+
+	w_rc = txn_write(open_t, "k");
+	e_rc = txn_end(open_t);
+	s_rc = txn_start(&t2);
+}
+
+UNIT_TEST(xs_suspend_open_transaction_ends_through_the_hold)
+{
+	island_up();
+	CHECK_EQ(txn_start(&open_t), 0);
+	hook = txn_finishes;	/* runs inside the quiesce's wait */
+	CHECK_EQ(pvk_xs_suspend(1), 0);
+	CHECK(hook == NULL);
+	CHECK_EQ(w_rc, 3);
+	CHECK_EQ(e_rc, 3);
+	CHECK(!unit_log_has("gave up waiting"));
+	CHECK(s_rc < 0);	/* a START waits for the suspend */
+	CHECK_EQ(sent_of(PVK_XS_TRANSACTION_START), 1);
+	CHECK_EQ(sent_of(PVK_XS_TRANSACTION_END), 1);
+	pvk_xs_suspend_cancel();
+}
+
+/*
+ * s12-revfix SF-1: the quiesce counts a transaction as beneath while its
+ * WRITE is answered but its caller has not run yet; if that caller's END
+ * runs between "quiet" and the freeze (another thread of this CPU), the
+ * END must stay queued, unsent: the old xenstored must not commit what
+ * a new domain will report as EIO.
+ */
+static void end_now(void)
+{
+	e_rc = txn_end(open_t);
+}
+
+static void suspend_then_end(void)
+{
+	after = end_now;	/* between the quiesce's "quiet" and its return */
+	suspend_rc = pvk_xs_suspend(1);
+}
+
+UNIT_TEST(xs_suspend_end_after_quiet_is_not_sent)
+{
+	island_up();
+	CHECK_EQ(txn_start(&open_t), 0);
+	hook = suspend_then_end;	/* while the transaction's WRITE waits */
+	e_rc = 1;
+	suspend_rc = 1;
+	CHECK_EQ(txn_write(open_t, "k"), 3);
+	CHECK(after == NULL);		/* the END ran */
+	CHECK_EQ(suspend_rc, 0);
+	CHECK(e_rc < 0);		/* it waited (the played wait gives up) */
+	CHECK_EQ(sent_of(PVK_XS_TRANSACTION_END), 0);
+	pvk_xs_suspend_cancel();
+}
+
+/*
+ * s12-revfix SF-2(a): a registration the old xenstored took and never
+ * answered fails with EIO at the resume; the resume's rewatch of it is
+ * refused by the new xenstored (ENOSPC): the call must say so, not 0, and
+ * the watch is unlisted (a later resume sends nothing for it).
+ */
+static uint64_t lost_at_resume;
+
+static void suspend_then_refusing_resume(void)
+{
+	CHECK_EQ(pvk_xs_suspend(1), 0);	/* gives up on the unanswered WATCH */
+	peer.answers = true;
+	peer.refuse_watch = true;
+	CHECK_EQ(pvk_xs_resume(6, &lost_at_resume), 0);
+	rewatch_failed = pvk_xs_rewatch_all();
+}
+
+UNIT_TEST(xs_suspend_eio_registration_whose_rewatch_failed_fails)
+{
+	static struct pvk_xs_watch w = { .path = "device", .cb = cb };
+
+	island_up();
+	peer.answers = false;	/* the old xenstored reads it, never answers */
+	hook = suspend_then_refusing_resume;
+	CHECK(pvk_xs_watch(&w) < 0);
+	CHECK(hook == NULL);
+	CHECK_EQ(rewatch_failed, 1);
+	CHECK_EQ(watches_sent(w.token), 2);	/* its own and the rewatch's */
+	/* Unlisted: the next rewatch sends nothing for it. */
+	peer.refuse_watch = false;
+	CHECK_EQ(pvk_xs_rewatch_all(), 0);
+	CHECK_EQ(watches_sent(w.token), 2);
 }
