@@ -68,6 +68,7 @@
 #include "../test.h"
 #include "../netstack.h"
 #include "../../bench/netbench.h"
+#include "suspend_net.h"
 /* White box: the saved transmit ring's unread answers (mark_resume). */
 #include "../../../frontends/netfront/netfront_internal.h"
 
@@ -272,15 +273,33 @@ static bool dup_hits(const char *recv, uint32_t lo, uint32_t hi, const uint8_t *
 
 static unsigned int failures;
 
-static void verdict(bool ok, const char *what)
+void suspend_net_verdict(bool ok, const char *what)
 {
 	guest_printf("suspend_net: %s: %s\n", ok ? "ok" : "FAILED", what);
 	failures += !ok;
 }
 
+#define verdict suspend_net_verdict
+
+struct pvk_netfront *suspend_net_dev(void)
+{
+	return nf;
+}
+
+void suspend_net_detach(void)
+{
+	nst_detach(&nif);
+}
+
+static unsigned int extra_grants(const struct suspend_net_extra *x)
+{
+	return x && x->grants_held ? x->grants_held(x->arg) : 0;
+}
+
 /* One save (want RESUMED: restored in a new domain; CANCELLED: `xl save
- * -c`, the same domain goes on), the streams around it, the verdict. */
-static void run(enum pvk_suspend_result want)
+ * -c`, the same domain goes on), the streams around it, the verdict; x's
+ * hooks (suspend_net.h) where it says. */
+void suspend_net_run(enum pvk_suspend_result want, const struct suspend_net_extra *x)
 {
 	bool ckpt = want == PVK_SUSPEND_CANCELLED;
 	struct pvk_grant_stats gs;
@@ -297,7 +316,7 @@ static void run(enum pvk_suspend_result want)
 	long long d_sent, d_total, d_missing, d_dup, d_bad;
 	uint32_t sent_in, hb = 0, fa = 0, cap;
 	unsigned long miss, outside = 0, after_n = 0;
-	bool have_before = false, have_after = false;
+	bool have_before = false, have_after = false, x_done = !x || !x->pump;
 	int rc, drain_rc;
 	unsigned int held0, held1, others0, others1;
 
@@ -320,7 +339,9 @@ static void run(enum pvk_suspend_result want)
 	 * beyond what the vif holds (rings, posted buffers). */
 	pvk_grant_stats_snapshot(&gs);
 	held0 = pvk_netfront_grants_held(nf);
-	others0 = gs.refs_total - gs.refs_free - held0;
+	others0 = gs.refs_total - gs.refs_free - held0 - extra_grants(x);
+	if (x && x->ready)
+		x->ready(x->arg);
 	memset(nif.seq_seen, 0, sizeof(nif.seq_seen));
 	c0 = nif.c;
 	m = info->mac;
@@ -353,11 +374,19 @@ static void run(enum pvk_suspend_result want)
 			t_first_rx = now;
 		if (resumed && !t_first_tx && PVK_READ_ONCE(nif.c.tx_done_ok) > ok_at_resume)
 			t_first_tx = now;
-		if (resumed && now - t_resume >= AFTER_NS && seq_out - seq_at_resume >= AFTER_MIN)
+		if (x && x->pump) {
+			rc = x->pump(x->arg);
+			if (rc < 0)
+				PVK_FAIL("the stream beside the UDP streams failed: %d", rc);
+			x_done = rc == 1;
+		}
+		if (resumed && now - t_resume >= AFTER_NS && seq_out - seq_at_resume >= AFTER_MIN &&
+		    x_done)
 			break;
 		if (resumed && now - t_resume >= SUSPEND_WAIT_NS)
-			PVK_FAIL("only %u datagrams sent in %llu s after the resume",
-				 seq_out - seq_at_resume, SUSPEND_WAIT_NS / SEC_NS);
+			PVK_FAIL("only %u datagrams sent in %llu s after the resume%s",
+				 seq_out - seq_at_resume, SUSPEND_WAIT_NS / SEC_NS,
+				 x_done ? "" : " (or the stream beside them not done)");
 		if ((int64_t)(now - next) >= 0) {
 			if (send_seq(seq_out, false))
 				refused++;	/* the same number next time */
@@ -372,7 +401,9 @@ static void run(enum pvk_suspend_result want)
 	drain_rc = nst_tx_drain(5 * SEC_NS);
 	pvk_grant_stats_snapshot(&gs);
 	held1 = pvk_netfront_grants_held(nf);
-	others1 = gs.refs_total - gs.refs_free - held1;
+	others1 = gs.refs_total - gs.refs_free - held1 - extra_grants(x);
+	if (x && x->idle)
+		x->idle(x->arg);
 	/* dom0's sender stops; what is on its way arrives; then the count. */
 	for (int i = 0; i < 3; i++)
 		nst_udp_send(&nif, dom0_ip, PORT_IN, PORT_STOP, "STOP", 4, NULL);
@@ -498,13 +529,15 @@ static void run(enum pvk_suspend_result want)
 	else
 		verdict(contains(arp_a, want_arp) && rs.garp_sent == 1 && rs.garp_failed == 0,
 			"dom0's bridge saw our gratuitous ARP");
+	if (x && x->verdicts)
+		x->verdicts(x->arg);
 	rc = (int)failures;
 	PVK_CHECK_EQ(rc, 0);
 }
 
 PVK_GUEST_TEST_XEN_EXPLICIT(suspend_net)
 {
-	run(PVK_SUSPEND_RESUMED);
+	suspend_net_run(PVK_SUSPEND_RESUMED, NULL);
 }
 
 /* `xl save -c` (scenario guest-save-net-checkpoint): the same backend goes
@@ -512,7 +545,7 @@ PVK_GUEST_TEST_XEN_EXPLICIT(suspend_net)
  * resume, nothing is sent twice. */
 PVK_GUEST_TEST_XEN_EXPLICIT(suspend_net_checkpoint)
 {
-	run(PVK_SUSPEND_CANCELLED);
+	suspend_net_run(PVK_SUSPEND_CANCELLED, NULL);
 }
 
 #endif /* CONFIG_PVK_NETFRONT && CONFIG_PVK_XENBUS */
