@@ -20,10 +20,12 @@
  *                 max_bytes, at most 128 KiB; scatter-gather pages), each
  *                 pass a write then a read-back compared: passes alternate
  *                 the pattern and its inverse, so a write lost in any pass
- *                 shows in that pass's read-back. The suspend happens
- *                 inside one of the engine's waits; the stream goes on
- *                 through it (its submits wait while the device is away)
- *                 and ends with a pass of the true pattern begun after it.
+ *                 shows in that pass's read-back (the engine is
+ *                 blk_stream.c, shared with suspend_traffic.c). The
+ *                 suspend happens inside one of blks_pass()'s waits; the
+ *                 stream goes on through it (its submits wait while the
+ *                 device is away) and ends with a pass of the true
+ *                 pattern begun after it.
  *
  * Cycles: 1 `xl save -c` (dom0/save-restore checkpoint-only: cancelled,
  * same backend); 2 `xl save` + `xl restore` (a new domain, blkback the

@@ -1,7 +1,10 @@
 /*
  * tests/guest/cases/suspend_net.c - netfront across `xl save` / `xl
- * restore` with traffic flowing both ways (scenario guest-save-net; the
- * kit's side is frontends/netfront/netfront_suspend.c).
+ * restore` with traffic flowing both ways (the kit's side is
+ * frontends/netfront/netfront_suspend.c). suspend_net_run() is also the
+ * network half of suspend_traffic.c (scenario guest-save-traffic, which
+ * replaced guest-save-net): its hooks (suspend_net.h) run a disk stream
+ * in the same loop and add their verdicts to these.
  *
  * vif 0 (10.0.0.3) and dom0 (10.0.0.1, tests/xen/dom0-tools/pvk-net-seq)
  * run two UDP streams of numbered datagrams (tests/bench/netbench.h) while

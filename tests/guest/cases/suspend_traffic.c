@@ -45,6 +45,7 @@
 #include <pvkit/log.h>
 #include <pvkit/netfront.h>
 #include <pvkit/port.h>
+#include <pvkit/smp.h>
 #include <pvkit/suspend.h>
 #include <pvkit/time.h>
 #include <pvkit/xen/errno.h>
@@ -83,6 +84,7 @@ static struct {
 	struct pvk_blkfront_resume_stats r0, r1;
 	size_t free0, cache0, heap0, free1, cache1, heap1;
 	bool idle_seen;
+	unsigned int online0;		/* CPUs online at "ready" */
 } t;
 
 /* Pages the frontends keep for reuse, grown by use (idle: none in flight
@@ -126,6 +128,7 @@ static void on_ready(void *arg)
 	t.heap0 = guest_heap_free_bytes();
 	pvk_blkfront_get_resume_stats(disk.dev, &t.r0);
 	t.suspends0 = guest_suspends_done();
+	t.online0 = pvk_smp_nr_online();
 	t.w0 = st.writes;
 	t.r0n = st.reads;
 	PVK_CHECK_RC(blks_hold(&st, 0, HELD_N, HELD_EACH), 0);
@@ -202,6 +205,8 @@ static void on_verdicts(void *arg)
 			    r1->completed - r0->completed == r1->requeued - r0->requeued &&
 			    r1->failed == r0->failed,
 			    "disk: resumed once, every held write requeued, each requeued request completed, none failed");
+	suspend_net_verdict(guest_suspend_cpus_not_back() == 0 && pvk_smp_nr_online() == t.online0,
+			    "every CPU online at the save online again after the resume");
 	suspend_net_verdict(t.free1 + t.cache1 == t.free0 + t.cache0 && t.heap1 == t.heap0,
 			    "memory: free pages and heap back to where they were before the save (none of the old domain's devices' kept)");
 }
