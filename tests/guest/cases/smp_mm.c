@@ -75,7 +75,9 @@
 
 /* ---- smp_grant_concurrent --------------------------------------------- */
 
-#define REFS_MAX	(GRANT_FRAMES * 512)
+/* Every reference the table can ever hold: an earlier test in the same
+ * boot (pvkit.test=...,defaults) may have grown it past GRANT_FRAMES. */
+#define REFS_MAX	(PVK_GRANT_WINDOW_FRAMES * 512)
 
 static uint8_t ref_held[REFS_MAX];	/* 1 while some CPU holds it */
 
