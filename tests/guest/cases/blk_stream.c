@@ -185,6 +185,8 @@ int blks_step(struct blks *s)
 				rc = finish(s, r);
 				if (rc)
 					return rc;
+				if (s->one_per_step)
+					return 0;
 			}
 			busy |= r->busy;
 			if (!r->busy && !c)
@@ -219,6 +221,8 @@ int blks_step(struct blks *s)
 				s->reads++;
 			else
 				s->writes++;
+			if (s->one_per_step)
+				return 0;
 			continue;
 		}
 		c->busy = false;

@@ -62,6 +62,10 @@ struct blks {
 	uint64_t pos, to;
 	uint8_t inv;
 	bool eagain;			/* the last step stopped at -EAGAIN */
+	/* A step does at most one request's work (one compare or one fill
+	 * and submit): a loop that steps it between other work (the UDP
+	 * sends) keeps its own pace. */
+	bool one_per_step;
 	unsigned long writes, reads;	/* stream requests submitted */
 	int64_t grants_live0;		/* the kit's grants live before the disk */
 };

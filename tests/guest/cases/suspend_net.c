@@ -9,7 +9,9 @@
  * vif 0 (10.0.0.3) and dom0 (10.0.0.1, tests/xen/dom0-tools/pvk-net-seq)
  * run two UDP streams of numbered datagrams (tests/bench/netbench.h) while
  * dom0 saves and restores the guest:
- *   guest -> dom0  100 a second, each number sent until xmit takes it (a
+ *   guest -> dom0  one due every 10 ms (at most one sent per turn of the
+ *                  loop, no catch-up after a second's lag: the rate it
+ *                  kept is printed), each number sent until xmit takes it (a
  *                  refusal while the device is suspended or reconnecting
  *                  is retried with the same number); dom0's receiver lists
  *                  the numbers missing and duplicated once the guest says
@@ -316,6 +318,8 @@ void suspend_net_run(enum pvk_suspend_result want, const struct suspend_net_extr
 	unsigned int before, refused = 0;
 	uint64_t t0, next, t_link = 0, t_first_rx = 0, t_first_tx = 0;
 	uint32_t seq_at_resume = 0;
+	uint64_t loop_t0[2] = { 0, 0 }, loop_t1[2] = { 0, 0 };
+	unsigned int loop_sent[2] = { 0, 0 };
 	long long d_sent, d_total, d_missing, d_dup, d_bad;
 	uint32_t sent_in, hb = 0, fa = 0, cap;
 	unsigned long miss, outside = 0, after_n = 0;
@@ -366,6 +370,12 @@ void suspend_net_run(enum pvk_suspend_result want, const struct suspend_net_extr
 	t0 = next = pvk_time_now_ns();
 	for (;;) {
 		uint64_t now = pvk_time_now_ns();
+		unsigned int phase = resumed ? 1 : 0;
+
+		/* The loop's own sends, by phase: the rate they kept. */
+		if (!loop_t0[phase])
+			loop_t0[phase] = now;
+		loop_t1[phase] = now;
 
 		if (!resumed && now - t0 > SUSPEND_WAIT_NS)
 			PVK_FAIL("no suspend within %llu s", SUSPEND_WAIT_NS / SEC_NS);
@@ -391,15 +401,26 @@ void suspend_net_run(enum pvk_suspend_result want, const struct suspend_net_extr
 				 seq_out - seq_at_resume, SUSPEND_WAIT_NS / SEC_NS,
 				 x_done ? "" : " (or the stream beside them not done)");
 		if ((int64_t)(now - next) >= 0) {
-			if (send_seq(seq_out, false))
+			if (send_seq(seq_out, false)) {
 				refused++;	/* the same number next time */
-			else
+			} else {
 				seq_out++;
+				loop_sent[phase]++;
+			}
 			next += PERIOD_NS;
 			if ((int64_t)(now - next) > (int64_t)SEC_NS)
 				next = now;	/* after the gap: no catch-up burst */
 		}
 		pvk_xs_wait_watches(2 * MS);
+	}
+	for (unsigned int ph = 0; ph < 2; ph++) {
+		uint64_t ms = (loop_t1[ph] - loop_t0[ph]) / MS;
+
+		guest_printf("suspend_net: send rate %s: %u datagrams in %llu ms of the loop, %llu/s (one due every %llu ms)\n",
+			     ph ? "after the resume" : "before the save", loop_sent[ph],
+			     (unsigned long long)ms,
+			     (unsigned long long)(ms ? loop_sent[ph] * 1000ull / ms : 0),
+			     (unsigned long long)(PERIOD_NS / MS));
 	}
 	drain_rc = nst_tx_drain(5 * SEC_NS);
 	pvk_grant_stats_snapshot(&gs);
