@@ -3,7 +3,8 @@
  *
  * The domain builder copies it into start_info->cmd_line. Words are
  * separated by spaces; we understand
- *   pvkit.test=NAME[,NAME...]   run exactly these tests (test.c)
+ *   pvkit.test=NAME[,NAME...]   run exactly these tests (test.c; the name
+ *                               "defaults" adds every regular test)
  *   blkfront.NAME=VALUE         a blkfront switch (pvk_blkfront_option())
  *   netfront.NAME=VALUE         a netfront switch (pvk_netfront_option())
  * Other words are ignored, so a toolstack may add its own. A malformed

@@ -16,14 +16,15 @@ GUEST_OUT := $(O)/tests/guest
 
 # Test files last: tests run in link order, so this list is their order.
 # cases/migrate.c first: the tests guest-migrate names after it run in the
-# migrated domain.
+# migrated domain; cases/suspend_traffic.c next: "defaults" after it
+# (guest-save-traffic) runs the default suite in the restored domain.
 GUEST_SRCS := head.S entry.S notes.S pvh.S entry_native.S native.c \
 	native_timer_entry.S native_timer.c \
 	boot.c bootmem.c shared_info.c time.c console.c print.c \
 	traps.c fault.c symbols.c shutdown.c cmdline.c \
 	page_alloc.c heap.c lock.c string.c test.c \
 	smp.c events.c wait.c control.c console_in.c balloon.c netstack.c dom0_answer.c \
-	cases/migrate.c cases/start_info.c cases/hypercall_page.c cases/xen_version.c \
+	cases/migrate.c cases/suspend_traffic.c cases/start_info.c cases/hypercall_page.c cases/xen_version.c \
 	cases/shared_info.c cases/console.c cases/memory.c cases/lock.c \
 	cases/pvops_cpu.c cases/pvops_irq.c cases/pvops_time.c \
 	cases/multicall.c cases/counters.c cases/privileged_insn.c \
@@ -48,8 +49,9 @@ GUEST_SRCS += cases/hostile_net.c
 GUEST_SRCS += cases/hostile_xs.c
 GUEST_SRCS += cases/pvops_patch.c
 # xl save / restore / save -c (explicit: scenarios guest-save-*).
-GUEST_SRCS += cases/suspend.c cases/bench_suspend.c cases/suspend_blk.c
-# netfront across xl save/restore with traffic (scenario guest-save-net).
+GUEST_SRCS += cases/suspend.c cases/bench_suspend.c cases/blk_stream.c cases/suspend_blk.c
+# netfront across xl save/restore with traffic (scenarios guest-save-traffic,
+# guest-save-net-checkpoint).
 GUEST_SRCS += cases/suspend_net.c
 GUEST_SRCS += bench.c cases/bench.c
 

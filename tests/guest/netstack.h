@@ -37,7 +37,7 @@
 #define NST_RXQ		16
 #define NST_RXQ_FRAME	9216	/* frames longer than this are not queued */
 #define NST_UDP_ECHO	7	/* the echo port, as RFC 862 */
-#define NST_SEQS	4096	/* sequence numbers tracked in seq_seen */
+#define NST_SEQS	8192	/* sequence numbers tracked in seq_seen */
 
 /* Counts of one interface; read them as a snapshot. */
 struct nst_counts {

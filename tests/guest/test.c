@@ -3,7 +3,11 @@
  *
  * Runs the tests of the .pvk_guest_tests section (test.h) in order: all
  * regular tests, or exactly those named with pvkit.test= (explicit-only
- * tests included). One result line per test,
+ * tests included); the name "defaults" there stands for every regular
+ * test, so "pvkit.test=suspend_traffic,defaults" runs that explicit test
+ * and then the default suite (tests run in table order, whatever the
+ * order of the names: the regular tests after it in the table run after
+ * it, in the domain it leaves). One result line per test,
  *   test NAME: PASS | FAIL: <reason> | SKIP: <reason>
  * then the closing line "N passed, N failed[, N skipped]" that the harness
  * reads. A name on the command line that matches no test is a failure.
@@ -182,6 +186,13 @@ static const struct guest_test *find(const char *name)
 	return NULL;
 }
 
+#define DEFAULTS	"defaults"
+
+static bool is_defaults(const char *name)
+{
+	return !guest_strncmp(name, DEFAULTS, (size_t)-1);
+}
+
 static bool selected(const struct guest_test *t)
 {
 	unsigned int n = guest_cmdline_nr_tests();
@@ -189,7 +200,8 @@ static bool selected(const struct guest_test *t)
 	if (!n)
 		return !t->explicit_only;
 	for (unsigned int i = 0; i < n; i++) {
-		if (find(guest_cmdline_test(i)) == t)
+		if (find(guest_cmdline_test(i)) == t ||
+		    (is_defaults(guest_cmdline_test(i)) && !t->explicit_only))
 			return true;
 	}
 	return false;
@@ -202,7 +214,7 @@ unsigned int guest_run_tests(void)
 	uint64_t start_ns = guest_now_ns();
 
 	for (unsigned int i = 0; i < guest_cmdline_nr_tests(); i++) {
-		if (!find(guest_cmdline_test(i))) {
+		if (!find(guest_cmdline_test(i)) && !is_defaults(guest_cmdline_test(i))) {
 			guest_printf("test %s: FAIL: no such test\n", guest_cmdline_test(i));
 			failed++;
 		}

@@ -1,12 +1,17 @@
 /*
  * tests/guest/cases/suspend_net.c - netfront across `xl save` / `xl
- * restore` with traffic flowing both ways (scenario guest-save-net; the
- * kit's side is frontends/netfront/netfront_suspend.c).
+ * restore` with traffic flowing both ways (the kit's side is
+ * frontends/netfront/netfront_suspend.c). suspend_net_run() is also the
+ * network half of suspend_traffic.c (scenario guest-save-traffic, which
+ * replaced guest-save-net): its hooks (suspend_net.h) run a disk stream
+ * in the same loop and add their verdicts to these.
  *
  * vif 0 (10.0.0.3) and dom0 (10.0.0.1, tests/xen/dom0-tools/pvk-net-seq)
  * run two UDP streams of numbered datagrams (tests/bench/netbench.h) while
  * dom0 saves and restores the guest:
- *   guest -> dom0  100 a second, each number sent until xmit takes it (a
+ *   guest -> dom0  one due every 10 ms (up to 4 due sent in one turn of
+ *                  the loop, no catch-up after a second's lag: the rate
+ *                  it kept is printed), each number sent until xmit takes it (a
  *                  refusal while the device is suspended or reconnecting
  *                  is retried with the same number); dom0's receiver lists
  *                  the numbers missing and duplicated once the guest says
@@ -68,6 +73,7 @@
 #include "../test.h"
 #include "../netstack.h"
 #include "../../bench/netbench.h"
+#include "suspend_net.h"
 /* White box: the saved transmit ring's unread answers (mark_resume). */
 #include "../../../frontends/netfront/netfront_internal.h"
 
@@ -81,6 +87,7 @@
 #define AFTER_MIN	100u		/* datagrams sent after it, at least */
 #define DOM0_WAIT_NS	(90 * SEC_NS)
 #define PERIOD_NS	(10 * MS)	/* 100 datagrams a second */
+#define SENDS_PER_TURN	4		/* due datagrams sent in one loop turn, at most */
 #define PERIOD_MS	10u
 #define DGRAM		200u
 #define BURST		16u
@@ -272,15 +279,33 @@ static bool dup_hits(const char *recv, uint32_t lo, uint32_t hi, const uint8_t *
 
 static unsigned int failures;
 
-static void verdict(bool ok, const char *what)
+void suspend_net_verdict(bool ok, const char *what)
 {
 	guest_printf("suspend_net: %s: %s\n", ok ? "ok" : "FAILED", what);
 	failures += !ok;
 }
 
+#define verdict suspend_net_verdict
+
+struct pvk_netfront *suspend_net_dev(void)
+{
+	return nf;
+}
+
+void suspend_net_detach(void)
+{
+	nst_detach(&nif);
+}
+
+static unsigned int extra_grants(const struct suspend_net_extra *x)
+{
+	return x && x->grants_held ? x->grants_held(x->arg) : 0;
+}
+
 /* One save (want RESUMED: restored in a new domain; CANCELLED: `xl save
- * -c`, the same domain goes on), the streams around it, the verdict. */
-static void run(enum pvk_suspend_result want)
+ * -c`, the same domain goes on), the streams around it, the verdict; x's
+ * hooks (suspend_net.h) where it says. */
+void suspend_net_run(enum pvk_suspend_result want, const struct suspend_net_extra *x)
 {
 	bool ckpt = want == PVK_SUSPEND_CANCELLED;
 	struct pvk_grant_stats gs;
@@ -294,10 +319,12 @@ static void run(enum pvk_suspend_result want)
 	unsigned int before, refused = 0;
 	uint64_t t0, next, t_link = 0, t_first_rx = 0, t_first_tx = 0;
 	uint32_t seq_at_resume = 0;
+	uint64_t loop_t0[2] = { 0, 0 }, loop_t1[2] = { 0, 0 };
+	unsigned int loop_sent[2] = { 0, 0 };
 	long long d_sent, d_total, d_missing, d_dup, d_bad;
 	uint32_t sent_in, hb = 0, fa = 0, cap;
 	unsigned long miss, outside = 0, after_n = 0;
-	bool have_before = false, have_after = false;
+	bool have_before = false, have_after = false, x_done = !x || !x->pump;
 	int rc, drain_rc;
 	unsigned int held0, held1, others0, others1;
 
@@ -320,7 +347,9 @@ static void run(enum pvk_suspend_result want)
 	 * beyond what the vif holds (rings, posted buffers). */
 	pvk_grant_stats_snapshot(&gs);
 	held0 = pvk_netfront_grants_held(nf);
-	others0 = gs.refs_total - gs.refs_free - held0;
+	others0 = gs.refs_total - gs.refs_free - held0 - extra_grants(x);
+	if (x && x->ready)
+		x->ready(x->arg);
 	memset(nif.seq_seen, 0, sizeof(nif.seq_seen));
 	c0 = nif.c;
 	m = info->mac;
@@ -342,6 +371,12 @@ static void run(enum pvk_suspend_result want)
 	t0 = next = pvk_time_now_ns();
 	for (;;) {
 		uint64_t now = pvk_time_now_ns();
+		unsigned int phase = resumed ? 1 : 0;
+
+		/* The loop's own sends, by phase: the rate they kept. */
+		if (!loop_t0[phase])
+			loop_t0[phase] = now;
+		loop_t1[phase] = now;
 
 		if (!resumed && now - t0 > SUSPEND_WAIT_NS)
 			PVK_FAIL("no suspend within %llu s", SUSPEND_WAIT_NS / SEC_NS);
@@ -353,26 +388,49 @@ static void run(enum pvk_suspend_result want)
 			t_first_rx = now;
 		if (resumed && !t_first_tx && PVK_READ_ONCE(nif.c.tx_done_ok) > ok_at_resume)
 			t_first_tx = now;
-		if (resumed && now - t_resume >= AFTER_NS && seq_out - seq_at_resume >= AFTER_MIN)
+		if (x && x->pump) {
+			rc = x->pump(x->arg);
+			if (rc < 0)
+				PVK_FAIL("the stream beside the UDP streams failed: %d", rc);
+			x_done = rc == 1;
+		}
+		if (resumed && now - t_resume >= AFTER_NS && seq_out - seq_at_resume >= AFTER_MIN &&
+		    x_done)
 			break;
 		if (resumed && now - t_resume >= SUSPEND_WAIT_NS)
-			PVK_FAIL("only %u datagrams sent in %llu s after the resume",
-				 seq_out - seq_at_resume, SUSPEND_WAIT_NS / SEC_NS);
-		if ((int64_t)(now - next) >= 0) {
-			if (send_seq(seq_out, false))
-				refused++;	/* the same number next time */
-			else
-				seq_out++;
+			PVK_FAIL("only %u datagrams sent in %llu s after the resume%s",
+				 seq_out - seq_at_resume, SUSPEND_WAIT_NS / SEC_NS,
+				 x_done ? "" : " (or the stream beside them not done)");
+		/* Every datagram due, up to SENDS_PER_TURN: a slow turn
+		 * (the pump's work, a loaded host) does not lower the rate. */
+		for (unsigned int k = 0; k < SENDS_PER_TURN && (int64_t)(now - next) >= 0; k++) {
 			next += PERIOD_NS;
-			if ((int64_t)(now - next) > (int64_t)SEC_NS)
-				next = now;	/* after the gap: no catch-up burst */
+			if (send_seq(seq_out, false)) {
+				refused++;	/* the same number next time */
+				break;
+			}
+			seq_out++;
+			loop_sent[phase]++;
 		}
+		if ((int64_t)(now - next) > (int64_t)SEC_NS)
+			next = now;	/* after the gap: no catch-up burst */
 		pvk_xs_wait_watches(2 * MS);
+	}
+	for (unsigned int ph = 0; ph < 2; ph++) {
+		uint64_t ms = (loop_t1[ph] - loop_t0[ph]) / MS;
+
+		guest_printf("suspend_net: send rate %s: %u datagrams in %llu ms of the loop, %llu/s (one due every %llu ms)\n",
+			     ph ? "after the resume" : "before the save", loop_sent[ph],
+			     (unsigned long long)ms,
+			     (unsigned long long)(ms ? loop_sent[ph] * 1000ull / ms : 0),
+			     (unsigned long long)(PERIOD_NS / MS));
 	}
 	drain_rc = nst_tx_drain(5 * SEC_NS);
 	pvk_grant_stats_snapshot(&gs);
 	held1 = pvk_netfront_grants_held(nf);
-	others1 = gs.refs_total - gs.refs_free - held1;
+	others1 = gs.refs_total - gs.refs_free - held1 - extra_grants(x);
+	if (x && x->idle)
+		x->idle(x->arg);
 	/* dom0's sender stops; what is on its way arrives; then the count. */
 	for (int i = 0; i < 3; i++)
 		nst_udp_send(&nif, dom0_ip, PORT_IN, PORT_STOP, "STOP", 4, NULL);
@@ -505,13 +563,15 @@ static void run(enum pvk_suspend_result want)
 	else
 		verdict(contains(arp_a, want_arp) && rs.garp_sent == 1 && rs.garp_failed == 0,
 			"dom0's bridge saw our gratuitous ARP");
+	if (x && x->verdicts)
+		x->verdicts(x->arg);
 	rc = (int)failures;
 	PVK_CHECK_EQ(rc, 0);
 }
 
 PVK_GUEST_TEST_XEN_EXPLICIT(suspend_net)
 {
-	run(PVK_SUSPEND_RESUMED);
+	suspend_net_run(PVK_SUSPEND_RESUMED, NULL);
 }
 
 /* `xl save -c` (scenario guest-save-net-checkpoint): the same backend goes
@@ -519,7 +579,7 @@ PVK_GUEST_TEST_XEN_EXPLICIT(suspend_net)
  * resume, nothing is sent twice. */
 PVK_GUEST_TEST_XEN_EXPLICIT(suspend_net_checkpoint)
 {
-	run(PVK_SUSPEND_CANCELLED);
+	suspend_net_run(PVK_SUSPEND_CANCELLED, NULL);
 }
 
 #endif /* CONFIG_PVK_NETFRONT && CONFIG_PVK_XENBUS */

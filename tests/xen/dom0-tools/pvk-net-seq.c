@@ -1,7 +1,8 @@
 /*
  * tests/xen/dom0-tools/pvk-net-seq.c - dom0's end of a UDP stream that
  * must live through a gap (the guest saved and restored meanwhile:
- * scenario guest-save-net, tests/guest/cases/suspend_net.c). Datagrams are
+ * scenarios guest-save-traffic and guest-save-net-checkpoint,
+ * tests/guest/cases/suspend_net.c). Datagrams are
  * tests/bench/netbench.h's (sequence number, length, header check,
  * pattern); what is missing or duplicated is listed by number.
  *
