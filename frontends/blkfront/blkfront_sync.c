@@ -92,19 +92,7 @@ int pvk_blkfront_wait_slot(struct pvk_blkfront *dev, unsigned int queue,
 	if (PVK_READ_ONCE(dev->quiesced)) {
 		/* No longer than the reconnect's own deadline: past it the
 		 * device is given up (broken) and the wait is over. */
-		uint64_t left = blkfront_resume_deadline_left(dev);
-		bool capped = left && left < timeout_ns;
-
-		rc = pvk_port_wait_until(&dev->wait, device_back, dev,
-					 capped ? left : timeout_ns);
-		if (rc && capped) {
-			blkfront_resume_check_deadline(dev);
-			if (!device_back(dev))
-				rc = pvk_port_wait_until(&dev->wait, device_back, dev,
-							 timeout_ns - left);
-			else
-				rc = 0;
-		}
+		rc = blkfront_wait_capped(dev, device_back, dev, timeout_ns);
 		if (rc)
 			return rc;
 	}
@@ -173,7 +161,7 @@ int pvk_blkfront_rw_sync_queue(struct pvk_blkfront *dev, unsigned int queue,
 	}
 	if (rc)
 		return rc;
-	while (pvk_port_wait_until(&dev->wait, sync_finished, &sr, time_left(deadline))) {
+	while (blkfront_wait_capped(dev, sync_finished, &sr, time_left(deadline))) {
 		if (suspended_meanwhile(dev, &gen)) {
 			deadline = deadline_from_now(timeout_ns);
 			continue;
