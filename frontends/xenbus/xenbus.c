@@ -663,8 +663,21 @@ struct publish {
 	char state[4];
 	char *listing;		/* its own: a scan may run in our waits */
 	struct pvk_xs_write_req *w;		/* n + 1 (the state) */
-	char (*path)[PVK_XENBUS_PATH_MAX + 64];	/* n + 1 */
+	/* The n + 1 paths packed, each no longer than PUBLISH_PATH_MAX: a
+	 * few KiB for blkfront's keys, not (n + 1) x the longest path. */
+	char *paths;
+	size_t paths_size;
 };
+
+#define PUBLISH_PATH_MAX (PVK_XENBUS_PATH_MAX + 64)
+
+/* Room for nodename/key, capped where path_join would refuse it anyway. */
+static size_t publish_path_room(const char *nodename, const char *key)
+{
+	size_t need = __builtin_strlen(nodename) + 1 + __builtin_strlen(key) + 1;
+
+	return need < PUBLISH_PATH_MAX ? need : PUBLISH_PATH_MAX;
+}
 
 /* Is name's first path component among the listing's n names? */
 static bool listed(const char *names, int n, const char *name)
@@ -687,6 +700,7 @@ static int publish_tx(pvk_xs_transaction_t t, void *arg)
 	 * again. A listing too long to hold: every removal is made. */
 	int n = pvk_xs_directory(t, p->dev->nodename, p->listing, PVK_XENSTORE_PAYLOAD_MAX + 1);
 	unsigned int k = 0;
+	size_t off = 0;
 	int rc = 0;
 
 	if (n < 0 && n != -PVK_XEN_E2BIG)
@@ -699,8 +713,14 @@ static int publish_tx(pvk_xs_transaction_t t, void *arg)
 
 		if (!value && n >= 0 && !listed(p->listing, n, key))
 			continue;	/* absent: nothing to remove */
-		rc = path_join(p->path[k], sizeof(p->path[k]), p->dev->nodename, key);
-		p->w[k] = (struct pvk_xs_write_req){ .path = p->path[k], .value = value };
+		char *path = p->paths + off;
+		size_t room = publish_path_room(p->dev->nodename, key);
+
+		if (room > p->paths_size - off)
+			return -PVK_XEN_EINVAL;	/* cannot happen: sized for all */
+		rc = path_join(path, room, p->dev->nodename, key);
+		p->w[k] = (struct pvk_xs_write_req){ .path = path, .value = value };
+		off += room;
 		k++;
 	}
 	if (rc)
@@ -725,16 +745,21 @@ int pvk_xenbus_publish(struct pvk_xenbus_device *dev, const struct pvk_xenbus_kv
 	}
 	p.listing = pvk_port_malloc(PVK_XENSTORE_PAYLOAD_MAX + 1);
 	p.w = pvk_port_malloc((n + 1) * sizeof(*p.w));
-	p.path = pvk_port_malloc((n + 1) * sizeof(*p.path));
-	if (p.listing && p.w && p.path) {
+	p.paths_size = publish_path_room(dev->nodename, "state");
+	for (unsigned int i = 0; i < n; i++)
+		p.paths_size += publish_path_room(dev->nodename, kv[i].key);
+	p.paths = pvk_port_malloc(p.paths_size);
+	if (p.listing && p.w && p.paths) {
 		pvk_snprintf(p.state, sizeof(p.state), "%d", (int)state);
 		rc = pvk_xs_transaction(publish_tx, &p, NULL);
 	} else {
+		pvk_err("xenbus: %s: no memory to publish %u keys (%zu bytes of paths)",
+			dev->nodename, n, p.paths_size);
 		rc = -PVK_XEN_ENOMEM;
 	}
 	pvk_port_free(p.listing);
 	pvk_port_free(p.w);
-	pvk_port_free(p.path);
+	pvk_port_free(p.paths);
 	if (rc == -PVK_XEN_ENOENT) {
 		pvk_info("xenbus: %s is gone: state %s not written", dev->nodename,
 			 pvk_xenbus_state_name(state));

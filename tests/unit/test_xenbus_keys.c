@@ -395,3 +395,25 @@ UNIT_TEST(xenbus_poll_without_a_fresh_watch_arms_nothing)
 	watch_event(false);
 	CHECK_EQ(be.rewritten, 1);
 }
+
+/* Paths packed (S6): a key too long for a xenstore path is still refused
+ * whole, nothing written, and the keys around it are not cut short. */
+UNIT_TEST(xenbus_publish_packed_paths_refuse_a_too_long_key)
+{
+	static char longkey[PVK_XENBUS_PATH_MAX + 80];
+	struct pvk_xenbus_kv kv[] = { { "ring-ref", "8" }, { longkey, "1" }, { "event-channel", "5" } };
+
+	memset(longkey, 'k', sizeof(longkey) - 1);
+	memset(&xs, 0, sizeof(xs));
+	pvk_xs_write(0, "device/vbd/9/state", "1");
+	xs.writes = 0;
+	kd.state = PVK_XenbusStateInitialising;
+	CHECK_EQ(xbk_publish(&kd, kv, 3, PVK_XenbusStateInitialised), -PVK_XEN_ENAMETOOLONG);
+	CHECK_EQ(xs.writes, 0);
+	kv[1] = (struct pvk_xenbus_kv){ "queue-0/ring-ref", "9" };
+	CHECK_EQ(xbk_publish(&kd, kv, 3, PVK_XenbusStateInitialised), 0);
+	CHECK(xs_find("device/vbd/9/queue-0/ring-ref") >= 0);
+	CHECK(xs_find("device/vbd/9/event-channel") >= 0);
+	CHECK(xs_find("device/vbd/9/ring-ref") >= 0);
+	kd.state = PVK_XenbusStateInitialising;
+}
