@@ -198,6 +198,9 @@ struct pvk_blkfront {
 	unsigned int replay_n;			/* entries in replay[] */
 	uint64_t resume_t0;			/* the resume's start, guest clock */
 	bool resume_gave_up;			/* its deadline passed (atomic, once) */
+	/* The deadline runs from the resume until the backend is Connected
+	 * (the requeue after that is bounded by its own wait) (dev->lock). */
+	bool resume_deadline_armed;
 	struct pvk_blkfront_resume_stats rstats;
 };
 
@@ -346,5 +349,7 @@ void blkfront_replay_fail(struct pvk_blkfront *dev, int status);
  * due. The time left until then (0: due or not reconnecting). */
 void blkfront_resume_check_deadline(struct pvk_blkfront *dev);
 uint64_t blkfront_resume_deadline_left(struct pvk_blkfront *dev);
+int blkfront_wait_capped(struct pvk_blkfront *dev, bool (*cond)(void *arg), void *arg,
+			 uint64_t timeout_ns);
 
 #endif /* PVKIT_BLKFRONT_INTERNAL_H */

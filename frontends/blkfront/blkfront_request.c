@@ -743,8 +743,8 @@ static int submit(struct pvk_blkfront *dev, struct pvk_blk_req *req)
 
 	if (rc)
 		return rc;
-	/* A reconnect past its deadline is given up here at the latest. */
-	blkfront_resume_check_deadline(dev);
+	/* A reconnect past its deadline is given up by the host's next poll
+	 * or wait, never here: that runs other requests' done(). */
 	/* Given up or broken: said at once, even while resuming (a host
 	 * looping on -EAGAIN would never end). */
 	if (PVK_READ_ONCE(dev->broken))

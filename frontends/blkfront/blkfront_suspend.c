@@ -52,8 +52,10 @@
  * (PVK_BLKFRONT_RESUME_TIMEOUT_NS, 30 s as netfront's): past it the
  * device is broken, what it kept fails with -PVK_XEN_ENODEV, and a new
  * backend that shows up later is told Closed. No timer: the deadline is
- * looked at by the host's submit, poll and wait_slot (which waits no
- * longer than it) and by the device's backend-state callbacks.
+ * looked at by the host's poll, by the waits of wait_slot and rw_sync
+ * (blkfront_wait_capped: no longer than it) and by the device's
+ * backend-state callbacks, never by a submit (it would run other
+ * requests' done() there). It ends at Connected.
  *
  * Fast: the resume itself moves the device to the new backend and, when
  * that backend already waits (InitWait: xl restore set it up before the
@@ -163,6 +165,7 @@ static void resume_over(struct pvk_blkfront *dev)
 	pvk_port_lock(&dev->lock);
 	dev->resuming = false;
 	dev->quiesced = false;
+	dev->resume_deadline_armed = false;
 	pvk_port_unlock(&dev->lock);
 	pvk_port_wake(&dev->wait);
 }
@@ -185,31 +188,82 @@ void blkfront_replay_fail(struct pvk_blkfront *dev, int status)
 
 /* ---- the reconnect's deadline ------------------------------------------ */
 
+/* The deadline runs: resuming, not yet Connected, not given up. */
+static bool deadline_running(struct pvk_blkfront *dev)
+{
+	return PVK_READ_ONCE(dev->resuming) && PVK_READ_ONCE(dev->resume_deadline_armed) &&
+	       !__atomic_load_n(&dev->resume_gave_up, __ATOMIC_ACQUIRE);
+}
+
+static int64_t deadline_remaining(struct pvk_blkfront *dev)
+{
+	return (int64_t)(PVK_READ_ONCE(dev->resume_t0) + PVK_BLKFRONT_RESUME_TIMEOUT_NS -
+			 pvk_time_now_ns());
+}
+
+/* Nanoseconds to the deadline; 0 when due or when none runs. */
 uint64_t blkfront_resume_deadline_left(struct pvk_blkfront *dev)
 {
 	int64_t left;
 
-	if (!PVK_READ_ONCE(dev->resuming) || __atomic_load_n(&dev->resume_gave_up, __ATOMIC_ACQUIRE))
+	if (!deadline_running(dev))
 		return 0;
-	left = (int64_t)(PVK_READ_ONCE(dev->resume_t0) + PVK_BLKFRONT_RESUME_TIMEOUT_NS -
-			 pvk_time_now_ns());
+	left = deadline_remaining(dev);
 	return left > 0 ? (uint64_t)left : 0;
 }
 
+/*
+ * Gives the reconnect up once its deadline passed. Never from inside a
+ * host's submit: it runs done() of the requests kept, and a host may hold
+ * the lock its done() takes around submit (the review's N7). Decided
+ * under dev->lock against blkfront_replay_all's disarming: a backend that
+ * reached Connected first is never broken by it while it requeues.
+ */
 void blkfront_resume_check_deadline(struct pvk_blkfront *dev)
 {
-	if (!PVK_READ_ONCE(dev->resuming) || blkfront_resume_deadline_left(dev) ||
-	    __atomic_exchange_n(&dev->resume_gave_up, true, __ATOMIC_ACQ_REL))
+	bool due;
+
+	if (!deadline_running(dev) || deadline_remaining(dev) > 0)
 		return;
+	pvk_port_lock(&dev->lock);
+	due = dev->resuming && dev->resume_deadline_armed &&
+	      !__atomic_exchange_n(&dev->resume_gave_up, true, __ATOMIC_ACQ_REL);
 	/* Broken first: a requeue the watch worker is doing stops, and a
 	 * backend that connects later is told Closed (blkfront_xenbus.c). */
-	__atomic_store_n(&dev->broken, true, __ATOMIC_SEQ_CST);
+	if (due)
+		__atomic_store_n(&dev->broken, true, __ATOMIC_SEQ_CST);
+	pvk_port_unlock(&dev->lock);
+	if (!due)
+		return;
 	__atomic_fetch_add(&dev->rstats.gave_up, 1, __ATOMIC_RELAXED);
 	pvk_err("blkfront: %s: not connected again %llu s after the resume (backend %s): device broken, the %u requests it kept fail with %d",
 		dev->name, PVK_BLKFRONT_RESUME_TIMEOUT_NS / 1000000000ULL,
 		dev->xdev ? pvk_xenbus_state_name(dev->xdev->otherend_state) : "gone",
 		replay_left(dev), -PVK_XEN_ENODEV);
 	blkfront_replay_fail(dev, -PVK_XEN_ENODEV);
+}
+
+/*
+ * A host's wait on the device (cond) no longer than its timeout, nor past
+ * the reconnect's deadline: a wait that reaches the deadline gives the
+ * reconnect up (its requests kept fail, cond may then hold) and goes on
+ * for the rest of its timeout. One already past is given up first (the
+ * review's S3, S4: a waiter on an idle disk is the only one to see it).
+ */
+int blkfront_wait_capped(struct pvk_blkfront *dev, bool (*cond)(void *arg), void *arg,
+			 uint64_t timeout_ns)
+{
+	for (;;) {
+		uint64_t left;
+
+		blkfront_resume_check_deadline(dev);
+		left = blkfront_resume_deadline_left(dev);
+		if (!left || left >= timeout_ns)
+			return pvk_port_wait_until(&dev->wait, cond, arg, timeout_ns);
+		if (!pvk_port_wait_until(&dev->wait, cond, arg, left))
+			return 0;
+		timeout_ns -= left;
+	}
 }
 
 /* ---- forgetting the old domain's rings ----------------------------------- */
@@ -376,6 +430,9 @@ static void resume_new_domain(struct pvk_blkfront *dev)
 	__atomic_fetch_add(&dev->rstats.resumes, 1, __ATOMIC_RELAXED);
 	dev->resume_t0 = pvk_time_now_ns();
 	__atomic_store_n(&dev->resume_gave_up, false, __ATOMIC_RELEASE);
+	pvk_port_lock(&dev->lock);
+	dev->resume_deadline_armed = true;
+	pvk_port_unlock(&dev->lock);
 	/* Before anything is listed, no poll may take an answer of the old
 	 * rings (rings_frozen holds until resuming is set, below). */
 	for (unsigned int i = 0; dev->queues && i < dev->nr_queues_set_up; i++) {
@@ -570,6 +627,11 @@ void blkfront_replay_all(struct pvk_blkfront *dev)
 	struct pvk_blkfront_resume_stats before = dev->rstats;
 	struct blkfront_replay e;
 
+	/* Connected: the deadline is over (the requeue below is bounded by
+	 * REPLAY_WAIT_NS per wait); one already decided broke the device. */
+	pvk_port_lock(&dev->lock);
+	dev->resume_deadline_armed = false;
+	pvk_port_unlock(&dev->lock);
 	dev->rstats.last_reconnect_ns = t - dev->resume_t0;
 	if (dev->xdev) {
 		/* xenbus measured from the hypercall's return; its count ends

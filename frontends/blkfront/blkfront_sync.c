@@ -93,19 +93,7 @@ int pvk_blkfront_wait_slot(struct pvk_blkfront *dev, unsigned int queue,
 	if (PVK_READ_ONCE(dev->quiesced)) {
 		/* No longer than the reconnect's own deadline: past it the
 		 * device is given up (broken) and the wait is over. */
-		uint64_t left = blkfront_resume_deadline_left(dev);
-		bool capped = left && left < timeout_ns;
-
-		rc = pvk_port_wait_until(&dev->wait, device_back, dev,
-					 capped ? left : timeout_ns);
-		if (rc && capped) {
-			blkfront_resume_check_deadline(dev);
-			if (!device_back(dev))
-				rc = pvk_port_wait_until(&dev->wait, device_back, dev,
-							 timeout_ns - left);
-			else
-				rc = 0;
-		}
+		rc = blkfront_wait_capped(dev, device_back, dev, timeout_ns);
 		if (rc)
 			return rc;
 	}
@@ -188,7 +176,8 @@ static bool deadline_moved(struct pvk_blkfront *dev, struct sync_deadline *d)
 		uint64_t t0 = pvk_time_now_ns(), waited, grew;
 
 		d->reconnect_waited = true;
-		(void)pvk_port_wait_until(&dev->wait, device_back, dev, d->timeout_ns);
+		/* Capped by the reconnect's own deadline (blkfront_suspend.c). */
+		(void)blkfront_wait_capped(dev, device_back, dev, d->timeout_ns);
 		/* Read again (review s12-revfix SF-3): the suspend may have
 		 * gone on meanwhile (its clock jump among it). The two spans
 		 * overlap: the deadline moves by the longer. */
@@ -245,7 +234,7 @@ int pvk_blkfront_rw_sync_queue(struct pvk_blkfront *dev, unsigned int queue,
 		pvk_port_free(sr);	/* refused: done() never runs */
 		return rc;
 	}
-	while (pvk_port_wait_until(&dev->wait, sync_finished, sr, time_left(d.at))) {
+	while (blkfront_wait_capped(dev, sync_finished, sr, time_left(d.at))) {
 		if (deadline_moved(dev, &d))
 			continue;
 		/* Fails sr too, on a ring or in the list of requests of

@@ -290,12 +290,36 @@ static struct pvk_xs_watch hotplug_watch = {
 };
 static bool hotplug_watching;
 
-static void otherend_update(struct pvk_xenbus_device *dev)
+/*
+ * The resume's own watch event (S1 of the session 12 review). The watch
+ * set at a resume fires once by itself; when the resume's poll has
+ * already read and acted on the state, that firing (or, if the backend
+ * wrote meanwhile, the write's own event after it) reads a state seen
+ * with no write behind it. Armed only by a poll that read and parsed a
+ * state after the resume set its watch; an event may absorb one repeat
+ * only among the first ABSORB_WINDOW deliveries after that poll (the
+ * resume's own firing is the first: xenstored queues it at the setting,
+ * before any write's), and only if it read a state: a read that fails or
+ * does not parse, and a re-read after lost events, disarm it. So it is
+ * never left armed for a later genuine rewrite (blkback's resize signal,
+ * netback's rebind): at worst a repeat is acted on (netfront does one
+ * reconnect cycle), never one swallowed for ever.
+ */
+#define ABSORB_WINDOW 2
+
+static void otherend_update(struct pvk_xenbus_device *dev, bool poll)
 {
 	char value[8];
 	int state;
+	unsigned int may_absorb = 0;
 	int rc = pvk_xs_read(PVK_XBT_NIL, dev->otherend_state_path, value, sizeof(value));
 
+	if (poll) {
+		dev->otherend_absorb_left = 0;
+	} else {
+		may_absorb = dev->otherend_reread ? 0 : dev->otherend_absorb_left;
+		dev->otherend_absorb_left = may_absorb ? may_absorb - 1 : 0;
+	}
 	if (dev->removed)
 		return;		/* removed meanwhile: its driver let it go */
 	if ((rc == -PVK_XEN_ENOENT || rc == -PVK_XEN_EACCES) &&
@@ -312,25 +336,32 @@ static void otherend_update(struct pvk_xenbus_device *dev)
 			pvk_xenbus_state_name(dev->otherend_state));
 		pvk_snprintf(value, sizeof(value), "%d", (int)PVK_XenbusStateClosed);
 	} else if (rc < 0) {
+		dev->otherend_absorb_left = 0;
+		dev->otherend_watch_fresh = false;
 		return;		/* not there yet, or being torn down */
 	}
 	state = pvk_xenbus_parse_state(value);
 	if (state < 0) {
 		char shown[PVK_XENBUS_PRINTABLE_SIZE(sizeof(value))];
 
+		dev->otherend_absorb_left = 0;
+		dev->otherend_watch_fresh = false;
+
 		pvk_warn("xenbus: %s: backend state \"%s\" is not a state", dev->nodename,
 			 pvk_xenbus_printable(shown, sizeof(shown), value));
 		return;
 	}
-	if ((enum pvk_xenbus_state)state == dev->otherend_state && dev->otherend_extra_events &&
-	    !dev->otherend_reread) {
-		/* The watch set at a resume fires once by itself (queued at
-		 * its setting, delivered after the resume acted on the
-		 * state): n writes bring n + 1 events, each reading the state
-		 * of its delivery, so one reading repeats a state seen with no
-		 * write behind it. The first such repeat is that one, not a
-		 * rewrite (netfront would take it for netback rebound). */
-		dev->otherend_extra_events--;
+	/* Armed before acting: the driver's callback may wait for xenstore,
+	 * and the resume's own firing may be delivered inside that wait. */
+	if (poll && dev->otherend_watch_fresh)
+		dev->otherend_absorb_left = ABSORB_WINDOW;
+	dev->otherend_watch_fresh = false;
+	if ((enum pvk_xenbus_state)state == dev->otherend_state && may_absorb) {
+		/* n writes bring n + 1 events, each reading the state of its
+		 * delivery: one reading repeats a state seen with no write
+		 * behind it, not a rewrite (netfront would take it for
+		 * netback rebound). */
+		dev->otherend_absorb_left = 0;
 		return;
 	}
 	if ((enum pvk_xenbus_state)state == dev->otherend_state) {
@@ -366,7 +397,7 @@ static void otherend_changed(struct pvk_xs_watch *w, const char *path)
 	dev->busy++;
 	n = count_begin();
 	dev->otherend_reread = w->rereading;
-	otherend_update(dev);
+	otherend_update(dev, false);
 	dev->otherend_reread = false;
 	count_end(dev, n);
 	put_device(dev);
@@ -507,6 +538,8 @@ static int device_resume(struct pvk_xenbus_device *dev)
 
 	/* No request before this: the old backend's state is no news. */
 	dev->otherend_state = PVK_XenbusStateUnknown;
+	dev->otherend_absorb_left = 0;
+	dev->otherend_watch_fresh = false;
 	dev->state = PVK_XenbusStateInitialising;
 	/* Read into a copy: a half-read must not leave the watch's path
 	 * (dev's own buffer) changed under it. */
@@ -535,7 +568,7 @@ static int device_resume(struct pvk_xenbus_device *dev)
 		pvk_err("xenbus: %s: resume: cannot watch %s: %d", dev->nodename,
 			dev->otherend_state_path, rc);
 	else
-		dev->otherend_extra_events = 1;
+		dev->otherend_watch_fresh = true;	/* the poll may arm the absorb */
 	return rc;
 }
 
@@ -566,7 +599,7 @@ void pvk_xenbus_otherend_poll(struct pvk_xenbus_device *dev)
 		return;
 	dev->busy++;
 	n = count_begin();
-	otherend_update(dev);
+	otherend_update(dev, true);
 	count_end(dev, n);
 	put_device(dev);
 }
@@ -630,8 +663,21 @@ struct publish {
 	char state[4];
 	char *listing;		/* its own: a scan may run in our waits */
 	struct pvk_xs_write_req *w;		/* n + 1 (the state) */
-	char (*path)[PVK_XENBUS_PATH_MAX + 64];	/* n + 1 */
+	/* The n + 1 paths packed, each no longer than PUBLISH_PATH_MAX: a
+	 * few KiB for blkfront's keys, not (n + 1) x the longest path. */
+	char *paths;
+	size_t paths_size;
 };
+
+#define PUBLISH_PATH_MAX (PVK_XENBUS_PATH_MAX + 64)
+
+/* Room for nodename/key, capped where path_join would refuse it anyway. */
+static size_t publish_path_room(const char *nodename, const char *key)
+{
+	size_t need = __builtin_strlen(nodename) + 1 + __builtin_strlen(key) + 1;
+
+	return need < PUBLISH_PATH_MAX ? need : PUBLISH_PATH_MAX;
+}
 
 /* Is name's first path component among the listing's n names? */
 static bool listed(const char *names, int n, const char *name)
@@ -654,6 +700,7 @@ static int publish_tx(pvk_xs_transaction_t t, void *arg)
 	 * again. A listing too long to hold: every removal is made. */
 	int n = pvk_xs_directory(t, p->dev->nodename, p->listing, PVK_XENSTORE_PAYLOAD_MAX + 1);
 	unsigned int k = 0;
+	size_t off = 0;
 	int rc = 0;
 
 	if (n < 0 && n != -PVK_XEN_E2BIG)
@@ -666,8 +713,15 @@ static int publish_tx(pvk_xs_transaction_t t, void *arg)
 
 		if (!value && n >= 0 && !listed(p->listing, n, key))
 			continue;	/* absent: nothing to remove */
-		rc = path_join(p->path[k], sizeof(p->path[k]), p->dev->nodename, key);
-		p->w[k++] = (struct pvk_xs_write_req){ .path = p->path[k - 1], .value = value };
+		char *path = p->paths + off;
+		size_t room = publish_path_room(p->dev->nodename, key);
+
+		if (room > p->paths_size - off)
+			return -PVK_XEN_EINVAL;	/* cannot happen: sized for all */
+		rc = path_join(path, room, p->dev->nodename, key);
+		p->w[k] = (struct pvk_xs_write_req){ .path = path, .value = value };
+		off += room;
+		k++;
 	}
 	if (rc)
 		return rc;
@@ -691,16 +745,21 @@ int pvk_xenbus_publish(struct pvk_xenbus_device *dev, const struct pvk_xenbus_kv
 	}
 	p.listing = pvk_port_malloc(PVK_XENSTORE_PAYLOAD_MAX + 1);
 	p.w = pvk_port_malloc((n + 1) * sizeof(*p.w));
-	p.path = pvk_port_malloc((n + 1) * sizeof(*p.path));
-	if (p.listing && p.w && p.path) {
+	p.paths_size = publish_path_room(dev->nodename, "state");
+	for (unsigned int i = 0; i < n; i++)
+		p.paths_size += publish_path_room(dev->nodename, kv[i].key);
+	p.paths = pvk_port_malloc(p.paths_size);
+	if (p.listing && p.w && p.paths) {
 		pvk_snprintf(p.state, sizeof(p.state), "%d", (int)state);
 		rc = pvk_xs_transaction(publish_tx, &p, NULL);
 	} else {
+		pvk_err("xenbus: %s: no memory to publish %u keys (%zu bytes of paths)",
+			dev->nodename, n, p.paths_size);
 		rc = -PVK_XEN_ENOMEM;
 	}
 	pvk_port_free(p.listing);
 	pvk_port_free(p.w);
-	pvk_port_free(p.path);
+	pvk_port_free(p.paths);
 	if (rc == -PVK_XEN_ENOENT) {
 		pvk_info("xenbus: %s is gone: state %s not written", dev->nodename,
 			 pvk_xenbus_state_name(state));

@@ -161,8 +161,12 @@ struct pvk_blkfront_stats {
  * device is not back) and by its own deadline: not Connected again
  * PVK_BLKFRONT_RESUME_TIMEOUT_NS after the resume, the device is marked
  * broken (logged), every request it kept fails with -PVK_XEN_ENODEV and
- * later submits say -PVK_XEN_EIO; seen at the host's next submit, poll or
- * wait_slot, or at the backend's next change. A wait of wait_slot that a suspend fell
+ * later submits say -PVK_XEN_EIO; seen at the host's next poll, at a
+ * wait of wait_slot or rw_sync (which wait no longer than the deadline,
+ * and give up one already passed at once), or at the backend's next
+ * change; never inside a submit (it says -PVK_XEN_EAGAIN until then: no
+ * done() of other requests runs from submit). Once Connected, the
+ * deadline is over: the requeue is bounded by its own waits. A wait of wait_slot that a suspend fell
  * inside gets its whole timeout again from when it ran out (the
  * downtime is not counted against the backend); rw_sync's deadline
  * moves on by the time the suspends took (pvkit/suspend.h,

@@ -49,10 +49,11 @@ struct pvk_xenbus_device {
 	/* A reconnect after a resume in a new domain, measured (kit clock):
 	 * from the suspend hypercall's return to our Connected, and the
 	 * xenstore requests the device's own calls made meanwhile. */
-	/* The watch's own first firing after a resume, not yet absorbed:
-	 * the resume acted on the state already (otherend_poll), so one
-	 * event reads a state seen before without any write behind it. */
-	unsigned int otherend_extra_events;
+	/* The resume's own watch firing (xenbus.c, otherend_update): the
+	 * watch was set at the resume and no poll has run since; and how
+	 * many deliveries after the poll may still absorb one repeat. */
+	bool otherend_watch_fresh;
+	unsigned int otherend_absorb_left;
 	bool resume_timing;			/* since device_resume, until done */
 	bool resume_done;			/* the driver is back: the count ends
 						 * with the callback that said so */

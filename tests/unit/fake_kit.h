@@ -77,6 +77,9 @@ unsigned int unit_fake_worker_depth(void);
 
 /* test_xenbus_keys.c's played xenstore: whether path is a node there. */
 bool unit_xs_node_exists(const char *path);
+/* test_xenbus_keys.c: a backend's state node it plays; true (and *rc
+ * set as pvk_xs_read's) when path is that node. */
+bool unit_xs_read_played(const char *path, char *buf, size_t size, int *rc);
 
 /* Event channel sends so far (test_blkfront.c's played pvk_evtchn_send). */
 unsigned int unit_fake_sends(void);

@@ -66,12 +66,14 @@ void pvk_port_wake(struct pvk_wait *w) { (void)w; }
  * except what a test plays inside the next wait (once): another thread's
  * work while the caller sleeps (a whole suspend and resume, say). */
 static void (*during_next_wait)(void);
+/* The timeouts asked of the waits: the last, the longest since reset. */
+static uint64_t last_wait_ns;
 
 int pvk_port_wait_until(struct pvk_wait *w, bool (*cond)(void *arg), void *arg,
 			uint64_t timeout_ns)
 {
 	(void)w;
-	(void)timeout_ns;
+	last_wait_ns = timeout_ns;
 	if (during_next_wait) {
 		void (*f)(void) = during_next_wait;
 
@@ -2528,6 +2530,8 @@ static void play_new_domain(void)
 	CHECK_EQ(xb.xd.state, PVK_XenbusStateInitialising);
 }
 
+static void (*at_requeue)(void);
+
 /* The new backend: InitWait with keys, our rings attached, Connected. */
 static void play_reconnect(const char *const *keys)
 {
@@ -2541,6 +2545,9 @@ static void play_reconnect(const char *const *keys)
 				     0, (size_t)dev->info.ring_pages * 4096);
 	}
 	xb.xd.otherend_state = PVK_XenbusStateConnected;
+	/* What a test plays at the requeue's first grant. */
+	kit.on_grant = at_requeue;
+	at_requeue = NULL;
 	/* The replay list's pages go back as it ends. */
 	unit_fake_page_freed_hook = free_given_page;
 	xb.drv->otherend_changed(&xb.xd, PVK_XenbusStateConnected);
@@ -2802,8 +2809,9 @@ UNIT_TEST(blkfront_resume_rw_sync_timeout_fails_the_listed_request)
  * The reconnect after a restore has a deadline of its own: the new
  * backend never gets to InitWait, PVK_BLKFRONT_RESUME_TIMEOUT_NS pass
  * (played: the resume's start moved back by that much), and the host's
- * next submit finds the device given up: broken, said in the log, each
- * request it kept done once with -ENODEV; the host's submits say EIO. A
+ * next poll (never its submit, which says EAGAIN) finds the device given
+ * up: broken, said in the log, each request it kept done once with
+ * -ENODEV; the host's submits then say EIO. A
  * backend that shows up after that gets no rings: it is told Closed.
  */
 UNIT_TEST(blkfront_resume_deadline_breaks_the_device_and_fails_kept_requests)
@@ -2824,6 +2832,13 @@ UNIT_TEST(blkfront_resume_deadline_breaks_the_device_and_fails_kept_requests)
 	dev->resume_t0 -= PVK_BLKFRONT_RESUME_TIMEOUT_NS;
 	CHECK_EQ(blkfront_resume_deadline_left(dev), 0);
 	unit_log_clear();
+	/* Never from inside a submit (N7): it would run the kept requests'
+	 * done() there; the host's next poll gives the reconnect up. */
+	CHECK_EQ(submit_q(&late, PVK_BLK_READ, 100, back_buf, 512, 0), -PVK_XEN_EAGAIN);
+	for (unsigned int i = 0; i < 4; i++)
+		CHECK_EQ(h[i].res.calls, 0);
+	CHECK(!dev->broken);
+	pvk_blkfront_poll(dev);
 	CHECK_EQ(submit_q(&late, PVK_BLK_READ, 100, back_buf, 512, 0), -PVK_XEN_EIO);
 	CHECK(unit_log_has("not connected again 30 s after the resume"));
 	CHECK(dev->broken);
@@ -2980,6 +2995,61 @@ UNIT_TEST(blkfront_rw_sync_ends_under_periodic_checkpoints)
 }
 
 /*
+ * wait_slot called once the reconnect's deadline has already passed (no
+ * submit or poll in between) with the host's infinite timeout: it gives
+ * the reconnect up at once and returns, never waiting the host's
+ * timeout for a backend that is not coming (S3 of the review).
+ */
+UNIT_TEST(blkfront_resume_wait_slot_fires_a_passed_deadline)
+{
+	struct held h[4];
+
+	CHECK_EQ(xb_bring_up(blkback_keys, NULL), PVK_XenbusStateConnected);
+	in_flight(h);
+	suspend_part->quiesce(suspend_part->arg);
+	play_new_domain();
+	dev->resume_t0 -= PVK_BLKFRONT_RESUME_TIMEOUT_NS;
+	pvk_blkfront_wait_slot(dev, 0, UINT64_MAX);
+	CHECK(dev->broken);
+	for (unsigned int i = 0; i < 4; i++)
+		CHECK_EQ(h[i].res.status, -PVK_XEN_ENODEV);
+	xb_close_and_free();
+}
+
+static uint64_t aged_in_wait_ns;
+
+static void age_the_resume(void)
+{
+	aged_in_wait_ns = last_wait_ns;
+	dev->resume_t0 -= PVK_BLKFRONT_RESUME_TIMEOUT_NS;
+}
+
+static void suspend_then_age(void)
+{
+	suspend_only();
+	during_next_wait = age_the_resume;
+}
+
+/*
+ * rw_sync waits on a request kept across the resume, on an otherwise
+ * idle disk (nobody submits or polls) with an infinite timeout: its wait
+ * is capped by the reconnect's deadline, which fails the request with
+ * -ENODEV when it passes (S4), not the host's break after its timeout.
+ */
+UNIT_TEST(blkfront_resume_rw_sync_on_a_kept_request_meets_the_deadline)
+{
+	CHECK_EQ(xb_bring_up(blkback_keys, NULL), PVK_XenbusStateConnected);
+	during_next_wait = suspend_then_age;
+	CHECK_EQ(pvk_blkfront_rw_sync(dev, PVK_BLK_READ, 8, back_buf, 512, UINT64_MAX),
+		 -PVK_XEN_ENODEV);
+	/* The wait that met the deadline was capped by it. */
+	CHECK(aged_in_wait_ns <= PVK_BLKFRONT_RESUME_TIMEOUT_NS);
+	CHECK(dev->broken);
+	CHECK(!dev->quiesced && !dev->resuming);
+	xb_close_and_free();
+}
+
+/*
  * review s12-revfix SF-3: a host thread that judges rw_sync's deadline
  * while a suspend is still in progress (after the hypercall's clock jump,
  * before the parts resumed: the suspend thread waits there, for xenstore
@@ -3012,5 +3082,41 @@ UNIT_TEST(blkfront_suspend_in_progress_counts_for_the_deadline)
 	CHECK_EQ(pvk_suspend_parts_out_ns() - before, 5ULL * 1000 * 1000 * 1000);
 	unit_suspend_xs_hook = NULL;
 	pvk_time_init(NULL);
+	xb_close_and_free();
+}
+
+/*
+ * The backend reached Connected; the deadline passes while the requeue
+ * is under way (played: the host polls from inside the requeue's wait
+ * for room, 30 s after the resume). The device is not broken by it: its
+ * deadline ended at Connected (S2).
+ */
+static void poll_past_the_deadline(void)
+{
+	dev->resume_t0 -= PVK_BLKFRONT_RESUME_TIMEOUT_NS;
+	pvk_blkfront_poll(dev);
+}
+
+UNIT_TEST(blkfront_resume_deadline_spares_a_connected_device)
+{
+	struct held h[4];
+
+	CHECK_EQ(xb_bring_up(blkback_keys, NULL), PVK_XenbusStateConnected);
+	in_flight(h);
+	suspend_part->quiesce(suspend_part->arg);
+	play_new_domain();
+	/* Connected reached: the requeue's first step is what a host's poll
+	 * meets 30 s later. */
+	at_requeue = poll_past_the_deadline;
+	play_reconnect(small_keys);
+	CHECK(at_requeue == NULL && kit.on_grant == NULL);	/* it ran */
+	CHECK(!dev->broken);
+	CHECK_EQ(blkfront_resume_deadline_left(dev), 0);
+	/* Requeued, and answered by the new backend. */
+	CHECK_EQ(backend_serve_q(0), 19 + 3);
+	for (unsigned int i = 0; i < 4; i++) {
+		CHECK_EQ(h[i].res.calls, 1);
+		CHECK_EQ(h[i].res.status, 0);
+	}
 	xb_close_and_free();
 }

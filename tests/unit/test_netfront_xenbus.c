@@ -515,6 +515,8 @@ static struct {
 
 int pvk_xs_read(pvk_xs_transaction_t t, const char *path, char *buf, size_t size)
 {
+	int played;
+
 	(void)t;
 	if (xs_key.path && !strcmp(path, xs_key.path)) {
 		xs_key.reads++;
@@ -527,6 +529,9 @@ int pvk_xs_read(pvk_xs_transaction_t t, const char *path, char *buf, size_t size
 		snprintf(buf, size, "%s", vb.mac);
 		return (int)strlen(buf);
 	}
+	/* test_xenbus_keys.c's played backend state node. */
+	if (unit_xs_read_played(path, buf, size, &played))
+		return played;
 	/* test_xenbus_keys.c's store: a node, read whole ("" here). */
 	if (unit_xs_node_exists(path)) {
 		if (size)

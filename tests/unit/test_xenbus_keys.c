@@ -249,3 +249,171 @@ UNIT_TEST(xenbus_publish_refuses_a_forbidden_transition)
 	CHECK_EQ(xs.writes + xs.dirs, 0);
 	kd.state = PVK_XenbusStateInitialising;
 }
+
+/*
+ * The resume's own watch event (S1 of the session 12 review): after the
+ * resume's poll acted on the backend's state, one repeated reading is
+ * absorbed (it has no write behind it); a later genuine rewrite with the
+ * same value (blkback's resize signal, netback's rebind) is always
+ * delivered to otherend_rewritten. Played: the backend's state node
+ * and a driver counting its callbacks.
+ */
+static struct {
+	const char *path, *value;
+	int fail;			/* a read's error, 0 for the value */
+	unsigned int changed, rewritten;
+} be;
+
+bool unit_xs_read_played(const char *path, char *buf, size_t size, int *rc)
+{
+	if (!be.path || strcmp(path, be.path))
+		return false;
+	if (be.fail) {
+		*rc = be.fail;
+		return true;
+	}
+	snprintf(buf, size, "%s", be.value);
+	*rc = (int)strlen(buf);
+	return true;
+}
+
+static void be_changed(struct pvk_xenbus_device *d, enum pvk_xenbus_state st)
+{
+	(void)d;
+	(void)st;
+	be.changed++;
+}
+
+static void be_rewritten(struct pvk_xenbus_device *d, enum pvk_xenbus_state st)
+{
+	(void)d;
+	(void)st;
+	be.rewritten++;
+}
+
+static struct pvk_xenbus_driver be_drv = {
+	.devclass = "vbd", .otherend_changed = be_changed, .otherend_rewritten = be_rewritten,
+};
+static struct pvk_xenbus_device rd;
+
+/* As device_resume leaves a device whose watch was set: the old
+ * backend's state forgotten, the watch fresh; then the resume's poll. */
+static void resumed_and_polled(const char *state, int poll_fail)
+{
+	memset(&be, 0, sizeof(be));
+	memset(&rd, 0, sizeof(rd));
+	strcpy(rd.nodename, "device/vbd/7");
+	strcpy(rd.otherend_state_path, "backend/vbd/1/7/state");
+	rd.drv = &be_drv;
+	rd.otherend_watch.arg = &rd;
+	rd.otherend_state = PVK_XenbusStateUnknown;
+	rd.otherend_watch_fresh = true;
+	be.path = rd.otherend_state_path;
+	be.value = state;
+	be.fail = poll_fail;
+	xbk_otherend_poll(&rd);
+	be.fail = 0;
+}
+
+static void watch_event(bool reread)
+{
+	rd.otherend_watch.rereading = reread;
+	rd.busy++;	/* as the watch layer holds it for otherend_changed */
+	otherend_changed(&rd.otherend_watch, rd.otherend_state_path);
+	rd.otherend_watch.rereading = false;
+}
+
+UNIT_TEST(xenbus_resume_watch_own_event_absorbed_later_rewrite_delivered)
+{
+	resumed_and_polled("4", 0);
+	CHECK_EQ(be.changed, 1);
+	watch_event(false);		/* the watch's own firing: same state */
+	CHECK_EQ(be.rewritten, 0);
+	watch_event(false);		/* a genuine rewrite of Connected */
+	CHECK_EQ(be.rewritten, 1);
+	watch_event(false);
+	CHECK_EQ(be.rewritten, 2);
+}
+
+/* The backend wrote between the poll and the delivery of the watch's own
+ * firing: that firing reads the new state, the write's event repeats it. */
+UNIT_TEST(xenbus_resume_watch_late_own_event_one_repeat_absorbed)
+{
+	resumed_and_polled("2", 0);
+	be.value = "4";
+	watch_event(false);
+	CHECK_EQ(be.changed, 2);
+	watch_event(false);
+	CHECK_EQ(be.rewritten, 0);
+	watch_event(false);		/* then a genuine rewrite */
+	CHECK_EQ(be.rewritten, 1);
+}
+
+/* The poll could not read: the first event is the first reading, acted
+ * on; nothing is left armed to swallow a later rewrite. */
+UNIT_TEST(xenbus_resume_poll_failed_nothing_absorbed)
+{
+	resumed_and_polled("4", -PVK_XEN_EIO);
+	CHECK_EQ(be.changed, 0);
+	watch_event(false);
+	CHECK_EQ(be.changed, 1);
+	watch_event(false);		/* a rewrite, later */
+	CHECK_EQ(be.rewritten, 1);
+}
+
+/* Events lost to a full queue: the re-read disarms the absorb (the
+ * repeat it would have used up never comes); a later rewrite is seen. */
+UNIT_TEST(xenbus_resume_reread_disarms_the_absorb)
+{
+	resumed_and_polled("4", 0);
+	watch_event(true);		/* the kit's re-read: delivered as is */
+	CHECK_EQ(be.rewritten, 1);
+	watch_event(false);
+	CHECK_EQ(be.rewritten, 2);
+}
+
+/* The watch's own firing read nothing (a failing read): disarmed. */
+UNIT_TEST(xenbus_resume_failed_event_read_disarms_the_absorb)
+{
+	resumed_and_polled("4", 0);
+	be.fail = -PVK_XEN_EIO;
+	watch_event(false);
+	be.fail = 0;
+	watch_event(false);
+	CHECK_EQ(be.rewritten, 1);
+}
+
+/* A device whose watch was not set at the resume: the poll arms nothing. */
+UNIT_TEST(xenbus_poll_without_a_fresh_watch_arms_nothing)
+{
+	resumed_and_polled("4", 0);
+	rd.otherend_absorb_left = 0;
+	rd.otherend_watch_fresh = false;
+	rd.otherend_state = PVK_XenbusStateUnknown;
+	xbk_otherend_poll(&rd);
+	CHECK_EQ(be.changed, 2);
+	watch_event(false);
+	CHECK_EQ(be.rewritten, 1);
+}
+
+/* Paths packed (S6): a key too long for a xenstore path is still refused
+ * whole, nothing written, and the keys around it are not cut short. */
+UNIT_TEST(xenbus_publish_packed_paths_refuse_a_too_long_key)
+{
+	static char longkey[PVK_XENBUS_PATH_MAX + 80];
+	struct pvk_xenbus_kv kv[] = { { "ring-ref", "8" }, { longkey, "1" }, { "event-channel", "5" } };
+
+	memset(longkey, 'k', sizeof(longkey) - 1);
+	memset(&xs, 0, sizeof(xs));
+	pvk_xs_write(0, "device/vbd/9/state", "1");
+	xs.writes = 0;
+	kd.state = PVK_XenbusStateInitialising;
+	CHECK_EQ(xbk_publish(&kd, kv, 3, PVK_XenbusStateInitialised), -PVK_XEN_ENAMETOOLONG);
+	CHECK_EQ(xs.writes, 0);
+	kv[1] = (struct pvk_xenbus_kv){ "queue-0/ring-ref", "9" };
+	CHECK_EQ(xbk_publish(&kd, kv, 3, PVK_XenbusStateInitialised), 0);
+	CHECK(xs_find("device/vbd/9/queue-0/ring-ref") >= 0);
+	CHECK(xs_find("device/vbd/9/event-channel") >= 0);
+	CHECK(xs_find("device/vbd/9/ring-ref") >= 0);
+	kd.state = PVK_XenbusStateInitialising;
+}
