@@ -34,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <pvkit/events.h>
+#include <pvkit/time.h>
 #include <pvkit/xen/errno.h>
 #include "frontends/xenbus/xs_client.h"
 #include "tests/unit/unit.h"
