@@ -201,6 +201,9 @@ struct pvk_blkfront {
 	/* The deadline runs from the resume until the backend is Connected
 	 * (the requeue after that is bounded by its own wait) (dev->lock). */
 	bool resume_deadline_armed;
+	/* Deadlines that started running (dev->lock; read atomically): a
+	 * capped wait begun before one re-caps (blkfront_wait_capped). */
+	unsigned int deadline_gen;
 	struct pvk_blkfront_resume_stats rstats;
 };
 

@@ -243,26 +243,61 @@ void blkfront_resume_check_deadline(struct pvk_blkfront *dev)
 	blkfront_replay_fail(dev, -PVK_XEN_ENODEV);
 }
 
+struct capped_wait {
+	struct pvk_blkfront *dev;
+	bool (*cond)(void *arg);
+	void *arg;
+	unsigned int seen;	/* deadline_gen when this pass began */
+};
+
+/* The host's condition, or a deadline started running since the pass
+ * began: then the wait is capped again. */
+static bool cond_or_armed(void *arg)
+{
+	struct capped_wait *c = arg;
+
+	return c->cond(c->arg) ||
+	       __atomic_load_n(&c->dev->deadline_gen, __ATOMIC_ACQUIRE) != c->seen;
+}
+
 /*
  * A host's wait on the device (cond) no longer than its timeout, nor past
  * the reconnect's deadline: a wait that reaches the deadline gives the
  * reconnect up (its requests kept fail, cond may then hold) and goes on
  * for the rest of its timeout. One already past is given up first (the
  * review's S3, S4: a waiter on an idle disk is the only one to see it).
+ * A deadline armed by a resume while the wait runs caps it too (review
+ * s12-int M2): the resume wakes the waiters, which cap again with the
+ * time they have left.
  */
 int blkfront_wait_capped(struct pvk_blkfront *dev, bool (*cond)(void *arg), void *arg,
 			 uint64_t timeout_ns)
 {
-	for (;;) {
-		uint64_t left;
+	struct capped_wait c = { .dev = dev, .cond = cond, .arg = arg };
 
+	for (;;) {
+		uint64_t left, cap, t0, waited;
+		int rc;
+
+		c.seen = __atomic_load_n(&dev->deadline_gen, __ATOMIC_ACQUIRE);
 		blkfront_resume_check_deadline(dev);
 		left = blkfront_resume_deadline_left(dev);
-		if (!left || left >= timeout_ns)
-			return pvk_port_wait_until(&dev->wait, cond, arg, timeout_ns);
-		if (!pvk_port_wait_until(&dev->wait, cond, arg, left))
+		cap = left && left < timeout_ns ? left : timeout_ns;
+		t0 = pvk_time_now_ns();
+		rc = pvk_port_wait_until(&dev->wait, cond_or_armed, &c, cap);
+		if (cond(arg))
 			return 0;
-		timeout_ns -= left;
+		if (rc) {
+			if (cap == timeout_ns)
+				return rc;
+			timeout_ns -= cap;	/* the deadline's pass: next */
+			continue;
+		}
+		/* A deadline was armed: the rest of the timeout, capped. */
+		waited = pvk_time_now_ns() - t0;
+		if (waited >= timeout_ns)
+			return -PVK_XEN_ETIMEDOUT;
+		timeout_ns -= waited;
 	}
 }
 
@@ -472,7 +507,11 @@ static void resume_new_domain(struct pvk_blkfront *dev)
 	forgot = forget_queues(dev);
 	pvk_port_lock(&dev->lock);
 	dev->resuming = true;
+	/* The deadline runs from here: a host already in a capped wait
+	 * (rw_sync, wait_slot, begun before it) wakes to cap by it (M2). */
+	__atomic_fetch_add(&dev->deadline_gen, 1, __ATOMIC_RELEASE);
 	pvk_port_unlock(&dev->lock);
+	pvk_port_wake(&dev->wait);
 	pvk_info("blkfront: %s: resumed in a new domain: %u requests of before to requeue%s; reconnecting",
 		 dev->name, replay_left(dev), lost ? " (some could not be listed: failed)" : "");
 	if (lost)

@@ -45,10 +45,16 @@
  * never answered fails with -PVK_XEN_EIO (not -EAGAIN: a commit may have
  * been applied, a retry would apply it twice), and so does anything of a
  * transaction of before (the new xenstored does not know its id); the
- * requests never started go out on the new ring. A caller whose wait a
- * suspend interrupted waits its full timeout again: the downtime is not
- * its reply's fault.
+ * requests never started go out on the new ring. A caller's wait is not
+ * charged with the time the client was quiesced (from pvk_xs_suspend() to
+ * its resume or cancel, the downtime included): its deadline moves by
+ * that much, up to QUIESCE_CREDIT_NS in all (review s12-int M1: an END of
+ * an open transaction, queued and held unsent by the freeze, goes out at
+ * the cancel of a long `xl save -c` and must get its real answer). An end
+ * whose reply never comes ends its transaction on our side (S1): a late
+ * reply is a stray, and no later quiesce waits for that slot.
  */
+#include <pvkit/time.h>
 #include <pvkit/events.h>
 #include <pvkit/log.h>
 #include <pvkit/xen/errno.h>
@@ -87,13 +93,29 @@ static unsigned int nr_unanswered;
 /* A suspend is under way: new calls wait before they queue (held); no
  * new message is started in the ring (frozen). */
 static bool held, frozen;
-/* Suspends begun: a wait that one interrupted starts over. */
-static uint64_t suspend_gen;
+/* Time quiesced, in total (kit clock): the ones ended, and since when the
+ * one under way (held) began. */
+static uint64_t quiesced_ns, quiesce_t0;
 /* Resumes in a new domain (xs_watch.c: a WATCH that spanned one). */
 static uint64_t resume_gen;
 
 struct pvk_xs_stats pvk_xs_counters;
 struct pvk_wait pvk_xs_waitq;
+
+/* Time quiesced so far, the quiesce under way included (xs_lock held). */
+static uint64_t quiesced_total(void)
+{
+	return quiesced_ns + (held ? pvk_time_now_ns() - quiesce_t0 : 0);
+}
+
+/* The quiesce under way is over (xs_lock held). */
+static void quiesce_over(void)
+{
+	if (held)
+		quiesced_ns += pvk_time_now_ns() - quiesce_t0;
+	held = false;
+	frozen = false;
+}
 
 /* r's result (xs_lock held): its caller may go. */
 static void finish(struct xs_req *r, int rc)
@@ -407,8 +429,9 @@ int pvk_xs_suspend(uint64_t timeout_ns)
 	if (!xs_up)
 		return 0;
 	pvk_port_lock(&xs_lock);
+	if (!held)
+		quiesce_t0 = pvk_time_now_ns();
 	held = true;
-	suspend_gen++;
 	pvk_port_unlock(&xs_lock);
 	rc = pvk_port_wait_until(&pvk_xs_waitq, quiet, NULL, timeout_ns);
 	pvk_port_lock(&xs_lock);
@@ -436,8 +459,7 @@ void pvk_xs_suspend_cancel(void)
 	if (!xs_up)
 		return;
 	pvk_port_lock(&xs_lock);
-	held = false;
-	frozen = false;
+	quiesce_over();
 	pump();
 	pvk_port_unlock(&xs_lock);
 	pvk_port_wake(&pvk_xs_waitq);
@@ -508,8 +530,7 @@ int pvk_xs_resume(pvk_evtchn_port_t port, uint64_t *lost)
 	judged_prod = conn.req_prod;
 	judged_cons = conn.req_acked;
 	xs_port = port;
-	held = false;
-	frozen = false;
+	quiesce_over();
 	PVK_WRITE_ONCE(resume_gen, resume_gen + 1);
 	pvk_port_unlock(&xs_lock);
 	pvk_port_wake(&pvk_xs_waitq);
@@ -657,26 +678,57 @@ static int req_queue(struct xs_req *r, pvk_xs_transaction_t t)
 	return 0;
 }
 
+/* The most a wait's deadline moves for time quiesced: a suspend that
+ * never ends still lets its waiters go. */
+#define QUIESCE_CREDIT_NS	(10 * PVK_XS_HOLD_NS)
+
+static uint64_t quiesced_now(void)
+{
+	uint64_t q;
+
+	pvk_port_lock(&xs_lock);
+	q = quiesced_total();
+	pvk_port_unlock(&xs_lock);
+	return q;
+}
+
 /* Waits (bounded) for a queued r's reply and takes it off the lists. */
 static int req_wait(struct xs_req *r)
 {
+	uint64_t wait_ns = PVK_XS_TIMEOUT_NS, credited = 0;
 	int rc;
 
-	/* A suspend during the wait (the kit's clock jumps over its
-	 * downtime) gives the request its whole bound again. */
+	/* Time quiesced during the wait (a request queued or held across a
+	 * suspend, the kit's clock jumping over its downtime) is not the
+	 * reply's: the deadline moves by it, bounded in all. */
 	for (;;) {
-		uint64_t gen = PVK_READ_ONCE(suspend_gen);
+		uint64_t q0 = quiesced_now(), accrued;
 
-		rc = pvk_port_wait_until(&pvk_xs_waitq, req_done, r, PVK_XS_TIMEOUT_NS);
-		if (rc != -PVK_XEN_ETIMEDOUT || PVK_READ_ONCE(r->done) ||
-		    PVK_READ_ONCE(suspend_gen) == gen)
+		rc = pvk_port_wait_until(&pvk_xs_waitq, req_done, r, wait_ns);
+		if (rc != -PVK_XEN_ETIMEDOUT || PVK_READ_ONCE(r->done))
 			break;
+		accrued = quiesced_now() - q0;
+		if (accrued > QUIESCE_CREDIT_NS - credited)
+			accrued = QUIESCE_CREDIT_NS - credited;
+		if (!accrued)
+			break;
+		credited += accrued;
+		wait_ns = accrued;
 	}
 
 	pvk_port_lock(&xs_lock);
 	if (!r->done && r->sent && r->sent < msg_len(r)) {
 		/* Half a message in the ring: the stream is lost. */
 		die("request ring not drained in time");
+	}
+	if (!r->done && r->hdr.type == PVK_XS_TRANSACTION_END) {
+		/* Its reply never came (review s12-int S1): the transaction
+		 * ends on our side, or every later quiesce would wait its
+		 * whole bound for it; its caller is done with the handle.
+		 * A late reply is a stray; xenstored drops the id at the
+		 * latest when the connection goes. */
+		pvk_xs_txn_ended(&txns, r->txn_handle);
+		pvk_xs_txn_retire(&txns, r->txn_handle);
 	}
 	unlink_req(r);
 	/* A late reply to a timed-out request is then counted as stray. */

@@ -158,12 +158,15 @@ struct pvk_blkfront_stats {
  * host's break (pvk_blkfront_break, a timeout of rw_sync) during the
  * reconnect fails them with -PVK_XEN_EIO at once. The reconnect is
  * bounded by the host's waits (wait_slot returns its timeout while the
- * device is not back) and by its own deadline: not Connected again
+ * device is not back, or 0 once the deadline gave the device up) and by
+ * its own deadline: not Connected again
  * PVK_BLKFRONT_RESUME_TIMEOUT_NS after the resume, the device is marked
  * broken (logged), every request it kept fails with -PVK_XEN_ENODEV and
  * later submits say -PVK_XEN_EIO; seen at the host's next poll, at a
  * wait of wait_slot or rw_sync (which wait no longer than the deadline,
- * and give up one already passed at once), or at the backend's next
+ * a wait begun before the resume armed it included: the resume wakes it
+ * to cap again; and give up one already passed at once), or at the
+ * backend's next
  * change; never inside a submit (it says -PVK_XEN_EAGAIN until then: no
  * done() of other requests runs from submit). Once Connected, the
  * deadline is over: the requeue is bounded by its own waits. A wait of wait_slot that a suspend fell
@@ -276,8 +279,10 @@ void pvk_blkfront_poll(struct pvk_blkfront *dev);
 void pvk_blkfront_poll_queue(struct pvk_blkfront *dev, unsigned int queue);
 
 /* One request on queue 0, waited for (at most timeout_ns, plus the time
- * suspends took meanwhile (see "Suspend and resume" above); then the
- * device is marked broken and the request failed). Returns its status, or
+ * suspends took meanwhile, plus once the reconnect's wait (at most
+ * timeout_ns, capped by the reconnect's deadline) when one is under way
+ * as it runs out (see "Suspend and resume" above); then the device is
+ * marked broken and the request failed). Returns its status, or
  * -PVK_XEN_ENOMEM (no memory for its record, on the heap so that a piece
  * the break could not end never writes into a returned call's frame).
  * Thread context. */

@@ -190,6 +190,11 @@ void pvk_xs_get_stats(struct pvk_xs_stats *out);
  * CPU: a body that makes a PVK_XBT_NIL call, or waits otherwise, when the
  * suspend runs inside it costs the whole wait, and the transaction fails
  * with EIO in a new domain all the same.
+ * A call's wait for its reply is not charged with the time from here to
+ * the resume or cancel (the downtime included): its PVK_XS_TIMEOUT_NS
+ * moves by it, bounded (a request of an open transaction queued and held
+ * unsent by the freeze gets its answer after a long `xl save -c`). An
+ * end whose reply never comes ends its transaction on the client's side.
  */
 int pvk_xs_suspend(uint64_t timeout_ns);
 /* The suspend was refused or cancelled (same domain): everything goes on,

@@ -68,6 +68,11 @@ void pvk_port_wake(struct pvk_wait *w) { (void)w; }
 static void (*during_next_wait)(void);
 /* The timeouts asked of the waits: the last, the longest since reset. */
 static uint64_t last_wait_ns;
+/* Waits that would never have ended on a real port: an infinite timeout
+ * (2^63 ns and more) whose condition was false at the end. Returned as
+ * timed out here, but counted: a test whose waits must end by a deadline
+ * checks none did (review s12-int M2). */
+static unsigned int hung_waits;
 
 int pvk_port_wait_until(struct pvk_wait *w, bool (*cond)(void *arg), void *arg,
 			uint64_t timeout_ns)
@@ -80,7 +85,10 @@ int pvk_port_wait_until(struct pvk_wait *w, bool (*cond)(void *arg), void *arg,
 		during_next_wait = NULL;
 		f();
 	}
-	return cond(arg) ? 0 : -PVK_XEN_ETIMEDOUT;
+	if (cond(arg))
+		return 0;
+	hung_waits += timeout_ns >= (1ULL << 63);
+	return -PVK_XEN_ETIMEDOUT;
 }
 
 int pvk_grant_access_page(pvk_domid_t domid, const void *page, bool readonly,
@@ -2789,7 +2797,7 @@ static void suspend_only(void)
 /*
  * rw_sync's wait runs out while its request waits, listed, for the new
  * backend: the break fails it (its done() has run when rw_sync returns,
- * its record is on rw_sync's stack), never a success for a read that
+ * its record, on the heap, freed once), never a success for a read that
  * never ran.
  */
 UNIT_TEST(blkfront_resume_rw_sync_timeout_fails_the_listed_request)
@@ -3039,13 +3047,50 @@ static void suspend_then_age(void)
 UNIT_TEST(blkfront_resume_rw_sync_on_a_kept_request_meets_the_deadline)
 {
 	CHECK_EQ(xb_bring_up(blkback_keys, NULL), PVK_XenbusStateConnected);
+	/* The suspend and the resume come while rw_sync already waits, its
+	 * wait not capped yet (review s12-int M2): the resume's arming must
+	 * cap it, or it sleeps for ever on a real port. */
 	during_next_wait = suspend_then_age;
+	hung_waits = 0;
 	CHECK_EQ(pvk_blkfront_rw_sync(dev, PVK_BLK_READ, 8, back_buf, 512, UINT64_MAX),
 		 -PVK_XEN_ENODEV);
+	CHECK_EQ(hung_waits, 0);
 	/* The wait that met the deadline was capped by it. */
 	CHECK(aged_in_wait_ns <= PVK_BLKFRONT_RESUME_TIMEOUT_NS);
 	CHECK(dev->broken);
 	CHECK(!dev->quiesced && !dev->resuming);
+	xb_close_and_free();
+}
+
+static void new_domain_then_age(void)
+{
+	play_new_domain();
+	during_next_wait = age_the_resume;
+}
+
+/*
+ * review s12-int M2, wait_slot: a host waits for the device (EAGAIN
+ * during the quiesce) with an infinite timeout, from before the resume;
+ * the resume arms the deadline during that wait: the wait is capped by
+ * it, the deadline gives the reconnect up, the kept requests fail and the
+ * wait ends (the device broken counts as back), none sleeping for ever.
+ */
+UNIT_TEST(blkfront_resume_wait_slot_begun_before_the_resume_meets_the_deadline)
+{
+	struct held h[4];
+
+	CHECK_EQ(xb_bring_up(blkback_keys, NULL), PVK_XenbusStateConnected);
+	in_flight(h);
+	suspend_part->quiesce(suspend_part->arg);
+	during_next_wait = new_domain_then_age;
+	hung_waits = 0;
+	aged_in_wait_ns = 0;
+	pvk_blkfront_wait_slot(dev, 0, UINT64_MAX);
+	CHECK_EQ(hung_waits, 0);
+	CHECK(aged_in_wait_ns && aged_in_wait_ns <= PVK_BLKFRONT_RESUME_TIMEOUT_NS);
+	CHECK(dev->broken);
+	for (unsigned int i = 0; i < 4; i++)
+		CHECK_EQ(h[i].res.status, -PVK_XEN_ENODEV);
 	xb_close_and_free();
 }
 

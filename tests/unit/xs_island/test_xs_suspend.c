@@ -21,8 +21,12 @@
  * run instead of a step (hook): a suspend or a resume arriving while a
  * caller waits, as suspend/ runs them from the watch worker.
  *
+ * The kit clock is played too (now_ns), moved only by a test's action (a
+ * suspend's downtime): a wait whose timeout_ns that clock passed gives up
+ * as a real port's would, when its condition next fails.
+ *
  * What the island cannot catch: its pvk_port_wait_until() counts turns
- * and ignores timeout_ns, and its locks do nothing (one thread), so a
+ * and otherwise ignores timeout_ns, and its locks do nothing (one thread), so a
  * wrong bound or a lock mistake in xenstore.c or xs_watch.c passes here.
  * unit.mk checks that every kit call the island leaves open binds to a
  * real kit object, never to another test's played version.
@@ -30,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <pvkit/events.h>
+#include <pvkit/time.h>
 #include <pvkit/xen/errno.h>
 #include "frontends/xenbus/xs_client.h"
 #include "tests/unit/unit.h"
@@ -49,6 +54,12 @@ static struct {
 } peer;
 
 static void (*hook)(void);	/* the next wait's turn runs it, once */
+static uint64_t now_ns;		/* the played kit clock */
+
+uint64_t pvk_time_now_ns(void)
+{
+	return now_ns;
+}
 /* Runs once when a wait's condition has held, before the wait returns:
  * another thread of the same CPU that runs between the condition and
  * what its waiter does next (a host whose threads share a CPU). */
@@ -147,9 +158,13 @@ static void peer_step(void)
 int pvk_port_wait_until(struct pvk_wait *w, bool (*cond)(void *arg), void *arg,
 			uint64_t timeout_ns)
 {
+	uint64_t t0 = now_ns;
+
 	(void)w;
-	(void)timeout_ns;
 	for (unsigned int t = 0; t < TURNS; t++) {
+		/* The clock passed the deadline (an action moved it). */
+		if (now_ns != t0 && now_ns - t0 >= timeout_ns && !cond(arg))
+			return -PVK_XEN_ETIMEDOUT;
 		if (cond(arg)) {
 			if (after) {
 				void (*a)(void) = after;
@@ -413,9 +428,24 @@ UNIT_TEST(xs_suspend_open_transaction_ends_through_the_hold)
  * runs between "quiet" and the freeze (another thread of this CPU), the
  * END must stay queued, unsent: the old xenstored must not commit what
  * a new domain will report as EIO.
+ * Review s12-int M1: the suspend is then cancelled after a downtime
+ * longer than a reply's bound (`xl save -c` of a big guest); the END goes
+ * out at the cancel and its caller gets xenstored's answer, not ETIMEDOUT
+ * (the downtime is not charged to its wait), and its transaction is over:
+ * the next quiesce does not wait for it.
  */
+static unsigned int end_sent_while_frozen = 99;
+
+static void downtime_then_cancel(void)
+{
+	end_sent_while_frozen = sent_of(PVK_XS_TRANSACTION_END);
+	now_ns += 2 * PVK_XS_TIMEOUT_NS;	/* paused, the clock jumps */
+	pvk_xs_suspend_cancel();		/* the END goes into the ring */
+}
+
 static void end_now(void)
 {
+	hook = downtime_then_cancel;	/* while the END waits */
 	e_rc = txn_end(open_t);
 }
 
@@ -434,9 +464,36 @@ UNIT_TEST(xs_suspend_end_after_quiet_is_not_sent)
 	suspend_rc = 1;
 	CHECK_EQ(txn_write(open_t, "k"), 3);
 	CHECK(after == NULL);		/* the END ran */
+	CHECK(hook == NULL);		/* the cancel ran inside its wait */
 	CHECK_EQ(suspend_rc, 0);
-	CHECK(e_rc < 0);		/* it waited (the played wait gives up) */
-	CHECK_EQ(sent_of(PVK_XS_TRANSACTION_END), 0);
+	CHECK_EQ(end_sent_while_frozen, 0);	/* held unsent until the cancel */
+	CHECK_EQ(e_rc, 3);		/* xenstored's answer, not ETIMEDOUT */
+	CHECK_EQ(sent_of(PVK_XS_TRANSACTION_END), 1);
+	pvk_xs_suspend_cancel();
+	unit_log_clear();
+	CHECK_EQ(pvk_xs_suspend(1), 0);	/* nothing open to wait for */
+	CHECK(!unit_log_has("gave up waiting"));
+	pvk_xs_suspend_cancel();
+}
+
+/*
+ * Review s12-int S1: an END whose reply never comes (xenstored read it,
+ * then nothing) times out; its transaction must not stay open on our
+ * side, or every later quiesce waits its whole bound for it. A late
+ * reply is then a stray.
+ */
+UNIT_TEST(xs_timed_out_end_does_not_keep_its_transaction_open)
+{
+	pvk_xs_transaction_t t;
+
+	island_up();
+	CHECK_EQ(txn_start(&t), 0);
+	peer.answers = false;
+	CHECK_EQ(txn_end(t), -PVK_XEN_ETIMEDOUT);
+	peer.answers = true;
+	unit_log_clear();
+	CHECK_EQ(pvk_xs_suspend(1), 0);
+	CHECK(!unit_log_has("gave up waiting"));
 	pvk_xs_suspend_cancel();
 }
 
