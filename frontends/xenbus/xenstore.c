@@ -599,9 +599,40 @@ static bool id_in_use(uint32_t id)
 	return false;
 }
 
+/* The most a wait's deadline moves for time quiesced: a suspend that
+ * never ends still lets its waiters go. */
+#define QUIESCE_CREDIT_NS	(10 * PVK_XS_HOLD_NS)
+
+static uint64_t quiesced_now(void)
+{
+	uint64_t q;
+
+	pvk_port_lock(&xs_lock);
+	q = quiesced_total();
+	pvk_port_unlock(&xs_lock);
+	return q;
+}
+
+/* Nanoseconds from now to deadline (kit clock), 0 once passed. */
+static uint64_t left_ns(uint64_t deadline)
+{
+	uint64_t now = pvk_time_now_ns();
+
+	return deadline > now ? deadline - now : 0;
+}
+
+void pvk_xs_bound_start(struct pvk_xs_bound *b)
+{
+	b->start = pvk_time_now_ns();
+	/* Before pvk_xs_init() the requests fail at once (ENODEV). */
+	b->quiesced0 = xs_lock_ready ? quiesced_now() : 0;
+}
+
 /* r queued for sending (its fields set but the header's id): 0, or why
- * not (then it is on no list). */
-static int req_queue(struct xs_req *r, pvk_xs_transaction_t t)
+ * not (then it is on no list). A suspend under way holds it until b's
+ * hold deadline at the latest. */
+static int req_queue(struct xs_req *r, pvk_xs_transaction_t t,
+		     const struct pvk_xs_bound *b)
 {
 	int rc;
 
@@ -615,16 +646,19 @@ static int req_queue(struct xs_req *r, pvk_xs_transaction_t t)
 	pvk_port_lock(&xs_lock);
 	/* A suspend is under way: this request goes out after it (on the
 	 * new ring if the domain is new); unless it is of a transaction open
-	 * now, which the quiesce waits to end (review s12 S2). */
+	 * now, which the quiesce waits to end (review s12 S2). The batch's
+	 * requests share one hold bound (review s12 S5): after the first
+	 * gave up, the others give up at once. */
 	while (held && !pvk_xs_txn_passes_hold(&txns, t, r->hdr.type == PVK_XS_TRANSACTION_START)) {
 		pvk_port_unlock(&xs_lock);
-		rc = pvk_port_wait_until(&pvk_xs_waitq, not_held, NULL, PVK_XS_HOLD_NS);
+		rc = pvk_port_wait_until(&pvk_xs_waitq, not_held, NULL,
+					 left_ns(b->start + PVK_XS_HOLD_NS));
 		pvk_port_lock(&xs_lock);
 		if (rc && held) {
 			if (r->hdr.type == PVK_XS_TRANSACTION_END)
 				pvk_xs_txn_retire(&txns, t);	/* its last word */
 			pvk_port_unlock(&xs_lock);
-			pvk_err("xenstore: a request waited %llu s for a suspend to end: %d",
+			pvk_err("xenstore: a request waited up to %llu s for a suspend to end: %d",
 				(unsigned long long)(PVK_XS_HOLD_NS / 1000000000ULL), rc);
 			return rc;
 		}
@@ -678,42 +712,36 @@ static int req_queue(struct xs_req *r, pvk_xs_transaction_t t)
 	return 0;
 }
 
-/* The most a wait's deadline moves for time quiesced: a suspend that
- * never ends still lets its waiters go. */
-#define QUIESCE_CREDIT_NS	(10 * PVK_XS_HOLD_NS)
-
-static uint64_t quiesced_now(void)
+/* b's credit so far: the time quiesced since it began, capped. */
+static uint64_t credit_ns(const struct pvk_xs_bound *b)
 {
-	uint64_t q;
+	uint64_t q = quiesced_now() - b->quiesced0;
 
-	pvk_port_lock(&xs_lock);
-	q = quiesced_total();
-	pvk_port_unlock(&xs_lock);
-	return q;
+	return q < QUIESCE_CREDIT_NS ? q : QUIESCE_CREDIT_NS;
 }
 
-/* Waits (bounded) for a queued r's reply and takes it off the lists. */
-static int req_wait(struct xs_req *r)
+/*
+ * Waits (bounded) for a queued r's reply and takes it off the lists. The
+ * wait ends at b's deadline, shared by every request of a batch (review
+ * s12 S5: not one bound each, adding up).
+ */
+static int req_wait(struct xs_req *r, const struct pvk_xs_bound *b)
 {
-	uint64_t wait_ns = PVK_XS_TIMEOUT_NS, credited = 0;
 	int rc;
 
-	/* Time quiesced during the wait (a request queued or held across a
+	/* Time quiesced since b began (a request queued or held across a
 	 * suspend, the kit's clock jumping over its downtime) is not the
-	 * reply's: the deadline moves by it, bounded in all. */
+	 * replies': the deadline moves by it, bounded in all. A wait that
+	 * timed out while credit accrued waits again for what it added. */
 	for (;;) {
-		uint64_t q0 = quiesced_now(), accrued;
+		uint64_t credit = credit_ns(b);
 
-		rc = pvk_port_wait_until(&pvk_xs_waitq, req_done, r, wait_ns);
+		rc = pvk_port_wait_until(&pvk_xs_waitq, req_done, r,
+					 left_ns(b->start + PVK_XS_TIMEOUT_NS + credit));
 		if (rc != -PVK_XEN_ETIMEDOUT || PVK_READ_ONCE(r->done))
 			break;
-		accrued = quiesced_now() - q0;
-		if (accrued > QUIESCE_CREDIT_NS - credited)
-			accrued = QUIESCE_CREDIT_NS - credited;
-		if (!accrued)
+		if (credit_ns(b) == credit)
 			break;
-		credited += accrued;
-		wait_ns = accrued;
 	}
 
 	pvk_port_lock(&xs_lock);
@@ -756,18 +784,22 @@ int pvk_xs_request(uint32_t type, pvk_xs_transaction_t t,
 		.out = out, .out_size = out_size,
 		.txn_slot = -1, .txn_handle = t,
 	};
-	int rc = req_queue(&r, t);
+	struct pvk_xs_bound b;
+	int rc;
 
-	return rc ? rc : req_wait(&r);
+	pvk_xs_bound_start(&b);
+	rc = req_queue(&r, t, &b);
+	return rc ? rc : req_wait(&r, &b);
 }
 
 /*
  * Several requests sent together, then every reply waited for: one round
  * trip with xenstored instead of one each (it answers a connection's
  * requests in order). Each m[i].rc is what pvk_xs_request() would have
- * returned for it alone; each wait is bounded as its own.
+ * returned for it alone, but for the bound: the whole batch has b's.
  */
-void pvk_xs_request_many(struct pvk_xs_many *m, unsigned int n)
+void pvk_xs_request_many_within(struct pvk_xs_many *m, unsigned int n,
+				const struct pvk_xs_bound *b)
 {
 	struct xs_req r[PVK_XS_MANY_MAX];
 
@@ -783,12 +815,20 @@ void pvk_xs_request_many(struct pvk_xs_many *m, unsigned int n)
 			.out = m[i].out, .out_size = m[i].out_size,
 			.txn_slot = -1, .txn_handle = m[i].t,
 		};
-		m[i].rc = req_queue(&r[i], m[i].t);
+		m[i].rc = req_queue(&r[i], m[i].t, b);
 		m[i].queued = !m[i].rc;
 	}
 	for (unsigned int i = 0; i < n; i++)
 		if (m[i].queued)
-			m[i].rc = req_wait(&r[i]);
+			m[i].rc = req_wait(&r[i], b);
+}
+
+void pvk_xs_request_many(struct pvk_xs_many *m, unsigned int n)
+{
+	struct pvk_xs_bound b;
+
+	pvk_xs_bound_start(&b);
+	pvk_xs_request_many_within(m, n, &b);
 }
 
 void pvk_xs_get_stats(struct pvk_xs_stats *out)

@@ -36,6 +36,19 @@ struct pvk_xs_many {
 };
 void pvk_xs_request_many(struct pvk_xs_many *m, unsigned int n);
 
+/* One bound for requests that belong together (a batch, the chunks of
+ * one): their replies are waited for until start + PVK_XS_TIMEOUT_NS,
+ * moved by the time the client was quiesced since (capped); a suspend
+ * holds them until start + PVK_XS_HOLD_NS. Kit clock. */
+struct pvk_xs_bound {
+	uint64_t start;
+	uint64_t quiesced0;
+};
+void pvk_xs_bound_start(struct pvk_xs_bound *b);
+/* pvk_xs_request_many() within b (pvk_xs_request_many() starts its own). */
+void pvk_xs_request_many_within(struct pvk_xs_many *m, unsigned int n,
+				const struct pvk_xs_bound *b);
+
 /* xs_watch.c: a watch event arrived (upcall context): queue a copy. */
 void pvk_xs_watch_event(const char *body, uint32_t len);
 

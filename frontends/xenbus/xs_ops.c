@@ -42,66 +42,98 @@ int pvk_xs_read(pvk_xs_transaction_t t, const char *path, char *buf, size_t size
 	return path_op(PVK_XS_READ, t, path, buf, size);
 }
 
-void pvk_xs_read_many(pvk_xs_transaction_t t, struct pvk_xs_read_req *r, unsigned int n)
-{
-	struct pvk_xs_many m[PVK_XS_MANY_MAX];
-	const char *parts[PVK_XS_MANY_MAX][1];
-	uint32_t lens[PVK_XS_MANY_MAX][1];
+/*
+ * The batch calls' loop: n entries, elem bytes apart, each with a path
+ * and an rc at the offsets given, go out in chunks of PVK_XS_MANY_MAX,
+ * all within one bound. A path refused is not sent; fill() makes the
+ * rest of an entry's request (parts[0] is its path). A reply's length is
+ * the entry's rc when keep_len, else 0 for success.
+ */
+struct many_op {
+	size_t elem, path_at, rc_at;
+	void (*fill)(const void *e, struct pvk_xs_many *m, const char **parts,
+		     uint32_t *lens);
+	bool keep_len;
+};
 
-	while (n) {
-		unsigned int k = n < PVK_XS_MANY_MAX ? n : PVK_XS_MANY_MAX, nm = 0;
-		unsigned int idx[PVK_XS_MANY_MAX];
-
-		for (unsigned int i = 0; i < k; i++) {
-			r[i].rc = path_check(r[i].path);
-			if (r[i].rc)
-				continue;
-			parts[nm][0] = r[i].path;
-			lens[nm][0] = LEN(r[i].path) + 1;
-			m[nm] = (struct pvk_xs_many){
-				.type = PVK_XS_READ, .t = t, .parts = parts[nm], .lens = lens[nm],
-				.nr = 1, .out = r[i].buf, .out_size = r[i].size,
-			};
-			idx[nm++] = i;
-		}
-		pvk_xs_request_many(m, nm);
-		for (unsigned int j = 0; j < nm; j++)
-			r[idx[j]].rc = m[j].rc;
-		r += k;
-		n -= k;
-	}
-}
-
-void pvk_xs_write_many(pvk_xs_transaction_t t, struct pvk_xs_write_req *w, unsigned int n)
+static void many(const struct many_op *op, pvk_xs_transaction_t t, char *e,
+		 unsigned int n)
 {
 	struct pvk_xs_many m[PVK_XS_MANY_MAX];
 	const char *parts[PVK_XS_MANY_MAX][2];
 	uint32_t lens[PVK_XS_MANY_MAX][2];
+	int *rc[PVK_XS_MANY_MAX];
+	struct pvk_xs_bound b;
 
+	pvk_xs_bound_start(&b);
 	while (n) {
 		unsigned int k = n < PVK_XS_MANY_MAX ? n : PVK_XS_MANY_MAX, nm = 0;
-		unsigned int idx[PVK_XS_MANY_MAX];
 
-		for (unsigned int i = 0; i < k; i++) {
-			w[i].rc = path_check(w[i].path);
-			if (w[i].rc)
+		for (unsigned int i = 0; i < k; i++, e += op->elem) {
+			const char *path = *(const char *const *)(e + op->path_at);
+			int *erc = (int *)(e + op->rc_at);
+
+			*erc = path_check(path);
+			if (*erc)
 				continue;
-			parts[nm][0] = w[i].path;
-			lens[nm][0] = LEN(w[i].path) + 1;
-			parts[nm][1] = w[i].value;
-			lens[nm][1] = w[i].value ? LEN(w[i].value) : 0;
-			m[nm] = (struct pvk_xs_many){
-				.type = w[i].value ? PVK_XS_WRITE : PVK_XS_RM, .t = t,
-				.parts = parts[nm], .lens = lens[nm], .nr = w[i].value ? 2 : 1,
-			};
-			idx[nm++] = i;
+			parts[nm][0] = path;
+			lens[nm][0] = LEN(path) + 1;
+			m[nm] = (struct pvk_xs_many){ .t = t, .parts = parts[nm], .lens = lens[nm] };
+			op->fill(e, &m[nm], parts[nm], lens[nm]);
+			rc[nm++] = erc;
 		}
-		pvk_xs_request_many(m, nm);
+		pvk_xs_request_many_within(m, nm, &b);
 		for (unsigned int j = 0; j < nm; j++)
-			w[idx[j]].rc = m[j].rc < 0 ? m[j].rc : 0;
-		w += k;
+			*rc[j] = m[j].rc < 0 || op->keep_len ? m[j].rc : 0;
 		n -= k;
 	}
+}
+
+static void read_fill(const void *e, struct pvk_xs_many *m, const char **parts,
+		      uint32_t *lens)
+{
+	const struct pvk_xs_read_req *r = e;
+
+	(void)parts;
+	(void)lens;
+	m->type = PVK_XS_READ;
+	m->nr = 1;
+	m->out = r->buf;
+	m->out_size = r->size;
+}
+
+void pvk_xs_read_many(pvk_xs_transaction_t t, struct pvk_xs_read_req *r, unsigned int n)
+{
+	static const struct many_op op = {
+		.elem = sizeof(*r), .fill = read_fill, .keep_len = true,
+		.path_at = offsetof(struct pvk_xs_read_req, path),
+		.rc_at = offsetof(struct pvk_xs_read_req, rc),
+	};
+
+	many(&op, t, (char *)r, n);
+}
+
+/* A value NULL removes the node. */
+static void write_fill(const void *e, struct pvk_xs_many *m, const char **parts,
+		       uint32_t *lens)
+{
+	const struct pvk_xs_write_req *w = e;
+
+	m->type = w->value ? PVK_XS_WRITE : PVK_XS_RM;
+	m->nr = w->value ? 2 : 1;
+	parts[1] = w->value;
+	lens[1] = w->value ? LEN(w->value) : 0;
+}
+
+void pvk_xs_write_many(pvk_xs_transaction_t t, struct pvk_xs_write_req *w, unsigned int n)
+{
+	static const struct many_op op = {
+		.elem = sizeof(*w), .fill = write_fill,
+		.path_at = offsetof(struct pvk_xs_write_req, path),
+		.rc_at = offsetof(struct pvk_xs_write_req, rc),
+	};
+
+	many(&op, t, (char *)w, n);
 }
 
 int pvk_xs_write(pvk_xs_transaction_t t, const char *path, const char *value)
