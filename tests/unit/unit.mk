@@ -34,13 +34,14 @@ UNIT_KIT_SRCS := lib/format.c lib/log.c hypercall/multicall_queue.c hypercall/la
 UNIT_TEST_SRCS := $(sort $(wildcard tests/unit/*.c))
 
 # An island: kit files whose exported functions other tests of this binary
-# play (xenstore.c and xs_watch.c: the watch worker role, pvk_xs_watch(),
-# the suspend calls), linked with their own tests and stand-ins into one
+# play (xenstore.c, xs_watch.c, xs_ops.c: the watch worker role, pvk_xs_watch(),
+# the suspend calls, the batch calls), linked with their own tests and stand-ins into one
 # object whose every symbol of its own is then made local. The island's
 # calls bind inside it; the rest of the binary keeps its played versions;
 # what the island leaves undefined (the ring code, xs_txn.c, the log) is
 # the binary's. tests/unit/xs_island/test_xs_suspend.c says more.
 UNIT_ISLAND_SRCS := frontends/xenbus/xenstore.c frontends/xenbus/xs_watch.c \
+	frontends/xenbus/xs_ops.c \
 	$(sort $(wildcard tests/unit/xs_island/*.c))
 UNIT_ISLAND_OBJ := $(UNIT_OUT)/xs_island.o
 

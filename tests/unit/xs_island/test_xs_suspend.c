@@ -38,23 +38,19 @@
 #include <pvkit/xen/errno.h>
 #include "frontends/xenbus/xs_client.h"
 #include "tests/unit/unit.h"
+#include "tests/unit/xs_island/island.h"
 
 /* ---- stand-ins, island only ------------------------------------------- */
 
-static struct pvk_xenstore_domain_interface ring;
+struct pvk_xenstore_domain_interface ring;
 static pvk_evtchn_handler_t handler;
 static void *handler_arg;
 static pvk_evtchn_port_t handler_port;
 static unsigned int kicks;
 
-static struct {
-	bool reads, answers, events;
-	bool swallow;	/* reads the bytes of a message not whole yet too */
-	bool refuse_watch;	/* answers a WATCH with ENOSPC (its quota) */
-} peer;
-
-static void (*hook)(void);	/* the next wait's turn runs it, once */
-static uint64_t now_ns;		/* the played kit clock */
+struct island_peer peer;
+void (*hook)(void);	/* the next wait's turn runs it, once */
+uint64_t now_ns;	/* the played kit clock */
 
 uint64_t pvk_time_now_ns(void)
 {
@@ -67,12 +63,8 @@ static void (*after)(void);
 
 #define TURNS	64
 
-struct seen_msg {
-	uint32_t type;
-	char body[64];
-};
-static struct seen_msg seen[64];
-static unsigned int nr_seen;
+struct seen_msg seen[64];
+unsigned int nr_seen;
 
 int pvk_evtchn_set_handler(pvk_evtchn_port_t port, pvk_evtchn_handler_t fn, void *arg)
 {
@@ -111,13 +103,62 @@ static void rsp_put(const void *src, uint32_t len)
 	ring.rsp_prod += len;
 }
 
+/* An answer of a turn, kept until the turn sends them (peer.reverse). */
+struct answer {
+	struct pvk_xsd_sockmsg h;
+	char body[64];
+};
+
+/* The answer to request h whose body (NUL-terminated) is in m. */
+static bool answer_for(const struct pvk_xsd_sockmsg *h, const struct seen_msg *m,
+		       struct answer *a)
+{
+	const char *body = "OK";
+
+	if (!peer.answers || (peer.lost && !strcmp(m->body, peer.lost)))
+		return false;
+	a->h = *h;
+	if (peer.refuse_watch && h->type == PVK_XS_WATCH) {
+		a->h.type = PVK_XS_ERROR;
+		body = "ENOSPC";
+	} else if (h->type == PVK_XS_TRANSACTION_START) {
+		body = "7";	/* xenstored's transaction id */
+	} else if (h->type == PVK_XS_READ && peer.enoent && !strcmp(m->body, peer.enoent)) {
+		a->h.type = PVK_XS_ERROR;
+		body = "ENOENT";
+	} else if (h->type == PVK_XS_READ && peer.echo) {
+		body = m->body;
+	}
+	a->h.len = (uint32_t)strlen(body) + 1;
+	memcpy(a->body, body, a->h.len);
+	return true;
+}
+
+static void answer_put(const struct answer *a)
+{
+	if (peer.stray) {
+		struct pvk_xsd_sockmsg h = a->h;
+
+		h.req_id += 0x10000;
+		h.tx_id += 1;
+		h.len = sizeof("stray");
+		rsp_put(&h, sizeof(h));
+		rsp_put("stray", h.len);
+	}
+	rsp_put(&a->h, sizeof(a->h));
+	rsp_put(a->body, a->h.len);
+}
+
 /* One turn of the played xenstored. */
 static void peer_step(void)
 {
 	uint32_t cons = ring.req_cons;
+	struct answer ans[PVK_XS_MANY_MAX + 1];
+	unsigned int nr_ans = 0;
 
-	while (peer.reads && ring.req_prod - cons >= sizeof(struct pvk_xsd_sockmsg)) {
-		struct pvk_xsd_sockmsg h, r;
+	while (peer.reads && ring.req_prod - cons >= sizeof(struct pvk_xsd_sockmsg) &&
+	       nr_ans < PVK_ARRAY_SIZE(ans)) {
+		struct pvk_xsd_sockmsg h;
 		struct seen_msg *m = &seen[nr_seen < 64 ? nr_seen : 63];
 
 		ring_get(cons, &h, sizeof(h));
@@ -132,24 +173,10 @@ static void peer_step(void)
 			 h.len < sizeof(m->body) - 1 ? h.len : sizeof(m->body) - 1);
 		nr_seen += nr_seen < 64;
 		cons += sizeof(h) + h.len;
-		if (peer.answers && peer.refuse_watch && h.type == PVK_XS_WATCH) {
-			r = h;
-			r.type = PVK_XS_ERROR;
-			r.len = sizeof("ENOSPC");
-			rsp_put(&r, sizeof(r));
-			rsp_put("ENOSPC", sizeof("ENOSPC"));
-		} else if (peer.answers && h.type == PVK_XS_TRANSACTION_START) {
-			r = h;
-			r.len = 2;
-			rsp_put(&r, sizeof(r));
-			rsp_put("7", 2);	/* xenstored's transaction id */
-		} else if (peer.answers) {
-			r = h;
-			r.len = 3;
-			rsp_put(&r, sizeof(r));
-			rsp_put("OK", 3);
-		}
+		nr_ans += answer_for(&h, m, &ans[nr_ans]);
 	}
+	for (unsigned int i = 0; i < nr_ans; i++)
+		answer_put(&ans[peer.reverse ? nr_ans - 1 - i : i]);
 	ring.req_cons = cons;
 	if (peer.events && handler)
 		handler(handler_port, handler_arg);
@@ -162,8 +189,9 @@ int pvk_port_wait_until(struct pvk_wait *w, bool (*cond)(void *arg), void *arg,
 
 	(void)w;
 	for (unsigned int t = 0; t < TURNS; t++) {
-		/* The clock passed the deadline (an action moved it). */
-		if (now_ns != t0 && now_ns - t0 >= timeout_ns && !cond(arg))
+		/* The clock passed the deadline (an action or a tick moved
+		 * it), or there was none: checked once, as a real port's. */
+		if ((now_ns != t0 || !timeout_ns) && now_ns - t0 >= timeout_ns && !cond(arg))
 			return -PVK_XEN_ETIMEDOUT;
 		if (cond(arg)) {
 			if (after) {
@@ -182,18 +210,17 @@ int pvk_port_wait_until(struct pvk_wait *w, bool (*cond)(void *arg), void *arg,
 			continue;
 		}
 		peer_step();
+		now_ns += peer.tick_ns;
 	}
 	return cond(arg) ? 0 : -PVK_XEN_ETIMEDOUT;
 }
 
 /* ---- helpers ----------------------------------------------------------- */
 
-static void island_up(void)
+void island_up(void)
 {
 	memset(&ring, 0, sizeof(ring));
-	peer.reads = peer.answers = peer.events = true;
-	peer.swallow = false;
-	peer.refuse_watch = false;
+	peer = (struct island_peer){ .reads = true, .answers = true, .events = true };
 	nr_seen = 0;
 	hook = NULL;
 	after = NULL;
@@ -248,7 +275,7 @@ static int read_key(const char *key, char *out, size_t size)
 }
 
 /* Messages of a type xenstored got. */
-static unsigned int sent_of(uint32_t type)
+unsigned int sent_of(uint32_t type)
 {
 	unsigned int n = 0;
 
