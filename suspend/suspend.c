@@ -344,34 +344,16 @@ int pvk_suspend(void)
 		stats.refused++;
 		return -PVK_XEN_EBUSY;
 	}
-	/* The xenbus watch-worker role for the whole sequence (review
-	 * s11-int #1): the watches registered again at a resume fire at
-	 * once, and each frontend must forget its old backend (its part's
-	 * resume) before any callback of its runs. From the control watch
-	 * the caller holds the role already and this nests; a host calling
-	 * pvk_suspend() itself waits for it here. */
-	rc = pvk_xenbus_worker_enter(WORKER_WAIT_NS);
-	if (rc) {
-		pvk_err("suspend: refused: the xenbus worker role is busy: %ld", rc);
-		stats.refused++;
-		__atomic_store_n(&busy, false, __ATOMIC_RELEASE);
-		return (int)rc;
-	}
 	rc = suspend_sequence(si, s);
-	pvk_xenbus_worker_leave();
 	__atomic_store_n(&busy, false, __ATOMIC_RELEASE);
 	return (int)rc;
 }
 
-/* pvk_suspend()'s steps, once it may run: CPU 0, not re-entered, the
- * worker role held. */
+static long sequence_with_role(struct pvk_start_info *si, struct pvk_shared_info *s);
+
+/* pvk_suspend()'s steps, once it may run: CPU 0, not re-entered. */
 static long suspend_sequence(struct pvk_start_info *si, struct pvk_shared_info *s)
 {
-	struct pvk_sched_shutdown arg = { .reason = PVK_SHUTDOWN_suspend };
-	struct saved_frames f;
-	enum pvk_suspend_result result;
-	unsigned long flags;
-	uint64_t si_mfn;
 	long rc;
 
 	/* 1: the host first, which may take the other CPUs offline
@@ -394,6 +376,40 @@ static long suspend_sequence(struct pvk_start_info *si, struct pvk_shared_info *
 			host.after(PVK_SUSPEND_CANCELLED, host.arg);
 		return rc;
 	}
+	/* The xenbus watch-worker role for the rest (review s11-int #1):
+	 * the watches registered again at a resume fire at once, and each
+	 * frontend must forget its old backend (its part's resume) before
+	 * any callback of its runs. Taken only now, with no other CPU
+	 * running (review s12 N9): a host thread of another CPU waiting for
+	 * the role (a driver's registration, a wait for a device) would
+	 * keep before() from moving it off that CPU until its wait ended.
+	 * From the control watch the caller holds the role already and this
+	 * nests; a host calling pvk_suspend() itself waits for it here. */
+	rc = pvk_xenbus_worker_enter(WORKER_WAIT_NS);
+	if (rc) {
+		pvk_err("suspend: refused: the xenbus worker role is busy: %ld", rc);
+		stats.refused++;
+		pvk_smp_suspend_end(false);
+		if (host.after)
+			host.after(PVK_SUSPEND_CANCELLED, host.arg);
+		return rc;
+	}
+	rc = sequence_with_role(si, s);
+	pvk_xenbus_worker_leave();
+	return rc;
+}
+
+/* The steps from the parts' quiesce on: the worker role held, no other
+ * CPU up. */
+static long sequence_with_role(struct pvk_start_info *si, struct pvk_shared_info *s)
+{
+	struct pvk_sched_shutdown arg = { .reason = PVK_SHUTDOWN_suspend };
+	struct saved_frames f;
+	enum pvk_suspend_result result;
+	unsigned long flags;
+	uint64_t si_mfn;
+	long rc;
+
 	/* 2 */
 	(void)parts_out();
 	for (struct pvk_suspend_part *p = parts; p; p = p->next)

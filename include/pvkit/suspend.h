@@ -170,8 +170,9 @@ bool pvk_suspend_available(void);
  * after()).
  * -ETIMEDOUT: the xenbus worker role, which the sequence holds so that
  * no xenbus callback runs before the parts' resume, kept 10 s by another
- * holder (no callback is called). From the control watch (the kit's own
- * call) the role is already held and this nests.
+ * holder; the role is taken once every other CPU is down, after
+ * before(), so then after(CANCELLED). From the control watch (the kit's
+ * own call) the role is already held and this nests.
  */
 int pvk_suspend(void);
 

@@ -107,12 +107,14 @@ static struct {
 	int before_rc;		/* what before() answers */
 	bool reenter;		/* before() calls pvk_suspend() itself */
 	int reentered_rc;
+	unsigned int before_role;	/* the worker role's depth in before() */
 } h;
 
 static int host_before(void *arg)
 {
 	(void)arg;
 	h.befores++;
+	h.before_role = unit_fake_worker_depth();
 	if (h.reenter)
 		h.reentered_rc = pvk_suspend();
 	return h.before_rc;
@@ -288,4 +290,48 @@ UNIT_TEST(suspend_outside_a_callback_holds_watch_callbacks_until_the_parts_resum
 	CHECK_EQ(pvk_xenbus_worker_enter(0), 0);
 	pvk_xenbus_worker_leave();
 	CHECK(role_seen.callback_ran);
+}
+
+/*
+ * Review s12 N9: the sequence takes the worker role only once every
+ * other CPU is down (pvk_smp_suspend_begin()), after before(): a host
+ * thread of another CPU waiting for the role must not keep before() from
+ * moving it. A role kept by another holder then refuses as the other
+ * CPUs' refusal does: after(CANCELLED), CPU starts allowed again, busy
+ * released.
+ */
+UNIT_TEST(suspend_takes_the_worker_role_after_before_and_smp)
+{
+	static struct pvk_start_info *si = (struct pvk_start_info *)&shared;
+	const struct pvk_suspend_host host = {
+		.start_info = si, .before = host_before, .after = host_after,
+	};
+
+	if (!pvk_pvops.name)
+		pvk_pvops.name = "unit";
+	pvk_pvops.time.clock_ns = fake_clock_ns;
+	unit_fake_cpu = 0;
+	CHECK_EQ(pvk_suspend_init(&host), 0);
+	CHECK_EQ(pvk_smp_init(), 0);
+	h = (__typeof__(h)){ .before_role = 99 };
+	xs_suspend_rc = -PVK_XEN_EBUSY;
+	CHECK_EQ(unit_fake_worker_depth(), 0);
+	CHECK_EQ(pvk_suspend(), -PVK_XEN_EBUSY);	/* xenstore's refusal */
+	CHECK_EQ(h.befores, 1);
+	CHECK_EQ(h.before_role, 0);		/* not taken yet in before() */
+
+	/* The role kept elsewhere: refused after before(), undone. */
+	unit_fake_worker_busy(true);
+	unit_log_clear();
+	CHECK_EQ(pvk_suspend(), -PVK_XEN_ETIMEDOUT);
+	unit_fake_worker_busy(false);
+	CHECK(unit_log_has("the xenbus worker role is busy"));
+	CHECK_EQ(h.befores, 2);
+	CHECK_EQ(h.afters, 2);
+	CHECK_EQ(h.last_after, PVK_SUSPEND_CANCELLED);
+	CHECK_EQ(pvk_smp_suspend_begin(), 0);	/* smp's flag was released */
+	pvk_smp_suspend_end(false);
+	CHECK_EQ(unit_fake_worker_depth(), 0);
+	CHECK_EQ(pvk_suspend(), -PVK_XEN_EBUSY);	/* busy released */
+	CHECK_EQ(h.befores, 3);
 }
