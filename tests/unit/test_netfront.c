@@ -2837,23 +2837,47 @@ static void deadline_timer_on(void)
 	CHECK_EQ(pvk_time_xen_timer_attach(), 0);
 }
 
+/*
+ * The deadline cases' start: (the timer attached, if timer) one frame of
+ * 60 pattern bytes (seed) sent, then the device quiesced and its rings
+ * forgotten as a resume in a new domain does, reconnecting. tx's done
+ * hook is tx_done unless the test set one.
+ */
+static void resuming_with_a_frame(struct pvk_net_tx *tx, struct pvk_net_frag *fr,
+				  unsigned int seed, bool timer)
+{
+	*fr = (struct pvk_net_frag){ pattern, 60 };
+	tx->frags = fr;
+	tx->nr_frags = 1;
+	if (!tx->done)
+		tx->done = tx_done;
+	if (timer)
+		deadline_timer_on();
+	fill_pattern(seed);
+	nf_up(NO_FEATS);
+	CHECK_EQ(pvk_netfront_xmit(nd, tx), 0);
+	netfront_quiesce_one(nd);
+	netfront_resume_forget(nd);
+	nd->resuming = true;
+}
+
+/* The clock past the reconnect's deadline. */
+static void deadline_passed(void)
+{
+	nd->resume_ns = pvk_time_now_ns() - PVK_NETFRONT_RESUME_TIMEOUT_NS - 1;
+}
+
 /* Nothing transmitted or waited for after the save: the deadline gives up
  * by itself, through the timer's fn and its work (as the kit calls them),
  * once and only once past the deadline; a late reconnect sends nothing
  * old. */
 UNIT_TEST(netfront_resume_deadline_fires_by_itself)
 {
-	struct pvk_net_frag fr = { pattern, 60 };
-	struct pvk_net_tx tx = { .frags = &fr, .nr_frags = 1, .done = tx_done };
+	struct pvk_net_frag fr;
+	struct pvk_net_tx tx = { 0 };
 	struct pvk_netfront_resume_stats rs;
 
-	deadline_timer_on();
-	fill_pattern(5);
-	nf_up(NO_FEATS);
-	CHECK_EQ(pvk_netfront_xmit(nd, &tx), 0);
-	netfront_quiesce_one(nd);
-	netfront_resume_forget(nd);
-	nd->resuming = true;
+	resuming_with_a_frame(&tx, &fr, 5, true);
 	pvk_netfront_get_resume_stats(nd, &rs);
 	CHECK_EQ(rs.deadline_armed, 1);		/* on the timer, not on the host */
 	/* Fired early (an earlier deadline's firing): nothing due. */
@@ -2863,7 +2887,7 @@ UNIT_TEST(netfront_resume_deadline_fires_by_itself)
 	CHECK_EQ(link_downs, 0);
 	CHECK_EQ(unit_fake_worker_depth(), 0);
 	/* Past it: the work alone gives up (no xmit, no wait_tx). */
-	nd->resume_ns = pvk_time_now_ns() - PVK_NETFRONT_RESUME_TIMEOUT_NS - 1;
+	deadline_passed();
 	CHECK_EQ(netfront_deadline_run(nd), 0);
 	CHECK_EQ(dones, 1);
 	CHECK(last_done_tx == &tx);
@@ -2911,7 +2935,7 @@ UNIT_TEST(netfront_resume_deadline_cancelled_by_the_reconnect)
 	CHECK(!nd->deadline_on);
 	/* Overdue by the clock, and a resume's state again (as if the reconnect
 	 * raced): the cancelled deadline still gives nothing up. */
-	nd->resume_ns = pvk_time_now_ns() - PVK_NETFRONT_RESUME_TIMEOUT_NS - 1;
+	deadline_passed();
 	nd->resuming = nd->suspended = true;
 	CHECK_EQ(netfront_deadline_run(nd), 0);
 	nd->resuming = nd->suspended = false;
@@ -2932,18 +2956,12 @@ UNIT_TEST(netfront_resume_deadline_cancelled_by_the_reconnect)
  * then, nothing completed from the host's call. */
 UNIT_TEST(netfront_resume_deadline_host_call_defers_to_the_timer)
 {
-	struct pvk_net_frag fr = { pattern, 60 };
-	struct pvk_net_tx tx = { .frags = &fr, .nr_frags = 1, .done = tx_done };
+	struct pvk_net_frag fr;
+	struct pvk_net_tx tx = { 0 };
 	struct pvk_net_tx refused = { .frags = &fr, .nr_frags = 1, .done = never_done };
 
-	deadline_timer_on();
-	fill_pattern(7);
-	nf_up(NO_FEATS);
-	CHECK_EQ(pvk_netfront_xmit(nd, &tx), 0);
-	netfront_quiesce_one(nd);
-	netfront_resume_forget(nd);
-	nd->resuming = true;
-	nd->resume_ns = pvk_time_now_ns() - PVK_NETFRONT_RESUME_TIMEOUT_NS - 1;
+	resuming_with_a_frame(&tx, &fr, 7, true);
+	deadline_passed();
 	CHECK_EQ(pvk_netfront_xmit(nd, &refused), -PVK_XEN_EAGAIN);
 	CHECK_EQ(dones, 0);
 	CHECK_EQ(netfront_deadline_run(nd), 0);
@@ -2957,23 +2975,17 @@ UNIT_TEST(netfront_resume_deadline_host_call_defers_to_the_timer)
  * kept frame's -ENODEV, and a firing after gives nothing up again. */
 UNIT_TEST(netfront_resume_deadline_cancelled_by_a_removal)
 {
-	struct pvk_net_frag fr = { pattern, 60 };
-	struct pvk_net_tx tx = { .frags = &fr, .nr_frags = 1, .done = tx_done };
+	struct pvk_net_frag fr;
+	struct pvk_net_tx tx = { 0 };
 	struct pvk_netfront_resume_stats rs;
 
-	deadline_timer_on();
-	fill_pattern(8);
-	nf_up(NO_FEATS);
-	CHECK_EQ(pvk_netfront_xmit(nd, &tx), 0);
-	netfront_quiesce_one(nd);
-	netfront_resume_forget(nd);
-	nd->resuming = true;
+	resuming_with_a_frame(&tx, &fr, 8, true);
 	netfront_resume_abandon(nd, -PVK_XEN_ENODEV);
 	CHECK_EQ(dones, 1);
 	CHECK_EQ(last_done_status, -PVK_XEN_ENODEV);
 	pvk_netfront_get_resume_stats(nd, &rs);
 	CHECK_EQ(rs.deadline_cancelled, 1);
-	nd->resume_ns = pvk_time_now_ns() - PVK_NETFRONT_RESUME_TIMEOUT_NS - 1;
+	deadline_passed();
 	nd->resuming = nd->suspended = true;
 	CHECK_EQ(netfront_deadline_run(nd), 0);
 	nd->resuming = nd->suspended = false;
@@ -2989,23 +3001,17 @@ UNIT_TEST(netfront_resume_deadline_cancelled_by_a_removal)
  * it (no role): -EAGAIN, nothing completed, the link untouched. */
 UNIT_TEST(netfront_resume_deadline_host_call_mid_resend_gives_nothing_up)
 {
-	struct pvk_net_frag fr = { pattern, 60 };
-	struct pvk_net_tx tx = { .frags = &fr, .nr_frags = 1, .done = tx_done };
+	struct pvk_net_frag fr;
+	struct pvk_net_tx tx = { 0 };
 	struct pvk_net_tx refused = { .frags = &fr, .nr_frags = 1, .done = never_done };
 	struct pvk_netfront_resume_stats rs;
 
-	deadline_timer_on();
-	fill_pattern(9);
-	nf_up(NO_FEATS);
-	CHECK_EQ(pvk_netfront_xmit(nd, &tx), 0);
-	netfront_quiesce_one(nd);
-	netfront_resume_forget(nd);
-	nd->resuming = true;
+	resuming_with_a_frame(&tx, &fr, 9, true);
 	/* What Connected's cancel leaves (the timer's work passes it over);
 	 * its decision not taken yet: only deadline_timer keeps the host's
 	 * call from giving up. */
 	nd->deadline_on = false;
-	nd->resume_ns = pvk_time_now_ns() - PVK_NETFRONT_RESUME_TIMEOUT_NS - 1;
+	deadline_passed();
 	CHECK_EQ(pvk_netfront_xmit(nd, &refused), -PVK_XEN_EAGAIN);
 	CHECK_EQ(dones, 0);
 	CHECK_EQ(link_downs, 0);
@@ -3019,20 +3025,15 @@ UNIT_TEST(netfront_resume_deadline_host_call_mid_resend_gives_nothing_up)
  * so a host call past the deadline, mid-resend, loses and does nothing. */
 UNIT_TEST(netfront_resume_give_up_loses_to_connected_without_timer)
 {
-	struct pvk_net_frag fr = { pattern, 60 };
-	struct pvk_net_tx tx = { .frags = &fr, .nr_frags = 1, .done = tx_done };
+	struct pvk_net_frag fr;
+	struct pvk_net_tx tx = { 0 };
 	struct pvk_net_tx refused = { .frags = &fr, .nr_frags = 1, .done = never_done };
 	struct pvk_netfront_resume_stats rs;
 
-	fill_pattern(10);
-	nf_up(NO_FEATS);
-	CHECK_EQ(pvk_netfront_xmit(nd, &tx), 0);
-	netfront_quiesce_one(nd);
-	netfront_resume_forget(nd);
+	resuming_with_a_frame(&tx, &fr, 10, false);
 	CHECK(!nd->deadline_timer);		/* no timer attached */
-	nd->resuming = true;
 	nd->resume_connected = true;		/* Connected's decision */
-	nd->resume_ns = pvk_time_now_ns() - PVK_NETFRONT_RESUME_TIMEOUT_NS - 1;
+	deadline_passed();
 	CHECK_EQ(pvk_netfront_xmit(nd, &refused), -PVK_XEN_EAGAIN);
 	CHECK_EQ(dones, 0);
 	CHECK_EQ(link_downs, 0);
@@ -3053,17 +3054,11 @@ static void done_then_link_up(struct pvk_net_tx *tx, int status)
 
 UNIT_TEST(netfront_resume_give_up_then_connected_leaves_link_up)
 {
-	struct pvk_net_frag fr = { pattern, 60 };
-	struct pvk_net_tx tx = { .frags = &fr, .nr_frags = 1, .done = done_then_link_up };
+	struct pvk_net_frag fr;
+	struct pvk_net_tx tx = { .done = done_then_link_up };
 
-	deadline_timer_on();
-	fill_pattern(11);
-	nf_up(NO_FEATS);
-	CHECK_EQ(pvk_netfront_xmit(nd, &tx), 0);
-	netfront_quiesce_one(nd);
-	netfront_resume_forget(nd);
-	nd->resuming = true;
-	nd->resume_ns = pvk_time_now_ns() - PVK_NETFRONT_RESUME_TIMEOUT_NS - 1;
+	resuming_with_a_frame(&tx, &fr, 11, true);
+	deadline_passed();
 	CHECK_EQ(netfront_deadline_run(nd), 0);
 	CHECK_EQ(dones, 1);
 	CHECK(nd->resume_gave_up);
@@ -3094,18 +3089,12 @@ static const struct pvk_netfront_hooks release_hooks = { .link = on_link_release
 
 UNIT_TEST(netfront_resume_deadline_give_up_hook_cannot_free_the_device)
 {
-	struct pvk_net_frag fr = { pattern, 60 };
-	struct pvk_net_tx tx = { .frags = &fr, .nr_frags = 1, .done = tx_done };
+	struct pvk_net_frag fr;
+	struct pvk_net_tx tx = { 0 };
 
-	deadline_timer_on();
-	fill_pattern(12);
-	nf_up(NO_FEATS);
+	resuming_with_a_frame(&tx, &fr, 12, true);
 	CHECK(nd->xdev == NULL);		/* as after a removal */
-	CHECK_EQ(pvk_netfront_xmit(nd, &tx), 0);
-	netfront_quiesce_one(nd);
-	netfront_resume_forget(nd);
-	nd->resuming = true;
-	nd->resume_ns = pvk_time_now_ns() - PVK_NETFRONT_RESUME_TIMEOUT_NS - 1;
+	deadline_passed();
 	netfront_hooks = &release_hooks;
 	CHECK_EQ(netfront_deadline_run(nd), 0);
 	CHECK_EQ(link_downs, 1);
@@ -3121,18 +3110,12 @@ UNIT_TEST(netfront_resume_deadline_give_up_hook_cannot_free_the_device)
  * on the timer (a backoff, not a spin); once the role is free it acts. */
 UNIT_TEST(netfront_resume_deadline_refuses_inside_a_holder)
 {
-	struct pvk_net_frag fr = { pattern, 60 };
-	struct pvk_net_tx tx = { .frags = &fr, .nr_frags = 1, .done = tx_done };
+	struct pvk_net_frag fr;
+	struct pvk_net_tx tx = { 0 };
 	uint64_t tries = netfront_deadline_busy_tries;
 
-	deadline_timer_on();
-	fill_pattern(13);
-	nf_up(NO_FEATS);
-	CHECK_EQ(pvk_netfront_xmit(nd, &tx), 0);
-	netfront_quiesce_one(nd);
-	netfront_resume_forget(nd);
-	nd->resuming = true;
-	nd->resume_ns = pvk_time_now_ns() - PVK_NETFRONT_RESUME_TIMEOUT_NS - 1;
+	resuming_with_a_frame(&tx, &fr, 13, true);
+	deadline_passed();
 	CHECK_EQ(pvk_xenbus_worker_enter(1000000000ULL), 0);	/* the holder */
 	CHECK_EQ(netfront_deadline_run(nd), 1);	/* retry on the timer */
 	CHECK(!netfront_deadline_work(NULL));		/* so the work is done */
@@ -3193,7 +3176,7 @@ UNIT_TEST(netfront_resume_deadline_timer_armed_and_reaches_the_work)
 	unit_fake_clock_advance(1000000);
 	pvk_time_timer_expired();
 	CHECK_EQ(unit_fake_works_scheduled, works + 2);
-	nd->resume_ns = pvk_time_now_ns() - PVK_NETFRONT_RESUME_TIMEOUT_NS - 1;
+	deadline_passed();
 	CHECK_EQ(netfront_deadline_run(nd), 0);
 	CHECK_EQ(dones, 1);
 	CHECK_EQ(link_downs, 1);
