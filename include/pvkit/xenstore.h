@@ -50,8 +50,9 @@ int pvk_xs_init(struct pvk_xenstore_domain_interface *ring,
  * that does not fit is -PVK_XEN_E2BIG. */
 int pvk_xs_read(pvk_xs_transaction_t t, const char *path, char *buf, size_t size);
 /* n reads sent together, then every answer waited for: one round trip
- * with xenstored instead of n (each bounded as pvk_xs_read's); each
- * r[i].rc is what pvk_xs_read() would have returned for it. */
+ * with xenstored instead of n, all within one bound as a pvk_xs_read's
+ * (n over 16 go in rounds of 16, still within that one); each r[i].rc is
+ * what pvk_xs_read() would have returned for it. */
 struct pvk_xs_read_req {
 	const char *path;
 	char *buf;
