@@ -45,11 +45,12 @@
  * never answered fails with -PVK_XEN_EIO (not -EAGAIN: a commit may have
  * been applied, a retry would apply it twice), and so does anything of a
  * transaction of before (the new xenstored does not know its id); the
- * requests never started go out on the new ring. A caller's wait is not
- * charged with the time the client was quiesced (from pvk_xs_suspend() to
- * its resume or cancel, the downtime included): its deadline moves by
- * that much, up to QUIESCE_CREDIT_NS in all (review s12-int M1: an END of
- * an open transaction, queued and held unsent by the freeze, goes out at
+ * requests never started go out on the new ring. A caller's wait (a
+ * batch's waits share one deadline, review s12 S5) is not charged with
+ * the time the client was quiesced (from pvk_xs_suspend() to its resume
+ * or cancel, the downtime included): its deadline moves by that much,
+ * up to QUIESCE_CREDIT_NS in all (review s12-int M1: an END of an open
+ * transaction, queued and held unsent by the freeze, goes out at
  * the cancel of a long `xl save -c` and must get its real answer). An end
  * whose reply never comes ends its transaction on our side (S1): a late
  * reply is a stray, and no later quiesce waits for that slot.
