@@ -29,8 +29,8 @@ static const char *const keys[] = {
 	"o", "p", "q",
 };
 
-/* n READs of keys[0..n-1], sent through the real pvk_xs_request_many(). */
-static void read_batch(struct batch *b, unsigned int n)
+/* n READs of keys[0..n-1]. */
+static void fill_batch(struct batch *b, unsigned int n)
 {
 	for (unsigned int i = 0; i < n; i++) {
 		b->parts[i][0] = keys[i];
@@ -41,6 +41,12 @@ static void read_batch(struct batch *b, unsigned int n)
 		};
 		b->out[i][0] = 0;
 	}
+}
+
+/* Sent through the real pvk_xs_request_many(). */
+static void read_batch(struct batch *b, unsigned int n)
+{
+	fill_batch(b, n);
 	pvk_xs_request_many(b->m, n);
 }
 
@@ -81,6 +87,21 @@ UNIT_TEST(xs_many_error_answer_in_the_middle_is_its_own)
 	read_batch(&b, 5);
 	CHECK_EQ(b.m[2].rc, -PVK_XEN_ENOENT);
 	check_echoed(&b, 5, "c");
+}
+
+/* One that cannot even be queued (a transaction handle not open): its
+ * error at once, the others sent and answered (review s12 S8). */
+UNIT_TEST(xs_many_request_refused_in_the_middle)
+{
+	static struct batch b;
+
+	many_up();
+	fill_batch(&b, 4);
+	b.m[1].t = 12345;
+	pvk_xs_request_many(b.m, 4);
+	CHECK_EQ(b.m[1].rc, -PVK_XEN_EIO);
+	CHECK_EQ(sent_of(PVK_XS_READ), 3);
+	check_echoed(&b, 4, "b");
 }
 
 /* An answer with another req_id (and tx_id) is a stray: counted, given to
