@@ -652,6 +652,8 @@ static int req_queue(struct xs_req *r, pvk_xs_transaction_t t,
 	 * gave up, the others give up at once. */
 	while (held && !pvk_xs_txn_passes_hold(&txns, t, r->hdr.type == PVK_XS_TRANSACTION_START)) {
 		pvk_port_unlock(&xs_lock);
+		uint64_t w0 = pvk_time_now_ns();
+
 		rc = pvk_port_wait_until(&pvk_xs_waitq, not_held, NULL,
 					 left_ns(b->start + PVK_XS_HOLD_NS));
 		pvk_port_lock(&xs_lock);
@@ -659,7 +661,11 @@ static int req_queue(struct xs_req *r, pvk_xs_transaction_t t,
 			if (r->hdr.type == PVK_XS_TRANSACTION_END)
 				pvk_xs_txn_retire(&txns, t);	/* its last word */
 			pvk_port_unlock(&xs_lock);
-			pvk_err("xenstore: a request waited up to %llu s for a suspend to end: %d",
+			/* The time this one waited: a batch's later requests
+			 * get what is left of the hold bound, often nothing
+			 * (review N2). */
+			pvk_err("xenstore: a request waited %llu ms for a suspend to end (the bound: %llu s from its batch's start): %d",
+				(unsigned long long)((pvk_time_now_ns() - w0) / 1000000ULL),
 				(unsigned long long)(PVK_XS_HOLD_NS / 1000000000ULL), rc);
 			return rc;
 		}
@@ -716,9 +722,23 @@ static int req_queue(struct xs_req *r, pvk_xs_transaction_t t,
 /* b's credit so far: the time quiesced since it began, capped. */
 static uint64_t credit_ns(const struct pvk_xs_bound *b)
 {
-	uint64_t q = quiesced_now() - b->quiesced0;
+	uint64_t now = quiesced_now(), q;
 
+	/* The quiesce under way is measured on whichever CPU reads it: a
+	 * clock a little behind there must not wrap to the whole cap
+	 * (review N6). */
+	if (now <= b->quiesced0)
+		return 0;
+	q = now - b->quiesced0;
 	return q < QUIESCE_CREDIT_NS ? q : QUIESCE_CREDIT_NS;
+}
+
+static bool sent_whole(void *arg)
+{
+	const struct xs_req *r = arg;
+
+	return PVK_READ_ONCE(r->done) || !PVK_READ_ONCE(r->sent) ||
+	       PVK_READ_ONCE(r->sent) == msg_len(r);
 }
 
 /*
@@ -728,12 +748,16 @@ static uint64_t credit_ns(const struct pvk_xs_bound *b)
  */
 static int req_wait(struct xs_req *r, const struct pvk_xs_bound *b)
 {
+	uint64_t t0 = pvk_time_now_ns();
 	int rc;
 
 	/* Time quiesced since b began (a request queued or held across a
 	 * suspend, the kit's clock jumping over its downtime) is not the
 	 * replies': the deadline moves by it, bounded in all. A wait that
-	 * timed out while credit accrued waits again for what it added. */
+	 * timed out while credit accrued waits again for what it added;
+	 * not when the moved deadline is still behind the clock (a hold
+	 * that began after the deadline moves it as fast as time goes:
+	 * waits of 0 in a loop, review N3). */
 	for (;;) {
 		uint64_t credit = credit_ns(b);
 
@@ -741,13 +765,26 @@ static int req_wait(struct xs_req *r, const struct pvk_xs_bound *b)
 					 left_ns(b->start + PVK_XS_TIMEOUT_NS + credit));
 		if (rc != -PVK_XEN_ETIMEDOUT || PVK_READ_ONCE(r->done))
 			break;
-		if (credit_ns(b) == credit)
+		if (credit_ns(b) == credit ||
+		    !left_ns(b->start + PVK_XS_TIMEOUT_NS + credit_ns(b)))
 			break;
 	}
 
+	/* The shared bound ran out while r is half written into the ring
+	 * (xenstored reads slowly; review s13 M1). Giving it up now would
+	 * cut the stream and give xenstore up for the guest. Before batches
+	 * shared a bound, r's own wait had PVK_XS_TIMEOUT_NS from its start
+	 * and only a message still half written then was fatal: r gets at
+	 * least that to be written whole (its answer is not waited for any
+	 * longer; a late one is a stray). */
+	if (rc == -PVK_XEN_ETIMEDOUT && !sent_whole(r))
+		pvk_port_wait_until(&pvk_xs_waitq, sent_whole, r,
+				    left_ns(t0 + PVK_XS_TIMEOUT_NS + credit_ns(b)));
+
 	pvk_port_lock(&xs_lock);
 	if (!r->done && r->sent && r->sent < msg_len(r)) {
-		/* Half a message in the ring: the stream is lost. */
+		/* Half a message in the ring after its own bound: the
+		 * stream is lost. */
 		die("request ring not drained in time");
 	}
 	if (!r->done && r->hdr.type == PVK_XS_TRANSACTION_END) {

@@ -31,15 +31,19 @@ struct pvk_xs_many {
 	unsigned int nr;
 	char *out;
 	size_t out_size;
-	int rc;			/* as pvk_xs_request() for it alone */
+	int rc;			/* as pvk_xs_request() for it alone, but for
+				 * the bound: the batch's one */
 	bool queued;		/* private */
 };
 void pvk_xs_request_many(struct pvk_xs_many *m, unsigned int n);
 
-/* One bound for requests that belong together (a batch, the chunks of
- * one): their replies are waited for until start + PVK_XS_TIMEOUT_NS,
- * moved by the time the client was quiesced since (capped); a suspend
- * holds them until start + PVK_XS_HOLD_NS. Kit clock. */
+/* One bound for requests that belong together (a batch; a round of
+ * read_many/write_many, each round its own): their replies are waited
+ * for until start + PVK_XS_TIMEOUT_NS, moved by the time the client was
+ * quiesced since (capped); a suspend holds them until start +
+ * PVK_XS_HOLD_NS. A message still half written into the ring when the
+ * bound ends gets up to PVK_XS_TIMEOUT_NS from its own wait's start to
+ * be written whole, as before batches shared a bound. Kit clock. */
 struct pvk_xs_bound {
 	uint64_t start;
 	uint64_t quiesced0;

@@ -44,10 +44,17 @@ int pvk_xs_read(pvk_xs_transaction_t t, const char *path, char *buf, size_t size
 
 /*
  * The batch calls' loop: n entries, elem bytes apart, each with a path
- * and an rc at the offsets given, go out in chunks of PVK_XS_MANY_MAX,
- * all within one bound. A path refused is not sent; fill() makes the
- * rest of an entry's request (parts[0] is its path). A reply's length is
- * the entry's rc when keep_len, else 0 for success.
+ * and an rc at the offsets given, go out in rounds of PVK_XS_MANY_MAX.
+ * A round is sent together and waited for together, within one bound
+ * from its own start (review s13 S1: one bound for all rounds would
+ * squeeze ~11 round trips of a publish into one PVK_XS_TIMEOUT_NS, and
+ * send the last rounds with nothing left to wait, M1). A path refused is
+ * not sent; fill() makes the rest of an entry's request (parts[0] is its
+ * path). A reply's length is the entry's rc when keep_len, else 0 for
+ * success.
+ *
+ * No round is sent after one that stopped the call (stop_rc()): the rest
+ * are not sent, and each has the error that stopped it.
  */
 struct many_op {
 	size_t elem, path_at, rc_at;
@@ -56,6 +63,18 @@ struct many_op {
 	bool keep_len;
 };
 
+/* Why a round's answer rc stops the rounds after it: xenstored did not
+ * answer in time or the connection is gone (every later round would
+ * cost a bound, or fail the same); in a transaction any error but
+ * ENOENT (a read of an optional key, a removal of nothing), since the
+ * transaction is aborted anyway (review s12 S5). */
+static bool stop_rc(pvk_xs_transaction_t t, int rc)
+{
+	if (rc == -PVK_XEN_ETIMEDOUT || rc == -PVK_XEN_EIO || rc == -PVK_XEN_ENODEV)
+		return true;
+	return t != PVK_XBT_NIL && rc < 0 && rc != -PVK_XEN_ENOENT;
+}
+
 static void many(const struct many_op *op, pvk_xs_transaction_t t, char *e,
 		 unsigned int n)
 {
@@ -63,17 +82,17 @@ static void many(const struct many_op *op, pvk_xs_transaction_t t, char *e,
 	const char *parts[PVK_XS_MANY_MAX][2];
 	uint32_t lens[PVK_XS_MANY_MAX][2];
 	int *rc[PVK_XS_MANY_MAX];
-	struct pvk_xs_bound b;
+	int stopped = 0;
 
-	pvk_xs_bound_start(&b);
 	while (n) {
 		unsigned int k = n < PVK_XS_MANY_MAX ? n : PVK_XS_MANY_MAX, nm = 0;
+		struct pvk_xs_bound b;
 
 		for (unsigned int i = 0; i < k; i++, e += op->elem) {
 			const char *path = *(const char *const *)(e + op->path_at);
 			int *erc = (int *)(e + op->rc_at);
 
-			*erc = path_check(path);
+			*erc = stopped ? stopped : path_check(path);
 			if (*erc)
 				continue;
 			parts[nm][0] = path;
@@ -82,10 +101,16 @@ static void many(const struct many_op *op, pvk_xs_transaction_t t, char *e,
 			op->fill(e, &m[nm], parts[nm], lens[nm]);
 			rc[nm++] = erc;
 		}
-		pvk_xs_request_many_within(m, nm, &b);
-		for (unsigned int j = 0; j < nm; j++)
-			*rc[j] = m[j].rc < 0 || op->keep_len ? m[j].rc : 0;
 		n -= k;
+		if (!nm)
+			continue;
+		pvk_xs_bound_start(&b);
+		pvk_xs_request_many_within(m, nm, &b);
+		for (unsigned int j = 0; j < nm; j++) {
+			*rc[j] = m[j].rc < 0 || op->keep_len ? m[j].rc : 0;
+			if (!stopped && stop_rc(t, m[j].rc))
+				stopped = m[j].rc;
+		}
 	}
 }
 

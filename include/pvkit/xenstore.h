@@ -50,9 +50,15 @@ int pvk_xs_init(struct pvk_xenstore_domain_interface *ring,
  * that does not fit is -PVK_XEN_E2BIG. */
 int pvk_xs_read(pvk_xs_transaction_t t, const char *path, char *buf, size_t size);
 /* n reads sent together, then every answer waited for: one round trip
- * with xenstored instead of n, all within one bound as a pvk_xs_read's
- * (n over 16 go in rounds of 16, still within that one); each r[i].rc is
- * what pvk_xs_read() would have returned for it. */
+ * with xenstored instead of n. n over 16 go in rounds of 16, one after
+ * the other; each round is waited for within one bound as a
+ * pvk_xs_read's, from that round's start (so n reads take at most
+ * ceil(n/16) bounds). Each r[i].rc is what pvk_xs_read() would have
+ * returned for it, but for the bound (shared by its round: an answer a
+ * lone read would have waited for may be -PVK_XEN_ETIMEDOUT here). After
+ * a round with -PVK_XEN_ETIMEDOUT, -PVK_XEN_EIO or -PVK_XEN_ENODEV, or in
+ * a transaction with any error but -PVK_XEN_ENOENT, no later round is
+ * sent: each of its entries has that error. */
 struct pvk_xs_read_req {
 	const char *path;
 	char *buf;
@@ -60,9 +66,10 @@ struct pvk_xs_read_req {
 	int rc;
 };
 void pvk_xs_read_many(pvk_xs_transaction_t t, struct pvk_xs_read_req *r, unsigned int n);
-/* The same for writes (value NULL: remove the node): each w[i].rc as
- * pvk_xs_write() / pvk_xs_rm() would have returned; xenstored carries
- * them out in order. */
+/* The same for writes (value NULL: remove the node), the same rounds,
+ * bounds and stops: each w[i].rc as pvk_xs_write() / pvk_xs_rm() would
+ * have returned, but for the bound; xenstored carries them out in order
+ * (a write that timed out may still be carried out). */
 struct pvk_xs_write_req {
 	const char *path;
 	const char *value;
