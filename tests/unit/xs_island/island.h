@@ -16,6 +16,8 @@ struct island_peer {
 	bool stray;		/* each answer comes first with a wrong req_id and tx_id */
 	const char *enoent;	/* a READ of this path is answered ENOENT */
 	const char *lost;	/* a request for this path is never answered */
+	bool one;		/* reads at most one message a turn (as
+				 * cxenstored, one at a time: a slow peer) */
 	uint64_t tick_ns;	/* the played clock moves this much each turn */
 };
 

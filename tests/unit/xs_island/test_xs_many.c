@@ -143,7 +143,7 @@ UNIT_TEST(xs_many_lost_answers_cost_one_bound)
 }
 
 /* More than PVK_XS_MANY_MAX at once: refused whole, nothing sent. The
- * batch calls cut theirs into rounds, all within one bound. */
+ * batch calls cut theirs into rounds, each within its own bound. */
 UNIT_TEST(xs_many_larger_than_the_max)
 {
 	static struct batch b;
@@ -181,7 +181,8 @@ UNIT_TEST(xs_many_larger_than_the_max)
 	for (unsigned int i = 0; i < 40; i++)
 		CHECK_EQ(w[i].rc, 0);
 
-	/* Every answer lost: one bound for the three rounds. */
+	/* Every answer lost: round 1 times out after its bound, rounds 2
+	 * and 3 are not sent (review s13 M1): one bound in all. */
 	peer.tick_ns = TICK;
 	peer.answers = false;
 	t0 = now_ns;
@@ -192,8 +193,12 @@ UNIT_TEST(xs_many_larger_than_the_max)
 
 /* A batch held by a suspend: the downtime (the clock jumps over it) is
  * not its answers' time; all go out after the cancel and are answered. */
+static uint64_t requests_before;
+
 static void downtime_then_cancel(void)
 {
+	/* Held: nothing of the batch queued yet (review s13 N7). */
+	CHECK_EQ(pvk_xs_counters.requests, requests_before);
 	now_ns += 2 * PVK_XS_TIMEOUT_NS;
 	pvk_xs_suspend_cancel();
 }
@@ -204,6 +209,7 @@ UNIT_TEST(xs_many_across_a_suspend_hold)
 
 	many_up();
 	CHECK_EQ(pvk_xs_suspend(1), 0);
+	requests_before = pvk_xs_counters.requests;
 	hook = downtime_then_cancel;	/* while the first request is held */
 	read_batch(&b, 6);
 	CHECK(hook == NULL);
@@ -227,4 +233,120 @@ UNIT_TEST(xs_many_hold_bound_is_the_batch_s)
 	CHECK(now_ns - t0 <= PVK_XS_HOLD_NS + PVK_XS_HOLD_NS / 8);
 	CHECK_EQ(nr_seen, 0);
 	pvk_xs_suspend_cancel();
+}
+
+/* ---- rounds against a slow xenstored (review s13 M1, S1) -------------- */
+
+#define LONG_PATH	120	/* a request of 137 bytes: 7.5 fill the ring */
+
+static char long_path[40][LONG_PATH + 1];
+
+static void long_reads(struct pvk_xs_read_req *r, char (*buf)[16], unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++) {
+		snprintf(long_path[i], sizeof(long_path[i]),
+			 "/local/domain/7/device/vbd/51712/%087u", i);
+		r[i] = (struct pvk_xs_read_req){ .path = long_path[i], .buf = buf[i], .size = 16 };
+	}
+}
+
+/* 40 long reads, xenstored taking one message a turn: each round of 16
+ * takes 2/3 of a bound, the three together twice one. Each round has its
+ * own bound: all answered. (With one bound for all rounds, round 2 ran out
+ * with its last message half in the ring and the connection was given up,
+ * round 3 failing EIO.) */
+UNIT_TEST(xs_many_rounds_each_have_a_bound)
+{
+	static struct pvk_xs_read_req r[40];
+	static char buf[40][16];
+	struct pvk_xs_stats s0, s1;
+
+	island_up();
+	peer.one = true;
+	peer.tick_ns = PVK_XS_TIMEOUT_NS / 24;
+	long_reads(r, buf, 40);
+	pvk_xs_get_stats(&s0);
+	pvk_xs_read_many(PVK_XBT_NIL, r, 40);
+	pvk_xs_get_stats(&s1);
+	CHECK_EQ(s1.protocol_errors, s0.protocol_errors);
+	CHECK_EQ(sent_of(PVK_XS_READ), 40);
+	for (unsigned int i = 0; i < 40; i++) {
+		CHECK_EQ(r[i].rc, 3);
+		CHECK_STR(buf[i], "OK");
+	}
+}
+
+/* One round slower than its bound (four turns of a quarter): the bound
+ * ends with the 12th message half in the ring. It is written whole in
+ * its own bound (as when each request had one) and the connection goes
+ * on: the answered keep their answers, the rest time out, and the next
+ * call is answered. */
+UNIT_TEST(xs_many_half_written_at_the_bound_is_finished_not_fatal)
+{
+	static struct pvk_xs_read_req r[16];
+	static char buf[16][16];
+	struct pvk_xs_stats s0, s1;
+	char out[16];
+
+	island_up();
+	peer.one = true;
+	peer.tick_ns = PVK_XS_TIMEOUT_NS / 4;
+	long_reads(r, buf, 16);
+	pvk_xs_get_stats(&s0);
+	pvk_xs_read_many(PVK_XBT_NIL, r, 16);
+	pvk_xs_get_stats(&s1);
+	CHECK_EQ(s1.protocol_errors, s0.protocol_errors);
+	for (unsigned int i = 0; i < 16; i++)
+		CHECK_EQ(r[i].rc, i < 4 ? 3 : -PVK_XEN_ETIMEDOUT);
+	peer.one = false;
+	peer.tick_ns = 0;
+	CHECK_EQ(pvk_xs_read(PVK_XBT_NIL, "x", out, sizeof(out)), 3);
+}
+
+/* In a transaction a round with an error stops the call: no later round
+ * is sent, each of their entries has the error (review s12 S5). ENOENT
+ * (an optional key) does not stop it. Outside one, a round that timed out
+ * does. */
+UNIT_TEST(xs_many_round_with_an_error_stops_the_rest)
+{
+	static struct pvk_xs_write_req w[40];
+	static struct pvk_xs_read_req r[40];
+	static char buf[40][16];
+	static char path[40][8];
+	struct pvk_xs_stats s0, s1;
+	pvk_xs_transaction_t t;
+
+	island_up();
+	peer.tick_ns = PVK_XS_TIMEOUT_NS / 8;
+	CHECK_EQ(pvk_xs_transaction_start(&t), 0);
+	for (unsigned int i = 0; i < 40; i++) {
+		snprintf(path[i], sizeof(path[i]), "k%u", i);
+		w[i] = (struct pvk_xs_write_req){ .path = path[i], .value = "v" };
+		r[i] = (struct pvk_xs_read_req){ .path = path[i], .buf = buf[i], .size = 16 };
+	}
+	peer.enoent = "k0";
+	pvk_xs_read_many(t, r, 40);
+	CHECK_EQ(sent_of(PVK_XS_READ), 40);
+	CHECK_EQ(r[0].rc, -PVK_XEN_ENOENT);
+	CHECK_EQ(r[39].rc, 3);
+
+	nr_seen = 0;
+	peer.lost = "k3";
+	pvk_xs_get_stats(&s0);
+	pvk_xs_write_many(t, w, 40);
+	pvk_xs_get_stats(&s1);
+	CHECK_EQ(s1.requests - s0.requests, 16);	/* queued, read or not */
+	CHECK_EQ(sent_of(PVK_XS_WRITE), 16);
+	CHECK_EQ(w[3].rc, -PVK_XEN_ETIMEDOUT);
+	for (unsigned int i = 0; i < 40; i++)
+		if (i != 3)
+			CHECK_EQ(w[i].rc, i < 16 ? 0 : -PVK_XEN_ETIMEDOUT);
+	CHECK_EQ(pvk_xs_transaction_end(t, true), 0);
+
+	nr_seen = 0;
+	pvk_xs_get_stats(&s0);
+	pvk_xs_write_many(PVK_XBT_NIL, w, 40);
+	pvk_xs_get_stats(&s1);
+	CHECK_EQ(s1.requests - s0.requests, 16);
+	CHECK_EQ(w[39].rc, -PVK_XEN_ETIMEDOUT);
 }

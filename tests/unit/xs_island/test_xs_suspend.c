@@ -13,21 +13,24 @@
  * the log) is the binary's real one.
  *
  * The played xenstored runs inside the waits, one step per turn, until
- * the condition holds or a bound of turns has passed (no clock: a wait
- * "times out" after that many turns). Each step reads whole requests
- * from the request ring (when it reads at all), records them, answers
+ * the condition holds or its bound has passed (below). Each step reads whole requests
+ * from the request ring (when it reads at all; one a turn with
+ * peer.one), records them, answers
  * "OK" (when it answers) and raises the event (when it does), as the
  * real one does through our port. A test may give a wait one action to
  * run instead of a step (hook): a suspend or a resume arriving while a
  * caller waits, as suspend/ runs them from the watch worker.
  *
- * The kit clock is played too (now_ns), moved only by a test's action (a
- * suspend's downtime): a wait whose timeout_ns that clock passed gives up
- * as a real port's would, when its condition next fails.
+ * The kit clock is played too (now_ns), moved by a test's action (a
+ * suspend's downtime) and by peer.tick_ns each turn of a wait (a slow
+ * xenstored, test_xs_many.c). A wait whose timeout_ns that clock passed
+ * gives up as a real port's would, when its condition next fails, and a
+ * wait with timeout_ns 0 checks its condition once: so the bounds the
+ * client computes are tested, on the played clock. A wait whose clock
+ * did not move gives up after TURNS turns.
  *
- * What the island cannot catch: its pvk_port_wait_until() counts turns
- * and otherwise ignores timeout_ns, and its locks do nothing (one thread), so a
- * wrong bound or a lock mistake in xenstore.c or xs_watch.c passes here.
+ * What the island cannot catch: its locks do nothing (one thread), so a
+ * lock mistake in xenstore.c or xs_watch.c passes here.
  * unit.mk checks that every kit call the island leaves open binds to a
  * real kit object, never to another test's played version.
  */
@@ -174,6 +177,8 @@ static void peer_step(void)
 		nr_seen += nr_seen < 64;
 		cons += sizeof(h) + h.len;
 		nr_ans += answer_for(&h, m, &ans[nr_ans]);
+		if (peer.one)
+			break;
 	}
 	for (unsigned int i = 0; i < nr_ans; i++)
 		answer_put(&ans[peer.reverse ? nr_ans - 1 - i : i]);
