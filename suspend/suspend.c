@@ -384,7 +384,14 @@ static long suspend_sequence(struct pvk_start_info *si, struct pvk_shared_info *
 	 * the role (a driver's registration, a wait for a device) would
 	 * keep before() from moving it off that CPU until its wait ended.
 	 * From the control watch the caller holds the role already and this
-	 * nests; a host calling pvk_suspend() itself waits for it here. */
+	 * nests: on that path (xl save) the role is held during before() all
+	 * the same, and such a waiting thread still keeps before() waiting
+	 * (review s13 S2). A host calling pvk_suspend() itself waits for it
+	 * here, but then watch callbacks may run during before() and the
+	 * check above: one bringing a CPU up (CPU hotplug) makes that check
+	 * refuse, after(CANCELLED) (S3). The role is per CPU: a blocked
+	 * holder that entered on CPU 0 is nested on, not waited for (N9).
+	 * The wait is spent with the other CPUs down already (N10). */
 	rc = pvk_xenbus_worker_enter(WORKER_WAIT_NS);
 	if (rc) {
 		pvk_err("suspend: refused: the xenbus worker role is busy: %ld", rc);

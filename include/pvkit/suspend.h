@@ -21,6 +21,20 @@
  *                resume is done, and unmasked again before the xenstore
  *                watches are registered again, the parts are told and
  *                after() runs.
+ *                The xenbus worker role (step 1b) during before():
+ *                - on the kit's own path (`xl save`: the control watch's
+ *                  callback runs pvk_suspend()) it is already held, by
+ *                  that callback: a host thread of another CPU waiting
+ *                  for it (a driver's registration, a wait_connected
+ *                  give-up, pvk_xenbus_worker_enter()) keeps waiting
+ *                  its own bound, and before() cannot move it off its
+ *                  CPU until that wait ends;
+ *                - on a host's own call it is free: xenbus watch
+ *                  callbacks may run during before() and step 1's
+ *                  check. One that undoes before()'s work (a CPU-
+ *                  hotplug callback following cpu/N/availability that
+ *                  brings a CPU up) makes the check refuse the suspend:
+ *                  -EBUSY, after(CANCELLED).
  *   after(result, arg)
  *                thread context, irqs on again, every kit part back,
  *                the xenbus worker role still held (see pvk_suspend()):
@@ -48,6 +62,13 @@
  *      start until the resume is over. A CPU not down refuses the
  *      suspend (-EBUSY, the CPU named in the log), and after(CANCELLED)
  *      undoes what before() did;
+ *   1b. the xenbus worker role taken, held to the end (after() included):
+ *      nested on the control watch's, else waited for up to 10 s, the
+ *      other CPUs already down meanwhile; still busy: refused, CPU starts
+ *      allowed again, after(CANCELLED). The role is held per CPU
+ *      (xs_watch.c): after before() every host thread runs on CPU 0, so
+ *      a host thread that entered the role on CPU 0 and is blocked makes
+ *      this nest on its hold rather than wait for it to end;
  *   2. the registered parts told to quiesce (pvk_suspend_register(): the
  *      frontends' hook, walked newest first: blkfront and netfront each
  *      register one, blkfront_suspend.c and netfront_suspend.c);

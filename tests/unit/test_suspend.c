@@ -300,12 +300,31 @@ UNIT_TEST(suspend_outside_a_callback_holds_watch_callbacks_until_the_parts_resum
  * CPUs' refusal does: after(CANCELLED), CPU starts allowed again, busy
  * released.
  */
+static unsigned int counted_quiesces, counted_resumes;
+
+static void counted_quiesce(void *arg)
+{
+	(void)arg;
+	counted_quiesces++;
+}
+
+static void counted_resume(enum pvk_suspend_result result, void *arg)
+{
+	(void)arg;
+	(void)result;
+	counted_resumes++;
+}
+
 UNIT_TEST(suspend_takes_the_worker_role_after_before_and_smp)
 {
 	static struct pvk_start_info *si = (struct pvk_start_info *)&shared;
+	static struct pvk_suspend_part part = {
+		.name = "counted", .quiesce = counted_quiesce, .resume = counted_resume,
+	};
 	const struct pvk_suspend_host host = {
 		.start_info = si, .before = host_before, .after = host_after,
 	};
+	unsigned int xs0;
 
 	if (!pvk_pvops.name)
 		pvk_pvops.name = "unit";
@@ -313,19 +332,28 @@ UNIT_TEST(suspend_takes_the_worker_role_after_before_and_smp)
 	unit_fake_cpu = 0;
 	CHECK_EQ(pvk_suspend_init(&host), 0);
 	CHECK_EQ(pvk_smp_init(), 0);
+	CHECK_EQ(pvk_suspend_register(&part), 0);
 	h = (__typeof__(h)){ .before_role = 99 };
 	xs_suspend_rc = -PVK_XEN_EBUSY;
 	CHECK_EQ(unit_fake_worker_depth(), 0);
 	CHECK_EQ(pvk_suspend(), -PVK_XEN_EBUSY);	/* xenstore's refusal */
 	CHECK_EQ(h.befores, 1);
 	CHECK_EQ(h.before_role, 0);		/* not taken yet in before() */
+	CHECK_EQ(counted_quiesces, 1);
+	CHECK_EQ(counted_resumes, 1);
 
-	/* The role kept elsewhere: refused after before(), undone. */
+	/* The role kept elsewhere: refused after before(), undone; the
+	 * parts and xenstore never quiesced, so nothing to resume (review
+	 * s13 N8). */
+	xs0 = xs_suspends;
 	unit_fake_worker_busy(true);
 	unit_log_clear();
 	CHECK_EQ(pvk_suspend(), -PVK_XEN_ETIMEDOUT);
 	unit_fake_worker_busy(false);
 	CHECK(unit_log_has("the xenbus worker role is busy"));
+	CHECK_EQ(counted_quiesces, 1);
+	CHECK_EQ(counted_resumes, 1);
+	CHECK_EQ(xs_suspends, xs0);
 	CHECK_EQ(h.befores, 2);
 	CHECK_EQ(h.afters, 2);
 	CHECK_EQ(h.last_after, PVK_SUSPEND_CANCELLED);
