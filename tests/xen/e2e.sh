@@ -5,6 +5,9 @@
 # the results from the "@@pvk" lines dom0 writes on the marker channel (the
 # emulated machine's second serial port, a file here; no guest can write it)
 # and the guest console lines dom0 relays on its console (QEMU's stdout).
+# One boot per machine size and hypervisor the scenarios ask for
+# (HOST_MEMORY, HYPERVISOR: Debian's binary Xen, or the same rebuilt with
+# shadow paging by xen-shadow.sh for live migration).
 #
 #   e2e.sh check [scenario...]   all (or the named) scenarios, quiet, verdicts
 #                                (all = those without CHECK=no + selftest/)
@@ -512,5 +515,5 @@ case "$MODE" in
     list)  for n in $(check_scenarios; all_scenarios | grep -vxF "$(check_scenarios)"); do
                printf '%-20s %s\n' "$n" "$(sed -n '1s/^# *//p' "$(scn_file "$n")")"
            done ;;
-    *) sed -n '2,18s/^# \{0,1\}//p' "$0"; exit 2 ;;
+    *) sed -n '2,22s/^# \{0,1\}//p' "$0"; exit 2 ;;
 esac
