@@ -5,6 +5,9 @@
 # the results from the "@@pvk" lines dom0 writes on the marker channel (the
 # emulated machine's second serial port, a file here; no guest can write it)
 # and the guest console lines dom0 relays on its console (QEMU's stdout).
+# One boot per machine size and hypervisor the scenarios ask for
+# (HOST_MEMORY, HYPERVISOR: Debian's binary Xen, or the same rebuilt with
+# shadow paging by xen-shadow.sh for live migration).
 #
 #   e2e.sh check [scenario...]   all (or the named) scenarios, quiet, verdicts
 #                                (all = those without CHECK=no + selftest/)
@@ -71,7 +74,7 @@ scn_file() {  # name
 scn() {  # name var
     ( KERNEL=pvkit-guest RAMDISK='' RAMDISK_EXTRA='' MEMORY=64 VCPUS=1 MAXVCPUS='' VIFS=0 DISKS='' EXTRA='' XL_CONFIG='' CHECK=''
       TIMEOUT=60 EXPECT_END=poweroff EXPECT_SUMMARY=pass EXPECT_REGEX='' REJECT_REGEX=''
-      ALLOW_SKIP='' EXPECT_JUDGE_FAIL='' HOST_MEMORY=$DEFAULT_HOST_MEMORY
+      ALLOW_SKIP='' EXPECT_JUDGE_FAIL='' HOST_MEMORY=$DEFAULT_HOST_MEMORY HYPERVISOR=debian
       . "$(scn_file "$1")"; eval "printf '%s' \"\${$2}\"" )
 }
 all_scenarios() { (cd "${1:-$SCN}" && ls *.scn | sed 's/\.scn$//'); }
@@ -105,6 +108,22 @@ prepare() {
     if [ ! -s "$XEN" ] || [ "$CACHE/root/boot/xen-4.17-amd64.gz" -nt "$XEN" ]; then
         gzip -dc "$CACHE/root/boot/xen-4.17-amd64.gz" > "$XEN.tmp" && mv "$XEN.tmp" "$XEN"
     fi
+    # The live-migration boot's hypervisor (HYPERVISOR=shadow), built
+    # only when a scenario asks for it (tests/xen/xen-shadow.sh).
+    if [ -n "${NEED_SHADOW:-}" ]; then
+        PVK_QUIET=${QUIET:-} sh "$HERE/xen-shadow.sh" ||
+            die "building the shadow-paging hypervisor failed (tests/xen/xen-shadow.sh)"
+    fi
+}
+# A scenario's hypervisor (HYPERVISOR): debian, Debian's binary (fetch.sh,
+# the reference); shadow, the same Xen rebuilt with CONFIG_SHADOW_PAGING=y
+# (xen-shadow.sh), which can move a PV guest live (log-dirty mode).
+xen_image() {  # HYPERVISOR value
+    case "$1" in
+        debian) echo "$CACHE/xen-4.17-amd64.elf" ;;
+        shadow) echo "$CACHE/xen-4.17-shadow.elf" ;;
+        *) return 1 ;;
+    esac
 }
 
 # Host paths of a scenario's RAMDISK_EXTRA files (relative to the tree's
@@ -172,8 +191,8 @@ elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN{printf "%.1f", b-a}'; }
 
 # Boot Xen + dom0 with the run cpio; returns once QEMU has exited (by itself
 # or killed by a watchdog). Sets BOOT_FAIL, T_READY, T_TOTAL.
-boot() {  # stream(0/1) overall-timeout host-MiB
-    local stream=$1 limit=$2 mem=$3 t0 dom0_args xen_args
+boot() {  # stream(0/1) overall-timeout host-MiB hypervisor-ELF
+    local stream=$1 limit=$2 mem=$3 xen=$4 t0 dom0_args xen_args
     xen_args="dom0_mem=768M,max:768M console=com1 com1=115200,8n1 loglvl=all guest_loglvl=all bootscrub=0 conring_size=1M"
     # bootscrub=0: scrubbing the machine's RAM under TCG competes with dom0
     # for a while. conring_size=1M: Xen's console ring (xl dmesg) holds a
@@ -190,7 +209,7 @@ boot() {  # stream(0/1) overall-timeout host-MiB
     setsid qemu-system-x86_64 -machine q35 -cpu qemu64,+npt -m "$mem" -smp 2 \
         -display none -monitor none -serial stdio -serial "file:$MARK" \
         -nic none -no-reboot \
-        -kernel "$XEN" -append "$xen_args" \
+        -kernel "$xen" -append "$xen_args" \
         -initrd "$DOM0_KERNEL $dom0_args,$OUT/initrd.cpio" \
         < /dev/null > "$LOG" 2>&1 &
     QPID=$!
@@ -398,10 +417,13 @@ show_tail() {
 
 main_run() {  # stream scenarios...
     local stream=$1; shift
-    local n img mem limit runnable=() mems=() group
+    local n img mem hv b limit runnable=() boots=() group
     [ $# -gt 0 ] || die "no scenario selected"
     for n in "$@"; do
         [ -n "$(scn_file "$n")" ] || die "unknown scenario $n (see: $0 list)"
+        xen_image "$(scn "$n" HYPERVISOR)" >/dev/null ||
+            die "scenario $n: unknown HYPERVISOR=$(scn "$n" HYPERVISOR) (debian or shadow)"
+        [ "$(scn "$n" HYPERVISOR)" != shadow ] || NEED_SHADOW=1
     done
     mkdir -p "$OUT" "$CACHE"
     # Runs sharing an output directory (or the cache being built) would
@@ -429,25 +451,31 @@ main_run() {  # stream scenarios...
         done
         runnable+=("$n")
     done
-    # One QEMU boot per machine size (HOST_MEMORY) the scenarios ask for,
-    # smallest first; each boot runs its scenarios in the order given.
-    mapfile -t mems < <(for n in "${runnable[@]}"; do scn "$n" HOST_MEMORY; echo; done | sort -nu)
-    for mem in "${mems[@]}"; do
+    # One QEMU boot per machine size (HOST_MEMORY) and hypervisor
+    # (HYPERVISOR) the scenarios ask for, smallest first, Debian's Xen
+    # before the rebuilt one; each boot runs its scenarios in the order
+    # given.
+    mapfile -t boots < <(for n in "${runnable[@]}"; do
+                             echo "$(scn "$n" HOST_MEMORY) $(scn "$n" HYPERVISOR)"
+                         done | sort -k1,1n -k2,2 -u)
+    for b in "${boots[@]}"; do
+        mem=${b% *} hv=${b#* }
         group=() limit=$BOOT_MARGIN
         for n in "${runnable[@]}"; do
-            [ "$(scn "$n" HOST_MEMORY)" = "$mem" ] || continue
+            [ "$(scn "$n" HOST_MEMORY) $(scn "$n" HYPERVISOR)" = "$b" ] || continue
             group+=("$n")
             limit=$((limit + $(scn "$n" TIMEOUT) + PER_SCENARIO_MARGIN))
         done
         # The default machine's console stays build/e2e/console.log.
         LOG=$OUT/console.log MARK=$OUT/marker.log
         [ "$mem" = "$DEFAULT_HOST_MEMORY" ] || LOG=$OUT/console-${mem}M.log MARK=$OUT/marker-${mem}M.log
+        [ "$hv" = debian ] || LOG=${LOG%.log}-$hv.log MARK=${MARK%.log}-$hv.log
         build_run_cpio "${group[@]}"
-        [ "$stream" = 1 ] || info "booting Xen + dom0 under QEMU (${mem} MiB) for ${#group[@]} scenario(s), log: ${LOG#"$ROOT"/}"
-        boot "$stream" "$limit" "$mem"
+        [ "$stream" = 1 ] || info "booting Xen ($hv) + dom0 under QEMU (${mem} MiB) for ${#group[@]} scenario(s), log: ${LOG#"$ROOT"/}"
+        boot "$stream" "$limit" "$mem" "$(xen_image "$hv")"
         [ "$stream" = 0 ] || echo
         if [ -n "$BOOT_FAIL" ]; then
-            echo "FAIL boot (${mem} MiB): $BOOT_FAIL"
+            echo "FAIL boot (${mem} MiB, $hv Xen): $BOOT_FAIL"
             echo "--- last 60 console lines (${LOG#"$ROOT"/}) ---"
             tr -d '\r' < "$LOG" | tail -n 60
             echo "---"
@@ -458,10 +486,10 @@ main_run() {  # stream scenarios...
         # dom0 says all-done once it has run the whole list: without it the
         # run ended early, whatever was judged.
         if [ -z "$BOOT_FAIL" ] && ! marks | awk '$2 == "all-done" {f = 1} END {exit !f}'; then
-            echo "FAIL run (${mem} MiB): dom0 never reported all-done (the run ended early)"
+            echo "FAIL run (${mem} MiB, $hv Xen): dom0 never reported all-done (the run ended early)"
             FAILED=$((FAILED + 1))
         fi
-        echo "timing: QEMU -m ${mem}: dom0 ready after ${T_READY:-(never)}s; QEMU ran ${T_TOTAL}s in all (${#group[@]} scenario(s))"
+        echo "timing: QEMU -m ${mem} ($hv Xen): dom0 ready after ${T_READY:-(never)}s; QEMU ran ${T_TOTAL}s in all (${#group[@]} scenario(s))"
     done
     echo "$PASSED passed, $FAILED failed"
     [ "$FAILED" -eq 0 ]
@@ -487,5 +515,5 @@ case "$MODE" in
     list)  for n in $(check_scenarios; all_scenarios | grep -vxF "$(check_scenarios)"); do
                printf '%-20s %s\n' "$n" "$(sed -n '1s/^# *//p' "$(scn_file "$n")")"
            done ;;
-    *) sed -n '2,18s/^# \{0,1\}//p' "$0"; exit 2 ;;
+    *) sed -n '2,22s/^# \{0,1\}//p' "$0"; exit 2 ;;
 esac

@@ -15,15 +15,12 @@
  * one (and a table not sent again would name an older one than its page).
  * The rest is the save/restore cycle (suspend_cycle.h): the domain's id
  * changed, xenstore answers on the new ring, a watch of before fires for
- * dom0's write of after, the clock never went back. Where Xen refuses
- * log-dirty mode to PV domains (built without shadow paging, as the
- * reference Xen of tests/xen is) xl migrate fails before it asks the
- * guest anything, dom0 moves the guest by stop-and-copy under migration's
- * names instead and says so (live=no-pv-logdirty): every check above still
- * runs, and the test ends in a skip naming why, never in a pass. This file
- * links first
- * among the tests (tests/guest/guest.mk), so the tests the scenario names
- * after it run in the migrated domain.
+ * dom0's write of after, the clock never went back, and dom0 says the
+ * move was live (live=yes: only a Xen with shadow paging gives a PV
+ * domain log-dirty mode, tests/xen/xen-shadow.sh; on one without, xl
+ * migrate fails and so does this test). This file links first among the
+ * tests (tests/guest/guest.mk), so the tests a scenario names after it
+ * run in the migrated domain.
  */
 #define PVK_GUEST_XEN_ONLY_FILE
 
@@ -46,8 +43,6 @@
 #define DIRTY_PER_STEP	16
 #define DIRTY_WAIT_NS	(10 * MS)
 #define WORDS		(PVK_PAGE_SIZE / sizeof(uint64_t))
-/* The scenario allows exactly this skip (ALLOW_SKIP). */
-#define SKIP_NOT_LIVE	"Xen refused log-dirty mode for this PV domain (EOPNOTSUPP: built without shadow paging): moved by stop-and-copy, not live"
 
 struct dirtier {
 	uint64_t *page[DIRTY_PAGES];
@@ -148,16 +143,12 @@ PVK_GUEST_TEST_XEN_EXPLICIT(suspend_migrate)
 	for (p = 0; p < DIRTY_PAGES; p++)
 		fill(&dirt, p);
 	PVK_CHECK_EQ(check_pages(&dirt), 0);
-	/* How dom0 moved us (dom0/save-restore migrate): live, or, where
-	 * Xen refuses log-dirty to PV domains, the same stop-and-copy under
-	 * migration's names, which does not prove the live rounds. */
+	/* How dom0 moved us (dom0/save-restore migrate): live, and its
+	 * checks around the move (its hooks) said nothing failed. */
 	dom0 = suspend_cycle_dom0_value();
-	/* dom0's checks around the move (its hooks) said nothing failed. */
 	if (guest_strstr(dom0, "failed"))
 		guest_test_fail(__FILE__, __LINE__,
 				"dom0 says a check around the move failed: \"%s\"", dom0);
-	else if (guest_strstr(dom0, "live=no-pv-logdirty"))
-		guest_test_skip(SKIP_NOT_LIVE);
 	else
 		PVK_CHECK_STR_CONTAINS(dom0, "live=yes");
 out:

@@ -311,7 +311,7 @@ void suspend_net_run(enum pvk_suspend_result want, const struct suspend_net_extr
 	struct pvk_grant_stats gs;
 	struct pvk_netfront_resume_stats rs;
 	struct nst_counts c0;
-	char send_a[256], recv_a[640], arp_a[256], ranges[256], want_arp[96], down_a[96];
+	char send_a[256], recv_a[640], arp_a[256], ranges[256], want_arp[96], down_a[256];
 	long long dup_which = -1, down_ms;
 	unsigned long window = 0, window_max = 0;
 	uint8_t mac[PVK_NET_ETH_ALEN];

@@ -2,7 +2,7 @@
 # tests/xen/dom0-tools/build.sh DESTDIR - builds the dom0-side test tools
 # into DESTDIR (shipped as /pvk/tools/ in dom0 by e2e.sh), one binary per
 # .c (pvk-grant-read, pvk-grant-hold, pvk-p2m-check, pvk-blk-check,
-# pvk-grant-scan, pvk-net-udp, pvk-net-tcp, pvk-net-vifrx), plus one binary
+# pvk-grant-scan, pvk-net-udp, pvk-net-tcp, pvk-net-vifrx, pvk-migstream), plus one binary
 # from all of hostile-back/*.c: pvk-hostile-back. They are linked statically
 # against Debian's Xen libraries (libxengnttab, libxenforeignmemory,
 # libxenctrl, libxenstore, libxenevtchn and what they need; libxen-dev,
