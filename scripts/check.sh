@@ -8,11 +8,17 @@ total_pass=0 total_fail=0 total_skip=0 bad=""
 log=$(mktemp)
 trap 'rm -f "$log" "$log.rc"' EXIT
 
+# Each suite's builds run side by side on every CPU (the suites' own runs
+# are sequential recipe lines, or wait for their builds: -j changes no
+# test, only how long its compilers take). PVK_CHECK_JOBS=1 for a serial
+# build, e.g. to read a compiler error in order.
+jobs=${PVK_CHECK_JOBS:-$(nproc 2>/dev/null || echo 1)}
+
 times=""
 for s in $suites; do
 	echo "==== check-$s"
 	t0=$(date +%s)
-	{ make --no-print-directory "check-$s" 2>&1; echo $? >"$log.rc"; } | tee "$log"
+	{ make -j"$jobs" --no-print-directory "check-$s" 2>&1; echo $? >"$log.rc"; } | tee "$log"
 	rc=$(cat "$log.rc")
 	# Each suite's wall time, printed at the end: make check must stay
 	# under 20 minutes, and this says where the time goes.

@@ -37,7 +37,14 @@ FUZZ_HOST_SRCS := tests/fuzz/fuzz_kit.c tests/fuzz/fuzz_read_once.c tests/unit/p
 	lib/log.c lib/format.c
 FUZZ_HOST_OBJS := $(patsubst %.c,$(FUZZ_OUT)/host/%.o,$(FUZZ_HOST_SRCS))
 
-$(FUZZ_OUT)/host/%.o: %.c tests/fuzz/fuzz_kit.h tests/unit/config.h
+# clang installed once, before any of the builds below: under make -j they
+# run side by side, and two apt-get runs at once would fight over dpkg's
+# lock on a fresh machine (each recipe's own call is then a quiet no-op).
+.PHONY: deps-fuzz
+deps-fuzz:
+	$(Q)scripts/install-deps.sh fuzz
+
+$(FUZZ_OUT)/host/%.o: %.c tests/fuzz/fuzz_kit.h tests/unit/config.h | deps-fuzz
 	@mkdir -p $(@D)
 	$(Q)scripts/install-deps.sh fuzz
 	$(call quiet_echo,FUZZCC,$@)
@@ -46,7 +53,7 @@ $(FUZZ_OUT)/host/%.o: %.c tests/fuzz/fuzz_kit.h tests/unit/config.h
 fuzz_xs_ring_SRCS := tests/fuzz/fuzz_xs_ring.c frontends/xenbus/xs_ring.c \
 	frontends/xenbus/xs_reply.c
 
-$(FUZZ_OUT)/fuzz_xs_ring: $(fuzz_xs_ring_SRCS) frontends/xenbus/xs_proto.h
+$(FUZZ_OUT)/fuzz_xs_ring: $(fuzz_xs_ring_SRCS) frontends/xenbus/xs_proto.h | deps-fuzz
 	@mkdir -p $(@D)
 	$(Q)scripts/install-deps.sh fuzz
 	$(call quiet_echo,FUZZCC,$@)
@@ -61,14 +68,14 @@ fuzz_netif_SRCS := tests/fuzz/fuzz_netif.c tests/fuzz/fuzz_netif_expect.c \
 	frontends/netfront/netfront_options.c frontends/xenbus/xs_parse.c
 
 $(FUZZ_OUT)/fuzz_blkif: $(fuzz_blkif_SRCS) $(FUZZ_HOST_OBJS) tests/fuzz/fuzz_kit.h \
-		frontends/blkfront/blkfront_internal.h
+		frontends/blkfront/blkfront_internal.h | deps-fuzz
 	@mkdir -p $(@D)
 	$(Q)scripts/install-deps.sh fuzz
 	$(call quiet_echo,FUZZCC,$@)
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) $(fuzz_blkif_SRCS) $(FUZZ_HOST_OBJS) -o $@
 
 $(FUZZ_OUT)/fuzz_netif: $(fuzz_netif_SRCS) $(FUZZ_HOST_OBJS) tests/fuzz/fuzz_kit.h \
-		tests/fuzz/fuzz_netif.h frontends/netfront/netfront_internal.h
+		tests/fuzz/fuzz_netif.h frontends/netfront/netfront_internal.h | deps-fuzz
 	@mkdir -p $(@D)
 	$(Q)scripts/install-deps.sh fuzz
 	$(call quiet_echo,FUZZCC,$@)

@@ -93,13 +93,23 @@ $(UNIT_BIN): $(UNIT_OBJS) $(UNIT_ISLAND_OBJ)
 -include tests/fuzz/fuzz.mk
 
 .PHONY: check-unit
-# First the runner's self-test (test_runner.c), quietly: it must give its
+# The fuzz targets and the unit binary are prerequisites, so `make -j`
+# (scripts/check.sh) builds them side by side; the bounded fuzz run
+# (check-fuzz, a sub-make with nothing left to build) then has the CPUs to
+# itself, before the unit tests.
+# Then the runner's self-test (test_runner.c), quietly: it must give its
 # verdict on a test that left a process holding the result pipe, within
-# 10 s (the process holds it 15 s). Its own "unit:" line is not printed,
-# so scripts/check.sh counts the suite's only.
-check-unit: $(UNIT_BIN) | deps-build check-fuzz
-	$(Q)out=$$(ASAN_OPTIONS=detect_leaks=0 timeout 10 $(UNIT_BIN) runner_selftest_orphan_holds_pipe 2>&1); \
-	rc=$$?; \
+# 10 s (the process holds it 15 s). Its output goes to a file, not through
+# $$(...): a command substitution reads to end of file, so it would wait
+# the whole 15 s for the left-behind process, which holds that pipe too
+# (the runner's status, 124 when `timeout` had to kill it, is what says
+# whether the runner waited). Its own "unit:" line is not printed, so
+# scripts/check.sh counts the suite's only.
+check-unit: $(UNIT_BIN) $(addprefix $(FUZZ_OUT)/,$(FUZZ_TARGETS)) | deps-build
+	$(Q)$(MAKE) --no-print-directory check-fuzz
+	$(Q)ASAN_OPTIONS=detect_leaks=0 timeout 10 $(UNIT_BIN) runner_selftest_orphan_holds_pipe \
+		>$(UNIT_OUT)/selftest.log 2>&1 </dev/null; \
+	rc=$$?; out=$$(cat $(UNIT_OUT)/selftest.log); \
 	if [ $$rc -ne 1 ] || ! printf '%s\n' "$$out" | \
 	   grep -q '^FAIL runner_selftest_orphan_holds_pipe (crashed: exited with status 3'; then \
 		printf 'unit runner self-test failed (status %s, 124: it hung):\n%s\n' "$$rc" "$$out"; \

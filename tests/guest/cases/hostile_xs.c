@@ -42,7 +42,12 @@
 #define GRANT_FRAMES	4
 #define MS		(1000ULL * 1000)
 #define SEC_NS		(1000 * MS)
-#define GIVE_UP_NS	(5 * SEC_NS)	/* our bound on a backend's handshake */
+/* Our bound on a backend's handshake: an initwait attack waits all of it,
+ * and what it proves (given up, closed, no grant left) does not grow with
+ * it; it need only outlast our own side of the handshake (Initialised, or
+ * the vif's Connected, a few xenstore writes), as the give-up line says
+ * which. */
+#define GIVE_UP_NS	(2 * SEC_NS)
 #define CONNECT_NS	(15 * SEC_NS)
 #define DOM0_NS		(40 * SEC_NS)
 #define ATTACK_NS	(20 * SEC_NS)	/* the request fails within */

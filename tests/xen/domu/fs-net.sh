@@ -106,7 +106,7 @@ t_fsck() {
 t_ping() {
     wait_for /sys/class/net/eth0 50 || return 1
     ip link set eth0 up && ip addr add 10.0.0.2/24 dev eth0 || return 1
-    ping -c 3 -W 5 10.0.0.1
+    ping -c 3 -i 0.2 -W 5 10.0.0.1
 }
 
 # TCP both ways, both ends bounded: dom0 connects to 5001 and reads what
@@ -192,7 +192,7 @@ t_reload() {
     echo "reload: $f sha256 $got (written before: $want)"
     [ -n "$want" ] && [ "$got" = "$want" ] || return 1
     ip link set eth0 up && ip addr add 10.0.0.2/24 dev eth0 || return 1
-    ping -c 3 -W 5 10.0.0.1
+    ping -c 3 -i 0.2 -W 5 10.0.0.1
 }
 
 # dom0's verdicts, typed on this console: read with echo off (so a typed

@@ -142,7 +142,7 @@ t_xvdb_again() {
 
 t_ping() {  # iface
     ip link set "$1" up && ip addr add 10.0.0.2/24 dev "$1" || return 1
-    ping -c 3 -W 5 10.0.0.1 < /dev/null
+    ping -c 3 -i 0.2 -W 5 10.0.0.1 < /dev/null
 }
 
 ifindexes() { cat /sys/class/net/eth*/ifindex 2>/dev/null | sort -n | tr '\n' ' '; }
