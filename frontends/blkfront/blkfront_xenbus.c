@@ -314,16 +314,9 @@ struct refusal {
 
 /* The disk's size (512-byte units, as blkif counts it), checked against
  * its sector size: whole logical sectors, and bytes that fit in 64 bits. */
-static int read_sectors(struct pvk_xenbus_device *xdev, unsigned int ssize,
-			uint64_t *out, struct refusal *r)
+static int check_sectors(unsigned long sectors, unsigned int ssize, uint64_t *out,
+			 struct refusal *r)
 {
-	unsigned long sectors;
-	int rc = pvk_xenbus_read_feature(xdev, "sectors", 0, &sectors);
-
-	if (rc) {
-		pvk_snprintf(r->why, sizeof(r->why), "sectors unreadable (%d)", rc);
-		return rc;
-	}
 	if (sectors == 0)
 		pvk_snprintf(r->why, sizeof(r->why), "sectors missing or 0");
 	else if (sectors > UINT64_MAX / BLKFRONT_SECT)
@@ -339,9 +332,23 @@ static int read_sectors(struct pvk_xenbus_device *xdev, unsigned int ssize,
 	return -PVK_XEN_EINVAL;
 }
 
+/* The size alone, read again (an online resize). */
+static int read_sectors(struct pvk_xenbus_device *xdev, unsigned int ssize,
+			uint64_t *out, struct refusal *r)
+{
+	unsigned long sectors;
+	int rc = pvk_xenbus_read_feature(xdev, "sectors", 0, &sectors);
+
+	if (rc) {
+		pvk_snprintf(r->why, sizeof(r->why), "sectors unreadable (%d)", rc);
+		return rc;
+	}
+	return check_sectors(sectors, ssize, out, r);
+}
+
 struct backend_says {
 	unsigned long ssize, pssize, info, flush, barrier, persistent, indirect;
-	unsigned long discard, gran, align, secure;
+	unsigned long discard, gran, align, secure, sectors_text;
 	uint64_t sectors;
 };
 
@@ -370,13 +377,15 @@ static int read_backend(struct pvk_xenbus_device *xdev, struct backend_says *b,
 		{ "discard-granularity", 0, __builtin_offsetof(struct backend_says, gran) },
 		{ "discard-alignment", 0, __builtin_offsetof(struct backend_says, align) },
 		{ "discard-secure", 0, __builtin_offsetof(struct backend_says, secure) },
+		{ "sectors", 0, __builtin_offsetof(struct backend_says, sectors_text) },
 	};
 	struct pvk_xenbus_feature f[PVK_ARRAY_SIZE(keys)];
 	unsigned int bad = PVK_ARRAY_SIZE(keys);
 	const char *flag = NULL;
 	int rc;
 
-	/* All in one round trip; each text still read once and checked. */
+	/* All in one round trip, the size with them; each text still read
+	 * once and checked. */
 	for (unsigned int i = 0; i < PVK_ARRAY_SIZE(keys); i++)
 		f[i] = (struct pvk_xenbus_feature){ keys[i].key, keys[i].def,
 						    (unsigned long *)((char *)b + keys[i].off) };
@@ -409,7 +418,7 @@ static int read_backend(struct pvk_xenbus_device *xdev, struct backend_says *b,
 	else if (flag)
 		pvk_snprintf(r->why, sizeof(r->why), "%s: not 0 or 1", flag);
 	else
-		return read_sectors(xdev, (unsigned int)b->ssize, &b->sectors, r);
+		return check_sectors(b->sectors_text, (unsigned int)b->ssize, &b->sectors, r);
 	return -PVK_XEN_EINVAL;
 }
 

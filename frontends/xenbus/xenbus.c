@@ -140,22 +140,36 @@ static bool path_chars_ok(const char *p)
 	return true;
 }
 
-/* Reads what the toolstack wrote about a device; 0 when all is sane. */
-static int read_device(struct pvk_xenbus_device *dev)
+/*
+ * Reads what the toolstack wrote about a device (backend, backend-id),
+ * and with them, when own_state is not NULL, our own state node (-1 when
+ * unreadable): one round trip. 0 when all is sane.
+ */
+static int read_device(struct pvk_xenbus_device *dev, int *own_state)
 {
-	char path[PVK_XENBUS_PATH_MAX + 16];
+	char path[3][PVK_XENBUS_PATH_MAX + 16], id[PVK_XENBUS_NUMBER_TEXT], state[8];
+	struct pvk_xs_read_req r[3] = {
+		{ .path = path[0], .buf = dev->otherend, .size = sizeof(dev->otherend) },
+		{ .path = path[1], .buf = id, .size = sizeof(id) },
+		{ .path = path[2], .buf = state, .size = sizeof(state) },
+	};
 	int rc;
 
-	rc = path_join(path, sizeof(path), dev->nodename, "backend");
+	rc = path_join(path[0], sizeof(path[0]), dev->nodename, "backend");
 	if (!rc)
-		rc = pvk_xs_read(PVK_XBT_NIL, path, dev->otherend, sizeof(dev->otherend));
-	if (rc < 0)
+		rc = path_join(path[1], sizeof(path[1]), dev->nodename, "backend-id");
+	if (!rc)
+		rc = path_join(path[2], sizeof(path[2]), dev->nodename, "state");
+	if (rc)
 		return rc;
+	pvk_xs_read_many(PVK_XBT_NIL, r, own_state ? 3 : 2);
+	if (own_state)
+		*own_state = r[2].rc < 0 ? -1 : pvk_xenbus_parse_state(state);
+	if (r[0].rc < 0)
+		return r[0].rc;
 	if (dev->otherend[0] != '/' || !path_chars_ok(dev->otherend))
 		return -PVK_XEN_EINVAL;
-	rc = path_join(path, sizeof(path), dev->nodename, "backend-id");
-	if (!rc)
-		rc = pvk_xs_read_ulong(PVK_XBT_NIL, path, &dev->otherend_id);
+	rc = r[1].rc < 0 ? r[1].rc : pvk_xs_parse_ulong(id, &dev->otherend_id);
 	if (rc)
 		return rc;
 	if (dev->otherend_id >= PVK_DOMID_FIRST_RESERVED)
@@ -178,7 +192,7 @@ static void add_device(struct pvk_xenbus_driver *drv, const char *id)
 	rc = pvk_snprintf(dir, sizeof(dir), "device/%s", drv->devclass);
 	rc = rc < 0 ? rc : path_join(dev->nodename, sizeof(dev->nodename), dir, id);
 	if (!rc)
-		rc = read_device(dev);
+		rc = read_device(dev, NULL);
 	if (rc) {
 		/* Half-written (or bogus): the next device/ event retries. */
 		pvk_debug("xenbus: device/%s/%s not ready: %d", drv->devclass, id, rc);
@@ -485,16 +499,28 @@ struct switch_state {
 };
 
 /* Writes the state only while the device's directory exists: after the
- * toolstack removed it, a plain write would create it again. */
+ * toolstack removed it, a plain write would create it again. The probe
+ * and the write go together (one round trip): inside the transaction a
+ * write after a failed probe is never committed (the transaction is
+ * aborted on that failure). */
 static int switch_state_tx(pvk_xs_transaction_t t, void *arg)
 {
 	struct switch_state *ss = arg;
 	char probe[2];
-	int rc = pvk_xs_read(t, ss->dev->nodename, probe, sizeof(probe));
+	const char *rparts[] = { ss->dev->nodename }, *wparts[] = { ss->path, ss->value };
+	uint32_t rlens[] = { (uint32_t)__builtin_strlen(ss->dev->nodename) + 1 };
+	uint32_t wlens[] = { (uint32_t)__builtin_strlen(ss->path) + 1,
+			     (uint32_t)__builtin_strlen(ss->value) };
+	struct pvk_xs_many m[2] = {
+		{ .type = PVK_XS_READ, .t = t, .parts = rparts, .lens = rlens, .nr = 1,
+		  .out = probe, .out_size = sizeof(probe) },
+		{ .type = PVK_XS_WRITE, .t = t, .parts = wparts, .lens = wlens, .nr = 2 },
+	};
 
-	if (rc < 0 && rc != -PVK_XEN_E2BIG)
-		return rc;
-	return pvk_xs_write(t, ss->path, ss->value);
+	pvk_xs_request_many(m, 2);
+	if (m[0].rc < 0 && m[0].rc != -PVK_XEN_E2BIG)
+		return m[0].rc;
+	return m[1].rc < 0 ? m[1].rc : 0;
 }
 
 static int write_state(struct pvk_xenbus_device *dev, enum pvk_xenbus_state state)
@@ -519,22 +545,10 @@ int pvk_xenbus_switch_state(struct pvk_xenbus_device *dev,
 
 /* ---- after a resume in a new domain (pvkit/xenbus.h) ---- */
 
-/* Our state node says Initialising already (the toolstack wrote our
- * nodes afresh): nothing to write. One read instead of a transaction. */
-static bool says_initialising(struct pvk_xenbus_device *dev)
-{
-	char path[PVK_XENBUS_PATH_MAX + 8], value[8];
-
-	if (path_join(path, sizeof(path), dev->nodename, "state") ||
-	    pvk_xs_read(PVK_XBT_NIL, path, value, sizeof(value)) < 0)
-		return false;
-	return pvk_xenbus_parse_state(value) == PVK_XenbusStateInitialising;
-}
-
 static int device_resume(struct pvk_xenbus_device *dev)
 {
 	struct pvk_xenbus_device fresh;
-	int rc;
+	int own_state, rc;
 
 	/* No request before this: the old backend's state is no news. */
 	dev->otherend_state = PVK_XenbusStateUnknown;
@@ -544,7 +558,8 @@ static int device_resume(struct pvk_xenbus_device *dev)
 	/* Read into a copy: a half-read must not leave the watch's path
 	 * (dev's own buffer) changed under it. */
 	__builtin_memcpy(fresh.nodename, dev->nodename, sizeof(fresh.nodename));
-	rc = read_device(&fresh);
+	/* Our own state with them: one round trip for the three. */
+	rc = read_device(&fresh, &own_state);
 	if (rc) {
 		pvk_err("xenbus: %s: resume: backend nodes unreadable: %d", dev->nodename, rc);
 		return rc;
@@ -558,7 +573,9 @@ static int device_resume(struct pvk_xenbus_device *dev)
 			 sizeof(dev->otherend_state_path));
 	pvk_info("xenbus: %s: resume: backend %s (domain %lu), +%llu us after the resume",
 		 dev->nodename, dev->otherend, dev->otherend_id, since_resume_us(dev));
-	if (!says_initialising(dev)) {
+	/* Our state node says Initialising already when the toolstack
+	 * wrote our nodes afresh (xl restore): nothing to write then. */
+	if (own_state != PVK_XenbusStateInitialising) {
 		rc = write_state(dev, PVK_XenbusStateInitialising);
 		if (rc)
 			pvk_warn("xenbus: %s: resume: writing Initialising: %d", dev->nodename, rc);

@@ -49,7 +49,8 @@
  *      suspend (-EBUSY, the CPU named in the log), and after(CANCELLED)
  *      undoes what before() did;
  *   2. the registered parts told to quiesce (pvk_suspend_register(): the
- *      frontends' hook, walked newest first: blkfront and netfront each
+ *      frontends' hook, walked in registration order, for the resume
+ *      too: blkfront and netfront each
  *      register one, blkfront_suspend.c and netfront_suspend.c);
  *   2b. xenstore quiesced (pvk_xs_suspend(), pvkit/xenstore.h): new
  *      requests held until the resume (but those of a transaction open

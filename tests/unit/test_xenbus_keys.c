@@ -87,12 +87,27 @@ int pvk_xs_rm(pvk_xs_transaction_t t, const char *path)
 	return any ? 0 : -PVK_XEN_ENOENT;
 }
 
+/* One attempt; an fn that fails aborts it: what it wrote is undone, as
+ * xenstored drops an aborted transaction's changes (the counters stay). */
 int pvk_xs_transaction(int (*fn)(pvk_xs_transaction_t t, void *arg), void *arg,
 		       unsigned int *attempts)
 {
+	static char saved_key[XS_KEYS][64], saved_val[XS_KEYS][16];
+	static bool saved_used[XS_KEYS];
+	int rc;
+
 	if (attempts)
 		*attempts = 1;
-	return fn(1, arg);
+	memcpy(saved_key, xs.key, sizeof(saved_key));
+	memcpy(saved_val, xs.val, sizeof(saved_val));
+	memcpy(saved_used, xs.used, sizeof(saved_used));
+	rc = fn(1, arg);
+	if (rc < 0) {
+		memcpy(xs.key, saved_key, sizeof(saved_key));
+		memcpy(xs.val, saved_val, sizeof(saved_val));
+		memcpy(xs.used, saved_used, sizeof(saved_used));
+	}
+	return rc;
 }
 
 /* Not reached by these tests (the scan and removal of xenbus.c). */
@@ -118,6 +133,31 @@ void pvk_xs_write_many(pvk_xs_transaction_t t, struct pvk_xs_write_req *w, unsig
 {
 	for (unsigned int i = 0; i < n; i++)
 		w[i].rc = w[i].value ? pvk_xs_write(t, w[i].path, w[i].value) : pvk_xs_rm(t, w[i].path);
+}
+
+/* Requests sent together (xenbus.c's state switch: its probe and its
+ * write): carried out one after another, in order, as xenstored does;
+ * each batch counted. */
+static unsigned int batches;
+
+void pvk_xs_request_many(struct pvk_xs_many *m, unsigned int n)
+{
+	batches++;
+	for (unsigned int i = 0; i < n; i++) {
+		char value[16];
+
+		switch (m[i].type) {
+		case PVK_XS_READ:
+			m[i].rc = pvk_xs_read(m[i].t, m[i].parts[0], m[i].out, m[i].out_size);
+			break;
+		case PVK_XS_WRITE:
+			snprintf(value, sizeof(value), "%.*s", (int)m[i].lens[1], m[i].parts[1]);
+			m[i].rc = pvk_xs_write(m[i].t, m[i].parts[0], value);
+			break;
+		default:
+			m[i].rc = -PVK_XEN_EINVAL;
+		}
+	}
 }
 
 /* xenstore.c's counters (xenbus.c counts a reconnect's requests). */
@@ -187,6 +227,29 @@ UNIT_TEST(xenbus_write_keys_do_not_recreate_a_deleted_node)
 	CHECK_EQ(xbk_write_keys(&kd, kv, 1), -PVK_XEN_ENOENT);
 	CHECK_EQ(xs.writes, 0);
 	CHECK(!unit_xs_node_exists("device/vbd/9"));
+}
+
+/* A state switch: the probe and the write in one batch, one transaction;
+ * a node the toolstack deleted (a detach) is not created again by the
+ * write that went with the failed probe (the transaction is aborted). */
+UNIT_TEST(xenbus_switch_state_one_batch_deleted_node_not_recreated)
+{
+	int i;
+
+	memset(&xs, 0, sizeof(xs));
+	pvk_xs_write(0, "device/vbd/9/state", "1");
+	kd.state = PVK_XenbusStateInitialising;
+	batches = 0;
+	CHECK_EQ(xbk_switch_state(&kd, PVK_XenbusStateInitialised), 0);
+	CHECK_EQ(batches, 1);
+	CHECK_EQ(kd.state, PVK_XenbusStateInitialised);
+	i = xs_find("device/vbd/9/state");
+	CHECK(i >= 0 && !strcmp(xs.val[i], "3"));
+	memset(&xs, 0, sizeof(xs));
+	CHECK_EQ(xbk_switch_state(&kd, PVK_XenbusStateConnected), -PVK_XEN_ENOENT);
+	CHECK(!unit_xs_node_exists("device/vbd/9"));
+	CHECK_EQ(kd.state, PVK_XenbusStateInitialised);
+	kd.state = PVK_XenbusStateInitialising;
 }
 
 /* One transaction: our keys and Initialised written, removals asked of
