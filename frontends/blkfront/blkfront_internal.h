@@ -181,6 +181,10 @@ struct pvk_blkfront {
 	/* xenbus callbacks of the device under way: a nested watch run can
 	 * remove it inside one, which still uses it after. Release waits. */
 	unsigned int in_callback;
+	/* The keys a publication writes (blkfront_xenbus.c), some 9 KiB:
+	 * allocated at the first, kept for the device's life, so that a
+	 * resume's reconnect never fails for want of memory. */
+	struct blkfront_keyset *keyset;
 	struct pvk_blkfront *next;
 	/* Suspend and resume (blkfront_suspend.c). quiesced: nothing new
 	 * goes on a ring (host submits say -EAGAIN, their waits wait) from

@@ -91,6 +91,11 @@ static int replay_add(struct pvk_blkfront *dev, const struct blkfront_replay *e)
 {
 	unsigned int i = dev->replay_n, page = i / BLKFRONT_REPLAY_PER_PAGE;
 
+	/* The list is added to only at a resume, when nothing of it was
+	 * taken yet (compact_replay; review s12 N6): the insertion below
+	 * may move entries over the whole list. */
+	if (dev->replay_next)
+		return -PVK_XEN_EINVAL;
 	if (page >= BLKFRONT_REPLAY_PAGES)
 		return -PVK_XEN_ENOSPC;
 	if (!dev->replay[page] && !(dev->replay[page] = pvk_port_alloc_page()))
@@ -100,6 +105,27 @@ static int replay_add(struct pvk_blkfront *dev, const struct blkfront_replay *e)
 		*entry_at(dev, i) = *entry_at(dev, i - 1);
 	*entry_at(dev, i) = *e;
 	return 0;
+}
+
+/*
+ * Drops the entries already taken from the list's front, so that a resume
+ * adds to a list with nothing taken (replay_add). A resume never comes
+ * while a requeue runs today (no suspend nests inside replay_all: its
+ * waits run no watch work, and the role is held), so this is a guard
+ * (review s12 N6): what was taken is another's (being requeued or
+ * failed by whoever took it), what is left keeps its order.
+ */
+static void compact_replay(struct pvk_blkfront *dev)
+{
+	unsigned int taken;
+
+	pvk_port_lock(&dev->lock);
+	taken = dev->replay_next;
+	for (unsigned int i = taken; taken && i < dev->replay_n; i++)
+		*entry_at(dev, i - taken) = *entry_at(dev, i);
+	dev->replay_n -= taken;
+	dev->replay_next = 0;
+	pvk_port_unlock(&dev->lock);
 }
 
 /* Takes the next entry not yet requeued or failed, a copy (dev->lock:
@@ -452,7 +478,13 @@ static void resume_new_domain(struct pvk_blkfront *dev)
 			pvk_port_unlock(&dev->queues[i].lock);
 		}
 		blkfront_fail_all(dev, -PVK_XEN_EIO);
-		resume_over(dev);
+		/* Still reconnecting after an earlier restore: what it listed
+		 * then fails too (each done() once, the list's pages freed);
+		 * replay_fail ends the reconnect (review s12 N5). */
+		if (PVK_READ_ONCE(dev->resuming))
+			blkfront_replay_fail(dev, -PVK_XEN_EIO);
+		else
+			resume_over(dev);
 		return;
 	}
 	if (!dev->xdev || dev->gone) {
@@ -481,6 +513,7 @@ static void resume_new_domain(struct pvk_blkfront *dev)
 	pvk_port_lock(&dev->lock);
 	dev->connected = false;
 	pvk_port_unlock(&dev->lock);
+	compact_replay(dev);
 	for (unsigned int i = 0; dev->queues && i < dev->nr_queues_set_up; i++) {
 		struct blkfront_queue *q = &dev->queues[i];
 
@@ -524,7 +557,11 @@ static void resume_new_domain(struct pvk_blkfront *dev)
 		blkfront_replay_fail(dev, -PVK_XEN_EIO);
 		return;
 	}
+	/* As in a xenbus callback (netfront does the same): watches run in
+	 * its xenstore waits must not free dev under us (review s12 N8). */
+	dev->in_callback++;
 	rc = pvk_xenbus_device_resume(dev->xdev);
+	dev->in_callback--;
 	if (rc) {
 		pvk_err("blkfront: %s: cannot follow the new backend (%d): device closed",
 			dev->name, rc);

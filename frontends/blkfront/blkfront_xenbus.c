@@ -105,7 +105,9 @@ static unsigned int min_u(unsigned long a, unsigned long b)
  * (ring-page-order, multi-queue-num-queues and every queue-N; ring-ref
  * and every ring-refN), the top-level keys (protocol, feature-persistent,
  * ring-page-order, multi-queue-num-queues) and each queue's refs and
- * port. Allocated per publication (some 9 KiB: not on the stack). */
+ * port. Some 9 KiB (not on the stack): allocated at the device's first
+ * publication and kept with it (dev->keyset), so a resume's publication
+ * cannot fail on memory (review s12: it gave the disk up then). */
 #define QUEUE_KEYS		(BLKFRONT_MAX_RING_PAGES + 1)
 #define STALE_LAYOUT_KEYS	(2 + BLKFRONT_MAX_QUEUES)
 #define STALE_RING_KEYS		(1 + BLKFRONT_MAX_RING_PAGES)
@@ -113,7 +115,7 @@ static unsigned int min_u(unsigned long a, unsigned long b)
 #define MAX_KEYS		(STALE_LAYOUT_KEYS + STALE_RING_KEYS + TOP_KEYS + \
 				 BLKFRONT_MAX_QUEUES * QUEUE_KEYS)
 
-struct keyset {
+struct blkfront_keyset {
 	unsigned int n;
 	bool overflow;		/* a key did not fit: nothing is written */
 	struct pvk_xenbus_kv kv[MAX_KEYS];
@@ -121,7 +123,7 @@ struct keyset {
 	char val[MAX_KEYS][12];
 };
 
-static void add_key(struct keyset *ks, const char *prefix, const char *key,
+static void add_key(struct blkfront_keyset *ks, const char *prefix, const char *key,
 		    unsigned int num, bool numbered, const char *val)
 {
 	unsigned int i = ks->n;
@@ -143,7 +145,7 @@ static void add_key(struct keyset *ks, const char *prefix, const char *key,
 }
 
 /* A key to remove (absent already: fine). */
-static void add_removal(struct keyset *ks, const char *key, unsigned int num, bool numbered)
+static void add_removal(struct blkfront_keyset *ks, const char *key, unsigned int num, bool numbered)
 {
 	add_key(ks, "", key, num, numbered, "");
 	if (!ks->overflow)
@@ -159,7 +161,7 @@ static void add_removal(struct keyset *ks, const char *key, unsigned int num, bo
  * queues=1,ring_order=0 left multi-queue-num-queues=2 and blkback mapped
  * the old queue-N refs.
  */
-static void add_stale(struct keyset *ks, unsigned int order, unsigned int nq)
+static void add_stale(struct blkfront_keyset *ks, unsigned int order, unsigned int nq)
 {
 	if (!order)
 		add_removal(ks, "ring-page-order", 0, false);
@@ -181,11 +183,12 @@ static void add_stale(struct keyset *ks, unsigned int order, unsigned int nq)
 static int publish(struct pvk_blkfront *dev, unsigned int order)
 {
 	unsigned int nq = dev->info.nr_queues;
-	struct keyset *ks = pvk_port_malloc(sizeof(*ks));
+	struct blkfront_keyset *ks = dev->keyset;
 	char num[12];
 	int rc;
 
-	if (!ks)
+	/* Only ever from the watch worker role: one user at a time. */
+	if (!ks && !(ks = dev->keyset = pvk_port_malloc(sizeof(*ks))))
 		return -PVK_XEN_ENOMEM;
 	ks->n = 0;
 	ks->overflow = false;
@@ -221,7 +224,6 @@ static int publish(struct pvk_blkfront *dev, unsigned int order)
 	} else {
 		rc = pvk_xenbus_publish(dev->xdev, ks->kv, ks->n, PVK_XenbusStateInitialised);
 	}
-	pvk_port_free(ks);
 	return rc;
 }
 
@@ -683,6 +685,7 @@ static int release_in_role(struct pvk_blkfront *dev)
 	}
 	pvk_port_unlock(&devices_lock);
 	blkfront_queues_free(dev);
+	pvk_port_free(dev->keyset);
 	pvk_port_free(dev);
 	return 0;
 }

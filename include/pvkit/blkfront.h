@@ -304,7 +304,9 @@ int pvk_blkfront_rw_sync_queue(struct pvk_blkfront *dev, unsigned int queue,
 int pvk_blkfront_wait_slot(struct pvk_blkfront *dev, unsigned int queue,
 			   uint64_t timeout_ns);
 
-/* The device's statistics, summed over its queues, or one queue's. */
+/* The device's statistics, summed over its queues, or one queue's (set
+ * up now). They go on across a resume: never back to 0, and a queue a
+ * new backend no longer uses still counts in the sum. */
 void pvk_blkfront_get_stats(const struct pvk_blkfront *dev,
 			    struct pvk_blkfront_stats *out);
 int pvk_blkfront_get_queue_stats(const struct pvk_blkfront *dev,

@@ -54,7 +54,13 @@ static struct {
 static void role_note_free(const void *ptr);
 static void role_outside_moment(void);
 
-void *pvk_port_malloc(size_t size) { return malloc(size); }
+/* Non-zero: an allocation larger than this fails (a test's low memory). */
+static size_t fail_malloc_over;
+
+void *pvk_port_malloc(size_t size)
+{
+	return fail_malloc_over && size > fail_malloc_over ? NULL : malloc(size);
+}
 void pvk_port_free(void *ptr)
 {
 	role_note_free(ptr);
@@ -2651,6 +2657,83 @@ UNIT_TEST(blkfront_resume_requeues_in_order_and_splits_again)
 	CHECK_EQ(submit_q(&late, PVK_BLK_READ, 100, back_buf, 512, 3), 0);
 	CHECK_EQ(backend_serve_q(0), 1);
 	CHECK_EQ(late.res.calls, 1);
+	xb_close_and_free();
+}
+
+/* The host's counters go on across a resume (review s12 N3): not back
+ * to 0 during the reconnect, nor after it on fewer queues (queue 1's
+ * requests of before still count). */
+UNIT_TEST(blkfront_resume_keeps_the_stats)
+{
+	struct pvk_blkfront_stats before, during, after;
+	struct held h[4];
+
+	CHECK_EQ(xb_bring_up(blkback_keys, NULL), PVK_XenbusStateConnected);
+	in_flight(h);
+	pvk_blkfront_get_stats(dev, &before);
+	CHECK(before.requests >= 5);
+	CHECK_EQ(before.responses, 1);
+	suspend_part->quiesce(suspend_part->arg);
+	play_new_domain();
+	pvk_blkfront_get_stats(dev, &during);
+	CHECK_EQ(during.requests, before.requests);
+	CHECK_EQ(during.responses, 1);
+	play_reconnect(small_keys);
+	CHECK_EQ(dev->info.nr_queues, 1);
+	CHECK_EQ(backend_serve_q(0), 19 + 3);
+	pvk_blkfront_get_stats(dev, &after);
+	CHECK_EQ(after.requests, before.requests + 22);
+	CHECK_EQ(after.responses, 1 + 22);
+	xb_close_and_free();
+}
+
+/* A resume's publication needs no memory (review s12: the keyset was
+ * allocated at each one, and a failure gave the disk up): with every
+ * allocation of more than a page failing, the disk reconnects. */
+UNIT_TEST(blkfront_resume_publishes_without_allocating)
+{
+	struct held h[4];
+
+	CHECK_EQ(xb_bring_up(blkback_keys, NULL), PVK_XenbusStateConnected);
+	in_flight(h);
+	suspend_part->quiesce(suspend_part->arg);
+	play_new_domain();
+	fail_malloc_over = 4096;
+	play_reconnect(small_keys);
+	fail_malloc_over = 0;
+	CHECK_EQ(xb.xd.state, PVK_XenbusStateConnected);
+	CHECK_EQ(backend_serve_q(0), 19 + 3);
+	for (unsigned int i = 0; i < 4; i++)
+		CHECK_EQ(h[i].res.calls, 1);
+	xb_close_and_free();
+}
+
+/* A submit still under way at a second restore while the first one's
+ * reconnect waits (review s12 N5): the device is broken, and what the
+ * first restore listed fails too, each done() once (the list's pages
+ * freed), instead of being dropped with the reconnect. */
+UNIT_TEST(blkfront_resume_stuck_submit_while_reconnecting_fails_the_list)
+{
+	struct held h[4];
+
+	CHECK_EQ(xb_bring_up(blkback_keys, NULL), PVK_XenbusStateConnected);
+	in_flight(h);
+	suspend_part->quiesce(suspend_part->arg);
+	play_new_domain();
+	CHECK(dev->resuming);
+	suspend_part->quiesce(suspend_part->arg);
+	__atomic_store_n(&dev->issuing, 1, __ATOMIC_SEQ_CST);
+	unit_fake_page_freed_hook = free_given_page;
+	suspend_part->resume(PVK_SUSPEND_RESUMED, suspend_part->arg);
+	unit_fake_page_freed_hook = NULL;
+	__atomic_store_n(&dev->issuing, 0, __ATOMIC_SEQ_CST);
+	CHECK(pvk_blkfront_broken(dev));
+	CHECK(!dev->resuming);
+	CHECK_EQ(dev->replay_n, 0);
+	for (unsigned int i = 0; i < 4; i++) {
+		CHECK_EQ(h[i].res.calls, 1);
+		CHECK_EQ(h[i].res.status, -PVK_XEN_EIO);
+	}
 	xb_close_and_free();
 }
 
