@@ -709,26 +709,22 @@ static bool listed(const char *names, int n, const char *name)
 	return false;
 }
 
-static int publish_tx(pvk_xs_transaction_t t, void *arg)
+/*
+ * The requests of a publication into p->w, in order, the state last:
+ * every write, and each removal unless writes_only, or unless the listing
+ * (listed >= 0 names) shows the key absent. Their count in *count.
+ */
+static int publish_fill(struct publish *p, int listed_n, bool writes_only, unsigned int *count)
 {
-	struct publish *p = arg;
-	/* The listing doubles as switch_state_tx's probe: ENOENT once the
-	 * toolstack removed our node, which our writes must not create
-	 * again. A listing too long to hold: every removal is made. */
-	int n = pvk_xs_directory(t, p->dev->nodename, p->listing, PVK_XENSTORE_PAYLOAD_MAX + 1);
 	unsigned int k = 0;
 	size_t off = 0;
 	int rc = 0;
 
-	if (n < 0 && n != -PVK_XEN_E2BIG)
-		return n;
-	/* Every write and removal sent together (xenstored carries them out
-	 * in order), the state last. */
 	for (unsigned int i = 0; i <= p->n && !rc; i++) {
 		const char *key = i < p->n ? p->kv[i].key : "state";
 		const char *value = i < p->n ? p->kv[i].value : p->state;
 
-		if (!value && n >= 0 && !listed(p->listing, n, key))
+		if (!value && (writes_only || (listed_n >= 0 && !listed(p->listing, listed_n, key))))
 			continue;	/* absent: nothing to remove */
 		char *path = p->paths + off;
 		size_t room = publish_path_room(p->dev->nodename, key);
@@ -740,6 +736,92 @@ static int publish_tx(pvk_xs_transaction_t t, void *arg)
 		off += room;
 		k++;
 	}
+	*count = k;
+	return rc;
+}
+
+/* A removal the listing (listed_n names; < 0: unknown) says is due. */
+static bool removal_due(const struct publish *p, int listed_n)
+{
+	for (unsigned int i = 0; i < p->n; i++)
+		if (!p->kv[i].value && (listed_n < 0 || listed(p->listing, listed_n, p->kv[i].key)))
+			return true;
+	return false;
+}
+
+/*
+ * The listing and the writes in one round trip (the usual case: nothing
+ * of another layout to remove, as after a restore, whose toolstack wrote
+ * our node afresh). -PVK_XEN_EAGAIN when they do not fit in one batch:
+ * nothing sent. Else the listing's count (or its error: the probe
+ * failed, the transaction is aborted and nothing of it stays), with
+ * *done set when the writes' results are the publication's (*rc).
+ */
+static int publish_batch(pvk_xs_transaction_t t, struct publish *p, unsigned int k,
+			 bool *done, int *rc)
+{
+	struct pvk_xs_many m[PVK_XS_MANY_MAX];
+	const char *parts[PVK_XS_MANY_MAX][2];
+	uint32_t lens[PVK_XS_MANY_MAX][2];
+	int n;
+
+	if (k + 1 > PVK_XS_MANY_MAX)
+		return -PVK_XEN_EAGAIN;
+	parts[0][0] = p->dev->nodename;
+	lens[0][0] = (uint32_t)__builtin_strlen(p->dev->nodename) + 1;
+	m[0] = (struct pvk_xs_many){ .type = PVK_XS_DIRECTORY, .t = t, .parts = parts[0],
+				     .lens = lens[0], .nr = 1, .out = p->listing,
+				     .out_size = PVK_XENSTORE_PAYLOAD_MAX + 1 };
+	for (unsigned int j = 0; j < k; j++) {
+		parts[j + 1][0] = p->w[j].path;
+		lens[j + 1][0] = (uint32_t)__builtin_strlen(p->w[j].path) + 1;
+		parts[j + 1][1] = p->w[j].value;
+		lens[j + 1][1] = (uint32_t)__builtin_strlen(p->w[j].value);
+		m[j + 1] = (struct pvk_xs_many){ .type = PVK_XS_WRITE, .t = t,
+						 .parts = parts[j + 1], .lens = lens[j + 1],
+						 .nr = 2 };
+	}
+	pvk_xs_request_many(m, k + 1);
+	n = m[0].rc;
+	if (n >= 0)
+		n = pvk_xs_count_strings(p->listing, (uint32_t)n);
+	if (n < 0 && n != -PVK_XEN_E2BIG)
+		return n;
+	*done = !removal_due(p, n);
+	*rc = 0;
+	for (unsigned int j = 0; j < k && !*rc; j++)
+		*rc = m[j + 1].rc < 0 ? m[j + 1].rc : 0;
+	return n;
+}
+
+static int publish_tx(pvk_xs_transaction_t t, void *arg)
+{
+	struct publish *p = arg;
+	unsigned int k = 0;
+	bool done = false;
+	int n, rc;
+
+	/* The listing doubles as switch_state_tx's probe: ENOENT once the
+	 * toolstack removed our node, which our writes must not create
+	 * again (sent with them, they are never committed then: the
+	 * transaction is aborted). A listing too long to hold: every
+	 * removal is made. */
+	rc = publish_fill(p, -1, true, &k);
+	if (rc)
+		return rc;
+	n = publish_batch(t, p, k, &done, &rc);
+	if (n == -PVK_XEN_EAGAIN)
+		n = pvk_xs_directory(t, p->dev->nodename, p->listing,
+				     PVK_XENSTORE_PAYLOAD_MAX + 1);
+	if (n < 0 && n != -PVK_XEN_E2BIG)
+		return n;
+	if (done)
+		return rc;
+	/* Keys of another layout to remove (or the batch did not fit):
+	 * every write and removal sent together, in order (a key written
+	 * may lie under one removed: written again after it), the state
+	 * last. */
+	rc = publish_fill(p, n, false, &k);
 	if (rc)
 		return rc;
 	pvk_xs_write_many(t, p->w, k);
