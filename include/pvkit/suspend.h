@@ -19,7 +19,7 @@
  *                parts quiesce, irqs still on (steps 2, 2b); then upcalls
  *                are masked on CPU 0 from step 3 until the kit's own
  *                resume is done, and unmasked again before the xenstore
- *                watches are registered again, the parts are told and
+ *                watches are registered again (after the parts are told) and
  *                after() runs.
  *   after(result, arg)
  *                thread context, irqs on again, every kit part back,
@@ -98,12 +98,12 @@
  * the console on start_info's new ports (the rings stay at their pfns;
  * xenstore's last answers delivered, what the old xenstored never
  * answered failed with EIO, the held requests sent), upcalls unmasked,
- * every xenstore watch
- * registered again (each fires once: the balloon re-reads its target,
- * xenbus re-reads its devices; one xenstored refuses is logged by its
- * path and its owner hears no more of it, the guest goes on), CPU starts
- * allowed again (pvk_smp_suspend_end(true)), the parts told
- * (resume(RESUMED)), then after().
+ * CPU starts allowed again (pvk_smp_suspend_end(true)), the parts told
+ * (resume(RESUMED): the frontends publish their new rings first, so the
+ * backends connect meanwhile), every xenstore watch registered again
+ * (each fires once: the balloon re-reads its target, xenbus re-reads its
+ * devices; one xenstored refuses is logged by its path and its owner
+ * hears no more of it, the guest goes on), then after().
  * Cancelled: shared_info and the grant table mapped again at the same
  * frames, start_info's frames back to mfns, upcalls unmasked, xenstore's
  * held requests sent, CPU starts allowed again (pvk_smp_suspend_end(false)),
