@@ -104,18 +104,11 @@ int pvk_suspend_register(struct pvk_suspend_part *part)
 {
 	if (!part || !part->name)
 		return -PVK_XEN_EINVAL;
-	struct pvk_suspend_part **pp = &parts;
-
-	for (; *pp; pp = &(*pp)->next)
-		if (*pp == part)
+	for (struct pvk_suspend_part *p = parts; p; p = p->next)
+		if (p == part)
 			return -PVK_XEN_EEXIST;
-	/* Appended: the parts are quiesced and resumed in the order the
-	 * host registered them, as Linux resumes its devices in their
-	 * order; a host registering its disk first gets the disk's new
-	 * rings published first, and blkback connects it while the others
-	 * resume (a vif resumed first made the disk wait 100-200 ms). */
-	part->next = NULL;
-	*pp = part;
+	part->next = parts;
+	parts = part;
 	return 0;
 }
 

@@ -49,8 +49,10 @@
  *      suspend (-EBUSY, the CPU named in the log), and after(CANCELLED)
  *      undoes what before() did;
  *   2. the registered parts told to quiesce (pvk_suspend_register(): the
- *      frontends' hook, walked in registration order, for the resume
- *      too: blkfront and netfront each
+ *      frontends' hook, walked newest first, for the resume too (a
+ *      host's part registered after a frontend's sees the frontend
+ *      still live at both ends; the frontend registered last is the
+ *      first to publish its new rings): blkfront and netfront each
  *      register one, blkfront_suspend.c and netfront_suspend.c);
  *   2b. xenstore quiesced (pvk_xs_suspend(), pvkit/xenstore.h): new
  *      requests held until the resume (but those of a transaction open

@@ -214,6 +214,12 @@ PVK_GUEST_TEST_XEN_EXPLICIT(bench_suspend)
 	pvk_grant_stats_snapshot(&gs);
 	if (gs.refs_total == 0)
 		PVK_CHECK_RC(pvk_grant_init(GRANT_VA, GRANT_FRAMES), 0);
+	/* netfront first, blkfront last: the kit resumes its parts newest
+	 * first, so the disk's new rings are published first after a
+	 * restore (as Linux resumes its vbd before its vif) and blkback
+	 * connects while the vif resumes. */
+	PVK_CHECK_RC(pvk_netfront_init(&net_hooks), 0);
+	PVK_CHECK_RC(pvk_netfront_wait_connected(0, CONNECT_NS, &nf), 0);
 	PVK_CHECK_RC(pvk_blkfront_option("queues", "1"), 0);
 	/* A one-page ring, as Linux's blkfront asks by default
 	 * (max_ring_page_order 0): blkback allocates 32 requests per ring
@@ -223,8 +229,6 @@ PVK_GUEST_TEST_XEN_EXPLICIT(bench_suspend)
 	PVK_CHECK_RC(pvk_blkfront_option("ring_order", "0"), 0);
 	PVK_CHECK_RC(pvk_blkfront_init(NULL), 0);
 	PVK_CHECK_RC(pvk_blkfront_wait_connected(XVDA, CONNECT_NS, &dev), 0);
-	PVK_CHECK_RC(pvk_netfront_init(&net_hooks), 0);
-	PVK_CHECK_RC(pvk_netfront_wait_connected(0, CONNECT_NS, &nf), 0);
 	PVK_CHECK_RC(nst_attach(&nif, nf, our_ip, 0), 0);
 	PVK_CHECK_RC(nst_resolve(&nif, dom0_ip, mac, CONNECT_NS), 0);
 	page = pvk_port_alloc_page();
