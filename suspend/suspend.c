@@ -466,7 +466,8 @@ static long suspend_sequence(struct pvk_start_info *si, struct pvk_shared_info *
 	 * frontends' new rings are published first, so their backends
 	 * connect meanwhile (a frontend moves its own backend watch: it is
 	 * listed again here, EEXIST being success). Each fires once as it
-	 * is registered again: nothing of what changed meanwhile is lost. */
+	 * is registered again: its current state is delivered (not every
+	 * state it passed through meanwhile, review s13 N3). */
 	if (result == PVK_SUSPEND_RESUMED) {
 		int failed = pvk_xs_rewatch_all();
 

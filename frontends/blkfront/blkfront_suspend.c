@@ -461,6 +461,7 @@ static void resume_new_domain(struct pvk_blkfront *dev)
 {
 	unsigned int lost = 0;
 	bool forgot;
+	struct pvk_xenbus_device *xdev;
 	int rc;
 
 	/* A submit preempted between its locked sections still uses its
@@ -530,8 +531,15 @@ static void resume_new_domain(struct pvk_blkfront *dev)
 						      .off = s->off, .len = s->len, .seq = s->seq };
 			s->sent = false;
 			pvk_port_unlock(&q->lock);
-			if (replay_add(dev, &e)) {
-				/* No page to list it: it fails, said below. */
+			int arc = replay_add(dev, &e);
+
+			if (arc) {
+				/* No page to list it: it fails, said below. A
+				 * list already taken from (a kit bug, review s13
+				 * N5) is said apart. */
+				if (arc == -PVK_XEN_EINVAL)
+					pvk_err("blkfront: %s: replay list already being taken: a request of before not listed (a kit bug)",
+						dev->name);
 				lost++;
 				end_piece(dev, &e, -PVK_XEN_EIO);
 			}
@@ -558,11 +566,14 @@ static void resume_new_domain(struct pvk_blkfront *dev)
 		return;
 	}
 	/* As in a xenbus callback (netfront does the same): watches run in
-	 * its xenstore waits must not free dev under us (review s12 N8). */
+	 * its xenstore waits must not free dev under us (review s12 N8),
+	 * held to the poll's end (review s13 S4: the poll's callbacks wait
+	 * on xenstore too); a removal meanwhile clears dev->xdev, read again
+	 * under the lock. */
 	dev->in_callback++;
 	rc = pvk_xenbus_device_resume(dev->xdev);
-	dev->in_callback--;
 	if (rc) {
+		dev->in_callback--;
 		pvk_err("blkfront: %s: cannot follow the new backend (%d): device closed",
 			dev->name, rc);
 		dev->gone = true;
@@ -572,12 +583,18 @@ static void resume_new_domain(struct pvk_blkfront *dev)
 	/* The new backend may live in another domain (a driver domain of
 	 * the target host): every grant and channel from now on is its. */
 	pvk_port_lock(&dev->lock);
-	dev->backend = (pvk_domid_t)dev->xdev->otherend_id;
+	xdev = dev->xdev;
+	if (xdev)
+		dev->backend = (pvk_domid_t)xdev->otherend_id;
 	pvk_port_unlock(&dev->lock);
 	/* Its state now, not at the watch's event: a backend waiting
 	 * already gets our rings from here (the handshake's callbacks run
 	 * as from the watch; the device may be removed in there). */
-	pvk_xenbus_otherend_poll(dev->xdev);
+	if (xdev)
+		pvk_xenbus_otherend_poll(xdev);
+	else
+		pvk_info("blkfront: %s: removed while it resumed", dev->name);
+	dev->in_callback--;
 }
 
 static void blkfront_resume(enum pvk_suspend_result result, void *arg)

@@ -9,7 +9,7 @@
  * ring-ref (ring-page-order and ring-refN for multi-page rings),
  * event-channel (under queue-N/ with multi-queue-num-queues when more than
  * one queue), protocol and feature-persistent, and Initialised with them
- * (pvk_xenbus_publish: one round of requests, as Linux's blkfront). When it
+ * (pvk_xenbus_publish_with: one round of requests, as Linux's blkfront). When it
  * is Connected we read the disk (sectors, sector-size,
  * physical-sector-size, info) and its features (persistent, indirect
  * segments, flush, barrier, discard and its limits), check them, and go
@@ -106,8 +106,11 @@ static unsigned int min_u(unsigned long a, unsigned long b)
  * and every ring-refN), the top-level keys (protocol, feature-persistent,
  * ring-page-order, multi-queue-num-queues) and each queue's refs and
  * port. Some 9 KiB (not on the stack): allocated at the device's first
- * publication and kept with it (dev->keyset), so a resume's publication
- * cannot fail on memory (review s12: it gave the disk up then). */
+ * publication and kept with it (dev->keyset), with the xenbus
+ * publication's own working memory (the listing, the requests, their
+ * paths: ks->scratch, pvk_xenbus_publish_with), so that a resume's
+ * publication allocates nothing (review s12: a failed allocation gave the
+ * disk up then; review s13 M1: xenbus.c still allocated per publication). */
 #define QUEUE_KEYS		(BLKFRONT_MAX_RING_PAGES + 1)
 #define STALE_LAYOUT_KEYS	(2 + BLKFRONT_MAX_QUEUES)
 #define STALE_RING_KEYS		(1 + BLKFRONT_MAX_RING_PAGES)
@@ -116,6 +119,12 @@ static unsigned int min_u(unsigned long a, unsigned long b)
 				 BLKFRONT_MAX_QUEUES * QUEUE_KEYS)
 
 struct blkfront_keyset {
+	struct pvk_xenbus_publish_scratch *scratch;
+	/* A publication under way fills kv/key/val and its transaction
+	 * reads them until it ends (again at a retry): a second one of the
+	 * same device nested inside it (a watch delivered in its xenstore
+	 * wait) is refused, never allowed to overwrite them (review s13 S1). */
+	bool publishing;
 	unsigned int n;
 	bool overflow;		/* a key did not fit: nothing is written */
 	struct pvk_xenbus_kv kv[MAX_KEYS];
@@ -180,16 +189,32 @@ static void add_stale(struct blkfront_keyset *ks, unsigned int order, unsigned i
 }
 
 /* Our keys and Initialised, one transaction. */
-static int publish(struct pvk_blkfront *dev, unsigned int order)
+int blkfront_publish(struct pvk_blkfront *dev, unsigned int order)
 {
 	unsigned int nq = dev->info.nr_queues;
 	struct blkfront_keyset *ks = dev->keyset;
 	char num[12];
 	int rc;
 
-	/* Only ever from the watch worker role: one user at a time. */
-	if (!ks && !(ks = dev->keyset = pvk_port_malloc(sizeof(*ks))))
-		return -PVK_XEN_ENOMEM;
+	if (!ks) {
+		ks = pvk_port_malloc(sizeof(*ks));
+		if (!ks)
+			return -PVK_XEN_ENOMEM;
+		ks->scratch = NULL;
+		ks->publishing = false;
+		dev->keyset = ks;
+	}
+	if (!ks->scratch) {
+		ks->scratch = pvk_xenbus_publish_scratch_alloc(dev->xdev, MAX_KEYS,
+							       sizeof(ks->key[0]) - 1);
+		if (!ks->scratch)
+			return -PVK_XEN_ENOMEM;
+	}
+	if (ks->publishing) {
+		pvk_err("blkfront: %s: a publication nested inside another refused", dev->name);
+		return -PVK_XEN_EBUSY;
+	}
+	ks->publishing = true;
 	ks->n = 0;
 	ks->overflow = false;
 	add_stale(ks, order, nq);
@@ -222,8 +247,10 @@ static int publish(struct pvk_blkfront *dev, unsigned int order)
 			dev->name, (unsigned int)MAX_KEYS);
 		rc = -PVK_XEN_ENOSPC;
 	} else {
-		rc = pvk_xenbus_publish(dev->xdev, ks->kv, ks->n, PVK_XenbusStateInitialised);
+		rc = pvk_xenbus_publish_with(dev->xdev, ks->kv, ks->n,
+					     PVK_XenbusStateInitialised, ks->scratch);
 	}
+	ks->publishing = false;
 	return rc;
 }
 
@@ -302,7 +329,7 @@ static void blkfront_initialise(struct pvk_blkfront *dev)
 		pvk_info("blkfront: %s: rings set up (+%llu us after the resume)", dev->name,
 			 (unsigned long long)((pvk_time_now_ns() - xdev->resume_t0_ns) / 1000));
 	if (!rc)
-		rc = publish(dev, order);
+		rc = blkfront_publish(dev, order);
 	if (rc) {
 		pvk_err("blkfront: %s: cannot set up the rings: %d", xdev->nodename, rc);
 		give_up(dev);
@@ -685,6 +712,8 @@ static int release_in_role(struct pvk_blkfront *dev)
 	}
 	pvk_port_unlock(&devices_lock);
 	blkfront_queues_free(dev);
+	if (dev->keyset)
+		pvk_xenbus_publish_scratch_free(dev->keyset->scratch);
 	pvk_port_free(dev->keyset);
 	pvk_port_free(dev);
 	return 0;

@@ -673,15 +673,30 @@ int pvk_xenbus_write_keys(struct pvk_xenbus_device *dev,
 	return pvk_xs_transaction(write_keys_tx, &wk, NULL);
 }
 
+/*
+ * A publication's working memory: the listing, the requests and their
+ * paths. pvk_xenbus_publish takes it for one publication;
+ * pvk_xenbus_publish_with is given it by a frontend that keeps it for the
+ * device's life, so that a resume's publication allocates nothing (a
+ * restore under memory pressure must not lose the disk).
+ */
+struct pvk_xenbus_publish_scratch {
+	unsigned int max_keys;	/* w holds max_keys + 1 (the state) */
+	char *listing;		/* its own: a scan may run in our waits */
+	struct pvk_xs_write_req *w;
+	/* The paths packed, each no longer than PUBLISH_PATH_MAX: a few KiB
+	 * for blkfront's keys, not (n + 1) x the longest path. */
+	char *paths;
+	size_t paths_size;
+};
+
 struct publish {
 	struct pvk_xenbus_device *dev;
 	const struct pvk_xenbus_kv *kv;
 	unsigned int n;
 	char state[4];
-	char *listing;		/* its own: a scan may run in our waits */
-	struct pvk_xs_write_req *w;		/* n + 1 (the state) */
-	/* The n + 1 paths packed, each no longer than PUBLISH_PATH_MAX: a
-	 * few KiB for blkfront's keys, not (n + 1) x the longest path. */
+	char *listing;
+	struct pvk_xs_write_req *w;
 	char *paths;
 	size_t paths_size;
 };
@@ -752,8 +767,8 @@ static bool removal_due(const struct publish *p, int listed_n)
 /*
  * The listing and the writes in one round trip (the usual case: nothing
  * of another layout to remove, as after a restore, whose toolstack wrote
- * our node afresh). -PVK_XEN_EAGAIN when they do not fit in one batch:
- * nothing sent. Else the listing's count (or its error: the probe
+ * our node afresh); the caller sends them only when k + 1 requests fit
+ * in one batch. The listing's count (or its error: the probe
  * failed, the transaction is aborted and nothing of it stays), with
  * *done set when the writes' results are the publication's (*rc).
  */
@@ -765,8 +780,6 @@ static int publish_batch(pvk_xs_transaction_t t, struct publish *p, unsigned int
 	uint32_t lens[PVK_XS_MANY_MAX][2];
 	int n;
 
-	if (k + 1 > PVK_XS_MANY_MAX)
-		return -PVK_XEN_EAGAIN;
 	parts[0][0] = p->dev->nodename;
 	lens[0][0] = (uint32_t)__builtin_strlen(p->dev->nodename) + 1;
 	m[0] = (struct pvk_xs_many){ .type = PVK_XS_DIRECTORY, .t = t, .parts = parts[0],
@@ -809,8 +822,12 @@ static int publish_tx(pvk_xs_transaction_t t, void *arg)
 	rc = publish_fill(p, -1, true, &k);
 	if (rc)
 		return rc;
-	n = publish_batch(t, p, k, &done, &rc);
-	if (n == -PVK_XEN_EAGAIN)
+	/* Too many for one batch: the listing alone, then the full redo
+	 * (a -PVK_XEN_EAGAIN of the batch's own listing is an error like any
+	 * other, review s13 N4: its writes were sent). */
+	if (k + 1 <= PVK_XS_MANY_MAX)
+		n = publish_batch(t, p, k, &done, &rc);
+	else
 		n = pvk_xs_directory(t, p->dev->nodename, p->listing,
 				     PVK_XENSTORE_PAYLOAD_MAX + 1);
 	if (n < 0 && n != -PVK_XEN_E2BIG)
@@ -831,10 +848,75 @@ static int publish_tx(pvk_xs_transaction_t t, void *arg)
 	return 0;
 }
 
+/* Room for dev's paths of up to max_keys keys no longer than key_max. */
+static size_t scratch_paths_room(const struct pvk_xenbus_device *dev, unsigned int max_keys,
+				 size_t key_max)
+{
+	size_t one = __builtin_strlen(dev->nodename) + 1 + key_max + 1;
+
+	if (one > PUBLISH_PATH_MAX)
+		one = PUBLISH_PATH_MAX;
+	return publish_path_room(dev->nodename, "state") + (size_t)max_keys * one;
+}
+
+void pvk_xenbus_publish_scratch_free(struct pvk_xenbus_publish_scratch *s)
+{
+	if (!s)
+		return;
+	pvk_port_free(s->listing);
+	pvk_port_free(s->w);
+	pvk_port_free(s->paths);
+	pvk_port_free(s);
+}
+
+struct pvk_xenbus_publish_scratch *
+pvk_xenbus_publish_scratch_alloc(const struct pvk_xenbus_device *dev, unsigned int max_keys,
+				 size_t key_max)
+{
+	struct pvk_xenbus_publish_scratch *s = pvk_port_malloc(sizeof(*s));
+
+	if (!s)
+		return NULL;
+	s->max_keys = max_keys;
+	s->paths_size = scratch_paths_room(dev, max_keys, key_max);
+	s->listing = pvk_port_malloc(PVK_XENSTORE_PAYLOAD_MAX + 1);
+	s->w = pvk_port_malloc(((size_t)max_keys + 1) * sizeof(*s->w));
+	s->paths = pvk_port_malloc(s->paths_size);
+	if (!s->listing || !s->w || !s->paths) {
+		pvk_err("xenbus: %s: no memory to publish %u keys (%zu bytes of paths)",
+			dev->nodename, max_keys, s->paths_size);
+		pvk_xenbus_publish_scratch_free(s);
+		return NULL;
+	}
+	return s;
+}
+
 int pvk_xenbus_publish(struct pvk_xenbus_device *dev, const struct pvk_xenbus_kv *kv,
 		       unsigned int n, enum pvk_xenbus_state state)
 {
+	struct pvk_xenbus_publish_scratch *s;
+	size_t key_max = 0;
+	int rc;
+
+	if (!pvk_xenbus_transition_ok(dev->state, state))
+		return pvk_xenbus_publish_with(dev, kv, n, state, NULL);	/* logged */
+	for (unsigned int i = 0; i < n; i++)
+		if (__builtin_strlen(kv[i].key) > key_max)
+			key_max = __builtin_strlen(kv[i].key);
+	s = pvk_xenbus_publish_scratch_alloc(dev, n, key_max);
+	if (!s)
+		return -PVK_XEN_ENOMEM;
+	rc = pvk_xenbus_publish_with(dev, kv, n, state, s);
+	pvk_xenbus_publish_scratch_free(s);
+	return rc;
+}
+
+int pvk_xenbus_publish_with(struct pvk_xenbus_device *dev, const struct pvk_xenbus_kv *kv,
+			    unsigned int n, enum pvk_xenbus_state state,
+			    struct pvk_xenbus_publish_scratch *s)
+{
 	struct publish p = { .dev = dev, .kv = kv, .n = n };
+	size_t need;
 	int rc;
 
 	if (!pvk_xenbus_transition_ok(dev->state, state)) {
@@ -842,23 +924,21 @@ int pvk_xenbus_publish(struct pvk_xenbus_device *dev, const struct pvk_xenbus_kv
 			pvk_xenbus_state_name(dev->state), pvk_xenbus_state_name(state));
 		return -PVK_XEN_EINVAL;
 	}
-	p.listing = pvk_port_malloc(PVK_XENSTORE_PAYLOAD_MAX + 1);
-	p.w = pvk_port_malloc((n + 1) * sizeof(*p.w));
-	p.paths_size = publish_path_room(dev->nodename, "state");
+	need = publish_path_room(dev->nodename, "state");
 	for (unsigned int i = 0; i < n; i++)
-		p.paths_size += publish_path_room(dev->nodename, kv[i].key);
-	p.paths = pvk_port_malloc(p.paths_size);
-	if (p.listing && p.w && p.paths) {
-		pvk_snprintf(p.state, sizeof(p.state), "%d", (int)state);
-		rc = pvk_xs_transaction(publish_tx, &p, NULL);
-	} else {
-		pvk_err("xenbus: %s: no memory to publish %u keys (%zu bytes of paths)",
-			dev->nodename, n, p.paths_size);
-		rc = -PVK_XEN_ENOMEM;
+		need += publish_path_room(dev->nodename, kv[i].key);
+	/* What the scratch was sized for is checked, never grown here. */
+	if (!s || n > s->max_keys || need > s->paths_size) {
+		pvk_err("xenbus: %s: %u keys (%zu bytes of paths) exceed the publication's room (a kit bug)",
+			dev->nodename, n, need);
+		return -PVK_XEN_EINVAL;
 	}
-	pvk_port_free(p.listing);
-	pvk_port_free(p.w);
-	pvk_port_free(p.paths);
+	p.listing = s->listing;
+	p.w = s->w;
+	p.paths = s->paths;
+	p.paths_size = s->paths_size;
+	pvk_snprintf(p.state, sizeof(p.state), "%d", (int)state);
+	rc = pvk_xs_transaction(publish_tx, &p, NULL);
 	if (rc == -PVK_XEN_ENOENT) {
 		pvk_info("xenbus: %s is gone: state %s not written", dev->nodename,
 			 pvk_xenbus_state_name(state));

@@ -50,8 +50,9 @@
  *      undoes what before() did;
  *   2. the registered parts told to quiesce (pvk_suspend_register(): the
  *      frontends' hook, walked newest first, for the resume too (a
- *      host's part registered after a frontend's sees the frontend
- *      still live at both ends; the frontend registered last is the
+ *      host's part registered after a frontend's runs before it at both
+ *      ends: it quiesces a live frontend and resumes a still-saved one,
+ *      quiesced on its old rings; the frontend registered last is the
  *      first to publish its new rings): blkfront and netfront each
  *      register one, blkfront_suspend.c and netfront_suspend.c);
  *   2b. xenstore quiesced (pvk_xs_suspend(), pvkit/xenstore.h): new

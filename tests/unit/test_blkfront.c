@@ -55,11 +55,11 @@ static void role_note_free(const void *ptr);
 static void role_outside_moment(void);
 
 /* Non-zero: an allocation larger than this fails (a test's low memory). */
-static size_t fail_malloc_over;
+size_t unit_fail_malloc_over;
 
 void *pvk_port_malloc(size_t size)
 {
-	return fail_malloc_over && size > fail_malloc_over ? NULL : malloc(size);
+	return unit_fail_malloc_over && size > unit_fail_malloc_over ? NULL : malloc(size);
 }
 void pvk_port_free(void *ptr)
 {
@@ -1531,6 +1531,9 @@ int pvk_xenbus_write_keys(struct pvk_xenbus_device *d, const struct pvk_xenbus_k
 	return 0;
 }
 
+/* A test's hook run inside a publication (a nested watch there). */
+static void (*on_publish)(struct pvk_xenbus_device *d);
+
 /* The keys, then the state, as the kit's xenbus does in one transaction
  * (nothing here can come between the two). */
 int pvk_xenbus_publish(struct pvk_xenbus_device *d, const struct pvk_xenbus_kv *kv,
@@ -1542,6 +1545,44 @@ int pvk_xenbus_publish(struct pvk_xenbus_device *d, const struct pvk_xenbus_kv *
 		return pvk_xenbus_switch_state(d, s);	/* refused, counted */
 	rc = pvk_xenbus_write_keys(d, kv, n);
 	return rc ? rc : pvk_xenbus_switch_state(d, s);
+}
+
+/* The caller's scratch (xenbus.c's is tested in test_xenbus_keys.c):
+ * as big as the real one's listing, so that a test's low memory refuses
+ * it; publications made without one fail as the real one does. */
+struct pvk_xenbus_publish_scratch {
+	unsigned int max_keys;
+	char listing[PVK_XENSTORE_PAYLOAD_MAX + 1];
+};
+static unsigned int scratch_allocs;
+
+struct pvk_xenbus_publish_scratch *
+pvk_xenbus_publish_scratch_alloc(const struct pvk_xenbus_device *d, unsigned int max_keys,
+				 size_t key_max)
+{
+	struct pvk_xenbus_publish_scratch *s = pvk_port_malloc(sizeof(*s));
+
+	(void)d;
+	(void)key_max;
+	scratch_allocs++;
+	if (s)
+		s->max_keys = max_keys;
+	return s;
+}
+void pvk_xenbus_publish_scratch_free(struct pvk_xenbus_publish_scratch *s)
+{
+	pvk_port_free(s);
+}
+
+int pvk_xenbus_publish_with(struct pvk_xenbus_device *d, const struct pvk_xenbus_kv *kv,
+			    unsigned int n, enum pvk_xenbus_state st,
+			    struct pvk_xenbus_publish_scratch *s)
+{
+	if (!s || n > s->max_keys)
+		return -PVK_XEN_EINVAL;
+	if (on_publish)
+		on_publish(d);
+	return pvk_xenbus_publish(d, kv, n, st);
 }
 
 /* The backend's state looked at from a resume: a test that wants it
@@ -2688,23 +2729,61 @@ UNIT_TEST(blkfront_resume_keeps_the_stats)
 }
 
 /* A resume's publication needs no memory (review s12: the keyset was
- * allocated at each one, and a failure gave the disk up): with every
- * allocation of more than a page failing, the disk reconnects. */
+ * allocated at each one, and a failure gave the disk up; review s13 M1:
+ * xenbus's scratch too): with every allocation of more than a page
+ * failing, the disk reconnects, and the scratch was allocated once. */
 UNIT_TEST(blkfront_resume_publishes_without_allocating)
 {
 	struct held h[4];
 
+	scratch_allocs = 0;
 	CHECK_EQ(xb_bring_up(blkback_keys, NULL), PVK_XenbusStateConnected);
+	CHECK_EQ(scratch_allocs, 1);
 	in_flight(h);
 	suspend_part->quiesce(suspend_part->arg);
 	play_new_domain();
-	fail_malloc_over = 4096;
+	unit_fail_malloc_over = 4096;
 	play_reconnect(small_keys);
-	fail_malloc_over = 0;
+	unit_fail_malloc_over = 0;
+	CHECK_EQ(scratch_allocs, 1);
 	CHECK_EQ(xb.xd.state, PVK_XenbusStateConnected);
 	CHECK_EQ(backend_serve_q(0), 19 + 3);
 	for (unsigned int i = 0; i < 4; i++)
 		CHECK_EQ(h[i].res.calls, 1);
+	xb_close_and_free();
+}
+
+/* A watch delivered inside a publication's xenstore wait (review s13
+ * S1): a second publication of the device there must not overwrite the
+ * keys the outer transaction still reads; refused, logged, and the outer
+ * one publishes its own keys. (A nested InitWait fails earlier today, at
+ * the rings already set up: the publication is called directly.) */
+static int nested_rc;
+
+static void publish_nested(struct pvk_xenbus_device *d)
+{
+	(void)d;
+	on_publish = NULL;	/* one nesting */
+	nested_rc = blkfront_publish(dev, 0);
+}
+
+UNIT_TEST(blkfront_nested_publication_refused)
+{
+	nested_rc = 1;
+	xb_probe();
+	unit_log_clear();
+	xb.keys = blkback_keys;
+	on_publish = publish_nested;
+	xb.drv->otherend_changed(&xb.xd, PVK_XenbusStateInitWait);
+	on_publish = NULL;
+	CHECK_EQ(nested_rc, -PVK_XEN_EBUSY);
+	CHECK(unit_log_has("nested inside another refused"));
+	CHECK_EQ(xb.xd.state, PVK_XenbusStateInitialised);
+	for (unsigned int i = 0; i < dev->info.nr_queues; i++)
+		PVK_BACK_RING_ATTACH(&back[i], (struct pvk_blkif_sring *)dev->queues[i].ring_page[0],
+				     0, (size_t)dev->info.ring_pages * 4096);
+	xb.drv->otherend_changed(&xb.xd, PVK_XenbusStateConnected);
+	CHECK_EQ(xb.xd.state, PVK_XenbusStateConnected);
 	xb_close_and_free();
 }
 

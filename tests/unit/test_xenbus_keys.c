@@ -18,6 +18,9 @@
 #define pvk_xenbus_device_resume	xbk_device_resume
 #define pvk_xenbus_otherend_poll	xbk_otherend_poll
 #define pvk_xenbus_publish		xbk_publish
+#define pvk_xenbus_publish_with		xbk_publish_with
+#define pvk_xenbus_publish_scratch_alloc xbk_publish_scratch_alloc
+#define pvk_xenbus_publish_scratch_free	xbk_publish_scratch_free
 #define pvk_xenbus_read_features	xbk_read_features
 #include "frontends/xenbus/xenbus.c"
 
@@ -299,6 +302,43 @@ UNIT_TEST(xenbus_publish_writes_keys_and_state_removes_only_what_is_there)
 	i = xs_find("device/vbd/9/state");
 	CHECK(i >= 0);
 	CHECK(i >= 0 && !strcmp(xs.val[i], "3"));
+}
+
+/* Review s13 M1: with the caller's scratch, the real publication
+ * allocates nothing (every allocation failing, it still writes every key
+ * and the state); without it, the same low memory refuses it. A scratch
+ * sized for fewer keys than asked: refused, nothing written. */
+UNIT_TEST(xenbus_publish_with_scratch_allocates_nothing)
+{
+	const struct pvk_xenbus_kv kv[] = {
+		{ "queue-1", NULL }, { "ring-ref", "8" }, { "event-channel", "5" },
+	};
+	struct pvk_xenbus_publish_scratch *s, *small;
+	int i;
+
+	memset(&xs, 0, sizeof(xs));
+	pvk_xs_write(0, "device/vbd/9/state", "1");
+	pvk_xs_write(0, "device/vbd/9/queue-1/ring-ref", "9");
+	kd.state = PVK_XenbusStateInitialising;
+	s = xbk_publish_scratch_alloc(&kd, 3, 16);
+	small = xbk_publish_scratch_alloc(&kd, 2, 16);
+	CHECK(s != NULL && small != NULL);
+	unit_fail_malloc_over = 1;
+	CHECK_EQ(xbk_publish(&kd, kv, 3, PVK_XenbusStateInitialised), -PVK_XEN_ENOMEM);
+	CHECK_EQ(kd.state, PVK_XenbusStateInitialising);
+	CHECK_EQ(xbk_publish_with(&kd, kv, 3, PVK_XenbusStateInitialised, small), -PVK_XEN_EINVAL);
+	CHECK(xs_find("device/vbd/9/ring-ref") < 0);
+	CHECK_EQ(xbk_publish_with(&kd, kv, 3, PVK_XenbusStateInitialised, s), 0);
+	unit_fail_malloc_over = 0;
+	CHECK_EQ(kd.state, PVK_XenbusStateInitialised);
+	CHECK(xs_find("device/vbd/9/queue-1/ring-ref") < 0);
+	CHECK(xs_find("device/vbd/9/ring-ref") >= 0);
+	CHECK(xs_find("device/vbd/9/event-channel") >= 0);
+	i = xs_find("device/vbd/9/state");
+	CHECK(i >= 0 && !strcmp(xs.val[i], "3"));
+	xbk_publish_scratch_free(s);
+	xbk_publish_scratch_free(small);
+	kd.state = PVK_XenbusStateInitialising;
 }
 
 /* The usual publication (after a restore: our node written afresh, no

@@ -216,8 +216,7 @@ PVK_GUEST_TEST_XEN_EXPLICIT(bench_suspend)
 		PVK_CHECK_RC(pvk_grant_init(GRANT_VA, GRANT_FRAMES), 0);
 	/* netfront first, blkfront last: the kit resumes its parts newest
 	 * first, so the disk's new rings are published first after a
-	 * restore (as Linux resumes its vbd before its vif) and blkback
-	 * connects while the vif resumes. */
+	 * restore and blkback connects while the vif resumes. */
 	PVK_CHECK_RC(pvk_netfront_init(&net_hooks), 0);
 	PVK_CHECK_RC(pvk_netfront_wait_connected(0, CONNECT_NS, &nf), 0);
 	PVK_CHECK_RC(pvk_blkfront_option("queues", "1"), 0);
@@ -229,6 +228,12 @@ PVK_GUEST_TEST_XEN_EXPLICIT(bench_suspend)
 	PVK_CHECK_RC(pvk_blkfront_option("ring_order", "0"), 0);
 	PVK_CHECK_RC(pvk_blkfront_init(NULL), 0);
 	PVK_CHECK_RC(pvk_blkfront_wait_connected(XVDA, CONNECT_NS, &dev), 0);
+	/* What was negotiated, beside Linux's own line (domu/init): the
+	 * rows' one-page ring shown on both sides (review s13 S2). */
+	guest_printf("bench-suspend-note pvkit: xvda ring_pages=%u (ring-page-order %u) queues=%u\n",
+		     pvk_blkfront_info(dev)->ring_pages,
+		     (unsigned int)__builtin_ctz(pvk_blkfront_info(dev)->ring_pages),
+		     pvk_blkfront_info(dev)->nr_queues);
 	PVK_CHECK_RC(nst_attach(&nif, nf, our_ip, 0), 0);
 	PVK_CHECK_RC(nst_resolve(&nif, dom0_ip, mac, CONNECT_NS), 0);
 	page = pvk_port_alloc_page();
