@@ -476,6 +476,21 @@ static long sequence_with_role(struct pvk_start_info *si, struct pvk_shared_info
 	if (rc < 0)
 		pvk_err("suspend: SCHEDOP_shutdown(SHUTDOWN_suspend) refused by Xen: %ld; going on in this domain",
 			rc);
+	pvk_info("suspend: %s after %llu us by the kit's clock",
+		 result == PVK_SUSPEND_RESUMED ? "resumed in a new domain" : "cancelled, same domain",
+		 (unsigned long long)(stats.last_downtime_ns / 1000));
+	/* New domain: the other CPUs are set up from scratch at their next
+	 * start; either way they may be started again from here on. */
+	pvk_smp_suspend_end(result == PVK_SUSPEND_RESUMED);
+	for (struct pvk_suspend_part *p = parts; p; p = p->next)
+		if (p->resume)
+			p->resume(result, p->arg);
+	/* The watches after the parts: each is one round trip, and the
+	 * frontends' new rings are published first, so their backends
+	 * connect meanwhile (a frontend moves its own backend watch: it is
+	 * listed again here, EEXIST being success). Each fires once as it
+	 * is registered again: its current state is delivered (not every
+	 * state it passed through meanwhile, review s13 N3). */
 	if (result == PVK_SUSPEND_RESUMED) {
 		int failed = pvk_xs_rewatch_all();
 
@@ -489,15 +504,6 @@ static long sequence_with_role(struct pvk_start_info *si, struct pvk_shared_info
 			pvk_warn("suspend: %llu xenstore requests were lost with the old domain (failed with EIO)",
 				 (unsigned long long)stats.lost_xs_requests);
 	}
-	pvk_info("suspend: %s after %llu us by the kit's clock",
-		 result == PVK_SUSPEND_RESUMED ? "resumed in a new domain" : "cancelled, same domain",
-		 (unsigned long long)(stats.last_downtime_ns / 1000));
-	/* New domain: the other CPUs are set up from scratch at their next
-	 * start; either way they may be started again from here on. */
-	pvk_smp_suspend_end(result == PVK_SUSPEND_RESUMED);
-	for (struct pvk_suspend_part *p = parts; p; p = p->next)
-		if (p->resume)
-			p->resume(result, p->arg);
 	parts_back();
 	if (host.after)
 		host.after(result, host.arg);

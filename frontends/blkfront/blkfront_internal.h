@@ -181,6 +181,11 @@ struct pvk_blkfront {
 	/* xenbus callbacks of the device under way: a nested watch run can
 	 * remove it inside one, which still uses it after. Release waits. */
 	unsigned int in_callback;
+	/* The keys a publication writes (blkfront_xenbus.c), some 9 KiB,
+	 * and xenbus's working memory for it: allocated at the first, kept
+	 * for the device's life, so that a resume's publication allocates
+	 * nothing (its other steps may: see blkfront_suspend.c). */
+	struct blkfront_keyset *keyset;
 	struct pvk_blkfront *next;
 	/* Suspend and resume (blkfront_suspend.c). quiesced: nothing new
 	 * goes on a ring (host submits say -EAGAIN, their waits wait) from
@@ -212,6 +217,9 @@ struct blkfront_replay_page {
 };
 
 /* blkfront_ring.c: entries of a ring over separate pages (pure). */
+/* Our keys and Initialised in one transaction (blkfront_xenbus.c); one
+ * of the same device nested inside it: -PVK_XEN_EBUSY, nothing written. */
+int blkfront_publish(struct pvk_blkfront *dev, unsigned int order);
 void blkfront_ring_put_request(void *const *pages, uint32_t nr_ents,
 			       uint32_t idx, const struct pvk_blkif_request *rq);
 void blkfront_ring_get_response(void *const *pages, uint32_t nr_ents,

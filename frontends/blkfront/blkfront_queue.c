@@ -429,14 +429,18 @@ void blkfront_queue_reset_locked(struct blkfront_queue *q)
 	struct blkfront_desc_page *desc = q->desc_pages;
 	struct blkfront_page *spare = q->spare;
 	struct blkfront_slot *slots[BLKFRONT_SLOT_PAGES];
+	struct pvk_blkfront_stats stats = q->stats;
 	char *from = (char *)&q->ring;
 
-	/* Descriptors and slot pages are kept (the slots zeroed); the rest
-	 * is as new. The lock, dev and index are never touched. */
+	/* Descriptors and slot pages are kept (the slots zeroed), and the
+	 * statistics (a host's counters go on across a resume: review s12
+	 * N3); the rest is as new. The lock, dev and index are never
+	 * touched. */
 	__builtin_memcpy(slots, q->slot_page, sizeof(slots));
 	__builtin_memset(from, 0, sizeof(*q) - (size_t)(from - (char *)q));
 	q->desc_pages = desc;
 	q->spare = spare;
+	q->stats = stats;
 	for (unsigned int j = 0; j < BLKFRONT_SLOT_PAGES; j++) {
 		q->slot_page[j] = slots[j];
 		if (slots[j])
@@ -610,10 +614,18 @@ void pvk_blkfront_get_stats(const struct pvk_blkfront *dev,
 {
 	struct pvk_blkfront_stats one;
 
+	struct blkfront_queue *qs = __atomic_load_n(&dev->queues, __ATOMIC_ACQUIRE);
+
+	/* Every queue of the array: its counters stay across a resume, one
+	 * not set up again (a new backend offering fewer queues) or not yet
+	 * (the reconnect under way) still counted (review s12 N3). */
 	__builtin_memset(out, 0, sizeof(*out));
-	for (unsigned int i = 0; dev->queues && i < dev->nr_queues_set_up; i++)
-		if (!pvk_blkfront_get_queue_stats(dev, i, &one))
-			add_stats(out, &one);
+	for (unsigned int i = 0; qs && i < BLKFRONT_MAX_QUEUES; i++) {
+		pvk_port_lock(&qs[i].lock);
+		one = qs[i].stats;
+		pvk_port_unlock(&qs[i].lock);
+		add_stats(out, &one);
+	}
 }
 
 bool pvk_blkfront_broken(const struct pvk_blkfront *dev)

@@ -9,7 +9,7 @@
  * ring-ref (ring-page-order and ring-refN for multi-page rings),
  * event-channel (under queue-N/ with multi-queue-num-queues when more than
  * one queue), protocol and feature-persistent, and Initialised with them
- * (pvk_xenbus_publish: one round of requests, as Linux's blkfront). When it
+ * (pvk_xenbus_publish_with: one round of requests, as Linux's blkfront). When it
  * is Connected we read the disk (sectors, sector-size,
  * physical-sector-size, info) and its features (persistent, indirect
  * segments, flush, barrier, discard and its limits), check them, and go
@@ -105,7 +105,12 @@ static unsigned int min_u(unsigned long a, unsigned long b)
  * (ring-page-order, multi-queue-num-queues and every queue-N; ring-ref
  * and every ring-refN), the top-level keys (protocol, feature-persistent,
  * ring-page-order, multi-queue-num-queues) and each queue's refs and
- * port. Allocated per publication (some 9 KiB: not on the stack). */
+ * port. Some 9 KiB (not on the stack): allocated at the device's first
+ * publication and kept with it (dev->keyset), with the xenbus
+ * publication's own working memory (the listing, the requests, their
+ * paths: ks->scratch, pvk_xenbus_publish_with), so that a resume's
+ * publication allocates nothing (review s12: a failed allocation gave the
+ * disk up then; review s13 M1: xenbus.c still allocated per publication). */
 #define QUEUE_KEYS		(BLKFRONT_MAX_RING_PAGES + 1)
 #define STALE_LAYOUT_KEYS	(2 + BLKFRONT_MAX_QUEUES)
 #define STALE_RING_KEYS		(1 + BLKFRONT_MAX_RING_PAGES)
@@ -113,7 +118,13 @@ static unsigned int min_u(unsigned long a, unsigned long b)
 #define MAX_KEYS		(STALE_LAYOUT_KEYS + STALE_RING_KEYS + TOP_KEYS + \
 				 BLKFRONT_MAX_QUEUES * QUEUE_KEYS)
 
-struct keyset {
+struct blkfront_keyset {
+	struct pvk_xenbus_publish_scratch *scratch;
+	/* A publication under way fills kv/key/val and its transaction
+	 * reads them until it ends (again at a retry): a second one of the
+	 * same device nested inside it (a watch delivered in its xenstore
+	 * wait) is refused, never allowed to overwrite them (review s13 S1). */
+	bool publishing;
 	unsigned int n;
 	bool overflow;		/* a key did not fit: nothing is written */
 	struct pvk_xenbus_kv kv[MAX_KEYS];
@@ -121,7 +132,7 @@ struct keyset {
 	char val[MAX_KEYS][12];
 };
 
-static void add_key(struct keyset *ks, const char *prefix, const char *key,
+static void add_key(struct blkfront_keyset *ks, const char *prefix, const char *key,
 		    unsigned int num, bool numbered, const char *val)
 {
 	unsigned int i = ks->n;
@@ -143,7 +154,7 @@ static void add_key(struct keyset *ks, const char *prefix, const char *key,
 }
 
 /* A key to remove (absent already: fine). */
-static void add_removal(struct keyset *ks, const char *key, unsigned int num, bool numbered)
+static void add_removal(struct blkfront_keyset *ks, const char *key, unsigned int num, bool numbered)
 {
 	add_key(ks, "", key, num, numbered, "");
 	if (!ks->overflow)
@@ -159,7 +170,7 @@ static void add_removal(struct keyset *ks, const char *key, unsigned int num, bo
  * queues=1,ring_order=0 left multi-queue-num-queues=2 and blkback mapped
  * the old queue-N refs.
  */
-static void add_stale(struct keyset *ks, unsigned int order, unsigned int nq)
+static void add_stale(struct blkfront_keyset *ks, unsigned int order, unsigned int nq)
 {
 	if (!order)
 		add_removal(ks, "ring-page-order", 0, false);
@@ -178,15 +189,32 @@ static void add_stale(struct keyset *ks, unsigned int order, unsigned int nq)
 }
 
 /* Our keys and Initialised, one transaction. */
-static int publish(struct pvk_blkfront *dev, unsigned int order)
+int blkfront_publish(struct pvk_blkfront *dev, unsigned int order)
 {
 	unsigned int nq = dev->info.nr_queues;
-	struct keyset *ks = pvk_port_malloc(sizeof(*ks));
+	struct blkfront_keyset *ks = dev->keyset;
 	char num[12];
 	int rc;
 
-	if (!ks)
-		return -PVK_XEN_ENOMEM;
+	if (!ks) {
+		ks = pvk_port_malloc(sizeof(*ks));
+		if (!ks)
+			return -PVK_XEN_ENOMEM;
+		ks->scratch = NULL;
+		ks->publishing = false;
+		dev->keyset = ks;
+	}
+	if (!ks->scratch) {
+		ks->scratch = pvk_xenbus_publish_scratch_alloc(dev->xdev, MAX_KEYS,
+							       sizeof(ks->key[0]) - 1);
+		if (!ks->scratch)
+			return -PVK_XEN_ENOMEM;
+	}
+	if (ks->publishing) {
+		pvk_err("blkfront: %s: a publication nested inside another refused", dev->name);
+		return -PVK_XEN_EBUSY;
+	}
+	ks->publishing = true;
 	ks->n = 0;
 	ks->overflow = false;
 	add_stale(ks, order, nq);
@@ -219,9 +247,10 @@ static int publish(struct pvk_blkfront *dev, unsigned int order)
 			dev->name, (unsigned int)MAX_KEYS);
 		rc = -PVK_XEN_ENOSPC;
 	} else {
-		rc = pvk_xenbus_publish(dev->xdev, ks->kv, ks->n, PVK_XenbusStateInitialised);
+		rc = pvk_xenbus_publish_with(dev->xdev, ks->kv, ks->n,
+					     PVK_XenbusStateInitialised, ks->scratch);
 	}
-	pvk_port_free(ks);
+	ks->publishing = false;
 	return rc;
 }
 
@@ -300,7 +329,7 @@ static void blkfront_initialise(struct pvk_blkfront *dev)
 		pvk_info("blkfront: %s: rings set up (+%llu us after the resume)", dev->name,
 			 (unsigned long long)((pvk_time_now_ns() - xdev->resume_t0_ns) / 1000));
 	if (!rc)
-		rc = publish(dev, order);
+		rc = blkfront_publish(dev, order);
 	if (rc) {
 		pvk_err("blkfront: %s: cannot set up the rings: %d", xdev->nodename, rc);
 		give_up(dev);
@@ -314,16 +343,9 @@ struct refusal {
 
 /* The disk's size (512-byte units, as blkif counts it), checked against
  * its sector size: whole logical sectors, and bytes that fit in 64 bits. */
-static int read_sectors(struct pvk_xenbus_device *xdev, unsigned int ssize,
-			uint64_t *out, struct refusal *r)
+static int check_sectors(unsigned long sectors, unsigned int ssize, uint64_t *out,
+			 struct refusal *r)
 {
-	unsigned long sectors;
-	int rc = pvk_xenbus_read_feature(xdev, "sectors", 0, &sectors);
-
-	if (rc) {
-		pvk_snprintf(r->why, sizeof(r->why), "sectors unreadable (%d)", rc);
-		return rc;
-	}
 	if (sectors == 0)
 		pvk_snprintf(r->why, sizeof(r->why), "sectors missing or 0");
 	else if (sectors > UINT64_MAX / BLKFRONT_SECT)
@@ -339,9 +361,23 @@ static int read_sectors(struct pvk_xenbus_device *xdev, unsigned int ssize,
 	return -PVK_XEN_EINVAL;
 }
 
+/* The size alone, read again (an online resize). */
+static int read_sectors(struct pvk_xenbus_device *xdev, unsigned int ssize,
+			uint64_t *out, struct refusal *r)
+{
+	unsigned long sectors;
+	int rc = pvk_xenbus_read_feature(xdev, "sectors", 0, &sectors);
+
+	if (rc) {
+		pvk_snprintf(r->why, sizeof(r->why), "sectors unreadable (%d)", rc);
+		return rc;
+	}
+	return check_sectors(sectors, ssize, out, r);
+}
+
 struct backend_says {
 	unsigned long ssize, pssize, info, flush, barrier, persistent, indirect;
-	unsigned long discard, gran, align, secure;
+	unsigned long discard, gran, align, secure, sectors_text;
 	uint64_t sectors;
 };
 
@@ -370,13 +406,15 @@ static int read_backend(struct pvk_xenbus_device *xdev, struct backend_says *b,
 		{ "discard-granularity", 0, __builtin_offsetof(struct backend_says, gran) },
 		{ "discard-alignment", 0, __builtin_offsetof(struct backend_says, align) },
 		{ "discard-secure", 0, __builtin_offsetof(struct backend_says, secure) },
+		{ "sectors", 0, __builtin_offsetof(struct backend_says, sectors_text) },
 	};
 	struct pvk_xenbus_feature f[PVK_ARRAY_SIZE(keys)];
 	unsigned int bad = PVK_ARRAY_SIZE(keys);
 	const char *flag = NULL;
 	int rc;
 
-	/* All in one round trip; each text still read once and checked. */
+	/* All in one round trip, the size with them; each text still read
+	 * once and checked. */
 	for (unsigned int i = 0; i < PVK_ARRAY_SIZE(keys); i++)
 		f[i] = (struct pvk_xenbus_feature){ keys[i].key, keys[i].def,
 						    (unsigned long *)((char *)b + keys[i].off) };
@@ -409,7 +447,7 @@ static int read_backend(struct pvk_xenbus_device *xdev, struct backend_says *b,
 	else if (flag)
 		pvk_snprintf(r->why, sizeof(r->why), "%s: not 0 or 1", flag);
 	else
-		return read_sectors(xdev, (unsigned int)b->ssize, &b->sectors, r);
+		return check_sectors(b->sectors_text, (unsigned int)b->ssize, &b->sectors, r);
 	return -PVK_XEN_EINVAL;
 }
 
@@ -674,6 +712,9 @@ static int release_in_role(struct pvk_blkfront *dev)
 	}
 	pvk_port_unlock(&devices_lock);
 	blkfront_queues_free(dev);
+	if (dev->keyset)
+		pvk_xenbus_publish_scratch_free(dev->keyset->scratch);
+	pvk_port_free(dev->keyset);
 	pvk_port_free(dev);
 	return 0;
 }

@@ -140,22 +140,36 @@ static bool path_chars_ok(const char *p)
 	return true;
 }
 
-/* Reads what the toolstack wrote about a device; 0 when all is sane. */
-static int read_device(struct pvk_xenbus_device *dev)
+/*
+ * Reads what the toolstack wrote about a device (backend, backend-id),
+ * and with them, when own_state is not NULL, our own state node (-1 when
+ * unreadable): one round trip. 0 when all is sane.
+ */
+static int read_device(struct pvk_xenbus_device *dev, int *own_state)
 {
-	char path[PVK_XENBUS_PATH_MAX + 16];
+	char path[3][PVK_XENBUS_PATH_MAX + 16], id[PVK_XENBUS_NUMBER_TEXT], state[8];
+	struct pvk_xs_read_req r[3] = {
+		{ .path = path[0], .buf = dev->otherend, .size = sizeof(dev->otherend) },
+		{ .path = path[1], .buf = id, .size = sizeof(id) },
+		{ .path = path[2], .buf = state, .size = sizeof(state) },
+	};
 	int rc;
 
-	rc = path_join(path, sizeof(path), dev->nodename, "backend");
+	rc = path_join(path[0], sizeof(path[0]), dev->nodename, "backend");
 	if (!rc)
-		rc = pvk_xs_read(PVK_XBT_NIL, path, dev->otherend, sizeof(dev->otherend));
-	if (rc < 0)
+		rc = path_join(path[1], sizeof(path[1]), dev->nodename, "backend-id");
+	if (!rc)
+		rc = path_join(path[2], sizeof(path[2]), dev->nodename, "state");
+	if (rc)
 		return rc;
+	pvk_xs_read_many(PVK_XBT_NIL, r, own_state ? 3 : 2);
+	if (own_state)
+		*own_state = r[2].rc < 0 ? -1 : pvk_xenbus_parse_state(state);
+	if (r[0].rc < 0)
+		return r[0].rc;
 	if (dev->otherend[0] != '/' || !path_chars_ok(dev->otherend))
 		return -PVK_XEN_EINVAL;
-	rc = path_join(path, sizeof(path), dev->nodename, "backend-id");
-	if (!rc)
-		rc = pvk_xs_read_ulong(PVK_XBT_NIL, path, &dev->otherend_id);
+	rc = r[1].rc < 0 ? r[1].rc : pvk_xs_parse_ulong(id, &dev->otherend_id);
 	if (rc)
 		return rc;
 	if (dev->otherend_id >= PVK_DOMID_FIRST_RESERVED)
@@ -178,7 +192,7 @@ static void add_device(struct pvk_xenbus_driver *drv, const char *id)
 	rc = pvk_snprintf(dir, sizeof(dir), "device/%s", drv->devclass);
 	rc = rc < 0 ? rc : path_join(dev->nodename, sizeof(dev->nodename), dir, id);
 	if (!rc)
-		rc = read_device(dev);
+		rc = read_device(dev, NULL);
 	if (rc) {
 		/* Half-written (or bogus): the next device/ event retries. */
 		pvk_debug("xenbus: device/%s/%s not ready: %d", drv->devclass, id, rc);
@@ -485,16 +499,28 @@ struct switch_state {
 };
 
 /* Writes the state only while the device's directory exists: after the
- * toolstack removed it, a plain write would create it again. */
+ * toolstack removed it, a plain write would create it again. The probe
+ * and the write go together (one round trip): inside the transaction a
+ * write after a failed probe is never committed (the transaction is
+ * aborted on that failure). */
 static int switch_state_tx(pvk_xs_transaction_t t, void *arg)
 {
 	struct switch_state *ss = arg;
 	char probe[2];
-	int rc = pvk_xs_read(t, ss->dev->nodename, probe, sizeof(probe));
+	const char *rparts[] = { ss->dev->nodename }, *wparts[] = { ss->path, ss->value };
+	uint32_t rlens[] = { (uint32_t)__builtin_strlen(ss->dev->nodename) + 1 };
+	uint32_t wlens[] = { (uint32_t)__builtin_strlen(ss->path) + 1,
+			     (uint32_t)__builtin_strlen(ss->value) };
+	struct pvk_xs_many m[2] = {
+		{ .type = PVK_XS_READ, .t = t, .parts = rparts, .lens = rlens, .nr = 1,
+		  .out = probe, .out_size = sizeof(probe) },
+		{ .type = PVK_XS_WRITE, .t = t, .parts = wparts, .lens = wlens, .nr = 2 },
+	};
 
-	if (rc < 0 && rc != -PVK_XEN_E2BIG)
-		return rc;
-	return pvk_xs_write(t, ss->path, ss->value);
+	pvk_xs_request_many(m, 2);
+	if (m[0].rc < 0 && m[0].rc != -PVK_XEN_E2BIG)
+		return m[0].rc;
+	return m[1].rc < 0 ? m[1].rc : 0;
 }
 
 static int write_state(struct pvk_xenbus_device *dev, enum pvk_xenbus_state state)
@@ -519,22 +545,10 @@ int pvk_xenbus_switch_state(struct pvk_xenbus_device *dev,
 
 /* ---- after a resume in a new domain (pvkit/xenbus.h) ---- */
 
-/* Our state node says Initialising already (the toolstack wrote our
- * nodes afresh): nothing to write. One read instead of a transaction. */
-static bool says_initialising(struct pvk_xenbus_device *dev)
-{
-	char path[PVK_XENBUS_PATH_MAX + 8], value[8];
-
-	if (path_join(path, sizeof(path), dev->nodename, "state") ||
-	    pvk_xs_read(PVK_XBT_NIL, path, value, sizeof(value)) < 0)
-		return false;
-	return pvk_xenbus_parse_state(value) == PVK_XenbusStateInitialising;
-}
-
 static int device_resume(struct pvk_xenbus_device *dev)
 {
 	struct pvk_xenbus_device fresh;
-	int rc;
+	int own_state, rc;
 
 	/* No request before this: the old backend's state is no news. */
 	dev->otherend_state = PVK_XenbusStateUnknown;
@@ -544,7 +558,8 @@ static int device_resume(struct pvk_xenbus_device *dev)
 	/* Read into a copy: a half-read must not leave the watch's path
 	 * (dev's own buffer) changed under it. */
 	__builtin_memcpy(fresh.nodename, dev->nodename, sizeof(fresh.nodename));
-	rc = read_device(&fresh);
+	/* Our own state with them: one round trip for the three. */
+	rc = read_device(&fresh, &own_state);
 	if (rc) {
 		pvk_err("xenbus: %s: resume: backend nodes unreadable: %d", dev->nodename, rc);
 		return rc;
@@ -558,7 +573,9 @@ static int device_resume(struct pvk_xenbus_device *dev)
 			 sizeof(dev->otherend_state_path));
 	pvk_info("xenbus: %s: resume: backend %s (domain %lu), +%llu us after the resume",
 		 dev->nodename, dev->otherend, dev->otherend_id, since_resume_us(dev));
-	if (!says_initialising(dev)) {
+	/* Our state node says Initialising already when the toolstack
+	 * wrote our nodes afresh (xl restore): nothing to write then. */
+	if (own_state != PVK_XenbusStateInitialising) {
 		rc = write_state(dev, PVK_XenbusStateInitialising);
 		if (rc)
 			pvk_warn("xenbus: %s: resume: writing Initialising: %d", dev->nodename, rc);
@@ -656,15 +673,30 @@ int pvk_xenbus_write_keys(struct pvk_xenbus_device *dev,
 	return pvk_xs_transaction(write_keys_tx, &wk, NULL);
 }
 
+/*
+ * A publication's working memory: the listing, the requests and their
+ * paths. pvk_xenbus_publish takes it for one publication;
+ * pvk_xenbus_publish_with is given it by a frontend that keeps it for the
+ * device's life, so that a resume's publication allocates nothing (a
+ * restore under memory pressure must not lose the disk).
+ */
+struct pvk_xenbus_publish_scratch {
+	unsigned int max_keys;	/* w holds max_keys + 1 (the state) */
+	char *listing;		/* its own: a scan may run in our waits */
+	struct pvk_xs_write_req *w;
+	/* The paths packed, each no longer than PUBLISH_PATH_MAX: a few KiB
+	 * for blkfront's keys, not (n + 1) x the longest path. */
+	char *paths;
+	size_t paths_size;
+};
+
 struct publish {
 	struct pvk_xenbus_device *dev;
 	const struct pvk_xenbus_kv *kv;
 	unsigned int n;
 	char state[4];
-	char *listing;		/* its own: a scan may run in our waits */
-	struct pvk_xs_write_req *w;		/* n + 1 (the state) */
-	/* The n + 1 paths packed, each no longer than PUBLISH_PATH_MAX: a
-	 * few KiB for blkfront's keys, not (n + 1) x the longest path. */
+	char *listing;
+	struct pvk_xs_write_req *w;
 	char *paths;
 	size_t paths_size;
 };
@@ -692,26 +724,22 @@ static bool listed(const char *names, int n, const char *name)
 	return false;
 }
 
-static int publish_tx(pvk_xs_transaction_t t, void *arg)
+/*
+ * The requests of a publication into p->w, in order, the state last:
+ * every write, and each removal unless writes_only, or unless the listing
+ * (listed >= 0 names) shows the key absent. Their count in *count.
+ */
+static int publish_fill(struct publish *p, int listed_n, bool writes_only, unsigned int *count)
 {
-	struct publish *p = arg;
-	/* The listing doubles as switch_state_tx's probe: ENOENT once the
-	 * toolstack removed our node, which our writes must not create
-	 * again. A listing too long to hold: every removal is made. */
-	int n = pvk_xs_directory(t, p->dev->nodename, p->listing, PVK_XENSTORE_PAYLOAD_MAX + 1);
 	unsigned int k = 0;
 	size_t off = 0;
 	int rc = 0;
 
-	if (n < 0 && n != -PVK_XEN_E2BIG)
-		return n;
-	/* Every write and removal sent together (xenstored carries them out
-	 * in order), the state last. */
 	for (unsigned int i = 0; i <= p->n && !rc; i++) {
 		const char *key = i < p->n ? p->kv[i].key : "state";
 		const char *value = i < p->n ? p->kv[i].value : p->state;
 
-		if (!value && n >= 0 && !listed(p->listing, n, key))
+		if (!value && (writes_only || (listed_n >= 0 && !listed(p->listing, listed_n, key))))
 			continue;	/* absent: nothing to remove */
 		char *path = p->paths + off;
 		size_t room = publish_path_room(p->dev->nodename, key);
@@ -723,6 +751,94 @@ static int publish_tx(pvk_xs_transaction_t t, void *arg)
 		off += room;
 		k++;
 	}
+	*count = k;
+	return rc;
+}
+
+/* A removal the listing (listed_n names; < 0: unknown) says is due. */
+static bool removal_due(const struct publish *p, int listed_n)
+{
+	for (unsigned int i = 0; i < p->n; i++)
+		if (!p->kv[i].value && (listed_n < 0 || listed(p->listing, listed_n, p->kv[i].key)))
+			return true;
+	return false;
+}
+
+/*
+ * The listing and the writes in one round trip (the usual case: nothing
+ * of another layout to remove, as after a restore, whose toolstack wrote
+ * our node afresh); the caller sends them only when k + 1 requests fit
+ * in one batch. The listing's count (or its error: the probe
+ * failed, the transaction is aborted and nothing of it stays), with
+ * *done set when the writes' results are the publication's (*rc).
+ */
+static int publish_batch(pvk_xs_transaction_t t, struct publish *p, unsigned int k,
+			 bool *done, int *rc)
+{
+	struct pvk_xs_many m[PVK_XS_MANY_MAX];
+	const char *parts[PVK_XS_MANY_MAX][2];
+	uint32_t lens[PVK_XS_MANY_MAX][2];
+	int n;
+
+	parts[0][0] = p->dev->nodename;
+	lens[0][0] = (uint32_t)__builtin_strlen(p->dev->nodename) + 1;
+	m[0] = (struct pvk_xs_many){ .type = PVK_XS_DIRECTORY, .t = t, .parts = parts[0],
+				     .lens = lens[0], .nr = 1, .out = p->listing,
+				     .out_size = PVK_XENSTORE_PAYLOAD_MAX + 1 };
+	for (unsigned int j = 0; j < k; j++) {
+		parts[j + 1][0] = p->w[j].path;
+		lens[j + 1][0] = (uint32_t)__builtin_strlen(p->w[j].path) + 1;
+		parts[j + 1][1] = p->w[j].value;
+		lens[j + 1][1] = (uint32_t)__builtin_strlen(p->w[j].value);
+		m[j + 1] = (struct pvk_xs_many){ .type = PVK_XS_WRITE, .t = t,
+						 .parts = parts[j + 1], .lens = lens[j + 1],
+						 .nr = 2 };
+	}
+	pvk_xs_request_many(m, k + 1);
+	n = m[0].rc;
+	if (n >= 0)
+		n = pvk_xs_count_strings(p->listing, (uint32_t)n);
+	if (n < 0 && n != -PVK_XEN_E2BIG)
+		return n;
+	*done = !removal_due(p, n);
+	*rc = 0;
+	for (unsigned int j = 0; j < k && !*rc; j++)
+		*rc = m[j + 1].rc < 0 ? m[j + 1].rc : 0;
+	return n;
+}
+
+static int publish_tx(pvk_xs_transaction_t t, void *arg)
+{
+	struct publish *p = arg;
+	unsigned int k = 0;
+	bool done = false;
+	int n, rc;
+
+	/* The listing doubles as switch_state_tx's probe: ENOENT once the
+	 * toolstack removed our node, which our writes must not create
+	 * again (sent with them, they are never committed then: the
+	 * transaction is aborted). A listing too long to hold: every
+	 * removal is made. */
+	rc = publish_fill(p, -1, true, &k);
+	if (rc)
+		return rc;
+	/* Too many for one batch: the listing alone, then the full redo
+	 * (a -PVK_XEN_EAGAIN of the batch's own listing is an error like any
+	 * other, review s13 N4: its writes were sent). */
+	if (k + 1 <= PVK_XS_MANY_MAX)
+		n = publish_batch(t, p, k, &done, &rc);
+	else
+		n = pvk_xs_directory(t, p->dev->nodename, p->listing,
+				     PVK_XENSTORE_PAYLOAD_MAX + 1);
+	if (n < 0 && n != -PVK_XEN_E2BIG)
+		return n;
+	if (done)
+		return rc;
+	/* Keys of another layout to remove (or the batch did not fit):
+	 * every write and removal sent together, in order (a key written
+	 * may lie under one removed: written again after it), the state
+	 * last. */
+	rc = publish_fill(p, n, false, &k);
 	if (rc)
 		return rc;
 	pvk_xs_write_many(t, p->w, k);
@@ -732,10 +848,75 @@ static int publish_tx(pvk_xs_transaction_t t, void *arg)
 	return 0;
 }
 
+/* Room for dev's paths of up to max_keys keys no longer than key_max. */
+static size_t scratch_paths_room(const struct pvk_xenbus_device *dev, unsigned int max_keys,
+				 size_t key_max)
+{
+	size_t one = __builtin_strlen(dev->nodename) + 1 + key_max + 1;
+
+	if (one > PUBLISH_PATH_MAX)
+		one = PUBLISH_PATH_MAX;
+	return publish_path_room(dev->nodename, "state") + (size_t)max_keys * one;
+}
+
+void pvk_xenbus_publish_scratch_free(struct pvk_xenbus_publish_scratch *s)
+{
+	if (!s)
+		return;
+	pvk_port_free(s->listing);
+	pvk_port_free(s->w);
+	pvk_port_free(s->paths);
+	pvk_port_free(s);
+}
+
+struct pvk_xenbus_publish_scratch *
+pvk_xenbus_publish_scratch_alloc(const struct pvk_xenbus_device *dev, unsigned int max_keys,
+				 size_t key_max)
+{
+	struct pvk_xenbus_publish_scratch *s = pvk_port_malloc(sizeof(*s));
+
+	if (!s)
+		return NULL;
+	s->max_keys = max_keys;
+	s->paths_size = scratch_paths_room(dev, max_keys, key_max);
+	s->listing = pvk_port_malloc(PVK_XENSTORE_PAYLOAD_MAX + 1);
+	s->w = pvk_port_malloc(((size_t)max_keys + 1) * sizeof(*s->w));
+	s->paths = pvk_port_malloc(s->paths_size);
+	if (!s->listing || !s->w || !s->paths) {
+		pvk_err("xenbus: %s: no memory to publish %u keys (%zu bytes of paths)",
+			dev->nodename, max_keys, s->paths_size);
+		pvk_xenbus_publish_scratch_free(s);
+		return NULL;
+	}
+	return s;
+}
+
 int pvk_xenbus_publish(struct pvk_xenbus_device *dev, const struct pvk_xenbus_kv *kv,
 		       unsigned int n, enum pvk_xenbus_state state)
 {
+	struct pvk_xenbus_publish_scratch *s;
+	size_t key_max = 0;
+	int rc;
+
+	if (!pvk_xenbus_transition_ok(dev->state, state))
+		return pvk_xenbus_publish_with(dev, kv, n, state, NULL);	/* logged */
+	for (unsigned int i = 0; i < n; i++)
+		if (__builtin_strlen(kv[i].key) > key_max)
+			key_max = __builtin_strlen(kv[i].key);
+	s = pvk_xenbus_publish_scratch_alloc(dev, n, key_max);
+	if (!s)
+		return -PVK_XEN_ENOMEM;
+	rc = pvk_xenbus_publish_with(dev, kv, n, state, s);
+	pvk_xenbus_publish_scratch_free(s);
+	return rc;
+}
+
+int pvk_xenbus_publish_with(struct pvk_xenbus_device *dev, const struct pvk_xenbus_kv *kv,
+			    unsigned int n, enum pvk_xenbus_state state,
+			    struct pvk_xenbus_publish_scratch *s)
+{
 	struct publish p = { .dev = dev, .kv = kv, .n = n };
+	size_t need;
 	int rc;
 
 	if (!pvk_xenbus_transition_ok(dev->state, state)) {
@@ -743,23 +924,21 @@ int pvk_xenbus_publish(struct pvk_xenbus_device *dev, const struct pvk_xenbus_kv
 			pvk_xenbus_state_name(dev->state), pvk_xenbus_state_name(state));
 		return -PVK_XEN_EINVAL;
 	}
-	p.listing = pvk_port_malloc(PVK_XENSTORE_PAYLOAD_MAX + 1);
-	p.w = pvk_port_malloc((n + 1) * sizeof(*p.w));
-	p.paths_size = publish_path_room(dev->nodename, "state");
+	need = publish_path_room(dev->nodename, "state");
 	for (unsigned int i = 0; i < n; i++)
-		p.paths_size += publish_path_room(dev->nodename, kv[i].key);
-	p.paths = pvk_port_malloc(p.paths_size);
-	if (p.listing && p.w && p.paths) {
-		pvk_snprintf(p.state, sizeof(p.state), "%d", (int)state);
-		rc = pvk_xs_transaction(publish_tx, &p, NULL);
-	} else {
-		pvk_err("xenbus: %s: no memory to publish %u keys (%zu bytes of paths)",
-			dev->nodename, n, p.paths_size);
-		rc = -PVK_XEN_ENOMEM;
+		need += publish_path_room(dev->nodename, kv[i].key);
+	/* What the scratch was sized for is checked, never grown here. */
+	if (!s || n > s->max_keys || need > s->paths_size) {
+		pvk_err("xenbus: %s: %u keys (%zu bytes of paths) exceed the publication's room (a kit bug)",
+			dev->nodename, n, need);
+		return -PVK_XEN_EINVAL;
 	}
-	pvk_port_free(p.listing);
-	pvk_port_free(p.w);
-	pvk_port_free(p.paths);
+	p.listing = s->listing;
+	p.w = s->w;
+	p.paths = s->paths;
+	p.paths_size = s->paths_size;
+	pvk_snprintf(p.state, sizeof(p.state), "%d", (int)state);
+	rc = pvk_xs_transaction(publish_tx, &p, NULL);
 	if (rc == -PVK_XEN_ENOENT) {
 		pvk_info("xenbus: %s is gone: state %s not written", dev->nodename,
 			 pvk_xenbus_state_name(state));

@@ -69,6 +69,8 @@ const char *pvk_xs_string_at(const char *body, uint32_t len, unsigned int index)
 int pvk_xs_watch_reply_ok(int rc)
 {
 	/* Our tokens are unique per registration: xenstored has exactly
-	 * this watch already (the resume's rewatch sent it first). */
+	 * this watch already. Usually a frontend registered its moved
+	 * watch during the parts' resume and the later rewatch finds it
+	 * (review s13 N2); or the rewatch sent it first. */
 	return rc == -PVK_XEN_EEXIST ? 0 : rc;
 }

@@ -219,7 +219,12 @@ struct pvk_blkfront_hooks {
  *   persistent=0|1      feature-persistent (default 1)
  *   indirect=N          indirect segments asked for, 0 = off (default 256)
  *   queues=N            queues asked for, 1 = single queue (default 4)
- *   ring_order=N        ring-page-order asked for, 0 = one page (default 4)
+ *   ring_order=N        ring-page-order asked for, 0 = one page (default 4;
+ *                       Linux's blkfront asks 0. blkback's connect, at boot
+ *                       and after every restore, allocates 32 requests of
+ *                       264 small allocations each per ring page and
+ *                       queue: 16 pages cost it 16 times one page's; a
+ *                       host that wants the fastest reconnect asks 0)
  *   flush=0|1  barrier=0|1  discard=0|1   use the feature if offered
  * Returns 0, or -PVK_XEN_EINVAL for an unknown name or a bad value (the
  * host should say so: a switch silently ignored tests nothing).
@@ -304,7 +309,9 @@ int pvk_blkfront_rw_sync_queue(struct pvk_blkfront *dev, unsigned int queue,
 int pvk_blkfront_wait_slot(struct pvk_blkfront *dev, unsigned int queue,
 			   uint64_t timeout_ns);
 
-/* The device's statistics, summed over its queues, or one queue's. */
+/* The device's statistics, summed over its queues, or one queue's (set
+ * up now). They go on across a resume: never back to 0, and a queue a
+ * new backend no longer uses still counts in the sum. */
 void pvk_blkfront_get_stats(const struct pvk_blkfront *dev,
 			    struct pvk_blkfront_stats *out);
 int pvk_blkfront_get_queue_stats(const struct pvk_blkfront *dev,

@@ -19,7 +19,7 @@
  *                parts quiesce, irqs still on (steps 2, 2b); then upcalls
  *                are masked on CPU 0 from step 3 until the kit's own
  *                resume is done, and unmasked again before the xenstore
- *                watches are registered again, the parts are told and
+ *                watches are registered again (after the parts are told) and
  *                after() runs.
  *                The xenbus worker role (step 1b) during before():
  *                - on the kit's own path (`xl save`: the control watch's
@@ -70,7 +70,11 @@
  *      a host thread that entered the role on CPU 0 and is blocked makes
  *      this nest on its hold rather than wait for it to end;
  *   2. the registered parts told to quiesce (pvk_suspend_register(): the
- *      frontends' hook, walked newest first: blkfront and netfront each
+ *      frontends' hook, walked newest first, for the resume too (a
+ *      host's part registered after a frontend's runs before it at both
+ *      ends: it quiesces a live frontend and resumes a still-saved one,
+ *      quiesced on its old rings; the frontend registered last is the
+ *      first to publish its new rings): blkfront and netfront each
  *      register one, blkfront_suspend.c and netfront_suspend.c);
  *   2b. xenstore quiesced (pvk_xs_suspend(), pvkit/xenstore.h): new
  *      requests held until the resume (but those of a transaction open
@@ -118,12 +122,12 @@
  * the console on start_info's new ports (the rings stay at their pfns;
  * xenstore's last answers delivered, what the old xenstored never
  * answered failed with EIO, the held requests sent), upcalls unmasked,
- * every xenstore watch
- * registered again (each fires once: the balloon re-reads its target,
- * xenbus re-reads its devices; one xenstored refuses is logged by its
- * path and its owner hears no more of it, the guest goes on), CPU starts
- * allowed again (pvk_smp_suspend_end(true)), the parts told
- * (resume(RESUMED)), then after().
+ * CPU starts allowed again (pvk_smp_suspend_end(true)), the parts told
+ * (resume(RESUMED): the frontends publish their new rings first, so the
+ * backends connect meanwhile), every xenstore watch registered again
+ * (each fires once: the balloon re-reads its target, xenbus re-reads its
+ * devices; one xenstored refuses is logged by its path and its owner
+ * hears no more of it, the guest goes on), then after().
  * Cancelled: shared_info and the grant table mapped again at the same
  * frames, start_info's frames back to mfns, upcalls unmasked, xenstore's
  * held requests sent, CPU starts allowed again (pvk_smp_suspend_end(false)),

@@ -233,5 +233,21 @@ int pvk_xenbus_write_keys(struct pvk_xenbus_device *dev,
  */
 int pvk_xenbus_publish(struct pvk_xenbus_device *dev, const struct pvk_xenbus_kv *kv,
 		       unsigned int n, enum pvk_xenbus_state state);
+/*
+ * The same with the publication's working memory (the listing, the
+ * requests, their paths) given by the caller: a frontend allocates it
+ * once per device (at most max_keys keys, none longer than key_max) and
+ * keeps it until the device is released, so that a resume's publication
+ * allocates nothing. More keys than it was sized for: -PVK_XEN_EINVAL,
+ * nothing written. pvk_xenbus_publish allocates one for its call.
+ */
+struct pvk_xenbus_publish_scratch;
+struct pvk_xenbus_publish_scratch *
+pvk_xenbus_publish_scratch_alloc(const struct pvk_xenbus_device *dev, unsigned int max_keys,
+				 size_t key_max);
+void pvk_xenbus_publish_scratch_free(struct pvk_xenbus_publish_scratch *s);
+int pvk_xenbus_publish_with(struct pvk_xenbus_device *dev, const struct pvk_xenbus_kv *kv,
+			    unsigned int n, enum pvk_xenbus_state state,
+			    struct pvk_xenbus_publish_scratch *s);
 
 #endif /* PVKIT_XENBUS_H */

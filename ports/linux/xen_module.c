@@ -59,6 +59,9 @@ EXPORT_SYMBOL_GPL(pvk_suspend_parts_out_ns);
 EXPORT_SYMBOL_GPL(pvk_xenbus_device_resume);
 EXPORT_SYMBOL_GPL(pvk_xenbus_otherend_poll);
 EXPORT_SYMBOL_GPL(pvk_xenbus_publish);
+EXPORT_SYMBOL_GPL(pvk_xenbus_publish_with);
+EXPORT_SYMBOL_GPL(pvk_xenbus_publish_scratch_alloc);
+EXPORT_SYMBOL_GPL(pvk_xenbus_publish_scratch_free);
 EXPORT_SYMBOL_GPL(pvk_xenbus_read_features);
 /* options.c */
 EXPORT_SYMBOL_GPL(pvk_linux_apply_options);

@@ -536,6 +536,40 @@ int pvk_xenbus_publish(struct pvk_xenbus_device *dev, const struct pvk_xenbus_kv
 	return rc ? rc : pvk_xenbus_switch_state(dev, state);
 }
 
+/* The caller's scratch of the kit's xenbus: only its size is kept here
+ * (this path allocates in pvk_xenbus_write_keys; Linux's frontends, not
+ * ours, reconnect a resumed Linux guest). */
+struct pvk_xenbus_publish_scratch {
+	unsigned int max_keys;
+};
+
+struct pvk_xenbus_publish_scratch *
+pvk_xenbus_publish_scratch_alloc(const struct pvk_xenbus_device *dev, unsigned int max_keys,
+				 size_t key_max)
+{
+	struct pvk_xenbus_publish_scratch *s = kmalloc(sizeof(*s), GFP_KERNEL);
+
+	(void)dev;
+	(void)key_max;
+	if (s)
+		s->max_keys = max_keys;
+	return s;
+}
+
+void pvk_xenbus_publish_scratch_free(struct pvk_xenbus_publish_scratch *s)
+{
+	kfree(s);
+}
+
+int pvk_xenbus_publish_with(struct pvk_xenbus_device *dev, const struct pvk_xenbus_kv *kv,
+			    unsigned int n, enum pvk_xenbus_state state,
+			    struct pvk_xenbus_publish_scratch *s)
+{
+	if (!s || n > s->max_keys)
+		return -PVK_XEN_EINVAL;
+	return pvk_xenbus_publish(dev, kv, n, state);
+}
+
 /* ---- Linux's callbacks, as the kit's ------------------------------------ */
 
 static struct pvk_linux_driver *linux_driver(struct xenbus_device *ldev)

@@ -54,7 +54,13 @@ static struct {
 static void role_note_free(const void *ptr);
 static void role_outside_moment(void);
 
-void *pvk_port_malloc(size_t size) { return malloc(size); }
+/* Non-zero: an allocation larger than this fails (a test's low memory). */
+size_t unit_fail_malloc_over;
+
+void *pvk_port_malloc(size_t size)
+{
+	return unit_fail_malloc_over && size > unit_fail_malloc_over ? NULL : malloc(size);
+}
 void pvk_port_free(void *ptr)
 {
 	role_note_free(ptr);
@@ -1525,6 +1531,9 @@ int pvk_xenbus_write_keys(struct pvk_xenbus_device *d, const struct pvk_xenbus_k
 	return 0;
 }
 
+/* A test's hook run inside a publication (a nested watch there). */
+static void (*on_publish)(struct pvk_xenbus_device *d);
+
 /* The keys, then the state, as the kit's xenbus does in one transaction
  * (nothing here can come between the two). */
 int pvk_xenbus_publish(struct pvk_xenbus_device *d, const struct pvk_xenbus_kv *kv,
@@ -1536,6 +1545,44 @@ int pvk_xenbus_publish(struct pvk_xenbus_device *d, const struct pvk_xenbus_kv *
 		return pvk_xenbus_switch_state(d, s);	/* refused, counted */
 	rc = pvk_xenbus_write_keys(d, kv, n);
 	return rc ? rc : pvk_xenbus_switch_state(d, s);
+}
+
+/* The caller's scratch (xenbus.c's is tested in test_xenbus_keys.c):
+ * as big as the real one's listing, so that a test's low memory refuses
+ * it; publications made without one fail as the real one does. */
+struct pvk_xenbus_publish_scratch {
+	unsigned int max_keys;
+	char listing[PVK_XENSTORE_PAYLOAD_MAX + 1];
+};
+static unsigned int scratch_allocs;
+
+struct pvk_xenbus_publish_scratch *
+pvk_xenbus_publish_scratch_alloc(const struct pvk_xenbus_device *d, unsigned int max_keys,
+				 size_t key_max)
+{
+	struct pvk_xenbus_publish_scratch *s = pvk_port_malloc(sizeof(*s));
+
+	(void)d;
+	(void)key_max;
+	scratch_allocs++;
+	if (s)
+		s->max_keys = max_keys;
+	return s;
+}
+void pvk_xenbus_publish_scratch_free(struct pvk_xenbus_publish_scratch *s)
+{
+	pvk_port_free(s);
+}
+
+int pvk_xenbus_publish_with(struct pvk_xenbus_device *d, const struct pvk_xenbus_kv *kv,
+			    unsigned int n, enum pvk_xenbus_state st,
+			    struct pvk_xenbus_publish_scratch *s)
+{
+	if (!s || n > s->max_keys)
+		return -PVK_XEN_EINVAL;
+	if (on_publish)
+		on_publish(d);
+	return pvk_xenbus_publish(d, kv, n, st);
 }
 
 /* The backend's state looked at from a resume: a test that wants it
@@ -2651,6 +2698,121 @@ UNIT_TEST(blkfront_resume_requeues_in_order_and_splits_again)
 	CHECK_EQ(submit_q(&late, PVK_BLK_READ, 100, back_buf, 512, 3), 0);
 	CHECK_EQ(backend_serve_q(0), 1);
 	CHECK_EQ(late.res.calls, 1);
+	xb_close_and_free();
+}
+
+/* The host's counters go on across a resume (review s12 N3): not back
+ * to 0 during the reconnect, nor after it on fewer queues (queue 1's
+ * requests of before still count). */
+UNIT_TEST(blkfront_resume_keeps_the_stats)
+{
+	struct pvk_blkfront_stats before, during, after;
+	struct held h[4];
+
+	CHECK_EQ(xb_bring_up(blkback_keys, NULL), PVK_XenbusStateConnected);
+	in_flight(h);
+	pvk_blkfront_get_stats(dev, &before);
+	CHECK(before.requests >= 5);
+	CHECK_EQ(before.responses, 1);
+	suspend_part->quiesce(suspend_part->arg);
+	play_new_domain();
+	pvk_blkfront_get_stats(dev, &during);
+	CHECK_EQ(during.requests, before.requests);
+	CHECK_EQ(during.responses, 1);
+	play_reconnect(small_keys);
+	CHECK_EQ(dev->info.nr_queues, 1);
+	CHECK_EQ(backend_serve_q(0), 19 + 3);
+	pvk_blkfront_get_stats(dev, &after);
+	CHECK_EQ(after.requests, before.requests + 22);
+	CHECK_EQ(after.responses, 1 + 22);
+	xb_close_and_free();
+}
+
+/* A resume's publication needs no memory (review s12: the keyset was
+ * allocated at each one, and a failure gave the disk up; review s13 M1:
+ * xenbus's scratch too): with every allocation of more than a page
+ * failing, the disk reconnects, and the scratch was allocated once. */
+UNIT_TEST(blkfront_resume_publishes_without_allocating)
+{
+	struct held h[4];
+
+	scratch_allocs = 0;
+	CHECK_EQ(xb_bring_up(blkback_keys, NULL), PVK_XenbusStateConnected);
+	CHECK_EQ(scratch_allocs, 1);
+	in_flight(h);
+	suspend_part->quiesce(suspend_part->arg);
+	play_new_domain();
+	unit_fail_malloc_over = 4096;
+	play_reconnect(small_keys);
+	unit_fail_malloc_over = 0;
+	CHECK_EQ(scratch_allocs, 1);
+	CHECK_EQ(xb.xd.state, PVK_XenbusStateConnected);
+	CHECK_EQ(backend_serve_q(0), 19 + 3);
+	for (unsigned int i = 0; i < 4; i++)
+		CHECK_EQ(h[i].res.calls, 1);
+	xb_close_and_free();
+}
+
+/* A watch delivered inside a publication's xenstore wait (review s13
+ * S1): a second publication of the device there must not overwrite the
+ * keys the outer transaction still reads; refused, logged, and the outer
+ * one publishes its own keys. (A nested InitWait fails earlier today, at
+ * the rings already set up: the publication is called directly.) */
+static int nested_rc;
+
+static void publish_nested(struct pvk_xenbus_device *d)
+{
+	(void)d;
+	on_publish = NULL;	/* one nesting */
+	nested_rc = blkfront_publish(dev, 0);
+}
+
+UNIT_TEST(blkfront_nested_publication_refused)
+{
+	nested_rc = 1;
+	xb_probe();
+	unit_log_clear();
+	xb.keys = blkback_keys;
+	on_publish = publish_nested;
+	xb.drv->otherend_changed(&xb.xd, PVK_XenbusStateInitWait);
+	on_publish = NULL;
+	CHECK_EQ(nested_rc, -PVK_XEN_EBUSY);
+	CHECK(unit_log_has("nested inside another refused"));
+	CHECK_EQ(xb.xd.state, PVK_XenbusStateInitialised);
+	for (unsigned int i = 0; i < dev->info.nr_queues; i++)
+		PVK_BACK_RING_ATTACH(&back[i], (struct pvk_blkif_sring *)dev->queues[i].ring_page[0],
+				     0, (size_t)dev->info.ring_pages * 4096);
+	xb.drv->otherend_changed(&xb.xd, PVK_XenbusStateConnected);
+	CHECK_EQ(xb.xd.state, PVK_XenbusStateConnected);
+	xb_close_and_free();
+}
+
+/* A submit still under way at a second restore while the first one's
+ * reconnect waits (review s12 N5): the device is broken, and what the
+ * first restore listed fails too, each done() once (the list's pages
+ * freed), instead of being dropped with the reconnect. */
+UNIT_TEST(blkfront_resume_stuck_submit_while_reconnecting_fails_the_list)
+{
+	struct held h[4];
+
+	CHECK_EQ(xb_bring_up(blkback_keys, NULL), PVK_XenbusStateConnected);
+	in_flight(h);
+	suspend_part->quiesce(suspend_part->arg);
+	play_new_domain();
+	CHECK(dev->resuming);
+	suspend_part->quiesce(suspend_part->arg);
+	__atomic_store_n(&dev->issuing, 1, __ATOMIC_SEQ_CST);
+	unit_fake_page_freed_hook = free_given_page;
+	suspend_part->resume(PVK_SUSPEND_RESUMED, suspend_part->arg);
+	unit_fake_page_freed_hook = NULL;
+	__atomic_store_n(&dev->issuing, 0, __ATOMIC_SEQ_CST);
+	CHECK(pvk_blkfront_broken(dev));
+	CHECK(!dev->resuming);
+	CHECK_EQ(dev->replay_n, 0);
+	for (unsigned int i = 0; i < 4; i++) {
+		CHECK_EQ(h[i].res.calls, 1);
+		CHECK_EQ(h[i].res.status, -PVK_XEN_EIO);
+	}
 	xb_close_and_free();
 }
 

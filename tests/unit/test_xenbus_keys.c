@@ -18,6 +18,9 @@
 #define pvk_xenbus_device_resume	xbk_device_resume
 #define pvk_xenbus_otherend_poll	xbk_otherend_poll
 #define pvk_xenbus_publish		xbk_publish
+#define pvk_xenbus_publish_with		xbk_publish_with
+#define pvk_xenbus_publish_scratch_alloc xbk_publish_scratch_alloc
+#define pvk_xenbus_publish_scratch_free	xbk_publish_scratch_free
 #define pvk_xenbus_read_features	xbk_read_features
 #include "frontends/xenbus/xenbus.c"
 
@@ -87,12 +90,27 @@ int pvk_xs_rm(pvk_xs_transaction_t t, const char *path)
 	return any ? 0 : -PVK_XEN_ENOENT;
 }
 
+/* One attempt; an fn that fails aborts it: what it wrote is undone, as
+ * xenstored drops an aborted transaction's changes (the counters stay). */
 int pvk_xs_transaction(int (*fn)(pvk_xs_transaction_t t, void *arg), void *arg,
 		       unsigned int *attempts)
 {
+	static char saved_key[XS_KEYS][64], saved_val[XS_KEYS][16];
+	static bool saved_used[XS_KEYS];
+	int rc;
+
 	if (attempts)
 		*attempts = 1;
-	return fn(1, arg);
+	memcpy(saved_key, xs.key, sizeof(saved_key));
+	memcpy(saved_val, xs.val, sizeof(saved_val));
+	memcpy(saved_used, xs.used, sizeof(saved_used));
+	rc = fn(1, arg);
+	if (rc < 0) {
+		memcpy(xs.key, saved_key, sizeof(saved_key));
+		memcpy(xs.val, saved_val, sizeof(saved_val));
+		memcpy(xs.used, saved_used, sizeof(saved_used));
+	}
+	return rc;
 }
 
 /* Not reached by these tests (the scan and removal of xenbus.c). */
@@ -118,6 +136,42 @@ void pvk_xs_write_many(pvk_xs_transaction_t t, struct pvk_xs_write_req *w, unsig
 {
 	for (unsigned int i = 0; i < n; i++)
 		w[i].rc = w[i].value ? pvk_xs_write(t, w[i].path, w[i].value) : pvk_xs_rm(t, w[i].path);
+}
+
+/* Requests sent together (xenbus.c's state switch: its probe and its
+ * write): carried out one after another, in order, as xenstored does;
+ * each batch counted. */
+static unsigned int batches;
+int pvk_xs_directory(pvk_xs_transaction_t t, const char *path, char *buf, size_t size);
+
+void pvk_xs_request_many(struct pvk_xs_many *m, unsigned int n)
+{
+	batches++;
+	for (unsigned int i = 0; i < n; i++) {
+		char value[16];
+
+		switch (m[i].type) {
+		case PVK_XS_READ:
+			m[i].rc = pvk_xs_read(m[i].t, m[i].parts[0], m[i].out, m[i].out_size);
+			break;
+		case PVK_XS_DIRECTORY: {
+			int n = pvk_xs_directory(m[i].t, m[i].parts[0], m[i].out, m[i].out_size);
+			size_t len = 0;
+
+			/* The reply's length, as xenstore.c returns it. */
+			for (int j = 0; j < n; j++)
+				len += strlen(m[i].out + len) + 1;
+			m[i].rc = n < 0 ? n : (int)len;
+			break;
+		}
+		case PVK_XS_WRITE:
+			snprintf(value, sizeof(value), "%.*s", (int)m[i].lens[1], m[i].parts[1]);
+			m[i].rc = pvk_xs_write(m[i].t, m[i].parts[0], value);
+			break;
+		default:
+			m[i].rc = -PVK_XEN_EINVAL;
+		}
+	}
 }
 
 /* xenstore.c's counters (xenbus.c counts a reconnect's requests). */
@@ -189,6 +243,29 @@ UNIT_TEST(xenbus_write_keys_do_not_recreate_a_deleted_node)
 	CHECK(!unit_xs_node_exists("device/vbd/9"));
 }
 
+/* A state switch: the probe and the write in one batch, one transaction;
+ * a node the toolstack deleted (a detach) is not created again by the
+ * write that went with the failed probe (the transaction is aborted). */
+UNIT_TEST(xenbus_switch_state_one_batch_deleted_node_not_recreated)
+{
+	int i;
+
+	memset(&xs, 0, sizeof(xs));
+	pvk_xs_write(0, "device/vbd/9/state", "1");
+	kd.state = PVK_XenbusStateInitialising;
+	batches = 0;
+	CHECK_EQ(xbk_switch_state(&kd, PVK_XenbusStateInitialised), 0);
+	CHECK_EQ(batches, 1);
+	CHECK_EQ(kd.state, PVK_XenbusStateInitialised);
+	i = xs_find("device/vbd/9/state");
+	CHECK(i >= 0 && !strcmp(xs.val[i], "3"));
+	memset(&xs, 0, sizeof(xs));
+	CHECK_EQ(xbk_switch_state(&kd, PVK_XenbusStateConnected), -PVK_XEN_ENOENT);
+	CHECK(!unit_xs_node_exists("device/vbd/9"));
+	CHECK_EQ(kd.state, PVK_XenbusStateInitialised);
+	kd.state = PVK_XenbusStateInitialising;
+}
+
 /* One transaction: our keys and Initialised written, removals asked of
  * xenstore only for what the node lists (the old layout's queue-1 and
  * event-channel-tx), none for the absent (queue-2, ring-page-order). */
@@ -207,10 +284,14 @@ UNIT_TEST(xenbus_publish_writes_keys_and_state_removes_only_what_is_there)
 	pvk_xs_write(0, "device/vbd/9/event-channel-tx", "6");
 	xs.writes = 0;
 	kd.state = PVK_XenbusStateInitialising;
+	batches = 0;
 	CHECK_EQ(xbk_publish(&kd, kv, 7, PVK_XenbusStateInitialised), 0);
 	CHECK_EQ(kd.state, PVK_XenbusStateInitialised);
 	CHECK_EQ(xs.dirs, 1);
-	CHECK_EQ(xs.writes, 3);
+	/* The listing went with the writes; it lists keys to remove: the
+	 * removals, then the writes again (in order), a second batch. */
+	CHECK_EQ(batches, 1);
+	CHECK_EQ(xs.writes, 3 + 3);
 	/* queue-1 (and queue-1/event-channel under it, listed as queue-1:
 	 * its removal finds nothing left, which is fine) and
 	 * event-channel-tx; never queue-2 or ring-page-order. */
@@ -223,7 +304,75 @@ UNIT_TEST(xenbus_publish_writes_keys_and_state_removes_only_what_is_there)
 	CHECK(i >= 0 && !strcmp(xs.val[i], "3"));
 }
 
-/* Our node deleted (a detach): nothing written, the state stays ours. */
+/* Review s13 M1: with the caller's scratch, the real publication
+ * allocates nothing (every allocation failing, it still writes every key
+ * and the state); without it, the same low memory refuses it. A scratch
+ * sized for fewer keys than asked: refused, nothing written. */
+UNIT_TEST(xenbus_publish_with_scratch_allocates_nothing)
+{
+	const struct pvk_xenbus_kv kv[] = {
+		{ "queue-1", NULL }, { "ring-ref", "8" }, { "event-channel", "5" },
+	};
+	struct pvk_xenbus_publish_scratch *s, *small;
+	int i;
+
+	memset(&xs, 0, sizeof(xs));
+	pvk_xs_write(0, "device/vbd/9/state", "1");
+	pvk_xs_write(0, "device/vbd/9/queue-1/ring-ref", "9");
+	kd.state = PVK_XenbusStateInitialising;
+	s = xbk_publish_scratch_alloc(&kd, 3, 16);
+	small = xbk_publish_scratch_alloc(&kd, 2, 16);
+	CHECK(s != NULL && small != NULL);
+	unit_fail_malloc_over = 1;
+	CHECK_EQ(xbk_publish(&kd, kv, 3, PVK_XenbusStateInitialised), -PVK_XEN_ENOMEM);
+	CHECK_EQ(kd.state, PVK_XenbusStateInitialising);
+	CHECK_EQ(xbk_publish_with(&kd, kv, 3, PVK_XenbusStateInitialised, small), -PVK_XEN_EINVAL);
+	CHECK(xs_find("device/vbd/9/ring-ref") < 0);
+	CHECK_EQ(xbk_publish_with(&kd, kv, 3, PVK_XenbusStateInitialised, s), 0);
+	unit_fail_malloc_over = 0;
+	CHECK_EQ(kd.state, PVK_XenbusStateInitialised);
+	CHECK(xs_find("device/vbd/9/queue-1/ring-ref") < 0);
+	CHECK(xs_find("device/vbd/9/ring-ref") >= 0);
+	CHECK(xs_find("device/vbd/9/event-channel") >= 0);
+	i = xs_find("device/vbd/9/state");
+	CHECK(i >= 0 && !strcmp(xs.val[i], "3"));
+	xbk_publish_scratch_free(s);
+	xbk_publish_scratch_free(small);
+	kd.state = PVK_XenbusStateInitialising;
+}
+
+/* The usual publication (after a restore: our node written afresh, no
+ * key of another layout there): the listing and every write in one
+ * batch, nothing removed, nothing sent twice. */
+UNIT_TEST(xenbus_publish_nothing_to_remove_one_batch)
+{
+	const struct pvk_xenbus_kv kv[] = {
+		{ "queue-1", NULL }, { "ring-page-order", NULL },
+		{ "ring-ref", "8" }, { "event-channel", "5" },
+	};
+	int i;
+
+	memset(&xs, 0, sizeof(xs));
+	pvk_xs_write(0, "device/vbd/9/state", "1");
+	pvk_xs_write(0, "device/vbd/9/backend-id", "0");
+	xs.writes = 0;
+	batches = 0;
+	kd.state = PVK_XenbusStateInitialising;
+	CHECK_EQ(xbk_publish(&kd, kv, 4, PVK_XenbusStateInitialised), 0);
+	CHECK_EQ(batches, 1);
+	CHECK_EQ(xs.dirs, 1);
+	CHECK_EQ(xs.writes, 3);
+	CHECK_EQ(xs.rms, 0);
+	CHECK(xs_find("device/vbd/9/ring-ref") >= 0);
+	CHECK(xs_find("device/vbd/9/event-channel") >= 0);
+	i = xs_find("device/vbd/9/state");
+	CHECK(i >= 0 && !strcmp(xs.val[i], "3"));
+	kd.state = PVK_XenbusStateInitialising;
+}
+
+/* Our node deleted (a detach): nothing stays written (the writes sent
+ * with the failed listing are in the aborted transaction), the state
+ * stays ours. */
 UNIT_TEST(xenbus_publish_does_not_recreate_a_deleted_node)
 {
 	const struct pvk_xenbus_kv kv[] = { { "ring-ref", "8" } };
@@ -231,7 +380,6 @@ UNIT_TEST(xenbus_publish_does_not_recreate_a_deleted_node)
 	memset(&xs, 0, sizeof(xs));
 	kd.state = PVK_XenbusStateInitialising;
 	CHECK_EQ(xbk_publish(&kd, kv, 1, PVK_XenbusStateInitialised), -PVK_XEN_ENOENT);
-	CHECK_EQ(xs.writes, 0);
 	CHECK_EQ(kd.state, PVK_XenbusStateInitialising);
 	CHECK(!unit_xs_node_exists("device/vbd/9"));
 }

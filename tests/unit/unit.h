@@ -74,6 +74,10 @@ void unit_fail(const char *file, int line, const char *fmt, ...)
 
 /* ---- The host's side of include/pvkit/port.h (port.c) ------------------ */
 
+/* Non-zero: pvk_port_malloc (test_blkfront.c's) fails any allocation
+ * larger than this (a test's low memory). */
+extern size_t unit_fail_malloc_over;
+
 /* Every line the kit logged since the current test started, concatenated. */
 const char *unit_log(void);
 /* True when some logged line contains needle. */
