@@ -47,7 +47,7 @@
  * it; it need only outlast our own side of the handshake (Initialised, or
  * the vif's Connected, a few xenstore writes), as the give-up line says
  * which. */
-#define GIVE_UP_NS	(2 * SEC_NS)
+#define GIVE_UP_NS	(5 * SEC_NS)
 #define CONNECT_NS	(15 * SEC_NS)
 #define DOM0_NS		(40 * SEC_NS)
 #define ATTACK_NS	(20 * SEC_NS)	/* the request fails within */
