@@ -146,9 +146,9 @@
  * change during a migration: no ballooning then). Xen gives log-dirty mode
  * to a PV domain only with shadow paging built in (without it the enable
  * fails with EOPNOTSUPP before the guest is asked anything): the reference
- * Xen of tests/xen (Debian's 4.17) has none, so the live rounds are not
- * proven there (scenario guest-migrate says so and moves the guest by
- * stop-and-copy).
+ * Xen of tests/xen (Debian's 4.17) has none, so scenario guest-migrate
+ * runs on the same Xen rebuilt with shadow paging (tests/xen/xen-shadow.sh)
+ * and proves the live rounds there.
  *
  * Either way CPU starts are allowed again before the parts' resume, and
  * the host's after() starts its CPUs again.

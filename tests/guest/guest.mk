@@ -15,16 +15,16 @@ GUEST_DIR := tests/guest
 GUEST_OUT := $(O)/tests/guest
 
 # Test files last: tests run in link order, so this list is their order.
-# cases/migrate.c first: the tests guest-migrate names after it run in the
-# migrated domain; cases/suspend_traffic.c next: "defaults" after it
-# (guest-save-traffic) runs the default suite in the restored domain.
+# cases/suspend_traffic.c first: "defaults" after suspend_traffic
+# (guest-save-traffic) or suspend_migrate (guest-migrate) runs the default
+# suite in the restored or migrated domain.
 GUEST_SRCS := head.S entry.S notes.S pvh.S entry_native.S native.c \
 	native_timer_entry.S native_timer.c \
 	boot.c bootmem.c shared_info.c time.c console.c print.c \
 	traps.c fault.c symbols.c shutdown.c cmdline.c \
 	page_alloc.c heap.c lock.c string.c test.c \
 	smp.c events.c wait.c control.c console_in.c balloon.c netstack.c dom0_answer.c \
-	cases/migrate.c cases/suspend_traffic.c cases/start_info.c cases/hypercall_page.c cases/xen_version.c \
+	cases/suspend_traffic.c cases/dirty_pages.c cases/start_info.c cases/hypercall_page.c cases/xen_version.c \
 	cases/shared_info.c cases/console.c cases/memory.c cases/lock.c \
 	cases/pvops_cpu.c cases/pvops_irq.c cases/pvops_time.c \
 	cases/multicall.c cases/counters.c cases/privileged_insn.c \

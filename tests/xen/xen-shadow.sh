@@ -19,8 +19,11 @@
 # hypervisor fetch.sh extracted, from the machine's own apt sources (a
 # deb-src line per deb line that serves xen-hypervisor-4.17-amd64, in a
 # private apt configuration: the machine's is not touched). Where that
-# version's source is not served (the security archive serves binaries
-# only), the newest 4.17 source that is, and both versions are printed.
+# version's source is not served (this host's mirror serves the security
+# archive's binaries without their source; where it is served, that
+# version is built), the newest 4.17 source that is; both versions are
+# printed on every run (quiet too), and the key's source= says which.
+# A listed version whose download fails is reported before the next.
 # No source at all: a clear refusal (exit 1), never a silent fallback.
 #
 # Result: $CACHE/xen-4.17-shadow.elf, the plain ELF QEMU's multiboot
@@ -41,6 +44,16 @@ OUTF=$CACHE/xen-4.17-shadow.elf
 PKG=xen-hypervisor-4.17-amd64
 
 log() { [ -n "${PVK_QUIET:-}" ] || echo "xen-shadow: $*" >&2; }
+# Which source the hypervisor was built from against which tools: printed
+# on every run, quiet or not (make check too), one line.
+versions() {
+    sv=$(sed -n 's/.* source=//p' "$D/key")
+    if [ "$sv" = "$BV" ]; then
+        echo "xen-shadow: hypervisor built from xen $sv source, the tools' own version" >&2
+    else
+        echo "xen-shadow: hypervisor built from xen $sv source; the tools (xl, libxenlight) are $BV, whose source this host's apt did not serve" >&2
+    fi
+}
 die() { echo "xen-shadow: error: $*" >&2; exit 1; }
 now() { date +%s.%N | cut -c1-14; }
 took() { awk -v a="$1" -v b="$(now)" 'BEGIN{printf "%.1f", b-a}'; }
@@ -53,16 +66,20 @@ CK=$(cksum < "$0" | cut -d' ' -f1)
 if [ -s "$OUTF" ] && [ -f "$D/key" ] &&
    grep -qx "binary=$BV script=$CK source=.*" "$D/key"; then
     log "cache up to date ($(cat "$D/key"))"
+    versions
     exit 0
 fi
 
 # Host tools: command:package (Debian's build needs python3 for the
 # compat headers; dpkg-source applies Debian's patches).
 need=
+# HOSTCC builds kconfig's conf and xen/tools/symbols: libc's headers
+# (gcc only recommends libc6-dev) and ld.
 for c in flex:flex bison:bison make:make gcc:gcc python3:python3 \
-         dpkg-source:dpkg-dev xz:xz-utils; do
+         dpkg-source:dpkg-dev xz:xz-utils ld:binutils; do
     command -v "${c%%:*}" >/dev/null 2>&1 || need="$need ${c#*:}"
 done
+[ -f /usr/include/stdio.h ] || need="$need libc6-dev"
 if [ -n "$need" ]; then
     log "installing host tools:$need"
     # shellcheck disable=SC2086
@@ -74,7 +91,7 @@ fi
 
 # Where the machine's apt finds the binary package: "URI SUITE COMPONENT"
 # of each deb line serving it, from apt-cache policy's version table.
-ORIGINS=$(apt-cache policy "$PKG" | awk '
+ORIGINS=$(LC_ALL=C apt-cache policy "$PKG" | awk '
     /^ *Version table:/ { t = 1; next }
     t && $1 ~ /^[0-9]+$/ && $2 ~ /:\/\// && $NF == "Packages" {
         split($3, sc, "/"); print $2, sc[1], sc[2] }' | sort -u)
@@ -96,21 +113,33 @@ CANDS=$( { echo "$SERVED" | grep -xF -- "$BV" ||:
            echo "$SERVED" | grep '^4\.17\.' | grep -vxF -- "$BV" | sort -rV ||:; } )
 [ -n "$CANDS" ] ||
     die "no source of xen 4.17 served by $(echo "$ORIGINS" | awk '{printf "%s %s; ", $1, $2}')(apt-get update said: $(tail -n 2 "$D/apt/update.err" | tr '\n' ' '))"
+# apt-get source checks the files already in $D/src by their hashes and
+# fetches only what is missing or wrong (an interrupted download repairs
+# itself). A listed version that fails to download is said, on one line,
+# before the next is tried; an extract that fails is fetched afresh once.
 SV=
 for v in $CANDS; do
     uv=$(echo "$v" | sed 's/^[0-9]*://')
-    if [ -f "$D/src/xen_$uv.dsc" ] ||
-       # shellcheck disable=SC2086
-       (cd "$D/src" && apt-get $APT source -qq --download-only "xen=$v" >/dev/null 2>&1); then
+    # shellcheck disable=SC2086
+    if (cd "$D/src" && apt-get $APT source -qq --download-only "xen=$v" >/dev/null 2>"$D/src.err"); then
         SV=$v; break
     fi
-    log "source xen=$v listed but not downloadable; trying an older one"
+    echo "xen-shadow: source xen=$v listed but its download failed ($(tail -n 2 "$D/src.err" | tr '\n' ' ')); trying the next: $(echo "$CANDS" | grep -A1 -xF -- "$v" | sed -n 2p)" >&2
 done
-[ -n "$SV" ] || die "could not download any of the xen sources listed ($(echo $CANDS))"
+[ -n "$SV" ] || die "could not download any of the xen sources listed ($(echo $CANDS)): $(tail -n 2 "$D/src.err" | tr '\n' ' ')"
 UV=$(echo "$SV" | sed 's/^[0-9]*://')
-rm -rf "$D/work"; mkdir -p "$D/work"
-dpkg-source -q -x "$D/src/xen_$UV.dsc" "$D/work/xen" >/dev/null 2>"$D/work/extract.err" ||
-    die "dpkg-source -x xen_$UV.dsc failed: $(tail -n 3 "$D/work/extract.err")"
+extract() {
+    rm -rf "$D/work"; mkdir -p "$D/work"
+    dpkg-source -q -x "$D/src/xen_$UV.dsc" "$D/work/xen" >/dev/null 2>"$D/work/extract.err"
+}
+if ! extract; then
+    log "dpkg-source -x xen_$UV.dsc failed ($(tail -n 1 "$D/work/extract.err")): fetching it again"
+    rm -f "$D/src/xen_$UV"* "$D/src/xen_${UV%-*}"*
+    # shellcheck disable=SC2086
+    (cd "$D/src" && apt-get $APT source -qq --download-only "xen=$SV" >/dev/null 2>"$D/src.err") ||
+        die "download of xen=$SV failed: $(tail -n 2 "$D/src.err" | tr '\n' ' ')"
+    extract || die "dpkg-source -x xen_$UV.dsc failed: $(tail -n 3 "$D/work/extract.err")"
+fi
 T_SRC=$(took "$t0")
 if [ "$SV" = "$BV" ]; then
     log "source xen $SV, the binary hypervisor's version (fetched and extracted in ${T_SRC}s)"
@@ -135,3 +164,4 @@ cp "$X/xen/.config" "$D/config"
 log "hypervisor built in $(took "$t0")s: $OUTF (source $SV, Debian's kconfig + CONFIG_SHADOW_PAGING=y; config kept in $D/config)"
 rm -rf "$D/work"
 echo "binary=$BV script=$CK source=$SV" > "$D/key"
+versions

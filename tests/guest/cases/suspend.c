@@ -44,9 +44,7 @@
  * said it resumed in a new domain and read its own name), which the
  * original checks.
  *
- * The cycle is suspend_cycle() (suspend_cycle.h), also run by
- * cases/migrate.c with the guest dirtying memory while it waits (then
- * the wait runs its busy work instead of the transactions).
+ * The cycle is suspend_cycle() (suspend_cycle.h).
  *
  * Each wait is bounded; a wait whose clock stopped is bounded by the
  * harness's TIMEOUT.
@@ -160,12 +158,8 @@ struct beat {
 };
 
 /* Transactions and heartbeats until the kit's after callback counted one
- * more suspend; -ETIMEDOUT past the bound. With c->busy, c->busy() and a
- * wait of c->busy_wait_ns take the transactions' place (the guest works
- * while the toolstack copies it); the heartbeat still comes every
- * HEARTBEAT_NS. */
-static int beat_until_suspended(struct beat *b, unsigned int before, struct txn_load *l,
-				const struct suspend_cycle *c)
+ * more suspend; -ETIMEDOUT past the bound. */
+static int beat_until_suspended(struct beat *b, unsigned int before, struct txn_load *l)
 {
 	uint64_t deadline = pvk_time_now_ns() + SUSPEND_WAIT_NS;
 	uint64_t next_beat = 0;
@@ -199,11 +193,6 @@ static int beat_until_suspended(struct beat *b, unsigned int before, struct txn_
 		 * domain has no counter node. */
 		if (guest_suspends_done() != before)
 			break;
-		if (c->busy) {
-			c->busy(c->arg);
-			pvk_xs_wait_watches(c->busy_wait_ns);
-			continue;
-		}
 		/* The suspend happens in here: watch callbacks run only as
 		 * background work of a xenstore wait, and the sleep runs
 		 * none. */
@@ -373,9 +362,8 @@ void suspend_cycle(const struct suspend_cycle *c)
 	before = guest_suspends_done();
 	cpus_before = pvk_smp_nr_online();
 	cycle++;
-	guest_printf("suspend: ready for %s #%u (dom0: %s now)\n",
-		     c->what ? c->what : "xl save", cycle, c->what ? "do it" : "save it");
-	rc = beat_until_suspended(&b, before, &load, c);
+	guest_printf("suspend: ready for xl save #%u (dom0: save it now)\n", cycle);
+	rc = beat_until_suspended(&b, before, &load);
 	if (rc == -PVK_XEN_ECONNREFUSED) {
 		guest_printf("suspend: dom0 gave up before any suspend: \"%s\"\n", after_value);
 		PVK_CHECK_RC(pvk_xs_unwatch(&w), 0);

@@ -1,7 +1,7 @@
 /*
  * tests/guest/cases/suspend_cycle.h - one suspend of the whole guest by
- * dom0 and the checks after it (cases/suspend.c), shared by the save,
- * checkpoint and migrate tests (cases/suspend.c, cases/migrate.c).
+ * dom0 and the checks after it (cases/suspend.c), shared by its save and
+ * checkpoint tests.
  */
 #ifndef PVK_GUEST_SUSPEND_CYCLE_H
 #define PVK_GUEST_SUSPEND_CYCLE_H
@@ -11,14 +11,6 @@
 
 struct suspend_cycle {
 	enum pvk_suspend_result want;	/* what this domain must see */
-	/* What dom0 is asked to do in the "ready for WHAT #N" line its
-	 * ON_LINE rule matches; NULL: "xl save". */
-	const char *what;
-	/* Run between slices of busy_wait_ns while the guest waits for the
-	 * suspend (NULL: none, the guest only beats). */
-	void (*busy)(void *arg);
-	void *arg;
-	uint64_t busy_wait_ns;
 };
 
 /* The whole cycle: ready line, heartbeat until the kit's after callback

@@ -1,11 +1,16 @@
 /*
  * tests/guest/cases/suspend_traffic.c - one guest saved and restored by
  * `xl save` + `xl restore` while it runs its disk integrity test and a
- * UDP stream both ways with dom0 at once (scenario guest-save-traffic,
- * explicit; issue 16's first test). Then, with "pvkit.test=
- * suspend_traffic,defaults", the whole default suite runs in the restored
- * domain (this file is linked right after cases/migrate.c: tests run in
- * link order).
+ * UDP stream both ways with dom0 at once (suspend_traffic, scenario
+ * guest-save-traffic, explicit; issue 16's first test). suspend_migrate
+ * is the same test moved by a live `xl migrate` instead (scenario
+ * guest-migrate): beside the streams the loop also keeps rewriting 512
+ * pages until the resume (cases/dirty_pages.c), each of which must then
+ * hold the generation it was last written with (pages dirtied during the
+ * log-dirty rounds arrived), a verdict of its own. Then, with
+ * "pvkit.test=suspend_traffic,defaults" (or suspend_migrate), the whole
+ * default suite runs in the new domain (this file is linked first among
+ * the tests, tests/guest/guest.mk: tests run in link order).
  *
  * vbd xvda (8 MiB, Linux blkback) and vif 0 (10.0.0.3, Linux netback):
  *  - the UDP streams, their burst at the quiesce and every one of their
@@ -59,6 +64,7 @@
 
 #include "../test.h"
 #include "blk_stream.h"
+#include "dirty_pages.h"
 #include "grant_dom0.h"
 #include "suspend_net.h"
 
@@ -93,6 +99,9 @@ static struct {
 	bool cache_ok0, cache_ok1;	/* each cache within its bounds */
 	bool idle_seen;
 	unsigned int online0, online1;	/* CPUs online at "ready", once idle */
+	bool dirty;			/* suspend_migrate: pages rewritten */
+	unsigned int dirty_bad;		/* pages not as last written */
+	uint64_t dirty_writes;		/* page fills until the resume */
 } t;
 
 /* Pages the frontends keep for reuse, grown by use (idle: none in flight
@@ -185,6 +194,10 @@ static int on_pump(void *arg)
 	int rc;
 
 	(void)arg;
+	/* Until the resume only: a page rewritten after it would hide a
+	 * write of before that the move lost. */
+	if (t.dirty && guest_suspends_done() == t.suspends0)
+		dirty_pages_step();
 	if (t.after_done)
 		return blks_held_answered(&st) ? 1 : 0;
 	rc = blks_step(&st);
@@ -236,6 +249,13 @@ static void on_idle(void *arg)
 	t.heap1 = guest_heap_free_bytes();
 	pvk_blkfront_get_resume_stats(disk.dev, &t.r1);
 	print_cpus();
+	if (t.dirty) {
+		t.dirty_writes = dirty_pages_writes();
+		t.dirty_bad = dirty_pages_check();
+		guest_printf("suspend_traffic: dirty pages: %u checked twice, %u bad; %llu page writes until the resume (%llu sweeps of all)\n",
+			     DIRTY_PAGES, t.dirty_bad, (unsigned long long)t.dirty_writes,
+			     (unsigned long long)(t.dirty_writes / DIRTY_PAGES));
+	}
 }
 
 static void on_verdicts(void *arg)
@@ -276,6 +296,10 @@ static void on_verdicts(void *arg)
 	suspend_net_verdict(t.cache_ok0 && t.cache_ok1 &&
 			    t.free1 + t.cache1 == t.free0 + t.cache0 && t.heap1 == t.heap0,
 			    "memory: free pages and heap back to where they were before the save (none of the old domain's devices' kept)");
+	/* A sweep at least: the pages were rewritten while dom0 copied. */
+	if (t.dirty)
+		suspend_net_verdict(t.dirty_bad == 0 && t.dirty_writes >= DIRTY_PAGES,
+				    "memory: every page rewritten until the suspend holds its last generation");
 }
 
 static const struct suspend_net_extra extra = {
@@ -315,7 +339,7 @@ static void detach_all(void)
 	PVK_CHECK_EQ(gs.granted, gs.ended);
 }
 
-PVK_GUEST_TEST_XEN_EXPLICIT(suspend_traffic)
+static void traffic(void)
 {
 	struct pvk_grant_stats gs;
 	uint64_t size;
@@ -339,6 +363,24 @@ PVK_GUEST_TEST_XEN_EXPLICIT(suspend_traffic)
 	guest_printf("suspend_traffic: the whole disk read back: ok\n");
 	PVK_CHECK_CALL(blks_dom0_check(&st));
 	PVK_CHECK_CALL(detach_all());
+}
+
+PVK_GUEST_TEST_XEN_EXPLICIT(suspend_traffic)
+{
+	t.dirty = false;
+	traffic();
+}
+
+/* The pages before the baseline of "ready" (free pages): theirs are not
+ * the frontends' to give back. */
+PVK_GUEST_TEST_XEN_EXPLICIT(suspend_migrate)
+{
+	PVK_CHECK_RC(dirty_pages_setup(), 0);
+	if (guest_test_ended())
+		return;
+	t.dirty = true;
+	traffic();
+	dirty_pages_free();
 }
 
 #endif /* CONFIG_PVK_BLKFRONT && CONFIG_PVK_NETFRONT && CONFIG_PVK_XENBUS */

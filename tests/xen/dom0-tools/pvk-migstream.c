@@ -44,7 +44,7 @@
 #define BUF		(64 * 1024)
 #define MAX_PFN		(1u << 24)	/* 64 GiB of 4 KiB pages: bitmap 2 MiB */
 #define MAX_ROUNDS	64
-#define MAX_REC		(64u << 20)	/* libxc's own record limit is smaller */
+#define MAX_REC		(128u << 20)	/* libxc's own REC_LENGTH_MAX */
 #define PFN_MASK	((1ULL << 52) - 1)
 
 enum state { SCAN, IHDR, DHDR, RHDR, PD_HEAD, PD_PFN, SKIP, DONE, BAD };
@@ -192,7 +192,7 @@ static void feed(const uint8_t *b, size_t n)
 			 * of ones longer than 8. */
 			if (b[i] == marker[p.matched]) {
 				p.matched++;
-			} else if (p.matched >= 8 && b[i] == 0xff) {
+			} else if (p.matched == 8 && b[i] == 0xff) {
 				/* still ones: the run goes on */
 			} else {
 				p.matched = b[i] == 0xff ? 1 : 0;
@@ -273,7 +273,11 @@ int main(int argc, char **argv)
 
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n <= 0)
+		if (n < 0) {
+			rc = 1;	/* the sender's side broke */
+			break;
+		}
+		if (n == 0)
 			break;
 		if (p.st != DONE && p.st != BAD) {
 			feed(buf, (size_t)n);
