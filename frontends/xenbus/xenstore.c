@@ -776,16 +776,21 @@ static int req_wait(struct xs_req *r, const struct pvk_xs_bound *b)
 	 * shared a bound, r's own wait had PVK_XS_TIMEOUT_NS from its start
 	 * and only a message still half written then was fatal: r gets at
 	 * least that to be written whole (its answer is not waited for any
-	 * longer; a late one is a stray). */
-	if (rc == -PVK_XEN_ETIMEDOUT && !sent_whole(r))
-		pvk_port_wait_until(&pvk_xs_waitq, sent_whole, r,
-				    left_ns(t0 + PVK_XS_TIMEOUT_NS + credit_ns(b)));
-
+	 * longer; a late one is a stray). Looked at under xs_lock only
+	 * (review s13-int S2): an unsent r seen outside it may be half
+	 * written by pump() (an upcall) before the lock is taken; under it,
+	 * an unsent r is taken off the queue at once and is never written. */
 	pvk_port_lock(&xs_lock);
 	if (!r->done && r->sent && r->sent < msg_len(r)) {
-		/* Half a message in the ring after its own bound: the
-		 * stream is lost. */
-		die("request ring not drained in time");
+		pvk_port_unlock(&xs_lock);
+		pvk_port_wait_until(&pvk_xs_waitq, sent_whole, r,
+				    left_ns(t0 + PVK_XS_TIMEOUT_NS + credit_ns(b)));
+		pvk_port_lock(&xs_lock);
+		if (!r->done && r->sent && r->sent < msg_len(r)) {
+			/* Half a message in the ring after its own
+			 * bound: the stream is lost. */
+			die("request ring not drained in time");
+		}
 	}
 	if (!r->done && r->hdr.type == PVK_XS_TRANSACTION_END) {
 		/* Its reply never came (review s12-int S1): the transaction

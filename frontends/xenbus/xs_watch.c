@@ -340,8 +340,24 @@ int pvk_xs_watch(struct pvk_xs_watch *w)
 	 * result for w (review s12-revfix SF-2): an error of ours after a
 	 * rewatch that registered w is success (unlinking would leave
 	 * xenstored a watch nobody lists), and our EIO after a rewatch that
-	 * failed, or before one reached w, is a failure. */
+	 * failed is a failure; our EIO before one reached w sends w once
+	 * more, and that reply is the call's. */
 	rc = pvk_xs_watch_reply_ok(watch_op(PVK_XS_WATCH, w));
+	if (rc == -PVK_XEN_EIO && pvk_xs_resumes() != resumes) {
+		bool again;
+
+		/* Taken by the old xenstored, failed by the resume; the
+		 * rewatch runs after the parts' resume (suspend.c), which
+		 * may make this thread wait long enough to get here first
+		 * (review s13-int S1). The new xenstored is sent the WATCH
+		 * once more, unless the rewatch has it or had it already
+		 * (then its result is ours, below); EEXIST is success. */
+		pvk_port_lock(&watch_lock);
+		again = !w->rewatching && w->rewatch_rc == 1;
+		pvk_port_unlock(&watch_lock);
+		if (again)
+			rc = pvk_xs_watch_reply_ok(watch_op(PVK_XS_WATCH, w));
+	}
 	pvk_port_lock(&watch_lock);
 	if (rc && pvk_xs_resumes() != resumes && wait_rewatch_locked(w)) {
 		pvk_port_unlock(&watch_lock);

@@ -10,7 +10,8 @@
  * suspend flag, held by the test, is the refusal of
  * pvk_smp_suspend_begin() (a CPU left up refuses through the same
  * return; test_smp.c covers which CPUs refuse). The whole sequence runs
- * on Xen (tests/guest/cases/suspend.c, smp_suspend.c).
+ * on Xen (tests/guest/cases/suspend.c, smp_suspend.c); the order of its
+ * steps after the hypercall is pinned by test_suspend_order.c.
  */
 #include <pthread.h>
 #include <stdio.h>

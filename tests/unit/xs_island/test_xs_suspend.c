@@ -85,7 +85,33 @@ int pvk_evtchn_send(pvk_evtchn_port_t port)
 }
 
 void pvk_port_lock_init(struct pvk_lock *l) { (void)l; }
-void pvk_port_lock(struct pvk_lock *l) { (void)l; }
+/* Runs once at the locks_to_action'th lock taken after the wait that
+ * timed out the timeouts_to_lock'th time from now: an upcall of another
+ * CPU (pump()) that gets xs_lock first, just before that lock. */
+static void (*lock_action)(void);
+static void (*on_timeout_lock)(void);
+static unsigned int timeouts_to_lock, locks_to_action;
+
+void pvk_port_lock(struct pvk_lock *l)
+{
+	void (*a)(void) = lock_action;
+
+	(void)l;
+	if (!a || --locks_to_action)
+		return;
+	lock_action = NULL;
+	a();
+}
+
+static int timed_out(void)
+{
+	if (on_timeout_lock && !--timeouts_to_lock) {
+		lock_action = on_timeout_lock;
+		on_timeout_lock = NULL;
+	}
+	return -PVK_XEN_ETIMEDOUT;
+}
+
 void pvk_port_unlock(struct pvk_lock *l) { (void)l; }
 void pvk_port_wait_init(struct pvk_wait *w) { (void)w; }
 void pvk_port_wake(struct pvk_wait *w) { (void)w; }
@@ -197,7 +223,7 @@ int pvk_port_wait_until(struct pvk_wait *w, bool (*cond)(void *arg), void *arg,
 		/* The clock passed the deadline (an action or a tick moved
 		 * it), or there was none: checked once, as a real port's. */
 		if ((now_ns != t0 || !timeout_ns) && now_ns - t0 >= timeout_ns && !cond(arg))
-			return -PVK_XEN_ETIMEDOUT;
+			return timed_out();
 		if (cond(arg)) {
 			if (after) {
 				void (*a)(void) = after;
@@ -217,7 +243,7 @@ int pvk_port_wait_until(struct pvk_wait *w, bool (*cond)(void *arg), void *arg,
 		peer_step();
 		now_ns += peer.tick_ns;
 	}
-	return cond(arg) ? 0 : -PVK_XEN_ETIMEDOUT;
+	return cond(arg) ? 0 : timed_out();
 }
 
 /* ---- helpers ----------------------------------------------------------- */
@@ -229,6 +255,8 @@ void island_up(void)
 	nr_seen = 0;
 	hook = NULL;
 	after = NULL;
+	lock_action = NULL;
+	on_timeout_lock = NULL;
 	unit_log_clear();
 	CHECK_EQ(pvk_xs_init(&ring, 5), 0);
 }
@@ -561,4 +589,95 @@ UNIT_TEST(xs_suspend_eio_registration_whose_rewatch_failed_fails)
 	peer.refuse_watch = false;
 	CHECK_EQ(pvk_xs_rewatch_all(), 0);
 	CHECK_EQ(watches_sent(w.token), 2);
+}
+
+/*
+ * Review s13-int S1, the merged order: a registration the old xenstored
+ * took and never answered fails with EIO at the resume, and its caller
+ * runs again while the parts resume, before the rewatch (suspend.c runs
+ * it after them). The call sends the WATCH once more to the new
+ * xenstored and succeeds; the later rewatch meets EEXIST for it (the
+ * played xenstored answers OK to a duplicate: success either way), and
+ * it stays listed.
+ */
+static void suspend_then_resume_without_rewatch(void)
+{
+	uint64_t lost;
+
+	CHECK_EQ(pvk_xs_suspend(1), 0);	/* gives up on the unanswered WATCH */
+	peer.answers = true;
+	CHECK_EQ(pvk_xs_resume(6, &lost), 0);
+}
+
+UNIT_TEST(xs_suspend_eio_registration_before_the_rewatch_is_sent_again)
+{
+	static struct pvk_xs_watch w = { .path = "device", .cb = cb };
+
+	island_up();
+	peer.answers = false;	/* the old xenstored reads it, never answers */
+	hook = suspend_then_resume_without_rewatch;
+	CHECK_EQ(pvk_xs_watch(&w), 0);
+	CHECK(hook == NULL);
+	CHECK_EQ(watches_sent(w.token), 2);	/* its own to each xenstored */
+	/* The rewatch after the parts: sent, and w is still listed. */
+	CHECK_EQ(pvk_xs_rewatch_all(), 0);
+	CHECK_EQ(watches_sent(w.token), 3);
+	CHECK_EQ(pvk_xs_unwatch(&w), 0);
+}
+
+/*
+ * Review s13-int S2: a batch's second request is still unsent when the
+ * shared bound ends (the first fills the ring, xenstored asleep); before
+ * its waiter takes xs_lock, an upcall's pump() writes part of it
+ * (xenstored woke and read the ring). Looked at under the lock, it is
+ * half written: it gets its grace to be written whole, and the
+ * connection goes on (looked at before the lock, it had no grace and
+ * the check under the lock gave xenstore up).
+ */
+static void xenstored_wakes_and_reads(void)
+{
+	ring.req_cons = ring.req_prod;	/* the first request, read */
+	peer.reads = true;
+	peer.swallow = true;		/* and what comes, as it comes */
+	handler(handler_port, handler_arg);	/* pump(): the second, part */
+	CHECK(ring.req_prod - ring.req_cons == PVK_XENSTORE_RING_SIZE);
+}
+
+UNIT_TEST(xs_unsent_at_the_bound_then_half_written_gets_its_grace)
+{
+	static char fills[PVK_XENSTORE_RING_SIZE - sizeof(struct pvk_xsd_sockmsg)];
+	static char bigger[1500];
+	const char *p0[] = { fills }, *p1[] = { bigger };
+	uint32_t l0[] = { sizeof(fills) }, l1[] = { sizeof(bigger) };
+	struct pvk_xs_many m[2] = {
+		{ .type = PVK_XS_READ, .parts = p0, .lens = l0, .nr = 1 },
+		{ .type = PVK_XS_READ, .parts = p1, .lens = l1, .nr = 1 },
+	};
+	struct pvk_xs_stats s0, s1;
+	char out[8];
+
+	island_up();
+	memset(fills, 'f', sizeof(fills) - 1);
+	memset(bigger, 'b', sizeof(bigger) - 1);
+	peer.reads = false;
+	peer.answers = false;
+	peer.tick_ns = PVK_XS_TIMEOUT_NS / 4;
+	on_timeout_lock = xenstored_wakes_and_reads;
+	timeouts_to_lock = 2;	/* the first's wait, then the second's */
+	/* After that wait: the credit's look at the quiesce (one lock), then
+	 * the waiter's own lock, before which the upcall gets in. */
+	locks_to_action = 2;
+	pvk_xs_get_stats(&s0);
+	pvk_xs_request_many(m, 2);
+	pvk_xs_get_stats(&s1);
+	CHECK(lock_action == NULL && on_timeout_lock == NULL);	/* it ran */
+	CHECK_EQ(m[0].rc, -PVK_XEN_ETIMEDOUT);
+	CHECK_EQ(m[1].rc, -PVK_XEN_ETIMEDOUT);
+	CHECK_EQ(s1.protocol_errors, s0.protocol_errors);
+	/* Both written whole: the stream goes on after them. */
+	CHECK_EQ(ring.req_prod, PVK_XENSTORE_RING_SIZE +
+		 sizeof(struct pvk_xsd_sockmsg) + sizeof(bigger));
+	ring.req_cons = ring.req_prod;	/* xenstored read the rest */
+	peer = (struct island_peer){ .reads = true, .answers = true, .events = true };
+	CHECK_EQ(read_key("x", out, sizeof(out)), 3);
 }
