@@ -31,12 +31,6 @@
 #define IPPROTO_UDP	17
 #define IPPROTO_ICMPV6	58
 #define SEND_WAIT_NS	(5ULL * 1000 * 1000 * 1000)
-/* The responder answers from the receive hook, which may not wait but may
- * poll: with no ring room or request free (a backend slow to take what we
- * sent, as on a loaded host: jumbo echoes of 17 slots each), it polls the
- * queues' completions for up to this long before the reply is refused
- * (counted: a refused reply still fails the tests that count them). */
-#define REPLY_POLL_NS	(200ULL * 1000 * 1000)
 #define FRAME_BUF	65536u
 
 static struct nst_if *ifs[NST_MAX_IFS];
@@ -176,18 +170,11 @@ static int xmit(struct nst_if *nif, const uint8_t *frame, size_t len,
 	unsigned int q = opts ? opts->queue : 0;
 	int rc;
 
-	if (!wait)
-		end = pvk_time_now_ns() + REPLY_POLL_NS;
 	for (;;) {
 		tx = pool_get();
-		if (tx || pvk_time_now_ns() >= end)
+		if (tx || !wait || pvk_time_now_ns() >= end)
 			break;
-		if (wait) {
-			pvk_port_wait_until(&tx_wait, pool_idle, NULL, SEND_WAIT_NS / 50);
-		} else {
-			pvk_netfront_poll(nif->dev);
-			nif->c.tx_reply_polls++;
-		}
+		pvk_port_wait_until(&tx_wait, pool_idle, NULL, SEND_WAIT_NS / 50);
 	}
 	if (!tx)
 		return -PVK_XEN_EBUSY;
@@ -205,14 +192,9 @@ static int xmit(struct nst_if *nif, const uint8_t *frame, size_t len,
 	}
 	for (;;) {
 		rc = pvk_netfront_xmit(nif->dev, tx);
-		if (rc != -PVK_XEN_EAGAIN || pvk_time_now_ns() >= end)
+		if (rc != -PVK_XEN_EAGAIN || !wait || pvk_time_now_ns() >= end)
 			break;
-		if (wait) {
-			pvk_netfront_wait_tx(nif->dev, q, SEND_WAIT_NS / 5);
-		} else {
-			pvk_netfront_poll(nif->dev);
-			nif->c.tx_reply_polls++;
-		}
+		pvk_netfront_wait_tx(nif->dev, q, SEND_WAIT_NS / 5);
 	}
 	if (rc)
 		pool_put(tx);

@@ -57,7 +57,6 @@ struct nst_counts {
 	unsigned long seq_dup;		/* a number seq_seen had already */
 	unsigned long seq_over;		/* a number >= NST_SEQS */
 	unsigned long tx_refused;	/* a reply the driver did not take */
-	unsigned long tx_reply_polls;	/* polls of a reply waiting for room */
 	unsigned long tx_done_ok, tx_done_err;
 };
 
